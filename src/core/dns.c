@@ -1,0 +1,486 @@
+#include "config.h"
+
+#include "dns.h"
+#include "dns_private.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+#include "text.h"
+#include "xalloc.h"
+
+/* Wraps a backend in the common front. */
+struct dns *dns_new_backend(const struct dns_backend_ops *ops, void *impl)
+{
+	struct dns *dns = xcalloc(1, sizeof *dns);
+
+	dns->ops = ops;
+	dns->impl = impl;
+	return dns;
+}
+
+/* Creates a request and hands it to the backend. */
+void dns_query(struct dns *dns, const char *name, enum dns_type type,
+	       dns_callback cb, void *arg)
+{
+	struct dns_request *req = xcalloc(1, sizeof *req);
+
+	req->dns = dns;
+	req->name = text_domain_normalize(name);
+	req->type = type;
+	req->cb = cb;
+	req->arg = arg;
+	dns->pending++;
+	dns->ops->query(dns, req);
+}
+
+/* Builds the in-addr.arpa or ip6.arpa name of an address. */
+static char *reverse_name(const char *address)
+{
+	unsigned char b[16];
+	struct strbuf sb = STRBUF_INIT;
+
+	if (inet_pton(AF_INET, address, b) == 1) {
+		strbuf_addf(&sb, "%u.%u.%u.%u.in-addr.arpa", b[3], b[2], b[1],
+			    b[0]);
+		return strbuf_detach(&sb);
+	}
+	if (inet_pton(AF_INET6, address, b) == 1) {
+		static const char hex[] = "0123456789abcdef";
+
+		for (int i = 15; i >= 0; i--)
+			strbuf_addf(&sb, "%c.%c.", hex[b[i] & 0xf],
+				    hex[b[i] >> 4]);
+		strbuf_addstr(&sb, "ip6.arpa");
+		return strbuf_detach(&sb);
+	}
+	return NULL;
+}
+
+/* Starts a PTR query for an address. */
+void dns_query_reverse(struct dns *dns, const char *address, dns_callback cb,
+		       void *arg)
+{
+	char *name = reverse_name(address);
+	struct dns_request *req;
+	struct dns_answer *answer;
+
+	if (name) {
+		dns_query(dns, name, DNS_T_PTR, cb, arg);
+		free(name);
+		return;
+	}
+	req = xcalloc(1, sizeof *req);
+	req->dns = dns;
+	req->name = text_clean_str(address);
+	req->type = DNS_T_PTR;
+	req->cb = cb;
+	req->arg = arg;
+	dns->pending++;
+	answer = dns_answer_new(req, DNS_ERROR);
+	answer->error = xasprintf("not an IP address: %s", req->name);
+	dns_request_defer(req, answer);
+}
+
+/* Runs a callback and releases what belongs to the request. */
+void dns_request_complete(struct dns_request *req, struct dns_answer *answer)
+{
+	struct dns *dns = req->dns;
+
+	dns->pending--;
+	req->cb(req->arg, answer);
+	dns_answer_free(answer);
+	free(req->name);
+	free(req);
+}
+
+/* Puts a finished request on the ready queue. */
+void dns_request_defer(struct dns_request *req, struct dns_answer *answer)
+{
+	struct dns *dns = req->dns;
+
+	req->answer = answer;
+	req->next = NULL;
+	if (dns->ready_tail)
+		dns->ready_tail->next = req;
+	else
+		dns->ready_head = req;
+	dns->ready_tail = req;
+}
+
+/* Delivers the answers queued so far (not those queued meanwhile by the
+ * callbacks, which wait for the next round). */
+static void dns_deliver_ready(struct dns *dns)
+{
+	struct dns_request *req = dns->ready_head;
+
+	dns->ready_head = dns->ready_tail = NULL;
+	while (req) {
+		struct dns_request *next = req->next;
+
+		dns_request_complete(req, req->answer);
+		req = next;
+	}
+}
+
+/* The number of queries not yet answered. */
+size_t dns_pending(const struct dns *dns)
+{
+	return dns->pending;
+}
+
+/* Sockets for the caller's poll(). */
+size_t dns_pollfds(struct dns *dns, struct pollfd *fds, size_t max)
+{
+	return dns->ops->pollfds ? dns->ops->pollfds(dns, fds, max) : 0;
+}
+
+/* How long the caller may sleep. */
+int dns_timeout_ms(struct dns *dns)
+{
+	if (dns->ready_head)
+		return 0;
+	return dns->ops->timeout_ms ? dns->ops->timeout_ms(dns) : -1;
+}
+
+/* Handles socket events and delivers answers. */
+void dns_process(struct dns *dns, const struct pollfd *fds, size_t nfds)
+{
+	if (dns->ops->process)
+		dns->ops->process(dns, fds, nfds);
+	dns_deliver_ready(dns);
+}
+
+/* Loops until every query is answered. */
+enum status dns_run(struct dns *dns)
+{
+	struct pollfd fds[64];
+
+	while (dns->pending > 0) {
+		size_t n = dns_pollfds(dns, fds, 64);
+		int timeout = dns_timeout_ms(dns);
+
+		if (timeout != 0) {
+			if (n == 0 && timeout < 0) {
+				/* Nothing can ever answer: a backend bug. */
+				dns_cancel_all(dns);
+				return STATUS_IO;
+			}
+			if (poll(fds, n, timeout) < 0 && errno != EINTR)
+				return STATUS_IO;
+		} else {
+			n = 0;
+		}
+		dns_process(dns, n ? fds : NULL, n);
+	}
+	return STATUS_OK;
+}
+
+/* Stores the answer of a synchronous query. */
+static void sync_answer(void *arg, const struct dns_answer *answer)
+{
+	struct dns_answer **slot = arg;
+
+	*slot = dns_answer_dup(answer);
+}
+
+/* Asks and waits. */
+struct dns_answer *dns_query_sync(struct dns *dns, const char *name,
+				  enum dns_type type)
+{
+	struct dns_answer *answer = NULL;
+
+	dns_query(dns, name, type, sync_answer, &answer);
+	while (!answer) {
+		if (dns_run(dns) != STATUS_OK && !answer) {
+			struct dns_request fake = { .name = (char *)name,
+						    .type = type };
+
+			answer = dns_answer_new(&fake, DNS_ERROR);
+			answer->error = xstrdup("resolver loop failed");
+		}
+	}
+	return answer;
+}
+
+/* Ends everything outstanding: answers already queued are replaced by
+ * "cancelled" too, so that callers see one behaviour from both backends. */
+void dns_cancel_all(struct dns *dns)
+{
+	if (dns->ops->cancel_all)
+		dns->ops->cancel_all(dns);
+	for (struct dns_request *req = dns->ready_head; req; req = req->next) {
+		if (req->answer->result == DNS_ERROR)
+			continue;
+		dns_answer_free(req->answer);
+		req->answer = dns_answer_new(req, DNS_ERROR);
+		req->answer->error = xstrdup("cancelled");
+	}
+	dns_deliver_ready(dns);
+}
+
+/* Frees the resolver. */
+void dns_free(struct dns *dns)
+{
+	if (!dns)
+		return;
+	dns_cancel_all(dns);
+	if (dns->ops->free)
+		dns->ops->free(dns);
+	free(dns);
+}
+
+/* Starts an empty answer. */
+struct dns_answer *dns_answer_new(const struct dns_request *req,
+				  enum dns_result result)
+{
+	struct dns_answer *answer = xcalloc(1, sizeof *answer);
+
+	answer->result = result;
+	answer->qname = xstrdup(req->name);
+	answer->qtype = req->type;
+	return answer;
+}
+
+/* Appends a zeroed RR. */
+struct dns_rr *dns_answer_add_rr(struct dns_answer *answer)
+{
+	struct dns_rr *rr;
+
+	answer->rrs = xrealloc(answer->rrs,
+			       (answer->count + 1) * sizeof *answer->rrs);
+	rr = &answer->rrs[answer->count++];
+	memset(rr, 0, sizeof *rr);
+	return rr;
+}
+
+/* Deep-copies one RR. */
+void dns_rr_copy(struct dns_rr *dst, const struct dns_rr *src)
+{
+	*dst = *src;
+	dst->name = xstrdup_or_null(src->name);
+	switch (src->type) {
+	case DNS_T_NS:
+	case DNS_T_CNAME:
+	case DNS_T_PTR:
+		dst->u.host = xstrdup_or_null(src->u.host);
+		break;
+	case DNS_T_MX:
+		dst->u.mx.host = xstrdup_or_null(src->u.mx.host);
+		break;
+	case DNS_T_SOA:
+		dst->u.soa.mname = xstrdup_or_null(src->u.soa.mname);
+		dst->u.soa.rname = xstrdup_or_null(src->u.soa.rname);
+		break;
+	case DNS_T_TXT:
+		dst->u.txt.strings = xcalloc(src->u.txt.count ? src->u.txt.count : 1,
+					     sizeof *dst->u.txt.strings);
+		for (size_t i = 0; i < src->u.txt.count; i++) {
+			const struct dns_txt_string *s = &src->u.txt.strings[i];
+
+			dst->u.txt.strings[i].data = xmalloc(s->len + 1);
+			memcpy(dst->u.txt.strings[i].data, s->data, s->len);
+			dst->u.txt.strings[i].data[s->len] = '\0';
+			dst->u.txt.strings[i].len = s->len;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* Frees the data of one RR. */
+void dns_rr_done(struct dns_rr *rr)
+{
+	free(rr->name);
+	switch (rr->type) {
+	case DNS_T_NS:
+	case DNS_T_CNAME:
+	case DNS_T_PTR:
+		free(rr->u.host);
+		break;
+	case DNS_T_MX:
+		free(rr->u.mx.host);
+		break;
+	case DNS_T_SOA:
+		free(rr->u.soa.mname);
+		free(rr->u.soa.rname);
+		break;
+	case DNS_T_TXT:
+		for (size_t i = 0; i < rr->u.txt.count; i++)
+			free(rr->u.txt.strings[i].data);
+		free(rr->u.txt.strings);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Deep-copies an answer. */
+struct dns_answer *dns_answer_dup(const struct dns_answer *answer)
+{
+	struct dns_answer *copy = xcalloc(1, sizeof *copy);
+
+	*copy = *answer;
+	copy->qname = xstrdup_or_null(answer->qname);
+	copy->server = xstrdup_or_null(answer->server);
+	copy->error = xstrdup_or_null(answer->error);
+	copy->rrs = xcalloc(answer->count ? answer->count : 1,
+			    sizeof *copy->rrs);
+	for (size_t i = 0; i < answer->count; i++)
+		dns_rr_copy(&copy->rrs[i], &answer->rrs[i]);
+	return copy;
+}
+
+/* Frees an answer and its records. */
+void dns_answer_free(struct dns_answer *answer)
+{
+	if (!answer)
+		return;
+	for (size_t i = 0; i < answer->count; i++)
+		dns_rr_done(&answer->rrs[i]);
+	free(answer->rrs);
+	free(answer->qname);
+	free(answer->server);
+	free(answer->error);
+	free(answer);
+}
+
+/* Joins the strings of each TXT RR. */
+struct dns_txt_string *dns_answer_txt_joined(const struct dns_answer *answer,
+					     size_t *count)
+{
+	struct dns_txt_string *out;
+	size_t n = 0;
+
+	out = xcalloc(answer->count ? answer->count : 1, sizeof *out);
+	for (size_t i = 0; i < answer->count; i++) {
+		const struct dns_rr *rr = &answer->rrs[i];
+		struct strbuf sb = STRBUF_INIT;
+
+		if (rr->type != DNS_T_TXT)
+			continue;
+		for (size_t j = 0; j < rr->u.txt.count; j++)
+			strbuf_add(&sb, rr->u.txt.strings[j].data,
+				   rr->u.txt.strings[j].len);
+		out[n].len = sb.len;
+		out[n].data = strbuf_detach(&sb);
+		n++;
+	}
+	*count = n;
+	return out;
+}
+
+/* Frees joined TXT records. */
+void dns_txt_joined_free(struct dns_txt_string *records, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(records[i].data);
+	free(records);
+}
+
+/* Names a record type. */
+const char *dns_type_name(enum dns_type type)
+{
+	switch (type) {
+	case DNS_T_A:
+		return "A";
+	case DNS_T_NS:
+		return "NS";
+	case DNS_T_CNAME:
+		return "CNAME";
+	case DNS_T_SOA:
+		return "SOA";
+	case DNS_T_PTR:
+		return "PTR";
+	case DNS_T_MX:
+		return "MX";
+	case DNS_T_TXT:
+		return "TXT";
+	case DNS_T_AAAA:
+		return "AAAA";
+	}
+	return "?";
+}
+
+/* Names a result. */
+const char *dns_result_name(enum dns_result result)
+{
+	switch (result) {
+	case DNS_DATA:
+		return "data";
+	case DNS_NODATA:
+		return "nodata";
+	case DNS_NXDOMAIN:
+		return "nxdomain";
+	case DNS_SERVFAIL:
+		return "servfail";
+	case DNS_TIMEOUT:
+		return "timeout";
+	case DNS_ERROR:
+		break;
+	}
+	return "error";
+}
+
+/* Appends one TXT character-string in zone-file quoting. */
+static void quote_txt(struct strbuf *sb, const struct dns_txt_string *s)
+{
+	strbuf_addch(sb, '"');
+	for (size_t i = 0; i < s->len; i++) {
+		unsigned char c = (unsigned char)s->data[i];
+
+		if (c == '"' || c == '\\')
+			strbuf_addf(sb, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			strbuf_addf(sb, "\\%03u", c);
+		else
+			strbuf_addch(sb, (char)c);
+	}
+	strbuf_addch(sb, '"');
+}
+
+/* Formats the data of an RR as a zone file would. */
+char *dns_rr_data_to_string(const struct dns_rr *rr)
+{
+	char addr[INET6_ADDRSTRLEN];
+	struct strbuf sb = STRBUF_INIT;
+
+	switch (rr->type) {
+	case DNS_T_A:
+		inet_ntop(AF_INET, &rr->u.a, addr, sizeof addr);
+		strbuf_addstr(&sb, addr);
+		break;
+	case DNS_T_AAAA:
+		inet_ntop(AF_INET6, &rr->u.aaaa, addr, sizeof addr);
+		strbuf_addstr(&sb, addr);
+		break;
+	case DNS_T_NS:
+	case DNS_T_CNAME:
+	case DNS_T_PTR:
+		strbuf_addstr(&sb, rr->u.host ? rr->u.host : "");
+		break;
+	case DNS_T_MX:
+		strbuf_addf(&sb, "%u %s", rr->u.mx.preference,
+			    rr->u.mx.host ? rr->u.mx.host : "");
+		break;
+	case DNS_T_SOA:
+		strbuf_addf(&sb, "%s %s %u %u %u %u %u", rr->u.soa.mname,
+			    rr->u.soa.rname, rr->u.soa.serial,
+			    rr->u.soa.refresh, rr->u.soa.retry,
+			    rr->u.soa.expire, rr->u.soa.minimum);
+		break;
+	case DNS_T_TXT:
+		for (size_t i = 0; i < rr->u.txt.count; i++) {
+			if (i)
+				strbuf_addch(&sb, ' ');
+			quote_txt(&sb, &rr->u.txt.strings[i]);
+		}
+		break;
+	}
+	return strbuf_detach(&sb);
+}

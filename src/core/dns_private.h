@@ -1,0 +1,62 @@
+/* What the resolver front (dns.c) shares with its backends
+ * (dns_table.c, dns_live.c). Not for use outside the dns module. */
+#ifndef DMARCPILOT_DNS_PRIVATE_H
+#define DMARCPILOT_DNS_PRIVATE_H
+
+#include "dns.h"
+
+/* One outstanding question. */
+struct dns_request {
+	struct dns *dns;
+	char *name; /* lower case, no final dot */
+	enum dns_type type;
+	dns_callback cb;
+	void *arg;
+	struct dns_request *next; /* in the ready queue */
+	struct dns_answer *answer; /* set while in the ready queue */
+};
+
+struct dns_backend_ops {
+	/* Starts req; the backend later calls dns_request_complete(). */
+	void (*query)(struct dns *dns, struct dns_request *req);
+	size_t (*pollfds)(struct dns *dns, struct pollfd *fds, size_t max);
+	/* -1 when the backend waits for nothing. */
+	int (*timeout_ms)(struct dns *dns);
+	void (*process)(struct dns *dns, const struct pollfd *fds,
+			size_t nfds);
+	/* Completes every request the backend holds with DNS_ERROR. */
+	void (*cancel_all)(struct dns *dns);
+	void (*free)(struct dns *dns);
+};
+
+struct dns {
+	const struct dns_backend_ops *ops;
+	void *impl;
+	size_t pending;
+	struct dns_request *ready_head, *ready_tail;
+};
+
+/* A resolver around a backend. */
+struct dns *dns_new_backend(const struct dns_backend_ops *ops, void *impl);
+
+/* Delivers an answer now: runs the callback, then frees answer and req. */
+void dns_request_complete(struct dns_request *req, struct dns_answer *answer);
+
+/* Queues an answer for delivery from the next dns_process(), so that no
+ * callback runs inside dns_query(). */
+void dns_request_defer(struct dns_request *req, struct dns_answer *answer);
+
+/* A new answer for req with the given result and no records. */
+struct dns_answer *dns_answer_new(const struct dns_request *req,
+				  enum dns_result result);
+
+/* Appends a zeroed RR to an answer and returns it. */
+struct dns_rr *dns_answer_add_rr(struct dns_answer *answer);
+
+/* Deep-copies src into dst (dst uninitialised). */
+void dns_rr_copy(struct dns_rr *dst, const struct dns_rr *src);
+
+/* Frees what an RR owns (not the RR itself). */
+void dns_rr_done(struct dns_rr *rr);
+
+#endif

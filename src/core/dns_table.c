@@ -1,0 +1,429 @@
+/* The table backend: answers from records loaded from zone files (ldns)
+ * or added by tests, as a recursive resolver would (CNAMEs followed,
+ * RFC 4592 wildcards), delivered through the ready queue. */
+#include "config.h"
+
+#include "dns.h"
+#include "dns_private.h"
+
+#include <errno.h>
+#include <ldns/ldns.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+#include "xalloc.h"
+
+/* RFC 1034 3.6.2 leaves chains to the resolver; stop loops and long ones. */
+#define CNAME_CHAIN_MAX 8
+
+struct table_node {
+	char *name;
+	struct dns_rr *rrs;
+	size_t count, cap;
+	enum dns_result fault; /* DNS_DATA when none */
+	struct table_node *next;
+};
+
+struct table {
+	struct table_node **buckets;
+	size_t nbuckets;
+	size_t nnodes;
+};
+
+/* FNV-1a over a lower-case name. */
+static size_t table_hash(const char *name)
+{
+	size_t h = 14695981039346656037ULL;
+
+	for (; *name; name++) {
+		h ^= (unsigned char)*name;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Finds a node by normalised name. */
+static struct table_node *table_find(const struct table *t, const char *name)
+{
+	struct table_node *n = t->buckets[table_hash(name) % t->nbuckets];
+
+	for (; n; n = n->next)
+		if (strcmp(n->name, name) == 0)
+			return n;
+	return NULL;
+}
+
+/* Doubles the bucket array when the chains get long. */
+static void table_rehash(struct table *t)
+{
+	size_t nb = t->nbuckets * 2;
+	struct table_node **b = xcalloc(nb, sizeof *b);
+
+	for (size_t i = 0; i < t->nbuckets; i++) {
+		struct table_node *n = t->buckets[i], *next;
+
+		for (; n; n = next) {
+			size_t h = table_hash(n->name) % nb;
+
+			next = n->next;
+			n->next = b[h];
+			b[h] = n;
+		}
+	}
+	free(t->buckets);
+	t->buckets = b;
+	t->nbuckets = nb;
+}
+
+/* Finds or creates the node of a name, and the empty non-terminals above
+ * it, so that NODATA and NXDOMAIN come out right (RFC 8020). */
+static struct table_node *table_node(struct table *t, const char *name)
+{
+	struct table_node *n = table_find(t, name);
+	const char *dot;
+
+	if (n)
+		return n;
+	if (t->nnodes >= t->nbuckets * 2)
+		table_rehash(t);
+	n = xcalloc(1, sizeof *n);
+	n->name = xstrdup(name);
+	n->fault = DNS_DATA;
+	n->next = t->buckets[table_hash(name) % t->nbuckets];
+	t->buckets[table_hash(name) % t->nbuckets] = n;
+	t->nnodes++;
+	dot = strchr(name, '.');
+	if (dot && dot[1])
+		table_node(t, dot + 1);
+	return n;
+}
+
+/* Lower-cases an ldns dname and drops the final dot. */
+static char *rdf_name(const ldns_rdf *rdf)
+{
+	char *s = ldns_rdf2str(rdf);
+	char *n;
+
+	if (!s)
+		return xstrdup("");
+	n = text_domain_normalize(s);
+	free(s);
+	return n;
+}
+
+/* Converts one ldns RR; false for types the engine does not use. */
+static bool rr_from_ldns(struct dns_rr *out, const ldns_rr *rr)
+{
+	const ldns_rdf *rd;
+
+	memset(out, 0, sizeof *out);
+	out->type = (enum dns_type)ldns_rr_get_type(rr);
+	out->ttl = ldns_rr_ttl(rr);
+	switch (out->type) {
+	case DNS_T_A:
+		rd = ldns_rr_rdf(rr, 0);
+		if (!rd || ldns_rdf_size(rd) != 4)
+			return false;
+		memcpy(&out->u.a, ldns_rdf_data(rd), 4);
+		break;
+	case DNS_T_AAAA:
+		rd = ldns_rr_rdf(rr, 0);
+		if (!rd || ldns_rdf_size(rd) != 16)
+			return false;
+		memcpy(&out->u.aaaa, ldns_rdf_data(rd), 16);
+		break;
+	case DNS_T_NS:
+	case DNS_T_CNAME:
+	case DNS_T_PTR:
+		out->u.host = rdf_name(ldns_rr_rdf(rr, 0));
+		break;
+	case DNS_T_MX:
+		out->u.mx.preference = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
+		out->u.mx.host = rdf_name(ldns_rr_rdf(rr, 1));
+		break;
+	case DNS_T_SOA:
+		out->u.soa.mname = rdf_name(ldns_rr_rdf(rr, 0));
+		out->u.soa.rname = rdf_name(ldns_rr_rdf(rr, 1));
+		out->u.soa.serial = ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
+		out->u.soa.refresh = ldns_rdf2native_int32(ldns_rr_rdf(rr, 3));
+		out->u.soa.retry = ldns_rdf2native_int32(ldns_rr_rdf(rr, 4));
+		out->u.soa.expire = ldns_rdf2native_int32(ldns_rr_rdf(rr, 5));
+		out->u.soa.minimum = ldns_rdf2native_int32(ldns_rr_rdf(rr, 6));
+		break;
+	case DNS_T_TXT:
+		out->u.txt.count = ldns_rr_rd_count(rr);
+		out->u.txt.strings = xcalloc(out->u.txt.count ? out->u.txt.count : 1,
+					     sizeof *out->u.txt.strings);
+		for (size_t i = 0; i < out->u.txt.count; i++) {
+			const uint8_t *d;
+			size_t len;
+
+			rd = ldns_rr_rdf(rr, i);
+			d = ldns_rdf_data(rd);
+			/* An ldns str rdf is a length octet and the octets. */
+			len = ldns_rdf_size(rd) ? d[0] : 0;
+			if (len + 1 > ldns_rdf_size(rd))
+				len = ldns_rdf_size(rd) ? ldns_rdf_size(rd) - 1 : 0;
+			out->u.txt.strings[i].data = xmalloc(len + 1);
+			memcpy(out->u.txt.strings[i].data, d + 1, len);
+			out->u.txt.strings[i].data[len] = '\0';
+			out->u.txt.strings[i].len = len;
+		}
+		break;
+	default:
+		return false;
+	}
+	out->name = rdf_name(ldns_rr_owner(rr));
+	return true;
+}
+
+/* Adds one ldns RR to the table. */
+static void table_add_ldns(struct table *t, const ldns_rr *rr)
+{
+	struct dns_rr converted;
+	struct table_node *n;
+
+	if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
+	    !rr_from_ldns(&converted, rr))
+		return;
+	n = table_node(t, converted.name);
+	n->rrs = xgrow(n->rrs, &n->cap, n->count + 1, sizeof *n->rrs);
+	n->rrs[n->count++] = converted;
+}
+
+/* Loads a zone file with ldns. */
+enum status dns_table_load_zone(struct dns *dns, const char *path,
+				const char *origin, struct err *err)
+{
+	struct table *t = dns->impl;
+	ldns_rdf *origin_rdf = NULL;
+	ldns_zone *zone = NULL;
+	ldns_status st;
+	int line = 1;
+	enum status ret = STATUS_OK;
+	FILE *fp;
+
+	fp = fopen(path, "r");
+	if (!fp)
+		return err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
+	if (origin) {
+		char *o = xasprintf("%s.", origin);
+
+		origin_rdf = ldns_dname_new_frm_str(o);
+		free(o);
+		if (!origin_rdf) {
+			ret = err_set(err, STATUS_USAGE, "%s: bad origin %s",
+				      path, origin);
+			goto out;
+		}
+	}
+	st = ldns_zone_new_frm_fp_l(&zone, fp, origin_rdf, 3600,
+				    LDNS_RR_CLASS_IN, &line);
+	if (st != LDNS_STATUS_OK) {
+		/* ldns counts the newline of the failing line already. */
+		long pos = ftell(fp);
+
+		if (pos > 0 && fseek(fp, pos - 1, SEEK_SET) == 0 &&
+		    fgetc(fp) == '\n' && line > 1)
+			line--;
+		ret = err_set(err, STATUS_PARSE, "%s:%d: %s", path, line,
+			      ldns_get_errorstr_by_id(st));
+		goto out;
+	}
+	if (ldns_zone_soa(zone))
+		table_add_ldns(t, ldns_zone_soa(zone));
+	for (size_t i = 0; i < ldns_zone_rr_count(zone); i++)
+		table_add_ldns(t, ldns_rr_list_rr(ldns_zone_rrs(zone), i));
+out:
+	if (zone)
+		ldns_zone_deep_free(zone);
+	if (origin_rdf)
+		ldns_rdf_deep_free(origin_rdf);
+	fclose(fp);
+	return ret;
+}
+
+/* Adds records given as zone-file lines. */
+enum status dns_table_add(struct dns *dns, const char *lines,
+			  struct err *err)
+{
+	struct table *t = dns->impl;
+	const char *p = lines;
+	int lineno = 0;
+
+	while (*p) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char *line = xstrndup(p, len);
+		char *s = line;
+		ldns_rr *rr = NULL;
+		ldns_status st;
+
+		lineno++;
+		p += len + (end ? 1 : 0);
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s || *s == ';') {
+			free(line);
+			continue;
+		}
+		st = ldns_rr_new_frm_str(&rr, s, 3600, NULL, NULL);
+		if (st != LDNS_STATUS_OK) {
+			err_set(err, STATUS_PARSE, "line %d: %s: %s", lineno,
+				ldns_get_errorstr_by_id(st), s);
+			free(line);
+			return STATUS_PARSE;
+		}
+		table_add_ldns(t, rr);
+		ldns_rr_free(rr);
+		free(line);
+	}
+	return STATUS_OK;
+}
+
+/* Records a forced failure for a name. */
+void dns_table_set_fault(struct dns *dns, const char *name,
+			 enum dns_result fault)
+{
+	char *n = text_domain_normalize(name);
+
+	table_node(dns->impl, n)->fault = fault;
+	free(n);
+}
+
+/* RFC 4592: the wildcard node that would answer for a missing name, if
+ * any: "*." + the closest existing ancestor. */
+static struct table_node *table_wildcard(const struct table *t,
+					 const char *name)
+{
+	const char *p = strchr(name, '.');
+
+	while (p) {
+		const char *parent = p + 1;
+
+		if (table_find(t, parent)) {
+			char *w = xasprintf("*.%s", parent);
+			struct table_node *n = table_find(t, w);
+
+			free(w);
+			return n;
+		}
+		p = strchr(parent, '.');
+	}
+	return NULL;
+}
+
+/* Copies the RRs of type from a node into the answer, owned by owner. */
+static size_t answer_copy(struct dns_answer *a, const struct table_node *n,
+			  enum dns_type type, const char *owner)
+{
+	size_t copied = 0;
+
+	for (size_t i = 0; i < n->count; i++) {
+		struct dns_rr *rr;
+
+		if (n->rrs[i].type != type)
+			continue;
+		rr = dns_answer_add_rr(a);
+		dns_rr_copy(rr, &n->rrs[i]);
+		free(rr->name);
+		rr->name = xstrdup(owner);
+		copied++;
+	}
+	return copied;
+}
+
+/* Answers a question from the table. */
+static void table_query(struct dns *dns, struct dns_request *req)
+{
+	struct table *t = dns->impl;
+	struct dns_answer *a = dns_answer_new(req, DNS_DATA);
+	char *name = xstrdup(req->name);
+
+	a->server = xstrdup("table");
+	a->authoritative = true;
+	for (int hop = 0;; hop++) {
+		struct table_node *n = table_find(t, name);
+		size_t i;
+
+		if (n && n->fault != DNS_DATA) {
+			a->result = n->fault;
+			a->rcode = n->fault == DNS_SERVFAIL ? 2 : 0;
+			a->error = xasprintf("%s for %s (table)",
+					     dns_result_name(n->fault), name);
+			break;
+		}
+		if (!n || n->count == 0) {
+			struct table_node *w = n ? NULL : table_wildcard(t, name);
+
+			if (w) {
+				n = w;
+			} else {
+				/* Empty non-terminals exist: RFC 8020. */
+				a->result = n ? DNS_NODATA : DNS_NXDOMAIN;
+				a->rcode = n ? 0 : 3;
+				break;
+			}
+		}
+		if (answer_copy(a, n, req->type, name) > 0) {
+			a->result = DNS_DATA;
+			break;
+		}
+		for (i = 0; i < n->count; i++)
+			if (n->rrs[i].type == DNS_T_CNAME)
+				break;
+		if (i == n->count || req->type == DNS_T_CNAME) {
+			a->result = DNS_NODATA;
+			break;
+		}
+		if (hop == CNAME_CHAIN_MAX) {
+			a->result = DNS_SERVFAIL;
+			a->rcode = 2;
+			a->error = xasprintf("CNAME chain too long at %s", name);
+			break;
+		}
+		answer_copy(a, n, DNS_T_CNAME, name);
+		free(name);
+		name = xstrdup(n->rrs[i].u.host);
+	}
+	free(name);
+	dns_request_defer(req, a);
+}
+
+/* Frees the table. */
+static void table_free(struct dns *dns)
+{
+	struct table *t = dns->impl;
+
+	for (size_t i = 0; i < t->nbuckets; i++) {
+		struct table_node *n = t->buckets[i], *next;
+
+		for (; n; n = next) {
+			next = n->next;
+			for (size_t j = 0; j < n->count; j++)
+				dns_rr_done(&n->rrs[j]);
+			free(n->rrs);
+			free(n->name);
+			free(n);
+		}
+	}
+	free(t->buckets);
+	free(t);
+}
+
+static const struct dns_backend_ops table_ops = {
+	.query = table_query,
+	.free = table_free,
+};
+
+/* Creates an empty table resolver. */
+struct dns *dns_new_table(void)
+{
+	struct table *t = xcalloc(1, sizeof *t);
+
+	t->nbuckets = 256;
+	t->buckets = xcalloc(t->nbuckets, sizeof *t->buckets);
+	return dns_new_backend(&table_ops, t);
+}

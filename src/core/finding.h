@@ -1,0 +1,121 @@
+/* Findings: what a check tells the operator. The codes are stable
+ * identifiers (DESIGN.md section 5): add, never rename. */
+#ifndef DMARCPILOT_FINDING_H
+#define DMARCPILOT_FINDING_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+enum severity { SEVERITY_INFO, SEVERITY_WARNING, SEVERITY_ERROR };
+
+/* X(ENUM, "code", default severity) */
+#define FINDING_LIST(X)                                                       \
+	X(F_SPF_MISSING, "spf.missing", SEVERITY_ERROR)                       \
+	X(F_SPF_MULTIPLE, "spf.multiple", SEVERITY_ERROR)                     \
+	X(F_SPF_SYNTAX, "spf.syntax", SEVERITY_ERROR)                         \
+	X(F_SPF_LOOKUP_LIMIT, "spf.lookup_limit", SEVERITY_ERROR)             \
+	X(F_SPF_LOOKUP_NEAR_LIMIT, "spf.lookup_near_limit", SEVERITY_WARNING) \
+	X(F_SPF_VOID_LIMIT, "spf.void_limit", SEVERITY_ERROR)                 \
+	X(F_SPF_MX_LIMIT, "spf.mx_limit", SEVERITY_ERROR)                     \
+	X(F_SPF_PTR, "spf.ptr", SEVERITY_WARNING)                             \
+	X(F_SPF_PLUS_ALL, "spf.plus_all", SEVERITY_ERROR)                     \
+	X(F_SPF_NEUTRAL_ALL, "spf.neutral_all", SEVERITY_WARNING)             \
+	X(F_SPF_NO_ALL, "spf.no_all", SEVERITY_WARNING)                       \
+	X(F_SPF_SOFTFAIL_ALL, "spf.softfail_all", SEVERITY_INFO)              \
+	X(F_SPF_STRING_TOO_LONG, "spf.string_too_long", SEVERITY_ERROR)       \
+	X(F_SPF_RECORD_TOO_LONG, "spf.record_too_long", SEVERITY_WARNING)     \
+	X(F_SPF_INCLUDE_MISSING, "spf.include_missing", SEVERITY_ERROR)       \
+	X(F_SPF_LOOP, "spf.loop", SEVERITY_ERROR)                             \
+	X(F_SPF_TEMPERROR, "spf.temperror", SEVERITY_ERROR)                   \
+	X(F_SPF_FLATTEN_DRIFT, "spf.flatten_drift", SEVERITY_WARNING)         \
+	X(F_DKIM_MISSING, "dkim.missing", SEVERITY_ERROR)                     \
+	X(F_DKIM_REVOKED, "dkim.revoked", SEVERITY_WARNING)                   \
+	X(F_DKIM_WEAK_KEY, "dkim.weak_key", SEVERITY_ERROR)                   \
+	X(F_DKIM_SHA1, "dkim.sha1", SEVERITY_WARNING)                         \
+	X(F_DKIM_TESTING, "dkim.testing", SEVERITY_INFO)                      \
+	X(F_DKIM_KEY_MISMATCH, "dkim.key_mismatch", SEVERITY_ERROR)           \
+	X(F_DKIM_SYNTAX, "dkim.syntax", SEVERITY_ERROR)                       \
+	X(F_DKIM_STRING_TOO_LONG, "dkim.string_too_long", SEVERITY_ERROR)     \
+	X(F_DKIM_ROTATION_DUE, "dkim.rotation_due", SEVERITY_WARNING)         \
+	X(F_DMARC_MISSING, "dmarc.missing", SEVERITY_ERROR)                   \
+	X(F_DMARC_MULTIPLE, "dmarc.multiple", SEVERITY_ERROR)                 \
+	X(F_DMARC_SYNTAX, "dmarc.syntax", SEVERITY_ERROR)                     \
+	X(F_DMARC_POLICY_NONE, "dmarc.policy_none", SEVERITY_INFO)            \
+	X(F_DMARC_NO_RUA, "dmarc.no_rua", SEVERITY_WARNING)                   \
+	X(F_DMARC_RUA_UNAUTHORIZED, "dmarc.rua_unauthorized", SEVERITY_ERROR) \
+	X(F_DMARC_PCT_PARTIAL, "dmarc.pct_partial", SEVERITY_INFO)            \
+	X(F_DMARC_SP_WEAKER, "dmarc.sp_weaker", SEVERITY_WARNING)             \
+	X(F_DMARC_INHERITED, "dmarc.inherited", SEVERITY_INFO)                \
+	X(F_DNS_TEMPERROR, "dns.temperror", SEVERITY_ERROR)                   \
+	X(F_DNS_NS_DISAGREE, "dns.ns_disagree", SEVERITY_WARNING)             \
+	X(F_REPORT_UNKNOWN_SOURCE_FAILING, "report.unknown_source_failing",   \
+	  SEVERITY_WARNING)                                                   \
+	X(F_REPORT_KNOWN_SOURCE_FAILING, "report.known_source_failing",       \
+	  SEVERITY_WARNING)
+
+#define FINDING_ENUM(name, code, severity) name,
+enum finding_code { FINDING_LIST(FINDING_ENUM) FINDING_CODE_COUNT };
+#undef FINDING_ENUM
+
+struct finding {
+	enum finding_code code;
+	enum severity severity;
+	char *message;  /* translated, cleaned of control characters */
+	char *record;   /* the record it is about, or NULL */
+	char *selector; /* the DKIM selector it is about, or NULL */
+	char *advice;   /* what to do about it (translated), or NULL */
+};
+
+/* A growing list of findings; owns everything in it. */
+struct findings {
+	struct finding *items;
+	size_t count;
+	size_t cap;
+};
+
+#define FINDINGS_INIT { NULL, 0, 0 }
+
+/* The stable identifier ("spf.lookup_limit") of a code. */
+const char *finding_code_name(enum finding_code code);
+
+/* The code of an identifier; -1 when unknown. */
+int finding_code_from_name(const char *name);
+
+/* The severity a code has unless the caller says otherwise. */
+enum severity finding_default_severity(enum finding_code code);
+
+/* "error", "warning" or "info" (stable, for --json). */
+const char *severity_name(enum severity severity);
+
+/* The translated word for display. */
+const char *severity_label(enum severity severity);
+
+/* Appends a finding with the code's default severity; the message is
+ * formatted (already translated by the caller) and cleaned. Returns the
+ * new finding so that record, selector and advice can be set with
+ * finding_set_*. */
+struct finding *findings_add(struct findings *list, enum finding_code code,
+			     const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Setters that copy (and clean) their argument. */
+void finding_set_record(struct finding *f, const char *record);
+void finding_set_selector(struct finding *f, const char *selector);
+void finding_set_advice(struct finding *f, const char *advice);
+
+/* Moves every finding of src to the end of dst; src is left empty. */
+void findings_move(struct findings *dst, struct findings *src);
+
+/* True if any finding has the code. */
+int findings_has(const struct findings *list, enum finding_code code);
+
+/* The highest severity in the list; SEVERITY_INFO when empty. */
+enum severity findings_worst(const struct findings *list);
+
+/* A JSON array of the findings (code, severity, message, record,
+ * selector, advice where set). The caller owns the reference. */
+json_t *findings_to_json(const struct findings *list);
+
+void findings_done(struct findings *list);
+
+#endif

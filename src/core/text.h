@@ -1,0 +1,30 @@
+/* Small text helpers for strings that come from outside (DNS, reports,
+ * mail): cleaning before display, case-insensitive ASCII comparison. */
+#ifndef DMARCPILOT_TEXT_H
+#define DMARCPILOT_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Returns a copy of len bytes fit for a terminal or a log: control
+ * characters (C0, DEL, C1) and terminal escape sequences are removed,
+ * invalid UTF-8 becomes U+FFFD. The caller frees the result. */
+char *text_clean(const char *s, size_t len);
+
+/* text_clean() of a NUL-terminated string; NULL gives "". */
+char *text_clean_str(const char *s);
+
+/* ASCII case-insensitive equality (DNS names, tag names). */
+bool text_ieq(const char *a, const char *b);
+bool text_ieqn(const char *a, const char *b, size_t n);
+
+/* True if s ends with suffix, compared case-insensitively. */
+bool text_iends_with(const char *s, const char *suffix);
+
+/* Lower-cases ASCII letters in place; returns s. */
+char *text_lower(char *s);
+
+/* A copy of a domain name, lower-cased and without the final dot. */
+char *text_domain_normalize(const char *name);
+
+#endif

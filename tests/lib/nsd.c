@@ -1,0 +1,226 @@
+#include "config.h"
+
+#include "lib/nsd.h"
+#include "lib/testenv.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "strbuf.h"
+#include "xalloc.h"
+
+/* Servers still running, stopped at exit if a test forgot (or failed). */
+#define NSD_MAX_SERVERS 16
+static struct nsd_server *nsd_running[NSD_MAX_SERVERS];
+
+/* Stops every server still running. */
+static void nsd_stop_all(void)
+{
+	for (int i = 0; i < NSD_MAX_SERVERS; i++)
+		if (nsd_running[i])
+			nsd_stop(nsd_running[i]);
+}
+
+/* Whether nsd is installed. */
+bool nsd_available(void)
+{
+	return testenv_program("NSD") != NULL;
+}
+
+/* Binds a socket of a type to 127.0.0.1:port; returns the fd or -1. */
+static int bind_local(int type, int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, type, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)port);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Finds a port free for UDP and TCP. */
+int nsd_free_port(void)
+{
+	for (int attempt = 0; attempt < 50; attempt++) {
+		struct sockaddr_in sa;
+		socklen_t len = sizeof sa;
+		int udp = bind_local(SOCK_DGRAM, 0), tcp, port;
+
+		if (udp < 0)
+			continue;
+		getsockname(udp, (struct sockaddr *)&sa, &len);
+		port = ntohs(sa.sin_port);
+		tcp = bind_local(SOCK_STREAM, port);
+		close(udp);
+		if (tcp >= 0) {
+			close(tcp);
+			return port;
+		}
+	}
+	return -1;
+}
+
+/* A SOA and NS so that a zone loads. */
+char *nsd_zone_preamble(const char *name)
+{
+	return xasprintf("$ORIGIN %s.\n$TTL 300\n"
+			 "@ IN SOA ns1.%s. hostmaster.%s. 1 3600 600 86400 300\n"
+			 "@ IN NS ns1.%s.\n"
+			 "ns1 IN A 127.0.0.1\n",
+			 name, name, name, name);
+}
+
+/* True once something accepts TCP on the port. */
+static bool port_answers(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	bool ok;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)port);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+	close(fd);
+	return ok;
+}
+
+/* Prints nsd's log to help whoever reads a failed test. */
+static void print_log(const struct nsd_server *server)
+{
+	char *path = xasprintf("%s/nsd.log", server->dir);
+	char *log = testenv_read_file(path, NULL);
+
+	fprintf(stderr, "nsd log (%s):\n%s\n", path, log ? log : "(none)");
+	free(log);
+	free(path);
+}
+
+/* Writes the configuration and zones, starts nsd, waits for it. */
+bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
+	       size_t count)
+{
+	const char *nsd = testenv_program("NSD");
+	struct strbuf conf = STRBUF_INIT;
+	char *conf_path;
+	int slot = -1;
+
+	memset(server, 0, sizeof *server);
+	if (!nsd) {
+		fprintf(stderr, "nsd is not installed\n");
+		return false;
+	}
+	for (int i = 0; i < NSD_MAX_SERVERS; i++)
+		if (!nsd_running[i]) {
+			slot = i;
+			break;
+		}
+	if (slot < 0)
+		return false;
+	server->dir = testenv_mkdtemp();
+	server->port = nsd_free_port();
+	server->address = xasprintf("127.0.0.1:%d", server->port);
+	strbuf_addf(&conf,
+		    "server:\n"
+		    "  ip-address: 127.0.0.1@%d\n"
+		    "  port: %d\n"
+		    "  do-ip6: no\n"
+		    "  zonesdir: \"%s\"\n"
+		    "  pidfile: \"%s/nsd.pid\"\n"
+		    "  database: \"\"\n"
+		    "  xfrdfile: \"%s/xfrd.state\"\n"
+		    "  xfrdir: \"%s\"\n"
+		    "  zonelistfile: \"%s/zone.list\"\n"
+		    "  logfile: \"%s/nsd.log\"\n"
+		    "  username: \"\"\n"
+		    "  chroot: \"\"\n"
+		    "  server-count: 1\n"
+		    "  verbosity: 1\n"
+		    "  tcp-count: 64\n"
+		    "remote-control:\n"
+		    "  control-enable: no\n",
+		    server->port, server->port, server->dir, server->dir,
+		    server->dir, server->dir, server->dir, server->dir);
+	for (size_t i = 0; i < count; i++) {
+		char *file = xasprintf("%s.zone", zones[i].name);
+
+		free(testenv_write_file(server->dir, file, zones[i].text));
+		strbuf_addf(&conf, "zone:\n  name: \"%s\"\n  zonefile: \"%s\"\n",
+			    zones[i].name, file);
+		free(file);
+	}
+	conf_path = testenv_write_file(server->dir, "nsd.conf", strbuf_str(&conf));
+	strbuf_done(&conf);
+
+	server->pid = fork();
+	if (server->pid == 0) {
+		/* Dies with the test, even if the test is killed. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		execl(nsd, nsd, "-d", "-c", conf_path, (char *)NULL);
+		_exit(127);
+	}
+	free(conf_path);
+	nsd_running[slot] = server;
+	{
+		static bool registered;
+
+		if (!registered) {
+			atexit(nsd_stop_all);
+			registered = true;
+		}
+	}
+	for (int i = 0; i < 500; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		int status;
+
+		if (port_answers(server->port))
+			return true;
+		if (waitpid(server->pid, &status, WNOHANG) == server->pid) {
+			fprintf(stderr, "nsd exited during start-up\n");
+			server->pid = 0;
+			print_log(server);
+			nsd_stop(server);
+			return false;
+		}
+		nanosleep(&ts, NULL);
+	}
+	fprintf(stderr, "nsd did not start within 5 seconds\n");
+	print_log(server);
+	nsd_stop(server);
+	return false;
+}
+
+/* Stops nsd and cleans up. */
+void nsd_stop(struct nsd_server *server)
+{
+	for (int i = 0; i < NSD_MAX_SERVERS; i++)
+		if (nsd_running[i] == server)
+			nsd_running[i] = NULL;
+	if (server->pid > 0) {
+		kill(server->pid, SIGTERM);
+		waitpid(server->pid, NULL, 0);
+		server->pid = 0;
+	}
+	if (server->dir) {
+		testenv_rmdir(server->dir);
+		free(server->dir);
+		server->dir = NULL;
+	}
+	free(server->address);
+	server->address = NULL;
+}

@@ -1,0 +1,40 @@
+/* A real nsd on 127.0.0.1 and a free port, serving zones a test writes;
+ * stopped by nsd_stop(), at exit, or when the test process dies. */
+#ifndef DMARCPILOT_TEST_NSD_H
+#define DMARCPILOT_TEST_NSD_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct nsd_zone {
+	const char *name; /* "example.com" */
+	const char *text; /* the zone file; should start with $ORIGIN/SOA */
+};
+
+struct nsd_server {
+	pid_t pid;
+	int port;
+	char *dir;     /* scratch directory with nsd.conf and zones */
+	char *address; /* "127.0.0.1:PORT", for --resolver */
+};
+
+/* Starts nsd with the zones and waits until it answers on TCP. Returns
+ * false (and prints why, with nsd's log) if it cannot; tests then fail,
+ * or skip when nsd is not installed (nsd_available()). */
+bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
+	       size_t count);
+
+/* True when the nsd binary is installed. */
+bool nsd_available(void);
+
+/* Stops the server and removes its directory; safe to call twice. */
+void nsd_stop(struct nsd_server *server);
+
+/* A port on 127.0.0.1 free for both UDP and TCP right now. */
+int nsd_free_port(void);
+
+/* A minimal SOA + NS preamble for zone text: "$ORIGIN name.\n$TTL 300\n@
+ * SOA ...\n@ NS ns1.name.\nns1 A 127.0.0.1\n". Caller frees. */
+char *nsd_zone_preamble(const char *name);
+
+#endif

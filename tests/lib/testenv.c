@@ -1,0 +1,227 @@
+#include "config.h"
+
+#include "lib/testenv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "xalloc.h"
+#include "strbuf.h"
+
+/* The shared test data directory, if it is there. */
+const char *testenv_testdata(void)
+{
+	const char *dir = getenv("DMARCPILOT_TESTDATA");
+	struct stat st;
+
+	if (!dir || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return NULL;
+	return dir;
+}
+
+/* The binary under test. */
+const char *testenv_binary(void)
+{
+	const char *bin = getenv("DMARCPILOT_BIN");
+
+	return bin && *bin ? bin : "src/dmarcpilot";
+}
+
+/* The source tree. */
+const char *testenv_srcdir(void)
+{
+	const char *dir = getenv("top_srcdir");
+
+	return dir && *dir ? dir : ".";
+}
+
+/* Makes a scratch directory. */
+char *testenv_mkdtemp(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *path = xasprintf("%s/dmarcpilot-test.XXXXXX",
+			       tmp && *tmp ? tmp : "/tmp");
+
+	if (!mkdtemp(path)) {
+		perror("mkdtemp");
+		abort();
+	}
+	return path;
+}
+
+/* Removes one entry for nftw. */
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* Removes a directory tree. */
+void testenv_rmdir(const char *path)
+{
+	if (path)
+		nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Writes a file in a directory. */
+char *testenv_write_file(const char *dir, const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *fp = fopen(path, "w");
+
+	if (!fp) {
+		perror(path);
+		abort();
+	}
+	fputs(text, fp);
+	fclose(fp);
+	return path;
+}
+
+/* Reads a file into memory. */
+char *testenv_read_file(const char *path, size_t *len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[65536];
+	size_t n;
+	FILE *fp = fopen(path, "rb");
+
+	if (!fp)
+		return NULL;
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+		strbuf_add(&sb, buf, n);
+	fclose(fp);
+	if (len)
+		*len = sb.len;
+	return strbuf_detach(&sb);
+}
+
+/* Runs a program with pipes for its three standard streams. */
+struct testenv_run testenv_run(const char *const argv[],
+			       const char *const env[], const char *input)
+{
+	struct testenv_run run = { 0 };
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	int in_pipe[2], out_pipe[2], err_pipe[2], status;
+	size_t in_off = 0, in_len = input ? strlen(input) : 0;
+	pid_t pid;
+
+	if (pipe(in_pipe) || pipe(out_pipe) || pipe(err_pipe)) {
+		perror("pipe");
+		abort();
+	}
+	pid = fork();
+	if (pid == 0) {
+		dup2(in_pipe[0], 0);
+		dup2(out_pipe[1], 1);
+		dup2(err_pipe[1], 2);
+		close(in_pipe[0]);
+		close(in_pipe[1]);
+		close(out_pipe[0]);
+		close(out_pipe[1]);
+		close(err_pipe[0]);
+		close(err_pipe[1]);
+		for (size_t i = 0; env && env[i]; i++)
+			putenv((char *)env[i]);
+		execvp(argv[0], (char *const *)argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(in_pipe[0]);
+	close(out_pipe[1]);
+	close(err_pipe[1]);
+	if (in_len == 0) {
+		close(in_pipe[1]);
+		in_pipe[1] = -1;
+	} else {
+		fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
+	}
+	for (;;) {
+		struct pollfd fds[3] = {
+			{ out_pipe[0], POLLIN, 0 },
+			{ err_pipe[0], POLLIN, 0 },
+			{ in_pipe[1], POLLOUT, 0 },
+		};
+		char buf[65536];
+		ssize_t n;
+
+		if (fds[0].fd < 0 && fds[1].fd < 0)
+			break;
+		if (poll(fds, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			if (fds[i].fd < 0 || !fds[i].revents)
+				continue;
+			n = read(fds[i].fd, buf, sizeof buf);
+			if (n <= 0) {
+				close(fds[i].fd);
+				if (i == 0)
+					out_pipe[0] = -1;
+				else
+					err_pipe[0] = -1;
+			} else {
+				strbuf_add(i == 0 ? &out : &err, buf, (size_t)n);
+			}
+		}
+		if (in_pipe[1] >= 0 && fds[2].revents) {
+			n = write(in_pipe[1], input + in_off, in_len - in_off);
+			if (n > 0)
+				in_off += (size_t)n;
+			if (n < 0 || in_off == in_len) {
+				close(in_pipe[1]);
+				in_pipe[1] = -1;
+			}
+		}
+	}
+	if (in_pipe[1] >= 0)
+		close(in_pipe[1]);
+	waitpid(pid, &status, 0);
+	run.status = WIFEXITED(status) ? WEXITSTATUS(status)
+				       : 128 + WTERMSIG(status);
+	run.out = strbuf_detach(&out);
+	run.err = strbuf_detach(&err);
+	return run;
+}
+
+/* Runs dmarcpilot with arguments. */
+struct testenv_run testenv_run_dmarcpilot(const char *const args[],
+					  const char *const env[])
+{
+	const char *argv[64];
+	size_t n = 0;
+
+	argv[n++] = testenv_binary();
+	for (size_t i = 0; args[i] && n < 63; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	return testenv_run(argv, env, NULL);
+}
+
+/* Frees a run's output. */
+void testenv_run_done(struct testenv_run *run)
+{
+	free(run->out);
+	free(run->err);
+	run->out = run->err = NULL;
+}
+
+/* A program path from the environment. */
+const char *testenv_program(const char *var)
+{
+	const char *p = getenv(var);
+
+	if (!p || !*p || access(p, X_OK) != 0)
+		return NULL;
+	return p;
+}

@@ -1,0 +1,55 @@
+/* What every test program needs: where the shared test data and the
+ * binary are, scratch directories, running a program and capturing it. */
+#ifndef DMARCPILOT_TESTENV_H
+#define DMARCPILOT_TESTENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* $DMARCPILOT_TESTDATA (the shared conformance data and reports), or NULL
+ * when it is absent, in which case a test must skip(), never pass. */
+const char *testenv_testdata(void);
+
+/* The dmarcpilot binary under test ($DMARCPILOT_BIN). */
+const char *testenv_binary(void);
+
+/* The source tree ($top_srcdir, or "." when unset). */
+const char *testenv_srcdir(void);
+
+/* A fresh directory under $TMPDIR, removed with testenv_rmdir(). Caller
+ * frees the string. */
+char *testenv_mkdtemp(void);
+
+/* Removes a directory tree. */
+void testenv_rmdir(const char *path);
+
+/* Writes text to dir/name; returns the full path (caller frees). */
+char *testenv_write_file(const char *dir, const char *name, const char *text);
+
+/* Reads a whole file; NULL if it cannot. Caller frees. */
+char *testenv_read_file(const char *path, size_t *len);
+
+/* The result of running a program. */
+struct testenv_run {
+	int status;   /* exit status, or 128+signal */
+	char *out;    /* stdout, NUL-terminated */
+	char *err;    /* stderr, NUL-terminated */
+};
+
+/* Runs argv (argv[0] a path or a name in PATH) with extra environment
+ * entries "NAME=value" (env may be NULL), optional stdin text, and
+ * collects its output. */
+struct testenv_run testenv_run(const char *const argv[],
+			       const char *const env[], const char *input);
+
+/* Runs the dmarcpilot binary with argv (not counting the program name). */
+struct testenv_run testenv_run_dmarcpilot(const char *const args[],
+					  const char *const env[]);
+
+void testenv_run_done(struct testenv_run *run);
+
+/* The path of a program from the environment variable var (set by the
+ * Makefile: NSD, TMUX_BIN, NAMED_CHECKZONE), or NULL when not installed. */
+const char *testenv_program(const char *var);
+
+#endif

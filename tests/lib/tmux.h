@@ -1,0 +1,47 @@
+/* The real binary in a real terminal: tmux on a private socket, keys sent
+ * with send-keys, the screen read with capture-pane. */
+#ifndef DMARCPILOT_TEST_TMUX_H
+#define DMARCPILOT_TEST_TMUX_H
+
+#include <stdbool.h>
+
+struct tmux_term {
+	char *dir;    /* scratch directory: socket and configuration */
+	char *socket; /* tmux -S */
+	bool running;
+};
+
+/* True when tmux is installed. */
+bool tmux_available(void);
+
+/* Starts argv (argv[0] a path) in a cols x rows terminal with the extra
+ * environment entries env ("NAME=value", NULL-terminated, may be NULL).
+ * The pane stays after the program exits so its last screen can be read. */
+bool tmux_start(struct tmux_term *t, int cols, int rows,
+		const char *const argv[], const char *const env[]);
+
+/* Sends keys in tmux send-keys syntax ("Down", "Enter", "C-c", "q"). */
+void tmux_send_keys(struct tmux_term *t, const char *const keys[]);
+
+/* Types literal text (send-keys -l). */
+void tmux_type(struct tmux_term *t, const char *text);
+
+/* The visible screen, rows separated by newlines. Caller frees. */
+char *tmux_capture(struct tmux_term *t);
+
+/* Waits up to timeout_ms for text to appear on screen; returns the
+ * screen that had it (caller frees), or NULL after printing the last
+ * screen seen. */
+char *tmux_wait_for(struct tmux_term *t, const char *text, int timeout_ms);
+
+/* Resizes the terminal. */
+void tmux_resize(struct tmux_term *t, int cols, int rows);
+
+/* True when the program in the pane has exited; *status gets its exit
+ * status. */
+bool tmux_exited(struct tmux_term *t, int *status);
+
+/* Kills the session and the server; safe to call twice. */
+void tmux_stop(struct tmux_term *t);
+
+#endif

@@ -1,0 +1,183 @@
+/* Unit tests of the small engine pieces every module relies on. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "date.h"
+#include "finding.h"
+#include "status.h"
+#include "strbuf.h"
+#include "text.h"
+
+/* An org_name with a terminal escape must reach the screen inert. */
+static void test_text_clean_strips_escapes(void **state)
+{
+	const char hostile[] = "Evil\x1b]0;pwned\x07 Corp\x1b[2J\r\n\x9b"
+			       "31m\xc2\x9b" "1;2H done";
+	char *clean = text_clean(hostile, sizeof hostile - 1);
+
+	assert_string_equal(clean, "Evil Corp   done");
+	free(clean);
+}
+
+/* Invalid UTF-8 becomes U+FFFD; valid multibyte text stays. */
+static void test_text_clean_utf8(void **state)
+{
+	char *clean = text_clean_str("Gr\xc3\xbc\xc3\x9f" "e \xff!");
+
+	assert_string_equal(clean, "Gr\xc3\xbc\xc3\x9f" "e \xef\xbf\xbd!");
+	free(clean);
+}
+
+/* Domain names compare without case and the root dot. */
+static void test_domain_normalize(void **state)
+{
+	char *n = text_domain_normalize("Mail.Example.COM.");
+
+	assert_string_equal(n, "mail.example.com");
+	free(n);
+}
+
+/* --now takes only real days. */
+static void test_date_parse(void **state)
+{
+	date_t d;
+	char buf[DATE_BUFSIZE];
+
+	assert_true(date_parse("2026-11-23", &d));
+	assert_string_equal(date_format(d, buf), "2026-11-23");
+	assert_true(date_parse("2024-02-29", &d));
+	assert_false(date_parse("2025-02-29", &d));
+	assert_false(date_parse("2026-13-01", &d));
+	assert_false(date_parse("26-11-23", &d));
+	assert_false(date_parse("2026-11-23x", &d));
+	assert_true(date_parse("1970-01-01", &d));
+	assert_int_equal(d, 0);
+}
+
+/* Weekly report totals use ISO weeks: 2021-01-03 is week 53 of 2020. */
+static void test_date_iso_week(void **state)
+{
+	date_t d;
+	int year, week;
+
+	assert_true(date_parse("2021-01-03", &d));
+	date_iso_week(d, &year, &week);
+	assert_int_equal(year, 2020);
+	assert_int_equal(week, 53);
+	assert_true(date_parse("2026-11-23", &d));
+	date_iso_week(d, &year, &week);
+	assert_int_equal(year, 2026);
+	assert_int_equal(week, 48);
+	assert_int_equal(date_weekday(d), 1);
+}
+
+/* DMARCPILOT_NOW makes "today" a fixed day for tests and the demo. */
+static void test_date_today_env(void **state)
+{
+	bool ok;
+	date_t d, want;
+
+	setenv("DMARCPILOT_NOW", "2026-03-02", 1);
+	d = date_today(&ok);
+	assert_true(ok);
+	assert_true(date_parse("2026-03-02", &want));
+	assert_int_equal(d, want);
+	setenv("DMARCPILOT_NOW", "yesterday", 1);
+	date_today(&ok);
+	assert_false(ok);
+	unsetenv("DMARCPILOT_NOW");
+}
+
+/* Findings carry their stable code and severity into --json. */
+static void test_findings_json(void **state)
+{
+	struct findings list = FINDINGS_INIT;
+	struct finding *f;
+	json_t *array, *o;
+
+	f = findings_add(&list, F_SPF_LOOKUP_LIMIT, "%d DNS lookups", 12);
+	finding_set_record(f, "v=spf1 include:a include:b -all");
+	findings_add(&list, F_DKIM_TESTING, "selector in testing mode");
+	assert_int_equal(findings_worst(&list), SEVERITY_ERROR);
+	assert_true(findings_has(&list, F_DKIM_TESTING));
+	assert_false(findings_has(&list, F_DMARC_MISSING));
+	array = findings_to_json(&list);
+	assert_int_equal(json_array_size(array), 2);
+	o = json_array_get(array, 0);
+	assert_string_equal(json_string_value(json_object_get(o, "code")),
+			    "spf.lookup_limit");
+	assert_string_equal(json_string_value(json_object_get(o, "severity")),
+			    "error");
+	assert_string_equal(json_string_value(json_object_get(o, "message")),
+			    "12 DNS lookups");
+	assert_string_equal(json_string_value(json_object_get(o, "record")),
+			    "v=spf1 include:a include:b -all");
+	json_decref(array);
+	findings_done(&list);
+}
+
+/* Every code of DESIGN.md section 5 maps to itself. */
+static void test_finding_codes_round_trip(void **state)
+{
+	for (int i = 0; i < FINDING_CODE_COUNT; i++)
+		assert_int_equal(
+		    finding_code_from_name(finding_code_name((enum finding_code)i)),
+		    i);
+	assert_int_equal(finding_code_from_name("spf.nonsense"), -1);
+	assert_string_equal(finding_code_name(F_REPORT_KNOWN_SOURCE_FAILING),
+			    "report.known_source_failing");
+}
+
+/* An error names its context first. */
+static void test_err_prefix(void **state)
+{
+	struct err err = ERR_INIT;
+
+	assert_int_equal(err_set(&err, STATUS_PARSE, "line %d: bad tag", 3),
+			 STATUS_PARSE);
+	err_prefix(&err, "%s", "reports/a.xml");
+	assert_string_equal(err_message(&err), "reports/a.xml: line 3: bad tag");
+	err_done(&err);
+	assert_int_equal(err.status, STATUS_OK);
+}
+
+/* strbuf grows and formats. */
+static void test_strbuf(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *s;
+
+	assert_string_equal(strbuf_str(&sb), "");
+	for (int i = 0; i < 1000; i++)
+		strbuf_addf(&sb, "%d,", i % 10);
+	assert_int_equal(sb.len, 2000);
+	s = strbuf_detach(&sb);
+	assert_memory_equal(s, "0,1,2,", 6);
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text_clean_strips_escapes),
+		cmocka_unit_test(test_text_clean_utf8),
+		cmocka_unit_test(test_domain_normalize),
+		cmocka_unit_test(test_date_parse),
+		cmocka_unit_test(test_date_iso_week),
+		cmocka_unit_test(test_date_today_env),
+		cmocka_unit_test(test_findings_json),
+		cmocka_unit_test(test_finding_codes_round_trip),
+		cmocka_unit_test(test_err_prefix),
+		cmocka_unit_test(test_strbuf),
+	};
+
+	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}
