@@ -19,6 +19,8 @@
 	/* domains and senders (src/cli_state.c) */                        \
                                                                            \
 	/* reports (src/cli_report.c) */                                   \
+	X("report import", cli_report_import, N_("PATH..."),               \
+	  N_("import DMARC reports: files, folders, mbox, Maildir"))       \
                                                                            \
 	/* plan, step, export (src/cli_plan.c) */                          \
                                                                            \
