@@ -201,11 +201,16 @@ enum status mailmsg_read_file(const char *path, bool mbox,
 			g_mime_object_get_header_list(GMIME_OBJECT(msg))) ==
 		    0) {
 			g_object_unref(msg);
-			if (index == 1)
+			if (index == 1 && (!mbox || g_mime_parser_eos(parser))) {
 				st = err_set(err, STATUS_PARSE,
 					     _("%s: not a mail message"),
 					     path);
-			break;
+				break;
+			}
+			/* A fragment without headers inside an mbox (an
+			 * unescaped "From " line) is passed over. */
+			index--;
+			continue;
 		}
 		st = walk_message(msg, index, h, err);
 		g_object_unref(msg);
