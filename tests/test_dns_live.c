@@ -111,7 +111,18 @@ static int setup(void **state)
 		err_done(&err);
 		return -1;
 	}
-	return 0;
+	/* nsd accepts TCP before it serves UDP; on a loaded machine the
+	 * zone may take a while to load. */
+	for (int i = 0; i < 10; i++) {
+		struct dns_answer *a = dns_query_sync(f->dns, "example.test",
+						      DNS_T_SOA);
+		bool ok = a->result == DNS_DATA;
+
+		dns_answer_free(a);
+		if (ok)
+			return 0;
+	}
+	return -1;
 }
 
 static int teardown(void **state)

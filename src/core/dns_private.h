@@ -29,13 +29,20 @@ struct dns_backend_ops {
 	/* Completes every request the backend holds with DNS_ERROR. */
 	void (*cancel_all)(struct dns *dns);
 	void (*free)(struct dns *dns);
+	/* Answers from loaded data, asking no server (the table). */
+	bool offline;
 };
 
 struct dns {
 	const struct dns_backend_ops *ops;
 	void *impl;
-	size_t pending;
+	size_t pending; /* this resolver's own, children not counted */
 	struct dns_request *ready_head, *ready_tail;
+	struct dns *parent;      /* whose loop drives this one, or NULL */
+	struct dns **children;   /* driven by this one's loop (dns_attach) */
+	size_t nchildren, children_cap;
+	bool released;           /* the parent frees it once idle */
+	bool cancelling;         /* inside dns_cancel_all() */
 };
 
 /* A resolver around a backend. */

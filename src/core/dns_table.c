@@ -336,6 +336,7 @@ static void table_free(struct dns *dns)
 static const struct dns_backend_ops table_ops = {
 	.query = table_query,
 	.free = table_free,
+	.offline = true,
 };
 
 /* Creates an empty table resolver. */
