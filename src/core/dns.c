@@ -421,6 +421,29 @@ void dns_rr_done(struct dns_rr *rr)
 	}
 }
 
+/* A queried name in the presentation form ldns gives the stored owner
+ * names (ldns_rdf2str: "\\DDD" for octets that are not graphic ASCII,
+ * "\\c" for ;()\\), so that raw octets such as spaces, which a live
+ * server receives as they are, find their records. */
+char *dns_name_presentation(const char *name)
+{
+	size_t len = strlen(name);
+	char *out = xmalloc(len * 4 + 1), *o = out;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if (*p == ';' || *p == '(' || *p == ')' || *p == '\\') {
+			*o++ = '\\';
+			*o++ = (char)*p;
+		} else if (*p != '.' && (*p < 0x21 || *p > 0x7e)) {
+			o += sprintf(o, "\\%03u", *p);
+		} else {
+			*o++ = (char)*p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 /* Lower-cases an ldns dname and drops the final dot. */
 static char *rdf_name(const ldns_rdf *rdf)
 {
@@ -574,7 +597,7 @@ static bool answer_chain(struct dns_answer *a, const ldns_pkt *pkt)
 	const ldns_rr_list *list = ldns_pkt_answer(pkt);
 	size_t total = list ? ldns_rr_list_rr_count(list) : 0, n = 0;
 	struct dns_rr *rrs = xcalloc(total ? total : 1, sizeof *rrs);
-	char *name = xstrdup(a->qname);
+	char *name = dns_name_presentation(a->qname);
 	bool found = false;
 
 	for (size_t i = 0; i < total; i++) {

@@ -73,6 +73,13 @@ void dns_rr_done(struct dns_rr *rr);
  * other types and for RRs whose rdata is missing or malformed. */
 bool dns_rr_from_ldns(struct dns_rr *out, const ldns_rr *rr);
 
+/* A name (as asked: lower case, raw octets) in the presentation form
+ * ldns gives owner names ("\\DDD" for octets that are not graphic
+ * ASCII, "\\c" for ;()\\): the form both backends store and compare
+ * owners in, and the form c-ares parses back into the raw octets.
+ * Caller frees. */
+char *dns_name_presentation(const char *name);
+
 /* RFC 1034 3.6.2 leaves CNAME chains to the resolver; both backends stop
  * loops and long chains after this many hops. */
 #define DNS_CNAME_CHAIN_MAX 8
