@@ -100,8 +100,27 @@ struct dns_live_options {
 	bool no_recursion;   /* clear RD: ask authoritative servers */
 };
 
-/* A c-ares resolver. On failure returns STATUS_DNS with err naming the
- * server list. The caller frees it with dns_free(). */
+/* A c-ares resolver. A malformed server list gives STATUS_USAGE with a
+ * message quoting it (the --resolver value); an unreadable
+ * /etc/resolv.conf gives STATUS_DNS. No packet is sent here. The caller
+ * frees it with dns_free().
+ *
+ * How answers come out of it:
+ * - queries carry EDNS (UDP size 1232); truncated answers are asked again
+ *   over TCP by c-ares, so TXT records of any size arrive whole;
+ * - answer->server is the "ADDR:PORT" that replied ("[V6]:PORT"); for a
+ *   timeout it is the whole server list;
+ * - no reply from any server (silence, or ICMP port unreachable) within
+ *   o->timeout is DNS_TIMEOUT, with an error naming the server list, the
+ *   type and the name;
+ * - the first SERVFAIL or other failing rcode ends the query as
+ *   DNS_SERVFAIL with rcode and server kept (no failover: which server
+ *   failed matters more here than an answer from another); REFUSED is
+ *   DNS_ERROR with rcode 5; an unparsable reply is DNS_ERROR;
+ * - a CNAME chain in the answer section is followed from the question to
+ *   the data, as the table backend does; the AA bit is kept.
+ * A server that does not answer is tried o->tries times in all, the
+ * per-try wait doubling each round, so that the whole takes o->timeout. */
 enum status dns_new_live(struct dns **out, const struct dns_live_options *o,
 			 struct err *err);
 
@@ -162,7 +181,24 @@ enum status dns_run(struct dns *dns);
 struct dns_answer *dns_query_sync(struct dns *dns, const char *name,
 				  enum dns_type type);
 
-/* Ends every outstanding query; their callbacks run with DNS_ERROR. */
+/* Makes parent's loop drive child as well: dns_pending, dns_pollfds,
+ * dns_timeout_ms, dns_process, dns_run, dns_cancel_all and dns_free of
+ * the parent cover the child, so that one poll() serves both (the
+ * propagation check attaches one no-recursion resolver per server). The
+ * parent owns the child from then on. */
+void dns_attach(struct dns *parent, struct dns *child);
+
+/* Lets the parent free an attached child once it has no query left
+ * (from the parent's dns_process(), so it may be called from the
+ * child's own callback). */
+void dns_release(struct dns *child);
+
+/* True for a resolver that answers from loaded data and asks no server
+ * (the table: --zone, the demo, tests). */
+bool dns_is_offline(const struct dns *dns);
+
+/* Ends every outstanding query; their callbacks run with DNS_ERROR.
+ * Queries that those callbacks start are cancelled as well. */
 void dns_cancel_all(struct dns *dns);
 
 /* Cancels what is outstanding and frees the resolver. */

@@ -3,6 +3,8 @@
 #ifndef DMARCPILOT_DNS_PRIVATE_H
 #define DMARCPILOT_DNS_PRIVATE_H
 
+#include <ldns/ldns.h>
+
 #include "dns.h"
 
 /* One outstanding question. */
@@ -27,13 +29,20 @@ struct dns_backend_ops {
 	/* Completes every request the backend holds with DNS_ERROR. */
 	void (*cancel_all)(struct dns *dns);
 	void (*free)(struct dns *dns);
+	/* Answers from loaded data, asking no server (the table). */
+	bool offline;
 };
 
 struct dns {
 	const struct dns_backend_ops *ops;
 	void *impl;
-	size_t pending;
+	size_t pending; /* this resolver's own, children not counted */
 	struct dns_request *ready_head, *ready_tail;
+	struct dns *parent;      /* whose loop drives this one, or NULL */
+	struct dns **children;   /* driven by this one's loop (dns_attach) */
+	size_t nchildren, children_cap;
+	bool released;           /* the parent frees it once idle */
+	bool cancelling;         /* inside dns_cancel_all() */
 };
 
 /* A resolver around a backend. */
@@ -58,5 +67,32 @@ void dns_rr_copy(struct dns_rr *dst, const struct dns_rr *src);
 
 /* Frees what an RR owns (not the RR itself). */
 void dns_rr_done(struct dns_rr *rr);
+
+/* Converts an ldns RR of a type the engine uses into out (which the
+ * caller releases with dns_rr_done()); false, with out left empty, for
+ * other types and for RRs whose rdata is missing or malformed. */
+bool dns_rr_from_ldns(struct dns_rr *out, const ldns_rr *rr);
+
+/* A name (as asked: lower case, raw octets) in the presentation form
+ * ldns gives owner names ("\\DDD" for octets that are not graphic
+ * ASCII, "\\c" for ;()\\): the form both backends store and compare
+ * owners in, and the form c-ares parses back into the raw octets.
+ * Caller frees. */
+char *dns_name_presentation(const char *name);
+
+/* RFC 1034 3.6.2 leaves CNAME chains to the resolver; both backends stop
+ * loops and long chains after this many hops. */
+#define DNS_CNAME_CHAIN_MAX 8
+
+/* Turns a raw DNS reply (wire format, RFC 1035 4.1) to the question
+ * (qname, qtype) into an answer: the CNAME chain from qname and the RRs
+ * of qtype at its end, the result from the rcode and the chain, the AA
+ * bit. server (may be NULL) names who answered, for answer->server and
+ * the error texts. Never fails: unparsable input gives DNS_ERROR. The
+ * caller frees the answer with dns_answer_free(). */
+struct dns_answer *dns_answer_from_wire(const char *qname,
+					enum dns_type qtype,
+					const uint8_t *wire, size_t len,
+					const char *server);
 
 #endif
