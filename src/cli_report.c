@@ -196,6 +196,7 @@ static void summary_json(const struct analysis *a)
 static void summary_text(const struct analysis *a)
 {
 	char d1[DATE_BUFSIZE], d2[DATE_BUFSIZE];
+	int ipw = 15;
 
 	if (a->since != DATE_ANY || a->until != DATE_ANY)
 		printf(_("%s, %s to %s: %lld messages in %zu reports\n"),
@@ -226,14 +227,17 @@ static void summary_text(const struct analysis *a)
 		       percent(t->spf_aligned, t->messages),
 		       percent(t->dkim_aligned, t->messages));
 	}
-	printf("\n%-39s %-28s %-18s %10s  %s\n", _("Source"), _("Reverse DNS"),
-	       _("Provider"), _("Messages"), _("Class"));
+	for (size_t i = 0; i < a->nsources; i++)
+		if ((int)strlen(a->sources[i].ip) > ipw)
+			ipw = (int)strlen(a->sources[i].ip);
+	printf("\n%-*s %-24s %-16s %8s  %s\n", ipw, _("Source"),
+	       _("Reverse DNS"), _("Provider"), _("Messages"), _("Class"));
 	for (size_t i = 0; i < a->nsources; i++) {
 		const struct analysis_source *s = &a->sources[i];
 		char *ptr = text_clean_str(s->ptr ? s->ptr : "-");
 		char *fix = analysis_fix_text(a, s);
 
-		printf("%-39s %-28s %-18s %10lld  %s\n", s->ip, ptr,
+		printf("%-*s %-24s %-16s %8lld  %s\n", ipw, s->ip, ptr,
 		       s->provider ? s->provider->id : "-",
 		       (long long)s->t.messages, analysis_class_name(s->cls));
 		if (fix)
