@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/testenv.h"
@@ -245,6 +246,23 @@ static void test_help(void **state)
 	demo_stop(&d);
 }
 
+/* Waits up to timeout_ms until text is gone from the screen; returns
+ * the screen without it (caller frees), or NULL. */
+static char *wait_without(struct tmux_term *t, const char *text,
+			  int timeout_ms)
+{
+	for (int waited = 0; waited <= timeout_ms; waited += 50) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		char *screen = tmux_capture(t);
+
+		if (!strstr(screen, text))
+			return screen;
+		free(screen);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
 /* The last row of a captured screen. */
 static char *last_row(const char *screen)
 {
@@ -294,8 +312,9 @@ static void test_resize(void **state)
 	free(line);
 	free(screen);
 	tmux_resize(&d.t, 80, 24);
-	screen = tmux_wait_for(&d.t, "zendesk1 zendes\n", WAIT_MS);
+	screen = wait_without(&d.t, "zendesk1 zendesk2", WAIT_MS);
 	assert_non_null(screen);
+	assert_non_null(strstr(screen, "zendesk1 zend"));
 	assert_int_equal(row_count(screen), 24);
 	line = last_row(screen);
 	assert_non_null(strstr(line, "F1/? help"));
