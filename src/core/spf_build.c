@@ -472,7 +472,8 @@ struct search {
 	struct spf_flat_item *items;
 	size_t nitems;
 	bool *chosen, *best;
-	size_t best_rotating, best_octets;
+	size_t best_rotating, best_octets, best_k;
+	size_t k; /* the size of the sets being tried */
 	bool found;
 };
 
@@ -528,11 +529,15 @@ static void search_k(struct search *s, size_t i, size_t k)
 				rotating++;
 		for (size_t j = 0; j < f.nrecords; j++)
 			octets += strlen(f.records[j].value);
-		/* Fewest rotating services flattened, then fewest octets. */
+		/* Fewest rotating services flattened (they go stale), then
+		 * the fewest includes (search order), then fewest octets. */
 		if (lookups <= SPF_MAX_DNS_TERMS &&
 		    (!s->found || rotating < s->best_rotating ||
 		     (rotating == s->best_rotating &&
+		      s->k < s->best_k) ||
+		     (rotating == s->best_rotating && s->k == s->best_k &&
 		      octets < s->best_octets))) {
+			s->best_k = s->k;
 			s->found = true;
 			s->best_rotating = rotating;
 			s->best_octets = octets;
@@ -591,9 +596,15 @@ enum status spf_flatten(struct dns *dns, const char *domain,
 	for (size_t i = 0; i < f->nitems; i++)
 		if (f->items[i].flattenable)
 			nflat++;
-	/* The fewest includes first: k = 0, 1, 2, ... */
-	for (size_t k = 0; k <= nflat && !s.found; k++)
+	/* The fewest includes first: k = 0, 1, 2, ...; larger sets are
+	 * still tried while the best so far flattens a rotating service
+	 * (bounded: past 16 candidates the first fit is taken). */
+	for (size_t k = 0; k <= nflat; k++) {
+		if (s.found && (s.best_rotating == 0 || nflat > 16))
+			break;
+		s.k = k;
 		search_k(&s, 0, k);
+	}
 	if (!s.found) {
 		free(s.chosen);
 		free(s.best);
