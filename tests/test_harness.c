@@ -60,24 +60,37 @@ static void test_nsd_answers(void **state)
 	free(preamble);
 }
 
+/* Gives each tmux test a terminal that teardown always stops. */
+static int tmux_setup(void **state)
+{
+	*state = calloc(1, sizeof(struct tmux_term));
+	return 0;
+}
+
+static int tmux_teardown(void **state)
+{
+	tmux_stop(*state);
+	free(*state);
+	return 0;
+}
+
 /* The binary's help appears in an 80x24 terminal. */
 static void test_binary_in_tmux(void **state)
 {
-	struct tmux_term t;
+	struct tmux_term *t = *state;
 	const char *argv[] = { testenv_binary(), "--help", NULL };
 	char *screen;
 	int status;
 
 	if (!tmux_available())
 		skip();
-	assert_true(tmux_start(&t, 80, 24, argv, NULL));
-	screen = tmux_wait_for(&t, "Report bugs to", 5000);
+	assert_true(tmux_start(t, 80, 24, argv, NULL));
+	screen = tmux_wait_for(t, "Report bugs to", 10000);
 	assert_non_null(screen);
 	assert_non_null(strstr(screen, "--zone FILE"));
 	free(screen);
-	assert_true(tmux_exited(&t, &status));
+	assert_true(tmux_wait_exit(t, 10000, &status));
 	assert_int_equal(status, 0);
-	tmux_stop(&t);
 }
 
 /* An operator whose language is German reads German. */
@@ -114,7 +127,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nsd_answers),
-		cmocka_unit_test(test_binary_in_tmux),
+		cmocka_unit_test_setup_teardown(test_binary_in_tmux, tmux_setup,
+						tmux_teardown),
 		cmocka_unit_test(test_help_in_german),
 		cmocka_unit_test(test_usage_errors_exit_2),
 	};

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "strbuf.h"
 #include "text.h"
 #include "xalloc.h"
@@ -318,6 +319,246 @@ void dns_rr_done(struct dns_rr *rr)
 	default:
 		break;
 	}
+}
+
+/* Lower-cases an ldns dname and drops the final dot. */
+static char *rdf_name(const ldns_rdf *rdf)
+{
+	char *s, *n;
+
+	if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME)
+		return NULL;
+	s = ldns_rdf2str(rdf);
+	if (!s)
+		return NULL;
+	n = text_domain_normalize(s);
+	free(s);
+	return n;
+}
+
+/* A 16- or 32-bit integer rdf; false when it is missing or short. */
+static bool rdf_int(const ldns_rr *rr, size_t i, size_t size, uint32_t *out)
+{
+	const ldns_rdf *rd = i < ldns_rr_rd_count(rr) ? ldns_rr_rdf(rr, i)
+						       : NULL;
+
+	if (!rd || ldns_rdf_size(rd) != size)
+		return false;
+	*out = size == 2 ? ldns_rdf2native_int16(rd)
+			 : ldns_rdf2native_int32(rd);
+	return true;
+}
+
+/* Converts one TXT RR's character-strings (RFC 1035 3.3.14). */
+static bool txt_from_ldns(struct dns_rr *out, const ldns_rr *rr)
+{
+	size_t n = ldns_rr_rd_count(rr);
+
+	out->u.txt.strings = xcalloc(n ? n : 1, sizeof *out->u.txt.strings);
+	for (size_t i = 0; i < n; i++) {
+		const ldns_rdf *rd = ldns_rr_rdf(rr, i);
+		const uint8_t *d;
+		size_t len;
+
+		/* An ldns str rdf is a length octet and the octets. */
+		if (!rd || ldns_rdf_size(rd) < 1)
+			return false;
+		d = ldns_rdf_data(rd);
+		len = d[0];
+		if (len + 1 > ldns_rdf_size(rd))
+			return false;
+		out->u.txt.strings[i].data = xmalloc(len + 1);
+		memcpy(out->u.txt.strings[i].data, d + 1, len);
+		out->u.txt.strings[i].data[len] = '\0';
+		out->u.txt.strings[i].len = len;
+		out->u.txt.count++;
+	}
+	return true;
+}
+
+/* Converts one ldns RR into the engine's form. */
+bool dns_rr_from_ldns(struct dns_rr *out, const ldns_rr *rr)
+{
+	const ldns_rdf *rd = ldns_rr_rd_count(rr) ? ldns_rr_rdf(rr, 0) : NULL;
+	uint32_t v[7];
+	bool ok = false;
+
+	memset(out, 0, sizeof *out);
+	out->type = (enum dns_type)ldns_rr_get_type(rr);
+	out->ttl = ldns_rr_ttl(rr);
+	out->name = rdf_name(ldns_rr_owner(rr));
+	if (!out->name)
+		goto out;
+	switch (out->type) {
+	case DNS_T_A:
+		if (!rd || ldns_rdf_size(rd) != 4)
+			goto out;
+		memcpy(&out->u.a, ldns_rdf_data(rd), 4);
+		break;
+	case DNS_T_AAAA:
+		if (!rd || ldns_rdf_size(rd) != 16)
+			goto out;
+		memcpy(&out->u.aaaa, ldns_rdf_data(rd), 16);
+		break;
+	case DNS_T_NS:
+	case DNS_T_CNAME:
+	case DNS_T_PTR:
+		out->u.host = rdf_name(rd);
+		if (!out->u.host)
+			goto out;
+		break;
+	case DNS_T_MX:
+		if (!rdf_int(rr, 0, 2, &v[0]))
+			goto out;
+		out->u.mx.preference = (uint16_t)v[0];
+		out->u.mx.host = ldns_rr_rd_count(rr) > 1
+				     ? rdf_name(ldns_rr_rdf(rr, 1)) : NULL;
+		if (!out->u.mx.host)
+			goto out;
+		break;
+	case DNS_T_SOA:
+		for (size_t i = 2; i < 7; i++)
+			if (!rdf_int(rr, i, 4, &v[i]))
+				goto out;
+		out->u.soa.mname = rdf_name(rd);
+		out->u.soa.rname = rdf_name(ldns_rr_rdf(rr, 1));
+		if (!out->u.soa.mname || !out->u.soa.rname)
+			goto out;
+		out->u.soa.serial = v[2];
+		out->u.soa.refresh = v[3];
+		out->u.soa.retry = v[4];
+		out->u.soa.expire = v[5];
+		out->u.soa.minimum = v[6];
+		break;
+	case DNS_T_TXT:
+		if (!txt_from_ldns(out, rr))
+			goto out;
+		break;
+	default:
+		goto out;
+	}
+	ok = true;
+out:
+	if (!ok) {
+		dns_rr_done(out);
+		memset(out, 0, sizeof *out);
+	}
+	return ok;
+}
+
+/* Moves the RRs of type owned by name from rrs into the answer; returns
+ * how many. */
+static size_t answer_take(struct dns_answer *a, struct dns_rr *rrs,
+			  size_t n, const char *name, enum dns_type type)
+{
+	size_t taken = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (rrs[i].type != type || !rrs[i].name ||
+		    strcmp(rrs[i].name, name) != 0)
+			continue;
+		*dns_answer_add_rr(a) = rrs[i];
+		memset(&rrs[i], 0, sizeof rrs[i]);
+		taken++;
+		if (type == DNS_T_CNAME)
+			break; /* RFC 2181 10.1: one CNAME per name */
+	}
+	return taken;
+}
+
+/* Follows the CNAME chain from the question through the answer section
+ * (RFC 1034 4.3.2 step 3) and keeps the CNAMEs and the data at its end;
+ * true when data of the asked type was found. */
+static bool answer_chain(struct dns_answer *a, const ldns_pkt *pkt)
+{
+	const ldns_rr_list *list = ldns_pkt_answer(pkt);
+	size_t total = list ? ldns_rr_list_rr_count(list) : 0, n = 0;
+	struct dns_rr *rrs = xcalloc(total ? total : 1, sizeof *rrs);
+	char *name = xstrdup(a->qname);
+	bool found = false;
+
+	for (size_t i = 0; i < total; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(list, i);
+
+		if (ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN &&
+		    dns_rr_from_ldns(&rrs[n], rr))
+			n++;
+	}
+	for (int hop = 0; hop <= DNS_CNAME_CHAIN_MAX; hop++) {
+		if (answer_take(a, rrs, n, name, a->qtype) > 0) {
+			found = true;
+			break;
+		}
+		if (a->qtype == DNS_T_CNAME ||
+		    answer_take(a, rrs, n, name, DNS_T_CNAME) == 0)
+			break;
+		free(name);
+		name = xstrdup(a->rrs[a->count - 1].u.host);
+	}
+	free(name);
+	for (size_t i = 0; i < n; i++)
+		dns_rr_done(&rrs[i]);
+	free(rrs);
+	return found;
+}
+
+/* Turns a raw reply into an answer. */
+struct dns_answer *dns_answer_from_wire(const char *qname,
+					enum dns_type qtype,
+					const uint8_t *wire, size_t len,
+					const char *server)
+{
+	struct dns_request q = { .name = (char *)qname, .type = qtype };
+	struct dns_answer *a = dns_answer_new(&q, DNS_ERROR);
+	const char *who = server ? server : "?";
+	ldns_pkt *pkt = NULL;
+	ldns_status st;
+
+	a->server = xstrdup_or_null(server);
+	st = ldns_wire2pkt(&pkt, wire, len);
+	if (st != LDNS_STATUS_OK) {
+		a->error = xasprintf(_("malformed answer from %s for %s %s: "
+				       "%s"),
+				     who, dns_type_name(qtype), qname,
+				     ldns_get_errorstr_by_id(st));
+		return a;
+	}
+	a->rcode = ldns_pkt_get_rcode(pkt);
+	a->authoritative = ldns_pkt_aa(pkt);
+	switch (a->rcode) {
+	case LDNS_RCODE_NOERROR:
+		/* RFC 2308 2.2: NOERROR without the data is NODATA. */
+		a->result = answer_chain(a, pkt) ? DNS_DATA : DNS_NODATA;
+		break;
+	case LDNS_RCODE_NXDOMAIN:
+		/* RFC 6604 2.1: the rcode is about the chain's last name. */
+		answer_chain(a, pkt);
+		a->result = DNS_NXDOMAIN;
+		break;
+	case LDNS_RCODE_REFUSED:
+		a->result = DNS_ERROR;
+		a->error = xasprintf(_("%s refused the query for %s %s"), who,
+				     dns_type_name(qtype), qname);
+		break;
+	default: {
+		const ldns_lookup_table *t =
+		    ldns_lookup_by_id(ldns_rcodes, a->rcode);
+
+		a->result = DNS_SERVFAIL;
+		if (t)
+			a->error = xasprintf(_("%s answered %s for %s %s"), who,
+					     t->name, dns_type_name(qtype),
+					     qname);
+		else
+			a->error = xasprintf(_("%s answered rcode %d for %s "
+					       "%s"),
+					     who, a->rcode,
+					     dns_type_name(qtype), qname);
+		break;
+	}
+	}
+	ldns_pkt_free(pkt);
+	return a;
 }
 
 /* Deep-copies an answer. */

@@ -100,8 +100,27 @@ struct dns_live_options {
 	bool no_recursion;   /* clear RD: ask authoritative servers */
 };
 
-/* A c-ares resolver. On failure returns STATUS_DNS with err naming the
- * server list. The caller frees it with dns_free(). */
+/* A c-ares resolver. A malformed server list gives STATUS_USAGE with a
+ * message quoting it (the --resolver value); an unreadable
+ * /etc/resolv.conf gives STATUS_DNS. No packet is sent here. The caller
+ * frees it with dns_free().
+ *
+ * How answers come out of it:
+ * - queries carry EDNS (UDP size 1232); truncated answers are asked again
+ *   over TCP by c-ares, so TXT records of any size arrive whole;
+ * - answer->server is the "ADDR:PORT" that replied ("[V6]:PORT"); for a
+ *   timeout it is the whole server list;
+ * - no reply from any server (silence, or ICMP port unreachable) within
+ *   o->timeout is DNS_TIMEOUT, with an error naming the server list, the
+ *   type and the name;
+ * - the first SERVFAIL or other failing rcode ends the query as
+ *   DNS_SERVFAIL with rcode and server kept (no failover: which server
+ *   failed matters more here than an answer from another); REFUSED is
+ *   DNS_ERROR with rcode 5; an unparsable reply is DNS_ERROR;
+ * - a CNAME chain in the answer section is followed from the question to
+ *   the data, as the table backend does; the AA bit is kept.
+ * A server that does not answer is tried o->tries times in all, the
+ * per-try wait doubling each round, so that the whole takes o->timeout. */
 enum status dns_new_live(struct dns **out, const struct dns_live_options *o,
 			 struct err *err);
 

@@ -3,6 +3,8 @@
 #ifndef DMARCPILOT_DNS_PRIVATE_H
 #define DMARCPILOT_DNS_PRIVATE_H
 
+#include <ldns/ldns.h>
+
 #include "dns.h"
 
 /* One outstanding question. */
@@ -58,5 +60,25 @@ void dns_rr_copy(struct dns_rr *dst, const struct dns_rr *src);
 
 /* Frees what an RR owns (not the RR itself). */
 void dns_rr_done(struct dns_rr *rr);
+
+/* Converts an ldns RR of a type the engine uses into out (which the
+ * caller releases with dns_rr_done()); false, with out left empty, for
+ * other types and for RRs whose rdata is missing or malformed. */
+bool dns_rr_from_ldns(struct dns_rr *out, const ldns_rr *rr);
+
+/* RFC 1034 3.6.2 leaves CNAME chains to the resolver; both backends stop
+ * loops and long chains after this many hops. */
+#define DNS_CNAME_CHAIN_MAX 8
+
+/* Turns a raw DNS reply (wire format, RFC 1035 4.1) to the question
+ * (qname, qtype) into an answer: the CNAME chain from qname and the RRs
+ * of qtype at its end, the result from the rcode and the chain, the AA
+ * bit. server (may be NULL) names who answered, for answer->server and
+ * the error texts. Never fails: unparsable input gives DNS_ERROR. The
+ * caller frees the answer with dns_answer_free(). */
+struct dns_answer *dns_answer_from_wire(const char *qname,
+					enum dns_type qtype,
+					const uint8_t *wire, size_t len,
+					const char *server);
 
 #endif

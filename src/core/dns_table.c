@@ -7,7 +7,6 @@
 #include "dns_private.h"
 
 #include <errno.h>
-#include <ldns/ldns.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +15,7 @@
 #include "xalloc.h"
 
 /* RFC 1034 3.6.2 leaves chains to the resolver; stop loops and long ones. */
-#define CNAME_CHAIN_MAX 8
+#define CNAME_CHAIN_MAX DNS_CNAME_CHAIN_MAX
 
 struct table_node {
 	char *name;
@@ -100,85 +99,6 @@ static struct table_node *table_node(struct table *t, const char *name)
 	return n;
 }
 
-/* Lower-cases an ldns dname and drops the final dot. */
-static char *rdf_name(const ldns_rdf *rdf)
-{
-	char *s = ldns_rdf2str(rdf);
-	char *n;
-
-	if (!s)
-		return xstrdup("");
-	n = text_domain_normalize(s);
-	free(s);
-	return n;
-}
-
-/* Converts one ldns RR; false for types the engine does not use. */
-static bool rr_from_ldns(struct dns_rr *out, const ldns_rr *rr)
-{
-	const ldns_rdf *rd;
-
-	memset(out, 0, sizeof *out);
-	out->type = (enum dns_type)ldns_rr_get_type(rr);
-	out->ttl = ldns_rr_ttl(rr);
-	switch (out->type) {
-	case DNS_T_A:
-		rd = ldns_rr_rdf(rr, 0);
-		if (!rd || ldns_rdf_size(rd) != 4)
-			return false;
-		memcpy(&out->u.a, ldns_rdf_data(rd), 4);
-		break;
-	case DNS_T_AAAA:
-		rd = ldns_rr_rdf(rr, 0);
-		if (!rd || ldns_rdf_size(rd) != 16)
-			return false;
-		memcpy(&out->u.aaaa, ldns_rdf_data(rd), 16);
-		break;
-	case DNS_T_NS:
-	case DNS_T_CNAME:
-	case DNS_T_PTR:
-		out->u.host = rdf_name(ldns_rr_rdf(rr, 0));
-		break;
-	case DNS_T_MX:
-		out->u.mx.preference = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
-		out->u.mx.host = rdf_name(ldns_rr_rdf(rr, 1));
-		break;
-	case DNS_T_SOA:
-		out->u.soa.mname = rdf_name(ldns_rr_rdf(rr, 0));
-		out->u.soa.rname = rdf_name(ldns_rr_rdf(rr, 1));
-		out->u.soa.serial = ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
-		out->u.soa.refresh = ldns_rdf2native_int32(ldns_rr_rdf(rr, 3));
-		out->u.soa.retry = ldns_rdf2native_int32(ldns_rr_rdf(rr, 4));
-		out->u.soa.expire = ldns_rdf2native_int32(ldns_rr_rdf(rr, 5));
-		out->u.soa.minimum = ldns_rdf2native_int32(ldns_rr_rdf(rr, 6));
-		break;
-	case DNS_T_TXT:
-		out->u.txt.count = ldns_rr_rd_count(rr);
-		out->u.txt.strings = xcalloc(out->u.txt.count ? out->u.txt.count : 1,
-					     sizeof *out->u.txt.strings);
-		for (size_t i = 0; i < out->u.txt.count; i++) {
-			const uint8_t *d;
-			size_t len;
-
-			rd = ldns_rr_rdf(rr, i);
-			d = ldns_rdf_data(rd);
-			/* An ldns str rdf is a length octet and the octets. */
-			len = ldns_rdf_size(rd) ? d[0] : 0;
-			if (len + 1 > ldns_rdf_size(rd))
-				len = ldns_rdf_size(rd) ? ldns_rdf_size(rd) - 1 : 0;
-			out->u.txt.strings[i].data = xmalloc(len + 1);
-			memcpy(out->u.txt.strings[i].data, d + 1, len);
-			out->u.txt.strings[i].data[len] = '\0';
-			out->u.txt.strings[i].len = len;
-		}
-		break;
-	default:
-		return false;
-	}
-	out->name = rdf_name(ldns_rr_owner(rr));
-	return true;
-}
-
 /* Adds one ldns RR to the table. */
 static void table_add_ldns(struct table *t, const ldns_rr *rr)
 {
@@ -186,7 +106,7 @@ static void table_add_ldns(struct table *t, const ldns_rr *rr)
 	struct table_node *n;
 
 	if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
-	    !rr_from_ldns(&converted, rr))
+	    !dns_rr_from_ldns(&converted, rr))
 		return;
 	n = table_node(t, converted.name);
 	n->rrs = xgrow(n->rrs, &n->cap, n->count + 1, sizeof *n->rrs);

@@ -44,6 +44,13 @@ struct providers;
 enum status providers_load(struct providers **out, const char *path,
 			   struct err *err);
 
+/* The same for a catalogue already in memory (len bytes, not necessarily
+ * NUL-terminated); name stands for the file in messages. */
+enum status providers_load_buffer(struct providers **out, const char *data,
+				  size_t len, const char *name,
+				  struct err *err);
+
+/* NULL is allowed. */
 void providers_free(struct providers *providers);
 
 size_t providers_count(const struct providers *providers);

@@ -169,6 +169,19 @@ bool tmux_exited(struct tmux_term *t, int *status)
 	return dead == 1;
 }
 
+/* Polls until the pane's program has gone. */
+bool tmux_wait_exit(struct tmux_term *t, int timeout_ms, int *status)
+{
+	for (int waited = 0; waited <= timeout_ms; waited += 20) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+		if (tmux_exited(t, status))
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
 /* Ends the session. */
 void tmux_stop(struct tmux_term *t)
 {

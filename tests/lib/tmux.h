@@ -41,6 +41,10 @@ void tmux_resize(struct tmux_term *t, int cols, int rows);
  * status. */
 bool tmux_exited(struct tmux_term *t, int *status);
 
+/* Waits up to timeout_ms for the program to exit; false if it is still
+ * running then. *status gets its exit status. */
+bool tmux_wait_exit(struct tmux_term *t, int timeout_ms, int *status);
+
 /* Kills the session and the server; safe to call twice. */
 void tmux_stop(struct tmux_term *t);
 
