@@ -205,17 +205,22 @@ static enum status check_rotation(struct cli *cli,
 				  struct findings *findings, struct err *err)
 {
 	struct store *store = db_in_use(cli, err);
-	struct dkim_stored_key *keys = NULL;
+	struct state_dkim_key *keys = NULL;
 	size_t n = 0;
 	enum status st;
 
 	if (!store)
 		return err->status;
-	st = dkim_stored_keys_load(store, r->domain, &keys, &n, err);
+	st = state_dkim_key_list(store, r->domain, &keys, &n, err);
+	if (st == STATUS_NOT_FOUND) {
+		/* A domain the database does not follow. */
+		err_done(err);
+		return STATUS_OK;
+	}
 	for (size_t i = 0; st == STATUS_OK && i < n; i++)
 		if (text_ieq(keys[i].selector, r->selector))
 			dkim_rotation_check(&keys[i], cli->now, 0, findings);
-	dkim_stored_keys_free(keys, n);
+	state_dkim_keys_free(keys, n);
 	return st;
 }
 

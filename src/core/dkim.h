@@ -5,7 +5,8 @@
  * dkim.c        the key record parser and validator, lookups, discovery
  * dkim_key.c    key generation, the published record, key matching,
  *               signer snippets
- * dkim_rotate.c key ages, rotation plans, the dkim_key table */
+ * dkim_rotate.c key ages, rotation plans (keys in the database are
+ *               state.h's state_dkim_key) */
 #ifndef DMARCPILOT_DKIM_H
 #define DMARCPILOT_DKIM_H
 
@@ -16,6 +17,7 @@
 #include "dns.h"
 #include "finding.h"
 #include "providers.h"
+#include "state.h"
 #include "status.h"
 #include "store.h"
 
@@ -176,7 +178,8 @@ struct dkim_keygen_options {
 	const char *dir;    /* where the key goes; NULL means
 			       $XDG_DATA_HOME/dmarcpilot/keys/DOMAIN */
 	bool force;         /* allow 1024..2047-bit RSA */
-	struct store *store; /* record the key here, or NULL */
+	struct store *store; /* record the key here (state.h; the domain
+				is added when missing), or NULL */
 	date_t today;       /* the creation day recorded */
 };
 
@@ -198,9 +201,10 @@ struct dkim_generated {
  * an existing file is never replaced (STATUS_EXISTS naming it). RSA
  * below 1024 or above 4096 bits is refused with STATUS_USAGE, 1024 up
  * to 2047 with STATUS_REFUSED unless force (RFC 8301 3.2). With a
- * store, the key (its path, never the key) goes into dkim_key in the
- * same transaction, and the file is removed again if that fails. Free
- * out with dkim_generated_done(). */
+ * store, the key (its path, never the key) is recorded with
+ * state_dkim_key_add() once the file is written, and the file is removed
+ * again if that fails (STATUS_EXISTS when the selector is recorded
+ * already). Free out with dkim_generated_done(). */
 enum status dkim_keygen(const struct dkim_keygen_options *options,
 			struct dkim_generated *out, struct err *err);
 
@@ -251,27 +255,6 @@ void dkim_snippets_done(struct dkim_snippets *snippets);
 #define DKIM_ROTATION_DAYS 180 /* default key lifetime */
 #define DKIM_KEEP_DAYS 7       /* minimum overlap after switching */
 
-/* A key of the dkim_key table. */
-struct dkim_stored_key {
-	char *selector;
-	char *algorithm; /* "rsa" or "ed25519" */
-	int bits;        /* 0 when unknown */
-	char *key_path;  /* NULL for provider-managed keys */
-	char *provider;  /* NULL for own keys */
-	date_t created;
-	date_t published; /* -1 when not recorded */
-	date_t retired;   /* -1 while in use */
-};
-
-/* The keys recorded for a domain, oldest first; *keys is NULL and
- * *count 0 when there are none (or the domain is unknown). Free with
- * dkim_stored_keys_free(). */
-enum status dkim_stored_keys_load(struct store *store, const char *domain,
-				  struct dkim_stored_key **keys,
-				  size_t *count, struct err *err);
-
-void dkim_stored_keys_free(struct dkim_stored_key *keys, size_t count);
-
 /* A key's age and when it is due for rotation. */
 struct dkim_key_age {
 	int age_days;  /* today - created (0 on the day it was made) */
@@ -286,8 +269,9 @@ struct dkim_key_age dkim_key_age(date_t created, date_t today,
 				 int lifetime_days);
 
 /* Adds dkim.rotation_due (with the selector and advice) when the key is
- * due. Retired keys are never due. */
-void dkim_rotation_check(const struct dkim_stored_key *key, date_t today,
+ * due. Retired keys, keys a provider holds and keys of unknown age are
+ * never due. */
+void dkim_rotation_check(const struct state_dkim_key *key, date_t today,
 			 int lifetime_days, struct findings *findings);
 
 enum dkim_step_kind {

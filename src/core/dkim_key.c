@@ -21,6 +21,7 @@
 
 #include "dkim_private.h"
 #include "i18n.h"
+#include "state.h"
 #include "strbuf.h"
 #include "text.h"
 #include "xalloc.h"
@@ -189,58 +190,30 @@ char *dkim_zone_line(const char *name, char *const *strings, size_t count)
 	return strbuf_detach(&sb);
 }
 
-/* Records the key in the dkim_key table (the path, never the key). */
+/* Records the key in the database (the path, never the key), adding
+ * the domain when it is not there yet. */
 static enum status keygen_record(struct store *store,
 				 const struct dkim_generated *g, date_t today,
 				 struct err *err)
 {
-	sqlite3 *db = store_db(store);
-	sqlite3_stmt *stmt = NULL;
-	char day[DATE_BUFSIZE];
-	enum status st = STATUS_OK;
-	int rc;
+	struct state_dkim_key key = {
+		.selector = g->selector,
+		.algorithm = (char *)dkim_key_type_name(g->type),
+		.bits = g->bits,
+		.key_path = g->path,
+		.created = today,
+		.published = DATE_NONE,
+		.retired = DATE_NONE,
+	};
+	enum status st;
 
-	date_format(today, day);
-	if (sqlite3_prepare_v2(db,
-			       "INSERT OR IGNORE INTO domain(name, created)"
-			       " VALUES (?1, ?2)",
-			       -1, &stmt, NULL) != SQLITE_OK)
-		goto db_error;
-	sqlite3_bind_text(stmt, 1, g->domain, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, day, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto db_error;
-	sqlite3_finalize(stmt);
-	stmt = NULL;
-	if (sqlite3_prepare_v2(
-		db,
-		"INSERT INTO dkim_key(domain_id, selector, algorithm, bits,"
-		" key_path, created) SELECT id, ?2, ?3, ?4, ?5, ?6 FROM domain"
-		" WHERE name = ?1",
-		-1, &stmt, NULL) != SQLITE_OK)
-		goto db_error;
-	sqlite3_bind_text(stmt, 1, g->domain, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, g->selector, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, dkim_key_type_name(g->type), -1,
-			  SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 4, g->bits);
-	sqlite3_bind_text(stmt, 5, g->path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 6, day, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_CONSTRAINT) {
-		st = err_set(err, STATUS_EXISTS,
-			     _("%s: selector '%s' of %s is already recorded; "
-			       "choose another selector"),
-			     store_path(store), g->selector, g->domain);
-		goto out;
+	st = state_domain_add(store, g->domain, today, NULL, err);
+	if (st == STATUS_EXISTS) {
+		err_done(err);
+		st = STATUS_OK;
 	}
-	if (rc != SQLITE_DONE)
-		goto db_error;
-	goto out;
-db_error:
-	st = store_error(store, err, store_path(store));
-out:
-	sqlite3_finalize(stmt);
+	if (st == STATUS_OK)
+		st = state_dkim_key_add(store, g->domain, &key, NULL, err);
 	return st;
 }
 
@@ -268,7 +241,7 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 	EVP_PKEY *pkey = NULL;
 	BIO *bio = NULL;
 	enum status st = STATUS_OK;
-	bool created = false, in_tx = false;
+	bool created = false;
 	long pemlen;
 	int fd = -1, bits = o->bits ? o->bits : DKIM_RSA_DEFAULT_BITS;
 
@@ -388,15 +361,6 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 		goto out;
 	}
 	pemlen = BIO_get_mem_data(bio, &pem);
-	if (o->store) {
-		st = store_begin(o->store, err);
-		if (st != STATUS_OK)
-			goto out;
-		in_tx = true;
-		st = keygen_record(o->store, out, o->today, err);
-		if (st != STATUS_OK)
-			goto out;
-	}
 	if (!write_all(fd, pem, (size_t)pemlen) || fsync(fd) != 0) {
 		st = err_set(err, STATUS_IO, "%s: %s", out->path,
 			     strerror(errno));
@@ -409,13 +373,10 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 		goto out;
 	}
 	fd = -1;
-	if (in_tx) {
-		st = store_commit(o->store, err);
-		in_tx = false;
-	}
+	/* The file is complete; if it cannot be recorded, it goes. */
+	if (o->store)
+		st = keygen_record(o->store, out, o->today, err);
 out:
-	if (in_tx)
-		store_rollback(o->store);
 	if (fd >= 0)
 		close(fd);
 	if (st != STATUS_OK && created)

@@ -1,5 +1,5 @@
-/* DKIM key rotation: key ages, due dates, the two-phase rotation plan,
- * and the keys recorded in the dkim_key table. */
+/* DKIM key rotation: key ages, due dates, the two-phase rotation
+ * plan. */
 #include "config.h"
 
 #include "dkim.h"
@@ -10,87 +10,6 @@
 #include "i18n.h"
 #include "text.h"
 #include "xalloc.h"
-
-/* Reads a "YYYY-MM-DD" column; -1 when NULL or malformed. */
-static date_t column_date(sqlite3_stmt *stmt, int col)
-{
-	const char *s = (const char *)sqlite3_column_text(stmt, col);
-	date_t d;
-
-	if (!s || !date_parse(s, &d))
-		return -1;
-	return d;
-}
-
-/* Loads the keys recorded for a domain. */
-enum status dkim_stored_keys_load(struct store *store, const char *domain,
-				  struct dkim_stored_key **keys,
-				  size_t *count, struct err *err)
-{
-	sqlite3_stmt *stmt = NULL;
-	char *d = text_domain_normalize(domain);
-	struct dkim_stored_key *list = NULL;
-	size_t n = 0, cap = 0;
-	enum status st = STATUS_OK;
-	int rc;
-
-	*keys = NULL;
-	*count = 0;
-	if (sqlite3_prepare_v2(store_db(store),
-			       "SELECT k.selector, k.algorithm, k.bits,"
-			       " k.key_path, k.provider, k.created,"
-			       " k.published, k.retired FROM dkim_key k"
-			       " JOIN domain d ON d.id = k.domain_id"
-			       " WHERE d.name = ?1 ORDER BY k.created, k.id",
-			       -1, &stmt, NULL) != SQLITE_OK) {
-		st = store_error(store, err, store_path(store));
-		goto out;
-	}
-	sqlite3_bind_text(stmt, 1, d, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct dkim_stored_key *k;
-		const char *s;
-
-		list = xgrow(list, &cap, n + 1, sizeof *list);
-		k = &list[n++];
-		memset(k, 0, sizeof *k);
-		s = (const char *)sqlite3_column_text(stmt, 0);
-		k->selector = xstrdup(s ? s : "");
-		s = (const char *)sqlite3_column_text(stmt, 1);
-		k->algorithm = xstrdup(s ? s : "");
-		k->bits = sqlite3_column_int(stmt, 2);
-		k->key_path = xstrdup_or_null(
-		    (const char *)sqlite3_column_text(stmt, 3));
-		k->provider = xstrdup_or_null(
-		    (const char *)sqlite3_column_text(stmt, 4));
-		k->created = column_date(stmt, 5);
-		k->published = column_date(stmt, 6);
-		k->retired = column_date(stmt, 7);
-	}
-	if (rc != SQLITE_DONE) {
-		st = store_error(store, err, store_path(store));
-		dkim_stored_keys_free(list, n);
-		goto out;
-	}
-	*keys = list;
-	*count = n;
-out:
-	sqlite3_finalize(stmt);
-	free(d);
-	return st;
-}
-
-/* Frees loaded keys. */
-void dkim_stored_keys_free(struct dkim_stored_key *keys, size_t count)
-{
-	for (size_t i = 0; i < count; i++) {
-		free(keys[i].selector);
-		free(keys[i].algorithm);
-		free(keys[i].key_path);
-		free(keys[i].provider);
-	}
-	free(keys);
-}
 
 /* A key's age and due date. */
 struct dkim_key_age dkim_key_age(date_t created, date_t today,
@@ -108,14 +27,15 @@ struct dkim_key_age dkim_key_age(date_t created, date_t today,
 }
 
 /* Adds dkim.rotation_due for a key past its lifetime. */
-void dkim_rotation_check(const struct dkim_stored_key *key, date_t today,
+void dkim_rotation_check(const struct state_dkim_key *key, date_t today,
 			 int lifetime_days, struct findings *findings)
 {
 	struct dkim_key_age a;
 	char due[DATE_BUFSIZE];
 	struct finding *f;
 
-	if (key->retired >= 0 || key->created < 0 || key->provider)
+	if (key->retired != DATE_NONE || key->created == DATE_NONE ||
+	    key->provider)
 		return;
 	a = dkim_key_age(key->created, today, lifetime_days);
 	if (!a.is_due)
