@@ -9,12 +9,16 @@
 /* clang-format off */
 #define CLI_COMMANDS(X)                                                    \
 	/* audit (src/cli_check.c) */                                      \
+	X("check", cli_check, N_("DOMAIN"),                                \
+	  N_("audit SPF, DKIM, DMARC, MX and NS of a domain"))             \
                                                                            \
 	/* spf (src/cli_spf.c) */                                          \
                                                                            \
 	/* dkim (src/cli_dkim.c) */                                        \
                                                                            \
 	/* dmarc (src/cli_dmarc.c) */                                      \
+	X("dmarc check", cli_dmarc_check, N_("DOMAIN"),                    \
+	  N_("the DMARC policy that applies, its rung and findings"))      \
                                                                            \
 	/* domains and senders (src/cli_state.c) */                        \
                                                                            \
