@@ -21,8 +21,20 @@
 	  N_("the DMARC policy that applies, its rung and findings"))      \
                                                                            \
 	/* domains and senders (src/cli_state.c) */                        \
+	X("domain add", cli_domain_add, N_("DOMAIN"),                      \
+	  N_("add a domain to roll out"))                                  \
+	X("domain list", cli_domain_list, "", N_("list the domains"))      \
+	X("sender add", cli_sender_add,                                    \
+	  N_("DOMAIN PROVIDER-ID|ip4:CIDR|ip6:CIDR|a:HOST [--note TEXT]"), \
+	  N_("add a service or range that sends for the domain"))          \
+	X("sender list", cli_sender_list, N_("DOMAIN"),                    \
+	  N_("list the domain's senders"))                                 \
+	X("sender remove", cli_sender_remove, N_("DOMAIN ID"),             \
+	  N_("remove a sender (by id or as listed)"))                      \
                                                                            \
 	/* reports (src/cli_report.c) */                                   \
+	X("report import", cli_report_import, N_("PATH..."),               \
+	  N_("import DMARC reports: files, folders, mbox, Maildir"))       \
                                                                            \
 	/* plan, step, export (src/cli_plan.c) */                          \
                                                                            \

@@ -260,7 +260,7 @@ static void table_query(struct dns *dns, struct dns_request *req)
 {
 	struct table *t = dns->impl;
 	struct dns_answer *a = dns_answer_new(req, DNS_DATA);
-	char *name = xstrdup(req->name);
+	char *name = dns_name_presentation(req->name);
 
 	a->server = xstrdup("table");
 	a->authoritative = true;
@@ -336,6 +336,7 @@ static void table_free(struct dns *dns)
 static const struct dns_backend_ops table_ops = {
 	.query = table_query,
 	.free = table_free,
+	.offline = true,
 };
 
 /* Creates an empty table resolver. */

@@ -149,8 +149,9 @@ static char *loader_read(char *str, int num, void *stream)
 	while (content > 0 &&
 	       (start[content - 1] == '\n' || start[content - 1] == '\r'))
 		content--;
-	/* inih needs room for "\r\n" and the terminating NUL. */
-	if (num < 4 || content > (size_t)num - 3) {
+	/* Everything copied, line ends included, must fit inih's buffer with
+	 * its NUL; the message counts what a person sees, without "\r\n". */
+	if (num < 4 || content > (size_t)num - 3 || len > (size_t)num - 1) {
 		loader_fail(l, l->lineno,
 			    _("line longer than %d characters"), num - 3);
 		return NULL;
@@ -264,7 +265,7 @@ static bool ptr_append(struct loader *l, struct entry *e, const char *value)
 	     word = strtok_r(NULL, " \t", &save)) {
 		int code;
 		PCRE2_SIZE offset;
-		pcre2_code *re;
+		pcre2_code *re, **codes;
 
 		re = pcre2_compile((PCRE2_SPTR)word, PCRE2_ZERO_TERMINATED,
 				   PCRE2_CASELESS | PCRE2_ANCHORED |
@@ -286,9 +287,10 @@ static bool ptr_append(struct loader *l, struct entry *e, const char *value)
 		}
 		p->ptr = xrealloc(p->ptr, (p->nptr + 1) * sizeof *p->ptr);
 		p->ptr[p->nptr++] = xstrdup(word);
-		p->ptr_code = xrealloc(p->ptr_code,
-				       (e->nptr_code + 1) * sizeof(pcre2_code *));
-		((pcre2_code **)p->ptr_code)[e->nptr_code++] = re;
+		codes = xrealloc(p->ptr_code,
+				 (e->nptr_code + 1) * sizeof *codes);
+		codes[e->nptr_code++] = re;
+		p->ptr_code = codes;
 	}
 	free(copy);
 	return ok;
@@ -429,7 +431,8 @@ static bool loader_scalar(struct loader *l, struct entry *e, unsigned bit,
 		}
 		break;
 	case KEY_DOCS:
-		if (strncmp(value, "https://", 8) != 0 || strpbrk(value, " \t")) {
+		if (strncmp(value, "https://", 8) != 0 ||
+		    strpbrk(value, " \t")) {
 			loader_fail(l, l->lineno,
 				    _("docs \"%s\" is not an https:// URL"),
 				    clean);

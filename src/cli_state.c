@@ -1,0 +1,293 @@
+/* Commands for the rollout's state: domain add|list, sender
+ * add|list|remove (DESIGN.md section 5). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "core/i18n.h"
+#include "core/providers.h"
+#include "core/state.h"
+#include "core/text.h"
+#include "core/xalloc.h"
+
+/* Loads providers.ini from the data directory. */
+static struct providers *catalogue_load(struct cli *cli, struct err *err)
+{
+	struct providers *p = NULL;
+	char *path = cli_data_path(cli, "providers.ini");
+
+	if (providers_load(&p, path, err) != STATUS_OK)
+		p = NULL;
+	free(path);
+	return p;
+}
+
+/* A day as JSON text, or null. */
+static json_t *json_date(date_t day)
+{
+	char buf[DATE_BUFSIZE];
+
+	if (day == DATE_NONE)
+		return json_null();
+	return json_string(date_format(day, buf));
+}
+
+/* Maps a status to the exit status: what the operator asked for was
+ * wrong (2 with a message) in every case. */
+static int state_fail(struct err *err)
+{
+	int rc = cli_fail(err);
+
+	err_done(err);
+	return rc;
+}
+
+/* domain add DOMAIN */
+int cli_domain_add(struct cli *cli, int argc, char **argv)
+{
+	struct err err = ERR_INIT;
+	struct store *store;
+	int64_t id;
+	char *name;
+
+	if (argc != 1)
+		return cli_usage("domain add", _("DOMAIN"));
+	if (!(store = cli_store(cli, &err)))
+		return state_fail(&err);
+	if (state_domain_add(store, argv[0], cli->now, &id, &err))
+		return state_fail(&err);
+	name = text_domain_normalize(argv[0]);
+	if (cli->json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "domain", json_string(name));
+		json_object_set_new(o, "id", json_integer(id));
+		json_object_set_new(o, "created", json_date(cli->now));
+		cli_print_json(o);
+	} else {
+		printf(_("Added %s.\n"), name);
+	}
+	free(name);
+	return EXIT_GOOD;
+}
+
+/* domain list */
+int cli_domain_list(struct cli *cli, int argc, char **argv)
+{
+	struct err err = ERR_INIT;
+	struct state_domain *domains;
+	struct store *store;
+	size_t n;
+
+	(void)argv;
+	if (argc != 0)
+		return cli_usage("domain list", "");
+	if (!(store = cli_store(cli, &err)))
+		return state_fail(&err);
+	if (state_domain_list(store, &domains, &n, &err))
+		return state_fail(&err);
+	if (cli->json) {
+		json_t *o = json_object(), *a = json_array();
+
+		for (size_t i = 0; i < n; i++) {
+			json_t *d = json_object();
+
+			json_object_set_new(d, "domain",
+					    json_string(domains[i].name));
+			json_object_set_new(d, "created",
+					    json_date(domains[i].created));
+			json_array_append_new(a, d);
+		}
+		json_object_set_new(o, "domains", a);
+		cli_print_json(o);
+	} else if (n == 0) {
+		puts(_("No domains yet; add one with: dmarcpilot domain add "
+		       "DOMAIN"));
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			char buf[DATE_BUFSIZE];
+
+			/* TRANSLATORS: a domain and the day it was added. */
+			printf(_("%-40s added %s\n"), domains[i].name,
+			       domains[i].created == DATE_NONE
+				   ? "?"
+				   : date_format(domains[i].created, buf));
+		}
+	}
+	state_domains_free(domains, n);
+	return EXIT_GOOD;
+}
+
+/* One sender as JSON. */
+static json_t *sender_json(const struct state_sender *s,
+			   const struct providers *catalogue)
+{
+	json_t *o = json_object();
+	char *spec = state_sender_spec(s);
+	char *mech = state_sender_mechanism(s, catalogue);
+
+	json_object_set_new(o, "id", json_integer(s->id));
+	json_object_set_new(o, "kind",
+			    json_string(state_sender_kind_name(s->kind)));
+	json_object_set_new(o, "value", json_string(s->value));
+	json_object_set_new(o, "spec", json_string(spec));
+	json_object_set_new(o, "spf", mech ? json_string(mech) : json_null());
+	json_object_set_new(o, "note",
+			    s->note ? json_string(s->note) : json_null());
+	json_object_set_new(o, "created", json_date(s->created));
+	free(mech);
+	free(spec);
+	return o;
+}
+
+/* sender add DOMAIN SPEC [--note TEXT] */
+int cli_sender_add(struct cli *cli, int argc, char **argv)
+{
+	static const char synopsis[] =
+	    N_("DOMAIN PROVIDER-ID|ip4:CIDR|ip6:CIDR|a:HOST [--note TEXT]");
+	struct err err = ERR_INIT;
+	struct providers *catalogue = NULL;
+	struct store *store;
+	const char *domain = NULL, *spec = NULL, *note = NULL;
+	int64_t id;
+	int rc = EXIT_GOOD;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--note") == 0 && i + 1 < argc)
+			note = argv[++i];
+		else if (strncmp(argv[i], "--note=", 7) == 0)
+			note = argv[i] + 7;
+		else if (!domain)
+			domain = argv[i];
+		else if (!spec)
+			spec = argv[i];
+		else
+			return cli_usage("sender add", _(synopsis));
+	}
+	if (!spec)
+		return cli_usage("sender add", _(synopsis));
+	/* Only a provider ID needs the catalogue. */
+	if (!strchr(spec, ':') && !text_ieq(spec, "a") &&
+	    !text_ieq(spec, "mx") && !(catalogue = catalogue_load(cli, &err)))
+		return state_fail(&err);
+	if (!(store = cli_store(cli, &err)) ||
+	    state_sender_add(store, domain, spec, note, catalogue, cli->now,
+			     &id, &err)) {
+		rc = state_fail(&err);
+		goto out;
+	}
+	{
+		struct state_sender *senders;
+		size_t n;
+
+		if (state_sender_list(store, domain, &senders, &n, &err)) {
+			rc = state_fail(&err);
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			char *s;
+
+			if (senders[i].id != id)
+				continue;
+			s = state_sender_spec(&senders[i]);
+			if (cli->json) {
+				json_t *o = sender_json(&senders[i],
+							catalogue);
+
+				json_object_set_new(o, "domain",
+						    json_string(domain));
+				cli_print_json(o);
+			} else {
+				printf(_("Added sender %s (id %lld) to %s.\n"),
+				       s, (long long)id, domain);
+			}
+			free(s);
+		}
+		state_senders_free(senders, n);
+	}
+out:
+	providers_free(catalogue);
+	return rc;
+}
+
+/* sender list DOMAIN */
+int cli_sender_list(struct cli *cli, int argc, char **argv)
+{
+	struct err err = ERR_INIT;
+	struct state_sender *senders;
+	struct providers *catalogue;
+	struct store *store;
+	size_t n;
+
+	if (argc != 1)
+		return cli_usage("sender list", _("DOMAIN"));
+	if (!(store = cli_store(cli, &err)) ||
+	    state_sender_list(store, argv[0], &senders, &n, &err))
+		return state_fail(&err);
+	/* Without a catalogue the list still shows; only SPF is unknown. */
+	catalogue = catalogue_load(cli, &err);
+	err_done(&err);
+	if (cli->json) {
+		json_t *o = json_object(), *a = json_array();
+		char *d = text_domain_normalize(argv[0]);
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(a,
+					      sender_json(&senders[i],
+							  catalogue));
+		json_object_set_new(o, "domain", json_string(d));
+		json_object_set_new(o, "senders", a);
+		cli_print_json(o);
+		free(d);
+	} else if (n == 0) {
+		printf(_("%s has no senders yet; add them with: dmarcpilot "
+			 "sender add %s PROVIDER-ID|ip4:CIDR|ip6:CIDR|a:HOST\n"),
+		       argv[0], argv[0]);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			char *spec = state_sender_spec(&senders[i]);
+			char *mech = state_sender_mechanism(&senders[i],
+							    catalogue);
+			char *note = text_clean_str(senders[i].note);
+
+			printf("%4lld  %-32s %s%s%s\n",
+			       (long long)senders[i].id, spec,
+			       mech && strcmp(mech, spec) != 0 ? mech : "",
+			       *note ? "  # " : "", note);
+			free(note);
+			free(mech);
+			free(spec);
+		}
+	}
+	providers_free(catalogue);
+	state_senders_free(senders, n);
+	return EXIT_GOOD;
+}
+
+/* sender remove DOMAIN ID */
+int cli_sender_remove(struct cli *cli, int argc, char **argv)
+{
+	struct err err = ERR_INIT;
+	struct store *store;
+
+	if (argc != 2)
+		return cli_usage("sender remove", _("DOMAIN ID"));
+	if (!(store = cli_store(cli, &err)) ||
+	    state_sender_remove(store, argv[0], argv[1], &err))
+		return state_fail(&err);
+	if (cli->json) {
+		json_t *o = json_object();
+		char *d = text_domain_normalize(argv[0]);
+
+		json_object_set_new(o, "domain", json_string(d));
+		json_object_set_new(o, "removed", json_string(argv[1]));
+		cli_print_json(o);
+		free(d);
+	} else {
+		printf(_("Removed sender %s from %s.\n"), argv[1], argv[0]);
+	}
+	return EXIT_GOOD;
+}

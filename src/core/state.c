@@ -1,0 +1,987 @@
+#include "config.h"
+
+#include "state.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "ip.h"
+#include "text.h"
+#include "xalloc.h"
+
+static const char *const sender_kind_names[] = {
+	[SENDER_PROVIDER] = "provider", [SENDER_IP4] = "ip4",
+	[SENDER_IP6] = "ip6",           [SENDER_A] = "a",
+	[SENDER_MX] = "mx",             [SENDER_INCLUDE] = "include",
+};
+
+static const char *const rung_kind_names[] = {
+	[RUNG_SPF] = "spf",
+	[RUNG_DMARC] = "dmarc",
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+/* Prepares one statement; the error names the database. */
+static enum status stmt_prepare(struct store *store, sqlite3_stmt **stmt,
+				const char *sql, struct err *err)
+{
+	if (sqlite3_prepare_v2(store_db(store), sql, -1, stmt, NULL) !=
+	    SQLITE_OK) {
+		*stmt = NULL;
+		return store_error(store, err, _("preparing a statement"));
+	}
+	return STATUS_OK;
+}
+
+/* Binds a string, or NULL as SQL NULL. */
+static int bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+	if (!s)
+		return sqlite3_bind_null(stmt, i);
+	return sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
+}
+
+/* Binds a day as "YYYY-MM-DD", or DATE_NONE as NULL. */
+static int bind_date(sqlite3_stmt *stmt, int i, date_t day)
+{
+	char buf[DATE_BUFSIZE];
+
+	if (day == DATE_NONE)
+		return sqlite3_bind_null(stmt, i);
+	return sqlite3_bind_text(stmt, i, date_format(day, buf), -1,
+				 SQLITE_TRANSIENT);
+}
+
+/* A column as an owned string, or NULL. */
+static char *column_text(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, i);
+
+	return s ? xstrdup((const char *)s) : NULL;
+}
+
+/* A column holding "YYYY-MM-DD", or DATE_NONE when NULL or malformed. */
+static date_t column_date(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, i);
+	date_t day;
+
+	if (!s || !date_parse((const char *)s, &day))
+		return DATE_NONE;
+	return day;
+}
+
+/* Looks up a domain's row id inside whatever transaction is open. */
+static enum status domain_lookup(struct store *store, const char *name,
+				 int64_t *id, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	char *norm = text_domain_normalize(name);
+	enum status st;
+	int rc;
+
+	if ((st = stmt_prepare(store, &stmt,
+			       "SELECT id FROM domain WHERE name = ?1",
+			       err)))
+		goto out;
+	bind_text(stmt, 1, norm);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(stmt, 0);
+		st = STATUS_OK;
+	} else if (rc == SQLITE_DONE) {
+		char *clean = text_clean_str(name);
+
+		st = err_set(err, STATUS_NOT_FOUND,
+			     _("%s: no domain %s (add it with: dmarcpilot "
+			       "domain add %s)"),
+			     store_path(store), clean, clean);
+		free(clean);
+	} else {
+		st = store_error(store, err, _("looking up a domain"));
+	}
+out:
+	sqlite3_finalize(stmt);
+	free(norm);
+	return st;
+}
+
+/* Runs a prepared statement that returns no rows, mapping a UNIQUE
+ * violation to STATUS_EXISTS with the message what_exists. */
+static enum status stmt_done(struct store *store, sqlite3_stmt *stmt,
+			     const char *what, const char *what_exists,
+			     struct err *err)
+{
+	int rc = sqlite3_step(stmt);
+
+	if (rc == SQLITE_DONE)
+		return STATUS_OK;
+	if (what_exists &&
+	    sqlite3_extended_errcode(store_db(store)) ==
+		SQLITE_CONSTRAINT_UNIQUE)
+		return err_set(err, STATUS_EXISTS, "%s: %s",
+			       store_path(store), what_exists);
+	return store_error(store, err, what);
+}
+
+/* Finishes a change: commits on success, rolls back otherwise. */
+static enum status finish(struct store *store, enum status st,
+			  struct err *err)
+{
+	if (st == STATUS_OK)
+		return store_commit(store, err);
+	store_rollback(store);
+	return st;
+}
+
+/* ---------------------------------------------------------------- names */
+
+/* Checks name syntax with at least min_labels labels. */
+static bool name_valid(const char *name, size_t min_labels)
+{
+	size_t len, label = 0, labels = 0;
+	char prev = '.';
+
+	if (!name)
+		return false;
+	len = strlen(name);
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	/* RFC 1035 2.3.4: 255 octets on the wire, 253 as text. */
+	if (len == 0 || len > 253)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '.') {
+			if (label == 0 || prev == '-')
+				return false;
+			label = 0;
+			prev = '.';
+			continue;
+		}
+		if (!isalnum(c) && c != '-' && c != '_')
+			return false;
+		if (c == '-' && label == 0)
+			return false;
+		if (label == 0)
+			labels++;
+		/* RFC 1035 2.3.4: labels are 63 octets or less. */
+		if (++label > 63)
+			return false;
+		prev = (char)c;
+	}
+	return prev != '-' && labels >= min_labels;
+}
+
+/* Checks host name syntax. */
+bool state_name_valid(const char *name)
+{
+	return name_valid(name, 2);
+}
+
+/* ---------------------------------------------------------------- domains */
+
+/* Adds a domain row. */
+enum status state_domain_add(struct store *store, const char *name,
+			     date_t today, int64_t *id, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	char *norm = NULL, *exists = NULL;
+	enum status st;
+
+	if (!state_name_valid(name)) {
+		char *clean = text_clean_str(name);
+
+		st = err_set(err, STATUS_USAGE, _("not a domain name: %s"),
+			     clean);
+		free(clean);
+		return st;
+	}
+	norm = text_domain_normalize(name);
+	if ((st = store_begin(store, err)))
+		goto out;
+	if ((st = stmt_prepare(store, &stmt,
+			       "INSERT INTO domain(name, created)"
+			       " VALUES (?1, ?2)",
+			       err)))
+		goto fail;
+	bind_text(stmt, 1, norm);
+	bind_date(stmt, 2, today);
+	exists = xasprintf(_("domain %s is already there"), norm);
+	if ((st = stmt_done(store, stmt, _("adding a domain"), exists, err)))
+		goto fail;
+	if (id)
+		*id = sqlite3_last_insert_rowid(store_db(store));
+fail:
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	st = finish(store, st, err);
+out:
+	free(exists);
+	free(norm);
+	return st;
+}
+
+/* Finds a domain's id in its own read. */
+enum status state_domain_id(struct store *store, const char *name,
+			    int64_t *id, struct err *err)
+{
+	return domain_lookup(store, name, id, err);
+}
+
+/* Lists the domains. */
+enum status state_domain_list(struct store *store, struct state_domain **out,
+			      size_t *count, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct state_domain *v = NULL;
+	size_t n = 0, cap = 0;
+	enum status st;
+	int rc;
+
+	*out = NULL;
+	*count = 0;
+	if ((st = stmt_prepare(store, &stmt,
+			       "SELECT id, name, created FROM domain"
+			       " ORDER BY name",
+			       err)))
+		return st;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, n + 1, sizeof *v);
+		v[n].id = sqlite3_column_int64(stmt, 0);
+		v[n].name = column_text(stmt, 1);
+		v[n].created = column_date(stmt, 2);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		st = store_error(store, err, _("listing domains"));
+		state_domains_free(v, n);
+		goto out;
+	}
+	*out = v;
+	*count = n;
+out:
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Frees a domain list. */
+void state_domains_free(struct state_domain *domains, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(domains[i].name);
+	free(domains);
+}
+
+/* ---------------------------------------------------------------- senders */
+
+/* The kind's word. */
+const char *state_sender_kind_name(enum sender_kind kind)
+{
+	return sender_kind_names[kind];
+}
+
+/* The kind named by a word, or -1. */
+static int sender_kind_from_name(const char *s)
+{
+	for (size_t i = 0; i < sizeof sender_kind_names /
+				   sizeof *sender_kind_names;
+	     i++)
+		if (strcmp(s, sender_kind_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Writes a sender back the way it is typed. */
+char *state_sender_spec(const struct state_sender *sender)
+{
+	if (sender->kind == SENDER_PROVIDER)
+		return xstrdup(sender->value);
+	if (!*sender->value)
+		return xstrdup(state_sender_kind_name(sender->kind));
+	return xasprintf("%s:%s", state_sender_kind_name(sender->kind),
+			 sender->value);
+}
+
+/* The SPF mechanism of a sender. */
+char *state_sender_mechanism(const struct state_sender *sender,
+			     const struct providers *catalogue)
+{
+	const struct provider *p;
+
+	if (sender->kind != SENDER_PROVIDER)
+		return state_sender_spec(sender);
+	p = catalogue ? providers_find(catalogue, sender->value) : NULL;
+	return p && p->spf ? xstrdup(p->spf) : NULL;
+}
+
+/* Parses a sender as typed. */
+enum status state_sender_parse(const char *spec,
+			       const struct providers *catalogue,
+			       enum sender_kind *kind, char **value,
+			       struct err *err)
+{
+	const char *colon = strchr(spec, ':');
+	char *word = colon ? xstrndup(spec, (size_t)(colon - spec))
+			   : xstrdup(spec);
+	const char *arg = colon ? colon + 1 : NULL;
+	char *clean = text_clean_str(spec);
+	enum status st = STATUS_OK;
+	int k;
+
+	*value = NULL;
+	text_lower(word);
+	k = sender_kind_from_name(word);
+	if (!colon && k != SENDER_A && k != SENDER_MX) {
+		/* A provider ID: a section of providers.ini. */
+		const struct provider *p =
+		    catalogue ? providers_find(catalogue, spec) : NULL;
+
+		if (!p) {
+			st = err_set(err, STATUS_USAGE,
+				     _("%s: no such provider (see "
+				       "providers.ini), and not ip4:CIDR, "
+				       "ip6:CIDR, a:HOST, mx:HOST or "
+				       "include:HOST"),
+				     clean);
+			goto out;
+		}
+		*kind = SENDER_PROVIDER;
+		*value = xstrdup(p->id);
+		goto out;
+	}
+	if (k < 0 || k == SENDER_PROVIDER) {
+		st = err_set(err, STATUS_USAGE,
+			     _("%s: unknown kind of sender; use ip4:CIDR, "
+			       "ip6:CIDR, a:HOST, mx:HOST or include:HOST"),
+			     clean);
+		goto out;
+	}
+	*kind = (enum sender_kind)k;
+	if (k == SENDER_IP4 || k == SENDER_IP6) {
+		struct ip_net net;
+		char buf[IP_NET_BUFSIZE];
+
+		/* RFC 7208 5.6: ip4 takes dotted quads, ip6 RFC 4291. */
+		if (!ip_net_parse(arg, k == SENDER_IP4 ? AF_INET : AF_INET6,
+				  &net)) {
+			st = err_set(err, STATUS_USAGE,
+				     k == SENDER_IP4
+					 ? _("%s: not an IPv4 network "
+					     "(ip4:192.0.2.0/24)")
+					 : _("%s: not an IPv6 network "
+					     "(ip6:2001:db8::/32)"),
+				     clean);
+			goto out;
+		}
+		*value = xstrdup(ip_net_format(&net, buf));
+		goto out;
+	}
+	if (!arg) {
+		/* Bare "a" or "mx": the domain's own addresses. */
+		*value = xstrdup("");
+		goto out;
+	}
+	if (!state_name_valid(arg)) {
+		st = err_set(err, STATUS_USAGE, _("%s: not a host name"),
+			     clean);
+		goto out;
+	}
+	*value = text_domain_normalize(arg);
+out:
+	free(clean);
+	free(word);
+	return st;
+}
+
+/* Inserts a sender. */
+enum status state_sender_add(struct store *store, const char *domain,
+			     const char *spec, const char *note,
+			     const struct providers *catalogue, date_t today,
+			     int64_t *id, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	enum sender_kind kind;
+	char *value = NULL, *exists = NULL, *clean = NULL;
+	int64_t domain_id;
+	enum status st;
+
+	if ((st = state_sender_parse(spec, catalogue, &kind, &value, err)))
+		return st;
+	if ((st = store_begin(store, err)))
+		goto out;
+	if ((st = domain_lookup(store, domain, &domain_id, err)))
+		goto fail;
+	if ((st = stmt_prepare(store, &stmt,
+			       "INSERT INTO sender(domain_id, kind, value,"
+			       " note, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+			       err)))
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	bind_text(stmt, 2, state_sender_kind_name(kind));
+	bind_text(stmt, 3, value);
+	bind_text(stmt, 4, note);
+	bind_date(stmt, 5, today);
+	clean = text_clean_str(spec);
+	exists = xasprintf(_("sender %s is already there"), clean);
+	if ((st = stmt_done(store, stmt, _("adding a sender"), exists, err)))
+		goto fail;
+	if (id)
+		*id = sqlite3_last_insert_rowid(store_db(store));
+fail:
+	sqlite3_finalize(stmt);
+	st = finish(store, st, err);
+out:
+	free(clean);
+	free(exists);
+	free(value);
+	return st;
+}
+
+/* Lists a domain's senders. */
+enum status state_sender_list(struct store *store, const char *domain,
+			      struct state_sender **out, size_t *count,
+			      struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct state_sender *v = NULL;
+	size_t n = 0, cap = 0;
+	int64_t domain_id;
+	enum status st;
+	int rc;
+
+	*out = NULL;
+	*count = 0;
+	if ((st = domain_lookup(store, domain, &domain_id, err)))
+		return st;
+	if ((st = stmt_prepare(store, &stmt,
+			       "SELECT id, kind, value, note, created"
+			       " FROM sender WHERE domain_id = ?1 ORDER BY id",
+			       err)))
+		return st;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const unsigned char *k = sqlite3_column_text(stmt, 1);
+		int kind = k ? sender_kind_from_name((const char *)k) : -1;
+
+		if (kind < 0)
+			continue; /* the CHECK constraint forbids it */
+		v = xgrow(v, &cap, n + 1, sizeof *v);
+		v[n].id = sqlite3_column_int64(stmt, 0);
+		v[n].kind = (enum sender_kind)kind;
+		v[n].value = column_text(stmt, 2);
+		if (!v[n].value)
+			v[n].value = xstrdup("");
+		v[n].note = column_text(stmt, 3);
+		v[n].created = column_date(stmt, 4);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		st = store_error(store, err, _("listing senders"));
+		state_senders_free(v, n);
+		goto out;
+	}
+	*out = v;
+	*count = n;
+out:
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Frees a sender list. */
+void state_senders_free(struct state_sender *senders, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(senders[i].value);
+		free(senders[i].note);
+	}
+	free(senders);
+}
+
+/* Deletes a sender by id or spec. */
+enum status state_sender_remove(struct store *store, const char *domain,
+				const char *which, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct state_sender *senders = NULL;
+	size_t n = 0;
+	int64_t target = -1;
+	enum status st;
+	char *end;
+
+	if ((st = store_begin(store, err)))
+		return st;
+	if ((st = state_sender_list(store, domain, &senders, &n, err)))
+		goto fail;
+	errno = 0;
+	{
+		long long num = strtoll(which, &end, 10);
+
+		if (*which && !*end && errno == 0)
+			for (size_t i = 0; i < n; i++)
+				if (senders[i].id == num)
+					target = num;
+	}
+	for (size_t i = 0; target < 0 && i < n; i++) {
+		char *spec = state_sender_spec(&senders[i]);
+
+		if (text_ieq(spec, which))
+			target = senders[i].id;
+		free(spec);
+	}
+	if (target < 0) {
+		char *clean = text_clean_str(which);
+		char *d = text_clean_str(domain);
+
+		st = err_set(err, STATUS_NOT_FOUND,
+			     _("%s: domain %s has no sender %s"),
+			     store_path(store), d, clean);
+		free(d);
+		free(clean);
+		goto fail;
+	}
+	if ((st = stmt_prepare(store, &stmt,
+			       "DELETE FROM sender WHERE id = ?1", err)))
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, target);
+	st = stmt_done(store, stmt, _("removing a sender"), NULL, err);
+fail:
+	sqlite3_finalize(stmt);
+	state_senders_free(senders, n);
+	return finish(store, st, err);
+}
+
+/* ---------------------------------------------------------------- DKIM */
+
+/* Records a DKIM key. */
+enum status state_dkim_key_add(struct store *store, const char *domain,
+			       const struct state_dkim_key *key,
+			       int64_t *id, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	char *exists = NULL;
+	int64_t domain_id;
+	enum status st;
+
+	/* RFC 6376 3.1: a selector is one or more labels. */
+	if (!key->selector || !name_valid(key->selector, 1) ||
+	    key->selector[strlen(key->selector) - 1] == '.') {
+		char *clean = text_clean_str(key->selector);
+
+		st = err_set(err, STATUS_USAGE, _("not a DKIM selector: %s"),
+			     clean);
+		free(clean);
+		return st;
+	}
+	if ((st = store_begin(store, err)))
+		return st;
+	if ((st = domain_lookup(store, domain, &domain_id, err)))
+		goto fail;
+	if ((st = stmt_prepare(store, &stmt,
+			       "INSERT INTO dkim_key(domain_id, selector,"
+			       " algorithm, bits, key_path, provider, created,"
+			       " published, retired)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+			       err)))
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	bind_text(stmt, 2, key->selector);
+	bind_text(stmt, 3, key->algorithm ? key->algorithm : "rsa");
+	if (key->bits > 0)
+		sqlite3_bind_int(stmt, 4, key->bits);
+	else
+		sqlite3_bind_null(stmt, 4);
+	bind_text(stmt, 5, key->key_path);
+	bind_text(stmt, 6, key->provider);
+	bind_date(stmt, 7, key->created);
+	bind_date(stmt, 8, key->published);
+	bind_date(stmt, 9, key->retired);
+	exists = xasprintf(_("selector %s is already there"), key->selector);
+	if ((st = stmt_done(store, stmt, _("adding a DKIM key"), exists,
+			    err)))
+		goto fail;
+	if (id)
+		*id = sqlite3_last_insert_rowid(store_db(store));
+fail:
+	sqlite3_finalize(stmt);
+	free(exists);
+	return finish(store, st, err);
+}
+
+/* Lists a domain's keys. */
+enum status state_dkim_key_list(struct store *store, const char *domain,
+				struct state_dkim_key **out, size_t *count,
+				struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct state_dkim_key *v = NULL;
+	size_t n = 0, cap = 0;
+	int64_t domain_id;
+	enum status st;
+	int rc;
+
+	*out = NULL;
+	*count = 0;
+	if ((st = domain_lookup(store, domain, &domain_id, err)))
+		return st;
+	if ((st = stmt_prepare(store, &stmt,
+			       "SELECT id, selector, algorithm, bits, key_path,"
+			       " provider, created, published, retired"
+			       " FROM dkim_key WHERE domain_id = ?1"
+			       " ORDER BY created, selector",
+			       err)))
+		return st;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, n + 1, sizeof *v);
+		v[n].id = sqlite3_column_int64(stmt, 0);
+		v[n].selector = column_text(stmt, 1);
+		v[n].algorithm = column_text(stmt, 2);
+		v[n].bits = sqlite3_column_int(stmt, 3);
+		v[n].key_path = column_text(stmt, 4);
+		v[n].provider = column_text(stmt, 5);
+		v[n].created = column_date(stmt, 6);
+		v[n].published = column_date(stmt, 7);
+		v[n].retired = column_date(stmt, 8);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		st = store_error(store, err, _("listing DKIM keys"));
+		state_dkim_keys_free(v, n);
+		goto out;
+	}
+	*out = v;
+	*count = n;
+out:
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Frees a key list. */
+void state_dkim_keys_free(struct state_dkim_key *keys, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(keys[i].selector);
+		free(keys[i].algorithm);
+		free(keys[i].key_path);
+		free(keys[i].provider);
+	}
+	free(keys);
+}
+
+/* Sets one date column of a key. */
+static enum status dkim_key_set_date(struct store *store, const char *domain,
+				     const char *selector, const char *sql,
+				     date_t day, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int64_t domain_id;
+	enum status st;
+
+	if ((st = store_begin(store, err)))
+		return st;
+	if ((st = domain_lookup(store, domain, &domain_id, err)))
+		goto fail;
+	if ((st = stmt_prepare(store, &stmt, sql, err)))
+		goto fail;
+	bind_date(stmt, 1, day);
+	sqlite3_bind_int64(stmt, 2, domain_id);
+	bind_text(stmt, 3, selector);
+	if ((st = stmt_done(store, stmt, _("updating a DKIM key"), NULL,
+			    err)))
+		goto fail;
+	if (sqlite3_changes(store_db(store)) == 0) {
+		char *clean = text_clean_str(selector);
+
+		st = err_set(err, STATUS_NOT_FOUND,
+			     _("%s: no DKIM selector %s"), store_path(store),
+			     clean);
+		free(clean);
+	}
+fail:
+	sqlite3_finalize(stmt);
+	return finish(store, st, err);
+}
+
+/* Marks a key live. */
+enum status state_dkim_key_published(struct store *store, const char *domain,
+				     const char *selector, date_t day,
+				     struct err *err)
+{
+	return dkim_key_set_date(store, domain, selector,
+				 "UPDATE dkim_key SET published = ?1"
+				 " WHERE domain_id = ?2 AND selector = ?3",
+				 day, err);
+}
+
+/* Marks a key retired. */
+enum status state_dkim_key_retired(struct store *store, const char *domain,
+				   const char *selector, date_t day,
+				   struct err *err)
+{
+	return dkim_key_set_date(store, domain, selector,
+				 "UPDATE dkim_key SET retired = ?1"
+				 " WHERE domain_id = ?2 AND selector = ?3",
+				 day, err);
+}
+
+/* ---------------------------------------------------------------- rungs */
+
+/* Appends a rung to the history. */
+enum status state_rung_add(struct store *store, const char *domain,
+			   enum rung_kind kind, int rung, const char *record,
+			   date_t verified, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int64_t domain_id;
+	enum status st;
+
+	if ((st = store_begin(store, err)))
+		return st;
+	if ((st = domain_lookup(store, domain, &domain_id, err)))
+		goto fail;
+	if ((st = stmt_prepare(store, &stmt,
+			       "INSERT INTO rung_history(domain_id, kind, rung,"
+			       " record, verified) VALUES (?1, ?2, ?3, ?4, ?5)",
+			       err)))
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	bind_text(stmt, 2, rung_kind_names[kind]);
+	sqlite3_bind_int(stmt, 3, rung);
+	bind_text(stmt, 4, record);
+	bind_date(stmt, 5, verified);
+	st = stmt_done(store, stmt, _("recording a rung"), NULL, err);
+fail:
+	sqlite3_finalize(stmt);
+	return finish(store, st, err);
+}
+
+/* Lists the history of a domain. */
+enum status state_rung_list(struct store *store, const char *domain,
+			    struct state_rung **out, size_t *count,
+			    struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct state_rung *v = NULL;
+	size_t n = 0, cap = 0;
+	int64_t domain_id;
+	enum status st;
+	int rc;
+
+	*out = NULL;
+	*count = 0;
+	if ((st = domain_lookup(store, domain, &domain_id, err)))
+		return st;
+	if ((st = stmt_prepare(store, &stmt,
+			       "SELECT id, kind, rung, record, verified"
+			       " FROM rung_history WHERE domain_id = ?1"
+			       " ORDER BY verified, id",
+			       err)))
+		return st;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const unsigned char *k = sqlite3_column_text(stmt, 1);
+
+		v = xgrow(v, &cap, n + 1, sizeof *v);
+		v[n].id = sqlite3_column_int64(stmt, 0);
+		v[n].kind = k && strcmp((const char *)k, "spf") == 0
+				? RUNG_SPF
+				: RUNG_DMARC;
+		v[n].rung = sqlite3_column_int(stmt, 2);
+		v[n].record = column_text(stmt, 3);
+		if (!v[n].record)
+			v[n].record = xstrdup("");
+		v[n].verified = column_date(stmt, 4);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		st = store_error(store, err, _("reading the rung history"));
+		state_rungs_free(v, n);
+		goto out;
+	}
+	*out = v;
+	*count = n;
+out:
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Frees a history. */
+void state_rungs_free(struct state_rung *rungs, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(rungs[i].record);
+	free(rungs);
+}
+
+/* ---------------------------------------------------------------- settings */
+
+/* The defaults of DESIGN.md section 4. */
+void state_settings_defaults(struct state_settings *s)
+{
+	memset(s, 0, sizeof *s);
+	s->min_days_monitor = 28;
+	s->min_days_rung = 7;
+	s->window_days = 14;
+	s->pass_threshold = 98.0;
+	s->unknown_threshold = 0.5;
+}
+
+/* Frees the strings. */
+void state_settings_done(struct state_settings *s)
+{
+	free(s->rungs);
+	free(s->rua);
+	free(s->ruf);
+	free(s->adkim);
+	free(s->aspf);
+	free(s->sp);
+	free(s->np);
+	free(s->spf_all);
+	state_settings_defaults(s);
+}
+
+/* Reads the stored settings over the defaults. */
+enum status state_settings_get(struct store *store, const char *domain,
+			       struct state_settings *out, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int64_t domain_id;
+	enum status st;
+	int rc;
+
+	state_settings_defaults(out);
+	if ((st = domain_lookup(store, domain, &domain_id, err)))
+		return st;
+	if ((st = stmt_prepare(store, &stmt,
+			       "SELECT rungs, min_days_monitor, min_days_rung,"
+			       " window_days, pass_threshold,"
+			       " unknown_threshold, rua, ruf, adkim, aspf, sp,"
+			       " np, spf_all FROM plan_settings"
+			       " WHERE domain_id = ?1",
+			       err)))
+		return st;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		out->rungs = column_text(stmt, 0);
+		if (sqlite3_column_type(stmt, 1) != SQLITE_NULL)
+			out->min_days_monitor = sqlite3_column_int(stmt, 1);
+		if (sqlite3_column_type(stmt, 2) != SQLITE_NULL)
+			out->min_days_rung = sqlite3_column_int(stmt, 2);
+		if (sqlite3_column_type(stmt, 3) != SQLITE_NULL)
+			out->window_days = sqlite3_column_int(stmt, 3);
+		if (sqlite3_column_type(stmt, 4) != SQLITE_NULL)
+			out->pass_threshold = sqlite3_column_double(stmt, 4);
+		if (sqlite3_column_type(stmt, 5) != SQLITE_NULL)
+			out->unknown_threshold =
+			    sqlite3_column_double(stmt, 5);
+		out->rua = column_text(stmt, 6);
+		out->ruf = column_text(stmt, 7);
+		out->adkim = column_text(stmt, 8);
+		out->aspf = column_text(stmt, 9);
+		out->sp = column_text(stmt, 10);
+		out->np = column_text(stmt, 11);
+		out->spf_all = column_text(stmt, 12);
+	} else if (rc != SQLITE_DONE) {
+		st = store_error(store, err, _("reading plan settings"));
+	}
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* True if s is NULL or one of the words. */
+static bool word_ok(const char *s, const char *const *words)
+{
+	if (!s)
+		return true;
+	for (; *words; words++)
+		if (strcmp(s, *words) == 0)
+			return true;
+	return false;
+}
+
+/* Checks settings before they are stored. */
+static enum status settings_check(const struct state_settings *s,
+				  struct err *err)
+{
+	static const char *const align[] = { "r", "s", NULL };
+	static const char *const policy[] = { "none", "quarantine", "reject",
+					      NULL };
+	static const char *const all[] = { "softfail", "fail", NULL };
+
+	if (s->min_days_monitor < 1 || s->min_days_monitor > 3650 ||
+	    s->min_days_rung < 1 || s->min_days_rung > 3650)
+		return err_set(err, STATUS_USAGE,
+			       _("minimum days must be between 1 and 3650"));
+	if (s->window_days < 1 || s->window_days > 366)
+		return err_set(err, STATUS_USAGE,
+			       _("the report window must be between 1 and "
+				 "366 days"));
+	if (!(s->pass_threshold >= 0 && s->pass_threshold <= 100) ||
+	    !(s->unknown_threshold >= 0 && s->unknown_threshold <= 100))
+		return err_set(err, STATUS_USAGE,
+			       _("thresholds are percentages between 0 and "
+				 "100"));
+	/* RFC 7489 6.3: adkim and aspf are "r" or "s". */
+	if (!word_ok(s->adkim, align) || !word_ok(s->aspf, align))
+		return err_set(err, STATUS_USAGE,
+			       _("adkim and aspf are r or s"));
+	/* RFC 7489 6.3 sp, RFC 9989 np: none, quarantine or reject. */
+	if (!word_ok(s->sp, policy) || !word_ok(s->np, policy))
+		return err_set(err, STATUS_USAGE,
+			       _("sp and np are none, quarantine or reject"));
+	if (!word_ok(s->spf_all, all))
+		return err_set(err, STATUS_USAGE,
+			       _("the SPF all is softfail or fail"));
+	return STATUS_OK;
+}
+
+/* Replaces the stored settings. */
+enum status state_settings_set(struct store *store, const char *domain,
+			       const struct state_settings *s,
+			       struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int64_t domain_id;
+	enum status st;
+
+	if ((st = settings_check(s, err)))
+		return st;
+	if ((st = store_begin(store, err)))
+		return st;
+	if ((st = domain_lookup(store, domain, &domain_id, err)))
+		goto fail;
+	if ((st = stmt_prepare(store, &stmt,
+			       "INSERT OR REPLACE INTO plan_settings(domain_id,"
+			       " rungs, min_days_monitor, min_days_rung,"
+			       " window_days, pass_threshold,"
+			       " unknown_threshold, rua, ruf, adkim, aspf, sp,"
+			       " np, spf_all) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+			       " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+			       err)))
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	bind_text(stmt, 2, s->rungs);
+	sqlite3_bind_int(stmt, 3, s->min_days_monitor);
+	sqlite3_bind_int(stmt, 4, s->min_days_rung);
+	sqlite3_bind_int(stmt, 5, s->window_days);
+	sqlite3_bind_double(stmt, 6, s->pass_threshold);
+	sqlite3_bind_double(stmt, 7, s->unknown_threshold);
+	bind_text(stmt, 8, s->rua);
+	bind_text(stmt, 9, s->ruf);
+	bind_text(stmt, 10, s->adkim);
+	bind_text(stmt, 11, s->aspf);
+	bind_text(stmt, 12, s->sp);
+	bind_text(stmt, 13, s->np);
+	bind_text(stmt, 14, s->spf_all);
+	st = stmt_done(store, stmt, _("storing plan settings"), NULL, err);
+fail:
+	sqlite3_finalize(stmt);
+	return finish(store, st, err);
+}

@@ -1,0 +1,620 @@
+/* The rollout's state: domains and senders as the operator types them,
+ * DKIM keys, rung history and plan settings survive in the database, bad
+ * input is refused with a message naming the database or the input, and
+ * a kill in the middle of a write leaves a valid database. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/testenv.h"
+#include "providers.h"
+#include "state.h"
+#include "xalloc.h"
+
+struct fixture {
+	char *dir;
+	char *path;
+	struct store *store;
+	struct providers *catalogue;
+};
+
+/* A fresh database, and the real catalogue when it is there. */
+static int setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof *f);
+	struct err err = ERR_INIT;
+	const char *datadir = getenv("DMARCPILOT_DATADIR");
+	char *ini;
+
+	f->dir = testenv_mkdtemp();
+	f->path = xasprintf("%s/state.db", f->dir);
+	assert_int_equal(store_open(&f->store, f->path, &err), STATUS_OK);
+	ini = xasprintf("%s/providers.ini",
+			datadir ? datadir : ABS_SRCDIR "/data");
+	assert_int_equal(providers_load(&f->catalogue, ini, &err),
+			 STATUS_OK);
+	free(ini);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	providers_free(f->catalogue);
+	store_close(f->store);
+	testenv_rmdir(f->dir);
+	free(f->path);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* 2026-11-23, the day these tests pretend it is. */
+static date_t day(const char *s)
+{
+	date_t d;
+
+	assert_true(date_parse(s, &d));
+	return d;
+}
+
+/* Domains are stored lower case without the final dot, once. */
+static void test_domains(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = ERR_INIT;
+	struct state_domain *v;
+	size_t n;
+	int64_t id, id2;
+
+	assert_int_equal(state_domain_add(f->store, "Example.COM.",
+					  day("2026-11-23"), &id, &err),
+			 STATUS_OK);
+	assert_int_equal(state_domain_add(f->store, "b.example.org",
+					  day("2026-11-24"), NULL, &err),
+			 STATUS_OK);
+	/* The same domain in another case is the same domain. */
+	assert_int_equal(state_domain_add(f->store, "example.com",
+					  day("2026-11-25"), NULL, &err),
+			 STATUS_EXISTS);
+	assert_non_null(strstr(err_message(&err), f->path));
+	assert_non_null(strstr(err_message(&err), "example.com"));
+	err_done(&err);
+	/* Not names: refused before the database is touched. */
+	const char *bad[] = { "localhost", "-a.example", "a-.example",
+			      "a..example", "exa mple.com", "",
+			      "a.example/24", NULL };
+	for (size_t i = 0; bad[i]; i++) {
+		assert_int_equal(state_domain_add(f->store, bad[i], 0, NULL,
+						  &err),
+				 STATUS_USAGE);
+		err_done(&err);
+	}
+	/* 64-octet label. */
+	{
+		char label[80];
+
+		memset(label, 'a', 64);
+		strcpy(label + 64, ".example");
+		assert_false(state_name_valid(label));
+		strcpy(label + 63, ".example");
+		assert_true(state_name_valid(label));
+	}
+	assert_int_equal(state_domain_id(f->store, "EXAMPLE.com", &id2, &err),
+			 STATUS_OK);
+	assert_int_equal(id, id2);
+	assert_int_equal(state_domain_id(f->store, "nope.example", &id2,
+					 &err),
+			 STATUS_NOT_FOUND);
+	assert_non_null(strstr(err_message(&err), f->path));
+	assert_non_null(strstr(err_message(&err), "nope.example"));
+	err_done(&err);
+
+	assert_int_equal(state_domain_list(f->store, &v, &n, &err),
+			 STATUS_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].name, "b.example.org");
+	assert_string_equal(v[1].name, "example.com");
+	assert_int_equal(v[1].created, day("2026-11-23"));
+	state_domains_free(v, n);
+}
+
+/* What the operator types becomes one normalised sender. */
+static void test_sender_parse(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = ERR_INIT;
+	static const struct {
+		const char *spec;
+		enum status st;
+		enum sender_kind kind;
+		const char *value;
+	} cases[] = {
+		{ "google-workspace", STATUS_OK, SENDER_PROVIDER,
+		  "google-workspace" },
+		{ "sendgrid", STATUS_OK, SENDER_PROVIDER, "sendgrid" },
+		{ "no-such-service", STATUS_USAGE, 0, NULL },
+		{ "ip4:192.0.2.0/24", STATUS_OK, SENDER_IP4, "192.0.2.0/24" },
+		{ "ip4:192.0.2.7", STATUS_OK, SENDER_IP4, "192.0.2.7" },
+		{ "ip4:192.0.2.7/32", STATUS_OK, SENDER_IP4, "192.0.2.7" },
+		{ "IP4:198.51.100.0/24", STATUS_OK, SENDER_IP4,
+		  "198.51.100.0/24" },
+		{ "ip4:192.0.2.0/33", STATUS_USAGE, 0, NULL },
+		{ "ip4:192.0.2.01", STATUS_USAGE, 0, NULL },
+		{ "ip4:2001:db8::/32", STATUS_USAGE, 0, NULL },
+		{ "ip6:2001:DB8::/32", STATUS_OK, SENDER_IP6, "2001:db8::/32" },
+		{ "ip6:192.0.2.0/24", STATUS_USAGE, 0, NULL },
+		{ "ip6:2001:db8::/129", STATUS_USAGE, 0, NULL },
+		{ "a:Mail.Example.com.", STATUS_OK, SENDER_A,
+		  "mail.example.com" },
+		{ "a", STATUS_OK, SENDER_A, "" },
+		{ "mx", STATUS_OK, SENDER_MX, "" },
+		{ "mx:mx.example.net", STATUS_OK, SENDER_MX, "mx.example.net" },
+		{ "include:_spf.example.net", STATUS_OK, SENDER_INCLUDE,
+		  "_spf.example.net" },
+		{ "include:", STATUS_USAGE, 0, NULL },
+		{ "include:%{i}.example", STATUS_USAGE, 0, NULL },
+		{ "ptr:example.com", STATUS_USAGE, 0, NULL },
+		{ "a:bad..host", STATUS_USAGE, 0, NULL },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		enum sender_kind kind;
+		char *value = NULL;
+		enum status st = state_sender_parse(
+		    cases[i].spec, f->catalogue, &kind, &value, &err);
+
+		if (st != cases[i].st)
+			fail_msg("%s: status %d, expected %d", cases[i].spec,
+				 st, cases[i].st);
+		if (st == STATUS_OK) {
+			assert_int_equal(kind, cases[i].kind);
+			assert_string_equal(value, cases[i].value);
+		} else {
+			/* The message quotes what was typed. */
+			assert_non_null(strstr(err_message(&err),
+					       cases[i].spec));
+			assert_null(value);
+		}
+		free(value);
+		err_done(&err);
+	}
+}
+
+/* Senders are added, listed in order with notes, refused twice, and
+ * removed by id or as listed. */
+static void test_senders(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = ERR_INIT;
+	struct state_sender *v;
+	size_t n;
+	int64_t id1, id2, id3;
+	char *s;
+
+	assert_int_equal(state_domain_add(f->store, "example.com",
+					  day("2026-11-23"), NULL, &err),
+			 STATUS_OK);
+	assert_int_equal(state_sender_add(f->store, "example.com",
+					  "google-workspace", "staff mail",
+					  f->catalogue, day("2026-11-23"),
+					  &id1, &err),
+			 STATUS_OK);
+	assert_int_equal(state_sender_add(f->store, "EXAMPLE.COM",
+					  "ip4:192.0.2.0/24", NULL,
+					  f->catalogue, day("2026-11-24"),
+					  &id2, &err),
+			 STATUS_OK);
+	assert_int_equal(state_sender_add(f->store, "example.com", "mx",
+					  NULL, f->catalogue,
+					  day("2026-11-24"), &id3, &err),
+			 STATUS_OK);
+	/* The same network again, written differently. */
+	assert_int_equal(state_sender_add(f->store, "example.com",
+					  "IP4:192.0.2.0/24", NULL,
+					  f->catalogue, day("2026-11-25"),
+					  NULL, &err),
+			 STATUS_EXISTS);
+	assert_non_null(strstr(err_message(&err), f->path));
+	err_done(&err);
+	/* Unknown domain: nothing is added, the message says how. */
+	assert_int_equal(state_sender_add(f->store, "other.example", "mx",
+					  NULL, f->catalogue, 0, NULL, &err),
+			 STATUS_NOT_FOUND);
+	assert_non_null(strstr(err_message(&err), "domain add"));
+	err_done(&err);
+
+	assert_int_equal(state_sender_list(f->store, "example.com", &v, &n,
+					   &err),
+			 STATUS_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0].id, id1);
+	assert_int_equal(v[0].kind, SENDER_PROVIDER);
+	assert_string_equal(v[0].note, "staff mail");
+	assert_int_equal(v[0].created, day("2026-11-23"));
+	s = state_sender_mechanism(&v[0], f->catalogue);
+	assert_string_equal(s, "include:_spf.google.com");
+	free(s);
+	s = state_sender_spec(&v[1]);
+	assert_string_equal(s, "ip4:192.0.2.0/24");
+	free(s);
+	assert_null(v[1].note);
+	s = state_sender_mechanism(&v[2], f->catalogue);
+	assert_string_equal(s, "mx");
+	free(s);
+	state_senders_free(v, n);
+
+	/* By id, then by spec in another case; a third time it is gone. */
+	{
+		char idtext[32];
+
+		snprintf(idtext, sizeof idtext, "%lld", (long long)id1);
+		assert_int_equal(state_sender_remove(f->store, "example.com",
+						     idtext, &err),
+				 STATUS_OK);
+	}
+	assert_int_equal(state_sender_remove(f->store, "example.com",
+					     "IP4:192.0.2.0/24", &err),
+			 STATUS_OK);
+	assert_int_equal(state_sender_remove(f->store, "example.com",
+					     "ip4:192.0.2.0/24", &err),
+			 STATUS_NOT_FOUND);
+	assert_non_null(strstr(err_message(&err), "ip4:192.0.2.0/24"));
+	err_done(&err);
+	assert_int_equal(state_sender_list(f->store, "example.com", &v, &n,
+					   &err),
+			 STATUS_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, id3);
+	state_senders_free(v, n);
+}
+
+/* Keys, rungs and settings come back as they were stored. */
+static void test_keys_rungs_settings(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = ERR_INIT;
+	struct state_dkim_key key = {
+		.selector = (char *)"s2026",
+		.algorithm = (char *)"rsa",
+		.bits = 2048,
+		.key_path = (char *)"/etc/dkim/s2026.key",
+		.created = day("2026-11-23"),
+		.published = DATE_NONE,
+		.retired = DATE_NONE,
+	};
+	struct state_dkim_key *keys;
+	struct state_rung *rungs;
+	struct state_settings s;
+	size_t n;
+
+	assert_int_equal(state_domain_add(f->store, "example.com",
+					  day("2026-11-23"), NULL, &err),
+			 STATUS_OK);
+	assert_int_equal(state_dkim_key_add(f->store, "example.com", &key,
+					    NULL, &err),
+			 STATUS_OK);
+	key.selector = (char *)"google";
+	key.algorithm = (char *)"rsa";
+	key.key_path = NULL;
+	key.provider = (char *)"google-workspace";
+	key.created = day("2026-11-20");
+	assert_int_equal(state_dkim_key_add(f->store, "example.com", &key,
+					    NULL, &err),
+			 STATUS_OK);
+	assert_int_equal(state_dkim_key_add(f->store, "example.com", &key,
+					    NULL, &err),
+			 STATUS_EXISTS);
+	err_done(&err);
+	key.selector = (char *)"bad selector";
+	assert_int_equal(state_dkim_key_add(f->store, "example.com", &key,
+					    NULL, &err),
+			 STATUS_USAGE);
+	err_done(&err);
+	assert_int_equal(state_dkim_key_published(f->store, "example.com",
+						  "s2026", day("2026-11-30"),
+						  &err),
+			 STATUS_OK);
+	assert_int_equal(state_dkim_key_retired(f->store, "example.com",
+						"nosuch", day("2026-11-30"),
+						&err),
+			 STATUS_NOT_FOUND);
+	err_done(&err);
+	assert_int_equal(state_dkim_key_list(f->store, "example.com", &keys,
+					     &n, &err),
+			 STATUS_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(keys[0].selector, "google");
+	assert_string_equal(keys[0].provider, "google-workspace");
+	assert_null(keys[0].key_path);
+	assert_int_equal(keys[0].published, DATE_NONE);
+	assert_string_equal(keys[1].selector, "s2026");
+	assert_int_equal(keys[1].bits, 2048);
+	assert_string_equal(keys[1].key_path, "/etc/dkim/s2026.key");
+	assert_int_equal(keys[1].published, day("2026-11-30"));
+	assert_int_equal(keys[1].retired, DATE_NONE);
+	state_dkim_keys_free(keys, n);
+
+	assert_int_equal(state_rung_add(f->store, "example.com", RUNG_DMARC,
+					1, "v=DMARC1; p=quarantine; pct=10",
+					day("2026-12-30"), &err),
+			 STATUS_OK);
+	assert_int_equal(state_rung_add(f->store, "example.com", RUNG_SPF, 0,
+					"v=spf1 mx ~all", day("2026-11-24"),
+					&err),
+			 STATUS_OK);
+	assert_int_equal(state_rung_list(f->store, "example.com", &rungs, &n,
+					 &err),
+			 STATUS_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(rungs[0].kind, RUNG_SPF);
+	assert_string_equal(rungs[0].record, "v=spf1 mx ~all");
+	assert_int_equal(rungs[1].kind, RUNG_DMARC);
+	assert_int_equal(rungs[1].rung, 1);
+	assert_int_equal(rungs[1].verified, day("2026-12-30"));
+	state_rungs_free(rungs, n);
+
+	/* Defaults of DESIGN.md 4 until something is stored. */
+	assert_int_equal(state_settings_get(f->store, "example.com", &s,
+					    &err),
+			 STATUS_OK);
+	assert_int_equal(s.min_days_monitor, 28);
+	assert_int_equal(s.min_days_rung, 7);
+	assert_int_equal(s.window_days, 14);
+	assert_true(s.pass_threshold == 98.0);
+	assert_true(s.unknown_threshold == 0.5);
+	assert_null(s.rua);
+	s.min_days_monitor = 21;
+	s.rua = xstrdup("mailto:dmarc@reports.example.net");
+	s.adkim = xstrdup("s");
+	s.np = xstrdup("reject");
+	assert_int_equal(state_settings_set(f->store, "example.com", &s,
+					    &err),
+			 STATUS_OK);
+	state_settings_done(&s);
+	assert_int_equal(state_settings_get(f->store, "example.com", &s,
+					    &err),
+			 STATUS_OK);
+	assert_int_equal(s.min_days_monitor, 21);
+	assert_int_equal(s.min_days_rung, 7);
+	assert_string_equal(s.rua, "mailto:dmarc@reports.example.net");
+	assert_string_equal(s.adkim, "s");
+	assert_string_equal(s.np, "reject");
+	assert_null(s.sp);
+	/* A bad value is refused and nothing changes. */
+	free(s.sp);
+	s.sp = xstrdup("maybe");
+	assert_int_equal(state_settings_set(f->store, "example.com", &s,
+					    &err),
+			 STATUS_USAGE);
+	err_done(&err);
+	state_settings_done(&s);
+	assert_int_equal(state_settings_get(f->store, "example.com", &s,
+					    &err),
+			 STATUS_OK);
+	assert_null(s.sp);
+	state_settings_done(&s);
+}
+
+/* Runs the binary against the fixture's database. */
+static struct testenv_run run_cmd(struct fixture *f, const char *a1,
+				  const char *a2, const char *a3,
+				  const char *a4, const char *a5)
+{
+	const char *args[] = { "--db", f->path, "--now", "2026-11-23",
+			       a1, a2, a3, a4, a5, NULL };
+
+	return testenv_run_dmarcpilot(args, NULL);
+}
+
+/* The commands as an operator uses them, text and JSON. */
+static void test_commands(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+
+	/* The test holds the database open itself: close it so the
+	 * binary is the only writer. */
+	store_close(f->store);
+	f->store = NULL;
+	r = run_cmd(f, "domain", "add", "Example.com", NULL, NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "example.com"));
+	testenv_run_done(&r);
+	r = run_cmd(f, "domain", "add", "example.com", NULL, NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, f->path));
+	testenv_run_done(&r);
+	r = run_cmd(f, "--json", "domain", "list", NULL, NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"domain\": \"example.com\""));
+	assert_non_null(strstr(r.out, "\"created\": \"2026-11-23\""));
+	testenv_run_done(&r);
+	r = run_cmd(f, "sender", "add", "example.com", "google-workspace",
+		    NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run_cmd(f, "sender", "add", "example.com", "ip4:192.0.2.0/24",
+		    "--note=office");
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run_cmd(f, "sender", "add", "example.com", "ip4:192.0.2.300",
+		    NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "ip4:192.0.2.300"));
+	testenv_run_done(&r);
+	r = run_cmd(f, "--json", "sender", "list", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"spf\": \"include:_spf.google.com\""));
+	assert_non_null(strstr(r.out, "\"spec\": \"ip4:192.0.2.0/24\""));
+	assert_non_null(strstr(r.out, "\"note\": \"office\""));
+	testenv_run_done(&r);
+	r = run_cmd(f, "sender", "list", "example.com", NULL, NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "google-workspace"));
+	assert_non_null(strstr(r.out, "# office"));
+	testenv_run_done(&r);
+	r = run_cmd(f, "sender", "remove", "example.com", "google-workspace",
+		    NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run_cmd(f, "sender", "remove", "example.com", "google-workspace",
+		    NULL);
+	assert_int_equal(r.status, 2);
+	testenv_run_done(&r);
+	r = run_cmd(f, "--json", "sender", "list", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.out, "google-workspace"));
+	testenv_run_done(&r);
+	r = run_cmd(f, "sender", "list", NULL, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	testenv_run_done(&r);
+}
+
+/* Counts rows with one statement on a fresh connection; -1 on error. */
+static long long count_rows(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+	long long n = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+	    sqlite3_step(stmt) == SQLITE_ROW)
+		n = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return n;
+}
+
+/* A writer killed with SIGKILL in the middle of its transactions leaves
+ * a database that passes integrity_check, holds only whole changes, and
+ * takes new ones. */
+static void test_kill_during_write(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = ERR_INIT;
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+	long long senders, rungs;
+	pid_t pid;
+	int status;
+
+	assert_int_equal(state_domain_add(f->store, "example.com", 0, NULL,
+					  &err),
+			 STATUS_OK);
+	store_close(f->store);
+	f->store = NULL;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* The writer: each step adds a sender and a rung naming it
+		 * in one transaction, so a half write would show. */
+		struct store *store;
+
+		if (store_open(&store, f->path, &err))
+			_exit(3);
+		for (int i = 0;; i++) {
+			char spec[64], rec[96];
+			sqlite3_stmt *st;
+
+			snprintf(spec, sizeof spec, "ip4:10.%d.%d.0/24",
+				 (i >> 8) & 255, i & 255);
+			snprintf(rec, sizeof rec, "v=spf1 %s ~all", spec);
+			if (store_begin(store, &err) ||
+			    sqlite3_prepare_v2(store_db(store),
+					       "INSERT INTO sender(domain_id,"
+					       " kind, value, created) VALUES"
+					       " (1, 'ip4', ?1, 'x')",
+					       -1, &st, NULL) != SQLITE_OK)
+				_exit(4);
+			sqlite3_bind_text(st, 1, spec + 4, -1,
+					  SQLITE_TRANSIENT);
+			sqlite3_step(st);
+			sqlite3_finalize(st);
+			if (sqlite3_prepare_v2(store_db(store),
+					       "INSERT INTO rung_history("
+					       "domain_id, kind, rung, record,"
+					       " verified) VALUES (1, 'spf',"
+					       " 0, ?1, 'x')",
+					       -1, &st, NULL) != SQLITE_OK)
+				_exit(5);
+			sqlite3_bind_text(st, 1, rec, -1, SQLITE_TRANSIENT);
+			sqlite3_step(st);
+			sqlite3_finalize(st);
+			if (store_commit(store, &err))
+				_exit(6);
+		}
+	}
+	/* Let it commit a good number of steps, then kill it mid-stream. */
+	for (int tries = 0; tries < 3000; tries++) {
+		if (count_rows(f->path, "SELECT count(*) FROM sender") >= 200)
+			break;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1,
+					    &stmt, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(stmt, 0), "ok");
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	senders = count_rows(f->path, "SELECT count(*) FROM sender");
+	rungs = count_rows(f->path, "SELECT count(*) FROM rung_history");
+	assert_true(senders >= 200);
+	/* Whole transactions only: every sender has its rung. */
+	assert_int_equal(senders, rungs);
+	assert_int_equal(count_rows(f->path,
+				    "SELECT count(*) FROM sender s WHERE NOT"
+				    " EXISTS (SELECT 1 FROM rung_history r"
+				    " WHERE r.record = 'v=spf1 ip4:' ||"
+				    " s.value || ' ~all')"),
+			 0);
+	/* And it takes new changes. */
+	assert_int_equal(store_open(&f->store, f->path, &err), STATUS_OK);
+	assert_int_equal(state_sender_add(f->store, "example.com", "mx", NULL,
+					  f->catalogue, 0, NULL, &err),
+			 STATUS_OK);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_domains, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sender_parse, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_senders, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_rungs_settings,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commands, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_kill_during_write, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests_name("state", tests, NULL, NULL);
+}
