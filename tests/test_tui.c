@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -375,6 +376,53 @@ static void test_spf_flatten(void **state)
 	demo_stop(&d);
 }
 
+/* K on the DKIM screen makes a key for the selector typed: the screen
+ * shows the private key's path, never the key; the file is there, mode
+ * 0600, and the database remembers the path. R shows the rotation plan. */
+static void test_dkim_keygen(void **state)
+{
+	struct demo d;
+	char *screen, *line, *path, *end, *pem;
+	struct stat sb;
+	size_t len;
+
+	if (!tmux_available())
+		skip();
+	/* Wide enough for the whole path of the scratch directory. */
+	demo_start(&d, 160, 24, NULL);
+	key(&d, "5");
+	expect(&d, "DKIM of demo.example");
+	key(&d, "K");
+	expect(&d, "Selector of the new key: 202603");
+	key(&d, "C-u");
+	tmux_type(&d.t, "mail2026");
+	key(&d, "Enter");
+	screen = tmux_wait_for(&d.t, "Private key: ", 60000);
+	assert_non_null(screen);
+	line = screen_line(screen, "Private key: ");
+	path = xstrdup(strstr(line, "Private key: ") + 13);
+	end = path + strlen(path);
+	while (end > path && end[-1] == ' ')
+		*--end = '\0';
+	assert_non_null(strstr(path, d.tmp));
+	assert_non_null(strstr(path, "mail2026"));
+	assert_null(strstr(screen, "PRIVATE KEY"));
+	assert_non_null(strstr(screen, "mail2026"));
+	assert_non_null(strstr(screen, "not published"));
+	free(line);
+	free(screen);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	pem = testenv_read_file(path, &len);
+	assert_non_null(pem);
+	assert_non_null(strstr(pem, "-----BEGIN PRIVATE KEY-----"));
+	free(pem);
+	free(path);
+	key(&d, "R");
+	expect(&d, "Rotating mail2026 to");
+	demo_stop(&d);
+}
+
 /* The reports screen shows the first two weeks the demo imported, with
  * the unknown source failing; i opens a prompt that completes file
  * names, and importing the third week adds its 21 reports. */
@@ -540,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_spf_flatten),
+		cmocka_unit_test(test_dkim_keygen),
 		cmocka_unit_test(test_import_reports),
 		cmocka_unit_test(test_german),
 		cmocka_unit_test(test_silent_resolver),
