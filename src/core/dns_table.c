@@ -117,17 +117,29 @@ static void table_add_ldns(struct table *t, const ldns_rr *rr)
 enum status dns_table_load_zone(struct dns *dns, const char *path,
 				const char *origin, struct err *err)
 {
+	enum status ret;
+	FILE *fp;
+
+	fp = fopen(path, "r");
+	if (!fp)
+		return err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
+	ret = dns_table_load_zone_fp(dns, fp, path, origin, err);
+	fclose(fp);
+	return ret;
+}
+
+/* Loads a zone from an open stream. */
+enum status dns_table_load_zone_fp(struct dns *dns, FILE *fp,
+				   const char *path, const char *origin,
+				   struct err *err)
+{
 	struct table *t = dns->impl;
 	ldns_rdf *origin_rdf = NULL;
 	ldns_zone *zone = NULL;
 	ldns_status st;
 	int line = 1;
 	enum status ret = STATUS_OK;
-	FILE *fp;
 
-	fp = fopen(path, "r");
-	if (!fp)
-		return err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
 	if (origin) {
 		char *o = xasprintf("%s.", origin);
 
@@ -161,7 +173,6 @@ out:
 		ldns_zone_deep_free(zone);
 	if (origin_rdf)
 		ldns_rdf_deep_free(origin_rdf);
-	fclose(fp);
 	return ret;
 }
 
