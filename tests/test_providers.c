@@ -302,6 +302,20 @@ static void test_malformed(void **state)
 		       "invalid service ID");
 	assert_refused(GOOD_A "this line has no equals sign\n", 4,
 		       "syntax error");
+	/* Overlong lines are refused before they reach inih's buffer, also
+	 * when the excess is line-end characters (found by fuzzing). */
+	{
+		char *text = xmalloc(1024);
+
+		memset(text, 'x', 1023);
+		text[1023] = '\0';
+		memcpy(text, GOOD_A "name", strlen(GOOD_A "name"));
+		assert_refused(text, 4, "line longer than");
+		memset(text, '\r', 1023);
+		memcpy(text, GOOD_A "dkim = y", strlen(GOOD_A "dkim = y"));
+		assert_refused(text, 4, "line longer than");
+		free(text);
+	}
 	/* The first error wins, even when a later one is found first. */
 	assert_refused("[a]\ncategory = crm\n[b]\nname = B\ncolour = x\n", 1,
 		       "[a] has no name");

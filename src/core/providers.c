@@ -149,8 +149,9 @@ static char *loader_read(char *str, int num, void *stream)
 	while (content > 0 &&
 	       (start[content - 1] == '\n' || start[content - 1] == '\r'))
 		content--;
-	/* inih needs room for "\r\n" and the terminating NUL. */
-	if (num < 4 || content > (size_t)num - 3) {
+	/* Everything copied, line ends included, must fit inih's buffer with
+	 * its NUL; the message counts what a person sees, without "\r\n". */
+	if (num < 4 || content > (size_t)num - 3 || len > (size_t)num - 1) {
 		loader_fail(l, l->lineno,
 			    _("line longer than %d characters"), num - 3);
 		return NULL;
