@@ -31,6 +31,11 @@
 	/* reports (src/cli_report.c) */                                   \
                                                                            \
 	/* plan, step, export (src/cli_plan.c) */                          \
+	X("plan", cli_plan, N_("DOMAIN"),                                  \
+	  N_("phase, since when, readiness and the next record"))          \
+	X("export", cli_export,                                            \
+	  N_("DOMAIN [--format bind|nsupdate|json] [--output FILE]"),      \
+	  N_("the records to publish, as a zone snippet or nsupdate"))     \
                                                                            \
 	/* end */
 /* clang-format on */

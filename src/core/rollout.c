@@ -216,7 +216,7 @@ static void inputs_spf(struct rollout_inputs *in,
 		strbuf_addstr(&sb, mech[i]);
 	}
 	strbuf_addstr(&sb, " ~all");
-	if (spf_parse(sb.data, sb.len, &rec, &err) != STATUS_OK) {
+	if (spf_parse(sb.data, sb.len, &rec, NULL, &err) != STATUS_OK) {
 		list_add(&in->spf_problems, &in->nspf_problems,
 			 xasprintf(_("the SPF record built from the senders "
 				     "does not parse: %s"),
