@@ -36,7 +36,67 @@ void dns_query(struct dns *dns, const char *name, enum dns_type type,
 	req->cb = cb;
 	req->arg = arg;
 	dns->pending++;
+	if (dns->cancelling) {
+		/* A callback of a cancelled query asked again: this one is
+		 * cancelled too, so that cancelling ends. */
+		struct dns_answer *a = dns_answer_new(req, DNS_ERROR);
+
+		a->error = xstrdup("cancelled");
+		dns_request_defer(req, a);
+		return;
+	}
 	dns->ops->query(dns, req);
+}
+
+/* Hands a resolver to another's loop. */
+void dns_attach(struct dns *parent, struct dns *child)
+{
+	parent->children = xgrow(parent->children, &parent->children_cap,
+				 parent->nchildren + 1,
+				 sizeof *parent->children);
+	parent->children[parent->nchildren++] = child;
+	child->parent = parent;
+}
+
+/* Marks an attached resolver for freeing once it is idle. */
+void dns_release(struct dns *child)
+{
+	child->released = true;
+}
+
+/* Removes a child from its parent's list. */
+static void dns_detach(struct dns *child)
+{
+	struct dns *parent = child->parent;
+
+	for (size_t i = 0; parent && i < parent->nchildren; i++) {
+		if (parent->children[i] == child) {
+			parent->children[i] =
+			    parent->children[--parent->nchildren];
+			break;
+		}
+	}
+	child->parent = NULL;
+}
+
+/* Frees the released children that have nothing left to deliver. */
+static void dns_reap(struct dns *dns)
+{
+	for (size_t i = 0; i < dns->nchildren;) {
+		struct dns *child = dns->children[i];
+
+		if (child->released && !child->ready_head &&
+		    dns_pending(child) == 0)
+			dns_free(child); /* detaches: i now holds another */
+		else
+			i++;
+	}
+}
+
+/* Whether the resolver answers from loaded data. */
+bool dns_is_offline(const struct dns *dns)
+{
+	return dns->ops->offline;
 }
 
 /* Builds the in-addr.arpa or ip6.arpa name of an address. */
@@ -128,41 +188,65 @@ static void dns_deliver_ready(struct dns *dns)
 	}
 }
 
-/* The number of queries not yet answered. */
+/* The number of queries not yet answered, the children's included. */
 size_t dns_pending(const struct dns *dns)
 {
-	return dns->pending;
+	size_t n = dns->pending;
+
+	for (size_t i = 0; i < dns->nchildren; i++)
+		n += dns_pending(dns->children[i]);
+	return n;
 }
 
-/* Sockets for the caller's poll(). */
+/* Sockets for the caller's poll(), the children's after this one's. */
 size_t dns_pollfds(struct dns *dns, struct pollfd *fds, size_t max)
 {
-	return dns->ops->pollfds ? dns->ops->pollfds(dns, fds, max) : 0;
+	size_t n = dns->ops->pollfds ? dns->ops->pollfds(dns, fds, max) : 0;
+
+	for (size_t i = 0; i < dns->nchildren && n < max; i++)
+		n += dns_pollfds(dns->children[i], fds + n, max - n);
+	return n;
 }
 
-/* How long the caller may sleep. */
+/* How long the caller may sleep: the shortest wait of all. */
 int dns_timeout_ms(struct dns *dns)
 {
+	int t;
+
 	if (dns->ready_head)
 		return 0;
-	return dns->ops->timeout_ms ? dns->ops->timeout_ms(dns) : -1;
+	t = dns->ops->timeout_ms ? dns->ops->timeout_ms(dns) : -1;
+	for (size_t i = 0; i < dns->nchildren; i++) {
+		int c = dns_timeout_ms(dns->children[i]);
+
+		if (c >= 0 && (t < 0 || c < t))
+			t = c;
+	}
+	return t;
 }
 
-/* Handles socket events and delivers answers. */
+/* Handles socket events and delivers answers, the children's too. */
 void dns_process(struct dns *dns, const struct pollfd *fds, size_t nfds)
 {
 	if (dns->ops->process)
 		dns->ops->process(dns, fds, nfds);
+	/* By index: a callback may attach more children meanwhile. */
+	for (size_t i = 0; i < dns->nchildren; i++)
+		dns_process(dns->children[i], fds, nfds);
 	dns_deliver_ready(dns);
+	dns_reap(dns);
 }
+
+/* The most sockets dns_run() waits on at once. */
+#define DNS_RUN_FDS 256
 
 /* Loops until every query is answered. */
 enum status dns_run(struct dns *dns)
 {
-	struct pollfd fds[64];
+	struct pollfd fds[DNS_RUN_FDS];
 
-	while (dns->pending > 0) {
-		size_t n = dns_pollfds(dns, fds, 64);
+	while (dns_pending(dns) > 0) {
+		size_t n = dns_pollfds(dns, fds, DNS_RUN_FDS);
 		int timeout = dns_timeout_ms(dns);
 
 		if (timeout != 0) {
@@ -209,27 +293,43 @@ struct dns_answer *dns_query_sync(struct dns *dns, const char *name,
 }
 
 /* Ends everything outstanding: answers already queued are replaced by
- * "cancelled" too, so that callers see one behaviour from both backends. */
+ * "cancelled" too, so that callers see one behaviour from both backends.
+ * Queries that callbacks start meanwhile are cancelled as well. */
 void dns_cancel_all(struct dns *dns)
 {
-	if (dns->ops->cancel_all)
-		dns->ops->cancel_all(dns);
-	for (struct dns_request *req = dns->ready_head; req; req = req->next) {
-		if (req->answer->result == DNS_ERROR)
-			continue;
-		dns_answer_free(req->answer);
-		req->answer = dns_answer_new(req, DNS_ERROR);
-		req->answer->error = xstrdup("cancelled");
-	}
-	dns_deliver_ready(dns);
+	bool was_cancelling = dns->cancelling;
+
+	dns->cancelling = true;
+	do {
+		if (dns->ops->cancel_all)
+			dns->ops->cancel_all(dns);
+		for (size_t i = 0; i < dns->nchildren; i++)
+			dns_cancel_all(dns->children[i]);
+		for (struct dns_request *req = dns->ready_head; req;
+		     req = req->next) {
+			if (req->answer->result == DNS_ERROR)
+				continue;
+			dns_answer_free(req->answer);
+			req->answer = dns_answer_new(req, DNS_ERROR);
+			req->answer->error = xstrdup("cancelled");
+		}
+		dns_deliver_ready(dns);
+	} while (dns->ready_head || dns_pending(dns) > 0);
+	dns->cancelling = was_cancelling;
+	if (!was_cancelling)
+		dns_reap(dns);
 }
 
-/* Frees the resolver. */
+/* Frees the resolver and its children. */
 void dns_free(struct dns *dns)
 {
 	if (!dns)
 		return;
 	dns_cancel_all(dns);
+	while (dns->nchildren > 0)
+		dns_free(dns->children[dns->nchildren - 1]);
+	free(dns->children);
+	dns_detach(dns);
 	if (dns->ops->free)
 		dns->ops->free(dns);
 	free(dns);
@@ -319,6 +419,29 @@ void dns_rr_done(struct dns_rr *rr)
 	default:
 		break;
 	}
+}
+
+/* A queried name in the presentation form ldns gives the stored owner
+ * names (ldns_rdf2str: "\\DDD" for octets that are not graphic ASCII,
+ * "\\c" for ;()\\), so that raw octets such as spaces, which a live
+ * server receives as they are, find their records. */
+char *dns_name_presentation(const char *name)
+{
+	size_t len = strlen(name);
+	char *out = xmalloc(len * 4 + 1), *o = out;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if (*p == ';' || *p == '(' || *p == ')' || *p == '\\') {
+			*o++ = '\\';
+			*o++ = (char)*p;
+		} else if (*p != '.' && (*p < 0x21 || *p > 0x7e)) {
+			o += sprintf(o, "\\%03u", *p);
+		} else {
+			*o++ = (char)*p;
+		}
+	}
+	*o = '\0';
+	return out;
 }
 
 /* Lower-cases an ldns dname and drops the final dot. */
@@ -474,7 +597,7 @@ static bool answer_chain(struct dns_answer *a, const ldns_pkt *pkt)
 	const ldns_rr_list *list = ldns_pkt_answer(pkt);
 	size_t total = list ? ldns_rr_list_rr_count(list) : 0, n = 0;
 	struct dns_rr *rrs = xcalloc(total ? total : 1, sizeof *rrs);
-	char *name = xstrdup(a->qname);
+	char *name = dns_name_presentation(a->qname);
 	bool found = false;
 
 	for (size_t i = 0; i < total; i++) {

@@ -181,7 +181,24 @@ enum status dns_run(struct dns *dns);
 struct dns_answer *dns_query_sync(struct dns *dns, const char *name,
 				  enum dns_type type);
 
-/* Ends every outstanding query; their callbacks run with DNS_ERROR. */
+/* Makes parent's loop drive child as well: dns_pending, dns_pollfds,
+ * dns_timeout_ms, dns_process, dns_run, dns_cancel_all and dns_free of
+ * the parent cover the child, so that one poll() serves both (the
+ * propagation check attaches one no-recursion resolver per server). The
+ * parent owns the child from then on. */
+void dns_attach(struct dns *parent, struct dns *child);
+
+/* Lets the parent free an attached child once it has no query left
+ * (from the parent's dns_process(), so it may be called from the
+ * child's own callback). */
+void dns_release(struct dns *child);
+
+/* True for a resolver that answers from loaded data and asks no server
+ * (the table: --zone, the demo, tests). */
+bool dns_is_offline(const struct dns *dns);
+
+/* Ends every outstanding query; their callbacks run with DNS_ERROR.
+ * Queries that those callbacks start are cancelled as well. */
 void dns_cancel_all(struct dns *dns);
 
 /* Cancels what is outstanding and frees the resolver. */

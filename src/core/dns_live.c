@@ -209,16 +209,33 @@ static void live_reply(void *arg, int status, int timeouts,
 	dns_request_defer(req, a);
 }
 
+/* A name as ares_create_query() reads it: c-ares 1.18 knows only the
+ * "\\c" escape, so raw octets (a space from an SPF macro) go as they
+ * are and only a backslash is escaped. Caller frees. */
+static char *live_ares_name(const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (; *name; name++) {
+		if (*name == '\\')
+			strbuf_addch(&sb, '\\');
+		strbuf_addch(&sb, *name);
+	}
+	return strbuf_detach(&sb);
+}
+
 /* Sends one question. */
 static void live_query(struct dns *dns, struct dns_request *req)
 {
 	struct live *l = dns->impl;
 	unsigned char *buf = NULL;
+	char *qname = live_ares_name(req->name);
 	int len = 0, rc;
 
 	/* RFC 1035 4.1.1: RD only when we want the server to recurse. */
-	rc = ares_create_query(req->name, 1 /* IN */, (int)req->type, 0,
+	rc = ares_create_query(qname, 1 /* IN */, (int)req->type, 0,
 			       !l->no_recursion, &buf, &len, LIVE_EDNS_SIZE);
+	free(qname);
 	if (rc != ARES_SUCCESS) {
 		struct dns_answer *a = dns_answer_new(req, DNS_ERROR);
 

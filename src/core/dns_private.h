@@ -29,13 +29,20 @@ struct dns_backend_ops {
 	/* Completes every request the backend holds with DNS_ERROR. */
 	void (*cancel_all)(struct dns *dns);
 	void (*free)(struct dns *dns);
+	/* Answers from loaded data, asking no server (the table). */
+	bool offline;
 };
 
 struct dns {
 	const struct dns_backend_ops *ops;
 	void *impl;
-	size_t pending;
+	size_t pending; /* this resolver's own, children not counted */
 	struct dns_request *ready_head, *ready_tail;
+	struct dns *parent;      /* whose loop drives this one, or NULL */
+	struct dns **children;   /* driven by this one's loop (dns_attach) */
+	size_t nchildren, children_cap;
+	bool released;           /* the parent frees it once idle */
+	bool cancelling;         /* inside dns_cancel_all() */
 };
 
 /* A resolver around a backend. */
@@ -65,6 +72,13 @@ void dns_rr_done(struct dns_rr *rr);
  * caller releases with dns_rr_done()); false, with out left empty, for
  * other types and for RRs whose rdata is missing or malformed. */
 bool dns_rr_from_ldns(struct dns_rr *out, const ldns_rr *rr);
+
+/* A name (as asked: lower case, raw octets) in the presentation form
+ * ldns gives owner names ("\\DDD" for octets that are not graphic
+ * ASCII, "\\c" for ;()\\): the form both backends store and compare
+ * owners in, and the form c-ares parses back into the raw octets.
+ * Caller frees. */
+char *dns_name_presentation(const char *name);
 
 /* RFC 1034 3.6.2 leaves CNAME chains to the resolver; both backends stop
  * loops and long chains after this many hops. */

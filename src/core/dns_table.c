@@ -255,35 +255,12 @@ static size_t answer_copy(struct dns_answer *a, const struct table_node *n,
 	return copied;
 }
 
-/* A queried name in the presentation form ldns gives the stored owner
- * names (ldns_rdf2str: "\\DDD" for octets that are not graphic ASCII,
- * "\\c" for ;()\\), so that raw octets such as spaces, which a live
- * server receives as they are, find their records. */
-static char *table_key(const char *name)
-{
-	size_t len = strlen(name);
-	char *out = xmalloc(len * 4 + 1), *o = out;
-
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		if (*p == ';' || *p == '(' || *p == ')' || *p == '\\') {
-			*o++ = '\\';
-			*o++ = (char)*p;
-		} else if (*p != '.' && (*p < 0x21 || *p > 0x7e)) {
-			o += sprintf(o, "\\%03u", *p);
-		} else {
-			*o++ = (char)*p;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 /* Answers a question from the table. */
 static void table_query(struct dns *dns, struct dns_request *req)
 {
 	struct table *t = dns->impl;
 	struct dns_answer *a = dns_answer_new(req, DNS_DATA);
-	char *name = table_key(req->name);
+	char *name = dns_name_presentation(req->name);
 
 	a->server = xstrdup("table");
 	a->authoritative = true;
@@ -359,6 +336,7 @@ static void table_free(struct dns *dns)
 static const struct dns_backend_ops table_ops = {
 	.query = table_query,
 	.free = table_free,
+	.offline = true,
 };
 
 /* Creates an empty table resolver. */
