@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "core/i18n.h"
+#include "core/propagate.h"
 #include "core/rollout.h"
 #include "core/text.h"
 #include "core/xalloc.h"
@@ -222,6 +223,171 @@ int cli_plan(struct cli *cli, int argc, char **argv)
 	rollout_plan_done(&plan);
 	rollout_inputs_done(&in);
 	return EXIT_GOOD;
+}
+
+/* Records the step the plan proposed, verified on day. */
+static enum status step_record(struct cli *cli, const struct rollout_plan *p,
+			       struct err *err)
+{
+	struct store *store = cli_store(cli, err);
+
+	if (!store)
+		return err->status;
+	switch (p->next.action) {
+	case ROLLOUT_ACTION_SPF:
+		return state_rung_add(store, p->domain, RUNG_SPF, p->next.rung,
+				      p->next.record, cli->now, err);
+	case ROLLOUT_ACTION_DMARC:
+		return state_rung_add(store, p->domain, RUNG_DMARC,
+				      p->next.rung, p->next.record, cli->now,
+				      err);
+	case ROLLOUT_ACTION_DKIM:
+		return state_dkim_key_published(store, p->domain,
+						p->next.selector, cli->now,
+						err);
+	case ROLLOUT_ACTION_NONE:
+		break;
+	}
+	return STATUS_OK;
+}
+
+/* step DOMAIN [--servers ADDR[:PORT][,...]] */
+int cli_step(struct cli *cli, int argc, char **argv)
+{
+	static const char synopsis[] = N_("DOMAIN [--servers ADDR[:PORT],...]");
+	struct propagate_options po = { 0 };
+	struct propagate_result *res = NULL;
+	struct rollout_inputs in;
+	struct rollout_plan plan;
+	struct err err = ERR_INIT;
+	const char *domain = NULL;
+	struct dns *dns;
+	int rc = EXIT_GOOD;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--servers") == 0 && i + 1 < argc)
+			po.servers = argv[++i];
+		else if (strncmp(argv[i], "--servers=", 10) == 0)
+			po.servers = argv[i] + 10;
+		else if (!domain && argv[i][0] != '-')
+			domain = argv[i];
+		else
+			return cli_usage("step", _(synopsis));
+	}
+	if (!domain)
+		return cli_usage("step", _(synopsis));
+	po.timeout = cli->timeout;
+	if (plan_load(cli, domain, &in, &plan, &err))
+		return plan_fail(&err);
+	if (plan.next.action == ROLLOUT_ACTION_NONE) {
+		if (cli->json) {
+			json_t *o = json_object();
+
+			json_object_set_new(o, "domain",
+					    json_string(plan.domain));
+			json_object_set_new(o, "recorded", json_false());
+			json_object_set_new(o, "next_record", json_null());
+			cli_print_json(o);
+		} else {
+			printf(_("%s: nothing to step; the rollout is "
+				 "complete.\n"),
+			       plan.domain);
+		}
+		goto out;
+	}
+	if (!plan.next.record) {
+		err_set(&err, STATUS_UNSUPPORTED,
+			_("%s: the record of %s is not known here; publish "
+			  "it as the provider says and check it with "
+			  "dmarcpilot check"),
+			plan.next.name, plan.next.label);
+		rc = plan_fail(&err);
+		goto out;
+	}
+	if (!(dns = cli_dns(cli, &err)) ||
+	    propagate_check(dns, plan.next.name, DNS_T_TXT, plan.next.record,
+			    &po, &res, &err)) {
+		rc = plan_fail(&err);
+		goto out;
+	}
+	if (res->error || res->count == 0) {
+		err_set(&err, STATUS_DNS, "%s TXT: %s", plan.next.name,
+			res->error ? res->error
+				   : _("no authoritative server found"));
+		rc = plan_fail(&err);
+		goto out;
+	}
+	if (res->serving == res->count) {
+		if (step_record(cli, &plan, &err)) {
+			rc = plan_fail(&err);
+			goto out;
+		}
+	} else {
+		rc = EXIT_FINDINGS;
+	}
+	if (cli->json) {
+		json_t *o = json_object(), *a = json_array();
+
+		json_object_set_new(o, "domain", json_string(plan.domain));
+		json_object_set_new(o, "name", json_string(plan.next.name));
+		json_object_set_new(o, "next_record",
+				    json_string(plan.next.record));
+		json_object_set_new(o, "recorded", json_boolean(rc == 0));
+		json_object_set_new(o, "ready", json_boolean(plan.ready));
+		for (size_t i = 0; i < res->count; i++) {
+			const struct propagate_server *s = &res->servers[i];
+			json_t *j = json_object();
+
+			json_object_set_new(j, "host", json_string(s->host));
+			json_object_set_new(j, "address",
+					    s->address
+						? json_string(s->address)
+						: json_null());
+			json_object_set_new(
+			    j, "state",
+			    json_string(propagate_state_name(s->state)));
+			json_array_append_new(a, j);
+		}
+		json_object_set_new(o, "servers", a);
+		cli_print_json(o);
+	} else {
+		for (size_t i = 0; i < res->count; i++) {
+			const struct propagate_server *s = &res->servers[i];
+
+			printf("  %-30s %-24s %s\n", s->host,
+			       s->address ? s->address : "-",
+			       s->state == PROPAGATE_SERVES
+				   ? _("serves the new record")
+			       : s->state == PROPAGATE_DIFFERENT
+				   ? _("still serves something else")
+				   : _("unreachable"));
+			for (size_t j = 0; j < s->nvalues; j++)
+				printf("      %s\n", s->values[j]);
+			if (s->error)
+				printf("      %s\n", s->error);
+		}
+		if (rc == 0) {
+			char a[DATE_BUFSIZE];
+
+			printf(_("%s is live on all %zu servers; recorded "
+				 "%s on %s.\n"),
+			       plan.next.name, res->count, plan.next.label,
+			       date_format(cli->now, a));
+			if (!plan.ready)
+				puts(_("Note: it was published before the "
+				       "plan was ready."));
+		} else {
+			printf(_("%s is live on %zu of %zu servers; nothing "
+				 "recorded. Run step again once every server "
+				 "serves it.\n"),
+			       plan.next.name, res->serving, res->count);
+		}
+	}
+out:
+	propagate_result_free(res);
+	rollout_plan_done(&plan);
+	rollout_inputs_done(&in);
+	return rc;
 }
 
 /* export DOMAIN [--format bind|nsupdate|json] [--output FILE] */
