@@ -251,6 +251,85 @@ static enum status step_record(struct cli *cli, const struct rollout_plan *p,
 	return STATUS_OK;
 }
 
+/* True if a TXT value carries a DKIM key: a p= tag with a value
+ * (RFC 6376 3.6.1; an empty p= is a revoked key). */
+static bool has_dkim_key(const char *value, size_t len)
+{
+	for (size_t i = 0; i + 2 < len; i++) {
+		size_t j;
+
+		if (value[i] != 'p' || (i > 0 && value[i - 1] != ';' &&
+					value[i - 1] != ' ' &&
+					value[i - 1] != '\t'))
+			continue;
+		for (j = i + 1; j < len && (value[j] == ' ' ||
+					    value[j] == '\t');
+		     j++)
+			;
+		if (j >= len || value[j] != '=')
+			continue;
+		for (j++; j < len && (value[j] == ' ' || value[j] == '\t');
+		     j++)
+			;
+		return j < len && value[j] != ';';
+	}
+	return false;
+}
+
+/* A key the provider publishes (often through a CNAME into its own
+ * zone): its value is not known here, so the step is recorded once the
+ * selector resolves to a key through the normal resolver. */
+static int step_provider_key(struct cli *cli, const struct rollout_plan *p)
+{
+	struct err err = ERR_INIT;
+	struct dns *dns = cli_dns(cli, &err);
+	struct dns_answer *a;
+	struct dns_txt_string *txt;
+	size_t n;
+	bool found = false;
+	int rc;
+
+	if (!dns)
+		return plan_fail(&err);
+	a = dns_query_sync(dns, p->next.name, DNS_T_TXT);
+	if (a->result == DNS_TIMEOUT || a->result == DNS_SERVFAIL ||
+	    a->result == DNS_ERROR) {
+		err_set(&err, STATUS_DNS, _("%s TXT: %s"), p->next.name,
+			a->error ? a->error : dns_result_name(a->result));
+		dns_answer_free(a);
+		return plan_fail(&err);
+	}
+	txt = dns_answer_txt_joined(a, &n);
+	for (size_t i = 0; i < n; i++)
+		found = found || has_dkim_key(txt[i].data, txt[i].len);
+	dns_txt_joined_free(txt, n);
+	dns_answer_free(a);
+	if (!found) {
+		printf(_("%s does not publish a DKIM key yet; nothing "
+			 "recorded.\n"),
+		       p->next.name);
+		return EXIT_FINDINGS;
+	}
+	if (step_record(cli, p, &err))
+		return plan_fail(&err);
+	rc = EXIT_GOOD;
+	if (cli->json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "domain", json_string(p->domain));
+		json_object_set_new(o, "name", json_string(p->next.name));
+		json_object_set_new(o, "recorded", json_true());
+		cli_print_json(o);
+	} else {
+		char d[DATE_BUFSIZE];
+
+		printf(_("%s publishes a key; recorded %s on %s.\n"),
+		       p->next.name, p->next.label,
+		       date_format(cli->now, d));
+	}
+	return rc;
+}
+
 /* step DOMAIN [--servers ADDR[:PORT][,...]] */
 int cli_step(struct cli *cli, int argc, char **argv)
 {
@@ -295,12 +374,15 @@ int cli_step(struct cli *cli, int argc, char **argv)
 		}
 		goto out;
 	}
+	if (!plan.next.record && plan.next.action == ROLLOUT_ACTION_DKIM) {
+		rc = step_provider_key(cli, &plan);
+		goto out;
+	}
 	if (!plan.next.record) {
 		err_set(&err, STATUS_UNSUPPORTED,
-			_("%s: the record of %s is not known here; publish "
-			  "it as the provider says and check it with "
-			  "dmarcpilot check"),
-			plan.next.name, plan.next.label);
+			_("%s: the record of %s cannot be built; see "
+			  "dmarcpilot plan %s"),
+			plan.next.name, plan.next.label, plan.domain);
 		rc = plan_fail(&err);
 		goto out;
 	}
