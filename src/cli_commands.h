@@ -29,6 +29,8 @@
 	  N_("remove a sender (by id or as listed)"))                      \
                                                                            \
 	/* reports (src/cli_report.c) */                                   \
+	X("report import", cli_report_import, N_("PATH..."),               \
+	  N_("import DMARC reports: files, folders, mbox, Maildir"))       \
                                                                            \
 	/* plan, step, export (src/cli_plan.c) */                          \
 	X("plan", cli_plan, N_("DOMAIN"),                                  \

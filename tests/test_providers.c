@@ -136,6 +136,11 @@ static void test_match_ptr(void **state)
 		{ "mta45.mtasv.net", "postmark" },
 		{ "mta-174-52.sparkpostmail.com", "sparkpost" },
 		{ "out1-smtp.messagingengine.com", "fastmail" },
+		{ "mail180-20.suw31.rsgsv.net", "mailchimp" },
+		{ "e2i340.smtp2go.com", "smtp2go" },
+		{ "mail-40131.protonmail.ch", "proton-mail" },
+		{ "us-smtp-delivery-1.mimecast.com", "mimecast" },
+		{ "smtp07-ia4-sp3.mta.salesforce.com", "salesforce" },
 	};
 	size_t i;
 
@@ -162,20 +167,26 @@ static void test_match_ptr(void **state)
 static void test_match_mx(void **state)
 {
 	const struct providers *ps = *state;
+	static const struct {
+		const char *host, *id;
+	} cases[] = {
+		{ "aspmx.l.google.com", "google-workspace" },
+		{ "ALT1.ASPMX.L.GOOGLE.COM.", "google-workspace" },
+		{ "example-com.mail.protection.outlook.com", "microsoft-365" },
+		{ "in1-smtp.messagingengine.com", "fastmail" },
+		{ "mx01.mail.icloud.com", "icloud-custom-domain" },
+		{ "mx.zoho.eu", "zoho" },
+		{ "mxa.mailgun.org", "mailgun" },
+	};
+	size_t i;
 
-	assert_string_equal(id_of(providers_match_mx(ps,
-						     "aspmx.l.google.com")),
-			    "google-workspace");
-	assert_string_equal(id_of(providers_match_mx(ps,
-						     "ALT1.ASPMX.L.GOOGLE.COM.")),
-			    "google-workspace");
-	assert_string_equal(
-	    id_of(providers_match_mx(
-		ps, "example-com.mail.protection.outlook.com")),
-	    "microsoft-365");
-	assert_string_equal(
-	    id_of(providers_match_mx(ps, "in1-smtp.messagingengine.com")),
-	    "fastmail");
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		const char *got = id_of(providers_match_mx(ps, cases[i].host));
+
+		if (strcmp(got, cases[i].id) != 0)
+			fail_msg("%s: expected %s, got %s", cases[i].host,
+				 cases[i].id, got);
+	}
 	/* Suffixes stop at label boundaries. */
 	assert_null(providers_match_mx(ps, "mx.evilgoogle.com"));
 	assert_null(providers_match_mx(ps, "google.com.example.net"));

@@ -265,7 +265,7 @@ static bool ptr_append(struct loader *l, struct entry *e, const char *value)
 	     word = strtok_r(NULL, " \t", &save)) {
 		int code;
 		PCRE2_SIZE offset;
-		pcre2_code *re;
+		pcre2_code *re, **codes;
 
 		re = pcre2_compile((PCRE2_SPTR)word, PCRE2_ZERO_TERMINATED,
 				   PCRE2_CASELESS | PCRE2_ANCHORED |
@@ -287,9 +287,10 @@ static bool ptr_append(struct loader *l, struct entry *e, const char *value)
 		}
 		p->ptr = xrealloc(p->ptr, (p->nptr + 1) * sizeof *p->ptr);
 		p->ptr[p->nptr++] = xstrdup(word);
-		p->ptr_code = xrealloc(p->ptr_code,
-				       (e->nptr_code + 1) * sizeof(pcre2_code *));
-		((pcre2_code **)p->ptr_code)[e->nptr_code++] = re;
+		codes = xrealloc(p->ptr_code,
+				 (e->nptr_code + 1) * sizeof *codes);
+		codes[e->nptr_code++] = re;
+		p->ptr_code = codes;
 	}
 	free(copy);
 	return ok;
@@ -430,7 +431,8 @@ static bool loader_scalar(struct loader *l, struct entry *e, unsigned bit,
 		}
 		break;
 	case KEY_DOCS:
-		if (strncmp(value, "https://", 8) != 0 || strpbrk(value, " \t")) {
+		if (strncmp(value, "https://", 8) != 0 ||
+		    strpbrk(value, " \t")) {
 			loader_fail(l, l->lineno,
 				    _("docs \"%s\" is not an https:// URL"),
 				    clean);

@@ -76,7 +76,8 @@ static const char schema_state_v1[] =
     " UNIQUE (domain_id, mechanism));";
 
 static const char schema_reports_v1[] =
-    /* Aggregate reports, deduplicated by (org, report id): RFC 7489 7.2. */
+    /* Aggregate reports, deduplicated by (org, report id): RFC 7489 7.2.
+     * Dates are UNIX seconds; format is rfc7489 or rfc9990. */
     "CREATE TABLE report ("
     " id INTEGER PRIMARY KEY,"
     " org_name TEXT NOT NULL,"
@@ -86,11 +87,17 @@ static const char schema_reports_v1[] =
     " date_begin INTEGER NOT NULL,"
     " date_end INTEGER NOT NULL,"
     " policy TEXT,"
+    " sp TEXT, np TEXT, pct INTEGER, testing TEXT,"
+    " format TEXT NOT NULL,"
     " source TEXT,"
     " imported TEXT NOT NULL,"
     " UNIQUE (org_name, report_id));"
     "CREATE INDEX report_domain_date ON report(domain, date_begin);"
-    /* One <record> of a report. */
+    /* One <record> of a report. dkim and spf are the DMARC-aligned
+     * results (policy_evaluated); dkim_auth and spf_auth the raw ones,
+     * "domain:selector:result" (spf: "domain:result"), space-separated;
+     * reasons the override types, comma-separated; arc set when a
+     * reason comment names ARC. */
     "CREATE TABLE report_row ("
     " id INTEGER PRIMARY KEY,"
     " report INTEGER NOT NULL REFERENCES report(id) ON DELETE CASCADE,"
@@ -99,18 +106,23 @@ static const char schema_reports_v1[] =
     " disposition TEXT,"
     " dkim TEXT, spf TEXT,"
     " reasons TEXT,"
+    " arc INTEGER NOT NULL DEFAULT 0,"
     " header_from TEXT, envelope_from TEXT,"
-    " dkim_domains TEXT, spf_domains TEXT,"
-    " dkim_aligned INTEGER, spf_aligned INTEGER);"
+    " dkim_auth TEXT, spf_auth TEXT,"
+    " dkim_aligned INTEGER NOT NULL, spf_aligned INTEGER NOT NULL);"
     "CREATE INDEX report_row_report ON report_row(report);"
-    /* Failure reports (ARF: RFC 5965, 6591). */
+    /* Failure reports (ARF: RFC 5965, 6591, 9991), deduplicated by the
+     * report mail's Message-ID. */
     "CREATE TABLE failure_report ("
     " id INTEGER PRIMARY KEY,"
     " message_id TEXT UNIQUE,"
-    " feedback_type TEXT, source_ip TEXT, reported_domain TEXT,"
-    " auth_failure TEXT, original_from TEXT, dkim_domain TEXT,"
-    " dkim_selector TEXT, spf_domain TEXT, arrival TEXT,"
-    " source TEXT, imported TEXT NOT NULL);";
+    " feedback_type TEXT NOT NULL, source_ip TEXT, reported_domain TEXT"
+    "  COLLATE NOCASE,"
+    " auth_failure TEXT, original_from TEXT, original_mail_from TEXT,"
+    " dkim_domain TEXT, dkim_selector TEXT, spf_domain TEXT,"
+    " arrival TEXT, delivery_result TEXT, original_message_id TEXT,"
+    " source TEXT, imported TEXT NOT NULL);"
+    "CREATE INDEX failure_report_domain ON failure_report(reported_domain);";
 
 /* Applies the statements that take the schema from version i to i+1. */
 static enum status store_migrate(struct store *store, struct err *err)
