@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lib/nsd.h"
 #include "lib/testenv.h"
@@ -499,6 +500,250 @@ static void test_step_waits_for_every_server(void **state)
 	free(zone_old);
 }
 
+/* ---------------------------------------------------------------- walk */
+
+/* Writes one RFC 7489 aggregate report for a day: Google and the office
+ * pass; before dirty_until a stranger fails with 40 of 540 messages. */
+static void write_day_report(const char *dir, date_t d, date_t dirty_until)
+{
+	char buf[DATE_BUFSIZE];
+	long long begin = (long long)date_to_time(d);
+	char *name, *xml, *unknown;
+
+	unknown = d < dirty_until
+		      ? xstrdup("<record><row><source_ip>203.0.113.9"
+				"</source_ip><count>40</count>"
+				"<policy_evaluated><disposition>none"
+				"</disposition><dkim>fail</dkim><spf>fail"
+				"</spf></policy_evaluated></row>"
+				"<identifiers><header_from>example.com"
+				"</header_from></identifiers><auth_results>"
+				"<spf><domain>spoof.example</domain><result>"
+				"fail</result></spf></auth_results></record>")
+		      : xstrdup("");
+	xml = xasprintf(
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<feedback>"
+	    "<report_metadata><org_name>receiver.example</org_name>"
+	    "<email>noreply-dmarc@receiver.example</email>"
+	    "<report_id>walk-%s</report_id><date_range><begin>%lld</begin>"
+	    "<end>%lld</end></date_range></report_metadata>"
+	    "<policy_published><domain>example.com</domain><adkim>r</adkim>"
+	    "<aspf>r</aspf><p>none</p><sp>none</sp><pct>100</pct>"
+	    "</policy_published>"
+	    "<record><row><source_ip>209.85.220.41</source_ip>"
+	    "<count>300</count><policy_evaluated><disposition>none"
+	    "</disposition><dkim>pass</dkim><spf>pass</spf>"
+	    "</policy_evaluated></row><identifiers><header_from>example.com"
+	    "</header_from></identifiers><auth_results><dkim><domain>"
+	    "example.com</domain><result>pass</result></dkim><spf><domain>"
+	    "example.com</domain><result>pass</result></spf></auth_results>"
+	    "</record>"
+	    "<record><row><source_ip>192.0.2.10</source_ip>"
+	    "<count>200</count><policy_evaluated><disposition>none"
+	    "</disposition><dkim>fail</dkim><spf>pass</spf>"
+	    "</policy_evaluated></row><identifiers><header_from>example.com"
+	    "</header_from></identifiers><auth_results><spf><domain>"
+	    "example.com</domain><result>pass</result></spf></auth_results>"
+	    "</record>%s</feedback>\n",
+	    date_format(d, buf), begin, begin + 86399, unknown);
+	name = xasprintf("report-%s.xml", buf);
+	free(testenv_write_file(dir, name, xml));
+	free(name);
+	free(xml);
+	free(unknown);
+}
+
+/* Runs the binary on day now; args is NULL-terminated, at most 8. */
+static struct testenv_run walk_run(struct fixture *f, date_t now,
+				   const char *const *args)
+{
+	const char *argv[16] = { "--db", f->path, "--now" };
+	char buf[DATE_BUFSIZE];
+	size_t n = 4;
+
+	argv[3] = date_format(now, buf);
+	for (size_t i = 0; args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	return testenv_run_dmarcpilot(argv, NULL);
+}
+
+/* The live zone: SPF, the Google key, and the DMARC record (or none). */
+static char *walk_zone(struct fixture *f, const char *spf, bool dkim,
+		       const char *dmarc)
+{
+	char *pre = nsd_zone_preamble("example.com");
+	char *z = xasprintf("%s%s%s%s%s%s%s%s", pre,
+			    spf ? "@ IN TXT \"" : "", spf ? spf : "",
+			    spf ? "\"\n" : "",
+			    dkim ? "google._domainkey IN TXT \"v=DKIM1; "
+				   "k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A"
+				   "MIIBCgKCAQEAtest\"\n"
+				 : "",
+			    dmarc ? "_dmarc IN TXT \"" : "",
+			    dmarc ? dmarc : "", dmarc ? "\"\n" : "");
+	char *path = testenv_write_file(f->dir, "live.zone", z);
+
+	free(z);
+	free(pre);
+	return path;
+}
+
+/* step against the zone file; returns the exit status. */
+static int walk_step(struct fixture *f, date_t now, const char *zone)
+{
+	const char *args[] = { "--zone", zone, "step", "example.com", NULL };
+	struct testenv_run r = walk_run(f, now, args);
+	int status = r.status;
+
+	if (status != 0)
+		print_message("step: %s%s", r.out, r.err);
+	testenv_run_done(&r);
+	return status;
+}
+
+/* The plan as JSON text (caller frees). */
+static char *walk_plan(struct fixture *f, date_t now)
+{
+	const char *args[] = { "--json", "plan", "example.com", NULL };
+	struct testenv_run r = walk_run(f, now, args);
+	char *out;
+
+	assert_int_equal(r.status, 0);
+	out = xstrdup(r.out);
+	testenv_run_done(&r);
+	return out;
+}
+
+/* Twelve weeks from a fresh domain on Monday 2026-11-23, reports
+ * imported every Monday for the week before. A stranger fails DMARC
+ * until 2026-12-20: after 28 days at p=none the plan still says not
+ * ready and names it, and says ready on the first Monday whose 14-day
+ * window is clean (2027-01-04); then one rung a week to reject 50 %. */
+static void test_twelve_week_walk(void **state)
+{
+	struct fixture *f = *state;
+	const char *spf = "v=spf1 ip4:192.0.2.0/24 include:_spf.google.com "
+			  "~all";
+	const char *rungs[] = {
+		"v=DMARC1; p=quarantine; pct=10; t=y; "
+		"rua=mailto:dmarc@example.com",
+		"v=DMARC1; p=quarantine; pct=25; t=y; "
+		"rua=mailto:dmarc@example.com",
+		"v=DMARC1; p=quarantine; pct=50; t=y; "
+		"rua=mailto:dmarc@example.com",
+		"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com",
+		"v=DMARC1; p=reject; pct=10; t=y; "
+		"rua=mailto:dmarc@example.com",
+		"v=DMARC1; p=reject; pct=25; t=y; "
+		"rua=mailto:dmarc@example.com",
+		"v=DMARC1; p=reject; pct=50; t=y; "
+		"rua=mailto:dmarc@example.com",
+	};
+	const char *none = "v=DMARC1; p=none; rua=mailto:dmarc@example.com";
+	date_t start = day("2026-11-23"), dirty_until = day("2026-12-21");
+	struct err err = ERR_INIT;
+	struct state_dkim_key key = {
+		.selector = (char *)"google",
+		.algorithm = (char *)"rsa",
+		.provider = (char *)"google-workspace",
+		.published = DATE_NONE,
+		.retired = DATE_NONE,
+	};
+	char *zone, *plan;
+	size_t rung = 0;
+
+	add_senders(f);
+	key.created = start;
+	assert_int_equal(state_dkim_key_add(f->store, "example.com", &key,
+					    NULL, &err),
+			 STATUS_OK);
+	store_close(f->store);
+	f->store = NULL;
+
+	/* Week 0: SPF, the DKIM key and p=none go live the same day. */
+	plan = walk_plan(f, start);
+	assert_non_null(strstr(plan, "\"phase\": \"discovery\""));
+	assert_non_null(strstr(plan, "\"ready\": true"));
+	free(plan);
+	zone = walk_zone(f, spf, false, NULL);
+	assert_int_equal(walk_step(f, start, zone), 0);
+	free(zone);
+	zone = walk_zone(f, spf, true, NULL);
+	assert_int_equal(walk_step(f, start, zone), 0);
+	free(zone);
+	zone = walk_zone(f, spf, true, none);
+	assert_int_equal(walk_step(f, start, zone), 0);
+	free(zone);
+	plan = walk_plan(f, start);
+	assert_non_null(strstr(plan, "\"phase\": \"monitor\""));
+	assert_non_null(strstr(plan, "\"since\": \"2026-11-23\""));
+	assert_non_null(strstr(plan, "\"earliest\": \"2026-12-21\""));
+	free(plan);
+
+	for (int week = 1; week <= 12; week++) {
+		date_t monday = start + 7 * week;
+		char *dir = xasprintf("%s/week%02d", f->dir, week);
+		const char *import[] = { "report", "import", dir, NULL };
+		struct testenv_run r;
+		bool ready;
+
+		assert_int_equal(mkdir(dir, 0700), 0);
+		for (date_t d = monday - 7; d < monday; d++)
+			write_day_report(dir, d, dirty_until);
+		r = walk_run(f, monday, import);
+		assert_int_equal(r.status, 0);
+		testenv_run_done(&r);
+		plan = walk_plan(f, monday);
+		ready = strstr(plan, "\"ready\": true") != NULL;
+		if (week < 4) {
+			/* Too early, and the stranger fails. */
+			assert_false(ready);
+			assert_non_null(strstr(plan, "of 28 days done"));
+			assert_non_null(strstr(plan, "203.0.113.9"));
+		} else if (week < 6) {
+			/* 28 days are done; the reports are not clean. */
+			assert_false(ready);
+			assert_null(strstr(plan, "days done"));
+			assert_non_null(strstr(plan, "unknown source "
+						     "203.0.113.9"));
+			assert_non_null(strstr(plan, "\"phase\": \"monitor\""));
+		} else {
+			/* Clean windows: one rung a week. */
+			if (!ready)
+				fail_msg("week %d not ready: %s", week, plan);
+			assert_null(strstr(plan, "203.0.113.9"));
+			assert_non_null(strstr(plan, rungs[rung]));
+			zone = walk_zone(f, spf, true, rungs[rung]);
+			assert_int_equal(walk_step(f, monday, zone), 0);
+			free(zone);
+			rung++;
+		}
+		free(plan);
+		if (week == 6) {
+			/* Midweek: the rung needs its seven days. */
+			plan = walk_plan(f, monday + 3);
+			assert_non_null(strstr(plan, "\"ready\": false"));
+			assert_non_null(strstr(plan, "3 of 7 days done"));
+			assert_non_null(strstr(plan, "\"phase\": "
+						     "\"quarantine\""));
+			assert_non_null(strstr(plan, "\"earliest\": "
+						     "\"2027-01-11\""));
+			free(plan);
+		}
+		free(dir);
+	}
+	/* Week 12 (2027-02-15): reject 50 % is live; reject next week. */
+	plan = walk_plan(f, day("2027-02-15"));
+	assert_non_null(strstr(plan, "\"phase\": \"reject\""));
+	assert_non_null(strstr(plan, "\"since\": \"2027-02-15\""));
+	assert_non_null(strstr(plan, "\"earliest\": \"2027-02-22\""));
+	assert_non_null(strstr(plan, "\"next_record\": \"v=DMARC1; p=reject; "
+				     "rua=mailto:dmarc@example.com\""));
+	assert_int_equal(rung, 7);
+	free(plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +759,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_step_waits_for_every_server, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_twelve_week_walk, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("rollout", tests, NULL, NULL);

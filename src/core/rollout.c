@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "ip.h"
 #include "spf.h"
 #include "strbuf.h"
 #include "text.h"
@@ -261,16 +262,101 @@ static enum status inputs_records(struct rollout_inputs *in,
 	return STATUS_OK;
 }
 
-/* The report evidence of the window ending today. */
+/* True if ip lies inside one of the domain's ip4/ip6 senders. */
+static bool source_listed(const struct rollout_inputs *in, const char *ip)
+{
+	struct ip_net addr, net;
+
+	if (!ip || !ip_addr_parse(ip, &addr))
+		return false;
+	for (size_t i = 0; i < in->nsenders; i++) {
+		const struct state_sender *s = &in->senders[i];
+
+		if ((s->kind == SENDER_IP4 || s->kind == SENDER_IP6) &&
+		    ip_net_parse(s->value, AF_UNSPEC, &net) &&
+		    ip_net_contains(&net, &addr))
+			return true;
+	}
+	return false;
+}
+
+/* The report evidence of the window ending today: per source, how many
+ * messages passed DMARC (RFC 7489 C: policy_evaluated holds the aligned
+ * results, so a row passes when either says pass) and how many failed;
+ * a failing source is known when it lies in a listed network. */
 static enum status inputs_evidence(struct store *store,
 				   struct rollout_inputs *in, date_t today,
 				   struct err *err)
 {
-	(void)store;
-	(void)err;
-	in->evidence.until = today;
-	in->evidence.since = today - in->settings.window_days + 1;
-	return STATUS_OK;
+	struct rollout_evidence *e = &in->evidence;
+	sqlite3_stmt *stmt = NULL;
+	size_t cap = 0;
+	enum status st = STATUS_OK;
+	int rc;
+
+	e->until = today;
+	e->since = today - in->settings.window_days + 1;
+	if (sqlite3_prepare_v2(store_db(store),
+			       "SELECT w.source_ip, sum(w.count),"
+			       " sum(CASE WHEN w.dkim_aligned OR w.spf_aligned"
+			       " THEN w.count ELSE 0 END),"
+			       " count(DISTINCT w.report)"
+			       " FROM report_row w JOIN report r"
+			       " ON w.report = r.id"
+			       " WHERE r.domain = ?1 AND r.date_begin >= ?2"
+			       " AND r.date_begin < ?3"
+			       " GROUP BY w.source_ip"
+			       " ORDER BY sum(w.count) DESC, w.source_ip",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(store, err, _("reading report evidence"));
+	sqlite3_bind_text(stmt, 1, in->domain, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)date_to_time(e->since));
+	sqlite3_bind_int64(stmt, 3,
+			   (sqlite3_int64)date_to_time(e->until + 1));
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *ip = (const char *)sqlite3_column_text(stmt, 0);
+		int64_t total = sqlite3_column_int64(stmt, 1);
+		int64_t pass = sqlite3_column_int64(stmt, 2);
+		struct rollout_source *src;
+
+		if (total <= 0)
+			continue;
+		e->messages += (uint64_t)total;
+		e->passing += (uint64_t)pass;
+		e->legitimate += (uint64_t)pass;
+		if (pass >= total)
+			continue;
+		e->failing = xgrow(e->failing, &cap, e->nfailing + 1,
+				   sizeof *e->failing);
+		src = &e->failing[e->nfailing++];
+		memset(src, 0, sizeof *src);
+		src->ip = xstrdup(ip ? ip : "");
+		src->messages = (uint64_t)(total - pass);
+		src->cls = source_listed(in, ip)
+			       ? ROLLOUT_CLASS_FAIL_KNOWN
+			       : ROLLOUT_CLASS_FAIL_UNKNOWN;
+		if (src->cls == ROLLOUT_CLASS_FAIL_KNOWN)
+			e->legitimate += src->messages;
+	}
+	if (rc != SQLITE_DONE)
+		st = store_error(store, err, _("reading report evidence"));
+	sqlite3_finalize(stmt);
+	if (st == STATUS_OK &&
+	    sqlite3_prepare_v2(store_db(store),
+			       "SELECT count(*) FROM report WHERE domain = ?1"
+			       " AND date_begin >= ?2 AND date_begin < ?3",
+			       -1, &stmt, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(stmt, 1, in->domain, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2,
+				   (sqlite3_int64)date_to_time(e->since));
+		sqlite3_bind_int64(stmt, 3,
+				   (sqlite3_int64)date_to_time(e->until + 1));
+		if (sqlite3_step(stmt) == SQLITE_ROW)
+			e->reports = (uint64_t)sqlite3_column_int64(stmt, 0);
+		sqlite3_finalize(stmt);
+	}
+	in->have_evidence = st == STATUS_OK;
+	return st;
 }
 
 /* What maintenance finds due: DKIM keys past their lifetime. */
