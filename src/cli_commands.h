@@ -31,6 +31,9 @@
 	/* reports (src/cli_report.c) */                                   \
 	X("report import", cli_report_import, N_("PATH..."),               \
 	  N_("import DMARC reports: files, folders, mbox, Maildir"))       \
+	X("report summary", cli_report_summary,                            \
+	  N_("DOMAIN [--since DATE] [--until DATE]"),                      \
+	  N_("pass rates by week and the sources of a domain's mail"))     \
                                                                            \
 	/* plan, step, export (src/cli_plan.c) */                          \
 	X("plan", cli_plan, N_("DOMAIN"),                                  \

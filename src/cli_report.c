@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/analysis.h"
 #include "core/i18n.h"
+#include "core/providers.h"
 #include "core/report_store.h"
 #include "core/text.h"
 #include "core/xalloc.h"
@@ -72,6 +74,268 @@ int cli_report_import(struct cli *cli, int argc, char **argv)
 	if (stats.rejected > 0)
 		status = EXIT_TROUBLE;
 out:
+	err_done(&err);
+	return status;
+}
+
+/* Percent of part in whole, 0 when whole is 0. */
+static double percent(int64_t part, int64_t whole)
+{
+	return whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* The totals of a period as JSON members of o. */
+static void json_totals(json_t *o, const struct analysis_totals *t)
+{
+	json_object_set_new(o, "messages", json_integer(t->messages));
+	json_object_set_new(o, "dmarc_pass", json_integer(t->dmarc_pass));
+	json_object_set_new(o, "spf_aligned", json_integer(t->spf_aligned));
+	json_object_set_new(o, "dkim_aligned", json_integer(t->dkim_aligned));
+	json_object_set_new(o, "dmarc_pass_rate",
+			    json_real(percent(t->dmarc_pass, t->messages)));
+	json_object_set_new(o, "spf_aligned_rate",
+			    json_real(percent(t->spf_aligned, t->messages)));
+	json_object_set_new(o, "dkim_aligned_rate",
+			    json_real(percent(t->dkim_aligned, t->messages)));
+}
+
+/* A day as JSON, or null when open. */
+static json_t *json_day(date_t day)
+{
+	char buf[DATE_BUFSIZE];
+
+	return day == DATE_ANY ? json_null()
+			       : json_string(date_format(day, buf));
+}
+
+/* A string from a report or DNS as clean JSON, or null. */
+static json_t *json_clean(const char *s)
+{
+	char *clean;
+	json_t *j;
+
+	if (!s)
+		return json_null();
+	clean = text_clean_str(s);
+	j = json_string(clean);
+	free(clean);
+	return j ? j : json_null();
+}
+
+/* The summary as one JSON object. */
+static void summary_json(const struct analysis *a)
+{
+	json_t *o = json_object(), *arr;
+	char week[16];
+
+	json_object_set_new(o, "domain", json_string(a->domain));
+	json_object_set_new(o, "since", json_day(a->since));
+	json_object_set_new(o, "until", json_day(a->until));
+	json_object_set_new(o, "reports", json_integer((json_int_t)a->reports));
+	json_totals(o, &a->totals);
+	json_object_set_new(o, "legitimate", json_integer(a->legitimate));
+	json_object_set_new(o, "legitimate_pass_rate",
+			    json_real(a->legitimate_pass_rate * 100));
+	arr = json_array();
+	for (size_t i = 0; i < a->ndays; i++) {
+		json_t *d = json_object();
+
+		json_object_set_new(d, "day", json_day(a->days[i].day));
+		json_totals(d, &a->days[i].t);
+		json_array_append_new(arr, d);
+	}
+	json_object_set_new(o, "days", arr);
+	arr = json_array();
+	for (size_t i = 0; i < a->nweeks; i++) {
+		json_t *w = json_object();
+
+		snprintf(week, sizeof week, "%04d-W%02d", a->weeks[i].iso_year,
+			 a->weeks[i].week);
+		json_object_set_new(w, "week", json_string(week));
+		json_object_set_new(w, "start", json_day(a->weeks[i].day));
+		json_totals(w, &a->weeks[i].t);
+		json_array_append_new(arr, w);
+	}
+	json_object_set_new(o, "weeks", arr);
+	arr = json_array();
+	for (size_t i = 0; i < a->nsources; i++) {
+		const struct analysis_source *s = &a->sources[i];
+		json_t *j = json_object();
+		char *fix = analysis_fix_text(a, s);
+
+		json_object_set_new(j, "ip", json_string(s->ip));
+		json_object_set_new(j, "ptr", json_clean(s->ptr));
+		json_object_set_new(j, "provider",
+				    s->provider ? json_string(s->provider->id)
+						: json_null());
+		json_object_set_new(j, "messages", json_integer(s->t.messages));
+		json_object_set_new(j, "class",
+				    json_string(analysis_class_name(s->cls)));
+		json_object_set_new(j, "dmarc_pass",
+				    json_integer(s->t.dmarc_pass));
+		json_object_set_new(j, "failing", json_integer(s->failing));
+		json_object_set_new(j, "forwarded", json_integer(s->forwarded));
+		json_object_set_new(j, "share", json_real(s->share * 100));
+		json_object_set_new(j, "spf", json_clean(s->spf_result));
+		json_object_set_new(j, "explained_by",
+				    json_clean(s->explained_by));
+		json_object_set_new(j, "in_inventory",
+				    json_boolean(s->in_inventory));
+		json_object_set_new(j, "envelope_from",
+				    json_clean(s->envelope_from));
+		json_object_set_new(j, "fix", json_clean(fix));
+		free(fix);
+		json_array_append_new(arr, j);
+	}
+	json_object_set_new(o, "sources", arr);
+	json_object_set_new(o, "findings", findings_to_json(&a->findings));
+	cli_print_json(o);
+}
+
+/* The summary as text for a terminal. */
+static void summary_text(const struct analysis *a)
+{
+	char d1[DATE_BUFSIZE], d2[DATE_BUFSIZE];
+	int ipw = 15;
+
+	if (a->since != DATE_ANY || a->until != DATE_ANY)
+		printf(_("%s, %s to %s: %lld messages in %zu reports\n"),
+		       a->domain,
+		       a->since == DATE_ANY ? "..." : date_format(a->since, d1),
+		       a->until == DATE_ANY ? "..." : date_format(a->until, d2),
+		       (long long)a->totals.messages, a->reports);
+	else
+		printf(_("%s: %lld messages in %zu reports\n"), a->domain,
+		       (long long)a->totals.messages, a->reports);
+	if (a->totals.messages == 0)
+		return;
+	printf(_("DMARC pass %.1f %%, SPF aligned %.1f %%, DKIM aligned "
+		 "%.1f %%\n"),
+	       percent(a->totals.dmarc_pass, a->totals.messages),
+	       percent(a->totals.spf_aligned, a->totals.messages),
+	       percent(a->totals.dkim_aligned, a->totals.messages));
+	/* TRANSLATORS: column heads; keep the widths. */
+	printf("\n%-10s %10s %8s %8s %8s\n", _("Week"), _("Messages"),
+	       _("DMARC"), _("SPF"), _("DKIM"));
+	for (size_t i = 0; i < a->nweeks; i++) {
+		const struct analysis_totals *t = &a->weeks[i].t;
+
+		printf("%04d-W%02d   %10lld %7.1f%% %7.1f%% %7.1f%%\n",
+		       a->weeks[i].iso_year, a->weeks[i].week,
+		       (long long)t->messages,
+		       percent(t->dmarc_pass, t->messages),
+		       percent(t->spf_aligned, t->messages),
+		       percent(t->dkim_aligned, t->messages));
+	}
+	for (size_t i = 0; i < a->nsources; i++)
+		if ((int)strlen(a->sources[i].ip) > ipw)
+			ipw = (int)strlen(a->sources[i].ip);
+	printf("\n%-*s %-24s %-16s %8s  %s\n", ipw, _("Source"),
+	       _("Reverse DNS"), _("Provider"), _("Messages"), _("Class"));
+	for (size_t i = 0; i < a->nsources; i++) {
+		const struct analysis_source *s = &a->sources[i];
+		char *ptr = text_clean_str(s->ptr ? s->ptr : "-");
+		char *fix = analysis_fix_text(a, s);
+
+		printf("%-*s %-24s %-16s %8lld  %s\n", ipw, s->ip, ptr,
+		       s->provider ? s->provider->id : "-",
+		       (long long)s->t.messages, analysis_class_name(s->cls));
+		if (fix)
+			printf("    %s %s\n", _("fix:"), fix);
+		free(fix);
+		free(ptr);
+	}
+	if (a->findings.count > 0) {
+		printf("\n");
+		for (size_t i = 0; i < a->findings.count; i++) {
+			const struct finding *f = &a->findings.items[i];
+
+			printf("%s %s: %s\n",
+			       severity_label(f->severity),
+			       finding_code_name(f->code), f->message);
+			if (f->advice)
+				printf("    %s\n", f->advice);
+		}
+	}
+}
+
+/* Loads providers.ini from the data directory, or NULL. */
+static struct providers *report_catalogue(struct cli *cli)
+{
+	struct providers *p = NULL;
+	struct err err = ERR_INIT;
+	char *path = cli_data_path(cli, "providers.ini");
+
+	if (providers_load(&p, path, &err) != STATUS_OK) {
+		fprintf(stderr, _("dmarcpilot: warning: %s\n"),
+			err_message(&err));
+		p = NULL;
+	}
+	err_done(&err);
+	free(path);
+	return p;
+}
+
+/* `report summary DOMAIN [--since DATE] [--until DATE]`. */
+int cli_report_summary(struct cli *cli, int argc, char **argv)
+{
+	static const char synopsis[] =
+	    N_("DOMAIN [--since YYYY-MM-DD] [--until YYYY-MM-DD]");
+	struct analysis_options opt = { NULL, NULL, 0 };
+	struct analysis *a = NULL;
+	struct providers *catalogue = NULL;
+	struct err err = ERR_INIT;
+	struct store *store;
+	const char *domain = NULL;
+	date_t since = DATE_ANY, until = DATE_ANY;
+	int status = EXIT_GOOD;
+
+	for (int i = 0; i < argc; i++) {
+		date_t *which = NULL;
+
+		if (strcmp(argv[i], "--since") == 0)
+			which = &since;
+		else if (strcmp(argv[i], "--until") == 0)
+			which = &until;
+		if (which) {
+			if (i + 1 >= argc || !date_parse(argv[i + 1], which))
+				return cli_usage("report summary",
+						 _(synopsis));
+			i++;
+		} else if (!domain && argv[i][0] != '-') {
+			domain = argv[i];
+		} else {
+			return cli_usage("report summary", _(synopsis));
+		}
+	}
+	if (!domain)
+		return cli_usage("report summary", _(synopsis));
+	if (!(store = cli_store(cli, &err))) {
+		status = cli_fail(&err);
+		goto out;
+	}
+	catalogue = report_catalogue(cli);
+	opt.providers = catalogue;
+	opt.dns = cli_dns(cli, &err);
+	if (!opt.dns) {
+		fprintf(stderr,
+			_("dmarcpilot: warning: no DNS, so no reverse names "
+			  "and no SPF check: %s\n"),
+			err_message(&err));
+		err_done(&err);
+	}
+	if (analysis_run(store, domain, since, until, &opt, &a, &err) !=
+	    STATUS_OK) {
+		status = cli_fail(&err);
+		goto out;
+	}
+	if (cli->json)
+		summary_json(a);
+	else
+		summary_text(a);
+out:
+	analysis_free(a);
+	providers_free(catalogue);
 	err_done(&err);
 	return status;
 }
