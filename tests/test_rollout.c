@@ -438,7 +438,8 @@ static void test_step_waits_for_every_server(void **state)
 	servers = xasprintf("%s,%s", a.address, b.address);
 	{
 		const char *args[] = { "--db", f->path, "--now", "2026-11-24",
-				       "--resolver", a.address, "step",
+				       "--resolver", a.address, "--timeout",
+				       "10", "step",
 				       "example.com", "--servers", servers,
 				       NULL };
 
@@ -472,8 +473,9 @@ static void test_step_waits_for_every_server(void **state)
 	{
 		const char *args[] = { "--db", f->path, "--now", "2026-11-24",
 				       "--json", "--resolver", a.address,
-				       "step", "example.com", "--servers",
-				       servers, NULL };
+				       "--timeout", "10", "step",
+				       "example.com", "--servers", servers,
+				       NULL };
 
 		r = testenv_run_dmarcpilot(args, NULL);
 	}
