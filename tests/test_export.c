@@ -202,7 +202,8 @@ static void test_snippet_in_nsd(void **state)
 	char *pre = nsd_zone_preamble("example.com");
 	char *zone = xasprintf("%s%s", pre, snippet);
 	struct nsd_zone zones[] = { { "example.com", zone } };
-	struct dns_live_options o = { .timeout = 5, .no_recursion = true };
+	struct dns_live_options o = { .timeout = 20, .tries = 3,
+				      .no_recursion = true };
 	struct nsd_server server;
 	struct err err = ERR_INIT;
 	struct dns *dns;

@@ -439,7 +439,7 @@ static void test_step_waits_for_every_server(void **state)
 	{
 		const char *args[] = { "--db", f->path, "--now", "2026-11-24",
 				       "--resolver", a.address, "--timeout",
-				       "10", "step",
+				       "20", "step",
 				       "example.com", "--servers", servers,
 				       NULL };
 
@@ -473,7 +473,7 @@ static void test_step_waits_for_every_server(void **state)
 	{
 		const char *args[] = { "--db", f->path, "--now", "2026-11-24",
 				       "--json", "--resolver", a.address,
-				       "--timeout", "10", "step",
+				       "--timeout", "20", "step",
 				       "example.com", "--servers", servers,
 				       NULL };
 
