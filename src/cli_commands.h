@@ -22,6 +22,12 @@
 	  N_("build the SPF record from the senders, under 10 lookups"))  \
                                                                            \
 	/* dkim (src/cli_dkim.c) */                                        \
+	X("dkim keygen", cli_dkim_keygen,                                  \
+	  N_("DOMAIN SELECTOR [--algorithm rsa|ed25519] [--bits N] "        \
+	     "[--out DIR] [--force]"),                                     \
+	  N_("generate a DKIM key and print the record to publish"))      \
+	X("dkim check", cli_dkim_check, N_("DOMAIN SELECTOR [--key FILE]"), \
+	  N_("check a published DKIM key, or that it matches a key"))     \
                                                                            \
 	/* dmarc (src/cli_dmarc.c) */                                      \
                                                                            \
