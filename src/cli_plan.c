@@ -40,7 +40,9 @@ static enum status plan_load(struct cli *cli, const char *domain,
 			     struct rollout_plan *plan, struct err *err)
 {
 	struct providers *catalogue = NULL;
+	struct err dns_err = ERR_INIT;
 	struct store *store;
+	struct dns *dns;
 	char *path = cli_data_path(cli, "providers.ini");
 	enum status st;
 
@@ -51,8 +53,11 @@ static enum status plan_load(struct cli *cli, const char *domain,
 	/* Without the catalogue, provider senders are named as problems. */
 	if (providers_load(&catalogue, path, NULL) != STATUS_OK)
 		catalogue = NULL;
-	if ((st = rollout_inputs_load(store, catalogue, domain, cli->now, in,
-				      err)))
+	/* The analysis asks DNS about report sources when it can. */
+	dns = cli_dns(cli, &dns_err);
+	err_done(&dns_err);
+	if ((st = rollout_inputs_load(store, dns, catalogue, domain, cli->now,
+				      in, err)))
 		goto out;
 	rollout_decide(in, cli->now, plan);
 out:

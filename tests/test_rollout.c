@@ -96,7 +96,7 @@ static void plan_on(struct fixture *f, const char *today,
 {
 	struct err err = ERR_INIT;
 
-	assert_int_equal(rollout_inputs_load(f->store, f->catalogue,
+	assert_int_equal(rollout_inputs_load(f->store, NULL, f->catalogue,
 					     "example.com", day(today), in,
 					     &err),
 			 STATUS_OK);
@@ -607,13 +607,16 @@ static int walk_step(struct fixture *f, date_t now, const char *zone)
 /* The plan as JSON text (caller frees). */
 static char *walk_plan(struct fixture *f, date_t now)
 {
-	const char *args[] = { "--json", "plan", "example.com", NULL };
+	char *zone = walk_zone(f, NULL, false, NULL);
+	const char *args[] = { "--zone", zone, "--json", "plan",
+			       "example.com", NULL };
 	struct testenv_run r = walk_run(f, now, args);
 	char *out;
 
 	assert_int_equal(r.status, 0);
 	out = xstrdup(r.out);
 	testenv_run_done(&r);
+	free(zone);
 	return out;
 }
 

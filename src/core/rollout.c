@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "i18n.h"
-#include "ip.h"
 #include "spf.h"
 #include "strbuf.h"
 #include "text.h"
@@ -262,101 +262,66 @@ static enum status inputs_records(struct rollout_inputs *in,
 	return STATUS_OK;
 }
 
-/* True if ip lies inside one of the domain's ip4/ip6 senders. */
-static bool source_listed(const struct rollout_inputs *in, const char *ip)
+/* The class of an analysed source in the plan's terms. */
+static enum rollout_class class_of(enum analysis_class c)
 {
-	struct ip_net addr, net;
-
-	if (!ip || !ip_addr_parse(ip, &addr))
-		return false;
-	for (size_t i = 0; i < in->nsenders; i++) {
-		const struct state_sender *s = &in->senders[i];
-
-		if ((s->kind == SENDER_IP4 || s->kind == SENDER_IP6) &&
-		    ip_net_parse(s->value, AF_UNSPEC, &net) &&
-		    ip_net_contains(&net, &addr))
-			return true;
+	switch (c) {
+	case ANALYSIS_PASS:
+		return ROLLOUT_CLASS_PASS;
+	case ANALYSIS_FAIL_KNOWN:
+		return ROLLOUT_CLASS_FAIL_KNOWN;
+	case ANALYSIS_FORWARDED:
+		return ROLLOUT_CLASS_FORWARDED;
+	case ANALYSIS_FAIL_UNKNOWN:
+		break;
 	}
-	return false;
+	return ROLLOUT_CLASS_FAIL_UNKNOWN;
 }
 
-/* The report evidence of the window ending today: per source, how many
- * messages passed DMARC (RFC 7489 C: policy_evaluated holds the aligned
- * results, so a row passes when either says pass) and how many failed;
- * a failing source is known when it lies in a listed network. */
-static enum status inputs_evidence(struct store *store,
+/* The report evidence of the window ending today, from the report
+ * analysis (which classes the sources by the inventory, the domain's
+ * SPF record and the providers' reverse-DNS patterns). */
+static enum status inputs_evidence(struct store *store, struct dns *dns,
+				   const struct providers *catalogue,
 				   struct rollout_inputs *in, date_t today,
 				   struct err *err)
 {
 	struct rollout_evidence *e = &in->evidence;
-	sqlite3_stmt *stmt = NULL;
+	struct analysis_options o = { .dns = dns, .providers = catalogue };
+	struct analysis *a = NULL;
 	size_t cap = 0;
-	enum status st = STATUS_OK;
-	int rc;
+	enum status st;
 
 	e->until = today;
 	e->since = today - in->settings.window_days + 1;
-	if (sqlite3_prepare_v2(store_db(store),
-			       "SELECT w.source_ip, sum(w.count),"
-			       " sum(CASE WHEN w.dkim_aligned OR w.spf_aligned"
-			       " THEN w.count ELSE 0 END),"
-			       " count(DISTINCT w.report)"
-			       " FROM report_row w JOIN report r"
-			       " ON w.report = r.id"
-			       " WHERE r.domain = ?1 AND r.date_begin >= ?2"
-			       " AND r.date_begin < ?3"
-			       " GROUP BY w.source_ip"
-			       " ORDER BY sum(w.count) DESC, w.source_ip",
-			       -1, &stmt, NULL) != SQLITE_OK)
-		return store_error(store, err, _("reading report evidence"));
-	sqlite3_bind_text(stmt, 1, in->domain, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)date_to_time(e->since));
-	sqlite3_bind_int64(stmt, 3,
-			   (sqlite3_int64)date_to_time(e->until + 1));
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *ip = (const char *)sqlite3_column_text(stmt, 0);
-		int64_t total = sqlite3_column_int64(stmt, 1);
-		int64_t pass = sqlite3_column_int64(stmt, 2);
+	if ((st = analysis_run(store, in->domain, e->since, e->until, &o, &a,
+			       err)))
+		return st;
+	e->reports = a->reports;
+	e->messages = (uint64_t)a->totals.messages;
+	e->passing = (uint64_t)a->totals.dmarc_pass;
+	e->legitimate = a->legitimate > 0 ? (uint64_t)a->legitimate : 0;
+	for (size_t i = 0; i < a->nsources; i++) {
+		const struct analysis_source *s = &a->sources[i];
 		struct rollout_source *src;
 
-		if (total <= 0)
+		if (s->failing <= 0)
 			continue;
-		e->messages += (uint64_t)total;
-		e->passing += (uint64_t)pass;
-		e->legitimate += (uint64_t)pass;
-		if (pass >= total)
-			continue;
+		if (s->cls == ANALYSIS_FORWARDED)
+			e->forwarded += (uint64_t)s->failing;
 		e->failing = xgrow(e->failing, &cap, e->nfailing + 1,
 				   sizeof *e->failing);
 		src = &e->failing[e->nfailing++];
 		memset(src, 0, sizeof *src);
-		src->ip = xstrdup(ip ? ip : "");
-		src->messages = (uint64_t)(total - pass);
-		src->cls = source_listed(in, ip)
-			       ? ROLLOUT_CLASS_FAIL_KNOWN
-			       : ROLLOUT_CLASS_FAIL_UNKNOWN;
-		if (src->cls == ROLLOUT_CLASS_FAIL_KNOWN)
-			e->legitimate += src->messages;
+		src->ip = xstrdup(s->ip);
+		src->ptr = xstrdup_or_null(s->ptr);
+		src->provider = s->provider ? xstrdup(s->provider->id) : NULL;
+		src->messages = (uint64_t)s->failing;
+		src->cls = class_of(s->cls);
 	}
-	if (rc != SQLITE_DONE)
-		st = store_error(store, err, _("reading report evidence"));
-	sqlite3_finalize(stmt);
-	if (st == STATUS_OK &&
-	    sqlite3_prepare_v2(store_db(store),
-			       "SELECT count(*) FROM report WHERE domain = ?1"
-			       " AND date_begin >= ?2 AND date_begin < ?3",
-			       -1, &stmt, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(stmt, 1, in->domain, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 2,
-				   (sqlite3_int64)date_to_time(e->since));
-		sqlite3_bind_int64(stmt, 3,
-				   (sqlite3_int64)date_to_time(e->until + 1));
-		if (sqlite3_step(stmt) == SQLITE_ROW)
-			e->reports = (uint64_t)sqlite3_column_int64(stmt, 0);
-		sqlite3_finalize(stmt);
-	}
-	in->have_evidence = st == STATUS_OK;
-	return st;
+	in->have_evidence = true;
+	analysis_free(a);
+	return STATUS_OK;
 }
 
 /* What maintenance finds due: DKIM keys past their lifetime. */
@@ -367,7 +332,7 @@ static void inputs_due(struct rollout_inputs *in, date_t today)
 }
 
 /* Gathers the state of a domain. */
-enum status rollout_inputs_load(struct store *store,
+enum status rollout_inputs_load(struct store *store, struct dns *dns,
 				const struct providers *catalogue,
 				const char *domain, date_t today,
 				struct rollout_inputs *in, struct err *err)
@@ -412,7 +377,7 @@ enum status rollout_inputs_load(struct store *store,
 	in->key_records = xcalloc(in->nkeys + 1, sizeof *in->key_records);
 	if ((st = inputs_records(in, catalogue, err)))
 		goto fail;
-	if ((st = inputs_evidence(store, in, today, err)))
+	if ((st = inputs_evidence(store, dns, catalogue, in, today, err)))
 		goto fail;
 	inputs_due(in, today);
 	return STATUS_OK;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "date.h"
+#include "dns.h"
 #include "ladder.h"
 #include "providers.h"
 #include "state.h"
@@ -124,8 +125,10 @@ struct rollout_inputs {
 /* Gathers the inputs of a domain from the store on day today. catalogue
  * gives the providers' SPF mechanisms (may be NULL: provider senders
  * then count as problems). Reports are judged over the settings' window
- * ending today. Free with rollout_inputs_done(). */
-enum status rollout_inputs_load(struct store *store,
+ * ending today by the report analysis, which uses dns (may be NULL) for
+ * reverse DNS and SPF checks of the sources. Free with
+ * rollout_inputs_done(). */
+enum status rollout_inputs_load(struct store *store, struct dns *dns,
 				const struct providers *catalogue,
 				const char *domain, date_t today,
 				struct rollout_inputs *in, struct err *err);
