@@ -794,6 +794,72 @@ static void test_rotation(void **state)
 	dkim_rotation_plan_done(&plan);
 }
 
+/* Keeps a propagation result. */
+static void propagated(void *arg, struct propagate_result *r)
+{
+	*(struct propagate_result **)arg = r;
+}
+
+/* The plan's verify step asks every name server of the zone (here the
+ * table plays both) for the new record, and the revoke step for p=. */
+static void test_rotation_verify(void **state)
+{
+	struct dns *dns = dns_new_table();
+	struct err err = ERR_INIT;
+	struct dkim_rotation_plan plan;
+	struct dkim_rotation_options o = {
+		.domain = "example.test", .old_selector = "old",
+		.new_selector = "new", .new_record = "v=DKIM1; k=ed25519; "
+		"p=jcvKiCPT0tCbnBckdoe9wn4egOx/WDq/tRmIp5rqRus=",
+	};
+	struct propagate_result *r = NULL;
+
+	assert_int_equal(
+	    dns_table_add(dns,
+			  "example.test. 300 IN NS ns1.example.test.\n"
+			  "example.test. 300 IN NS ns2.example.net.\n"
+			  "new._domainkey.example.test. 300 IN TXT "
+			  "\"v=DKIM1; k=ed25519; \" "
+			  "\"p=jcvKiCPT0tCbnBckdoe9wn4egOx/WDq/tRmIp5rqRus=\"\n"
+			  "old._domainkey.example.test. 300 IN TXT "
+			  "\"v=DKIM1; k=rsa; p=MIIB\"\n",
+			  &err),
+	    STATUS_OK);
+	assert_true(date_parse("2026-11-23", &o.today));
+	dkim_rotation_plan_build(&o, &plan);
+	assert_int_equal(plan.steps[2].kind, DKIM_STEP_VERIFY);
+	assert_int_equal(dkim_rotation_verify(dns, &plan.steps[2], NULL,
+					      propagated, &r, &err),
+			 STATUS_OK);
+	assert_null(r); /* never from inside the call */
+	assert_int_equal(dns_run(dns), STATUS_OK);
+	assert_non_null(r);
+	assert_int_equal(r->count, 2);
+	assert_int_equal(r->serving, 2);
+	propagate_result_free(r);
+	r = NULL;
+
+	/* The old key is still served: revocation has not propagated. */
+	assert_int_equal(plan.steps[4].kind, DKIM_STEP_REVOKE);
+	assert_int_equal(dkim_rotation_verify(dns, &plan.steps[4], NULL,
+					      propagated, &r, &err),
+			 STATUS_OK);
+	assert_int_equal(dns_run(dns), STATUS_OK);
+	assert_int_equal(r->serving, 0);
+	assert_int_equal(r->servers[0].state, PROPAGATE_DIFFERENT);
+	assert_string_equal(r->servers[0].values[0],
+			    "v=DKIM1; k=rsa; p=MIIB");
+	propagate_result_free(r);
+
+	/* Switching publishes nothing. */
+	assert_int_equal(dkim_rotation_verify(dns, &plan.steps[3], NULL,
+					      propagated, &r, &err),
+			 STATUS_USAGE);
+	err_done(&err);
+	dkim_rotation_plan_done(&plan);
+	dns_free(dns);
+}
+
 /* The signer snippets name the domain, the selector and the key file. */
 static void test_snippets(void **state)
 {
@@ -1018,6 +1084,7 @@ int main(void)
 		cmocka_unit_test(test_discovery),
 		cmocka_unit_test(test_audit_selectors),
 		cmocka_unit_test(test_rotation),
+		cmocka_unit_test(test_rotation_verify),
 		cmocka_unit_test(test_snippets),
 		cmocka_unit_test(test_cli_keygen),
 		cmocka_unit_test(test_cli_check_zone),

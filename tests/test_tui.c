@@ -323,6 +323,48 @@ static void test_resize(void **state)
 	demo_stop(&d);
 }
 
+/* The reports screen shows the first two weeks the demo imported, with
+ * the unknown source failing; i opens a prompt that completes file
+ * names, and importing the third week adds its 21 reports. */
+static void test_import_reports(void **state)
+{
+	struct demo d;
+	char *screen, *line, *prefix;
+	const char *data = getenv("DMARCPILOT_DATADIR");
+
+	if (!tmux_available() || !data)
+		skip();
+	demo_start(&d, 80, 24, NULL);
+	key(&d, "7");
+	screen = tmux_wait_for(&d.t, "42 reports, 11831 messages", WAIT_MS);
+	assert_non_null(screen);
+	line = screen_line(screen, "203.0.113.77");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "FAIL-unknown"));
+	free(line);
+	free(screen);
+	key(&d, "i");
+	expect(&d, "Import from");
+	key(&d, "C-u");
+	prefix = xasprintf("%s/demo/in", data);
+	tmux_type(&d.t, prefix);
+	key(&d, "Tab");
+	free(prefix);
+	expect(&d, "demo/inbox/");
+	key(&d, "Enter");
+	expect(&d, "21 new, 0 duplicate, 0 rejected");
+	screen = tmux_wait_for(&d.t, "63 reports, 17841 messages", WAIT_MS);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "2026-W10"));
+	line = screen_line(screen, "203.0.113.77");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "FAIL-unknown"));
+	assert_non_null(strstr(line, "208"));
+	free(line);
+	free(screen);
+	demo_stop(&d);
+}
+
 /* An operator whose language is German reads the wizard in German. */
 static void test_german(void **state)
 {
@@ -445,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_save_sender),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_resize),
+		cmocka_unit_test(test_import_reports),
 		cmocka_unit_test(test_german),
 		cmocka_unit_test(test_silent_resolver),
 		cmocka_unit_test(test_no_terminal),

@@ -16,6 +16,7 @@
 #include "date.h"
 #include "dns.h"
 #include "finding.h"
+#include "propagate.h"
 #include "providers.h"
 #include "state.h"
 #include "status.h"
@@ -317,13 +318,26 @@ struct dkim_rotation_options {
 };
 
 /* Builds the plan: generate, publish, verify, switch (all from today),
- * revoke after the overlap, remove after that. The VERIFY step is left
- * to the caller, who queries every authoritative server (propagation);
- * the plan only says when. Free with dkim_rotation_plan_done(). */
+ * revoke after the overlap, remove after that. The plan is data; the
+ * VERIFY step (and the check after REVOKE) is run with
+ * dkim_rotation_verify(). Free with dkim_rotation_plan_done(). */
 void dkim_rotation_plan_build(const struct dkim_rotation_options *options,
 			      struct dkim_rotation_plan *out);
 
 void dkim_rotation_plan_done(struct dkim_rotation_plan *plan);
+
+/* Starts asking every authoritative server of the zone whether it
+ * serves the record a step publishes (PUBLISH and VERIFY: the new key;
+ * REVOKE: the empty p=), through propagate_start(); cb receives the
+ * result as propagate.h describes (serving == count when all serve it).
+ * A step that publishes nothing (GENERATE, SWITCH, REMOVE) or whose
+ * record is not known yet gives STATUS_USAGE and cb is not called. o may
+ * be NULL. */
+enum status dkim_rotation_verify(struct dns *dns,
+				 const struct dkim_rotation_step *step,
+				 const struct propagate_options *o,
+				 propagate_callback cb, void *arg,
+				 struct err *err);
 
 /* "generate", "publish", "verify", "switch", "revoke", "remove". */
 const char *dkim_step_kind_name(enum dkim_step_kind kind);

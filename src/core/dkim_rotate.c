@@ -184,6 +184,26 @@ void dkim_rotation_plan_build(const struct dkim_rotation_options *o,
 	free(new_name);
 }
 
+/* Checks propagation of the record a step publishes. */
+enum status dkim_rotation_verify(struct dns *dns,
+				 const struct dkim_rotation_step *step,
+				 const struct propagate_options *o,
+				 propagate_callback cb, void *arg,
+				 struct err *err)
+{
+	bool publishes = step->kind == DKIM_STEP_PUBLISH ||
+			 step->kind == DKIM_STEP_VERIFY ||
+			 step->kind == DKIM_STEP_REVOKE;
+
+	if (!publishes || !step->name || !step->record)
+		return err_set(err, STATUS_USAGE,
+			       _("the step '%s' publishes no record to "
+				 "verify"),
+			       dkim_step_kind_name(step->kind));
+	return propagate_start(dns, step->name, DNS_T_TXT, step->record, o,
+			       cb, arg, err);
+}
+
 /* Frees a plan. */
 void dkim_rotation_plan_done(struct dkim_rotation_plan *plan)
 {

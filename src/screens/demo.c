@@ -13,6 +13,7 @@
 #include "core/dmarc.h"
 #include "core/i18n.h"
 #include "core/ladder.h"
+#include "core/report_store.h"
 #include "core/state.h"
 #include "core/xalloc.h"
 #include "screens/tui.h"
@@ -101,6 +102,23 @@ static char *demo_txt(struct dns *dns, const char *name, const char *prefix)
 	return found;
 }
 
+/* Imports the reports of the first two weeks (data/demo/reports); the
+ * third week waits in data/demo/inbox for the operator to import. */
+static enum status demo_import(struct app *app, struct store *store,
+			       struct err *err)
+{
+	struct report_import_stats stats = { 0 };
+	char *dir = cli_data_path(app->cli, "demo/reports");
+	enum status st;
+
+	st = report_import_path(store, dir, NULL, &stats, NULL, NULL, err);
+	if (st == STATUS_OK && (stats.rejected || !stats.reports))
+		st = err_set(err, STATUS_PARSE,
+			     _("%s: the demo's reports did not import"), dir);
+	free(dir);
+	return st;
+}
+
 /* Writes the rollout so far into the fresh database: the domain, its
  * senders, and the rungs, whose records are those the demo's zone
  * publishes. */
@@ -153,6 +171,7 @@ static enum status demo_seed(struct app *app, struct err *err)
 		if (st != STATUS_OK)
 			goto out;
 	}
+	st = demo_import(app, store, err);
 out:
 	ladder_done(&ladder);
 	dmarc_record_done(&published);

@@ -297,6 +297,13 @@ void tui_push(struct app *app, const struct screen *screen, enum step step)
 	frame_open(app, &app->stack[app->depth++], screen, step);
 }
 
+/* Marks the top screen busy. */
+void tui_work_start(struct app *app)
+{
+	if (app->depth)
+		app->stack[app->depth - 1].busy = true;
+}
+
 /* Pops a screen, keeping the home screen. */
 void tui_pop(struct app *app)
 {
@@ -549,6 +556,16 @@ static void read_keys(struct app *app)
 	}
 }
 
+/* Lets the top screen do one unit of its pending work. */
+static void run_work(struct app *app)
+{
+	struct frame *f = app->depth ? top_frame(app) : NULL;
+
+	if (!f || !f->busy || app->quit)
+		return;
+	f->busy = f->screen->work && f->screen->work(app, f->state);
+}
+
 /* Milliseconds of a monotonic clock. */
 static long long now_ms(void)
 {
@@ -587,6 +604,8 @@ static void run_loop(struct app *app, const sigset_t *waitmask)
 					timeout = (int)left;
 			}
 		}
+		if (top_frame(app)->busy)
+			timeout = 0; /* work waits: only look for keys */
 		fds[ndns].fd = STDIN_FILENO;
 		fds[ndns].events = POLLIN;
 		fds[ndns].revents = 0;
@@ -607,8 +626,12 @@ static void run_loop(struct app *app, const sigset_t *waitmask)
 		}
 		if (r > 0 && fds[ndns].revents)
 			read_keys(app);
-		if (r > 0 && (fds[ndns].revents & (POLLHUP | POLLERR)) &&
-		    !(fds[ndns].revents & POLLIN))
+		run_work(app);
+		/* The terminal is gone (a closed window, a killed tmux): a
+		 * hung-up tty reports POLLIN with POLLHUP and reads 0 bytes
+		 * for ever, so leave once its last keys are handled. */
+		if (r > 0 &&
+		    (fds[ndns].revents & (POLLHUP | POLLERR | POLLNVAL)))
 			break;
 	}
 }

@@ -42,6 +42,10 @@ struct screen {
 		    enum command cmd);
 	/* Closes: pending queries must not call back into freed state. */
 	void (*leave)(struct app *app, void *state);
+	/* Does one small unit of pending work (one file of an import) and
+	 * returns true while more remains; the shell then draws and reads
+	 * keys between units instead of sleeping in poll(). May be NULL. */
+	bool (*work)(struct app *app, void *state);
 };
 
 /* One open screen. */
@@ -49,6 +53,7 @@ struct frame {
 	const struct screen *screen;
 	void *state;
 	enum step step; /* the wizard step it stands for, or STEP_NONE */
+	bool busy;      /* its work() has more to do */
 };
 
 #define TUI_STACK_MAX 8
@@ -101,6 +106,9 @@ int tui_run(struct cli *cli, const char *domain, bool demo);
 
 /* Opens a screen on top of the stack. */
 void tui_push(struct app *app, const struct screen *screen, enum step step);
+
+/* Tells the shell that the top screen has work() to do. */
+void tui_work_start(struct app *app);
 
 /* Closes the top screen (never the last). */
 void tui_pop(struct app *app);
