@@ -11,8 +11,23 @@
 	/* audit (src/cli_check.c) */                                      \
                                                                            \
 	/* spf (src/cli_spf.c) */                                          \
+	X("spf check", cli_spf_check, N_("DOMAIN"),                        \
+	  N_("show the SPF lookup tree with the cost of each branch"))     \
+	X("spf eval", cli_spf_eval,                                        \
+	  N_("DOMAIN IP [--sender ADDR] [--helo NAME]"),                   \
+	  N_("evaluate SPF for a client address (check_host)"))            \
+	X("spf build", cli_spf_build,                                      \
+	  N_("[--provider ID]... [--ip4 CIDR]... [--ip6 CIDR]... [--mx] "  \
+	     "[--a] [--all softfail|fail] [--flatten] [DOMAIN]"),          \
+	  N_("build the SPF record from the senders, under 10 lookups"))  \
                                                                            \
 	/* dkim (src/cli_dkim.c) */                                        \
+	X("dkim keygen", cli_dkim_keygen,                                  \
+	  N_("DOMAIN SELECTOR [--algorithm rsa|ed25519] [--bits N] "        \
+	     "[--out DIR] [--force]"),                                     \
+	  N_("generate a DKIM key and print the record to publish"))      \
+	X("dkim check", cli_dkim_check, N_("DOMAIN SELECTOR [--key FILE]"), \
+	  N_("check a published DKIM key, or that it matches a key"))     \
                                                                            \
 	/* dmarc (src/cli_dmarc.c) */                                      \
                                                                            \

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "core/i18n.h"
 #include "core/xalloc.h"
+#include "screens/tui.h"
 
 /* Where this binary finds its data and translations. */
 struct paths {
@@ -207,9 +208,21 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (demo || nrest == 0 || (nrest == 1 && strchr(rest[0], '.'))) {
-		/* The wizard arrives with the screens (src/screens/). */
-		print_help(isatty(STDOUT_FILENO) ? stdout : stderr);
-		status = nrest == 0 && !demo ? EXIT_GOOD : EXIT_TROUBLE;
+		/* The wizard needs a terminal; without one, and without a
+		 * command, help is what a script or a pipe can use. */
+		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+			if (nrest == 0 && !demo) {
+				print_help(stdout);
+				status = EXIT_GOOD;
+			} else {
+				fputs(_("dmarcpilot: the wizard needs a "
+					"terminal; see dmarcpilot --help\n"),
+				      stderr);
+				status = EXIT_TROUBLE;
+			}
+			goto out;
+		}
+		status = tui_run(&cli, nrest == 1 ? rest[0] : NULL, demo);
 		goto out;
 	}
 	status = cli_dispatch(&cli, nrest, rest);

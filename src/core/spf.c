@@ -725,7 +725,8 @@ enum status spf_parse(const char *text, size_t len, struct spf_record **out,
 		      size_t *column, struct err *err)
 {
 	struct spf_record *rec = xcalloc(1, sizeof *rec);
-	struct parse p = { .text = text, .rec = rec, .err = err };
+	struct err local = ERR_INIT;
+	struct parse p = { .text = text, .rec = rec, .err = &local };
 	size_t cap = 0, i;
 	enum status st = STATUS_OK;
 
@@ -777,8 +778,9 @@ enum status spf_parse(const char *text, size_t len, struct spf_record **out,
 	}
 out:
 	if (st != STATUS_OK) {
-		char *reason = xstrdup(err_message(err));
+		char *reason = xstrdup(err_message(&local));
 
+		err_done(&local);
 		if (column)
 			*column = p.bad + 1;
 		err_set(err, STATUS_PARSE, _("column %zu: %s"), p.bad + 1,

@@ -27,6 +27,26 @@ const char *testenv_testdata(void)
 	return dir;
 }
 
+/* Skips the whole program without the shared data. */
+void testenv_require_testdata(void)
+{
+	if (testenv_testdata())
+		return;
+	printf("skipped: no shared test data (DMARCPILOT_TESTDATA=%s)\n",
+	       getenv("DMARCPILOT_TESTDATA") ? getenv("DMARCPILOT_TESTDATA")
+					      : "");
+	exit(TESTENV_SKIP_STATUS);
+}
+
+/* Skips the whole program without a needed tool. */
+void testenv_require_program(const char *var)
+{
+	if (testenv_program(var))
+		return;
+	printf("skipped: %s is not installed\n", var);
+	exit(TESTENV_SKIP_STATUS);
+}
+
 /* The binary under test. */
 const char *testenv_binary(void)
 {

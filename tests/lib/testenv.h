@@ -10,6 +10,18 @@
  * when it is absent, in which case a test must skip(), never pass. */
 const char *testenv_testdata(void);
 
+/* Automake's exit status for "this whole test program was skipped". */
+#define TESTENV_SKIP_STATUS 77
+
+/* For a test program that needs the shared data throughout: exits with
+ * TESTENV_SKIP_STATUS, saying why, when it is absent, so that automake
+ * reports SKIP rather than PASS (DESIGN.md section 1). */
+void testenv_require_testdata(void);
+
+/* The same for a program that needs an installed program (NSD, TMUX_BIN,
+ * NAMED_CHECKZONE: the Makefile's variable names). */
+void testenv_require_program(const char *var);
+
 /* The dmarcpilot binary under test ($DMARCPILOT_BIN). */
 const char *testenv_binary(void);
 

@@ -1,0 +1,20 @@
+/* What the dkim*.c files share and nobody else needs: OpenSSL glue. */
+#ifndef DMARCPILOT_DKIM_PRIVATE_H
+#define DMARCPILOT_DKIM_PRIVATE_H
+
+#include <openssl/evp.h>
+
+#include "dkim.h"
+
+/* The public key of a parsed, non-revoked record (RSA from SPKI or a
+ * bare RSAPublicKey, Ed25519 from the raw 32 octets), or NULL. The
+ * caller frees with EVP_PKEY_free(). */
+EVP_PKEY *dkim_record_pkey(const struct dkim_record *record);
+
+/* Records status in err with OpenSSL's own message of the last error
+ * (drained from the queue) after the formatted context. */
+enum status dkim_openssl_error(struct err *err, enum status status,
+			       const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

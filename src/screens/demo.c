@@ -1,0 +1,241 @@
+/* The offline demo domain. */
+#include "config.h"
+
+#include "screens/demo.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/dmarc.h"
+#include "core/i18n.h"
+#include "core/ladder.h"
+#include "core/report_store.h"
+#include "core/state.h"
+#include "core/xalloc.h"
+#include "screens/tui.h"
+
+/* Keeps the zone files of a directory listing. */
+static int is_zone(const struct dirent *e)
+{
+	size_t len = strlen(e->d_name);
+
+	return len > 5 && strcmp(e->d_name + len - 5, ".zone") == 0;
+}
+
+/* Loads every zone of the demo into a table resolver, in name order. */
+static enum status demo_load_zones(struct app *app, const char *dir,
+				   struct err *err)
+{
+	struct dirent **names = NULL;
+	struct dns *dns = NULL;
+	enum status st = STATUS_OK;
+	int n = scandir(dir, &names, is_zone, alphasort);
+
+	if (n < 0) {
+		st = err_set(err, STATUS_IO, _("%s: cannot read the demo: %s"),
+			     dir, strerror(errno));
+		goto out;
+	}
+	if (n == 0) {
+		st = err_set(err, STATUS_NOT_FOUND,
+			     _("%s: the demo has no zone files"), dir);
+		goto out;
+	}
+	dns = dns_new_table();
+	for (int i = 0; i < n && st == STATUS_OK; i++) {
+		char *path = xasprintf("%s/%s", dir, names[i]->d_name);
+
+		st = dns_table_load_zone(dns, path, NULL, err);
+		free(path);
+	}
+	if (st != STATUS_OK)
+		goto out;
+	dns_free(app->cli->dns);
+	app->cli->dns = dns;
+	dns = NULL;
+out:
+	dns_free(dns);
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return st;
+}
+
+/* The services that send the demo domain's mail. */
+static const char *const demo_senders[] = {
+	"google-workspace", "sendgrid", "mailchimp", "salesforce", "zendesk",
+};
+
+/* The rollout so far: the day the domain was added and each rung
+ * verified live since (rung indexes of the default ladder). */
+#define DEMO_ADDED "2026-01-05"
+static const struct {
+	enum rung_kind kind;
+	int rung;
+	const char *day;
+} demo_history[] = {
+	{ RUNG_SPF, 0, "2026-01-12" },   /* SPF with ~all */
+	{ RUNG_DMARC, 0, "2026-01-19" }, /* p=none */
+	{ RUNG_DMARC, 1, "2026-02-16" }, /* quarantine pct=10 */
+	{ RUNG_DMARC, 2, "2026-02-23" }, /* quarantine pct=25 */
+};
+
+/* The first TXT record at name starting with prefix, from the demo's
+ * zones; NULL if there is none. Caller frees. */
+static char *demo_txt(struct dns *dns, const char *name, const char *prefix)
+{
+	struct dns_answer *a = dns_query_sync(dns, name, DNS_T_TXT);
+	struct dns_txt_string *txt;
+	size_t n;
+	char *found = NULL;
+
+	txt = dns_answer_txt_joined(a, &n);
+	for (size_t i = 0; i < n && !found; i++)
+		if (strncmp(txt[i].data, prefix, strlen(prefix)) == 0)
+			found = xstrdup(txt[i].data);
+	dns_txt_joined_free(txt, n);
+	dns_answer_free(a);
+	return found;
+}
+
+/* Imports the reports of the first two weeks (data/demo/reports); the
+ * third week waits in data/demo/inbox for the operator to import. */
+static enum status demo_import(struct app *app, struct store *store,
+			       struct err *err)
+{
+	struct report_import_stats stats = { 0 };
+	char *dir = cli_data_path(app->cli, "demo/reports");
+	enum status st;
+
+	st = report_import_path(store, dir, NULL, &stats, NULL, NULL, err);
+	if (st == STATUS_OK && (stats.rejected || !stats.reports))
+		st = err_set(err, STATUS_PARSE,
+			     _("%s: the demo's reports did not import"), dir);
+	free(dir);
+	return st;
+}
+
+/* Writes the rollout so far into the fresh database: the domain, its
+ * senders, and the rungs, whose records are those the demo's zone
+ * publishes. */
+static enum status demo_seed(struct app *app, struct err *err)
+{
+	struct store *store = tui_store(app);
+	struct dns *dns = app->cli->dns;
+	struct ladder ladder = LADDER_INIT;
+	struct dmarc_record published = DMARC_RECORD_INIT;
+	char *spf = NULL, *dmarc = NULL;
+	date_t added, day;
+	enum status st;
+
+	if (!store)
+		return err_set(err, STATUS_DB, "%s", app->store_error);
+	date_parse(DEMO_ADDED, &added);
+	st = state_domain_add(store, DEMO_DOMAIN, added, NULL, err);
+	if (st != STATUS_OK)
+		goto out;
+	for (size_t i = 0; i < sizeof demo_senders / sizeof *demo_senders;
+	     i++) {
+		st = state_sender_add(store, DEMO_DOMAIN, demo_senders[i], NULL,
+				      tui_providers(app), added, NULL, err);
+		if (st != STATUS_OK)
+			goto out;
+	}
+	spf = demo_txt(dns, DEMO_DOMAIN, "v=spf1");
+	dmarc = demo_txt(dns, "_dmarc." DEMO_DOMAIN, "v=DMARC1");
+	if (!spf || !dmarc) {
+		st = err_set(err, STATUS_NOT_FOUND,
+			     _("the demo zone %s lacks its SPF or DMARC "
+			       "record"),
+			     DEMO_DOMAIN);
+		goto out;
+	}
+	dmarc_parse(dmarc, strlen(dmarc), &published, NULL, NULL);
+	ladder_init_default(&ladder);
+	for (size_t i = 0; i < sizeof demo_history / sizeof *demo_history;
+	     i++) {
+		char *record = demo_history[i].kind == RUNG_SPF
+				   ? xstrdup(spf)
+				   : ladder_record(
+					 &ladder.rungs[demo_history[i].rung],
+					 &published);
+
+		date_parse(demo_history[i].day, &day);
+		st = state_rung_add(store, DEMO_DOMAIN, demo_history[i].kind,
+				    demo_history[i].rung, record, day, err);
+		free(record);
+		if (st != STATUS_OK)
+			goto out;
+	}
+	st = demo_import(app, store, err);
+out:
+	ladder_done(&ladder);
+	dmarc_record_done(&published);
+	free(spf);
+	free(dmarc);
+	return st;
+}
+
+/* Sets up the demo. */
+enum status demo_setup(struct app *app, struct err *err)
+{
+	struct cli *cli = app->cli;
+	char *dir = cli_data_path(cli, "demo");
+	const char *tmp = getenv("TMPDIR");
+	char *templ = xasprintf("%s/dmarcpilot-demo.XXXXXX",
+				tmp && *tmp ? tmp : "/tmp");
+	enum status st;
+
+	st = demo_load_zones(app, dir, err);
+	if (st != STATUS_OK)
+		goto out;
+	if (!mkdtemp(templ)) {
+		st = err_set(err, STATUS_IO,
+			     _("%s: cannot create the demo's directory: %s"),
+			     templ, strerror(errno));
+		goto out;
+	}
+	app->demo_dir = templ;
+	templ = NULL;
+	app->demo_db = xasprintf("%s/demo.db", app->demo_dir);
+	cli->db_path = app->demo_db;
+	date_parse(DEMO_NOW, &cli->now);
+	tui_set_domain(app, DEMO_DOMAIN);
+	st = demo_seed(app, err);
+out:
+	free(templ);
+	free(dir);
+	return st;
+}
+
+/* Removes one entry of the demo's directory. */
+static int remove_entry(const char *path, const struct stat *sb, int flag,
+			struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* Cleans the demo up. */
+void demo_cleanup(struct app *app)
+{
+	struct cli *cli = app->cli;
+
+	if (cli->db_path == app->demo_db) {
+		store_close(cli->store);
+		cli->store = NULL;
+		cli->db_path = NULL;
+	}
+	if (app->demo_dir)
+		nftw(app->demo_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(app->demo_dir);
+	free(app->demo_db);
+	app->demo_dir = app->demo_db = NULL;
+}

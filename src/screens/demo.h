@@ -1,0 +1,24 @@
+/* `dmarcpilot --demo`: the offline demo domain of data/demo/ (DESIGN.md
+ * section 6): its zones answer DNS, a throwaway database in a temporary
+ * directory holds a rollout in progress, and a fixed day stands for
+ * today. */
+#ifndef DMARCPILOT_DEMO_H
+#define DMARCPILOT_DEMO_H
+
+#include "core/status.h"
+
+struct app;
+
+/* The demo's domain and its fixed today. */
+#define DEMO_DOMAIN "demo.example"
+#define DEMO_NOW "2026-03-09"
+
+/* Prepares the demo: the temporary directory and database, the table
+ * resolver loaded with every zone of DATADIR/demo, the fixed day, the
+ * rollout so far. On failure err names the file. */
+enum status demo_setup(struct app *app, struct err *err);
+
+/* Closes the demo's database and removes its directory. */
+void demo_cleanup(struct app *app);
+
+#endif

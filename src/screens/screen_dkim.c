@@ -1,0 +1,229 @@
+/* The DKIM screen: per sender, whether the provider holds the key (and
+ * which selectors it signs with) or the operator's own key does; each
+ * selector's record as published; key generation and rotation. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/i18n.h"
+#include "core/providers.h"
+#include "core/state.h"
+#include "core/xalloc.h"
+#include "screens/lookup.h"
+#include "screens/tui.h"
+#include "screens/widgets.h"
+
+#define DKIM_ROWS_MAX 48
+
+/* One selector line. */
+struct dkim_row {
+	char *sender;    /* the sender's name, or NULL for a key of its own */
+	char *selector;
+	bool own;        /* the operator holds the key */
+	char *key_path;  /* for own keys: where the private key is */
+	struct lookup record;
+};
+
+struct dkim_state {
+	struct dkim_row rows[DKIM_ROWS_MAX];
+	size_t count;
+	char *error;
+	struct widget_list list;
+	int height;
+};
+
+static const enum command dkim_commands[] = {
+	CMD_RECHECK, CMD_NONE,
+};
+
+/* Adds a row and asks for its record. */
+static void dkim_row_add(struct app *app, struct dkim_state *st,
+			 const char *sender, const char *selector, bool own,
+			 const char *key_path)
+{
+	struct dkim_row *r;
+	char *name;
+
+	for (size_t i = 0; i < st->count; i++)
+		if (strcmp(st->rows[i].selector, selector) == 0)
+			return;
+	if (st->count >= DKIM_ROWS_MAX)
+		return;
+	r = &st->rows[st->count++];
+	r->sender = xstrdup_or_null(sender);
+	r->selector = xstrdup(selector);
+	r->own = own;
+	r->key_path = xstrdup_or_null(key_path);
+	name = xasprintf("%s._domainkey.%s", selector, app->domain);
+	lookup_start(app, &r->record, name, DNS_T_TXT);
+	free(name);
+}
+
+/* Builds the rows from the keys and the inventory. */
+static void dkim_enter(struct app *app, void *state)
+{
+	struct dkim_state *st = state;
+	struct store *store = tui_store(app);
+	struct providers *cat = tui_providers(app);
+	struct state_dkim_key *keys = NULL;
+	struct state_sender *senders = NULL;
+	size_t nkeys = 0, nsenders = 0;
+	struct err err = ERR_INIT;
+
+	if (!store) {
+		st->error = xstrdup(app->store_error);
+		return;
+	}
+	if (state_dkim_key_list(store, app->domain, &keys, &nkeys, &err) !=
+		STATUS_OK ||
+	    state_sender_list(store, app->domain, &senders, &nsenders,
+			      &err) != STATUS_OK) {
+		st->error = xstrdup(err_message(&err));
+		goto out;
+	}
+	for (size_t i = 0; i < nkeys; i++)
+		dkim_row_add(app, st, keys[i].provider, keys[i].selector,
+			     keys[i].key_path != NULL, keys[i].key_path);
+	for (size_t i = 0; cat && i < nsenders; i++) {
+		const struct provider *p;
+
+		if (senders[i].kind != SENDER_PROVIDER)
+			continue;
+		p = providers_find(cat, senders[i].value);
+		for (size_t j = 0; p && j < p->ndkim_selectors; j++)
+			dkim_row_add(app, st, p->name, p->dkim_selectors[j],
+				     false, NULL);
+	}
+out:
+	state_dkim_keys_free(keys, nkeys);
+	state_senders_free(senders, nsenders);
+	err_done(&err);
+}
+
+/* Draws the selected row's details on the last two lines. */
+static void dkim_draw_detail(struct app *app, const struct dkim_row *r,
+			     WINDOW *win, int y, int cols)
+{
+	char *problem = lookup_problem(app, &r->record, "");
+
+	if (problem)
+		widget_text(win, y, 1, cols - 2, tui_attr(app, TUI_WARN),
+			    problem);
+	else
+		widget_textf(win, y, 1, cols - 2, A_NORMAL, "%s: %s",
+			     r->record.name, r->record.records[0]);
+	free(problem);
+	if (r->key_path)
+		widget_textf(win, y + 1, 1, cols - 2, A_NORMAL,
+			     _("Private key: %s"), r->key_path);
+}
+
+/* Draws the selector table. */
+static void dkim_draw(struct app *app, void *state, WINDOW *win)
+{
+	struct dkim_state *st = state;
+	int rows = getmaxy(win), cols = getmaxx(win);
+	int list_rows = rows - 5;
+
+	widget_textf(win, 0, 1, cols - 2, A_BOLD, _("DKIM of %s"),
+		     app->domain);
+	if (st->error) {
+		widget_wrap(win, 2, 1, cols - 2, rows, 0,
+			    tui_attr(app, TUI_BAD), st->error);
+		return;
+	}
+	widget_text(win, 1, 1, 14, A_UNDERLINE, _("Selector"));
+	widget_text(win, 1, 16, 22, A_UNDERLINE, _("Key held by"));
+	widget_text(win, 1, 39, cols - 40, A_UNDERLINE, _("Published"));
+	if (st->count == 0)
+		widget_wrap(win, 2, 1, cols - 2, rows, 0, A_NORMAL,
+			    _("No selector known: add senders first, or "
+			      "generate a key of your own."));
+	st->height = list_rows;
+	widget_list_clamp(&st->list, st->count, list_rows);
+	for (int i = 0; i < list_rows; i++) {
+		size_t k = st->list.top + (size_t)i;
+		struct dkim_row *r;
+		const char *problem;
+		int attr = k == st->list.selected ? A_REVERSE : A_NORMAL;
+
+		if (k >= st->count)
+			break;
+		r = &st->rows[k];
+		problem = lookup_short(app, &r->record, "");
+		if (attr != A_NORMAL) {
+			wattron(win, attr);
+			mvwhline(win, 2 + i, 0, ' ', cols);
+			wattroff(win, attr);
+		}
+		widget_text(win, 2 + i, 1, 14, attr, r->selector);
+		widget_text(win, 2 + i, 16, 22, attr,
+			    r->own ? _("you")
+				   : (r->sender ? r->sender : _("unknown")));
+		if (problem)
+			widget_text(win, 2 + i, 39, cols - 40,
+				    attr | tui_attr(app, TUI_WARN), problem);
+		else
+			widget_text(win, 2 + i, 39, cols - 40,
+				    attr | tui_attr(app, TUI_GOOD),
+				    r->record.records[0]);
+	}
+	if (st->count && st->list.selected < st->count)
+		dkim_draw_detail(app, &st->rows[st->list.selected], win,
+				 rows - 2, cols);
+}
+
+/* Keys. */
+static bool dkim_key(struct app *app, void *state, struct tui_key key,
+		     enum command cmd)
+{
+	struct dkim_state *st = state;
+
+	if (widget_list_key(&st->list, cmd, st->count, st->height))
+		return true;
+	if (cmd == CMD_RECHECK) {
+		for (size_t i = 0; i < st->count; i++) {
+			char *name = xstrdup(st->rows[i].record.name);
+
+			lookup_start(app, &st->rows[i].record, name,
+				     DNS_T_TXT);
+			free(name);
+		}
+		return true;
+	}
+	return false;
+}
+
+/* Frees the rows. */
+static void dkim_leave(struct app *app, void *state)
+{
+	struct dkim_state *st = state;
+
+	for (size_t i = 0; i < st->count; i++) {
+		free(st->rows[i].sender);
+		free(st->rows[i].selector);
+		free(st->rows[i].key_path);
+		lookup_done(&st->rows[i].record);
+	}
+	free(st->error);
+}
+
+const struct screen screen_dkim = {
+	.name = "dkim",
+	.title = N_("DKIM"),
+	.help = N_("DKIM signs each message with a key whose public half is "
+		   "published at SELECTOR._domainkey.DOMAIN. Services such as "
+		   "Google Workspace or SendGrid hold their own keys: you "
+		   "publish the record or CNAME they give you. For your own "
+		   "servers, generate a key here: the private key is written "
+		   "to a file only you can read, and only its path is shown. "
+		   "Rotate keys twice a year: publish a new selector, switch "
+		   "signing, keep the old record a week, then revoke it."),
+	.commands = dkim_commands,
+	.state_size = sizeof(struct dkim_state),
+	.enter = dkim_enter,
+	.draw = dkim_draw,
+	.key = dkim_key,
+	.leave = dkim_leave,
+};

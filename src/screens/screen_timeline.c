@@ -1,0 +1,141 @@
+/* The timeline of one domain: the weeks and phases of its rollout, what
+ * is done (the rungs verified live, with their days), what is due. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/i18n.h"
+#include "core/ladder.h"
+#include "core/state.h"
+#include "core/xalloc.h"
+#include "screens/tui.h"
+#include "screens/widgets.h"
+
+struct timeline_state {
+	struct state_rung *rungs;
+	size_t count;
+	struct state_settings settings;
+	struct ladder ladder;
+	date_t created;
+	char *error;
+	int scroll;
+};
+
+static const enum command timeline_commands[] = {
+	CMD_UP, CMD_DOWN, CMD_NONE,
+};
+
+/* Reads the domain's history and settings. */
+static void timeline_enter(struct app *app, void *state)
+{
+	struct timeline_state *st = state;
+	struct store *store = tui_store(app);
+	struct err err = ERR_INIT;
+	struct state_domain *domains = NULL;
+	size_t n = 0;
+
+	state_settings_defaults(&st->settings);
+	ladder_init_default(&st->ladder);
+	st->created = DATE_NONE;
+	if (!store) {
+		st->error = xstrdup(app->store_error);
+		return;
+	}
+	if (state_domain_list(store, &domains, &n, &err) != STATUS_OK ||
+	    state_rung_list(store, app->domain, &st->rungs, &st->count,
+			    &err) != STATUS_OK ||
+	    state_settings_get(store, app->domain, &st->settings, &err) !=
+		STATUS_OK) {
+		st->error = xstrdup(err_message(&err));
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(domains[i].name, app->domain) == 0)
+			st->created = domains[i].created;
+	if (st->settings.rungs) {
+		ladder_done(&st->ladder);
+		if (ladder_parse(&st->ladder, st->settings.rungs, &err) !=
+		    STATUS_OK) {
+			st->error = xstrdup(err_message(&err));
+			ladder_init_default(&st->ladder);
+		}
+	}
+out:
+	state_domains_free(domains, n);
+	err_done(&err);
+}
+
+/* The week of the rollout a day falls in, counting from the day the
+ * domain was added (week 1). */
+static int rollout_week(const struct timeline_state *st, date_t day)
+{
+	if (st->created == DATE_NONE || day < st->created)
+		return 0;
+	return (day - st->created) / 7 + 1;
+}
+
+/* Draws the history: one line per verified rung. */
+static void timeline_draw(struct app *app, void *state, WINDOW *win)
+{
+	struct timeline_state *st = state;
+	int rows = getmaxy(win), cols = getmaxx(win), y = 0;
+	char day[DATE_BUFSIZE], today[DATE_BUFSIZE];
+
+	widget_textf(win, y++, 1, cols - 2, A_BOLD, _("Rollout of %s"),
+		     app->domain);
+	if (st->error) {
+		widget_wrap(win, y + 1, 1, cols - 2, rows, 0,
+			    tui_attr(app, TUI_BAD), st->error);
+		return;
+	}
+	if (st->created != DATE_NONE)
+		widget_textf(win, y++, 1, cols - 2, A_NORMAL,
+			     _("Added %s; today is %s, week %d of the "
+			       "rollout."),
+			     date_format(st->created, day),
+			     date_format(app->cli->now, today),
+			     rollout_week(st, app->cli->now));
+	y++;
+	widget_text(win, y++, 1, cols - 2, A_UNDERLINE, _("Done"));
+	if (st->count == 0)
+		widget_text(win, y++, 3, cols - 4, A_NORMAL,
+			    _("No step verified live yet."));
+	for (size_t i = 0; i < st->count && y < rows; i++) {
+		const struct state_rung *r = &st->rungs[i];
+
+		widget_textf(win, y, 3, 22, tui_attr(app, TUI_GOOD),
+			     _("week %2d  %s"), rollout_week(st, r->verified),
+			     date_format(r->verified, day));
+		widget_text(win, y, 26, 6, A_BOLD,
+			    r->kind == RUNG_SPF ? "SPF" : "DMARC");
+		widget_text(win, y++, 33, cols - 34, A_NORMAL, r->record);
+	}
+}
+
+/* Frees the history. */
+static void timeline_leave(struct app *app, void *state)
+{
+	struct timeline_state *st = state;
+
+	state_rungs_free(st->rungs, st->count);
+	state_settings_done(&st->settings);
+	ladder_done(&st->ladder);
+	free(st->error);
+}
+
+const struct screen screen_timeline = {
+	.name = "timeline",
+	.title = N_("Timeline"),
+	.help = N_("The plan of this domain week by week: senders first, "
+		   "then SPF with ~all, DKIM, DMARC p=none collecting reports "
+		   "for four weeks, then quarantine and reject in steps of "
+		   "pct, one week each at least, each step only when the "
+		   "reports of the last two weeks show that legitimate mail "
+		   "passes. Done steps show the day they were verified live."),
+	.commands = timeline_commands,
+	.state_size = sizeof(struct timeline_state),
+	.enter = timeline_enter,
+	.draw = timeline_draw,
+	.leave = timeline_leave,
+};

@@ -1,0 +1,157 @@
+/* The wizard's shell (DESIGN.md section 6): the one mutable state of the
+ * interface (struct app), the screen stack, the poll() loop over stdin
+ * and the resolver's sockets, and what screens share to draw and to take
+ * keys. Curses lives in src/screens/ only. */
+#ifndef DMARCPILOT_TUI_H
+#define DMARCPILOT_TUI_H
+
+#include <curses.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <wchar.h>
+
+#include "cli.h"
+#include "screens/commands.h"
+#include "screens/wizard.h"
+
+struct app;
+
+/* A key as curses gave it: a character, or a function key (KEY_*). */
+struct tui_key {
+	bool fkey;
+	wint_t code;
+};
+
+/* A screen: a constant table of what it does. The shell allocates
+ * state_size zeroed bytes when the screen opens, hands them to every
+ * function, and frees them after leave. */
+struct screen {
+	const char *name;   /* stable identifier: "spf" */
+	const char *title;  /* N_(): shown in the title bar */
+	const char *help;   /* N_(): the help screen's paragraph */
+	const enum command *commands; /* its own, ended by CMD_NONE */
+	size_t state_size;
+	/* Opens: start queries, read the database. */
+	void (*enter)(struct app *app, void *state);
+	/* Draws into the body window (erased before). */
+	void (*draw)(struct app *app, void *state, WINDOW *win);
+	/* Takes a key first; returns true when it used it. cmd is what the
+	 * key map makes of it (CMD_NONE when nothing). */
+	bool (*key)(struct app *app, void *state, struct tui_key key,
+		    enum command cmd);
+	/* Closes: pending queries must not call back into freed state. */
+	void (*leave)(struct app *app, void *state);
+	/* Does one small unit of pending work (one file of an import) and
+	 * returns true while more remains; the shell then draws and reads
+	 * keys between units instead of sleeping in poll(). May be NULL. */
+	bool (*work)(struct app *app, void *state);
+};
+
+/* One open screen. */
+struct frame {
+	const struct screen *screen;
+	void *state;
+	enum step step; /* the wizard step it stands for, or STEP_NONE */
+	bool busy;      /* its work() has more to do */
+};
+
+#define TUI_STACK_MAX 8
+
+/* The one mutable state of the interface. */
+struct app {
+	struct cli *cli;       /* options, the resolver and the database */
+	struct dns *dns;       /* NULL when no resolver could start */
+	char *dns_error;       /* why, shown instead of answers */
+	struct store *store;   /* NULL when the database could not open */
+	char *store_error;
+	struct providers *providers; /* the catalogue, NULL until loaded */
+	char *providers_error;
+	char *domain;          /* the domain the wizard works on, or NULL */
+	bool demo;
+	char *demo_dir;        /* throwaway directory of --demo */
+	char *demo_db;         /* its database */
+
+	struct frame stack[TUI_STACK_MAX];
+	size_t depth;
+
+	WINDOW *title, *body, *status;
+	int rows, cols;
+	bool color;
+	unsigned spin;         /* spinner phase */
+
+	volatile sig_atomic_t resized; /* set by the SIGWINCH handler */
+	volatile sig_atomic_t stop;    /* set by SIGTERM/SIGINT/SIGHUP */
+	bool unsaved;          /* a screen holds changes not yet saved */
+	bool asking_quit;      /* the quit question is on the status line */
+	bool quit;
+	char *message;         /* status line text, or NULL */
+	bool message_error;
+};
+
+/* Colour pairs; with NO_COLOR, attributes only. */
+enum tui_color {
+	TUI_NORMAL,
+	TUI_GOOD,
+	TUI_WARN,
+	TUI_BAD,
+	TUI_TITLE,
+	TUI_DIM,
+};
+
+/* Runs the wizard on the terminal; domain may be NULL (the home screen).
+ * With demo, sets up the offline demo domain first. Returns an exit
+ * status of DESIGN.md section 5. */
+int tui_run(struct cli *cli, const char *domain, bool demo);
+
+/* Opens a screen on top of the stack. */
+void tui_push(struct app *app, const struct screen *screen, enum step step);
+
+/* Tells the shell that the top screen has work() to do. */
+void tui_work_start(struct app *app);
+
+/* Closes the top screen (never the last). */
+void tui_pop(struct app *app);
+
+/* Replaces the top screen by the screen of a wizard step. */
+void tui_goto_step(struct app *app, enum step step);
+
+/* Sets the domain the wizard works on (copied). */
+void tui_set_domain(struct app *app, const char *domain);
+
+/* Shows a message on the status line until the next key; printf-style. */
+void tui_message(struct app *app, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The same, marked as an error. */
+void tui_error(struct app *app, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The attribute of a colour pair (plain attributes with NO_COLOR). */
+int tui_attr(const struct app *app, enum tui_color color);
+
+/* The resolver, or NULL; screens that show DNS data call this and, when
+ * NULL, draw tui_dns_problem() instead. */
+struct dns *tui_dns(struct app *app);
+
+/* Why there are no DNS answers (translated). */
+const char *tui_dns_problem(const struct app *app);
+
+/* The database, or NULL with the reason in app->store_error. */
+struct store *tui_store(struct app *app);
+
+/* The catalogue of services (data/providers.ini), loaded on first use;
+ * NULL with the reason in app->providers_error. */
+struct providers *tui_providers(struct app *app);
+
+/* The translated help of a command (from commands.h). */
+const char *tui_command_help(enum command cmd);
+
+/* The translated names of the keys bound to a command, joined with ", ";
+ * the caller frees. */
+char *tui_command_keys(enum command cmd);
+
+/* The commands the shell handles on every screen, ended by CMD_NONE. */
+const enum command *tui_global_commands(void);
+
+#endif

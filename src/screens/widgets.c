@@ -1,0 +1,406 @@
+/* Drawing pieces shared by the screens. */
+#include "config.h"
+
+#include "screens/widgets.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <wchar.h>
+
+#include "core/strbuf.h"
+#include "core/xalloc.h"
+
+/* Decodes UTF-8 into a fresh wide string; invalid bytes become U+FFFD. */
+static wchar_t *widen(const char *text, size_t *out_len)
+{
+	size_t len = strlen(text), n = 0;
+	wchar_t *w = xcalloc(len + 1, sizeof *w);
+	mbstate_t st;
+
+	memset(&st, 0, sizeof st);
+	while (*text) {
+		wchar_t wc;
+		size_t r = mbrtowc(&wc, text, len, &st);
+
+		if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
+			wc = 0xfffd;
+			r = 1;
+			memset(&st, 0, sizeof st);
+		}
+		w[n++] = wc;
+		text += r;
+		len -= r;
+	}
+	w[n] = 0;
+	*out_len = n;
+	return w;
+}
+
+/* Counts columns; unprintable characters count as one (they are drawn
+ * as U+FFFD). */
+int widget_width(const char *text)
+{
+	size_t n;
+	wchar_t *w = widen(text, &n);
+	int cols = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int cw = wcwidth(w[i]);
+
+		cols += cw < 0 ? 1 : cw;
+	}
+	free(w);
+	return cols;
+}
+
+/* Draws text clipped to a width. */
+int widget_text(WINDOW *win, int y, int x, int width, int attr,
+		const char *text)
+{
+	size_t n;
+	wchar_t *w;
+	int cols = 0;
+
+	if (width <= 0 || !text)
+		return 0;
+	w = widen(text, &n);
+	wmove(win, y, x);
+	wattron(win, attr);
+	for (size_t i = 0; i < n; i++) {
+		wchar_t wc = w[i];
+		int cw = wcwidth(wc);
+
+		if (cw < 0) {
+			wc = 0xfffd;
+			cw = 1;
+		}
+		if (cols + cw > width)
+			break;
+		waddnwstr(win, &wc, 1);
+		cols += cw;
+	}
+	wattroff(win, attr);
+	free(w);
+	return cols;
+}
+
+/* Formats, then draws clipped. */
+int widget_textf(WINDOW *win, int y, int x, int width, int attr,
+		 const char *format, ...)
+{
+	va_list ap;
+	char *s;
+	int used;
+
+	va_start(ap, format);
+	s = xvasprintf(format, ap);
+	va_end(ap);
+	used = widget_text(win, y, x, width, attr, s);
+	free(s);
+	return used;
+}
+
+/* Wraps text at spaces (and at newlines). */
+int widget_wrap(WINDOW *win, int y, int x, int width, int max_y, int skip,
+		int attr, const char *text)
+{
+	struct strbuf line = STRBUF_INIT;
+	const char *p = text;
+	int lines = 0;
+
+	if (width < 1)
+		return 0;
+	while (*p) {
+		size_t wlen = strcspn(p, " \n");
+		char *word = xstrndup(p, wlen);
+		int need = widget_width(word);
+		int have = widget_width(strbuf_str(&line));
+
+		if (line.len && have + 1 + need > width) {
+			if (lines >= skip && y + lines - skip < max_y)
+				widget_text(win, y + lines - skip, x, width,
+					    attr, strbuf_str(&line));
+			lines++;
+			strbuf_reset(&line);
+		}
+		if (line.len)
+			strbuf_addch(&line, ' ');
+		strbuf_addstr(&line, word);
+		free(word);
+		p += wlen;
+		if (*p == '\n') {
+			if (lines >= skip && y + lines - skip < max_y)
+				widget_text(win, y + lines - skip, x, width,
+					    attr, strbuf_str(&line));
+			lines++;
+			strbuf_reset(&line);
+		}
+		if (*p)
+			p++;
+	}
+	if (line.len) {
+		if (lines >= skip && y + lines - skip < max_y)
+			widget_text(win, y + lines - skip, x, width, attr,
+				    strbuf_str(&line));
+		lines++;
+	}
+	strbuf_done(&line);
+	return lines;
+}
+
+/* Draws a proportional bar. */
+void widget_bar(WINDOW *win, int y, int x, int width, double value,
+		double max, int attr, int dim_attr)
+{
+	int filled = 0;
+
+	if (width <= 0)
+		return;
+	if (max > 0 && value > 0)
+		filled = (int)(value / max * width + 0.5);
+	if (filled > width)
+		filled = width;
+	if (value > 0 && filled == 0)
+		filled = 1;
+	wmove(win, y, x);
+	wattron(win, attr | A_REVERSE);
+	for (int i = 0; i < filled; i++)
+		waddch(win, ' ');
+	wattroff(win, attr | A_REVERSE);
+	wattron(win, dim_attr);
+	for (int i = filled; i < width; i++)
+		waddch(win, ACS_CKBOARD);
+	wattroff(win, dim_attr);
+}
+
+/* Moves a list cursor. */
+bool widget_list_key(struct widget_list *list, enum command cmd,
+		     size_t count, int page)
+{
+	size_t step = page > 1 ? (size_t)page - 1 : 1;
+
+	switch (cmd) {
+	case CMD_UP:
+		if (list->selected > 0)
+			list->selected--;
+		return true;
+	case CMD_DOWN:
+		if (list->selected + 1 < count)
+			list->selected++;
+		return true;
+	case CMD_PAGE_UP:
+		list->selected = list->selected > step ? list->selected - step
+						       : 0;
+		return true;
+	case CMD_PAGE_DOWN:
+		list->selected += step;
+		if (count == 0)
+			list->selected = 0;
+		else if (list->selected >= count)
+			list->selected = count - 1;
+		return true;
+	case CMD_TOP:
+		list->selected = 0;
+		return true;
+	case CMD_BOTTOM:
+		list->selected = count ? count - 1 : 0;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Scrolls so that the selection shows. */
+void widget_list_clamp(struct widget_list *list, size_t count, int height)
+{
+	if (height < 1)
+		height = 1;
+	if (count == 0) {
+		list->selected = list->top = 0;
+		return;
+	}
+	if (list->selected >= count)
+		list->selected = count - 1;
+	if (list->selected < list->top)
+		list->top = list->selected;
+	if (list->selected >= list->top + (size_t)height)
+		list->top = list->selected - (size_t)height + 1;
+	if (list->top + (size_t)height > count)
+		list->top = count > (size_t)height ? count - (size_t)height : 0;
+}
+
+/* Opens an input. */
+void widget_input_start(struct widget_input *in, const char *initial)
+{
+	in->active = true;
+	in->text[0] = '\0';
+	if (initial)
+		snprintf(in->text, sizeof in->text, "%s", initial);
+	in->len = strlen(in->text);
+}
+
+/* Removes the last UTF-8 character. */
+static void input_backspace(struct widget_input *in)
+{
+	while (in->len > 0) {
+		unsigned char c = (unsigned char)in->text[--in->len];
+
+		if ((c & 0xc0) != 0x80)
+			break;
+	}
+	in->text[in->len] = '\0';
+}
+
+/* Edits an input with a key. */
+enum widget_input_result widget_input_key(struct widget_input *in,
+					  struct tui_key key)
+{
+	char mb[MB_LEN_MAX];
+	mbstate_t st;
+	size_t n;
+
+	if (!in->active)
+		return INPUT_IGNORED;
+	if (key.fkey) {
+		switch (key.code) {
+		case KEY_BACKSPACE:
+			input_backspace(in);
+			return INPUT_CHANGED;
+		case KEY_ENTER:
+			in->active = false;
+			return INPUT_DONE;
+		default:
+			return INPUT_IGNORED;
+		}
+	}
+	switch (key.code) {
+	case '\n':
+	case '\r':
+		in->active = false;
+		return INPUT_DONE;
+	case 27: /* Esc */
+		in->active = false;
+		return INPUT_CANCEL;
+	case 127:
+	case 8:
+		input_backspace(in);
+		return INPUT_CHANGED;
+	case 21: /* ^U: kill the line, as in a shell */
+		in->len = 0;
+		in->text[0] = '\0';
+		return INPUT_CHANGED;
+	case '\t':
+		if (in->complete_files &&
+		    widget_complete_path(in->text, sizeof in->text)) {
+			in->len = strlen(in->text);
+			return INPUT_CHANGED;
+		}
+		return INPUT_MOVED;
+	default:
+		break;
+	}
+	if (key.code < 32 || key.code == 127)
+		return INPUT_MOVED;
+	memset(&st, 0, sizeof st);
+	n = wcrtomb(mb, (wchar_t)key.code, &st);
+	if (n == (size_t)-1 || in->len + n >= sizeof in->text)
+		return INPUT_MOVED;
+	memcpy(in->text + in->len, mb, n);
+	in->len += n;
+	in->text[in->len] = '\0';
+	return INPUT_CHANGED;
+}
+
+/* Draws an input line, scrolled so that its end shows. */
+void widget_input_draw(WINDOW *win, int y, int x, int width,
+		       const char *prompt, const struct widget_input *in,
+		       int attr)
+{
+	int used = widget_text(win, y, x, width, attr | A_BOLD, prompt);
+	const char *shown = in->text;
+	int room = width - used - 2;
+
+	while (room > 0 && widget_width(shown) > room) {
+		shown++;
+		while ((*shown & 0xc0) == 0x80)
+			shown++;
+	}
+	used += widget_text(win, y, x + used, width - used, attr, " ");
+	used += widget_text(win, y, x + used, width - used, attr, shown);
+	if (in->active && used < width)
+		widget_text(win, y, x + used, 1, A_REVERSE, " ");
+}
+
+/* Completes a path from the entries of its directory. */
+bool widget_complete_path(char *text, size_t size)
+{
+	char *slash = strrchr(text, '/');
+	char *dir, *common = NULL;
+	const char *base;
+	size_t blen, clen = 0, matches = 0;
+	bool is_dir = false, changed = false;
+	DIR *d;
+	struct dirent *e;
+
+	if (slash) {
+		dir = xstrndup(text, (size_t)(slash - text) + 1);
+		base = slash + 1;
+	} else {
+		dir = xstrdup("./");
+		base = text;
+	}
+	blen = strlen(base);
+	d = opendir(dir);
+	if (!d)
+		goto out;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, base, blen) != 0 ||
+		    strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0)
+			continue;
+		if (blen == 0 && e->d_name[0] == '.')
+			continue;
+		if (!common) {
+			common = xstrdup(e->d_name);
+			clen = strlen(common);
+		} else {
+			size_t i = 0;
+
+			while (i < clen && common[i] == e->d_name[i])
+				i++;
+			clen = i;
+			common[clen] = '\0';
+		}
+		matches++;
+	}
+	closedir(d);
+	if (matches == 0 || clen < blen)
+		goto out;
+	if (matches == 1) {
+		char *full = xasprintf("%s%s", dir, common);
+		struct stat sb;
+
+		is_dir = stat(full, &sb) == 0 && S_ISDIR(sb.st_mode);
+		free(full);
+	}
+	{
+		size_t prefix = slash ? (size_t)(slash - text) + 1 : 0;
+
+		if (prefix + clen + (is_dir ? 1 : 0) + 1 > size)
+			goto out;
+		changed = clen > blen || is_dir;
+		memcpy(text + prefix, common, clen);
+		text[prefix + clen] = '\0';
+		if (is_dir)
+			strcat(text, "/");
+	}
+out:
+	free(common);
+	free(dir);
+	return changed;
+}

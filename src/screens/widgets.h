@@ -1,0 +1,84 @@
+/* Small drawing pieces the screens share: clipped text, a budget bar, a
+ * scrolling list, a one-line text input with file-name completion. */
+#ifndef DMARCPILOT_WIDGETS_H
+#define DMARCPILOT_WIDGETS_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "screens/tui.h"
+
+/* Draws UTF-8 text at (y, x), clipped to width columns; returns the
+ * number of columns used. Text is shown as given: clean hostile strings
+ * with text_clean first. */
+int widget_text(WINDOW *win, int y, int x, int width, int attr,
+		const char *text);
+
+/* widget_text() with printf formatting. */
+int widget_textf(WINDOW *win, int y, int x, int width, int attr,
+		 const char *format, ...) __attribute__((format(printf, 6, 7)));
+
+/* Draws text wrapped at spaces into width columns from row y, skipping
+ * the first skip lines and stopping at row max_y (exclusive); returns
+ * the number of lines the whole text takes. */
+int widget_wrap(WINDOW *win, int y, int x, int width, int max_y, int skip,
+		int attr, const char *text);
+
+/* The number of terminal columns UTF-8 text takes. */
+int widget_width(const char *text);
+
+/* A horizontal bar of width cells, filled value/max, with the number of
+ * filled cells drawn in attr and the rest dim. */
+void widget_bar(WINDOW *win, int y, int x, int width, double value,
+		double max, int attr, int dim_attr);
+
+/* A list's cursor and scroll position. */
+struct widget_list {
+	size_t selected;
+	size_t top;
+};
+
+/* Moves the cursor for a navigation command; returns true when it was
+ * one (even at the ends). page is the visible height. */
+bool widget_list_key(struct widget_list *list, enum command cmd,
+		     size_t count, int page);
+
+/* Keeps the selection inside count and visible in height rows. */
+void widget_list_clamp(struct widget_list *list, size_t count, int height);
+
+/* A one-line text input. */
+struct widget_input {
+	char text[1024]; /* UTF-8 */
+	size_t len;
+	bool active;
+	bool complete_files; /* Tab completes file names */
+};
+
+/* What a key did to an input. */
+enum widget_input_result {
+	INPUT_IGNORED, /* not a key for the input */
+	INPUT_CHANGED, /* text changed */
+	INPUT_MOVED,   /* nothing changed (e.g. completion found nothing) */
+	INPUT_DONE,    /* Enter */
+	INPUT_CANCEL,  /* Esc */
+};
+
+/* Feeds a key to an active input. */
+enum widget_input_result widget_input_key(struct widget_input *in,
+					  struct tui_key key);
+
+/* Starts editing with initial text (may be NULL). */
+void widget_input_start(struct widget_input *in, const char *initial);
+
+/* Draws "prompt text_" at (y, x) in width columns, with the cursor. */
+void widget_input_draw(WINDOW *win, int y, int x, int width,
+		       const char *prompt, const struct widget_input *in,
+		       int attr);
+
+/* Completes a file name in place: the longest common prefix of the
+ * names in its directory that start with it, with "/" after a single
+ * directory. Returns true when the text changed. */
+bool widget_complete_path(char *text, size_t size);
+
+#endif

@@ -1,0 +1,497 @@
+/* The wizard as an operator sees it: the real binary in a real terminal
+ * (tmux), driven by keys, read back from the screen. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <libintl.h>
+#include <locale.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/testenv.h"
+#include "lib/tmux.h"
+#include "xalloc.h"
+
+/* Generous: the machine is shared and loaded. */
+#define WAIT_MS 20000
+
+/* A demo in a terminal, with its own TMPDIR (where the demo keeps its
+ * throwaway database and keys). */
+struct demo {
+	struct tmux_term t;
+	char *tmp;
+	char *env_tmp;
+};
+
+/* Starts `dmarcpilot --demo` in a cols x rows terminal with extra
+ * environment entries (NULL-terminated, may be NULL) and waits for the
+ * first screen. */
+static void demo_start(struct demo *d, int cols, int rows,
+		       const char *const extra[])
+{
+	const char *argv[] = { testenv_binary(), "--demo", NULL };
+	const char *env[8];
+	size_t n = 0;
+	char *screen;
+
+	d->tmp = testenv_mkdtemp();
+	d->env_tmp = xasprintf("TMPDIR=%s", d->tmp);
+	env[n++] = d->env_tmp;
+	for (size_t i = 0; extra && extra[i] && n < 7; i++)
+		env[n++] = extra[i];
+	env[n] = NULL;
+	assert_true(tmux_start(&d->t, cols, rows, argv, env));
+	screen = tmux_wait_for(&d->t, "demo.example", WAIT_MS);
+	assert_non_null(screen);
+	free(screen);
+}
+
+/* Stops the terminal and removes the scratch directory. */
+static void demo_stop(struct demo *d)
+{
+	tmux_stop(&d->t);
+	testenv_rmdir(d->tmp);
+	free(d->tmp);
+	free(d->env_tmp);
+}
+
+/* Sends one key by its tmux name. */
+static void key(struct demo *d, const char *name)
+{
+	const char *keys[] = { name, NULL };
+
+	tmux_send_keys(&d->t, keys);
+}
+
+/* Asserts that text shows up on the screen. */
+static void expect(struct demo *d, const char *text)
+{
+	char *screen = tmux_wait_for(&d->t, text, WAIT_MS);
+
+	assert_non_null(screen);
+	free(screen);
+}
+
+/* The line of a screen that contains text, copied; NULL when none. */
+static char *screen_line(const char *screen, const char *text)
+{
+	const char *hit = strstr(screen, text), *start, *end;
+
+	if (!hit)
+		return NULL;
+	start = hit;
+	while (start > screen && start[-1] != '\n')
+		start--;
+	end = strchr(hit, '\n');
+	return xstrndup(start, end ? (size_t)(end - start) : strlen(start));
+}
+
+/* The demo opens on its domain's timeline: the rollout started on
+ * 2026-01-05, and on the fixed today, 2026-03-09, it is in week 10 with
+ * four steps verified. */
+static void test_demo_timeline(void **state)
+{
+	struct demo d;
+
+	if (!tmux_available())
+		skip();
+	demo_start(&d, 80, 24, NULL);
+	expect(&d, "Rollout of demo.example");
+	expect(&d, "week 10 of the rollout");
+	expect(&d, "p=quarantine; pct=25; t=y");
+	expect(&d, "2026-01-19");
+	demo_stop(&d);
+}
+
+/* Every step of the wizard shows what the engine finds for the demo:
+ * the senders of the inventory, the published SPF record, Mailchimp's
+ * missing k3 selector, the rung DMARC is on. */
+static void test_demo_screens(void **state)
+{
+	struct demo d;
+	char *screen, *line;
+
+	if (!tmux_available())
+		skip();
+	demo_start(&d, 80, 24, NULL);
+	key(&d, "Tab");
+	expect(&d, "Who sends mail as demo.example");
+	expect(&d, "Twilio SendGrid");
+	expect(&d, "include:_spf.salesforce.com");
+	key(&d, "Tab");
+	expect(&d, "SPF of demo.example");
+	expect(&d, "include:servers.mcsv.net");
+	key(&d, "Tab");
+	expect(&d, "DKIM of demo.example");
+	screen = tmux_wait_for(&d.t, "zendesk2", WAIT_MS);
+	assert_non_null(screen);
+	line = screen_line(screen, " k3 ");
+	assert_non_null(strstr(line, "Mailchimp"));
+	assert_non_null(strstr(line, "not published"));
+	free(line);
+	free(screen);
+	key(&d, "Tab");
+	screen = tmux_wait_for(&d.t, "published now", WAIT_MS);
+	assert_non_null(screen);
+	line = screen_line(screen, "published now");
+	assert_non_null(strstr(line, "quarantine 25 %"));
+	assert_non_null(strstr(line, "verified 2026-02-23"));
+	free(line);
+	free(screen);
+	/* Shift-Tab and the vi key h go back the same way. */
+	key(&d, "BTab");
+	expect(&d, "DKIM of demo.example");
+	key(&d, "h");
+	expect(&d, "SPF of demo.example");
+	/* Esc leads home: the domain list. */
+	key(&d, "Escape");
+	expect(&d, "Your domains");
+	demo_stop(&d);
+}
+
+/* Typing filters the catalogue as you type; Enter stages the service,
+ * and q asks before dropping it; n keeps the wizard, y leaves. */
+static void test_filter_and_quit_confirmation(void **state)
+{
+	struct demo d;
+	char *screen;
+	int status = -1;
+
+	if (!tmux_available())
+		skip();
+	demo_start(&d, 80, 24, NULL);
+	key(&d, "3");
+	expect(&d, "Who sends mail as demo.example");
+	key(&d, "a");
+	expect(&d, "Filter:");
+	tmux_type(&d.t, "postm");
+	screen = tmux_wait_for(&d.t, "Postmark", WAIT_MS);
+	assert_non_null(screen);
+	assert_null(strstr(screen, "Twilio SendGrid"));
+	free(screen);
+	key(&d, "Enter");
+	expect(&d, "1 change not saved");
+	key(&d, "q");
+	expect(&d, "Quit anyway? (y/n)");
+	key(&d, "n");
+	screen = tmux_wait_for(&d.t, "1 change not saved", WAIT_MS);
+	assert_non_null(screen);
+	assert_null(strstr(screen, "Quit anyway"));
+	free(screen);
+	assert_false(tmux_exited(&d.t, NULL));
+	key(&d, "q");
+	expect(&d, "Quit anyway? (y/n)");
+	key(&d, "y");
+	assert_true(tmux_wait_exit(&d.t, WAIT_MS, &status));
+	assert_int_equal(status, 0);
+	demo_stop(&d);
+}
+
+/* Saved senders stay: s writes the staged service, and q then leaves at
+ * once because nothing is unsaved. */
+static void test_save_sender(void **state)
+{
+	struct demo d;
+	int status = -1;
+
+	if (!tmux_available())
+		skip();
+	demo_start(&d, 80, 24, NULL);
+	key(&d, "3");
+	key(&d, "a");
+	expect(&d, "Filter:");
+	tmux_type(&d.t, "ip4:192.0.2.0/24");
+	key(&d, "Enter");
+	expect(&d, "1 change not saved");
+	key(&d, "s");
+	expect(&d, "Saved 1 change.");
+	expect(&d, "ip4:192.0.2.0/24");
+	key(&d, "q");
+	assert_true(tmux_wait_exit(&d.t, WAIT_MS, &status));
+	assert_int_equal(status, 0);
+	demo_stop(&d);
+}
+
+/* F1 shows the help of the current screen with the keys generated from
+ * the command list; Esc returns. */
+static void test_help(void **state)
+{
+	struct demo d;
+
+	if (!tmux_available())
+		skip();
+	demo_start(&d, 80, 24, NULL);
+	key(&d, "6");
+	expect(&d, "DMARC of demo.example");
+	key(&d, "F1");
+	expect(&d, "receivers what to do with mail");
+	expect(&d, "query DNS again");
+	expect(&d, "Keys everywhere");
+	expect(&d, "show this help");
+	key(&d, "Escape");
+	expect(&d, "DMARC of demo.example");
+	key(&d, "?");
+	expect(&d, "Keys everywhere");
+	demo_stop(&d);
+}
+
+/* Waits up to timeout_ms until text is gone from the screen; returns
+ * the screen without it (caller frees), or NULL. */
+static char *wait_without(struct tmux_term *t, const char *text,
+			  int timeout_ms)
+{
+	for (int waited = 0; waited <= timeout_ms; waited += 50) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		char *screen = tmux_capture(t);
+
+		if (!strstr(screen, text))
+			return screen;
+		free(screen);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+/* The last row of a captured screen. */
+static char *last_row(const char *screen)
+{
+	size_t len = strlen(screen);
+	const char *start;
+
+	while (len > 0 && screen[len - 1] == '\n')
+		len--;
+	start = screen + len;
+	while (start > screen && start[-1] != '\n')
+		start--;
+	return xstrndup(start, (size_t)(screen + len - start));
+}
+
+/* Counts the rows of a captured screen. */
+static size_t row_count(const char *screen)
+{
+	size_t rows = 0;
+
+	for (const char *p = screen; (p = strchr(p, '\n')); p++)
+		rows++;
+	return rows;
+}
+
+/* The wizard follows the terminal: at 100x30 the key hints sit on the
+ * last of 30 rows and the wider columns show what 80 columns clip; back
+ * at 80x24 likewise. */
+static void test_resize(void **state)
+{
+	struct demo d;
+	char *screen, *line;
+
+	if (!tmux_available())
+		skip();
+	demo_start(&d, 80, 24, NULL);
+	key(&d, "3");
+	screen = tmux_wait_for(&d.t, "Zendesk", WAIT_MS);
+	assert_non_null(screen);
+	assert_null(strstr(screen, "zendesk1 zendesk2"));
+	free(screen);
+	tmux_resize(&d.t, 100, 30);
+	screen = tmux_wait_for(&d.t, "zendesk1 zendesk2", WAIT_MS);
+	assert_non_null(screen);
+	assert_int_equal(row_count(screen), 30);
+	line = last_row(screen);
+	assert_non_null(strstr(line, "F1/? help"));
+	free(line);
+	free(screen);
+	tmux_resize(&d.t, 80, 24);
+	screen = wait_without(&d.t, "zendesk1 zendesk2", WAIT_MS);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "zendesk1 zend"));
+	assert_int_equal(row_count(screen), 24);
+	line = last_row(screen);
+	assert_non_null(strstr(line, "F1/? help"));
+	free(line);
+	free(screen);
+	demo_stop(&d);
+}
+
+/* The reports screen shows the first two weeks the demo imported, with
+ * the unknown source failing; i opens a prompt that completes file
+ * names, and importing the third week adds its 21 reports. */
+static void test_import_reports(void **state)
+{
+	struct demo d;
+	char *screen, *line, *prefix;
+	const char *data = getenv("DMARCPILOT_DATADIR");
+
+	if (!tmux_available() || !data)
+		skip();
+	demo_start(&d, 80, 24, NULL);
+	key(&d, "7");
+	screen = tmux_wait_for(&d.t, "42 reports, 11831 messages", WAIT_MS);
+	assert_non_null(screen);
+	line = screen_line(screen, "203.0.113.77");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "FAIL-unknown"));
+	free(line);
+	free(screen);
+	key(&d, "i");
+	expect(&d, "Import from");
+	key(&d, "C-u");
+	prefix = xasprintf("%s/demo/in", data);
+	tmux_type(&d.t, prefix);
+	key(&d, "Tab");
+	free(prefix);
+	expect(&d, "demo/inbox/");
+	key(&d, "Enter");
+	expect(&d, "21 new, 0 duplicate, 0 rejected");
+	screen = tmux_wait_for(&d.t, "63 reports, 17841 messages", WAIT_MS);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "2026-W10"));
+	line = screen_line(screen, "203.0.113.77");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "FAIL-unknown"));
+	assert_non_null(strstr(line, "208"));
+	free(line);
+	free(screen);
+	demo_stop(&d);
+}
+
+/* An operator whose language is German reads the wizard in German. */
+static void test_german(void **state)
+{
+	struct demo d;
+	const char *env[] = { "LANG=C.UTF-8", "LC_ALL=", "LANGUAGE=de",
+			      NULL };
+	char *locale = xasprintf("%s/locale", getenv("top_builddir")
+						  ? getenv("top_builddir")
+						  : ".");
+	const char *probe;
+
+	if (!tmux_available())
+		skip();
+	/* The German catalogue gets the wizard's strings when the
+	 * translations are merged into po/de.po; until then there is
+	 * nothing to read. */
+	setlocale(LC_ALL, "C.UTF-8");
+	setenv("LANGUAGE", "de", 1);
+	bindtextdomain(PACKAGE, locale);
+	probe = dgettext(PACKAGE, "Rollout of %s");
+	unsetenv("LANGUAGE");
+	free(locale);
+	if (strcmp(probe, "Rollout of %s") == 0)
+		skip();
+	demo_start(&d, 80, 24, env);
+	expect(&d, "Einführung von demo.example");
+	key(&d, "F1");
+	expect(&d, "Tasten überall");
+	demo_stop(&d);
+}
+
+/* With a resolver that never answers, the first screen comes at once,
+ * the spinner shows the queries waiting, and keys still work. */
+static void test_silent_resolver(void **state)
+{
+	struct tmux_term t;
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	char *dir = testenv_mkdtemp(), *resolver, *db, *screen;
+	const char *argv[8];
+
+	if (!tmux_available())
+		skip();
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	resolver = xasprintf("127.0.0.1:%d", ntohs(sin.sin_port));
+	db = xasprintf("%s/db.sqlite", dir);
+	argv[0] = testenv_binary();
+	argv[1] = "--resolver";
+	argv[2] = resolver;
+	argv[3] = "--timeout";
+	argv[4] = "120";
+	argv[5] = "--db";
+	argv[6] = db;
+	argv[7] = NULL;
+	{
+		const char *full[] = { argv[0], argv[1], argv[2], argv[3],
+				       argv[4], argv[5], argv[6],
+				       "example.com", NULL };
+
+		assert_true(tmux_start(&t, 80, 24, full, NULL));
+	}
+	screen = tmux_wait_for(&t, "Rollout of example.com", WAIT_MS);
+	assert_non_null(screen);
+	free(screen);
+	{
+		const char *keys[] = { "4", NULL };
+
+		tmux_send_keys(&t, keys);
+	}
+	screen = tmux_wait_for(&t, "1 query", WAIT_MS);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "Asking DNS for example.com"));
+	free(screen);
+	{
+		const char *keys[] = { "F1", NULL };
+
+		tmux_send_keys(&t, keys);
+	}
+	screen = tmux_wait_for(&t, "Keys everywhere", WAIT_MS);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "1 query"));
+	free(screen);
+	tmux_stop(&t);
+	close(fd);
+	testenv_rmdir(dir);
+	free(dir);
+	free(db);
+	free(resolver);
+}
+
+/* Without a terminal and without a command, the program prints its help
+ * and exits 0; --demo without one says the wizard needs a terminal
+ * (exit 2). */
+static void test_no_terminal(void **state)
+{
+	const char *none[] = { NULL };
+	const char *demo[] = { "--demo", NULL };
+	struct testenv_run run = testenv_run_dmarcpilot(none, NULL);
+
+	assert_int_equal(run.status, 0);
+	assert_non_null(strstr(run.out, "Usage: dmarcpilot"));
+	testenv_run_done(&run);
+	run = testenv_run_dmarcpilot(demo, NULL);
+	assert_int_equal(run.status, 2);
+	assert_non_null(strstr(run.err, "needs a terminal"));
+	testenv_run_done(&run);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_demo_timeline),
+		cmocka_unit_test(test_demo_screens),
+		cmocka_unit_test(test_filter_and_quit_confirmation),
+		cmocka_unit_test(test_save_sender),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_resize),
+		cmocka_unit_test(test_import_reports),
+		cmocka_unit_test(test_german),
+		cmocka_unit_test(test_silent_resolver),
+		cmocka_unit_test(test_no_terminal),
+	};
+
+	return cmocka_run_group_tests_name("tui", tests, NULL, NULL);
+}
