@@ -9,6 +9,8 @@
 /* clang-format off */
 #define CLI_COMMANDS(X)                                                    \
 	/* audit (src/cli_check.c) */                                      \
+	X("check", cli_check, N_("DOMAIN"),                                \
+	  N_("audit SPF, DKIM, DMARC, MX and NS of a domain"))             \
                                                                            \
 	/* spf (src/cli_spf.c) */                                          \
 	X("spf check", cli_spf_check, N_("DOMAIN"),                        \
@@ -30,6 +32,8 @@
 	  N_("check a published DKIM key, or that it matches a key"))     \
                                                                            \
 	/* dmarc (src/cli_dmarc.c) */                                      \
+	X("dmarc check", cli_dmarc_check, N_("DOMAIN"),                    \
+	  N_("the DMARC policy that applies, its rung and findings"))      \
                                                                            \
 	/* domains and senders (src/cli_state.c) */                        \
 	X("domain add", cli_domain_add, N_("DOMAIN"),                      \

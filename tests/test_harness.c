@@ -8,9 +8,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <ldns/ldns.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/nsd.h"
 #include "lib/testenv.h"
@@ -93,6 +96,40 @@ static void test_binary_in_tmux(void **state)
 	assert_int_equal(status, 0);
 }
 
+/* Closing the terminal (a closed window, a dropped ssh session) ends the
+ * wizard instead of leaving it spinning on a hung-up tty. */
+static void test_wizard_exits_when_terminal_closes(void **state)
+{
+	struct tmux_term *t = *state;
+	char *dir = testenv_mkdtemp();
+	char *db = xasprintf("%s/db.sqlite", dir);
+	const char *argv[] = { testenv_binary(), "--db", db, "--demo", NULL };
+	char *screen;
+	int pid, gone = 0;
+
+	if (!tmux_available())
+		skip();
+	assert_true(tmux_start(t, 80, 24, argv, NULL));
+	screen = tmux_wait_for(t, "demo", 20000);
+	assert_non_null(screen);
+	free(screen);
+	pid = tmux_pane_pid(t);
+	assert_true(pid > 0);
+	tmux_stop(t);
+	for (int waited = 0; waited < 10000 && !gone; waited += 50) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		gone = kill(pid, 0) < 0 && errno == ESRCH;
+		nanosleep(&ts, NULL);
+	}
+	if (!gone)
+		kill(pid, SIGKILL);
+	assert_true(gone);
+	testenv_rmdir(dir);
+	free(db);
+	free(dir);
+}
+
 /* An operator whose language is German reads German. */
 static void test_help_in_german(void **state)
 {
@@ -129,6 +166,9 @@ int main(void)
 		cmocka_unit_test(test_nsd_answers),
 		cmocka_unit_test_setup_teardown(test_binary_in_tmux, tmux_setup,
 						tmux_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_wizard_exits_when_terminal_closes, tmux_setup,
+		    tmux_teardown),
 		cmocka_unit_test(test_help_in_german),
 		cmocka_unit_test(test_usage_errors_exit_2),
 	};

@@ -8,8 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "finding.h"
 #include "status.h"
+
+struct dns;
+struct orgdomain;
 
 /* The longest record text the parser accepts (a TXT RR holds at most
  * 65535 octets; nothing legitimate comes close). */
@@ -132,5 +137,92 @@ enum dmarc_policy dmarc_policy_from_name(const char *word, size_t len);
  * as published (for the findings' record field). */
 void dmarc_check_record(const struct dmarc_record *rec, const char *text,
 			struct findings *findings);
+
+/* ---- Policy discovery (RFC 7489 6.6.3, RFC 9989 4.10) and external
+ * report destinations (RFC 7489 7.1). */
+
+/* Whether a report destination may receive the domain's reports. */
+enum dmarc_dest_state {
+	DMARC_DEST_SAME_ORG,      /* same organizational domain: no check */
+	DMARC_DEST_AUTHORIZED,    /* <domain>._report._dmarc.<host> has
+				     v=DMARC1 (or a wildcard answers) */
+	DMARC_DEST_UNAUTHORIZED,  /* it does not: receivers send nothing */
+	DMARC_DEST_UNKNOWN,       /* the query failed */
+	DMARC_DEST_NOT_MAILTO,    /* not a mailto: URI; nothing to check */
+};
+
+struct dmarc_dest {
+	const char *tag;  /* "rua" or "ruf" (static) */
+	char *uri;        /* as written in the record */
+	char *host;       /* lower case, or NULL when not mailto: */
+	char *query;      /* the authorization name asked, or NULL */
+	enum dmarc_dest_state state;
+};
+
+/* One name of the tree walk and what _dmarc.<name> answered. */
+struct dmarc_walk_entry {
+	char *name;     /* without "_dmarc." */
+	char *result;   /* dns_result_name(): "data", "nxdomain", ... */
+	size_t records; /* DMARC records found there */
+};
+
+/* What discovery found for a domain. Everything is owned. */
+struct dmarc_result {
+	char *domain;        /* as asked, normalised */
+	char *record;        /* the applicable record's text (cleaned), or
+				NULL when none applies */
+	struct dmarc_record parsed; /* its parse (valid when record) */
+	char *source;        /* "_dmarc.NAME" where it was found, or NULL */
+	bool inherited;      /* found above the domain itself */
+	bool exists;         /* the domain itself is not NXDOMAIN */
+	enum dmarc_policy policy; /* what applies to the domain: p, or sp
+				     (np for a non-existent name) when
+				     inherited; UNSET without a record */
+	char *org_domain;    /* by the PSL (libpsl) */
+	char *tree_org_domain; /* by the RFC 9989 4.10.2 tree walk */
+	struct dmarc_walk_entry *walk;
+	size_t nwalk;
+	struct dmarc_dest *dests;
+	size_t ndests;
+	struct findings findings; /* every DMARC finding, with advice */
+	enum status status;  /* STATUS_DNS when _dmarc.<domain> timed out
+				(the resolver did not answer) */
+	char *error;         /* then the message naming the query and the
+				servers */
+};
+
+struct dmarc_discovery;
+
+/* Starts discovery for domain on dns: TXT _dmarc.<name> for every name of
+ * the tree walk (orgdomain_walk_names with max_labels, plus the PSL's
+ * organizational domain when the walk would skip it) and A <domain>, all
+ * at once; when they are answered, the authorization queries of the
+ * external report destinations. The caller runs the resolver (dns_run or
+ * its own loop) and then reads dmarc_discovery_result(). od stays owned
+ * by the caller and must outlive the discovery. The discovery must not be
+ * freed while its queries are outstanding (run the loop to the end, or
+ * dns_cancel_all() first). */
+struct dmarc_discovery *dmarc_discover(struct dns *dns,
+				       const struct orgdomain *od,
+				       const char *domain, int max_labels);
+
+/* The result once every query has been answered; NULL before. */
+const struct dmarc_result *
+dmarc_discovery_result(const struct dmarc_discovery *d);
+
+/* Takes the result away from the discovery (NULL before it is done);
+ * the caller frees it with dmarc_result_free(). */
+struct dmarc_result *dmarc_discovery_take(struct dmarc_discovery *d);
+
+void dmarc_discovery_free(struct dmarc_discovery *d);
+void dmarc_result_free(struct dmarc_result *r);
+
+/* "same-org", "authorized", "unauthorized", "unknown", "not-mailto". */
+const char *dmarc_dest_state_name(enum dmarc_dest_state state);
+
+/* The JSON object of a result: domain, record, source, policy,
+ * inherited, exists, org_domain, tree_org_domain, walk, destinations,
+ * findings. The caller owns the reference. */
+json_t *dmarc_result_to_json(const struct dmarc_result *r);
 
 #endif

@@ -51,7 +51,9 @@ enum severity { SEVERITY_INFO, SEVERITY_WARNING, SEVERITY_ERROR };
 	X(F_REPORT_UNKNOWN_SOURCE_FAILING, "report.unknown_source_failing",   \
 	  SEVERITY_WARNING)                                                   \
 	X(F_REPORT_KNOWN_SOURCE_FAILING, "report.known_source_failing",       \
-	  SEVERITY_WARNING)
+	  SEVERITY_WARNING)                                                   \
+	X(F_MX_MISSING, "mx.missing", SEVERITY_WARNING)                       \
+	X(F_MX_UNRESOLVABLE, "mx.unresolvable", SEVERITY_ERROR)
 
 #define FINDING_ENUM(name, code, severity) name,
 enum finding_code { FINDING_LIST(FINDING_ENUM) FINDING_CODE_COUNT };

@@ -627,8 +627,11 @@ static void run_loop(struct app *app, const sigset_t *waitmask)
 		if (r > 0 && fds[ndns].revents)
 			read_keys(app);
 		run_work(app);
-		if (r > 0 && (fds[ndns].revents & (POLLHUP | POLLERR)) &&
-		    !(fds[ndns].revents & POLLIN))
+		/* The terminal is gone (a closed window, a killed tmux): a
+		 * hung-up tty reports POLLIN with POLLHUP and reads 0 bytes
+		 * for ever, so leave once its last keys are handled. */
+		if (r > 0 &&
+		    (fds[ndns].revents & (POLLHUP | POLLERR | POLLNVAL)))
 			break;
 	}
 }

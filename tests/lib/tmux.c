@@ -182,6 +182,20 @@ bool tmux_wait_exit(struct tmux_term *t, int timeout_ms, int *status)
 	return false;
 }
 
+/* Asks tmux for the pane's process. */
+int tmux_pane_pid(struct tmux_term *t)
+{
+	const char *args[] = { "display-message", "-p", "-t", "test",
+			       "#{pane_pid}", NULL };
+	struct testenv_run run = tmux_cmd(t, args);
+	int pid = -1;
+
+	if (sscanf(run.out, "%d", &pid) != 1)
+		pid = -1;
+	testenv_run_done(&run);
+	return pid;
+}
+
 /* Ends the session. */
 void tmux_stop(struct tmux_term *t)
 {

@@ -45,6 +45,9 @@ bool tmux_exited(struct tmux_term *t, int *status);
  * running then. *status gets its exit status. */
 bool tmux_wait_exit(struct tmux_term *t, int timeout_ms, int *status);
 
+/* The process ID of the program in the pane, or -1. */
+int tmux_pane_pid(struct tmux_term *t);
+
 /* Kills the session and the server; safe to call twice. */
 void tmux_stop(struct tmux_term *t);
 

@@ -1,0 +1,532 @@
+/* The whole-domain audit and its text and JSON forms. */
+#include "config.h"
+
+#include "audit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns.h"
+#include "i18n.h"
+#include "orgdomain.h"
+#include "text.h"
+#include "xalloc.h"
+
+/* What an outstanding address query fills in. */
+struct addr_slot {
+	struct audit_run_state *st;
+	char ***addresses; /* where to append */
+	size_t *naddresses;
+	char **result;     /* dns_result_name() of the A query, or NULL */
+	size_t mx_index;   /* for MX hosts: which one; SIZE_MAX for NS */
+	bool is_a;
+};
+
+/* The audit while its queries run. */
+struct audit_run_state {
+	struct audit *a;
+	struct dns *dns;
+	struct addr_slot **slots; /* freed at the end */
+	size_t nslots;
+	/* Per MX host: how many of its A/AAAA queries answered negatively
+	 * or failed, to tell "no address" from "could not tell". */
+	size_t *mx_negative;
+	size_t *mx_failed;
+	size_t *mx_answered;
+};
+
+/* Adds dns.temperror for a failed query of the audit. */
+static void audit_temperror(struct findings *f, const char *type,
+			    const char *name, const struct dns_answer *ans)
+{
+	struct finding *x;
+
+	x = findings_add(f, F_DNS_TEMPERROR, _("The query %s %s failed (%s): %s"),
+			 type, name, dns_result_name(ans->result),
+			 ans->error ? ans->error : "");
+	finding_set_advice(x, _("Check that the domain's name servers "
+				"answer; until they do, receivers treat "
+				"SPF and DMARC as temporary errors."));
+}
+
+/* Collects the A or AAAA addresses of an MX or NS host. */
+static void addr_answer(void *arg, const struct dns_answer *ans)
+{
+	struct addr_slot *s = arg;
+	struct audit_run_state *st = s->st;
+
+	for (size_t i = 0; i < ans->count; i++) {
+		const struct dns_rr *rr = &ans->rrs[i];
+
+		if (rr->type != DNS_T_A && rr->type != DNS_T_AAAA)
+			continue;
+		*s->addresses = xrealloc(*s->addresses, (*s->naddresses + 1) *
+							    sizeof(char *));
+		(*s->addresses)[(*s->naddresses)++] = dns_rr_data_to_string(rr);
+	}
+	if (s->result && s->is_a)
+		*s->result = xstrdup(dns_result_name(ans->result));
+	if (s->mx_index != SIZE_MAX) {
+		size_t i = s->mx_index;
+
+		st->mx_answered[i]++;
+		if (ans->result == DNS_NODATA || ans->result == DNS_NXDOMAIN)
+			st->mx_negative[i]++;
+		else if (ans->result != DNS_DATA) {
+			st->mx_failed[i]++;
+			audit_temperror(&st->a->mx_findings,
+					s->is_a ? "A" : "AAAA", ans->qname,
+					ans);
+		}
+	}
+}
+
+/* Starts A and AAAA queries for a host. */
+static void query_addresses(struct audit_run_state *st, const char *host,
+			    char ***addresses, size_t *naddresses,
+			    char **result, size_t mx_index)
+{
+	for (int k = 0; k < 2; k++) {
+		struct addr_slot *s = xcalloc(1, sizeof *s);
+
+		s->st = st;
+		s->addresses = addresses;
+		s->naddresses = naddresses;
+		s->result = result;
+		s->mx_index = mx_index;
+		s->is_a = k == 0;
+		st->slots = xrealloc(st->slots,
+				     (st->nslots + 1) * sizeof *st->slots);
+		st->slots[st->nslots++] = s;
+		dns_query(st->dns, host, k == 0 ? DNS_T_A : DNS_T_AAAA,
+			  addr_answer, s);
+	}
+}
+
+/* Collects the MX records and asks for their hosts' addresses. */
+static void mx_answer(void *arg, const struct dns_answer *ans)
+{
+	struct audit_run_state *st = arg;
+	struct audit *a = st->a;
+
+	a->mx_result = xstrdup(dns_result_name(ans->result));
+	for (size_t i = 0; i < ans->count; i++)
+		if (ans->rrs[i].type == DNS_T_MX)
+			a->nmx++;
+	a->mx = xcalloc(a->nmx ? a->nmx : 1, sizeof *a->mx);
+	st->mx_negative = xcalloc(a->nmx ? a->nmx : 1, sizeof(size_t));
+	st->mx_failed = xcalloc(a->nmx ? a->nmx : 1, sizeof(size_t));
+	st->mx_answered = xcalloc(a->nmx ? a->nmx : 1, sizeof(size_t));
+	a->nmx = 0;
+	for (size_t i = 0; i < ans->count; i++) {
+		const struct dns_rr *rr = &ans->rrs[i];
+		struct audit_mx *mx;
+
+		if (rr->type != DNS_T_MX)
+			continue;
+		mx = &a->mx[a->nmx];
+		mx->preference = rr->u.mx.preference;
+		mx->host = text_clean_str(rr->u.mx.host);
+		/* RFC 7505: "0 ." (an empty host) says the domain takes
+		 * no mail; there is nothing to resolve. */
+		if (*rr->u.mx.host)
+			query_addresses(st, rr->u.mx.host, &mx->addresses,
+					&mx->naddresses, &mx->addr_result,
+					a->nmx);
+		a->nmx++;
+	}
+	if (ans->result != DNS_DATA && ans->result != DNS_NODATA &&
+	    ans->result != DNS_NXDOMAIN)
+		audit_temperror(&a->mx_findings, "MX", a->domain, ans);
+}
+
+/* Collects the NS records and asks for their hosts' addresses. */
+static void ns_answer(void *arg, const struct dns_answer *ans)
+{
+	struct audit_run_state *st = arg;
+	struct audit *a = st->a;
+
+	a->ns_result = xstrdup(dns_result_name(ans->result));
+	for (size_t i = 0; i < ans->count; i++)
+		if (ans->rrs[i].type == DNS_T_NS)
+			a->nns++;
+	a->ns = xcalloc(a->nns ? a->nns : 1, sizeof *a->ns);
+	a->nns = 0;
+	for (size_t i = 0; i < ans->count; i++) {
+		const struct dns_rr *rr = &ans->rrs[i];
+		struct audit_ns *ns;
+
+		if (rr->type != DNS_T_NS)
+			continue;
+		ns = &a->ns[a->nns++];
+		ns->host = text_clean_str(rr->u.host);
+		query_addresses(st, rr->u.host, &ns->addresses,
+				&ns->naddresses, NULL, SIZE_MAX);
+	}
+}
+
+/* Writes the MX findings once every address query is answered. */
+static void mx_findings(struct audit_run_state *st)
+{
+	struct audit *a = st->a;
+	struct finding *f;
+
+	if (a->mx_result && (!strcmp(a->mx_result, "nodata") ||
+			     !strcmp(a->mx_result, "nxdomain"))) {
+		/* RFC 5321 5.1: without MX, mail goes to the address
+		 * records of the domain itself. */
+		f = findings_add(&a->mx_findings, F_MX_MISSING,
+				 _("%s has no MX record: mail to it goes to "
+				   "its own A/AAAA address, if any."),
+				 a->domain);
+		finding_set_advice(f, _("Publish MX records for the hosts "
+					"that receive its mail, or \"MX 0 .\" "
+					"(RFC 7505) if the domain takes no "
+					"mail."));
+	}
+	for (size_t i = 0; i < a->nmx; i++) {
+		struct audit_mx *mx = &a->mx[i];
+
+		if (!*mx->host || mx->naddresses > 0 || st->mx_failed[i] ||
+		    st->mx_negative[i] < 2)
+			continue;
+		f = findings_add(&a->mx_findings, F_MX_UNRESOLVABLE,
+				 _("The MX host %s has no A or AAAA "
+				   "record: mail cannot be delivered "
+				   "there."),
+				 mx->host);
+		finding_set_record(f, mx->host);
+		finding_set_advice(f, _("Correct the MX target or publish "
+					"the host's address records."));
+	}
+}
+
+/* Runs the audit. */
+struct audit *audit_run(struct dns *dns, const struct orgdomain *od,
+			const char *domain)
+{
+	struct audit *a = xcalloc(1, sizeof *a);
+	struct audit_run_state st = { .a = a, .dns = dns };
+	struct dmarc_discovery *disc;
+
+	a->domain = text_domain_normalize(domain);
+	/* Everything independent goes out now; the callbacks start what
+	 * depends on an answer. */
+	disc = dmarc_discover(dns, od, a->domain, 0);
+	if (dmarc_discovery_result(disc) &&
+	    dmarc_discovery_result(disc)->status == STATUS_USAGE) {
+		a->dmarc = dmarc_discovery_take(disc);
+		a->status = STATUS_USAGE;
+		a->error = xstrdup(a->dmarc->error);
+		goto out;
+	}
+	dns_query(dns, a->domain, DNS_T_MX, mx_answer, &st);
+	dns_query(dns, a->domain, DNS_T_NS, ns_answer, &st);
+	/* Not built yet in this tree: said in the report, never faked. */
+	a->missing[a->nmissing++] = "spf";
+	a->missing[a->nmissing++] = "dkim";
+	if (dns_run(dns) != STATUS_OK) {
+		a->status = STATUS_IO;
+		a->error = xstrdup(_("the resolver's poll loop failed"));
+		dns_cancel_all(dns);
+	}
+	a->dmarc = dmarc_discovery_take(disc);
+	if (a->dmarc && a->dmarc->status != STATUS_OK &&
+	    a->status == STATUS_OK) {
+		a->status = a->dmarc->status;
+		a->error = xstrdup(a->dmarc->error);
+	}
+	mx_findings(&st);
+out:
+	dmarc_discovery_free(disc);
+	for (size_t i = 0; i < st.nslots; i++)
+		free(st.slots[i]);
+	free(st.slots);
+	free(st.mx_negative);
+	free(st.mx_failed);
+	free(st.mx_answered);
+	return a;
+}
+
+/* Frees an address list. */
+static void strings_free(char **list, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(list[i]);
+	free(list);
+}
+
+/* Frees an audit. */
+void audit_free(struct audit *a)
+{
+	if (!a)
+		return;
+	free(a->domain);
+	dmarc_result_free(a->dmarc);
+	for (size_t i = 0; i < a->nmx; i++) {
+		free(a->mx[i].host);
+		strings_free(a->mx[i].addresses, a->mx[i].naddresses);
+		free(a->mx[i].addr_result);
+	}
+	free(a->mx);
+	free(a->mx_result);
+	for (size_t i = 0; i < a->nns; i++) {
+		free(a->ns[i].host);
+		strings_free(a->ns[i].addresses, a->ns[i].naddresses);
+	}
+	free(a->ns);
+	free(a->ns_result);
+	findings_done(&a->spf_findings);
+	findings_done(&a->dkim_findings);
+	findings_done(&a->mx_findings);
+	free(a->error);
+	free(a);
+}
+
+/* Appends copies of src's findings to dst. */
+static void findings_copy(struct findings *dst, const struct findings *src)
+{
+	for (size_t i = 0; i < src->count; i++) {
+		const struct finding *s = &src->items[i];
+		struct finding *f = findings_add(dst, s->code, "%s",
+						 s->message);
+
+		f->severity = s->severity;
+		finding_set_record(f, s->record);
+		finding_set_selector(f, s->selector);
+		finding_set_advice(f, s->advice);
+	}
+}
+
+/* Gathers every finding in the report's order. */
+void audit_all_findings(const struct audit *a, struct findings *out)
+{
+	findings_copy(out, &a->spf_findings);
+	findings_copy(out, &a->dkim_findings);
+	if (a->dmarc)
+		findings_copy(out, &a->dmarc->findings);
+	findings_copy(out, &a->mx_findings);
+}
+
+/* The rung token of the applicable record. */
+char *audit_dmarc_rung(const struct dmarc_result *r,
+		       const struct ladder *ladder)
+{
+	int index;
+
+	if (!r || !r->record)
+		return NULL;
+	index = ladder_find(ladder, &r->parsed);
+	if (index < 0)
+		return NULL;
+	return ladder_rung_token(&ladder->rungs[index]);
+}
+
+/* A JSON array of strings. */
+static json_t *json_strings(char *const *list, size_t count)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < count; i++)
+		json_array_append_new(arr, json_string(list[i]));
+	return arr;
+}
+
+/* The JSON form of the audit. */
+json_t *audit_to_json(const struct audit *a, const struct ladder *ladder)
+{
+	json_t *o = json_object();
+	json_t *mx = json_object();
+	json_t *mx_hosts = json_array();
+	json_t *ns = json_array();
+	json_t *missing = json_array();
+	struct findings all = FINDINGS_INIT;
+
+	json_object_set_new(o, "domain", json_string(a->domain));
+	/* Parts not built into this version are null, and listed. */
+	json_object_set_new(o, "spf", json_null());
+	json_object_set_new(o, "dkim", json_array());
+	if (a->dmarc) {
+		json_t *d = dmarc_result_to_json(a->dmarc);
+		char *rung = audit_dmarc_rung(a->dmarc, ladder);
+
+		json_object_set_new(d, "rung", rung ? json_string(rung)
+						    : json_null());
+		free(rung);
+		json_object_set_new(o, "dmarc", d);
+	} else {
+		json_object_set_new(o, "dmarc", json_null());
+	}
+	json_object_set_new(mx, "result", a->mx_result
+						? json_string(a->mx_result)
+						: json_null());
+	for (size_t i = 0; i < a->nmx; i++) {
+		json_t *h = json_object();
+
+		json_object_set_new(h, "preference",
+				    json_integer(a->mx[i].preference));
+		json_object_set_new(h, "host", json_string(a->mx[i].host));
+		json_object_set_new(h, "addresses",
+				    json_strings(a->mx[i].addresses,
+						 a->mx[i].naddresses));
+		json_array_append_new(mx_hosts, h);
+	}
+	json_object_set_new(mx, "hosts", mx_hosts);
+	json_object_set_new(mx, "findings", findings_to_json(&a->mx_findings));
+	json_object_set_new(o, "mx", mx);
+	for (size_t i = 0; i < a->nns; i++) {
+		json_t *h = json_object();
+
+		json_object_set_new(h, "host", json_string(a->ns[i].host));
+		json_object_set_new(h, "addresses",
+				    json_strings(a->ns[i].addresses,
+						 a->ns[i].naddresses));
+		json_array_append_new(ns, h);
+	}
+	json_object_set_new(o, "ns", ns);
+	for (size_t i = 0; i < a->nmissing; i++)
+		json_array_append_new(missing, json_string(a->missing[i]));
+	json_object_set_new(o, "not_checked", missing);
+	audit_all_findings(a, &all);
+	json_object_set_new(o, "findings", findings_to_json(&all));
+	findings_done(&all);
+	return o;
+}
+
+/* Appends findings as text. */
+void audit_findings_text(struct strbuf *sb, const struct findings *f)
+{
+	for (size_t i = 0; i < f->count; i++) {
+		const struct finding *x = &f->items[i];
+
+		/* TRANSLATORS: severity (error/warning/info), finding
+		 * code, message; keep the columns. */
+		strbuf_addf(sb, "  %-8s %s\n", severity_label(x->severity),
+			    finding_code_name(x->code));
+		strbuf_addf(sb, "           %s\n", x->message);
+		if (x->selector)
+			strbuf_addf(sb, _("           Selector: %s\n"),
+				    x->selector);
+		if (x->record)
+			strbuf_addf(sb, _("           Record: %s\n"),
+				    x->record);
+		if (x->advice)
+			strbuf_addf(sb, _("           What to do: %s\n"),
+				    x->advice);
+	}
+}
+
+/* The words for a destination's state. */
+static const char *dest_state_label(enum dmarc_dest_state state)
+{
+	switch (state) {
+	case DMARC_DEST_SAME_ORG:
+		return _("same organization");
+	case DMARC_DEST_AUTHORIZED:
+		return _("authorized");
+	case DMARC_DEST_UNAUTHORIZED:
+		return _("NOT authorized");
+	case DMARC_DEST_NOT_MAILTO:
+		return _("not a mailto: address");
+	case DMARC_DEST_UNKNOWN:
+	default:
+		return _("unknown (DNS failed)");
+	}
+}
+
+/* Appends the DMARC section. */
+void audit_dmarc_text(struct strbuf *sb, const struct dmarc_result *r,
+		      const struct ladder *ladder)
+{
+	if (!r->record) {
+		strbuf_addf(sb, _("  Record:   none found\n"));
+	} else {
+		int index = ladder_find(ladder, &r->parsed);
+
+		strbuf_addf(sb, _("  Record:   %s\n"), r->record);
+		if (r->inherited)
+			strbuf_addf(sb, _("  Found at: %s (inherited)\n"),
+				    r->source);
+		else
+			strbuf_addf(sb, _("  Found at: %s\n"), r->source);
+		strbuf_addf(sb, _("  Policy:   %s\n"),
+			    dmarc_policy_name(r->policy));
+		if (index >= 0) {
+			char *label = ladder_rung_label(&ladder->rungs[index]);
+
+			strbuf_addf(sb, _("  Rung:     %d of %zu (%s)\n"),
+				    index + 1, ladder->count, label);
+			free(label);
+		} else {
+			strbuf_addstr(sb, _("  Rung:     off the ladder\n"));
+		}
+	}
+	strbuf_addf(sb, _("  Organizational domain: %s\n"), r->org_domain);
+	for (size_t i = 0; i < r->ndests; i++)
+		strbuf_addf(sb, "  %s %s: %s\n", r->dests[i].tag,
+			    r->dests[i].uri,
+			    dest_state_label(r->dests[i].state));
+}
+
+/* Appends one section's findings, or says there are none. */
+static void section(struct strbuf *sb, const struct findings *f)
+{
+	if (f->count == 0)
+		strbuf_addstr(sb, _("  No findings.\n"));
+	else
+		audit_findings_text(sb, f);
+}
+
+/* The text report. */
+void audit_text(struct strbuf *sb, const struct audit *a,
+		const struct ladder *ladder)
+{
+	bool spf_missing = false, dkim_missing = false;
+
+	for (size_t i = 0; i < a->nmissing; i++) {
+		if (!strcmp(a->missing[i], "spf"))
+			spf_missing = true;
+		if (!strcmp(a->missing[i], "dkim"))
+			dkim_missing = true;
+	}
+	strbuf_addf(sb, _("Audit of %s\n\n"), a->domain);
+	strbuf_addstr(sb, "SPF\n");
+	if (spf_missing)
+		strbuf_addstr(sb, _("  Not checked: this version has no SPF "
+				    "accounting yet.\n"));
+	else
+		section(sb, &a->spf_findings);
+	strbuf_addstr(sb, "\nDKIM\n");
+	if (dkim_missing)
+		strbuf_addstr(sb, _("  Not checked: this version has no DKIM "
+				    "selector discovery yet.\n"));
+	else
+		section(sb, &a->dkim_findings);
+	strbuf_addstr(sb, "\nDMARC\n");
+	if (a->dmarc) {
+		audit_dmarc_text(sb, a->dmarc, ladder);
+		section(sb, &a->dmarc->findings);
+	}
+	strbuf_addstr(sb, "\nMX\n");
+	for (size_t i = 0; i < a->nmx; i++) {
+		const struct audit_mx *mx = &a->mx[i];
+
+		strbuf_addf(sb, "  %d %s", mx->preference,
+			    *mx->host ? mx->host : ".");
+		for (size_t k = 0; k < mx->naddresses; k++)
+			strbuf_addf(sb, "%s%s", k ? ", " : " (",
+				    mx->addresses[k]);
+		strbuf_addstr(sb, mx->naddresses ? ")\n" : "\n");
+	}
+	section(sb, &a->mx_findings);
+	if (a->nns) {
+		strbuf_addstr(sb, _("\nName servers\n"));
+		for (size_t i = 0; i < a->nns; i++) {
+			strbuf_addf(sb, "  %s", a->ns[i].host);
+			for (size_t k = 0; k < a->ns[i].naddresses; k++)
+				strbuf_addf(sb, "%s%s", k ? ", " : " (",
+					    a->ns[i].addresses[k]);
+			strbuf_addstr(sb, a->ns[i].naddresses ? ")\n" : "\n");
+		}
+	}
+}

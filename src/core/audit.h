@@ -1,0 +1,94 @@
+/* The whole-domain audit behind `check DOMAIN` (DESIGN.md sections 3
+ * and 5): DMARC discovery, MX and NS lookups (and SPF accounting and
+ * DKIM selector discovery when those engines are built in) all started
+ * at once on one resolver, so that the wall time is the longest chain of
+ * dependent queries, not their number. Also the text rendering of
+ * findings and DMARC results that `check` and `dmarc check` share. */
+#ifndef DMARCPILOT_AUDIT_H
+#define DMARCPILOT_AUDIT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dmarc.h"
+#include "finding.h"
+#include "ladder.h"
+#include "status.h"
+#include "strbuf.h"
+
+struct dns;
+struct orgdomain;
+
+/* One MX of the domain and the addresses its host resolves to. */
+struct audit_mx {
+	int preference;
+	char *host;        /* lower case, cleaned; "" for a null MX */
+	char **addresses;  /* A and AAAA, as text */
+	size_t naddresses;
+	char *addr_result; /* dns_result_name() of the A query */
+};
+
+/* One name server of the domain. */
+struct audit_ns {
+	char *host;
+	char **addresses;
+	size_t naddresses;
+};
+
+/* The audit's result; everything owned, freed by audit_free(). */
+struct audit {
+	char *domain;
+	struct dmarc_result *dmarc;
+	struct audit_mx *mx;
+	size_t nmx;
+	char *mx_result;   /* dns_result_name() of the MX query */
+	struct audit_ns *ns;
+	size_t nns;
+	char *ns_result;
+	/* Findings per part, in the report's order. */
+	struct findings spf_findings;
+	struct findings dkim_findings;
+	struct findings mx_findings;
+	/* Parts this build could not run, as stable words ("spf",
+	 * "dkim"), so that the report says so instead of faking them. */
+	const char *missing[4];
+	size_t nmissing;
+	enum status status; /* STATUS_DNS when the resolver did not answer */
+	char *error;
+};
+
+/* Runs the audit of domain on dns (driving the resolver until every
+ * query is answered) and returns it. od is the PSL (orgdomain_new()).
+ * Never NULL; an operational failure is in ->status and ->error. */
+struct audit *audit_run(struct dns *dns, const struct orgdomain *od,
+			const char *domain);
+void audit_free(struct audit *a);
+
+/* Every finding of the audit in the report's order (SPF, DKIM, DMARC,
+ * MX), as copies in out (caller frees with findings_done). */
+void audit_all_findings(const struct audit *a, struct findings *out);
+
+/* The --json object of DESIGN.md section 5: domain, spf, dkim (array),
+ * dmarc, mx, ns, findings. The caller owns the reference. */
+json_t *audit_to_json(const struct audit *a, const struct ladder *ladder);
+
+/* The text report, grouped by SPF / DKIM / DMARC / MX. */
+void audit_text(struct strbuf *sb, const struct audit *a,
+		const struct ladder *ladder);
+
+/* Appends each finding as "  severity  code  message" with its record
+ * and advice on indented lines below. */
+void audit_findings_text(struct strbuf *sb, const struct findings *f);
+
+/* The DMARC section: record, where it was found, policy, rung on the
+ * ladder, organizational domain, report destinations (no findings). */
+void audit_dmarc_text(struct strbuf *sb, const struct dmarc_result *r,
+		      const struct ladder *ladder);
+
+/* The rung of the applicable record as a token ("q10"), or NULL when
+ * there is no record or it is off the ladder. Caller frees. */
+char *audit_dmarc_rung(const struct dmarc_result *r,
+		       const struct ladder *ladder);
+
+#endif

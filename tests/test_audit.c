@@ -1,0 +1,306 @@
+/* `check DOMAIN` against a real nsd: one report grouped by SPF / DKIM /
+ * DMARC / MX, the --json object of DESIGN.md section 5, and the exit
+ * statuses 0 (all good), 1 (errors found), 2 (resolver unreachable). */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "dns.h"
+#include "lib/nsd.h"
+#include "lib/testenv.h"
+#include "orgdomain.h"
+#include "strbuf.h"
+#include "xalloc.h"
+
+struct fixture {
+	struct nsd_server nsd;
+	char *zones[2];
+	bool up;
+};
+
+/* The parent zone: a domain with errors and one without MX. */
+static char *parent_zone(void)
+{
+	char *pre = nsd_zone_preamble("test");
+	char *z = xasprintf(
+	    "%s"
+	    "bad IN A 192.0.2.1\n"
+	    "bad IN MX 10 mx.nowhere.bad\n"
+	    "bad IN MX 20 mx2.bad\n"
+	    "mx2.bad IN AAAA 2001:db8::25\n"
+	    "bad IN TXT \"v=spf1 +all\"\n"
+	    "nomx IN A 192.0.2.2\n"
+	    "_dmarc.nomx IN TXT \"v=DMARC1; p=reject; "
+	    "rua=mailto:d@nomx.test\"\n",
+	    pre);
+
+	free(pre);
+	return z;
+}
+
+/* A domain with everything right, in its own zone (so it has NS). */
+static char *good_zone(void)
+{
+	char *pre = nsd_zone_preamble("good.test");
+	char *z = xasprintf(
+	    "%s"
+	    "@ IN A 192.0.2.5\n"
+	    "@ IN MX 10 mx1\n"
+	    "@ IN MX 20 mx2\n"
+	    "mx1 IN A 192.0.2.25\n"
+	    "mx2 IN A 192.0.2.26\n"
+	    "mx2 IN AAAA 2001:db8::26\n"
+	    "@ IN TXT \"v=spf1 mx -all\"\n"
+	    "_dmarc IN TXT \"v=DMARC1; p=reject; "
+	    "rua=mailto:dmarc@good.test\"\n",
+	    pre);
+
+	free(pre);
+	return z;
+}
+
+/* nsd accepts TCP before it serves UDP, and on a loaded machine the
+ * zones take a while to load: waits until the SOA of zone is answered. */
+static bool nsd_ready(const char *address, const char *zone)
+{
+	struct dns_live_options o = { .servers = address, .timeout = 3 };
+	struct err err = ERR_INIT;
+	struct dns *dns;
+	bool ok = false;
+
+	if (dns_new_live(&dns, &o, &err) != STATUS_OK) {
+		err_done(&err);
+		return false;
+	}
+	for (int i = 0; i < 10 && !ok; i++) {
+		struct dns_answer *a = dns_query_sync(dns, zone, DNS_T_SOA);
+
+		ok = a->result == DNS_DATA;
+		dns_answer_free(a);
+	}
+	dns_free(dns);
+	return ok;
+}
+
+/* Starts nsd with both zones. */
+static int group_setup(void **state)
+{
+	struct fixture *fx = xcalloc(1, sizeof *fx);
+	struct nsd_zone zones[2];
+
+	*state = fx;
+	if (!nsd_available())
+		return 0;
+	fx->zones[0] = parent_zone();
+	fx->zones[1] = good_zone();
+	zones[0].name = "test";
+	zones[0].text = fx->zones[0];
+	zones[1].name = "good.test";
+	zones[1].text = fx->zones[1];
+	if (!nsd_start(&fx->nsd, zones, 2))
+		return -1;
+	fx->up = true;
+	if (!nsd_ready(fx->nsd.address, "good.test") ||
+	    !nsd_ready(fx->nsd.address, "test"))
+		return -1;
+	return 0;
+}
+
+/* Stops nsd. */
+static int group_teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	if (fx->up)
+		nsd_stop(&fx->nsd);
+	free(fx->zones[0]);
+	free(fx->zones[1]);
+	free(fx);
+	return 0;
+}
+
+/* Runs `dmarcpilot --resolver NSD [--json] check DOMAIN`. */
+static struct testenv_run run_check(struct fixture *fx, bool json,
+				    const char *domain)
+{
+	const char *args[] = { "--resolver", fx->nsd.address,
+			       json ? "--json" : "check",
+			       json ? "check" : domain, json ? domain : NULL,
+			       NULL };
+
+	return testenv_run_dmarcpilot(args, NULL);
+}
+
+/* The position of needle in hay, or -1. */
+static long where(const char *hay, const char *needle)
+{
+	const char *p = strstr(hay, needle);
+
+	return p ? p - hay : -1;
+}
+
+/* Everything right: exit 0; the report's parts in order with the
+ * record, MX hosts and their addresses. */
+static void test_good_domain(void **state)
+{
+	struct fixture *fx = *state;
+	struct testenv_run run;
+
+	if (!fx->up)
+		skip();
+	run = run_check(fx, false, "good.test");
+	assert_int_equal(run.status, 0);
+	assert_true(where(run.out, "\nSPF\n") >= 0);
+	assert_true(where(run.out, "\nSPF\n") < where(run.out, "\nDKIM\n"));
+	assert_true(where(run.out, "\nDKIM\n") < where(run.out, "\nDMARC\n"));
+	assert_true(where(run.out, "\nDMARC\n") < where(run.out, "\nMX\n"));
+	assert_true(where(run.out, "v=DMARC1; p=reject; "
+				   "rua=mailto:dmarc@good.test") >= 0);
+	assert_true(where(run.out, "10 mx1.good.test (192.0.2.25)") >= 0);
+	assert_true(where(run.out, "20 mx2.good.test (192.0.2.26, "
+				   "2001:db8::26)") >= 0);
+	assert_true(where(run.out, "ns1.good.test (127.0.0.1)") >= 0);
+	testenv_run_done(&run);
+}
+
+/* Errors: no DMARC, an MX host without addresses; exit 1, each finding
+ * with its advice. */
+static void test_domain_with_errors(void **state)
+{
+	struct fixture *fx = *state;
+	struct testenv_run run;
+
+	if (!fx->up)
+		skip();
+	run = run_check(fx, false, "bad.test");
+	assert_int_equal(run.status, 1);
+	assert_true(where(run.out, "dmarc.missing") >
+		    where(run.out, "\nDMARC\n"));
+	assert_true(where(run.out, "mx.unresolvable") >
+		    where(run.out, "\nMX\n"));
+	assert_true(where(run.out, "mx.nowhere.bad.test") >= 0);
+	/* mx2 has an AAAA only: it resolves. */
+	assert_int_equal(where(strstr(run.out, "mx.unresolvable") + 1,
+			       "mx.unresolvable"),
+			 -1);
+	assert_true(where(run.out, "What to do: Publish the first rung") >=
+		    0);
+	testenv_run_done(&run);
+}
+
+/* The JSON object has the fixed keys; findings carry code, severity,
+ * message. */
+static void test_json(void **state)
+{
+	struct fixture *fx = *state;
+	struct testenv_run run;
+	json_error_t jerr;
+	json_t *o, *findings, *mx;
+	size_t i;
+	json_t *f;
+	bool missing = false;
+
+	if (!fx->up)
+		skip();
+	run = run_check(fx, true, "bad.test");
+	assert_int_equal(run.status, 1);
+	o = json_loads(run.out, 0, &jerr);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "domain")),
+			    "bad.test");
+	assert_non_null(json_object_get(o, "spf"));
+	assert_true(json_is_array(json_object_get(o, "dkim")));
+	assert_true(json_is_object(json_object_get(o, "dmarc")));
+	mx = json_object_get(o, "mx");
+	assert_true(json_is_object(mx));
+	assert_int_equal(json_array_size(json_object_get(mx, "hosts")), 2);
+	findings = json_object_get(o, "findings");
+	assert_true(json_is_array(findings));
+	json_array_foreach(findings, i, f)
+	{
+		assert_non_null(json_string_value(json_object_get(f, "code")));
+		assert_non_null(
+		    json_string_value(json_object_get(f, "severity")));
+		assert_non_null(
+		    json_string_value(json_object_get(f, "message")));
+		if (!strcmp(json_string_value(json_object_get(f, "code")),
+			    "dmarc.missing"))
+			missing = true;
+	}
+	assert_true(missing);
+	json_decref(o);
+	testenv_run_done(&run);
+
+	/* No MX: a warning, not an error; exit 0. */
+	run = run_check(fx, true, "nomx.test");
+	assert_int_equal(run.status, 0);
+	assert_true(where(run.out, "\"mx.missing\"") >= 0);
+	testenv_run_done(&run);
+}
+
+/* The engine call: every part answered from one resolver run. */
+static void test_engine(void **state)
+{
+	struct fixture *fx = *state;
+	struct dns_live_options o = { 0 };
+	struct err err = ERR_INIT;
+	struct orgdomain *od;
+	struct dns *dns;
+	struct audit *a;
+
+	if (!fx->up)
+		skip();
+	o.servers = fx->nsd.address;
+	assert_int_equal(dns_new_live(&dns, &o, &err), STATUS_OK);
+	od = orgdomain_new();
+	a = audit_run(dns, od, "GOOD.test.");
+	assert_int_equal(a->status, STATUS_OK);
+	assert_string_equal(a->domain, "good.test");
+	assert_int_equal(a->nmx, 2);
+	assert_int_equal(a->nns, 1);
+	assert_string_equal(a->ns[0].host, "ns1.good.test");
+	assert_non_null(a->dmarc);
+	assert_string_equal(a->dmarc->source, "_dmarc.good.test");
+	assert_int_equal(dns_pending(dns), 0);
+	audit_free(a);
+	orgdomain_free(od);
+	dns_free(dns);
+}
+
+/* A resolver that does not answer: exit 2 with one line naming it. */
+static void test_unreachable(void **state)
+{
+	const char *args[] = { "--resolver", "127.0.0.1:1", "--timeout", "1",
+			       "check", "example.com", NULL };
+	struct testenv_run run = testenv_run_dmarcpilot(args, NULL);
+
+	(void)state;
+	assert_int_equal(run.status, 2);
+	assert_non_null(strstr(run.err, "127.0.0.1:1"));
+	assert_null(strchr(strchr(run.err, '\n') + 1, '\n'));
+	assert_string_equal(run.out, "");
+	testenv_run_done(&run);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_domain),
+		cmocka_unit_test(test_domain_with_errors),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_engine),
+		cmocka_unit_test(test_unreachable),
+	};
+
+	return cmocka_run_group_tests_name("audit", tests, group_setup,
+					   group_teardown);
+}
