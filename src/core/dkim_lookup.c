@@ -87,7 +87,8 @@ void dkim_evaluate_answer(const char *domain, const char *selector,
 		break;
 	case DNS_NODATA:
 	case DNS_NXDOMAIN:
-		dkim_finding_add(&out->findings, F_DKIM_MISSING, out->selector, NULL,
+		dkim_finding_add(&out->findings, F_DKIM_MISSING,
+		    out->selector, NULL,
 		    _("Publish the record that 'dmarcpilot dkim keygen' "
 		      "printed, or enable DKIM at the service that signs with "
 		      "this selector."),
@@ -103,7 +104,8 @@ void dkim_evaluate_answer(const char *domain, const char *selector,
 
 		out->dns_error = xasprintf("%s TXT: %s", out->name, why);
 		free(why);
-		dkim_finding_add(&out->findings, F_DNS_TEMPERROR, out->selector, NULL,
+		dkim_finding_add(&out->findings, F_DNS_TEMPERROR,
+		    out->selector, NULL,
 		    _("Try again later; if it persists, check the name "
 		      "servers of the domain."),
 		    _("the query for %s failed"), out->dns_error);
@@ -122,7 +124,8 @@ void dkim_evaluate_answer(const char *domain, const char *selector,
 	if (ntxt > 1) {
 		/* RFC 6376 3.6.2.2: with several records the result is
 		 * undefined; verifiers may pick any. */
-		dkim_finding_add(&out->findings, F_DKIM_SYNTAX, out->selector, NULL,
+		dkim_finding_add(&out->findings, F_DKIM_SYNTAX,
+		    out->selector, NULL,
 		    _("Publish exactly one TXT record at the selector's "
 		      "name."),
 		    _("%zu TXT records at %s; verifiers pick one at random"),
@@ -136,7 +139,8 @@ void dkim_evaluate_answer(const char *domain, const char *selector,
 	if (dkim_record_parse(txt[pick].data ? txt[pick].data : "",
 			      txt[pick].len, &out->key, &bad,
 			      &err) != STATUS_OK) {
-		dkim_finding_add(&out->findings, F_DKIM_SYNTAX, out->selector, out->record,
+		dkim_finding_add(&out->findings, F_DKIM_SYNTAX,
+		    out->selector, out->record,
 		    _("Fix the record: RFC 6376 3.6.1 lists the tags; "
 		      "'dmarcpilot dkim keygen' prints a correct one."),
 		    _("the key record of selector '%s' is malformed: %s"),
