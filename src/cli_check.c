@@ -3,22 +3,72 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "core/audit.h"
 #include "core/i18n.h"
 #include "core/ladder.h"
 #include "core/orgdomain.h"
+#include "core/providers.h"
+#include "core/state.h"
 #include "core/strbuf.h"
+#include "core/xalloc.h"
+
+/* What the database knows about the domain: its DKIM selectors and its
+ * ladder. Only an existing database is read (check never creates one). */
+static void inventory_load(struct cli *cli, const char *domain,
+			   char ***selectors, size_t *nselectors,
+			   struct ladder *ladder)
+{
+	char *path = cli->db_path ? xstrdup(cli->db_path)
+				  : store_default_path();
+	struct state_dkim_key *keys = NULL;
+	struct state_settings settings;
+	struct err err = ERR_INIT;
+	struct store *store;
+	size_t nkeys = 0;
+
+	state_settings_defaults(&settings);
+	if (access(path, F_OK) != 0 || !(store = cli_store(cli, &err)))
+		goto out;
+	if (state_dkim_key_list(store, domain, &keys, &nkeys, &err) ==
+	    STATUS_OK) {
+		*selectors = xcalloc(nkeys + 1, sizeof **selectors);
+		for (size_t i = 0; i < nkeys; i++)
+			(*selectors)[i] = xstrdup(keys[i].selector);
+		*nselectors = nkeys;
+	}
+	err_done(&err);
+	if (state_settings_get(store, domain, &settings, &err) == STATUS_OK &&
+	    settings.rungs) {
+		struct ladder custom;
+
+		if (ladder_parse(&custom, settings.rungs, NULL) == STATUS_OK) {
+			ladder_done(ladder);
+			*ladder = custom;
+		}
+	}
+out:
+	err_done(&err);
+	state_settings_done(&settings);
+	state_dkim_keys_free(keys, nkeys);
+	free(path);
+}
 
 /* check DOMAIN */
 int cli_check(struct cli *cli, int argc, char **argv)
 {
 	struct err err = ERR_INIT;
 	struct findings all = FINDINGS_INIT;
+	struct audit_options ao = { 0 };
+	struct providers *providers = NULL;
 	struct audit *a = NULL;
 	struct orgdomain *od = NULL;
 	struct ladder ladder = LADDER_INIT;
+	char **selectors = NULL;
+	size_t nselectors = 0;
+	char *path = NULL;
 	struct dns *dns;
 	int rc = EXIT_TROUBLE;
 
@@ -34,8 +84,20 @@ int cli_check(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
+	/* The catalogue adds the DKIM selectors of services seen in SPF
+	 * and MX; without an installed one the common list still runs. */
+	path = cli_data_path(cli, "providers.ini");
+	if (access(path, F_OK) == 0 &&
+	    providers_load(&providers, path, &err) != STATUS_OK) {
+		rc = cli_fail(&err);
+		goto out;
+	}
 	ladder_init_default(&ladder);
-	a = audit_run(dns, od, argv[0]);
+	inventory_load(cli, argv[0], &selectors, &nselectors, &ladder);
+	ao.providers = providers;
+	ao.selectors = (const char *const *)selectors;
+	ao.nselectors = nselectors;
+	a = audit_run(dns, od, argv[0], &ao);
 	if (a->status != STATUS_OK) {
 		err_set(&err, a->status, "%s", a->error);
 		rc = cli_fail(&err);
@@ -56,6 +118,11 @@ out:
 	findings_done(&all);
 	audit_free(a);
 	orgdomain_free(od);
+	providers_free(providers);
+	for (size_t i = 0; i < nselectors; i++)
+		free(selectors[i]);
+	free(selectors);
+	free(path);
 	ladder_done(&ladder);
 	err_done(&err);
 	return rc;

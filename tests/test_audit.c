@@ -14,12 +14,18 @@
 #include <string.h>
 
 #include "audit.h"
+#include "dkim.h"
+#include "spf_check.h"
 #include "dns.h"
 #include "lib/nsd.h"
 #include "lib/testenv.h"
 #include "orgdomain.h"
+#include "providers.h"
 #include "strbuf.h"
 #include "xalloc.h"
+
+/* A real RSA 2048 public key (generated once with openssl genpkey). */
+#define DKIM_KEY "\"v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAuh9QP2WQOo0RC0XiWvxabw7g3fKzTGnXEz1GEhmidyGAfHacLn4KHSa6M900zjR1bvgb9ffXE2A596+7vI4iG4pbmE9Nul4kY9JojgS38HpuV4U156Rm0rnc01vcP5Al61j1FJhzJ+VYTv93hfmk88EFiJAdGElvkjLVDzBAlYbd2bhDMWzIyw+TjEBL\" \"obK/cdqAlTPoat+TV84blFqexKtan+UeR6VpOs00fbohHbhPoINyhU8KIco4nzqeBkya1pyb6OiUoCWrisctmDVKk3R8RjE1n97nfxZEADXkLV4mOTuHbtODSrkr34yKxUidbBex+XThXghCaDDKH79HxwIDAQAB\""
 
 struct fixture {
 	struct nsd_server nsd;
@@ -39,8 +45,16 @@ static char *parent_zone(void)
 	    "mx2.bad IN AAAA 2001:db8::25\n"
 	    "bad IN TXT \"v=spf1 +all\"\n"
 	    "nomx IN A 192.0.2.2\n"
+	    "nomx IN TXT \"v=spf1 ip4:192.0.2.2 -all\"\n"
+	    "default._domainkey.nomx IN TXT " DKIM_KEY "\n"
 	    "_dmarc.nomx IN TXT \"v=DMARC1; p=reject; "
-	    "rua=mailto:d@nomx.test\"\n",
+	    "rua=mailto:d@nomx.test\"\n"
+	    /* a domain whose sending service is known by its include */
+	    "prov IN TXT \"v=spf1 include:spf.acme.test -all\"\n"
+	    "spf.acme IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
+	    "acmekey._domainkey.prov IN TXT " DKIM_KEY "\n"
+	    "prov IN MX 10 in.acme-mx.test.\n"
+	    "in.acme-mx IN A 192.0.2.99\n",
 	    pre);
 
 	free(pre);
@@ -60,6 +74,7 @@ static char *good_zone(void)
 	    "mx2 IN A 192.0.2.26\n"
 	    "mx2 IN AAAA 2001:db8::26\n"
 	    "@ IN TXT \"v=spf1 mx -all\"\n"
+	    "default._domainkey IN TXT " DKIM_KEY "\n"
 	    "_dmarc IN TXT \"v=DMARC1; p=reject; "
 	    "rua=mailto:dmarc@good.test\"\n",
 	    pre);
@@ -169,6 +184,9 @@ static void test_good_domain(void **state)
 	assert_true(where(run.out, "20 mx2.good.test (192.0.2.26, "
 				   "2001:db8::26)") >= 0);
 	assert_true(where(run.out, "ns1.good.test (127.0.0.1)") >= 0);
+	assert_true(where(run.out, "Lookups:  1 of 10") >= 0);
+	assert_true(where(run.out, "default._domainkey.good.test: rsa, "
+				   "2048 bits") >= 0);
 	testenv_run_done(&run);
 }
 
@@ -188,6 +206,11 @@ static void test_domain_with_errors(void **state)
 	assert_true(where(run.out, "mx.unresolvable") >
 		    where(run.out, "\nMX\n"));
 	assert_true(where(run.out, "mx.nowhere.bad.test") >= 0);
+	assert_true(where(run.out, "spf.plus_all") >= 0);
+	assert_true(where(run.out, "spf.plus_all") <
+		    where(run.out, "\nDKIM\n"));
+	assert_true(where(run.out, "dkim.missing") >
+		    where(run.out, "\nDKIM\n"));
 	/* mx2 has an AAAA only: it resolves. */
 	assert_int_equal(where(strstr(run.out, "mx.unresolvable") + 1,
 			       "mx.unresolvable"),
@@ -262,7 +285,7 @@ static void test_engine(void **state)
 	o.servers = fx->nsd.address;
 	assert_int_equal(dns_new_live(&dns, &o, &err), STATUS_OK);
 	od = orgdomain_new();
-	a = audit_run(dns, od, "GOOD.test.");
+	a = audit_run(dns, od, "GOOD.test.", NULL);
 	assert_int_equal(a->status, STATUS_OK);
 	assert_string_equal(a->domain, "good.test");
 	assert_int_equal(a->nmx, 2);
@@ -272,6 +295,58 @@ static void test_engine(void **state)
 	assert_string_equal(a->dmarc->source, "_dmarc.good.test");
 	assert_int_equal(dns_pending(dns), 0);
 	audit_free(a);
+	orgdomain_free(od);
+	dns_free(dns);
+}
+
+/* The DKIM selector of a service seen only in the SPF include is
+ * probed too (second batch), and the SPF tree is counted. */
+static void test_engine_provider_selectors(void **state)
+{
+	static const char ini[] = "[acme]\n"
+				  "name = Acme Mail\n"
+				  "category = transactional\n"
+				  "spf = include:spf.acme.test\n"
+				  "dkim_selectors = acmekey\n"
+				  "dkim = TXT at acmekey._domainkey\n"
+				  "mx = acme-mx.test\n"
+				  "envelope = no\n"
+				  "docs = https://acme.example/docs\n";
+	struct fixture *fx = *state;
+	struct dns_live_options o = { 0 };
+	struct audit_options ao = { 0 };
+	struct providers *providers = NULL;
+	struct err err = ERR_INIT;
+	struct orgdomain *od;
+	struct dns *dns;
+	struct audit *a;
+
+	if (!fx->up)
+		skip();
+	if (providers_load_buffer(&providers, ini, sizeof ini - 1, "t.ini",
+				  &err) != STATUS_OK)
+		fail_msg("%s", err_message(&err));
+	o.servers = fx->nsd.address;
+	assert_int_equal(dns_new_live(&dns, &o, &err), STATUS_OK);
+	od = orgdomain_new();
+	ao.providers = providers;
+	a = audit_run(dns, od, "prov.test", &ao);
+	assert_int_equal(a->status, STATUS_OK);
+	assert_non_null(a->spf);
+	assert_int_equal(a->spf->lookups, 1);
+	assert_int_equal(a->ndkim, 1);
+	assert_string_equal(a->dkim[0].selector, "acmekey");
+	assert_int_equal(a->dkim[0].key.bits, 2048);
+	assert_int_equal(a->dkim_probed, DKIM_COMMON_SELECTORS_COUNT + 1);
+	assert_false(findings_has(&a->dkim_findings, F_DKIM_MISSING));
+	audit_free(a);
+
+	/* Without the catalogue only the common selectors are asked. */
+	a = audit_run(dns, od, "prov.test", NULL);
+	assert_int_equal(a->ndkim, 0);
+	assert_true(findings_has(&a->dkim_findings, F_DKIM_MISSING));
+	audit_free(a);
+	providers_free(providers);
 	orgdomain_free(od);
 	dns_free(dns);
 }
@@ -298,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_domain_with_errors),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_engine),
+		cmocka_unit_test(test_engine_provider_selectors),
 		cmocka_unit_test(test_unreachable),
 	};
 

@@ -6,9 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dkim.h"
 #include "dns.h"
 #include "i18n.h"
 #include "orgdomain.h"
+#include "providers.h"
+#include "spf.h"
+#include "spf_check.h"
 #include "text.h"
 #include "xalloc.h"
 
@@ -33,6 +37,13 @@ struct audit_run_state {
 	size_t *mx_negative;
 	size_t *mx_failed;
 	size_t *mx_answered;
+	const struct audit_options *o;
+	char **first_selectors; /* the batch asked at once */
+	size_t nfirst;
+	const struct provider **seen; /* services in SPF includes / MX */
+	size_t nseen;
+	bool root_answered, mx_answered_all;
+	struct spf_check_run *spf_run;
 };
 
 /* Adds dns.temperror for a failed query of the audit. */
@@ -103,6 +114,106 @@ static void query_addresses(struct audit_run_state *st, const char *host,
 	}
 }
 
+/* Keeps the selectors discovery found. */
+static void dkim_answer(void *arg, struct dkim_selector_result *found,
+			size_t count)
+{
+	struct audit_run_state *st = arg;
+	struct audit *a = st->a;
+
+	a->dkim = xrealloc(a->dkim, (a->ndkim + count + 1) * sizeof *a->dkim);
+	if (count)
+		memcpy(a->dkim + a->ndkim, found, count * sizeof *found);
+	a->ndkim += count;
+	/* The elements are ours now; only the array goes. */
+	free(found);
+}
+
+/* Takes the finished SPF tree. */
+static void spf_answer(void *arg, struct spf_check *check)
+{
+	struct audit_run_state *st = arg;
+
+	st->a->spf = check;
+	st->spf_run = NULL;
+}
+
+/* Notes a service seen in the SPF record or an MX host. */
+static void see_provider(struct audit_run_state *st,
+			 const struct provider *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < st->nseen; i++)
+		if (st->seen[i] == p)
+			return;
+	st->seen = xrealloc(st->seen, (st->nseen + 1) * sizeof *st->seen);
+	st->seen[st->nseen++] = p;
+}
+
+/* Once the SPF record and the MX hosts are known, asks the selectors of
+ * the services they reveal that the first batch did not ask. */
+static void dkim_second_batch(struct audit_run_state *st)
+{
+	char **all, **extra;
+	size_t nall, nextra = 0;
+
+	if (!st->root_answered || !st->mx_answered_all || st->nseen == 0)
+		return;
+	all = dkim_audit_selectors(st->o->selectors, st->o->nselectors,
+				   st->seen, st->nseen, &nall);
+	extra = xcalloc(nall + 1, sizeof *extra);
+	for (size_t i = 0; i < nall; i++) {
+		bool asked = false;
+
+		for (size_t k = 0; k < st->nfirst; k++)
+			if (!strcmp(all[i], st->first_selectors[k]))
+				asked = true;
+		if (!asked)
+			extra[nextra++] = all[i];
+	}
+	if (nextra) {
+		dkim_discover(st->dns, st->a->domain,
+			      (const char *const *)extra, nextra, dkim_answer,
+			      st);
+		st->a->dkim_probed += nextra;
+	}
+	free(extra);
+	dkim_selectors_free(all, nall);
+}
+
+/* Reads the domain's SPF record for the services it includes (the SPF
+ * accounting asks the same name; this copy only feeds DKIM). */
+static void root_answer(void *arg, const struct dns_answer *ans)
+{
+	struct audit_run_state *st = arg;
+	struct dns_txt_string *txt;
+	size_t count, index;
+
+	txt = dns_answer_txt_joined(ans, &count);
+	if (st->o->providers && spf_select(txt, count, &index) == 1) {
+		struct spf_record *rec = NULL;
+
+		if (spf_parse(txt[index].data, txt[index].len, &rec, NULL,
+			      NULL) == STATUS_OK) {
+			for (size_t i = 0; i < rec->count; i++) {
+				char *term;
+
+				if (rec->terms[i].kind != SPF_INCLUDE)
+					continue;
+				term = spf_term_format(&rec->terms[i]);
+				see_provider(st, providers_match_spf(
+						     st->o->providers, term));
+				free(term);
+			}
+		}
+		spf_record_free(rec);
+	}
+	dns_txt_joined_free(txt, count);
+	st->root_answered = true;
+	dkim_second_batch(st);
+}
+
 /* Collects the MX records and asks for their hosts' addresses. */
 static void mx_answer(void *arg, const struct dns_answer *ans)
 {
@@ -138,6 +249,11 @@ static void mx_answer(void *arg, const struct dns_answer *ans)
 	if (ans->result != DNS_DATA && ans->result != DNS_NODATA &&
 	    ans->result != DNS_NXDOMAIN)
 		audit_temperror(&a->mx_findings, "MX", a->domain, ans);
+	for (size_t i = 0; st->o->providers && i < a->nmx; i++)
+		see_provider(st, providers_match_mx(st->o->providers,
+						    a->mx[i].host));
+	st->mx_answered_all = true;
+	dkim_second_batch(st);
 }
 
 /* Collects the NS records and asks for their hosts' addresses. */
@@ -201,12 +317,38 @@ static void mx_findings(struct audit_run_state *st)
 	}
 }
 
+/* Gathers the SPF and DKIM findings once everything is answered. */
+static void spf_dkim_findings(struct audit *a)
+{
+	struct finding *f;
+	size_t keys = 0;
+
+	if (a->spf)
+		findings_move(&a->spf_findings, &a->spf->findings);
+	for (size_t i = 0; i < a->ndkim; i++) {
+		findings_move(&a->dkim_findings, &a->dkim[i].findings);
+		keys += a->dkim[i].dns == DNS_DATA;
+	}
+	if (keys == 0 && !findings_has(&a->dkim_findings, F_DNS_TEMPERROR)) {
+		f = findings_add(&a->dkim_findings, F_DKIM_MISSING,
+				 _("No DKIM key at any of the %zu selectors "
+				   "probed under _domainkey.%s."),
+				 a->dkim_probed, a->domain);
+		finding_set_advice(f, _("Sign outgoing mail with DKIM: "
+					"enable it at each sending service, "
+					"or create a key with dmarcpilot dkim "
+					"keygen DOMAIN SELECTOR and publish "
+					"its record."));
+	}
+}
+
 /* Runs the audit. */
 struct audit *audit_run(struct dns *dns, const struct orgdomain *od,
-			const char *domain)
+			const char *domain, const struct audit_options *o)
 {
+	static const struct audit_options none;
 	struct audit *a = xcalloc(1, sizeof *a);
-	struct audit_run_state st = { .a = a, .dns = dns };
+	struct audit_run_state st = { .a = a, .dns = dns, .o = o ? o : &none };
 	struct dmarc_discovery *disc;
 
 	a->domain = text_domain_normalize(domain);
@@ -220,11 +362,16 @@ struct audit *audit_run(struct dns *dns, const struct orgdomain *od,
 		a->error = xstrdup(a->dmarc->error);
 		goto out;
 	}
+	st.spf_run = spf_check_start(dns, a->domain, spf_answer, &st);
+	st.first_selectors = dkim_audit_selectors(st.o->selectors,
+						  st.o->nselectors, NULL, 0,
+						  &st.nfirst);
+	dkim_discover(dns, a->domain, (const char *const *)st.first_selectors,
+		      st.nfirst, dkim_answer, &st);
+	a->dkim_probed = st.nfirst;
+	dns_query(dns, a->domain, DNS_T_TXT, root_answer, &st);
 	dns_query(dns, a->domain, DNS_T_MX, mx_answer, &st);
 	dns_query(dns, a->domain, DNS_T_NS, ns_answer, &st);
-	/* Not built yet in this tree: said in the report, never faked. */
-	a->missing[a->nmissing++] = "spf";
-	a->missing[a->nmissing++] = "dkim";
 	if (dns_run(dns) != STATUS_OK) {
 		a->status = STATUS_IO;
 		a->error = xstrdup(_("the resolver's poll loop failed"));
@@ -236,9 +383,13 @@ struct audit *audit_run(struct dns *dns, const struct orgdomain *od,
 		a->status = a->dmarc->status;
 		a->error = xstrdup(a->dmarc->error);
 	}
+	spf_dkim_findings(a);
 	mx_findings(&st);
 out:
+	spf_check_run_free(st.spf_run);
 	dmarc_discovery_free(disc);
+	dkim_selectors_free(st.first_selectors, st.nfirst);
+	free(st.seen);
 	for (size_t i = 0; i < st.nslots; i++)
 		free(st.slots[i]);
 	free(st.slots);
@@ -262,6 +413,8 @@ void audit_free(struct audit *a)
 	if (!a)
 		return;
 	free(a->domain);
+	spf_check_free(a->spf);
+	dkim_results_free(a->dkim, a->ndkim);
 	dmarc_result_free(a->dmarc);
 	for (size_t i = 0; i < a->nmx; i++) {
 		free(a->mx[i].host);
@@ -339,13 +492,64 @@ json_t *audit_to_json(const struct audit *a, const struct ladder *ladder)
 	json_t *mx = json_object();
 	json_t *mx_hosts = json_array();
 	json_t *ns = json_array();
-	json_t *missing = json_array();
+	json_t *dkim = json_array();
 	struct findings all = FINDINGS_INIT;
 
 	json_object_set_new(o, "domain", json_string(a->domain));
-	/* Parts not built into this version are null, and listed. */
-	json_object_set_new(o, "spf", json_null());
-	json_object_set_new(o, "dkim", json_array());
+	if (a->spf) {
+		json_t *spf = json_object();
+		const struct spf_node *root = a->spf->root;
+
+		json_object_set_new(spf, "domain",
+				    json_string(a->spf->domain));
+		json_object_set_new(spf, "record",
+				    root && root->record
+					? json_string(root->record)
+					: json_null());
+		json_object_set_new(spf, "lookups",
+				    json_integer((json_int_t)a->spf->lookups));
+		json_object_set_new(spf, "void_lookups",
+				    json_integer(
+					(json_int_t)a->spf->void_lookups));
+		json_object_set_new(spf, "tree", root ? spf_node_to_json(root)
+						      : json_null());
+		json_object_set_new(spf, "findings",
+				    findings_to_json(&a->spf_findings));
+		json_object_set_new(o, "spf", spf);
+	} else {
+		json_object_set_new(o, "spf", json_null());
+	}
+	for (size_t i = 0; i < a->ndkim; i++) {
+		const struct dkim_selector_result *r = &a->dkim[i];
+		json_t *k = json_object();
+
+		json_object_set_new(k, "selector", json_string(r->selector));
+		json_object_set_new(k, "name", json_string(r->name));
+		json_object_set_new(k, "cname", r->cname ? json_string(r->cname)
+							 : json_null());
+		json_object_set_new(k, "result",
+				    json_string(dns_result_name(r->dns)));
+		json_object_set_new(k, "record",
+				    r->record ? json_string(r->record)
+					      : json_null());
+		if (r->parsed) {
+			json_object_set_new(
+			    k, "algorithm",
+			    json_string(dkim_key_type_name(r->key.type)));
+			json_object_set_new(k, "bits",
+					    json_integer(r->key.bits));
+			json_object_set_new(k, "testing",
+					    json_boolean(r->key.testing));
+			json_object_set_new(k, "revoked",
+					    json_boolean(r->key.revoked));
+		}
+		json_array_append_new(dkim, k);
+	}
+	json_object_set_new(o, "dkim", dkim);
+	json_object_set_new(o, "dkim_selectors_probed",
+			    json_integer((json_int_t)a->dkim_probed));
+	json_object_set_new(o, "dkim_findings",
+			    findings_to_json(&a->dkim_findings));
 	if (a->dmarc) {
 		json_t *d = dmarc_result_to_json(a->dmarc);
 		char *rung = audit_dmarc_rung(a->dmarc, ladder);
@@ -384,9 +588,6 @@ json_t *audit_to_json(const struct audit *a, const struct ladder *ladder)
 		json_array_append_new(ns, h);
 	}
 	json_object_set_new(o, "ns", ns);
-	for (size_t i = 0; i < a->nmissing; i++)
-		json_array_append_new(missing, json_string(a->missing[i]));
-	json_object_set_new(o, "not_checked", missing);
 	audit_all_findings(a, &all);
 	json_object_set_new(o, "findings", findings_to_json(&all));
 	findings_done(&all);
@@ -481,27 +682,38 @@ static void section(struct strbuf *sb, const struct findings *f)
 void audit_text(struct strbuf *sb, const struct audit *a,
 		const struct ladder *ladder)
 {
-	bool spf_missing = false, dkim_missing = false;
-
-	for (size_t i = 0; i < a->nmissing; i++) {
-		if (!strcmp(a->missing[i], "spf"))
-			spf_missing = true;
-		if (!strcmp(a->missing[i], "dkim"))
-			dkim_missing = true;
-	}
 	strbuf_addf(sb, _("Audit of %s\n\n"), a->domain);
 	strbuf_addstr(sb, "SPF\n");
-	if (spf_missing)
-		strbuf_addstr(sb, _("  Not checked: this version has no SPF "
-				    "accounting yet.\n"));
-	else
-		section(sb, &a->spf_findings);
+	if (a->spf && a->spf->root && a->spf->root->record) {
+		const struct spf_node *root = a->spf->root;
+
+		strbuf_addf(sb, _("  Record:   %s\n"), root->record);
+		strbuf_addf(sb, _("  Lookups:  %zu of 10, void lookups %zu "
+				  "of 2\n"),
+			    a->spf->lookups, a->spf->void_lookups);
+		for (size_t i = 0; i < root->nchildren; i++)
+			strbuf_addf(sb, _("  %s: costs %zu\n"),
+				    root->children[i]->via,
+				    root->children[i]->cost);
+	}
+	section(sb, &a->spf_findings);
 	strbuf_addstr(sb, "\nDKIM\n");
-	if (dkim_missing)
-		strbuf_addstr(sb, _("  Not checked: this version has no DKIM "
-				    "selector discovery yet.\n"));
-	else
-		section(sb, &a->dkim_findings);
+	strbuf_addf(sb, _("  Selectors probed: %zu\n"), a->dkim_probed);
+	for (size_t i = 0; i < a->ndkim; i++) {
+		const struct dkim_selector_result *r = &a->dkim[i];
+
+		if (r->parsed && r->key.bits)
+			strbuf_addf(sb, _("  %s: %s, %d bits\n"), r->name,
+				    dkim_key_type_name(r->key.type),
+				    r->key.bits);
+		else if (r->parsed)
+			strbuf_addf(sb, "  %s: %s\n", r->name,
+				    dkim_key_type_name(r->key.type));
+		else
+			strbuf_addf(sb, "  %s: %s\n", r->name,
+				    dns_result_name(r->dns));
+	}
+	section(sb, &a->dkim_findings);
 	strbuf_addstr(sb, "\nDMARC\n");
 	if (a->dmarc) {
 		audit_dmarc_text(sb, a->dmarc, ladder);

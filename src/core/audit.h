@@ -19,6 +19,19 @@
 
 struct dns;
 struct orgdomain;
+struct providers;
+struct spf_check;
+struct dkim_selector_result;
+
+/* What the audit knows beyond DNS; every field may be NULL/0. */
+struct audit_options {
+	const struct providers *providers; /* providers.ini: the DKIM
+					      selectors of services seen in
+					      SPF includes and MX hosts */
+	const char *const *selectors;      /* the inventory's own DKIM
+					      selectors */
+	size_t nselectors;
+};
 
 /* One MX of the domain and the addresses its host resolves to. */
 struct audit_mx {
@@ -39,6 +52,11 @@ struct audit_ns {
 /* The audit's result; everything owned, freed by audit_free(). */
 struct audit {
 	char *domain;
+	struct spf_check *spf;  /* the SPF lookup tree, or NULL */
+	struct dkim_selector_result *dkim; /* selectors with a record (or a
+					      failed query) */
+	size_t ndkim;
+	size_t dkim_probed;     /* selectors asked in all */
 	struct dmarc_result *dmarc;
 	struct audit_mx *mx;
 	size_t nmx;
@@ -50,19 +68,18 @@ struct audit {
 	struct findings spf_findings;
 	struct findings dkim_findings;
 	struct findings mx_findings;
-	/* Parts this build could not run, as stable words ("spf",
-	 * "dkim"), so that the report says so instead of faking them. */
-	const char *missing[4];
-	size_t nmissing;
 	enum status status; /* STATUS_DNS when the resolver did not answer */
 	char *error;
 };
 
 /* Runs the audit of domain on dns (driving the resolver until every
- * query is answered) and returns it. od is the PSL (orgdomain_new()).
- * Never NULL; an operational failure is in ->status and ->error. */
+ * query is answered) and returns it: SPF accounting, DKIM selectors
+ * (common, inventory; then the services seen in the SPF record and MX
+ * hosts), DMARC discovery, MX and NS, all started at once. od is the PSL
+ * (orgdomain_new()); o may be NULL. Never NULL; an operational failure
+ * is in ->status and ->error. */
 struct audit *audit_run(struct dns *dns, const struct orgdomain *od,
-			const char *domain);
+			const char *domain, const struct audit_options *o);
 void audit_free(struct audit *a);
 
 /* Every finding of the audit in the report's order (SPF, DKIM, DMARC,
