@@ -230,6 +230,24 @@ static void test_zone_syntax_error(void **state)
 			 STATUS_PARSE);
 	assert_non_null(strstr(err_message(&err), "bad.zone:3"));
 	err_done(&err);
+	/* A file that does not read changes nothing: no half zone. */
+	{
+		struct dns_answer *a = dns_query_sync(f->dns, "bad.test",
+						      DNS_T_SOA);
+
+		assert_int_equal(a->result, DNS_NXDOMAIN);
+		dns_answer_free(a);
+	}
+	/* $INCLUDE would read other files: refused, with the line. */
+	free(path);
+	path = testenv_write_file(f->dir, "include.zone",
+				  "$ORIGIN inc.test.\n"
+				  "@ 300 IN SOA ns h 1 2 3 4 5\n"
+				  "$INCLUDE /etc/passwd\n");
+	assert_int_equal(dns_table_load_zone(f->dns, path, NULL, &err),
+			 STATUS_PARSE);
+	assert_non_null(strstr(err_message(&err), "include.zone:3"));
+	err_done(&err);
 	assert_int_equal(dns_table_load_zone(f->dns, "/nonexistent.zone", NULL,
 					     &err),
 			 STATUS_IO);

@@ -4,6 +4,7 @@
 #define DMARCPILOT_DNS_PRIVATE_H
 
 #include <ldns/ldns.h>
+#include <stdio.h>
 
 #include "dns.h"
 
@@ -79,6 +80,12 @@ bool dns_rr_from_ldns(struct dns_rr *out, const ldns_rr *rr);
  * owners in, and the form c-ares parses back into the raw octets.
  * Caller frees. */
 char *dns_name_presentation(const char *name);
+
+/* dns_table_load_zone() on an open stream (not closed here); path names
+ * it in errors. For the fuzz target, which loads from memory. */
+enum status dns_table_load_zone_fp(struct dns *dns, FILE *fp,
+				   const char *path, const char *origin,
+				   struct err *err);
 
 /* RFC 1034 3.6.2 leaves CNAME chains to the resolver; both backends stop
  * loops and long chains after this many hops. */

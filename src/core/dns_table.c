@@ -117,51 +117,88 @@ static void table_add_ldns(struct table *t, const ldns_rr *rr)
 enum status dns_table_load_zone(struct dns *dns, const char *path,
 				const char *origin, struct err *err)
 {
-	struct table *t = dns->impl;
-	ldns_rdf *origin_rdf = NULL;
-	ldns_zone *zone = NULL;
-	ldns_status st;
-	int line = 1;
-	enum status ret = STATUS_OK;
+	enum status ret;
 	FILE *fp;
 
 	fp = fopen(path, "r");
 	if (!fp)
 		return err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
+	ret = dns_table_load_zone_fp(dns, fp, path, origin, err);
+	fclose(fp);
+	return ret;
+}
+
+/* Loads a zone from an open stream, RR by RR with ldns's master-file
+ * reader ($ORIGIN, $TTL, owners carried over from the previous line).
+ * Not ldns_zone_new_frm_fp_l(): ldns 1.8 leaks every RR read before a
+ * syntax error. The table changes only when the whole file reads. */
+enum status dns_table_load_zone_fp(struct dns *dns, FILE *fp,
+				   const char *path, const char *origin,
+				   struct err *err)
+{
+	struct table *t = dns->impl;
+	ldns_rdf *cur_origin = NULL, *prev = NULL;
+	ldns_rr_list *rrs = ldns_rr_list_new();
+	uint32_t ttl = 3600;
+	bool soa_seen = false;
+	int line = 1;
+	enum status ret = STATUS_OK;
+
 	if (origin) {
 		char *o = xasprintf("%s.", origin);
 
-		origin_rdf = ldns_dname_new_frm_str(o);
+		cur_origin = ldns_dname_new_frm_str(o);
 		free(o);
-		if (!origin_rdf) {
+		if (!cur_origin) {
 			ret = err_set(err, STATUS_USAGE, "%s: bad origin %s",
 				      path, origin);
 			goto out;
 		}
 	}
-	st = ldns_zone_new_frm_fp_l(&zone, fp, origin_rdf, 3600,
-				    LDNS_RR_CLASS_IN, &line);
-	if (st != LDNS_STATUS_OK) {
-		/* ldns counts the newline of the failing line already. */
-		long pos = ftell(fp);
+	while (!feof(fp)) {
+		ldns_rr *rr = NULL;
+		ldns_status st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl,
+						      &cur_origin, &prev,
+						      &line);
 
-		if (pos > 0 && fseek(fp, pos - 1, SEEK_SET) == 0 &&
-		    fgetc(fp) == '\n' && line > 1)
-			line--;
-		ret = err_set(err, STATUS_PARSE, "%s:%d: %s", path, line,
-			      ldns_get_errorstr_by_id(st));
-		goto out;
+		if (st == LDNS_STATUS_SYNTAX_EMPTY ||
+		    st == LDNS_STATUS_SYNTAX_TTL ||
+		    st == LDNS_STATUS_SYNTAX_ORIGIN)
+			continue;
+		if (st == LDNS_STATUS_SYNTAX_INCLUDE)
+			st = LDNS_STATUS_SYNTAX_INCLUDE_ERR_NOTIMPL;
+		if (st != LDNS_STATUS_OK) {
+			/* ldns counts the newline of the failing line. */
+			long pos = ftell(fp);
+
+			if (pos > 0 && fseek(fp, pos - 1, SEEK_SET) == 0 &&
+			    fgetc(fp) == '\n' && line > 1)
+				line--;
+			ret = err_set(err, STATUS_PARSE, "%s:%d: %s", path,
+				      line, ldns_get_errorstr_by_id(st));
+			goto out;
+		}
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA) {
+			/* RFC 1035 5.2: one SOA, at the top; names after it
+			 * are relative to its owner unless $ORIGIN says. */
+			if (soa_seen) {
+				ldns_rr_free(rr);
+				continue;
+			}
+			soa_seen = true;
+			if (!cur_origin)
+				cur_origin = ldns_rdf_clone(ldns_rr_owner(rr));
+		}
+		ldns_rr_list_push_rr(rrs, rr);
 	}
-	if (ldns_zone_soa(zone))
-		table_add_ldns(t, ldns_zone_soa(zone));
-	for (size_t i = 0; i < ldns_zone_rr_count(zone); i++)
-		table_add_ldns(t, ldns_rr_list_rr(ldns_zone_rrs(zone), i));
+	for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++)
+		table_add_ldns(t, ldns_rr_list_rr(rrs, i));
 out:
-	if (zone)
-		ldns_zone_deep_free(zone);
-	if (origin_rdf)
-		ldns_rdf_deep_free(origin_rdf);
-	fclose(fp);
+	ldns_rr_list_deep_free(rrs);
+	if (cur_origin)
+		ldns_rdf_deep_free(cur_origin);
+	if (prev)
+		ldns_rdf_deep_free(prev);
 	return ret;
 }
 
