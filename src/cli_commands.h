@@ -55,6 +55,13 @@
 	  N_("pass rates by week and the sources of a domain's mail"))     \
                                                                            \
 	/* plan, step, export (src/cli_plan.c) */                          \
+	X("plan", cli_plan, N_("DOMAIN"),                                  \
+	  N_("phase, since when, readiness and the next record"))          \
+	X("step", cli_step, N_("DOMAIN [--servers ADDR[:PORT],...]"),      \
+	  N_("verify the next record is live everywhere, then record it")) \
+	X("export", cli_export,                                            \
+	  N_("DOMAIN [--format bind|nsupdate|json] [--output FILE]"),      \
+	  N_("the records to publish, as a zone snippet or nsupdate"))     \
                                                                            \
 	/* end */
 /* clang-format on */

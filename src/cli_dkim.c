@@ -202,7 +202,8 @@ static void check_answered(void *arg, struct dkim_selector_result *r)
  * old. */
 static enum status check_rotation(struct cli *cli,
 				  const struct dkim_selector_result *r,
-				  struct findings *findings, struct err *err)
+				  struct findings *findings, date_t *created,
+				  struct err *err)
 {
 	struct store *store = db_in_use(cli, err);
 	struct state_dkim_key *keys = NULL;
@@ -217,9 +218,13 @@ static enum status check_rotation(struct cli *cli,
 		err_done(err);
 		return STATUS_OK;
 	}
-	for (size_t i = 0; st == STATUS_OK && i < n; i++)
-		if (text_ieq(keys[i].selector, r->selector))
-			dkim_rotation_check(&keys[i], cli->now, 0, findings);
+	for (size_t i = 0; st == STATUS_OK && i < n; i++) {
+		if (!text_ieq(keys[i].selector, r->selector))
+			continue;
+		dkim_rotation_check(&keys[i], cli->now, 0, findings);
+		if (keys[i].retired == DATE_NONE && !keys[i].provider)
+			*created = keys[i].created;
+	}
 	state_dkim_keys_free(keys, n);
 	return st;
 }
@@ -235,7 +240,9 @@ int cli_dkim_check(struct cli *cli, int argc, char **argv)
 	struct dns *dns;
 	int npos = 0, status = EXIT_TROUBLE;
 	bool match = false;
-	char *shown;
+	char *shown, created_day[DATE_BUFSIZE], due_day[DATE_BUFSIZE];
+	date_t created = DATE_NONE;
+	struct dkim_key_age age = { 0 };
 
 	for (int i = 0; i < argc; i++) {
 		bool missing = false;
@@ -280,8 +287,14 @@ int cli_dkim_check(struct cli *cli, int argc, char **argv)
 				 "belongs to the published record."));
 		}
 	}
-	if (check_rotation(cli, r, &r->findings, &err) != STATUS_OK)
+	if (check_rotation(cli, r, &r->findings, &created, &err) !=
+	    STATUS_OK)
 		goto fail;
+	if (created != DATE_NONE) {
+		age = dkim_key_age(created, cli->now, 0);
+		date_format(created, created_day);
+		date_format(age.due, due_day);
+	}
 
 	if (cli->json) {
 		json_t *root = json_object();
@@ -316,6 +329,14 @@ int cli_dkim_check(struct cli *cli, int argc, char **argv)
 			json_object_set_new(root, "key_matches",
 					    json_boolean(match));
 		}
+		if (created != DATE_NONE) {
+			json_object_set_new(root, "created",
+					    json_string(created_day));
+			json_object_set_new(root, "age_days",
+					    json_integer(age.age_days));
+			json_object_set_new(root, "rotation_due",
+					    json_string(due_day));
+		}
 		json_object_set_new(root, "findings",
 				    findings_to_json(&r->findings));
 		cli_print_json(root);
@@ -337,6 +358,10 @@ int cli_dkim_check(struct cli *cli, int argc, char **argv)
 				     : _("  the published key does not match "
 					 "%s\n"),
 			       key);
+		if (created != DATE_NONE)
+			/* TRANSLATORS: dates are YYYY-MM-DD. */
+			printf(_("  created %s, rotation due %s\n"),
+			       created_day, due_day);
 		if (r->findings.count == 0)
 			printf(_("No problems found.\n"));
 		print_findings(&r->findings);

@@ -197,8 +197,11 @@ int cli_sender_add(struct cli *cli, int argc, char **argv)
 				json_t *o = sender_json(&senders[i],
 							catalogue);
 
+				char *d = text_domain_normalize(domain);
+
 				json_object_set_new(o, "domain",
-						    json_string(domain));
+						    json_string(d));
+				free(d);
 				cli_print_json(o);
 			} else {
 				printf(_("Added sender %s (id %lld) to %s.\n"),

@@ -1068,6 +1068,75 @@ static void test_cli_check_zone(void **state)
 	free(dir);
 }
 
+/* With a database, keygen records the key and check tells its age and
+ * warns once the 180 days are over (a warning: exit 0). */
+static void test_cli_rotation_due(void **state)
+{
+	char *dir = testenv_mkdtemp();
+	char *xdg = xasprintf("XDG_DATA_HOME=%s/xdg", dir);
+	char *db = xasprintf("%s/state.db", dir);
+	const char *env[] = { xdg, NULL };
+	const char *gen[] = { "--db", db, "--now", "2026-01-01", "dkim",
+			      "keygen", "example.com", "202601", "--algorithm",
+			      "ed25519", "--out", dir, NULL };
+	struct testenv_run run = testenv_run_dmarcpilot(gen, env);
+	char *line, *zone, *zpath;
+	json_t *root, *f;
+	json_error_t jerr;
+
+	assert_int_equal(run.status, 0);
+	line = xstrndup(run.out, strcspn(run.out, "\n"));
+	testenv_run_done(&run);
+	zone = xasprintf("$ORIGIN example.com.\n$TTL 300\n"
+			 "@ SOA ns1 host 1 3600 600 86400 300\n@ NS ns1\n"
+			 "ns1 A 192.0.2.1\n%s\n",
+			 line);
+	zpath = testenv_write_file(dir, "example.com.zone", zone);
+	{
+		const char *args[] = { "--db", db, "--now", "2026-06-29",
+				       "--zone", zpath, "dkim", "check",
+				       "example.com", "202601", NULL };
+
+		run = testenv_run_dmarcpilot(args, env);
+		assert_int_equal(run.status, 0);
+		assert_non_null(strstr(run.out, "created 2026-01-01, "
+						"rotation due 2026-06-30"));
+		assert_null(strstr(run.out, "dkim.rotation_due"));
+		testenv_run_done(&run);
+	}
+	{
+		const char *args[] = { "--json", "--db", db, "--now",
+				       "2026-07-01", "--zone", zpath, "dkim",
+				       "check", "example.com", "202601", NULL };
+
+		run = testenv_run_dmarcpilot(args, env);
+		assert_int_equal(run.status, 0);
+		root = json_loads(run.out, 0, &jerr);
+		assert_non_null(root);
+		assert_int_equal(
+		    json_integer_value(json_object_get(root, "age_days")), 181);
+		assert_string_equal(
+		    json_string_value(json_object_get(root, "rotation_due")),
+		    "2026-06-30");
+		f = json_array_get(json_object_get(root, "findings"), 0);
+		assert_string_equal(
+		    json_string_value(json_object_get(f, "code")),
+		    "dkim.rotation_due");
+		assert_string_equal(
+		    json_string_value(json_object_get(f, "severity")),
+		    "warning");
+		json_decref(root);
+		testenv_run_done(&run);
+	}
+	free(line);
+	free(zone);
+	free(zpath);
+	free(db);
+	testenv_rmdir(dir);
+	free(xdg);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1088,6 +1157,7 @@ int main(void)
 		cmocka_unit_test(test_snippets),
 		cmocka_unit_test(test_cli_keygen),
 		cmocka_unit_test(test_cli_check_zone),
+		cmocka_unit_test(test_cli_rotation_due),
 	};
 
 	return cmocka_run_group_tests_name("dkim", tests, NULL, NULL);

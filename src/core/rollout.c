@@ -1,0 +1,944 @@
+#include "config.h"
+
+#include "rollout.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "i18n.h"
+#include "spf.h"
+#include "strbuf.h"
+#include "text.h"
+#include "xalloc.h"
+
+static const char *const phase_names[] = {
+	[ROLLOUT_DISCOVERY] = "discovery",
+	[ROLLOUT_SPF] = "spf",
+	[ROLLOUT_DKIM] = "dkim",
+	[ROLLOUT_MONITOR] = "monitor",
+	[ROLLOUT_QUARANTINE] = "quarantine",
+	[ROLLOUT_REJECT] = "reject",
+	[ROLLOUT_ENFORCED] = "enforced",
+	[ROLLOUT_MAINTENANCE] = "maintenance",
+};
+
+static const char *const phase_labels[] = {
+	[ROLLOUT_DISCOVERY] = N_("discovery"),
+	[ROLLOUT_SPF] = N_("SPF (~all)"),
+	[ROLLOUT_DKIM] = N_("DKIM"),
+	[ROLLOUT_MONITOR] = N_("DMARC monitor (p=none)"),
+	[ROLLOUT_QUARANTINE] = N_("DMARC quarantine"),
+	[ROLLOUT_REJECT] = N_("DMARC reject"),
+	[ROLLOUT_ENFORCED] = N_("enforced"),
+	[ROLLOUT_MAINTENANCE] = N_("maintenance"),
+};
+
+static const char *const class_names[] = {
+	[ROLLOUT_CLASS_PASS] = "pass",
+	[ROLLOUT_CLASS_FAIL_KNOWN] = "fail-known",
+	[ROLLOUT_CLASS_FAIL_UNKNOWN] = "fail-unknown",
+	[ROLLOUT_CLASS_FORWARDED] = "forwarded",
+};
+
+/* The stable word of a phase. */
+const char *rollout_phase_name(enum rollout_phase phase)
+{
+	return phase_names[phase];
+}
+
+/* The translated name of a phase. */
+const char *rollout_phase_label(enum rollout_phase phase)
+{
+	return _(phase_labels[phase]);
+}
+
+/* The stable word of a class. */
+const char *rollout_class_name(enum rollout_class cls)
+{
+	return class_names[cls];
+}
+
+/* Frees the failing sources. */
+void rollout_evidence_done(struct rollout_evidence *e)
+{
+	for (size_t i = 0; i < e->nfailing; i++) {
+		free(e->failing[i].ip);
+		free(e->failing[i].ptr);
+		free(e->failing[i].provider);
+	}
+	free(e->failing);
+	e->failing = NULL;
+	e->nfailing = 0;
+}
+
+/* Appends a string to a growing list. */
+static void list_add(char ***list, size_t *count, char *s)
+{
+	*list = xrealloc(*list, (*count + 1) * sizeof **list);
+	(*list)[(*count)++] = s;
+}
+
+/* Frees a list of strings. */
+static void list_free(char **list, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(list[i]);
+	free(list);
+}
+
+/* Frees everything gathered. */
+void rollout_inputs_done(struct rollout_inputs *in)
+{
+	free(in->domain);
+	state_settings_done(&in->settings);
+	ladder_done(&in->ladder);
+	dmarc_record_done(&in->tags);
+	state_senders_free(in->senders, in->nsenders);
+	if (in->key_records)
+		list_free(in->key_records, in->nkeys);
+	state_dkim_keys_free(in->keys, in->nkeys);
+	state_rungs_free(in->history, in->nhistory);
+	free(in->spf_soft);
+	free(in->spf_hard);
+	list_free(in->spf_problems, in->nspf_problems);
+	rollout_evidence_done(&in->evidence);
+	list_free(in->due, in->ndue);
+	memset(in, 0, sizeof *in);
+}
+
+/* ---------------------------------------------------------------- inputs */
+
+/* The tags every rung carries, from the settings: rua defaults to
+ * dmarc@DOMAIN, since p=none without rua teaches nothing. */
+static enum status tags_from_settings(const struct state_settings *s,
+				      const char *domain,
+				      struct dmarc_record *tags,
+				      struct err *err)
+{
+	char *rua = s->rua ? xstrdup(s->rua)
+			   : xasprintf("mailto:dmarc@%s", domain);
+	enum status st = STATUS_OK;
+
+	dmarc_record_init(tags);
+	/* RFC 7489 6.4: rua and ruf are comma-separated URI lists. */
+	if (!dmarc_uri_list_parse(rua, "rua", &tags->rua, &tags->nrua,
+				  NULL) ||
+	    (s->ruf && !dmarc_uri_list_parse(s->ruf, "ruf", &tags->ruf,
+					     &tags->nruf, NULL))) {
+		st = err_set(err, STATUS_USAGE,
+			     _("%s: the report addresses of the plan are "
+			       "not valid DMARC URIs: %s"),
+			     domain, s->ruf ? s->ruf : rua);
+		goto out;
+	}
+	if (s->adkim)
+		tags->adkim = strcmp(s->adkim, "s") == 0 ? DMARC_ALIGN_STRICT
+							 : DMARC_ALIGN_RELAXED;
+	if (s->aspf)
+		tags->aspf = strcmp(s->aspf, "s") == 0 ? DMARC_ALIGN_STRICT
+						       : DMARC_ALIGN_RELAXED;
+	if (s->sp)
+		tags->sp = dmarc_policy_from_name(s->sp, strlen(s->sp));
+	if (s->np)
+		tags->np = dmarc_policy_from_name(s->np, strlen(s->np));
+out:
+	free(rua);
+	return st;
+}
+
+/* The order mechanisms go in: addresses first (they cost no lookup and
+ * match fastest), then a, mx, include. */
+static int mechanism_rank(const char *m)
+{
+	if (strncmp(m, "ip4:", 4) == 0)
+		return 0;
+	if (strncmp(m, "ip6:", 4) == 0)
+		return 1;
+	if (m[0] == 'a' && (m[1] == ':' || m[1] == '\0'))
+		return 2;
+	if (strncmp(m, "mx", 2) == 0)
+		return 3;
+	return 4;
+}
+
+/* Builds the SPF records (~all and -all) from the senders, checked by
+ * the RFC 7208 parser; what stops it goes into spf_problems. */
+static void inputs_spf(struct rollout_inputs *in,
+		       const struct providers *catalogue)
+{
+	char **mech = xcalloc(in->nsenders + 1, sizeof *mech);
+	size_t n = 0;
+	struct strbuf sb = STRBUF_INIT;
+	struct spf_record *rec = NULL;
+	struct err err = ERR_INIT;
+	int lookups = 0;
+
+	for (size_t i = 0; i < in->nsenders; i++) {
+		char *m = state_sender_mechanism(&in->senders[i], catalogue);
+		bool dup = false;
+
+		if (!m) {
+			const struct provider *p =
+			    catalogue ? providers_find(catalogue,
+						       in->senders[i].value)
+				      : NULL;
+
+			if (!p)
+				list_add(&in->spf_problems,
+					 &in->nspf_problems,
+					 xasprintf(_("sender %s is not in "
+						     "providers.ini"),
+						   in->senders[i].value));
+			continue;
+		}
+		for (size_t j = 0; j < n; j++)
+			dup = dup || text_ieq(mech[j], m);
+		if (dup) {
+			free(m);
+			continue;
+		}
+		mech[n++] = m;
+	}
+	if (n == 0)
+		goto out;
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && mechanism_rank(mech[j - 1]) >
+						mechanism_rank(mech[j]);
+		     j--) {
+			char *t = mech[j];
+
+			mech[j] = mech[j - 1];
+			mech[j - 1] = t;
+		}
+	strbuf_addstr(&sb, "v=spf1");
+	for (size_t i = 0; i < n; i++) {
+		strbuf_addch(&sb, ' ');
+		strbuf_addstr(&sb, mech[i]);
+	}
+	strbuf_addstr(&sb, " ~all");
+	if (spf_parse(sb.data, sb.len, &rec, NULL, &err) != STATUS_OK) {
+		list_add(&in->spf_problems, &in->nspf_problems,
+			 xasprintf(_("the SPF record built from the senders "
+				     "does not parse: %s"),
+				   err_message(&err)));
+		goto out;
+	}
+	for (size_t i = 0; i < rec->count; i++)
+		if (spf_kind_counts(rec->terms[i].kind))
+			lookups++;
+	/* RFC 7208 4.6.4: more than 10 DNS terms is a permerror. */
+	if (lookups > 10)
+		list_add(&in->spf_problems, &in->nspf_problems,
+			 xasprintf(_("the SPF record needs %d DNS lookups "
+				     "before any include is followed; at most "
+				     "10 are allowed"),
+				   lookups));
+	in->spf_soft = spf_record_format(rec);
+	rec->terms[rec->count - 1].qualifier = SPF_FAIL;
+	rec->terms[rec->count - 1].explicit_qualifier = true;
+	in->spf_hard = spf_record_format(rec);
+	/* RFC 7208 3.4: keep the record within one 512-octet answer. */
+	if (strlen(in->spf_hard) > 450)
+		list_add(&in->spf_problems, &in->nspf_problems,
+			 xasprintf(_("the SPF record is %zu octets; more than "
+				     "450 do not fit a DNS answer safely"),
+				   strlen(in->spf_hard)));
+out:
+	spf_record_free(rec);
+	err_done(&err);
+	strbuf_done(&sb);
+	list_free(mech, n);
+}
+
+/* The records the plan publishes: SPF from the senders, the DKIM keys'
+ * TXT values from their key files. */
+static enum status inputs_records(struct rollout_inputs *in,
+				  const struct providers *catalogue,
+				  struct err *err)
+{
+	(void)err;
+	inputs_spf(in, catalogue);
+	return STATUS_OK;
+}
+
+/* The class of an analysed source in the plan's terms. */
+static enum rollout_class class_of(enum analysis_class c)
+{
+	switch (c) {
+	case ANALYSIS_PASS:
+		return ROLLOUT_CLASS_PASS;
+	case ANALYSIS_FAIL_KNOWN:
+		return ROLLOUT_CLASS_FAIL_KNOWN;
+	case ANALYSIS_FORWARDED:
+		return ROLLOUT_CLASS_FORWARDED;
+	case ANALYSIS_FAIL_UNKNOWN:
+		break;
+	}
+	return ROLLOUT_CLASS_FAIL_UNKNOWN;
+}
+
+/* The report evidence of the window ending today, from the report
+ * analysis (which classes the sources by the inventory, the domain's
+ * SPF record and the providers' reverse-DNS patterns). */
+static enum status inputs_evidence(struct store *store, struct dns *dns,
+				   const struct providers *catalogue,
+				   struct rollout_inputs *in, date_t today,
+				   struct err *err)
+{
+	struct rollout_evidence *e = &in->evidence;
+	struct analysis_options o = { .dns = dns, .providers = catalogue };
+	struct analysis *a = NULL;
+	size_t cap = 0;
+	enum status st;
+
+	e->until = today;
+	e->since = today - in->settings.window_days + 1;
+	if ((st = analysis_run(store, in->domain, e->since, e->until, &o, &a,
+			       err)))
+		return st;
+	e->reports = a->reports;
+	e->messages = (uint64_t)a->totals.messages;
+	e->passing = (uint64_t)a->totals.dmarc_pass;
+	e->legitimate = a->legitimate > 0 ? (uint64_t)a->legitimate : 0;
+	for (size_t i = 0; i < a->nsources; i++) {
+		const struct analysis_source *s = &a->sources[i];
+		struct rollout_source *src;
+
+		if (s->failing <= 0)
+			continue;
+		if (s->cls == ANALYSIS_FORWARDED)
+			e->forwarded += (uint64_t)s->failing;
+		e->failing = xgrow(e->failing, &cap, e->nfailing + 1,
+				   sizeof *e->failing);
+		src = &e->failing[e->nfailing++];
+		memset(src, 0, sizeof *src);
+		src->ip = xstrdup(s->ip);
+		src->ptr = xstrdup_or_null(s->ptr);
+		src->provider = s->provider ? xstrdup(s->provider->id) : NULL;
+		src->messages = (uint64_t)s->failing;
+		src->cls = class_of(s->cls);
+	}
+	in->have_evidence = true;
+	analysis_free(a);
+	return STATUS_OK;
+}
+
+/* What maintenance finds due: DKIM keys past their lifetime. */
+static void inputs_due(struct rollout_inputs *in, date_t today)
+{
+	(void)in;
+	(void)today;
+}
+
+/* Gathers the state of a domain. */
+enum status rollout_inputs_load(struct store *store, struct dns *dns,
+				const struct providers *catalogue,
+				const char *domain, date_t today,
+				struct rollout_inputs *in, struct err *err)
+{
+	struct state_domain *domains = NULL;
+	size_t ndomains = 0;
+	enum status st;
+
+	memset(in, 0, sizeof *in);
+	ladder_init_default(&in->ladder);
+	dmarc_record_init(&in->tags);
+	state_settings_defaults(&in->settings);
+	in->domain = text_domain_normalize(domain);
+	in->created = today;
+	if ((st = state_settings_get(store, in->domain, &in->settings, err)))
+		goto fail;
+	if ((st = state_domain_list(store, &domains, &ndomains, err)))
+		goto fail;
+	for (size_t i = 0; i < ndomains; i++)
+		if (strcmp(domains[i].name, in->domain) == 0 &&
+		    domains[i].created != DATE_NONE)
+			in->created = domains[i].created;
+	state_domains_free(domains, ndomains);
+	if (in->settings.rungs) {
+		ladder_done(&in->ladder);
+		if ((st = ladder_parse(&in->ladder, in->settings.rungs, err))) {
+			err_prefix(err, "%s", in->domain);
+			goto fail;
+		}
+	}
+	dmarc_record_done(&in->tags);
+	if ((st = tags_from_settings(&in->settings, in->domain, &in->tags,
+				     err)))
+		goto fail;
+	if ((st = state_sender_list(store, in->domain, &in->senders,
+				    &in->nsenders, err)) ||
+	    (st = state_dkim_key_list(store, in->domain, &in->keys,
+				      &in->nkeys, err)) ||
+	    (st = state_rung_list(store, in->domain, &in->history,
+				  &in->nhistory, err)))
+		goto fail;
+	in->key_records = xcalloc(in->nkeys + 1, sizeof *in->key_records);
+	if ((st = inputs_records(in, catalogue, err)))
+		goto fail;
+	if ((st = inputs_evidence(store, dns, catalogue, in, today, err)))
+		goto fail;
+	inputs_due(in, today);
+	return STATUS_OK;
+fail:
+	rollout_inputs_done(in);
+	return st;
+}
+
+/* ---------------------------------------------------------------- history */
+
+/* What the history says has been verified live. */
+struct verified {
+	date_t spf_soft, spf_hard; /* DATE_NONE when never */
+	char *spf_record;          /* the last SPF record, borrowed */
+	int dmarc_rung;            /* -1 when never */
+	date_t dmarc_day;
+	char *dmarc_record;        /* borrowed */
+	bool dkim_done;            /* every key in use is live */
+	date_t dkim_day;
+	size_t dkim_active;
+};
+
+/* Reads the history and the keys into a summary. */
+static void verified_scan(const struct rollout_inputs *in,
+			  struct verified *v)
+{
+	memset(v, 0, sizeof *v);
+	v->spf_soft = v->spf_hard = v->dmarc_day = v->dkim_day = DATE_NONE;
+	v->dmarc_rung = -1;
+	for (size_t i = 0; i < in->nhistory; i++) {
+		const struct state_rung *r = &in->history[i];
+
+		if (r->kind == RUNG_SPF) {
+			/* A later ~all after -all is a step back. */
+			if (r->rung >= 1) {
+				v->spf_hard = r->verified;
+			} else {
+				v->spf_soft = r->verified;
+				v->spf_hard = DATE_NONE;
+			}
+			v->spf_record = r->record;
+			continue;
+		}
+		v->dmarc_rung = r->rung;
+		v->dmarc_day = r->verified;
+		v->dmarc_record = r->record;
+	}
+	/* A record verified under another ladder: find its rung anew. */
+	if (v->dmarc_record) {
+		int found = ladder_find_text(&in->ladder, v->dmarc_record);
+
+		if (found >= 0)
+			v->dmarc_rung = found;
+		else if (v->dmarc_rung >= (int)in->ladder.count)
+			v->dmarc_rung = (int)in->ladder.count - 1;
+	}
+	for (size_t i = 0; i < in->nkeys; i++) {
+		const struct state_dkim_key *k = &in->keys[i];
+
+		if (k->retired != DATE_NONE)
+			continue;
+		v->dkim_active++;
+		if (k->published == DATE_NONE)
+			continue;
+		if (v->dkim_day == DATE_NONE || k->published > v->dkim_day)
+			v->dkim_day = k->published;
+	}
+	v->dkim_done = v->dkim_active > 0;
+	for (size_t i = 0; i < in->nkeys; i++)
+		if (in->keys[i].retired == DATE_NONE &&
+		    in->keys[i].published == DATE_NONE)
+			v->dkim_done = false;
+}
+
+/* The phase and its first day from the summary. */
+static enum rollout_phase phase_of(const struct rollout_inputs *in,
+				   const struct verified *v, date_t today,
+				   date_t *since)
+{
+	size_t last = in->ladder.count ? in->ladder.count - 1 : 0;
+
+	if (v->dmarc_rung >= 0) {
+		const struct ladder_rung *r = &in->ladder.rungs[v->dmarc_rung];
+
+		if ((size_t)v->dmarc_rung == last &&
+		    r->policy == DMARC_POLICY_REJECT &&
+		    v->spf_hard != DATE_NONE) {
+			*since = v->spf_hard > v->dmarc_day ? v->spf_hard
+							    : v->dmarc_day;
+			if (today - *since >= in->settings.window_days) {
+				*since += in->settings.window_days;
+				return ROLLOUT_MAINTENANCE;
+			}
+			return ROLLOUT_ENFORCED;
+		}
+		*since = v->dmarc_day;
+		if (r->policy == DMARC_POLICY_REJECT)
+			return ROLLOUT_REJECT;
+		if (r->policy == DMARC_POLICY_QUARANTINE)
+			return ROLLOUT_QUARANTINE;
+		return ROLLOUT_MONITOR;
+	}
+	if (v->spf_soft != DATE_NONE || v->spf_hard != DATE_NONE) {
+		date_t spf = v->spf_soft != DATE_NONE ? v->spf_soft
+						      : v->spf_hard;
+
+		if (v->dkim_done) {
+			*since = v->dkim_day > spf ? v->dkim_day : spf;
+			return ROLLOUT_DKIM;
+		}
+		*since = spf;
+		return ROLLOUT_SPF;
+	}
+	*since = in->created;
+	return ROLLOUT_DISCOVERY;
+}
+
+/* ---------------------------------------------------------------- evidence */
+
+/* Formats a percentage with one decimal, as people read it. */
+static double percent(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* Judges the report window against the thresholds; adds the reasons
+ * and returns true when the evidence allows the next step. */
+static bool evidence_judge(const struct rollout_inputs *in,
+			   struct rollout_plan *plan)
+{
+	const struct rollout_evidence *e = &in->evidence;
+	const struct state_settings *s = &in->settings;
+	char a[DATE_BUFSIZE], b[DATE_BUFSIZE];
+	bool ok = true;
+	double rate;
+
+	if (!in->have_evidence || e->messages == 0) {
+		list_add(&plan->reasons, &plan->nreasons,
+			 xasprintf(_("no aggregate reports cover %s to %s: "
+				     "import them with dmarcpilot report "
+				     "import"),
+				   date_format(e->since, a),
+				   date_format(e->until, b)));
+		return false;
+	}
+	rate = percent(e->passing, e->legitimate);
+	/* DESIGN.md 4: >= 98 % of the legitimate volume passes DMARC. */
+	if (e->legitimate == 0 || rate < s->pass_threshold) {
+		list_add(&plan->reasons, &plan->nreasons,
+			 xasprintf(_("%.1f %% of legitimate mail passed "
+				     "DMARC from %s to %s (%llu of %llu "
+				     "messages); %.1f %% is needed"),
+				   rate, date_format(e->since, a),
+				   date_format(e->until, b),
+				   (unsigned long long)e->passing,
+				   (unsigned long long)e->legitimate,
+				   s->pass_threshold));
+		ok = false;
+	}
+	/* DESIGN.md 4: no unclassified failing source above 0.5 %. */
+	for (size_t i = 0; i < e->nfailing; i++) {
+		const struct rollout_source *src = &e->failing[i];
+		double share = percent(src->messages, e->messages);
+		char *ip, *ptr;
+
+		if (src->cls != ROLLOUT_CLASS_FAIL_UNKNOWN ||
+		    share <= s->unknown_threshold)
+			continue;
+		ip = text_clean_str(src->ip);
+		ptr = text_clean_str(src->ptr);
+		list_add(&plan->reasons, &plan->nreasons,
+			 xasprintf(_("unknown source %s%s%s%s fails DMARC for "
+				     "%.1f %% of the mail (%llu messages, "
+				     "more than %.1f %%): if it sends for "
+				     "you, add it with dmarcpilot sender "
+				     "add"),
+				   ip, *ptr ? " (" : "", ptr, *ptr ? ")" : "",
+				   share, (unsigned long long)src->messages,
+				   s->unknown_threshold));
+		free(ptr);
+		free(ip);
+		ok = false;
+	}
+	if (ok)
+		list_add(&plan->reasons, &plan->nreasons,
+			 xasprintf(_("%.1f %% of legitimate mail passed "
+				     "DMARC from %s to %s (%llu of %llu "
+				     "messages), and no unknown source "
+				     "fails above %.1f %%"),
+				   rate, date_format(e->since, a),
+				   date_format(e->until, b),
+				   (unsigned long long)e->passing,
+				   (unsigned long long)e->legitimate,
+				   s->unknown_threshold));
+	return ok;
+}
+
+/* ---------------------------------------------------------------- next */
+
+/* Fills the next step with a DMARC rung. */
+static void next_dmarc(const struct rollout_inputs *in, int rung,
+		       struct rollout_next *next)
+{
+	next->action = ROLLOUT_ACTION_DMARC;
+	next->rung = rung;
+	/* RFC 7489 6.1: the record lives at _dmarc.DOMAIN. */
+	next->name = xasprintf("_dmarc.%s", in->domain);
+	next->record = ladder_record(&in->ladder.rungs[rung], &in->tags);
+	next->label = ladder_rung_label(&in->ladder.rungs[rung]);
+}
+
+/* Fills the next step with the SPF record of one strength. */
+static void next_spf(const struct rollout_inputs *in, int rung,
+		     struct rollout_next *next)
+{
+	next->action = ROLLOUT_ACTION_SPF;
+	next->rung = rung;
+	next->name = xstrdup(in->domain);
+	next->record = xstrdup_or_null(rung ? in->spf_hard : in->spf_soft);
+	next->label = xstrdup(rung ? _("SPF -all") : _("SPF ~all"));
+}
+
+/* The first DKIM key in use that is not live yet, or -1. */
+static int key_pending(const struct rollout_inputs *in)
+{
+	for (size_t i = 0; i < in->nkeys; i++)
+		if (in->keys[i].retired == DATE_NONE &&
+		    in->keys[i].published == DATE_NONE)
+			return (int)i;
+	return -1;
+}
+
+/* Adds the SPF problems (or the lack of senders) as reasons; true when
+ * the SPF record can be published. */
+static bool spf_buildable(const struct rollout_inputs *in,
+			  struct rollout_plan *plan)
+{
+	for (size_t i = 0; i < in->nspf_problems; i++)
+		list_add(&plan->reasons, &plan->nreasons,
+			 xstrdup(in->spf_problems[i]));
+	if (in->nsenders == 0) {
+		list_add(&plan->reasons, &plan->nreasons,
+			 xasprintf(_("no senders are listed for %s: add "
+				     "every service and server that sends "
+				     "its mail with dmarcpilot sender add"),
+				   in->domain));
+		return false;
+	}
+	return in->spf_soft && in->nspf_problems == 0;
+}
+
+/* Decides the plan. */
+void rollout_decide(const struct rollout_inputs *in, date_t today,
+		    struct rollout_plan *plan)
+{
+	struct verified v;
+	bool ready = true;
+	size_t last = in->ladder.count ? in->ladder.count - 1 : 0;
+
+	memset(plan, 0, sizeof *plan);
+	plan->domain = xstrdup(in->domain);
+	verified_scan(in, &v);
+	plan->phase = phase_of(in, &v, today, &plan->since);
+	plan->days = today - plan->since;
+	plan->earliest = today;
+	plan->dmarc_live = xstrdup_or_null(v.dmarc_record);
+	plan->spf_live = xstrdup_or_null(v.spf_record);
+	for (size_t i = 0; i < in->ndue; i++)
+		list_add(&plan->due, &plan->ndue, xstrdup(in->due[i]));
+
+	switch (plan->phase) {
+	case ROLLOUT_DISCOVERY:
+		next_spf(in, 0, &plan->next);
+		ready = spf_buildable(in, plan);
+		break;
+	case ROLLOUT_SPF: {
+		int k = key_pending(in);
+
+		if (k < 0) {
+			list_add(&plan->reasons, &plan->nreasons,
+				 xasprintf(_("no DKIM key is set up for %s: "
+					     "generate one with dmarcpilot "
+					     "dkim keygen %s SELECTOR"),
+					   in->domain, in->domain));
+			ready = false;
+			break;
+		}
+		plan->next.action = ROLLOUT_ACTION_DKIM;
+		plan->next.selector = xstrdup(in->keys[k].selector);
+		/* RFC 6376 3.6.2.1: SELECTOR._domainkey.DOMAIN. */
+		plan->next.name = xasprintf("%s._domainkey.%s",
+					    in->keys[k].selector, in->domain);
+		plan->next.record = xstrdup_or_null(in->key_records
+							? in->key_records[k]
+							: NULL);
+		plan->next.label = xasprintf(_("DKIM selector %s"),
+					     in->keys[k].selector);
+		if (!plan->next.record && !in->keys[k].provider) {
+			list_add(&plan->reasons, &plan->nreasons,
+				 xasprintf(_("the public key of selector %s "
+					     "cannot be read from %s"),
+					   in->keys[k].selector,
+					   in->keys[k].key_path
+					       ? in->keys[k].key_path
+					       : "?"));
+			ready = false;
+		}
+		break;
+	}
+	case ROLLOUT_DKIM:
+		next_dmarc(in, 0, &plan->next);
+		break;
+	case ROLLOUT_MONITOR:
+	case ROLLOUT_QUARANTINE:
+	case ROLLOUT_REJECT: {
+		char since[DATE_BUFSIZE];
+
+		if ((size_t)v.dmarc_rung < last)
+			next_dmarc(in, v.dmarc_rung + 1, &plan->next);
+		else
+			next_spf(in, 1, &plan->next);
+		plan->min_days = plan->phase == ROLLOUT_MONITOR
+				     ? in->settings.min_days_monitor
+				     : in->settings.min_days_rung;
+		plan->earliest = plan->since + plan->min_days;
+		if (plan->earliest < today)
+			plan->earliest = today;
+		plan->evidence_needed = true;
+		if (plan->days < plan->min_days) {
+			list_add(&plan->reasons, &plan->nreasons,
+				 xasprintf(_("%s since %s: %d of %d days "
+					     "done"),
+					   rollout_phase_label(plan->phase),
+					   date_format(plan->since, since),
+					   plan->days, plan->min_days));
+			ready = false;
+		}
+		if (!evidence_judge(in, plan))
+			ready = false;
+		if (plan->next.action == ROLLOUT_ACTION_SPF &&
+		    !plan->next.record) {
+			list_add(&plan->reasons, &plan->nreasons,
+				 xstrdup(_("the SPF record cannot be built "
+					   "from the senders")));
+			ready = false;
+		}
+		break;
+	}
+	case ROLLOUT_ENFORCED:
+	case ROLLOUT_MAINTENANCE:
+		plan->earliest = DATE_NONE;
+		ready = false;
+		if (plan->ndue == 0)
+			list_add(&plan->reasons, &plan->nreasons,
+				 xstrdup(_("the rollout is complete; nothing "
+					   "is due")));
+		for (size_t i = 0; i < plan->ndue; i++)
+			list_add(&plan->reasons, &plan->nreasons,
+				 xstrdup(plan->due[i]));
+		break;
+	}
+	plan->ready = ready;
+}
+
+/* Frees a plan. */
+void rollout_plan_done(struct rollout_plan *plan)
+{
+	free(plan->domain);
+	list_free(plan->reasons, plan->nreasons);
+	free(plan->next.name);
+	free(plan->next.record);
+	free(plan->next.selector);
+	free(plan->next.label);
+	free(plan->dmarc_live);
+	free(plan->spf_live);
+	list_free(plan->due, plan->ndue);
+	memset(plan, 0, sizeof *plan);
+}
+
+/* ---------------------------------------------------------------- timeline */
+
+/* One dated change of phase, past or projected. */
+struct event {
+	date_t day;
+	enum rollout_phase phase; /* the phase it starts */
+	char *what;               /* translated */
+};
+
+/* Appends an event. */
+static void event_add(struct event **ev, size_t *n, date_t day,
+		      enum rollout_phase phase, char *what)
+{
+	*ev = xrealloc(*ev, (*n + 1) * sizeof **ev);
+	(*ev)[*n].day = day;
+	(*ev)[*n].phase = phase;
+	(*ev)[(*n)++].what = what;
+}
+
+/* The phase a DMARC rung puts the domain in. */
+static enum rollout_phase rung_phase(const struct ladder_rung *r)
+{
+	if (r->policy == DMARC_POLICY_REJECT)
+		return ROLLOUT_REJECT;
+	if (r->policy == DMARC_POLICY_QUARANTINE)
+		return ROLLOUT_QUARANTINE;
+	return ROLLOUT_MONITOR;
+}
+
+/* The Monday of a day's ISO week. */
+static date_t week_monday(date_t d)
+{
+	return d - (date_weekday(d) - 1);
+}
+
+/* Builds the week list. */
+void rollout_timeline(const struct rollout_inputs *in, date_t today,
+		      struct rollout_week **weeks, size_t *count)
+{
+	struct rollout_plan plan;
+	struct event *ev = NULL;
+	size_t nev = 0, n = 0;
+	struct verified v;
+	date_t day, first, end;
+	int rung;
+	bool spf_hard;
+
+	*weeks = NULL;
+	*count = 0;
+	rollout_decide(in, today, &plan);
+	verified_scan(in, &v);
+	/* What happened. */
+	for (size_t i = 0; i < in->nhistory; i++) {
+		const struct state_rung *r = &in->history[i];
+
+		if (r->kind == RUNG_SPF)
+			event_add(&ev, &nev, r->verified,
+				  r->rung ? ROLLOUT_ENFORCED : ROLLOUT_SPF,
+				  xstrdup(r->rung ? _("SPF -all verified")
+						  : _("SPF ~all verified")));
+		else if (r->rung >= 0 && (size_t)r->rung < in->ladder.count) {
+			char *label =
+			    ladder_rung_label(&in->ladder.rungs[r->rung]);
+
+			event_add(&ev, &nev, r->verified,
+				  rung_phase(&in->ladder.rungs[r->rung]),
+				  xasprintf(_("%s verified"), label));
+			free(label);
+		}
+	}
+	for (size_t i = 0; i < in->nkeys; i++)
+		if (in->keys[i].published != DATE_NONE)
+			event_add(&ev, &nev, in->keys[i].published,
+				  ROLLOUT_DKIM,
+				  xasprintf(_("DKIM selector %s verified"),
+					    in->keys[i].selector));
+	/* What is projected, on clean evidence and the minimum days.
+	 * Steps with no minimum of their own are a week apart. */
+	day = plan.earliest == DATE_NONE ? today : plan.earliest;
+	if (day < today)
+		day = today;
+	rung = v.dmarc_rung;
+	spf_hard = v.spf_hard != DATE_NONE;
+	switch (plan.phase) {
+	case ROLLOUT_DISCOVERY:
+		event_add(&ev, &nev, day, ROLLOUT_SPF,
+			  xstrdup(_("publish SPF ~all")));
+		day += 7;
+		/* fall through */
+	case ROLLOUT_SPF:
+		event_add(&ev, &nev, day, ROLLOUT_DKIM,
+			  xstrdup(_("publish the DKIM keys")));
+		day += 7;
+		/* fall through */
+	case ROLLOUT_DKIM:
+		rung = -1;
+		/* fall through */
+	case ROLLOUT_MONITOR:
+	case ROLLOUT_QUARANTINE:
+	case ROLLOUT_REJECT:
+		for (rung++; (size_t)rung < in->ladder.count; rung++) {
+			const struct ladder_rung *r = &in->ladder.rungs[rung];
+			char *label = ladder_rung_label(r);
+
+			event_add(&ev, &nev, day, rung_phase(r),
+				  xasprintf(_("publish %s"), label));
+			free(label);
+			day += r->policy == DMARC_POLICY_NONE
+				   ? in->settings.min_days_monitor
+				   : in->settings.min_days_rung;
+		}
+		if (!spf_hard) {
+			event_add(&ev, &nev, day, ROLLOUT_ENFORCED,
+				  xstrdup(_("publish SPF -all")));
+		}
+		event_add(&ev, &nev, day + in->settings.window_days,
+			  ROLLOUT_MAINTENANCE,
+			  xstrdup(_("maintenance: key rotation and SPF "
+				    "drift checks")));
+		break;
+	case ROLLOUT_ENFORCED:
+		event_add(&ev, &nev, plan.since + in->settings.window_days,
+			  ROLLOUT_MAINTENANCE,
+			  xstrdup(_("maintenance: key rotation and SPF "
+				    "drift checks")));
+		break;
+	case ROLLOUT_MAINTENANCE:
+		for (size_t i = 0; i < plan.ndue; i++)
+			event_add(&ev, &nev, today, ROLLOUT_MAINTENANCE,
+				  xstrdup(plan.due[i]));
+		break;
+	}
+	/* Sort by day (stable: insertion order within a day). */
+	for (size_t i = 1; i < nev; i++)
+		for (size_t j = i; j > 0 && ev[j - 1].day > ev[j].day; j--) {
+			struct event t = ev[j];
+
+			ev[j] = ev[j - 1];
+			ev[j - 1] = t;
+		}
+	first = week_monday(in->created < today ? in->created : today);
+	if (nev > 0 && ev[0].day < first)
+		first = week_monday(ev[0].day);
+	end = week_monday(nev > 0 && ev[nev - 1].day > today ? ev[nev - 1].day
+							     : today);
+	{
+		enum rollout_phase phase = ROLLOUT_DISCOVERY;
+		size_t e = 0;
+
+		*weeks = xcalloc((size_t)(end - first) / 7 + 1,
+				 sizeof **weeks);
+		for (date_t mon = first; mon <= end; mon += 7) {
+			struct rollout_week *w = &(*weeks)[n++];
+			struct strbuf due = STRBUF_INIT;
+
+			w->monday = mon;
+			w->past = mon + 6 < today;
+			for (; e < nev && ev[e].day <= mon + 6; e++) {
+				if (ev[e].day < mon)
+					continue;
+				phase = ev[e].phase;
+				if (due.len)
+					strbuf_addstr(&due, "; ");
+				strbuf_addstr(&due, ev[e].what);
+			}
+			/* DKIM keys published before SPF keep SPF. */
+			w->phase = phase;
+			w->due = due.len ? strbuf_detach(&due) : NULL;
+			strbuf_done(&due);
+		}
+	}
+	*count = n;
+	for (size_t i = 0; i < nev; i++)
+		free(ev[i].what);
+	free(ev);
+	rollout_plan_done(&plan);
+}
+
+/* Frees a timeline. */
+void rollout_weeks_free(struct rollout_week *weeks, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(weeks[i].due);
+	free(weeks);
+}

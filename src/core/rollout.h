@@ -1,0 +1,184 @@
+/* The rollout plan (DESIGN.md section 4): where a domain stands on the
+ * way from no authentication to SPF -all and DMARC p=reject, whether the
+ * reports allow the next step, the exact record to publish next and the
+ * earliest day for it, and a week-by-week timeline for the wizard.
+ *
+ * The plan is computed in two halves: rollout_inputs_load() gathers the
+ * state (store), the records built from it and the report evidence;
+ * rollout_decide() is a pure function of those inputs and the day, so
+ * that tests can give it any evidence. */
+#ifndef DMARCPILOT_ROLLOUT_H
+#define DMARCPILOT_ROLLOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "date.h"
+#include "dns.h"
+#include "ladder.h"
+#include "providers.h"
+#include "state.h"
+#include "status.h"
+#include "store.h"
+
+/* The phases in order. The plan is in the phase of the last thing
+ * verified live. */
+enum rollout_phase {
+	ROLLOUT_DISCOVERY,   /* nothing verified yet: list the senders */
+	ROLLOUT_SPF,         /* SPF with ~all is live */
+	ROLLOUT_DKIM,        /* every DKIM key is live */
+	ROLLOUT_MONITOR,     /* DMARC p=none with rua is live */
+	ROLLOUT_QUARANTINE,  /* a quarantine rung is live */
+	ROLLOUT_REJECT,      /* a reject rung is live */
+	ROLLOUT_ENFORCED,    /* SPF -all and the last rung are live */
+	ROLLOUT_MAINTENANCE, /* enforced for a whole report window */
+};
+
+#define ROLLOUT_PHASE_COUNT (ROLLOUT_MAINTENANCE + 1)
+
+/* "discovery", "spf", "dkim", "monitor", "quarantine", "reject",
+ * "enforced", "maintenance": stable words for --json. */
+const char *rollout_phase_name(enum rollout_phase phase);
+
+/* The translated name for people. */
+const char *rollout_phase_label(enum rollout_phase phase);
+
+/* How the report analysis classes a source (DESIGN.md section 4). */
+enum rollout_class {
+	ROLLOUT_CLASS_PASS,
+	ROLLOUT_CLASS_FAIL_KNOWN,   /* fails, but is a listed sender */
+	ROLLOUT_CLASS_FAIL_UNKNOWN, /* fails and nobody knows it */
+	ROLLOUT_CLASS_FORWARDED,    /* fails after a forwarder */
+};
+
+/* "pass", "fail-known", "fail-unknown", "forwarded". */
+const char *rollout_class_name(enum rollout_class cls);
+
+/* A failing source of the window. */
+struct rollout_source {
+	char *ip;
+	char *ptr;      /* reverse DNS, or NULL */
+	char *provider; /* the service that explains it, or NULL */
+	uint64_t messages;
+	enum rollout_class cls;
+};
+
+/* What the aggregate reports of the window say. */
+struct rollout_evidence {
+	date_t since, until;  /* the window, both days included */
+	uint64_t reports;     /* reports that overlap the window */
+	uint64_t messages;    /* every message reported */
+	uint64_t legitimate;  /* passing + failing from listed senders */
+	uint64_t passing;     /* DMARC pass */
+	uint64_t forwarded;   /* failing after a forwarder */
+	struct rollout_source *failing; /* failing sources, most first */
+	size_t nfailing;
+};
+
+/* Frees the sources. */
+void rollout_evidence_done(struct rollout_evidence *e);
+
+/* What the next step publishes. */
+enum rollout_action {
+	ROLLOUT_ACTION_NONE,  /* nothing: the rollout is done */
+	ROLLOUT_ACTION_SPF,   /* the SPF record (rung 0 ~all, 1 -all) */
+	ROLLOUT_ACTION_DKIM,  /* a DKIM key record */
+	ROLLOUT_ACTION_DMARC, /* a DMARC rung */
+};
+
+struct rollout_next {
+	enum rollout_action action;
+	char *name;     /* the owner name, no final dot, or NULL */
+	char *record;   /* the exact TXT value, or NULL when not known
+			   (a key the provider publishes) */
+	char *selector; /* DKIM: the selector */
+	int rung;       /* SPF: 0 or 1; DMARC: the ladder index */
+	char *label;    /* "quarantine 10 %", "SPF ~all", ... translated */
+};
+
+/* Everything the plan is computed from. */
+struct rollout_inputs {
+	char *domain;
+	date_t created;             /* the day the domain was added */
+	struct state_settings settings;
+	struct ladder ladder;
+	struct dmarc_record tags;   /* the tags of every rung (rua, ...) */
+	struct state_sender *senders;
+	size_t nsenders;
+	struct state_dkim_key *keys;
+	size_t nkeys;
+	char **key_records;         /* keys[i]'s TXT value, or NULL */
+	struct state_rung *history;
+	size_t nhistory;
+	char *spf_soft;             /* the SPF record with ~all, or NULL
+				       when there is no sender */
+	char *spf_hard;             /* the same with -all */
+	char **spf_problems;        /* why the SPF record cannot be built */
+	size_t nspf_problems;
+	bool have_evidence;
+	struct rollout_evidence evidence;
+	char **due;                 /* maintenance items (translated) */
+	size_t ndue;
+};
+
+/* Gathers the inputs of a domain from the store on day today. catalogue
+ * gives the providers' SPF mechanisms (may be NULL: provider senders
+ * then count as problems). Reports are judged over the settings' window
+ * ending today by the report analysis, which uses dns (may be NULL) for
+ * reverse DNS and SPF checks of the sources. Free with
+ * rollout_inputs_done(). */
+enum status rollout_inputs_load(struct store *store, struct dns *dns,
+				const struct providers *catalogue,
+				const char *domain, date_t today,
+				struct rollout_inputs *in, struct err *err);
+
+void rollout_inputs_done(struct rollout_inputs *in);
+
+/* The plan of a domain on one day. */
+struct rollout_plan {
+	char *domain;
+	enum rollout_phase phase;
+	date_t since;       /* the day the phase began */
+	int days;           /* today - since */
+	int min_days;       /* days the phase needs before the next step */
+	bool ready;         /* the next step may be taken today */
+	char **reasons;     /* why not, or what was checked (translated) */
+	size_t nreasons;
+	struct rollout_next next;
+	date_t earliest;    /* first day the next step is allowed, if the
+			       evidence is good by then; DATE_NONE when
+			       there is no next step */
+	bool evidence_needed; /* the step waits for report evidence */
+	char *dmarc_live;   /* the DMARC record verified last, or NULL */
+	char *spf_live;     /* the SPF record verified last, or NULL */
+	char **due;         /* maintenance items */
+	size_t ndue;
+};
+
+/* Decides the plan from the inputs on day today (pure: no I/O). Free
+ * with rollout_plan_done(). */
+void rollout_decide(const struct rollout_inputs *in, date_t today,
+		    struct rollout_plan *plan);
+
+void rollout_plan_done(struct rollout_plan *plan);
+
+/* One week of the timeline. */
+struct rollout_week {
+	date_t monday;            /* the ISO week's first day */
+	enum rollout_phase phase; /* the phase most of the week is in */
+	char *due;                /* what happens that week (translated),
+				     or NULL */
+	bool past;                /* the week ended before today */
+};
+
+/* The timeline from the week the domain was added to the week the
+ * rollout is projected to reach maintenance, assuming clean evidence
+ * from now on: past weeks from the history, later ones from the minimum
+ * days. Free with rollout_weeks_free(). */
+void rollout_timeline(const struct rollout_inputs *in, date_t today,
+		      struct rollout_week **weeks, size_t *count);
+
+void rollout_weeks_free(struct rollout_week *weeks, size_t count);
+
+#endif

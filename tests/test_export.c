@@ -1,0 +1,415 @@
+/* Zone export: the BIND snippet loads into a real nsd and every record
+ * reads back equal, named-checkzone accepts it inside a zone, the
+ * nsupdate script deletes only the exact old values, and --output
+ * replaces the file atomically. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dns.h"
+#include "lib/nsd.h"
+#include "lib/testenv.h"
+#include "state.h"
+#include "xalloc.h"
+#include "zone.h"
+
+struct fixture {
+	char *dir;
+	char *path;
+};
+
+static date_t day(const char *s)
+{
+	date_t d;
+
+	assert_true(date_parse(s, &d));
+	return d;
+}
+
+/* example.com at p=none since 2026-12-01 with twenty networks (an SPF
+ * record longer than one string) and an external report address. */
+static int setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof *f);
+	struct err err = ERR_INIT;
+	struct state_settings s;
+	struct store *store;
+
+	f->dir = testenv_mkdtemp();
+	f->path = xasprintf("%s/state.db", f->dir);
+	assert_int_equal(store_open(&store, f->path, &err), STATUS_OK);
+	assert_int_equal(state_domain_add(store, "example.com",
+					  day("2026-11-23"), NULL, &err),
+			 STATUS_OK);
+	for (int i = 0; i < 20; i++) {
+		char spec[64];
+
+		snprintf(spec, sizeof spec, "ip4:198.51.%d.0/24", 100 + i);
+		assert_int_equal(state_sender_add(store, "example.com", spec,
+						  NULL, NULL, 0, NULL, &err),
+				 STATUS_OK);
+	}
+	state_settings_defaults(&s);
+	s.rua = xstrdup("mailto:dmarc@example.com,"
+			"mailto:agg@reports.example.net");
+	assert_int_equal(state_settings_set(store, "example.com", &s, &err),
+			 STATUS_OK);
+	state_settings_done(&s);
+	assert_int_equal(state_rung_add(store, "example.com", RUNG_SPF, 0,
+					"v=spf1 mx ~all", day("2026-11-24"),
+					&err),
+			 STATUS_OK);
+	assert_int_equal(state_rung_add(store, "example.com", RUNG_DMARC, 0,
+					"v=DMARC1; p=none",
+					day("2026-12-01"), &err),
+			 STATUS_OK);
+	store_close(store);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	testenv_rmdir(f->dir);
+	free(f->path);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Runs export with extra arguments (NULL-terminated, at most 6). */
+static struct testenv_run export(struct fixture *f, const char *a1,
+				 const char *a2, const char *a3,
+				 const char *a4, const char *a5)
+{
+	const char *args[] = { "--db", f->path, "--now", "2026-12-29",
+			       "export", "example.com", a1, a2, a3, a4, a5,
+			       NULL };
+
+	return testenv_run_dmarcpilot(args, NULL);
+}
+
+/* The SPF record the senders give, built here by hand. */
+static char *expected_spf(void)
+{
+	char *s = xstrdup("v=spf1");
+
+	for (int i = 0; i < 20; i++) {
+		char *t = xasprintf("%s ip4:198.51.%d.0/24", s, 100 + i);
+
+		free(s);
+		s = t;
+	}
+	{
+		char *t = xasprintf("%s ~all", s);
+
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* Quoting and splitting as RFC 1035 wants them. */
+static void test_quote_and_split(void **state)
+{
+	char *q = zone_quote("a\"b\\c\007d", 7);
+	char value[601];
+	char **v;
+	size_t n, total = 0;
+
+	(void)state;
+	assert_string_equal(q, "\"a\\\"b\\\\c\\007d\"");
+	free(q);
+	/* A DKIM-like value of 600 octets: tags first, then the key in
+	 * strings of at most 255. */
+	memset(value, 'A', sizeof value - 1);
+	value[600] = '\0';
+	memcpy(value, "v=DKIM1; k=rsa; p=", 18);
+	v = zone_split(value, &n);
+	assert_int_equal(n, 4);
+	assert_string_equal(v[0], "v=DKIM1; k=rsa; ");
+	for (size_t i = 0; i < n; i++) {
+		assert_true(strlen(v[i]) <= 255);
+		assert_int_equal(strncmp(v[i], value + total, strlen(v[i])),
+				 0);
+		total += strlen(v[i]);
+	}
+	assert_int_equal(total, 600);
+	zone_strings_free(v, n);
+	v = zone_split("", &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0], "");
+	zone_strings_free(v, n);
+}
+
+/* The snippet as exported, the records it must hold, and a zone with
+ * it inside. */
+static char *bind_snippet(struct fixture *f)
+{
+	struct testenv_run r = export(f, "--format", "bind", NULL, NULL,
+				      NULL);
+	char *out;
+
+	assert_int_equal(r.status, 0);
+	out = xstrdup(r.out);
+	testenv_run_done(&r);
+	return out;
+}
+
+/* Reads a TXT RRset through the engine and checks it holds exactly one
+ * RR whose strings are want (joined equal to the value). */
+static void expect_txt(struct dns *dns, const char *name,
+		       const char *const *want, size_t nwant)
+{
+	struct dns_answer *a = dns_query_sync(dns, name, DNS_T_TXT);
+	size_t txt = 0;
+
+	if (a->result != DNS_DATA)
+		fail_msg("%s: %s", name, dns_result_name(a->result));
+	for (size_t i = 0; i < a->count; i++) {
+		if (a->rrs[i].type != DNS_T_TXT)
+			continue;
+		txt++;
+		assert_int_equal(a->rrs[i].u.txt.count, nwant);
+		for (size_t j = 0; j < nwant; j++) {
+			assert_int_equal(a->rrs[i].u.txt.strings[j].len,
+					 strlen(want[j]));
+			assert_memory_equal(a->rrs[i].u.txt.strings[j].data,
+					    want[j], strlen(want[j]));
+		}
+	}
+	assert_int_equal(txt, 1);
+	dns_answer_free(a);
+}
+
+/* Loaded into a real nsd, every record reads back equal. */
+static void test_snippet_in_nsd(void **state)
+{
+	struct fixture *f = *state;
+	char *snippet = bind_snippet(f);
+	char *pre = nsd_zone_preamble("example.com");
+	char *zone = xasprintf("%s%s", pre, snippet);
+	struct nsd_zone zones[] = { { "example.com", zone } };
+	struct dns_live_options o = { .timeout = 20, .tries = 3,
+				      .no_recursion = true };
+	struct nsd_server server;
+	struct err err = ERR_INIT;
+	struct dns *dns;
+	char *spf = expected_spf();
+
+	/* The SPF record is 411 octets: two strings, 255 and 156. */
+	assert_int_equal(strlen(spf), 411);
+	assert_non_null(strstr(snippet, "example.com. 3600 IN TXT \""));
+	assert_non_null(strstr(snippet, "_dmarc.example.com. 3600 IN TXT"));
+	/* The authorisation belongs in the other zone: commented out. */
+	assert_non_null(strstr(snippet,
+			       "; example.com._report._dmarc."
+			       "reports.example.net. 3600 IN TXT "
+			       "\"v=DMARC1\""));
+	if (!nsd_available())
+		skip();
+	assert_true(nsd_start(&server, zones, 1));
+	o.servers = server.address;
+	assert_int_equal(dns_new_live(&dns, &o, &err), STATUS_OK);
+	{
+		char *first = xstrndup(spf, 255);
+		const char *want[] = { first, spf + 255 };
+
+		expect_txt(dns, "example.com", want, 2);
+		free(first);
+	}
+	{
+		const char *want[] = {
+			"v=DMARC1; p=quarantine; pct=10; t=y; "
+			"rua=mailto:dmarc@example.com,"
+			"mailto:agg@reports.example.net"
+		};
+
+		expect_txt(dns, "_dmarc.example.com", want, 1);
+	}
+	dns_free(dns);
+	nsd_stop(&server);
+	free(spf);
+	free(zone);
+	free(pre);
+	free(snippet);
+}
+
+/* named-checkzone accepts the snippet inside a zone. */
+static void test_named_checkzone(void **state)
+{
+	struct fixture *f = *state;
+	const char *checker = testenv_program("NAMED_CHECKZONE");
+	char *snippet = bind_snippet(f);
+	char *pre = nsd_zone_preamble("example.com");
+	char *zone = xasprintf("%s%s", pre, snippet);
+	char *file;
+	struct testenv_run r;
+
+	if (!checker)
+		skip();
+	file = testenv_write_file(f->dir, "example.com.zone", zone);
+	{
+		const char *argv[] = { checker, "example.com", file, NULL };
+
+		r = testenv_run(argv, NULL, NULL);
+	}
+	if (r.status != 0)
+		fail_msg("named-checkzone: %s%s", r.out, r.err);
+	assert_non_null(strstr(r.out, "OK"));
+	testenv_run_done(&r);
+	free(file);
+	free(zone);
+	free(pre);
+	free(snippet);
+}
+
+/* nsupdate: each changed record deletes exactly its old RR and adds the
+ * new one; other TXT records at the name are not touched, records that
+ * are already right are left out. */
+static void test_nsupdate(void **state)
+{
+	struct fixture *f = *state;
+	char *spf = expected_spf();
+	char *zone = xasprintf(
+	    "$ORIGIN example.com.\n$TTL 300\n"
+	    "@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\n"
+	    "ns1 A 192.0.2.53\n"
+	    "@ TXT \"v=spf1 mx ~all\"\n"
+	    "@ TXT \"google-site-verification=abc\"\n"
+	    "_dmarc TXT \"v=DMARC1; p=none\"\n");
+	char *file = testenv_write_file(f->dir, "live.zone", zone);
+	const char *args[] = { "--db", f->path, "--now", "2026-12-29",
+			       "--zone", file, "export", "example.com",
+			       "--format", "nsupdate", NULL };
+	struct testenv_run r = testenv_run_dmarcpilot(args, NULL);
+	char *add;
+
+	(void)state;
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "update delete example.com. TXT "
+				      "\"v=spf1 mx ~all\"\n"));
+	add = xasprintf("update add example.com. 3600 TXT \"%.255s\" \"%s\"\n",
+			spf, spf + 255);
+	assert_non_null(strstr(r.out, add));
+	assert_non_null(strstr(r.out, "update delete _dmarc.example.com. TXT "
+				      "\"v=DMARC1; p=none\"\n"));
+	assert_non_null(strstr(r.out, "update add _dmarc.example.com. 3600 "
+				      "TXT \"v=DMARC1; p=quarantine; "));
+	/* Never a delete of a whole RRset or name. */
+	assert_null(strstr(r.out, "TXT\n"));
+	assert_null(strstr(r.out, "google-site-verification"));
+	assert_null(strstr(r.out, "_report._dmarc"));
+	assert_non_null(strstr(r.out, "\nsend\n"));
+	testenv_run_done(&r);
+	free(add);
+	free(file);
+	free(zone);
+
+	/* Once the zone has the new values, there is nothing to change. */
+	{
+		char *bind = bind_snippet(f);
+		char *pre = xstrdup("$ORIGIN example.com.\n$TTL 300\n"
+				    "@ SOA ns1 hostmaster 1 3600 600 86400 "
+				    "300\n@ NS ns1\nns1 A 192.0.2.53\n");
+		char *z2 = xasprintf("%s%s", pre, bind);
+		char *file2 = testenv_write_file(f->dir, "new.zone", z2);
+
+		args[5] = file2;
+		r = testenv_run_dmarcpilot(args, NULL);
+		assert_int_equal(r.status, 0);
+		assert_null(strstr(r.out, "update "));
+		assert_null(strstr(r.out, "send"));
+		testenv_run_done(&r);
+		free(file2);
+		free(z2);
+		free(pre);
+		free(bind);
+	}
+	free(spf);
+}
+
+/* Counts the entries of a directory, . and .. excluded. */
+static int dir_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* --output replaces the file whole, leaves no temporary file, and a
+ * directory that does not exist is an error naming the path. */
+static void test_output_atomic(void **state)
+{
+	struct fixture *f = *state;
+	char *outdir = xasprintf("%s/out", f->dir);
+	char *out = xasprintf("%s/example.com.json", outdir);
+	char *bad = xasprintf("%s/missing/x.zone", f->dir);
+	char *text, *old;
+	struct testenv_run r;
+	struct stat st;
+
+	assert_int_equal(mkdir(outdir, 0755), 0);
+	old = testenv_write_file(outdir, "example.com.json", "old\n");
+	free(old);
+	r = export(f, "--format", "json", "--output", out, NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "");
+	testenv_run_done(&r);
+	text = testenv_read_file(out, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"purpose\": \"dmarc\""));
+	assert_non_null(strstr(text, "\"zone\": \"reports.example.net\""));
+	assert_null(strstr(text, "old\n"));
+	free(text);
+	assert_int_equal(stat(out, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	assert_int_equal(dir_entries(outdir), 1);
+
+	r = export(f, "--output", bad, NULL, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, bad));
+	testenv_run_done(&r);
+	r = export(f, "--format", "yaml", NULL, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	testenv_run_done(&r);
+	free(bad);
+	free(out);
+	free(outdir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quote_and_split),
+		cmocka_unit_test_setup_teardown(test_snippet_in_nsd, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_named_checkzone, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_nsupdate, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_output_atomic, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests_name("export", tests, NULL, NULL);
+}
