@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -131,7 +132,24 @@ static void test_demo_screens(void **state)
 	expect(&d, "include:_spf.salesforce.com");
 	key(&d, "Tab");
 	expect(&d, "SPF of demo.example");
-	expect(&d, "include:servers.mcsv.net");
+	/* _spf.google.com 4 (itself and three netblocks), sendgrid.net 1,
+	 * servers.mcsv.net 1, _spf.salesforce.com 2 (it and its exists),
+	 * mail.zendesk.com 1, mx 1: ten, the most RFC 7208 allows. */
+	screen = tmux_wait_for(&d.t, "Lookups 10 of 10", WAIT_MS);
+	assert_non_null(screen);
+	line = screen_line(screen, "  include:_spf.google.com");
+	assert_non_null(line);
+	assert_non_null(strstr(line, " 4"));
+	free(line);
+	line = screen_line(screen, "  include:_spf.salesforce.com");
+	assert_non_null(line);
+	assert_non_null(strstr(line, " 2"));
+	free(line);
+	free(screen);
+	/* The inventory needs no Mailchimp include (it aligns through
+	 * DKIM): the target drops it and costs 8. */
+	expect(&d, "- include:servers.mcsv.net");
+	expect(&d, "lookups: 8");
 	key(&d, "Tab");
 	expect(&d, "DKIM of demo.example");
 	screen = tmux_wait_for(&d.t, "zendesk2", WAIT_MS);
@@ -323,6 +341,88 @@ static void test_resize(void **state)
 	demo_stop(&d);
 }
 
+/* f flattens the chosen include of the target: Zendesk's four ranges
+ * replace its include and the target costs one lookup less; v asks both
+ * authoritative servers of the demo zone, which still serve the old
+ * record. */
+static void test_spf_flatten(void **state)
+{
+	struct demo d;
+	char *screen;
+
+	if (!tmux_available())
+		skip();
+	demo_start(&d, 80, 24, NULL);
+	key(&d, "4");
+	expect(&d, "lookups: 8");
+	/* The last lines: zendesk's include, a blank, the servers'
+	 * heading; G puts the cursor on the last. */
+	key(&d, "G");
+	expect(&d, "f flattens to 4 ranges");
+	key(&d, "k");
+	key(&d, "k");
+	key(&d, "f");
+	screen = tmux_wait_for(&d.t, "+ ip4:216.198.0.0/18", WAIT_MS);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "- include:mail.zendesk.com"));
+	assert_non_null(strstr(screen, "lookups: 7"));
+	free(screen);
+	key(&d, "v");
+	key(&d, "G");
+	screen = tmux_wait_for(&d.t, "ns2.demo.example", WAIT_MS);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "serves another record"));
+	free(screen);
+	demo_stop(&d);
+}
+
+/* K on the DKIM screen makes a key for the selector typed: the screen
+ * shows the private key's path, never the key; the file is there, mode
+ * 0600, and the database remembers the path. R shows the rotation plan. */
+static void test_dkim_keygen(void **state)
+{
+	struct demo d;
+	char *screen, *line, *path, *end, *pem;
+	struct stat sb;
+	size_t len;
+
+	if (!tmux_available())
+		skip();
+	/* Wide enough for the whole path of the scratch directory. */
+	demo_start(&d, 160, 24, NULL);
+	key(&d, "5");
+	expect(&d, "DKIM of demo.example");
+	key(&d, "K");
+	expect(&d, "Selector of the new key: 202603");
+	key(&d, "C-u");
+	tmux_type(&d.t, "mail2026");
+	key(&d, "Enter");
+	screen = tmux_wait_for(&d.t, "Private key: ", 60000);
+	assert_non_null(screen);
+	line = screen_line(screen, "Private key: ");
+	path = xstrdup(strstr(line, "Private key: ") + 13);
+	end = path + strlen(path);
+	while (end > path && end[-1] == ' ')
+		*--end = '\0';
+	assert_non_null(strstr(path, d.tmp));
+	assert_non_null(strstr(path, "mail2026"));
+	assert_null(strstr(screen, "PRIVATE KEY"));
+	assert_non_null(strstr(screen, "mail2026"));
+	assert_non_null(strstr(screen, "not published"));
+	free(line);
+	free(screen);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	pem = testenv_read_file(path, &len);
+	assert_non_null(pem);
+	assert_non_null(strstr(pem, "-----BEGIN PRIVATE KEY-----"));
+	free(pem);
+	free(path);
+	key(&d, "R");
+	expect(&d, "Rotating mail2026 to");
+	demo_stop(&d);
+}
+
 /* The reports screen shows the first two weeks the demo imported, with
  * the unknown source failing; i opens a prompt that completes file
  * names, and importing the third week adds its 21 reports. */
@@ -441,7 +541,7 @@ static void test_silent_resolver(void **state)
 	}
 	screen = tmux_wait_for(&t, "1 query", WAIT_MS);
 	assert_non_null(screen);
-	assert_non_null(strstr(screen, "Asking DNS for example.com"));
+	assert_non_null(strstr(screen, "Counting the lookups"));
 	free(screen);
 	{
 		const char *keys[] = { "F1", NULL };
@@ -487,6 +587,8 @@ int main(void)
 		cmocka_unit_test(test_save_sender),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_resize),
+		cmocka_unit_test(test_spf_flatten),
+		cmocka_unit_test(test_dkim_keygen),
 		cmocka_unit_test(test_import_reports),
 		cmocka_unit_test(test_german),
 		cmocka_unit_test(test_silent_resolver),

@@ -109,7 +109,7 @@ static bool hyphenated_word(const char *s, size_t len)
 }
 
 /* Trims FWS from both ends of [*s, *s + *len). */
-static void trim_fws(const char **s, size_t *len)
+void dkim_trim_fws(const char **s, size_t *len)
 {
 	while (*len > 0 && is_fws(**s)) {
 		(*s)++;
@@ -132,7 +132,7 @@ static bool colon_list(const char *value, bool (*fn)(void *, const char *,
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		const char *item = p;
 
-		trim_fws(&item, &len);
+		dkim_trim_fws(&item, &len);
 		if (!fn(arg, item, len))
 			return false;
 		if (!end)
@@ -394,7 +394,7 @@ static enum status record_split(struct dkim_record *r, const char *text,
 		const char *spec = p, *eq, *name, *value;
 		size_t slen = (size_t)((semi ? semi : end) - p), nlen, vlen;
 
-		trim_fws(&spec, &slen);
+		dkim_trim_fws(&spec, &slen);
 		if (slen == 0) {
 			/* A final ";" (or an empty record) is allowed. */
 			if (!semi)
@@ -415,10 +415,10 @@ static enum status record_split(struct dkim_record *r, const char *text,
 		}
 		name = spec;
 		nlen = (size_t)(eq - spec);
-		trim_fws(&name, &nlen);
+		dkim_trim_fws(&name, &nlen);
 		value = eq + 1;
 		vlen = (size_t)(spec + slen - value);
-		trim_fws(&value, &vlen);
+		dkim_trim_fws(&value, &vlen);
 		if (!tag_name_valid(name, nlen)) {
 			char *shown = text_clean(name, nlen < 32 ? nlen : 32);
 
@@ -594,14 +594,10 @@ const char *dkim_key_type_name(enum dkim_key_type type)
 }
 
 /* Adds a finding with its record, selector and advice. */
-static struct finding *add(struct findings *list, enum finding_code code,
-			   const char *selector, const char *text,
-			   const char *advice, const char *format, ...)
-    __attribute__((format(printf, 6, 7)));
-
-static struct finding *add(struct findings *list, enum finding_code code,
-			   const char *selector, const char *text,
-			   const char *advice, const char *format, ...)
+struct finding *dkim_finding_add(struct findings *list,
+				 enum finding_code code, const char *selector,
+				 const char *text, const char *advice,
+				 const char *format, ...)
 {
 	struct finding *f;
 	char *message;
@@ -629,7 +625,7 @@ void dkim_record_validate(const struct dkim_record *r, const char *selector,
 
 	if (r->revoked) {
 		/* RFC 6376 3.6.1: an empty p= means the key is revoked. */
-		add(findings, F_DKIM_REVOKED, selector, text,
+		dkim_finding_add(findings, F_DKIM_REVOKED, selector, text,
 		    _("If mail is still signed with this selector, it fails "
 		      "DKIM: sign with a current key. Otherwise remove the "
 		      "record once the old signatures no longer matter."),
@@ -638,7 +634,7 @@ void dkim_record_validate(const struct dkim_record *r, const char *selector,
 	if (r->type == DKIM_KEY_UNKNOWN) {
 		char *k = text_clean_str(r->k);
 
-		add(findings, F_DKIM_SYNTAX, selector, text,
+		dkim_finding_add(findings, F_DKIM_SYNTAX, selector, text,
 		    _("Use k=rsa or k=ed25519 (RFC 8463); verifiers ignore "
 		      "keys of a type they do not know."),
 		    _("k=%s is not a key type verifiers know"), k);
@@ -648,7 +644,7 @@ void dkim_record_validate(const struct dkim_record *r, const char *selector,
 	    r->bits < DKIM_RSA_MIN_BITS) {
 		/* RFC 8301 3.2: verifiers MUST NOT accept keys below 1024
 		 * bits. */
-		add(findings, F_DKIM_WEAK_KEY, selector, text,
+		dkim_finding_add(findings, F_DKIM_WEAK_KEY, selector, text,
 		    _("Generate a 2048-bit key under a new selector "
 		      "(dmarcpilot dkim keygen), publish it and switch the "
 		      "signer to it."),
@@ -658,7 +654,7 @@ void dkim_record_validate(const struct dkim_record *r, const char *selector,
 	} else if (r->type == DKIM_KEY_RSA && r->bits > 0 &&
 		   r->bits < DKIM_RSA_WEAK_BITS) {
 		/* RFC 8301 3.2: signers SHOULD use at least 2048 bits. */
-		struct finding *f = add(
+		struct finding *f = dkim_finding_add(
 		    findings, F_DKIM_WEAK_KEY, selector, text,
 		    _("Rotate to a 2048-bit key under a new selector "
 		      "(dmarcpilot dkim keygen)."),
@@ -672,7 +668,7 @@ void dkim_record_validate(const struct dkim_record *r, const char *selector,
 		/* RFC 8301 3.1: rsa-sha1 signatures MUST NOT be accepted,
 		 * so a key restricted to sha1 verifies nothing. */
 		struct finding *f =
-		    add(findings, F_DKIM_SHA1, selector, text,
+		    dkim_finding_add(findings, F_DKIM_SHA1, selector, text,
 			_("Remove the h= tag (or set h=sha256) and sign with "
 			  "rsa-sha256."),
 			_("selector '%s' allows only sha1 (h=sha1), which "
@@ -684,7 +680,7 @@ void dkim_record_validate(const struct dkim_record *r, const char *selector,
 	if (r->no_known_hash) {
 		char *h = text_clean_str(r->h);
 
-		add(findings, F_DKIM_SYNTAX, selector, text,
+		dkim_finding_add(findings, F_DKIM_SYNTAX, selector, text,
 		    _("Remove the h= tag or set h=sha256."),
 		    _("h=%s names no hash algorithm verifiers know"), h);
 		free(h);
@@ -692,7 +688,7 @@ void dkim_record_validate(const struct dkim_record *r, const char *selector,
 	if (!r->email) {
 		char *s = text_clean_str(r->s);
 
-		add(findings, F_DKIM_SYNTAX, selector, text,
+		dkim_finding_add(findings, F_DKIM_SYNTAX, selector, text,
 		    _("Remove the s= tag or set s=email."),
 		    _("s=%s excludes email, so verifiers will not use this "
 		      "key for mail (RFC 6376 3.6.1)"),
@@ -702,7 +698,7 @@ void dkim_record_validate(const struct dkim_record *r, const char *selector,
 	if (r->testing) {
 		/* RFC 6376 3.6.1: t=y asks verifiers not to treat failures
 		 * differently from unsigned mail. */
-		add(findings, F_DKIM_TESTING, selector, text,
+		dkim_finding_add(findings, F_DKIM_TESTING, selector, text,
 		    _("Remove t=y once signatures verify, so that receivers "
 		      "treat failures as failures."),
 		    _("selector '%s' is in testing mode (t=y)"), sel);
@@ -717,7 +713,8 @@ void dkim_check_strings(const struct dns_txt_string *strings, size_t count,
 		if (strings[i].len <= 255)
 			continue;
 		/* RFC 1035 3.3: a character-string holds 255 octets. */
-		add(findings, F_DKIM_STRING_TOO_LONG, selector, NULL,
+		dkim_finding_add(findings, F_DKIM_STRING_TOO_LONG, selector,
+		    NULL,
 		    _("Split the value into several quoted strings of at most "
 		      "255 octets each; verifiers join them (RFC 6376 "
 		      "3.6.2.2)."),
@@ -754,326 +751,4 @@ bool dkim_selector_valid(const char *s)
 			return true;
 		s = dot + 1;
 	}
-}
-
-/* The owner name of a selector's key. */
-char *dkim_key_name(const char *domain, const char *selector)
-{
-	char *d = text_domain_normalize(domain);
-	char *name = xasprintf("%s._domainkey.%s", selector, d);
-
-	free(d);
-	return text_lower(name);
-}
-
-/* True if a TXT value has the look of a DKIM key record: a v=DKIM1 or a
- * p= tag (RFC 6376 3.6.1), so that other records at a probed name
- * (wildcards) do not count as keys. */
-static bool looks_like_key(const char *text, size_t len)
-{
-	const char *p = text, *end = text + len;
-
-	while (p < end) {
-		const char *semi = memchr(p, ';', (size_t)(end - p));
-		const char *spec = p, *eq;
-		size_t slen = (size_t)((semi ? semi : end) - p);
-
-		trim_fws(&spec, &slen);
-		eq = memchr(spec, '=', slen);
-		if (eq) {
-			const char *name = spec;
-			size_t nlen = (size_t)(eq - spec);
-
-			trim_fws(&name, &nlen);
-			if (nlen == 1 && name[0] == 'p')
-				return true;
-			if (nlen == 1 && name[0] == 'v') {
-				const char *v = eq + 1;
-				size_t vlen = (size_t)(spec + slen - v);
-
-				trim_fws(&v, &vlen);
-				return vlen == 5 && memcmp(v, "DKIM1", 5) == 0;
-			}
-		}
-		if (!semi)
-			break;
-		p = semi + 1;
-	}
-	return false;
-}
-
-/* Evaluates a TXT answer for a selector. */
-void dkim_evaluate_answer(const char *domain, const char *selector,
-			  const struct dns_answer *answer,
-			  struct dkim_selector_result *out)
-{
-	struct dns_txt_string *txt = NULL;
-	size_t ntxt = 0, pick = 0, nkeys = 0;
-	const char *bad = NULL;
-	struct err err = ERR_INIT;
-
-	memset(out, 0, sizeof *out);
-	out->domain = text_domain_normalize(domain);
-	out->selector = text_lower(xstrdup(selector));
-	out->name = dkim_key_name(domain, selector);
-	out->dns = answer->result;
-	for (size_t i = 0; i < answer->count; i++)
-		if (answer->rrs[i].type == DNS_T_CNAME) {
-			free(out->cname);
-			out->cname = xstrdup(answer->rrs[i].u.host);
-		}
-	if (answer->result == DNS_DATA)
-		txt = dns_answer_txt_joined(answer, &ntxt);
-	if (answer->result == DNS_DATA && ntxt == 0)
-		out->dns = DNS_NODATA; /* only a CNAME chain */
-	switch (out->dns) {
-	case DNS_DATA:
-		break;
-	case DNS_NODATA:
-	case DNS_NXDOMAIN:
-		add(&out->findings, F_DKIM_MISSING, out->selector, NULL,
-		    _("Publish the record that 'dmarcpilot dkim keygen' "
-		      "printed, or enable DKIM at the service that signs with "
-		      "this selector."),
-		    _("no DKIM key is published at %s"), out->name);
-		goto out;
-	case DNS_SERVFAIL:
-	case DNS_TIMEOUT:
-	case DNS_ERROR:
-	default: {
-		char *why = text_clean_str(
-		    answer->error ? answer->error
-				  : dns_result_name(answer->result));
-
-		out->dns_error = xasprintf("%s TXT: %s", out->name, why);
-		free(why);
-		add(&out->findings, F_DNS_TEMPERROR, out->selector, NULL,
-		    _("Try again later; if it persists, check the name "
-		      "servers of the domain."),
-		    _("the query for %s failed"), out->dns_error);
-		goto out;
-	}
-	}
-	for (size_t i = 0; i < ntxt; i++) {
-		if (looks_like_key(txt[i].data ? txt[i].data : "",
-				   txt[i].len)) {
-			if (nkeys++ == 0)
-				pick = i;
-		}
-	}
-	out->record = xstrndup(txt[pick].data ? txt[pick].data : "",
-			       txt[pick].len);
-	if (ntxt > 1) {
-		/* RFC 6376 3.6.2.2: with several records the result is
-		 * undefined; verifiers may pick any. */
-		add(&out->findings, F_DKIM_SYNTAX, out->selector, NULL,
-		    _("Publish exactly one TXT record at the selector's "
-		      "name."),
-		    _("%zu TXT records at %s; verifiers pick one at random"),
-		    ntxt, out->name);
-	}
-	for (size_t i = 0; i < answer->count; i++)
-		if (answer->rrs[i].type == DNS_T_TXT)
-			dkim_check_strings(answer->rrs[i].u.txt.strings,
-					   answer->rrs[i].u.txt.count,
-					   out->selector, &out->findings);
-	if (dkim_record_parse(txt[pick].data ? txt[pick].data : "",
-			      txt[pick].len, &out->key, &bad,
-			      &err) != STATUS_OK) {
-		add(&out->findings, F_DKIM_SYNTAX, out->selector, out->record,
-		    _("Fix the record: RFC 6376 3.6.1 lists the tags; "
-		      "'dmarcpilot dkim keygen' prints a correct one."),
-		    _("the key record of selector '%s' is malformed: %s"),
-		    out->selector, err_message(&err));
-		goto out;
-	}
-	out->parsed = true;
-	dkim_record_validate(&out->key, out->selector, out->record,
-			     &out->findings);
-out:
-	err_done(&err);
-	if (txt)
-		dns_txt_joined_free(txt, ntxt);
-}
-
-/* Frees a selector result. */
-void dkim_selector_result_done(struct dkim_selector_result *r)
-{
-	free(r->domain);
-	free(r->selector);
-	free(r->name);
-	free(r->cname);
-	free(r->dns_error);
-	free(r->record);
-	dkim_record_done(&r->key);
-	findings_done(&r->findings);
-	memset(r, 0, sizeof *r);
-}
-
-/* A lookup on its way. */
-struct lookup {
-	char *domain;
-	char *selector;
-	dkim_lookup_cb cb;
-	void *arg;
-};
-
-/* Turns the resolver's answer into a result for the caller. */
-static void lookup_answered(void *arg, const struct dns_answer *answer)
-{
-	struct lookup *l = arg;
-	struct dkim_selector_result *r = xcalloc(1, sizeof *r);
-
-	dkim_evaluate_answer(l->domain, l->selector, answer, r);
-	l->cb(l->arg, r);
-	free(l->domain);
-	free(l->selector);
-	free(l);
-}
-
-/* Starts the TXT query of one selector. */
-void dkim_lookup(struct dns *dns, const char *domain, const char *selector,
-		 dkim_lookup_cb cb, void *arg)
-{
-	struct lookup *l = xcalloc(1, sizeof *l);
-	char *name = dkim_key_name(domain, selector);
-
-	l->domain = xstrdup(domain);
-	l->selector = xstrdup(selector);
-	l->cb = cb;
-	l->arg = arg;
-	dns_query(dns, name, DNS_T_TXT, lookup_answered, l);
-	free(name);
-}
-
-/* The state of one discovery. */
-struct discovery {
-	struct dkim_selector_result *results;
-	size_t count;
-	size_t pending; /* answers still due, plus one while starting */
-	dkim_discover_cb cb;
-	void *arg;
-	struct discovery_slot *slots;
-};
-
-struct discovery_slot {
-	struct discovery *d;
-	size_t index;
-};
-
-/* Whether a result is worth reporting: a key, or a failed query. */
-static bool discovery_keeps(const struct dkim_selector_result *r)
-{
-	if (r->dns == DNS_SERVFAIL || r->dns == DNS_TIMEOUT ||
-	    r->dns == DNS_ERROR)
-		return true;
-	return r->dns == DNS_DATA && r->record &&
-	       looks_like_key(r->record, strlen(r->record));
-}
-
-/* Hands the kept results over once the last answer is in. */
-static void discovery_finish(struct discovery *d)
-{
-	size_t kept = 0;
-
-	if (--d->pending > 0)
-		return;
-	for (size_t i = 0; i < d->count; i++) {
-		if (discovery_keeps(&d->results[i]))
-			d->results[kept++] = d->results[i];
-		else
-			dkim_selector_result_done(&d->results[i]);
-	}
-	d->cb(d->arg, d->results, kept);
-	free(d->slots);
-	free(d);
-}
-
-/* Files one selector's result in its slot. */
-static void discovery_answered(void *arg, struct dkim_selector_result *r)
-{
-	struct discovery_slot *slot = arg;
-
-	slot->d->results[slot->index] = *r;
-	free(r);
-	discovery_finish(slot->d);
-}
-
-/* Queries all selectors at once. */
-void dkim_discover(struct dns *dns, const char *domain,
-		   const char *const *selectors, size_t count,
-		   dkim_discover_cb cb, void *arg)
-{
-	struct discovery *d = xcalloc(1, sizeof *d);
-
-	d->results = xcalloc(count ? count : 1, sizeof *d->results);
-	d->slots = xcalloc(count ? count : 1, sizeof *d->slots);
-	d->count = count;
-	d->cb = cb;
-	d->arg = arg;
-	/* One extra so that an answer given during dns_query() cannot
-	 * finish the discovery before every query is out. */
-	d->pending = count + 1;
-	for (size_t i = 0; i < count; i++) {
-		d->slots[i].d = d;
-		d->slots[i].index = i;
-		dkim_lookup(dns, domain, selectors[i], discovery_answered,
-			    &d->slots[i]);
-	}
-	discovery_finish(d);
-}
-
-/* Frees an array of results. */
-void dkim_results_free(struct dkim_selector_result *results, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-		dkim_selector_result_done(&results[i]);
-	free(results);
-}
-
-/* Appends a selector unless it is invalid or already listed. */
-static void selectors_add(char ***list, size_t *count, size_t *cap,
-			  const char *s)
-{
-	char *lower;
-
-	if (!dkim_selector_valid(s))
-		return;
-	lower = text_lower(xstrdup(s));
-	for (size_t i = 0; i < *count; i++) {
-		if (strcmp((*list)[i], lower) == 0) {
-			free(lower);
-			return;
-		}
-	}
-	*list = xgrow(*list, cap, *count + 1, sizeof **list);
-	(*list)[(*count)++] = lower;
-}
-
-/* Merges the selectors the audit probes. */
-char **dkim_audit_selectors(const char *const *own, size_t nown,
-			    const struct provider *const *seen, size_t nseen,
-			    size_t *count)
-{
-	char **list = NULL;
-	size_t n = 0, cap = 0;
-
-	for (size_t i = 0; i < nown; i++)
-		selectors_add(&list, &n, &cap, own[i]);
-	for (size_t i = 0; i < nseen; i++)
-		for (size_t j = 0; j < seen[i]->ndkim_selectors; j++)
-			selectors_add(&list, &n, &cap,
-				      seen[i]->dkim_selectors[j]);
-	for (size_t i = 0; i < DKIM_COMMON_SELECTORS_COUNT; i++)
-		selectors_add(&list, &n, &cap, dkim_common_selectors[i]);
-	*count = n;
-	return list;
-}
-
-/* Frees a list of strings. */
-void dkim_selectors_free(char **selectors, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-		free(selectors[i]);
-	free(selectors);
 }

@@ -2,7 +2,8 @@
  * and their validation, key generation and matching, selector discovery,
  * key rotation and signer configuration snippets.
  *
- * dkim.c        the key record parser and validator, lookups, discovery
+ * dkim.c        the key record parser and validator
+ * dkim_lookup.c lookups of one selector, discovery for the audit
  * dkim_key.c    key generation, the published record, key matching,
  *               signer snippets
  * dkim_rotate.c key ages, rotation plans (keys in the database are

@@ -17,4 +17,16 @@ enum status dkim_openssl_error(struct err *err, enum status status,
 			       const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Trims RFC 5322 FWS (space, tab, CR, LF) from both ends of
+ * [*s, *s + *len). */
+void dkim_trim_fws(const char **s, size_t *len);
+
+/* Appends a finding with the code's severity, and sets its selector,
+ * record and advice when they are not NULL. */
+struct finding *dkim_finding_add(struct findings *list,
+				 enum finding_code code, const char *selector,
+				 const char *text, const char *advice,
+				 const char *format, ...)
+    __attribute__((format(printf, 6, 7)));
+
 #endif

@@ -67,6 +67,14 @@ struct parser {
 	void *read_arg;
 	struct err read_err;
 
+	/* Local names come from libxml2's dictionary, so a name is always
+	 * the same pointer: remember which element each one is. */
+	struct {
+		const xmlChar *name;
+		enum element el;
+	} names[64];
+	size_t nnames;
+
 	enum element stack[REPORT_DEPTH_MAX];
 	int depth;
 	bool in_foreign;         /* inside an element of another namespace */
@@ -168,6 +176,34 @@ static enum element element_lookup(const char *name)
 	return EL_OTHER;
 }
 
+/* Maps a dictionary name to its element, remembering the answer. */
+static enum element parser_lookup(struct parser *p, const xmlChar *name)
+{
+	enum element el;
+
+	for (size_t i = 0; i < p->nnames; i++)
+		if (p->names[i].name == name)
+			return p->names[i].el;
+	el = element_lookup((const char *)name);
+	if (p->nnames < sizeof p->names / sizeof *p->names) {
+		p->names[p->nnames].name = name;
+		p->names[p->nnames++].el = el;
+	}
+	return el;
+}
+
+/* Empties a record without touching all of its (large) arrays. */
+static void row_reset(struct report_row *r)
+{
+	r->source_ip[0] = '\0';
+	r->count = 0;
+	r->disposition[0] = r->dkim[0] = r->spf[0] = '\0';
+	r->reasons[0] = '\0';
+	r->arc = false;
+	r->header_from[0] = r->envelope_from[0] = r->envelope_to[0] = '\0';
+	r->ndkim_auth = r->nspf_auth = 0;
+}
+
 /* The element n levels up from the current one (0 = current). */
 static enum element parser_up(const struct parser *p, int n)
 {
@@ -257,7 +293,7 @@ static void parser_open(struct parser *p, enum element el)
 	case EL_RECORD:
 		if (parent != EL_FEEDBACK)
 			return;
-		memset(&p->row, 0, sizeof p->row);
+		row_reset(&p->row);
 		p->have_count = false;
 		p->nreasons = 0;
 		return;
@@ -278,6 +314,8 @@ static void parser_open(struct parser *p, enum element el)
 				return;
 			}
 			p->auth = &a[(*n)++];
+			p->auth->domain[0] = p->auth->selector[0] = '\0';
+			p->auth->result[0] = '\0';
 			return;
 		}
 		if (parent == EL_POLICY_EVALUATED)
@@ -609,7 +647,8 @@ static bool namespace_ok(const char *ns, enum report_format *format)
 /* Handles one start tag. */
 static void parser_start(struct parser *p)
 {
-	const char *local = (const char *)xmlTextReaderConstLocalName(p->reader);
+	const xmlChar *xlocal = xmlTextReaderConstLocalName(p->reader);
+	const char *local = (const char *)xlocal;
 	const char *ns =
 	    (const char *)xmlTextReaderConstNamespaceUri(p->reader);
 	bool empty = xmlTextReaderIsEmptyElement(p->reader) == 1;
@@ -647,7 +686,7 @@ static void parser_start(struct parser *p)
 		parser_fail(p, STATUS_LIMIT, _("elements nested too deep"));
 		return;
 	}
-	el = element_lookup(local ? local : "");
+	el = xlocal ? parser_lookup(p, xlocal) : EL_OTHER;
 	if (p->depth > 0 && el == EL_FEEDBACK)
 		el = EL_OTHER;
 	p->stack[p->depth++] = el;
@@ -754,7 +793,8 @@ enum status report_parse(report_read_fn read, void *read_arg,
 	 * (XML_PARSE_NOENT is deliberately absent), libxml2's size limits
 	 * kept (no XML_PARSE_HUGE). */
 	int options = XML_PARSE_NONET | XML_PARSE_NOERROR |
-		      XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
+		      XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
+		      XML_PARSE_NOBLANKS;
 
 	memset(&p, 0, sizeof p);
 	p.name = name;

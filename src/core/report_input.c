@@ -543,6 +543,10 @@ static enum status input_any(struct input *in, const char *path,
 		err_set(&why, STATUS_IO, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
+	if (S_ISREG(sb.st_mode) && sb.st_size == 0) {
+		err_set(&why, STATUS_PARSE, _("%s: empty file"), path);
+		goto fail;
+	}
 	if (S_ISREG(sb.st_mode))
 		return input_file(in, path, err);
 	if (!S_ISDIR(sb.st_mode)) {
