@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
+
 #include "dns.h"
 #include "lib/nsd.h"
 #include "lib/testenv.h"
@@ -397,6 +399,68 @@ static void test_output_atomic(void **state)
 	free(outdir);
 }
 
+/* A key made with dkim keygen is exported with exactly the record keygen
+ * printed, split into strings of at most 255 octets. */
+static void test_dkim_key_exported(void **state)
+{
+	struct fixture *f = *state;
+	char *keydir = xasprintf("%s/keys", f->dir);
+	const char *gen[] = { "--db", f->path, "--now", "2026-12-29",
+			      "--json", "dkim", "keygen", "example.com",
+			      "s2026", "--out", keydir, NULL };
+	struct testenv_run r = testenv_run_dmarcpilot(gen, NULL);
+	json_t *o, *root, *records, *rec;
+	const char *want;
+	size_t i;
+	bool found = false;
+
+	if (r.status != 0)
+		fail_msg("keygen: %s%s", r.out, r.err);
+	o = json_loads(r.out, 0, NULL);
+	assert_non_null(o);
+	want = json_string_value(json_object_get(o, "record"));
+	assert_non_null(want);
+	assert_true(strlen(want) > 255);
+	testenv_run_done(&r);
+	r = export(f, "--format", "json", NULL, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	root = json_loads(r.out, 0, NULL);
+	assert_non_null(root);
+	records = json_object_get(root, "records");
+	json_array_foreach(records, i, rec)
+	{
+		json_t *strings = json_object_get(rec, "strings"), *sv;
+		size_t j;
+		char *joined = xstrdup("");
+
+		if (strcmp(json_string_value(json_object_get(rec, "purpose")),
+			   "dkim") != 0)
+			continue;
+		found = true;
+		assert_string_equal(
+		    json_string_value(json_object_get(rec, "name")),
+		    "s2026._domainkey.example.com");
+		assert_string_equal(
+		    json_string_value(json_object_get(rec, "value")), want);
+		json_array_foreach(strings, j, sv)
+		{
+			char *t = xasprintf("%s%s", joined,
+					    json_string_value(sv));
+
+			assert_true(strlen(json_string_value(sv)) <= 255);
+			free(joined);
+			joined = t;
+		}
+		assert_string_equal(joined, want);
+		free(joined);
+	}
+	assert_true(found);
+	testenv_run_done(&r);
+	json_decref(root);
+	json_decref(o);
+	free(keydir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +472,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nsupdate, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_output_atomic, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dkim_key_exported, setup,
 						teardown),
 	};
 

@@ -2,6 +2,11 @@
 
 #include "rollout.h"
 
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -251,6 +256,47 @@ out:
 	list_free(mech, n);
 }
 
+/* The TXT value of the key record for a private key file, as dkim
+ * keygen writes it: "v=DKIM1; k=rsa|ed25519; p=BASE64" with the SPKI of
+ * an RSA key (RFC 6376 3.6.1) or the raw Ed25519 key (RFC 8463 4.2).
+ * NULL when the file holds no unencrypted PEM private key. */
+static char *key_record(const char *path)
+{
+	unsigned char raw[32], *der = NULL;
+	size_t rawlen = sizeof raw;
+	EVP_PKEY *pkey = NULL;
+	char *b64 = NULL, *record = NULL;
+	FILE *f = fopen(path, "re");
+	int len;
+
+	if (!f)
+		return NULL;
+	pkey = PEM_read_PrivateKey(f, NULL, NULL, (void *)"");
+	fclose(f);
+	if (!pkey)
+		goto out;
+	if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_ED25519) {
+		if (EVP_PKEY_get_raw_public_key(pkey, raw, &rawlen) != 1)
+			goto out;
+		b64 = xmalloc((rawlen + 2) / 3 * 4 + 1);
+		EVP_EncodeBlock((unsigned char *)b64, raw, (int)rawlen);
+		record = xasprintf("v=DKIM1; k=ed25519; p=%s", b64);
+		goto out;
+	}
+	len = i2d_PUBKEY(pkey, &der);
+	if (len <= 0)
+		goto out;
+	b64 = xmalloc(((size_t)len + 2) / 3 * 4 + 1);
+	EVP_EncodeBlock((unsigned char *)b64, der, len);
+	record = xasprintf("v=DKIM1; k=rsa; p=%s", b64);
+out:
+	OPENSSL_free(der);
+	free(b64);
+	EVP_PKEY_free(pkey);
+	ERR_clear_error();
+	return record;
+}
+
 /* The records the plan publishes: SPF from the senders, the DKIM keys'
  * TXT values from their key files. */
 static enum status inputs_records(struct rollout_inputs *in,
@@ -259,6 +305,9 @@ static enum status inputs_records(struct rollout_inputs *in,
 {
 	(void)err;
 	inputs_spf(in, catalogue);
+	for (size_t i = 0; i < in->nkeys; i++)
+		if (in->keys[i].key_path && in->keys[i].retired == DATE_NONE)
+			in->key_records[i] = key_record(in->keys[i].key_path);
 	return STATUS_OK;
 }
 
