@@ -357,6 +357,32 @@ static void test_enforcement(void **state)
 	plan_on(f, "2027-03-15", &in, &plan);
 	assert_int_equal(plan.phase, ROLLOUT_MAINTENANCE);
 	assert_int_equal(plan.since, day("2027-03-15"));
+	assert_true(reason_has(&plan, "nothing is due"));
+	rollout_plan_done(&plan);
+	rollout_inputs_done(&in);
+
+	/* A key made on 2026-11-25 is 180 days old on 2027-05-24: due. */
+	{
+		struct state_dkim_key key = {
+			.selector = (char *)"s1",
+			.algorithm = (char *)"rsa",
+			.created = day("2026-11-25"),
+			.published = day("2026-11-26"),
+			.retired = DATE_NONE,
+		};
+
+		assert_int_equal(state_dkim_key_add(f->store, "example.com",
+						    &key, NULL, &err),
+				 STATUS_OK);
+	}
+	plan_on(f, "2027-05-23", &in, &plan);
+	assert_int_equal(plan.ndue, 0);
+	rollout_plan_done(&plan);
+	rollout_inputs_done(&in);
+	plan_on(f, "2027-05-24", &in, &plan);
+	assert_int_equal(plan.phase, ROLLOUT_MAINTENANCE);
+	assert_int_equal(plan.ndue, 1);
+	assert_true(reason_has(&plan, "DKIM selector s1 is 180 days old"));
 	rollout_plan_done(&plan);
 	rollout_inputs_done(&in);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "dkim.h"
 #include "i18n.h"
 #include "spf.h"
 #include "strbuf.h"
@@ -373,11 +374,24 @@ static enum status inputs_evidence(struct store *store, struct dns *dns,
 	return STATUS_OK;
 }
 
-/* What maintenance finds due: DKIM keys past their lifetime. */
+/* What maintenance finds due: DKIM keys in use past their lifetime
+ * (dkim.h, DKIM_ROTATION_DAYS). */
 static void inputs_due(struct rollout_inputs *in, date_t today)
 {
-	(void)in;
-	(void)today;
+	for (size_t i = 0; i < in->nkeys; i++) {
+		const struct state_dkim_key *k = &in->keys[i];
+		struct dkim_key_age age;
+
+		if (k->retired != DATE_NONE || k->created == DATE_NONE)
+			continue;
+		age = dkim_key_age(k->created, today, 0);
+		if (age.is_due)
+			list_add(&in->due, &in->ndue,
+				 xasprintf(_("DKIM selector %s is %d days "
+					     "old: rotate it to a new "
+					     "selector"),
+					   k->selector, age.age_days));
+	}
 }
 
 /* Gathers the state of a domain. */
