@@ -106,7 +106,7 @@ static size_t macro_one(const char *s, size_t len, size_t i, bool exp,
 
 	if (i + 1 >= len) {
 		*bad = i;
-		err_set(err, STATUS_PARSE, "%s", _("'%' at the end"));
+		err_set(err, STATUS_PARSE, "%s", _("a percent sign at the end"));
 		return 0;
 	}
 	switch (s[i + 1]) {
@@ -120,7 +120,8 @@ static size_t macro_one(const char *s, size_t len, size_t i, bool exp,
 		/* RFC 7208 7.1: any other character after '%' is an error. */
 		*bad = i;
 		err_set(err, STATUS_PARSE, "%s",
-			_("'%' must be followed by '{', '%', '_' or '-'"));
+			_("a percent sign must be followed by '{', '_', '-' or "
+			  "another percent sign"));
 		return 0;
 	}
 	j = i + 2;

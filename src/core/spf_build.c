@@ -416,7 +416,8 @@ static enum status resolve_items(struct dns *dns, struct spf_flat_item *items,
 		items[i].flattenable = subtree_ranges(c->root, &w);
 		if (!items[i].flattenable)
 			words_done(&w);
-		qsort(w.v, w.n, sizeof *w.v, words_cmp);
+		if (w.n > 1)
+			qsort(w.v, w.n, sizeof *w.v, words_cmp);
 		items[i].addresses = w.v;
 		items[i].naddresses = w.n;
 	}
@@ -714,7 +715,7 @@ static size_t count_missing(char **a, size_t na, char **b, size_t nb)
 	size_t n = 0;
 
 	for (size_t i = 0; i < na; i++)
-		if (!bsearch(&a[i], b, nb, sizeof *b, words_cmp))
+		if (nb == 0 || !bsearch(&a[i], b, nb, sizeof *b, words_cmp))
 			n++;
 	return n;
 }
@@ -759,7 +760,9 @@ enum status spf_flatten_drift(struct store *store, struct dns *dns,
 		for (char *w = strtok_r(copy, " ", &save); w;
 		     w = strtok_r(NULL, " ", &save))
 			words_add(&old[n], w);
-		qsort(old[n].v, old[n].n, sizeof *old[n].v, words_cmp);
+		if (old[n].n > 1)
+			qsort(old[n].v, old[n].n, sizeof *old[n].v,
+			      words_cmp);
 		free(copy);
 		n++;
 	}
