@@ -134,8 +134,8 @@ static void spf_answer(void *arg, struct spf_check *check)
 {
 	struct audit_run_state *st = arg;
 
+	/* The run itself is freed by audit_run with spf_check_run_free. */
 	st->a->spf = check;
-	st->spf_run = NULL;
 }
 
 /* Notes a service seen in the SPF record or an MX host. */
