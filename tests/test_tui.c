@@ -99,8 +99,8 @@ static char *screen_line(const char *screen, const char *text)
 }
 
 /* The demo opens on its domain's timeline: the rollout started on
- * 2026-01-05, and on the fixed today, 2026-03-09, it is in week 10 with
- * four steps verified. */
+ * 2026-01-05, and on the fixed today, 2026-03-09, it is in week 10, at
+ * quarantine pct=25 since 2026-02-23, with the next rung held back. */
 static void test_demo_timeline(void **state)
 {
 	struct demo d;
@@ -110,8 +110,11 @@ static void test_demo_timeline(void **state)
 	demo_start(&d, 80, 24, NULL);
 	expect(&d, "Rollout of demo.example");
 	expect(&d, "week 10 of the rollout");
-	expect(&d, "p=quarantine; pct=25; t=y");
-	expect(&d, "2026-01-19");
+	expect(&d, "Phase: DMARC quarantine since 2026-02-23");
+	/* The unknown source holds the next rung back. */
+	expect(&d, "Next: quarantine 50 %, not before");
+	expect(&d, "unknown source 203.0.113.77");
+	expect(&d, "quarantine 10 % verified");
 	demo_stop(&d);
 }
 
@@ -166,7 +169,13 @@ static void test_demo_screens(void **state)
 	assert_non_null(strstr(line, "quarantine 25 %"));
 	assert_non_null(strstr(line, "verified 2026-02-23"));
 	free(line);
+	assert_non_null(strstr(screen, "Not ready for quarantine 50 %"));
+	assert_non_null(strstr(screen, "203.0.113.77"));
 	free(screen);
+	/* S checks the next rung on both servers of the zone, which still
+	 * serve pct=25: nothing is recorded. */
+	key(&d, "S");
+	expect(&d, "Not recorded: 0 of 2 servers serve the new record.");
 	/* Shift-Tab and the vi key h go back the same way. */
 	key(&d, "BTab");
 	expect(&d, "DKIM of demo.example");

@@ -8,6 +8,8 @@
 #include "core/dmarc.h"
 #include "core/i18n.h"
 #include "core/ladder.h"
+#include "core/propagate.h"
+#include "core/rollout.h"
 #include "core/state.h"
 #include "core/xalloc.h"
 #include "screens/lookup.h"
@@ -21,10 +23,16 @@ struct dmarc_state {
 	size_t nhistory;
 	struct ladder ladder;
 	char *error;
+	struct rollout_inputs inputs;
+	struct rollout_plan plan;
+	bool planned;
+	bool verifying;
+	struct propagate_result *propagation;
+	struct app *app;
 };
 
 static const enum command dmarc_commands[] = {
-	CMD_RECHECK, CMD_NONE,
+	CMD_STEP, CMD_RECHECK, CMD_NONE,
 };
 
 /* Reads the domain's ladder and history, and asks for the record. */
@@ -35,6 +43,7 @@ static void dmarc_enter(struct app *app, void *state)
 	struct err err = ERR_INIT;
 	char *name = xasprintf("_dmarc.%s", app->domain);
 
+	st->app = app;
 	state_settings_defaults(&st->settings);
 	ladder_init_default(&st->ladder);
 	lookup_start(app, &st->published, name, DNS_T_TXT);
@@ -57,6 +66,16 @@ static void dmarc_enter(struct app *app, void *state)
 		}
 	}
 	err_done(&err);
+	if (rollout_inputs_load(store, tui_dns(app), tui_providers(app),
+				app->domain, app->cli->now, &st->inputs,
+				&err) == STATUS_OK) {
+		rollout_decide(&st->inputs, app->cli->now, &st->plan);
+		st->planned = true;
+	} else {
+		free(st->error);
+		st->error = xstrdup(err_message(&err));
+	}
+	err_done(&err);
 }
 
 /* The day a DMARC rung was verified live, or DATE_NONE. */
@@ -69,6 +88,105 @@ static date_t rung_verified(const struct dmarc_state *st, int rung)
 		    st->history[i].rung == rung)
 			day = st->history[i].verified;
 	return day;
+}
+
+/* Draws whether the next step may be taken, why not, and what to
+ * publish. */
+static void dmarc_draw_readiness(struct app *app, struct dmarc_state *st,
+				 WINDOW *win, int y, int rows, int cols)
+{
+	const struct rollout_plan *p = &st->plan;
+
+	if (!st->planned || y >= rows)
+		return;
+	if (p->next.action == ROLLOUT_ACTION_NONE) {
+		widget_text(win, y, 1, cols - 2, tui_attr(app, TUI_GOOD),
+			    _("The rollout is complete."));
+		return;
+	}
+	widget_textf(win, y++, 1, cols - 2,
+		     p->ready ? tui_attr(app, TUI_GOOD)
+			      : tui_attr(app, TUI_WARN) | (int)A_BOLD,
+		     p->ready ? _("Ready for %s.") : _("Not ready for %s:"),
+		     p->next.label ? p->next.label : "");
+	for (size_t i = 0; !p->ready && i < p->nreasons && y < rows; i++)
+		widget_textf(win, y++, 3, cols - 4, A_NORMAL, "- %s",
+			     p->reasons[i]);
+	if (p->next.record && y < rows)
+		widget_textf(win, y++, 1, cols - 2, A_NORMAL,
+			     _("Publish at %s: %s"), p->next.name,
+			     p->next.record);
+	if (st->verifying && y < rows)
+		widget_text(win, y++, 1, cols - 2, A_NORMAL,
+			    _("Asking the authoritative servers ..."));
+	for (size_t i = 0; st->propagation && i < st->propagation->count &&
+			   y < rows;
+	     i++) {
+		const struct propagate_server *s =
+		    &st->propagation->servers[i];
+
+		widget_textf(win, y++, 3, cols - 4,
+			     s->state == PROPAGATE_SERVES
+				 ? tui_attr(app, TUI_GOOD)
+				 : tui_attr(app, TUI_WARN),
+			     "%-22s %s", s->host,
+			     s->state == PROPAGATE_SERVES
+				 ? _("serves it")
+				 : s->state == PROPAGATE_DIFFERENT
+				       ? _("still serves another record")
+				       : _("unreachable"));
+	}
+}
+
+/* Records the step once every authoritative server serves it. */
+static void dmarc_verified(void *arg, struct propagate_result *result)
+{
+	struct dmarc_state *st = arg;
+	struct app *app = st->app;
+	struct err err = ERR_INIT;
+
+	st->verifying = false;
+	propagate_result_free(st->propagation);
+	st->propagation = result;
+	if (result->error) {
+		tui_error(app, "%s", result->error);
+	} else if (result->count == 0 || result->serving < result->count) {
+		tui_error(app, _("Not recorded: %zu of %zu servers serve the "
+				 "new record."),
+			  result->serving, result->count);
+	} else if (state_rung_add(tui_store(app), app->domain,
+				  RUNG_DMARC, st->plan.next.rung,
+				  st->plan.next.record, app->cli->now,
+				  &err) != STATUS_OK) {
+		tui_error(app, "%s", err_message(&err));
+	} else {
+		tui_message(app, _("Recorded: %s is live on every server."),
+			    st->plan.next.label);
+	}
+	err_done(&err);
+}
+
+/* S: verifies the next DMARC rung on every authoritative server. */
+static void dmarc_step(struct app *app, struct dmarc_state *st)
+{
+	struct err err = ERR_INIT;
+
+	if (!st->planned || st->plan.next.action != ROLLOUT_ACTION_DMARC ||
+	    !st->plan.next.record) {
+		tui_error(app, _("The next step is not a DMARC rung; see the "
+				 "timeline."));
+		return;
+	}
+	if (st->verifying || !tui_dns(app))
+		return;
+	st->verifying = true;
+	if (propagate_start(app->dns, st->plan.next.name, DNS_T_TXT,
+			    st->plan.next.record, NULL, dmarc_verified, st,
+			    &err) != STATUS_OK) {
+		st->verifying = false;
+		tui_error(app, "%s", err_message(&err));
+	}
+	err_done(&err);
 }
 
 /* Draws the ladder beside the published record. */
@@ -119,9 +237,10 @@ static void dmarc_draw(struct app *app, void *state, WINDOW *win)
 		free(label);
 	}
 	if (record && current < 0 && y < rows)
-		widget_text(win, y, 3, cols - 4, tui_attr(app, TUI_WARN),
+		widget_text(win, y++, 3, cols - 4, tui_attr(app, TUI_WARN),
 			    _("The published record is on no rung of this "
 			      "ladder."));
+	dmarc_draw_readiness(app, st, win, y, rows, cols);
 }
 
 /* r asks again. */
@@ -131,6 +250,10 @@ static bool dmarc_key(struct app *app, void *state, struct tui_key key,
 	struct dmarc_state *st = state;
 	char *name;
 
+	if (cmd == CMD_STEP) {
+		dmarc_step(app, st);
+		return true;
+	}
 	if (cmd != CMD_RECHECK)
 		return false;
 	name = xasprintf("_dmarc.%s", app->domain);
@@ -149,6 +272,11 @@ static void dmarc_leave(struct app *app, void *state)
 	state_rungs_free(st->history, st->nhistory);
 	ladder_done(&st->ladder);
 	free(st->error);
+	if (st->planned) {
+		rollout_plan_done(&st->plan);
+		rollout_inputs_done(&st->inputs);
+	}
+	propagate_result_free(st->propagation);
 }
 
 const struct screen screen_dmarc = {

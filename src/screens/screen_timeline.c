@@ -7,6 +7,7 @@
 
 #include "core/i18n.h"
 #include "core/ladder.h"
+#include "core/rollout.h"
 #include "core/state.h"
 #include "core/xalloc.h"
 #include "screens/tui.h"
@@ -20,6 +21,11 @@ struct timeline_state {
 	date_t created;
 	char *error;
 	int scroll;
+	struct rollout_inputs inputs;
+	struct rollout_plan plan;
+	struct rollout_week *weeks;
+	size_t nweeks;
+	bool planned;
 };
 
 static const enum command timeline_commands[] = {
@@ -61,6 +67,16 @@ static void timeline_enter(struct app *app, void *state)
 			ladder_init_default(&st->ladder);
 		}
 	}
+	if (rollout_inputs_load(store, tui_dns(app), tui_providers(app),
+				app->domain, app->cli->now, &st->inputs,
+				&err) == STATUS_OK) {
+		rollout_decide(&st->inputs, app->cli->now, &st->plan);
+		rollout_timeline(&st->inputs, app->cli->now, &st->weeks,
+				 &st->nweeks);
+		st->planned = true;
+	} else {
+		st->error = xstrdup(err_message(&err));
+	}
 out:
 	state_domains_free(domains, n);
 	err_done(&err);
@@ -96,6 +112,56 @@ static void timeline_draw(struct app *app, void *state, WINDOW *win)
 			     date_format(st->created, day),
 			     date_format(app->cli->now, today),
 			     rollout_week(st, app->cli->now));
+	if (st->planned) {
+		char since[DATE_BUFSIZE], earliest[DATE_BUFSIZE];
+
+		widget_textf(win, y++, 1, cols - 2, A_BOLD,
+			     _("Phase: %s since %s (day %d)"),
+			     rollout_phase_label(st->plan.phase),
+			     date_format(st->plan.since, since),
+			     st->plan.days);
+		if (st->plan.next.action != ROLLOUT_ACTION_NONE)
+			widget_textf(win, y++, 1, cols - 2,
+				     st->plan.ready ? tui_attr(app, TUI_GOOD)
+						    : tui_attr(app, TUI_WARN),
+				     st->plan.ready
+					 ? _("Next: %s, ready now")
+					 : _("Next: %s, not before %s"),
+				     st->plan.next.label ? st->plan.next.label
+							 : "",
+				     date_format(st->plan.earliest, earliest));
+		for (size_t i = 0; !st->plan.ready && i < st->plan.nreasons &&
+				   i < 2;
+		     i++)
+			widget_textf(win, y++, 3, cols - 4,
+				     tui_attr(app, TUI_WARN), "- %s",
+				     st->plan.reasons[i]);
+	}
+	y++;
+	widget_text(win, y++, 1, cols - 2, A_UNDERLINE, _("Weeks"));
+	for (size_t i = 0; i < st->nweeks && y < rows - 1; i++) {
+		const struct rollout_week *w = &st->weeks[i];
+		int iso_year, week;
+		bool now = app->cli->now >= w->monday &&
+			   app->cli->now < w->monday + 7;
+		int attr = now ? (int)(A_BOLD | A_REVERSE)
+			       : (w->past ? tui_attr(app, TUI_DIM)
+					  : (int)A_NORMAL);
+
+		/* Past weeks without an event are left out: the list is
+		 * about what happened and what comes. */
+		if (w->past && !w->due && !now)
+			continue;
+		date_iso_week(w->monday, &iso_year, &week);
+		widget_textf(win, y, 1, 10, attr, "%04d-W%02d", iso_year,
+			     week);
+		widget_text(win, y, 11, 23, attr,
+			    rollout_phase_label(w->phase));
+		widget_text(win, y++, 35, cols - 36, attr,
+			    w->due ? w->due : "");
+	}
+	if (st->planned)
+		return;
 	y++;
 	widget_text(win, y++, 1, cols - 2, A_UNDERLINE, _("Done"));
 	if (st->count == 0)
@@ -119,6 +185,11 @@ static void timeline_leave(struct app *app, void *state)
 	struct timeline_state *st = state;
 
 	state_rungs_free(st->rungs, st->count);
+	if (st->planned) {
+		rollout_plan_done(&st->plan);
+		rollout_weeks_free(st->weeks, st->nweeks);
+		rollout_inputs_done(&st->inputs);
+	}
 	state_settings_done(&st->settings);
 	ladder_done(&st->ladder);
 	free(st->error);
