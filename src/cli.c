@@ -69,7 +69,11 @@ void cli_print_commands(FILE *out)
 		char *left = xasprintf("%s %s", c->words,
 				       *c->synopsis ? _(c->synopsis) : "");
 
-		fprintf(out, "  %-44s %s\n", left, _(c->help));
+		/* A long synopsis gets the description on its own line. */
+		if (strlen(left) > 44)
+			fprintf(out, "  %s\n  %-44s %s\n", left, "", _(c->help));
+		else
+			fprintf(out, "  %-44s %s\n", left, _(c->help));
 		free(left);
 	}
 }
