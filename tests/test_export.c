@@ -431,11 +431,12 @@ static void test_dkim_key_exported(void **state)
 	{
 		json_t *strings = json_object_get(rec, "strings"), *sv;
 		size_t j;
-		char *joined = xstrdup("");
+		char *joined;
 
 		if (strcmp(json_string_value(json_object_get(rec, "purpose")),
 			   "dkim") != 0)
 			continue;
+		joined = xstrdup("");
 		found = true;
 		assert_string_equal(
 		    json_string_value(json_object_get(rec, "name")),
