@@ -587,6 +587,43 @@ static void test_no_terminal(void **state)
 	testenv_run_done(&run);
 }
 
+/* The export step previews the plan's records and writes them: the BIND
+ * snippet has the next DMARC rung; the nsupdate script deletes exactly
+ * the rung published now (pct=25) before adding the next (pct=50). */
+static void test_export(void **state)
+{
+	struct demo d;
+	char *path, *text;
+
+	if (!tmux_available())
+		skip();
+	demo_start(&d, 80, 24, NULL);
+	key(&d, "8");
+	expect(&d, "Export for demo.example as BIND");
+	expect(&d, "_dmarc.demo.example. 3600 IN TXT \"v=DMARC1; p=quarantine; "
+		   "pct=50");
+	key(&d, "F");
+	expect(&d, "Export for demo.example as nsupdate");
+	expect(&d, "update delete _dmarc.demo.example. TXT \"v=DMARC1; "
+		   "p=quarantine; pct=25");
+	path = xasprintf("%s/records.nsupdate", d.tmp);
+	key(&d, "w");
+	expect(&d, "Write to");
+	for (int i = 0; i < 40; i++)
+		key(&d, "BSpace");
+	tmux_type(&d.t, path);
+	key(&d, "Enter");
+	expect(&d, "Wrote ");
+	text = testenv_read_file(path, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "update add _dmarc.demo.example. 3600 TXT "
+				     "\"v=DMARC1; p=quarantine; pct=50"));
+	assert_non_null(strstr(text, "\nsend\n"));
+	free(text);
+	free(path);
+	demo_stop(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -599,6 +636,7 @@ int main(void)
 		cmocka_unit_test(test_spf_flatten),
 		cmocka_unit_test(test_dkim_keygen),
 		cmocka_unit_test(test_import_reports),
+		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_german),
 		cmocka_unit_test(test_silent_resolver),
 		cmocka_unit_test(test_no_terminal),
