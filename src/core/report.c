@@ -3,7 +3,9 @@
 #include "report.h"
 
 #include <errno.h>
+#include <libxml/xmlerror.h>
 #include <libxml/xmlreader.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,6 +139,34 @@ static void parser_xml_error(void *arg, xmlErrorPtr error)
 	else
 		err_set(p->err, STATUS_PARSE, "%s: %s", p->name, msg);
 	p->st = STATUS_PARSE;
+	free(msg);
+}
+
+/* libxml2's generic error callback: encoding and I/O errors bypass the
+ * reader's handler and would otherwise be printed on stderr (over the
+ * wizard's screen); the first one becomes the report's error. */
+static void parser_generic_error(void *arg, const char *format, ...)
+{
+	struct parser *p = arg;
+	char *msg;
+	size_t len;
+	va_list ap;
+
+	if (p->st != STATUS_OK)
+		return;
+	va_start(ap, format);
+	msg = xvasprintf(format, ap);
+	va_end(ap);
+	len = strlen(msg);
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		msg[--len] = '\0';
+	if (len > 0) {
+		char *clean = text_clean(msg, len);
+
+		err_set(p->err, STATUS_PARSE, "%s: %s", p->name, clean);
+		p->st = STATUS_PARSE;
+		free(clean);
+	}
 	free(msg);
 }
 
@@ -796,6 +826,10 @@ enum status report_parse(report_read_fn read, void *read_arg,
 		      XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
 		      XML_PARSE_NOBLANKS;
 
+	xmlStructuredErrorFunc saved_structured;
+	xmlGenericErrorFunc saved_generic;
+	void *saved_structured_ctx, *saved_generic_ctx;
+
 	memset(&p, 0, sizeof p);
 	p.name = name;
 	p.h = h;
@@ -813,7 +847,16 @@ enum status report_parse(report_read_fn read, void *read_arg,
 	}
 	xmlTextReaderSetStructuredErrorHandler(p.reader, parser_xml_error,
 					       &p);
+	/* The thread's own handlers catch what the reader's does not. */
+	saved_structured = xmlStructuredError;
+	saved_structured_ctx = xmlStructuredErrorContext;
+	saved_generic = xmlGenericError;
+	saved_generic_ctx = xmlGenericErrorContext;
+	xmlSetStructuredErrorFunc(&p, parser_xml_error);
+	xmlSetGenericErrorFunc(&p, parser_generic_error);
 	parser_run(&p);
+	xmlSetStructuredErrorFunc(saved_structured_ctx, saved_structured);
+	xmlSetGenericErrorFunc(saved_generic_ctx, saved_generic);
 out:
 	if (p.reader)
 		xmlFreeTextReader(p.reader);
