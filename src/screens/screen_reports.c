@@ -190,12 +190,13 @@ static bool reports_work(struct app *app, void *state)
 		st->next++;
 		return true;
 	}
+	/* The counts first: a long path is what the status line may cut. */
 	tui_message(app,
-		    _("Imported from %s: %lu new, %lu duplicate, %lu "
-		      "rejected; %lu reports, %llu messages."),
-		    st->importing, st->stats.imported, st->stats.duplicates,
+		    _("%lu new, %lu duplicate, %lu rejected; %lu reports, "
+		      "%llu messages; from %s"),
+		    st->stats.imported, st->stats.duplicates,
 		    st->stats.rejected, st->stats.reports,
-		    (unsigned long long)st->stats.messages);
+		    (unsigned long long)st->stats.messages, st->importing);
 	if (st->stats.rejected && st->last_reject)
 		tui_error(app, _("%lu rejected; the last: %s"),
 			  st->stats.rejected, st->last_reject);
