@@ -10,6 +10,7 @@
 #include "core/i18n.h"
 #include "core/ladder.h"
 #include "core/orgdomain.h"
+#include "core/propagate.h"
 #include "core/providers.h"
 #include "core/state.h"
 #include "core/strbuf.h"
@@ -62,6 +63,8 @@ int cli_check(struct cli *cli, int argc, char **argv)
 	struct err err = ERR_INIT;
 	struct findings all = FINDINGS_INIT;
 	struct audit_options ao = { 0 };
+	/* The name servers are asked directly with the resolver's wait. */
+	struct propagate_options ns = { .timeout = cli->timeout };
 	struct providers *providers = NULL;
 	struct audit *a = NULL;
 	struct orgdomain *od = NULL;
@@ -97,6 +100,7 @@ int cli_check(struct cli *cli, int argc, char **argv)
 	ao.providers = providers;
 	ao.selectors = (const char *const *)selectors;
 	ao.nselectors = nselectors;
+	ao.ns_servers = &ns;
 	a = audit_run(dns, od, argv[0], &ao);
 	if (a->status != STATUS_OK) {
 		err_set(&err, a->status, "%s", a->error);
