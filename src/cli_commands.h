@@ -16,7 +16,7 @@
 	X("spf check", cli_spf_check, N_("DOMAIN"),                        \
 	  N_("show the SPF lookup tree with the cost of each branch"))     \
 	X("spf eval", cli_spf_eval,                                        \
-	  N_("DOMAIN IP [--sender ADDR] [--helo NAME]"),                   \
+	  N_("DOMAIN IP [--sender ADDR] [--helo NAME] [--receiver NAME]"), \
 	  N_("evaluate SPF for a client address (check_host)"))            \
 	X("spf build", cli_spf_build,                                      \
 	  N_("[--provider ID]... [--ip4 CIDR]... [--ip6 CIDR]... [--mx] "  \
