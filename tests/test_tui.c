@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <libintl.h>
 #include <locale.h>
 #include <netinet/in.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -350,14 +352,63 @@ static void test_resize(void **state)
 	demo_stop(&d);
 }
 
+/* The demo's throwaway database: TMPDIR/dmarcpilot-demo.XXXXXX/demo.db.
+ * Caller frees. */
+static char *demo_db_path(const struct demo *d)
+{
+	DIR *dir = opendir(d->tmp);
+	struct dirent *e;
+	char *path = NULL;
+
+	assert_non_null(dir);
+	while (!path && (e = readdir(dir)))
+		if (strncmp(e->d_name, "dmarcpilot-demo.", 16) == 0)
+			path = xasprintf("%s/%s/demo.db", d->tmp, e->d_name);
+	closedir(dir);
+	assert_non_null(path);
+	return path;
+}
+
+/* What the database remembers as flattened for demo.example, as
+ * "mechanism=addresses" lines. Caller frees. */
+static char *flattened_rows(const char *db)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *stmt = NULL;
+	char *out = xstrdup(""), *next;
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL),
+			 SQLITE_OK);
+	sqlite3_busy_timeout(h, 5000);
+	assert_int_equal(
+	    sqlite3_prepare_v2(h,
+			       "SELECT f.mechanism, f.addresses FROM "
+			       "spf_flattened f JOIN domain d ON d.id = "
+			       "f.domain_id WHERE d.name = 'demo.example' "
+			       "ORDER BY f.mechanism",
+			       -1, &stmt, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		next = xasprintf("%s%s=%s\n", out,
+				 (const char *)sqlite3_column_text(stmt, 0),
+				 (const char *)sqlite3_column_text(stmt, 1));
+		free(out);
+		out = next;
+	}
+	sqlite3_finalize(stmt);
+	sqlite3_close(h);
+	return out;
+}
+
 /* f flattens the chosen include of the target: Zendesk's four ranges
- * replace its include and the target costs one lookup less; v asks both
- * authoritative servers of the demo zone, which still serve the old
- * record. */
+ * replace its include and the target costs one lookup less; s saves
+ * that in the database (the rows the drift check compares with), and q
+ * asks before dropping an unsaved flattening; v asks both authoritative
+ * servers of the demo zone, which still serve the old record. */
 static void test_spf_flatten(void **state)
 {
 	struct demo d;
-	char *screen;
+	char *screen, *db, *rows;
 
 	if (!tmux_available())
 		skip();
@@ -376,6 +427,22 @@ static void test_spf_flatten(void **state)
 	assert_non_null(strstr(screen, "- include:mail.zendesk.com"));
 	assert_non_null(strstr(screen, "lookups: 7"));
 	free(screen);
+	db = demo_db_path(&d);
+	rows = flattened_rows(db);
+	assert_string_equal(rows, "");
+	free(rows);
+	key(&d, "q");
+	expect(&d, "Quit anyway? (y/n)");
+	key(&d, "n");
+	key(&d, "s");
+	expect(&d, "Saved: 1 flattened include is remembered");
+	rows = flattened_rows(db);
+	assert_non_null(strstr(rows, "include:mail.zendesk.com="));
+	assert_non_null(strstr(rows, "ip4:216.198.0.0/18"));
+	/* One row: only the include that was flattened. */
+	assert_int_equal(strchr(rows, '\n') - rows + 1, (long)strlen(rows));
+	free(rows);
+	free(db);
 	key(&d, "v");
 	key(&d, "G");
 	screen = tmux_wait_for(&d.t, "ns2.demo.example", WAIT_MS);
