@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "core/i18n.h"
 #include "core/xalloc.h"
+#include "paths.h"
 #include "screens/tui.h"
 
 /* Where this binary finds its data and translations. */
@@ -19,19 +20,6 @@ struct paths {
 	const char *localedir;
 };
 
-/* True when this process runs the binary in the build tree, so that it
- * uses the source tree's data and the build tree's catalogues rather
- * than an installed copy. */
-static bool running_uninstalled(void)
-{
-	char self[PATH_MAX], built[PATH_MAX];
-
-	if (!realpath("/proc/self/exe", self) ||
-	    !realpath(ABS_BUILDDIR "/src/dmarcpilot", built))
-		return false;
-	return strcmp(self, built) == 0;
-}
-
 /* Chooses data and locale directories: DMARCPILOT_DATADIR wins, then the
  * build tree when uninstalled, then the installed locations. */
 static struct paths paths_find(void)
@@ -39,7 +27,7 @@ static struct paths paths_find(void)
 	struct paths p = { PKGDATADIR, LOCALEDIR };
 	const char *env = getenv("DMARCPILOT_DATADIR");
 
-	if (running_uninstalled()) {
+	if (paths_uninstalled()) {
 		p.datadir = ABS_SRCDIR "/data";
 		p.localedir = ABS_BUILDDIR "/locale";
 	}
