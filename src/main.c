@@ -12,6 +12,7 @@
 #include "core/i18n.h"
 #include "core/xalloc.h"
 #include "paths.h"
+#include "screens/demo.h"
 #include "screens/tui.h"
 
 /* Where this binary finds its data and translations. */
@@ -115,7 +116,7 @@ int main(int argc, char **argv)
 	char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
 	int nrest = 0, status;
 	bool demo = false, help = false, version = false, now_ok;
-	const char *now = NULL, *v;
+	const char *now = NULL, *demo_db = NULL, *v;
 
 	setlocale(LC_ALL, "");
 	paths = paths_find();
@@ -147,6 +148,9 @@ int main(int argc, char **argv)
 			cli.db_path = v;
 		else if ((v = option_value("--now", argc, argv, &i, &missing)))
 			now = v;
+		else if ((v = option_value("--demo-prepare", argc, argv, &i,
+					   &missing)))
+			demo_db = v; /* for make only: not in --help */
 		else if ((v = option_value("--timeout", argc, argv, &i,
 					   &missing))) {
 			char *end;
@@ -193,6 +197,15 @@ int main(int argc, char **argv)
 	if (version) {
 		print_version();
 		status = EXIT_GOOD;
+		goto out;
+	}
+	if (demo_db) {
+		struct err err = ERR_INIT;
+
+		status = demo_prepare(&cli, demo_db, &err) == STATUS_OK
+				 ? EXIT_GOOD
+				 : cli_fail(&err);
+		err_done(&err);
 		goto out;
 	}
 	if (demo || nrest == 0 || (nrest == 1 && strchr(rest[0], '.'))) {
