@@ -66,6 +66,22 @@ out:
 	return st;
 }
 
+/* The _spfN parts of the next SPF record as [{name, value}]. */
+static json_t *parts_json(const struct rollout_next *next)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < next->nparts; i++) {
+		json_t *p = json_object();
+
+		json_object_set_new(p, "name", json_string(next->parts[i].name));
+		json_object_set_new(p, "value",
+				    json_string(next->parts[i].value));
+		json_array_append_new(a, p);
+	}
+	return a;
+}
+
 /* The timeline as JSON. */
 static json_t *timeline_json(const struct rollout_inputs *in, date_t today)
 {
@@ -189,6 +205,9 @@ int cli_plan(struct cli *cli, int argc, char **argv)
 				json_object_set_new(
 				    n, "selector",
 				    json_string(plan.next.selector));
+			if (plan.next.nparts > 0)
+				json_object_set_new(n, "parts",
+						    parts_json(&plan.next));
 			json_object_set_new(o, "next", n);
 		}
 		json_object_set_new(o, "dmarc_live",
@@ -198,6 +217,10 @@ int cli_plan(struct cli *cli, int argc, char **argv)
 		json_object_set_new(o, "spf_live",
 				    plan.spf_live ? json_string(plan.spf_live)
 						  : json_null());
+		json_object_set_new(o, "spf_lookups",
+				    in.spf_lookups >= 0
+					? json_integer(in.spf_lookups)
+					: json_null());
 		for (size_t i = 0; i < plan.ndue; i++)
 			json_array_append_new(d, json_string(plan.due[i]));
 		json_object_set_new(o, "due", d);
@@ -218,6 +241,10 @@ int cli_plan(struct cli *cli, int argc, char **argv)
 			else
 				printf(_("  %s (published by the provider)\n"),
 				       plan.next.name);
+			for (size_t i = 0; i < plan.next.nparts; i++)
+				printf("  %s. TXT \"%s\"\n",
+				       plan.next.parts[i].name,
+				       plan.next.parts[i].value);
 			printf(_("Earliest: %s\n"),
 			       date_format(plan.earliest, a));
 		}
@@ -230,18 +257,29 @@ int cli_plan(struct cli *cli, int argc, char **argv)
 	return EXIT_GOOD;
 }
 
-/* Records the step the plan proposed, verified on day. */
-static enum status step_record(struct cli *cli, const struct rollout_plan *p,
-			       struct err *err)
+/* Records the step the plan proposed, verified on day. For SPF, what
+ * was flattened into the record is stored first (spf_flatten_save): the
+ * record and its ranges are now what the domain publishes, so drift is
+ * measured against them; done before the rung so that a run killed in
+ * between only repeats the save on the next step. */
+static enum status step_record(struct cli *cli,
+			       const struct rollout_inputs *in,
+			       const struct rollout_plan *p, struct err *err)
 {
 	struct store *store = cli_store(cli, err);
+	enum status st;
 
 	if (!store)
 		return err->status;
 	switch (p->next.action) {
 	case ROLLOUT_ACTION_SPF:
-		return state_rung_add(store, p->domain, RUNG_SPF, p->next.rung,
-				      p->next.record, cli->now, err);
+		if (in->spf_flat &&
+		    (st = spf_flatten_save(store, p->domain, in->spf_flat,
+					   cli->now, err)))
+			return st;
+		return state_rung_add_spf(store, p->domain, p->next.rung,
+					  p->next.record, in->spf_lookups,
+					  cli->now, err);
 	case ROLLOUT_ACTION_DMARC:
 		return state_rung_add(store, p->domain, RUNG_DMARC,
 				      p->next.rung, p->next.record, cli->now,
@@ -284,7 +322,8 @@ static bool has_dkim_key(const char *value, size_t len)
 /* A key the provider publishes (often through a CNAME into its own
  * zone): its value is not known here, so the step is recorded once the
  * selector resolves to a key through the normal resolver. */
-static int step_provider_key(struct cli *cli, const struct rollout_plan *p)
+static int step_provider_key(struct cli *cli, const struct rollout_inputs *in,
+			     const struct rollout_plan *p)
 {
 	struct err err = ERR_INIT;
 	struct dns *dns = cli_dns(cli, &err);
@@ -315,7 +354,7 @@ static int step_provider_key(struct cli *cli, const struct rollout_plan *p)
 		       p->next.name);
 		return EXIT_FINDINGS;
 	}
-	if (step_record(cli, p, &err))
+	if (step_record(cli, in, p, &err))
 		return plan_fail(&err);
 	rc = EXIT_GOOD;
 	if (cli->json) {
@@ -335,12 +374,33 @@ static int step_provider_key(struct cli *cli, const struct rollout_plan *p)
 	return rc;
 }
 
+/* Prints which server serves the new record and which lags. */
+static void step_print_servers(const struct propagate_result *res)
+{
+	for (size_t i = 0; i < res->count; i++) {
+		const struct propagate_server *s = &res->servers[i];
+
+		printf("  %-30s %-24s %s\n", s->host,
+		       s->address ? s->address : "-",
+		       s->state == PROPAGATE_SERVES
+			   ? _("serves the new record")
+		       : s->state == PROPAGATE_DIFFERENT
+			   ? _("still serves something else")
+			   : _("unreachable"));
+		for (size_t j = 0; j < s->nvalues; j++)
+			printf("      %s\n", s->values[j]);
+		if (s->error)
+			printf("      %s\n", s->error);
+	}
+}
+
 /* step DOMAIN [--servers ADDR[:PORT][,...]] */
 int cli_step(struct cli *cli, int argc, char **argv)
 {
 	static const char synopsis[] = N_("DOMAIN [--servers ADDR[:PORT],...]");
 	struct propagate_options po = { 0 };
-	struct propagate_result *res = NULL;
+	struct propagate_result **res = NULL;
+	size_t nres = 0;
 	struct rollout_inputs in;
 	struct rollout_plan plan;
 	struct err err = ERR_INIT;
@@ -380,7 +440,7 @@ int cli_step(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (!plan.next.record && plan.next.action == ROLLOUT_ACTION_DKIM) {
-		rc = step_provider_key(cli, &plan);
+		rc = step_provider_key(cli, &in, &plan);
 		goto out;
 	}
 	if (!plan.next.record) {
@@ -391,26 +451,39 @@ int cli_step(struct cli *cli, int argc, char **argv)
 		rc = plan_fail(&err);
 		goto out;
 	}
-	if (!(dns = cli_dns(cli, &err)) ||
-	    propagate_check(dns, plan.next.name, DNS_T_TXT, plan.next.record,
-			    &po, &res, &err)) {
+	/* The record and every _spfN part it includes: all must be live
+	 * on every server before anything is recorded. */
+	nres = 1 + plan.next.nparts;
+	res = xcalloc(nres, sizeof *res);
+	if (!(dns = cli_dns(cli, &err))) {
 		rc = plan_fail(&err);
 		goto out;
 	}
-	if (res->error || res->count == 0) {
-		err_set(&err, STATUS_DNS, "%s TXT: %s", plan.next.name,
-			res->error ? res->error
-				   : _("no authoritative server found"));
-		rc = plan_fail(&err);
-		goto out;
-	}
-	if (res->serving == res->count) {
-		if (step_record(cli, &plan, &err)) {
+	for (size_t k = 0; k < nres; k++) {
+		const char *name = k ? plan.next.parts[k - 1].name
+				     : plan.next.name;
+		const char *value = k ? plan.next.parts[k - 1].value
+				      : plan.next.record;
+
+		if (propagate_check(dns, name, DNS_T_TXT, value, &po, &res[k],
+				    &err)) {
 			rc = plan_fail(&err);
 			goto out;
 		}
-	} else {
-		rc = EXIT_FINDINGS;
+		if (res[k]->error || res[k]->count == 0) {
+			err_set(&err, STATUS_DNS, "%s TXT: %s", name,
+				res[k]->error
+				    ? res[k]->error
+				    : _("no authoritative server found"));
+			rc = plan_fail(&err);
+			goto out;
+		}
+		if (res[k]->serving != res[k]->count)
+			rc = EXIT_FINDINGS;
+	}
+	if (rc == EXIT_GOOD && step_record(cli, &in, &plan, &err)) {
+		rc = plan_fail(&err);
+		goto out;
 	}
 	if (cli->json) {
 		json_t *o = json_object(), *a = json_array();
@@ -421,57 +494,58 @@ int cli_step(struct cli *cli, int argc, char **argv)
 				    json_string(plan.next.record));
 		json_object_set_new(o, "recorded", json_boolean(rc == 0));
 		json_object_set_new(o, "ready", json_boolean(plan.ready));
-		for (size_t i = 0; i < res->count; i++) {
-			const struct propagate_server *s = &res->servers[i];
-			json_t *j = json_object();
+		for (size_t k = 0; k < nres; k++)
+			for (size_t i = 0; i < res[k]->count; i++) {
+				const struct propagate_server *s =
+				    &res[k]->servers[i];
+				json_t *j = json_object();
 
-			json_object_set_new(j, "host", json_string(s->host));
-			json_object_set_new(j, "address",
-					    s->address
-						? json_string(s->address)
-						: json_null());
-			json_object_set_new(
-			    j, "state",
-			    json_string(propagate_state_name(s->state)));
-			json_array_append_new(a, j);
-		}
+				json_object_set_new(j, "name",
+						    json_string(res[k]->name));
+				json_object_set_new(j, "host",
+						    json_string(s->host));
+				json_object_set_new(
+				    j, "address",
+				    s->address ? json_string(s->address)
+					       : json_null());
+				json_object_set_new(
+				    j, "state",
+				    json_string(propagate_state_name(s->state)));
+				json_array_append_new(a, j);
+			}
 		json_object_set_new(o, "servers", a);
 		cli_print_json(o);
 	} else {
-		for (size_t i = 0; i < res->count; i++) {
-			const struct propagate_server *s = &res->servers[i];
-
-			printf("  %-30s %-24s %s\n", s->host,
-			       s->address ? s->address : "-",
-			       s->state == PROPAGATE_SERVES
-				   ? _("serves the new record")
-			       : s->state == PROPAGATE_DIFFERENT
-				   ? _("still serves something else")
-				   : _("unreachable"));
-			for (size_t j = 0; j < s->nvalues; j++)
-				printf("      %s\n", s->values[j]);
-			if (s->error)
-				printf("      %s\n", s->error);
+		for (size_t k = 0; k < nres; k++) {
+			if (nres > 1)
+				printf("%s:\n", res[k]->name);
+			step_print_servers(res[k]);
 		}
 		if (rc == 0) {
 			char a[DATE_BUFSIZE];
 
 			printf(_("%s is live on all %zu servers; recorded "
 				 "%s on %s.\n"),
-			       plan.next.name, res->count, plan.next.label,
+			       plan.next.name, res[0]->count, plan.next.label,
 			       date_format(cli->now, a));
 			if (!plan.ready)
 				puts(_("Note: it was published before the "
 				       "plan was ready."));
 		} else {
-			printf(_("%s is live on %zu of %zu servers; nothing "
-				 "recorded. Run step again once every server "
-				 "serves it.\n"),
-			       plan.next.name, res->serving, res->count);
+			for (size_t k = 0; k < nres; k++)
+				if (res[k]->serving != res[k]->count)
+					printf(_("%s is live on %zu of %zu "
+						 "servers; nothing recorded. "
+						 "Run step again once every "
+						 "server serves it.\n"),
+					       res[k]->name, res[k]->serving,
+					       res[k]->count);
 		}
 	}
 out:
-	propagate_result_free(res);
+	for (size_t k = 0; res && k < nres; k++)
+		propagate_result_free(res[k]);
+	free(res);
 	rollout_plan_done(&plan);
 	rollout_inputs_done(&in);
 	return rc;

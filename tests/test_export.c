@@ -22,6 +22,7 @@
 #include "lib/nsd.h"
 #include "lib/testenv.h"
 #include "state.h"
+#include "strbuf.h"
 #include "xalloc.h"
 #include "zone.h"
 
@@ -462,6 +463,165 @@ static void test_dkim_key_exported(void **state)
 	free(keydir);
 }
 
+/* ---------------------------------------------------------------- _spfN */
+
+/* A second domain, split.example, with thirty networks: its SPF record
+ * passes 450 octets and is laid out as the record and _spf1. */
+static void split_domain(struct fixture *f)
+{
+	struct err err = ERR_INIT;
+	struct store *store;
+
+	assert_int_equal(store_open(&store, f->path, &err), STATUS_OK);
+	assert_int_equal(state_domain_add(store, "split.example",
+					  day("2026-11-23"), NULL, &err),
+			 STATUS_OK);
+	for (int i = 0; i < 30; i++) {
+		char spec[64];
+
+		snprintf(spec, sizeof spec, "ip4:198.51.%d.0/24", 100 + i);
+		assert_int_equal(state_sender_add(store, "split.example", spec,
+						  NULL, NULL, 0, NULL, &err),
+				 STATUS_OK);
+	}
+	store_close(store);
+}
+
+/* The records by hand: each "ip4:198.51.1NN.0/24" is 19 octets. The
+ * main record keeps what fits under 450 with " include:_spf1.
+ * split.example ~all" (6 + 20 x 20 + 28 + 5 = 439 octets); _spf1 holds
+ * the other ten (6 + 10 x 20 = 206). */
+static void split_expected(char **main, char **part)
+{
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+
+	strbuf_addstr(&a, "v=spf1");
+	strbuf_addstr(&b, "v=spf1");
+	for (int i = 0; i < 30; i++)
+		strbuf_addf(i < 20 ? &a : &b, " ip4:198.51.%d.0/24", 100 + i);
+	strbuf_addstr(&a, " include:_spf1.split.example ~all");
+	*main = strbuf_detach(&a);
+	*part = strbuf_detach(&b);
+	assert_int_equal(strlen(*main), 439);
+	assert_int_equal(strlen(*part), 206);
+}
+
+/* Runs export of split.example with a format and an optional zone. */
+static struct testenv_run split_export(struct fixture *f, const char *format,
+				       const char *zone)
+{
+	const char *with[] = { "--db", f->path, "--now", "2026-11-24",
+			       "--zone", zone, "export", "split.example",
+			       "--format", format, NULL };
+	const char *without[] = { "--db", f->path, "--now", "2026-11-24",
+				  "export", "split.example", "--format",
+				  format, NULL };
+
+	return testenv_run_dmarcpilot(zone ? with : without, NULL);
+}
+
+/* The split record: the BIND snippet carries both parts in strings of
+ * at most 255 octets, named-checkzone accepts it, a real nsd serves
+ * both equal, and the nsupdate script replaces exactly the old values
+ * at both names. */
+static void test_spf_parts(void **state)
+{
+	struct fixture *f = *state;
+	const char *checker = testenv_program("NAMED_CHECKZONE");
+	char *main_rec, *part, *snippet, *pre, *zone, *file, *line;
+	struct testenv_run r;
+
+	split_domain(f);
+	split_expected(&main_rec, &part);
+	r = split_export(f, "bind", NULL);
+	if (r.status != 0)
+		fail_msg("export: %s%s", r.out, r.err);
+	snippet = xstrdup(r.out);
+	testenv_run_done(&r);
+	line = xasprintf("split.example. 3600 IN TXT \"%.255s\" \"%s\"\n",
+			 main_rec, main_rec + 255);
+	assert_non_null(strstr(snippet, line));
+	free(line);
+	line = xasprintf("_spf1.split.example. 3600 IN TXT \"%s\"\n", part);
+	assert_non_null(strstr(snippet, line));
+	free(line);
+
+	pre = nsd_zone_preamble("split.example");
+	zone = xasprintf("%s%s", pre, snippet);
+	file = testenv_write_file(f->dir, "split.example.zone", zone);
+	if (checker) {
+		const char *argv[] = { checker, "split.example", file, NULL };
+
+		r = testenv_run(argv, NULL, NULL);
+		if (r.status != 0)
+			fail_msg("named-checkzone: %s%s", r.out, r.err);
+		testenv_run_done(&r);
+	}
+	if (nsd_available()) {
+		struct nsd_zone zones[] = { { "split.example", zone } };
+		struct dns_live_options o = { .timeout = 20, .tries = 3,
+					      .no_recursion = true };
+		struct nsd_server server;
+		struct err err = ERR_INIT;
+		struct dns *dns;
+		char *first = xstrndup(main_rec, 255);
+		const char *want_main[] = { first, main_rec + 255 };
+		const char *want_part[] = { part };
+
+		assert_true(nsd_start(&server, zones, 1));
+		o.servers = server.address;
+		assert_int_equal(dns_new_live(&dns, &o, &err), STATUS_OK);
+		expect_txt(dns, "split.example", want_main, 2);
+		expect_txt(dns, "_spf1.split.example", want_part, 1);
+		dns_free(dns);
+		nsd_stop(&server);
+		free(first);
+	}
+	free(file);
+	free(zone);
+
+	/* Live: an older split record and another TXT at _spf1. */
+	zone = xasprintf("%s@ TXT \"v=spf1 ip4:192.0.2.0/24 "
+			 "include:_spf1.split.example ~all\"\n"
+			 "_spf1 TXT \"v=spf1 ip4:192.0.2.128/25\"\n"
+			 "_spf1 TXT \"verification=xyz\"\n",
+			 pre);
+	file = testenv_write_file(f->dir, "live-split.zone", zone);
+	r = split_export(f, "nsupdate", file);
+	if (r.status != 0)
+		fail_msg("export: %s%s", r.out, r.err);
+	assert_non_null(strstr(r.out, "update delete split.example. TXT "
+				      "\"v=spf1 ip4:192.0.2.0/24 "
+				      "include:_spf1.split.example ~all\"\n"));
+	assert_non_null(strstr(r.out, "update delete _spf1.split.example. "
+				      "TXT \"v=spf1 ip4:192.0.2.128/25\"\n"));
+	line = xasprintf("update add _spf1.split.example. 3600 TXT \"%s\"\n",
+			 part);
+	assert_non_null(strstr(r.out, line));
+	free(line);
+	line = xasprintf("update add split.example. 3600 TXT \"%.255s\" "
+			 "\"%s\"\n",
+			 main_rec, main_rec + 255);
+	assert_non_null(strstr(r.out, line));
+	free(line);
+	assert_null(strstr(r.out, "verification"));
+	assert_null(strstr(r.out, "TXT\n"));
+	testenv_run_done(&r);
+
+	/* JSON names the part's purpose. */
+	r = split_export(f, "json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"name\": \"_spf1.split.example\""));
+	assert_non_null(strstr(r.out, "\"purpose\": \"spf-part\""));
+	testenv_run_done(&r);
+	free(file);
+	free(zone);
+	free(pre);
+	free(snippet);
+	free(main_rec);
+	free(part);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +633,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nsupdate, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_output_atomic, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_spf_parts, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dkim_key_exported, setup,
 						teardown),

@@ -14,6 +14,7 @@
 #include "dkim.h"
 #include "i18n.h"
 #include "spf.h"
+#include "spf_eval.h"
 #include "strbuf.h"
 #include "text.h"
 #include "xalloc.h"
@@ -45,6 +46,7 @@ static const char *const class_names[] = {
 	[ROLLOUT_CLASS_FAIL_KNOWN] = "fail-known",
 	[ROLLOUT_CLASS_FAIL_UNKNOWN] = "fail-unknown",
 	[ROLLOUT_CLASS_FORWARDED] = "forwarded",
+	[ROLLOUT_CLASS_NOT_OURS] = "not-ours",
 };
 
 /* The stable word of a phase. */
@@ -93,6 +95,16 @@ static void list_free(char **list, size_t count)
 	free(list);
 }
 
+/* Frees an array of TXT records. */
+static void spf_txts_free(struct spf_txt *t, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(t[i].name);
+		free(t[i].value);
+	}
+	free(t);
+}
+
 /* Frees everything gathered. */
 void rollout_inputs_done(struct rollout_inputs *in)
 {
@@ -107,6 +119,10 @@ void rollout_inputs_done(struct rollout_inputs *in)
 	state_rungs_free(in->history, in->nhistory);
 	free(in->spf_soft);
 	free(in->spf_hard);
+	spf_txts_free(in->spf_parts, in->nspf_parts);
+	spf_flatten_free(in->spf_flat);
+	free(in->spf_lookup_note);
+	list_free(in->disowned, in->ndisowned);
 	list_free(in->spf_problems, in->nspf_problems);
 	rollout_evidence_done(&in->evidence);
 	list_free(in->due, in->ndue);
@@ -153,36 +169,27 @@ out:
 	return st;
 }
 
-/* The order mechanisms go in: addresses first (they cost no lookup and
- * match fastest), then a, mx, include. */
-static int mechanism_rank(const char *m)
+/* The flattener asks whether an include belongs to a mailbox provider
+ * of the catalogue (providers.h category "mailbox"): their addresses
+ * rotate, so flattening them goes stale fastest. */
+static bool include_rotates(void *arg, const char *mechanism)
 {
-	if (strncmp(m, "ip4:", 4) == 0)
-		return 0;
-	if (strncmp(m, "ip6:", 4) == 0)
-		return 1;
-	if (m[0] == 'a' && (m[1] == ':' || m[1] == '\0'))
-		return 2;
-	if (strncmp(m, "mx", 2) == 0)
-		return 3;
-	return 4;
+	const struct provider *p = arg ? providers_match_spf(arg, mechanism)
+				       : NULL;
+
+	return p && p->category == PROVIDER_MAILBOX;
 }
 
-/* Builds the SPF records (~all and -all) from the senders, checked by
- * the RFC 7208 parser; what stops it goes into spf_problems. */
-static void inputs_spf(struct rollout_inputs *in,
-		       const struct providers *catalogue)
+/* The mechanisms of the senders, each once; unknown providers go into
+ * spf_problems. Returns the count; *out is freed with list_free(). */
+static size_t spf_mechanisms(struct rollout_inputs *in,
+			     const struct providers *catalogue, char ***out)
 {
 	char **mech = xcalloc(in->nsenders + 1, sizeof *mech);
 	size_t n = 0;
-	struct strbuf sb = STRBUF_INIT;
-	struct spf_record *rec = NULL;
-	struct err err = ERR_INIT;
-	int lookups = 0;
 
 	for (size_t i = 0; i < in->nsenders; i++) {
 		char *m = state_sender_mechanism(&in->senders[i], catalogue);
-		bool dup = false;
 
 		if (!m) {
 			const struct provider *p =
@@ -198,62 +205,141 @@ static void inputs_spf(struct rollout_inputs *in,
 						   in->senders[i].value));
 			continue;
 		}
-		for (size_t j = 0; j < n; j++)
-			dup = dup || text_ieq(mech[j], m);
-		if (dup) {
-			free(m);
-			continue;
-		}
 		mech[n++] = m;
 	}
+	*out = mech;
+	return n;
+}
+
+/* Lays out rec without flattening and counts its lookups with dns: its
+ * own terms, its includes' trees and one per chained _spfN record. On a
+ * DNS failure the count is -1 and the note says which query failed. */
+static struct spf_flatten *spf_count(struct rollout_inputs *in,
+				     struct dns *dns,
+				     const struct spf_record *rec)
+{
+	struct spf_flatten *f = spf_layout(in->domain, rec);
+	struct err err = ERR_INIT;
+	size_t lookups = 0;
+
+	if (!dns) {
+		in->spf_lookups = -1;
+		in->spf_lookup_note =
+		    xstrdup(_("the DNS lookups of the SPF record could not "
+			      "be counted: no resolver (offline); check it "
+			      "with dmarcpilot spf check once published"));
+		return f;
+	}
+	if (spf_record_lookups(dns, rec, &lookups, &err) != STATUS_OK) {
+		in->spf_lookups = -1;
+		in->spf_lookup_note =
+		    xasprintf(_("the DNS lookups of the SPF record could not "
+				"be counted: %s"),
+			      err_message(&err));
+		err_done(&err);
+		return f;
+	}
+	/* Each chained _spfN record is one more include. */
+	f->lookups = lookups + f->nrecords - 1;
+	in->spf_lookups = (int)f->lookups;
+	return f;
+}
+
+/* The -all form of a ~all record value (RFC 7208 5.1: the last term). */
+static char *spf_fail_all(const char *soft)
+{
+	struct spf_record *rec = NULL;
+	char *hard = NULL;
+
+	if (spf_parse(soft, strlen(soft), &rec, NULL, NULL) != STATUS_OK)
+		return NULL;
+	if (rec->count > 0 && rec->terms[rec->count - 1].kind == SPF_ALL) {
+		rec->terms[rec->count - 1].qualifier = SPF_FAIL;
+		rec->terms[rec->count - 1].explicit_qualifier = true;
+		hard = spf_record_format(rec);
+	}
+	spf_record_free(rec);
+	return hard;
+}
+
+/* Builds the SPF records (~all and -all) from the senders with
+ * spf_build(), counts their lookups and flattens them past 10 when dns
+ * is given; what stops it goes into spf_problems. */
+static void inputs_spf(struct rollout_inputs *in, struct dns *dns,
+		       const struct providers *catalogue)
+{
+	char **mech = NULL;
+	size_t n = spf_mechanisms(in, catalogue, &mech);
+	struct spf_record *rec = NULL;
+	struct spf_flatten *f = NULL;
+	struct err err = ERR_INIT;
+	size_t own;
+
+	in->spf_lookups = -1;
 	if (n == 0)
 		goto out;
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && mechanism_rank(mech[j - 1]) >
-						mechanism_rank(mech[j]);
-		     j--) {
-			char *t = mech[j];
-
-			mech[j] = mech[j - 1];
-			mech[j - 1] = t;
-		}
-	strbuf_addstr(&sb, "v=spf1");
-	for (size_t i = 0; i < n; i++) {
-		strbuf_addch(&sb, ' ');
-		strbuf_addstr(&sb, mech[i]);
-	}
-	strbuf_addstr(&sb, " ~all");
-	if (spf_parse(sb.data, sb.len, &rec, NULL, &err) != STATUS_OK) {
+	if (spf_build((const char *const *)mech, n, false, &rec, &err) !=
+	    STATUS_OK) {
 		list_add(&in->spf_problems, &in->nspf_problems,
-			 xasprintf(_("the SPF record built from the senders "
-				     "does not parse: %s"),
+			 xasprintf(_("the SPF record cannot be built from the "
+				     "senders: %s"),
 				   err_message(&err)));
 		goto out;
 	}
-	for (size_t i = 0; i < rec->count; i++)
-		if (spf_kind_counts(rec->terms[i].kind))
-			lookups++;
-	/* RFC 7208 4.6.4: more than 10 DNS terms is a permerror. */
-	if (lookups > 10)
+	f = spf_count(in, dns, rec);
+	own = spf_record_dns_terms(rec) + f->nrecords - 1;
+	/* RFC 7208 4.6.4: more than 10 DNS-querying terms is a permerror;
+	 * flatten includes into their ranges to stay under. */
+	if (dns && (in->spf_lookups > SPF_MAX_DNS_TERMS ||
+		    (in->spf_lookups < 0 && own > SPF_MAX_DNS_TERMS))) {
+		struct spf_flatten *flat = NULL;
+
+		if (spf_flatten(dns, in->domain, rec, include_rotates,
+				(void *)catalogue, &flat, &err) == STATUS_OK) {
+			spf_flatten_free(f);
+			f = flat;
+			in->spf_lookups = (int)f->lookups;
+			free(in->spf_lookup_note);
+			in->spf_lookup_note = NULL;
+		} else if (err.status == STATUS_LIMIT) {
+			list_add(&in->spf_problems, &in->nspf_problems,
+				 xasprintf(_("the SPF record needs %d DNS "
+					     "lookups, more than 10 (RFC 7208 "
+					     "4.6.4): %s"),
+					   in->spf_lookups, err_message(&err)));
+		} else if (!in->spf_lookup_note) {
+			in->spf_lookups = -1;
+			in->spf_lookup_note = xasprintf(
+			    _("the DNS lookups of the SPF record could not be "
+			      "counted: %s"),
+			    err_message(&err));
+		}
+		err_done(&err);
+	} else if (in->spf_lookups < 0 && own > SPF_MAX_DNS_TERMS) {
 		list_add(&in->spf_problems, &in->nspf_problems,
-			 xasprintf(_("the SPF record needs %d DNS lookups "
-				     "before any include is followed; at most "
-				     "10 are allowed"),
-				   lookups));
-	in->spf_soft = spf_record_format(rec);
-	rec->terms[rec->count - 1].qualifier = SPF_FAIL;
-	rec->terms[rec->count - 1].explicit_qualifier = true;
-	in->spf_hard = spf_record_format(rec);
-	/* RFC 7208 3.4: keep the record within one 512-octet answer. */
-	if (strlen(in->spf_hard) > 450)
-		list_add(&in->spf_problems, &in->nspf_problems,
-			 xasprintf(_("the SPF record is %zu octets; more than "
-				     "450 do not fit a DNS answer safely"),
-				   strlen(in->spf_hard)));
+			 xasprintf(_("the SPF record needs at least %zu DNS "
+				     "lookups before any include is "
+				     "followed; at most 10 are allowed (RFC "
+				     "7208 4.6.4)"),
+				   own));
+	}
+	in->spf_soft = xstrdup(f->records[0].value);
+	in->spf_hard = spf_fail_all(in->spf_soft);
+	if (f->nrecords > 1) {
+		in->nspf_parts = f->nrecords - 1;
+		in->spf_parts = xcalloc(in->nspf_parts, sizeof *in->spf_parts);
+		for (size_t i = 0; i < in->nspf_parts; i++) {
+			in->spf_parts[i].name = xstrdup(f->records[i + 1].name);
+			in->spf_parts[i].value =
+			    xstrdup(f->records[i + 1].value);
+		}
+	}
+	in->spf_flat = f;
+	f = NULL;
 out:
+	spf_flatten_free(f);
 	spf_record_free(rec);
 	err_done(&err);
-	strbuf_done(&sb);
 	list_free(mech, n);
 }
 
@@ -300,12 +386,12 @@ out:
 
 /* The records the plan publishes: SPF from the senders, the DKIM keys'
  * TXT values from their key files. */
-static enum status inputs_records(struct rollout_inputs *in,
+static enum status inputs_records(struct rollout_inputs *in, struct dns *dns,
 				  const struct providers *catalogue,
 				  struct err *err)
 {
 	(void)err;
-	inputs_spf(in, catalogue);
+	inputs_spf(in, dns, catalogue);
 	for (size_t i = 0; i < in->nkeys; i++)
 		if (in->keys[i].key_path && in->keys[i].retired == DATE_NONE)
 			in->key_records[i] = key_record(in->keys[i].key_path);
@@ -438,7 +524,7 @@ enum status rollout_inputs_load(struct store *store, struct dns *dns,
 				  &in->nhistory, err)))
 		goto fail;
 	in->key_records = xcalloc(in->nkeys + 1, sizeof *in->key_records);
-	if ((st = inputs_records(in, catalogue, err)))
+	if ((st = inputs_records(in, dns, catalogue, err)))
 		goto fail;
 	if ((st = inputs_evidence(store, dns, catalogue, in, today, err)))
 		goto fail;
@@ -661,6 +747,25 @@ static void next_spf(const struct rollout_inputs *in, int rung,
 	next->name = xstrdup(in->domain);
 	next->record = xstrdup_or_null(rung ? in->spf_hard : in->spf_soft);
 	next->label = xstrdup(rung ? _("SPF -all") : _("SPF ~all"));
+	/* The _spfN parts go live with the record that includes them. */
+	if (in->nspf_parts > 0) {
+		next->nparts = in->nspf_parts;
+		next->parts = xcalloc(next->nparts, sizeof *next->parts);
+		for (size_t i = 0; i < next->nparts; i++) {
+			next->parts[i].name = xstrdup(in->spf_parts[i].name);
+			next->parts[i].value = xstrdup(in->spf_parts[i].value);
+		}
+	}
+}
+
+/* Adds the lookup count of the SPF record to the reasons when it could
+ * not be counted, so that the plan never pretends it was. */
+static void spf_lookup_reason(const struct rollout_inputs *in,
+			      struct rollout_plan *plan)
+{
+	if (in->spf_lookup_note)
+		list_add(&plan->reasons, &plan->nreasons,
+			 xstrdup(in->spf_lookup_note));
 }
 
 /* The first DKIM key in use that is not live yet, or -1. */
@@ -681,6 +786,7 @@ static bool spf_buildable(const struct rollout_inputs *in,
 	for (size_t i = 0; i < in->nspf_problems; i++)
 		list_add(&plan->reasons, &plan->nreasons,
 			 xstrdup(in->spf_problems[i]));
+	spf_lookup_reason(in, plan);
 	if (in->nsenders == 0) {
 		list_add(&plan->reasons, &plan->nreasons,
 			 xasprintf(_("no senders are listed for %s: add "
@@ -780,6 +886,14 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 		}
 		if (!evidence_judge(in, plan))
 			ready = false;
+		if (plan->next.action == ROLLOUT_ACTION_SPF) {
+			for (size_t i = 0; i < in->nspf_problems; i++)
+				list_add(&plan->reasons, &plan->nreasons,
+					 xstrdup(in->spf_problems[i]));
+			spf_lookup_reason(in, plan);
+			if (in->nspf_problems > 0)
+				ready = false;
+		}
 		if (plan->next.action == ROLLOUT_ACTION_SPF &&
 		    !plan->next.record) {
 			list_add(&plan->reasons, &plan->nreasons,
@@ -814,6 +928,7 @@ void rollout_plan_done(struct rollout_plan *plan)
 	free(plan->next.record);
 	free(plan->next.selector);
 	free(plan->next.label);
+	spf_txts_free(plan->next.parts, plan->next.nparts);
 	free(plan->dmarc_live);
 	free(plan->spf_live);
 	list_free(plan->due, plan->ndue);

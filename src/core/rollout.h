@@ -18,6 +18,7 @@
 #include "dns.h"
 #include "ladder.h"
 #include "providers.h"
+#include "spf_build.h"
 #include "state.h"
 #include "status.h"
 #include "store.h"
@@ -50,9 +51,12 @@ enum rollout_class {
 	ROLLOUT_CLASS_FAIL_KNOWN,   /* fails, but is a listed sender */
 	ROLLOUT_CLASS_FAIL_UNKNOWN, /* fails and nobody knows it */
 	ROLLOUT_CLASS_FORWARDED,    /* fails after a forwarder */
+	ROLLOUT_CLASS_NOT_OURS,     /* fails from a source the operator
+				       disowned (spoofing): shown, never
+				       counted against readiness */
 };
 
-/* "pass", "fail-known", "fail-unknown", "forwarded". */
+/* "pass", "fail-known", "fail-unknown", "forwarded", "not-ours". */
 const char *rollout_class_name(enum rollout_class cls);
 
 /* A failing source of the window. */
@@ -72,6 +76,7 @@ struct rollout_evidence {
 	uint64_t legitimate;  /* passing + failing from listed senders */
 	uint64_t passing;     /* DMARC pass */
 	uint64_t forwarded;   /* failing after a forwarder */
+	uint64_t not_ours;    /* failing from disowned sources */
 	struct rollout_source *failing; /* failing sources, most first */
 	size_t nfailing;
 };
@@ -95,6 +100,9 @@ struct rollout_next {
 	char *selector; /* DKIM: the selector */
 	int rung;       /* SPF: 0 or 1; DMARC: the ladder index */
 	char *label;    /* "quarantine 10 %", "SPF ~all", ... translated */
+	struct spf_txt *parts; /* SPF: the _spfN records the record
+				  includes, published with it; else none */
+	size_t nparts;
 };
 
 /* Everything the plan is computed from. */
@@ -114,19 +122,40 @@ struct rollout_inputs {
 	char *spf_soft;             /* the SPF record with ~all, or NULL
 				       when there is no sender */
 	char *spf_hard;             /* the same with -all */
+	struct spf_txt *spf_parts;  /* the _spf1.DOMAIN, _spf2.DOMAIN ...
+				       records the SPF record includes when
+				       it passes 450 octets (RFC 7208 3.4;
+				       the same for ~all and -all) */
+	size_t nspf_parts;
+	struct spf_flatten *spf_flat; /* what spf_flatten() or spf_layout()
+					 gave for the ~all record, or NULL;
+					 spf_flatten_save() stores it */
+	int spf_lookups;            /* DNS lookups of the record with its
+				       parts (RFC 7208 4.6.4), or -1 when
+				       they could not be counted */
+	char *spf_lookup_note;      /* why they could not be counted
+				       (translated), or NULL */
 	char **spf_problems;        /* why the SPF record cannot be built */
 	size_t nspf_problems;
 	bool have_evidence;
 	struct rollout_evidence evidence;
 	char **due;                 /* maintenance items (translated) */
 	size_t ndue;
+	char **disowned;            /* networks disowned (state.h), as
+				       "192.0.2.0/24" */
+	size_t ndisowned;
 };
 
 /* Gathers the inputs of a domain from the store on day today. catalogue
  * gives the providers' SPF mechanisms (may be NULL: provider senders
- * then count as problems). Reports are judged over the settings' window
- * ending today by the report analysis, which uses dns (may be NULL) for
- * reverse DNS and SPF checks of the sources. Free with
+ * then count as problems). The SPF record comes from spf_build(); with
+ * dns its lookups are counted and, past 10, it is flattened with
+ * spf_flatten() (keeping the includes of mailbox providers, whose
+ * addresses rotate, where it can); without dns spf_lookups is -1 and
+ * spf_lookup_note says so. Reports are judged over the settings'
+ * window ending today by the report analysis, which uses dns (may be
+ * NULL) for reverse DNS and SPF checks of the sources. In the
+ * maintenance phase dns also serves the SPF drift checks. Free with
  * rollout_inputs_done(). */
 enum status rollout_inputs_load(struct store *store, struct dns *dns,
 				const struct providers *catalogue,

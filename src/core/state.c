@@ -732,10 +732,10 @@ enum status state_dkim_key_retired(struct store *store, const char *domain,
 
 /* ---------------------------------------------------------------- rungs */
 
-/* Appends a rung to the history. */
-enum status state_rung_add(struct store *store, const char *domain,
-			   enum rung_kind kind, int rung, const char *record,
-			   date_t verified, struct err *err)
+/* Appends a rung to the history, with its lookups (-1: not counted). */
+static enum status rung_add(struct store *store, const char *domain,
+			    enum rung_kind kind, int rung, const char *record,
+			    int lookups, date_t verified, struct err *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	int64_t domain_id;
@@ -747,7 +747,8 @@ enum status state_rung_add(struct store *store, const char *domain,
 		goto fail;
 	if ((st = stmt_prepare(store, &stmt,
 			       "INSERT INTO rung_history(domain_id, kind, rung,"
-			       " record, verified) VALUES (?1, ?2, ?3, ?4, ?5)",
+			       " record, verified, lookups)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 			       err)))
 		goto fail;
 	sqlite3_bind_int64(stmt, 1, domain_id);
@@ -755,10 +756,31 @@ enum status state_rung_add(struct store *store, const char *domain,
 	sqlite3_bind_int(stmt, 3, rung);
 	bind_text(stmt, 4, record);
 	bind_date(stmt, 5, verified);
+	if (lookups >= 0)
+		sqlite3_bind_int(stmt, 6, lookups);
+	else
+		sqlite3_bind_null(stmt, 6);
 	st = stmt_done(store, stmt, _("recording a rung"), NULL, err);
 fail:
 	sqlite3_finalize(stmt);
 	return finish(store, st, err);
+}
+
+/* Appends a rung to the history. */
+enum status state_rung_add(struct store *store, const char *domain,
+			   enum rung_kind kind, int rung, const char *record,
+			   date_t verified, struct err *err)
+{
+	return rung_add(store, domain, kind, rung, record, -1, verified, err);
+}
+
+/* Appends an SPF rung with its lookups. */
+enum status state_rung_add_spf(struct store *store, const char *domain,
+			       int rung, const char *record, int lookups,
+			       date_t verified, struct err *err)
+{
+	return rung_add(store, domain, RUNG_SPF, rung, record, lookups,
+			verified, err);
 }
 
 /* Lists the history of a domain. */
@@ -778,8 +800,8 @@ enum status state_rung_list(struct store *store, const char *domain,
 	if ((st = domain_lookup(store, domain, &domain_id, err)))
 		return st;
 	if ((st = stmt_prepare(store, &stmt,
-			       "SELECT id, kind, rung, record, verified"
-			       " FROM rung_history WHERE domain_id = ?1"
+			       "SELECT id, kind, rung, record, verified,"
+			       " lookups FROM rung_history WHERE domain_id = ?1"
 			       " ORDER BY verified, id",
 			       err)))
 		return st;
@@ -797,6 +819,9 @@ enum status state_rung_list(struct store *store, const char *domain,
 		if (!v[n].record)
 			v[n].record = xstrdup("");
 		v[n].verified = column_date(stmt, 4);
+		v[n].lookups = sqlite3_column_type(stmt, 5) == SQLITE_NULL
+				   ? -1
+				   : sqlite3_column_int(stmt, 5);
 		n++;
 	}
 	if (rc != SQLITE_DONE) {

@@ -163,12 +163,21 @@ struct state_rung {
 	int rung;
 	char *record;   /* the exact record verified */
 	date_t verified; /* the day it was verified live everywhere */
+	int lookups;    /* RUNG_SPF: the record's DNS lookups when it was
+			   verified (RFC 7208 4.6.4), or -1 when not
+			   counted */
 };
 
-/* Appends a verified rung. */
+/* Appends a verified rung (lookups not counted). */
 enum status state_rung_add(struct store *store, const char *domain,
 			   enum rung_kind kind, int rung, const char *record,
 			   date_t verified, struct err *err);
+
+/* Appends a verified SPF rung with the DNS lookups its record needed
+ * then (-1 when they could not be counted), for lookup drift. */
+enum status state_rung_add_spf(struct store *store, const char *domain,
+			       int rung, const char *record, int lookups,
+			       date_t verified, struct err *err);
 
 /* The domain's history, oldest first (by day, then insertion); free with
  * state_rungs_free(). */

@@ -144,8 +144,15 @@ void zone_collect(const struct rollout_inputs *in,
 		spf = in->spf_hard;
 	else
 		spf = in->spf_soft;
-	if (spf)
+	if (spf) {
 		record_add(z, ZONE_SPF, in->domain, spf);
+		/* RFC 7208 3.4: past 450 octets the record includes
+		 * _spf1.DOMAIN, which includes _spf2.DOMAIN, ...: every part
+		 * is published with it. */
+		for (size_t i = 0; i < in->nspf_parts; i++)
+			record_add(z, ZONE_SPF_PART, in->spf_parts[i].name,
+				   in->spf_parts[i].value);
+	}
 	for (size_t i = 0; i < in->nkeys; i++) {
 		char *name;
 

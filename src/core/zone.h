@@ -52,7 +52,8 @@ struct zone_records {
 };
 
 /* Collects the records the plan publishes: the SPF record of the current
- * or next step, every DKIM key in use whose record is known, the DMARC
+ * or next step with every _spfN part it includes (ZONE_SPF_PART), every
+ * DKIM key in use whose record is known, the DMARC
  * record of the current or next rung (none before the DKIM phase ends),
  * and the _report._dmarc authorisation each external rua/ruf host must
  * publish (RFC 7489 7.1). Free with zone_records_done(). */

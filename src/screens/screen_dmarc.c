@@ -1,5 +1,7 @@
 /* The DMARC screen: the ladder from p=none to p=reject with the rung the
- * published record is on, its tags, the next record to publish. */
+ * published record is on, its tags, the next record to publish, and
+ * whether the external report destinations of the published record
+ * accept the domain's reports (RFC 7489 7.1). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -8,16 +10,38 @@
 #include "core/dmarc.h"
 #include "core/i18n.h"
 #include "core/ladder.h"
+#include "core/orgdomain.h"
 #include "core/propagate.h"
 #include "core/rollout.h"
 #include "core/state.h"
+#include "core/text.h"
 #include "core/xalloc.h"
 #include "screens/lookup.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
 
+/* The rows the screen may take before it scrolls. */
+#define DMARC_PAD_ROWS 200
+
+/* A report destination as the screen shows it: every string cleaned. */
+struct dmarc_dest_line {
+	char *tag;   /* "rua" or "ruf" */
+	char *uri;
+	char *host;
+	char *query; /* the authorization name, or NULL */
+	enum dmarc_dest_state state;
+};
+
 struct dmarc_state {
 	struct lookup published;
+	struct dmarc_discovery *discovery; /* running, or NULL */
+	bool dests_known;                  /* dests hold an answer */
+	struct dmarc_dest_line *dests;
+	size_t ndests;
+	char *dests_error;  /* why the check has no answer (cleaned) */
+	int scroll;         /* first row shown */
+	int total;          /* rows the content takes */
+	int height;         /* rows of the window */
 	struct state_settings settings;
 	struct state_rung *history;
 	size_t nhistory;
@@ -32,8 +56,69 @@ struct dmarc_state {
 };
 
 static const enum command dmarc_commands[] = {
-	CMD_STEP, CMD_RECHECK, CMD_NONE,
+	CMD_STEP, CMD_RECHECK, CMD_UP, CMD_DOWN, CMD_NONE,
 };
+
+/* Forgets the destinations shown. */
+static void dests_clear(struct dmarc_state *st)
+{
+	for (size_t i = 0; i < st->ndests; i++) {
+		free(st->dests[i].tag);
+		free(st->dests[i].uri);
+		free(st->dests[i].host);
+		free(st->dests[i].query);
+	}
+	free(st->dests);
+	st->dests = NULL;
+	st->ndests = 0;
+	free(st->dests_error);
+	st->dests_error = NULL;
+	st->dests_known = false;
+}
+
+/* Starts the policy discovery whose last step asks every external report
+ * destination for its authorization record (RFC 7489 7.1), through the
+ * shell's resolver, so that the answers arrive in the poll loop. */
+static void dests_start(struct app *app, struct dmarc_state *st)
+{
+	struct orgdomain *od = tui_orgdomain(app);
+
+	if (st->discovery || !tui_dns(app))
+		return;
+	if (!od) {
+		st->dests_error = xstrdup(_("No Public Suffix List: the report "
+					    "destinations cannot be checked."));
+		return;
+	}
+	st->discovery = dmarc_discover(app->dns, od, app->domain, 0);
+}
+
+/* Keeps the destinations once the discovery is done (called from draw,
+ * which runs after every turn of the loop). */
+static void dests_collect(struct dmarc_state *st)
+{
+	const struct dmarc_result *r;
+
+	if (!st->discovery || !(r = dmarc_discovery_result(st->discovery)))
+		return;
+	dests_clear(st);
+	st->dests_known = true;
+	if (r->status != STATUS_OK && r->error)
+		st->dests_error = text_clean_str(r->error);
+	st->dests = xcalloc(r->ndests + 1, sizeof *st->dests);
+	for (size_t i = 0; i < r->ndests; i++) {
+		const struct dmarc_dest *d = &r->dests[i];
+		struct dmarc_dest_line *l = &st->dests[st->ndests++];
+
+		l->tag = text_clean_str(d->tag);
+		l->uri = text_clean_str(d->uri);
+		l->host = d->host ? text_clean_str(d->host) : NULL;
+		l->query = d->query ? text_clean_str(d->query) : NULL;
+		l->state = d->state;
+	}
+	dmarc_discovery_free(st->discovery);
+	st->discovery = NULL;
+}
 
 /* Reads the domain's ladder and history, and asks for the record. */
 static void dmarc_enter(struct app *app, void *state)
@@ -48,6 +133,7 @@ static void dmarc_enter(struct app *app, void *state)
 	ladder_init_default(&st->ladder);
 	lookup_start(app, &st->published, name, DNS_T_TXT);
 	free(name);
+	dests_start(app, st);
 	if (!store) {
 		st->error = xstrdup(app->store_error);
 		return;
@@ -92,17 +178,17 @@ static date_t rung_verified(const struct dmarc_state *st, int rung)
 
 /* Draws whether the next step may be taken, why not, and what to
  * publish. */
-static void dmarc_draw_readiness(struct app *app, struct dmarc_state *st,
-				 WINDOW *win, int y, int rows, int cols)
+static int dmarc_draw_readiness(struct app *app, struct dmarc_state *st,
+				WINDOW *win, int y, int rows, int cols)
 {
 	const struct rollout_plan *p = &st->plan;
 
 	if (!st->planned || y >= rows)
-		return;
+		return y;
 	if (p->next.action == ROLLOUT_ACTION_NONE) {
 		widget_text(win, y, 1, cols - 2, tui_attr(app, TUI_GOOD),
 			    _("The rollout is complete."));
-		return;
+		return y + 1;
 	}
 	widget_textf(win, y++, 1, cols - 2,
 		     p->ready ? tui_attr(app, TUI_GOOD)
@@ -136,6 +222,86 @@ static void dmarc_draw_readiness(struct app *app, struct dmarc_state *st,
 				       ? _("still serves another record")
 				       : _("unreachable"));
 	}
+	return y;
+}
+
+/* Draws the report destinations of the published record: whether each
+ * external one authorizes the domain, and the exact record the other
+ * domain must publish when it does not. Returns the next row. */
+static int dmarc_draw_dests(struct app *app, struct dmarc_state *st,
+			    WINDOW *win, int y, int rows, int cols)
+{
+	if (y + 2 >= rows)
+		return y;
+	y++;
+	/* TRANSLATORS: RFC 7489 7.1 is the section on external report
+	 * addresses. */
+	widget_text(win, y++, 1, cols - 2, A_UNDERLINE,
+		    _("Report destinations (RFC 7489 7.1)"));
+	if (!st->dests_known) {
+		widget_text(win, y++, 3, cols - 4, A_NORMAL,
+			    st->dests_error ? st->dests_error
+			    : tui_dns(app)  ? _("Asking the report "
+						"destinations ...")
+					    : tui_dns_problem(app));
+		return y;
+	}
+	if (st->dests_error)
+		y += widget_wrap(win, y, 3, cols - 4, rows, 0,
+				 tui_attr(app, TUI_WARN), st->dests_error);
+	if (st->ndests == 0 && y < rows)
+		widget_text(win, y++, 3, cols - 4, A_NORMAL,
+			    _("The published record names no report "
+			      "address."));
+	for (size_t i = 0; i < st->ndests && y < rows; i++) {
+		const struct dmarc_dest_line *d = &st->dests[i];
+		const char *what;
+		int attr;
+
+		switch (d->state) {
+		case DMARC_DEST_SAME_ORG:
+			what = _("own organization");
+			attr = A_NORMAL;
+			break;
+		case DMARC_DEST_AUTHORIZED:
+			what = _("authorized");
+			attr = tui_attr(app, TUI_GOOD);
+			break;
+		case DMARC_DEST_UNAUTHORIZED:
+			what = _("NOT authorized");
+			attr = tui_attr(app, TUI_BAD);
+			break;
+		case DMARC_DEST_NOT_MAILTO:
+			what = _("not mailto: not checked");
+			attr = A_NORMAL;
+			break;
+		case DMARC_DEST_UNKNOWN:
+		default:
+			what = _("lookup failed");
+			attr = tui_attr(app, TUI_WARN);
+			break;
+		}
+		widget_textf(win, y++, 3, cols - 4, attr, "%s %s  %s", d->tag,
+			     d->uri, what);
+		if (d->state == DMARC_DEST_UNAUTHORIZED && d->query) {
+			char *need = xasprintf(
+			    /* TRANSLATORS: %s is the other domain, then the
+			     * record it must publish. */
+			    _("%s must publish: %s TXT \"v=DMARC1\""),
+			    d->host, d->query);
+
+			y += widget_wrap(win, y, 5, cols - 6, rows, 0,
+					 A_NORMAL, need);
+			free(need);
+		} else if (d->state == DMARC_DEST_UNKNOWN && d->query) {
+			char *need = xasprintf(_("asked: %s TXT"), d->query);
+
+			y += widget_wrap(win, y, 5, cols - 6, rows, 0,
+					 A_NORMAL, need);
+			free(need);
+		}
+	}
+	return y;
 }
 
 /* Records the step once every authoritative server serves it. */
@@ -189,10 +355,11 @@ static void dmarc_step(struct app *app, struct dmarc_state *st)
 	err_done(&err);
 }
 
-/* Draws the ladder beside the published record. */
-static void dmarc_draw(struct app *app, void *state, WINDOW *win)
+/* Draws the content into win (a pad as tall as DMARC_PAD_ROWS); returns
+ * the rows it takes. */
+static int dmarc_draw_content(struct app *app, struct dmarc_state *st,
+			      WINDOW *win)
 {
-	struct dmarc_state *st = state;
 	int rows = getmaxy(win), cols = getmaxx(win), y = 0;
 	const char *record = NULL;
 	char *problem = lookup_problem(app, &st->published, "v=DMARC1");
@@ -240,7 +407,41 @@ static void dmarc_draw(struct app *app, void *state, WINDOW *win)
 		widget_text(win, y++, 3, cols - 4, tui_attr(app, TUI_WARN),
 			    _("The published record is on no rung of this "
 			      "ladder."));
-	dmarc_draw_readiness(app, st, win, y, rows, cols);
+	y = dmarc_draw_readiness(app, st, win, y, rows, cols);
+	return dmarc_draw_dests(app, st, win, y, rows, cols);
+}
+
+/* Draws the screen: the content goes into a pad, of which the rows from
+ * the scroll position fill the window, with a mark when more follows. */
+static void dmarc_draw(struct app *app, void *state, WINDOW *win)
+{
+	struct dmarc_state *st = state;
+	int rows = getmaxy(win), cols = getmaxx(win), shown;
+	WINDOW *pad;
+
+	dests_collect(st);
+	st->height = rows;
+	pad = newpad(DMARC_PAD_ROWS, cols);
+	if (!pad)
+		return;
+	st->total = dmarc_draw_content(app, st, pad);
+	if (st->scroll > st->total - rows)
+		st->scroll = st->total - rows;
+	if (st->scroll < 0)
+		st->scroll = 0;
+	shown = st->total - st->scroll;
+	if (shown > rows)
+		shown = rows;
+	if (shown > 0)
+		copywin(pad, win, st->scroll, 0, 0, 0, shown - 1, cols - 1,
+			FALSE);
+	delwin(pad);
+	if (st->scroll + rows < st->total) {
+		wmove(win, rows - 1, 0);
+		wclrtoeol(win);
+		widget_text(win, rows - 1, 1, cols - 2, tui_attr(app, TUI_DIM),
+			    _("-- more below: Down / PgDn scrolls --"));
+	}
 }
 
 /* r asks again. */
@@ -250,15 +451,43 @@ static bool dmarc_key(struct app *app, void *state, struct tui_key key,
 	struct dmarc_state *st = state;
 	char *name;
 
-	if (cmd == CMD_STEP) {
+	switch (cmd) {
+	case CMD_STEP:
 		dmarc_step(app, st);
 		return true;
-	}
-	if (cmd != CMD_RECHECK)
+	case CMD_UP:
+		st->scroll--;
+		return true;
+	case CMD_DOWN:
+		/* One more row than shown: the mark takes the last. */
+		if (st->scroll + st->height < st->total)
+			st->scroll++;
+		return true;
+	case CMD_PAGE_UP:
+		st->scroll -= st->height > 2 ? st->height - 2 : 1;
+		return true;
+	case CMD_PAGE_DOWN:
+		st->scroll += st->height > 2 ? st->height - 2 : 1;
+		return true;
+	case CMD_TOP:
+		st->scroll = 0;
+		return true;
+	case CMD_BOTTOM:
+		st->scroll = st->total; /* draw clamps it */
+		return true;
+	case CMD_RECHECK:
+		break;
+	default:
 		return false;
+	}
 	name = xasprintf("_dmarc.%s", app->domain);
 	lookup_start(app, &st->published, name, DNS_T_TXT);
 	free(name);
+	/* A discovery still running keeps going; its answer is fresh. */
+	if (!st->discovery) {
+		dests_clear(st);
+		dests_start(app, st);
+	}
 	return true;
 }
 
@@ -267,6 +496,12 @@ static void dmarc_leave(struct app *app, void *state)
 {
 	struct dmarc_state *st = state;
 
+	/* The discovery must not be freed while its queries wait: end
+	 * them first (their callbacks still find it alive). */
+	if (st->discovery && app->dns)
+		dns_cancel_all(app->dns);
+	dmarc_discovery_free(st->discovery);
+	dests_clear(st);
 	lookup_done(&st->published);
 	state_settings_done(&st->settings);
 	state_rungs_free(st->history, st->nhistory);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/i18n.h"
+#include "core/orgdomain.h"
 #include "core/providers.h"
 #include "core/state.h"
 #include "core/strbuf.h"
@@ -253,6 +254,16 @@ struct providers *tui_providers(struct app *app)
 	free(path);
 	err_done(&err);
 	return app->providers;
+}
+
+/* The Public Suffix List, loaded once. */
+struct orgdomain *tui_orgdomain(struct app *app)
+{
+	if (!app->orgdomain_tried) {
+		app->orgdomain_tried = true;
+		app->orgdomain = orgdomain_new();
+	}
+	return app->orgdomain;
 }
 
 /* Sets the current domain. */
@@ -749,6 +760,7 @@ out:
 	/* The context owns the resolver and the database. */
 	providers_free(app->providers);
 	free(app->providers_error);
+	orgdomain_free(app->orgdomain);
 	free(app->dns_error);
 	free(app->store_error);
 	free(app->domain);

@@ -67,6 +67,8 @@ struct app {
 	char *store_error;
 	struct providers *providers; /* the catalogue, NULL until loaded */
 	char *providers_error;
+	struct orgdomain *orgdomain; /* the Public Suffix List, or NULL */
+	bool orgdomain_tried;
 	char *domain;          /* the domain the wizard works on, or NULL */
 	bool demo;
 	char *demo_dir;        /* throwaway directory of --demo */
@@ -143,6 +145,10 @@ struct store *tui_store(struct app *app);
 /* The catalogue of services (data/providers.ini), loaded on first use;
  * NULL with the reason in app->providers_error. */
 struct providers *tui_providers(struct app *app);
+
+/* The Public Suffix List (libpsl), loaded on first use; NULL when libpsl
+ * has none. */
+struct orgdomain *tui_orgdomain(struct app *app);
 
 /* The translated help of a command (from commands.h). */
 const char *tui_command_help(enum command cmd);
