@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/i18n.h"
+#include "core/state.h"
 #include "core/xalloc.h"
 
 struct cli_command {
@@ -120,6 +122,43 @@ struct store *cli_store(struct cli *cli, struct err *err)
 	if (store_open(&cli->store, path, err) != STATUS_OK)
 		return NULL;
 	return cli->store;
+}
+
+/* Opens the database only when its file exists. */
+struct store *cli_store_existing(struct cli *cli)
+{
+	struct err err = ERR_INIT;
+	char *path = cli->db_path ? xstrdup(cli->db_path)
+				  : store_default_path();
+	struct store *store = NULL;
+
+	if (access(path, F_OK) == 0)
+		store = cli_store(cli, &err);
+	err_done(&err);
+	free(path);
+	return store;
+}
+
+/* Loads the domain's ladder, falling back to the default one. */
+void cli_domain_ladder(struct cli *cli, const char *domain,
+		       struct ladder *ladder)
+{
+	struct state_settings settings;
+	struct err err = ERR_INIT;
+	struct store *store = cli_store_existing(cli);
+	struct ladder custom;
+
+	ladder_init_default(ladder);
+	state_settings_defaults(&settings);
+	if (store &&
+	    state_settings_get(store, domain, &settings, &err) == STATUS_OK &&
+	    settings.rungs &&
+	    ladder_parse(&custom, settings.rungs, NULL) == STATUS_OK) {
+		ladder_done(ladder);
+		*ladder = custom;
+	}
+	err_done(&err);
+	state_settings_done(&settings);
 }
 
 /* Joins the data directory and a file name. */

@@ -10,6 +10,7 @@
 
 #include "core/date.h"
 #include "core/dns.h"
+#include "core/ladder.h"
 #include "core/status.h"
 #include "core/store.h"
 
@@ -54,6 +55,15 @@ struct dns *cli_dns(struct cli *cli, struct err *err);
 
 /* The database at --db or the default path, opened and migrated. */
 struct store *cli_store(struct cli *cli, struct err *err);
+
+/* The database when one exists already, else NULL: commands that only
+ * read never create one. */
+struct store *cli_store_existing(struct cli *cli);
+
+/* The domain's DMARC ladder: its own rungs from an existing database,
+ * else the default ladder (DESIGN.md section 4). */
+void cli_domain_ladder(struct cli *cli, const char *domain,
+		       struct ladder *ladder);
 
 /* The path of a data file: DATADIR/name. Caller frees. */
 char *cli_data_path(const struct cli *cli, const char *name);

@@ -10,50 +10,30 @@
 #include "core/i18n.h"
 #include "core/ladder.h"
 #include "core/orgdomain.h"
+#include "core/propagate.h"
 #include "core/providers.h"
 #include "core/state.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 
-/* What the database knows about the domain: its DKIM selectors and its
- * ladder. Only an existing database is read (check never creates one). */
-static void inventory_load(struct cli *cli, const char *domain,
-			   char ***selectors, size_t *nselectors,
-			   struct ladder *ladder)
+/* The domain's own DKIM selectors, from an existing database. */
+static void selectors_load(struct cli *cli, const char *domain,
+			   char ***selectors, size_t *nselectors)
 {
-	char *path = cli->db_path ? xstrdup(cli->db_path)
-				  : store_default_path();
+	struct store *store = cli_store_existing(cli);
 	struct state_dkim_key *keys = NULL;
-	struct state_settings settings;
 	struct err err = ERR_INIT;
-	struct store *store;
 	size_t nkeys = 0;
 
-	state_settings_defaults(&settings);
-	if (access(path, F_OK) != 0 || !(store = cli_store(cli, &err)))
-		goto out;
-	if (state_dkim_key_list(store, domain, &keys, &nkeys, &err) ==
-	    STATUS_OK) {
+	if (store && state_dkim_key_list(store, domain, &keys, &nkeys,
+					 &err) == STATUS_OK) {
 		*selectors = xcalloc(nkeys + 1, sizeof **selectors);
 		for (size_t i = 0; i < nkeys; i++)
 			(*selectors)[i] = xstrdup(keys[i].selector);
 		*nselectors = nkeys;
 	}
 	err_done(&err);
-	if (state_settings_get(store, domain, &settings, &err) == STATUS_OK &&
-	    settings.rungs) {
-		struct ladder custom;
-
-		if (ladder_parse(&custom, settings.rungs, NULL) == STATUS_OK) {
-			ladder_done(ladder);
-			*ladder = custom;
-		}
-	}
-out:
-	err_done(&err);
-	state_settings_done(&settings);
 	state_dkim_keys_free(keys, nkeys);
-	free(path);
 }
 
 /* check DOMAIN */
@@ -62,6 +42,8 @@ int cli_check(struct cli *cli, int argc, char **argv)
 	struct err err = ERR_INIT;
 	struct findings all = FINDINGS_INIT;
 	struct audit_options ao = { 0 };
+	/* The name servers are asked directly with the resolver's wait. */
+	struct propagate_options ns = { .timeout = cli->timeout };
 	struct providers *providers = NULL;
 	struct audit *a = NULL;
 	struct orgdomain *od = NULL;
@@ -92,11 +74,12 @@ int cli_check(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	ladder_init_default(&ladder);
-	inventory_load(cli, argv[0], &selectors, &nselectors, &ladder);
+	cli_domain_ladder(cli, argv[0], &ladder);
+	selectors_load(cli, argv[0], &selectors, &nselectors);
 	ao.providers = providers;
 	ao.selectors = (const char *const *)selectors;
 	ao.nselectors = nselectors;
+	ao.ns_servers = &ns;
 	a = audit_run(dns, od, argv[0], &ao);
 	if (a->status != STATUS_OK) {
 		err_set(&err, a->status, "%s", a->error);

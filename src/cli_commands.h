@@ -16,7 +16,7 @@
 	X("spf check", cli_spf_check, N_("DOMAIN"),                        \
 	  N_("show the SPF lookup tree with the cost of each branch"))     \
 	X("spf eval", cli_spf_eval,                                        \
-	  N_("DOMAIN IP [--sender ADDR] [--helo NAME]"),                   \
+	  N_("DOMAIN IP [--sender ADDR] [--helo NAME] [--receiver NAME]"), \
 	  N_("evaluate SPF for a client address (check_host)"))            \
 	X("spf build", cli_spf_build,                                      \
 	  N_("[--provider ID]... [--ip4 CIDR]... [--ip6 CIDR]... [--mx] "  \
@@ -39,6 +39,10 @@
 	X("domain add", cli_domain_add, N_("DOMAIN"),                      \
 	  N_("add a domain to roll out"))                                  \
 	X("domain list", cli_domain_list, "", N_("list the domains"))      \
+	X("domain set", cli_domain_set, N_("DOMAIN KEY=VALUE..."),          \
+	  N_("change the plan's settings (ladder, days, thresholds, rua)")) \
+	X("domain show", cli_domain_show, N_("DOMAIN"),                    \
+	  N_("show the plan's settings of a domain"))                      \
 	X("sender add", cli_sender_add,                                    \
 	  N_("DOMAIN PROVIDER-ID|ip4:CIDR|ip6:CIDR|a:HOST [--note TEXT]"), \
 	  N_("add a service or range that sends for the domain"))          \

@@ -36,7 +36,7 @@ int cli_dmarc_check(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	ladder_init_default(&ladder);
+	cli_domain_ladder(cli, argv[0], &ladder);
 	d = dmarc_discover(dns, od, argv[0], 0);
 	if (dns_run(dns) != STATUS_OK) {
 		err_set(&err, STATUS_IO, _("the resolver's poll loop failed"));

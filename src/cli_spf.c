@@ -154,11 +154,11 @@ int cli_spf_check(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
-/* spf eval DOMAIN IP [--sender ADDR] [--helo NAME] */
+/* spf eval DOMAIN IP [--sender ADDR] [--helo NAME] [--receiver NAME] */
 int cli_spf_eval(struct cli *cli, int argc, char **argv)
 {
 	static const char synopsis[] =
-	    N_("DOMAIN IP [--sender ADDR] [--helo NAME]");
+	    N_("DOMAIN IP [--sender ADDR] [--helo NAME] [--receiver NAME]");
 	struct spf_query q = { 0 };
 	struct spf_outcome out;
 	struct err err = ERR_INIT;
@@ -173,6 +173,8 @@ int cli_spf_eval(struct cli *cli, int argc, char **argv)
 			q.sender = argv[++i];
 		else if (strcmp(argv[i], "--helo") == 0 && i + 1 < argc)
 			q.helo = argv[++i];
+		else if (strcmp(argv[i], "--receiver") == 0 && i + 1 < argc)
+			q.receiver = argv[++i];
 		else if (argv[i][0] == '-' || nargs == 2)
 			return cli_usage("spf eval", _(synopsis));
 		else
@@ -183,6 +185,12 @@ int cli_spf_eval(struct cli *cli, int argc, char **argv)
 	if (!ip_addr_parse(args[1], &q.ip)) {
 		fprintf(stderr, _("dmarcpilot: not an IP address: %s\n"),
 			args[1]);
+		return EXIT_TROUBLE;
+	}
+	/* RFC 7208 7.3: %{r} is the domain name of the receiving host. */
+	if (q.receiver && !spf_domain_valid(q.receiver)) {
+		fprintf(stderr, _("dmarcpilot: not a host name: %s\n"),
+			q.receiver);
 		return EXIT_TROUBLE;
 	}
 	q.domain = args[0];

@@ -20,6 +20,7 @@
 #include "lib/nsd.h"
 #include "lib/testenv.h"
 #include "orgdomain.h"
+#include "propagate.h"
 #include "providers.h"
 #include "strbuf.h"
 #include "xalloc.h"
@@ -351,6 +352,144 @@ static void test_engine_provider_selectors(void **state)
 	dns_free(dns);
 }
 
+/* A zone with its own SOA serial, for the name-server comparison. */
+static char *serial_zone(const char *serial)
+{
+	return xasprintf("$ORIGIN ser.test.\n$TTL 300\n"
+			 "@ IN SOA ns1 hostmaster %s 3600 600 86400 300\n"
+			 "@ IN NS ns1\n@ IN NS ns2\n"
+			 "ns1 IN A 127.0.0.1\nns2 IN A 127.0.0.1\n"
+			 "@ IN TXT \"v=spf1 -all\"\n",
+			 serial);
+}
+
+/* Audits DOMAIN through the nsd server, asking the zone serials of
+ * exactly the servers given (or through NS on the server's port). */
+static struct audit *audit_with_servers(const struct nsd_server *nsd,
+					const char *domain,
+					const char *servers)
+{
+	struct dns_live_options o = { .servers = nsd->address };
+	struct propagate_options po = { .servers = servers,
+					.port = nsd->port };
+	struct audit_options ao = { .ns_servers = &po };
+	struct err err = ERR_INIT;
+	struct orgdomain *od = orgdomain_new();
+	struct dns *dns;
+	struct audit *a;
+
+	assert_int_equal(dns_new_live(&dns, &o, &err), STATUS_OK);
+	a = audit_run(dns, od, domain, &ao);
+	dns_free(dns);
+	orgdomain_free(od);
+	return a;
+}
+
+/* The message of the first finding with code, or "". */
+static const char *finding_message(const struct findings *f,
+				   enum finding_code code)
+{
+	for (size_t i = 0; i < f->count; i++)
+		if (f->items[i].code == code)
+			return f->items[i].message;
+	return "";
+}
+
+/* dns.ns_disagree: a secondary that lags behind the primary serves an
+ * older SOA serial; a server that refuses the zone is a lame
+ * delegation; servers at the same serial give no finding. */
+static void test_ns_serials(void **state)
+{
+	struct fixture *fx = *state;
+	/* static: nsd_stop_all() reaches them at exit after a failure */
+	static struct nsd_server primary, lagging, lame;
+	char *newer = serial_zone("2026112301");
+	char *older = serial_zone("2026112201");
+	struct nsd_zone zp = { "ser.test", newer };
+	struct nsd_zone zl = { "ser.test", older };
+	struct nsd_zone zo = { "good.test", fx->zones[1] };
+	char *servers;
+	struct audit *a;
+	const char *msg;
+
+	if (!fx->up)
+		skip();
+	assert_true(nsd_start(&primary, &zp, 1));
+	assert_true(nsd_start(&lagging, &zl, 1));
+	assert_true(nsd_start(&lame, &zo, 1));
+	assert_true(nsd_ready(primary.address, "ser.test"));
+	assert_true(nsd_ready(lagging.address, "ser.test"));
+	assert_true(nsd_ready(lame.address, "good.test"));
+
+	/* The fixture's server does not hold ser.test: the primary
+	 * answers the audit's own queries. */
+	servers = xasprintf("%s,%s", primary.address, lagging.address);
+	a = audit_with_servers(&primary, "ser.test", servers);
+	assert_int_equal(a->status, STATUS_OK);
+	assert_non_null(a->soa);
+	assert_int_equal(a->soa->count, 2);
+	assert_true(findings_has(&a->ns_findings, F_DNS_NS_DISAGREE));
+	msg = finding_message(&a->ns_findings, F_DNS_NS_DISAGREE);
+	assert_non_null(strstr(msg, "2026112301"));
+	assert_non_null(strstr(msg, "2026112201"));
+	assert_non_null(strstr(msg, lagging.address));
+	audit_free(a);
+	free(servers);
+
+	/* The same serial twice: nothing to say. */
+	servers = xasprintf("%s,%s", primary.address, primary.address);
+	a = audit_with_servers(&primary, "ser.test", servers);
+	assert_int_equal(a->soa->count, 2);
+	assert_true(a->soa->servers[0].has_serial);
+	assert_int_equal(a->soa->servers[0].serial, 2026112301);
+	assert_false(findings_has(&a->ns_findings, F_DNS_NS_DISAGREE));
+	audit_free(a);
+	free(servers);
+
+	/* A listed server that does not serve the zone at all. */
+	servers = xasprintf("%s,%s", primary.address, lame.address);
+	a = audit_with_servers(&primary, "ser.test", servers);
+	msg = finding_message(&a->ns_findings, F_DNS_NS_DISAGREE);
+	assert_non_null(strstr(msg, "lame"));
+	assert_non_null(strstr(msg, lame.address));
+	audit_free(a);
+	free(servers);
+
+	nsd_stop(&primary);
+	nsd_stop(&lagging);
+	nsd_stop(&lame);
+	free(newer);
+	free(older);
+}
+
+/* Through NS: good.test's one server is found and its serial shown;
+ * for mx1.good.test, not a zone apex, the serials are those of its
+ * zone. */
+static void test_ns_serials_walk(void **state)
+{
+	struct fixture *fx = *state;
+	struct audit *a;
+
+	if (!fx->up)
+		skip();
+	a = audit_with_servers(&fx->nsd, "good.test", NULL);
+	assert_non_null(a->soa);
+	assert_string_equal(a->soa->name, "good.test");
+	assert_int_equal(a->soa->count, 1);
+	assert_string_equal(a->soa->servers[0].host, "ns1.good.test");
+	assert_true(a->soa->servers[0].has_serial);
+	assert_int_equal(a->soa->servers[0].serial, 1);
+	assert_int_equal(a->ns_findings.count, 0);
+	audit_free(a);
+
+	a = audit_with_servers(&fx->nsd, "mx1.good.test", NULL);
+	assert_non_null(a->soa);
+	assert_string_equal(a->soa->name, "good.test");
+	assert_int_equal(a->soa->count, 1);
+	assert_true(a->soa->servers[0].has_serial);
+	audit_free(a);
+}
+
 /* A resolver that does not answer: exit 2 with one line naming it. */
 static void test_unreachable(void **state)
 {
@@ -374,6 +513,8 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_engine),
 		cmocka_unit_test(test_engine_provider_selectors),
+		cmocka_unit_test(test_ns_serials),
+		cmocka_unit_test(test_ns_serials_walk),
 		cmocka_unit_test(test_unreachable),
 	};
 

@@ -745,6 +745,48 @@ static void test_txt_quote(void **state)
 	free(q);
 }
 
+/* `spf eval --receiver`: the receiving host is %{r} in the explanation
+ * a failing domain publishes (RFC 7208 6.2, 7.3); without it the text
+ * says "unknown"; a receiver that is no host name is refused, exit 2. */
+static void test_eval_receiver(void **state)
+{
+	char *dir = testenv_mkdtemp();
+	char *zone = testenv_write_file(
+	    dir, "example.org.zone",
+	    "$ORIGIN example.org.\n$TTL 300\n"
+	    "@ IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
+	    "@ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all exp=why.%{d}\"\n"
+	    "why IN TXT \"%{i} may not send for %{d}; asked by %{r}\"\n");
+	const char *with[] = { "--zone", zone, "--json", "spf", "eval",
+			       "example.org", "203.0.113.7", "--receiver",
+			       "mx1.receiver.example", NULL };
+	const char *without[] = { "--zone", zone, "--json", "spf", "eval",
+				  "example.org", "203.0.113.7", NULL };
+	const char *bad[] = { "--zone", zone, "spf", "eval", "example.org",
+			      "203.0.113.7", "--receiver", "not a host",
+			      NULL };
+	struct testenv_run run;
+
+	(void)state;
+	run = testenv_run_dmarcpilot(with, NULL);
+	assert_int_equal(run.status, 0);
+	assert_non_null(strstr(run.out, "\"result\": \"fail\""));
+	assert_non_null(strstr(run.out, "\"203.0.113.7 may not send for "
+					"example.org; asked by "
+					"mx1.receiver.example\""));
+	testenv_run_done(&run);
+	run = testenv_run_dmarcpilot(without, NULL);
+	assert_non_null(strstr(run.out, "asked by unknown\""));
+	testenv_run_done(&run);
+	run = testenv_run_dmarcpilot(bad, NULL);
+	assert_int_equal(run.status, 2);
+	assert_non_null(strstr(run.err, "not a host"));
+	testenv_run_done(&run);
+	testenv_rmdir(dir);
+	free(zone);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -759,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_accounting_root),
 		cmocka_unit_test(test_eval_results),
 		cmocka_unit_test(test_eval_limits),
+		cmocka_unit_test(test_eval_receiver),
 		cmocka_unit_test(test_flatten_fewest),
 		cmocka_unit_test(test_flatten_prefers_stable),
 		cmocka_unit_test(test_flatten_splits),

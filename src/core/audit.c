@@ -3,6 +3,7 @@
 
 #include "audit.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "dns.h"
 #include "i18n.h"
 #include "orgdomain.h"
+#include "propagate.h"
 #include "providers.h"
 #include "spf.h"
 #include "spf_check.h"
@@ -43,6 +45,7 @@ struct audit_run_state {
 	const struct provider **seen; /* services in SPF includes / MX */
 	size_t nseen;
 	bool root_answered, mx_answered_all;
+	bool soa_retried; /* the SOA check moved up to the zone apex */
 	struct spf_check_run *spf_run;
 };
 
@@ -342,6 +345,105 @@ static void spf_dkim_findings(struct audit *a)
 	}
 }
 
+/* Keeps the SOA each name server serves; when the domain is not a zone
+ * apex, asks again at the apex the NS walk found. */
+static void soa_answer(void *arg, struct propagate_result *r)
+{
+	struct audit_run_state *st = arg;
+	struct err err = ERR_INIT;
+
+	if (!st->soa_retried && r->zone && strcmp(r->zone, r->name) != 0) {
+		char *zone = xstrdup(r->zone);
+
+		st->soa_retried = true;
+		propagate_result_free(r);
+		if (propagate_start(st->dns, zone, DNS_T_SOA, NULL,
+				    st->o->ns_servers, soa_answer, st,
+				    &err) != STATUS_OK)
+			err_done(&err);
+		free(zone);
+		return;
+	}
+	st->a->soa = r;
+}
+
+/* The server's name for a message: "ns1.example.com (192.0.2.53:53)". */
+static char *server_label(const struct propagate_server *s)
+{
+	char *host = text_clean_str(s->host);
+	char *label;
+
+	if (!s->address || strcmp(s->address, s->host) == 0 ||
+	    strcmp(s->address, "table") == 0)
+		return host;
+	label = xasprintf("%s (%s)", host, s->address);
+	free(host);
+	return label;
+}
+
+/* Adds dns.ns_disagree when the zone's name servers serve different
+ * serials (one lags behind the primary: RFC 1996 NOTIFY and RFC 1995
+ * IXFR keep them level), and for each server that answers without
+ * authority (RFC 1034 4.3.1: a lame delegation). */
+static void ns_findings(struct audit *a)
+{
+	const struct propagate_result *r = a->soa;
+	const struct propagate_server *first = NULL;
+	struct strbuf list = STRBUF_INIT;
+	bool differ = false;
+	struct finding *f;
+
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->count; i++) {
+		const struct propagate_server *s = &r->servers[i];
+		char *label;
+
+		/* RFC 1035 4.1.1: rcode 5 is Refused. */
+		if (s->state == PROPAGATE_UNREACHABLE &&
+		    (s->result == DNS_DATA || s->result == DNS_NODATA ||
+		     s->result == DNS_NXDOMAIN || s->rcode == 5)) {
+			label = server_label(s);
+			f = findings_add(&a->ns_findings, F_DNS_NS_DISAGREE,
+					 _("The name server %s is listed for "
+					   "%s but does not answer for it "
+					   "with authority (a lame "
+					   "delegation)."),
+					 label, r->name);
+			finding_set_advice(f, _("Load the zone on that server "
+						"or remove it from the NS "
+						"records and the parent's "
+						"delegation."));
+			free(label);
+			continue;
+		}
+		if (!s->has_serial)
+			continue;
+		if (!first)
+			first = s;
+		else if (s->serial != first->serial)
+			differ = true;
+		label = server_label(s);
+		strbuf_addf(&list, "%s%s %" PRIu32, list.len ? ", " : "",
+			    label, s->serial);
+		free(label);
+	}
+	if (differ) {
+		f = findings_add(&a->ns_findings, F_DNS_NS_DISAGREE,
+				 _("The name servers of %s serve different "
+				   "versions of the zone (SOA serials: %s): "
+				   "what one of them answers may be out of "
+				   "date."),
+				 r->name, list.data);
+		finding_set_advice(f, _("Check that zone transfers from the "
+					"primary reach every secondary "
+					"(NOTIFY, IXFR/AXFR) before "
+					"publishing or verifying the next "
+					"step."));
+	}
+	strbuf_done(&list);
+}
+
 /* Runs the audit. */
 struct audit *audit_run(struct dns *dns, const struct orgdomain *od,
 			const char *domain, const struct audit_options *o)
@@ -372,6 +474,19 @@ struct audit *audit_run(struct dns *dns, const struct orgdomain *od,
 	dns_query(dns, a->domain, DNS_T_TXT, root_answer, &st);
 	dns_query(dns, a->domain, DNS_T_MX, mx_answer, &st);
 	dns_query(dns, a->domain, DNS_T_NS, ns_answer, &st);
+	{
+		struct err err = ERR_INIT;
+
+		if (propagate_start(dns, a->domain, DNS_T_SOA, NULL,
+				    st.o->ns_servers, soa_answer, &st,
+				    &err) != STATUS_OK) {
+			a->status = STATUS_USAGE;
+			a->error = xstrdup(err_message(&err));
+			err_done(&err);
+			dns_cancel_all(dns);
+			goto out;
+		}
+	}
 	if (dns_run(dns) != STATUS_OK) {
 		a->status = STATUS_IO;
 		a->error = xstrdup(_("the resolver's poll loop failed"));
@@ -385,6 +500,7 @@ struct audit *audit_run(struct dns *dns, const struct orgdomain *od,
 	}
 	spf_dkim_findings(a);
 	mx_findings(&st);
+	ns_findings(a);
 out:
 	spf_check_run_free(st.spf_run);
 	dmarc_discovery_free(disc);
@@ -429,9 +545,11 @@ void audit_free(struct audit *a)
 	}
 	free(a->ns);
 	free(a->ns_result);
+	propagate_result_free(a->soa);
 	findings_done(&a->spf_findings);
 	findings_done(&a->dkim_findings);
 	findings_done(&a->mx_findings);
+	findings_done(&a->ns_findings);
 	free(a->error);
 	free(a);
 }
@@ -459,6 +577,7 @@ void audit_all_findings(const struct audit *a, struct findings *out)
 	if (a->dmarc)
 		findings_copy(out, &a->dmarc->findings);
 	findings_copy(out, &a->mx_findings);
+	findings_copy(out, &a->ns_findings);
 }
 
 /* The rung token of the applicable record. */
@@ -483,6 +602,38 @@ static json_t *json_strings(char *const *list, size_t count)
 	for (size_t i = 0; i < count; i++)
 		json_array_append_new(arr, json_string(list[i]));
 	return arr;
+}
+
+/* The serial each name server serves, as JSON: {"zone", "servers":
+ * [{"host", "address", "state", "serial"}]}, or null. */
+static json_t *soa_to_json(const struct propagate_result *r)
+{
+	json_t *o, *servers;
+
+	if (!r)
+		return json_null();
+	o = json_object();
+	servers = json_array();
+	json_object_set_new(o, "zone", json_string(r->name));
+	for (size_t i = 0; i < r->count; i++) {
+		const struct propagate_server *s = &r->servers[i];
+		json_t *j = json_object();
+
+		json_object_set_new(j, "host", json_string(s->host));
+		json_object_set_new(j, "address", s->address
+						     ? json_string(s->address)
+						     : json_null());
+		json_object_set_new(j, "state",
+				    json_string(propagate_state_name(
+					s->state)));
+		json_object_set_new(j, "serial",
+				    s->has_serial
+					? json_integer((json_int_t)s->serial)
+					: json_null());
+		json_array_append_new(servers, j);
+	}
+	json_object_set_new(o, "servers", servers);
+	return o;
 }
 
 /* The JSON form of the audit. */
@@ -588,6 +739,9 @@ json_t *audit_to_json(const struct audit *a, const struct ladder *ladder)
 		json_array_append_new(ns, h);
 	}
 	json_object_set_new(o, "ns", ns);
+	json_object_set_new(o, "ns_serials", soa_to_json(a->soa));
+	json_object_set_new(o, "ns_findings",
+			    findings_to_json(&a->ns_findings));
 	audit_all_findings(a, &all);
 	json_object_set_new(o, "findings", findings_to_json(&all));
 	findings_done(&all);
@@ -678,6 +832,22 @@ static void section(struct strbuf *sb, const struct findings *f)
 		audit_findings_text(sb, f);
 }
 
+/* Appends the serial each name server serves. */
+static void soa_text(struct strbuf *sb, const struct propagate_result *r)
+{
+	for (size_t i = 0; r && i < r->count; i++) {
+		const struct propagate_server *s = &r->servers[i];
+		char *label;
+
+		if (!s->has_serial)
+			continue;
+		label = server_label(s);
+		strbuf_addf(sb, _("  Serial %" PRIu32 " at %s\n"), s->serial,
+			    label);
+		free(label);
+	}
+}
+
 /* The text report. */
 void audit_text(struct strbuf *sb, const struct audit *a,
 		const struct ladder *ladder)
@@ -731,7 +901,7 @@ void audit_text(struct strbuf *sb, const struct audit *a,
 		strbuf_addstr(sb, mx->naddresses ? ")\n" : "\n");
 	}
 	section(sb, &a->mx_findings);
-	if (a->nns) {
+	if (a->nns || a->ns_findings.count) {
 		strbuf_addstr(sb, _("\nName servers\n"));
 		for (size_t i = 0; i < a->nns; i++) {
 			strbuf_addf(sb, "  %s", a->ns[i].host);
@@ -740,5 +910,7 @@ void audit_text(struct strbuf *sb, const struct audit *a,
 					    a->ns[i].addresses[k]);
 			strbuf_addstr(sb, a->ns[i].naddresses ? ")\n" : "\n");
 		}
+		soa_text(sb, a->soa);
+		section(sb, &a->ns_findings);
 	}
 }

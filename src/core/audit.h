@@ -22,6 +22,8 @@ struct orgdomain;
 struct providers;
 struct spf_check;
 struct dkim_selector_result;
+struct propagate_options;
+struct propagate_result;
 
 /* What the audit knows beyond DNS; every field may be NULL/0. */
 struct audit_options {
@@ -31,6 +33,11 @@ struct audit_options {
 	const char *const *selectors;      /* the inventory's own DKIM
 					      selectors */
 	size_t nselectors;
+	const struct propagate_options *ns_servers; /* how to reach the
+					      name servers whose zone
+					      serials are compared (tests
+					      give a port or the servers);
+					      NULL: through NS on port 53 */
 };
 
 /* One MX of the domain and the addresses its host resolves to. */
@@ -64,10 +71,13 @@ struct audit {
 	struct audit_ns *ns;
 	size_t nns;
 	char *ns_result;
+	struct propagate_result *soa; /* the zone's SOA as each of its
+					 name servers serves it, or NULL */
 	/* Findings per part, in the report's order. */
 	struct findings spf_findings;
 	struct findings dkim_findings;
 	struct findings mx_findings;
+	struct findings ns_findings;
 	enum status status; /* STATUS_DNS when the resolver did not answer */
 	char *error;
 };

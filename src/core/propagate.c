@@ -209,6 +209,7 @@ static void check_classify(struct check *c, struct propagate_server *s,
 	const struct propagate_result *r = c->r;
 
 	s->result = a->result;
+	s->rcode = a->rcode;
 	switch (a->result) {
 	case DNS_TIMEOUT:
 	case DNS_SERVFAIL:
@@ -231,18 +232,22 @@ static void check_classify(struct check *c, struct propagate_server *s,
 		free(name);
 		return;
 	}
-	s->state = PROPAGATE_DIFFERENT;
+	s->state = r->expected ? PROPAGATE_DIFFERENT : PROPAGATE_SERVES;
 	for (size_t i = 0; i < a->count; i++) {
 		const struct dns_rr *rr = &a->rrs[i];
 
 		if (rr->type != r->type)
 			continue;
-		if (value_matches(rr, r->expected)) {
+		if (rr->type == DNS_T_SOA) {
+			s->has_serial = true;
+			s->serial = rr->u.soa.serial;
+		}
+		if (r->expected && value_matches(rr, r->expected)) {
 			s->state = PROPAGATE_SERVES;
 			break;
 		}
 	}
-	if (s->state == PROPAGATE_SERVES)
+	if (s->state == PROPAGATE_SERVES && r->expected)
 		return;
 	for (size_t i = 0; i < a->count; i++) {
 		if (a->rrs[i].type != r->type)
@@ -506,7 +511,7 @@ enum status propagate_start(struct dns *dns, const char *name,
 	c->timeout = o->timeout > 0 ? o->timeout : PROPAGATE_TIMEOUT;
 	r->name = text_domain_normalize(name);
 	r->type = type;
-	r->expected = xstrdup(expected);
+	r->expected = xstrdup_or_null(expected);
 	if (o->servers) {
 		c->explicit_servers = true;
 		if (check_explicit(c, o->servers, err) != STATUS_OK) {

@@ -10,7 +10,9 @@
 #ifndef DMARCPILOT_PROPAGATE_H
 #define DMARCPILOT_PROPAGATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dns.h"
 #include "status.h"
@@ -31,11 +33,14 @@ struct propagate_server {
 			  or NULL when the host has no address */
 	enum propagate_state state;
 	enum dns_result result; /* the answer kind it gave */
+	int rcode;     /* the DNS rcode it answered with (RFC 1035 4.1.1) */
 	char **values; /* PROPAGATE_DIFFERENT: what it serves instead (TXT
 			  joined, other types as in a zone file), cleaned
 			  of control characters; nvalues of them */
 	size_t nvalues;
 	char *error;   /* PROPAGATE_UNREACHABLE: why, for the operator */
+	bool has_serial; /* type SOA and an SOA came back */
+	uint32_t serial; /* then the zone serial it serves */
 };
 
 /* The outcome of one check; freed with propagate_result_free(). */
@@ -71,7 +76,9 @@ typedef void (*propagate_callback)(void *arg,
 /* Starts a check that name serves a record of type whose value is
  * expected: for TXT the RR's strings joined (RFC 7208 3.3), for other
  * types the zone-file form of dns_rr_data_to_string() (names compared
- * without case or final dot, addresses by value). dns is the normal
+ * without case or final dot, addresses by value). With expected NULL
+ * the check only collects: every authoritative answer counts as
+ * PROPAGATE_SERVES and its values are kept (to compare SOA serials). dns is the normal
  * resolver; the check's queries run on its loop (dns_run, or the
  * caller's poll() over dns_pollfds()) and cb is called exactly once,
  * from there, never from inside propagate_start(). o may be NULL.
