@@ -23,8 +23,9 @@ struct export_state {
 	enum export_format format;
 	char *text;  /* the preview of the current format */
 	char *error; /* why there is no preview */
-	int scroll;
-	int height;
+	int scroll;  /* the first row shown */
+	int height;  /* rows of the preview */
+	int total;   /* rows the preview takes, long lines wrapped */
 	struct widget_input prompt;
 	struct app *app;
 	struct replay *loading;   /* the plan's loading */
@@ -173,7 +174,7 @@ static void export_enter(struct app *app, void *state)
 static void export_draw(struct app *app, void *state, WINDOW *win)
 {
 	struct export_state *st = state;
-	int rows = getmaxy(win), cols = getmaxx(win), y = 2, line = 0;
+	int rows = getmaxy(win), cols = getmaxx(win), row = 0;
 	const char *p;
 
 	widget_textf(win, 0, 1, cols - 2, A_BOLD,
@@ -198,16 +199,22 @@ static void export_draw(struct app *app, void *state, WINDOW *win)
 		widget_wrap(win, 2, 1, cols - 2, rows, 0,
 			    tui_attr(app, TUI_BAD), st->error);
 	} else if (st->text) {
-		for (p = st->text; *p && y < rows - 2; line++) {
+		/* Rows, not lines, scroll: a DKIM record wraps over
+		 * several, each continued row marked. */
+		for (p = st->text; *p;) {
 			size_t len = strcspn(p, "\n");
 			char *one = xstrndup(p, len);
+			int skip = st->scroll > row ? st->scroll - row : 0;
+			int at = 2 + (row > st->scroll ? row - st->scroll : 0);
 
-			if (line >= st->scroll)
-				widget_text(win, y++, 1, cols - 2, A_NORMAL, one);
+			row += widget_wrap_hard(win, at, 1, cols - 2, rows - 2,
+						skip, A_NORMAL,
+						tui_attr(app, TUI_DIM), one);
 			free(one);
 			p += len + (p[len] == '\n');
 		}
 	}
+	st->total = row;
 	if (st->prompt.active)
 		widget_input_draw(win, rows - 1, 1, cols - 2,
 				  _("Write to (Tab completes):"), &st->prompt,
@@ -272,7 +279,27 @@ static bool export_key(struct app *app, void *state, struct tui_key key,
 			st->scroll--;
 		return true;
 	case CMD_DOWN:
-		st->scroll++;
+		if (st->scroll + st->height < st->total)
+			st->scroll++;
+		return true;
+	case CMD_PAGE_UP:
+		st->scroll -= st->height > 1 ? st->height - 1 : 1;
+		if (st->scroll < 0)
+			st->scroll = 0;
+		return true;
+	case CMD_PAGE_DOWN:
+		st->scroll += st->height > 1 ? st->height - 1 : 1;
+		if (st->scroll + st->height > st->total)
+			st->scroll = st->total > st->height
+					 ? st->total - st->height
+					 : 0;
+		return true;
+	case CMD_TOP:
+		st->scroll = 0;
+		return true;
+	case CMD_BOTTOM:
+		st->scroll = st->total > st->height ? st->total - st->height
+						    : 0;
 		return true;
 	case CMD_FORMAT:
 		st->format = (st->format + 1) % 3;
