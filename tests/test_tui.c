@@ -4,6 +4,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -541,6 +542,99 @@ static void test_import_reports(void **state)
 	demo_stop(&d);
 }
 
+/* The text of a screen's rows from the one containing start on, each
+ * following row that begins with the continuation mark joined to it,
+ * with every space dropped (tmux trims the spaces that end a row).
+ * Caller frees. */
+static char *joined_rows(const char *screen, const char *start)
+{
+	static const char mark[] = " \xe2\x86\xb3 ";
+	const char *p = strstr(screen, start);
+	char *out, *o;
+
+	if (!p)
+		return NULL;
+	while (p > screen && p[-1] != '\n')
+		p--;
+	out = o = xcalloc(strlen(p) + 1, 1);
+	for (bool first = true; *p; first = false) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (!first) {
+			if (strncmp(p, mark, sizeof mark - 1) != 0)
+				break;
+			p += sizeof mark - 1;
+			len -= sizeof mark - 1;
+		}
+		for (size_t i = 0; i < len; i++)
+			if (p[i] != ' ')
+				*o++ = p[i];
+		p += len + (end != NULL);
+	}
+	return out;
+}
+
+/* A 2048-bit DKIM record is four times as wide as an 80-column
+ * terminal: the export preview wraps it, marking each continued row,
+ * so that the whole value, its end included, is on screen. The rows
+ * joined give exactly the line the written file has. */
+static void test_export_wraps_dkim(void **state)
+{
+	struct demo d;
+	char *screen, *rows, *path, *text, *line, *want, *w;
+	size_t len;
+
+	if (!tmux_available())
+		skip();
+	demo_start(&d, 80, 24, NULL);
+	key(&d, "5");
+	expect(&d, "DKIM of demo.example");
+	key(&d, "K");
+	expect(&d, "Selector of the new key: 202603");
+	key(&d, "Enter");
+	screen = tmux_wait_for(&d.t, "Private key: ", 60000);
+	assert_non_null(screen);
+	free(screen);
+	key(&d, "8");
+	screen = tmux_wait_for(&d.t, "202603._domainkey.demo.example. 3600 IN "
+				     "TXT",
+			       WAIT_MS);
+	assert_non_null(screen);
+	rows = joined_rows(screen, "202603._domainkey.demo.example.");
+	assert_non_null(rows);
+	free(screen);
+	path = xasprintf("%s/records.zone", d.tmp);
+	key(&d, "w");
+	expect(&d, "Write to");
+	for (int i = 0; i < 40; i++)
+		key(&d, "BSpace");
+	tmux_type(&d.t, path);
+	key(&d, "Enter");
+	expect(&d, "Wrote ");
+	text = testenv_read_file(path, NULL);
+	assert_non_null(text);
+	line = screen_line(text, "202603._domainkey.demo.example.");
+	assert_non_null(line);
+	want = w = xcalloc(strlen(line) + 1, 1);
+	for (const char *p = line; *p; p++)
+		if (*p != ' ')
+			*w++ = *p;
+	/* A 2048-bit key: its record is well past 300 octets. */
+	len = strlen(want);
+	assert_true(len > 380);
+	/* The whole record, the key's last octets and the closing quote
+	 * included, is on screen. */
+	assert_string_equal(rows, want);
+	assert_int_equal(rows[strlen(rows) - 1], '"');
+	free(want);
+	free(line);
+	free(text);
+	free(path);
+	free(rows);
+	demo_stop(&d);
+}
+
 /* An operator whose language is German reads the wizard in German. */
 static void test_german(void **state)
 {
@@ -704,6 +798,7 @@ int main(void)
 		cmocka_unit_test(test_dkim_keygen),
 		cmocka_unit_test(test_import_reports),
 		cmocka_unit_test(test_export),
+		cmocka_unit_test(test_export_wraps_dkim),
 		cmocka_unit_test(test_german),
 		cmocka_unit_test(test_silent_resolver),
 		cmocka_unit_test(test_no_terminal),
