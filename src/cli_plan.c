@@ -272,14 +272,28 @@ static enum status step_record(struct cli *cli,
 	if (!store)
 		return err->status;
 	switch (p->next.action) {
-	case ROLLOUT_ACTION_SPF:
+	case ROLLOUT_ACTION_SPF: {
+		struct err merr = ERR_INIT;
+		struct dns *dns = cli_dns(cli, &merr);
+		int lookups = in->spf_lookups;
+		char *costs = NULL;
+
 		if (in->spf_flat &&
 		    (st = spf_flatten_save(store, p->domain, in->spf_flat,
 					   cli->now, err)))
 			return st;
-		return state_rung_add_spf(store, p->domain, p->next.rung,
-					  p->next.record, in->spf_lookups,
-					  cli->now, err);
+		/* What the live record costs now, per include, is the base
+		 * of the lookup drift checks. */
+		if (!dns || rollout_spf_measure(dns, p->domain, &lookups,
+						&costs, &merr))
+			lookups = in->spf_lookups;
+		err_done(&merr);
+		st = state_rung_add_spf(store, p->domain, p->next.rung,
+					p->next.record, lookups, costs,
+					cli->now, err);
+		free(costs);
+		return st;
+	}
 	case ROLLOUT_ACTION_DMARC:
 		return state_rung_add(store, p->domain, RUNG_DMARC,
 				      p->next.rung, p->next.record, cli->now,

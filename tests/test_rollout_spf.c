@@ -71,6 +71,33 @@ static const struct pzone zones_v1[] = {
 
 #define NZONES (sizeof zones_v1 / sizeof *zones_v1)
 
+/* Later: Google adds a fourth netblock include (5 lookups, 11 in all)
+ * and salesforce moves one range. */
+static const struct pzone zones_v2[] = {
+	{ "google.com",
+	  "_spf TXT \"v=spf1 include:_netblocks.google.com "
+	  "include:_netblocks2.google.com include:_netblocks3.google.com "
+	  "include:_netblocks4.google.com ~all\"\n"
+	  "_netblocks TXT \"v=spf1 ip4:8.8.4.0/24 ~all\"\n"
+	  "_netblocks2 TXT \"v=spf1 ~all\"\n"
+	  "_netblocks3 TXT \"v=spf1 ~all\"\n"
+	  "_netblocks4 TXT \"v=spf1 ~all\"\n" },
+	{ "sendgrid.net",
+	  "@ TXT \"v=spf1 ip4:167.89.0.0/17 ip4:208.117.48.0/20 ~all\"\n" },
+	{ "mailgun.org",
+	  "@ TXT \"v=spf1 include:_spf.mailgun.org ~all\"\n"
+	  "_spf TXT \"v=spf1 ip4:141.193.32.0/23 ip4:143.55.224.0/21 "
+	  "ip4:159.135.224.0/20 ip4:166.78.68.0/22 ~all\"\n" },
+	{ "zendesk.com", "mail TXT \"v=spf1 ip4:192.161.144.0/20 ~all\"\n" },
+	{ "salesforce.com",
+	  "_spf TXT \"v=spf1 include:_spf2.salesforce.com ~all\"\n"
+	  "_spf2 TXT \"v=spf1 ip4:13.110.208.0/21 ip4:13.110.224.0/20 "
+	  "ip4:136.146.208.0/20 ~all\"\n" },
+	{ "amazonses.com", "@ TXT \"v=spf1 ip4:199.255.192.0/22 ~all\"\n" },
+	{ "sparkpostmail.com",
+	  "@ TXT \"v=spf1 ip4:192.174.80.0/20 ~all\"\n" },
+};
+
 /* The record the plan must give with zones_v1, by hand: salesforce's
  * ranges sorted, then the kept includes in the order the senders were
  * added. */
@@ -333,6 +360,86 @@ static void test_step_saves_flattened(void **state)
 	free(v);
 }
 
+/* The record of flat_v1 with -all. */
+static char *flat_v1_hard(void)
+{
+	char *s = xstrdup(flat_v1);
+
+	s[strlen(s) - 4] = '-';
+	return s;
+}
+
+/* Enforced with the flattened record: maintenance finds nothing while
+ * the services stay the same; once Google's tree costs one more lookup
+ * and salesforce moves a range, the plan names both causes exactly. */
+static void test_maintenance_drift(void **state)
+{
+	struct fixture *f = *state;
+	const char *step[] = { "step", "example.com", NULL };
+	const char *plan[] = { "--json", "plan", "example.com", NULL };
+	char *hard = flat_v1_hard();
+	struct err err = ERR_INIT;
+	struct testenv_run r;
+
+	/* SPF ~all, then reject (the last rung), then SPF -all by step. */
+	assert_int_equal(state_rung_add(f->store, "example.com", RUNG_SPF, 0,
+					flat_v1, day("2026-11-24"), &err),
+			 STATUS_OK);
+	assert_int_equal(state_rung_add(f->store, "example.com", RUNG_DMARC,
+					8,
+					"v=DMARC1; p=reject; "
+					"rua=mailto:dmarc@example.com",
+					day("2027-02-22"), &err),
+			 STATUS_OK);
+	r = run_with(f, "2027-03-01", zones_v1, hard, step);
+	if (r.status != 0)
+		fail_msg("step: %s%s", r.out, r.err);
+	testenv_run_done(&r);
+	{
+		char *v = db_text(f, "SELECT lookups || ' ' || costs FROM "
+				     "rung_history WHERE rung = 1 AND "
+				     "kind = 'spf'");
+
+		assert_string_equal(v, "10 include:_spf.google.com=4 "
+				       "include:sendgrid.net=1 "
+				       "include:mailgun.org=2 "
+				       "include:mail.zendesk.com=1 "
+				       "include:amazonses.com=1 "
+				       "include:sparkpostmail.com=1");
+		free(v);
+	}
+
+	/* Two weeks later, nothing changed: maintenance, nothing due. */
+	r = run_with(f, "2027-03-20", zones_v1, hard, plan);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"phase\": \"maintenance\""));
+	assert_non_null(strstr(r.out, "\"due\": []"));
+	assert_non_null(strstr(r.out, "nothing is due"));
+	testenv_run_done(&r);
+
+	/* The services changed; the published record did not. */
+	r = run_with(f, "2027-03-20", zones_v2, hard, plan);
+	assert_int_equal(r.status, 0);
+	if (!strstr(r.out, "the SPF record of example.com needs 11 DNS "
+			   "lookups now, 10 when it was verified on "
+			   "2027-03-01 (at most 10 are allowed, RFC 7208 "
+			   "4.6.4): include:_spf.google.com costs 5 lookups, "
+			   "4 before; export and publish the record again"))
+		fail_msg("no lookup drift: %s", r.out);
+	if (!strstr(r.out, "include:_spf.salesforce.com changed since it was "
+			   "flattened into the SPF record on 2027-03-01: "
+			   "added ip4:13.110.224.0/20; removed "
+			   "ip4:13.110.216.0/22; export and publish the "
+			   "record again"))
+		fail_msg("no range drift: %s", r.out);
+	/* The record built now is the one to publish again. */
+	assert_non_null(strstr(r.out, "differs from the one verified on "
+				      "2027-03-01"));
+	assert_null(strstr(r.out, "\"next_record\": null"));
+	testenv_run_done(&r);
+	free(hard);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +449,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_step_saves_flattened,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_maintenance_drift, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("rollout_spf", tests, NULL, NULL);

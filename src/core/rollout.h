@@ -139,8 +139,14 @@ struct rollout_inputs {
 	size_t nspf_problems;
 	bool have_evidence;
 	struct rollout_evidence evidence;
-	char **due;                 /* maintenance items (translated) */
+	char **due;                 /* maintenance items (translated): keys
+				       to rotate, SPF lookup drift and
+				       flattened ranges that changed, each
+				       with its cause */
 	size_t ndue;
+	char *spf_drift_note;       /* why the SPF drift checks of the
+				       enforced phases did not run
+				       (translated), or NULL */
 	char **disowned;            /* networks disowned (state.h), as
 				       "192.0.2.0/24" */
 	size_t ndisowned;
@@ -163,6 +169,15 @@ enum status rollout_inputs_load(struct store *store, struct dns *dns,
 				struct rollout_inputs *in, struct err *err);
 
 void rollout_inputs_done(struct rollout_inputs *in);
+
+/* Measures the SPF record domain publishes now through dns: its DNS
+ * lookups with every include's tree (RFC 7208 4.6.4) into *lookups and
+ * what each include of the record costs into *costs, as
+ * "include:X=N include:Y=M" (caller frees). STATUS_DNS naming the query
+ * when the record cannot be fetched, STATUS_NOT_FOUND (naming the
+ * domain) when it publishes no single valid SPF record. */
+enum status rollout_spf_measure(struct dns *dns, const char *domain,
+				int *lookups, char **costs, struct err *err);
 
 /* The plan of a domain on one day. */
 struct rollout_plan {

@@ -735,7 +735,8 @@ enum status state_dkim_key_retired(struct store *store, const char *domain,
 /* Appends a rung to the history, with its lookups (-1: not counted). */
 static enum status rung_add(struct store *store, const char *domain,
 			    enum rung_kind kind, int rung, const char *record,
-			    int lookups, date_t verified, struct err *err)
+			    int lookups, const char *costs, date_t verified,
+			    struct err *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	int64_t domain_id;
@@ -747,8 +748,8 @@ static enum status rung_add(struct store *store, const char *domain,
 		goto fail;
 	if ((st = stmt_prepare(store, &stmt,
 			       "INSERT INTO rung_history(domain_id, kind, rung,"
-			       " record, verified, lookups)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			       " record, verified, lookups, costs)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 			       err)))
 		goto fail;
 	sqlite3_bind_int64(stmt, 1, domain_id);
@@ -760,6 +761,10 @@ static enum status rung_add(struct store *store, const char *domain,
 		sqlite3_bind_int(stmt, 6, lookups);
 	else
 		sqlite3_bind_null(stmt, 6);
+	if (costs)
+		bind_text(stmt, 7, costs);
+	else
+		sqlite3_bind_null(stmt, 7);
 	st = stmt_done(store, stmt, _("recording a rung"), NULL, err);
 fail:
 	sqlite3_finalize(stmt);
@@ -771,15 +776,17 @@ enum status state_rung_add(struct store *store, const char *domain,
 			   enum rung_kind kind, int rung, const char *record,
 			   date_t verified, struct err *err)
 {
-	return rung_add(store, domain, kind, rung, record, -1, verified, err);
+	return rung_add(store, domain, kind, rung, record, -1, NULL, verified,
+			err);
 }
 
 /* Appends an SPF rung with its lookups. */
 enum status state_rung_add_spf(struct store *store, const char *domain,
 			       int rung, const char *record, int lookups,
-			       date_t verified, struct err *err)
+			       const char *costs, date_t verified,
+			       struct err *err)
 {
-	return rung_add(store, domain, RUNG_SPF, rung, record, lookups,
+	return rung_add(store, domain, RUNG_SPF, rung, record, lookups, costs,
 			verified, err);
 }
 
@@ -801,7 +808,7 @@ enum status state_rung_list(struct store *store, const char *domain,
 		return st;
 	if ((st = stmt_prepare(store, &stmt,
 			       "SELECT id, kind, rung, record, verified,"
-			       " lookups FROM rung_history WHERE domain_id = ?1"
+			       " lookups, costs FROM rung_history WHERE domain_id = ?1"
 			       " ORDER BY verified, id",
 			       err)))
 		return st;
@@ -822,6 +829,7 @@ enum status state_rung_list(struct store *store, const char *domain,
 		v[n].lookups = sqlite3_column_type(stmt, 5) == SQLITE_NULL
 				   ? -1
 				   : sqlite3_column_int(stmt, 5);
+		v[n].costs = column_text(stmt, 6);
 		n++;
 	}
 	if (rc != SQLITE_DONE) {
@@ -839,8 +847,10 @@ out:
 /* Frees a history. */
 void state_rungs_free(struct state_rung *rungs, size_t count)
 {
-	for (size_t i = 0; i < count; i++)
+	for (size_t i = 0; i < count; i++) {
 		free(rungs[i].record);
+		free(rungs[i].costs);
+	}
 	free(rungs);
 }
 

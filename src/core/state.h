@@ -166,6 +166,8 @@ struct state_rung {
 	int lookups;    /* RUNG_SPF: the record's DNS lookups when it was
 			   verified (RFC 7208 4.6.4), or -1 when not
 			   counted */
+	char *costs;    /* RUNG_SPF: each include's lookups then, as
+			   "include:X=N ...", or NULL */
 };
 
 /* Appends a verified rung (lookups not counted). */
@@ -174,10 +176,12 @@ enum status state_rung_add(struct store *store, const char *domain,
 			   date_t verified, struct err *err);
 
 /* Appends a verified SPF rung with the DNS lookups its record needed
- * then (-1 when they could not be counted), for lookup drift. */
+ * then (-1 when they could not be counted) and what each include cost
+ * (as rollout_spf_measure() gives it, or NULL), for lookup drift. */
 enum status state_rung_add_spf(struct store *store, const char *domain,
 			       int rung, const char *record, int lookups,
-			       date_t verified, struct err *err);
+			       const char *costs, date_t verified,
+			       struct err *err);
 
 /* The domain's history, oldest first (by day, then insertion); free with
  * state_rungs_free(). */

@@ -57,7 +57,10 @@ static const char schema_state_v1[] =
     " verified TEXT NOT NULL,"
     /* SPF: the DNS lookups the record needed when it was verified
      * (RFC 7208 4.6.4), to report drift; NULL when not counted. */
-    " lookups INTEGER);"
+    " lookups INTEGER,"
+    /* SPF: what each include of the record cost then, as
+     * "include:X=N ...", to name the one that grew. */
+    " costs TEXT);"
     /* The plan's settings; NULL means the default of DESIGN.md 4. */
     "CREATE TABLE plan_settings ("
     " domain_id INTEGER PRIMARY KEY REFERENCES domain(id) ON DELETE CASCADE,"
