@@ -11,6 +11,8 @@
 #include "cli.h"
 #include "core/i18n.h"
 #include "core/xalloc.h"
+#include "paths.h"
+#include "screens/demo.h"
 #include "screens/tui.h"
 
 /* Where this binary finds its data and translations. */
@@ -19,19 +21,6 @@ struct paths {
 	const char *localedir;
 };
 
-/* True when this process runs the binary in the build tree, so that it
- * uses the source tree's data and the build tree's catalogues rather
- * than an installed copy. */
-static bool running_uninstalled(void)
-{
-	char self[PATH_MAX], built[PATH_MAX];
-
-	if (!realpath("/proc/self/exe", self) ||
-	    !realpath(ABS_BUILDDIR "/src/dmarcpilot", built))
-		return false;
-	return strcmp(self, built) == 0;
-}
-
 /* Chooses data and locale directories: DMARCPILOT_DATADIR wins, then the
  * build tree when uninstalled, then the installed locations. */
 static struct paths paths_find(void)
@@ -39,7 +28,7 @@ static struct paths paths_find(void)
 	struct paths p = { PKGDATADIR, LOCALEDIR };
 	const char *env = getenv("DMARCPILOT_DATADIR");
 
-	if (running_uninstalled()) {
+	if (paths_uninstalled()) {
 		p.datadir = ABS_SRCDIR "/data";
 		p.localedir = ABS_BUILDDIR "/locale";
 	}
@@ -127,7 +116,7 @@ int main(int argc, char **argv)
 	char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
 	int nrest = 0, status;
 	bool demo = false, help = false, version = false, now_ok;
-	const char *now = NULL, *v;
+	const char *now = NULL, *demo_db = NULL, *v;
 
 	setlocale(LC_ALL, "");
 	paths = paths_find();
@@ -159,6 +148,9 @@ int main(int argc, char **argv)
 			cli.db_path = v;
 		else if ((v = option_value("--now", argc, argv, &i, &missing)))
 			now = v;
+		else if ((v = option_value("--demo-prepare", argc, argv, &i,
+					   &missing)))
+			demo_db = v; /* for make only: not in --help */
 		else if ((v = option_value("--timeout", argc, argv, &i,
 					   &missing))) {
 			char *end;
@@ -205,6 +197,15 @@ int main(int argc, char **argv)
 	if (version) {
 		print_version();
 		status = EXIT_GOOD;
+		goto out;
+	}
+	if (demo_db) {
+		struct err err = ERR_INIT;
+
+		status = demo_prepare(&cli, demo_db, &err) == STATUS_OK
+				 ? EXIT_GOOD
+				 : cli_fail(&err);
+		err_done(&err);
 		goto out;
 	}
 	if (demo || nrest == 0 || (nrest == 1 && strchr(rest[0], '.'))) {

@@ -894,9 +894,3 @@ enum status report_parse_memory(const char *data, size_t len,
 
 	return report_parse(memory_read, &m, name, h, err);
 }
-
-/* The stable name of a format. */
-const char *report_format_name(enum report_format format)
-{
-	return format == REPORT_FORMAT_RFC9990 ? "rfc9990" : "rfc7489";
-}

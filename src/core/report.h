@@ -115,7 +115,12 @@ enum status report_parse_memory(const char *data, size_t len,
 				const struct report_handler *h,
 				struct err *err);
 
-/* "rfc7489" or "rfc9990". */
-const char *report_format_name(enum report_format format);
+/* "rfc7489" or "rfc9990". Inline, so that callers which store reports
+ * but never parse them (the program, whose report readers are a module
+ * loaded on the first import) need no libxml2. */
+static inline const char *report_format_name(enum report_format format)
+{
+	return format == REPORT_FORMAT_RFC9990 ? "rfc9990" : "rfc7489";
+}
 
 #endif

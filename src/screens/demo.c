@@ -5,17 +5,21 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/dmarc.h"
 #include "core/i18n.h"
 #include "core/ladder.h"
 #include "core/report_store.h"
 #include "core/state.h"
+#include "core/providers.h"
 #include "core/xalloc.h"
+#include "paths.h"
 #include "screens/tui.h"
 
 /* Keeps the zone files of a directory listing. */
@@ -134,6 +138,10 @@ static enum status demo_seed(struct app *app, struct err *err)
 
 	if (!store)
 		return err_set(err, STATUS_DB, "%s", app->store_error);
+	/* The demo's database is thrown away at exit, so none of its
+	 * commits needs to wait for the disk (each one was an fsync). */
+	if ((st = store_exec(store, "PRAGMA synchronous = OFF", err)))
+		goto out;
 	date_parse(DEMO_ADDED, &added);
 	st = state_domain_add(store, DEMO_DOMAIN, added, NULL, err);
 	if (st != STATUS_OK)
@@ -180,7 +188,57 @@ out:
 	return st;
 }
 
-/* Sets up the demo. */
+/* The database `make` built with demo_prepare() (Makefile.am:
+ * data/demo/demo.db): DATADIR/demo/demo.db when installed, the build
+ * tree's when running uninstalled; NULL when there is none. Caller
+ * frees. */
+static char *demo_prebuilt(const struct cli *cli)
+{
+	char *path = cli_data_path(cli, "demo/demo.db");
+
+	if (access(path, R_OK) == 0)
+		return path;
+	free(path);
+	if (paths_uninstalled() &&
+	    access(ABS_BUILDDIR "/data/demo/demo.db", R_OK) == 0)
+		return xstrdup(ABS_BUILDDIR "/data/demo/demo.db");
+	return NULL;
+}
+
+/* Copies the prebuilt database to the demo's own, new file. */
+static enum status demo_copy(const char *from, const char *to,
+			     struct err *err)
+{
+	char buf[65536];
+	enum status st = STATUS_OK;
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ssize_t n;
+
+	if (in < 0 || out < 0) {
+		st = err_set(err, STATUS_IO, "%s: %s", in < 0 ? from : to,
+			     strerror(errno));
+		goto out;
+	}
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			st = err_set(err, STATUS_IO, "%s: %s", to,
+				     strerror(errno));
+			goto out;
+		}
+	if (n < 0)
+		st = err_set(err, STATUS_IO, "%s: %s", from, strerror(errno));
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return st;
+}
+
+/* Sets up the demo: the database is a copy of the prebuilt one when make
+ * built it, so that the first screen waits for no import; otherwise the
+ * demo seeds its own. */
 enum status demo_setup(struct app *app, struct err *err)
 {
 	struct cli *cli = app->cli;
@@ -188,6 +246,7 @@ enum status demo_setup(struct app *app, struct err *err)
 	const char *tmp = getenv("TMPDIR");
 	char *templ = xasprintf("%s/dmarcpilot-demo.XXXXXX",
 				tmp && *tmp ? tmp : "/tmp");
+	char *prebuilt = demo_prebuilt(cli);
 	enum status st;
 
 	st = demo_load_zones(app, dir, err);
@@ -205,9 +264,36 @@ enum status demo_setup(struct app *app, struct err *err)
 	cli->db_path = app->demo_db;
 	date_parse(DEMO_NOW, &cli->now);
 	tui_set_domain(app, DEMO_DOMAIN);
-	st = demo_seed(app, err);
+	st = prebuilt ? demo_copy(prebuilt, app->demo_db, err)
+		      : demo_seed(app, err);
 out:
+	free(prebuilt);
 	free(templ);
+	free(dir);
+	return st;
+}
+
+/* Builds the demo's database at path without a terminal: the seeding
+ * and report import demo_setup() does when there is no prebuilt copy. */
+enum status demo_prepare(struct cli *cli, const char *path, struct err *err)
+{
+	struct app app;
+	char *dir = cli_data_path(cli, "demo");
+	enum status st;
+
+	memset(&app, 0, sizeof app);
+	app.cli = cli;
+	app.demo = true;
+	cli->db_path = path;
+	date_parse(DEMO_NOW, &cli->now);
+	tui_set_domain(&app, DEMO_DOMAIN);
+	st = demo_load_zones(&app, dir, err);
+	if (st == STATUS_OK)
+		st = demo_seed(&app, err);
+	providers_free(app.providers);
+	free(app.providers_error);
+	free(app.store_error);
+	free(app.domain);
 	free(dir);
 	return st;
 }

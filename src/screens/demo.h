@@ -8,6 +8,7 @@
 #include "core/status.h"
 
 struct app;
+struct cli;
 
 /* The demo's domain and its fixed today. */
 #define DEMO_DOMAIN "demo.example"
@@ -17,6 +18,12 @@ struct app;
  * resolver loaded with every zone of DATADIR/demo, the fixed day, the
  * rollout so far. On failure err names the file. */
 enum status demo_setup(struct app *app, struct err *err);
+
+/* Builds the demo's database at path (a new file), as demo_setup()
+ * would, with no terminal: what `make` runs (dmarcpilot --demo-prepare
+ * PATH) for the prebuilt copy demo_setup() takes when it finds one. */
+enum status demo_prepare(struct cli *cli, const char *path,
+			 struct err *err);
 
 /* Closes the demo's database and removes its directory. */
 void demo_cleanup(struct app *app);
