@@ -367,14 +367,17 @@ static void layout(struct app *app)
 	keypad(app->body, TRUE);
 }
 
-/* Follows the terminal's new size after SIGWINCH. */
+/* Follows the terminal's new size after SIGWINCH or KEY_RESIZE. */
 static void handle_resize(struct app *app)
 {
 	struct winsize ws;
 
 	app->resized = 0;
+	/* resizeterm() queues a KEY_RESIZE even when the size is the one
+	 * it has, and KEY_RESIZE brings us here: only a real change may
+	 * call it, or the two feed each other for ever. */
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
-	    ws.ws_col > 0)
+	    ws.ws_col > 0 && (ws.ws_row != LINES || ws.ws_col != COLS))
 		resizeterm(ws.ws_row, ws.ws_col);
 	layout(app);
 	clearok(curscr, TRUE);
