@@ -627,6 +627,32 @@ static void test_export_wraps_dkim(void **state)
 	 * included, is on screen. */
 	assert_string_equal(rows, want);
 	assert_int_equal(rows[strlen(rows) - 1], '"');
+	/* In a short terminal the rows scroll: End shows the last record
+	 * and not the first line, Home the first line again. */
+	tmux_resize(&d.t, 80, 14);
+	/* The key must come after the wizard drew at the new size. */
+	for (int waited = 0;; waited += 50) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		char *last;
+		bool drawn;
+
+		screen = tmux_capture(&d.t);
+		last = last_row(screen);
+		drawn = row_count(screen) == 14 && strstr(last, "F1/? help");
+		free(last);
+		free(screen);
+		if (drawn)
+			break;
+		assert_true(waited < WAIT_MS);
+		nanosleep(&ts, NULL);
+	}
+	key(&d, "End");
+	screen = wait_without(&d.t, "; dmarcpilot: records for", WAIT_MS);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "rua=mailto:dmarc@demo.example\""));
+	free(screen);
+	key(&d, "Home");
+	expect(&d, "; dmarcpilot: records for demo.example");
 	free(want);
 	free(line);
 	free(text);
