@@ -622,10 +622,84 @@ static void test_spf_parts(void **state)
 	free(part);
 }
 
+/* ---------------------------------------------------------------- rua */
+
+/* The _report._dmarc names zone_collect gives for a domain whose next
+ * step is p=none with rua, joined by spaces ("" for none). */
+static char *report_names(const char *domain, const char *rua)
+{
+	struct rollout_inputs in;
+	struct rollout_plan plan;
+	struct zone_records z;
+	struct strbuf sb = STRBUF_INIT;
+
+	memset(&in, 0, sizeof in);
+	memset(&plan, 0, sizeof plan);
+	in.domain = (char *)domain;
+	dmarc_record_init(&in.tags);
+	assert_true(dmarc_uri_list_parse(rua, "rua", &in.tags.rua,
+					 &in.tags.nrua, NULL));
+	plan.next.action = ROLLOUT_ACTION_DMARC;
+	plan.next.record = (char *)"v=DMARC1; p=none";
+	zone_collect(&in, &plan, &z);
+	for (size_t i = 0; i < z.count; i++)
+		if (z.records[i].purpose == ZONE_REPORT) {
+			assert_true(z.records[i].foreign);
+			assert_string_equal(z.records[i].value, "v=DMARC1");
+			strbuf_addf(&sb, "%s%s", sb.len ? " " : "",
+				    z.records[i].name);
+		}
+	zone_records_done(&z);
+	dmarc_record_done(&in.tags);
+	return strbuf_detach(&sb);
+}
+
+/* RFC 7489 7.1 by organizational domain (checked by hand against the
+ * Public Suffix List): reports.example.com is example.com's own, so
+ * needs no record; example.net is another organization; under the
+ * two-label suffix co.uk, other.co.uk is another organization than
+ * example.co.uk, while reports.example.co.uk belongs to
+ * mail.example.co.uk (neither name ends with the other), and co.uk
+ * itself is a public suffix, not example.co.uk's organization. */
+static void test_external_rua(void **state)
+{
+	static const struct {
+		const char *domain, *rua, *want;
+	} cases[] = {
+		{ "example.com", "mailto:dmarc@reports.example.com", "" },
+		{ "example.com", "mailto:dmarc@example.com", "" },
+		{ "sub.example.com", "mailto:dmarc@example.com", "" },
+		{ "example.com", "mailto:agg@example.net",
+		  "example.com._report._dmarc.example.net" },
+		{ "example.com",
+		  "mailto:a@reports.example.com,mailto:b@rua.vendor.example,"
+		  "mailto:c@rua.vendor.example",
+		  "example.com._report._dmarc.rua.vendor.example" },
+		{ "example.co.uk", "mailto:dmarc@other.co.uk",
+		  "example.co.uk._report._dmarc.other.co.uk" },
+		{ "mail.example.co.uk", "mailto:dmarc@reports.example.co.uk",
+		  "" },
+		{ "example.co.uk", "mailto:dmarc@co.uk",
+		  "example.co.uk._report._dmarc.co.uk" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *got = report_names(cases[i].domain, cases[i].rua);
+
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("%s with %s: got '%s', want '%s'",
+				 cases[i].domain, cases[i].rua, got,
+				 cases[i].want);
+		free(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quote_and_split),
+		cmocka_unit_test(test_external_rua),
 		cmocka_unit_test_setup_teardown(test_snippet_in_nsd, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_named_checkzone, setup,

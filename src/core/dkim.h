@@ -235,6 +235,16 @@ char *dkim_zone_line(const char *name, char *const *strings, size_t count);
 enum status dkim_key_matches(const struct dkim_record *record,
 			     const char *path, bool *match, struct err *err);
 
+/* The exact TXT value of the key record for a private key file (PEM,
+ * PKCS#8 or traditional, unencrypted), as dkim_keygen() makes it:
+ * "v=DKIM1; k=rsa; p=SPKI" (RFC 6376 3.6.1) or "v=DKIM1; k=ed25519;
+ * p=RAW32" (RFC 8463 4.2). The caller frees *record. STATUS_IO when the
+ * file cannot be read, STATUS_CRYPTO when it holds no unencrypted
+ * private key, STATUS_UNSUPPORTED for another algorithm; the message
+ * names the file. */
+enum status dkim_record_from_key(const char *path, char **record,
+				 struct err *err);
+
 /* Configuration of the common signers for a key. */
 struct dkim_snippets {
 	char *opendkim_conf;      /* opendkim.conf lines */

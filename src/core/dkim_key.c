@@ -141,6 +141,23 @@ static enum status public_value(EVP_PKEY *pkey, enum dkim_key_type type,
 	return STATUS_OK;
 }
 
+/* The TXT value of a key: "v=DKIM1; k=rsa|ed25519; p=BASE64" (RFC 6376
+ * 3.6.1, RFC 8463 4.2), as keygen prints and dkim_record_from_key()
+ * rebuilds it. */
+static enum status record_of(EVP_PKEY *pkey, enum dkim_key_type type,
+			     char **record, struct err *err)
+{
+	char *p64 = NULL;
+	enum status st = public_value(pkey, type, &p64, err);
+
+	if (st != STATUS_OK)
+		return st;
+	*record = xasprintf("v=DKIM1; k=%s; p=%s", dkim_key_type_name(type),
+			    p64);
+	free(p64);
+	return STATUS_OK;
+}
+
 /* Splits a record value into strings. */
 char **dkim_txt_split(const char *value, size_t max, size_t *count)
 {
@@ -237,7 +254,7 @@ static bool write_all(int fd, const char *data, size_t len)
 enum status dkim_keygen(const struct dkim_keygen_options *o,
 			struct dkim_generated *out, struct err *err)
 {
-	char *dir = NULL, *p64 = NULL, *pem = NULL, real[PATH_MAX];
+	char *dir = NULL, *pem = NULL, real[PATH_MAX];
 	EVP_PKEY *pkey = NULL;
 	BIO *bio = NULL;
 	enum status st = STATUS_OK;
@@ -345,11 +362,9 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 					_("generating the key"));
 		goto out;
 	}
-	st = public_value(pkey, o->type, &p64, err);
+	st = record_of(pkey, o->type, &out->record, err);
 	if (st != STATUS_OK)
 		goto out;
-	out->record = xasprintf("v=DKIM1; k=%s; p=%s",
-				dkim_key_type_name(o->type), p64);
 	out->strings = dkim_txt_split(out->record, 255, &out->nstrings);
 
 	/* PKCS#8 PEM in secure memory, so it is wiped when freed. */
@@ -385,7 +400,6 @@ out:
 		dkim_generated_done(out);
 	BIO_free(bio);
 	EVP_PKEY_free(pkey);
-	free(p64);
 	free(dir);
 	return st;
 }
@@ -420,18 +434,17 @@ static int spki_der(EVP_PKEY *pkey, unsigned char **der)
 	return i2d_PUBKEY(pkey, der);
 }
 
-/* Compares a record's key with a private key file. */
-enum status dkim_key_matches(const struct dkim_record *record,
-			     const char *path, bool *match, struct err *err)
+/* Reads an unencrypted PEM private key (PKCS#8 or traditional) from a
+ * file: STATUS_IO when it cannot be opened, STATUS_CRYPTO when it holds
+ * no such key, both naming the file. */
+static enum status read_private_key(const char *path, EVP_PKEY **out,
+				    struct err *err)
 {
-	EVP_PKEY *priv = NULL, *pub = NULL;
-	unsigned char *a = NULL, *b = NULL;
 	enum status st = STATUS_OK;
 	BIO *bio = NULL;
 	FILE *f;
-	int alen, blen;
 
-	*match = false;
+	*out = NULL;
 	f = fopen(path, "re");
 	if (!f)
 		return err_set(err, STATUS_IO, "%s: %s", path,
@@ -441,13 +454,61 @@ enum status dkim_key_matches(const struct dkim_record *record,
 		fclose(f);
 		return dkim_openssl_error(err, STATUS_CRYPTO, "%s", path);
 	}
-	priv = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
-	if (!priv) {
+	*out = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	if (!*out)
 		st = dkim_openssl_error(err, STATUS_CRYPTO,
 					_("%s: no unencrypted PEM private key"),
 					path);
+	BIO_free(bio);
+	ERR_clear_error();
+	return st;
+}
+
+/* The DKIM key record of a private key file. */
+enum status dkim_record_from_key(const char *path, char **record,
+				 struct err *err)
+{
+	EVP_PKEY *pkey = NULL;
+	enum dkim_key_type type;
+	enum status st;
+
+	*record = NULL;
+	if ((st = read_private_key(path, &pkey, err)))
+		return st;
+	switch (EVP_PKEY_get_base_id(pkey)) {
+	case EVP_PKEY_RSA:
+		type = DKIM_KEY_RSA;
+		break;
+	case EVP_PKEY_ED25519:
+		type = DKIM_KEY_ED25519;
+		break;
+	default:
+		/* RFC 6376 3.6.1 and RFC 8463: only rsa and ed25519. */
+		st = err_set(err, STATUS_UNSUPPORTED,
+			     _("%s: not an RSA or Ed25519 key"), path);
 		goto out;
 	}
+	st = record_of(pkey, type, record, err);
+	if (st != STATUS_OK)
+		err_prefix(err, "%s", path);
+out:
+	EVP_PKEY_free(pkey);
+	ERR_clear_error();
+	return st;
+}
+
+/* Compares a record's key with a private key file. */
+enum status dkim_key_matches(const struct dkim_record *record,
+			     const char *path, bool *match, struct err *err)
+{
+	EVP_PKEY *priv = NULL, *pub = NULL;
+	unsigned char *a = NULL, *b = NULL;
+	enum status st = STATUS_OK;
+	int alen, blen;
+
+	*match = false;
+	if ((st = read_private_key(path, &priv, err)))
+		return st;
 	pub = dkim_record_pkey(record);
 	if (!pub)
 		goto out; /* revoked or unreadable: no match */
@@ -464,7 +525,6 @@ out:
 	OPENSSL_free(b);
 	EVP_PKEY_free(priv);
 	EVP_PKEY_free(pub);
-	BIO_free(bio);
 	ERR_clear_error();
 	return st;
 }

@@ -2,10 +2,6 @@
 
 #include "rollout.h"
 
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +112,8 @@ void rollout_inputs_done(struct rollout_inputs *in)
 	state_senders_free(in->senders, in->nsenders);
 	if (in->key_records)
 		list_free(in->key_records, in->nkeys);
+	if (in->key_problems)
+		list_free(in->key_problems, in->nkeys);
 	state_dkim_keys_free(in->keys, in->nkeys);
 	state_rungs_free(in->history, in->nhistory);
 	free(in->spf_soft);
@@ -345,47 +343,6 @@ out:
 	list_free(mech, n);
 }
 
-/* The TXT value of the key record for a private key file, as dkim
- * keygen writes it: "v=DKIM1; k=rsa|ed25519; p=BASE64" with the SPKI of
- * an RSA key (RFC 6376 3.6.1) or the raw Ed25519 key (RFC 8463 4.2).
- * NULL when the file holds no unencrypted PEM private key. */
-static char *key_record(const char *path)
-{
-	unsigned char raw[32], *der = NULL;
-	size_t rawlen = sizeof raw;
-	EVP_PKEY *pkey = NULL;
-	char *b64 = NULL, *record = NULL;
-	FILE *f = fopen(path, "re");
-	int len;
-
-	if (!f)
-		return NULL;
-	pkey = PEM_read_PrivateKey(f, NULL, NULL, (void *)"");
-	fclose(f);
-	if (!pkey)
-		goto out;
-	if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_ED25519) {
-		if (EVP_PKEY_get_raw_public_key(pkey, raw, &rawlen) != 1)
-			goto out;
-		b64 = xmalloc((rawlen + 2) / 3 * 4 + 1);
-		EVP_EncodeBlock((unsigned char *)b64, raw, (int)rawlen);
-		record = xasprintf("v=DKIM1; k=ed25519; p=%s", b64);
-		goto out;
-	}
-	len = i2d_PUBKEY(pkey, &der);
-	if (len <= 0)
-		goto out;
-	b64 = xmalloc(((size_t)len + 2) / 3 * 4 + 1);
-	EVP_EncodeBlock((unsigned char *)b64, der, len);
-	record = xasprintf("v=DKIM1; k=rsa; p=%s", b64);
-out:
-	OPENSSL_free(der);
-	free(b64);
-	EVP_PKEY_free(pkey);
-	ERR_clear_error();
-	return record;
-}
-
 /* The records the plan publishes: SPF from the senders, the DKIM keys'
  * TXT values from their key files. */
 static enum status inputs_records(struct rollout_inputs *in, struct dns *dns,
@@ -394,9 +351,16 @@ static enum status inputs_records(struct rollout_inputs *in, struct dns *dns,
 {
 	(void)err;
 	inputs_spf(in, dns, catalogue);
-	for (size_t i = 0; i < in->nkeys; i++)
-		if (in->keys[i].key_path && in->keys[i].retired == DATE_NONE)
-			in->key_records[i] = key_record(in->keys[i].key_path);
+	for (size_t i = 0; i < in->nkeys; i++) {
+		struct err kerr = ERR_INIT;
+
+		if (!in->keys[i].key_path || in->keys[i].retired != DATE_NONE)
+			continue;
+		if (dkim_record_from_key(in->keys[i].key_path,
+					 &in->key_records[i], &kerr))
+			in->key_problems[i] = xstrdup(err_message(&kerr));
+		err_done(&kerr);
+	}
 	return STATUS_OK;
 }
 
@@ -529,6 +493,7 @@ enum status rollout_inputs_load(struct store *store, struct dns *dns,
 				  &in->nhistory, err)))
 		goto fail;
 	in->key_records = xcalloc(in->nkeys + 1, sizeof *in->key_records);
+	in->key_problems = xcalloc(in->nkeys + 1, sizeof *in->key_problems);
 	if ((st = inputs_records(in, dns, catalogue, err)))
 		goto fail;
 	if ((st = inputs_evidence(store, dns, catalogue, in, today, err)))
@@ -1139,13 +1104,25 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 		plan->next.label = xasprintf(_("DKIM selector %s"),
 					     in->keys[k].selector);
 		if (!plan->next.record && !in->keys[k].provider) {
-			list_add(&plan->reasons, &plan->nreasons,
-				 xasprintf(_("the public key of selector %s "
-					     "cannot be read from %s"),
-					   in->keys[k].selector,
-					   in->keys[k].key_path
-					       ? in->keys[k].key_path
-					       : "?"));
+			const char *why = in->key_problems
+					      ? in->key_problems[k]
+					      : NULL;
+
+			if (why)
+				list_add(&plan->reasons, &plan->nreasons,
+					 xasprintf(_("the key record of "
+						     "selector %s cannot be "
+						     "built: %s"),
+						   in->keys[k].selector, why));
+			else
+				list_add(&plan->reasons, &plan->nreasons,
+					 xasprintf(_("the public key of "
+						     "selector %s cannot be "
+						     "read from %s"),
+						   in->keys[k].selector,
+						   in->keys[k].key_path
+						       ? in->keys[k].key_path
+						       : "?"));
 			ready = false;
 		}
 		break;

@@ -117,6 +117,9 @@ struct rollout_inputs {
 	struct state_dkim_key *keys;
 	size_t nkeys;
 	char **key_records;         /* keys[i]'s TXT value, or NULL */
+	char **key_problems;        /* why key_records[i] could not be
+				       built from the key file (naming
+				       it), or NULL */
 	struct state_rung *history;
 	size_t nhistory;
 	char *spf_soft;             /* the SPF record with ~all, or NULL

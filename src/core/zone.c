@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "orgdomain.h"
 #include "strbuf.h"
 #include "text.h"
 #include "xalloc.h"
@@ -84,26 +85,27 @@ static struct zone_record *record_add(struct zone_records *z,
 	return r;
 }
 
-/* True when host lies inside domain or domain inside host: the same
- * organisation for the purpose of RFC 7489 7.1. */
-static bool host_related(const char *host, const char *domain)
+/* True when host and domain belong to the same organization for RFC
+ * 7489 7.1: the same organizational domain by the Public Suffix List
+ * (RFC 7489 3.2, libpsl), so that reports.example.com needs no
+ * authorisation from example.com but other.co.uk does from
+ * example.co.uk. Without a list only the same name counts. */
+static bool same_org(const struct orgdomain *od, const char *host,
+		     const char *domain)
 {
-	size_t h = strlen(host), d = strlen(domain);
-
-	if (text_ieq(host, domain))
-		return true;
-	if (h > d && host[h - d - 1] == '.' && text_ieq(host + h - d, domain))
-		return true;
-	return d > h && domain[d - h - 1] == '.' &&
-	       text_ieq(domain + d - h, host);
+	if (!od)
+		return text_ieq(host, domain);
+	return orgdomain_same(od, host, domain);
 }
 
-/* Adds the authorisation records of the external report hosts. */
+/* Adds the authorisation records of the report hosts in another
+ * organizational domain. */
 static void collect_reports(const struct rollout_inputs *in,
 			    struct zone_records *z)
 {
 	const struct dmarc_uri *lists[2] = { in->tags.rua, in->tags.ruf };
 	size_t counts[2] = { in->tags.nrua, in->tags.nruf };
+	struct orgdomain *od = orgdomain_new();
 
 	for (int l = 0; l < 2; l++)
 		for (size_t i = 0; i < counts[l]; i++) {
@@ -111,7 +113,7 @@ static void collect_reports(const struct rollout_inputs *in,
 			char *name;
 			bool dup = false;
 
-			if (!host || host_related(host, in->domain))
+			if (!host || same_org(od, host, in->domain))
 				continue;
 			/* RFC 7489 7.1: DOMAIN._report._dmarc.HOST with
 			 * "v=DMARC1" authorises HOST to receive reports. */
@@ -124,6 +126,7 @@ static void collect_reports(const struct rollout_inputs *in,
 				    ->foreign = true;
 			free(name);
 		}
+	orgdomain_free(od);
 }
 
 /* Collects what to publish. */

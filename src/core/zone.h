@@ -56,7 +56,10 @@ struct zone_records {
  * DKIM key in use whose record is known, the DMARC
  * record of the current or next rung (none before the DKIM phase ends),
  * and the _report._dmarc authorisation each external rua/ruf host must
- * publish (RFC 7489 7.1). Free with zone_records_done(). */
+ * publish (RFC 7489 7.1): external means in another organizational
+ * domain by the Public Suffix List (orgdomain.h), so a host under the
+ * domain's own registrable domain needs none. Free with
+ * zone_records_done(). */
 void zone_collect(const struct rollout_inputs *in,
 		  const struct rollout_plan *plan, struct zone_records *out);
 
