@@ -4,11 +4,13 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <libintl.h>
 #include <locale.h>
 #include <netinet/in.h>
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -350,14 +353,63 @@ static void test_resize(void **state)
 	demo_stop(&d);
 }
 
+/* The demo's throwaway database: TMPDIR/dmarcpilot-demo.XXXXXX/demo.db.
+ * Caller frees. */
+static char *demo_db_path(const struct demo *d)
+{
+	DIR *dir = opendir(d->tmp);
+	struct dirent *e;
+	char *path = NULL;
+
+	assert_non_null(dir);
+	while (!path && (e = readdir(dir)))
+		if (strncmp(e->d_name, "dmarcpilot-demo.", 16) == 0)
+			path = xasprintf("%s/%s/demo.db", d->tmp, e->d_name);
+	closedir(dir);
+	assert_non_null(path);
+	return path;
+}
+
+/* What the database remembers as flattened for demo.example, as
+ * "mechanism=addresses" lines. Caller frees. */
+static char *flattened_rows(const char *db)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *stmt = NULL;
+	char *out = xstrdup(""), *next;
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL),
+			 SQLITE_OK);
+	sqlite3_busy_timeout(h, 5000);
+	assert_int_equal(
+	    sqlite3_prepare_v2(h,
+			       "SELECT f.mechanism, f.addresses FROM "
+			       "spf_flattened f JOIN domain d ON d.id = "
+			       "f.domain_id WHERE d.name = 'demo.example' "
+			       "ORDER BY f.mechanism",
+			       -1, &stmt, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		next = xasprintf("%s%s=%s\n", out,
+				 (const char *)sqlite3_column_text(stmt, 0),
+				 (const char *)sqlite3_column_text(stmt, 1));
+		free(out);
+		out = next;
+	}
+	sqlite3_finalize(stmt);
+	sqlite3_close(h);
+	return out;
+}
+
 /* f flattens the chosen include of the target: Zendesk's four ranges
- * replace its include and the target costs one lookup less; v asks both
- * authoritative servers of the demo zone, which still serve the old
- * record. */
+ * replace its include and the target costs one lookup less; s saves
+ * that in the database (the rows the drift check compares with), and q
+ * asks before dropping an unsaved flattening; v asks both authoritative
+ * servers of the demo zone, which still serve the old record. */
 static void test_spf_flatten(void **state)
 {
 	struct demo d;
-	char *screen;
+	char *screen, *db, *rows;
 
 	if (!tmux_available())
 		skip();
@@ -376,6 +428,22 @@ static void test_spf_flatten(void **state)
 	assert_non_null(strstr(screen, "- include:mail.zendesk.com"));
 	assert_non_null(strstr(screen, "lookups: 7"));
 	free(screen);
+	db = demo_db_path(&d);
+	rows = flattened_rows(db);
+	assert_string_equal(rows, "");
+	free(rows);
+	key(&d, "q");
+	expect(&d, "Quit anyway? (y/n)");
+	key(&d, "n");
+	key(&d, "s");
+	expect(&d, "Saved: 1 flattened include is remembered");
+	rows = flattened_rows(db);
+	assert_non_null(strstr(rows, "include:mail.zendesk.com="));
+	assert_non_null(strstr(rows, "ip4:216.198.0.0/18"));
+	/* One row: only the include that was flattened. */
+	assert_int_equal(strchr(rows, '\n') - rows + 1, (long)strlen(rows));
+	free(rows);
+	free(db);
 	key(&d, "v");
 	key(&d, "G");
 	screen = tmux_wait_for(&d.t, "ns2.demo.example", WAIT_MS);
@@ -471,6 +539,99 @@ static void test_import_reports(void **state)
 	assert_non_null(strstr(line, "208"));
 	free(line);
 	free(screen);
+	demo_stop(&d);
+}
+
+/* The text of a screen's rows from the one containing start on, each
+ * following row that begins with the continuation mark joined to it,
+ * with every space dropped (tmux trims the spaces that end a row).
+ * Caller frees. */
+static char *joined_rows(const char *screen, const char *start)
+{
+	static const char mark[] = " \xe2\x86\xb3 ";
+	const char *p = strstr(screen, start);
+	char *out, *o;
+
+	if (!p)
+		return NULL;
+	while (p > screen && p[-1] != '\n')
+		p--;
+	out = o = xcalloc(strlen(p) + 1, 1);
+	for (bool first = true; *p; first = false) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (!first) {
+			if (strncmp(p, mark, sizeof mark - 1) != 0)
+				break;
+			p += sizeof mark - 1;
+			len -= sizeof mark - 1;
+		}
+		for (size_t i = 0; i < len; i++)
+			if (p[i] != ' ')
+				*o++ = p[i];
+		p += len + (end != NULL);
+	}
+	return out;
+}
+
+/* A 2048-bit DKIM record is four times as wide as an 80-column
+ * terminal: the export preview wraps it, marking each continued row,
+ * so that the whole value, its end included, is on screen. The rows
+ * joined give exactly the line the written file has. */
+static void test_export_wraps_dkim(void **state)
+{
+	struct demo d;
+	char *screen, *rows, *path, *text, *line, *want, *w;
+	size_t len;
+
+	if (!tmux_available())
+		skip();
+	demo_start(&d, 80, 24, NULL);
+	key(&d, "5");
+	expect(&d, "DKIM of demo.example");
+	key(&d, "K");
+	expect(&d, "Selector of the new key: 202603");
+	key(&d, "Enter");
+	screen = tmux_wait_for(&d.t, "Private key: ", 60000);
+	assert_non_null(screen);
+	free(screen);
+	key(&d, "8");
+	screen = tmux_wait_for(&d.t, "202603._domainkey.demo.example. 3600 IN "
+				     "TXT",
+			       WAIT_MS);
+	assert_non_null(screen);
+	rows = joined_rows(screen, "202603._domainkey.demo.example.");
+	assert_non_null(rows);
+	free(screen);
+	path = xasprintf("%s/records.zone", d.tmp);
+	key(&d, "w");
+	expect(&d, "Write to");
+	for (int i = 0; i < 40; i++)
+		key(&d, "BSpace");
+	tmux_type(&d.t, path);
+	key(&d, "Enter");
+	expect(&d, "Wrote ");
+	text = testenv_read_file(path, NULL);
+	assert_non_null(text);
+	line = screen_line(text, "202603._domainkey.demo.example.");
+	assert_non_null(line);
+	want = w = xcalloc(strlen(line) + 1, 1);
+	for (const char *p = line; *p; p++)
+		if (*p != ' ')
+			*w++ = *p;
+	/* A 2048-bit key: its record is well past 300 octets. */
+	len = strlen(want);
+	assert_true(len > 380);
+	/* The whole record, the key's last octets and the closing quote
+	 * included, is on screen. */
+	assert_string_equal(rows, want);
+	assert_int_equal(rows[strlen(rows) - 1], '"');
+	free(want);
+	free(line);
+	free(text);
+	free(path);
+	free(rows);
 	demo_stop(&d);
 }
 
@@ -637,6 +798,7 @@ int main(void)
 		cmocka_unit_test(test_dkim_keygen),
 		cmocka_unit_test(test_import_reports),
 		cmocka_unit_test(test_export),
+		cmocka_unit_test(test_export_wraps_dkim),
 		cmocka_unit_test(test_german),
 		cmocka_unit_test(test_silent_resolver),
 		cmocka_unit_test(test_no_terminal),

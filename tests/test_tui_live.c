@@ -11,9 +11,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "lib/nsd.h"
 #include "lib/testenv.h"
@@ -39,7 +43,34 @@ static const char root_zone[] =
     "ruf=mailto:f@forensic.example.org\"\n"
     "reports.example.net. MX 10 mx.example.net.\n"
     "example.com._report._dmarc.reports.example.net. TXT \"v=DMARC1\"\n"
-    "forensic.example.org. MX 10 mx.example.org.\n";
+    "forensic.example.org. MX 10 mx.example.org.\n"
+    "mail.example.com. A 192.0.2.10\n"
+    "10.2.0.192.in-addr.arpa. PTR mail.example.com.\n";
+
+/* One day's aggregate report for example.com (2026-03-02): 40 messages
+ * from 192.0.2.10, which passes, and 5 from 198.51.100.7, which fails
+ * and has no reverse name. */
+static const char report_xml[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n"
+    "<feedback><report_metadata><org_name>Receiver</org_name>"
+    "<email>r@receiver.example</email><report_id>r1</report_id>"
+    "<date_range><begin>1772409600</begin><end>1772495999</end>"
+    "</date_range></report_metadata>"
+    "<policy_published><domain>example.com</domain><p>none</p>"
+    "</policy_published>"
+    "<record><row><source_ip>192.0.2.10</source_ip><count>40</count>"
+    "<policy_evaluated><disposition>none</disposition><dkim>pass</dkim>"
+    "<spf>pass</spf></policy_evaluated></row><identifiers>"
+    "<header_from>example.com</header_from></identifiers><auth_results>"
+    "<dkim><domain>example.com</domain><selector>s1</selector>"
+    "<result>pass</result></dkim><spf><domain>example.com</domain>"
+    "<result>pass</result></spf></auth_results></record>"
+    "<record><row><source_ip>198.51.100.7</source_ip><count>5</count>"
+    "<policy_evaluated><disposition>none</disposition><dkim>fail</dkim>"
+    "<spf>fail</spf></policy_evaluated></row><identifiers>"
+    "<header_from>example.com</header_from></identifiers><auth_results>"
+    "<spf><domain>example.com</domain><result>fail</result></spf>"
+    "</auth_results></record></feedback>\n";
 
 /* The wizard on a domain, with its own database, in a terminal. */
 struct live {
@@ -49,39 +80,118 @@ struct live {
 	char *db;
 };
 
+/* Imports the test report into the database, as an operator would
+ * with the command line before opening the wizard. */
+static void import_report(struct live *l)
+{
+	char *path = testenv_write_file(l->dir, "report.xml", report_xml);
+	const char *args[] = { "--db", l->db, "report", "import", path, NULL };
+	struct testenv_run run = testenv_run_dmarcpilot(args, NULL);
+
+	assert_int_equal(run.status, 0);
+	testenv_run_done(&run);
+	free(path);
+}
+
+/* Adds the domain and its one sender, a range, with the command line. */
+static void add_sender(struct live *l, const char *domain)
+{
+	const char *add[] = { "--db", l->db, "domain", "add", domain, NULL };
+	const char *sender[] = { "--db", l->db, "sender", "add", domain,
+				 "ip4:192.0.2.0/24", NULL };
+	struct testenv_run run = testenv_run_dmarcpilot(add, NULL);
+
+	assert_int_equal(run.status, 0);
+	testenv_run_done(&run);
+	run = testenv_run_dmarcpilot(sender, NULL);
+	assert_int_equal(run.status, 0);
+	testenv_run_done(&run);
+}
+
+/* What the database holds before the wizard starts. */
+enum setup { SETUP_NONE, SETUP_REPORT, SETUP_SENDER };
+
+/* Starts the wizard on domain in an 80x24 terminal, with the resolver
+ * given (ADDR:PORT) and a long timeout, after the setup. */
+static void wizard_start(struct live *l, const char *resolver,
+			 const char *domain, enum setup setup)
+{
+	const char *argv[] = { testenv_binary(), "--resolver", resolver,
+			       "--timeout", "120", "--db", l->db, "--now",
+			       "2026-03-09", domain, NULL };
+
+	if (setup == SETUP_REPORT)
+		import_report(l);
+	if (setup == SETUP_SENDER)
+		add_sender(l, domain);
+	assert_true(tmux_start(&l->t, 80, 24, argv, NULL));
+}
+
 /* Starts nsd with the root zone and the wizard on domain against it. */
-static void live_start(struct live *l, const char *domain, int cols,
-		       int rows)
+static void live_start(struct live *l, const char *domain, enum setup setup)
 {
 	/* nsd_start() probes the first zone by name, which "." cannot
 	 * be: a small zone goes first. */
 	char *probe = nsd_zone_preamble("probe.test");
 	struct nsd_zone zones[] = { { "probe.test", probe },
 				    { ".", root_zone } };
-	const char *argv[9];
 
 	memset(l, 0, sizeof *l);
 	assert_true(nsd_start(&l->nsd, zones, 2));
 	free(probe);
 	l->dir = testenv_mkdtemp();
 	l->db = xasprintf("%s/db.sqlite", l->dir);
-	argv[0] = testenv_binary();
-	argv[1] = "--resolver";
-	argv[2] = l->nsd.address;
-	argv[3] = "--db";
-	argv[4] = l->db;
-	argv[5] = "--now";
-	argv[6] = "2026-03-09";
-	argv[7] = domain;
-	argv[8] = NULL;
-	assert_true(tmux_start(&l->t, cols, rows, argv, NULL));
+	wizard_start(l, l->nsd.address, domain, setup);
+}
+
+/* A UDP socket on 127.0.0.1 that receives queries and never answers;
+ * *resolver gets its ADDR:PORT (caller frees). */
+static int silent_resolver(char **resolver)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*resolver = xasprintf("127.0.0.1:%d", ntohs(sin.sin_port));
+	return fd;
+}
+
+/* Starts the wizard on domain against a resolver that never answers. */
+static int silent_start(struct live *l, const char *domain,
+			enum setup setup)
+{
+	char *resolver;
+	int fd = silent_resolver(&resolver);
+
+	memset(l, 0, sizeof *l);
+	l->nsd.pid = 0;
+	l->dir = testenv_mkdtemp();
+	l->db = xasprintf("%s/db.sqlite", l->dir);
+	wizard_start(l, resolver, domain, setup);
+	free(resolver);
+	return fd;
+}
+
+/* Waits for text and frees the screen; fails the test without it. */
+static void expect(struct tmux_term *t, const char *text)
+{
+	char *screen = tmux_wait_for(t, text, WAIT_MS);
+
+	assert_non_null(screen);
+	free(screen);
 }
 
 /* Stops everything and removes the scratch directory. */
 static void live_stop(struct live *l)
 {
 	tmux_stop(&l->t);
-	nsd_stop(&l->nsd);
+	if (l->nsd.pid > 0)
+		nsd_stop(&l->nsd);
 	testenv_rmdir(l->dir);
 	free(l->dir);
 	free(l->db);
@@ -121,7 +231,7 @@ static void test_dmarc_external_rua(void **state)
 	char *screen, *line;
 
 	(void)state;
-	live_start(&l, "example.com", 80, 24);
+	live_start(&l, "example.com", SETUP_NONE);
 	screen = tmux_wait_for(&l.t, "Rollout of example.com", WAIT_MS);
 	assert_non_null(screen);
 	free(screen);
@@ -154,10 +264,113 @@ static void test_dmarc_external_rua(void **state)
 	live_stop(&l);
 }
 
+/* The report analysis asks DNS about each source (reverse name and its
+ * confirmation, SPF against the domain's record) while the wizard stays
+ * in the loop: against nsd the reports step ends with 192.0.2.10
+ * explained by the domain's ip4 range and named by its confirmed
+ * reverse name, two steps down a chain of queries. */
+static void test_reports_analysis_live(void **state)
+{
+	struct live l;
+	char *screen, *line;
+
+	(void)state;
+	live_start(&l, "example.com", SETUP_REPORT);
+	expect(&l.t, "Rollout of example.com");
+	key(&l.t, "7");
+	screen = tmux_wait_for(&l.t, "192.0.2.10: explained by "
+				     "ip4:192.0.2.0/24", WAIT_MS);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "1 report, 45 messages"));
+	line = screen_line(screen, "192.0.2.10 ");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "PASS"));
+	assert_non_null(strstr(line, "mail.example.com"));
+	free(line);
+	line = screen_line(screen, "198.51.100.7");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "FAIL-unknown"));
+	free(line);
+	free(screen);
+	live_stop(&l);
+}
+
+/* With reports to analyse and a resolver that never answers, the
+ * timeline, the reports step and the export step each show that they
+ * are waiting for DNS, with the spinner's count of queries, and each
+ * still answers keys: help opens, the import prompt opens, the export
+ * format changes. (A wizard that waited for the analysis would show
+ * none of these screens.) */
+static void test_keys_while_analysis_waits(void **state)
+{
+	struct live l;
+	int fd;
+	char *screen;
+
+	(void)state;
+	fd = silent_start(&l, "example.com", SETUP_REPORT);
+	screen = tmux_wait_for(&l.t, "Asking DNS about the report sources "
+				     "for the plan", WAIT_MS);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "Rollout of example.com"));
+	assert_non_null(strstr(screen, " queries"));
+	free(screen);
+	key(&l.t, "F1");
+	expect(&l.t, "Keys everywhere");
+	key(&l.t, "Escape");
+	key(&l.t, "7");
+	expect(&l.t, "Asking DNS about the report sources ...");
+	key(&l.t, "i");
+	screen = tmux_wait_for(&l.t, "Import from", WAIT_MS);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "Asking DNS about the report sources"));
+	free(screen);
+	key(&l.t, "Escape");
+	key(&l.t, "8");
+	expect(&l.t, "Export for example.com as BIND");
+	expect(&l.t, "Asking DNS about the report sources for the plan");
+	key(&l.t, "F");
+	screen = tmux_wait_for(&l.t, "Export for example.com as nsupdate",
+			       WAIT_MS);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "Asking DNS about the report sources "
+				       "for the plan"));
+	free(screen);
+	live_stop(&l);
+	close(fd);
+}
+
+/* The nsupdate preview asks DNS for the value each record replaces;
+ * with a resolver that never answers it says so, and the format key
+ * still works. */
+static void test_keys_while_nsupdate_waits(void **state)
+{
+	struct live l;
+	int fd;
+
+	(void)state;
+	fd = silent_start(&l, "example.com", SETUP_SENDER);
+	expect(&l.t, "Rollout of example.com");
+	key(&l.t, "8");
+	expect(&l.t, "example.com. 3600 IN TXT \"v=spf1 ip4:192.0.2.0/24 "
+		      "~all\"");
+	key(&l.t, "F");
+	expect(&l.t, "Asking DNS for the values the script replaces");
+	expect(&l.t, "query");
+	key(&l.t, "F");
+	expect(&l.t, "Export for example.com as JSON");
+	expect(&l.t, "\"name\": \"example.com\"");
+	live_stop(&l);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dmarc_external_rua),
+		cmocka_unit_test(test_reports_analysis_live),
+		cmocka_unit_test(test_keys_while_analysis_waits),
+		cmocka_unit_test(test_keys_while_nsupdate_waits),
 	};
 
 	testenv_require_program("TMUX_BIN");

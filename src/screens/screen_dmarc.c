@@ -17,6 +17,7 @@
 #include "core/text.h"
 #include "core/xalloc.h"
 #include "screens/lookup.h"
+#include "screens/replay.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
 
@@ -50,6 +51,8 @@ struct dmarc_state {
 	struct rollout_inputs inputs;
 	struct rollout_plan plan;
 	bool planned;
+	char *plan_error;      /* why there is no plan */
+	struct replay *replay; /* the plan's loading */
 	bool verifying;
 	struct propagate_result *propagation;
 	struct app *app;
@@ -120,6 +123,37 @@ static void dests_collect(struct dmarc_state *st)
 	st->discovery = NULL;
 }
 
+/* Frees the plan of an earlier run. */
+static void dmarc_plan_clear(struct dmarc_state *st)
+{
+	if (st->planned) {
+		rollout_plan_done(&st->plan);
+		rollout_inputs_done(&st->inputs);
+	}
+	st->planned = false;
+	free(st->plan_error);
+	st->plan_error = NULL;
+}
+
+/* Loads the plan with dns (replay_fn). */
+static void dmarc_plan(void *arg, struct dns *dns)
+{
+	struct dmarc_state *st = arg;
+	struct app *app = st->app;
+	struct err err = ERR_INIT;
+
+	dmarc_plan_clear(st);
+	if (rollout_inputs_load(tui_store(app), dns, tui_providers(app),
+				app->domain, app->cli->now, &st->inputs,
+				&err) == STATUS_OK) {
+		rollout_decide(&st->inputs, app->cli->now, &st->plan);
+		st->planned = true;
+	} else {
+		st->plan_error = xstrdup(err_message(&err));
+	}
+	err_done(&err);
+}
+
 /* Reads the domain's ladder and history, and asks for the record. */
 static void dmarc_enter(struct app *app, void *state)
 {
@@ -152,16 +186,7 @@ static void dmarc_enter(struct app *app, void *state)
 		}
 	}
 	err_done(&err);
-	if (rollout_inputs_load(store, tui_dns(app), tui_providers(app),
-				app->domain, app->cli->now, &st->inputs,
-				&err) == STATUS_OK) {
-		rollout_decide(&st->inputs, app->cli->now, &st->plan);
-		st->planned = true;
-	} else {
-		free(st->error);
-		st->error = xstrdup(err_message(&err));
-	}
-	err_done(&err);
+	st->replay = replay_start(app, dmarc_plan, st, NULL, 0);
 }
 
 /* The day a DMARC rung was verified live, or DATE_NONE. */
@@ -183,7 +208,18 @@ static int dmarc_draw_readiness(struct app *app, struct dmarc_state *st,
 {
 	const struct rollout_plan *p = &st->plan;
 
-	if (!st->planned || y >= rows)
+	if (y >= rows || !st->replay)
+		return y;
+	if (!replay_done(st->replay)) {
+		widget_text(win, y, 1, cols - 2, A_NORMAL,
+			    _("Asking DNS about the report sources for the "
+			      "plan ..."));
+		return y + 1;
+	}
+	if (st->plan_error)
+		return y + widget_wrap(win, y, 1, cols - 2, rows, 0,
+				       tui_attr(app, TUI_BAD), st->plan_error);
+	if (!st->planned)
 		return y;
 	if (p->next.action == ROLLOUT_ACTION_NONE) {
 		widget_text(win, y, 1, cols - 2, tui_attr(app, TUI_GOOD),
@@ -337,6 +373,10 @@ static void dmarc_step(struct app *app, struct dmarc_state *st)
 {
 	struct err err = ERR_INIT;
 
+	if (!replay_done(st->replay)) {
+		tui_error(app, _("The plan is still loading."));
+		return;
+	}
 	if (!st->planned || st->plan.next.action != ROLLOUT_ACTION_DMARC ||
 	    !st->plan.next.record) {
 		tui_error(app, _("The next step is not a DMARC rung; see the "
@@ -496,9 +536,12 @@ static void dmarc_leave(struct app *app, void *state)
 {
 	struct dmarc_state *st = state;
 
-	/* The discovery must not be freed while its queries wait: end
-	 * them first (their callbacks still find it alive). */
-	if (st->discovery && app->dns)
+	/* The discovery must not be freed while its queries wait, nor a
+	 * propagation answer land after its result was freed: end them
+	 * first (their callbacks still find the state alive). The replay
+	 * drops its own answers. */
+	replay_free(st->replay);
+	if ((st->discovery || st->verifying) && app->dns)
 		dns_cancel_all(app->dns);
 	dmarc_discovery_free(st->discovery);
 	dests_clear(st);
@@ -507,10 +550,7 @@ static void dmarc_leave(struct app *app, void *state)
 	state_rungs_free(st->history, st->nhistory);
 	ladder_done(&st->ladder);
 	free(st->error);
-	if (st->planned) {
-		rollout_plan_done(&st->plan);
-		rollout_inputs_done(&st->inputs);
-	}
+	dmarc_plan_clear(st);
 	propagate_result_free(st->propagation);
 }
 

@@ -9,6 +9,7 @@
 #include "core/rollout.h"
 #include "core/xalloc.h"
 #include "core/zone.h"
+#include "screens/replay.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
 
@@ -22,9 +23,14 @@ struct export_state {
 	enum export_format format;
 	char *text;  /* the preview of the current format */
 	char *error; /* why there is no preview */
-	int scroll;
-	int height;
+	int scroll;  /* the first row shown */
+	int height;  /* rows of the preview */
+	int total;   /* rows the preview takes, long lines wrapped */
 	struct widget_input prompt;
+	struct app *app;
+	struct replay *loading;   /* the plan's loading */
+	struct replay *rendering; /* the nsupdate form's old values */
+	bool rendered;            /* the preview follows the loaded plan */
 };
 
 static const enum command export_commands[] = {
@@ -45,32 +51,101 @@ static const char *format_label(enum export_format format)
 	return "BIND";
 }
 
+/* Frees the plan of an earlier run. */
+static void export_clear(struct export_state *st)
+{
+	if (st->loaded) {
+		zone_records_done(&st->records);
+		rollout_plan_done(&st->plan);
+		rollout_inputs_done(&st->inputs);
+	}
+	st->loaded = false;
+	free(st->error);
+	st->error = NULL;
+}
+
+/* Loads the plan and collects its records with dns (replay_fn). */
+static void export_load(void *arg, struct dns *dns)
+{
+	struct export_state *st = arg;
+	struct app *app = st->app;
+	struct err err = ERR_INIT;
+
+	export_clear(st);
+	if (rollout_inputs_load(tui_store(app), dns, tui_providers(app),
+				app->domain, app->cli->now, &st->inputs,
+				&err) != STATUS_OK) {
+		st->error = xstrdup(err_message(&err));
+		err_done(&err);
+		return;
+	}
+	rollout_decide(&st->inputs, app->cli->now, &st->plan);
+	zone_collect(&st->inputs, &st->plan, &st->records);
+	st->loaded = true;
+}
+
+/* Finds the values the nsupdate script replaces (zone_find_old) with
+ * dns and renders the script (replay_fn). */
+static void export_nsupdate(void *arg, struct dns *dns)
+{
+	struct export_state *st = arg;
+	struct err err = ERR_INIT;
+
+	free(st->text);
+	st->text = NULL;
+	free(st->error);
+	st->error = NULL;
+	/* A run starts from nothing found, as a blocking call would. */
+	for (size_t i = 0; i < st->records.count; i++) {
+		struct zone_record *r = &st->records.records[i];
+
+		for (size_t k = 0; k < r->nold; k++)
+			free(r->old[k]);
+		free(r->old);
+		r->old = NULL;
+		r->nold = 0;
+	}
+	if (zone_find_old(&st->records, dns, &err) != STATUS_OK)
+		st->error = xstrdup(err_message(&err));
+	else
+		st->text = zone_format_nsupdate(&st->records);
+	err_done(&err);
+}
+
 /* Renders the records in the current format into st->text. The nsupdate
- * form asks DNS for the values it replaces (zone_find_old), which is
- * instant offline and a few round trips live. */
+ * form asks DNS for the values it replaces: all names at once, in the
+ * loop, the preview showing when they are in. */
 static void export_render(struct app *app, struct export_state *st)
 {
 	struct err err = ERR_INIT;
 	json_t *o;
+	const char **hints;
+	size_t n = 0;
 
 	free(st->text);
 	st->text = NULL;
 	free(st->error);
 	st->error = NULL;
 	st->scroll = 0;
+	replay_free(st->rendering);
+	st->rendering = NULL;
 	switch (st->format) {
 	case EXPORT_BIND:
 		if (zone_format_bind(&st->records, &st->text, &err))
 			st->error = xstrdup(err_message(&err));
 		break;
 	case EXPORT_NSUPDATE:
-		if (!tui_dns(app))
+		if (!tui_dns(app)) {
 			st->error = xstrdup(app->dns_error ? app->dns_error
 							   : _("no resolver"));
-		else if (zone_find_old(&st->records, tui_dns(app), &err))
-			st->error = xstrdup(err_message(&err));
-		else
-			st->text = zone_format_nsupdate(&st->records);
+			break;
+		}
+		hints = xcalloc(st->records.count + 1, sizeof *hints);
+		for (size_t i = 0; i < st->records.count; i++)
+			if (!st->records.records[i].foreign)
+				hints[n++] = st->records.records[i].name;
+		st->rendering = replay_start(app, export_nsupdate, st, hints, n);
+		free(hints);
 		break;
 	case EXPORT_JSON:
 		o = zone_format_json(&st->records);
@@ -81,35 +156,25 @@ static void export_render(struct app *app, struct export_state *st)
 	err_done(&err);
 }
 
-/* Collects the plan's records. */
+/* Starts collecting the plan's records; the report analysis in it asks
+ * DNS about the sources, in the loop. */
 static void export_enter(struct app *app, void *state)
 {
 	struct export_state *st = state;
-	struct store *store = tui_store(app);
-	struct err err = ERR_INIT;
 
-	if (!store) {
+	st->app = app;
+	if (!tui_store(app)) {
 		st->error = xstrdup(app->store_error);
 		return;
 	}
-	if (rollout_inputs_load(store, tui_dns(app), tui_providers(app),
-				app->domain, app->cli->now, &st->inputs,
-				&err) != STATUS_OK) {
-		st->error = xstrdup(err_message(&err));
-		err_done(&err);
-		return;
-	}
-	rollout_decide(&st->inputs, app->cli->now, &st->plan);
-	zone_collect(&st->inputs, &st->plan, &st->records);
-	st->loaded = true;
-	export_render(app, st);
+	st->loading = replay_start(app, export_load, st, NULL, 0);
 }
 
 /* Draws the preview, one line of the snippet per row. */
 static void export_draw(struct app *app, void *state, WINDOW *win)
 {
 	struct export_state *st = state;
-	int rows = getmaxy(win), cols = getmaxx(win), y = 2, line = 0;
+	int rows = getmaxy(win), cols = getmaxx(win), row = 0;
 	const char *p;
 
 	widget_textf(win, 0, 1, cols - 2, A_BOLD,
@@ -117,20 +182,39 @@ static void export_draw(struct app *app, void *state, WINDOW *win)
 		     _("Export for %s as %s"), app->domain,
 		     format_label(st->format));
 	st->height = rows - 4;
-	if (st->error) {
+	if (st->loading && replay_done(st->loading) && st->loaded &&
+	    !st->rendered) {
+		st->rendered = true;
+		export_render(app, st);
+	}
+	if (st->loading && !replay_done(st->loading)) {
+		widget_text(win, 2, 1, cols - 2, A_NORMAL,
+			    _("Asking DNS about the report sources for the "
+			      "plan ..."));
+	} else if (st->rendering && !replay_done(st->rendering)) {
+		widget_text(win, 2, 1, cols - 2, A_NORMAL,
+			    _("Asking DNS for the values the script "
+			      "replaces ..."));
+	} else if (st->error) {
 		widget_wrap(win, 2, 1, cols - 2, rows, 0,
 			    tui_attr(app, TUI_BAD), st->error);
 	} else if (st->text) {
-		for (p = st->text; *p && y < rows - 2; line++) {
+		/* Rows, not lines, scroll: a DKIM record wraps over
+		 * several, each continued row marked. */
+		for (p = st->text; *p;) {
 			size_t len = strcspn(p, "\n");
 			char *one = xstrndup(p, len);
+			int skip = st->scroll > row ? st->scroll - row : 0;
+			int at = 2 + (row > st->scroll ? row - st->scroll : 0);
 
-			if (line >= st->scroll)
-				widget_text(win, y++, 1, cols - 2, A_NORMAL, one);
+			row += widget_wrap_hard(win, at, 1, cols - 2, rows - 2,
+						skip, A_NORMAL,
+						tui_attr(app, TUI_DIM), one);
 			free(one);
 			p += len + (p[len] == '\n');
 		}
 	}
+	st->total = row;
 	if (st->prompt.active)
 		widget_input_draw(win, rows - 1, 1, cols - 2,
 				  _("Write to (Tab completes):"), &st->prompt,
@@ -195,13 +279,32 @@ static bool export_key(struct app *app, void *state, struct tui_key key,
 			st->scroll--;
 		return true;
 	case CMD_DOWN:
-		st->scroll++;
+		if (st->scroll + st->height < st->total)
+			st->scroll++;
+		return true;
+	case CMD_PAGE_UP:
+		st->scroll -= st->height > 1 ? st->height - 1 : 1;
+		if (st->scroll < 0)
+			st->scroll = 0;
+		return true;
+	case CMD_PAGE_DOWN:
+		st->scroll += st->height > 1 ? st->height - 1 : 1;
+		if (st->scroll + st->height > st->total)
+			st->scroll = st->total > st->height
+					 ? st->total - st->height
+					 : 0;
+		return true;
+	case CMD_TOP:
+		st->scroll = 0;
+		return true;
+	case CMD_BOTTOM:
+		st->scroll = st->total > st->height ? st->total - st->height
+						    : 0;
 		return true;
 	case CMD_FORMAT:
-		if (!st->loaded)
-			return true;
 		st->format = (st->format + 1) % 3;
-		export_render(app, st);
+		if (st->loaded && st->rendered)
+			export_render(app, st);
 		return true;
 	case CMD_WRITE: {
 		char *path = export_default_path(app, st);
@@ -221,13 +324,10 @@ static void export_leave(struct app *app, void *state)
 {
 	struct export_state *st = state;
 
-	if (st->loaded) {
-		zone_records_done(&st->records);
-		rollout_plan_done(&st->plan);
-		rollout_inputs_done(&st->inputs);
-	}
+	replay_free(st->loading);
+	replay_free(st->rendering);
+	export_clear(st);
 	free(st->text);
-	free(st->error);
 }
 
 const struct screen screen_export = {

@@ -15,6 +15,7 @@
 #include "core/strbuf.h"
 #include "core/text.h"
 #include "core/xalloc.h"
+#include "screens/replay.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
 
@@ -34,18 +35,22 @@ struct reports_state {
 	struct report_import_stats stats;
 	char *last_reject; /* the last rejected unit's message */
 	bool analysed;
+	struct replay *replay; /* the analysis, asking DNS in the loop */
+	struct app *app;
 };
 
 static const enum command reports_commands[] = {
 	CMD_IMPORT, CMD_UP, CMD_DOWN, CMD_NONE,
 };
 
-/* Runs the analysis of everything imported for the domain up to today. */
-static void reports_analyse(struct app *app, struct reports_state *st)
+/* Runs the analysis of everything imported for the domain up to today
+ * with dns for the sources' reverse names and SPF (replay_fn). */
+static void reports_run(void *arg, struct dns *dns)
 {
-	struct store *store = tui_store(app);
+	struct reports_state *st = arg;
+	struct app *app = st->app;
 	struct analysis_options opt = {
-		.dns = tui_dns(app),
+		.dns = dns,
 		.providers = tui_providers(app),
 		.dns_sources_max = REPORTS_DNS_SOURCES,
 	};
@@ -55,15 +60,27 @@ static void reports_analyse(struct app *app, struct reports_state *st)
 	st->analysis = NULL;
 	free(st->error);
 	st->error = NULL;
+	if (analysis_run(tui_store(app), app->domain, DATE_ANY, app->cli->now,
+			 &opt, &st->analysis, &err) != STATUS_OK)
+		st->error = xstrdup(err_message(&err));
+	err_done(&err);
+}
+
+/* Starts the analysis; its DNS is asked in the loop and the screen
+ * shows the result when every answer is in. */
+static void reports_analyse(struct app *app, struct reports_state *st)
+{
 	st->analysed = true;
-	if (!store) {
+	replay_free(st->replay);
+	st->replay = NULL;
+	if (!tui_store(app)) {
+		analysis_free(st->analysis);
+		st->analysis = NULL;
+		free(st->error);
 		st->error = xstrdup(app->store_error);
 		return;
 	}
-	if (analysis_run(store, app->domain, DATE_ANY, app->cli->now, &opt,
-			 &st->analysis, &err) != STATUS_OK)
-		st->error = xstrdup(err_message(&err));
-	err_done(&err);
+	st->replay = replay_start(app, reports_run, st, NULL, 0);
 }
 
 /* Opens the screen: the analysis runs as the first unit of work, so that
@@ -72,6 +89,7 @@ static void reports_enter(struct app *app, void *state)
 {
 	struct reports_state *st = state;
 
+	st->app = app;
 	st->prompt.complete_files = true;
 	tui_work_start(app);
 }
@@ -278,17 +296,20 @@ static void draw_source(struct app *app, const struct analysis *a,
 static void reports_draw(struct app *app, void *state, WINDOW *win)
 {
 	struct reports_state *st = state;
-	const struct analysis *a = st->analysis;
+	const struct analysis *a =
+	    replay_done(st->replay) ? st->analysis : NULL;
 	int rows = getmaxy(win), cols = getmaxx(win), y = 0, list_rows;
 
 	widget_textf(win, y++, 1, cols - 2, A_BOLD, _("Reports for %s"),
 		     app->domain);
-	if (st->error)
+	if (st->error && replay_done(st->replay))
 		y += widget_wrap(win, y, 1, cols - 2, rows - 1, 0,
 				 tui_attr(app, TUI_BAD), st->error);
 	else if (!a)
 		widget_text(win, y++, 1, cols - 2, A_NORMAL,
-			    _("Reading the reports ..."));
+			    st->replay ? _("Asking DNS about the report "
+					   "sources ...")
+				       : _("Reading the reports ..."));
 	else if (a->reports == 0)
 		y += widget_wrap(win, y, 1, cols - 2, rows - 1, 0, A_NORMAL,
 				 _("No report imported yet. Press i and give "
@@ -384,7 +405,9 @@ static bool reports_key(struct app *app, void *state, struct tui_key key,
 			enum command cmd)
 {
 	struct reports_state *st = state;
-	size_t n = st->analysis ? st->analysis->nsources : 0;
+	size_t n = st->analysis && replay_done(st->replay)
+		       ? st->analysis->nsources
+		       : 0;
 
 	if (st->prompt.active) {
 		switch (widget_input_key(&st->prompt, key)) {
@@ -415,6 +438,7 @@ static void reports_leave(struct app *app, void *state)
 {
 	struct reports_state *st = state;
 
+	replay_free(st->replay);
 	import_clear(st);
 	analysis_free(st->analysis);
 	free(st->error);

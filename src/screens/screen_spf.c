@@ -65,10 +65,12 @@ struct spf_state {
 	size_t nlines, caplines;
 	struct widget_list list;
 	int height;
+	bool dirty;                     /* flattening changed, not saved */
 };
 
 static const enum command spf_commands[] = {
-	CMD_FLATTEN, CMD_VERIFY, CMD_RECHECK, CMD_UP, CMD_DOWN, CMD_NONE,
+	CMD_FLATTEN, CMD_SAVE, CMD_VERIFY, CMD_RECHECK, CMD_UP, CMD_DOWN,
+	CMD_NONE,
 };
 
 /* Collects the ip4/ip6 terms of a tree; false when it holds anything
@@ -628,6 +630,67 @@ static void spf_flatten_toggle(struct app *app, struct spf_state *st)
 	target_build(app, st);
 	propagate_result_free(st->propagation);
 	st->propagation = NULL;
+	st->dirty = true;
+	app->unsaved = true;
+	tui_message(app, in->flatten ? _("%s is flattened in the target; s "
+					 "saves it for the drift check.")
+				     : _("%s is an include again; s saves "
+					 "it."),
+		    in->mechanism);
+}
+
+/* s remembers in the store what the target flattens, with the ranges of
+ * each flattened include as they are today, so that the maintenance
+ * checks can report drift when a provider changes them
+ * (spf_flatten_save). */
+static void spf_save(struct app *app, struct spf_state *st)
+{
+	struct store *store = tui_store(app);
+	struct spf_flatten f;
+	struct spf_flat_item *items;
+	size_t flattened = 0;
+	struct err err = ERR_INIT;
+
+	if (!store) {
+		tui_error(app, "%s", app->store_error);
+		return;
+	}
+	if (!st->target || !st->layout) {
+		tui_error(app, _("There is no target record to save yet."));
+		return;
+	}
+	items = xcalloc(st->nincludes + 1, sizeof *items);
+	for (size_t i = 0; i < st->nincludes; i++) {
+		struct target_include *in = &st->includes[i];
+		int cost = include_cost(in);
+
+		items[i].mechanism = in->mechanism;
+		items[i].cost = cost > 0 ? (size_t)cost : 0;
+		items[i].flattenable = in->flattenable;
+		items[i].flattened = in->flatten && in->flattenable;
+		items[i].addresses = in->addresses;
+		items[i].naddresses = in->naddresses;
+		flattened += items[i].flattened;
+	}
+	f = *st->layout;
+	f.items = items;
+	f.nitems = st->nincludes;
+	if (spf_flatten_save(store, app->domain, &f, app->cli->now, &err) !=
+	    STATUS_OK) {
+		tui_error(app, "%s", err_message(&err));
+	} else {
+		st->dirty = false;
+		app->unsaved = false;
+		tui_message(app,
+			    P_("Saved: %zu flattened include is remembered "
+			       "for the drift check.",
+			       "Saved: %zu flattened includes are remembered "
+			       "for the drift check.",
+			       flattened),
+			    flattened);
+	}
+	free(items);
+	err_done(&err);
 }
 
 /* Frees what the screen holds, abandoning running checks. */
@@ -670,12 +733,19 @@ static bool spf_key(struct app *app, void *state, struct tui_key key,
 	case CMD_FLATTEN:
 		spf_flatten_toggle(app, st);
 		return true;
+	case CMD_SAVE:
+		spf_save(app, st);
+		return true;
 	case CMD_VERIFY:
 		spf_verify(app, st);
 		return true;
 	case CMD_RECHECK:
 		if (st->propagating)
 			return true;
+		/* Asking again starts from nothing flattened. */
+		if (st->dirty)
+			app->unsaved = false;
+		st->dirty = false;
 		spf_clear(st);
 		spf_start(app, st);
 		return true;
@@ -689,6 +759,10 @@ static void spf_leave(struct app *app, void *state)
 {
 	struct spf_state *st = state;
 
+	/* Leaving drops unsaved flattening, as the senders step drops
+	 * what it staged. */
+	if (st->dirty)
+		app->unsaved = false;
 	spf_clear(st);
 	for (size_t i = 0; i < st->nmechanisms; i++)
 		free(st->mechanisms[i]);

@@ -10,6 +10,7 @@
 #include "core/rollout.h"
 #include "core/state.h"
 #include "core/xalloc.h"
+#include "screens/replay.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
 
@@ -26,11 +27,50 @@ struct timeline_state {
 	struct rollout_week *weeks;
 	size_t nweeks;
 	bool planned;
+	char *plan_error;      /* why there is no plan */
+	struct replay *replay; /* the plan's loading */
+	struct app *app;
 };
 
 static const enum command timeline_commands[] = {
 	CMD_UP, CMD_DOWN, CMD_NONE,
 };
+
+/* Frees the plan of an earlier run. */
+static void timeline_plan_clear(struct timeline_state *st)
+{
+	if (st->planned) {
+		rollout_plan_done(&st->plan);
+		rollout_weeks_free(st->weeks, st->nweeks);
+		rollout_inputs_done(&st->inputs);
+	}
+	st->weeks = NULL;
+	st->nweeks = 0;
+	st->planned = false;
+	free(st->plan_error);
+	st->plan_error = NULL;
+}
+
+/* Loads the plan and its weeks with dns (replay_fn). */
+static void timeline_plan(void *arg, struct dns *dns)
+{
+	struct timeline_state *st = arg;
+	struct app *app = st->app;
+	struct err err = ERR_INIT;
+
+	timeline_plan_clear(st);
+	if (rollout_inputs_load(tui_store(app), dns, tui_providers(app),
+				app->domain, app->cli->now, &st->inputs,
+				&err) == STATUS_OK) {
+		rollout_decide(&st->inputs, app->cli->now, &st->plan);
+		rollout_timeline(&st->inputs, app->cli->now, &st->weeks,
+				 &st->nweeks);
+		st->planned = true;
+	} else {
+		st->plan_error = xstrdup(err_message(&err));
+	}
+	err_done(&err);
+}
 
 /* Reads the domain's history and settings. */
 static void timeline_enter(struct app *app, void *state)
@@ -41,6 +81,7 @@ static void timeline_enter(struct app *app, void *state)
 	struct state_domain *domains = NULL;
 	size_t n = 0;
 
+	st->app = app;
 	state_settings_defaults(&st->settings);
 	ladder_init_default(&st->ladder);
 	st->created = DATE_NONE;
@@ -67,16 +108,9 @@ static void timeline_enter(struct app *app, void *state)
 			ladder_init_default(&st->ladder);
 		}
 	}
-	if (rollout_inputs_load(store, tui_dns(app), tui_providers(app),
-				app->domain, app->cli->now, &st->inputs,
-				&err) == STATUS_OK) {
-		rollout_decide(&st->inputs, app->cli->now, &st->plan);
-		rollout_timeline(&st->inputs, app->cli->now, &st->weeks,
-				 &st->nweeks);
-		st->planned = true;
-	} else {
-		st->error = xstrdup(err_message(&err));
-	}
+	/* The report analysis asks DNS about the sources: that happens
+	 * in the loop, the plan shows when it is in. */
+	st->replay = replay_start(app, timeline_plan, st, NULL, 0);
 out:
 	state_domains_free(domains, n);
 	err_done(&err);
@@ -100,9 +134,10 @@ static void timeline_draw(struct app *app, void *state, WINDOW *win)
 
 	widget_textf(win, y++, 1, cols - 2, A_BOLD, _("Rollout of %s"),
 		     app->domain);
-	if (st->error) {
+	if (st->error || (replay_done(st->replay) && st->plan_error)) {
 		widget_wrap(win, y + 1, 1, cols - 2, rows, 0,
-			    tui_attr(app, TUI_BAD), st->error);
+			    tui_attr(app, TUI_BAD),
+			    st->error ? st->error : st->plan_error);
 		return;
 	}
 	if (st->created != DATE_NONE)
@@ -112,7 +147,11 @@ static void timeline_draw(struct app *app, void *state, WINDOW *win)
 			     date_format(st->created, day),
 			     date_format(app->cli->now, today),
 			     rollout_week(st, app->cli->now));
-	if (st->planned) {
+	if (!replay_done(st->replay))
+		widget_text(win, y++, 1, cols - 2, A_NORMAL,
+			    _("Asking DNS about the report sources for the "
+			      "plan ..."));
+	if (st->planned && replay_done(st->replay)) {
 		char since[DATE_BUFSIZE], earliest[DATE_BUFSIZE];
 
 		widget_textf(win, y++, 1, cols - 2, A_BOLD,
@@ -139,7 +178,9 @@ static void timeline_draw(struct app *app, void *state, WINDOW *win)
 	}
 	y++;
 	widget_text(win, y++, 1, cols - 2, A_UNDERLINE, _("Weeks"));
-	for (size_t i = 0; i < st->nweeks && y < rows - 1; i++) {
+	for (size_t i = 0; replay_done(st->replay) && i < st->nweeks &&
+			   y < rows - 1;
+	     i++) {
 		const struct rollout_week *w = &st->weeks[i];
 		int iso_year, week;
 		bool now = app->cli->now >= w->monday &&
@@ -160,7 +201,7 @@ static void timeline_draw(struct app *app, void *state, WINDOW *win)
 		widget_text(win, y++, 35, cols - 36, attr,
 			    w->due ? w->due : "");
 	}
-	if (st->planned)
+	if (st->planned && replay_done(st->replay))
 		return;
 	y++;
 	widget_text(win, y++, 1, cols - 2, A_UNDERLINE, _("Done"));
@@ -184,12 +225,9 @@ static void timeline_leave(struct app *app, void *state)
 {
 	struct timeline_state *st = state;
 
+	replay_free(st->replay);
 	state_rungs_free(st->rungs, st->count);
-	if (st->planned) {
-		rollout_plan_done(&st->plan);
-		rollout_weeks_free(st->weeks, st->nweeks);
-		rollout_inputs_done(&st->inputs);
-	}
+	timeline_plan_clear(st);
 	state_settings_done(&st->settings);
 	ladder_done(&st->ladder);
 	free(st->error);

@@ -404,3 +404,82 @@ out:
 	free(dir);
 	return changed;
 }
+
+/* The mark that starts every row a long line continues on. */
+#define WIDGET_CONTINUED "\xe2\x86\xb3 " /* U+21B3 and a space */
+
+/* The byte length of the longest prefix of text that fits in width
+ * columns (at least one character, so that a row always moves on). */
+static size_t fit_bytes(const char *text, int width)
+{
+	size_t len = strlen(text), used = 0;
+	int cols = 0;
+	mbstate_t st;
+
+	memset(&st, 0, sizeof st);
+	while (used < len) {
+		wchar_t wc;
+		size_t r = mbrtowc(&wc, text + used, len - used, &st);
+		int cw;
+
+		if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
+			r = 1;
+			cw = 1;
+			memset(&st, 0, sizeof st);
+		} else {
+			cw = wcwidth(wc);
+			if (cw < 0)
+				cw = 1;
+		}
+		if (cols + cw > width && used > 0)
+			break;
+		cols += cw;
+		used += r;
+	}
+	return used;
+}
+
+/* Draws a line broken wherever it passes the width. */
+int widget_wrap_hard(WINDOW *win, int y, int x, int width, int max_y,
+		     int skip, int attr, int mark_attr, const char *text)
+{
+	int mark = widget_width(WIDGET_CONTINUED), rows = 0;
+	const char *p = text;
+
+	if (width <= mark)
+		return 0;
+	do {
+		int avail = rows == 0 ? width : width - mark;
+		size_t n = fit_bytes(p, avail);
+
+		/* Break after a space in the second half of the row when
+		 * there is one, so that words stay whole; the rows joined
+		 * give the line back exactly. */
+		if (p[n]) {
+			size_t k = n;
+
+			while (k > n / 2 && p[k - 1] != ' ')
+				k--;
+			if (k > n / 2)
+				n = k;
+		}
+		int row = y + rows - skip;
+
+		if (rows >= skip && row < max_y) {
+			char *part = xstrndup(p, n);
+
+			if (rows == 0) {
+				widget_text(win, row, x, width, attr, part);
+			} else {
+				widget_text(win, row, x, mark, mark_attr,
+					    WIDGET_CONTINUED);
+				widget_text(win, row, x + mark, avail, attr,
+					    part);
+			}
+			free(part);
+		}
+		p += n;
+		rows++;
+	} while (*p);
+	return rows;
+}

@@ -25,6 +25,14 @@ int widget_textf(WINDOW *win, int y, int x, int width, int attr,
 int widget_wrap(WINDOW *win, int y, int x, int width, int max_y, int skip,
 		int attr, const char *text);
 
+/* Draws one line of text broken wherever it passes width columns, not
+ * at spaces (records and keys have none), every row after the first
+ * starting with a continuation mark (drawn in mark_attr); skips the
+ * first skip rows and stops at row max_y (exclusive). Returns the rows
+ * the whole line takes. */
+int widget_wrap_hard(WINDOW *win, int y, int x, int width, int max_y,
+		     int skip, int attr, int mark_attr, const char *text);
+
 /* The number of terminal columns UTF-8 text takes. */
 int widget_width(const char *text);
 
