@@ -102,14 +102,16 @@ static bool port_answers(int port)
 	return ok;
 }
 
-/* True once nsd answers a UDP query (any rcode) for zone: it accepts
- * TCP connections before its server process serves, and on a loaded
- * machine queries sent in between can wait longer than a test's
- * resolver timeout. */
+/* True once nsd answers a UDP query for the SOA of zone (any rcode: a
+ * test may serve a broken zone on purpose): it accepts TCP connections
+ * before its server processes serve, and queries sent in between can
+ * wait longer than a test's resolver timeout. nsd reads every zone
+ * before those processes start. */
 static bool udp_answers(int port, const char *zone)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
-	char *origin = xasprintf("%s.", zone);
+	char *origin = strcmp(zone, ".") == 0 ? xstrdup(".")
+					      : xasprintf("%s.", zone);
 	ldns_rdf *name = ldns_dname_new_frm_str(origin);
 	ldns_pkt *query = NULL, *reply = NULL;
 	uint8_t *wire = NULL, buf[4096];
@@ -152,6 +154,16 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return ok;
+}
+
+/* True once a query for every zone is answered. */
+static bool zones_answer(int port, const struct nsd_zone *zones,
+			 size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (!udp_answers(port, zones[i].name))
+			return false;
+	return true;
 }
 
 /* Prints nsd's log to help whoever reads a failed test. */
@@ -244,7 +256,7 @@ bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
 		int status;
 
 		if (port_answers(server->port) &&
-		    (count == 0 || udp_answers(server->port, zones[0].name)))
+		    zones_answer(server->port, zones, count))
 			return true;
 		if (waitpid(server->pid, &status, WNOHANG) == server->pid) {
 			fprintf(stderr, "nsd exited during start-up\n");

@@ -18,7 +18,8 @@ struct nsd_server {
 	char *address; /* "127.0.0.1:PORT", for --resolver */
 };
 
-/* Starts nsd with the zones and waits until it answers on TCP. Returns
+/* Starts nsd with the zones and waits until it answers on TCP and
+ * answers a UDP query for each zone. Returns
  * false (and prints why, with nsd's log) if it cannot; tests then fail,
  * or skip when nsd is not installed (nsd_available()). */
 bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
