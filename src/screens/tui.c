@@ -84,6 +84,7 @@ static const struct keymap_entry keymap[] = {
 	{ false, 'v', CMD_VERIFY, "v" },
 	{ false, 'S', CMD_STEP, "S" },
 	{ false, 'i', CMD_IMPORT, "i" },
+	{ false, 'x', CMD_DISOWN, "x" },
 	{ false, 'F', CMD_FORMAT, "F" },
 	{ false, 'w', CMD_WRITE, "w" },
 };
