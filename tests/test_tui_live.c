@@ -342,7 +342,8 @@ static void test_keys_while_analysis_waits(void **state)
 
 /* The nsupdate preview asks DNS for the value each record replaces;
  * with a resolver that never answers it says so, and the format key
- * still works. */
+ * still works; the DMARC step says it is asking the report
+ * addresses. */
 static void test_keys_while_nsupdate_waits(void **state)
 {
 	struct live l;
@@ -360,6 +361,12 @@ static void test_keys_while_nsupdate_waits(void **state)
 	key(&l.t, "F");
 	expect(&l.t, "Export for example.com as JSON");
 	expect(&l.t, "\"name\": \"example.com\"");
+	/* The DMARC step waits for its policy walk, which must end before
+	 * the report addresses can be asked, and says so. */
+	key(&l.t, "6");
+	expect(&l.t, "DMARC of example.com");
+	key(&l.t, "End");
+	expect(&l.t, "Asking the report destinations ...");
 	live_stop(&l);
 	close(fd);
 }

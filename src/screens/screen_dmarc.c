@@ -231,9 +231,16 @@ static int dmarc_draw_readiness(struct app *app, struct dmarc_state *st,
 			      : tui_attr(app, TUI_WARN) | (int)A_BOLD,
 		     p->ready ? _("Ready for %s.") : _("Not ready for %s:"),
 		     p->next.label ? p->next.label : "");
-	for (size_t i = 0; !p->ready && i < p->nreasons && y < rows; i++)
-		widget_textf(win, y++, 3, cols - 4, A_NORMAL, "- %s",
-			     p->reasons[i]);
+	for (size_t i = 0; !p->ready && i < p->nreasons && y < rows; i++) {
+		/* Reasons quote report data (reverse names): cleaned; the
+		 * screen scrolls, so they wrap rather than being cut. */
+		char *clean = text_clean_str(p->reasons[i]);
+		char *line = xasprintf("- %s", clean);
+
+		y += widget_wrap(win, y, 3, cols - 4, rows, 0, A_NORMAL, line);
+		free(line);
+		free(clean);
+	}
 	if (p->next.record && y < rows)
 		widget_textf(win, y++, 1, cols - 2, A_NORMAL,
 			     _("Publish at %s: %s"), p->next.name,

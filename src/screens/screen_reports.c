@@ -276,8 +276,9 @@ static void draw_source(struct app *app, const struct analysis *a,
 			int cols, bool selected)
 {
 	int attr = selected ? A_REVERSE : A_NORMAL;
-	const char *who = s->provider ? s->provider->name
-				      : (s->ptr ? s->ptr : "");
+	/* The reverse name comes from DNS: hostile until cleaned. */
+	char *who = text_clean_str(s->provider ? s->provider->name
+					       : (s->ptr ? s->ptr : ""));
 
 	if (selected) {
 		wattron(win, attr);
@@ -290,6 +291,7 @@ static void draw_source(struct app *app, const struct analysis *a,
 	widget_text(win, y, 34, 18, attr | class_attr(app, s->cls),
 		    analysis_class_name(s->cls));
 	widget_text(win, y, 53, cols - 54, attr, who);
+	free(who);
 }
 
 /* Draws the analysis, the sources and the import line. */
@@ -356,10 +358,15 @@ static void reports_draw(struct app *app, void *state, WINDOW *win)
 			if (fix)
 				widget_text(win, rows - 2, 1, cols - 2,
 					    tui_attr(app, TUI_WARN), fix);
-			else if (s->explained_by)
+			else if (s->explained_by) {
+				/* A term of an SPF record from DNS. */
+				char *by = text_clean_str(s->explained_by);
+
 				widget_textf(win, rows - 2, 1, cols - 2,
 					     A_NORMAL, _("%s: explained by %s"),
-					     s->ip, s->explained_by);
+					     s->ip, by);
+				free(by);
+			}
 			free(fix);
 		}
 	}

@@ -9,6 +9,7 @@
 #include "core/ladder.h"
 #include "core/rollout.h"
 #include "core/state.h"
+#include "core/text.h"
 #include "core/xalloc.h"
 #include "screens/replay.h"
 #include "screens/tui.h"
@@ -171,10 +172,14 @@ static void timeline_draw(struct app *app, void *state, WINDOW *win)
 				     date_format(st->plan.earliest, earliest));
 		for (size_t i = 0; !st->plan.ready && i < st->plan.nreasons &&
 				   i < 2;
-		     i++)
+		     i++) {
+			/* Reasons quote report data: cleaned. */
+			char *clean = text_clean_str(st->plan.reasons[i]);
+
 			widget_textf(win, y++, 3, cols - 4,
-				     tui_attr(app, TUI_WARN), "- %s",
-				     st->plan.reasons[i]);
+				     tui_attr(app, TUI_WARN), "- %s", clean);
+			free(clean);
+		}
 	}
 	y++;
 	widget_text(win, y++, 1, cols - 2, A_UNDERLINE, _("Weeks"));
