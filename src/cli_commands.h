@@ -50,6 +50,10 @@
 	  N_("list the domain's senders"))                                 \
 	X("sender remove", cli_sender_remove, N_("DOMAIN ID"),             \
 	  N_("remove a sender (by id or as listed)"))                      \
+	X("sender disown", cli_sender_disown,                              \
+	  N_("DOMAIN IP|CIDR [--note TEXT] [--undo]"),                     \
+	  N_("mark a failing source as not yours (spoofing); --undo "      \
+	     "takes it back"))                                             \
                                                                            \
 	/* reports (src/cli_report.c) */                                   \
 	X("report import", cli_report_import, N_("PATH..."),               \

@@ -126,6 +126,8 @@ static json_t *evidence_json(const struct rollout_inputs *in)
 	json_object_set_new(o, "legitimate",
 			    json_integer((json_int_t)e->legitimate));
 	json_object_set_new(o, "passing", json_integer((json_int_t)e->passing));
+	json_object_set_new(o, "not_ours",
+			    json_integer((json_int_t)e->not_ours));
 	json_object_set_new(
 	    o, "pass_rate",
 	    e->legitimate ? json_real(100.0 * (double)e->passing /

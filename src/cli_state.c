@@ -216,20 +216,45 @@ out:
 	return rc;
 }
 
+/* The disowned sources as JSON. */
+static json_t *disowned_json(const struct state_disowned *list, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "id", json_integer(list[i].id));
+		json_object_set_new(o, "network",
+				    json_string(list[i].network));
+		json_object_set_new(o, "note",
+				    list[i].note ? json_string(list[i].note)
+						 : json_null());
+		json_object_set_new(o, "created", json_date(list[i].created));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 /* sender list DOMAIN */
 int cli_sender_list(struct cli *cli, int argc, char **argv)
 {
 	struct err err = ERR_INIT;
 	struct state_sender *senders;
+	struct state_disowned *not_ours = NULL;
 	struct providers *catalogue;
 	struct store *store;
-	size_t n;
+	size_t n, nd = 0;
 
 	if (argc != 1)
 		return cli_usage("sender list", _("DOMAIN"));
 	if (!(store = cli_store(cli, &err)) ||
 	    state_sender_list(store, argv[0], &senders, &n, &err))
 		return state_fail(&err);
+	if (state_disown_list(store, argv[0], &not_ours, &nd, &err)) {
+		state_senders_free(senders, n);
+		return state_fail(&err);
+	}
 	/* Without a catalogue the list still shows; only SPF is unknown. */
 	catalogue = catalogue_load(cli, &err);
 	err_done(&err);
@@ -243,6 +268,7 @@ int cli_sender_list(struct cli *cli, int argc, char **argv)
 							  catalogue));
 		json_object_set_new(o, "domain", json_string(d));
 		json_object_set_new(o, "senders", a);
+		json_object_set_new(o, "not_ours", disowned_json(not_ours, nd));
 		cli_print_json(o);
 		free(d);
 	} else if (n == 0) {
@@ -265,8 +291,21 @@ int cli_sender_list(struct cli *cli, int argc, char **argv)
 			free(spec);
 		}
 	}
+	if (!cli->json && nd > 0) {
+		puts(_("Not ours (disowned; failing mail from them is "
+		       "spoofing):"));
+		for (size_t i = 0; i < nd; i++) {
+			char *note = text_clean_str(not_ours[i].note);
+
+			printf("%4lld  %-32s%s%s\n", (long long)not_ours[i].id,
+			       not_ours[i].network, *note ? "  # " : "",
+			       note);
+			free(note);
+		}
+	}
 	providers_free(catalogue);
 	state_senders_free(senders, n);
+	state_disowned_free(not_ours, nd);
 	return EXIT_GOOD;
 }
 
@@ -292,5 +331,61 @@ int cli_sender_remove(struct cli *cli, int argc, char **argv)
 	} else {
 		printf(_("Removed sender %s from %s.\n"), argv[1], argv[0]);
 	}
+	return EXIT_GOOD;
+}
+
+/* sender disown DOMAIN IP|CIDR [--note TEXT] [--undo] */
+int cli_sender_disown(struct cli *cli, int argc, char **argv)
+{
+	static const char synopsis[] =
+	    N_("DOMAIN IP|CIDR [--note TEXT] [--undo]");
+	struct err err = ERR_INIT;
+	struct store *store;
+	const char *domain = NULL, *source = NULL, *note = NULL;
+	bool undo = false;
+	int64_t id = 0;
+	char *d;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--note") == 0 && i + 1 < argc)
+			note = argv[++i];
+		else if (strncmp(argv[i], "--note=", 7) == 0)
+			note = argv[i] + 7;
+		else if (strcmp(argv[i], "--undo") == 0)
+			undo = true;
+		else if (!domain && argv[i][0] != '-')
+			domain = argv[i];
+		else if (!source && argv[i][0] != '-')
+			source = argv[i];
+		else
+			return cli_usage("sender disown", _(synopsis));
+	}
+	if (!source || (undo && note))
+		return cli_usage("sender disown", _(synopsis));
+	if (!(store = cli_store(cli, &err)))
+		return state_fail(&err);
+	if (undo ? state_disown_remove(store, domain, source, &err)
+		 : state_disown_add(store, domain, source, note, cli->now, &id,
+				    &err))
+		return state_fail(&err);
+	d = text_domain_normalize(domain);
+	if (cli->json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "domain", json_string(d));
+		json_object_set_new(o, "source", json_string(source));
+		json_object_set_new(o, "not_ours", json_boolean(!undo));
+		if (!undo)
+			json_object_set_new(o, "id", json_integer(id));
+		cli_print_json(o);
+	} else if (undo) {
+		printf(_("%s counts as an unknown source of %s again.\n"),
+		       source, d);
+	} else {
+		printf(_("%s is not ours for %s (id %lld): its failing mail "
+			 "no longer holds the plan back.\n"),
+		       source, d, (long long)id);
+	}
+	free(d);
 	return EXIT_GOOD;
 }

@@ -775,6 +775,158 @@ static void test_twelve_week_walk(void **state)
 	free(plan);
 }
 
+/* Week 0 of a walk from start: the senders and Google's key, then SPF,
+ * the key and p=none stepped live the same day. Closes the store. */
+static void walk_week0(struct fixture *f, date_t start)
+{
+	const char *spf = "v=spf1 ip4:192.0.2.0/24 include:_spf.google.com "
+			  "~all";
+	const char *none = "v=DMARC1; p=none; rua=mailto:dmarc@example.com";
+	struct err err = ERR_INIT;
+	struct state_dkim_key key = {
+		.selector = (char *)"google",
+		.algorithm = (char *)"rsa",
+		.provider = (char *)"google-workspace",
+		.published = DATE_NONE,
+		.retired = DATE_NONE,
+	};
+	char *zone;
+
+	add_senders(f);
+	key.created = start;
+	assert_int_equal(state_dkim_key_add(f->store, "example.com", &key,
+					    NULL, &err),
+			 STATUS_OK);
+	store_close(f->store);
+	f->store = NULL;
+	zone = walk_zone(f, spf, false, NULL);
+	assert_int_equal(walk_step(f, start, zone), 0);
+	free(zone);
+	zone = walk_zone(f, spf, true, NULL);
+	assert_int_equal(walk_step(f, start, zone), 0);
+	free(zone);
+	zone = walk_zone(f, spf, true, none);
+	assert_int_equal(walk_step(f, start, zone), 0);
+	free(zone);
+}
+
+/* Runs the binary with words on day now; returns the exit status and
+ * keeps stdout in *out when out is given. */
+static int walk_cmd(struct fixture *f, date_t now, const char *const *words,
+		    char **out)
+{
+	struct testenv_run r = walk_run(f, now, words);
+	int status = r.status;
+
+	if (out)
+		*out = xstrdup(r.out);
+	testenv_run_done(&r);
+	return status;
+}
+
+/* The same walk, but the stranger never stops. Past the 28 days at
+ * p=none it keeps the plan "not ready"; bad disown requests (too wide,
+ * overlapping a sender, not an address, unknown domain) exit 2 and
+ * change nothing; once the operator disowns it the plan is "ready" and
+ * still shows it as "not ours" with its 520 of 7020 messages (40 a day
+ * of 540 over the 13 reported days of the window 2026-12-15 to -28,
+ * the Monday's report comes a week later: 7.4 %); --undo takes it
+ * back. */
+static void test_disown_walk(void **state)
+{
+	struct fixture *f = *state;
+	date_t start = day("2026-11-23"), never = day("2030-01-01");
+	char *plan, *out;
+
+	walk_week0(f, start);
+	for (int week = 1; week <= 5; week++) {
+		date_t monday = start + 7 * week;
+		char *dir = xasprintf("%s/week%02d", f->dir, week);
+		const char *import[] = { "report", "import", dir, NULL };
+
+		assert_int_equal(mkdir(dir, 0700), 0);
+		for (date_t d = monday - 7; d < monday; d++)
+			write_day_report(dir, d, never);
+		assert_int_equal(walk_cmd(f, monday, import, NULL), 0);
+		free(dir);
+	}
+	/* Week 5 (2026-12-28): 35 days at p=none, the stranger fails. */
+	plan = walk_plan(f, start + 35);
+	assert_non_null(strstr(plan, "\"ready\": false"));
+	assert_non_null(strstr(plan, "unknown source 203.0.113.9"));
+	assert_non_null(strstr(plan, "dmarcpilot sender disown example.com "
+				     "203.0.113.9"));
+	assert_non_null(strstr(plan, "\"class\": \"fail-unknown\""));
+	free(plan);
+
+	{
+		const char *wide[] = { "sender", "disown", "example.com",
+				       "203.0.0.0/8", NULL };
+		const char *ours[] = { "sender", "disown", "example.com",
+				       "192.0.2.7", NULL };
+		const char *junk[] = { "sender", "disown", "example.com",
+				       "spoofer.example", NULL };
+		const char *other[] = { "sender", "disown", "example.org",
+					"203.0.113.9", NULL };
+		const char *list[] = { "--json", "sender", "list",
+				       "example.com", NULL };
+
+		assert_int_equal(walk_cmd(f, start + 35, wide, NULL), 2);
+		assert_int_equal(walk_cmd(f, start + 35, ours, NULL), 2);
+		assert_int_equal(walk_cmd(f, start + 35, junk, NULL), 2);
+		assert_int_equal(walk_cmd(f, start + 35, other, NULL), 2);
+		assert_int_equal(walk_cmd(f, start + 35, list, &out), 0);
+		assert_non_null(strstr(out, "\"not_ours\": []"));
+		free(out);
+	}
+	plan = walk_plan(f, start + 35);
+	assert_non_null(strstr(plan, "\"ready\": false"));
+	free(plan);
+
+	{
+		const char *disown[] = { "sender", "disown", "example.com",
+					 "203.0.113.9", "--note", "spoofer",
+					 NULL };
+		const char *again[] = { "sender", "disown", "example.com",
+					"203.0.113.9/32", NULL };
+		const char *list[] = { "sender", "list", "example.com", NULL };
+
+		assert_int_equal(walk_cmd(f, start + 35, disown, &out), 0);
+		assert_non_null(strstr(out, "203.0.113.9 is not ours"));
+		free(out);
+		/* The same address written as /32 is already there. */
+		assert_int_equal(walk_cmd(f, start + 35, again, NULL), 2);
+		assert_int_equal(walk_cmd(f, start + 35, list, &out), 0);
+		assert_non_null(strstr(out, "203.0.113.9"));
+		assert_non_null(strstr(out, "# spoofer"));
+		free(out);
+	}
+	plan = walk_plan(f, start + 35);
+	if (!strstr(plan, "\"ready\": true"))
+		fail_msg("not ready after disowning: %s", plan);
+	assert_null(strstr(plan, "unknown source 203"));
+	assert_non_null(strstr(plan, "\"class\": \"not-ours\""));
+	assert_non_null(strstr(plan, "\"not_ours\": 520"));
+	assert_non_null(strstr(plan, "source 203.0.113.9 is not ours "
+				     "(disowned): 520 messages failed DMARC "
+				     "(7.4 %)"));
+	assert_non_null(strstr(plan, "\"next_record\": \"v=DMARC1; "
+				     "p=quarantine; pct=10; t=y; "));
+	free(plan);
+
+	{
+		const char *undo[] = { "sender", "disown", "example.com",
+				       "203.0.113.9", "--undo", NULL };
+
+		assert_int_equal(walk_cmd(f, start + 35, undo, NULL), 0);
+		assert_int_equal(walk_cmd(f, start + 35, undo, NULL), 2);
+	}
+	plan = walk_plan(f, start + 35);
+	assert_non_null(strstr(plan, "\"ready\": false"));
+	assert_non_null(strstr(plan, "unknown source 203.0.113.9"));
+	free(plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -791,6 +943,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_step_waits_for_every_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_twelve_week_walk, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_disown_walk, setup,
 						teardown),
 	};
 

@@ -9,6 +9,7 @@
 #include "analysis.h"
 #include "dkim.h"
 #include "i18n.h"
+#include "ip.h"
 #include "spf.h"
 #include "spf_check.h"
 #include "spf_eval.h"
@@ -380,6 +381,20 @@ static enum rollout_class class_of(enum analysis_class c)
 	return ROLLOUT_CLASS_FAIL_UNKNOWN;
 }
 
+/* True if ip lies in one of the disowned networks. */
+static bool disowned(const struct rollout_inputs *in, const char *ip)
+{
+	struct ip_net addr, net;
+
+	if (!ip || !ip_addr_parse(ip, &addr))
+		return false;
+	for (size_t i = 0; i < in->ndisowned; i++)
+		if (ip_net_parse(in->disowned[i], AF_UNSPEC, &net) &&
+		    ip_net_contains(&net, &addr))
+			return true;
+	return false;
+}
+
 /* The report evidence of the window ending today, from the report
  * analysis (which classes the sources by the inventory, the domain's
  * SPF record and the providers' reverse-DNS patterns). */
@@ -420,6 +435,18 @@ static enum status inputs_evidence(struct store *store, struct dns *dns,
 		src->provider = s->provider ? xstrdup(s->provider->id) : NULL;
 		src->messages = (uint64_t)s->failing;
 		src->cls = class_of(s->cls);
+		/* The operator says it is not theirs: spoofing, which the
+		 * policy is to stop; its failures are not legitimate mail. */
+		if (disowned(in, s->ip)) {
+			if (src->cls == ROLLOUT_CLASS_FAIL_KNOWN)
+				e->legitimate -= e->legitimate > src->messages
+							 ? src->messages
+							 : e->legitimate;
+			if (src->cls == ROLLOUT_CLASS_FORWARDED)
+				e->forwarded -= src->messages;
+			src->cls = ROLLOUT_CLASS_NOT_OURS;
+			e->not_ours += src->messages;
+		}
 	}
 	in->have_evidence = true;
 	analysis_free(a);
@@ -492,6 +519,17 @@ enum status rollout_inputs_load(struct store *store, struct dns *dns,
 	    (st = state_rung_list(store, in->domain, &in->history,
 				  &in->nhistory, err)))
 		goto fail;
+	{
+		struct state_disowned *d = NULL;
+		size_t nd = 0;
+
+		if ((st = state_disown_list(store, in->domain, &d, &nd, err)))
+			goto fail;
+		for (size_t i = 0; i < nd; i++)
+			list_add(&in->disowned, &in->ndisowned,
+				 xstrdup(d[i].network));
+		state_disowned_free(d, nd);
+	}
 	in->key_records = xcalloc(in->nkeys + 1, sizeof *in->key_records);
 	in->key_problems = xcalloc(in->nkeys + 1, sizeof *in->key_problems);
 	if ((st = inputs_records(in, dns, catalogue, err)))
@@ -951,6 +989,20 @@ static bool evidence_judge(const struct rollout_inputs *in,
 		double share = percent(src->messages, e->messages);
 		char *ip, *ptr;
 
+		if (src->cls == ROLLOUT_CLASS_NOT_OURS) {
+			ip = text_clean_str(src->ip);
+			/* Shown, never held against the step: p=reject is
+			 * exactly what stops it. */
+			list_add(&plan->reasons, &plan->nreasons,
+				 xasprintf(_("source %s is not ours (disowned): "
+					     "%llu messages failed DMARC "
+					     "(%.1f %%); the policy is what "
+					     "stops it"),
+					   ip, (unsigned long long)src->messages,
+					   share));
+			free(ip);
+			continue;
+		}
 		if (src->cls != ROLLOUT_CLASS_FAIL_UNKNOWN ||
 		    share <= s->unknown_threshold)
 			continue;
@@ -961,10 +1013,11 @@ static bool evidence_judge(const struct rollout_inputs *in,
 				     "%.1f %% of the mail (%llu messages, "
 				     "more than %.1f %%): if it sends for "
 				     "you, add it with dmarcpilot sender "
-				     "add"),
+				     "add; if it is not yours, disown it "
+				     "with dmarcpilot sender disown %s %s"),
 				   ip, *ptr ? " (" : "", ptr, *ptr ? ")" : "",
 				   share, (unsigned long long)src->messages,
-				   s->unknown_threshold));
+				   s->unknown_threshold, in->domain, ip));
 		free(ptr);
 		free(ip);
 		ok = false;

@@ -503,30 +503,48 @@ void state_senders_free(struct state_sender *senders, size_t count)
 	free(senders);
 }
 
+/* The row id a user typed ("3"), or -1 when which is not a number. */
+static int64_t row_id_arg(const char *which)
+{
+	long long num;
+	char *end;
+
+	errno = 0;
+	num = strtoll(which, &end, 10);
+	return *which && !*end && errno == 0 && num > 0 ? num : -1;
+}
+
+/* Deletes one row by id with sql ("DELETE ... WHERE id = ?1"). */
+static enum status row_delete(struct store *store, const char *sql,
+			      int64_t id, const char *what, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	enum status st;
+
+	if ((st = stmt_prepare(store, &stmt, sql, err)))
+		return st;
+	sqlite3_bind_int64(stmt, 1, id);
+	st = stmt_done(store, stmt, what, NULL, err);
+	sqlite3_finalize(stmt);
+	return st;
+}
+
 /* Deletes a sender by id or spec. */
 enum status state_sender_remove(struct store *store, const char *domain,
 				const char *which, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
 	struct state_sender *senders = NULL;
+	int64_t target = -1, num = row_id_arg(which);
 	size_t n = 0;
-	int64_t target = -1;
 	enum status st;
-	char *end;
 
 	if ((st = store_begin(store, err)))
 		return st;
 	if ((st = state_sender_list(store, domain, &senders, &n, err)))
 		goto fail;
-	errno = 0;
-	{
-		long long num = strtoll(which, &end, 10);
-
-		if (*which && !*end && errno == 0)
-			for (size_t i = 0; i < n; i++)
-				if (senders[i].id == num)
-					target = num;
-	}
+	for (size_t i = 0; i < n; i++)
+		if (senders[i].id == num)
+			target = num;
 	for (size_t i = 0; target < 0 && i < n; i++) {
 		char *spec = state_sender_spec(&senders[i]);
 
@@ -545,14 +563,222 @@ enum status state_sender_remove(struct store *store, const char *domain,
 		free(clean);
 		goto fail;
 	}
-	if ((st = stmt_prepare(store, &stmt,
-			       "DELETE FROM sender WHERE id = ?1", err)))
+	st = row_delete(store, "DELETE FROM sender WHERE id = ?1", target,
+			_("removing a sender"), err);
+fail:
+	state_senders_free(senders, n);
+	return finish(store, st, err);
+}
+
+/* ---------------------------------------------------------------- not ours */
+
+/* Parses and normalises a source to disown; refuses networks so wide
+ * that they would hide real senders. */
+static enum status disown_parse(const char *source, char **network,
+				struct err *err)
+{
+	char buf[IP_NET_BUFSIZE];
+	struct ip_net net;
+	char *clean;
+	int min;
+
+	*network = NULL;
+	clean = text_clean_str(source);
+	if (!ip_net_parse(source, AF_UNSPEC, &net)) {
+		enum status st = err_set(err, STATUS_USAGE,
+					 _("not an IP address or network: %s "
+					   "(203.0.113.9, 198.51.100.0/24, "
+					   "2001:db8::/48)"),
+					 clean);
+
+		free(clean);
+		return st;
+	}
+	min = net.family == AF_INET ? STATE_DISOWN_MIN_PREFIX4
+				    : STATE_DISOWN_MIN_PREFIX6;
+	if (net.prefix < min) {
+		enum status st = err_set(err, STATUS_USAGE,
+					 _("%s is too wide to disown: a "
+					   "prefix of at least /%d, please"),
+					 clean, min);
+
+		free(clean);
+		return st;
+	}
+	free(clean);
+	*network = xstrdup(ip_net_format(&net, buf));
+	return STATUS_OK;
+}
+
+/* STATUS_USAGE naming the sender when network overlaps one of the
+ * domain's ip4/ip6 senders: a source cannot be ours and not ours. */
+static enum status disown_conflict(struct store *store, const char *domain,
+				   const char *network, struct err *err)
+{
+	struct state_sender *senders = NULL;
+	struct ip_net a, b;
+	size_t n = 0;
+	enum status st;
+
+	if ((st = state_sender_list(store, domain, &senders, &n, err)))
+		return st;
+	ip_net_parse(network, AF_UNSPEC, &a);
+	for (size_t i = 0; i < n && st == STATUS_OK; i++) {
+		char *spec;
+
+		if ((senders[i].kind != SENDER_IP4 &&
+		     senders[i].kind != SENDER_IP6) ||
+		    !ip_net_parse(senders[i].value, AF_UNSPEC, &b) ||
+		    a.family != b.family)
+			continue;
+		/* Two networks overlap when the wider contains the other. */
+		if (!ip_prefix_equal(a.addr, b.addr,
+				     a.prefix < b.prefix ? a.prefix
+							 : b.prefix))
+			continue;
+		spec = state_sender_spec(&senders[i]);
+		st = err_set(err, STATUS_USAGE,
+			     _("%s overlaps sender %s of %s; remove the "
+			       "sender first if it is not yours"),
+			     network, spec, domain);
+		free(spec);
+	}
+	state_senders_free(senders, n);
+	return st;
+}
+
+/* Disowns a source. */
+enum status state_disown_add(struct store *store, const char *domain,
+			     const char *source, const char *note,
+			     date_t today, int64_t *id, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	char *network = NULL, *exists = NULL;
+	int64_t domain_id;
+	enum status st;
+
+	if ((st = disown_parse(source, &network, err)))
+		return st;
+	if ((st = store_begin(store, err)))
+		goto out;
+	if ((st = domain_lookup(store, domain, &domain_id, err)) ||
+	    (st = disown_conflict(store, domain, network, err)))
 		goto fail;
-	sqlite3_bind_int64(stmt, 1, target);
-	st = stmt_done(store, stmt, _("removing a sender"), NULL, err);
+	if ((st = stmt_prepare(store, &stmt,
+			       "INSERT INTO disowned(domain_id, network, note,"
+			       " created) VALUES (?1, ?2, ?3, ?4)",
+			       err)))
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	bind_text(stmt, 2, network);
+	bind_text(stmt, 3, note);
+	bind_date(stmt, 4, today);
+	exists = xasprintf(_("%s is disowned already"), network);
+	if ((st = stmt_done(store, stmt, _("disowning a source"), exists,
+			    err)))
+		goto fail;
+	if (id)
+		*id = sqlite3_last_insert_rowid(store_db(store));
 fail:
 	sqlite3_finalize(stmt);
-	state_senders_free(senders, n);
+	st = finish(store, st, err);
+out:
+	free(exists);
+	free(network);
+	return st;
+}
+
+/* Lists a domain's disowned sources. */
+enum status state_disown_list(struct store *store, const char *domain,
+			      struct state_disowned **out, size_t *count,
+			      struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct state_disowned *v = NULL;
+	size_t n = 0, cap = 0;
+	int64_t domain_id;
+	enum status st;
+	int rc;
+
+	*out = NULL;
+	*count = 0;
+	if ((st = domain_lookup(store, domain, &domain_id, err)))
+		return st;
+	if ((st = stmt_prepare(store, &stmt,
+			       "SELECT id, network, note, created FROM disowned"
+			       " WHERE domain_id = ?1 ORDER BY id",
+			       err)))
+		return st;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, n + 1, sizeof *v);
+		v[n].id = sqlite3_column_int64(stmt, 0);
+		v[n].network = column_text(stmt, 1);
+		if (!v[n].network)
+			v[n].network = xstrdup("");
+		v[n].note = column_text(stmt, 2);
+		v[n].created = column_date(stmt, 3);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		st = store_error(store, err, _("listing disowned sources"));
+		state_disowned_free(v, n);
+		goto out;
+	}
+	*out = v;
+	*count = n;
+out:
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Frees a list of disowned sources. */
+void state_disowned_free(struct state_disowned *list, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(list[i].network);
+		free(list[i].note);
+	}
+	free(list);
+}
+
+/* Takes back a disowned source by id or network. */
+enum status state_disown_remove(struct store *store, const char *domain,
+				const char *which, struct err *err)
+{
+	struct state_disowned *list = NULL;
+	int64_t target = -1, num = row_id_arg(which);
+	char *network = NULL;
+	size_t n = 0;
+	enum status st;
+
+	if ((st = store_begin(store, err)))
+		return st;
+	if ((st = state_disown_list(store, domain, &list, &n, err)))
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		if (list[i].id == num)
+			target = num;
+	if (target < 0 && disown_parse(which, &network, NULL) == STATUS_OK)
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(list[i].network, network) == 0)
+				target = list[i].id;
+	if (target < 0) {
+		char *clean = text_clean_str(which);
+		char *d = text_clean_str(domain);
+
+		st = err_set(err, STATUS_NOT_FOUND,
+			     _("%s: %s is not disowned for %s"),
+			     store_path(store), clean, d);
+		free(d);
+		free(clean);
+		goto fail;
+	}
+	st = row_delete(store, "DELETE FROM disowned WHERE id = ?1", target,
+			_("taking back a disowned source"), err);
+fail:
+	state_disowned_free(list, n);
+	free(network);
 	return finish(store, st, err);
 }
 

@@ -110,6 +110,43 @@ void state_senders_free(struct state_sender *senders, size_t count);
 enum status state_sender_remove(struct store *store, const char *domain,
 				const char *which, struct err *err);
 
+/* ---------------------------------------------------------------- not ours */
+
+/* A source the operator disowned: mail from it that fails DMARC is
+ * spoofing, which the policy is meant to stop. */
+struct state_disowned {
+	int64_t id;
+	char *network; /* "203.0.113.9" or "198.51.100.0/24" (ip.h) */
+	char *note;    /* or NULL */
+	date_t created;
+};
+
+/* IPv4 networks shorter than this, IPv6 shorter than the next, are
+ * refused: disowning them would hide real senders from the plan. */
+#define STATE_DISOWN_MIN_PREFIX4 16
+#define STATE_DISOWN_MIN_PREFIX6 32
+
+/* Disowns an address or network (ADDR or ADDR/PREFIX, IPv4 or IPv6) for
+ * a domain. STATUS_USAGE for something else, for a network wider than
+ * the limits above, or one that overlaps an ip4/ip6 sender of the domain
+ * (naming it); STATUS_NOT_FOUND for an unknown domain; STATUS_EXISTS
+ * when it is disowned already. *id (may be NULL) receives the row id. */
+enum status state_disown_add(struct store *store, const char *domain,
+			     const char *source, const char *note,
+			     date_t today, int64_t *id, struct err *err);
+
+/* The domain's disowned sources in the order they were added; free
+ * with state_disowned_free(). */
+enum status state_disown_list(struct store *store, const char *domain,
+			      struct state_disowned **out, size_t *count,
+			      struct err *err);
+void state_disowned_free(struct state_disowned *list, size_t count);
+
+/* Takes back a disowned source named by row id or as listed.
+ * STATUS_NOT_FOUND when the domain has no such entry. */
+enum status state_disown_remove(struct store *store, const char *domain,
+				const char *which, struct err *err);
+
 /* ---------------------------------------------------------------- DKIM */
 
 struct state_dkim_key {

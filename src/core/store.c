@@ -79,7 +79,17 @@ static const char schema_state_v1[] =
     " mechanism TEXT NOT NULL,"
     " addresses TEXT NOT NULL,"
     " flattened TEXT NOT NULL,"
-    " UNIQUE (domain_id, mechanism));";
+    " UNIQUE (domain_id, mechanism));"
+    /* Sources the operator disowned: failing mail from them is spoofing,
+     * shown as "not ours" and not counted against readiness. network is
+     * normalised ("203.0.113.9", "198.51.100.0/24"). */
+    "CREATE TABLE disowned ("
+    " id INTEGER PRIMARY KEY,"
+    " domain_id INTEGER NOT NULL REFERENCES domain(id) ON DELETE CASCADE,"
+    " network TEXT NOT NULL,"
+    " note TEXT,"
+    " created TEXT NOT NULL,"
+    " UNIQUE (domain_id, network));";
 
 static const char schema_reports_v1[] =
     /* Aggregate reports, deduplicated by (org, report id): RFC 7489 7.2.
