@@ -695,6 +695,58 @@ static void test_external_rua(void **state)
 	}
 }
 
+/* step: the split record is recorded only once the record and its
+ * _spf1 part are both served; with the part missing it names the part
+ * and records nothing. */
+static void test_step_waits_for_parts(void **state)
+{
+	struct fixture *f = *state;
+	char *main_rec, *part, *pre, *zone, *file;
+	struct testenv_run r;
+
+	split_domain(f);
+	split_expected(&main_rec, &part);
+	pre = nsd_zone_preamble("split.example");
+	for (int both = 0; both < 2; both++) {
+		const char *step[] = { "--db", f->path, "--now", "2026-11-24",
+				       "--zone", NULL, "step", "split.example",
+				       NULL };
+		const char *plan[] = { "--db", f->path, "--now", "2026-11-24",
+				       "--json", "plan", "split.example",
+				       NULL };
+		char *first = xstrndup(main_rec, 255);
+
+		zone = xasprintf("%s@ TXT \"%s\" \"%s\"\n%s%s%s", pre, first,
+				 main_rec + 255, both ? "_spf1 TXT \"" : "",
+				 both ? part : "", both ? "\"\n" : "");
+		file = testenv_write_file(f->dir, "step.zone", zone);
+		step[5] = file;
+		r = testenv_run_dmarcpilot(step, NULL);
+		if (r.status != (both ? 0 : 1))
+			fail_msg("step (part %s): %d %s%s",
+				 both ? "live" : "missing", r.status, r.out,
+				 r.err);
+		if (!both)
+			assert_non_null(strstr(r.out, "_spf1.split.example is "
+						      "live on 0 of 1 "
+						      "servers; nothing "
+						      "recorded"));
+		testenv_run_done(&r);
+		r = testenv_run_dmarcpilot(plan, NULL);
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(r.out, both ? "\"phase\": \"spf\""
+						   : "\"phase\": "
+						     "\"discovery\""));
+		testenv_run_done(&r);
+		free(first);
+		free(file);
+		free(zone);
+	}
+	free(pre);
+	free(main_rec);
+	free(part);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -710,6 +762,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_spf_parts, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_step_waits_for_parts,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dkim_key_exported, setup,
 						teardown),
 	};
