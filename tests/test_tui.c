@@ -649,7 +649,8 @@ static void test_export_wraps_dkim(void **state)
 	key(&d, "End");
 	screen = wait_without(&d.t, "; dmarcpilot: records for", WAIT_MS);
 	assert_non_null(screen);
-	assert_non_null(strstr(screen, "rua=mailto:dmarc@demo.example\""));
+	/* the last record: the external collector's authorisation */
+	assert_non_null(strstr(screen, "\"v=DMARC1\""));
 	free(screen);
 	key(&d, "Home");
 	expect(&d, "; dmarcpilot: records for demo.example");
@@ -825,7 +826,8 @@ static void test_no_terminal(void **state)
 
 /* The export step previews the plan's records and writes them: the BIND
  * snippet has the next DMARC rung; the nsupdate script deletes exactly
- * the rung published now (pct=25) before adding the next (pct=50). */
+ * the rung published now (pct=25) before adding the next (pct=50), with
+ * the report addresses the domain publishes. */
 static void test_export(void **state)
 {
 	struct demo d;
@@ -854,6 +856,11 @@ static void test_export(void **state)
 	assert_non_null(text);
 	assert_non_null(strstr(text, "update add _dmarc.demo.example. 3600 TXT "
 				     "\"v=DMARC1; p=quarantine; pct=50"));
+	/* The next rung keeps both report addresses the domain publishes,
+	 * the external collector's included. */
+	assert_non_null(strstr(text, "pct=50; t=y; rua=mailto:dmarc@demo."
+				     "example,mailto:demo@rua.dmarc-"
+				     "collector.example\""));
 	assert_non_null(strstr(text, "\nsend\n"));
 	free(text);
 	free(path);

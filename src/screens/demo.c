@@ -17,6 +17,7 @@
 #include "core/ladder.h"
 #include "core/report_store.h"
 #include "core/state.h"
+#include "core/strbuf.h"
 #include "core/providers.h"
 #include "core/xalloc.h"
 #include "paths.h"
@@ -123,6 +124,32 @@ static enum status demo_import(struct app *app, struct store *store,
 	return st;
 }
 
+/* Keeps the report addresses the demo domain publishes (its own and
+ * an external collector's) as the domain's settings, so that the plan's
+ * next records send reports to the same places. */
+static enum status demo_settings(struct store *store,
+				 const struct dmarc_record *published,
+				 struct err *err)
+{
+	struct state_settings settings;
+	struct strbuf rua = STRBUF_INIT;
+	enum status st;
+
+	state_settings_defaults(&settings);
+	for (size_t i = 0; i < published->nrua; i++) {
+		const struct dmarc_uri *u = &published->rua[i];
+
+		/* RFC 7489 6.4: a size limit follows the URI after "!". */
+		strbuf_addf(&rua, "%s%s%s%s", i ? "," : "", u->uri,
+			    u->size ? "!" : "", u->size ? u->size : "");
+	}
+	settings.rua = rua.len ? strbuf_detach(&rua) : NULL;
+	st = state_settings_set(store, DEMO_DOMAIN, &settings, err);
+	strbuf_done(&rua);
+	state_settings_done(&settings);
+	return st;
+}
+
 /* Writes the rollout so far into the fresh database: the domain, its
  * senders, and the rungs, whose records are those the demo's zone
  * publishes. */
@@ -163,6 +190,8 @@ static enum status demo_seed(struct app *app, struct err *err)
 		goto out;
 	}
 	dmarc_parse(dmarc, strlen(dmarc), &published, NULL, NULL);
+	if ((st = demo_settings(store, &published, err)))
+		goto out;
 	ladder_init_default(&ladder);
 	for (size_t i = 0; i < sizeof demo_history / sizeof *demo_history;
 	     i++) {

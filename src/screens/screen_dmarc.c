@@ -241,10 +241,15 @@ static int dmarc_draw_readiness(struct app *app, struct dmarc_state *st,
 		free(line);
 		free(clean);
 	}
-	if (p->next.record && y < rows)
-		widget_textf(win, y++, 1, cols - 2, A_NORMAL,
-			     _("Publish at %s: %s"), p->next.name,
-			     p->next.record);
+	if (p->next.record && y < rows) {
+		/* The whole record, wrapped: the operator copies it. */
+		char *line = xasprintf(_("Publish at %s: %s"), p->next.name,
+				       p->next.record);
+
+		y += widget_wrap_hard(win, y, 1, cols - 2, rows, 0, A_NORMAL,
+				      tui_attr(app, TUI_DIM), line);
+		free(line);
+	}
 	if (st->verifying && y < rows)
 		widget_text(win, y++, 1, cols - 2, A_NORMAL,
 			    _("Asking the authoritative servers ..."));
