@@ -240,8 +240,11 @@ int cli_plan(struct cli *cli, int argc, char **argv)
 			if (plan.next.record)
 				printf("  %s. TXT \"%s\"\n", plan.next.name,
 				       plan.next.record);
-			else
+			else if (plan.next.action == ROLLOUT_ACTION_DKIM)
 				printf(_("  %s (published by the provider)\n"),
+				       plan.next.name);
+			else
+				printf(_("  %s (no record yet: see below)\n"),
 				       plan.next.name);
 			for (size_t i = 0; i < plan.next.nparts; i++)
 				printf("  %s. TXT \"%s\"\n",

@@ -659,6 +659,66 @@ static void test_cli_import(void **state)
 	free(dir);
 }
 
+/* An ARF failure report (RFC 6591) with no Message-ID of its own and
+ * none of the original, and, with the first, a second report that
+ * differs only in its Source-IP. */
+static char *failure_mail(const char *source_ip)
+{
+	return xasprintf(
+	    "From: reports@receiver.example\n"
+	    "To: ruf@example.com\n"
+	    "Subject: DMARC failure report for example.com\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; "
+	    "report-type=feedback-report; boundary=\"b\"\n\n"
+	    "--b\nContent-Type: text/plain\n\nA DMARC failure.\n"
+	    "--b\nContent-Type: message/feedback-report\n\n"
+	    "Feedback-Type: auth-failure\n"
+	    "User-Agent: receiver/1.0\n"
+	    "Version: 1\n"
+	    "Auth-Failure: dmarc\n"
+	    "Source-IP: %s\n"
+	    "Reported-Domain: example.com\n"
+	    "Arrival-Date: Mon, 23 Nov 2026 10:00:00 +0000\n\n"
+	    "--b\nContent-Type: text/rfc822-headers\n\n"
+	    "From: ceo@example.com\n"
+	    "Subject: wire transfer\n"
+	    "--b--\n",
+	    source_ip);
+}
+
+/* A failure report without any Message-ID is still recognised when it
+ * is imported again; one that differs is kept apart. */
+static void test_failure_without_message_id(void **state)
+{
+	struct fixture *f = *state;
+	char *one = failure_mail("203.0.113.77");
+	char *other = failure_mail("203.0.113.78");
+	char *p1 = testenv_write_file(f->dir, "one.eml", one);
+	char *p2 = testenv_write_file(f->dir, "other.eml", other);
+	struct report_import_stats s;
+	char *before, *after;
+
+	s = import(f, p1, NULL);
+	assert_int_equal(s.failures, 1);
+	assert_int_equal(s.duplicates, 0);
+	before = fingerprint(f);
+	s = import(f, p1, NULL);
+	assert_int_equal(s.failures, 0);
+	assert_int_equal(s.duplicates, 1);
+	after = fingerprint(f);
+	assert_string_equal(before, after);
+	s = import(f, p2, NULL);
+	assert_int_equal(s.failures, 1);
+	assert_int_equal(s.duplicates, 0);
+	free(before);
+	free(after);
+	free(p1);
+	free(p2);
+	free(one);
+	free(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -674,6 +734,9 @@ int main(void)
 						fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_entities, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_failure_without_message_id,
+						fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_mbox, fixture_setup,
 						fixture_teardown),

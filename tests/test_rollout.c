@@ -596,6 +596,23 @@ static struct testenv_run walk_run(struct fixture *f, date_t now,
 	return testenv_run_dmarcpilot(argv, NULL);
 }
 
+/* `plan` before any sender: no SPF record can be built yet, and the text
+ * says so (rather than that a provider publishes it) and what to do. */
+static void test_plan_text_without_senders(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "plan", "example.com", NULL };
+	struct testenv_run run = walk_run(f, day("2026-11-23"), args);
+
+	assert_int_equal(run.status, 0);
+	assert_non_null(strstr(run.out, "Next: SPF ~all\n"
+					"  example.com (no record yet"));
+	assert_null(strstr(run.out, "published by the provider"));
+	assert_non_null(strstr(run.out, "Ready: no\n"));
+	assert_non_null(strstr(run.out, "dmarcpilot sender add"));
+	testenv_run_done(&run);
+}
+
 /* The live zone: SPF, the Google key, and the DMARC record (or none). */
 static char *walk_zone(struct fixture *f, const char *spf, bool dkim,
 		       const char *dmarc)
@@ -930,6 +947,8 @@ static void test_disown_walk(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_plan_text_without_senders,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discovery, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_spf_then_dkim_then_monitor,

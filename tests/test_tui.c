@@ -627,11 +627,86 @@ static void test_export_wraps_dkim(void **state)
 	 * included, is on screen. */
 	assert_string_equal(rows, want);
 	assert_int_equal(rows[strlen(rows) - 1], '"');
+	/* In a short terminal the rows scroll: End shows the last record
+	 * and not the first line, Home the first line again. */
+	tmux_resize(&d.t, 80, 14);
+	/* The key must come after the wizard drew at the new size. */
+	for (int waited = 0;; waited += 50) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		char *last;
+		bool drawn;
+
+		screen = tmux_capture(&d.t);
+		last = last_row(screen);
+		drawn = row_count(screen) == 14 && strstr(last, "F1/? help");
+		free(last);
+		free(screen);
+		if (drawn)
+			break;
+		assert_true(waited < WAIT_MS);
+		nanosleep(&ts, NULL);
+	}
+	key(&d, "End");
+	screen = wait_without(&d.t, "; dmarcpilot: records for", WAIT_MS);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "rua=mailto:dmarc@demo.example\""));
+	free(screen);
+	key(&d, "Home");
+	expect(&d, "; dmarcpilot: records for demo.example");
 	free(want);
 	free(line);
 	free(text);
 	free(path);
 	free(rows);
+	demo_stop(&d);
+}
+
+/* x on the reports step marks the selected failing source as not
+ * ours after asking: n leaves it, y stores it; the source then shows
+ * as "not ours", and the DMARC step, which it held back, is ready for
+ * the next rung. x on a passing source explains why not. The help
+ * lists the key. */
+static void test_disown_source(void **state)
+{
+	struct demo d;
+	char *screen, *line;
+
+	if (!tmux_available())
+		skip();
+	demo_start(&d, 80, 24, NULL);
+	key(&d, "7");
+	expect(&d, "203.0.113.77");
+	key(&d, "F1");
+	expect(&d, "mark the selected failing source as not ours");
+	key(&d, "Escape");
+	expect(&d, "Reports for demo.example");
+	/* The first row passes: nothing to disown. */
+	key(&d, "x");
+	expect(&d, "Only a failing source that no sender explains");
+	/* The unknown source is the smallest: the last row. */
+	key(&d, "G");
+	key(&d, "x");
+	expect(&d, "Mark 203.0.113.77 as not ours (spoofing)? (y/n)");
+	key(&d, "n");
+	screen = tmux_wait_for(&d.t, "Not marked.", WAIT_MS);
+	assert_non_null(screen);
+	line = screen_line(screen, "203.0.113.77");
+	assert_non_null(strstr(line, "FAIL-unknown"));
+	free(line);
+	free(screen);
+	key(&d, "x");
+	expect(&d, "Mark 203.0.113.77 as not ours (spoofing)? (y/n)");
+	key(&d, "y");
+	screen = tmux_wait_for(&d.t, "203.0.113.77 is marked as not ours",
+			       WAIT_MS);
+	assert_non_null(screen);
+	line = screen_line(screen, "203.0.113.77 ");
+	assert_non_null(strstr(line, "not ours"));
+	assert_null(strstr(line, "FAIL-unknown"));
+	free(line);
+	free(screen);
+	key(&d, "6");
+	expect(&d, "Ready for quarantine 50 %.");
 	demo_stop(&d);
 }
 
@@ -799,6 +874,7 @@ int main(void)
 		cmocka_unit_test(test_import_reports),
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_export_wraps_dkim),
+		cmocka_unit_test(test_disown_source),
 		cmocka_unit_test(test_german),
 		cmocka_unit_test(test_silent_resolver),
 		cmocka_unit_test(test_no_terminal),

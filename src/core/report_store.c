@@ -2,6 +2,7 @@
 
 #include "report_store.h"
 
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -180,6 +181,37 @@ static enum status importer_row(void *arg, const struct report_meta *m,
 	return importer_step(im, s, "storing a report record", err);
 }
 
+/* The key of a failure report that carries no Message-ID at all: a
+ * SHA-256 over every field it reports, so that importing it again is
+ * recognised while reports that differ in anything stay apart. */
+static char *failure_digest_key(const struct arf_report *r)
+{
+	const char *const fields[] = {
+		r->feedback_type,      r->source_ip,
+		r->reported_domain,    r->auth_failure,
+		r->original_from,      r->original_mail_from,
+		r->dkim_domain,        r->dkim_selector,
+		r->spf_domain,         r->arrival_date,
+		r->delivery_result,
+	};
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	struct strbuf data = STRBUF_INIT, key = STRBUF_INIT;
+	int ok;
+
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		/* the NUL ends each field, so "ab","c" differs from "a","bc" */
+		strbuf_add(&data, fields[i], strlen(fields[i]) + 1);
+	ok = EVP_Digest(data.data, data.len, md, &mdlen, EVP_sha256(), NULL);
+	strbuf_done(&data);
+	if (!ok)
+		return NULL; /* stored without a key: never deduplicated */
+	strbuf_addstr(&key, "sha256:");
+	for (unsigned int i = 0; i < mdlen; i++)
+		strbuf_addf(&key, "%02x", md[i]);
+	return strbuf_detach(&key);
+}
+
 /* A failure report: store it unless its mail is known already. */
 static enum status importer_failure(void *arg, const struct arf_report *r,
 				    const char *message_id, struct err *err)
@@ -190,11 +222,13 @@ static enum status importer_failure(void *arg, const struct arf_report *r,
 	enum status st;
 
 	/* Without the report's own Message-ID, the original's and the
-	 * arrival time identify it. */
+	 * arrival time identify it; without either, what it reports. */
 	if (message_id && *message_id)
 		key = xstrdup(message_id);
 	else if (r->message_id[0])
 		key = xasprintf("%s %s", r->message_id, r->arrival_date);
+	else
+		key = failure_digest_key(r);
 	bind_text(s, 1, key);
 	sqlite3_bind_text(s, 2, r->feedback_type, -1, SQLITE_STATIC);
 	bind_text(s, 3, r->source_ip);

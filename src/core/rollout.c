@@ -1010,13 +1010,15 @@ static bool evidence_judge(const struct rollout_inputs *in,
 		ptr = text_clean_str(src->ptr);
 		list_add(&plan->reasons, &plan->nreasons,
 			 xasprintf(_("unknown source %s%s%s%s fails DMARC for "
-				     "%.1f %% of the mail (%llu messages, "
-				     "more than %.1f %%): if it sends for "
-				     "you, add it with dmarcpilot sender "
-				     "add; if it is not yours, disown it "
-				     "with dmarcpilot sender disown %s %s"),
+				     "%.1f %% of the mail of the last %d "
+				     "days (%llu messages, more than %.1f "
+				     "%%): if it sends for you, add it with "
+				     "dmarcpilot sender add; if it is not "
+				     "yours, disown it with dmarcpilot "
+				     "sender disown %s %s"),
 				   ip, *ptr ? " (" : "", ptr, *ptr ? ")" : "",
-				   share, (unsigned long long)src->messages,
+				   share, s->window_days,
+				   (unsigned long long)src->messages,
 				   s->unknown_threshold, in->domain, ip));
 		free(ptr);
 		free(ip);

@@ -144,7 +144,8 @@ static void export_render(struct app *app, struct export_state *st)
 		for (size_t i = 0; i < st->records.count; i++)
 			if (!st->records.records[i].foreign)
 				hints[n++] = st->records.records[i].name;
-		st->rendering = replay_start(app, export_nsupdate, st, hints, n);
+		st->rendering =
+		    replay_start(app, export_nsupdate, st, hints, n);
 		free(hints);
 		break;
 	case EXPORT_JSON:

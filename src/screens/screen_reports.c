@@ -11,7 +11,9 @@
 
 #include "core/analysis.h"
 #include "core/i18n.h"
+#include "core/ip.h"
 #include "core/report_store.h"
+#include "core/state.h"
 #include "core/strbuf.h"
 #include "core/text.h"
 #include "core/xalloc.h"
@@ -37,11 +39,52 @@ struct reports_state {
 	bool analysed;
 	struct replay *replay; /* the analysis, asking DNS in the loop */
 	struct app *app;
+	struct ip_net *disowned; /* networks marked "not ours" */
+	size_t ndisowned;
+	char *disowning;   /* the source the question is about, or NULL */
 };
 
 static const enum command reports_commands[] = {
-	CMD_IMPORT, CMD_UP, CMD_DOWN, CMD_NONE,
+	CMD_IMPORT, CMD_DISOWN, CMD_UP, CMD_DOWN, CMD_NONE,
 };
+
+/* Reads the networks the operator disowned for the domain. */
+static void disowned_load(struct app *app, struct reports_state *st)
+{
+	struct state_disowned *list = NULL;
+	size_t n = 0;
+	struct err err = ERR_INIT;
+
+	free(st->disowned);
+	st->disowned = NULL;
+	st->ndisowned = 0;
+	if (state_disown_list(tui_store(app), app->domain, &list, &n, &err) !=
+	    STATUS_OK) {
+		tui_error(app, "%s", err_message(&err));
+		err_done(&err);
+		return;
+	}
+	st->disowned = xcalloc(n + 1, sizeof *st->disowned);
+	for (size_t i = 0; i < n; i++)
+		if (ip_net_parse(list[i].network, AF_UNSPEC,
+				 &st->disowned[st->ndisowned]))
+			st->ndisowned++;
+	state_disowned_free(list, n);
+}
+
+/* True when a source lies in a disowned network. */
+static bool source_disowned(const struct reports_state *st,
+			    const struct analysis_source *s)
+{
+	struct ip_net ip;
+
+	if (!ip_addr_parse(s->ip, &ip))
+		return false;
+	for (size_t i = 0; i < st->ndisowned; i++)
+		if (ip_net_contains(&st->disowned[i], &ip))
+			return true;
+	return false;
+}
 
 /* Runs the analysis of everything imported for the domain up to today
  * with dns for the sources' reverse names and SPF (replay_fn). */
@@ -80,6 +123,7 @@ static void reports_analyse(struct app *app, struct reports_state *st)
 		st->error = xstrdup(app->store_error);
 		return;
 	}
+	disowned_load(app, st);
 	st->replay = replay_start(app, reports_run, st, NULL, 0);
 }
 
@@ -271,10 +315,11 @@ static int draw_trend(struct app *app, const struct analysis *a,
 }
 
 /* Draws one source row. */
-static void draw_source(struct app *app, const struct analysis *a,
+static void draw_source(struct app *app, const struct reports_state *st,
 			const struct analysis_source *s, WINDOW *win, int y,
 			int cols, bool selected)
 {
+	bool not_ours = s->failing > 0 && source_disowned(st, s);
 	int attr = selected ? A_REVERSE : A_NORMAL;
 	/* The reverse name comes from DNS: hostile until cleaned. */
 	char *who = text_clean_str(s->provider ? s->provider->name
@@ -288,8 +333,12 @@ static void draw_source(struct app *app, const struct analysis *a,
 	widget_text(win, y, 1, 16, attr, s->ip);
 	widget_textf(win, y, 17, 8, attr, "%7lld", (long long)s->t.messages);
 	widget_textf(win, y, 26, 7, attr, "%5.1f%%", s->share * 100.0);
-	widget_text(win, y, 34, 18, attr | class_attr(app, s->cls),
-		    analysis_class_name(s->cls));
+	/* TRANSLATORS: the class of a failing source the operator marked
+	 * as spoofing; at most 18 columns. */
+	widget_text(win, y, 34, 18,
+		    attr | (not_ours ? tui_attr(app, TUI_DIM)
+				     : class_attr(app, s->cls)),
+		    not_ours ? _("not ours") : analysis_class_name(s->cls));
 	widget_text(win, y, 53, cols - 54, attr, who);
 	free(who);
 }
@@ -347,7 +396,7 @@ static void reports_draw(struct app *app, void *state, WINDOW *win)
 
 			if (k >= a->nsources)
 				break;
-			draw_source(app, a, &a->sources[k], win, y + i, cols,
+			draw_source(app, st, &a->sources[k], win, y + i, cols,
 				    k == st->list.selected);
 		}
 		if (st->list.selected < a->nsources) {
@@ -370,7 +419,14 @@ static void reports_draw(struct app *app, void *state, WINDOW *win)
 			free(fix);
 		}
 	}
-	if (st->prompt.active)
+	if (st->disowning)
+		widget_textf(win, rows - 1, 1, cols - 2,
+			     tui_attr(app, TUI_WARN) | A_BOLD,
+			     /* TRANSLATORS: keep within 78 columns with
+			      * an IPv4 address. */
+			     _("Mark %s as not ours (spoofing)? (y/n)"),
+			     st->disowning);
+	else if (st->prompt.active)
 		widget_input_draw(win, rows - 1, 1, cols - 2,
 				  _("Import from (Tab completes):"),
 				  &st->prompt, A_NORMAL);
@@ -407,6 +463,56 @@ static const char *import_default(struct app *app, char *buf, size_t size)
 	return "./";
 }
 
+/* x on a failing source that nothing explains asks whether to mark it
+ * as not ours. */
+static void disown_ask(struct app *app, struct reports_state *st)
+{
+	const struct analysis_source *s;
+
+	if (!replay_done(st->replay) || !st->analysis ||
+	    st->list.selected >= st->analysis->nsources) {
+		tui_error(app, _("Choose a source first."));
+		return;
+	}
+	s = &st->analysis->sources[st->list.selected];
+	if (source_disowned(st, s)) {
+		tui_message(app, _("%s is marked as not ours already."), s->ip);
+		return;
+	}
+	if (s->cls != ANALYSIS_FAIL_UNKNOWN) {
+		tui_error(app, _("Only a failing source that no sender "
+				 "explains can be marked as not ours."));
+		return;
+	}
+	st->disowning = xstrdup(s->ip);
+}
+
+/* The answer to the question: y marks the source in the database. */
+static void disown_answer(struct app *app, struct reports_state *st,
+			  struct tui_key key)
+{
+	/* TRANSLATORS: the letter that answers "yes" (besides y). */
+	const char *yes = _("y");
+	struct err err = ERR_INIT;
+
+	if (key.fkey || (key.code != 'y' && key.code != 'Y' &&
+			 (wint_t)(unsigned char)yes[0] != key.code)) {
+		tui_message(app, _("Not marked."));
+	} else if (state_disown_add(tui_store(app), app->domain,
+				    st->disowning, NULL, app->cli->now, NULL,
+				    &err) != STATUS_OK) {
+		tui_error(app, "%s", err_message(&err));
+	} else {
+		tui_message(app, _("%s is marked as not ours; it no longer "
+				   "holds the plan back."),
+			    st->disowning);
+		disowned_load(app, st);
+	}
+	err_done(&err);
+	free(st->disowning);
+	st->disowning = NULL;
+}
+
 /* Keys. */
 static bool reports_key(struct app *app, void *state, struct tui_key key,
 			enum command cmd)
@@ -415,6 +521,15 @@ static bool reports_key(struct app *app, void *state, struct tui_key key,
 	size_t n = st->analysis && replay_done(st->replay)
 		       ? st->analysis->nsources
 		       : 0;
+
+	if (st->disowning) {
+		disown_answer(app, st, key);
+		return true;
+	}
+	if (cmd == CMD_DISOWN && !st->prompt.active && !st->importing) {
+		disown_ask(app, st);
+		return true;
+	}
 
 	if (st->prompt.active) {
 		switch (widget_input_key(&st->prompt, key)) {
@@ -447,6 +562,8 @@ static void reports_leave(struct app *app, void *state)
 
 	replay_free(st->replay);
 	import_clear(st);
+	free(st->disowned);
+	free(st->disowning);
 	analysis_free(st->analysis);
 	free(st->error);
 	free(st->last_reject);

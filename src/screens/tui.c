@@ -84,6 +84,7 @@ static const struct keymap_entry keymap[] = {
 	{ false, 'v', CMD_VERIFY, "v" },
 	{ false, 'S', CMD_STEP, "S" },
 	{ false, 'i', CMD_IMPORT, "i" },
+	{ false, 'x', CMD_DISOWN, "x" },
 	{ false, 'F', CMD_FORMAT, "F" },
 	{ false, 'w', CMD_WRITE, "w" },
 };
@@ -367,14 +368,17 @@ static void layout(struct app *app)
 	keypad(app->body, TRUE);
 }
 
-/* Follows the terminal's new size after SIGWINCH. */
+/* Follows the terminal's new size after SIGWINCH or KEY_RESIZE. */
 static void handle_resize(struct app *app)
 {
 	struct winsize ws;
 
 	app->resized = 0;
+	/* resizeterm() queues a KEY_RESIZE even when the size is the one
+	 * it has, and KEY_RESIZE brings us here: only a real change may
+	 * call it, or the two feed each other for ever. */
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
-	    ws.ws_col > 0)
+	    ws.ws_col > 0 && (ws.ws_row != LINES || ws.ws_col != COLS))
 		resizeterm(ws.ws_row, ws.ws_col);
 	layout(app);
 	clearok(curscr, TRUE);
