@@ -213,6 +213,9 @@ static void include_checked(void *arg, struct spf_check *check)
 	struct target_include *in = arg;
 
 	in->check = check;
+	/* A finished run is the caller's to free; its engine no longer
+	 * touches it once this callback returns. */
+	spf_check_run_free(in->run);
 	in->run = NULL;
 	include_ranges(in);
 }
@@ -245,6 +248,7 @@ static void spf_checked(void *arg, struct spf_check *check)
 	struct spf_state *st = arg;
 
 	st->check = check;
+	spf_check_run_free(st->run); /* finished: the caller frees it */
 	st->run = NULL;
 	includes_setup(st->app, st);
 }
