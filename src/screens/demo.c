@@ -319,6 +319,12 @@ enum status demo_prepare(struct cli *cli, const char *path, struct err *err)
 	st = demo_load_zones(&app, dir, err);
 	if (st == STATUS_OK)
 		st = demo_seed(&app, err);
+	/* One self-contained file: a reader of a WAL database leaves -wal
+	 * and -shm files beside it, a copy would need them. The demo's
+	 * copy goes back to WAL when it is opened. */
+	if (st == STATUS_OK)
+		st = store_exec(tui_store(&app), "PRAGMA journal_mode = DELETE",
+				err);
 	providers_free(app.providers);
 	free(app.providers_error);
 	free(app.store_error);
