@@ -9,6 +9,7 @@
 
 #include "core/i18n.h"
 #include "core/state.h"
+#include "core/text.h"
 #include "core/xalloc.h"
 
 struct cli_command {
@@ -70,12 +71,15 @@ void cli_print_commands(FILE *out)
 	for (const struct cli_command *c = cli_commands; c->words; c++) {
 		char *left = xasprintf("%s %s", c->words,
 				       *c->synopsis ? _(c->synopsis) : "");
+		int width = text_columns(left);
 
-		/* A long synopsis gets the description on its own line. */
-		if (strlen(left) > 44)
+		/* A long synopsis gets the description on its own line;
+		 * padding counts columns, not bytes ("SCHLÜSSEL"). */
+		if (width > 44)
 			fprintf(out, "  %s\n  %-44s %s\n", left, "", _(c->help));
 		else
-			fprintf(out, "  %-44s %s\n", left, _(c->help));
+			fprintf(out, "  %s%*s %s\n", left, 44 - width, "",
+				_(c->help));
 		free(left);
 	}
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,11 +165,26 @@ static void test_strbuf(void **state)
 	free(s);
 }
 
+/* Help columns line up in German: "SCHLÜSSEL" is nine columns though
+ * ten bytes; a CJK character takes two; a stray byte one. */
+static void test_text_columns(void **state)
+{
+	(void)state;
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		skip();
+	assert_int_equal(text_columns("SCHL\xc3\x9c" "SSEL"), 9);
+	assert_int_equal(text_columns("\xe4\xb8\xad"), 2);
+	assert_int_equal(text_columns("a\xff" "b"), 3);
+	assert_int_equal(text_columns(""), 0);
+	setlocale(LC_CTYPE, "C");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_clean_strips_escapes),
 		cmocka_unit_test(test_text_clean_utf8),
+		cmocka_unit_test(test_text_columns),
 		cmocka_unit_test(test_domain_normalize),
 		cmocka_unit_test(test_date_parse),
 		cmocka_unit_test(test_date_iso_week),

@@ -4,6 +4,7 @@
 
 #include <string.h>
 #include <strings.h>
+#include <wchar.h>
 
 #include "strbuf.h"
 #include "xalloc.h"
@@ -172,4 +173,33 @@ char *text_domain_normalize(const char *name)
 	if (len > 1 && s[len - 1] == '.')
 		s[len - 1] = '\0';
 	return text_lower(s);
+}
+
+/* Counts columns character by character. */
+int text_columns(const char *s)
+{
+	size_t len = strlen(s);
+	mbstate_t st;
+	int cols = 0;
+
+	memset(&st, 0, sizeof st);
+	while (len > 0) {
+		wchar_t wc;
+		size_t r = mbrtowc(&wc, s, len, &st);
+		int w;
+
+		if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
+			memset(&st, 0, sizeof st);
+			r = 1;
+			w = 1;
+		} else {
+			w = wcwidth(wc);
+			if (w < 0)
+				w = 1;
+		}
+		cols += w;
+		s += r;
+		len -= r;
+	}
+	return cols;
 }

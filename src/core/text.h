@@ -27,4 +27,9 @@ char *text_lower(char *s);
 /* A copy of a domain name, lower-cased and without the final dot. */
 char *text_domain_normalize(const char *name);
 
+/* The terminal columns UTF-8 text takes in the current locale (wide
+ * characters count two); an invalid or unprintable character counts
+ * one, as it is drawn as one replacement character. */
+int text_columns(const char *s);
+
 #endif

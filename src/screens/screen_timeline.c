@@ -173,11 +173,16 @@ static void timeline_draw(struct app *app, void *state, WINDOW *win)
 		for (size_t i = 0; !st->plan.ready && i < st->plan.nreasons &&
 				   i < 2;
 		     i++) {
-			/* Reasons quote report data: cleaned. */
+			/* Reasons quote report data: cleaned; wrapped to at
+			 * most three rows (the DMARC step shows them all). */
 			char *clean = text_clean_str(st->plan.reasons[i]);
+			char *line = xasprintf("- %s", clean);
+			int stop = y + 3 < rows ? y + 3 : rows;
+			int used = widget_wrap(win, y, 3, cols - 4, stop, 0,
+					       tui_attr(app, TUI_WARN), line);
 
-			widget_textf(win, y++, 3, cols - 4,
-				     tui_attr(app, TUI_WARN), "- %s", clean);
+			y += used < stop - y ? used : stop - y;
+			free(line);
 			free(clean);
 		}
 	}

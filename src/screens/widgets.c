@@ -13,6 +13,7 @@
 #include <wchar.h>
 
 #include "core/strbuf.h"
+#include "core/text.h"
 #include "core/xalloc.h"
 
 /* Decodes UTF-8 into a fresh wide string; invalid bytes become U+FFFD. */
@@ -41,21 +42,10 @@ static wchar_t *widen(const char *text, size_t *out_len)
 	return w;
 }
 
-/* Counts columns; unprintable characters count as one (they are drawn
- * as U+FFFD). */
+/* Counts columns (text_columns()). */
 int widget_width(const char *text)
 {
-	size_t n;
-	wchar_t *w = widen(text, &n);
-	int cols = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int cw = wcwidth(w[i]);
-
-		cols += cw < 0 ? 1 : cw;
-	}
-	free(w);
-	return cols;
+	return text_columns(text);
 }
 
 /* Draws text clipped to a width. */
