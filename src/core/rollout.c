@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "rollout.h"
+#include "rollout_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,14 +80,14 @@ void rollout_evidence_done(struct rollout_evidence *e)
 }
 
 /* Appends a string to a growing list. */
-static void list_add(char ***list, size_t *count, char *s)
+void rollout_list_add(char ***list, size_t *count, char *s)
 {
 	*list = xrealloc(*list, (*count + 1) * sizeof **list);
 	(*list)[(*count)++] = s;
 }
 
 /* Frees a list of strings. */
-static void list_free(char **list, size_t count)
+void rollout_list_free(char **list, size_t count)
 {
 	for (size_t i = 0; i < count; i++)
 		free(list[i]);
@@ -112,9 +113,9 @@ void rollout_inputs_done(struct rollout_inputs *in)
 	dmarc_record_done(&in->tags);
 	state_senders_free(in->senders, in->nsenders);
 	if (in->key_records)
-		list_free(in->key_records, in->nkeys);
+		rollout_list_free(in->key_records, in->nkeys);
 	if (in->key_problems)
-		list_free(in->key_problems, in->nkeys);
+		rollout_list_free(in->key_problems, in->nkeys);
 	state_dkim_keys_free(in->keys, in->nkeys);
 	state_rungs_free(in->history, in->nhistory);
 	free(in->spf_soft);
@@ -123,10 +124,10 @@ void rollout_inputs_done(struct rollout_inputs *in)
 	spf_flatten_free(in->spf_flat);
 	free(in->spf_lookup_note);
 	free(in->spf_drift_note);
-	list_free(in->disowned, in->ndisowned);
-	list_free(in->spf_problems, in->nspf_problems);
+	rollout_list_free(in->disowned, in->ndisowned);
+	rollout_list_free(in->spf_problems, in->nspf_problems);
 	rollout_evidence_done(&in->evidence);
-	list_free(in->due, in->ndue);
+	rollout_list_free(in->due, in->ndue);
 	memset(in, 0, sizeof *in);
 }
 
@@ -182,7 +183,7 @@ static bool include_rotates(void *arg, const char *mechanism)
 }
 
 /* The mechanisms of the senders, each once; unknown providers go into
- * spf_problems. Returns the count; *out is freed with list_free(). */
+ * spf_problems. Returns the count; *out is freed with rollout_list_free(). */
 static size_t spf_mechanisms(struct rollout_inputs *in,
 			     const struct providers *catalogue, char ***out)
 {
@@ -199,11 +200,11 @@ static size_t spf_mechanisms(struct rollout_inputs *in,
 				      : NULL;
 
 			if (!p)
-				list_add(&in->spf_problems,
-					 &in->nspf_problems,
-					 xasprintf(_("sender %s is not in "
-						     "providers.ini"),
-						   in->senders[i].value));
+				rollout_list_add(
+					&in->spf_problems, &in->nspf_problems,
+					xasprintf(_("sender %s is not in "
+						    "providers.ini"),
+						  in->senders[i].value));
 			continue;
 		}
 		mech[n++] = m;
@@ -281,10 +282,11 @@ static void inputs_spf(struct rollout_inputs *in, struct dns *dns,
 		goto out;
 	if (spf_build((const char *const *)mech, n, false, &rec, &err) !=
 	    STATUS_OK) {
-		list_add(&in->spf_problems, &in->nspf_problems,
-			 xasprintf(_("the SPF record cannot be built from the "
-				     "senders: %s"),
-				   err_message(&err)));
+		rollout_list_add(
+			&in->spf_problems, &in->nspf_problems,
+			xasprintf(_("the SPF record cannot be built from the "
+				    "senders: %s"),
+				  err_message(&err)));
 		goto out;
 	}
 	f = spf_count(in, dns, rec);
@@ -303,11 +305,12 @@ static void inputs_spf(struct rollout_inputs *in, struct dns *dns,
 			free(in->spf_lookup_note);
 			in->spf_lookup_note = NULL;
 		} else if (err.status == STATUS_LIMIT) {
-			list_add(&in->spf_problems, &in->nspf_problems,
-				 xasprintf(_("the SPF record needs %d DNS "
-					     "lookups, more than 10 (RFC 7208 "
-					     "4.6.4): %s"),
-					   in->spf_lookups, err_message(&err)));
+			rollout_list_add(
+				&in->spf_problems, &in->nspf_problems,
+				xasprintf(_("the SPF record needs %d DNS "
+					    "lookups, more than 10 (RFC 7208 "
+					    "4.6.4): %s"),
+					  in->spf_lookups, err_message(&err)));
 		} else if (!in->spf_lookup_note) {
 			in->spf_lookups = -1;
 			in->spf_lookup_note = xasprintf(
@@ -317,12 +320,13 @@ static void inputs_spf(struct rollout_inputs *in, struct dns *dns,
 		}
 		err_done(&err);
 	} else if (in->spf_lookups < 0 && own > SPF_MAX_DNS_TERMS) {
-		list_add(&in->spf_problems, &in->nspf_problems,
-			 xasprintf(_("the SPF record needs at least %zu DNS "
-				     "lookups before any include is "
-				     "followed; at most 10 are allowed (RFC "
-				     "7208 4.6.4)"),
-				   own));
+		rollout_list_add(
+			&in->spf_problems, &in->nspf_problems,
+			xasprintf(_("the SPF record needs at least %zu DNS "
+				    "lookups before any include is "
+				    "followed; at most 10 are allowed (RFC "
+				    "7208 4.6.4)"),
+				  own));
 	}
 	in->spf_soft = xstrdup(f->records[0].value);
 	in->spf_hard = spf_fail_all(in->spf_soft);
@@ -341,7 +345,7 @@ out:
 	spf_flatten_free(f);
 	spf_record_free(rec);
 	err_done(&err);
-	list_free(mech, n);
+	rollout_list_free(mech, n);
 }
 
 /* The records the plan publishes: SPF from the senders, the DKIM keys'
@@ -465,16 +469,14 @@ static void inputs_due(struct rollout_inputs *in, date_t today)
 			continue;
 		age = dkim_key_age(k->created, today, 0);
 		if (age.is_due)
-			list_add(&in->due, &in->ndue,
-				 xasprintf(_("DKIM selector %s is %d days "
-					     "old: rotate it to a new "
-					     "selector"),
-					   k->selector, age.age_days));
+			rollout_list_add(
+				&in->due, &in->ndue,
+				xasprintf(_("DKIM selector %s is %d days "
+					    "old: rotate it to a new "
+					    "selector"),
+					  k->selector, age.age_days));
 	}
 }
-
-static void inputs_drift(struct store *store, struct dns *dns,
-			 struct rollout_inputs *in, date_t today);
 
 /* Gathers the state of a domain. */
 enum status rollout_inputs_load(struct store *store, struct dns *dns,
@@ -526,8 +528,8 @@ enum status rollout_inputs_load(struct store *store, struct dns *dns,
 		if ((st = state_disown_list(store, in->domain, &d, &nd, err)))
 			goto fail;
 		for (size_t i = 0; i < nd; i++)
-			list_add(&in->disowned, &in->ndisowned,
-				 xstrdup(d[i].network));
+			rollout_list_add(&in->disowned, &in->ndisowned,
+					 xstrdup(d[i].network));
 		state_disowned_free(d, nd);
 	}
 	in->key_records = xcalloc(in->nkeys + 1, sizeof *in->key_records);
@@ -537,7 +539,7 @@ enum status rollout_inputs_load(struct store *store, struct dns *dns,
 	if ((st = inputs_evidence(store, dns, catalogue, in, today, err)))
 		goto fail;
 	inputs_due(in, today);
-	inputs_drift(store, dns, in, today);
+	rollout_drift(store, dns, in, today);
 	return STATUS_OK;
 fail:
 	rollout_inputs_done(in);
@@ -546,21 +548,9 @@ fail:
 
 /* ---------------------------------------------------------------- history */
 
-/* What the history says has been verified live. */
-struct verified {
-	date_t spf_soft, spf_hard; /* DATE_NONE when never */
-	char *spf_record;          /* the last SPF record, borrowed */
-	int dmarc_rung;            /* -1 when never */
-	date_t dmarc_day;
-	char *dmarc_record;        /* borrowed */
-	bool dkim_done;            /* every key in use is live */
-	date_t dkim_day;
-	size_t dkim_active;
-};
-
 /* Reads the history and the keys into a summary. */
-static void verified_scan(const struct rollout_inputs *in,
-			  struct verified *v)
+void rollout_verified_scan(const struct rollout_inputs *in,
+			   struct rollout_verified *v)
 {
 	memset(v, 0, sizeof *v);
 	v->spf_soft = v->spf_hard = v->dmarc_day = v->dkim_day = DATE_NONE;
@@ -611,9 +601,9 @@ static void verified_scan(const struct rollout_inputs *in,
 }
 
 /* The phase and its first day from the summary. */
-static enum rollout_phase phase_of(const struct rollout_inputs *in,
-				   const struct verified *v, date_t today,
-				   date_t *since)
+enum rollout_phase rollout_phase_of(const struct rollout_inputs *in,
+				    const struct rollout_verified *v,
+				    date_t today, date_t *since)
 {
 	size_t last = in->ladder.count ? in->ladder.count - 1 : 0;
 
@@ -655,294 +645,6 @@ static enum rollout_phase phase_of(const struct rollout_inputs *in,
 
 /* ---------------------------------------------------------------- drift */
 
-/* Measures the published SPF record and its includes' costs. */
-enum status rollout_spf_measure(struct dns *dns, const char *domain,
-				int *lookups, char **costs, struct err *err)
-{
-	struct spf_check *check = NULL;
-	struct strbuf sb = STRBUF_INIT;
-	enum status st;
-
-	*lookups = -1;
-	*costs = NULL;
-	if ((st = spf_check_sync(dns, domain, &check, err)))
-		return st;
-	if (check->dns_failed) {
-		st = err_set(err, STATUS_DNS, "%s", check->dns_error);
-		goto out;
-	}
-	if (check->root->state != SPF_NODE_OK) {
-		st = err_set(err, STATUS_NOT_FOUND,
-			     _("%s TXT: no single valid SPF record (%s)"),
-			     check->domain,
-			     spf_node_state_name(check->root->state));
-		goto out;
-	}
-	*lookups = (int)check->lookups;
-	for (size_t i = 0; i < check->root->nchildren; i++) {
-		const struct spf_node *c = check->root->children[i];
-
-		if (c->via)
-			strbuf_addf(&sb, "%s%s=%zu", sb.len ? " " : "",
-				    c->via, c->cost);
-	}
-	*costs = strbuf_detach(&sb);
-out:
-	strbuf_done(&sb);
-	spf_check_free(check);
-	return st;
-}
-
-/* What an include cost in a "include:X=N ..." list, or -1. */
-static long cost_of(const char *costs, const char *via)
-{
-	size_t n = strlen(via);
-
-	for (const char *p = costs; p && *p;) {
-		size_t len = strcspn(p, " ");
-
-		if (len > n && p[n] == '=' && strncmp(p, via, n) == 0)
-			return strtol(p + n + 1, NULL, 10);
-		p += len;
-		p += *p == ' ';
-	}
-	return -1;
-}
-
-/* Names the includes that cost more now than in old: "include:X costs
- * 5 lookups, 4 before", or that are new. Caller frees. */
-static char *cost_growth(const char *old, const char *now)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char *copy = xstrdup(now ? now : ""), *save = NULL;
-
-	for (char *w = strtok_r(copy, " ", &save); w;
-	     w = strtok_r(NULL, " ", &save)) {
-		char *eq = strrchr(w, '=');
-		long was, is;
-
-		if (!eq)
-			continue;
-		*eq = '\0';
-		is = strtol(eq + 1, NULL, 10);
-		was = cost_of(old, w);
-		if (was >= 0 && is <= was)
-			continue;
-		if (sb.len)
-			strbuf_addstr(&sb, ", ");
-		if (was < 0)
-			strbuf_addf(&sb, _("%s costs %ld lookups (new)"), w,
-				    is);
-		else
-			strbuf_addf(&sb, _("%s costs %ld lookups, %ld before"),
-				    w, is, was);
-	}
-	free(copy);
-	if (!sb.len)
-		strbuf_addstr(&sb, _("the record's own terms"));
-	return strbuf_detach(&sb);
-}
-
-/* RFC 7208 4.6.4: the published record must stay within 10 lookups;
- * adds a due item when it needs more than when it was verified, or
- * more than 10, naming the includes that grew. */
-static void drift_lookups(struct dns *dns, struct rollout_inputs *in,
-			  const struct state_rung *r)
-{
-	struct err err = ERR_INIT;
-	char day[DATE_BUFSIZE];
-	char *costs = NULL, *cause;
-	int now;
-
-	if (rollout_spf_measure(dns, in->domain, &now, &costs, &err)) {
-		list_add(&in->due, &in->ndue,
-			 xasprintf(_("SPF lookup drift could not be checked: "
-				     "%s"),
-				   err_message(&err)));
-		err_done(&err);
-		return;
-	}
-	if (!(r->lookups >= 0 && now > r->lookups) &&
-	    now <= SPF_MAX_DNS_TERMS) {
-		free(costs);
-		return;
-	}
-	cause = cost_growth(r->costs, costs);
-	if (r->lookups >= 0)
-		list_add(&in->due, &in->ndue,
-			 xasprintf(_("the SPF record of %s needs %d DNS "
-				     "lookups now, %d when it was verified "
-				     "on %s (at most 10 are allowed, RFC 7208 "
-				     "4.6.4): %s; export and publish the "
-				     "record again"),
-				   in->domain, now, r->lookups,
-				   date_format(r->verified, day), cause));
-	else
-		list_add(&in->due, &in->ndue,
-			 xasprintf(_("the SPF record of %s needs %d DNS "
-				     "lookups now, more than 10 (RFC 7208 "
-				     "4.6.4): %s; export and publish the "
-				     "record again"),
-				   in->domain, now, cause));
-	free(cause);
-	free(costs);
-}
-
-/* The ranges of words that are not in other, as "a, b" (or NULL). */
-static char *ranges_missing(char *const *words, size_t n, char *const *other,
-			    size_t nother)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	for (size_t i = 0; i < n; i++) {
-		bool found = false;
-
-		for (size_t j = 0; j < nother && !found; j++)
-			found = strcmp(words[i], other[j]) == 0;
-		if (!found)
-			strbuf_addf(&sb, "%s%s", sb.len ? ", " : "", words[i]);
-	}
-	if (!sb.len) {
-		strbuf_done(&sb);
-		return NULL;
-	}
-	return strbuf_detach(&sb);
-}
-
-/* The exact change of one flattened include: its ranges now (through
- * the flattener's own resolution) against those stored on day. */
-static char *drift_one(struct dns *dns, const char *domain,
-		       const char *mechanism, const char *stored,
-		       const char *day)
-{
-	char *text = xasprintf("v=spf1 %s ~all", mechanism);
-	char *copy = xstrdup(stored ? stored : ""), *save = NULL;
-	char **old = NULL, *added = NULL, *removed = NULL, *msg = NULL;
-	struct spf_record *rec = NULL;
-	struct spf_flatten *f = NULL;
-	struct err err = ERR_INIT;
-	size_t nold = 0;
-
-	for (char *w = strtok_r(copy, " ", &save); w;
-	     w = strtok_r(NULL, " ", &save))
-		list_add(&old, &nold, xstrdup(w));
-	if (spf_parse(text, strlen(text), &rec, NULL, &err) != STATUS_OK ||
-	    spf_flatten(dns, domain, rec, NULL, NULL, &f, &err) !=
-		STATUS_OK ||
-	    f->nitems != 1) {
-		msg = xasprintf(_("%s, flattened into the SPF record on %s, "
-				  "could not be resolved now: %s"),
-				mechanism, day,
-				err.status ? err_message(&err) : "?");
-		goto out;
-	}
-	if (!f->items[0].flattenable) {
-		msg = xasprintf(_("%s, flattened into the SPF record on %s, "
-				  "now holds more than address ranges: keep "
-				  "it as an include; export and publish the "
-				  "record again"),
-				mechanism, day);
-		goto out;
-	}
-	added = ranges_missing(f->items[0].addresses, f->items[0].naddresses,
-			       old, nold);
-	removed = ranges_missing(old, nold, f->items[0].addresses,
-				 f->items[0].naddresses);
-	if (added || removed)
-		msg = xasprintf(_("%s changed since it was flattened into the "
-				  "SPF record on %s: added %s; removed %s; "
-				  "export and publish the record again"),
-				mechanism, day, added ? added : "-",
-				removed ? removed : "-");
-out:
-	free(added);
-	free(removed);
-	list_free(old, nold);
-	spf_flatten_free(f);
-	spf_record_free(rec);
-	err_done(&err);
-	free(copy);
-	free(text);
-	return msg;
-}
-
-/* Flattened ranges that changed upstream: spf_flatten_drift() against
- * the spf_flattened table says whether any did; then each include is
- * compared range by range so that the item names what changed. */
-static void drift_ranges(struct store *store, struct dns *dns,
-			 struct rollout_inputs *in)
-{
-	struct findings found = FINDINGS_INIT;
-	struct err err = ERR_INIT;
-	sqlite3_stmt *stmt = NULL;
-
-	if (spf_flatten_drift(store, dns, in->domain, &found, &err)) {
-		list_add(&in->due, &in->ndue,
-			 xasprintf(_("flattened SPF ranges could not be "
-				     "compared: %s"),
-				   err_message(&err)));
-		goto out;
-	}
-	if (found.count == 0)
-		goto out;
-	if (sqlite3_prepare_v2(store_db(store),
-			       "SELECT f.mechanism, f.addresses, f.flattened "
-			       "FROM spf_flattened f JOIN domain d ON "
-			       "d.id = f.domain_id WHERE d.name = ? "
-			       "ORDER BY f.id",
-			       -1, &stmt, NULL) != SQLITE_OK) {
-		store_error(store, &err, "spf_flattened");
-		list_add(&in->due, &in->ndue, xstrdup(err_message(&err)));
-		goto out;
-	}
-	sqlite3_bind_text(stmt, 1, in->domain, -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		const char *mech = (const char *)sqlite3_column_text(stmt, 0);
-		char *msg;
-
-		if (!mech || strncmp(mech, "include:", 8) != 0)
-			continue;
-		msg = drift_one(dns, in->domain, mech,
-				(const char *)sqlite3_column_text(stmt, 1),
-				(const char *)sqlite3_column_text(stmt, 2));
-		if (msg)
-			list_add(&in->due, &in->ndue, msg);
-	}
-out:
-	sqlite3_finalize(stmt);
-	findings_done(&found);
-	err_done(&err);
-}
-
-/* The SPF drift checks of the enforced phases: lookups and flattened
- * ranges of the record verified last. */
-static void inputs_drift(struct store *store, struct dns *dns,
-			 struct rollout_inputs *in, date_t today)
-{
-	const struct state_rung *last = NULL;
-	struct verified v;
-	date_t since;
-
-	verified_scan(in, &v);
-	if (phase_of(in, &v, today, &since) < ROLLOUT_ENFORCED)
-		return;
-	for (size_t i = 0; i < in->nhistory; i++)
-		if (in->history[i].kind == RUNG_SPF)
-			last = &in->history[i];
-	if (!last)
-		return;
-	if (!dns) {
-		in->spf_drift_note =
-		    xstrdup(_("SPF lookup and flattened-range drift were not "
-			      "checked: no resolver (offline)"));
-		return;
-	}
-	drift_lookups(dns, in, last);
-	drift_ranges(store, dns, in);
-}
-
-/* ---------------------------------------------------------------- evidence */
-
 /* Formats a percentage with one decimal, as people read it. */
 static double percent(uint64_t part, uint64_t whole)
 {
@@ -961,26 +663,28 @@ static bool evidence_judge(const struct rollout_inputs *in,
 	double rate;
 
 	if (!in->have_evidence || e->messages == 0) {
-		list_add(&plan->reasons, &plan->nreasons,
-			 xasprintf(_("no aggregate reports cover %s to %s: "
-				     "import them with dmarcpilot report "
-				     "import"),
-				   date_format(e->since, a),
-				   date_format(e->until, b)));
+		rollout_list_add(
+			&plan->reasons, &plan->nreasons,
+			xasprintf(_("no aggregate reports cover %s to %s: "
+				    "import them with dmarcpilot report "
+				    "import"),
+				  date_format(e->since, a),
+				  date_format(e->until, b)));
 		return false;
 	}
 	rate = percent(e->passing, e->legitimate);
 	/* DESIGN.md 4: >= 98 % of the legitimate volume passes DMARC. */
 	if (e->legitimate == 0 || rate < s->pass_threshold) {
-		list_add(&plan->reasons, &plan->nreasons,
-			 xasprintf(_("%.1f %% of legitimate mail passed "
-				     "DMARC from %s to %s (%llu of %llu "
-				     "messages); %.1f %% is needed"),
-				   rate, date_format(e->since, a),
-				   date_format(e->until, b),
-				   (unsigned long long)e->passing,
-				   (unsigned long long)e->legitimate,
-				   s->pass_threshold));
+		rollout_list_add(
+			&plan->reasons, &plan->nreasons,
+			xasprintf(_("%.1f %% of legitimate mail passed "
+				    "DMARC from %s to %s (%llu of %llu "
+				    "messages); %.1f %% is needed"),
+				  rate, date_format(e->since, a),
+				  date_format(e->until, b),
+				  (unsigned long long)e->passing,
+				  (unsigned long long)e->legitimate,
+				  s->pass_threshold));
 		ok = false;
 	}
 	/* DESIGN.md 4: no unclassified failing source above 0.5 %. */
@@ -993,13 +697,14 @@ static bool evidence_judge(const struct rollout_inputs *in,
 			ip = text_clean_str(src->ip);
 			/* Shown, never held against the step: p=reject is
 			 * exactly what stops it. */
-			list_add(&plan->reasons, &plan->nreasons,
-				 xasprintf(_("source %s is not ours (disowned): "
-					     "%llu messages failed DMARC "
-					     "(%.1f %%); the policy is what "
-					     "stops it"),
-					   ip, (unsigned long long)src->messages,
-					   share));
+			rollout_list_add(
+				&plan->reasons, &plan->nreasons,
+				xasprintf(_("source %s is not ours (disowned): "
+					    "%llu messages failed DMARC "
+					    "(%.1f %%); the policy is what "
+					    "stops it"),
+					  ip, (unsigned long long)src->messages,
+					  share));
 			free(ip);
 			continue;
 		}
@@ -1008,33 +713,35 @@ static bool evidence_judge(const struct rollout_inputs *in,
 			continue;
 		ip = text_clean_str(src->ip);
 		ptr = text_clean_str(src->ptr);
-		list_add(&plan->reasons, &plan->nreasons,
-			 xasprintf(_("unknown source %s%s%s%s fails DMARC for "
-				     "%.1f %% of the mail of the last %d "
-				     "days (%llu messages, more than %.1f "
-				     "%%): if it sends for you, add it with "
-				     "dmarcpilot sender add; if it is not "
-				     "yours, disown it with dmarcpilot "
-				     "sender disown %s %s"),
-				   ip, *ptr ? " (" : "", ptr, *ptr ? ")" : "",
-				   share, s->window_days,
-				   (unsigned long long)src->messages,
-				   s->unknown_threshold, in->domain, ip));
+		rollout_list_add(
+			&plan->reasons, &plan->nreasons,
+			xasprintf(_("unknown source %s%s%s%s fails DMARC for "
+				    "%.1f %% of the mail of the last %d "
+				    "days (%llu messages, more than %.1f "
+				    "%%): if it sends for you, add it with "
+				    "dmarcpilot sender add; if it is not "
+				    "yours, disown it with dmarcpilot "
+				    "sender disown %s %s"),
+				  ip, *ptr ? " (" : "", ptr, *ptr ? ")" : "",
+				  share, s->window_days,
+				  (unsigned long long)src->messages,
+				  s->unknown_threshold, in->domain, ip));
 		free(ptr);
 		free(ip);
 		ok = false;
 	}
 	if (ok)
-		list_add(&plan->reasons, &plan->nreasons,
-			 xasprintf(_("%.1f %% of legitimate mail passed "
-				     "DMARC from %s to %s (%llu of %llu "
-				     "messages), and no unknown source "
-				     "fails above %.1f %%"),
-				   rate, date_format(e->since, a),
-				   date_format(e->until, b),
-				   (unsigned long long)e->passing,
-				   (unsigned long long)e->legitimate,
-				   s->unknown_threshold));
+		rollout_list_add(
+			&plan->reasons, &plan->nreasons,
+			xasprintf(_("%.1f %% of legitimate mail passed "
+				    "DMARC from %s to %s (%llu of %llu "
+				    "messages), and no unknown source "
+				    "fails above %.1f %%"),
+				  rate, date_format(e->since, a),
+				  date_format(e->until, b),
+				  (unsigned long long)e->passing,
+				  (unsigned long long)e->legitimate,
+				  s->unknown_threshold));
 	return ok;
 }
 
@@ -1078,8 +785,8 @@ static void spf_lookup_reason(const struct rollout_inputs *in,
 			      struct rollout_plan *plan)
 {
 	if (in->spf_lookup_note)
-		list_add(&plan->reasons, &plan->nreasons,
-			 xstrdup(in->spf_lookup_note));
+		rollout_list_add(&plan->reasons, &plan->nreasons,
+				 xstrdup(in->spf_lookup_note));
 }
 
 /* The first DKIM key in use that is not live yet, or -1. */
@@ -1098,15 +805,16 @@ static bool spf_buildable(const struct rollout_inputs *in,
 			  struct rollout_plan *plan)
 {
 	for (size_t i = 0; i < in->nspf_problems; i++)
-		list_add(&plan->reasons, &plan->nreasons,
-			 xstrdup(in->spf_problems[i]));
+		rollout_list_add(&plan->reasons, &plan->nreasons,
+				 xstrdup(in->spf_problems[i]));
 	spf_lookup_reason(in, plan);
 	if (in->nsenders == 0) {
-		list_add(&plan->reasons, &plan->nreasons,
-			 xasprintf(_("no senders are listed for %s: add "
-				     "every service and server that sends "
-				     "its mail with dmarcpilot sender add"),
-				   in->domain));
+		rollout_list_add(
+			&plan->reasons, &plan->nreasons,
+			xasprintf(_("no senders are listed for %s: add "
+				    "every service and server that sends "
+				    "its mail with dmarcpilot sender add"),
+				  in->domain));
 		return false;
 	}
 	return in->spf_soft && in->nspf_problems == 0;
@@ -1116,20 +824,20 @@ static bool spf_buildable(const struct rollout_inputs *in,
 void rollout_decide(const struct rollout_inputs *in, date_t today,
 		    struct rollout_plan *plan)
 {
-	struct verified v;
+	struct rollout_verified v;
 	bool ready = true;
 	size_t last = in->ladder.count ? in->ladder.count - 1 : 0;
 
 	memset(plan, 0, sizeof *plan);
 	plan->domain = xstrdup(in->domain);
-	verified_scan(in, &v);
-	plan->phase = phase_of(in, &v, today, &plan->since);
+	rollout_verified_scan(in, &v);
+	plan->phase = rollout_phase_of(in, &v, today, &plan->since);
 	plan->days = today - plan->since;
 	plan->earliest = today;
 	plan->dmarc_live = xstrdup_or_null(v.dmarc_record);
 	plan->spf_live = xstrdup_or_null(v.spf_record);
 	for (size_t i = 0; i < in->ndue; i++)
-		list_add(&plan->due, &plan->ndue, xstrdup(in->due[i]));
+		rollout_list_add(&plan->due, &plan->ndue, xstrdup(in->due[i]));
 
 	switch (plan->phase) {
 	case ROLLOUT_DISCOVERY:
@@ -1140,11 +848,12 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 		int k = key_pending(in);
 
 		if (k < 0) {
-			list_add(&plan->reasons, &plan->nreasons,
-				 xasprintf(_("no DKIM key is set up for %s: "
-					     "generate one with dmarcpilot "
-					     "dkim keygen %s SELECTOR"),
-					   in->domain, in->domain));
+			rollout_list_add(
+				&plan->reasons, &plan->nreasons,
+				xasprintf(_("no DKIM key is set up for %s: "
+					    "generate one with dmarcpilot "
+					    "dkim keygen %s SELECTOR"),
+					  in->domain, in->domain));
 			ready = false;
 			break;
 		}
@@ -1164,20 +873,22 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 					      : NULL;
 
 			if (why)
-				list_add(&plan->reasons, &plan->nreasons,
-					 xasprintf(_("the key record of "
-						     "selector %s cannot be "
-						     "built: %s"),
-						   in->keys[k].selector, why));
+				rollout_list_add(
+					&plan->reasons, &plan->nreasons,
+					xasprintf(_("the key record of "
+						    "selector %s cannot be "
+						    "built: %s"),
+						  in->keys[k].selector, why));
 			else
-				list_add(&plan->reasons, &plan->nreasons,
-					 xasprintf(_("the public key of "
-						     "selector %s cannot be "
-						     "read from %s"),
-						   in->keys[k].selector,
-						   in->keys[k].key_path
-						       ? in->keys[k].key_path
-						       : "?"));
+				rollout_list_add(
+					&plan->reasons, &plan->nreasons,
+					xasprintf(_("the public key of "
+						    "selector %s cannot be "
+						    "read from %s"),
+						  in->keys[k].selector,
+						  in->keys[k].key_path
+							  ? in->keys[k].key_path
+							  : "?"));
 			ready = false;
 		}
 		break;
@@ -1202,29 +913,32 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 			plan->earliest = today;
 		plan->evidence_needed = true;
 		if (plan->days < plan->min_days) {
-			list_add(&plan->reasons, &plan->nreasons,
-				 xasprintf(_("%s since %s: %d of %d days "
-					     "done"),
-					   rollout_phase_label(plan->phase),
-					   date_format(plan->since, since),
-					   plan->days, plan->min_days));
+			rollout_list_add(
+				&plan->reasons, &plan->nreasons,
+				xasprintf(_("%s since %s: %d of %d days "
+					    "done"),
+					  rollout_phase_label(plan->phase),
+					  date_format(plan->since, since),
+					  plan->days, plan->min_days));
 			ready = false;
 		}
 		if (!evidence_judge(in, plan))
 			ready = false;
 		if (plan->next.action == ROLLOUT_ACTION_SPF) {
 			for (size_t i = 0; i < in->nspf_problems; i++)
-				list_add(&plan->reasons, &plan->nreasons,
-					 xstrdup(in->spf_problems[i]));
+				rollout_list_add(&plan->reasons,
+						 &plan->nreasons,
+						 xstrdup(in->spf_problems[i]));
 			spf_lookup_reason(in, plan);
 			if (in->nspf_problems > 0)
 				ready = false;
 		}
 		if (plan->next.action == ROLLOUT_ACTION_SPF &&
 		    !plan->next.record) {
-			list_add(&plan->reasons, &plan->nreasons,
-				 xstrdup(_("the SPF record cannot be built "
-					   "from the senders")));
+			rollout_list_add(
+				&plan->reasons, &plan->nreasons,
+				xstrdup(_("the SPF record cannot be built "
+					  "from the senders")));
 			ready = false;
 		}
 		break;
@@ -1234,8 +948,8 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 		plan->earliest = DATE_NONE;
 		ready = false;
 		if (in->spf_drift_note)
-			list_add(&plan->reasons, &plan->nreasons,
-				 xstrdup(in->spf_drift_note));
+			rollout_list_add(&plan->reasons, &plan->nreasons,
+					 xstrdup(in->spf_drift_note));
 		/* The record built now (new senders, new flattened ranges)
 		 * differs from the one verified: publish it again. */
 		if (in->spf_hard && v.spf_record && in->spf_lookups >= 0 &&
@@ -1245,23 +959,25 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 			next_spf(in, 1, &plan->next);
 			plan->earliest = today;
 			ready = in->nspf_problems == 0;
-			list_add(&plan->reasons, &plan->nreasons,
-				 xasprintf(_("the SPF record built now differs "
-					     "from the one verified on %s: "
-					     "publish it and run dmarcpilot "
-					     "step %s"),
-					   date_format(v.spf_hard, d),
-					   in->domain));
+			rollout_list_add(
+				&plan->reasons, &plan->nreasons,
+				xasprintf(_("the SPF record built now differs "
+					    "from the one verified on %s: "
+					    "publish it and run dmarcpilot "
+					    "step %s"),
+					  date_format(v.spf_hard, d),
+					  in->domain));
 			spf_lookup_reason(in, plan);
 			break;
 		}
 		if (plan->ndue == 0)
-			list_add(&plan->reasons, &plan->nreasons,
-				 xstrdup(_("the rollout is complete; nothing "
-					   "is due")));
+			rollout_list_add(
+				&plan->reasons, &plan->nreasons,
+				xstrdup(_("the rollout is complete; nothing "
+					  "is due")));
 		for (size_t i = 0; i < plan->ndue; i++)
-			list_add(&plan->reasons, &plan->nreasons,
-				 xstrdup(plan->due[i]));
+			rollout_list_add(&plan->reasons, &plan->nreasons,
+					 xstrdup(plan->due[i]));
 		break;
 	}
 	plan->ready = ready;
@@ -1271,7 +987,7 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 void rollout_plan_done(struct rollout_plan *plan)
 {
 	free(plan->domain);
-	list_free(plan->reasons, plan->nreasons);
+	rollout_list_free(plan->reasons, plan->nreasons);
 	free(plan->next.name);
 	free(plan->next.record);
 	free(plan->next.selector);
@@ -1279,192 +995,6 @@ void rollout_plan_done(struct rollout_plan *plan)
 	spf_txts_free(plan->next.parts, plan->next.nparts);
 	free(plan->dmarc_live);
 	free(plan->spf_live);
-	list_free(plan->due, plan->ndue);
+	rollout_list_free(plan->due, plan->ndue);
 	memset(plan, 0, sizeof *plan);
-}
-
-/* ---------------------------------------------------------------- timeline */
-
-/* One dated change of phase, past or projected. */
-struct event {
-	date_t day;
-	enum rollout_phase phase; /* the phase it starts */
-	char *what;               /* translated */
-};
-
-/* Appends an event. */
-static void event_add(struct event **ev, size_t *n, date_t day,
-		      enum rollout_phase phase, char *what)
-{
-	*ev = xrealloc(*ev, (*n + 1) * sizeof **ev);
-	(*ev)[*n].day = day;
-	(*ev)[*n].phase = phase;
-	(*ev)[(*n)++].what = what;
-}
-
-/* The phase a DMARC rung puts the domain in. */
-static enum rollout_phase rung_phase(const struct ladder_rung *r)
-{
-	if (r->policy == DMARC_POLICY_REJECT)
-		return ROLLOUT_REJECT;
-	if (r->policy == DMARC_POLICY_QUARANTINE)
-		return ROLLOUT_QUARANTINE;
-	return ROLLOUT_MONITOR;
-}
-
-/* The Monday of a day's ISO week. */
-static date_t week_monday(date_t d)
-{
-	return d - (date_weekday(d) - 1);
-}
-
-/* Builds the week list. */
-void rollout_timeline(const struct rollout_inputs *in, date_t today,
-		      struct rollout_week **weeks, size_t *count)
-{
-	struct rollout_plan plan;
-	struct event *ev = NULL;
-	size_t nev = 0, n = 0;
-	struct verified v;
-	date_t day, first, end;
-	int rung;
-	bool spf_hard;
-
-	*weeks = NULL;
-	*count = 0;
-	rollout_decide(in, today, &plan);
-	verified_scan(in, &v);
-	/* What happened. */
-	for (size_t i = 0; i < in->nhistory; i++) {
-		const struct state_rung *r = &in->history[i];
-
-		if (r->kind == RUNG_SPF)
-			event_add(&ev, &nev, r->verified,
-				  r->rung ? ROLLOUT_ENFORCED : ROLLOUT_SPF,
-				  xstrdup(r->rung ? _("SPF -all verified")
-						  : _("SPF ~all verified")));
-		else if (r->rung >= 0 && (size_t)r->rung < in->ladder.count) {
-			char *label =
-			    ladder_rung_label(&in->ladder.rungs[r->rung]);
-
-			event_add(&ev, &nev, r->verified,
-				  rung_phase(&in->ladder.rungs[r->rung]),
-				  xasprintf(_("%s verified"), label));
-			free(label);
-		}
-	}
-	for (size_t i = 0; i < in->nkeys; i++)
-		if (in->keys[i].published != DATE_NONE)
-			event_add(&ev, &nev, in->keys[i].published,
-				  ROLLOUT_DKIM,
-				  xasprintf(_("DKIM selector %s verified"),
-					    in->keys[i].selector));
-	/* What is projected, on clean evidence and the minimum days.
-	 * Steps with no minimum of their own are a week apart. */
-	day = plan.earliest == DATE_NONE ? today : plan.earliest;
-	if (day < today)
-		day = today;
-	rung = v.dmarc_rung;
-	spf_hard = v.spf_hard != DATE_NONE;
-	switch (plan.phase) {
-	case ROLLOUT_DISCOVERY:
-		event_add(&ev, &nev, day, ROLLOUT_SPF,
-			  xstrdup(_("publish SPF ~all")));
-		day += 7;
-		/* fall through */
-	case ROLLOUT_SPF:
-		event_add(&ev, &nev, day, ROLLOUT_DKIM,
-			  xstrdup(_("publish the DKIM keys")));
-		day += 7;
-		/* fall through */
-	case ROLLOUT_DKIM:
-		rung = -1;
-		/* fall through */
-	case ROLLOUT_MONITOR:
-	case ROLLOUT_QUARANTINE:
-	case ROLLOUT_REJECT:
-		for (rung++; (size_t)rung < in->ladder.count; rung++) {
-			const struct ladder_rung *r = &in->ladder.rungs[rung];
-			char *label = ladder_rung_label(r);
-
-			event_add(&ev, &nev, day, rung_phase(r),
-				  xasprintf(_("publish %s"), label));
-			free(label);
-			day += r->policy == DMARC_POLICY_NONE
-				   ? in->settings.min_days_monitor
-				   : in->settings.min_days_rung;
-		}
-		if (!spf_hard) {
-			event_add(&ev, &nev, day, ROLLOUT_ENFORCED,
-				  xstrdup(_("publish SPF -all")));
-		}
-		event_add(&ev, &nev, day + in->settings.window_days,
-			  ROLLOUT_MAINTENANCE,
-			  xstrdup(_("maintenance: key rotation and SPF "
-				    "drift checks")));
-		break;
-	case ROLLOUT_ENFORCED:
-		event_add(&ev, &nev, plan.since + in->settings.window_days,
-			  ROLLOUT_MAINTENANCE,
-			  xstrdup(_("maintenance: key rotation and SPF "
-				    "drift checks")));
-		break;
-	case ROLLOUT_MAINTENANCE:
-		for (size_t i = 0; i < plan.ndue; i++)
-			event_add(&ev, &nev, today, ROLLOUT_MAINTENANCE,
-				  xstrdup(plan.due[i]));
-		break;
-	}
-	/* Sort by day (stable: insertion order within a day). */
-	for (size_t i = 1; i < nev; i++)
-		for (size_t j = i; j > 0 && ev[j - 1].day > ev[j].day; j--) {
-			struct event t = ev[j];
-
-			ev[j] = ev[j - 1];
-			ev[j - 1] = t;
-		}
-	first = week_monday(in->created < today ? in->created : today);
-	if (nev > 0 && ev[0].day < first)
-		first = week_monday(ev[0].day);
-	end = week_monday(nev > 0 && ev[nev - 1].day > today ? ev[nev - 1].day
-							     : today);
-	{
-		enum rollout_phase phase = ROLLOUT_DISCOVERY;
-		size_t e = 0;
-
-		*weeks = xcalloc((size_t)(end - first) / 7 + 1,
-				 sizeof **weeks);
-		for (date_t mon = first; mon <= end; mon += 7) {
-			struct rollout_week *w = &(*weeks)[n++];
-			struct strbuf due = STRBUF_INIT;
-
-			w->monday = mon;
-			w->past = mon + 6 < today;
-			for (; e < nev && ev[e].day <= mon + 6; e++) {
-				if (ev[e].day < mon)
-					continue;
-				phase = ev[e].phase;
-				if (due.len)
-					strbuf_addstr(&due, "; ");
-				strbuf_addstr(&due, ev[e].what);
-			}
-			/* DKIM keys published before SPF keep SPF. */
-			w->phase = phase;
-			w->due = due.len ? strbuf_detach(&due) : NULL;
-			strbuf_done(&due);
-		}
-	}
-	*count = n;
-	for (size_t i = 0; i < nev; i++)
-		free(ev[i].what);
-	free(ev);
-	rollout_plan_done(&plan);
-}
-
-/* Frees a timeline. */
-void rollout_weeks_free(struct rollout_week *weeks, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-		free(weeks[i].due);
-	free(weeks);
 }
