@@ -13,7 +13,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lib/nsd.h"
 #include "lib/testenv.h"
@@ -130,6 +132,49 @@ static void test_wizard_exits_when_terminal_closes(void **state)
 	free(dir);
 }
 
+/* A test that fails leaves its function without stopping its terminal;
+ * the harness still ends the terminal and the program in it when the
+ * test program exits, so no wizard outlives a failed run. */
+static void test_terminal_ends_with_test_program(void **state)
+{
+	int fds[2], pid = -1, gone = 0, status;
+	pid_t child;
+
+	(void)state;
+	if (!tmux_available())
+		skip();
+	assert_int_equal(pipe(fds), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		/* the failing test: starts a terminal, never stops it */
+		struct tmux_term t;
+		const char *argv[] = { "/bin/sleep", "600", NULL };
+		int p = -1;
+
+		close(fds[0]);
+		if (tmux_start(&t, 80, 24, argv, NULL))
+			p = tmux_pane_pid(&t);
+		if (write(fds[1], &p, sizeof p) != (ssize_t)sizeof p)
+			_exit(1);
+		exit(0); /* atexit handlers run, as after a cmocka failure */
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &pid, sizeof pid), (ssize_t)sizeof pid);
+	close(fds[0]);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(pid > 0);
+	for (int waited = 0; waited < 10000 && !gone; waited += 50) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		gone = kill(pid, 0) < 0 && errno == ESRCH;
+		nanosleep(&ts, NULL);
+	}
+	if (!gone)
+		kill(pid, SIGKILL);
+	assert_true(gone);
+}
+
 /* An operator whose language is German reads German. */
 static void test_help_in_german(void **state)
 {
@@ -169,6 +214,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_wizard_exits_when_terminal_closes, tmux_setup,
 		    tmux_teardown),
+		cmocka_unit_test(test_terminal_ends_with_test_program),
 		cmocka_unit_test(test_help_in_german),
 		cmocka_unit_test(test_usage_errors_exit_2),
 	};

@@ -25,19 +25,72 @@ bool tmux_available(void)
 }
 
 /* Runs "tmux -S socket args..." and returns what it printed. */
-static struct testenv_run tmux_cmd(struct tmux_term *t,
-				   const char *const args[])
+static struct testenv_run tmux_socket_cmd(const char *socket,
+					  const char *const args[])
 {
 	const char *argv[64];
 	size_t n = 0;
 
 	argv[n++] = tmux_bin();
 	argv[n++] = "-S";
-	argv[n++] = t->socket;
+	argv[n++] = socket;
 	for (size_t i = 0; args[i] && n < 63; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
 	return testenv_run(argv, NULL, NULL);
+}
+
+/* Runs "tmux -S t's socket args...". */
+static struct testenv_run tmux_cmd(struct tmux_term *t,
+				   const char *const args[])
+{
+	return tmux_socket_cmd(t->socket, args);
+}
+
+/* The sockets of servers started and not stopped yet: a failing test
+ * leaves its test function early (cmocka longjmps out), and its server,
+ * which tmux daemonizes, would otherwise keep the wizard running after
+ * the test program has exited. */
+#define TMUX_MAX_SERVERS 32
+static char *tmux_live[TMUX_MAX_SERVERS];
+
+/* Kills every server still running; registered with atexit(). */
+static void tmux_stop_all(void)
+{
+	const char *args[] = { "kill-server", NULL };
+
+	for (size_t i = 0; i < TMUX_MAX_SERVERS; i++) {
+		struct testenv_run run;
+
+		if (!tmux_live[i])
+			continue;
+		run = tmux_socket_cmd(tmux_live[i], args);
+		testenv_run_done(&run);
+		free(tmux_live[i]);
+		tmux_live[i] = NULL;
+	}
+}
+
+/* Remembers a started server (or forgets a stopped one with on false). */
+static void tmux_track(const char *socket, bool on)
+{
+	static bool registered;
+
+	for (size_t i = 0; i < TMUX_MAX_SERVERS; i++) {
+		if (on && !tmux_live[i]) {
+			tmux_live[i] = xstrdup(socket);
+			break;
+		}
+		if (!on && tmux_live[i] && strcmp(tmux_live[i], socket) == 0) {
+			free(tmux_live[i]);
+			tmux_live[i] = NULL;
+			break;
+		}
+	}
+	if (on && !registered) {
+		atexit(tmux_stop_all);
+		registered = true;
+	}
 }
 
 /* Starts the session. */
@@ -80,7 +133,9 @@ bool tmux_start(struct tmux_term *t, int cols, int rows,
 	run = tmux_cmd(t, args);
 	free(conf);
 	t->running = run.status == 0;
-	if (!t->running)
+	if (t->running)
+		tmux_track(t->socket, true);
+	else
 		fprintf(stderr, "tmux new-session failed: %s\n", run.err);
 	testenv_run_done(&run);
 	return t->running;
@@ -204,6 +259,7 @@ void tmux_stop(struct tmux_term *t)
 		struct testenv_run run = tmux_cmd(t, args);
 
 		testenv_run_done(&run);
+		tmux_track(t->socket, false);
 		t->running = false;
 	}
 	if (t->dir) {
