@@ -156,7 +156,7 @@ static enum status text_check(const struct setting *d, const char *value,
 static enum status setting_apply(struct state_settings *s, const char *arg,
 				 struct err *err)
 {
-	static struct state_settings defaults;
+	struct state_settings defaults;
 	const char *eq = strchr(arg, '=');
 	const struct setting *d = eq ? setting_find(arg, (size_t)(eq - arg))
 				     : NULL;
