@@ -17,6 +17,7 @@
 #include "core/text.h"
 #include "core/xalloc.h"
 #include "screens/lookup.h"
+#include "screens/plan.h"
 #include "screens/replay.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
@@ -48,10 +49,7 @@ struct dmarc_state {
 	size_t nhistory;
 	struct ladder ladder;
 	char *error;
-	struct rollout_inputs inputs;
-	struct rollout_plan plan;
-	bool planned;
-	char *plan_error;      /* why there is no plan */
+	struct screen_plan sp;  /* the plan and why there is none */
 	struct replay *replay; /* the plan's loading */
 	bool verifying;
 	struct propagate_result *propagation;
@@ -123,35 +121,12 @@ static void dests_collect(struct dmarc_state *st)
 	st->discovery = NULL;
 }
 
-/* Frees the plan of an earlier run. */
-static void dmarc_plan_clear(struct dmarc_state *st)
-{
-	if (st->planned) {
-		rollout_plan_done(&st->plan);
-		rollout_inputs_done(&st->inputs);
-	}
-	st->planned = false;
-	free(st->plan_error);
-	st->plan_error = NULL;
-}
-
 /* Loads the plan with dns (replay_fn). */
 static void dmarc_plan(void *arg, struct dns *dns)
 {
 	struct dmarc_state *st = arg;
-	struct app *app = st->app;
-	struct err err = ERR_INIT;
 
-	dmarc_plan_clear(st);
-	if (rollout_inputs_load(tui_store(app), dns, tui_providers(app),
-				app->domain, app->cli->now, &st->inputs,
-				&err) == STATUS_OK) {
-		rollout_decide(&st->inputs, app->cli->now, &st->plan);
-		st->planned = true;
-	} else {
-		st->plan_error = xstrdup(err_message(&err));
-	}
-	err_done(&err);
+	screen_plan_load(st->app, dns, &st->sp);
 }
 
 /* Reads the domain's ladder and history, and asks for the record. */
@@ -206,7 +181,7 @@ static date_t rung_verified(const struct dmarc_state *st, int rung)
 static int dmarc_draw_readiness(struct app *app, struct dmarc_state *st,
 				WINDOW *win, int y, int rows, int cols)
 {
-	const struct rollout_plan *p = &st->plan;
+	const struct rollout_plan *p = &st->sp.plan;
 
 	if (y >= rows || !st->replay)
 		return y;
@@ -216,10 +191,10 @@ static int dmarc_draw_readiness(struct app *app, struct dmarc_state *st,
 			      "plan ..."));
 		return y + 1;
 	}
-	if (st->plan_error)
+	if (st->sp.error)
 		return y + widget_wrap(win, y, 1, cols - 2, rows, 0,
-				       tui_attr(app, TUI_BAD), st->plan_error);
-	if (!st->planned)
+				       tui_attr(app, TUI_BAD), st->sp.error);
+	if (!st->sp.loaded)
 		return y;
 	if (p->next.action == ROLLOUT_ACTION_NONE) {
 		widget_text(win, y, 1, cols - 2, tui_attr(app, TUI_GOOD),
@@ -369,13 +344,13 @@ static void dmarc_verified(void *arg, struct propagate_result *result)
 				 "new record."),
 			  result->serving, result->count);
 	} else if (state_rung_add(tui_store(app), app->domain,
-				  RUNG_DMARC, st->plan.next.rung,
-				  st->plan.next.record, app->cli->now,
+				  RUNG_DMARC, st->sp.plan.next.rung,
+				  st->sp.plan.next.record, app->cli->now,
 				  &err) != STATUS_OK) {
 		tui_error(app, "%s", err_message(&err));
 	} else {
 		tui_message(app, _("Recorded: %s is live on every server."),
-			    st->plan.next.label);
+			    st->sp.plan.next.label);
 	}
 	err_done(&err);
 }
@@ -389,8 +364,8 @@ static void dmarc_step(struct app *app, struct dmarc_state *st)
 		tui_error(app, _("The plan is still loading."));
 		return;
 	}
-	if (!st->planned || st->plan.next.action != ROLLOUT_ACTION_DMARC ||
-	    !st->plan.next.record) {
+	if (!st->sp.loaded || st->sp.plan.next.action != ROLLOUT_ACTION_DMARC ||
+	    !st->sp.plan.next.record) {
 		tui_error(app, _("The next step is not a DMARC rung; see the "
 				 "timeline."));
 		return;
@@ -398,8 +373,8 @@ static void dmarc_step(struct app *app, struct dmarc_state *st)
 	if (st->verifying || !tui_dns(app))
 		return;
 	st->verifying = true;
-	if (propagate_start(app->dns, st->plan.next.name, DNS_T_TXT,
-			    st->plan.next.record, NULL, dmarc_verified, st,
+	if (propagate_start(app->dns, st->sp.plan.next.name, DNS_T_TXT,
+			    st->sp.plan.next.record, NULL, dmarc_verified, st,
 			    &err) != STATUS_OK) {
 		st->verifying = false;
 		tui_error(app, "%s", err_message(&err));
@@ -562,7 +537,7 @@ static void dmarc_leave(struct app *app, void *state)
 	state_rungs_free(st->history, st->nhistory);
 	ladder_done(&st->ladder);
 	free(st->error);
-	dmarc_plan_clear(st);
+	screen_plan_clear(&st->sp);
 	propagate_result_free(st->propagation);
 }
 

@@ -9,6 +9,7 @@
 #include "core/rollout.h"
 #include "core/xalloc.h"
 #include "core/zone.h"
+#include "screens/plan.h"
 #include "screens/replay.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
@@ -16,10 +17,8 @@
 enum export_format { EXPORT_BIND, EXPORT_NSUPDATE, EXPORT_JSON };
 
 struct export_state {
-	struct rollout_inputs inputs;
-	struct rollout_plan plan;
-	struct zone_records records;
-	bool loaded;
+	struct screen_plan sp;        /* the plan */
+	struct zone_records records; /* its records, when sp.loaded */
 	enum export_format format;
 	char *text;  /* the preview of the current format */
 	char *error; /* why there is no preview */
@@ -51,15 +50,12 @@ static const char *format_label(enum export_format format)
 	return "BIND";
 }
 
-/* Frees the plan of an earlier run. */
+/* Frees the plan and records of an earlier run. */
 static void export_clear(struct export_state *st)
 {
-	if (st->loaded) {
+	if (st->sp.loaded)
 		zone_records_done(&st->records);
-		rollout_plan_done(&st->plan);
-		rollout_inputs_done(&st->inputs);
-	}
-	st->loaded = false;
+	screen_plan_clear(&st->sp);
 	free(st->error);
 	st->error = NULL;
 }
@@ -68,20 +64,12 @@ static void export_clear(struct export_state *st)
 static void export_load(void *arg, struct dns *dns)
 {
 	struct export_state *st = arg;
-	struct app *app = st->app;
-	struct err err = ERR_INIT;
 
 	export_clear(st);
-	if (rollout_inputs_load(tui_store(app), dns, tui_providers(app),
-				app->domain, app->cli->now, &st->inputs,
-				&err) != STATUS_OK) {
-		st->error = xstrdup(err_message(&err));
-		err_done(&err);
-		return;
-	}
-	rollout_decide(&st->inputs, app->cli->now, &st->plan);
-	zone_collect(&st->inputs, &st->plan, &st->records);
-	st->loaded = true;
+	if (screen_plan_load(st->app, dns, &st->sp))
+		zone_collect(&st->sp.inputs, &st->sp.plan, &st->records);
+	else
+		st->error = xstrdup(st->sp.error);
 }
 
 /* Finds the values the nsupdate script replaces (zone_find_old) with
@@ -183,7 +171,7 @@ static void export_draw(struct app *app, void *state, WINDOW *win)
 		     _("Export for %s as %s"), app->domain,
 		     format_label(st->format));
 	st->height = rows - 4;
-	if (st->loading && replay_done(st->loading) && st->loaded &&
+	if (st->loading && replay_done(st->loading) && st->sp.loaded &&
 	    !st->rendered) {
 		st->rendered = true;
 		export_render(app, st);
@@ -304,7 +292,7 @@ static bool export_key(struct app *app, void *state, struct tui_key key,
 		return true;
 	case CMD_FORMAT:
 		st->format = (st->format + 1) % 3;
-		if (st->loaded && st->rendered)
+		if (st->sp.loaded && st->rendered)
 			export_render(app, st);
 		return true;
 	case CMD_WRITE: {

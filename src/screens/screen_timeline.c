@@ -11,6 +11,7 @@
 #include "core/state.h"
 #include "core/text.h"
 #include "core/xalloc.h"
+#include "screens/plan.h"
 #include "screens/replay.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
@@ -23,12 +24,9 @@ struct timeline_state {
 	date_t created;
 	char *error;
 	int scroll;
-	struct rollout_inputs inputs;
-	struct rollout_plan plan;
+	struct screen_plan sp;  /* the plan and why there is none */
 	struct rollout_week *weeks;
 	size_t nweeks;
-	bool planned;
-	char *plan_error;      /* why there is no plan */
 	struct replay *replay; /* the plan's loading */
 	struct app *app;
 };
@@ -37,40 +35,24 @@ static const enum command timeline_commands[] = {
 	CMD_UP, CMD_DOWN, CMD_NONE,
 };
 
-/* Frees the plan of an earlier run. */
+/* Frees the plan and weeks of an earlier run. */
 static void timeline_plan_clear(struct timeline_state *st)
 {
-	if (st->planned) {
-		rollout_plan_done(&st->plan);
-		rollout_weeks_free(st->weeks, st->nweeks);
-		rollout_inputs_done(&st->inputs);
-	}
+	rollout_weeks_free(st->weeks, st->nweeks);
 	st->weeks = NULL;
 	st->nweeks = 0;
-	st->planned = false;
-	free(st->plan_error);
-	st->plan_error = NULL;
+	screen_plan_clear(&st->sp);
 }
 
 /* Loads the plan and its weeks with dns (replay_fn). */
 static void timeline_plan(void *arg, struct dns *dns)
 {
 	struct timeline_state *st = arg;
-	struct app *app = st->app;
-	struct err err = ERR_INIT;
 
 	timeline_plan_clear(st);
-	if (rollout_inputs_load(tui_store(app), dns, tui_providers(app),
-				app->domain, app->cli->now, &st->inputs,
-				&err) == STATUS_OK) {
-		rollout_decide(&st->inputs, app->cli->now, &st->plan);
-		rollout_timeline(&st->inputs, app->cli->now, &st->weeks,
-				 &st->nweeks);
-		st->planned = true;
-	} else {
-		st->plan_error = xstrdup(err_message(&err));
-	}
-	err_done(&err);
+	if (screen_plan_load(st->app, dns, &st->sp))
+		rollout_timeline(&st->sp.inputs, st->app->cli->now,
+				 &st->weeks, &st->nweeks);
 }
 
 /* Reads the domain's history and settings. */
@@ -130,15 +112,16 @@ static int rollout_week(const struct timeline_state *st, date_t day)
 static void timeline_draw(struct app *app, void *state, WINDOW *win)
 {
 	struct timeline_state *st = state;
+	const struct rollout_plan *plan = &st->sp.plan;
 	int rows = getmaxy(win), cols = getmaxx(win), y = 0;
 	char day[DATE_BUFSIZE], today[DATE_BUFSIZE];
 
 	widget_textf(win, y++, 1, cols - 2, A_BOLD, _("Rollout of %s"),
 		     app->domain);
-	if (st->error || (replay_done(st->replay) && st->plan_error)) {
+	if (st->error || (replay_done(st->replay) && st->sp.error)) {
 		widget_wrap(win, y + 1, 1, cols - 2, rows, 0,
 			    tui_attr(app, TUI_BAD),
-			    st->error ? st->error : st->plan_error);
+			    st->error ? st->error : st->sp.error);
 		return;
 	}
 	if (st->created != DATE_NONE)
@@ -152,30 +135,26 @@ static void timeline_draw(struct app *app, void *state, WINDOW *win)
 		widget_text(win, y++, 1, cols - 2, A_NORMAL,
 			    _("Asking DNS about the report sources for the "
 			      "plan ..."));
-	if (st->planned && replay_done(st->replay)) {
+	if (st->sp.loaded && replay_done(st->replay)) {
 		char since[DATE_BUFSIZE], earliest[DATE_BUFSIZE];
 
 		widget_textf(win, y++, 1, cols - 2, A_BOLD,
 			     _("Phase: %s since %s (day %d)"),
-			     rollout_phase_label(st->plan.phase),
-			     date_format(st->plan.since, since),
-			     st->plan.days);
-		if (st->plan.next.action != ROLLOUT_ACTION_NONE)
+			     rollout_phase_label(plan->phase),
+			     date_format(plan->since, since), plan->days);
+		if (plan->next.action != ROLLOUT_ACTION_NONE)
 			widget_textf(win, y++, 1, cols - 2,
-				     st->plan.ready ? tui_attr(app, TUI_GOOD)
-						    : tui_attr(app, TUI_WARN),
-				     st->plan.ready
-					 ? _("Next: %s, ready now")
-					 : _("Next: %s, not before %s"),
-				     st->plan.next.label ? st->plan.next.label
-							 : "",
-				     date_format(st->plan.earliest, earliest));
-		for (size_t i = 0; !st->plan.ready && i < st->plan.nreasons &&
-				   i < 2;
+				     plan->ready ? tui_attr(app, TUI_GOOD)
+						 : tui_attr(app, TUI_WARN),
+				     plan->ready ? _("Next: %s, ready now")
+						 : _("Next: %s, not before %s"),
+				     plan->next.label ? plan->next.label : "",
+				     date_format(plan->earliest, earliest));
+		for (size_t i = 0; !plan->ready && i < plan->nreasons && i < 2;
 		     i++) {
 			/* Reasons quote report data: cleaned; wrapped to at
 			 * most three rows (the DMARC step shows them all). */
-			char *clean = text_clean_str(st->plan.reasons[i]);
+			char *clean = text_clean_str(plan->reasons[i]);
 			char *line = xasprintf("- %s", clean);
 			int stop = y + 3 < rows ? y + 3 : rows;
 			int used = widget_wrap(win, y, 3, cols - 4, stop, 0,
@@ -211,7 +190,7 @@ static void timeline_draw(struct app *app, void *state, WINDOW *win)
 		widget_text(win, y++, 35, cols - 36, attr,
 			    w->due ? w->due : "");
 	}
-	if (st->planned && replay_done(st->replay))
+	if (st->sp.loaded && replay_done(st->replay))
 		return;
 	y++;
 	widget_text(win, y++, 1, cols - 2, A_UNDERLINE, _("Done"));
