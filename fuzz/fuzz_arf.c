@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arf.h"
+#include "report/arf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "dkim.h"
+#include "dkim/dkim.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

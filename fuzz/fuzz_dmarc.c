@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dmarc.h"
-#include "ladder.h"
-#include "xalloc.h"
+#include "dmarc/dmarc.h"
+#include "dmarc/ladder.h"
+#include "util/xalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

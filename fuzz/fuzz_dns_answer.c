@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns.h"
-#include "dns_private.h"
+#include "dns/dns.h"
+#include "dns/dns_private.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

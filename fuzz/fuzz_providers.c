@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "providers.h"
+#include "providers/providers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

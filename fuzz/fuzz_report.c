@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ip.h"
-#include "report.h"
+#include "util/ip.h"
+#include "report/report.h"
 
 /* Aborts (a finding) when a parsed value breaks the header's promise. */
 static void check_field(const char *s)

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spf.h"
-#include "xalloc.h"
+#include "spf/spf.h"
+#include "util/xalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

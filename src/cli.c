@@ -7,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/i18n.h"
-#include "core/state.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "util/i18n.h"
+#include "store/state.h"
+#include "util/text.h"
+#include "util/xalloc.h"
 
 struct cli_command {
 	const char *words; /* "spf check" */

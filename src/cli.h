@@ -8,11 +8,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/date.h"
-#include "core/dns.h"
-#include "core/ladder.h"
-#include "core/status.h"
-#include "core/store.h"
+#include "util/date.h"
+#include "dns/dns.h"
+#include "dmarc/ladder.h"
+#include "util/status.h"
+#include "store/store.h"
 
 /* Exit statuses of DESIGN.md section 5. */
 enum {

@@ -6,15 +6,15 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "core/audit.h"
-#include "core/i18n.h"
-#include "core/ladder.h"
-#include "core/orgdomain.h"
-#include "core/propagate.h"
-#include "core/providers.h"
-#include "core/state.h"
-#include "core/strbuf.h"
-#include "core/xalloc.h"
+#include "audit/audit.h"
+#include "util/i18n.h"
+#include "dmarc/ladder.h"
+#include "dmarc/orgdomain.h"
+#include "dns/propagate.h"
+#include "providers/providers.h"
+#include "store/state.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
 
 /* The domain's own DKIM selectors, from an existing database. */
 static void selectors_load(struct cli *cli, const char *domain,

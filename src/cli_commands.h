@@ -4,7 +4,7 @@
 #ifndef DMARCPILOT_CLI_COMMANDS_H
 #define DMARCPILOT_CLI_COMMANDS_H
 
-#include "core/i18n.h"
+#include "util/i18n.h"
 
 /* clang-format off */
 #define CLI_COMMANDS(X)                                                    \

@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "core/dkim.h"
-#include "core/i18n.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "dkim/dkim.h"
+#include "util/i18n.h"
+#include "util/text.h"
+#include "util/xalloc.h"
 
 /* Takes "--name VALUE" or "--name=VALUE" at argv[*i]; NULL when argv[*i]
  * is another option. *missing is set when the value is absent. */

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "core/audit.h"
-#include "core/dmarc.h"
-#include "core/i18n.h"
-#include "core/ladder.h"
-#include "core/orgdomain.h"
-#include "core/strbuf.h"
+#include "audit/audit.h"
+#include "dmarc/dmarc.h"
+#include "util/i18n.h"
+#include "dmarc/ladder.h"
+#include "dmarc/orgdomain.h"
+#include "util/strbuf.h"
 
 /* dmarc check DOMAIN */
 int cli_dmarc_check(struct cli *cli, int argc, char **argv)

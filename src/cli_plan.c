@@ -8,12 +8,12 @@
 #include <string.h>
 
 #include "cli.h"
-#include "core/i18n.h"
-#include "core/propagate.h"
-#include "core/rollout.h"
-#include "core/text.h"
-#include "core/xalloc.h"
-#include "core/zone.h"
+#include "util/i18n.h"
+#include "dns/propagate.h"
+#include "plan/rollout.h"
+#include "util/text.h"
+#include "util/xalloc.h"
+#include "export/zone.h"
 
 /* A day as JSON text, or null. */
 static json_t *json_date(date_t day)

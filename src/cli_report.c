@@ -5,12 +5,12 @@
 #include <string.h>
 
 #include "cli.h"
-#include "core/analysis.h"
-#include "core/i18n.h"
-#include "core/providers.h"
-#include "core/report_store.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "plan/analysis.h"
+#include "util/i18n.h"
+#include "providers/providers.h"
+#include "store/report_store.h"
+#include "util/text.h"
+#include "util/xalloc.h"
 
 /* Prints one rejected file on stderr, cleaned of control characters. */
 static void report_print_reject(void *arg, const struct err *err)

@@ -10,12 +10,12 @@
 #include <string.h>
 
 #include "cli.h"
-#include "core/dmarc.h"
-#include "core/i18n.h"
-#include "core/ladder.h"
-#include "core/state.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "dmarc/dmarc.h"
+#include "util/i18n.h"
+#include "dmarc/ladder.h"
+#include "store/state.h"
+#include "util/text.h"
+#include "util/xalloc.h"
 
 enum setting_kind {
 	SETTING_TEXT,    /* a string; "default" stores none */

@@ -9,15 +9,15 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "core/i18n.h"
-#include "core/providers.h"
-#include "core/spf.h"
-#include "core/spf_build.h"
-#include "core/spf_check.h"
-#include "core/spf_eval.h"
-#include "core/state.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "util/i18n.h"
+#include "providers/providers.h"
+#include "spf/spf.h"
+#include "spf/spf_build.h"
+#include "spf/spf_check.h"
+#include "spf/spf_eval.h"
+#include "store/state.h"
+#include "util/text.h"
+#include "util/xalloc.h"
 
 /* The database when the operator has one (--db, or the default file
  * exists); NULL otherwise, never created just for a check. */

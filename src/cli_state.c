@@ -7,11 +7,11 @@
 #include <string.h>
 
 #include "cli.h"
-#include "core/i18n.h"
-#include "core/providers.h"
-#include "core/state.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "util/i18n.h"
+#include "providers/providers.h"
+#include "store/state.h"
+#include "util/text.h"
+#include "util/xalloc.h"
 
 /* Loads providers.ini from the data directory. */
 static struct providers *catalogue_load(struct cli *cli, struct err *err)

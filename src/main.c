@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "core/i18n.h"
-#include "core/xalloc.h"
+#include "util/i18n.h"
+#include "util/xalloc.h"
 #include "paths.h"
 #include "screens/demo.h"
 #include "screens/tui.h"

@@ -9,8 +9,8 @@
 
 #include <dlfcn.h>
 
-#include "core/i18n.h"
-#include "core/report_input.h"
+#include "util/i18n.h"
+#include "report/report_input.h"
 #include "paths.h"
 
 /* The module's entry point: report_input_path() of report_input.h. */

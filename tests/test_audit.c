@@ -13,17 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
-#include "dkim.h"
-#include "spf_check.h"
-#include "dns.h"
+#include "audit/audit.h"
+#include "dkim/dkim.h"
+#include "spf/spf_check.h"
+#include "dns/dns.h"
 #include "lib/nsd.h"
 #include "lib/testenv.h"
-#include "orgdomain.h"
-#include "propagate.h"
-#include "providers.h"
-#include "strbuf.h"
-#include "xalloc.h"
+#include "dmarc/orgdomain.h"
+#include "dns/propagate.h"
+#include "providers/providers.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
 
 /* A real RSA 2048 public key (generated once with openssl genpkey). */
 #define DKIM_KEY "\"v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAuh9QP2WQOo0RC0XiWvxabw7g3fKzTGnXEz1GEhmidyGAfHacLn4KHSa6M900zjR1bvgb9ffXE2A596+7vI4iG4pbmE9Nul4kY9JojgS38HpuV4U156Rm0rnc01vcP5Al61j1FJhzJ+VYTv93hfmk88EFiJAdGElvkjLVDzBAlYbd2bhDMWzIyw+TjEBL\" \"obK/cdqAlTPoat+TV84blFqexKtan+UeR6VpOs00fbohHbhPoINyhU8KIco4nzqeBkya1pyb6OiUoCWrisctmDVKk3R8RjE1n97nfxZEADXkLV4mOTuHbtODSrkr34yKxUidbBex+XThXghCaDDKH79HxwIDAQAB\""

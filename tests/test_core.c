@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "date.h"
-#include "finding.h"
-#include "status.h"
-#include "strbuf.h"
-#include "text.h"
+#include "util/date.h"
+#include "util/finding.h"
+#include "util/status.h"
+#include "util/strbuf.h"
+#include "util/text.h"
 
 /* An org_name with a terminal escape must reach the screen inert. */
 static void test_text_clean_strips_escapes(void **state)

@@ -18,11 +18,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "dkim.h"
+#include "dkim/dkim.h"
 #include "lib/testenv.h"
-#include "state.h"
-#include "strbuf.h"
-#include "xalloc.h"
+#include "store/state.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
 
 /* A fresh key pair. */
 static EVP_PKEY *make_key(const char *type, int bits)

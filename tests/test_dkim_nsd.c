@@ -15,8 +15,8 @@
 
 #include "lib/nsd.h"
 #include "lib/testenv.h"
-#include "strbuf.h"
-#include "xalloc.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
 
 /* A scratch directory with its own XDG_DATA_HOME, so that no database
  * of the person running the tests is touched. */

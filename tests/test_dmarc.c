@@ -14,13 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dmarc.h"
-#include "dns.h"
+#include "dmarc/dmarc.h"
+#include "dns/dns.h"
 #include "lib/nsd.h"
 #include "lib/testenv.h"
-#include "orgdomain.h"
-#include "strbuf.h"
-#include "xalloc.h"
+#include "dmarc/orgdomain.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
 
 /* One record per invalid tag: _dmarc.bad-N.test. */
 static const struct {

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dmarc.h"
-#include "ladder.h"
+#include "dmarc/dmarc.h"
+#include "dmarc/ladder.h"
 
 /* Settings as an operator stores them: a record without p. */
 static void settings_parse(struct dmarc_record *rec, const char *text)

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dmarc.h"
-#include "finding.h"
+#include "dmarc/dmarc.h"
+#include "util/finding.h"
 
 /* Parses text, expecting a DMARC record. */
 static void parse_ok(const char *text, struct dmarc_record *rec,

@@ -19,7 +19,7 @@
 
 #include "lib/nsd.h"
 #include "lib/testenv.h"
-#include "xalloc.h"
+#include "util/xalloc.h"
 
 static const char zone_body[] =
     "@ IN TXT \"v=spf1 include:_spf.example.test \" \"-all\"\n"

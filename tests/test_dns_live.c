@@ -20,11 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dns.h"
+#include "dns/dns.h"
 #include "lib/nsd.h"
 #include "lib/testenv.h"
-#include "strbuf.h"
-#include "xalloc.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
 
 #define IN_FLIGHT 200
 #define BIG_STRINGS 12 /* 12 x 250 octets: beyond any UDP size we offer */

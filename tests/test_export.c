@@ -18,13 +18,13 @@
 
 #include <jansson.h>
 
-#include "dns.h"
+#include "dns/dns.h"
 #include "lib/nsd.h"
 #include "lib/testenv.h"
-#include "state.h"
-#include "strbuf.h"
-#include "xalloc.h"
-#include "zone.h"
+#include "store/state.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+#include "export/zone.h"
 
 struct fixture {
 	char *dir;

@@ -20,7 +20,7 @@
 #include "lib/nsd.h"
 #include "lib/testenv.h"
 #include "lib/tmux.h"
-#include "xalloc.h"
+#include "util/xalloc.h"
 
 /* nsd serves a zone the test wrote; ldns asks it over UDP. */
 static void test_nsd_answers(void **state)

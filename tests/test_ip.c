@@ -11,7 +11,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "ip.h"
+#include "util/ip.h"
 
 /* The forms operators type into ip4: and ip6:. */
 static void test_parse_networks(void **state)

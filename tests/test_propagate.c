@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns.h"
+#include "dns/dns.h"
 #include "lib/nsd.h"
 #include "lib/testenv.h"
-#include "propagate.h"
-#include "xalloc.h"
+#include "dns/propagate.h"
+#include "util/xalloc.h"
 
 #define NEW_DMARC "v=DMARC1; p=quarantine; pct=25; t=y; rua=mailto:d@example.test"
 #define OLD_DMARC "v=DMARC1; p=none; rua=mailto:d@example.test"

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "lib/testenv.h"
-#include "providers.h"
-#include "xalloc.h"
+#include "providers/providers.h"
+#include "util/xalloc.h"
 
 /* The IDs DESIGN.md section 7 fixes: users and scripts type them. */
 static const char *const fixed_ids[] = {

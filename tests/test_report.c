@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "lib/testenv.h"
-#include "report.h"
-#include "report_input.h"
-#include "xalloc.h"
+#include "report/report.h"
+#include "report/report_input.h"
+#include "util/xalloc.h"
 
 /* What a sink saw of one unit: its reports, their rows, its failure
  * report. Only the first row of each report is kept in detail. */

@@ -15,12 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis.h"
+#include "plan/analysis.h"
 #include "lib/testenv.h"
-#include "providers.h"
-#include "report_store.h"
-#include "strbuf.h"
-#include "xalloc.h"
+#include "providers/providers.h"
+#include "store/report_store.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
 
 /* One <record>. */
 static void record(struct strbuf *sb, const char *ip, int count,

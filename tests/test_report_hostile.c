@@ -25,8 +25,8 @@
 #include <unistd.h>
 
 #include "lib/testenv.h"
-#include "strbuf.h"
-#include "xalloc.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
 
 /* One valid report, so that "unchanged" means something. */
 static char *report_xml(const char *id, const char *ip, int count)

@@ -20,9 +20,9 @@
 #include <unistd.h>
 
 #include "lib/testenv.h"
-#include "report_store.h"
-#include "strbuf.h"
-#include "xalloc.h"
+#include "store/report_store.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
 
 /* A scratch directory with a fresh database. */
 struct fixture {

@@ -17,10 +17,10 @@
 
 #include "lib/nsd.h"
 #include "lib/testenv.h"
-#include "providers.h"
-#include "rollout.h"
-#include "state.h"
-#include "xalloc.h"
+#include "providers/providers.h"
+#include "plan/rollout.h"
+#include "store/state.h"
+#include "util/xalloc.h"
 
 struct fixture {
 	char *dir;

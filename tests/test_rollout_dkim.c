@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dkim.h"
+#include "dkim/dkim.h"
 #include "lib/testenv.h"
-#include "rollout.h"
-#include "state.h"
-#include "xalloc.h"
+#include "plan/rollout.h"
+#include "store/state.h"
+#include "util/xalloc.h"
 
 struct fixture {
 	char *dir;

@@ -16,14 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns.h"
+#include "dns/dns.h"
 #include "lib/nsd.h"
 #include "lib/testenv.h"
-#include "providers.h"
-#include "rollout.h"
-#include "state.h"
-#include "strbuf.h"
-#include "xalloc.h"
+#include "providers/providers.h"
+#include "plan/rollout.h"
+#include "store/state.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
 
 struct fixture {
 	char *dir;

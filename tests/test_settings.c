@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "lib/testenv.h"
-#include "xalloc.h"
+#include "util/xalloc.h"
 
 struct fixture {
 	char *dir;

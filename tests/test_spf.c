@@ -14,16 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns.h"
+#include "dns/dns.h"
 #include "lib/testenv.h"
-#include "spf.h"
-#include "spf_build.h"
-#include "spf_check.h"
-#include "spf_eval.h"
-#include "state.h"
-#include "store.h"
-#include "strbuf.h"
-#include "xalloc.h"
+#include "spf/spf.h"
+#include "spf/spf_build.h"
+#include "spf/spf_check.h"
+#include "spf/spf_eval.h"
+#include "store/state.h"
+#include "store/store.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
 
 /* Parses text and returns it formatted back. */
 static char *roundtrip(const char *text)

@@ -20,13 +20,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dns.h"
+#include "dns/dns.h"
 #include "lib/nsd.h"
 #include "lib/testenv.h"
-#include "spf_check.h"
-#include "spf_eval.h"
-#include "strbuf.h"
-#include "xalloc.h"
+#include "spf/spf_check.h"
+#include "spf/spf_eval.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
 
 /* The operator's domain, shaped like a real one in 2024:
  *

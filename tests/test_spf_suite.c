@@ -14,12 +14,12 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "dns.h"
+#include "dns/dns.h"
 #include "lib/testenv.h"
-#include "spf_eval.h"
-#include "strbuf.h"
-#include "text.h"
-#include "xalloc.h"
+#include "spf/spf_eval.h"
+#include "util/strbuf.h"
+#include "util/text.h"
+#include "util/xalloc.h"
 
 struct tally {
 	int passed, failed;

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "lib/testenv.h"
-#include "xalloc.h"
+#include "util/xalloc.h"
 
 /* The libraries only the report readers need. */
 static const char *const reader_libs[] = {

@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "lib/testenv.h"
-#include "providers.h"
-#include "state.h"
-#include "xalloc.h"
+#include "providers/providers.h"
+#include "store/state.h"
+#include "util/xalloc.h"
 
 struct fixture {
 	char *dir;

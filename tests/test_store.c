@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 
 #include "lib/testenv.h"
-#include "store.h"
-#include "xalloc.h"
+#include "store/store.h"
+#include "util/xalloc.h"
 
 /* A new database in a directory that does not exist yet. */
 static void test_open_creates_and_migrates(void **state)

@@ -25,7 +25,7 @@
 
 #include "lib/testenv.h"
 #include "lib/tmux.h"
-#include "xalloc.h"
+#include "util/xalloc.h"
 
 /* Generous: the machine is shared and loaded. */
 #define WAIT_MS 20000

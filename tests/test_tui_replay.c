@@ -1,5 +1,5 @@
 /* The cache resolver the wizard replays blocking engine calls against
- * (src/core/dns_cache.h, src/screens/replay.c): a call run again and
+ * (src/core/dns/dns_cache.h, src/screens/replay.c): a call run again and
  * again on the cache, with what it missed fetched in between, ends with
  * the result the call gives on the real resolver, after one run per step
  * of the longest chain of queries. The "real" resolver here is a table
@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns.h"
-#include "dns_cache.h"
-#include "spf_check.h"
-#include "xalloc.h"
+#include "dns/dns.h"
+#include "dns/dns_cache.h"
+#include "spf/spf_check.h"
+#include "util/xalloc.h"
 
 /* example.com includes a.example.net, which includes b.example.org,
  * which lists one range: two lookups (the includes), a chain of three

@@ -12,14 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/dmarc.h"
-#include "core/i18n.h"
-#include "core/ladder.h"
-#include "core/report_store.h"
-#include "core/state.h"
-#include "core/strbuf.h"
-#include "core/providers.h"
-#include "core/xalloc.h"
+#include "dmarc/dmarc.h"
+#include "util/i18n.h"
+#include "dmarc/ladder.h"
+#include "store/report_store.h"
+#include "store/state.h"
+#include "util/strbuf.h"
+#include "providers/providers.h"
+#include "util/xalloc.h"
 #include "paths.h"
 #include "screens/tui.h"
 

@@ -5,7 +5,7 @@
 #ifndef DMARCPILOT_DEMO_H
 #define DMARCPILOT_DEMO_H
 
-#include "core/status.h"
+#include "util/status.h"
 
 struct app;
 struct cli;

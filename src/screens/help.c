@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 
-#include "core/i18n.h"
+#include "util/i18n.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
 

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/i18n.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "util/i18n.h"
+#include "util/text.h"
+#include "util/xalloc.h"
 #include "screens/tui.h"
 
 /* Ties an answer to the query that asked for it. */

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/dns.h"
+#include "dns/dns.h"
 
 struct app;
 

@@ -5,7 +5,7 @@
 
 #include <stdlib.h>
 
-#include "core/xalloc.h"
+#include "util/xalloc.h"
 
 /* Frees what an earlier load left. */
 void screen_plan_clear(struct screen_plan *p)

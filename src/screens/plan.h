@@ -6,8 +6,8 @@
 
 #include <stdbool.h>
 
-#include "core/dns.h"
-#include "core/rollout.h"
+#include "dns/dns.h"
+#include "plan/rollout.h"
 #include "screens/tui.h"
 
 struct screen_plan {

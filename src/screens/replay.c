@@ -5,8 +5,8 @@
 
 #include <stdlib.h>
 
-#include "core/dns_cache.h"
-#include "core/xalloc.h"
+#include "dns/dns_cache.h"
+#include "util/xalloc.h"
 #include "screens/tui.h"
 
 /* The most runs of one call: each run reaches one step further down a

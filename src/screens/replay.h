@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/dns.h"
+#include "dns/dns.h"
 
 struct app;
 struct replay;

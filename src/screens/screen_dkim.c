@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/dkim.h"
-#include "core/i18n.h"
-#include "core/providers.h"
-#include "core/state.h"
-#include "core/xalloc.h"
+#include "dkim/dkim.h"
+#include "util/i18n.h"
+#include "providers/providers.h"
+#include "store/state.h"
+#include "util/xalloc.h"
 #include "screens/lookup.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"

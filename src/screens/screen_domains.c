@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/i18n.h"
-#include "core/state.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "util/i18n.h"
+#include "store/state.h"
+#include "util/text.h"
+#include "util/xalloc.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
 

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/i18n.h"
-#include "core/rollout.h"
-#include "core/xalloc.h"
-#include "core/zone.h"
+#include "util/i18n.h"
+#include "plan/rollout.h"
+#include "util/xalloc.h"
+#include "export/zone.h"
 #include "screens/plan.h"
 #include "screens/replay.h"
 #include "screens/tui.h"

@@ -9,14 +9,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/analysis.h"
-#include "core/i18n.h"
-#include "core/ip.h"
-#include "core/report_store.h"
-#include "core/state.h"
-#include "core/strbuf.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "plan/analysis.h"
+#include "util/i18n.h"
+#include "util/ip.h"
+#include "store/report_store.h"
+#include "store/state.h"
+#include "util/strbuf.h"
+#include "util/text.h"
+#include "util/xalloc.h"
 #include "screens/replay.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"

@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/i18n.h"
-#include "core/providers.h"
-#include "core/state.h"
-#include "core/strbuf.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "util/i18n.h"
+#include "providers/providers.h"
+#include "store/state.h"
+#include "util/strbuf.h"
+#include "util/text.h"
+#include "util/xalloc.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
 

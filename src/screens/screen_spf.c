@@ -9,15 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/i18n.h"
-#include "core/propagate.h"
-#include "core/spf.h"
-#include "core/spf_build.h"
-#include "core/spf_check.h"
-#include "core/state.h"
-#include "core/strbuf.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "util/i18n.h"
+#include "dns/propagate.h"
+#include "spf/spf.h"
+#include "spf/spf_build.h"
+#include "spf/spf_check.h"
+#include "store/state.h"
+#include "util/strbuf.h"
+#include "util/text.h"
+#include "util/xalloc.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
 

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/i18n.h"
-#include "core/ladder.h"
-#include "core/rollout.h"
-#include "core/state.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "util/i18n.h"
+#include "dmarc/ladder.h"
+#include "plan/rollout.h"
+#include "store/state.h"
+#include "util/text.h"
+#include "util/xalloc.h"
 #include "screens/plan.h"
 #include "screens/replay.h"
 #include "screens/tui.h"

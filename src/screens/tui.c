@@ -14,12 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/i18n.h"
-#include "core/orgdomain.h"
-#include "core/providers.h"
-#include "core/state.h"
-#include "core/strbuf.h"
-#include "core/xalloc.h"
+#include "util/i18n.h"
+#include "dmarc/orgdomain.h"
+#include "providers/providers.h"
+#include "store/state.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
 #include "screens/demo.h"
 #include "screens/widgets.h"
 

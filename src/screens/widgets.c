@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <wchar.h>
 
-#include "core/strbuf.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "util/strbuf.h"
+#include "util/text.h"
+#include "util/xalloc.h"
 
 /* Decodes UTF-8 into a fresh wide string; invalid bytes become U+FFFD. */
 static wchar_t *widen(const char *text, size_t *out_len)

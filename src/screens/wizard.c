@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "core/i18n.h"
+#include "util/i18n.h"
 
 /* TRANSLATORS: the step bar shows all eight labels on one 80-column line;
  * keep each under ten characters. */

@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "strbuf.h"
-#include "xalloc.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
 
 /* Servers still running, stopped at exit if a test forgot (or failed). */
 #define NSD_MAX_SERVERS 16

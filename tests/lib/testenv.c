@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "xalloc.h"
-#include "strbuf.h"
+#include "util/xalloc.h"
+#include "util/strbuf.h"
 
 /* The shared test data directory, if it is there. */
 const char *testenv_testdata(void)

@@ -1,0 +1,221 @@
+/* DKIM key rotation: key ages, due dates, the two-phase rotation
+ * plan. */
+#include "config.h"
+
+#include "dkim/dkim.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/i18n.h"
+#include "util/text.h"
+#include "util/xalloc.h"
+
+/* A key's age and due date. */
+struct dkim_key_age dkim_key_age(date_t created, date_t today,
+				 int lifetime_days)
+{
+	struct dkim_key_age a;
+
+	if (lifetime_days <= 0)
+		lifetime_days = DKIM_ROTATION_DAYS;
+	a.age_days = today - created;
+	a.due = created + lifetime_days;
+	a.days_left = a.due - today;
+	a.is_due = today >= a.due;
+	return a;
+}
+
+/* Adds dkim.rotation_due for a key past its lifetime. */
+void dkim_rotation_check(const struct state_dkim_key *key, date_t today,
+			 int lifetime_days, struct findings *findings)
+{
+	struct dkim_key_age a;
+	char due[DATE_BUFSIZE];
+	struct finding *f;
+
+	if (key->retired != DATE_NONE || key->created == DATE_NONE ||
+	    key->provider)
+		return;
+	a = dkim_key_age(key->created, today, lifetime_days);
+	if (!a.is_due)
+		return;
+	date_format(a.due, due);
+	f = findings_add(findings, F_DKIM_ROTATION_DUE,
+			 P_("the key of selector '%s' is %d day old; its "
+			    "rotation was due on %s",
+			    "the key of selector '%s' is %d days old; its "
+			    "rotation was due on %s",
+			    a.age_days),
+			 key->selector, a.age_days, due);
+	finding_set_selector(f, key->selector);
+	finding_set_advice(f, _("Rotate: generate a key under a new "
+				"selector, publish it, switch the signer, "
+				"and revoke the old key a week later."));
+}
+
+/* The stable word of a step. */
+const char *dkim_step_kind_name(enum dkim_step_kind kind)
+{
+	switch (kind) {
+	case DKIM_STEP_GENERATE:
+		return "generate";
+	case DKIM_STEP_PUBLISH:
+		return "publish";
+	case DKIM_STEP_VERIFY:
+		return "verify";
+	case DKIM_STEP_SWITCH:
+		return "switch";
+	case DKIM_STEP_REVOKE:
+		return "revoke";
+	case DKIM_STEP_REMOVE:
+	default:
+		return "remove";
+	}
+}
+
+/* Appends a step; title and detail are taken over. */
+static void plan_add(struct dkim_rotation_plan *plan, size_t *cap,
+		     enum dkim_step_kind kind, date_t date, char *title,
+		     char *detail, const char *name, const char *record)
+{
+	struct dkim_rotation_step *s;
+
+	plan->steps = xgrow(plan->steps, cap, plan->count + 1,
+			    sizeof *plan->steps);
+	s = &plan->steps[plan->count++];
+	s->kind = kind;
+	s->date = date;
+	s->title = title;
+	s->detail = detail;
+	s->name = xstrdup_or_null(name);
+	s->record = xstrdup_or_null(record);
+}
+
+/* The default new selector: YYYYMM of today, or YYYYMMDD when that is
+ * the selector being replaced. */
+static char *default_selector(date_t today, const char *old)
+{
+	char day[DATE_BUFSIZE];
+	char *s;
+
+	date_format(today, day);
+	s = xasprintf("%.4s%.2s", day, day + 5);
+	if (old && text_ieq(s, old)) {
+		free(s);
+		s = xasprintf("%.4s%.2s%.2s", day, day + 5, day + 8);
+	}
+	return s;
+}
+
+/* Builds a rotation plan. */
+void dkim_rotation_plan_build(const struct dkim_rotation_options *o,
+			      struct dkim_rotation_plan *plan)
+{
+	int keep = o->keep_days < DKIM_KEEP_DAYS ? DKIM_KEEP_DAYS
+						 : o->keep_days;
+	int revoked = o->revoked_days > 0 ? o->revoked_days : 7;
+	char *new_name, *old_name = NULL, *revocation = NULL;
+	date_t revoke_day = o->today + keep;
+	size_t cap = 0;
+
+	memset(plan, 0, sizeof *plan);
+	plan->domain = text_domain_normalize(o->domain);
+	plan->old_selector = xstrdup_or_null(o->old_selector);
+	plan->new_selector =
+	    o->new_selector ? text_lower(xstrdup(o->new_selector))
+			    : default_selector(o->today, o->old_selector);
+	new_name = dkim_key_name(plan->domain, plan->new_selector);
+
+	plan_add(plan, &cap, DKIM_STEP_GENERATE, o->today,
+		 xasprintf(_("Generate a new key with selector '%s'"),
+			   plan->new_selector),
+		 xasprintf("dmarcpilot dkim keygen %s %s", plan->domain,
+			   plan->new_selector),
+		 NULL, NULL);
+	plan_add(plan, &cap, DKIM_STEP_PUBLISH, o->today,
+		 xasprintf(_("Publish the new key at %s"), new_name),
+		 xstrdup(o->new_record
+			     ? _("Add this TXT record; keep the old one.")
+			     : _("Add the TXT record that keygen printed; "
+				 "keep the old one.")),
+		 new_name, o->new_record);
+	plan_add(plan, &cap, DKIM_STEP_VERIFY, o->today,
+		 xstrdup(_("Verify that every authoritative name server "
+			   "serves it")),
+		 xstrdup(_("Ask each name server of the zone directly; go "
+			   "on only when all of them answer with the new "
+			   "record.")),
+		 new_name, o->new_record);
+	plan_add(plan, &cap, DKIM_STEP_SWITCH, o->today,
+		 xasprintf(_("Switch the signer to selector '%s'"),
+			   plan->new_selector),
+		 xstrdup(_("Point the signer (OpenDKIM KeyTable, Exim "
+			   "dkim_selector) at the new key and reload it.")),
+		 NULL, NULL);
+	if (o->old_selector) {
+		old_name = dkim_key_name(plan->domain, o->old_selector);
+		/* RFC 6376 3.6.1: an empty p= revokes the key. */
+		revocation = xasprintf("v=DKIM1; k=%s; p=",
+				       o->old_type == DKIM_KEY_ED25519
+					   ? "ed25519"
+					   : "rsa");
+		plan_add(plan, &cap, DKIM_STEP_REVOKE, revoke_day,
+			 xasprintf(_("Revoke the old key at %s"), old_name),
+			 xasprintf(P_("Mail signed with '%s' may still be "
+				      "queued, retried or checked for %d "
+				      "day; then replace its record with an "
+				      "empty p=.",
+				      "Mail signed with '%s' may still be "
+				      "queued, retried or checked for %d "
+				      "days; then replace its record with "
+				      "an empty p=.",
+				      keep),
+				   o->old_selector, keep),
+			 old_name, revocation);
+		plan_add(plan, &cap, DKIM_STEP_REMOVE, revoke_day + revoked,
+			 xasprintf(_("Remove the record at %s"), old_name),
+			 xstrdup(_("Delete the revoked record; the rotation "
+				   "is complete.")),
+			 old_name, NULL);
+	}
+	free(revocation);
+	free(old_name);
+	free(new_name);
+}
+
+/* Checks propagation of the record a step publishes. */
+enum status dkim_rotation_verify(struct dns *dns,
+				 const struct dkim_rotation_step *step,
+				 const struct propagate_options *o,
+				 propagate_callback cb, void *arg,
+				 struct err *err)
+{
+	bool publishes = step->kind == DKIM_STEP_PUBLISH ||
+			 step->kind == DKIM_STEP_VERIFY ||
+			 step->kind == DKIM_STEP_REVOKE;
+
+	if (!publishes || !step->name || !step->record)
+		return err_set(err, STATUS_USAGE,
+			       _("the step '%s' publishes no record to "
+				 "verify"),
+			       dkim_step_kind_name(step->kind));
+	return propagate_start(dns, step->name, DNS_T_TXT, step->record, o,
+			       cb, arg, err);
+}
+
+/* Frees a plan. */
+void dkim_rotation_plan_done(struct dkim_rotation_plan *plan)
+{
+	for (size_t i = 0; i < plan->count; i++) {
+		free(plan->steps[i].title);
+		free(plan->steps[i].detail);
+		free(plan->steps[i].name);
+		free(plan->steps[i].record);
+	}
+	free(plan->steps);
+	free(plan->domain);
+	free(plan->old_selector);
+	free(plan->new_selector);
+	memset(plan, 0, sizeof *plan);
+}

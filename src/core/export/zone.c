@@ -1,0 +1,549 @@
+#include "config.h"
+
+#include "export/zone.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <ldns/ldns.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/i18n.h"
+#include "dmarc/orgdomain.h"
+#include "util/strbuf.h"
+#include "util/text.h"
+#include "util/xalloc.h"
+
+/* RFC 1035 3.3.14: a character-string holds at most 255 octets. */
+#define ZONE_STRING_MAX 255
+
+static const char *const purpose_names[] = {
+	[ZONE_SPF] = "spf",     [ZONE_SPF_PART] = "spf-part",
+	[ZONE_DKIM] = "dkim",   [ZONE_DMARC] = "dmarc",
+	[ZONE_REPORT] = "report",
+};
+
+/* The stable word of a purpose. */
+const char *zone_purpose_name(enum zone_purpose purpose)
+{
+	return purpose_names[purpose];
+}
+
+/* Splits a value into character-strings. */
+char **zone_split(const char *value, size_t *count)
+{
+	size_t len = strlen(value), pos = 0, n = 0;
+	char **v = xcalloc(len / ZONE_STRING_MAX + 3, sizeof *v);
+	const char *p = strstr(value, "p=");
+
+	/* A DKIM record reads best with the tags in the first string and
+	 * the key after (RFC 6376 3.6.2.2 joins them again). */
+	if (len > ZONE_STRING_MAX && p && p > value && p[-1] != '=' &&
+	    (size_t)(p - value) <= ZONE_STRING_MAX) {
+		v[n++] = xstrndup(value, (size_t)(p - value));
+		pos = (size_t)(p - value);
+	}
+	while (pos < len || n == 0) {
+		size_t chunk = len - pos;
+
+		if (chunk > ZONE_STRING_MAX)
+			chunk = ZONE_STRING_MAX;
+		v[n++] = xstrndup(value + pos, chunk);
+		pos += chunk;
+	}
+	*count = n;
+	return v;
+}
+
+/* Frees split strings. */
+void zone_strings_free(char **strings, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(strings[i]);
+	free(strings);
+}
+
+/* Appends a record. */
+static struct zone_record *record_add(struct zone_records *z,
+				      enum zone_purpose purpose,
+				      const char *name, const char *value)
+{
+	struct zone_record *r;
+
+	z->records = xrealloc(z->records,
+			      (z->count + 1) * sizeof *z->records);
+	r = &z->records[z->count++];
+	memset(r, 0, sizeof *r);
+	r->purpose = purpose;
+	r->name = text_domain_normalize(name);
+	r->value = xstrdup(value);
+	r->strings = zone_split(value, &r->nstrings);
+	return r;
+}
+
+/* True when host and domain belong to the same organization for RFC
+ * 7489 7.1: the same organizational domain by the Public Suffix List
+ * (RFC 7489 3.2, libpsl), so that reports.example.com needs no
+ * authorisation from example.com but other.co.uk does from
+ * example.co.uk. Without a list only the same name counts. */
+static bool same_org(const struct orgdomain *od, const char *host,
+		     const char *domain)
+{
+	if (!od)
+		return text_ieq(host, domain);
+	return orgdomain_same(od, host, domain);
+}
+
+/* Adds the authorisation records of the report hosts in another
+ * organizational domain. */
+static void collect_reports(const struct rollout_inputs *in,
+			    struct zone_records *z)
+{
+	const struct dmarc_uri *lists[2] = { in->tags.rua, in->tags.ruf };
+	size_t counts[2] = { in->tags.nrua, in->tags.nruf };
+	struct orgdomain *od = orgdomain_new();
+
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; i < counts[l]; i++) {
+			const char *host = lists[l][i].host;
+			char *name;
+			bool dup = false;
+
+			if (!host || same_org(od, host, in->domain))
+				continue;
+			/* RFC 7489 7.1: DOMAIN._report._dmarc.HOST with
+			 * "v=DMARC1" authorises HOST to receive reports. */
+			name = xasprintf("%s._report._dmarc.%s", in->domain,
+					 host);
+			for (size_t j = 0; j < z->count; j++)
+				dup = dup || text_ieq(z->records[j].name, name);
+			if (!dup)
+				record_add(z, ZONE_REPORT, name, "v=DMARC1")
+				    ->foreign = true;
+			free(name);
+		}
+	orgdomain_free(od);
+}
+
+/* Collects what to publish. */
+void zone_collect(const struct rollout_inputs *in,
+		  const struct rollout_plan *plan, struct zone_records *z)
+{
+	const struct rollout_next *next = &plan->next;
+	const char *spf = NULL;
+	char *dmarc = NULL;
+
+	memset(z, 0, sizeof *z);
+	z->domain = xstrdup(in->domain);
+	z->ttl = ZONE_TTL;
+	/* SPF: the record of the next step, else the strongest verified. */
+	if (next->action == ROLLOUT_ACTION_SPF && next->record)
+		spf = next->record;
+	else if (plan->spf_live && plan->phase >= ROLLOUT_ENFORCED)
+		spf = in->spf_hard;
+	else
+		spf = in->spf_soft;
+	if (spf) {
+		record_add(z, ZONE_SPF, in->domain, spf);
+		/* RFC 7208 3.4: past 450 octets the record includes
+		 * _spf1.DOMAIN, which includes _spf2.DOMAIN, ...: every part
+		 * is published with it. */
+		for (size_t i = 0; i < in->nspf_parts; i++)
+			record_add(z, ZONE_SPF_PART, in->spf_parts[i].name,
+				   in->spf_parts[i].value);
+	}
+	for (size_t i = 0; i < in->nkeys; i++) {
+		char *name;
+
+		if (in->keys[i].retired != DATE_NONE || !in->key_records ||
+		    !in->key_records[i])
+			continue;
+		/* RFC 6376 3.6.2.1: SELECTOR._domainkey.DOMAIN. */
+		name = xasprintf("%s._domainkey.%s", in->keys[i].selector,
+				 in->domain);
+		record_add(z, ZONE_DKIM, name, in->key_records[i])->selector =
+		    xstrdup(in->keys[i].selector);
+		free(name);
+	}
+	/* DMARC: the next rung, else the one verified live. */
+	if (next->action == ROLLOUT_ACTION_DMARC && next->record) {
+		dmarc = xstrdup(next->record);
+	} else if (plan->phase >= ROLLOUT_MONITOR && plan->dmarc_live) {
+		int rung = ladder_find_text(&in->ladder, plan->dmarc_live);
+
+		dmarc = rung >= 0 ? ladder_record(&in->ladder.rungs[rung],
+						  &in->tags)
+				  : xstrdup(plan->dmarc_live);
+	}
+	if (dmarc) {
+		char *name = xasprintf("_dmarc.%s", in->domain);
+
+		record_add(z, ZONE_DMARC, name, dmarc);
+		free(name);
+		free(dmarc);
+		collect_reports(in, z);
+	}
+}
+
+/* Frees the records. */
+void zone_records_done(struct zone_records *z)
+{
+	for (size_t i = 0; i < z->count; i++) {
+		struct zone_record *r = &z->records[i];
+
+		free(r->name);
+		free(r->value);
+		free(r->selector);
+		zone_strings_free(r->strings, r->nstrings);
+		zone_strings_free(r->old, r->nold);
+	}
+	free(z->records);
+	free(z->domain);
+	memset(z, 0, sizeof *z);
+}
+
+/* ---------------------------------------------------------------- old */
+
+/* True if a served TXT value is of the same kind as the record. */
+static bool same_kind(const struct zone_record *r, const char *value,
+		      size_t len)
+{
+	switch (r->purpose) {
+	case ZONE_SPF:
+	case ZONE_SPF_PART:
+		/* RFC 7208 4.5: "v=spf1" then a space or the end. */
+		return len >= 6 && text_ieqn(value, "v=spf1", 6) &&
+		       (len == 6 || value[6] == ' ');
+	case ZONE_DMARC:
+	case ZONE_REPORT:
+		return len >= 8 && text_ieqn(value, "v=DMARC1", 8);
+	case ZONE_DKIM:
+		/* RFC 6376 3.6.1: v= is optional; any TXT there is the key. */
+		return true;
+	}
+	return false;
+}
+
+/* Finds what each record replaces. */
+enum status zone_find_old(struct zone_records *z, struct dns *dns,
+			  struct err *err)
+{
+	enum status st = STATUS_OK;
+
+	for (size_t i = 0; i < z->count && st == STATUS_OK; i++) {
+		struct zone_record *r = &z->records[i];
+		struct dns_answer *a;
+
+		if (r->foreign)
+			continue;
+		a = dns_query_sync(dns, r->name, DNS_T_TXT);
+		if (a->result == DNS_TIMEOUT || a->result == DNS_SERVFAIL ||
+		    a->result == DNS_ERROR) {
+			st = err_set(err, STATUS_DNS, _("%s TXT: %s"),
+				     r->name,
+				     a->error ? a->error
+					      : dns_result_name(a->result));
+		} else {
+			for (size_t j = 0; j < a->count; j++) {
+				const struct dns_rr *rr = &a->rrs[j];
+				struct strbuf joined = STRBUF_INIT;
+
+				if (rr->type != DNS_T_TXT || r->old)
+					continue;
+				for (size_t k = 0; k < rr->u.txt.count; k++)
+					strbuf_add(&joined,
+						   rr->u.txt.strings[k].data,
+						   rr->u.txt.strings[k].len);
+				if (same_kind(r, strbuf_str(&joined),
+					      joined.len)) {
+					r->nold = rr->u.txt.count;
+					r->old = xcalloc(r->nold + 1,
+							 sizeof *r->old);
+					for (size_t k = 0; k < r->nold; k++)
+						r->old[k] = xstrndup(
+						    rr->u.txt.strings[k].data,
+						    rr->u.txt.strings[k].len);
+				}
+				strbuf_done(&joined);
+			}
+		}
+		dns_answer_free(a);
+	}
+	return st;
+}
+
+/* ---------------------------------------------------------------- output */
+
+/* Quotes one character-string for a master file. */
+char *zone_quote(const char *s, size_t len)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addch(&sb, '"');
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		/* RFC 1035 5.1: \X quotes X, \DDD is an octet. */
+		if (c == '"' || c == '\\') {
+			strbuf_addch(&sb, '\\');
+			strbuf_addch(&sb, (char)c);
+		} else if (c < 0x20 || c > 0x7e) {
+			strbuf_addf(&sb, "\\%03u", c);
+		} else {
+			strbuf_addch(&sb, (char)c);
+		}
+	}
+	strbuf_addch(&sb, '"');
+	return strbuf_detach(&sb);
+}
+
+/* The report host of a DOMAIN._report._dmarc.HOST name. */
+static const char *report_host(const char *name)
+{
+	const char *p = strstr(name, "._report._dmarc.");
+
+	return p ? p + strlen("._report._dmarc.") : name;
+}
+
+/* Appends quoted strings separated by spaces. */
+static void add_strings(struct strbuf *sb, char *const *strings, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *q = zone_quote(strings[i], strlen(strings[i]));
+
+		if (i)
+			strbuf_addch(sb, ' ');
+		strbuf_addstr(sb, q);
+		free(q);
+	}
+}
+
+/* Writes a name as an absolute name. */
+static void add_name(struct strbuf *sb, const char *name)
+{
+	strbuf_addstr(sb, name);
+	strbuf_addch(sb, '.');
+}
+
+/* The BIND snippet. */
+enum status zone_format_bind(const struct zone_records *z, char **out,
+			     struct err *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	enum status st;
+
+	*out = NULL;
+	strbuf_addf(&sb, _("; dmarcpilot: records for %s\n"), z->domain);
+	for (size_t i = 0; i < z->count; i++) {
+		const struct zone_record *r = &z->records[i];
+
+		if (r->foreign) {
+			/* TRANSLATORS: keep the leading "; ". */
+			strbuf_addf(&sb,
+				    _("; to be published in the zone of %s "
+				      "(authorises it to receive reports):\n"),
+				    report_host(r->name));
+			strbuf_addstr(&sb, "; ");
+		}
+		add_name(&sb, r->name);
+		strbuf_addf(&sb, " %u IN TXT ", (unsigned)z->ttl);
+		add_strings(&sb, r->strings, r->nstrings);
+		strbuf_addch(&sb, '\n');
+	}
+	if ((st = zone_verify(strbuf_str(&sb), err))) {
+		strbuf_done(&sb);
+		return st;
+	}
+	*out = strbuf_detach(&sb);
+	return STATUS_OK;
+}
+
+/* True when the old strings say the same as the record. */
+static bool old_equal(const struct zone_record *r)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool eq;
+
+	for (size_t i = 0; i < r->nold; i++)
+		strbuf_addstr(&sb, r->old[i]);
+	eq = r->old && strcmp(strbuf_str(&sb), r->value) == 0;
+	strbuf_done(&sb);
+	return eq;
+}
+
+/* The nsupdate script. */
+char *zone_format_nsupdate(const struct zone_records *z)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t changes = 0;
+
+	strbuf_addf(&sb, _("; dmarcpilot: changes for %s\n"), z->domain);
+	for (size_t i = 0; i < z->count; i++) {
+		const struct zone_record *r = &z->records[i];
+
+		if (r->foreign || old_equal(r))
+			continue;
+		if (r->old) {
+			/* Only the exact old RR: "update delete NAME TXT
+			 * data" removes that RR and no other. */
+			strbuf_addstr(&sb, "update delete ");
+			add_name(&sb, r->name);
+			strbuf_addstr(&sb, " TXT ");
+			add_strings(&sb, r->old, r->nold);
+			strbuf_addch(&sb, '\n');
+		}
+		strbuf_addstr(&sb, "update add ");
+		add_name(&sb, r->name);
+		strbuf_addf(&sb, " %u TXT ", (unsigned)z->ttl);
+		add_strings(&sb, r->strings, r->nstrings);
+		strbuf_addch(&sb, '\n');
+		changes++;
+	}
+	if (changes)
+		strbuf_addstr(&sb, "send\n");
+	else
+		strbuf_addstr(&sb, _("; nothing to change\n"));
+	return strbuf_detach(&sb);
+}
+
+/* Strings as a JSON array. */
+static json_t *json_strings(char *const *strings, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(strings[i]));
+	return a;
+}
+
+/* The JSON form. */
+json_t *zone_format_json(const struct zone_records *z)
+{
+	json_t *o = json_object(), *a = json_array();
+
+	json_object_set_new(o, "domain", json_string(z->domain));
+	json_object_set_new(o, "ttl", json_integer(z->ttl));
+	for (size_t i = 0; i < z->count; i++) {
+		const struct zone_record *r = &z->records[i];
+		json_t *e = json_object();
+
+		json_object_set_new(e, "name", json_string(r->name));
+		json_object_set_new(e, "type", json_string("TXT"));
+		json_object_set_new(e, "purpose",
+				    json_string(zone_purpose_name(r->purpose)));
+		json_object_set_new(e, "value", json_string(r->value));
+		json_object_set_new(e, "strings",
+				    json_strings(r->strings, r->nstrings));
+		if (r->selector)
+			json_object_set_new(e, "selector",
+					    json_string(r->selector));
+		if (r->old)
+			json_object_set_new(e, "old",
+					    json_strings(r->old, r->nold));
+		if (r->foreign)
+			json_object_set_new(
+			    e, "zone",
+			    json_string(report_host(r->name)));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(o, "records", a);
+	return o;
+}
+
+/* Parses each RR line with ldns. */
+enum status zone_verify(const char *text, struct err *err)
+{
+	const char *p = text;
+	int line = 0;
+
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+		char *l = xstrndup(p, len);
+		ldns_rr *rr = NULL;
+		ldns_status s;
+
+		line++;
+		p += len + (p[len] == '\n');
+		if (!*l || *l == ';') {
+			free(l);
+			continue;
+		}
+		s = ldns_rr_new_frm_str(&rr, l, ZONE_TTL, NULL, NULL);
+		ldns_rr_free(rr);
+		if (s != LDNS_STATUS_OK) {
+			enum status st =
+			    err_set(err, STATUS_PARSE,
+				    _("generated zone line %d: %s: %s"), line,
+				    ldns_get_errorstr_by_id(s), l);
+
+			free(l);
+			return st;
+		}
+		free(l);
+	}
+	return STATUS_OK;
+}
+
+/* Writes a file atomically. */
+enum status zone_write_atomic(const char *path, const char *data,
+			      size_t len, struct err *err)
+{
+	char *copy = xstrdup(path);
+	char *dir = xstrdup(dirname(copy));
+	char *tmp = xasprintf("%s.tmpXXXXXX", path);
+	enum status st = STATUS_OK;
+	int fd = -1, dfd = -1;
+	size_t done = 0;
+
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		st = err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	while (done < len) {
+		ssize_t w = write(fd, data + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			st = err_set(err, STATUS_IO, "%s: %s", tmp,
+				     strerror(errno));
+			goto fail;
+		}
+		done += (size_t)w;
+	}
+	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
+		st = err_set(err, STATUS_IO, "%s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		st = err_set(err, STATUS_IO, "%s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		st = err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	/* The rename itself must reach the disk. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	goto out;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+out:
+	free(tmp);
+	free(dir);
+	free(copy);
+	return st;
+}

@@ -1,0 +1,113 @@
+/* Zone export (DESIGN.md section 7): the records a domain's plan asks
+ * for, as a BIND zone snippet, an nsupdate script that replaces only the
+ * exact old values, or JSON; written atomically. */
+#ifndef DMARCPILOT_ZONE_H
+#define DMARCPILOT_ZONE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns/dns.h"
+#include "plan/rollout.h"
+#include "util/status.h"
+
+/* The default TTL of exported records, in seconds. */
+#define ZONE_TTL 3600
+
+/* What a record is for. */
+enum zone_purpose {
+	ZONE_SPF,    /* the SPF record at the domain */
+	ZONE_SPF_PART, /* an _spfN part of a split SPF record */
+	ZONE_DKIM,   /* a DKIM key record */
+	ZONE_DMARC,  /* the DMARC record */
+	ZONE_REPORT, /* DOMAIN._report._dmarc.HOST for an external rua */
+};
+
+/* "spf", "spf-part", "dkim", "dmarc", "report". */
+const char *zone_purpose_name(enum zone_purpose purpose);
+
+/* One TXT record to publish. */
+struct zone_record {
+	enum zone_purpose purpose;
+	char *name;        /* owner, lower case, no final dot */
+	char *value;       /* the whole value (strings joined) */
+	char **strings;    /* value split into <= 255-octet strings */
+	size_t nstrings;
+	char *selector;    /* ZONE_DKIM: the selector */
+	bool foreign;      /* ZONE_REPORT: published in another domain's
+			      zone, not this one */
+	/* Filled by zone_find_old(): the TXT RR of the same kind served at
+	 * name now, as its strings, or none. */
+	char **old;
+	size_t nold;
+};
+
+struct zone_records {
+	char *domain;
+	struct zone_record *records;
+	size_t count;
+	uint32_t ttl;
+};
+
+/* Collects the records the plan publishes: the SPF record of the current
+ * or next step with every _spfN part it includes (ZONE_SPF_PART), every
+ * DKIM key in use whose record is known, the DMARC
+ * record of the current or next rung (none before the DKIM phase ends),
+ * and the _report._dmarc authorisation each external rua/ruf host must
+ * publish (RFC 7489 7.1): external means in another organizational
+ * domain by the Public Suffix List (orgdomain.h), so a host under the
+ * domain's own registrable domain needs none. Free with
+ * zone_records_done(). */
+void zone_collect(const struct rollout_inputs *in,
+		  const struct rollout_plan *plan, struct zone_records *out);
+
+void zone_records_done(struct zone_records *z);
+
+/* Splits a value into strings of at most 255 octets (RFC 1035 3.3.14),
+ * breaking DKIM records after the tags before p= when it fits. Caller
+ * frees with zone_strings_free(). */
+char **zone_split(const char *value, size_t *count);
+void zone_strings_free(char **strings, size_t count);
+
+/* Asks dns (the normal resolver) for the TXT records at every name and
+ * keeps, per record, the one of the same kind (v=spf1, v=DMARC1,
+ * v=DKIM1 or a key record, ...) as the value it replaces. A name that
+ * does not answer is a STATUS_DNS error naming the query. */
+enum status zone_find_old(struct zone_records *z, struct dns *dns,
+			  struct err *err);
+
+/* A TXT character-string in master-file form: quoted, with '"' and '\'
+ * escaped and octets outside printable ASCII as \DDD (RFC 1035 5.1).
+ * Caller frees. */
+char *zone_quote(const char *s, size_t len);
+
+/* The BIND snippet: absolute names with the final dot, one RR per line,
+ * checked with ldns before it is returned. Records other zones publish
+ * (ZONE_REPORT with foreign) are written commented out, with a note.
+ * Caller frees *out. */
+enum status zone_format_bind(const struct zone_records *z, char **out,
+			     struct err *err);
+
+/* The nsupdate script: for each record whose old value differs, "update
+ * delete NAME TXT old" for exactly that value (never every TXT at the
+ * name), then "update add", then "send". Foreign records are left out.
+ * Caller frees. */
+char *zone_format_nsupdate(const struct zone_records *z);
+
+/* The JSON form: {"domain", "ttl", "records": [{"name", "type",
+ * "purpose", "value", "strings", "old"?, "selector"?, "zone"?}]}. */
+json_t *zone_format_json(const struct zone_records *z);
+
+/* Checks that every non-comment line of a snippet is one RR that ldns
+ * reads (ldns_rr_new_frm_str); STATUS_PARSE names the line. */
+enum status zone_verify(const char *text, struct err *err);
+
+/* Writes data to path atomically: a temporary file in the same
+ * directory, fsync, rename over path, fsync of the directory. The file
+ * gets mode 0644. Errors name the path. */
+enum status zone_write_atomic(const char *path, const char *data,
+			      size_t len, struct err *err);
+
+#endif

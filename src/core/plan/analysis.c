@@ -1,0 +1,548 @@
+#include "config.h"
+
+#include "plan/analysis.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/i18n.h"
+#include "spf/spf.h"
+#include "spf/spf_eval.h"
+#include "store/state.h"
+#include "util/strbuf.h"
+#include "util/text.h"
+#include "util/xalloc.h"
+
+/* Findings of one code, largest sources first; the rest are summed up
+ * in the last one's message. */
+#define ANALYSIS_FINDINGS_MAX 20
+
+/* Per-day totals of the window. */
+static const char sql_days[] =
+    "SELECT r.date_begin / 86400 AS day, sum(w.count),"
+    " sum(CASE WHEN w.dkim_aligned OR w.spf_aligned THEN w.count ELSE 0"
+    "  END),"
+    " sum(CASE WHEN w.spf_aligned THEN w.count ELSE 0 END),"
+    " sum(CASE WHEN w.dkim_aligned THEN w.count ELSE 0 END),"
+    " count(DISTINCT r.id)"
+    " FROM report r JOIN report_row w ON w.report = r.id"
+    " WHERE r.domain = ?1 AND r.date_begin >= ?2 AND r.date_begin < ?3"
+    " GROUP BY day ORDER BY day";
+
+/* RFC 7489 C: reason types forwarded, mailing_list, trusted_forwarder
+ * (RFC 9990 4 keeps them), and ARC named in the comment (RFC 8617). */
+#define FORWARDED_SQL                                                  \
+	"(w.arc OR ',' || w.reasons || ',' LIKE '%,forwarded,%' OR"    \
+	" ',' || w.reasons || ',' LIKE '%,mailing_list,%' OR"          \
+	" ',' || w.reasons || ',' LIKE '%,trusted_forwarder,%')"
+
+/* Per-source totals, largest first. */
+static const char sql_sources[] =
+    "SELECT w.source_ip, sum(w.count),"
+    " sum(CASE WHEN w.dkim_aligned OR w.spf_aligned THEN w.count ELSE 0"
+    "  END),"
+    " sum(CASE WHEN w.spf_aligned THEN w.count ELSE 0 END),"
+    " sum(CASE WHEN w.dkim_aligned THEN w.count ELSE 0 END),"
+    " sum(CASE WHEN NOT (w.dkim_aligned OR w.spf_aligned) AND "
+    FORWARDED_SQL " THEN w.count ELSE 0 END),"
+    " sum(CASE WHEN NOT w.spf_aligned AND ' ' || w.spf_auth LIKE"
+    "  '%:pass%' THEN w.count ELSE 0 END),"
+    " (SELECT x.envelope_from FROM report_row x JOIN report y"
+    "  ON x.report = y.id WHERE x.source_ip = w.source_ip AND"
+    "  y.domain = ?1 AND x.envelope_from IS NOT NULL"
+    "  GROUP BY x.envelope_from ORDER BY sum(x.count) DESC LIMIT 1)"
+    " FROM report r JOIN report_row w ON w.report = r.id"
+    " WHERE r.domain = ?1 AND r.date_begin >= ?2 AND r.date_begin < ?3"
+    " GROUP BY w.source_ip ORDER BY 2 DESC, w.source_ip";
+
+/* The class's stable name. */
+const char *analysis_class_name(enum analysis_class c)
+{
+	switch (c) {
+	case ANALYSIS_PASS:
+		return "PASS";
+	case ANALYSIS_FAIL_KNOWN:
+		return "FAIL-known-sender";
+	case ANALYSIS_FAIL_UNKNOWN:
+		return "FAIL-unknown";
+	case ANALYSIS_FORWARDED:
+		return "FORWARDED";
+	}
+	return "?";
+}
+
+/* Reads the five totals columns starting at column col. */
+static void totals_read(sqlite3_stmt *stmt, int col, struct analysis_totals *t)
+{
+	t->messages = sqlite3_column_int64(stmt, col);
+	t->dmarc_pass = sqlite3_column_int64(stmt, col + 1);
+	t->spf_aligned = sqlite3_column_int64(stmt, col + 2);
+	t->dkim_aligned = sqlite3_column_int64(stmt, col + 3);
+}
+
+/* Adds b to a. */
+static void totals_add(struct analysis_totals *a,
+		       const struct analysis_totals *b)
+{
+	a->messages += b->messages;
+	a->dmarc_pass += b->dmarc_pass;
+	a->spf_aligned += b->spf_aligned;
+	a->dkim_aligned += b->dkim_aligned;
+}
+
+/* Binds the domain and the window to a statement. */
+static void bind_window(sqlite3_stmt *stmt, const char *domain, date_t since,
+			date_t until)
+{
+	sqlite3_bind_text(stmt, 1, domain, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2,
+			   since == DATE_ANY ? INT64_MIN
+					     : (int64_t)date_to_time(since));
+	sqlite3_bind_int64(stmt, 3,
+			   until == DATE_ANY
+			       ? INT64_MAX
+			       : (int64_t)date_to_time(until) + 86400);
+}
+
+/* Fills the days and the ISO weeks. */
+static enum status analysis_days(struct store *store, struct analysis *a,
+				 struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t cap = 0, wcap = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(store_db(store), sql_days, -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		return store_error(store, err, "reading report days");
+	bind_window(stmt, a->domain, a->since, a->until);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct analysis_period *d;
+		int64_t day = sqlite3_column_int64(stmt, 0);
+
+		a->days = xgrow(a->days, &cap, a->ndays + 1, sizeof *a->days);
+		d = &a->days[a->ndays++];
+		memset(d, 0, sizeof *d);
+		d->day = (date_t)day;
+		date_iso_week(d->day, &d->iso_year, &d->week);
+		totals_read(stmt, 1, &d->t);
+		totals_add(&a->totals, &d->t);
+		a->reports += (size_t)sqlite3_column_int64(stmt, 5);
+		/* Days come in order, so a week's days are adjacent. */
+		if (a->nweeks == 0 ||
+		    a->weeks[a->nweeks - 1].iso_year != d->iso_year ||
+		    a->weeks[a->nweeks - 1].week != d->week) {
+			struct analysis_period *w;
+
+			a->weeks = xgrow(a->weeks, &wcap, a->nweeks + 1,
+					 sizeof *a->weeks);
+			w = &a->weeks[a->nweeks++];
+			memset(w, 0, sizeof *w);
+			w->day = d->day - (date_weekday(d->day) - 1);
+			w->iso_year = d->iso_year;
+			w->week = d->week;
+		}
+		totals_add(&a->weeks[a->nweeks - 1].t, &d->t);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return store_error(store, err, "reading report days");
+	return STATUS_OK;
+}
+
+/* Per-source extras the classification needs. */
+struct source_extra {
+	int64_t spf_pass_unaligned;
+};
+
+/* Fills the sources. */
+static enum status analysis_sources(struct store *store, struct analysis *a,
+				    struct source_extra **extra,
+				    struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t cap = 0, ecap = 0;
+	int rc;
+
+	*extra = NULL;
+	if (sqlite3_prepare_v2(store_db(store), sql_sources, -1, &stmt,
+			       NULL) != SQLITE_OK)
+		return store_error(store, err, "reading report sources");
+	bind_window(stmt, a->domain, a->since, a->until);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct analysis_source *s;
+		const char *ip = (const char *)sqlite3_column_text(stmt, 0);
+		const char *env = (const char *)sqlite3_column_text(stmt, 7);
+
+		a->sources = xgrow(a->sources, &cap, a->nsources + 1,
+				   sizeof *a->sources);
+		*extra = xgrow(*extra, &ecap, a->nsources + 1, sizeof **extra);
+		s = &a->sources[a->nsources];
+		memset(s, 0, sizeof *s);
+		snprintf(s->ip, sizeof s->ip, "%s", ip ? ip : "");
+		totals_read(stmt, 1, &s->t);
+		s->failing = s->t.messages - s->t.dmarc_pass;
+		s->forwarded = sqlite3_column_int64(stmt, 5);
+		s->envelope_from = xstrdup_or_null(env);
+		(*extra)[a->nsources].spf_pass_unaligned =
+		    sqlite3_column_int64(stmt, 6);
+		a->nsources++;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return store_error(store, err, "reading report sources");
+	return STATUS_OK;
+}
+
+/* One source's DNS work: reverse name, its confirmation, SPF. */
+struct lookup {
+	struct analysis_source *src;
+	struct dns *dns;
+	struct ip_net ip;
+	char *candidate; /* PTR name waiting for forward confirmation */
+	struct spf_eval *spf;
+	const struct providers *providers;
+};
+
+/* Forward-confirms the reverse name: one of its addresses must be the
+ * source (otherwise anyone could claim a provider's name). */
+static void lookup_forward(void *arg, const struct dns_answer *answer)
+{
+	struct lookup *l = arg;
+
+	if (answer->result == DNS_DATA) {
+		for (size_t i = 0; i < answer->count; i++) {
+			const struct dns_rr *rr = &answer->rrs[i];
+			bool same = false;
+
+			if (rr->type == DNS_T_A && l->ip.family == AF_INET)
+				same = memcmp(&rr->u.a, l->ip.addr, 4) == 0;
+			else if (rr->type == DNS_T_AAAA &&
+				 l->ip.family == AF_INET6)
+				same = memcmp(&rr->u.aaaa, l->ip.addr, 16) ==
+				       0;
+			if (same) {
+				l->src->ptr = l->candidate;
+				l->candidate = NULL;
+				return;
+			}
+		}
+	}
+	free(l->candidate);
+	l->candidate = NULL;
+}
+
+/* The reverse answer: take the first PTR name and confirm it. */
+static void lookup_reverse(void *arg, const struct dns_answer *answer)
+{
+	struct lookup *l = arg;
+
+	if (answer->result != DNS_DATA)
+		return;
+	for (size_t i = 0; i < answer->count; i++) {
+		if (answer->rrs[i].type != DNS_T_PTR || !answer->rrs[i].u.host)
+			continue;
+		if (strlen(answer->rrs[i].u.host) > 253)
+			return;
+		l->candidate = xstrdup(answer->rrs[i].u.host);
+		dns_query(l->dns, l->candidate,
+			  l->ip.family == AF_INET ? DNS_T_A : DNS_T_AAAA,
+			  lookup_forward, l);
+		return;
+	}
+}
+
+/* check_host() of the source against the domain's record. */
+static void lookup_spf(void *arg, struct spf_outcome *outcome)
+{
+	struct lookup *l = arg;
+
+	l->src->spf_result = spf_result_name(outcome->result);
+	if (outcome->result == SPF_PASS && outcome->mechanism) {
+		l->src->explained_by = outcome->mechanism;
+		outcome->mechanism = NULL;
+	}
+}
+
+/* Reverse DNS and SPF for the largest sources, all at once. */
+static void analysis_dns(struct analysis *a,
+			 const struct analysis_options *o)
+{
+	size_t n = a->nsources;
+	size_t max = o->dns_sources_max ? o->dns_sources_max : 1000;
+	struct lookup *l;
+	char *sender;
+
+	if (!o->dns || n == 0)
+		return;
+	if (n > max)
+		n = max;
+	l = xcalloc(n, sizeof *l);
+	/* RFC 7208 4.1: check_host(ip, domain, sender); a report does not
+	 * carry the sender, postmaster@domain stands in (2.4). */
+	sender = xasprintf("postmaster@%s", a->domain);
+	for (size_t i = 0; i < n; i++) {
+		struct spf_query q;
+
+		l[i].src = &a->sources[i];
+		l[i].dns = o->dns;
+		l[i].providers = o->providers;
+		if (!ip_addr_parse(a->sources[i].ip, &l[i].ip))
+			continue;
+		dns_query_reverse(o->dns, a->sources[i].ip, lookup_reverse,
+				  &l[i]);
+		memset(&q, 0, sizeof q);
+		q.ip = l[i].ip;
+		q.sender = sender;
+		q.domain = a->domain;
+		l[i].spf = spf_eval_start(o->dns, &q, lookup_spf, &l[i]);
+	}
+	dns_run(o->dns);
+	for (size_t i = 0; i < n; i++) {
+		spf_eval_free(l[i].spf);
+		free(l[i].candidate);
+	}
+	free(sender);
+	free(l);
+}
+
+/* True if a sender of the inventory explains the source: its range
+ * holds the address, or its provider is the one found. */
+static bool inventory_has(const struct state_sender *senders, size_t n,
+			  const struct analysis_source *s)
+{
+	struct ip_net ip;
+
+	if (!ip_addr_parse(s->ip, &ip))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		struct ip_net net;
+
+		switch (senders[i].kind) {
+		case SENDER_IP4:
+		case SENDER_IP6:
+			if (ip_net_parse(senders[i].value, AF_UNSPEC, &net) &&
+			    ip_net_contains(&net, &ip))
+				return true;
+			break;
+		case SENDER_PROVIDER:
+			if (s->provider &&
+			    strcmp(s->provider->id, senders[i].value) == 0)
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+/* Classifies each source and decides what a known one needs. */
+static void analysis_classify(struct analysis *a,
+			      const struct analysis_options *o,
+			      const struct source_extra *extra,
+			      const struct state_sender *senders,
+			      size_t nsenders)
+{
+	int64_t excluded = 0;
+
+	for (size_t i = 0; i < a->nsources; i++) {
+		struct analysis_source *s = &a->sources[i];
+		bool known;
+
+		if (o->providers && s->explained_by &&
+		    strncmp(s->explained_by, "include:", 8) == 0)
+			s->provider = providers_match_spf(o->providers,
+							  s->explained_by);
+		if (o->providers && !s->provider && s->ptr)
+			s->provider = providers_match_ptr(o->providers, s->ptr);
+		if (!s->explained_by && s->provider && s->ptr)
+			s->explained_by = xstrdup("ptr");
+		s->in_inventory = inventory_has(senders, nsenders, s);
+		if (a->totals.messages > 0) {
+			s->share = (double)s->t.messages /
+				   (double)a->totals.messages;
+			s->failing_share = (double)s->failing /
+					   (double)a->totals.messages;
+		}
+		known = s->in_inventory || s->provider ||
+			(s->spf_result && strcmp(s->spf_result, "pass") == 0);
+		if (s->failing == 0)
+			s->cls = ANALYSIS_PASS;
+		else if (s->failing <= s->forwarded)
+			s->cls = ANALYSIS_FORWARDED;
+		else if (known)
+			s->cls = ANALYSIS_FAIL_KNOWN;
+		else
+			s->cls = ANALYSIS_FAIL_UNKNOWN;
+		if (s->cls == ANALYSIS_FAIL_KNOWN) {
+			/* RFC 7489 3.1: DMARC needs one aligned pass; say
+			 * which of the two could be made to work. */
+			if (s->spf_result ? strcmp(s->spf_result, "pass") != 0
+					  : s->t.spf_aligned == 0 &&
+						extra[i].spf_pass_unaligned ==
+						    0)
+				s->fixes |= ANALYSIS_FIX_SPF;
+			if (s->t.dkim_aligned == 0)
+				s->fixes |= ANALYSIS_FIX_DKIM;
+			if (extra[i].spf_pass_unaligned > 0)
+				s->fixes |= ANALYSIS_FIX_RETURN_PATH;
+		}
+		if (s->cls == ANALYSIS_FAIL_UNKNOWN ||
+		    s->cls == ANALYSIS_FORWARDED)
+			excluded += s->failing;
+	}
+	a->legitimate = a->totals.messages - excluded;
+	a->pass_rate = a->totals.messages > 0
+			   ? (double)a->totals.dmarc_pass /
+				 (double)a->totals.messages
+			   : 0;
+	a->legitimate_pass_rate =
+	    a->legitimate > 0
+		? (double)a->totals.dmarc_pass / (double)a->legitimate
+		: 0;
+}
+
+/* The advice for a known sender. */
+char *analysis_fix_text(const struct analysis *a,
+			const struct analysis_source *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *who = s->provider ? s->provider->name : s->ip;
+
+	if (s->fixes & ANALYSIS_FIX_SPF) {
+		if (s->provider && s->provider->spf)
+			strbuf_addf(&sb, _("add %s to the SPF record of %s"),
+				    s->provider->spf, a->domain);
+		else
+			strbuf_addf(&sb,
+				    _("authorize %s in the SPF record of %s"),
+				    s->ip, a->domain);
+	}
+	if (s->fixes & ANALYSIS_FIX_DKIM) {
+		if (sb.len)
+			strbuf_addstr(&sb, "; ");
+		strbuf_addf(&sb, _("enable DKIM signing for %s at %s"),
+			    a->domain, who);
+	}
+	if (s->fixes & ANALYSIS_FIX_RETURN_PATH) {
+		if (sb.len)
+			strbuf_addstr(&sb, "; ");
+		strbuf_addf(&sb,
+			    _("set a custom return-path (bounce domain) under "
+			      "%s at %s so that SPF aligns"),
+			    a->domain, who);
+	}
+	return sb.len ? strbuf_detach(&sb) : NULL;
+}
+
+/* The findings: failing sources, largest first. */
+static void analysis_findings(struct analysis *a)
+{
+	size_t unknown = 0, known = 0;
+
+	for (size_t i = 0; i < a->nsources; i++) {
+		struct analysis_source *s = &a->sources[i];
+		struct finding *f;
+		char *ip = text_clean_str(s->ip);
+		char *ptr = s->ptr ? text_clean_str(s->ptr) : NULL;
+
+		if (s->cls == ANALYSIS_FAIL_UNKNOWN &&
+		    unknown++ < ANALYSIS_FINDINGS_MAX) {
+			f = findings_add(
+			    &a->findings, F_REPORT_UNKNOWN_SOURCE_FAILING,
+			    _("%s%s%s%s: %lld of %lld messages (%.1f %% of "
+			      "%s's mail) failed DMARC and no provider or SPF "
+			      "record explains this source"),
+			    ip, ptr ? " (" : "", ptr ? ptr : "",
+			    ptr ? ")" : "", (long long)s->failing,
+			    (long long)s->t.messages, s->failing_share * 100,
+			    a->domain);
+			finding_set_advice(
+			    f, _("if this is one of your services, add it as a "
+				 "sender; otherwise it is someone else using "
+				 "the domain, which a stricter policy stops"));
+		} else if (s->cls == ANALYSIS_FAIL_KNOWN &&
+			   known++ < ANALYSIS_FINDINGS_MAX) {
+			char *fix = analysis_fix_text(a, s);
+
+			f = findings_add(
+			    &a->findings, F_REPORT_KNOWN_SOURCE_FAILING,
+			    _("%s%s%s%s (%s): %lld of %lld messages (%.1f %% "
+			      "of %s's mail) failed DMARC"),
+			    ip, ptr ? " (" : "", ptr ? ptr : "",
+			    ptr ? ")" : "",
+			    s->provider ? s->provider->name
+					: _("an authorized sender"),
+			    (long long)s->failing, (long long)s->t.messages,
+			    s->failing_share * 100, a->domain);
+			if (fix)
+				finding_set_advice(f, fix);
+			free(fix);
+		}
+		free(ip);
+		free(ptr);
+	}
+}
+
+/* Runs the whole analysis. */
+enum status analysis_run(struct store *store, const char *domain,
+			 date_t since, date_t until,
+			 const struct analysis_options *options,
+			 struct analysis **out, struct err *err)
+{
+	struct analysis_options none = { NULL, NULL, 0 };
+	const struct analysis_options *o = options ? options : &none;
+	struct analysis *a = xcalloc(1, sizeof *a);
+	struct source_extra *extra = NULL;
+	struct state_sender *senders = NULL;
+	size_t nsenders = 0;
+	struct err ignore = ERR_INIT;
+	enum status st;
+
+	*out = NULL;
+	a->domain = text_domain_normalize(domain);
+	a->since = since;
+	a->until = until;
+	if ((st = analysis_days(store, a, err)) ||
+	    (st = analysis_sources(store, a, &extra, err)))
+		goto fail;
+	/* A domain not (yet) in the rollout has no inventory. */
+	if (state_sender_list(store, a->domain, &senders, &nsenders,
+			      &ignore) != STATUS_OK) {
+		senders = NULL;
+		nsenders = 0;
+	}
+	err_done(&ignore);
+	analysis_dns(a, o);
+	analysis_classify(a, o, extra, senders, nsenders);
+	analysis_findings(a);
+	state_senders_free(senders, nsenders);
+	free(extra);
+	*out = a;
+	return STATUS_OK;
+fail:
+	free(extra);
+	analysis_free(a);
+	return st;
+}
+
+/* Frees an analysis. */
+void analysis_free(struct analysis *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->nsources; i++) {
+		free(a->sources[i].ptr);
+		free(a->sources[i].explained_by);
+		free(a->sources[i].envelope_from);
+	}
+	free(a->sources);
+	free(a->days);
+	free(a->weeks);
+	findings_done(&a->findings);
+	free(a->domain);
+	free(a);
+}

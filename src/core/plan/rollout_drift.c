@@ -1,0 +1,313 @@
+/* The maintenance phase's SPF checks: the lookups the published record
+ * needs now against when it was verified (RFC 7208 4.6.4), and the
+ * ranges of flattened includes against what their services publish
+ * now. */
+#include "config.h"
+
+#include "plan/rollout.h"
+#include "plan/rollout_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/i18n.h"
+#include "spf/spf.h"
+#include "spf/spf_build.h"
+#include "spf/spf_check.h"
+#include "util/strbuf.h"
+#include "util/text.h"
+#include "util/xalloc.h"
+
+/* Measures the published SPF record and its includes' costs. */
+enum status rollout_spf_measure(struct dns *dns, const char *domain,
+				int *lookups, char **costs, struct err *err)
+{
+	struct spf_check *check = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	enum status st;
+
+	*lookups = -1;
+	*costs = NULL;
+	if ((st = spf_check_sync(dns, domain, &check, err)))
+		return st;
+	if (check->dns_failed) {
+		st = err_set(err, STATUS_DNS, "%s", check->dns_error);
+		goto out;
+	}
+	if (check->root->state != SPF_NODE_OK) {
+		st = err_set(err, STATUS_NOT_FOUND,
+			     _("%s TXT: no single valid SPF record (%s)"),
+			     check->domain,
+			     spf_node_state_name(check->root->state));
+		goto out;
+	}
+	*lookups = (int)check->lookups;
+	for (size_t i = 0; i < check->root->nchildren; i++) {
+		const struct spf_node *c = check->root->children[i];
+
+		if (c->via)
+			strbuf_addf(&sb, "%s%s=%zu", sb.len ? " " : "",
+				    c->via, c->cost);
+	}
+	*costs = strbuf_detach(&sb);
+out:
+	strbuf_done(&sb);
+	spf_check_free(check);
+	return st;
+}
+
+/* What an include cost in a "include:X=N ..." list, or -1. */
+static long cost_of(const char *costs, const char *via)
+{
+	size_t n = strlen(via);
+
+	for (const char *p = costs; p && *p;) {
+		size_t len = strcspn(p, " ");
+
+		if (len > n && p[n] == '=' && strncmp(p, via, n) == 0)
+			return strtol(p + n + 1, NULL, 10);
+		p += len;
+		p += *p == ' ';
+	}
+	return -1;
+}
+
+/* Names the includes that cost more now than in old: "include:X costs
+ * 5 lookups, 4 before", or that are new. Caller frees. */
+static char *cost_growth(const char *old, const char *now)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *copy = xstrdup(now ? now : ""), *save = NULL;
+
+	for (char *w = strtok_r(copy, " ", &save); w;
+	     w = strtok_r(NULL, " ", &save)) {
+		char *eq = strrchr(w, '=');
+		long was, is;
+
+		if (!eq)
+			continue;
+		*eq = '\0';
+		is = strtol(eq + 1, NULL, 10);
+		was = cost_of(old, w);
+		if (was >= 0 && is <= was)
+			continue;
+		if (sb.len)
+			strbuf_addstr(&sb, ", ");
+		if (was < 0)
+			strbuf_addf(&sb, _("%s costs %ld lookups (new)"), w,
+				    is);
+		else
+			strbuf_addf(&sb, _("%s costs %ld lookups, %ld before"),
+				    w, is, was);
+	}
+	free(copy);
+	if (!sb.len)
+		strbuf_addstr(&sb, _("the record's own terms"));
+	return strbuf_detach(&sb);
+}
+
+/* RFC 7208 4.6.4: the published record must stay within 10 lookups;
+ * adds a due item when it needs more than when it was verified, or
+ * more than 10, naming the includes that grew. */
+static void drift_lookups(struct dns *dns, struct rollout_inputs *in,
+			  const struct state_rung *r)
+{
+	struct err err = ERR_INIT;
+	char day[DATE_BUFSIZE];
+	char *costs = NULL, *cause;
+	int now;
+
+	if (rollout_spf_measure(dns, in->domain, &now, &costs, &err)) {
+		rollout_list_add(
+			&in->due, &in->ndue,
+			xasprintf(_("SPF lookup drift could not be checked: "
+				    "%s"),
+				  err_message(&err)));
+		err_done(&err);
+		return;
+	}
+	if (!(r->lookups >= 0 && now > r->lookups) &&
+	    now <= SPF_MAX_DNS_TERMS) {
+		free(costs);
+		return;
+	}
+	cause = cost_growth(r->costs, costs);
+	if (r->lookups >= 0)
+		rollout_list_add(
+			&in->due, &in->ndue,
+			xasprintf(_("the SPF record of %s needs %d DNS "
+				    "lookups now, %d when it was verified "
+				    "on %s (at most 10 are allowed, RFC 7208 "
+				    "4.6.4): %s; export and publish the "
+				    "record again"),
+				  in->domain, now, r->lookups,
+				  date_format(r->verified, day), cause));
+	else
+		rollout_list_add(
+			&in->due, &in->ndue,
+			xasprintf(_("the SPF record of %s needs %d DNS "
+				    "lookups now, more than 10 (RFC 7208 "
+				    "4.6.4): %s; export and publish the "
+				    "record again"),
+				  in->domain, now, cause));
+	free(cause);
+	free(costs);
+}
+
+/* The ranges of words that are not in other, as "a, b" (or NULL). */
+static char *ranges_missing(char *const *words, size_t n, char *const *other,
+			    size_t nother)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; i < n; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < nother && !found; j++)
+			found = strcmp(words[i], other[j]) == 0;
+		if (!found)
+			strbuf_addf(&sb, "%s%s", sb.len ? ", " : "", words[i]);
+	}
+	if (!sb.len) {
+		strbuf_done(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb);
+}
+
+/* The exact change of one flattened include: its ranges now (through
+ * the flattener's own resolution) against those stored on day. */
+static char *drift_one(struct dns *dns, const char *domain,
+		       const char *mechanism, const char *stored,
+		       const char *day)
+{
+	char *text = xasprintf("v=spf1 %s ~all", mechanism);
+	char *copy = xstrdup(stored ? stored : ""), *save = NULL;
+	char **old = NULL, *added = NULL, *removed = NULL, *msg = NULL;
+	struct spf_record *rec = NULL;
+	struct spf_flatten *f = NULL;
+	struct err err = ERR_INIT;
+	size_t nold = 0;
+
+	for (char *w = strtok_r(copy, " ", &save); w;
+	     w = strtok_r(NULL, " ", &save))
+		rollout_list_add(&old, &nold, xstrdup(w));
+	if (spf_parse(text, strlen(text), &rec, NULL, &err) != STATUS_OK ||
+	    spf_flatten(dns, domain, rec, NULL, NULL, &f, &err) !=
+		STATUS_OK ||
+	    f->nitems != 1) {
+		msg = xasprintf(_("%s, flattened into the SPF record on %s, "
+				  "could not be resolved now: %s"),
+				mechanism, day,
+				err.status ? err_message(&err) : "?");
+		goto out;
+	}
+	if (!f->items[0].flattenable) {
+		msg = xasprintf(_("%s, flattened into the SPF record on %s, "
+				  "now holds more than address ranges: keep "
+				  "it as an include; export and publish the "
+				  "record again"),
+				mechanism, day);
+		goto out;
+	}
+	added = ranges_missing(f->items[0].addresses, f->items[0].naddresses,
+			       old, nold);
+	removed = ranges_missing(old, nold, f->items[0].addresses,
+				 f->items[0].naddresses);
+	if (added || removed)
+		msg = xasprintf(_("%s changed since it was flattened into the "
+				  "SPF record on %s: added %s; removed %s; "
+				  "export and publish the record again"),
+				mechanism, day, added ? added : "-",
+				removed ? removed : "-");
+out:
+	free(added);
+	free(removed);
+	rollout_list_free(old, nold);
+	spf_flatten_free(f);
+	spf_record_free(rec);
+	err_done(&err);
+	free(copy);
+	free(text);
+	return msg;
+}
+
+/* Flattened ranges that changed upstream: spf_flatten_drift() against
+ * the spf_flattened table says whether any did; then each include is
+ * compared range by range so that the item names what changed. */
+static void drift_ranges(struct store *store, struct dns *dns,
+			 struct rollout_inputs *in)
+{
+	struct findings found = FINDINGS_INIT;
+	struct err err = ERR_INIT;
+	sqlite3_stmt *stmt = NULL;
+
+	if (spf_flatten_drift(store, dns, in->domain, &found, &err)) {
+		rollout_list_add(
+			&in->due, &in->ndue,
+			xasprintf(_("flattened SPF ranges could not be "
+				    "compared: %s"),
+				  err_message(&err)));
+		goto out;
+	}
+	if (found.count == 0)
+		goto out;
+	if (sqlite3_prepare_v2(store_db(store),
+			       "SELECT f.mechanism, f.addresses, f.flattened "
+			       "FROM spf_flattened f JOIN domain d ON "
+			       "d.id = f.domain_id WHERE d.name = ? "
+			       "ORDER BY f.id",
+			       -1, &stmt, NULL) != SQLITE_OK) {
+		store_error(store, &err, "spf_flattened");
+		rollout_list_add(&in->due, &in->ndue,
+				 xstrdup(err_message(&err)));
+		goto out;
+	}
+	sqlite3_bind_text(stmt, 1, in->domain, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		const char *mech = (const char *)sqlite3_column_text(stmt, 0);
+		char *msg;
+
+		if (!mech || strncmp(mech, "include:", 8) != 0)
+			continue;
+		msg = drift_one(dns, in->domain, mech,
+				(const char *)sqlite3_column_text(stmt, 1),
+				(const char *)sqlite3_column_text(stmt, 2));
+		if (msg)
+			rollout_list_add(&in->due, &in->ndue, msg);
+	}
+out:
+	sqlite3_finalize(stmt);
+	findings_done(&found);
+	err_done(&err);
+}
+
+/* The SPF drift checks of the enforced phases: lookups and flattened
+ * ranges of the record verified last. */
+void rollout_drift(struct store *store, struct dns *dns,
+		   struct rollout_inputs *in, date_t today)
+{
+	const struct state_rung *last = NULL;
+	struct rollout_verified v;
+	date_t since;
+
+	rollout_verified_scan(in, &v);
+	if (rollout_phase_of(in, &v, today, &since) < ROLLOUT_ENFORCED)
+		return;
+	for (size_t i = 0; i < in->nhistory; i++)
+		if (in->history[i].kind == RUNG_SPF)
+			last = &in->history[i];
+	if (!last)
+		return;
+	if (!dns) {
+		in->spf_drift_note =
+		    xstrdup(_("SPF lookup and flattened-range drift were not "
+			      "checked: no resolver (offline)"));
+		return;
+	}
+	drift_lookups(dns, in, last);
+	drift_ranges(store, dns, in);
+}
+
+/* ---------------------------------------------------------------- evidence */

@@ -1,0 +1,41 @@
+/* What the parts of the rollout plan share (rollout.c, rollout_drift.c,
+ * rollout_timeline.c); not for use outside them. */
+#ifndef DMARCPILOT_ROLLOUT_INTERNAL_H
+#define DMARCPILOT_ROLLOUT_INTERNAL_H
+
+#include "plan/rollout.h"
+
+/* What the history says has been verified live. */
+struct rollout_verified {
+	date_t spf_soft, spf_hard; /* DATE_NONE when never */
+	char *spf_record;          /* the last SPF record, borrowed */
+	int dmarc_rung;            /* -1 when never */
+	date_t dmarc_day;
+	char *dmarc_record;        /* borrowed */
+	bool dkim_done;            /* every key in use is live */
+	date_t dkim_day;
+	size_t dkim_active;
+};
+
+/* Appends s (owned from then on) to a growing list of strings. */
+void rollout_list_add(char ***list, size_t *count, char *s);
+
+/* Frees a list of strings. */
+void rollout_list_free(char **list, size_t count);
+
+/* Reads the history and the keys into v (which borrows from in). */
+void rollout_verified_scan(const struct rollout_inputs *in,
+			   struct rollout_verified *v);
+
+/* The phase on day today from what was verified, and the day it began
+ * in *since. */
+enum rollout_phase rollout_phase_of(const struct rollout_inputs *in,
+				    const struct rollout_verified *v,
+				    date_t today, date_t *since);
+
+/* Adds the SPF drift of the enforced phases to in->due: lookups grown
+ * since the record was verified, flattened ranges changed upstream. */
+void rollout_drift(struct store *store, struct dns *dns,
+		   struct rollout_inputs *in, date_t today);
+
+#endif

@@ -1,0 +1,55 @@
+/* Reading mail that carries reports: a single message (.eml) or an mbox
+ * file, through GMime 3. GLib and GMime stay inside mailmsg.c; callers
+ * see each message's leaf parts as a type, a file name and a stream of
+ * decoded bytes. */
+#ifndef DMARCPILOT_MAILMSG_H
+#define DMARCPILOT_MAILMSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util/status.h"
+
+/* One leaf part of a message; valid only during the part callback. */
+struct mailmsg_part;
+
+/* The part's MIME type, lower case ("application/zip"). */
+const char *mailmsg_part_type(const struct mailmsg_part *part);
+
+/* The file name from Content-Disposition or Content-Type, or NULL. */
+const char *mailmsg_part_filename(const struct mailmsg_part *part);
+
+/* Reads the part's content with its transfer encoding (base64, quoted-
+ * printable) undone: at most len bytes, 0 at the end, -1 on error (err
+ * set). For a message/rfc822 part the content is the enclosed
+ * message's header block. */
+ssize_t mailmsg_part_read(struct mailmsg_part *part, char *buf, size_t len,
+			  struct err *err);
+
+/* What mailmsg_read_file() calls for each message of the file. */
+struct mailmsg_handler {
+	/* A message starts; index counts from 1 within the file;
+	 * message_id is the Message-ID without <>, or NULL. */
+	enum status (*begin)(void *arg, size_t index, const char *message_id,
+			     struct err *err);
+	/* Every leaf part in order (multiparts are walked, enclosed
+	 * message/rfc822 parts are handed over whole, not walked). */
+	enum status (*part)(void *arg, struct mailmsg_part *part,
+			    struct err *err);
+	/* The message ended; st is what begin/part gave (msg_err holds its
+	 * message). Returning non-OK stops reading the file. */
+	enum status (*end)(void *arg, enum status st,
+			   const struct err *msg_err, struct err *err);
+	void *arg;
+};
+
+/* Reads a file holding one message (mbox false; a leading mbox "From "
+ * line is allowed) or an mbox (true). A file that is not mail at all
+ * gives STATUS_PARSE naming the file; what a message's callbacks give
+ * goes to end(), not to the caller. */
+enum status mailmsg_read_file(const char *path, bool mbox,
+			      const struct mailmsg_handler *h,
+			      struct err *err);
+
+#endif

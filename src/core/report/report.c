@@ -1,0 +1,896 @@
+#include "config.h"
+
+#include "report/report.h"
+
+#include <errno.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlreader.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/i18n.h"
+#include "util/strbuf.h"
+#include "util/text.h"
+#include "util/xalloc.h"
+
+/* RFC 9990 section 4 (the XML schema's target namespace). */
+#define NS_DMARC2 "urn:ietf:params:xml:ns:dmarc-2.0"
+/* The namespace of the pre-RFC dmarc.org schema, which some send. */
+#define NS_DMARC_ORG "http://dmarc.org/dmarc-xml/0.1"
+
+/* Deepest element the schema has (feedback/record/row/policy_evaluated/
+ * reason/type is 6); anything deeper in a known branch is refused. */
+#define REPORT_DEPTH_MAX 32
+
+/* The elements the parser knows; everything else is EL_OTHER. */
+#define ELEMENT_LIST(X)                                                \
+	X(FEEDBACK, "feedback") X(VERSION, "version")                  \
+	X(REPORT_METADATA, "report_metadata") X(ORG_NAME, "org_name")  \
+	X(EMAIL, "email") X(REPORT_ID, "report_id")                    \
+	X(DATE_RANGE, "date_range") X(BEGIN, "begin") X(END, "end")    \
+	X(POLICY_PUBLISHED, "policy_published") X(DOMAIN, "domain")    \
+	X(ADKIM, "adkim") X(ASPF, "aspf") X(P, "p") X(SP, "sp")        \
+	X(NP, "np") X(PCT, "pct") X(TESTING, "testing")                \
+	X(RECORD, "record") X(ROW, "row") X(SOURCE_IP, "source_ip")    \
+	X(COUNT_, "count") X(POLICY_EVALUATED, "policy_evaluated")      \
+	X(DISPOSITION, "disposition") X(DKIM, "dkim") X(SPF, "spf")    \
+	X(REASON, "reason") X(TYPE, "type") X(COMMENT, "comment")      \
+	X(IDENTIFIERS, "identifiers") X(HEADER_FROM, "header_from")    \
+	X(ENVELOPE_FROM, "envelope_from")                              \
+	X(ENVELOPE_TO, "envelope_to") X(AUTH_RESULTS, "auth_results")  \
+	X(SELECTOR, "selector") X(RESULT, "result")
+
+#define ELEMENT_ENUM(id, name) EL_##id,
+enum element { EL_OTHER, ELEMENT_LIST(ELEMENT_ENUM) EL_MAX };
+#undef ELEMENT_ENUM
+
+#define ELEMENT_NAME(id, name) [EL_##id] = name,
+static const char *const element_names[EL_MAX] = {
+	[EL_OTHER] = "", ELEMENT_LIST(ELEMENT_NAME)
+};
+#undef ELEMENT_NAME
+
+/* How the text of the current element is used once it ends. */
+enum text_kind {
+	TEXT_IGNORE,   /* not collected */
+	TEXT_STRING,   /* copied as it is (trimmed) */
+	TEXT_LOWER,    /* copied and lower-cased */
+	TEXT_INT,      /* a non-negative decimal */
+};
+
+struct parser {
+	xmlTextReaderPtr reader;
+	const char *name;
+	const struct report_handler *h;
+	struct err *err;
+	enum status st;          /* first failure, from any source */
+	report_read_fn read;
+	void *read_arg;
+	struct err read_err;
+
+	/* Local names come from libxml2's dictionary, so a name is always
+	 * the same pointer: remember which element each one is. */
+	struct {
+		const xmlChar *name;
+		enum element el;
+	} names[64];
+	size_t nnames;
+
+	enum element stack[REPORT_DEPTH_MAX];
+	int depth;
+	bool in_foreign;         /* inside an element of another namespace */
+	int foreign_depth;
+
+	struct strbuf text;      /* text of the element being collected */
+	enum text_kind kind;
+	bool collecting;
+
+	struct report_meta meta;
+	bool seen_root, seen_metadata, seen_policy, meta_sent, skip;
+	struct report_row row;
+	bool have_count;
+	size_t nreasons;
+	struct report_auth *auth; /* the dkim/spf result being filled */
+};
+
+/* Records the first failure with "NAME:LINE: message". */
+static enum status parser_fail(struct parser *p, enum status st,
+			       const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static enum status parser_fail(struct parser *p, enum status st,
+			       const char *format, ...)
+{
+	va_list ap;
+	char *msg;
+	int line = p->reader ? xmlTextReaderGetParserLineNumber(p->reader) : 0;
+
+	if (p->st != STATUS_OK)
+		return p->st;
+	va_start(ap, format);
+	msg = xvasprintf(format, ap);
+	va_end(ap);
+	if (line > 0)
+		err_set(p->err, st, "%s:%d: %s", p->name, line, msg);
+	else
+		err_set(p->err, st, "%s: %s", p->name, msg);
+	free(msg);
+	p->st = st;
+	return st;
+}
+
+/* Keeps libxml2's own message for the first error it reports. */
+static void parser_xml_error(void *arg, xmlErrorPtr error)
+{
+	struct parser *p = arg;
+	char *msg;
+	size_t len;
+
+	if (!error || error->level < XML_ERR_ERROR || p->st != STATUS_OK)
+		return;
+	msg = xstrdup(error->message ? error->message : "malformed XML");
+	len = strlen(msg);
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		msg[--len] = '\0';
+	if (error->line > 0)
+		err_set(p->err, STATUS_PARSE, "%s:%d: %s", p->name, error->line,
+			msg);
+	else
+		err_set(p->err, STATUS_PARSE, "%s: %s", p->name, msg);
+	p->st = STATUS_PARSE;
+	free(msg);
+}
+
+/* libxml2's generic error callback: encoding and I/O errors bypass the
+ * reader's handler and would otherwise be printed on stderr (over the
+ * wizard's screen); the first one becomes the report's error. */
+static void parser_generic_error(void *arg, const char *format, ...)
+{
+	struct parser *p = arg;
+	char *msg;
+	size_t len;
+	va_list ap;
+
+	if (p->st != STATUS_OK)
+		return;
+	va_start(ap, format);
+	msg = xvasprintf(format, ap);
+	va_end(ap);
+	len = strlen(msg);
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		msg[--len] = '\0';
+	if (len > 0) {
+		char *clean = text_clean(msg, len);
+
+		err_set(p->err, STATUS_PARSE, "%s: %s", p->name, clean);
+		p->st = STATUS_PARSE;
+		free(clean);
+	}
+	free(msg);
+}
+
+/* The libxml2 input callback: hands over what read() gives. */
+static int parser_io_read(void *arg, char *buf, int len)
+{
+	struct parser *p = arg;
+	ssize_t n;
+
+	if (len <= 0)
+		return 0;
+	n = p->read(p->read_arg, buf, (size_t)len, &p->read_err);
+	if (n < 0) {
+		if (p->st == STATUS_OK) {
+			p->st = p->read_err.status != STATUS_OK
+					? p->read_err.status
+					: STATUS_IO;
+			err_set(p->err, p->st, "%s", err_message(&p->read_err));
+		}
+		return -1;
+	}
+	return (int)n;
+}
+
+/* libxml2 closes its input through this; the caller owns the source. */
+static int parser_io_close(void *arg)
+{
+	return 0;
+}
+
+/* Maps a local name to the element it is. */
+static enum element element_lookup(const char *name)
+{
+	for (int i = 1; i < EL_MAX; i++)
+		if (strcmp(element_names[i], name) == 0)
+			return (enum element)i;
+	return EL_OTHER;
+}
+
+/* Maps a dictionary name to its element, remembering the answer. */
+static enum element parser_lookup(struct parser *p, const xmlChar *name)
+{
+	enum element el;
+
+	for (size_t i = 0; i < p->nnames; i++)
+		if (p->names[i].name == name)
+			return p->names[i].el;
+	el = element_lookup((const char *)name);
+	if (p->nnames < sizeof p->names / sizeof *p->names) {
+		p->names[p->nnames].name = name;
+		p->names[p->nnames++].el = el;
+	}
+	return el;
+}
+
+/* Empties a record without touching all of its (large) arrays. */
+static void row_reset(struct report_row *r)
+{
+	r->source_ip[0] = '\0';
+	r->count = 0;
+	r->disposition[0] = r->dkim[0] = r->spf[0] = '\0';
+	r->reasons[0] = '\0';
+	r->arc = false;
+	r->header_from[0] = r->envelope_from[0] = r->envelope_to[0] = '\0';
+	r->ndkim_auth = r->nspf_auth = 0;
+}
+
+/* The element n levels up from the current one (0 = current). */
+static enum element parser_up(const struct parser *p, int n)
+{
+	int i = p->depth - 1 - n;
+
+	return i >= 0 ? p->stack[i] : EL_OTHER;
+}
+
+/* Parses a non-negative decimal into *out; false if it is not one or
+ * passes 2^63-1 (RFC 7489 C: count and times are unsigned integers). */
+static bool parse_count(const char *s, int64_t *out, bool *overflow)
+{
+	int64_t v = 0;
+
+	*overflow = false;
+	if (*s == '+')
+		s++;
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		int d = *s - '0';
+
+		if (v > (INT64_MAX - d) / 10) {
+			*overflow = true;
+			return false;
+		}
+		v = v * 10 + d;
+	}
+	if (*s)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Copies the collected text into a field, refusing over-long values. */
+static bool parser_store(struct parser *p, char *field, const char *what)
+{
+	const char *s = strbuf_str(&p->text);
+	size_t len = p->text.len;
+
+	if (len > REPORT_FIELD_MAX) {
+		parser_fail(p, STATUS_LIMIT,
+			    _("<%s> is longer than %d bytes"), what,
+			    REPORT_FIELD_MAX);
+		return false;
+	}
+	memcpy(field, s, len + 1);
+	if (p->kind == TEXT_LOWER)
+		text_lower(field);
+	return true;
+}
+
+/* Removes leading and trailing white space from the collected text. */
+static void parser_trim(struct parser *p)
+{
+	char *s = p->text.data;
+	size_t start = 0, len = p->text.len;
+
+	if (!s)
+		return;
+	while (start < len && strchr(" \t\r\n", s[start]))
+		start++;
+	while (len > start && strchr(" \t\r\n", s[len - 1]))
+		len--;
+	memmove(s, s + start, len - start);
+	p->text.len = len - start;
+	s[p->text.len] = '\0';
+}
+
+/* Decides whether the element just opened has text the parser keeps;
+ * also starts records and authentication results. */
+static void parser_open(struct parser *p, enum element el)
+{
+	enum element parent = parser_up(p, 1);
+	enum element grand = parser_up(p, 2);
+
+	p->kind = TEXT_IGNORE;
+	switch (el) {
+	case EL_REPORT_METADATA:
+		if (parent == EL_FEEDBACK)
+			p->seen_metadata = true;
+		return;
+	case EL_POLICY_PUBLISHED:
+		if (parent == EL_FEEDBACK)
+			p->seen_policy = true;
+		return;
+	case EL_RECORD:
+		if (parent != EL_FEEDBACK)
+			return;
+		row_reset(&p->row);
+		p->have_count = false;
+		p->nreasons = 0;
+		return;
+	case EL_DKIM:
+	case EL_SPF:
+		if (parent == EL_AUTH_RESULTS) {
+			size_t *n = el == EL_DKIM ? &p->row.ndkim_auth
+						  : &p->row.nspf_auth;
+			struct report_auth *a = el == EL_DKIM
+							? p->row.dkim_auth
+							: p->row.spf_auth;
+
+			if (*n >= REPORT_AUTH_MAX) {
+				parser_fail(p, STATUS_LIMIT,
+					    _("more than %d <%s> results in "
+					      "one record"),
+					    REPORT_AUTH_MAX, element_names[el]);
+				return;
+			}
+			p->auth = &a[(*n)++];
+			p->auth->domain[0] = p->auth->selector[0] = '\0';
+			p->auth->result[0] = '\0';
+			return;
+		}
+		if (parent == EL_POLICY_EVALUATED)
+			p->kind = TEXT_LOWER;
+		return;
+	case EL_REASON:
+		if (parent == EL_POLICY_EVALUATED &&
+		    p->nreasons++ >= REPORT_REASON_MAX)
+			parser_fail(p, STATUS_LIMIT,
+				    _("more than %d reasons in one record"),
+				    REPORT_REASON_MAX);
+		return;
+	default:
+		break;
+	}
+	switch (parent) {
+	case EL_REPORT_METADATA:
+		if (el == EL_ORG_NAME || el == EL_EMAIL || el == EL_REPORT_ID)
+			p->kind = TEXT_STRING;
+		break;
+	case EL_DATE_RANGE:
+		if (grand == EL_REPORT_METADATA &&
+		    (el == EL_BEGIN || el == EL_END))
+			p->kind = TEXT_INT;
+		break;
+	case EL_POLICY_PUBLISHED:
+		if (el == EL_PCT)
+			p->kind = TEXT_INT;
+		else if (el == EL_DOMAIN || el == EL_ADKIM || el == EL_ASPF ||
+			 el == EL_P || el == EL_SP || el == EL_NP ||
+			 el == EL_TESTING)
+			p->kind = TEXT_LOWER;
+		break;
+	case EL_ROW:
+		if (el == EL_SOURCE_IP)
+			p->kind = TEXT_STRING;
+		else if (el == EL_COUNT_)
+			p->kind = TEXT_INT;
+		break;
+	case EL_POLICY_EVALUATED:
+		if (el == EL_DISPOSITION)
+			p->kind = TEXT_LOWER;
+		break;
+	case EL_REASON:
+		if (el == EL_TYPE)
+			p->kind = TEXT_LOWER;
+		else if (el == EL_COMMENT)
+			p->kind = TEXT_STRING;
+		break;
+	case EL_IDENTIFIERS:
+		if (el == EL_HEADER_FROM || el == EL_ENVELOPE_FROM ||
+		    el == EL_ENVELOPE_TO)
+			p->kind = TEXT_LOWER;
+		break;
+	case EL_DKIM:
+	case EL_SPF:
+		if (grand == EL_AUTH_RESULTS && p->auth &&
+		    (el == EL_DOMAIN || el == EL_RESULT ||
+		     (el == EL_SELECTOR && parent == EL_DKIM)))
+			p->kind = TEXT_LOWER;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Fills the empty org_name from the domain of the report's email. */
+static void parser_fix_org(struct parser *p)
+{
+	const char *at;
+
+	if (p->meta.org_name[0])
+		return;
+	at = strrchr(p->meta.email, '@');
+	if (at && at[1]) {
+		memcpy(p->meta.org_name, at + 1, strlen(at + 1) + 1);
+		text_lower(p->meta.org_name);
+	}
+}
+
+/* Checks the metadata and hands it to the meta callback, once. */
+static void parser_send_meta(struct parser *p)
+{
+	if (p->meta_sent || p->st != STATUS_OK)
+		return;
+	p->meta_sent = true;
+	/* RFC 7489 C / RFC 9990 4: report_metadata and policy_published
+	 * come before the records. */
+	if (!p->seen_metadata || !p->seen_policy) {
+		parser_fail(p, STATUS_PARSE,
+			    _("no <report_metadata> and <policy_published> "
+			      "before the records"));
+		return;
+	}
+	parser_fix_org(p);
+	if (!p->meta.org_name[0]) {
+		parser_fail(p, STATUS_PARSE, _("no <org_name>"));
+		return;
+	}
+	if (!p->meta.report_id[0]) {
+		parser_fail(p, STATUS_PARSE, _("no <report_id>"));
+		return;
+	}
+	if (p->meta.date_begin < 0 || p->meta.date_end < 0) {
+		parser_fail(p, STATUS_PARSE, _("no <date_range>"));
+		return;
+	}
+	if (!p->meta.domain[0]) {
+		parser_fail(p, STATUS_PARSE,
+			    _("no <domain> in <policy_published>"));
+		return;
+	}
+	if (p->h && p->h->meta) {
+		enum status st = p->h->meta(p->h->arg, &p->meta, &p->skip,
+					    p->err);
+
+		if (st != STATUS_OK)
+			p->st = st;
+	}
+}
+
+/* Appends a reason type to the record's list. */
+static void parser_add_reason(struct parser *p, const char *type)
+{
+	size_t have = strlen(p->row.reasons), add = strlen(type);
+
+	if (!add)
+		return;
+	if (have + add + 1 > REPORT_FIELD_MAX) {
+		parser_fail(p, STATUS_LIMIT, _("<reason> types too long"));
+		return;
+	}
+	if (have)
+		p->row.reasons[have++] = ',';
+	memcpy(p->row.reasons + have, type, add + 1);
+}
+
+/* Checks a finished record and hands it to the row callback. */
+static void parser_end_record(struct parser *p)
+{
+	struct ip_net ip;
+	char raw[REPORT_FIELD_MAX + 1];
+
+	parser_send_meta(p);
+	if (p->st != STATUS_OK || p->skip)
+		return;
+	if (!p->row.source_ip[0]) {
+		parser_fail(p, STATUS_PARSE, _("a record has no <source_ip>"));
+		return;
+	}
+	memcpy(raw, p->row.source_ip, sizeof p->row.source_ip);
+	if (!ip_addr_parse(raw, &ip)) {
+		char *clean = text_clean_str(raw);
+
+		parser_fail(p, STATUS_PARSE,
+			    _("<source_ip> \"%s\" is not an IP address"),
+			    clean);
+		free(clean);
+		return;
+	}
+	ip_net_format(&ip, p->row.source_ip);
+	if (!p->have_count) {
+		parser_fail(p, STATUS_PARSE, _("a record has no <count>"));
+		return;
+	}
+	if (p->h && p->h->row) {
+		enum status st = p->h->row(p->h->arg, &p->meta, &p->row,
+					   p->err);
+
+		if (st != STATUS_OK)
+			p->st = st;
+	}
+}
+
+/* Uses the text of an element that just ended. */
+static void parser_close(struct parser *p, enum element el)
+{
+	enum element parent = parser_up(p, 1);
+	const char *s;
+	int64_t v;
+	bool overflow;
+
+	if (el == EL_RECORD && parent == EL_FEEDBACK) {
+		parser_end_record(p);
+		return;
+	}
+	if ((el == EL_DKIM || el == EL_SPF) && parent == EL_AUTH_RESULTS) {
+		p->auth = NULL;
+		return;
+	}
+	if (p->kind == TEXT_IGNORE)
+		return;
+	parser_trim(p);
+	s = strbuf_str(&p->text);
+	if (p->kind == TEXT_INT) {
+		if (!parse_count(s, &v, &overflow)) {
+			char *clean = text_clean(s, p->text.len > 40
+							    ? 40
+							    : p->text.len);
+
+			parser_fail(p, overflow ? STATUS_LIMIT : STATUS_PARSE,
+				    overflow ? _("<%s> \"%s\" is too large")
+					     : _("<%s> \"%s\" is not a "
+						 "non-negative integer"),
+				    element_names[el], clean);
+			free(clean);
+			return;
+		}
+		if (el == EL_BEGIN)
+			p->meta.date_begin = v;
+		else if (el == EL_END)
+			p->meta.date_end = v;
+		else if (el == EL_PCT)
+			p->meta.pct = v > 100 ? 100 : (int)v;
+		else if (el == EL_COUNT_) {
+			p->row.count = v;
+			p->have_count = true;
+		}
+		return;
+	}
+	switch (el) {
+	case EL_ORG_NAME:
+		parser_store(p, p->meta.org_name, "org_name");
+		break;
+	case EL_EMAIL:
+		parser_store(p, p->meta.email, "email");
+		break;
+	case EL_REPORT_ID:
+		parser_store(p, p->meta.report_id, "report_id");
+		break;
+	case EL_DOMAIN:
+		if (parent == EL_POLICY_PUBLISHED)
+			parser_store(p, p->meta.domain, "domain");
+		else if (p->auth)
+			parser_store(p, p->auth->domain, "domain");
+		break;
+	case EL_ADKIM:
+		parser_store(p, p->meta.adkim, "adkim");
+		break;
+	case EL_ASPF:
+		parser_store(p, p->meta.aspf, "aspf");
+		break;
+	case EL_P:
+		parser_store(p, p->meta.p, "p");
+		break;
+	case EL_SP:
+		parser_store(p, p->meta.sp, "sp");
+		break;
+	case EL_NP:
+		parser_store(p, p->meta.np, "np");
+		break;
+	case EL_TESTING:
+		parser_store(p, p->meta.testing, "testing");
+		break;
+	case EL_SOURCE_IP:
+		if (p->text.len >= sizeof p->row.source_ip) {
+			char *clean = text_clean(s, 40);
+
+			parser_fail(p, STATUS_PARSE,
+				    _("<source_ip> \"%s\" is not an IP "
+				      "address"),
+				    clean);
+			free(clean);
+			break;
+		}
+		memcpy(p->row.source_ip, s, p->text.len + 1);
+		break;
+	case EL_DISPOSITION:
+		parser_store(p, p->row.disposition, "disposition");
+		break;
+	case EL_DKIM:
+		parser_store(p, p->row.dkim, "dkim");
+		break;
+	case EL_SPF:
+		parser_store(p, p->row.spf, "spf");
+		break;
+	case EL_TYPE: {
+		char type[REPORT_FIELD_MAX + 1];
+
+		if (parser_store(p, type, "type"))
+			parser_add_reason(p, type);
+		break;
+	}
+	case EL_COMMENT:
+		/* RFC 8617: receivers name ARC in the override comment. */
+		if (strstr(s, "arc") || strstr(s, "ARC"))
+			p->row.arc = true;
+		break;
+	case EL_HEADER_FROM:
+		parser_store(p, p->row.header_from, "header_from");
+		break;
+	case EL_ENVELOPE_FROM:
+		parser_store(p, p->row.envelope_from, "envelope_from");
+		break;
+	case EL_ENVELOPE_TO:
+		parser_store(p, p->row.envelope_to, "envelope_to");
+		break;
+	case EL_SELECTOR:
+		if (p->auth)
+			parser_store(p, p->auth->selector, "selector");
+		break;
+	case EL_RESULT:
+		if (p->auth)
+			parser_store(p, p->auth->result, "result");
+		break;
+	default:
+		break;
+	}
+}
+
+/* True if the namespace is one a DMARC report may use. */
+static bool namespace_ok(const char *ns, enum report_format *format)
+{
+	if (!ns || !*ns) {
+		*format = REPORT_FORMAT_RFC7489;
+		return true;
+	}
+	if (strcmp(ns, NS_DMARC2) == 0) {
+		*format = REPORT_FORMAT_RFC9990;
+		return true;
+	}
+	if (strcmp(ns, NS_DMARC_ORG) == 0) {
+		*format = REPORT_FORMAT_RFC7489;
+		return true;
+	}
+	return false;
+}
+
+/* Handles one start tag. */
+static void parser_start(struct parser *p)
+{
+	const xmlChar *xlocal = xmlTextReaderConstLocalName(p->reader);
+	const char *local = (const char *)xlocal;
+	const char *ns =
+	    (const char *)xmlTextReaderConstNamespaceUri(p->reader);
+	bool empty = xmlTextReaderIsEmptyElement(p->reader) == 1;
+	enum report_format format;
+	enum element el;
+
+	if (p->in_foreign) {
+		if (!empty)
+			p->foreign_depth++;
+		return;
+	}
+	if (p->depth == 0) {
+		if (!local || strcmp(local, "feedback") != 0 ||
+		    !namespace_ok(ns, &format)) {
+			char *clean = text_clean_str(local);
+
+			parser_fail(p, STATUS_PARSE,
+				    _("not a DMARC aggregate report (root "
+				      "element <%s>)"),
+				    clean);
+			free(clean);
+			return;
+		}
+		p->meta.format = format;
+		p->seen_root = true;
+	} else if (!namespace_ok(ns, &format)) {
+		/* Extensions (RFC 9990 4.2) live in other namespaces. */
+		if (!empty) {
+			p->in_foreign = true;
+			p->foreign_depth = 1;
+		}
+		return;
+	}
+	if (p->depth >= REPORT_DEPTH_MAX) {
+		parser_fail(p, STATUS_LIMIT, _("elements nested too deep"));
+		return;
+	}
+	el = xlocal ? parser_lookup(p, xlocal) : EL_OTHER;
+	if (p->depth > 0 && el == EL_FEEDBACK)
+		el = EL_OTHER;
+	p->stack[p->depth++] = el;
+	strbuf_reset(&p->text);
+	p->collecting = true;
+	parser_open(p, el);
+	if (empty) {
+		parser_close(p, el);
+		p->depth--;
+		p->collecting = false;
+	}
+}
+
+/* Handles one end tag. */
+static void parser_end(struct parser *p)
+{
+	if (p->in_foreign) {
+		if (--p->foreign_depth == 0)
+			p->in_foreign = false;
+		return;
+	}
+	if (p->depth == 0)
+		return;
+	parser_close(p, p->stack[p->depth - 1]);
+	p->depth--;
+	p->collecting = false;
+	p->kind = TEXT_IGNORE;
+}
+
+/* Collects text of the element being read, bounded. */
+static void parser_text(struct parser *p)
+{
+	const char *value;
+	size_t len;
+
+	if (p->in_foreign || !p->collecting || p->kind == TEXT_IGNORE)
+		return;
+	value = (const char *)xmlTextReaderConstValue(p->reader);
+	if (!value)
+		return;
+	len = strlen(value);
+	/* Keep one byte more than allowed so that parser_store sees it. */
+	if (p->text.len + len > REPORT_FIELD_MAX + 1)
+		len = REPORT_FIELD_MAX + 1 - p->text.len;
+	strbuf_add(&p->text, value, len);
+}
+
+/* Runs the reader over the document. */
+static void parser_run(struct parser *p)
+{
+	int ret;
+
+	while (p->st == STATUS_OK && !p->skip &&
+	       (ret = xmlTextReaderRead(p->reader)) == 1) {
+		switch (xmlTextReaderNodeType(p->reader)) {
+		case XML_READER_TYPE_ELEMENT:
+			parser_start(p);
+			break;
+		case XML_READER_TYPE_END_ELEMENT:
+			parser_end(p);
+			break;
+		case XML_READER_TYPE_TEXT:
+		case XML_READER_TYPE_CDATA:
+			parser_text(p);
+			break;
+		case XML_READER_TYPE_DOCUMENT_TYPE:
+			/* DESIGN.md 8: no DTD, so no entity expansion. */
+			parser_fail(p, STATUS_REFUSED,
+				    _("a document type declaration (DTD) is "
+				      "not allowed in a report"));
+			break;
+		case XML_READER_TYPE_ENTITY_REFERENCE:
+		case XML_READER_TYPE_ENTITY:
+			parser_fail(p, STATUS_REFUSED,
+				    _("entities are not allowed in a report"));
+			break;
+		default:
+			break;
+		}
+		if (p->st == STATUS_OK && p->skip)
+			return;
+	}
+	if (p->st != STATUS_OK || p->skip)
+		return;
+	if (ret < 0) {
+		parser_fail(p, STATUS_PARSE, _("malformed XML"));
+		return;
+	}
+	if (!p->seen_root) {
+		parser_fail(p, STATUS_PARSE,
+			    _("not a DMARC aggregate report"));
+		return;
+	}
+	parser_send_meta(p);
+}
+
+/* Parses a report from a read callback. */
+enum status report_parse(report_read_fn read, void *read_arg,
+			 const char *name, const struct report_handler *h,
+			 struct err *err)
+{
+	struct parser p;
+	/* DESIGN.md 8: no network, no DTD loading, no entity substitution
+	 * (XML_PARSE_NOENT is deliberately absent), libxml2's size limits
+	 * kept (no XML_PARSE_HUGE). */
+	int options = XML_PARSE_NONET | XML_PARSE_NOERROR |
+		      XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
+		      XML_PARSE_NOBLANKS;
+
+	xmlStructuredErrorFunc saved_structured;
+	xmlGenericErrorFunc saved_generic;
+	void *saved_structured_ctx, *saved_generic_ctx;
+
+	memset(&p, 0, sizeof p);
+	p.name = name;
+	p.h = h;
+	p.err = err;
+	p.read = read;
+	p.read_arg = read_arg;
+	p.meta.date_begin = p.meta.date_end = -1;
+	p.meta.pct = -1;
+	strbuf_init(&p.text);
+	p.reader = xmlReaderForIO(parser_io_read, parser_io_close, &p, name,
+				  NULL, options);
+	if (!p.reader) {
+		parser_fail(&p, STATUS_PARSE, _("cannot start the XML reader"));
+		goto out;
+	}
+	xmlTextReaderSetStructuredErrorHandler(p.reader, parser_xml_error,
+					       &p);
+	/* The thread's own handlers catch what the reader's does not. */
+	saved_structured = xmlStructuredError;
+	saved_structured_ctx = xmlStructuredErrorContext;
+	saved_generic = xmlGenericError;
+	saved_generic_ctx = xmlGenericErrorContext;
+	xmlSetStructuredErrorFunc(&p, parser_xml_error);
+	xmlSetGenericErrorFunc(&p, parser_generic_error);
+	parser_run(&p);
+	xmlSetStructuredErrorFunc(saved_structured_ctx, saved_structured);
+	xmlSetGenericErrorFunc(saved_generic_ctx, saved_generic);
+out:
+	if (p.reader)
+		xmlFreeTextReader(p.reader);
+	strbuf_done(&p.text);
+	err_done(&p.read_err);
+	return p.st;
+}
+
+struct memory_source {
+	const char *data;
+	size_t len;
+	size_t pos;
+};
+
+/* Reads from a buffer. */
+static ssize_t memory_read(void *arg, char *buf, size_t len, struct err *err)
+{
+	struct memory_source *m = arg;
+	size_t n = m->len - m->pos;
+
+	if (n > len)
+		n = len;
+	memcpy(buf, m->data + m->pos, n);
+	m->pos += n;
+	return (ssize_t)n;
+}
+
+/* Parses a report held in memory. */
+enum status report_parse_memory(const char *data, size_t len,
+				const char *name,
+				const struct report_handler *h,
+				struct err *err)
+{
+	struct memory_source m = { data, len, 0 };
+
+	return report_parse(memory_read, &m, name, h, err);
+}

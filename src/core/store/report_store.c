@@ -1,0 +1,361 @@
+#include "config.h"
+
+#include "store/report_store.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/i18n.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+struct importer {
+	struct store *store;
+	struct report_import_stats *stats;
+	report_reject_fn on_reject;
+	void *arg;
+	sqlite3_stmt *ins_report, *ins_row, *ins_failure;
+	char imported[32];       /* when, ISO 8601 UTC */
+	const char *unit;        /* the unit being read */
+	bool in_tx;
+	/* This unit so far. */
+	unsigned long new_reports, dup_reports, new_failures, dup_failures;
+	uint64_t messages, rows;
+	/* The report being read. */
+	sqlite3_int64 report_rowid;
+	int64_t report_messages;
+	struct strbuf dkim, spf;
+};
+
+static const char sql_report[] =
+    "INSERT INTO report (org_name, report_id, email, domain, date_begin,"
+    " date_end, policy, sp, np, pct, testing, format, source, imported)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+    " ON CONFLICT (org_name, report_id) DO NOTHING";
+
+static const char sql_row[] =
+    "INSERT INTO report_row (report, source_ip, count, disposition, dkim,"
+    " spf, reasons, arc, header_from, envelope_from, dkim_auth, spf_auth,"
+    " dkim_aligned, spf_aligned)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+
+static const char sql_failure[] =
+    "INSERT INTO failure_report (message_id, feedback_type, source_ip,"
+    " reported_domain, auth_failure, original_from, original_mail_from,"
+    " dkim_domain, dkim_selector, spf_domain, arrival, delivery_result,"
+    " original_message_id, source, imported)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+    " ?15) ON CONFLICT (message_id) DO NOTHING";
+
+/* Binds a string, or NULL when it is empty. */
+static void bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+	if (s && *s)
+		sqlite3_bind_text(stmt, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, i);
+}
+
+/* Runs an INSERT; returns STATUS_DB with SQLite's message on failure. */
+static enum status importer_step(struct importer *im, sqlite3_stmt *stmt,
+				 const char *what, struct err *err)
+{
+	int rc = sqlite3_step(stmt);
+
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (rc != SQLITE_DONE)
+		return store_error(im->store, err, what);
+	return STATUS_OK;
+}
+
+/* A unit starts: open its transaction. */
+static enum status importer_begin(void *arg, const char *name,
+				  struct err *err)
+{
+	struct importer *im = arg;
+	enum status st;
+
+	im->unit = name;
+	im->new_reports = im->dup_reports = 0;
+	im->new_failures = im->dup_failures = 0;
+	im->messages = im->rows = 0;
+	im->report_rowid = 0;
+	if ((st = store_begin(im->store, err)))
+		return st;
+	im->in_tx = true;
+	return STATUS_OK;
+}
+
+/* A report's metadata: store it unless (org, id) is known already. */
+static enum status importer_meta(void *arg, const struct report_meta *m,
+				 bool *skip, struct err *err)
+{
+	struct importer *im = arg;
+	sqlite3_stmt *s = im->ins_report;
+	enum status st;
+
+	bind_text(s, 1, m->org_name);
+	sqlite3_bind_text(s, 2, m->report_id, -1, SQLITE_STATIC);
+	bind_text(s, 3, m->email);
+	sqlite3_bind_text(s, 4, m->domain, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, m->date_begin);
+	sqlite3_bind_int64(s, 6, m->date_end);
+	bind_text(s, 7, m->p);
+	bind_text(s, 8, m->sp);
+	bind_text(s, 9, m->np);
+	if (m->pct >= 0)
+		sqlite3_bind_int(s, 10, m->pct);
+	bind_text(s, 11, m->testing);
+	sqlite3_bind_text(s, 12, report_format_name(m->format), -1,
+			  SQLITE_STATIC);
+	bind_text(s, 13, im->unit);
+	sqlite3_bind_text(s, 14, im->imported, -1, SQLITE_STATIC);
+	if ((st = importer_step(im, s, "storing a report", err)))
+		return st;
+	/* RFC 7489 7.2: (org_name, report_id) identifies a report. */
+	if (sqlite3_changes(store_db(im->store)) == 0) {
+		im->dup_reports++;
+		*skip = true;
+		return STATUS_OK;
+	}
+	im->new_reports++;
+	im->report_rowid = sqlite3_last_insert_rowid(store_db(im->store));
+	im->report_messages = 0;
+	return STATUS_OK;
+}
+
+/* Joins authentication results into "domain:selector:result ...". */
+static void auth_join(struct strbuf *sb, const struct report_auth *a,
+		      size_t n, bool selector)
+{
+	strbuf_reset(sb);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strbuf_addch(sb, ' ');
+		strbuf_addstr(sb, a[i].domain);
+		if (selector) {
+			strbuf_addch(sb, ':');
+			strbuf_addstr(sb, a[i].selector);
+		}
+		strbuf_addch(sb, ':');
+		strbuf_addstr(sb, a[i].result);
+	}
+}
+
+/* A record: store it under the current report. */
+static enum status importer_row(void *arg, const struct report_meta *m,
+				const struct report_row *r, struct err *err)
+{
+	struct importer *im = arg;
+	sqlite3_stmt *s = im->ins_row;
+
+	if (r->count > REPORT_MESSAGES_MAX - im->report_messages)
+		return err_set(err, STATUS_LIMIT,
+			       _("%s: the counts of report %s add up to "
+				 "more than %lld messages"),
+			       im->unit, m->report_id,
+			       (long long)REPORT_MESSAGES_MAX);
+	im->report_messages += r->count;
+	auth_join(&im->dkim, r->dkim_auth, r->ndkim_auth, true);
+	auth_join(&im->spf, r->spf_auth, r->nspf_auth, false);
+	sqlite3_bind_int64(s, 1, im->report_rowid);
+	sqlite3_bind_text(s, 2, r->source_ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, r->count);
+	bind_text(s, 4, r->disposition);
+	bind_text(s, 5, r->dkim);
+	bind_text(s, 6, r->spf);
+	bind_text(s, 7, r->reasons);
+	sqlite3_bind_int(s, 8, r->arc);
+	bind_text(s, 9, r->header_from);
+	bind_text(s, 10, r->envelope_from);
+	bind_text(s, 11, strbuf_str(&im->dkim));
+	bind_text(s, 12, strbuf_str(&im->spf));
+	/* RFC 7489 C: policy_evaluated carries the aligned results. */
+	sqlite3_bind_int(s, 13, strcmp(r->dkim, "pass") == 0);
+	sqlite3_bind_int(s, 14, strcmp(r->spf, "pass") == 0);
+	im->messages += (uint64_t)r->count;
+	im->rows++;
+	return importer_step(im, s, "storing a report record", err);
+}
+
+/* The key of a failure report that carries no Message-ID at all: a
+ * SHA-256 over every field it reports, so that importing it again is
+ * recognised while reports that differ in anything stay apart. */
+static char *failure_digest_key(const struct arf_report *r)
+{
+	const char *const fields[] = {
+		r->feedback_type,      r->source_ip,
+		r->reported_domain,    r->auth_failure,
+		r->original_from,      r->original_mail_from,
+		r->dkim_domain,        r->dkim_selector,
+		r->spf_domain,         r->arrival_date,
+		r->delivery_result,
+	};
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	struct strbuf data = STRBUF_INIT, key = STRBUF_INIT;
+	int ok;
+
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		/* the NUL ends each field, so "ab","c" differs from "a","bc" */
+		strbuf_add(&data, fields[i], strlen(fields[i]) + 1);
+	ok = EVP_Digest(data.data, data.len, md, &mdlen, EVP_sha256(), NULL);
+	strbuf_done(&data);
+	if (!ok)
+		return NULL; /* stored without a key: never deduplicated */
+	strbuf_addstr(&key, "sha256:");
+	for (unsigned int i = 0; i < mdlen; i++)
+		strbuf_addf(&key, "%02x", md[i]);
+	return strbuf_detach(&key);
+}
+
+/* A failure report: store it unless its mail is known already. */
+static enum status importer_failure(void *arg, const struct arf_report *r,
+				    const char *message_id, struct err *err)
+{
+	struct importer *im = arg;
+	sqlite3_stmt *s = im->ins_failure;
+	char *key = NULL;
+	enum status st;
+
+	/* Without the report's own Message-ID, the original's and the
+	 * arrival time identify it; without either, what it reports. */
+	if (message_id && *message_id)
+		key = xstrdup(message_id);
+	else if (r->message_id[0])
+		key = xasprintf("%s %s", r->message_id, r->arrival_date);
+	else
+		key = failure_digest_key(r);
+	bind_text(s, 1, key);
+	sqlite3_bind_text(s, 2, r->feedback_type, -1, SQLITE_STATIC);
+	bind_text(s, 3, r->source_ip);
+	bind_text(s, 4, r->reported_domain);
+	bind_text(s, 5, r->auth_failure);
+	bind_text(s, 6, r->original_from);
+	bind_text(s, 7, r->original_mail_from);
+	bind_text(s, 8, r->dkim_domain);
+	bind_text(s, 9, r->dkim_selector);
+	bind_text(s, 10, r->spf_domain);
+	bind_text(s, 11, r->arrival_date);
+	bind_text(s, 12, r->delivery_result);
+	bind_text(s, 13, r->message_id);
+	bind_text(s, 14, im->unit);
+	sqlite3_bind_text(s, 15, im->imported, -1, SQLITE_STATIC);
+	st = importer_step(im, s, "storing a failure report", err);
+	free(key);
+	if (st != STATUS_OK)
+		return st;
+	if (sqlite3_changes(store_db(im->store)) == 0)
+		im->dup_failures++;
+	else
+		im->new_failures++;
+	return STATUS_OK;
+}
+
+/* A unit ended: commit what it added, or roll it all back. */
+static enum status importer_end(void *arg, const char *name, enum status st,
+				const struct err *unit_err, struct err *err)
+{
+	struct importer *im = arg;
+	struct report_import_stats *stats = im->stats;
+
+	if (st != STATUS_OK) {
+		store_rollback(im->store);
+		im->in_tx = false;
+		/* The database failing is not the file's fault: stop. */
+		if (st == STATUS_DB)
+			return err_set(err, STATUS_DB, "%s",
+				       err_message(unit_err));
+		stats->rejected++;
+		if (im->on_reject)
+			im->on_reject(im->arg, unit_err);
+		return STATUS_OK;
+	}
+	if ((st = store_commit(im->store, err))) {
+		store_rollback(im->store);
+		im->in_tx = false;
+		return st;
+	}
+	im->in_tx = false;
+	if (im->new_reports || im->new_failures)
+		stats->imported++;
+	else if (im->dup_reports || im->dup_failures)
+		stats->duplicates++;
+	else
+		stats->skipped++;
+	stats->reports += im->new_reports;
+	stats->failures += im->new_failures;
+	stats->messages += im->messages;
+	stats->rows += im->rows;
+	return STATUS_OK;
+}
+
+/* Prepares one statement. */
+static enum status importer_prepare(struct importer *im, const char *sql,
+				    sqlite3_stmt **out, struct err *err)
+{
+	if (sqlite3_prepare_v3(store_db(im->store), sql, -1,
+			       SQLITE_PREPARE_PERSISTENT, out,
+			       NULL) != SQLITE_OK)
+		return store_error(im->store, err, "preparing the import");
+	return STATUS_OK;
+}
+
+/* Imports a file or folder. */
+enum status report_import_path(struct store *store, const char *path,
+			       const struct report_limits *limits,
+			       struct report_import_stats *stats,
+			       report_reject_fn on_reject, void *arg,
+			       struct err *err)
+{
+	struct importer im;
+	struct report_sink sink = {
+		.begin = importer_begin,
+		.meta = importer_meta,
+		.row = importer_row,
+		.failure = importer_failure,
+		.end = importer_end,
+		.arg = &im,
+	};
+	time_t now = time(NULL);
+	struct tm tm;
+	bool restore_sync = false;
+	enum status st;
+
+	memset(&im, 0, sizeof im);
+	im.store = store;
+	im.stats = stats;
+	im.on_reject = on_reject;
+	im.arg = arg;
+	strbuf_init(&im.dkim);
+	strbuf_init(&im.spf);
+	gmtime_r(&now, &tm);
+	strftime(im.imported, sizeof im.imported, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* WAL with synchronous=NORMAL: a commit is atomic and survives the
+	 * program being killed; only an operating-system crash may lose the
+	 * last files, which importing again restores (duplicates are
+	 * skipped). Without it every file costs an fsync. */
+	if ((st = store_exec(store, "PRAGMA synchronous = NORMAL", err)))
+		goto out;
+	restore_sync = true;
+	if ((st = importer_prepare(&im, sql_report, &im.ins_report, err)) ||
+	    (st = importer_prepare(&im, sql_row, &im.ins_row, err)) ||
+	    (st = importer_prepare(&im, sql_failure, &im.ins_failure, err)))
+		goto out;
+	st = report_input_path(path, limits, &sink, err);
+out:
+	if (im.in_tx)
+		store_rollback(store);
+	sqlite3_finalize(im.ins_report);
+	sqlite3_finalize(im.ins_row);
+	sqlite3_finalize(im.ins_failure);
+	strbuf_done(&im.dkim);
+	strbuf_done(&im.spf);
+	if (restore_sync)
+		sqlite3_exec(store_db(store), "PRAGMA synchronous = FULL",
+			     NULL, NULL, NULL);
+	return st;
+}

@@ -1,0 +1,785 @@
+#include "config.h"
+
+#include "store/state.h"
+#include "store/state_internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/i18n.h"
+#include "util/ip.h"
+#include "util/text.h"
+#include "util/xalloc.h"
+
+static const char *const sender_kind_names[] = {
+	[SENDER_PROVIDER] = "provider", [SENDER_IP4] = "ip4",
+	[SENDER_IP6] = "ip6",           [SENDER_A] = "a",
+	[SENDER_MX] = "mx",             [SENDER_INCLUDE] = "include",
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+/* Prepares one statement; the error names the database. */
+enum status state_stmt_prepare(struct store *store, sqlite3_stmt **stmt,
+			       const char *sql, struct err *err)
+{
+	if (sqlite3_prepare_v2(store_db(store), sql, -1, stmt, NULL) !=
+	    SQLITE_OK) {
+		*stmt = NULL;
+		return store_error(store, err, _("preparing a statement"));
+	}
+	return STATUS_OK;
+}
+
+/* Binds a string, or NULL as SQL NULL. */
+int state_bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+	if (!s)
+		return sqlite3_bind_null(stmt, i);
+	return sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
+}
+
+/* Binds a day as "YYYY-MM-DD", or DATE_NONE as NULL. */
+int state_bind_date(sqlite3_stmt *stmt, int i, date_t day)
+{
+	char buf[DATE_BUFSIZE];
+
+	if (day == DATE_NONE)
+		return sqlite3_bind_null(stmt, i);
+	return sqlite3_bind_text(stmt, i, date_format(day, buf), -1,
+				 SQLITE_TRANSIENT);
+}
+
+/* A column as an owned string, or NULL. */
+char *state_column_text(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, i);
+
+	return s ? xstrdup((const char *)s) : NULL;
+}
+
+/* A column holding "YYYY-MM-DD", or DATE_NONE when NULL or malformed. */
+date_t state_column_date(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, i);
+	date_t day;
+
+	if (!s || !date_parse((const char *)s, &day))
+		return DATE_NONE;
+	return day;
+}
+
+/* Looks up a domain's row id inside whatever transaction is open. */
+enum status state_domain_lookup(struct store *store, const char *name,
+				int64_t *id, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	char *norm = text_domain_normalize(name);
+	enum status st;
+	int rc;
+
+	if ((st = state_stmt_prepare(store, &stmt,
+				     "SELECT id FROM domain WHERE name = ?1",
+				     err)))
+		goto out;
+	state_bind_text(stmt, 1, norm);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(stmt, 0);
+		st = STATUS_OK;
+	} else if (rc == SQLITE_DONE) {
+		char *clean = text_clean_str(name);
+
+		st = err_set(err, STATUS_NOT_FOUND,
+			     _("%s: no domain %s (add it with: dmarcpilot "
+			       "domain add %s)"),
+			     store_path(store), clean, clean);
+		free(clean);
+	} else {
+		st = store_error(store, err, _("looking up a domain"));
+	}
+out:
+	sqlite3_finalize(stmt);
+	free(norm);
+	return st;
+}
+
+/* Runs a prepared statement that returns no rows, mapping a UNIQUE
+ * violation to STATUS_EXISTS with the message what_exists. */
+enum status state_stmt_done(struct store *store, sqlite3_stmt *stmt,
+			    const char *what, const char *what_exists,
+			    struct err *err)
+{
+	int rc = sqlite3_step(stmt);
+
+	if (rc == SQLITE_DONE)
+		return STATUS_OK;
+	if (what_exists &&
+	    sqlite3_extended_errcode(store_db(store)) ==
+		SQLITE_CONSTRAINT_UNIQUE)
+		return err_set(err, STATUS_EXISTS, "%s: %s",
+			       store_path(store), what_exists);
+	return store_error(store, err, what);
+}
+
+/* Finishes a change: commits on success, rolls back otherwise. */
+enum status state_finish(struct store *store, enum status st,
+			 struct err *err)
+{
+	if (st == STATUS_OK)
+		return store_commit(store, err);
+	store_rollback(store);
+	return st;
+}
+
+/* ---------------------------------------------------------------- names */
+
+/* Checks name syntax with at least min_labels labels. */
+bool state_name_valid_labels(const char *name, size_t min_labels)
+{
+	size_t len, label = 0, labels = 0;
+	char prev = '.';
+
+	if (!name)
+		return false;
+	len = strlen(name);
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	/* RFC 1035 2.3.4: 255 octets on the wire, 253 as text. */
+	if (len == 0 || len > 253)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '.') {
+			if (label == 0 || prev == '-')
+				return false;
+			label = 0;
+			prev = '.';
+			continue;
+		}
+		if (!isalnum(c) && c != '-' && c != '_')
+			return false;
+		if (c == '-' && label == 0)
+			return false;
+		if (label == 0)
+			labels++;
+		/* RFC 1035 2.3.4: labels are 63 octets or less. */
+		if (++label > 63)
+			return false;
+		prev = (char)c;
+	}
+	return prev != '-' && labels >= min_labels;
+}
+
+/* Checks host name syntax. */
+bool state_name_valid(const char *name)
+{
+	return state_name_valid_labels(name, 2);
+}
+
+/* ---------------------------------------------------------------- domains */
+
+/* Adds a domain row. */
+enum status state_domain_add(struct store *store, const char *name,
+			     date_t today, int64_t *id, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	char *norm = NULL, *exists = NULL;
+	enum status st;
+
+	if (!state_name_valid(name)) {
+		char *clean = text_clean_str(name);
+
+		st = err_set(err, STATUS_USAGE, _("not a domain name: %s"),
+			     clean);
+		free(clean);
+		return st;
+	}
+	norm = text_domain_normalize(name);
+	if ((st = store_begin(store, err)))
+		goto out;
+	if ((st = state_stmt_prepare(store, &stmt,
+				     "INSERT INTO domain(name, created)"
+				     " VALUES (?1, ?2)",
+				     err)))
+		goto fail;
+	state_bind_text(stmt, 1, norm);
+	state_bind_date(stmt, 2, today);
+	exists = xasprintf(_("domain %s is already there"), norm);
+	if ((st = state_stmt_done(store, stmt, _("adding a domain"), exists,
+				  err)))
+		goto fail;
+	if (id)
+		*id = sqlite3_last_insert_rowid(store_db(store));
+fail:
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	st = state_finish(store, st, err);
+out:
+	free(exists);
+	free(norm);
+	return st;
+}
+
+/* Finds a domain's id in its own read. */
+enum status state_domain_id(struct store *store, const char *name,
+			    int64_t *id, struct err *err)
+{
+	return state_domain_lookup(store, name, id, err);
+}
+
+/* Lists the domains. */
+enum status state_domain_list(struct store *store, struct state_domain **out,
+			      size_t *count, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct state_domain *v = NULL;
+	size_t n = 0, cap = 0;
+	enum status st;
+	int rc;
+
+	*out = NULL;
+	*count = 0;
+	if ((st = state_stmt_prepare(store, &stmt,
+				     "SELECT id, name, created FROM domain"
+				     " ORDER BY name",
+				     err)))
+		return st;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, n + 1, sizeof *v);
+		v[n].id = sqlite3_column_int64(stmt, 0);
+		v[n].name = state_column_text(stmt, 1);
+		v[n].created = state_column_date(stmt, 2);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		st = store_error(store, err, _("listing domains"));
+		state_domains_free(v, n);
+		goto out;
+	}
+	*out = v;
+	*count = n;
+out:
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Frees a domain list. */
+void state_domains_free(struct state_domain *domains, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(domains[i].name);
+	free(domains);
+}
+
+/* ---------------------------------------------------------------- senders */
+
+/* The kind's word. */
+const char *state_sender_kind_name(enum sender_kind kind)
+{
+	return sender_kind_names[kind];
+}
+
+/* The kind named by a word, or -1. */
+static int sender_kind_from_name(const char *s)
+{
+	for (size_t i = 0; i < sizeof sender_kind_names /
+				   sizeof *sender_kind_names;
+	     i++)
+		if (strcmp(s, sender_kind_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Writes a sender back the way it is typed. */
+char *state_sender_spec(const struct state_sender *sender)
+{
+	if (sender->kind == SENDER_PROVIDER)
+		return xstrdup(sender->value);
+	if (!*sender->value)
+		return xstrdup(state_sender_kind_name(sender->kind));
+	return xasprintf("%s:%s", state_sender_kind_name(sender->kind),
+			 sender->value);
+}
+
+/* The SPF mechanism of a sender. */
+char *state_sender_mechanism(const struct state_sender *sender,
+			     const struct providers *catalogue)
+{
+	const struct provider *p;
+
+	if (sender->kind != SENDER_PROVIDER)
+		return state_sender_spec(sender);
+	p = catalogue ? providers_find(catalogue, sender->value) : NULL;
+	return p && p->spf ? xstrdup(p->spf) : NULL;
+}
+
+/* Parses a sender as typed. */
+enum status state_sender_parse(const char *spec,
+			       const struct providers *catalogue,
+			       enum sender_kind *kind, char **value,
+			       struct err *err)
+{
+	const char *colon = strchr(spec, ':');
+	char *word = colon ? xstrndup(spec, (size_t)(colon - spec))
+			   : xstrdup(spec);
+	const char *arg = colon ? colon + 1 : NULL;
+	char *clean = text_clean_str(spec);
+	enum status st = STATUS_OK;
+	int k;
+
+	*value = NULL;
+	text_lower(word);
+	k = sender_kind_from_name(word);
+	if (!colon && k != SENDER_A && k != SENDER_MX) {
+		/* A provider ID: a section of providers.ini. */
+		const struct provider *p =
+		    catalogue ? providers_find(catalogue, spec) : NULL;
+
+		if (!p) {
+			st = err_set(err, STATUS_USAGE,
+				     _("%s: no such provider (see "
+				       "providers.ini), and not ip4:CIDR, "
+				       "ip6:CIDR, a:HOST, mx:HOST or "
+				       "include:HOST"),
+				     clean);
+			goto out;
+		}
+		*kind = SENDER_PROVIDER;
+		*value = xstrdup(p->id);
+		goto out;
+	}
+	if (k < 0 || k == SENDER_PROVIDER) {
+		st = err_set(err, STATUS_USAGE,
+			     _("%s: unknown kind of sender; use ip4:CIDR, "
+			       "ip6:CIDR, a:HOST, mx:HOST or include:HOST"),
+			     clean);
+		goto out;
+	}
+	*kind = (enum sender_kind)k;
+	if (k == SENDER_IP4 || k == SENDER_IP6) {
+		struct ip_net net;
+		char buf[IP_NET_BUFSIZE];
+
+		/* RFC 7208 5.6: ip4 takes dotted quads, ip6 RFC 4291. */
+		if (!ip_net_parse(arg, k == SENDER_IP4 ? AF_INET : AF_INET6,
+				  &net)) {
+			st = err_set(err, STATUS_USAGE,
+				     k == SENDER_IP4
+					 ? _("%s: not an IPv4 network "
+					     "(ip4:192.0.2.0/24)")
+					 : _("%s: not an IPv6 network "
+					     "(ip6:2001:db8::/32)"),
+				     clean);
+			goto out;
+		}
+		*value = xstrdup(ip_net_format(&net, buf));
+		goto out;
+	}
+	if (!arg) {
+		/* Bare "a" or "mx": the domain's own addresses. */
+		*value = xstrdup("");
+		goto out;
+	}
+	if (!state_name_valid(arg)) {
+		st = err_set(err, STATUS_USAGE, _("%s: not a host name"),
+			     clean);
+		goto out;
+	}
+	*value = text_domain_normalize(arg);
+out:
+	free(clean);
+	free(word);
+	return st;
+}
+
+/* Inserts a sender. */
+enum status state_sender_add(struct store *store, const char *domain,
+			     const char *spec, const char *note,
+			     const struct providers *catalogue, date_t today,
+			     int64_t *id, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	enum sender_kind kind;
+	char *value = NULL, *exists = NULL, *clean = NULL;
+	int64_t domain_id;
+	enum status st;
+
+	if ((st = state_sender_parse(spec, catalogue, &kind, &value, err)))
+		return st;
+	if ((st = store_begin(store, err)))
+		goto out;
+	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
+		goto fail;
+	if ((st = state_stmt_prepare(
+		     store, &stmt,
+		     "INSERT INTO sender(domain_id, kind, value,"
+		     " note, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+		     err)))
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	state_bind_text(stmt, 2, state_sender_kind_name(kind));
+	state_bind_text(stmt, 3, value);
+	state_bind_text(stmt, 4, note);
+	state_bind_date(stmt, 5, today);
+	clean = text_clean_str(spec);
+	exists = xasprintf(_("sender %s is already there"), clean);
+	if ((st = state_stmt_done(store, stmt, _("adding a sender"), exists,
+				  err)))
+		goto fail;
+	if (id)
+		*id = sqlite3_last_insert_rowid(store_db(store));
+fail:
+	sqlite3_finalize(stmt);
+	st = state_finish(store, st, err);
+out:
+	free(clean);
+	free(exists);
+	free(value);
+	return st;
+}
+
+/* Lists a domain's senders. */
+enum status state_sender_list(struct store *store, const char *domain,
+			      struct state_sender **out, size_t *count,
+			      struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct state_sender *v = NULL;
+	size_t n = 0, cap = 0;
+	int64_t domain_id;
+	enum status st;
+	int rc;
+
+	*out = NULL;
+	*count = 0;
+	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
+		return st;
+	if ((st = state_stmt_prepare(
+		     store, &stmt,
+		     "SELECT id, kind, value, note, created"
+		     " FROM sender WHERE domain_id = ?1 ORDER BY id",
+		     err)))
+		return st;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const unsigned char *k = sqlite3_column_text(stmt, 1);
+		int kind = k ? sender_kind_from_name((const char *)k) : -1;
+
+		if (kind < 0)
+			continue; /* the CHECK constraint forbids it */
+		v = xgrow(v, &cap, n + 1, sizeof *v);
+		v[n].id = sqlite3_column_int64(stmt, 0);
+		v[n].kind = (enum sender_kind)kind;
+		v[n].value = state_column_text(stmt, 2);
+		if (!v[n].value)
+			v[n].value = xstrdup("");
+		v[n].note = state_column_text(stmt, 3);
+		v[n].created = state_column_date(stmt, 4);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		st = store_error(store, err, _("listing senders"));
+		state_senders_free(v, n);
+		goto out;
+	}
+	*out = v;
+	*count = n;
+out:
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Frees a sender list. */
+void state_senders_free(struct state_sender *senders, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(senders[i].value);
+		free(senders[i].note);
+	}
+	free(senders);
+}
+
+/* The row id a user typed ("3"), or -1 when which is not a number. */
+static int64_t row_id_arg(const char *which)
+{
+	long long num;
+	char *end;
+
+	errno = 0;
+	num = strtoll(which, &end, 10);
+	return *which && !*end && errno == 0 && num > 0 ? num : -1;
+}
+
+/* Deletes one row by id with sql ("DELETE ... WHERE id = ?1"). */
+static enum status row_delete(struct store *store, const char *sql,
+			      int64_t id, const char *what, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	enum status st;
+
+	if ((st = state_stmt_prepare(store, &stmt, sql, err)))
+		return st;
+	sqlite3_bind_int64(stmt, 1, id);
+	st = state_stmt_done(store, stmt, what, NULL, err);
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Deletes a sender by id or spec. */
+enum status state_sender_remove(struct store *store, const char *domain,
+				const char *which, struct err *err)
+{
+	struct state_sender *senders = NULL;
+	int64_t target = -1, num = row_id_arg(which);
+	size_t n = 0;
+	enum status st;
+
+	if ((st = store_begin(store, err)))
+		return st;
+	if ((st = state_sender_list(store, domain, &senders, &n, err)))
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		if (senders[i].id == num)
+			target = num;
+	for (size_t i = 0; target < 0 && i < n; i++) {
+		char *spec = state_sender_spec(&senders[i]);
+
+		if (text_ieq(spec, which))
+			target = senders[i].id;
+		free(spec);
+	}
+	if (target < 0) {
+		char *clean = text_clean_str(which);
+		char *d = text_clean_str(domain);
+
+		st = err_set(err, STATUS_NOT_FOUND,
+			     _("%s: domain %s has no sender %s"),
+			     store_path(store), d, clean);
+		free(d);
+		free(clean);
+		goto fail;
+	}
+	st = row_delete(store, "DELETE FROM sender WHERE id = ?1", target,
+			_("removing a sender"), err);
+fail:
+	state_senders_free(senders, n);
+	return state_finish(store, st, err);
+}
+
+/* ---------------------------------------------------------------- not ours */
+
+/* Parses and normalises a source to disown; refuses networks so wide
+ * that they would hide real senders. */
+static enum status disown_parse(const char *source, char **network,
+				struct err *err)
+{
+	char buf[IP_NET_BUFSIZE];
+	struct ip_net net;
+	char *clean;
+	int min;
+
+	*network = NULL;
+	clean = text_clean_str(source);
+	if (!ip_net_parse(source, AF_UNSPEC, &net)) {
+		enum status st = err_set(err, STATUS_USAGE,
+					 _("not an IP address or network: %s "
+					   "(203.0.113.9, 198.51.100.0/24, "
+					   "2001:db8::/48)"),
+					 clean);
+
+		free(clean);
+		return st;
+	}
+	min = net.family == AF_INET ? STATE_DISOWN_MIN_PREFIX4
+				    : STATE_DISOWN_MIN_PREFIX6;
+	if (net.prefix < min) {
+		enum status st = err_set(err, STATUS_USAGE,
+					 _("%s is too wide to disown: a "
+					   "prefix of at least /%d, please"),
+					 clean, min);
+
+		free(clean);
+		return st;
+	}
+	free(clean);
+	*network = xstrdup(ip_net_format(&net, buf));
+	return STATUS_OK;
+}
+
+/* STATUS_USAGE naming the sender when network overlaps one of the
+ * domain's ip4/ip6 senders: a source cannot be ours and not ours. */
+static enum status disown_conflict(struct store *store, const char *domain,
+				   const char *network, struct err *err)
+{
+	struct state_sender *senders = NULL;
+	struct ip_net a, b;
+	size_t n = 0;
+	enum status st;
+
+	if ((st = state_sender_list(store, domain, &senders, &n, err)))
+		return st;
+	ip_net_parse(network, AF_UNSPEC, &a);
+	for (size_t i = 0; i < n && st == STATUS_OK; i++) {
+		char *spec;
+
+		if ((senders[i].kind != SENDER_IP4 &&
+		     senders[i].kind != SENDER_IP6) ||
+		    !ip_net_parse(senders[i].value, AF_UNSPEC, &b) ||
+		    a.family != b.family)
+			continue;
+		/* Two networks overlap when the wider contains the other. */
+		if (!ip_prefix_equal(a.addr, b.addr,
+				     a.prefix < b.prefix ? a.prefix
+							 : b.prefix))
+			continue;
+		spec = state_sender_spec(&senders[i]);
+		st = err_set(err, STATUS_USAGE,
+			     _("%s overlaps sender %s of %s; remove the "
+			       "sender first if it is not yours"),
+			     network, spec, domain);
+		free(spec);
+	}
+	state_senders_free(senders, n);
+	return st;
+}
+
+/* Disowns a source. */
+enum status state_disown_add(struct store *store, const char *domain,
+			     const char *source, const char *note,
+			     date_t today, int64_t *id, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	char *network = NULL, *exists = NULL;
+	int64_t domain_id;
+	enum status st;
+
+	if ((st = disown_parse(source, &network, err)))
+		return st;
+	if ((st = store_begin(store, err)))
+		goto out;
+	if ((st = state_domain_lookup(store, domain, &domain_id, err)) ||
+	    (st = disown_conflict(store, domain, network, err)))
+		goto fail;
+	if ((st = state_stmt_prepare(
+		     store, &stmt,
+		     "INSERT INTO disowned(domain_id, network, note,"
+		     " created) VALUES (?1, ?2, ?3, ?4)",
+		     err)))
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	state_bind_text(stmt, 2, network);
+	state_bind_text(stmt, 3, note);
+	state_bind_date(stmt, 4, today);
+	exists = xasprintf(_("%s is disowned already"), network);
+	if ((st = state_stmt_done(store, stmt, _("disowning a source"), exists,
+				  err)))
+		goto fail;
+	if (id)
+		*id = sqlite3_last_insert_rowid(store_db(store));
+fail:
+	sqlite3_finalize(stmt);
+	st = state_finish(store, st, err);
+out:
+	free(exists);
+	free(network);
+	return st;
+}
+
+/* Lists a domain's disowned sources. */
+enum status state_disown_list(struct store *store, const char *domain,
+			      struct state_disowned **out, size_t *count,
+			      struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct state_disowned *v = NULL;
+	size_t n = 0, cap = 0;
+	int64_t domain_id;
+	enum status st;
+	int rc;
+
+	*out = NULL;
+	*count = 0;
+	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
+		return st;
+	if ((st = state_stmt_prepare(
+		     store, &stmt,
+		     "SELECT id, network, note, created FROM disowned"
+		     " WHERE domain_id = ?1 ORDER BY id",
+		     err)))
+		return st;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, n + 1, sizeof *v);
+		v[n].id = sqlite3_column_int64(stmt, 0);
+		v[n].network = state_column_text(stmt, 1);
+		if (!v[n].network)
+			v[n].network = xstrdup("");
+		v[n].note = state_column_text(stmt, 2);
+		v[n].created = state_column_date(stmt, 3);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		st = store_error(store, err, _("listing disowned sources"));
+		state_disowned_free(v, n);
+		goto out;
+	}
+	*out = v;
+	*count = n;
+out:
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Frees a list of disowned sources. */
+void state_disowned_free(struct state_disowned *list, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(list[i].network);
+		free(list[i].note);
+	}
+	free(list);
+}
+
+/* Takes back a disowned source by id or network. */
+enum status state_disown_remove(struct store *store, const char *domain,
+				const char *which, struct err *err)
+{
+	struct state_disowned *list = NULL;
+	int64_t target = -1, num = row_id_arg(which);
+	char *network = NULL;
+	size_t n = 0;
+	enum status st;
+
+	if ((st = store_begin(store, err)))
+		return st;
+	if ((st = state_disown_list(store, domain, &list, &n, err)))
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		if (list[i].id == num)
+			target = num;
+	if (target < 0 && disown_parse(which, &network, NULL) == STATUS_OK)
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(list[i].network, network) == 0)
+				target = list[i].id;
+	if (target < 0) {
+		char *clean = text_clean_str(which);
+		char *d = text_clean_str(domain);
+
+		st = err_set(err, STATUS_NOT_FOUND,
+			     _("%s: %s is not disowned for %s"),
+			     store_path(store), clean, d);
+		free(d);
+		free(clean);
+		goto fail;
+	}
+	st = row_delete(store, "DELETE FROM disowned WHERE id = ?1", target,
+			_("taking back a disowned source"), err);
+fail:
+	state_disowned_free(list, n);
+	free(network);
+	return state_finish(store, st, err);
+}

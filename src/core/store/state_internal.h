@@ -1,0 +1,51 @@
+/* What the parts of the state store share (state.c, state_rollout.c);
+ * not for use outside them. Every function works inside whatever
+ * transaction the caller has opened. */
+#ifndef DMARCPILOT_STATE_INTERNAL_H
+#define DMARCPILOT_STATE_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/date.h"
+#include "util/status.h"
+#include "store/store.h"
+
+/* Prepares one statement; the error names the database. */
+enum status state_stmt_prepare(struct store *store, sqlite3_stmt **stmt,
+			       const char *sql, struct err *err);
+
+/* Binds a string, or NULL as SQL NULL. */
+int state_bind_text(sqlite3_stmt *stmt, int i, const char *s);
+
+/* Binds a day as "YYYY-MM-DD", or DATE_NONE as NULL. */
+int state_bind_date(sqlite3_stmt *stmt, int i, date_t day);
+
+/* A column as an owned string, or NULL. */
+char *state_column_text(sqlite3_stmt *stmt, int i);
+
+/* A column holding "YYYY-MM-DD", or DATE_NONE when NULL or malformed. */
+date_t state_column_date(sqlite3_stmt *stmt, int i);
+
+/* Looks up a domain's row id; STATUS_NOT_FOUND names the domain and
+ * how to add it. */
+enum status state_domain_lookup(struct store *store, const char *name,
+				int64_t *id, struct err *err);
+
+/* Runs a prepared statement that returns no rows (the caller
+ * finalizes it); a UNIQUE violation becomes STATUS_EXISTS with the
+ * message what_exists, or, when that is NULL, an error like any other. */
+enum status state_stmt_done(struct store *store, sqlite3_stmt *stmt,
+			    const char *what, const char *what_exists,
+			    struct err *err);
+
+/* Finishes a change: commits on success, rolls back otherwise. */
+enum status state_finish(struct store *store, enum status st,
+			 struct err *err);
+
+/* True if name is a domain name of at least min_labels labels. */
+bool state_name_valid_labels(const char *name, size_t min_labels);
+
+#endif
