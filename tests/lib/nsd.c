@@ -218,6 +218,12 @@ bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
 		    "  server-count: 1\n"
 		    "  verbosity: 1\n"
 		    "  tcp-count: 64\n"
+		    /* No response rate limit: its default (200 answers a
+		     * second for a source, nsd.conf(5)) drops answers to
+		     * back-to-back queries from 127.0.0.1, and a query
+		     * then waits out its retry. */
+		    "  rrl-ratelimit: 0\n"
+		    "  rrl-whitelist-ratelimit: 0\n"
 		    "remote-control:\n"
 		    "  control-enable: no\n",
 		    server->port, server->port, server->dir, server->dir,
