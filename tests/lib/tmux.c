@@ -3,6 +3,7 @@
 #include "lib/tmux.h"
 #include "lib/testenv.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,15 @@ static void tmux_stop_all(void)
 	}
 }
 
+/* A test program stopped for taking too long (SIGTERM from timeout(1),
+ * Makefile.am's TEST_TIMEOUT) still kills its servers: exit() runs the
+ * atexit handlers. Not async-signal-safe, but the program is ending
+ * anyway, and SIGKILL follows if it hangs. */
+static void tmux_on_term(int sig)
+{
+	exit(128 + sig);
+}
+
 /* Remembers a started server (or forgets a stopped one with on false). */
 static void tmux_track(const char *socket, bool on)
 {
@@ -95,6 +105,7 @@ static void tmux_track(const char *socket, bool on)
 		}
 	}
 	if (on && !registered) {
+		signal(SIGTERM, tmux_on_term);
 		atexit(tmux_stop_all);
 		registered = true;
 	}
