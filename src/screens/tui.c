@@ -577,8 +577,8 @@ static void read_keys(struct app *app)
 
 /* Under test, says in the terminal's title (OSC 2) how many sync keys
  * (F12) have been read, whether the wizard is idle (no query
- * outstanding, no work waiting) and the size it drew at. The title follows what was drawn in the
- * byte stream, so a test that sends F12 after its keys and waits for
+ * outstanding, no work waiting) and the size it drew at. The title
+ * follows what was drawn in the byte stream, so a test that sends F12 after its keys and waits for
  * "dmarcpilot-sync N idle" reads a screen complete and drawn after
  * them, never one drawn halfway. Called after each draw. */
 static void report_sync(struct app *app)

@@ -38,10 +38,11 @@ char *tmux_wait_for(struct tmux_term *t, const char *text, int timeout_ms);
 
 /* For the wizard, which under DMARCPILOT_TEST_SYNC counts the sync key
  * F12 and reports "dmarcpilot-sync N idle|busy COLSxROWS" in the
- * terminal's title after each draw: sends F12 and waits up to timeout_ms until the
- * wizard has handled every key sent before it, drawn, and has no query
- * outstanding and no work waiting; returns the screen then (caller
- * frees), or NULL after printing the title and the screen. */
+ * terminal's title after each draw: sends F12 and waits up to
+ * timeout_ms until the wizard has handled every key sent before it,
+ * drawn, and has no query outstanding and no work waiting; returns the
+ * screen then (caller frees), or NULL after printing the title and the
+ * screen. */
 char *tmux_settle(struct tmux_term *t, int timeout_ms);
 
 /* The same without waiting for queries and work to end: the screen
