@@ -565,10 +565,40 @@ static void read_keys(struct app *app)
 	while (!app->quit && (r = wget_wch(stdscr, &ch)) != ERR) {
 		struct tui_key key = { r == KEY_CODE_YES, ch };
 
+		if (app->test_sync && key.fkey && key.code == KEY_F(12)) {
+			app->syncs++;
+			continue;
+		}
 		handle_key(app, key);
 		if (app->resized)
 			handle_resize(app);
 	}
+}
+
+/* Under test, says in the terminal's title (OSC 2) how many sync keys
+ * (F12) have been read, whether the wizard is idle (no query
+ * outstanding, no work waiting) and the size it drew at. The title
+ * follows what was drawn in the byte stream, so a test that sends F12 after its keys and waits for
+ * "dmarcpilot-sync N idle" reads a screen complete and drawn after
+ * them, never one drawn halfway. Called after each draw. */
+static void report_sync(struct app *app)
+{
+	bool idle;
+
+	if (!app->test_sync)
+		return;
+	idle = !(app->dns && dns_pending(app->dns) > 0) &&
+	       !top_frame(app)->busy && !app->resized;
+	if (app->told_syncs == app->syncs && app->told_idle == (int)idle &&
+	    app->told_cols == COLS && app->told_rows == LINES)
+		return;
+	printf("\033]2;dmarcpilot-sync %lu %s %dx%d\033\\", app->syncs,
+	       idle ? "idle" : "busy", COLS, LINES);
+	fflush(stdout);
+	app->told_syncs = app->syncs;
+	app->told_idle = idle;
+	app->told_cols = COLS;
+	app->told_rows = LINES;
 }
 
 /* Lets the top screen do one unit of its pending work. */
@@ -606,6 +636,7 @@ static void run_loop(struct app *app, const sigset_t *waitmask)
 		if (app->resized)
 			handle_resize(app);
 		draw(app);
+		report_sync(app);
 		if (app->dns) {
 			ndns = dns_pollfds(app->dns, fds, 64);
 			timeout = dns_timeout_ms(app->dns);
@@ -707,6 +738,8 @@ int tui_run(struct cli *cli, const char *domain, bool demo)
 	memset(app, 0, sizeof *app);
 	app->cli = cli;
 	app->demo = demo;
+	app->test_sync = getenv("DMARCPILOT_TEST_SYNC") != NULL;
+	app->told_idle = -1;
 	if (demo && demo_setup(app, &err) != STATUS_OK) {
 		fprintf(stderr, "dmarcpilot: %s\n", err_message(&err));
 		status = EXIT_TROUBLE;

@@ -89,6 +89,14 @@ struct app {
 	bool quit;
 	char *message;         /* status line text, or NULL */
 	bool message_error;
+
+	/* Under test ($DMARCPILOT_TEST_SYNC set): the sync keys (F12) read
+	 * so far, and what the terminal's title last said about them. */
+	bool test_sync;
+	unsigned long syncs;
+	unsigned long told_syncs;
+	int told_idle;         /* -1 before the first report */
+	int told_cols, told_rows;
 };
 
 /* Colour pairs; with NO_COLOR, attributes only. */

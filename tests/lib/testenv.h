@@ -60,6 +60,10 @@ struct testenv_run testenv_run_dmarcpilot(const char *const args[],
 
 void testenv_run_done(struct testenv_run *run);
 
+/* True when process pid has ended: it is gone, or a zombie its parent
+ * has not reaped yet. */
+bool testenv_process_gone(int pid);
+
 /* The path of a program from the environment variable var (set by the
  * Makefile: NSD, TMUX_BIN, NAMED_CHECKZONE), or NULL when not installed. */
 const char *testenv_program(const char *var);
