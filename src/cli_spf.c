@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "util/i18n.h"
+#include "plan/rollout.h"
 #include "providers/providers.h"
 #include "spf/spf.h"
 #include "spf/spf_build.h"
@@ -105,8 +106,8 @@ int cli_spf_check(struct cli *cli, int argc, char **argv)
 	}
 	store = existing_store(cli);
 	if (store &&
-	    spf_flatten_drift(store, dns, check->domain, &check->findings,
-			      &err) != STATUS_OK) {
+	    rollout_flatten_drift(store, dns, check->domain,
+				  &check->findings, &err) != STATUS_OK) {
 		rc = cli_fail(&err);
 		err_done(&err);
 		spf_check_free(check);
@@ -483,8 +484,9 @@ int cli_spf_build(struct cli *cli, int argc, char **argv)
 			struct err serr = ERR_INIT;
 
 			/* Remember what was flattened, for drift checks. */
-			if (store && spf_flatten_save(store, norm, f, cli->now,
-						      &serr) != STATUS_OK &&
+			if (store &&
+			    state_flattened_save(store, norm, f, cli->now,
+						 &serr) != STATUS_OK &&
 			    serr.status != STATUS_NOT_FOUND) {
 				err_set(&err, serr.status, "%s",
 					err_message(&serr));

@@ -16,6 +16,7 @@
 
 #include "dns/dns.h"
 #include "lib/testenv.h"
+#include "plan/rollout.h"
 #include "spf/spf.h"
 #include "spf/spf_build.h"
 #include "spf/spf_check.h"
@@ -697,19 +698,19 @@ static void test_flatten_drift(void **state)
 	assert_int_equal(spf_flatten(dns, "example.com", rec, big_rotates,
 				     NULL, &f, &err),
 			 STATUS_OK);
-	assert_int_equal(spf_flatten_save(store, "example.com", f, 20000,
-					  &err),
+	assert_int_equal(state_flattened_save(store, "example.com", f, 20000,
+					      &err),
 			 STATUS_OK);
 	/* Unchanged upstream: nothing to report. */
-	assert_int_equal(spf_flatten_drift(store, dns, "example.com", &fs,
-					   &err),
+	assert_int_equal(rollout_flatten_drift(store, dns, "example.com", &fs,
+					       &err),
 			 STATUS_OK);
 	assert_int_equal(fs.count, 0);
 	later = table("small.test. TXT \"v=spf1 include:s1.test ~all\"\n"
 		      "s1.test. TXT \"v=spf1 ip4:203.0.113.0/24 "
 		      "ip4:192.0.2.128/25\"\n");
-	assert_int_equal(spf_flatten_drift(store, later, "example.com", &fs,
-					   &err),
+	assert_int_equal(rollout_flatten_drift(store, later, "example.com",
+					       &fs, &err),
 			 STATUS_OK);
 	assert_int_equal(fs.count, 1);
 	assert_int_equal(fs.items[0].code, F_SPF_FLATTEN_DRIFT);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -533,33 +534,20 @@ static void test_kill_during_write(void **state)
 		if (store_open(&store, f->path, &err))
 			_exit(3);
 		for (int i = 0;; i++) {
-			char spec[64], rec[96];
-			sqlite3_stmt *st;
+			char sql[256];
 
-			snprintf(spec, sizeof spec, "ip4:10.%d.%d.0/24",
-				 (i >> 8) & 255, i & 255);
-			snprintf(rec, sizeof rec, "v=spf1 %s ~all", spec);
-			if (store_begin(store, &err) ||
-			    sqlite3_prepare_v2(store_db(store),
-					       "INSERT INTO sender(domain_id,"
-					       " kind, value, created) VALUES"
-					       " (1, 'ip4', ?1, 'x')",
-					       -1, &st, NULL) != SQLITE_OK)
+			snprintf(sql, sizeof sql,
+				 "INSERT INTO sender(domain_id, kind, value,"
+				 " created) VALUES (1, 'ip4', '10.%d.%d.0/24',"
+				 " 'x');"
+				 "INSERT INTO rung_history(domain_id, kind,"
+				 " rung, record, verified) VALUES (1, 'spf',"
+				 " 0, 'v=spf1 ip4:10.%d.%d.0/24 ~all', 'x')",
+				 (i >> 8) & 255, i & 255, (i >> 8) & 255,
+				 i & 255);
+			if (store_begin(store, &err))
 				_exit(4);
-			sqlite3_bind_text(st, 1, spec + 4, -1,
-					  SQLITE_TRANSIENT);
-			sqlite3_step(st);
-			sqlite3_finalize(st);
-			if (sqlite3_prepare_v2(store_db(store),
-					       "INSERT INTO rung_history("
-					       "domain_id, kind, rung, record,"
-					       " verified) VALUES (1, 'spf',"
-					       " 0, ?1, 'x')",
-					       -1, &st, NULL) != SQLITE_OK)
-				_exit(5);
-			sqlite3_bind_text(st, 1, rec, -1, SQLITE_TRANSIENT);
-			sqlite3_step(st);
-			sqlite3_finalize(st);
+			store_exec(store, sql, &err);
 			if (store_commit(store, &err))
 				_exit(6);
 		}

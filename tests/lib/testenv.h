@@ -64,4 +64,11 @@ void testenv_run_done(struct testenv_run *run);
  * Makefile: NSD, TMUX_BIN, NAMED_CHECKZONE), or NULL when not installed. */
 const char *testenv_program(const char *var);
 
+/* The first column of the first row of sql run on the database at path
+ * through a connection of its own (read-only, so that tests look at what
+ * the program committed without the store's own handle), as text: ""
+ * for NULL or no row. Fails the test when sql does not run. Caller
+ * frees. */
+char *testenv_db_text(const char *path, const char *sql);
+
 #endif

@@ -21,7 +21,6 @@
 
 #include "dkim/dkim_private.h"
 #include "util/i18n.h"
-#include "store/state.h"
 #include "util/strbuf.h"
 #include "util/text.h"
 #include "util/xalloc.h"
@@ -207,33 +206,6 @@ char *dkim_zone_line(const char *name, char *const *strings, size_t count)
 	return strbuf_detach(&sb);
 }
 
-/* Records the key in the database (the path, never the key), adding
- * the domain when it is not there yet. */
-static enum status keygen_record(struct store *store,
-				 const struct dkim_generated *g, date_t today,
-				 struct err *err)
-{
-	struct state_dkim_key key = {
-		.selector = g->selector,
-		.algorithm = (char *)dkim_key_type_name(g->type),
-		.bits = g->bits,
-		.key_path = g->path,
-		.created = today,
-		.published = DATE_NONE,
-		.retired = DATE_NONE,
-	};
-	enum status st;
-
-	st = state_domain_add(store, g->domain, today, NULL, err);
-	if (st == STATUS_EXISTS) {
-		err_done(err);
-		st = STATUS_OK;
-	}
-	if (st == STATUS_OK)
-		st = state_dkim_key_add(store, g->domain, &key, NULL, err);
-	return st;
-}
-
 /* Writes the whole buffer. */
 static bool write_all(int fd, const char *data, size_t len)
 {
@@ -389,8 +361,8 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 	}
 	fd = -1;
 	/* The file is complete; if it cannot be recorded, it goes. */
-	if (o->store)
-		st = keygen_record(o->store, out, o->today, err);
+	if (o->record)
+		st = o->record(o->record_arg, out, o->today, err);
 out:
 	if (fd >= 0)
 		close(fd);

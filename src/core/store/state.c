@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dkim/dkim.h"
 #include "util/i18n.h"
 #include "util/ip.h"
 #include "util/text.h"
@@ -69,6 +70,22 @@ date_t state_column_date(sqlite3_stmt *stmt, int i)
 	if (!s || !date_parse((const char *)s, &day))
 		return DATE_NONE;
 	return day;
+}
+
+/* Steps a statement through its rows. */
+enum status state_rows(struct store *store, sqlite3_stmt *stmt,
+		       state_row_fn map, void *arg, const char *what,
+		       struct err *err)
+{
+	enum status st = STATUS_OK;
+	int rc;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		map(stmt, arg);
+	if (rc != SQLITE_DONE)
+		st = store_error(store, err, what);
+	sqlite3_finalize(stmt);
+	return st;
 }
 
 /* Looks up a domain's row id inside whatever transaction is open. */
@@ -782,4 +799,31 @@ fail:
 	state_disowned_free(list, n);
 	free(network);
 	return state_finish(store, st, err);
+}
+
+/* Records a generated key, adding the domain when it is not there. */
+enum status state_dkim_keygen_record(void *arg,
+				     const struct dkim_generated *g,
+				     date_t today, struct err *err)
+{
+	struct store *store = arg;
+	struct state_dkim_key key = {
+		.selector = g->selector,
+		.algorithm = (char *)dkim_key_type_name(g->type),
+		.bits = g->bits,
+		.key_path = g->path,
+		.created = today,
+		.published = DATE_NONE,
+		.retired = DATE_NONE,
+	};
+	enum status st;
+
+	st = state_domain_add(store, g->domain, today, NULL, err);
+	if (st == STATUS_EXISTS) {
+		err_done(err);
+		st = STATUS_OK;
+	}
+	if (st == STATUS_OK)
+		st = state_dkim_key_add(store, g->domain, &key, NULL, err);
+	return st;
 }

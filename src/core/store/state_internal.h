@@ -1,5 +1,5 @@
-/* What the parts of the state store share (state.c, state_rollout.c);
- * not for use outside them. Every function works inside whatever
+/* What the parts of the store share (state.c, state_rollout.c,
+ * report_store.c, report_query.c); not for use outside src/core/store/. Every function works inside whatever
  * transaction the caller has opened. */
 #ifndef DMARCPILOT_STATE_INTERNAL_H
 #define DMARCPILOT_STATE_INTERNAL_H
@@ -12,6 +12,9 @@
 #include "util/date.h"
 #include "util/status.h"
 #include "store/store.h"
+
+/* The connection. */
+sqlite3 *store_db(struct store *store);
 
 /* Prepares one statement; the error names the database. */
 enum status state_stmt_prepare(struct store *store, sqlite3_stmt **stmt,
@@ -28,6 +31,15 @@ char *state_column_text(sqlite3_stmt *stmt, int i);
 
 /* A column holding "YYYY-MM-DD", or DATE_NONE when NULL or malformed. */
 date_t state_column_date(sqlite3_stmt *stmt, int i);
+
+/* Maps one result row; called by state_rows() for each. */
+typedef void (*state_row_fn)(sqlite3_stmt *stmt, void *arg);
+
+/* Steps a prepared statement to its end, handing every row to map, and
+ * finalizes it; an error names what was being read. */
+enum status state_rows(struct store *store, sqlite3_stmt *stmt,
+		       state_row_fn map, void *arg, const char *what,
+		       struct err *err);
 
 /* Looks up a domain's row id; STATUS_NOT_FOUND names the domain and
  * how to add it. */

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "store/store.h"
+#include "store/state_internal.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -16,8 +17,12 @@ struct store {
 	char *path;
 };
 
-/* Schema version 1. Each module's tables in their own block; until the
- * first release, version 1 may still be edited in place. */
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
+/* Schema version 1, as the first release wrote it: never edited again;
+ * later versions change it through migrations below. Each module's
+ * tables in their own block. */
 static const char schema_state_v1[] =
     /* Domains the operator rolls out, and when they were added. */
     "CREATE TABLE domain ("
@@ -140,6 +145,120 @@ static const char schema_reports_v1[] =
     " source TEXT, imported TEXT NOT NULL);"
     "CREATE INDEX failure_report_domain ON failure_report(reported_domain);";
 
+/* Schema version 2: the lists held in one text column become child
+ * tables (what each include of a verified SPF record cost, the
+ * addresses of a flattened include). */
+static const char schema_v2[] =
+    "CREATE TABLE rung_include_cost ("
+    " rung_id INTEGER NOT NULL REFERENCES rung_history(id)"
+    "  ON DELETE CASCADE,"
+    " position INTEGER NOT NULL,"
+    " include TEXT NOT NULL,"
+    " lookups INTEGER NOT NULL,"
+    " PRIMARY KEY (rung_id, position));"
+    "CREATE TABLE spf_flattened_address ("
+    " flattened_id INTEGER NOT NULL REFERENCES spf_flattened(id)"
+    "  ON DELETE CASCADE,"
+    " position INTEGER NOT NULL,"
+    " address TEXT NOT NULL,"
+    " PRIMARY KEY (flattened_id, position));";
+
+/* A text column's value and its row, read before the rows are split. */
+struct list_rows {
+	int64_t *ids;
+	char **texts;
+	size_t n, cap, tcap;
+};
+
+/* Maps (id, text) rows. */
+static void list_row(sqlite3_stmt *stmt, void *arg)
+{
+	struct list_rows *l = arg;
+
+	l->ids = xgrow(l->ids, &l->cap, l->n + 1, sizeof *l->ids);
+	l->texts = xgrow(l->texts, &l->tcap, l->n + 1, sizeof *l->texts);
+	l->ids[l->n] = sqlite3_column_int64(stmt, 0);
+	l->texts[l->n] = state_column_text(stmt, 1);
+	l->n++;
+}
+
+/* Moves the space-separated words of a version 1 list column into its
+ * child table: select gives (id, text); insert takes (id, position,
+ * word) or, with costs, (id, position, include, lookups) split at the
+ * word's last '=' ("include:_spf.example.net=3"). */
+static enum status migrate_list(struct store *store, const char *select,
+				const char *insert, bool costs,
+				struct err *err)
+{
+	struct list_rows l = {NULL, NULL, 0, 0, 0};
+	sqlite3_stmt *stmt = NULL;
+	enum status st;
+
+	if ((st = state_stmt_prepare(store, &stmt, select, err)) ||
+	    (st = state_rows(store, stmt, list_row, &l, "migrating", err)) ||
+	    (st = state_stmt_prepare(store, &stmt, insert, err)))
+		goto out;
+	for (size_t i = 0; i < l.n && st == STATUS_OK; i++) {
+		char *save = NULL;
+		int position = 0;
+
+		for (char *w = strtok_r(l.texts[i] ? l.texts[i] : (char *)"",
+					" ", &save);
+		     w && st == STATUS_OK; w = strtok_r(NULL, " ", &save)) {
+			char *eq = strrchr(w, '=');
+
+			if (costs && !eq)
+				continue;
+			sqlite3_reset(stmt);
+			sqlite3_bind_int64(stmt, 1, l.ids[i]);
+			sqlite3_bind_int(stmt, 2, position++);
+			if (costs) {
+				*eq = '\0';
+				sqlite3_bind_int(stmt, 4,
+						 (int)strtol(eq + 1, NULL, 10));
+			}
+			state_bind_text(stmt, 3, w);
+			st = state_stmt_done(store, stmt, "migrating", NULL,
+					     err);
+		}
+	}
+	sqlite3_finalize(stmt);
+out:
+	for (size_t i = 0; i < l.n; i++)
+		free(l.texts[i]);
+	free(l.texts);
+	free(l.ids);
+	return st;
+}
+
+/* Version 1 to 2, inside the migration's transaction: splits
+ * rung_history.costs and spf_flattened.addresses into the child
+ * tables, then drops both columns. Every row is kept. */
+static enum status migrate_v2(struct store *store, struct err *err)
+{
+	enum status st;
+
+	if ((st = store_exec(store, schema_v2, err)) ||
+	    (st = migrate_list(store,
+			       "SELECT id, addresses FROM spf_flattened",
+			       "INSERT INTO spf_flattened_address"
+			       " (flattened_id, position, address)"
+			       " VALUES (?1, ?2, ?3)",
+			       false, err)) ||
+	    (st = migrate_list(store,
+			       "SELECT id, costs FROM rung_history"
+			       " WHERE costs IS NOT NULL",
+			       "INSERT INTO rung_include_cost"
+			       " (rung_id, position, include, lookups)"
+			       " VALUES (?1, ?2, ?3, ?4)",
+			       true, err)))
+		return st;
+	return store_exec(store,
+			  "ALTER TABLE spf_flattened DROP COLUMN addresses;"
+			  "ALTER TABLE rung_history DROP COLUMN costs;",
+			  err);
+}
+
 /* Applies the statements that take the schema from version i to i+1. */
 static enum status store_migrate(struct store *store, struct err *err)
 {
@@ -170,8 +289,11 @@ static enum status store_migrate(struct store *store, struct err *err)
 		    (st = store_exec(store, schema_reports_v1, err)))
 			goto fail;
 	}
-	/* Later versions: if (version < 2) { ... } */
-	if ((st = store_exec(store, "PRAGMA user_version = 1", err)))
+	if (version < 2 && (st = migrate_v2(store, err)))
+		goto fail;
+	/* Later versions: if (version < 3) { ... } */
+	if ((st = store_exec(store, "PRAGMA user_version = "
+			     STRINGIFY(STORE_SCHEMA_VERSION), err)))
 		goto fail;
 	return store_commit(store, err);
 fail:
