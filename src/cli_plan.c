@@ -579,6 +579,7 @@ int cli_export(struct cli *cli, int argc, char **argv)
 	struct rollout_inputs in;
 	struct rollout_plan plan;
 	struct zone_records z;
+	struct orgdomain *od;
 	struct err err = ERR_INIT;
 	const char *domain = NULL, *format = "bind", *output = NULL;
 	char *text = NULL;
@@ -606,7 +607,9 @@ int cli_export(struct cli *cli, int argc, char **argv)
 		format = "json";
 	if (plan_load(cli, domain, &in, &plan, &err))
 		return plan_fail(&err);
-	zone_collect(&in, &plan, &z);
+	od = orgdomain_new();
+	zone_collect(&in, &plan, od, &z);
+	orgdomain_free(od);
 	if (strcmp(format, "nsupdate") == 0) {
 		struct dns *dns = cli_dns(cli, &err);
 

@@ -632,6 +632,7 @@ static char *report_names(const char *domain, const char *rua)
 	struct rollout_plan plan;
 	struct zone_records z;
 	struct strbuf sb = STRBUF_INIT;
+	struct orgdomain *od;
 
 	memset(&in, 0, sizeof in);
 	memset(&plan, 0, sizeof plan);
@@ -641,7 +642,9 @@ static char *report_names(const char *domain, const char *rua)
 					 &in.tags.nrua, NULL));
 	plan.next.action = ROLLOUT_ACTION_DMARC;
 	plan.next.record = (char *)"v=DMARC1; p=none";
-	zone_collect(&in, &plan, &z);
+	od = orgdomain_new();
+	zone_collect(&in, &plan, od, &z);
+	orgdomain_free(od);
 	for (size_t i = 0; i < z.count; i++)
 		if (z.records[i].purpose == ZONE_REPORT) {
 			assert_true(z.records[i].foreign);

@@ -101,11 +101,11 @@ static bool same_org(const struct orgdomain *od, const char *host,
 /* Adds the authorisation records of the report hosts in another
  * organizational domain. */
 static void collect_reports(const struct rollout_inputs *in,
+			    const struct orgdomain *od,
 			    struct zone_records *z)
 {
 	const struct dmarc_uri *lists[2] = { in->tags.rua, in->tags.ruf };
 	size_t counts[2] = { in->tags.nrua, in->tags.nruf };
-	struct orgdomain *od = orgdomain_new();
 
 	for (int l = 0; l < 2; l++)
 		for (size_t i = 0; i < counts[l]; i++) {
@@ -126,12 +126,12 @@ static void collect_reports(const struct rollout_inputs *in,
 				    ->foreign = true;
 			free(name);
 		}
-	orgdomain_free(od);
 }
 
 /* Collects what to publish. */
 void zone_collect(const struct rollout_inputs *in,
-		  const struct rollout_plan *plan, struct zone_records *z)
+		  const struct rollout_plan *plan,
+		  const struct orgdomain *od, struct zone_records *z)
 {
 	const struct rollout_next *next = &plan->next;
 	const char *spf = NULL;
@@ -185,7 +185,7 @@ void zone_collect(const struct rollout_inputs *in,
 		record_add(z, ZONE_DMARC, name, dmarc);
 		free(name);
 		free(dmarc);
-		collect_reports(in, z);
+		collect_reports(in, od, z);
 	}
 }
 

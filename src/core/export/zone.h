@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dmarc/orgdomain.h"
 #include "dns/dns.h"
 #include "plan/rollout.h"
 #include "util/status.h"
@@ -57,11 +58,13 @@ struct zone_records {
  * record of the current or next rung (none before the DKIM phase ends),
  * and the _report._dmarc authorisation each external rua/ruf host must
  * publish (RFC 7489 7.1): external means in another organizational
- * domain by the Public Suffix List (orgdomain.h), so a host under the
- * domain's own registrable domain needs none. Free with
- * zone_records_done(). */
+ * domain by the Public Suffix List od (orgdomain.h, loaded by the
+ * caller), so a host under the domain's own registrable domain needs
+ * none; with od NULL only the domain itself counts as the same. Free
+ * with zone_records_done(). */
 void zone_collect(const struct rollout_inputs *in,
-		  const struct rollout_plan *plan, struct zone_records *out);
+		  const struct rollout_plan *plan,
+		  const struct orgdomain *od, struct zone_records *out);
 
 void zone_records_done(struct zone_records *z);
 

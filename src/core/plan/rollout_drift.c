@@ -281,15 +281,10 @@ out:
 /* The SPF drift checks of the enforced phases: lookups and flattened
  * ranges of the record verified last. */
 void rollout_drift(struct store *store, struct dns *dns,
-		   struct rollout_inputs *in, date_t today)
+		   struct rollout_inputs *in)
 {
 	const struct state_rung *last = NULL;
-	struct rollout_verified v;
-	date_t since;
 
-	rollout_verified_scan(in, &v);
-	if (rollout_phase_of(in, &v, today, &since) < ROLLOUT_ENFORCED)
-		return;
 	for (size_t i = 0; i < in->nhistory; i++)
 		if (in->history[i].kind == RUNG_SPF)
 			last = &in->history[i];

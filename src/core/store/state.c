@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dkim/dkim.h"
 #include "util/i18n.h"
 #include "util/ip.h"
 #include "util/text.h"
@@ -21,72 +20,6 @@ static const char *const sender_kind_names[] = {
 };
 
 /* ---------------------------------------------------------------- helpers */
-
-/* Prepares one statement; the error names the database. */
-enum status state_stmt_prepare(struct store *store, sqlite3_stmt **stmt,
-			       const char *sql, struct err *err)
-{
-	if (sqlite3_prepare_v2(store_db(store), sql, -1, stmt, NULL) !=
-	    SQLITE_OK) {
-		*stmt = NULL;
-		return store_error(store, err, _("preparing a statement"));
-	}
-	return STATUS_OK;
-}
-
-/* Binds a string, or NULL as SQL NULL. */
-int state_bind_text(sqlite3_stmt *stmt, int i, const char *s)
-{
-	if (!s)
-		return sqlite3_bind_null(stmt, i);
-	return sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
-}
-
-/* Binds a day as "YYYY-MM-DD", or DATE_NONE as NULL. */
-int state_bind_date(sqlite3_stmt *stmt, int i, date_t day)
-{
-	char buf[DATE_BUFSIZE];
-
-	if (day == DATE_NONE)
-		return sqlite3_bind_null(stmt, i);
-	return sqlite3_bind_text(stmt, i, date_format(day, buf), -1,
-				 SQLITE_TRANSIENT);
-}
-
-/* A column as an owned string, or NULL. */
-char *state_column_text(sqlite3_stmt *stmt, int i)
-{
-	const unsigned char *s = sqlite3_column_text(stmt, i);
-
-	return s ? xstrdup((const char *)s) : NULL;
-}
-
-/* A column holding "YYYY-MM-DD", or DATE_NONE when NULL or malformed. */
-date_t state_column_date(sqlite3_stmt *stmt, int i)
-{
-	const unsigned char *s = sqlite3_column_text(stmt, i);
-	date_t day;
-
-	if (!s || !date_parse((const char *)s, &day))
-		return DATE_NONE;
-	return day;
-}
-
-/* Steps a statement through its rows. */
-enum status state_rows(struct store *store, sqlite3_stmt *stmt,
-		       state_row_fn map, void *arg, const char *what,
-		       struct err *err)
-{
-	enum status st = STATUS_OK;
-	int rc;
-
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		map(stmt, arg);
-	if (rc != SQLITE_DONE)
-		st = store_error(store, err, what);
-	sqlite3_finalize(stmt);
-	return st;
-}
 
 /* Looks up a domain's row id inside whatever transaction is open. */
 enum status state_domain_lookup(struct store *store, const char *name,
@@ -120,34 +53,6 @@ enum status state_domain_lookup(struct store *store, const char *name,
 out:
 	sqlite3_finalize(stmt);
 	free(norm);
-	return st;
-}
-
-/* Runs a prepared statement that returns no rows, mapping a UNIQUE
- * violation to STATUS_EXISTS with the message what_exists. */
-enum status state_stmt_done(struct store *store, sqlite3_stmt *stmt,
-			    const char *what, const char *what_exists,
-			    struct err *err)
-{
-	int rc = sqlite3_step(stmt);
-
-	if (rc == SQLITE_DONE)
-		return STATUS_OK;
-	if (what_exists &&
-	    sqlite3_extended_errcode(store_db(store)) ==
-		SQLITE_CONSTRAINT_UNIQUE)
-		return err_set(err, STATUS_EXISTS, "%s: %s",
-			       store_path(store), what_exists);
-	return store_error(store, err, what);
-}
-
-/* Finishes a change: commits on success, rolls back otherwise. */
-enum status state_finish(struct store *store, enum status st,
-			 struct err *err)
-{
-	if (st == STATUS_OK)
-		return store_commit(store, err);
-	store_rollback(store);
 	return st;
 }
 
@@ -801,29 +706,3 @@ fail:
 	return state_finish(store, st, err);
 }
 
-/* Records a generated key, adding the domain when it is not there. */
-enum status state_dkim_keygen_record(void *arg,
-				     const struct dkim_generated *g,
-				     date_t today, struct err *err)
-{
-	struct store *store = arg;
-	struct state_dkim_key key = {
-		.selector = g->selector,
-		.algorithm = (char *)dkim_key_type_name(g->type),
-		.bits = g->bits,
-		.key_path = g->path,
-		.created = today,
-		.published = DATE_NONE,
-		.retired = DATE_NONE,
-	};
-	enum status st;
-
-	st = state_domain_add(store, g->domain, today, NULL, err);
-	if (st == STATUS_EXISTS) {
-		err_done(err);
-		st = STATUS_OK;
-	}
-	if (st == STATUS_OK)
-		st = state_dkim_key_add(store, g->domain, &key, NULL, err);
-	return st;
-}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dkim/dkim.h"
 #include "spf/spf_build.h"
 #include "util/i18n.h"
 #include "util/text.h"
@@ -192,6 +193,33 @@ enum status state_dkim_key_retired(struct store *store, const char *domain,
 				 "UPDATE dkim_key SET retired = ?1"
 				 " WHERE domain_id = ?2 AND selector = ?3",
 				 day, err);
+}
+
+/* Records a generated key, adding the domain when it is not there. */
+enum status state_dkim_keygen_record(void *arg,
+				     const struct dkim_generated *g,
+				     date_t today, struct err *err)
+{
+	struct store *store = arg;
+	struct state_dkim_key key = {
+		.selector = g->selector,
+		.algorithm = (char *)dkim_key_type_name(g->type),
+		.bits = g->bits,
+		.key_path = g->path,
+		.created = today,
+		.published = DATE_NONE,
+		.retired = DATE_NONE,
+	};
+	enum status st;
+
+	st = state_domain_add(store, g->domain, today, NULL, err);
+	if (st == STATUS_EXISTS) {
+		err_done(err);
+		st = STATUS_OK;
+	}
+	if (st == STATUS_OK)
+		st = state_dkim_key_add(store, g->domain, &key, NULL, err);
+	return st;
 }
 
 /* ---------------------------------------------------------------- rungs */
