@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "util/dname.h"
 #include "util/i18n.h"
 #include "plan/rollout.h"
 #include "providers/providers.h"
@@ -189,7 +190,7 @@ int cli_spf_eval(struct cli *cli, int argc, char **argv)
 		return EXIT_TROUBLE;
 	}
 	/* RFC 7208 7.3: %{r} is the domain name of the receiving host. */
-	if (q.receiver && !spf_domain_valid(q.receiver)) {
+	if (q.receiver && !dname_valid(q.receiver, DNAME_ANY_OCTETS)) {
 		fprintf(stderr, _("dmarcpilot: not a host name: %s\n"),
 			q.receiver);
 		return EXIT_TROUBLE;
@@ -366,7 +367,7 @@ static void print_build(const struct cli *cli, const struct spf_flatten *f,
 		printf("%s\n", f->records[0].value);
 	} else {
 		for (size_t i = 0; i < f->nrecords; i++) {
-			char *q = spf_txt_quote(f->records[i].value);
+			char *q = text_txt_strings(f->records[i].value);
 
 			printf("%s. IN TXT %s\n", f->records[i].name, q);
 			free(q);

@@ -24,6 +24,7 @@
 #include "store/state.h"
 #include "store/store.h"
 #include "util/strbuf.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 /* Parses text and returns it formatted back. */
@@ -736,12 +737,12 @@ static void test_txt_quote(void **state)
 	(void)state;
 	memset(value, 'x', sizeof value - 1);
 	value[sizeof value - 1] = '\0';
-	q = spf_txt_quote(value);
+	q = text_txt_strings(value);
 	/* 599 octets: 255 + 255 + 89, three strings. */
 	assert_int_equal(strlen(q), 599 + 6 + 2);
 	assert_int_equal(q[256], '"');
 	free(q);
-	q = spf_txt_quote("v=spf1 \"x\"");
+	q = text_txt_strings("v=spf1 \"x\"");
 	assert_string_equal(q, "\"v=spf1 \\\"x\\\"\"");
 	free(q);
 }

@@ -21,6 +21,7 @@
 #include "lib/testenv.h"
 #include "providers/providers.h"
 #include "store/state.h"
+#include "util/dname.h"
 #include "util/xalloc.h"
 
 struct fixture {
@@ -110,9 +111,9 @@ static void test_domains(void **state)
 
 		memset(label, 'a', 64);
 		strcpy(label + 64, ".example");
-		assert_false(state_name_valid(label));
+		assert_false(dname_valid(label, DNAME_UNDERSCORE));
 		strcpy(label + 63, ".example");
-		assert_true(state_name_valid(label));
+		assert_true(dname_valid(label, DNAME_UNDERSCORE));
 	}
 	assert_int_equal(state_domain_id(f->store, "EXAMPLE.com", &id2, &err),
 			 STATUS_OK);
@@ -134,6 +135,38 @@ static void test_domains(void **state)
 }
 
 /* What the operator types becomes one normalised sender. */
+/* An internationalised domain is added, found and listed by its
+ * A-labels (RFC 5891), however the operator types it. */
+static void test_domain_idn(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = ERR_INIT;
+	struct state_domain *list;
+	int64_t id, id2;
+	size_t n;
+
+	assert_int_equal(state_domain_add(f->store, "b\xc3\xbc" "cher.example",
+					  day("2026-11-24"), &id, &err),
+			 STATUS_OK);
+	assert_int_equal(state_domain_id(f->store, "xn--bcher-kva.example",
+					 &id2, &err),
+			 STATUS_OK);
+	assert_int_equal(id, id2);
+	assert_int_equal(state_domain_id(f->store, "B\xc3\x9c" "CHER.example.",
+					 &id2, &err),
+			 STATUS_OK);
+	assert_int_equal(id, id2);
+	assert_int_equal(state_domain_add(f->store, "xn--bcher-kva.example",
+					  day("2026-11-24"), NULL, &err),
+			 STATUS_EXISTS);
+	err_done(&err);
+	assert_int_equal(state_domain_list(f->store, &list, &n, &err),
+			 STATUS_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].name, "xn--bcher-kva.example");
+	state_domains_free(list, n);
+}
+
 static void test_sender_parse(void **state)
 {
 	struct fixture *f = *state;
@@ -593,6 +626,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_domains, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_domain_idn, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_sender_parse, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_senders, setup, teardown),

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "dkim/dkim_private.h"
+#include "util/dname.h"
 #include "util/i18n.h"
 #include "util/strbuf.h"
 #include "util/text.h"
@@ -77,32 +78,6 @@ static enum status mkdir_private(const char *dir, struct err *err)
 out:
 	free(path);
 	return st;
-}
-
-/* True if name is a domain we can make a key for and a directory name:
- * dot-separated LDH labels (underscores allowed). */
-static bool domain_valid(const char *name)
-{
-	size_t len = strlen(name), label = 0;
-
-	if (len == 0 || len > 253 || name[0] == '.')
-		return false;
-	for (const char *p = name; *p; p++) {
-		char c = *p;
-
-		if (c == '.') {
-			if (label == 0 || p[-1] == '-')
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return false;
-		if (++label > 63 || (label == 1 && c == '-'))
-			return false;
-	}
-	return true;
 }
 
 /* Base64 of a buffer, with OpenSSL. */
@@ -193,14 +168,8 @@ char *dkim_zone_line(const char *name, char *const *strings, size_t count)
 
 	strbuf_addf(&sb, "%s. IN TXT (", name);
 	for (size_t i = 0; i < count; i++) {
-		strbuf_addstr(&sb, " \"");
-		for (const char *p = strings[i]; *p; p++) {
-			/* RFC 1035 5.1: quote and backslash are escaped. */
-			if (*p == '"' || *p == '\\')
-				strbuf_addch(&sb, '\\');
-			strbuf_addch(&sb, *p);
-		}
-		strbuf_addch(&sb, '"');
+		strbuf_addch(&sb, ' ');
+		text_txt_quote(&sb, strings[i], strlen(strings[i]));
 	}
 	strbuf_addstr(&sb, " )");
 	return strbuf_detach(&sb);
@@ -235,7 +204,10 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 	int fd = -1, bits = o->bits ? o->bits : DKIM_RSA_DEFAULT_BITS;
 
 	memset(out, 0, sizeof *out);
-	if (!domain_valid(o->domain)) {
+	/* A domain we can make a key for and a directory name. */
+	out->domain = dname_normalize(o->domain,
+				      DNAME_UNDERSCORE | DNAME_ONE_LABEL);
+	if (!out->domain) {
 		char *d = text_clean_str(o->domain);
 
 		st = err_set(err, STATUS_USAGE, _("'%s' is not a domain name"),
@@ -279,7 +251,6 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 		st = err_set(err, STATUS_USAGE, _("unknown key algorithm"));
 		goto out;
 	}
-	out->domain = text_domain_normalize(o->domain);
 	out->selector = text_lower(xstrdup(o->selector));
 	out->type = o->type;
 	out->bits = bits;

@@ -278,29 +278,6 @@ enum status zone_find_old(struct zone_records *z, struct dns *dns,
 
 /* ---------------------------------------------------------------- output */
 
-/* Quotes one character-string for a master file. */
-char *zone_quote(const char *s, size_t len)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	strbuf_addch(&sb, '"');
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		/* RFC 1035 5.1: \X quotes X, \DDD is an octet. */
-		if (c == '"' || c == '\\') {
-			strbuf_addch(&sb, '\\');
-			strbuf_addch(&sb, (char)c);
-		} else if (c < 0x20 || c > 0x7e) {
-			strbuf_addf(&sb, "\\%03u", c);
-		} else {
-			strbuf_addch(&sb, (char)c);
-		}
-	}
-	strbuf_addch(&sb, '"');
-	return strbuf_detach(&sb);
-}
-
 /* The report host of a DOMAIN._report._dmarc.HOST name. */
 static const char *report_host(const char *name)
 {
@@ -313,12 +290,9 @@ static const char *report_host(const char *name)
 static void add_strings(struct strbuf *sb, char *const *strings, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		char *q = zone_quote(strings[i], strlen(strings[i]));
-
 		if (i)
 			strbuf_addch(sb, ' ');
-		strbuf_addstr(sb, q);
-		free(q);
+		text_txt_quote(sb, strings[i], strlen(strings[i]));
 	}
 }
 

@@ -81,11 +81,6 @@ void zone_strings_free(char **strings, size_t count);
 enum status zone_find_old(struct zone_records *z, struct dns *dns,
 			  struct err *err);
 
-/* A TXT character-string in master-file form: quoted, with '"' and '\'
- * escaped and octets outside printable ASCII as \DDD (RFC 1035 5.1).
- * Caller frees. */
-char *zone_quote(const char *s, size_t len);
-
 /* The BIND snippet: absolute names with the final dot, one RR per line,
  * checked with ldns before it is returned. Records other zones publish
  * (ZONE_REPORT with foreign) are written commented out, with a note.

@@ -706,24 +706,3 @@ out:
 	return st;
 }
 
-/* Splits a value into quoted strings of at most 255 octets. */
-char *spf_txt_quote(const char *value)
-{
-	struct strbuf sb = STRBUF_INIT;
-	size_t len = strlen(value);
-
-	for (size_t i = 0; i < len || i == 0; i += SPF_STRING_MAX) {
-		size_t n = len - i < SPF_STRING_MAX ? len - i : SPF_STRING_MAX;
-
-		strbuf_addf(&sb, "%s\"", i ? " " : "");
-		for (size_t j = 0; j < n; j++) {
-			if (value[i + j] == '"' || value[i + j] == '\\')
-				strbuf_addch(&sb, '\\');
-			strbuf_addch(&sb, value[i + j]);
-		}
-		strbuf_addch(&sb, '"');
-		if (len == 0)
-			break;
-	}
-	return strbuf_detach(&sb);
-}

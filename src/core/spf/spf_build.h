@@ -104,8 +104,4 @@ enum status spf_flatten_drift(struct dns *dns,
 			      const struct spf_flat_saved *saved, size_t count,
 			      struct findings *findings, struct err *err);
 
-/* A TXT value as zone-file character-strings of at most 255 octets:
- * "\"v=spf1 ...\" \"...\"". Caller frees. */
-char *spf_txt_quote(const char *value);
-
 #endif

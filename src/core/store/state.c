@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "util/i18n.h"
+#include "util/dname.h"
 #include "util/ip.h"
 #include "util/text.h"
 #include "util/xalloc.h"
@@ -26,7 +27,7 @@ enum status state_domain_lookup(struct store *store, const char *name,
 				int64_t *id, struct err *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	char *norm = text_domain_normalize(name);
+	char *norm = dname_normalize(name, STATE_NAME_FLAGS);
 	enum status st;
 	int rc;
 
@@ -56,52 +57,6 @@ out:
 	return st;
 }
 
-/* ---------------------------------------------------------------- names */
-
-/* Checks name syntax with at least min_labels labels. */
-bool state_name_valid_labels(const char *name, size_t min_labels)
-{
-	size_t len, label = 0, labels = 0;
-	char prev = '.';
-
-	if (!name)
-		return false;
-	len = strlen(name);
-	if (len > 0 && name[len - 1] == '.')
-		len--;
-	/* RFC 1035 2.3.4: 255 octets on the wire, 253 as text. */
-	if (len == 0 || len > 253)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c == '.') {
-			if (label == 0 || prev == '-')
-				return false;
-			label = 0;
-			prev = '.';
-			continue;
-		}
-		if (!isalnum(c) && c != '-' && c != '_')
-			return false;
-		if (c == '-' && label == 0)
-			return false;
-		if (label == 0)
-			labels++;
-		/* RFC 1035 2.3.4: labels are 63 octets or less. */
-		if (++label > 63)
-			return false;
-		prev = (char)c;
-	}
-	return prev != '-' && labels >= min_labels;
-}
-
-/* Checks host name syntax. */
-bool state_name_valid(const char *name)
-{
-	return state_name_valid_labels(name, 2);
-}
-
 /* ---------------------------------------------------------------- domains */
 
 /* Adds a domain row. */
@@ -112,7 +67,8 @@ enum status state_domain_add(struct store *store, const char *name,
 	char *norm = NULL, *exists = NULL;
 	enum status st;
 
-	if (!state_name_valid(name)) {
+	norm = dname_normalize(name, STATE_NAME_FLAGS);
+	if (!norm) {
 		char *clean = text_clean_str(name);
 
 		st = err_set(err, STATUS_USAGE, _("not a domain name: %s"),
@@ -120,7 +76,6 @@ enum status state_domain_add(struct store *store, const char *name,
 		free(clean);
 		return st;
 	}
-	norm = text_domain_normalize(name);
 	if ((st = store_begin(store, err)))
 		goto out;
 	if ((st = state_stmt_prepare(store, &stmt,
@@ -306,12 +261,10 @@ enum status state_sender_parse(const char *spec,
 		*value = xstrdup("");
 		goto out;
 	}
-	if (!state_name_valid(arg)) {
+	*value = dname_normalize(arg, STATE_NAME_FLAGS);
+	if (!*value)
 		st = err_set(err, STATUS_USAGE, _("%s: not a host name"),
 			     clean);
-		goto out;
-	}
-	*value = text_domain_normalize(arg);
 out:
 	free(clean);
 	free(word);

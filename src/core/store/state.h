@@ -23,13 +23,8 @@ struct state_domain {
 	date_t created; /* the day it was added */
 };
 
-/* True if name is a syntactically valid host or domain name: labels of
- * 1..63 letters, digits, hyphens or underscores, no hyphen at either end
- * of a label, at most 253 octets, at least two labels (RFC 1035 2.3.4,
- * with the underscore of RFC 8552 names). A final dot is allowed. */
-bool state_name_valid(const char *name);
-
-/* Adds a domain (normalised to lower case, no final dot) on day today.
+/* Adds a domain (normalised by dname_normalize(): A-labels, lower case,
+ * no final dot; at least two labels, "_" allowed) on day today.
  * STATUS_USAGE for an invalid name, STATUS_EXISTS when present. *id (may
  * be NULL) receives its row id. */
 enum status state_domain_add(struct store *store, const char *name,

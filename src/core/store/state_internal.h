@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "util/date.h"
+#include "util/dname.h"
 #include "util/status.h"
 #include "store/store.h"
 
@@ -57,7 +58,8 @@ enum status state_stmt_done(struct store *store, sqlite3_stmt *stmt,
 enum status state_finish(struct store *store, enum status st,
 			 struct err *err);
 
-/* True if name is a domain name of at least min_labels labels. */
-bool state_name_valid_labels(const char *name, size_t min_labels);
+/* The names the store keeps (domains, sender hosts): at least two
+ * labels, with the underscore of RFC 8552 names (dname.h). */
+#define STATE_NAME_FLAGS DNAME_UNDERSCORE
 
 #endif

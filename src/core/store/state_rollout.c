@@ -32,7 +32,8 @@ enum status state_dkim_key_add(struct store *store, const char *domain,
 	enum status st;
 
 	/* RFC 6376 3.1: a selector is one or more labels. */
-	if (!key->selector || !state_name_valid_labels(key->selector, 1) ||
+	if (!key->selector ||
+	    !dname_valid(key->selector, DNAME_UNDERSCORE | DNAME_ONE_LABEL) ||
 	    key->selector[strlen(key->selector) - 1] == '.') {
 		char *clean = text_clean_str(key->selector);
 
