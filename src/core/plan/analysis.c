@@ -97,7 +97,7 @@ static void days_add(void *arg, const struct report_day *row)
 static enum status analysis_days(struct store *store, struct analysis *a,
 				 struct err *err)
 {
-	struct days_fill fill = {a, 0, 0};
+	struct days_fill fill = { a, 0, 0 };
 
 	return report_query_days(store, a->domain, a->since, a->until,
 				 days_add, &fill, err);
@@ -143,7 +143,7 @@ static enum status analysis_sources(struct store *store, struct analysis *a,
 				    struct source_extra **extra,
 				    struct err *err)
 {
-	struct sources_fill fill = {a, extra, 0, 0};
+	struct sources_fill fill = { a, extra, 0, 0 };
 
 	*extra = NULL;
 	return report_query_sources(store, a->domain, a->since, a->until,

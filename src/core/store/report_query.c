@@ -17,9 +17,9 @@ static const char sql_days[] =
 
 /* RFC 7489 C: reason types forwarded, mailing_list, trusted_forwarder
  * (RFC 9990 4 keeps them), and ARC named in the comment (RFC 8617). */
-#define FORWARDED_SQL                                                  \
-	"(w.arc OR ',' || w.reasons || ',' LIKE '%,forwarded,%' OR"    \
-	" ',' || w.reasons || ',' LIKE '%,mailing_list,%' OR"          \
+#define FORWARDED_SQL                                                          \
+	"(w.arc OR ',' || w.reasons || ',' LIKE '%,forwarded,%' OR"            \
+	" ',' || w.reasons || ',' LIKE '%,mailing_list,%' OR"                  \
 	" ',' || w.reasons || ',' LIKE '%,trusted_forwarder,%')"
 
 /* Per-source totals, largest first. */
@@ -29,8 +29,8 @@ static const char sql_sources[] =
     "  END),"
     " sum(CASE WHEN w.spf_aligned THEN w.count ELSE 0 END),"
     " sum(CASE WHEN w.dkim_aligned THEN w.count ELSE 0 END),"
-    " sum(CASE WHEN NOT (w.dkim_aligned OR w.spf_aligned) AND "
-    FORWARDED_SQL " THEN w.count ELSE 0 END),"
+    " sum(CASE WHEN NOT (w.dkim_aligned OR w.spf_aligned) AND " FORWARDED_SQL
+    " THEN w.count ELSE 0 END),"
     " sum(CASE WHEN NOT w.spf_aligned AND ' ' || w.spf_auth LIKE"
     "  '%:pass%' THEN w.count ELSE 0 END),"
     " (SELECT x.envelope_from FROM report_row x JOIN report y"
@@ -99,12 +99,11 @@ enum status report_query_days(struct store *store, const char *domain,
 			      date_t since, date_t until, report_day_fn fn,
 			      void *arg, struct err *err)
 {
-	struct day_cb cb = {fn, arg};
+	struct day_cb cb = { fn, arg };
 	sqlite3_stmt *stmt = NULL;
 	enum status st;
 
-	st = window_prepare(store, sql_days, domain, since, until, &stmt,
-			    err);
+	st = window_prepare(store, sql_days, domain, since, until, &stmt, err);
 	if (st != STATUS_OK)
 		return st;
 	return state_rows(store, stmt, day_row, &cb, "reading report days",
@@ -132,7 +131,7 @@ enum status report_query_sources(struct store *store, const char *domain,
 				 report_source_fn fn, void *arg,
 				 struct err *err)
 {
-	struct source_cb cb = {fn, arg};
+	struct source_cb cb = { fn, arg };
 	sqlite3_stmt *stmt = NULL;
 	enum status st;
 

@@ -15,7 +15,7 @@
 /* Message counts over some set of report records. */
 struct report_totals {
 	int64_t messages;
-	int64_t dmarc_pass;   /* DKIM or SPF aligned (RFC 7489 4.2) */
+	int64_t dmarc_pass; /* DKIM or SPF aligned (RFC 7489 4.2) */
 	int64_t spf_aligned;
 	int64_t dkim_aligned;
 };
@@ -32,17 +32,16 @@ struct report_day {
 struct report_source {
 	const char *ip;
 	struct report_totals t;
-	int64_t forwarded; /* failing messages a receiver saw forwarded
-			      (reasons forwarded, mailing_list,
-			      trusted_forwarder, or ARC) */
+	/* Failing messages a receiver saw forwarded (reasons forwarded,
+	 * mailing_list, trusted_forwarder, or ARC). */
+	int64_t forwarded;
 	int64_t spf_pass_unaligned; /* SPF passed, but not aligned */
 	const char *envelope_from;  /* its most common return-path domain
 				       over all reports, or NULL */
 };
 
 typedef void (*report_day_fn)(void *arg, const struct report_day *day);
-typedef void (*report_source_fn)(void *arg,
-				 const struct report_source *source);
+typedef void (*report_source_fn)(void *arg, const struct report_source *source);
 
 /* The days of domain's reports from since to until (inclusive;
  * DATE_NONE leaves that end open), in order. */

@@ -365,7 +365,7 @@ enum status state_rung_list(struct store *store, const char *domain,
 			    struct state_rung **out, size_t *count,
 			    struct err *err)
 {
-	struct rungs_fill fill = {NULL, 0, 0};
+	struct rungs_fill fill = { NULL, 0, 0 };
 	sqlite3_stmt *stmt = NULL;
 	int64_t domain_id;
 	enum status st;
@@ -714,7 +714,7 @@ enum status state_flattened_list(struct store *store, const char *domain,
 				 struct spf_flat_saved **out, size_t *count,
 				 struct err *err)
 {
-	struct flattened_fill fill = {NULL, NULL, 0, 0, 0};
+	struct flattened_fill fill = { NULL, NULL, 0, 0, 0 };
 	sqlite3_stmt *stmt = NULL;
 	int64_t domain_id;
 	enum status st;

@@ -190,7 +190,7 @@ static enum status migrate_list(struct store *store, const char *select,
 				const char *insert, bool costs,
 				struct err *err)
 {
-	struct list_rows l = {NULL, NULL, 0, 0, 0};
+	struct list_rows l = { NULL, NULL, 0, 0, 0 };
 	sqlite3_stmt *stmt = NULL;
 	enum status st;
 
