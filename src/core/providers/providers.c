@@ -667,21 +667,20 @@ const struct provider *providers_find(const struct providers *providers,
 	return NULL;
 }
 
-/* Copies a host name without its final dot; false if it cannot be one. */
+/* Copies a host name from the DNS without its final dot; false if it
+ * cannot be one (dname.h, any octets: reverse names are not always
+ * host names). */
 static bool host_copy(const char *host, char buf[HOSTNAME_MAX + 2])
 {
 	size_t len;
 
-	if (!host)
+	if (!dname_valid(host, DNAME_ANY_OCTETS | DNAME_ONE_LABEL) ||
+	    (len = strlen(host)) > HOSTNAME_MAX + 1)
 		return false;
-	len = strlen(host);
-	if (len > 0 && host[len - 1] == '.')
-		len--;
-	if (len == 0 || len > HOSTNAME_MAX)
-		return false;
-	memcpy(buf, host, len);
-	buf[len] = '\0';
-	return true;
+	memcpy(buf, host, len + 1);
+	if (buf[len - 1] == '.')
+		buf[len - 1] = '\0';
+	return strlen(buf) <= HOSTNAME_MAX;
 }
 
 /* Names the service that owns a report source's reverse DNS. */

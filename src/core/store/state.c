@@ -22,41 +22,6 @@ static const char *const sender_kind_names[] = {
 
 /* ---------------------------------------------------------------- helpers */
 
-/* Looks up a domain's row id inside whatever transaction is open. */
-enum status state_domain_lookup(struct store *store, const char *name,
-				int64_t *id, struct err *err)
-{
-	sqlite3_stmt *stmt = NULL;
-	char *norm = dname_normalize(name, STATE_NAME_FLAGS);
-	enum status st;
-	int rc;
-
-	if ((st = state_stmt_prepare(store, &stmt,
-				     "SELECT id FROM domain WHERE name = ?1",
-				     err)))
-		goto out;
-	state_bind_text(stmt, 1, norm);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(stmt, 0);
-		st = STATUS_OK;
-	} else if (rc == SQLITE_DONE) {
-		char *clean = text_clean_str(name);
-
-		st = err_set(err, STATUS_NOT_FOUND,
-			     _("%s: no domain %s (add it with: dmarcpilot "
-			       "domain add %s)"),
-			     store_path(store), clean, clean);
-		free(clean);
-	} else {
-		st = store_error(store, err, _("looking up a domain"));
-	}
-out:
-	sqlite3_finalize(stmt);
-	free(norm);
-	return st;
-}
-
 /* ---------------------------------------------------------------- domains */
 
 /* Adds a domain row. */
@@ -108,39 +73,35 @@ enum status state_domain_id(struct store *store, const char *name,
 	return state_domain_lookup(store, name, id, err);
 }
 
+/* Maps a row of domain. */
+static bool domain_row(sqlite3_stmt *stmt, void *item)
+{
+	struct state_domain *d = item;
+
+	d->id = sqlite3_column_int64(stmt, 0);
+	d->name = state_column_text(stmt, 1);
+	d->created = state_column_date(stmt, 2);
+	return true;
+}
+
 /* Lists the domains. */
 enum status state_domain_list(struct store *store, struct state_domain **out,
 			      size_t *count, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
-	struct state_domain *v = NULL;
-	size_t n = 0, cap = 0;
+	struct state_items it = STATE_ITEMS_INIT;
 	enum status st;
-	int rc;
 
-	*out = NULL;
-	*count = 0;
-	if ((st = state_stmt_prepare(store, &stmt,
-				     "SELECT id, name, created FROM domain"
-				     " ORDER BY name",
-				     err)))
-		return st;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		v = xgrow(v, &cap, n + 1, sizeof *v);
-		v[n].id = sqlite3_column_int64(stmt, 0);
-		v[n].name = state_column_text(stmt, 1);
-		v[n].created = state_column_date(stmt, 2);
-		n++;
+	st = state_list(store, NULL,
+			"SELECT id, name, created FROM domain ORDER BY name",
+			sizeof(struct state_domain), domain_row, &it,
+			_("listing domains"), err);
+	if (st != STATUS_OK) {
+		state_domains_free(it.v, it.n);
+		it.v = NULL;
+		it.n = 0;
 	}
-	if (rc != SQLITE_DONE) {
-		st = store_error(store, err, _("listing domains"));
-		state_domains_free(v, n);
-		goto out;
-	}
-	*out = v;
-	*count = n;
-out:
-	sqlite3_finalize(stmt);
+	*out = it.v;
+	*count = it.n;
 	return st;
 }
 
@@ -317,54 +278,45 @@ out:
 	return st;
 }
 
+/* Maps a row of sender. */
+static bool sender_row(sqlite3_stmt *stmt, void *item)
+{
+	struct state_sender *v = item;
+	const unsigned char *k = sqlite3_column_text(stmt, 1);
+	int kind = k ? sender_kind_from_name((const char *)k) : -1;
+
+	if (kind < 0)
+		return false; /* the CHECK constraint forbids it */
+	v->id = sqlite3_column_int64(stmt, 0);
+	v->kind = (enum sender_kind)kind;
+	v->value = state_column_text(stmt, 2);
+	if (!v->value)
+		v->value = xstrdup("");
+	v->note = state_column_text(stmt, 3);
+	v->created = state_column_date(stmt, 4);
+	return true;
+}
+
 /* Lists a domain's senders. */
 enum status state_sender_list(struct store *store, const char *domain,
 			      struct state_sender **out, size_t *count,
 			      struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
-	struct state_sender *v = NULL;
-	size_t n = 0, cap = 0;
-	int64_t domain_id;
+	struct state_items it = STATE_ITEMS_INIT;
 	enum status st;
-	int rc;
 
-	*out = NULL;
-	*count = 0;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
-		return st;
-	if ((st = state_stmt_prepare(
-		     store, &stmt,
-		     "SELECT id, kind, value, note, created"
-		     " FROM sender WHERE domain_id = ?1 ORDER BY id",
-		     err)))
-		return st;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const unsigned char *k = sqlite3_column_text(stmt, 1);
-		int kind = k ? sender_kind_from_name((const char *)k) : -1;
-
-		if (kind < 0)
-			continue; /* the CHECK constraint forbids it */
-		v = xgrow(v, &cap, n + 1, sizeof *v);
-		v[n].id = sqlite3_column_int64(stmt, 0);
-		v[n].kind = (enum sender_kind)kind;
-		v[n].value = state_column_text(stmt, 2);
-		if (!v[n].value)
-			v[n].value = xstrdup("");
-		v[n].note = state_column_text(stmt, 3);
-		v[n].created = state_column_date(stmt, 4);
-		n++;
+	st = state_list(store, domain,
+			"SELECT id, kind, value, note, created"
+			" FROM sender WHERE domain_id = ?1 ORDER BY id",
+			sizeof(struct state_sender), sender_row, &it,
+			_("listing senders"), err);
+	if (st != STATUS_OK) {
+		state_senders_free(it.v, it.n);
+		it.v = NULL;
+		it.n = 0;
 	}
-	if (rc != SQLITE_DONE) {
-		st = store_error(store, err, _("listing senders"));
-		state_senders_free(v, n);
-		goto out;
-	}
-	*out = v;
-	*count = n;
-out:
-	sqlite3_finalize(stmt);
+	*out = it.v;
+	*count = it.n;
 	return st;
 }
 
@@ -564,48 +516,40 @@ out:
 	return st;
 }
 
+/* Maps a row of disowned. */
+static bool disowned_row(sqlite3_stmt *stmt, void *item)
+{
+	struct state_disowned *v = item;
+
+	v->id = sqlite3_column_int64(stmt, 0);
+	v->network = state_column_text(stmt, 1);
+	if (!v->network)
+		v->network = xstrdup("");
+	v->note = state_column_text(stmt, 2);
+	v->created = state_column_date(stmt, 3);
+	return true;
+}
+
 /* Lists a domain's disowned sources. */
 enum status state_disown_list(struct store *store, const char *domain,
 			      struct state_disowned **out, size_t *count,
 			      struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
-	struct state_disowned *v = NULL;
-	size_t n = 0, cap = 0;
-	int64_t domain_id;
+	struct state_items it = STATE_ITEMS_INIT;
 	enum status st;
-	int rc;
 
-	*out = NULL;
-	*count = 0;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
-		return st;
-	if ((st = state_stmt_prepare(
-		     store, &stmt,
-		     "SELECT id, network, note, created FROM disowned"
-		     " WHERE domain_id = ?1 ORDER BY id",
-		     err)))
-		return st;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		v = xgrow(v, &cap, n + 1, sizeof *v);
-		v[n].id = sqlite3_column_int64(stmt, 0);
-		v[n].network = state_column_text(stmt, 1);
-		if (!v[n].network)
-			v[n].network = xstrdup("");
-		v[n].note = state_column_text(stmt, 2);
-		v[n].created = state_column_date(stmt, 3);
-		n++;
+	st = state_list(store, domain,
+			"SELECT id, network, note, created FROM disowned"
+			" WHERE domain_id = ?1 ORDER BY id",
+			sizeof(struct state_disowned), disowned_row, &it,
+			_("listing disowned sources"), err);
+	if (st != STATUS_OK) {
+		state_disowned_free(it.v, it.n);
+		it.v = NULL;
+		it.n = 0;
 	}
-	if (rc != SQLITE_DONE) {
-		st = store_error(store, err, _("listing disowned sources"));
-		state_disowned_free(v, n);
-		goto out;
-	}
-	*out = v;
-	*count = n;
-out:
-	sqlite3_finalize(stmt);
+	*out = it.v;
+	*count = it.n;
 	return st;
 }
 

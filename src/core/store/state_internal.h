@@ -42,6 +42,27 @@ enum status state_rows(struct store *store, sqlite3_stmt *stmt,
 		       state_row_fn map, void *arg, const char *what,
 		       struct err *err);
 
+/* Maps one row into item (zeroed before); false skips the row, which
+ * must then have allocated nothing. */
+typedef bool (*state_item_fn)(sqlite3_stmt *stmt, void *item);
+
+/* A growing array of items, filled by state_list(). */
+struct state_items {
+	void *v;
+	size_t n, cap;
+};
+
+#define STATE_ITEMS_INIT { NULL, 0, 0 }
+
+/* Runs sql, with ?1 bound to the row id of domain unless domain is NULL
+ * (STATUS_NOT_FOUND naming it when there is none), mapping each row into
+ * a new item of size bytes at the end of items. On an error what was
+ * mapped stays in items, for the caller to free. */
+enum status state_list(struct store *store, const char *domain,
+		       const char *sql, size_t size, state_item_fn map,
+		       struct state_items *items, const char *what,
+		       struct err *err);
+
 /* Looks up a domain's row id; STATUS_NOT_FOUND names the domain and
  * how to add it. */
 enum status state_domain_lookup(struct store *store, const char *name,

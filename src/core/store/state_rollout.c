@@ -78,53 +78,45 @@ fail:
 	return state_finish(store, st, err);
 }
 
+/* Maps a row of dkim_key. */
+static bool key_row(sqlite3_stmt *stmt, void *item)
+{
+	struct state_dkim_key *v = item;
+
+	v->id = sqlite3_column_int64(stmt, 0);
+	v->selector = state_column_text(stmt, 1);
+	v->algorithm = state_column_text(stmt, 2);
+	v->bits = sqlite3_column_int(stmt, 3);
+	v->key_path = state_column_text(stmt, 4);
+	v->provider = state_column_text(stmt, 5);
+	v->created = state_column_date(stmt, 6);
+	v->published = state_column_date(stmt, 7);
+	v->retired = state_column_date(stmt, 8);
+	return true;
+}
+
 /* Lists a domain's keys. */
 enum status state_dkim_key_list(struct store *store, const char *domain,
 				struct state_dkim_key **out, size_t *count,
 				struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
-	struct state_dkim_key *v = NULL;
-	size_t n = 0, cap = 0;
-	int64_t domain_id;
+	struct state_items it = STATE_ITEMS_INIT;
 	enum status st;
-	int rc;
 
-	*out = NULL;
-	*count = 0;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
-		return st;
-	if ((st = state_stmt_prepare(
-		     store, &stmt,
-		     "SELECT id, selector, algorithm, bits, key_path,"
-		     " provider, created, published, retired"
-		     " FROM dkim_key WHERE domain_id = ?1"
-		     " ORDER BY created, selector",
-		     err)))
-		return st;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		v = xgrow(v, &cap, n + 1, sizeof *v);
-		v[n].id = sqlite3_column_int64(stmt, 0);
-		v[n].selector = state_column_text(stmt, 1);
-		v[n].algorithm = state_column_text(stmt, 2);
-		v[n].bits = sqlite3_column_int(stmt, 3);
-		v[n].key_path = state_column_text(stmt, 4);
-		v[n].provider = state_column_text(stmt, 5);
-		v[n].created = state_column_date(stmt, 6);
-		v[n].published = state_column_date(stmt, 7);
-		v[n].retired = state_column_date(stmt, 8);
-		n++;
+	st = state_list(store, domain,
+			"SELECT id, selector, algorithm, bits, key_path,"
+			" provider, created, published, retired"
+			" FROM dkim_key WHERE domain_id = ?1"
+			" ORDER BY created, selector",
+			sizeof(struct state_dkim_key), key_row, &it,
+			_("listing DKIM keys"), err);
+	if (st != STATUS_OK) {
+		state_dkim_keys_free(it.v, it.n);
+		it.v = NULL;
+		it.n = 0;
 	}
-	if (rc != SQLITE_DONE) {
-		st = store_error(store, err, _("listing DKIM keys"));
-		state_dkim_keys_free(v, n);
-		goto out;
-	}
-	*out = v;
-	*count = n;
-out:
-	sqlite3_finalize(stmt);
+	*out = it.v;
+	*count = it.n;
 	return st;
 }
 
@@ -311,22 +303,12 @@ enum status state_rung_add_spf(struct store *store, const char *domain,
 			ncosts, verified, err);
 }
 
-/* A history being read, row by row. */
-struct rungs_fill {
-	struct state_rung *v;
-	size_t n, cap;
-};
-
 /* Maps a row of rung_history. */
-static void rung_row(sqlite3_stmt *stmt, void *arg)
+static bool rung_row(sqlite3_stmt *stmt, void *item)
 {
-	struct rungs_fill *fill = arg;
 	const unsigned char *k = sqlite3_column_text(stmt, 1);
-	struct state_rung *r;
+	struct state_rung *r = item;
 
-	fill->v = xgrow(fill->v, &fill->cap, fill->n + 1, sizeof *fill->v);
-	r = &fill->v[fill->n++];
-	memset(r, 0, sizeof *r);
 	r->id = sqlite3_column_int64(stmt, 0);
 	r->kind = k && strcmp((const char *)k, "spf") == 0 ? RUNG_SPF
 							   : RUNG_DMARC;
@@ -338,18 +320,19 @@ static void rung_row(sqlite3_stmt *stmt, void *arg)
 	r->lookups = sqlite3_column_type(stmt, 5) == SQLITE_NULL
 			 ? -1
 			 : sqlite3_column_int(stmt, 5);
+	return true;
 }
 
 /* Maps a row of rung_include_cost onto its rung. */
 static void rung_cost_row(sqlite3_stmt *stmt, void *arg)
 {
-	struct rungs_fill *fill = arg;
+	struct state_items *it = arg;
+	struct state_rung *v = it->v, *r = NULL;
 	int64_t id = sqlite3_column_int64(stmt, 0);
-	struct state_rung *r = NULL;
 
-	for (size_t i = 0; i < fill->n && !r; i++)
-		if (fill->v[i].id == id)
-			r = &fill->v[i];
+	for (size_t i = 0; i < it->n && !r; i++)
+		if (v[i].id == id)
+			r = &v[i];
 	if (!r)
 		return;
 	r->costs = xrealloc(r->costs, (r->ncosts + 1) * sizeof *r->costs);
@@ -360,49 +343,44 @@ static void rung_cost_row(sqlite3_stmt *stmt, void *arg)
 	r->ncosts++;
 }
 
-/* Lists the history of a domain. */
+/* Lists the history of a domain, then attaches the include costs. */
 enum status state_rung_list(struct store *store, const char *domain,
 			    struct state_rung **out, size_t *count,
 			    struct err *err)
 {
-	struct rungs_fill fill = { NULL, 0, 0 };
+	struct state_items it = STATE_ITEMS_INIT;
 	sqlite3_stmt *stmt = NULL;
-	int64_t domain_id;
 	enum status st;
 
-	*out = NULL;
-	*count = 0;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
-		return st;
-	if ((st = state_stmt_prepare(
-		     store, &stmt,
-		     "SELECT id, kind, rung, record, verified,"
-		     " lookups FROM rung_history WHERE domain_id = ?1"
-		     " ORDER BY verified, id",
-		     err)))
-		return st;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	st = state_rows(store, stmt, rung_row, &fill,
+	st = state_list(store, domain,
+			"SELECT id, kind, rung, record, verified, lookups"
+			" FROM rung_history WHERE domain_id = ?1"
+			" ORDER BY verified, id",
+			sizeof(struct state_rung), rung_row, &it,
 			_("reading the rung history"), err);
 	if (st == STATUS_OK &&
 	    (st = state_stmt_prepare(
 		 store, &stmt,
 		 "SELECT c.rung_id, c.include, c.lookups"
 		 " FROM rung_include_cost c JOIN rung_history r"
-		 " ON r.id = c.rung_id WHERE r.domain_id = ?1"
-		 " ORDER BY c.rung_id, c.position",
+		 " ON r.id = c.rung_id JOIN domain d ON d.id = r.domain_id"
+		 " WHERE d.name = ?1 ORDER BY c.rung_id, c.position",
 		 err)) == STATUS_OK) {
-		sqlite3_bind_int64(stmt, 1, domain_id);
-		st = state_rows(store, stmt, rung_cost_row, &fill,
+		char *norm = dname_normalize(domain, STATE_NAME_FLAGS);
+
+		state_bind_text(stmt, 1, norm);
+		free(norm);
+		st = state_rows(store, stmt, rung_cost_row, &it,
 				_("reading the rung history"), err);
 	}
 	if (st != STATUS_OK) {
-		state_rungs_free(fill.v, fill.n);
-		return st;
+		state_rungs_free(it.v, it.n);
+		it.v = NULL;
+		it.n = 0;
 	}
-	*out = fill.v;
-	*count = fill.n;
-	return STATUS_OK;
+	*out = it.v;
+	*count = it.n;
+	return st;
 }
 
 /* Frees the costs of a rung. */
@@ -450,53 +428,58 @@ void state_settings_done(struct state_settings *s)
 	state_settings_defaults(s);
 }
 
+/* Maps the row of plan_settings; NULL columns keep the default. */
+static bool settings_row(sqlite3_stmt *stmt, void *item)
+{
+	struct state_settings *out = item;
+
+	state_settings_defaults(out);
+	out->rungs = state_column_text(stmt, 0);
+	if (sqlite3_column_type(stmt, 1) != SQLITE_NULL)
+		out->min_days_monitor = sqlite3_column_int(stmt, 1);
+	if (sqlite3_column_type(stmt, 2) != SQLITE_NULL)
+		out->min_days_rung = sqlite3_column_int(stmt, 2);
+	if (sqlite3_column_type(stmt, 3) != SQLITE_NULL)
+		out->window_days = sqlite3_column_int(stmt, 3);
+	if (sqlite3_column_type(stmt, 4) != SQLITE_NULL)
+		out->pass_threshold = sqlite3_column_double(stmt, 4);
+	if (sqlite3_column_type(stmt, 5) != SQLITE_NULL)
+		out->unknown_threshold = sqlite3_column_double(stmt, 5);
+	out->rua = state_column_text(stmt, 6);
+	out->ruf = state_column_text(stmt, 7);
+	out->adkim = state_column_text(stmt, 8);
+	out->aspf = state_column_text(stmt, 9);
+	out->sp = state_column_text(stmt, 10);
+	out->np = state_column_text(stmt, 11);
+	out->spf_all = state_column_text(stmt, 12);
+	return true;
+}
+
 /* Reads the stored settings over the defaults. */
 enum status state_settings_get(struct store *store, const char *domain,
 			       struct state_settings *out, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
-	int64_t domain_id;
+	struct state_items it = STATE_ITEMS_INIT;
+	struct state_settings *row;
 	enum status st;
-	int rc;
 
 	state_settings_defaults(out);
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
-		return st;
-	if ((st = state_stmt_prepare(
-		     store, &stmt,
-		     "SELECT rungs, min_days_monitor, min_days_rung,"
-		     " window_days, pass_threshold,"
-		     " unknown_threshold, rua, ruf, adkim, aspf, sp,"
-		     " np, spf_all FROM plan_settings"
-		     " WHERE domain_id = ?1",
-		     err)))
-		return st;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		out->rungs = state_column_text(stmt, 0);
-		if (sqlite3_column_type(stmt, 1) != SQLITE_NULL)
-			out->min_days_monitor = sqlite3_column_int(stmt, 1);
-		if (sqlite3_column_type(stmt, 2) != SQLITE_NULL)
-			out->min_days_rung = sqlite3_column_int(stmt, 2);
-		if (sqlite3_column_type(stmt, 3) != SQLITE_NULL)
-			out->window_days = sqlite3_column_int(stmt, 3);
-		if (sqlite3_column_type(stmt, 4) != SQLITE_NULL)
-			out->pass_threshold = sqlite3_column_double(stmt, 4);
-		if (sqlite3_column_type(stmt, 5) != SQLITE_NULL)
-			out->unknown_threshold =
-			    sqlite3_column_double(stmt, 5);
-		out->rua = state_column_text(stmt, 6);
-		out->ruf = state_column_text(stmt, 7);
-		out->adkim = state_column_text(stmt, 8);
-		out->aspf = state_column_text(stmt, 9);
-		out->sp = state_column_text(stmt, 10);
-		out->np = state_column_text(stmt, 11);
-		out->spf_all = state_column_text(stmt, 12);
-	} else if (rc != SQLITE_DONE) {
-		st = store_error(store, err, _("reading plan settings"));
+	st = state_list(store, domain,
+			"SELECT rungs, min_days_monitor, min_days_rung,"
+			" window_days, pass_threshold, unknown_threshold,"
+			" rua, ruf, adkim, aspf, sp, np, spf_all"
+			" FROM plan_settings WHERE domain_id = ?1",
+			sizeof *out, settings_row, &it,
+			_("reading plan settings"), err);
+	/* domain_id is the key: one row at most. */
+	row = it.v;
+	for (size_t i = 0; i < it.n; i++) {
+		if (st == STATUS_OK && i == 0)
+			*out = row[i];
+		else
+			state_settings_done(&row[i]);
 	}
-	sqlite3_finalize(stmt);
+	free(it.v);
 	return st;
 }
 

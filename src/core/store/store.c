@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 
 #include "util/i18n.h"
+#include "util/dname.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 struct store {
@@ -369,6 +371,83 @@ enum status state_rows(struct store *store, sqlite3_stmt *stmt,
 		st = store_error(store, err, what);
 	sqlite3_finalize(stmt);
 	return st;
+}
+
+/* Looks up a domain's row id inside whatever transaction is open. */
+enum status state_domain_lookup(struct store *store, const char *name,
+				int64_t *id, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	char *norm = dname_normalize(name, STATE_NAME_FLAGS);
+	enum status st;
+	int rc;
+
+	if ((st = state_stmt_prepare(store, &stmt,
+				     "SELECT id FROM domain WHERE name = ?1",
+				     err)))
+		goto out;
+	state_bind_text(stmt, 1, norm);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(stmt, 0);
+		st = STATUS_OK;
+	} else if (rc == SQLITE_DONE) {
+		char *clean = text_clean_str(name);
+
+		st = err_set(err, STATUS_NOT_FOUND,
+			     _("%s: no domain %s (add it with: dmarcpilot "
+			       "domain add %s)"),
+			     store_path(store), clean, clean);
+		free(clean);
+	} else {
+		st = store_error(store, err, _("looking up a domain"));
+	}
+out:
+	sqlite3_finalize(stmt);
+	free(norm);
+	return st;
+}
+
+/* What state_list() hands state_rows() for each row. */
+struct list_fill {
+	struct state_items *items;
+	size_t size;
+	state_item_fn map;
+};
+
+/* Maps a row into the next item, or takes the item back. */
+static void list_item(sqlite3_stmt *stmt, void *arg)
+{
+	struct list_fill *fill = arg;
+	struct state_items *it = fill->items;
+	char *item;
+
+	it->v = xgrow(it->v, &it->cap, it->n + 1, fill->size);
+	item = (char *)it->v + it->n * fill->size;
+	memset(item, 0, fill->size);
+	if (fill->map(stmt, item))
+		it->n++;
+}
+
+/* Lists rows into an array of items. */
+enum status state_list(struct store *store, const char *domain,
+		       const char *sql, size_t size, state_item_fn map,
+		       struct state_items *items, const char *what,
+		       struct err *err)
+{
+	struct list_fill fill = { items, size, map };
+	sqlite3_stmt *stmt = NULL;
+	int64_t domain_id = 0;
+	enum status st;
+
+	if (domain && (st = state_domain_lookup(store, domain, &domain_id,
+						err)))
+		return st;
+	if ((st = state_stmt_prepare(store, &stmt, sql, err)))
+		return st;
+	if (domain)
+		sqlite3_bind_int64(stmt, 1, domain_id);
+	return state_rows(store, stmt, list_item, &fill, what, err);
 }
 
 /* Runs a prepared statement that returns no rows, mapping a UNIQUE
