@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "dkim/dkim.h"
+#include "store/state.h"
 #include "util/i18n.h"
 #include "util/text.h"
 #include "util/xalloc.h"
@@ -126,8 +127,10 @@ int cli_dkim_keygen(struct cli *cli, int argc, char **argv)
 		o.bits = (int)n;
 	}
 	o.today = cli->now;
-	o.store = db_in_use(cli, &err);
-	if (!o.store && err.status != STATUS_OK) {
+	o.record_arg = db_in_use(cli, &err);
+	if (o.record_arg)
+		o.record = state_dkim_keygen_record;
+	if (!o.record_arg && err.status != STATUS_OK) {
 		status = cli_fail(&err);
 		err_done(&err);
 		return status;
@@ -221,7 +224,9 @@ static enum status check_rotation(struct cli *cli,
 	for (size_t i = 0; st == STATUS_OK && i < n; i++) {
 		if (!text_ieq(keys[i].selector, r->selector))
 			continue;
-		dkim_rotation_check(&keys[i], cli->now, 0, findings);
+		dkim_rotation_check(keys[i].selector, keys[i].created,
+				    keys[i].retired, keys[i].provider != NULL,
+				    cli->now, 0, findings);
 		if (keys[i].retired == DATE_NONE && !keys[i].provider)
 			*created = keys[i].created;
 	}

@@ -263,7 +263,7 @@ int cli_plan(struct cli *cli, int argc, char **argv)
 }
 
 /* Records the step the plan proposed, verified on day. For SPF, what
- * was flattened into the record is stored first (spf_flatten_save): the
+ * was flattened into the record is stored first (state_flattened_save): the
  * record and its ranges are now what the domain publishes, so drift is
  * measured against them; done before the rung so that a run killed in
  * between only repeats the save on the next step. */
@@ -281,22 +281,23 @@ static enum status step_record(struct cli *cli,
 		struct err merr = ERR_INIT;
 		struct dns *dns = cli_dns(cli, &merr);
 		int lookups = in->spf_lookups;
-		char *costs = NULL;
+		struct state_cost *costs = NULL;
+		size_t ncosts = 0;
 
 		if (in->spf_flat &&
-		    (st = spf_flatten_save(store, p->domain, in->spf_flat,
-					   cli->now, err)))
+		    (st = state_flattened_save(store, p->domain,
+						in->spf_flat, cli->now, err)))
 			return st;
 		/* What the live record costs now, per include, is the base
 		 * of the lookup drift checks. */
 		if (!dns || rollout_spf_measure(dns, p->domain, &lookups,
-						&costs, &merr))
+						&costs, &ncosts, &merr))
 			lookups = in->spf_lookups;
 		err_done(&merr);
 		st = state_rung_add_spf(store, p->domain, p->next.rung,
 					p->next.record, lookups, costs,
-					cli->now, err);
-		free(costs);
+					ncosts, cli->now, err);
+		state_costs_free(costs, ncosts);
 		return st;
 	}
 	case ROLLOUT_ACTION_DMARC:
@@ -578,6 +579,7 @@ int cli_export(struct cli *cli, int argc, char **argv)
 	struct rollout_inputs in;
 	struct rollout_plan plan;
 	struct zone_records z;
+	struct orgdomain *od;
 	struct err err = ERR_INIT;
 	const char *domain = NULL, *format = "bind", *output = NULL;
 	char *text = NULL;
@@ -605,7 +607,9 @@ int cli_export(struct cli *cli, int argc, char **argv)
 		format = "json";
 	if (plan_load(cli, domain, &in, &plan, &err))
 		return plan_fail(&err);
-	zone_collect(&in, &plan, &z);
+	od = orgdomain_new();
+	zone_collect(&in, &plan, od, &z);
+	orgdomain_free(od);
 	if (strcmp(format, "nsupdate") == 0) {
 		struct dns *dns = cli_dns(cli, &err);
 

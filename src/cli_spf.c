@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "util/dname.h"
 #include "util/i18n.h"
+#include "plan/rollout.h"
 #include "providers/providers.h"
 #include "spf/spf.h"
 #include "spf/spf_build.h"
@@ -105,8 +107,8 @@ int cli_spf_check(struct cli *cli, int argc, char **argv)
 	}
 	store = existing_store(cli);
 	if (store &&
-	    spf_flatten_drift(store, dns, check->domain, &check->findings,
-			      &err) != STATUS_OK) {
+	    rollout_flatten_drift(store, dns, check->domain,
+				  &check->findings, &err) != STATUS_OK) {
 		rc = cli_fail(&err);
 		err_done(&err);
 		spf_check_free(check);
@@ -188,7 +190,7 @@ int cli_spf_eval(struct cli *cli, int argc, char **argv)
 		return EXIT_TROUBLE;
 	}
 	/* RFC 7208 7.3: %{r} is the domain name of the receiving host. */
-	if (q.receiver && !spf_domain_valid(q.receiver)) {
+	if (q.receiver && !dname_valid(q.receiver, DNAME_ANY_OCTETS)) {
 		fprintf(stderr, _("dmarcpilot: not a host name: %s\n"),
 			q.receiver);
 		return EXIT_TROUBLE;
@@ -365,7 +367,7 @@ static void print_build(const struct cli *cli, const struct spf_flatten *f,
 		printf("%s\n", f->records[0].value);
 	} else {
 		for (size_t i = 0; i < f->nrecords; i++) {
-			char *q = spf_txt_quote(f->records[i].value);
+			char *q = text_txt_strings(f->records[i].value);
 
 			printf("%s. IN TXT %s\n", f->records[i].name, q);
 			free(q);
@@ -483,8 +485,9 @@ int cli_spf_build(struct cli *cli, int argc, char **argv)
 			struct err serr = ERR_INIT;
 
 			/* Remember what was flattened, for drift checks. */
-			if (store && spf_flatten_save(store, norm, f, cli->now,
-						      &serr) != STATUS_OK &&
+			if (store &&
+			    state_flattened_save(store, norm, f, cli->now,
+						 &serr) != STATUS_OK &&
 			    serr.status != STATUS_NOT_FOUND) {
 				err_set(&err, serr.status, "%s",
 					err_message(&serr));

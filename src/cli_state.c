@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "util/dname.h"
 #include "util/i18n.h"
 #include "providers/providers.h"
 #include "store/state.h"
@@ -59,7 +60,7 @@ int cli_domain_add(struct cli *cli, int argc, char **argv)
 		return state_fail(&err);
 	if (state_domain_add(store, argv[0], cli->now, &id, &err))
 		return state_fail(&err);
-	name = text_domain_normalize(argv[0]);
+	name = dname_lookup_form(argv[0]);
 	if (cli->json) {
 		json_t *o = json_object();
 
@@ -197,7 +198,7 @@ int cli_sender_add(struct cli *cli, int argc, char **argv)
 				json_t *o = sender_json(&senders[i],
 							catalogue);
 
-				char *d = text_domain_normalize(domain);
+				char *d = dname_lookup_form(domain);
 
 				json_object_set_new(o, "domain",
 						    json_string(d));
@@ -260,7 +261,7 @@ int cli_sender_list(struct cli *cli, int argc, char **argv)
 	err_done(&err);
 	if (cli->json) {
 		json_t *o = json_object(), *a = json_array();
-		char *d = text_domain_normalize(argv[0]);
+		char *d = dname_lookup_form(argv[0]);
 
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(a,
@@ -322,7 +323,7 @@ int cli_sender_remove(struct cli *cli, int argc, char **argv)
 		return state_fail(&err);
 	if (cli->json) {
 		json_t *o = json_object();
-		char *d = text_domain_normalize(argv[0]);
+		char *d = dname_lookup_form(argv[0]);
 
 		json_object_set_new(o, "domain", json_string(d));
 		json_object_set_new(o, "removed", json_string(argv[1]));
@@ -368,7 +369,7 @@ int cli_sender_disown(struct cli *cli, int argc, char **argv)
 		 : state_disown_add(store, domain, source, note, cli->now, &id,
 				    &err))
 		return state_fail(&err);
-	d = text_domain_normalize(domain);
+	d = dname_lookup_form(domain);
 	if (cli->json) {
 		json_t *o = json_object();
 

@@ -471,7 +471,11 @@ static char *flattened_rows(const char *db)
 	sqlite3_busy_timeout(h, 5000);
 	assert_int_equal(
 	    sqlite3_prepare_v2(h,
-			       "SELECT f.mechanism, f.addresses FROM "
+			       "SELECT f.mechanism, (SELECT group_concat(x,"
+			       " ' ') FROM (SELECT a.address AS x FROM"
+			       " spf_flattened_address a WHERE"
+			       " a.flattened_id = f.id ORDER BY"
+			       " a.position)) FROM "
 			       "spf_flattened f JOIN domain d ON d.id = "
 			       "f.domain_id WHERE d.name = 'demo.example' "
 			       "ORDER BY f.mechanism",

@@ -8,6 +8,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,4 +315,28 @@ bool testenv_process_gone(int pid)
 	free(stat);
 	free(path);
 	return gone;
+}
+
+/* One value from the database, through a read-only connection. */
+char *testenv_db_text(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+	char *out = NULL;
+	int rc;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK)
+		fail_msg("%s: %s", path, sqlite3_errmsg(db));
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		fail_msg("%s: %s: %s", path, sql, sqlite3_errmsg(db));
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW && sqlite3_column_text(stmt, 0))
+		out = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		fail_msg("%s: %s: %s", path, sql, sqlite3_errmsg(db));
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return out ? out : xstrdup("");
 }

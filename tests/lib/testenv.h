@@ -68,4 +68,11 @@ bool testenv_process_gone(int pid);
  * Makefile: NSD, TMUX_BIN, NAMED_CHECKZONE), or NULL when not installed. */
 const char *testenv_program(const char *var);
 
+/* The first column of the first row of sql run on the database at path
+ * through a connection of its own (read-only, so that tests look at what
+ * the program committed without the store's own handle), as text: ""
+ * for NULL or no row. Fails the test when sql does not run. Caller
+ * frees. */
+char *testenv_db_text(const char *path, const char *sql);
+
 #endif
