@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "util/i18n.h"
 #include "util/xalloc.h"
 #include "paths.h"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "audit/audit.h"
 #include "util/i18n.h"
 #include "dmarc/ladder.h"

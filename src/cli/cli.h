@@ -84,7 +84,7 @@ void cli_done(struct cli *cli);
 /* Per-module command entry points, in src/cli_*.c. */
 #define CLI_COMMAND_DECL(words, fn, synopsis, help) \
 	int fn(struct cli *cli, int argc, char **argv);
-#include "cli_commands.h"
+#include "cli/commands.h"
 CLI_COMMANDS(CLI_COMMAND_DECL)
 #undef CLI_COMMAND_DECL
 

@@ -8,11 +8,11 @@
 
 /* clang-format off */
 #define CLI_COMMANDS(X)                                                    \
-	/* audit (src/cli_check.c) */                                      \
+	/* audit (src/cli/check.c) */                                      \
 	X("check", cli_check, N_("DOMAIN"),                                \
 	  N_("audit SPF, DKIM, DMARC, MX and NS of a domain"))             \
                                                                            \
-	/* spf (src/cli_spf.c) */                                          \
+	/* spf (src/cli/spf.c) */                                          \
 	X("spf check", cli_spf_check, N_("DOMAIN"),                        \
 	  N_("show the SPF lookup tree with the cost of each branch"))     \
 	X("spf eval", cli_spf_eval,                                        \
@@ -23,7 +23,7 @@
 	     "[--a] [--all softfail|fail] [--flatten] [DOMAIN]"),          \
 	  N_("build the SPF record from the senders, under 10 lookups"))  \
                                                                            \
-	/* dkim (src/cli_dkim.c) */                                        \
+	/* dkim (src/cli/dkim.c) */                                        \
 	X("dkim keygen", cli_dkim_keygen,                                  \
 	  N_("DOMAIN SELECTOR [--algorithm rsa|ed25519] [--bits N] "        \
 	     "[--out DIR] [--force]"),                                     \
@@ -31,11 +31,11 @@
 	X("dkim check", cli_dkim_check, N_("DOMAIN SELECTOR [--key FILE]"), \
 	  N_("check a published DKIM key, or that it matches a key"))     \
                                                                            \
-	/* dmarc (src/cli_dmarc.c) */                                      \
+	/* dmarc (src/cli/dmarc.c) */                                      \
 	X("dmarc check", cli_dmarc_check, N_("DOMAIN"),                    \
 	  N_("the DMARC policy that applies, its rung and findings"))      \
                                                                            \
-	/* domains and senders (src/cli_state.c) */                        \
+	/* domains and senders (src/cli/state.c) */                        \
 	X("domain add", cli_domain_add, N_("DOMAIN"),                      \
 	  N_("add a domain to roll out"))                                  \
 	X("domain list", cli_domain_list, "", N_("list the domains"))      \
@@ -55,14 +55,14 @@
 	  N_("mark a failing source as not yours (spoofing); --undo "      \
 	     "takes it back"))                                             \
                                                                            \
-	/* reports (src/cli_report.c) */                                   \
+	/* reports (src/cli/report.c) */                                   \
 	X("report import", cli_report_import, N_("PATH..."),               \
 	  N_("import DMARC reports: files, folders, mbox, Maildir"))       \
 	X("report summary", cli_report_summary,                            \
 	  N_("DOMAIN [--since DATE] [--until DATE]"),                      \
 	  N_("pass rates by week and the sources of a domain's mail"))     \
                                                                            \
-	/* plan, step, export (src/cli_plan.c) */                          \
+	/* plan, step, export (src/cli/plan.c) */                          \
 	X("plan", cli_plan, N_("DOMAIN"),                                  \
 	  N_("phase, since when, readiness and the next record"))          \
 	X("step", cli_step, N_("DOMAIN [--servers ADDR[:PORT],...]"),      \

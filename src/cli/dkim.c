@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "dkim/dkim.h"
 #include "util/i18n.h"
 #include "util/text.h"

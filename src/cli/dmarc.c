@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "audit/audit.h"
 #include "dmarc/dmarc.h"
 #include "util/i18n.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "util/i18n.h"
 #include "dns/propagate.h"
 #include "plan/rollout.h"

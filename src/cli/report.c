@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "plan/analysis.h"
 #include "util/i18n.h"
 #include "providers/providers.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "dmarc/dmarc.h"
 #include "util/i18n.h"
 #include "dmarc/ladder.h"

@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "util/i18n.h"
 #include "providers/providers.h"
 #include "spf/spf.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "util/i18n.h"
 #include "providers/providers.h"
 #include "store/state.h"
