@@ -2,6 +2,8 @@
 
 #include "cli/cli.h"
 
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,78 +11,710 @@
 
 #include "util/i18n.h"
 #include "store/state.h"
+#include "util/strbuf.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
-struct cli_command {
-	const char *words; /* "spf check" */
-	cli_command_fn fn;
-	const char *synopsis;
-	const char *help;
+/* Where --help puts the help of an item, and how wide its lines are. */
+enum { HELP_COLUMN = 24, HELP_WIDTH = 79 };
+
+/* One parse of part of the command line with getopt_long: the options
+ * it accepts and the table made from them. */
+struct parse {
+	struct option *table;
+	const struct cli_option **decl; /* table[i] is declared by decl[i] */
+	size_t n;
+	char shorts[16];
 };
 
-#define CLI_COMMAND_ENTRY(words, fn, synopsis, help) \
-	{ words, fn, synopsis, help },
-static const struct cli_command cli_commands[] = {
-	CLI_COMMANDS(CLI_COMMAND_ENTRY){ NULL, NULL, NULL, NULL }
-};
-#undef CLI_COMMAND_ENTRY
-
-/* Counts how many leading argv words match "a b c"; 0 if not all do. */
-static int command_match(const char *words, int argc, char **argv)
+/* The global options that also count after the command words: not the
+ * ones that choose what the program does (--demo, --version). */
+static bool global_after_command(const struct cli_option *o)
 {
-	const char *p = words;
-	int n = 0;
-
-	while (*p) {
-		size_t len = strcspn(p, " ");
-
-		if (n >= argc || strlen(argv[n]) != len ||
-		    strncmp(argv[n], p, len) != 0)
-			return 0;
-		n++;
-		p += len;
-		while (*p == ' ')
-			p++;
-	}
-	return n;
+	return o->key != OPT_DEMO && o->key != OPT_DEMO_PREPARE &&
+	       o->key != OPT_VERSION;
 }
 
-/* Finds the longest command that argv starts with and runs it. */
-int cli_dispatch(struct cli *cli, int argc, char **argv)
+/* Adds the options of one list to the getopt_long table. */
+static void parse_add(struct parse *p, const struct cli_option *list,
+		      bool after_command)
 {
-	const struct cli_command *best = NULL;
-	int best_words = 0;
+	for (const struct cli_option *o = list; o->name; o++) {
+		if (after_command && list == cli_global_options &&
+		    !global_after_command(o))
+			continue;
+		p->table[p->n] = (struct option){
+			o->name,
+			o->arg == CLI_ARG_NONE       ? no_argument
+			: o->arg == CLI_ARG_REQUIRED ? required_argument
+						     : optional_argument,
+			NULL, (int)o->key
+		};
+		p->decl[p->n++] = o;
+		if (o->key < 256) {
+			size_t len = strlen(p->shorts);
 
-	for (const struct cli_command *c = cli_commands; c->words; c++) {
-		int n = command_match(c->words, argc, argv);
-
-		if (n > best_words) {
-			best = c;
-			best_words = n;
+			p->shorts[len] = (char)o->key;
+			p->shorts[len + 1] = '\0';
 		}
 	}
-	if (!best)
-		return -1;
-	return best->fn(cli, argc - best_words, argv + best_words);
 }
 
-/* Lists the commands for --help. */
-void cli_print_commands(FILE *out)
+/* Makes the table for the global options, plus the command's after its
+ * words. prefix is getopt's mode: "+" stops at the first operand, "-"
+ * returns operands in place. */
+static void parse_init(struct parse *p, const struct cli_command *command,
+		       const char *prefix)
 {
-	for (const struct cli_command *c = cli_commands; c->words; c++) {
-		char *left = xasprintf("%s %s", c->words,
-				       *c->synopsis ? _(c->synopsis) : "");
-		int width = text_columns(left);
+	size_t max = 1;
 
-		/* A long synopsis gets the description on its own line;
-		 * padding counts columns, not bytes ("SCHLÜSSEL"). */
-		if (width > 44)
-			fprintf(out, "  %s\n  %-44s %s\n", left, "", _(c->help));
+	for (const struct cli_option *o = cli_global_options; o->name; o++)
+		max++;
+	for (const struct cli_option *o = command ? command->options : NULL;
+	     o && o->name; o++)
+		max++;
+	p->table = xcalloc(max, sizeof *p->table);
+	p->decl = xcalloc(max, sizeof *p->decl);
+	p->n = 0;
+	snprintf(p->shorts, sizeof p->shorts, "%s:", prefix);
+	parse_add(p, cli_global_options, command != NULL);
+	if (command)
+		parse_add(p, command->options, true);
+}
+
+static void parse_done(struct parse *p)
+{
+	free(p->table);
+	free(p->decl);
+}
+
+/* The declaration of the option getopt_long returned as key. */
+static const struct cli_option *parse_find(const struct parse *p, int key)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if ((int)p->decl[i]->key == key)
+			return p->decl[i];
+	return NULL;
+}
+
+/* The command's synopsis: its words, operands and, in full, each
+ * option ("[--all softfail|fail]"), else "[OPTION]...". Caller frees. */
+static char *synopsis(const struct cli_command *c, bool full,
+		      bool translate)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool any = false;
+
+	strbuf_addstr(&sb, c->words);
+	if (*c->operands)
+		strbuf_addf(&sb, " %s",
+			    translate ? _(c->operands) : c->operands);
+	for (const struct cli_option *o = c->options; o->name; o++) {
+		if (!o->help)
+			continue;
+		any = true;
+		if (!full)
+			continue;
+		strbuf_addf(&sb, " [--%s", o->name);
+		if (o->value)
+			strbuf_addf(&sb, " %s",
+				    translate ? _(o->value) : o->value);
+		strbuf_addstr(&sb, o->repeat ? "]..." : "]");
+	}
+	if (any && !full)
+		strbuf_addstr(&sb, translate ? _(" [OPTION]...")
+					     : " [OPTION]...");
+	return strbuf_detach(&sb);
+}
+
+/* Reports a usage error: one line naming the problem and, when a
+ * command is known, its synopsis. */
+static int usage_vprint(const struct cli_command *c, const char *fmt,
+			va_list ap)
+{
+	char *problem = xvasprintf(fmt, ap);
+
+	if (c) {
+		char *syn = synopsis(c, false, true);
+
+		fprintf(stderr, _("dmarcpilot: %s: %s; usage: dmarcpilot %s\n"),
+			c->words, problem, syn);
+		free(syn);
+	} else {
+		fprintf(stderr, _("dmarcpilot: %s; see dmarcpilot --help\n"),
+			problem);
+	}
+	free(problem);
+	return EXIT_TROUBLE;
+}
+
+/* Reports a usage error of the command being run. */
+int cli_usage(const struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	usage_vprint(cli->command, fmt, ap);
+	va_end(ap);
+	return EXIT_TROUBLE;
+}
+
+/* Reports a usage error of the parse in progress. */
+static void parse_usage(struct cli_line *line, const struct cli *cli,
+			const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void parse_usage(struct cli_line *line, const struct cli *cli,
+			const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	usage_vprint(cli->command, fmt, ap);
+	va_end(ap);
+	line->action = CLI_EXIT;
+}
+
+/* Names what getopt_long refused: an unknown, ambiguous or misused
+ * option (opterr is off, so the words are ours and translated). */
+static void parse_refused(struct cli_line *line, const struct cli *cli,
+			  const struct parse *p, int rc, char **argv)
+{
+	const struct cli_option *o = optopt ? parse_find(p, optopt) : NULL;
+	const char *word = argv[optind - 1];
+	size_t len, matches = 0;
+
+	if (rc == ':') {
+		parse_usage(line, cli, _("option '--%s' needs a value"),
+			    o ? o->name : "?");
+		return;
+	}
+	if (o) {
+		parse_usage(line, cli, _("option '--%s' takes no value"),
+			    o->name);
+		return;
+	}
+	if (optopt) {
+		parse_usage(line, cli, _("unknown option '-%c'"), optopt);
+		return;
+	}
+	len = strcspn(word + 2, "=");
+	for (size_t i = 0; i < p->n; i++)
+		matches += strncmp(p->decl[i]->name, word + 2, len) == 0;
+	if (matches > 1)
+		parse_usage(line, cli, _("option '%.*s' is ambiguous"),
+			    (int)len + 2, word);
+	else
+		parse_usage(line, cli, _("unknown option '%.*s'"),
+			    (int)len + 2, word);
+}
+
+/* Takes one option getopt_long returned; false after a usage error. */
+static bool parse_take(struct cli_line *line, struct cli *cli,
+		       const struct parse *p, int key, char **argv)
+{
+	const struct cli_option *o = parse_find(p, key);
+	const char *v = optarg;
+
+	/* A value is never the next option: "--note --json" leaves the
+	 * note without one ("--note=-x" gives a value that starts with
+	 * a dash). */
+	if (o->arg == CLI_ARG_REQUIRED && v == argv[optind - 1] &&
+	    v[0] == '-' && v[1]) {
+		parse_usage(line, cli, _("option '--%s' needs a value"),
+			    o->name);
+		return false;
+	}
+	switch (key) {
+	case OPT_HELP:
+		if (v && strcmp(v, "man") != 0) {
+			parse_usage(line, cli, _("unknown help format '%s'"),
+				    v);
+			return false;
+		}
+		line->help = v ? 2 : 1;
+		return true;
+	case OPT_VERSION:
+		line->version = true;
+		return true;
+	case OPT_DEMO:
+		line->demo = true;
+		return true;
+	case OPT_DEMO_PREPARE:
+		line->demo_db = v;
+		return true;
+	case OPT_RESOLVER:
+		cli->resolver = v;
+		return true;
+	case OPT_ZONE:
+		cli->zones[cli->nzones++] = v;
+		return true;
+	case OPT_DB:
+		cli->db_path = v;
+		return true;
+	case OPT_JSON:
+		cli->json = true;
+		return true;
+	case OPT_NOW:
+		if (!date_parse(v, &cli->now)) {
+			fprintf(stderr, _("dmarcpilot: --now is not a date "
+					  "(YYYY-MM-DD): %s\n"),
+				v);
+			line->action = CLI_EXIT;
+			return false;
+		}
+		return true;
+	case OPT_TIMEOUT: {
+		char *end;
+
+		cli->timeout = strtod(v, &end);
+		if (*end || end == v || cli->timeout <= 0 ||
+		    cli->timeout > 600) {
+			fprintf(stderr,
+				_("dmarcpilot: --timeout needs seconds "
+				  "between 0 and 600: %s\n"),
+				v);
+			line->action = CLI_EXIT;
+			return false;
+		}
+		return true;
+	}
+	default:
+		break;
+	}
+	cli->given = xgrow(cli->given, &line->given_cap, cli->ngiven + 1,
+			   sizeof *cli->given);
+	cli->given[cli->ngiven].key = o->key;
+	cli->given[cli->ngiven++].value = v ? v : "";
+	return true;
+}
+
+/* The command whose words argv starts with (the longest); *nwords is
+ * how many words name it. */
+static const struct cli_command *command_find(int argc, char **argv,
+					      int *nwords)
+{
+	const struct cli_command *best = NULL;
+
+	*nwords = 0;
+	for (const struct cli_command *c = cli_commands; c->words; c++) {
+		const char *w = c->words;
+		int n = 0;
+
+		while (*w && n < argc) {
+			size_t len = strcspn(w, " ");
+
+			if (strlen(argv[n]) != len ||
+			    strncmp(argv[n], w, len) != 0)
+				break;
+			n++;
+			w += len;
+			w += *w == ' ';
+		}
+		if (!*w && n > *nwords) {
+			best = c;
+			*nwords = n;
+		}
+	}
+	return best;
+}
+
+/* Reports a word that names no command; a group's first word ("spf")
+ * gets the list of its commands. */
+static void command_unknown(struct cli_line *line, const struct cli *cli,
+			    const char *word)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t len = strlen(word);
+
+	for (const struct cli_command *c = cli_commands; c->words; c++)
+		if (strncmp(c->words, word, len) == 0 && c->words[len] == ' ')
+			strbuf_addf(&sb, "%s%s", sb.len ? ", " : "", c->words);
+	if (sb.len)
+		parse_usage(line, cli, _("'%s' needs a command: %s"), word,
+			    strbuf_str(&sb));
+	else
+		parse_usage(line, cli, _("unknown command '%s'"), word);
+	strbuf_done(&sb);
+}
+
+/* The n-th word of a command's operands, without brackets or "...",
+ * to name a missing one. Caller frees. */
+static char *operand_name(const char *operands, int n)
+{
+	const char *p = operands;
+	size_t len;
+
+	for (; n > 0 && *p; n--) {
+		p += strcspn(p, " ");
+		p += *p == ' ';
+	}
+	p += *p == '[';
+	len = strcspn(p, " ]");
+	if (len > 3 && strncmp(p + len - 3, "...", 3) == 0)
+		len -= 3;
+	return xstrndup(p, len);
+}
+
+/* Parses the rest of the line after the command words (or the wizard's
+ * domain): options anywhere, operands in order, "--" ends options. */
+static void parse_rest(struct cli_line *line, struct cli *cli, int argc,
+		       char **argv)
+{
+	struct parse p;
+	int rc;
+
+	parse_init(&p, cli->command, "-");
+	optind = 0;
+	line->argc = 0;
+	while ((rc = getopt_long(argc, argv, p.shorts, p.table, NULL)) != -1) {
+		if (rc == 1)
+			line->argv[line->argc++] = optarg;
+		else if (rc == '?' || rc == ':')
+			parse_refused(line, cli, &p, rc, argv);
 		else
-			fprintf(out, "  %s%*s %s\n", left, 44 - width, "",
-				_(c->help));
+			parse_take(line, cli, &p, rc, argv);
+		if (line->action == CLI_EXIT)
+			goto out;
+	}
+	while (optind < argc)
+		line->argv[line->argc++] = argv[optind++];
+out:
+	parse_done(&p);
+}
+
+/* Parses the command line (see cli.h). */
+void cli_parse(struct cli *cli, int argc, char **argv, struct cli_line *line)
+{
+	struct parse p;
+	int rc, rest, nwords = 0;
+
+	memset(line, 0, sizeof *line);
+	line->action = CLI_RUN;
+	line->owned = xcalloc((size_t)argc + 1, sizeof *line->owned);
+	memcpy(line->owned, argv, (size_t)argc * sizeof *argv);
+	line->argv = xcalloc((size_t)argc + 1, sizeof *line->argv);
+	cli->zones = xcalloc((size_t)argc + 1, sizeof *cli->zones);
+	opterr = 0;
+	optind = 0;
+	/* The global options before the command words. */
+	parse_init(&p, NULL, "+");
+	while ((rc = getopt_long(argc, line->owned, p.shorts, p.table,
+				 NULL)) != -1 &&
+	       line->action != CLI_EXIT) {
+		if (rc == '?' || rc == ':')
+			parse_refused(line, cli, &p, rc, line->owned);
+		else
+			parse_take(line, cli, &p, rc, line->owned);
+	}
+	parse_done(&p);
+	if (line->action == CLI_EXIT)
+		return;
+	rest = optind;
+	if (!line->help && !line->version && !line->demo_db) {
+		cli->command = command_find(argc - rest, line->owned + rest,
+					    &nwords);
+		if (!cli->command && rest < argc && !line->demo &&
+		    !strchr(line->owned[rest], '.')) {
+			command_unknown(line, cli, line->owned[rest]);
+			return;
+		}
+		/* The rest, as getopt_long wants it: after a program name. */
+		rest += nwords;
+		line->owned[rest - 1] = argv[0];
+		parse_rest(line, cli, argc - rest + 1, line->owned + rest - 1);
+		if (line->action == CLI_EXIT)
+			return;
+	}
+	if (line->help) {
+		line->action = line->help == 2 ? CLI_HELP_MAN
+			       : cli->command  ? CLI_HELP_COMMAND
+					       : CLI_HELP;
+	} else if (line->version) {
+		line->action = CLI_VERSION;
+	} else if (line->demo_db) {
+		line->action = CLI_DEMO_PREPARE;
+	} else if (!cli->command) {
+		line->action = CLI_WIZARD;
+		if (line->argc > 1)
+			parse_usage(line, cli, _("unknown command '%s'"),
+				    line->argv[0]);
+	} else if (line->argc < cli->command->min_operands) {
+		char *name = operand_name(_(cli->command->operands),
+					  line->argc);
+
+		parse_usage(line, cli, _("missing %s"), name);
+		free(name);
+	} else if (cli->command->max_operands >= 0 &&
+		   line->argc > cli->command->max_operands) {
+		parse_usage(line, cli, _("unexpected argument '%s'"),
+			    line->argv[cli->command->max_operands]);
+	}
+}
+
+/* Frees what cli_parse() allocated for the line. */
+void cli_line_done(struct cli_line *line)
+{
+	free(line->owned);
+	free(line->argv);
+	line->owned = line->argv = NULL;
+}
+
+/* Runs the command the line names. */
+int cli_run(struct cli *cli, const struct cli_line *line)
+{
+	return cli->command->fn(cli, line->argc, line->argv);
+}
+
+/* The value of an option given to the command. */
+const char *cli_opt(const struct cli *cli, enum cli_opt key)
+{
+	const char *v = NULL;
+
+	for (size_t i = 0; i < cli->ngiven; i++)
+		if (cli->given[i].key == key)
+			v = cli->given[i].value;
+	return v;
+}
+
+/* Prints text from column col, wrapped at HELP_WIDTH with continuation
+ * lines at column indent; a space inside [...] never breaks, so that
+ * "[--all softfail|fail]" stays whole. Ends the line. */
+static void wrap(FILE *out, const char *text, int col, int indent)
+{
+	const char *p = text;
+	bool first = true;
+
+	while (*p) {
+		size_t len = 0;
+		int depth = 0, w;
+		char *word;
+
+		if (*p == '\n') {
+			fputc('\n', out);
+			col = 0;
+			first = true;
+			p++;
+			continue;
+		}
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		while (p[len] && p[len] != '\n' && (p[len] != ' ' || depth)) {
+			depth += (p[len] == '[') - (p[len] == ']');
+			len++;
+		}
+		word = xstrndup(p, len);
+		w = text_columns(word);
+		if (!first && col + 1 + w > HELP_WIDTH) {
+			fprintf(out, "\n%*s", indent, "");
+			col = indent;
+		} else if (!first) {
+			fputc(' ', out);
+			col++;
+		}
+		fputs(word, out);
+		col += w;
+		first = false;
+		free(word);
+		p += len;
+	}
+	if (!first)
+		fputc('\n', out);
+}
+
+/* Prints one item of a list: its name at column 2, its help at
+ * HELP_COLUMN (on a line of its own when the name is too wide). */
+static void help_item(FILE *out, const char *left, const char *help)
+{
+	int width = 2 + text_columns(left);
+
+	fprintf(out, "  %s", left);
+	if (width + 1 > HELP_COLUMN) {
+		fputc('\n', out);
+		width = 0;
+	}
+	fprintf(out, "%*s", HELP_COLUMN - width, "");
+	wrap(out, help, HELP_COLUMN, HELP_COLUMN);
+}
+
+/* Prints the visible options of a list. */
+static void help_options(FILE *out, const struct cli_option *list)
+{
+	for (const struct cli_option *o = list; o->name; o++) {
+		char *left;
+
+		if (!o->help)
+			continue;
+		if (o->key < 256)
+			left = xasprintf("-%c, --%s", o->key, o->name);
+		else
+			left = xasprintf("    --%s%s%s", o->name,
+					 o->value ? " " : "",
+					 o->value ? _(o->value) : "");
+		help_item(out, left, _(o->help));
 		free(left);
+	}
+}
+
+/* Prints dmarcpilot --help. */
+void cli_print_help(FILE *out)
+{
+	fputs(_("Usage: dmarcpilot [OPTION]... [DOMAIN]\n"
+		"       dmarcpilot [OPTION]... COMMAND [ARG]...\n"),
+	      out);
+	wrap(out,
+	     _("Take a mail domain from no authentication to DMARC "
+	       "p=reject, safely, week by week.\n"),
+	     0, 0);
+	fputs("\n", out);
+	fputs(_("Without a command, dmarcpilot starts the wizard.\n"), out);
+	fputs("\n", out);
+	fputs(_("Commands:\n"), out);
+	for (const struct cli_command *c = cli_commands; c->words; c++) {
+		char *left = xasprintf("%s%s%s", c->words,
+				       *c->operands ? " " : "",
+				       *c->operands ? _(c->operands) : "");
+
+		help_item(out, left, _(c->help));
+		free(left);
+	}
+	fputs("\n", out);
+	fputs(_("Options:\n"), out);
+	help_options(out, cli_global_options);
+	fputs("\n", out);
+	wrap(out,
+	     _("Each command has options of its own: dmarcpilot COMMAND "
+	       "--help lists them.\n"),
+	     0, 0);
+	wrap(out,
+	     _("Exit status: 0 all good, 1 the check found errors, 2 usage "
+	       "or operational failure.\n"),
+	     0, 0);
+	fprintf(out, _("Report bugs to: %s\n"), PACKAGE_BUGREPORT);
+}
+
+/* Prints COMMAND --help. */
+void cli_print_command_help(const struct cli *cli, FILE *out)
+{
+	const struct cli_command *c = cli->command;
+	char *syn = synopsis(c, true, true);
+	/* TRANSLATORS: followed by a command's synopsis; lines after the
+	 * first are indented by the width of this word plus 13. */
+	const char *usage = _("Usage:");
+	int col = text_columns(usage) + (int)strlen(" dmarcpilot ");
+
+	fprintf(out, "%s dmarcpilot ", usage);
+	wrap(out, syn, col, col + (int)strlen(c->words) + 1);
+	wrap(out, _(c->help), 0, 0);
+	fputs("\n", out);
+	fputs(_("Options:\n"), out);
+	help_options(out, c->options);
+	help_item(out, "-h, --help", _("print this help and exit"));
+	fputs("\n", out);
+	wrap(out,
+	     _("The global options (dmarcpilot --help) may come before or "
+	       "after the command.\n"),
+	     0, 0);
+	free(syn);
+}
+
+/* Prints text escaped for roff: dashes, backslashes and quotes. */
+static void roff_escape(FILE *out, const char *text)
+{
+	for (const char *p = text; *p; p++) {
+		if (*p == '-')
+			fputs("\\-", out);
+		else if (*p == '\\')
+			fputs("\\e", out);
+		else if (*p == '"')
+			fputs("\\(dq", out);
+		else
+			fputc(*p, out);
+	}
+}
+
+/* Prints one macro argument: escaped, quoted when it holds a space. */
+static void roff(FILE *out, const char *text)
+{
+	bool quote = strchr(text, ' ') != NULL;
+
+	if (quote)
+		fputc('"', out);
+	roff_escape(out, text);
+	if (quote)
+		fputc('"', out);
+}
+
+/* Prints a line of running text, guarded when it starts with a
+ * control character. */
+static void roff_line(FILE *out, const char *text)
+{
+	if (*text == '.' || *text == '\'')
+		fputs("\\&", out);
+	roff_escape(out, text);
+	fputc('\n', out);
+}
+
+/* Prints the manual's COMMANDS section. */
+void cli_print_man(FILE *out)
+{
+	fputs(".SH COMMANDS\n", out);
+	for (const struct cli_command *c = cli_commands; c->words; c++) {
+		const char *p = c->operands;
+
+		fputs(".SS ", out);
+		roff(out, c->words);
+		fputs("\n.B dmarcpilot ", out);
+		roff(out, c->words);
+		fputc('\n', out);
+		while (*p) {
+			size_t len = strcspn(p, " ");
+			char *word = xstrndup(p, len);
+
+			if (word[0] == '[' && word[len - 1] == ']') {
+				word[len - 1] = '\0';
+				fputs(".RI [ ", out);
+				roff(out, word + 1);
+				fputs(" ]\n", out);
+			} else {
+				fputs(".I ", out);
+				roff(out, word);
+				fputc('\n', out);
+			}
+			free(word);
+			p += len;
+			p += *p == ' ';
+		}
+		for (const struct cli_option *o = c->options; o->name; o++) {
+			if (!o->help)
+				continue;
+			fputs(".RB [ ", out);
+			fputs("\\-\\-", out);
+			roff(out, o->name);
+			if (o->value) {
+				fputs("\n.IR ", out);
+				roff(out, o->value);
+			}
+			fputs(o->repeat ? " ]...\\&\n" : " ]\n", out);
+		}
+		fputs(".PP\n", out);
+		roff_line(out, c->help);
+		for (const struct cli_option *o = c->options; o->name; o++) {
+			if (!o->help)
+				continue;
+			fputs(o->value ? ".TP\n.BI \\-\\-" : ".TP\n.B \\-\\-",
+			      out);
+			roff_escape(out, o->name);
+			if (o->value) {
+				fputs(" \" ", out);
+				roff_escape(out, o->value);
+				fputc('"', out);
+			}
+			fputc('\n', out);
+			roff_line(out, o->help);
+		}
 	}
 }
 
@@ -178,14 +812,6 @@ int cli_fail(const struct err *err)
 	return EXIT_TROUBLE;
 }
 
-/* Reports a usage error. */
-int cli_usage(const char *command, const char *synopsis)
-{
-	fprintf(stderr, _("dmarcpilot: usage: dmarcpilot %s %s\n"), command,
-		synopsis);
-	return EXIT_TROUBLE;
-}
-
 /* Prints a JSON document and releases it. */
 void cli_print_json(json_t *object)
 {
@@ -205,4 +831,7 @@ void cli_done(struct cli *cli)
 	cli->db_path_owned = NULL;
 	free(cli->zones);
 	cli->zones = NULL;
+	free(cli->given);
+	cli->given = NULL;
+	cli->ngiven = 0;
 }

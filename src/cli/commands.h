@@ -1,77 +1,42 @@
-/* The commands, declared once: X(words, function, synopsis, help). The
- * --help text is generated from this list. One block per module; keep
- * each module's lines inside its block so that changes merge cleanly. */
+/* The entry points of the commands, one block per file of src/cli/.
+ * What each takes and prints is declared once, in src/cli/commands.c. */
 #ifndef DMARCPILOT_CLI_COMMANDS_H
 #define DMARCPILOT_CLI_COMMANDS_H
 
-#include "util/i18n.h"
+struct cli;
 
-/* clang-format off */
-#define CLI_COMMANDS(X)                                                    \
-	/* audit (src/cli/check.c) */                                      \
-	X("check", cli_check, N_("DOMAIN"),                                \
-	  N_("audit SPF, DKIM, DMARC, MX and NS of a domain"))             \
-                                                                           \
-	/* spf (src/cli/spf.c) */                                          \
-	X("spf check", cli_spf_check, N_("DOMAIN"),                        \
-	  N_("show the SPF lookup tree with the cost of each branch"))     \
-	X("spf eval", cli_spf_eval,                                        \
-	  N_("DOMAIN IP [--sender ADDR] [--helo NAME] [--receiver NAME]"), \
-	  N_("evaluate SPF for a client address (check_host)"))            \
-	X("spf build", cli_spf_build,                                      \
-	  N_("[--provider ID]... [--ip4 CIDR]... [--ip6 CIDR]... [--mx] "  \
-	     "[--a] [--all softfail|fail] [--flatten] [DOMAIN]"),          \
-	  N_("build the SPF record from the senders, under 10 lookups"))  \
-                                                                           \
-	/* dkim (src/cli/dkim.c) */                                        \
-	X("dkim keygen", cli_dkim_keygen,                                  \
-	  N_("DOMAIN SELECTOR [--algorithm rsa|ed25519] [--bits N] "        \
-	     "[--out DIR] [--force]"),                                     \
-	  N_("generate a DKIM key and print the record to publish"))      \
-	X("dkim check", cli_dkim_check, N_("DOMAIN SELECTOR [--key FILE]"), \
-	  N_("check a published DKIM key, or that it matches a key"))     \
-                                                                           \
-	/* dmarc (src/cli/dmarc.c) */                                      \
-	X("dmarc check", cli_dmarc_check, N_("DOMAIN"),                    \
-	  N_("the DMARC policy that applies, its rung and findings"))      \
-                                                                           \
-	/* domains and senders (src/cli/state.c) */                        \
-	X("domain add", cli_domain_add, N_("DOMAIN"),                      \
-	  N_("add a domain to roll out"))                                  \
-	X("domain list", cli_domain_list, "", N_("list the domains"))      \
-	X("domain set", cli_domain_set, N_("DOMAIN KEY=VALUE..."),          \
-	  N_("change the plan's settings (ladder, days, thresholds, rua)")) \
-	X("domain show", cli_domain_show, N_("DOMAIN"),                    \
-	  N_("show the plan's settings of a domain"))                      \
-	X("sender add", cli_sender_add,                                    \
-	  N_("DOMAIN PROVIDER-ID|ip4:CIDR|ip6:CIDR|a:HOST [--note TEXT]"), \
-	  N_("add a service or range that sends for the domain"))          \
-	X("sender list", cli_sender_list, N_("DOMAIN"),                    \
-	  N_("list the domain's senders"))                                 \
-	X("sender remove", cli_sender_remove, N_("DOMAIN ID"),             \
-	  N_("remove a sender (by id or as listed)"))                      \
-	X("sender disown", cli_sender_disown,                              \
-	  N_("DOMAIN IP|CIDR [--note TEXT] [--undo]"),                     \
-	  N_("mark a failing source as not yours (spoofing); --undo "      \
-	     "takes it back"))                                             \
-                                                                           \
-	/* reports (src/cli/report.c) */                                   \
-	X("report import", cli_report_import, N_("PATH..."),               \
-	  N_("import DMARC reports: files, folders, mbox, Maildir"))       \
-	X("report summary", cli_report_summary,                            \
-	  N_("DOMAIN [--since DATE] [--until DATE]"),                      \
-	  N_("pass rates by week and the sources of a domain's mail"))     \
-                                                                           \
-	/* plan, step, export (src/cli/plan.c) */                          \
-	X("plan", cli_plan, N_("DOMAIN"),                                  \
-	  N_("phase, since when, readiness and the next record"))          \
-	X("step", cli_step, N_("DOMAIN [--servers ADDR[:PORT],...]"),      \
-	  N_("verify the next record is live everywhere, then record it")) \
-	X("export", cli_export,                                            \
-	  N_("DOMAIN [--format bind|nsupdate|json] [--output FILE]"),      \
-	  N_("the records to publish, as a zone snippet or nsupdate"))     \
-                                                                           \
-	/* end */
-/* clang-format on */
+/* audit (src/cli/check.c) */
+int cli_check(struct cli *cli, int argc, char **argv);
+
+/* spf (src/cli/spf.c) */
+int cli_spf_check(struct cli *cli, int argc, char **argv);
+int cli_spf_eval(struct cli *cli, int argc, char **argv);
+int cli_spf_build(struct cli *cli, int argc, char **argv);
+
+/* dkim (src/cli/dkim.c) */
+int cli_dkim_keygen(struct cli *cli, int argc, char **argv);
+int cli_dkim_check(struct cli *cli, int argc, char **argv);
+
+/* dmarc (src/cli/dmarc.c) */
+int cli_dmarc_check(struct cli *cli, int argc, char **argv);
+
+/* domains and senders (src/cli/state.c, src/cli/settings.c) */
+int cli_domain_add(struct cli *cli, int argc, char **argv);
+int cli_domain_list(struct cli *cli, int argc, char **argv);
+int cli_domain_set(struct cli *cli, int argc, char **argv);
+int cli_domain_show(struct cli *cli, int argc, char **argv);
+int cli_sender_add(struct cli *cli, int argc, char **argv);
+int cli_sender_list(struct cli *cli, int argc, char **argv);
+int cli_sender_remove(struct cli *cli, int argc, char **argv);
+int cli_sender_disown(struct cli *cli, int argc, char **argv);
+
+/* reports (src/cli/report.c) */
+int cli_report_import(struct cli *cli, int argc, char **argv);
+int cli_report_summary(struct cli *cli, int argc, char **argv);
+
+/* plan, step, export (src/cli/plan.c) */
+int cli_plan(struct cli *cli, int argc, char **argv);
+int cli_step(struct cli *cli, int argc, char **argv);
+int cli_export(struct cli *cli, int argc, char **argv);
 
 #endif
