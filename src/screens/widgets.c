@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "screens/widgets.h"
+#include "screens/keys.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -270,22 +271,22 @@ enum widget_input_result widget_input_key(struct widget_input *in,
 		}
 	}
 	switch (key.code) {
-	case '\n':
-	case '\r':
+	case TUI_KEY_LINEFEED:
+	case TUI_KEY_RETURN:
 		in->active = false;
 		return INPUT_DONE;
-	case 27: /* Esc */
+	case TUI_KEY_ESC:
 		in->active = false;
 		return INPUT_CANCEL;
-	case 127:
-	case 8:
+	case TUI_KEY_DEL:
+	case TUI_KEY_CTRL_H:
 		input_backspace(in);
 		return INPUT_CHANGED;
-	case 21: /* ^U: kill the line, as in a shell */
+	case TUI_KEY_CTRL_U:
 		in->len = 0;
 		in->text[0] = '\0';
 		return INPUT_CHANGED;
-	case '\t':
+	case TUI_KEY_TAB:
 		if (in->complete_files &&
 		    widget_complete_path(in->text, sizeof in->text)) {
 			in->len = strlen(in->text);
@@ -295,7 +296,7 @@ enum widget_input_result widget_input_key(struct widget_input *in,
 	default:
 		break;
 	}
-	if (key.code < 32 || key.code == 127)
+	if (key.code < TUI_KEY_SPACE || key.code == TUI_KEY_DEL)
 		return INPUT_MOVED;
 	memset(&st, 0, sizeof st);
 	n = wcrtomb(mb, (wchar_t)key.code, &st);
@@ -428,6 +429,17 @@ static size_t fit_bytes(const char *text, int width)
 		used += r;
 	}
 	return used;
+}
+
+/* Reads a yes/no answer. */
+bool widget_key_yes(struct tui_key key)
+{
+	/* TRANSLATORS: the letter that answers "yes" to a question
+	 * (besides y). */
+	const char *yes = _("y");
+
+	return !key.fkey && (key.code == 'y' || key.code == 'Y' ||
+			     (wint_t)(unsigned char)yes[0] == key.code);
 }
 
 /* Makes the pad a pager's content is drawn into. */

@@ -55,6 +55,10 @@ bool widget_list_key(struct widget_list *list, enum command cmd,
 /* Keeps the selection inside count and visible in height rows. */
 void widget_list_clamp(struct widget_list *list, size_t count, int height);
 
+/* True when key answers a yes/no question with yes: y, Y, or the
+ * translated letter. */
+bool widget_key_yes(struct tui_key key);
+
 /* A pager: content taller than the rows it gets (help, DMARC, export),
  * drawn whole into a pad, then shown from a scroll position. */
 struct widget_pager {
