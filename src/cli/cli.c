@@ -27,21 +27,43 @@ struct parse {
 	char shorts[16];
 };
 
-/* The global options that also count after the command words: not the
- * ones that choose what the program does (--demo, --version). */
-static bool global_after_command(const struct cli_option *o)
+/* True when o is an option of command c, or a global one when c is
+ * NULL. */
+static bool option_of(const struct cli_option *o, const struct cli_command *c)
 {
-	return o->key != OPT_DEMO && o->key != OPT_DEMO_PREPARE &&
-	       o->key != OPT_VERSION;
+	return c ? o->command && strcmp(o->command, c->words) == 0
+		 : !o->command;
 }
 
-/* Adds the options of one list to the getopt_long table. */
-static void parse_add(struct parse *p, const struct cli_option *list,
-		      bool after_command)
+/* True when o counts in this parse: the global options, except after
+ * the command words those that choose what the program does (--demo,
+ * --version), and the command's own. */
+static bool parse_accepts(const struct cli_option *o,
+			  const struct cli_command *command)
 {
-	for (const struct cli_option *o = list; o->name; o++) {
-		if (after_command && list == cli_global_options &&
-		    !global_after_command(o))
+	if (!o->command)
+		return !command || (o->key != OPT_DEMO &&
+				    o->key != OPT_DEMO_PREPARE &&
+				    o->key != OPT_VERSION);
+	return command && option_of(o, command);
+}
+
+/* Makes the getopt_long table for the global options, plus the
+ * command's after its words. prefix is getopt's mode: "+" stops at the
+ * first operand, "-" returns operands in place. */
+static void parse_init(struct parse *p, const struct cli_command *command,
+		       const char *prefix)
+{
+	size_t max = 1;
+
+	for (const struct cli_option *o = cli_options; o->name; o++)
+		max++;
+	p->table = xcalloc(max, sizeof *p->table);
+	p->decl = xcalloc(max, sizeof *p->decl);
+	p->n = 0;
+	snprintf(p->shorts, sizeof p->shorts, "%s:", prefix);
+	for (const struct cli_option *o = cli_options; o->name; o++) {
+		if (!parse_accepts(o, command))
 			continue;
 		p->table[p->n] = (struct option){
 			o->name,
@@ -58,28 +80,6 @@ static void parse_add(struct parse *p, const struct cli_option *list,
 			p->shorts[len + 1] = '\0';
 		}
 	}
-}
-
-/* Makes the table for the global options, plus the command's after its
- * words. prefix is getopt's mode: "+" stops at the first operand, "-"
- * returns operands in place. */
-static void parse_init(struct parse *p, const struct cli_command *command,
-		       const char *prefix)
-{
-	size_t max = 1;
-
-	for (const struct cli_option *o = cli_global_options; o->name; o++)
-		max++;
-	for (const struct cli_option *o = command ? command->options : NULL;
-	     o && o->name; o++)
-		max++;
-	p->table = xcalloc(max, sizeof *p->table);
-	p->decl = xcalloc(max, sizeof *p->decl);
-	p->n = 0;
-	snprintf(p->shorts, sizeof p->shorts, "%s:", prefix);
-	parse_add(p, cli_global_options, command != NULL);
-	if (command)
-		parse_add(p, command->options, true);
 }
 
 static void parse_done(struct parse *p)
@@ -109,8 +109,8 @@ static char *synopsis(const struct cli_command *c, bool full,
 	if (*c->operands)
 		strbuf_addf(&sb, " %s",
 			    translate ? _(c->operands) : c->operands);
-	for (const struct cli_option *o = c->options; o->name; o++) {
-		if (!o->help)
+	for (const struct cli_option *o = cli_options; o->name; o++) {
+		if (!o->help || !option_of(o, c))
 			continue;
 		any = true;
 		if (!full)
@@ -209,7 +209,17 @@ static void parse_refused(struct cli_line *line, const struct cli *cli,
 			    (int)len + 2, word);
 }
 
-/* Takes one option getopt_long returned; false after a usage error. */
+/* Reads --timeout: seconds, more than 0 and at most 600. */
+static bool timeout_parse(const char *v, double *seconds)
+{
+	char *end;
+
+	*seconds = strtod(v, &end);
+	return !*end && end != v && *seconds > 0 && *seconds <= 600;
+}
+
+/* Takes one option getopt_long returned into cli->given; false after a
+ * usage error. */
 static bool parse_take(struct cli_line *line, struct cli *cli,
 		       const struct parse *p, int key, char **argv)
 {
@@ -225,63 +235,29 @@ static bool parse_take(struct cli_line *line, struct cli *cli,
 			    o->name);
 		return false;
 	}
-	switch (key) {
-	case OPT_HELP:
-		if (v && strcmp(v, "man") != 0) {
-			parse_usage(line, cli, _("unknown help format '%s'"),
-				    v);
-			return false;
-		}
-		line->help = v ? 2 : 1;
-		return true;
-	case OPT_VERSION:
-		line->version = true;
-		return true;
-	case OPT_DEMO:
-		line->demo = true;
-		return true;
-	case OPT_DEMO_PREPARE:
-		line->demo_db = v;
-		return true;
-	case OPT_RESOLVER:
-		cli->resolver = v;
-		return true;
-	case OPT_ZONE:
+	/* Values checked at once, so that a bad one is the error named
+	 * even before an unknown command. */
+	if (key == OPT_HELP && v && strcmp(v, "man") != 0) {
+		parse_usage(line, cli, _("unknown help format '%s'"), v);
+		return false;
+	}
+	if (key == OPT_NOW && !date_parse(v, &cli->now)) {
+		fprintf(stderr,
+			_("dmarcpilot: --now is not a date (YYYY-MM-DD): %s\n"),
+			v);
+		line->action = CLI_EXIT;
+		return false;
+	}
+	if (key == OPT_TIMEOUT && !timeout_parse(v, &cli->timeout)) {
+		fprintf(stderr,
+			_("dmarcpilot: --timeout needs seconds between 0 and "
+			  "600: %s\n"),
+			v);
+		line->action = CLI_EXIT;
+		return false;
+	}
+	if (key == OPT_ZONE)
 		cli->zones[cli->nzones++] = v;
-		return true;
-	case OPT_DB:
-		cli->db_path = v;
-		return true;
-	case OPT_JSON:
-		cli->json = true;
-		return true;
-	case OPT_NOW:
-		if (!date_parse(v, &cli->now)) {
-			fprintf(stderr, _("dmarcpilot: --now is not a date "
-					  "(YYYY-MM-DD): %s\n"),
-				v);
-			line->action = CLI_EXIT;
-			return false;
-		}
-		return true;
-	case OPT_TIMEOUT: {
-		char *end;
-
-		cli->timeout = strtod(v, &end);
-		if (*end || end == v || cli->timeout <= 0 ||
-		    cli->timeout > 600) {
-			fprintf(stderr,
-				_("dmarcpilot: --timeout needs seconds "
-				  "between 0 and 600: %s\n"),
-				v);
-			line->action = CLI_EXIT;
-			return false;
-		}
-		return true;
-	}
-	default:
-		break;
-	}
 	cli->given = xgrow(cli->given, &line->given_cap, cli->ngiven + 1,
 			   sizeof *cli->given);
 	cli->given[cli->ngiven].key = o->key;
@@ -387,6 +363,7 @@ out:
 void cli_parse(struct cli *cli, int argc, char **argv, struct cli_line *line)
 {
 	struct parse p;
+	const char *help;
 	int rc, rest, nwords = 0;
 
 	memset(line, 0, sizeof *line);
@@ -411,10 +388,12 @@ void cli_parse(struct cli *cli, int argc, char **argv, struct cli_line *line)
 	if (line->action == CLI_EXIT)
 		return;
 	rest = optind;
-	if (!line->help && !line->version && !line->demo_db) {
+	help = cli_opt(cli, OPT_HELP);
+	if (!help && !cli_opt(cli, OPT_VERSION) &&
+	    !cli_opt(cli, OPT_DEMO_PREPARE)) {
 		cli->command = command_find(argc - rest, line->owned + rest,
 					    &nwords);
-		if (!cli->command && rest < argc && !line->demo &&
+		if (!cli->command && rest < argc && !cli_opt(cli, OPT_DEMO) &&
 		    !strchr(line->owned[rest], '.')) {
 			command_unknown(line, cli, line->owned[rest]);
 			return;
@@ -426,11 +405,17 @@ void cli_parse(struct cli *cli, int argc, char **argv, struct cli_line *line)
 		if (line->action == CLI_EXIT)
 			return;
 	}
-	if (line->help) {
-		line->action = line->help == 2 ? CLI_HELP_MAN
-			       : cli->command  ? CLI_HELP_COMMAND
-					       : CLI_HELP;
-	} else if (line->version) {
+	help = cli_opt(cli, OPT_HELP);
+	cli->resolver = cli_opt(cli, OPT_RESOLVER);
+	cli->db_path = cli_opt(cli, OPT_DB);
+	cli->json = cli_opt(cli, OPT_JSON) != NULL;
+	line->demo = cli_opt(cli, OPT_DEMO) != NULL;
+	line->demo_db = cli_opt(cli, OPT_DEMO_PREPARE);
+	if (help) {
+		line->action = *help         ? CLI_HELP_MAN
+			       : cli->command ? CLI_HELP_COMMAND
+					      : CLI_HELP;
+	} else if (cli_opt(cli, OPT_VERSION)) {
 		line->action = CLI_VERSION;
 	} else if (line->demo_db) {
 		line->action = CLI_DEMO_PREPARE;
@@ -539,13 +524,13 @@ static void help_item(FILE *out, const char *left, const char *help)
 	wrap(out, help, HELP_COLUMN, HELP_COLUMN);
 }
 
-/* Prints the visible options of a list. */
-static void help_options(FILE *out, const struct cli_option *list)
+/* Prints the visible options of a command, or the global ones. */
+static void help_options(FILE *out, const struct cli_command *c)
 {
-	for (const struct cli_option *o = list; o->name; o++) {
+	for (const struct cli_option *o = cli_options; o->name; o++) {
 		char *left;
 
-		if (!o->help)
+		if (!o->help || !option_of(o, c))
 			continue;
 		if (o->key < 256)
 			left = xasprintf("-%c, --%s", o->key, o->name);
@@ -582,7 +567,7 @@ void cli_print_help(FILE *out)
 	}
 	fputs("\n", out);
 	fputs(_("Options:\n"), out);
-	help_options(out, cli_global_options);
+	help_options(out, NULL);
 	fputs("\n", out);
 	wrap(out,
 	     _("Each command has options of its own: dmarcpilot COMMAND "
@@ -600,8 +585,8 @@ void cli_print_command_help(const struct cli *cli, FILE *out)
 {
 	const struct cli_command *c = cli->command;
 	char *syn = synopsis(c, true, true);
-	/* TRANSLATORS: followed by a command's synopsis; lines after the
-	 * first are indented by the width of this word plus 13. */
+	/* TRANSLATORS: followed by "dmarcpilot" and a command's
+	 * synopsis; the synopsis wraps below itself. */
 	const char *usage = _("Usage:");
 	int col = text_columns(usage) + (int)strlen(" dmarcpilot ");
 
@@ -610,7 +595,7 @@ void cli_print_command_help(const struct cli *cli, FILE *out)
 	wrap(out, _(c->help), 0, 0);
 	fputs("\n", out);
 	fputs(_("Options:\n"), out);
-	help_options(out, c->options);
+	help_options(out, c);
 	help_item(out, "-h, --help", _("print this help and exit"));
 	fputs("\n", out);
 	wrap(out,
@@ -687,8 +672,8 @@ void cli_print_man(FILE *out)
 			p += len;
 			p += *p == ' ';
 		}
-		for (const struct cli_option *o = c->options; o->name; o++) {
-			if (!o->help)
+		for (const struct cli_option *o = cli_options; o->name; o++) {
+			if (!o->help || !option_of(o, c))
 				continue;
 			fputs(".RB [ ", out);
 			fputs("\\-\\-", out);
@@ -701,8 +686,8 @@ void cli_print_man(FILE *out)
 		}
 		fputs(".PP\n", out);
 		roff_line(out, c->help);
-		for (const struct cli_option *o = c->options; o->name; o++) {
-			if (!o->help)
+		for (const struct cli_option *o = cli_options; o->name; o++) {
+			if (!o->help || !option_of(o, c))
 				continue;
 			fputs(o->value ? ".TP\n.BI \\-\\-" : ".TP\n.B \\-\\-",
 			      out);
@@ -832,6 +817,4 @@ void cli_done(struct cli *cli)
 	free(cli->zones);
 	cli->zones = NULL;
 	free(cli->given);
-	cli->given = NULL;
-	cli->ngiven = 0;
 }

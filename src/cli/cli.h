@@ -91,8 +91,10 @@ enum cli_opt {
 	OPT_OUTPUT,
 };
 
-/* One option as declared: --name, -c, its argument and its help. */
+/* One option as declared: its command, --name, -c, its argument and
+ * its help. */
 struct cli_option {
+	const char *command; /* the command's words, or NULL: global */
 	const char *name;  /* the long name, without "--" */
 	enum cli_opt key;  /* its meaning; a letter for a short option */
 	enum cli_arg arg;
@@ -105,22 +107,22 @@ struct cli_option {
  * are parsed already, see cli_opt()); returns an exit status. */
 typedef int (*cli_command_fn)(struct cli *cli, int argc, char **argv);
 
-/* One command as declared: the words that name it, its operands, its
- * options and its one-line help. The synopsis, --help, usage errors and
- * the manual's COMMANDS section are all made from this. */
+/* One command as declared: the words that name it, its operands and
+ * its one-line help; its options are those of cli_options[] that name
+ * it. The synopsis, --help, usage errors and the manual's COMMANDS
+ * section are all made from these. */
 struct cli_command {
-	const char *words;                 /* "spf check" */
+	const char *words;              /* "spf check" */
 	cli_command_fn fn;
-	const char *operands;              /* N_("DOMAIN IP"), or "" */
-	int min_operands, max_operands;    /* max -1: no limit */
-	const struct cli_option *options;  /* ends with a NULL name */
-	const char *help;                  /* N_() one line */
+	const char *operands;           /* N_("DOMAIN IP"), or "" */
+	int min_operands, max_operands; /* max -1: no limit */
+	const char *help;               /* N_() one line */
 };
 
-/* The commands and the global options, declared once (commands.c);
- * both lists end with an entry whose name is NULL. */
+/* The commands and the options, declared once (commands.c); both
+ * lists end with an entry whose name is NULL. */
 extern const struct cli_command cli_commands[];
-extern const struct cli_option cli_global_options[];
+extern const struct cli_option cli_options[];
 
 /* One option given on the command line, in the order given. */
 struct cli_given {
@@ -150,8 +152,6 @@ struct cli_line {
 
 	/* Kept while parsing. */
 	char **owned;        /* the copy of argv that getopt_long permutes */
-	int help;            /* 1 for --help, 2 for --help=man */
-	bool version;        /* --version */
 	size_t given_cap;    /* room in cli->given */
 };
 
@@ -170,7 +170,7 @@ void cli_line_done(struct cli_line *line);
 int cli_run(struct cli *cli, const struct cli_line *line);
 
 /* The value of the option last given for key, "" for a flag, or NULL
- * when it was not given. */
+ * when it was not given (global options included). */
 const char *cli_opt(const struct cli *cli, enum cli_opt key);
 
 /* Prints dmarcpilot --help, generated from the declaration. */

@@ -270,14 +270,12 @@ enum widget_input_result widget_input_key(struct widget_input *in,
 			return INPUT_IGNORED;
 		}
 	}
+	if (key.code == TUI_KEY_LINEFEED || key.code == TUI_KEY_RETURN ||
+	    key.code == TUI_KEY_ESC) {
+		in->active = false;
+		return key.code == TUI_KEY_ESC ? INPUT_CANCEL : INPUT_DONE;
+	}
 	switch (key.code) {
-	case TUI_KEY_LINEFEED:
-	case TUI_KEY_RETURN:
-		in->active = false;
-		return INPUT_DONE;
-	case TUI_KEY_ESC:
-		in->active = false;
-		return INPUT_CANCEL;
 	case TUI_KEY_DEL:
 	case TUI_KEY_CTRL_H:
 		input_backspace(in);
