@@ -1,3 +1,7 @@
+/* The command line: parsed with getopt_long against the one declaration
+ * of the commands and options (commands.c), which also makes --help,
+ * COMMAND --help, the usage errors and the manual's COMMANDS section;
+ * and what the commands share (resolver, database, output). */
 #include "config.h"
 
 #include "cli/cli.h"
@@ -82,6 +86,7 @@ static void parse_init(struct parse *p, const struct cli_command *command,
 	}
 }
 
+/* Frees the table. */
 static void parse_done(struct parse *p)
 {
 	free(p->table);
@@ -97,18 +102,17 @@ static const struct cli_option *parse_find(const struct parse *p, int key)
 	return NULL;
 }
 
-/* The command's synopsis: its words, operands and, in full, each
- * option ("[--all softfail|fail]"), else "[OPTION]...". Caller frees. */
-static char *synopsis(const struct cli_command *c, bool full,
-		      bool translate)
+/* The command's synopsis, translated: its words, operands and, in
+ * full, each option ("[--all softfail|fail]"), else "[OPTION]...".
+ * Caller frees. */
+static char *synopsis(const struct cli_command *c, bool full)
 {
 	struct strbuf sb = STRBUF_INIT;
 	bool any = false;
 
 	strbuf_addstr(&sb, c->words);
 	if (*c->operands)
-		strbuf_addf(&sb, " %s",
-			    translate ? _(c->operands) : c->operands);
+		strbuf_addf(&sb, " %s", _(c->operands));
 	for (const struct cli_option *o = cli_options; o->name; o++) {
 		if (!o->help || !option_of(o, c))
 			continue;
@@ -117,13 +121,11 @@ static char *synopsis(const struct cli_command *c, bool full,
 			continue;
 		strbuf_addf(&sb, " [--%s", o->name);
 		if (o->value)
-			strbuf_addf(&sb, " %s",
-				    translate ? _(o->value) : o->value);
+			strbuf_addf(&sb, " %s", _(o->value));
 		strbuf_addstr(&sb, o->repeat ? "]..." : "]");
 	}
 	if (any && !full)
-		strbuf_addstr(&sb, translate ? _(" [OPTION]...")
-					     : " [OPTION]...");
+		strbuf_addstr(&sb, _(" [OPTION]..."));
 	return strbuf_detach(&sb);
 }
 
@@ -135,7 +137,7 @@ static int usage_vprint(const struct cli_command *c, const char *fmt,
 	char *problem = xvasprintf(fmt, ap);
 
 	if (c) {
-		char *syn = synopsis(c, false, true);
+		char *syn = synopsis(c, false);
 
 		fprintf(stderr, _("dmarcpilot: %s: %s; usage: dmarcpilot %s\n"),
 			c->words, problem, syn);
@@ -584,7 +586,7 @@ void cli_print_help(FILE *out)
 void cli_print_command_help(const struct cli *cli, FILE *out)
 {
 	const struct cli_command *c = cli->command;
-	char *syn = synopsis(c, true, true);
+	char *syn = synopsis(c, true);
 	/* TRANSLATORS: followed by "dmarcpilot" and a command's
 	 * synopsis; the synopsis wraps below itself. */
 	const char *usage = _("Usage:");
