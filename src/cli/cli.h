@@ -159,9 +159,9 @@ struct cli_line {
  * before the command words, then the command's own options and the
  * global ones, anywhere after them ("--" ends options; unambiguous
  * abbreviations; a value is never taken from a word that starts with
- * "-"). Sets the global options in cli and the command's in
- * cli->given. Usage errors are printed as one line. Free line with
- * cli_line_done(). */
+ * "-"). Keeps every option given in cli->given, in order, and sets
+ * the global ones in cli as well. Usage errors are printed as one line
+ * and leave line->action CLI_EXIT. Free line with cli_line_done(). */
 void cli_parse(struct cli *cli, int argc, char **argv, struct cli_line *line);
 
 void cli_line_done(struct cli_line *line);
