@@ -20,6 +20,7 @@
 #include "store/state.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "screens/keys.h"
 #include "screens/demo.h"
 #include "screens/widgets.h"
 
@@ -52,7 +53,7 @@ static const struct keymap_entry keymap[] = {
 	{ true, KEY_BTAB, CMD_LEFT, N_("Shift-Tab") },
 	{ true, KEY_RIGHT, CMD_RIGHT, N_("Right") },
 	{ false, 'l', CMD_RIGHT, "l" },
-	{ false, '\t', CMD_RIGHT, N_("Tab") },
+	{ false, TUI_KEY_TAB, CMD_RIGHT, N_("Tab") },
 	{ false, '1', CMD_GOTO, "1-8" },
 	{ false, '2', CMD_GOTO, NULL },
 	{ false, '3', CMD_GOTO, NULL },
@@ -61,17 +62,17 @@ static const struct keymap_entry keymap[] = {
 	{ false, '6', CMD_GOTO, NULL },
 	{ false, '7', CMD_GOTO, NULL },
 	{ false, '8', CMD_GOTO, NULL },
-	{ false, '\n', CMD_SELECT, N_("Enter") },
-	{ false, '\r', CMD_SELECT, NULL },
+	{ false, TUI_KEY_LINEFEED, CMD_SELECT, N_("Enter") },
+	{ false, TUI_KEY_RETURN, CMD_SELECT, NULL },
 	{ true, KEY_ENTER, CMD_SELECT, NULL },
-	{ false, 27, CMD_BACK, N_("Esc") },
+	{ false, TUI_KEY_ESC, CMD_BACK, N_("Esc") },
 	{ true, KEY_BACKSPACE, CMD_BACK, N_("Backspace") },
-	{ false, 127, CMD_BACK, NULL },
-	{ false, 8, CMD_BACK, NULL },
+	{ false, TUI_KEY_DEL, CMD_BACK, NULL },
+	{ false, TUI_KEY_CTRL_H, CMD_BACK, NULL },
 	{ true, KEY_F(1), CMD_HELP, "F1" },
 	{ false, '?', CMD_HELP, "?" },
 	{ false, 'q', CMD_QUIT, "q" },
-	{ false, 12, CMD_REDRAW, N_("Ctrl-L") },
+	{ false, TUI_KEY_CTRL_L, CMD_REDRAW, N_("Ctrl-L") },
 	{ false, 'r', CMD_RECHECK, "r" },
 	{ false, '/', CMD_FILTER, "/" },
 	{ false, 'a', CMD_ADD, "a" },
@@ -539,13 +540,8 @@ static void handle_key(struct app *app, struct tui_key key)
 		return;
 	}
 	if (app->asking_quit) {
-		/* TRANSLATORS: the letter that answers "yes" to the quit
-		 * question (besides y). */
-		const char *yes = _("y");
-
 		app->asking_quit = false;
-		if (!key.fkey && (key.code == 'y' || key.code == 'Y' ||
-				  (wint_t)(unsigned char)yes[0] == key.code))
+		if (widget_key_yes(key))
 			app->quit = true;
 		return;
 	}

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <wchar.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "screens/commands.h"
 #include "screens/wizard.h"
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "util/i18n.h"
 #include "dns/propagate.h"
 #include "plan/rollout.h"
@@ -172,8 +172,7 @@ int cli_plan(struct cli *cli, int argc, char **argv)
 	struct err err = ERR_INIT;
 	char a[DATE_BUFSIZE];
 
-	if (argc != 1)
-		return cli_usage("plan", _("DOMAIN"));
+	(void)argc; /* one operand, as declared */
 	if (plan_load(cli, argv[0], &in, &plan, &err))
 		return plan_fail(&err);
 	if (cli->json) {
@@ -414,32 +413,21 @@ static void step_print_servers(const struct propagate_result *res)
 	}
 }
 
-/* step DOMAIN [--servers ADDR[:PORT][,...]] */
+/* step DOMAIN: verify the next record is live, then record it. */
 int cli_step(struct cli *cli, int argc, char **argv)
 {
-	static const char synopsis[] = N_("DOMAIN [--servers ADDR[:PORT],...]");
 	struct propagate_options po = { 0 };
 	struct propagate_result **res = NULL;
 	size_t nres = 0;
 	struct rollout_inputs in;
 	struct rollout_plan plan;
 	struct err err = ERR_INIT;
-	const char *domain = NULL;
+	const char *domain = argv[0]; /* one operand, as declared */
 	struct dns *dns;
 	int rc = EXIT_GOOD;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--servers") == 0 && i + 1 < argc)
-			po.servers = argv[++i];
-		else if (strncmp(argv[i], "--servers=", 10) == 0)
-			po.servers = argv[i] + 10;
-		else if (!domain && argv[i][0] != '-')
-			domain = argv[i];
-		else
-			return cli_usage("step", _(synopsis));
-	}
-	if (!domain)
-		return cli_usage("step", _(synopsis));
+	(void)argc;
+	po.servers = cli_opt(cli, OPT_SERVERS);
 	po.timeout = cli->timeout;
 	if (plan_load(cli, domain, &in, &plan, &err))
 		return plan_fail(&err);
@@ -571,38 +559,28 @@ out:
 	return rc;
 }
 
-/* export DOMAIN [--format bind|nsupdate|json] [--output FILE] */
+/* export DOMAIN: the records as a zone snippet, nsupdate or JSON. */
 int cli_export(struct cli *cli, int argc, char **argv)
 {
-	static const char synopsis[] =
-	    N_("DOMAIN [--format bind|nsupdate|json] [--output FILE]");
 	struct rollout_inputs in;
 	struct rollout_plan plan;
 	struct zone_records z;
 	struct orgdomain *od;
 	struct err err = ERR_INIT;
-	const char *domain = NULL, *format = "bind", *output = NULL;
+	const char *domain = argv[0]; /* one operand, as declared */
+	const char *format = cli_opt(cli, OPT_FORMAT);
+	const char *output = cli_opt(cli, OPT_OUTPUT);
 	char *text = NULL;
 	int rc = EXIT_GOOD;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
-			format = argv[++i];
-		else if (strncmp(argv[i], "--format=", 9) == 0)
-			format = argv[i] + 9;
-		else if (strcmp(argv[i], "--output") == 0 && i + 1 < argc)
-			output = argv[++i];
-		else if (strncmp(argv[i], "--output=", 9) == 0)
-			output = argv[i] + 9;
-		else if (!domain && argv[i][0] != '-')
-			domain = argv[i];
-		else
-			return cli_usage("export", _(synopsis));
-	}
-	if (!domain || (strcmp(format, "bind") != 0 &&
-			strcmp(format, "nsupdate") != 0 &&
-			strcmp(format, "json") != 0))
-		return cli_usage("export", _(synopsis));
+	(void)argc;
+	if (!format)
+		format = "bind";
+	if (strcmp(format, "bind") != 0 && strcmp(format, "nsupdate") != 0 &&
+	    strcmp(format, "json") != 0)
+		return cli_usage(cli,
+				 _("--format takes bind, nsupdate or json: %s"),
+				 format);
 	if (cli->json)
 		format = "json";
 	if (plan_load(cli, domain, &in, &plan, &err))
