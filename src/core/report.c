@@ -554,6 +554,14 @@ static void parser_close(struct parser *p, enum element el)
 			free(clean);
 			return;
 		}
+		if ((el == EL_BEGIN || el == EL_END) &&
+		    (v < REPORT_DATE_MIN || v >= REPORT_DATE_MAX)) {
+			parser_fail(p, STATUS_PARSE,
+				    _("<%s> %lld is not a date between 1970 "
+				      "and 2100"),
+				    element_names[el], (long long)v);
+			return;
+		}
 		if (el == EL_BEGIN)
 			p->meta.date_begin = v;
 		else if (el == EL_END)
@@ -758,9 +766,20 @@ static void parser_text(struct parser *p)
 	if (!value)
 		return;
 	len = strlen(value);
-	/* Keep one byte more than allowed so that parser_store sees it. */
-	if (p->text.len + len > REPORT_FIELD_MAX + 1)
-		len = REPORT_FIELD_MAX + 1 - p->text.len;
+	/* The whole value is checked, never a cut one: spaces or zeros
+	 * in front must not hide what follows. A comment is only
+	 * searched for "arc", so it alone is cut. */
+	if (p->text.len + len > REPORT_TEXT_MAX) {
+		enum element el = parser_up(p, 0);
+
+		if (el != EL_COMMENT) {
+			parser_fail(p, STATUS_LIMIT,
+				    _("<%s> holds more than %d bytes"),
+				    element_names[el], REPORT_TEXT_MAX);
+			return;
+		}
+		len = REPORT_TEXT_MAX - p->text.len;
+	}
 	strbuf_add(&p->text, value, len);
 }
 

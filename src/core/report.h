@@ -23,6 +23,17 @@
  * longer value makes the report STATUS_LIMIT. */
 #define REPORT_FIELD_MAX 255
 
+/* Most text one element may hold before white space around it is
+ * trimmed (leading zeros of a number count too); more makes the report
+ * STATUS_LIMIT rather than cut the value before it is checked. */
+#define REPORT_TEXT_MAX 4096
+
+/* The dates a report's <date_range> may give (the epoch up to
+ * 2100-01-01, in seconds; the RFC 9990 sample is dated 1979); others
+ * are refused, as a report from 2^63 s would never be shown. */
+#define REPORT_DATE_MIN 0LL
+#define REPORT_DATE_MAX 4102444800LL
+
 /* Authentication results kept per record, and policy override reasons;
  * more make the report STATUS_LIMIT. */
 #define REPORT_AUTH_MAX 32
