@@ -425,11 +425,55 @@ static void test_sigkill(void **state)
 	free(dir);
 }
 
+/* An element with 200,000 attributes (libxml2 2.9.14 spends over two
+ * minutes on its duplicate check) is refused before libxml2 parses
+ * the tag, gzipped or not. */
+static void test_attribute_flood(void **state)
+{
+	char *dir = testenv_mkdtemp();
+	char *db = base_db(dir);
+	struct strbuf sb = STRBUF_INIT;
+	char *path;
+
+	strbuf_addstr(&sb, "<?xml version=\"1.0\"?>\n<feedback><org_name");
+	for (int i = 0; i < 200000; i++)
+		strbuf_addf(&sb, " a%d='x>y'", i);
+	strbuf_addstr(&sb, ">o</org_name></feedback>\n");
+	path = testenv_write_file(dir, "attributes.xml", strbuf_str(&sb));
+	refuse(db, path, "attributes.xml:2: an element has more than 32 "
+			 "attributes");
+	free(path);
+	path = xasprintf("%s/attributes.xml.gz", dir);
+	{
+		struct archive *a = archive_write_new();
+		struct archive_entry *e = archive_entry_new();
+
+		archive_write_set_format_raw(a);
+		archive_write_add_filter_gzip(a);
+		assert_int_equal(archive_write_open_filename(a, path),
+				 ARCHIVE_OK);
+		archive_entry_set_pathname(e, "attributes.xml");
+		archive_entry_set_filetype(e, AE_IFREG);
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		archive_write_data(a, strbuf_str(&sb), sb.len);
+		archive_entry_free(e);
+		assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+		archive_write_free(a);
+	}
+	refuse(db, path, "more than 32 attributes");
+	free(path);
+	strbuf_done(&sb);
+	free(db);
+	testenv_rmdir(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostile_files),
 		cmocka_unit_test(test_generated),
+		cmocka_unit_test(test_attribute_flood),
 		cmocka_unit_test(test_sigkill),
 	};
 

@@ -90,6 +90,13 @@ struct parser {
 	bool seen_root, seen_metadata, seen_policy, meta_sent, skip;
 	struct report_row row;
 	bool have_count;
+
+	/* The raw input's start tags, counted before libxml2 sees them
+	 * (its duplicate check costs quadratic time in attributes). */
+	enum { SCAN_TEXT, SCAN_LT, SCAN_TAG, SCAN_SKIP } scan;
+	char scan_quote;         /* the quote an attribute value is in */
+	size_t scan_attrs;       /* "=" outside quotes in this tag */
+	long scan_line;
 	size_t nreasons;
 	struct report_auth *auth; /* the dkim/spf result being filled */
 };
@@ -170,6 +177,58 @@ static void parser_generic_error(void *arg, const char *format, ...)
 	free(msg);
 }
 
+/* Counts the attributes of the start tags in raw input; false (the
+ * report refused) when one tag has more than REPORT_ATTR_MAX. Comments,
+ * declarations and processing instructions are skipped to their first
+ * ">"; text after it that looks like a tag is counted too, which only
+ * errs towards refusing a document nobody sends. */
+static bool parser_scan(struct parser *p, const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (c == '\n')
+			p->scan_line++;
+		switch (p->scan) {
+		case SCAN_TEXT:
+			if (c == '<')
+				p->scan = SCAN_LT;
+			break;
+		case SCAN_LT:
+			p->scan = c == '!' || c == '?' ? SCAN_SKIP : SCAN_TAG;
+			p->scan_attrs = 0;
+			p->scan_quote = 0;
+			if (c == '>')
+				p->scan = SCAN_TEXT;
+			break;
+		case SCAN_TAG:
+			if (p->scan_quote) {
+				if (c == p->scan_quote)
+					p->scan_quote = 0;
+			} else if (c == '"' || c == '\'') {
+				p->scan_quote = c;
+			} else if (c == '>') {
+				p->scan = SCAN_TEXT;
+			} else if (c == '=' &&
+				   ++p->scan_attrs > REPORT_ATTR_MAX) {
+				p->st = STATUS_LIMIT;
+				err_set(p->err, p->st,
+					_("%s:%ld: an element has more than "
+					  "%d attributes"),
+					p->name, p->scan_line + 1,
+					REPORT_ATTR_MAX);
+				return false;
+			}
+			break;
+		case SCAN_SKIP:
+			if (c == '>')
+				p->scan = SCAN_TEXT;
+			break;
+		}
+	}
+	return true;
+}
+
 /* The libxml2 input callback: hands over what read() gives. */
 static int parser_io_read(void *arg, char *buf, int len)
 {
@@ -188,6 +247,8 @@ static int parser_io_read(void *arg, char *buf, int len)
 		}
 		return -1;
 	}
+	if (p->st == STATUS_OK && !parser_scan(p, buf, (size_t)n))
+		return -1;
 	return (int)n;
 }
 

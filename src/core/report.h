@@ -39,6 +39,11 @@
 #define REPORT_AUTH_MAX 32
 #define REPORT_REASON_MAX 16
 
+/* Attributes one element may carry (a report's elements have none but
+ * namespace declarations and a schema location); more make the report
+ * STATUS_LIMIT before libxml2 parses the tag. */
+#define REPORT_ATTR_MAX 32
+
 enum report_format {
 	REPORT_FORMAT_RFC7489, /* no namespace (or the dmarc.org draft one) */
 	REPORT_FORMAT_RFC9990, /* urn:ietf:params:xml:ns:dmarc-2.0 */
