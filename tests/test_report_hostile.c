@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -468,12 +469,76 @@ static void test_attribute_flood(void **state)
 	free(dir);
 }
 
+/* Writes a mail whose Subject is one line of size bytes. */
+static void write_long_header(const char *path, bool mbox, size_t size)
+{
+	FILE *fp = fopen(path, "w");
+	char *block = xmalloc(1 << 20);
+
+	assert_non_null(fp);
+	if (mbox)
+		fputs("From a@example.com Mon Jan  1 00:00:00 2024\n", fp);
+	fputs("From: a@example.com\nSubject: ", fp);
+	memset(block, 'A', 1 << 20);
+	for (size_t done = 0; done < size; done += 1 << 20)
+		assert_int_equal(fwrite(block, 1, 1 << 20, fp), 1 << 20);
+	fputs("\n\nbody\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	free(block);
+}
+
+/* A 100 MB header line in an mbox or a Maildir mail, and a mail of
+ * 1001 MIME parts, are refused by line without GMime holding them:
+ * the import stays under 64 MiB (not measured under AddressSanitizer,
+ * whose shadow memory counts too). */
+static void test_mail_limits(void **state)
+{
+	char *dir = testenv_mkdtemp();
+	char *db = base_db(dir);
+	char *path = xasprintf("%s/huge.mbox", dir);
+	char *maildir = xasprintf("%s/Maildir", dir);
+	char *mail = xasprintf("%s/Maildir/cur/1.eml", dir);
+	struct strbuf sb = STRBUF_INIT;
+	struct rusage ru;
+
+	write_long_header(path, true, 100 << 20);
+	refuse(db, path, "huge.mbox:2: a header block is longer than "
+			 "1048576 bytes");
+	assert_int_equal(mkdir(maildir, 0700), 0);
+	free(maildir);
+	maildir = xasprintf("%s/Maildir/cur", dir);
+	assert_int_equal(mkdir(maildir, 0700), 0);
+	write_long_header(mail, false, 100 << 20);
+	refuse(db, mail, "a header block is longer than 1048576 bytes");
+	assert_int_equal(getrusage(RUSAGE_CHILDREN, &ru), 0);
+#ifndef __SANITIZE_ADDRESS__
+	assert_true(ru.ru_maxrss < 64 * 1024);
+#endif
+	free(path);
+	strbuf_addstr(&sb, "From: a@example.com\nMIME-Version: 1.0\n"
+			   "Content-Type: multipart/mixed; boundary=b\n\n");
+	for (int i = 0; i < 1001; i++)
+		strbuf_addstr(&sb, "--b\nContent-Type: text/plain\n\nx\n");
+	strbuf_addstr(&sb, "--b--\n");
+	path = testenv_write_file(dir, "parts.eml", strbuf_str(&sb));
+	refuse(db, path, "parts.eml:1: the message has more than 1000 MIME "
+			 "parts");
+	strbuf_done(&sb);
+	free(path);
+	free(mail);
+	free(maildir);
+	free(db);
+	testenv_rmdir(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostile_files),
 		cmocka_unit_test(test_generated),
 		cmocka_unit_test(test_attribute_flood),
+		cmocka_unit_test(test_mail_limits),
 		cmocka_unit_test(test_sigkill),
 	};
 
