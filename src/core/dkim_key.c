@@ -234,6 +234,65 @@ static enum status keygen_record(struct store *store,
 	return st;
 }
 
+/* The refusal of a selector whose key file exists. */
+static enum status exists_error(const char *path, struct err *err)
+{
+	return err_set(err, STATUS_EXISTS,
+		       _("%s: a key file already exists; dmarcpilot never "
+			 "overwrites a key (choose another selector or "
+			 "--out)"),
+		       path);
+}
+
+/* Refuses a key directory others could write to, as ssh does for its
+ * keys (StrictModes): its owner must be the user or root, and neither
+ * group nor others may write to it. Keys in /tmp could be swapped or
+ * read before the operator ever looks. */
+static enum status dir_private_check(const char *dir, struct err *err)
+{
+	struct stat sb;
+
+	if (stat(dir, &sb) != 0)
+		return err_set(err, STATUS_IO, "%s: %s", dir, strerror(errno));
+	if ((sb.st_uid != 0 && sb.st_uid != geteuid()) ||
+	    (sb.st_mode & 022) != 0)
+		return err_set(err, STATUS_REFUSED,
+			       _("%s: others can write to this directory "
+				 "(mode %04o, owner %lu); keep keys in a "
+				 "directory only you can write to"),
+			       dir, (unsigned)(sb.st_mode & 07777),
+			       (unsigned long)sb.st_uid);
+	return STATUS_OK;
+}
+
+/* Makes the selector's key path free: nothing there, or an empty
+ * regular file of the user's, which an older version left when it was
+ * killed while writing; that one is removed. Anything else refuses. */
+static enum status key_path_free(const char *path, struct err *err)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) != 0)
+		return errno == ENOENT ? STATUS_OK
+				       : err_set(err, STATUS_IO, "%s: %s", path,
+						 strerror(errno));
+	if (S_ISREG(sb.st_mode) && sb.st_size == 0 &&
+	    sb.st_uid == geteuid() && unlink(path) == 0)
+		return STATUS_OK;
+	return exists_error(path, err);
+}
+
+/* Makes a new directory entry durable; failures are harmless here. */
+static void dir_sync(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
 /* Writes the whole buffer. */
 static bool write_all(int fd, const char *data, size_t len)
 {
@@ -254,7 +313,7 @@ static bool write_all(int fd, const char *data, size_t len)
 enum status dkim_keygen(const struct dkim_keygen_options *o,
 			struct dkim_generated *out, struct err *err)
 {
-	char *dir = NULL, *pem = NULL, real[PATH_MAX];
+	char *dir = NULL, *pem = NULL, *tmp = NULL, real[PATH_MAX];
 	EVP_PKEY *pkey = NULL;
 	BIO *bio = NULL;
 	enum status st = STATUS_OK;
@@ -327,29 +386,27 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 		st = err_set(err, STATUS_IO, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
+	st = dir_private_check(real, err);
+	if (st != STATUS_OK)
+		goto out;
 	out->path = xasprintf("%s/%s.private", real, out->selector);
+	st = key_path_free(out->path, err);
+	if (st != STATUS_OK)
+		goto out;
 
-	/* Claim the file first: never overwrite, never follow a link. */
-	fd = open(out->path, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW |
-				 O_CLOEXEC,
-		  0600);
-	if (fd < 0 && errno == EEXIST) {
-		st = err_set(err, STATUS_EXISTS,
-			     _("%s: a key file already exists; dmarcpilot "
-			       "never overwrites a key (choose another "
-			       "selector or --out)"),
-			     out->path);
-		goto out;
-	}
+	/* The key is written to a temporary file beside its place and
+	 * linked there complete: a kill leaves no key or a whole one,
+	 * never an empty file that blocks the selector. */
+	tmp = xasprintf("%s/.%s.private.XXXXXX", real, out->selector);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		st = err_set(err, STATUS_IO, "%s: %s", out->path,
-			     strerror(errno));
+		st = err_set(err, STATUS_IO, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		tmp = NULL;
 		goto out;
 	}
-	created = true;
 	if (fchmod(fd, 0600) != 0) {
-		st = err_set(err, STATUS_IO, "%s: %s", out->path,
-			     strerror(errno));
+		st = err_set(err, STATUS_IO, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
 
@@ -388,14 +445,27 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 		goto out;
 	}
 	fd = -1;
+	/* link() never replaces: a key that appeared meanwhile stays. */
+	if (link(tmp, out->path) != 0) {
+		st = errno == EEXIST ? exists_error(out->path, err)
+				     : err_set(err, STATUS_IO, "%s: %s",
+					       out->path, strerror(errno));
+		goto out;
+	}
+	created = true;
+	dir_sync(real);
 	/* The file is complete; if it cannot be recorded, it goes. */
 	if (o->store)
 		st = keygen_record(o->store, out, o->today, err);
 out:
 	if (fd >= 0)
 		close(fd);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
 	if (st != STATUS_OK && created)
-		unlink(out->path); /* ours: O_EXCL created it */
+		unlink(out->path); /* ours: link() created it */
 	if (st != STATUS_OK)
 		dkim_generated_done(out);
 	BIO_free(bio);
