@@ -13,6 +13,7 @@
 #include "core/rollout.h"
 #include "core/text.h"
 #include "core/xalloc.h"
+#include "core/util/outfile.h"
 #include "core/zone.h"
 
 /* A day as JSON text, or null. */
@@ -630,7 +631,7 @@ int cli_export(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (output) {
-		if (zone_write_atomic(output, text, strlen(text), &err))
+		if (outfile_write(output, text, strlen(text), &err))
 			rc = plan_fail(&err);
 	} else {
 		fputs(text, stdout);

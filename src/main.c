@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "core/i18n.h"
+#include "core/util/outfile.h"
 #include "core/xalloc.h"
 #include "paths.h"
 #include "screens/demo.h"
@@ -247,5 +248,14 @@ int main(int argc, char **argv)
 out:
 	cli_done(&cli);
 	free(rest);
+	/* DESIGN.md 8: output that did not reach its file, pipe or disk
+	 * is a failure, whatever the command said before. */
+	{
+		struct err err = ERR_INIT;
+
+		if (outfile_close_stdout(&err) != STATUS_OK)
+			status = cli_fail(&err);
+		err_done(&err);
+	}
 	return status;
 }

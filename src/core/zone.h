@@ -104,10 +104,4 @@ json_t *zone_format_json(const struct zone_records *z);
  * reads (ldns_rr_new_frm_str); STATUS_PARSE names the line. */
 enum status zone_verify(const char *text, struct err *err);
 
-/* Writes data to path atomically: a temporary file in the same
- * directory, fsync, rename over path, fsync of the directory. The file
- * gets mode 0644. Errors name the path. */
-enum status zone_write_atomic(const char *path, const char *data,
-			      size_t len, struct err *err);
-
 #endif

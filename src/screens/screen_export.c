@@ -8,6 +8,7 @@
 #include "core/i18n.h"
 #include "core/rollout.h"
 #include "core/xalloc.h"
+#include "core/util/outfile.h"
 #include "core/zone.h"
 #include "screens/plan.h"
 #include "screens/replay.h"
@@ -235,7 +236,7 @@ static void export_write(struct app *app, struct export_state *st)
 		tui_error(app, "%s", st->error ? st->error : _("nothing to write"));
 		return;
 	}
-	if (zone_write_atomic(st->prompt.text, st->text, strlen(st->text),
+	if (outfile_write(st->prompt.text, st->text, strlen(st->text),
 			      &err) == STATUS_OK)
 		tui_message(app, _("Wrote %s"), st->prompt.text);
 	else
