@@ -21,6 +21,7 @@
 
 #include "dkim_private.h"
 #include "i18n.h"
+#include "outfile.h"
 #include "state.h"
 #include "strbuf.h"
 #include "text.h"
@@ -282,33 +283,6 @@ static enum status key_path_free(const char *path, struct err *err)
 	return exists_error(path, err);
 }
 
-/* Makes a new directory entry durable; failures are harmless here. */
-static void dir_sync(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-/* Writes the whole buffer. */
-static bool write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		data += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 /* Generates a key pair, writes the private key, builds the record. */
 enum status dkim_keygen(const struct dkim_keygen_options *o,
 			struct dkim_generated *out, struct err *err)
@@ -433,7 +407,7 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 		goto out;
 	}
 	pemlen = BIO_get_mem_data(bio, &pem);
-	if (!write_all(fd, pem, (size_t)pemlen) || fsync(fd) != 0) {
+	if (!outfile_write_fd(fd, pem, (size_t)pemlen) || fsync(fd) != 0) {
 		st = err_set(err, STATUS_IO, "%s: %s", out->path,
 			     strerror(errno));
 		goto out;
@@ -453,7 +427,7 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 		goto out;
 	}
 	created = true;
-	dir_sync(real);
+	outfile_sync_dir(real);
 	/* The file is complete; if it cannot be recorded, it goes. */
 	if (o->store)
 		st = keygen_record(o->store, out, o->today, err);

@@ -16,7 +16,7 @@
 #include "xalloc.h"
 
 /* Writes the whole buffer. */
-static bool write_all(int fd, const char *data, size_t len)
+bool outfile_write_fd(int fd, const char *data, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = write(fd, data, len);
@@ -90,7 +90,7 @@ enum status outfile_write(const char *path, const char *data, size_t len,
 	enum status st = STATUS_OK;
 	struct stat old;
 	bool exists;
-	int fd = -1, dfd;
+	int fd = -1;
 
 	if (lstat(path, &old) == 0) {
 		exists = true;
@@ -113,7 +113,7 @@ enum status outfile_write(const char *path, const char *data, size_t len,
 		st = err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (!write_all(fd, data, len) ||
+	if (!outfile_write_fd(fd, data, len) ||
 	    fchmod(fd, exists ? old.st_mode & 07777 : 0644) != 0 ||
 	    (exists && (old.st_uid != geteuid() || old.st_gid != getegid()) &&
 	     fchown(fd, old.st_uid, old.st_gid) != 0) ||
@@ -142,11 +142,7 @@ enum status outfile_write(const char *path, const char *data, size_t len,
 	free(tmp);
 	tmp = NULL;
 	/* The rename itself must reach the disk. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	outfile_sync_dir(dir);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -156,6 +152,17 @@ out:
 	}
 	free(copy);
 	return st;
+}
+
+/* Syncs a directory after a new entry. */
+void outfile_sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
 }
 
 /* Ends standard output, reporting what could not be written. */

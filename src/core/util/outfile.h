@@ -5,6 +5,7 @@
 #ifndef DMARCPILOT_OUTFILE_H
 #define DMARCPILOT_OUTFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "status.h"
@@ -18,6 +19,14 @@
  * file is removed and path is as it was. Errors name the path. */
 enum status outfile_write(const char *path, const char *data, size_t len,
 			  struct err *err);
+
+/* Writes all len octets to fd (retrying short writes and EINTR);
+ * false with errno set when it cannot. */
+bool outfile_write_fd(int fd, const char *data, size_t len);
+
+/* Makes a directory's new entries durable (fsync of the directory);
+ * failing to is harmless and ignored. */
+void outfile_sync_dir(const char *dir);
 
 /* Flushes and closes standard output and reports a failed write (a
  * full disk, /dev/full, a closed pipe) as STATUS_IO naming "standard
