@@ -68,7 +68,7 @@
 	X("step", cli_step, N_("DOMAIN [--servers ADDR[:PORT],...]"),      \
 	  N_("verify the next record is live everywhere, then record it")) \
 	X("export", cli_export,                                            \
-	  N_("DOMAIN [--format bind|nsupdate|json] [--output FILE]"),      \
+	  N_("DOMAIN [--format bind|nsupdate|json] [--output FILE] [--ttl SECONDS]"),      \
 	  N_("the records to publish, as a zone snippet or nsupdate"))     \
                                                                            \
 	/* end */

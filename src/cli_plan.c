@@ -3,6 +3,8 @@
  * export (the records as a zone snippet, nsupdate script or JSON). */
 #include "config.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -571,17 +573,19 @@ out:
 	return rc;
 }
 
-/* export DOMAIN [--format bind|nsupdate|json] [--output FILE] */
+/* export DOMAIN [--format bind|nsupdate|json] [--output FILE] [--ttl SECONDS] */
 int cli_export(struct cli *cli, int argc, char **argv)
 {
 	static const char synopsis[] =
-	    N_("DOMAIN [--format bind|nsupdate|json] [--output FILE]");
+	    N_("DOMAIN [--format bind|nsupdate|json] [--output FILE] [--ttl SECONDS]");
 	struct rollout_inputs in;
 	struct rollout_plan plan;
 	struct zone_records z;
 	struct err err = ERR_INIT;
 	const char *domain = NULL, *format = "bind", *output = NULL;
-	char *text = NULL;
+	const char *ttl = NULL;
+	char *text = NULL, *end;
+	unsigned long ttl_value = 0;
 	int rc = EXIT_GOOD;
 
 	for (int i = 0; i < argc; i++) {
@@ -593,6 +597,8 @@ int cli_export(struct cli *cli, int argc, char **argv)
 			output = argv[++i];
 		else if (strncmp(argv[i], "--output=", 9) == 0)
 			output = argv[i] + 9;
+		else if (strcmp(argv[i], "--ttl") == 0 && i + 1 < argc)
+			ttl = argv[++i];
 		else if (!domain && argv[i][0] != '-')
 			domain = argv[i];
 		else
@@ -602,11 +608,23 @@ int cli_export(struct cli *cli, int argc, char **argv)
 			strcmp(format, "nsupdate") != 0 &&
 			strcmp(format, "json") != 0))
 		return cli_usage("export", _(synopsis));
+	if (ttl) {
+		/* RFC 2181 8: a TTL is 0..2^31-1 seconds. */
+		errno = 0;
+		ttl_value = strtoul(ttl, &end, 10);
+		if (!isdigit((unsigned char)*ttl) || *end || errno ||
+		    ttl_value > 2147483647UL)
+			return cli_usage("export", _(synopsis));
+	}
 	if (cli->json)
 		format = "json";
 	if (plan_load(cli, domain, &in, &plan, &err))
 		return plan_fail(&err);
 	zone_collect(&in, &plan, &z);
+	if (ttl) {
+		z.ttl = (uint32_t)ttl_value;
+		z.ttl_given = true;
+	}
 	if (strcmp(format, "nsupdate") == 0) {
 		struct dns *dns = cli_dns(cli, &err);
 

@@ -200,6 +200,8 @@ void zone_records_done(struct zone_records *z)
 		free(r->selector);
 		zone_strings_free(r->strings, r->nstrings);
 		zone_strings_free(r->old, r->nold);
+		if (r->served)
+			dns_answer_free(r->served);
 	}
 	free(z->records);
 	free(z->domain);
@@ -248,6 +250,8 @@ enum status zone_find_old(struct zone_records *z, struct dns *dns,
 				     a->error ? a->error
 					      : dns_result_name(a->result));
 		} else {
+			if (a->result == DNS_DATA)
+				r->served = dns_answer_dup(a);
 			for (size_t j = 0; j < a->count; j++) {
 				const struct dns_rr *rr = &a->rrs[j];
 				struct strbuf joined = STRBUF_INIT;
@@ -362,17 +366,99 @@ enum status zone_format_bind(const struct zone_records *z, char **out,
 	return STATUS_OK;
 }
 
-/* True when the old strings say the same as the record. */
-static bool old_equal(const struct zone_record *r)
+/* The joined value of a TXT RR (octets and length kept). */
+static void rr_joined(const struct dns_rr *rr, struct strbuf *sb)
 {
-	struct strbuf sb = STRBUF_INIT;
-	bool eq;
+	for (size_t k = 0; k < rr->u.txt.count; k++)
+		strbuf_add(sb, rr->u.txt.strings[k].data,
+			   rr->u.txt.strings[k].len);
+}
 
-	for (size_t i = 0; i < r->nold; i++)
-		strbuf_addstr(&sb, r->old[i]);
-	eq = r->old && strcmp(strbuf_str(&sb), r->value) == 0;
-	strbuf_done(&sb);
-	return eq;
+/* True when exactly one served TXT RR is of the record's kind and it
+ * holds the record's value: nothing to change. */
+static bool served_current(const struct zone_record *r)
+{
+	size_t n = 0;
+	bool equal = false;
+
+	for (size_t i = 0; r->served && i < r->served->count; i++) {
+		const struct dns_rr *rr = &r->served->rrs[i];
+		struct strbuf sb = STRBUF_INIT;
+
+		if (rr->type != DNS_T_TXT)
+			continue;
+		rr_joined(rr, &sb);
+		if (same_kind(r, strbuf_str(&sb), sb.len)) {
+			n++;
+			equal = sb.len == strlen(r->value) &&
+				memcmp(strbuf_str(&sb), r->value, sb.len) == 0;
+		}
+		strbuf_done(&sb);
+	}
+	return n == 1 && equal;
+}
+
+/* Appends one line "WHAT NAME [TTL] TXT strings" for a served RR. */
+static void add_rr_line(struct strbuf *sb, const char *what,
+			const char *name, const struct dns_rr *rr)
+{
+	strbuf_addstr(sb, what);
+	add_name(sb, name);
+	strbuf_addstr(sb, " TXT");
+	for (size_t k = 0; k < rr->u.txt.count; k++) {
+		char *q = zone_quote(rr->u.txt.strings[k].data,
+				     rr->u.txt.strings[k].len);
+
+		strbuf_addch(sb, ' ');
+		strbuf_addstr(sb, q);
+		free(q);
+	}
+	strbuf_addch(sb, '\n');
+}
+
+/* The nsupdate lines of one record. */
+static void nsupdate_record(struct strbuf *sb, const struct zone_records *z,
+			    const struct zone_record *r)
+{
+	uint32_t ttl = z->ttl;
+	bool any = false;
+
+	/* RFC 2136 2.4.2/2.4.5: the whole TXT RRset must be as served
+	 * (or absent), so nothing changed since the script was made. */
+	for (size_t i = 0; r->served && i < r->served->count; i++) {
+		const struct dns_rr *rr = &r->served->rrs[i];
+
+		if (rr->type != DNS_T_TXT)
+			continue;
+		add_rr_line(sb, "prereq yxrrset ", r->name, rr);
+		/* RFC 2181 5.2: one TTL for the RRset; keep it. */
+		if (!any && !z->ttl_given)
+			ttl = rr->ttl;
+		any = true;
+	}
+	if (!any) {
+		strbuf_addstr(sb, "prereq nxrrset ");
+		add_name(sb, r->name);
+		strbuf_addstr(sb, " TXT\n");
+	}
+	for (size_t i = 0; r->served && i < r->served->count; i++) {
+		const struct dns_rr *rr = &r->served->rrs[i];
+		struct strbuf v = STRBUF_INIT;
+
+		if (rr->type != DNS_T_TXT)
+			continue;
+		rr_joined(rr, &v);
+		/* Only the exact old RR: "update delete NAME TXT data"
+		 * removes that RR and no other. */
+		if (same_kind(r, strbuf_str(&v), v.len))
+			add_rr_line(sb, "update delete ", r->name, rr);
+		strbuf_done(&v);
+	}
+	strbuf_addstr(sb, "update add ");
+	add_name(sb, r->name);
+	strbuf_addf(sb, " %u TXT ", (unsigned)ttl);
+	add_strings(sb, r->strings, r->nstrings);
+	strbuf_addch(sb, '\n');
 }
 
 /* The nsupdate script. */
@@ -385,22 +471,9 @@ char *zone_format_nsupdate(const struct zone_records *z)
 	for (size_t i = 0; i < z->count; i++) {
 		const struct zone_record *r = &z->records[i];
 
-		if (r->foreign || old_equal(r))
+		if (r->foreign || served_current(r))
 			continue;
-		if (r->old) {
-			/* Only the exact old RR: "update delete NAME TXT
-			 * data" removes that RR and no other. */
-			strbuf_addstr(&sb, "update delete ");
-			add_name(&sb, r->name);
-			strbuf_addstr(&sb, " TXT ");
-			add_strings(&sb, r->old, r->nold);
-			strbuf_addch(&sb, '\n');
-		}
-		strbuf_addstr(&sb, "update add ");
-		add_name(&sb, r->name);
-		strbuf_addf(&sb, " %u TXT ", (unsigned)z->ttl);
-		add_strings(&sb, r->strings, r->nstrings);
-		strbuf_addch(&sb, '\n');
+		nsupdate_record(&sb, z, r);
 		changes++;
 	}
 	if (changes)

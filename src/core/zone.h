@@ -42,6 +42,11 @@ struct zone_record {
 	 * name now, as its strings, or none. */
 	char **old;
 	size_t nold;
+	/* Also filled by zone_find_old(): every TXT RR served at name now,
+	 * octets and lengths kept (a value may hold a NUL), with their
+	 * TTL; NULL when the name has none. The nsupdate script guards
+	 * its changes with them. */
+	struct dns_answer *served;
 };
 
 struct zone_records {
@@ -49,6 +54,8 @@ struct zone_records {
 	struct zone_record *records;
 	size_t count;
 	uint32_t ttl;
+	bool ttl_given; /* ttl was asked for (--ttl): it wins over the
+			   TTL an RRset is served with */
 };
 
 /* Collects the records the plan publishes: the SPF record of the current
@@ -90,10 +97,14 @@ char *zone_quote(const char *s, size_t len);
 enum status zone_format_bind(const struct zone_records *z, char **out,
 			     struct err *err);
 
-/* The nsupdate script: for each record whose old value differs, "update
- * delete NAME TXT old" for exactly that value (never every TXT at the
- * name), then "update add", then "send". Foreign records are left out.
- * Caller frees. */
+/* The nsupdate script: for each record unless exactly one RR of its kind
+ * with its value is served, "prereq" lines that require the TXT RRset at
+ * the name to be exactly what was served (or absent), so that a stale or
+ * raced script fails instead of leaving two records; "update delete NAME
+ * TXT old" for every served RR of the same kind, each by its exact value
+ * (never every TXT at the name); "update add" with the TTL the RRset is
+ * served with (RFC 2181 5.2) unless ttl_given, else ttl; then "send".
+ * Foreign records are left out. Caller frees. */
 char *zone_format_nsupdate(const struct zone_records *z);
 
 /* The JSON form: {"domain", "ttl", "records": [{"name", "type",
