@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gzcheck.h"
 #include "i18n.h"
 #include "mailmsg.h"
 #include "strbuf.h"
@@ -109,6 +110,17 @@ static enum status input_archive(struct input *in, struct archive *a,
 		}
 		er.name = ename ? ename : name;
 		st = report_parse(entry_read, &er, er.name, &h, err);
+		/* The rest of the entry is read too, so that the archive's
+		 * checks (sizes, checksums) run over all of it. */
+		while (st == STATUS_OK) {
+			char rest[4096];
+			ssize_t n = entry_read(&er, rest, sizeof rest, err);
+
+			if (n < 0)
+				st = err->status;
+			else if (n == 0)
+				break;
+		}
 		free(ename);
 		if (st != STATUS_OK)
 			return st;
@@ -138,38 +150,45 @@ static struct archive *input_archive_new(void)
 	return a;
 }
 
-/* Reads a report file (.xml, .gz, .zip). */
-static enum status input_archive_file(struct input *in, const char *path,
-				      struct err *err)
-{
-	struct archive *a = input_archive_new();
-	enum status st;
-
-	if (archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK) {
-		st = err_set(err, STATUS_IO, "%s: %s", path,
-			     archive_error_string(a) ? archive_error_string(a)
-						     : strerror(errno));
-		goto out;
-	}
-	st = input_archive(in, a, path, err);
-out:
-	archive_read_free(a);
-	return st;
-}
-
-/* A mail part read by libarchive. */
-struct part_source {
-	struct mailmsg_part *part;
+/* Raw octets of a unit (a file or a mail part) on their way to
+ * libarchive, with the gzip check fed the same octets. */
+struct raw_source {
+	int fd;                     /* a file, or -1 */
+	struct mailmsg_part *part;  /* or a mail part */
+	struct gzcheck *gz;
+	bool eof;                   /* a read gave 0: GMime fails after */
 	char buf[64 * 1024];
 	struct err err;
 };
 
-/* libarchive's read callback over a mail part. */
-static la_ssize_t part_source_read(struct archive *a, void *arg,
-				   const void **out)
+/* Reads the next raw octets of a unit; -1 with s->err set. */
+static ssize_t raw_read(struct raw_source *s)
 {
-	struct part_source *s = arg;
-	ssize_t n = mailmsg_part_read(s->part, s->buf, sizeof s->buf, &s->err);
+	ssize_t n;
+
+	if (s->eof)
+		return 0;
+	if (s->part) {
+		n = mailmsg_part_read(s->part, s->buf, sizeof s->buf, &s->err);
+	} else {
+		do
+			n = read(s->fd, s->buf, sizeof s->buf);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			err_set(&s->err, STATUS_IO, "%s", strerror(errno));
+	}
+	if (n > 0)
+		gzcheck_feed(s->gz, s->buf, (size_t)n);
+	s->eof = n == 0;
+	return n;
+}
+
+/* libarchive's read callback over a unit. */
+static la_ssize_t raw_source_read(struct archive *a, void *arg,
+				  const void **out)
+{
+	struct raw_source *s = arg;
+	ssize_t n = raw_read(s);
 
 	if (n < 0) {
 		archive_set_error(a, EIO, "%s", err_message(&s->err));
@@ -179,17 +198,18 @@ static la_ssize_t part_source_read(struct archive *a, void *arg,
 	return n;
 }
 
-/* Parses a report attached to a mail. */
-static enum status input_archive_part(struct input *in,
-				      struct mailmsg_part *part,
-				      const char *name, struct err *err)
+/* Parses the reports of a unit, then reads what libarchive left and
+ * checks the gzip stream whole (RFC 1952: CRC-32, size, nothing after
+ * the last member). */
+static enum status input_raw(struct input *in, struct raw_source *s,
+			     const char *name, struct err *err)
 {
 	struct archive *a = input_archive_new();
-	struct part_source *s = xcalloc(1, sizeof *s);
 	enum status st;
+	ssize_t n;
 
-	s->part = part;
-	if (archive_read_open(a, s, NULL, part_source_read, NULL) !=
+	s->gz = gzcheck_new(in->lim.max_expanded);
+	if (archive_read_open(a, s, NULL, raw_source_read, NULL) !=
 	    ARCHIVE_OK) {
 		st = err_set(err, STATUS_PARSE, "%s: %s", name,
 			     archive_error_string(a) ? archive_error_string(a)
@@ -197,9 +217,53 @@ static enum status input_archive_part(struct input *in,
 		goto out;
 	}
 	st = input_archive(in, a, name, err);
+	if (st != STATUS_OK)
+		goto out;
+	while ((n = raw_read(s)) > 0)
+		continue;
+	if (n < 0) {
+		st = err_set(err, STATUS_IO, "%s: %s", name,
+			     err_message(&s->err));
+		goto out;
+	}
+	st = gzcheck_end(s->gz, name, err);
 out:
 	archive_read_free(a);
+	gzcheck_free(s->gz);
 	err_done(&s->err);
+	return st;
+}
+
+/* Reads a report file (.xml, .gz, .zip). */
+static enum status input_archive_file(struct input *in, const char *path,
+				      struct err *err)
+{
+	struct raw_source *s = xcalloc(1, sizeof *s);
+	enum status st;
+
+	s->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (s->fd < 0) {
+		st = err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
+		free(s);
+		return st;
+	}
+	st = input_raw(in, s, path, err);
+	close(s->fd);
+	free(s);
+	return st;
+}
+
+/* Parses a report attached to a mail. */
+static enum status input_archive_part(struct input *in,
+				      struct mailmsg_part *part,
+				      const char *name, struct err *err)
+{
+	struct raw_source *s = xcalloc(1, sizeof *s);
+	enum status st;
+
+	s->fd = -1;
+	s->part = part;
+	st = input_raw(in, s, name, err);
 	free(s);
 	return st;
 }
