@@ -27,6 +27,7 @@ int cli_report_import(struct cli *cli, int argc, char **argv)
 	struct report_import_stats stats;
 	struct err err = ERR_INIT;
 	struct store *store;
+	enum status st = STATUS_OK;
 	int status = EXIT_GOOD;
 
 	if (argc < 1 || argv[0][0] == '-')
@@ -36,14 +37,11 @@ int cli_report_import(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	memset(&stats, 0, sizeof stats);
-	for (int i = 0; i < argc; i++) {
-		if (report_import_path(store, argv[i], NULL, &stats,
-				       report_print_reject, NULL,
-				       &err) != STATUS_OK) {
-			status = cli_fail(&err);
-			goto out;
-		}
-	}
+	/* A failure that stops the import (a full disk) still gets the
+	 * summary of what was imported before it. */
+	for (int i = 0; i < argc && st == STATUS_OK; i++)
+		st = report_import_path(store, argv[i], NULL, &stats,
+					report_print_reject, NULL, &err);
 	if (cli->json) {
 		json_t *o = json_object();
 
@@ -71,7 +69,9 @@ int cli_report_import(struct cli *cli, int argc, char **argv)
 		       stats.skipped, stats.reports, stats.failures,
 		       (unsigned long long)stats.messages);
 	}
-	if (stats.rejected > 0)
+	if (st != STATUS_OK)
+		status = cli_fail(&err);
+	else if (stats.rejected > 0)
 		status = EXIT_TROUBLE;
 out:
 	err_done(&err);

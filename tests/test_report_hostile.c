@@ -469,6 +469,80 @@ static void test_attribute_flood(void **state)
 	free(dir);
 }
 
+/* The disk fills during an import (a file size limit stands in): the
+ * summary line still says what was imported, the exit status is 2 with
+ * one line naming the failure, the database is intact, and importing
+ * again with room gives the totals of one clean import. */
+static void test_disk_full(void **state)
+{
+	char *dir = testenv_mkdtemp();
+	char *db = base_db(dir);
+	char *corpus = xasprintf("%s/corpus", dir);
+	char *out = xasprintf("%s/out.txt", dir);
+	char *errp = xasprintf("%s/err.txt", dir);
+	char *text, *got;
+	struct stat sb;
+	int status;
+	pid_t pid;
+
+	assert_int_equal(mkdir(corpus, 0700), 0);
+	for (int i = 0; i < 200; i++) {
+		char name[32], id[32];
+		char *x;
+
+		snprintf(name, sizeof name, "r%03d.xml", i);
+		snprintf(id, sizeof id, "full-%d", i);
+		x = report_xml(id, "192.0.2.9", i + 1);
+		free(testenv_write_file(corpus, name, x));
+		free(x);
+	}
+	assert_int_equal(stat(db, &sb), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		const char *argv[] = { testenv_binary(), "--db", db, "report",
+				       "import", corpus, NULL };
+		struct rlimit rl;
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		rl.rlim_cur = rl.rlim_max = (rlim_t)sb.st_size + 64 * 1024;
+		dup2(o, 1);
+		dup2(e, 2);
+		signal(SIGXFSZ, SIG_IGN);
+		setrlimit(RLIMIT_FSIZE, &rl);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 2);
+	text = testenv_read_file(out, NULL);
+	assert_non_null(strstr(text, "imported "));
+	free(text);
+	text = testenv_read_file(errp, NULL);
+	assert_true(text[0] != '\0');
+	assert_int_equal(strlen(text) - 1, strcspn(text, "\n"));
+	free(text);
+	assert_intact(db);
+	{
+		struct testenv_run run = import(db, corpus);
+
+		assert_int_equal(run.status, 0);
+		testenv_run_done(&run);
+	}
+	got = totals(db);
+	/* base-1 (7 messages) and 200 reports of 1..200 messages. */
+	assert_string_equal(got, "201/201/20107");
+	free(got);
+	free(errp);
+	free(out);
+	free(corpus);
+	free(db);
+	testenv_rmdir(dir);
+	free(dir);
+}
+
 /* Writes a mail whose Subject is one line of size bytes. */
 static void write_long_header(const char *path, bool mbox, size_t size)
 {
@@ -539,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_generated),
 		cmocka_unit_test(test_attribute_flood),
 		cmocka_unit_test(test_mail_limits),
+		cmocka_unit_test(test_disk_full),
 		cmocka_unit_test(test_sigkill),
 	};
 
