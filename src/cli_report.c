@@ -281,7 +281,7 @@ int cli_report_summary(struct cli *cli, int argc, char **argv)
 {
 	static const char synopsis[] =
 	    N_("DOMAIN [--since YYYY-MM-DD] [--until YYYY-MM-DD]");
-	struct analysis_options opt = { NULL, NULL, 0 };
+	struct analysis_options opt = { NULL, NULL, 0, 0 };
 	struct analysis *a = NULL;
 	struct providers *catalogue = NULL;
 	struct err err = ERR_INIT;
@@ -324,11 +324,20 @@ int cli_report_summary(struct cli *cli, int argc, char **argv)
 			err_message(&err));
 		err_done(&err);
 	}
+	/* The reverse names and SPF checks of all sources together may
+	 * take four times what one query may. */
+	opt.dns_deadline_ms =
+	    (long)((cli->timeout > 0 ? cli->timeout : 5) * 4 * 1000);
 	if (analysis_run(store, domain, since, until, &opt, &a, &err) !=
 	    STATUS_OK) {
 		status = cli_fail(&err);
 		goto out;
 	}
+	if (a->dns_skipped)
+		fprintf(stderr,
+			_("dmarcpilot: warning: DNS stopped after %ld s: %zu "
+			  "sources have no reverse name or SPF result\n"),
+			opt.dns_deadline_ms / 1000, a->dns_skipped);
 	if (cli->json)
 		summary_json(a);
 	else
