@@ -17,7 +17,10 @@ static void report_print_reject(void *arg, const struct err *err)
 {
 	char *clean = text_clean_str(err_message(err));
 
-	fprintf(stderr, _("dmarcpilot: rejected %s\n"), clean);
+	if (err->status == STATUS_OK)
+		fprintf(stderr, _("dmarcpilot: warning: %s\n"), clean);
+	else
+		fprintf(stderr, _("dmarcpilot: rejected %s\n"), clean);
 	free(clean);
 }
 

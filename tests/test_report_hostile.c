@@ -543,6 +543,58 @@ static void test_disk_full(void **state)
 	free(dir);
 }
 
+/* Strict is not lossy: what real reporters send (tests/lenient/) is
+ * recovered: <feedback> inside an unclosed wrapper, a stray Latin-1
+ * octet in <header_from> (replaced, with a warning naming the field),
+ * a plain-text failure report without an ARF part. A wrapped report
+ * cut short is still refused. */
+static void test_lenient(void **state)
+{
+	static const char *const files[] = {
+		"schema-wrapper.xml", "bad-utf8-header-from.xml",
+		"exim-failure.eml",
+	};
+	char *dir = testenv_mkdtemp();
+	char *db = base_db(dir);
+	char *got, *text, *cut;
+
+	for (size_t i = 0; i < 3; i++) {
+		char *path = xasprintf("%s/tests/lenient/%s", testenv_srcdir(),
+				       files[i]);
+		struct testenv_run run = import(db, path);
+
+		if (run.status != 0)
+			fail_msg("%s: %s", files[i], run.err);
+		assert_non_null(strstr(run.out, "imported 1,"));
+		if (i == 1)
+			assert_non_null(strstr(run.err,
+					       "invalid UTF-8 in <header_from> "
+					       "replaced with U+FFFD"));
+		else
+			assert_string_equal(run.err, "");
+		testenv_run_done(&run);
+		free(path);
+	}
+	got = dump(db);
+	assert_non_null(strstr(got, "b\xef\xbf\xbd" "cker.example.com"));
+	assert_non_null(strstr(got, "192.0.2.66"));
+	assert_non_null(strstr(got, "wrapped-1"));
+	free(got);
+	/* The wrapper's report without its end: refused. */
+	cut = xasprintf("%s/tests/lenient/schema-wrapper.xml",
+			testenv_srcdir());
+	text = testenv_read_file(cut, NULL);
+	free(cut);
+	*strstr(text, "</record>") = '\0';
+	cut = testenv_write_file(dir, "cut.xml", text);
+	refuse(db, cut, "cut.xml");
+	free(cut);
+	free(text);
+	free(db);
+	testenv_rmdir(dir);
+	free(dir);
+}
+
 /* Writes a mail whose Subject is one line of size bytes. */
 static void write_long_header(const char *path, bool mbox, size_t size)
 {
@@ -614,6 +666,7 @@ int main(void)
 		cmocka_unit_test(test_attribute_flood),
 		cmocka_unit_test(test_mail_limits),
 		cmocka_unit_test(test_disk_full),
+		cmocka_unit_test(test_lenient),
 		cmocka_unit_test(test_sigkill),
 	};
 

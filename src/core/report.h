@@ -44,6 +44,10 @@
  * STATUS_LIMIT before libxml2 parses the tag. */
 #define REPORT_ATTR_MAX 32
 
+/* Unknown elements a <feedback> may sit inside (a reporter's wrapper);
+ * deeper, the document is not a report. */
+#define REPORT_WRAP_MAX 4
+
 enum report_format {
 	REPORT_FORMAT_RFC7489, /* no namespace (or the dmarc.org draft one) */
 	REPORT_FORMAT_RFC9990, /* urn:ietf:params:xml:ns:dmarc-2.0 */
@@ -67,6 +71,10 @@ struct report_meta {
 	char np[REPORT_FIELD_MAX + 1];      /* RFC 9990 */
 	char testing[REPORT_FIELD_MAX + 1]; /* RFC 9990: "y" or "n" */
 	int pct;                            /* 0..100, -1 when absent */
+	/* The fields, comma-separated, where invalid UTF-8 was replaced
+	 * by U+FFFD to import the report; empty when none. Complete once
+	 * the report has been read (rows may add to it). */
+	char repaired[REPORT_FIELD_MAX + 1];
 };
 
 /* One DKIM or SPF result of <auth_results>, lower-cased. */

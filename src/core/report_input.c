@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -290,6 +291,7 @@ struct mail {
 	char *message_id;
 	struct strbuf feedback;  /* message/feedback-report */
 	struct strbuf headers;   /* the original message's headers */
+	struct strbuf text;      /* the first text/plain part */
 	bool have_feedback;
 	unsigned attachments;
 	bool begun;
@@ -354,6 +356,7 @@ static enum status mail_begin(void *arg, size_t index, const char *message_id,
 	m->message_id = xstrdup_or_null(message_id);
 	strbuf_reset(&m->feedback);
 	strbuf_reset(&m->headers);
+	strbuf_reset(&m->text);
 	m->have_feedback = false;
 	m->attachments = 0;
 	m->begun = true;
@@ -390,6 +393,10 @@ static enum status mail_part(void *arg, struct mailmsg_part *part,
 		return part_collect(part, &m->headers, INPUT_ARF_MAX, &over,
 				    err);
 	}
+	if (strcmp(type, "text/plain") == 0 && m->text.len == 0 &&
+	    !mailmsg_part_filename(part))
+		/* Kept for a failure report sent as plain text. */
+		return part_collect(part, &m->text, INPUT_ARF_MAX, &over, err);
 	if (!part_is_report(part))
 		return STATUS_OK;
 	{
@@ -406,6 +413,51 @@ static enum status mail_part(void *arg, struct mailmsg_part *part,
 	return st;
 }
 
+/* The value of the line "Name: value" of text, or NULL; caller frees. */
+static char *text_field(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *l = text; l && *l;
+	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *end;
+
+		if (strncasecmp(l, name, n) != 0 || l[n] != ':')
+			continue;
+		l += n + 1;
+		while (*l == ' ' || *l == '\t')
+			l++;
+		end = l + strcspn(l, "\r\n");
+		return xstrndup(l, (size_t)(end - l));
+	}
+	return NULL;
+}
+
+/* Turns a failure report sent as plain text without an ARF part (as
+ * Exim's DMARC support sends them: "Sender Domain:", "Sender IP
+ * Address:", "Received Date:" lines, then the original headers) into
+ * RFC 6591 fields in fb; false when the text is no such report. */
+static bool plain_failure(const char *text, struct strbuf *fb)
+{
+	char *ip = text_field(text, "Sender IP Address");
+	char *domain = text_field(text, "Sender Domain");
+	char *date = text_field(text, "Received Date");
+	bool yes = ip && domain;
+
+	if (yes) {
+		strbuf_addf(fb, "Feedback-Type: auth-failure\n"
+				"Auth-Failure: dmarc\n"
+				"Source-IP: %s\nReported-Domain: %s\n",
+			    ip, domain);
+		if (date)
+			strbuf_addf(fb, "Arrival-Date: %s\n", date);
+	}
+	free(ip);
+	free(domain);
+	free(date);
+	return yes;
+}
+
 /* The message ended: parse its failure report, close the unit. */
 static enum status mail_end(void *arg, enum status st,
 			    const struct err *msg_err, struct err *err)
@@ -415,6 +467,14 @@ static enum status mail_end(void *arg, enum status st,
 	const struct err *use = msg_err;
 	enum status end_st;
 
+	/* Lenient for real reporters: a plain-text failure report. */
+	if (st == STATUS_OK && !m->have_feedback && m->attachments == 0 &&
+	    m->text.len > 0 && plain_failure(strbuf_str(&m->text),
+					     &m->feedback)) {
+		m->have_feedback = true;
+		if (m->headers.len == 0)
+			strbuf_add(&m->headers, m->text.data, m->text.len);
+	}
 	if (st == STATUS_OK && m->have_feedback) {
 		struct arf_report r;
 
@@ -457,6 +517,7 @@ static enum status input_mail(struct input *in, const char *path, bool mbox,
 	err_done(&local);
 	strbuf_done(&m.feedback);
 	strbuf_done(&m.headers);
+	strbuf_done(&m.text);
 	free(m.name);
 	free(m.message_id);
 	return st;
