@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "util/i18n.h"
+#include "util/outfile.h"
 #include "util/xalloc.h"
 #include "paths.h"
 #include "screens/demo.h"
@@ -136,5 +137,14 @@ int main(int argc, char **argv)
 out:
 	cli_done(&cli);
 	cli_line_done(&line);
+	/* DESIGN.md 8: output that did not reach its file, pipe or disk
+	 * is a failure, whatever the command said before. */
+	{
+		struct err err = ERR_INIT;
+
+		if (outfile_close_stdout(&err) != STATUS_OK)
+			status = cli_fail(&err);
+		err_done(&err);
+	}
 	return status;
 }

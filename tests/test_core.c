@@ -38,6 +38,17 @@ static void test_text_clean_utf8(void **state)
 	free(clean);
 }
 
+/* A NUL octet (a DNS string may hold one) shows as \000 and the text
+ * after it is kept: nothing is cut, nothing read past the length. */
+static void test_text_clean_nul(void **state)
+{
+	const char rec[] = "v=DMARC1; p=none\0rua=x";
+	char *clean = text_clean(rec, sizeof rec - 1);
+
+	assert_string_equal(clean, "v=DMARC1; p=none\\000rua=x");
+	free(clean);
+}
+
 /* Domain names compare without case and the root dot. */
 static void test_domain_normalize(void **state)
 {
@@ -280,6 +291,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_clean_strips_escapes),
 		cmocka_unit_test(test_text_clean_utf8),
+		cmocka_unit_test(test_text_clean_nul),
 		cmocka_unit_test(test_text_columns),
 		cmocka_unit_test(test_domain_normalize),
 		cmocka_unit_test(test_dname_valid),

@@ -16,7 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "dkim/dkim.h"
 #include "lib/testenv.h"
@@ -541,6 +546,154 @@ static void test_keygen_never_overwrites(void **state)
 	err_done(&err);
 	testenv_rmdir(dir);
 	free(path);
+	free(dir);
+}
+
+/* An empty key file, as an older version left when killed while
+ * writing, is replaced; the new key is whole. */
+static void test_keygen_leftover_replaced(void **state)
+{
+	char *dir = testenv_mkdtemp();
+	char *path = testenv_write_file(dir, "s1.private", "");
+	struct dkim_keygen_options o = {
+		.domain = "example.com", .selector = "s1", .dir = dir,
+		.type = DKIM_KEY_ED25519,
+	};
+	struct dkim_generated g;
+	struct err err = ERR_INIT;
+	char *text;
+
+	assert_int_equal(dkim_keygen(&o, &g, &err), STATUS_OK);
+	text = testenv_read_file(path, NULL);
+	assert_non_null(strstr(text, "-----BEGIN PRIVATE KEY-----"));
+	free(text);
+	dkim_generated_done(&g);
+	testenv_rmdir(dir);
+	free(path);
+	free(dir);
+}
+
+/* A key directory others can write to is refused, as ssh refuses. */
+static void test_keygen_shared_dir_refused(void **state)
+{
+	char *dir = testenv_mkdtemp();
+	char *keys = xasprintf("%s/keys", dir);
+	char *path = xasprintf("%s/s1.private", keys);
+	struct dkim_keygen_options o = {
+		.domain = "example.com", .selector = "s1", .dir = keys,
+		.type = DKIM_KEY_ED25519,
+	};
+	struct dkim_generated g;
+	struct err err = ERR_INIT;
+	struct stat sb;
+
+	assert_int_equal(mkdir(keys, 0700), 0);
+	assert_int_equal(chmod(keys, 01777), 0);
+	assert_int_equal(dkim_keygen(&o, &g, &err), STATUS_REFUSED);
+	assert_non_null(strstr(err_message(&err), "others can write"));
+	err_done(&err);
+	assert_int_equal(chmod(keys, 0770), 0);
+	assert_int_equal(dkim_keygen(&o, &g, &err), STATUS_REFUSED);
+	err_done(&err);
+	assert_int_not_equal(lstat(path, &sb), 0);
+	assert_int_equal(chmod(keys, 0755), 0);
+	assert_int_equal(dkim_keygen(&o, &g, &err), STATUS_OK);
+	dkim_generated_done(&g);
+	testenv_rmdir(dir);
+	free(path);
+	free(keys);
+	free(dir);
+}
+
+/* True if path holds a whole private key. */
+static bool key_whole(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	EVP_PKEY *k = fp ? PEM_read_PrivateKey(fp, NULL, NULL, NULL) : NULL;
+
+	if (fp)
+		fclose(fp);
+	EVP_PKEY_free(k);
+	return k != NULL;
+}
+
+/* SIGKILL at random points of `dkim keygen`: the key file is absent or
+ * whole (never empty), and the selector can be generated afterwards
+ * unless its key is there. */
+static void test_keygen_sigkill(void **state)
+{
+	char *dir = testenv_mkdtemp();
+	char *xdg = xasprintf("XDG_DATA_HOME=%s/xdg", dir);
+	unsigned seed = (unsigned)time(NULL);
+	long span;
+	struct timespec t0, t1;
+
+	print_message("seed %u\n", seed);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	{
+		const char *env[] = { xdg, NULL };
+		const char *args[] = { "dkim", "keygen", "example.com",
+				       "first", "--out", dir, NULL };
+		struct testenv_run run = testenv_run_dmarcpilot(args, env);
+
+		assert_int_equal(run.status, 0);
+		testenv_run_done(&run);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	span = (t1.tv_sec - t0.tv_sec) * 1000 +
+	       (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	if (span < 20)
+		span = 20;
+	for (int k = 0; k < 30; k++) {
+		char *sel = xasprintf("k%d", k);
+		char *path = xasprintf("%s/%s.private", dir, sel);
+		const char *argv[] = { testenv_binary(), "dkim", "keygen",
+				       "example.com", sel, "--out", dir,
+				       NULL };
+		long delay = (long)(rand_r(&seed) % (unsigned)span);
+		struct stat sb;
+		int status;
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			int null = open("/dev/null", O_WRONLY);
+
+			dup2(null, 1);
+			dup2(null, 2);
+			putenv(xdg);
+			execv(argv[0], (char *const *)argv);
+			_exit(127);
+		}
+		{
+			struct timespec ts = { delay / 1000,
+					       (delay % 1000) * 1000000L };
+
+			nanosleep(&ts, NULL);
+		}
+		kill(pid, SIGKILL);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (lstat(path, &sb) == 0)
+			assert_true(key_whole(path));
+		{
+			const char *env[] = { xdg, NULL };
+			const char *args[] = { "dkim", "keygen",
+					       "example.com", sel, "--out",
+					       dir, NULL };
+			struct testenv_run run =
+			    testenv_run_dmarcpilot(args, env);
+
+			/* Refused only because a whole key is there
+			 * (or recorded by the killed run). */
+			if (run.status != 0)
+				assert_non_null(strstr(run.err, "exists"));
+			testenv_run_done(&run);
+		}
+		free(path);
+		free(sel);
+	}
+	testenv_rmdir(dir);
+	free(xdg);
 	free(dir);
 }
 
@@ -1153,6 +1306,9 @@ int main(void)
 		cmocka_unit_test(test_keygen_ed25519),
 		cmocka_unit_test(test_keygen_sizes),
 		cmocka_unit_test(test_keygen_never_overwrites),
+		cmocka_unit_test(test_keygen_leftover_replaced),
+		cmocka_unit_test(test_keygen_shared_dir_refused),
+		cmocka_unit_test(test_keygen_sigkill),
 		cmocka_unit_test(test_keygen_records_in_store),
 		cmocka_unit_test(test_discovery),
 		cmocka_unit_test(test_audit_selectors),

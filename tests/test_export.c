@@ -306,16 +306,21 @@ static void test_nsupdate(void **state)
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "update delete example.com. TXT "
 				      "\"v=spf1 mx ~all\"\n"));
-	add = xasprintf("update add example.com. 3600 TXT \"%.255s\" \"%s\"\n",
+	/* The TTL the zone serves the TXT RRset with (RFC 2181 5.2). */
+	add = xasprintf("update add example.com. 300 TXT \"%.255s\" \"%s\"\n",
 			spf, spf + 255);
 	assert_non_null(strstr(r.out, add));
 	assert_non_null(strstr(r.out, "update delete _dmarc.example.com. TXT "
 				      "\"v=DMARC1; p=none\"\n"));
-	assert_non_null(strstr(r.out, "update add _dmarc.example.com. 3600 "
+	assert_non_null(strstr(r.out, "update add _dmarc.example.com. 300 "
 				      "TXT \"v=DMARC1; p=quarantine; "));
-	/* Never a delete of a whole RRset or name. */
-	assert_null(strstr(r.out, "TXT\n"));
-	assert_null(strstr(r.out, "google-site-verification"));
+	/* Never a delete of a whole RRset or name; other TXT records
+	 * only guard the change. */
+	assert_null(strstr(r.out, "update delete example.com. TXT\n"));
+	assert_null(strstr(r.out, "update delete example.com. TXT "
+				  "\"google-site-verification"));
+	assert_non_null(strstr(r.out, "prereq yxrrset example.com. TXT "
+				      "\"google-site-verification=abc\"\n"));
 	assert_null(strstr(r.out, "_report._dmarc"));
 	assert_non_null(strstr(r.out, "\nsend\n"));
 	testenv_run_done(&r);
@@ -344,6 +349,73 @@ static void test_nsupdate(void **state)
 		free(bind);
 	}
 	free(spf);
+}
+
+/* Two SPF and two DMARC records at their names (permerror today): the
+ * script deletes every one by its exact value (a NUL octet included),
+ * requires the TXT RRsets to be exactly as served so that a stale or
+ * raced script fails, and keeps each RRset's TTL unless --ttl says. */
+static void test_nsupdate_every_old_record(void **state)
+{
+	struct fixture *f = *state;
+	char *zone = xstrdup(
+	    "$ORIGIN example.com.\n$TTL 300\n"
+	    "@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\n"
+	    "ns1 A 192.0.2.53\n"
+	    "@ 7200 TXT \"v=spf1 mx ~all\"\n"
+	    "@ 7200 TXT \"v=spf1 a\\000 -all\"\n"
+	    "@ 7200 TXT \"google-site-verification=abc\"\n"
+	    "_dmarc 900 TXT \"v=DMARC1; p=none\"\n"
+	    "_dmarc 900 TXT \"v=DMARC1; p=reject\"\n");
+	char *file = testenv_write_file(f->dir, "two.zone", zone);
+	const char *args[] = { "--db", f->path, "--now", "2026-12-29",
+			       "--zone", file, "export", "example.com",
+			       "--format", "nsupdate", NULL, NULL, NULL };
+	struct testenv_run r = testenv_run_dmarcpilot(args, NULL);
+	const char *const want[] = {
+		"prereq yxrrset example.com. TXT \"v=spf1 mx ~all\"\n",
+		"prereq yxrrset example.com. TXT \"v=spf1 a\\000 -all\"\n",
+		"prereq yxrrset example.com. TXT "
+		"\"google-site-verification=abc\"\n",
+		"update delete example.com. TXT \"v=spf1 mx ~all\"\n",
+		"update delete example.com. TXT \"v=spf1 a\\000 -all\"\n",
+		"update add example.com. 7200 TXT \"v=spf1 ",
+		"prereq yxrrset _dmarc.example.com. TXT \"v=DMARC1; "
+		"p=none\"\n",
+		"update delete _dmarc.example.com. TXT \"v=DMARC1; p=none\"\n",
+		"update delete _dmarc.example.com. TXT \"v=DMARC1; "
+		"p=reject\"\n",
+		"update add _dmarc.example.com. 900 TXT \"v=DMARC1; ",
+	};
+	const char *prereq, *del, *add;
+
+	assert_int_equal(r.status, 0);
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+		if (!strstr(r.out, want[i]))
+			fail_msg("missing \"%s\" in:\n%s", want[i], r.out);
+	/* The guard comes before the change it guards. */
+	prereq = strstr(r.out, "prereq yxrrset example.com.");
+	del = strstr(r.out, "update delete example.com.");
+	add = strstr(r.out, "update add example.com.");
+	assert_true(prereq < del && del < add);
+	assert_null(strstr(r.out, "update delete example.com. TXT "
+				  "\"google"));
+	testenv_run_done(&r);
+
+	/* --ttl wins over the served TTL. */
+	args[10] = "--ttl";
+	args[11] = "600";
+	r = testenv_run_dmarcpilot(args, NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "update add example.com. 600 TXT "));
+	assert_non_null(strstr(r.out, "update add _dmarc.example.com. 600 "));
+	testenv_run_done(&r);
+	args[11] = "-5";
+	r = testenv_run_dmarcpilot(args, NULL);
+	assert_int_equal(r.status, 2);
+	testenv_run_done(&r);
+	free(file);
+	free(zone);
 }
 
 /* Counts the entries of a directory, . and .. excluded. */
@@ -597,17 +669,18 @@ static void test_spf_parts(void **state)
 				      "include:_spf1.split.example ~all\"\n"));
 	assert_non_null(strstr(r.out, "update delete _spf1.split.example. "
 				      "TXT \"v=spf1 ip4:192.0.2.128/25\"\n"));
-	line = xasprintf("update add _spf1.split.example. 3600 TXT \"%s\"\n",
+	line = xasprintf("update add _spf1.split.example. 300 TXT \"%s\"\n",
 			 part);
 	assert_non_null(strstr(r.out, line));
 	free(line);
-	line = xasprintf("update add split.example. 3600 TXT \"%.255s\" "
+	line = xasprintf("update add split.example. 300 TXT \"%.255s\" "
 			 "\"%s\"\n",
 			 main_rec, main_rec + 255);
 	assert_non_null(strstr(r.out, line));
 	free(line);
-	assert_null(strstr(r.out, "verification"));
-	assert_null(strstr(r.out, "TXT\n"));
+	assert_null(strstr(r.out, "update delete _spf1.split.example. TXT "
+				  "\"verification"));
+	assert_null(strstr(r.out, "update delete split.example. TXT\n"));
 	testenv_run_done(&r);
 
 	/* JSON names the part's purpose. */
@@ -763,6 +836,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_nsupdate, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_nsupdate_every_old_record,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_atomic, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_spf_parts, setup,

@@ -371,8 +371,8 @@ static enum status parse_text(const char *xml, struct seen *s, char *error,
 
 #define HEAD                                                            \
 	"<feedback><report_metadata><org_name>o</org_name>"             \
-	"<report_id>1</report_id><date_range><begin>0</begin>"          \
-	"<end>86399</end></date_range></report_metadata>"               \
+	"<report_id>1</report_id><date_range><begin>1700006400</begin>" \
+	"<end>1700092799</end></date_range></report_metadata>"          \
 	"<policy_published><domain>Example.COM</domain><p>none</p>"     \
 	"</policy_published>"
 #define ROW(ip, count, extra)                                           \
@@ -490,6 +490,71 @@ static void test_long_string(void **state)
 	free(org);
 }
 
+/* Values are read whole: zeros and spaces in front of a value cannot
+ * push what follows past a cut (a count of 300 zeros then 5000 once
+ * became 0, spaces before an org_name changed it). */
+static void test_whole_values(void **state)
+{
+	struct seen s;
+	char error[512];
+	char zeros[301], spaces[251], *xml;
+
+	memset(zeros, '0', 300);
+	zeros[300] = '\0';
+	memset(spaces, ' ', 250);
+	spaces[250] = '\0';
+	xml = xasprintf("<feedback><report_metadata><org_name>%sEvil Corp"
+			"</org_name><report_id>1</report_id><date_range>"
+			"<begin>%s1700006400</begin><end>1700092799</end>"
+			"</date_range></report_metadata><policy_published>"
+			"<domain>example.com</domain><p>none</p>"
+			"</policy_published>" ROW("192.0.2.1", "%s5000", "")
+			"</feedback>",
+			spaces, zeros, zeros);
+	assert_int_equal(parse_text(xml, &s, error, sizeof error),
+			 STATUS_OK);
+	assert_int_equal(s.nreports, 1);
+	assert_string_equal(s.reports[0].meta.org_name, "Evil Corp");
+	assert_int_equal(s.reports[0].meta.date_begin, 1700006400);
+	assert_int_equal(s.reports[0].messages, 5000);
+	free(xml);
+}
+
+/* More text than an element may hold is refused, as are dates outside
+ * 1970..2100 (a report dated 2^63 s was stored and never shown). */
+static void test_value_limits(void **state)
+{
+	struct seen s;
+	char error[512];
+	char *zeros = xmalloc(REPORT_TEXT_MAX + 2), *xml;
+
+	memset(zeros, '0', REPORT_TEXT_MAX + 1);
+	zeros[REPORT_TEXT_MAX + 1] = '\0';
+	xml = xasprintf(HEAD ROW("192.0.2.1", "%s1", "") "</feedback>",
+			zeros);
+	assert_int_equal(parse_text(xml, &s, error, sizeof error),
+			 STATUS_LIMIT);
+	assert_non_null(strstr(error, "<count> holds more than 4096 bytes"));
+	free(xml);
+	assert_int_equal(
+	    parse_text("<feedback><report_metadata><org_name>o</org_name>"
+		       "<report_id>1</report_id><date_range><begin>"
+		       "9223372036854775807</begin><end>1700092799</end>"
+		       "</date_range></report_metadata></feedback>",
+		       &s, error, sizeof error),
+	    STATUS_PARSE);
+	assert_non_null(strstr(error, "not a date between 1970 and 2100"));
+	assert_int_equal(
+	    parse_text("<feedback><report_metadata><org_name>o</org_name>"
+		       "<report_id>1</report_id><date_range><begin>"
+		       "1700006400</begin><end>4102444800</end>"
+		       "</date_range></report_metadata></feedback>",
+		       &s, error, sizeof error),
+	    STATUS_PARSE);
+	assert_int_equal(s.nreports, 0);
+	free(zeros);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +563,8 @@ int main(void)
 		cmocka_unit_test(test_empty_reason),
 		cmocka_unit_test(test_xml_zip),
 		cmocka_unit_test(test_stray_text),
+		cmocka_unit_test(test_whole_values),
+		cmocka_unit_test(test_value_limits),
 		cmocka_unit_test(test_fastmail_gzip),
 		cmocka_unit_test(test_outlook),
 		cmocka_unit_test(test_rfc9990),

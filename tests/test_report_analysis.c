@@ -14,8 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "plan/analysis.h"
+#include "dns/dns.h"
 #include "lib/testenv.h"
 #include "providers/providers.h"
 #include "store/report_store.h"
@@ -164,11 +170,52 @@ static const struct analysis_source *source(const struct analysis *a,
 	return NULL;
 }
 
+/* A resolver that never answers: the DNS phase ends at its deadline,
+ * long before the queries' own timeout, and says how many sources it
+ * could not look up. */
+static void test_dns_deadline(void **state)
+{
+	struct fixture *f = *state;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof sin;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct dns_live_options lo = { .timeout = 30 };
+	struct analysis_options o = { NULL, f->providers, 0, 300 };
+	struct err err = ERR_INIT;
+	struct analysis *a;
+	struct timespec t0, t1;
+	char *servers;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	servers = xasprintf("127.0.0.1:%d", ntohs(sin.sin_port));
+	lo.servers = servers;
+	assert_int_equal(dns_new_live(&o.dns, &lo, &err), STATUS_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(analysis_run(f->store, "example.com", DATE_ANY,
+				      DATE_ANY, &o, &a, &err),
+			 STATUS_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* Every source of example.com was cut off, none got a name. */
+	assert_int_equal(a->dns_skipped, a->nsources);
+	assert_int_equal(a->nsources, 5);
+	for (size_t i = 0; i < a->nsources; i++)
+		assert_null(a->sources[i].ptr);
+	/* Ended by the deadline, not by the 30 s query timeout. */
+	assert_true(t1.tv_sec - t0.tv_sec < 20);
+	analysis_free(a);
+	dns_free(o.dns);
+	close(fd);
+	free(servers);
+}
+
 /* The whole history: totals, weeks, classes, providers, fixes. */
 static void test_analysis(void **state)
 {
 	struct fixture *f = *state;
-	struct analysis_options o = { f->dns, f->providers, 0 };
+	struct analysis_options o = { f->dns, f->providers, 0, 0 };
 	struct analysis *a;
 	struct err err = ERR_INIT;
 	const struct analysis_source *s;
@@ -361,6 +408,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_analysis, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dns_deadline, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_window_without_dns, setup,
 						teardown),

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -425,11 +426,247 @@ static void test_sigkill(void **state)
 	free(dir);
 }
 
+/* An element with 200,000 attributes (libxml2 2.9.14 spends over two
+ * minutes on its duplicate check) is refused before libxml2 parses
+ * the tag, gzipped or not. */
+static void test_attribute_flood(void **state)
+{
+	char *dir = testenv_mkdtemp();
+	char *db = base_db(dir);
+	struct strbuf sb = STRBUF_INIT;
+	char *path;
+
+	strbuf_addstr(&sb, "<?xml version=\"1.0\"?>\n<feedback><org_name");
+	for (int i = 0; i < 200000; i++)
+		strbuf_addf(&sb, " a%d='x>y'", i);
+	strbuf_addstr(&sb, ">o</org_name></feedback>\n");
+	path = testenv_write_file(dir, "attributes.xml", strbuf_str(&sb));
+	refuse(db, path, "attributes.xml:2: an element has more than 32 "
+			 "attributes");
+	free(path);
+	path = xasprintf("%s/attributes.xml.gz", dir);
+	{
+		struct archive *a = archive_write_new();
+		struct archive_entry *e = archive_entry_new();
+
+		archive_write_set_format_raw(a);
+		archive_write_add_filter_gzip(a);
+		assert_int_equal(archive_write_open_filename(a, path),
+				 ARCHIVE_OK);
+		archive_entry_set_pathname(e, "attributes.xml");
+		archive_entry_set_filetype(e, AE_IFREG);
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		archive_write_data(a, strbuf_str(&sb), sb.len);
+		archive_entry_free(e);
+		assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+		archive_write_free(a);
+	}
+	refuse(db, path, "more than 32 attributes");
+	free(path);
+	strbuf_done(&sb);
+	free(db);
+	testenv_rmdir(dir);
+	free(dir);
+}
+
+/* The disk fills during an import (a file size limit stands in): the
+ * summary line still says what was imported, the exit status is 2 with
+ * one line naming the failure, the database is intact, and importing
+ * again with room gives the totals of one clean import. */
+static void test_disk_full(void **state)
+{
+	char *dir = testenv_mkdtemp();
+	char *db = base_db(dir);
+	char *corpus = xasprintf("%s/corpus", dir);
+	char *out = xasprintf("%s/out.txt", dir);
+	char *errp = xasprintf("%s/err.txt", dir);
+	char *text, *got;
+	struct stat sb;
+	int status;
+	pid_t pid;
+
+	assert_int_equal(mkdir(corpus, 0700), 0);
+	for (int i = 0; i < 200; i++) {
+		char name[32], id[32];
+		char *x;
+
+		snprintf(name, sizeof name, "r%03d.xml", i);
+		snprintf(id, sizeof id, "full-%d", i);
+		x = report_xml(id, "192.0.2.9", i + 1);
+		free(testenv_write_file(corpus, name, x));
+		free(x);
+	}
+	assert_int_equal(stat(db, &sb), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		const char *argv[] = { testenv_binary(), "--db", db, "report",
+				       "import", corpus, NULL };
+		struct rlimit rl;
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		rl.rlim_cur = rl.rlim_max = (rlim_t)sb.st_size + 64 * 1024;
+		dup2(o, 1);
+		dup2(e, 2);
+		signal(SIGXFSZ, SIG_IGN);
+		setrlimit(RLIMIT_FSIZE, &rl);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 2);
+	text = testenv_read_file(out, NULL);
+	assert_non_null(strstr(text, "imported "));
+	free(text);
+	text = testenv_read_file(errp, NULL);
+	assert_true(text[0] != '\0');
+	assert_int_equal(strlen(text) - 1, strcspn(text, "\n"));
+	free(text);
+	assert_intact(db);
+	{
+		struct testenv_run run = import(db, corpus);
+
+		assert_int_equal(run.status, 0);
+		testenv_run_done(&run);
+	}
+	got = totals(db);
+	/* base-1 (7 messages) and 200 reports of 1..200 messages. */
+	assert_string_equal(got, "201/201/20107");
+	free(got);
+	free(errp);
+	free(out);
+	free(corpus);
+	free(db);
+	testenv_rmdir(dir);
+	free(dir);
+}
+
+/* Strict is not lossy: what real reporters send (tests/lenient/) is
+ * recovered: <feedback> inside an unclosed wrapper, a stray Latin-1
+ * octet in <header_from> (replaced, with a warning naming the field),
+ * a plain-text failure report without an ARF part. A wrapped report
+ * cut short is still refused. */
+static void test_lenient(void **state)
+{
+	static const char *const files[] = {
+		"schema-wrapper.xml", "bad-utf8-header-from.xml",
+		"exim-failure.eml",
+	};
+	char *dir = testenv_mkdtemp();
+	char *db = base_db(dir);
+	char *got, *text, *cut;
+
+	for (size_t i = 0; i < 3; i++) {
+		char *path = xasprintf("%s/tests/lenient/%s", testenv_srcdir(),
+				       files[i]);
+		struct testenv_run run = import(db, path);
+
+		if (run.status != 0)
+			fail_msg("%s: %s", files[i], run.err);
+		assert_non_null(strstr(run.out, "imported 1,"));
+		if (i == 1)
+			assert_non_null(strstr(run.err,
+					       "invalid UTF-8 in <header_from> "
+					       "replaced with U+FFFD"));
+		else
+			assert_string_equal(run.err, "");
+		testenv_run_done(&run);
+		free(path);
+	}
+	got = dump(db);
+	assert_non_null(strstr(got, "b\xef\xbf\xbd" "cker.example.com"));
+	assert_non_null(strstr(got, "192.0.2.66"));
+	assert_non_null(strstr(got, "wrapped-1"));
+	free(got);
+	/* The wrapper's report without its end: refused. */
+	cut = xasprintf("%s/tests/lenient/schema-wrapper.xml",
+			testenv_srcdir());
+	text = testenv_read_file(cut, NULL);
+	free(cut);
+	*strstr(text, "</record>") = '\0';
+	cut = testenv_write_file(dir, "cut.xml", text);
+	refuse(db, cut, "cut.xml");
+	free(cut);
+	free(text);
+	free(db);
+	testenv_rmdir(dir);
+	free(dir);
+}
+
+/* Writes a mail whose Subject is one line of size bytes. */
+static void write_long_header(const char *path, bool mbox, size_t size)
+{
+	FILE *fp = fopen(path, "w");
+	char *block = xmalloc(1 << 20);
+
+	assert_non_null(fp);
+	if (mbox)
+		fputs("From a@example.com Mon Jan  1 00:00:00 2024\n", fp);
+	fputs("From: a@example.com\nSubject: ", fp);
+	memset(block, 'A', 1 << 20);
+	for (size_t done = 0; done < size; done += 1 << 20)
+		assert_int_equal(fwrite(block, 1, 1 << 20, fp), 1 << 20);
+	fputs("\n\nbody\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	free(block);
+}
+
+/* A 100 MB header line in an mbox or a Maildir mail, and a mail of
+ * 1001 MIME parts, are refused by line without GMime holding them:
+ * the import stays under 64 MiB (not measured under AddressSanitizer,
+ * whose shadow memory counts too). */
+static void test_mail_limits(void **state)
+{
+	char *dir = testenv_mkdtemp();
+	char *db = base_db(dir);
+	char *path = xasprintf("%s/huge.mbox", dir);
+	char *maildir = xasprintf("%s/Maildir", dir);
+	char *mail = xasprintf("%s/Maildir/cur/1.eml", dir);
+	struct strbuf sb = STRBUF_INIT;
+	struct rusage ru;
+
+	write_long_header(path, true, 100 << 20);
+	refuse(db, path, "huge.mbox:2: a header block is longer than "
+			 "1048576 bytes");
+	assert_int_equal(mkdir(maildir, 0700), 0);
+	free(maildir);
+	maildir = xasprintf("%s/Maildir/cur", dir);
+	assert_int_equal(mkdir(maildir, 0700), 0);
+	write_long_header(mail, false, 100 << 20);
+	refuse(db, mail, "a header block is longer than 1048576 bytes");
+	assert_int_equal(getrusage(RUSAGE_CHILDREN, &ru), 0);
+#ifndef __SANITIZE_ADDRESS__
+	assert_true(ru.ru_maxrss < 64 * 1024);
+#endif
+	free(path);
+	strbuf_addstr(&sb, "From: a@example.com\nMIME-Version: 1.0\n"
+			   "Content-Type: multipart/mixed; boundary=b\n\n");
+	for (int i = 0; i < 1001; i++)
+		strbuf_addstr(&sb, "--b\nContent-Type: text/plain\n\nx\n");
+	strbuf_addstr(&sb, "--b--\n");
+	path = testenv_write_file(dir, "parts.eml", strbuf_str(&sb));
+	refuse(db, path, "parts.eml:1: the message has more than 1000 MIME "
+			 "parts");
+	strbuf_done(&sb);
+	free(path);
+	free(mail);
+	free(maildir);
+	free(db);
+	testenv_rmdir(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostile_files),
 		cmocka_unit_test(test_generated),
+		cmocka_unit_test(test_attribute_flood),
+		cmocka_unit_test(test_mail_limits),
+		cmocka_unit_test(test_disk_full),
+		cmocka_unit_test(test_lenient),
 		cmocka_unit_test(test_sigkill),
 	};
 

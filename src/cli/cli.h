@@ -89,6 +89,7 @@ enum cli_opt {
 	OPT_SERVERS,
 	OPT_FORMAT,
 	OPT_OUTPUT,
+	OPT_TTL,
 };
 
 /* One option as declared: its command, --name, -c, its argument and

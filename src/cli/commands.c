@@ -93,6 +93,8 @@ const struct cli_option cli_options[] = {
 	      N_("a zone snippet (default), an nsupdate script or JSON")),
 	VALUE("export", "output", OPT_OUTPUT, N_("FILE"),
 	      N_("write to this file instead of standard output")),
+	VALUE("export", "ttl", OPT_TTL, N_("SECONDS"),
+	      N_("the TTL of the records (default: the zone's, else 3600)")),
 
 	{ NULL, NULL, 0, CLI_ARG_NONE, NULL, false, NULL },
 };

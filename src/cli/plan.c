@@ -3,6 +3,8 @@
  * export (the records as a zone snippet, nsupdate script or JSON). */
 #include "config.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "dns/propagate.h"
 #include "plan/rollout.h"
 #include "util/text.h"
+#include "util/outfile.h"
 #include "util/xalloc.h"
 #include "export/zone.h"
 
@@ -570,7 +573,9 @@ int cli_export(struct cli *cli, int argc, char **argv)
 	const char *domain = argv[0]; /* one operand, as declared */
 	const char *format = cli_opt(cli, OPT_FORMAT);
 	const char *output = cli_opt(cli, OPT_OUTPUT);
-	char *text = NULL;
+	const char *ttl = cli_opt(cli, OPT_TTL);
+	char *text = NULL, *end;
+	unsigned long ttl_value = 0;
 	int rc = EXIT_GOOD;
 
 	(void)argc;
@@ -581,6 +586,17 @@ int cli_export(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli,
 				 _("--format takes bind, nsupdate or json: %s"),
 				 format);
+	if (ttl) {
+		/* RFC 2181 8: a TTL is 0..2^31-1 seconds. */
+		errno = 0;
+		ttl_value = strtoul(ttl, &end, 10);
+		if (!isdigit((unsigned char)*ttl) || *end || errno ||
+		    ttl_value > 2147483647UL)
+			return cli_usage(cli,
+					 _("--ttl takes seconds, 0 to "
+					   "2147483647: %s"),
+					 ttl);
+	}
 	if (cli->json)
 		format = "json";
 	if (plan_load(cli, domain, &in, &plan, &err))
@@ -588,6 +604,10 @@ int cli_export(struct cli *cli, int argc, char **argv)
 	od = orgdomain_new();
 	zone_collect(&in, &plan, od, &z);
 	orgdomain_free(od);
+	if (ttl) {
+		z.ttl = (uint32_t)ttl_value;
+		z.ttl_given = true;
+	}
 	if (strcmp(format, "nsupdate") == 0) {
 		struct dns *dns = cli_dns(cli, &err);
 
@@ -612,7 +632,7 @@ int cli_export(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (output) {
-		if (zone_write_atomic(output, text, strlen(text), &err))
+		if (outfile_write(output, text, strlen(text), &err))
 			rc = plan_fail(&err);
 	} else {
 		fputs(text, stdout);

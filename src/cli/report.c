@@ -17,7 +17,10 @@ static void report_print_reject(void *arg, const struct err *err)
 {
 	char *clean = text_clean_str(err_message(err));
 
-	fprintf(stderr, _("dmarcpilot: rejected %s\n"), clean);
+	if (err->status == STATUS_OK)
+		fprintf(stderr, _("dmarcpilot: warning: %s\n"), clean);
+	else
+		fprintf(stderr, _("dmarcpilot: rejected %s\n"), clean);
 	free(clean);
 }
 
@@ -27,6 +30,7 @@ int cli_report_import(struct cli *cli, int argc, char **argv)
 	struct report_import_stats stats;
 	struct err err = ERR_INIT;
 	struct store *store;
+	enum status st = STATUS_OK;
 	int status = EXIT_GOOD;
 
 	if (!(store = cli_store(cli, &err))) {
@@ -34,14 +38,11 @@ int cli_report_import(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	memset(&stats, 0, sizeof stats);
-	for (int i = 0; i < argc; i++) {
-		if (report_import_path(store, argv[i], NULL, &stats,
-				       report_print_reject, NULL,
-				       &err) != STATUS_OK) {
-			status = cli_fail(&err);
-			goto out;
-		}
-	}
+	/* A failure that stops the import (a full disk) still gets the
+	 * summary of what was imported before it. */
+	for (int i = 0; i < argc && st == STATUS_OK; i++)
+		st = report_import_path(store, argv[i], NULL, &stats,
+					report_print_reject, NULL, &err);
 	if (cli->json) {
 		json_t *o = json_object();
 
@@ -69,7 +70,9 @@ int cli_report_import(struct cli *cli, int argc, char **argv)
 		       stats.skipped, stats.reports, stats.failures,
 		       (unsigned long long)stats.messages);
 	}
-	if (stats.rejected > 0)
+	if (st != STATUS_OK)
+		status = cli_fail(&err);
+	else if (stats.rejected > 0)
 		status = EXIT_TROUBLE;
 out:
 	err_done(&err);
@@ -277,7 +280,7 @@ static struct providers *report_catalogue(struct cli *cli)
 /* `report summary DOMAIN`: pass rates and sources of a window. */
 int cli_report_summary(struct cli *cli, int argc, char **argv)
 {
-	struct analysis_options opt = { NULL, NULL, 0 };
+	struct analysis_options opt = { NULL, NULL, 0, 0 };
 	struct analysis *a = NULL;
 	struct providers *catalogue = NULL;
 	struct err err = ERR_INIT;
@@ -311,11 +314,20 @@ int cli_report_summary(struct cli *cli, int argc, char **argv)
 			err_message(&err));
 		err_done(&err);
 	}
+	/* The reverse names and SPF checks of all sources together may
+	 * take four times what one query may. */
+	opt.dns_deadline_ms =
+	    (long)((cli->timeout > 0 ? cli->timeout : 5) * 4 * 1000);
 	if (analysis_run(store, domain, since, until, &opt, &a, &err) !=
 	    STATUS_OK) {
 		status = cli_fail(&err);
 		goto out;
 	}
+	if (a->dns_skipped)
+		fprintf(stderr,
+			_("dmarcpilot: warning: DNS stopped after %ld s: %zu "
+			  "sources have no reverse name or SPF result\n"),
+			opt.dns_deadline_ms / 1000, a->dns_skipped);
 	if (cli->json)
 		summary_json(a);
 	else

@@ -7,6 +7,7 @@
 
 #include "util/i18n.h"
 #include "plan/rollout.h"
+#include "util/outfile.h"
 #include "util/xalloc.h"
 #include "export/zone.h"
 #include "screens/plan.h"
@@ -245,7 +246,7 @@ static void export_write(struct app *app, struct export_state *st)
 		tui_error(app, "%s", st->error ? st->error : _("nothing to write"));
 		return;
 	}
-	if (zone_write_atomic(st->prompt.text, st->text, strlen(st->text),
+	if (outfile_write(st->prompt.text, st->text, strlen(st->text),
 			      &err) == STATUS_OK)
 		tui_message(app, _("Wrote %s"), st->prompt.text);
 	else

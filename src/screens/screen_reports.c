@@ -205,6 +205,9 @@ static void import_rejected(void *arg, const struct err *err)
 {
 	struct reports_state *st = arg;
 
+	/* A unit imported with a repair is no rejection. */
+	if (err->status == STATUS_OK)
+		return;
 	free(st->last_reject);
 	st->last_reject = text_clean_str(err_message(err));
 }

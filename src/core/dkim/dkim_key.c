@@ -22,6 +22,7 @@
 #include "dkim/dkim_private.h"
 #include "util/dname.h"
 #include "util/i18n.h"
+#include "util/outfile.h"
 #include "util/strbuf.h"
 #include "util/text.h"
 #include "util/xalloc.h"
@@ -175,27 +176,59 @@ char *dkim_zone_line(const char *name, char *const *strings, size_t count)
 	return strbuf_detach(&sb);
 }
 
-/* Writes the whole buffer. */
-static bool write_all(int fd, const char *data, size_t len)
+/* The refusal of a selector whose key file exists. */
+static enum status exists_error(const char *path, struct err *err)
 {
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
+	return err_set(err, STATUS_EXISTS,
+		       _("%s: a key file already exists; dmarcpilot never "
+			 "overwrites a key (choose another selector or "
+			 "--out)"),
+		       path);
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		data += n;
-		len -= (size_t)n;
-	}
-	return true;
+/* Refuses a key directory others could write to, as ssh does for its
+ * keys (StrictModes): its owner must be the user or root, and neither
+ * group nor others may write to it. Keys in /tmp could be swapped or
+ * read before the operator ever looks. */
+static enum status dir_private_check(const char *dir, struct err *err)
+{
+	struct stat sb;
+
+	if (stat(dir, &sb) != 0)
+		return err_set(err, STATUS_IO, "%s: %s", dir, strerror(errno));
+	if ((sb.st_uid != 0 && sb.st_uid != geteuid()) ||
+	    (sb.st_mode & 022) != 0)
+		return err_set(err, STATUS_REFUSED,
+			       _("%s: others can write to this directory "
+				 "(mode %04o, owner %lu); keep keys in a "
+				 "directory only you can write to"),
+			       dir, (unsigned)(sb.st_mode & 07777),
+			       (unsigned long)sb.st_uid);
+	return STATUS_OK;
+}
+
+/* Makes the selector's key path free: nothing there, or an empty
+ * regular file of the user's, which an older version left when it was
+ * killed while writing; that one is removed. Anything else refuses. */
+static enum status key_path_free(const char *path, struct err *err)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) != 0)
+		return errno == ENOENT ? STATUS_OK
+				       : err_set(err, STATUS_IO, "%s: %s", path,
+						 strerror(errno));
+	if (S_ISREG(sb.st_mode) && sb.st_size == 0 &&
+	    sb.st_uid == geteuid() && unlink(path) == 0)
+		return STATUS_OK;
+	return exists_error(path, err);
 }
 
 /* Generates a key pair, writes the private key, builds the record. */
 enum status dkim_keygen(const struct dkim_keygen_options *o,
 			struct dkim_generated *out, struct err *err)
 {
-	char *dir = NULL, *pem = NULL, real[PATH_MAX];
+	char *dir = NULL, *pem = NULL, *tmp = NULL, real[PATH_MAX];
 	EVP_PKEY *pkey = NULL;
 	BIO *bio = NULL;
 	enum status st = STATUS_OK;
@@ -270,29 +303,27 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 		st = err_set(err, STATUS_IO, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
+	st = dir_private_check(real, err);
+	if (st != STATUS_OK)
+		goto out;
 	out->path = xasprintf("%s/%s.private", real, out->selector);
+	st = key_path_free(out->path, err);
+	if (st != STATUS_OK)
+		goto out;
 
-	/* Claim the file first: never overwrite, never follow a link. */
-	fd = open(out->path, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW |
-				 O_CLOEXEC,
-		  0600);
-	if (fd < 0 && errno == EEXIST) {
-		st = err_set(err, STATUS_EXISTS,
-			     _("%s: a key file already exists; dmarcpilot "
-			       "never overwrites a key (choose another "
-			       "selector or --out)"),
-			     out->path);
-		goto out;
-	}
+	/* The key is written to a temporary file beside its place and
+	 * linked there complete: a kill leaves no key or a whole one,
+	 * never an empty file that blocks the selector. */
+	tmp = xasprintf("%s/.%s.private.XXXXXX", real, out->selector);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		st = err_set(err, STATUS_IO, "%s: %s", out->path,
-			     strerror(errno));
+		st = err_set(err, STATUS_IO, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		tmp = NULL;
 		goto out;
 	}
-	created = true;
 	if (fchmod(fd, 0600) != 0) {
-		st = err_set(err, STATUS_IO, "%s: %s", out->path,
-			     strerror(errno));
+		st = err_set(err, STATUS_IO, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
 
@@ -319,7 +350,7 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 		goto out;
 	}
 	pemlen = BIO_get_mem_data(bio, &pem);
-	if (!write_all(fd, pem, (size_t)pemlen) || fsync(fd) != 0) {
+	if (!outfile_write_fd(fd, pem, (size_t)pemlen) || fsync(fd) != 0) {
 		st = err_set(err, STATUS_IO, "%s: %s", out->path,
 			     strerror(errno));
 		goto out;
@@ -331,14 +362,27 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 		goto out;
 	}
 	fd = -1;
+	/* link() never replaces: a key that appeared meanwhile stays. */
+	if (link(tmp, out->path) != 0) {
+		st = errno == EEXIST ? exists_error(out->path, err)
+				     : err_set(err, STATUS_IO, "%s: %s",
+					       out->path, strerror(errno));
+		goto out;
+	}
+	created = true;
+	outfile_sync_dir(real);
 	/* The file is complete; if it cannot be recorded, it goes. */
 	if (o->record)
 		st = o->record(o->record_arg, out, o->today, err);
 out:
 	if (fd >= 0)
 		close(fd);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
 	if (st != STATUS_OK && created)
-		unlink(out->path); /* ours: O_EXCL created it */
+		unlink(out->path); /* ours: link() created it */
 	if (st != STATUS_OK)
 		dkim_generated_done(out);
 	BIO_free(bio);

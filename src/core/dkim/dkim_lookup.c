@@ -119,8 +119,9 @@ void dkim_evaluate_answer(const char *domain, const char *selector,
 				pick = i;
 		}
 	}
-	out->record = xstrndup(txt[pick].data ? txt[pick].data : "",
-			       txt[pick].len);
+	/* The whole record, a NUL octet shown as \000 (DESIGN.md 8). */
+	out->record = text_clean(txt[pick].data ? txt[pick].data : "",
+				 txt[pick].len);
 	if (ntxt > 1) {
 		/* RFC 6376 3.6.2.2: with several records the result is
 		 * undefined; verifiers may pick any. */

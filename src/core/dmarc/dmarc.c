@@ -541,9 +541,24 @@ enum status dmarc_parse(const char *text, size_t len,
 			       _("DMARC record of %zu octets is longer than "
 				 "%d"),
 			       len, DMARC_MAX_RECORD);
-	if (memchr(text, '\0', len))
+	if (memchr(text, '\0', len)) {
+		/* RFC 7489 6.4: tag values are printable text; a NUL
+		 * octet makes the record unparseable for receivers. */
+		if (findings) {
+			struct finding *f = findings_add(
+			    findings, F_DMARC_SYNTAX,
+			    _("The DMARC record contains a NUL octet "
+			      "(shown as \\000); receivers cannot parse "
+			      "it."));
+
+			finding_set_advice(f, _("Publish the record again "
+						"as plain text; the NUL "
+						"usually comes from a "
+						"provisioning tool."));
+		}
 		return err_set(err, STATUS_PARSE,
 			       _("DMARC record contains a NUL octet"));
+	}
 	/* RFC 7489 6.3: v=DMARC1 must be the first tag. */
 	if (!dmarc_is_record(text, len))
 		return err_set(err, STATUS_PARSE,

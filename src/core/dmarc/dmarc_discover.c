@@ -116,7 +116,7 @@ static void walk_answer(void *arg, const struct dns_answer *answer)
 			continue;
 		}
 		if (s->dmarc_count++ == 0) {
-			s->first = xstrndup(txt[i].data, txt[i].len);
+			s->first = xmemdup(txt[i].data, txt[i].len);
 			s->first_len = txt[i].len;
 		}
 	}
@@ -318,15 +318,21 @@ static void walk_decide(struct dmarc_discovery *d)
 	if (applied >= 0) {
 		struct walk_slot *s = &d->slots[applied];
 		struct findings parse = FINDINGS_INIT;
+		enum status parsed;
 
 		r->record = text_clean(s->first, s->first_len);
 		r->source = xasprintf("_dmarc.%s", d->names[applied]);
 		r->inherited = applied > 0;
-		dmarc_parse(s->first, s->first_len, &r->parsed, &parse, NULL);
+		parsed = dmarc_parse(s->first, s->first_len, &r->parsed,
+				     &parse, NULL);
 		for (size_t i = 0; i < parse.count; i++)
 			finding_set_record(&parse.items[i], r->record);
 		findings_move(&r->findings, &parse);
-		dmarc_check_record(&r->parsed, r->record, &r->findings);
+		/* A record that does not parse (a NUL octet) has no tags
+		 * to give advice on. */
+		if (parsed == STATUS_OK)
+			dmarc_check_record(&r->parsed, r->record,
+					   &r->findings);
 		start_auth(d);
 	}
 	free(steps);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/i18n.h"
 #include "util/strbuf.h"
@@ -240,21 +241,43 @@ void dns_process(struct dns *dns, const struct pollfd *fds, size_t nfds)
 /* The most sockets dns_run() waits on at once. */
 #define DNS_RUN_FDS 256
 
-/* Loops until every query is answered. */
-enum status dns_run(struct dns *dns)
+/* Milliseconds since start on the monotonic clock. */
+static long elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 +
+	       (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* Loops until every query is answered or ms have passed. */
+enum status dns_run_for(struct dns *dns, long ms, bool *expired)
 {
 	struct pollfd fds[DNS_RUN_FDS];
+	struct timespec start;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (expired)
+		*expired = false;
 	while (dns_pending(dns) > 0) {
 		size_t n = dns_pollfds(dns, fds, DNS_RUN_FDS);
 		int timeout = dns_timeout_ms(dns);
+		long left = ms < 0 ? -1 : ms - elapsed_ms(&start);
 
+		if (ms >= 0 && left <= 0) {
+			if (expired)
+				*expired = true;
+			return STATUS_OK;
+		}
 		if (timeout != 0) {
 			if (n == 0 && timeout < 0) {
 				/* Nothing can ever answer: a backend bug. */
 				dns_cancel_all(dns);
 				return STATUS_IO;
 			}
+			if (left >= 0 && (timeout < 0 || timeout > left))
+				timeout = (int)left;
 			if (poll(fds, n, timeout) < 0 && errno != EINTR)
 				return STATUS_IO;
 		} else {
@@ -263,6 +286,12 @@ enum status dns_run(struct dns *dns)
 		dns_process(dns, n ? fds : NULL, n);
 	}
 	return STATUS_OK;
+}
+
+/* Loops until every query is answered. */
+enum status dns_run(struct dns *dns)
+{
+	return dns_run_for(dns, -1, NULL);
 }
 
 /* Stores the answer of a synchronous query. */

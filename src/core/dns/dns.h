@@ -176,6 +176,11 @@ void dns_process(struct dns *dns, const struct pollfd *fds, size_t nfds);
  * Returns STATUS_OK, or STATUS_IO when poll() itself fails. */
 enum status dns_run(struct dns *dns);
 
+/* dns_run() for at most ms milliseconds (ms < 0: no limit). When time
+ * runs out *expired (may be NULL) is set and the queries still
+ * outstanding are left to the caller (dns_cancel_all() ends them). */
+enum status dns_run_for(struct dns *dns, long ms, bool *expired);
+
 /* Asks one question and waits for it; returns an answer the caller frees
  * with dns_answer_free(). Runs other outstanding queries too. */
 struct dns_answer *dns_query_sync(struct dns *dns, const char *name,

@@ -200,6 +200,8 @@ void zone_records_done(struct zone_records *z)
 		free(r->selector);
 		zone_strings_free(r->strings, r->nstrings);
 		zone_strings_free(r->old, r->nold);
+		if (r->served)
+			dns_answer_free(r->served);
 	}
 	free(z->records);
 	free(z->domain);
@@ -248,6 +250,8 @@ enum status zone_find_old(struct zone_records *z, struct dns *dns,
 				     a->error ? a->error
 					      : dns_result_name(a->result));
 		} else {
+			if (a->result == DNS_DATA)
+				r->served = dns_answer_dup(a);
 			for (size_t j = 0; j < a->count; j++) {
 				const struct dns_rr *rr = &a->rrs[j];
 				struct strbuf joined = STRBUF_INIT;
@@ -336,17 +340,96 @@ enum status zone_format_bind(const struct zone_records *z, char **out,
 	return STATUS_OK;
 }
 
-/* True when the old strings say the same as the record. */
-static bool old_equal(const struct zone_record *r)
+/* The joined value of a TXT RR (octets and length kept). */
+static void rr_joined(const struct dns_rr *rr, struct strbuf *sb)
 {
-	struct strbuf sb = STRBUF_INIT;
-	bool eq;
+	for (size_t k = 0; k < rr->u.txt.count; k++)
+		strbuf_add(sb, rr->u.txt.strings[k].data,
+			   rr->u.txt.strings[k].len);
+}
 
-	for (size_t i = 0; i < r->nold; i++)
-		strbuf_addstr(&sb, r->old[i]);
-	eq = r->old && strcmp(strbuf_str(&sb), r->value) == 0;
-	strbuf_done(&sb);
-	return eq;
+/* True when exactly one served TXT RR is of the record's kind and it
+ * holds the record's value: nothing to change. */
+static bool served_current(const struct zone_record *r)
+{
+	size_t n = 0;
+	bool equal = false;
+
+	for (size_t i = 0; r->served && i < r->served->count; i++) {
+		const struct dns_rr *rr = &r->served->rrs[i];
+		struct strbuf sb = STRBUF_INIT;
+
+		if (rr->type != DNS_T_TXT)
+			continue;
+		rr_joined(rr, &sb);
+		if (same_kind(r, strbuf_str(&sb), sb.len)) {
+			n++;
+			equal = sb.len == strlen(r->value) &&
+				memcmp(strbuf_str(&sb), r->value, sb.len) == 0;
+		}
+		strbuf_done(&sb);
+	}
+	return n == 1 && equal;
+}
+
+/* Appends one line "WHAT NAME [TTL] TXT strings" for a served RR. */
+static void add_rr_line(struct strbuf *sb, const char *what,
+			const char *name, const struct dns_rr *rr)
+{
+	strbuf_addstr(sb, what);
+	add_name(sb, name);
+	strbuf_addstr(sb, " TXT");
+	for (size_t k = 0; k < rr->u.txt.count; k++) {
+		strbuf_addch(sb, ' ');
+		text_txt_quote(sb, rr->u.txt.strings[k].data,
+			       rr->u.txt.strings[k].len);
+	}
+	strbuf_addch(sb, '\n');
+}
+
+/* The nsupdate lines of one record. */
+static void nsupdate_record(struct strbuf *sb, const struct zone_records *z,
+			    const struct zone_record *r)
+{
+	uint32_t ttl = z->ttl;
+	bool any = false;
+
+	/* RFC 2136 2.4.2/2.4.5: the whole TXT RRset must be as served
+	 * (or absent), so nothing changed since the script was made. */
+	for (size_t i = 0; r->served && i < r->served->count; i++) {
+		const struct dns_rr *rr = &r->served->rrs[i];
+
+		if (rr->type != DNS_T_TXT)
+			continue;
+		add_rr_line(sb, "prereq yxrrset ", r->name, rr);
+		/* RFC 2181 5.2: one TTL for the RRset; keep it. */
+		if (!any && !z->ttl_given)
+			ttl = rr->ttl;
+		any = true;
+	}
+	if (!any) {
+		strbuf_addstr(sb, "prereq nxrrset ");
+		add_name(sb, r->name);
+		strbuf_addstr(sb, " TXT\n");
+	}
+	for (size_t i = 0; r->served && i < r->served->count; i++) {
+		const struct dns_rr *rr = &r->served->rrs[i];
+		struct strbuf v = STRBUF_INIT;
+
+		if (rr->type != DNS_T_TXT)
+			continue;
+		rr_joined(rr, &v);
+		/* Only the exact old RR: "update delete NAME TXT data"
+		 * removes that RR and no other. */
+		if (same_kind(r, strbuf_str(&v), v.len))
+			add_rr_line(sb, "update delete ", r->name, rr);
+		strbuf_done(&v);
+	}
+	strbuf_addstr(sb, "update add ");
+	add_name(sb, r->name);
+	strbuf_addf(sb, " %u TXT ", (unsigned)ttl);
+	add_strings(sb, r->strings, r->nstrings);
+	strbuf_addch(sb, '\n');
 }
 
 /* The nsupdate script. */
@@ -359,22 +442,9 @@ char *zone_format_nsupdate(const struct zone_records *z)
 	for (size_t i = 0; i < z->count; i++) {
 		const struct zone_record *r = &z->records[i];
 
-		if (r->foreign || old_equal(r))
+		if (r->foreign || served_current(r))
 			continue;
-		if (r->old) {
-			/* Only the exact old RR: "update delete NAME TXT
-			 * data" removes that RR and no other. */
-			strbuf_addstr(&sb, "update delete ");
-			add_name(&sb, r->name);
-			strbuf_addstr(&sb, " TXT ");
-			add_strings(&sb, r->old, r->nold);
-			strbuf_addch(&sb, '\n');
-		}
-		strbuf_addstr(&sb, "update add ");
-		add_name(&sb, r->name);
-		strbuf_addf(&sb, " %u TXT ", (unsigned)z->ttl);
-		add_strings(&sb, r->strings, r->nstrings);
-		strbuf_addch(&sb, '\n');
+		nsupdate_record(&sb, z, r);
 		changes++;
 	}
 	if (changes)
@@ -460,64 +530,4 @@ enum status zone_verify(const char *text, struct err *err)
 		free(l);
 	}
 	return STATUS_OK;
-}
-
-/* Writes a file atomically. */
-enum status zone_write_atomic(const char *path, const char *data,
-			      size_t len, struct err *err)
-{
-	char *copy = xstrdup(path);
-	char *dir = xstrdup(dirname(copy));
-	char *tmp = xasprintf("%s.tmpXXXXXX", path);
-	enum status st = STATUS_OK;
-	int fd = -1, dfd = -1;
-	size_t done = 0;
-
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		st = err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	while (done < len) {
-		ssize_t w = write(fd, data + done, len - done);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			st = err_set(err, STATUS_IO, "%s: %s", tmp,
-				     strerror(errno));
-			goto fail;
-		}
-		done += (size_t)w;
-	}
-	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
-		st = err_set(err, STATUS_IO, "%s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		st = err_set(err, STATUS_IO, "%s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		st = err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	/* The rename itself must reach the disk. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	goto out;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-out:
-	free(tmp);
-	free(dir);
-	free(copy);
-	return st;
 }

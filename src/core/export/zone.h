@@ -43,6 +43,11 @@ struct zone_record {
 	 * name now, as its strings, or none. */
 	char **old;
 	size_t nold;
+	/* Also filled by zone_find_old(): every TXT RR served at name now,
+	 * octets and lengths kept (a value may hold a NUL), with their
+	 * TTL; NULL when the name has none. The nsupdate script guards
+	 * its changes with them. */
+	struct dns_answer *served;
 };
 
 struct zone_records {
@@ -50,6 +55,8 @@ struct zone_records {
 	struct zone_record *records;
 	size_t count;
 	uint32_t ttl;
+	bool ttl_given; /* ttl was asked for (--ttl): it wins over the
+			   TTL an RRset is served with */
 };
 
 /* Collects the records the plan publishes: the SPF record of the current
@@ -88,10 +95,14 @@ enum status zone_find_old(struct zone_records *z, struct dns *dns,
 enum status zone_format_bind(const struct zone_records *z, char **out,
 			     struct err *err);
 
-/* The nsupdate script: for each record whose old value differs, "update
- * delete NAME TXT old" for exactly that value (never every TXT at the
- * name), then "update add", then "send". Foreign records are left out.
- * Caller frees. */
+/* The nsupdate script: for each record unless exactly one RR of its kind
+ * with its value is served, "prereq" lines that require the TXT RRset at
+ * the name to be exactly what was served (or absent), so that a stale or
+ * raced script fails instead of leaving two records; "update delete NAME
+ * TXT old" for every served RR of the same kind, each by its exact value
+ * (never every TXT at the name); "update add" with the TTL the RRset is
+ * served with (RFC 2181 5.2) unless ttl_given, else ttl; then "send".
+ * Foreign records are left out. Caller frees. */
 char *zone_format_nsupdate(const struct zone_records *z);
 
 /* The JSON form: {"domain", "ttl", "records": [{"name", "type",
@@ -101,11 +112,5 @@ json_t *zone_format_json(const struct zone_records *z);
 /* Checks that every non-comment line of a snippet is one RR that ldns
  * reads (ldns_rr_new_frm_str); STATUS_PARSE names the line. */
 enum status zone_verify(const char *text, struct err *err);
-
-/* Writes data to path atomically: a temporary file in the same
- * directory, fsync, rename over path, fsync of the directory. The file
- * gets mode 0644. Errors name the path. */
-enum status zone_write_atomic(const char *path, const char *data,
-			      size_t len, struct err *err);
 
 #endif

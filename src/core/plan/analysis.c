@@ -158,6 +158,7 @@ struct lookup {
 	char *candidate; /* PTR name waiting for forward confirmation */
 	struct spf_eval *spf;
 	const struct providers *providers;
+	int pending;     /* its queries and SPF check not yet answered */
 };
 
 /* Forward-confirms the reverse name: one of its addresses must be the
@@ -166,6 +167,7 @@ static void lookup_forward(void *arg, const struct dns_answer *answer)
 {
 	struct lookup *l = arg;
 
+	l->pending--;
 	if (answer->result == DNS_DATA) {
 		for (size_t i = 0; i < answer->count; i++) {
 			const struct dns_rr *rr = &answer->rrs[i];
@@ -193,6 +195,7 @@ static void lookup_reverse(void *arg, const struct dns_answer *answer)
 {
 	struct lookup *l = arg;
 
+	l->pending--;
 	if (answer->result != DNS_DATA)
 		return;
 	for (size_t i = 0; i < answer->count; i++) {
@@ -201,6 +204,7 @@ static void lookup_reverse(void *arg, const struct dns_answer *answer)
 		if (strlen(answer->rrs[i].u.host) > 253)
 			return;
 		l->candidate = xstrdup(answer->rrs[i].u.host);
+		l->pending++;
 		dns_query(l->dns, l->candidate,
 			  l->ip.family == AF_INET ? DNS_T_A : DNS_T_AAAA,
 			  lookup_forward, l);
@@ -213,6 +217,7 @@ static void lookup_spf(void *arg, struct spf_outcome *outcome)
 {
 	struct lookup *l = arg;
 
+	l->pending--;
 	l->src->spf_result = spf_result_name(outcome->result);
 	if (outcome->result == SPF_PASS && outcome->mechanism) {
 		l->src->explained_by = outcome->mechanism;
@@ -228,6 +233,7 @@ static void analysis_dns(struct analysis *a,
 	size_t max = o->dns_sources_max ? o->dns_sources_max : 1000;
 	struct lookup *l;
 	char *sender;
+	bool expired = false;
 
 	if (!o->dns || n == 0)
 		return;
@@ -245,6 +251,7 @@ static void analysis_dns(struct analysis *a,
 		l[i].providers = o->providers;
 		if (!ip_addr_parse(a->sources[i].ip, &l[i].ip))
 			continue;
+		l[i].pending = 2;
 		dns_query_reverse(o->dns, a->sources[i].ip, lookup_reverse,
 				  &l[i]);
 		memset(&q, 0, sizeof q);
@@ -253,7 +260,16 @@ static void analysis_dns(struct analysis *a,
 		q.domain = a->domain;
 		l[i].spf = spf_eval_start(o->dns, &q, lookup_spf, &l[i]);
 	}
-	dns_run(o->dns);
+	/* One deadline for the whole phase: thousands of sources behind
+	 * a silent resolver must not hold the summary for minutes. */
+	dns_run_for(o->dns, o->dns_deadline_ms > 0 ? o->dns_deadline_ms : -1,
+		    &expired);
+	if (expired) {
+		for (size_t i = 0; i < n; i++)
+			if (l[i].pending > 0)
+				a->dns_skipped++;
+		dns_cancel_all(o->dns);
+	}
 	for (size_t i = 0; i < n; i++) {
 		spf_eval_free(l[i].spf);
 		free(l[i].candidate);
@@ -447,7 +463,7 @@ enum status analysis_run(struct store *store, const char *domain,
 			 const struct analysis_options *options,
 			 struct analysis **out, struct err *err)
 {
-	struct analysis_options none = { NULL, NULL, 0 };
+	struct analysis_options none = { NULL, NULL, 0, 0 };
 	const struct analysis_options *o = options ? options : &none;
 	struct analysis *a = xcalloc(1, sizeof *a);
 	struct source_extra *extra = NULL;

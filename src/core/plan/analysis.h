@@ -91,6 +91,9 @@ struct analysis {
 	struct analysis_source *sources; /* by volume, largest first */
 	size_t nsources;
 	size_t reports;                  /* aggregate reports counted */
+	/* Sources whose reverse name or SPF check the DNS deadline cut
+	 * off (their ptr is NULL, their SPF result temperror). */
+	size_t dns_skipped;
 	struct findings findings;
 };
 
@@ -105,6 +108,8 @@ struct analysis_options {
 	const struct providers *providers;
 	size_t dns_sources_max; /* sources looked up in DNS, largest first;
 				   0 means 1000 */
+	long dns_deadline_ms;   /* the whole DNS phase ends after this;
+				   0 means no limit */
 };
 
 /* Analyses the reports of domain whose period starts on a day in

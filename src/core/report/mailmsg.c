@@ -144,6 +144,108 @@ static enum status walk_message(GMimeMessage *msg, size_t index,
 	return st;
 }
 
+/* The scan of a mail file's lines before GMime reads it: GMime keeps a
+ * header block in memory whole (a 1 GB header line took 5 GB), and
+ * builds every MIME part of a message before the first is used. */
+struct scan {
+	bool mbox;
+	bool in_header;      /* in a message's or a part's header block */
+	size_t header_bytes; /* of the current header block */
+	size_t parts;        /* header blocks opened by "--" lines */
+	size_t line;         /* the current line, from 1 */
+	size_t block_line;   /* where the current header block began */
+	size_t message_line; /* where the current message began */
+	size_t len;          /* of the current line so far */
+	char head[5];        /* its first octets */
+};
+
+/* Ends one line: a blank line ends a header block; a "From " line (in
+ * an mbox) starts a message, a line starting with "--" (a MIME
+ * boundary, RFC 2046 5.1.1) a part's header block. */
+static bool scan_line_end(struct scan *s, const char *path, struct err *err)
+{
+	bool blank = s->len == 0 || (s->len == 1 && s->head[0] == '\r');
+
+	if (s->in_header) {
+		if (blank)
+			s->in_header = false;
+	} else if (s->mbox && s->len >= 5 && !memcmp(s->head, "From ", 5)) {
+		s->in_header = true;
+		s->header_bytes = 0;
+		s->parts = 0;
+		s->block_line = s->message_line = s->line + 1;
+	} else if (s->len >= 2 && s->head[0] == '-' && s->head[1] == '-') {
+		s->in_header = true;
+		s->header_bytes = 0;
+		s->block_line = s->line + 1;
+		if (++s->parts > MAILMSG_PARTS_MAX) {
+			err_set(err, STATUS_LIMIT,
+				_("%s:%zu: the message has more than %d MIME "
+				  "parts"),
+				path, s->message_line, MAILMSG_PARTS_MAX);
+			return false;
+		}
+	}
+	s->line++;
+	s->len = 0;
+	return true;
+}
+
+/* Checks, in constant memory, that no header block of the file is
+ * longer than MAILMSG_HEADER_MAX and no message has more than
+ * MAILMSG_PARTS_MAX parts. */
+static enum status scan_file(const char *path, bool mbox, struct err *err)
+{
+	/* An mbox's first line is its "From " line: the message starts
+	 * after it. */
+	struct scan s = { .mbox = mbox, .in_header = !mbox, .line = 1,
+			  .block_line = 1, .message_line = 1 };
+	char *buf = xmalloc(64 * 1024);
+	enum status st = STATUS_OK;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		st = err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	while ((n = read(fd, buf, 64 * 1024)) > 0) {
+		for (size_t i = 0; i < (size_t)n;) {
+			const char *nl = memchr(buf + i, '\n', (size_t)n - i);
+			size_t seg = (nl ? (size_t)(nl - buf) : (size_t)n) - i;
+
+			for (size_t k = 0; k < seg && s.len + k < 5; k++)
+				s.head[s.len + k] = buf[i + k];
+			s.len += seg;
+			if (s.in_header)
+				s.header_bytes += seg + (nl ? 1 : 0);
+			if (s.in_header && s.header_bytes > MAILMSG_HEADER_MAX) {
+				st = err_set(err, STATUS_LIMIT,
+					     _("%s:%zu: a header block is "
+					       "longer than %d bytes"),
+					     path, s.block_line,
+					     MAILMSG_HEADER_MAX);
+				goto out;
+			}
+			i += seg;
+			if (!nl)
+				break;
+			i++;
+			if (!scan_line_end(&s, path, err)) {
+				st = err->status;
+				goto out;
+			}
+		}
+	}
+	if (n < 0)
+		st = err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return st;
+}
+
 /* True if the file starts with an mbox "From " separator line. */
 static bool starts_with_from_line(const char *path)
 {
@@ -174,6 +276,9 @@ enum status mailmsg_read_file(const char *path, bool mbox,
 	g_mime_init();
 	if (!mbox && starts_with_from_line(path))
 		mbox = true;
+	st = scan_file(path, mbox, err);
+	if (st != STATUS_OK)
+		goto out;
 	stream = g_mime_stream_fs_open(path, O_RDONLY | O_CLOEXEC, 0, &gerr);
 	if (!stream) {
 		st = err_set(err, STATUS_IO, "%s: %s", path,

@@ -27,6 +27,13 @@ const char *mailmsg_part_filename(const struct mailmsg_part *part);
 ssize_t mailmsg_part_read(struct mailmsg_part *part, char *buf, size_t len,
 			  struct err *err);
 
+/* The longest header block (of a message or of a MIME part) and the
+ * most MIME parts one message may have; a file with more is refused
+ * whole (STATUS_LIMIT, naming the line), before GMime reads it, so that
+ * memory stays flat whatever the file holds. */
+#define MAILMSG_HEADER_MAX (1024 * 1024)
+#define MAILMSG_PARTS_MAX 1000
+
 /* What mailmsg_read_file() calls for each message of the file. */
 struct mailmsg_handler {
 	/* A message starts; index counts from 1 within the file;

@@ -79,6 +79,24 @@ struct parser {
 
 	enum element stack[REPORT_DEPTH_MAX];
 	int depth;
+	/* Unknown elements open around <feedback> (a reporter's wrapper,
+	 * such as an unclosed <xs:schema>); the report ends with its
+	 * </feedback> then. */
+	int wrap_depth;
+	bool wrapped_done;
+	bool wrap_error;         /* libxml2 failed inside the wrapper */
+	bool seen_wrapper;       /* the raw input's first element is not
+				    <feedback> */
+	char root[64];           /* the first element's name, for errors */
+
+	/* The input's invalid UTF-8 replaced by U+FFFD (declared UTF-8
+	 * or undeclared documents only); the fields it reached are named
+	 * in meta.repaired. */
+	bool utf8_filter, utf8_decided;
+	size_t utf8_repairs;
+	unsigned char carry[4];  /* an incomplete sequence from the last read */
+	size_t ncarry;
+	char raw[4096];
 	bool in_foreign;         /* inside an element of another namespace */
 	int foreign_depth;
 
@@ -90,6 +108,20 @@ struct parser {
 	bool seen_root, seen_metadata, seen_policy, meta_sent, skip;
 	struct report_row row;
 	bool have_count;
+
+	/* The raw input's start tags, counted before libxml2 sees them
+	 * (its duplicate check costs quadratic time in attributes). */
+	enum { SCAN_TEXT, SCAN_LT, SCAN_TAG, SCAN_SKIP } scan;
+	char scan_quote;         /* the quote an attribute value is in */
+	size_t scan_attrs;       /* "=" outside quotes in this tag */
+	long scan_line;
+	/* The elements open in the raw input (names of the outer 8), so
+	 * that a wrapper left unclosed can be closed at the end. */
+	char scan_open[8][64];
+	int scan_depth;
+	char scan_name[64];
+	size_t scan_namelen;
+	bool scan_closing, scan_named, scan_slash, scan_closed;
 	size_t nreasons;
 	struct report_auth *auth; /* the dkim/spf result being filled */
 };
@@ -129,6 +161,12 @@ static void parser_xml_error(void *arg, xmlErrorPtr error)
 
 	if (!error || error->level < XML_ERR_ERROR || p->st != STATUS_OK)
 		return;
+	/* Inside a reporter's wrapper, what comes after </feedback> (an
+	 * unclosed wrapper) does not matter once the report is whole. */
+	if (p->wrap_depth > 0 && p->seen_root) {
+		p->wrap_error = true;
+		return;
+	}
 	msg = xstrdup(error->message ? error->message : "malformed XML");
 	len = strlen(msg);
 	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
@@ -170,15 +208,267 @@ static void parser_generic_error(void *arg, const char *format, ...)
 	free(msg);
 }
 
+/* True if an element name is feedback, with or without a prefix. */
+static bool scan_is_feedback(const char *name)
+{
+	const char *colon = strchr(name, ':');
+
+	return strcmp(colon ? colon + 1 : name, "feedback") == 0;
+}
+
+/* Keeps the stack of open elements when a tag ends in the raw input. */
+static void scan_tag_end(struct parser *p)
+{
+	p->scan_name[p->scan_namelen] = '\0';
+	if (p->scan_closing) {
+		if (p->scan_depth > 0)
+			p->scan_depth--;
+		return;
+	}
+	if (p->scan_slash)
+		return;
+	if (p->scan_depth == 0 && !scan_is_feedback(p->scan_name))
+		p->seen_wrapper = true;
+	if (p->scan_depth < 8)
+		memcpy(p->scan_open[p->scan_depth], p->scan_name,
+		       p->scan_namelen + 1);
+	p->scan_depth++;
+}
+
+/* At the end of input: the end tags of a reporter's wrapper left open
+ * around a complete <feedback> (only wrappers open, <feedback> not
+ * among them), written to buf; 0 when there are none or they do not
+ * fit. */
+static size_t scan_close_wrappers(struct parser *p, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (p->scan_closed || p->scan_depth == 0 || p->scan_depth > 8 ||
+	    p->scan != SCAN_TEXT)
+		return 0;
+	for (int i = 0; i < p->scan_depth; i++)
+		if (scan_is_feedback(p->scan_open[i]))
+			return 0;
+	p->scan_closed = true;
+	for (int i = p->scan_depth - 1; i >= 0; i--) {
+		size_t n = strlen(p->scan_open[i]);
+
+		if (o + n + 3 > len)
+			return 0;
+		buf[o++] = '<';
+		buf[o++] = '/';
+		memcpy(buf + o, p->scan_open[i], n);
+		o += n;
+		buf[o++] = '>';
+	}
+	return o;
+}
+
+/* Counts the attributes of the start tags in raw input; false (the
+ * report refused) when one tag has more than REPORT_ATTR_MAX. Comments,
+ * declarations and processing instructions are skipped to their first
+ * ">"; text after it that looks like a tag is counted too, which only
+ * errs towards refusing a document nobody sends. */
+static bool parser_scan(struct parser *p, const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (c == '\n')
+			p->scan_line++;
+		switch (p->scan) {
+		case SCAN_TEXT:
+			if (c == '<')
+				p->scan = SCAN_LT;
+			break;
+		case SCAN_LT:
+			p->scan = c == '!' || c == '?' ? SCAN_SKIP : SCAN_TAG;
+			p->scan_attrs = 0;
+			p->scan_quote = 0;
+			p->scan_closing = c == '/';
+			p->scan_named = false;
+			p->scan_slash = false;
+			p->scan_namelen = 0;
+			if (c != '/' && c != '>' && c != '!' && c != '?')
+				p->scan_name[p->scan_namelen++] = c;
+			if (c == '>')
+				p->scan = SCAN_TEXT;
+			break;
+		case SCAN_TAG:
+			if (!p->scan_named && !p->scan_quote) {
+				if (c == ' ' || c == '\t' || c == '\n' ||
+				    c == '\r' || c == '/' || c == '>')
+					p->scan_named = true;
+				else if (p->scan_namelen + 1 <
+					 sizeof p->scan_name)
+					p->scan_name[p->scan_namelen++] = c;
+			}
+			if (p->scan_quote) {
+				if (c == p->scan_quote)
+					p->scan_quote = 0;
+			} else if (c == '"' || c == '\'') {
+				p->scan_quote = c;
+			} else if (c == '>') {
+				p->scan = SCAN_TEXT;
+				scan_tag_end(p);
+			} else if ((p->scan_slash = c == '/')) {
+				/* maybe "/>" */
+			} else if (c == '=' &&
+				   ++p->scan_attrs > REPORT_ATTR_MAX) {
+				p->st = STATUS_LIMIT;
+				err_set(p->err, p->st,
+					_("%s:%ld: an element has more than "
+					  "%d attributes"),
+					p->name, p->scan_line + 1,
+					REPORT_ATTR_MAX);
+				return false;
+			}
+			break;
+		case SCAN_SKIP:
+			if (c == '>')
+				p->scan = SCAN_TEXT;
+			break;
+		}
+	}
+	return true;
+}
+
+/* Decides from the first octets whether the document is UTF-8: no
+ * UTF-16 or UTF-32 start and no other encoding declared (XML 1.0 4.3.3
+ * and F.1). */
+static bool utf8_document(const char *s, size_t n)
+{
+	const char *end, *enc;
+	char value[32];
+	size_t i = 0;
+
+	if (n >= 2 && (s[0] == '\0' || s[1] == '\0' ||
+		       ((unsigned char)s[0] == 0xfe &&
+			(unsigned char)s[1] == 0xff) ||
+		       ((unsigned char)s[0] == 0xff &&
+			(unsigned char)s[1] == 0xfe)))
+		return false;
+	if (n < 5 || memcmp(s, "<?xml", 5) != 0)
+		return true;
+	end = memmem(s, n, "?>", 2);
+	if (!end)
+		return true;
+	enc = memmem(s, (size_t)(end - s), "encoding", 8);
+	if (!enc)
+		return true;
+	for (enc += 8; enc < end && (*enc == ' ' || *enc == '='); enc++)
+		;
+	if (enc >= end || (*enc != '"' && *enc != '\''))
+		return true;
+	for (enc++; enc < end && *enc != '"' && *enc != '\'' &&
+		    i + 1 < sizeof value;
+	     enc++)
+		value[i++] = *enc;
+	value[i] = '\0';
+	return text_ieq(value, "UTF-8") || text_ieq(value, "UTF8");
+}
+
+/* The length of the UTF-8 sequence at s (n octets available): its
+ * length when valid, 0 when invalid, -1 when cut off by the end. */
+static int utf8_length(const unsigned char *s, size_t n)
+{
+	int need;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		need = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		need = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		need = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (int i = 1; i < need; i++) {
+		if ((size_t)i >= n)
+			return -1;
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need;
+}
+
+/* Copies raw octets to out with each invalid UTF-8 octet replaced by
+ * U+FFFD (out holds 3 * (ncarry + n) octets); an incomplete sequence at
+ * the end waits in the carry unless at_end. Returns the length. */
+static size_t utf8_repair(struct parser *p, const char *raw, size_t n,
+			  bool at_end, char *out)
+{
+	unsigned char *in = xmalloc(p->ncarry + n + 1);
+	size_t len = p->ncarry + n, i = 0, o = 0;
+
+	memcpy(in, p->carry, p->ncarry);
+	memcpy(in + p->ncarry, raw, n);
+	p->ncarry = 0;
+	while (i < len) {
+		int k = utf8_length(in + i, len - i);
+
+		if (k < 0 && !at_end) {
+			p->ncarry = len - i;
+			memcpy(p->carry, in + i, p->ncarry);
+			break;
+		}
+		if (k <= 0) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+			p->utf8_repairs++;
+			continue;
+		}
+		memcpy(out + o, in + i, (size_t)k);
+		o += (size_t)k;
+		i += (size_t)k;
+	}
+	free(in);
+	return o;
+}
+
 /* The libxml2 input callback: hands over what read() gives. */
 static int parser_io_read(void *arg, char *buf, int len)
 {
 	struct parser *p = arg;
 	ssize_t n;
+	size_t want;
 
 	if (len <= 0)
 		return 0;
-	n = p->read(p->read_arg, buf, (size_t)len, &p->read_err);
+	/* Room for every octet to become three, and the carry. */
+	want = (size_t)len / 3 > sizeof p->raw ? sizeof p->raw
+					       : (size_t)len / 3;
+	if (want <= sizeof p->carry)
+		want = 1;
+	else
+		want -= sizeof p->carry;
+	do {
+		bool at_end;
+
+		n = p->read(p->read_arg, p->raw, want, &p->read_err);
+		if (n < 0)
+			break;
+		at_end = n == 0;
+		if (!p->utf8_decided) {
+			p->utf8_decided = true;
+			p->utf8_filter = utf8_document(p->raw, (size_t)n);
+		}
+		if (!p->utf8_filter) {
+			memcpy(buf, p->raw, (size_t)n);
+			break;
+		}
+		/* Octets waiting in the carry are no end of input. */
+		n = (ssize_t)utf8_repair(p, p->raw, (size_t)n, at_end, buf);
+		if (at_end)
+			break;
+	} while (n == 0);
 	if (n < 0) {
 		if (p->st == STATUS_OK) {
 			p->st = p->read_err.status != STATUS_OK
@@ -188,6 +478,12 @@ static int parser_io_read(void *arg, char *buf, int len)
 		}
 		return -1;
 	}
+	if (p->st == STATUS_OK && !parser_scan(p, buf, (size_t)n))
+		return -1;
+	/* Lenient for real reporters: a wrapper left open is closed,
+	 * once <feedback> itself is. */
+	if (n == 0 && p->seen_wrapper)
+		n = (ssize_t)scan_close_wrappers(p, buf, (size_t)len);
 	return (int)n;
 }
 
@@ -268,6 +564,23 @@ static bool parse_count(const char *s, int64_t *out, bool *overflow)
 	return true;
 }
 
+/* Names a field whose invalid UTF-8 was replaced, once. */
+static void parser_note_repair(struct parser *p, const char *what)
+{
+	char *r = p->meta.repaired;
+	size_t have = strlen(r), add = strlen(what);
+	const char *at = strstr(r, what);
+
+	if (at && (at == r || at[-1] == ',') &&
+	    (at[add] == '\0' || at[add] == ','))
+		return;
+	if (have + add + 2 > sizeof p->meta.repaired)
+		return;
+	if (have)
+		r[have++] = ',';
+	memcpy(r + have, what, add + 1);
+}
+
 /* Copies the collected text into a field, refusing over-long values. */
 static bool parser_store(struct parser *p, char *field, const char *what)
 {
@@ -283,6 +596,8 @@ static bool parser_store(struct parser *p, char *field, const char *what)
 	memcpy(field, s, len + 1);
 	if (p->kind == TEXT_LOWER)
 		text_lower(field);
+	if (p->utf8_repairs && strstr(field, "\xef\xbf\xbd"))
+		parser_note_repair(p, what);
 	return true;
 }
 
@@ -554,6 +869,14 @@ static void parser_close(struct parser *p, enum element el)
 			free(clean);
 			return;
 		}
+		if ((el == EL_BEGIN || el == EL_END) &&
+		    (v < REPORT_DATE_MIN || v >= REPORT_DATE_MAX)) {
+			parser_fail(p, STATUS_PARSE,
+				    _("<%s> %lld is not a date between 1970 "
+				      "and 2100"),
+				    element_names[el], (long long)v);
+			return;
+		}
 		if (el == EL_BEGIN)
 			p->meta.date_begin = v;
 		else if (el == EL_END)
@@ -691,15 +1014,22 @@ static void parser_start(struct parser *p)
 		return;
 	}
 	if (p->depth == 0) {
+		if (!p->root[0])
+			snprintf(p->root, sizeof p->root, "%s",
+				 local ? local : "");
 		if (!local || strcmp(local, "feedback") != 0 ||
 		    !namespace_ok(ns, &format)) {
-			char *clean = text_clean_str(local);
-
+			/* A report some reporters wrap in an element of
+			 * their own: look for <feedback> inside it. */
+			if (!p->seen_root && !empty &&
+			    p->wrap_depth < REPORT_WRAP_MAX) {
+				p->wrap_depth++;
+				return;
+			}
+			if (empty && !p->seen_root)
+				return;
 			parser_fail(p, STATUS_PARSE,
-				    _("not a DMARC aggregate report (root "
-				      "element <%s>)"),
-				    clean);
-			free(clean);
+				    _("not a DMARC aggregate report"));
 			return;
 		}
 		p->meta.format = format;
@@ -738,10 +1068,17 @@ static void parser_end(struct parser *p)
 			p->in_foreign = false;
 		return;
 	}
-	if (p->depth == 0)
+	if (p->depth == 0) {
+		if (p->wrap_depth > 0)
+			p->wrap_depth--;
 		return;
+	}
 	parser_close(p, p->stack[p->depth - 1]);
 	p->depth--;
+	/* A wrapped report ends with its </feedback>, whatever follows
+	 * (the wrapper is often left open). */
+	if (p->depth == 0 && p->wrap_depth > 0)
+		p->wrapped_done = true;
 	p->collecting = false;
 	p->kind = TEXT_IGNORE;
 }
@@ -758,9 +1095,20 @@ static void parser_text(struct parser *p)
 	if (!value)
 		return;
 	len = strlen(value);
-	/* Keep one byte more than allowed so that parser_store sees it. */
-	if (p->text.len + len > REPORT_FIELD_MAX + 1)
-		len = REPORT_FIELD_MAX + 1 - p->text.len;
+	/* The whole value is checked, never a cut one: spaces or zeros
+	 * in front must not hide what follows. A comment is only
+	 * searched for "arc", so it alone is cut. */
+	if (p->text.len + len > REPORT_TEXT_MAX) {
+		enum element el = parser_up(p, 0);
+
+		if (el != EL_COMMENT) {
+			parser_fail(p, STATUS_LIMIT,
+				    _("<%s> holds more than %d bytes"),
+				    element_names[el], REPORT_TEXT_MAX);
+			return;
+		}
+		len = REPORT_TEXT_MAX - p->text.len;
+	}
 	strbuf_add(&p->text, value, len);
 }
 
@@ -769,7 +1117,7 @@ static void parser_run(struct parser *p)
 {
 	int ret;
 
-	while (p->st == STATUS_OK && !p->skip &&
+	while (p->st == STATUS_OK && !p->skip && !p->wrapped_done &&
 	       (ret = xmlTextReaderRead(p->reader)) == 1) {
 		switch (xmlTextReaderNodeType(p->reader)) {
 		case XML_READER_TYPE_ELEMENT:
@@ -801,13 +1149,18 @@ static void parser_run(struct parser *p)
 	}
 	if (p->st != STATUS_OK || p->skip)
 		return;
-	if (ret < 0) {
+	if ((ret < 0 || p->wrap_error) && !p->wrapped_done) {
 		parser_fail(p, STATUS_PARSE, _("malformed XML"));
 		return;
 	}
 	if (!p->seen_root) {
+		char *clean = text_clean_str(p->root);
+
 		parser_fail(p, STATUS_PARSE,
-			    _("not a DMARC aggregate report"));
+			    _("not a DMARC aggregate report (root "
+			      "element <%s>)"),
+			    clean);
+		free(clean);
 		return;
 	}
 	parser_send_meta(p);

@@ -23,10 +23,30 @@
  * longer value makes the report STATUS_LIMIT. */
 #define REPORT_FIELD_MAX 255
 
+/* Most text one element may hold before white space around it is
+ * trimmed (leading zeros of a number count too); more makes the report
+ * STATUS_LIMIT rather than cut the value before it is checked. */
+#define REPORT_TEXT_MAX 4096
+
+/* The dates a report's <date_range> may give (the epoch up to
+ * 2100-01-01, in seconds; the RFC 9990 sample is dated 1979); others
+ * are refused, as a report from 2^63 s would never be shown. */
+#define REPORT_DATE_MIN 0LL
+#define REPORT_DATE_MAX 4102444800LL
+
 /* Authentication results kept per record, and policy override reasons;
  * more make the report STATUS_LIMIT. */
 #define REPORT_AUTH_MAX 32
 #define REPORT_REASON_MAX 16
+
+/* Attributes one element may carry (a report's elements have none but
+ * namespace declarations and a schema location); more make the report
+ * STATUS_LIMIT before libxml2 parses the tag. */
+#define REPORT_ATTR_MAX 32
+
+/* Unknown elements a <feedback> may sit inside (a reporter's wrapper);
+ * deeper, the document is not a report. */
+#define REPORT_WRAP_MAX 4
 
 enum report_format {
 	REPORT_FORMAT_RFC7489, /* no namespace (or the dmarc.org draft one) */
@@ -51,6 +71,10 @@ struct report_meta {
 	char np[REPORT_FIELD_MAX + 1];      /* RFC 9990 */
 	char testing[REPORT_FIELD_MAX + 1]; /* RFC 9990: "y" or "n" */
 	int pct;                            /* 0..100, -1 when absent */
+	/* The fields, comma-separated, where invalid UTF-8 was replaced
+	 * by U+FFFD to import the report; empty when none. Complete once
+	 * the report has been read (rows may add to it). */
+	char repaired[REPORT_FIELD_MAX + 1];
 };
 
 /* One DKIM or SPF result of <auth_results>, lower-cased. */

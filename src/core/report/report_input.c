@@ -9,9 +9,11 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "report/gzcheck.h"
 #include "util/i18n.h"
 #include "report/mailmsg.h"
 #include "util/strbuf.h"
@@ -109,6 +111,17 @@ static enum status input_archive(struct input *in, struct archive *a,
 		}
 		er.name = ename ? ename : name;
 		st = report_parse(entry_read, &er, er.name, &h, err);
+		/* The rest of the entry is read too, so that the archive's
+		 * checks (sizes, checksums) run over all of it. */
+		while (st == STATUS_OK) {
+			char rest[4096];
+			ssize_t n = entry_read(&er, rest, sizeof rest, err);
+
+			if (n < 0)
+				st = err->status;
+			else if (n == 0)
+				break;
+		}
 		free(ename);
 		if (st != STATUS_OK)
 			return st;
@@ -138,38 +151,45 @@ static struct archive *input_archive_new(void)
 	return a;
 }
 
-/* Reads a report file (.xml, .gz, .zip). */
-static enum status input_archive_file(struct input *in, const char *path,
-				      struct err *err)
-{
-	struct archive *a = input_archive_new();
-	enum status st;
-
-	if (archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK) {
-		st = err_set(err, STATUS_IO, "%s: %s", path,
-			     archive_error_string(a) ? archive_error_string(a)
-						     : strerror(errno));
-		goto out;
-	}
-	st = input_archive(in, a, path, err);
-out:
-	archive_read_free(a);
-	return st;
-}
-
-/* A mail part read by libarchive. */
-struct part_source {
-	struct mailmsg_part *part;
+/* Raw octets of a unit (a file or a mail part) on their way to
+ * libarchive, with the gzip check fed the same octets. */
+struct raw_source {
+	int fd;                     /* a file, or -1 */
+	struct mailmsg_part *part;  /* or a mail part */
+	struct gzcheck *gz;
+	bool eof;                   /* a read gave 0: GMime fails after */
 	char buf[64 * 1024];
 	struct err err;
 };
 
-/* libarchive's read callback over a mail part. */
-static la_ssize_t part_source_read(struct archive *a, void *arg,
-				   const void **out)
+/* Reads the next raw octets of a unit; -1 with s->err set. */
+static ssize_t raw_read(struct raw_source *s)
 {
-	struct part_source *s = arg;
-	ssize_t n = mailmsg_part_read(s->part, s->buf, sizeof s->buf, &s->err);
+	ssize_t n;
+
+	if (s->eof)
+		return 0;
+	if (s->part) {
+		n = mailmsg_part_read(s->part, s->buf, sizeof s->buf, &s->err);
+	} else {
+		do
+			n = read(s->fd, s->buf, sizeof s->buf);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			err_set(&s->err, STATUS_IO, "%s", strerror(errno));
+	}
+	if (n > 0)
+		gzcheck_feed(s->gz, s->buf, (size_t)n);
+	s->eof = n == 0;
+	return n;
+}
+
+/* libarchive's read callback over a unit. */
+static la_ssize_t raw_source_read(struct archive *a, void *arg,
+				  const void **out)
+{
+	struct raw_source *s = arg;
+	ssize_t n = raw_read(s);
 
 	if (n < 0) {
 		archive_set_error(a, EIO, "%s", err_message(&s->err));
@@ -179,17 +199,18 @@ static la_ssize_t part_source_read(struct archive *a, void *arg,
 	return n;
 }
 
-/* Parses a report attached to a mail. */
-static enum status input_archive_part(struct input *in,
-				      struct mailmsg_part *part,
-				      const char *name, struct err *err)
+/* Parses the reports of a unit, then reads what libarchive left and
+ * checks the gzip stream whole (RFC 1952: CRC-32, size, nothing after
+ * the last member). */
+static enum status input_raw(struct input *in, struct raw_source *s,
+			     const char *name, struct err *err)
 {
 	struct archive *a = input_archive_new();
-	struct part_source *s = xcalloc(1, sizeof *s);
 	enum status st;
+	ssize_t n;
 
-	s->part = part;
-	if (archive_read_open(a, s, NULL, part_source_read, NULL) !=
+	s->gz = gzcheck_new(in->lim.max_expanded);
+	if (archive_read_open(a, s, NULL, raw_source_read, NULL) !=
 	    ARCHIVE_OK) {
 		st = err_set(err, STATUS_PARSE, "%s: %s", name,
 			     archive_error_string(a) ? archive_error_string(a)
@@ -197,9 +218,53 @@ static enum status input_archive_part(struct input *in,
 		goto out;
 	}
 	st = input_archive(in, a, name, err);
+	if (st != STATUS_OK)
+		goto out;
+	while ((n = raw_read(s)) > 0)
+		continue;
+	if (n < 0) {
+		st = err_set(err, STATUS_IO, "%s: %s", name,
+			     err_message(&s->err));
+		goto out;
+	}
+	st = gzcheck_end(s->gz, name, err);
 out:
 	archive_read_free(a);
+	gzcheck_free(s->gz);
 	err_done(&s->err);
+	return st;
+}
+
+/* Reads a report file (.xml, .gz, .zip). */
+static enum status input_archive_file(struct input *in, const char *path,
+				      struct err *err)
+{
+	struct raw_source *s = xcalloc(1, sizeof *s);
+	enum status st;
+
+	s->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (s->fd < 0) {
+		st = err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
+		free(s);
+		return st;
+	}
+	st = input_raw(in, s, path, err);
+	close(s->fd);
+	free(s);
+	return st;
+}
+
+/* Parses a report attached to a mail. */
+static enum status input_archive_part(struct input *in,
+				      struct mailmsg_part *part,
+				      const char *name, struct err *err)
+{
+	struct raw_source *s = xcalloc(1, sizeof *s);
+	enum status st;
+
+	s->fd = -1;
+	s->part = part;
+	st = input_raw(in, s, name, err);
 	free(s);
 	return st;
 }
@@ -226,6 +291,7 @@ struct mail {
 	char *message_id;
 	struct strbuf feedback;  /* message/feedback-report */
 	struct strbuf headers;   /* the original message's headers */
+	struct strbuf text;      /* the first text/plain part */
 	bool have_feedback;
 	unsigned attachments;
 	bool begun;
@@ -290,6 +356,7 @@ static enum status mail_begin(void *arg, size_t index, const char *message_id,
 	m->message_id = xstrdup_or_null(message_id);
 	strbuf_reset(&m->feedback);
 	strbuf_reset(&m->headers);
+	strbuf_reset(&m->text);
 	m->have_feedback = false;
 	m->attachments = 0;
 	m->begun = true;
@@ -326,6 +393,10 @@ static enum status mail_part(void *arg, struct mailmsg_part *part,
 		return part_collect(part, &m->headers, INPUT_ARF_MAX, &over,
 				    err);
 	}
+	if (strcmp(type, "text/plain") == 0 && m->text.len == 0 &&
+	    !mailmsg_part_filename(part))
+		/* Kept for a failure report sent as plain text. */
+		return part_collect(part, &m->text, INPUT_ARF_MAX, &over, err);
 	if (!part_is_report(part))
 		return STATUS_OK;
 	{
@@ -342,6 +413,51 @@ static enum status mail_part(void *arg, struct mailmsg_part *part,
 	return st;
 }
 
+/* The value of the line "Name: value" of text, or NULL; caller frees. */
+static char *text_field(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *l = text; l && *l;
+	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *end;
+
+		if (strncasecmp(l, name, n) != 0 || l[n] != ':')
+			continue;
+		l += n + 1;
+		while (*l == ' ' || *l == '\t')
+			l++;
+		end = l + strcspn(l, "\r\n");
+		return xstrndup(l, (size_t)(end - l));
+	}
+	return NULL;
+}
+
+/* Turns a failure report sent as plain text without an ARF part (as
+ * Exim's DMARC support sends them: "Sender Domain:", "Sender IP
+ * Address:", "Received Date:" lines, then the original headers) into
+ * RFC 6591 fields in fb; false when the text is no such report. */
+static bool plain_failure(const char *text, struct strbuf *fb)
+{
+	char *ip = text_field(text, "Sender IP Address");
+	char *domain = text_field(text, "Sender Domain");
+	char *date = text_field(text, "Received Date");
+	bool yes = ip && domain;
+
+	if (yes) {
+		strbuf_addf(fb, "Feedback-Type: auth-failure\n"
+				"Auth-Failure: dmarc\n"
+				"Source-IP: %s\nReported-Domain: %s\n",
+			    ip, domain);
+		if (date)
+			strbuf_addf(fb, "Arrival-Date: %s\n", date);
+	}
+	free(ip);
+	free(domain);
+	free(date);
+	return yes;
+}
+
 /* The message ended: parse its failure report, close the unit. */
 static enum status mail_end(void *arg, enum status st,
 			    const struct err *msg_err, struct err *err)
@@ -351,6 +467,14 @@ static enum status mail_end(void *arg, enum status st,
 	const struct err *use = msg_err;
 	enum status end_st;
 
+	/* Lenient for real reporters: a plain-text failure report. */
+	if (st == STATUS_OK && !m->have_feedback && m->attachments == 0 &&
+	    m->text.len > 0 && plain_failure(strbuf_str(&m->text),
+					     &m->feedback)) {
+		m->have_feedback = true;
+		if (m->headers.len == 0)
+			strbuf_add(&m->headers, m->text.data, m->text.len);
+	}
 	if (st == STATUS_OK && m->have_feedback) {
 		struct arf_report r;
 
@@ -393,6 +517,7 @@ static enum status input_mail(struct input *in, const char *path, bool mbox,
 	err_done(&local);
 	strbuf_done(&m.feedback);
 	strbuf_done(&m.headers);
+	strbuf_done(&m.text);
 	free(m.name);
 	free(m.message_id);
 	return st;

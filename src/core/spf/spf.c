@@ -593,6 +593,10 @@ static enum status parse_term(struct parse *p, struct spf_term *term,
 		unsigned char c = (unsigned char)t[i];
 
 		/* RFC 7208 3.1 and 12: terms are printable US-ASCII. */
+		if (c == 0)
+			return parse_fail(p, off + i,
+					  _("a NUL octet (shown as \\000) is "
+					    "not allowed in a record"));
 		if (c < 0x21 || c > 0x7e)
 			return parse_fail(p, off + i,
 					  _("character not allowed in a "

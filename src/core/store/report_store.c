@@ -28,6 +28,7 @@ struct importer {
 	sqlite3_int64 report_rowid;
 	int64_t report_messages;
 	struct strbuf dkim, spf;
+	char repaired[REPORT_FIELD_MAX + 1]; /* the unit's last report's */
 };
 
 static const char sql_report[] =
@@ -84,6 +85,7 @@ static enum status importer_begin(void *arg, const char *name,
 	im->new_failures = im->dup_failures = 0;
 	im->messages = im->rows = 0;
 	im->report_rowid = 0;
+	im->repaired[0] = '\0';
 	if ((st = store_begin(im->store, err)))
 		return st;
 	im->in_tx = true;
@@ -153,6 +155,7 @@ static enum status importer_row(void *arg, const struct report_meta *m,
 	struct importer *im = arg;
 	sqlite3_stmt *s = im->ins_row;
 
+	memcpy(im->repaired, m->repaired, sizeof im->repaired);
 	if (r->count > REPORT_MESSAGES_MAX - im->report_messages)
 		return err_set(err, STATUS_LIMIT,
 			       _("%s: the counts of report %s add up to "
@@ -281,6 +284,15 @@ static enum status importer_end(void *arg, const char *name, enum status st,
 		return st;
 	}
 	im->in_tx = false;
+	if (im->repaired[0] && im->new_reports && im->on_reject) {
+		struct err warn = ERR_INIT;
+
+		err_set(&warn, STATUS_OK,
+			_("%s: invalid UTF-8 in <%s> replaced with U+FFFD"),
+			name, im->repaired);
+		im->on_reject(im->arg, &warn);
+		err_done(&warn);
+	}
 	if (im->new_reports || im->new_failures)
 		stats->imported++;
 	else if (im->dup_reports || im->dup_failures)

@@ -28,7 +28,10 @@ struct report_import_stats {
 	uint64_t rows;            /* records stored */
 };
 
-/* Told about every rejected unit; err's message names it. */
+/* Told about every rejected unit; err's message names it. Also told
+ * about a unit imported with a repair (invalid UTF-8 replaced): then
+ * err->status is STATUS_OK and the message, a warning, names the unit
+ * and the fields. */
 typedef void (*report_reject_fn)(void *arg, const struct err *err);
 
 /* Imports everything under path into the database, adding to *stats

@@ -94,6 +94,14 @@ char *text_clean(const char *s, size_t len)
 			i += escape_length(p + i, len - i);
 			continue;
 		}
+		if (p[i] == 0) {
+			/* DESIGN.md 8: a DNS string may hold any octet; a
+			 * NUL is shown as RFC 1035 5.1 writes it, never
+			 * dropped, so the operator sees what is there. */
+			strbuf_addstr(&out, "\\000");
+			i++;
+			continue;
+		}
 		if (p[i] < 0x20 || p[i] == 0x7f) {
 			/* Tabs and newlines become spaces: one record, one line. */
 			if (p[i] == '\t' || p[i] == '\n' || p[i] == '\r')

@@ -10,7 +10,9 @@ struct strbuf;
 
 /* Returns a copy of len bytes fit for a terminal or a log: control
  * characters (C0, DEL, C1) and terminal escape sequences are removed,
- * invalid UTF-8 becomes U+FFFD. The caller frees the result. */
+ * invalid UTF-8 becomes U+FFFD, and a NUL octet is shown as "\000" (so a
+ * record with one prints whole and visibly). The caller frees the
+ * result. */
 char *text_clean(const char *s, size_t len);
 
 /* text_clean() of a NUL-terminated string; NULL gives "". */

@@ -84,6 +84,16 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/* Copies n octets that may hold NULs, adding a terminating NUL. */
+char *xmemdup(const void *p, size_t n)
+{
+	char *out = xmalloc(n + 1);
+
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return out;
+}
+
 /* vasprintf that never returns NULL. */
 char *xvasprintf(const char *format, va_list ap)
 {
