@@ -9,8 +9,11 @@
 /* clang-format off */
 #define CLI_COMMANDS(X)                                                    \
 	/* audit (src/cli_check.c) */                                      \
-	X("check", cli_check, N_("DOMAIN"),                                \
-	  N_("audit SPF, DKIM, DMARC, MX and NS of a domain"))             \
+	X("check", cli_check,                                              \
+	  N_("DOMAIN... [--file LIST] [--format text|csv|json] "           \
+	     "[--deadline SECONDS]"),                                      \
+	  N_("audit SPF, DKIM, DMARC, MX, NS, TLS-RPT and BIMI of "        \
+	     "domains"))                                                   \
                                                                            \
 	/* spf (src/cli_spf.c) */                                          \
 	X("spf check", cli_spf_check, N_("DOMAIN"),                        \
