@@ -242,6 +242,8 @@ int cli_check(struct cli *cli, int argc, char **argv)
 	struct orgdomain *od = NULL;
 	enum severity worst = SEVERITY_INFO;
 	bool failed = false;
+	const char *https_cafile;
+	int https_port = 0;
 	char *path = NULL;
 	struct dns *dns;
 	int rc;
@@ -267,10 +269,14 @@ int cli_check(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	/* Tests and benchmarks run their name servers on another port;
-	 * the variable is for them, not for operators. */
+	/* Tests and benchmarks run their name servers, and the HTTPS
+	 * server of MTA-STS policies with a CA of their own, elsewhere;
+	 * these variables are for them, not for operators. */
 	if (getenv("DMARCPILOT_TEST_NS_PORT"))
 		ns.port = atoi(getenv("DMARCPILOT_TEST_NS_PORT"));
+	https_cafile = getenv("DMARCPILOT_TEST_CAFILE");
+	if (getenv("DMARCPILOT_TEST_HTTPS_PORT"))
+		https_port = atoi(getenv("DMARCPILOT_TEST_HTTPS_PORT"));
 	batch = audit_batch_new(dns, od, 0);
 	for (size_t i = 0; i < run.count; i++) {
 		struct check_domain *d = &run.domains[i];
@@ -281,6 +287,8 @@ int cli_check(struct cli *cli, int argc, char **argv)
 		d->ao.selectors = (const char *const *)d->selectors;
 		d->ao.nselectors = d->nselectors;
 		d->ao.ns_servers = &ns;
+		d->ao.https_cafile = https_cafile;
+		d->ao.https_port = https_port;
 		audit_batch_add(batch, d->name, &d->ao);
 	}
 	if (audit_batch_run(batch, run.deadline, &err) != STATUS_OK) {

@@ -18,17 +18,21 @@
 #include "bimi.h"
 #include "dns.h"
 #include "finding.h"
+#include "lib/httpsd.h"
 #include "lib/nsd.h"
 #include "lib/testenv.h"
+#include "mta_sts.h"
 #include "orgdomain.h"
 #include "propagate.h"
 #include "tlsrpt.h"
 #include "xalloc.h"
 
-#define NZONES 4
+#define NZONES 8
 
 struct fixture {
 	struct nsd_server nsd;
+	struct httpsd_server https;
+	bool https_up;
 	char *zones[NZONES];
 	char *dir;
 	bool up;
@@ -48,8 +52,10 @@ static char *zone(const char *name, const char *lines)
  * TLS-RPT, duplicates and an http: logo, and one with none of it. */
 static int group_setup(void **state)
 {
-	static const char *const names[NZONES] = { "ok.test", "weak.test",
-						   "two.test", "bare.test" };
+	static const char *const names[NZONES] = {
+		"ok.test",	 "weak.test",	 "two.test",   "bare.test",
+		"sts-good.test", "sts-mode.test", "sts-mx.test", "sts-old.test",
+	};
 	struct fixture *fx = xcalloc(1, sizeof *fx);
 	struct nsd_zone zones[NZONES];
 
@@ -85,6 +91,16 @@ static int group_setup(void **state)
 			    "default._bimi TXT \"v=BIMI1; "
 			    "l=http://two.test/logo.svg\"\n");
 	fx->zones[3] = zone("bare.test", "@ A 192.0.2.9\n");
+	/* MTA-STS: the policy host is 127.0.0.1, where the test's HTTPS
+	 * server runs. */
+	for (size_t i = 4; i < NZONES; i++)
+		fx->zones[i] = zone(names[i],
+				    "@ MX 10 mx\n"
+				    "@ MX 20 a.backup\n"
+				    "mx A 192.0.2.25\n"
+				    "a.backup A 192.0.2.26\n"
+				    "_mta-sts TXT \"v=STSv1; id=20261204T1\"\n"
+				    "mta-sts A 127.0.0.1\n");
 	for (size_t i = 0; i < NZONES; i++) {
 		zones[i].name = names[i];
 		zones[i].text = fx->zones[i];
@@ -92,6 +108,35 @@ static int group_setup(void **state)
 	if (!nsd_start(&fx->nsd, zones, NZONES))
 		return -1;
 	fx->up = true;
+	if (httpsd_available()) {
+		static const struct httpsd_site sites[] = {
+			{ .host = "mta-sts.sts-good.test",
+			  .path = "/.well-known/mta-sts.txt",
+			  .body = "version: STSv1\nmode: enforce\n"
+				  "mx: mx.sts-good.test\n"
+				  "mx: *.backup.sts-good.test\n"
+				  "max_age: 604800\n" },
+			{ .host = "mta-sts.sts-mode.test",
+			  .path = "/.well-known/mta-sts.txt",
+			  .body = "version: STSv1\r\nmode: strict\r\n"
+				  "mx: mx.sts-mode.test\r\n"
+				  "max_age: 604800\r\n" },
+			{ .host = "mta-sts.sts-mx.test",
+			  .path = "/.well-known/mta-sts.txt",
+			  .body = "version: STSv1\nmode: enforce\n"
+				  "mx: mx.sts-mx.test\n"
+				  "mx: *.sts-mx.test\nmax_age: 86400\n" },
+			{ .host = "mta-sts.sts-old.test",
+			  .path = "/.well-known/mta-sts.txt",
+			  .body = "version: STSv1\nmode: enforce\n"
+				  "mx: *.sts-old.test\nmax_age: 604800\n",
+			  .expired = true },
+		};
+
+		if (!httpsd_start(&fx->https, sites, 4))
+			return -1;
+		fx->https_up = true;
+	}
 	return 0;
 }
 
@@ -102,6 +147,8 @@ static int group_teardown(void **state)
 
 	if (fx->up)
 		nsd_stop(&fx->nsd);
+	if (fx->https_up)
+		httpsd_stop(&fx->https);
 	for (size_t i = 0; i < NZONES; i++)
 		free(fx->zones[i]);
 	testenv_rmdir(fx->dir);
@@ -319,11 +366,11 @@ static void test_file_csv(void **state)
 		p = end + 2;
 	}
 	assert_int_equal(n, 4);
-	assert_int_equal(csv_split(lines[0], f, 32), 21);
+	assert_int_equal(csv_split(lines[0], f, 32), 22);
 	assert_string_equal(f[0], "domain");
 	assert_string_equal(f[7], "dmarc_record");
-	assert_string_equal(f[20], "findings");
-	assert_int_equal(csv_split(lines[1], f, 32), 21);
+	assert_string_equal(f[21], "findings");
+	assert_int_equal(csv_split(lines[1], f, 32), 22);
 	assert_string_equal(f[0], "ok.test");
 	assert_string_equal(f[1], "ok");
 	assert_string_equal(f[7], "v=DMARC1; p=reject; adkim=s; "
@@ -334,15 +381,15 @@ static void test_file_csv(void **state)
 	assert_string_equal(f[14], "ns1.ok.test");
 	assert_string_equal(f[15], "1");
 	assert_string_equal(f[16], "mailto:tls@ok.test");
-	assert_int_equal(csv_split(lines[2], f, 32), 21);
+	assert_int_equal(csv_split(lines[2], f, 32), 22);
 	assert_string_equal(f[0], "weak.test");
 	assert_string_equal(f[9], "quarantine");
 	assert_string_equal(f[11], "50");
-	assert_non_null(strstr(f[20], "bimi.dmarc_not_enforced"));
-	assert_int_equal(csv_split(lines[3], f, 32), 21);
+	assert_non_null(strstr(f[21], "bimi.dmarc_not_enforced"));
+	assert_int_equal(csv_split(lines[3], f, 32), 22);
 	assert_string_equal(f[0], "bare.test");
 	assert_string_equal(f[7], "");
-	assert_non_null(strstr(f[20], "spf.missing"));
+	assert_non_null(strstr(f[21], "spf.missing"));
 	testenv_run_done(&r);
 	free(list);
 }
@@ -451,6 +498,138 @@ static void test_deadline(void **state)
 	testenv_run_done(&r);
 }
 
+/* The MTA-STS part of `--json check DOMAIN`, through the test's HTTPS
+ * server and CA; the caller frees with json_decref(). */
+static json_t *sts_check(struct fixture *fx, const char *domain)
+{
+	char *ca = xasprintf("DMARCPILOT_TEST_CAFILE=%s", fx->https.cafile);
+	char *port = xasprintf("DMARCPILOT_TEST_HTTPS_PORT=%d",
+			       fx->https.port);
+	const char *env[] = { ca, port, NULL };
+	const char *args[] = { "--resolver", fx->nsd.address, "--json",
+			       "check", domain, NULL };
+	struct testenv_run r = testenv_run_dmarcpilot(args, env);
+	json_error_t jerr;
+	json_t *o = json_loads(r.out, 0, &jerr), *sts;
+
+	if (!o)
+		print_error("no JSON: %s\n%s\n", r.out, r.err);
+	assert_non_null(o);
+	sts = json_incref(json_object_get(o, "mta_sts"));
+	json_decref(o);
+	testenv_run_done(&r);
+	free(ca);
+	free(port);
+	return sts;
+}
+
+/* MTA-STS (RFC 8461): the policy fetched over HTTPS with certificate
+ * validation from the address our resolver found; a good policy whose
+ * patterns cover every MX, a bad mode, an MX that matches no pattern,
+ * an expired certificate. */
+static void test_mta_sts(void **state)
+{
+	struct fixture *fx = *state;
+	json_t *sts, *p;
+	char *c;
+
+	if (!fx->up || !fx->https_up)
+		skip();
+	sts = sts_check(fx, "sts-good.test");
+	assert_string_equal(json_string_value(json_object_get(sts, "id")),
+			    "20261204T1");
+	p = json_object_get(sts, "policy");
+	assert_string_equal(json_string_value(json_object_get(p, "mode")),
+			    "enforce");
+	assert_int_equal(json_integer_value(json_object_get(p, "max_age")),
+			 604800);
+	assert_int_equal(json_array_size(json_object_get(p, "mx")), 2);
+	assert_int_equal(json_integer_value(json_object_get(sts,
+							    "http_status")),
+			 200);
+	assert_int_equal(json_array_size(json_object_get(sts, "findings")), 0);
+	json_decref(sts);
+
+	sts = sts_check(fx, "sts-mode.test");
+	assert_true(json_is_null(json_object_get(sts, "policy")));
+	c = codes(json_object_get(sts, "findings"));
+	assert_string_equal(c, " mta_sts.policy_syntax");
+	free(c);
+	json_decref(sts);
+
+	/* "*.sts-mx.test" covers mx.sts-mx.test, not a.backup.sts-mx.test
+	 * (one label only); max_age of a day is short. */
+	sts = sts_check(fx, "sts-mx.test");
+	c = codes(json_object_get(sts, "findings"));
+	assert_string_equal(c, " mta_sts.max_age_short mta_sts.mx_mismatch");
+	free(c);
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(sts, "findings"), 1),
+		"record")),
+	    "a.backup.sts-mx.test");
+	json_decref(sts);
+
+	sts = sts_check(fx, "sts-old.test");
+	c = codes(json_object_get(sts, "findings"));
+	assert_string_equal(c, " mta_sts.fetch_failed");
+	free(c);
+	assert_non_null(strstr(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(sts, "findings"), 0),
+		"message")),
+	    "expired"));
+	json_decref(sts);
+}
+
+/* RFC 8461 3.2 and 4.1: the policy grammar and the mx wildcard. */
+static void test_mta_sts_parse(void **state)
+{
+	struct findings f = FINDINGS_INIT;
+	struct mta_sts_policy p;
+	char *id;
+	const char *good = "version: STSv1\r\nmode: testing\r\n"
+			   "mx: MX.Example.COM.\r\nmx: *.example.net\r\n"
+			   "max_age:31557600\r\nfuture: x\r\n";
+
+	(void)state;
+	assert_int_equal(mta_sts_policy_parse(good, strlen(good), &p, &f),
+			 STATUS_OK);
+	assert_int_equal(p.mode, MTA_STS_MODE_TESTING);
+	assert_int_equal(p.max_age, 31557600);
+	assert_int_equal(p.nmx, 2);
+	assert_string_equal(p.mx[0], "mx.example.com");
+	assert_true(mta_sts_mx_matches(p.mx[0], "mx.example.com."));
+	assert_true(mta_sts_mx_matches(p.mx[1], "a.example.net"));
+	assert_false(mta_sts_mx_matches(p.mx[1], "a.b.example.net"));
+	assert_false(mta_sts_mx_matches(p.mx[1], "example.net"));
+	mta_sts_policy_done(&p);
+	assert_int_equal(f.count, 0);
+	assert_int_equal(mta_sts_policy_parse("version: STSv1\nmode: "
+					      "enforce\nmx: a.test\n"
+					      "max_age: 31557601\n",
+					      58, &p, &f),
+			 STATUS_PARSE);
+	assert_int_equal(f.items[0].code, F_MTA_STS_POLICY_SYNTAX);
+	mta_sts_policy_done(&p);
+	assert_int_equal(mta_sts_policy_parse("version: STSv1\nmode: "
+					      "enforce\nmax_age: 1\n",
+					      40, &p, &f),
+			 STATUS_PARSE);
+	mta_sts_policy_done(&p);
+	assert_int_equal(mta_sts_txt_parse("v=STSv1; id=abc123", 18, &id,
+					   NULL),
+			 STATUS_OK);
+	assert_string_equal(id, "abc123");
+	free(id);
+	assert_int_equal(mta_sts_txt_parse("v=STSv1; id=a-b", 15, &id, &f),
+			 STATUS_PARSE);
+	assert_null(id);
+	assert_int_equal(mta_sts_txt_parse("v=STSv1", 7, &id, NULL),
+			 STATUS_PARSE);
+	findings_done(&f);
+}
+
 /* Parses a TLS-RPT record; returns the status and the first finding's
  * code (or -1). */
 static int tlsrpt(const char *text, enum status want)
@@ -553,6 +732,8 @@ int main(void)
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_tlsrpt_parse),
 		cmocka_unit_test(test_bimi_parse),
+		cmocka_unit_test(test_mta_sts),
+		cmocka_unit_test(test_mta_sts_parse),
 	};
 
 	return cmocka_run_group_tests_name("check_many", tests, group_setup,

@@ -14,7 +14,9 @@
 #include "bimi.h"
 #include "dkim.h"
 #include "dns.h"
+#include "https.h"
 #include "i18n.h"
+#include "mta_sts.h"
 #include "orgdomain.h"
 #include "propagate.h"
 #include "providers.h"
@@ -38,6 +40,10 @@ struct addr_slot {
 struct audit_run_state {
 	struct audit *a;
 	struct dns *dns;
+	struct https *https;
+	char **sts_addresses; /* of mta-sts.DOMAIN */
+	size_t nsts_addresses;
+	int sts_answers;      /* of its A and AAAA queries */
 	const struct orgdomain *od;
 	struct dmarc_discovery *disc;
 	size_t outstanding; /* callbacks of ours still to run */
@@ -555,8 +561,74 @@ static void bimi_answer(void *arg, const struct dns_answer *ans)
 	a->bimi = bimi_judge(name, false, ans);
 }
 
+/* Judges the fetched MTA-STS policy. */
+static void sts_policy_answer(void *arg, const struct https_response *r)
+{
+	struct audit_run_state *st = arg;
+
+	st->outstanding--;
+	mta_sts_judge_policy(st->a->mta_sts, r);
+}
+
+/* Collects the addresses of mta-sts.DOMAIN; with both answers in,
+ * fetches the policy from them (RFC 8461 3.3), so that libcurl asks
+ * no resolver of its own. */
+static void sts_addr_answer(void *arg, const struct dns_answer *ans)
+{
+	struct audit_run_state *st = arg;
+	struct https_request req = { .path = MTA_STS_PATH };
+	char *host = xasprintf("mta-sts.%s", st->a->domain);
+
+	st->outstanding--;
+	for (size_t i = 0; i < ans->count; i++) {
+		if (ans->rrs[i].type != DNS_T_A &&
+		    ans->rrs[i].type != DNS_T_AAAA)
+			continue;
+		st->sts_addresses = xrealloc(st->sts_addresses,
+					     (st->nsts_addresses + 1) *
+						 sizeof *st->sts_addresses);
+		st->sts_addresses[st->nsts_addresses++] =
+		    dns_rr_data_to_string(&ans->rrs[i]);
+	}
+	if (++st->sts_answers < 2)
+		goto out;
+	if (st->nsts_addresses == 0) {
+		mta_sts_no_address(st->a->mta_sts, host,
+				   dns_result_name(ans->result));
+		goto out;
+	}
+	req.host = host;
+	req.port = st->o->https_port;
+	req.addresses = (const char *const *)st->sts_addresses;
+	req.naddresses = st->nsts_addresses;
+	req.cafile = st->o->https_cafile;
+	req.max_size = MTA_STS_POLICY_MAX;
+	st->outstanding++;
+	https_get(st->https, &req, sts_policy_answer, st);
+out:
+	free(host);
+}
+
+/* Judges the _mta-sts record and, for a valid one, looks up the host
+ * the policy is served from. */
+static void sts_txt_answer(void *arg, const struct dns_answer *ans)
+{
+	struct audit_run_state *st = arg;
+	char *host;
+	bool fetch;
+
+	st->outstanding--;
+	st->a->mta_sts = mta_sts_judge_txt(st->a->domain, ans, &fetch);
+	if (!fetch || !st->https)
+		return;
+	host = xasprintf("mta-sts.%s", st->a->domain);
+	audit_query(st, host, DNS_T_A, sts_addr_answer, st);
+	audit_query(st, host, DNS_T_AAAA, sts_addr_answer, st);
+	free(host);
+}
+
 /* Starts the audit. */
-struct audit_run_state *audit_start(struct dns *dns,
+struct audit_run_state *audit_start(struct dns *dns, struct https *https,
 				    const struct orgdomain *od,
 				    const char *domain,
 				    const struct audit_options *o)
@@ -569,6 +641,7 @@ struct audit_run_state *audit_start(struct dns *dns,
 
 	st->a = a;
 	st->dns = dns;
+	st->https = https;
 	st->od = od;
 	st->o = o ? o : &none;
 	a->domain = text_domain_normalize(domain);
@@ -600,6 +673,9 @@ struct audit_run_state *audit_start(struct dns *dns,
 	free(name);
 	name = xasprintf("default._bimi.%s", a->domain);
 	audit_query(st, name, DNS_T_TXT, bimi_answer, st);
+	free(name);
+	name = xasprintf("_mta-sts.%s", a->domain);
+	audit_query(st, name, DNS_T_TXT, sts_txt_answer, st);
 	free(name);
 	st->outstanding++;
 	if (propagate_start(dns, a->domain, DNS_T_SOA, NULL,
@@ -636,6 +712,14 @@ struct audit *audit_finish(struct audit_run_state *st)
 		ns_findings(a);
 		if (a->bimi)
 			bimi_check_dmarc(a->bimi, a->dmarc);
+		if (a->mta_sts) {
+			char **hosts = xcalloc(a->nmx + 1, sizeof *hosts);
+
+			for (size_t i = 0; i < a->nmx; i++)
+				hosts[i] = a->mx[i].host;
+			mta_sts_check_mx(a->mta_sts, hosts, a->nmx);
+			free(hosts);
+		}
 	}
 	spf_check_run_free(st->spf_run);
 	dmarc_discovery_free(st->disc);
@@ -647,25 +731,93 @@ struct audit *audit_finish(struct audit_run_state *st)
 	free(st->mx_negative);
 	free(st->mx_failed);
 	free(st->mx_answered);
+	for (size_t i = 0; i < st->nsts_addresses; i++)
+		free(st->sts_addresses[i]);
+	free(st->sts_addresses);
 	free(st);
 	return a;
+}
+
+/* Milliseconds on the monotonic clock. */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The most sockets one turn of the loop waits on: each audit in flight
+ * has a few (its name servers, an HTTPS fetch) beside the resolver's. */
+#define AUDIT_LOOP_FDS 2048
+
+/* One turn of the audit's loop: one poll() over the resolver's and the
+ * fetcher's sockets, sleeping at most until end (monotonic ms), then
+ * whatever is due. Returns false when poll() itself failed (errno). */
+static bool loop_turn(struct dns *dns, struct https *https,
+		      struct pollfd *fds, int64_t end)
+{
+	size_t nd = dns_pollfds(dns, fds, AUDIT_LOOP_FDS);
+	size_t nh = https_pollfds(https, fds + nd, AUDIT_LOOP_FDS - nd);
+	int td = dns_timeout_ms(dns), th = https_timeout_ms(https);
+	int64_t left = end - now_ms();
+	int timeout = td < 0 ? th : th < 0 ? td : td < th ? td : th;
+	int n;
+
+	if (left < 0)
+		left = 0;
+	if (timeout < 0 || timeout > left)
+		timeout = left > INT_MAX ? INT_MAX : (int)left;
+	n = poll(fds, nd + nh, timeout);
+	if (n < 0 && errno != EINTR)
+		return false;
+	dns_process(dns, n > 0 ? fds : NULL, n > 0 ? nd : 0);
+	https_process(https, n > 0 ? fds + nd : NULL, n > 0 ? nh : 0);
+	return true;
+}
+
+/* True when neither the resolver nor the fetcher waits for anything. */
+static bool loop_idle(struct dns *dns, struct https *https)
+{
+	return dns_pending(dns) == 0 && https_pending(https) == 0;
+}
+
+/* Ends everything outstanding on the loop. */
+static void loop_cancel(struct dns *dns, struct https *https)
+{
+	https_cancel_all(https);
+	dns_cancel_all(dns);
 }
 
 /* Runs one audit to the end. */
 struct audit *audit_run(struct dns *dns, const struct orgdomain *od,
 			const char *domain, const struct audit_options *o)
 {
-	struct audit_run_state *st = audit_start(dns, od, domain, o);
+	const char *why = NULL;
+	struct https *https = https_new(&why);
+	struct audit_run_state *st = audit_start(dns, https, od, domain, o);
+	struct pollfd *fds = xcalloc(AUDIT_LOOP_FDS, sizeof *fds);
 	struct audit *a;
 
-	if (st->a->status != STATUS_OK) {
-		dns_cancel_all(dns);
-	} else if (dns_run(dns) != STATUS_OK) {
-		st->a->status = STATUS_IO;
-		st->a->error = xstrdup(_("the resolver's poll loop failed"));
-		dns_cancel_all(dns);
+	if (st->a->status != STATUS_OK)
+		loop_cancel(dns, https);
+	while (!audit_done(st)) {
+		if (loop_idle(dns, https)) {
+			/* The audit waits on nothing: end rather than
+			 * hang. */
+			loop_cancel(dns, https);
+			break;
+		}
+		if (!loop_turn(dns, https, fds, INT64_MAX)) {
+			st->a->status = STATUS_IO;
+			st->a->error =
+			    xstrdup(_("the resolver's poll loop failed"));
+			loop_cancel(dns, https);
+		}
 	}
 	a = audit_finish(st);
+	free(fds);
+	https_free(https);
 	return a;
 }
 
@@ -679,6 +831,7 @@ struct batch_item {
 
 struct audit_batch {
 	struct dns *dns;
+	struct https *https; /* NULL when libcurl could not start */
 	const struct orgdomain *od;
 	struct batch_item *items;
 	size_t count;
@@ -690,8 +843,10 @@ struct audit_batch *audit_batch_new(struct dns *dns,
 				    const struct orgdomain *od, size_t window)
 {
 	struct audit_batch *b = xcalloc(1, sizeof *b);
+	const char *why;
 
 	b->dns = dns;
+	b->https = https_new(&why);
 	b->od = od;
 	b->window = window ? window : AUDIT_BATCH_WINDOW;
 	return b;
@@ -708,15 +863,6 @@ void audit_batch_add(struct audit_batch *b, const char *domain,
 	memset(it, 0, sizeof *it);
 	it->domain = xstrdup(domain);
 	it->o = o;
-}
-
-/* Milliseconds on the monotonic clock. */
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Finishes the audits whose queries are all answered and starts the next
@@ -737,7 +883,8 @@ static size_t batch_step(struct audit_batch *b, size_t *next, bool start)
 	while (start && *next < b->count && flying < b->window) {
 		struct batch_item *it = &b->items[(*next)++];
 
-		it->run = audit_start(b->dns, b->od, it->domain, it->o);
+		it->run = audit_start(b->dns, b->https, b->od, it->domain,
+				      it->o);
 		flying++;
 	}
 	return flying;
@@ -749,43 +896,38 @@ enum status audit_batch_run(struct audit_batch *b, double deadline,
 {
 	int64_t end = deadline > 0 ? now_ms() + (int64_t)(deadline * 1000)
 				   : INT64_MAX;
-	size_t next = 0, cap = 1024;
-	struct pollfd *fds = xcalloc(cap, sizeof *fds);
+	struct pollfd *fds = xcalloc(AUDIT_LOOP_FDS, sizeof *fds);
 	enum status st = STATUS_OK;
 	bool expired = false;
+	size_t next = 0;
 
 	while (batch_step(b, &next, !expired) > 0) {
-		size_t n = dns_pollfds(b->dns, fds, cap);
-		int timeout = dns_timeout_ms(b->dns);
-		int64_t left = end - now_ms();
-
-		if (left <= 0 && !expired) {
-			/* The deadline: what is outstanding ends as a
+		if (expired && loop_idle(b->dns, b->https)) {
+			/* Cancelled, yet an audit still waits: nothing can
+			 * answer it now, so it ends with what it has. */
+			for (size_t i = 0; i < next; i++) {
+				if (!b->items[i].run)
+					continue;
+				b->items[i].a = audit_finish(b->items[i].run);
+				b->items[i].run = NULL;
+			}
+			break;
+		}
+		if (now_ms() >= end || loop_idle(b->dns, b->https)) {
+			/* The deadline (or, should the audits wait on
+			 * nothing, a bug): what is outstanding ends as a
 			 * failed query of its domain, and what has not
 			 * started is not checked. */
 			expired = true;
-			dns_cancel_all(b->dns);
+			loop_cancel(b->dns, b->https);
 			continue;
 		}
-		if (timeout < 0 || timeout > left)
-			timeout = left > INT_MAX ? INT_MAX : (int)left;
-		if (n == 0 && dns_pending(b->dns) == 0) {
-			/* Nothing outstanding yet the audits wait: a bug;
-			 * end them rather than hang. */
-			dns_cancel_all(b->dns);
-			expired = true;
-			continue;
-		}
-		if (timeout != 0 && poll(fds, n, timeout) < 0 &&
-		    errno != EINTR) {
+		if (!loop_turn(b->dns, b->https, fds, end)) {
 			st = err_set(err, STATUS_IO, _("poll: %s"),
 				     strerror(errno));
-			dns_cancel_all(b->dns);
 			expired = true;
-			continue;
+			loop_cancel(b->dns, b->https);
 		}
-		dns_process(b->dns, timeout != 0 && n ? fds : NULL,
-			    timeout != 0 ? n : 0);
 	}
 	for (size_t i = next; i < b->count; i++) {
 		struct audit *a = xcalloc(1, sizeof *a);
@@ -800,7 +942,6 @@ enum status audit_batch_run(struct audit_batch *b, double deadline,
 	free(fds);
 	return st;
 }
-
 /* The number of domains. */
 size_t audit_batch_count(const struct audit_batch *b)
 {
@@ -823,6 +964,7 @@ void audit_batch_free(struct audit_batch *b)
 		audit_free(b->items[i].a);
 	}
 	free(b->items);
+	https_free(b->https);
 	free(b);
 }
 
@@ -862,6 +1004,7 @@ void audit_free(struct audit *a)
 	free(a->soa_record.rname);
 	tlsrpt_result_free(a->tlsrpt);
 	bimi_result_free(a->bimi);
+	mta_sts_result_free(a->mta_sts);
 	findings_done(&a->spf_findings);
 	findings_done(&a->dkim_findings);
 	findings_done(&a->mx_findings);
@@ -898,6 +1041,8 @@ void audit_all_findings(const struct audit *a, struct findings *out)
 		findings_copy(out, &a->tlsrpt->findings);
 	if (a->bimi)
 		findings_copy(out, &a->bimi->findings);
+	if (a->mta_sts)
+		findings_copy(out, &a->mta_sts->findings);
 }
 
 /* The rung token of the applicable record. */
@@ -1087,6 +1232,9 @@ json_t *audit_to_json(const struct audit *a, const struct ladder *ladder)
 					     : json_null());
 	json_object_set_new(o, "bimi", a->bimi ? bimi_result_to_json(a->bimi)
 					       : json_null());
+	json_object_set_new(o, "mta_sts", a->mta_sts ? mta_sts_result_to_json(
+							   a->mta_sts)
+						     : json_null());
 	if (a->status != STATUS_OK)
 		json_object_set_new(o, "error", json_string(a->error));
 	audit_all_findings(a, &all);
@@ -1195,6 +1343,25 @@ static void soa_text(struct strbuf *sb, const struct propagate_result *r)
 	}
 }
 
+/* Appends the MTA-STS section. */
+static void mta_sts_text(struct strbuf *sb, const struct mta_sts_result *r)
+{
+	strbuf_addstr(sb, "\nMTA-STS\n");
+	if (r->record)
+		strbuf_addf(sb, _("  Record:   %s\n"), r->record);
+	else
+		strbuf_addf(sb, _("  Record:   none at %s\n"), r->name);
+	if (r->policy_valid) {
+		strbuf_addf(sb, _("  Policy:   %s\n"), r->url);
+		strbuf_addf(sb, _("  Mode:     %s, max_age %ld\n"),
+			    mta_sts_mode_name(r->policy.mode),
+			    r->policy.max_age);
+		for (size_t i = 0; i < r->policy.nmx; i++)
+			strbuf_addf(sb, "  mx: %s\n", r->policy.mx[i]);
+	}
+	section(sb, &r->findings);
+}
+
 /* The text report. */
 void audit_text(struct strbuf *sb, const struct audit *a,
 		const struct ladder *ladder)
@@ -1297,6 +1464,8 @@ void audit_text(struct strbuf *sb, const struct audit *a,
 				    a->bimi->record);
 		section(sb, &a->bimi->findings);
 	}
+	if (a->mta_sts)
+		mta_sts_text(sb, a->mta_sts);
 }
 
 /* The CSV columns, in order (documented in the README). */
@@ -1305,8 +1474,8 @@ static const char *const csv_columns[] = {
 	"spf_lookups", "spf_void_lookups", "dkim_selectors",
 	"dmarc_record", "dmarc_source",     "dmarc_policy", "dmarc_sp",
 	"dmarc_pct",   "dmarc_rua",	   "mx",	"ns",
-	"soa_serial",  "tlsrpt_rua",	   "bimi_logo",	"errors",
-	"warnings",    "findings",
+	"soa_serial",  "tlsrpt_rua",	   "bimi_logo",	"mta_sts_mode",
+	"errors",      "warnings",	   "findings",
 };
 
 /* Appends one field, quoted as RFC 4180 2 asks when it holds a comma,
@@ -1400,6 +1569,10 @@ void audit_csv_row(struct strbuf *sb, const struct audit *a)
 			    a->bimi->parsed.logos[i]);
 	csv_field(sb, list.data, false);
 	strbuf_reset(&list);
+	csv_field(sb, a->mta_sts && a->mta_sts->policy_valid
+			  ? mta_sts_mode_name(a->mta_sts->policy.mode)
+			  : NULL,
+		  false);
 	if (a->status == STATUS_OK)
 		audit_all_findings(a, &all);
 	for (size_t i = 0; i < all.count; i++) {

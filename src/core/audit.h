@@ -27,6 +27,8 @@ struct propagate_options;
 struct propagate_result;
 struct tlsrpt_result;
 struct bimi_result;
+struct mta_sts_result;
+struct https;
 struct err;
 
 /* How many domains a batch audits at once: each has its own sockets to
@@ -47,6 +49,10 @@ struct audit_options {
 					      serials are compared (tests
 					      give a port or the servers);
 					      NULL: through NS on port 53 */
+	const char *https_cafile; /* CA bundle for the MTA-STS policy's
+				     certificate in place of the system's
+				     (tests), or NULL */
+	int https_port;           /* the policy's port; 0 means 443 */
 };
 
 /* One MX of the domain and the addresses its host resolves to. */
@@ -93,6 +99,8 @@ struct audit {
 	struct audit_soa soa_record;  /* the SOA through the resolver */
 	struct tlsrpt_result *tlsrpt; /* _smtp._tls (RFC 8460), or NULL */
 	struct bimi_result *bimi;     /* default._bimi, or NULL */
+	struct mta_sts_result *mta_sts; /* _mta-sts and the policy
+					   (RFC 8461), or NULL */
 	/* Findings per part, in the report's order. */
 	struct findings spf_findings;
 	struct findings dkim_findings;
@@ -114,11 +122,12 @@ void audit_free(struct audit *a);
 
 /* The same in steps, for a caller that runs the resolver's loop itself:
  * audit_start() sends the first queries, audit_done() says when every
- * answer is in (the loop must run until then, or dns_cancel_all()),
- * audit_finish() gathers the findings, frees the run and returns the
- * audit (never NULL). */
+ * answer is in (the loop must run until then, or dns_cancel_all() and
+ * https_cancel_all()), audit_finish() gathers the findings, frees the
+ * run and returns the audit (never NULL). https (may be NULL: no
+ * MTA-STS policy is fetched) fetches on the same loop. */
 struct audit_run_state;
-struct audit_run_state *audit_start(struct dns *dns,
+struct audit_run_state *audit_start(struct dns *dns, struct https *https,
 				    const struct orgdomain *od,
 				    const char *domain,
 				    const struct audit_options *o);

@@ -114,14 +114,8 @@ struct bimi_result *bimi_judge(const char *name, bool inherited,
 	r->name = xasprintf("default._bimi.%s", name);
 	r->dns = ans->result;
 	r->inherited = inherited;
-	if (ans->result != DNS_DATA && ans->result != DNS_NODATA &&
-	    ans->result != DNS_NXDOMAIN) {
-		findings_add(&r->findings, F_DNS_TEMPERROR,
-			     _("The query TXT %s failed (%s): %s"), r->name,
-			     dns_result_name(ans->result),
-			     ans->error ? ans->error : "");
+	if (taglist_answer_failed(ans, r->name, &r->findings))
 		return r;
-	}
 	txt = dns_answer_txt_joined(ans, &count);
 	n = taglist_select(txt, count, BIMI_VERSION, &index);
 	if (n > 1) {

@@ -183,3 +183,16 @@ size_t taglist_select(const struct dns_txt_string *txt, size_t count,
 	}
 	return found;
 }
+
+/* Reports a failed query of a policy record. */
+bool taglist_answer_failed(const struct dns_answer *ans, const char *name,
+			   struct findings *f)
+{
+	if (ans->result == DNS_DATA || ans->result == DNS_NODATA ||
+	    ans->result == DNS_NXDOMAIN)
+		return false;
+	findings_add(f, F_DNS_TEMPERROR, _("The query TXT %s failed (%s): %s"),
+		     name, dns_result_name(ans->result),
+		     ans->error ? ans->error : "");
+	return true;
+}

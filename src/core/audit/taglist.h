@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "dns.h"
+#include "finding.h"
 
 /* One field: name and value, both NUL-terminated copies. */
 struct tag {
@@ -50,5 +51,10 @@ bool taglist_is_version(const char *text, size_t len, const char *version);
  * first one's position goes to *index. */
 size_t taglist_select(const struct dns_txt_string *txt, size_t count,
 		      const char *version, size_t *index);
+
+/* For a failed TXT query of name (neither data, NODATA nor NXDOMAIN):
+ * adds dns.temperror to f naming it and returns true. */
+bool taglist_answer_failed(const struct dns_answer *ans, const char *name,
+			   struct findings *f);
 
 #endif

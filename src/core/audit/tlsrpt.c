@@ -92,14 +92,8 @@ struct tlsrpt_result *tlsrpt_judge(const char *domain,
 
 	r->name = xasprintf("_smtp._tls.%s", domain);
 	r->dns = ans->result;
-	if (ans->result != DNS_DATA && ans->result != DNS_NODATA &&
-	    ans->result != DNS_NXDOMAIN) {
-		x = findings_add(&r->findings, F_DNS_TEMPERROR,
-				 _("The query TXT %s failed (%s): %s"),
-				 r->name, dns_result_name(ans->result),
-				 ans->error ? ans->error : "");
+	if (taglist_answer_failed(ans, r->name, &r->findings))
 		return r;
-	}
 	txt = dns_answer_txt_joined(ans, &count);
 	n = taglist_select(txt, count, TLSRPT_VERSION, &index);
 	if (n == 0) {
