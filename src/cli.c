@@ -121,8 +121,11 @@ struct store *cli_store(struct cli *cli, struct err *err)
 
 	if (cli->store)
 		return cli->store;
+	/* Kept once: a store that failed to open is asked for again. */
+	if (!path && !cli->db_path_owned)
+		cli->db_path_owned = store_default_path();
 	if (!path)
-		path = cli->db_path_owned = store_default_path();
+		path = cli->db_path_owned;
 	if (store_open(&cli->store, path, err) != STATUS_OK)
 		return NULL;
 	return cli->store;
