@@ -90,6 +90,8 @@ enum cli_opt {
 	OPT_FORMAT,
 	OPT_OUTPUT,
 	OPT_TTL,
+	OPT_FILE,
+	OPT_DEADLINE,
 };
 
 /* One option as declared: its command, --name, -c, its argument and

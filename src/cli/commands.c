@@ -80,6 +80,14 @@ const struct cli_option cli_options[] = {
 	FLAG("sender disown", "undo", OPT_UNDO,
 	     N_("count the source as unknown again")),
 
+	/* audit (src/cli/check.c) */
+	VALUE("check", "file", OPT_FILE, N_("LIST"),
+	      N_("check the domains listed in this file, one a line")),
+	VALUE("check", "format", OPT_FORMAT, "text|csv|json",
+	      N_("text (default), one CSV row a domain, or JSON")),
+	VALUE("check", "deadline", OPT_DEADLINE, N_("SECONDS"),
+	      N_("give up on the whole run after this long (default 120)")),
+
 	/* reports (src/cli/report.c) */
 	VALUE("report summary", "since", OPT_SINCE, N_("DATE"),
 	      N_("from this day (YYYY-MM-DD) on")),
@@ -106,8 +114,8 @@ const struct cli_option cli_options[] = {
 /* The commands, in the order --help and the manual list them. */
 const struct cli_command cli_commands[] = {
 	/* audit (src/cli/check.c) */
-	{ "check", cli_check, N_("DOMAIN"), 1, 1,
-	  N_("audit SPF, DKIM, DMARC, MX and NS of a domain") },
+	{ "check", cli_check, N_("DOMAIN..."), 0, -1,
+	  N_("audit SPF, DKIM, DMARC, MX, NS, TLS-RPT and BIMI of domains") },
 
 	/* spf (src/cli/spf.c) */
 	{ "spf check", cli_spf_check, N_("DOMAIN"), 1, 1,

@@ -3,12 +3,20 @@
 
 #include "audit/audit.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dkim/dkim.h"
 #include "dns/dns.h"
+#include "audit/bimi.h"
+#include "audit/https.h"
+#include "audit/mta_sts.h"
+#include "audit/tlsrpt.h"
 #include "util/dname.h"
 #include "util/i18n.h"
 #include "dmarc/orgdomain.h"
@@ -33,6 +41,13 @@ struct addr_slot {
 struct audit_run_state {
 	struct audit *a;
 	struct dns *dns;
+	struct https *https;
+	char **sts_addresses; /* of mta-sts.DOMAIN */
+	size_t nsts_addresses;
+	int sts_answers;      /* of its A and AAAA queries */
+	const struct orgdomain *od;
+	struct dmarc_discovery *disc;
+	size_t outstanding; /* callbacks of ours still to run */
 	struct addr_slot **slots; /* freed at the end */
 	size_t nslots;
 	/* Per MX host: how many of its A/AAAA queries answered negatively
@@ -49,6 +64,14 @@ struct audit_run_state {
 	bool soa_retried; /* the SOA check moved up to the zone apex */
 	struct spf_check_run *spf_run;
 };
+
+/* Starts a query of the audit, counting it as outstanding. */
+static void audit_query(struct audit_run_state *st, const char *name,
+			enum dns_type type, dns_callback cb, void *arg)
+{
+	st->outstanding++;
+	dns_query(st->dns, name, type, cb, arg);
+}
 
 /* Adds dns.temperror for a failed query of the audit. */
 static void audit_temperror(struct findings *f, const char *type,
@@ -70,6 +93,7 @@ static void addr_answer(void *arg, const struct dns_answer *ans)
 	struct addr_slot *s = arg;
 	struct audit_run_state *st = s->st;
 
+	st->outstanding--;
 	for (size_t i = 0; i < ans->count; i++) {
 		const struct dns_rr *rr = &ans->rrs[i];
 
@@ -113,8 +137,8 @@ static void query_addresses(struct audit_run_state *st, const char *host,
 		st->slots = xrealloc(st->slots,
 				     (st->nslots + 1) * sizeof *st->slots);
 		st->slots[st->nslots++] = s;
-		dns_query(st->dns, host, k == 0 ? DNS_T_A : DNS_T_AAAA,
-			  addr_answer, s);
+		audit_query(st, host, k == 0 ? DNS_T_A : DNS_T_AAAA,
+			    addr_answer, s);
 	}
 }
 
@@ -125,6 +149,7 @@ static void dkim_answer(void *arg, struct dkim_selector_result *found,
 	struct audit_run_state *st = arg;
 	struct audit *a = st->a;
 
+	st->outstanding--;
 	a->dkim = xrealloc(a->dkim, (a->ndkim + count + 1) * sizeof *a->dkim);
 	if (count)
 		memcpy(a->dkim + a->ndkim, found, count * sizeof *found);
@@ -138,6 +163,7 @@ static void spf_answer(void *arg, struct spf_check *check)
 {
 	struct audit_run_state *st = arg;
 
+	st->outstanding--;
 	/* The run itself is freed by audit_run with spf_check_run_free. */
 	st->a->spf = check;
 }
@@ -177,6 +203,7 @@ static void dkim_second_batch(struct audit_run_state *st)
 			extra[nextra++] = all[i];
 	}
 	if (nextra) {
+		st->outstanding++;
 		dkim_discover(st->dns, st->a->domain,
 			      (const char *const *)extra, nextra, dkim_answer,
 			      st);
@@ -194,6 +221,7 @@ static void root_answer(void *arg, const struct dns_answer *ans)
 	struct dns_txt_string *txt;
 	size_t count, index;
 
+	st->outstanding--;
 	txt = dns_answer_txt_joined(ans, &count);
 	if (st->o->providers && spf_select(txt, count, &index) == 1) {
 		struct spf_record *rec = NULL;
@@ -224,6 +252,7 @@ static void mx_answer(void *arg, const struct dns_answer *ans)
 	struct audit_run_state *st = arg;
 	struct audit *a = st->a;
 
+	st->outstanding--;
 	a->mx_result = xstrdup(dns_result_name(ans->result));
 	for (size_t i = 0; i < ans->count; i++)
 		if (ans->rrs[i].type == DNS_T_MX)
@@ -266,6 +295,7 @@ static void ns_answer(void *arg, const struct dns_answer *ans)
 	struct audit_run_state *st = arg;
 	struct audit *a = st->a;
 
+	st->outstanding--;
 	a->ns_result = xstrdup(dns_result_name(ans->result));
 	for (size_t i = 0; i < ans->count; i++)
 		if (ans->rrs[i].type == DNS_T_NS)
@@ -353,15 +383,19 @@ static void soa_answer(void *arg, struct propagate_result *r)
 	struct audit_run_state *st = arg;
 	struct err err = ERR_INIT;
 
+	st->outstanding--;
 	if (!st->soa_retried && r->zone && strcmp(r->zone, r->name) != 0) {
 		char *zone = xstrdup(r->zone);
 
 		st->soa_retried = true;
 		propagate_result_free(r);
+		st->outstanding++;
 		if (propagate_start(st->dns, zone, DNS_T_SOA, NULL,
 				    st->o->ns_servers, soa_answer, st,
-				    &err) != STATUS_OK)
+				    &err) != STATUS_OK) {
+			st->outstanding--;
 			err_done(&err);
+		}
 		free(zone);
 		return;
 	}
@@ -445,75 +479,494 @@ static void ns_findings(struct audit *a)
 	strbuf_done(&list);
 }
 
-/* Runs the audit. */
-struct audit *audit_run(struct dns *dns, const struct orgdomain *od,
-			const char *domain, const struct audit_options *o)
+/* Keeps the zone's SOA record; a name below the apex has none, so the
+ * organizational domain's is asked next. */
+static void soa_record_answer(void *arg, const struct dns_answer *ans)
+{
+	struct audit_run_state *st = arg;
+	struct audit_soa *soa = &st->a->soa_record;
+
+	st->outstanding--;
+	for (size_t i = 0; i < ans->count; i++) {
+		const struct dns_rr *rr = &ans->rrs[i];
+
+		if (rr->type != DNS_T_SOA || soa->zone)
+			continue;
+		soa->zone = xstrdup(rr->name);
+		soa->mname = text_clean_str(rr->u.soa.mname);
+		soa->rname = text_clean_str(rr->u.soa.rname);
+		soa->serial = rr->u.soa.serial;
+		soa->refresh = rr->u.soa.refresh;
+		soa->retry = rr->u.soa.retry;
+		soa->expire = rr->u.soa.expire;
+		soa->minimum = rr->u.soa.minimum;
+		return;
+	}
+	if (ans->result == DNS_NODATA && st->od &&
+	    strcmp(ans->qname, st->a->domain) == 0) {
+		char *org = orgdomain_of(st->od, st->a->domain);
+
+		if (org && strcmp(org, st->a->domain) != 0)
+			audit_query(st, org, DNS_T_SOA, soa_record_answer, st);
+		free(org);
+	}
+}
+
+/* Keeps the TLS-RPT verdict. */
+static void tlsrpt_answer(void *arg, const struct dns_answer *ans)
+{
+	struct audit_run_state *st = arg;
+
+	st->outstanding--;
+	st->a->tlsrpt = tlsrpt_judge(st->a->domain, ans);
+}
+
+/* Keeps the BIMI verdict; without a record at the domain, receivers
+ * look at the organizational domain (BIMI 4.4), and so does the audit. */
+static void bimi_answer(void *arg, const struct dns_answer *ans)
+{
+	struct audit_run_state *st = arg;
+	struct audit *a = st->a;
+	bool inherited = a->bimi != NULL;
+	const char *name = ans->qname + strlen("default._bimi.");
+
+	st->outstanding--;
+	if (!inherited && (ans->result == DNS_NODATA ||
+			   ans->result == DNS_NXDOMAIN) && st->od) {
+		char *org = orgdomain_of(st->od, a->domain);
+
+		if (org && strcmp(org, a->domain) != 0) {
+			char *q = xasprintf("default._bimi.%s", org);
+
+			/* Kept until the organizational answer replaces
+			 * it, so that this one is known to be first. */
+			a->bimi = bimi_judge(name, false, ans);
+			audit_query(st, q, DNS_T_TXT, bimi_answer, st);
+			free(q);
+			free(org);
+			return;
+		}
+		free(org);
+	}
+	if (inherited) {
+		struct bimi_result *own = a->bimi;
+
+		if (ans->result == DNS_NODATA || ans->result == DNS_NXDOMAIN) {
+			/* Neither has a record: report the domain's own. */
+			return;
+		}
+		a->bimi = bimi_judge(name, true, ans);
+		bimi_result_free(own);
+		return;
+	}
+	a->bimi = bimi_judge(name, false, ans);
+}
+
+/* Judges the fetched MTA-STS policy. */
+static void sts_policy_answer(void *arg, const struct https_response *r)
+{
+	struct audit_run_state *st = arg;
+
+	st->outstanding--;
+	mta_sts_judge_policy(st->a->mta_sts, r);
+}
+
+/* Collects the addresses of mta-sts.DOMAIN; with both answers in,
+ * fetches the policy from them (RFC 8461 3.3), so that libcurl asks
+ * no resolver of its own. */
+static void sts_addr_answer(void *arg, const struct dns_answer *ans)
+{
+	struct audit_run_state *st = arg;
+	struct https_request req = { .path = MTA_STS_PATH };
+	char *host = xasprintf("mta-sts.%s", st->a->domain);
+
+	st->outstanding--;
+	for (size_t i = 0; i < ans->count; i++) {
+		if (ans->rrs[i].type != DNS_T_A &&
+		    ans->rrs[i].type != DNS_T_AAAA)
+			continue;
+		st->sts_addresses = xrealloc(st->sts_addresses,
+					     (st->nsts_addresses + 1) *
+						 sizeof *st->sts_addresses);
+		st->sts_addresses[st->nsts_addresses++] =
+		    dns_rr_data_to_string(&ans->rrs[i]);
+	}
+	if (++st->sts_answers < 2)
+		goto out;
+	if (st->nsts_addresses == 0) {
+		mta_sts_no_address(st->a->mta_sts, host,
+				   dns_result_name(ans->result));
+		goto out;
+	}
+	req.host = host;
+	req.port = st->o->https_port;
+	req.addresses = (const char *const *)st->sts_addresses;
+	req.naddresses = st->nsts_addresses;
+	req.cafile = st->o->https_cafile;
+	req.max_size = MTA_STS_POLICY_MAX;
+	st->outstanding++;
+	https_get(st->https, &req, sts_policy_answer, st);
+out:
+	free(host);
+}
+
+/* Judges the _mta-sts record and, for a valid one, looks up the host
+ * the policy is served from. */
+static void sts_txt_answer(void *arg, const struct dns_answer *ans)
+{
+	struct audit_run_state *st = arg;
+	char *host;
+	bool fetch;
+
+	st->outstanding--;
+	st->a->mta_sts = mta_sts_judge_txt(st->a->domain, ans, &fetch);
+	if (!fetch || !st->https)
+		return;
+	host = xasprintf("mta-sts.%s", st->a->domain);
+	audit_query(st, host, DNS_T_A, sts_addr_answer, st);
+	audit_query(st, host, DNS_T_AAAA, sts_addr_answer, st);
+	free(host);
+}
+
+/* Starts the audit. */
+struct audit_run_state *audit_start(struct dns *dns, struct https *https,
+				    const struct orgdomain *od,
+				    const char *domain,
+				    const struct audit_options *o)
 {
 	static const struct audit_options none;
+	struct audit_run_state *st = xcalloc(1, sizeof *st);
 	struct audit *a = xcalloc(1, sizeof *a);
-	struct audit_run_state st = { .a = a, .dns = dns, .o = o ? o : &none };
-	struct dmarc_discovery *disc;
+	struct err err = ERR_INIT;
+	char *name;
 
+	st->a = a;
+	st->dns = dns;
+	st->https = https;
+	st->od = od;
+	st->o = o ? o : &none;
 	a->domain = dname_lookup_form(domain);
 	/* Everything independent goes out now; the callbacks start what
 	 * depends on an answer. */
-	disc = dmarc_discover(dns, od, a->domain, 0);
-	if (dmarc_discovery_result(disc) &&
-	    dmarc_discovery_result(disc)->status == STATUS_USAGE) {
-		a->dmarc = dmarc_discovery_take(disc);
+	st->disc = dmarc_discover(dns, od, a->domain, 0);
+	if (dmarc_discovery_result(st->disc) &&
+	    dmarc_discovery_result(st->disc)->status == STATUS_USAGE) {
 		a->status = STATUS_USAGE;
-		a->error = xstrdup(a->dmarc->error);
-		goto out;
+		a->error = xstrdup(dmarc_discovery_result(st->disc)->error);
+		return st;
 	}
-	st.spf_run = spf_check_start(dns, a->domain, spf_answer, &st);
-	st.first_selectors = dkim_audit_selectors(st.o->selectors,
-						  st.o->nselectors, NULL, 0,
-						  &st.nfirst);
-	dkim_discover(dns, a->domain, (const char *const *)st.first_selectors,
-		      st.nfirst, dkim_answer, &st);
-	a->dkim_probed = st.nfirst;
-	dns_query(dns, a->domain, DNS_T_TXT, root_answer, &st);
-	dns_query(dns, a->domain, DNS_T_MX, mx_answer, &st);
-	dns_query(dns, a->domain, DNS_T_NS, ns_answer, &st);
-	{
-		struct err err = ERR_INIT;
+	st->outstanding++;
+	st->spf_run = spf_check_start(dns, a->domain, spf_answer, st);
+	st->first_selectors = dkim_audit_selectors(st->o->selectors,
+						   st->o->nselectors, NULL, 0,
+						   &st->nfirst);
+	st->outstanding++;
+	dkim_discover(dns, a->domain,
+		      (const char *const *)st->first_selectors, st->nfirst,
+		      dkim_answer, st);
+	a->dkim_probed = st->nfirst;
+	audit_query(st, a->domain, DNS_T_TXT, root_answer, st);
+	audit_query(st, a->domain, DNS_T_MX, mx_answer, st);
+	audit_query(st, a->domain, DNS_T_NS, ns_answer, st);
+	audit_query(st, a->domain, DNS_T_SOA, soa_record_answer, st);
+	name = xasprintf("_smtp._tls.%s", a->domain);
+	audit_query(st, name, DNS_T_TXT, tlsrpt_answer, st);
+	free(name);
+	name = xasprintf("default._bimi.%s", a->domain);
+	audit_query(st, name, DNS_T_TXT, bimi_answer, st);
+	free(name);
+	name = xasprintf("_mta-sts.%s", a->domain);
+	audit_query(st, name, DNS_T_TXT, sts_txt_answer, st);
+	free(name);
+	st->outstanding++;
+	if (propagate_start(dns, a->domain, DNS_T_SOA, NULL,
+			    st->o->ns_servers, soa_answer, st,
+			    &err) != STATUS_OK) {
+		st->outstanding--;
+		a->status = STATUS_USAGE;
+		a->error = xstrdup(err_message(&err));
+		err_done(&err);
+	}
+	return st;
+}
 
-		if (propagate_start(dns, a->domain, DNS_T_SOA, NULL,
-				    st.o->ns_servers, soa_answer, &st,
-				    &err) != STATUS_OK) {
-			a->status = STATUS_USAGE;
-			a->error = xstrdup(err_message(&err));
-			err_done(&err);
-			dns_cancel_all(dns);
-			goto out;
+/* True once every query of the audit has been answered. */
+bool audit_done(const struct audit_run_state *st)
+{
+	return st->outstanding == 0 &&
+	       (!st->disc || dmarc_discovery_result(st->disc));
+}
+
+/* Ends the audit: gathers the findings and frees the run. */
+struct audit *audit_finish(struct audit_run_state *st)
+{
+	struct audit *a = st->a;
+
+	if (a->status == STATUS_OK) {
+		a->dmarc = dmarc_discovery_take(st->disc);
+		if (a->dmarc && a->dmarc->status != STATUS_OK) {
+			a->status = a->dmarc->status;
+			a->error = xstrdup(a->dmarc->error);
+		}
+		spf_dkim_findings(a);
+		mx_findings(st);
+		ns_findings(a);
+		if (a->bimi)
+			bimi_check_dmarc(a->bimi, a->dmarc);
+		if (a->mta_sts) {
+			char **hosts = xcalloc(a->nmx + 1, sizeof *hosts);
+
+			for (size_t i = 0; i < a->nmx; i++)
+				hosts[i] = a->mx[i].host;
+			mta_sts_check_mx(a->mta_sts, hosts, a->nmx);
+			free(hosts);
 		}
 	}
-	if (dns_run(dns) != STATUS_OK) {
-		a->status = STATUS_IO;
-		a->error = xstrdup(_("the resolver's poll loop failed"));
-		dns_cancel_all(dns);
-	}
-	a->dmarc = dmarc_discovery_take(disc);
-	if (a->dmarc && a->dmarc->status != STATUS_OK &&
-	    a->status == STATUS_OK) {
-		a->status = a->dmarc->status;
-		a->error = xstrdup(a->dmarc->error);
-	}
-	spf_dkim_findings(a);
-	mx_findings(&st);
-	ns_findings(a);
-out:
-	spf_check_run_free(st.spf_run);
-	dmarc_discovery_free(disc);
-	dkim_selectors_free(st.first_selectors, st.nfirst);
-	free(st.seen);
-	for (size_t i = 0; i < st.nslots; i++)
-		free(st.slots[i]);
-	free(st.slots);
-	free(st.mx_negative);
-	free(st.mx_failed);
-	free(st.mx_answered);
+	spf_check_run_free(st->spf_run);
+	dmarc_discovery_free(st->disc);
+	dkim_selectors_free(st->first_selectors, st->nfirst);
+	free(st->seen);
+	for (size_t i = 0; i < st->nslots; i++)
+		free(st->slots[i]);
+	free(st->slots);
+	free(st->mx_negative);
+	free(st->mx_failed);
+	free(st->mx_answered);
+	for (size_t i = 0; i < st->nsts_addresses; i++)
+		free(st->sts_addresses[i]);
+	free(st->sts_addresses);
+	free(st);
 	return a;
+}
+
+/* Milliseconds on the monotonic clock. */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The most sockets one turn of the loop waits on: each audit in flight
+ * has a few (its name servers, an HTTPS fetch) beside the resolver's. */
+#define AUDIT_LOOP_FDS 2048
+
+/* One turn of the audit's loop: one poll() over the resolver's and the
+ * fetcher's sockets, sleeping at most until end (monotonic ms), then
+ * whatever is due. Returns false when poll() itself failed (errno). */
+static bool loop_turn(struct dns *dns, struct https *https,
+		      struct pollfd *fds, int64_t end)
+{
+	size_t nd = dns_pollfds(dns, fds, AUDIT_LOOP_FDS);
+	size_t nh = https_pollfds(https, fds + nd, AUDIT_LOOP_FDS - nd);
+	int td = dns_timeout_ms(dns), th = https_timeout_ms(https);
+	int64_t left = end - now_ms();
+	int timeout = td < 0 ? th : th < 0 ? td : td < th ? td : th;
+	int n;
+
+	if (left < 0)
+		left = 0;
+	if (timeout < 0 || timeout > left)
+		timeout = left > INT_MAX ? INT_MAX : (int)left;
+	n = poll(fds, nd + nh, timeout);
+	if (n < 0 && errno != EINTR)
+		return false;
+	dns_process(dns, n > 0 ? fds : NULL, n > 0 ? nd : 0);
+	https_process(https, n > 0 ? fds + nd : NULL, n > 0 ? nh : 0);
+	return true;
+}
+
+/* True when neither the resolver nor the fetcher waits for anything. */
+static bool loop_idle(struct dns *dns, struct https *https)
+{
+	return dns_pending(dns) == 0 && https_pending(https) == 0;
+}
+
+/* Ends everything outstanding on the loop. */
+static void loop_cancel(struct dns *dns, struct https *https)
+{
+	https_cancel_all(https);
+	dns_cancel_all(dns);
+}
+
+/* Runs one audit to the end. */
+struct audit *audit_run(struct dns *dns, const struct orgdomain *od,
+			const char *domain, const struct audit_options *o)
+{
+	const char *why = NULL;
+	struct https *https = https_new(&why);
+	struct audit_run_state *st = audit_start(dns, https, od, domain, o);
+	struct pollfd *fds = xcalloc(AUDIT_LOOP_FDS, sizeof *fds);
+	struct audit *a;
+
+	if (st->a->status != STATUS_OK)
+		loop_cancel(dns, https);
+	while (!audit_done(st)) {
+		if (loop_idle(dns, https)) {
+			/* The audit waits on nothing: end rather than
+			 * hang. */
+			loop_cancel(dns, https);
+			break;
+		}
+		if (!loop_turn(dns, https, fds, INT64_MAX)) {
+			st->a->status = STATUS_IO;
+			st->a->error =
+			    xstrdup(_("the resolver's poll loop failed"));
+			loop_cancel(dns, https);
+		}
+	}
+	a = audit_finish(st);
+	free(fds);
+	https_free(https);
+	return a;
+}
+
+/* One domain of a batch. */
+struct batch_item {
+	char *domain;
+	const struct audit_options *o;
+	struct audit_run_state *run; /* while in flight */
+	struct audit *a;             /* once finished */
+};
+
+struct audit_batch {
+	struct dns *dns;
+	struct https *https; /* NULL when libcurl could not start */
+	const struct orgdomain *od;
+	struct batch_item *items;
+	size_t count;
+	size_t window;
+};
+
+/* A new batch on one resolver. */
+struct audit_batch *audit_batch_new(struct dns *dns,
+				    const struct orgdomain *od, size_t window)
+{
+	struct audit_batch *b = xcalloc(1, sizeof *b);
+	const char *why;
+
+	b->dns = dns;
+	b->https = https_new(&why);
+	b->od = od;
+	b->window = window ? window : AUDIT_BATCH_WINDOW;
+	return b;
+}
+
+/* Adds a domain. */
+void audit_batch_add(struct audit_batch *b, const char *domain,
+		     const struct audit_options *o)
+{
+	struct batch_item *it;
+
+	b->items = xrealloc(b->items, (b->count + 1) * sizeof *b->items);
+	it = &b->items[b->count++];
+	memset(it, 0, sizeof *it);
+	it->domain = xstrdup(domain);
+	it->o = o;
+}
+
+/* Finishes the audits whose queries are all answered and starts the next
+ * ones while the window has room; returns how many are in flight. */
+static size_t batch_step(struct audit_batch *b, size_t *next, bool start)
+{
+	size_t flying = 0;
+
+	for (size_t i = 0; i < *next; i++) {
+		struct batch_item *it = &b->items[i];
+
+		if (it->run && audit_done(it->run)) {
+			it->a = audit_finish(it->run);
+			it->run = NULL;
+		}
+		flying += it->run != NULL;
+	}
+	while (start && *next < b->count && flying < b->window) {
+		struct batch_item *it = &b->items[(*next)++];
+
+		it->run = audit_start(b->dns, b->https, b->od, it->domain,
+				      it->o);
+		flying++;
+	}
+	return flying;
+}
+
+/* Runs the batch. */
+enum status audit_batch_run(struct audit_batch *b, double deadline,
+			    struct err *err)
+{
+	int64_t end = deadline > 0 ? now_ms() + (int64_t)(deadline * 1000)
+				   : INT64_MAX;
+	struct pollfd *fds = xcalloc(AUDIT_LOOP_FDS, sizeof *fds);
+	enum status st = STATUS_OK;
+	bool expired = false;
+	size_t next = 0;
+
+	while (batch_step(b, &next, !expired) > 0) {
+		if (expired && loop_idle(b->dns, b->https)) {
+			/* Cancelled, yet an audit still waits: nothing can
+			 * answer it now, so it ends with what it has. */
+			for (size_t i = 0; i < next; i++) {
+				if (!b->items[i].run)
+					continue;
+				b->items[i].a = audit_finish(b->items[i].run);
+				b->items[i].run = NULL;
+			}
+			break;
+		}
+		if (now_ms() >= end || loop_idle(b->dns, b->https)) {
+			/* The deadline (or, should the audits wait on
+			 * nothing, a bug): what is outstanding ends as a
+			 * failed query of its domain, and what has not
+			 * started is not checked. */
+			expired = true;
+			loop_cancel(b->dns, b->https);
+			continue;
+		}
+		if (!loop_turn(b->dns, b->https, fds, end)) {
+			st = err_set(err, STATUS_IO, _("poll: %s"),
+				     strerror(errno));
+			expired = true;
+			loop_cancel(b->dns, b->https);
+		}
+	}
+	for (size_t i = next; i < b->count; i++) {
+		struct audit *a = xcalloc(1, sizeof *a);
+
+		a->domain = text_domain_normalize(b->items[i].domain);
+		a->status = STATUS_DNS;
+		a->error = xasprintf(_("%s: not checked, the deadline of "
+				       "%g seconds passed"),
+				     a->domain, deadline);
+		b->items[i].a = a;
+	}
+	free(fds);
+	return st;
+}
+/* The number of domains. */
+size_t audit_batch_count(const struct audit_batch *b)
+{
+	return b->count;
+}
+
+/* The audit of domain i. */
+const struct audit *audit_batch_get(const struct audit_batch *b, size_t i)
+{
+	return b->items[i].a;
+}
+
+/* Frees the batch and its audits. */
+void audit_batch_free(struct audit_batch *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->count; i++) {
+		free(b->items[i].domain);
+		audit_free(b->items[i].a);
+	}
+	free(b->items);
+	https_free(b->https);
+	free(b);
 }
 
 /* Frees an address list. */
@@ -547,6 +1000,12 @@ void audit_free(struct audit *a)
 	free(a->ns);
 	free(a->ns_result);
 	propagate_result_free(a->soa);
+	free(a->soa_record.zone);
+	free(a->soa_record.mname);
+	free(a->soa_record.rname);
+	tlsrpt_result_free(a->tlsrpt);
+	bimi_result_free(a->bimi);
+	mta_sts_result_free(a->mta_sts);
 	findings_done(&a->spf_findings);
 	findings_done(&a->dkim_findings);
 	findings_done(&a->mx_findings);
@@ -579,6 +1038,12 @@ void audit_all_findings(const struct audit *a, struct findings *out)
 		findings_copy(out, &a->dmarc->findings);
 	findings_copy(out, &a->mx_findings);
 	findings_copy(out, &a->ns_findings);
+	if (a->tlsrpt)
+		findings_copy(out, &a->tlsrpt->findings);
+	if (a->bimi)
+		findings_copy(out, &a->bimi->findings);
+	if (a->mta_sts)
+		findings_copy(out, &a->mta_sts->findings);
 }
 
 /* The rung token of the applicable record. */
@@ -634,6 +1099,25 @@ static json_t *soa_to_json(const struct propagate_result *r)
 		json_array_append_new(servers, j);
 	}
 	json_object_set_new(o, "servers", servers);
+	return o;
+}
+
+/* The SOA record as JSON, or null. */
+static json_t *soa_record_to_json(const struct audit_soa *soa)
+{
+	json_t *o;
+
+	if (!soa->zone)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "zone", json_string(soa->zone));
+	json_object_set_new(o, "mname", json_string(soa->mname));
+	json_object_set_new(o, "rname", json_string(soa->rname));
+	json_object_set_new(o, "serial", json_integer(soa->serial));
+	json_object_set_new(o, "refresh", json_integer(soa->refresh));
+	json_object_set_new(o, "retry", json_integer(soa->retry));
+	json_object_set_new(o, "expire", json_integer(soa->expire));
+	json_object_set_new(o, "minimum", json_integer(soa->minimum));
 	return o;
 }
 
@@ -740,9 +1224,20 @@ json_t *audit_to_json(const struct audit *a, const struct ladder *ladder)
 		json_array_append_new(ns, h);
 	}
 	json_object_set_new(o, "ns", ns);
+	json_object_set_new(o, "soa", soa_record_to_json(&a->soa_record));
 	json_object_set_new(o, "ns_serials", soa_to_json(a->soa));
 	json_object_set_new(o, "ns_findings",
 			    findings_to_json(&a->ns_findings));
+	json_object_set_new(o, "tlsrpt", a->tlsrpt
+					     ? tlsrpt_result_to_json(a->tlsrpt)
+					     : json_null());
+	json_object_set_new(o, "bimi", a->bimi ? bimi_result_to_json(a->bimi)
+					       : json_null());
+	json_object_set_new(o, "mta_sts", a->mta_sts ? mta_sts_result_to_json(
+							   a->mta_sts)
+						     : json_null());
+	if (a->status != STATUS_OK)
+		json_object_set_new(o, "error", json_string(a->error));
 	audit_all_findings(a, &all);
 	json_object_set_new(o, "findings", findings_to_json(&all));
 	findings_done(&all);
@@ -849,6 +1344,25 @@ static void soa_text(struct strbuf *sb, const struct propagate_result *r)
 	}
 }
 
+/* Appends the MTA-STS section. */
+static void mta_sts_text(struct strbuf *sb, const struct mta_sts_result *r)
+{
+	strbuf_addstr(sb, "\nMTA-STS\n");
+	if (r->record)
+		strbuf_addf(sb, _("  Record:   %s\n"), r->record);
+	else
+		strbuf_addf(sb, _("  Record:   none at %s\n"), r->name);
+	if (r->policy_valid) {
+		strbuf_addf(sb, _("  Policy:   %s\n"), r->url);
+		strbuf_addf(sb, _("  Mode:     %s, max_age %ld\n"),
+			    mta_sts_mode_name(r->policy.mode),
+			    r->policy.max_age);
+		for (size_t i = 0; i < r->policy.nmx; i++)
+			strbuf_addf(sb, "  mx: %s\n", r->policy.mx[i]);
+	}
+	section(sb, &r->findings);
+}
+
 /* The text report. */
 void audit_text(struct strbuf *sb, const struct audit *a,
 		const struct ladder *ladder)
@@ -914,4 +1428,165 @@ void audit_text(struct strbuf *sb, const struct audit *a,
 		soa_text(sb, a->soa);
 		section(sb, &a->ns_findings);
 	}
+	if (a->soa_record.zone) {
+		const struct audit_soa *soa = &a->soa_record;
+
+		strbuf_addstr(sb, "\nSOA\n");
+		strbuf_addf(sb, _("  Zone:     %s\n"), soa->zone);
+		strbuf_addf(sb, _("  Primary:  %s, contact %s\n"), soa->mname,
+			    soa->rname);
+		strbuf_addf(sb, _("  Serial %" PRIu32 ", refresh %" PRIu32
+				  ", retry %" PRIu32 ", expire %" PRIu32
+				  ", negative TTL %" PRIu32 "\n"),
+			    soa->serial, soa->refresh, soa->retry,
+			    soa->expire, soa->minimum);
+	}
+	if (a->tlsrpt) {
+		strbuf_addstr(sb, "\nTLS-RPT\n");
+		if (a->tlsrpt->record)
+			strbuf_addf(sb, _("  Record:   %s\n"),
+				    a->tlsrpt->record);
+		else
+			strbuf_addf(sb, _("  Record:   none at %s\n"),
+				    a->tlsrpt->name);
+		section(sb, &a->tlsrpt->findings);
+	}
+	if (a->bimi) {
+		strbuf_addstr(sb, "\nBIMI\n");
+		if (!a->bimi->record)
+			strbuf_addf(sb, _("  Record:   none at %s\n"),
+				    a->bimi->name);
+		else if (a->bimi->inherited)
+			strbuf_addf(sb, _("  Record:   %s\n  Found at: %s "
+					  "(inherited)\n"),
+				    a->bimi->record, a->bimi->name);
+		else
+			strbuf_addf(sb, _("  Record:   %s\n"),
+				    a->bimi->record);
+		section(sb, &a->bimi->findings);
+	}
+	if (a->mta_sts)
+		mta_sts_text(sb, a->mta_sts);
+}
+
+/* The CSV columns, in order (documented in the README). */
+static const char *const csv_columns[] = {
+	"domain",      "status",	   "error",	"spf_record",
+	"spf_lookups", "spf_void_lookups", "dkim_selectors",
+	"dmarc_record", "dmarc_source",     "dmarc_policy", "dmarc_sp",
+	"dmarc_pct",   "dmarc_rua",	   "mx",	"ns",
+	"soa_serial",  "tlsrpt_rua",	   "bimi_logo",	"mta_sts_mode",
+	"errors",      "warnings",	   "findings",
+};
+
+/* Appends one field, quoted as RFC 4180 2 asks when it holds a comma,
+ * a quote or a line break; s may be NULL (an empty field). */
+static void csv_field(struct strbuf *sb, const char *s, bool last)
+{
+	if (s && s[strcspn(s, ",\"\r\n")]) {
+		strbuf_addch(sb, '"');
+		for (; *s; s++) {
+			if (*s == '"')
+				strbuf_addch(sb, '"');
+			strbuf_addch(sb, *s);
+		}
+		strbuf_addch(sb, '"');
+	} else if (s) {
+		strbuf_addstr(sb, s);
+	}
+	strbuf_addstr(sb, last ? "\r\n" : ",");
+}
+
+/* Appends the CSV header line. */
+void audit_csv_header(struct strbuf *sb)
+{
+	size_t n = sizeof csv_columns / sizeof *csv_columns;
+
+	for (size_t i = 0; i < n; i++)
+		csv_field(sb, csv_columns[i], i + 1 == n);
+}
+
+/* Appends one audit as a CSV line of csv_columns. */
+void audit_csv_row(struct strbuf *sb, const struct audit *a)
+{
+	const struct dmarc_result *d = a->dmarc;
+	const struct spf_node *root = a->spf ? a->spf->root : NULL;
+	struct strbuf list = STRBUF_INIT;
+	struct findings all = FINDINGS_INIT;
+	size_t errors = 0, warnings = 0;
+	char num[32];
+
+	csv_field(sb, a->domain, false);
+	csv_field(sb, a->status == STATUS_OK ? "ok" : "failed", false);
+	csv_field(sb, a->status == STATUS_OK ? NULL : a->error, false);
+	csv_field(sb, root ? root->record : NULL, false);
+	snprintf(num, sizeof num, "%zu", a->spf ? a->spf->lookups : 0);
+	csv_field(sb, root && root->record ? num : NULL, false);
+	snprintf(num, sizeof num, "%zu", a->spf ? a->spf->void_lookups : 0);
+	csv_field(sb, root && root->record ? num : NULL, false);
+	for (size_t i = 0; i < a->ndkim; i++)
+		if (a->dkim[i].dns == DNS_DATA && a->dkim[i].parsed)
+			strbuf_addf(&list, "%s%s", list.len ? " " : "",
+				    a->dkim[i].selector);
+	csv_field(sb, list.data, false);
+	strbuf_reset(&list);
+	csv_field(sb, d ? d->record : NULL, false);
+	csv_field(sb, d ? d->source : NULL, false);
+	csv_field(sb, d && d->record ? dmarc_policy_name(d->policy) : NULL,
+		  false);
+	csv_field(sb, d && d->record ? dmarc_policy_name(
+					   dmarc_subdomain_policy(&d->parsed))
+				     : NULL,
+		  false);
+	snprintf(num, sizeof num, "%d", d ? dmarc_pct(&d->parsed) : 0);
+	csv_field(sb, d && d->record ? num : NULL, false);
+	for (size_t i = 0; d && d->record && i < d->parsed.nrua; i++) {
+		char *uri = text_clean_str(d->parsed.rua[i].uri);
+
+		strbuf_addf(&list, "%s%s", list.len ? " " : "", uri);
+		free(uri);
+	}
+	csv_field(sb, list.data, false);
+	strbuf_reset(&list);
+	for (size_t i = 0; i < a->nmx; i++)
+		strbuf_addf(&list, "%s%s", list.len ? " " : "",
+			    *a->mx[i].host ? a->mx[i].host : ".");
+	csv_field(sb, list.data, false);
+	strbuf_reset(&list);
+	for (size_t i = 0; i < a->nns; i++)
+		strbuf_addf(&list, "%s%s", list.len ? " " : "",
+			    a->ns[i].host);
+	csv_field(sb, list.data, false);
+	strbuf_reset(&list);
+	snprintf(num, sizeof num, "%" PRIu32, a->soa_record.serial);
+	csv_field(sb, a->soa_record.zone ? num : NULL, false);
+	for (size_t i = 0; a->tlsrpt && i < a->tlsrpt->parsed.nrua; i++)
+		strbuf_addf(&list, "%s%s", list.len ? " " : "",
+			    a->tlsrpt->parsed.rua[i]);
+	csv_field(sb, list.data, false);
+	strbuf_reset(&list);
+	for (size_t i = 0; a->bimi && i < a->bimi->parsed.nlogos; i++)
+		strbuf_addf(&list, "%s%s", list.len ? " " : "",
+			    a->bimi->parsed.logos[i]);
+	csv_field(sb, list.data, false);
+	strbuf_reset(&list);
+	csv_field(sb, a->mta_sts && a->mta_sts->policy_valid
+			  ? mta_sts_mode_name(a->mta_sts->policy.mode)
+			  : NULL,
+		  false);
+	if (a->status == STATUS_OK)
+		audit_all_findings(a, &all);
+	for (size_t i = 0; i < all.count; i++) {
+		errors += all.items[i].severity == SEVERITY_ERROR;
+		warnings += all.items[i].severity == SEVERITY_WARNING;
+		strbuf_addf(&list, "%s%s", list.len ? " " : "",
+			    finding_code_name(all.items[i].code));
+	}
+	snprintf(num, sizeof num, "%zu", errors);
+	csv_field(sb, num, false);
+	snprintf(num, sizeof num, "%zu", warnings);
+	csv_field(sb, num, false);
+	csv_field(sb, list.data, true);
+	findings_done(&all);
+	strbuf_done(&list);
 }

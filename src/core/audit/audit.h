@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dmarc/dmarc.h"
 #include "util/finding.h"
@@ -24,6 +25,16 @@ struct spf_check;
 struct dkim_selector_result;
 struct propagate_options;
 struct propagate_result;
+struct tlsrpt_result;
+struct bimi_result;
+struct mta_sts_result;
+struct https;
+struct err;
+
+/* How many domains a batch audits at once: each has its own sockets to
+ * its name servers (the SOA serial check), so the window keeps the
+ * descriptors under the usual limit of 1024. */
+#define AUDIT_BATCH_WINDOW 64
 
 /* What the audit knows beyond DNS; every field may be NULL/0. */
 struct audit_options {
@@ -38,6 +49,10 @@ struct audit_options {
 					      serials are compared (tests
 					      give a port or the servers);
 					      NULL: through NS on port 53 */
+	const char *https_cafile; /* CA bundle for the MTA-STS policy's
+				     certificate in place of the system's
+				     (tests), or NULL */
+	int https_port;           /* the policy's port; 0 means 443 */
 };
 
 /* One MX of the domain and the addresses its host resolves to. */
@@ -54,6 +69,14 @@ struct audit_ns {
 	char *host;
 	char **addresses;
 	size_t naddresses;
+};
+
+/* The zone's SOA record (RFC 1035 3.3.13); zone NULL when none came. */
+struct audit_soa {
+	char *zone;  /* the apex it was found at */
+	char *mname; /* primary name server */
+	char *rname; /* the responsible mailbox, as a name */
+	uint32_t serial, refresh, retry, expire, minimum;
 };
 
 /* The audit's result; everything owned, freed by audit_free(). */
@@ -73,6 +96,11 @@ struct audit {
 	char *ns_result;
 	struct propagate_result *soa; /* the zone's SOA as each of its
 					 name servers serves it, or NULL */
+	struct audit_soa soa_record;  /* the SOA through the resolver */
+	struct tlsrpt_result *tlsrpt; /* _smtp._tls (RFC 8460), or NULL */
+	struct bimi_result *bimi;     /* default._bimi, or NULL */
+	struct mta_sts_result *mta_sts; /* _mta-sts and the policy
+					   (RFC 8461), or NULL */
 	/* Findings per part, in the report's order. */
 	struct findings spf_findings;
 	struct findings dkim_findings;
@@ -92,6 +120,45 @@ struct audit *audit_run(struct dns *dns, const struct orgdomain *od,
 			const char *domain, const struct audit_options *o);
 void audit_free(struct audit *a);
 
+/* The same in steps, for a caller that runs the resolver's loop itself:
+ * audit_start() sends the first queries, audit_done() says when every
+ * answer is in (the loop must run until then, or dns_cancel_all() and
+ * https_cancel_all()), audit_finish() gathers the findings, frees the
+ * run and returns the audit (never NULL). https (may be NULL: no
+ * MTA-STS policy is fetched) fetches on the same loop. */
+struct audit_run_state;
+struct audit_run_state *audit_start(struct dns *dns, struct https *https,
+				    const struct orgdomain *od,
+				    const char *domain,
+				    const struct audit_options *o);
+bool audit_done(const struct audit_run_state *st);
+struct audit *audit_finish(struct audit_run_state *st);
+
+/* Many domains on one resolver (`check A B ...`, `check --file`): up to
+ * window audits in flight at once (0: AUDIT_BATCH_WINDOW), each started
+ * as soon as one ends, all under one deadline. */
+struct audit_batch;
+struct audit_batch *audit_batch_new(struct dns *dns,
+				    const struct orgdomain *od,
+				    size_t window);
+
+/* Adds a domain; o (may be NULL) must outlive audit_batch_run(). */
+void audit_batch_add(struct audit_batch *b, const char *domain,
+		     const struct audit_options *o);
+
+/* Runs every audit. After deadline seconds (0: none) what is still
+ * outstanding is cancelled (its queries count as failed: dns.temperror)
+ * and audits not yet started get STATUS_DNS with a message. Returns
+ * STATUS_IO with err set only when poll() fails. */
+enum status audit_batch_run(struct audit_batch *b, double deadline,
+			    struct err *err);
+size_t audit_batch_count(const struct audit_batch *b);
+
+/* The audit of the i-th domain added, after audit_batch_run(); owned by
+ * the batch. */
+const struct audit *audit_batch_get(const struct audit_batch *b, size_t i);
+void audit_batch_free(struct audit_batch *b);
+
 /* Every finding of the audit in the report's order (SPF, DKIM, DMARC,
  * MX), as copies in out (caller frees with findings_done). */
 void audit_all_findings(const struct audit *a, struct findings *out);
@@ -103,6 +170,12 @@ json_t *audit_to_json(const struct audit *a, const struct ladder *ladder);
 /* The text report, grouped by SPF / DKIM / DMARC / MX. */
 void audit_text(struct strbuf *sb, const struct audit *a,
 		const struct ladder *ladder);
+
+/* CSV (RFC 4180, CRLF line ends), one line per domain: the header line
+ * of the columns the README lists, then audit_csv_row() for each audit
+ * (a failed one carries status "failed" and its error). */
+void audit_csv_header(struct strbuf *sb);
+void audit_csv_row(struct strbuf *sb, const struct audit *a);
 
 /* Appends each finding as "  severity  code  message" with its record
  * and advice on indented lines below. */

@@ -220,8 +220,10 @@ void dmarc_result_free(struct dmarc_result *r);
 /* "same-org", "authorized", "unauthorized", "unknown", "not-mailto". */
 const char *dmarc_dest_state_name(enum dmarc_dest_state state);
 
-/* The JSON object of a result: domain, record, source, policy,
- * inherited, exists, org_domain, tree_org_domain, walk, destinations,
+/* The JSON object of a result: domain, record, source, policy, tags
+ * (each of p sp np adkim aspf pct t fo rf ri rua ruf psd as {"value",
+ * "explicit"}, defaults filled in; null without a record), inherited,
+ * exists, org_domain, tree_org_domain, walk, destinations,
  * findings. The caller owns the reference. */
 json_t *dmarc_result_to_json(const struct dmarc_result *r);
 

@@ -539,6 +539,73 @@ static json_t *json_string_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* One tag of the "tags" object: {"value", "explicit"} as checkdmarc
+ * gives them, the value being the RFC default when not published. */
+static void tag_set(json_t *tags, const char *name, json_t *value,
+		    bool explicit)
+{
+	json_t *t = json_object();
+
+	json_object_set_new(t, "value", value);
+	json_object_set_new(t, "explicit", json_boolean(explicit));
+	json_object_set_new(tags, name, t);
+}
+
+/* A URI list as JSON strings, each with its !size suffix. */
+static json_t *uris_json(const struct dmarc_uri *uris, size_t count)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < count; i++) {
+		char *u = uris[i].size ? xasprintf("%s!%s", uris[i].uri,
+						   uris[i].size)
+				       : xstrdup(uris[i].uri);
+		char *clean = text_clean_str(u);
+
+		json_array_append_new(arr, json_string(clean));
+		free(clean);
+		free(u);
+	}
+	return arr;
+}
+
+/* Every tag of a record with the RFC defaults filled in (RFC 7489 6.3,
+ * RFC 9989 4.7). */
+static json_t *tags_to_json(const struct dmarc_record *rec)
+{
+	static const char *const psd[] = { "u", "y", "n", "u" };
+	json_t *tags = json_object();
+
+	tag_set(tags, "p", json_string(dmarc_policy_name(dmarc_policy(rec))),
+		rec->p != DMARC_POLICY_UNSET);
+	tag_set(tags, "sp",
+		json_string(dmarc_policy_name(dmarc_subdomain_policy(rec))),
+		rec->sp != DMARC_POLICY_UNSET);
+	tag_set(tags, "np",
+		json_string(dmarc_policy_name(dmarc_nonexistent_policy(rec))),
+		rec->np != DMARC_POLICY_UNSET);
+	tag_set(tags, "adkim",
+		json_string(rec->adkim == DMARC_ALIGN_STRICT ? "s" : "r"),
+		rec->adkim != DMARC_ALIGN_UNSET);
+	tag_set(tags, "aspf",
+		json_string(rec->aspf == DMARC_ALIGN_STRICT ? "s" : "r"),
+		rec->aspf != DMARC_ALIGN_UNSET);
+	tag_set(tags, "pct", json_integer(dmarc_pct(rec)), rec->pct >= 0);
+	tag_set(tags, "t", json_string(rec->t == DMARC_BOOL_YES ? "y" : "n"),
+		rec->t != DMARC_BOOL_UNSET);
+	tag_set(tags, "fo", json_string(rec->fo ? rec->fo : "0"),
+		rec->fo != NULL);
+	tag_set(tags, "rf", json_string(rec->rf ? rec->rf : "afrf"),
+		rec->rf != NULL);
+	tag_set(tags, "ri", json_integer(rec->ri >= 0 ? rec->ri : 86400),
+		rec->ri >= 0);
+	tag_set(tags, "rua", uris_json(rec->rua, rec->nrua), rec->nrua > 0);
+	tag_set(tags, "ruf", uris_json(rec->ruf, rec->nruf), rec->nruf > 0);
+	tag_set(tags, "psd", json_string(psd[rec->psd]),
+		rec->psd != DMARC_PSD_UNSET);
+	return tags;
+}
+
 /* The JSON form of a result. */
 json_t *dmarc_result_to_json(const struct dmarc_result *r)
 {
@@ -553,6 +620,8 @@ json_t *dmarc_result_to_json(const struct dmarc_result *r)
 			    r->policy ? json_string(dmarc_policy_name(
 					    r->policy))
 				      : json_null());
+	json_object_set_new(o, "tags", r->record ? tags_to_json(&r->parsed)
+						 : json_null());
 	json_object_set_new(o, "inherited", json_boolean(r->inherited));
 	json_object_set_new(o, "exists", json_boolean(r->exists));
 	json_object_set_new(o, "org_domain", json_string(r->org_domain));

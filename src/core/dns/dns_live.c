@@ -22,6 +22,8 @@
 /* RFC 6891 6.2.5 and the DNS flag day 2020: a UDP size that does not
  * fragment; larger answers come with TC set and c-ares retries on TCP. */
 #define LIVE_EDNS_SIZE 1232
+/* The UDP receive buffer we ask for (see live_channel). */
+#define LIVE_RCVBUF (2 << 20)
 
 /* A socket c-ares asked us to watch (ARES_OPT_SOCK_STATE_CB). */
 struct live_socket {
@@ -414,10 +416,15 @@ static int live_channel(struct live *l, const char *servers, int try_ms,
 		     ARES_FLAG_NOCHECKRESP |
 		     (l->no_recursion ? ARES_FLAG_NORECURSE : 0);
 	opts.ednspsz = LIVE_EDNS_SIZE;
+	/* A batch audit has a thousand queries in flight on one socket
+	 * (c-ares 1.18 cannot spread them over more); their answers come
+	 * back together, and the default buffer holds about 200
+	 * datagrams. The kernel caps this at net.core.rmem_max. */
+	opts.socket_receive_buffer_size = LIVE_RCVBUF;
 	rc = ares_init_options(out, &opts,
 			       ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS |
 				   ARES_OPT_TRIES | ARES_OPT_FLAGS |
-				   ARES_OPT_EDNSPSZ);
+				   ARES_OPT_EDNSPSZ | ARES_OPT_SOCK_RCVBUF);
 	if (rc != ARES_SUCCESS)
 		return rc;
 	if (servers)

@@ -53,7 +53,24 @@ enum severity { SEVERITY_INFO, SEVERITY_WARNING, SEVERITY_ERROR };
 	X(F_REPORT_KNOWN_SOURCE_FAILING, "report.known_source_failing",       \
 	  SEVERITY_WARNING)                                                   \
 	X(F_MX_MISSING, "mx.missing", SEVERITY_WARNING)                       \
-	X(F_MX_UNRESOLVABLE, "mx.unresolvable", SEVERITY_ERROR)
+	X(F_MX_UNRESOLVABLE, "mx.unresolvable", SEVERITY_ERROR)               \
+	X(F_TLSRPT_MISSING, "tlsrpt.missing", SEVERITY_INFO)                  \
+	X(F_TLSRPT_MULTIPLE, "tlsrpt.multiple", SEVERITY_ERROR)               \
+	X(F_TLSRPT_SYNTAX, "tlsrpt.syntax", SEVERITY_ERROR)                   \
+	X(F_BIMI_MULTIPLE, "bimi.multiple", SEVERITY_ERROR)                   \
+	X(F_BIMI_SYNTAX, "bimi.syntax", SEVERITY_ERROR)                       \
+	X(F_BIMI_INSECURE_URI, "bimi.insecure_uri", SEVERITY_ERROR)           \
+	X(F_BIMI_DMARC_NOT_ENFORCED, "bimi.dmarc_not_enforced",               \
+	  SEVERITY_ERROR)                                                     \
+	X(F_MTA_STS_MISSING, "mta_sts.missing", SEVERITY_INFO)                \
+	X(F_MTA_STS_MULTIPLE, "mta_sts.multiple", SEVERITY_ERROR)             \
+	X(F_MTA_STS_SYNTAX, "mta_sts.syntax", SEVERITY_ERROR)                 \
+	X(F_MTA_STS_FETCH_FAILED, "mta_sts.fetch_failed", SEVERITY_ERROR)     \
+	X(F_MTA_STS_POLICY_SYNTAX, "mta_sts.policy_syntax", SEVERITY_ERROR)   \
+	X(F_MTA_STS_MX_MISMATCH, "mta_sts.mx_mismatch", SEVERITY_ERROR)       \
+	X(F_MTA_STS_TESTING, "mta_sts.testing", SEVERITY_INFO)                \
+	X(F_MTA_STS_MODE_NONE, "mta_sts.mode_none", SEVERITY_WARNING)         \
+	X(F_MTA_STS_MAX_AGE_SHORT, "mta_sts.max_age_short", SEVERITY_WARNING)
 
 #define FINDING_ENUM(name, code, severity) name,
 enum finding_code { FINDING_LIST(FINDING_ENUM) FINDING_CODE_COUNT };
