@@ -31,6 +31,13 @@
 	X("dkim check", cli_dkim_check, N_("DOMAIN SELECTOR [--key FILE]"), \
 	  N_("check a published DKIM key, or that it matches a key"))     \
                                                                            \
+	/* mail (src/cli_mail.c) */                                        \
+	X("mail check", cli_mail_check,                                    \
+	  N_("FILE|- [--ip ADDR] [--helo NAME] [--mail-from ADDR] "         \
+	     "[--trusted-hosts HOST,...]"),                                \
+	  N_("verify a received message: DKIM, SPF, DMARC, the receivers' " \
+	     "results, the bulk-sender rules"))                            \
+                                                                           \
 	/* dmarc (src/cli_dmarc.c) */                                      \
 	X("dmarc check", cli_dmarc_check, N_("DOMAIN"),                    \
 	  N_("the DMARC policy that applies, its rung and findings"))      \

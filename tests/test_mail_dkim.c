@@ -18,11 +18,10 @@
 
 #include "dkim_verify.h"
 #include "lib/nsd.h"
+#include "lib/signer.h"
 #include "lib/testenv.h"
 #include "strbuf.h"
 #include "xalloc.h"
-
-#define SIGNER_PYTHON "/usr/bin/python3"
 
 /* RFC 8463 Appendix A.2 and A.3: the keys of the example. */
 static const char rfc8463_zone[] =
@@ -40,51 +39,22 @@ struct fixture {
 	char *expect;  /* expect.txt: dkimpy's verdicts */
 };
 
-/* Whether dkimpy and its Ed25519 support are installed. */
-static bool signer_available(void)
-{
-	const char *argv[] = { SIGNER_PYTHON, "-c", "import dkim, nacl",
-			       NULL };
-	struct testenv_run run;
-	bool ok;
-
-	if (access(SIGNER_PYTHON, X_OK) != 0)
-		return false;
-	run = testenv_run(argv, NULL, NULL);
-	ok = run.status == 0;
-	testenv_run_done(&run);
-	return ok;
-}
-
 /* Signs the cases with dkimpy and serves their keys from nsd. */
 static int setup(void **state)
 {
 	struct fixture *f;
-	char *script, *zone, *pre, *pre2, *keys, *rfc;
-	struct testenv_run run;
+	char *zone, *pre, *pre2, *keys, *rfc;
 
 	if (!nsd_available() || !signer_available()) {
+		fprintf(stderr, "skipped: needs nsd, python3-dkim and "
+				"python3-nacl\n");
 		*state = NULL;
 		return 0;
 	}
 	f = xcalloc(1, sizeof *f);
-	f->dir = testenv_mkdtemp();
-	script = xasprintf("%s/tests/mail/dkimpy-sign.py", testenv_srcdir());
-	{
-		const char *argv[] = { SIGNER_PYTHON, script, f->dir, NULL };
-
-		run = testenv_run(argv, NULL, NULL);
-	}
-	free(script);
-	if (run.status != 0) {
-		fprintf(stderr, "dkimpy-sign.py: %s\n", run.err);
-		testenv_run_done(&run);
+	f->dir = signer_run(&keys);
+	if (!f->dir)
 		return -1;
-	}
-	testenv_run_done(&run);
-	zone = xasprintf("%s/zone.txt", f->dir);
-	keys = testenv_read_file(zone, NULL);
-	free(zone);
 	f->expect = xasprintf("%s/expect.txt", f->dir);
 	pre = nsd_zone_preamble("example.test");
 	pre2 = nsd_zone_preamble("football.example.com");
