@@ -66,9 +66,22 @@ static void text_dkim(struct strbuf *sb, const struct mail_report *r)
 static void text_policy(struct strbuf *sb, const struct mail_report *r)
 {
 	strbuf_addstr(sb, _("ARC\n  "));
-	strbuf_addstr(sb, r->arc_present
-			      ? _("ARC sets present, not checked\n")
-			      : _("no ARC sets\n"));
+	if (r->arc.count == 0 && strcmp(r->arc.result, "none") == 0) {
+		strbuf_addstr(sb, _("no ARC sets\n"));
+	} else {
+		strbuf_addf(sb, "%-9s ", r->arc.result);
+		strbuf_addf(sb, P_("%zu hop", "%zu hops", r->arc.count),
+			    r->arc.count);
+		for (size_t n = 0; n < r->arc.count; n++) {
+			strbuf_addstr(sb, n ? ", " : ": ");
+			add_clean(sb, r->arc.hops[n].seal_check.sig.d);
+		}
+		if (r->arc.detail) {
+			strbuf_addstr(sb, _("\n            "));
+			add_clean(sb, r->arc.detail);
+		}
+		strbuf_addch(sb, '\n');
+	}
 	strbuf_addstr(sb, _("SPF\n  "));
 	if (r->spf_checked) {
 		strbuf_addf(sb, "%-9s ", spf_result_name(r->spf.result));
@@ -102,6 +115,12 @@ static void text_policy(struct strbuf *sb, const struct mail_report *r)
 	if (strcmp(r->dmarc_verdict, "fail") == 0)
 		strbuf_addf(sb, _("; a receiver applies %s"),
 			    dmarc_policy_name(r->disposition));
+	if (strcmp(r->dmarc_verdict, "fail") == 0 &&
+	    strcmp(r->arc.result, "pass") == 0)
+		/* RFC 8617 7.2: ARC lets a receiver override DMARC for
+		 * forwarded mail from intermediaries it trusts. */
+		strbuf_addstr(sb, _(", unless it trusts the ARC sealers "
+				    "and overrides for forwarded mail"));
 	strbuf_addch(sb, '\n');
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arc.h"
 #include "dkim_verify.h"
 #include "lib/nsd.h"
 #include "lib/signer.h"
@@ -231,6 +232,85 @@ static void test_details(void **state)
 	dkim_checks_done(&c);
 	dkim_msg_done(&msg);
 	free(path);
+}
+
+/* The ARC verdict dkimpy gave a case (arc-expect.txt). */
+static char *dkimpy_arc(struct fixture *f, const char *name)
+{
+	char *path = xasprintf("%s/arc-expect.txt", f->dir);
+	char *text = testenv_read_file(path, NULL), *line, *save = NULL;
+	char *found = NULL;
+	size_t nlen = strlen(name);
+
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, name, nlen) == 0 && line[nlen] == ' ')
+			found = xstrdup(line + nlen + 1);
+	free(text);
+	free(path);
+	if (!found)
+		fail_msg("no dkimpy ARC verdict for %s", name);
+	return found;
+}
+
+/* ARC chains sealed by dkimpy's arc_sign at one and two hops: the
+ * verdict is dkimpy's, and a broken chain names the hop. */
+static void test_arc_chains(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *result;
+		size_t count;
+		int broken;      /* the hop named */
+		int oldest_pass; /* the oldest AMS still valid */
+	} cases[] = {
+		{ "arc-one", "pass", 1, 0, 1 },
+		/* hop 2 added a footer: hop 1's AMS no longer verifies,
+		 * hop 2's seal vouches for hop 1's results. */
+		{ "arc-two", "pass", 2, 0, 2 },
+		{ "arc-changed", "fail", 2, 2, 0 },
+		{ "arc-tampered", "fail", 2, 2, 2 },
+	};
+	struct fixture *f = *state;
+	struct dns_live_options o = { .tries = 2, .timeout = 3 };
+
+	if (!f)
+		skip();
+	o.servers = f->server.address;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *path = xasprintf("%s/%s.eml", f->dir, cases[i].name);
+		char *theirs = dkimpy_arc(f, cases[i].name);
+		char *data;
+		size_t len;
+		struct dkim_msg msg;
+		struct arc_chain chain;
+		struct err err = ERR_INIT;
+		struct dns *dns = NULL;
+
+		data = testenv_read_file(path, &len);
+		assert_int_equal(dkim_msg_parse(data, len, &msg, &err),
+				 STATUS_OK);
+		assert_int_equal(dns_new_live(&dns, &o, &err), STATUS_OK);
+		arc_start(dns, &msg, &chain);
+		assert_int_equal(dns_run(dns), STATUS_OK);
+		arc_finish(&msg, &chain, 1796400000);
+		if (strcmp(chain.result, cases[i].result) != 0 ||
+		    strcmp(theirs, cases[i].result) != 0 ||
+		    chain.count != cases[i].count ||
+		    chain.broken != cases[i].broken ||
+		    chain.oldest_pass != cases[i].oldest_pass)
+			fail_msg("%s: ours %s (%zu hops, broken %d, oldest "
+				 "pass %d: %s), dkimpy %s",
+				 cases[i].name, chain.result, chain.count,
+				 chain.broken, chain.oldest_pass,
+				 chain.detail ? chain.detail : "", theirs);
+		arc_chain_done(&chain);
+		dns_free(dns);
+		dkim_msg_done(&msg);
+		free(data);
+		free(theirs);
+		free(path);
+	}
 }
 
 /* RFC 8463 Appendix A: the signed example verifies with both keys. */
@@ -469,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_rfc8463),
 		cmocka_unit_test(test_length_beyond_body),
 		cmocka_unit_test(test_many_signatures),
+		cmocka_unit_test(test_arc_chains),
 	};
 	int rc = cmocka_run_group_tests_name("mail_dkim", unit, NULL, NULL);
 

@@ -1067,6 +1067,10 @@ static void add_findings(struct mail_report *r)
 			     _("SPF %s for %s from %s"),
 			     spf_result_name(r->spf.result), r->spf_domain,
 			     r->env.ip);
+	if (strcmp(r->arc.result, "fail") == 0)
+		findings_add(&r->findings, F_MAIL_ARC_FAIL,
+			     _("the ARC chain is broken: %s"),
+			     r->arc.detail ? r->arc.detail : "");
 	if (strcmp(r->dmarc_verdict, "fail") == 0)
 		findings_add(&r->findings, F_MAIL_DMARC_FAIL,
 			     _("DMARC fails for %s: neither SPF nor DKIM "
@@ -1087,6 +1091,7 @@ enum status mail_check_run(struct dns *dns, const struct orgdomain *od,
 
 	memset(out, 0, sizeof *out);
 	out->dmarc_verdict = "none";
+	out->arc.result = "none";
 	out->fcrdns = MAIL_RULE_UNKNOWN;
 	st = dkim_msg_parse(data, len, &out->msg, err);
 	if (st != STATUS_OK)
@@ -1098,11 +1103,11 @@ enum status mail_check_run(struct dns *dns, const struct orgdomain *od,
 			out->from_domain = address_domain(out->from);
 	}
 	free(from);
-	out->arc_present = dkim_msg_count(&out->msg, "ARC-Seal") > 0;
 	find_envelope(&out->msg, o, &out->env);
 
 	/* Everything that needs DNS goes out at once (DESIGN.md 3). */
 	dkim_checks_start(dns, &out->msg, &out->dkim);
+	arc_start(dns, &out->msg, &out->arc);
 	start_spf(dns, out, &ev);
 	start_fcrdns(dns, out);
 	if (out->from_domain)
@@ -1113,6 +1118,7 @@ enum status mail_check_run(struct dns *dns, const struct orgdomain *od,
 		goto out;
 	}
 	dkim_checks_finish(&out->msg, &out->dkim, o->now);
+	arc_finish(&out->msg, &out->arc, o->now);
 	if (disc)
 		out->dmarc = dmarc_discovery_take(disc);
 	judge_dmarc(od, out);
@@ -1154,6 +1160,37 @@ const char *mail_rule_result_name(enum mail_rule_result result)
 static json_t *str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
+}
+
+/* The ARC chain as JSON: result, instances, broken (the hop that broke
+ * it), detail, oldest_pass and each hop's signer. */
+static json_t *arc_to_json(const struct arc_chain *c)
+{
+	json_t *o = json_object(), *hops = json_array();
+
+	json_object_set_new(o, "result", json_string(c->result));
+	json_object_set_new(o, "instances", json_integer((json_int_t)c->count));
+	json_object_set_new(o, "broken", c->broken ? json_integer(c->broken)
+						   : json_null());
+	json_object_set_new(o, "detail", str_or_null(c->detail));
+	json_object_set_new(o, "oldest_pass",
+			    c->oldest_pass ? json_integer(c->oldest_pass)
+					   : json_null());
+	for (size_t n = 0; n < c->count && c->hops; n++) {
+		const struct arc_hop *h = &c->hops[n];
+		json_t *e = json_object();
+
+		json_object_set_new(e, "instance", json_integer((json_int_t)n + 1));
+		json_object_set_new(e, "domain",
+				    str_or_null(h->seal_check.sig.d));
+		json_object_set_new(e, "selector",
+				    str_or_null(h->seal_check.sig.s));
+		json_object_set_new(e, "authserv_id",
+				    str_or_null(h->authserv_id));
+		json_array_append_new(hops, e);
+	}
+	json_object_set_new(o, "hops", hops);
+	return o;
 }
 
 /* The report as JSON. */
@@ -1207,12 +1244,7 @@ json_t *mail_report_to_json(const struct mail_report *r)
 	json_object_set_new(o, "dkim_skipped",
 			    json_integer((json_int_t)r->dkim.skipped));
 
-	e = json_object();
-	json_object_set_new(e, "present", json_boolean(r->arc_present));
-	json_object_set_new(e, "result", json_string(r->arc_present
-							 ? "not_checked"
-							 : "none"));
-	json_object_set_new(o, "arc", e);
+	json_object_set_new(o, "arc", arc_to_json(&r->arc));
 
 	e = json_object();
 	json_object_set_new(e, "result",
@@ -1301,6 +1333,7 @@ json_t *mail_report_to_json(const struct mail_report *r)
 void mail_report_done(struct mail_report *r)
 {
 	dkim_checks_done(&r->dkim);
+	arc_chain_done(&r->arc);
 	dkim_msg_done(&r->msg);
 	free(r->from);
 	free(r->from_domain);

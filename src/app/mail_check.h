@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arc.h"
 #include "authres.h"
 #include "dkim_verify.h"
 #include "dmarc.h"
@@ -98,7 +99,7 @@ struct mail_report {
 	size_t ndis;
 	struct mail_rule *rules;
 	size_t nrules;
-	bool arc_present;  /* the message carries ARC sets */
+	struct arc_chain arc;
 	struct findings findings;
 };
 
@@ -108,7 +109,7 @@ struct mail_report {
 enum status mail_check_read(const char *path, char **data, size_t *len,
 			    struct err *err);
 
-/* Checks a message: splits it, starts DKIM key lookups, SPF, DMARC
+/* Checks a message: splits it, starts DKIM and ARC key lookups, SPF, DMARC
  * discovery and the reverse DNS of the client all at once on dns, runs
  * the resolver until they are answered, and judges. A message that
  * cannot be split gives its status (STATUS_PARSE, STATUS_LIMIT) with

@@ -4,9 +4,11 @@
 #
 # Writes into DIR: zone.txt (the key records, relative to example.test),
 # NAME.eml for each case, and expect.txt with one line per case:
-# "NAME RESULT" where RESULT is what dkimpy itself says when it verifies
-# the message against the same records (pass or fail), as a second opinion
-# beside the test's own expectations.
+# "NAME RESULT..." where each RESULT is what dkimpy itself says when it
+# verifies a signature of the message against the same records (pass or
+# fail), as a second opinion beside the test's own expectations; and
+# arc-expect.txt, "NAME CV" with dkimpy's ARC chain verdict for the
+# messages forwarded through ARC-sealing hops (arc-*.eml).
 import base64
 import os
 import subprocess
@@ -96,9 +98,19 @@ def main():
     records[b"gone"] = b"v=DKIM1; k=rsa; p="
     records[b"huge"] = b"v=DKIM1; k=rsa; p=" + huge_key(16384)
 
+    # ARC sealers at two forwarding hops, with the same RSA key.
+    records[b"arc._domainkey.hop1"] = records[b"rsa"]
+    records[b"arc._domainkey.hop2"] = records[b"rsa"]
+
     def dnsfunc(name, timeout=5):
-        sel = name.split(b"._domainkey.")[0]
-        return records.get(sel)
+        name = name.rstrip(b".")
+        if not name.endswith(b"." + DOMAIN):
+            return None
+        owner = name[:-len(DOMAIN) - 1]
+        if owner.endswith(b"._domainkey") and \
+                owner.count(b".") == 1:
+            owner = owner.split(b".")[0]
+        return records.get(owner)
 
     def sign(msg, sel, key, **kw):
         return dkim.sign(msg, sel, DOMAIN, key,
@@ -166,10 +178,45 @@ def main():
                     ok = False
                 verdicts.append("pass" if ok else "fail")
             expect.write("%s %s\n" % (name, " ".join(verdicts)))
+    arc_cases(outdir, cases["relaxed"], rsa_pem, dnsfunc)
     with open(os.path.join(outdir, "zone.txt"), "w") as zone:
         for sel, value in records.items():
-            zone.write("%s._domainkey IN TXT %s\n" % (sel.decode(),
-                                                     txt(value)))
+            owner = sel.decode()
+            if "." not in owner:
+                owner += "._domainkey"
+            zone.write("%s IN TXT %s\n" % (owner, txt(value)))
+
+
+def arc_cases(outdir, signed, key, dnsfunc):
+    """A message forwarded through hop1 and then hop2, a mailing list
+    that adds a footer, each sealing an ARC set with dkimpy's arc_sign;
+    and the same chain broken in two ways."""
+    def seal(msg, hop):
+        sets = dkim.arc_sign(msg, b"arc", hop + b"." + DOMAIN, key,
+                             hop + b"." + DOMAIN)
+        return b"".join(sets) + msg
+
+    arc1 = seal(b"Authentication-Results: hop1.example.test; "
+                b"dkim=pass header.d=example.test\r\n" + signed, b"hop1")
+    arc2 = seal(b"Authentication-Results: hop2.example.test; arc=pass; "
+                b"dkim=fail header.d=example.test\r\n" + arc1 +
+                b"-- \r\nlist footer\r\n", b"hop2")
+    cases = {
+        "arc-one": arc1,
+        "arc-two": arc2,
+        # Changed after the last hop sealed it.
+        "arc-changed": arc2 + b"added later\r\n",
+        # The first hop's results rewritten: the seals no longer hold.
+        "arc-tampered": arc2.replace(
+            b"i=1; hop1.example.test; dkim=pass",
+            b"i=1; hop1.example.test; dkim=fail", 1),
+    }
+    with open(os.path.join(outdir, "arc-expect.txt"), "w") as expect:
+        for name, msg in cases.items():
+            with open(os.path.join(outdir, name + ".eml"), "wb") as f:
+                f.write(msg)
+            cv, _, _ = dkim.arc_verify(msg, dnsfunc=dnsfunc)
+            expect.write("%s %s\n" % (name, cv.decode()))
 
 
 if __name__ == "__main__":

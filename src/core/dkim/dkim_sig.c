@@ -18,7 +18,7 @@
 
 /* Tag values the verifier needs, before they are interpreted. */
 struct raw_tags {
-	char *v, *a, *b, *bh, *c, *d, *h, *i, *l, *q, *s, *t, *x;
+	char *v, *a, *b, *bh, *c, *cv, *d, *h, *i, *l, *q, *s, *t, *x;
 };
 
 /* Where each tag of interest is kept. */
@@ -33,6 +33,7 @@ static char **tag_slot(struct raw_tags *r, const char *name, size_t len)
 		{ "b", offsetof(struct raw_tags, b) },
 		{ "bh", offsetof(struct raw_tags, bh) },
 		{ "c", offsetof(struct raw_tags, c) },
+		{ "cv", offsetof(struct raw_tags, cv) },
 		{ "d", offsetof(struct raw_tags, d) },
 		{ "h", offsetof(struct raw_tags, h) },
 		{ "i", offsetof(struct raw_tags, i) },
@@ -52,8 +53,8 @@ static char **tag_slot(struct raw_tags *r, const char *name, size_t len)
 
 static void raw_tags_done(struct raw_tags *r)
 {
-	char **all[] = { &r->v, &r->a, &r->b, &r->bh, &r->c, &r->d, &r->h,
-			 &r->i, &r->l, &r->q, &r->s, &r->t, &r->x };
+	char **all[] = { &r->v, &r->a, &r->b, &r->bh, &r->c, &r->cv, &r->d,
+			 &r->h, &r->i, &r->l, &r->q, &r->s, &r->t, &r->x };
 
 	for (size_t k = 0; k < sizeof all / sizeof *all; k++)
 		free(*all[k]);
@@ -228,6 +229,27 @@ static const char *i_domain(const char *i)
 enum status dkim_sig_parse(const char *value, size_t len,
 			   struct dkim_sig *out, struct err *err)
 {
+	return dkim_sig_parse_kind(value, len, DKIM_SIG_DKIM, out, err);
+}
+
+/* Reads the ARC instance (RFC 8617 4.2.1: 1 to 50). */
+static bool read_instance(const char *s, int *out)
+{
+	uint64_t n;
+
+	if (!read_digits(s, 2, &n) || n < 1 || n > 50)
+		return false;
+	*out = (int)n;
+	return true;
+}
+
+/* Parses and checks a DKIM-Signature, ARC-Message-Signature or ARC-Seal
+ * value. */
+enum status dkim_sig_parse_kind(const char *value, size_t len,
+				enum dkim_sig_kind kind, struct dkim_sig *out,
+				struct err *err)
+{
+	bool dkim = kind == DKIM_SIG_DKIM, seal = kind == DKIM_SIG_ARC_SEAL;
 	struct raw_tags r = { 0 };
 	enum status st;
 	uint64_t n;
@@ -242,17 +264,20 @@ enum status dkim_sig_parse(const char *value, size_t len,
 	st = split_tags(value, len, &r, err);
 	if (st != STATUS_OK)
 		goto out;
-	/* RFC 6376 6.1.1: the required tags. */
+	/* RFC 6376 6.1.1, RFC 8617 4.1.2 and 4.1.3: the required tags. */
 	{
 		const struct {
 			const char *name;
 			char *value;
-		} req[] = { { "v", r.v }, { "a", r.a }, { "b", r.b },
-			    { "bh", r.bh }, { "d", r.d }, { "h", r.h },
-			    { "s", r.s } };
+			bool needed;
+		} req[] = { { "v", r.v, dkim },   { "i", r.i, !dkim },
+			    { "a", r.a, true },   { "b", r.b, true },
+			    { "bh", r.bh, !seal }, { "cv", r.cv, seal },
+			    { "d", r.d, true },   { "h", r.h, !seal },
+			    { "s", r.s, true } };
 
 		for (size_t k = 0; k < sizeof req / sizeof *req; k++)
-			if (!req[k].value) {
+			if (req[k].needed && !req[k].value) {
 				st = err_set(err, STATUS_PARSE,
 					     _("the required tag %s= is "
 					       "missing"),
@@ -260,7 +285,27 @@ enum status dkim_sig_parse(const char *value, size_t len,
 				goto out;
 			}
 	}
-	if (strcmp(r.v, "1") != 0) {
+	if (seal && r.h) {
+		st = err_set(err, STATUS_PARSE,
+			     _("an ARC-Seal must not have h="));
+		goto out;
+	}
+	if (!dkim && !read_instance(r.i, &out->instance)) {
+		st = err_set(err, STATUS_PARSE,
+			     _("i=%s is not an ARC instance (1 to 50)"), r.i);
+		goto out;
+	}
+	if (seal) {
+		if (strcmp(r.cv, "none") != 0 && strcmp(r.cv, "pass") != 0 &&
+		    strcmp(r.cv, "fail") != 0) {
+			st = err_set(err, STATUS_PARSE,
+				     _("cv=%s is not none, pass or fail"),
+				     r.cv);
+			goto out;
+		}
+		out->cv = xstrdup(r.cv);
+	}
+	if (dkim && strcmp(r.v, "1") != 0) {
 		st = err_set(err, STATUS_PARSE,
 			     _("v=%s is not version 1"), r.v);
 		goto out;
@@ -278,7 +323,8 @@ enum status dkim_sig_parse(const char *value, size_t len,
 			     r.a);
 		goto out;
 	}
-	out->c = xstrdup(r.c ? r.c : "simple/simple");
+	/* RFC 8617 5.1.1: the seal is relaxed, without a c= tag. */
+	out->c = xstrdup(seal ? "relaxed" : r.c ? r.c : "simple/simple");
 	if (!read_canon(out, out->c)) {
 		st = err_set(err, STATUS_PARSE,
 			     _("c=%s is not a canonicalization"), out->c);
@@ -300,18 +346,18 @@ enum status dkim_sig_parse(const char *value, size_t len,
 			     _("d= or s= is not a domain name"));
 		goto out;
 	}
-	if (!split_h(out, r.h)) {
+	if (!seal && !split_h(out, r.h)) {
 		st = err_set(err, STATUS_PARSE, _("h= is malformed"));
 		goto out;
 	}
 	/* RFC 6376 5.4: From MUST be signed; 6.1.1: else it fails. */
-	if (!dkim_sig_covers(out, "from")) {
+	if (dkim && !dkim_sig_covers(out, "from")) {
 		st = err_set(err, STATUS_PARSE,
 			     _("h= does not include From"));
 		goto out;
 	}
 	/* RFC 6376 6.1.1: the domain of i= must be d= or below it. */
-	if (r.i) {
+	if (dkim && r.i) {
 		out->i = xstrdup(r.i);
 		id = i_domain(r.i);
 		if (!id || !(text_ieq(id, out->d) ||
@@ -361,7 +407,7 @@ enum status dkim_sig_parse(const char *value, size_t len,
 		st = err_set(err, STATUS_PARSE, _("b= is not valid base64"));
 		goto out;
 	}
-	if (!decode_b64(r.bh, &out->bh, &out->bh_len)) {
+	if (!seal && !decode_b64(r.bh, &out->bh, &out->bh_len)) {
 		st = err_set(err, STATUS_PARSE, _("bh= is not valid base64"));
 		goto out;
 	}
@@ -379,6 +425,7 @@ void dkim_sig_done(struct dkim_sig *sig)
 	free(sig->i);
 	free(sig->q);
 	free(sig->c);
+	free(sig->cv);
 	for (size_t k = 0; k < sig->nh; k++)
 		free(sig->h[k]);
 	free(sig->h);

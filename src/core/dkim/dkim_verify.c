@@ -64,8 +64,14 @@ void dkim_checks_start(struct dns *dns, const struct dkim_msg *msg,
 			continue;
 		}
 		k->parsed = true;
-		dkim_lookup(dns, k->sig.d, k->sig.s, key_arrived, k);
+		dkim_check_lookup(dns, k);
 	}
+}
+
+/* Asks for a parsed check's key. */
+void dkim_check_lookup(struct dns *dns, struct dkim_check *k)
+{
+	dkim_lookup(dns, k->sig.d, k->sig.s, key_arrived, k);
 }
 
 /* Sets the verdict of a check. */
@@ -99,7 +105,7 @@ static bool list_has(const char *list, const char *word)
 
 /* Judges the key record against the signature (RFC 6376 6.1.2, RFC
  * 8301, RFC 8463); false with the verdict set when it cannot be used. */
-static bool key_usable(struct dkim_check *k)
+bool dkim_check_key_usable(struct dkim_check *k)
 {
 	const struct dkim_selector_result *r = k->key;
 	const struct dkim_record *key = &r->key;
@@ -255,7 +261,7 @@ static void header_input(const struct dkim_msg *msg, const struct dkim_check *k,
 
 /* Verifies b= over the header input with the key (RFC 6376 3.7; RFC
  * 8463 3: Ed25519 signs the SHA-256 of that input). */
-static bool signature_matches(struct dkim_check *k, const struct strbuf *in)
+bool dkim_check_signature(struct dkim_check *k, const struct strbuf *in)
 {
 	EVP_PKEY *pkey = dkim_record_pkey(&k->key->key);
 	EVP_MD_CTX *ctx = NULL;
@@ -303,67 +309,79 @@ out:
 	return ok;
 }
 
+/* Verifies one check whose key lookup is over (RFC 6376 6.1). */
+void dkim_check_verify(const struct dkim_msg *msg, struct dkim_check *k,
+		       int64_t now, struct dkim_body_cache *cache)
+{
+	struct strbuf in = STRBUF_INIT;
+	int b;
+
+	if (!k->parsed)
+		return;
+	if (!k->key) {
+		verdict(k, DKIM_TEMPERROR, DKIM_REASON_DNS,
+			xstrdup(_("the key query was not answered")));
+		return;
+	}
+	if (!dkim_check_key_usable(k))
+		return;
+	/* RFC 6376 3.5: a signature past x= MAY be considered invalid;
+	 * receivers do. */
+	if (k->sig.has_x && now > k->sig.x) {
+		verdict(k, DKIM_PERMERROR, DKIM_REASON_EXPIRED,
+			xstrdup(_("the signature expired (x= is past)")));
+		return;
+	}
+	b = k->sig.body_relaxed ? 1 : 0;
+	if (!cache->made[b]) {
+		dkim_canon_body(&cache->body[b], msg->body, msg->body_len,
+				k->sig.body_relaxed);
+		cache->made[b] = true;
+	}
+	if (!body_matches(k, &cache->body[b]))
+		return;
+	header_input(msg, k, &in);
+	if (dkim_check_signature(k, &in))
+		verdict(k, DKIM_PASS, DKIM_REASON_NONE, NULL);
+	strbuf_done(&in);
+}
+
+/* Frees the canonical bodies. */
+void dkim_body_cache_done(struct dkim_body_cache *cache)
+{
+	strbuf_done(&cache->body[0]);
+	strbuf_done(&cache->body[1]);
+	memset(cache, 0, sizeof *cache);
+}
+
 /* Verifies every check whose key has arrived. */
 void dkim_checks_finish(const struct dkim_msg *msg, struct dkim_checks *c,
 			int64_t now)
 {
-	struct strbuf body[2] = { STRBUF_INIT, STRBUF_INIT };
-	bool made[2] = { false, false };
-	struct strbuf in = STRBUF_INIT;
+	struct dkim_body_cache cache = DKIM_BODY_CACHE_INIT;
 
-	for (size_t n = 0; n < c->count; n++) {
-		struct dkim_check *k = &c->items[n];
-		int b;
+	for (size_t n = 0; n < c->count; n++)
+		dkim_check_verify(msg, &c->items[n], now, &cache);
+	dkim_body_cache_done(&cache);
+}
 
-		if (!k->parsed)
-			continue;
-		if (!k->key) {
-			verdict(k, DKIM_TEMPERROR, DKIM_REASON_DNS,
-				xstrdup(_("the key query was not answered")));
-			continue;
-		}
-		if (!key_usable(k))
-			continue;
-		/* RFC 6376 3.5: a signature past x= MAY be considered
-		 * invalid; receivers do. */
-		if (k->sig.has_x && now > k->sig.x) {
-			verdict(k, DKIM_PERMERROR, DKIM_REASON_EXPIRED,
-				xstrdup(_("the signature expired (x= is "
-					  "past)")));
-			continue;
-		}
-		b = k->sig.body_relaxed ? 1 : 0;
-		if (!made[b]) {
-			dkim_canon_body(&body[b], msg->body, msg->body_len,
-					k->sig.body_relaxed);
-			made[b] = true;
-		}
-		if (!body_matches(k, &body[b]))
-			continue;
-		strbuf_reset(&in);
-		header_input(msg, k, &in);
-		if (!signature_matches(k, &in))
-			continue;
-		verdict(k, DKIM_PASS, DKIM_REASON_NONE, NULL);
+/* Frees one check. */
+void dkim_check_done(struct dkim_check *k)
+{
+	dkim_sig_done(&k->sig);
+	if (k->key) {
+		dkim_selector_result_done(k->key);
+		free(k->key);
 	}
-	strbuf_done(&body[0]);
-	strbuf_done(&body[1]);
-	strbuf_done(&in);
+	free(k->detail);
+	memset(k, 0, sizeof *k);
 }
 
 /* Frees the checks and their key results. */
 void dkim_checks_done(struct dkim_checks *c)
 {
-	for (size_t n = 0; n < c->count; n++) {
-		struct dkim_check *k = &c->items[n];
-
-		dkim_sig_done(&k->sig);
-		if (k->key) {
-			dkim_selector_result_done(k->key);
-			free(k->key);
-		}
-		free(k->detail);
-	}
+	for (size_t n = 0; n < c->count; n++)
+		dkim_check_done(&c->items[n]);
 	free(c->items);
 	memset(c, 0, sizeof *c);
 }

@@ -98,7 +98,24 @@ struct dkim_sig {
 	bool has_l, has_t, has_x;
 	uint64_t l;
 	int64_t t, x;       /* seconds since the epoch */
+	int instance;       /* ARC: i= (1..50); 0 for DKIM */
+	char *cv;           /* ARC-Seal: cv= ("none", "pass", "fail") */
 };
+
+/* What a signature field is: DKIM-Signature (RFC 6376 3.5), or the
+ * ARC-Message-Signature and ARC-Seal of RFC 8617 4.1.2 and 4.1.3. */
+enum dkim_sig_kind {
+	DKIM_SIG_DKIM,
+	DKIM_SIG_ARC_MESSAGE,
+	DKIM_SIG_ARC_SEAL,
+};
+
+/* Parses an ARC-Message-Signature or ARC-Seal (kind): i= is the instance
+ * (1..50), AMS has no v=, AS has cv= and neither bh= nor h=, with
+ * relaxed header canonicalization. DKIM_SIG_DKIM is dkim_sig_parse(). */
+enum status dkim_sig_parse_kind(const char *value, size_t len,
+				enum dkim_sig_kind kind, struct dkim_sig *out,
+				struct err *err);
 
 /* Parses the value of a DKIM-Signature field. A syntax error (a missing
  * required tag, a duplicate tag, v not 1, an unknown a=, c= or q=, From
@@ -200,6 +217,41 @@ void dkim_checks_finish(const struct dkim_msg *msg, struct dkim_checks *c,
 			int64_t now);
 
 void dkim_checks_done(struct dkim_checks *c);
+
+/* ---- one check at a time, for ARC (arc.c) ---- */
+
+/* The canonical bodies, made once for all the signatures of a message. */
+struct dkim_body_cache {
+	struct strbuf body[2]; /* simple, relaxed */
+	bool made[2];
+};
+
+#define DKIM_BODY_CACHE_INIT                                              \
+	{                                                                 \
+		{ STRBUF_INIT, STRBUF_INIT }, { false, false }            \
+	}
+
+void dkim_body_cache_done(struct dkim_body_cache *cache);
+
+/* Starts the key lookup of a parsed check; the key lands in k->key. k
+ * must stay where it is until the resolver has answered. */
+void dkim_check_lookup(struct dns *dns, struct dkim_check *k);
+
+/* Verifies one parsed check whose lookup is over, as
+ * dkim_checks_finish() does for each. */
+void dkim_check_verify(const struct dkim_msg *msg, struct dkim_check *k,
+		       int64_t now, struct dkim_body_cache *cache);
+
+/* Judges the arrived key against the signature (missing, revoked, wrong
+ * type, size, h=, s=, t=s); false with the verdict set when unusable. */
+bool dkim_check_key_usable(struct dkim_check *k);
+
+/* Verifies b= over the header hash input in; false with the verdict set
+ * when it does not verify. */
+bool dkim_check_signature(struct dkim_check *k, const struct strbuf *in);
+
+/* Frees one check's contents. */
+void dkim_check_done(struct dkim_check *k);
 
 /* "pass", "fail", "neutral", "temperror", "permerror". */
 const char *dkim_result_name(enum dkim_result result);
