@@ -37,7 +37,6 @@ static const char rfc8463_zone[] =
 struct fixture {
 	struct nsd_server server;
 	char *dir;     /* the signer's output */
-	char *expect;  /* expect.txt: dkimpy's verdicts */
 };
 
 /* Signs the cases with dkimpy and serves their keys from nsd. */
@@ -56,7 +55,6 @@ static int setup(void **state)
 	f->dir = signer_run(&keys);
 	if (!f->dir)
 		return -1;
-	f->expect = xasprintf("%s/expect.txt", f->dir);
 	pre = nsd_zone_preamble("example.test");
 	pre2 = nsd_zone_preamble("football.example.com");
 	zone = xasprintf("%s%s", pre, keys);
@@ -86,7 +84,6 @@ static int teardown(void **state)
 	nsd_stop(&f->server);
 	testenv_rmdir(f->dir);
 	free(f->dir);
-	free(f->expect);
 	free(f);
 	return 0;
 }
@@ -117,10 +114,13 @@ static void verify_file(struct fixture *f, const char *path,
 	dns_free(dns);
 }
 
-/* dkimpy's verdicts for a case, from expect.txt ("pass fail ..."). */
-static char *dkimpy_says(struct fixture *f, const char *name)
+/* dkimpy's verdict for a case: the rest of its line in DIR/file
+ * ("pass fail ..." in expect.txt, the cv in arc-expect.txt). */
+static char *dkimpy_verdict(struct fixture *f, const char *file,
+			    const char *name)
 {
-	char *text = testenv_read_file(f->expect, NULL), *line, *save = NULL;
+	char *path = xasprintf("%s/%s", f->dir, file);
+	char *text = testenv_read_file(path, NULL), *line, *save = NULL;
 	char *found = NULL;
 	size_t nlen = strlen(name);
 
@@ -129,8 +129,9 @@ static char *dkimpy_says(struct fixture *f, const char *name)
 		if (strncmp(line, name, nlen) == 0 && line[nlen] == ' ')
 			found = xstrdup(line + nlen + 1);
 	free(text);
+	free(path);
 	if (!found)
-		fail_msg("no dkimpy verdict for %s", name);
+		fail_msg("no dkimpy verdict for %s in %s", name, file);
 	return found;
 }
 
@@ -148,7 +149,7 @@ static void check_case(struct fixture *f, const struct dkim_case *k)
 	struct dkim_checks c;
 	struct strbuf got = STRBUF_INIT;
 	char *path = xasprintf("%s/%s.eml", f->dir, k->name);
-	char *theirs = dkimpy_says(f, k->name);
+	char *theirs = dkimpy_verdict(f, "expect.txt", k->name);
 	enum dkim_reason reason = DKIM_REASON_NONE;
 
 	verify_file(f, path, &msg, &c);
@@ -234,25 +235,6 @@ static void test_details(void **state)
 	free(path);
 }
 
-/* The ARC verdict dkimpy gave a case (arc-expect.txt). */
-static char *dkimpy_arc(struct fixture *f, const char *name)
-{
-	char *path = xasprintf("%s/arc-expect.txt", f->dir);
-	char *text = testenv_read_file(path, NULL), *line, *save = NULL;
-	char *found = NULL;
-	size_t nlen = strlen(name);
-
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (strncmp(line, name, nlen) == 0 && line[nlen] == ' ')
-			found = xstrdup(line + nlen + 1);
-	free(text);
-	free(path);
-	if (!found)
-		fail_msg("no dkimpy ARC verdict for %s", name);
-	return found;
-}
-
 /* ARC chains sealed by dkimpy's arc_sign at one and two hops: the
  * verdict is dkimpy's, and a broken chain names the hop. */
 static void test_arc_chains(void **state)
@@ -279,7 +261,7 @@ static void test_arc_chains(void **state)
 	o.servers = f->server.address;
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		char *path = xasprintf("%s/%s.eml", f->dir, cases[i].name);
-		char *theirs = dkimpy_arc(f, cases[i].name);
+		char *theirs = dkimpy_verdict(f, "arc-expect.txt", cases[i].name);
 		char *data;
 		size_t len;
 		struct dkim_msg msg;
