@@ -33,7 +33,7 @@
                                                                            \
 	/* mail (src/cli_mail.c) */                                        \
 	X("mail check", cli_mail_check,                                    \
-	  N_("FILE|- [--ip ADDR] [--helo NAME] [--mail-from ADDR] "         \
+	  N_("FILE|MAILDIR|- [--ip ADDR] [--helo NAME] [--mail-from ADDR] " \
 	     "[--trusted-hosts HOST,...]"),                                \
 	  N_("verify a received message: DKIM, SPF, DMARC, the receivers' " \
 	     "results, the bulk-sender rules"))                            \

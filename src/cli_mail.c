@@ -18,7 +18,7 @@
 #include "core/xalloc.h"
 
 static const char synopsis[] =
-    N_("FILE|- [--ip ADDR] [--helo NAME] [--mail-from ADDR] "
+    N_("FILE|MAILDIR|- [--ip ADDR] [--helo NAME] [--mail-from ADDR] "
        "[--trusted-hosts HOST,...]");
 
 /* Appends a string cleaned of control characters (it came from mail or
@@ -267,7 +267,7 @@ int cli_mail_check(struct cli *cli, int argc, char **argv)
 	struct mail_report report;
 	struct err err = ERR_INIT;
 	struct orgdomain *od = NULL;
-	char **trusted = NULL, *data = NULL;
+	char **trusted = NULL, *data = NULL, *picked = NULL;
 	size_t ntrusted = 0, len = 0;
 	struct dns *dns;
 	int rc = EXIT_TROUBLE, c;
@@ -314,7 +314,8 @@ int cli_mail_check(struct cli *cli, int argc, char **argv)
 	o.trusted = (const char *const *)trusted;
 	o.ntrusted = ntrusted;
 	o.now = (int64_t)time(NULL);
-	if (mail_check_read(argv[optind - 1], &data, &len, &err) != STATUS_OK) {
+	if (!(picked = mail_check_pick(argv[optind - 1], &err)) ||
+	    mail_check_read(picked, &data, &len, &err) != STATUS_OK) {
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -330,9 +331,9 @@ int cli_mail_check(struct cli *cli, int argc, char **argv)
 	}
 	if (mail_check_run(dns, od, data, len, &o, &report, &err) !=
 	    STATUS_OK) {
-		err_prefix(&err, "%s", strcmp(argv[optind - 1], "-") == 0
+		err_prefix(&err, "%s", strcmp(picked, "-") == 0
 					   ? _("standard input")
-					   : argv[optind - 1]);
+					   : picked);
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -353,6 +354,7 @@ out:
 		free(trusted[i]);
 	free(trusted);
 	free(data);
+	free(picked);
 	err_done(&err);
 	return rc;
 }

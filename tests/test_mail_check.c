@@ -16,12 +16,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "authres.h"
 #include "lib/nsd.h"
 #include "lib/signer.h"
 #include "lib/testenv.h"
+#include "lib/tmux.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
@@ -370,6 +374,94 @@ static void test_unreadable(void **state)
 	free(file);
 }
 
+/* Writes a saved message into a Maildir folder with its mtime. */
+static void maildir_put(const char *dir, const char *name, const char *text,
+			time_t mtime)
+{
+	char *path = testenv_write_file(dir, name, text);
+	struct timespec times[2] = { { mtime, 0 }, { mtime, 0 } };
+
+	assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+	free(path);
+}
+
+/* The wizard's Test step, in a real terminal: given a Maildir folder it
+ * checks the newest message there (not the older forged one) and shows
+ * the results the use case computed. */
+static void test_wizard_test_step(void **state)
+{
+	struct fixture *f = *state;
+	struct tmux_term t = { 0 };
+	char *maildir, *sub, *head, *good, *bad, *path, *screen;
+	char *xdg, *tmp;
+	const char *argv[] = { testenv_binary(), "--resolver", NULL, NULL };
+	const char *env[3];
+	const char *nine[] = { "9", NULL }, *enter[] = { "Enter", NULL };
+	const char *quit[] = { "q", NULL };
+	int status;
+
+	if (!f || !tmux_available())
+		skip();
+	argv[2] = f->server.address;
+	maildir = xasprintf("%s/Maildir", f->dir);
+	for (const char *const *d = (const char *const[]){ "", "/cur", "/new",
+							 "/tmp", NULL };
+	     *d; d++) {
+		sub = xasprintf("%s%s", maildir, *d);
+		assert_int_equal(mkdir(sub, 0700), 0);
+		free(sub);
+	}
+	head = xasprintf("Return-Path: <bounce@example.test>\r\n%s%s",
+			 RECEIVED("192.0.2.10", "ESMTPS"), gmail_ar);
+	path = saved_message(f, head, "oversigned");
+	good = testenv_read_file(path, NULL);
+	free(path);
+	path = saved_message(f, head, "tampered-body");
+	bad = testenv_read_file(path, NULL);
+	free(path);
+	sub = xasprintf("%s/cur", maildir);
+	maildir_put(sub, "1.older:2,S", bad, time(NULL) - 3600);
+	free(sub);
+	sub = xasprintf("%s/new", maildir);
+	maildir_put(sub, "2.newer", good, time(NULL));
+	free(sub);
+
+	xdg = xasprintf("XDG_DATA_HOME=%s/xdg", f->dir);
+	tmp = xasprintf("TMPDIR=%s", f->dir);
+	env[0] = xdg;
+	env[1] = tmp;
+	env[2] = NULL;
+	assert_true(tmux_start(&t, 80, 24, argv, env));
+	screen = tmux_wait_for(&t, "9 Test", 20000);
+	assert_non_null(screen);
+	free(screen);
+	tmux_send_keys(&t, nine);
+	screen = tmux_wait_for(&t, "Message or Maildir", 20000);
+	assert_non_null(screen);
+	free(screen);
+	tmux_type(&t, maildir);
+	tmux_send_keys(&t, enter);
+	screen = tmux_wait_for(&t, "every bulk-sender rule that applies is met",
+			       20000);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "/Maildir/new/2.newer"));
+	assert_non_null(strstr(screen, "DKIM   pass      example.test s=rsa"));
+	assert_non_null(strstr(screen, "DMARC  pass"));
+	assert_non_null(strstr(screen, "mx.google.com says dkim=pass"));
+	assert_non_null(strstr(screen, "one_click_unsubscribe"));
+	free(screen);
+	tmux_send_keys(&t, quit);
+	assert_true(tmux_wait_exit(&t, 20000, &status));
+	assert_int_equal(status, 0);
+	tmux_stop(&t);
+	free(xdg);
+	free(tmp);
+	free(good);
+	free(bad);
+	free(head);
+	free(maildir);
+}
+
 /* RFC 8601: Gmail's field, read whole. */
 static void test_authres_gmail(void **state)
 {
@@ -445,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_options_and_dmarc_fail),
 		cmocka_unit_test(test_trusted_hosts),
 		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_wizard_test_step),
 	};
 	int rc = cmocka_run_group_tests_name("authres", unit, NULL, NULL);
 

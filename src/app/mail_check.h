@@ -109,6 +109,15 @@ struct mail_report {
 enum status mail_check_read(const char *path, char **data, size_t *len,
 			    struct err *err);
 
+/* True if dir is a Maildir folder (it has cur/ and new/). */
+bool mail_is_maildir(const char *dir);
+
+/* The message a path names: a Maildir folder (cur/ and new/) gives its
+ * newest message (by modification time, new/ and cur/ together), any
+ * other path itself. NULL with err set naming the folder when a Maildir
+ * holds no message or cannot be read. Caller frees. */
+char *mail_check_pick(const char *path, struct err *err);
+
 /* Checks a message: splits it, starts DKIM and ARC key lookups, SPF, DMARC
  * discovery and the reverse DNS of the client all at once on dns, runs
  * the resolver until they are answered, and judges. A message that
