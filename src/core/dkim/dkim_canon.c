@@ -71,16 +71,24 @@ static void canon_line(struct strbuf *line, const char *s, size_t len,
 		strbuf_add(line, s, len);
 		return;
 	}
-	/* RFC 6376 3.4.4: WSP runs become one SP, none at the line end. */
-	for (size_t k = 0; k < len; k++) {
+	/* RFC 6376 3.4.4: WSP runs become one SP, none at the line end.
+	 * Runs of other octets are copied whole: bodies are large. */
+	for (size_t k = 0; k < len;) {
+		size_t run = k;
+
 		if (is_wsp(s[k])) {
+			while (k < len && is_wsp(s[k]))
+				k++;
 			space = true;
 			continue;
 		}
+		while (run < len && !is_wsp(s[run]))
+			run++;
 		if (space)
 			strbuf_addch(line, ' ');
 		space = false;
-		strbuf_addch(line, s[k]);
+		strbuf_add(line, s + k, run - k);
+		k = run;
 	}
 }
 
