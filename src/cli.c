@@ -121,8 +121,12 @@ struct store *cli_store(struct cli *cli, struct err *err)
 
 	if (cli->store)
 		return cli->store;
-	if (!path)
+	if (!path) {
+		/* A second call after a failed open must not leak the
+		 * first one's path. */
+		free(cli->db_path_owned);
 		path = cli->db_path_owned = store_default_path();
+	}
 	if (store_open(&cli->store, path, err) != STATUS_OK)
 		return NULL;
 	return cli->store;
