@@ -92,6 +92,9 @@ enum cli_opt {
 	OPT_TTL,
 	OPT_FILE,
 	OPT_DEADLINE,
+	OPT_IP,
+	OPT_MAIL_FROM,
+	OPT_TRUSTED_HOSTS,
 };
 
 /* One option as declared: its command, --name, -c, its argument and

@@ -88,6 +88,17 @@ const struct cli_option cli_options[] = {
 	VALUE("check", "deadline", OPT_DEADLINE, N_("SECONDS"),
 	      N_("give up on the whole run after this long (default 120)")),
 
+	/* mail (src/cli/mail.c) */
+	VALUE("mail check", "ip", OPT_IP, N_("ADDR"),
+	      N_("the connecting address, instead of the Received line's")),
+	VALUE("mail check", "helo", OPT_HELO, N_("NAME"),
+	      N_("the HELO name, instead of the Received line's")),
+	VALUE("mail check", "mail-from", OPT_MAIL_FROM, N_("ADDR"),
+	      N_("the envelope sender, instead of Return-Path")),
+	VALUES("mail check", "trusted-hosts", OPT_TRUSTED_HOSTS,
+	       N_("HOST,..."),
+	       N_("your own relays, whose Received lines are skipped")),
+
 	/* reports (src/cli/report.c) */
 	VALUE("report summary", "since", OPT_SINCE, N_("DATE"),
 	      N_("from this day (YYYY-MM-DD) on")),
@@ -153,6 +164,11 @@ const struct cli_command cli_commands[] = {
 	{ "sender disown", cli_sender_disown, N_("DOMAIN IP|CIDR"), 2, 2,
 	  N_("mark a failing source as not yours (spoofing); --undo "
 	     "takes it back") },
+
+	/* mail (src/cli/mail.c) */
+	{ "mail check", cli_mail_check, N_("FILE|MAILDIR|-"), 1, 1,
+	  N_("verify a received message: DKIM, SPF, DMARC, the receivers' "
+	     "results, the bulk-sender rules") },
 
 	/* reports (src/cli/report.c) */
 	{ "report import", cli_report_import, N_("PATH..."), 1, -1,

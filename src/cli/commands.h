@@ -30,6 +30,9 @@ int cli_sender_list(struct cli *cli, int argc, char **argv);
 int cli_sender_remove(struct cli *cli, int argc, char **argv);
 int cli_sender_disown(struct cli *cli, int argc, char **argv);
 
+/* mail (src/cli/mail.c) */
+int cli_mail_check(struct cli *cli, int argc, char **argv);
+
 /* reports (src/cli/report.c) */
 int cli_report_import(struct cli *cli, int argc, char **argv);
 int cli_report_summary(struct cli *cli, int argc, char **argv);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "app/mail_check.h"
 #include "plan/analysis.h"
 #include "util/i18n.h"
 #include "util/ip.h"
@@ -144,19 +145,6 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* True when dir is a Maildir (it has cur/ and new/): one unit. */
-static bool is_maildir(const char *dir)
-{
-	char *cur = xasprintf("%s/cur", dir), *new = xasprintf("%s/new", dir);
-	struct stat sb;
-	bool yes = stat(cur, &sb) == 0 && S_ISDIR(sb.st_mode) &&
-		   stat(new, &sb) == 0 && S_ISDIR(sb.st_mode);
-
-	free(cur);
-	free(new);
-	return yes;
-}
-
 /* Queues what to import: the entries of a folder in name order (each
  * imported, and for folders walked, by the report engine), or the path
  * itself. */
@@ -168,7 +156,8 @@ static void import_plan(struct reports_state *st, const char *path)
 	size_t cap = 0;
 
 	st->nqueue = st->next = 0;
-	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode) || is_maildir(path) ||
+	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode) ||
+	    mail_is_maildir(path) ||
 	    !(d = opendir(path))) {
 		st->queue = xgrow(st->queue, &cap, 1, sizeof *st->queue);
 		st->queue[st->nqueue++] = xstrdup(path);

@@ -54,7 +54,7 @@ static const struct keymap_entry keymap[] = {
 	{ true, KEY_RIGHT, CMD_RIGHT, N_("Right") },
 	{ false, 'l', CMD_RIGHT, "l" },
 	{ false, TUI_KEY_TAB, CMD_RIGHT, N_("Tab") },
-	{ false, '1', CMD_GOTO, "1-8" },
+	{ false, '1', CMD_GOTO, "1-9" },
 	{ false, '2', CMD_GOTO, NULL },
 	{ false, '3', CMD_GOTO, NULL },
 	{ false, '4', CMD_GOTO, NULL },
@@ -62,6 +62,7 @@ static const struct keymap_entry keymap[] = {
 	{ false, '6', CMD_GOTO, NULL },
 	{ false, '7', CMD_GOTO, NULL },
 	{ false, '8', CMD_GOTO, NULL },
+	{ false, '9', CMD_GOTO, NULL },
 	{ false, TUI_KEY_LINEFEED, CMD_SELECT, N_("Enter") },
 	{ false, TUI_KEY_RETURN, CMD_SELECT, NULL },
 	{ true, KEY_ENTER, CMD_SELECT, NULL },
@@ -459,7 +460,7 @@ static void draw_status(struct app *app, const struct frame *f)
 	/* TRANSLATORS: the key hints at the bottom of every screen; keep
 	 * within 78 columns. */
 	widget_text(w, 1, 1, app->cols - 2, tui_attr(app, TUI_DIM),
-		    _("F1/? help  Tab/Shift-Tab step  1-8 go to step  Esc back"
+		    _("F1/? help  Tab/Shift-Tab step  1-9 go to step  Esc back"
 		      "  q quit"));
 }
 

@@ -7,7 +7,7 @@
 
 #include "util/i18n.h"
 
-/* TRANSLATORS: the step bar shows all eight labels on one 80-column line;
+/* TRANSLATORS: the step bar shows all nine labels on one 80-column line;
  * keep each under ten characters. */
 static const struct step_info steps[STEP_COUNT] = {
 	[STEP_DOMAINS] = { STEP_DOMAINS, &screen_domains, N_("Domains"),
@@ -25,7 +25,10 @@ static const struct step_info steps[STEP_COUNT] = {
 	[STEP_REPORTS] = { STEP_REPORTS, &screen_reports, N_("Reports"),
 			   STEP_EXPORT, STEP_DMARC, true },
 	[STEP_EXPORT] = { STEP_EXPORT, &screen_export, N_("Export"),
-			  STEP_NONE, STEP_REPORTS, true },
+			  STEP_TEST, STEP_REPORTS, true },
+	/* Last, so that the other steps keep their digits. */
+	[STEP_TEST] = { STEP_TEST, &screen_test, N_("Test"), STEP_NONE,
+			STEP_EXPORT, false },
 };
 
 /* Looks a step up in the table. */

@@ -17,6 +17,7 @@ enum step {
 	STEP_DMARC,
 	STEP_REPORTS,
 	STEP_EXPORT,
+	STEP_TEST,
 	STEP_COUNT,
 	STEP_NONE = STEP_COUNT,
 };
@@ -42,6 +43,7 @@ extern const struct screen screen_dkim;
 extern const struct screen screen_dmarc;
 extern const struct screen screen_reports;
 extern const struct screen screen_export;
+extern const struct screen screen_test;
 extern const struct screen screen_help;
 
 #endif

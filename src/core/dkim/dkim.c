@@ -190,7 +190,7 @@ static bool flag_item(void *arg, const char *s, size_t len)
 /* Removes FWS from a base64 value and checks its alphabet and padding
  * (RFC 6376 3.6.1: base64string allows FWS anywhere). NULL when it is
  * not base64. */
-static char *base64_compact(const char *value)
+char *dkim_base64_compact(const char *value)
 {
 	size_t n = 0, pad = 0;
 	char *out = xmalloc(strlen(value) + 1);
@@ -219,7 +219,7 @@ static char *base64_compact(const char *value)
 }
 
 /* Decodes compact base64 with OpenSSL; NULL when it does not decode. */
-static unsigned char *base64_decode(const char *b64, size_t *len)
+unsigned char *dkim_base64_decode(const char *b64, size_t *len)
 {
 	size_t n = strlen(b64), pad = 0;
 	unsigned char *out = xmalloc(n / 4 * 3 + 1);
@@ -276,7 +276,7 @@ static enum status record_read_key(struct dkim_record *r, const char **bad,
 	EVP_PKEY *pkey = NULL;
 	enum status st = STATUS_OK;
 
-	r->der = base64_decode(r->p, &r->der_len);
+	r->der = dkim_base64_decode(r->p, &r->der_len);
 	if (!r->der) {
 		*bad = "p";
 		return err_set(err, STATUS_PARSE,
@@ -547,7 +547,7 @@ enum status dkim_record_parse(const char *text, size_t len,
 		st = err_set(err, STATUS_PARSE, _("the p= tag is missing"));
 		goto out;
 	}
-	compact = base64_compact(out->p);
+	compact = dkim_base64_compact(out->p);
 	if (!compact) {
 		bad = "p";
 		st = err_set(err, STATUS_PARSE, _("p= is not valid base64"));

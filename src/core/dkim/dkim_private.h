@@ -29,4 +29,12 @@ struct finding *dkim_finding_add(struct findings *list,
 				 const char *format, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* Removes FWS from a base64 value and checks its alphabet and padding
+ * (RFC 6376 3.6.1); NULL when it is not base64. Caller frees. */
+char *dkim_base64_compact(const char *value);
+
+/* Decodes the output of dkim_base64_compact() with OpenSSL; NULL when it
+ * does not decode. *len receives the octets; caller frees. */
+unsigned char *dkim_base64_decode(const char *b64, size_t *len);
+
 #endif

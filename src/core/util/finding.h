@@ -70,7 +70,20 @@ enum severity { SEVERITY_INFO, SEVERITY_WARNING, SEVERITY_ERROR };
 	X(F_MTA_STS_MX_MISMATCH, "mta_sts.mx_mismatch", SEVERITY_ERROR)       \
 	X(F_MTA_STS_TESTING, "mta_sts.testing", SEVERITY_INFO)                \
 	X(F_MTA_STS_MODE_NONE, "mta_sts.mode_none", SEVERITY_WARNING)         \
-	X(F_MTA_STS_MAX_AGE_SHORT, "mta_sts.max_age_short", SEVERITY_WARNING)
+	X(F_MTA_STS_MAX_AGE_SHORT, "mta_sts.max_age_short", SEVERITY_WARNING)   \
+	X(F_DKIM_BODY_HASH, "dkim.body_hash", SEVERITY_ERROR)                 \
+	X(F_DKIM_BAD_SIGNATURE, "dkim.bad_signature", SEVERITY_ERROR)         \
+	X(F_DKIM_EXPIRED, "dkim.expired", SEVERITY_ERROR)                     \
+	X(F_DKIM_LENGTH, "dkim.length", SEVERITY_WARNING)                     \
+	X(F_DKIM_TOO_MANY, "dkim.too_many_signatures", SEVERITY_WARNING)      \
+	X(F_DKIM_KEY_TOO_LARGE, "dkim.key_too_large", SEVERITY_ERROR)         \
+	X(F_MAIL_SPF_FAIL, "mail.spf_fail", SEVERITY_ERROR)                   \
+	X(F_MAIL_DMARC_FAIL, "mail.dmarc_fail", SEVERITY_ERROR)               \
+	X(F_MAIL_AR_DISAGREE, "mail.ar_disagree", SEVERITY_WARNING)           \
+	X(F_MAIL_AR_SYNTAX, "mail.ar_syntax", SEVERITY_WARNING)               \
+	X(F_MAIL_HEADER, "mail.header", SEVERITY_ERROR)                       \
+	X(F_MAIL_BULK_RULE, "mail.bulk_rule", SEVERITY_ERROR)                 \
+	X(F_MAIL_ARC_FAIL, "mail.arc_fail", SEVERITY_WARNING)
 
 #define FINDING_ENUM(name, code, severity) name,
 enum finding_code { FINDING_LIST(FINDING_ENUM) FINDING_CODE_COUNT };

@@ -1,0 +1,546 @@
+/* 'dmarcpilot mail check' as an operator runs it: messages signed by
+ * dkimpy, as a receiver saved them (Received, Return-Path,
+ * Authentication-Results as Gmail writes it), checked against SPF,
+ * DMARC, DKIM keys and reverse DNS served by a real nsd; the JSON keys
+ * of DESIGN.md section 5, the text, and exit 0, 1 and 2. Also the
+ * Authentication-Results parser (RFC 8601) on its own. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mail/authres.h"
+#include "lib/nsd.h"
+#include "lib/signer.h"
+#include "lib/testenv.h"
+#include "lib/tmux.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+/* The sending side's DNS: SPF for 192.0.2.0/24, DMARC p=reject, a
+ * sending host with matching forward and reverse names. */
+static const char sender_zone[] =
+    "@ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
+    "_dmarc IN TXT \"v=DMARC1; p=reject; rua=mailto:d@example.test\"\n"
+    "mail IN A 192.0.2.10\n";
+
+static const char reverse_zone[] = "10 IN PTR mail.example.test.\n"
+				   "11 IN PTR elsewhere.example.test.\n";
+
+/* How the receiver saved the message: its Received line, Return-Path
+ * and Authentication-Results as Gmail writes them. */
+#define RECEIVED(ip, with)                                                  \
+	"Received: from mail.example.test (mail.example.test. [" ip "])\r\n" \
+	"        by mx.google.com with " with " id a1si123;\r\n"             \
+	"        Fri, 04 Dec 2026 10:00:01 -0800 (PST)\r\n"
+
+static const char gmail_ar[] =
+    "Authentication-Results: mx.google.com;\r\n"
+    "       dkim=pass header.i=@example.test header.s=rsa "
+    "header.b=\"MjJp+/=x\";\r\n"
+    "       spf=pass (google.com: domain of bounce@example.test "
+    "designates 192.0.2.10 as permitted sender) "
+    "smtp.mailfrom=bounce@example.test;\r\n"
+    "       dmarc=pass (p=REJECT sp=REJECT dis=NONE) "
+    "header.from=example.test\r\n";
+
+struct fixture {
+	struct nsd_server server;
+	char *dir;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f;
+	char *keys, *pre, *pre2, *zone, *rev;
+
+	if (!nsd_available() || !signer_available()) {
+		fprintf(stderr, "skipped: needs nsd, python3-dkim and "
+				"python3-nacl\n");
+		*state = NULL;
+		return 0;
+	}
+	f = xcalloc(1, sizeof *f);
+	f->dir = signer_run(&keys);
+	if (!f->dir)
+		return -1;
+	pre = nsd_zone_preamble("example.test");
+	pre2 = nsd_zone_preamble("2.0.192.in-addr.arpa");
+	zone = xasprintf("%s%s%s", pre, sender_zone, keys);
+	rev = xasprintf("%s%s", pre2, reverse_zone);
+	{
+		struct nsd_zone zones[] = {
+			{ "example.test", zone },
+			{ "2.0.192.in-addr.arpa", rev },
+		};
+
+		if (!nsd_start(&f->server, zones, 2))
+			return -1;
+	}
+	free(pre);
+	free(pre2);
+	free(keys);
+	free(zone);
+	free(rev);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (!f)
+		return 0;
+	nsd_stop(&f->server);
+	testenv_rmdir(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Writes head + the signed case into a file and returns its path. */
+static char *saved_message(struct fixture *f, const char *head,
+			   const char *signed_case)
+{
+	char *path = xasprintf("%s/%s.eml", f->dir, signed_case);
+	char *body = testenv_read_file(path, NULL);
+	char *text = xasprintf("%s%s", head, body);
+	char *out = testenv_write_file(f->dir, "saved.eml", text);
+
+	free(path);
+	free(body);
+	free(text);
+	return out;
+}
+
+/* Runs mail check with --json and extra arguments; returns the parsed
+ * object (the exit status in *status). */
+static json_t *check_json(struct fixture *f, const char *file,
+			  const char *const *extra, int *status)
+{
+	const char *args[24] = { "--resolver", f->server.address, "--json",
+				 "mail", "check", file };
+	size_t n = 6;
+	struct testenv_run run;
+	json_error_t jerr;
+	json_t *root;
+
+	for (size_t i = 0; extra && extra[i]; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	run = testenv_run_dmarcpilot(args, NULL);
+	*status = run.status;
+	root = json_loads(run.out, 0, &jerr);
+	if (getenv("MAIL_CHECK_DEBUG"))
+		fprintf(stderr, "%s\n%s\n", run.out, run.err);
+	if (!root)
+		fail_msg("not JSON (%d): %s\n%s", run.status, run.out, run.err);
+	testenv_run_done(&run);
+	return root;
+}
+
+/* The result of one bulk-sender rule. */
+static const char *rule_result(json_t *root, const char *rule)
+{
+	json_t *rules = json_object_get(root, "bulk_sender"), *e;
+	size_t i;
+
+	json_array_foreach(rules, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "rule")),
+			   rule) == 0)
+			return json_string_value(json_object_get(e, "result"));
+	fail_msg("no rule %s", rule);
+	return NULL;
+}
+
+static const char *str_at(json_t *o, const char *a, const char *b)
+{
+	return json_string_value(json_object_get(json_object_get(o, a), b));
+}
+
+/* A well-sent message as Gmail saved it: everything passes, the
+ * receiver's results agree, exit 0; the fixed keys are there. */
+static void test_good_message(void **state)
+{
+	static const char *const keys[] = {
+		"dkim", "arc", "spf", "dmarc", "authentication_results",
+		"disagreements", "bulk_sender",
+	};
+	struct fixture *f = *state;
+	char *head, *file;
+	json_t *root, *dk, *ar;
+	int status;
+
+	if (!f)
+		skip();
+	head = xasprintf("Return-Path: <bounce@example.test>\r\n%s%s",
+			 RECEIVED("192.0.2.10", "ESMTPS"), gmail_ar);
+	file = saved_message(f, head, "oversigned");
+	root = check_json(f, file, NULL, &status);
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		assert_non_null(json_object_get(root, keys[i]));
+	assert_int_equal(status, 0);
+	dk = json_array_get(json_object_get(root, "dkim"), 0);
+	assert_string_equal(str_at(root, "spf", "result"), "pass");
+	assert_string_equal(
+	    json_string_value(json_object_get(dk, "domain")), "example.test");
+	assert_string_equal(
+	    json_string_value(json_object_get(dk, "selector")), "rsa");
+	assert_string_equal(
+	    json_string_value(json_object_get(dk, "result")), "pass");
+	assert_true(json_is_null(json_object_get(dk, "reason")));
+	assert_string_equal(str_at(root, "dmarc", "result"), "pass");
+	assert_string_equal(str_at(root, "dmarc", "policy"), "reject");
+	assert_int_equal(json_array_size(json_object_get(root,
+							 "disagreements")),
+			 0);
+	ar = json_array_get(json_object_get(root, "authentication_results"),
+			    0);
+	assert_string_equal(
+	    json_string_value(json_object_get(ar, "authserv_id")),
+	    "mx.google.com");
+	for (const char *const *r = (const char *const[]){
+		 "spf_pass", "dkim_pass", "dkim_key_size", "dmarc_record",
+		 "dmarc_pass", "fcrdns", "tls", "one_click_unsubscribe",
+		 "message_format", NULL };
+	     *r; r++)
+		if (strcmp(rule_result(root, *r), "pass") != 0)
+			fail_msg("%s: %s", *r, rule_result(root, *r));
+	json_decref(root);
+	free(file);
+	free(head);
+}
+
+/* A forged message: the body changed, sent from an address SPF does
+ * not allow and whose reverse name does not resolve back, over plain
+ * SMTP. Each failure is said, with the receiver's disagreement, and
+ * the exit status is 1. */
+static void test_failing_message(void **state)
+{
+	struct fixture *f = *state;
+	char *head, *file;
+	json_t *root, *dk, *dis;
+	int status;
+
+	if (!f)
+		skip();
+	head = xasprintf("Return-Path: <bounce@example.test>\r\n%s%s",
+			 RECEIVED("192.0.2.11", "ESMTP")
+			     "Received: from [10.0.0.5] by mail.example.test "
+			     "with ESMTPSA;\r\n Fri, 04 Dec 2026 10:00:00 "
+			     "-0800\r\n",
+			 gmail_ar);
+	file = saved_message(f, head, "tampered-body");
+	root = check_json(f, file, NULL, &status);
+	assert_int_equal(status, 1);
+	dk = json_array_get(json_object_get(root, "dkim"), 0);
+	assert_string_equal(
+	    json_string_value(json_object_get(dk, "result")), "fail");
+	assert_string_equal(
+	    json_string_value(json_object_get(dk, "reason")), "body_hash");
+	/* 192.0.2.11 is inside the SPF range; forged From keeps it. */
+	assert_string_equal(str_at(root, "spf", "result"), "pass");
+	assert_string_equal(str_at(root, "dmarc", "result"), "pass");
+	assert_string_equal(rule_result(root, "dkim_pass"), "fail");
+	assert_string_equal(rule_result(root, "fcrdns"), "fail");
+	assert_string_equal(rule_result(root, "tls"), "fail");
+	dis = json_array_get(json_object_get(root, "disagreements"), 0);
+	assert_non_null(dis);
+	assert_string_equal(
+	    json_string_value(json_object_get(dis, "method")), "dkim");
+	assert_string_equal(
+	    json_string_value(json_object_get(dis, "theirs")), "pass");
+	assert_string_equal(
+	    json_string_value(json_object_get(dis, "ours")), "fail");
+	json_decref(root);
+	free(file);
+	free(head);
+}
+
+/* --ip and --mail-from override the Received line; outside SPF and
+ * without a valid signature DMARC fails, and reject applies. */
+static void test_options_and_dmarc_fail(void **state)
+{
+	static const char *const extra[] = { "--ip", "198.51.100.7",
+					     "--mail-from",
+					     "bounce@example.test", NULL };
+	struct fixture *f = *state;
+	char *file;
+	json_t *root;
+	int status;
+
+	if (!f)
+		skip();
+	file = saved_message(f, "", "tampered-header");
+	root = check_json(f, file, extra, &status);
+	assert_int_equal(status, 1);
+	assert_string_equal(str_at(root, "spf", "ip"), "198.51.100.7");
+	assert_string_equal(str_at(root, "spf", "result"), "fail");
+	assert_string_equal(str_at(root, "dmarc", "result"), "fail");
+	assert_string_equal(str_at(root, "dmarc", "disposition"), "reject");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(root, "dkim"), 0), "reason")),
+	    "signature");
+	assert_string_equal(rule_result(root, "tls"), "cannot_tell");
+	json_decref(root);
+	free(file);
+}
+
+/* --trusted-hosts skips the operator's own relay at the top. */
+static void test_trusted_hosts(void **state)
+{
+	static const char *const extra[] = { "--trusted-hosts",
+					     "203.0.113.0/24,relay.local",
+					     NULL };
+	struct fixture *f = *state;
+	char *head, *file;
+	json_t *root;
+	int status;
+
+	if (!f)
+		skip();
+	head = xasprintf(
+	    "Return-Path: <bounce@example.test>\r\n"
+	    "Received: from mx.receiver.test (mx.receiver.test "
+	    "[203.0.113.5]) by relay.local with ESMTP; Fri, 04 Dec 2026 "
+	    "10:00:02 +0000\r\n%s",
+	    RECEIVED("192.0.2.10", "ESMTPS"));
+	file = saved_message(f, head, "relaxed");
+	root = check_json(f, file, extra, &status);
+	assert_string_equal(str_at(root, "spf", "ip"), "192.0.2.10");
+	assert_string_equal(str_at(root, "spf", "result"), "pass");
+	json_decref(root);
+	free(file);
+	free(head);
+}
+
+/* What cannot be read is exit 2 with the file named; stdin works. */
+static void test_unreadable(void **state)
+{
+	struct fixture *f = *state;
+	const char *missing[] = { "mail", "check", "/nonexistent/msg.eml",
+				  NULL };
+	const char *usage[] = { "mail", "check", NULL };
+	struct testenv_run run;
+	char *file, *text;
+
+	if (!f)
+		skip();
+	run = testenv_run_dmarcpilot(missing, NULL);
+	assert_int_equal(run.status, 2);
+	assert_non_null(strstr(run.err, "/nonexistent/msg.eml"));
+	testenv_run_done(&run);
+	run = testenv_run_dmarcpilot(usage, NULL);
+	assert_int_equal(run.status, 2);
+	testenv_run_done(&run);
+	file = testenv_write_file(f->dir, "notmail.eml",
+				  "this is not a message\n");
+	missing[2] = file;
+	run = testenv_run_dmarcpilot(missing, NULL);
+	assert_int_equal(run.status, 2);
+	assert_non_null(strstr(run.err, "notmail.eml"));
+	testenv_run_done(&run);
+	free(file);
+	/* The same message on stdin, text output. */
+	file = xasprintf("%s/relaxed.eml", f->dir);
+	text = testenv_read_file(file, NULL);
+	{
+		const char *argv[] = { testenv_binary(), "--resolver",
+				       f->server.address, "mail", "check",
+				       "-", "--ip", "192.0.2.10",
+				       "--mail-from", "b@example.test",
+				       NULL };
+
+		run = testenv_run(argv, NULL, text);
+	}
+	assert_non_null(strstr(run.out, "pass      example.test s=rsa"));
+	assert_non_null(strstr(run.out, "Bulk-sender rules"));
+	testenv_run_done(&run);
+	free(text);
+	free(file);
+}
+
+/* Writes a saved message into a Maildir folder with its mtime. */
+static void maildir_put(const char *dir, const char *name, const char *text,
+			time_t mtime)
+{
+	char *path = testenv_write_file(dir, name, text);
+	struct timespec times[2] = { { mtime, 0 }, { mtime, 0 } };
+
+	assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+	free(path);
+}
+
+/* The wizard's Test step, in a real terminal: given a Maildir folder it
+ * checks the newest message there (not the older forged one) and shows
+ * the results the use case computed. */
+static void test_wizard_test_step(void **state)
+{
+	struct fixture *f = *state;
+	struct tmux_term t = { 0 };
+	char *maildir, *sub, *head, *good, *bad, *path, *screen;
+	char *xdg, *tmp;
+	const char *argv[] = { testenv_binary(), "--resolver", NULL, NULL };
+	const char *env[3];
+	const char *nine[] = { "9", NULL }, *enter[] = { "Enter", NULL };
+	const char *quit[] = { "q", NULL };
+	int status;
+
+	if (!f || !tmux_available())
+		skip();
+	argv[2] = f->server.address;
+	maildir = xasprintf("%s/Maildir", f->dir);
+	for (const char *const *d = (const char *const[]){ "", "/cur", "/new",
+							 "/tmp", NULL };
+	     *d; d++) {
+		sub = xasprintf("%s%s", maildir, *d);
+		assert_int_equal(mkdir(sub, 0700), 0);
+		free(sub);
+	}
+	head = xasprintf("Return-Path: <bounce@example.test>\r\n%s%s",
+			 RECEIVED("192.0.2.10", "ESMTPS"), gmail_ar);
+	path = saved_message(f, head, "oversigned");
+	good = testenv_read_file(path, NULL);
+	free(path);
+	path = saved_message(f, head, "tampered-body");
+	bad = testenv_read_file(path, NULL);
+	free(path);
+	sub = xasprintf("%s/cur", maildir);
+	maildir_put(sub, "1.older:2,S", bad, time(NULL) - 3600);
+	free(sub);
+	sub = xasprintf("%s/new", maildir);
+	maildir_put(sub, "2.newer", good, time(NULL));
+	free(sub);
+
+	xdg = xasprintf("XDG_DATA_HOME=%s/xdg", f->dir);
+	tmp = xasprintf("TMPDIR=%s", f->dir);
+	env[0] = xdg;
+	env[1] = tmp;
+	env[2] = NULL;
+	assert_true(tmux_start(&t, 80, 24, argv, env));
+	screen = tmux_wait_for(&t, "9 Test", 20000);
+	assert_non_null(screen);
+	free(screen);
+	tmux_send_keys(&t, nine);
+	screen = tmux_wait_for(&t, "Message or Maildir", 20000);
+	assert_non_null(screen);
+	free(screen);
+	tmux_type(&t, maildir);
+	tmux_send_keys(&t, enter);
+	screen = tmux_wait_for(&t, "every bulk-sender rule that applies is met",
+			       20000);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "/Maildir/new/2.newer"));
+	assert_non_null(strstr(screen, "DKIM   pass      example.test s=rsa"));
+	assert_non_null(strstr(screen, "DMARC  pass"));
+	assert_non_null(strstr(screen, "mx.google.com says dkim=pass"));
+	assert_non_null(strstr(screen, "one_click_unsubscribe"));
+	free(screen);
+	tmux_send_keys(&t, quit);
+	assert_true(tmux_wait_exit(&t, 20000, &status));
+	assert_int_equal(status, 0);
+	tmux_stop(&t);
+	free(xdg);
+	free(tmp);
+	free(good);
+	free(bad);
+	free(head);
+	free(maildir);
+}
+
+/* RFC 8601: Gmail's field, read whole. */
+static void test_authres_gmail(void **state)
+{
+	const char *value = strchr(gmail_ar, ':') + 1;
+	struct authres ar;
+	struct err err = ERR_INIT;
+
+	(void)state;
+	assert_int_equal(authres_parse(value, strlen(value), &ar, &err),
+			 STATUS_OK);
+	assert_string_equal(ar.authserv_id, "mx.google.com");
+	assert_int_equal(ar.count, 3);
+	assert_string_equal(ar.results[0].method, "dkim");
+	assert_string_equal(authres_prop_get(&ar.results[0], "header", "i"),
+			    "@example.test");
+	assert_string_equal(authres_prop_get(&ar.results[0], "header", "b"),
+			    "MjJp+/=x");
+	assert_string_equal(ar.results[1].result, "pass");
+	assert_string_equal(
+	    authres_prop_get(&ar.results[1], "smtp", "mailfrom"),
+	    "bounce@example.test");
+	assert_non_null(strstr(ar.results[1].comment, "designates"));
+	assert_string_equal(ar.results[2].comment,
+			    "p=REJECT sp=REJECT dis=NONE");
+	authres_done(&ar);
+}
+
+/* RFC 8601 appendix B forms: none, a version, reason=, and errors. */
+static void test_authres_forms(void **state)
+{
+	static const char none[] = " example.org 1; none";
+	static const char reason[] =
+	    " example.com; spf=fail reason=\"bad (not\\\" really)\" "
+	    "smtp.mailfrom=x@y.example; dkim/1=neutral";
+	static const char *const bad[] = {
+		"", "; spf=pass", " a; spf", " a; spf=pass smtp.mailfrom",
+		" a; spf=pass (unclosed", " a; spf=pass smtp=x",
+	};
+	struct authres ar;
+	struct err err = ERR_INIT;
+
+	(void)state;
+	assert_int_equal(authres_parse(none, strlen(none), &ar, &err),
+			 STATUS_OK);
+	assert_string_equal(ar.authserv_id, "example.org");
+	assert_int_equal(ar.version, 1);
+	assert_int_equal(ar.count, 0);
+	authres_done(&ar);
+	assert_int_equal(authres_parse(reason, strlen(reason), &ar, &err),
+			 STATUS_OK);
+	assert_int_equal(ar.count, 2);
+	assert_string_equal(ar.results[0].reason, "bad (not\" really)");
+	assert_string_equal(ar.results[1].method, "dkim");
+	assert_string_equal(ar.results[1].result, "neutral");
+	authres_done(&ar);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		if (authres_parse(bad[i], strlen(bad[i]), &ar, &err) !=
+		    STATUS_PARSE)
+			fail_msg("accepted: '%s'", bad[i]);
+		err_done(&err);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest unit[] = {
+		cmocka_unit_test(test_authres_gmail),
+		cmocka_unit_test(test_authres_forms),
+	};
+	const struct CMUnitTest cli[] = {
+		cmocka_unit_test(test_good_message),
+		cmocka_unit_test(test_failing_message),
+		cmocka_unit_test(test_options_and_dmarc_fail),
+		cmocka_unit_test(test_trusted_hosts),
+		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_wizard_test_step),
+	};
+	int rc = cmocka_run_group_tests_name("authres", unit, NULL, NULL);
+
+	return rc | cmocka_run_group_tests_name("mail_check", cli, setup,
+						teardown);
+}
