@@ -78,13 +78,18 @@ static void print_help(FILE *out)
 	fprintf(out, _("Report bugs to: %s\n"), PACKAGE_BUGREPORT);
 }
 
-/* Prints the version banner. */
+/* Prints the version banner the GNU Coding Standards ask for: name and
+ * version, copyright, licence and the absence of warranty. */
 static void print_version(void)
 {
 	printf("dmarcpilot %s\n", PACKAGE_VERSION);
 	puts(_("Copyright (C) 2026 the dmarcpilot authors."));
+	/* TRANSLATORS: keep the URL; "GPLv3+" names the licence. */
+	puts(_("License GPLv3+: GNU GPL version 3 or later "
+	       "<https://gnu.org/licenses/gpl.html>."));
 	puts(_("This is free software: you are free to change and redistribute "
 	       "it."));
+	puts(_("There is NO WARRANTY, to the extent permitted by law."));
 }
 
 /* Takes the value of a global option, "--opt VALUE" or "--opt=VALUE";
