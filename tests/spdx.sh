@@ -24,7 +24,7 @@ checked=0
 for f in $(list_sources | LC_ALL=C sort); do
   case $f in
   tests/hostile/* | fuzz/seeds/*) continue ;;
-  *.c | *.h | *.sh | *.py | *.map | *.bash | *.zsh | Makefile.am | \
+  *.c | *.h | *.sh | *.py | *.map | *.bash | *.bash.in | Makefile.am | \
     configure.ac) ;;
   *)
     # Scripts without an extension (tools/check, bench/*/run).
