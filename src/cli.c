@@ -121,8 +121,12 @@ struct store *cli_store(struct cli *cli, struct err *err)
 
 	if (cli->store)
 		return cli->store;
-	if (!path)
+	if (!path) {
+		/* A second try after a failed open must not leak the
+		 * first path. */
+		free(cli->db_path_owned);
 		path = cli->db_path_owned = store_default_path();
+	}
 	if (!path) {
 		err_set(err, STATUS_USAGE,
 			_("neither XDG_DATA_HOME nor HOME is set, so the "
