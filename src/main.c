@@ -39,13 +39,18 @@ static struct paths paths_find(void)
 	return p;
 }
 
-/* Prints the version banner. */
+/* Prints the version banner the GNU Coding Standards ask for: name and
+ * version, copyright, licence and the absence of warranty. */
 static void print_version(void)
 {
 	printf("dmarcpilot %s\n", PACKAGE_VERSION);
 	puts(_("Copyright (C) 2026 the dmarcpilot authors."));
+	/* TRANSLATORS: keep the URL; "GPLv3+" names the licence. */
+	puts(_("License GPLv3+: GNU GPL version 3 or later "
+	       "<https://gnu.org/licenses/gpl.html>."));
 	puts(_("This is free software: you are free to change and redistribute "
 	       "it."));
+	puts(_("There is NO WARRANTY, to the extent permitted by law."));
 }
 
 /* Entry point: parses the command line against the one declaration of

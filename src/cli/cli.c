@@ -747,6 +747,13 @@ struct store *cli_store(struct cli *cli, struct err *err)
 		cli->db_path_owned = store_default_path();
 	if (!path)
 		path = cli->db_path_owned;
+	if (!path) {
+		err_set(err, STATUS_USAGE,
+			_("neither XDG_DATA_HOME nor HOME is set, so the "
+			  "database has no place: give --db PATH or set "
+			  "XDG_DATA_HOME"));
+		return NULL;
+	}
 	if (store_open(&cli->store, path, err) != STATUS_OK)
 		return NULL;
 	return cli->store;
@@ -760,7 +767,7 @@ struct store *cli_store_existing(struct cli *cli)
 				  : store_default_path();
 	struct store *store = NULL;
 
-	if (access(path, F_OK) == 0)
+	if (path && access(path, F_OK) == 0)
 		store = cli_store(cli, &err);
 	err_done(&err);
 	free(path);

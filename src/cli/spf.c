@@ -31,7 +31,7 @@ static struct store *existing_store(struct cli *cli)
 
 	if (!cli->db_path) {
 		path = store_default_path();
-		if (access(path, F_OK) != 0) {
+		if (!path || access(path, F_OK) != 0) {
 			free(path);
 			return NULL;
 		}

@@ -1,7 +1,7 @@
 /* The HTTPS test server: certificates by openssl, python3 serving. */
 #include "config.h"
 
-#include "httpsd.h"
+#include "lib/httpsd.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>

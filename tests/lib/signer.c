@@ -1,13 +1,13 @@
 /* Running dkimpy for the mail tests. */
 #include "config.h"
 
-#include "signer.h"
+#include "lib/signer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "testenv.h"
+#include "lib/testenv.h"
 #include "util/xalloc.h"
 
 /* The Debian interpreter that has python3-dkim, whatever PATH says. */

@@ -26,20 +26,16 @@
 #include "util/strbuf.h"
 #include "util/text.h"
 #include "util/xalloc.h"
+#include "util/xdg.h"
 
 /* The default key directory of a domain. */
 char *dkim_default_key_dir(const char *domain)
 {
-	const char *xdg = getenv("XDG_DATA_HOME");
-	const char *home = getenv("HOME");
-	char *d = text_domain_normalize(domain), *dir;
+	char *d = text_domain_normalize(domain);
+	char *sub = xasprintf("keys/%s", d);
+	char *dir = xdg_path(XDG_DATA, sub);
 
-	if (xdg && *xdg == '/')
-		dir = xasprintf("%s/dmarcpilot/keys/%s", xdg, d);
-	else if (home && *home)
-		dir = xasprintf("%s/.local/share/dmarcpilot/keys/%s", home, d);
-	else
-		dir = NULL;
+	free(sub);
 	free(d);
 	return dir;
 }

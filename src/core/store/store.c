@@ -13,6 +13,7 @@
 #include "util/dname.h"
 #include "util/text.h"
 #include "util/xalloc.h"
+#include "util/xdg.h"
 
 struct store {
 	sqlite3 *db;
@@ -602,11 +603,5 @@ enum status store_error(struct store *store, struct err *err,
 /* The XDG location of the database. */
 char *store_default_path(void)
 {
-	const char *xdg = getenv("XDG_DATA_HOME");
-	const char *home = getenv("HOME");
-
-	if (xdg && *xdg == '/')
-		return xasprintf("%s/dmarcpilot/dmarcpilot.db", xdg);
-	return xasprintf("%s/.local/share/dmarcpilot/dmarcpilot.db",
-			 home && *home ? home : ".");
+	return xdg_path(XDG_DATA, "dmarcpilot.db");
 }

@@ -39,7 +39,9 @@ enum status store_exec(struct store *store, const char *sql,
 		       struct err *err);
 
 /* The default path: $XDG_DATA_HOME/dmarcpilot/dmarcpilot.db, or
- * ~/.local/share/dmarcpilot/dmarcpilot.db. Caller frees. */
+ * ~/.local/share/dmarcpilot/dmarcpilot.db; NULL when neither
+ * XDG_DATA_HOME nor HOME is set (never the current directory). Caller
+ * frees. */
 char *store_default_path(void);
 
 #endif
