@@ -61,6 +61,13 @@
 	X("report summary", cli_report_summary,                            \
 	  N_("DOMAIN [--since DATE] [--until DATE]"),                      \
 	  N_("pass rates by week and the sources of a domain's mail"))     \
+	X("report fetch", cli_report_fetch,                                \
+	  N_("[--folder NAME] [--archive NAME]"),                          \
+	  N_("import the reports waiting in the configured mailbox"))      \
+                                                                           \
+	/* configuration (src/cli_config.c) */                             \
+	X("config check", cli_config_check, N_("[FILE]"),                  \
+	  N_("validate the configuration file"))                           \
                                                                            \
 	/* plan, step, export (src/cli_plan.c) */                          \
 	X("plan", cli_plan, N_("DOMAIN"),                                  \

@@ -140,6 +140,17 @@ static const char schema_reports_v1[] =
     " source TEXT, imported TEXT NOT NULL);"
     "CREATE INDEX failure_report_domain ON failure_report(reported_domain);";
 
+/* Version 2: what `report fetch` remembers of each mailbox folder. */
+static const char schema_mailbox_v2[] =
+    "CREATE TABLE mailbox_progress ("
+    " mailbox TEXT PRIMARY KEY,"
+    " uidvalidity INTEGER NOT NULL, last_uid INTEGER NOT NULL);"
+    "CREATE TABLE mailbox_failed ("
+    " mailbox TEXT NOT NULL, uidvalidity INTEGER NOT NULL,"
+    " uid INTEGER NOT NULL, error TEXT NOT NULL,"
+    " first_failed INTEGER NOT NULL,"
+    " PRIMARY KEY (mailbox, uidvalidity, uid));";
+
 /* Applies the statements that take the schema from version i to i+1. */
 static enum status store_migrate(struct store *store, struct err *err)
 {
@@ -170,8 +181,11 @@ static enum status store_migrate(struct store *store, struct err *err)
 		    (st = store_exec(store, schema_reports_v1, err)))
 			goto fail;
 	}
-	/* Later versions: if (version < 2) { ... } */
-	if ((st = store_exec(store, "PRAGMA user_version = 1", err)))
+	if (version < 2) {
+		if ((st = store_exec(store, schema_mailbox_v2, err)))
+			goto fail;
+	}
+	if ((st = store_exec(store, "PRAGMA user_version = 2", err)))
 		goto fail;
 	return store_commit(store, err);
 fail:
