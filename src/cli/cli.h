@@ -95,6 +95,8 @@ enum cli_opt {
 	OPT_IP,
 	OPT_MAIL_FROM,
 	OPT_TRUSTED_HOSTS,
+	OPT_FOLDER,
+	OPT_ARCHIVE,
 };
 
 /* One option as declared: its command, --name, -c, its argument and

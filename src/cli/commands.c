@@ -100,6 +100,10 @@ const struct cli_option cli_options[] = {
 	       N_("your own relays, whose Received lines are skipped")),
 
 	/* reports (src/cli/report.c) */
+	VALUE("report fetch", "folder", OPT_FOLDER, N_("NAME"),
+	      N_("read this folder instead of the configured one")),
+	VALUE("report fetch", "archive", OPT_ARCHIVE, N_("NAME"),
+	      N_("move imported reports here instead")),
 	VALUE("report summary", "since", OPT_SINCE, N_("DATE"),
 	      N_("from this day (YYYY-MM-DD) on")),
 	VALUE("report summary", "until", OPT_UNTIL, N_("DATE"),
@@ -175,6 +179,12 @@ const struct cli_command cli_commands[] = {
 	  N_("import DMARC reports: files, folders, mbox, Maildir") },
 	{ "report summary", cli_report_summary, N_("DOMAIN"), 1, 1,
 	  N_("pass rates by week and the sources of a domain's mail") },
+	{ "report fetch", cli_report_fetch, "", 0, 0,
+	  N_("import the reports waiting in the configured mailbox") },
+
+	/* configuration (src/cli/config.c) */
+	{ "config check", cli_config_check, N_("[FILE]"), 0, 1,
+	  N_("validate the configuration file") },
 
 	/* plan, step, export (src/cli/plan.c) */
 	{ "plan", cli_plan, N_("DOMAIN"), 1, 1,

@@ -36,6 +36,10 @@ int cli_mail_check(struct cli *cli, int argc, char **argv);
 /* reports (src/cli/report.c) */
 int cli_report_import(struct cli *cli, int argc, char **argv);
 int cli_report_summary(struct cli *cli, int argc, char **argv);
+int cli_report_fetch(struct cli *cli, int argc, char **argv);
+
+/* configuration (src/cli/config.c) */
+int cli_config_check(struct cli *cli, int argc, char **argv);
 
 /* plan, step, export (src/cli/plan.c) */
 int cli_plan(struct cli *cli, int argc, char **argv);

@@ -1,10 +1,14 @@
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "app/config.h"
+#include "app/report_fetch.h"
 #include "plan/analysis.h"
 #include "util/i18n.h"
 #include "providers/providers.h"
@@ -335,6 +339,110 @@ int cli_report_summary(struct cli *cli, int argc, char **argv)
 out:
 	analysis_free(a);
 	providers_free(catalogue);
+	err_done(&err);
+	return status;
+}
+
+/* Draws "fetching 3/20" over itself on a terminal. */
+static void fetch_progress(void *arg, size_t done, size_t total)
+{
+	fputc('\r', stderr);
+	fprintf(stderr, _("fetching %zu/%zu"), done, total);
+	if (done == total)
+		fputs("\n", stderr);
+	fflush(stderr);
+}
+
+/* Names a message that failed to import, once. */
+static void fetch_failed(void *arg, const char *message)
+{
+	bool *progress = arg;
+	char *clean = text_clean_str(message);
+
+	if (*progress)
+		fputs("\n", stderr);
+	fprintf(stderr, _("dmarcpilot: rejected %s\n"), clean);
+	free(clean);
+}
+
+/* `report fetch [--folder NAME] [--archive NAME]`: the configured
+ * mailbox, imported. */
+int cli_report_fetch(struct cli *cli, int argc, char **argv)
+{
+	struct report_fetch_options options = { NULL, NULL, 0 };
+	struct report_fetch_result result;
+	struct config cfg;
+	struct err err = ERR_INIT;
+	struct store *store;
+	bool progress = isatty(STDERR_FILENO) && !cli->json;
+	int status = EXIT_GOOD;
+	enum status st;
+
+	(void)argc; /* no operands, as declared */
+	(void)argv;
+	options.folder = cli_opt(cli, OPT_FOLDER);
+	options.archive = cli_opt(cli, OPT_ARCHIVE);
+	options.timeout_seconds = cli->timeout > 0 ? (long)cli->timeout : 0;
+	if (config_load(&cfg, NULL, &err))
+		return cli_fail(&err);
+	if (!(store = cli_store(cli, &err))) {
+		status = cli_fail(&err);
+		goto out;
+	}
+	st = report_fetch(store, &cfg, &options, &result,
+			  progress ? fetch_progress : NULL, fetch_failed,
+			  &progress, &err);
+	if (cli->json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "server",
+				    json_string(result.server ? result.server :
+								""));
+		json_object_set_new(o, "folder",
+				    json_string(result.folder ? result.folder :
+								""));
+		json_object_set_new(o, "fetched",
+				    json_integer((json_int_t)result.messages));
+		json_object_set_new(o, "imported",
+				    json_integer((json_int_t)result.stats.imported));
+		json_object_set_new(o, "duplicates",
+				    json_integer((json_int_t)result.stats.duplicates));
+		json_object_set_new(o, "rejected",
+				    json_integer((json_int_t)result.stats.rejected));
+		json_object_set_new(o, "skipped",
+				    json_integer((json_int_t)result.stats.skipped));
+		json_object_set_new(o, "archived",
+				    json_integer((json_int_t)result.archived));
+		json_object_set_new(o, "reports",
+				    json_integer((json_int_t)result.stats.reports));
+		json_object_set_new(o, "failure_reports",
+				    json_integer((json_int_t)result.stats.failures));
+		json_object_set_new(o, "messages",
+				    json_integer((json_int_t)result.stats.messages));
+		json_object_set_new(o, "complete", json_boolean(st == STATUS_OK));
+		cli_print_json(o);
+	} else if (result.messages > 0 || st == STATUS_OK) {
+		if (result.uidvalidity_reset)
+			printf(_("The folder's UIDs were renumbered "
+				 "(UIDVALIDITY changed): it was read again "
+				 "from the start.\n"));
+		/* TRANSLATORS: the summary of `report fetch`. */
+		printf(_("%s %s: fetched %lu, imported %lu, duplicates %lu, "
+			 "rejected %lu, not reports %lu, archived %lu (%lu "
+			 "aggregate and %lu failure reports)\n"),
+		       result.server, result.folder, result.messages,
+		       result.stats.imported, result.stats.duplicates,
+		       result.stats.rejected, result.stats.skipped,
+		       result.archived, result.stats.reports,
+		       result.stats.failures);
+	}
+	if (st != STATUS_OK)
+		status = cli_fail(&err);
+	else if (result.failed_new > 0)
+		status = EXIT_TROUBLE;
+	report_fetch_result_done(&result);
+out:
+	config_done(&cfg);
 	err_done(&err);
 	return status;
 }

@@ -262,6 +262,17 @@ static enum status migrate_v2(struct store *store, struct err *err)
 			  err);
 }
 
+/* Version 3: what `report fetch` remembers of each mailbox folder. */
+static const char schema_mailbox_v3[] =
+    "CREATE TABLE mailbox_progress ("
+    " mailbox TEXT PRIMARY KEY,"
+    " uidvalidity INTEGER NOT NULL, last_uid INTEGER NOT NULL);"
+    "CREATE TABLE mailbox_failed ("
+    " mailbox TEXT NOT NULL, uidvalidity INTEGER NOT NULL,"
+    " uid INTEGER NOT NULL, error TEXT NOT NULL,"
+    " first_failed INTEGER NOT NULL,"
+    " PRIMARY KEY (mailbox, uidvalidity, uid));";
+
 /* Applies the statements that take the schema from version i to i+1. */
 static enum status store_migrate(struct store *store, struct err *err)
 {
@@ -294,7 +305,10 @@ static enum status store_migrate(struct store *store, struct err *err)
 	}
 	if (version < 2 && (st = migrate_v2(store, err)))
 		goto fail;
-	/* Later versions: if (version < 3) { ... } */
+	if (version < 3 &&
+	    (st = store_exec(store, schema_mailbox_v3, err)))
+		goto fail;
+	/* Later versions: if (version < 4) { ... } */
 	if ((st = store_exec(store, "PRAGMA user_version = "
 			     STRINGIFY(STORE_SCHEMA_VERSION), err)))
 		goto fail;
