@@ -8,7 +8,7 @@
 #   util      nothing of ours
 #   dns       util
 #   providers util (the catalogue of sending services)
-#   spf dmarc report   dns, util
+#   spf dmarc report mail   dns, util (mail: Authentication-Results)
 #   dkim      dns, util, providers (selector discovery reads the
 #             catalogue's dkim_selectors)
 #   store     util and the domain types it stores: spf (flattened
@@ -50,11 +50,11 @@ layer() {
 
 # The layers a layer may include besides its own.
 allowed() {
-	domains='spf dkim dmarc report'
+	domains='spf dkim dmarc report mail'
 	case $1 in
 	util) echo '' ;;
 	dns | providers) echo 'util' ;;
-	spf | dmarc | report) echo 'dns util' ;;
+	spf | dmarc | report | mail) echo 'dns util' ;;
 	dkim) echo 'dns util providers' ;;
 	store) echo 'util spf dkim report providers' ;;
 	plan | audit) echo "util dns providers store $domains" ;;
