@@ -13,6 +13,7 @@
 #include "dmarc/ladder.h"
 #include "util/status.h"
 #include "store/store.h"
+#include "app/session.h"
 
 /* Exit statuses of DESIGN.md section 5. */
 enum {
@@ -32,10 +33,10 @@ struct cli {
 	double timeout;       /* --timeout seconds, 0 for the default */
 	const char *datadir;  /* where providers.ini and demo/ live */
 
-	/* Created on first use, freed by cli_done(). */
-	struct dns *dns;
-	struct store *store;
-	char *db_path_owned;
+	/* The resolver, database, catalogue and Public Suffix List, made
+	 * on first use from the options above (cli_session()); freed by
+	 * cli_done(). */
+	struct session session;
 };
 
 /* A command's entry point: argv[0] is the first word after the command's
@@ -48,6 +49,9 @@ int cli_dispatch(struct cli *cli, int argc, char **argv);
 
 /* Prints the list of commands with their translated help. */
 void cli_print_commands(FILE *out);
+
+/* The session with the current global options. */
+struct session *cli_session(struct cli *cli);
 
 /* The resolver the options ask for: a table loaded from --zone files, or
  * c-ares (--resolver, --timeout). NULL with err set on failure. */

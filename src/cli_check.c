@@ -44,9 +44,9 @@ int cli_check(struct cli *cli, int argc, char **argv)
 	struct audit_options ao = { 0 };
 	/* The name servers are asked directly with the resolver's wait. */
 	struct propagate_options ns = { .timeout = cli->timeout };
-	struct providers *providers = NULL;
+	const struct providers *providers = NULL;
 	struct audit *a = NULL;
-	struct orgdomain *od = NULL;
+	const struct orgdomain *od = NULL;
 	struct ladder ladder = LADDER_INIT;
 	char **selectors = NULL;
 	size_t nselectors = 0;
@@ -60,7 +60,7 @@ int cli_check(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	if (!(od = orgdomain_new())) {
+	if (!(od = session_orgdomain(cli_session(cli)))) {
 		err_set(&err, STATUS_UNSUPPORTED,
 			_("libpsl has no Public Suffix List"));
 		rc = cli_fail(&err);
@@ -70,7 +70,7 @@ int cli_check(struct cli *cli, int argc, char **argv)
 	 * and MX; without an installed one the common list still runs. */
 	path = cli_data_path(cli, "providers.ini");
 	if (access(path, F_OK) == 0 &&
-	    providers_load(&providers, path, &err) != STATUS_OK) {
+	    !(providers = session_providers(cli_session(cli), &err))) {
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -100,8 +100,6 @@ int cli_check(struct cli *cli, int argc, char **argv)
 out:
 	findings_done(&all);
 	audit_free(a);
-	orgdomain_free(od);
-	providers_free(providers);
 	for (size_t i = 0; i < nselectors; i++)
 		free(selectors[i]);
 	free(selectors);

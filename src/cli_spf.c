@@ -388,7 +388,7 @@ int cli_spf_build(struct cli *cli, int argc, char **argv)
 	    N_("[--provider ID]... [--ip4 CIDR]... [--ip6 CIDR]... [--mx] "
 	       "[--a] [--all softfail|fail] [--flatten] [DOMAIN]");
 	struct mechs m = { 0 };
-	struct providers *catalogue = NULL;
+	const struct providers *catalogue = NULL;
 	struct spf_record *rec = NULL;
 	struct spf_flatten *f = NULL;
 	struct err err = ERR_INIT;
@@ -398,8 +398,7 @@ int cli_spf_build(struct cli *cli, int argc, char **argv)
 	struct dns *dns;
 	int rc = EXIT_TROUBLE;
 
-	path = cli_data_path(cli, "providers.ini");
-	if (providers_load(&catalogue, path, &err) != STATUS_OK)
+	if (!(catalogue = session_providers(cli_session(cli), &err)))
 		goto fail;
 	for (int i = 0; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -475,7 +474,7 @@ int cli_spf_build(struct cli *cli, int argc, char **argv)
 	if (!(dns = cli_dns(cli, &err)))
 		goto fail;
 	if (flatten) {
-		if (spf_flatten(dns, norm, rec, include_rotates, catalogue, &f,
+		if (spf_flatten(dns, norm, rec, include_rotates, (void *)catalogue, &f,
 				&err) != STATUS_OK)
 			goto fail;
 		if (norm) {
@@ -517,7 +516,6 @@ out:
 	err_done(&err);
 	spf_flatten_free(f);
 	spf_record_free(rec);
-	providers_free(catalogue);
 	mechs_done(&m);
 	free(path);
 	free(norm);

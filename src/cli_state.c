@@ -13,16 +13,11 @@
 #include "util/text.h"
 #include "util/xalloc.h"
 
-/* Loads providers.ini from the data directory. */
-static struct providers *catalogue_load(struct cli *cli, struct err *err)
+/* The session's catalogue (providers.ini). */
+static const struct providers *catalogue_load(struct cli *cli,
+					      struct err *err)
 {
-	struct providers *p = NULL;
-	char *path = cli_data_path(cli, "providers.ini");
-
-	if (providers_load(&p, path, err) != STATUS_OK)
-		p = NULL;
-	free(path);
-	return p;
+	return session_providers(cli_session(cli), err);
 }
 
 /* A day as JSON text, or null. */
@@ -149,7 +144,7 @@ int cli_sender_add(struct cli *cli, int argc, char **argv)
 	static const char synopsis[] =
 	    N_("DOMAIN PROVIDER-ID|ip4:CIDR|ip6:CIDR|a:HOST [--note TEXT]");
 	struct err err = ERR_INIT;
-	struct providers *catalogue = NULL;
+	const struct providers *catalogue = NULL;
 	struct store *store;
 	const char *domain = NULL, *spec = NULL, *note = NULL;
 	int64_t id;
@@ -212,7 +207,6 @@ int cli_sender_add(struct cli *cli, int argc, char **argv)
 		state_senders_free(senders, n);
 	}
 out:
-	providers_free(catalogue);
 	return rc;
 }
 
@@ -242,7 +236,7 @@ int cli_sender_list(struct cli *cli, int argc, char **argv)
 	struct err err = ERR_INIT;
 	struct state_sender *senders;
 	struct state_disowned *not_ours = NULL;
-	struct providers *catalogue;
+	const struct providers *catalogue;
 	struct store *store;
 	size_t n, nd = 0;
 
@@ -303,7 +297,6 @@ int cli_sender_list(struct cli *cli, int argc, char **argv)
 			free(note);
 		}
 	}
-	providers_free(catalogue);
 	state_senders_free(senders, n);
 	state_disowned_free(not_ours, nd);
 	return EXIT_GOOD;

@@ -82,7 +82,7 @@ static void dests_clear(struct dmarc_state *st)
  * shell's resolver, so that the answers arrive in the poll loop. */
 static void dests_start(struct app *app, struct dmarc_state *st)
 {
-	struct orgdomain *od = tui_orgdomain(app);
+	const struct orgdomain *od = tui_orgdomain(app);
 
 	if (st->discovery || !tui_dns(app))
 		return;
@@ -91,7 +91,7 @@ static void dests_start(struct app *app, struct dmarc_state *st)
 					    "destinations cannot be checked."));
 		return;
 	}
-	st->discovery = dmarc_discover(app->dns, od, app->domain, 0);
+	st->discovery = dmarc_discover(app->session->dns, od, app->domain, 0);
 }
 
 /* Keeps the destinations once the discovery is done (called from draw,
@@ -144,7 +144,7 @@ static void dmarc_enter(struct app *app, void *state)
 	free(name);
 	dests_start(app, st);
 	if (!store) {
-		st->error = xstrdup(app->store_error);
+		st->error = xstrdup(session_store_error(app->session));
 		return;
 	}
 	if (state_settings_get(store, app->domain, &st->settings, &err) !=
@@ -373,7 +373,7 @@ static void dmarc_step(struct app *app, struct dmarc_state *st)
 	if (st->verifying || !tui_dns(app))
 		return;
 	st->verifying = true;
-	if (propagate_start(app->dns, st->sp.plan.next.name, DNS_T_TXT,
+	if (propagate_start(app->session->dns, st->sp.plan.next.name, DNS_T_TXT,
 			    st->sp.plan.next.record, NULL, dmarc_verified, st,
 			    &err) != STATUS_OK) {
 		st->verifying = false;
@@ -528,8 +528,8 @@ static void dmarc_leave(struct app *app, void *state)
 	 * first (their callbacks still find the state alive). The replay
 	 * drops its own answers. */
 	replay_free(st->replay);
-	if ((st->discovery || st->verifying) && app->dns)
-		dns_cancel_all(app->dns);
+	if ((st->discovery || st->verifying) && app->session->dns)
+		dns_cancel_all(app->session->dns);
 	dmarc_discovery_free(st->discovery);
 	dests_clear(st);
 	lookup_done(&st->published);

@@ -69,7 +69,7 @@ static void timeline_enter(struct app *app, void *state)
 	ladder_init_default(&st->ladder);
 	st->created = DATE_NONE;
 	if (!store) {
-		st->error = xstrdup(app->store_error);
+		st->error = xstrdup(session_store_error(app->session));
 		return;
 	}
 	if (state_domain_list(store, &domains, &n, &err) != STATUS_OK ||
