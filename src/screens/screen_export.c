@@ -67,7 +67,8 @@ static void export_load(void *arg, struct dns *dns)
 
 	export_clear(st);
 	if (screen_plan_load(st->app, dns, &st->sp))
-		zone_collect(&st->sp.inputs, &st->sp.plan, &st->records);
+		zone_collect(&st->sp.inputs, &st->sp.plan, false,
+			     &st->records);
 	else
 		st->error = xstrdup(st->sp.error);
 }

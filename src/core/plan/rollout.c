@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "plan/analysis.h"
 #include "dkim/dkim.h"
@@ -128,6 +129,9 @@ void rollout_inputs_done(struct rollout_inputs *in)
 	rollout_list_free(in->spf_problems, in->nspf_problems);
 	rollout_evidence_done(&in->evidence);
 	rollout_list_free(in->due, in->ndue);
+	free(in->spf_live);
+	free(in->dmarc_live);
+	free(in->live_note);
 	memset(in, 0, sizeof *in);
 }
 
@@ -651,6 +655,15 @@ static double percent(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+/* Adds a reason to the plan as a finding with its stable code; msg
+ * (translated) is freed. */
+static void plan_reason(struct rollout_plan *plan, enum finding_code code,
+			char *msg)
+{
+	findings_add(&plan->reasons, code, "%s", msg);
+	free(msg);
+}
+
 /* Judges the report window against the thresholds; adds the reasons
  * and returns true when the evidence allows the next step. */
 static bool evidence_judge(const struct rollout_inputs *in,
@@ -663,8 +676,7 @@ static bool evidence_judge(const struct rollout_inputs *in,
 	double rate;
 
 	if (!in->have_evidence || e->messages == 0) {
-		rollout_list_add(
-			&plan->reasons, &plan->nreasons,
+		plan_reason(plan, F_PLAN_NO_REPORTS,
 			xasprintf(_("no aggregate reports cover %s to %s: "
 				    "import them with dmarcpilot report "
 				    "import"),
@@ -675,8 +687,7 @@ static bool evidence_judge(const struct rollout_inputs *in,
 	rate = percent(e->passing, e->legitimate);
 	/* DESIGN.md 4: >= 98 % of the legitimate volume passes DMARC. */
 	if (e->legitimate == 0 || rate < s->pass_threshold) {
-		rollout_list_add(
-			&plan->reasons, &plan->nreasons,
+		plan_reason(plan, F_PLAN_PASS_RATE,
 			xasprintf(_("%.1f %% of legitimate mail passed "
 				    "DMARC from %s to %s (%llu of %llu "
 				    "messages); %.1f %% is needed"),
@@ -697,8 +708,7 @@ static bool evidence_judge(const struct rollout_inputs *in,
 			ip = text_clean_str(src->ip);
 			/* Shown, never held against the step: p=reject is
 			 * exactly what stops it. */
-			rollout_list_add(
-				&plan->reasons, &plan->nreasons,
+			plan_reason(plan, F_PLAN_NOT_OURS,
 				xasprintf(_("source %s is not ours (disowned): "
 					    "%llu messages failed DMARC "
 					    "(%.1f %%); the policy is what "
@@ -713,8 +723,7 @@ static bool evidence_judge(const struct rollout_inputs *in,
 			continue;
 		ip = text_clean_str(src->ip);
 		ptr = text_clean_str(src->ptr);
-		rollout_list_add(
-			&plan->reasons, &plan->nreasons,
+		plan_reason(plan, F_PLAN_UNKNOWN_SOURCE,
 			xasprintf(_("unknown source %s%s%s%s fails DMARC for "
 				    "%.1f %% of the mail of the last %d "
 				    "days (%llu messages, more than %.1f "
@@ -731,8 +740,7 @@ static bool evidence_judge(const struct rollout_inputs *in,
 		ok = false;
 	}
 	if (ok)
-		rollout_list_add(
-			&plan->reasons, &plan->nreasons,
+		plan_reason(plan, F_PLAN_EVIDENCE_GOOD,
 			xasprintf(_("%.1f %% of legitimate mail passed "
 				    "DMARC from %s to %s (%llu of %llu "
 				    "messages), and no unknown source "
@@ -785,7 +793,7 @@ static void spf_lookup_reason(const struct rollout_inputs *in,
 			      struct rollout_plan *plan)
 {
 	if (in->spf_lookup_note)
-		rollout_list_add(&plan->reasons, &plan->nreasons,
+		plan_reason(plan, F_PLAN_SPF_UNCOUNTED,
 				 xstrdup(in->spf_lookup_note));
 }
 
@@ -805,19 +813,91 @@ static bool spf_buildable(const struct rollout_inputs *in,
 			  struct rollout_plan *plan)
 {
 	for (size_t i = 0; i < in->nspf_problems; i++)
-		rollout_list_add(&plan->reasons, &plan->nreasons,
+		plan_reason(plan, F_PLAN_SPF_PROBLEM,
 				 xstrdup(in->spf_problems[i]));
 	spf_lookup_reason(in, plan);
 	if (in->nsenders == 0) {
-		rollout_list_add(
-			&plan->reasons, &plan->nreasons,
+		plan_reason(plan, F_PLAN_NO_SENDERS,
 			xasprintf(_("no senders are listed for %s: add "
 				    "every service and server that sends "
 				    "its mail with dmarcpilot sender add"),
 				  in->domain));
 		return false;
 	}
-	return in->spf_soft && in->nspf_problems == 0;
+	/* A record whose lookups are unknown may pass the limit of RFC
+	 * 7208 4.6.4: never call it ready. */
+	return in->spf_soft && in->nspf_problems == 0 && in->spf_lookups >= 0;
+}
+
+/* True if every term of built but its "all" (RFC 7208 5.1) is a term of
+ * live too, compared without case (RFC 7208 4.6.1). */
+static bool spf_covers(const char *live, const char *built)
+{
+	char *copy = xstrdup(built), *save = NULL;
+	bool ok = true;
+
+	for (char *t = strtok_r(copy, " ", &save); t && ok;
+	     t = strtok_r(NULL, " ", &save)) {
+		size_t len = strlen(t);
+		const char *p = live;
+
+		if (strcasecmp(t, "v=spf1") == 0 ||
+		    strcasecmp(t + (len > 3 && strchr("+-~?", *t) ? 1 : 0),
+			       "all") == 0)
+			continue;
+		ok = false;
+		while (*p && !ok) {
+			size_t n;
+
+			p += strspn(p, " ");
+			n = strcspn(p, " ");
+			ok = n == len && strncasecmp(p, t, n) == 0;
+			p += n;
+		}
+	}
+	free(copy);
+	return ok;
+}
+
+/* When the SPF record built from the senders now differs from the one
+ * served (or, when the live record was not read, the one verified),
+ * e.g. after a sender was added mid-rollout, the next step is to
+ * publish it again at the strength already reached; true when it is. */
+static bool spf_stale(const struct rollout_inputs *in,
+		      const struct rollout_verified *v, date_t today,
+		      struct rollout_plan *plan)
+{
+	int rung = v->spf_hard != DATE_NONE ? 1 : 0;
+	const char *built = rung ? in->spf_hard : in->spf_soft;
+	const char *live = in->live_read && !in->live_note ? in->spf_live
+							   : v->spf_record;
+
+	/* The live record may already be the next strength (published
+	 * before the step) or hold more than the senders need: only a term
+	 * it misses makes it stale. */
+	if (!v->spf_record || !built || in->spf_lookups < 0 ||
+	    (live && spf_covers(live, built)))
+		return false;
+	free(plan->next.name);
+	free(plan->next.record);
+	free(plan->next.selector);
+	free(plan->next.label);
+	spf_txts_free(plan->next.parts, plan->next.nparts);
+	memset(&plan->next, 0, sizeof plan->next);
+	next_spf(in, rung, &plan->next);
+	plan->earliest = today;
+	plan->min_days = 0;
+	plan->evidence_needed = false;
+	plan_reason(plan, F_PLAN_SPF_STALE,
+		    live ? xasprintf(_("the SPF record served for %s (%s) is "
+				       "stale: the senders now need %s; "
+				       "publish it and run dmarcpilot step "
+				       "%s before the next rung"),
+				     in->domain, live, built, in->domain)
+			 : xasprintf(_("%s serves no SPF record: publish %s "
+				       "and run dmarcpilot step %s"),
+				     in->domain, built, in->domain));
+	return true;
 }
 
 /* Decides the plan. */
@@ -834,8 +914,12 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 	plan->phase = rollout_phase_of(in, &v, today, &plan->since);
 	plan->days = today - plan->since;
 	plan->earliest = today;
-	plan->dmarc_live = xstrdup_or_null(v.dmarc_record);
-	plan->spf_live = xstrdup_or_null(v.spf_record);
+	plan->dmarc_verified = xstrdup_or_null(v.dmarc_record);
+	plan->spf_verified = xstrdup_or_null(v.spf_record);
+	if (in->live_read && !in->live_note) {
+		plan->dmarc_live = xstrdup_or_null(in->dmarc_live);
+		plan->spf_live = xstrdup_or_null(in->spf_live);
+	}
 	for (size_t i = 0; i < in->ndue; i++)
 		rollout_list_add(&plan->due, &plan->ndue, xstrdup(in->due[i]));
 
@@ -848,8 +932,7 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 		int k = key_pending(in);
 
 		if (k < 0) {
-			rollout_list_add(
-				&plan->reasons, &plan->nreasons,
+			plan_reason(plan, F_PLAN_DKIM_MISSING,
 				xasprintf(_("no DKIM key is set up for %s: "
 					    "generate one with dmarcpilot "
 					    "dkim keygen %s SELECTOR"),
@@ -873,15 +956,13 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 					      : NULL;
 
 			if (why)
-				rollout_list_add(
-					&plan->reasons, &plan->nreasons,
+				plan_reason(plan, F_PLAN_DKIM_UNREADABLE,
 					xasprintf(_("the key record of "
 						    "selector %s cannot be "
 						    "built: %s"),
 						  in->keys[k].selector, why));
 			else
-				rollout_list_add(
-					&plan->reasons, &plan->nreasons,
+				plan_reason(plan, F_PLAN_DKIM_UNREADABLE,
 					xasprintf(_("the public key of "
 						    "selector %s cannot be "
 						    "read from %s"),
@@ -913,8 +994,7 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 			plan->earliest = today;
 		plan->evidence_needed = true;
 		if (plan->days < plan->min_days) {
-			rollout_list_add(
-				&plan->reasons, &plan->nreasons,
+			plan_reason(plan, F_PLAN_TOO_EARLY,
 				xasprintf(_("%s since %s: %d of %d days "
 					    "done"),
 					  rollout_phase_label(plan->phase),
@@ -926,17 +1006,15 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 			ready = false;
 		if (plan->next.action == ROLLOUT_ACTION_SPF) {
 			for (size_t i = 0; i < in->nspf_problems; i++)
-				rollout_list_add(&plan->reasons,
-						 &plan->nreasons,
+				plan_reason(plan, F_PLAN_SPF_PROBLEM,
 						 xstrdup(in->spf_problems[i]));
 			spf_lookup_reason(in, plan);
-			if (in->nspf_problems > 0)
+			if (in->nspf_problems > 0 || in->spf_lookups < 0)
 				ready = false;
 		}
 		if (plan->next.action == ROLLOUT_ACTION_SPF &&
 		    !plan->next.record) {
-			rollout_list_add(
-				&plan->reasons, &plan->nreasons,
+			plan_reason(plan, F_PLAN_SPF_PROBLEM,
 				xstrdup(_("the SPF record cannot be built "
 					  "from the senders")));
 			ready = false;
@@ -945,10 +1023,13 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 	}
 	case ROLLOUT_ENFORCED:
 	case ROLLOUT_MAINTENANCE:
+		if (in->live_note)
+			plan_reason(plan, F_PLAN_LIVE_UNREAD,
+				    xstrdup(in->live_note));
 		plan->earliest = DATE_NONE;
 		ready = false;
 		if (in->spf_drift_note)
-			rollout_list_add(&plan->reasons, &plan->nreasons,
+			plan_reason(plan, F_PLAN_DRIFT_UNCHECKED,
 					 xstrdup(in->spf_drift_note));
 		/* The record built now (new senders, new flattened ranges)
 		 * differs from the one verified: publish it again. */
@@ -959,8 +1040,7 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 			next_spf(in, 1, &plan->next);
 			plan->earliest = today;
 			ready = in->nspf_problems == 0;
-			rollout_list_add(
-				&plan->reasons, &plan->nreasons,
+			plan_reason(plan, F_PLAN_SPF_STALE,
 				xasprintf(_("the SPF record built now differs "
 					    "from the one verified on %s: "
 					    "publish it and run dmarcpilot "
@@ -971,14 +1051,27 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 			break;
 		}
 		if (plan->ndue == 0)
-			rollout_list_add(
-				&plan->reasons, &plan->nreasons,
+			plan_reason(plan, F_PLAN_COMPLETE,
 				xstrdup(_("the rollout is complete; nothing "
 					  "is due")));
 		for (size_t i = 0; i < plan->ndue; i++)
-			rollout_list_add(&plan->reasons, &plan->nreasons,
+			plan_reason(plan, F_PLAN_DUE,
 					 xstrdup(plan->due[i]));
 		break;
+	}
+	/* Mid-rollout, a stale SPF record comes before any rung: the
+	 * senders it misses would fail once the policy is enforced. */
+	if (plan->phase >= ROLLOUT_SPF && plan->phase <= ROLLOUT_REJECT &&
+	    spf_stale(in, &v, today, plan)) {
+		ready = in->nspf_problems == 0;
+		for (size_t i = 0; i < in->nspf_problems; i++)
+			plan_reason(plan, F_PLAN_SPF_PROBLEM,
+				    xstrdup(in->spf_problems[i]));
+	}
+	/* A fact the decision needs could not be read: not ready. */
+	if (in->live_note && plan->phase < ROLLOUT_ENFORCED) {
+		plan_reason(plan, F_PLAN_LIVE_UNREAD, xstrdup(in->live_note));
+		ready = false;
 	}
 	plan->ready = ready;
 }
@@ -987,7 +1080,7 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 void rollout_plan_done(struct rollout_plan *plan)
 {
 	free(plan->domain);
-	rollout_list_free(plan->reasons, plan->nreasons);
+	findings_done(&plan->reasons);
 	free(plan->next.name);
 	free(plan->next.record);
 	free(plan->next.selector);
@@ -995,6 +1088,8 @@ void rollout_plan_done(struct rollout_plan *plan)
 	spf_txts_free(plan->next.parts, plan->next.nparts);
 	free(plan->dmarc_live);
 	free(plan->spf_live);
+	free(plan->dmarc_verified);
+	free(plan->spf_verified);
 	rollout_list_free(plan->due, plan->ndue);
 	memset(plan, 0, sizeof *plan);
 }

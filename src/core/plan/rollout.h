@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "util/date.h"
+#include "util/finding.h"
 #include "dns/dns.h"
 #include "dmarc/ladder.h"
 #include "providers/providers.h"
@@ -153,6 +154,17 @@ struct rollout_inputs {
 	char **disowned;            /* networks disowned (state.h), as
 				       "192.0.2.0/24" */
 	size_t ndisowned;
+	/* What DNS serves now, filled by the use case that loads the plan
+	 * (app/plan.h) when it asked; rollout_inputs_load() leaves them
+	 * unset. */
+	bool live_read;             /* the live records were asked for */
+	char *spf_live;             /* the SPF record served now, or NULL
+				       when there is none */
+	char *dmarc_live;           /* the DMARC record at _dmarc.DOMAIN,
+				       or NULL when there is none */
+	char *live_note;            /* why they could not be read
+				       (translated, naming the query), or
+				       NULL */
 };
 
 /* Gathers the inputs of a domain from the store on day today. catalogue
@@ -190,15 +202,18 @@ struct rollout_plan {
 	int days;           /* today - since */
 	int min_days;       /* days the phase needs before the next step */
 	bool ready;         /* the next step may be taken today */
-	char **reasons;     /* why not, or what was checked (translated) */
-	size_t nreasons;
+	struct findings reasons; /* why not, or what was checked: every
+				    reason, each with a plan.* code */
 	struct rollout_next next;
 	date_t earliest;    /* first day the next step is allowed, if the
 			       evidence is good by then; DATE_NONE when
 			       there is no next step */
 	bool evidence_needed; /* the step waits for report evidence */
-	char *dmarc_live;   /* the DMARC record verified last, or NULL */
-	char *spf_live;     /* the SPF record verified last, or NULL */
+	char *dmarc_live;   /* the DMARC record served now, or NULL when
+			       none or not read (inputs' live_read) */
+	char *spf_live;     /* the SPF record served now, likewise */
+	char *dmarc_verified; /* the DMARC record verified last, or NULL */
+	char *spf_verified;   /* the SPF record verified last, or NULL */
 	char **due;         /* maintenance items */
 	size_t ndue;
 };

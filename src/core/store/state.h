@@ -220,6 +220,37 @@ enum status state_rung_add_spf(struct store *store, const char *domain,
 			       const char *costs, date_t verified,
 			       struct err *err);
 
+/* One verified step of the rollout, recorded with state_step_record():
+ * a rung of kind (kind, rung, record, lookups, costs as for
+ * state_rung_add_spf()), or with dkim_selector set, a DKIM key marked
+ * live instead; for SPF with flattened set, the includes replaced by
+ * their ranges (what the flattener gave) replace those remembered. */
+struct state_step {
+	enum rung_kind kind;
+	int rung;
+	const char *record;
+	int lookups;
+	const char *costs;
+	const char *dkim_selector;
+	const struct state_flat *flattened;
+	size_t nflattened;
+	bool replace_flattened;
+	date_t verified;
+};
+
+/* An include replaced by its ranges: "include:X" and its "ip4:..."
+ * terms joined by spaces. */
+struct state_flat {
+	const char *mechanism;
+	const char *addresses;
+};
+
+/* Records a step in ONE transaction: the flattened includes, the rung
+ * with its lookups and costs (or the DKIM key's day); a failure leaves
+ * the database as it was. */
+enum status state_step_record(struct store *store, const char *domain,
+			      const struct state_step *step, struct err *err);
+
 /* The domain's history, oldest first (by day, then insertion); free with
  * state_rungs_free(). */
 enum status state_rung_list(struct store *store, const char *domain,

@@ -137,28 +137,21 @@ void state_dkim_keys_free(struct state_dkim_key *keys, size_t count)
 	free(keys);
 }
 
-/* Sets one date column of a key. */
-static enum status dkim_key_set_date(struct store *store, const char *domain,
-				     const char *selector, const char *sql,
-				     date_t day, struct err *err)
+/* Sets one date column of a key inside the caller's transaction. */
+static enum status dkim_key_update(struct store *store, int64_t domain_id,
+				   const char *selector, const char *sql,
+				   date_t day, struct err *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	int64_t domain_id;
 	enum status st;
 
-	if ((st = store_begin(store, err)))
-		return st;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
-		goto fail;
 	if ((st = state_stmt_prepare(store, &stmt, sql, err)))
-		goto fail;
+		return st;
 	state_bind_date(stmt, 1, day);
 	sqlite3_bind_int64(stmt, 2, domain_id);
 	state_bind_text(stmt, 3, selector);
-	if ((st = state_stmt_done(store, stmt, _("updating a DKIM key"), NULL,
-				  err)))
-		goto fail;
-	if (sqlite3_changes(store_db(store)) == 0) {
+	st = state_stmt_done(store, stmt, _("updating a DKIM key"), NULL, err);
+	if (!st && sqlite3_changes(store_db(store)) == 0) {
 		char *clean = text_clean_str(selector);
 
 		st = err_set(err, STATUS_NOT_FOUND,
@@ -166,8 +159,23 @@ static enum status dkim_key_set_date(struct store *store, const char *domain,
 			     clean);
 		free(clean);
 	}
-fail:
 	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Sets one date column of a key. */
+static enum status dkim_key_set_date(struct store *store, const char *domain,
+				     const char *selector, const char *sql,
+				     date_t day, struct err *err)
+{
+	int64_t domain_id;
+	enum status st;
+
+	if ((st = store_begin(store, err)))
+		return st;
+	if (!(st = state_domain_lookup(store, domain, &domain_id, err)))
+		st = dkim_key_update(store, domain_id, selector, sql, day,
+				     err);
 	return state_finish(store, st, err);
 }
 
@@ -195,27 +203,23 @@ enum status state_dkim_key_retired(struct store *store, const char *domain,
 
 /* ---------------------------------------------------------------- rungs */
 
-/* Appends a rung to the history, with its lookups (-1: not counted). */
-static enum status rung_add(struct store *store, const char *domain,
-			    enum rung_kind kind, int rung, const char *record,
-			    int lookups, const char *costs, date_t verified,
-			    struct err *err)
+/* Inserts a rung into the history inside the caller's transaction. */
+static enum status rung_insert(struct store *store, int64_t domain_id,
+			       enum rung_kind kind, int rung,
+			       const char *record, int lookups,
+			       const char *costs, date_t verified,
+			       struct err *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	int64_t domain_id;
 	enum status st;
 
-	if ((st = store_begin(store, err)))
-		return st;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
-		goto fail;
 	if ((st = state_stmt_prepare(
 		     store, &stmt,
 		     "INSERT INTO rung_history(domain_id, kind, rung,"
 		     " record, verified, lookups, costs)"
 		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 		     err)))
-		goto fail;
+		return st;
 	sqlite3_bind_int64(stmt, 1, domain_id);
 	state_bind_text(stmt, 2, rung_kind_names[kind]);
 	sqlite3_bind_int(stmt, 3, rung);
@@ -230,8 +234,72 @@ static enum status rung_add(struct store *store, const char *domain,
 	else
 		sqlite3_bind_null(stmt, 7);
 	st = state_stmt_done(store, stmt, _("recording a rung"), NULL, err);
-fail:
 	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Replaces the remembered flattened includes inside the caller's
+ * transaction. */
+static enum status flattened_replace(struct store *store, int64_t domain_id,
+				     const struct state_step *step,
+				     struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	enum status st;
+
+	if ((st = state_stmt_prepare(store, &stmt,
+				     "DELETE FROM spf_flattened"
+				     " WHERE domain_id = ?1",
+				     err)))
+		return st;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	st = state_stmt_done(store, stmt, _("recording a rung"), NULL, err);
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	if (st || (st = state_stmt_prepare(
+			   store, &stmt,
+			   "INSERT INTO spf_flattened (domain_id, mechanism,"
+			   " addresses, flattened) VALUES (?1, ?2, ?3, ?4)",
+			   err)))
+		return st;
+	for (size_t i = 0; i < step->nflattened && !st; i++) {
+		sqlite3_reset(stmt);
+		sqlite3_bind_int64(stmt, 1, domain_id);
+		state_bind_text(stmt, 2, step->flattened[i].mechanism);
+		state_bind_text(stmt, 3, step->flattened[i].addresses);
+		state_bind_date(stmt, 4, step->verified);
+		st = state_stmt_done(store, stmt, _("recording a rung"), NULL,
+				     err);
+	}
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Records a verified step at once. */
+enum status state_step_record(struct store *store, const char *domain,
+			      const struct state_step *step, struct err *err)
+{
+	int64_t domain_id;
+	enum status st;
+
+	if ((st = store_begin(store, err)))
+		return st;
+	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
+		goto fail;
+	if (step->dkim_selector) {
+		st = dkim_key_update(store, domain_id, step->dkim_selector,
+				     "UPDATE dkim_key SET published = ?1"
+				     " WHERE domain_id = ?2 AND selector = ?3",
+				     step->verified, err);
+		goto fail;
+	}
+	if (step->replace_flattened &&
+	    (st = flattened_replace(store, domain_id, step, err)))
+		goto fail;
+	st = rung_insert(store, domain_id, step->kind, step->rung,
+			 step->record, step->lookups, step->costs,
+			 step->verified, err);
+fail:
 	return state_finish(store, st, err);
 }
 
@@ -240,8 +308,11 @@ enum status state_rung_add(struct store *store, const char *domain,
 			   enum rung_kind kind, int rung, const char *record,
 			   date_t verified, struct err *err)
 {
-	return rung_add(store, domain, kind, rung, record, -1, NULL, verified,
-			err);
+	struct state_step step = { .kind = kind, .rung = rung,
+				   .record = record, .lookups = -1,
+				   .verified = verified };
+
+	return state_step_record(store, domain, &step, err);
 }
 
 /* Appends an SPF rung with its lookups. */
@@ -250,8 +321,11 @@ enum status state_rung_add_spf(struct store *store, const char *domain,
 			       const char *costs, date_t verified,
 			       struct err *err)
 {
-	return rung_add(store, domain, RUNG_SPF, rung, record, lookups, costs,
-			verified, err);
+	struct state_step step = { .kind = RUNG_SPF, .rung = rung,
+				   .record = record, .lookups = lookups,
+				   .costs = costs, .verified = verified };
+
+	return state_step_record(store, domain, &step, err);
 }
 
 /* Lists the history of a domain. */
