@@ -5,7 +5,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "dkim/dkim.h"
 #include "util/i18n.h"
 #include "util/xalloc.h"
 
@@ -70,6 +72,50 @@ void app_plan_read_live(struct dns *dns, const char *why_no_dns,
 	free(dmarc_name);
 }
 
+/* The selectors found live: marks, per service, the first of its
+ * selectors (in the catalogue's order) that serves a key. */
+static void dkim_found(void *arg, struct dkim_selector_result *found,
+		       size_t count)
+{
+	struct rollout_inputs *in = arg;
+
+	for (size_t i = 0; i < in->nsender_dkim; i++) {
+		struct rollout_sender_dkim *d = &in->sender_dkim[i];
+
+		for (size_t j = 0; j < d->nselectors && !d->live; j++)
+			for (size_t k = 0; k < count && !d->live; k++)
+				if (found[k].parsed && !found[k].key.revoked &&
+				    strcasecmp(found[k].selector,
+					       d->selectors[j]) == 0)
+					d->live = xstrdup(d->selectors[j]);
+	}
+	dkim_results_free(found, count);
+}
+
+/* Asks, all at once, which catalogue selectors of the senders' services
+ * serve a key for the domain (TXT, or a CNAME into the service's zone:
+ * the resolver follows it). */
+void app_plan_read_dkim(struct dns *dns, struct rollout_inputs *in)
+{
+	const char **sel = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; dns && i < in->nsender_dkim; i++) {
+		const struct rollout_sender_dkim *d = &in->sender_dkim[i];
+
+		if (d->has_key)
+			continue;
+		sel = xrealloc(sel, (n + d->nselectors) * sizeof *sel);
+		for (size_t j = 0; j < d->nselectors; j++)
+			sel[n++] = d->selectors[j];
+	}
+	if (n > 0) {
+		dkim_discover(dns, in->domain, sel, n, dkim_found, in);
+		dns_run(dns);
+	}
+	free(sel);
+}
+
 /* Loads and decides. */
 enum status app_plan_load(struct session *s, const char *domain,
 			  date_t today, struct rollout_inputs *in,
@@ -90,6 +136,7 @@ enum status app_plan_load(struct session *s, const char *domain,
 				      domain, today, in, err)))
 		goto out;
 	app_plan_read_live(dns, dns ? NULL : err_message(&dns_err), in);
+	app_plan_read_dkim(dns, in);
 	rollout_decide(in, today, plan);
 out:
 	err_done(&dns_err);

@@ -26,4 +26,8 @@ enum status app_plan_load(struct session *s, const char *domain,
 void app_plan_read_live(struct dns *dns, const char *why_no_dns,
 			struct rollout_inputs *in);
 
+/* Marks in in->sender_dkim the catalogue selector of each service that
+ * serves a key now (all asked at once through dns; NULL asks nothing). */
+void app_plan_read_dkim(struct dns *dns, struct rollout_inputs *in);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dkim/dkim.h"
 #include "spf/spf_build.h"
 #include "store/state.h"
 #include "util/i18n.h"
@@ -51,29 +52,18 @@ static void check_done(void *arg, struct propagate_result *result)
 	check_arrived(c, i, result);
 }
 
-/* True if a TXT value carries a DKIM key: a p= tag with a value
- * (RFC 6376 3.6.1; an empty p= is a revoked key). */
+/* True if a TXT value is a DKIM key record with a key (RFC 6376
+ * 3.6.1: an empty p= is a revoked key). */
 static bool has_dkim_key(const char *value, size_t len)
 {
-	for (size_t i = 0; i + 2 < len; i++) {
-		size_t j;
+	struct dkim_record r;
+	bool ok;
 
-		if (value[i] != 'p' || (i > 0 && value[i - 1] != ';' &&
-					value[i - 1] != ' ' &&
-					value[i - 1] != '\t'))
-			continue;
-		for (j = i + 1; j < len && (value[j] == ' ' ||
-					    value[j] == '\t');
-		     j++)
-			;
-		if (j >= len || value[j] != '=')
-			continue;
-		for (j++; j < len && (value[j] == ' ' || value[j] == '\t');
-		     j++)
-			;
-		return j < len && value[j] != ';';
-	}
-	return false;
+	if (dkim_record_parse(value, len, &r, NULL, NULL) != STATUS_OK)
+		return false;
+	ok = !r.revoked;
+	dkim_record_done(&r);
+	return ok;
 }
 
 /* The answer about a provider's key: one "server", the resolver. */
@@ -248,6 +238,7 @@ enum status app_step_record(struct session *s,
 		break;
 	case ROLLOUT_ACTION_DKIM:
 		step.dkim_selector = n->selector;
+		step.dkim_provider = n->provider;
 		break;
 	case ROLLOUT_ACTION_NONE:
 		return STATUS_OK;

@@ -129,6 +129,16 @@ void rollout_inputs_done(struct rollout_inputs *in)
 	rollout_list_free(in->spf_problems, in->nspf_problems);
 	rollout_evidence_done(&in->evidence);
 	rollout_list_free(in->due, in->ndue);
+	for (size_t i = 0; i < in->nsender_dkim; i++) {
+		struct rollout_sender_dkim *d = &in->sender_dkim[i];
+
+		free(d->provider);
+		free(d->name);
+		free(d->how);
+		rollout_list_free(d->selectors, d->nselectors);
+		free(d->live);
+	}
+	free(in->sender_dkim);
 	free(in->spf_live);
 	free(in->dmarc_live);
 	free(in->live_note);
@@ -461,6 +471,42 @@ static enum status inputs_evidence(struct store *store, struct dns *dns,
 	return STATUS_OK;
 }
 
+/* The senders whose service publishes DKIM keys itself, with the
+ * catalogue's selectors, and whether a key of theirs is recorded. */
+static void inputs_sender_dkim(struct rollout_inputs *in,
+			       const struct providers *catalogue)
+{
+	for (size_t i = 0; i < in->nsenders; i++) {
+		const struct state_sender *s = &in->senders[i];
+		const struct provider *p;
+		struct rollout_sender_dkim *d;
+
+		if (s->kind != SENDER_PROVIDER) {
+			in->own_servers = true;
+			continue;
+		}
+		p = catalogue ? providers_find(catalogue, s->value) : NULL;
+		if (!p || p->ndkim_selectors == 0)
+			continue;
+		in->sender_dkim = xrealloc(in->sender_dkim,
+					   (in->nsender_dkim + 1) *
+					       sizeof *in->sender_dkim);
+		d = &in->sender_dkim[in->nsender_dkim++];
+		memset(d, 0, sizeof *d);
+		d->provider = xstrdup(p->id);
+		d->name = xstrdup(p->name);
+		d->how = xstrdup_or_null(p->dkim);
+		for (size_t j = 0; j < p->ndkim_selectors; j++)
+			rollout_list_add(&d->selectors, &d->nselectors,
+					 xstrdup(p->dkim_selectors[j]));
+		for (size_t k = 0; k < in->nkeys; k++)
+			if (in->keys[k].retired == DATE_NONE &&
+			    in->keys[k].provider &&
+			    strcmp(in->keys[k].provider, p->id) == 0)
+				d->has_key = true;
+	}
+}
+
 /* What maintenance finds due: DKIM keys in use past their lifetime
  * (dkim.h, DKIM_ROTATION_DAYS). */
 static void inputs_due(struct rollout_inputs *in, date_t today)
@@ -540,6 +586,7 @@ enum status rollout_inputs_load(struct store *store, struct dns *dns,
 	in->key_problems = xcalloc(in->nkeys + 1, sizeof *in->key_problems);
 	if ((st = inputs_records(in, dns, catalogue, err)))
 		goto fail;
+	inputs_sender_dkim(in, catalogue);
 	if ((st = inputs_evidence(store, dns, catalogue, in, today, err)))
 		goto fail;
 	inputs_due(in, today);
@@ -598,6 +645,10 @@ void rollout_verified_scan(const struct rollout_inputs *in,
 			v->dkim_day = k->published;
 	}
 	v->dkim_done = v->dkim_active > 0;
+	/* Every service that signs for the domain has its key live. */
+	for (size_t i = 0; i < in->nsender_dkim; i++)
+		if (!in->sender_dkim[i].has_key)
+			v->dkim_done = false;
 	for (size_t i = 0; i < in->nkeys; i++)
 		if (in->keys[i].retired == DATE_NONE &&
 		    in->keys[i].published == DATE_NONE)
@@ -807,6 +858,61 @@ static int key_pending(const struct rollout_inputs *in)
 	return -1;
 }
 
+/* With no key of our own waiting, the next DKIM step is the key of a
+ * service that signs for the domain: the first whose key is live and
+ * not recorded yet. Names each service whose key is not live, and our
+ * own servers when no key of ours exists; true when a step is ready. */
+static bool dkim_next_service(const struct rollout_inputs *in,
+			      struct rollout_plan *plan)
+{
+	const struct rollout_sender_dkim *next = NULL;
+
+	for (size_t i = 0; i < in->nsender_dkim; i++) {
+		const struct rollout_sender_dkim *d = &in->sender_dkim[i];
+		char *names;
+
+		if (d->has_key)
+			continue;
+		if (d->live) {
+			if (!next)
+				next = d;
+			continue;
+		}
+		names = xstrdup(d->selectors[0]);
+		for (size_t j = 1; j < d->nselectors; j++) {
+			char *t = xasprintf("%s, %s", names, d->selectors[j]);
+
+			free(names);
+			names = t;
+		}
+		plan_reason(plan, F_PLAN_DKIM_MISSING,
+			    xasprintf(_("sender %s (%s) publishes no DKIM "
+					"key for %s yet (selectors %s): "
+					"enable DKIM in the service%s%s"),
+				      d->provider, d->name, in->domain, names,
+				      d->how ? ": " : "",
+				      d->how ? d->how : ""));
+		free(names);
+	}
+	if (in->nkeys == 0 && (in->own_servers || in->nsender_dkim == 0))
+		plan_reason(plan, F_PLAN_DKIM_MISSING,
+			    xasprintf(_("no DKIM key is set up for %s: "
+					"generate one with dmarcpilot dkim "
+					"keygen %s SELECTOR"),
+				      in->domain, in->domain));
+	if (!next)
+		return false;
+	plan->next.action = ROLLOUT_ACTION_DKIM;
+	plan->next.selector = xstrdup(next->live);
+	plan->next.provider = xstrdup(next->provider);
+	/* RFC 6376 3.6.2.1: SELECTOR._domainkey.DOMAIN. */
+	plan->next.name = xasprintf("%s._domainkey.%s", next->live,
+				    in->domain);
+	plan->next.label = xasprintf(_("DKIM selector %s (%s)"), next->live,
+				     next->name);
+	return true;
+}
+
 /* Adds the SPF problems (or the lack of senders) as reasons; true when
  * the SPF record can be published. */
 static bool spf_buildable(const struct rollout_inputs *in,
@@ -881,6 +987,7 @@ static bool spf_stale(const struct rollout_inputs *in,
 	free(plan->next.name);
 	free(plan->next.record);
 	free(plan->next.selector);
+	free(plan->next.provider);
 	free(plan->next.label);
 	spf_txts_free(plan->next.parts, plan->next.nparts);
 	memset(&plan->next, 0, sizeof plan->next);
@@ -932,12 +1039,7 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 		int k = key_pending(in);
 
 		if (k < 0) {
-			plan_reason(plan, F_PLAN_DKIM_MISSING,
-				xasprintf(_("no DKIM key is set up for %s: "
-					    "generate one with dmarcpilot "
-					    "dkim keygen %s SELECTOR"),
-					  in->domain, in->domain));
-			ready = false;
+			ready = dkim_next_service(in, plan);
 			break;
 		}
 		plan->next.action = ROLLOUT_ACTION_DKIM;
@@ -1084,6 +1186,7 @@ void rollout_plan_done(struct rollout_plan *plan)
 	free(plan->next.name);
 	free(plan->next.record);
 	free(plan->next.selector);
+	free(plan->next.provider);
 	free(plan->next.label);
 	spf_txts_free(plan->next.parts, plan->next.nparts);
 	free(plan->dmarc_live);

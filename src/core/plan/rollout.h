@@ -99,11 +99,26 @@ struct rollout_next {
 	char *record;   /* the exact TXT value, or NULL when not known
 			   (a key the provider publishes) */
 	char *selector; /* DKIM: the selector */
+	char *provider; /* DKIM: the service that publishes the key (its
+			   catalogue ID), or NULL for a key of our own */
 	int rung;       /* SPF: 0 or 1; DMARC: the ladder index */
 	char *label;    /* "quarantine 10 %", "SPF ~all", ... translated */
 	struct spf_txt *parts; /* SPF: the _spfN records the record
 				  includes, published with it; else none */
 	size_t nparts;
+};
+
+/* A sender whose service signs with DKIM keys it publishes itself
+ * (the catalogue's dkim_selectors), and what is live of them. */
+struct rollout_sender_dkim {
+	char *provider;      /* the catalogue ID ("google-workspace") */
+	char *name;          /* "Google Workspace" */
+	char *how;           /* where to enable it (the catalogue), or NULL */
+	char **selectors;    /* the catalogue's selectors */
+	size_t nselectors;
+	bool has_key;        /* a key of this service is recorded */
+	char *live;          /* the selector serving a key now (filled by
+				the app layer's live read), or NULL */
 };
 
 /* Everything the plan is computed from. */
@@ -157,6 +172,11 @@ struct rollout_inputs {
 	/* What DNS serves now, filled by the use case that loads the plan
 	 * (app/plan.h) when it asked; rollout_inputs_load() leaves them
 	 * unset. */
+	struct rollout_sender_dkim *sender_dkim; /* one per such sender */
+	size_t nsender_dkim;
+	bool own_servers;           /* a sender is a network or host of
+				       the operator's, which signs with a
+				       key of the operator's own */
 	bool live_read;             /* the live records were asked for */
 	char *spf_live;             /* the SPF record served now, or NULL
 				       when there is none */

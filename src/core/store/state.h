@@ -232,6 +232,9 @@ struct state_step {
 	int lookups;
 	const char *costs;
 	const char *dkim_selector;
+	const char *dkim_provider; /* with dkim_selector: the service that
+				      publishes the key; its key is
+				      recorded first when it is not yet */
 	const struct state_flat *flattened;
 	size_t nflattened;
 	bool replace_flattened;

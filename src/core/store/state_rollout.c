@@ -275,6 +275,35 @@ static enum status flattened_replace(struct store *store, int64_t domain_id,
 	return st;
 }
 
+/* Records the key a service publishes, when the domain has no key of
+ * that selector yet, inside the caller's transaction. */
+static enum status provider_key_insert(struct store *store,
+				       int64_t domain_id,
+				       const struct state_step *step,
+				       struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	enum status st;
+
+	/* RFC 6376 3.6.1: k= defaults to rsa; the service's record is
+	 * not ours to parse here. */
+	if ((st = state_stmt_prepare(
+		     store, &stmt,
+		     "INSERT OR IGNORE INTO dkim_key(domain_id, selector,"
+		     " algorithm, provider, created) VALUES (?1, ?2, 'rsa',"
+		     " ?3, ?4)",
+		     err)))
+		return st;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	state_bind_text(stmt, 2, step->dkim_selector);
+	state_bind_text(stmt, 3, step->dkim_provider);
+	state_bind_date(stmt, 4, step->verified);
+	st = state_stmt_done(store, stmt, _("recording a DKIM key"), NULL,
+			     err);
+	sqlite3_finalize(stmt);
+	return st;
+}
+
 /* Records a verified step at once. */
 enum status state_step_record(struct store *store, const char *domain,
 			      const struct state_step *step, struct err *err)
@@ -285,6 +314,9 @@ enum status state_step_record(struct store *store, const char *domain,
 	if ((st = store_begin(store, err)))
 		return st;
 	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
+		goto fail;
+	if (step->dkim_selector && step->dkim_provider &&
+	    (st = provider_key_insert(store, domain_id, step, err)))
 		goto fail;
 	if (step->dkim_selector) {
 		st = dkim_key_update(store, domain_id, step->dkim_selector,
