@@ -38,6 +38,8 @@
 	/* domains and senders (src/cli_state.c) */                        \
 	X("domain add", cli_domain_add, N_("DOMAIN"),                      \
 	  N_("add a domain to roll out"))                                  \
+	X("domain adopt", cli_domain_adopt, N_("DOMAIN"),                  \
+	  N_("place a domain on the rung its live records reach"))         \
 	X("domain list", cli_domain_list, "", N_("list the domains"))      \
 	X("domain set", cli_domain_set, N_("DOMAIN KEY=VALUE..."),          \
 	  N_("change the plan's settings (ladder, days, thresholds, rua)")) \

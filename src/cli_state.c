@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "app/adopt.h"
 #include "util/i18n.h"
 #include "providers/providers.h"
 #include "store/state.h"
@@ -40,9 +41,73 @@ static int state_fail(struct err *err)
 	return rc;
 }
 
+/* Prints what adoption found live and recorded. */
+static void adoption_print(struct cli *cli, const char *domain,
+			   const struct app_adoption *a, json_t *o)
+{
+	if (o) {
+		json_t *k = json_array();
+
+		json_object_set_new(o, "spf_live",
+				    a->spf_record ? json_string(a->spf_record)
+						  : json_null());
+		json_object_set_new(o, "spf_rung", json_integer(a->spf_rung));
+		json_object_set_new(o, "dmarc_live",
+				    a->dmarc_record
+					? json_string(a->dmarc_record)
+					: json_null());
+		json_object_set_new(o, "dmarc_rung",
+				    json_integer(a->dmarc_rung));
+		for (size_t i = 0; i < a->ndkim; i++)
+			json_array_append_new(k, json_string(a->dkim[i]));
+		json_object_set_new(o, "dkim_live", k);
+		return;
+	}
+	(void)cli;
+	if (a->spf_rung >= 0)
+		printf(_("%s serves SPF with %s: recorded as live.\n"), domain,
+		       a->spf_rung ? "-all" : "~all");
+	else if (a->spf_record)
+		printf(_("%s serves an SPF record without ~all or -all: the "
+			 "rollout starts at SPF ~all.\n"),
+		       domain);
+	for (size_t i = 0; i < a->ndkim; i++)
+		printf(_("%s serves a DKIM key at selector %s: recorded as "
+			 "live.\n"),
+		       domain, a->dkim[i]);
+	if (a->dmarc_rung >= 0)
+		printf(_("%s serves DMARC rung %d of the ladder: recorded as "
+			 "live; the plan never proposes a weaker one.\n"),
+		       domain, a->dmarc_rung + 1);
+}
+
+/* domain adopt DOMAIN */
+int cli_domain_adopt(struct cli *cli, int argc, char **argv)
+{
+	struct app_adoption a;
+	struct err err = ERR_INIT;
+	json_t *o = NULL;
+
+	if (argc != 1)
+		return cli_usage("domain adopt", _("DOMAIN"));
+	if (app_adopt(cli_session(cli), argv[0], cli->now, &a, &err))
+		return state_fail(&err);
+	if (cli->json) {
+		o = json_object();
+		json_object_set_new(o, "domain", json_string(argv[0]));
+	}
+	adoption_print(cli, argv[0], &a, o);
+	if (o)
+		cli_print_json(o);
+	app_adoption_done(&a);
+	return EXIT_GOOD;
+}
+
 /* domain add DOMAIN */
 int cli_domain_add(struct cli *cli, int argc, char **argv)
 {
+	struct app_adoption a;
+	bool adopted;
 	struct err err = ERR_INIT;
 	struct store *store;
 	int64_t id;
@@ -55,16 +120,33 @@ int cli_domain_add(struct cli *cli, int argc, char **argv)
 	if (state_domain_add(store, argv[0], cli->now, &id, &err))
 		return state_fail(&err);
 	name = text_domain_normalize(argv[0]);
+	/* What it serves already places it on the rung that is live; a
+	 * domain whose records cannot be read starts at discovery. */
+	adopted = app_adopt(cli_session(cli), name, cli->now, &a, &err) ==
+		  STATUS_OK;
 	if (cli->json) {
 		json_t *o = json_object();
 
 		json_object_set_new(o, "domain", json_string(name));
 		json_object_set_new(o, "id", json_integer(id));
 		json_object_set_new(o, "created", json_date(cli->now));
+		if (adopted)
+			adoption_print(cli, name, &a, o);
 		cli_print_json(o);
 	} else {
 		printf(_("Added %s.\n"), name);
+		if (adopted)
+			adoption_print(cli, name, &a, NULL);
 	}
+	if (!adopted)
+		fprintf(stderr,
+			_("dmarcpilot: warning: what %s serves could not be "
+			  "read (%s); run dmarcpilot domain adopt %s once it "
+			  "can be\n"),
+			name, err_message(&err), name);
+	else
+		app_adoption_done(&a);
+	err_done(&err);
 	free(name);
 	return EXIT_GOOD;
 }

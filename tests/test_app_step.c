@@ -445,6 +445,146 @@ static void test_no_step_is_not_complete(void **state)
 	testenv_run_done(&r);
 }
 
+/* The key the walks serve: a real RSA public key (1024 bits, one TXT
+ * string). */
+#define KEY                                                                    \
+	"MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDP7X9YNYOqugSkeAO5CLf7BmalEGN1" \
+	"yGQc6w6N54/KjMmW2XAoGsa1stFongBGWyZ7dL9eKkjLZFFmNV8aOYjqCHw29jvv8Jqr" \
+	"x82wF5AvWJcMsEoq9aDXc+3F4KDm86x9d/0Q8gIcDwbmTSGuWvOqy7oG/DmqgT2x8Ks9" \
+	"Kt+LuQIDAQAB"
+
+/* Writes a zone for origin with the given lines; f->zone points at it. */
+static void serve_zone(struct fixture *f, const char *origin,
+		       const char *lines)
+{
+	char *z = xasprintf("$ORIGIN %s.\n$TTL 300\n"
+			    "@ SOA ns1 hostmaster 1 3600 600 86400 300\n"
+			    "@ NS ns1\nns1 A 192.0.2.53\n%s",
+			    origin, lines);
+
+	free(f->zone);
+	f->zone = testenv_write_file(f->dir, "adopt.zone", z);
+	free(z);
+}
+
+/* A domain that already serves -all, a DKIM key and p=reject is added
+ * at the rung that is live: enforced, never offered ~all, p=none or a
+ * quarantine, and its export keeps -all and p=reject. */
+static void test_adopt_never_weaker(void **state)
+{
+	struct fixture *f = *state;
+	const char *add[] = { "domain", "add", "strict.example", NULL };
+	const char *sender[] = { "sender", "add", "strict.example",
+				 "ip4:192.0.2.0/24", NULL };
+	const char *plan[] = { "--json", "plan", "strict.example", NULL };
+	const char *nsupdate[] = { "export", "strict.example", "--format",
+				   "nsupdate", NULL };
+	struct testenv_run r;
+	json_t *o;
+	const char *next;
+
+	serve_zone(f, "strict.example",
+		   "@ TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
+		   "mail._domainkey TXT \"v=DKIM1; k=rsa; p=" KEY "\"\n"
+		   "_dmarc TXT \"v=DMARC1; p=reject; "
+		   "rua=mailto:dmarc@strict.example\"\n");
+	r = run(f, "2026-11-23", sender);
+	assert_int_equal(r.status, 2); /* not a domain yet */
+	testenv_run_done(&r);
+	r = run(f, "2026-11-23", add);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "serves SPF with -all"));
+	assert_non_null(strstr(r.out, "selector mail"));
+	assert_non_null(strstr(r.out, "DMARC rung 9"));
+	testenv_run_done(&r);
+	r = run(f, "2026-11-23", sender);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run(f, "2026-11-24", plan);
+	assert_int_equal(r.status, 0);
+	o = json_loads(r.out, 0, NULL);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "phase")),
+			    "enforced");
+	next = json_string_value(json_object_get(o, "next_record"));
+	assert_true(!next || (!strstr(next, "~all") &&
+			      !strstr(next, "p=none") &&
+			      !strstr(next, "quarantine")));
+	json_decref(o);
+	testenv_run_done(&r);
+	r = run(f, "2026-11-24", nsupdate);
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.out, "~all"));
+	assert_null(strstr(r.out, "p=none"));
+	assert_null(strstr(r.out, "quarantine"));
+	/* The -all record served is never deleted. */
+	assert_null(strstr(r.out, "update delete strict.example. TXT"));
+	testenv_run_done(&r);
+}
+
+/* A domain whose only sender is Google Workspace: once
+ * google._domainkey serves a key (here a TXT record; a CNAME into the
+ * service's zone is followed the same way), the DKIM step is ready and
+ * recorded, and the plan moves on to p=none. Before, it names the
+ * sender whose key is missing. */
+static void test_hosted_only_dkim(void **state)
+{
+	struct fixture *f = *state;
+	const char *add[] = { "domain", "add", "hosted.example", NULL };
+	const char *sender[] = { "sender", "add", "hosted.example",
+				 "google-workspace", NULL };
+	const char *plan[] = { "--json", "plan", "hosted.example", NULL };
+	const char *step[] = { "step", "hosted.example", NULL };
+	const char *spf_g = "v=spf1 include:_spf.google.com ~all";
+	struct testenv_run r;
+	struct store *store;
+	struct err err = ERR_INIT;
+	json_t *o;
+
+	serve_zone(f, "hosted.example", "");
+	r = run(f, "2026-11-23", add);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run(f, "2026-11-23", sender);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	assert_int_equal(store_open(&store, f->path, &err), STATUS_OK);
+	assert_int_equal(state_rung_add(store, "hosted.example", RUNG_SPF, 0,
+					spf_g, day("2026-11-24"), &err),
+			 STATUS_OK);
+	store_close(store);
+	serve_zone(f, "hosted.example",
+		   "@ TXT \"v=spf1 include:_spf.google.com ~all\"\n");
+	r = run(f, "2026-11-25", plan);
+	o = json_loads(r.out, 0, NULL);
+	assert_non_null(o);
+	assert_true(json_is_false(json_object_get(o, "ready")));
+	assert_true(has_code(json_object_get(o, "reasons"),
+			     "plan.dkim_missing"));
+	assert_non_null(strstr(r.out, "sender google-workspace"));
+	json_decref(o);
+	testenv_run_done(&r);
+
+	serve_zone(f, "hosted.example",
+		   "@ TXT \"v=spf1 include:_spf.google.com ~all\"\n"
+		   "google._domainkey TXT \"v=DKIM1; k=rsa; p=" KEY "\"\n");
+	r = run(f, "2026-11-25", step);
+	if (r.status != 0)
+		fail_msg("step: %s%s", r.out, r.err);
+	assert_non_null(strstr(r.out, "recorded DKIM selector google"));
+	testenv_run_done(&r);
+	r = run(f, "2026-11-26", plan);
+	o = json_loads(r.out, 0, NULL);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "phase")),
+			    "dkim");
+	assert_non_null(strstr(json_string_value(json_object_get(
+				   o, "next_record")),
+			       "v=DMARC1; p=none"));
+	json_decref(o);
+	testenv_run_done(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -462,6 +602,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_no_step_is_not_complete,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_never_weaker, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hosted_only_dkim, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("app_step", tests, NULL, NULL);

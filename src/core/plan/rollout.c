@@ -822,6 +822,9 @@ static void next_dmarc(const struct rollout_inputs *in, int rung,
 static void next_spf(const struct rollout_inputs *in, int rung,
 		     struct rollout_next *next)
 {
+	/* domain set spf-all=fail: -all from the first SPF step on. */
+	if (in->settings.spf_all && strcmp(in->settings.spf_all, "fail") == 0)
+		rung = 1;
 	next->action = ROLLOUT_ACTION_SPF;
 	next->rung = rung;
 	next->name = xstrdup(in->domain);

@@ -235,6 +235,9 @@ struct state_step {
 	const char *dkim_provider; /* with dkim_selector: the service that
 				      publishes the key; its key is
 				      recorded first when it is not yet */
+	bool dkim_insert;          /* record the key (dkim_provider, or
+				      NULL for a key made elsewhere) when
+				      the domain has no such selector */
 	const struct state_flat *flattened;
 	size_t nflattened;
 	bool replace_flattened;
@@ -253,6 +256,12 @@ struct state_flat {
  * the database as it was. */
 enum status state_step_record(struct store *store, const char *domain,
 			      const struct state_step *step, struct err *err);
+
+/* Records several steps in ONE transaction (adoption: what is live,
+ * placed at once); none is recorded when one fails. */
+enum status state_steps_record(struct store *store, const char *domain,
+			       const struct state_step *steps, size_t count,
+			       struct err *err);
 
 /* The domain's history, oldest first (by day, then insertion); free with
  * state_rungs_free(). */

@@ -304,35 +304,51 @@ static enum status provider_key_insert(struct store *store,
 	return st;
 }
 
-/* Records a verified step at once. */
-enum status state_step_record(struct store *store, const char *domain,
+/* Applies one step inside the caller's transaction. */
+static enum status step_apply(struct store *store, int64_t domain_id,
 			      const struct state_step *step, struct err *err)
+{
+	enum status st;
+
+	if (step->dkim_selector) {
+		if ((step->dkim_provider || step->dkim_insert) &&
+		    (st = provider_key_insert(store, domain_id, step, err)))
+			return st;
+		return dkim_key_update(store, domain_id, step->dkim_selector,
+				       "UPDATE dkim_key SET published = ?1"
+				       " WHERE domain_id = ?2 AND"
+				       " selector = ?3",
+				       step->verified, err);
+	}
+	if (step->replace_flattened &&
+	    (st = flattened_replace(store, domain_id, step, err)))
+		return st;
+	return rung_insert(store, domain_id, step->kind, step->rung,
+			   step->record, step->lookups, step->costs,
+			   step->verified, err);
+}
+
+/* Records several steps at once. */
+enum status state_steps_record(struct store *store, const char *domain,
+			       const struct state_step *steps, size_t count,
+			       struct err *err)
 {
 	int64_t domain_id;
 	enum status st;
 
 	if ((st = store_begin(store, err)))
 		return st;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
-		goto fail;
-	if (step->dkim_selector && step->dkim_provider &&
-	    (st = provider_key_insert(store, domain_id, step, err)))
-		goto fail;
-	if (step->dkim_selector) {
-		st = dkim_key_update(store, domain_id, step->dkim_selector,
-				     "UPDATE dkim_key SET published = ?1"
-				     " WHERE domain_id = ?2 AND selector = ?3",
-				     step->verified, err);
-		goto fail;
-	}
-	if (step->replace_flattened &&
-	    (st = flattened_replace(store, domain_id, step, err)))
-		goto fail;
-	st = rung_insert(store, domain_id, step->kind, step->rung,
-			 step->record, step->lookups, step->costs,
-			 step->verified, err);
-fail:
+	st = state_domain_lookup(store, domain, &domain_id, err);
+	for (size_t i = 0; i < count && !st; i++)
+		st = step_apply(store, domain_id, &steps[i], err);
 	return state_finish(store, st, err);
+}
+
+/* Records a verified step at once. */
+enum status state_step_record(struct store *store, const char *domain,
+			      const struct state_step *step, struct err *err)
+{
+	return state_steps_record(store, domain, step, 1, err);
 }
 
 /* Appends a rung to the history. */
