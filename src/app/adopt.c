@@ -106,7 +106,7 @@ enum status app_adopt(struct session *s, const char *domain, date_t today,
 	struct {
 		const char *spf, *dmarc; /* the last recorded */
 	} last = { NULL, NULL };
-	size_t n = 0, ncommon = 0;
+	size_t n = 0;
 	struct store *store;
 	struct dns *dns;
 	enum status st;
@@ -154,10 +154,8 @@ enum status app_adopt(struct session *s, const char *domain, date_t today,
 		};
 		selector_add(out, d->live);
 	}
-	while (dkim_common_selectors[ncommon])
-		ncommon++;
-	dkim_discover(dns, in.domain, dkim_common_selectors, ncommon,
-		      common_found, &common);
+	dkim_discover(dns, in.domain, dkim_common_selectors,
+		      DKIM_COMMON_SELECTORS_COUNT, common_found, &common);
 	dns_run(dns);
 	for (size_t i = 0; i < common.n && n < 62; i++) {
 		bool dup = key_known(&in, common.found[i]);
