@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "util/date.h"
+#include "util/dname.h"
 #include "util/finding.h"
 #include "util/status.h"
 #include "util/strbuf.h"
@@ -47,6 +48,101 @@ static void test_domain_normalize(void **state)
 }
 
 /* --now takes only real days. */
+/* The one name check: host-name labels, "_" only where asked, one label
+ * only where asked, lengths by RFC 1035 2.3.4, any octets for SPF's
+ * expanded names. */
+static void test_dname_valid(void **state)
+{
+	char label[80], name[300];
+
+	(void)state;
+	assert_true(dname_valid("example.com", 0));
+	assert_true(dname_valid("example.com.", 0));
+	assert_true(dname_valid("a-b.example", 0));
+	assert_false(dname_valid("-ab.example", 0));
+	assert_false(dname_valid("ab-.example", 0));
+	assert_false(dname_valid("a..example", 0));
+	assert_false(dname_valid(".example", 0));
+	assert_false(dname_valid("", 0));
+	assert_false(dname_valid(".", DNAME_ONE_LABEL));
+	assert_false(dname_valid("localhost", 0));
+	assert_true(dname_valid("selector1", DNAME_ONE_LABEL));
+	assert_false(dname_valid("_dmarc.example.com", 0));
+	assert_true(dname_valid("_dmarc.example.com", DNAME_UNDERSCORE));
+	assert_false(dname_valid("b\xc3\xbc" "cher.example", 0));
+	assert_true(dname_valid("%1.x y.example", DNAME_ANY_OCTETS));
+	assert_false(dname_valid("a..b", DNAME_ANY_OCTETS));
+	/* A label of 63 octets is the longest. */
+	memset(label, 'a', 64);
+	strcpy(label + 64, ".example");
+	assert_false(dname_valid(label, 0));
+	strcpy(label + 63, ".example");
+	assert_true(dname_valid(label, 0));
+	/* 253 octets of text (255 on the wire) are the longest name. */
+	memset(name, 0, sizeof name);
+	for (int i = 0; i < 4; i++)
+		memcpy(name + i * 64, label, 63), name[i * 64 + 63] = '.';
+	name[253] = '\0';
+	name[252] = 'x';
+	assert_true(dname_valid(name, 0));
+	name[253] = 'x';
+	assert_false(dname_valid(name, 0));
+}
+
+/* What an operator types becomes the name the DNS knows: U-labels turn
+ * into A-labels (IDNA2008, RFC 5891), case and the final dot go. */
+static void test_dname_normalize_idn(void **state)
+{
+	char *n;
+
+	(void)state;
+	n = dname_normalize("b\xc3\xbc" "cher.example", 0);
+	assert_string_equal(n, "xn--bcher-kva.example");
+	free(n);
+	n = dname_normalize("B\xc3\x9c" "CHER.Example.", 0);
+	assert_string_equal(n, "xn--bcher-kva.example");
+	free(n);
+	n = dname_normalize("Mail.Example.COM.", 0);
+	assert_string_equal(n, "mail.example.com");
+	free(n);
+	/* Non-transitional: sharp s stays itself (not "ss"). */
+	n = dname_normalize("stra\xc3\x9f" "e.example", 0);
+	assert_string_equal(n, "xn--strae-oqa.example");
+	free(n);
+	assert_null(dname_normalize("not a name.example", 0));
+	assert_null(dname_normalize("-bad.example", 0));
+	/* A name to look up is kept as it is when it is no IDN. */
+	n = dname_lookup_form("b\xc3\xbc" "cher.example");
+	assert_string_equal(n, "xn--bcher-kva.example");
+	free(n);
+	n = dname_lookup_form("Not A Name");
+	assert_string_equal(n, "not a name");
+	free(n);
+}
+
+/* TXT data in zone-file quoting: quotes and backslashes escaped, other
+ * octets as \DDD, strings of 255 octets at most. */
+static void test_txt_quote(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char value[300];
+	char *q;
+
+	(void)state;
+	text_txt_quote(&sb, "a\"b\\c\0d\x7f", 8);
+	assert_string_equal(strbuf_str(&sb), "\"a\\\"b\\\\c\\000d\\127\"");
+	strbuf_done(&sb);
+	q = text_txt_strings("");
+	assert_string_equal(q, "\"\"");
+	free(q);
+	memset(value, 'v', 256);
+	value[256] = '\0';
+	q = text_txt_strings(value);
+	assert_int_equal(strlen(q), 256 + 5);
+	assert_memory_equal(q + 256, "\" \"v\"", 5);
+	free(q);
+}
+
 static void test_date_parse(void **state)
 {
 	date_t d;
@@ -186,6 +282,9 @@ int main(void)
 		cmocka_unit_test(test_text_clean_utf8),
 		cmocka_unit_test(test_text_columns),
 		cmocka_unit_test(test_domain_normalize),
+		cmocka_unit_test(test_dname_valid),
+		cmocka_unit_test(test_dname_normalize_idn),
+		cmocka_unit_test(test_txt_quote),
 		cmocka_unit_test(test_date_parse),
 		cmocka_unit_test(test_date_iso_week),
 		cmocka_unit_test(test_date_today_env),

@@ -565,7 +565,8 @@ static void test_keygen_records_in_store(void **state)
 
 	assert_true(date_parse("2026-11-23", &o.today));
 	assert_int_equal(store_open(&store, db, &err), STATUS_OK);
-	o.store = store;
+	o.record = state_dkim_keygen_record;
+	o.record_arg = store;
 	assert_int_equal(dkim_keygen(&o, &g, &err), STATUS_OK);
 	assert_int_equal(state_dkim_key_list(store, "example.com", &keys, &n,
 					     &err),
@@ -743,15 +744,18 @@ static void test_rotation(void **state)
 	assert_string_equal(date_format(a.due, buf), "2026-04-01");
 
 	key.created = created;
-	dkim_rotation_check(&key, today, 0, &f);
+	dkim_rotation_check(key.selector, key.created, key.retired,
+			    key.provider != NULL, today, 0, &f);
 	assert_int_equal(f.count, 0);
-	dkim_rotation_check(&key, today + 1, 0, &f);
+	dkim_rotation_check(key.selector, key.created, key.retired,
+			    key.provider != NULL, today + 1, 0, &f);
 	assert_int_equal(f.count, 1);
 	assert_string_equal(f.items[0].selector, "202601");
 	assert_non_null(strstr(f.items[0].message, "2026-06-30"));
 	assert_non_null(f.items[0].advice);
 	key.retired = today;
-	dkim_rotation_check(&key, today + 100, 0, &f);
+	dkim_rotation_check(key.selector, key.created, key.retired,
+			    key.provider != NULL, today + 100, 0, &f);
 	assert_int_equal(f.count, 1);
 	findings_done(&f);
 

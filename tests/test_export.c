@@ -23,6 +23,7 @@
 #include "lib/testenv.h"
 #include "store/state.h"
 #include "util/strbuf.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 #include "export/zone.h"
 
@@ -138,14 +139,15 @@ static char *expected_spf(void)
 /* Quoting and splitting as RFC 1035 wants them. */
 static void test_quote_and_split(void **state)
 {
-	char *q = zone_quote("a\"b\\c\007d", 7);
+	struct strbuf q = STRBUF_INIT;
 	char value[601];
 	char **v;
 	size_t n, total = 0;
 
 	(void)state;
-	assert_string_equal(q, "\"a\\\"b\\\\c\\007d\"");
-	free(q);
+	text_txt_quote(&q, "a\"b\\c\007d", 7);
+	assert_string_equal(strbuf_str(&q), "\"a\\\"b\\\\c\\007d\"");
+	strbuf_done(&q);
 	/* A DKIM-like value of 600 octets: tags first, then the key in
 	 * strings of at most 255. */
 	memset(value, 'A', sizeof value - 1);
@@ -647,6 +649,7 @@ static char *report_names(const char *domain, const char *rua)
 	struct rollout_plan plan;
 	struct zone_records z;
 	struct strbuf sb = STRBUF_INIT;
+	struct orgdomain *od;
 
 	memset(&in, 0, sizeof in);
 	memset(&plan, 0, sizeof plan);
@@ -656,7 +659,9 @@ static char *report_names(const char *domain, const char *rua)
 					 &in.tags.nrua, NULL));
 	plan.next.action = ROLLOUT_ACTION_DMARC;
 	plan.next.record = (char *)"v=DMARC1; p=none";
-	zone_collect(&in, &plan, true, &z);
+	od = orgdomain_new();
+	zone_collect(&in, &plan, true, od, &z);
+	orgdomain_free(od);
 	for (size_t i = 0; i < z.count; i++)
 		if (z.records[i].purpose == ZONE_REPORT) {
 			assert_true(z.records[i].foreign);

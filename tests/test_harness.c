@@ -121,7 +121,7 @@ static void test_wizard_exits_when_terminal_closes(void **state)
 	for (int waited = 0; waited < 10000 && !gone; waited += 50) {
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 
-		gone = kill(pid, 0) < 0 && errno == ESRCH;
+		gone = testenv_process_gone(pid);
 		nanosleep(&ts, NULL);
 	}
 	if (!gone)
@@ -167,7 +167,7 @@ static void test_terminal_ends_with_test_program(void **state)
 	for (int waited = 0; waited < 10000 && !gone; waited += 50) {
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 
-		gone = kill(pid, 0) < 0 && errno == ESRCH;
+		gone = testenv_process_gone(pid);
 		nanosleep(&ts, NULL);
 	}
 	if (!gone)

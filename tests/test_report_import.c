@@ -97,25 +97,15 @@ static struct report_import_stats import_more(struct fixture *f,
 /* Everything the database holds about reports, as one line. */
 static char *fingerprint(struct fixture *f)
 {
-	sqlite3_stmt *stmt;
-	char *out;
-
-	assert_int_equal(
-	    sqlite3_prepare_v2(
-		store_db(f->store),
-		"SELECT (SELECT count(*) FROM report) || '/' ||"
-		" (SELECT count(*) FROM report_row) || '/' ||"
-		" (SELECT count(*) FROM failure_report) || '/' ||"
-		" (SELECT coalesce(sum(count), 0) FROM report_row) || '/' ||"
-		" (SELECT coalesce(group_concat(x, ','), '') FROM"
-		"  (SELECT org_name || ':' || report_id AS x FROM report"
-		"   ORDER BY id))",
-		-1, &stmt, NULL),
-	    SQLITE_OK);
-	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-	out = xstrdup((const char *)sqlite3_column_text(stmt, 0));
-	sqlite3_finalize(stmt);
-	return out;
+	return testenv_db_text(
+	    f->db,
+	    "SELECT (SELECT count(*) FROM report) || '/' ||"
+	    " (SELECT count(*) FROM report_row) || '/' ||"
+	    " (SELECT count(*) FROM failure_report) || '/' ||"
+	    " (SELECT coalesce(sum(count), 0) FROM report_row) || '/' ||"
+	    " (SELECT coalesce(group_concat(x, ','), '') FROM"
+	    "  (SELECT org_name || ':' || report_id AS x FROM report"
+	    "   ORDER BY id))");
 }
 
 /* A small valid report with its own id, count and source. */

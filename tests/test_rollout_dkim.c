@@ -183,7 +183,8 @@ static void test_plan_uses_it(void **state)
 					"v=spf1 ip4:192.0.2.0/24 ~all", d - 1,
 					&err),
 			 STATUS_OK);
-	o.store = store;
+	o.record = state_dkim_keygen_record;
+	o.record_arg = store;
 	o.today = d - 1;
 	assert_int_equal(dkim_keygen(&o, &g, &err), STATUS_OK);
 	assert_int_equal(rollout_inputs_load(store, NULL, NULL, "example.com",

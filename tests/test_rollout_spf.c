@@ -315,16 +315,7 @@ static struct testenv_run run_with(struct fixture *f, const char *now,
 /* One column of the database as text ("" for none). */
 static char *db_text(struct fixture *f, const char *sql)
 {
-	sqlite3_stmt *stmt;
-	char *out = NULL;
-
-	assert_int_equal(sqlite3_prepare_v2(store_db(f->store), sql, -1,
-					    &stmt, NULL),
-			 SQLITE_OK);
-	if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0))
-		out = xstrdup((const char *)sqlite3_column_text(stmt, 0));
-	sqlite3_finalize(stmt);
-	return out ? out : xstrdup("");
+	return testenv_db_text(f->path, sql);
 }
 
 /* step records the flattened record once it is live, with its 10
@@ -356,8 +347,11 @@ static void test_step_saves_flattened(void **state)
 			       "include:amazonses.com "
 			       "include:sparkpostmail.com ~all 10");
 	free(v);
-	v = db_text(f, "SELECT mechanism || '=' || addresses || '@' || "
-		       "flattened FROM spf_flattened");
+	v = db_text(f, "SELECT f.mechanism || '=' || (SELECT"
+		       " group_concat(x, ' ') FROM (SELECT a.address AS x"
+		       " FROM spf_flattened_address a WHERE a.flattened_id"
+		       " = f.id ORDER BY a.position)) || '@' || f.flattened"
+		       " FROM spf_flattened f");
 	assert_string_equal(v, "include:_spf.salesforce.com="
 			       "ip4:13.110.208.0/21 ip4:13.110.216.0/22 "
 			       "ip4:136.146.208.0/20@2026-11-24");
@@ -401,9 +395,13 @@ static void test_maintenance_drift(void **state)
 		fail_msg("step: %s%s", r.out, r.err);
 	testenv_run_done(&r);
 	{
-		char *v = db_text(f, "SELECT lookups || ' ' || costs FROM "
-				     "rung_history WHERE rung = 1 AND "
-				     "kind = 'spf'");
+		char *v = db_text(f, "SELECT r.lookups || ' ' || (SELECT"
+				     " group_concat(x, ' ') FROM (SELECT"
+				     " c.include || '=' || c.lookups AS x"
+				     " FROM rung_include_cost c WHERE"
+				     " c.rung_id = r.id ORDER BY"
+				     " c.position)) FROM rung_history r"
+				     " WHERE r.rung = 1 AND r.kind = 'spf'");
 
 		assert_string_equal(v, "10 include:_spf.google.com=4 "
 				       "include:sendgrid.net=1 "

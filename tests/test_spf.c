@@ -16,6 +16,7 @@
 
 #include "dns/dns.h"
 #include "lib/testenv.h"
+#include "plan/rollout.h"
 #include "spf/spf.h"
 #include "spf/spf_build.h"
 #include "spf/spf_check.h"
@@ -23,6 +24,7 @@
 #include "store/state.h"
 #include "store/store.h"
 #include "util/strbuf.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 /* Parses text and returns it formatted back. */
@@ -758,19 +760,19 @@ static void test_flatten_drift(void **state)
 	assert_int_equal(spf_flatten(dns, "example.com", rec, big_rotates,
 				     NULL, &f, &err),
 			 STATUS_OK);
-	assert_int_equal(spf_flatten_save(store, "example.com", f, 20000,
-					  &err),
+	assert_int_equal(state_flattened_save(store, "example.com", f, 20000,
+					      &err),
 			 STATUS_OK);
 	/* Unchanged upstream: nothing to report. */
-	assert_int_equal(spf_flatten_drift(store, dns, "example.com", &fs,
-					   &err),
+	assert_int_equal(rollout_flatten_drift(store, dns, "example.com", &fs,
+					       &err),
 			 STATUS_OK);
 	assert_int_equal(fs.count, 0);
 	later = table("small.test. TXT \"v=spf1 include:s1.test ~all\"\n"
 		      "s1.test. TXT \"v=spf1 ip4:203.0.113.0/24 "
 		      "ip4:192.0.2.128/25\"\n");
-	assert_int_equal(spf_flatten_drift(store, later, "example.com", &fs,
-					   &err),
+	assert_int_equal(rollout_flatten_drift(store, later, "example.com",
+					       &fs, &err),
 			 STATUS_OK);
 	assert_int_equal(fs.count, 1);
 	assert_int_equal(fs.items[0].code, F_SPF_FLATTEN_DRIFT);
@@ -796,12 +798,12 @@ static void test_txt_quote(void **state)
 	(void)state;
 	memset(value, 'x', sizeof value - 1);
 	value[sizeof value - 1] = '\0';
-	q = spf_txt_quote(value);
+	q = text_txt_strings(value);
 	/* 599 octets: 255 + 255 + 89, three strings. */
 	assert_int_equal(strlen(q), 599 + 6 + 2);
 	assert_int_equal(q[256], '"');
 	free(q);
-	q = spf_txt_quote("v=spf1 \"x\"");
+	q = text_txt_strings("v=spf1 \"x\"");
 	assert_string_equal(q, "\"v=spf1 \\\"x\\\"\"");
 	free(q);
 }

@@ -104,8 +104,11 @@ static char *demo_rows(const char *path)
 	static const char *const sql[] = {
 		"SELECT name, created FROM domain",
 		"SELECT kind, value, note, created FROM sender ORDER BY 1, 2",
-		"SELECT kind, rung, record, verified, lookups, costs "
-		"FROM rung_history ORDER BY verified, kind, rung",
+		"SELECT kind, rung, record, verified, lookups, "
+		"(SELECT group_concat(x, ' ') FROM (SELECT c.include || '=' "
+		"|| c.lookups AS x FROM rung_include_cost c WHERE "
+		"c.rung_id = r.id ORDER BY c.position)) "
+		"FROM rung_history r ORDER BY verified, kind, rung",
 		"SELECT org_name, report_id, domain, date_begin, date_end, "
 		"policy, pct, format FROM report ORDER BY 1, 2",
 		"SELECT r.org_name, r.report_id, w.source_ip, w.count, "

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "lib/testenv.h"
 #include "providers/providers.h"
 #include "store/state.h"
+#include "util/dname.h"
 #include "util/xalloc.h"
 
 struct fixture {
@@ -109,9 +111,9 @@ static void test_domains(void **state)
 
 		memset(label, 'a', 64);
 		strcpy(label + 64, ".example");
-		assert_false(state_name_valid(label));
+		assert_false(dname_valid(label, DNAME_UNDERSCORE));
 		strcpy(label + 63, ".example");
-		assert_true(state_name_valid(label));
+		assert_true(dname_valid(label, DNAME_UNDERSCORE));
 	}
 	assert_int_equal(state_domain_id(f->store, "EXAMPLE.com", &id2, &err),
 			 STATUS_OK);
@@ -133,6 +135,38 @@ static void test_domains(void **state)
 }
 
 /* What the operator types becomes one normalised sender. */
+/* An internationalised domain is added, found and listed by its
+ * A-labels (RFC 5891), however the operator types it. */
+static void test_domain_idn(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = ERR_INIT;
+	struct state_domain *list;
+	int64_t id, id2;
+	size_t n;
+
+	assert_int_equal(state_domain_add(f->store, "b\xc3\xbc" "cher.example",
+					  day("2026-11-24"), &id, &err),
+			 STATUS_OK);
+	assert_int_equal(state_domain_id(f->store, "xn--bcher-kva.example",
+					 &id2, &err),
+			 STATUS_OK);
+	assert_int_equal(id, id2);
+	assert_int_equal(state_domain_id(f->store, "B\xc3\x9c" "CHER.example.",
+					 &id2, &err),
+			 STATUS_OK);
+	assert_int_equal(id, id2);
+	assert_int_equal(state_domain_add(f->store, "xn--bcher-kva.example",
+					  day("2026-11-24"), NULL, &err),
+			 STATUS_EXISTS);
+	err_done(&err);
+	assert_int_equal(state_domain_list(f->store, &list, &n, &err),
+			 STATUS_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].name, "xn--bcher-kva.example");
+	state_domains_free(list, n);
+}
+
 static void test_sender_parse(void **state)
 {
 	struct fixture *f = *state;
@@ -541,33 +575,20 @@ static void test_kill_during_write(void **state)
 		if (store_open(&store, f->path, &err))
 			_exit(3);
 		for (int i = 0;; i++) {
-			char spec[64], rec[96];
-			sqlite3_stmt *st;
+			char sql[256];
 
-			snprintf(spec, sizeof spec, "ip4:10.%d.%d.0/24",
-				 (i >> 8) & 255, i & 255);
-			snprintf(rec, sizeof rec, "v=spf1 %s ~all", spec);
-			if (store_begin(store, &err) ||
-			    sqlite3_prepare_v2(store_db(store),
-					       "INSERT INTO sender(domain_id,"
-					       " kind, value, created) VALUES"
-					       " (1, 'ip4', ?1, 'x')",
-					       -1, &st, NULL) != SQLITE_OK)
+			snprintf(sql, sizeof sql,
+				 "INSERT INTO sender(domain_id, kind, value,"
+				 " created) VALUES (1, 'ip4', '10.%d.%d.0/24',"
+				 " 'x');"
+				 "INSERT INTO rung_history(domain_id, kind,"
+				 " rung, record, verified) VALUES (1, 'spf',"
+				 " 0, 'v=spf1 ip4:10.%d.%d.0/24 ~all', 'x')",
+				 (i >> 8) & 255, i & 255, (i >> 8) & 255,
+				 i & 255);
+			if (store_begin(store, &err))
 				_exit(4);
-			sqlite3_bind_text(st, 1, spec + 4, -1,
-					  SQLITE_TRANSIENT);
-			sqlite3_step(st);
-			sqlite3_finalize(st);
-			if (sqlite3_prepare_v2(store_db(store),
-					       "INSERT INTO rung_history("
-					       "domain_id, kind, rung, record,"
-					       " verified) VALUES (1, 'spf',"
-					       " 0, ?1, 'x')",
-					       -1, &st, NULL) != SQLITE_OK)
-				_exit(5);
-			sqlite3_bind_text(st, 1, rec, -1, SQLITE_TRANSIENT);
-			sqlite3_step(st);
-			sqlite3_finalize(st);
+			store_exec(store, sql, &err);
 			if (store_commit(store, &err))
 				_exit(6);
 		}
@@ -613,6 +634,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_domains, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_domain_idn, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_sender_parse, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_senders, setup, teardown),

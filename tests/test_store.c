@@ -8,11 +8,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "lib/testenv.h"
+#include "spf/spf_build.h"
+#include "store/state.h"
 #include "store/store.h"
 #include "util/xalloc.h"
 
@@ -23,17 +26,13 @@ static void test_open_creates_and_migrates(void **state)
 	char *path = xasprintf("%s/sub/dir/dmarcpilot.db", dir);
 	struct store *store;
 	struct err err = ERR_INIT;
-	sqlite3_stmt *stmt;
 	struct stat st;
+	char *version;
 
 	assert_int_equal(store_open(&store, path, &err), STATUS_OK);
-	assert_int_equal(sqlite3_prepare_v2(store_db(store),
-					    "PRAGMA user_version", -1, &stmt,
-					    NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(stmt, 0), STORE_SCHEMA_VERSION);
-	sqlite3_finalize(stmt);
+	version = testenv_db_text(path, "PRAGMA user_version");
+	assert_int_equal(atoi(version), STORE_SCHEMA_VERSION);
+	free(version);
 	assert_int_equal(store_exec(store,
 				    "INSERT INTO domain(name, created) VALUES"
 				    " ('example.com', '2026-11-23')",
@@ -94,7 +93,7 @@ static void test_rollback(void **state)
 	char *path = xasprintf("%s/x.db", dir);
 	struct store *store;
 	struct err err = ERR_INIT;
-	sqlite3_stmt *stmt;
+	char *count;
 
 	assert_int_equal(store_open(&store, path, &err), STATUS_OK);
 	assert_int_equal(store_begin(store, &err), STATUS_OK);
@@ -104,12 +103,188 @@ static void test_rollback(void **state)
 				    &err),
 			 STATUS_OK);
 	store_rollback(store);
-	sqlite3_prepare_v2(store_db(store), "SELECT count(*) FROM domain", -1,
-			   &stmt, NULL);
-	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(stmt, 0), 0);
-	sqlite3_finalize(stmt);
+	count = testenv_db_text(path, "SELECT count(*) FROM domain");
+	assert_string_equal(count, "0");
+	free(count);
 	store_close(store);
+	testenv_rmdir(dir);
+	free(path);
+	free(dir);
+}
+
+/* Makes a version 1 database at path from the fixture dump, plus extra
+ * (SQL run after it, or NULL). */
+static void v1_database(const char *path, const char *extra)
+{
+	char *file = xasprintf("%s/tests/data/store-v1.sql", testenv_srcdir());
+	char *sql = testenv_read_file(file, NULL);
+	sqlite3 *db;
+
+	assert_non_null(sql);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    (extra && sqlite3_exec(db, extra, NULL, NULL, NULL) != SQLITE_OK))
+		fail_msg("%s: %s", file, sqlite3_errmsg(db));
+	sqlite3_close(db);
+	free(sql);
+	free(file);
+}
+
+/* What the database holds, one line per table, independent of the
+ * schema version: the lists of version 1's text columns as they were
+ * written ("include:X=N ...", "ip4:A ip4:B ..."). */
+static char *db_contents(const char *path, bool v1)
+{
+	static const char *const common[] = {
+		"SELECT group_concat(x, ';') FROM (SELECT id || name || created"
+		" AS x FROM domain ORDER BY id)",
+		"SELECT group_concat(x, ';') FROM (SELECT id || kind || value ||"
+		" coalesce(note, '') || created AS x FROM sender ORDER BY id)",
+		"SELECT group_concat(x, ';') FROM (SELECT id || selector ||"
+		" algorithm || bits || key_path || created AS x FROM dkim_key"
+		" ORDER BY id)",
+		"SELECT group_concat(x, ';') FROM (SELECT id || kind || rung ||"
+		" record || verified || coalesce(lookups, '-') AS x FROM"
+		" rung_history ORDER BY id)",
+		"SELECT group_concat(x, ';') FROM (SELECT domain_id ||"
+		" coalesce(rungs, '-') || min_days_rung || rua AS x FROM"
+		" plan_settings)",
+		"SELECT group_concat(x, ';') FROM (SELECT id || mechanism ||"
+		" flattened AS x FROM spf_flattened ORDER BY id)",
+		"SELECT group_concat(x, ';') FROM (SELECT id || network ||"
+		" created AS x FROM disowned ORDER BY id)",
+		"SELECT count(*) || '/' || (SELECT count(*) FROM report_row) ||"
+		" '/' || (SELECT sum(count) FROM report_row) FROM report",
+	};
+	const char *costs =
+	    v1 ? "SELECT group_concat(id || ':' || costs, ';') FROM"
+		 " rung_history WHERE costs IS NOT NULL"
+	       : "SELECT group_concat(x, ';') FROM (SELECT r.id || ':' ||"
+		 " (SELECT group_concat(y, ' ') FROM (SELECT c.include || '='"
+		 " || c.lookups AS y FROM rung_include_cost c WHERE"
+		 " c.rung_id = r.id ORDER BY c.position)) AS x FROM"
+		 " rung_history r WHERE EXISTS (SELECT 1 FROM"
+		 " rung_include_cost c WHERE c.rung_id = r.id) ORDER BY r.id)";
+	const char *addresses =
+	    v1 ? "SELECT group_concat(id || ':' || addresses, ';') FROM"
+		 " spf_flattened"
+	       : "SELECT group_concat(x, ';') FROM (SELECT f.id || ':' ||"
+		 " (SELECT group_concat(y, ' ') FROM (SELECT a.address AS y"
+		 " FROM spf_flattened_address a WHERE a.flattened_id = f.id"
+		 " ORDER BY a.position)) AS x FROM spf_flattened f"
+		 " ORDER BY f.id)";
+	char *out = xstrdup("");
+
+	for (size_t i = 0; i < sizeof common / sizeof *common + 2; i++) {
+		const char *sql = i < sizeof common / sizeof *common ? common[i]
+				  : i == sizeof common / sizeof *common
+				      ? costs
+				      : addresses;
+		char *v = testenv_db_text(path, sql);
+		char *next = xasprintf("%s%s\n", out, v);
+
+		free(v);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+/* A database the previous release wrote opens, is upgraded to the
+ * current schema, and keeps every row: the include costs of verified
+ * SPF rungs and the addresses of flattened includes move from their
+ * space-separated text columns into child tables, in their order. */
+static void test_upgrade_keeps_every_row(void **state)
+{
+	char *dir = testenv_mkdtemp();
+	char *path = xasprintf("%s/old.db", dir);
+	struct store *store;
+	struct err err = ERR_INIT;
+	struct state_rung *rungs;
+	struct spf_flat_saved *flat;
+	size_t nrungs, nflat;
+	char *before, *after, *version;
+
+	(void)state;
+	v1_database(path, NULL);
+	before = db_contents(path, true);
+	/* The fixture holds what the upgrade must carry. */
+	assert_non_null(strstr(before, "1:include:_spf1.demo.example=1 "
+				       "include:sendgrid.net=1 "
+				       "include:_spf.salesforce.com=2 "
+				       "include:mid.fx.example=5"));
+	assert_non_null(strstr(before, "2:ip4:198.51.100.0/26 "));
+	assert_int_equal(store_open(&store, path, &err), STATUS_OK);
+	after = db_contents(path, false);
+	assert_string_equal(after, before);
+	version = testenv_db_text(path, "PRAGMA user_version");
+	assert_int_equal(atoi(version), STORE_SCHEMA_VERSION);
+	/* The repositories read the upgraded rows. */
+	assert_int_equal(state_rung_list(store, "demo.example", &rungs,
+					 &nrungs, &err),
+			 STATUS_OK);
+	assert_int_equal(nrungs, 1);
+	assert_int_equal(rungs[0].lookups, 9);
+	assert_int_equal(rungs[0].ncosts, 4);
+	assert_string_equal(rungs[0].costs[3].include,
+			    "include:mid.fx.example");
+	assert_int_equal(rungs[0].costs[3].lookups, 5);
+	state_rungs_free(rungs, nrungs);
+	assert_int_equal(state_flattened_list(store, "demo.example", &flat,
+					      &nflat, &err),
+			 STATUS_OK);
+	assert_int_equal(nflat, 2);
+	assert_string_equal(flat[0].mechanism, "include:_spf.google.com");
+	assert_int_equal(flat[0].naddresses, 27);
+	assert_int_equal(flat[1].naddresses, 5);
+	assert_string_equal(flat[1].addresses[4], "ip6:2001:db8:1::/48");
+	state_flattened_free(flat, nflat);
+	store_close(store);
+	/* Opening again changes nothing more. */
+	assert_int_equal(store_open(&store, path, &err), STATUS_OK);
+	store_close(store);
+	free(after);
+	after = db_contents(path, false);
+	assert_string_equal(after, before);
+	free(version);
+	free(before);
+	free(after);
+	testenv_rmdir(dir);
+	free(path);
+	free(dir);
+}
+
+/* An upgrade that fails half-way leaves the old database as it was:
+ * version 1, its text columns and every row. */
+static void test_failed_upgrade_changes_nothing(void **state)
+{
+	char *dir = testenv_mkdtemp();
+	char *path = xasprintf("%s/old.db", dir);
+	struct store *store;
+	struct err err = ERR_INIT;
+	char *before, *after, *version, *tables;
+
+	(void)state;
+	/* The last step fails: a view (an operator's own, say) still
+	 * reads the column the upgrade drops. */
+	v1_database(path, "CREATE VIEW old_costs AS SELECT costs FROM"
+			  " rung_history;");
+	before = db_contents(path, true);
+	assert_int_equal(store_open(&store, path, &err), STATUS_DB);
+	assert_null(store);
+	assert_non_null(strstr(err_message(&err), path));
+	err_done(&err);
+	version = testenv_db_text(path, "PRAGMA user_version");
+	assert_string_equal(version, "1");
+	tables = testenv_db_text(path, "SELECT count(*) FROM sqlite_master"
+				       " WHERE name = 'rung_include_cost'");
+	assert_string_equal(tables, "0");
+	free(tables);
+	after = db_contents(path, true);
+	assert_string_equal(after, before);
+	free(version);
+	free(before);
+	free(after);
 	testenv_rmdir(dir);
 	free(path);
 	free(dir);
@@ -121,6 +296,8 @@ int main(void)
 		cmocka_unit_test(test_open_creates_and_migrates),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_rollback),
+		cmocka_unit_test(test_upgrade_keeps_every_row),
+		cmocka_unit_test(test_failed_upgrade_changes_nothing),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

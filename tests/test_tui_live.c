@@ -78,6 +78,7 @@ struct live {
 	struct tmux_term t;
 	char *dir;
 	char *db;
+	int fd; /* the silent resolver's socket, or -1 */
 };
 
 /* Imports the test report into the database, as an operator would
@@ -138,6 +139,7 @@ static void live_start(struct live *l, const char *domain, enum setup setup)
 	struct nsd_zone zones[] = { { ".", root_zone } };
 
 	memset(l, 0, sizeof *l);
+	l->fd = -1;
 	assert_true(nsd_start(&l->nsd, zones, 1));
 	l->dir = testenv_mkdtemp();
 	l->db = xasprintf("%s/db.sqlite", l->dir);
@@ -169,7 +171,7 @@ static int silent_start(struct live *l, const char *domain,
 	int fd = silent_resolver(&resolver);
 
 	memset(l, 0, sizeof *l);
-	l->nsd.pid = 0;
+	l->fd = fd;
 	l->dir = testenv_mkdtemp();
 	l->db = xasprintf("%s/db.sqlite", l->dir);
 	wizard_start(l, resolver, domain, setup);
@@ -186,24 +188,74 @@ static void expect(struct tmux_term *t, const char *text)
 	free(screen);
 }
 
-/* Stops everything and removes the scratch directory. */
+/* Stops everything and removes the scratch directory; safe to call
+ * twice. */
 static void live_stop(struct live *l)
 {
 	tmux_stop(&l->t);
 	if (l->nsd.pid > 0)
 		nsd_stop(&l->nsd);
-	testenv_rmdir(l->dir);
+	if (l->dir)
+		testenv_rmdir(l->dir);
 	free(l->dir);
 	free(l->db);
+	l->dir = NULL;
+	l->db = NULL;
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
 }
 
-/* Sends one key by its tmux name. */
+/* Gives a test its (not yet started) wizard and server. */
+static int live_setup(void **state)
+{
+	struct live *l = xcalloc(1, sizeof *l);
+
+	l->fd = -1;
+	*state = l;
+	return 0;
+}
+
+/* Stops them, whether the test passed or failed. */
+static int live_teardown(void **state)
+{
+	live_stop(*state);
+	free(*state);
+	return 0;
+}
+
+/* Sends one key by its tmux name and waits until the wizard has handled
+ * it and drawn the result (its queries may still be under way). */
 static void key(struct tmux_term *t, const char *name)
 {
 	const char *keys[] = { name, NULL };
+	char *screen;
 
 	tmux_send_keys(t, keys);
+	screen = tmux_drawn(t, WAIT_MS);
+	assert_non_null(screen);
+	free(screen);
 }
+
+/* The screen once every key sent is handled and drawn, and with idle
+ * every query answered too (caller frees); fails the test when text is
+ * not on it. */
+static char *screen_with(struct tmux_term *t, const char *text, bool idle)
+{
+	char *screen = idle ? tmux_settle(t, WAIT_MS) : tmux_drawn(t, WAIT_MS);
+
+	assert_non_null(screen);
+	if (!strstr(screen, text))
+		fprintf(stderr, "\"%s\" is not on the screen:\n%s\n", text,
+			screen);
+	assert_non_null(strstr(screen, text));
+	return screen;
+}
+
+/* The screen with every query answered (see screen_with()). */
+#define settled_with(t, text) screen_with(t, text, true)
+/* The screen drawn, its queries perhaps still waiting. */
+#define drawn_with(t, text) screen_with(t, text, false)
 
 /* The line of a screen that contains text, copied; NULL when none. */
 static char *screen_line(const char *screen, const char *text)
@@ -227,21 +279,17 @@ static char *screen_line(const char *screen, const char *text)
  * 80x24 the list sits below the ladder, reached by scrolling. */
 static void test_dmarc_external_rua(void **state)
 {
-	struct live l;
+	struct live *l = *state;
 	char *screen, *line;
 
-	(void)state;
-	live_start(&l, "example.com", SETUP_NONE);
-	screen = tmux_wait_for(&l.t, "Rollout of example.com", WAIT_MS);
-	assert_non_null(screen);
+	live_start(l, "example.com", SETUP_NONE);
+	expect(&l->t, "Rollout of example.com");
+	key(&l->t, "6");
+	/* End scrolls to the end of what is drawn: first every answer. */
+	screen = settled_with(&l->t, "DMARC of example.com");
 	free(screen);
-	key(&l.t, "6");
-	screen = tmux_wait_for(&l.t, "DMARC of example.com", WAIT_MS);
-	assert_non_null(screen);
-	free(screen);
-	key(&l.t, "End");
-	screen = tmux_wait_for(&l.t, "must publish", WAIT_MS);
-	assert_non_null(screen);
+	key(&l->t, "End");
+	screen = settled_with(&l->t, "must publish");
 	line = screen_line(screen, "agg@reports.example.net");
 	assert_non_null(line);
 	assert_non_null(strstr(line, "rua"));
@@ -261,7 +309,7 @@ static void test_dmarc_external_rua(void **state)
 	assert_non_null(strstr(screen, "example.com._report._dmarc.forensic"
 				       ".example.org TXT \"v=DMARC1\""));
 	free(screen);
-	live_stop(&l);
+	live_stop(l);
 }
 
 /* The report analysis asks DNS about each source (reverse name and its
@@ -271,16 +319,14 @@ static void test_dmarc_external_rua(void **state)
  * reverse name, two steps down a chain of queries. */
 static void test_reports_analysis_live(void **state)
 {
-	struct live l;
+	struct live *l = *state;
 	char *screen, *line;
 
-	(void)state;
-	live_start(&l, "example.com", SETUP_REPORT);
-	expect(&l.t, "Rollout of example.com");
-	key(&l.t, "7");
-	screen = tmux_wait_for(&l.t, "192.0.2.10: explained by "
-				     "ip4:192.0.2.0/24", WAIT_MS);
-	assert_non_null(screen);
+	live_start(l, "example.com", SETUP_REPORT);
+	expect(&l->t, "Rollout of example.com");
+	key(&l->t, "7");
+	screen = settled_with(&l->t, "192.0.2.10: explained by "
+				     "ip4:192.0.2.0/24");
 	assert_non_null(strstr(screen, "1 report, 45 messages"));
 	line = screen_line(screen, "192.0.2.10 ");
 	assert_non_null(line);
@@ -292,7 +338,7 @@ static void test_reports_analysis_live(void **state)
 	assert_non_null(strstr(line, "FAIL-unknown"));
 	free(line);
 	free(screen);
-	live_stop(&l);
+	live_stop(l);
 }
 
 /* With reports to analyse and a resolver that never answers, the
@@ -303,41 +349,35 @@ static void test_reports_analysis_live(void **state)
  * none of these screens.) */
 static void test_keys_while_analysis_waits(void **state)
 {
-	struct live l;
-	int fd;
+	struct live *l = *state;
 	char *screen;
 
-	(void)state;
-	fd = silent_start(&l, "example.com", SETUP_REPORT);
-	screen = tmux_wait_for(&l.t, "Asking DNS about the report sources "
-				     "for the plan", WAIT_MS);
-	assert_non_null(screen);
+	silent_start(l, "example.com", SETUP_REPORT);
+	expect(&l->t, "Asking DNS about the report sources for the plan");
+	screen = drawn_with(&l->t, "Asking DNS about the report sources "
+				   "for the plan");
 	assert_non_null(strstr(screen, "Rollout of example.com"));
 	assert_non_null(strstr(screen, " queries"));
 	free(screen);
-	key(&l.t, "F1");
-	expect(&l.t, "Keys everywhere");
-	key(&l.t, "Escape");
-	key(&l.t, "7");
-	expect(&l.t, "Asking DNS about the report sources ...");
-	key(&l.t, "i");
-	screen = tmux_wait_for(&l.t, "Import from", WAIT_MS);
-	assert_non_null(screen);
+	key(&l->t, "F1");
+	expect(&l->t, "Keys everywhere");
+	key(&l->t, "Escape");
+	key(&l->t, "7");
+	expect(&l->t, "Asking DNS about the report sources ...");
+	key(&l->t, "i");
+	screen = drawn_with(&l->t, "Import from");
 	assert_non_null(strstr(screen, "Asking DNS about the report sources"));
 	free(screen);
-	key(&l.t, "Escape");
-	key(&l.t, "8");
-	expect(&l.t, "Export for example.com as BIND");
-	expect(&l.t, "Asking DNS about the report sources for the plan");
-	key(&l.t, "F");
-	screen = tmux_wait_for(&l.t, "Export for example.com as nsupdate",
-			       WAIT_MS);
-	assert_non_null(screen);
+	key(&l->t, "Escape");
+	key(&l->t, "8");
+	expect(&l->t, "Export for example.com as BIND");
+	expect(&l->t, "Asking DNS about the report sources for the plan");
+	key(&l->t, "F");
+	screen = drawn_with(&l->t, "Export for example.com as nsupdate");
 	assert_non_null(strstr(screen, "Asking DNS about the report sources "
 				       "for the plan"));
 	free(screen);
-	live_stop(&l);
-	close(fd);
+	live_stop(l);
 }
 
 /* The nsupdate preview asks DNS for the value each record replaces;
@@ -346,38 +386,40 @@ static void test_keys_while_analysis_waits(void **state)
  * addresses. */
 static void test_keys_while_nsupdate_waits(void **state)
 {
-	struct live l;
-	int fd;
+	struct live *l = *state;
 
-	(void)state;
-	fd = silent_start(&l, "example.com", SETUP_SENDER);
-	expect(&l.t, "Rollout of example.com");
-	key(&l.t, "8");
-	expect(&l.t, "example.com. 3600 IN TXT \"v=spf1 ip4:192.0.2.0/24 "
+	silent_start(l, "example.com", SETUP_SENDER);
+	expect(&l->t, "Rollout of example.com");
+	key(&l->t, "8");
+	expect(&l->t, "example.com. 3600 IN TXT \"v=spf1 ip4:192.0.2.0/24 "
 		      "~all\"");
-	key(&l.t, "F");
-	expect(&l.t, "Asking DNS for the values the script replaces");
-	expect(&l.t, "query");
-	key(&l.t, "F");
-	expect(&l.t, "Export for example.com as JSON");
-	expect(&l.t, "\"name\": \"example.com\"");
+	key(&l->t, "F");
+	expect(&l->t, "Asking DNS for the values the script replaces");
+	expect(&l->t, "query");
+	key(&l->t, "F");
+	expect(&l->t, "Export for example.com as JSON");
+	expect(&l->t, "\"name\": \"example.com\"");
 	/* The DMARC step waits for its policy walk, which must end before
 	 * the report addresses can be asked, and says so. */
-	key(&l.t, "6");
-	expect(&l.t, "DMARC of example.com");
-	key(&l.t, "End");
-	expect(&l.t, "Asking the report destinations ...");
-	live_stop(&l);
-	close(fd);
+	key(&l->t, "6");
+	expect(&l->t, "DMARC of example.com");
+	key(&l->t, "End");
+	expect(&l->t, "Asking the report destinations ...");
+	live_stop(l);
 }
+
+/* A test with its struct live from live_setup(), stopped by
+ * live_teardown(). */
+#define LIVE_TEST(f) cmocka_unit_test_setup_teardown(f, live_setup, \
+						     live_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dmarc_external_rua),
-		cmocka_unit_test(test_reports_analysis_live),
-		cmocka_unit_test(test_keys_while_analysis_waits),
-		cmocka_unit_test(test_keys_while_nsupdate_waits),
+		LIVE_TEST(test_dmarc_external_rua),
+		LIVE_TEST(test_reports_analysis_live),
+		LIVE_TEST(test_keys_while_analysis_waits),
+		LIVE_TEST(test_keys_while_nsupdate_waits),
 	};
 
 	testenv_require_program("TMUX_BIN");

@@ -181,10 +181,9 @@ enum status app_step_record(struct session *s,
 {
 	const struct rollout_next *n = &plan->next;
 	struct state_step step = { .verified = today, .lookups = -1 };
-	struct state_flat *flat = NULL;
-	struct strbuf *bufs = NULL;
 	struct store *store = session_store(s, err);
-	char *costs = NULL;
+	struct state_cost *costs = NULL;
+	size_t ncosts = 0;
 	enum status st;
 
 	if (!store)
@@ -194,12 +193,11 @@ enum status app_step_record(struct session *s,
 		struct err merr = ERR_INIT;
 		struct dns *dns = session_dns(s, NULL);
 		int lookups = in->spf_lookups;
-		const struct spf_flatten *f = in->spf_flat;
 
 		/* What the live record costs now, per include, is the base
 		 * of the lookup drift checks. */
 		if (!dns || rollout_spf_measure(dns, plan->domain, &lookups,
-						&costs, &merr))
+						&costs, &ncosts, &merr))
 			lookups = in->spf_lookups;
 		err_done(&merr);
 		step.kind = RUNG_SPF;
@@ -207,28 +205,11 @@ enum status app_step_record(struct session *s,
 		step.record = n->record;
 		step.lookups = lookups;
 		step.costs = costs;
+		step.ncosts = ncosts;
 		/* The record and its ranges are now what the domain
 		 * publishes: drift is measured against them. */
-		step.replace_flattened = f != NULL;
-		if (f && f->nitems > 0) {
-			flat = xcalloc(f->nitems, sizeof *flat);
-			bufs = xcalloc(f->nitems, sizeof *bufs);
-		}
-		for (size_t i = 0; f && i < f->nitems; i++) {
-			const struct spf_flat_item *it = &f->items[i];
-
-			if (!it->flattened)
-				continue;
-			strbuf_init(&bufs[step.nflattened]);
-			for (size_t j = 0; j < it->naddresses; j++)
-				strbuf_addf(&bufs[step.nflattened], "%s%s",
-					    j ? " " : "", it->addresses[j]);
-			flat[step.nflattened].mechanism = it->mechanism;
-			flat[step.nflattened].addresses =
-			    strbuf_str(&bufs[step.nflattened]);
-			step.nflattened++;
-		}
-		step.flattened = flat;
+		step.replace_flattened = in->spf_flat != NULL;
+		step.flattened = in->spf_flat;
 		break;
 	}
 	case ROLLOUT_ACTION_DMARC:
@@ -244,11 +225,7 @@ enum status app_step_record(struct session *s,
 		return STATUS_OK;
 	}
 	st = state_step_record(store, plan->domain, &step, err);
-	for (size_t i = 0; bufs && i < step.nflattened; i++)
-		strbuf_done(&bufs[i]);
-	free(bufs);
-	free(flat);
-	free(costs);
+	state_costs_free(costs, ncosts);
 	return st;
 }
 

@@ -8,10 +8,11 @@
 #include "screens/tui.h"
 #include "screens/widgets.h"
 
+/* The rows a help text may take; more are cut. */
+#define HELP_PAD_ROWS 200
+
 struct help_state {
-	int scroll;
-	int lines; /* what the last draw took */
-	int height;
+	struct widget_pager pager;
 };
 
 /* The screen the help is about: the one below it. */
@@ -21,59 +22,55 @@ static const struct screen *help_subject(const struct app *app)
 			       : &screen_help;
 }
 
-/* Draws one command line "keys  help" and returns the lines used. */
-static int help_command(struct app *app, WINDOW *win, int y, int skip,
-			int max_y, enum command cmd)
+/* Draws one command line "keys  help" at row y of the content; returns
+ * the lines used. */
+static int help_command(WINDOW *pad, int y, enum command cmd)
 {
 	char *keys = tui_command_keys(cmd);
-	int cols = getmaxx(win);
+	int cols = getmaxx(pad);
 
-	if (*keys && y - skip >= 0 && y - skip < max_y) {
-		widget_text(win, y - skip, 2, 18, A_BOLD, keys);
-		widget_text(win, y - skip, 21, cols - 22, A_NORMAL,
+	if (*keys) {
+		widget_text(pad, y, 2, 18, A_BOLD, keys);
+		widget_text(pad, y, 21, cols - 22, A_NORMAL,
 			    tui_command_help(cmd));
 	}
 	free(keys);
 	return *tui_command_help(cmd) ? 1 : 0;
 }
 
-/* Draws the help. */
+/* Draws the help: the whole text into the pager's pad, then the rows
+ * from the scroll position. */
 static void help_draw(struct app *app, void *state, WINDOW *win)
 {
 	struct help_state *st = state;
 	const struct screen *subject = help_subject(app);
-	int rows = getmaxy(win), cols = getmaxx(win);
-	int y = 0;
+	int cols = getmaxx(win), y = 0;
+	WINDOW *pad = widget_pager_pad(HELP_PAD_ROWS, cols);
 
-	st->height = rows;
-	if (y - st->scroll >= 0)
-		widget_text(win, y - st->scroll, 1, cols - 2,
-			    A_BOLD | A_UNDERLINE, _(subject->title));
-	y++;
-	y += widget_wrap(win, y - st->scroll < 0 ? 0 : y - st->scroll, 1,
-			 cols - 2, rows, y - st->scroll < 0 ? st->scroll - y : 0,
-			 A_NORMAL, _(subject->help));
-	y++;
-	if (subject->commands && subject->commands[0] != CMD_NONE) {
-		if (y - st->scroll >= 0 && y - st->scroll < rows)
-			widget_text(win, y - st->scroll, 1, cols - 2, A_BOLD,
+	if (pad) {
+		widget_text(pad, y++, 1, cols - 2, A_BOLD | A_UNDERLINE,
+			    _(subject->title));
+		y += widget_wrap(pad, y, 1, cols - 2, HELP_PAD_ROWS, 0,
+				 A_NORMAL, _(subject->help));
+		y++;
+		if (subject->commands && subject->commands[0] != CMD_NONE) {
+			widget_text(pad, y++, 1, cols - 2, A_BOLD,
 				    _("Keys on this screen"));
-		y++;
-		for (const enum command *c = subject->commands;
-		     *c != CMD_NONE; c++)
-			y += help_command(app, win, y, st->scroll, rows, *c);
-		y++;
-	}
-	if (y - st->scroll >= 0 && y - st->scroll < rows)
-		widget_text(win, y - st->scroll, 1, cols - 2, A_BOLD,
+			for (const enum command *c = subject->commands;
+			     *c != CMD_NONE; c++)
+				y += help_command(pad, y, *c);
+			y++;
+		}
+		widget_text(pad, y++, 1, cols - 2, A_BOLD,
 			    _("Keys everywhere"));
-	y++;
-	for (const enum command *c = tui_global_commands(); *c != CMD_NONE;
-	     c++)
-		y += help_command(app, win, y, st->scroll, rows, *c);
-	y += help_command(app, win, y, st->scroll, rows, CMD_UP);
-	y += help_command(app, win, y, st->scroll, rows, CMD_DOWN);
-	st->lines = y;
+		for (const enum command *c = tui_global_commands();
+		     *c != CMD_NONE; c++)
+			y += help_command(pad, y, *c);
+		y += help_command(pad, y, CMD_UP);
+		y += help_command(pad, y, CMD_DOWN);
+	}
+	widget_pager_show(&st->pager, pad, y, win, 0, getmaxy(win),
+			  A_NORMAL);
 }
 
 /* Scrolls; every other key goes to the shell (Esc closes). */
@@ -81,33 +78,15 @@ static bool help_key(struct app *app, void *state, struct tui_key key,
 		     enum command cmd)
 {
 	struct help_state *st = state;
-	int max = st->lines - st->height;
 
 	switch (cmd) {
-	case CMD_UP:
-		st->scroll--;
-		break;
-	case CMD_DOWN:
-		st->scroll++;
-		break;
-	case CMD_PAGE_UP:
-		st->scroll -= st->height - 1;
-		break;
-	case CMD_PAGE_DOWN:
-		st->scroll += st->height - 1;
-		break;
 	case CMD_HELP:
 	case CMD_SELECT:
 		tui_pop(app);
 		return true;
 	default:
-		return false;
+		return widget_pager_key(&st->pager, cmd);
 	}
-	if (st->scroll > max)
-		st->scroll = max;
-	if (st->scroll < 0)
-		st->scroll = 0;
-	return true;
 }
 
 const struct screen screen_help = {

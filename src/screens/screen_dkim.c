@@ -266,7 +266,8 @@ static bool dkim_work(struct app *app, void *state)
 		.selector = st->generating,
 		.type = DKIM_KEY_RSA,
 		.dir = dir,
-		.store = tui_store(app),
+		.record = state_dkim_keygen_record,
+		.record_arg = tui_store(app),
 		.today = app->cli->now,
 	};
 

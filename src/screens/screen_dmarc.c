@@ -42,9 +42,7 @@ struct dmarc_state {
 	struct dmarc_dest_line *dests;
 	size_t ndests;
 	char *dests_error;  /* why the check has no answer (cleaned) */
-	int scroll;         /* first row shown */
-	int total;          /* rows the content takes */
-	int height;         /* rows of the window */
+	struct widget_pager pager; /* the content, scrolled */
 	struct state_settings settings;
 	struct state_rung *history;
 	size_t nhistory;
@@ -464,37 +462,20 @@ static int dmarc_draw_content(struct app *app, struct dmarc_state *st,
 	return dmarc_draw_dests(app, st, win, y, rows, cols);
 }
 
-/* Draws the screen: the content goes into a pad, of which the rows from
- * the scroll position fill the window, with a mark when more follows. */
+/* Draws the screen: the content goes into the pager, of which the rows
+ * from the scroll position fill the window, with a mark when more
+ * follows. */
 static void dmarc_draw(struct app *app, void *state, WINDOW *win)
 {
 	struct dmarc_state *st = state;
-	int rows = getmaxy(win), cols = getmaxx(win), shown;
-	WINDOW *pad;
+	WINDOW *pad = widget_pager_pad(DMARC_PAD_ROWS, getmaxx(win));
 
 	dests_collect(st);
-	st->height = rows;
-	pad = newpad(DMARC_PAD_ROWS, cols);
 	if (!pad)
 		return;
-	st->total = dmarc_draw_content(app, st, pad);
-	if (st->scroll > st->total - rows)
-		st->scroll = st->total - rows;
-	if (st->scroll < 0)
-		st->scroll = 0;
-	shown = st->total - st->scroll;
-	if (shown > rows)
-		shown = rows;
-	if (shown > 0)
-		copywin(pad, win, st->scroll, 0, 0, 0, shown - 1, cols - 1,
-			FALSE);
-	delwin(pad);
-	if (st->scroll + rows < st->total) {
-		wmove(win, rows - 1, 0);
-		wclrtoeol(win);
-		widget_text(win, rows - 1, 1, cols - 2, tui_attr(app, TUI_DIM),
-			    _("-- more below: Down / PgDn scrolls --"));
-	}
+	st->pager.more = N_("-- more below: Down / PgDn scrolls --");
+	widget_pager_show(&st->pager, pad, dmarc_draw_content(app, st, pad),
+			  win, 0, getmaxy(win), tui_attr(app, TUI_DIM));
 }
 
 /* r asks again. */
@@ -508,30 +489,10 @@ static bool dmarc_key(struct app *app, void *state, struct tui_key key,
 	case CMD_STEP:
 		dmarc_step(app, st);
 		return true;
-	case CMD_UP:
-		st->scroll--;
-		return true;
-	case CMD_DOWN:
-		/* One more row than shown: the mark takes the last. */
-		if (st->scroll + st->height < st->total)
-			st->scroll++;
-		return true;
-	case CMD_PAGE_UP:
-		st->scroll -= st->height > 2 ? st->height - 2 : 1;
-		return true;
-	case CMD_PAGE_DOWN:
-		st->scroll += st->height > 2 ? st->height - 2 : 1;
-		return true;
-	case CMD_TOP:
-		st->scroll = 0;
-		return true;
-	case CMD_BOTTOM:
-		st->scroll = st->total; /* draw clamps it */
-		return true;
 	case CMD_RECHECK:
 		break;
 	default:
-		return false;
+		return widget_pager_key(&st->pager, cmd);
 	}
 	name = xasprintf("_dmarc.%s", app->domain);
 	lookup_start(app, &st->published, name, DNS_T_TXT);

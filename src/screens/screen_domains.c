@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/dname.h"
 #include "util/i18n.h"
 #include "store/state.h"
 #include "util/text.h"
@@ -108,7 +109,7 @@ static void domains_add(struct app *app, struct domains_state *st)
 {
 	struct store *store = tui_store(app);
 	struct err err = ERR_INIT;
-	char *name = text_domain_normalize(st->input.text);
+	char *name = dname_lookup_form(st->input.text);
 
 	if (!store) {
 		tui_error(app, "%s", session_store_error(app->session));

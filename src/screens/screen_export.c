@@ -22,9 +22,7 @@ struct export_state {
 	enum export_format format;
 	char *text;  /* the preview of the current format */
 	char *error; /* why there is no preview */
-	int scroll;  /* the first row shown */
-	int height;  /* rows of the preview */
-	int total;   /* rows the preview takes, long lines wrapped */
+	struct widget_pager pager; /* the preview, long lines wrapped */
 	struct widget_input prompt;
 	struct app *app;
 	struct replay *loading;   /* the plan's loading */
@@ -68,7 +66,7 @@ static void export_load(void *arg, struct dns *dns)
 	export_clear(st);
 	if (screen_plan_load(st->app, dns, &st->sp))
 		zone_collect(&st->sp.inputs, &st->sp.plan, false,
-			     &st->records);
+			     tui_orgdomain(st->app), &st->records);
 	else
 		st->error = xstrdup(st->sp.error);
 }
@@ -115,7 +113,7 @@ static void export_render(struct app *app, struct export_state *st)
 	st->text = NULL;
 	free(st->error);
 	st->error = NULL;
-	st->scroll = 0;
+	st->pager.scroll = 0;
 	replay_free(st->rendering);
 	st->rendering = NULL;
 	switch (st->format) {
@@ -160,18 +158,37 @@ static void export_enter(struct app *app, void *state)
 	st->loading = replay_start(app, export_load, st, NULL, 0);
 }
 
+/* Draws the preview into pad (NULL: only counts); returns the rows it
+ * takes. Rows, not lines, scroll: a DKIM record wraps over several,
+ * each continued row marked. */
+static int export_preview(struct app *app, const char *text, WINDOW *pad,
+			  int cols)
+{
+	int row = 0, max_y = pad ? getmaxy(pad) : 0;
+
+	for (const char *p = text; *p;) {
+		size_t len = strcspn(p, "\n");
+		char *one = xstrndup(p, len);
+
+		row += widget_wrap_hard(pad ? pad : stdscr, row, 1, cols - 2,
+					max_y, 0, A_NORMAL,
+					tui_attr(app, TUI_DIM), one);
+		free(one);
+		p += len + (p[len] == '\n');
+	}
+	return row;
+}
+
 /* Draws the preview, one line of the snippet per row. */
 static void export_draw(struct app *app, void *state, WINDOW *win)
 {
 	struct export_state *st = state;
-	int rows = getmaxy(win), cols = getmaxx(win), row = 0;
-	const char *p;
+	int rows = getmaxy(win), cols = getmaxx(win);
 
 	widget_textf(win, 0, 1, cols - 2, A_BOLD,
 		     /* TRANSLATORS: %s is BIND, nsupdate or JSON. */
 		     _("Export for %s as %s"), app->domain,
 		     format_label(st->format));
-	st->height = rows - 4;
 	if (st->loading && replay_done(st->loading) && st->sp.loaded &&
 	    !st->rendered) {
 		st->rendered = true;
@@ -189,22 +206,14 @@ static void export_draw(struct app *app, void *state, WINDOW *win)
 		widget_wrap(win, 2, 1, cols - 2, rows, 0,
 			    tui_attr(app, TUI_BAD), st->error);
 	} else if (st->text) {
-		/* Rows, not lines, scroll: a DKIM record wraps over
-		 * several, each continued row marked. */
-		for (p = st->text; *p;) {
-			size_t len = strcspn(p, "\n");
-			char *one = xstrndup(p, len);
-			int skip = st->scroll > row ? st->scroll - row : 0;
-			int at = 2 + (row > st->scroll ? row - st->scroll : 0);
+		int total = export_preview(app, st->text, NULL, cols);
+		WINDOW *pad = widget_pager_pad(total, cols);
 
-			row += widget_wrap_hard(win, at, 1, cols - 2, rows - 2,
-						skip, A_NORMAL,
-						tui_attr(app, TUI_DIM), one);
-			free(one);
-			p += len + (p[len] == '\n');
-		}
+		if (pad)
+			export_preview(app, st->text, pad, cols);
+		widget_pager_show(&st->pager, pad, total, win, 2, rows - 4,
+				  A_NORMAL);
 	}
-	st->total = row;
 	if (st->prompt.active)
 		widget_input_draw(win, rows - 1, 1, cols - 2,
 				  _("Write to (Tab completes):"), &st->prompt,
@@ -263,34 +272,9 @@ static bool export_key(struct app *app, void *state, struct tui_key key,
 			return true;
 		}
 	}
+	if (widget_pager_key(&st->pager, cmd))
+		return true;
 	switch (cmd) {
-	case CMD_UP:
-		if (st->scroll > 0)
-			st->scroll--;
-		return true;
-	case CMD_DOWN:
-		if (st->scroll + st->height < st->total)
-			st->scroll++;
-		return true;
-	case CMD_PAGE_UP:
-		st->scroll -= st->height > 1 ? st->height - 1 : 1;
-		if (st->scroll < 0)
-			st->scroll = 0;
-		return true;
-	case CMD_PAGE_DOWN:
-		st->scroll += st->height > 1 ? st->height - 1 : 1;
-		if (st->scroll + st->height > st->total)
-			st->scroll = st->total > st->height
-					 ? st->total - st->height
-					 : 0;
-		return true;
-	case CMD_TOP:
-		st->scroll = 0;
-		return true;
-	case CMD_BOTTOM:
-		st->scroll = st->total > st->height ? st->total - st->height
-						    : 0;
-		return true;
 	case CMD_FORMAT:
 		st->format = (st->format + 1) % 3;
 		if (st->sp.loaded && st->rendered)

@@ -491,12 +491,9 @@ static void disown_ask(struct app *app, struct reports_state *st)
 static void disown_answer(struct app *app, struct reports_state *st,
 			  struct tui_key key)
 {
-	/* TRANSLATORS: the letter that answers "yes" (besides y). */
-	const char *yes = _("y");
 	struct err err = ERR_INIT;
 
-	if (key.fkey || (key.code != 'y' && key.code != 'Y' &&
-			 (wint_t)(unsigned char)yes[0] != key.code)) {
+	if (!widget_key_yes(key)) {
 		tui_message(app, _("Not marked."));
 	} else if (state_disown_add(tui_store(app), app->domain,
 				    st->disowning, NULL, app->cli->now, NULL,

@@ -646,7 +646,7 @@ static void spf_flatten_toggle(struct app *app, struct spf_state *st)
 /* s remembers in the store what the target flattens, with the ranges of
  * each flattened include as they are today, so that the maintenance
  * checks can report drift when a provider changes them
- * (spf_flatten_save). */
+ * (state_flattened_save). */
 static void spf_save(struct app *app, struct spf_state *st)
 {
 	struct store *store = tui_store(app);
@@ -679,8 +679,8 @@ static void spf_save(struct app *app, struct spf_state *st)
 	f = *st->layout;
 	f.items = items;
 	f.nitems = st->nincludes;
-	if (spf_flatten_save(store, app->domain, &f, app->cli->now, &err) !=
-	    STATUS_OK) {
+	if (state_flattened_save(store, app->domain, &f, app->cli->now,
+				 &err) != STATUS_OK) {
 		tui_error(app, "%s", err_message(&err));
 	} else {
 		st->dirty = false;

@@ -20,6 +20,7 @@
 #include "store/state.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "screens/keys.h"
 #include "screens/demo.h"
 #include "screens/widgets.h"
 
@@ -52,7 +53,7 @@ static const struct keymap_entry keymap[] = {
 	{ true, KEY_BTAB, CMD_LEFT, N_("Shift-Tab") },
 	{ true, KEY_RIGHT, CMD_RIGHT, N_("Right") },
 	{ false, 'l', CMD_RIGHT, "l" },
-	{ false, '\t', CMD_RIGHT, N_("Tab") },
+	{ false, TUI_KEY_TAB, CMD_RIGHT, N_("Tab") },
 	{ false, '1', CMD_GOTO, "1-8" },
 	{ false, '2', CMD_GOTO, NULL },
 	{ false, '3', CMD_GOTO, NULL },
@@ -61,17 +62,17 @@ static const struct keymap_entry keymap[] = {
 	{ false, '6', CMD_GOTO, NULL },
 	{ false, '7', CMD_GOTO, NULL },
 	{ false, '8', CMD_GOTO, NULL },
-	{ false, '\n', CMD_SELECT, N_("Enter") },
-	{ false, '\r', CMD_SELECT, NULL },
+	{ false, TUI_KEY_LINEFEED, CMD_SELECT, N_("Enter") },
+	{ false, TUI_KEY_RETURN, CMD_SELECT, NULL },
 	{ true, KEY_ENTER, CMD_SELECT, NULL },
-	{ false, 27, CMD_BACK, N_("Esc") },
+	{ false, TUI_KEY_ESC, CMD_BACK, N_("Esc") },
 	{ true, KEY_BACKSPACE, CMD_BACK, N_("Backspace") },
-	{ false, 127, CMD_BACK, NULL },
-	{ false, 8, CMD_BACK, NULL },
+	{ false, TUI_KEY_DEL, CMD_BACK, NULL },
+	{ false, TUI_KEY_CTRL_H, CMD_BACK, NULL },
 	{ true, KEY_F(1), CMD_HELP, "F1" },
 	{ false, '?', CMD_HELP, "?" },
 	{ false, 'q', CMD_QUIT, "q" },
-	{ false, 12, CMD_REDRAW, N_("Ctrl-L") },
+	{ false, TUI_KEY_CTRL_L, CMD_REDRAW, N_("Ctrl-L") },
 	{ false, 'r', CMD_RECHECK, "r" },
 	{ false, '/', CMD_FILTER, "/" },
 	{ false, 'a', CMD_ADD, "a" },
@@ -505,13 +506,8 @@ static void handle_key(struct app *app, struct tui_key key)
 		return;
 	}
 	if (app->asking_quit) {
-		/* TRANSLATORS: the letter that answers "yes" to the quit
-		 * question (besides y). */
-		const char *yes = _("y");
-
 		app->asking_quit = false;
-		if (!key.fkey && (key.code == 'y' || key.code == 'Y' ||
-				  (wint_t)(unsigned char)yes[0] == key.code))
+		if (widget_key_yes(key))
 			app->quit = true;
 		return;
 	}
@@ -531,10 +527,41 @@ static void read_keys(struct app *app)
 	while (!app->quit && (r = wget_wch(stdscr, &ch)) != ERR) {
 		struct tui_key key = { r == KEY_CODE_YES, ch };
 
+		if (app->test_sync && key.fkey && key.code == KEY_F(12)) {
+			app->syncs++;
+			continue;
+		}
 		handle_key(app, key);
 		if (app->resized)
 			handle_resize(app);
 	}
+}
+
+/* Under test, says in the terminal's title (OSC 2) how many sync keys
+ * (F12) have been read, whether the wizard is idle (no query
+ * outstanding, no work waiting) and the size it drew at. The title
+ * follows what was drawn in the byte stream, so a test that sends F12 after its keys and waits for
+ * "dmarcpilot-sync N idle" reads a screen complete and drawn after
+ * them, never one drawn halfway. Called after each draw. */
+static void report_sync(struct app *app)
+{
+	bool idle;
+
+	if (!app->test_sync)
+		return;
+	idle = !(app->session->dns &&
+		  dns_pending(app->session->dns) > 0) &&
+	       !top_frame(app)->busy && !app->resized;
+	if (app->told_syncs == app->syncs && app->told_idle == (int)idle &&
+	    app->told_cols == COLS && app->told_rows == LINES)
+		return;
+	printf("\033]2;dmarcpilot-sync %lu %s %dx%d\033\\", app->syncs,
+	       idle ? "idle" : "busy", COLS, LINES);
+	fflush(stdout);
+	app->told_syncs = app->syncs;
+	app->told_idle = idle;
+	app->told_cols = COLS;
+	app->told_rows = LINES;
 }
 
 /* Lets the top screen do one unit of its pending work. */
@@ -572,6 +599,7 @@ static void run_loop(struct app *app, const sigset_t *waitmask)
 		if (app->resized)
 			handle_resize(app);
 		draw(app);
+		report_sync(app);
 		if (app->session->dns) {
 			ndns = dns_pollfds(app->session->dns, fds, 64);
 			timeout = dns_timeout_ms(app->session->dns);
@@ -674,6 +702,8 @@ int tui_run(struct cli *cli, const char *domain, bool demo)
 	app->cli = cli;
 	app->session = cli_session(cli);
 	app->demo = demo;
+	app->test_sync = getenv("DMARCPILOT_TEST_SYNC") != NULL;
+	app->told_idle = -1;
 	if (demo && demo_setup(app, &err) != STATUS_OK) {
 		fprintf(stderr, "dmarcpilot: %s\n", err_message(&err));
 		status = EXIT_TROUBLE;

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <wchar.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "screens/commands.h"
 #include "screens/wizard.h"
 
@@ -84,6 +84,14 @@ struct app {
 	bool quit;
 	char *message;         /* status line text, or NULL */
 	bool message_error;
+
+	/* Under test ($DMARCPILOT_TEST_SYNC set): the sync keys (F12) read
+	 * so far, and what the terminal's title last said about them. */
+	bool test_sync;
+	unsigned long syncs;
+	unsigned long told_syncs;
+	int told_idle;         /* -1 before the first report */
+	int told_cols, told_rows;
 };
 
 /* Colour pairs; with NO_COLOR, attributes only. */

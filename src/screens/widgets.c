@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "screens/widgets.h"
+#include "screens/keys.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <wchar.h>
 
+#include "util/i18n.h"
 #include "util/strbuf.h"
 #include "util/text.h"
 #include "util/xalloc.h"
@@ -268,23 +270,21 @@ enum widget_input_result widget_input_key(struct widget_input *in,
 			return INPUT_IGNORED;
 		}
 	}
+	if (key.code == TUI_KEY_LINEFEED || key.code == TUI_KEY_RETURN ||
+	    key.code == TUI_KEY_ESC) {
+		in->active = false;
+		return key.code == TUI_KEY_ESC ? INPUT_CANCEL : INPUT_DONE;
+	}
 	switch (key.code) {
-	case '\n':
-	case '\r':
-		in->active = false;
-		return INPUT_DONE;
-	case 27: /* Esc */
-		in->active = false;
-		return INPUT_CANCEL;
-	case 127:
-	case 8:
+	case TUI_KEY_DEL:
+	case TUI_KEY_CTRL_H:
 		input_backspace(in);
 		return INPUT_CHANGED;
-	case 21: /* ^U: kill the line, as in a shell */
+	case TUI_KEY_CTRL_U:
 		in->len = 0;
 		in->text[0] = '\0';
 		return INPUT_CHANGED;
-	case '\t':
+	case TUI_KEY_TAB:
 		if (in->complete_files &&
 		    widget_complete_path(in->text, sizeof in->text)) {
 			in->len = strlen(in->text);
@@ -294,7 +294,7 @@ enum widget_input_result widget_input_key(struct widget_input *in,
 	default:
 		break;
 	}
-	if (key.code < 32 || key.code == 127)
+	if (key.code < TUI_KEY_SPACE || key.code == TUI_KEY_DEL)
 		return INPUT_MOVED;
 	memset(&st, 0, sizeof st);
 	n = wcrtomb(mb, (wchar_t)key.code, &st);
@@ -427,6 +427,93 @@ static size_t fit_bytes(const char *text, int width)
 		used += r;
 	}
 	return used;
+}
+
+/* Reads a yes/no answer. */
+bool widget_key_yes(struct tui_key key)
+{
+	/* TRANSLATORS: the letter that answers "yes" to a question
+	 * (besides y). */
+	const char *yes = _("y");
+
+	return !key.fkey && (key.code == 'y' || key.code == 'Y' ||
+			     (wint_t)(unsigned char)yes[0] == key.code);
+}
+
+/* Makes the pad a pager's content is drawn into. */
+WINDOW *widget_pager_pad(int rows, int cols)
+{
+	return newpad(rows > 0 ? rows : 1, cols > 0 ? cols : 1);
+}
+
+/* Keeps the scroll position inside the content. */
+static void pager_clamp(struct widget_pager *p)
+{
+	if (p->scroll > p->total - p->height)
+		p->scroll = p->total - p->height;
+	if (p->scroll < 0)
+		p->scroll = 0;
+}
+
+/* Copies the visible rows of the pad into the window. */
+void widget_pager_show(struct widget_pager *p, WINDOW *pad, int total,
+		       WINDOW *win, int y, int height, int attr)
+{
+	int cols = getmaxx(win), shown;
+
+	p->total = total;
+	p->height = height;
+	pager_clamp(p);
+	shown = total - p->scroll < height ? total - p->scroll : height;
+	if (pad && shown > 0)
+		copywin(pad, win, p->scroll, 0, y, 0, y + shown - 1,
+			cols - 1 < getmaxx(pad) - 1 ? cols - 1
+						     : getmaxx(pad) - 1,
+			FALSE);
+	if (pad)
+		delwin(pad);
+	if (p->more && p->scroll + height < total) {
+		wmove(win, y + height - 1, 0);
+		wclrtoeol(win);
+		widget_text(win, y + height - 1, 1, cols - 2, attr,
+			    _(p->more));
+	}
+}
+
+/* Moves the scroll position for a navigation command. */
+bool widget_pager_key(struct widget_pager *p, enum command cmd)
+{
+	/* A page keeps one row in view; two when the "more" line hides
+	 * the last. */
+	int page = p->height - (p->more ? 2 : 1);
+
+	if (page < 1)
+		page = 1;
+	switch (cmd) {
+	case CMD_UP:
+		p->scroll--;
+		break;
+	case CMD_DOWN:
+		if (p->scroll + p->height < p->total)
+			p->scroll++;
+		break;
+	case CMD_PAGE_UP:
+		p->scroll -= page;
+		break;
+	case CMD_PAGE_DOWN:
+		p->scroll += page;
+		break;
+	case CMD_TOP:
+		p->scroll = 0;
+		break;
+	case CMD_BOTTOM:
+		p->scroll = p->total;
+		break;
+	default:
+		return false;
+	}
+	pager_clamp(p);
+	return true;
 }
 
 /* Draws a line broken wherever it passes the width. */

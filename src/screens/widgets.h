@@ -55,6 +55,34 @@ bool widget_list_key(struct widget_list *list, enum command cmd,
 /* Keeps the selection inside count and visible in height rows. */
 void widget_list_clamp(struct widget_list *list, size_t count, int height);
 
+/* True when key answers a yes/no question with yes: y, Y, or the
+ * translated letter. */
+bool widget_key_yes(struct tui_key key);
+
+/* A pager: content taller than the rows it gets (help, DMARC, export),
+ * drawn whole into a pad, then shown from a scroll position. */
+struct widget_pager {
+	int scroll;       /* the first content row shown */
+	int total;        /* the rows the content took at the last draw */
+	int height;       /* the rows shown at the last draw */
+	const char *more; /* N_() line shown last while more follows, or
+			   * NULL for none */
+};
+
+/* A blank pad of rows x cols to draw the content into, from row 0;
+ * NULL when curses cannot make one. widget_pager_show() frees it. */
+WINDOW *widget_pager_pad(int rows, int cols);
+
+/* Shows the total rows of pad in height rows of win from row y, from
+ * the scroll position (clamped); with p->more, the last row says so
+ * (in attr) while more follows. Frees pad (which may be NULL). */
+void widget_pager_show(struct widget_pager *p, WINDOW *pad, int total,
+		       WINDOW *win, int y, int height, int attr);
+
+/* Scrolls for Up, Down, PgUp, PgDn, Home and End; returns true when cmd
+ * was one of them. */
+bool widget_pager_key(struct widget_pager *p, enum command cmd);
+
 /* A one-line text input. */
 struct widget_input {
 	char text[1024]; /* UTF-8 */

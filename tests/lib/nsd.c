@@ -21,16 +21,39 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-/* Servers still running, stopped at exit if a test forgot (or failed). */
+/* Servers still running, stopped at exit if a test forgot or failed.
+ * A failed assertion longjmps out of the test function, whose struct
+ * nsd_server may have lived on its stack: keep what stopping needs
+ * here, not a pointer to it (its directory is testenv's to remove; the
+ * address string stays referenced, so no leak is reported for it). */
 #define NSD_MAX_SERVERS 16
-static struct nsd_server *nsd_running[NSD_MAX_SERVERS];
+static struct {
+	pid_t pid;
+	pid_t owner;
+	const void *address;
+} nsd_running[NSD_MAX_SERVERS];
 
-/* Stops every server still running. */
+/* Forgets a server that has been stopped (or ended by itself). */
+static void nsd_forget(pid_t pid)
+{
+	for (int i = 0; i < NSD_MAX_SERVERS; i++)
+		if (pid > 0 && nsd_running[i].pid == pid) {
+			nsd_running[i].pid = 0;
+			nsd_running[i].address = NULL;
+		}
+}
+
+/* Stops every server this process started and did not stop; run at
+ * exit. */
 static void nsd_stop_all(void)
 {
 	for (int i = 0; i < NSD_MAX_SERVERS; i++)
-		if (nsd_running[i])
-			nsd_stop(nsd_running[i]);
+		if (nsd_running[i].pid > 0 &&
+		    nsd_running[i].owner == getpid()) {
+			kill(nsd_running[i].pid, SIGTERM);
+			waitpid(nsd_running[i].pid, NULL, 0);
+			nsd_running[i].pid = 0;
+		}
 }
 
 /* Whether nsd is installed. */
@@ -192,7 +215,7 @@ bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
 		return false;
 	}
 	for (int i = 0; i < NSD_MAX_SERVERS; i++)
-		if (!nsd_running[i]) {
+		if (nsd_running[i].pid <= 0) {
 			slot = i;
 			break;
 		}
@@ -218,6 +241,12 @@ bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
 		    "  server-count: 1\n"
 		    "  verbosity: 1\n"
 		    "  tcp-count: 64\n"
+		    /* No response rate limit: its default (200 answers a
+		     * second for a source, nsd.conf(5)) drops answers to
+		     * back-to-back queries from 127.0.0.1, and a query
+		     * then waits out its retry. */
+		    "  rrl-ratelimit: 0\n"
+		    "  rrl-whitelist-ratelimit: 0\n"
 		    "remote-control:\n"
 		    "  control-enable: no\n",
 		    server->port, server->port, server->dir, server->dir,
@@ -241,7 +270,9 @@ bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
 		_exit(127);
 	}
 	free(conf_path);
-	nsd_running[slot] = server;
+	nsd_running[slot].pid = server->pid;
+	nsd_running[slot].owner = getpid();
+	nsd_running[slot].address = server->address;
 	{
 		static bool registered;
 
@@ -260,6 +291,7 @@ bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
 			return true;
 		if (waitpid(server->pid, &status, WNOHANG) == server->pid) {
 			fprintf(stderr, "nsd exited during start-up\n");
+			nsd_forget(server->pid);
 			server->pid = 0;
 			print_log(server);
 			nsd_stop(server);
@@ -276,9 +308,7 @@ bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
 /* Stops nsd and cleans up. */
 void nsd_stop(struct nsd_server *server)
 {
-	for (int i = 0; i < NSD_MAX_SERVERS; i++)
-		if (nsd_running[i] == server)
-			nsd_running[i] = NULL;
+	nsd_forget(server->pid);
 	if (server->pid > 0) {
 		kill(server->pid, SIGTERM);
 		waitpid(server->pid, NULL, 0);

@@ -6,6 +6,13 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,9 +70,38 @@ const char *testenv_srcdir(void)
 	return dir && *dir ? dir : ".";
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw);
+
+/* Scratch directories made and not removed yet. A failed assertion
+ * leaves its test function early (cmocka longjmps out), so these are
+ * removed at exit, by the process that made them; the caller's copy of
+ * the path stays referenced here, so that a failed test's report is not
+ * buried under reports of leaks. */
+#define TESTENV_MAX_DIRS 256
+static struct {
+	char *path;        /* our own copy */
+	const void *given; /* the caller's, never read */
+	pid_t owner;
+} testenv_dirs[TESTENV_MAX_DIRS];
+
+/* Removes every scratch directory this process left; run at exit. */
+static void testenv_rmdir_all(void)
+{
+	for (size_t i = 0; i < TESTENV_MAX_DIRS; i++) {
+		if (!testenv_dirs[i].path || testenv_dirs[i].owner != getpid())
+			continue;
+		nftw(testenv_dirs[i].path, remove_entry, 16,
+		     FTW_DEPTH | FTW_PHYS);
+		free(testenv_dirs[i].path);
+		testenv_dirs[i].path = NULL;
+	}
+}
+
 /* Makes a scratch directory. */
 char *testenv_mkdtemp(void)
 {
+	static bool registered;
 	const char *tmp = getenv("TMPDIR");
 	char *path = xasprintf("%s/dmarcpilot-test.XXXXXX",
 			       tmp && *tmp ? tmp : "/tmp");
@@ -73,6 +109,17 @@ char *testenv_mkdtemp(void)
 	if (!mkdtemp(path)) {
 		perror("mkdtemp");
 		abort();
+	}
+	for (size_t i = 0; i < TESTENV_MAX_DIRS; i++)
+		if (!testenv_dirs[i].path) {
+			testenv_dirs[i].path = xstrdup(path);
+			testenv_dirs[i].given = path;
+			testenv_dirs[i].owner = getpid();
+			break;
+		}
+	if (!registered) {
+		atexit(testenv_rmdir_all);
+		registered = true;
 	}
 	return path;
 }
@@ -87,8 +134,17 @@ static int remove_entry(const char *path, const struct stat *st, int flag,
 /* Removes a directory tree. */
 void testenv_rmdir(const char *path)
 {
-	if (path)
-		nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (!path)
+		return;
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	for (size_t i = 0; i < TESTENV_MAX_DIRS; i++)
+		if (testenv_dirs[i].path &&
+		    strcmp(testenv_dirs[i].path, path) == 0) {
+			free(testenv_dirs[i].path);
+			testenv_dirs[i].path = NULL;
+			testenv_dirs[i].given = NULL;
+			break;
+		}
 }
 
 /* Writes a file in a directory. */
@@ -244,4 +300,43 @@ const char *testenv_program(const char *var)
 	if (!p || !*p || access(p, X_OK) != 0)
 		return NULL;
 	return p;
+}
+
+/* Whether a process has ended: kill() finds none, or /proc shows a
+ * zombie (state Z after the command's closing parenthesis). */
+bool testenv_process_gone(int pid)
+{
+	char *path = xasprintf("/proc/%d/stat", pid);
+	char *stat = testenv_read_file(path, NULL);
+	const char *end = stat ? strrchr(stat, ')') : NULL;
+	bool gone = (kill(pid, 0) < 0 && errno == ESRCH) ||
+		    (end && end[1] == ' ' && end[2] == 'Z');
+
+	free(stat);
+	free(path);
+	return gone;
+}
+
+/* One value from the database, through a read-only connection. */
+char *testenv_db_text(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+	char *out = NULL;
+	int rc;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK)
+		fail_msg("%s: %s", path, sqlite3_errmsg(db));
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		fail_msg("%s: %s: %s", path, sql, sqlite3_errmsg(db));
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW && sqlite3_column_text(stmt, 0))
+		out = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		fail_msg("%s: %s: %s", path, sql, sqlite3_errmsg(db));
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return out ? out : xstrdup("");
 }

@@ -60,8 +60,19 @@ struct testenv_run testenv_run_dmarcpilot(const char *const args[],
 
 void testenv_run_done(struct testenv_run *run);
 
+/* True when process pid has ended: it is gone, or a zombie its parent
+ * has not reaped yet. */
+bool testenv_process_gone(int pid);
+
 /* The path of a program from the environment variable var (set by the
  * Makefile: NSD, TMUX_BIN, NAMED_CHECKZONE), or NULL when not installed. */
 const char *testenv_program(const char *var);
+
+/* The first column of the first row of sql run on the database at path
+ * through a connection of its own (read-only, so that tests look at what
+ * the program committed without the store's own handle), as text: ""
+ * for NULL or no row. Fails the test when sql does not run. Caller
+ * frees. */
+char *testenv_db_text(const char *path, const char *sql);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "dkim/dkim.h"
 #include "dns/dns.h"
+#include "util/dname.h"
 #include "util/i18n.h"
 #include "dmarc/orgdomain.h"
 #include "dns/propagate.h"
@@ -453,7 +454,7 @@ struct audit *audit_run(struct dns *dns, const struct orgdomain *od,
 	struct audit_run_state st = { .a = a, .dns = dns, .o = o ? o : &none };
 	struct dmarc_discovery *disc;
 
-	a->domain = text_domain_normalize(domain);
+	a->domain = dname_lookup_form(domain);
 	/* Everything independent goes out now; the callbacks start what
 	 * depends on an answer. */
 	disc = dmarc_discover(dns, od, a->domain, 0);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dkim/dkim_private.h"
+#include "util/dname.h"
 #include "util/i18n.h"
 #include "util/strbuf.h"
 #include "util/text.h"
@@ -723,32 +724,10 @@ void dkim_check_strings(const struct dns_txt_string *strings, size_t count,
 	}
 }
 
-/* Checks one DNS label of a selector. */
-static bool label_valid(const char *s, size_t len)
-{
-	if (len == 0 || len > 63 || s[0] == '-' || s[len - 1] == '-')
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '-')
-			return false;
-	return true;
-}
-
 /* RFC 6376 3.1: selector = sub-domain *( "." sub-domain ). */
 bool dkim_selector_valid(const char *s)
 {
-	size_t total;
-
-	if (!s || (total = strlen(s)) == 0 || total > 253)
-		return false;
-	for (;;) {
-		const char *dot = strchr(s, '.');
-		size_t len = dot ? (size_t)(dot - s) : strlen(s);
-
-		if (!label_valid(s, len))
-			return false;
-		if (!dot)
-			return true;
-		s = dot + 1;
-	}
+	/* A sub-domain is an LDH label (RFC 5321 4.1.2); no final dot. */
+	return s && *s && s[strlen(s) - 1] != '.' &&
+	       dname_valid(s, DNAME_ONE_LABEL);
 }

@@ -6,8 +6,7 @@
  * dkim_lookup.c lookups of one selector, discovery for the audit
  * dkim_key.c    key generation, the published record, key matching,
  *               signer snippets
- * dkim_rotate.c key ages, rotation plans (keys in the database are
- *               state.h's state_dkim_key) */
+ * dkim_rotate.c key ages, rotation plans */
 #ifndef DMARCPILOT_DKIM_H
 #define DMARCPILOT_DKIM_H
 
@@ -19,9 +18,7 @@
 #include "util/finding.h"
 #include "dns/propagate.h"
 #include "providers/providers.h"
-#include "store/state.h"
 #include "util/status.h"
-#include "store/store.h"
 
 /* ------------------------------------------------------------ records */
 
@@ -172,6 +169,14 @@ void dkim_selectors_free(char **selectors, size_t count);
 #define DKIM_RSA_WEAK_BITS 2048 /* below this only with force */
 #define DKIM_RSA_MAX_BITS 4096  /* RFC 8301 3.2: verifiers go this far */
 
+struct dkim_generated;
+
+/* Records a key dkim_keygen() has written (its path, never the key);
+ * state_dkim_keygen_record() records it in the database. */
+typedef enum status (*dkim_record_fn)(void *arg,
+				      const struct dkim_generated *key,
+				      date_t today, struct err *err);
+
 struct dkim_keygen_options {
 	const char *domain;
 	const char *selector;
@@ -180,8 +185,9 @@ struct dkim_keygen_options {
 	const char *dir;    /* where the key goes; NULL means
 			       $XDG_DATA_HOME/dmarcpilot/keys/DOMAIN */
 	bool force;         /* allow 1024..2047-bit RSA */
-	struct store *store; /* record the key here (state.h; the domain
-				is added when missing), or NULL */
+	dkim_record_fn record; /* called once the file is written, or
+				  NULL; when it fails the file goes */
+	void *record_arg;
 	date_t today;       /* the creation day recorded */
 };
 
@@ -203,10 +209,10 @@ struct dkim_generated {
  * an existing file is never replaced (STATUS_EXISTS naming it). RSA
  * below 1024 or above 4096 bits is refused with STATUS_USAGE, 1024 up
  * to 2047 with STATUS_REFUSED unless force (RFC 8301 3.2). With a
- * store, the key (its path, never the key) is recorded with
- * state_dkim_key_add() once the file is written, and the file is removed
- * again if that fails (STATUS_EXISTS when the selector is recorded
- * already). Free out with dkim_generated_done(). */
+ * record function, the key is recorded once the file is written, and
+ * the file is removed again if that fails (with its status, such as
+ * STATUS_EXISTS when the selector is recorded already). Free out with
+ * dkim_generated_done(). */
 enum status dkim_keygen(const struct dkim_keygen_options *options,
 			struct dkim_generated *out, struct err *err);
 
@@ -280,10 +286,12 @@ struct dkim_key_age {
 struct dkim_key_age dkim_key_age(date_t created, date_t today,
 				 int lifetime_days);
 
-/* Adds dkim.rotation_due (with the selector and advice) when the key is
- * due. Retired keys, keys a provider holds and keys of unknown age are
- * never due. */
-void dkim_rotation_check(const struct state_dkim_key *key, date_t today,
+/* Adds dkim.rotation_due (with the selector and advice) when the key of
+ * selector, created on that day, is due. Retired keys (retired not
+ * DATE_NONE), keys a provider holds and keys of unknown age (created
+ * DATE_NONE) are never due. */
+void dkim_rotation_check(const char *selector, date_t created,
+			 date_t retired, bool provider_held, date_t today,
 			 int lifetime_days, struct findings *findings);
 
 enum dkim_step_kind {

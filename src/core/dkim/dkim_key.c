@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "dkim/dkim_private.h"
+#include "util/dname.h"
 #include "util/i18n.h"
-#include "store/state.h"
 #include "util/strbuf.h"
 #include "util/text.h"
 #include "util/xalloc.h"
@@ -78,32 +78,6 @@ static enum status mkdir_private(const char *dir, struct err *err)
 out:
 	free(path);
 	return st;
-}
-
-/* True if name is a domain we can make a key for and a directory name:
- * dot-separated LDH labels (underscores allowed). */
-static bool domain_valid(const char *name)
-{
-	size_t len = strlen(name), label = 0;
-
-	if (len == 0 || len > 253 || name[0] == '.')
-		return false;
-	for (const char *p = name; *p; p++) {
-		char c = *p;
-
-		if (c == '.') {
-			if (label == 0 || p[-1] == '-')
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return false;
-		if (++label > 63 || (label == 1 && c == '-'))
-			return false;
-	}
-	return true;
 }
 
 /* Base64 of a buffer, with OpenSSL. */
@@ -194,44 +168,11 @@ char *dkim_zone_line(const char *name, char *const *strings, size_t count)
 
 	strbuf_addf(&sb, "%s. IN TXT (", name);
 	for (size_t i = 0; i < count; i++) {
-		strbuf_addstr(&sb, " \"");
-		for (const char *p = strings[i]; *p; p++) {
-			/* RFC 1035 5.1: quote and backslash are escaped. */
-			if (*p == '"' || *p == '\\')
-				strbuf_addch(&sb, '\\');
-			strbuf_addch(&sb, *p);
-		}
-		strbuf_addch(&sb, '"');
+		strbuf_addch(&sb, ' ');
+		text_txt_quote(&sb, strings[i], strlen(strings[i]));
 	}
 	strbuf_addstr(&sb, " )");
 	return strbuf_detach(&sb);
-}
-
-/* Records the key in the database (the path, never the key), adding
- * the domain when it is not there yet. */
-static enum status keygen_record(struct store *store,
-				 const struct dkim_generated *g, date_t today,
-				 struct err *err)
-{
-	struct state_dkim_key key = {
-		.selector = g->selector,
-		.algorithm = (char *)dkim_key_type_name(g->type),
-		.bits = g->bits,
-		.key_path = g->path,
-		.created = today,
-		.published = DATE_NONE,
-		.retired = DATE_NONE,
-	};
-	enum status st;
-
-	st = state_domain_add(store, g->domain, today, NULL, err);
-	if (st == STATUS_EXISTS) {
-		err_done(err);
-		st = STATUS_OK;
-	}
-	if (st == STATUS_OK)
-		st = state_dkim_key_add(store, g->domain, &key, NULL, err);
-	return st;
 }
 
 /* Writes the whole buffer. */
@@ -263,7 +204,10 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 	int fd = -1, bits = o->bits ? o->bits : DKIM_RSA_DEFAULT_BITS;
 
 	memset(out, 0, sizeof *out);
-	if (!domain_valid(o->domain)) {
+	/* A domain we can make a key for and a directory name. */
+	out->domain = dname_normalize(o->domain,
+				      DNAME_UNDERSCORE | DNAME_ONE_LABEL);
+	if (!out->domain) {
 		char *d = text_clean_str(o->domain);
 
 		st = err_set(err, STATUS_USAGE, _("'%s' is not a domain name"),
@@ -307,7 +251,6 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 		st = err_set(err, STATUS_USAGE, _("unknown key algorithm"));
 		goto out;
 	}
-	out->domain = text_domain_normalize(o->domain);
 	out->selector = text_lower(xstrdup(o->selector));
 	out->type = o->type;
 	out->bits = bits;
@@ -389,8 +332,8 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 	}
 	fd = -1;
 	/* The file is complete; if it cannot be recorded, it goes. */
-	if (o->store)
-		st = keygen_record(o->store, out, o->today, err);
+	if (o->record)
+		st = o->record(o->record_arg, out, o->today, err);
 out:
 	if (fd >= 0)
 		close(fd);

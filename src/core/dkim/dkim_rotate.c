@@ -27,17 +27,17 @@ struct dkim_key_age dkim_key_age(date_t created, date_t today,
 }
 
 /* Adds dkim.rotation_due for a key past its lifetime. */
-void dkim_rotation_check(const struct state_dkim_key *key, date_t today,
+void dkim_rotation_check(const char *selector, date_t created,
+			 date_t retired, bool provider_held, date_t today,
 			 int lifetime_days, struct findings *findings)
 {
 	struct dkim_key_age a;
 	char due[DATE_BUFSIZE];
 	struct finding *f;
 
-	if (key->retired != DATE_NONE || key->created == DATE_NONE ||
-	    key->provider)
+	if (retired != DATE_NONE || created == DATE_NONE || provider_held)
 		return;
-	a = dkim_key_age(key->created, today, lifetime_days);
+	a = dkim_key_age(created, today, lifetime_days);
 	if (!a.is_due)
 		return;
 	date_format(a.due, due);
@@ -47,8 +47,8 @@ void dkim_rotation_check(const struct state_dkim_key *key, date_t today,
 			    "the key of selector '%s' is %d days old; its "
 			    "rotation was due on %s",
 			    a.age_days),
-			 key->selector, a.age_days, due);
-	finding_set_selector(f, key->selector);
+			 selector, a.age_days, due);
+	finding_set_selector(f, selector);
 	finding_set_advice(f, _("Rotate: generate a key under a new "
 				"selector, publish it, switch the signer, "
 				"and revoke the old key a week later."));

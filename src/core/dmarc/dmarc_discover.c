@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dns/dns.h"
+#include "util/dname.h"
 #include "util/i18n.h"
 #include "dmarc/orgdomain.h"
 #include "util/strbuf.h"
@@ -400,32 +401,6 @@ static void discovery_step(struct dmarc_discovery *d)
 		discovery_finish(d);
 }
 
-/* True for a name fit for a query: LDH labels (and "_") of 1..63
- * octets, 253 octets at most (RFC 1035 2.3.4). */
-static bool name_valid(const char *name)
-{
-	size_t label = 0, total = strlen(name);
-
-	if (total == 0 || total > 253)
-		return false;
-	for (const char *p = name; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') &&
-		    c != '-' && c != '_')
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return label > 0;
-}
-
 /* Starts discovery. */
 struct dmarc_discovery *dmarc_discover(struct dns *dns,
 				       const struct orgdomain *od,
@@ -439,11 +414,12 @@ struct dmarc_discovery *dmarc_discover(struct dns *dns,
 	d->dns = dns;
 	d->od = od;
 	d->result = r;
-	r->domain = text_domain_normalize(domain);
+	r->domain = dname_normalize(domain, DNAME_UNDERSCORE | DNAME_ONE_LABEL);
 	r->exists = true;
 	dmarc_record_init(&r->parsed);
-	r->org_domain = orgdomain_of(od, r->domain);
-	if (!name_valid(r->domain)) {
+	if (!r->domain) {
+		r->domain = text_domain_normalize(domain);
+		r->org_domain = orgdomain_of(od, r->domain);
 		char *shown = text_clean_str(domain);
 
 		r->status = STATUS_USAGE;
@@ -453,6 +429,7 @@ struct dmarc_discovery *dmarc_discover(struct dns *dns,
 		d->walk_done = d->done = true;
 		return d;
 	}
+	r->org_domain = orgdomain_of(od, r->domain);
 	d->nnames = orgdomain_walk_names(r->domain, max_labels, &d->names);
 	/* The PSL's organizational domain is asked too, even when the
 	 * walk's label limit would jump over it. */

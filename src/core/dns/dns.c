@@ -791,23 +791,6 @@ const char *dns_result_name(enum dns_result result)
 	return "error";
 }
 
-/* Appends one TXT character-string in zone-file quoting. */
-static void quote_txt(struct strbuf *sb, const struct dns_txt_string *s)
-{
-	strbuf_addch(sb, '"');
-	for (size_t i = 0; i < s->len; i++) {
-		unsigned char c = (unsigned char)s->data[i];
-
-		if (c == '"' || c == '\\')
-			strbuf_addf(sb, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			strbuf_addf(sb, "\\%03u", c);
-		else
-			strbuf_addch(sb, (char)c);
-	}
-	strbuf_addch(sb, '"');
-}
-
 /* Formats the data of an RR as a zone file would. */
 char *dns_rr_data_to_string(const struct dns_rr *rr)
 {
@@ -842,7 +825,8 @@ char *dns_rr_data_to_string(const struct dns_rr *rr)
 		for (size_t i = 0; i < rr->u.txt.count; i++) {
 			if (i)
 				strbuf_addch(&sb, ' ');
-			quote_txt(&sb, &rr->u.txt.strings[i]);
+			text_txt_quote(&sb, rr->u.txt.strings[i].data,
+				       rr->u.txt.strings[i].len);
 		}
 		break;
 	}

@@ -101,11 +101,11 @@ static bool same_org(const struct orgdomain *od, const char *host,
 /* Adds the authorisation records of the report hosts in another
  * organizational domain. */
 static void collect_reports(const struct rollout_inputs *in,
+			    const struct orgdomain *od,
 			    struct zone_records *z)
 {
 	const struct dmarc_uri *lists[2] = { in->tags.rua, in->tags.ruf };
 	size_t counts[2] = { in->tags.nrua, in->tags.nruf };
-	struct orgdomain *od = orgdomain_new();
 
 	for (int l = 0; l < 2; l++)
 		for (size_t i = 0; i < counts[l]; i++) {
@@ -126,7 +126,6 @@ static void collect_reports(const struct rollout_inputs *in,
 				    ->foreign = true;
 			free(name);
 		}
-	orgdomain_free(od);
 }
 
 /* "LABEL: reason; reason" for a withheld next step: every blocking
@@ -152,7 +151,7 @@ static char *withheld_text(const struct rollout_plan *plan)
 /* Collects what to publish. */
 void zone_collect(const struct rollout_inputs *in,
 		  const struct rollout_plan *plan, bool with_next,
-		  struct zone_records *z)
+		  const struct orgdomain *od, struct zone_records *z)
 {
 	const struct rollout_next *next = &plan->next;
 	const char *spf = NULL;
@@ -226,7 +225,7 @@ void zone_collect(const struct rollout_inputs *in,
 		record_add(z, ZONE_DMARC, name, dmarc);
 		free(name);
 		free(dmarc);
-		collect_reports(in, z);
+		collect_reports(in, od, z);
 	}
 }
 
@@ -321,29 +320,6 @@ enum status zone_find_old(struct zone_records *z, struct dns *dns,
 
 /* ---------------------------------------------------------------- output */
 
-/* Quotes one character-string for a master file. */
-char *zone_quote(const char *s, size_t len)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	strbuf_addch(&sb, '"');
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		/* RFC 1035 5.1: \X quotes X, \DDD is an octet. */
-		if (c == '"' || c == '\\') {
-			strbuf_addch(&sb, '\\');
-			strbuf_addch(&sb, (char)c);
-		} else if (c < 0x20 || c > 0x7e) {
-			strbuf_addf(&sb, "\\%03u", c);
-		} else {
-			strbuf_addch(&sb, (char)c);
-		}
-	}
-	strbuf_addch(&sb, '"');
-	return strbuf_detach(&sb);
-}
-
 /* The report host of a DOMAIN._report._dmarc.HOST name. */
 static const char *report_host(const char *name)
 {
@@ -356,12 +332,9 @@ static const char *report_host(const char *name)
 static void add_strings(struct strbuf *sb, char *const *strings, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		char *q = zone_quote(strings[i], strlen(strings[i]));
-
 		if (i)
 			strbuf_addch(sb, ' ');
-		strbuf_addstr(sb, q);
-		free(q);
+		text_txt_quote(sb, strings[i], strlen(strings[i]));
 	}
 }
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dmarc/orgdomain.h"
 #include "dns/dns.h"
 #include "plan/rollout.h"
 #include "util/status.h"
@@ -67,12 +68,13 @@ struct zone_records {
  * DKIM phase ends),
  * and the _report._dmarc authorisation each external rua/ruf host must
  * publish (RFC 7489 7.1): external means in another organizational
- * domain by the Public Suffix List (orgdomain.h), so a host under the
- * domain's own registrable domain needs none. Free with
- * zone_records_done(). */
+ * domain by the Public Suffix List od (orgdomain.h, loaded by the
+ * caller), so a host under the domain's own registrable domain needs
+ * none; with od NULL only the domain itself counts as the same. Free
+ * with zone_records_done(). */
 void zone_collect(const struct rollout_inputs *in,
 		  const struct rollout_plan *plan, bool next,
-		  struct zone_records *out);
+		  const struct orgdomain *od, struct zone_records *out);
 
 void zone_records_done(struct zone_records *z);
 
@@ -88,11 +90,6 @@ void zone_strings_free(char **strings, size_t count);
  * does not answer is a STATUS_DNS error naming the query. */
 enum status zone_find_old(struct zone_records *z, struct dns *dns,
 			  struct err *err);
-
-/* A TXT character-string in master-file form: quoted, with '"' and '\'
- * escaped and octets outside printable ASCII as \DDD (RFC 1035 5.1).
- * Caller frees. */
-char *zone_quote(const char *s, size_t len);
 
 /* The BIND snippet: absolute names with the final dot, one RR per line,
  * checked with ldns before it is returned. Records other zones publish

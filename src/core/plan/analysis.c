@@ -10,6 +10,7 @@
 #include "util/i18n.h"
 #include "spf/spf.h"
 #include "spf/spf_eval.h"
+#include "store/report_query.h"
 #include "store/state.h"
 #include "util/strbuf.h"
 #include "util/text.h"
@@ -18,44 +19,6 @@
 /* Findings of one code, largest sources first; the rest are summed up
  * in the last one's message. */
 #define ANALYSIS_FINDINGS_MAX 20
-
-/* Per-day totals of the window. */
-static const char sql_days[] =
-    "SELECT r.date_begin / 86400 AS day, sum(w.count),"
-    " sum(CASE WHEN w.dkim_aligned OR w.spf_aligned THEN w.count ELSE 0"
-    "  END),"
-    " sum(CASE WHEN w.spf_aligned THEN w.count ELSE 0 END),"
-    " sum(CASE WHEN w.dkim_aligned THEN w.count ELSE 0 END),"
-    " count(DISTINCT r.id)"
-    " FROM report r JOIN report_row w ON w.report = r.id"
-    " WHERE r.domain = ?1 AND r.date_begin >= ?2 AND r.date_begin < ?3"
-    " GROUP BY day ORDER BY day";
-
-/* RFC 7489 C: reason types forwarded, mailing_list, trusted_forwarder
- * (RFC 9990 4 keeps them), and ARC named in the comment (RFC 8617). */
-#define FORWARDED_SQL                                                  \
-	"(w.arc OR ',' || w.reasons || ',' LIKE '%,forwarded,%' OR"    \
-	" ',' || w.reasons || ',' LIKE '%,mailing_list,%' OR"          \
-	" ',' || w.reasons || ',' LIKE '%,trusted_forwarder,%')"
-
-/* Per-source totals, largest first. */
-static const char sql_sources[] =
-    "SELECT w.source_ip, sum(w.count),"
-    " sum(CASE WHEN w.dkim_aligned OR w.spf_aligned THEN w.count ELSE 0"
-    "  END),"
-    " sum(CASE WHEN w.spf_aligned THEN w.count ELSE 0 END),"
-    " sum(CASE WHEN w.dkim_aligned THEN w.count ELSE 0 END),"
-    " sum(CASE WHEN NOT (w.dkim_aligned OR w.spf_aligned) AND "
-    FORWARDED_SQL " THEN w.count ELSE 0 END),"
-    " sum(CASE WHEN NOT w.spf_aligned AND ' ' || w.spf_auth LIKE"
-    "  '%:pass%' THEN w.count ELSE 0 END),"
-    " (SELECT x.envelope_from FROM report_row x JOIN report y"
-    "  ON x.report = y.id WHERE x.source_ip = w.source_ip AND"
-    "  y.domain = ?1 AND x.envelope_from IS NOT NULL"
-    "  GROUP BY x.envelope_from ORDER BY sum(x.count) DESC LIMIT 1)"
-    " FROM report r JOIN report_row w ON w.report = r.id"
-    " WHERE r.domain = ?1 AND r.date_begin >= ?2 AND r.date_begin < ?3"
-    " GROUP BY w.source_ip ORDER BY 2 DESC, w.source_ip";
 
 /* The class's stable name. */
 const char *analysis_class_name(enum analysis_class c)
@@ -73,13 +36,14 @@ const char *analysis_class_name(enum analysis_class c)
 	return "?";
 }
 
-/* Reads the five totals columns starting at column col. */
-static void totals_read(sqlite3_stmt *stmt, int col, struct analysis_totals *t)
+/* Copies the store's totals. */
+static void totals_read(const struct report_totals *from,
+			struct analysis_totals *t)
 {
-	t->messages = sqlite3_column_int64(stmt, col);
-	t->dmarc_pass = sqlite3_column_int64(stmt, col + 1);
-	t->spf_aligned = sqlite3_column_int64(stmt, col + 2);
-	t->dkim_aligned = sqlite3_column_int64(stmt, col + 3);
+	t->messages = from->messages;
+	t->dmarc_pass = from->dmarc_pass;
+	t->spf_aligned = from->spf_aligned;
+	t->dkim_aligned = from->dkim_aligned;
 }
 
 /* Adds b to a. */
@@ -92,64 +56,51 @@ static void totals_add(struct analysis_totals *a,
 	a->dkim_aligned += b->dkim_aligned;
 }
 
-/* Binds the domain and the window to a statement. */
-static void bind_window(sqlite3_stmt *stmt, const char *domain, date_t since,
-			date_t until)
+/* The state of analysis_days() between rows. */
+struct days_fill {
+	struct analysis *a;
+	size_t cap, wcap;
+};
+
+/* Adds one day, and its ISO week. */
+static void days_add(void *arg, const struct report_day *row)
 {
-	sqlite3_bind_text(stmt, 1, domain, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2,
-			   since == DATE_ANY ? INT64_MIN
-					     : (int64_t)date_to_time(since));
-	sqlite3_bind_int64(stmt, 3,
-			   until == DATE_ANY
-			       ? INT64_MAX
-			       : (int64_t)date_to_time(until) + 86400);
+	struct days_fill *fill = arg;
+	struct analysis *a = fill->a;
+	struct analysis_period *d;
+
+	a->days = xgrow(a->days, &fill->cap, a->ndays + 1, sizeof *a->days);
+	d = &a->days[a->ndays++];
+	memset(d, 0, sizeof *d);
+	d->day = row->day;
+	date_iso_week(d->day, &d->iso_year, &d->week);
+	totals_read(&row->t, &d->t);
+	totals_add(&a->totals, &d->t);
+	a->reports += (size_t)row->reports;
+	/* Days come in order, so a week's days are adjacent. */
+	if (a->nweeks == 0 || a->weeks[a->nweeks - 1].iso_year != d->iso_year ||
+	    a->weeks[a->nweeks - 1].week != d->week) {
+		struct analysis_period *w;
+
+		a->weeks = xgrow(a->weeks, &fill->wcap, a->nweeks + 1,
+				 sizeof *a->weeks);
+		w = &a->weeks[a->nweeks++];
+		memset(w, 0, sizeof *w);
+		w->day = d->day - (date_weekday(d->day) - 1);
+		w->iso_year = d->iso_year;
+		w->week = d->week;
+	}
+	totals_add(&a->weeks[a->nweeks - 1].t, &d->t);
 }
 
 /* Fills the days and the ISO weeks. */
 static enum status analysis_days(struct store *store, struct analysis *a,
 				 struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
-	size_t cap = 0, wcap = 0;
-	int rc;
+	struct days_fill fill = { a, 0, 0 };
 
-	if (sqlite3_prepare_v2(store_db(store), sql_days, -1, &stmt, NULL) !=
-	    SQLITE_OK)
-		return store_error(store, err, "reading report days");
-	bind_window(stmt, a->domain, a->since, a->until);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct analysis_period *d;
-		int64_t day = sqlite3_column_int64(stmt, 0);
-
-		a->days = xgrow(a->days, &cap, a->ndays + 1, sizeof *a->days);
-		d = &a->days[a->ndays++];
-		memset(d, 0, sizeof *d);
-		d->day = (date_t)day;
-		date_iso_week(d->day, &d->iso_year, &d->week);
-		totals_read(stmt, 1, &d->t);
-		totals_add(&a->totals, &d->t);
-		a->reports += (size_t)sqlite3_column_int64(stmt, 5);
-		/* Days come in order, so a week's days are adjacent. */
-		if (a->nweeks == 0 ||
-		    a->weeks[a->nweeks - 1].iso_year != d->iso_year ||
-		    a->weeks[a->nweeks - 1].week != d->week) {
-			struct analysis_period *w;
-
-			a->weeks = xgrow(a->weeks, &wcap, a->nweeks + 1,
-					 sizeof *a->weeks);
-			w = &a->weeks[a->nweeks++];
-			memset(w, 0, sizeof *w);
-			w->day = d->day - (date_weekday(d->day) - 1);
-			w->iso_year = d->iso_year;
-			w->week = d->week;
-		}
-		totals_add(&a->weeks[a->nweeks - 1].t, &d->t);
-	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE)
-		return store_error(store, err, "reading report days");
-	return STATUS_OK;
+	return report_query_days(store, a->domain, a->since, a->until,
+				 days_add, &fill, err);
 }
 
 /* Per-source extras the classification needs. */
@@ -157,43 +108,46 @@ struct source_extra {
 	int64_t spf_pass_unaligned;
 };
 
+/* The state of analysis_sources() between rows. */
+struct sources_fill {
+	struct analysis *a;
+	struct source_extra **extra;
+	size_t cap, ecap;
+};
+
+/* Adds one source. */
+static void sources_add(void *arg, const struct report_source *row)
+{
+	struct sources_fill *fill = arg;
+	struct analysis *a = fill->a;
+	struct analysis_source *s;
+
+	a->sources = xgrow(a->sources, &fill->cap, a->nsources + 1,
+			   sizeof *a->sources);
+	*fill->extra = xgrow(*fill->extra, &fill->ecap, a->nsources + 1,
+			     sizeof **fill->extra);
+	s = &a->sources[a->nsources];
+	memset(s, 0, sizeof *s);
+	snprintf(s->ip, sizeof s->ip, "%s", row->ip);
+	totals_read(&row->t, &s->t);
+	s->failing = s->t.messages - s->t.dmarc_pass;
+	s->forwarded = row->forwarded;
+	s->envelope_from = xstrdup_or_null(row->envelope_from);
+	(*fill->extra)[a->nsources].spf_pass_unaligned =
+	    row->spf_pass_unaligned;
+	a->nsources++;
+}
+
 /* Fills the sources. */
 static enum status analysis_sources(struct store *store, struct analysis *a,
 				    struct source_extra **extra,
 				    struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
-	size_t cap = 0, ecap = 0;
-	int rc;
+	struct sources_fill fill = { a, extra, 0, 0 };
 
 	*extra = NULL;
-	if (sqlite3_prepare_v2(store_db(store), sql_sources, -1, &stmt,
-			       NULL) != SQLITE_OK)
-		return store_error(store, err, "reading report sources");
-	bind_window(stmt, a->domain, a->since, a->until);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct analysis_source *s;
-		const char *ip = (const char *)sqlite3_column_text(stmt, 0);
-		const char *env = (const char *)sqlite3_column_text(stmt, 7);
-
-		a->sources = xgrow(a->sources, &cap, a->nsources + 1,
-				   sizeof *a->sources);
-		*extra = xgrow(*extra, &ecap, a->nsources + 1, sizeof **extra);
-		s = &a->sources[a->nsources];
-		memset(s, 0, sizeof *s);
-		snprintf(s->ip, sizeof s->ip, "%s", ip ? ip : "");
-		totals_read(stmt, 1, &s->t);
-		s->failing = s->t.messages - s->t.dmarc_pass;
-		s->forwarded = sqlite3_column_int64(stmt, 5);
-		s->envelope_from = xstrdup_or_null(env);
-		(*extra)[a->nsources].spf_pass_unaligned =
-		    sqlite3_column_int64(stmt, 6);
-		a->nsources++;
-	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE)
-		return store_error(store, err, "reading report sources");
-	return STATUS_OK;
+	return report_query_sources(store, a->domain, a->since, a->until,
+				    sources_add, &fill, err);
 }
 
 /* One source's DNS work: reverse name, its confirmation, SPF. */

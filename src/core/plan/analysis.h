@@ -95,7 +95,7 @@ struct analysis {
 };
 
 /* An open end of the date window. */
-#define DATE_ANY INT32_MIN
+#define DATE_ANY DATE_NONE
 
 /* What the analysis may use; every member may be NULL. Without dns there
  * is no reverse DNS and no SPF check (sources are then explained only

@@ -80,21 +80,6 @@ void rollout_evidence_done(struct rollout_evidence *e)
 	e->nfailing = 0;
 }
 
-/* Appends a string to a growing list. */
-void rollout_list_add(char ***list, size_t *count, char *s)
-{
-	*list = xrealloc(*list, (*count + 1) * sizeof **list);
-	(*list)[(*count)++] = s;
-}
-
-/* Frees a list of strings. */
-void rollout_list_free(char **list, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-		free(list[i]);
-	free(list);
-}
-
 /* Frees an array of TXT records. */
 static void spf_txts_free(struct spf_txt *t, size_t count)
 {
@@ -590,7 +575,15 @@ enum status rollout_inputs_load(struct store *store, struct dns *dns,
 	if ((st = inputs_evidence(store, dns, catalogue, in, today, err)))
 		goto fail;
 	inputs_due(in, today);
-	rollout_drift(store, dns, in, today);
+	{
+		struct rollout_verified v;
+		date_t since;
+
+		rollout_verified_scan(in, &v);
+		if (rollout_phase_of(in, &v, today, &since) >=
+		    ROLLOUT_ENFORCED)
+			rollout_drift(store, dns, in);
+	}
 	return STATUS_OK;
 fail:
 	rollout_inputs_done(in);

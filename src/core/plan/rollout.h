@@ -148,7 +148,7 @@ struct rollout_inputs {
 	size_t nspf_parts;
 	struct spf_flatten *spf_flat; /* what spf_flatten() or spf_layout()
 					 gave for the ~all record, or NULL;
-					 spf_flatten_save() stores it */
+					 state_flattened_save() stores it */
 	int spf_lookups;            /* DNS lookups of the record with its
 				       parts (RFC 7208 4.6.4), or -1 when
 				       they could not be counted */
@@ -207,12 +207,21 @@ void rollout_inputs_done(struct rollout_inputs *in);
 
 /* Measures the SPF record domain publishes now through dns: its DNS
  * lookups with every include's tree (RFC 7208 4.6.4) into *lookups and
- * what each include of the record costs into *costs, as
- * "include:X=N include:Y=M" (caller frees). STATUS_DNS naming the query
- * when the record cannot be fetched, STATUS_NOT_FOUND (naming the
+ * what each include of the record costs into *costs and *ncosts, in the
+ * record's order (free with state_costs_free()). STATUS_DNS naming the
+ * query when the record cannot be fetched, STATUS_NOT_FOUND (naming the
  * domain) when it publishes no single valid SPF record. */
 enum status rollout_spf_measure(struct dns *dns, const char *domain,
-				int *lookups, char **costs, struct err *err);
+				int *lookups, struct state_cost **costs,
+				size_t *ncosts, struct err *err);
+
+/* Compares what was flattened into domain's SPF record (the store's
+ * spf_flattened) with what the includes publish now, adding
+ * spf.flatten_drift for each that changed (spf_flatten_drift()). A
+ * domain not in the store has nothing to compare. */
+enum status rollout_flatten_drift(struct store *store, struct dns *dns,
+				  const char *domain,
+				  struct findings *findings, struct err *err);
 
 /* The plan of a domain on one day. */
 struct rollout_plan {

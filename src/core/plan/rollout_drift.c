@@ -21,14 +21,17 @@
 
 /* Measures the published SPF record and its includes' costs. */
 enum status rollout_spf_measure(struct dns *dns, const char *domain,
-				int *lookups, char **costs, struct err *err)
+				int *lookups, struct state_cost **costs,
+				size_t *ncosts, struct err *err)
 {
 	struct spf_check *check = NULL;
-	struct strbuf sb = STRBUF_INIT;
+	struct state_cost *v = NULL;
+	size_t n = 0, cap = 0;
 	enum status st;
 
 	*lookups = -1;
 	*costs = NULL;
+	*ncosts = 0;
 	if ((st = spf_check_sync(dns, domain, &check, err)))
 		return st;
 	if (check->dns_failed) {
@@ -46,50 +49,42 @@ enum status rollout_spf_measure(struct dns *dns, const char *domain,
 	for (size_t i = 0; i < check->root->nchildren; i++) {
 		const struct spf_node *c = check->root->children[i];
 
-		if (c->via)
-			strbuf_addf(&sb, "%s%s=%zu", sb.len ? " " : "",
-				    c->via, c->cost);
+		if (!c->via)
+			continue;
+		v = xgrow(v, &cap, n + 1, sizeof *v);
+		v[n].include = xstrdup(c->via);
+		v[n].lookups = (int)c->cost;
+		n++;
 	}
-	*costs = strbuf_detach(&sb);
+	*costs = v;
+	*ncosts = n;
 out:
-	strbuf_done(&sb);
 	spf_check_free(check);
 	return st;
 }
 
-/* What an include cost in a "include:X=N ..." list, or -1. */
-static long cost_of(const char *costs, const char *via)
+/* What an include cost in a list of costs, or -1. */
+static long cost_of(const struct state_cost *costs, size_t n,
+		    const char *via)
 {
-	size_t n = strlen(via);
-
-	for (const char *p = costs; p && *p;) {
-		size_t len = strcspn(p, " ");
-
-		if (len > n && p[n] == '=' && strncmp(p, via, n) == 0)
-			return strtol(p + n + 1, NULL, 10);
-		p += len;
-		p += *p == ' ';
-	}
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(costs[i].include, via) == 0)
+			return costs[i].lookups;
 	return -1;
 }
 
 /* Names the includes that cost more now than in old: "include:X costs
  * 5 lookups, 4 before", or that are new. Caller frees. */
-static char *cost_growth(const char *old, const char *now)
+static char *cost_growth(const struct state_rung *old,
+			 const struct state_cost *now, size_t nnow)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char *copy = xstrdup(now ? now : ""), *save = NULL;
 
-	for (char *w = strtok_r(copy, " ", &save); w;
-	     w = strtok_r(NULL, " ", &save)) {
-		char *eq = strrchr(w, '=');
-		long was, is;
+	for (size_t i = 0; i < nnow; i++) {
+		const char *w = now[i].include;
+		long is = now[i].lookups;
+		long was = cost_of(old->costs, old->ncosts, w);
 
-		if (!eq)
-			continue;
-		*eq = '\0';
-		is = strtol(eq + 1, NULL, 10);
-		was = cost_of(old, w);
 		if (was >= 0 && is <= was)
 			continue;
 		if (sb.len)
@@ -101,7 +96,6 @@ static char *cost_growth(const char *old, const char *now)
 			strbuf_addf(&sb, _("%s costs %ld lookups, %ld before"),
 				    w, is, was);
 	}
-	free(copy);
 	if (!sb.len)
 		strbuf_addstr(&sb, _("the record's own terms"));
 	return strbuf_detach(&sb);
@@ -115,10 +109,13 @@ static void drift_lookups(struct dns *dns, struct rollout_inputs *in,
 {
 	struct err err = ERR_INIT;
 	char day[DATE_BUFSIZE];
-	char *costs = NULL, *cause;
+	struct state_cost *costs = NULL;
+	size_t ncosts = 0;
+	char *cause;
 	int now;
 
-	if (rollout_spf_measure(dns, in->domain, &now, &costs, &err)) {
+	if (rollout_spf_measure(dns, in->domain, &now, &costs, &ncosts,
+				&err)) {
 		rollout_list_add(
 			&in->due, &in->ndue,
 			xasprintf(_("SPF lookup drift could not be checked: "
@@ -129,10 +126,10 @@ static void drift_lookups(struct dns *dns, struct rollout_inputs *in,
 	}
 	if (!(r->lookups >= 0 && now > r->lookups) &&
 	    now <= SPF_MAX_DNS_TERMS) {
-		free(costs);
+		state_costs_free(costs, ncosts);
 		return;
 	}
-	cause = cost_growth(r->costs, costs);
+	cause = cost_growth(r, costs, ncosts);
 	if (r->lookups >= 0)
 		rollout_list_add(
 			&in->due, &in->ndue,
@@ -152,7 +149,7 @@ static void drift_lookups(struct dns *dns, struct rollout_inputs *in,
 				    "record again"),
 				  in->domain, now, cause));
 	free(cause);
-	free(costs);
+	state_costs_free(costs, ncosts);
 }
 
 /* The ranges of words that are not in other, as "a, b" (or NULL). */
@@ -179,20 +176,19 @@ static char *ranges_missing(char *const *words, size_t n, char *const *other,
 /* The exact change of one flattened include: its ranges now (through
  * the flattener's own resolution) against those stored on day. */
 static char *drift_one(struct dns *dns, const char *domain,
-		       const char *mechanism, const char *stored,
-		       const char *day)
+		       const struct spf_flat_saved *saved)
 {
+	const char *mechanism = saved->mechanism;
 	char *text = xasprintf("v=spf1 %s ~all", mechanism);
-	char *copy = xstrdup(stored ? stored : ""), *save = NULL;
-	char **old = NULL, *added = NULL, *removed = NULL, *msg = NULL;
+	char *const *old = saved->addresses;
+	size_t nold = saved->naddresses;
+	char *added = NULL, *removed = NULL, *msg = NULL;
 	struct spf_record *rec = NULL;
 	struct spf_flatten *f = NULL;
 	struct err err = ERR_INIT;
-	size_t nold = 0;
+	char day[DATE_BUFSIZE];
 
-	for (char *w = strtok_r(copy, " ", &save); w;
-	     w = strtok_r(NULL, " ", &save))
-		rollout_list_add(&old, &nold, xstrdup(w));
+	date_format(saved->flattened, day);
 	if (spf_parse(text, strlen(text), &rec, NULL, &err) != STATUS_OK ||
 	    spf_flatten(dns, domain, rec, NULL, NULL, &f, &err) !=
 		STATUS_OK ||
@@ -224,26 +220,42 @@ static char *drift_one(struct dns *dns, const char *domain,
 out:
 	free(added);
 	free(removed);
-	rollout_list_free(old, nold);
 	spf_flatten_free(f);
 	spf_record_free(rec);
 	err_done(&err);
-	free(copy);
 	free(text);
 	return msg;
 }
 
-/* Flattened ranges that changed upstream: spf_flatten_drift() against
- * the spf_flattened table says whether any did; then each include is
- * compared range by range so that the item names what changed. */
+/* Compares the stored flattened includes with the live ones. */
+enum status rollout_flatten_drift(struct store *store, struct dns *dns,
+				  const char *domain,
+				  struct findings *findings, struct err *err)
+{
+	struct spf_flat_saved *saved = NULL;
+	size_t n = 0;
+	enum status st;
+
+	st = state_flattened_list(store, domain, &saved, &n, err);
+	if (st == STATUS_OK)
+		st = spf_flatten_drift(dns, saved, n, findings, err);
+	state_flattened_free(saved, n);
+	return st;
+}
+
+/* Flattened ranges that changed upstream: spf_flatten_drift() says
+ * whether any did; then each include is compared range by range so that
+ * the item names what changed. */
 static void drift_ranges(struct store *store, struct dns *dns,
 			 struct rollout_inputs *in)
 {
 	struct findings found = FINDINGS_INIT;
 	struct err err = ERR_INIT;
-	sqlite3_stmt *stmt = NULL;
+	struct spf_flat_saved *saved = NULL;
+	size_t n = 0;
 
-	if (spf_flatten_drift(store, dns, in->domain, &found, &err)) {
+	if (state_flattened_list(store, in->domain, &saved, &n, &err) ||
+	    spf_flatten_drift(dns, saved, n, &found, &err)) {
 		rollout_list_add(
 			&in->due, &in->ndue,
 			xasprintf(_("flattened SPF ranges could not be "
@@ -251,34 +263,17 @@ static void drift_ranges(struct store *store, struct dns *dns,
 				  err_message(&err)));
 		goto out;
 	}
-	if (found.count == 0)
-		goto out;
-	if (sqlite3_prepare_v2(store_db(store),
-			       "SELECT f.mechanism, f.addresses, f.flattened "
-			       "FROM spf_flattened f JOIN domain d ON "
-			       "d.id = f.domain_id WHERE d.name = ? "
-			       "ORDER BY f.id",
-			       -1, &stmt, NULL) != SQLITE_OK) {
-		store_error(store, &err, "spf_flattened");
-		rollout_list_add(&in->due, &in->ndue,
-				 xstrdup(err_message(&err)));
-		goto out;
-	}
-	sqlite3_bind_text(stmt, 1, in->domain, -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		const char *mech = (const char *)sqlite3_column_text(stmt, 0);
+	for (size_t i = 0; i < n && found.count; i++) {
 		char *msg;
 
-		if (!mech || strncmp(mech, "include:", 8) != 0)
+		if (strncmp(saved[i].mechanism, "include:", 8) != 0)
 			continue;
-		msg = drift_one(dns, in->domain, mech,
-				(const char *)sqlite3_column_text(stmt, 1),
-				(const char *)sqlite3_column_text(stmt, 2));
+		msg = drift_one(dns, in->domain, &saved[i]);
 		if (msg)
 			rollout_list_add(&in->due, &in->ndue, msg);
 	}
 out:
-	sqlite3_finalize(stmt);
+	state_flattened_free(saved, n);
 	findings_done(&found);
 	err_done(&err);
 }
@@ -286,15 +281,10 @@ out:
 /* The SPF drift checks of the enforced phases: lookups and flattened
  * ranges of the record verified last. */
 void rollout_drift(struct store *store, struct dns *dns,
-		   struct rollout_inputs *in, date_t today)
+		   struct rollout_inputs *in)
 {
 	const struct state_rung *last = NULL;
-	struct rollout_verified v;
-	date_t since;
 
-	rollout_verified_scan(in, &v);
-	if (rollout_phase_of(in, &v, today, &since) < ROLLOUT_ENFORCED)
-		return;
 	for (size_t i = 0; i < in->nhistory; i++)
 		if (in->history[i].kind == RUNG_SPF)
 			last = &in->history[i];

@@ -1,5 +1,7 @@
 /* What the parts of the rollout plan share (rollout.c, rollout_drift.c,
- * rollout_timeline.c); not for use outside them. */
+ * rollout_timeline.c, rollout_list.c); not for use outside them. Calls
+ * go one way: rollout.c calls rollout_drift.c, and both call
+ * rollout_list.c, never back. */
 #ifndef DMARCPILOT_ROLLOUT_INTERNAL_H
 #define DMARCPILOT_ROLLOUT_INTERNAL_H
 
@@ -17,7 +19,8 @@ struct rollout_verified {
 	size_t dkim_active;
 };
 
-/* Appends s (owned from then on) to a growing list of strings. */
+/* Appends s (owned from then on) to a growing list of strings
+ * (rollout_list.c). */
 void rollout_list_add(char ***list, size_t *count, char *s);
 
 /* Frees a list of strings. */
@@ -33,9 +36,10 @@ enum rollout_phase rollout_phase_of(const struct rollout_inputs *in,
 				    const struct rollout_verified *v,
 				    date_t today, date_t *since);
 
-/* Adds the SPF drift of the enforced phases to in->due: lookups grown
- * since the record was verified, flattened ranges changed upstream. */
+/* Adds the SPF drift to in->due: lookups grown since the record was
+ * verified, flattened ranges changed upstream. For the enforced phases
+ * only; the caller decides the phase. */
 void rollout_drift(struct store *store, struct dns *dns,
-		   struct rollout_inputs *in, date_t today);
+		   struct rollout_inputs *in);
 
 #endif

@@ -14,6 +14,7 @@
 #include <ini.h>
 #include <pcre2.h>
 
+#include "util/dname.h"
 #include "util/i18n.h"
 #include "util/text.h"
 #include "util/xalloc.h"
@@ -185,22 +186,6 @@ static bool id_valid(const char *id)
 	return true;
 }
 
-/* Host names and DKIM selectors: letters, digits, '-', '_' and inner dots
- * (RFC 6376 3.1: a selector is a sequence of sub-domains). */
-static bool name_valid(const char *s)
-{
-	const char *p;
-
-	if (!*s || strlen(s) > HOSTNAME_MAX || *s == '.' ||
-	    s[strlen(s) - 1] == '.' || strstr(s, ".."))
-		return false;
-	for (p = s; *p; p++)
-		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' &&
-		    *p != '.')
-			return false;
-	return true;
-}
-
 /* RFC 7208 5: the mechanisms a service can ask its customers to add. */
 static bool spf_mechanism_valid(const char *s)
 {
@@ -236,7 +221,10 @@ static bool list_append(struct loader *l, const char *key, const char *value,
 				word++;
 			text_lower(word);
 		}
-		if (!name_valid(word)) {
+		/* Host names and DKIM selectors (RFC 6376 3.1: a
+		 * selector is a sequence of sub-domains). */
+		if (!dname_valid(word, DNAME_UNDERSCORE | DNAME_ONE_LABEL) ||
+		    word[strlen(word) - 1] == '.') {
 			char *clean = text_clean_str(word);
 
 			loader_fail(l, l->lineno,
@@ -679,21 +667,20 @@ const struct provider *providers_find(const struct providers *providers,
 	return NULL;
 }
 
-/* Copies a host name without its final dot; false if it cannot be one. */
+/* Copies a host name from the DNS without its final dot; false if it
+ * cannot be one (dname.h, any octets: reverse names are not always
+ * host names). */
 static bool host_copy(const char *host, char buf[HOSTNAME_MAX + 2])
 {
 	size_t len;
 
-	if (!host)
+	if (!dname_valid(host, DNAME_ANY_OCTETS | DNAME_ONE_LABEL) ||
+	    (len = strlen(host)) > HOSTNAME_MAX + 1)
 		return false;
-	len = strlen(host);
-	if (len > 0 && host[len - 1] == '.')
-		len--;
-	if (len == 0 || len > HOSTNAME_MAX)
-		return false;
-	memcpy(buf, host, len);
-	buf[len] = '\0';
-	return true;
+	memcpy(buf, host, len + 1);
+	if (buf[len - 1] == '.')
+		buf[len - 1] = '\0';
+	return strlen(buf) <= HOSTNAME_MAX;
 }
 
 /* Names the service that owns a report source's reverse DNS. */

@@ -387,28 +387,6 @@ enum status spf_macro_expand(const char *s, const struct spf_macro_vars *v,
 	return STATUS_OK;
 }
 
-/* RFC 7208 4.3: label and name lengths, more than one label. */
-bool spf_domain_valid(const char *name)
-{
-	size_t len = strlen(name), label = 0, labels = 0;
-
-	if (len > 0 && name[len - 1] == '.')
-		len--;
-	if (len == 0 || len > 253)
-		return false;
-	for (size_t i = 0; i <= len; i++) {
-		if (i == len || name[i] == '.') {
-			if (label == 0 || label > 63)
-				return false;
-			labels++;
-			label = 0;
-		} else {
-			label++;
-		}
-	}
-	return labels >= 2;
-}
-
 /* RFC 7208 12: toplabel = ( *alphanum ALPHA *alphanum ) /
  * ( 1*alphanum "-" *( alphanum / "-" ) alphanum ). */
 static bool toplabel_valid(const char *s, size_t len)

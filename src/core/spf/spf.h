@@ -124,8 +124,4 @@ enum status spf_macro_expand(const char *s, const struct spf_macro_vars *v,
 			     bool exp, bool domain, char **out,
 			     struct err *err);
 
-/* RFC 7208 4.3: true if name is a usable multi-label domain name (labels
- * of 1..63 octets, at most 253 octets, a final dot allowed). */
-bool spf_domain_valid(const char *name);
-
 #endif

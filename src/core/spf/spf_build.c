@@ -633,88 +633,6 @@ fail:
 	return st;
 }
 
-/* Stores the flattened includes of a domain. */
-enum status spf_flatten_save(struct store *store, const char *domain,
-			     const struct spf_flatten *f, date_t today,
-			     struct err *err)
-{
-	sqlite3 *db = store_db(store);
-	sqlite3_stmt *stmt = NULL;
-	char day[DATE_BUFSIZE];
-	enum status st;
-	int64_t id = 0;
-
-	st = store_begin(store, err);
-	if (st != STATUS_OK)
-		return st;
-	if (sqlite3_prepare_v2(db, "SELECT id FROM domain WHERE name = ?",
-			       -1, &stmt, NULL) != SQLITE_OK) {
-		st = store_error(store, err, "spf_flattened");
-		goto out;
-	}
-	sqlite3_bind_text(stmt, 1, domain, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		st = err_set(err, STATUS_NOT_FOUND,
-			     _("%s is not a domain in %s (dmarcpilot domain "
-			       "add)"),
-			     domain, store_path(store));
-		goto out;
-	}
-	id = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	stmt = NULL;
-	if (sqlite3_prepare_v2(db, "DELETE FROM spf_flattened WHERE "
-				   "domain_id = ?",
-			       -1, &stmt, NULL) != SQLITE_OK) {
-		st = store_error(store, err, "spf_flattened");
-		goto out;
-	}
-	sqlite3_bind_int64(stmt, 1, id);
-	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		st = store_error(store, err, "spf_flattened");
-		goto out;
-	}
-	sqlite3_finalize(stmt);
-	stmt = NULL;
-	if (sqlite3_prepare_v2(db, "INSERT INTO spf_flattened (domain_id, "
-				   "mechanism, addresses, flattened) VALUES "
-				   "(?, ?, ?, ?)",
-			       -1, &stmt, NULL) != SQLITE_OK) {
-		st = store_error(store, err, "spf_flattened");
-		goto out;
-	}
-	date_format(today, day);
-	for (size_t i = 0; i < f->nitems; i++) {
-		struct strbuf sb = STRBUF_INIT;
-
-		if (!f->items[i].flattened)
-			continue;
-		for (size_t j = 0; j < f->items[i].naddresses; j++)
-			strbuf_addf(&sb, "%s%s", j ? " " : "",
-				    f->items[i].addresses[j]);
-		sqlite3_reset(stmt);
-		sqlite3_bind_int64(stmt, 1, id);
-		sqlite3_bind_text(stmt, 2, f->items[i].mechanism, -1,
-				  SQLITE_TRANSIENT);
-		sqlite3_bind_text(stmt, 3, strbuf_str(&sb), -1,
-				  SQLITE_TRANSIENT);
-		sqlite3_bind_text(stmt, 4, day, -1, SQLITE_TRANSIENT);
-		strbuf_done(&sb);
-		if (sqlite3_step(stmt) != SQLITE_DONE) {
-			st = store_error(store, err, "spf_flattened");
-			goto out;
-		}
-	}
-	sqlite3_finalize(stmt);
-	stmt = NULL;
-	st = store_commit(store, err);
-	return st;
-out:
-	sqlite3_finalize(stmt);
-	store_rollback(store);
-	return st;
-}
-
 /* Counts the words of a that are not in the sorted list b. */
 static size_t count_missing(char **a, size_t na, char **b, size_t nb)
 {
@@ -727,54 +645,30 @@ static size_t count_missing(char **a, size_t na, char **b, size_t nb)
 }
 
 /* Compares stored flattened ranges with the live ones. */
-enum status spf_flatten_drift(struct store *store, struct dns *dns,
-			      const char *domain, struct findings *findings,
-			      struct err *err)
+enum status spf_flatten_drift(struct dns *dns,
+			      const struct spf_flat_saved *saved, size_t count,
+			      struct findings *findings, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
 	struct spf_flat_item *items = NULL;
 	struct words *old = NULL;
-	char **when = NULL;
-	size_t n = 0, cap = 0, wcap = 0, dcap = 0;
+	const struct spf_flat_saved **from = NULL;
+	size_t n = 0;
 	enum status st = STATUS_OK;
-	int rc;
 
-	if (sqlite3_prepare_v2(store_db(store),
-			       "SELECT f.mechanism, f.addresses, f.flattened "
-			       "FROM spf_flattened f JOIN domain d ON "
-			       "d.id = f.domain_id WHERE d.name = ? "
-			       "ORDER BY f.id",
-			       -1, &stmt, NULL) != SQLITE_OK)
-		return store_error(store, err, "spf_flattened");
-	sqlite3_bind_text(stmt, 1, domain, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *mech = (const char *)sqlite3_column_text(stmt, 0);
-		const char *addrs = (const char *)sqlite3_column_text(stmt, 1);
-		char *copy = xstrdup(addrs ? addrs : ""), *save = NULL;
-
-		if (!mech || strncmp(mech, "include:", 8) != 0) {
-			free(copy);
+	items = xcalloc(count ? count : 1, sizeof *items);
+	old = xcalloc(count ? count : 1, sizeof *old);
+	from = xcalloc(count ? count : 1, sizeof *from);
+	for (size_t i = 0; i < count; i++) {
+		if (strncmp(saved[i].mechanism, "include:", 8) != 0)
 			continue;
-		}
-		items = xgrow(items, &cap, n + 1, sizeof *items);
-		old = xgrow(old, &wcap, n + 1, sizeof *old);
-		when = xgrow(when, &dcap, n + 1, sizeof *when);
-		memset(&items[n], 0, sizeof *items);
-		memset(&old[n], 0, sizeof *old);
-		items[n].mechanism = xstrdup(mech);
-		when[n] = xstrdup((const char *)sqlite3_column_text(stmt, 2));
-		for (char *w = strtok_r(copy, " ", &save); w;
-		     w = strtok_r(NULL, " ", &save))
-			words_add(&old[n], w);
+		items[n].mechanism = xstrdup(saved[i].mechanism);
+		from[n] = &saved[i];
+		for (size_t j = 0; j < saved[i].naddresses; j++)
+			words_add(&old[n], saved[i].addresses[j]);
 		if (old[n].n > 1)
 			qsort(old[n].v, old[n].n, sizeof *old[n].v,
 			      words_cmp);
-		free(copy);
 		n++;
-	}
-	if (rc != SQLITE_DONE) {
-		st = store_error(store, err, "spf_flattened");
-		goto out;
 	}
 	if (n == 0)
 		goto out;
@@ -788,6 +682,7 @@ enum status spf_flatten_drift(struct store *store, struct dns *dns,
 		size_t removed = count_missing(old[i].v, old[i].n,
 					       items[i].addresses,
 					       items[i].naddresses);
+		char when[DATE_BUFSIZE];
 		struct finding *f;
 
 		if (added == 0 && removed == 0 && items[i].flattenable)
@@ -795,46 +690,25 @@ enum status spf_flatten_drift(struct store *store, struct dns *dns,
 		f = findings_add(findings, F_SPF_FLATTEN_DRIFT,
 				 _("%s changed since it was flattened on %s: "
 				   "%zu ranges added, %zu removed"),
-				 items[i].mechanism, when[i], added, removed);
+				 items[i].mechanism,
+				 date_format(from[i]->flattened, when), added,
+				 removed);
 		finding_set_advice(f, _("Build and publish the record again "
 					"(dmarcpilot spf build --flatten "
 					"DOMAIN), or the service's new "
 					"addresses fail SPF."));
 	}
 out:
-	sqlite3_finalize(stmt);
 	for (size_t i = 0; i < n; i++) {
 		free(items[i].mechanism);
 		for (size_t j = 0; j < items[i].naddresses; j++)
 			free(items[i].addresses[j]);
 		free(items[i].addresses);
 		words_done(&old[i]);
-		free(when[i]);
 	}
 	free(items);
 	free(old);
-	free(when);
+	free(from);
 	return st;
 }
 
-/* Splits a value into quoted strings of at most 255 octets. */
-char *spf_txt_quote(const char *value)
-{
-	struct strbuf sb = STRBUF_INIT;
-	size_t len = strlen(value);
-
-	for (size_t i = 0; i < len || i == 0; i += SPF_STRING_MAX) {
-		size_t n = len - i < SPF_STRING_MAX ? len - i : SPF_STRING_MAX;
-
-		strbuf_addf(&sb, "%s\"", i ? " " : "");
-		for (size_t j = 0; j < n; j++) {
-			if (value[i + j] == '"' || value[i + j] == '\\')
-				strbuf_addch(&sb, '\\');
-			strbuf_addch(&sb, value[i + j]);
-		}
-		strbuf_addch(&sb, '"');
-		if (len == 0)
-			break;
-	}
-	return strbuf_detach(&sb);
-}

@@ -13,7 +13,6 @@
 #include "util/finding.h"
 #include "spf/spf.h"
 #include "util/status.h"
-#include "store/store.h"
 
 /* Builds a record from mechanisms as written ("ip4:192.0.2.0/24",
  * "include:_spf.google.com", "a", "mx:mail.example.com"; an entry may
@@ -87,22 +86,22 @@ void spf_flatten_free(struct spf_flatten *flatten);
 struct spf_flatten *spf_layout(const char *domain,
 			       const struct spf_record *record);
 
-/* Replaces what the store remembers as flattened for a (known) domain
- * by the flattened items of f, dated today. STATUS_NOT_FOUND for a
- * domain not in the store. */
-enum status spf_flatten_save(struct store *store, const char *domain,
-			     const struct spf_flatten *f, date_t today,
-			     struct err *err);
+/* An include as it was flattened on a day: what the store remembers
+ * (state_flattened_save) to report drift. Strings are owned by whoever
+ * made it. */
+struct spf_flat_saved {
+	char *mechanism;  /* "include:sendgrid.net" */
+	char **addresses; /* its "ip4:..."/"ip6:..." terms then */
+	size_t naddresses;
+	date_t flattened; /* the day */
+};
 
-/* Compares what was flattened for domain with the includes' ranges
- * now, adding spf.flatten_drift for each that changed. A domain not in
- * the store has nothing to compare. */
-enum status spf_flatten_drift(struct store *store, struct dns *dns,
-			      const char *domain, struct findings *findings,
-			      struct err *err);
-
-/* A TXT value as zone-file character-strings of at most 255 octets:
- * "\"v=spf1 ...\" \"...\"". Caller frees. */
-char *spf_txt_quote(const char *value);
+/* Compares what was flattened (saved, count of them) with the
+ * includes' ranges now, adding spf.flatten_drift for each that changed
+ * or that now holds more than ranges. STATUS_DNS when an include cannot
+ * be resolved. */
+enum status spf_flatten_drift(struct dns *dns,
+			      const struct spf_flat_saved *saved, size_t count,
+			      struct findings *findings, struct err *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/dname.h"
 #include "util/i18n.h"
 #include "util/strbuf.h"
 #include "util/text.h"
@@ -638,7 +639,7 @@ struct spf_check_run *spf_check_start(struct dns *dns, const char *domain,
 	run->cb = cb;
 	run->arg = arg;
 	run->check = check;
-	check->domain = text_domain_normalize(domain);
+	check->domain = dname_lookup_form(domain);
 	check->root = node_new(NULL, check->domain, NULL, false);
 	node_fetch(run, check->root);
 	return run;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/dname.h"
 #include "util/i18n.h"
 #include "util/text.h"
 #include "util/xalloc.h"
@@ -375,7 +376,7 @@ static void exp_start(struct spf_eval *ev)
 	}
 	v = ev_vars(ev, f->exp_domain);
 	if (spf_macro_expand(f->exp_spec, &v, false, true, &name, NULL) !=
-	    STATUS_OK || !spf_domain_valid(name)) {
+	    STATUS_OK || !dname_valid(name, DNAME_ANY_OCTETS)) {
 		free(name);
 		ev_finish(ev);
 		return;
@@ -556,7 +557,7 @@ static void frame_push(struct spf_eval *ev, const char *domain,
 	f->link = link;
 	f->domain = text_domain_normalize(domain);
 	ev->top = f;
-	if (!spf_domain_valid(f->domain)) {
+	if (!dname_valid(f->domain, DNAME_ANY_OCTETS)) {
 		/* RFC 7208 4.3: a malformed domain has no record. */
 		frame_return(ev, SPF_NONE, NULL);
 		return;
@@ -906,8 +907,8 @@ struct spf_eval *spf_eval_start(struct dns *dns, const struct spf_query *q,
 	 * cb never runs inside this call. */
 	ev->top = xcalloc(1, sizeof *ev->top);
 	ev->top->link = LINK_ROOT;
-	ev->top->domain = text_domain_normalize(domain);
-	if (!spf_domain_valid(ev->top->domain)) {
+	ev->top->domain = dname_lookup_form(domain);
+	if (!dname_valid(ev->top->domain, DNAME_ANY_OCTETS)) {
 		/* RFC 7208 4.3: a malformed domain gives none; answer
 		 * through a query all the same, to stay asynchronous. */
 		ev->out.reason = xstrdup(_("not a valid domain name"));

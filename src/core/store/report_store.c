@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "store/report_store.h"
+#include "store/state_internal.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>

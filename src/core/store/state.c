@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "util/i18n.h"
+#include "util/dname.h"
 #include "util/ip.h"
 #include "util/text.h"
 #include "util/xalloc.h"
@@ -21,165 +22,6 @@ static const char *const sender_kind_names[] = {
 
 /* ---------------------------------------------------------------- helpers */
 
-/* Prepares one statement; the error names the database. */
-enum status state_stmt_prepare(struct store *store, sqlite3_stmt **stmt,
-			       const char *sql, struct err *err)
-{
-	if (sqlite3_prepare_v2(store_db(store), sql, -1, stmt, NULL) !=
-	    SQLITE_OK) {
-		*stmt = NULL;
-		return store_error(store, err, _("preparing a statement"));
-	}
-	return STATUS_OK;
-}
-
-/* Binds a string, or NULL as SQL NULL. */
-int state_bind_text(sqlite3_stmt *stmt, int i, const char *s)
-{
-	if (!s)
-		return sqlite3_bind_null(stmt, i);
-	return sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
-}
-
-/* Binds a day as "YYYY-MM-DD", or DATE_NONE as NULL. */
-int state_bind_date(sqlite3_stmt *stmt, int i, date_t day)
-{
-	char buf[DATE_BUFSIZE];
-
-	if (day == DATE_NONE)
-		return sqlite3_bind_null(stmt, i);
-	return sqlite3_bind_text(stmt, i, date_format(day, buf), -1,
-				 SQLITE_TRANSIENT);
-}
-
-/* A column as an owned string, or NULL. */
-char *state_column_text(sqlite3_stmt *stmt, int i)
-{
-	const unsigned char *s = sqlite3_column_text(stmt, i);
-
-	return s ? xstrdup((const char *)s) : NULL;
-}
-
-/* A column holding "YYYY-MM-DD", or DATE_NONE when NULL or malformed. */
-date_t state_column_date(sqlite3_stmt *stmt, int i)
-{
-	const unsigned char *s = sqlite3_column_text(stmt, i);
-	date_t day;
-
-	if (!s || !date_parse((const char *)s, &day))
-		return DATE_NONE;
-	return day;
-}
-
-/* Looks up a domain's row id inside whatever transaction is open. */
-enum status state_domain_lookup(struct store *store, const char *name,
-				int64_t *id, struct err *err)
-{
-	sqlite3_stmt *stmt = NULL;
-	char *norm = text_domain_normalize(name);
-	enum status st;
-	int rc;
-
-	if ((st = state_stmt_prepare(store, &stmt,
-				     "SELECT id FROM domain WHERE name = ?1",
-				     err)))
-		goto out;
-	state_bind_text(stmt, 1, norm);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(stmt, 0);
-		st = STATUS_OK;
-	} else if (rc == SQLITE_DONE) {
-		char *clean = text_clean_str(name);
-
-		st = err_set(err, STATUS_NOT_FOUND,
-			     _("%s: no domain %s (add it with: dmarcpilot "
-			       "domain add %s)"),
-			     store_path(store), clean, clean);
-		free(clean);
-	} else {
-		st = store_error(store, err, _("looking up a domain"));
-	}
-out:
-	sqlite3_finalize(stmt);
-	free(norm);
-	return st;
-}
-
-/* Runs a prepared statement that returns no rows, mapping a UNIQUE
- * violation to STATUS_EXISTS with the message what_exists. */
-enum status state_stmt_done(struct store *store, sqlite3_stmt *stmt,
-			    const char *what, const char *what_exists,
-			    struct err *err)
-{
-	int rc = sqlite3_step(stmt);
-
-	if (rc == SQLITE_DONE)
-		return STATUS_OK;
-	if (what_exists &&
-	    sqlite3_extended_errcode(store_db(store)) ==
-		SQLITE_CONSTRAINT_UNIQUE)
-		return err_set(err, STATUS_EXISTS, "%s: %s",
-			       store_path(store), what_exists);
-	return store_error(store, err, what);
-}
-
-/* Finishes a change: commits on success, rolls back otherwise. */
-enum status state_finish(struct store *store, enum status st,
-			 struct err *err)
-{
-	if (st == STATUS_OK)
-		return store_commit(store, err);
-	store_rollback(store);
-	return st;
-}
-
-/* ---------------------------------------------------------------- names */
-
-/* Checks name syntax with at least min_labels labels. */
-bool state_name_valid_labels(const char *name, size_t min_labels)
-{
-	size_t len, label = 0, labels = 0;
-	char prev = '.';
-
-	if (!name)
-		return false;
-	len = strlen(name);
-	if (len > 0 && name[len - 1] == '.')
-		len--;
-	/* RFC 1035 2.3.4: 255 octets on the wire, 253 as text. */
-	if (len == 0 || len > 253)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c == '.') {
-			if (label == 0 || prev == '-')
-				return false;
-			label = 0;
-			prev = '.';
-			continue;
-		}
-		if (!isalnum(c) && c != '-' && c != '_')
-			return false;
-		if (c == '-' && label == 0)
-			return false;
-		if (label == 0)
-			labels++;
-		/* RFC 1035 2.3.4: labels are 63 octets or less. */
-		if (++label > 63)
-			return false;
-		prev = (char)c;
-	}
-	return prev != '-' && labels >= min_labels;
-}
-
-/* Checks host name syntax. */
-bool state_name_valid(const char *name)
-{
-	return state_name_valid_labels(name, 2);
-}
-
 /* ---------------------------------------------------------------- domains */
 
 /* Adds a domain row. */
@@ -190,7 +32,8 @@ enum status state_domain_add(struct store *store, const char *name,
 	char *norm = NULL, *exists = NULL;
 	enum status st;
 
-	if (!state_name_valid(name)) {
+	norm = dname_normalize(name, STATE_NAME_FLAGS);
+	if (!norm) {
 		char *clean = text_clean_str(name);
 
 		st = err_set(err, STATUS_USAGE, _("not a domain name: %s"),
@@ -198,7 +41,6 @@ enum status state_domain_add(struct store *store, const char *name,
 		free(clean);
 		return st;
 	}
-	norm = text_domain_normalize(name);
 	if ((st = store_begin(store, err)))
 		goto out;
 	if ((st = state_stmt_prepare(store, &stmt,
@@ -231,39 +73,35 @@ enum status state_domain_id(struct store *store, const char *name,
 	return state_domain_lookup(store, name, id, err);
 }
 
+/* Maps a row of domain. */
+static bool domain_row(sqlite3_stmt *stmt, void *item)
+{
+	struct state_domain *d = item;
+
+	d->id = sqlite3_column_int64(stmt, 0);
+	d->name = state_column_text(stmt, 1);
+	d->created = state_column_date(stmt, 2);
+	return true;
+}
+
 /* Lists the domains. */
 enum status state_domain_list(struct store *store, struct state_domain **out,
 			      size_t *count, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
-	struct state_domain *v = NULL;
-	size_t n = 0, cap = 0;
+	struct state_items it = STATE_ITEMS_INIT;
 	enum status st;
-	int rc;
 
-	*out = NULL;
-	*count = 0;
-	if ((st = state_stmt_prepare(store, &stmt,
-				     "SELECT id, name, created FROM domain"
-				     " ORDER BY name",
-				     err)))
-		return st;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		v = xgrow(v, &cap, n + 1, sizeof *v);
-		v[n].id = sqlite3_column_int64(stmt, 0);
-		v[n].name = state_column_text(stmt, 1);
-		v[n].created = state_column_date(stmt, 2);
-		n++;
+	st = state_list(store, NULL,
+			"SELECT id, name, created FROM domain ORDER BY name",
+			sizeof(struct state_domain), domain_row, &it,
+			_("listing domains"), err);
+	if (st != STATUS_OK) {
+		state_domains_free(it.v, it.n);
+		it.v = NULL;
+		it.n = 0;
 	}
-	if (rc != SQLITE_DONE) {
-		st = store_error(store, err, _("listing domains"));
-		state_domains_free(v, n);
-		goto out;
-	}
-	*out = v;
-	*count = n;
-out:
-	sqlite3_finalize(stmt);
+	*out = it.v;
+	*count = it.n;
 	return st;
 }
 
@@ -384,12 +222,10 @@ enum status state_sender_parse(const char *spec,
 		*value = xstrdup("");
 		goto out;
 	}
-	if (!state_name_valid(arg)) {
+	*value = dname_normalize(arg, STATE_NAME_FLAGS);
+	if (!*value)
 		st = err_set(err, STATUS_USAGE, _("%s: not a host name"),
 			     clean);
-		goto out;
-	}
-	*value = text_domain_normalize(arg);
 out:
 	free(clean);
 	free(word);
@@ -442,54 +278,45 @@ out:
 	return st;
 }
 
+/* Maps a row of sender. */
+static bool sender_row(sqlite3_stmt *stmt, void *item)
+{
+	struct state_sender *v = item;
+	const unsigned char *k = sqlite3_column_text(stmt, 1);
+	int kind = k ? sender_kind_from_name((const char *)k) : -1;
+
+	if (kind < 0)
+		return false; /* the CHECK constraint forbids it */
+	v->id = sqlite3_column_int64(stmt, 0);
+	v->kind = (enum sender_kind)kind;
+	v->value = state_column_text(stmt, 2);
+	if (!v->value)
+		v->value = xstrdup("");
+	v->note = state_column_text(stmt, 3);
+	v->created = state_column_date(stmt, 4);
+	return true;
+}
+
 /* Lists a domain's senders. */
 enum status state_sender_list(struct store *store, const char *domain,
 			      struct state_sender **out, size_t *count,
 			      struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
-	struct state_sender *v = NULL;
-	size_t n = 0, cap = 0;
-	int64_t domain_id;
+	struct state_items it = STATE_ITEMS_INIT;
 	enum status st;
-	int rc;
 
-	*out = NULL;
-	*count = 0;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
-		return st;
-	if ((st = state_stmt_prepare(
-		     store, &stmt,
-		     "SELECT id, kind, value, note, created"
-		     " FROM sender WHERE domain_id = ?1 ORDER BY id",
-		     err)))
-		return st;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const unsigned char *k = sqlite3_column_text(stmt, 1);
-		int kind = k ? sender_kind_from_name((const char *)k) : -1;
-
-		if (kind < 0)
-			continue; /* the CHECK constraint forbids it */
-		v = xgrow(v, &cap, n + 1, sizeof *v);
-		v[n].id = sqlite3_column_int64(stmt, 0);
-		v[n].kind = (enum sender_kind)kind;
-		v[n].value = state_column_text(stmt, 2);
-		if (!v[n].value)
-			v[n].value = xstrdup("");
-		v[n].note = state_column_text(stmt, 3);
-		v[n].created = state_column_date(stmt, 4);
-		n++;
+	st = state_list(store, domain,
+			"SELECT id, kind, value, note, created"
+			" FROM sender WHERE domain_id = ?1 ORDER BY id",
+			sizeof(struct state_sender), sender_row, &it,
+			_("listing senders"), err);
+	if (st != STATUS_OK) {
+		state_senders_free(it.v, it.n);
+		it.v = NULL;
+		it.n = 0;
 	}
-	if (rc != SQLITE_DONE) {
-		st = store_error(store, err, _("listing senders"));
-		state_senders_free(v, n);
-		goto out;
-	}
-	*out = v;
-	*count = n;
-out:
-	sqlite3_finalize(stmt);
+	*out = it.v;
+	*count = it.n;
 	return st;
 }
 
@@ -689,48 +516,40 @@ out:
 	return st;
 }
 
+/* Maps a row of disowned. */
+static bool disowned_row(sqlite3_stmt *stmt, void *item)
+{
+	struct state_disowned *v = item;
+
+	v->id = sqlite3_column_int64(stmt, 0);
+	v->network = state_column_text(stmt, 1);
+	if (!v->network)
+		v->network = xstrdup("");
+	v->note = state_column_text(stmt, 2);
+	v->created = state_column_date(stmt, 3);
+	return true;
+}
+
 /* Lists a domain's disowned sources. */
 enum status state_disown_list(struct store *store, const char *domain,
 			      struct state_disowned **out, size_t *count,
 			      struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
-	struct state_disowned *v = NULL;
-	size_t n = 0, cap = 0;
-	int64_t domain_id;
+	struct state_items it = STATE_ITEMS_INIT;
 	enum status st;
-	int rc;
 
-	*out = NULL;
-	*count = 0;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
-		return st;
-	if ((st = state_stmt_prepare(
-		     store, &stmt,
-		     "SELECT id, network, note, created FROM disowned"
-		     " WHERE domain_id = ?1 ORDER BY id",
-		     err)))
-		return st;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		v = xgrow(v, &cap, n + 1, sizeof *v);
-		v[n].id = sqlite3_column_int64(stmt, 0);
-		v[n].network = state_column_text(stmt, 1);
-		if (!v[n].network)
-			v[n].network = xstrdup("");
-		v[n].note = state_column_text(stmt, 2);
-		v[n].created = state_column_date(stmt, 3);
-		n++;
+	st = state_list(store, domain,
+			"SELECT id, network, note, created FROM disowned"
+			" WHERE domain_id = ?1 ORDER BY id",
+			sizeof(struct state_disowned), disowned_row, &it,
+			_("listing disowned sources"), err);
+	if (st != STATUS_OK) {
+		state_disowned_free(it.v, it.n);
+		it.v = NULL;
+		it.n = 0;
 	}
-	if (rc != SQLITE_DONE) {
-		st = store_error(store, err, _("listing disowned sources"));
-		state_disowned_free(v, n);
-		goto out;
-	}
-	*out = v;
-	*count = n;
-out:
-	sqlite3_finalize(stmt);
+	*out = it.v;
+	*count = it.n;
 	return st;
 }
 
@@ -783,3 +602,4 @@ fail:
 	free(network);
 	return state_finish(store, st, err);
 }
+

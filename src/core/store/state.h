@@ -15,9 +15,6 @@
 #include "util/status.h"
 #include "store/store.h"
 
-/* "No day": a key not published yet, a setting never changed. */
-#define DATE_NONE INT32_MIN
-
 /* ---------------------------------------------------------------- domains */
 
 struct state_domain {
@@ -26,13 +23,8 @@ struct state_domain {
 	date_t created; /* the day it was added */
 };
 
-/* True if name is a syntactically valid host or domain name: labels of
- * 1..63 letters, digits, hyphens or underscores, no hyphen at either end
- * of a label, at most 253 octets, at least two labels (RFC 1035 2.3.4,
- * with the underscore of RFC 8552 names). A final dot is allowed. */
-bool state_name_valid(const char *name);
-
-/* Adds a domain (normalised to lower case, no final dot) on day today.
+/* Adds a domain (normalised by dname_normalize(): A-labels, lower case,
+ * no final dot; at least two labels, "_" allowed) on day today.
  * STATUS_USAGE for an invalid name, STATUS_EXISTS when present. *id (may
  * be NULL) receives its row id. */
 enum status state_domain_add(struct store *store, const char *name,
@@ -175,6 +167,16 @@ enum status state_dkim_key_list(struct store *store, const char *domain,
 				struct err *err);
 void state_dkim_keys_free(struct state_dkim_key *keys, size_t count);
 
+struct dkim_generated;
+
+/* Records a key dkim_keygen() wrote (a dkim_record_fn, dkim.h; arg is
+ * the struct store): its path, never the key, created today, adding the
+ * domain when it is not there yet. STATUS_EXISTS when the domain has
+ * that selector. */
+enum status state_dkim_keygen_record(void *store,
+				     const struct dkim_generated *key,
+				     date_t today, struct err *err);
+
 /* Sets the day a selector was verified live. STATUS_NOT_FOUND for an
  * unknown selector. */
 enum status state_dkim_key_published(struct store *store, const char *domain,
@@ -194,6 +196,15 @@ enum rung_kind {
 	RUNG_DMARC, /* rung i of the domain's ladder */
 };
 
+/* What one include of an SPF record cost when the record was verified
+ * (RFC 7208 4.6.4: 1 for the include and its own tree). */
+struct state_cost {
+	char *include; /* "include:_spf.example.net" */
+	int lookups;
+};
+
+void state_costs_free(struct state_cost *costs, size_t count);
+
 struct state_rung {
 	int64_t id;
 	enum rung_kind kind;
@@ -203,8 +214,9 @@ struct state_rung {
 	int lookups;    /* RUNG_SPF: the record's DNS lookups when it was
 			   verified (RFC 7208 4.6.4), or -1 when not
 			   counted */
-	char *costs;    /* RUNG_SPF: each include's lookups then, as
-			   "include:X=N ...", or NULL */
+	struct state_cost *costs; /* RUNG_SPF: each include's lookups
+				     then, in the record's order */
+	size_t ncosts;
 };
 
 /* Appends a verified rung (lookups not counted). */
@@ -214,23 +226,28 @@ enum status state_rung_add(struct store *store, const char *domain,
 
 /* Appends a verified SPF rung with the DNS lookups its record needed
  * then (-1 when they could not be counted) and what each include cost
- * (as rollout_spf_measure() gives it, or NULL), for lookup drift. */
+ * (ncosts of them, as rollout_spf_measure() gives them), for lookup
+ * drift. */
 enum status state_rung_add_spf(struct store *store, const char *domain,
 			       int rung, const char *record, int lookups,
-			       const char *costs, date_t verified,
-			       struct err *err);
+			       const struct state_cost *costs, size_t ncosts,
+			       date_t verified, struct err *err);
+
+struct spf_flatten;
 
 /* One verified step of the rollout, recorded with state_step_record():
- * a rung of kind (kind, rung, record, lookups, costs as for
+ * a rung of kind (kind, rung, record, lookups, ncosts costs as for
  * state_rung_add_spf()), or with dkim_selector set, a DKIM key marked
- * live instead; for SPF with flattened set, the includes replaced by
- * their ranges (what the flattener gave) replace those remembered. */
+ * live instead; for SPF with replace_flattened set, the includes
+ * flattened (what the flattener gave, may be NULL: none) replace those
+ * remembered, as state_flattened_save() does. */
 struct state_step {
 	enum rung_kind kind;
 	int rung;
 	const char *record;
 	int lookups;
-	const char *costs;
+	const struct state_cost *costs;
+	size_t ncosts;
 	const char *dkim_selector;
 	const char *dkim_provider; /* with dkim_selector: the service that
 				      publishes the key; its key is
@@ -238,17 +255,9 @@ struct state_step {
 	bool dkim_insert;          /* record the key (dkim_provider, or
 				      NULL for a key made elsewhere) when
 				      the domain has no such selector */
-	const struct state_flat *flattened;
-	size_t nflattened;
+	const struct spf_flatten *flattened;
 	bool replace_flattened;
 	date_t verified;
-};
-
-/* An include replaced by its ranges: "include:X" and its "ip4:..."
- * terms joined by spaces. */
-struct state_flat {
-	const char *mechanism;
-	const char *addresses;
 };
 
 /* Records a step in ONE transaction: the flattened includes, the rung
@@ -269,6 +278,24 @@ enum status state_rung_list(struct store *store, const char *domain,
 			    struct state_rung **out, size_t *count,
 			    struct err *err);
 void state_rungs_free(struct state_rung *rungs, size_t count);
+
+/* ---------------------------------------------------------------- flattened */
+
+struct spf_flat_saved;
+
+/* Replaces what is remembered as flattened for a domain by the
+ * flattened items of f (spf_build.h), dated today. STATUS_NOT_FOUND for
+ * a domain not in the store. */
+enum status state_flattened_save(struct store *store, const char *domain,
+				 const struct spf_flatten *f, date_t today,
+				 struct err *err);
+
+/* What was flattened for domain, in the order it was saved (none for
+ * a domain not in the store); free with state_flattened_free(). */
+enum status state_flattened_list(struct store *store, const char *domain,
+				 struct spf_flat_saved **out, size_t *count,
+				 struct err *err);
+void state_flattened_free(struct spf_flat_saved *list, size_t count);
 
 /* ---------------------------------------------------------------- settings */
 

@@ -1,5 +1,5 @@
-/* What the parts of the state store share (state.c, state_rollout.c);
- * not for use outside them. Every function works inside whatever
+/* What the parts of the store share (state.c, state_rollout.c,
+ * report_store.c, report_query.c); not for use outside src/core/store/. Every function works inside whatever
  * transaction the caller has opened. */
 #ifndef DMARCPILOT_STATE_INTERNAL_H
 #define DMARCPILOT_STATE_INTERNAL_H
@@ -10,8 +10,12 @@
 #include <stdint.h>
 
 #include "util/date.h"
+#include "util/dname.h"
 #include "util/status.h"
 #include "store/store.h"
+
+/* The connection. */
+sqlite3 *store_db(struct store *store);
 
 /* Prepares one statement; the error names the database. */
 enum status state_stmt_prepare(struct store *store, sqlite3_stmt **stmt,
@@ -29,6 +33,36 @@ char *state_column_text(sqlite3_stmt *stmt, int i);
 /* A column holding "YYYY-MM-DD", or DATE_NONE when NULL or malformed. */
 date_t state_column_date(sqlite3_stmt *stmt, int i);
 
+/* Maps one result row; called by state_rows() for each. */
+typedef void (*state_row_fn)(sqlite3_stmt *stmt, void *arg);
+
+/* Steps a prepared statement to its end, handing every row to map, and
+ * finalizes it; an error names what was being read. */
+enum status state_rows(struct store *store, sqlite3_stmt *stmt,
+		       state_row_fn map, void *arg, const char *what,
+		       struct err *err);
+
+/* Maps one row into item (zeroed before); false skips the row, which
+ * must then have allocated nothing. */
+typedef bool (*state_item_fn)(sqlite3_stmt *stmt, void *item);
+
+/* A growing array of items, filled by state_list(). */
+struct state_items {
+	void *v;
+	size_t n, cap;
+};
+
+#define STATE_ITEMS_INIT { NULL, 0, 0 }
+
+/* Runs sql, with ?1 bound to the row id of domain unless domain is NULL
+ * (STATUS_NOT_FOUND naming it when there is none), mapping each row into
+ * a new item of size bytes at the end of items. On an error what was
+ * mapped stays in items, for the caller to free. */
+enum status state_list(struct store *store, const char *domain,
+		       const char *sql, size_t size, state_item_fn map,
+		       struct state_items *items, const char *what,
+		       struct err *err);
+
 /* Looks up a domain's row id; STATUS_NOT_FOUND names the domain and
  * how to add it. */
 enum status state_domain_lookup(struct store *store, const char *name,
@@ -45,7 +79,8 @@ enum status state_stmt_done(struct store *store, sqlite3_stmt *stmt,
 enum status state_finish(struct store *store, enum status st,
 			 struct err *err);
 
-/* True if name is a domain name of at least min_labels labels. */
-bool state_name_valid_labels(const char *name, size_t min_labels);
+/* The names the store keeps (domains, sender hosts): at least two
+ * labels, with the underscore of RFC 8552 names (dname.h). */
+#define STATE_NAME_FLAGS DNAME_UNDERSCORE
 
 #endif

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dkim/dkim.h"
+#include "spf/spf_build.h"
 #include "util/i18n.h"
 #include "util/text.h"
 #include "util/xalloc.h"
@@ -30,7 +32,8 @@ enum status state_dkim_key_add(struct store *store, const char *domain,
 	enum status st;
 
 	/* RFC 6376 3.1: a selector is one or more labels. */
-	if (!key->selector || !state_name_valid_labels(key->selector, 1) ||
+	if (!key->selector ||
+	    !dname_valid(key->selector, DNAME_UNDERSCORE | DNAME_ONE_LABEL) ||
 	    key->selector[strlen(key->selector) - 1] == '.') {
 		char *clean = text_clean_str(key->selector);
 
@@ -75,53 +78,45 @@ fail:
 	return state_finish(store, st, err);
 }
 
+/* Maps a row of dkim_key. */
+static bool key_row(sqlite3_stmt *stmt, void *item)
+{
+	struct state_dkim_key *v = item;
+
+	v->id = sqlite3_column_int64(stmt, 0);
+	v->selector = state_column_text(stmt, 1);
+	v->algorithm = state_column_text(stmt, 2);
+	v->bits = sqlite3_column_int(stmt, 3);
+	v->key_path = state_column_text(stmt, 4);
+	v->provider = state_column_text(stmt, 5);
+	v->created = state_column_date(stmt, 6);
+	v->published = state_column_date(stmt, 7);
+	v->retired = state_column_date(stmt, 8);
+	return true;
+}
+
 /* Lists a domain's keys. */
 enum status state_dkim_key_list(struct store *store, const char *domain,
 				struct state_dkim_key **out, size_t *count,
 				struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
-	struct state_dkim_key *v = NULL;
-	size_t n = 0, cap = 0;
-	int64_t domain_id;
+	struct state_items it = STATE_ITEMS_INIT;
 	enum status st;
-	int rc;
 
-	*out = NULL;
-	*count = 0;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
-		return st;
-	if ((st = state_stmt_prepare(
-		     store, &stmt,
-		     "SELECT id, selector, algorithm, bits, key_path,"
-		     " provider, created, published, retired"
-		     " FROM dkim_key WHERE domain_id = ?1"
-		     " ORDER BY created, selector",
-		     err)))
-		return st;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		v = xgrow(v, &cap, n + 1, sizeof *v);
-		v[n].id = sqlite3_column_int64(stmt, 0);
-		v[n].selector = state_column_text(stmt, 1);
-		v[n].algorithm = state_column_text(stmt, 2);
-		v[n].bits = sqlite3_column_int(stmt, 3);
-		v[n].key_path = state_column_text(stmt, 4);
-		v[n].provider = state_column_text(stmt, 5);
-		v[n].created = state_column_date(stmt, 6);
-		v[n].published = state_column_date(stmt, 7);
-		v[n].retired = state_column_date(stmt, 8);
-		n++;
+	st = state_list(store, domain,
+			"SELECT id, selector, algorithm, bits, key_path,"
+			" provider, created, published, retired"
+			" FROM dkim_key WHERE domain_id = ?1"
+			" ORDER BY created, selector",
+			sizeof(struct state_dkim_key), key_row, &it,
+			_("listing DKIM keys"), err);
+	if (st != STATUS_OK) {
+		state_dkim_keys_free(it.v, it.n);
+		it.v = NULL;
+		it.n = 0;
 	}
-	if (rc != SQLITE_DONE) {
-		st = store_error(store, err, _("listing DKIM keys"));
-		state_dkim_keys_free(v, n);
-		goto out;
-	}
-	*out = v;
-	*count = n;
-out:
-	sqlite3_finalize(stmt);
+	*out = it.v;
+	*count = it.n;
 	return st;
 }
 
@@ -201,14 +196,69 @@ enum status state_dkim_key_retired(struct store *store, const char *domain,
 				 day, err);
 }
 
+/* Records a generated key, adding the domain when it is not there. */
+enum status state_dkim_keygen_record(void *arg,
+				     const struct dkim_generated *g,
+				     date_t today, struct err *err)
+{
+	struct store *store = arg;
+	struct state_dkim_key key = {
+		.selector = g->selector,
+		.algorithm = (char *)dkim_key_type_name(g->type),
+		.bits = g->bits,
+		.key_path = g->path,
+		.created = today,
+		.published = DATE_NONE,
+		.retired = DATE_NONE,
+	};
+	enum status st;
+
+	st = state_domain_add(store, g->domain, today, NULL, err);
+	if (st == STATUS_EXISTS) {
+		err_done(err);
+		st = STATUS_OK;
+	}
+	if (st == STATUS_OK)
+		st = state_dkim_key_add(store, g->domain, &key, NULL, err);
+	return st;
+}
+
 /* ---------------------------------------------------------------- rungs */
 
-/* Inserts a rung into the history inside the caller's transaction. */
+/* Stores what each include of a rung's record cost. */
+static enum status rung_costs_add(struct store *store, int64_t rung_id,
+				  const struct state_cost *costs,
+				  size_t ncosts, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	enum status st;
+
+	if ((st = state_stmt_prepare(
+		     store, &stmt,
+		     "INSERT INTO rung_include_cost(rung_id, position,"
+		     " include, lookups) VALUES (?1, ?2, ?3, ?4)",
+		     err)))
+		return st;
+	for (size_t i = 0; i < ncosts && st == STATUS_OK; i++) {
+		sqlite3_reset(stmt);
+		sqlite3_bind_int64(stmt, 1, rung_id);
+		sqlite3_bind_int64(stmt, 2, (int64_t)i);
+		state_bind_text(stmt, 3, costs[i].include);
+		sqlite3_bind_int(stmt, 4, costs[i].lookups);
+		st = state_stmt_done(store, stmt, _("recording a rung"), NULL,
+				     err);
+	}
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Inserts a rung and what each include cost into the history inside
+ * the caller's transaction (lookups -1: not counted). */
 static enum status rung_insert(struct store *store, int64_t domain_id,
 			       enum rung_kind kind, int rung,
 			       const char *record, int lookups,
-			       const char *costs, date_t verified,
-			       struct err *err)
+			       const struct state_cost *costs, size_t ncosts,
+			       date_t verified, struct err *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	enum status st;
@@ -216,8 +266,8 @@ static enum status rung_insert(struct store *store, int64_t domain_id,
 	if ((st = state_stmt_prepare(
 		     store, &stmt,
 		     "INSERT INTO rung_history(domain_id, kind, rung,"
-		     " record, verified, lookups, costs)"
-		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		     " record, verified, lookups)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 		     err)))
 		return st;
 	sqlite3_bind_int64(stmt, 1, domain_id);
@@ -229,19 +279,23 @@ static enum status rung_insert(struct store *store, int64_t domain_id,
 		sqlite3_bind_int(stmt, 6, lookups);
 	else
 		sqlite3_bind_null(stmt, 6);
-	if (costs)
-		state_bind_text(stmt, 7, costs);
-	else
-		sqlite3_bind_null(stmt, 7);
 	st = state_stmt_done(store, stmt, _("recording a rung"), NULL, err);
+	if (st == STATUS_OK)
+		st = rung_costs_add(store,
+				    sqlite3_last_insert_rowid(store_db(store)),
+				    costs, ncosts, err);
 	sqlite3_finalize(stmt);
 	return st;
 }
 
-/* Replaces the remembered flattened includes inside the caller's
- * transaction. */
+static enum status flattened_add(struct store *store, int64_t domain_id,
+				 const struct spf_flat_item *item,
+				 date_t today, struct err *err);
+
+/* Replaces the remembered flattened includes by those f flattened, dated
+ * today, inside the caller's transaction. */
 static enum status flattened_replace(struct store *store, int64_t domain_id,
-				     const struct state_step *step,
+				     const struct spf_flatten *f, date_t today,
 				     struct err *err)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -253,25 +307,12 @@ static enum status flattened_replace(struct store *store, int64_t domain_id,
 				     err)))
 		return st;
 	sqlite3_bind_int64(stmt, 1, domain_id);
-	st = state_stmt_done(store, stmt, _("recording a rung"), NULL, err);
+	st = state_stmt_done(store, stmt, "spf_flattened", NULL, err);
 	sqlite3_finalize(stmt);
-	stmt = NULL;
-	if (st || (st = state_stmt_prepare(
-			   store, &stmt,
-			   "INSERT INTO spf_flattened (domain_id, mechanism,"
-			   " addresses, flattened) VALUES (?1, ?2, ?3, ?4)",
-			   err)))
-		return st;
-	for (size_t i = 0; i < step->nflattened && !st; i++) {
-		sqlite3_reset(stmt);
-		sqlite3_bind_int64(stmt, 1, domain_id);
-		state_bind_text(stmt, 2, step->flattened[i].mechanism);
-		state_bind_text(stmt, 3, step->flattened[i].addresses);
-		state_bind_date(stmt, 4, step->verified);
-		st = state_stmt_done(store, stmt, _("recording a rung"), NULL,
-				     err);
-	}
-	sqlite3_finalize(stmt);
+	for (size_t i = 0; f && i < f->nitems && st == STATUS_OK; i++)
+		if (f->items[i].flattened)
+			st = flattened_add(store, domain_id, &f->items[i],
+					   today, err);
 	return st;
 }
 
@@ -321,11 +362,12 @@ static enum status step_apply(struct store *store, int64_t domain_id,
 				       step->verified, err);
 	}
 	if (step->replace_flattened &&
-	    (st = flattened_replace(store, domain_id, step, err)))
+	    (st = flattened_replace(store, domain_id, step->flattened,
+				    step->verified, err)))
 		return st;
 	return rung_insert(store, domain_id, step->kind, step->rung,
 			   step->record, step->lookups, step->costs,
-			   step->verified, err);
+			   step->ncosts, step->verified, err);
 }
 
 /* Records several steps at once. */
@@ -366,69 +408,103 @@ enum status state_rung_add(struct store *store, const char *domain,
 /* Appends an SPF rung with its lookups. */
 enum status state_rung_add_spf(struct store *store, const char *domain,
 			       int rung, const char *record, int lookups,
-			       const char *costs, date_t verified,
-			       struct err *err)
+			       const struct state_cost *costs, size_t ncosts,
+			       date_t verified, struct err *err)
 {
 	struct state_step step = { .kind = RUNG_SPF, .rung = rung,
 				   .record = record, .lookups = lookups,
-				   .costs = costs, .verified = verified };
+				   .costs = costs,
+				   .ncosts = ncosts, .verified = verified };
 
 	return state_step_record(store, domain, &step, err);
 }
 
-/* Lists the history of a domain. */
+/* Maps a row of rung_history. */
+static bool rung_row(sqlite3_stmt *stmt, void *item)
+{
+	const unsigned char *k = sqlite3_column_text(stmt, 1);
+	struct state_rung *r = item;
+
+	r->id = sqlite3_column_int64(stmt, 0);
+	r->kind = k && strcmp((const char *)k, "spf") == 0 ? RUNG_SPF
+							   : RUNG_DMARC;
+	r->rung = sqlite3_column_int(stmt, 2);
+	r->record = state_column_text(stmt, 3);
+	if (!r->record)
+		r->record = xstrdup("");
+	r->verified = state_column_date(stmt, 4);
+	r->lookups = sqlite3_column_type(stmt, 5) == SQLITE_NULL
+			 ? -1
+			 : sqlite3_column_int(stmt, 5);
+	return true;
+}
+
+/* Maps a row of rung_include_cost onto its rung. */
+static void rung_cost_row(sqlite3_stmt *stmt, void *arg)
+{
+	struct state_items *it = arg;
+	struct state_rung *v = it->v, *r = NULL;
+	int64_t id = sqlite3_column_int64(stmt, 0);
+
+	for (size_t i = 0; i < it->n && !r; i++)
+		if (v[i].id == id)
+			r = &v[i];
+	if (!r)
+		return;
+	r->costs = xrealloc(r->costs, (r->ncosts + 1) * sizeof *r->costs);
+	r->costs[r->ncosts].include = state_column_text(stmt, 1);
+	if (!r->costs[r->ncosts].include)
+		r->costs[r->ncosts].include = xstrdup("");
+	r->costs[r->ncosts].lookups = sqlite3_column_int(stmt, 2);
+	r->ncosts++;
+}
+
+/* Lists the history of a domain, then attaches the include costs. */
 enum status state_rung_list(struct store *store, const char *domain,
 			    struct state_rung **out, size_t *count,
 			    struct err *err)
 {
+	struct state_items it = STATE_ITEMS_INIT;
 	sqlite3_stmt *stmt = NULL;
-	struct state_rung *v = NULL;
-	size_t n = 0, cap = 0;
-	int64_t domain_id;
 	enum status st;
-	int rc;
 
-	*out = NULL;
-	*count = 0;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
-		return st;
-	if ((st = state_stmt_prepare(
-		     store, &stmt,
-		     "SELECT id, kind, rung, record, verified,"
-		     " lookups, costs FROM rung_history WHERE domain_id = ?1"
-		     " ORDER BY verified, id",
-		     err)))
-		return st;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const unsigned char *k = sqlite3_column_text(stmt, 1);
+	st = state_list(store, domain,
+			"SELECT id, kind, rung, record, verified, lookups"
+			" FROM rung_history WHERE domain_id = ?1"
+			" ORDER BY verified, id",
+			sizeof(struct state_rung), rung_row, &it,
+			_("reading the rung history"), err);
+	if (st == STATUS_OK &&
+	    (st = state_stmt_prepare(
+		 store, &stmt,
+		 "SELECT c.rung_id, c.include, c.lookups"
+		 " FROM rung_include_cost c JOIN rung_history r"
+		 " ON r.id = c.rung_id JOIN domain d ON d.id = r.domain_id"
+		 " WHERE d.name = ?1 ORDER BY c.rung_id, c.position",
+		 err)) == STATUS_OK) {
+		char *norm = dname_normalize(domain, STATE_NAME_FLAGS);
 
-		v = xgrow(v, &cap, n + 1, sizeof *v);
-		v[n].id = sqlite3_column_int64(stmt, 0);
-		v[n].kind = k && strcmp((const char *)k, "spf") == 0
-				? RUNG_SPF
-				: RUNG_DMARC;
-		v[n].rung = sqlite3_column_int(stmt, 2);
-		v[n].record = state_column_text(stmt, 3);
-		if (!v[n].record)
-			v[n].record = xstrdup("");
-		v[n].verified = state_column_date(stmt, 4);
-		v[n].lookups = sqlite3_column_type(stmt, 5) == SQLITE_NULL
-				   ? -1
-				   : sqlite3_column_int(stmt, 5);
-		v[n].costs = state_column_text(stmt, 6);
-		n++;
+		state_bind_text(stmt, 1, norm);
+		free(norm);
+		st = state_rows(store, stmt, rung_cost_row, &it,
+				_("reading the rung history"), err);
 	}
-	if (rc != SQLITE_DONE) {
-		st = store_error(store, err, _("reading the rung history"));
-		state_rungs_free(v, n);
-		goto out;
+	if (st != STATUS_OK) {
+		state_rungs_free(it.v, it.n);
+		it.v = NULL;
+		it.n = 0;
 	}
-	*out = v;
-	*count = n;
-out:
-	sqlite3_finalize(stmt);
+	*out = it.v;
+	*count = it.n;
 	return st;
+}
+
+/* Frees the costs of a rung. */
+void state_costs_free(struct state_cost *costs, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(costs[i].include);
+	free(costs);
 }
 
 /* Frees a history. */
@@ -436,7 +512,7 @@ void state_rungs_free(struct state_rung *rungs, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
 		free(rungs[i].record);
-		free(rungs[i].costs);
+		state_costs_free(rungs[i].costs, rungs[i].ncosts);
 	}
 	free(rungs);
 }
@@ -468,53 +544,58 @@ void state_settings_done(struct state_settings *s)
 	state_settings_defaults(s);
 }
 
+/* Maps the row of plan_settings; NULL columns keep the default. */
+static bool settings_row(sqlite3_stmt *stmt, void *item)
+{
+	struct state_settings *out = item;
+
+	state_settings_defaults(out);
+	out->rungs = state_column_text(stmt, 0);
+	if (sqlite3_column_type(stmt, 1) != SQLITE_NULL)
+		out->min_days_monitor = sqlite3_column_int(stmt, 1);
+	if (sqlite3_column_type(stmt, 2) != SQLITE_NULL)
+		out->min_days_rung = sqlite3_column_int(stmt, 2);
+	if (sqlite3_column_type(stmt, 3) != SQLITE_NULL)
+		out->window_days = sqlite3_column_int(stmt, 3);
+	if (sqlite3_column_type(stmt, 4) != SQLITE_NULL)
+		out->pass_threshold = sqlite3_column_double(stmt, 4);
+	if (sqlite3_column_type(stmt, 5) != SQLITE_NULL)
+		out->unknown_threshold = sqlite3_column_double(stmt, 5);
+	out->rua = state_column_text(stmt, 6);
+	out->ruf = state_column_text(stmt, 7);
+	out->adkim = state_column_text(stmt, 8);
+	out->aspf = state_column_text(stmt, 9);
+	out->sp = state_column_text(stmt, 10);
+	out->np = state_column_text(stmt, 11);
+	out->spf_all = state_column_text(stmt, 12);
+	return true;
+}
+
 /* Reads the stored settings over the defaults. */
 enum status state_settings_get(struct store *store, const char *domain,
 			       struct state_settings *out, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
-	int64_t domain_id;
+	struct state_items it = STATE_ITEMS_INIT;
+	struct state_settings *row;
 	enum status st;
-	int rc;
 
 	state_settings_defaults(out);
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
-		return st;
-	if ((st = state_stmt_prepare(
-		     store, &stmt,
-		     "SELECT rungs, min_days_monitor, min_days_rung,"
-		     " window_days, pass_threshold,"
-		     " unknown_threshold, rua, ruf, adkim, aspf, sp,"
-		     " np, spf_all FROM plan_settings"
-		     " WHERE domain_id = ?1",
-		     err)))
-		return st;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		out->rungs = state_column_text(stmt, 0);
-		if (sqlite3_column_type(stmt, 1) != SQLITE_NULL)
-			out->min_days_monitor = sqlite3_column_int(stmt, 1);
-		if (sqlite3_column_type(stmt, 2) != SQLITE_NULL)
-			out->min_days_rung = sqlite3_column_int(stmt, 2);
-		if (sqlite3_column_type(stmt, 3) != SQLITE_NULL)
-			out->window_days = sqlite3_column_int(stmt, 3);
-		if (sqlite3_column_type(stmt, 4) != SQLITE_NULL)
-			out->pass_threshold = sqlite3_column_double(stmt, 4);
-		if (sqlite3_column_type(stmt, 5) != SQLITE_NULL)
-			out->unknown_threshold =
-			    sqlite3_column_double(stmt, 5);
-		out->rua = state_column_text(stmt, 6);
-		out->ruf = state_column_text(stmt, 7);
-		out->adkim = state_column_text(stmt, 8);
-		out->aspf = state_column_text(stmt, 9);
-		out->sp = state_column_text(stmt, 10);
-		out->np = state_column_text(stmt, 11);
-		out->spf_all = state_column_text(stmt, 12);
-	} else if (rc != SQLITE_DONE) {
-		st = store_error(store, err, _("reading plan settings"));
+	st = state_list(store, domain,
+			"SELECT rungs, min_days_monitor, min_days_rung,"
+			" window_days, pass_threshold, unknown_threshold,"
+			" rua, ruf, adkim, aspf, sp, np, spf_all"
+			" FROM plan_settings WHERE domain_id = ?1",
+			sizeof *out, settings_row, &it,
+			_("reading plan settings"), err);
+	/* domain_id is the key: one row at most. */
+	row = it.v;
+	for (size_t i = 0; i < it.n; i++) {
+		if (st == STATUS_OK && i == 0)
+			*out = row[i];
+		else
+			state_settings_done(&row[i]);
 	}
-	sqlite3_finalize(stmt);
+	free(it.v);
 	return st;
 }
 
@@ -609,4 +690,170 @@ enum status state_settings_set(struct store *store, const char *domain,
 fail:
 	sqlite3_finalize(stmt);
 	return state_finish(store, st, err);
+}
+
+/* ---------------------------------------------------------------- flattened */
+
+/* Stores one flattened include and its addresses. */
+static enum status flattened_add(struct store *store, int64_t domain_id,
+				 const struct spf_flat_item *item,
+				 date_t today, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	enum status st;
+	int64_t id;
+
+	if ((st = state_stmt_prepare(store, &stmt,
+				     "INSERT INTO spf_flattened (domain_id,"
+				     " mechanism, flattened) VALUES"
+				     " (?1, ?2, ?3)",
+				     err)))
+		return st;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	state_bind_text(stmt, 2, item->mechanism);
+	state_bind_date(stmt, 3, today);
+	st = state_stmt_done(store, stmt, "spf_flattened", NULL, err);
+	sqlite3_finalize(stmt);
+	if (st != STATUS_OK)
+		return st;
+	id = sqlite3_last_insert_rowid(store_db(store));
+	if ((st = state_stmt_prepare(store, &stmt,
+				     "INSERT INTO spf_flattened_address"
+				     " (flattened_id, position, address)"
+				     " VALUES (?1, ?2, ?3)",
+				     err)))
+		return st;
+	for (size_t j = 0; j < item->naddresses && st == STATUS_OK; j++) {
+		sqlite3_reset(stmt);
+		sqlite3_bind_int64(stmt, 1, id);
+		sqlite3_bind_int64(stmt, 2, (int64_t)j);
+		state_bind_text(stmt, 3, item->addresses[j]);
+		st = state_stmt_done(store, stmt, "spf_flattened", NULL, err);
+	}
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Replaces the flattened includes of a domain. */
+enum status state_flattened_save(struct store *store, const char *domain,
+				 const struct spf_flatten *f, date_t today,
+				 struct err *err)
+{
+	int64_t domain_id;
+	enum status st;
+
+	if ((st = store_begin(store, err)))
+		return st;
+	if (!(st = state_domain_lookup(store, domain, &domain_id, err)))
+		st = flattened_replace(store, domain_id, f, today, err);
+	return state_finish(store, st, err);
+}
+
+/* A list of flattened includes being read. */
+struct flattened_fill {
+	struct spf_flat_saved *v;
+	int64_t *ids; /* their row ids */
+	size_t n, cap, idcap;
+};
+
+/* Maps a row of spf_flattened. */
+static void flattened_row(sqlite3_stmt *stmt, void *arg)
+{
+	struct flattened_fill *fill = arg;
+	struct spf_flat_saved *f;
+
+	fill->v = xgrow(fill->v, &fill->cap, fill->n + 1, sizeof *fill->v);
+	f = &fill->v[fill->n++];
+	memset(f, 0, sizeof *f);
+	f->mechanism = state_column_text(stmt, 1);
+	if (!f->mechanism)
+		f->mechanism = xstrdup("");
+	f->flattened = state_column_date(stmt, 2);
+	fill->ids = xgrow(fill->ids, &fill->idcap, fill->n, sizeof *fill->ids);
+	fill->ids[fill->n - 1] = sqlite3_column_int64(stmt, 0);
+}
+
+/* Maps a row of spf_flattened_address onto its include. */
+static void address_row(sqlite3_stmt *stmt, void *arg)
+{
+	struct flattened_fill *fill = arg;
+	int64_t id = sqlite3_column_int64(stmt, 0);
+
+	for (size_t i = 0; i < fill->n; i++) {
+		struct spf_flat_saved *f = &fill->v[i];
+
+		if (fill->ids[i] != id)
+			continue;
+		f->addresses = xrealloc(f->addresses, (f->naddresses + 1) *
+							  sizeof *f->addresses);
+		f->addresses[f->naddresses] = state_column_text(stmt, 1);
+		if (!f->addresses[f->naddresses])
+			f->addresses[f->naddresses] = xstrdup("");
+		f->naddresses++;
+		return;
+	}
+}
+
+/* Lists the flattened includes of a domain. */
+enum status state_flattened_list(struct store *store, const char *domain,
+				 struct spf_flat_saved **out, size_t *count,
+				 struct err *err)
+{
+	struct flattened_fill fill = { NULL, NULL, 0, 0, 0 };
+	sqlite3_stmt *stmt = NULL;
+	int64_t domain_id;
+	enum status st;
+
+	*out = NULL;
+	*count = 0;
+	st = state_domain_lookup(store, domain, &domain_id, err);
+	if (st == STATUS_NOT_FOUND) {
+		err_done(err);
+		return STATUS_OK;
+	}
+	if (st != STATUS_OK)
+		return st;
+	if ((st = state_stmt_prepare(store, &stmt,
+				     "SELECT id, mechanism, flattened"
+				     " FROM spf_flattened WHERE domain_id = ?1"
+				     " ORDER BY id",
+				     err)))
+		return st;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	if ((st = state_rows(store, stmt, flattened_row, &fill,
+			     "spf_flattened", err)))
+		goto out;
+	if ((st = state_stmt_prepare(store, &stmt,
+				     "SELECT a.flattened_id, a.address"
+				     " FROM spf_flattened_address a"
+				     " JOIN spf_flattened f"
+				     " ON f.id = a.flattened_id"
+				     " WHERE f.domain_id = ?1"
+				     " ORDER BY a.flattened_id, a.position",
+				     err)))
+		goto out;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	st = state_rows(store, stmt, address_row, &fill, "spf_flattened",
+			err);
+out:
+	free(fill.ids);
+	if (st != STATUS_OK) {
+		state_flattened_free(fill.v, fill.n);
+		return st;
+	}
+	*out = fill.v;
+	*count = fill.n;
+	return STATUS_OK;
+}
+
+/* Frees a list of flattened includes. */
+void state_flattened_free(struct spf_flat_saved *list, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(list[i].mechanism);
+		for (size_t j = 0; j < list[i].naddresses; j++)
+			free(list[i].addresses[j]);
+		free(list[i].addresses);
+	}
+	free(list);
 }

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "store/store.h"
+#include "store/state_internal.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -9,6 +10,8 @@
 #include <sys/stat.h>
 
 #include "util/i18n.h"
+#include "util/dname.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 struct store {
@@ -16,8 +19,12 @@ struct store {
 	char *path;
 };
 
-/* Schema version 1. Each module's tables in their own block; until the
- * first release, version 1 may still be edited in place. */
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
+/* Schema version 1, as the first release wrote it: never edited again;
+ * later versions change it through migrations below. Each module's
+ * tables in their own block. */
 static const char schema_state_v1[] =
     /* Domains the operator rolls out, and when they were added. */
     "CREATE TABLE domain ("
@@ -140,6 +147,120 @@ static const char schema_reports_v1[] =
     " source TEXT, imported TEXT NOT NULL);"
     "CREATE INDEX failure_report_domain ON failure_report(reported_domain);";
 
+/* Schema version 2: the lists held in one text column become child
+ * tables (what each include of a verified SPF record cost, the
+ * addresses of a flattened include). */
+static const char schema_v2[] =
+    "CREATE TABLE rung_include_cost ("
+    " rung_id INTEGER NOT NULL REFERENCES rung_history(id)"
+    "  ON DELETE CASCADE,"
+    " position INTEGER NOT NULL,"
+    " include TEXT NOT NULL,"
+    " lookups INTEGER NOT NULL,"
+    " PRIMARY KEY (rung_id, position));"
+    "CREATE TABLE spf_flattened_address ("
+    " flattened_id INTEGER NOT NULL REFERENCES spf_flattened(id)"
+    "  ON DELETE CASCADE,"
+    " position INTEGER NOT NULL,"
+    " address TEXT NOT NULL,"
+    " PRIMARY KEY (flattened_id, position));";
+
+/* A text column's value and its row, read before the rows are split. */
+struct list_rows {
+	int64_t *ids;
+	char **texts;
+	size_t n, cap, tcap;
+};
+
+/* Maps (id, text) rows. */
+static void list_row(sqlite3_stmt *stmt, void *arg)
+{
+	struct list_rows *l = arg;
+
+	l->ids = xgrow(l->ids, &l->cap, l->n + 1, sizeof *l->ids);
+	l->texts = xgrow(l->texts, &l->tcap, l->n + 1, sizeof *l->texts);
+	l->ids[l->n] = sqlite3_column_int64(stmt, 0);
+	l->texts[l->n] = state_column_text(stmt, 1);
+	l->n++;
+}
+
+/* Moves the space-separated words of a version 1 list column into its
+ * child table: select gives (id, text); insert takes (id, position,
+ * word) or, with costs, (id, position, include, lookups) split at the
+ * word's last '=' ("include:_spf.example.net=3"). */
+static enum status migrate_list(struct store *store, const char *select,
+				const char *insert, bool costs,
+				struct err *err)
+{
+	struct list_rows l = { NULL, NULL, 0, 0, 0 };
+	sqlite3_stmt *stmt = NULL;
+	enum status st;
+
+	if ((st = state_stmt_prepare(store, &stmt, select, err)) ||
+	    (st = state_rows(store, stmt, list_row, &l, "migrating", err)) ||
+	    (st = state_stmt_prepare(store, &stmt, insert, err)))
+		goto out;
+	for (size_t i = 0; i < l.n && st == STATUS_OK; i++) {
+		char *save = NULL;
+		int position = 0;
+
+		for (char *w = strtok_r(l.texts[i] ? l.texts[i] : (char *)"",
+					" ", &save);
+		     w && st == STATUS_OK; w = strtok_r(NULL, " ", &save)) {
+			char *eq = strrchr(w, '=');
+
+			if (costs && !eq)
+				continue;
+			sqlite3_reset(stmt);
+			sqlite3_bind_int64(stmt, 1, l.ids[i]);
+			sqlite3_bind_int(stmt, 2, position++);
+			if (costs) {
+				*eq = '\0';
+				sqlite3_bind_int(stmt, 4,
+						 (int)strtol(eq + 1, NULL, 10));
+			}
+			state_bind_text(stmt, 3, w);
+			st = state_stmt_done(store, stmt, "migrating", NULL,
+					     err);
+		}
+	}
+	sqlite3_finalize(stmt);
+out:
+	for (size_t i = 0; i < l.n; i++)
+		free(l.texts[i]);
+	free(l.texts);
+	free(l.ids);
+	return st;
+}
+
+/* Version 1 to 2, inside the migration's transaction: splits
+ * rung_history.costs and spf_flattened.addresses into the child
+ * tables, then drops both columns. Every row is kept. */
+static enum status migrate_v2(struct store *store, struct err *err)
+{
+	enum status st;
+
+	if ((st = store_exec(store, schema_v2, err)) ||
+	    (st = migrate_list(store,
+			       "SELECT id, addresses FROM spf_flattened",
+			       "INSERT INTO spf_flattened_address"
+			       " (flattened_id, position, address)"
+			       " VALUES (?1, ?2, ?3)",
+			       false, err)) ||
+	    (st = migrate_list(store,
+			       "SELECT id, costs FROM rung_history"
+			       " WHERE costs IS NOT NULL",
+			       "INSERT INTO rung_include_cost"
+			       " (rung_id, position, include, lookups)"
+			       " VALUES (?1, ?2, ?3, ?4)",
+			       true, err)))
+		return st;
+	return store_exec(store,
+			  "ALTER TABLE spf_flattened DROP COLUMN addresses;"
+			  "ALTER TABLE rung_history DROP COLUMN costs;",
+			  err);
+}
+
 /* Applies the statements that take the schema from version i to i+1. */
 static enum status store_migrate(struct store *store, struct err *err)
 {
@@ -170,11 +291,189 @@ static enum status store_migrate(struct store *store, struct err *err)
 		    (st = store_exec(store, schema_reports_v1, err)))
 			goto fail;
 	}
-	/* Later versions: if (version < 2) { ... } */
-	if ((st = store_exec(store, "PRAGMA user_version = 1", err)))
+	if (version < 2 && (st = migrate_v2(store, err)))
+		goto fail;
+	/* Later versions: if (version < 3) { ... } */
+	if ((st = store_exec(store, "PRAGMA user_version = "
+			     STRINGIFY(STORE_SCHEMA_VERSION), err)))
 		goto fail;
 	return store_commit(store, err);
 fail:
+	store_rollback(store);
+	return st;
+}
+
+/* ---------------------------------------------------------------- SQL
+ * The helpers every repository of the store runs its statements with
+ * (state_internal.h). */
+
+/* Prepares one statement; the error names the database. */
+enum status state_stmt_prepare(struct store *store, sqlite3_stmt **stmt,
+			       const char *sql, struct err *err)
+{
+	if (sqlite3_prepare_v2(store_db(store), sql, -1, stmt, NULL) !=
+	    SQLITE_OK) {
+		*stmt = NULL;
+		return store_error(store, err, _("preparing a statement"));
+	}
+	return STATUS_OK;
+}
+
+/* Binds a string, or NULL as SQL NULL. */
+int state_bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+	if (!s)
+		return sqlite3_bind_null(stmt, i);
+	return sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
+}
+
+/* Binds a day as "YYYY-MM-DD", or DATE_NONE as NULL. */
+int state_bind_date(sqlite3_stmt *stmt, int i, date_t day)
+{
+	char buf[DATE_BUFSIZE];
+
+	if (day == DATE_NONE)
+		return sqlite3_bind_null(stmt, i);
+	return sqlite3_bind_text(stmt, i, date_format(day, buf), -1,
+				 SQLITE_TRANSIENT);
+}
+
+/* A column as an owned string, or NULL. */
+char *state_column_text(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, i);
+
+	return s ? xstrdup((const char *)s) : NULL;
+}
+
+/* A column holding "YYYY-MM-DD", or DATE_NONE when NULL or malformed. */
+date_t state_column_date(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, i);
+	date_t day;
+
+	if (!s || !date_parse((const char *)s, &day))
+		return DATE_NONE;
+	return day;
+}
+
+/* Steps a statement through its rows. */
+enum status state_rows(struct store *store, sqlite3_stmt *stmt,
+		       state_row_fn map, void *arg, const char *what,
+		       struct err *err)
+{
+	enum status st = STATUS_OK;
+	int rc;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		map(stmt, arg);
+	if (rc != SQLITE_DONE)
+		st = store_error(store, err, what);
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Looks up a domain's row id inside whatever transaction is open. */
+enum status state_domain_lookup(struct store *store, const char *name,
+				int64_t *id, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	char *norm = dname_normalize(name, STATE_NAME_FLAGS);
+	enum status st;
+	int rc;
+
+	if ((st = state_stmt_prepare(store, &stmt,
+				     "SELECT id FROM domain WHERE name = ?1",
+				     err)))
+		goto out;
+	state_bind_text(stmt, 1, norm);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(stmt, 0);
+		st = STATUS_OK;
+	} else if (rc == SQLITE_DONE) {
+		char *clean = text_clean_str(name);
+
+		st = err_set(err, STATUS_NOT_FOUND,
+			     _("%s: no domain %s (add it with: dmarcpilot "
+			       "domain add %s)"),
+			     store_path(store), clean, clean);
+		free(clean);
+	} else {
+		st = store_error(store, err, _("looking up a domain"));
+	}
+out:
+	sqlite3_finalize(stmt);
+	free(norm);
+	return st;
+}
+
+/* What state_list() hands state_rows() for each row. */
+struct list_fill {
+	struct state_items *items;
+	size_t size;
+	state_item_fn map;
+};
+
+/* Maps a row into the next item, or takes the item back. */
+static void list_item(sqlite3_stmt *stmt, void *arg)
+{
+	struct list_fill *fill = arg;
+	struct state_items *it = fill->items;
+	char *item;
+
+	it->v = xgrow(it->v, &it->cap, it->n + 1, fill->size);
+	item = (char *)it->v + it->n * fill->size;
+	memset(item, 0, fill->size);
+	if (fill->map(stmt, item))
+		it->n++;
+}
+
+/* Lists rows into an array of items. */
+enum status state_list(struct store *store, const char *domain,
+		       const char *sql, size_t size, state_item_fn map,
+		       struct state_items *items, const char *what,
+		       struct err *err)
+{
+	struct list_fill fill = { items, size, map };
+	sqlite3_stmt *stmt = NULL;
+	int64_t domain_id = 0;
+	enum status st;
+
+	if (domain && (st = state_domain_lookup(store, domain, &domain_id,
+						err)))
+		return st;
+	if ((st = state_stmt_prepare(store, &stmt, sql, err)))
+		return st;
+	if (domain)
+		sqlite3_bind_int64(stmt, 1, domain_id);
+	return state_rows(store, stmt, list_item, &fill, what, err);
+}
+
+/* Runs a prepared statement that returns no rows, mapping a UNIQUE
+ * violation to STATUS_EXISTS with the message what_exists. */
+enum status state_stmt_done(struct store *store, sqlite3_stmt *stmt,
+			    const char *what, const char *what_exists,
+			    struct err *err)
+{
+	int rc = sqlite3_step(stmt);
+
+	if (rc == SQLITE_DONE)
+		return STATUS_OK;
+	if (what_exists &&
+	    sqlite3_extended_errcode(store_db(store)) ==
+		SQLITE_CONSTRAINT_UNIQUE)
+		return err_set(err, STATUS_EXISTS, "%s: %s",
+			       store_path(store), what_exists);
+	return store_error(store, err, what);
+}
+
+/* Finishes a change: commits on success, rolls back otherwise. */
+enum status state_finish(struct store *store, enum status st,
+			 struct err *err)
+{
+	if (st == STATUS_OK)
+		return store_commit(store, err);
 	store_rollback(store);
 	return st;
 }

@@ -1,17 +1,17 @@
 /* The SQLite database (DESIGN.md section 7): opening, the versioned
- * schema, transactions. Modules that keep state (rollout, reports) run
- * their statements on store_db() inside store_begin/commit. */
+ * schema and its migrations, transactions. Only src/core/store/ talks
+ * SQL: the rest of the program calls its repositories (state.h,
+ * report_store.h, report_query.h), which run inside
+ * store_begin/commit. */
 #ifndef DMARCPILOT_STORE_H
 #define DMARCPILOT_STORE_H
-
-#include <sqlite3.h>
 
 #include "util/status.h"
 
 struct store;
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Opens (creating the file and its directory, 0700) and migrates the
  * database forward. A database newer than this build is refused with
@@ -20,9 +20,6 @@ enum status store_open(struct store **out, const char *path, struct err *err);
 
 /* Closes the database; NULL is allowed. */
 void store_close(struct store *store);
-
-/* The connection, for the modules' own statements. */
-sqlite3 *store_db(struct store *store);
 
 /* The path it was opened with. */
 const char *store_path(const struct store *store);

@@ -11,6 +11,9 @@ typedef int32_t date_t; /* days since 1970-01-01 */
 
 #define DATE_BUFSIZE 11 /* "YYYY-MM-DD" and NUL */
 
+/* "No day": a key not published yet, a setting never changed. */
+#define DATE_NONE INT32_MIN
+
 /* Parses exactly "YYYY-MM-DD" into *out; false when malformed or not a
  * real calendar day. */
 bool date_parse(const char *s, date_t *out);

@@ -203,3 +203,38 @@ int text_columns(const char *s)
 	}
 	return cols;
 }
+
+/* Quotes one character-string for a master file. */
+void text_txt_quote(struct strbuf *sb, const char *s, size_t len)
+{
+	strbuf_addch(sb, '"');
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		/* RFC 1035 5.1: \X quotes X, \DDD is an octet. */
+		if (c == '"' || c == '\\')
+			strbuf_addf(sb, "\\%c", c);
+		else if (c < 0x20 || c > 0x7e)
+			strbuf_addf(sb, "\\%03u", c);
+		else
+			strbuf_addch(sb, (char)c);
+	}
+	strbuf_addch(sb, '"');
+}
+
+/* Splits a value into quoted strings of at most 255 octets. */
+char *text_txt_strings(const char *value)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t len = strlen(value), i = 0;
+
+	do {
+		size_t n = len - i < 255 ? len - i : 255;
+
+		if (i)
+			strbuf_addch(&sb, ' ');
+		text_txt_quote(&sb, value + i, n);
+		i += n;
+	} while (i < len);
+	return strbuf_detach(&sb);
+}

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct strbuf;
+
 /* Returns a copy of len bytes fit for a terminal or a log: control
  * characters (C0, DEL, C1) and terminal escape sequences are removed,
  * invalid UTF-8 becomes U+FFFD. The caller frees the result. */
@@ -31,5 +33,16 @@ char *text_domain_normalize(const char *name);
  * characters count two); an invalid or unprintable character counts
  * one, as it is drawn as one replacement character. */
 int text_columns(const char *s);
+
+/* The zone-file quoting of TXT data, the one of the program: appends s
+ * (len octets, any of them) as one character-string (RFC 1035 5.1): in
+ * double quotes, '"' and '\\' escaped with a backslash, octets outside
+ * printable ASCII as \DDD. */
+void text_txt_quote(struct strbuf *sb, const char *s, size_t len);
+
+/* A TXT value as zone-file character-strings of at most 255 octets each
+ * (RFC 1035 3.3.14), separated by spaces; "\"\"" for an empty value.
+ * Caller frees. */
+char *text_txt_strings(const char *value);
 
 #endif

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "plan/analysis.h"
 #include "util/i18n.h"
 #include "providers/providers.h"
@@ -29,8 +29,6 @@ int cli_report_import(struct cli *cli, int argc, char **argv)
 	struct store *store;
 	int status = EXIT_GOOD;
 
-	if (argc < 1 || argv[0][0] == '-')
-		return cli_usage("report import", _("PATH..."));
 	if (!(store = cli_store(cli, &err))) {
 		status = cli_fail(&err);
 		goto out;
@@ -272,40 +270,29 @@ static const struct providers *report_catalogue(struct cli *cli)
 	return p;
 }
 
-/* `report summary DOMAIN [--since DATE] [--until DATE]`. */
+/* `report summary DOMAIN`: pass rates and sources of a window. */
 int cli_report_summary(struct cli *cli, int argc, char **argv)
 {
-	static const char synopsis[] =
-	    N_("DOMAIN [--since YYYY-MM-DD] [--until YYYY-MM-DD]");
 	struct analysis_options opt = { NULL, NULL, 0 };
 	struct analysis *a = NULL;
 	const struct providers *catalogue = NULL;
 	struct err err = ERR_INIT;
 	struct store *store;
-	const char *domain = NULL;
+	const char *domain = argv[0]; /* one operand, as declared */
+	const char *since_arg = cli_opt(cli, OPT_SINCE);
+	const char *until_arg = cli_opt(cli, OPT_UNTIL);
 	date_t since = DATE_ANY, until = DATE_ANY;
 	int status = EXIT_GOOD;
 
-	for (int i = 0; i < argc; i++) {
-		date_t *which = NULL;
-
-		if (strcmp(argv[i], "--since") == 0)
-			which = &since;
-		else if (strcmp(argv[i], "--until") == 0)
-			which = &until;
-		if (which) {
-			if (i + 1 >= argc || !date_parse(argv[i + 1], which))
-				return cli_usage("report summary",
-						 _(synopsis));
-			i++;
-		} else if (!domain && argv[i][0] != '-') {
-			domain = argv[i];
-		} else {
-			return cli_usage("report summary", _(synopsis));
-		}
-	}
-	if (!domain)
-		return cli_usage("report summary", _(synopsis));
+	(void)argc;
+	if (since_arg && !date_parse(since_arg, &since))
+		return cli_usage(cli,
+				 _("--since is not a date (YYYY-MM-DD): %s"),
+				 since_arg);
+	if (until_arg && !date_parse(until_arg, &until))
+		return cli_usage(cli,
+				 _("--until is not a date (YYYY-MM-DD): %s"),
+				 until_arg);
 	if (!(store = cli_store(cli, &err))) {
 		status = cli_fail(&err);
 		goto out;

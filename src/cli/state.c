@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "app/adopt.h"
+#include "util/dname.h"
 #include "util/i18n.h"
 #include "providers/providers.h"
 #include "store/state.h"
@@ -88,8 +89,7 @@ int cli_domain_adopt(struct cli *cli, int argc, char **argv)
 	struct err err = ERR_INIT;
 	json_t *o = NULL;
 
-	if (argc != 1)
-		return cli_usage("domain adopt", _("DOMAIN"));
+	(void)argc; /* one operand, as declared */
 	if (app_adopt(cli_session(cli), argv[0], cli->now, &a, &err))
 		return state_fail(&err);
 	if (cli->json) {
@@ -113,13 +113,12 @@ int cli_domain_add(struct cli *cli, int argc, char **argv)
 	int64_t id;
 	char *name;
 
-	if (argc != 1)
-		return cli_usage("domain add", _("DOMAIN"));
+	(void)argc; /* one operand, as declared */
 	if (!(store = cli_store(cli, &err)))
 		return state_fail(&err);
 	if (state_domain_add(store, argv[0], cli->now, &id, &err))
 		return state_fail(&err);
-	name = text_domain_normalize(argv[0]);
+	name = dname_lookup_form(argv[0]);
 	/* What it serves already places it on the rung that is live; a
 	 * domain whose records cannot be read starts at discovery. */
 	adopted = app_adopt(cli_session(cli), name, cli->now, &a, &err) ==
@@ -159,9 +158,8 @@ int cli_domain_list(struct cli *cli, int argc, char **argv)
 	struct store *store;
 	size_t n;
 
+	(void)argc; /* no operands, as declared */
 	(void)argv;
-	if (argc != 0)
-		return cli_usage("domain list", "");
 	if (!(store = cli_store(cli, &err)))
 		return state_fail(&err);
 	if (state_domain_list(store, &domains, &n, &err))
@@ -220,32 +218,18 @@ static json_t *sender_json(const struct state_sender *s,
 	return o;
 }
 
-/* sender add DOMAIN SPEC [--note TEXT] */
+/* sender add DOMAIN SPEC */
 int cli_sender_add(struct cli *cli, int argc, char **argv)
 {
-	static const char synopsis[] =
-	    N_("DOMAIN PROVIDER-ID|ip4:CIDR|ip6:CIDR|a:HOST [--note TEXT]");
 	struct err err = ERR_INIT;
 	const struct providers *catalogue = NULL;
 	struct store *store;
-	const char *domain = NULL, *spec = NULL, *note = NULL;
+	const char *domain = argv[0], *spec = argv[1]; /* as declared */
+	const char *note = cli_opt(cli, OPT_NOTE);
 	int64_t id;
 	int rc = EXIT_GOOD;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--note") == 0 && i + 1 < argc)
-			note = argv[++i];
-		else if (strncmp(argv[i], "--note=", 7) == 0)
-			note = argv[i] + 7;
-		else if (!domain)
-			domain = argv[i];
-		else if (!spec)
-			spec = argv[i];
-		else
-			return cli_usage("sender add", _(synopsis));
-	}
-	if (!spec)
-		return cli_usage("sender add", _(synopsis));
+	(void)argc;
 	/* Only a provider ID needs the catalogue. */
 	if (!strchr(spec, ':') && !text_ieq(spec, "a") &&
 	    !text_ieq(spec, "mx") && !(catalogue = catalogue_load(cli, &err)))
@@ -274,7 +258,7 @@ int cli_sender_add(struct cli *cli, int argc, char **argv)
 				json_t *o = sender_json(&senders[i],
 							catalogue);
 
-				char *d = text_domain_normalize(domain);
+				char *d = dname_lookup_form(domain);
 
 				json_object_set_new(o, "domain",
 						    json_string(d));
@@ -322,8 +306,7 @@ int cli_sender_list(struct cli *cli, int argc, char **argv)
 	struct store *store;
 	size_t n, nd = 0;
 
-	if (argc != 1)
-		return cli_usage("sender list", _("DOMAIN"));
+	(void)argc; /* one operand, as declared */
 	if (!(store = cli_store(cli, &err)) ||
 	    state_sender_list(store, argv[0], &senders, &n, &err))
 		return state_fail(&err);
@@ -336,7 +319,7 @@ int cli_sender_list(struct cli *cli, int argc, char **argv)
 	err_done(&err);
 	if (cli->json) {
 		json_t *o = json_object(), *a = json_array();
-		char *d = text_domain_normalize(argv[0]);
+		char *d = dname_lookup_form(argv[0]);
 
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(a,
@@ -390,14 +373,13 @@ int cli_sender_remove(struct cli *cli, int argc, char **argv)
 	struct err err = ERR_INIT;
 	struct store *store;
 
-	if (argc != 2)
-		return cli_usage("sender remove", _("DOMAIN ID"));
+	(void)argc; /* DOMAIN ID, as declared */
 	if (!(store = cli_store(cli, &err)) ||
 	    state_sender_remove(store, argv[0], argv[1], &err))
 		return state_fail(&err);
 	if (cli->json) {
 		json_t *o = json_object();
-		char *d = text_domain_normalize(argv[0]);
+		char *d = dname_lookup_form(argv[0]);
 
 		json_object_set_new(o, "domain", json_string(d));
 		json_object_set_new(o, "removed", json_string(argv[1]));
@@ -409,41 +391,29 @@ int cli_sender_remove(struct cli *cli, int argc, char **argv)
 	return EXIT_GOOD;
 }
 
-/* sender disown DOMAIN IP|CIDR [--note TEXT] [--undo] */
+/* sender disown DOMAIN IP|CIDR */
 int cli_sender_disown(struct cli *cli, int argc, char **argv)
 {
-	static const char synopsis[] =
-	    N_("DOMAIN IP|CIDR [--note TEXT] [--undo]");
 	struct err err = ERR_INIT;
 	struct store *store;
-	const char *domain = NULL, *source = NULL, *note = NULL;
-	bool undo = false;
+	const char *domain = argv[0], *source = argv[1]; /* as declared */
+	const char *note = cli_opt(cli, OPT_NOTE);
+	bool undo = cli_opt(cli, OPT_UNDO) != NULL;
 	int64_t id = 0;
 	char *d;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--note") == 0 && i + 1 < argc)
-			note = argv[++i];
-		else if (strncmp(argv[i], "--note=", 7) == 0)
-			note = argv[i] + 7;
-		else if (strcmp(argv[i], "--undo") == 0)
-			undo = true;
-		else if (!domain && argv[i][0] != '-')
-			domain = argv[i];
-		else if (!source && argv[i][0] != '-')
-			source = argv[i];
-		else
-			return cli_usage("sender disown", _(synopsis));
-	}
-	if (!source || (undo && note))
-		return cli_usage("sender disown", _(synopsis));
+	(void)argc;
+	if (undo && note)
+		return cli_usage(cli, "%s",
+				 _("--undo takes no --note: the note goes "
+				   "with the source"));
 	if (!(store = cli_store(cli, &err)))
 		return state_fail(&err);
 	if (undo ? state_disown_remove(store, domain, source, &err)
 		 : state_disown_add(store, domain, source, note, cli->now, &id,
 				    &err))
 		return state_fail(&err);
-	d = text_domain_normalize(domain);
+	d = dname_lookup_form(domain);
 	if (cli->json) {
 		json_t *o = json_object();
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "app/plan.h"
 #include "app/step.h"
 #include "util/i18n.h"
@@ -151,8 +151,7 @@ int cli_plan(struct cli *cli, int argc, char **argv)
 	struct err err = ERR_INIT;
 	char a[DATE_BUFSIZE];
 
-	if (argc != 1)
-		return cli_usage("plan", _("DOMAIN"));
+	(void)argc; /* one operand, as declared */
 	if (plan_load(cli, argv[0], &in, &plan, &err))
 		return plan_fail(&err);
 	if (cli->json) {
@@ -316,35 +315,21 @@ static void step_json(const struct rollout_plan *plan,
 	cli_print_json(o);
 }
 
-/* step DOMAIN [--servers ADDR[:PORT][,...]] [--force] */
+/* step DOMAIN: verify the next record is live, then record it. */
 int cli_step(struct cli *cli, int argc, char **argv)
 {
-	static const char synopsis[] =
-	    N_("DOMAIN [--servers ADDR[:PORT],...] [--force]");
 	struct propagate_options po = { 0 };
 	struct app_step_result r;
 	struct rollout_inputs in;
 	struct rollout_plan plan;
 	struct err err = ERR_INIT;
-	const char *domain = NULL;
-	bool force = false;
+	const char *domain = argv[0]; /* one operand, as declared */
+	bool force = cli_opt(cli, OPT_FORCE) != NULL;
 	char d[DATE_BUFSIZE];
 	int rc = EXIT_GOOD;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--servers") == 0 && i + 1 < argc)
-			po.servers = argv[++i];
-		else if (strncmp(argv[i], "--servers=", 10) == 0)
-			po.servers = argv[i] + 10;
-		else if (strcmp(argv[i], "--force") == 0)
-			force = true;
-		else if (!domain && argv[i][0] != '-')
-			domain = argv[i];
-		else
-			return cli_usage("step", _(synopsis));
-	}
-	if (!domain)
-		return cli_usage("step", _(synopsis));
+	(void)argc;
+	po.servers = cli_opt(cli, OPT_SERVERS);
 	po.timeout = cli->timeout;
 	if (plan_load(cli, domain, &in, &plan, &err))
 		return plan_fail(&err);
@@ -440,46 +425,35 @@ out:
 	return rc;
 }
 
-/* export DOMAIN [--format bind|nsupdate|json] [--output FILE] [--next] */
+/* export DOMAIN: the records as a zone snippet, nsupdate or JSON. */
 int cli_export(struct cli *cli, int argc, char **argv)
 {
-	static const char synopsis[] =
-	    N_("DOMAIN [--format bind|nsupdate|json] [--output FILE] "
-	       "[--next]");
 	struct rollout_inputs in;
 	struct rollout_plan plan;
 	struct zone_records z;
 	struct err err = ERR_INIT;
-	const char *domain = NULL, *format = "bind", *output = NULL;
+	const char *domain = argv[0]; /* one operand, as declared */
+	const char *format = cli_opt(cli, OPT_FORMAT);
+	const char *output = cli_opt(cli, OPT_OUTPUT);
 	char *text = NULL;
 	bool next = false;
 	int rc = EXIT_GOOD;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
-			format = argv[++i];
-		else if (strncmp(argv[i], "--format=", 9) == 0)
-			format = argv[i] + 9;
-		else if (strcmp(argv[i], "--output") == 0 && i + 1 < argc)
-			output = argv[++i];
-		else if (strncmp(argv[i], "--output=", 9) == 0)
-			output = argv[i] + 9;
-		else if (strcmp(argv[i], "--next") == 0)
-			next = true;
-		else if (!domain && argv[i][0] != '-')
-			domain = argv[i];
-		else
-			return cli_usage("export", _(synopsis));
-	}
-	if (!domain || (strcmp(format, "bind") != 0 &&
-			strcmp(format, "nsupdate") != 0 &&
-			strcmp(format, "json") != 0))
-		return cli_usage("export", _(synopsis));
+	(void)argc;
+	if (!format)
+		format = "bind";
+	if (strcmp(format, "bind") != 0 && strcmp(format, "nsupdate") != 0 &&
+	    strcmp(format, "json") != 0)
+		return cli_usage(cli,
+				 _("--format takes bind, nsupdate or json: %s"),
+				 format);
+	next = cli_opt(cli, OPT_NEXT) != NULL;
 	if (cli->json)
 		format = "json";
 	if (plan_load(cli, domain, &in, &plan, &err))
 		return plan_fail(&err);
-	zone_collect(&in, &plan, next, &z);
+	zone_collect(&in, &plan, next, session_orgdomain(cli_session(cli)),
+		     &z);
 	if (strcmp(format, "nsupdate") == 0) {
 		struct dns *dns = cli_dns(cli, &err);
 

@@ -6,31 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "dkim/dkim.h"
+#include "store/state.h"
 #include "util/i18n.h"
 #include "util/text.h"
 #include "util/xalloc.h"
-
-/* Takes "--name VALUE" or "--name=VALUE" at argv[*i]; NULL when argv[*i]
- * is another option. *missing is set when the value is absent. */
-static const char *opt_value(const char *name, int argc, char **argv,
-			     int *i, bool *missing)
-{
-	size_t len = strlen(name);
-
-	if (strncmp(argv[*i], name, len) != 0)
-		return NULL;
-	if (argv[*i][len] == '=')
-		return argv[*i] + len + 1;
-	if (argv[*i][len] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = true;
-		return NULL;
-	}
-	return argv[++*i];
-}
 
 /* The database when one is in use: --db, or the default one if it
  * already exists (a keygen alone does not create a database). NULL when
@@ -75,10 +56,6 @@ static void print_snippet(const char *heading, const char *text)
 	}
 }
 
-static const char keygen_synopsis[] =
-    N_("DOMAIN SELECTOR [--algorithm rsa|ed25519] [--bits N] [--out DIR] "
-       "[--force]");
-
 /* dmarcpilot dkim keygen DOMAIN SELECTOR [options]. */
 int cli_dkim_keygen(struct cli *cli, int argc, char **argv)
 {
@@ -86,48 +63,39 @@ int cli_dkim_keygen(struct cli *cli, int argc, char **argv)
 	struct dkim_generated g;
 	struct dkim_snippets sn;
 	struct err err = ERR_INIT;
-	const char *pos[2], *algorithm = NULL, *bits = NULL, *v;
-	int npos = 0, status;
+	const char *algorithm = cli_opt(cli, OPT_ALGORITHM);
+	const char *bits = cli_opt(cli, OPT_BITS);
+	int status;
 	char *line;
 
-	for (int i = 0; i < argc; i++) {
-		bool missing = false;
-
-		if ((v = opt_value("--algorithm", argc, argv, &i, &missing)))
-			algorithm = v;
-		else if ((v = opt_value("--bits", argc, argv, &i, &missing)))
-			bits = v;
-		else if ((v = opt_value("--out", argc, argv, &i, &missing)))
-			o.dir = v;
-		else if (missing)
-			return cli_usage("dkim keygen", _(keygen_synopsis));
-		else if (strcmp(argv[i], "--force") == 0)
-			o.force = true;
-		else if (argv[i][0] == '-' || npos == 2)
-			return cli_usage("dkim keygen", _(keygen_synopsis));
-		else
-			pos[npos++] = argv[i];
-	}
-	if (npos != 2)
-		return cli_usage("dkim keygen", _(keygen_synopsis));
-	o.domain = pos[0];
-	o.selector = pos[1];
+	(void)argc; /* DOMAIN SELECTOR, as declared */
+	o.domain = argv[0];
+	o.selector = argv[1];
+	o.dir = cli_opt(cli, OPT_OUT);
+	o.force = cli_opt(cli, OPT_FORCE) != NULL;
 	if (algorithm && strcmp(algorithm, "ed25519") == 0)
 		o.type = DKIM_KEY_ED25519;
 	else if (algorithm && strcmp(algorithm, "rsa") != 0)
-		return cli_usage("dkim keygen", _(keygen_synopsis));
+		return cli_usage(cli, _("--algorithm takes rsa or ed25519: %s"),
+				 algorithm);
 	if (bits) {
 		char *end;
 		long n = strtol(bits, &end, 10);
 
-		if (*end || end == bits || n <= 0 || n > 65536 ||
-		    o.type != DKIM_KEY_RSA)
-			return cli_usage("dkim keygen", _(keygen_synopsis));
+		if (o.type != DKIM_KEY_RSA)
+			return cli_usage(cli, "%s",
+					 _("--bits is for RSA keys only"));
+		if (*end || end == bits || n <= 0 || n > 65536)
+			return cli_usage(cli, _("--bits takes a number of "
+						"bits: %s"),
+					 bits);
 		o.bits = (int)n;
 	}
 	o.today = cli->now;
-	o.store = db_in_use(cli, &err);
-	if (!o.store && err.status != STATUS_OK) {
+	o.record_arg = db_in_use(cli, &err);
+	if (o.record_arg)
+		o.record = state_dkim_keygen_record;
+	if (!o.record_arg && err.status != STATUS_OK) {
 		status = cli_fail(&err);
 		err_done(&err);
 		return status;
@@ -221,7 +189,9 @@ static enum status check_rotation(struct cli *cli,
 	for (size_t i = 0; st == STATUS_OK && i < n; i++) {
 		if (!text_ieq(keys[i].selector, r->selector))
 			continue;
-		dkim_rotation_check(&keys[i], cli->now, 0, findings);
+		dkim_rotation_check(keys[i].selector, keys[i].created,
+				    keys[i].retired, keys[i].provider != NULL,
+				    cli->now, 0, findings);
 		if (keys[i].retired == DATE_NONE && !keys[i].provider)
 			*created = keys[i].created;
 	}
@@ -229,33 +199,23 @@ static enum status check_rotation(struct cli *cli,
 	return st;
 }
 
-static const char check_synopsis[] = N_("DOMAIN SELECTOR [--key FILE]");
-
 /* dmarcpilot dkim check DOMAIN SELECTOR [--key FILE]. */
 int cli_dkim_check(struct cli *cli, int argc, char **argv)
 {
 	struct dkim_selector_result *r = NULL;
 	struct err err = ERR_INIT;
-	const char *pos[2], *key = NULL, *v;
+	const char **pos = (const char **)argv; /* DOMAIN SELECTOR */
+	const char *key = cli_opt(cli, OPT_KEY);
 	struct dns *dns;
-	int npos = 0, status = EXIT_TROUBLE;
+	int status = EXIT_TROUBLE;
 	bool match = false;
 	char *shown, created_day[DATE_BUFSIZE], due_day[DATE_BUFSIZE];
 	date_t created = DATE_NONE;
 	struct dkim_key_age age = { 0 };
 
-	for (int i = 0; i < argc; i++) {
-		bool missing = false;
-
-		if ((v = opt_value("--key", argc, argv, &i, &missing)))
-			key = v;
-		else if (missing || argv[i][0] == '-' || npos == 2)
-			return cli_usage("dkim check", _(check_synopsis));
-		else
-			pos[npos++] = argv[i];
-	}
-	if (npos != 2 || !dkim_selector_valid(pos[1]))
-		return cli_usage("dkim check", _(check_synopsis));
+	(void)argc;
+	if (!dkim_selector_valid(pos[1]))
+		return cli_usage(cli, _("not a selector: %s"), pos[1]);
 	dns = cli_dns(cli, &err);
 	if (!dns)
 		goto fail;

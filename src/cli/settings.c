@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "dmarc/dmarc.h"
 #include "util/i18n.h"
 #include "dmarc/ladder.h"
@@ -221,8 +221,6 @@ int cli_domain_set(struct cli *cli, int argc, char **argv)
 	struct store *store;
 	int rc = EXIT_GOOD;
 
-	if (argc < 2)
-		return cli_usage("domain set", _("DOMAIN KEY=VALUE..."));
 	if (!(store = cli_store(cli, &err)))
 		goto fail;
 	state_settings_defaults(&s);
@@ -298,8 +296,7 @@ int cli_domain_show(struct cli *cli, int argc, char **argv)
 	json_t *o = NULL;
 	int rc;
 
-	if (argc != 1)
-		return cli_usage("domain show", _("DOMAIN"));
+	(void)argc; /* one operand, as declared */
 	state_settings_defaults(&s);
 	if (!(store = cli_store(cli, &err)) ||
 	    state_settings_get(store, argv[0], &s, &err) != STATUS_OK) {

@@ -8,8 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
+#include "util/dname.h"
 #include "util/i18n.h"
+#include "plan/rollout.h"
 #include "providers/providers.h"
 #include "spf/spf.h"
 #include "spf/spf_build.h"
@@ -86,8 +88,7 @@ int cli_spf_check(struct cli *cli, int argc, char **argv)
 	struct dns *dns;
 	int rc;
 
-	if (argc != 1 || argv[0][0] == '-')
-		return cli_usage("spf check", _("DOMAIN"));
+	(void)argc; /* one operand, as declared */
 	if (!(dns = cli_dns(cli, &err)) ||
 	    spf_check_sync(dns, argv[0], &check, &err) != STATUS_OK) {
 		rc = cli_fail(&err);
@@ -105,8 +106,8 @@ int cli_spf_check(struct cli *cli, int argc, char **argv)
 	}
 	store = existing_store(cli);
 	if (store &&
-	    spf_flatten_drift(store, dns, check->domain, &check->findings,
-			      &err) != STATUS_OK) {
+	    rollout_flatten_drift(store, dns, check->domain,
+				  &check->findings, &err) != STATUS_OK) {
 		rc = cli_fail(&err);
 		err_done(&err);
 		spf_check_free(check);
@@ -154,41 +155,28 @@ int cli_spf_check(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
-/* spf eval DOMAIN IP [--sender ADDR] [--helo NAME] [--receiver NAME] */
+/* spf eval DOMAIN IP: check_host() for a client address. */
 int cli_spf_eval(struct cli *cli, int argc, char **argv)
 {
-	static const char synopsis[] =
-	    N_("DOMAIN IP [--sender ADDR] [--helo NAME] [--receiver NAME]");
 	struct spf_query q = { 0 };
 	struct spf_outcome out;
 	struct err err = ERR_INIT;
-	const char *args[2];
-	size_t nargs = 0;
+	char **args = argv; /* DOMAIN IP, as declared */
 	char *sender = NULL;
 	struct dns *dns;
 	int rc;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--sender") == 0 && i + 1 < argc)
-			q.sender = argv[++i];
-		else if (strcmp(argv[i], "--helo") == 0 && i + 1 < argc)
-			q.helo = argv[++i];
-		else if (strcmp(argv[i], "--receiver") == 0 && i + 1 < argc)
-			q.receiver = argv[++i];
-		else if (argv[i][0] == '-' || nargs == 2)
-			return cli_usage("spf eval", _(synopsis));
-		else
-			args[nargs++] = argv[i];
-	}
-	if (nargs != 2)
-		return cli_usage("spf eval", _(synopsis));
+	(void)argc;
+	q.sender = cli_opt(cli, OPT_SENDER);
+	q.helo = cli_opt(cli, OPT_HELO);
+	q.receiver = cli_opt(cli, OPT_RECEIVER);
 	if (!ip_addr_parse(args[1], &q.ip)) {
 		fprintf(stderr, _("dmarcpilot: not an IP address: %s\n"),
 			args[1]);
 		return EXIT_TROUBLE;
 	}
 	/* RFC 7208 7.3: %{r} is the domain name of the receiving host. */
-	if (q.receiver && !spf_domain_valid(q.receiver)) {
+	if (q.receiver && !dname_valid(q.receiver, DNAME_ANY_OCTETS)) {
 		fprintf(stderr, _("dmarcpilot: not a host name: %s\n"),
 			q.receiver);
 		return EXIT_TROUBLE;
@@ -365,7 +353,7 @@ static void print_build(const struct cli *cli, const struct spf_flatten *f,
 		printf("%s\n", f->records[0].value);
 	} else {
 		for (size_t i = 0; i < f->nrecords; i++) {
-			char *q = spf_txt_quote(f->records[i].value);
+			char *q = text_txt_strings(f->records[i].value);
 
 			printf("%s. IN TXT %s\n", f->records[i].name, q);
 			free(q);
@@ -380,34 +368,38 @@ static void print_build(const struct cli *cli, const struct spf_flatten *f,
 	printf(_("DNS lookups: %zu of 10\n"), f->lookups);
 }
 
-/* spf build [--provider ID]... [--ip4 CIDR]... [--ip6 CIDR]... [--mx]
- * [--a] [--all softfail|fail] [--flatten] [DOMAIN] */
+/* spf build [DOMAIN]: the record from the options and the domain's
+ * senders. */
 int cli_spf_build(struct cli *cli, int argc, char **argv)
 {
-	static const char synopsis[] =
-	    N_("[--provider ID]... [--ip4 CIDR]... [--ip6 CIDR]... [--mx] "
-	       "[--a] [--all softfail|fail] [--flatten] [DOMAIN]");
 	struct mechs m = { 0 };
 	const struct providers *catalogue = NULL;
 	struct spf_record *rec = NULL;
 	struct spf_flatten *f = NULL;
 	struct err err = ERR_INIT;
-	const char *domain = NULL;
-	bool flatten = false, fail_all = false, want_a = false, want_mx = false;
-	char *path = NULL, *norm = NULL;
+	const char *domain = argc ? argv[0] : NULL;
+	const char *all = cli_opt(cli, OPT_ALL);
+	bool flatten = cli_opt(cli, OPT_FLATTEN), fail_all = false;
+	char *norm = NULL;
 	struct dns *dns;
 	int rc = EXIT_TROUBLE;
 
+	if (all && strcmp(all, "fail") == 0)
+		fail_all = true;
+	else if (all && strcmp(all, "softfail") != 0)
+		return cli_usage(cli, _("--all takes softfail or fail: %s"),
+				 all);
 	if (!(catalogue = session_providers(cli_session(cli), &err)))
 		goto fail;
-	for (int i = 0; i < argc; i++) {
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+	/* The mechanisms in the order the options gave them. */
+	for (size_t i = 0; i < cli->ngiven; i++) {
+		enum cli_opt key = cli->given[i].key;
+		const char *v = cli->given[i].value;
 		char *mech;
 
-		if (strcmp(argv[i], "--provider") == 0 && v) {
+		if (key == OPT_PROVIDER) {
 			const struct provider *p = providers_find(catalogue, v);
 
-			i++;
 			if (!p) {
 				err_set(&err, STATUS_USAGE,
 					_("unknown provider '%s' (see "
@@ -417,45 +409,25 @@ int cli_spf_build(struct cli *cli, int argc, char **argv)
 			}
 			if (p->spf && *p->spf)
 				mechs_add(&m, p->spf);
-		} else if ((strcmp(argv[i], "--ip4") == 0 ||
-			    strcmp(argv[i], "--ip6") == 0) &&
-			   v) {
+		} else if (key == OPT_IP4 || key == OPT_IP6) {
 			struct ip_net net;
-			int family = argv[i][4] == '4' ? AF_INET : AF_INET6;
+			int family = key == OPT_IP4 ? AF_INET : AF_INET6;
 
-			i++;
 			if (!ip_net_parse(v, family, &net)) {
 				err_set(&err, STATUS_USAGE,
 					_("not an %s network: %s"),
 					family == AF_INET ? "IPv4" : "IPv6", v);
 				goto fail;
 			}
-			mech = xasprintf("%s:%s", argv[i - 1] + 2, v);
+			mech = xasprintf("%s:%s",
+					 key == OPT_IP4 ? "ip4" : "ip6", v);
 			mechs_add(&m, mech);
 			free(mech);
-		} else if (strcmp(argv[i], "--all") == 0 && v) {
-			i++;
-			if (strcmp(v, "fail") == 0)
-				fail_all = true;
-			else if (strcmp(v, "softfail") == 0)
-				fail_all = false;
-			else
-				goto usage;
-		} else if (strcmp(argv[i], "--a") == 0) {
-			want_a = true;
-		} else if (strcmp(argv[i], "--mx") == 0) {
-			want_mx = true;
-		} else if (strcmp(argv[i], "--flatten") == 0) {
-			flatten = true;
-		} else if (argv[i][0] != '-' && !domain) {
-			domain = argv[i];
-		} else {
-			goto usage;
 		}
 	}
-	if (want_a)
+	if (cli_opt(cli, OPT_A))
 		mechs_add(&m, "a");
-	if (want_mx)
+	if (cli_opt(cli, OPT_MX))
 		mechs_add(&m, "mx");
 	if (domain) {
 		norm = text_domain_normalize(domain);
@@ -482,8 +454,9 @@ int cli_spf_build(struct cli *cli, int argc, char **argv)
 			struct err serr = ERR_INIT;
 
 			/* Remember what was flattened, for drift checks. */
-			if (store && spf_flatten_save(store, norm, f, cli->now,
-						      &serr) != STATUS_OK &&
+			if (store &&
+			    state_flattened_save(store, norm, f, cli->now,
+						 &serr) != STATUS_OK &&
 			    serr.status != STATUS_NOT_FOUND) {
 				err_set(&err, serr.status, "%s",
 					err_message(&serr));
@@ -507,9 +480,6 @@ int cli_spf_build(struct cli *cli, int argc, char **argv)
 			f->lookups);
 	rc = f->lookups > SPF_MAX_DNS_TERMS ? EXIT_FINDINGS : EXIT_GOOD;
 	goto out;
-usage:
-	rc = cli_usage("spf build", _(synopsis));
-	goto out;
 fail:
 	rc = cli_fail(&err);
 out:
@@ -517,7 +487,6 @@ out:
 	spf_flatten_free(f);
 	spf_record_free(rec);
 	mechs_done(&m);
-	free(path);
 	free(norm);
 	return rc;
 }

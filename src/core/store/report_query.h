@@ -1,0 +1,59 @@
+/* Reading the imported aggregate reports back (DESIGN.md section 4):
+ * the per-day and per-source sums report analysis is made of. Each
+ * query is one statement over the window of one domain, its rows handed
+ * to a callback as they come, so that the cost stays linear in the rows
+ * of the window and nothing is held that the caller does not keep. */
+#ifndef DMARCPILOT_REPORT_QUERY_H
+#define DMARCPILOT_REPORT_QUERY_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+#include "util/date.h"
+#include "util/status.h"
+
+/* Message counts over some set of report records. */
+struct report_totals {
+	int64_t messages;
+	int64_t dmarc_pass; /* DKIM or SPF aligned (RFC 7489 4.2) */
+	int64_t spf_aligned;
+	int64_t dkim_aligned;
+};
+
+/* One day of reports (by the day their period begins). */
+struct report_day {
+	date_t day;
+	struct report_totals t;
+	int64_t reports; /* distinct reports that day */
+};
+
+/* One source IP over the window. Strings live until the callback
+ * returns. */
+struct report_source {
+	const char *ip;
+	struct report_totals t;
+	/* Failing messages a receiver saw forwarded (reasons forwarded,
+	 * mailing_list, trusted_forwarder, or ARC). */
+	int64_t forwarded;
+	int64_t spf_pass_unaligned; /* SPF passed, but not aligned */
+	const char *envelope_from;  /* its most common return-path domain
+				       over all reports, or NULL */
+};
+
+typedef void (*report_day_fn)(void *arg, const struct report_day *day);
+typedef void (*report_source_fn)(void *arg, const struct report_source *source);
+
+/* The days of domain's reports from since to until (inclusive;
+ * DATE_NONE leaves that end open), in order. */
+enum status report_query_days(struct store *store, const char *domain,
+			      date_t since, date_t until, report_day_fn fn,
+			      void *arg, struct err *err);
+
+/* The sources of the same window, largest volume first (then by
+ * address). */
+enum status report_query_sources(struct store *store, const char *domain,
+				 date_t since, date_t until,
+				 report_source_fn fn, void *arg,
+				 struct err *err);
+
+#endif
