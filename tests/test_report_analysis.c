@@ -404,9 +404,31 @@ static void test_cli_summary(void **state)
 	free(db);
 }
 
+/* The fix of a failing source names what to act on: an address is no
+ * service, so an unknown one is never told to "enable DKIM at" it. */
+static void test_fix_text_of_an_address(void **state)
+{
+	struct analysis a;
+	struct analysis_source src;
+	char *fix;
+
+	(void)state;
+	memset(&a, 0, sizeof a);
+	memset(&src, 0, sizeof src);
+	a.domain = (char *)"example.com";
+	snprintf(src.ip, sizeof src.ip, "%s", "198.2.131.30");
+	src.fixes = ANALYSIS_FIX_DKIM;
+	fix = analysis_fix_text(&a, &src);
+	assert_non_null(fix);
+	assert_null(strstr(fix, "at 198.2.131.30"));
+	assert_non_null(strstr(fix, "sends from 198.2.131.30"));
+	free(fix);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fix_text_of_an_address),
 		cmocka_unit_test_setup_teardown(test_analysis, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dns_deadline, setup,

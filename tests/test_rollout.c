@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/nsd.h"
 #include "lib/testenv.h"
@@ -106,8 +107,8 @@ static void plan_on(struct fixture *f, const char *today,
 /* True if one of the plan's reasons contains needle. */
 static bool reason_has(const struct rollout_plan *plan, const char *needle)
 {
-	for (size_t i = 0; i < plan->nreasons; i++)
-		if (strstr(plan->reasons[i], needle))
+	for (size_t i = 0; i < plan->reasons.count; i++)
+		if (strstr(plan->reasons.items[i].message, needle))
 			return true;
 	return false;
 }
@@ -128,7 +129,33 @@ static void test_discovery(void **state)
 	rollout_inputs_done(&in);
 
 	add_senders(f);
+	/* Offline the lookups of the include cannot be counted: a record
+	 * that may pass the limit of RFC 7208 4.6.4 is never ready. */
 	plan_on(f, "2026-11-24", &in, &plan);
+	assert_false(plan.ready);
+	assert_true(findings_has(&plan.reasons, F_PLAN_SPF_UNCOUNTED));
+	rollout_plan_done(&plan);
+	rollout_inputs_done(&in);
+	{
+		struct dns *dns = dns_new_table();
+		struct err err = ERR_INIT;
+
+		assert_int_equal(dns_table_add(dns,
+					       "_spf.google.com. 300 IN TXT "
+					       "\"v=spf1 ip4:74.125.0.0/16 "
+					       "~all\"\n",
+					       &err),
+				 STATUS_OK);
+		assert_int_equal(rollout_inputs_load(f->store, dns,
+						     f->catalogue,
+						     "example.com",
+						     day("2026-11-24"), &in,
+						     &err),
+				 STATUS_OK);
+		rollout_decide(&in, day("2026-11-24"), &plan);
+		dns_free(dns);
+	}
+	assert_int_equal(in.spf_lookups, 1);
 	assert_int_equal(plan.phase, ROLLOUT_DISCOVERY);
 	assert_int_equal(plan.since, day("2026-11-23"));
 	assert_true(plan.ready);
@@ -446,8 +473,16 @@ static void test_step_waits_for_every_server(void **state)
 			      "include:_spf.google.com ~all";
 	char *zone_new = spf_zone(new_spf);
 	char *zone_old = spf_zone("v=spf1 mx -all");
-	struct nsd_zone zn[] = { { "example.com", zone_new } };
-	struct nsd_zone zo[] = { { "example.com", zone_old } };
+	/* The resolver also serves Google's include, so that the plan
+	 * can count the record's lookups and call it ready. */
+	char *google_pre = nsd_zone_preamble("google.com");
+	char *google = xasprintf("%s_spf IN TXT \"v=spf1 "
+				 "ip4:74.125.0.0/16 ~all\"\n",
+				 google_pre);
+	struct nsd_zone zn[] = { { "example.com", zone_new },
+				 { "google.com", google } };
+	struct nsd_zone zo[] = { { "example.com", zone_old },
+				 { "google.com", google } };
 	struct nsd_server a, b;
 	struct testenv_run r;
 	struct rollout_inputs in;
@@ -459,8 +494,8 @@ static void test_step_waits_for_every_server(void **state)
 	add_senders(f);
 	store_close(f->store);
 	f->store = NULL;
-	assert_true(nsd_start(&a, zn, 1));
-	assert_true(nsd_start(&b, zo, 1));
+	assert_true(nsd_start(&a, zn, 2));
+	assert_true(nsd_start(&b, zo, 2));
 	servers = xasprintf("%s,%s", a.address, b.address);
 	{
 		const char *args[] = { "--db", f->path, "--now", "2026-11-24",
@@ -493,7 +528,7 @@ static void test_step_waits_for_every_server(void **state)
 
 	/* The second server catches up. */
 	nsd_stop(&b);
-	assert_true(nsd_start(&b, zn, 1));
+	assert_true(nsd_start(&b, zn, 2));
 	free(servers);
 	servers = xasprintf("%s,%s", a.address, b.address);
 	{
@@ -526,6 +561,8 @@ static void test_step_waits_for_every_server(void **state)
 	free(servers);
 	free(zone_new);
 	free(zone_old);
+	free(google);
+	free(google_pre);
 }
 
 /* ---------------------------------------------------------------- walk */
@@ -613,6 +650,14 @@ static void test_plan_text_without_senders(void **state)
 	testenv_run_done(&run);
 }
 
+/* A real RSA public key (1024 bits, to fit one TXT string): the step
+ * checks that the selector serves a key record that parses. */
+#define WALK_KEY                                                               \
+	"MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDP7X9YNYOqugSkeAO5CLf7BmalEGN1" \
+	"yGQc6w6N54/KjMmW2XAoGsa1stFongBGWyZ7dL9eKkjLZFFmNV8aOYjqCHw29jvv8Jqr" \
+	"x82wF5AvWJcMsEoq9aDXc+3F4KDm86x9d/0Q8gIcDwbmTSGuWvOqy7oG/DmqgT2x8Ks9" \
+	"Kt+LuQIDAQAB"
+
 /* The live zone: SPF, the Google key, and the DMARC record (or none). */
 static char *walk_zone(struct fixture *f, const char *spf, bool dkim,
 		       const char *dmarc)
@@ -622,8 +667,7 @@ static char *walk_zone(struct fixture *f, const char *spf, bool dkim,
 			    spf ? "@ IN TXT \"" : "", spf ? spf : "",
 			    spf ? "\"\n" : "",
 			    dkim ? "google._domainkey IN TXT \"v=DKIM1; "
-				   "k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A"
-				   "MIIBCgKCAQEAtest\"\n"
+				   "k=rsa; p=" WALK_KEY "\"\n"
 				 : "",
 			    dmarc ? "_dmarc IN TXT \"" : "",
 			    dmarc ? dmarc : "", dmarc ? "\"\n" : "");
@@ -647,10 +691,16 @@ static int walk_step(struct fixture *f, date_t now, const char *zone)
 	return status;
 }
 
-/* The plan as JSON text (caller frees). */
+/* The plan as JSON text (caller frees), against the zone last
+ * published (walk_zone), or an empty one: the plan reads what is live. */
 static char *walk_plan(struct fixture *f, date_t now)
 {
-	char *zone = walk_zone(f, NULL, false, NULL);
+	char *zone = xasprintf("%s/live.zone", f->dir);
+
+	if (access(zone, F_OK) != 0) {
+		free(zone);
+		zone = walk_zone(f, NULL, false, NULL);
+	}
 	const char *args[] = { "--zone", zone, "--json", "plan",
 			       "example.com", NULL };
 	struct testenv_run r = walk_run(f, now, args);

@@ -213,9 +213,11 @@ static void test_plan_uses_it(void **state)
 	assert_int_equal(plan.next.action, ROLLOUT_ACTION_DKIM);
 	assert_string_equal(plan.next.selector, "s2");
 	assert_false(plan.ready);
-	assert_int_equal(plan.nreasons, 1);
-	assert_non_null(strstr(plan.reasons[0], "selector s2"));
-	assert_non_null(strstr(plan.reasons[0], bad.key_path));
+	assert_int_equal(plan.reasons.count, 1);
+	assert_string_equal(finding_code_name(plan.reasons.items[0].code),
+			    "plan.dkim_unreadable");
+	assert_non_null(strstr(plan.reasons.items[0].message, "selector s2"));
+	assert_non_null(strstr(plan.reasons.items[0].message, bad.key_path));
 	rollout_plan_done(&plan);
 	rollout_inputs_done(&in);
 	free(bad.key_path);

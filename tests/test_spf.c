@@ -377,7 +377,9 @@ static void test_accounting_findings(void **state)
 	 * to loop1 = 11. */
 	assert_int_equal(c->lookups, 11);
 	assert_true(findings_has(&c->findings, F_SPF_LOOKUP_LIMIT));
-	assert_int_equal(c->void_lookups, 3);
+	/* RFC 7208 4.6.4: v1, v2, v3 and the include of gone.test, a
+	 * name with no record at all. */
+	assert_int_equal(c->void_lookups, 4);
 	spf_check_free(c);
 	/* check_host() on the same data: the loop costs more than 10. */
 	assert_true(ip_addr_parse("192.0.2.1", &q.ip));
@@ -385,6 +387,65 @@ static void test_accounting_findings(void **state)
 	assert_int_equal(out.result, SPF_PERMERROR);
 	assert_int_equal(out.dns_terms, 11);
 	spf_outcome_done(&out);
+	dns_free(dns);
+}
+
+/* RFC 7208 6.1: a record with "all" ignores its redirect, so lean.test's
+ * tree costs nothing, in the audit's tree and in the plan's count; the
+ * same redirect without "all" costs its tree. */
+static void test_redirect_ignored_with_all(void **state)
+{
+	struct dns *dns = table(
+	    "withall.test. TXT \"v=spf1 ip4:192.0.2.0/24 ?all "
+	    "redirect=lean.test\"\n"
+	    "noall.test. TXT \"v=spf1 ip4:192.0.2.0/24 redirect=lean.test\"\n"
+	    "lean.test. TXT \"v=spf1 a mx include:x.test include:y.test "
+	    "-all\"\n"
+	    "x.test. TXT \"v=spf1 -all\"\n"
+	    "y.test. TXT \"v=spf1 -all\"\n");
+	struct spf_check *c = NULL;
+	struct spf_record *rec = NULL;
+	struct err err = ERR_INIT;
+	size_t lookups = 99;
+	const char with_all[] = "v=spf1 ip4:192.0.2.0/24 ?all "
+				"redirect=lean.test";
+
+	(void)state;
+	assert_int_equal(spf_check_sync(dns, "withall.test", &c, &err),
+			 STATUS_OK);
+	assert_int_equal(c->lookups, 0);
+	spf_check_free(c);
+	assert_int_equal(spf_check_sync(dns, "noall.test", &c, &err),
+			 STATUS_OK);
+	/* the redirect, a, mx and two includes */
+	assert_int_equal(c->lookups, 5);
+	spf_check_free(c);
+	assert_int_equal(spf_parse(with_all, strlen(with_all), &rec, NULL,
+				   &err),
+			 STATUS_OK);
+	assert_int_equal(spf_record_lookups(dns, rec, &lookups, &err),
+			 STATUS_OK);
+	assert_int_equal(lookups, 0);
+	spf_record_free(rec);
+	dns_free(dns);
+}
+
+/* RFC 7208 4.6.4: including a name that has no record at all is a void
+ * lookup; two more (a name with no address) pass the limit of two. */
+static void test_include_of_nothing_is_void(void **state)
+{
+	struct dns *dns = table(
+	    "v.test. TXT \"v=spf1 include:nothing.test a:none1.test "
+	    "a:none2.test -all\"\n");
+	struct spf_check *c = NULL;
+	struct err err = ERR_INIT;
+
+	(void)state;
+	assert_int_equal(spf_check_sync(dns, "v.test", &c, &err), STATUS_OK);
+	assert_int_equal(c->void_lookups, 3);
+	assert_true(findings_has(&c->findings, F_SPF_VOID_LIMIT));
+	assert_true(findings_has(&c->findings, F_SPF_INCLUDE_MISSING));
+	spf_check_free(c);
 	dns_free(dns);
 }
 
@@ -800,6 +861,8 @@ int main(void)
 		cmocka_unit_test(test_builder_order),
 		cmocka_unit_test(test_accounting_tree),
 		cmocka_unit_test(test_accounting_findings),
+		cmocka_unit_test(test_redirect_ignored_with_all),
+		cmocka_unit_test(test_include_of_nothing_is_void),
 		cmocka_unit_test(test_accounting_root),
 		cmocka_unit_test(test_eval_results),
 		cmocka_unit_test(test_eval_limits),

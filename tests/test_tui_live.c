@@ -95,9 +95,14 @@ static void import_report(struct live *l)
 }
 
 /* Adds the domain and its one sender, a range, with the command line. */
-static void add_sender(struct live *l, const char *domain)
+static void add_sender(struct live *l, const char *domain,
+		       const char *resolver)
 {
-	const char *add[] = { "--db", l->db, "domain", "add", domain, NULL };
+	/* domain add reads what the domain serves: through the test's
+	 * resolver, never the machine's. */
+	const char *add[] = { "--db", l->db, "--resolver", resolver,
+			      "--timeout", "5", "domain", "add", domain,
+			      NULL };
 	const char *sender[] = { "--db", l->db, "sender", "add", domain,
 				 "ip4:192.0.2.0/24", NULL };
 	struct testenv_run run = testenv_run_dmarcpilot(add, NULL);
@@ -124,7 +129,7 @@ static void wizard_start(struct live *l, const char *resolver,
 	if (setup == SETUP_REPORT)
 		import_report(l);
 	if (setup == SETUP_SENDER)
-		add_sender(l, domain);
+		add_sender(l, domain, resolver);
 	assert_true(tmux_start(&l->t, 80, 24, argv, NULL));
 }
 

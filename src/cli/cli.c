@@ -705,73 +705,39 @@ void cli_print_man(FILE *out)
 	}
 }
 
-/* Builds the resolver once. */
+/* Hands the global options to the session, which makes what they ask
+ * for on first use. */
+struct session *cli_session(struct cli *cli)
+{
+	struct session_options o = {
+		.resolver = cli->resolver,
+		.zones = (const char *const *)cli->zones,
+		.nzones = cli->nzones,
+		.db_path = cli->db_path,
+		.timeout = cli->timeout,
+		.datadir = cli->datadir,
+	};
+
+	session_set_options(&cli->session, &o);
+	return &cli->session;
+}
+
+/* The session's resolver. */
 struct dns *cli_dns(struct cli *cli, struct err *err)
 {
-	if (cli->dns)
-		return cli->dns;
-	if (cli->nzones > 0) {
-		struct dns *dns = dns_new_table();
-
-		for (size_t i = 0; i < cli->nzones; i++) {
-			if (dns_table_load_zone(dns, cli->zones[i], NULL,
-						err) != STATUS_OK) {
-				dns_free(dns);
-				return NULL;
-			}
-		}
-		cli->dns = dns;
-		return dns;
-	}
-	{
-		struct dns_live_options o = {
-			.servers = cli->resolver,
-			.timeout = cli->timeout,
-		};
-
-		if (dns_new_live(&cli->dns, &o, err) != STATUS_OK)
-			return NULL;
-	}
-	return cli->dns;
+	return session_dns(cli_session(cli), err);
 }
 
-/* Opens the database once. */
+/* The session's database. */
 struct store *cli_store(struct cli *cli, struct err *err)
 {
-	const char *path = cli->db_path;
-
-	if (cli->store)
-		return cli->store;
-	/* A failed open may be retried: keep the one default path. */
-	if (!path && !cli->db_path_owned)
-		cli->db_path_owned = store_default_path();
-	if (!path)
-		path = cli->db_path_owned;
-	if (!path) {
-		err_set(err, STATUS_USAGE,
-			_("neither XDG_DATA_HOME nor HOME is set, so the "
-			  "database has no place: give --db PATH or set "
-			  "XDG_DATA_HOME"));
-		return NULL;
-	}
-	if (store_open(&cli->store, path, err) != STATUS_OK)
-		return NULL;
-	return cli->store;
+	return session_store(cli_session(cli), err);
 }
 
-/* Opens the database only when its file exists. */
+/* The session's database when its file exists. */
 struct store *cli_store_existing(struct cli *cli)
 {
-	struct err err = ERR_INIT;
-	char *path = cli->db_path ? xstrdup(cli->db_path)
-				  : store_default_path();
-	struct store *store = NULL;
-
-	if (path && access(path, F_OK) == 0)
-		store = cli_store(cli, &err);
-	err_done(&err);
-	free(path);
-	return store;
+	return session_store_existing(cli_session(cli));
 }
 
 /* Loads the domain's ladder, falling back to the default one. */
@@ -820,12 +786,7 @@ void cli_print_json(json_t *object)
 /* Releases the resolver and the database. */
 void cli_done(struct cli *cli)
 {
-	dns_free(cli->dns);
-	cli->dns = NULL;
-	store_close(cli->store);
-	cli->store = NULL;
-	free(cli->db_path_owned);
-	cli->db_path_owned = NULL;
+	session_done(&cli->session);
 	free(cli->zones);
 	cli->zones = NULL;
 	free(cli->given);

@@ -14,6 +14,7 @@
 #include "dmarc/ladder.h"
 #include "util/status.h"
 #include "store/store.h"
+#include "app/session.h"
 
 /* Exit statuses of DESIGN.md section 5. */
 enum {
@@ -38,10 +39,10 @@ struct cli {
 	struct cli_given *given;
 	size_t ngiven;
 
-	/* Created on first use, freed by cli_done(). */
-	struct dns *dns;
-	struct store *store;
-	char *db_path_owned;
+	/* The resolver, database, catalogue and Public Suffix List, made
+	 * on first use from the options above (cli_session()); freed by
+	 * cli_done(). */
+	struct session session;
 };
 
 /* What an option takes. */
@@ -97,6 +98,7 @@ enum cli_opt {
 	OPT_TRUSTED_HOSTS,
 	OPT_FOLDER,
 	OPT_ARCHIVE,
+	OPT_NEXT,
 };
 
 /* One option as declared: its command, --name, -c, its argument and
@@ -189,6 +191,9 @@ void cli_print_command_help(const struct cli *cli, FILE *out);
 
 /* Prints the manual's COMMANDS section in man(7) roff, untranslated. */
 void cli_print_man(FILE *out);
+
+/* The session with the current global options. */
+struct session *cli_session(struct cli *cli);
 
 /* The resolver the options ask for: a table loaded from --zone files, or
  * c-ares (--resolver, --timeout). NULL with err set on failure. */

@@ -112,12 +112,16 @@ const struct cli_option cli_options[] = {
 	/* step and export (src/cli/plan.c) */
 	VALUE("step", "servers", OPT_SERVERS, N_("ADDR[:PORT],..."),
 	      N_("ask these servers instead of the zone's name servers")),
+	FLAG("step", "force", OPT_FORCE,
+	     N_("record a live step the plan does not call ready")),
 	VALUE("export", "format", OPT_FORMAT, "bind|nsupdate|json",
 	      N_("a zone snippet (default), an nsupdate script or JSON")),
 	VALUE("export", "output", OPT_OUTPUT, N_("FILE"),
 	      N_("write to this file instead of standard output")),
 	VALUE("export", "ttl", OPT_TTL, N_("SECONDS"),
 	      N_("the TTL of the records (default: the zone's, else 3600)")),
+	FLAG("export", "next", OPT_NEXT,
+	     N_("include the next step even when it is not ready")),
 
 	{ NULL, NULL, 0, CLI_ARG_NONE, NULL, false, NULL },
 };
@@ -153,6 +157,8 @@ const struct cli_command cli_commands[] = {
 	/* domains and senders (src/cli/state.c, src/cli/settings.c) */
 	{ "domain add", cli_domain_add, N_("DOMAIN"), 1, 1,
 	  N_("add a domain to roll out") },
+	{ "domain adopt", cli_domain_adopt, N_("DOMAIN"), 1, 1,
+	  N_("place a domain on the rung its live records reach") },
 	{ "domain list", cli_domain_list, "", 0, 0, N_("list the domains") },
 	{ "domain set", cli_domain_set, N_("DOMAIN KEY=VALUE..."), 2, -1,
 	  N_("change the plan's settings (ladder, days, thresholds, rua)") },

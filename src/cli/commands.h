@@ -22,6 +22,7 @@ int cli_dmarc_check(struct cli *cli, int argc, char **argv);
 
 /* domains and senders (src/cli/state.c, src/cli/settings.c) */
 int cli_domain_add(struct cli *cli, int argc, char **argv);
+int cli_domain_adopt(struct cli *cli, int argc, char **argv);
 int cli_domain_list(struct cli *cli, int argc, char **argv);
 int cli_domain_set(struct cli *cli, int argc, char **argv);
 int cli_domain_show(struct cli *cli, int argc, char **argv);

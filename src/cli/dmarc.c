@@ -19,7 +19,7 @@ int cli_dmarc_check(struct cli *cli, int argc, char **argv)
 	struct err err = ERR_INIT;
 	struct dmarc_discovery *d = NULL;
 	struct dmarc_result *r = NULL;
-	struct orgdomain *od = NULL;
+	const struct orgdomain *od = NULL;
 	struct ladder ladder = LADDER_INIT;
 	struct dns *dns;
 	int rc = EXIT_TROUBLE;
@@ -29,7 +29,7 @@ int cli_dmarc_check(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	if (!(od = orgdomain_new())) {
+	if (!(od = session_orgdomain(cli_session(cli)))) {
 		err_set(&err, STATUS_UNSUPPORTED,
 			_("libpsl has no Public Suffix List"));
 		rc = cli_fail(&err);
@@ -73,7 +73,6 @@ int cli_dmarc_check(struct cli *cli, int argc, char **argv)
 out:
 	dmarc_result_free(r);
 	dmarc_discovery_free(d);
-	orgdomain_free(od);
 	ladder_done(&ladder);
 	err_done(&err);
 	return rc;

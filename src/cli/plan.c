@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "app/plan.h"
+#include "app/step.h"
 #include "util/i18n.h"
 #include "dns/propagate.h"
 #include "plan/rollout.h"
@@ -37,36 +39,13 @@ static int plan_fail(struct err *err)
 	return rc;
 }
 
-/* Loads the catalogue, the inputs and the plan of a domain. */
+/* Loads the inputs and the plan of a domain through the session. */
 static enum status plan_load(struct cli *cli, const char *domain,
 			     struct rollout_inputs *in,
 			     struct rollout_plan *plan, struct err *err)
 {
-	struct providers *catalogue = NULL;
-	struct err dns_err = ERR_INIT;
-	struct store *store;
-	struct dns *dns;
-	char *path = cli_data_path(cli, "providers.ini");
-	enum status st;
-
-	if (!(store = cli_store(cli, err))) {
-		st = err->status;
-		goto out;
-	}
-	/* Without the catalogue, provider senders are named as problems. */
-	if (providers_load(&catalogue, path, NULL) != STATUS_OK)
-		catalogue = NULL;
-	/* The analysis asks DNS about report sources when it can. */
-	dns = cli_dns(cli, &dns_err);
-	err_done(&dns_err);
-	if ((st = rollout_inputs_load(store, dns, catalogue, domain, cli->now,
-				      in, err)))
-		goto out;
-	rollout_decide(in, cli->now, plan);
-out:
-	providers_free(catalogue);
-	free(path);
-	return st;
+	return app_plan_load(cli_session(cli), domain, cli->now, in, plan,
+			     err);
 }
 
 /* The _spfN parts of the next SPF record as [{name, value}]. */
@@ -179,17 +158,15 @@ int cli_plan(struct cli *cli, int argc, char **argv)
 	if (plan_load(cli, argv[0], &in, &plan, &err))
 		return plan_fail(&err);
 	if (cli->json) {
-		json_t *o = json_object(), *r = json_array(), *d = json_array();
+		json_t *o = json_object(), *d = json_array();
 
 		json_object_set_new(o, "domain", json_string(plan.domain));
 		json_object_set_new(
 		    o, "phase", json_string(rollout_phase_name(plan.phase)));
 		json_object_set_new(o, "since", json_date(plan.since));
 		json_object_set_new(o, "ready", json_boolean(plan.ready));
-		for (size_t i = 0; i < plan.nreasons; i++)
-			json_array_append_new(r,
-					      json_string(plan.reasons[i]));
-		json_object_set_new(o, "reasons", r);
+		json_object_set_new(o, "reasons",
+				    findings_to_json(&plan.reasons));
 		json_object_set_new(o, "next_record",
 				    plan.next.record
 					? json_string(plan.next.record)
@@ -221,6 +198,14 @@ int cli_plan(struct cli *cli, int argc, char **argv)
 		json_object_set_new(o, "spf_live",
 				    plan.spf_live ? json_string(plan.spf_live)
 						  : json_null());
+		json_object_set_new(o, "dmarc_verified",
+				    plan.dmarc_verified
+					? json_string(plan.dmarc_verified)
+					: json_null());
+		json_object_set_new(o, "spf_verified",
+				    plan.spf_verified
+					? json_string(plan.spf_verified)
+					: json_null());
 		json_object_set_new(o, "spf_lookups",
 				    in.spf_lookups >= 0
 					? json_integer(in.spf_lookups)
@@ -256,144 +241,12 @@ int cli_plan(struct cli *cli, int argc, char **argv)
 			       date_format(plan.earliest, a));
 		}
 		puts(plan.ready ? _("Ready: yes") : _("Ready: no"));
-		for (size_t i = 0; i < plan.nreasons; i++)
-			printf("  - %s\n", plan.reasons[i]);
+		for (size_t i = 0; i < plan.reasons.count; i++)
+			printf("  - %s\n", plan.reasons.items[i].message);
 	}
 	rollout_plan_done(&plan);
 	rollout_inputs_done(&in);
 	return EXIT_GOOD;
-}
-
-/* Records the step the plan proposed, verified on day. For SPF, what
- * was flattened into the record is stored first (state_flattened_save): the
- * record and its ranges are now what the domain publishes, so drift is
- * measured against them; done before the rung so that a run killed in
- * between only repeats the save on the next step. */
-static enum status step_record(struct cli *cli,
-			       const struct rollout_inputs *in,
-			       const struct rollout_plan *p, struct err *err)
-{
-	struct store *store = cli_store(cli, err);
-	enum status st;
-
-	if (!store)
-		return err->status;
-	switch (p->next.action) {
-	case ROLLOUT_ACTION_SPF: {
-		struct err merr = ERR_INIT;
-		struct dns *dns = cli_dns(cli, &merr);
-		int lookups = in->spf_lookups;
-		struct state_cost *costs = NULL;
-		size_t ncosts = 0;
-
-		if (in->spf_flat &&
-		    (st = state_flattened_save(store, p->domain,
-						in->spf_flat, cli->now, err)))
-			return st;
-		/* What the live record costs now, per include, is the base
-		 * of the lookup drift checks. */
-		if (!dns || rollout_spf_measure(dns, p->domain, &lookups,
-						&costs, &ncosts, &merr))
-			lookups = in->spf_lookups;
-		err_done(&merr);
-		st = state_rung_add_spf(store, p->domain, p->next.rung,
-					p->next.record, lookups, costs,
-					ncosts, cli->now, err);
-		state_costs_free(costs, ncosts);
-		return st;
-	}
-	case ROLLOUT_ACTION_DMARC:
-		return state_rung_add(store, p->domain, RUNG_DMARC,
-				      p->next.rung, p->next.record, cli->now,
-				      err);
-	case ROLLOUT_ACTION_DKIM:
-		return state_dkim_key_published(store, p->domain,
-						p->next.selector, cli->now,
-						err);
-	case ROLLOUT_ACTION_NONE:
-		break;
-	}
-	return STATUS_OK;
-}
-
-/* True if a TXT value carries a DKIM key: a p= tag with a value
- * (RFC 6376 3.6.1; an empty p= is a revoked key). */
-static bool has_dkim_key(const char *value, size_t len)
-{
-	for (size_t i = 0; i + 2 < len; i++) {
-		size_t j;
-
-		if (value[i] != 'p' || (i > 0 && value[i - 1] != ';' &&
-					value[i - 1] != ' ' &&
-					value[i - 1] != '\t'))
-			continue;
-		for (j = i + 1; j < len && (value[j] == ' ' ||
-					    value[j] == '\t');
-		     j++)
-			;
-		if (j >= len || value[j] != '=')
-			continue;
-		for (j++; j < len && (value[j] == ' ' || value[j] == '\t');
-		     j++)
-			;
-		return j < len && value[j] != ';';
-	}
-	return false;
-}
-
-/* A key the provider publishes (often through a CNAME into its own
- * zone): its value is not known here, so the step is recorded once the
- * selector resolves to a key through the normal resolver. */
-static int step_provider_key(struct cli *cli, const struct rollout_inputs *in,
-			     const struct rollout_plan *p)
-{
-	struct err err = ERR_INIT;
-	struct dns *dns = cli_dns(cli, &err);
-	struct dns_answer *a;
-	struct dns_txt_string *txt;
-	size_t n;
-	bool found = false;
-	int rc;
-
-	if (!dns)
-		return plan_fail(&err);
-	a = dns_query_sync(dns, p->next.name, DNS_T_TXT);
-	if (a->result == DNS_TIMEOUT || a->result == DNS_SERVFAIL ||
-	    a->result == DNS_ERROR) {
-		err_set(&err, STATUS_DNS, _("%s TXT: %s"), p->next.name,
-			a->error ? a->error : dns_result_name(a->result));
-		dns_answer_free(a);
-		return plan_fail(&err);
-	}
-	txt = dns_answer_txt_joined(a, &n);
-	for (size_t i = 0; i < n; i++)
-		found = found || has_dkim_key(txt[i].data, txt[i].len);
-	dns_txt_joined_free(txt, n);
-	dns_answer_free(a);
-	if (!found) {
-		printf(_("%s does not publish a DKIM key yet; nothing "
-			 "recorded.\n"),
-		       p->next.name);
-		return EXIT_FINDINGS;
-	}
-	if (step_record(cli, in, p, &err))
-		return plan_fail(&err);
-	rc = EXIT_GOOD;
-	if (cli->json) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "domain", json_string(p->domain));
-		json_object_set_new(o, "name", json_string(p->next.name));
-		json_object_set_new(o, "recorded", json_true());
-		cli_print_json(o);
-	} else {
-		char d[DATE_BUFSIZE];
-
-		printf(_("%s publishes a key; recorded %s on %s.\n"),
-		       p->next.name, p->next.label,
-		       date_format(cli->now, d));
-	}
-	return rc;
 }
 
 /* Prints which server serves the new record and which lags. */
@@ -416,17 +269,66 @@ static void step_print_servers(const struct propagate_result *res)
 	}
 }
 
+/* Prints the plan's reasons, one per line. */
+static void print_reasons(FILE *out, const struct rollout_plan *plan)
+{
+	for (size_t i = 0; i < plan->reasons.count; i++)
+		fprintf(out, "  - %s\n", plan->reasons.items[i].message);
+}
+
+/* The step's answer as JSON. */
+static void step_json(const struct rollout_plan *plan,
+		      const struct app_step_result *r)
+{
+	json_t *o = json_object(), *a = json_array();
+	const struct app_step_checks *c = r->checks;
+
+	json_object_set_new(o, "domain", json_string(plan->domain));
+	json_object_set_new(o, "name", plan->next.name
+					   ? json_string(plan->next.name)
+					   : json_null());
+	json_object_set_new(o, "next_record",
+			    plan->next.record ? json_string(plan->next.record)
+					      : json_null());
+	json_object_set_new(o, "recorded", json_boolean(r->recorded));
+	json_object_set_new(o, "ready", json_boolean(plan->ready));
+	json_object_set_new(o, "forced", json_boolean(r->forced));
+	json_object_set_new(o, "complete",
+			    json_boolean(r->gate == APP_STEP_COMPLETE));
+	json_object_set_new(o, "reasons", findings_to_json(&plan->reasons));
+	for (size_t k = 0; c && k < c->count; k++)
+		for (size_t i = 0; c->results[k] && i < c->results[k]->count;
+		     i++) {
+			const struct propagate_server *s =
+			    &c->results[k]->servers[i];
+			json_t *j = json_object();
+
+			json_object_set_new(j, "name",
+					    json_string(c->results[k]->name));
+			json_object_set_new(j, "host", json_string(s->host));
+			json_object_set_new(j, "address",
+					    s->address ? json_string(s->address)
+						       : json_null());
+			json_object_set_new(
+			    j, "state",
+			    json_string(propagate_state_name(s->state)));
+			json_array_append_new(a, j);
+		}
+	json_object_set_new(o, "servers", a);
+	cli_print_json(o);
+}
+
 /* step DOMAIN: verify the next record is live, then record it. */
 int cli_step(struct cli *cli, int argc, char **argv)
 {
 	struct propagate_options po = { 0 };
-	struct propagate_result **res = NULL;
-	size_t nres = 0;
+	struct app_step_result r;
 	struct rollout_inputs in;
 	struct rollout_plan plan;
 	struct err err = ERR_INIT;
 	const char *domain = argv[0]; /* one operand, as declared */
-	struct dns *dns;
+	bool force = cli_opt(cli, OPT_FORCE) != NULL;
+	char d[DATE_BUFSIZE];
 	int rc = EXIT_GOOD;
 
 	(void)argc;
@@ -434,129 +336,93 @@ int cli_step(struct cli *cli, int argc, char **argv)
 	po.timeout = cli->timeout;
 	if (plan_load(cli, domain, &in, &plan, &err))
 		return plan_fail(&err);
-	if (plan.next.action == ROLLOUT_ACTION_NONE) {
-		if (cli->json) {
-			json_t *o = json_object();
-
-			json_object_set_new(o, "domain",
-					    json_string(plan.domain));
-			json_object_set_new(o, "recorded", json_false());
-			json_object_set_new(o, "next_record", json_null());
-			cli_print_json(o);
-		} else {
+	if (app_step_run(cli_session(cli), &in, &plan, cli->now, &po, force,
+			 &r, &err)) {
+		rc = plan_fail(&err);
+		goto out;
+	}
+	switch (r.gate) {
+	case APP_STEP_COMPLETE:
+		rc = EXIT_GOOD;
+		if (!cli->json)
 			printf(_("%s: nothing to step; the rollout is "
 				 "complete.\n"),
 			       plan.domain);
+		break;
+	case APP_STEP_NOT_READY:
+		rc = EXIT_FINDINGS;
+		if (!cli->json) {
+			if (plan.next.action == ROLLOUT_ACTION_NONE)
+				printf(_("%s: no step can be taken yet; "
+					 "nothing recorded:\n"),
+				       plan.domain);
+			else
+				printf(_("%s: %s is not ready; nothing "
+					 "recorded (step --force records it "
+					 "anyway):\n"),
+				       plan.domain, plan.next.label);
+			print_reasons(stdout, &plan);
 		}
-		goto out;
-	}
-	if (!plan.next.record && plan.next.action == ROLLOUT_ACTION_DKIM) {
-		rc = step_provider_key(cli, &in, &plan);
-		goto out;
-	}
-	if (!plan.next.record) {
+		break;
+	case APP_STEP_NO_RECORD:
 		err_set(&err, STATUS_UNSUPPORTED,
 			_("%s: the record of %s cannot be built; see "
 			  "dmarcpilot plan %s"),
 			plan.next.name, plan.next.label, plan.domain);
 		rc = plan_fail(&err);
 		goto out;
-	}
-	/* The record and every _spfN part it includes: all must be live
-	 * on every server before anything is recorded. */
-	nres = 1 + plan.next.nparts;
-	res = xcalloc(nres, sizeof *res);
-	if (!(dns = cli_dns(cli, &err))) {
-		rc = plan_fail(&err);
-		goto out;
-	}
-	for (size_t k = 0; k < nres; k++) {
-		const char *name = k ? plan.next.parts[k - 1].name
-				     : plan.next.name;
-		const char *value = k ? plan.next.parts[k - 1].value
-				      : plan.next.record;
-
-		if (propagate_check(dns, name, DNS_T_TXT, value, &po, &res[k],
-				    &err)) {
-			rc = plan_fail(&err);
-			goto out;
-		}
-		if (res[k]->error || res[k]->count == 0) {
-			err_set(&err, STATUS_DNS, "%s TXT: %s", name,
-				res[k]->error
-				    ? res[k]->error
-				    : _("no authoritative server found"));
-			rc = plan_fail(&err);
-			goto out;
-		}
-		if (res[k]->serving != res[k]->count)
-			rc = EXIT_FINDINGS;
-	}
-	if (rc == EXIT_GOOD && step_record(cli, &in, &plan, &err)) {
-		rc = plan_fail(&err);
-		goto out;
-	}
-	if (cli->json) {
-		json_t *o = json_object(), *a = json_array();
-
-		json_object_set_new(o, "domain", json_string(plan.domain));
-		json_object_set_new(o, "name", json_string(plan.next.name));
-		json_object_set_new(o, "next_record",
-				    json_string(plan.next.record));
-		json_object_set_new(o, "recorded", json_boolean(rc == 0));
-		json_object_set_new(o, "ready", json_boolean(plan.ready));
-		for (size_t k = 0; k < nres; k++)
-			for (size_t i = 0; i < res[k]->count; i++) {
-				const struct propagate_server *s =
-				    &res[k]->servers[i];
-				json_t *j = json_object();
-
-				json_object_set_new(j, "name",
-						    json_string(res[k]->name));
-				json_object_set_new(j, "host",
-						    json_string(s->host));
-				json_object_set_new(
-				    j, "address",
-				    s->address ? json_string(s->address)
-					       : json_null());
-				json_object_set_new(
-				    j, "state",
-				    json_string(propagate_state_name(s->state)));
-				json_array_append_new(a, j);
-			}
-		json_object_set_new(o, "servers", a);
-		cli_print_json(o);
-	} else {
-		for (size_t k = 0; k < nres; k++) {
-			if (nres > 1)
-				printf("%s:\n", res[k]->name);
-			step_print_servers(res[k]);
-		}
-		if (rc == 0) {
-			char a[DATE_BUFSIZE];
-
-			printf(_("%s is live on all %zu servers; recorded "
-				 "%s on %s.\n"),
-			       plan.next.name, res[0]->count, plan.next.label,
-			       date_format(cli->now, a));
-			if (!plan.ready)
-				puts(_("Note: it was published before the "
-				       "plan was ready."));
+	case APP_STEP_GO:
+		rc = r.recorded ? EXIT_GOOD : EXIT_FINDINGS;
+		if (cli->json)
+			break;
+		if (!plan.next.record) {
+			if (r.recorded)
+				printf(_("%s publishes a key; recorded %s on "
+					 "%s.\n"),
+				       plan.next.name, plan.next.label,
+				       date_format(cli->now, d));
+			else
+				printf(_("%s does not publish a DKIM key yet; "
+					 "nothing recorded.\n"),
+				       plan.next.name);
 		} else {
-			for (size_t k = 0; k < nres; k++)
-				if (res[k]->serving != res[k]->count)
+			for (size_t k = 0; k < r.checks->count; k++) {
+				if (r.checks->count > 1)
+					printf("%s:\n",
+					       r.checks->results[k]->name);
+				step_print_servers(r.checks->results[k]);
+			}
+			if (r.recorded)
+				printf(_("%s is live on all %zu servers; "
+					 "recorded %s on %s.\n"),
+				       plan.next.name,
+				       r.checks->results[0]->count,
+				       plan.next.label,
+				       date_format(cli->now, d));
+			for (size_t k = 0; !r.recorded && k < r.checks->count;
+			     k++) {
+				const struct propagate_result *p =
+				    r.checks->results[k];
+
+				if (p->serving != p->count)
 					printf(_("%s is live on %zu of %zu "
 						 "servers; nothing recorded. "
 						 "Run step again once every "
 						 "server serves it.\n"),
-					       res[k]->name, res[k]->serving,
-					       res[k]->count);
+					       p->name, p->serving, p->count);
+			}
 		}
+		if (r.recorded && r.forced) {
+			printf(_("Forced: the plan did not call %s ready:\n"),
+			       plan.next.label);
+			print_reasons(stdout, &plan);
+		}
+		break;
 	}
+	if (cli->json)
+		step_json(&plan, &r);
 out:
-	for (size_t k = 0; res && k < nres; k++)
-		propagate_result_free(res[k]);
-	free(res);
+	app_step_result_done(&r);
 	rollout_plan_done(&plan);
 	rollout_inputs_done(&in);
 	return rc;
@@ -568,7 +434,6 @@ int cli_export(struct cli *cli, int argc, char **argv)
 	struct rollout_inputs in;
 	struct rollout_plan plan;
 	struct zone_records z;
-	struct orgdomain *od;
 	struct err err = ERR_INIT;
 	const char *domain = argv[0]; /* one operand, as declared */
 	const char *format = cli_opt(cli, OPT_FORMAT);
@@ -576,6 +441,7 @@ int cli_export(struct cli *cli, int argc, char **argv)
 	const char *ttl = cli_opt(cli, OPT_TTL);
 	char *text = NULL, *end;
 	unsigned long ttl_value = 0;
+	bool next = false;
 	int rc = EXIT_GOOD;
 
 	(void)argc;
@@ -597,13 +463,13 @@ int cli_export(struct cli *cli, int argc, char **argv)
 					   "2147483647: %s"),
 					 ttl);
 	}
+	next = cli_opt(cli, OPT_NEXT) != NULL;
 	if (cli->json)
 		format = "json";
 	if (plan_load(cli, domain, &in, &plan, &err))
 		return plan_fail(&err);
-	od = orgdomain_new();
-	zone_collect(&in, &plan, od, &z);
-	orgdomain_free(od);
+	zone_collect(&in, &plan, next, session_orgdomain(cli_session(cli)),
+		     &z);
 	if (ttl) {
 		z.ttl = (uint32_t)ttl_value;
 		z.ttl_given = true;

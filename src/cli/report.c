@@ -264,20 +264,16 @@ static void summary_text(const struct analysis *a)
 	}
 }
 
-/* Loads providers.ini from the data directory, or NULL. */
-static struct providers *report_catalogue(struct cli *cli)
+/* The session's catalogue, or NULL with a warning. */
+static const struct providers *report_catalogue(struct cli *cli)
 {
-	struct providers *p = NULL;
 	struct err err = ERR_INIT;
-	char *path = cli_data_path(cli, "providers.ini");
+	const struct providers *p = session_providers(cli_session(cli), &err);
 
-	if (providers_load(&p, path, &err) != STATUS_OK) {
+	if (!p)
 		fprintf(stderr, _("dmarcpilot: warning: %s\n"),
 			err_message(&err));
-		p = NULL;
-	}
 	err_done(&err);
-	free(path);
 	return p;
 }
 
@@ -286,7 +282,7 @@ int cli_report_summary(struct cli *cli, int argc, char **argv)
 {
 	struct analysis_options opt = { NULL, NULL, 0, 0 };
 	struct analysis *a = NULL;
-	struct providers *catalogue = NULL;
+	const struct providers *catalogue = NULL;
 	struct err err = ERR_INIT;
 	struct store *store;
 	const char *domain = argv[0]; /* one operand, as declared */
@@ -338,7 +334,6 @@ int cli_report_summary(struct cli *cli, int argc, char **argv)
 		summary_text(a);
 out:
 	analysis_free(a);
-	providers_free(catalogue);
 	err_done(&err);
 	return status;
 }

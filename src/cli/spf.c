@@ -373,14 +373,14 @@ static void print_build(const struct cli *cli, const struct spf_flatten *f,
 int cli_spf_build(struct cli *cli, int argc, char **argv)
 {
 	struct mechs m = { 0 };
-	struct providers *catalogue = NULL;
+	const struct providers *catalogue = NULL;
 	struct spf_record *rec = NULL;
 	struct spf_flatten *f = NULL;
 	struct err err = ERR_INIT;
 	const char *domain = argc ? argv[0] : NULL;
 	const char *all = cli_opt(cli, OPT_ALL);
 	bool flatten = cli_opt(cli, OPT_FLATTEN), fail_all = false;
-	char *path = NULL, *norm = NULL;
+	char *norm = NULL;
 	struct dns *dns;
 	int rc = EXIT_TROUBLE;
 
@@ -389,8 +389,7 @@ int cli_spf_build(struct cli *cli, int argc, char **argv)
 	else if (all && strcmp(all, "softfail") != 0)
 		return cli_usage(cli, _("--all takes softfail or fail: %s"),
 				 all);
-	path = cli_data_path(cli, "providers.ini");
-	if (providers_load(&catalogue, path, &err) != STATUS_OK)
+	if (!(catalogue = session_providers(cli_session(cli), &err)))
 		goto fail;
 	/* The mechanisms in the order the options gave them. */
 	for (size_t i = 0; i < cli->ngiven; i++) {
@@ -447,7 +446,7 @@ int cli_spf_build(struct cli *cli, int argc, char **argv)
 	if (!(dns = cli_dns(cli, &err)))
 		goto fail;
 	if (flatten) {
-		if (spf_flatten(dns, norm, rec, include_rotates, catalogue, &f,
+		if (spf_flatten(dns, norm, rec, include_rotates, (void *)catalogue, &f,
 				&err) != STATUS_OK)
 			goto fail;
 		if (norm) {
@@ -487,9 +486,7 @@ out:
 	err_done(&err);
 	spf_flatten_free(f);
 	spf_record_free(rec);
-	providers_free(catalogue);
 	mechs_done(&m);
-	free(path);
 	free(norm);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "app/adopt.h"
 #include "util/dname.h"
 #include "util/i18n.h"
 #include "providers/providers.h"
@@ -14,16 +15,11 @@
 #include "util/text.h"
 #include "util/xalloc.h"
 
-/* Loads providers.ini from the data directory. */
-static struct providers *catalogue_load(struct cli *cli, struct err *err)
+/* The session's catalogue (providers.ini). */
+static const struct providers *catalogue_load(struct cli *cli,
+					      struct err *err)
 {
-	struct providers *p = NULL;
-	char *path = cli_data_path(cli, "providers.ini");
-
-	if (providers_load(&p, path, err) != STATUS_OK)
-		p = NULL;
-	free(path);
-	return p;
+	return session_providers(cli_session(cli), err);
 }
 
 /* A day as JSON text, or null. */
@@ -46,9 +42,72 @@ static int state_fail(struct err *err)
 	return rc;
 }
 
+/* Prints what adoption found live and recorded. */
+static void adoption_print(struct cli *cli, const char *domain,
+			   const struct app_adoption *a, json_t *o)
+{
+	if (o) {
+		json_t *k = json_array();
+
+		json_object_set_new(o, "spf_live",
+				    a->spf_record ? json_string(a->spf_record)
+						  : json_null());
+		json_object_set_new(o, "spf_rung", json_integer(a->spf_rung));
+		json_object_set_new(o, "dmarc_live",
+				    a->dmarc_record
+					? json_string(a->dmarc_record)
+					: json_null());
+		json_object_set_new(o, "dmarc_rung",
+				    json_integer(a->dmarc_rung));
+		for (size_t i = 0; i < a->ndkim; i++)
+			json_array_append_new(k, json_string(a->dkim[i]));
+		json_object_set_new(o, "dkim_live", k);
+		return;
+	}
+	(void)cli;
+	if (a->spf_rung >= 0)
+		printf(_("%s serves SPF with %s: recorded as live.\n"), domain,
+		       a->spf_rung ? "-all" : "~all");
+	else if (a->spf_record)
+		printf(_("%s serves an SPF record without ~all or -all: the "
+			 "rollout starts at SPF ~all.\n"),
+		       domain);
+	for (size_t i = 0; i < a->ndkim; i++)
+		printf(_("%s serves a DKIM key at selector %s: recorded as "
+			 "live.\n"),
+		       domain, a->dkim[i]);
+	if (a->dmarc_rung >= 0)
+		printf(_("%s serves DMARC rung %d of the ladder: recorded as "
+			 "live; the plan never proposes a weaker one.\n"),
+		       domain, a->dmarc_rung + 1);
+}
+
+/* domain adopt DOMAIN */
+int cli_domain_adopt(struct cli *cli, int argc, char **argv)
+{
+	struct app_adoption a;
+	struct err err = ERR_INIT;
+	json_t *o = NULL;
+
+	(void)argc; /* one operand, as declared */
+	if (app_adopt(cli_session(cli), argv[0], cli->now, &a, &err))
+		return state_fail(&err);
+	if (cli->json) {
+		o = json_object();
+		json_object_set_new(o, "domain", json_string(argv[0]));
+	}
+	adoption_print(cli, argv[0], &a, o);
+	if (o)
+		cli_print_json(o);
+	app_adoption_done(&a);
+	return EXIT_GOOD;
+}
+
 /* domain add DOMAIN */
 int cli_domain_add(struct cli *cli, int argc, char **argv)
 {
+	struct app_adoption a;
+	bool adopted;
 	struct err err = ERR_INIT;
 	struct store *store;
 	int64_t id;
@@ -60,16 +119,33 @@ int cli_domain_add(struct cli *cli, int argc, char **argv)
 	if (state_domain_add(store, argv[0], cli->now, &id, &err))
 		return state_fail(&err);
 	name = dname_lookup_form(argv[0]);
+	/* What it serves already places it on the rung that is live; a
+	 * domain whose records cannot be read starts at discovery. */
+	adopted = app_adopt(cli_session(cli), name, cli->now, &a, &err) ==
+		  STATUS_OK;
 	if (cli->json) {
 		json_t *o = json_object();
 
 		json_object_set_new(o, "domain", json_string(name));
 		json_object_set_new(o, "id", json_integer(id));
 		json_object_set_new(o, "created", json_date(cli->now));
+		if (adopted)
+			adoption_print(cli, name, &a, o);
 		cli_print_json(o);
 	} else {
 		printf(_("Added %s.\n"), name);
+		if (adopted)
+			adoption_print(cli, name, &a, NULL);
 	}
+	if (!adopted)
+		fprintf(stderr,
+			_("dmarcpilot: warning: what %s serves could not be "
+			  "read (%s); run dmarcpilot domain adopt %s once it "
+			  "can be\n"),
+			name, err_message(&err), name);
+	else
+		app_adoption_done(&a);
+	err_done(&err);
 	free(name);
 	return EXIT_GOOD;
 }
@@ -146,7 +222,7 @@ static json_t *sender_json(const struct state_sender *s,
 int cli_sender_add(struct cli *cli, int argc, char **argv)
 {
 	struct err err = ERR_INIT;
-	struct providers *catalogue = NULL;
+	const struct providers *catalogue = NULL;
 	struct store *store;
 	const char *domain = argv[0], *spec = argv[1]; /* as declared */
 	const char *note = cli_opt(cli, OPT_NOTE);
@@ -197,7 +273,6 @@ int cli_sender_add(struct cli *cli, int argc, char **argv)
 		state_senders_free(senders, n);
 	}
 out:
-	providers_free(catalogue);
 	return rc;
 }
 
@@ -227,7 +302,7 @@ int cli_sender_list(struct cli *cli, int argc, char **argv)
 	struct err err = ERR_INIT;
 	struct state_sender *senders;
 	struct state_disowned *not_ours = NULL;
-	struct providers *catalogue;
+	const struct providers *catalogue;
 	struct store *store;
 	size_t n, nd = 0;
 
@@ -287,7 +362,6 @@ int cli_sender_list(struct cli *cli, int argc, char **argv)
 			free(note);
 		}
 	}
-	providers_free(catalogue);
 	state_senders_free(senders, n);
 	state_disowned_free(not_ours, nd);
 	return EXIT_GOOD;

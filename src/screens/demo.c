@@ -59,8 +59,7 @@ static enum status demo_load_zones(struct app *app, const char *dir,
 	}
 	if (st != STATUS_OK)
 		goto out;
-	dns_free(app->cli->dns);
-	app->cli->dns = dns;
+	session_set_dns(cli_session(app->cli), dns);
 	dns = NULL;
 out:
 	dns_free(dns);
@@ -156,7 +155,7 @@ static enum status demo_settings(struct store *store,
 static enum status demo_seed(struct app *app, struct err *err)
 {
 	struct store *store = tui_store(app);
-	struct dns *dns = app->cli->dns;
+	struct dns *dns = cli_dns(app->cli, NULL);
 	struct ladder ladder = LADDER_INIT;
 	struct dmarc_record published = DMARC_RECORD_INIT;
 	char *spf = NULL, *dmarc = NULL;
@@ -164,7 +163,7 @@ static enum status demo_seed(struct app *app, struct err *err)
 	enum status st;
 
 	if (!store)
-		return err_set(err, STATUS_DB, "%s", app->store_error);
+		return err_set(err, STATUS_DB, "%s", session_store_error(app->session));
 	/* The demo's database is thrown away at exit, so none of its
 	 * commits needs to wait for the disk (each one was an fsync). */
 	if ((st = store_exec(store, "PRAGMA synchronous = OFF", err)))
@@ -312,6 +311,7 @@ enum status demo_prepare(struct cli *cli, const char *path, struct err *err)
 
 	memset(&app, 0, sizeof app);
 	app.cli = cli;
+	app.session = cli_session(cli);
 	app.demo = true;
 	cli->db_path = path;
 	date_parse(DEMO_NOW, &cli->now);
@@ -325,9 +325,6 @@ enum status demo_prepare(struct cli *cli, const char *path, struct err *err)
 	if (st == STATUS_OK)
 		st = store_exec(tui_store(&app), "PRAGMA journal_mode = DELETE",
 				err);
-	providers_free(app.providers);
-	free(app.providers_error);
-	free(app.store_error);
 	free(app.domain);
 	free(dir);
 	return st;
@@ -350,8 +347,7 @@ void demo_cleanup(struct app *app)
 	struct cli *cli = app->cli;
 
 	if (cli->db_path == app->demo_db) {
-		store_close(cli->store);
-		cli->store = NULL;
+		session_store_close(cli_session(cli));
 		cli->db_path = NULL;
 	}
 	if (app->demo_dir)

@@ -76,14 +76,14 @@ static void dkim_enter(struct app *app, void *state)
 {
 	struct dkim_state *st = state;
 	struct store *store = tui_store(app);
-	struct providers *cat = tui_providers(app);
+	const struct providers *cat = tui_providers(app);
 	struct state_dkim_key *keys = NULL;
 	struct state_sender *senders = NULL;
 	size_t nkeys = 0, nsenders = 0;
 	struct err err = ERR_INIT;
 
 	if (!store) {
-		st->error = xstrdup(app->store_error);
+		st->error = xstrdup(session_store_error(app->session));
 		return;
 	}
 	if (state_dkim_key_list(store, app->domain, &keys, &nkeys, &err) !=

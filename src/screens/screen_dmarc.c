@@ -11,6 +11,7 @@
 #include "util/i18n.h"
 #include "dmarc/ladder.h"
 #include "dmarc/orgdomain.h"
+#include "app/step.h"
 #include "dns/propagate.h"
 #include "plan/rollout.h"
 #include "store/state.h"
@@ -80,7 +81,7 @@ static void dests_clear(struct dmarc_state *st)
  * shell's resolver, so that the answers arrive in the poll loop. */
 static void dests_start(struct app *app, struct dmarc_state *st)
 {
-	struct orgdomain *od = tui_orgdomain(app);
+	const struct orgdomain *od = tui_orgdomain(app);
 
 	if (st->discovery || !tui_dns(app))
 		return;
@@ -89,7 +90,7 @@ static void dests_start(struct app *app, struct dmarc_state *st)
 					    "destinations cannot be checked."));
 		return;
 	}
-	st->discovery = dmarc_discover(app->dns, od, app->domain, 0);
+	st->discovery = dmarc_discover(app->session->dns, od, app->domain, 0);
 }
 
 /* Keeps the destinations once the discovery is done (called from draw,
@@ -142,7 +143,7 @@ static void dmarc_enter(struct app *app, void *state)
 	free(name);
 	dests_start(app, st);
 	if (!store) {
-		st->error = xstrdup(app->store_error);
+		st->error = xstrdup(session_store_error(app->session));
 		return;
 	}
 	if (state_settings_get(store, app->domain, &st->settings, &err) !=
@@ -204,10 +205,10 @@ static int dmarc_draw_readiness(struct app *app, struct dmarc_state *st,
 			      : tui_attr(app, TUI_WARN) | (int)A_BOLD,
 		     p->ready ? _("Ready for %s.") : _("Not ready for %s:"),
 		     p->next.label ? p->next.label : "");
-	for (size_t i = 0; !p->ready && i < p->nreasons && y < rows; i++) {
+	for (size_t i = 0; !p->ready && i < p->reasons.count && y < rows; i++) {
 		/* Reasons quote report data (reverse names): cleaned; the
 		 * screen scrolls, so they wrap rather than being cut. */
-		char *clean = text_clean_str(p->reasons[i]);
+		char *clean = text_clean_str(p->reasons.items[i].message);
 		char *line = xasprintf("- %s", clean);
 
 		y += widget_wrap(win, y, 3, cols - 4, rows, 0, A_NORMAL, line);
@@ -325,56 +326,81 @@ static int dmarc_draw_dests(struct app *app, struct dmarc_state *st,
 	return y;
 }
 
-/* Records the step once every authoritative server serves it. */
-static void dmarc_verified(void *arg, struct propagate_result *result)
+/* Records the step once every authoritative server serves the record
+ * and its parts (app/step.h, the same rules as dmarcpilot step). */
+static void dmarc_verified(void *arg, struct app_step_checks *checks)
 {
 	struct dmarc_state *st = arg;
 	struct app *app = st->app;
+	struct propagate_result *first = checks->count ? checks->results[0]
+						       : NULL;
 	struct err err = ERR_INIT;
 
 	st->verifying = false;
-	propagate_result_free(st->propagation);
-	st->propagation = result;
-	if (result->error) {
-		tui_error(app, "%s", result->error);
-	} else if (result->count == 0 || result->serving < result->count) {
+	if (!first) {
+		tui_error(app, _("Not recorded: nothing was verified."));
+	} else if (first->error) {
+		tui_error(app, "%s", first->error);
+	} else if (!app_step_checks_live(checks)) {
 		tui_error(app, _("Not recorded: %zu of %zu servers serve the "
 				 "new record."),
-			  result->serving, result->count);
-	} else if (state_rung_add(tui_store(app), app->domain,
-				  RUNG_DMARC, st->sp.plan.next.rung,
-				  st->sp.plan.next.record, app->cli->now,
-				  &err) != STATUS_OK) {
+			  first->serving, first->count);
+	} else if (app_step_record(app->session, &st->sp.inputs, &st->sp.plan,
+				   app->cli->now, &err) != STATUS_OK) {
 		tui_error(app, "%s", err_message(&err));
 	} else {
 		tui_message(app, _("Recorded: %s is live on every server."),
 			    st->sp.plan.next.label);
 	}
+	/* The first check's servers stay on screen. */
+	propagate_result_free(st->propagation);
+	st->propagation = first;
+	if (checks->count)
+		checks->results[0] = NULL;
+	app_step_checks_free(checks);
 	err_done(&err);
 }
 
-/* S: verifies the next DMARC rung on every authoritative server. */
+/* S: verifies the next step of the plan on every authoritative server
+ * and records it, when the plan calls it ready. */
 static void dmarc_step(struct app *app, struct dmarc_state *st)
 {
+	struct app_step_checks *checks = NULL;
 	struct err err = ERR_INIT;
 
 	if (!replay_done(st->replay)) {
 		tui_error(app, _("The plan is still loading."));
 		return;
 	}
-	if (!st->sp.loaded || st->sp.plan.next.action != ROLLOUT_ACTION_DMARC ||
-	    !st->sp.plan.next.record) {
-		tui_error(app, _("The next step is not a DMARC rung; see the "
-				 "timeline."));
+	if (!st->sp.loaded)
 		return;
+	switch (app_step_gate(&st->sp.plan, false)) {
+	case APP_STEP_COMPLETE:
+		tui_message(app, _("Nothing to step: the rollout is "
+				   "complete."));
+		return;
+	case APP_STEP_NOT_READY:
+		tui_error(app, _("Not ready: %s"),
+			  st->sp.plan.reasons.count
+			      ? st->sp.plan.reasons.items[0].message
+			      : _("see the timeline"));
+		return;
+	case APP_STEP_NO_RECORD:
+		tui_error(app, _("The record of %s cannot be built; see the "
+				 "timeline."),
+			  st->sp.plan.next.label);
+		return;
+	case APP_STEP_GO:
+		break;
 	}
 	if (st->verifying || !tui_dns(app))
 		return;
 	st->verifying = true;
-	if (propagate_start(app->dns, st->sp.plan.next.name, DNS_T_TXT,
-			    st->sp.plan.next.record, NULL, dmarc_verified, st,
-			    &err) != STATUS_OK) {
+	if (app_step_verify_start(app->session->dns, &st->sp.plan, NULL,
+				  dmarc_verified, st, &checks,
+				  &err) != STATUS_OK) {
 		st->verifying = false;
+		app_step_checks_free(checks);
 		tui_error(app, "%s", err_message(&err));
 	}
 	err_done(&err);
@@ -489,8 +515,8 @@ static void dmarc_leave(struct app *app, void *state)
 	 * first (their callbacks still find the state alive). The replay
 	 * drops its own answers. */
 	replay_free(st->replay);
-	if ((st->discovery || st->verifying) && app->dns)
-		dns_cancel_all(app->dns);
+	if ((st->discovery || st->verifying) && app->session->dns)
+		dns_cancel_all(app->session->dns);
 	dmarc_discovery_free(st->discovery);
 	dests_clear(st);
 	lookup_done(&st->published);

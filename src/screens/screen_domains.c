@@ -38,7 +38,7 @@ static void domains_load(struct app *app, struct domains_state *st,
 	free(st->error);
 	st->error = NULL;
 	if (!store) {
-		st->error = xstrdup(app->store_error);
+		st->error = xstrdup(session_store_error(app->session));
 		return;
 	}
 	if (state_domain_list(store, &st->domains, &st->count, &err) !=
@@ -112,7 +112,7 @@ static void domains_add(struct app *app, struct domains_state *st)
 	char *name = dname_lookup_form(st->input.text);
 
 	if (!store) {
-		tui_error(app, "%s", app->store_error);
+		tui_error(app, "%s", session_store_error(app->session));
 		goto out;
 	}
 	if (state_domain_add(store, name, app->cli->now, NULL, &err) !=

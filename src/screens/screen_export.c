@@ -66,7 +66,7 @@ static void export_load(void *arg, struct dns *dns)
 
 	export_clear(st);
 	if (screen_plan_load(st->app, dns, &st->sp))
-		zone_collect(&st->sp.inputs, &st->sp.plan,
+		zone_collect(&st->sp.inputs, &st->sp.plan, false,
 			     tui_orgdomain(st->app), &st->records);
 	else
 		st->error = xstrdup(st->sp.error);
@@ -124,7 +124,7 @@ static void export_render(struct app *app, struct export_state *st)
 		break;
 	case EXPORT_NSUPDATE:
 		if (!tui_dns(app)) {
-			st->error = xstrdup(app->dns_error ? app->dns_error
+			st->error = xstrdup(session_dns_error(app->session) ? session_dns_error(app->session)
 							   : _("no resolver"));
 			break;
 		}
@@ -153,7 +153,7 @@ static void export_enter(struct app *app, void *state)
 
 	st->app = app;
 	if (!tui_store(app)) {
-		st->error = xstrdup(app->store_error);
+		st->error = xstrdup(session_store_error(app->session));
 		return;
 	}
 	st->loading = replay_start(app, export_load, st, NULL, 0);

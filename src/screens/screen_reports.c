@@ -121,7 +121,7 @@ static void reports_analyse(struct app *app, struct reports_state *st)
 		analysis_free(st->analysis);
 		st->analysis = NULL;
 		free(st->error);
-		st->error = xstrdup(app->store_error);
+		st->error = xstrdup(session_store_error(app->session));
 		return;
 	}
 	disowned_load(app, st);
@@ -227,7 +227,7 @@ static bool reports_work(struct app *app, void *state)
 	}
 	store = tui_store(app);
 	if (!store) {
-		tui_error(app, "%s", app->store_error);
+		tui_error(app, "%s", session_store_error(app->session));
 		import_clear(st);
 		return false;
 	}

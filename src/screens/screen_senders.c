@@ -53,7 +53,7 @@ static void senders_load(struct app *app, struct senders_state *st)
 	free(st->error);
 	st->error = NULL;
 	if (!store) {
-		st->error = xstrdup(app->store_error);
+		st->error = xstrdup(session_store_error(app->session));
 		return;
 	}
 	if (state_sender_list(store, app->domain, &st->senders, &st->count,
@@ -65,7 +65,7 @@ static void senders_load(struct app *app, struct senders_state *st)
 /* Runs the catalogue filter on what is typed. */
 static void senders_filter(struct app *app, struct senders_state *st)
 {
-	struct providers *cat = tui_providers(app);
+	const struct providers *cat = tui_providers(app);
 	size_t n;
 
 	st->nmatches = 0;
@@ -164,7 +164,7 @@ static void draw_sender(struct app *app, WINDOW *win, int y, int cols,
 static void draw_inventory(struct app *app, struct senders_state *st,
 			   WINDOW *win, int rows, int cols)
 {
-	struct providers *cat = tui_providers(app);
+	const struct providers *cat = tui_providers(app);
 	size_t total = inventory_rows(st);
 	int list_rows = rows - 5;
 
@@ -241,7 +241,7 @@ static void draw_catalogue(struct app *app, struct senders_state *st,
 			  A_NORMAL);
 	if (!tui_providers(app)) {
 		widget_wrap(win, 3, 1, cols - 2, rows, 0,
-			    tui_attr(app, TUI_BAD), app->providers_error);
+			    tui_attr(app, TUI_BAD), session_providers_error(app->session));
 		return;
 	}
 	if (st->nmatches == 0)
@@ -373,7 +373,7 @@ static void senders_save(struct app *app, struct senders_state *st)
 	size_t done = 0;
 
 	if (!store) {
-		tui_error(app, "%s", app->store_error);
+		tui_error(app, "%s", session_store_error(app->session));
 		return;
 	}
 	while (st->nstaged > 0) {

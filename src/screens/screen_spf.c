@@ -237,7 +237,7 @@ static void includes_setup(struct app *app, struct spf_state *st)
 		if (in->node)
 			include_ranges(in);
 		else if (tui_dns(app))
-			in->run = spf_check_start(app->dns, in->domain,
+			in->run = spf_check_start(app->session->dns, in->domain,
 						  include_checked, in);
 	}
 }
@@ -264,7 +264,7 @@ static void spf_inventory(struct app *app, struct spf_state *st)
 
 	state_settings_defaults(&settings);
 	if (!store) {
-		st->error = xstrdup(app->store_error);
+		st->error = xstrdup(session_store_error(app->session));
 		goto out;
 	}
 	if (state_sender_list(store, app->domain, &senders, &n, &err) !=
@@ -295,7 +295,7 @@ out:
 static void spf_start(struct app *app, struct spf_state *st)
 {
 	if (tui_dns(app))
-		st->run = spf_check_start(app->dns, app->domain, spf_checked,
+		st->run = spf_check_start(app->session->dns, app->domain, spf_checked,
 					  st);
 }
 
@@ -327,7 +327,7 @@ static void spf_verify(struct app *app, struct spf_state *st)
 	if (!st->target || !st->layout || st->propagating || !tui_dns(app))
 		return;
 	st->propagating = true;
-	if (propagate_start(app->dns, st->layout->records[0].name,
+	if (propagate_start(app->session->dns, st->layout->records[0].name,
 			    DNS_T_TXT, st->layout->records[0].value, NULL,
 			    spf_propagated, st, &err) != STATUS_OK) {
 		st->propagating = false;
@@ -656,7 +656,7 @@ static void spf_save(struct app *app, struct spf_state *st)
 	struct err err = ERR_INIT;
 
 	if (!store) {
-		tui_error(app, "%s", app->store_error);
+		tui_error(app, "%s", session_store_error(app->session));
 		return;
 	}
 	if (!st->target || !st->layout) {

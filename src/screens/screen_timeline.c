@@ -69,7 +69,7 @@ static void timeline_enter(struct app *app, void *state)
 	ladder_init_default(&st->ladder);
 	st->created = DATE_NONE;
 	if (!store) {
-		st->error = xstrdup(app->store_error);
+		st->error = xstrdup(session_store_error(app->session));
 		return;
 	}
 	if (state_domain_list(store, &domains, &n, &err) != STATUS_OK ||
@@ -150,11 +150,11 @@ static void timeline_draw(struct app *app, void *state, WINDOW *win)
 						 : _("Next: %s, not before %s"),
 				     plan->next.label ? plan->next.label : "",
 				     date_format(plan->earliest, earliest));
-		for (size_t i = 0; !plan->ready && i < plan->nreasons && i < 2;
+		for (size_t i = 0; !plan->ready && i < plan->reasons.count && i < 2;
 		     i++) {
 			/* Reasons quote report data: cleaned; wrapped to at
 			 * most three rows (the DMARC step shows them all). */
-			char *clean = text_clean_str(plan->reasons[i]);
+			char *clean = text_clean_str(plan->reasons.items[i].message);
 			char *line = xasprintf("- %s", clean);
 			int stop = y + 3 < rows ? y + 3 : rows;
 			int used = widget_wrap(win, y, 3, cols - 4, stop, 0,

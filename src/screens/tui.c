@@ -204,69 +204,35 @@ void tui_error(struct app *app, const char *format, ...)
 	va_end(ap);
 }
 
-/* The resolver, created on first use. */
+/* The session's resolver, made on first use. */
 struct dns *tui_dns(struct app *app)
 {
-	struct err err = ERR_INIT;
-
-	if (app->dns || app->dns_error)
-		return app->dns;
-	app->dns = cli_dns(app->cli, &err);
-	if (!app->dns)
-		app->dns_error = xasprintf(_("No DNS answers: %s"),
-					   err_message(&err));
-	err_done(&err);
-	return app->dns;
+	return cli_dns(app->cli, NULL);
 }
 
 /* Why DNS gives nothing. */
 const char *tui_dns_problem(const struct app *app)
 {
-	return app->dns_error ? app->dns_error : _("No resolver.");
+	return session_dns_error(app->session) ? session_dns_error(app->session)
+					       : _("No resolver.");
 }
 
-/* The database, opened on first use. */
+/* The session's database, opened on first use. */
 struct store *tui_store(struct app *app)
 {
-	struct err err = ERR_INIT;
-
-	if (app->store || app->store_error)
-		return app->store;
-	app->store = cli_store(app->cli, &err);
-	if (!app->store)
-		app->store_error = xasprintf(_("No database: %s"),
-					     err_message(&err));
-	err_done(&err);
-	return app->store;
+	return cli_store(app->cli, NULL);
 }
 
-/* The catalogue, loaded on first use. */
-struct providers *tui_providers(struct app *app)
+/* The session's catalogue, loaded on first use. */
+const struct providers *tui_providers(struct app *app)
 {
-	struct err err = ERR_INIT;
-	char *path;
-
-	if (app->providers || app->providers_error)
-		return app->providers;
-	path = cli_data_path(app->cli, "providers.ini");
-	if (providers_load(&app->providers, path, &err) != STATUS_OK) {
-		app->providers = NULL;
-		app->providers_error = xasprintf(
-		    _("No catalogue of services: %s"), err_message(&err));
-	}
-	free(path);
-	err_done(&err);
-	return app->providers;
+	return session_providers(cli_session(app->cli), NULL);
 }
 
-/* The Public Suffix List, loaded once. */
-struct orgdomain *tui_orgdomain(struct app *app)
+/* The session's Public Suffix List. */
+const struct orgdomain *tui_orgdomain(struct app *app)
 {
-	if (!app->orgdomain_tried) {
-		app->orgdomain_tried = true;
-		app->orgdomain = orgdomain_new();
-	}
-	return app->orgdomain;
+	return session_orgdomain(cli_session(app->cli));
 }
 
 /* Sets the current domain. */
@@ -297,8 +263,8 @@ static void frame_close(struct app *app, struct frame *f)
 {
 	if (f->screen->leave)
 		f->screen->leave(app, f->state);
-	if (app->dns && f->step != STEP_NONE)
-		dns_cancel_all(app->dns);
+	if (app->session->dns && f->step != STEP_NONE)
+		dns_cancel_all(app->session->dns);
 	free(f->state);
 	memset(f, 0, sizeof *f);
 }
@@ -392,7 +358,7 @@ static void draw_title(struct app *app, const struct frame *f)
 	WINDOW *w = app->title;
 	int tattr = tui_attr(app, TUI_TITLE);
 	int x;
-	size_t pending = app->dns ? dns_pending(app->dns) : 0;
+	size_t pending = app->session->dns ? dns_pending(app->session->dns) : 0;
 
 	wattron(w, tattr);
 	mvwhline(w, 0, 0, ' ', app->cols);
@@ -417,7 +383,7 @@ static void draw_title(struct app *app, const struct frame *f)
 			widget_text(w, 0, app->cols - width - 1, width, tattr,
 				    s);
 		free(s);
-	} else if (app->dns_error) {
+	} else if (session_dns_error(app->session)) {
 		const char *s = _("offline");
 		int width = widget_width(s);
 
@@ -454,9 +420,9 @@ static void draw_status(struct app *app, const struct frame *f)
 			    app->message_error ? tui_attr(app, TUI_BAD)
 					       : (int)A_NORMAL,
 			    app->message);
-	else if (app->dns_error && f->step != STEP_DOMAINS)
+	else if (session_dns_error(app->session) && f->step != STEP_DOMAINS)
 		widget_text(w, 0, 1, app->cols - 2, tui_attr(app, TUI_WARN),
-			    app->dns_error);
+			    session_dns_error(app->session));
 	/* TRANSLATORS: the key hints at the bottom of every screen; keep
 	 * within 78 columns. */
 	widget_text(w, 1, 1, app->cols - 2, tui_attr(app, TUI_DIM),
@@ -584,7 +550,8 @@ static void report_sync(struct app *app)
 
 	if (!app->test_sync)
 		return;
-	idle = !(app->dns && dns_pending(app->dns) > 0) &&
+	idle = !(app->session->dns &&
+		  dns_pending(app->session->dns) > 0) &&
 	       !top_frame(app)->busy && !app->resized;
 	if (app->told_syncs == app->syncs && app->told_idle == (int)idle &&
 	    app->told_cols == COLS && app->told_rows == LINES)
@@ -634,10 +601,10 @@ static void run_loop(struct app *app, const sigset_t *waitmask)
 			handle_resize(app);
 		draw(app);
 		report_sync(app);
-		if (app->dns) {
-			ndns = dns_pollfds(app->dns, fds, 64);
-			timeout = dns_timeout_ms(app->dns);
-			if (dns_pending(app->dns) > 0) {
+		if (app->session->dns) {
+			ndns = dns_pollfds(app->session->dns, fds, 64);
+			timeout = dns_timeout_ms(app->session->dns);
+			if (dns_pending(app->session->dns) > 0) {
 				/* The spinner turns while queries wait. */
 				long long left = spin_at + 150 - now_ms();
 
@@ -660,8 +627,8 @@ static void run_loop(struct app *app, const sigset_t *waitmask)
 		r = ppoll(fds, ndns + 1, tsp, waitmask);
 		if (r < 0 && errno != EINTR)
 			break;
-		if (app->dns)
-			dns_process(app->dns, r > 0 ? fds : NULL,
+		if (app->session->dns)
+			dns_process(app->session->dns, r > 0 ? fds : NULL,
 				    r > 0 ? ndns : 0);
 		if (now_ms() >= spin_at + 150) {
 			app->spin++;
@@ -734,6 +701,7 @@ int tui_run(struct cli *cli, const char *domain, bool demo)
 
 	memset(app, 0, sizeof *app);
 	app->cli = cli;
+	app->session = cli_session(cli);
 	app->demo = demo;
 	app->test_sync = getenv("DMARCPILOT_TEST_SYNC") != NULL;
 	app->told_idle = -1;
@@ -745,7 +713,7 @@ int tui_run(struct cli *cli, const char *domain, bool demo)
 	if (domain)
 		tui_set_domain(app, domain);
 	if (app->domain && tui_store(app) &&
-	    state_domain_add(app->store, app->domain, cli->now, NULL, &err) !=
+	    state_domain_add(app->session->store, app->domain, cli->now, NULL, &err) !=
 		STATUS_OK &&
 	    err.status != STATUS_EXISTS) {
 		fprintf(stderr, "dmarcpilot: %s\n", err_message(&err));
@@ -791,12 +759,8 @@ out:
 	err_done(&err);
 	if (demo)
 		demo_cleanup(app);
-	/* The context owns the resolver and the database. */
-	providers_free(app->providers);
-	free(app->providers_error);
-	orgdomain_free(app->orgdomain);
-	free(app->dns_error);
-	free(app->store_error);
+	/* The session owns the resolver, the database, the catalogue and
+	 * the Public Suffix List. */
 	free(app->domain);
 	free(app->message);
 	memset(app, 0, sizeof *app);

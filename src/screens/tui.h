@@ -60,15 +60,10 @@ struct frame {
 
 /* The one mutable state of the interface. */
 struct app {
-	struct cli *cli;       /* options, the resolver and the database */
-	struct dns *dns;       /* NULL when no resolver could start */
-	char *dns_error;       /* why, shown instead of answers */
-	struct store *store;   /* NULL when the database could not open */
-	char *store_error;
-	struct providers *providers; /* the catalogue, NULL until loaded */
-	char *providers_error;
-	struct orgdomain *orgdomain; /* the Public Suffix List, or NULL */
-	bool orgdomain_tried;
+	struct cli *cli;       /* the options */
+	struct session *session; /* the resolver, the database, the
+				    catalogue and the Public Suffix List
+				    (the command line's, cli_session()) */
 	char *domain;          /* the domain the wizard works on, or NULL */
 	bool demo;
 	char *demo_dir;        /* throwaway directory of --demo */
@@ -147,16 +142,17 @@ struct dns *tui_dns(struct app *app);
 /* Why there are no DNS answers (translated). */
 const char *tui_dns_problem(const struct app *app);
 
-/* The database, or NULL with the reason in app->store_error. */
+/* The database, or NULL with the reason in
+ * session_store_error(app->session). */
 struct store *tui_store(struct app *app);
 
 /* The catalogue of services (data/providers.ini), loaded on first use;
- * NULL with the reason in app->providers_error. */
-struct providers *tui_providers(struct app *app);
+ * NULL with the reason in session_providers_error(app->session). */
+const struct providers *tui_providers(struct app *app);
 
 /* The Public Suffix List (libpsl), loaded on first use; NULL when libpsl
  * has none. */
-struct orgdomain *tui_orgdomain(struct app *app);
+const struct orgdomain *tui_orgdomain(struct app *app);
 
 /* The translated help of a command (from commands.h). */
 const char *tui_command_help(enum command cmd);

@@ -128,26 +128,66 @@ static void collect_reports(const struct rollout_inputs *in,
 		}
 }
 
+/* "LABEL: reason; reason" for a withheld next step: every blocking
+ * reason of the plan. */
+static char *withheld_text(const struct rollout_plan *plan)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = 0;
+
+	strbuf_addf(&sb, "%s: ", plan->next.label ? plan->next.label : "?");
+	for (size_t i = 0; i < plan->reasons.count; i++) {
+		const struct finding *f = &plan->reasons.items[i];
+
+		if (f->severity != SEVERITY_ERROR)
+			continue;
+		strbuf_addf(&sb, "%s%s", n++ ? "; " : "", f->message);
+	}
+	if (n == 0)
+		strbuf_addstr(&sb, _("the plan does not call it ready"));
+	return strbuf_detach(&sb);
+}
+
 /* Collects what to publish. */
 void zone_collect(const struct rollout_inputs *in,
-		  const struct rollout_plan *plan,
+		  const struct rollout_plan *plan, bool with_next,
 		  const struct orgdomain *od, struct zone_records *z)
 {
 	const struct rollout_next *next = &plan->next;
 	const char *spf = NULL;
 	char *dmarc = NULL;
+	bool take = plan->ready || with_next;
 
 	memset(z, 0, sizeof *z);
 	z->domain = xstrdup(in->domain);
 	z->ttl = ZONE_TTL;
-	/* SPF: the record of the next step, else the strongest verified. */
-	if (next->action == ROLLOUT_ACTION_SPF && next->record)
+	z->ready = plan->ready;
+	if (next->action != ROLLOUT_ACTION_NONE && !plan->ready) {
+		if (with_next)
+			z->unready = xstrdup(next->label ? next->label
+							  : next->name ? next->name
+								       : "?");
+		else
+			z->withheld = withheld_text(plan);
+	}
+	/* SPF: the record of the next step when it is taken; else, when
+	 * it is withheld, the one verified; else the senders' record at the
+	 * strength verified (the same terms, with its parts). */
+	if (next->action == ROLLOUT_ACTION_SPF && next->record && take)
 		spf = next->record;
-	else if (plan->spf_live && plan->phase >= ROLLOUT_ENFORCED)
+	else if (next->action == ROLLOUT_ACTION_SPF)
+		spf = plan->spf_verified;
+	else if (plan->spf_verified && plan->phase >= ROLLOUT_ENFORCED)
 		spf = in->spf_hard;
-	else
+	else if (plan->spf_verified)
 		spf = in->spf_soft;
-	if (spf) {
+	if (spf && spf != next->record && spf == plan->spf_verified &&
+	    !((in->spf_soft && strcmp(spf, in->spf_soft) == 0) ||
+	      (in->spf_hard && strcmp(spf, in->spf_hard) == 0))) {
+		/* A verified record the senders no longer build: its parts
+		 * are not known here, and are left as they are served. */
+		record_add(z, ZONE_SPF, in->domain, spf);
+	} else if (spf) {
 		record_add(z, ZONE_SPF, in->domain, spf);
 		/* RFC 7208 3.4: past 450 octets the record includes
 		 * _spf1.DOMAIN, which includes _spf2.DOMAIN, ...: every part
@@ -170,14 +210,14 @@ void zone_collect(const struct rollout_inputs *in,
 		free(name);
 	}
 	/* DMARC: the next rung, else the one verified live. */
-	if (next->action == ROLLOUT_ACTION_DMARC && next->record) {
+	if (next->action == ROLLOUT_ACTION_DMARC && next->record && take) {
 		dmarc = xstrdup(next->record);
-	} else if (plan->phase >= ROLLOUT_MONITOR && plan->dmarc_live) {
-		int rung = ladder_find_text(&in->ladder, plan->dmarc_live);
+	} else if (plan->phase >= ROLLOUT_MONITOR && plan->dmarc_verified) {
+		int rung = ladder_find_text(&in->ladder, plan->dmarc_verified);
 
 		dmarc = rung >= 0 ? ladder_record(&in->ladder.rungs[rung],
 						  &in->tags)
-				  : xstrdup(plan->dmarc_live);
+				  : xstrdup(plan->dmarc_verified);
 	}
 	if (dmarc) {
 		char *name = xasprintf("_dmarc.%s", in->domain);
@@ -205,6 +245,8 @@ void zone_records_done(struct zone_records *z)
 	}
 	free(z->records);
 	free(z->domain);
+	free(z->withheld);
+	free(z->unready);
 	memset(z, 0, sizeof *z);
 }
 
@@ -300,6 +342,20 @@ static void add_strings(struct strbuf *sb, char *const *strings, size_t n)
 	}
 }
 
+/* The comment lines that say which step is withheld, or included
+ * though not ready. */
+static void add_step_note(struct strbuf *sb, const struct zone_records *z)
+{
+	if (z->withheld)
+		/* TRANSLATORS: keep the leading "; ". */
+		strbuf_addf(sb, _("; withheld, not ready: %s\n"),
+			    z->withheld);
+	if (z->unready)
+		/* TRANSLATORS: keep the leading "; ". */
+		strbuf_addf(sb, _("; NOT READY, included by --next: %s\n"),
+			    z->unready);
+}
+
 /* Writes a name as an absolute name. */
 static void add_name(struct strbuf *sb, const char *name)
 {
@@ -316,6 +372,7 @@ enum status zone_format_bind(const struct zone_records *z, char **out,
 
 	*out = NULL;
 	strbuf_addf(&sb, _("; dmarcpilot: records for %s\n"), z->domain);
+	add_step_note(&sb, z);
 	for (size_t i = 0; i < z->count; i++) {
 		const struct zone_record *r = &z->records[i];
 
@@ -439,6 +496,7 @@ char *zone_format_nsupdate(const struct zone_records *z)
 	size_t changes = 0;
 
 	strbuf_addf(&sb, _("; dmarcpilot: changes for %s\n"), z->domain);
+	add_step_note(&sb, z);
 	for (size_t i = 0; i < z->count; i++) {
 		const struct zone_record *r = &z->records[i];
 
@@ -470,13 +528,22 @@ json_t *zone_format_json(const struct zone_records *z)
 	json_t *o = json_object(), *a = json_array();
 
 	json_object_set_new(o, "domain", json_string(z->domain));
+	json_object_set_new(o, "apex", json_string(z->domain));
 	json_object_set_new(o, "ttl", json_integer(z->ttl));
+	json_object_set_new(o, "ready", json_boolean(z->ready));
+	json_object_set_new(o, "withheld", z->withheld
+					       ? json_string(z->withheld)
+					       : json_null());
+	json_object_set_new(o, "unready", z->unready
+					      ? json_string(z->unready)
+					      : json_null());
 	for (size_t i = 0; i < z->count; i++) {
 		const struct zone_record *r = &z->records[i];
 		json_t *e = json_object();
 
 		json_object_set_new(e, "name", json_string(r->name));
 		json_object_set_new(e, "type", json_string("TXT"));
+		json_object_set_new(e, "ttl", json_integer(z->ttl));
 		json_object_set_new(e, "purpose",
 				    json_string(zone_purpose_name(r->purpose)));
 		json_object_set_new(e, "value", json_string(r->value));

@@ -57,12 +57,22 @@ struct zone_records {
 	uint32_t ttl;
 	bool ttl_given; /* ttl was asked for (--ttl): it wins over the
 			   TTL an RRset is served with */
+	bool ready;       /* the plan calls its next step ready */
+	char *withheld;   /* the next step left out because it is not
+			     ready, as "LABEL: why" (translated), or NULL */
+	char *unready;    /* the next step included although it is not
+			     ready (zone_collect's next), as its label */
 };
 
-/* Collects the records the plan publishes: the SPF record of the current
- * or next step with every _spfN part it includes (ZONE_SPF_PART), every
- * DKIM key in use whose record is known, the DMARC
- * record of the current or next rung (none before the DKIM phase ends),
+/* Collects the records the plan publishes: what is verified live plus
+ * the next step when the plan calls it ready (or when next asks for it
+ * anyway; z->unready then names it); a next step left out is named in
+ * z->withheld with the plan's reasons. That is: the SPF record verified
+ * or of the next step with every _spfN part it includes
+ * (ZONE_SPF_PART), every DKIM key in use whose record is known (a key
+ * only adds what verifiers may use, it never tightens a policy), the
+ * DMARC record of the rung verified or of the next one (none before the
+ * DKIM phase ends),
  * and the _report._dmarc authorisation each external rua/ruf host must
  * publish (RFC 7489 7.1): external means in another organizational
  * domain by the Public Suffix List od (orgdomain.h, loaded by the
@@ -70,7 +80,7 @@ struct zone_records {
  * none; with od NULL only the domain itself counts as the same. Free
  * with zone_records_done(). */
 void zone_collect(const struct rollout_inputs *in,
-		  const struct rollout_plan *plan,
+		  const struct rollout_plan *plan, bool next,
 		  const struct orgdomain *od, struct zone_records *out);
 
 void zone_records_done(struct zone_records *z);
@@ -105,8 +115,10 @@ enum status zone_format_bind(const struct zone_records *z, char **out,
  * Foreign records are left out. Caller frees. */
 char *zone_format_nsupdate(const struct zone_records *z);
 
-/* The JSON form: {"domain", "ttl", "records": [{"name", "type",
- * "purpose", "value", "strings", "old"?, "selector"?, "zone"?}]}. */
+/* The JSON form: {"domain", "apex", "ttl", "ready", "withheld",
+ * "records": [{"name", "type", "ttl", "purpose", "value", "strings",
+ * "old"?, "selector"?, "zone"?}], "unready"}; withheld and unready
+ * are null or the text of z->withheld and z->unready. */
 json_t *zone_format_json(const struct zone_records *z);
 
 /* Checks that every non-comment line of a snippet is one RR that ldns

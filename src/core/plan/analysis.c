@@ -359,6 +359,17 @@ static void analysis_classify(struct analysis *a,
 				s->fixes |= ANALYSIS_FIX_DKIM;
 			if (extra[i].spf_pass_unaligned > 0)
 				s->fixes |= ANALYSIS_FIX_RETURN_PATH;
+			/* A service that sends with its own domain in the
+			 * envelope (providers.ini envelope = no) and has no
+			 * SPF mechanism for us (Mailchimp) never aligns
+			 * SPF: authorizing its address cannot help, DKIM
+			 * alignment is the fix. */
+			if (s->provider && !s->provider->envelope_aligned &&
+			    !s->provider->spf &&
+			    (s->fixes & ANALYSIS_FIX_SPF)) {
+				s->fixes &= ~ANALYSIS_FIX_SPF;
+				s->fixes |= ANALYSIS_FIX_DKIM;
+			}
 		}
 		if (s->cls == ANALYSIS_FAIL_UNKNOWN ||
 		    s->cls == ANALYSIS_FORWARDED)
@@ -394,8 +405,16 @@ char *analysis_fix_text(const struct analysis *a,
 	if (s->fixes & ANALYSIS_FIX_DKIM) {
 		if (sb.len)
 			strbuf_addstr(&sb, "; ");
-		strbuf_addf(&sb, _("enable DKIM signing for %s at %s"),
-			    a->domain, who);
+		if (s->provider)
+			strbuf_addf(&sb, _("enable DKIM signing for %s at %s"),
+				    a->domain, who);
+		else
+			/* An address is not a service: name what to do on
+			 * whatever sends from it. */
+			strbuf_addf(&sb,
+				    _("sign the mail of %s with DKIM on the "
+				      "server or service that sends from %s"),
+				    a->domain, s->ip);
 	}
 	if (s->fixes & ANALYSIS_FIX_RETURN_PATH) {
 		if (sb.len)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "plan/analysis.h"
 #include "dkim/dkim.h"
@@ -113,6 +114,19 @@ void rollout_inputs_done(struct rollout_inputs *in)
 	rollout_list_free(in->spf_problems, in->nspf_problems);
 	rollout_evidence_done(&in->evidence);
 	rollout_list_free(in->due, in->ndue);
+	for (size_t i = 0; i < in->nsender_dkim; i++) {
+		struct rollout_sender_dkim *d = &in->sender_dkim[i];
+
+		free(d->provider);
+		free(d->name);
+		free(d->how);
+		rollout_list_free(d->selectors, d->nselectors);
+		free(d->live);
+	}
+	free(in->sender_dkim);
+	free(in->spf_live);
+	free(in->dmarc_live);
+	free(in->live_note);
 	memset(in, 0, sizeof *in);
 }
 
@@ -442,6 +456,42 @@ static enum status inputs_evidence(struct store *store, struct dns *dns,
 	return STATUS_OK;
 }
 
+/* The senders whose service publishes DKIM keys itself, with the
+ * catalogue's selectors, and whether a key of theirs is recorded. */
+static void inputs_sender_dkim(struct rollout_inputs *in,
+			       const struct providers *catalogue)
+{
+	for (size_t i = 0; i < in->nsenders; i++) {
+		const struct state_sender *s = &in->senders[i];
+		const struct provider *p;
+		struct rollout_sender_dkim *d;
+
+		if (s->kind != SENDER_PROVIDER) {
+			in->own_servers = true;
+			continue;
+		}
+		p = catalogue ? providers_find(catalogue, s->value) : NULL;
+		if (!p || p->ndkim_selectors == 0)
+			continue;
+		in->sender_dkim = xrealloc(in->sender_dkim,
+					   (in->nsender_dkim + 1) *
+					       sizeof *in->sender_dkim);
+		d = &in->sender_dkim[in->nsender_dkim++];
+		memset(d, 0, sizeof *d);
+		d->provider = xstrdup(p->id);
+		d->name = xstrdup(p->name);
+		d->how = xstrdup_or_null(p->dkim);
+		for (size_t j = 0; j < p->ndkim_selectors; j++)
+			rollout_list_add(&d->selectors, &d->nselectors,
+					 xstrdup(p->dkim_selectors[j]));
+		for (size_t k = 0; k < in->nkeys; k++)
+			if (in->keys[k].retired == DATE_NONE &&
+			    in->keys[k].provider &&
+			    strcmp(in->keys[k].provider, p->id) == 0)
+				d->has_key = true;
+	}
+}
+
 /* What maintenance finds due: DKIM keys in use past their lifetime
  * (dkim.h, DKIM_ROTATION_DAYS). */
 static void inputs_due(struct rollout_inputs *in, date_t today)
@@ -521,6 +571,7 @@ enum status rollout_inputs_load(struct store *store, struct dns *dns,
 	in->key_problems = xcalloc(in->nkeys + 1, sizeof *in->key_problems);
 	if ((st = inputs_records(in, dns, catalogue, err)))
 		goto fail;
+	inputs_sender_dkim(in, catalogue);
 	if ((st = inputs_evidence(store, dns, catalogue, in, today, err)))
 		goto fail;
 	inputs_due(in, today);
@@ -587,6 +638,10 @@ void rollout_verified_scan(const struct rollout_inputs *in,
 			v->dkim_day = k->published;
 	}
 	v->dkim_done = v->dkim_active > 0;
+	/* Every service that signs for the domain has its key live. */
+	for (size_t i = 0; i < in->nsender_dkim; i++)
+		if (!in->sender_dkim[i].has_key)
+			v->dkim_done = false;
 	for (size_t i = 0; i < in->nkeys; i++)
 		if (in->keys[i].retired == DATE_NONE &&
 		    in->keys[i].published == DATE_NONE)
@@ -644,6 +699,15 @@ static double percent(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+/* Adds a reason to the plan as a finding with its stable code; msg
+ * (translated) is freed. */
+static void plan_reason(struct rollout_plan *plan, enum finding_code code,
+			char *msg)
+{
+	findings_add(&plan->reasons, code, "%s", msg);
+	free(msg);
+}
+
 /* Judges the report window against the thresholds; adds the reasons
  * and returns true when the evidence allows the next step. */
 static bool evidence_judge(const struct rollout_inputs *in,
@@ -656,8 +720,7 @@ static bool evidence_judge(const struct rollout_inputs *in,
 	double rate;
 
 	if (!in->have_evidence || e->messages == 0) {
-		rollout_list_add(
-			&plan->reasons, &plan->nreasons,
+		plan_reason(plan, F_PLAN_NO_REPORTS,
 			xasprintf(_("no aggregate reports cover %s to %s: "
 				    "import them with dmarcpilot report "
 				    "import"),
@@ -668,8 +731,7 @@ static bool evidence_judge(const struct rollout_inputs *in,
 	rate = percent(e->passing, e->legitimate);
 	/* DESIGN.md 4: >= 98 % of the legitimate volume passes DMARC. */
 	if (e->legitimate == 0 || rate < s->pass_threshold) {
-		rollout_list_add(
-			&plan->reasons, &plan->nreasons,
+		plan_reason(plan, F_PLAN_PASS_RATE,
 			xasprintf(_("%.1f %% of legitimate mail passed "
 				    "DMARC from %s to %s (%llu of %llu "
 				    "messages); %.1f %% is needed"),
@@ -690,8 +752,7 @@ static bool evidence_judge(const struct rollout_inputs *in,
 			ip = text_clean_str(src->ip);
 			/* Shown, never held against the step: p=reject is
 			 * exactly what stops it. */
-			rollout_list_add(
-				&plan->reasons, &plan->nreasons,
+			plan_reason(plan, F_PLAN_NOT_OURS,
 				xasprintf(_("source %s is not ours (disowned): "
 					    "%llu messages failed DMARC "
 					    "(%.1f %%); the policy is what "
@@ -706,8 +767,7 @@ static bool evidence_judge(const struct rollout_inputs *in,
 			continue;
 		ip = text_clean_str(src->ip);
 		ptr = text_clean_str(src->ptr);
-		rollout_list_add(
-			&plan->reasons, &plan->nreasons,
+		plan_reason(plan, F_PLAN_UNKNOWN_SOURCE,
 			xasprintf(_("unknown source %s%s%s%s fails DMARC for "
 				    "%.1f %% of the mail of the last %d "
 				    "days (%llu messages, more than %.1f "
@@ -724,8 +784,7 @@ static bool evidence_judge(const struct rollout_inputs *in,
 		ok = false;
 	}
 	if (ok)
-		rollout_list_add(
-			&plan->reasons, &plan->nreasons,
+		plan_reason(plan, F_PLAN_EVIDENCE_GOOD,
 			xasprintf(_("%.1f %% of legitimate mail passed "
 				    "DMARC from %s to %s (%llu of %llu "
 				    "messages), and no unknown source "
@@ -756,6 +815,9 @@ static void next_dmarc(const struct rollout_inputs *in, int rung,
 static void next_spf(const struct rollout_inputs *in, int rung,
 		     struct rollout_next *next)
 {
+	/* domain set spf-all=fail: -all from the first SPF step on. */
+	if (in->settings.spf_all && strcmp(in->settings.spf_all, "fail") == 0)
+		rung = 1;
 	next->action = ROLLOUT_ACTION_SPF;
 	next->rung = rung;
 	next->name = xstrdup(in->domain);
@@ -778,7 +840,7 @@ static void spf_lookup_reason(const struct rollout_inputs *in,
 			      struct rollout_plan *plan)
 {
 	if (in->spf_lookup_note)
-		rollout_list_add(&plan->reasons, &plan->nreasons,
+		plan_reason(plan, F_PLAN_SPF_UNCOUNTED,
 				 xstrdup(in->spf_lookup_note));
 }
 
@@ -792,25 +854,153 @@ static int key_pending(const struct rollout_inputs *in)
 	return -1;
 }
 
+/* With no key of our own waiting, the next DKIM step is the key of a
+ * service that signs for the domain: the first whose key is live and
+ * not recorded yet. Names each service whose key is not live, and our
+ * own servers when no key of ours exists; true when a step is ready. */
+static bool dkim_next_service(const struct rollout_inputs *in,
+			      struct rollout_plan *plan)
+{
+	const struct rollout_sender_dkim *next = NULL;
+
+	for (size_t i = 0; i < in->nsender_dkim; i++) {
+		const struct rollout_sender_dkim *d = &in->sender_dkim[i];
+		char *names;
+
+		if (d->has_key)
+			continue;
+		if (d->live) {
+			if (!next)
+				next = d;
+			continue;
+		}
+		names = xstrdup(d->selectors[0]);
+		for (size_t j = 1; j < d->nselectors; j++) {
+			char *t = xasprintf("%s, %s", names, d->selectors[j]);
+
+			free(names);
+			names = t;
+		}
+		plan_reason(plan, F_PLAN_DKIM_MISSING,
+			    xasprintf(_("sender %s (%s) publishes no DKIM "
+					"key for %s yet (selectors %s): "
+					"enable DKIM in the service%s%s"),
+				      d->provider, d->name, in->domain, names,
+				      d->how ? ": " : "",
+				      d->how ? d->how : ""));
+		free(names);
+	}
+	if (in->nkeys == 0 && (in->own_servers || in->nsender_dkim == 0))
+		plan_reason(plan, F_PLAN_DKIM_MISSING,
+			    xasprintf(_("no DKIM key is set up for %s: "
+					"generate one with dmarcpilot dkim "
+					"keygen %s SELECTOR"),
+				      in->domain, in->domain));
+	if (!next)
+		return false;
+	plan->next.action = ROLLOUT_ACTION_DKIM;
+	plan->next.selector = xstrdup(next->live);
+	plan->next.provider = xstrdup(next->provider);
+	/* RFC 6376 3.6.2.1: SELECTOR._domainkey.DOMAIN. */
+	plan->next.name = xasprintf("%s._domainkey.%s", next->live,
+				    in->domain);
+	plan->next.label = xasprintf(_("DKIM selector %s (%s)"), next->live,
+				     next->name);
+	return true;
+}
+
 /* Adds the SPF problems (or the lack of senders) as reasons; true when
  * the SPF record can be published. */
 static bool spf_buildable(const struct rollout_inputs *in,
 			  struct rollout_plan *plan)
 {
 	for (size_t i = 0; i < in->nspf_problems; i++)
-		rollout_list_add(&plan->reasons, &plan->nreasons,
+		plan_reason(plan, F_PLAN_SPF_PROBLEM,
 				 xstrdup(in->spf_problems[i]));
 	spf_lookup_reason(in, plan);
 	if (in->nsenders == 0) {
-		rollout_list_add(
-			&plan->reasons, &plan->nreasons,
+		plan_reason(plan, F_PLAN_NO_SENDERS,
 			xasprintf(_("no senders are listed for %s: add "
 				    "every service and server that sends "
 				    "its mail with dmarcpilot sender add"),
 				  in->domain));
 		return false;
 	}
-	return in->spf_soft && in->nspf_problems == 0;
+	/* A record whose lookups are unknown may pass the limit of RFC
+	 * 7208 4.6.4: never call it ready. */
+	return in->spf_soft && in->nspf_problems == 0 && in->spf_lookups >= 0;
+}
+
+/* True if every term of built but its "all" (RFC 7208 5.1) is a term of
+ * live too, compared without case (RFC 7208 4.6.1). */
+static bool spf_covers(const char *live, const char *built)
+{
+	char *copy = xstrdup(built), *save = NULL;
+	bool ok = true;
+
+	for (char *t = strtok_r(copy, " ", &save); t && ok;
+	     t = strtok_r(NULL, " ", &save)) {
+		size_t len = strlen(t);
+		const char *p = live;
+
+		if (strcasecmp(t, "v=spf1") == 0 ||
+		    strcasecmp(t + (len > 3 && strchr("+-~?", *t) ? 1 : 0),
+			       "all") == 0)
+			continue;
+		ok = false;
+		while (*p && !ok) {
+			size_t n;
+
+			p += strspn(p, " ");
+			n = strcspn(p, " ");
+			ok = n == len && strncasecmp(p, t, n) == 0;
+			p += n;
+		}
+	}
+	free(copy);
+	return ok;
+}
+
+/* When the SPF record built from the senders now differs from the one
+ * served (or, when the live record was not read, the one verified),
+ * e.g. after a sender was added mid-rollout, the next step is to
+ * publish it again at the strength already reached; true when it is. */
+static bool spf_stale(const struct rollout_inputs *in,
+		      const struct rollout_verified *v, date_t today,
+		      struct rollout_plan *plan)
+{
+	int rung = v->spf_hard != DATE_NONE ? 1 : 0;
+	const char *built = rung ? in->spf_hard : in->spf_soft;
+	const char *live = in->live_read && !in->live_note ? in->spf_live
+							   : v->spf_record;
+
+	/* The live record may already be the next strength (published
+	 * before the step) or hold more than the senders need: only a term
+	 * it misses makes it stale. */
+	if (!v->spf_record || !built || in->spf_lookups < 0 ||
+	    (live && spf_covers(live, built)))
+		return false;
+	free(plan->next.name);
+	free(plan->next.record);
+	free(plan->next.selector);
+	free(plan->next.provider);
+	free(plan->next.label);
+	spf_txts_free(plan->next.parts, plan->next.nparts);
+	memset(&plan->next, 0, sizeof plan->next);
+	next_spf(in, rung, &plan->next);
+	plan->earliest = today;
+	plan->min_days = 0;
+	plan->evidence_needed = false;
+	plan_reason(plan, F_PLAN_SPF_STALE,
+		    live ? xasprintf(_("the SPF record served for %s (%s) is "
+				       "stale: the senders now need %s; "
+				       "publish it and run dmarcpilot step "
+				       "%s before the next rung"),
+				     in->domain, live, built, in->domain)
+			 : xasprintf(_("%s serves no SPF record: publish %s "
+				       "and run dmarcpilot step %s"),
+				     in->domain, built, in->domain));
+	return true;
 }
 
 /* Decides the plan. */
@@ -827,8 +1017,12 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 	plan->phase = rollout_phase_of(in, &v, today, &plan->since);
 	plan->days = today - plan->since;
 	plan->earliest = today;
-	plan->dmarc_live = xstrdup_or_null(v.dmarc_record);
-	plan->spf_live = xstrdup_or_null(v.spf_record);
+	plan->dmarc_verified = xstrdup_or_null(v.dmarc_record);
+	plan->spf_verified = xstrdup_or_null(v.spf_record);
+	if (in->live_read && !in->live_note) {
+		plan->dmarc_live = xstrdup_or_null(in->dmarc_live);
+		plan->spf_live = xstrdup_or_null(in->spf_live);
+	}
 	for (size_t i = 0; i < in->ndue; i++)
 		rollout_list_add(&plan->due, &plan->ndue, xstrdup(in->due[i]));
 
@@ -841,13 +1035,7 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 		int k = key_pending(in);
 
 		if (k < 0) {
-			rollout_list_add(
-				&plan->reasons, &plan->nreasons,
-				xasprintf(_("no DKIM key is set up for %s: "
-					    "generate one with dmarcpilot "
-					    "dkim keygen %s SELECTOR"),
-					  in->domain, in->domain));
-			ready = false;
+			ready = dkim_next_service(in, plan);
 			break;
 		}
 		plan->next.action = ROLLOUT_ACTION_DKIM;
@@ -866,15 +1054,13 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 					      : NULL;
 
 			if (why)
-				rollout_list_add(
-					&plan->reasons, &plan->nreasons,
+				plan_reason(plan, F_PLAN_DKIM_UNREADABLE,
 					xasprintf(_("the key record of "
 						    "selector %s cannot be "
 						    "built: %s"),
 						  in->keys[k].selector, why));
 			else
-				rollout_list_add(
-					&plan->reasons, &plan->nreasons,
+				plan_reason(plan, F_PLAN_DKIM_UNREADABLE,
 					xasprintf(_("the public key of "
 						    "selector %s cannot be "
 						    "read from %s"),
@@ -906,8 +1092,7 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 			plan->earliest = today;
 		plan->evidence_needed = true;
 		if (plan->days < plan->min_days) {
-			rollout_list_add(
-				&plan->reasons, &plan->nreasons,
+			plan_reason(plan, F_PLAN_TOO_EARLY,
 				xasprintf(_("%s since %s: %d of %d days "
 					    "done"),
 					  rollout_phase_label(plan->phase),
@@ -919,17 +1104,15 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 			ready = false;
 		if (plan->next.action == ROLLOUT_ACTION_SPF) {
 			for (size_t i = 0; i < in->nspf_problems; i++)
-				rollout_list_add(&plan->reasons,
-						 &plan->nreasons,
+				plan_reason(plan, F_PLAN_SPF_PROBLEM,
 						 xstrdup(in->spf_problems[i]));
 			spf_lookup_reason(in, plan);
-			if (in->nspf_problems > 0)
+			if (in->nspf_problems > 0 || in->spf_lookups < 0)
 				ready = false;
 		}
 		if (plan->next.action == ROLLOUT_ACTION_SPF &&
 		    !plan->next.record) {
-			rollout_list_add(
-				&plan->reasons, &plan->nreasons,
+			plan_reason(plan, F_PLAN_SPF_PROBLEM,
 				xstrdup(_("the SPF record cannot be built "
 					  "from the senders")));
 			ready = false;
@@ -938,10 +1121,13 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 	}
 	case ROLLOUT_ENFORCED:
 	case ROLLOUT_MAINTENANCE:
+		if (in->live_note)
+			plan_reason(plan, F_PLAN_LIVE_UNREAD,
+				    xstrdup(in->live_note));
 		plan->earliest = DATE_NONE;
 		ready = false;
 		if (in->spf_drift_note)
-			rollout_list_add(&plan->reasons, &plan->nreasons,
+			plan_reason(plan, F_PLAN_DRIFT_UNCHECKED,
 					 xstrdup(in->spf_drift_note));
 		/* The record built now (new senders, new flattened ranges)
 		 * differs from the one verified: publish it again. */
@@ -952,8 +1138,7 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 			next_spf(in, 1, &plan->next);
 			plan->earliest = today;
 			ready = in->nspf_problems == 0;
-			rollout_list_add(
-				&plan->reasons, &plan->nreasons,
+			plan_reason(plan, F_PLAN_SPF_STALE,
 				xasprintf(_("the SPF record built now differs "
 					    "from the one verified on %s: "
 					    "publish it and run dmarcpilot "
@@ -964,14 +1149,27 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 			break;
 		}
 		if (plan->ndue == 0)
-			rollout_list_add(
-				&plan->reasons, &plan->nreasons,
+			plan_reason(plan, F_PLAN_COMPLETE,
 				xstrdup(_("the rollout is complete; nothing "
 					  "is due")));
 		for (size_t i = 0; i < plan->ndue; i++)
-			rollout_list_add(&plan->reasons, &plan->nreasons,
+			plan_reason(plan, F_PLAN_DUE,
 					 xstrdup(plan->due[i]));
 		break;
+	}
+	/* Mid-rollout, a stale SPF record comes before any rung: the
+	 * senders it misses would fail once the policy is enforced. */
+	if (plan->phase >= ROLLOUT_SPF && plan->phase <= ROLLOUT_REJECT &&
+	    spf_stale(in, &v, today, plan)) {
+		ready = in->nspf_problems == 0;
+		for (size_t i = 0; i < in->nspf_problems; i++)
+			plan_reason(plan, F_PLAN_SPF_PROBLEM,
+				    xstrdup(in->spf_problems[i]));
+	}
+	/* A fact the decision needs could not be read: not ready. */
+	if (in->live_note && plan->phase < ROLLOUT_ENFORCED) {
+		plan_reason(plan, F_PLAN_LIVE_UNREAD, xstrdup(in->live_note));
+		ready = false;
 	}
 	plan->ready = ready;
 }
@@ -980,14 +1178,17 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 void rollout_plan_done(struct rollout_plan *plan)
 {
 	free(plan->domain);
-	rollout_list_free(plan->reasons, plan->nreasons);
+	findings_done(&plan->reasons);
 	free(plan->next.name);
 	free(plan->next.record);
 	free(plan->next.selector);
+	free(plan->next.provider);
 	free(plan->next.label);
 	spf_txts_free(plan->next.parts, plan->next.nparts);
 	free(plan->dmarc_live);
 	free(plan->spf_live);
+	free(plan->dmarc_verified);
+	free(plan->spf_verified);
 	rollout_list_free(plan->due, plan->ndue);
 	memset(plan, 0, sizeof *plan);
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "util/date.h"
+#include "util/finding.h"
 #include "dns/dns.h"
 #include "dmarc/ladder.h"
 #include "providers/providers.h"
@@ -98,11 +99,26 @@ struct rollout_next {
 	char *record;   /* the exact TXT value, or NULL when not known
 			   (a key the provider publishes) */
 	char *selector; /* DKIM: the selector */
+	char *provider; /* DKIM: the service that publishes the key (its
+			   catalogue ID), or NULL for a key of our own */
 	int rung;       /* SPF: 0 or 1; DMARC: the ladder index */
 	char *label;    /* "quarantine 10 %", "SPF ~all", ... translated */
 	struct spf_txt *parts; /* SPF: the _spfN records the record
 				  includes, published with it; else none */
 	size_t nparts;
+};
+
+/* A sender whose service signs with DKIM keys it publishes itself
+ * (the catalogue's dkim_selectors), and what is live of them. */
+struct rollout_sender_dkim {
+	char *provider;      /* the catalogue ID ("google-workspace") */
+	char *name;          /* "Google Workspace" */
+	char *how;           /* where to enable it (the catalogue), or NULL */
+	char **selectors;    /* the catalogue's selectors */
+	size_t nselectors;
+	bool has_key;        /* a key of this service is recorded */
+	char *live;          /* the selector serving a key now (filled by
+				the app layer's live read), or NULL */
 };
 
 /* Everything the plan is computed from. */
@@ -153,6 +169,22 @@ struct rollout_inputs {
 	char **disowned;            /* networks disowned (state.h), as
 				       "192.0.2.0/24" */
 	size_t ndisowned;
+	/* What DNS serves now, filled by the use case that loads the plan
+	 * (app/plan.h) when it asked; rollout_inputs_load() leaves them
+	 * unset. */
+	struct rollout_sender_dkim *sender_dkim; /* one per such sender */
+	size_t nsender_dkim;
+	bool own_servers;           /* a sender is a network or host of
+				       the operator's, which signs with a
+				       key of the operator's own */
+	bool live_read;             /* the live records were asked for */
+	char *spf_live;             /* the SPF record served now, or NULL
+				       when there is none */
+	char *dmarc_live;           /* the DMARC record at _dmarc.DOMAIN,
+				       or NULL when there is none */
+	char *live_note;            /* why they could not be read
+				       (translated, naming the query), or
+				       NULL */
 };
 
 /* Gathers the inputs of a domain from the store on day today. catalogue
@@ -199,15 +231,18 @@ struct rollout_plan {
 	int days;           /* today - since */
 	int min_days;       /* days the phase needs before the next step */
 	bool ready;         /* the next step may be taken today */
-	char **reasons;     /* why not, or what was checked (translated) */
-	size_t nreasons;
+	struct findings reasons; /* why not, or what was checked: every
+				    reason, each with a plan.* code */
 	struct rollout_next next;
 	date_t earliest;    /* first day the next step is allowed, if the
 			       evidence is good by then; DATE_NONE when
 			       there is no next step */
 	bool evidence_needed; /* the step waits for report evidence */
-	char *dmarc_live;   /* the DMARC record verified last, or NULL */
-	char *spf_live;     /* the SPF record verified last, or NULL */
+	char *dmarc_live;   /* the DMARC record served now, or NULL when
+			       none or not read (inputs' live_read) */
+	char *spf_live;     /* the SPF record served now, likewise */
+	char *dmarc_verified; /* the DMARC record verified last, or NULL */
+	char *spf_verified;   /* the SPF record verified last, or NULL */
 	char **due;         /* maintenance items */
 	size_t ndue;
 };

@@ -439,12 +439,18 @@ enum status spf_record_lookups(struct dns *dns,
 	struct spf_flat_item *items = xcalloc(record->count + 1,
 					      sizeof *items);
 	size_t n = 0, total = 0;
+	bool has_all = false;
 	enum status st;
 
+	for (size_t i = 0; i < record->count; i++)
+		has_all = has_all || record->terms[i].kind == SPF_ALL;
 	for (size_t i = 0; i < record->count; i++) {
 		const struct spf_term *t = &record->terms[i];
 
 		if (!spf_kind_counts(t->kind))
+			continue;
+		/* RFC 7208 6.1: with "all" the redirect is ignored. */
+		if (t->kind == SPF_REDIRECT && has_all)
 			continue;
 		if ((t->kind != SPF_INCLUDE && t->kind != SPF_REDIRECT) ||
 		    strchr(t->domain_spec, '%')) {

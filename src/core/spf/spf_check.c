@@ -181,6 +181,10 @@ void spf_check_record_size(struct findings *findings, const char *name,
 static void node_expand(struct spf_check_run *run, struct spf_node *node,
 			const struct spf_record *rec)
 {
+	bool has_all = false;
+
+	for (size_t i = 0; i < rec->count; i++)
+		has_all = has_all || rec->terms[i].kind == SPF_ALL;
 	for (size_t i = 0; i < rec->count; i++) {
 		const struct spf_term *t = &rec->terms[i];
 		const char *spec = t->domain_spec ? t->domain_spec
@@ -213,8 +217,13 @@ static void node_expand(struct spf_check_run *run, struct spf_node *node,
 					 spec, NULL);
 			}
 			break;
-		case SPF_INCLUDE:
 		case SPF_REDIRECT:
+			/* RFC 7208 6.1: a record with "all" ignores its
+			 * redirect, which then costs no lookup. */
+			if (has_all)
+				break;
+			/* fall through */
+		case SPF_INCLUDE:
 			via = spf_term_format(t);
 			child = node_new(node, spec, via,
 					 t->kind == SPF_REDIRECT);
@@ -229,6 +238,8 @@ static void node_expand(struct spf_check_run *run, struct spf_node *node,
 		}
 	}
 }
+
+static bool answer_void(const struct dns_answer *a, enum dns_type type);
 
 /* The TXT answer of a node arrived. */
 static void record_answered(struct spf_check_run *run, struct spf_node *node,
@@ -260,6 +271,10 @@ static void record_answered(struct spf_check_run *run, struct spf_node *node,
 	count = spf_select(txt, n, &idx);
 	if (count == 0) {
 		node->state = SPF_NODE_MISSING;
+		/* RFC 7208 4.6.4: an include or redirect of a name with no
+		 * TXT at all (NXDOMAIN or no answers) is a void lookup. */
+		if (node->parent && answer_void(a, DNS_T_TXT))
+			node->void_lookups++;
 		goto out;
 	}
 	if (count > 1) {

@@ -233,6 +233,45 @@ enum status state_rung_add_spf(struct store *store, const char *domain,
 			       const struct state_cost *costs, size_t ncosts,
 			       date_t verified, struct err *err);
 
+struct spf_flatten;
+
+/* One verified step of the rollout, recorded with state_step_record():
+ * a rung of kind (kind, rung, record, lookups, ncosts costs as for
+ * state_rung_add_spf()), or with dkim_selector set, a DKIM key marked
+ * live instead; for SPF with replace_flattened set, the includes
+ * flattened (what the flattener gave, may be NULL: none) replace those
+ * remembered, as state_flattened_save() does. */
+struct state_step {
+	enum rung_kind kind;
+	int rung;
+	const char *record;
+	int lookups;
+	const struct state_cost *costs;
+	size_t ncosts;
+	const char *dkim_selector;
+	const char *dkim_provider; /* with dkim_selector: the service that
+				      publishes the key; its key is
+				      recorded first when it is not yet */
+	bool dkim_insert;          /* record the key (dkim_provider, or
+				      NULL for a key made elsewhere) when
+				      the domain has no such selector */
+	const struct spf_flatten *flattened;
+	bool replace_flattened;
+	date_t verified;
+};
+
+/* Records a step in ONE transaction: the flattened includes, the rung
+ * with its lookups and costs (or the DKIM key's day); a failure leaves
+ * the database as it was. */
+enum status state_step_record(struct store *store, const char *domain,
+			      const struct state_step *step, struct err *err);
+
+/* Records several steps in ONE transaction (adoption: what is live,
+ * placed at once); none is recorded when one fails. */
+enum status state_steps_record(struct store *store, const char *domain,
+			       const struct state_step *steps, size_t count,
+			       struct err *err);
+
 /* The domain's history, oldest first (by day, then insertion); free with
  * state_rungs_free(). */
 enum status state_rung_list(struct store *store, const char *domain,
@@ -242,7 +281,6 @@ void state_rungs_free(struct state_rung *rungs, size_t count);
 
 /* ---------------------------------------------------------------- flattened */
 
-struct spf_flatten;
 struct spf_flat_saved;
 
 /* Replaces what is remembered as flattened for a domain by the

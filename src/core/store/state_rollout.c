@@ -132,28 +132,21 @@ void state_dkim_keys_free(struct state_dkim_key *keys, size_t count)
 	free(keys);
 }
 
-/* Sets one date column of a key. */
-static enum status dkim_key_set_date(struct store *store, const char *domain,
-				     const char *selector, const char *sql,
-				     date_t day, struct err *err)
+/* Sets one date column of a key inside the caller's transaction. */
+static enum status dkim_key_update(struct store *store, int64_t domain_id,
+				   const char *selector, const char *sql,
+				   date_t day, struct err *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	int64_t domain_id;
 	enum status st;
 
-	if ((st = store_begin(store, err)))
-		return st;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
-		goto fail;
 	if ((st = state_stmt_prepare(store, &stmt, sql, err)))
-		goto fail;
+		return st;
 	state_bind_date(stmt, 1, day);
 	sqlite3_bind_int64(stmt, 2, domain_id);
 	state_bind_text(stmt, 3, selector);
-	if ((st = state_stmt_done(store, stmt, _("updating a DKIM key"), NULL,
-				  err)))
-		goto fail;
-	if (sqlite3_changes(store_db(store)) == 0) {
+	st = state_stmt_done(store, stmt, _("updating a DKIM key"), NULL, err);
+	if (!st && sqlite3_changes(store_db(store)) == 0) {
 		char *clean = text_clean_str(selector);
 
 		st = err_set(err, STATUS_NOT_FOUND,
@@ -161,8 +154,23 @@ static enum status dkim_key_set_date(struct store *store, const char *domain,
 			     clean);
 		free(clean);
 	}
-fail:
 	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Sets one date column of a key. */
+static enum status dkim_key_set_date(struct store *store, const char *domain,
+				     const char *selector, const char *sql,
+				     date_t day, struct err *err)
+{
+	int64_t domain_id;
+	enum status st;
+
+	if ((st = store_begin(store, err)))
+		return st;
+	if (!(st = state_domain_lookup(store, domain, &domain_id, err)))
+		st = dkim_key_update(store, domain_id, selector, sql, day,
+				     err);
 	return state_finish(store, st, err);
 }
 
@@ -244,27 +252,24 @@ static enum status rung_costs_add(struct store *store, int64_t rung_id,
 	return st;
 }
 
-/* Appends a rung to the history, with its lookups (-1: not counted). */
-static enum status rung_add(struct store *store, const char *domain,
-			    enum rung_kind kind, int rung, const char *record,
-			    int lookups, const struct state_cost *costs,
-			    size_t ncosts, date_t verified, struct err *err)
+/* Inserts a rung and what each include cost into the history inside
+ * the caller's transaction (lookups -1: not counted). */
+static enum status rung_insert(struct store *store, int64_t domain_id,
+			       enum rung_kind kind, int rung,
+			       const char *record, int lookups,
+			       const struct state_cost *costs, size_t ncosts,
+			       date_t verified, struct err *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	int64_t domain_id;
 	enum status st;
 
-	if ((st = store_begin(store, err)))
-		return st;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
-		goto fail;
 	if ((st = state_stmt_prepare(
 		     store, &stmt,
 		     "INSERT INTO rung_history(domain_id, kind, rung,"
 		     " record, verified, lookups)"
 		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 		     err)))
-		goto fail;
+		return st;
 	sqlite3_bind_int64(stmt, 1, domain_id);
 	state_bind_text(stmt, 2, rung_kind_names[kind]);
 	sqlite3_bind_int(stmt, 3, rung);
@@ -279,9 +284,113 @@ static enum status rung_add(struct store *store, const char *domain,
 		st = rung_costs_add(store,
 				    sqlite3_last_insert_rowid(store_db(store)),
 				    costs, ncosts, err);
-fail:
 	sqlite3_finalize(stmt);
+	return st;
+}
+
+static enum status flattened_add(struct store *store, int64_t domain_id,
+				 const struct spf_flat_item *item,
+				 date_t today, struct err *err);
+
+/* Replaces the remembered flattened includes by those f flattened, dated
+ * today, inside the caller's transaction. */
+static enum status flattened_replace(struct store *store, int64_t domain_id,
+				     const struct spf_flatten *f, date_t today,
+				     struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	enum status st;
+
+	if ((st = state_stmt_prepare(store, &stmt,
+				     "DELETE FROM spf_flattened"
+				     " WHERE domain_id = ?1",
+				     err)))
+		return st;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	st = state_stmt_done(store, stmt, "spf_flattened", NULL, err);
+	sqlite3_finalize(stmt);
+	for (size_t i = 0; f && i < f->nitems && st == STATUS_OK; i++)
+		if (f->items[i].flattened)
+			st = flattened_add(store, domain_id, &f->items[i],
+					   today, err);
+	return st;
+}
+
+/* Records the key a service publishes, when the domain has no key of
+ * that selector yet, inside the caller's transaction. */
+static enum status provider_key_insert(struct store *store,
+				       int64_t domain_id,
+				       const struct state_step *step,
+				       struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	enum status st;
+
+	/* RFC 6376 3.6.1: k= defaults to rsa; the service's record is
+	 * not ours to parse here. */
+	if ((st = state_stmt_prepare(
+		     store, &stmt,
+		     "INSERT OR IGNORE INTO dkim_key(domain_id, selector,"
+		     " algorithm, provider, created) VALUES (?1, ?2, 'rsa',"
+		     " ?3, ?4)",
+		     err)))
+		return st;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	state_bind_text(stmt, 2, step->dkim_selector);
+	state_bind_text(stmt, 3, step->dkim_provider);
+	state_bind_date(stmt, 4, step->verified);
+	st = state_stmt_done(store, stmt, _("recording a DKIM key"), NULL,
+			     err);
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Applies one step inside the caller's transaction. */
+static enum status step_apply(struct store *store, int64_t domain_id,
+			      const struct state_step *step, struct err *err)
+{
+	enum status st;
+
+	if (step->dkim_selector) {
+		if ((step->dkim_provider || step->dkim_insert) &&
+		    (st = provider_key_insert(store, domain_id, step, err)))
+			return st;
+		return dkim_key_update(store, domain_id, step->dkim_selector,
+				       "UPDATE dkim_key SET published = ?1"
+				       " WHERE domain_id = ?2 AND"
+				       " selector = ?3",
+				       step->verified, err);
+	}
+	if (step->replace_flattened &&
+	    (st = flattened_replace(store, domain_id, step->flattened,
+				    step->verified, err)))
+		return st;
+	return rung_insert(store, domain_id, step->kind, step->rung,
+			   step->record, step->lookups, step->costs,
+			   step->ncosts, step->verified, err);
+}
+
+/* Records several steps at once. */
+enum status state_steps_record(struct store *store, const char *domain,
+			       const struct state_step *steps, size_t count,
+			       struct err *err)
+{
+	int64_t domain_id;
+	enum status st;
+
+	if ((st = store_begin(store, err)))
+		return st;
+	st = state_domain_lookup(store, domain, &domain_id, err);
+	for (size_t i = 0; i < count && !st; i++)
+		st = step_apply(store, domain_id, &steps[i], err);
 	return state_finish(store, st, err);
+}
+
+/* Records a verified step at once. */
+enum status state_step_record(struct store *store, const char *domain,
+			      const struct state_step *step, struct err *err)
+{
+	return state_steps_record(store, domain, step, 1, err);
 }
 
 /* Appends a rung to the history. */
@@ -289,8 +398,11 @@ enum status state_rung_add(struct store *store, const char *domain,
 			   enum rung_kind kind, int rung, const char *record,
 			   date_t verified, struct err *err)
 {
-	return rung_add(store, domain, kind, rung, record, -1, NULL, 0,
-			verified, err);
+	struct state_step step = { .kind = kind, .rung = rung,
+				   .record = record, .lookups = -1,
+				   .verified = verified };
+
+	return state_step_record(store, domain, &step, err);
 }
 
 /* Appends an SPF rung with its lookups. */
@@ -299,8 +411,12 @@ enum status state_rung_add_spf(struct store *store, const char *domain,
 			       const struct state_cost *costs, size_t ncosts,
 			       date_t verified, struct err *err)
 {
-	return rung_add(store, domain, RUNG_SPF, rung, record, lookups, costs,
-			ncosts, verified, err);
+	struct state_step step = { .kind = RUNG_SPF, .rung = rung,
+				   .record = record, .lookups = lookups,
+				   .costs = costs,
+				   .ncosts = ncosts, .verified = verified };
+
+	return state_step_record(store, domain, &step, err);
 }
 
 /* Maps a row of rung_history. */
@@ -623,27 +739,13 @@ enum status state_flattened_save(struct store *store, const char *domain,
 				 const struct spf_flatten *f, date_t today,
 				 struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
 	int64_t domain_id;
 	enum status st;
 
 	if ((st = store_begin(store, err)))
 		return st;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
-		goto fail;
-	if ((st = state_stmt_prepare(store, &stmt,
-				     "DELETE FROM spf_flattened"
-				     " WHERE domain_id = ?1",
-				     err)))
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	st = state_stmt_done(store, stmt, "spf_flattened", NULL, err);
-	sqlite3_finalize(stmt);
-	for (size_t i = 0; i < f->nitems && st == STATUS_OK; i++)
-		if (f->items[i].flattened)
-			st = flattened_add(store, domain_id, &f->items[i],
-					   today, err);
-fail:
+	if (!(st = state_domain_lookup(store, domain, &domain_id, err)))
+		st = flattened_replace(store, domain_id, f, today, err);
 	return state_finish(store, st, err);
 }
 

@@ -83,7 +83,24 @@ enum severity { SEVERITY_INFO, SEVERITY_WARNING, SEVERITY_ERROR };
 	X(F_MAIL_AR_SYNTAX, "mail.ar_syntax", SEVERITY_WARNING)               \
 	X(F_MAIL_HEADER, "mail.header", SEVERITY_ERROR)                       \
 	X(F_MAIL_BULK_RULE, "mail.bulk_rule", SEVERITY_ERROR)                 \
-	X(F_MAIL_ARC_FAIL, "mail.arc_fail", SEVERITY_WARNING)
+	X(F_MAIL_ARC_FAIL, "mail.arc_fail", SEVERITY_WARNING)   \
+	X(F_PLAN_NO_SENDERS, "plan.no_senders", SEVERITY_ERROR)               \
+	X(F_PLAN_SPF_PROBLEM, "plan.spf_problem", SEVERITY_ERROR)             \
+	X(F_PLAN_SPF_UNCOUNTED, "plan.spf_uncounted", SEVERITY_ERROR)         \
+	X(F_PLAN_SPF_STALE, "plan.spf_stale", SEVERITY_WARNING)               \
+	X(F_PLAN_DKIM_MISSING, "plan.dkim_missing", SEVERITY_ERROR)           \
+	X(F_PLAN_DKIM_UNREADABLE, "plan.dkim_unreadable", SEVERITY_ERROR)     \
+	X(F_PLAN_TOO_EARLY, "plan.too_early", SEVERITY_ERROR)                 \
+	X(F_PLAN_NO_REPORTS, "plan.no_reports", SEVERITY_ERROR)               \
+	X(F_PLAN_PASS_RATE, "plan.pass_rate", SEVERITY_ERROR)                 \
+	X(F_PLAN_UNKNOWN_SOURCE, "plan.unknown_source", SEVERITY_ERROR)       \
+	X(F_PLAN_NOT_OURS, "plan.not_ours", SEVERITY_INFO)                    \
+	X(F_PLAN_EVIDENCE_GOOD, "plan.evidence_good", SEVERITY_INFO)          \
+	X(F_PLAN_LIVE_UNREAD, "plan.live_unread", SEVERITY_ERROR)             \
+	X(F_PLAN_WEAKER, "plan.weaker", SEVERITY_WARNING)                     \
+	X(F_PLAN_DRIFT_UNCHECKED, "plan.drift_unchecked", SEVERITY_WARNING)   \
+	X(F_PLAN_DUE, "plan.due", SEVERITY_WARNING)                           \
+	X(F_PLAN_COMPLETE, "plan.complete", SEVERITY_INFO)
 
 #define FINDING_ENUM(name, code, severity) name,
 enum finding_code { FINDING_LIST(FINDING_ENUM) FINDING_CODE_COUNT };
