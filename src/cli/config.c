@@ -34,8 +34,11 @@ int cli_config_check(struct cli *cli, int argc, char **argv)
 	char *secret = NULL;
 	int status = EXIT_GOOD;
 
-	if (config_load(&cfg, argc == 1 ? argv[0] : NULL, &err))
-		return cli_fail(&err);
+	if (config_load(&cfg, argc == 1 ? argv[0] : NULL, &err)) {
+		status = cli_fail(&err);
+		err_done(&err);
+		return status;
+	}
 	m = &cfg.mailbox;
 	/* The password is read to prove it can be, then wiped. */
 	if (m->present &&

@@ -378,8 +378,11 @@ int cli_report_fetch(struct cli *cli, int argc, char **argv)
 	options.folder = cli_opt(cli, OPT_FOLDER);
 	options.archive = cli_opt(cli, OPT_ARCHIVE);
 	options.timeout_seconds = cli->timeout > 0 ? (long)cli->timeout : 0;
-	if (config_load(&cfg, NULL, &err))
-		return cli_fail(&err);
+	if (config_load(&cfg, NULL, &err)) {
+		status = cli_fail(&err);
+		err_done(&err);
+		return status;
+	}
 	if (!(store = cli_store(cli, &err))) {
 		status = cli_fail(&err);
 		goto out;

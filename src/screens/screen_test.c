@@ -181,7 +181,7 @@ static void test_run(void *arg, struct dns *dns)
 {
 	struct test_state *st = arg;
 	struct mail_check_options o = { .now = (int64_t)time(NULL) };
-	struct orgdomain *od = tui_orgdomain(st->app);
+	const struct orgdomain *od = tui_orgdomain(st->app);
 	struct err err = ERR_INIT;
 
 	mail_report_done(&st->report);

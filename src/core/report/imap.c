@@ -390,7 +390,8 @@ enum status imap_search(struct imap *imap, const char *folder,
 			(*uids)[(*count)++] = (uint32_t)v;
 		}
 	}
-	qsort(*uids, *count, sizeof **uids, uid_cmp);
+	if (*count > 1)
+		qsort(*uids, *count, sizeof **uids, uid_cmp);
 out:
 	if (status) {
 		free(*uids);
