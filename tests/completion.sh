@@ -5,7 +5,7 @@
 # their values, provider IDs from the catalogue, domains from the
 # database), and that completing never creates a database.
 bin=${DMARCPILOT_BIN:?DMARCPILOT_BIN is not set}
-completion=${top_builddir:-.}/completion/dmarcpilot
+completion=$(cd "${top_builddir:-.}" && pwd)/completion/dmarcpilot
 bash=${BASH_PROG:-}
 if [ -z "$bash" ] || [ ! -x "$bash" ]; then
   echo "SKIP: bash is not installed (apt-get install bash)"
@@ -14,6 +14,8 @@ fi
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 export XDG_DATA_HOME="$tmp/data"
+# The catalogue of the source tree, as the build's tests use it.
+export DMARCPILOT_DATADIR="${DMARCPILOT_DATADIR:-${top_srcdir:-.}/data}"
 export PATH="$(dirname "$bin"):$PATH"
 unset LANGUAGE
 export LC_ALL=C
@@ -43,7 +45,10 @@ if [ -e "$XDG_DATA_HOME" ]; then
 fi
 
 "$bin" domain add example.com >/dev/null &&
-  "$bin" domain add example.org >/dev/null || exit 99
+  "$bin" domain add example.org >/dev/null &&
+  "$bin" sender add example.com google-workspace >/dev/null || exit 99
+# Files for the FILE operands, completed from this folder.
+mkdir -p "$tmp/files/maildir" && : >"$tmp/files/message.eml" || exit 99
 
 cat >>"$tmp/run.bash" <<'SCRIPT'
 offers dmarcpilot ''
@@ -61,11 +66,20 @@ offers dmarcpilot domain set example.com min-days
 offers dmarcpilot sender list example.com ''
 offers dmarcpilot --db "$XDG_DATA_HOME/none.db" plan ''
 offers dmarcpilot --t
+offers dmarcpilot check example.com --format ''
+offers dmarcpilot check --file mess
+offers dmarcpilot spf build --
+offers dmarcpilot report fetch --f
+offers dmarcpilot sender disown example.com 192.0.2.1 --u
+offers dmarcpilot sender remove example.com ''
+offers dmarcpilot mail check --ip 192.0.2.1 m
+offers dmarcpilot config check ''
+offers dmarcpilot step example.com --servers ''
 SCRIPT
-"$bash" "$tmp/run.bash" "$completion" >"$tmp/got" 2>&1
+(cd "$tmp/files" && "$bash" "$tmp/run.bash" "$completion") >"$tmp/got" 2>&1
 cat >"$tmp/want" <<'WANT'
 example.com example.org
-check dkim dmarc domain example.com example.org export plan report sender spf step
+check config dkim dmarc domain example.com example.org export mail plan report sender spf step
 spf
 build check eval
 --algorithm --bits --db --demo --force --help --json --now --out --resolver --timeout --version --zone
@@ -80,6 +94,15 @@ min-days-monitor= min-days-rung=
 
 
 --timeout
+csv json text
+message.eml
+--a --all --db --demo --flatten --help --ip4 --ip6 --json --mx --now --provider --resolver --timeout --version --zone
+--folder
+--undo
+google-workspace
+maildir message.eml
+maildir message.eml
+
 WANT
 # The provider list depends on the catalogue: check a few of its IDs.
 failed=0
@@ -95,8 +118,8 @@ second=$(printf '%s\n' "$out" | sed -n 2p)
   echo "FAIL: without a database, plan offers domains: $second"
   failed=1
 }
-# Then "plan ''" with domains, the other prefixes; "sender list DOMAIN"
-# and a --db that does not exist offer nothing.
+# Then "plan ''" with domains, the other prefixes; "sender list DOMAIN",
+# a --db that does not exist and "step --servers" offer nothing.
 sed -n '2,$p' "$tmp/got" >"$tmp/got.rest"
 if ! diff -u "$tmp/want" "$tmp/got.rest"; then
   echo "FAIL: the completion offers other words than expected"
