@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A DNS forwarder for benchmarks: listens on 127.0.0.1:PORT (UDP and
  * TCP), holds every query for DELAY milliseconds, then forwards it to
  * the server at 127.0.0.1:UPSTREAM and relays the answer, so that each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer target: the failure report (ARF) parser. The input is split
  * at its first blank line into the feedback-report fields and the
  * original message's headers. */

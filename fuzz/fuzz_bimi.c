@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer target: the BIMI record parser on hostile TXT data. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fuzz target: the DKIM key record parser and validator (records come
  * from DNS and are hostile). */
 #include "config.h"

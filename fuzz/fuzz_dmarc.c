@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer target: the DMARC record parser on hostile TXT data, the
  * record checks on whatever it accepts, the builder's round trip, and
  * the ladder's rung-list parser on the same bytes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer target: a raw DNS reply, as a hostile server may send it,
  * turned into an answer (ldns_wire2pkt, the CNAME chain, the RR
  * conversion), then printed, joined and copied. */

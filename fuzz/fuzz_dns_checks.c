@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer target: raw DNS replies, as a hostile zone's servers may send
  * them, fed through the checks that read them: DMARC discovery (the tree
  * walk and the report authorizations), SPF evaluation (check_host) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fuzz target: a received message as 'mail check' reads it (the header
  * split, DKIM-Signature, ARC-Message-Signature and ARC-Seal tag-lists,
  * Authentication-Results, canonicalization), verified against an empty

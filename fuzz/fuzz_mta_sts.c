@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer target: the MTA-STS policy parser (RFC 8461 3.2) on hostile
  * bodies, and the _mta-sts TXT record parser on the same bytes. */
 #include "config.h"

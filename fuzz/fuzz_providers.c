@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer target: the catalogue loader (inih reader and handler, key
  * validation, PCRE2 compilation) on hostile input, then every matcher on
  * whatever it accepted. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer target: the aggregate report parser (report_parse_memory)
  * on arbitrary bytes. Every callback checks the contract: strings are
  * bounded and NUL-terminated, counts non-negative, addresses valid. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer target: the SPF record parser (RFC 7208 section 12) on
  * hostile TXT data with the serializer's round trip, and the macro
  * expander (section 7) on the same bytes for IPv4 and IPv6 clients. */

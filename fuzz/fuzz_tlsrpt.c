@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer target: the TLS-RPT record parser (RFC 8460 3) on hostile
  * TXT data, and the judgement of an answer holding those bytes. */
 #include "config.h"

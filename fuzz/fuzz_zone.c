@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer target: a zone file (--zone, the demo) loaded into the table
  * backend through ldns, then questions that walk CNAME chains, wildcards
  * and empty non-terminals, and every answer printed and copied. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* dmarcpilot: option parsing and dispatch to the commands or the wizard. */
 #include "config.h"
 

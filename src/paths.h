@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Where the running program finds the files that come with it: the
  * build tree when it runs uninstalled, the installed locations
  * otherwise. */

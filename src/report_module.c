@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The program's side of the report readers: libxml2, libarchive and
  * GMime (with GLib, GIO, GPGME and ICU behind them) are more than half of
  * the shared libraries the program would load, and only `report import`

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # DESIGN.md section 1: no call cycles between the files of the engine.
 # From the objects of libcore.a (nm), file A calls file B when A leaves
 # undefined a function B defines; a cycle of such calls (A -> B -> ... ->

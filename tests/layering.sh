@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # DESIGN.md section 1: who may include whom. Every `#include "..."` of a
 # file under src/ is checked against the layer of the file and the layer
 # of what it includes; each edge that is not allowed is printed as

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # STYLE.md 1: the engine (src/core/) never includes curses.h.
 top=${top_srcdir:-.}
 if grep -rnE '#[[:space:]]*include[[:space:]]*[<"](n?curses|ncursesw/n?curses)\.h' \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The rollout's safety rules as an operator meets them: step refuses a
  * rung the plan does not call ready (exit 1, every reason, nothing
  * recorded) unless --force, which records and says so; it never calls

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `check DOMAIN` against a real nsd: one report grouped by SPF / DKIM /
  * DMARC / MX, the --json object of DESIGN.md section 5, and the exit
  * statuses 0 (all good), 1 (errors found), 2 (resolver unreachable). */

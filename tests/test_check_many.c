@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `check` of several domains against a real nsd: lists given on the
  * command line and in a file, CSV and JSON output, the parsed DMARC
  * tags, the SOA record, TLS-RPT (RFC 8460) and BIMI; and the parsers of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The command line as an operator meets it: help that fits a terminal in
  * every language, usage errors that name the problem, options parsed the
  * way getopt_long parses them everywhere else, and the manual's command

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests of the small engine pieces every module relies on. */
 #include "config.h"
 

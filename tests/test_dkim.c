@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DKIM: key records as RFC 6376 3.6.1 reads them, the findings an
  * operator acts on, keys that are never overwritten and never shown,
  * discovery of selectors, rotation dates, signer snippets. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DKIM against real servers: a generated key's record, published in a
  * real nsd, is fetched by the live resolver and matches its private key
  * (and no other); the record passes the real named-checkzone. */

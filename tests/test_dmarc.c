@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DMARC discovery against a real nsd on 127.0.0.1: the record that
  * applies to a name and where it came from, inheritance, the RFC 9989
  * tree walk with psd=, several records, invalid tags, external report

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The rollout ladder: the exact record an operator publishes on each
  * rung, the stored rung list, and which rung a published record is on. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DMARC records without DNS: every tag of RFC 7489 6.3 and RFC 9989 4.7
  * parsed, each invalid value named, and the record-level findings. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* --resolver, --zone and --timeout through the real binary: the same
  * answers live (nsd) and offline (the zone file), and exit status 2 with
  * a message naming the resolver, the file or the line when DNS cannot

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The live resolver against a real nsd on 127.0.0.1: every answer kind
  * the SPF, DKIM and DMARC checks tell apart, large TXT records over TCP,
  * unreachable servers, many queries at once, cancellation. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The table resolver: the offline answers of --zone, the demo and the
  * tests must distinguish every answer kind exactly as a live server. */
 #include "config.h"

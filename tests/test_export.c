@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Zone export: the BIND snippet loads into a real nsd and every record
  * reads back equal, named-checkzone accepts it inside a zone, the
  * nsupdate script deletes only the exact old values, and --output

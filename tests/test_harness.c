@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The test harness itself: a real nsd answers on 127.0.0.1, and the real
  * binary runs in a real terminal. Other tests build on both. */
 #include "config.h"

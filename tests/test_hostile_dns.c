@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Hostile zones served by a real nsd: what a domain's owner can publish
  * to attack someone else's audit. A NUL octet inside a TXT string (RFC
  * 1035 allows any octet) must neither cut the record nor let the copy

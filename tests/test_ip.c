@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Addresses and networks as SPF ip4:/ip6:, sender ranges and report
  * sources use them. */
 #include "config.h"

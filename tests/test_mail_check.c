@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 'dmarcpilot mail check' as an operator runs it: messages signed by
  * dkimpy, as a receiver saved them (Received, Return-Path,
  * Authentication-Results as Gmail writes it), checked against SPF,

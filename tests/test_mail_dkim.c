@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DKIM verification of received mail against an independent signer:
  * messages signed by dkimpy (python3-dkim) over keys served by a real
  * nsd on 127.0.0.1, each verdict compared with dkimpy's own and with the

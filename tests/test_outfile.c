@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Files the operator names (--output) and standard output: a file is
  * replaced whole, only when it is a regular file, with its mode kept
  * and no temporary file left on any path; a write to standard output

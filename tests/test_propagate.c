@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Propagation: after the operator publishes a record, the check names
  * the authoritative servers that do not serve it yet. Real nsd servers
  * play the zone's primaries; the table plays them in the demo. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The catalogue of sending services: the shipped file loads and says
  * what operators rely on, matching finds the right service, and a broken
  * file is refused with the line to fix. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Aggregate and failure reports from real reporters (the shared test
  * data) parse to exactly what a person reads in the files, and the
  * deviations reporters produce are accepted. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the reports say about a domain: totals and pass rates per day and
  * ISO week, sources with forward-confirmed reverse DNS, the provider
  * that explains them, their class and the fix, computed by hand for a

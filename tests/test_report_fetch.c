@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `report fetch` against a real Dovecot on 127.0.0.1: reports imported
  * once and archived, a bad one left in place and named once, a wrong
  * password and a connection cut mid-fetch reported without losing or

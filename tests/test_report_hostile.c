@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Hostile input to `report import` (tests/hostile/ and generated bombs):
  * each file is refused with exit status 2 and one clean line naming it,
  * and the database is afterwards exactly as before. Then the import is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Importing reports into the database: duplicates add nothing, a bad
  * file changes nothing and is named, archives and XML that would exhaust
  * memory or read files are refused, mail boxes yield their reports. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The rollout plan: the phase a domain is in, when the next step is
  * allowed and with which exact record, what the reports must show first,
  * the timeline of weeks, and step refusing while an authoritative server

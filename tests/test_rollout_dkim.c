@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* dkim_record_from_key(): the exact key record of a private key file,
  * the same as dkim keygen printed, the RFC 8463 example key giving the
  * RFC's public key, errors naming the file; and the plan using it. */

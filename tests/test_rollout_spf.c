@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The plan's SPF record comes from the SPF builder: past 10 lookups it is
  * flattened, keeping the includes of services whose addresses rotate;
  * offline the plan says it could not count; step stores what was

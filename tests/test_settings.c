@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `domain set` and `domain show`: the operator changes the plan's
  * settings (the ladder, where reports go, the days and thresholds), the
  * commands that judge a record follow them, and a bad value changes

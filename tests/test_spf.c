@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The SPF engine as an operator relies on it: records parse (or say
  * where they break), macros expand as RFC 7208 7.4 shows, the builder
  * orders for the cheapest evaluation, the flattener flattens the fewest

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* SPF against a real nsd on 127.0.0.1 through the live c-ares backend: a
  * realistic include tree of five sending services shaped like their
  * published records, and the hostile DNS of issue 10 (an include loop, a

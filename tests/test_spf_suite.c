@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The openspf RFC 7208 test suite: every scenario's zone data is loaded
  * into a table resolver and every case is run through check_host(). A
  * receiver relies on each of these answers being what the RFC says. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the program loads when it starts, through the real binary: the
  * report readers (libxml2, libarchive, GMime and what they bring) only
  * when an import needs them, through the reportio.so module; and the

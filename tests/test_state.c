@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The rollout's state: domains and senders as the operator types them,
  * DKIM keys, rung history and plan settings survive in the database, bad
  * input is refused with a message naming the database or the input, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The database: created where the operator expects, migrated forward,
  * and never opened by a build older than its schema. */
 #include "config.h"

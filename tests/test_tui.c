@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The wizard as an operator sees it: the real binary in a real terminal
  * (tmux), driven by keys, read back from the screen. */
 #include "config.h"

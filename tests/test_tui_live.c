@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The wizard against real DNS: the binary in tmux, pointed with
  * --resolver at an nsd on 127.0.0.1 that serves the whole test namespace
  * as the root zone (so that every name, _dmarc.com of the policy walk

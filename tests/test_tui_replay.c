@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The cache resolver the wizard replays blocking engine calls against
  * (src/core/dns/dns_cache.h, src/screens/replay.c): a call run again and
  * again on the cache, with what it missed fetched in between, ends with

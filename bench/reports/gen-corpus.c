@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Writes a deterministic corpus of DMARC aggregate reports for the
  * import benchmark: thousands of reports, most small, some large, as
  * .xml, .xml.gz and .zip. Usage: gen-corpus OUTDIR [REPORTS]. The total

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Start to first screen of the wizard (DESIGN.md section 9): runs
  * dmarcpilot on an 80x24 pseudo-terminal, reads what it draws until TEXT
  * appears, prints the milliseconds from fork to that moment, then types

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Adoption of what a domain serves (app/adopt.h). */
 #include "config.h"
 

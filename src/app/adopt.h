@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Adoption: a domain that already publishes records is placed on the
  * phase and rung that is live, so that the plan never proposes a record
  * weaker than the one served (-all to ~all, reject to quarantine or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The operator's configuration file, $XDG_CONFIG_HOME/dmarcpilot/config.ini:
  * the mailbox that receives DMARC reports, for the commands that run
  * without a person at the keyboard. Secrets are kept out of output. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 'mail check': a received message verified end to end the way the
  * receiving server did, and set beside what it wrote. */
 #include "config.h"

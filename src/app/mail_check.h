@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Checking a received message end to end, as the receiver did: DKIM,
  * SPF for the connecting host, DMARC for the From domain, what the
  * receivers wrote in Authentication-Results, and the bulk-sender rules

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Loads the facts of a plan, then decides it (app/plan.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The plan of a domain as both front ends show it: the facts loaded
  * (state, records built from the senders, report evidence, and what DNS
  * serves now), then the decision (plan/rollout.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `report fetch`: imports the DMARC reports waiting in the configured
  * IMAP mailbox through the same import as `report import`, then moves
  * each imported message to the archive folder (or flags it seen).

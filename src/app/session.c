@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The session's lazily made resources (session.h). */
 #include "config.h"
 

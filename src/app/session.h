@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The session: the one owner of what every use case needs from outside,
  * the resolver, the database, the catalogue of sending services and the
  * Public Suffix List. Each is made on first use from the options; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The step: the one operation that moves a domain along the rollout.
  * The plan must call the next record ready (or the operator forces it);
  * the record and every _spfN part it includes must be served by every

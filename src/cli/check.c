@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* check DOMAIN...: the whole-domain audit (DESIGN.md section 5), of one
  * domain or many at once on one resolver. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The command line: parsed with getopt_long against the one declaration
  * of the commands and options (commands.c), which also makes --help,
  * COMMAND --help, the usage errors and the manual's COMMANDS section;

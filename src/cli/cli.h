@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The non-interactive commands (DESIGN.md section 5) and the context they
  * share with the wizard: global options, the lazily created resolver and
  * database. No curses here. */

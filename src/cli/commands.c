@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The commands and their options, declared once (DESIGN.md section 5).
  * Parsing (getopt_long), --help, COMMAND --help, usage errors and the
  * manual's COMMANDS section are all made from these tables (cli.c).

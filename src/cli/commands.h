@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The entry points of the commands, one block per file of src/cli/.
  * What each takes and prints is declared once, in src/cli/commands.c. */
 #ifndef DMARCPILOT_CLI_COMMANDS_H

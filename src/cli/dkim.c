@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The dkim commands: keygen and check (DESIGN.md section 5). */
 #include "config.h"
 

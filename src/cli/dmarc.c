@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* dmarc check DOMAIN: the policy that applies to a domain, where it was
  * found, its rung on the ladder, and what to fix (DESIGN.md section 5). */
 #include "config.h"

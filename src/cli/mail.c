@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mail check FILE|-: a received message verified end to end (DKIM, SPF,
  * DMARC, the receivers' Authentication-Results, the bulk-sender rules),
  * shown for people or as the JSON of DESIGN.md section 5. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Commands of the rollout: plan (where a domain stands and what comes
  * next), step (verify the next record is live, then record it) and
  * export (the records as a zone snippet, nsupdate script or JSON). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* domain set|show: the plan's settings per domain (DESIGN.md section 4):
  * the ladder, the days each phase needs, the report thresholds, where
  * reports go and the DMARC tags every rung carries. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The spf commands (DESIGN.md section 5): spf check, spf eval, spf
  * build. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Commands for the rollout's state: domain add|list, sender
  * add|list|remove (DESIGN.md section 5). */
 #include "config.h"

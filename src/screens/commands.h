@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The wizard's commands, declared once: X(name, help). The key map in
  * tui.c turns keys into these, and the help screen is generated from
  * this list and that map. */

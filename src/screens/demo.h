@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `dmarcpilot --demo`: the offline demo domain of data/demo/ (DESIGN.md
  * section 6): its zones answer DNS, a throwaway database in a temporary
  * directory holds a rollout in progress, and a fixed day stands for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The help screen (F1, ?): a paragraph on the screen below it and the
  * keys, generated from the command list and the key map. */
 #include "config.h"

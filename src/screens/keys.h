@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The keys curses hands over as plain characters, by name: the key map
  * (tui.c) and the text input (widgets.c) use these, never numbers. */
 #ifndef DMARCPILOT_KEYS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DNS lookups shown on screens. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A DNS lookup a screen shows: started through the shell's resolver,
  * answered in the poll loop, drawn as the records or as what went wrong
  * (timeout, no such name). Strings are cleaned with text_clean. */

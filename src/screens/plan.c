@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Loading the rollout plan for the steps that show it. */
 #include "config.h"
 

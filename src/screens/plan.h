@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The rollout plan of the wizard's domain as the steps that show it
  * (timeline, DMARC, export) load it: through a replay_fn, so the
  * loading may run several times and must start from nothing each time. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Engine calls replayed against a cache while the loop fetches DNS. */
 #include "config.h"
 

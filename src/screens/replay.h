@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Synchronous engine calls that ask DNS (rollout_inputs_load with its
  * report analysis, analysis_run, zone_find_old), run without blocking
  * the shell's poll loop: the call runs against a cache resolver

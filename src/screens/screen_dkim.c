@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The DKIM screen: per sender, whether the provider holds the key (and
  * which selectors it signs with) or the operator's own key does; each
  * selector's record as published; key generation and rotation. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The DMARC screen: the ladder from p=none to p=reject with the rung the
  * published record is on, its tags, the next record to publish, and
  * whether the external report destinations of the published record

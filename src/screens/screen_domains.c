@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The home screen: the domains in the database; add one, open one. */
 #include "config.h"
 

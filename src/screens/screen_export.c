@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The export screen: the records of the plan as a BIND zone snippet, an
  * nsupdate script or JSON; preview and write to a file. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The reports screen: import aggregate reports (a path prompt that
  * completes file names, progress file by file), the totals, the weekly
  * trend of the DMARC pass rate, and the sources per IP with their class

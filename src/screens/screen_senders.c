@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The senders screen: the domain's inventory of services and ranges that
  * send its mail, a filter-as-you-type search of the catalogue
  * (providers.ini), custom ranges, and what each sender costs in SPF and

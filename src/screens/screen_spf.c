@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The SPF screen: the ten-lookup budget of RFC 7208 4.6.4 as a bar, the
  * include tree of the published record with the cost of each branch,
  * the record the inventory calls for (with includes flattened one by

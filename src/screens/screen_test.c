@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The Test step: check a received message (a file, or the newest message
  * of a Maildir folder) with the same use case as 'mail check', and show
  * DKIM, ARC, SPF, DMARC, the receivers' results and the bulk-sender

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The timeline of one domain: the weeks and phases of its rollout, what
  * is done (the rungs verified live, with their days), what is due. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The wizard's shell: the screen stack, the key map, and the one poll()
  * loop over stdin and the resolver's sockets (STYLE.md 6). */
 #include "config.h"

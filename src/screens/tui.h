@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The wizard's shell (DESIGN.md section 6): the one mutable state of the
  * interface (struct app), the screen stack, the poll() loop over stdin
  * and the resolver's sockets, and what screens share to draw and to take

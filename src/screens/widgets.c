@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Drawing pieces shared by the screens. */
 #include "config.h"
 

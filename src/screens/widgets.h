@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Small drawing pieces the screens share: clipped text, a budget bar, a
  * scrolling list, a one-line text input with file-name completion. */
 #ifndef DMARCPILOT_WIDGETS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The transition table of the wizard's steps. */
 #include "config.h"
 

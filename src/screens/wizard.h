@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The wizard's steps as data (STYLE.md 4): an enum and a transition
  * table saying which screen each step shows and where Tab and Shift-Tab
  * lead. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A real Dovecot IMAP server on 127.0.0.1, with a private configuration,
  * one passwd-file user and a self-signed certificate made at start; it
  * offers IMAP with STARTTLS and IMAPS. Stopped by dovecot_stop(), at

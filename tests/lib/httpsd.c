@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The HTTPS test server: certificates by openssl, python3 serving. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* An HTTPS server on 127.0.0.1 and a free port for tests (python3's
  * http.server and ssl), with a test CA and certificates made at start by
  * openssl: one certificate per host name, chosen by SNI, some of them

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A small HTTPS server for tests: serves one file per host name, each
 host with its own certificate chosen by SNI.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A real nsd on 127.0.0.1 and a free port, serving zones a test writes;
  * stopped by nsd_stop(), at exit, or when the test process dies. */
 #ifndef DMARCPILOT_TEST_NSD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* dkimpy (Debian's python3-dkim), the independent DKIM signer the mail
  * tests check our verifier against: tests/mail/dkimpy-sign.py run into
  * a scratch directory. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What every test program needs: where the shared test data and the
  * binary are, scratch directories, running a program and capturing it. */
 #ifndef DMARCPILOT_TESTENV_H

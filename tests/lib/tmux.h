@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The real binary in a real terminal: tmux on a private socket, keys sent
  * with send-keys, the screen read with capture-pane. */
 #ifndef DMARCPILOT_TEST_TMUX_H

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Signs test messages with dkimpy (Debian's python3-dkim), an independent
 # DKIM implementation, for tests/test_mail_dkim.c. Usage: dkimpy-sign.py DIR
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The whole-domain audit and its text and JSON forms. */
 #include "config.h"
 

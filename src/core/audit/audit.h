@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The whole-domain audit behind `check DOMAIN` (DESIGN.md sections 3
  * and 5): DMARC discovery, MX and NS lookups (and SPF accounting and
  * DKIM selector discovery when those engines are built in) all started

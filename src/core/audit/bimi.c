@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* BIMI records and the DMARC policy they need. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Brand Indicators for Message Identification (draft-brand-indicators-
  * for-message-identification): the default._bimi TXT record with the
  * logo (l=) and the mark certificate (a=), and the DMARC policy BIMI

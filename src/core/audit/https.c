@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* HTTPS GETs on the audit's poll loop, through libcurl's multi API. */
 #include "config.h"
 

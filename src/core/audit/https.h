@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* HTTPS GETs for the audit (the MTA-STS policy, RFC 8461 3.3) on the
  * same poll() loop as the resolver: libcurl's multi interface driven
  * through its socket and timer callbacks, no threads, no waiting of its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* MTA-STS records and policies (RFC 8461). */
 #include "config.h"
 

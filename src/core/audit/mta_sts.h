@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* SMTP MTA Strict Transport Security (RFC 8461): the _mta-sts TXT
  * record, the policy served at https://mta-sts.DOMAIN/.well-known/
  * mta-sts.txt, and whether every MX host of the domain matches one of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tag=value lists of TLS-RPT, BIMI and MTA-STS records. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The tag=value lists of the small policy records the audit reads
  * (TLS-RPT, BIMI, the MTA-STS TXT record): "v=X; k=v; ...", fields
  * separated by ";" with optional spaces or tabs around it (RFC 8460 3,

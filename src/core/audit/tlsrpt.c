@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* SMTP TLS Reporting records (RFC 8460). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* SMTP TLS Reporting (RFC 8460): the _smtp._tls TXT record that tells
  * senders where to report failed TLS sessions with the domain's MX
  * hosts. */

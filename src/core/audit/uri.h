@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The URIs the policy records point at: where TLS reports go (RFC 8460
  * 3: mailto: or https:), where a BIMI logo and certificate are fetched
  * (https: only). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ARC chain validation (RFC 8617 5.2), on the DKIM verifier's parser,
  * canonicalization, keys and EVP checks. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ARC (RFC 8617): the chain of ARC sets that forwarders (mailing lists,
  * forwarding services) seal, validated so that 'mail check' can say
  * whether forwarded mail still carries trustworthy results, and which

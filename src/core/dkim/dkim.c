@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DKIM key records (RFC 6376 3.6.1): parsing, validation, lookups and
  * selector discovery. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DKIM (RFC 6376, RFC 8301, RFC 8463; DESIGN.md section 4): key records
  * and their validation, key generation and matching, selector discovery,
  * key rotation and signer configuration snippets.

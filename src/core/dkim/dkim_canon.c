@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DKIM canonicalization (RFC 6376 3.4): simple and relaxed, for header
  * fields and for the body, and the signature field with b= emptied. */
 #include "config.h"

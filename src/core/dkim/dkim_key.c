@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DKIM keys: generation with OpenSSL EVP (RFC 8301, RFC 8463), the
  * record to publish, matching a published key with a private key, and
  * the configuration of common signers. */

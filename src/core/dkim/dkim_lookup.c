@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DKIM lookups: the key record of one selector through the resolver,
  * and selector discovery for the audit (all selectors at once). */
 #include "config.h"

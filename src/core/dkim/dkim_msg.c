@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The message as a DKIM verifier sees it: header fields byte for byte
  * and the body, with line ends made CRLF (RFC 6376 5.3: the signer
  * signed the SMTP form, whose lines end in CRLF). This is the wire form

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the dkim*.c files share and nobody else needs: OpenSSL glue. */
 #ifndef DMARCPILOT_DKIM_PRIVATE_H
 #define DMARCPILOT_DKIM_PRIVATE_H

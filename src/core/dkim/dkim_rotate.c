@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DKIM key rotation: key ages, due dates, the two-phase rotation
  * plan. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The DKIM-Signature header field (RFC 6376 3.5): its tag-list (3.2)
  * parsed and checked the way a verifier must (6.1.1). */
 #include "config.h"

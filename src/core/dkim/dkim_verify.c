@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DKIM verification (RFC 6376 6.1): every DKIM-Signature of a message,
  * its key fetched through the resolver, the body hash and the header
  * signature checked with OpenSSL EVP, and each failure named. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DKIM verification of a received message (RFC 6376 sections 3 and 6,
  * RFC 8301, RFC 8463).
  *

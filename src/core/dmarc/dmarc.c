@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DMARC record parser, builder and record-level checks. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DMARC policy records (RFC 7489 6.3, RFC 9989 4.7): parser, validator
  * and builder for every tag (v p sp np pct rua ruf adkim aspf fo rf ri t
  * psd), and the checks a mail operator wants on a published record. */

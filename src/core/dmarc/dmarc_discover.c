@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DMARC policy discovery with the RFC 9989 tree walk, and the external
  * report destination check of RFC 7489 7.1, all on the async resolver:
  * the walk's queries go out at once, the authorization queries as soon

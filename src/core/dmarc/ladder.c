@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The DMARC rollout ladder. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The DMARC rollout ladder (DESIGN.md section 4): the sequence of records
  * an operator publishes, from p=none to p=reject, stepping pct. A ladder
  * is stored per domain as text ("none,q10,q25,q50,q100,r10,r25,r50,r100").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Organizational domains by libpsl and by the RFC 9989 tree walk. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Organizational domains: by the Public Suffix List (libpsl; RFC 7489
  * 3.2) and by the DNS tree walk of RFC 9989 4.10, which the DMARC policy
  * discovery runs on its answers. */

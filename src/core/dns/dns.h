@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The resolver (DESIGN.md section 3): one interface, two backends.
  *
  * live:  c-ares, driven by the caller's poll() loop through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The cache resolver: answers from stored answers, remembers misses. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A resolver that answers from answers it was given (part of the dns
  * module). It lets an engine call that waits for DNS (dns_run inside)
  * run without blocking a caller's poll loop: run the call against the

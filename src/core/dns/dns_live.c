@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The live backend: c-ares driven by the caller's poll() loop (DESIGN.md
  * section 3). Questions go out raw through ares_send() and the raw
  * replies are parsed with ldns (dns_answer_from_wire), so that NODATA,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the resolver front (dns.c) shares with its backends
  * (dns_table.c, dns_live.c). Not for use outside the dns module. */
 #ifndef DMARCPILOT_DNS_PRIVATE_H

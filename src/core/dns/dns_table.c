@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The table backend: answers from records loaded from zone files (ldns)
  * or added by tests, as a recursive resolver would (CNAMEs followed,
  * RFC 4592 wildcards), delivered through the ready queue. */

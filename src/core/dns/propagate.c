@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Propagation: the zone's name servers found through the normal
  * resolver, each asked directly without recursion on the same loop. */
 #include "config.h"

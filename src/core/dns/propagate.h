@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Propagation (DESIGN.md section 3): does every authoritative server of
  * a zone serve the record the operator just published? The zone's name
  * servers are found through the normal resolver (NS, walking up from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Zone export (DESIGN.md section 7): the records a domain's plan asks
  * for, as a BIND zone snippet, an nsupdate script that replaces only the
  * exact old values, or JSON; written atomically. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Authentication-Results (RFC 8601 2.2): a tokenizer for the field's
  * CFWS, quoted strings and comments, and the grammar on top of it. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Authentication-Results header fields (RFC 8601): what the receivers
  * that handled a message say they found, parsed so that 'mail check'
  * can set them beside its own results. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the imported aggregate reports say about a domain (DESIGN.md
  * section 4): totals and DMARC / SPF-aligned / DKIM-aligned pass rates
  * per day and per ISO week, and per source IP its volume, reverse DNS,

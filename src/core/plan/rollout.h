@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The rollout plan (DESIGN.md section 4): where a domain stands on the
  * way from no authentication to SPF -all and DMARC p=reject, whether the
  * reports allow the next step, the exact record to publish next and the

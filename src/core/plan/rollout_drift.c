@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The maintenance phase's SPF checks: the lookups the published record
  * needs now against when it was verified (RFC 7208 4.6.4), and the
  * ranges of flattened includes against what their services publish

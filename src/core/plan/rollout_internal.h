@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the parts of the rollout plan share (rollout.c, rollout_drift.c,
  * rollout_timeline.c, rollout_list.c); not for use outside them. Calls
  * go one way: rollout.c calls rollout_drift.c, and both call

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The growing lists of strings the parts of the rollout plan fill
  * (reasons, due items, disowned sources): a leaf that every part calls
  * and that calls none of them. */

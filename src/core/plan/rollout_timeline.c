@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The rollout's week-by-week timeline: what was verified when, and the
  * earliest week each later step can come if the reports stay clean. */
 #include "config.h"

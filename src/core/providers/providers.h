@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The catalogue of sending services (data/providers.ini, DESIGN.md
  * section 7): what each adds to SPF, its DKIM selectors, how it reveals
  * itself in MX and in the reverse DNS of report sources. */

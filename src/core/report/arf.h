@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DMARC failure reports in the Abuse Reporting Format: RFC 5965 (the
  * message/feedback-report fields), RFC 6591 (authentication failure
  * reports) and RFC 9991 (DMARC failure reporting). The mail around them

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A check of a gzip stream's integrity (RFC 1952), fed with the raw
  * octets as they are read: libarchive inflates gzip reports but checks
  * neither the CRC-32 nor the size in a member's trailer, and ignores

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* An IMAP mailbox that DMARC reports arrive in (RFC 9051, RFC 3501),
  * spoken through libcurl: status, search by UID, fetch, move or flag.
  * One connection is kept for every call on one struct imap. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Reading mail that carries reports: a single message (.eml) or an mbox
  * file, through GMime 3. GLib and GMime stay inside mailmsg.c; callers
  * see each message's leaf parts as a type, a file name and a stream of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DMARC aggregate reports (RFC 7489 appendix C without a namespace, RFC
  * 9990 in urn:ietf:params:xml:ns:dmarc-2.0), parsed with the libxml2
  * streaming reader: each <record> goes to a callback as soon as it is

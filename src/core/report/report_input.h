@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Finding reports in what the operator gives to `report import`: .xml,
  * .xml.gz, .zip and .xml.zip files (libarchive), a single .eml, an mbox,
  * a Maildir, or a folder of any of these, recursively. Each "unit" (a

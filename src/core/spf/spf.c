@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* SPF record parsing, macros and serialization (RFC 7208 sections 4.5,
  * 5, 6, 7 and 12). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* SPF records (RFC 7208): record selection (4.5), the section 12 ABNF
  * parser for every term, macro expansion (section 7) and the serializer
  * back to text. Evaluation is in spf_eval.h, accounting in spf_check.h. */

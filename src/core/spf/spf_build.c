@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The SPF builder, flattener and chained-record layout. */
 #include "config.h"
 

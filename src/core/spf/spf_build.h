@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Building an SPF record from an inventory of senders, flattening it
  * under the limit of 10 DNS lookups (RFC 7208 4.6.4), splitting it into
  * chained _spf1, _spf2, ... records when it passes 450 octets, and

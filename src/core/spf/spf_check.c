@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The SPF lookup tree of a domain: every record of the include/redirect
  * tree fetched as soon as its parent arrives, the void lookups of its
  * a/mx/exists terms asked at the same time, then the costs and the

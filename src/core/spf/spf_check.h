@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Lookup accounting of a domain's SPF record without an IP address
  * (RFC 7208 4.6.4): the include/redirect tree with the cost of every
  * branch, the total of DNS-querying terms and void lookups, loops, and

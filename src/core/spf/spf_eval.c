@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* check_host() (RFC 7208 sections 4 and 5) as a state machine driven by
  * DNS callbacks: one frame per record (the checked domain, includes and
  * redirects), one batch of queries at a time, all of a batch at once. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* check_host() of RFC 7208 section 4 for IPv4 and IPv6, asynchronous over
  * the dns.h interface, with the processing limits of 4.6.4. */
 #ifndef DMARCPILOT_SPF_EVAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What `report fetch` remembers of each mailbox it reads (RFC 9051
  * 2.3.1.1): the folder's UIDVALIDITY and the last UID handled, so that a
  * re-run fetches only what is new, and the messages that failed to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Reading the imported aggregate reports back (DESIGN.md section 4):
  * the per-day and per-source sums report analysis is made of. Each
  * query is one statement over the window of one domain, its rows handed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Importing reports into the database (DESIGN.md section 4): aggregate
  * reports deduplicated by (org_name, report_id), failure reports by the
  * report mail's Message-ID. Each unit (a file, or one message of an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The rollout's state in the database (DESIGN.md sections 4 and 7): the
  * domains, their senders, DKIM keys, the rungs verified live and the
  * plan's settings per domain. Every change runs in one transaction;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the parts of the store share (state.c, state_rollout.c,
  * report_store.c, report_query.c); not for use outside src/core/store/. Every function works inside whatever
  * transaction the caller has opened. */

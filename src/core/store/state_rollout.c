@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The rollout's own state: DKIM keys (paths, never the keys), the rungs
  * verified live, and the plan's settings per domain. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The SQLite database (DESIGN.md section 7): opening, the versioned
  * schema and its migrations, transactions. Only src/core/store/ talks
  * SQL: the rest of the program calls its repositories (state.h,

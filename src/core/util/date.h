@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Calendar dates as whole days since 1970-01-01 (UTC), the unit of the
  * rollout plan, report weeks and --now. */
 #ifndef DMARCPILOT_DATE_H

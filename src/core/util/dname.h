@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Domain names as operators type them and as records hold them: the one
  * syntax check of the program, and the normal form of a typed name
  * (internationalised names as A-labels, lower case, no final dot). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Findings: what a check tells the operator. The codes are stable
  * identifiers (DESIGN.md section 5): add, never rename. */
 #ifndef DMARCPILOT_FINDING_H

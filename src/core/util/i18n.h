@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Translation macros for every file of dmarcpilot, with fallbacks when
  * the build has no NLS. */
 #ifndef DMARCPILOT_I18N_H

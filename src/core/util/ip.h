@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* IPv4 and IPv6 addresses and networks (SPF ip4/ip6, senders, report
  * sources). */
 #ifndef DMARCPILOT_IP_H

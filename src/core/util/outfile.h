@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Writing a file the operator named (--output, the wizard's export):
  * whole or not at all, only over a regular file, keeping its mode and
  * owner (DESIGN.md section 8); and the checked end of standard output

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Status codes returned by every fallible engine function, and the error
  * object that carries the detail (file, query, library message). */
 #ifndef DMARCPILOT_STATUS_H

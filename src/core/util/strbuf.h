@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A growing byte string, always NUL-terminated. */
 #ifndef DMARCPILOT_STRBUF_H
 #define DMARCPILOT_STRBUF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Small text helpers for strings that come from outside (DNS, reports,
  * mail): cleaning before display, case-insensitive ASCII comparison. */
 #ifndef DMARCPILOT_TEXT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Allocators that abort with a message when memory is exhausted, so that
  * callers never handle NULL from them. */
 #ifndef DMARCPILOT_XALLOC_H
