@@ -237,7 +237,7 @@ static void test_export_withholds(void **state)
 
 	r = run(f, "2026-12-29", bind);
 	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.out, "_dmarc.hold.example. 3600 IN TXT "
+	assert_non_null(strstr(r.out, "_dmarc.hold.example. 300 IN TXT "
 				      "\"v=DMARC1; p=none; "
 				      "rua=mailto:dmarc@hold.example\""));
 	assert_null(strstr(r.out, "p=quarantine"));

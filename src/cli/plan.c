@@ -475,13 +475,17 @@ int cli_export(struct cli *cli, int argc, char **argv)
 		z.ttl = (uint32_t)ttl_value;
 		z.ttl_given = true;
 	}
-	if (strcmp(format, "nsupdate") == 0) {
+	/* Every format shows what each record replaces and keeps the
+	 * TTL its RRset is served with, so each asks DNS first. */
+	{
 		struct dns *dns = cli_dns(cli, &err);
 
 		if (!dns || zone_find_old(&z, dns, &err)) {
 			rc = plan_fail(&err);
 			goto out;
 		}
+	}
+	if (strcmp(format, "nsupdate") == 0) {
 		text = zone_format_nsupdate(&z);
 	} else if (strcmp(format, "json") == 0) {
 		json_t *o = zone_format_json(&z);
