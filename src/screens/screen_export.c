@@ -170,8 +170,8 @@ static void export_draw(struct app *app, void *state, WINDOW *win)
 	}
 	if (st->loading && !replay_done(st->loading)) {
 		widget_text(win, 2, 1, cols - 2, A_NORMAL,
-			    _("Asking DNS about the report sources for the "
-			      "plan ..."));
+			    _("Asking DNS about the plan's report sources "
+			      "and the records served now ..."));
 	} else if (st->error) {
 		widget_wrap(win, 2, 1, cols - 2, rows, 0,
 			    tui_attr(app, TUI_BAD), st->error);
