@@ -109,6 +109,15 @@ find src -name '*.[ch]' | sort | while read -r file; do
 		fi
 	done
 done
+# The database libraries belong to the store alone.
+grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*<\(sqlite3\|libpq-fe\)\.h>' \
+	$(find src -name '*.[ch]' | grep -v '^src/core/store/' | sort) |
+while IFS= read -r hit; do
+	rest=${hit#*:}
+	echo "${hit%%:*}:${rest%%:*}: only src/core/store/ talks to the" \
+		"database: ${rest#*:}"
+	echo x >> "$tmp"
+done
 if [ -s "$tmp" ]; then
 	echo "FAIL: $(wc -l < "$tmp") include edges break the layering (DESIGN.md 1)"
 	exit 1
