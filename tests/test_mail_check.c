@@ -330,6 +330,45 @@ static void test_trusted_hosts(void **state)
 }
 
 /* What cannot be read is exit 2 with the file named; stdin works. */
+/* --now moves the clock x= and t= are judged at: the signature dkimpy
+ * made valid for one day passes on that day and is expired two days
+ * later, with the reason in the JSON. */
+static void test_now_and_expiry(void **state)
+{
+	static const struct {
+		const char *now, *result, *reason;
+	} days[] = {
+		{ "--now=2026-12-04", "pass", NULL },
+		{ "--now=2026-12-07", "permerror", "expired" },
+	};
+	struct fixture *f = *state;
+	char *file;
+
+	if (!f)
+		skip();
+	file = xasprintf("%s/timed-expiring.eml", f->dir);
+	for (size_t i = 0; i < sizeof days / sizeof *days; i++) {
+		const char *extra[] = { days[i].now, "--ip", "192.0.2.10",
+					"--mail-from", "bounce@example.test",
+					NULL };
+		int status;
+		json_t *root = check_json(f, file, extra, &status);
+		json_t *dk = json_array_get(json_object_get(root, "dkim"), 0);
+
+		assert_string_equal(
+		    json_string_value(json_object_get(dk, "result")),
+		    days[i].result);
+		if (days[i].reason)
+			assert_string_equal(
+			    json_string_value(json_object_get(dk, "reason")),
+			    days[i].reason);
+		else
+			assert_true(json_is_null(json_object_get(dk, "reason")));
+		json_decref(root);
+	}
+	free(file);
+}
+
 static void test_unreadable(void **state)
 {
 	struct fixture *f = *state;
@@ -537,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_failing_message),
 		cmocka_unit_test(test_options_and_dmarc_fail),
 		cmocka_unit_test(test_trusted_hosts),
+		cmocka_unit_test(test_now_and_expiry),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_wizard_test_step),
 	};

@@ -1107,6 +1107,9 @@ static void add_findings(struct mail_report *r)
 		case DKIM_REASON_EXPIRED:
 			code = F_DKIM_EXPIRED;
 			break;
+		case DKIM_REASON_FUTURE:
+			code = F_DKIM_FUTURE;
+			break;
 		case DKIM_REASON_DNS:
 			code = F_DNS_TEMPERROR;
 			break;
@@ -1192,6 +1195,12 @@ out:
 	spf_eval_free(ev);
 	dmarc_discovery_free(disc);
 	return st;
+}
+
+/* The instant x= and t= are judged at (mail_check.h). */
+int64_t mail_check_clock(date_t today, time_t clock)
+{
+	return (int64_t)date_to_time(today) + (int64_t)(clock % 86400);
 }
 
 /* Exit 0 or 1. */
