@@ -229,7 +229,7 @@ int cli_check(struct cli *cli, int argc, char **argv)
 	enum severity worst = SEVERITY_INFO;
 	bool failed = false;
 	const char *https_cafile;
-	int https_port = 0;
+	int https_port = 0, smtp_port = 0;
 	char *path = NULL;
 	struct dns *dns;
 	int rc;
@@ -263,6 +263,8 @@ int cli_check(struct cli *cli, int argc, char **argv)
 	https_cafile = getenv("DMARCPILOT_TEST_CAFILE");
 	if (getenv("DMARCPILOT_TEST_HTTPS_PORT"))
 		https_port = atoi(getenv("DMARCPILOT_TEST_HTTPS_PORT"));
+	if (getenv("DMARCPILOT_TEST_SMTP_PORT"))
+		smtp_port = atoi(getenv("DMARCPILOT_TEST_SMTP_PORT"));
 	batch = audit_batch_new(dns, od, 0);
 	for (size_t i = 0; i < run.count; i++) {
 		struct check_domain *d = &run.domains[i];
@@ -275,6 +277,12 @@ int cli_check(struct cli *cli, int argc, char **argv)
 		d->ao.ns_servers = &ns;
 		d->ao.https_cafile = https_cafile;
 		d->ao.https_port = https_port;
+		d->ao.smtp = cli_opt(cli, OPT_SMTP) != NULL;
+		d->ao.smtp_port = smtp_port;
+		/* RFC 5321 4.5.3.2 gives a sender 5 minutes for the
+		 * greeting; an audit waits less, and never past its
+		 * deadline, which cancels what is left. */
+		d->ao.smtp_timeout_ms = 15000;
 		audit_batch_add(batch, d->name, &d->ao);
 	}
 	if (audit_batch_run(batch, run.deadline, &err) != STATUS_OK) {

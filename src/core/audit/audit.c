@@ -17,6 +17,7 @@
 #include "audit/bimi.h"
 #include "audit/https.h"
 #include "audit/mta_sts.h"
+#include "audit/smtp_tls.h"
 #include "audit/tlsrpt.h"
 #include "util/dname.h"
 #include "util/i18n.h"
@@ -88,6 +89,56 @@ static void audit_temperror(struct findings *f, const char *type,
 				"SPF and DMARC as temporary errors."));
 }
 
+/* An outstanding STARTTLS probe of one MX host. */
+struct smtp_slot {
+	struct audit_run_state *st;
+	size_t mx_index;
+	char *address;
+	int port;
+};
+
+/* Keeps what the STARTTLS probe of an MX host saw. */
+static void smtp_answer(void *arg, const struct smtp_tls_response *r)
+{
+	struct smtp_slot *s = arg;
+	struct audit_mx *mx = &s->st->a->mx[s->mx_index];
+
+	s->st->outstanding--;
+	mx->smtp = smtp_tls_result_new(mx->host, s->address, s->port, r,
+				       time(NULL));
+	free(s->address);
+	free(s);
+}
+
+/* Probes the MX host's STARTTLS (--smtp) once both its address queries
+ * are in: an IPv4 address first, as most senders still reach MX hosts
+ * over it. */
+static void smtp_probe(struct audit_run_state *st, size_t i)
+{
+	struct audit_mx *mx = &st->a->mx[i];
+	struct smtp_tls_request req = { 0 };
+	struct smtp_slot *s;
+	size_t pick = 0;
+
+	if (!st->o->smtp || !st->https || mx->naddresses == 0)
+		return;
+	for (size_t k = mx->naddresses; k-- > 0;)
+		if (!strchr(mx->addresses[k], ':'))
+			pick = k;
+	s = xcalloc(1, sizeof *s);
+	s->st = st;
+	s->mx_index = i;
+	s->address = xstrdup(mx->addresses[pick]);
+	s->port = st->o->smtp_port ? st->o->smtp_port : 25;
+	req.host = mx->host;
+	req.address = s->address;
+	req.port = s->port;
+	req.cafile = st->o->https_cafile;
+	req.timeout_ms = st->o->smtp_timeout_ms;
+	st->outstanding++;
+	https_smtp_starttls(st->https, &req, smtp_answer, s);
+}
+
 /* Collects the A or AAAA addresses of an MX or NS host. */
 static void addr_answer(void *arg, const struct dns_answer *ans)
 {
@@ -118,6 +169,8 @@ static void addr_answer(void *arg, const struct dns_answer *ans)
 					s->is_a ? "A" : "AAAA", ans->qname,
 					ans);
 		}
+		if (st->mx_answered[i] == 2)
+			smtp_probe(st, i);
 	}
 }
 
@@ -698,6 +751,20 @@ bool audit_done(const struct audit_run_state *st)
 	       (!st->disc || dmarc_discovery_result(st->disc));
 }
 
+/* The STARTTLS findings of the MX hosts probed, judged against the
+ * MTA-STS policy when one was fetched and valid. */
+static void smtp_findings(struct audit *a)
+{
+	enum mta_sts_mode mode = MTA_STS_MODE_UNSET;
+
+	if (a->mta_sts && a->mta_sts->policy_valid)
+		mode = a->mta_sts->policy.mode;
+	for (size_t i = 0; i < a->nmx; i++)
+		if (a->mx[i].smtp)
+			smtp_tls_findings(a->mx[i].smtp, mode,
+					  &a->mx_findings);
+}
+
 /* Ends the audit: gathers the findings and frees the run. */
 struct audit *audit_finish(struct audit_run_state *st)
 {
@@ -722,6 +789,7 @@ struct audit *audit_finish(struct audit_run_state *st)
 			mta_sts_check_mx(a->mta_sts, hosts, a->nmx);
 			free(hosts);
 		}
+		smtp_findings(a);
 	}
 	spf_check_run_free(st->spf_run);
 	dmarc_discovery_free(st->disc);
@@ -991,6 +1059,7 @@ void audit_free(struct audit *a)
 		free(a->mx[i].host);
 		strings_free(a->mx[i].addresses, a->mx[i].naddresses);
 		free(a->mx[i].addr_result);
+		smtp_tls_result_free(a->mx[i].smtp);
 	}
 	free(a->mx);
 	free(a->mx_result);
@@ -1210,6 +1279,10 @@ json_t *audit_to_json(const struct audit *a, const struct ladder *ladder)
 		json_object_set_new(h, "addresses",
 				    json_strings(a->mx[i].addresses,
 						 a->mx[i].naddresses));
+		json_object_set_new(h, "smtp",
+				    a->mx[i].smtp ? smtp_tls_result_to_json(
+							a->mx[i].smtp)
+						  : json_null());
 		json_array_append_new(mx_hosts, h);
 	}
 	json_object_set_new(mx, "hosts", mx_hosts);
@@ -1415,6 +1488,8 @@ void audit_text(struct strbuf *sb, const struct audit *a,
 			strbuf_addf(sb, "%s%s", k ? ", " : " (",
 				    mx->addresses[k]);
 		strbuf_addstr(sb, mx->naddresses ? ")\n" : "\n");
+		if (mx->smtp)
+			smtp_tls_text(sb, mx->smtp);
 	}
 	section(sb, &a->mx_findings);
 	if (a->nns || a->ns_findings.count) {
