@@ -11,6 +11,8 @@
 
 #include "cli/cli.h"
 #include "audit/audit.h"
+#include "audit/dnssec.h"
+#include "dns/dns.h"
 #include "util/i18n.h"
 #include "dmarc/ladder.h"
 #include "dmarc/orgdomain.h"
@@ -225,6 +227,7 @@ int cli_check(struct cli *cli, int argc, char **argv)
 	struct propagate_options ns = { .timeout = cli->timeout };
 	struct providers *providers = NULL;
 	struct audit_batch *batch = NULL;
+	struct dnssec_probe *dnssec = NULL;
 	struct orgdomain *od = NULL;
 	enum severity worst = SEVERITY_INFO;
 	bool failed = false;
@@ -265,6 +268,20 @@ int cli_check(struct cli *cli, int argc, char **argv)
 		https_port = atoi(getenv("DMARCPILOT_TEST_HTTPS_PORT"));
 	if (getenv("DMARCPILOT_TEST_SMTP_PORT"))
 		smtp_port = atoi(getenv("DMARCPILOT_TEST_SMTP_PORT"));
+	/* --dnssec asks the same resolvers with the AD, DO and CD bits;
+	 * offline answers (--zone) carry no signatures to judge. */
+	if (cli_opt(cli, OPT_DNSSEC)) {
+		if (dns_is_offline(dns)) {
+			rc = cli_usage(cli, _("--dnssec needs live DNS, "
+					      "not --zone"));
+			goto out;
+		}
+		if (dnssec_probe_new(&dnssec, cli->resolver, cli->timeout,
+				     &err) != STATUS_OK) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+	}
 	batch = audit_batch_new(dns, od, 0);
 	for (size_t i = 0; i < run.count; i++) {
 		struct check_domain *d = &run.domains[i];
@@ -283,6 +300,7 @@ int cli_check(struct cli *cli, int argc, char **argv)
 		 * greeting; an audit waits less, and never past its
 		 * deadline, which cancels what is left. */
 		d->ao.smtp_timeout_ms = 15000;
+		d->ao.dnssec = dnssec;
 		audit_batch_add(batch, d->name, &d->ao);
 	}
 	if (audit_batch_run(batch, run.deadline, &err) != STATUS_OK) {
@@ -318,6 +336,7 @@ int cli_check(struct cli *cli, int argc, char **argv)
 				       : EXIT_GOOD;
 out:
 	audit_batch_free(batch);
+	dnssec_probe_free(dnssec);
 	orgdomain_free(od);
 	providers_free(providers);
 	for (size_t i = 0; i < run.count; i++) {

@@ -30,6 +30,8 @@ struct tlsrpt_result;
 struct bimi_result;
 struct mta_sts_result;
 struct smtp_tls_result;
+struct dnssec_probe;
+struct dnssec_result;
 struct https;
 struct err;
 
@@ -60,6 +62,9 @@ struct audit_options {
 				     STARTTLS and certificate */
 	int smtp_port;            /* where; 0 means 25 */
 	long smtp_timeout_ms;     /* per host; 0 means 10 s */
+	struct dnssec_probe *dnssec; /* --dnssec: the records' DNSSEC
+					asked through it (the caller's,
+					shared by a batch), or NULL */
 };
 
 /* One MX of the domain and the addresses its host resolves to. */
@@ -110,6 +115,7 @@ struct audit {
 	struct bimi_result *bimi;     /* default._bimi, or NULL */
 	struct mta_sts_result *mta_sts; /* _mta-sts and the policy
 					   (RFC 8461), or NULL */
+	struct dnssec_result *dnssec; /* --dnssec, or NULL */
 	/* Findings per part, in the report's order. */
 	struct findings spf_findings;
 	struct findings dkim_findings;

@@ -88,6 +88,7 @@ enum severity { SEVERITY_INFO, SEVERITY_WARNING, SEVERITY_ERROR };
 	X(F_DKIM_FUTURE, "dkim.future", SEVERITY_ERROR)                       \
 	X(F_DNSSEC_UNSIGNED, "dnssec.unsigned", SEVERITY_INFO)                \
 	X(F_DNSSEC_BOGUS, "dnssec.bogus", SEVERITY_ERROR)                     \
+	X(F_DNSSEC_UNVALIDATED, "dnssec.unvalidated", SEVERITY_INFO)          \
 	X(F_SMTP_UNREACHABLE, "smtp.unreachable", SEVERITY_WARNING)           \
 	X(F_SMTP_NO_STARTTLS, "smtp.no_starttls", SEVERITY_ERROR)             \
 	X(F_SMTP_TLS_FAILED, "smtp.tls_failed", SEVERITY_ERROR)               \
