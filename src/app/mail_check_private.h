@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What the parts of mail check (src/app/mail_*.c) share; not for
+ * callers outside them, which use mail_check.h. */
+#ifndef DMARCPILOT_MAIL_CHECK_PRIVATE_H
+#define DMARCPILOT_MAIL_CHECK_PRIVATE_H
+
+#include "app/mail_check.h"
+
+/* A header value with its RFC 5322 3.2.2 comments removed (quoted
+ * strings kept). Caller frees. */
+char *mail_strip_comments(const char *s);
+
+/* The addr-spec of a mailbox list holding exactly one mailbox (RFC 5322
+ * 3.4), or NULL when there are none or several. Caller frees. */
+char *mail_address_single(const char *value);
+
+/* The lower-case domain of an address, without a final dot, or NULL.
+ * Caller frees. */
+char *mail_address_domain(const char *addr);
+
+/* Fills env with the connecting client, HELO, receiver, TLS and
+ * reverse-path: the options first, then the message's Received,
+ * Received-SPF and Return-Path fields. */
+void mail_find_envelope(const struct dkim_msg *msg,
+			const struct mail_check_options *o,
+			struct mail_envelope *env);
+
+/* Sets the DMARC verdict, the alignment of SPF and DKIM and the
+ * disposition from what the checks found (mail_align.c). */
+void mail_judge_dmarc(const struct orgdomain *od, struct mail_report *r);
+
+/* Adds the bulk-sender rules (mail_bulk.c). */
+void mail_judge_bulk(struct mail_report *r);
+
+/* Reads the Authentication-Results fields and records where they
+ * disagree with our verdicts (mail_compare.c). */
+void mail_compare_authres(struct mail_report *r);
+
+#endif
