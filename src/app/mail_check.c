@@ -255,6 +255,7 @@ enum status mail_check_run(struct dns *dns, const struct orgdomain *od,
 			   struct mail_report *out, struct err *err)
 {
 	struct dmarc_discovery *disc = NULL;
+	struct mail_org_walks walks = { 0 };
 	struct spf_eval *ev = NULL;
 	enum status st;
 	char *from;
@@ -282,6 +283,7 @@ enum status mail_check_run(struct dns *dns, const struct orgdomain *od,
 	start_fcrdns(dns, out);
 	if (out->from_domain)
 		disc = dmarc_discover(dns, od, out->from_domain, 0);
+	mail_align_start(dns, od, out, &walks);
 	if (dns_run(dns) != STATUS_OK) {
 		st = err_set(err, STATUS_IO,
 			     _("the resolver's poll loop failed"));
@@ -291,13 +293,15 @@ enum status mail_check_run(struct dns *dns, const struct orgdomain *od,
 	arc_finish(&out->msg, &out->arc, o->now);
 	if (disc)
 		out->dmarc = dmarc_discovery_take(disc);
-	mail_judge_dmarc(od, out);
+	mail_align_finish(od, out, &walks);
+	mail_judge_dmarc(out);
 	mail_judge_bulk(out);
 	mail_compare_authres(out);
 	add_findings(out);
 out:
 	spf_eval_free(ev);
 	dmarc_discovery_free(disc);
+	mail_align_done(&walks);
 	return st;
 }
 
@@ -348,6 +352,11 @@ void mail_report_done(struct mail_report *r)
 	spf_outcome_done(&r->spf);
 	free(r->spf_why);
 	dmarc_result_free(r->dmarc);
+	for (size_t i = 0; i < r->norgs; i++) {
+		free(r->orgs[i].domain);
+		free(r->orgs[i].org);
+	}
+	free(r->orgs);
 	free(r->dkim_aligned_domain);
 	free(r->ptr);
 	for (size_t i = 0; i < r->nar; i++)

@@ -88,6 +88,13 @@ struct mail_report {
 	char *spf_why;     /* why SPF was not checked, or NULL */
 
 	struct dmarc_result *dmarc; /* discovery, or NULL without From */
+	struct mail_org {
+		char *domain;
+		char *org; /* its organizational domain (RFC 9989 4.10.2
+			      tree walk; the PSL's when the walk failed) */
+	} *orgs;           /* the From domain first, then each DKIM d= and
+			      SPF domain that could align with it */
+	size_t norgs;
 	const char *dmarc_verdict; /* "pass", "fail", "none", "temperror" */
 	bool spf_aligned, dkim_aligned;
 	char *dkim_aligned_domain; /* d= of the aligned passing signature */

@@ -25,9 +25,31 @@ void mail_find_envelope(const struct dkim_msg *msg,
 			const struct mail_check_options *o,
 			struct mail_envelope *env);
 
+/* The RFC 9989 4.10 tree walks of the identifiers that may align with
+ * the From domain (mail_align.c). */
+struct mail_org_walks {
+	struct mail_org_walk {
+		char *domain;
+		struct dmarc_discovery *disc;
+	} *items;
+	size_t count;
+};
+
+/* Starts the walks of the DKIM d= domains and the SPF domain that share
+ * more than a top-level label with the From domain (its own walk is the
+ * DMARC discovery); r's DKIM checks and SPF domain must be started. */
+void mail_align_start(struct dns *dns, const struct orgdomain *od,
+		      const struct mail_report *r, struct mail_org_walks *w);
+
+/* Once the resolver has answered: r->orgs, the organizational domain of
+ * the From domain (from r->dmarc) and of each identifier walked. */
+void mail_align_finish(const struct orgdomain *od, struct mail_report *r,
+		       struct mail_org_walks *w);
+void mail_align_done(struct mail_org_walks *w);
+
 /* Sets the DMARC verdict, the alignment of SPF and DKIM and the
  * disposition from what the checks found (mail_align.c). */
-void mail_judge_dmarc(const struct orgdomain *od, struct mail_report *r);
+void mail_judge_dmarc(struct mail_report *r);
 
 /* Adds the bulk-sender rules (mail_bulk.c). */
 void mail_judge_bulk(struct mail_report *r);

@@ -131,6 +131,16 @@ json_t *mail_report_to_json(const struct mail_report *r)
 		: json_null());
 	json_object_set_new(e, "spf_aligned", json_boolean(r->spf_aligned));
 	json_object_set_new(e, "dkim_aligned", json_boolean(r->dkim_aligned));
+	{
+		/* Each identifier's organizational domain (RFC 9989
+		 * 4.10.2), as alignment used it. */
+		json_t *orgs = json_object();
+
+		for (size_t i = 0; i < r->norgs; i++)
+			json_object_set_new(orgs, r->orgs[i].domain,
+					    json_string(r->orgs[i].org));
+		json_object_set_new(e, "org_domains", orgs);
+	}
 	json_object_set_new(
 	    e, "disposition",
 	    strcmp(r->dmarc_verdict, "fail") == 0

@@ -162,6 +162,8 @@ def main():
 
     def dnsfunc(name, timeout=5):
         name = name.rstrip(b".")
+        if name in (b"rsa._domainkey.psd.test", b"rsa._domainkey.org.test"):
+            return records[b"rsa"]
         if not name.endswith(b"." + DOMAIN):
             return None
         owner = name[:-len(DOMAIN) - 1]
@@ -219,6 +221,17 @@ def main():
                               canonicalize=(b"relaxed", b"relaxed"))
     cases["huge-key"] = good.replace(b"s=rsa;", b"s=huge;")
     cases["unix-lines"] = good.replace(b"\r\n", b"\n")
+    # From a subdomain, signed by its parent psd.test (same RSA key,
+    # served at rsa._domainkey.psd.test): whether they align depends on
+    # which organizational domain the receiver finds.
+    for parent in (b"psd.test", b"org.test"):
+        sub = MESSAGE.replace(b"alice@example.test",
+                              b"alice@shop." + parent)
+        cases[parent.split(b".")[0].decode()] = dkim.sign(
+            sub, b"rsa", parent, rsa_pem,
+            canonicalize=(b"relaxed", b"relaxed"),
+            include_headers=[b"from", b"to", b"subject", b"date",
+                             b"message-id"]) + sub
 
     with open(os.path.join(outdir, "expect.txt"), "w") as expect:
         for name, msg in cases.items():
