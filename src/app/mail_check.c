@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/mailmsg.h"
 #include "util/i18n.h"
 #include "util/ip.h"
 #include "util/strbuf.h"
@@ -256,9 +257,9 @@ enum status mail_check_run(struct dns *dns, const struct orgdomain *od,
 {
 	struct dmarc_discovery *disc = NULL;
 	struct mail_org_walks walks = { 0 };
+	struct mailmsg_header_info hdr;
 	struct spf_eval *ev = NULL;
 	enum status st;
-	char *from;
 
 	memset(out, 0, sizeof *out);
 	out->dmarc_verdict = "none";
@@ -267,14 +268,20 @@ enum status mail_check_run(struct dns *dns, const struct orgdomain *od,
 	st = dkim_msg_parse(data, len, &out->msg, err);
 	if (st != STATUS_OK)
 		return st;
-	from = dkim_msg_get(&out->msg, "From", true, NULL);
-	if (from && dkim_msg_count(&out->msg, "From") == 1) {
-		out->from = mail_address_single(from);
-		if (out->from)
-			out->from_domain = mail_address_domain(out->from);
+	/* The header's structure and addresses are GMime's; DKIM goes on
+	 * with the raw octets dkim_msg_parse() kept. */
+	st = mail_header_parse(&out->msg, &hdr, err);
+	if (st != STATUS_OK)
+		return st;
+	/* RFC 5322 3.6: one From field; DMARC needs one author domain
+	 * (RFC 9989 4.3). */
+	if (dkim_msg_count(&out->msg, "From") == 1 && hdr.nfrom == 1 &&
+	    mail_address_valid(hdr.from[0])) {
+		out->from = xstrdup(hdr.from[0]);
+		out->from_domain = mail_address_domain(out->from);
 	}
-	free(from);
-	mail_find_envelope(&out->msg, o, &out->env);
+	mail_find_envelope(&out->msg, o, hdr.return_path, &out->env);
+	mailmsg_header_info_done(&hdr);
 
 	/* Everything that needs DNS goes out at once (DESIGN.md 3). */
 	dkim_checks_start(dns, &out->msg, &out->dkim);

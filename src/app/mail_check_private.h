@@ -5,14 +5,20 @@
 #define DMARCPILOT_MAIL_CHECK_PRIVATE_H
 
 #include "app/mail_check.h"
+#include "report/mailmsg.h"
 
 /* A header value with its RFC 5322 3.2.2 comments removed (quoted
  * strings kept). Caller frees. */
 char *mail_strip_comments(const char *s);
 
-/* The addr-spec of a mailbox list holding exactly one mailbox (RFC 5322
- * 3.4), or NULL when there are none or several. Caller frees. */
-char *mail_address_single(const char *value);
+/* Reads msg's header block with GMime (mailmsg.h): the From mailboxes
+ * and the Return-Path. Free out with mailmsg_header_info_done(). */
+enum status mail_header_parse(const struct dkim_msg *msg,
+			      struct mailmsg_header_info *out,
+			      struct err *err);
+
+/* Whether an addr-spec has a local part, "@" and a domain. */
+bool mail_address_valid(const char *addr);
 
 /* The lower-case domain of an address, without a final dot, or NULL.
  * Caller frees. */
@@ -23,7 +29,7 @@ char *mail_address_domain(const char *addr);
  * Received-SPF and Return-Path fields. */
 void mail_find_envelope(const struct dkim_msg *msg,
 			const struct mail_check_options *o,
-			struct mail_envelope *env);
+			const char *return_path, struct mail_envelope *env);
 
 /* The RFC 9989 4.10 tree walks of the identifiers that may align with
  * the From domain (mail_align.c). */

@@ -51,56 +51,30 @@ char *mail_strip_comments(const char *s)
 	return out;
 }
 
-/* The addr-spec of a mailbox list holding exactly one mailbox (RFC 5322
- * 3.4: "name <addr>" or "addr"), or NULL when there are none or
- * several. Caller frees. */
-char *mail_address_single(const char *value)
+/* The header block of msg (its fields, end to end) read by GMime. */
+enum status mail_header_parse(const struct dkim_msg *msg,
+			      struct mailmsg_header_info *out,
+			      struct err *err)
 {
-	char *v = mail_strip_comments(value), *addr = NULL, *lt, *gt;
-	bool quoted = false;
-	int angle = 0;
+	const struct dkim_field *last;
 
-	for (char *p = v; *p; p++) {
-		if (*p == '\\' && p[1]) {
-			p++;
-			continue;
-		}
-		if (*p == '"')
-			quoted = !quoted;
-		else if (!quoted && *p == '<')
-			angle++;
-		else if (!quoted && *p == '>')
-			angle--;
-		else if (!quoted && !angle && *p == ',')
-			goto out; /* several mailboxes */
-	}
-	lt = strrchr(v, '<');
-	if (lt) {
-		gt = strchr(lt, '>');
-		if (!gt)
-			goto out;
-		addr = xstrndup(lt + 1, (size_t)(gt - lt - 1));
-	} else {
-		addr = xstrdup(v);
-	}
-	/* Trim and refuse what is no addr-spec. */
-	{
-		char *a = addr + strspn(addr, " \t");
-		size_t len = strlen(a);
+	memset(out, 0, sizeof *out);
+	if (!msg->nfields)
+		return STATUS_OK;
+	last = &msg->fields[msg->nfields - 1];
+	return mailmsg_parse_header(
+	    msg->fields[0].raw,
+	    (size_t)(last->raw + last->raw_len - msg->fields[0].raw), out,
+	    err);
+}
 
-		while (len && (a[len - 1] == ' ' || a[len - 1] == '\t'))
-			len--;
-		memmove(addr, a, len);
-		addr[len] = '\0';
-	}
-	if (!strrchr(addr, '@') || strrchr(addr, '@') == addr ||
-	    !strrchr(addr, '@')[1] || strpbrk(addr, " \t<>,")) {
-		free(addr);
-		addr = NULL;
-	}
-out:
-	free(v);
-	return addr;
+/* Whether GMime's addr-spec is one DMARC can use: a local part, "@" and
+ * a domain, nothing that cannot stand in an addr-spec (RFC 5322 3.4.1). */
+bool mail_address_valid(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	return at && at != addr && at[1] && !strpbrk(addr, " \t<>,");
 }
 
 /* The lower-case domain of an address, without a final dot. */
@@ -240,13 +214,12 @@ static char *received_spf_value(const char *value, const char *key)
 
 /* Finds the connecting client: the options first, then the topmost
  * Received field that names a client outside the trusted hosts, then
- * a Received-SPF field. */
+ * a Received-SPF field; the reverse-path from the options, else the
+ * Return-Path GMime read (return_path, may be NULL). */
 void mail_find_envelope(const struct dkim_msg *msg,
-			  const struct mail_check_options *o,
-			  struct mail_envelope *env)
+			const struct mail_check_options *o,
+			const char *return_path, struct mail_envelope *env)
 {
-	char *rp;
-
 	memset(env, 0, sizeof *env);
 	if (o->ip) {
 		env->ip = xstrdup(o->ip);
@@ -296,16 +269,8 @@ void mail_find_envelope(const struct dkim_msg *msg,
 		env->mail_from = xstrdup(strcmp(o->mail_from, "<>") == 0
 					     ? ""
 					     : o->mail_from);
-	} else if ((rp = dkim_msg_get(msg, "Return-Path", true, NULL))) {
-		char *clean = mail_strip_comments(rp);
-		char *lt = strchr(clean, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-
-		if (lt && gt)
-			env->mail_from = xstrndup(lt + 1, (size_t)(gt - lt - 1));
-		else
-			env->mail_from = xstrdup(clean + strspn(clean, " \t"));
-		free(clean);
-		free(rp);
+	} else if (return_path) {
+		env->mail_from = xstrdup(return_path);
 	}
 }
 
