@@ -187,6 +187,8 @@ static void test_smtp_hosts(void **state)
 
 	s = json_object_get(mx_host(root, "mx1.smtp.test"), "smtp");
 	assert_true(json_is_true(json_object_get(s, "starttls")));
+	assert_non_null(strstr(
+	    json_string_value(json_object_get(s, "tls_version")), "TLSv1."));
 	c = json_object_get(s, "certificate");
 	assert_true(json_is_true(json_object_get(c, "trusted")));
 	assert_true(json_is_true(json_object_get(c, "name_matches")));

@@ -34,6 +34,7 @@ struct transfer {
 	X509 *cert;        /* the probe's server certificate, or NULL */
 	char *cafile;      /* the probe's CA bundle, or NULL: the system's */
 	long verify_error; /* X509_V_* of its chain */
+	const char *tls_version; /* OpenSSL's static name, or NULL */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -140,17 +141,12 @@ static void smtp_end(struct transfer *t, const char *error)
 {
 	struct smtp_tls_response r = { .error = error,
 				       .cert = t->cert,
-				       .verify_error = t->verify_error };
-	struct curl_tlssessioninfo *tls = NULL;
+				       .verify_error = t->verify_error,
+				       .tls_version = t->tls_version };
 
 	/* The handshake reached the certificate; without an error it
 	 * completed. */
 	r.tls = !error && t->cert;
-	if (r.tls && t->easy &&
-	    curl_easy_getinfo(t->easy, CURLINFO_TLS_SSL_PTR, &tls) ==
-		CURLE_OK &&
-	    tls && tls->backend == CURLSSLBACKEND_OPENSSL && tls->internals)
-		r.tls_version = SSL_get_version(tls->internals);
 	t->smtp_cb(t->arg, &r);
 }
 
@@ -271,12 +267,17 @@ static int probe_verify(X509_STORE_CTX *xctx, void *arg)
 {
 	struct transfer *t = arg;
 	X509 *cert = X509_STORE_CTX_get0_cert(xctx);
+	SSL *ssl = X509_STORE_CTX_get_ex_data(
+	    xctx, SSL_get_ex_data_X509_STORE_CTX_idx());
 
 	t->verify_error = X509_verify_cert(xctx) == 1
 				  ? X509_V_OK
 				  : X509_STORE_CTX_get_error(xctx);
 	if (cert && !t->cert && X509_up_ref(cert))
 		t->cert = cert;
+	/* The version is agreed in the hellos, before the certificate. */
+	if (ssl)
+		t->tls_version = SSL_get_version(ssl);
 	return 1;
 }
 
