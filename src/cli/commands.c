@@ -88,6 +88,12 @@ const struct cli_option cli_options[] = {
 	      N_("text (default), one CSV row a domain, or JSON")),
 	VALUE("check", "deadline", OPT_DEADLINE, N_("SECONDS"),
 	      N_("give up on the whole run after this long (default 120)")),
+	FLAG("check", "dnssec", OPT_DNSSEC,
+	     N_("ask whether each record validates (the resolver's AD "
+		"bit)")),
+	FLAG("check", "smtp", OPT_SMTP,
+	     N_("connect to each MX host on port 25: STARTTLS and its "
+		"certificate")),
 
 	/* mail (src/cli/mail.c) */
 	VALUE("mail check", "ip", OPT_IP, N_("ADDR"),

@@ -85,6 +85,17 @@ enum severity { SEVERITY_INFO, SEVERITY_WARNING, SEVERITY_ERROR };
 	X(F_MAIL_HEADER, "mail.header", SEVERITY_ERROR)                       \
 	X(F_MAIL_BULK_RULE, "mail.bulk_rule", SEVERITY_ERROR)                 \
 	X(F_MAIL_ARC_FAIL, "mail.arc_fail", SEVERITY_WARNING)   \
+	X(F_DKIM_FUTURE, "dkim.future", SEVERITY_ERROR)                       \
+	X(F_DNSSEC_UNSIGNED, "dnssec.unsigned", SEVERITY_INFO)                \
+	X(F_DNSSEC_BOGUS, "dnssec.bogus", SEVERITY_ERROR)                     \
+	X(F_DNSSEC_UNVALIDATED, "dnssec.unvalidated", SEVERITY_INFO)          \
+	X(F_SMTP_UNREACHABLE, "smtp.unreachable", SEVERITY_WARNING)           \
+	X(F_SMTP_NO_STARTTLS, "smtp.no_starttls", SEVERITY_ERROR)             \
+	X(F_SMTP_TLS_FAILED, "smtp.tls_failed", SEVERITY_ERROR)               \
+	X(F_SMTP_CERT_NAME, "smtp.cert_name", SEVERITY_WARNING)               \
+	X(F_SMTP_CERT_EXPIRED, "smtp.cert_expired", SEVERITY_ERROR)           \
+	X(F_SMTP_CERT_UNTRUSTED, "smtp.cert_untrusted", SEVERITY_WARNING)     \
+	X(F_SMTP_MTA_STS_CERT, "smtp.mta_sts_cert", SEVERITY_ERROR)           \
 	X(F_PLAN_NO_SENDERS, "plan.no_senders", SEVERITY_ERROR)               \
 	X(F_PLAN_SPF_PROBLEM, "plan.spf_problem", SEVERITY_ERROR)             \
 	X(F_PLAN_SPF_UNCOUNTED, "plan.spf_uncounted", SEVERITY_ERROR)         \
