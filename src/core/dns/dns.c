@@ -102,7 +102,7 @@ bool dns_is_offline(const struct dns *dns)
 }
 
 /* Builds the in-addr.arpa or ip6.arpa name of an address. */
-static char *reverse_name(const char *address)
+char *dns_reverse_name(const char *address)
 {
 	unsigned char b[16];
 	struct strbuf sb = STRBUF_INIT;
@@ -128,7 +128,7 @@ static char *reverse_name(const char *address)
 void dns_query_reverse(struct dns *dns, const char *address, dns_callback cb,
 		       void *arg)
 {
-	char *name = reverse_name(address);
+	char *name = dns_reverse_name(address);
 	struct dns_request *req;
 	struct dns_answer *answer;
 

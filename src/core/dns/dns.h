@@ -158,6 +158,11 @@ void dns_query(struct dns *dns, const char *name, enum dns_type type,
 void dns_query_reverse(struct dns *dns, const char *address, dns_callback cb,
 		       void *arg);
 
+/* The in-addr.arpa or ip6.arpa name (RFC 1035 3.5, RFC 3596 2.5) of an
+ * IPv4 or IPv6 address given as text, or NULL when it is neither.
+ * Caller frees. */
+char *dns_reverse_name(const char *address);
+
 /* The number of queries whose callback has not run yet. */
 size_t dns_pending(const struct dns *dns);
 
