@@ -231,7 +231,7 @@ static void analysis_dns(struct analysis *a,
 			 const struct analysis_options *o)
 {
 	size_t n = a->nsources;
-	size_t max = o->dns_sources_max ? o->dns_sources_max : 1000;
+	size_t max = o->dns_sources_max ? o->dns_sources_max : 5000;
 	struct lookup *l;
 	char *sender;
 	bool expired = false;
