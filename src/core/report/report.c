@@ -7,6 +7,7 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlreader.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,9 +96,12 @@ struct parser {
 	 * in meta.repaired. */
 	bool utf8_filter, utf8_decided;
 	size_t utf8_repairs;
-	unsigned char carry[4];  /* an incomplete sequence from the last read */
-	size_t ncarry;
-	char raw[4096];
+	/* Raw input read ahead of libxml2, converted into its buffer as
+	 * room allows (an incomplete sequence at the end waits for the next
+	 * read). */
+	char raw[64 * 1024];
+	size_t raw_pos, raw_len;
+	bool raw_eof;
 	bool in_foreign;         /* inside an element of another namespace */
 	int foreign_depth;
 
@@ -265,72 +269,119 @@ static size_t scan_close_wrappers(struct parser *p, char *buf, size_t len)
 	return o;
 }
 
+/* How many octets of s (n of them) are newlines, eight at a time: each
+ * byte of a word counts in its own lane, summed before a lane could
+ * pass 255. */
+static long count_newlines(const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, low = 0x7f7f7f7f7f7f7f7full;
+	long lines = 0;
+	size_t i = 0;
+
+	while (i + 8 <= n) {
+		uint64_t lanes = 0;
+
+		for (int k = 0; k < 255 && i + 8 <= n; k++, i += 8) {
+			uint64_t x, y;
+
+			memcpy(&x, s + i, 8);
+			x ^= ones * '\n';
+			/* A byte of y is 1 exactly where x is 0. */
+			y = ~(((x & low) + low) | x | low) >> 7;
+			lanes += y;
+		}
+		/* Pairs of lanes into 16 bits, then the four summed. */
+		lanes = (lanes & 0x00ff00ff00ff00ffull) +
+			((lanes >> 8) & 0x00ff00ff00ff00ffull);
+		lines += (long)((lanes * 0x0001000100010001ull) >> 48);
+	}
+	for (; i < n; i++)
+		lines += s[i] == '\n';
+	return lines;
+}
+
 /* Counts the attributes of the start tags in raw input; false (the
  * report refused) when one tag has more than REPORT_ATTR_MAX. Comments,
  * declarations and processing instructions are skipped to their first
  * ">"; text after it that looks like a tag is counted too, which only
- * errs towards refusing a document nobody sends. */
+ * errs towards refusing a document nobody sends. Text between tags is
+ * skipped with memchr(), and the state lives in locals while a buffer
+ * is scanned: this runs over every octet before libxml2 does. */
 static bool parser_scan(struct parser *p, const char *buf, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		char c = buf[i];
+	const char *s = buf, *end = buf + len;
+	int scan = p->scan;
+	char quote = p->scan_quote;
+	size_t attrs = p->scan_attrs, namelen = p->scan_namelen;
+	bool named = p->scan_named, slash = p->scan_slash;
 
-		if (c == '\n')
-			p->scan_line++;
-		switch (p->scan) {
-		case SCAN_TEXT:
-			if (c == '<')
-				p->scan = SCAN_LT;
-			break;
-		case SCAN_LT:
-			p->scan = c == '!' || c == '?' ? SCAN_SKIP : SCAN_TAG;
-			p->scan_attrs = 0;
-			p->scan_quote = 0;
+	while (s < end) {
+		char c;
+
+		if (scan == SCAN_TEXT || scan == SCAN_SKIP) {
+			const char *q = memchr(s, scan == SCAN_TEXT ? '<' : '>',
+					       (size_t)(end - s));
+
+			if (!q)
+				break;
+			s = q + 1;
+			scan = scan == SCAN_TEXT ? SCAN_LT : SCAN_TEXT;
+			continue;
+		}
+		c = *s++;
+		if (scan == SCAN_LT) {
+			scan = c == '!' || c == '?' ? SCAN_SKIP : SCAN_TAG;
+			attrs = 0;
+			quote = 0;
 			p->scan_closing = c == '/';
-			p->scan_named = false;
-			p->scan_slash = false;
-			p->scan_namelen = 0;
+			named = false;
+			slash = false;
+			namelen = 0;
 			if (c != '/' && c != '>' && c != '!' && c != '?')
-				p->scan_name[p->scan_namelen++] = c;
+				p->scan_name[namelen++] = c;
 			if (c == '>')
-				p->scan = SCAN_TEXT;
-			break;
-		case SCAN_TAG:
-			if (!p->scan_named && !p->scan_quote) {
-				if (c == ' ' || c == '\t' || c == '\n' ||
-				    c == '\r' || c == '/' || c == '>')
-					p->scan_named = true;
-				else if (p->scan_namelen + 1 <
-					 sizeof p->scan_name)
-					p->scan_name[p->scan_namelen++] = c;
-			}
-			if (p->scan_quote) {
-				if (c == p->scan_quote)
-					p->scan_quote = 0;
-			} else if (c == '"' || c == '\'') {
-				p->scan_quote = c;
-			} else if (c == '>') {
-				p->scan = SCAN_TEXT;
-				scan_tag_end(p);
-			} else if ((p->scan_slash = c == '/')) {
-				/* maybe "/>" */
-			} else if (c == '=' &&
-				   ++p->scan_attrs > REPORT_ATTR_MAX) {
-				p->st = STATUS_LIMIT;
-				err_set(p->err, p->st,
-					_("%s:%ld: an element has more than "
-					  "%d attributes"),
-					p->name, p->scan_line + 1,
-					REPORT_ATTR_MAX);
-				return false;
-			}
-			break;
-		case SCAN_SKIP:
-			if (c == '>')
-				p->scan = SCAN_TEXT;
-			break;
+				scan = SCAN_TEXT;
+			continue;
+		}
+		/* SCAN_TAG */
+		if (!named && !quote) {
+			if (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+			    c == '/' || c == '>')
+				named = true;
+			else if (namelen + 1 < sizeof p->scan_name)
+				p->scan_name[namelen++] = c;
+		}
+		if (quote) {
+			if (c == quote)
+				quote = 0;
+		} else if (c == '"' || c == '\'') {
+			quote = c;
+		} else if (c == '>') {
+			scan = SCAN_TEXT;
+			p->scan_namelen = namelen;
+			p->scan_slash = slash;
+			scan_tag_end(p);
+		} else if ((slash = c == '/')) {
+			/* maybe "/>" */
+		} else if (c == '=' && ++attrs > REPORT_ATTR_MAX) {
+			p->st = STATUS_LIMIT;
+			err_set(p->err, p->st,
+				_("%s:%ld: an element has more than %d "
+				  "attributes"),
+				p->name,
+				p->scan_line +
+				    count_newlines(buf, (size_t)(s - buf)) + 1,
+				REPORT_ATTR_MAX);
+			return false;
 		}
 	}
+	p->scan = scan;
+	p->scan_quote = quote;
+	p->scan_attrs = attrs;
+	p->scan_namelen = namelen;
+	p->scan_named = named;
+	p->scan_slash = slash;
+	p->scan_line += count_newlines(buf, len);
 	return true;
 }
 
@@ -399,93 +450,133 @@ static int utf8_length(const unsigned char *s, size_t n)
 	return need;
 }
 
-/* Copies raw octets to out with each invalid UTF-8 octet replaced by
- * U+FFFD (out holds 3 * (ncarry + n) octets); an incomplete sequence at
- * the end waits in the carry unless at_end. Returns the length. */
-static size_t utf8_repair(struct parser *p, const char *raw, size_t n,
-			  bool at_end, char *out)
+/* The length of the run of ASCII octets at the start of s (n octets),
+ * eight at a time. */
+static size_t ascii_run(const char *s, size_t n)
 {
-	unsigned char *in = xmalloc(p->ncarry + n + 1);
-	size_t len = p->ncarry + n, i = 0, o = 0;
+	size_t i = 0;
 
-	memcpy(in, p->carry, p->ncarry);
-	memcpy(in + p->ncarry, raw, n);
-	p->ncarry = 0;
-	while (i < len) {
-		int k = utf8_length(in + i, len - i);
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
 
-		if (k < 0 && !at_end) {
-			p->ncarry = len - i;
-			memcpy(p->carry, in + i, p->ncarry);
+		memcpy(&x, s + i, 8);
+		if (x & 0x8080808080808080ull)
 			break;
+	}
+	while (i < n && (unsigned char)s[i] < 0x80)
+		i++;
+	return i;
+}
+
+/* Converts the raw input waiting in p->raw into out (room octets) with
+ * each invalid UTF-8 octet replaced by U+FFFD; stops where the room
+ * ends or where a sequence is cut off by the end of what was read (it
+ * waits for more unless the input is at its end). Returns the length. */
+static size_t utf8_repair(struct parser *p, char *out, size_t room)
+{
+	const char *raw = p->raw;
+	size_t o = 0;
+
+	while (o < room && p->raw_pos < p->raw_len) {
+		size_t left = p->raw_len - p->raw_pos;
+		size_t run = ascii_run(raw + p->raw_pos,
+				       left < room - o ? left : room - o);
+		int k;
+
+		if (run > 0) {
+			memcpy(out + o, raw + p->raw_pos, run);
+			o += run;
+			p->raw_pos += run;
+			continue;
 		}
+		k = utf8_length((const unsigned char *)raw + p->raw_pos, left);
+		if (k < 0 && !p->raw_eof)
+			break;
 		if (k <= 0) {
+			if (o + 3 > room)
+				break;
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
-			i++;
+			p->raw_pos++;
 			p->utf8_repairs++;
 			continue;
 		}
-		memcpy(out + o, in + i, (size_t)k);
+		if (o + (size_t)k > room)
+			break;
+		memcpy(out + o, raw + p->raw_pos, (size_t)k);
 		o += (size_t)k;
-		i += (size_t)k;
+		p->raw_pos += (size_t)k;
 	}
-	free(in);
 	return o;
 }
 
-/* The libxml2 input callback: hands over what read() gives. */
+/* Reads more raw input after what is left unconverted (moved to the
+ * front); false with p->read_err set on a read error. */
+static bool raw_fill(struct parser *p)
+{
+	ssize_t n;
+
+	memmove(p->raw, p->raw + p->raw_pos, p->raw_len - p->raw_pos);
+	p->raw_len -= p->raw_pos;
+	p->raw_pos = 0;
+	n = p->read(p->read_arg, p->raw + p->raw_len,
+		    sizeof p->raw - p->raw_len, &p->read_err);
+	if (n < 0)
+		return false;
+	p->raw_eof = n == 0;
+	p->raw_len += (size_t)n;
+	if (!p->utf8_decided) {
+		p->utf8_decided = true;
+		p->utf8_filter = utf8_document(p->raw, p->raw_len);
+	}
+	return true;
+}
+
+/* The libxml2 input callback: hands over what read() gives, repaired
+ * where the document is UTF-8, in pieces as large as libxml2 takes. */
 static int parser_io_read(void *arg, char *buf, int len)
 {
 	struct parser *p = arg;
-	ssize_t n;
-	size_t want;
+	size_t n = 0;
 
 	if (len <= 0)
 		return 0;
-	/* Room for every octet to become three, and the carry. */
-	want = (size_t)len / 3 > sizeof p->raw ? sizeof p->raw
-					       : (size_t)len / 3;
-	if (want <= sizeof p->carry)
-		want = 1;
-	else
-		want -= sizeof p->carry;
-	do {
-		bool at_end;
+	for (;;) {
+		size_t before = p->raw_pos;
 
-		n = p->read(p->read_arg, p->raw, want, &p->read_err);
-		if (n < 0)
-			break;
-		at_end = n == 0;
-		if (!p->utf8_decided) {
-			p->utf8_decided = true;
-			p->utf8_filter = utf8_document(p->raw, (size_t)n);
+		if (p->utf8_filter) {
+			n = utf8_repair(p, buf, (size_t)len);
+		} else {
+			n = p->raw_len - p->raw_pos;
+			if (n > (size_t)len)
+				n = (size_t)len;
+			memcpy(buf, p->raw + p->raw_pos, n);
+			p->raw_pos += n;
 		}
-		if (!p->utf8_filter) {
-			memcpy(buf, p->raw, (size_t)n);
+		if (n > 0 || (p->raw_eof && p->raw_pos == p->raw_len))
+			break;
+		/* Nothing converted: the raw input is used up, or ends in a
+		 * sequence cut off, or (first call) was never read. */
+		if ((p->raw_eof && p->raw_pos == before) || !raw_fill(p)) {
+			if (!p->raw_eof)
+				goto fail;
 			break;
 		}
-		/* Octets waiting in the carry are no end of input. */
-		n = (ssize_t)utf8_repair(p, p->raw, (size_t)n, at_end, buf);
-		if (at_end)
-			break;
-	} while (n == 0);
-	if (n < 0) {
-		if (p->st == STATUS_OK) {
-			p->st = p->read_err.status != STATUS_OK
-					? p->read_err.status
-					: STATUS_IO;
-			err_set(p->err, p->st, "%s", err_message(&p->read_err));
-		}
-		return -1;
 	}
-	if (p->st == STATUS_OK && !parser_scan(p, buf, (size_t)n))
+	if (p->st == STATUS_OK && !parser_scan(p, buf, n))
 		return -1;
 	/* Lenient for real reporters: a wrapper left open is closed,
 	 * once <feedback> itself is. */
 	if (n == 0 && p->seen_wrapper)
-		n = (ssize_t)scan_close_wrappers(p, buf, (size_t)len);
+		n = scan_close_wrappers(p, buf, (size_t)len);
 	return (int)n;
+fail:
+	if (p->st == STATUS_OK) {
+		p->st = p->read_err.status != STATUS_OK ? p->read_err.status
+							: STATUS_IO;
+		err_set(p->err, p->st, "%s", err_message(&p->read_err));
+	}
+	return -1;
 }
 
 /* libxml2 closes its input through this; the caller owns the source. */
