@@ -421,7 +421,7 @@ static void test_utf8_across_reads(void **state)
 	assert_int_equal(s.nreports, 1);
 	assert_string_equal(s.reports[0].first.header_from,
 			    "b\xc3\xbc\xef\xbf\xbd.example");
-	strbuf_addstr(&many, "<feedback>\n\n<report_metadata a");
+	strbuf_addstr(&many, "<feedback>\n\n<report_metadata");
 	for (int i = 0; i <= REPORT_ATTR_MAX; i++)
 		strbuf_addf(&many, " a%d=\"\n\"", i);
 	strbuf_addstr(&many, "></report_metadata></feedback>");

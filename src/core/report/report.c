@@ -5,7 +5,8 @@
 
 #include <errno.h>
 #include <libxml/xmlerror.h>
-#include <libxml/xmlreader.h>
+#include <libxml/SAX2.h>
+#include <libxml/parser.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -62,7 +63,7 @@ enum text_kind {
 };
 
 struct parser {
-	xmlTextReaderPtr reader;
+	xmlParserCtxtPtr ctxt;
 	const char *name;
 	const struct report_handler *h;
 	struct err *err;
@@ -87,6 +88,8 @@ struct parser {
 	int wrap_depth;
 	bool wrapped_done;
 	bool wrap_error;         /* libxml2 failed inside the wrapper */
+	bool stopped;            /* we stopped libxml2: what it says after
+				    that is no error of the document */
 	bool seen_wrapper;       /* the raw input's first element is not
 				    <feedback> */
 	char root[64];           /* the first element's name, for errors */
@@ -141,7 +144,7 @@ static enum status parser_fail(struct parser *p, enum status st,
 {
 	va_list ap;
 	char *msg;
-	int line = p->reader ? xmlTextReaderGetParserLineNumber(p->reader) : 0;
+	int line = p->ctxt ? xmlSAX2GetLineNumber(p->ctxt) : 0;
 
 	if (p->st != STATUS_OK)
 		return p->st;
@@ -164,7 +167,8 @@ static void parser_xml_error(void *arg, xmlErrorPtr error)
 	char *msg;
 	size_t len;
 
-	if (!error || error->level < XML_ERR_ERROR || p->st != STATUS_OK)
+	if (!error || error->level < XML_ERR_ERROR || p->st != STATUS_OK ||
+	    p->stopped)
 		return;
 	/* Inside a reporter's wrapper, what comes after </feedback> (an
 	 * unclosed wrapper) does not matter once the report is whole. */
@@ -1090,19 +1094,16 @@ static bool namespace_ok(const char *ns, enum report_format *format)
 }
 
 /* Handles one start tag. */
-static void parser_start(struct parser *p)
+static void parser_start(struct parser *p, const xmlChar *xlocal,
+			 const char *ns)
 {
-	const xmlChar *xlocal = xmlTextReaderConstLocalName(p->reader);
 	const char *local = (const char *)xlocal;
-	const char *ns =
-	    (const char *)xmlTextReaderConstNamespaceUri(p->reader);
-	bool empty = xmlTextReaderIsEmptyElement(p->reader) == 1;
 	enum report_format format;
 	enum element el;
 
+	/* SAX sends <x/> as a start and an end, as <x></x>. */
 	if (p->in_foreign) {
-		if (!empty)
-			p->foreign_depth++;
+		p->foreign_depth++;
 		return;
 	}
 	if (p->depth == 0) {
@@ -1113,13 +1114,10 @@ static void parser_start(struct parser *p)
 		    !namespace_ok(ns, &format)) {
 			/* A report some reporters wrap in an element of
 			 * their own: look for <feedback> inside it. */
-			if (!p->seen_root && !empty &&
-			    p->wrap_depth < REPORT_WRAP_MAX) {
+			if (!p->seen_root && p->wrap_depth < REPORT_WRAP_MAX) {
 				p->wrap_depth++;
 				return;
 			}
-			if (empty && !p->seen_root)
-				return;
 			parser_fail(p, STATUS_PARSE,
 				    _("not a DMARC aggregate report"));
 			return;
@@ -1128,10 +1126,8 @@ static void parser_start(struct parser *p)
 		p->seen_root = true;
 	} else if (!namespace_ok(ns, &format)) {
 		/* Extensions (RFC 9990 4.2) live in other namespaces. */
-		if (!empty) {
-			p->in_foreign = true;
-			p->foreign_depth = 1;
-		}
+		p->in_foreign = true;
+		p->foreign_depth = 1;
 		return;
 	}
 	if (p->depth >= REPORT_DEPTH_MAX) {
@@ -1145,11 +1141,6 @@ static void parser_start(struct parser *p)
 	strbuf_reset(&p->text);
 	p->collecting = true;
 	parser_open(p, el);
-	if (empty) {
-		parser_close(p, el);
-		p->depth--;
-		p->collecting = false;
-	}
 }
 
 /* Handles one end tag. */
@@ -1175,18 +1166,12 @@ static void parser_end(struct parser *p)
 	p->kind = TEXT_IGNORE;
 }
 
-/* Collects text of the element being read, bounded. */
-static void parser_text(struct parser *p)
+/* Collects text of the element being read, bounded; libxml2 may hand
+ * one text over in several pieces. */
+static void parser_text(struct parser *p, const char *value, size_t len)
 {
-	const char *value;
-	size_t len;
-
 	if (p->in_foreign || !p->collecting || p->kind == TEXT_IGNORE)
 		return;
-	value = (const char *)xmlTextReaderConstValue(p->reader);
-	if (!value)
-		return;
-	len = strlen(value);
 	/* The whole value is checked, never a cut one: spaces or zeros
 	 * in front must not hide what follows. A comment is only
 	 * searched for "arc", so it alone is cut. */
@@ -1204,44 +1189,94 @@ static void parser_text(struct parser *p)
 	strbuf_add(&p->text, value, len);
 }
 
-/* Runs the reader over the document. */
+/* Stops libxml2 once the report failed, is skipped (known already) or
+ * is whole inside a wrapper. */
+static void parser_check_stop(struct parser *p)
+{
+	if (!p->stopped &&
+	    (p->st != STATUS_OK || p->skip || p->wrapped_done)) {
+		p->stopped = true;
+		xmlStopParser(p->ctxt);
+	}
+}
+
+/* SAX: a start tag. */
+static void sax_start(void *ctx, const xmlChar *localname,
+		      const xmlChar *prefix, const xmlChar *uri,
+		      int nb_namespaces, const xmlChar **namespaces,
+		      int nb_attributes, int nb_defaulted,
+		      const xmlChar **attributes)
+{
+	struct parser *p = ctx;
+
+	(void)prefix, (void)nb_namespaces, (void)namespaces;
+	(void)nb_attributes, (void)nb_defaulted, (void)attributes;
+	if (p->stopped)
+		return;
+	parser_start(p, localname, (const char *)uri);
+	parser_check_stop(p);
+}
+
+/* SAX: an end tag. */
+static void sax_end(void *ctx, const xmlChar *localname,
+		    const xmlChar *prefix, const xmlChar *uri)
+{
+	struct parser *p = ctx;
+
+	(void)localname, (void)prefix, (void)uri;
+	if (p->stopped)
+		return;
+	parser_end(p);
+	parser_check_stop(p);
+}
+
+/* SAX: text (and CDATA, which XML_PARSE_NOCDATA makes text). */
+static void sax_text(void *ctx, const xmlChar *text, int len)
+{
+	struct parser *p = ctx;
+
+	if (p->stopped || len <= 0)
+		return;
+	parser_text(p, (const char *)text, (size_t)len);
+	parser_check_stop(p);
+}
+
+/* SAX: a document type declaration. DESIGN.md 8: no DTD, so no entity
+ * expansion; refused before its internal subset is read. */
+static void sax_doctype(void *ctx, const xmlChar *name,
+			const xmlChar *external_id, const xmlChar *system_id)
+{
+	struct parser *p = ctx;
+
+	(void)name, (void)external_id, (void)system_id;
+	parser_fail(p, STATUS_REFUSED,
+		    _("a document type declaration (DTD) is not allowed in "
+		      "a report"));
+	parser_check_stop(p);
+}
+
+/* SAX: a reference to an entity that is not predefined. */
+static void sax_reference(void *ctx, const xmlChar *name)
+{
+	struct parser *p = ctx;
+
+	(void)name;
+	parser_fail(p, STATUS_REFUSED,
+		    _("entities are not allowed in a report"));
+	parser_check_stop(p);
+}
+
+/* Runs libxml2's SAX parser over the document: events go straight to
+ * the handlers, with no tree of nodes built and freed for each (the
+ * reader's way, which cost as much as the parsing itself). */
 static void parser_run(struct parser *p)
 {
-	int ret;
+	int ret = xmlParseDocument(p->ctxt);
 
-	while (p->st == STATUS_OK && !p->skip && !p->wrapped_done &&
-	       (ret = xmlTextReaderRead(p->reader)) == 1) {
-		switch (xmlTextReaderNodeType(p->reader)) {
-		case XML_READER_TYPE_ELEMENT:
-			parser_start(p);
-			break;
-		case XML_READER_TYPE_END_ELEMENT:
-			parser_end(p);
-			break;
-		case XML_READER_TYPE_TEXT:
-		case XML_READER_TYPE_CDATA:
-			parser_text(p);
-			break;
-		case XML_READER_TYPE_DOCUMENT_TYPE:
-			/* DESIGN.md 8: no DTD, so no entity expansion. */
-			parser_fail(p, STATUS_REFUSED,
-				    _("a document type declaration (DTD) is "
-				      "not allowed in a report"));
-			break;
-		case XML_READER_TYPE_ENTITY_REFERENCE:
-		case XML_READER_TYPE_ENTITY:
-			parser_fail(p, STATUS_REFUSED,
-				    _("entities are not allowed in a report"));
-			break;
-		default:
-			break;
-		}
-		if (p->st == STATUS_OK && p->skip)
-			return;
-	}
 	if (p->st != STATUS_OK || p->skip)
 		return;
-	if ((ret < 0 || p->wrap_error) && !p->wrapped_done) {
+	if ((ret < 0 || !p->ctxt->wellFormed || p->wrap_error) &&
+	    !p->wrapped_done) {
 		parser_fail(p, STATUS_PARSE, _("malformed XML"));
 		return;
 	}
@@ -1271,6 +1306,7 @@ enum status report_parse(report_read_fn read, void *read_arg,
 		      XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
 		      XML_PARSE_NOBLANKS;
 
+	xmlSAXHandler sax;
 	xmlStructuredErrorFunc saved_structured;
 	xmlGenericErrorFunc saved_generic;
 	void *saved_structured_ctx, *saved_generic_ctx;
@@ -1284,14 +1320,23 @@ enum status report_parse(report_read_fn read, void *read_arg,
 	p.meta.date_begin = p.meta.date_end = -1;
 	p.meta.pct = -1;
 	strbuf_init(&p.text);
-	p.reader = xmlReaderForIO(parser_io_read, parser_io_close, &p, name,
-				  NULL, options);
-	if (!p.reader) {
+	memset(&sax, 0, sizeof sax);
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = sax_start;
+	sax.endElementNs = sax_end;
+	sax.characters = sax_text;
+	sax.cdataBlock = sax_text;
+	sax.internalSubset = sax_doctype;
+	sax.reference = sax_reference;
+	sax.serror = parser_xml_error;
+	p.ctxt = xmlCreateIOParserCtxt(&sax, &p, parser_io_read,
+				       parser_io_close, &p,
+				       XML_CHAR_ENCODING_NONE);
+	if (!p.ctxt) {
 		parser_fail(&p, STATUS_PARSE, _("cannot start the XML reader"));
 		goto out;
 	}
-	xmlTextReaderSetStructuredErrorHandler(p.reader, parser_xml_error,
-					       &p);
+	xmlCtxtUseOptions(p.ctxt, options);
 	/* The thread's own handlers catch what the reader's does not. */
 	saved_structured = xmlStructuredError;
 	saved_structured_ctx = xmlStructuredErrorContext;
@@ -1303,8 +1348,8 @@ enum status report_parse(report_read_fn read, void *read_arg,
 	xmlSetStructuredErrorFunc(saved_structured_ctx, saved_structured);
 	xmlSetGenericErrorFunc(saved_generic_ctx, saved_generic);
 out:
-	if (p.reader)
-		xmlFreeTextReader(p.reader);
+	if (p.ctxt)
+		xmlFreeParserCtxt(p.ctxt);
 	strbuf_done(&p.text);
 	err_done(&p.read_err);
 	return p.st;
