@@ -79,6 +79,7 @@ struct parser {
 		enum element el;
 	} names[64];
 	size_t nnames;
+	unsigned char name_slot[256]; /* by pointer hash: index + 1 */
 
 	enum element stack[REPORT_DEPTH_MAX];
 	int depth;
@@ -601,15 +602,25 @@ static enum element element_lookup(const char *name)
 /* Maps a dictionary name to its element, remembering the answer. */
 static enum element parser_lookup(struct parser *p, const xmlChar *name)
 {
+	size_t h = ((uintptr_t)name >> 3 ^ (uintptr_t)name >> 11) & 255;
+	unsigned char slot = p->name_slot[h];
 	enum element el;
 
-	for (size_t i = 0; i < p->nnames; i++)
-		if (p->names[i].name == name)
+	/* Every element start asks: the last name seen at this hash is
+	 * most often the one. */
+	if (slot && p->names[slot - 1].name == name)
+		return p->names[slot - 1].el;
+	for (size_t i = 0; i < p->nnames; i++) {
+		if (p->names[i].name == name) {
+			p->name_slot[h] = (unsigned char)(i + 1);
 			return p->names[i].el;
+		}
+	}
 	el = element_lookup((const char *)name);
 	if (p->nnames < sizeof p->names / sizeof *p->names) {
 		p->names[p->nnames].name = name;
 		p->names[p->nnames++].el = el;
+		p->name_slot[h] = (unsigned char)p->nnames;
 	}
 	return el;
 }
