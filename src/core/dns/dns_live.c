@@ -30,7 +30,7 @@
  * most; the most is further held to what the socket's receive buffer
  * can hold of answers arriving together (LIVE_ANSWER_COST octets of
  * buffer each, the kernel's accounting of a datagram of up to 1232). */
-#define LIVE_WINDOW_START 64
+#define LIVE_WINDOW_START 256
 #define LIVE_WINDOW_MIN 8
 #define LIVE_WINDOW_MAX 1024
 #define LIVE_ANSWER_COST 2304
