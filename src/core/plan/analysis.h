@@ -108,7 +108,7 @@ struct analysis_options {
 	struct dns *dns;
 	const struct providers *providers;
 	size_t dns_sources_max; /* sources looked up in DNS, largest first;
-				   0 means 1000 */
+				   0 means 5000 */
 	long dns_deadline_ms;   /* the whole DNS phase ends after this;
 				   0 means no limit */
 };

@@ -274,6 +274,20 @@ static const char schema_mailbox_v3[] =
     " first_failed INTEGER NOT NULL,"
     " PRIMARY KEY (mailbox, uidvalidity, uid));";
 
+/* Version 4: the reverse names of report sources, kept until their TTL
+ * runs out (what report summary and the reports screen looked up), so
+ * that a second summary asks the DNS only for what expired. */
+static enum status migrate_reverse_names(struct store *store,
+					 struct err *err)
+{
+	return store_exec(store,
+			  "CREATE TABLE reverse_name ("
+			  " ip TEXT PRIMARY KEY,"
+			  " name TEXT,"
+			  " expires INTEGER NOT NULL) WITHOUT ROWID;",
+			  err);
+}
+
 /* Applies the statements that take the schema from version i to i+1. */
 static enum status store_migrate(struct store *store, struct err *err)
 {
@@ -309,7 +323,9 @@ static enum status store_migrate(struct store *store, struct err *err)
 	if (version < 3 &&
 	    (st = store_exec(store, schema_mailbox_v3, err)))
 		goto fail;
-	/* Later versions: if (version < 4) { ... } */
+	if (version < 4 && (st = migrate_reverse_names(store, err)))
+		goto fail;
+	/* Later versions: if (version < 5) { ... } */
 	if ((st = store_exec(store, "PRAGMA user_version = "
 			     STRINGIFY(STORE_SCHEMA_VERSION), err)))
 		goto fail;
