@@ -248,7 +248,8 @@ static void test_dispositions(void **state)
 }
 
 /* Google's two addresses are one group (forward-confirmed reverse names
- * matched by the catalogue), largest first; the rest are "other". */
+ * matched by the catalogue), largest first; what nothing explains is
+ * another. */
 static void test_groups(void **state)
 {
 	struct fixture *f = *state;
@@ -266,7 +267,9 @@ static void test_groups(void **state)
 	assert_int_equal(g->worst, ANALYSIS_PASS);
 	assert_string_equal(v.analysis->sources[g->sources[0]].ip,
 			    "209.85.220.41");
+	assert_int_equal(g->kind, REPORT_GROUP_PROVIDER);
 	g = &v.groups[1];
+	assert_int_equal(g->kind, REPORT_GROUP_UNKNOWN);
 	assert_null(g->provider);
 	assert_int_equal(g->nsources, 2);
 	assert_int_equal(g->failing, 13);

@@ -686,7 +686,7 @@ static void test_reports_windows(void **state)
 
 /* Sources are grouped by the provider that explains them, one row per
  * provider; Enter shows a row per source of the group and closes it
- * again. The sources nobody explains are open from the start. */
+ * again. The sources nothing explains are open from the start. */
 static void test_reports_groups(void **state)
 {
 	struct demo *d = *state;
@@ -704,7 +704,7 @@ static void test_reports_groups(void **state)
 	free(line);
 	assert_null(strstr(screen, "209.85.220.41"));
 	assert_non_null(strstr(screen, "+ Twilio SendGrid"));
-	line = screen_line(screen, "- other sources");
+	line = screen_line(screen, "- unexplained");
 	assert_non_null(line);
 	assert_non_null(strstr(line, "FAIL-unknown"));
 	free(line);

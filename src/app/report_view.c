@@ -36,6 +36,32 @@ bool report_window_parse(const char *word, enum report_window *out)
 	return false;
 }
 
+/* The stable word of a group's kind. */
+const char *report_group_kind_name(enum report_group_kind kind)
+{
+	switch (kind) {
+	case REPORT_GROUP_PROVIDER:
+		return "provider";
+	case REPORT_GROUP_OWN:
+		return "own";
+	case REPORT_GROUP_UNKNOWN:
+		return "unknown";
+	}
+	return "?";
+}
+
+/* The kind of group a source belongs to: as analysis_classify() finds
+ * it known, by a service, the inventory or the domain's SPF record. */
+static enum report_group_kind source_kind(const struct analysis_source *s)
+{
+	if (s->provider)
+		return REPORT_GROUP_PROVIDER;
+	if (s->in_inventory || s->explained_by ||
+	    (s->spf_result && strcmp(s->spf_result, "pass") == 0))
+		return REPORT_GROUP_OWN;
+	return REPORT_GROUP_UNKNOWN;
+}
+
 /* Days of the plan's window for the domain: its settings, or the
  * defaults when it is not in the rollout. */
 static enum status plan_window(struct store *store, const char *domain,
@@ -78,41 +104,51 @@ static int class_rank(enum analysis_class c)
 	}
 }
 
-/* Orders groups by volume, largest first; those nobody explains last
- * among equals. */
+/* Orders groups by volume, largest first; then providers, own
+ * servers, the unexplained. */
 static int group_cmp(const void *pa, const void *pb)
 {
 	const struct report_group *a = pa, *b = pb;
 
 	if (a->t.messages != b->t.messages)
 		return a->t.messages > b->t.messages ? -1 : 1;
-	if (!a->provider != !b->provider)
-		return a->provider ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
 	return a->provider ? strcmp(a->provider->id, b->provider->id) : 0;
 }
 
-/* Groups the sources by the provider that explains them. The sources
- * come largest first, so each group's list is too. */
+/* Groups the sources by what explains them. The sources come largest
+ * first, so each group's list is too. */
 static void view_group(struct report_view *v)
 {
 	const struct analysis *a = v->analysis;
 	size_t cap = 0;
+	size_t *caps = NULL;
 
 	for (size_t i = 0; i < a->nsources; i++) {
 		const struct analysis_source *s = &a->sources[i];
+		enum report_group_kind kind = source_kind(s);
 		struct report_group *g = NULL;
+		size_t k;
 
-		for (size_t k = 0; k < v->ngroups && !g; k++)
-			if (v->groups[k].provider == s->provider)
+		for (k = 0; k < v->ngroups; k++)
+			if (v->groups[k].kind == kind &&
+			    v->groups[k].provider == s->provider) {
 				g = &v->groups[k];
+				break;
+			}
 		if (!g) {
 			v->groups = xgrow(v->groups, &cap, v->ngroups + 1,
 					  sizeof *v->groups);
+			caps = xrealloc(caps, cap * sizeof *caps);
+			caps[v->ngroups] = 0;
 			g = &v->groups[v->ngroups++];
 			memset(g, 0, sizeof *g);
+			g->kind = kind;
 			g->provider = s->provider;
-			g->sources = xcalloc(a->nsources, sizeof *g->sources);
 		}
+		g->sources = xgrow(g->sources, &caps[k], g->nsources + 1,
+				   sizeof *g->sources);
 		g->sources[g->nsources++] = i;
 		g->t.messages += s->t.messages;
 		g->t.dmarc_pass += s->t.dmarc_pass;
@@ -122,6 +158,7 @@ static void view_group(struct report_view *v)
 		if (class_rank(s->cls) > class_rank(g->worst))
 			g->worst = s->cls;
 	}
+	free(caps);
 	if (v->ngroups > 1)
 		qsort(v->groups, v->ngroups, sizeof *v->groups, group_cmp);
 }

@@ -36,10 +36,25 @@ const char *report_window_name(enum report_window w);
 /* The window named by word ("plan", "week", "all"); false if none. */
 bool report_window_parse(const char *word, enum report_window *out);
 
-/* The sources one provider of the catalogue explains, or those no
- * provider explains (provider NULL). */
+/* What holds a group's sources together. */
+enum report_group_kind {
+	REPORT_GROUP_PROVIDER, /* a service of the catalogue explains them */
+	REPORT_GROUP_OWN,      /* no service, but the domain's SPF record or
+				  its list of senders authorizes them: the
+				  operator's own servers */
+	REPORT_GROUP_UNKNOWN,  /* nothing explains them */
+};
+
+/* "provider", "own", "unknown": stable words for JSON. */
+const char *report_group_kind_name(enum report_group_kind kind);
+
+/* The sources one provider of the catalogue explains, the domain's own
+ * servers, or the sources nothing explains. */
 struct report_group {
-	const struct provider *provider; /* borrowed from the catalogue */
+	enum report_group_kind kind;
+	const struct provider *provider; /* borrowed from the catalogue;
+					    NULL unless kind is
+					    REPORT_GROUP_PROVIDER */
 	struct analysis_totals t;
 	int64_t failing;           /* messages failing DMARC */
 	enum analysis_class worst; /* the class to look at first */

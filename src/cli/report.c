@@ -130,6 +130,7 @@ static json_t *json_clean(const char *s)
 }
 
 static void view_json(json_t *o, const struct report_view *v);
+static void view_text(const struct report_view *v);
 
 /* The summary as one JSON object. */
 static void summary_json(const struct analysis *a,
@@ -204,7 +205,8 @@ static void summary_json(const struct analysis *a,
 }
 
 /* The summary as text for a terminal. */
-static void summary_text(const struct analysis *a)
+static void summary_text(const struct analysis *a,
+			 const struct report_view *view)
 {
 	char d1[DATE_BUFSIZE], d2[DATE_BUFSIZE];
 	int ipw = 15;
@@ -256,6 +258,7 @@ static void summary_text(const struct analysis *a)
 		free(fix);
 		free(ptr);
 	}
+	view_text(view);
 	if (a->findings.count > 0) {
 		printf("\n");
 		for (size_t i = 0; i < a->findings.count; i++) {
@@ -283,11 +286,13 @@ static const struct providers *report_catalogue(struct cli *cli)
 	return p;
 }
 
-/* The catalogue's ID of a group, or "-" for the sources nobody
- * explains. */
+/* The catalogue's ID of a group, or the word of its kind in
+ * parentheses ("(own)", "(unknown)"). */
 static const char *group_id(const struct report_group *g)
 {
-	return g->provider ? g->provider->id : "-";
+	if (g->provider)
+		return g->provider->id;
+	return g->kind == REPORT_GROUP_OWN ? "(own)" : "(unknown)";
 }
 
 /* The parts of the view the analysis does not hold, as JSON members of
@@ -307,6 +312,8 @@ static void view_json(json_t *o, const struct report_view *v)
 		const struct report_group *g = &v->groups[i];
 		json_t *j = json_object(), *ips = json_array();
 
+		json_object_set_new(j, "kind",
+				    json_string(report_group_kind_name(g->kind)));
 		json_object_set_new(j, "provider",
 				    g->provider ? json_string(g->provider->id)
 						: json_null());
@@ -339,6 +346,7 @@ static void view_text(const struct report_view *v)
 {
 	/* TRANSLATORS: RFC 7489 dispositions: none, quarantine and reject
 	 * are the words of the reports. */
+	printf("\n");
 	printf(_("Receivers applied: none %lld, quarantine %lld, reject "
 		 "%lld\n"),
 	       (long long)v->delivered, (long long)v->quarantined,
@@ -423,9 +431,7 @@ int cli_report_summary(struct cli *cli, int argc, char **argv)
 	if (cli->json)
 		summary_json(view.analysis, &view);
 	else {
-		summary_text(view.analysis);
-		if (view.analysis->totals.messages > 0)
-			view_text(&view);
+		summary_text(view.analysis, &view);
 	}
 out:
 	if (loaded)

@@ -47,11 +47,11 @@ struct reports_state {
 	char *error;
 	struct reports_row *rows; /* the list as drawn */
 	size_t nrows;
-	/* The groups the operator opened, by provider; open_none is the
-	 * group of sources no provider explains. */
+	/* The groups the operator opened: providers' by provider, the
+	 * others by kind. */
 	const struct provider **open;
 	size_t nopen;
-	bool open_none;
+	bool open_kind[REPORT_GROUP_UNKNOWN + 1];
 	bool failures_shown;  /* the failure reports instead of sources */
 	struct widget_list flist;
 	/* Reports of the domain stored before the import under way, to
@@ -121,23 +121,26 @@ static bool source_disowned(const struct reports_state *st,
 	return false;
 }
 
-/* True when the operator opened the group of provider p. */
+/* True when the operator opened group g. */
 static bool group_open(const struct reports_state *st,
-		       const struct provider *p)
+		       const struct report_group *g)
 {
-	if (!p)
-		return st->open_none;
+	if (g->kind != REPORT_GROUP_PROVIDER)
+		return st->open_kind[g->kind];
 	for (size_t i = 0; i < st->nopen; i++)
-		if (st->open[i] == p)
+		if (st->open[i] == g->provider)
 			return true;
 	return false;
 }
 
-/* Opens or closes the group of provider p. */
-static void group_toggle(struct reports_state *st, const struct provider *p)
+/* Opens or closes group g. */
+static void group_toggle(struct reports_state *st,
+			 const struct report_group *g)
 {
-	if (!p) {
-		st->open_none = !st->open_none;
+	const struct provider *p = g->provider;
+
+	if (g->kind != REPORT_GROUP_PROVIDER) {
+		st->open_kind[g->kind] = !st->open_kind[g->kind];
 		return;
 	}
 	for (size_t i = 0; i < st->nopen; i++)
@@ -157,7 +160,7 @@ static void rows_build(struct reports_state *st)
 
 	st->nrows = 0;
 	for (size_t g = 0; st->loaded && g < v->ngroups; g++) {
-		bool open = group_open(st, v->groups[g].provider);
+		bool open = group_open(st, &v->groups[g]);
 		size_t n = open ? v->groups[g].nsources : 0;
 
 		st->rows = xgrow(st->rows, &cap, st->nrows + 1 + n,
@@ -244,8 +247,8 @@ static void reports_enter(struct app *app, void *state)
 	st->prompt.complete_files = true;
 	st->window = REPORT_WINDOW_PLAN;
 	st->stored_before = -1;
-	/* The sources nobody explains are the ones to look at: open. */
-	st->open_none = true;
+	/* The sources nothing explains are the ones to look at: open. */
+	st->open_kind[REPORT_GROUP_UNKNOWN] = true;
 	tui_work_start(app);
 }
 
@@ -464,12 +467,14 @@ static void draw_group(struct app *app, const struct reports_state *st,
 	int attr = row_start(win, y, cols, selected);
 	int64_t all = st->analysis->totals.messages;
 
-	widget_text(win, y, 1, 2, attr,
-		    group_open(st, g->provider) ? "-" : "+");
-	/* TRANSLATORS: the group of sources no provider of the
-	 * catalogue explains; at most 22 columns. */
+	widget_text(win, y, 1, 2, attr, group_open(st, g) ? "-" : "+");
+	/* TRANSLATORS: the groups of sources no provider of the catalogue
+	 * explains: those the domain's SPF record or its senders
+	 * authorize, and the rest; at most 22 columns. */
 	widget_text(win, y, 3, 22, attr | A_BOLD,
-		    g->provider ? g->provider->name : _("other sources"));
+		    g->kind == REPORT_GROUP_PROVIDER ? g->provider->name
+		    : g->kind == REPORT_GROUP_OWN    ? _("your servers")
+						     : _("unexplained"));
 	widget_textf(win, y, 26, 8, attr, "%8lld", (long long)g->t.messages);
 	widget_textf(win, y, 35, 7, attr, "%5.1f%%",
 		     percent(g->t.messages, all));
@@ -598,6 +603,7 @@ static void draw_sources(struct app *app, struct reports_state *st,
 	const struct report_view *v = &st->view;
 	int list_rows;
 	const struct reports_row *sel;
+	size_t pick;
 
 	/* TRANSLATORS: column heads of the sources. */
 	widget_text(win, y, 1, 24, A_UNDERLINE, _("Provider / source"));
@@ -625,13 +631,17 @@ static void draw_sources(struct app *app, struct reports_state *st,
 	if (st->list.selected >= st->nrows)
 		return;
 	sel = &st->rows[st->list.selected];
-	if (sel->source == SIZE_MAX) {
+	pick = sel->source;
+	/* A group of one source stands for it. */
+	if (pick == SIZE_MAX && v->groups[sel->group].nsources == 1)
+		pick = v->groups[sel->group].sources[0];
+	if (pick == SIZE_MAX) {
 		widget_text(win, rows - 2, 1, cols - 2, tui_attr(app, TUI_DIM),
-			    group_open(st, v->groups[sel->group].provider)
+			    group_open(st, &v->groups[sel->group])
 				? _("Enter closes the group.")
 				: _("Enter shows a row per source."));
 	} else {
-		const struct analysis_source *s = &a->sources[sel->source];
+		const struct analysis_source *s = &a->sources[pick];
 		char *fix = analysis_fix_text(a, s);
 
 		if (fix)
@@ -877,7 +887,7 @@ static bool reports_key(struct app *app, void *state, struct tui_key key,
 			    &st->rows[st->list.selected];
 			size_t g = r->group;
 
-			group_toggle(st, st->view.groups[g].provider);
+			group_toggle(st, &st->view.groups[g]);
 			rows_build(st);
 			/* The cursor stays on the group's row. */
 			for (size_t i = 0; i < st->nrows; i++)
