@@ -596,9 +596,11 @@ static void test_dkim_keygen(void **state)
 	demo_stop(d);
 }
 
-/* The reports screen shows the first two weeks the demo imported, with
- * the unknown source failing; i opens a prompt that completes file
- * names, and importing the third week adds its 21 reports. */
+/* The reports screen opens on the plan's window (the 14 days up to the
+ * demo's today) with the unknown source failing; i opens a prompt that
+ * completes file names, and importing the third week adds its 21
+ * reports: the line under the header says so and the header's count of
+ * stored reports grows by the same 21. */
 static void test_import_reports(void **state)
 {
 	struct demo *d = *state;
@@ -609,7 +611,7 @@ static void test_import_reports(void **state)
 		skip();
 	demo_start(d, 80, 24, NULL);
 	key(d, "7");
-	screen = screen_with(d, "42 reports, 11831 messages");
+	screen = screen_with(d, "18 of 42 reports, 5179 messages");
 	assert_non_null(screen);
 	line = screen_line(screen, "203.0.113.77");
 	assert_non_null(line);
@@ -626,15 +628,160 @@ static void test_import_reports(void **state)
 	expect(d, "demo/inbox/");
 	key(d, "Enter");
 	expect(d, "21 new, 0 duplicate, 0 rejected");
-	screen = screen_with(d, "63 reports, 17841 messages");
+	expect(d, "The import added 21 reports and 0 failure reports for "
+		  "demo.example (now 63).");
+	expect(d, "of 63 reports");
+	/* All time: every stored report is counted. */
+	key(d, "p");
+	key(d, "p");
+	screen = screen_with(d, "63 of 63 reports, 17841 messages");
 	assert_non_null(screen);
 	assert_non_null(strstr(screen, "2026-W10"));
-	line = screen_line(screen, "203.0.113.77");
+	line = screen_line(screen, "   203.0.113.77");
 	assert_non_null(line);
 	assert_non_null(strstr(line, "FAIL-unknown"));
 	assert_non_null(strstr(line, "208"));
 	free(line);
 	free(screen);
+	demo_stop(d);
+}
+
+/* p switches the window from the plan's 14 days to the last week and to
+ * all time and back; the dispositions follow the window. */
+static void test_reports_windows(void **state)
+{
+	struct demo *d = *state;
+	char *screen;
+
+	if (!tmux_available())
+		skip();
+	demo_start(d, 80, 24, NULL);
+	key(d, "7");
+	screen = screen_with(d, "plan window, last 14 days (2026-02-24 to "
+				"2026-03-09)");
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "18 of 42 reports, 5179 messages"));
+	assert_non_null(strstr(screen, "Receivers: none 5143, quarantine 36, "
+				       "reject 0."));
+	free(screen);
+	key(d, "p");
+	screen = screen_with(d, "last 7 days (2026-03-03 to 2026-03-09)");
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "No report in this window; 42 are "
+				       "stored."));
+	assert_null(strstr(screen, "Google Workspace"));
+	free(screen);
+	key(d, "p");
+	screen = screen_with(d, "all time up to 2026-03-09");
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "42 of 42 reports, 11831 messages"));
+	assert_non_null(strstr(screen, "Receivers: none 11795, quarantine "
+				       "36, reject 0."));
+	assert_non_null(strstr(screen, "2026-W08"));
+	free(screen);
+	key(d, "p");
+	expect(d, "plan window, last 14 days");
+	demo_stop(d);
+}
+
+/* Sources are grouped by the provider that explains them, one row per
+ * provider; Enter shows a row per source of the group and closes it
+ * again. The sources nothing explains are open from the start. */
+static void test_reports_groups(void **state)
+{
+	struct demo *d = *state;
+	char *screen, *line;
+
+	if (!tmux_available())
+		skip();
+	demo_start(d, 80, 24, NULL);
+	key(d, "7");
+	screen = screen_with(d, "+ Google Workspace");
+	assert_non_null(screen);
+	line = screen_line(screen, "+ Google Workspace");
+	assert_non_null(strstr(line, "2267"));
+	assert_non_null(strstr(line, "2 sources"));
+	free(line);
+	assert_null(strstr(screen, "209.85.220.41"));
+	assert_non_null(strstr(screen, "+ Twilio SendGrid"));
+	line = screen_line(screen, "- unexplained");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "FAIL-unknown"));
+	free(line);
+	assert_non_null(strstr(screen, "   203.0.113.77"));
+	free(screen);
+	/* The cursor is on the largest group. */
+	key(d, "Enter");
+	screen = screen_with(d, "- Google Workspace");
+	assert_non_null(screen);
+	line = screen_line(screen, "209.85.220.41");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "1459"));
+	assert_non_null(strstr(line, "mail-sor-f41"));
+	free(line);
+	assert_non_null(strstr(screen, "209.85.220.69"));
+	assert_non_null(strstr(screen, "Enter closes the group."));
+	free(screen);
+	key(d, "Enter");
+	screen = screen_with(d, "+ Google Workspace");
+	assert_non_null(screen);
+	assert_null(strstr(screen, "209.85.220.41"));
+	free(screen);
+	demo_stop(d);
+}
+
+/* A failure report imported on the reports screen is counted in the
+ * header; e lists the failure reports with the details of the selected
+ * one (source, what failed, when, the original's identifiers and its
+ * signature) and returns to the sources. */
+static void test_reports_failures(void **state)
+{
+	struct demo *d = *state;
+	char *screen, *path, *line;
+
+	if (!tmux_available())
+		skip();
+	demo_start(d, 80, 24, NULL);
+	key(d, "7");
+	expect(d, "Failure reports: 0 (e)");
+	key(d, "e");
+	expect(d, "No failure report received.");
+	key(d, "e");
+	expect(d, "Provider / source");
+	path = testenv_write_arf(d->tmp, "demo.example", "203.0.113.77");
+	key(d, "i");
+	expect(d, "Import from");
+	key(d, "C-u");
+	type(d, path);
+	key(d, "Enter");
+	expect(d, "Failure reports: 1 (e)");
+	expect(d, "The import added 0 reports and 1 failure reports");
+	key(d, "e");
+	screen = screen_with(d, "1 failure report (e returns to the sources)");
+	assert_non_null(screen);
+	line = screen_line(screen, "Source ");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "203.0.113.77"));
+	free(line);
+	line = screen_line(screen, "Arrived");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "Sun, 08 Mar 2026 09:58:00 +0000"));
+	free(line);
+	assert_non_null(strstr(screen, "billing@demo.example"));
+	assert_non_null(strstr(screen, "bounce@spoof.example"));
+	assert_non_null(strstr(screen, "<fake-9@spoof.example>"));
+	line = screen_line(screen, "DKIM signature");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "spoof.example, selector k9"));
+	free(line);
+	line = screen_line(screen, "Failed");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "dmarc"));
+	free(line);
+	free(screen);
+	key(d, "Escape");
+	expect(d, "Provider / source");
+	free(path);
 	demo_stop(d);
 }
 
@@ -948,6 +1095,9 @@ int main(void)
 		DEMO_TEST(test_spf_flatten),
 		DEMO_TEST(test_dkim_keygen),
 		DEMO_TEST(test_import_reports),
+		DEMO_TEST(test_reports_windows),
+		DEMO_TEST(test_reports_groups),
+		DEMO_TEST(test_reports_failures),
 		DEMO_TEST(test_export),
 		DEMO_TEST(test_export_wraps_dkim),
 		DEMO_TEST(test_disown_source),

@@ -326,9 +326,18 @@ static void test_reports_analysis_live(void **state)
 	live_start(l, "example.com", SETUP_REPORT);
 	expect(&l->t, "Rollout of example.com");
 	key(&l->t, "7");
+	/* The largest group, the domain's own server, is selected: its
+	 * one source stands for it. */
 	screen = settled_with(&l->t, "192.0.2.10: explained by "
 				     "ip4:192.0.2.0/24");
-	assert_non_null(strstr(screen, "1 report, 45 messages"));
+	assert_non_null(strstr(screen, "1 of 1 reports, 45 messages"));
+	line = screen_line(screen, "+ your servers");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "192.0.2.10"));
+	free(line);
+	free(screen);
+	key(&l->t, "Enter");
+	screen = settled_with(&l->t, "- your servers");
 	line = screen_line(screen, "192.0.2.10 ");
 	assert_non_null(line);
 	assert_non_null(strstr(line, "PASS"));

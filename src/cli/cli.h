@@ -102,6 +102,7 @@ enum cli_opt {
 	OPT_FOLDER,
 	OPT_ARCHIVE,
 	OPT_NEXT,
+	OPT_WINDOW,
 };
 
 /* One option as declared: its command, --name, -c, its argument and

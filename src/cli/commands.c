@@ -115,6 +115,9 @@ const struct cli_option cli_options[] = {
 	      N_("from this day (YYYY-MM-DD) on")),
 	VALUE("report summary", "until", OPT_UNTIL, N_("DATE"),
 	      N_("up to this day (YYYY-MM-DD)")),
+	VALUE("report summary", "window", OPT_WINDOW, N_("plan|week|all"),
+	      N_("the plan's readiness window, the last 7 days, or all "
+		 "reports up to today")),
 
 	/* step and export (src/cli/plan.c) */
 	VALUE("step", "servers", OPT_SERVERS, N_("ADDR[:PORT],..."),
@@ -192,6 +195,8 @@ const struct cli_command cli_commands[] = {
 	  N_("import DMARC reports: files, folders, mbox, Maildir") },
 	{ "report summary", cli_report_summary, N_("DOMAIN"), 1, 1,
 	  N_("pass rates by week and the sources of a domain's mail") },
+	{ "report failures", cli_report_failures, N_("DOMAIN"), 1, 1,
+	  N_("the failure reports (ARF) received about a domain") },
 	{ "report fetch", cli_report_fetch, "", 0, 0,
 	  N_("import the reports waiting in the configured mailbox") },
 

@@ -39,6 +39,7 @@ int cli_mail_check(struct cli *cli, int argc, char **argv);
 int cli_report_import(struct cli *cli, int argc, char **argv);
 int cli_report_summary(struct cli *cli, int argc, char **argv);
 int cli_report_fetch(struct cli *cli, int argc, char **argv);
+int cli_report_failures(struct cli *cli, int argc, char **argv);
 
 /* configuration (src/cli/config.c) */
 int cli_config_check(struct cli *cli, int argc, char **argv);

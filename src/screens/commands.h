@@ -36,6 +36,8 @@
 	X(CMD_STEP, N_("record the step once it is live"))                 \
 	X(CMD_IMPORT, N_("import reports from a file or folder"))          \
 	X(CMD_DISOWN, N_("mark the selected failing source as not ours"))  \
+	X(CMD_WINDOW, N_("switch the report window: plan, week, all"))     \
+	X(CMD_FAILURES, N_("show or hide the failure reports"))            \
 	X(CMD_FORMAT, N_("change the export format"))                      \
 	X(CMD_WRITE, N_("write the export to a file"))
 /* clang-format on */

@@ -88,6 +88,8 @@ static const struct keymap_entry keymap[] = {
 	{ false, 'S', CMD_STEP, "S" },
 	{ false, 'i', CMD_IMPORT, "i" },
 	{ false, 'x', CMD_DISOWN, "x" },
+	{ false, 'p', CMD_WINDOW, "p" },
+	{ false, 'e', CMD_FAILURES, "e" },
 	{ false, 'F', CMD_FORMAT, "F" },
 	{ false, 'w', CMD_WRITE, "w" },
 };

@@ -80,6 +80,8 @@ static void days_add(void *arg, const struct report_day *row)
 	totals_read(&row->t, &d->t);
 	totals_add(&a->totals, &d->t);
 	a->reports += (size_t)row->reports;
+	a->quarantined += row->quarantined;
+	a->rejected += row->rejected;
 	/* Days come in order, so a week's days are adjacent. */
 	if (a->nweeks == 0 || a->weeks[a->nweeks - 1].iso_year != d->iso_year ||
 	    a->weeks[a->nweeks - 1].week != d->week) {

@@ -92,6 +92,9 @@ struct analysis {
 	struct analysis_source *sources; /* by volume, largest first */
 	size_t nsources;
 	size_t reports;                  /* aggregate reports counted */
+	/* Messages the receivers quarantined or rejected (RFC 7489
+	 * 7.2.1.1 disposition); the others were delivered. */
+	int64_t quarantined, rejected;
 	/* Sources whose reverse name or SPF check the DNS deadline cut
 	 * off (their ptr is NULL, their SPF result temperror). */
 	size_t dns_skipped;

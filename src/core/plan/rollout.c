@@ -399,6 +399,14 @@ static bool disowned(const struct rollout_inputs *in, const char *ip)
 	return false;
 }
 
+/* The window the report evidence is judged over. */
+void rollout_window(const struct state_settings *settings, date_t today,
+		    date_t *since, date_t *until)
+{
+	*until = today;
+	*since = today - settings->window_days + 1;
+}
+
 /* The report evidence of the window ending today, from the report
  * analysis (which classes the sources by the inventory, the domain's
  * SPF record and the providers' reverse-DNS patterns). */
@@ -413,8 +421,7 @@ static enum status inputs_evidence(struct store *store, struct dns *dns,
 	size_t cap = 0;
 	enum status st;
 
-	e->until = today;
-	e->since = today - in->settings.window_days + 1;
+	rollout_window(&in->settings, today, &e->since, &e->until);
 	if ((st = analysis_run(store, in->domain, e->since, e->until, &o, &a,
 			       err)))
 		return st;

@@ -206,6 +206,12 @@ enum status rollout_inputs_load(struct store *store, struct dns *dns,
 
 void rollout_inputs_done(struct rollout_inputs *in);
 
+/* The report window readiness judges on day today (DESIGN.md section
+ * 4): the settings' window_days ending today, both days included. The
+ * reports screen and `report summary --window plan` show the same. */
+void rollout_window(const struct state_settings *settings, date_t today,
+		    date_t *since, date_t *until);
+
 /* Measures the SPF record domain publishes now through dns: its DNS
  * lookups with every include's tree (RFC 7208 4.6.4) into *lookups and
  * what each include of the record costs into *costs and *ncosts, in the
