@@ -223,9 +223,9 @@ int cli_check(struct cli *cli, int argc, char **argv)
 	struct check_run run = { 0 };
 	/* The name servers are asked directly with the resolver's wait. */
 	struct propagate_options ns = { .timeout = cli->timeout };
-	struct providers *providers = NULL;
+	const struct providers *providers = NULL;
 	struct audit_batch *batch = NULL;
-	struct orgdomain *od = NULL;
+	const struct orgdomain *od;
 	enum severity worst = SEVERITY_INFO;
 	bool failed = false;
 	const char *https_cafile;
@@ -241,7 +241,7 @@ int cli_check(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	if (!(od = orgdomain_new())) {
+	if (!(od = session_orgdomain(cli_session(cli)))) {
 		err_set(&err, STATUS_UNSUPPORTED,
 			_("libpsl has no Public Suffix List"));
 		rc = cli_fail(&err);
@@ -251,7 +251,7 @@ int cli_check(struct cli *cli, int argc, char **argv)
 	 * and MX; without an installed one the common list still runs. */
 	path = cli_data_path(cli, "providers.ini");
 	if (access(path, F_OK) == 0 &&
-	    providers_load(&providers, path, &err) != STATUS_OK) {
+	    !(providers = session_providers(cli_session(cli), &err))) {
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -310,8 +310,6 @@ int cli_check(struct cli *cli, int argc, char **argv)
 				       : EXIT_GOOD;
 out:
 	audit_batch_free(batch);
-	orgdomain_free(od);
-	providers_free(providers);
 	for (size_t i = 0; i < run.count; i++) {
 		struct check_domain *d = &run.domains[i];
 
