@@ -523,6 +523,70 @@ static void test_adopt_never_weaker(void **state)
 	testenv_run_done(&r);
 }
 
+/* The same domain, when the operator asks for ~all with domain set
+ * spf-all=softfail: the plan follows (the weaker record, at once, with a
+ * plan.weaker reason that says so), step records it, and the domain is
+ * enforced at the ~all asked for, with no step proposed again. */
+static void test_softfail_asked_weakens(void **state)
+{
+	struct fixture *f = *state;
+	const char *add[] = { "domain", "add", "strict.example", NULL };
+	const char *sender[] = { "sender", "add", "strict.example",
+				 "ip4:192.0.2.0/24", NULL };
+	const char *set[] = { "domain", "set", "strict.example",
+			      "spf-all=softfail", NULL };
+	const char *plan[] = { "--json", "plan", "strict.example", NULL };
+	const char *step[] = { "step", "strict.example", NULL };
+	const char *dkim = "mail._domainkey TXT \"v=DKIM1; k=rsa; p=" KEY
+			   "\"\n_dmarc TXT \"v=DMARC1; p=reject; "
+			   "rua=mailto:dmarc@strict.example\"\n";
+	char *zone = xasprintf("@ TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n%s",
+			       dkim);
+	struct testenv_run r;
+	json_t *o;
+
+	serve_zone(f, "strict.example", zone);
+	free(zone);
+	r = run(f, "2026-11-23", add);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run(f, "2026-11-23", sender);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run(f, "2026-11-24", set);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run(f, "2026-11-24", plan);
+	o = json_loads(r.out, 0, NULL);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o,
+							      "next_record")),
+			    "v=spf1 ip4:192.0.2.0/24 ~all");
+	assert_true(has_code(json_object_get(o, "reasons"), "plan.weaker"));
+	assert_true(json_is_true(json_object_get(o, "ready")));
+	json_decref(o);
+	testenv_run_done(&r);
+	zone = xasprintf("@ TXT \"v=spf1 ip4:192.0.2.0/24 ~all\"\n%s", dkim);
+	serve_zone(f, "strict.example", zone);
+	free(zone);
+	r = run(f, "2026-11-24", step);
+	if (r.status != 0)
+		fail_msg("step: %s%s", r.out, r.err);
+	testenv_run_done(&r);
+	r = run(f, "2026-11-25", plan);
+	o = json_loads(r.out, 0, NULL);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "phase")),
+			    "enforced");
+	assert_true(json_is_null(json_object_get(o, "next_record")) ||
+		    !json_object_get(o, "next_record"));
+	assert_false(has_code(json_object_get(o, "reasons"), "plan.weaker"));
+	assert_false(has_code(json_object_get(o, "reasons"),
+			      "plan.spf_stale"));
+	json_decref(o);
+	testenv_run_done(&r);
+}
+
 /* A domain whose only sender is Google Workspace: once
  * google._domainkey serves a key (here a TXT record; a CNAME into the
  * service's zone is followed the same way), the DKIM step is ready and
@@ -605,6 +669,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_never_weaker, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_softfail_asked_weakens,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hosted_only_dkim, setup,
 						teardown),
 	};
