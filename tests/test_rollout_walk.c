@@ -8,7 +8,9 @@
  * never carries a withheld rung. Three domains: a fresh one with its own
  * servers and key, one whose only sender is Google Workspace (its DKIM
  * found at the catalogue's selector), and one already at -all and
- * p=reject (adopted and never weakened, even when a sender is added). */
+ * p=reject (adopted and never weakened, even when a sender is added).
+ * Every plan the command line prints is also decided through the app
+ * layer the wizard calls, which must agree. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -23,6 +25,8 @@
 
 #include <jansson.h>
 
+#include "app/plan.h"
+#include "app/session.h"
 #include "lib/nsd.h"
 #include "lib/testenv.h"
 #include "util/date.h"
@@ -177,7 +181,44 @@ static void cli_ok(struct walk *w, date_t day, const char *const *args)
 	testenv_run_done(&r);
 }
 
-/* The plan of the day, as JSON (caller frees). */
+/* The plan the app layer (what the wizard calls) decides on day, on
+ * the same database and server, must be the command line's. */
+static void plan_agrees(struct walk *w, date_t day, json_t *o)
+{
+	struct session_options opt = {
+		.resolver = w->nsd.address,
+		.db_path = w->db,
+		.timeout = 5,
+		.datadir = getenv("DMARCPILOT_DATADIR")
+			       ? getenv("DMARCPILOT_DATADIR")
+			       : ABS_SRCDIR "/data",
+	};
+	struct session s;
+	struct rollout_inputs in;
+	struct rollout_plan p;
+	struct err err = ERR_INIT;
+	const char *next = json_string_value(json_object_get(o,
+							     "next_record"));
+
+	session_init(&s, &opt);
+	if (app_plan_load(&s, w->domain, day, &in, &p, &err) != STATUS_OK)
+		fail_msg("app_plan_load: %s", err_message(&err));
+	assert_string_equal(json_string_value(json_object_get(o, "phase")),
+			    rollout_phase_name(p.phase));
+	assert_int_equal(json_is_true(json_object_get(o, "ready")), p.ready);
+	if (p.next.record)
+		assert_string_equal(next, p.next.record);
+	else
+		assert_null(next);
+	assert_int_equal(json_array_size(json_object_get(o, "reasons")),
+			 p.reasons.count);
+	rollout_plan_done(&p);
+	rollout_inputs_done(&in);
+	session_done(&s);
+}
+
+/* The plan of the day, as JSON (caller frees), checked against the
+ * app layer's. */
 static json_t *plan(struct walk *w, date_t day)
 {
 	const char *args[] = { "--json", "plan", w->domain, NULL };
@@ -187,6 +228,7 @@ static json_t *plan(struct walk *w, date_t day)
 	if (!o)
 		fail_msg("plan: exit %d\n%s%s", r.status, r.out, r.err);
 	testenv_run_done(&r);
+	plan_agrees(w, day, o);
 	return o;
 }
 
