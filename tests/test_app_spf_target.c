@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/plan.h"
 #include "app/session.h"
 #include "app/spf_target.h"
 #include "lib/testenv.h"
@@ -252,6 +253,42 @@ static void test_lookups_count_chained(void **state)
 		free(ips[i]);
 }
 
+/* The flattening the operator saves in the wizard is the plan's too:
+ * the SPF record plan, export and step publish is the target the SPF
+ * step showed. */
+static void test_plan_follows_saved_choice(void **state)
+{
+	static const char *const senders[] = {
+		"ip4:192.0.2.0/24", "include:minus.example",
+		"include:good.example", NULL,
+	};
+	const char *flatten = "include:good.example";
+	struct fixture *f = *state;
+	struct app_spf_target t;
+	struct rollout_inputs in;
+	struct rollout_plan plan;
+	struct session s;
+	struct err err = ERR_INIT;
+
+	domain_with(f, "chosen.example", senders);
+	session_of(f, &s);
+	assert_int_equal(app_spf_target_build(&s, "chosen.example", &flatten,
+					      1, &t, &err),
+			 STATUS_OK);
+	assert_int_equal(app_spf_target_save(&s, "chosen.example", &t,
+					     day("2026-11-24"), &err),
+			 STATUS_OK);
+	assert_int_equal(app_plan_load(&s, "chosen.example",
+				       day("2026-11-24"), &in, &plan, &err),
+			 STATUS_OK);
+	assert_string_equal(plan.next.record, t.record);
+	assert_int_equal(in.spf_lookups, (int)t.flat->lookups);
+	rollout_plan_done(&plan);
+	rollout_inputs_done(&in);
+	app_spf_target_done(&t);
+	session_done(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +298,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookups_count_chained,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_plan_follows_saved_choice, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

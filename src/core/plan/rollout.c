@@ -268,7 +268,8 @@ static char *spf_fail_all(const char *soft)
  * spf_build(), counts their lookups and flattens them past 10 when dns
  * is given; what stops it goes into spf_problems. */
 static void inputs_spf(struct rollout_inputs *in, struct dns *dns,
-		       const struct providers *catalogue)
+		       const struct providers *catalogue,
+		       const char *const *chosen, size_t nchosen)
 {
 	char **mech = NULL;
 	size_t n = spf_mechanisms(in, catalogue, &mech);
@@ -290,6 +291,23 @@ static void inputs_spf(struct rollout_inputs *in, struct dns *dns,
 		goto out;
 	}
 	f = spf_count(in, dns, rec);
+	/* The includes the operator chose to flatten (the wizard's SPF
+	 * step, spf build --flatten), while that still fits the senders
+	 * and the limit; else the flattener chooses below. */
+	if (dns && nchosen > 0 && in->spf_lookups >= 0) {
+		struct spf_flatten *mine = NULL;
+
+		if (spf_flatten_chosen(dns, in->domain, rec, chosen, nchosen,
+				       &mine, &err) == STATUS_OK &&
+		    mine->lookups <= SPF_MAX_DNS_TERMS) {
+			spf_flatten_free(f);
+			f = mine;
+			mine = NULL;
+			in->spf_lookups = (int)f->lookups;
+		}
+		spf_flatten_free(mine);
+		err_done(&err);
+	}
 	own = spf_record_dns_terms(rec) + f->nrecords - 1;
 	/* RFC 7208 4.6.4: more than 10 DNS-querying terms is a permerror;
 	 * flatten includes into their ranges to stay under. */
@@ -350,12 +368,24 @@ out:
 
 /* The records the plan publishes: SPF from the senders, the DKIM keys'
  * TXT values from their key files. */
-static enum status inputs_records(struct rollout_inputs *in, struct dns *dns,
+static enum status inputs_records(struct store *store, struct dns *dns,
 				  const struct providers *catalogue,
-				  struct err *err)
+				  struct rollout_inputs *in, struct err *err)
 {
-	(void)err;
-	inputs_spf(in, dns, catalogue);
+	struct spf_flat_saved *saved = NULL;
+	size_t nsaved = 0;
+	const char **chosen;
+	enum status st;
+
+	if ((st = state_flattened_list(store, in->domain, &saved, &nsaved,
+				       err)))
+		return st;
+	chosen = xcalloc(nsaved + 1, sizeof *chosen);
+	for (size_t i = 0; i < nsaved; i++)
+		chosen[i] = saved[i].mechanism;
+	inputs_spf(in, dns, catalogue, chosen, nsaved);
+	free(chosen);
+	state_flattened_free(saved, nsaved);
 	for (size_t i = 0; i < in->nkeys; i++) {
 		struct err kerr = ERR_INIT;
 
@@ -570,7 +600,7 @@ enum status rollout_inputs_load(struct store *store, struct dns *dns,
 	}
 	in->key_records = xcalloc(in->nkeys + 1, sizeof *in->key_records);
 	in->key_problems = xcalloc(in->nkeys + 1, sizeof *in->key_problems);
-	if ((st = inputs_records(in, dns, catalogue, err)))
+	if ((st = inputs_records(store, dns, catalogue, in, err)))
 		goto fail;
 	inputs_sender_dkim(in, catalogue);
 	if ((st = inputs_evidence(store, dns, catalogue, in, today, err)))
