@@ -122,6 +122,18 @@ static struct testenv_run run(struct fixture *f, const char *now,
 	return testenv_run_dmarcpilot(argv, NULL);
 }
 
+/* Runs the binary as run() does; it must exit 0. */
+static void run_ok(struct fixture *f, const char *now,
+		   const char *const *args)
+{
+	struct testenv_run r = run(f, now, args);
+
+	if (r.status != 0)
+		fail_msg("%s %s: exit %d\n%s%s", args[0], args[1], r.status,
+			 r.out, r.err);
+	testenv_run_done(&r);
+}
+
 /* How many rungs the database holds for hold.example. */
 static size_t rungs(struct fixture *f)
 {
@@ -278,9 +290,7 @@ static void test_sender_added_makes_spf_stale(void **state)
 	struct testenv_run r;
 	json_t *o;
 
-	r = run(f, "2026-12-11", add);
-	assert_int_equal(r.status, 0);
-	testenv_run_done(&r);
+	run_ok(f, "2026-12-11", add);
 	r = run(f, "2026-12-11", plan);
 	assert_int_equal(r.status, 0);
 	o = json_loads(r.out, 0, NULL);
@@ -420,12 +430,8 @@ static void test_no_step_is_not_complete(void **state)
 	struct store *store;
 	struct err err = ERR_INIT;
 
-	r = run(f, "2026-11-23", add);
-	assert_int_equal(r.status, 0);
-	testenv_run_done(&r);
-	r = run(f, "2026-11-23", sender);
-	assert_int_equal(r.status, 0);
-	testenv_run_done(&r);
+	run_ok(f, "2026-11-23", add);
+	run_ok(f, "2026-11-23", sender);
 	assert_int_equal(store_open(&store, f->path, &err), STATUS_OK);
 	assert_int_equal(state_rung_add(store, "new.example", RUNG_SPF, 0,
 					spf, day("2026-11-24"), &err),
@@ -498,9 +504,7 @@ static void test_adopt_never_weaker(void **state)
 	assert_non_null(strstr(r.out, "selector mail"));
 	assert_non_null(strstr(r.out, "DMARC rung 9"));
 	testenv_run_done(&r);
-	r = run(f, "2026-11-23", sender);
-	assert_int_equal(r.status, 0);
-	testenv_run_done(&r);
+	run_ok(f, "2026-11-23", sender);
 	r = run(f, "2026-11-24", plan);
 	assert_int_equal(r.status, 0);
 	o = json_loads(r.out, 0, NULL);
@@ -547,15 +551,9 @@ static void test_softfail_asked_weakens(void **state)
 
 	serve_zone(f, "strict.example", zone);
 	free(zone);
-	r = run(f, "2026-11-23", add);
-	assert_int_equal(r.status, 0);
-	testenv_run_done(&r);
-	r = run(f, "2026-11-23", sender);
-	assert_int_equal(r.status, 0);
-	testenv_run_done(&r);
-	r = run(f, "2026-11-24", set);
-	assert_int_equal(r.status, 0);
-	testenv_run_done(&r);
+	run_ok(f, "2026-11-23", add);
+	run_ok(f, "2026-11-23", sender);
+	run_ok(f, "2026-11-24", set);
 	r = run(f, "2026-11-24", plan);
 	o = json_loads(r.out, 0, NULL);
 	assert_non_null(o);
@@ -607,12 +605,8 @@ static void test_hosted_only_dkim(void **state)
 	json_t *o;
 
 	serve_zone(f, "hosted.example", "");
-	r = run(f, "2026-11-23", add);
-	assert_int_equal(r.status, 0);
-	testenv_run_done(&r);
-	r = run(f, "2026-11-23", sender);
-	assert_int_equal(r.status, 0);
-	testenv_run_done(&r);
+	run_ok(f, "2026-11-23", add);
+	run_ok(f, "2026-11-23", sender);
 	assert_int_equal(store_open(&store, f->path, &err), STATUS_OK);
 	assert_int_equal(state_rung_add(store, "hosted.example", RUNG_SPF, 0,
 					spf_g, day("2026-11-24"), &err),
