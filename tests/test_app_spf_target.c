@@ -125,7 +125,7 @@ static enum status build(struct fixture *f, const char *domain,
 	enum status st;
 
 	session_of(f, &s);
-	st = app_spf_target_build(&s, domain, flatten ? &flatten : NULL,
+	st = app_spf_target_build(&s, NULL, domain, flatten ? &flatten : NULL,
 				  flatten ? 1 : 0, t, &err);
 	*msg = xstrdup(err_message(&err));
 	err_done(&err);
@@ -272,7 +272,7 @@ static void test_plan_follows_saved_choice(void **state)
 
 	domain_with(f, "chosen.example", senders);
 	session_of(f, &s);
-	assert_int_equal(app_spf_target_build(&s, "chosen.example", &flatten,
+	assert_int_equal(app_spf_target_build(&s, NULL, "chosen.example", &flatten,
 					      1, &t, &err),
 			 STATUS_OK);
 	assert_int_equal(app_spf_target_save(&s, "chosen.example", &t,

@@ -469,6 +469,31 @@ static void test_spf_flatten_refused(void **state)
 	live_stop(l);
 }
 
+/* The SPF step builds its target (every include asked) in the loop:
+ * with a resolver that never answers, keys are still answered. */
+static void test_keys_while_spf_target_waits(void **state)
+{
+	struct live *l = *state;
+	const char *include[] = { "--db", NULL, "sender", "add",
+				  "example.com", "include:minus.example.net",
+				  NULL };
+	struct testenv_run run;
+
+	silent_start(l, "example.com", SETUP_SENDER);
+	include[1] = l->db;
+	run = testenv_run_dmarcpilot(include, NULL);
+	assert_int_equal(run.status, 0);
+	testenv_run_done(&run);
+	expect(&l->t, "Rollout of example.com");
+	key(&l->t, "4");
+	expect(&l->t, "Counting the lookups");
+	key(&l->t, "F1");
+	expect(&l->t, "Keys everywhere");
+	key(&l->t, "Escape");
+	expect(&l->t, "SPF of example.com");
+	live_stop(l);
+}
+
 /* A test with its struct live from live_setup(), stopped by
  * live_teardown(). */
 #define LIVE_TEST(f) cmocka_unit_test_setup_teardown(f, live_setup, \
@@ -482,6 +507,7 @@ int main(void)
 		LIVE_TEST(test_keys_while_analysis_waits),
 		LIVE_TEST(test_keys_while_nsupdate_waits),
 		LIVE_TEST(test_spf_flatten_refused),
+		LIVE_TEST(test_keys_while_spf_target_waits),
 	};
 
 	testenv_require_program("TMUX_BIN");

@@ -61,13 +61,13 @@ out:
 }
 
 /* Builds the target record. */
-enum status app_spf_target_build(struct session *s, const char *domain,
+enum status app_spf_target_build(struct session *s, struct dns *dns,
+				 const char *domain,
 				 const char *const *flatten, size_t nflatten,
 				 struct app_spf_target *out, struct err *err)
 {
 	struct store *store;
 	const struct providers *catalogue;
-	struct dns *dns;
 	char **mech = NULL;
 	size_t n = 0;
 	struct spf_record *rec = NULL;
@@ -85,7 +85,7 @@ enum status app_spf_target_build(struct session *s, const char *domain,
 		       err);
 	if (st != STATUS_OK)
 		goto out;
-	if (!(dns = session_dns(s, err))) {
+	if (!dns && !(dns = session_dns(s, err))) {
 		st = err->status;
 		goto out;
 	}

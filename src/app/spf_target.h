@@ -31,13 +31,15 @@ struct app_spf_target {
 
 /* Builds the target of domain from its senders (the catalogue gives the
  * providers' mechanisms) with the includes named in flatten (nflatten
- * of them, "include:x") flattened, resolving every include through the
- * session's resolver. STATUS_USAGE naming the include when a chosen one
- * cannot be flattened faithfully, as spf build --flatten refuses it; the
- * database's, catalogue's or resolver's error when one is missing;
- * STATUS_DNS naming the query that failed. Free with
- * app_spf_target_done(). */
-enum status app_spf_target_build(struct session *s, const char *domain,
+ * of them, "include:x") flattened, resolving every include through dns
+ * (the wizard's replay of the loop's resolver), or the session's
+ * resolver when dns is NULL. STATUS_USAGE naming the include when a
+ * chosen one cannot be flattened faithfully (spf build --flatten never
+ * flattens it either); the database's, catalogue's or resolver's error
+ * when one is missing; STATUS_DNS naming the query that failed. Free
+ * with app_spf_target_done(). */
+enum status app_spf_target_build(struct session *s, struct dns *dns,
+				 const char *domain,
 				 const char *const *flatten, size_t nflatten,
 				 struct app_spf_target *out, struct err *err);
 

@@ -18,6 +18,7 @@
 #include "spf/spf_check.h"
 #include "util/text.h"
 #include "util/xalloc.h"
+#include "screens/replay.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
 
@@ -32,6 +33,13 @@ struct line {
 	int include;       /* index into the target's items, or -1 */
 };
 
+/* What a build of the target is for. */
+enum build_why {
+	BUILD_SAVED,    /* entering: the flattening remembered last */
+	BUILD_NONE,     /* that no longer fits: nothing flattened */
+	BUILD_TOGGLE,   /* f: one include more or less flattened */
+};
+
 struct spf_state {
 	struct app *app;                /* for the callbacks */
 	struct spf_check_run *run;
@@ -39,7 +47,16 @@ struct spf_state {
 	char **flatten;                 /* the includes chosen to flatten */
 	size_t nflatten;
 	struct app_spf_target target;   /* built by the app layer */
-	bool built;                     /* the target was asked for */
+	bool built;                     /* a build of it has ended */
+	struct replay *building;        /* the build under way, or NULL */
+	enum build_why why;             /* and what it is for */
+	char **trying;                  /* the flattening it builds */
+	size_t ntrying;
+	struct app_spf_target tried;    /* its last run's target */
+	enum status tried_status;       /* and status */
+	char *tried_error;              /* and message */
+	char *toggled;                  /* the include f toggled */
+	bool toggled_off;               /* its flattening was undone */
 	char *error;
 	struct propagate_result *propagation;
 	bool propagating;
@@ -55,55 +72,88 @@ static const enum command spf_commands[] = {
 	CMD_NONE,
 };
 
-/* Builds the target with the chosen flattening through the app layer;
- * on a refusal the target stays as it was and err says why. */
-static enum status target_build(struct app *app, struct spf_state *st,
-				char **flatten, size_t nflatten,
-				struct err *err)
+/* Builds the target with the flattening tried, on the replay's
+ * resolver (replay_fn): the app layer asks DNS about every include. */
+static void target_run(void *arg, struct dns *dns)
 {
-	struct app_spf_target t;
-
-	if (app_spf_target_build(app->session, app->domain,
-				 (const char *const *)flatten, nflatten, &t,
-				 err) != STATUS_OK)
-		return err->status;
-	app_spf_target_done(&st->target);
-	st->target = t;
-	return STATUS_OK;
-}
-
-/* Builds the target once, with the flattening remembered last; when
- * that no longer fits the senders, with none, saying why. */
-static bool spf_work(struct app *app, void *state)
-{
-	struct spf_state *st = state;
+	struct spf_state *st = arg;
 	struct err err = ERR_INIT;
 
-	if (st->built)
-		return false;
-	st->built = true;
-	if (app_spf_target_saved(app->session, app->domain, &st->flatten,
-				 &st->nflatten, &err) != STATUS_OK) {
-		st->error = xstrdup(err_message(&err));
-		goto out;
-	}
-	if (target_build(app, st, st->flatten, st->nflatten, &err) ==
-	    STATUS_OK)
-		goto out;
-	if (st->nflatten == 0 || err.status != STATUS_USAGE) {
-		st->error = xstrdup(err_message(&err));
-		goto out;
-	}
-	tui_error(app, "%s", err_message(&err));
-	app_spf_target_list_free(st->flatten, st->nflatten);
-	st->flatten = NULL;
-	st->nflatten = 0;
+	app_spf_target_done(&st->tried);
+	free(st->tried_error);
+	st->tried_error = NULL;
+	st->tried_status = app_spf_target_build(
+	    st->app->session, dns, st->app->domain,
+	    (const char *const *)st->trying, st->ntrying, &st->tried, &err);
+	if (st->tried_status != STATUS_OK)
+		st->tried_error = xstrdup(err_message(&err));
 	err_done(&err);
-	if (target_build(app, st, NULL, 0, &err) != STATUS_OK)
-		st->error = xstrdup(err_message(&err));
-out:
-	err_done(&err);
-	return false;
+}
+
+/* Starts building the target with the flattening choice (taken over)
+ * in the loop, without blocking it. */
+static void target_start(struct app *app, struct spf_state *st,
+			 enum build_why why, char **choice, size_t n)
+{
+	replay_free(st->building);
+	app_spf_target_list_free(st->trying, st->ntrying);
+	st->trying = choice;
+	st->ntrying = n;
+	st->why = why;
+	st->building = replay_start(app, target_run, st, NULL, 0);
+}
+
+/* Once a build has ended: its target replaces the one shown, or its
+ * refusal is said (an include that cannot be flattened keeps the target
+ * as it was; a remembered flattening that no longer fits is dropped). */
+static void target_settle(struct app *app, struct spf_state *st)
+{
+	char **choice;
+	size_t n;
+
+	if (!st->building || !replay_done(st->building))
+		return;
+	replay_free(st->building);
+	st->building = NULL;
+	choice = st->trying;
+	n = st->ntrying;
+	st->trying = NULL;
+	st->ntrying = 0;
+	if (st->tried_status == STATUS_OK) {
+		app_spf_target_done(&st->target);
+		st->target = st->tried;
+		memset(&st->tried, 0, sizeof st->tried);
+		app_spf_target_list_free(st->flatten, st->nflatten);
+		st->flatten = choice;
+		st->nflatten = n;
+		st->built = true;
+		if (st->why == BUILD_TOGGLE) {
+			propagate_result_free(st->propagation);
+			st->propagation = NULL;
+			st->dirty = true;
+			app->unsaved = true;
+			tui_message(app,
+				    st->toggled_off
+					? _("%s is an include again; s saves "
+					    "it.")
+					: _("%s is flattened in the target; s "
+					    "saves it for the drift check."),
+				    st->toggled);
+		}
+		return;
+	}
+	app_spf_target_list_free(choice, n);
+	if (st->why == BUILD_TOGGLE) {
+		tui_error(app, "%s", st->tried_error);
+	} else if (st->why == BUILD_SAVED && n > 0 &&
+		   st->tried_status == STATUS_USAGE) {
+		tui_error(app, "%s", st->tried_error);
+		target_start(app, st, BUILD_NONE, NULL, 0);
+	} else {
+		free(st->error);
+		st->error = xstrdup(st->tried_error);
+		st->built = true;
+	}
 }
 
 /* Keeps the published tree. */
@@ -116,14 +166,26 @@ static void spf_checked(void *arg, struct spf_check *check)
 	st->run = NULL;
 }
 
-/* Starts the accounting of the published record and the target. */
+/* Starts the accounting of the published record and the build of the
+ * target with the flattening remembered last. */
 static void spf_start(struct app *app, struct spf_state *st)
 {
+	char **saved = NULL;
+	size_t n = 0;
+	struct err err = ERR_INIT;
+
 	if (tui_dns(app))
 		st->run = spf_check_start(app->session->dns, app->domain,
 					  spf_checked, st);
 	st->built = false;
-	tui_work_start(app);
+	if (app_spf_target_saved(app->session, app->domain, &saved, &n,
+				 &err) != STATUS_OK) {
+		st->error = xstrdup(err_message(&err));
+		st->built = true;
+	} else {
+		target_start(app, st, BUILD_SAVED, saved, n);
+	}
+	err_done(&err);
 }
 
 /* Opens the screen. */
@@ -361,6 +423,7 @@ static void spf_draw(struct app *app, void *state, WINDOW *win)
 	int rows = getmaxy(win), cols = getmaxx(win), y = 0;
 	size_t lookups;
 
+	target_settle(app, st);
 	widget_textf(win, y++, 1, cols - 2, A_BOLD, _("SPF of %s"),
 		     app->domain);
 	if (st->error)
@@ -418,16 +481,18 @@ static void spf_flatten_toggle(struct app *app, struct spf_state *st)
 	const struct line *l = st->list.selected < st->nlines
 				   ? &st->lines[st->list.selected]
 				   : NULL;
-	char *mechanism, **choice;
+	const char *mechanism;
+	char **choice;
 	size_t n = 0;
 	bool was = false;
-	struct err err = ERR_INIT;
 
 	if (!l || l->include < 0 || !st->target.flat) {
 		tui_error(app, _("Choose an include of the target first."));
 		return;
 	}
-	mechanism = xstrdup(st->target.flat->items[l->include].mechanism);
+	if (st->building)
+		return; /* one build at a time */
+	mechanism = st->target.flat->items[l->include].mechanism;
 	choice = xcalloc(st->nflatten + 2, sizeof *choice);
 	for (size_t i = 0; i < st->nflatten; i++) {
 		if (text_ieq(st->flatten[i], mechanism))
@@ -437,25 +502,10 @@ static void spf_flatten_toggle(struct app *app, struct spf_state *st)
 	}
 	if (!was)
 		choice[n++] = xstrdup(mechanism);
-	if (target_build(app, st, choice, n, &err) != STATUS_OK) {
-		tui_error(app, "%s", err_message(&err));
-		app_spf_target_list_free(choice, n);
-		free(mechanism);
-		err_done(&err);
-		return;
-	}
-	app_spf_target_list_free(st->flatten, st->nflatten);
-	st->flatten = choice;
-	st->nflatten = n;
-	propagate_result_free(st->propagation);
-	st->propagation = NULL;
-	st->dirty = true;
-	app->unsaved = true;
-	tui_message(app, !was ? _("%s is flattened in the target; s "
-				  "saves it for the drift check.")
-			      : _("%s is an include again; s saves it."),
-		    mechanism);
-	free(mechanism);
+	free(st->toggled);
+	st->toggled = xstrdup(mechanism);
+	st->toggled_off = was;
+	target_start(app, st, BUILD_TOGGLE, choice, n);
 }
 
 /* s remembers in the store what the target flattens, with the ranges of
@@ -496,6 +546,16 @@ static void spf_clear(struct spf_state *st)
 	spf_check_free(st->check);
 	st->run = NULL;
 	st->check = NULL;
+	replay_free(st->building);
+	st->building = NULL;
+	app_spf_target_list_free(st->trying, st->ntrying);
+	st->trying = NULL;
+	st->ntrying = 0;
+	app_spf_target_done(&st->tried);
+	free(st->tried_error);
+	st->tried_error = NULL;
+	free(st->toggled);
+	st->toggled = NULL;
 	app_spf_target_done(&st->target);
 	app_spf_target_list_free(st->flatten, st->nflatten);
 	st->flatten = NULL;
@@ -571,5 +631,4 @@ const struct screen screen_spf = {
 	.draw = spf_draw,
 	.key = spf_key,
 	.leave = spf_leave,
-	.work = spf_work,
 };
