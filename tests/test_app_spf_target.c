@@ -289,6 +289,43 @@ static void test_plan_follows_saved_choice(void **state)
 	session_done(&s);
 }
 
+/* Once -all is verified, the target keeps it (the wizard never shows a
+ * weaker record as the target); spf-all=softfail asks for ~all. */
+static void test_target_keeps_fail_all(void **state)
+{
+	static const char *const senders[] = { "ip4:192.0.2.0/24", NULL };
+	struct fixture *f = *state;
+	struct app_spf_target t;
+	struct store *store;
+	struct state_settings settings;
+	struct err err = ERR_INIT;
+	char *msg;
+
+	domain_with(f, "hard.example", senders);
+	assert_int_equal(store_open(&store, f->db, &err), STATUS_OK);
+	assert_int_equal(state_rung_add(store, "hard.example", RUNG_SPF, 1,
+					"v=spf1 ip4:192.0.2.0/24 -all",
+					day("2026-11-24"), &err),
+			 STATUS_OK);
+	store_close(store);
+	assert_int_equal(build(f, "hard.example", NULL, &t, &msg), STATUS_OK);
+	free(msg);
+	assert_string_equal(t.record, "v=spf1 ip4:192.0.2.0/24 -all");
+	app_spf_target_done(&t);
+	assert_int_equal(store_open(&store, f->db, &err), STATUS_OK);
+	state_settings_defaults(&settings);
+	settings.spf_all = xstrdup("softfail");
+	assert_int_equal(state_settings_set(store, "hard.example", &settings,
+					    &err),
+			 STATUS_OK);
+	state_settings_done(&settings);
+	store_close(store);
+	assert_int_equal(build(f, "hard.example", NULL, &t, &msg), STATUS_OK);
+	free(msg);
+	assert_string_equal(t.record, "v=spf1 ip4:192.0.2.0/24 ~all");
+	app_spf_target_done(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +337,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_plan_follows_saved_choice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_target_keeps_fail_all,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,8 +13,27 @@
 #include "util/i18n.h"
 #include "util/xalloc.h"
 
-/* Reads the senders' mechanisms and whether the operator asked for
- * "-all"; a sender the catalogue does not know is an error naming it. */
+/* True when the SPF step verified last is -all (rung 1): the target
+ * keeps it, as the plan never proposes ~all after -all. */
+static bool verified_fail_all(struct store *store, const char *domain,
+			      struct err *err, enum status *st)
+{
+	struct state_rung *rungs = NULL;
+	size_t n = 0;
+	bool hard = false;
+
+	*st = state_rung_list(store, domain, &rungs, &n, err);
+	for (size_t i = 0; *st == STATUS_OK && i < n; i++)
+		if (rungs[i].kind == RUNG_SPF)
+			hard = rungs[i].rung >= 1;
+	state_rungs_free(rungs, n);
+	return hard;
+}
+
+/* Reads the senders' mechanisms and whether the record ends in "-all"
+ * (domain set spf-all=fail, or -all verified unless spf-all=softfail
+ * asks for ~all); a sender the catalogue does not know is an error
+ * naming it. */
 static enum status target_mechanisms(struct store *store,
 				     const struct providers *catalogue,
 				     const char *domain, char ***out,
@@ -33,7 +52,11 @@ static enum status target_mechanisms(struct store *store,
 		st = state_settings_get(store, domain, &settings, err);
 	if (st != STATUS_OK)
 		goto out;
-	*fail_all = settings.spf_all && strcmp(settings.spf_all, "fail") == 0;
+	*fail_all = verified_fail_all(store, domain, err, &st);
+	if (st != STATUS_OK)
+		goto out;
+	if (settings.spf_all)
+		*fail_all = strcmp(settings.spf_all, "fail") == 0;
 	mech = xcalloc(n + 1, sizeof *mech);
 	for (size_t i = 0; i < n; i++) {
 		char *m = state_sender_mechanism(&senders[i], catalogue);

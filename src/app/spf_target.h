@@ -19,7 +19,8 @@
 
 /* The target record of a domain. */
 struct app_spf_target {
-	bool fail_all;            /* "-all" (the operator's spf-all=fail) */
+	bool fail_all;            /* "-all": spf-all=fail, or -all verified
+				     and no spf-all=softfail */
 	char *record;             /* the domain's record, or NULL when no
 				     sender adds to SPF */
 	struct spf_flatten *flat; /* its TXT records ([0] the domain's,
