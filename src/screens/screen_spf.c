@@ -2,8 +2,9 @@
 /* The SPF screen: the ten-lookup budget of RFC 7208 4.6.4 as a bar, the
  * include tree of the published record with the cost of each branch,
  * the record the inventory calls for (with includes flattened one by
- * one at the operator's choice) against what is published, and which
- * authoritative servers serve it. */
+ * one at the operator's choice; built by the app layer, app/spf_target.h,
+ * in the loop) against what is published, and which authoritative
+ * servers serve it. The screen draws and reads keys only. */
 #include "config.h"
 
 #include <stdarg.h>
