@@ -419,6 +419,91 @@ static void test_keys_while_export_waits(void **state)
 	live_stop(l);
 }
 
+/* The SPF step's target for spf.example.org, whose senders are a range
+ * and include:minus.example.net; that include fails one address of the
+ * range it lists, so its ranges cannot stand in for it. */
+static const char spf_zone[] =
+    "$ORIGIN .\n"
+    "$TTL 300\n"
+    ". SOA ns.root. hostmaster.root. 1 7200 3600 1209600 300\n"
+    ". NS ns.root.\n"
+    "ns.root. A 127.0.0.1\n"
+    "spf.example.org. TXT \"v=spf1 ip4:192.0.2.0/24 ~all\"\n"
+    "minus.example.net. TXT \"v=spf1 -ip4:203.0.113.5 "
+    "ip4:203.0.113.0/24 -all\"\n";
+
+/* f on the "-ip4" include of the target: the wizard shows the app
+ * layer's refusal naming it, and the target keeps the include. */
+static void test_spf_flatten_refused(void **state)
+{
+	struct live *l = *state;
+	struct nsd_zone zones[] = { { ".", spf_zone } };
+	const char *include[] = { "--db", NULL, "sender", "add",
+				  "spf.example.org",
+				  "include:minus.example.net", NULL };
+	struct testenv_run run;
+	char *screen;
+	const char *top, *item;
+	int downs = 0;
+
+	memset(l, 0, sizeof *l);
+	l->fd = -1;
+	assert_true(nsd_start(&l->nsd, zones, 1));
+	l->dir = testenv_mkdtemp();
+	l->db = xasprintf("%s/db.sqlite", l->dir);
+	include[1] = l->db;
+	add_sender(l, "spf.example.org", l->nsd.address);
+	run = testenv_run_dmarcpilot(include, NULL);
+	assert_int_equal(run.status, 0);
+	testenv_run_done(&run);
+	wizard_start(l, l->nsd.address, "spf.example.org", SETUP_NONE);
+	expect(&l->t, "Rollout of spf.example.org");
+	key(&l->t, "4");
+	screen = settled_with(&l->t, "cannot be flattened");
+	/* Down from the list's first line to the include's. */
+	top = strstr(screen, "Include tree");
+	item = strstr(screen, "  include:minus.example.net");
+	assert_non_null(top);
+	assert_non_null(item);
+	for (const char *p = top; p < item; p++)
+		downs += *p == '\n';
+	free(screen);
+	for (int i = 0; i < downs; i++)
+		key(&l->t, "Down");
+	key(&l->t, "f");
+	screen = settled_with(&l->t, "include:minus.example.net cannot be "
+				     "flattened");
+	assert_null(strstr(screen, "203.0.113"));
+	assert_non_null(strstr(screen, "include:minus.example.net ~all"));
+	free(screen);
+	live_stop(l);
+}
+
+/* The SPF step builds its target (every include asked) in the loop:
+ * with a resolver that never answers, keys are still answered. */
+static void test_keys_while_spf_target_waits(void **state)
+{
+	struct live *l = *state;
+	const char *include[] = { "--db", NULL, "sender", "add",
+				  "example.com", "include:minus.example.net",
+				  NULL };
+	struct testenv_run run;
+
+	silent_start(l, "example.com", SETUP_SENDER);
+	include[1] = l->db;
+	run = testenv_run_dmarcpilot(include, NULL);
+	assert_int_equal(run.status, 0);
+	testenv_run_done(&run);
+	expect(&l->t, "Rollout of example.com");
+	key(&l->t, "4");
+	expect(&l->t, "Counting the lookups");
+	key(&l->t, "F1");
+	expect(&l->t, "Keys everywhere");
+	key(&l->t, "Escape");
+	expect(&l->t, "SPF of example.com");
+	live_stop(l);
+}
+
 /* A test with its struct live from live_setup(), stopped by
  * live_teardown(). */
 #define LIVE_TEST(f) cmocka_unit_test_setup_teardown(f, live_setup, \
@@ -431,6 +516,8 @@ int main(void)
 		LIVE_TEST(test_reports_analysis_live),
 		LIVE_TEST(test_keys_while_analysis_waits),
 		LIVE_TEST(test_keys_while_export_waits),
+		LIVE_TEST(test_spf_flatten_refused),
+		LIVE_TEST(test_keys_while_spf_target_waits),
 	};
 
 	testenv_require_program("TMUX_BIN");

@@ -225,10 +225,10 @@ int cli_check(struct cli *cli, int argc, char **argv)
 	struct check_run run = { 0 };
 	/* The name servers are asked directly with the resolver's wait. */
 	struct propagate_options ns = { .timeout = cli->timeout };
-	struct providers *providers = NULL;
+	const struct providers *providers = NULL;
 	struct audit_batch *batch = NULL;
 	struct dnssec_probe *dnssec = NULL;
-	struct orgdomain *od = NULL;
+	const struct orgdomain *od;
 	enum severity worst = SEVERITY_INFO;
 	bool failed = false;
 	const char *https_cafile;
@@ -244,7 +244,7 @@ int cli_check(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	if (!(od = orgdomain_new())) {
+	if (!(od = session_orgdomain(cli_session(cli)))) {
 		err_set(&err, STATUS_UNSUPPORTED,
 			_("libpsl has no Public Suffix List"));
 		rc = cli_fail(&err);
@@ -254,7 +254,7 @@ int cli_check(struct cli *cli, int argc, char **argv)
 	 * and MX; without an installed one the common list still runs. */
 	path = cli_data_path(cli, "providers.ini");
 	if (access(path, F_OK) == 0 &&
-	    providers_load(&providers, path, &err) != STATUS_OK) {
+	    !(providers = session_providers(cli_session(cli), &err))) {
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -337,8 +337,6 @@ int cli_check(struct cli *cli, int argc, char **argv)
 out:
 	audit_batch_free(batch);
 	dnssec_probe_free(dnssec);
-	orgdomain_free(od);
-	providers_free(providers);
 	for (size_t i = 0; i < run.count; i++) {
 		struct check_domain *d = &run.domains[i];
 

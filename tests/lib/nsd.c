@@ -131,7 +131,7 @@ static bool port_answers(int port)
  * before its server processes serve, and queries sent in between can
  * wait longer than a test's resolver timeout. nsd reads every zone
  * before those processes start. */
-static bool udp_answers(int port, const char *zone)
+static bool udp_soa(int port, const char *zone, long *serial)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	char *origin = strcmp(zone, ".") == 0 ? xstrdup(".")
@@ -167,6 +167,19 @@ static bool udp_answers(int port, const char *zone)
 		     ldns_wire2pkt(&reply, buf, (size_t)n) == LDNS_STATUS_OK &&
 		     ldns_pkt_id(reply) == ldns_pkt_id(query);
 	}
+	if (ok && serial) {
+		ldns_rr_list *an = ldns_pkt_answer(reply);
+
+		*serial = -1;
+		for (size_t i = 0; an && i < ldns_rr_list_rr_count(an); i++) {
+			ldns_rr *rr = ldns_rr_list_rr(an, i);
+
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA &&
+			    ldns_rr_rd_count(rr) >= 3)
+				*serial = (long)ldns_rdf2native_int32(
+				    ldns_rr_rdf(rr, 2));
+		}
+	}
 out:
 	if (reply)
 		ldns_pkt_free(reply);
@@ -178,6 +191,12 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return ok;
+}
+
+/* True once nsd answers a UDP query for the SOA of zone. */
+static bool udp_answers(int port, const char *zone)
+{
+	return udp_soa(port, zone, NULL);
 }
 
 /* True once a query for every zone is answered. */
@@ -303,6 +322,32 @@ bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
 	fprintf(stderr, "nsd did not answer within 60 seconds\n");
 	print_log(server);
 	nsd_stop(server);
+	return false;
+}
+
+/* Rewrites a zone, signals nsd to reload, waits for the new serial. */
+bool nsd_reload(struct nsd_server *server, const struct nsd_zone *zone,
+		long serial)
+{
+	char *file = xasprintf("%s.zone", zone->name);
+
+	free(testenv_write_file(server->dir, file, zone->text));
+	free(file);
+	/* nsd(8): SIGHUP reloads the zone files that changed. */
+	if (server->pid <= 0 || kill(server->pid, SIGHUP) != 0)
+		return false;
+	for (time_t deadline = time(NULL) + 60; time(NULL) < deadline;) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		long now = -1;
+
+		if (udp_soa(server->port, zone->name, &now) && now == serial)
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	fprintf(stderr, "nsd did not serve serial %ld of %s within 60 "
+			"seconds\n",
+		serial, zone->name);
+	print_log(server);
 	return false;
 }
 

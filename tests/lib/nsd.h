@@ -26,6 +26,13 @@ struct nsd_server {
 bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
 	       size_t count);
 
+/* Replaces the text of one of the server's zones (zone->name as
+ * started) and has nsd reload it (SIGHUP); waits until its SOA answers
+ * serial, which the new text must carry. False (with nsd's log) if it
+ * does not within a minute. */
+bool nsd_reload(struct nsd_server *server, const struct nsd_zone *zone,
+		long serial);
+
 /* True when the nsd binary is installed. */
 bool nsd_available(void);
 
