@@ -322,7 +322,7 @@ static void step_json(const struct rollout_plan *plan,
 /* step DOMAIN: verify the next record is live, then record it. */
 int cli_step(struct cli *cli, int argc, char **argv)
 {
-	struct propagate_options po = { 0 };
+	struct propagate_options po;
 	struct app_step_result r;
 	struct rollout_inputs in;
 	struct rollout_plan plan;
@@ -333,8 +333,7 @@ int cli_step(struct cli *cli, int argc, char **argv)
 	int rc = EXIT_GOOD;
 
 	(void)argc;
-	po.servers = cli_opt(cli, OPT_SERVERS);
-	po.timeout = cli->timeout;
+	app_step_options(cli_session(cli), cli_opt(cli, OPT_SERVERS), &po);
 	if (plan_load(cli, domain, &in, &plan, &err))
 		return plan_fail(&err);
 	if (app_step_run(cli_session(cli), &in, &plan, cli->now, &po, force,

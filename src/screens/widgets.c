@@ -481,6 +481,15 @@ void widget_pager_show(struct widget_pager *p, WINDOW *pad, int total,
 	}
 }
 
+/* Brings a row into view. */
+void widget_pager_reveal(struct widget_pager *p, int row, int height)
+{
+	/* The last row may say "more below": keep clear of it. */
+	if (row >= p->scroll && row < p->scroll + height - 2)
+		return;
+	p->scroll = row > 2 ? row - 2 : 0;
+}
+
 /* Moves the scroll position for a navigation command. */
 bool widget_pager_key(struct widget_pager *p, enum command cmd)
 {

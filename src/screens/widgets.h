@@ -80,6 +80,10 @@ WINDOW *widget_pager_pad(int rows, int cols);
 void widget_pager_show(struct widget_pager *p, WINDOW *pad, int total,
 		       WINDOW *win, int y, int height, int attr);
 
+/* Scrolls so that content row row shows in height rows, with two rows
+ * of what comes before it when it was out of view. */
+void widget_pager_reveal(struct widget_pager *p, int row, int height);
+
 /* Scrolls for Up, Down, PgUp, PgDn, Home and End; returns true when cmd
  * was one of them. */
 bool widget_pager_key(struct widget_pager *p, enum command cmd);

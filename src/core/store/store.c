@@ -274,6 +274,17 @@ static const char schema_mailbox_v3[] =
     " first_failed INTEGER NOT NULL,"
     " PRIMARY KEY (mailbox, uidvalidity, uid));";
 
+/* Version 4: the servers a domain's steps are verified on (the
+ * "servers" setting, as step --servers), NULL for the zone's name
+ * servers. */
+static enum status migrate_verify_servers(struct store *store,
+					  struct err *err)
+{
+	return store_exec(store,
+			  "ALTER TABLE plan_settings ADD COLUMN servers TEXT;",
+			  err);
+}
+
 /* Applies the statements that take the schema from version i to i+1. */
 static enum status store_migrate(struct store *store, struct err *err)
 {
@@ -309,7 +320,9 @@ static enum status store_migrate(struct store *store, struct err *err)
 	if (version < 3 &&
 	    (st = store_exec(store, schema_mailbox_v3, err)))
 		goto fail;
-	/* Later versions: if (version < 4) { ... } */
+	if (version < 4 && (st = migrate_verify_servers(store, err)))
+		goto fail;
+	/* Later versions: if (version < 5) { ... } */
 	if ((st = store_exec(store, "PRAGMA user_version = "
 			     STRINGIFY(STORE_SCHEMA_VERSION), err)))
 		goto fail;
