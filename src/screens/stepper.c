@@ -70,7 +70,7 @@ static void add_reasons(struct stepper *s, const struct rollout_plan *p)
 
 /* The per-domain servers to verify on (the "servers" setting, as
  * step --servers), or NULL for the zone's name servers; caller frees. */
-static char *domain_servers(struct app *app)
+char *stepper_servers(struct app *app)
 {
 	struct state_settings set;
 	struct store *store = tui_store(app);
@@ -188,7 +188,7 @@ static void step_go(struct stepper *s, bool forced)
 		 _("Asking the authoritative servers for %s ..."),
 		 p->next.name ? p->next.name : "");
 	s->forced = forced;
-	servers = domain_servers(app);
+	servers = stepper_servers(app);
 	app_step_options(app->session, servers, &o);
 	s->verifying = true;
 	if (app_step_verify_start(app->session->dns, p, &o, step_verified, s,

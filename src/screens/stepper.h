@@ -62,6 +62,10 @@ int stepper_draw(struct stepper *s, WINDOW *win, int y, int x, int width,
  * lines show in height rows. */
 void stepper_reveal(struct stepper *s, struct widget_pager *p, int height);
 
+/* The domain's "servers" setting (as step --servers), or NULL for the
+ * zone's name servers; the caller frees. */
+char *stepper_servers(struct app *app);
+
 /* Cancels checks still out (their answers find the stepper alive) and
  * frees the lines; call from the screen's leave. */
 void stepper_done(struct stepper *s);

@@ -20,11 +20,17 @@ int widget_text(WINDOW *win, int y, int x, int width, int attr,
 int widget_textf(WINDOW *win, int y, int x, int width, int attr,
 		 const char *format, ...) __attribute__((format(printf, 6, 7)));
 
-/* Draws text wrapped at spaces into width columns from row y, skipping
- * the first skip lines and stopping at row max_y (exclusive); returns
- * the number of lines the whole text takes. */
+/* Draws UTF-8 text wrapped at spaces and newlines into width columns
+ * from row y, a word wider than a row broken between characters,
+ * skipping the first skip lines and stopping at row max_y (exclusive);
+ * returns the number of lines the whole text takes (max_y = y counts
+ * without drawing). */
 int widget_wrap(WINDOW *win, int y, int x, int width, int max_y, int skip,
 		int attr, const char *text);
+
+/* The rows widget_wrap() would draw, as fresh strings in *rows (the
+ * caller frees each and the array); returns how many. */
+int widget_wrap_split(const char *text, int width, char ***rows);
 
 /* Draws one line of text broken wherever it passes width columns, not
  * at spaces (records and keys have none), every row after the first
