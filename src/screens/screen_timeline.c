@@ -36,8 +36,7 @@ struct timeline_state {
 };
 
 static const enum command timeline_commands[] = {
-	CMD_STEP, CMD_FORCE, CMD_SETTINGS, CMD_RECHECK, CMD_UP, CMD_DOWN,
-	CMD_PAGE_UP, CMD_PAGE_DOWN, CMD_NONE,
+	CMD_STEP, CMD_FORCE, CMD_SETTINGS, CMD_RECHECK, CMD_NONE,
 };
 
 /* The rows the timeline may take before it scrolls: a ladder of ten
@@ -384,16 +383,13 @@ static void timeline_leave(struct app *app, void *state)
 const struct screen screen_timeline = {
 	.name = "timeline",
 	.title = N_("Timeline"),
-	.help = N_("The plan of this domain week by week: senders first, "
-		   "then SPF with ~all, DKIM, DMARC p=none collecting reports "
-		   "for four weeks, then quarantine and reject in steps of "
-		   "pct, one week each at least, each step only when the "
-		   "reports of the last two weeks show that legitimate mail "
-		   "passes. Done steps show the day they were verified live. "
+	.help = N_("The plan of this domain week by week: senders, SPF "
+		   "~all, DKIM, DMARC p=none for four weeks of reports, then "
+		   "quarantine and reject in pct steps, each only when the "
+		   "last two weeks of reports show legitimate mail passing. "
 		   "S verifies the next step on every authoritative server "
-		   "and records it, as dmarcpilot step does; when the plan "
-		   "does not call it ready, the reasons are shown and ! "
-		   "takes it anyway after asking, as step --force does."),
+		   "and records it (dmarcpilot step); ! forces a step the "
+		   "plan holds back, after asking."),
 	.commands = timeline_commands,
 	.state_size = sizeof(struct timeline_state),
 	.enter = timeline_enter,

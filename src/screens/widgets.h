@@ -72,8 +72,8 @@ struct widget_pager {
 	int scroll;       /* the first content row shown */
 	int total;        /* the rows the content took at the last draw */
 	int height;       /* the rows shown at the last draw */
-	const char *more; /* N_() line shown last while more follows, or
-			   * NULL for none */
+	const char *more; /* the line shown last while more follows
+			   * (marked for translation), or NULL */
 };
 
 /* A blank pad of rows x cols to draw the content into, from row 0;
