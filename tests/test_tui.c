@@ -274,6 +274,8 @@ static void test_filter_and_quit_confirmation(void **state)
 	screen = screen_with(d, "Postmark");
 	assert_non_null(screen);
 	assert_null(strstr(screen, "Twilio SendGrid"));
+	/* The ID sender add takes shows beside the name. */
+	assert_non_null(strstr(screen, " postmark "));
 	free(screen);
 	key(d, "Enter");
 	expect(d, "1 change not saved");
