@@ -385,6 +385,7 @@ static void dmarc_draw(struct app *app, void *state, WINDOW *win)
 	WINDOW *pad = widget_pager_pad(DMARC_PAD_ROWS, getmaxx(win));
 	int total;
 
+	stepper_collect(&st->stepper);
 	dests_collect(st);
 	if (!pad)
 		return;

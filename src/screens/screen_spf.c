@@ -646,6 +646,7 @@ static void spf_draw(struct app *app, void *state, WINDOW *win)
 	int rows = getmaxy(win), cols = getmaxx(win), y = 0;
 	size_t lookups;
 
+	stepper_collect(&st->stepper);
 	widget_textf(win, y++, 1, cols - 2, A_BOLD, _("SPF of %s"),
 		     app->domain);
 	if (st->error)

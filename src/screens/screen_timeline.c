@@ -294,6 +294,7 @@ static void timeline_draw(struct app *app, void *state, WINDOW *win)
 
 	if (!pad)
 		return;
+	stepper_collect(&st->stepper);
 	/* The settings view stored a change: the plan follows it. */
 	if (st->settings_gen != app->settings_gen)
 		timeline_load(app, st);

@@ -115,16 +115,29 @@ static void add_checks(struct stepper *s, const struct app_step_checks *c)
 	}
 }
 
-/* The checks are in: records the step when every server serves every
- * record (app/step.h, the rules of dmarcpilot step). */
+/* The checks are in. Called from the resolver's loop, where nothing
+ * may run the loop again (recording an SPF step measures the live
+ * record through the resolver): kept for stepper_collect(). */
 static void step_verified(void *arg, struct app_step_checks *checks)
 {
 	struct stepper *s = arg;
+
+	s->arrived = checks;
+}
+
+/* Records the step when every server serves every record (app/step.h,
+ * the rules of dmarcpilot step). */
+void stepper_collect(struct stepper *s)
+{
+	struct app_step_checks *checks = s->arrived;
 	struct app *app = s->app;
 	const struct rollout_plan *p = &s->sp->plan;
 	struct err err = ERR_INIT;
 	bool recorded = false;
 
+	if (!checks)
+		return;
+	s->arrived = NULL;
 	s->verifying = false;
 	lines_clear(s);
 	if (s->forced)
@@ -371,7 +384,9 @@ void stepper_done(struct stepper *s)
 	/* A cancelled check still calls back, into a stepper that is
 	 * alive; its results are not live, so nothing is recorded. */
 	s->recorded = NULL;
-	if (s->verifying && s->app->session->dns)
+	if (s->verifying && !s->arrived && s->app->session->dns)
 		dns_cancel_all(s->app->session->dns);
+	app_step_checks_free(s->arrived);
+	s->arrived = NULL;
 	lines_clear(s);
 }

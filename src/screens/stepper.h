@@ -32,6 +32,7 @@ struct stepper {
 	bool verifying;           /* checks are out */
 	bool confirming;          /* the force question waits for y/n */
 	bool forced;              /* the step out was forced */
+	struct app_step_checks *arrived; /* answers not yet judged */
 	bool reveal;              /* new lines: the screen shows them */
 	int row;                  /* where they were drawn last */
 	struct stepper_line *lines;
@@ -51,6 +52,12 @@ void stepper_init(struct stepper *s, struct app *app, struct screen_plan *sp,
  * Returns true when it used the key. */
 bool stepper_key(struct stepper *s, bool plan_ready, struct tui_key key,
 		 enum command cmd);
+
+/* Judges checks that came back and records the step when every server
+ * serves it; call at the start of the screen's draw (from the loop,
+ * never from a resolver callback), before drawing the plan, which a
+ * recorded step loads again. */
+void stepper_collect(struct stepper *s);
 
 /* Draws the lines from row y, wrapped in width columns from column x,
  * up to row max_y (exclusive), or while there are none the plan's
