@@ -385,7 +385,7 @@ static void add_line(struct spf_state *st, int attr, int include,
 {
 	va_list ap;
 	char *text, **rows;
-	int n, width, indent;
+	int n, width;
 
 	va_start(ap, format);
 	text = xvasprintf(format, ap);
@@ -393,27 +393,7 @@ static void add_line(struct spf_state *st, int attr, int include,
 	/* Long lines wrap at the width of the last draw, each row a line
 	 * of the same include. */
 	width = st->cols > 2 ? st->cols - 2 : 78;
-	/* Continuation rows keep the line's indentation, two more. */
-	indent = (int)strspn(text, " ") + 2;
-	if (indent > width / 2)
-		indent = 0;
-	n = widget_wrap_split(text, width, &rows);
-	if (n > 1) {
-		/* The first row is a prefix of the text; the rest wraps
-		 * again in the columns the indentation leaves. */
-		const char *rest = text + strlen(rows[0]);
-		char **more;
-		int m;
-
-		rest += strspn(rest, " ");
-		m = widget_wrap_split(rest, width - indent, &more);
-		for (int i = 1; i < n; i++)
-			free(rows[i]);
-		rows = xrealloc(rows, ((size_t)m + 1) * sizeof *rows);
-		memcpy(rows + 1, more, (size_t)m * sizeof *rows);
-		free(more);
-		n = m + 1;
-	}
+	n = widget_wrap_hanging(text, width, &rows);
 	if (n == 0) {
 		rows = xmalloc(sizeof *rows);
 		rows[n++] = xstrdup("");
@@ -424,9 +404,7 @@ static void add_line(struct spf_state *st, int attr, int include,
 		st->lines = xgrow(st->lines, &st->caplines, st->nlines + 1,
 				  sizeof *st->lines);
 		l = &st->lines[st->nlines++];
-		l->text = i ? xasprintf("%*s%s", indent, "", rows[i]) : rows[i];
-		if (i)
-			free(rows[i]);
+		l->text = rows[i];
 		l->attr = attr;
 		l->include = include;
 	}

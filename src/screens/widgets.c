@@ -217,6 +217,52 @@ int widget_wrap_split(const char *text, int width, char ***rows)
 	return wrap_rows(text, width, wrap_collect, rows);
 }
 
+/* The rows of text with a hanging indent. */
+int widget_wrap_hanging(const char *text, int width, char ***rows)
+{
+	/* Continuation rows keep the text's indentation, two more. */
+	int indent = (int)strspn(text, " ") + 2;
+	int n = widget_wrap_split(text, width, rows);
+	const char *rest;
+	char **more;
+	int m;
+
+	if (indent > width / 2)
+		indent = 0;
+	if (n <= 1)
+		return n;
+	/* The first row is a prefix of the text; the rest wraps again in
+	 * the columns the indentation leaves. */
+	rest = text + strlen((*rows)[0]);
+	rest += strspn(rest, " ");
+	m = widget_wrap_split(rest, width - indent, &more);
+	for (int i = 1; i < n; i++)
+		free((*rows)[i]);
+	*rows = xrealloc(*rows, ((size_t)m + 1) * sizeof **rows);
+	for (int i = 0; i < m; i++) {
+		(*rows)[i + 1] = xasprintf("%*s%s", indent, "", more[i]);
+		free(more[i]);
+	}
+	free(more);
+	return m + 1;
+}
+
+/* Draws text with a hanging indent. */
+int widget_wrap_indented(WINDOW *win, int y, int x, int width, int max_y,
+			 int attr, const char *text)
+{
+	char **rows;
+	int n = widget_wrap_hanging(text, width, &rows);
+
+	for (int i = 0; i < n; i++) {
+		if (y + i < max_y)
+			widget_text(win, y + i, x, width, attr, rows[i]);
+		free(rows[i]);
+	}
+	free(rows);
+	return n;
+}
+
 /* Draws a proportional bar. */
 void widget_bar(WINDOW *win, int y, int x, int width, double value,
 		double max, int attr, int dim_attr)

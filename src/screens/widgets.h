@@ -28,6 +28,17 @@ int widget_textf(WINDOW *win, int y, int x, int width, int attr,
 int widget_wrap(WINDOW *win, int y, int x, int width, int max_y, int skip,
 		int attr, const char *text);
 
+/* The rows of text wrapped with a hanging indent: every row after the
+ * first starts two columns right of the text's own leading spaces (a
+ * table row, a list item), as fresh strings in *rows (the caller frees
+ * each and the array); returns how many. */
+int widget_wrap_hanging(const char *text, int width, char ***rows);
+
+/* Draws text as widget_wrap_hanging() cuts it from row y up to max_y
+ * (exclusive); returns the rows it takes. */
+int widget_wrap_indented(WINDOW *win, int y, int x, int width, int max_y,
+			 int attr, const char *text);
+
 /* The rows widget_wrap() would draw, as fresh strings in *rows (the
  * caller frees each and the array); returns how many. */
 int widget_wrap_split(const char *text, int width, char ***rows);
