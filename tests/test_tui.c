@@ -817,6 +817,10 @@ static void test_german(void **state)
 		skip();
 	demo_start(d, 80, 24, env);
 	expect(d, "Einführung von demo.example");
+	/* The German reason wraps at word boundaries, whole: its last
+	 * row ends with the address, and no row is cut short. */
+	expect(d, "sender disown demo.example 203.0.113.77\n");
+	expect(d, "     verwerfen Sie sie mit dmarcpilot");
 	key(d, "F1");
 	expect(d, "Tasten überall");
 	demo_stop(d);

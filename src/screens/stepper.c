@@ -38,10 +38,10 @@ static void lines_clear(struct stepper *s)
 /* Adds a line (printf-style), cleaned of control characters: reasons
  * and server answers quote DNS and report data. */
 static void line_add(struct stepper *s, enum tui_color color, int indent,
-		     bool hard, const char *format, ...)
-    __attribute__((format(printf, 5, 6)));
+		     const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
 static void line_add(struct stepper *s, enum tui_color color, int indent,
-		     bool hard, const char *format, ...)
+		     const char *format, ...)
 {
 	va_list ap;
 	char *raw;
@@ -55,7 +55,6 @@ static void line_add(struct stepper *s, enum tui_color color, int indent,
 	l->text = text_clean_str(raw);
 	l->color = color;
 	l->indent = indent;
-	l->hard = hard;
 	free(raw);
 	s->reveal = true;
 }
@@ -64,7 +63,7 @@ static void line_add(struct stepper *s, enum tui_color color, int indent,
 static void add_reasons(struct stepper *s, const struct rollout_plan *p)
 {
 	for (size_t i = 0; i < p->reasons.count; i++)
-		line_add(s, TUI_WARN, 2, false, "- %s",
+		line_add(s, TUI_WARN, 2, "- %s",
 			 p->reasons.items[i].message);
 }
 
@@ -94,16 +93,16 @@ static void add_checks(struct stepper *s, const struct app_step_checks *c)
 		if (!r)
 			continue;
 		if (c->count > 1 || r->error)
-			line_add(s, TUI_NORMAL, 2, false, "%s:", r->name);
+			line_add(s, TUI_NORMAL, 2, "%s:", r->name);
 		if (r->error)
-			line_add(s, TUI_WARN, 4, false, "%s", r->error);
+			line_add(s, TUI_WARN, 4, "%s", r->error);
 		for (size_t i = 0; i < r->count; i++) {
 			const struct propagate_server *v = &r->servers[i];
 
 			line_add(s,
 				 v->state == PROPAGATE_SERVES ? TUI_GOOD
 							      : TUI_WARN,
-				 4, false, "%-22s %-20s %s", v->host,
+				 4, "%-22s %-20s %s", v->host,
 				 v->address ? v->address : "-",
 				 v->state == PROPAGATE_SERVES
 				     ? _("serves it")
@@ -141,7 +140,7 @@ void stepper_collect(struct stepper *s)
 	s->verifying = false;
 	lines_clear(s);
 	if (s->forced)
-		line_add(s, TUI_WARN, 0, false,
+		line_add(s, TUI_WARN, 0,
 			 _("Forced: the plan does not call %s ready."),
 			 p->next.label);
 	add_checks(s, checks);
@@ -153,7 +152,7 @@ void stepper_collect(struct stepper *s)
 				serving += checks->results[k]->serving;
 				count += checks->results[k]->count;
 			}
-		line_add(s, TUI_BAD, 0, false,
+		line_add(s, TUI_BAD, 0,
 			 _("Not recorded: %zu of %zu servers serve %s. Press "
 			   "S again once every server serves it."),
 			 serving, count, p->next.label ? p->next.label : "");
@@ -162,10 +161,10 @@ void stepper_collect(struct stepper *s)
 			  serving, count);
 	} else if (app_step_record(app->session, &s->sp->inputs, p,
 				   app->cli->now, &err) != STATUS_OK) {
-		line_add(s, TUI_BAD, 0, false, "%s", err_message(&err));
+		line_add(s, TUI_BAD, 0, "%s", err_message(&err));
 		tui_error(app, "%s", err_message(&err));
 	} else {
-		line_add(s, TUI_GOOD, 0, false,
+		line_add(s, TUI_GOOD, 0,
 			 _("Recorded: %s is live on every server."),
 			 p->next.label);
 		tui_message(app, _("Recorded: %s is live on every server."),
@@ -190,14 +189,14 @@ static void step_go(struct stepper *s, bool forced)
 
 	lines_clear(s);
 	if (!tui_dns(app)) {
-		line_add(s, TUI_BAD, 0, false, "%s", tui_dns_problem(app));
+		line_add(s, TUI_BAD, 0, "%s", tui_dns_problem(app));
 		return;
 	}
 	if (forced)
-		line_add(s, TUI_WARN, 0, false,
+		line_add(s, TUI_WARN, 0,
 			 _("Forced: the plan does not call %s ready."),
 			 p->next.label);
-	line_add(s, TUI_NORMAL, 0, false,
+	line_add(s, TUI_NORMAL, 0,
 		 _("Asking the authoritative servers for %s ..."),
 		 p->next.name ? p->next.name : "");
 	s->forced = forced;
@@ -208,7 +207,7 @@ static void step_go(struct stepper *s, bool forced)
 				  &checks, &err) != STATUS_OK) {
 		s->verifying = false;
 		app_step_checks_free(checks);
-		line_add(s, TUI_BAD, 0, false, "%s", err_message(&err));
+		line_add(s, TUI_BAD, 0, "%s", err_message(&err));
 		tui_error(app, "%s", err_message(&err));
 	}
 	free(servers);
@@ -220,7 +219,7 @@ static void step_go(struct stepper *s, bool forced)
 static void refuse(struct stepper *s, enum tui_color color, char *heading,
 		   char *status)
 {
-	line_add(s, color, 0, false, "%s", heading);
+	line_add(s, color, 0, "%s", heading);
 	add_reasons(s, &s->sp->plan);
 	if (status)
 		tui_error(s->app, "%s", status);
@@ -237,7 +236,7 @@ static void step_start(struct stepper *s, bool force)
 	lines_clear(s);
 	switch (app_step_gate(p, false)) {
 	case APP_STEP_COMPLETE:
-		line_add(s, TUI_GOOD, 0, false, "%s",
+		line_add(s, TUI_GOOD, 0, "%s",
 			 _("Nothing to step: the rollout is complete."));
 		tui_message(app, _("Nothing to step: the rollout is "
 				   "complete."));
@@ -331,10 +330,10 @@ static int draw_reasons(const struct stepper *s, WINDOW *win, int y, int x,
 	     i++) {
 		/* Reasons quote report data (reverse names): cleaned. */
 		char *clean = text_clean_str(p->reasons.items[i].message);
-		char *line = xasprintf("- %s", clean);
+		char *line = xasprintf("  - %s", clean);
 
-		used += widget_wrap(win, y + used, x + 2, width - 2, max_y, 0,
-				    tui_attr(s->app, TUI_WARN), line);
+		used += widget_wrap_indented(win, y + used, x, width, max_y,
+					     tui_attr(s->app, TUI_WARN), line);
 		free(line);
 		free(clean);
 	}
@@ -350,21 +349,18 @@ int stepper_draw(struct stepper *s, WINDOW *win, int y, int x, int width,
 	s->row = y;
 	if (s->nlines == 0)
 		return draw_reasons(s, win, y, x, width, max_y);
-
 	for (size_t i = 0; i < s->nlines; i++) {
 		const struct stepper_line *l = &s->lines[i];
 		int attr = tui_attr(s->app, l->color);
-		int w = width - l->indent;
+		char *text;
 
-		if (w < 2)
+		if (width - l->indent < 2)
 			continue;
-		used += l->hard ? widget_wrap_hard(win, y + used,
-						   x + l->indent, w, max_y, 0,
-						   attr,
-						   tui_attr(s->app, TUI_DIM),
-						   l->text)
-				: widget_wrap(win, y + used, x + l->indent, w,
-					      max_y, 0, attr, l->text);
+		/* Continuation rows hang under the text. */
+		text = xasprintf("%*s%s", l->indent, "", l->text);
+		used += widget_wrap_indented(win, y + used, x, width, max_y,
+					     attr, text);
+		free(text);
 	}
 	return used;
 }

@@ -23,7 +23,6 @@ struct stepper_line {
 	char *text;
 	enum tui_color color;
 	int indent; /* columns */
-	bool hard;  /* a record: broken anywhere, not at spaces */
 };
 
 struct stepper {
