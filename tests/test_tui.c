@@ -878,6 +878,15 @@ static void test_silent_resolver(void **state)
 	assert_non_null(strstr(screen, "Keys everywhere"));
 	assert_non_null(strstr(screen, "1 query"));
 	free(screen);
+	/* q with nothing unsaved leaves at once, the query still out. */
+	{
+		const char *q[] = { "q", NULL };
+		int status = -1;
+
+		tmux_send_keys(&d->t, q);
+		assert_true(tmux_wait_exit(&d->t, WAIT_MS, &status));
+		assert_int_equal(status, 0);
+	}
 	demo_stop(d);
 	close(fd);
 }
