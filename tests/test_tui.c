@@ -1103,6 +1103,11 @@ static void test_settings_view(void **state)
 	expect(d, "min-days-rung        7 (default)");
 	key(d, "Escape");
 	expect(d, "Rollout of demo.example");
+	/* The domains screen opens the selected domain's settings too. */
+	key(d, "Escape");
+	expect(d, "Your domains");
+	key(d, "o");
+	expect(d, "Settings of demo.example");
 	free(db);
 	demo_stop(d);
 }

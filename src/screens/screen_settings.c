@@ -101,7 +101,20 @@ static void settings_draw(struct app *app, void *state, WINDOW *win)
 	}
 	widget_list_clamp(&st->list, count, 1);
 	sel = &table[st->list.selected];
-	help = xasprintf("%s: %s", sel->key, _(sel->help));
+	{
+		/* The whole value of the selected setting, which its row
+		 * may cut (a list of report addresses), wraps below. */
+		bool is_default;
+		char *v = app_setting_value(&st->settings, sel, &is_default);
+		char *clean = v ? text_clean_str(v) : NULL;
+
+		help = clean && !is_default
+			   ? xasprintf("%s: %s\n= %s", sel->key, _(sel->help),
+				       clean)
+			   : xasprintf("%s: %s", sel->key, _(sel->help));
+		free(clean);
+		free(v);
+	}
 	/* The help of the selected setting takes the rows it needs at
 	 * the bottom; the list scrolls in what is left. */
 	help_rows = widget_wrap(win, 0, 1, cols - 2, 0, 0, A_NORMAL, help);
