@@ -56,10 +56,13 @@ static int resolver_port(const char *list)
 }
 
 /* The propagation options of a step. */
-void app_step_options(const struct session *s, const char *servers,
+void app_step_options(const struct session *s,
+		      const struct rollout_inputs *in, const char *servers,
 		      struct propagate_options *o)
 {
 	memset(o, 0, sizeof *o);
+	if (!servers && in)
+		servers = in->settings.servers;
 	o->servers = servers && *servers ? servers : NULL;
 	o->timeout = s->opt.timeout;
 	o->port = resolver_port(s->opt.resolver);

@@ -333,9 +333,11 @@ int cli_step(struct cli *cli, int argc, char **argv)
 	int rc = EXIT_GOOD;
 
 	(void)argc;
-	app_step_options(cli_session(cli), cli_opt(cli, OPT_SERVERS), &po);
 	if (plan_load(cli, domain, &in, &plan, &err))
 		return plan_fail(&err);
+	/* --servers, else the domain's servers setting. */
+	app_step_options(cli_session(cli), &in, cli_opt(cli, OPT_SERVERS),
+			 &po);
 	if (app_step_run(cli_session(cli), &in, &plan, cli->now, &po, force,
 			 &r, &err)) {
 		rc = plan_fail(&err);

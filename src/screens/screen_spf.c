@@ -363,7 +363,7 @@ static void spf_verify(struct app *app, struct spf_state *st)
 		return;
 	/* The same servers and port as the step verifies on. */
 	servers = stepper_servers(app);
-	app_step_options(app->session, servers, &o);
+	app_step_options(app->session, NULL, servers, &o);
 	st->propagating = true;
 	st->reveal = true;
 	if (propagate_start(app->session->dns, st->layout->records[0].name,

@@ -185,7 +185,6 @@ static void step_go(struct stepper *s, bool forced)
 	struct app_step_checks *checks = NULL;
 	struct propagate_options o;
 	struct err err = ERR_INIT;
-	char *servers;
 
 	lines_clear(s);
 	if (!tui_dns(app)) {
@@ -200,8 +199,7 @@ static void step_go(struct stepper *s, bool forced)
 		 _("Asking the authoritative servers for %s ..."),
 		 p->next.name ? p->next.name : "");
 	s->forced = forced;
-	servers = stepper_servers(app);
-	app_step_options(app->session, servers, &o);
+	app_step_options(app->session, &s->sp->inputs, NULL, &o);
 	s->verifying = true;
 	if (app_step_verify_start(app->session->dns, p, &o, step_verified, s,
 				  &checks, &err) != STATUS_OK) {
@@ -210,7 +208,6 @@ static void step_go(struct stepper *s, bool forced)
 		line_add(s, TUI_BAD, 0, "%s", err_message(&err));
 		tui_error(app, "%s", err_message(&err));
 	}
-	free(servers);
 	err_done(&err);
 }
 
