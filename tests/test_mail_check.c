@@ -501,6 +501,7 @@ static void test_wizard_test_step(void **state)
 	const char *argv[] = { testenv_binary(), "--resolver", NULL, NULL };
 	const char *env[3];
 	const char *nine[] = { "9", NULL }, *enter[] = { "Enter", NULL };
+	const char *end[] = { "End", NULL }, *home[] = { "Home", NULL };
 	const char *quit[] = { "q", NULL };
 	int status;
 
@@ -545,14 +546,22 @@ static void test_wizard_test_step(void **state)
 	free(screen);
 	tmux_type(&t, maildir);
 	tmux_send_keys(&t, enter);
+	screen = tmux_wait_for(&t, "DMARC  pass", 20000);
+	assert_non_null(screen);
+	free(screen);
+	/* Long rows wrap, so the verdict is at the end of the result. */
+	tmux_send_keys(&t, end);
 	screen = tmux_wait_for(&t, "every bulk-sender rule that applies is met",
 			       20000);
 	assert_non_null(screen);
-	assert_non_null(strstr(screen, "/Maildir/new/2.newer"));
+	assert_non_null(strstr(screen, "one_click_unsubscribe"));
+	free(screen);
+	tmux_send_keys(&t, home);
+	screen = tmux_wait_for(&t, "/Maildir/new/2.newer", 20000);
+	assert_non_null(screen);
 	assert_non_null(strstr(screen, "DKIM   pass      example.test s=rsa"));
 	assert_non_null(strstr(screen, "DMARC  pass"));
 	assert_non_null(strstr(screen, "mx.google.com says dkim=pass"));
-	assert_non_null(strstr(screen, "one_click_unsubscribe"));
 	free(screen);
 	tmux_send_keys(&t, quit);
 	assert_true(tmux_wait_exit(&t, 20000, &status));

@@ -274,6 +274,8 @@ static void test_filter_and_quit_confirmation(void **state)
 	screen = screen_with(d, "Postmark");
 	assert_non_null(screen);
 	assert_null(strstr(screen, "Twilio SendGrid"));
+	/* The ID sender add takes shows beside the name. */
+	assert_non_null(strstr(screen, " postmark "));
 	free(screen);
 	key(d, "Enter");
 	expect(d, "1 change not saved");
@@ -962,6 +964,10 @@ static void test_german(void **state)
 		skip();
 	demo_start(d, 80, 24, env);
 	expect(d, "Einführung von demo.example");
+	/* The German reason wraps at word boundaries, whole: its last
+	 * row ends with the address, and no row is cut short. */
+	expect(d, "sender disown demo.example 203.0.113.77\n");
+	expect(d, "     verwerfen Sie sie mit dmarcpilot");
 	key(d, "F1");
 	expect(d, "Tasten überall");
 	demo_stop(d);
@@ -1019,6 +1025,15 @@ static void test_silent_resolver(void **state)
 	assert_non_null(strstr(screen, "Keys everywhere"));
 	assert_non_null(strstr(screen, "1 query"));
 	free(screen);
+	/* q with nothing unsaved leaves at once, the query still out. */
+	{
+		const char *q[] = { "q", NULL };
+		int status = -1;
+
+		tmux_send_keys(&d->t, q);
+		assert_true(tmux_wait_exit(&d->t, WAIT_MS, &status));
+		assert_int_equal(status, 0);
+	}
 	demo_stop(d);
 	close(fd);
 }
@@ -1079,6 +1094,200 @@ static void test_export(void **state)
 	demo_stop(d);
 }
 
+/* The timeline scrolls at 80x24 to the end of the plan (reject, SPF
+ * -all, maintenance), and a reason is wrapped whole, down to the
+ * command it tells the operator to run. */
+static void test_timeline_scrolls(void **state)
+{
+	struct demo *d = *state;
+	char *screen;
+
+	if (!tmux_available())
+		skip();
+	demo_start(d, 80, 24, NULL);
+	expect(d, "disown demo.example 203.0.113.77");
+	screen = screen_with(d, "more below");
+	assert_non_null(screen);
+	assert_null(strstr(screen, "publish SPF -all"));
+	free(screen);
+	key(d, "End");
+	expect(d, "publish SPF -all");
+	expect(d, "maintenance");
+	expect(d, "publish reject");
+	key(d, "Home");
+	expect(d, "Rollout of demo.example");
+	demo_stop(d);
+}
+
+/* The number of rungs the demo's database holds as verified. */
+static int demo_rungs(struct demo *d)
+{
+	char *db = demo_db_path(d);
+	char *n = testenv_db_text(db, "SELECT count(*) FROM rung_history");
+	int count = n ? atoi(n) : -1;
+
+	free(n);
+	free(db);
+	return count;
+}
+
+/* S on the timeline goes through the same gate as dmarcpilot step: the
+ * plan does not call quarantine 50 % ready, so nothing is verified or
+ * recorded and every reason shows; ! asks first, n leaves it, y forces
+ * the verification, which the demo's servers (serving pct=25) fail, so
+ * still nothing is recorded. */
+static void test_timeline_step(void **state)
+{
+	struct demo *d = *state;
+	int before;
+
+	if (!tmux_available())
+		skip();
+	demo_start(d, 80, 24, NULL);
+	before = demo_rungs(d);
+	assert_true(before > 0);
+	key(d, "S");
+	expect(d, "quarantine 50 % is not ready; nothing recorded (! forces");
+	expect(d, "Not ready: unknown source 203.0.113.77");
+	expect(d, "disown demo.example 203.0.113.77");
+	key(d, "!");
+	expect(d, "Take quarantine 50 % anyway, as step --force does? (y/n)");
+	key(d, "n");
+	expect(d, "Not forced; nothing recorded.");
+	key(d, "!");
+	expect(d, "(y/n)");
+	key(d, "y");
+	expect(d, "Forced: the plan does not call quarantine 50 % ready.");
+	expect(d, "ns1.demo.example");
+	expect(d, "still serves another record");
+	expect(d, "Not recorded: 0 of 2 servers serve quarantine 50 %");
+	assert_int_equal(demo_rungs(d), before);
+	demo_stop(d);
+}
+
+/* The SPF step takes the plan's step too, and v shows the servers'
+ * answers where the eye is: the view moves to them. */
+static void test_spf_step_and_verify(void **state)
+{
+	struct demo *d = *state;
+	char *screen;
+
+	if (!tmux_available())
+		skip();
+	demo_start(d, 80, 24, NULL);
+	key(d, "4");
+	expect(d, "SPF of demo.example");
+	screen = screen_with(d, "Include tree");
+	assert_non_null(screen);
+	assert_null(strstr(screen, "Target on the authoritative servers"));
+	free(screen);
+	key(d, "v");
+	expect(d, "Target on the authoritative servers (v asks)");
+	expect(d, "ns2.demo.example");
+	expect(d, "0 of 2 servers serve the target.");
+	key(d, "S");
+	expect(d, "The plan's step (S takes it)");
+	expect(d, "quarantine 50 % is not ready");
+	/* The reason wraps whole, indented under its dash. */
+	expect(d, "      dmarcpilot sender disown demo.example 203.0.113.77");
+	demo_stop(d);
+}
+
+/* o on the timeline opens the domain's settings, the same table as
+ * domain set: a change is checked, stored at once, and the timeline's
+ * plan follows it; d puts the default back. */
+static void test_settings_view(void **state)
+{
+	struct demo *d = *state;
+	char *db, *v, *screen, *line;
+
+	if (!tmux_available())
+		skip();
+	demo_start(d, 80, 24, NULL);
+	key(d, "o");
+	expect(d, "Settings of demo.example");
+	expect(d, "min-days-rung        7 (default)");
+	expect(d, "servers              (default)");
+	key(d, "Down");
+	key(d, "Down");
+	expect(d, "min-days-rung: days on each later rung");
+	key(d, "Enter");
+	key(d, "C-u");
+	type(d, "x");
+	key(d, "Enter");
+	expect(d, "min-days-rung: not a number of days: x");
+	key(d, "Enter");
+	key(d, "C-u");
+	type(d, "3");
+	key(d, "Enter");
+	expect(d, "Stored min-days-rung for demo.example.");
+	screen = screen_with(d, "min-days-rung ");
+	assert_non_null(screen);
+	line = screen_line(screen, "min-days-rung ");
+	assert_null(strstr(line, "default"));
+	assert_non_null(strstr(line, " 3"));
+	free(line);
+	free(screen);
+	db = demo_db_path(d);
+	v = testenv_db_text(db, "SELECT min_days_rung FROM plan_settings");
+	assert_non_null(v);
+	assert_string_equal(v, "3");
+	free(v);
+	/* A bad server list is refused, naming the setting. */
+	key(d, "End");
+	expect(d, "servers: verify steps on these servers");
+	key(d, "Enter");
+	type(d, "not an address");
+	key(d, "Enter");
+	expect(d, "servers: ");
+	v = testenv_db_text(db, "SELECT servers FROM plan_settings");
+	assert_true(!v || !*v);
+	free(v);
+	key(d, "Home");
+	key(d, "Down");
+	key(d, "Down");
+	key(d, "d");
+	expect(d, "min-days-rung        7 (default)");
+	key(d, "Escape");
+	expect(d, "Rollout of demo.example");
+	/* The domains screen opens the selected domain's settings too. */
+	key(d, "Escape");
+	expect(d, "Your domains");
+	key(d, "o");
+	expect(d, "Settings of demo.example");
+	free(db);
+	demo_stop(d);
+}
+
+/* A terminal the wizard cannot draw on gets one line and exit 2: one
+ * smaller than 80x24, and TERM=dumb. */
+static void test_terminal_refused(void **state)
+{
+	struct demo *d = *state;
+	const char *argv[] = { testenv_binary(), "--demo", NULL };
+	const char *dumb[] = { "TERM=dumb", NULL };
+	int status = -1;
+	char *screen;
+
+	if (!tmux_available())
+		skip();
+	assert_true(tmux_start(&d->t, 79, 24, argv, NULL));
+	assert_true(tmux_wait_exit(&d->t, WAIT_MS, &status));
+	assert_int_equal(status, 2);
+	screen = tmux_wait_for(&d->t, "needs a terminal of at least 80x24, "
+				      "this one is 79x24",
+			       WAIT_MS);
+	assert_non_null(screen);
+	free(screen);
+	tmux_stop(&d->t);
+	assert_true(tmux_start(&d->t, 80, 24, argv, dumb));
+	assert_true(tmux_wait_exit(&d->t, WAIT_MS, &status));
+	assert_int_equal(status, 2);
+	screen = tmux_wait_for(&d->t, "cannot draw on TERM=dumb", WAIT_MS);
+	assert_non_null(screen);
+	free(screen);
+}
+
 /* A test with its demo from demo_setup(), stopped by demo_teardown(). */
 #define DEMO_TEST(f) cmocka_unit_test_setup_teardown(f, demo_setup, \
 						     demo_teardown)
@@ -1103,6 +1312,11 @@ int main(void)
 		DEMO_TEST(test_disown_source),
 		DEMO_TEST(test_german),
 		DEMO_TEST(test_silent_resolver),
+		DEMO_TEST(test_timeline_scrolls),
+		DEMO_TEST(test_timeline_step),
+		DEMO_TEST(test_spf_step_and_verify),
+		DEMO_TEST(test_settings_view),
+		DEMO_TEST(test_terminal_refused),
 		cmocka_unit_test(test_no_terminal),
 	};
 

@@ -184,6 +184,8 @@ const struct cli_command cli_commands[] = {
 	{ "sender disown", cli_sender_disown, N_("DOMAIN IP|CIDR"), 2, 2,
 	  N_("mark a failing source as not yours (spoofing); --undo "
 	     "takes it back") },
+	{ "sender providers", cli_sender_providers, N_("[TEXT]"), 0, 1,
+	  N_("the catalogue's services and their IDs, those matching TEXT") },
 
 	/* mail (src/cli/mail.c) */
 	{ "mail check", cli_mail_check, N_("FILE|MAILDIR|-"), 1, 1,

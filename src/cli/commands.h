@@ -31,6 +31,7 @@ int cli_sender_add(struct cli *cli, int argc, char **argv);
 int cli_sender_list(struct cli *cli, int argc, char **argv);
 int cli_sender_remove(struct cli *cli, int argc, char **argv);
 int cli_sender_disown(struct cli *cli, int argc, char **argv);
+int cli_sender_providers(struct cli *cli, int argc, char **argv);
 
 /* mail (src/cli/mail.c) */
 int cli_mail_check(struct cli *cli, int argc, char **argv);

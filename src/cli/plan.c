@@ -322,7 +322,7 @@ static void step_json(const struct rollout_plan *plan,
 /* step DOMAIN: verify the next record is live, then record it. */
 int cli_step(struct cli *cli, int argc, char **argv)
 {
-	struct propagate_options po = { 0 };
+	struct propagate_options po;
 	struct app_step_result r;
 	struct rollout_inputs in;
 	struct rollout_plan plan;
@@ -333,10 +333,11 @@ int cli_step(struct cli *cli, int argc, char **argv)
 	int rc = EXIT_GOOD;
 
 	(void)argc;
-	po.servers = cli_opt(cli, OPT_SERVERS);
-	po.timeout = cli->timeout;
 	if (plan_load(cli, domain, &in, &plan, &err))
 		return plan_fail(&err);
+	/* --servers, else the domain's servers setting. */
+	app_step_options(cli_session(cli), &in, cli_opt(cli, OPT_SERVERS),
+			 &po);
 	if (app_step_run(cli_session(cli), &in, &plan, cli->now, &po, force,
 			 &r, &err)) {
 		rc = plan_fail(&err);

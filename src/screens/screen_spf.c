@@ -19,7 +19,9 @@
 #include "spf/spf_check.h"
 #include "util/text.h"
 #include "util/xalloc.h"
+#include "screens/plan.h"
 #include "screens/replay.h"
+#include "screens/stepper.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
 
@@ -65,12 +67,20 @@ struct spf_state {
 	size_t nlines, caplines;
 	struct widget_list list;
 	int height;
+	int cols;                       /* the width lines wrap at */
 	bool dirty;                     /* flattening changed, not saved */
+	struct screen_plan sp;          /* the plan, for S */
+	struct replay *replay;          /* its loading, from the first S */
+	enum command step_pending;      /* S or ! waiting for the plan */
+	struct stepper stepper;         /* S and ! */
+	size_t verify_line;             /* the servers' heading line */
+	bool reveal;                    /* show it: v was pressed */
+	size_t step_line;               /* the first line of the step */
 };
 
 static const enum command spf_commands[] = {
-	CMD_FLATTEN, CMD_SAVE, CMD_VERIFY, CMD_RECHECK, CMD_UP, CMD_DOWN,
-	CMD_NONE,
+	CMD_FLATTEN, CMD_SAVE, CMD_VERIFY, CMD_STEP, CMD_FORCE, CMD_RECHECK,
+	CMD_UP, CMD_DOWN, CMD_NONE,
 };
 
 /* Builds the target with the flattening tried, on the replay's
@@ -189,12 +199,30 @@ static void spf_start(struct app *app, struct spf_state *st)
 	err_done(&err);
 }
 
+/* Loads the plan with dns (replay_fn). */
+static void spf_plan(void *arg, struct dns *dns)
+{
+	struct spf_state *st = arg;
+
+	screen_plan_load(st->app, dns, &st->sp);
+}
+
+/* A step was recorded: the plan moves on. */
+static void spf_recorded(void *arg)
+{
+	struct spf_state *st = arg;
+
+	replay_free(st->replay);
+	st->replay = replay_start(st->app, spf_plan, st, NULL, 0);
+}
+
 /* Opens the screen. */
 static void spf_enter(struct app *app, void *state)
 {
 	struct spf_state *st = state;
 
 	st->app = app;
+	stepper_init(&st->stepper, app, &st->sp, spf_recorded, st);
 	spf_start(app, st);
 }
 
@@ -206,6 +234,9 @@ static void spf_propagated(void *arg, struct propagate_result *result)
 	propagate_result_free(st->propagation);
 	st->propagation = result;
 	st->propagating = false;
+	st->reveal = true;
+	tui_message(st->app, _("%zu of %zu servers serve the target."),
+		    result->serving, result->count);
 }
 
 /* Asks every authoritative server whether it serves the target. */
@@ -213,16 +244,23 @@ static void spf_verify(struct app *app, struct spf_state *st)
 {
 	const struct spf_flatten *layout = st->target.flat;
 	struct err err = ERR_INIT;
+	struct propagate_options o;
+	char *servers;
 
 	if (!layout || st->propagating || !tui_dns(app))
 		return;
+	/* The same servers and port as the step verifies on. */
+	servers = stepper_servers(app);
+	app_step_options(app->session, NULL, servers, &o);
 	st->propagating = true;
+	st->reveal = true;
 	if (propagate_start(app->session->dns, layout->records[0].name,
-			    DNS_T_TXT, layout->records[0].value, NULL,
+			    DNS_T_TXT, layout->records[0].value, &o,
 			    spf_propagated, st, &err) != STATUS_OK) {
 		st->propagating = false;
 		tui_error(app, "%s", err_message(&err));
 	}
+	free(servers);
 	err_done(&err);
 }
 
@@ -234,16 +272,32 @@ static void add_line(struct spf_state *st, int attr, int include,
 		     const char *format, ...)
 {
 	va_list ap;
-	struct line *l;
+	char *text, **rows;
+	int n, width;
 
-	st->lines = xgrow(st->lines, &st->caplines, st->nlines + 1,
-			  sizeof *st->lines);
-	l = &st->lines[st->nlines++];
 	va_start(ap, format);
-	l->text = xvasprintf(format, ap);
+	text = xvasprintf(format, ap);
 	va_end(ap);
-	l->attr = attr;
-	l->include = include;
+	/* Long lines wrap at the width of the last draw, each row a line
+	 * of the same include. */
+	width = st->cols > 2 ? st->cols - 2 : 78;
+	n = widget_wrap_hanging(text, width, &rows);
+	if (n == 0) {
+		rows = xmalloc(sizeof *rows);
+		rows[n++] = xstrdup("");
+	}
+	for (int i = 0; i < n; i++) {
+		struct line *l;
+
+		st->lines = xgrow(st->lines, &st->caplines, st->nlines + 1,
+				  sizeof *st->lines);
+		l = &st->lines[st->nlines++];
+		l->text = rows[i];
+		l->attr = attr;
+		l->include = include;
+	}
+	free(rows);
+	free(text);
 }
 
 /* The index of the target's include a tree branch stands for, or -1. */
@@ -390,6 +444,7 @@ static void build_lines(struct app *app, struct spf_state *st)
 				 in->naddresses);
 	}
 	add_line(st, A_NORMAL, -1, "%s", "");
+	st->verify_line = st->nlines;
 	add_line(st, A_BOLD, -1, "%s",
 		 _("Target on the authoritative servers (v asks)"));
 	if (st->propagating)
@@ -415,6 +470,14 @@ static void build_lines(struct app *app, struct spf_state *st)
 			 -1, "  %-22s %-18s %s", s->host,
 			 s->address ? s->address : "", what);
 	}
+	st->step_line = st->nlines;
+	if (st->stepper.nlines)
+		add_line(st, A_BOLD, -1, "%s",
+			 _("The plan's step (S takes it)"));
+	for (size_t i = 0; i < st->stepper.nlines; i++)
+		add_line(st, tui_attr(app, st->stepper.lines[i].color), -1,
+			 "%*s%s", st->stepper.lines[i].indent + 2, "",
+			 st->stepper.lines[i].text);
 }
 
 /* Draws the budget bar and the view. */
@@ -425,6 +488,7 @@ static void spf_draw(struct app *app, void *state, WINDOW *win)
 	size_t lookups;
 
 	target_settle(app, st);
+	stepper_collect(&st->stepper);
 	widget_textf(win, y++, 1, cols - 2, A_BOLD, _("SPF of %s"),
 		     app->domain);
 	if (st->error)
@@ -453,8 +517,26 @@ static void spf_draw(struct app *app, void *state, WINDOW *win)
 			     _("void %zu of %d"), st->check->void_lookups,
 			     SPF_VOID_LIMIT);
 	}
+	st->cols = cols;
+	if (st->step_pending != CMD_NONE && replay_done(st->replay)) {
+		struct tui_key none = { false, 0 };
+
+		stepper_key(&st->stepper, true, none, st->step_pending);
+		st->step_pending = CMD_NONE;
+	}
 	build_lines(app, st);
 	st->height = rows - y;
+	/* What v or S found shows where the eye is: the view moves to it. */
+	if (st->stepper.reveal || st->reveal) {
+		size_t at = st->stepper.reveal ? st->step_line
+					       : st->verify_line;
+
+		st->stepper.reveal = st->reveal = false;
+		if (at < st->nlines) {
+			st->list.selected = at;
+			st->list.top = at;
+		}
+	}
 	widget_list_clamp(&st->list, st->nlines, st->height);
 	for (int i = 0; i < st->height; i++) {
 		size_t k = st->list.top + (size_t)i;
@@ -573,6 +655,17 @@ static bool spf_key(struct app *app, void *state, struct tui_key key,
 {
 	struct spf_state *st = state;
 
+	/* The plan is loaded on the first S, not on every visit. */
+	if (!st->replay && (cmd == CMD_STEP || cmd == CMD_FORCE)) {
+		st->step_pending = cmd;
+		tui_message(app, _("Loading the plan ..."));
+		st->replay = replay_start(app, spf_plan, st, NULL, 0);
+		if (!replay_done(st->replay))
+			return true;
+		st->step_pending = CMD_NONE;
+	}
+	if (stepper_key(&st->stepper, replay_done(st->replay), key, cmd))
+		return true;
 	if (widget_list_key(&st->list, cmd, st->nlines, st->height))
 		return true;
 	switch (cmd) {
@@ -609,6 +702,9 @@ static void spf_leave(struct app *app, void *state)
 	 * what it staged. */
 	if (st->dirty)
 		app->unsaved = false;
+	stepper_done(&st->stepper);
+	replay_free(st->replay);
+	screen_plan_clear(&st->sp);
 	spf_clear(st);
 	for (size_t i = 0; i < st->nlines; i++)
 		free(st->lines[i].text);

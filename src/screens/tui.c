@@ -86,6 +86,8 @@ static const struct keymap_entry keymap[] = {
 	{ false, 'R', CMD_ROTATE, "R" },
 	{ false, 'v', CMD_VERIFY, "v" },
 	{ false, 'S', CMD_STEP, "S" },
+	{ false, '!', CMD_FORCE, "!" },
+	{ false, 'o', CMD_SETTINGS, "o" },
 	{ false, 'i', CMD_IMPORT, "i" },
 	{ false, 'x', CMD_DISOWN, "x" },
 	{ false, 'p', CMD_WINDOW, "p" },
@@ -693,6 +695,38 @@ static void setup_signals(sigset_t *waitmask)
 	sigdelset(waitmask, SIGHUP);
 }
 
+/* The smallest terminal the screens are laid out for. */
+#define TUI_MIN_COLS 80
+#define TUI_MIN_ROWS 24
+
+/* Refuses, with one line on stderr, a terminal the wizard cannot draw
+ * on: TERM unset or dumb, or smaller than 80x24. Returns true when it
+ * may start. */
+static bool terminal_usable(void)
+{
+	const char *term = getenv("TERM");
+	struct winsize ws;
+
+	if (!term || !*term || strcmp(term, "dumb") == 0) {
+		fprintf(stderr,
+			_("dmarcpilot: the wizard cannot draw on TERM=%s; "
+			  "the commands work without it (dmarcpilot "
+			  "--help)\n"),
+			term ? term : "");
+		return false;
+	}
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 &&
+	    ws.ws_row > 0 &&
+	    (ws.ws_col < TUI_MIN_COLS || ws.ws_row < TUI_MIN_ROWS)) {
+		fprintf(stderr,
+			_("dmarcpilot: the wizard needs a terminal of at "
+			  "least %dx%d, this one is %dx%d\n"),
+			TUI_MIN_COLS, TUI_MIN_ROWS, ws.ws_col, ws.ws_row);
+		return false;
+	}
+	return true;
+}
+
 /* Runs the wizard. */
 int tui_run(struct cli *cli, const char *domain, bool demo)
 {
@@ -703,6 +737,8 @@ int tui_run(struct cli *cli, const char *domain, bool demo)
 	struct err err = ERR_INIT;
 
 	memset(app, 0, sizeof *app);
+	if (!terminal_usable())
+		return EXIT_TROUBLE;
 	app->cli = cli;
 	app->session = cli_session(cli);
 	app->demo = demo;

@@ -81,6 +81,9 @@ struct app {
 	volatile sig_atomic_t resized; /* set by the SIGWINCH handler */
 	volatile sig_atomic_t stop;    /* set by SIGTERM/SIGINT/SIGHUP */
 	bool unsaved;          /* a screen holds changes not yet saved */
+	unsigned settings_gen; /* counts stored changes of the domain's
+				  settings: screens that show the plan
+				  load it again when it moved */
 	bool asking_quit;      /* the quit question is on the status line */
 	bool quit;
 	char *message;         /* status line text, or NULL */

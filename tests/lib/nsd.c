@@ -220,9 +220,10 @@ static void print_log(const struct nsd_server *server)
 	free(path);
 }
 
-/* Writes the configuration and zones, starts nsd, waits for it. */
-bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
-	       size_t count)
+/* Writes the configuration and zones, starts nsd on port (0: a free
+ * one), waits for it. */
+static bool nsd_start_on(struct nsd_server *server, int port,
+			 const struct nsd_zone *zones, size_t count)
 {
 	const char *nsd = testenv_program("NSD");
 	struct strbuf conf = STRBUF_INIT;
@@ -242,7 +243,7 @@ bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
 	if (slot < 0)
 		return false;
 	server->dir = testenv_mkdtemp();
-	server->port = nsd_free_port();
+	server->port = port ? port : nsd_free_port();
 	server->address = xasprintf("127.0.0.1:%d", server->port);
 	strbuf_addf(&conf,
 		    "server:\n"
@@ -349,6 +350,22 @@ bool nsd_reload(struct nsd_server *server, const struct nsd_zone *zone,
 		serial, zone->name);
 	print_log(server);
 	return false;
+
+/* Starts nsd on a free port. */
+bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
+	       size_t count)
+{
+	return nsd_start_on(server, 0, zones, count);
+}
+
+/* Stops nsd and starts it again with new zones on the same port. */
+bool nsd_restart(struct nsd_server *server, const struct nsd_zone *zones,
+		 size_t count)
+{
+	int port = server->port;
+
+	nsd_stop(server);
+	return nsd_start_on(server, port, zones, count);
 }
 
 /* Stops nsd and cleans up. */

@@ -33,6 +33,12 @@ bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
 bool nsd_reload(struct nsd_server *server, const struct nsd_zone *zone,
 		long serial);
 
+/* Stops the server and starts it again on the same port with other
+ * zones (a zone edited and reloaded, as an operator publishes a
+ * record); false as nsd_start(). */
+bool nsd_restart(struct nsd_server *server, const struct nsd_zone *zones,
+		 size_t count);
+
 /* True when the nsd binary is installed. */
 bool nsd_available(void);
 

@@ -321,6 +321,8 @@ struct state_settings {
 	char *np;    /* RFC 9989 non-existent subdomain policy, or NULL */
 	char *spf_all; /* "softfail" or "fail" forced, or NULL to follow
 			  the plan */
+	char *servers; /* "ADDR[:PORT][,...]" a step is verified on, or
+			  NULL for the zone's name servers */
 };
 
 /* The defaults of DESIGN.md section 4 (all strings NULL). */

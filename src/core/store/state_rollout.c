@@ -542,6 +542,7 @@ void state_settings_done(struct state_settings *s)
 	free(s->sp);
 	free(s->np);
 	free(s->spf_all);
+	free(s->servers);
 	state_settings_defaults(s);
 }
 
@@ -569,6 +570,7 @@ static bool settings_row(sqlite3_stmt *stmt, void *item)
 	out->sp = state_column_text(stmt, 10);
 	out->np = state_column_text(stmt, 11);
 	out->spf_all = state_column_text(stmt, 12);
+	out->servers = state_column_text(stmt, 13);
 	return true;
 }
 
@@ -584,8 +586,8 @@ enum status state_settings_get(struct store *store, const char *domain,
 	st = state_list(store, domain,
 			"SELECT rungs, min_days_monitor, min_days_rung,"
 			" window_days, pass_threshold, unknown_threshold,"
-			" rua, ruf, adkim, aspf, sp, np, spf_all"
-			" FROM plan_settings WHERE domain_id = ?1",
+			" rua, ruf, adkim, aspf, sp, np, spf_all,"
+			" servers FROM plan_settings WHERE domain_id = ?1",
 			sizeof *out, settings_row, &it,
 			_("reading plan settings"), err);
 	/* domain_id is the key: one row at most. */
@@ -668,8 +670,9 @@ enum status state_settings_set(struct store *store, const char *domain,
 		     " rungs, min_days_monitor, min_days_rung,"
 		     " window_days, pass_threshold,"
 		     " unknown_threshold, rua, ruf, adkim, aspf, sp,"
-		     " np, spf_all) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-		     " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+		     " np, spf_all, servers) VALUES (?1, ?2, ?3, ?4,"
+		     " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+		     " ?15)",
 		     err)))
 		goto fail;
 	sqlite3_bind_int64(stmt, 1, domain_id);
@@ -686,6 +689,7 @@ enum status state_settings_set(struct store *store, const char *domain,
 	state_bind_text(stmt, 12, s->sp);
 	state_bind_text(stmt, 13, s->np);
 	state_bind_text(stmt, 14, s->spf_all);
+	state_bind_text(stmt, 15, s->servers);
 	st = state_stmt_done(store, stmt, _("storing plan settings"), NULL,
 			     err);
 fail:

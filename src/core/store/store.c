@@ -288,6 +288,17 @@ static enum status migrate_reverse_names(struct store *store,
 			  err);
 }
 
+/* Version 5: the servers a domain's steps are verified on (the
+ * "servers" setting, as step --servers), NULL for the zone's name
+ * servers. */
+static enum status migrate_verify_servers(struct store *store,
+					  struct err *err)
+{
+	return store_exec(store,
+			  "ALTER TABLE plan_settings ADD COLUMN servers TEXT;",
+			  err);
+}
+
 /* Applies the statements that take the schema from version i to i+1. */
 static enum status store_migrate(struct store *store, struct err *err)
 {
@@ -325,7 +336,9 @@ static enum status store_migrate(struct store *store, struct err *err)
 		goto fail;
 	if (version < 4 && (st = migrate_reverse_names(store, err)))
 		goto fail;
-	/* Later versions: if (version < 5) { ... } */
+	if (version < 5 && (st = migrate_verify_servers(store, err)))
+		goto fail;
+	/* Later versions: if (version < 6) { ... } */
 	if ((st = store_exec(store, "PRAGMA user_version = "
 			     STRINGIFY(STORE_SCHEMA_VERSION), err)))
 		goto fail;
