@@ -100,6 +100,11 @@ enum cli_opt {
 	OPT_FOLDER,
 	OPT_ARCHIVE,
 	OPT_NEXT,
+	OPT_SELECTOR,
+	OPT_FROM,
+	OPT_SILENT_DAYS,
+	OPT_CANCEL,
+	OPT_INTERVAL,
 };
 
 /* One option as declared: its command, --name, -c, its argument and
