@@ -15,10 +15,11 @@
 #include "util/text.h"
 #include "util/xalloc.h"
 
-/* The own keys in use: held by the operator, not retired. */
+/* The own keys in use: not a provider's, not retired (the private
+ * key's path is known when it was made here). */
 static bool key_own_in_use(const struct state_dkim_key *k)
 {
-	return k->key_path && !k->provider && k->retired == DATE_NONE;
+	return !k->provider && k->retired == DATE_NONE;
 }
 
 /* Picks the key a rotation replaces. */

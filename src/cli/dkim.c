@@ -10,6 +10,7 @@
 #include "app/dkim_rotate.h"
 #include "cli/cli.h"
 #include "dkim/dkim.h"
+#include "store/rotation_store.h"
 #include "store/state.h"
 #include "util/i18n.h"
 #include "util/text.h"
@@ -169,14 +170,17 @@ static void check_answered(void *arg, struct dkim_selector_result *r)
 }
 
 /* Adds dkim.rotation_due when the database knows the key and it is
- * old. */
+ * older than the domain's rotation interval with no rotation of it
+ * under way (app_rotate_due); *created and *interval receive its day
+ * and the interval. */
 static enum status check_rotation(struct cli *cli,
 				  const struct dkim_selector_result *r,
 				  struct findings *findings, date_t *created,
-				  struct err *err)
+				  int *interval, struct err *err)
 {
 	struct store *store = db_in_use(cli, err);
 	struct state_dkim_key *keys = NULL;
+	struct findings due = { 0 };
 	size_t n = 0;
 	enum status st;
 
@@ -188,15 +192,27 @@ static enum status check_rotation(struct cli *cli,
 		err_done(err);
 		return STATUS_OK;
 	}
-	for (size_t i = 0; st == STATUS_OK && i < n; i++) {
-		if (!text_ieq(keys[i].selector, r->selector))
-			continue;
-		dkim_rotation_check(keys[i].selector, keys[i].created,
-				    keys[i].retired, keys[i].provider != NULL,
-				    cli->now, 0, findings);
-		if (keys[i].retired == DATE_NONE && !keys[i].provider)
+	if (st == STATUS_OK)
+		st = rotation_store_interval_get(store, r->domain, interval,
+						 err);
+	if (st == STATUS_OK)
+		st = app_rotate_due(store, r->domain, cli->now, &due, err);
+	for (size_t i = 0; st == STATUS_OK && i < n; i++)
+		if (text_ieq(keys[i].selector, r->selector) &&
+		    keys[i].retired == DATE_NONE && !keys[i].provider)
 			*created = keys[i].created;
+	for (size_t i = 0; st == STATUS_OK && i < due.count; i++) {
+		const struct finding *f = &due.items[i];
+		struct finding *c;
+
+		if (!f->selector || !text_ieq(f->selector, r->selector))
+			continue;
+		c = findings_add(findings, f->code, "%s", f->message);
+		finding_set_selector(c, f->selector);
+		if (f->advice)
+			finding_set_advice(c, f->advice);
 	}
+	findings_done(&due);
 	state_dkim_keys_free(keys, n);
 	return st;
 }
@@ -213,6 +229,7 @@ int cli_dkim_check(struct cli *cli, int argc, char **argv)
 	bool match = false;
 	char *shown, created_day[DATE_BUFSIZE], due_day[DATE_BUFSIZE];
 	date_t created = DATE_NONE;
+	int interval = DKIM_ROTATION_DAYS;
 	struct dkim_key_age age = { 0 };
 
 	(void)argc;
@@ -249,11 +266,11 @@ int cli_dkim_check(struct cli *cli, int argc, char **argv)
 				 "belongs to the published record."));
 		}
 	}
-	if (check_rotation(cli, r, &r->findings, &created, &err) !=
+	if (check_rotation(cli, r, &r->findings, &created, &interval, &err) !=
 	    STATUS_OK)
 		goto fail;
 	if (created != DATE_NONE) {
-		age = dkim_key_age(created, cli->now, 0);
+		age = dkim_key_age(created, cli->now, interval);
 		date_format(created, created_day);
 		date_format(age.due, due_day);
 	}
