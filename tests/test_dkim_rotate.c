@@ -536,6 +536,23 @@ static void test_interval_due(void **state)
 	assert_non_null(strstr(json_string_value(json_array_get(
 				   json_object_get(o, "due"), 0)),
 			       "s2026"));
+	/* The timeline shows the due date: 90 days after 2026-03-07, in
+	 * the week of Monday 2026-06-01. */
+	{
+		json_t *t = json_object_get(o, "timeline"), *w;
+		size_t i;
+		bool seen = false;
+
+		json_array_foreach(t, i, w)
+			if (strcmp(jstr(w, "monday"), "2026-06-01") == 0) {
+				assert_non_null(jstr(w, "due"));
+				assert_non_null(strstr(jstr(w, "due"),
+						       "DKIM selector s2026: "
+						       "rotation due"));
+				seen = true;
+			}
+		assert_true(seen);
+	}
 	json_decref(o);
 	testenv_run_done(&r);
 	/* Bad interval: usage error, exit 2. */
