@@ -414,31 +414,25 @@ static enum status advance_one(struct session *s, struct store *store,
 	return STATUS_OK;
 }
 
-/* Advances the rotation under way. */
-enum status app_rotate_advance(struct session *s, const char *domain,
-			       date_t today, const struct propagate_options *po,
-			       bool force, struct app_rotate_result *r,
-			       struct err *err)
+/* Loads the rotation under way, its names, records and evidence into
+ * r; r->outcome stays APP_ROTATE_NONE when there is none. */
+static enum status load(struct store *store, const char *d,
+			struct app_rotate_result *r, struct err *err)
 {
-	struct store *store = session_store(s, err);
-	char *d = text_domain_normalize(domain);
-	bool found, more = true;
+	bool found;
 	enum status st;
 
 	memset(r, 0, sizeof *r);
 	r->outcome = APP_ROTATE_NONE;
 	r->silent_until = DATE_NONE;
-	if (!store) {
-		st = err->status;
-		goto out;
-	}
 	if ((st = rotation_store_current(store, d, &r->rec, &found, err)) ||
 	    !found)
-		goto out;
-	r->outcome = APP_ROTATE_WAITING;
+		return st;
+	r->outcome = r->rec.phase == DKIM_ROTATION_DONE ? APP_ROTATE_DONE
+							 : APP_ROTATE_WAITING;
 	r->new_name = dkim_key_name(d, r->rec.new_selector);
 	if ((st = dkim_record_from_key(r->rec.new_path, &r->new_record, err)))
-		goto out;
+		return st;
 	if (r->rec.old_selector) {
 		r->old_name = dkim_key_name(d, r->rec.old_selector);
 		/* RFC 6376 3.6.1: an empty p= revokes the key. */
@@ -449,6 +443,47 @@ enum status app_rotate_advance(struct session *s, const char *domain,
 	}
 	if ((st = rotation_store_evidence(store, d, r->rec.old_selector,
 					  r->rec.new_selector, &r->ev, err)))
+		return st;
+	if (r->rec.phase == DKIM_ROTATION_SWITCHED)
+		r->silence = dkim_rotation_silence(&r->ev, r->rec.switched,
+						   r->rec.silent_days,
+						   &r->silent_until);
+	return STATUS_OK;
+}
+
+/* Reads the rotation under way without asking DNS or recording. */
+enum status app_rotate_show(struct session *s, const char *domain,
+			    struct app_rotate_result *r, struct err *err)
+{
+	struct store *store = session_store(s, err);
+	char *d = text_domain_normalize(domain);
+	enum status st;
+
+	memset(r, 0, sizeof *r);
+	st = store ? load(store, d, r, err) : err->status;
+	free(d);
+	return st;
+}
+
+/* Advances the rotation under way. */
+enum status app_rotate_advance(struct session *s, const char *domain,
+			       date_t today, const struct propagate_options *po,
+			       bool force, struct app_rotate_result *r,
+			       struct err *err)
+{
+	struct store *store = session_store(s, err);
+	char *d = text_domain_normalize(domain);
+	bool more = true;
+	enum status st;
+
+	memset(r, 0, sizeof *r);
+	r->outcome = APP_ROTATE_NONE;
+	if (!store) {
+		st = err->status;
+		goto out;
+	}
+	if ((st = load(store, d, r, err)) ||
+	    r->outcome != APP_ROTATE_WAITING)
 		goto out;
 	/* force moves one phase at most: each forced step is a decision
 	 * the operator takes on its own. */

@@ -84,6 +84,12 @@ enum status app_rotate_advance(struct session *s, const char *domain,
 			       bool force, struct app_rotate_result *r,
 			       struct err *err);
 
+/* The rotation under way as it stands (its record, names and the
+ * reports' evidence), asking no DNS and recording nothing; r->outcome
+ * is APP_ROTATE_NONE when none is under way. */
+enum status app_rotate_show(struct session *s, const char *domain,
+			    struct app_rotate_result *r, struct err *err);
+
 void app_rotate_result_done(struct app_rotate_result *r);
 
 /* Cancels a rotation that has not switched: forgets its record and the
