@@ -574,6 +574,24 @@ enum status app_rotate_interval_set(struct session *s, const char *domain,
 	return rotation_store_interval_set(store, domain, *days, err);
 }
 
+/* Reads the interval. */
+enum status app_rotate_interval_get(struct session *s, const char *domain,
+				    int *days, struct err *err)
+{
+	struct store *store = session_store(s, err);
+	enum status st;
+
+	*days = DKIM_INTERVAL_BIANNUAL;
+	if (!store)
+		return err->status;
+	st = rotation_store_interval_get(store, domain, days, err);
+	if (st == STATUS_NOT_FOUND) {
+		err_done(err);
+		st = STATUS_OK;
+	}
+	return st;
+}
+
 /* The keys due for rotation. */
 enum status app_rotate_due(struct store *store, const char *domain,
 			   date_t today, struct findings *out,

@@ -105,6 +105,11 @@ enum status app_rotate_interval_set(struct session *s, const char *domain,
 				    const char *text, int *days,
 				    struct err *err);
 
+/* The domain's rotation interval in days (DKIM_INTERVAL_BIANNUAL when
+ * never set, or when the domain is not in the database). */
+enum status app_rotate_interval_get(struct session *s, const char *domain,
+				    int *days, struct err *err);
+
 /* The rotation check the monitor and the audit share: a
  * dkim.rotation_due finding in out for each of the domain's own keys in
  * use that is older than the domain's interval while no rotation of it

@@ -66,6 +66,7 @@ struct dkim_state {
 	char *rot_from;             /* the selector the view was opened on */
 	char *rot_note;             /* what the last check found */
 	bool cancel_armed;          /* d once: d again cancels */
+	int interval;               /* days a key lives (the domain's) */
 	const struct provider *provider; /* DKIM_VIEW_PROVIDER */
 	char *provider_selector;
 };
@@ -115,6 +116,11 @@ static void dkim_enter(struct app *app, void *state)
 	if (!store) {
 		st->error = xstrdup(session_store_error(app->session));
 		return;
+	}
+	if (app_rotate_interval_get(app->session, app->domain, &st->interval,
+				    &err) != STATUS_OK) {
+		st->error = xstrdup(err_message(&err));
+		goto out;
 	}
 	if (state_dkim_key_list(store, app->domain, &keys, &nkeys, &err) !=
 		STATUS_OK ||
@@ -361,7 +367,7 @@ static void dkim_draw(struct app *app, void *state, WINDOW *win)
 		widget_text(win, 2 + i, 1, 14, attr, r->selector);
 		if (r->own && r->created != DATE_NONE) {
 			struct dkim_key_age age = dkim_key_age(
-			    r->created, app->cli->now, DKIM_ROTATION_DAYS);
+			    r->created, app->cli->now, st->interval);
 			char due[DATE_BUFSIZE];
 
 			widget_textf(win, 2 + i, 16, 22,
