@@ -308,81 +308,68 @@ out:
 	return state_finish(store, st, err);
 }
 
-/* Reads one day aggregate (UNIX seconds in column 0) into *day. */
-static enum status evidence_day(struct store *store, const char *sql,
-				const char *domain, const char *needle,
-				date_t *day, struct err *err)
+/* The day of a UNIX time column, or DATE_NONE for NULL. */
+static date_t column_day(sqlite3_stmt *stmt, int i)
 {
-	sqlite3_stmt *stmt = NULL;
-	enum status st;
-	int rc;
-
-	*day = DATE_NONE;
-	if ((st = state_stmt_prepare(store, &stmt, sql, err)))
-		return st;
-	state_bind_text(stmt, 1, domain);
-	state_bind_text(stmt, 2, needle);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		if (sqlite3_column_type(stmt, 0) != SQLITE_NULL)
-			*day = date_from_time(
-			    (time_t)sqlite3_column_int64(stmt, 0));
-	} else if (rc != SQLITE_DONE) {
-		st = store_error(store, err, _("reading report evidence"));
-	}
-	sqlite3_finalize(stmt);
-	return st;
+	if (sqlite3_column_type(stmt, i) == SQLITE_NULL)
+		return DATE_NONE;
+	return date_from_time((time_t)sqlite3_column_int64(stmt, i));
 }
 
 /* RFC 7489 appendix C: each row's auth_results name the d= and s= of
  * every signature with its result; stored as "d:s:result" words. A
  * report covers [date_begin, date_end]: a selector seen in it signed on
  * some day of that range, so first use counts from date_begin and last
- * use up to the range's last second. */
+ * use up to the range's last second. One pass over the domain's rows
+ * answers all three. */
 enum status rotation_store_evidence(struct store *store, const char *domain,
 				    const char *old_selector,
 				    const char *new_selector,
 				    struct dkim_rotation_evidence *out,
 				    struct err *err)
 {
-	static const char rows_with[] =
-	    " FROM report r JOIN report_row w ON w.report = r.id"
-	    " WHERE r.domain = ?1 COLLATE NOCASE AND w.dkim_auth IS NOT NULL"
-	    " AND instr(' ' || lower(w.dkim_auth) || ' ', ?2) > 0";
 	char *d = text_domain_normalize(domain);
-	char *needle = NULL, *sql = NULL;
+	char *pass = text_lower(xasprintf(" %s:%s:pass ", d, new_selector));
+	char *old = old_selector
+			? text_lower(xasprintf(" %s:%s:", d, old_selector))
+			: NULL;
+	sqlite3_stmt *stmt = NULL;
 	enum status st;
+	int rc;
 
 	out->new_first_pass = out->new_last_pass = DATE_NONE;
 	out->old_last_seen = out->reports_last = DATE_NONE;
-	needle = xasprintf(" %s:%s:pass ", d, new_selector);
-	text_lower(needle);
-	sql = xasprintf("SELECT MIN(r.date_begin)%s", rows_with);
-	if ((st = evidence_day(store, sql, d, needle, &out->new_first_pass,
-			       err)))
+	if ((st = state_stmt_prepare(
+		 store, &stmt,
+		 "SELECT MIN(CASE WHEN instr(a, ?2) THEN b END),"
+		 " MAX(CASE WHEN instr(a, ?2) THEN e END) - 1,"
+		 " MAX(CASE WHEN ?3 IS NOT NULL AND instr(a, ?3)"
+		 "  THEN e END) - 1,"
+		 " (SELECT MAX(date_end) - 1 FROM report"
+		 "  WHERE domain = ?1 COLLATE NOCASE)"
+		 " FROM (SELECT ' ' || lower(w.dkim_auth) || ' ' AS a,"
+		 "  r.date_begin AS b, r.date_end AS e"
+		 "  FROM report r JOIN report_row w ON w.report = r.id"
+		 "  WHERE r.domain = ?1 COLLATE NOCASE"
+		 "  AND w.dkim_auth IS NOT NULL)",
+		 err)))
 		goto out;
-	free(sql);
-	sql = xasprintf("SELECT MAX(r.date_end) - 1%s", rows_with);
-	if ((st = evidence_day(store, sql, d, needle, &out->new_last_pass,
-			       err)))
-		goto out;
-	if (old_selector) {
-		/* Any result: a failing signature still means the signer
-		 * uses the old key. */
-		free(needle);
-		needle = xasprintf(" %s:%s:", d, old_selector);
-		text_lower(needle);
-		if ((st = evidence_day(store, sql, d, needle,
-				       &out->old_last_seen, err)))
-			goto out;
+	state_bind_text(stmt, 1, d);
+	state_bind_text(stmt, 2, pass);
+	state_bind_text(stmt, 3, old);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		out->new_first_pass = column_day(stmt, 0);
+		out->new_last_pass = column_day(stmt, 1);
+		out->old_last_seen = column_day(stmt, 2);
+		out->reports_last = column_day(stmt, 3);
+	} else {
+		st = store_error(store, err, _("reading report evidence"));
 	}
-	st = evidence_day(store,
-			  "SELECT MAX(date_end) - 1 FROM report"
-			  " WHERE domain = ?1 COLLATE NOCASE",
-			  d, "", &out->reports_last, err);
 out:
-	free(sql);
-	free(needle);
+	sqlite3_finalize(stmt);
+	free(old);
+	free(pass);
 	free(d);
 	return st;
 }
