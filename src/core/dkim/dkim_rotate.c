@@ -52,9 +52,10 @@ void dkim_rotation_check(const char *selector, date_t created,
 			    a.age_days),
 			 selector, a.age_days, due);
 	finding_set_selector(f, selector);
-	finding_set_advice(f, _("Rotate: generate a key under a new "
-				"selector, publish it, switch the signer, "
-				"and revoke the old key a week later."));
+	finding_set_advice(f, _("Rotate it with dmarcpilot dkim rotate: a "
+				"key under a new selector, tracked until the "
+				"reports show the old one silent and its "
+				"record is gone."));
 }
 
 /* The stable word of a step. */
