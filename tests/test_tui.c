@@ -567,6 +567,22 @@ static void test_dkim_keygen(void **state)
 	demo_start(d, 160, 24, NULL);
 	key(d, "5");
 	expect(d, "DKIM of demo.example");
+	/* On Google Workspace's line, K says that Google holds the key and
+	 * shows the catalogue's setup steps; it makes no key. */
+	key(d, "K");
+	screen = screen_with(d, "Google Workspace holds the key of selector "
+				"google");
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "Setup:"));
+	assert_non_null(strstr(screen, "Admin console"));
+	assert_non_null(strstr(screen, "Docs: https://support.google.com"));
+	assert_null(strstr(screen, "Selector of the new key"));
+	free(screen);
+	key(d, "Escape");
+	expect(d, "Key held by");
+	key(d, "K");
+	expect(d, "holds the key of selector");
+	/* K again: a key of one's own anyway, through a visible prompt. */
 	key(d, "K");
 	expect(d, "Selector of the new key: 202603");
 	key(d, "C-u");
@@ -595,6 +611,119 @@ static void test_dkim_keygen(void **state)
 	free(path);
 	key(d, "R");
 	expect(d, "Rotating mail2026 to");
+	demo_stop(d);
+}
+
+/* The rotation view drives the tracked rotation through the same use
+ * case as dkim rotate: K opens a prompt that is on the screen and takes
+ * the keys typed (no key named after them appears elsewhere); the
+ * rotation starts; v checks DNS (the demo's zone does not serve the new
+ * key) and records nothing; d twice cancels and deletes the unused key
+ * file. */
+static void test_dkim_rotation_view(void **state)
+{
+	struct demo *d = *state;
+	char *screen, *line, *path, *end;
+
+	if (!tmux_available())
+		skip();
+	demo_start(d, 160, 24, NULL);
+	key(d, "5");
+	key(d, "K");
+	key(d, "K");
+	key(d, "C-u");
+	type(d, "own1");
+	key(d, "Enter");
+	expect(d, "Key own1 made");
+	key(d, "R");
+	expect(d, "Rotating own1 to 202603 (R closes)");
+	key(d, "K");
+	expect(d, "Selector of the rotated key: 202603");
+	key(d, "C-u");
+	type(d, "rot2");
+	expect(d, "Selector of the rotated key: rot2");
+	key(d, "Enter");
+	screen = screen_with(d, "Rotation of own1 to rot2: generated");
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "Publish at rot2._domainkey."
+				       "demo.example:"));
+	line = screen_line(screen, "the private key is in ");
+	assert_non_null(line);
+	path = xstrdup(strstr(line, "the private key is in ") + 22);
+	end = path + strlen(path);
+	while (end > path && (end[-1] == ' ' || end[-1] == '.'))
+		*--end = '\0';
+	assert_int_equal(access(path, F_OK), 0);
+	free(line);
+	free(screen);
+	key(d, "v");
+	expect(d, "Waiting: publish the new key at rot2._domainkey."
+		  "demo.example");
+	expect(d, "generated");
+	key(d, "d");
+	expect(d, "Press d again to cancel the rotation to rot2");
+	assert_int_equal(access(path, F_OK), 0);
+	key(d, "d");
+	expect(d, "Cancelled the rotation to rot2");
+	assert_int_equal(access(path, F_OK), -1);
+	expect(d, "Rotating own1 to");
+	free(path);
+	demo_stop(d);
+}
+
+/* Outside the demo the import prompt starts empty, so that an absolute
+ * path typed there is taken as it is. */
+static void test_import_prompt_empty(void **state)
+{
+	struct demo *d = *state;
+	char *zone, *db, *xdg, *screen, *line;
+	const char *argv[12];
+	const char *env[3];
+
+	if (!tmux_available())
+		skip();
+	d->tmp = testenv_mkdtemp();
+	zone = testenv_write_file(d->tmp, "example.com.zone",
+				  "$ORIGIN example.com.\n$TTL 300\n"
+				  "@ SOA ns1 host 1 3600 600 86400 300\n"
+				  "@ NS ns1\nns1 A 192.0.2.53\n");
+	db = xasprintf("%s/state.db", d->tmp);
+	xdg = xasprintf("XDG_DATA_HOME=%s", d->tmp);
+	d->env_tmp = xasprintf("TMPDIR=%s", d->tmp);
+	env[0] = d->env_tmp;
+	env[1] = xdg;
+	env[2] = NULL;
+	argv[0] = testenv_binary();
+	argv[1] = "--db";
+	argv[2] = db;
+	argv[3] = "--zone";
+	argv[4] = zone;
+	argv[5] = "--now";
+	argv[6] = "2026-11-02";
+	argv[7] = "example.com";
+	argv[8] = NULL;
+	assert_true(tmux_start(&d->t, 80, 24, argv, env));
+	screen = tmux_settle(&d->t, SETTLE_MS);
+	assert_non_null(screen);
+	free(screen);
+	key(d, "7");
+	key(d, "i");
+	screen = screen_with(d, "Import from");
+	assert_non_null(screen);
+	line = screen_line(screen, "Import from");
+	assert_null(strstr(line, "./"));
+	free(line);
+	free(screen);
+	type(d, "/tmp/x");
+	screen = screen_with(d, "Import from");
+	line = screen_line(screen, "Import from");
+	assert_non_null(strstr(line, " /tmp/x"));
+	assert_null(strstr(line, ".//tmp"));
+	free(line);
+	free(screen);
+	free(xdg);
+	free(db);
+	free(zone);
 	demo_stop(d);
 }
 
@@ -835,6 +964,8 @@ static void test_export_wraps_dkim(void **state)
 	demo_start(d, 80, 24, NULL);
 	key(d, "5");
 	expect(d, "DKIM of demo.example");
+	/* The first line is Google's key: K twice makes one's own. */
+	key(d, "K");
 	key(d, "K");
 	expect(d, "Selector of the new key: 202603");
 	key(d, "Enter");
@@ -1303,6 +1434,8 @@ int main(void)
 		DEMO_TEST(test_resize),
 		DEMO_TEST(test_spf_flatten),
 		DEMO_TEST(test_dkim_keygen),
+		DEMO_TEST(test_dkim_rotation_view),
+		DEMO_TEST(test_import_prompt_empty),
 		DEMO_TEST(test_import_reports),
 		DEMO_TEST(test_reports_windows),
 		DEMO_TEST(test_reports_groups),

@@ -103,6 +103,11 @@ enum cli_opt {
 	OPT_ARCHIVE,
 	OPT_NEXT,
 	OPT_WINDOW,
+	OPT_SELECTOR,
+	OPT_FROM,
+	OPT_SILENT_DAYS,
+	OPT_CANCEL,
+	OPT_INTERVAL,
 };
 
 /* One option as declared: its command, --name, -c, its argument and

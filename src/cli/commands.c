@@ -72,6 +72,33 @@ const struct cli_option cli_options[] = {
 	     N_("replace an existing key file")),
 	VALUE("dkim check", "key", OPT_KEY, N_("FILE"),
 	      N_("a private key the published key must match")),
+	VALUE("dkim rotate", "selector", OPT_SELECTOR, N_("NEW"),
+	      N_("the new key's selector (default YYYYMM of today)")),
+	VALUE("dkim rotate", "from", OPT_FROM, N_("SELECTOR"),
+	      N_("the key to replace, when the domain has several")),
+	VALUE("dkim rotate", "algorithm", OPT_ALGORITHM, "rsa|ed25519",
+	      N_("the new key's type (default: as the old; ed25519 keeps "
+		 "the RSA key signing beside it)")),
+	VALUE("dkim rotate", "bits", OPT_BITS, N_("N"),
+	      N_("the size of a new RSA key (default 2048)")),
+	VALUE("dkim rotate", "out", OPT_OUT, N_("DIR"),
+	      N_("where the new private key goes (default: beside the "
+		 "old)")),
+	VALUE("dkim rotate", "silent-days", OPT_SILENT_DAYS, N_("N"),
+	      N_("days the reports must show the old selector silent "
+		 "before it is revoked (default 7)")),
+	VALUE("dkim rotate", "servers", OPT_SERVERS, N_("ADDR[:PORT],..."),
+	      N_("ask these servers instead of the zone's name servers")),
+	FLAG("dkim rotate", "force", OPT_FORCE,
+	     N_("record the next phase without its evidence (never a "
+		"revocation while the old key signs)")),
+	FLAG("dkim rotate", "cancel", OPT_CANCEL,
+	     N_("abandon a rotation that has not switched: delete the new "
+		"key and its record")),
+	VALUE("dkim rotate", "interval", OPT_INTERVAL,
+	      "quarterly|biannual|annual|DAYS",
+	      N_("how often the domain's keys are due for rotation "
+		 "(default biannual)")),
 
 	/* senders (src/cli/state.c) */
 	VALUE("sender add", "note", OPT_NOTE, N_("TEXT"),
@@ -159,6 +186,9 @@ const struct cli_command cli_commands[] = {
 	  N_("generate a DKIM key and print the record to publish") },
 	{ "dkim check", cli_dkim_check, N_("DOMAIN SELECTOR"), 2, 2,
 	  N_("check a published DKIM key, or that it matches a key") },
+	{ "dkim rotate", cli_dkim_rotate, N_("DOMAIN"), 1, 1,
+	  N_("start or advance a tracked rotation of the domain's own "
+	     "key") },
 
 	/* dmarc (src/cli/dmarc.c) */
 	{ "dmarc check", cli_dmarc_check, N_("DOMAIN"), 1, 1,

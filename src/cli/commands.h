@@ -17,6 +17,7 @@ int cli_spf_build(struct cli *cli, int argc, char **argv);
 /* dkim (src/cli/dkim.c) */
 int cli_dkim_keygen(struct cli *cli, int argc, char **argv);
 int cli_dkim_check(struct cli *cli, int argc, char **argv);
+int cli_dkim_rotate(struct cli *cli, int argc, char **argv);
 
 /* dmarc (src/cli/dmarc.c) */
 int cli_dmarc_check(struct cli *cli, int argc, char **argv);

@@ -764,8 +764,9 @@ static void reports_draw(struct app *app, void *state, WINDOW *win)
 			      "shows the failure reports."));
 }
 
-/* The folder the prompt starts with: the demo's new reports, or the
- * current directory. */
+/* The folder the prompt starts with: the demo's new reports, or
+ * nothing (Tab completes from the current directory), so that a path
+ * typed or pasted is taken as it is. */
 static const char *import_default(struct app *app, char *buf, size_t size)
 {
 	if (app->demo) {
@@ -775,7 +776,7 @@ static const char *import_default(struct app *app, char *buf, size_t size)
 		free(inbox);
 		return buf;
 	}
-	return "./";
+	return NULL;
 }
 
 /* x on a failing source that nothing explains asks whether to mark it

@@ -11,6 +11,7 @@
 
 #include "plan/analysis.h"
 #include "dkim/dkim.h"
+#include "store/rotation_store.h"
 #include "util/i18n.h"
 #include "util/ip.h"
 #include "spf/spf.h"
@@ -115,6 +116,8 @@ void rollout_inputs_done(struct rollout_inputs *in)
 	rollout_list_free(in->spf_problems, in->nspf_problems);
 	rollout_evidence_done(&in->evidence);
 	rollout_list_free(in->due, in->ndue);
+	free(in->dkim_rotating);
+	free(in->dkim_rotating_to);
 	for (size_t i = 0; i < in->nsender_dkim; i++) {
 		struct rollout_sender_dkim *d = &in->sender_dkim[i];
 
@@ -530,17 +533,37 @@ static void inputs_sender_dkim(struct rollout_inputs *in,
 	}
 }
 
-/* What maintenance finds due: DKIM keys in use past their lifetime
- * (dkim.h, DKIM_ROTATION_DAYS). */
-static void inputs_due(struct rollout_inputs *in, date_t today)
+/* What maintenance finds due: the domain's own DKIM keys in use past
+ * its rotation interval, unless a rotation of them is under way. */
+static enum status inputs_due(struct store *store, struct rollout_inputs *in,
+			      date_t today, struct err *err)
 {
+	struct rotation_record cur;
+	bool found;
+	enum status st;
+
+	if ((st = rotation_store_interval_get(store, in->domain,
+					      &in->dkim_interval, err)) ||
+	    (st = rotation_store_current(store, in->domain, &cur, &found,
+					 err)))
+		return st;
+	if (found) {
+		in->dkim_rotating = xstrdup_or_null(cur.old_selector);
+		in->dkim_rotating_to = xstrdup(cur.new_selector);
+		rotation_record_done(&cur);
+	}
 	for (size_t i = 0; i < in->nkeys; i++) {
 		const struct state_dkim_key *k = &in->keys[i];
 		struct dkim_key_age age;
 
-		if (k->retired != DATE_NONE || k->created == DATE_NONE)
+		if (k->retired != DATE_NONE || k->created == DATE_NONE ||
+		    k->provider ||
+		    (in->dkim_rotating &&
+		     text_ieq(k->selector, in->dkim_rotating)) ||
+		    (in->dkim_rotating_to &&
+		     text_ieq(k->selector, in->dkim_rotating_to)))
 			continue;
-		age = dkim_key_age(k->created, today, 0);
+		age = dkim_key_age(k->created, today, in->dkim_interval);
 		if (age.is_due)
 			rollout_list_add(
 				&in->due, &in->ndue,
@@ -549,6 +572,7 @@ static void inputs_due(struct rollout_inputs *in, date_t today)
 					    "selector"),
 					  k->selector, age.age_days));
 	}
+	return STATUS_OK;
 }
 
 /* Gathers the state of a domain. */
@@ -612,7 +636,8 @@ enum status rollout_inputs_load(struct store *store, struct dns *dns,
 	inputs_sender_dkim(in, catalogue);
 	if ((st = inputs_evidence(store, dns, catalogue, in, today, err)))
 		goto fail;
-	inputs_due(in, today);
+	if ((st = inputs_due(store, in, today, err)))
+		goto fail;
 	{
 		struct rollout_verified v;
 		date_t since;

@@ -164,6 +164,11 @@ struct rollout_inputs {
 				       flattened ranges that changed, each
 				       with its cause */
 	size_t ndue;
+	int dkim_interval;          /* days a key lives before its
+				       rotation is due (rotation_store.h) */
+	char *dkim_rotating;        /* the selector a rotation under way
+				       replaces, or NULL */
+	char *dkim_rotating_to;     /* and its new one, or NULL */
 	char *spf_drift_note;       /* why the SPF drift checks of the
 				       enforced phases did not run
 				       (translated), or NULL */

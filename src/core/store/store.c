@@ -299,6 +299,36 @@ static enum status migrate_verify_servers(struct store *store,
 			  err);
 }
 
+/* Schema version 6 (DKIM rotation): tracked rotations of a domain's
+ * own key, with the phase and the day each phase was entered (at most
+ * one under way per domain), and the domain's rotation interval. Its
+ * own function so that versions made in parallel can be renumbered. */
+static enum status migrate_dkim_rotation(struct store *store,
+					 struct err *err)
+{
+	return store_exec(
+	    store,
+	    "CREATE TABLE dkim_rotation ("
+	    " id INTEGER PRIMARY KEY,"
+	    " domain_id INTEGER NOT NULL REFERENCES domain(id)"
+	    "  ON DELETE CASCADE,"
+	    " old_selector TEXT,"
+	    " new_selector TEXT NOT NULL,"
+	    " keep_old INTEGER NOT NULL DEFAULT 0,"
+	    " silent_days INTEGER NOT NULL,"
+	    " phase TEXT NOT NULL CHECK (phase IN ('generated','published',"
+	    "  'switched','revoked','done')),"
+	    " started TEXT NOT NULL, published TEXT, switched TEXT,"
+	    " revoked TEXT, finished TEXT);"
+	    "CREATE UNIQUE INDEX dkim_rotation_under_way"
+	    " ON dkim_rotation(domain_id) WHERE phase <> 'done';"
+	    "CREATE TABLE dkim_rotation_interval ("
+	    " domain_id INTEGER PRIMARY KEY REFERENCES domain(id)"
+	    "  ON DELETE CASCADE,"
+	    " days INTEGER NOT NULL CHECK (days BETWEEN 1 AND 3650));",
+	    err);
+}
+
 /* Applies the statements that take the schema from version i to i+1. */
 static enum status store_migrate(struct store *store, struct err *err)
 {
@@ -338,7 +368,9 @@ static enum status store_migrate(struct store *store, struct err *err)
 		goto fail;
 	if (version < 5 && (st = migrate_verify_servers(store, err)))
 		goto fail;
-	/* Later versions: if (version < 6) { ... } */
+	if (version < 6 && (st = migrate_dkim_rotation(store, err)))
+		goto fail;
+	/* Later versions: if (version < 7) { ... } */
 	if ((st = store_exec(store, "PRAGMA user_version = "
 			     STRINGIFY(STORE_SCHEMA_VERSION), err)))
 		goto fail;
