@@ -197,6 +197,19 @@ static bool parse_bool(struct parse *p, const char *value, bool *out)
 	return true;
 }
 
+/* "plaintext = yes": the server is spoken to without TLS, only when
+ * asked for. */
+static void parse_plaintext(struct parse *p, const char *value,
+			    enum config_tls *tls)
+{
+	bool plain = false;
+
+	if (parse_bool(p, value, &plain) && plain)
+		*tls = CONFIG_TLS_NONE;
+	else if (*tls == CONFIG_TLS_NONE)
+		*tls = CONFIG_TLS_STARTTLS;
+}
+
 /* A password key of any section: password, password_file, password_env. */
 static bool parse_secret(struct parse *p, struct config_secret *s,
 			 const char *name, const char *value)
@@ -248,12 +261,7 @@ static void parse_mailbox(struct parse *p, const char *name,
 					"\"%s\""),
 				   value);
 	} else if (!strcmp(name, "plaintext")) {
-		bool plain = false;
-
-		if (parse_bool(p, value, &plain) && plain)
-			m->tls = CONFIG_TLS_NONE;
-		else if (m->tls == CONFIG_TLS_NONE)
-			m->tls = CONFIG_TLS_STARTTLS;
+		parse_plaintext(p, value, &m->tls);
 	} else if (!strcmp(name, "ca_file")) {
 		set_string(&m->ca_file, value);
 	} else {
@@ -341,12 +349,7 @@ static void parse_smtp(struct parse *p, const char *name, const char *value)
 	} else if (!strcmp(name, "to")) {
 		parse_recipients(p, m, value);
 	} else if (!strcmp(name, "plaintext")) {
-		bool plain = false;
-
-		if (parse_bool(p, value, &plain) && plain)
-			m->tls = CONFIG_TLS_NONE;
-		else if (m->tls == CONFIG_TLS_NONE)
-			m->tls = CONFIG_TLS_STARTTLS;
+		parse_plaintext(p, value, &m->tls);
 	} else if (!strcmp(name, "ca_file")) {
 		set_string(&m->ca_file, value);
 	} else {

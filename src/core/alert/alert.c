@@ -26,19 +26,36 @@ extern char **environ;
 /* The default connect and stall limit, in seconds. */
 #define ALERT_TIMEOUT 30
 
-/* Initialises libcurl once; false when it cannot be. */
-static bool alert_curl_init(struct err *err)
+/* A libcurl handle for one delivery: only the given protocols, no
+ * signals, the error buffer, the connect and stall limits and the extra
+ * CAs set. NULL with err set when libcurl cannot be initialised. */
+static CURL *alert_curl_new(const char *protocols, char *errbuf,
+			    long timeout_seconds, const char *ca_file,
+			    struct err *err)
 {
-	static bool done;
+	static bool initialised;
+	long timeout = timeout_seconds > 0 ? timeout_seconds : ALERT_TIMEOUT;
+	CURL *curl;
 
-	if (done)
-		return true;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (!initialised && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		err_set(err, STATUS_IO, _("libcurl cannot be initialised"));
-		return false;
+		return NULL;
 	}
-	done = true;
-	return true;
+	initialised = true;
+	if (!(curl = curl_easy_init())) {
+		err_set(err, STATUS_IO, _("libcurl cannot be initialised"));
+		return NULL;
+	}
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, protocols);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
+	/* A server that stops answering for the timeout is given up on. */
+	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, timeout);
+	if (ca_file)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
+	return curl;
 }
 
 /* True when s is printable ASCII only. */
@@ -192,19 +209,16 @@ enum status alert_smtp_send(const struct alert_smtp *server,
 	struct upload up = { message, strlen(message), 0 };
 	struct curl_slist *rcpt = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "", answer[256] = "";
-	long timeout = server->timeout_seconds > 0 ? server->timeout_seconds :
-						     ALERT_TIMEOUT;
 	bool v6 = strchr(server->host, ':') != NULL;
 	char *url, *mail_from, *detail;
 	enum status status = STATUS_OK;
 	CURLcode rc;
 	CURL *curl;
 
-	if (!alert_curl_init(err))
+	if (!(curl = alert_curl_new("smtp,smtps", errbuf,
+				    server->timeout_seconds, server->ca_file,
+				    err)))
 		return err->status;
-	if (!(curl = curl_easy_init()))
-		return err_set(err, STATUS_IO, _("libcurl cannot be "
-						 "initialised"));
 	url = xasprintf("%s://%s%s%s:%d/",
 			server->tls == ALERT_TLS_IMPLICIT ? "smtps" : "smtp",
 			v6 ? "[" : "", server->host, v6 ? "]" : "",
@@ -217,21 +231,13 @@ enum status alert_smtp_send(const struct alert_smtp *server,
 		free(r);
 	}
 	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, smtp_debug);
 	curl_easy_setopt(curl, CURLOPT_DEBUGDATA, answer);
 	curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
-	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, timeout);
 	/* RFC 3207: STARTTLS is required, never skipped when the server
 	 * does not offer it. */
 	if (server->tls == ALERT_TLS_STARTTLS)
 		curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-	if (server->ca_file)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, server->ca_file);
 	if (server->user) {
 		curl_easy_setopt(curl, CURLOPT_USERNAME, server->user);
 		curl_easy_setopt(curl, CURLOPT_PASSWORD, server->password);
@@ -370,26 +376,18 @@ enum status alert_http_post(const char *url, const char *what,
 	CURLcode rc;
 	CURL *curl;
 
-	if (!alert_curl_init(err))
+	if (!(curl = alert_curl_new("http,https", errbuf, timeout_seconds,
+				    ca_file, err)))
 		return err->status;
-	if (!(curl = curl_easy_init()))
-		return err_set(err, STATUS_IO, _("libcurl cannot be "
-						 "initialised"));
 	headers = curl_slist_append(headers,
 				    "Content-Type: application/json");
 	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, PACKAGE_NAME "/" VERSION);
-	if (ca_file)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
 	rc = curl_easy_perform(curl);
 	if (rc != CURLE_OK) {
 		/* libcurl's message may quote the URL; only its kind is

@@ -141,38 +141,61 @@ enum status monitor_alert_raise(struct store *store, const char *domain,
 	return st;
 }
 
-/* Updates an open alert's text. */
-enum status monitor_alert_update(struct store *store, int64_t id,
-				 const char *message, struct err *err)
+/* Sets one column of an alert: ?1 the id, ?2 the text or day. */
+static enum status alert_set(struct store *store, const char *sql,
+			     int64_t id, const char *text, date_t day,
+			     const char *what, struct err *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	enum status st;
 
-	if ((st = state_stmt_prepare(store, &stmt,
-				     "UPDATE monitor_alert SET message = ?2"
-				     " WHERE id = ?1",
-				     err)))
+	if ((st = state_stmt_prepare(store, &stmt, sql, err)))
 		return st;
 	sqlite3_bind_int64(stmt, 1, id);
-	state_bind_text(stmt, 2, message);
-	return change(store, stmt, _("updating an alert"), err);
+	if (text)
+		state_bind_text(stmt, 2, text);
+	else
+		state_bind_date(stmt, 2, day);
+	return change(store, stmt, what, err);
+}
+
+/* Updates an open alert's text. */
+enum status monitor_alert_update(struct store *store, int64_t id,
+				 const char *message, struct err *err)
+{
+	return alert_set(store,
+			 "UPDATE monitor_alert SET message = ?2 WHERE id = ?1",
+			 id, message, DATE_NONE, _("updating an alert"), err);
 }
 
 /* Clears an alert. */
 enum status monitor_alert_clear(struct store *store, int64_t id, date_t day,
 				struct err *err)
 {
+	return alert_set(store,
+			 "UPDATE monitor_alert SET cleared = ?2 WHERE id = ?1",
+			 id, NULL, day, _("clearing an alert"), err);
+}
+
+/* Runs sql on the outbox with ?1 the alert, ?2 the event, ?3 the
+ * channel (unless NULL) and ?4 extra (unless NULL). */
+static enum status outbox_change(struct store *store, const char *sql,
+				 int64_t alert_id, const char *event,
+				 const char *channel, const char *extra,
+				 const char *what, struct err *err)
+{
 	sqlite3_stmt *stmt = NULL;
 	enum status st;
 
-	if ((st = state_stmt_prepare(store, &stmt,
-				     "UPDATE monitor_alert SET cleared = ?2"
-				     " WHERE id = ?1",
-				     err)))
+	if ((st = state_stmt_prepare(store, &stmt, sql, err)))
 		return st;
-	sqlite3_bind_int64(stmt, 1, id);
-	state_bind_date(stmt, 2, day);
-	return change(store, stmt, _("clearing an alert"), err);
+	sqlite3_bind_int64(stmt, 1, alert_id);
+	state_bind_text(stmt, 2, event);
+	if (channel)
+		state_bind_text(stmt, 3, channel);
+	if (extra)
+		state_bind_text(stmt, 4, extra);
+	return change(store, stmt, what, err);
 }
 
 /* Owes a channel an event. */
@@ -180,36 +203,22 @@ enum status monitor_outbox_add(struct store *store, int64_t alert_id,
 			       const char *event, const char *channel,
 			       struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
-	enum status st;
-
-	if ((st = state_stmt_prepare(store, &stmt,
-				     "INSERT OR IGNORE INTO monitor_outbox"
-				     " (alert_id, event, channel)"
-				     " VALUES (?1, ?2, ?3)",
-				     err)))
-		return st;
-	sqlite3_bind_int64(stmt, 1, alert_id);
-	state_bind_text(stmt, 2, event);
-	state_bind_text(stmt, 3, channel);
-	return change(store, stmt, _("queueing an alert"), err);
+	return outbox_change(store,
+			     "INSERT OR IGNORE INTO monitor_outbox"
+			     " (alert_id, event, channel) VALUES (?1, ?2, ?3)",
+			     alert_id, event, channel, NULL,
+			     _("queueing an alert"), err);
 }
 
 /* Forgets an event owed on every channel. */
 enum status monitor_outbox_drop(struct store *store, int64_t alert_id,
 				const char *event, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
-	enum status st;
-
-	if ((st = state_stmt_prepare(store, &stmt,
-				     "DELETE FROM monitor_outbox WHERE"
-				     " alert_id = ?1 AND event = ?2",
-				     err)))
-		return st;
-	sqlite3_bind_int64(stmt, 1, alert_id);
-	state_bind_text(stmt, 2, event);
-	return change(store, stmt, _("dropping a queued alert"), err);
+	return outbox_change(store,
+			     "DELETE FROM monitor_outbox WHERE alert_id = ?1"
+			     " AND event = ?2",
+			     alert_id, event, NULL, NULL,
+			     _("dropping a queued alert"), err);
 }
 
 /* Lists what is owed. */
@@ -272,19 +281,11 @@ enum status monitor_outbox_sent(struct store *store, int64_t alert_id,
 				const char *event, const char *channel,
 				struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
-	enum status st;
-
-	if ((st = state_stmt_prepare(store, &stmt,
-				     "DELETE FROM monitor_outbox WHERE"
-				     " alert_id = ?1 AND event = ?2 AND"
-				     " channel = ?3",
-				     err)))
-		return st;
-	sqlite3_bind_int64(stmt, 1, alert_id);
-	state_bind_text(stmt, 2, event);
-	state_bind_text(stmt, 3, channel);
-	return change(store, stmt, _("recording a sent alert"), err);
+	return outbox_change(store,
+			     "DELETE FROM monitor_outbox WHERE alert_id = ?1"
+			     " AND event = ?2 AND channel = ?3",
+			     alert_id, event, channel, NULL,
+			     _("recording a sent alert"), err);
 }
 
 /* A delivery failed. */
@@ -292,21 +293,12 @@ enum status monitor_outbox_failed(struct store *store, int64_t alert_id,
 				  const char *event, const char *channel,
 				  const char *error, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
-	enum status st;
-
-	if ((st = state_stmt_prepare(store, &stmt,
-				     "UPDATE monitor_outbox SET tries ="
-				     " tries + 1, error = ?4 WHERE"
-				     " alert_id = ?1 AND event = ?2 AND"
-				     " channel = ?3",
-				     err)))
-		return st;
-	sqlite3_bind_int64(stmt, 1, alert_id);
-	state_bind_text(stmt, 2, event);
-	state_bind_text(stmt, 3, channel);
-	state_bind_text(stmt, 4, error);
-	return change(store, stmt, _("recording a failed alert"), err);
+	return outbox_change(store,
+			     "UPDATE monitor_outbox SET tries = tries + 1,"
+			     " error = ?4 WHERE alert_id = ?1 AND event = ?2"
+			     " AND channel = ?3",
+			     alert_id, event, channel, error ? error : "",
+			     _("recording a failed alert"), err);
 }
 
 /* Records a run. */
