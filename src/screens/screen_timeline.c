@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/i18n.h"
+#include "app/monitor.h"
 #include "dmarc/ladder.h"
 #include "plan/rollout.h"
 #include "store/state.h"
@@ -30,6 +31,7 @@ struct timeline_state {
 	size_t nweeks;
 	struct replay *replay; /* the plan's loading */
 	struct app *app;
+	struct monitor_status monitor; /* the last monitor run, open alerts */
 };
 
 static const enum command timeline_commands[] = {
@@ -84,6 +86,9 @@ static void timeline_enter(struct app *app, void *state)
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(domains[i].name, app->domain) == 0)
 			st->created = domains[i].created;
+	/* Without it the line says the monitor never ran. */
+	if (monitor_status_load(store, app->domain, &st->monitor, &err))
+		err_done(&err);
 	if (st->settings.rungs) {
 		ladder_done(&st->ladder);
 		if (ladder_parse(&st->ladder, st->settings.rungs, &err) !=
@@ -109,6 +114,32 @@ static int rollout_week(const struct timeline_state *st, date_t day)
 	return (day - st->created) / 7 + 1;
 }
 
+/* One line: the last unattended run and the domain's open alerts
+ * (app/monitor.h), the most severe one quoted. */
+static void timeline_monitor(struct app *app, struct timeline_state *st,
+			     WINDOW *win, int *y)
+{
+	const struct monitor_status *m = &st->monitor;
+	int cols = getmaxx(win);
+	char day[DATE_BUFSIZE];
+
+	if (!m->ran)
+		widget_text(win, (*y)++, 1, cols - 2, tui_attr(app, TUI_DIM),
+			    _("Monitor: never run (dmarcpilot monitor)."));
+	else if (m->open == 0)
+		widget_textf(win, (*y)++, 1, cols - 2, tui_attr(app, TUI_GOOD),
+			     _("Monitor: last run %s; no open alerts."),
+			     date_format(m->last_day, day));
+	else
+		widget_textf(win, (*y)++, 1, cols - 2,
+			     tui_attr(app, m->worst_severity == SEVERITY_ERROR
+						   ? TUI_BAD
+						   : TUI_WARN),
+			     _("Monitor: last run %s; %zu open alerts: %s"),
+			     date_format(m->last_day, day), m->open,
+			     m->worst ? m->worst : "");
+}
+
 /* Draws the history: one line per verified rung. */
 static void timeline_draw(struct app *app, void *state, WINDOW *win)
 {
@@ -132,6 +163,7 @@ static void timeline_draw(struct app *app, void *state, WINDOW *win)
 			     date_format(st->created, day),
 			     date_format(app->cli->now, today),
 			     rollout_week(st, app->cli->now));
+	timeline_monitor(app, st, win, &y);
 	if (!replay_done(st->replay))
 		widget_text(win, y++, 1, cols - 2, A_NORMAL,
 			    _("Asking DNS about the report sources for the "
@@ -220,6 +252,7 @@ static void timeline_leave(struct app *app, void *state)
 	timeline_plan_clear(st);
 	state_settings_done(&st->settings);
 	ladder_done(&st->ladder);
+	monitor_status_done(&st->monitor);
 	free(st->error);
 }
 
