@@ -534,6 +534,97 @@ static void test_config_check_names_line(void **state)
 	testenv_run_done(&run);
 }
 
+/* Runs `monitor --json` for adopt.example with the zone file zone. */
+static json_t *monitor_zone(struct fixture *f, const char *zone,
+			    const char *day, struct testenv_run *run)
+{
+	const char *args[] = { "--db", f->db, "--zone", zone, "--now", day,
+			       "--json", "monitor", "adopt.example", NULL };
+	const char *env[] = { f->env_xdg, NULL };
+	json_t *o;
+
+	*run = testenv_run_dmarcpilot(args, env);
+	o = json_loads(run->out, 0, NULL);
+	if (!o)
+		fprintf(stderr, "not JSON (exit %d): %s\n%s\n", run->status,
+			run->out, run->err);
+	return o;
+}
+
+/* The records verified by a step are watched: a DMARC record changed to
+ * an external address nobody authorised, then removed, then put back. */
+static void test_dns_against_what_was_stepped(void **state)
+{
+	struct fixture *f = *state;
+	static const char head[] =
+	    "$ORIGIN adopt.example.\n$TTL 300\n"
+	    "@ IN SOA ns1 host 1 3600 600 86400 300\n@ IN NS ns1\n"
+	    "ns1 IN A 192.0.2.53\n"
+	    "@ IN TXT \"v=spf1 ip4:192.0.2.1 ~all\"\n";
+	char *text = xasprintf("%s_dmarc IN TXT \"v=DMARC1; p=none; "
+			       "rua=mailto:dmarc@adopt.example\"\n",
+			       head);
+	char *good = testenv_write_file(f->dir, "good.zone", text);
+	char *moved, *gone;
+	struct testenv_run run;
+	json_t *o;
+
+	free(text);
+	text = xasprintf("%s_dmarc IN TXT \"v=DMARC1; p=none; "
+			 "rua=mailto:dmarc@elsewhere.example\"\n",
+			 head);
+	moved = testenv_write_file(f->dir, "moved.zone", text);
+	gone = testenv_write_file(f->dir, "gone.zone", head);
+	{
+		const char *add[] = { "--db", f->db, "domain", "add",
+				      "adopt.example", NULL };
+		const char *adopt[] = { "--db", f->db, "--zone", good,
+					"--now", "2026-03-09", "domain",
+					"adopt", "adopt.example", NULL };
+
+		run = testenv_run_dmarcpilot(add, NULL);
+		assert_int_equal(run.status, 0);
+		testenv_run_done(&run);
+		run = testenv_run_dmarcpilot(adopt, NULL);
+		assert_int_equal(run.status, 0);
+		testenv_run_done(&run);
+	}
+	o = monitor_zone(f, good, "2026-03-09", &run);
+	assert_non_null(o);
+	assert_int_equal(run.status, 0);
+	assert_int_equal(json_array_size(json_object_get(o, "alerts")), 0);
+	json_decref(o);
+	testenv_run_done(&run);
+
+	o = monitor_zone(f, moved, "2026-03-10", &run);
+	assert_non_null(o);
+	assert_int_equal(run.status, 1);
+	assert_string_equal(state_of(o, "monitor.record_changed"), "new");
+	assert_string_equal(state_of(o, "monitor.rua_unauthorized"), "new");
+	json_decref(o);
+	testenv_run_done(&run);
+
+	o = monitor_zone(f, gone, "2026-03-11", &run);
+	assert_non_null(o);
+	assert_int_equal(run.status, 1);
+	assert_string_equal(state_of(o, "monitor.record_removed"), "new");
+	assert_string_equal(state_of(o, "monitor.record_changed"), "cleared");
+	json_decref(o);
+	testenv_run_done(&run);
+
+	o = monitor_zone(f, good, "2026-03-12", &run);
+	assert_non_null(o);
+	assert_int_equal(run.status, 0);
+	assert_string_equal(state_of(o, "monitor.record_removed"), "cleared");
+	assert_null(state_of(o, "monitor.rua_unauthorized"));
+	json_decref(o);
+	testenv_run_done(&run);
+	free(text);
+	free(good);
+	free(moved);
+	free(gone);
+}
+
 /* monitor fetches the reports waiting in the mailbox first, then
  * alerts on them. */
 static void test_monitor_fetches_from_dovecot(void **state)
@@ -557,7 +648,10 @@ static void test_monitor_fetches_from_dovecot(void **state)
 			 "%s",
 			 xml);
 	assert_true(dovecot_append(&f->imap, "INBOX", mail, false));
-	hook = webhook_section(f);
+	/* A Slack-compatible webhook this time: {"text": ...}. */
+	hook = xasprintf("[webhook chat]\nurl = http://127.0.0.1:%d/slack\n"
+			 "format = slack\n",
+			 f->hook.port);
 	config = xasprintf("[mailbox]\nurl = imaps://127.0.0.1:%d\n"
 			   "user = %s\npassword = %s\nca_file = %s\n%s",
 			   f->imap.imaps_port, f->imap.user, f->imap.password,
@@ -578,6 +672,18 @@ static void test_monitor_fetches_from_dovecot(void **state)
 	testenv_run_done(&run);
 	assert_int_equal(dovecot_count(&f->imap, "INBOX"), 0);
 	assert_int_equal(alertd_count(&f->hook), 1);
+	{
+		char *text = alertd_read(&f->hook, 1, "json");
+		json_t *body = json_loads(text, 0, NULL);
+		const char *said = json_string_value(json_object_get(body,
+								     "text"));
+
+		assert_non_null(said);
+		assert_non_null(strstr(said, "monitor.dmarc_fail_rate"));
+		assert_non_null(strstr(said, "mon.example"));
+		json_decref(body);
+		free(text);
+	}
 	free(config);
 	free(hook);
 	free(mail);
@@ -601,6 +707,9 @@ int main(void)
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_config_check_names_line,
 						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_dns_against_what_was_stepped, fixture_setup,
+		    fixture_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_monitor_fetches_from_dovecot, fixture_setup,
 		    fixture_teardown),
