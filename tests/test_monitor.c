@@ -176,6 +176,21 @@ static json_t *monitor_json(struct fixture *f, const char *day,
 	return o;
 }
 
+/* Runs `monitor` on day and checks its exit status and how many bodies
+ * the webhook server holds after it. */
+static void monitor_expect(struct fixture *f, const char *day, int status,
+			   size_t bodies)
+{
+	struct testenv_run run;
+	json_t *o = monitor_json(f, day, NULL, &run);
+
+	assert_non_null(o);
+	assert_int_equal(run.status, status);
+	json_decref(o);
+	testenv_run_done(&run);
+	assert_int_equal(alertd_count(&f->hook), bodies);
+}
+
 /* The state of the alert with code in a monitor result or a webhook
  * body, or NULL when it is not there. */
 static const char *state_of(json_t *o, const char *code)
@@ -325,12 +340,7 @@ static void test_webhook_500_retried_next_run(void **state)
 	json_decref(body);
 
 	/* Delivered now: not again. */
-	o = monitor_json(f, "2026-03-09", NULL, &run);
-	assert_non_null(o);
-	assert_int_equal(run.status, 0);
-	json_decref(o);
-	testenv_run_done(&run);
-	assert_int_equal(alertd_count(&f->hook), 2);
+	monitor_expect(f, "2026-03-09", 0, 2);
 	free(hook);
 }
 
@@ -450,12 +460,7 @@ static void test_dry_run_sends_nothing(void **state)
 	assert_string_equal(count, "0");
 	free(count);
 
-	o = monitor_json(f, "2026-03-09", NULL, &run);
-	assert_non_null(o);
-	assert_int_equal(run.status, 1);
-	json_decref(o);
-	testenv_run_done(&run);
-	assert_int_equal(alertd_count(&f->hook), 1);
+	monitor_expect(f, "2026-03-09", 1, 1);
 	free(hook);
 }
 

@@ -90,24 +90,6 @@ static bool start(struct alertd_server *server, const char *script,
 	return true;
 }
 
-/* Makes the self-signed certificate for 127.0.0.1. */
-static bool make_certificate(struct alertd_server *server, const char *key)
-{
-	const char *argv[] = { testenv_program("OPENSSL"), "req", "-x509",
-			       "-newkey", "ec", "-pkeyopt",
-			       "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-			       key, "-out", server->cert, "-days", "2",
-			       "-subj", "/CN=127.0.0.1", "-addext",
-			       "subjectAltName=IP:127.0.0.1", NULL };
-	struct testenv_run run = testenv_run(argv, NULL, NULL);
-	bool ok = run.status == 0;
-
-	if (!ok)
-		fprintf(stderr, "openssl req failed: %s\n", run.err);
-	testenv_run_done(&run);
-	return ok;
-}
-
 /* Starts the SMTP server. */
 bool smtpd_start(struct alertd_server *server)
 {
@@ -122,7 +104,7 @@ bool smtpd_start(struct alertd_server *server)
 	key = xasprintf("%s/key.pem", server->dir);
 	mail = xasprintf("%s/mail", server->dir);
 	mkdir(mail, 0700);
-	if (make_certificate(server, key)) {
+	if (testenv_self_signed(server->cert, key)) {
 		const char *args[] = { mail, server->cert, key, server->user,
 				       server->password, NULL };
 
