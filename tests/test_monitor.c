@@ -23,6 +23,8 @@
 #include "lib/alertd.h"
 #include "lib/dovecot.h"
 #include "lib/testenv.h"
+#include "store/state.h"
+#include "store/store.h"
 #include "util/date.h"
 #include "util/xalloc.h"
 
@@ -191,6 +193,22 @@ static void monitor_expect(struct fixture *f, const char *day, int status,
 	assert_int_equal(alertd_count(&f->hook), bodies);
 }
 
+/* Runs `monitor` on day, which must exit 2 with channel the first one
+ * named in failed_channels; returns its JSON. */
+static json_t *monitor_failing(struct fixture *f, const char *day,
+			       const char *channel, struct testenv_run *run)
+{
+	json_t *o = monitor_json(f, day, NULL, run);
+
+	assert_non_null(o);
+	assert_int_equal(run->status, 2);
+	assert_string_equal(
+	    json_string_value(
+		json_array_get(json_object_get(o, "failed_channels"), 0)),
+	    channel);
+	return o;
+}
+
 /* The state of the alert with code in a monitor result or a webhook
  * body, or NULL when it is not there. */
 static const char *state_of(json_t *o, const char *code)
@@ -309,13 +327,7 @@ static void test_webhook_500_retried_next_run(void **state)
 	write_config(f, hook);
 	import_report(f, "bad1", "2026-03-08", 80, 20);
 
-	o = monitor_json(f, "2026-03-09", NULL, &run);
-	assert_non_null(o);
-	assert_int_equal(run.status, 2);
-	assert_string_equal(
-	    json_string_value(
-		json_array_get(json_object_get(o, "failed_channels"), 0)),
-	    "webhook:ops");
+	o = monitor_failing(f, "2026-03-09", "webhook:ops", &run);
 	assert_non_null(strstr(run.err, "webhook:ops"));
 	assert_non_null(strstr(run.err, "500"));
 	/* The URL's token is never printed. */
@@ -464,6 +476,38 @@ static void test_dry_run_sends_nothing(void **state)
 	free(hook);
 }
 
+/* A local sendmail that fails is a failed channel, named with its exit
+ * status and kept for the next run; a domain not in the database stops
+ * the run before anything is done. */
+static void test_sendmail_failing_and_unknown_domain(void **state)
+{
+	struct fixture *f = *state;
+	const char *unknown[] = { "monitor", "nowhere.example", NULL };
+	struct testenv_run run;
+	char *count;
+	json_t *o;
+
+	if (access("/bin/false", X_OK) != 0)
+		skip();
+	write_config(f, "[smtp]\nsendmail = /bin/false\n"
+			"from = dmarcpilot@mon.example\n"
+			"to = ops@mon.example\n");
+	import_report(f, "bad1", "2026-03-08", 80, 20);
+	o = monitor_failing(f, "2026-03-09", "email", &run);
+	assert_non_null(strstr(run.err, "/bin/false"));
+	json_decref(o);
+	testenv_run_done(&run);
+	count = testenv_db_text(f->db, "SELECT count(*) FROM monitor_outbox "
+				       "WHERE channel = 'email' AND tries = 1");
+	assert_string_equal(count, "4");
+	free(count);
+
+	run = run_cli(f, unknown);
+	assert_int_equal(run.status, 2);
+	assert_non_null(strstr(run.err, "nowhere.example"));
+	testenv_run_done(&run);
+}
+
 /* Thresholds per domain: a higher DMARC limit and SPF off for
  * mon.example silence those rules; the others keep the defaults. */
 static void test_thresholds_per_domain(void **state)
@@ -536,6 +580,65 @@ static void test_config_check_names_line(void **state)
 	assert_int_equal(run.status, 2);
 	assert_non_null(strstr(run.err, "chmod 600"));
 	assert_null(strstr(run.err, "hunter2"));
+	testenv_run_done(&run);
+}
+
+/* The plan's own news: the next rung ready since the day it first
+ * was (the day stays as it was on later runs), and a key of ours past
+ * its lifetime (the rotation rule of the DKIM module). */
+static void test_step_ready_and_rotation_due(void **state)
+{
+	struct fixture *f = *state;
+	const char *add[] = { "sender", "add", "mon.example", "ip4:192.0.2.1",
+			      NULL };
+	struct state_dkim_key key = { 0 };
+	struct err err = ERR_INIT;
+	struct testenv_run run;
+	struct store *store;
+	int64_t id;
+	json_t *o, *a;
+	size_t i;
+
+	run = run_cli(f, add);
+	assert_int_equal(run.status, 0);
+	testenv_run_done(&run);
+	assert_int_equal(store_open(&store, f->db, &err), STATUS_OK);
+	key.selector = (char *)"old2025";
+	key.algorithm = (char *)"rsa";
+	key.bits = 2048;
+	key.key_path = (char *)"/nonexistent/old2025.private";
+	assert_true(date_parse("2025-09-01", &key.created));
+	key.published = DATE_NONE;
+	key.retired = DATE_NONE;
+	assert_int_equal(state_dkim_key_add(store, "mon.example", &key, &id,
+					    &err),
+			 STATUS_OK);
+	store_close(store);
+
+	o = monitor_json(f, "2026-03-09", NULL, &run);
+	assert_non_null(o);
+	assert_int_equal(run.status, 1);
+	assert_string_equal(state_of(o, "monitor.step_ready"), "new");
+	assert_string_equal(state_of(o, "monitor.dkim_rotation_due"), "new");
+	json_decref(o);
+	testenv_run_done(&run);
+
+	o = monitor_json(f, "2026-03-12", NULL, &run);
+	assert_non_null(o);
+	assert_int_equal(run.status, 0);
+	json_array_foreach(json_object_get(o, "alerts"), i, a)
+	{
+		if (strcmp(json_string_value(json_object_get(a, "code")),
+			   "monitor.step_ready"))
+			continue;
+		assert_string_equal(json_string_value(json_object_get(a,
+								      "state")),
+				    "open");
+		assert_non_null(strstr(json_string_value(json_object_get(
+					   a, "message")),
+				       "ready since 2026-03-09"));
+	}
+	json_decref(o);
 	testenv_run_done(&run);
 }
 
@@ -708,12 +811,18 @@ int main(void)
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_sends_nothing,
 						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_sendmail_failing_and_unknown_domain, fixture_setup,
+		    fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_thresholds_per_domain,
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_config_check_names_line,
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_dns_against_what_was_stepped, fixture_setup,
+		    fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_step_ready_and_rotation_due, fixture_setup,
 		    fixture_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_monitor_fetches_from_dovecot, fixture_setup,
