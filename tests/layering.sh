@@ -18,6 +18,7 @@
 #   plan audit  the domain folders, providers, store, util
 #   export    the same and plan (it lays out the plan's records; plan
 #             never includes export)
+#   alert     util (the channels monitor sends through)
 #   app       everything in core
 #   cli       (src/cli*.[ch], src/cli/) app, core's public headers,
 #             src/paths.h
@@ -54,13 +55,13 @@ allowed() {
 	domains='spf dkim dmarc report mail'
 	case $1 in
 	util) echo '' ;;
-	dns | providers) echo 'util' ;;
+	dns | providers | alert) echo 'util' ;;
 	spf | dmarc | report | mail) echo 'dns util' ;;
 	dkim) echo 'dns util providers' ;;
 	store) echo 'util spf dkim report providers' ;;
 	plan | audit) echo "util dns providers store $domains" ;;
 	export) echo "util dns providers store plan $domains" ;;
-	app) echo "util dns providers store plan export audit $domains" ;;
+	app) echo "util dns providers store plan export audit alert $domains" ;;
 	cli) echo "app paths util dns providers store plan export audit $domains" ;;
 	screens) echo "app paths util dns providers store plan export audit $domains" ;;
 	main) echo "cli screens app paths util dns providers store plan export audit $domains" ;;

@@ -108,6 +108,7 @@ enum cli_opt {
 	OPT_SILENT_DAYS,
 	OPT_CANCEL,
 	OPT_INTERVAL,
+	OPT_DRY_RUN,
 };
 
 /* One option as declared: its command, --name, -c, its argument and

@@ -146,6 +146,10 @@ const struct cli_option cli_options[] = {
 	      N_("the plan's readiness window, the last 7 days, or all "
 		 "reports up to today")),
 
+	/* monitor (src/cli/monitor.c) */
+	FLAG("monitor", "dry-run", OPT_DRY_RUN,
+	     N_("change and send nothing; print what would be sent")),
+
 	/* step and export (src/cli/plan.c) */
 	VALUE("step", "servers", OPT_SERVERS, N_("ADDR[:PORT],..."),
 	      N_("ask these servers instead of the zone's name servers")),
@@ -235,6 +239,11 @@ const struct cli_command cli_commands[] = {
 	/* configuration (src/cli/config.c) */
 	{ "config check", cli_config_check, N_("[FILE]"), 0, 1,
 	  N_("validate the configuration file") },
+
+	/* monitor (src/cli/monitor.c) */
+	{ "monitor", cli_monitor, N_("[DOMAIN...]"), 0, -1,
+	  N_("one unattended pass: fetch reports, re-check DNS, send "
+	     "alerts") },
 
 	/* plan, step, export (src/cli/plan.c) */
 	{ "plan", cli_plan, N_("DOMAIN"), 1, 1,

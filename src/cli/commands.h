@@ -46,6 +46,9 @@ int cli_report_failures(struct cli *cli, int argc, char **argv);
 /* configuration (src/cli/config.c) */
 int cli_config_check(struct cli *cli, int argc, char **argv);
 
+/* monitor (src/cli/monitor.c) */
+int cli_monitor(struct cli *cli, int argc, char **argv);
+
 /* plan, step, export (src/cli/plan.c) */
 int cli_plan(struct cli *cli, int argc, char **argv);
 int cli_step(struct cli *cli, int argc, char **argv);

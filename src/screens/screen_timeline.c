@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/i18n.h"
+#include "app/monitor.h"
 #include "dmarc/ladder.h"
 #include "plan/rollout.h"
 #include "store/state.h"
@@ -33,6 +34,7 @@ struct timeline_state {
 	struct stepper stepper; /* S and ! */
 	unsigned settings_gen;  /* app->settings_gen the plan was loaded at */
 	struct app *app;
+	struct monitor_status monitor; /* the last monitor run, open alerts */
 };
 
 static const enum command timeline_commands[] = {
@@ -99,6 +101,9 @@ static void timeline_load(struct app *app, struct timeline_state *st)
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(domains[i].name, app->domain) == 0)
 			st->created = domains[i].created;
+	/* Without it the line says the monitor never ran. */
+	if (monitor_status_load(store, app->domain, &st->monitor, &err))
+		err_done(&err);
 	if (st->settings.rungs) {
 		ladder_done(&st->ladder);
 		if (ladder_parse(&st->ladder, st->settings.rungs, &err) !=
@@ -142,6 +147,32 @@ static int rollout_week(const struct timeline_state *st, date_t day)
 	if (st->created == DATE_NONE || day < st->created)
 		return 0;
 	return (day - st->created) / 7 + 1;
+}
+
+/* One line: the last unattended run and the domain's open alerts
+ * (app/monitor.h), the most severe one quoted. */
+static void timeline_monitor(struct app *app, struct timeline_state *st,
+			     WINDOW *win, int *y)
+{
+	const struct monitor_status *m = &st->monitor;
+	int cols = getmaxx(win);
+	char day[DATE_BUFSIZE];
+
+	if (!m->ran)
+		widget_text(win, (*y)++, 1, cols - 2, tui_attr(app, TUI_DIM),
+			    _("Monitor: never run (dmarcpilot monitor)."));
+	else if (m->open == 0)
+		widget_textf(win, (*y)++, 1, cols - 2, tui_attr(app, TUI_GOOD),
+			     _("Monitor: last run %s; no open alerts."),
+			     date_format(m->last_day, day));
+	else
+		widget_textf(win, (*y)++, 1, cols - 2,
+			     tui_attr(app, m->worst_severity == SEVERITY_ERROR
+						   ? TUI_BAD
+						   : TUI_WARN),
+			     _("Monitor: last run %s; %zu open alerts: %s"),
+			     date_format(m->last_day, day), m->open,
+			     m->worst ? m->worst : "");
 }
 
 /* Draws the plan: phase, next step, why it waits, the step's lines.
@@ -279,6 +310,7 @@ static int timeline_draw_content(struct app *app, struct timeline_state *st,
 		y += widget_wrap(win, y, 1, cols - 2, rows, 0, A_NORMAL, line);
 		free(line);
 	}
+	timeline_monitor(app, st, win, &y);
 	y = timeline_draw_plan(app, st, win, y, rows, cols);
 	y = timeline_draw_weeks(app, st, win, y, rows, cols);
 	return timeline_draw_done(app, st, win, y, rows, cols);
@@ -378,6 +410,7 @@ static void timeline_leave(struct app *app, void *state)
 	timeline_plan_clear(st);
 	state_settings_done(&st->settings);
 	ladder_done(&st->ladder);
+	monitor_status_done(&st->monitor);
 	free(st->error);
 }
 

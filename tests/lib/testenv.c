@@ -386,3 +386,24 @@ char *testenv_db_text(const char *path, const char *sql)
 	sqlite3_close(db);
 	return out ? out : xstrdup("");
 }
+
+/* Makes the self-signed certificate for 127.0.0.1. */
+bool testenv_self_signed(const char *cert, const char *key)
+{
+	const char *argv[] = { testenv_program("OPENSSL"), "req", "-x509",
+			       "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+			       "-out", cert, "-days", "2", "-subj",
+			       "/CN=127.0.0.1", "-addext",
+			       "subjectAltName=IP:127.0.0.1", NULL };
+	struct testenv_run run;
+	bool ok;
+
+	if (!argv[0])
+		return false;
+	run = testenv_run(argv, NULL, NULL);
+	ok = run.status == 0;
+	if (!ok)
+		fprintf(stderr, "openssl req failed: %s\n", run.err);
+	testenv_run_done(&run);
+	return ok;
+}

@@ -77,6 +77,11 @@ bool testenv_process_gone(int pid);
  * Makefile: NSD, TMUX_BIN, NAMED_CHECKZONE), or NULL when not installed. */
 const char *testenv_program(const char *var);
 
+/* Makes a self-signed certificate for 127.0.0.1 (its own CA) at cert
+ * with its private key at key, by openssl; false, saying why, if it
+ * cannot. */
+bool testenv_self_signed(const char *cert, const char *key);
+
 /* The first column of the first row of sql run on the database at path
  * through a connection of its own (read-only, so that tests look at what
  * the program committed without the store's own handle), as text: ""

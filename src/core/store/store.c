@@ -329,6 +329,42 @@ static enum status migrate_dkim_rotation(struct store *store,
 	    err);
 }
 
+/* Version 7: what `monitor` remembers between runs: the alerts it
+ * raised (open until cleared), the deliveries still owed to each
+ * channel, and its runs. Its own tables only. */
+static enum status migrate_monitor(struct store *store, struct err *err)
+{
+	static const char sql[] =
+	    "CREATE TABLE monitor_alert ("
+	    " id INTEGER PRIMARY KEY,"
+	    " domain TEXT NOT NULL COLLATE NOCASE,"
+	    " key TEXT NOT NULL,"
+	    " code TEXT NOT NULL,"
+	    " severity TEXT NOT NULL,"
+	    " message TEXT NOT NULL,"
+	    " opened TEXT NOT NULL,"
+	    " cleared TEXT,"
+	    " UNIQUE (domain, key));"
+	    "CREATE TABLE monitor_outbox ("
+	    " alert_id INTEGER NOT NULL REFERENCES monitor_alert(id)"
+	    "  ON DELETE CASCADE,"
+	    " event TEXT NOT NULL CHECK (event IN ('raised','cleared')),"
+	    " channel TEXT NOT NULL,"
+	    " tries INTEGER NOT NULL DEFAULT 0,"
+	    " error TEXT,"
+	    " PRIMARY KEY (alert_id, event, channel));"
+	    "CREATE TABLE monitor_run ("
+	    " id INTEGER PRIMARY KEY,"
+	    " started INTEGER NOT NULL,"
+	    " day TEXT,"
+	    " raised INTEGER NOT NULL, cleared INTEGER NOT NULL,"
+	    " open INTEGER NOT NULL, sent INTEGER NOT NULL,"
+	    " failed TEXT,"
+	    " exit_status INTEGER NOT NULL);";
+
+	return store_exec(store, sql, err);
+}
+
 /* Applies the statements that take the schema from version i to i+1. */
 static enum status store_migrate(struct store *store, struct err *err)
 {
@@ -370,7 +406,9 @@ static enum status store_migrate(struct store *store, struct err *err)
 		goto fail;
 	if (version < 6 && (st = migrate_dkim_rotation(store, err)))
 		goto fail;
-	/* Later versions: if (version < 7) { ... } */
+	if (version < 7 && (st = migrate_monitor(store, err)))
+		goto fail;
+	/* Later versions: if (version < 8) { ... } */
 	if ((st = store_exec(store, "PRAGMA user_version = "
 			     STRINGIFY(STORE_SCHEMA_VERSION), err)))
 		goto fail;
