@@ -350,6 +350,7 @@ bool nsd_reload(struct nsd_server *server, const struct nsd_zone *zone,
 		serial, zone->name);
 	print_log(server);
 	return false;
+}
 
 /* Starts nsd on a free port. */
 bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
