@@ -365,9 +365,9 @@ static void test_smtp_starttls_auth(void **state)
 	char *config, *pwfile, *text, *db;
 	json_t *o;
 
-	if (!smtpd_available())
+	if (!alert_smtpd_available())
 		skip();
-	assert_true(smtpd_start(&f->smtp));
+	assert_true(alert_smtpd_start(&f->smtp));
 	pwfile = testenv_write_file(f->dir, "smtp.pw", f->smtp.password);
 	chmod(pwfile, 0600);
 	config = xasprintf("[smtp]\nurl = smtp://127.0.0.1:%d\nuser = %s\n"

@@ -24,7 +24,7 @@
 #define ALERTD_PYTHON "/usr/bin/python3"
 
 /* Whether the SMTP server can run. */
-bool smtpd_available(void)
+bool alert_smtpd_available(void)
 {
 	const char *argv[] = { ALERTD_PYTHON, "-c", "import aiosmtpd", NULL };
 	struct testenv_run run;
@@ -91,7 +91,7 @@ static bool start(struct alertd_server *server, const char *script,
 }
 
 /* Starts the SMTP server. */
-bool smtpd_start(struct alertd_server *server)
+bool alert_smtpd_start(struct alertd_server *server)
 {
 	char *key, *mail;
 	bool ok = false;

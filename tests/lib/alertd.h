@@ -23,10 +23,10 @@ struct alertd_server {
 };
 
 /* True when /usr/bin/python3 has aiosmtpd, and openssl is installed. */
-bool smtpd_available(void);
+bool alert_smtpd_available(void);
 
 /* Starts the SMTP server; false, saying why, if it cannot. */
-bool smtpd_start(struct alertd_server *server);
+bool alert_smtpd_start(struct alertd_server *server);
 
 /* Starts the webhook server; false, saying why, if it cannot. */
 bool webhookd_start(struct alertd_server *server);
