@@ -227,6 +227,7 @@ static int teardown(void **state)
 	if (f->nsd_up)
 		nsd_stop(&f->nsd);
 	testenv_rmdir(f->dir);
+	free(f->dir);
 	free(f->db);
 	free(f->keys);
 	free(f->xdg);
