@@ -465,6 +465,7 @@ static void test_walk_google_only(void **state)
 				 "google-workspace", NULL };
 	struct testenv_run r;
 	json_t *o;
+	char *text;
 
 	(void)state;
 	walk_start(&w);
@@ -481,7 +482,9 @@ static void test_walk_google_only(void **state)
 	testenv_run_done(&r);
 	o = plan(&w, day);
 	assert_false(json_is_true(json_object_get(o, "ready")));
-	assert_non_null(strstr(json_dumps(o, 0), "plan.dkim_missing"));
+	text = json_dumps(o, 0);
+	assert_non_null(strstr(text, "plan.dkim_missing"));
+	free(text);
 	json_decref(o);
 	w.steps[0] = 1;
 	w.phase[0] = xstrdup("spf");
