@@ -15,14 +15,9 @@
 #include "dmarc/ladder.h"
 #include "util/status.h"
 #include "store/store.h"
+#include "app/exit_status.h"
 #include "app/session.h"
 
-/* Exit statuses of DESIGN.md section 5. */
-enum {
-	EXIT_GOOD = 0,     /* all good */
-	EXIT_FINDINGS = 1, /* the check found errors */
-	EXIT_TROUBLE = 2,  /* usage or operational failure */
-};
 
 struct cli {
 	/* Global options. */

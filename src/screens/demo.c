@@ -21,9 +21,9 @@
  * data/demo/demo.db): DATADIR/demo/demo.db when installed, the build
  * tree's when running uninstalled; NULL when there is none. Caller
  * frees. */
-static char *demo_prebuilt(const struct cli *cli)
+static char *demo_prebuilt(const struct app *app)
 {
-	char *path = cli_data_path(cli, "demo/demo.db");
+	char *path = tui_data_path(app, "demo/demo.db");
 
 	if (access(path, R_OK) == 0)
 		return path;
@@ -34,20 +34,29 @@ static char *demo_prebuilt(const struct cli *cli)
 	return NULL;
 }
 
+/* Points the session's database at path (NULL: the default again);
+ * the store is opened there on its next use. */
+static void demo_use_db(struct session *session, const char *path)
+{
+	struct session_options o = session->opt;
+
+	o.db_path = path;
+	session_set_options(session, &o);
+}
+
 /* Sets up the demo: the database is a copy of the prebuilt one when make
  * built it, so that the first screen waits for no import; otherwise the
  * demo seeds its own. */
 enum status demo_setup(struct app *app, struct err *err)
 {
-	struct cli *cli = app->cli;
-	char *dir = cli_data_path(cli, "demo");
+	char *dir = tui_data_path(app, "demo");
 	const char *tmp = getenv("TMPDIR");
 	char *templ = xasprintf("%s/dmarcpilot-demo.XXXXXX",
 				tmp && *tmp ? tmp : "/tmp");
-	char *prebuilt = demo_prebuilt(cli);
+	char *prebuilt = demo_prebuilt(app);
 	enum status st;
 
-	st = app_demo_zones(cli_session(cli), dir, err);
+	st = app_demo_zones(app->session, dir, err);
 	if (st != STATUS_OK)
 		goto out;
 	if (!mkdtemp(templ)) {
@@ -59,11 +68,11 @@ enum status demo_setup(struct app *app, struct err *err)
 	app->demo_dir = templ;
 	templ = NULL;
 	app->demo_db = xasprintf("%s/demo.db", app->demo_dir);
-	cli->db_path = app->demo_db;
-	date_parse(DEMO_NOW, &cli->now);
+	demo_use_db(app->session, app->demo_db);
+	date_parse(DEMO_NOW, &app->now);
 	tui_set_domain(app, DEMO_DOMAIN);
 	st = prebuilt ? app_demo_copy(prebuilt, app->demo_db, err)
-		      : app_demo_seed(cli_session(cli), dir, err);
+		      : app_demo_seed(app->session, dir, err);
 out:
 	free(prebuilt);
 	free(templ);
@@ -73,14 +82,14 @@ out:
 
 /* Builds the demo's database at path without a terminal (the app
  * layer's seeding and report import). */
-enum status demo_prepare(struct cli *cli, const char *path, struct err *err)
+enum status demo_prepare(struct session *session, const char *path,
+			 struct err *err)
 {
-	char *dir = cli_data_path(cli, "demo");
+	char *dir = xasprintf("%s/demo", session->opt.datadir);
 	enum status st;
 
-	cli->db_path = path;
-	date_parse(DEMO_NOW, &cli->now);
-	st = app_demo_prepare(cli_session(cli), dir, err);
+	demo_use_db(session, path);
+	st = app_demo_prepare(session, dir, err);
 	free(dir);
 	return st;
 }
@@ -99,11 +108,9 @@ static int remove_entry(const char *path, const struct stat *sb, int flag,
 /* Cleans the demo up. */
 void demo_cleanup(struct app *app)
 {
-	struct cli *cli = app->cli;
-
-	if (cli->db_path == app->demo_db) {
-		session_store_close(cli_session(cli));
-		cli->db_path = NULL;
+	if (app->demo_db && app->session->opt.db_path == app->demo_db) {
+		session_store_close(app->session);
+		demo_use_db(app->session, NULL);
 	}
 	if (app->demo_dir)
 		nftw(app->demo_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);

@@ -10,7 +10,7 @@
 #include "util/status.h"
 
 struct app;
-struct cli;
+struct session;
 
 /* Prepares the demo: the temporary directory and database, the table
  * resolver loaded with every zone of DATADIR/demo, the fixed day, the
@@ -21,7 +21,7 @@ enum status demo_setup(struct app *app, struct err *err);
  * seeding (app_demo_prepare()), with no terminal: what `make` runs
  * (dmarcpilot --demo-prepare PATH) for the prebuilt copy demo_setup()
  * takes when it finds one. */
-enum status demo_prepare(struct cli *cli, const char *path,
+enum status demo_prepare(struct session *session, const char *path,
 			 struct err *err);
 
 /* Closes the demo's database and removes its directory. */

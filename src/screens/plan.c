@@ -35,7 +35,7 @@ bool screen_plan_load(struct app *app, struct dns *dns,
 	}
 	/* The same use case as dmarcpilot plan, on the replay's resolver. */
 	if (app_plan_load_with(store, dns, dns ? NULL : tui_dns_problem(app),
-			       tui_providers(app), app->domain, app->cli->now,
+			       tui_providers(app), app->domain, app->now,
 			       &p->inputs, &p->plan, &err) == STATUS_OK) {
 		p->loaded = true;
 	} else {

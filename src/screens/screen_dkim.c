@@ -367,7 +367,7 @@ static void dkim_draw(struct app *app, void *state, WINDOW *win)
 		widget_text(win, 2 + i, 1, 14, attr, r->selector);
 		if (r->own && r->created != DATE_NONE) {
 			struct dkim_key_age age = dkim_key_age(
-			    r->created, app->cli->now, st->interval);
+			    r->created, app->now, st->interval);
 			char due[DATE_BUFSIZE];
 
 			widget_textf(win, 2 + i, 16, 22,
@@ -424,7 +424,7 @@ static void dkim_keygen_work(struct app *app, struct dkim_state *st,
 		.dir = dir,
 		.record = state_dkim_keygen_record,
 		.record_arg = tui_store(app),
-		.today = app->cli->now,
+		.today = app->now,
 	};
 
 	memset(&gen, 0, sizeof gen);
@@ -435,7 +435,7 @@ static void dkim_keygen_work(struct app *app, struct dkim_state *st,
 						  gen.selector, true, gen.path);
 
 		if (r) {
-			r->created = app->cli->now;
+			r->created = app->now;
 			r->algorithm = xstrdup("rsa");
 			r->publish = dkim_zone_line(gen.name, gen.strings,
 						    gen.nstrings);
@@ -458,7 +458,7 @@ static void dkim_rotate_start_work(struct app *app, struct dkim_state *st,
 		.from = st->rot_from,
 		.selector = st->job_selector,
 		.dir = dir,
-		.today = app->cli->now,
+		.today = app->now,
 	};
 	struct dkim_generated gen;
 	struct rotation_record rec;
@@ -472,7 +472,7 @@ static void dkim_rotate_start_work(struct app *app, struct dkim_state *st,
 						  gen.selector, true, gen.path);
 
 		if (r) {
-			r->created = app->cli->now;
+			r->created = app->now;
 			r->algorithm = xstrdup(dkim_key_type_name(gen.type));
 		}
 		tui_message(app, _("Rotation to %s started; the private key "
@@ -488,7 +488,7 @@ static void dkim_rotate_start_work(struct app *app, struct dkim_state *st,
 /* Checks the evidence of the rotation's next phase and records it. */
 static void dkim_rotate_advance_work(struct app *app, struct dkim_state *st)
 {
-	struct propagate_options po = { .timeout = app->cli->timeout };
+	struct propagate_options po = { .timeout = app->session->opt.timeout };
 	struct app_rotate_result r;
 	struct err err = ERR_INIT;
 	struct strbuf sb = STRBUF_INIT;
@@ -496,7 +496,7 @@ static void dkim_rotate_advance_work(struct app *app, struct dkim_state *st)
 
 	free(st->rot_note);
 	st->rot_note = NULL;
-	if (app_rotate_advance(app->session, app->domain, app->cli->now, &po,
+	if (app_rotate_advance(app->session, app->domain, app->now, &po,
 			       false, &r, &err) != STATUS_OK) {
 		st->rot_note = xstrdup(err_message(&err));
 		err_done(&err);
@@ -508,7 +508,7 @@ static void dkim_rotate_advance_work(struct app *app, struct dkim_state *st)
 			strbuf_addstr(&sb, " ");
 		strbuf_addf(&sb, _("Recorded %s on %s."),
 			    dkim_rotation_phase_name(r.entered[i]),
-			    date_format(app->cli->now, d));
+			    date_format(app->now, d));
 	}
 	if (r.key_deleted)
 		strbuf_addf(&sb, _(" Deleted the old key %s."),
@@ -592,7 +592,7 @@ static void dkim_rotate(struct app *app, struct dkim_state *st)
 	o.old_type = r->algorithm && strcmp(r->algorithm, "ed25519") == 0
 			 ? DKIM_KEY_ED25519
 			 : DKIM_KEY_RSA;
-	o.today = app->cli->now;
+	o.today = app->now;
 	dkim_rotation_plan_done(&st->plan);
 	dkim_rotation_plan_build(&o, &st->plan);
 }
@@ -647,7 +647,7 @@ static void dkim_prompt(struct app *app, struct dkim_state *st,
 			enum dkim_job job)
 {
 	char *sel = dkim_rotation_default_selector(
-	    app->cli->now, job == DKIM_JOB_ROTATE_START ? st->rot_from : NULL);
+	    app->now, job == DKIM_JOB_ROTATE_START ? st->rot_from : NULL);
 
 	st->prompt_job = job;
 	widget_input_start(&st->prompt, sel);

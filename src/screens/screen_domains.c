@@ -116,7 +116,7 @@ static void domains_add(struct app *app, struct domains_state *st)
 		tui_error(app, "%s", session_store_error(app->session));
 		goto out;
 	}
-	if (state_domain_add(store, name, app->cli->now, NULL, &err) !=
+	if (state_domain_add(store, name, app->now, NULL, &err) !=
 	    STATUS_OK) {
 		tui_error(app, "%s", err_message(&err));
 		goto out;

@@ -183,7 +183,7 @@ static void reports_run(void *arg, struct dns *dns)
 	struct report_view_request req = {
 		.domain = app->domain,
 		.window = st->window,
-		.today = app->cli->now,
+		.today = app->now,
 		.analysis = {
 			.dns = dns,
 			.providers = tui_providers(app),
@@ -770,7 +770,7 @@ static void reports_draw(struct app *app, void *state, WINDOW *win)
 static const char *import_default(struct app *app, char *buf, size_t size)
 {
 	if (app->demo) {
-		char *inbox = cli_data_path(app->cli, "demo/inbox/");
+		char *inbox = tui_data_path(app, "demo/inbox/");
 
 		snprintf(buf, size, "%s", inbox);
 		free(inbox);
@@ -830,7 +830,7 @@ static void disown_answer(struct app *app, struct reports_state *st,
 	if (!widget_key_yes(key)) {
 		tui_message(app, _("Not marked."));
 	} else if (state_disown_add(tui_store(app), app->domain,
-				    st->disowning, NULL, app->cli->now, NULL,
+				    st->disowning, NULL, app->now, NULL,
 				    &err) != STATUS_OK) {
 		tui_error(app, "%s", err_message(&err));
 	} else {

@@ -386,7 +386,7 @@ static void senders_save(struct app *app, struct senders_state *st)
 		} else {
 			rc = state_sender_add(store, app->domain, s->spec,
 					      NULL, tui_providers(app),
-					      app->cli->now, NULL, &err);
+					      app->now, NULL, &err);
 		}
 		if (rc != STATUS_OK) {
 			tui_error(app, "%s", err_message(&err));

@@ -606,7 +606,7 @@ static void spf_save(struct app *app, struct spf_state *st)
 	for (size_t i = 0; i < st->target.flat->nitems; i++)
 		flattened += st->target.flat->items[i].flattened;
 	if (app_spf_target_save(app->session, app->domain, &st->target,
-				app->cli->now, &err) != STATUS_OK) {
+				app->now, &err) != STATUS_OK) {
 		tui_error(app, "%s", err_message(&err));
 	} else {
 		st->dirty = false;

@@ -61,7 +61,7 @@ static void timeline_plan(void *arg, struct dns *dns)
 
 	timeline_plan_clear(st);
 	if (screen_plan_load(st->app, dns, &st->sp))
-		rollout_timeline(&st->sp.inputs, st->app->cli->now,
+		rollout_timeline(&st->sp.inputs, st->app->now,
 				 &st->weeks, &st->nweeks);
 }
 
@@ -235,8 +235,8 @@ static int timeline_draw_weeks(struct app *app, struct timeline_state *st,
 	     i++) {
 		const struct rollout_week *w = &st->weeks[i];
 		int iso_year, week, used;
-		bool now = app->cli->now >= w->monday &&
-			   app->cli->now < w->monday + 7;
+		bool now = app->now >= w->monday &&
+			   app->now < w->monday + 7;
 		int attr = now ? (int)(A_BOLD | A_REVERSE)
 			       : (w->past ? tui_attr(app, TUI_DIM)
 					  : (int)A_NORMAL);
@@ -304,8 +304,8 @@ static int timeline_draw_content(struct app *app, struct timeline_state *st,
 		char *line = xasprintf(_("Added %s; today is %s, week %d of "
 					 "the rollout."),
 				       date_format(st->created, day),
-				       date_format(app->cli->now, today),
-				       rollout_week(st, app->cli->now));
+				       date_format(app->now, today),
+				       rollout_week(st, app->now));
 
 		y += widget_wrap(win, y, 1, cols - 2, rows, 0, A_NORMAL, line);
 		free(line);

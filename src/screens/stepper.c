@@ -160,7 +160,7 @@ void stepper_collect(struct stepper *s)
 				 "new record."),
 			  serving, count);
 	} else if (app_step_record(app->session, &s->sp->inputs, p,
-				   app->cli->now, &err) != STATUS_OK) {
+				   app->now, &err) != STATUS_OK) {
 		line_add(s, TUI_BAD, 0, "%s", err_message(&err));
 		tui_error(app, "%s", err_message(&err));
 	} else {

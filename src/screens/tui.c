@@ -212,7 +212,7 @@ void tui_error(struct app *app, const char *format, ...)
 /* The session's resolver, made on first use. */
 struct dns *tui_dns(struct app *app)
 {
-	return cli_dns(app->cli, NULL);
+	return session_dns(app->session, NULL);
 }
 
 /* Why DNS gives nothing. */
@@ -225,19 +225,19 @@ const char *tui_dns_problem(const struct app *app)
 /* The session's database, opened on first use. */
 struct store *tui_store(struct app *app)
 {
-	return cli_store(app->cli, NULL);
+	return session_store(app->session, NULL);
 }
 
 /* The session's catalogue, loaded on first use. */
 const struct providers *tui_providers(struct app *app)
 {
-	return session_providers(cli_session(app->cli), NULL);
+	return session_providers(app->session, NULL);
 }
 
 /* The session's Public Suffix List. */
 const struct orgdomain *tui_orgdomain(struct app *app)
 {
-	return session_orgdomain(cli_session(app->cli));
+	return session_orgdomain(app->session);
 }
 
 /* Sets the current domain. */
@@ -727,8 +727,15 @@ static bool terminal_usable(void)
 	return true;
 }
 
+/* A file that comes with the program: DATADIR/name. Caller frees. */
+char *tui_data_path(const struct app *app, const char *name)
+{
+	return xasprintf("%s/%s", app->session->opt.datadir, name);
+}
+
 /* Runs the wizard. */
-int tui_run(struct cli *cli, const char *domain, bool demo)
+int tui_run(struct session *session, date_t now, const char *domain,
+	    bool demo)
 {
 	struct app *app = &tui_app;
 	SCREEN *screen;
@@ -739,8 +746,8 @@ int tui_run(struct cli *cli, const char *domain, bool demo)
 	memset(app, 0, sizeof *app);
 	if (!terminal_usable())
 		return EXIT_TROUBLE;
-	app->cli = cli;
-	app->session = cli_session(cli);
+	app->now = now;
+	app->session = session;
 	app->demo = demo;
 	app->test_sync = getenv("DMARCPILOT_TEST_SYNC") != NULL;
 	app->told_idle = -1;
@@ -752,7 +759,8 @@ int tui_run(struct cli *cli, const char *domain, bool demo)
 	if (domain)
 		tui_set_domain(app, domain);
 	if (app->domain && tui_store(app) &&
-	    state_domain_add(app->session->store, app->domain, cli->now, NULL, &err) !=
+	    state_domain_add(app->session->store, app->domain, app->now, NULL,
+			     &err) !=
 		STATUS_OK &&
 	    err.status != STATUS_EXISTS) {
 		fprintf(stderr, "dmarcpilot: %s\n", err_message(&err));
