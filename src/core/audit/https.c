@@ -190,6 +190,25 @@ static void transfer_end(struct transfer *t, const char *error)
 	free(t);
 }
 
+/* Adds a transfer to the set and makes its libcurl handle; false when
+ * libcurl cannot, the failure then reported from the next
+ * https_process(), never from here. */
+static bool transfer_add(struct https *h, struct transfer *t)
+{
+	t->easy = curl_easy_init();
+	h->transfers = xrealloc(h->transfers,
+				(h->ntransfers + 1) * sizeof *h->transfers);
+	h->transfers[h->ntransfers++] = t;
+	if (t->easy && t->resolve)
+		return true;
+	if (t->easy)
+		curl_easy_cleanup(t->easy);
+	t->easy = NULL;
+	snprintf(t->errbuf, sizeof t->errbuf, "%s",
+		 _("libcurl could not start a request"));
+	return false;
+}
+
 /* Starts a GET. */
 void https_get(struct https *h, const struct https_request *req,
 	       https_callback cb, void *arg)
@@ -215,19 +234,8 @@ void https_get(struct https *h, const struct https_request *req,
 			    i ? "," : "", req->addresses[i]);
 	t->resolve = curl_slist_append(NULL, strbuf_str(&entry));
 	strbuf_done(&entry);
-	t->easy = curl_easy_init();
-	h->transfers = xrealloc(h->transfers,
-				(h->ntransfers + 1) * sizeof *h->transfers);
-	h->transfers[h->ntransfers++] = t;
-	if (!t->easy || !t->resolve) {
-		/* Reported from the next https_process(), never from here. */
-		if (t->easy)
-			curl_easy_cleanup(t->easy);
-		t->easy = NULL;
-		snprintf(t->errbuf, sizeof t->errbuf, "%s",
-			 _("libcurl could not start a request"));
+	if (!transfer_add(h, t))
 		return;
-	}
 	curl_easy_setopt(t->easy, CURLOPT_URL, t->url);
 	curl_easy_setopt(t->easy, CURLOPT_RESOLVE, t->resolve);
 	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "https");
@@ -312,18 +320,8 @@ void https_smtp_starttls(struct https *h, const struct smtp_tls_request *req,
 			  req->host, port, req->address);
 	t->resolve = curl_slist_append(NULL, entry);
 	free(entry);
-	t->easy = curl_easy_init();
-	h->transfers = xrealloc(h->transfers,
-				(h->ntransfers + 1) * sizeof *h->transfers);
-	h->transfers[h->ntransfers++] = t;
-	if (!t->easy || !t->resolve) {
-		if (t->easy)
-			curl_easy_cleanup(t->easy);
-		t->easy = NULL;
-		snprintf(t->errbuf, sizeof t->errbuf, "%s",
-			 _("libcurl could not start a request"));
+	if (!transfer_add(h, t))
 		return;
-	}
 	curl_easy_setopt(t->easy, CURLOPT_URL, t->url);
 	curl_easy_setopt(t->easy, CURLOPT_RESOLVE, t->resolve);
 	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "smtp");
