@@ -14,6 +14,9 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
+/* The OID of type text (pg_type.dat), which libpq leaves undeclared. */
+#define DB_POSTGRES_TEXTOID 25
+
 struct postgres_db {
 	struct db base;
 	PGconn *conn;
@@ -24,6 +27,8 @@ struct postgres_stmt {
 	char *sql;       /* with $1, $2, ... */
 	int nparams;     /* the highest parameter number */
 	char **values;   /* [nparams], NULL for SQL NULL */
+	Oid *types;      /* [nparams]: 0 (inferred), or text for a number
+			  * the statement skips */
 	PGresult *result; /* of the current run, or NULL before it */
 	int row;         /* the current row of result */
 };
@@ -108,12 +113,16 @@ static enum status postgres_exec(struct db *db, const char *sql,
 }
 
 /* Rewrites "?N" and "?" as "$N" outside quoted strings and identifiers
- * ('...' with '' inside, "..."), and counts the parameters. */
-static char *placeholders(const char *sql, int *nparams)
+ * ('...' with '' inside, "..."), and counts the parameters; *types
+ * (caller frees) gives the numbers the text skips a type, text, as
+ * SQLite ignores them and PostgreSQL cannot infer one. */
+static char *placeholders(const char *sql, int *nparams, Oid **types)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char quote = '\0';
 	int next = 0, highest = 0;
+	int *seen = NULL; /* the numbers used, in order */
+	size_t nseen = 0, cap = 0;
 
 	for (const char *p = sql; *p; p++) {
 		if (quote) {
@@ -133,12 +142,20 @@ static char *placeholders(const char *sql, int *nparams)
 			next = n;
 			if (n > highest)
 				highest = n;
+			seen = xgrow(seen, &cap, nseen + 1, sizeof *seen);
+			seen[nseen++] = n;
 			strbuf_addf(&sb, "$%d", n);
 		} else {
 			strbuf_addch(&sb, *p);
 		}
 	}
 	*nparams = highest;
+	*types = xcalloc((size_t)highest + 1, sizeof **types);
+	for (int i = 0; i < highest; i++)
+		(*types)[i] = DB_POSTGRES_TEXTOID;
+	for (size_t i = 0; i < nseen; i++)
+		(*types)[seen[i] - 1] = 0;
+	free(seen);
 	return strbuf_detach(&sb);
 }
 
@@ -151,7 +168,7 @@ static enum status postgres_prepare(struct db *db, const char *sql,
 
 	(void)err;
 	s->base.db = db;
-	s->sql = placeholders(sql, &s->nparams);
+	s->sql = placeholders(sql, &s->nparams, &s->types);
 	s->values = xcalloc((size_t)s->nparams + 1, sizeof *s->values);
 	s->row = -1;
 	*out = &s->base;
@@ -193,7 +210,7 @@ static enum db_step postgres_step(struct db_stmt *stmt, struct err *err)
 	if (!s->result) {
 		ExecStatusType status;
 
-		s->result = PQexecParams(conn, s->sql, s->nparams, NULL,
+		s->result = PQexecParams(conn, s->sql, s->nparams, s->types,
 					 (const char *const *)s->values, NULL,
 					 NULL, 0);
 		status = PQresultStatus(s->result);
@@ -280,6 +297,7 @@ static void postgres_finalize(struct db_stmt *stmt)
 	for (int i = 0; i < s->nparams; i++)
 		free(s->values[i]);
 	free(s->values);
+	free(s->types);
 	free(s->sql);
 	free(s);
 }

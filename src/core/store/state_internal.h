@@ -54,6 +54,12 @@ enum status store_done(struct store *store, struct db_stmt *stmt,
 		       const char *what, const char *what_exists,
 		       struct err *err);
 
+/* Runs a prepared statement up to its first row: *found says whether
+ * there is one, whose columns can then be read (the caller finalizes
+ * or resets it). */
+enum status store_first(struct store *store, struct db_stmt *stmt,
+			bool *found, const char *what, struct err *err);
+
 /* Runs a prepared "INSERT ... RETURNING id" (the caller finalizes it)
  * and sets *id, when id is not NULL, to the new row's id. */
 enum status store_insert(struct store *store, struct db_stmt *stmt,

@@ -529,6 +529,19 @@ enum status store_done(struct store *store, struct db_stmt *stmt,
 	return store_step_error(store, stmt, &failed, what, what_exists, err);
 }
 
+/* Runs a statement up to its first row. */
+enum status store_first(struct store *store, struct db_stmt *stmt,
+			bool *found, const char *what, struct err *err)
+{
+	struct err failed = ERR_INIT;
+	enum db_step rc = db_step(stmt, &failed);
+
+	*found = rc == DB_ROW;
+	if (rc == DB_ERROR)
+		return store_step_error(store, stmt, &failed, what, NULL, err);
+	return STATUS_OK;
+}
+
 /* Runs an INSERT ... RETURNING id. */
 enum status store_insert(struct store *store, struct db_stmt *stmt,
 			 const char *what, const char *what_exists,
