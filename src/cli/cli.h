@@ -100,6 +100,8 @@ enum cli_opt {
 	OPT_FOLDER,
 	OPT_ARCHIVE,
 	OPT_NEXT,
+	OPT_SERVER,
+	OPT_DRY_RUN,
 };
 
 /* One option as declared: its command, --name, -c, its argument and

@@ -14,6 +14,7 @@
 #include "dmarc/dmarc.h"
 #include "util/i18n.h"
 #include "dmarc/ladder.h"
+#include "dns/tsig.h"
 #include "store/state.h"
 #include "util/text.h"
 #include "util/xalloc.h"
@@ -22,6 +23,7 @@ enum setting_kind {
 	SETTING_TEXT,    /* a string; "default" stores none */
 	SETTING_DAYS,    /* a whole number of days */
 	SETTING_PERCENT, /* a share in percent, fractions allowed */
+	SETTING_PORT,    /* a TCP/UDP port; 0 is the default */
 };
 
 /* One setting as the operator names it. */
@@ -38,6 +40,8 @@ struct setting {
 	{ key, SETTING_DAYS, offsetof(struct state_settings, field), help }
 #define PERCENT(key, field, help) \
 	{ key, SETTING_PERCENT, offsetof(struct state_settings, field), help }
+#define PORT(key, field, help) \
+	{ key, SETTING_PORT, offsetof(struct state_settings, field), help }
 
 static const struct setting settings_table[] = {
 	TEXT("rungs", rungs,
@@ -67,11 +71,21 @@ static const struct setting settings_table[] = {
 	TEXT("spf-all", spf_all,
 	     N_("force the SPF ending: softfail or fail (default: as the "
 		"plan goes)")),
+	TEXT("publish-server", publish_server,
+	     N_("the primary that takes signed updates (default: the "
+		"zone's SOA MNAME)")),
+	TEXT("publish-key", publish_key,
+	     N_("the TSIG key file publish signs with (readable by its "
+		"owner only)")),
+	PORT("publish-port", publish_port,
+	     N_("the port of the primary and the name servers (default "
+		"53)")),
 };
 
 #undef TEXT
 #undef DAYS
 #undef PERCENT
+#undef PORT
 
 #define SETTINGS_COUNT (sizeof settings_table / sizeof settings_table[0])
 
@@ -93,6 +107,12 @@ static char **setting_text(struct state_settings *s, const struct setting *d)
 
 /* The int field a days setting points to. */
 static int *setting_days(struct state_settings *s, const struct setting *d)
+{
+	return (int *)((char *)s + d->offset);
+}
+
+/* The int field a port setting points to. */
+static int *setting_port(struct state_settings *s, const struct setting *d)
 {
 	return (int *)((char *)s + d->offset);
 }
@@ -150,6 +170,15 @@ static enum status text_check(const struct setting *d, const char *value,
 		findings_done(&f);
 		return ok ? STATUS_OK : STATUS_USAGE;
 	}
+	if (strcmp(d->key, "publish-key") == 0) {
+		struct tsig_key *key = NULL;
+
+		/* A key that will not sign is refused now, not at the first
+		 * publish; only the path is stored, never the secret. */
+		if (tsig_key_read(value, &key, err) != STATUS_OK)
+			return STATUS_USAGE;
+		tsig_key_free(key);
+	}
 	return STATUS_OK;
 }
 
@@ -185,7 +214,13 @@ static enum status setting_apply(struct state_settings *s, const char *arg,
 		if (!reset && text_check(d, value, err) != STATUS_OK)
 			return STATUS_USAGE;
 		free(*setting_text(s, d));
-		*setting_text(s, d) = reset ? NULL : xstrdup(value);
+		*setting_text(s, d) = NULL;
+		/* A key file is kept by its full path: publish may run
+		 * from another directory. */
+		if (!reset && strcmp(d->key, "publish-key") == 0)
+			*setting_text(s, d) = realpath(value, NULL);
+		if (!reset && !*setting_text(s, d))
+			*setting_text(s, d) = xstrdup(value);
 		return STATUS_OK;
 	case SETTING_DAYS: {
 		long v = reset ? *setting_days(&defaults, d)
@@ -197,6 +232,17 @@ static enum status setting_apply(struct state_settings *s, const char *arg,
 				       _("%s: not a number of days: %s"),
 				       d->key, value);
 		*setting_days(s, d) = (int)v;
+		return STATUS_OK;
+	}
+	case SETTING_PORT: {
+		long v = reset ? 0 : strtol(value, &end, 10);
+
+		if (!reset && (end == value || *end || errno || v < 1 ||
+			       v > 65535))
+			return err_set(err, STATUS_USAGE,
+				       _("%s: not a port (1 to 65535): %s"),
+				       d->key, value);
+		*setting_port(s, d) = (int)v;
 		return STATUS_OK;
 	}
 	case SETTING_PERCENT: {
@@ -269,6 +315,10 @@ static char *setting_value(const struct state_settings *s,
 		*is_default = *setting_percent(m, d) ==
 			      *setting_percent(&defaults, d);
 		return xasprintf("%g", *setting_percent(m, d));
+	case SETTING_PORT:
+		*is_default = *setting_port(m, d) == 0;
+		return *is_default ? xstrdup("53")
+				   : xasprintf("%d", *setting_port(m, d));
 	}
 	return NULL;
 }
@@ -281,6 +331,9 @@ static json_t *setting_json(struct state_settings *s, const struct setting *d)
 		return json_integer(*setting_days(s, d));
 	case SETTING_PERCENT:
 		return json_real(*setting_percent(s, d));
+	case SETTING_PORT:
+		return json_integer(*setting_port(s, d) ? *setting_port(s, d)
+							 : 53);
 	case SETTING_TEXT:
 		break;
 	}

@@ -274,6 +274,20 @@ static const char schema_mailbox_v3[] =
     " first_failed INTEGER NOT NULL,"
     " PRIMARY KEY (mailbox, uidvalidity, uid));";
 
+/* Version 4, publish: where a domain's signed updates go (the primary,
+ * the path of the TSIG key file, never its secret, and the port). */
+static enum status migrate_publish(struct store *store, struct err *err)
+{
+	return store_exec(store,
+			  "ALTER TABLE plan_settings ADD COLUMN"
+			  " publish_server TEXT;"
+			  "ALTER TABLE plan_settings ADD COLUMN"
+			  " publish_key TEXT;"
+			  "ALTER TABLE plan_settings ADD COLUMN"
+			  " publish_port INTEGER;",
+			  err);
+}
+
 /* Applies the statements that take the schema from version i to i+1. */
 static enum status store_migrate(struct store *store, struct err *err)
 {
@@ -309,7 +323,9 @@ static enum status store_migrate(struct store *store, struct err *err)
 	if (version < 3 &&
 	    (st = store_exec(store, schema_mailbox_v3, err)))
 		goto fail;
-	/* Later versions: if (version < 4) { ... } */
+	if (version < 4 && (st = migrate_publish(store, err)))
+		goto fail;
+	/* Later versions: if (version < 5) { ... } */
 	if ((st = store_exec(store, "PRAGMA user_version = "
 			     STRINGIFY(STORE_SCHEMA_VERSION), err)))
 		goto fail;
