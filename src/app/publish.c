@@ -210,14 +210,26 @@ static enum status server_address(struct dns *dns, const char *host,
 	return STATUS_OK;
 }
 
-/* What each changed name serves now, for the operator whose update
- * found the records changed. */
-static void read_live(struct dns *dns, const struct zone_records *z,
+/* What each changed name serves now on the primary itself (asked
+ * without recursion), for the operator whose update found the records
+ * changed; through the resolver when the primary cannot be asked. */
+static void read_live(struct dns *resolver, const char *server,
+		      double timeout, const struct zone_records *z,
 		      struct app_publish_result *r)
 {
+	struct dns_live_options lo = { .servers = server,
+				       .timeout = timeout,
+				       .no_recursion = true };
+	struct dns *primary = NULL;
+	struct dns *dns;
+
+	if (dns_new_live(&primary, &lo, NULL) != STATUS_OK)
+		primary = NULL;
+	dns = primary ? primary : resolver;
 	for (size_t i = 0; i < z->count; i++) {
 		const struct zone_record *rec = &z->records[i];
 		struct dns_answer *a;
+		size_t found = 0;
 
 		if (rec->foreign)
 			continue;
@@ -237,8 +249,9 @@ static void read_live(struct dns *dns, const struct zone_records *z,
 			r->live = xrealloc(r->live,
 					   (r->nlive + 1) * sizeof *r->live);
 			r->live[r->nlive++] = strbuf_detach(&sb);
+			found++;
 		}
-		if (a->count == 0) {
+		if (found == 0) {
 			r->live = xrealloc(r->live,
 					   (r->nlive + 1) * sizeof *r->live);
 			r->live[r->nlive++] = xasprintf(_("%s: no TXT record"),
@@ -246,6 +259,7 @@ static void read_live(struct dns *dns, const struct zone_records *z,
 		}
 		dns_answer_free(a);
 	}
+	dns_free(primary);
 }
 
 /* Waits for every authoritative server to serve the step of p: rounds
@@ -404,7 +418,7 @@ enum status app_publish_run(struct session *s,
 		if ((st = dns_update_send(&u, r->server, key, o->timeout,
 					  &rcode, err))) {
 			if (DNS_RCODE_PREREQ(rcode))
-				read_live(dns, &z, r);
+				read_live(dns, r->server, o->timeout, &z, r);
 			goto out;
 		}
 		r->sent = true;

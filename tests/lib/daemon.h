@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A server a test starts in the foreground (named, knotd): it dies with
+ * the test, is stopped at exit if the test forgot or failed, and its
+ * output goes to a log file in its directory. */
+#ifndef DMARCPILOT_TEST_DAEMON_H
+#define DMARCPILOT_TEST_DAEMON_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Starts argv (argv[0] a path) with stdout and stderr to log; returns
+ * its pid, or -1. */
+pid_t daemon_spawn(const char *const argv[], const char *log);
+
+/* True while pid runs (not ended, not a zombie). */
+bool daemon_running(pid_t pid);
+
+/* Stops pid (SIGTERM, then waits) and forgets it; pid <= 0 is fine. */
+void daemon_stop(pid_t pid);
+
+/* Prints the log file of a server that failed, for whoever reads the
+ * test's output. */
+void daemon_print_log(const char *what, const char *log);
+
+#endif
