@@ -142,8 +142,11 @@ static void next_token(struct lexer *lx, struct token *t)
 		t->text[t->len++] = *lx->p++;
 	}
 	t->text[t->len] = '\0';
-	if (t->len == 0)
+	if (t->len == 0) {
+		/* Past the octet, so that a reader that goes on ends. */
 		t->kind = TOKEN_BAD;
+		lx->p++;
+	}
 }
 
 /* True when a token is the punctuation c. */
