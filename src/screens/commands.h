@@ -34,6 +34,7 @@
 	X(CMD_ROTATE, N_("plan a key rotation"))                           \
 	X(CMD_VERIFY, N_("verify the record is live on every server"))     \
 	X(CMD_STEP, N_("record the step once it is live"))                 \
+	X(CMD_PUBLISH, N_("publish the ready step and record it"))         \
 	X(CMD_IMPORT, N_("import reports from a file or folder"))          \
 	X(CMD_DISOWN, N_("mark the selected failing source as not ours"))  \
 	X(CMD_FORMAT, N_("change the export format"))                      \

@@ -13,6 +13,7 @@
 #include "util/text.h"
 #include "util/xalloc.h"
 #include "screens/plan.h"
+#include "screens/publish.h"
 #include "screens/replay.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
@@ -33,7 +34,7 @@ struct timeline_state {
 };
 
 static const enum command timeline_commands[] = {
-	CMD_UP, CMD_DOWN, CMD_NONE,
+	CMD_UP, CMD_DOWN, CMD_PUBLISH, CMD_NONE,
 };
 
 /* Frees the plan and weeks of an earlier run. */
@@ -223,6 +224,24 @@ static void timeline_leave(struct app *app, void *state)
 	free(st->error);
 }
 
+/* p: publishes the ready step; once recorded, the timeline is read
+ * again. */
+static bool timeline_key(struct app *app, void *state, struct tui_key key,
+			 enum command cmd)
+{
+	struct timeline_state *st = state;
+
+	(void)key;
+	if (cmd != CMD_PUBLISH || !replay_done(st->replay))
+		return false;
+	if (screen_publish_step(app, &st->sp)) {
+		timeline_leave(app, st);
+		memset(st, 0, sizeof *st);
+		timeline_enter(app, st);
+	}
+	return true;
+}
+
 const struct screen screen_timeline = {
 	.name = "timeline",
 	.title = N_("Timeline"),
@@ -236,5 +255,6 @@ const struct screen screen_timeline = {
 	.state_size = sizeof(struct timeline_state),
 	.enter = timeline_enter,
 	.draw = timeline_draw,
+	.key = timeline_key,
 	.leave = timeline_leave,
 };

@@ -86,6 +86,7 @@ static const struct keymap_entry keymap[] = {
 	{ false, 'R', CMD_ROTATE, "R" },
 	{ false, 'v', CMD_VERIFY, "v" },
 	{ false, 'S', CMD_STEP, "S" },
+	{ false, 'p', CMD_PUBLISH, "p" },
 	{ false, 'i', CMD_IMPORT, "i" },
 	{ false, 'x', CMD_DISOWN, "x" },
 	{ false, 'F', CMD_FORMAT, "F" },

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -109,20 +108,10 @@ bool bind_start(struct bind_server *s, const char *zone, const char *text,
 	s->pid = daemon_spawn(argv, log);
 	free(conf_path);
 	/* Up to 60 s: many developers' tests share two cores. */
-	for (time_t deadline = time(NULL) + 60; time(NULL) < deadline;) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-
-		if (nsd_soa_serial("127.0.0.1", s->port, zone, NULL)) {
-			free(log);
-			return true;
-		}
-		if (!daemon_running(s->pid)) {
-			fprintf(stderr, "named exited during start-up\n");
-			break;
-		}
-		nanosleep(&ts, NULL);
+	if (daemon_wait_zone(s->pid, "named", log, "127.0.0.1", s->port, zone)) {
+		free(log);
+		return true;
 	}
-	daemon_print_log("named", log);
 	free(log);
 	bind_stop(s);
 	return false;

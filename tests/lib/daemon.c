@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "lib/daemon.h"
+#include "lib/nsd.h"
 #include "lib/testenv.h"
 
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Servers still running, stopped at exit (a failed assertion longjmps
@@ -91,4 +93,23 @@ void daemon_print_log(const char *what, const char *log)
 
 	fprintf(stderr, "%s log (%s):\n%s\n", what, log, text ? text : "(none)");
 	free(text);
+}
+
+/* Waits for the zone to be served. */
+bool daemon_wait_zone(pid_t pid, const char *what, const char *log,
+		      const char *ip, int port, const char *zone)
+{
+	for (time_t deadline = time(NULL) + 60; time(NULL) < deadline;) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		if (nsd_soa_serial(ip, port, zone, NULL))
+			return true;
+		if (!daemon_running(pid)) {
+			fprintf(stderr, "%s exited during start-up\n", what);
+			break;
+		}
+		nanosleep(&ts, NULL);
+	}
+	daemon_print_log(what, log);
+	return false;
 }

@@ -18,6 +18,12 @@ bool daemon_running(pid_t pid);
 /* Stops pid (SIGTERM, then waits) and forgets it; pid <= 0 is fine. */
 void daemon_stop(pid_t pid);
 
+/* Waits (up to 60 s: the machine is shared) until pid serves the SOA
+ * of zone on ip:port authoritatively; false, with the log printed,
+ * when it ends first or the time runs out. what names it ("named"). */
+bool daemon_wait_zone(pid_t pid, const char *what, const char *log,
+		      const char *ip, int port, const char *zone);
+
 /* Prints the log file of a server that failed, for whoever reads the
  * test's output. */
 void daemon_print_log(const char *what, const char *log);

@@ -3,13 +3,11 @@
 
 #include "lib/daemon.h"
 #include "lib/knot.h"
-#include "lib/nsd.h"
 #include "lib/testenv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "util/xalloc.h"
 
@@ -71,20 +69,10 @@ bool knot_start(struct knot_server *k, const char *zone, const char *ip,
 	k->pid = daemon_spawn(argv, log);
 	free(conf_path);
 	/* It serves the zone once the first transfer is done. */
-	for (time_t deadline = time(NULL) + 60; time(NULL) < deadline;) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-
-		if (nsd_soa_serial(ip, port, zone, NULL)) {
-			free(log);
-			return true;
-		}
-		if (!daemon_running(k->pid)) {
-			fprintf(stderr, "knotd exited during start-up\n");
-			break;
-		}
-		nanosleep(&ts, NULL);
+	if (daemon_wait_zone(k->pid, "knotd", log, ip, port, zone)) {
+		free(log);
+		return true;
 	}
-	daemon_print_log("knotd", log);
 	free(log);
 	knot_stop(k);
 	return false;
