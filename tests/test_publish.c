@@ -24,6 +24,7 @@
 #include "lib/knot.h"
 #include "lib/nsd.h"
 #include "lib/testenv.h"
+#include "lib/tmux.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -57,6 +58,7 @@ struct fixture {
 	struct bind_server bind;
 	struct knot_server knot;
 	struct nsd_server nsd;
+	struct tmux_term tmux; /* the wizard's terminal, when started */
 };
 
 /* Starts the primary and the secondary with the zone head plus spf
@@ -97,6 +99,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	tmux_stop(&f->tmux);
 	knot_stop(&f->knot);
 	bind_stop(&f->bind);
 	if (f->nsd.pid)
@@ -547,6 +550,42 @@ static void test_primary_down(void **state)
 	free(secondary);
 }
 
+/* p on the wizard's timeline publishes the ready step through the same
+ * use case, waits for both servers and records it; the timeline then
+ * shows the step as done. */
+static void test_wizard_publish(void **state)
+{
+	struct fixture *f = *state;
+	const char *argv[] = { testenv_binary(), "--resolver", NULL, "--db",
+			       f->db, "--now", "2026-03-02", ZONE, NULL };
+	const char *p[] = { "p", NULL };
+	struct tmux_term *t = &f->tmux;
+	char *screen, *spf, *dmarc;
+	int before;
+
+	if (!tmux_available())
+		skip();
+	servers_start(f, "@ 600 IN TXT \"v=spf1 mx ~all\"\n");
+	domain_setup(f, "2026-03-01");
+	import_report(f, "2026-03-02");
+	before = history_count(f);
+	argv[2] = f->primary;
+	assert_true(tmux_start(t, 80, 24, argv, NULL));
+	screen = tmux_settle(t, 30000);
+	assert_non_null(screen);
+	free(screen);
+	tmux_send_keys(t, p);
+	screen = tmux_wait_for(t, "Published and recorded", 30000);
+	assert_non_null(screen);
+	free(screen);
+	tmux_stop(t);
+	assert_int_equal(history_count(f), before + 1);
+	check_served(f, &spf, &dmarc);
+	assert_string_equal(spf, "\"v=spf1 ip4:192.0.2.10 ~all\"");
+	free(spf);
+	free(dmarc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -558,6 +597,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_key, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_primary_down, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_wizard_publish, setup,
 						teardown),
 	};
 
