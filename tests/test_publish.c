@@ -536,6 +536,14 @@ static void test_primary_down(void **state)
 					   " WHERE publish_key LIKE '%key'");
 	assert_string_equal(db_secret, "1");
 	free(db_secret);
+	{
+		size_t len = 0;
+		char *bytes = testenv_read_file(f->db, &len);
+
+		assert_non_null(bytes);
+		assert_null(memmem(bytes, len, f->secret, strlen(f->secret)));
+		free(bytes);
+	}
 	secondary = xstrdup(f->knot.address);
 	/* named ends; its directory (and the key) stays. */
 	daemon_stop(f->bind.pid);

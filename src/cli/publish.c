@@ -135,6 +135,11 @@ int cli_publish(struct cli *cli, int argc, char **argv)
 			if (r.changes == 0)
 				printf(_("%s: %s was served already.\n"),
 				       plan.domain, r.label);
+			else if (o.undo)
+				printf(_("%s: %s put back through %s (%s) in "
+					 "zone %s, signed with key %s.\n"),
+				       plan.domain, r.label, r.primary,
+				       r.server, r.zone, r.key_name);
 			else
 				printf(_("%s: %s sent to %s (%s) in zone %s, "
 					 "signed with key %s.\n"),
@@ -143,6 +148,14 @@ int cli_publish(struct cli *cli, int argc, char **argv)
 			printf(_("%s is live on every server after %.0f s; "
 				 "recorded on %s.\n"),
 			       r.label, r.waited, date_format(cli->now, day));
+			if (r.forced) {
+				printf(_("Forced: the plan did not call %s "
+					 "ready:\n"),
+				       r.label);
+				for (size_t i = 0; i < plan.reasons.count; i++)
+					printf("  - %s\n",
+					       plan.reasons.items[i].message);
+			}
 		}
 		break;
 	}
