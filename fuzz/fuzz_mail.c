@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fuzz target: a received message as 'mail check' reads it (the header
  * split, DKIM-Signature, ARC-Message-Signature and ARC-Seal tag-lists,
- * Authentication-Results, canonicalization), verified against an empty
+ * Authentication-Results, canonicalization, GMime's reading of the
+ * header block: From and Return-Path), verified against an empty
  * offline resolver so that every key is missing. */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include "mail/authres.h"
 #include "dkim/dkim_verify.h"
 #include "dns/dns.h"
+#include "report/mailmsg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -68,6 +70,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	parse_fields(&msg);
+	if (msg.nfields) {
+		const struct dkim_field *last = &msg.fields[msg.nfields - 1];
+		struct mailmsg_header_info hdr;
+
+		if (mailmsg_parse_header(msg.fields[0].raw,
+					 (size_t)(last->raw + last->raw_len -
+						  msg.fields[0].raw),
+					 &hdr, &err) == STATUS_OK)
+			mailmsg_header_info_done(&hdr);
+		err_done(&err);
+	}
 	dns = dns_new_table();
 	dkim_checks_start(dns, &msg, &checks);
 	arc_start(dns, &msg, &chain);

@@ -113,7 +113,8 @@ int main(int argc, char **argv)
 	case CLI_DEMO_PREPARE: {
 		struct err err = ERR_INIT;
 
-		status = demo_prepare(&cli, line.demo_db, &err) == STATUS_OK
+		status = demo_prepare(cli_session(&cli), line.demo_db,
+				      &err) == STATUS_OK
 				 ? EXIT_GOOD
 				 : cli_fail(&err);
 		err_done(&err);
@@ -133,8 +134,8 @@ int main(int argc, char **argv)
 			}
 			break;
 		}
-		status = tui_run(&cli, line.argc ? line.argv[0] : NULL,
-				 line.demo);
+		status = tui_run(cli_session(&cli), cli.now,
+				 line.argc ? line.argv[0] : NULL, line.demo);
 		break;
 	case CLI_RUN:
 		status = cli_run(&cli, &line);

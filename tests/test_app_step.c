@@ -122,6 +122,18 @@ static struct testenv_run run(struct fixture *f, const char *now,
 	return testenv_run_dmarcpilot(argv, NULL);
 }
 
+/* Runs the binary as run() does; it must exit 0. */
+static void run_ok(struct fixture *f, const char *now,
+		   const char *const *args)
+{
+	struct testenv_run r = run(f, now, args);
+
+	if (r.status != 0)
+		fail_msg("%s %s: exit %d\n%s%s", args[0], args[1], r.status,
+			 r.out, r.err);
+	testenv_run_done(&r);
+}
+
 /* How many rungs the database holds for hold.example. */
 static size_t rungs(struct fixture *f)
 {
@@ -237,7 +249,7 @@ static void test_export_withholds(void **state)
 
 	r = run(f, "2026-12-29", bind);
 	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.out, "_dmarc.hold.example. 3600 IN TXT "
+	assert_non_null(strstr(r.out, "_dmarc.hold.example. 300 IN TXT "
 				      "\"v=DMARC1; p=none; "
 				      "rua=mailto:dmarc@hold.example\""));
 	assert_null(strstr(r.out, "p=quarantine"));
@@ -278,9 +290,7 @@ static void test_sender_added_makes_spf_stale(void **state)
 	struct testenv_run r;
 	json_t *o;
 
-	r = run(f, "2026-12-11", add);
-	assert_int_equal(r.status, 0);
-	testenv_run_done(&r);
+	run_ok(f, "2026-12-11", add);
 	r = run(f, "2026-12-11", plan);
 	assert_int_equal(r.status, 0);
 	o = json_loads(r.out, 0, NULL);
@@ -420,12 +430,8 @@ static void test_no_step_is_not_complete(void **state)
 	struct store *store;
 	struct err err = ERR_INIT;
 
-	r = run(f, "2026-11-23", add);
-	assert_int_equal(r.status, 0);
-	testenv_run_done(&r);
-	r = run(f, "2026-11-23", sender);
-	assert_int_equal(r.status, 0);
-	testenv_run_done(&r);
+	run_ok(f, "2026-11-23", add);
+	run_ok(f, "2026-11-23", sender);
 	assert_int_equal(store_open(&store, f->path, &err), STATUS_OK);
 	assert_int_equal(state_rung_add(store, "new.example", RUNG_SPF, 0,
 					spf, day("2026-11-24"), &err),
@@ -498,9 +504,7 @@ static void test_adopt_never_weaker(void **state)
 	assert_non_null(strstr(r.out, "selector mail"));
 	assert_non_null(strstr(r.out, "DMARC rung 9"));
 	testenv_run_done(&r);
-	r = run(f, "2026-11-23", sender);
-	assert_int_equal(r.status, 0);
-	testenv_run_done(&r);
+	run_ok(f, "2026-11-23", sender);
 	r = run(f, "2026-11-24", plan);
 	assert_int_equal(r.status, 0);
 	o = json_loads(r.out, 0, NULL);
@@ -520,6 +524,64 @@ static void test_adopt_never_weaker(void **state)
 	assert_null(strstr(r.out, "quarantine"));
 	/* The -all record served is never deleted. */
 	assert_null(strstr(r.out, "update delete strict.example. TXT"));
+	testenv_run_done(&r);
+}
+
+/* The same domain, when the operator asks for ~all with domain set
+ * spf-all=softfail: the plan follows (the weaker record, at once, with a
+ * plan.weaker reason that says so), step records it, and the domain is
+ * enforced at the ~all asked for, with no step proposed again. */
+static void test_softfail_asked_weakens(void **state)
+{
+	struct fixture *f = *state;
+	const char *add[] = { "domain", "add", "strict.example", NULL };
+	const char *sender[] = { "sender", "add", "strict.example",
+				 "ip4:192.0.2.0/24", NULL };
+	const char *set[] = { "domain", "set", "strict.example",
+			      "spf-all=softfail", NULL };
+	const char *plan[] = { "--json", "plan", "strict.example", NULL };
+	const char *step[] = { "step", "strict.example", NULL };
+	const char *dkim = "mail._domainkey TXT \"v=DKIM1; k=rsa; p=" KEY
+			   "\"\n_dmarc TXT \"v=DMARC1; p=reject; "
+			   "rua=mailto:dmarc@strict.example\"\n";
+	char *zone = xasprintf("@ TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n%s",
+			       dkim);
+	struct testenv_run r;
+	json_t *o;
+
+	serve_zone(f, "strict.example", zone);
+	free(zone);
+	run_ok(f, "2026-11-23", add);
+	run_ok(f, "2026-11-23", sender);
+	run_ok(f, "2026-11-24", set);
+	r = run(f, "2026-11-24", plan);
+	o = json_loads(r.out, 0, NULL);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o,
+							      "next_record")),
+			    "v=spf1 ip4:192.0.2.0/24 ~all");
+	assert_true(has_code(json_object_get(o, "reasons"), "plan.weaker"));
+	assert_true(json_is_true(json_object_get(o, "ready")));
+	json_decref(o);
+	testenv_run_done(&r);
+	zone = xasprintf("@ TXT \"v=spf1 ip4:192.0.2.0/24 ~all\"\n%s", dkim);
+	serve_zone(f, "strict.example", zone);
+	free(zone);
+	r = run(f, "2026-11-24", step);
+	if (r.status != 0)
+		fail_msg("step: %s%s", r.out, r.err);
+	testenv_run_done(&r);
+	r = run(f, "2026-11-25", plan);
+	o = json_loads(r.out, 0, NULL);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "phase")),
+			    "enforced");
+	assert_true(json_is_null(json_object_get(o, "next_record")) ||
+		    !json_object_get(o, "next_record"));
+	assert_false(has_code(json_object_get(o, "reasons"), "plan.weaker"));
+	assert_false(has_code(json_object_get(o, "reasons"),
+			      "plan.spf_stale"));
+	json_decref(o);
 	testenv_run_done(&r);
 }
 
@@ -543,12 +605,8 @@ static void test_hosted_only_dkim(void **state)
 	json_t *o;
 
 	serve_zone(f, "hosted.example", "");
-	r = run(f, "2026-11-23", add);
-	assert_int_equal(r.status, 0);
-	testenv_run_done(&r);
-	r = run(f, "2026-11-23", sender);
-	assert_int_equal(r.status, 0);
-	testenv_run_done(&r);
+	run_ok(f, "2026-11-23", add);
+	run_ok(f, "2026-11-23", sender);
 	assert_int_equal(store_open(&store, f->path, &err), STATUS_OK);
 	assert_int_equal(state_rung_add(store, "hosted.example", RUNG_SPF, 0,
 					spf_g, day("2026-11-24"), &err),
@@ -605,6 +663,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_never_weaker, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_softfail_asked_weakens,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hosted_only_dkim, setup,
 						teardown),
 	};

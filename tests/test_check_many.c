@@ -367,11 +367,12 @@ static void test_file_csv(void **state)
 		p = end + 2;
 	}
 	assert_int_equal(n, 4);
-	assert_int_equal(csv_split(lines[0], f, 32), 22);
+	assert_int_equal(csv_split(lines[0], f, 32), 23);
+	assert_string_equal(f[19], "dnssec");
 	assert_string_equal(f[0], "domain");
 	assert_string_equal(f[7], "dmarc_record");
-	assert_string_equal(f[21], "findings");
-	assert_int_equal(csv_split(lines[1], f, 32), 22);
+	assert_string_equal(f[22], "findings");
+	assert_int_equal(csv_split(lines[1], f, 32), 23);
 	assert_string_equal(f[0], "ok.test");
 	assert_string_equal(f[1], "ok");
 	assert_string_equal(f[7], "v=DMARC1; p=reject; adkim=s; "
@@ -382,15 +383,15 @@ static void test_file_csv(void **state)
 	assert_string_equal(f[14], "ns1.ok.test");
 	assert_string_equal(f[15], "1");
 	assert_string_equal(f[16], "mailto:tls@ok.test");
-	assert_int_equal(csv_split(lines[2], f, 32), 22);
+	assert_int_equal(csv_split(lines[2], f, 32), 23);
 	assert_string_equal(f[0], "weak.test");
 	assert_string_equal(f[9], "quarantine");
 	assert_string_equal(f[11], "50");
-	assert_non_null(strstr(f[21], "bimi.dmarc_not_enforced"));
-	assert_int_equal(csv_split(lines[3], f, 32), 22);
+	assert_non_null(strstr(f[22], "bimi.dmarc_not_enforced"));
+	assert_int_equal(csv_split(lines[3], f, 32), 23);
 	assert_string_equal(f[0], "bare.test");
 	assert_string_equal(f[7], "");
-	assert_non_null(strstr(f[21], "spf.missing"));
+	assert_non_null(strstr(f[22], "spf.missing"));
 	testenv_run_done(&r);
 	free(list);
 }

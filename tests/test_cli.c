@@ -48,9 +48,11 @@ static void assert_fits(const char *what, const char *text)
 	}
 }
 
-/* The commands, as the manual's section lists them (".SS words"). */
+/* The commands whose synopses --help=man prints for the manual
+ * (lines `.\" @synopsis WORDS`). */
 static char **man_commands(size_t *n)
 {
+	static const char marker[] = ".\\\" @synopsis ";
 	const char *args[] = { "--help=man", NULL };
 	struct testenv_run run = testenv_run_dmarcpilot(args, NULL);
 	char **words = NULL;
@@ -58,17 +60,14 @@ static char **man_commands(size_t *n)
 
 	assert_int_equal(run.status, 0);
 	*n = 0;
-	for (const char *p = run.out; (p = strstr(p, "\n.SS ")); p++) {
-		size_t len = strcspn(p + 5, "\n");
-		char *w = xstrndup(p + 5, len);
+	for (const char *p = run.out; *p; p += strcspn(p, "\n"), p += !!*p) {
+		size_t len = strcspn(p, "\n");
 
-		/* ".SS "spf check"": the words, unquoted */
-		if (w[0] == '"') {
-			memmove(w, w + 1, len);
-			w[strcspn(w, "\"")] = '\0';
-		}
+		if (strncmp(p, marker, sizeof marker - 1) != 0)
+			continue;
 		words = xgrow(words, &cap, *n + 1, sizeof *words);
-		words[(*n)++] = w;
+		words[(*n)++] = xstrndup(p + sizeof marker - 1,
+					 len - (sizeof marker - 1));
 	}
 	testenv_run_done(&run);
 	return words;
@@ -282,8 +281,8 @@ static void test_man_section_lints(void **state)
 
 	(void)state;
 	assert_int_equal(run.status, 0);
-	assert_non_null(strstr(run.out, ".SH COMMANDS\n"));
-	assert_non_null(strstr(run.out, ".SS \"spf build\"\n"));
+	assert_non_null(strstr(run.out, ".\\\" @synopsis spf build\n"
+					".TP\n.BI \"spf build \" [DOMAIN]\n"));
 	assert_non_null(
 	    strstr(run.out, ".RB [ \\-\\-provider\n.IR ID ]...\\&\n"));
 	if (!mandoc) {
@@ -294,7 +293,8 @@ static void test_man_section_lints(void **state)
 	page = xasprintf(".TH DMARCPILOT 1 2026-01-01 dmarcpilot\n"
 			 ".SH NAME\ndmarcpilot \\- DMARC rollout wizard\n"
 			 ".SH SYNOPSIS\n.B dmarcpilot\n"
-			 ".SH DESCRIPTION\nTest page.\n%s",
+			 ".SH DESCRIPTION\nTest page.\n"
+			 ".SH COMMANDS\n%s",
 			 run.out);
 	path = testenv_write_file(dir, "dmarcpilot.1", page);
 	{

@@ -1018,6 +1018,105 @@ static void test_rotation_verify(void **state)
 	dns_free(dns);
 }
 
+
+/* The tracked rotation's rules: intervals, phase words, and the
+ * silence of the old selector judged only on report coverage, never on
+ * a gap in the reports. */
+static void test_rotation_rules(void **state)
+{
+	struct dkim_rotation_evidence ev;
+	enum dkim_rotation_phase ph;
+	date_t until, d0 = 20000;
+	char buf[16];
+	int days = 0;
+
+	(void)state;
+	assert_true(dkim_interval_parse("quarterly", &days));
+	assert_int_equal(days, 90);
+	assert_true(dkim_interval_parse("biannual", &days));
+	assert_int_equal(days, 180);
+	assert_true(dkim_interval_parse("annual", &days));
+	assert_int_equal(days, 365);
+	assert_true(dkim_interval_parse("45", &days));
+	assert_int_equal(days, 45);
+	assert_false(dkim_interval_parse("0", &days));
+	assert_false(dkim_interval_parse("3651", &days));
+	assert_false(dkim_interval_parse("weekly", &days));
+	assert_false(dkim_interval_parse("12x", &days));
+	assert_false(dkim_interval_parse("", &days));
+	assert_string_equal(dkim_interval_name(90, buf), "quarterly");
+	assert_string_equal(dkim_interval_name(45, buf), "45");
+	for (int i = 0; i <= DKIM_ROTATION_DONE; i++) {
+		assert_true(dkim_rotation_phase_parse(
+		    dkim_rotation_phase_name((enum dkim_rotation_phase)i),
+		    &ph));
+		assert_int_equal(ph, i);
+	}
+	assert_false(dkim_rotation_phase_parse("cancelled", &ph));
+
+	/* Seen on the last day the reports cover: still signing. */
+	ev.new_first_pass = d0;
+	ev.new_last_pass = d0 + 13;
+	ev.old_last_seen = d0 + 6;
+	ev.reports_last = d0 + 6;
+	assert_int_equal(dkim_rotation_silence(&ev, d0, 7, &until),
+			 DKIM_STILL_SIGNS);
+	assert_int_equal(until, d0 + 13);
+	/* Six silent days covered: not yet. */
+	ev.reports_last = d0 + 12;
+	assert_int_equal(dkim_rotation_silence(&ev, d0, 7, &until),
+			 DKIM_STILL_SIGNS);
+	/* Seven: silent. */
+	ev.reports_last = d0 + 13;
+	assert_int_equal(dkim_rotation_silence(&ev, d0, 7, &until),
+			 DKIM_SILENT);
+	/* Never seen, but no report after the switch: no evidence. */
+	ev.old_last_seen = DATE_NONE;
+	ev.reports_last = d0 + 3;
+	assert_int_equal(dkim_rotation_silence(&ev, d0, 7, &until),
+			 DKIM_NO_EVIDENCE);
+	ev.reports_last = DATE_NONE;
+	assert_int_equal(dkim_rotation_silence(&ev, d0, 7, &until),
+			 DKIM_NO_EVIDENCE);
+	/* 0 silent days means the default week. */
+	ev.reports_last = d0 + 7;
+	assert_int_equal(dkim_rotation_silence(&ev, d0, 0, &until),
+			 DKIM_SILENT);
+	assert_int_equal(until, d0 + DKIM_SILENT_DAYS);
+}
+
+/* The switch to Ed25519 signs with both keys (RFC 8463 section 4):
+ * OpenDKIM lists both and signs twice, Exim gets a selector list. */
+static void test_switch_snippets(void **state)
+{
+	struct dkim_snippets sn;
+
+	(void)state;
+	dkim_switch_snippets_build("Example.COM.", "ed1", "/k/ed1.private",
+				   "rsa1", "/k/rsa1.private", true, &sn);
+	assert_non_null(strstr(sn.opendkim_conf, "MultipleSignatures  yes"));
+	assert_non_null(strstr(sn.opendkim_keytable,
+			       "rsa1._domainkey.example.com "
+			       "example.com:rsa1:/k/rsa1.private\n"));
+	assert_non_null(strstr(sn.opendkim_keytable,
+			       "ed1._domainkey.example.com "
+			       "example.com:ed1:/k/ed1.private\n"));
+	assert_non_null(strstr(sn.opendkim_signingtable,
+			       "*@example.com rsa1._domainkey.example.com"));
+	assert_non_null(strstr(sn.opendkim_signingtable,
+			       "*@example.com ed1._domainkey.example.com"));
+	assert_non_null(strstr(sn.exim, "dkim_selector = rsa1 : ed1"));
+	assert_non_null(strstr(sn.exim, "{ed1}{/k/ed1.private}"
+					"{/k/rsa1.private}"));
+	dkim_snippets_done(&sn);
+	/* A plain rotation: the new key alone. */
+	dkim_switch_snippets_build("example.com", "s2", "/k/s2.private", "s1",
+				   "/k/s1.private", false, &sn);
+	assert_null(strstr(sn.opendkim_keytable, "s1"));
+	assert_non_null(strstr(sn.exim, "dkim_selector = s2\n"));
+	dkim_snippets_done(&sn);
+}
+
 /* The signer snippets name the domain, the selector and the key file. */
 static void test_snippets(void **state)
 {
@@ -1316,6 +1415,8 @@ int main(void)
 		cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_rotation_verify),
 		cmocka_unit_test(test_snippets),
+		cmocka_unit_test(test_rotation_rules),
+		cmocka_unit_test(test_switch_snippets),
 		cmocka_unit_test(test_cli_keygen),
 		cmocka_unit_test(test_cli_check_zone),
 		cmocka_unit_test(test_cli_rotation_due),

@@ -27,7 +27,8 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-#define IN_FLIGHT 200
+/* More than any window of queries in flight: the rest wait their turn. */
+#define IN_FLIGHT 3000
 #define BIG_STRINGS 12 /* 12 x 250 octets: beyond any UDP size we offer */
 
 struct fixture {
@@ -408,6 +409,7 @@ static void test_many_in_flight(void **state)
 {
 	struct fixture *f = need_nsd(state);
 	struct flight fl = { 0, 0 };
+	size_t asked = dns_questions_asked(f->dns);
 	double start;
 
 	start = now_ms();
@@ -426,6 +428,46 @@ static void test_many_in_flight(void **state)
 	assert_int_equal(fl.answered, IN_FLIGHT);
 	assert_int_equal(fl.right, IN_FLIGHT);
 	assert_int_equal(dns_pending(f->dns), 0);
+	assert_int_equal(dns_questions_asked(f->dns) - asked, IN_FLIGHT);
+}
+
+/* Appends an answer's first TXT string to the strbuf in arg. */
+static void merged_answer(void *arg, const struct dns_answer *a)
+{
+	struct strbuf *sb = arg;
+
+	strbuf_addf(sb, "%s=%s ", a->qname,
+		    a->result == DNS_DATA && a->count == 1
+			? a->rrs[0].u.txt.strings[0].data
+			: dns_result_name(a->result));
+}
+
+/* The same question asked while it is in flight is sent once and
+ * answered to every caller, in the order they asked; asked again once
+ * answered, it is sent again. */
+static void test_merged_in_flight(void **state)
+{
+	struct fixture *f = need_nsd(state);
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	size_t asked = dns_questions_asked(f->dns);
+
+	dns_query(f->dns, "q1.example.test", DNS_T_TXT, merged_answer, &a);
+	dns_query(f->dns, "Q1.example.test.", DNS_T_TXT, merged_answer, &b);
+	dns_query(f->dns, "q2.example.test", DNS_T_TXT, merged_answer, &a);
+	dns_query(f->dns, "q1.example.test", DNS_T_TXT, merged_answer, &a);
+	dns_query(f->dns, "q1.example.test", DNS_T_A, merged_answer, &b);
+	assert_int_equal(dns_pending(f->dns), 5);
+	assert_int_equal(dns_questions_asked(f->dns) - asked, 3);
+	assert_int_equal(dns_run(f->dns), STATUS_OK);
+	assert_string_equal(strbuf_str(&b), "q1.example.test=value-1 "
+					    "q1.example.test=nodata ");
+	assert_non_null(strstr(strbuf_str(&a), "q1.example.test=value-1 "
+					       "q1.example.test=value-1"));
+	assert_non_null(strstr(strbuf_str(&a), "q2.example.test=value-2"));
+	dns_answer_free(dns_query_sync(f->dns, "q1.example.test", DNS_T_TXT));
+	assert_int_equal(dns_questions_asked(f->dns) - asked, 4);
+	strbuf_done(&a);
+	strbuf_done(&b);
 }
 
 /* Cancelling ends every query with DNS_ERROR "cancelled", once. */
@@ -692,6 +734,7 @@ int main(void)
 		cmocka_unit_test(test_large_txt),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_many_in_flight),
+		cmocka_unit_test(test_merged_in_flight),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_free_outstanding),
 		cmocka_unit_test(test_timeout),

@@ -228,8 +228,9 @@ static void test_snippet_in_nsd(void **state)
 
 	/* The SPF record is 411 octets: two strings, 255 and 156. */
 	assert_int_equal(strlen(spf), 411);
-	assert_non_null(strstr(snippet, "example.com. 3600 IN TXT \""));
-	assert_non_null(strstr(snippet, "_dmarc.example.com. 3600 IN TXT"));
+	/* Each keeps the TTL its RRset is served with (RFC 2181 5.2). */
+	assert_non_null(strstr(snippet, "example.com. 300 IN TXT \""));
+	assert_non_null(strstr(snippet, "_dmarc.example.com. 300 IN TXT"));
 	/* The authorisation belongs in the other zone: commented out. */
 	assert_non_null(strstr(snippet,
 			       "; example.com._report._dmarc."

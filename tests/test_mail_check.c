@@ -37,6 +37,14 @@ static const char sender_zone[] =
     "_dmarc IN TXT \"v=DMARC1; p=reject; rua=mailto:d@example.test\"\n"
     "mail IN A 192.0.2.10\n";
 
+/* Two parents of a subdomain that sends: psd.test says it is a public
+ * suffix domain (RFC 9989 psd=y), org.test is an ordinary
+ * organizational domain. Each serves the signer's RSA key. */
+static const char psd_zone[] =
+    "_dmarc IN TXT \"v=DMARC1; p=reject; psd=y\"\n"
+    "_dmarc.shop IN TXT \"v=DMARC1; p=reject\"\n";
+static const char org_zone[] = "_dmarc IN TXT \"v=DMARC1; p=reject\"\n";
+
 static const char reverse_zone[] = "10 IN PTR mail.example.test.\n"
 				   "11 IN PTR elsewhere.example.test.\n";
 
@@ -65,7 +73,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f;
-	char *keys, *pre, *pre2, *zone, *rev;
+	char *keys, *pre, *pre2, *zone, *rev, *pre3, *pre4, *psd, *org;
 
 	if (!nsd_available() || !signer_available()) {
 		fprintf(stderr, "skipped: needs nsd, python3-dkim and "
@@ -81,15 +89,25 @@ static int setup(void **state)
 	pre2 = nsd_zone_preamble("2.0.192.in-addr.arpa");
 	zone = xasprintf("%s%s%s", pre, sender_zone, keys);
 	rev = xasprintf("%s%s", pre2, reverse_zone);
+	pre3 = nsd_zone_preamble("psd.test");
+	pre4 = nsd_zone_preamble("org.test");
+	psd = xasprintf("%s%s%s", pre3, psd_zone, keys);
+	org = xasprintf("%s%s%s", pre4, org_zone, keys);
 	{
 		struct nsd_zone zones[] = {
 			{ "example.test", zone },
 			{ "2.0.192.in-addr.arpa", rev },
+			{ "psd.test", psd },
+			{ "org.test", org },
 		};
 
-		if (!nsd_start(&f->server, zones, 2))
+		if (!nsd_start(&f->server, zones, 4))
 			return -1;
 	}
+	free(pre3);
+	free(pre4);
+	free(psd);
+	free(org);
 	free(pre);
 	free(pre2);
 	free(keys);
@@ -330,6 +348,91 @@ static void test_trusted_hosts(void **state)
 }
 
 /* What cannot be read is exit 2 with the file named; stdin works. */
+/* --now moves the clock x= and t= are judged at: the signature dkimpy
+ * made valid for one day passes on that day and is expired two days
+ * later, with the reason in the JSON. */
+static void test_now_and_expiry(void **state)
+{
+	static const struct {
+		const char *now, *result, *reason;
+	} days[] = {
+		{ "--now=2026-12-04", "pass", NULL },
+		{ "--now=2026-12-07", "permerror", "expired" },
+	};
+	struct fixture *f = *state;
+	char *file;
+
+	if (!f)
+		skip();
+	file = xasprintf("%s/timed-expiring.eml", f->dir);
+	for (size_t i = 0; i < sizeof days / sizeof *days; i++) {
+		const char *extra[] = { days[i].now, "--ip", "192.0.2.10",
+					"--mail-from", "bounce@example.test",
+					NULL };
+		int status;
+		json_t *root = check_json(f, file, extra, &status);
+		json_t *dk = json_array_get(json_object_get(root, "dkim"), 0);
+
+		assert_string_equal(
+		    json_string_value(json_object_get(dk, "result")),
+		    days[i].result);
+		if (days[i].reason)
+			assert_string_equal(
+			    json_string_value(json_object_get(dk, "reason")),
+			    days[i].reason);
+		else
+			assert_true(json_is_null(json_object_get(dk, "reason")));
+		json_decref(root);
+	}
+	free(file);
+}
+
+/* Relaxed DKIM alignment by the RFC 9989 tree walk: a message from
+ * shop.psd.test signed by psd.test does not align, since psd.test says
+ * it is a public suffix domain and the organizational domain of
+ * shop.psd.test is itself (the Public Suffix List alone would call them
+ * one organization); from shop.org.test signed by org.test it aligns. */
+static void test_tree_walk_alignment(void **state)
+{
+	static const struct {
+		const char *file, *from_org, *d, *d_org, *verdict;
+	} cases[] = {
+		{ "psd.eml", "shop.psd.test", "psd.test", "psd.test", "fail" },
+		{ "org.eml", "org.test", "org.test", "org.test", "pass" },
+	};
+	struct fixture *f = *state;
+
+	if (!f)
+		skip();
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		const char *extra[] = { "--ip", "192.0.2.10", "--mail-from",
+					"<>", "--helo", "mail.example.test",
+					NULL };
+		char *file = xasprintf("%s/%s", f->dir, cases[i].file);
+		int status;
+		json_t *root = check_json(f, file, extra, &status);
+		json_t *d = json_object_get(root, "dmarc");
+		json_t *orgs = json_object_get(d, "org_domains");
+		json_t *dk = json_array_get(json_object_get(root, "dkim"), 0);
+		char *from = xasprintf("shop.%s", cases[i].d);
+
+		assert_string_equal(
+		    json_string_value(json_object_get(dk, "result")), "pass");
+		assert_string_equal(
+		    json_string_value(json_object_get(orgs, from)),
+		    cases[i].from_org);
+		assert_string_equal(
+		    json_string_value(json_object_get(orgs, cases[i].d)),
+		    cases[i].d_org);
+		assert_string_equal(
+		    json_string_value(json_object_get(d, "result")),
+		    cases[i].verdict);
+		free(from);
+		free(file);
+		json_decref(root);
+	}
+}
+
 static void test_unreadable(void **state)
 {
 	struct fixture *f = *state;
@@ -398,6 +501,7 @@ static void test_wizard_test_step(void **state)
 	const char *argv[] = { testenv_binary(), "--resolver", NULL, NULL };
 	const char *env[3];
 	const char *nine[] = { "9", NULL }, *enter[] = { "Enter", NULL };
+	const char *end[] = { "End", NULL }, *home[] = { "Home", NULL };
 	const char *quit[] = { "q", NULL };
 	int status;
 
@@ -442,14 +546,22 @@ static void test_wizard_test_step(void **state)
 	free(screen);
 	tmux_type(&t, maildir);
 	tmux_send_keys(&t, enter);
+	screen = tmux_wait_for(&t, "DMARC  pass", 20000);
+	assert_non_null(screen);
+	free(screen);
+	/* Long rows wrap, so the verdict is at the end of the result. */
+	tmux_send_keys(&t, end);
 	screen = tmux_wait_for(&t, "every bulk-sender rule that applies is met",
 			       20000);
 	assert_non_null(screen);
-	assert_non_null(strstr(screen, "/Maildir/new/2.newer"));
+	assert_non_null(strstr(screen, "one_click_unsubscribe"));
+	free(screen);
+	tmux_send_keys(&t, home);
+	screen = tmux_wait_for(&t, "/Maildir/new/2.newer", 20000);
+	assert_non_null(screen);
 	assert_non_null(strstr(screen, "DKIM   pass      example.test s=rsa"));
 	assert_non_null(strstr(screen, "DMARC  pass"));
 	assert_non_null(strstr(screen, "mx.google.com says dkim=pass"));
-	assert_non_null(strstr(screen, "one_click_unsubscribe"));
 	free(screen);
 	tmux_send_keys(&t, quit);
 	assert_true(tmux_wait_exit(&t, 20000, &status));
@@ -537,6 +649,8 @@ int main(void)
 		cmocka_unit_test(test_failing_message),
 		cmocka_unit_test(test_options_and_dmarc_fail),
 		cmocka_unit_test(test_trusted_hosts),
+		cmocka_unit_test(test_now_and_expiry),
+		cmocka_unit_test(test_tree_walk_alignment),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_wizard_test_step),
 	};

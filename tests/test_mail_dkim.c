@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dkim/arc.h"
@@ -89,9 +90,11 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Verifies the message in path through a live resolver asking nsd. */
-static void verify_file(struct fixture *f, const char *path,
-			struct dkim_msg *msg, struct dkim_checks *c)
+/* Verifies the message in path through a live resolver asking nsd,
+ * at the clock now (seconds since the epoch). */
+static void verify_file_at(struct fixture *f, const char *path,
+			   struct dkim_msg *msg, struct dkim_checks *c,
+			   int64_t now)
 {
 	struct dns_live_options o = { .servers = f->server.address,
 				      .timeout = 3,
@@ -110,9 +113,15 @@ static void verify_file(struct fixture *f, const char *path,
 		fail_msg("resolver: %s", err_message(&err));
 	dkim_checks_start(dns, msg, c);
 	assert_int_equal(dns_run(dns), STATUS_OK);
-	/* 2026-12-04: after the signer's t=, before any x=. */
-	dkim_checks_finish(msg, c, 1796400000);
+	dkim_checks_finish(msg, c, now);
 	dns_free(dns);
+}
+
+/* The same at the real clock, which dkimpy put in t=. */
+static void verify_file(struct fixture *f, const char *path,
+			struct dkim_msg *msg, struct dkim_checks *c)
+{
+	verify_file_at(f, path, msg, c, (int64_t)time(NULL));
 }
 
 /* dkimpy's verdict for a case: the rest of its line in DIR/file
@@ -205,6 +214,54 @@ static void test_dkimpy_signed(void **state)
 		check_case(f, &cases[i]);
 }
 
+/* Signatures with a chosen t= and x= (dkimpy signing, and dkimpy's own
+ * verdict at each clock in timed-expect.txt): valid until x=, refused
+ * after it; refused while t= lies ahead, valid once it is past. */
+static void test_timed(void **state)
+{
+	struct fixture *f = *state;
+	char *text, *line, *save = NULL, *expect;
+	size_t n = 0;
+
+	if (!f)
+		skip();
+	expect = xasprintf("%s/timed-expect.txt", f->dir);
+	text = testenv_read_file(expect, NULL);
+	assert_non_null(text);
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char name[64], verdict[16], *path;
+		long long now;
+		struct dkim_msg msg;
+		struct dkim_checks c;
+		enum dkim_reason want;
+
+		assert_int_equal(sscanf(line, "%63s %lld %15s", name, &now,
+					verdict),
+				 3);
+		path = xasprintf("%s/%s.eml", f->dir, name);
+		verify_file_at(f, path, &msg, &c, (int64_t)now);
+		assert_int_equal(c.count, 1);
+		want = strcmp(verdict, "pass") == 0 ? DKIM_REASON_NONE
+		       : strstr(name, "future")    ? DKIM_REASON_FUTURE
+						   : DKIM_REASON_EXPIRED;
+		if ((c.items[0].result == DKIM_PASS) !=
+			(strcmp(verdict, "pass") == 0) ||
+		    c.items[0].reason != want)
+			fail_msg("%s at %lld: ours %s (%s), dkimpy %s", name,
+				 now, dkim_result_name(c.items[0].result),
+				 dkim_reason_name(c.items[0].reason),
+				 verdict);
+		dkim_checks_done(&c);
+		dkim_msg_done(&msg);
+		free(path);
+		n++;
+	}
+	assert_int_equal(n, 4);
+	free(text);
+	free(expect);
+}
+
 /* What the verifier reports beside the verdict: the algorithm (rsa-sha1
  * to be flagged), the key size, the signing domain and selector. */
 static void test_details(void **state)
@@ -276,7 +333,7 @@ static void test_arc_chains(void **state)
 		assert_int_equal(dns_new_live(&dns, &o, &err), STATUS_OK);
 		arc_start(dns, &msg, &chain);
 		assert_int_equal(dns_run(dns), STATUS_OK);
-		arc_finish(&msg, &chain, 1796400000);
+		arc_finish(&msg, &chain, (int64_t)time(NULL));
 		if (strcmp(chain.result, cases[i].result) != 0 ||
 		    strcmp(theirs, cases[i].result) != 0 ||
 		    chain.count != cases[i].count ||
@@ -529,6 +586,7 @@ int main(void)
 	const struct CMUnitTest signed_[] = {
 		cmocka_unit_test(test_dkimpy_signed),
 		cmocka_unit_test(test_details),
+		cmocka_unit_test(test_timed),
 		cmocka_unit_test(test_rfc8463),
 		cmocka_unit_test(test_length_beyond_body),
 		cmocka_unit_test(test_many_signatures),

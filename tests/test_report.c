@@ -17,6 +17,7 @@
 #include "lib/testenv.h"
 #include "report/report.h"
 #include "report/report_input.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 /* What a sink saw of one unit: its reports, their rows, its failure
@@ -383,6 +384,56 @@ static enum status parse_text(const char *xml, struct seen *s, char *error,
 	"</policy_evaluated></row><identifiers><header_from>"           \
 	"Example.com</header_from></identifiers></record>"
 
+/* Hands a report over one octet at a time, so that every UTF-8
+ * sequence arrives cut in two. */
+static ssize_t octet_read(void *arg, char *buf, size_t len, struct err *err)
+{
+	const char **at = arg;
+
+	(void)err;
+	if (!**at || len == 0)
+		return 0;
+	buf[0] = *(*at)++;
+	return 1;
+}
+
+/* A sequence cut by the reads is joined again; an invalid octet, and a
+ * sequence the document ends in the middle of, become U+FFFD; the count
+ * of newlines before a refused tag still gives its line. */
+static void test_utf8_across_reads(void **state)
+{
+	const char *xml = HEAD "<record><row><source_ip>192.0.2.1</source_ip>"
+			  "<count>1</count><policy_evaluated><disposition>"
+			  "none</disposition><dkim>pass</dkim><spf>pass</spf>"
+			  "</policy_evaluated></row><identifiers><header_from>"
+			  "b\xc3\xbc\xff.example</header_from></identifiers>"
+			  "</record></feedback>";
+	struct seen s;
+	struct report_handler h = { seen_meta, seen_row, &s };
+	struct err err = ERR_INIT;
+	struct strbuf many = STRBUF_INIT;
+	const char *at = xml;
+
+	(void)state;
+	memset(&s, 0, sizeof s);
+	assert_int_equal(report_parse(octet_read, &at, "t.xml", &h, &err),
+			 STATUS_OK);
+	assert_int_equal(s.nreports, 1);
+	assert_string_equal(s.reports[0].first.header_from,
+			    "b\xc3\xbc\xef\xbf\xbd.example");
+	strbuf_addstr(&many, "<feedback>\n\n<report_metadata");
+	for (int i = 0; i <= REPORT_ATTR_MAX; i++)
+		strbuf_addf(&many, " a%d=\"\n\"", i);
+	strbuf_addstr(&many, "></report_metadata></feedback>");
+	at = strbuf_str(&many);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(report_parse(octet_read, &at, "t.xml", &h, &err),
+			 STATUS_LIMIT);
+	assert_non_null(strstr(err_message(&err), "t.xml:35:"));
+	err_done(&err);
+	strbuf_done(&many);
+}
+
 /* Upper-case results, reasons, IPv6 and many records. */
 static void test_deviations(void **state)
 {
@@ -560,6 +611,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty_org_name),
+		cmocka_unit_test(test_utf8_across_reads),
 		cmocka_unit_test(test_google_mail),
 		cmocka_unit_test(test_empty_reason),
 		cmocka_unit_test(test_xml_zip),

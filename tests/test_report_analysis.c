@@ -23,6 +23,7 @@
 
 #include "plan/analysis.h"
 #include "dns/dns.h"
+#include "lib/nsd.h"
 #include "lib/testenv.h"
 #include "providers/providers.h"
 #include "store/report_store.h"
@@ -210,6 +211,70 @@ static void test_dns_deadline(void **state)
 	dns_free(o.dns);
 	close(fd);
 	free(servers);
+}
+
+/* A reverse name confirmed through a real server is kept in the
+ * database with the least TTL of its PTR and A records, and a second
+ * summary takes it from there when no server answers any more. */
+static void test_reverse_names_kept(void **state)
+{
+	struct fixture *f = *state;
+	char *rev = nsd_zone_preamble("113.0.203.in-addr.arpa");
+	char *fwd = nsd_zone_preamble("sendgrid.net");
+	char *revz = xasprintf("%s5 600 IN PTR o1.ptr42.sendgrid.net.\n", rev);
+	char *fwdz = xasprintf("%so1.ptr42 120 IN A 203.0.113.5\n", fwd);
+	struct nsd_zone zones[2] = { { "113.0.203.in-addr.arpa", revz },
+				     { "sendgrid.net", fwdz } };
+	struct nsd_server nsd = { 0 };
+	struct dns_live_options lo = { .timeout = 2 };
+	struct analysis_options o = { NULL, f->providers, 0, 3000 };
+	struct err err = ERR_INIT;
+	struct analysis *a;
+	char *db, *kept;
+	long left;
+
+	free(rev);
+	free(fwd);
+	if (!nsd_available()) {
+		free(revz);
+		free(fwdz);
+		skip();
+	}
+	assert_true(nsd_start(&nsd, zones, 2));
+	lo.servers = nsd.address;
+	assert_int_equal(dns_new_live(&o.dns, &lo, &err), STATUS_OK);
+	assert_int_equal(analysis_run(f->store, "example.com", DATE_ANY,
+				      DATE_ANY, &o, &a, &err),
+			 STATUS_OK);
+	assert_string_equal(source(a, "203.0.113.5")->ptr,
+			    "o1.ptr42.sendgrid.net");
+	analysis_free(a);
+	db = xasprintf("%s/a.db", f->dir);
+	kept = testenv_db_text(db, "SELECT name || ' ' || (expires - "
+				   "CAST(strftime('%s', 'now') AS INTEGER)) "
+				   "FROM reverse_name WHERE ip = '203.0.113.5'");
+	assert_non_null(kept);
+	assert_true(strncmp(kept, "o1.ptr42.sendgrid.net ", 22) == 0);
+	left = strtol(kept + 22, NULL, 10);
+	assert_true(left > 60 && left <= 120);
+	/* The servers nsd refuses (the other reverse zones) settle
+	 * nothing, so nothing is kept for them. */
+	free(kept);
+	kept = testenv_db_text(db, "SELECT count(*) FROM reverse_name");
+	assert_string_equal(kept, "1");
+	nsd_stop(&nsd);
+	assert_int_equal(analysis_run(f->store, "example.com", DATE_ANY,
+				      DATE_ANY, &o, &a, &err),
+			 STATUS_OK);
+	assert_string_equal(source(a, "203.0.113.5")->ptr,
+			    "o1.ptr42.sendgrid.net");
+	assert_null(source(a, "209.85.220.41")->ptr);
+	analysis_free(a);
+	dns_free(o.dns);
+	free(kept);
+	free(db);
+	free(revz);
+	free(fwdz);
 }
 
 /* The whole history: totals, weeks, classes, providers, fixes. */
@@ -431,6 +496,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fix_text_of_an_address),
 		cmocka_unit_test_setup_teardown(test_analysis, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_reverse_names_kept, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dns_deadline, setup,
 						teardown),

@@ -499,12 +499,19 @@ static void test_step_waits_for_every_server(void **state)
 	assert_true(nsd_start(&b, zo, 2));
 	servers = xasprintf("%s,%s", a.address, b.address);
 	{
+		/* The first time through the domain's servers setting,
+		 * which step uses without --servers. */
+		char *set = xasprintf("servers=%s", servers);
+		const char *setting[] = { "--db", f->path, "domain", "set",
+					  "example.com", set, NULL };
 		const char *args[] = { "--db", f->path, "--now", "2026-11-24",
 				       "--resolver", a.address, "--timeout",
-				       "20", "step",
-				       "example.com", "--servers", servers,
-				       NULL };
+				       "20", "step", "example.com", NULL };
 
+		r = testenv_run_dmarcpilot(setting, NULL);
+		assert_int_equal(r.status, 0);
+		testenv_run_done(&r);
+		free(set);
 		r = testenv_run_dmarcpilot(args, NULL);
 	}
 	assert_int_equal(r.status, 1);

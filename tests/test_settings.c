@@ -168,6 +168,7 @@ static void test_bad_values_change_nothing(void **state)
 		{ "min-days-rung=soon", "min-days-rung" },
 		{ "sp=maybe", "sp" },
 		{ "colour=blue", "colour" },
+		{ "servers=not an address", "servers" },
 	};
 	struct fixture *fx = *state;
 	size_t before_len, after_len;
@@ -195,6 +196,67 @@ static void test_bad_values_change_nothing(void **state)
 	free(before);
 }
 
+/* servers keeps the servers a step is verified on; the wizard and
+ * step read it. */
+static void test_servers(void **state)
+{
+	struct fixture *fx = *state;
+	struct testenv_run run;
+	json_t *s;
+
+	run = run_db(fx, "domain", "set", "example.com",
+		     "servers=192.0.2.53:5353,[2001:db8::53]:53", NULL, NULL);
+	assert_int_equal(run.status, 0);
+	testenv_run_done(&run);
+	s = show(fx);
+	assert_string_equal(json_string_value(json_object_get(s, "servers")),
+			    "192.0.2.53:5353,[2001:db8::53]:53");
+	json_decref(s);
+}
+
+/* sender providers lists the catalogue's services with the IDs sender
+ * add takes, those whose ID, name or category holds the text. */
+static void test_sender_providers(void **state)
+{
+	struct fixture *fx = *state;
+	struct testenv_run run;
+	json_error_t jerr;
+	json_t *o, *a;
+	bool sendgrid = false;
+
+	run = run_db(fx, "sender", "providers", "grid", NULL, NULL, NULL);
+	assert_int_equal(run.status, 0);
+	assert_non_null(strstr(run.out, "sendgrid "));
+	assert_non_null(strstr(run.out, "include:sendgrid.net"));
+	assert_null(strstr(run.out, "google-workspace"));
+	testenv_run_done(&run);
+	run = run_db(fx, "--json", "sender", "providers", "MAILBOX", NULL,
+		     NULL);
+	assert_int_equal(run.status, 0);
+	o = json_loads(run.out, 0, &jerr);
+	assert_non_null(o);
+	a = json_object_get(o, "providers");
+	assert_true(json_array_size(a) >= 3);
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *p = json_array_get(a, i);
+
+		assert_string_equal(
+		    json_string_value(json_object_get(p, "category")),
+		    "mailbox");
+		sendgrid = sendgrid ||
+			   strcmp(json_string_value(json_object_get(p, "id")),
+				  "sendgrid") == 0;
+	}
+	assert_false(sendgrid);
+	json_decref(o);
+	testenv_run_done(&run);
+	run = run_db(fx, "sender", "providers", NULL, NULL, NULL, NULL);
+	assert_int_equal(run.status, 0);
+	assert_non_null(strstr(run.out, "google-workspace"));
+	assert_non_null(strstr(run.out, "sendgrid"));
+	testenv_run_done(&run);
+}
+
 /* A domain that was never added is named in the error. */
 static void test_unknown_domain(void **state)
 {
@@ -216,6 +278,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_values_change_nothing,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_servers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sender_providers, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_domain, setup,
 						teardown),
 	};

@@ -548,6 +548,44 @@ static void test_eval_limits(void **state)
 	dns_free(dns);
 }
 
+/* A name the record names again is asked once, yet every term counts
+ * as the RFC counts it: each a:gone.test is a void lookup (4.6.4) and
+ * each include a DNS term, however many queries went out. */
+static void test_eval_asks_once(void **state)
+{
+	struct dns *dns = table(
+	    "loop.test. TXT \"v=spf1 a:gone.test include:inc.test "
+	    "include:inc.test a:gone.test a:gone.test -all\"\n"
+	    "inc.test. TXT \"v=spf1 ip4:198.51.100.1 -all\"\n");
+	static const struct {
+		const char *ip;
+		enum spf_result result;
+		const char *mechanism;
+		size_t voids, terms;
+	} cases[] = {
+		{ "192.0.2.1", SPF_PERMERROR, "a:gone.test", 3, 5 },
+		{ "198.51.100.1", SPF_PASS, "include:inc.test", 1, 2 },
+	};
+	struct err err = ERR_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct spf_query q = { .sender = "u@loop.test" };
+		struct spf_outcome out;
+
+		assert_true(ip_addr_parse(cases[i].ip, &q.ip));
+		assert_int_equal(spf_eval_sync(dns, &q, &out, &err), STATUS_OK);
+		assert_int_equal(out.result, cases[i].result);
+		assert_string_equal(out.mechanism, cases[i].mechanism);
+		assert_int_equal(out.void_lookups, cases[i].voids);
+		assert_int_equal(out.dns_terms, cases[i].terms);
+		/* TXT loop.test, A gone.test, TXT inc.test: each once. */
+		assert_int_equal(dns_questions_asked(dns), 3 * (i + 1));
+		spf_outcome_done(&out);
+	}
+	dns_free(dns);
+}
+
 /* Marks include:big.test as rotating, like a mailbox provider. */
 static bool big_rotates(void *arg, const char *mechanism)
 {
@@ -867,6 +905,7 @@ int main(void)
 		cmocka_unit_test(test_accounting_root),
 		cmocka_unit_test(test_eval_results),
 		cmocka_unit_test(test_eval_limits),
+		cmocka_unit_test(test_eval_asks_once),
 		cmocka_unit_test(test_eval_receiver),
 		cmocka_unit_test(test_flatten_fewest),
 		cmocka_unit_test(test_flatten_prefers_stable),

@@ -274,6 +274,8 @@ static void test_filter_and_quit_confirmation(void **state)
 	screen = screen_with(d, "Postmark");
 	assert_non_null(screen);
 	assert_null(strstr(screen, "Twilio SendGrid"));
+	/* The ID sender add takes shows beside the name. */
+	assert_non_null(strstr(screen, " postmark "));
 	free(screen);
 	key(d, "Enter");
 	expect(d, "1 change not saved");
@@ -565,6 +567,22 @@ static void test_dkim_keygen(void **state)
 	demo_start(d, 160, 24, NULL);
 	key(d, "5");
 	expect(d, "DKIM of demo.example");
+	/* On Google Workspace's line, K says that Google holds the key and
+	 * shows the catalogue's setup steps; it makes no key. */
+	key(d, "K");
+	screen = screen_with(d, "Google Workspace holds the key of selector "
+				"google");
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "Setup:"));
+	assert_non_null(strstr(screen, "Admin console"));
+	assert_non_null(strstr(screen, "Docs: https://support.google.com"));
+	assert_null(strstr(screen, "Selector of the new key"));
+	free(screen);
+	key(d, "Escape");
+	expect(d, "Key held by");
+	key(d, "K");
+	expect(d, "holds the key of selector");
+	/* K again: a key of one's own anyway, through a visible prompt. */
 	key(d, "K");
 	expect(d, "Selector of the new key: 202603");
 	key(d, "C-u");
@@ -596,9 +614,124 @@ static void test_dkim_keygen(void **state)
 	demo_stop(d);
 }
 
-/* The reports screen shows the first two weeks the demo imported, with
- * the unknown source failing; i opens a prompt that completes file
- * names, and importing the third week adds its 21 reports. */
+/* The rotation view drives the tracked rotation through the same use
+ * case as dkim rotate: K opens a prompt that is on the screen and takes
+ * the keys typed (no key named after them appears elsewhere); the
+ * rotation starts; v checks DNS (the demo's zone does not serve the new
+ * key) and records nothing; d twice cancels and deletes the unused key
+ * file. */
+static void test_dkim_rotation_view(void **state)
+{
+	struct demo *d = *state;
+	char *screen, *line, *path, *end;
+
+	if (!tmux_available())
+		skip();
+	demo_start(d, 160, 24, NULL);
+	key(d, "5");
+	key(d, "K");
+	key(d, "K");
+	key(d, "C-u");
+	type(d, "own1");
+	key(d, "Enter");
+	expect(d, "Key own1 made");
+	key(d, "R");
+	expect(d, "Rotating own1 to 202603 (R closes)");
+	key(d, "K");
+	expect(d, "Selector of the rotated key: 202603");
+	key(d, "C-u");
+	type(d, "rot2");
+	expect(d, "Selector of the rotated key: rot2");
+	key(d, "Enter");
+	screen = screen_with(d, "Rotation of own1 to rot2: generated");
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "Publish at rot2._domainkey."
+				       "demo.example:"));
+	line = screen_line(screen, "the private key is in ");
+	assert_non_null(line);
+	path = xstrdup(strstr(line, "the private key is in ") + 22);
+	end = path + strlen(path);
+	while (end > path && (end[-1] == ' ' || end[-1] == '.'))
+		*--end = '\0';
+	assert_int_equal(access(path, F_OK), 0);
+	free(line);
+	free(screen);
+	key(d, "v");
+	expect(d, "Waiting: publish the new key at rot2._domainkey."
+		  "demo.example");
+	expect(d, "generated");
+	key(d, "d");
+	expect(d, "Press d again to cancel the rotation to rot2");
+	assert_int_equal(access(path, F_OK), 0);
+	key(d, "d");
+	expect(d, "Cancelled the rotation to rot2");
+	assert_int_equal(access(path, F_OK), -1);
+	expect(d, "Rotating own1 to");
+	free(path);
+	demo_stop(d);
+}
+
+/* Outside the demo the import prompt starts empty, so that an absolute
+ * path typed there is taken as it is. */
+static void test_import_prompt_empty(void **state)
+{
+	struct demo *d = *state;
+	char *zone, *db, *xdg, *screen, *line;
+	const char *argv[12];
+	const char *env[3];
+
+	if (!tmux_available())
+		skip();
+	d->tmp = testenv_mkdtemp();
+	zone = testenv_write_file(d->tmp, "example.com.zone",
+				  "$ORIGIN example.com.\n$TTL 300\n"
+				  "@ SOA ns1 host 1 3600 600 86400 300\n"
+				  "@ NS ns1\nns1 A 192.0.2.53\n");
+	db = xasprintf("%s/state.db", d->tmp);
+	xdg = xasprintf("XDG_DATA_HOME=%s", d->tmp);
+	d->env_tmp = xasprintf("TMPDIR=%s", d->tmp);
+	env[0] = d->env_tmp;
+	env[1] = xdg;
+	env[2] = NULL;
+	argv[0] = testenv_binary();
+	argv[1] = "--db";
+	argv[2] = db;
+	argv[3] = "--zone";
+	argv[4] = zone;
+	argv[5] = "--now";
+	argv[6] = "2026-11-02";
+	argv[7] = "example.com";
+	argv[8] = NULL;
+	assert_true(tmux_start(&d->t, 80, 24, argv, env));
+	screen = tmux_settle(&d->t, SETTLE_MS);
+	assert_non_null(screen);
+	free(screen);
+	key(d, "7");
+	key(d, "i");
+	screen = screen_with(d, "Import from");
+	assert_non_null(screen);
+	line = screen_line(screen, "Import from");
+	assert_null(strstr(line, "./"));
+	free(line);
+	free(screen);
+	type(d, "/tmp/x");
+	screen = screen_with(d, "Import from");
+	line = screen_line(screen, "Import from");
+	assert_non_null(strstr(line, " /tmp/x"));
+	assert_null(strstr(line, ".//tmp"));
+	free(line);
+	free(screen);
+	free(xdg);
+	free(db);
+	free(zone);
+	demo_stop(d);
+}
+
+/* The reports screen opens on the plan's window (the 14 days up to the
+ * demo's today) with the unknown source failing; i opens a prompt that
+ * completes file names, and importing the third week adds its 21
+ * reports: the line under the header says so and the header's count of
+ * stored reports grows by the same 21. */
 static void test_import_reports(void **state)
 {
 	struct demo *d = *state;
@@ -609,7 +742,7 @@ static void test_import_reports(void **state)
 		skip();
 	demo_start(d, 80, 24, NULL);
 	key(d, "7");
-	screen = screen_with(d, "42 reports, 11831 messages");
+	screen = screen_with(d, "18 of 42 reports, 5179 messages");
 	assert_non_null(screen);
 	line = screen_line(screen, "203.0.113.77");
 	assert_non_null(line);
@@ -626,15 +759,160 @@ static void test_import_reports(void **state)
 	expect(d, "demo/inbox/");
 	key(d, "Enter");
 	expect(d, "21 new, 0 duplicate, 0 rejected");
-	screen = screen_with(d, "63 reports, 17841 messages");
+	expect(d, "The import added 21 reports and 0 failure reports for "
+		  "demo.example (now 63).");
+	expect(d, "of 63 reports");
+	/* All time: every stored report is counted. */
+	key(d, "t");
+	key(d, "t");
+	screen = screen_with(d, "63 of 63 reports, 17841 messages");
 	assert_non_null(screen);
 	assert_non_null(strstr(screen, "2026-W10"));
-	line = screen_line(screen, "203.0.113.77");
+	line = screen_line(screen, "   203.0.113.77");
 	assert_non_null(line);
 	assert_non_null(strstr(line, "FAIL-unknown"));
 	assert_non_null(strstr(line, "208"));
 	free(line);
 	free(screen);
+	demo_stop(d);
+}
+
+/* t switches the window from the plan's 14 days to the last week and to
+ * all time and back; the dispositions follow the window. */
+static void test_reports_windows(void **state)
+{
+	struct demo *d = *state;
+	char *screen;
+
+	if (!tmux_available())
+		skip();
+	demo_start(d, 80, 24, NULL);
+	key(d, "7");
+	screen = screen_with(d, "plan window, last 14 days (2026-02-24 to "
+				"2026-03-09)");
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "18 of 42 reports, 5179 messages"));
+	assert_non_null(strstr(screen, "Receivers: none 5143, quarantine 36, "
+				       "reject 0."));
+	free(screen);
+	key(d, "t");
+	screen = screen_with(d, "last 7 days (2026-03-03 to 2026-03-09)");
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "No report in this window; 42 are "
+				       "stored."));
+	assert_null(strstr(screen, "Google Workspace"));
+	free(screen);
+	key(d, "t");
+	screen = screen_with(d, "all time up to 2026-03-09");
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "42 of 42 reports, 11831 messages"));
+	assert_non_null(strstr(screen, "Receivers: none 11795, quarantine "
+				       "36, reject 0."));
+	assert_non_null(strstr(screen, "2026-W08"));
+	free(screen);
+	key(d, "t");
+	expect(d, "plan window, last 14 days");
+	demo_stop(d);
+}
+
+/* Sources are grouped by the provider that explains them, one row per
+ * provider; Enter shows a row per source of the group and closes it
+ * again. The sources nothing explains are open from the start. */
+static void test_reports_groups(void **state)
+{
+	struct demo *d = *state;
+	char *screen, *line;
+
+	if (!tmux_available())
+		skip();
+	demo_start(d, 80, 24, NULL);
+	key(d, "7");
+	screen = screen_with(d, "+ Google Workspace");
+	assert_non_null(screen);
+	line = screen_line(screen, "+ Google Workspace");
+	assert_non_null(strstr(line, "2267"));
+	assert_non_null(strstr(line, "2 sources"));
+	free(line);
+	assert_null(strstr(screen, "209.85.220.41"));
+	assert_non_null(strstr(screen, "+ Twilio SendGrid"));
+	line = screen_line(screen, "- unexplained");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "FAIL-unknown"));
+	free(line);
+	assert_non_null(strstr(screen, "   203.0.113.77"));
+	free(screen);
+	/* The cursor is on the largest group. */
+	key(d, "Enter");
+	screen = screen_with(d, "- Google Workspace");
+	assert_non_null(screen);
+	line = screen_line(screen, "209.85.220.41");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "1459"));
+	assert_non_null(strstr(line, "mail-sor-f41"));
+	free(line);
+	assert_non_null(strstr(screen, "209.85.220.69"));
+	assert_non_null(strstr(screen, "Enter closes the group."));
+	free(screen);
+	key(d, "Enter");
+	screen = screen_with(d, "+ Google Workspace");
+	assert_non_null(screen);
+	assert_null(strstr(screen, "209.85.220.41"));
+	free(screen);
+	demo_stop(d);
+}
+
+/* A failure report imported on the reports screen is counted in the
+ * header; e lists the failure reports with the details of the selected
+ * one (source, what failed, when, the original's identifiers and its
+ * signature) and returns to the sources. */
+static void test_reports_failures(void **state)
+{
+	struct demo *d = *state;
+	char *screen, *path, *line;
+
+	if (!tmux_available())
+		skip();
+	demo_start(d, 80, 24, NULL);
+	key(d, "7");
+	expect(d, "Failure reports: 0 (e)");
+	key(d, "e");
+	expect(d, "No failure report received.");
+	key(d, "e");
+	expect(d, "Provider / source");
+	path = testenv_write_arf(d->tmp, "demo.example", "203.0.113.77");
+	key(d, "i");
+	expect(d, "Import from");
+	key(d, "C-u");
+	type(d, path);
+	key(d, "Enter");
+	expect(d, "Failure reports: 1 (e)");
+	expect(d, "The import added 0 reports and 1 failure reports");
+	key(d, "e");
+	screen = screen_with(d, "1 failure report (e returns to the sources)");
+	assert_non_null(screen);
+	line = screen_line(screen, "Source ");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "203.0.113.77"));
+	free(line);
+	line = screen_line(screen, "Arrived");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "Sun, 08 Mar 2026 09:58:00 +0000"));
+	free(line);
+	assert_non_null(strstr(screen, "billing@demo.example"));
+	assert_non_null(strstr(screen, "bounce@spoof.example"));
+	assert_non_null(strstr(screen, "<fake-9@spoof.example>"));
+	line = screen_line(screen, "DKIM signature");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "spoof.example, selector k9"));
+	free(line);
+	line = screen_line(screen, "Failed");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "dmarc"));
+	free(line);
+	free(screen);
+	key(d, "Escape");
+	expect(d, "Provider / source");
+	free(path);
 	demo_stop(d);
 }
 
@@ -686,6 +964,8 @@ static void test_export_wraps_dkim(void **state)
 	demo_start(d, 80, 24, NULL);
 	key(d, "5");
 	expect(d, "DKIM of demo.example");
+	/* The first line is Google's key: K twice makes one's own. */
+	key(d, "K");
 	key(d, "K");
 	expect(d, "Selector of the new key: 202603");
 	key(d, "Enter");
@@ -815,6 +1095,10 @@ static void test_german(void **state)
 		skip();
 	demo_start(d, 80, 24, env);
 	expect(d, "Einführung von demo.example");
+	/* The German reason wraps at word boundaries, whole: its last
+	 * row ends with the address, and no row is cut short. */
+	expect(d, "sender disown demo.example 203.0.113.77\n");
+	expect(d, "     verwerfen Sie sie mit dmarcpilot");
 	key(d, "F1");
 	expect(d, "Tasten überall");
 	demo_stop(d);
@@ -872,6 +1156,15 @@ static void test_silent_resolver(void **state)
 	assert_non_null(strstr(screen, "Keys everywhere"));
 	assert_non_null(strstr(screen, "1 query"));
 	free(screen);
+	/* q with nothing unsaved leaves at once, the query still out. */
+	{
+		const char *q[] = { "q", NULL };
+		int status = -1;
+
+		tmux_send_keys(&d->t, q);
+		assert_true(tmux_wait_exit(&d->t, WAIT_MS, &status));
+		assert_int_equal(status, 0);
+	}
 	demo_stop(d);
 	close(fd);
 }
@@ -932,6 +1225,200 @@ static void test_export(void **state)
 	demo_stop(d);
 }
 
+/* The timeline scrolls at 80x24 to the end of the plan (reject, SPF
+ * -all, maintenance), and a reason is wrapped whole, down to the
+ * command it tells the operator to run. */
+static void test_timeline_scrolls(void **state)
+{
+	struct demo *d = *state;
+	char *screen;
+
+	if (!tmux_available())
+		skip();
+	demo_start(d, 80, 24, NULL);
+	expect(d, "disown demo.example 203.0.113.77");
+	screen = screen_with(d, "more below");
+	assert_non_null(screen);
+	assert_null(strstr(screen, "publish SPF -all"));
+	free(screen);
+	key(d, "End");
+	expect(d, "publish SPF -all");
+	expect(d, "maintenance");
+	expect(d, "publish reject");
+	key(d, "Home");
+	expect(d, "Rollout of demo.example");
+	demo_stop(d);
+}
+
+/* The number of rungs the demo's database holds as verified. */
+static int demo_rungs(struct demo *d)
+{
+	char *db = demo_db_path(d);
+	char *n = testenv_db_text(db, "SELECT count(*) FROM rung_history");
+	int count = n ? atoi(n) : -1;
+
+	free(n);
+	free(db);
+	return count;
+}
+
+/* S on the timeline goes through the same gate as dmarcpilot step: the
+ * plan does not call quarantine 50 % ready, so nothing is verified or
+ * recorded and every reason shows; ! asks first, n leaves it, y forces
+ * the verification, which the demo's servers (serving pct=25) fail, so
+ * still nothing is recorded. */
+static void test_timeline_step(void **state)
+{
+	struct demo *d = *state;
+	int before;
+
+	if (!tmux_available())
+		skip();
+	demo_start(d, 80, 24, NULL);
+	before = demo_rungs(d);
+	assert_true(before > 0);
+	key(d, "S");
+	expect(d, "quarantine 50 % is not ready; nothing recorded (! forces");
+	expect(d, "Not ready: unknown source 203.0.113.77");
+	expect(d, "disown demo.example 203.0.113.77");
+	key(d, "!");
+	expect(d, "Take quarantine 50 % anyway, as step --force does? (y/n)");
+	key(d, "n");
+	expect(d, "Not forced; nothing recorded.");
+	key(d, "!");
+	expect(d, "(y/n)");
+	key(d, "y");
+	expect(d, "Forced: the plan does not call quarantine 50 % ready.");
+	expect(d, "ns1.demo.example");
+	expect(d, "still serves another record");
+	expect(d, "Not recorded: 0 of 2 servers serve quarantine 50 %");
+	assert_int_equal(demo_rungs(d), before);
+	demo_stop(d);
+}
+
+/* The SPF step takes the plan's step too, and v shows the servers'
+ * answers where the eye is: the view moves to them. */
+static void test_spf_step_and_verify(void **state)
+{
+	struct demo *d = *state;
+	char *screen;
+
+	if (!tmux_available())
+		skip();
+	demo_start(d, 80, 24, NULL);
+	key(d, "4");
+	expect(d, "SPF of demo.example");
+	screen = screen_with(d, "Include tree");
+	assert_non_null(screen);
+	assert_null(strstr(screen, "Target on the authoritative servers"));
+	free(screen);
+	key(d, "v");
+	expect(d, "Target on the authoritative servers (v asks)");
+	expect(d, "ns2.demo.example");
+	expect(d, "0 of 2 servers serve the target.");
+	key(d, "S");
+	expect(d, "The plan's step (S takes it)");
+	expect(d, "quarantine 50 % is not ready");
+	/* The reason wraps whole, indented under its dash. */
+	expect(d, "      dmarcpilot sender disown demo.example 203.0.113.77");
+	demo_stop(d);
+}
+
+/* o on the timeline opens the domain's settings, the same table as
+ * domain set: a change is checked, stored at once, and the timeline's
+ * plan follows it; d puts the default back. */
+static void test_settings_view(void **state)
+{
+	struct demo *d = *state;
+	char *db, *v, *screen, *line;
+
+	if (!tmux_available())
+		skip();
+	demo_start(d, 80, 24, NULL);
+	key(d, "o");
+	expect(d, "Settings of demo.example");
+	expect(d, "min-days-rung        7 (default)");
+	expect(d, "servers              (default)");
+	key(d, "Down");
+	key(d, "Down");
+	expect(d, "min-days-rung: days on each later rung");
+	key(d, "Enter");
+	key(d, "C-u");
+	type(d, "x");
+	key(d, "Enter");
+	expect(d, "min-days-rung: not a number of days: x");
+	key(d, "Enter");
+	key(d, "C-u");
+	type(d, "3");
+	key(d, "Enter");
+	expect(d, "Stored min-days-rung for demo.example.");
+	screen = screen_with(d, "min-days-rung ");
+	assert_non_null(screen);
+	line = screen_line(screen, "min-days-rung ");
+	assert_null(strstr(line, "default"));
+	assert_non_null(strstr(line, " 3"));
+	free(line);
+	free(screen);
+	db = demo_db_path(d);
+	v = testenv_db_text(db, "SELECT min_days_rung FROM plan_settings");
+	assert_non_null(v);
+	assert_string_equal(v, "3");
+	free(v);
+	/* A bad server list is refused, naming the setting. */
+	key(d, "End");
+	expect(d, "servers: verify steps on these servers");
+	key(d, "Enter");
+	type(d, "not an address");
+	key(d, "Enter");
+	expect(d, "servers: ");
+	v = testenv_db_text(db, "SELECT servers FROM plan_settings");
+	assert_true(!v || !*v);
+	free(v);
+	key(d, "Home");
+	key(d, "Down");
+	key(d, "Down");
+	key(d, "d");
+	expect(d, "min-days-rung        7 (default)");
+	key(d, "Escape");
+	expect(d, "Rollout of demo.example");
+	/* The domains screen opens the selected domain's settings too. */
+	key(d, "Escape");
+	expect(d, "Your domains");
+	key(d, "o");
+	expect(d, "Settings of demo.example");
+	free(db);
+	demo_stop(d);
+}
+
+/* A terminal the wizard cannot draw on gets one line and exit 2: one
+ * smaller than 80x24, and TERM=dumb. */
+static void test_terminal_refused(void **state)
+{
+	struct demo *d = *state;
+	const char *argv[] = { testenv_binary(), "--demo", NULL };
+	const char *dumb[] = { "TERM=dumb", NULL };
+	int status = -1;
+	char *screen;
+
+	if (!tmux_available())
+		skip();
+	assert_true(tmux_start(&d->t, 79, 24, argv, NULL));
+	assert_true(tmux_wait_exit(&d->t, WAIT_MS, &status));
+	assert_int_equal(status, 2);
+	screen = tmux_wait_for(&d->t, "needs a terminal of at least 80x24, "
+				      "this one is 79x24",
+			       WAIT_MS);
+	assert_non_null(screen);
+	free(screen);
+	tmux_stop(&d->t);
+	assert_true(tmux_start(&d->t, 80, 24, argv, dumb));
+	assert_true(tmux_wait_exit(&d->t, WAIT_MS, &status));
+	assert_int_equal(status, 2);
+	screen = tmux_wait_for(&d->t, "cannot draw on TERM=dumb", WAIT_MS);
+	assert_non_null(screen);
+	free(screen);
+}
+
 /* A test with its demo from demo_setup(), stopped by demo_teardown(). */
 #define DEMO_TEST(f) cmocka_unit_test_setup_teardown(f, demo_setup, \
 						     demo_teardown)
@@ -947,12 +1434,22 @@ int main(void)
 		DEMO_TEST(test_resize),
 		DEMO_TEST(test_spf_flatten),
 		DEMO_TEST(test_dkim_keygen),
+		DEMO_TEST(test_dkim_rotation_view),
+		DEMO_TEST(test_import_prompt_empty),
 		DEMO_TEST(test_import_reports),
+		DEMO_TEST(test_reports_windows),
+		DEMO_TEST(test_reports_groups),
+		DEMO_TEST(test_reports_failures),
 		DEMO_TEST(test_export),
 		DEMO_TEST(test_export_wraps_dkim),
 		DEMO_TEST(test_disown_source),
 		DEMO_TEST(test_german),
 		DEMO_TEST(test_silent_resolver),
+		DEMO_TEST(test_timeline_scrolls),
+		DEMO_TEST(test_timeline_step),
+		DEMO_TEST(test_spf_step_and_verify),
+		DEMO_TEST(test_settings_view),
+		DEMO_TEST(test_terminal_refused),
 		cmocka_unit_test(test_no_terminal),
 	};
 

@@ -18,11 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "lib/nsd.h"
 #include "lib/testenv.h"
 #include "lib/tmux.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 /* Generous: the machine is shared and loaded. */
@@ -326,9 +330,18 @@ static void test_reports_analysis_live(void **state)
 	live_start(l, "example.com", SETUP_REPORT);
 	expect(&l->t, "Rollout of example.com");
 	key(&l->t, "7");
+	/* The largest group, the domain's own server, is selected: its
+	 * one source stands for it. */
 	screen = settled_with(&l->t, "192.0.2.10: explained by "
 				     "ip4:192.0.2.0/24");
-	assert_non_null(strstr(screen, "1 report, 45 messages"));
+	assert_non_null(strstr(screen, "1 of 1 reports, 45 messages"));
+	line = screen_line(screen, "+ your servers");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "192.0.2.10"));
+	free(line);
+	free(screen);
+	key(&l->t, "Enter");
+	screen = settled_with(&l->t, "- your servers");
 	line = screen_line(screen, "192.0.2.10 ");
 	assert_non_null(line);
 	assert_non_null(strstr(line, "PASS"));
@@ -372,34 +385,35 @@ static void test_keys_while_analysis_waits(void **state)
 	key(&l->t, "Escape");
 	key(&l->t, "8");
 	expect(&l->t, "Export for example.com as BIND");
-	expect(&l->t, "Asking DNS about the report sources for the plan");
+	expect(&l->t, "Asking DNS about the plan's report sources");
 	key(&l->t, "F");
 	screen = drawn_with(&l->t, "Export for example.com as nsupdate");
-	assert_non_null(strstr(screen, "Asking DNS about the report sources "
-				       "for the plan"));
+	assert_non_null(strstr(screen, "Asking DNS about the plan's report "
+				       "sources"));
 	free(screen);
 	live_stop(l);
 }
 
-/* The nsupdate preview asks DNS for the value each record replaces;
- * with a resolver that never answers it says so, and the format key
- * still works; the DMARC step says it is asking the report
- * addresses. */
-static void test_keys_while_nsupdate_waits(void **state)
+/* The export asks DNS for the value each record replaces; with a
+ * resolver that never answers it says so, and the format key still
+ * works; the DMARC step says it is asking the report addresses. */
+static void test_keys_while_export_waits(void **state)
 {
 	struct live *l = *state;
 
 	silent_start(l, "example.com", SETUP_SENDER);
 	expect(&l->t, "Rollout of example.com");
+	/* Every format waits for what is served now (the values replaced
+	 * and their TTL); the format still changes while it waits. */
 	key(&l->t, "8");
-	expect(&l->t, "example.com. 3600 IN TXT \"v=spf1 ip4:192.0.2.0/24 "
-		      "~all\"");
-	key(&l->t, "F");
-	expect(&l->t, "Asking DNS for the values the script replaces");
+	expect(&l->t, "Export for example.com as BIND");
+	expect(&l->t, "the records served now");
 	expect(&l->t, "query");
 	key(&l->t, "F");
+	expect(&l->t, "Export for example.com as nsupdate");
+	key(&l->t, "F");
 	expect(&l->t, "Export for example.com as JSON");
-	expect(&l->t, "\"name\": \"example.com\"");
+	expect(&l->t, "the records served now");
 	/* The DMARC step waits for its policy walk, which must end before
 	 * the report addresses can be asked, and says so. */
 	key(&l->t, "6");
@@ -407,6 +421,425 @@ static void test_keys_while_nsupdate_waits(void **state)
 	key(&l->t, "End");
 	expect(&l->t, "Asking the report destinations ...");
 	live_stop(l);
+}
+
+/* The SPF step's target for spf.example.org, whose senders are a range
+ * and include:minus.example.net; that include fails one address of the
+ * range it lists, so its ranges cannot stand in for it. */
+static const char spf_zone[] =
+    "$ORIGIN .\n"
+    "$TTL 300\n"
+    ". SOA ns.root. hostmaster.root. 1 7200 3600 1209600 300\n"
+    ". NS ns.root.\n"
+    "ns.root. A 127.0.0.1\n"
+    "spf.example.org. TXT \"v=spf1 ip4:192.0.2.0/24 ~all\"\n"
+    "minus.example.net. TXT \"v=spf1 -ip4:203.0.113.5 "
+    "ip4:203.0.113.0/24 -all\"\n";
+
+/* f on the "-ip4" include of the target: the wizard shows the app
+ * layer's refusal naming it, and the target keeps the include. */
+static void test_spf_flatten_refused(void **state)
+{
+	struct live *l = *state;
+	struct nsd_zone zones[] = { { ".", spf_zone } };
+	const char *include[] = { "--db", NULL, "sender", "add",
+				  "spf.example.org",
+				  "include:minus.example.net", NULL };
+	struct testenv_run run;
+	char *screen;
+	const char *top, *item;
+	int downs = 0;
+
+	memset(l, 0, sizeof *l);
+	l->fd = -1;
+	assert_true(nsd_start(&l->nsd, zones, 1));
+	l->dir = testenv_mkdtemp();
+	l->db = xasprintf("%s/db.sqlite", l->dir);
+	include[1] = l->db;
+	add_sender(l, "spf.example.org", l->nsd.address);
+	run = testenv_run_dmarcpilot(include, NULL);
+	assert_int_equal(run.status, 0);
+	testenv_run_done(&run);
+	wizard_start(l, l->nsd.address, "spf.example.org", SETUP_NONE);
+	expect(&l->t, "Rollout of spf.example.org");
+	key(&l->t, "4");
+	screen = settled_with(&l->t, "cannot be flattened");
+	/* Down from the list's first line to the include's. */
+	top = strstr(screen, "Include tree");
+	item = strstr(screen, "  include:minus.example.net");
+	assert_non_null(top);
+	assert_non_null(item);
+	for (const char *p = top; p < item; p++)
+		downs += *p == '\n';
+	free(screen);
+	for (int i = 0; i < downs; i++)
+		key(&l->t, "Down");
+	key(&l->t, "f");
+	screen = settled_with(&l->t, "include:minus.example.net cannot be "
+				     "flattened");
+	assert_null(strstr(screen, "203.0.113"));
+	assert_non_null(strstr(screen, "include:minus.example.net ~all"));
+	free(screen);
+	live_stop(l);
+}
+
+/* The SPF step builds its target (every include asked) in the loop:
+ * with a resolver that never answers, keys are still answered. */
+static void test_keys_while_spf_target_waits(void **state)
+{
+	struct live *l = *state;
+	const char *include[] = { "--db", NULL, "sender", "add",
+				  "example.com", "include:minus.example.net",
+				  NULL };
+	struct testenv_run run;
+
+	silent_start(l, "example.com", SETUP_SENDER);
+	include[1] = l->db;
+	run = testenv_run_dmarcpilot(include, NULL);
+	assert_int_equal(run.status, 0);
+	testenv_run_done(&run);
+	expect(&l->t, "Rollout of example.com");
+	key(&l->t, "4");
+	expect(&l->t, "Counting the lookups");
+	key(&l->t, "F1");
+	expect(&l->t, "Keys everywhere");
+	key(&l->t, "Escape");
+	expect(&l->t, "SPF of example.com");
+	live_stop(l);
+}
+
+/* ------------------------------------------------------------ the walk
+ * A fresh domain taken from the domains screen to p=reject and SPF -all
+ * in the wizard alone, with --now moved a week at a time: the test is
+ * the operator's DNS (an nsd restarted with each record published, as
+ * a zone is edited and reloaded) and the receivers (one aggregate report
+ * a week, imported on the reports screen). */
+
+/* A DKIM public key (RSA 1024) as SendGrid would publish it at s1. */
+#define WALK_KEY                                                          \
+	"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDZw6bRs3ugn" \
+	"okrSHr6GGg9J2iNBc+453Ejmv7JfqrknsOW9tVHVxtfClw1iIRlMPNspM35NCN8jkqU" \
+	"P+ay2ne7xsnZsiwdKXy8u6zpFvHfGgIIL0n5DyIM/YaUcp1peX0rrUpsT4uSPRuEz1L" \
+	"RFivWeryfMuvbrkL9/fFctFS1FQIDAQAB"
+
+/* What walk.example publishes so far (NULL: nothing yet). */
+struct walk {
+	char *spf, *dkim_name, *dkim, *dmarc;
+	int steps; /* steps recorded in the wizard */
+};
+
+/* walk.example's own zone (delegated from the root, served by the same
+ * nsd, its one name server ns1.walk.example on 127.0.0.1) with what it
+ * publishes so far. Caller frees. */
+static char *walk_zone(const struct walk *w)
+{
+	char *preamble = nsd_zone_preamble("walk.example");
+	struct strbuf z = STRBUF_INIT;
+
+	strbuf_addf(&z, "%s@ MX 10 mx\nmx A 192.0.2.25\n", preamble);
+	if (w->spf)
+		strbuf_addf(&z, "@ TXT \"%s\"\n", w->spf);
+	if (w->dkim)
+		strbuf_addf(&z, "%s. TXT \"%s\"\n", w->dkim_name, w->dkim);
+	if (w->dmarc)
+		strbuf_addf(&z, "_dmarc TXT \"%s\"\n", w->dmarc);
+	free(preamble);
+	return strbuf_detach(&z);
+}
+
+/* Restarts nsd (same port) serving the root, with SendGrid's SPF and
+ * the delegation of walk.example, and walk.example as it is now. */
+static void walk_serve(struct live *l, const struct walk *w)
+{
+	char *root = xasprintf(
+	    "%s"
+	    "sendgrid.net. TXT \"v=spf1 ip4:167.89.0.0/17 ~all\"\n"
+	    "walk.example. NS ns1.walk.example.\n"
+	    "ns1.walk.example. A 127.0.0.1\n",
+	    root_zone);
+	char *zone = walk_zone(w);
+	struct nsd_zone zones[] = { { ".", root }, { "walk.example", zone } };
+
+	if (l->nsd.pid > 0)
+		assert_true(nsd_restart(&l->nsd, zones, 2));
+	else
+		assert_true(nsd_start(&l->nsd, zones, 2));
+	free(zone);
+	free(root);
+}
+
+/* The day n days after 2026-01-05 (a Monday) as YYYY-MM-DD into buf,
+ * and its midnight UTC as seconds. */
+static long long walk_day(int n, char buf[11])
+{
+	struct tm tm = { .tm_year = 126, .tm_mon = 0, .tm_mday = 5 + n };
+	time_t t = timegm(&tm);
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 11, "%Y-%m-%d", &tm);
+	return (long long)t;
+}
+
+/* Writes the aggregate report of the 7 days before day n: 100 messages
+ * from SendGrid, signed for walk.example (DKIM aligned, DMARC pass). */
+static char *walk_report(struct live *l, int n)
+{
+	char day[11], *xml, *name, *path;
+	long long end = walk_day(n, day);
+
+	xml = xasprintf(
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n"
+	    "<feedback><report_metadata><org_name>Receiver</org_name>"
+	    "<email>r@receiver.example</email><report_id>walk-%d</report_id>"
+	    "<date_range><begin>%lld</begin><end>%lld</end></date_range>"
+	    "</report_metadata><policy_published><domain>walk.example"
+	    "</domain><p>none</p></policy_published>"
+	    "<record><row><source_ip>167.89.1.1</source_ip><count>100</count>"
+	    "<policy_evaluated><disposition>none</disposition>"
+	    "<dkim>pass</dkim><spf>fail</spf></policy_evaluated></row>"
+	    "<identifiers><header_from>walk.example</header_from>"
+	    "</identifiers><auth_results><dkim><domain>walk.example</domain>"
+	    "<selector>s1</selector><result>pass</result></dkim><spf>"
+	    "<domain>bounces.sendgrid.net</domain><result>pass</result>"
+	    "</spf></auth_results></record></feedback>\n",
+	    n, end - 7 * 86400, end - 1);
+	name = xasprintf("walk-%d.xml", n);
+	path = testenv_write_file(l->dir, name, xml);
+	free(name);
+	free(xml);
+	return path;
+}
+
+/* Starts the wizard on day n, on walk.example or (domain false) on the
+ * domains screen. */
+static void walk_open(struct live *l, int n, bool domain)
+{
+	char day[11];
+	const char *argv[] = { testenv_binary(), "--resolver", l->nsd.address,
+			       "--timeout", "10", "--db", l->db, "--now", day,
+			       domain ? "walk.example" : NULL, NULL };
+
+	walk_day(n, day);
+	assert_true(tmux_start(&l->t, 80, 24, argv, NULL));
+	expect(&l->t, domain ? "Rollout of walk.example" : "Your domains");
+}
+
+/* Leaves the wizard with q: nothing is unsaved, so it exits 0. */
+static void walk_close(struct live *l)
+{
+	const char *q[] = { "q", NULL };
+	int status = -1;
+
+	tmux_send_keys(&l->t, q);
+	assert_true(tmux_wait_exit(&l->t, WAIT_MS, &status));
+	assert_int_equal(status, 0);
+	tmux_stop(&l->t);
+}
+
+/* The plan on day n as `dmarcpilot plan --json` gives it (the record the
+ * operator copies into the zone). Caller frees. */
+static json_t *walk_plan(struct live *l, int n)
+{
+	char day[11];
+	const char *args[] = { "--db", l->db, "--resolver", l->nsd.address,
+			       "--timeout", "10", "--now", day, "--json",
+			       "plan", "walk.example", NULL };
+	struct testenv_run run;
+	json_error_t jerr;
+	json_t *o;
+
+	walk_day(n, day);
+	run = testenv_run_dmarcpilot(args, NULL);
+	o = json_loads(run.out, 0, &jerr);
+	if (!o)
+		fprintf(stderr, "plan --json: %s%s\n", run.out, run.err);
+	assert_non_null(o);
+	testenv_run_done(&run);
+	return o;
+}
+
+/* Copies the plan's next record into what walk.example publishes. */
+static void walk_publish(struct walk *w, json_t *plan)
+{
+	json_t *next = json_object_get(plan, "next");
+	const char *name = json_string_value(json_object_get(next, "name"));
+	const char *record =
+	    json_string_value(json_object_get(plan, "next_record"));
+	char **slot;
+
+	assert_non_null(name);
+	if (strstr(name, "._domainkey.")) {
+		free(w->dkim_name);
+		w->dkim_name = xstrdup(name);
+		slot = &w->dkim;
+		record = WALK_KEY;
+	} else if (strncmp(name, "_dmarc.", 7) == 0) {
+		slot = &w->dmarc;
+	} else {
+		slot = &w->spf;
+	}
+	assert_non_null(record);
+	free(*slot);
+	*slot = xstrdup(record);
+}
+
+/* True when a reason of the plan has code. */
+static bool walk_reason(json_t *plan, const char *code)
+{
+	json_t *why = json_object_get(plan, "reasons");
+
+	for (size_t i = 0; i < json_array_size(why); i++)
+		if (strcmp(json_string_value(json_object_get(
+			       json_array_get(why, i), "code")),
+			   code) == 0)
+			return true;
+	return false;
+}
+
+/* The phase word of a plan. */
+static const char *walk_phase(json_t *plan)
+{
+	return json_string_value(json_object_get(plan, "phase"));
+}
+
+/* Takes every step the plan calls ready on day n: the operator
+ * publishes the record (nsd reloads), r reads the plan again, S
+ * verifies it on the zone's name server and records it. A step the
+ * plan holds back is refused by S with its reasons. Returns the phase
+ * reached (caller frees). */
+static char *walk_steps(struct live *l, struct walk *w, int n)
+{
+	json_t *plan = walk_plan(l, n);
+	char *phase;
+
+	if (!w->dkim && walk_reason(plan, "plan.dkim_missing")) {
+		/* As the plan says: DKIM enabled in SendGrid, which then
+		 * publishes its key at s1 for the domain. */
+		w->dkim_name = xstrdup("s1._domainkey.walk.example");
+		w->dkim = xstrdup(WALK_KEY);
+		walk_serve(l, w);
+		key(&l->t, "r");
+		free(settled_with(&l->t, "Rollout of walk.example"));
+		json_decref(plan);
+		plan = walk_plan(l, n);
+	}
+	for (int k = 0; k < 4 && json_is_true(json_object_get(plan, "ready"));
+	     k++) {
+		char *screen;
+
+		walk_publish(w, plan);
+		walk_serve(l, w);
+		key(&l->t, "r");
+		free(settled_with(&l->t, "Rollout of walk.example"));
+		key(&l->t, "S");
+		screen = settled_with(&l->t, "Recorded: ");
+		/* The first step, SPF ~all, was verified on the zone's
+		 * name server, asked on the port of --resolver, where it
+		 * listens (a provider's key is asked of the resolver). */
+		if (w->steps == 0)
+			assert_non_null(strstr(screen, l->nsd.address));
+		free(screen);
+		w->steps++;
+		json_decref(plan);
+		plan = walk_plan(l, n);
+	}
+	if (!json_is_true(json_object_get(plan, "ready"))) {
+		json_t *why = json_object_get(plan, "reasons");
+
+		/* What holds the walk this week, for a failing run's log. */
+		for (size_t i = 0; i < json_array_size(why); i++)
+			fprintf(stderr, "day %d: %s\n", n,
+				json_string_value(json_object_get(
+				    json_array_get(why, i), "message")));
+		bool done = strcmp(walk_phase(plan), "enforced") == 0 ||
+			    strcmp(walk_phase(plan), "maintenance") == 0;
+
+		key(&l->t, "S");
+		free(settled_with(&l->t,
+				  done ? "Nothing to step: the rollout is "
+					 "complete."
+				       : "nothing recorded"));
+	}
+	phase = xstrdup(walk_phase(plan));
+	json_decref(plan);
+	return phase;
+}
+
+/* The walk: week 0 adds the domain and SendGrid in the wizard, then
+ * SPF ~all, SendGrid's DKIM key and p=none; each later week imports the
+ * week's report on the reports screen and takes what the plan allows,
+ * up the default ladder to p=reject and SPF -all. */
+static void test_walk_to_reject(void **state)
+{
+	struct live *l = *state;
+	struct walk w = { 0 };
+	char *phase = NULL, *rungs;
+	int week;
+
+	if (!tmux_available() || !nsd_available())
+		skip();
+	memset(l, 0, sizeof *l);
+	l->fd = -1;
+	l->dir = testenv_mkdtemp();
+	l->db = xasprintf("%s/db.sqlite", l->dir);
+	walk_serve(l, &w);
+	walk_open(l, 0, false);
+	key(&l->t, "a");
+	tmux_type(&l->t, "walk.example");
+	key(&l->t, "Enter");
+	expect(&l->t, "Added walk.example.");
+	key(&l->t, "Enter");
+	expect(&l->t, "Rollout of walk.example");
+	key(&l->t, "3");
+	key(&l->t, "a");
+	tmux_type(&l->t, "sendgrid");
+	free(settled_with(&l->t, "Twilio SendGrid"));
+	key(&l->t, "Enter");
+	key(&l->t, "s");
+	free(settled_with(&l->t, "Saved 1 change."));
+	key(&l->t, "2");
+	phase = walk_steps(l, &w, 0);
+	walk_close(l);
+	for (week = 1; week <= 20 && strcmp(phase, "enforced") != 0 &&
+		       strcmp(phase, "maintenance") != 0;
+	     week++) {
+		char *report = walk_report(l, 7 * week);
+
+		walk_open(l, 7 * week, true);
+		key(&l->t, "7");
+		key(&l->t, "i");
+		expect(&l->t, "Import from");
+		key(&l->t, "C-u");
+		tmux_type(&l->t, report);
+		key(&l->t, "Enter");
+		free(settled_with(&l->t, "1 new, 0 duplicate, 0 rejected"));
+		key(&l->t, "2");
+		free(settled_with(&l->t, "Rollout of walk.example"));
+		free(phase);
+		phase = walk_steps(l, &w, 7 * week);
+		walk_close(l);
+		free(report);
+	}
+	assert_string_equal(phase, "enforced");
+	/* Every rung of the default ladder, SPF twice, p=none first and
+	 * reject without pct last, each verified in the wizard. */
+	rungs = testenv_db_text(l->db, "SELECT group_concat(record, '|') FROM "
+				       "(SELECT record FROM rung_history "
+				       "ORDER BY id)");
+	assert_non_null(rungs);
+	assert_non_null(strstr(rungs, "p=none"));
+	assert_non_null(strstr(rungs, "p=quarantine; pct=10"));
+	assert_non_null(strstr(rungs, "p=reject; pct=50"));
+	assert_non_null(strstr(w.dmarc, "p=reject"));
+	assert_null(strstr(w.dmarc, "pct="));
+	assert_non_null(strstr(w.spf, "-all"));
+	assert_non_null(strstr(rungs, "-all"));
+	free(rungs);
+	free(phase);
+	free(w.spf);
+	free(w.dkim);
+	free(w.dkim_name);
+	free(w.dmarc);
 }
 
 /* A test with its struct live from live_setup(), stopped by
@@ -420,7 +853,10 @@ int main(void)
 		LIVE_TEST(test_dmarc_external_rua),
 		LIVE_TEST(test_reports_analysis_live),
 		LIVE_TEST(test_keys_while_analysis_waits),
-		LIVE_TEST(test_keys_while_nsupdate_waits),
+		LIVE_TEST(test_keys_while_export_waits),
+		LIVE_TEST(test_spf_flatten_refused),
+		LIVE_TEST(test_keys_while_spf_target_waits),
+		LIVE_TEST(test_walk_to_reject),
 	};
 
 	testenv_require_program("TMUX_BIN");

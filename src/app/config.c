@@ -81,27 +81,37 @@ static void set_string(char **slot, const char *value)
 	*slot = xstrdup(value);
 }
 
-/* Splits imaps://host[:port][/] into the mailbox's host, port and TLS
- * mode; anything else (a path, credentials in the URL) is refused so
- * that a password never sits in a URL that may be printed. */
-static bool parse_mailbox_url(struct parse *p, struct config_mailbox *m,
-			      const char *url)
+/* The schemes of a server URL: the one with TLS from the first byte and
+ * the one upgraded with STARTTLS, and their default ports. */
+struct url_schemes {
+	const char *tls, *starttls; /* "imaps://", "imap://" */
+	int tls_port, starttls_port;
+};
+
+/* Splits SCHEME://host[:port][/] into host, port and TLS mode; anything
+ * else (a path, credentials in the URL) is refused so that a password
+ * never sits in a URL that may be printed. */
+static bool parse_server_url(struct parse *p, const struct url_schemes *sc,
+			     const char *url, char **url_out, char **host_out,
+			     int *port_out, enum config_tls *tls)
 {
+	size_t ltls = strlen(sc->tls), lstart = strlen(sc->starttls);
 	const char *rest, *colon, *end, *end_host;
 	char *host;
 	long port;
 
-	if (strncasecmp(url, "imaps://", 8) == 0) {
-		m->tls = CONFIG_TLS_IMPLICIT;
-		m->port = 993;
-		rest = url + 8;
-	} else if (strncasecmp(url, "imap://", 7) == 0) {
-		if (m->tls != CONFIG_TLS_NONE)
-			m->tls = CONFIG_TLS_STARTTLS;
-		m->port = 143;
-		rest = url + 7;
+	if (strncasecmp(url, sc->tls, ltls) == 0) {
+		*tls = CONFIG_TLS_IMPLICIT;
+		*port_out = sc->tls_port;
+		rest = url + ltls;
+	} else if (strncasecmp(url, sc->starttls, lstart) == 0) {
+		if (*tls != CONFIG_TLS_NONE)
+			*tls = CONFIG_TLS_STARTTLS;
+		*port_out = sc->starttls_port;
+		rest = url + lstart;
 	} else {
-		parse_fail(p, _("url must begin with imaps:// or imap://"));
+		parse_fail(p, _("url must begin with %s or %s"), sc->tls,
+			   sc->starttls);
 		return false;
 	}
 	end = rest + strcspn(rest, "/");
@@ -146,12 +156,29 @@ static bool parse_mailbox_url(struct parse *p, struct config_mailbox *m,
 			parse_fail(p, _("url has a bad port"));
 			return false;
 		}
-		m->port = (int)port;
+		*port_out = (int)port;
 	}
-	free(m->host);
-	m->host = host;
-	set_string(&m->url, url);
+	free(*host_out);
+	*host_out = host;
+	set_string(url_out, url);
 	return true;
+}
+
+/* RFC 9051 and RFC 8314 3.3: IMAP on 143 with STARTTLS, 993 with TLS. */
+static const struct url_schemes imap_schemes = { "imaps://", "imap://", 993,
+						 143 };
+
+/* RFC 6409 and RFC 8314 3.3: submission on 587 with STARTTLS, 465 with
+ * TLS. */
+static const struct url_schemes smtp_schemes = { "smtps://", "smtp://", 465,
+						 587 };
+
+/* Splits the mailbox's imaps://host[:port][/]. */
+static bool parse_mailbox_url(struct parse *p, struct config_mailbox *m,
+			      const char *url)
+{
+	return parse_server_url(p, &imap_schemes, url, &m->url, &m->host,
+				&m->port, &m->tls);
 }
 
 /* Reads "yes"/"no" (and true/false, on/off, 1/0). */
@@ -168,6 +195,19 @@ static bool parse_bool(struct parse *p, const char *value, bool *out)
 		return false;
 	}
 	return true;
+}
+
+/* "plaintext = yes": the server is spoken to without TLS, only when
+ * asked for. */
+static void parse_plaintext(struct parse *p, const char *value,
+			    enum config_tls *tls)
+{
+	bool plain = false;
+
+	if (parse_bool(p, value, &plain) && plain)
+		*tls = CONFIG_TLS_NONE;
+	else if (*tls == CONFIG_TLS_NONE)
+		*tls = CONFIG_TLS_STARTTLS;
 }
 
 /* A password key of any section: password, password_file, password_env. */
@@ -221,12 +261,7 @@ static void parse_mailbox(struct parse *p, const char *name,
 					"\"%s\""),
 				   value);
 	} else if (!strcmp(name, "plaintext")) {
-		bool plain = false;
-
-		if (parse_bool(p, value, &plain) && plain)
-			m->tls = CONFIG_TLS_NONE;
-		else if (m->tls == CONFIG_TLS_NONE)
-			m->tls = CONFIG_TLS_STARTTLS;
+		parse_plaintext(p, value, &m->tls);
 	} else if (!strcmp(name, "ca_file")) {
 		set_string(&m->ca_file, value);
 	} else {
@@ -234,11 +269,272 @@ static void parse_mailbox(struct parse *p, const char *name,
 	}
 }
 
+/* RFC 5321 4.1.2: a Mailbox as local-part@domain; here only the plain
+ * dot-atom forms, printable ASCII without space, quotes, angle brackets
+ * or commas, so that it goes into a header and RCPT TO unchanged. */
+static bool email_ok(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	if (!at || at == addr || !text_domain_valid(at + 1))
+		return false;
+	for (const char *c = addr; c < at; c++)
+		if (*c <= ' ' || *c >= 0x7f || strchr("\"(),:;<>@[\\]", *c))
+			return false;
+	return true;
+}
+
+/* True for a name of letters, digits, '-' and '_'. */
+static bool word_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+			return false;
+	return true;
+}
+
+/* Splits "a@x, b@y" into the recipients; each must be one address
+ * (local@domain) with no space, comma or angle bracket, so that it can
+ * go into a header and an SMTP RCPT TO unchanged. */
+static void parse_recipients(struct parse *p, struct config_smtp *m,
+			     const char *value)
+{
+	const char *s = value;
+
+	while (*s) {
+		size_t n;
+		char *addr;
+
+		s += strspn(s, " \t,");
+		n = strcspn(s, " \t,");
+		if (n == 0)
+			break;
+		addr = xstrndup(s, n);
+		if (!email_ok(addr)) {
+			parse_fail(p, _("\"%s\" is not a mail address"), addr);
+			free(addr);
+			return;
+		}
+		m->to = xrealloc(m->to, (m->nto + 1) * sizeof *m->to);
+		m->to[m->nto++] = addr;
+		s += n;
+	}
+}
+
+/* One key of [smtp]. */
+static void parse_smtp(struct parse *p, const char *name, const char *value)
+{
+	struct config_smtp *m = &p->cfg->smtp;
+
+	if (parse_secret(p, &m->password, name, value))
+		return;
+	if (!strcmp(name, "url")) {
+		parse_server_url(p, &smtp_schemes, value, &m->url, &m->host,
+				 &m->port, &m->tls);
+	} else if (!strcmp(name, "sendmail")) {
+		if (value[0] != '/')
+			parse_fail(p, _("sendmail must be an absolute path"));
+		else
+			set_string(&m->sendmail, value);
+	} else if (!strcmp(name, "user")) {
+		set_string(&m->user, value);
+	} else if (!strcmp(name, "from")) {
+		if (!email_ok(value))
+			parse_fail(p, _("\"%s\" is not a mail address"), value);
+		else
+			set_string(&m->from, value);
+	} else if (!strcmp(name, "to")) {
+		parse_recipients(p, m, value);
+	} else if (!strcmp(name, "plaintext")) {
+		parse_plaintext(p, value, &m->tls);
+	} else if (!strcmp(name, "ca_file")) {
+		set_string(&m->ca_file, value);
+	} else {
+		parse_fail(p, _("unknown key \"%s\" in [smtp]"), name);
+	}
+}
+
+/* The webhook named in a section header, made on first sight. */
+static struct config_webhook *webhook_of(struct parse *p, const char *name)
+{
+	struct config *cfg = p->cfg;
+	struct config_webhook *w;
+
+	for (size_t i = 0; i < cfg->nwebhooks; i++)
+		if (!strcmp(cfg->webhooks[i].name, name))
+			return &cfg->webhooks[i];
+	cfg->webhooks = xrealloc(cfg->webhooks, (cfg->nwebhooks + 1) *
+						    sizeof *cfg->webhooks);
+	w = &cfg->webhooks[cfg->nwebhooks++];
+	memset(w, 0, sizeof *w);
+	w->name = xstrdup(name);
+	w->line = p->lineno;
+	return w;
+}
+
+/* Takes the host of an http(s) URL for messages; the rest (a path that
+ * may hold a token) is never printed. */
+static bool parse_webhook_url(struct parse *p, struct config_webhook *w,
+			      const char *url)
+{
+	const char *rest, *end;
+
+	if (strncasecmp(url, "https://", 8) == 0)
+		rest = url + 8;
+	else if (strncasecmp(url, "http://", 7) == 0)
+		rest = url + 7;
+	else {
+		parse_fail(p, _("url must begin with https:// or http://"));
+		return false;
+	}
+	end = rest + strcspn(rest, "/?#");
+	if (memchr(rest, '@', (size_t)(end - rest)) || end == rest) {
+		parse_fail(p, _("url has no host, or holds a user"));
+		return false;
+	}
+	for (const char *c = url; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f) {
+			parse_fail(p, _("url holds a space or a control "
+					"character"));
+			return false;
+		}
+	free(w->host);
+	w->host = xstrndup(rest, (size_t)(end - rest));
+	set_string(&w->url, url);
+	return true;
+}
+
+/* One key of [webhook NAME]. */
+static void parse_webhook(struct parse *p, struct config_webhook *w,
+			  const char *name, const char *value)
+{
+	if (!strcmp(name, "url")) {
+		parse_webhook_url(p, w, value);
+	} else if (!strcmp(name, "format")) {
+		if (!strcmp(value, "json"))
+			w->format = CONFIG_WEBHOOK_JSON;
+		else if (!strcmp(value, "slack"))
+			w->format = CONFIG_WEBHOOK_SLACK;
+		else
+			parse_fail(p, _("format is json or slack, not "
+					"\"%s\""),
+				   value);
+	} else if (!strcmp(name, "ca_file")) {
+		set_string(&w->ca_file, value);
+	} else {
+		parse_fail(p, _("unknown key \"%s\" in [webhook]"), name);
+	}
+}
+
+/* The [thresholds] section for domain (NULL: every domain), made on
+ * first sight. */
+static struct config_thresholds *thresholds_of(struct parse *p,
+					       const char *domain)
+{
+	struct config *cfg = p->cfg;
+	struct config_thresholds *t;
+
+	for (size_t i = 0; i < cfg->nthresholds; i++) {
+		const char *d = cfg->thresholds[i].domain;
+
+		if ((!d && !domain) || (d && domain && !strcasecmp(d, domain)))
+			return &cfg->thresholds[i];
+	}
+	cfg->thresholds = xrealloc(cfg->thresholds, (cfg->nthresholds + 1) *
+							sizeof *cfg->thresholds);
+	t = &cfg->thresholds[cfg->nthresholds++];
+	t->domain = domain ? text_domain_normalize(domain) : NULL;
+	t->spf_fail = t->dkim_fail = t->dmarc_fail = t->volume_drop =
+	    CONFIG_UNSET;
+	t->period_days = 0;
+	t->line = p->lineno;
+	return t;
+}
+
+/* A percentage from 0 to 100, or "off". */
+static void parse_percent(struct parse *p, const char *value, double *out)
+{
+	char *end;
+	double v;
+
+	if (!strcasecmp(value, "off")) {
+		*out = CONFIG_OFF;
+		return;
+	}
+	errno = 0;
+	v = strtod(value, &end);
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (*end == '%')
+		end++;
+	if (errno || end == value || *end != '\0' || !(v >= 0.0) ||
+	    v > 100.0) {
+		parse_fail(p, _("\"%s\" is not a percentage from 0 to 100 "
+				"or off"),
+			   value);
+		return;
+	}
+	*out = v;
+}
+
+/* One key of [thresholds] or [thresholds DOMAIN]. */
+static void parse_thresholds(struct parse *p, struct config_thresholds *t,
+			     const char *name, const char *value)
+{
+	if (!strcmp(name, "spf_fail")) {
+		parse_percent(p, value, &t->spf_fail);
+	} else if (!strcmp(name, "dkim_fail")) {
+		parse_percent(p, value, &t->dkim_fail);
+	} else if (!strcmp(name, "dmarc_fail")) {
+		parse_percent(p, value, &t->dmarc_fail);
+	} else if (!strcmp(name, "volume_drop")) {
+		parse_percent(p, value, &t->volume_drop);
+	} else if (!strcmp(name, "period_days")) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (errno || end == value || *end || v < 1 || v > 366)
+			parse_fail(p, _("period_days is a number of days from "
+					"1 to 366, not \"%s\""),
+				   value);
+		else
+			t->period_days = (int)v;
+	} else {
+		parse_fail(p, _("unknown key \"%s\" in [thresholds]"), name);
+	}
+}
+
+/* A section name with an argument: "webhook ops" gives "ops" for
+ * "webhook"; "webhook" alone gives def; NULL when it is another
+ * section. */
+static const char *section_arg(const char *section, const char *word,
+			       const char *def)
+{
+	size_t n = strlen(word);
+
+	if (strncmp(section, word, n) != 0)
+		return NULL;
+	if (section[n] == '\0')
+		return def;
+	if (section[n] != ' ' && section[n] != '\t')
+		return NULL;
+	section += n;
+	while (*section == ' ' || *section == '\t')
+		section++;
+	return *section ? section : def;
+}
+
 /* inih's callback: one "key = value" under a [section]. */
 static int parse_handle(void *arg, const char *section, const char *name,
 			const char *value)
 {
 	struct parse *p = arg;
+	const char *word;
 
 	if (p->error)
 		return 0;
@@ -247,6 +543,26 @@ static int parse_handle(void *arg, const char *section, const char *name,
 	if (!strcmp(section, "mailbox")) {
 		p->cfg->mailbox.present = true;
 		parse_mailbox(p, name, value);
+	} else if (!strcmp(section, "smtp")) {
+		p->cfg->smtp.present = true;
+		parse_smtp(p, name, value);
+	} else if ((word = section_arg(section, "webhook", "default"))) {
+		if (!word_ok(word))
+			parse_fail(p, _("a webhook's name is letters, digits, "
+					"'-' and '_', not \"%s\""),
+				   word);
+		else
+			parse_webhook(p, webhook_of(p, word), name, value);
+	} else if ((word = section_arg(section, "thresholds", ""))) {
+		char *domain = word[0] ? text_domain_normalize(word) : NULL;
+
+		if (domain && !text_domain_valid(domain))
+			parse_fail(p, _("[thresholds %s]: not a domain name"),
+				   word);
+		else
+			parse_thresholds(p, thresholds_of(p, domain), name,
+					 value);
+		free(domain);
 	} else {
 		parse_fail(p, _("unknown section [%s]"), section);
 	}
@@ -279,6 +595,49 @@ static void check_mailbox(struct parse *p)
 	if (m->after == CONFIG_AFTER_MOVE && !strcmp(m->folder, m->archive))
 		parse_fail(p, _("the archive folder is the folder reports "
 				"arrive in"));
+}
+
+/* The checks of [smtp] that need the whole section. */
+static void check_smtp(struct parse *p)
+{
+	struct config_smtp *m = &p->cfg->smtp;
+	bool has_password = m->password.value || m->password.file ||
+			    m->password.env;
+
+	if (!m->present)
+		return;
+	p->lineno = 0;
+	if (!m->url == !m->sendmail)
+		parse_fail(p, _("[smtp] needs either url = smtp://HOST or "
+				"sendmail = PATH"));
+	else if (!m->from)
+		parse_fail(p, _("[smtp] needs from = ADDRESS"));
+	else if (m->nto == 0)
+		parse_fail(p, _("[smtp] needs to = ADDRESS[, ADDRESS...]"));
+	else if (m->sendmail && (m->user || has_password))
+		parse_fail(p, _("[smtp] with sendmail takes no user or "
+				"password"));
+	else if (m->user && !has_password)
+		parse_fail(p, _("[smtp] needs one of password_file, "
+				"password_env or password with user"));
+	else if (has_password && !m->user)
+		parse_fail(p, _("[smtp] needs user = NAME with a password"));
+	else if (m->url && m->tls == CONFIG_TLS_NONE &&
+		 strncasecmp(m->url, "smtps://", 8) == 0)
+		parse_fail(p, _("plaintext = yes does not go with smtps://"));
+}
+
+/* The checks of each [webhook] that need the whole section. */
+static void check_webhooks(struct parse *p)
+{
+	for (size_t i = 0; i < p->cfg->nwebhooks && !p->error; i++) {
+		const struct config_webhook *w = &p->cfg->webhooks[i];
+
+		p->lineno = w->line;
+		if (!w->url)
+			parse_fail(p, _("[webhook %s] needs url = https://..."),
+				   w->name);
+	}
 }
 
 /* Where the file is looked for when no path is given. */
@@ -346,16 +705,80 @@ out:
 	return status;
 }
 
+/* Parses the text of a configuration; mode is the file's permission
+ * bits, or 0 when it is not a file (the fuzz target). */
+static enum status parse_text(struct config *cfg, const char *data,
+			      size_t len, mode_t mode, struct err *err)
+{
+	enum status status = STATUS_OK;
+	struct parse p;
+	int rc;
+
+	memset(&p, 0, sizeof p);
+	p.file = cfg->path;
+	p.data = data;
+	p.len = len;
+	p.cfg = cfg;
+	rc = ini_parse_stream(parse_read, &p, parse_handle, &p);
+	if (rc > 0 && !p.error) {
+		p.lineno = rc;
+		parse_fail(&p, _("syntax error (expected [section] or key = "
+				 "value)"));
+	}
+	if (!p.error)
+		check_mailbox(&p);
+	if (!p.error)
+		check_smtp(&p);
+	if (!p.error)
+		check_webhooks(&p);
+	/* A password in a file others can read is not a secret any more;
+	 * refuse it, as ssh refuses a private key others can read. */
+	if (!p.error && cfg->shared &&
+	    (cfg->mailbox.password.value || cfg->smtp.password.value)) {
+		p.lineno = cfg->mailbox.password.value ?
+				   cfg->mailbox.password.line :
+				   cfg->smtp.password.line;
+		parse_fail(&p, _("holds a password but others can read the "
+				 "file (mode %04o): run chmod 600 on it, or "
+				 "use password_file or password_env"),
+			   (unsigned)(mode & 07777));
+		status = STATUS_REFUSED;
+	}
+	if (p.error) {
+		if (p.error_line > 0)
+			err_set(err, status ? status : STATUS_PARSE,
+				"%s:%d: %s", cfg->path, p.error_line, p.error);
+		else
+			err_set(err, status ? status : STATUS_PARSE, "%s: %s",
+				cfg->path, p.error);
+		status = err->status;
+		free(p.error);
+	}
+	return status;
+}
+
+/* Parses a configuration held in memory. */
+enum status config_parse(struct config *cfg, const char *name,
+			 const char *data, size_t len, struct err *err)
+{
+	enum status status;
+
+	memset(cfg, 0, sizeof *cfg);
+	cfg->path = xstrdup(name);
+	cfg->found = true;
+	if ((status = parse_text(cfg, data, len, 0, err)))
+		config_done(cfg);
+	return status;
+}
+
 /* Loads and validates the configuration. */
 enum status config_load(struct config *cfg, const char *path,
 			struct err *err)
 {
 	enum status status = STATUS_OK;
-	struct parse p;
 	struct stat st;
 	char *data = NULL;
 	size_t len = 0;
-	int rc;
 
 	memset(cfg, 0, sizeof *cfg);
 	if (path) {
@@ -374,39 +797,7 @@ enum status config_load(struct config *cfg, const char *path,
 		goto out;
 	cfg->found = true;
 	cfg->shared = (st.st_mode & (S_IRWXG | S_IRWXO)) != 0;
-	memset(&p, 0, sizeof p);
-	p.file = cfg->path;
-	p.data = data;
-	p.len = len;
-	p.cfg = cfg;
-	rc = ini_parse_stream(parse_read, &p, parse_handle, &p);
-	if (rc > 0 && !p.error) {
-		p.lineno = rc;
-		parse_fail(&p, _("syntax error (expected [section] or key = "
-				 "value)"));
-	}
-	if (!p.error)
-		check_mailbox(&p);
-	/* A password in a file others can read is not a secret any more;
-	 * refuse it, as ssh refuses a private key others can read. */
-	if (!p.error && cfg->shared && cfg->mailbox.password.value) {
-		p.lineno = cfg->mailbox.password.line;
-		parse_fail(&p, _("holds a password but others can read the "
-				 "file (mode %04o): run chmod 600 on it, or "
-				 "use password_file or password_env"),
-			   (unsigned)(st.st_mode & 07777));
-		status = STATUS_REFUSED;
-	}
-	if (p.error) {
-		if (p.error_line > 0)
-			err_set(err, status ? status : STATUS_PARSE,
-				"%s:%d: %s", cfg->path, p.error_line, p.error);
-		else
-			err_set(err, status ? status : STATUS_PARSE, "%s: %s",
-				cfg->path, p.error);
-		status = err->status;
-		free(p.error);
-	}
+	status = parse_text(cfg, data, len, st.st_mode, err);
 out:
 	if (data) {
 		explicit_bzero(data, len);
@@ -415,6 +806,48 @@ out:
 	if (status)
 		config_done(cfg);
 	return status;
+}
+
+/* The limits that apply to a domain. */
+void config_thresholds_for(const struct config *cfg, const char *domain,
+			   struct config_thresholds *out)
+{
+	const struct config_thresholds *layers[2] = { NULL, NULL };
+
+	memset(out, 0, sizeof *out);
+	out->domain = NULL;
+	/* The monitoring practice the project follows: warn above 5 %
+	 * failing SPF or DKIM, critical above 10 % failing DMARC, warn when
+	 * the volume halves, over weeks. */
+	out->spf_fail = 5.0;
+	out->dkim_fail = 5.0;
+	out->dmarc_fail = 10.0;
+	out->volume_drop = 50.0;
+	out->period_days = 7;
+	for (size_t i = 0; i < cfg->nthresholds; i++) {
+		const struct config_thresholds *t = &cfg->thresholds[i];
+
+		if (!t->domain)
+			layers[0] = t;
+		else if (domain && !strcasecmp(t->domain, domain))
+			layers[1] = t;
+	}
+	for (int i = 0; i < 2; i++) {
+		const struct config_thresholds *t = layers[i];
+
+		if (!t)
+			continue;
+		if (t->spf_fail != CONFIG_UNSET)
+			out->spf_fail = t->spf_fail;
+		if (t->dkim_fail != CONFIG_UNSET)
+			out->dkim_fail = t->dkim_fail;
+		if (t->dmarc_fail != CONFIG_UNSET)
+			out->dmarc_fail = t->dmarc_fail;
+		if (t->volume_drop != CONFIG_UNSET)
+			out->volume_drop = t->volume_drop;
+		if (t->period_days > 0)
+			out->period_days = t->period_days;
+	}
 }
 
 /* Frees a secret's sources, wiping an inline password. */
@@ -441,6 +874,26 @@ void config_done(struct config *cfg)
 	free(m->folder);
 	free(m->archive);
 	free(m->ca_file);
+	free(cfg->smtp.url);
+	free(cfg->smtp.host);
+	free(cfg->smtp.sendmail);
+	free(cfg->smtp.user);
+	secret_done(&cfg->smtp.password);
+	free(cfg->smtp.from);
+	for (size_t i = 0; i < cfg->smtp.nto; i++)
+		free(cfg->smtp.to[i]);
+	free(cfg->smtp.to);
+	free(cfg->smtp.ca_file);
+	for (size_t i = 0; i < cfg->nwebhooks; i++) {
+		free(cfg->webhooks[i].name);
+		free(cfg->webhooks[i].url);
+		free(cfg->webhooks[i].host);
+		free(cfg->webhooks[i].ca_file);
+	}
+	free(cfg->webhooks);
+	for (size_t i = 0; i < cfg->nthresholds; i++)
+		free(cfg->thresholds[i].domain);
+	free(cfg->thresholds);
 	memset(cfg, 0, sizeof *cfg);
 }
 

@@ -11,12 +11,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "dkim/arc.h"
 #include "mail/authres.h"
 #include "dkim/dkim_verify.h"
 #include "dmarc/dmarc.h"
 #include "dns/dns.h"
+#include "util/date.h"
 #include "util/finding.h"
 #include "dmarc/orgdomain.h"
 #include "spf/spf_eval.h"
@@ -86,6 +88,13 @@ struct mail_report {
 	char *spf_why;     /* why SPF was not checked, or NULL */
 
 	struct dmarc_result *dmarc; /* discovery, or NULL without From */
+	struct mail_org {
+		char *domain;
+		char *org; /* its organizational domain (RFC 9989 4.10.2
+			      tree walk; the PSL's when the walk failed) */
+	} *orgs;           /* the From domain first, then each DKIM d= and
+			      SPF domain that could align with it */
+	size_t norgs;
 	const char *dmarc_verdict; /* "pass", "fail", "none", "temperror" */
 	bool spf_aligned, dkim_aligned;
 	char *dkim_aligned_domain; /* d= of the aligned passing signature */
@@ -129,6 +138,11 @@ enum status mail_check_run(struct dns *dns, const struct orgdomain *od,
 			   const char *data, size_t len,
 			   const struct mail_check_options *o,
 			   struct mail_report *out, struct err *err);
+
+/* The instant x= and t= are judged at: the clock's time of day on the
+ * day today (--now), so that a chosen date moves the check and today
+ * leaves the clock as it is. */
+int64_t mail_check_clock(date_t today, time_t clock);
 
 /* True when DMARC passes and no bulk-sender rule fails (exit 0). */
 bool mail_report_good(const struct mail_report *r);

@@ -117,7 +117,29 @@ void app_plan_read_dkim(struct dns *dns, struct rollout_inputs *in)
 	free(sel);
 }
 
-/* Loads and decides. */
+/* Loads the facts through dns and decides. */
+enum status app_plan_load_with(struct store *store, struct dns *dns,
+			       const char *why_no_dns,
+			       const struct providers *catalogue,
+			       const char *domain, date_t today,
+			       struct rollout_inputs *in,
+			       struct rollout_plan *plan, struct err *err)
+{
+	enum status st;
+
+	memset(in, 0, sizeof *in);
+	memset(plan, 0, sizeof *plan);
+	/* Without the catalogue, provider senders are named as reasons. */
+	if ((st = rollout_inputs_load(store, dns, catalogue, domain, today, in,
+				      err)))
+		return st;
+	app_plan_read_live(dns, why_no_dns, in);
+	app_plan_read_dkim(dns, in);
+	rollout_decide(in, today, plan);
+	return STATUS_OK;
+}
+
+/* Loads and decides through the session. */
 enum status app_plan_load(struct session *s, const char *domain,
 			  date_t today, struct rollout_inputs *in,
 			  struct rollout_plan *plan, struct err *err)
@@ -132,14 +154,10 @@ enum status app_plan_load(struct session *s, const char *domain,
 	if (!(store = session_store(s, err)))
 		return err->status;
 	dns = session_dns(s, &dns_err);
-	/* Without the catalogue, provider senders are named as reasons. */
-	if ((st = rollout_inputs_load(store, dns, session_providers(s, NULL),
-				      domain, today, in, err)))
-		goto out;
-	app_plan_read_live(dns, dns ? NULL : err_message(&dns_err), in);
-	app_plan_read_dkim(dns, in);
-	rollout_decide(in, today, plan);
-out:
+	st = app_plan_load_with(store, dns,
+				dns ? NULL : err_message(&dns_err),
+				session_providers(s, NULL), domain, today, in,
+				plan, err);
 	err_done(&dns_err);
 	return st;
 }

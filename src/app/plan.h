@@ -21,6 +21,16 @@ enum status app_plan_load(struct session *s, const char *domain,
 			  date_t today, struct rollout_inputs *in,
 			  struct rollout_plan *plan, struct err *err);
 
+/* The same from parts the caller holds: the store, dns (NULL, with
+ * why_no_dns saying why, when there is none; the wizard passes the
+ * cache resolver of a replay) and the catalogue (may be NULL). */
+enum status app_plan_load_with(struct store *store, struct dns *dns,
+			       const char *why_no_dns,
+			       const struct providers *catalogue,
+			       const char *domain, date_t today,
+			       struct rollout_inputs *in,
+			       struct rollout_plan *plan, struct err *err);
+
 /* Reads the SPF record the domain serves and its DMARC record into in
  * (live_read, spf_live, dmarc_live; live_note naming the query that
  * failed). dns may be NULL: then the note says there is no resolver. */

@@ -27,6 +27,47 @@ enum app_step_gate app_step_gate(const struct rollout_plan *plan, bool force)
 	return APP_STEP_GO;
 }
 
+/* The port of the first address of an "ADDR[:PORT][,...]" list
+ * ("[V6]:PORT" for IPv6), or 0 when it names none. */
+static int resolver_port(const char *list)
+{
+	const char *end, *colon;
+	char *stop;
+	long port;
+
+	if (!list)
+		return 0;
+	end = list + strcspn(list, ",");
+	if (*list == '[') {
+		const char *close = memchr(list, ']', (size_t)(end - list));
+
+		colon = close && close + 1 < end && close[1] == ':' ? close + 1
+								     : NULL;
+	} else {
+		colon = memchr(list, ':', (size_t)(end - list));
+		/* A bare IPv6 address has several colons and no port. */
+		if (colon && memchr(colon + 1, ':', (size_t)(end - colon - 1)))
+			colon = NULL;
+	}
+	if (!colon)
+		return 0;
+	port = strtol(colon + 1, &stop, 10);
+	return stop == end && port > 0 && port < 65536 ? (int)port : 0;
+}
+
+/* The propagation options of a step. */
+void app_step_options(const struct session *s,
+		      const struct rollout_inputs *in, const char *servers,
+		      struct propagate_options *o)
+{
+	memset(o, 0, sizeof *o);
+	if (!servers && in)
+		servers = in->settings.servers;
+	o->servers = servers && *servers ? servers : NULL;
+	o->timeout = s->opt.timeout;
+	o->port = resolver_port(s->opt.resolver);
+}
+
 /* Keeps one result; tells the caller when it was the last. */
 static void check_arrived(struct app_step_checks *c, size_t i,
 			  struct propagate_result *result)

@@ -29,6 +29,17 @@ enum app_step_gate {
  * is no next step). */
 enum app_step_gate app_step_gate(const struct rollout_plan *plan, bool force);
 
+/* Fills o for the checks of a step: the servers to ask instead of the
+ * zone's name servers, servers when given (step --servers), else the
+ * domain's "servers" setting in in (in may be NULL), else none (all
+ * borrowed); the session's timeout; and the port of the session's first
+ * --resolver address, on which the name servers found through NS are
+ * asked too (a setup whose servers listen elsewhere than 53 is one
+ * setup); 0 (53) without one. */
+void app_step_options(const struct session *s,
+		      const struct rollout_inputs *in, const char *servers,
+		      struct propagate_options *o);
+
 /* The checks of one step: one per name (the record, then its _spfN
  * parts), each with its result once it arrived. */
 struct app_step_checks {

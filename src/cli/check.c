@@ -11,6 +11,8 @@
 
 #include "cli/cli.h"
 #include "audit/audit.h"
+#include "audit/dnssec.h"
+#include "dns/dns.h"
 #include "util/i18n.h"
 #include "dmarc/ladder.h"
 #include "dmarc/orgdomain.h"
@@ -223,13 +225,14 @@ int cli_check(struct cli *cli, int argc, char **argv)
 	struct check_run run = { 0 };
 	/* The name servers are asked directly with the resolver's wait. */
 	struct propagate_options ns = { .timeout = cli->timeout };
-	struct providers *providers = NULL;
+	const struct providers *providers = NULL;
 	struct audit_batch *batch = NULL;
-	struct orgdomain *od = NULL;
+	struct dnssec_probe *dnssec = NULL;
+	const struct orgdomain *od;
 	enum severity worst = SEVERITY_INFO;
 	bool failed = false;
 	const char *https_cafile;
-	int https_port = 0;
+	int https_port = 0, smtp_port = 0;
 	char *path = NULL;
 	struct dns *dns;
 	int rc;
@@ -241,7 +244,7 @@ int cli_check(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	if (!(od = orgdomain_new())) {
+	if (!(od = session_orgdomain(cli_session(cli)))) {
 		err_set(&err, STATUS_UNSUPPORTED,
 			_("libpsl has no Public Suffix List"));
 		rc = cli_fail(&err);
@@ -251,7 +254,7 @@ int cli_check(struct cli *cli, int argc, char **argv)
 	 * and MX; without an installed one the common list still runs. */
 	path = cli_data_path(cli, "providers.ini");
 	if (access(path, F_OK) == 0 &&
-	    providers_load(&providers, path, &err) != STATUS_OK) {
+	    !(providers = session_providers(cli_session(cli), &err))) {
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -263,6 +266,22 @@ int cli_check(struct cli *cli, int argc, char **argv)
 	https_cafile = getenv("DMARCPILOT_TEST_CAFILE");
 	if (getenv("DMARCPILOT_TEST_HTTPS_PORT"))
 		https_port = atoi(getenv("DMARCPILOT_TEST_HTTPS_PORT"));
+	if (getenv("DMARCPILOT_TEST_SMTP_PORT"))
+		smtp_port = atoi(getenv("DMARCPILOT_TEST_SMTP_PORT"));
+	/* --dnssec asks the same resolvers with the AD, DO and CD bits;
+	 * offline answers (--zone) carry no signatures to judge. */
+	if (cli_opt(cli, OPT_DNSSEC)) {
+		if (dns_is_offline(dns)) {
+			rc = cli_usage(cli, _("--dnssec needs live DNS, "
+					      "not --zone"));
+			goto out;
+		}
+		if (dnssec_probe_new(&dnssec, cli->resolver, cli->timeout,
+				     &err) != STATUS_OK) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+	}
 	batch = audit_batch_new(dns, od, 0);
 	for (size_t i = 0; i < run.count; i++) {
 		struct check_domain *d = &run.domains[i];
@@ -275,6 +294,13 @@ int cli_check(struct cli *cli, int argc, char **argv)
 		d->ao.ns_servers = &ns;
 		d->ao.https_cafile = https_cafile;
 		d->ao.https_port = https_port;
+		d->ao.smtp = cli_opt(cli, OPT_SMTP) != NULL;
+		d->ao.smtp_port = smtp_port;
+		/* RFC 5321 4.5.3.2 gives a sender 5 minutes for the
+		 * greeting; an audit waits less, and never past its
+		 * deadline, which cancels what is left. */
+		d->ao.smtp_timeout_ms = 15000;
+		d->ao.dnssec = dnssec;
 		audit_batch_add(batch, d->name, &d->ao);
 	}
 	if (audit_batch_run(batch, run.deadline, &err) != STATUS_OK) {
@@ -310,8 +336,7 @@ int cli_check(struct cli *cli, int argc, char **argv)
 				       : EXIT_GOOD;
 out:
 	audit_batch_free(batch);
-	orgdomain_free(od);
-	providers_free(providers);
+	dnssec_probe_free(dnssec);
 	for (size_t i = 0; i < run.count; i++) {
 		struct check_domain *d = &run.domains[i];
 

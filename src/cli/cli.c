@@ -635,74 +635,56 @@ static void roff(FILE *out, const char *text)
 		fputc('"', out);
 }
 
-/* Prints a line of running text, guarded when it starts with a
- * control character. */
-static void roff_line(FILE *out, const char *text)
+/* Prints a synopsis word: bold when it is a literal choice such as
+ * "softfail|fail", italic when it is a placeholder such as "ADDR". */
+static void roff_value(FILE *out, const char *value, const char *after)
 {
-	if (*text == '.' || *text == '\'')
-		fputs("\\&", out);
-	roff_escape(out, text);
-	fputc('\n', out);
+	bool literal = strpbrk(value, "abcdefghijklmnopqrstuvwxyz") &&
+		       !strpbrk(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+
+	fputs(literal ? ".BR " : ".IR ", out);
+	roff(out, value);
+	fprintf(out, " %s\n", after);
 }
 
-/* Prints the manual's COMMANDS section. */
+/* Prints the synopsis of every command for the manual's COMMANDS
+ * section, each after a marker line `.\" @synopsis WORDS` that the
+ * build puts in place of the same marker in the manual's source, so
+ * that the manual, --help and the usage errors share one declaration. */
 void cli_print_man(FILE *out)
 {
-	fputs(".SH COMMANDS\n", out);
 	for (const struct cli_command *c = cli_commands; c->words; c++) {
-		const char *p = c->operands;
+		bool options = false;
 
-		fputs(".SS ", out);
-		roff(out, c->words);
-		fputs("\n.B dmarcpilot ", out);
-		roff(out, c->words);
-		fputc('\n', out);
-		while (*p) {
-			size_t len = strcspn(p, " ");
-			char *word = xstrndup(p, len);
-
-			if (word[0] == '[' && word[len - 1] == ']') {
-				word[len - 1] = '\0';
-				fputs(".RI [ ", out);
-				roff(out, word + 1);
-				fputs(" ]\n", out);
-			} else {
-				fputs(".I ", out);
-				roff(out, word);
-				fputc('\n', out);
-			}
-			free(word);
-			p += len;
-			p += *p == ' ';
+		fprintf(out, ".\\\" @synopsis %s\n.TP\n", c->words);
+		if (*c->operands) {
+			fputs(".BI \"", out);
+			roff_escape(out, c->words);
+			fputs(" \" ", out);
+			roff(out, c->operands);
+			fputc('\n', out);
+		} else {
+			fputs(".B ", out);
+			roff(out, c->words);
+			fputc('\n', out);
 		}
 		for (const struct cli_option *o = cli_options; o->name; o++) {
+			const char *close = o->repeat ? "]...\\&" : "]";
+
 			if (!o->help || !option_of(o, c))
 				continue;
-			fputs(".RB [ ", out);
-			fputs("\\-\\-", out);
-			roff(out, o->name);
-			if (o->value) {
-				fputs("\n.IR ", out);
-				roff(out, o->value);
-			}
-			fputs(o->repeat ? " ]...\\&\n" : " ]\n", out);
-		}
-		fputs(".PP\n", out);
-		roff_line(out, c->help);
-		for (const struct cli_option *o = cli_options; o->name; o++) {
-			if (!o->help || !option_of(o, c))
-				continue;
-			fputs(o->value ? ".TP\n.BI \\-\\-" : ".TP\n.B \\-\\-",
-			      out);
+			options = true;
+			fputs(".RB [ \\-\\-", out);
 			roff_escape(out, o->name);
 			if (o->value) {
-				fputs(" \" ", out);
-				roff_escape(out, o->value);
-				fputc('"', out);
+				fputc('\n', out);
+				roff_value(out, o->value, close);
+			} else {
+				fprintf(out, " %s\n", close);
 			}
-			fputc('\n', out);
-			roff_line(out, o->help);
 		}
+		if (options)
+			fputs(".br\n", out);
 	}
 }
 

@@ -15,14 +15,9 @@
 #include "dmarc/ladder.h"
 #include "util/status.h"
 #include "store/store.h"
+#include "app/exit_status.h"
 #include "app/session.h"
 
-/* Exit statuses of DESIGN.md section 5. */
-enum {
-	EXIT_GOOD = 0,     /* all good */
-	EXIT_FINDINGS = 1, /* the check found errors */
-	EXIT_TROUBLE = 2,  /* usage or operational failure */
-};
 
 struct cli {
 	/* Global options. */
@@ -94,6 +89,8 @@ enum cli_opt {
 	OPT_TTL,
 	OPT_FILE,
 	OPT_DEADLINE,
+	OPT_SMTP,
+	OPT_DNSSEC,
 	OPT_IP,
 	OPT_MAIL_FROM,
 	OPT_TRUSTED_HOSTS,
@@ -101,6 +98,12 @@ enum cli_opt {
 	OPT_ARCHIVE,
 	OPT_NEXT,
 	OPT_SERVER,
+	OPT_WINDOW,
+	OPT_SELECTOR,
+	OPT_FROM,
+	OPT_SILENT_DAYS,
+	OPT_CANCEL,
+	OPT_INTERVAL,
 	OPT_DRY_RUN,
 };
 

@@ -72,6 +72,33 @@ const struct cli_option cli_options[] = {
 	     N_("replace an existing key file")),
 	VALUE("dkim check", "key", OPT_KEY, N_("FILE"),
 	      N_("a private key the published key must match")),
+	VALUE("dkim rotate", "selector", OPT_SELECTOR, N_("NEW"),
+	      N_("the new key's selector (default YYYYMM of today)")),
+	VALUE("dkim rotate", "from", OPT_FROM, N_("SELECTOR"),
+	      N_("the key to replace, when the domain has several")),
+	VALUE("dkim rotate", "algorithm", OPT_ALGORITHM, "rsa|ed25519",
+	      N_("the new key's type (default: as the old; ed25519 keeps "
+		 "the RSA key signing beside it)")),
+	VALUE("dkim rotate", "bits", OPT_BITS, N_("N"),
+	      N_("the size of a new RSA key (default 2048)")),
+	VALUE("dkim rotate", "out", OPT_OUT, N_("DIR"),
+	      N_("where the new private key goes (default: beside the "
+		 "old)")),
+	VALUE("dkim rotate", "silent-days", OPT_SILENT_DAYS, N_("N"),
+	      N_("days the reports must show the old selector silent "
+		 "before it is revoked (default 7)")),
+	VALUE("dkim rotate", "servers", OPT_SERVERS, N_("ADDR[:PORT],..."),
+	      N_("ask these servers instead of the zone's name servers")),
+	FLAG("dkim rotate", "force", OPT_FORCE,
+	     N_("record the next phase without its evidence (never a "
+		"revocation while the old key signs)")),
+	FLAG("dkim rotate", "cancel", OPT_CANCEL,
+	     N_("abandon a rotation that has not switched: delete the new "
+		"key and its record")),
+	VALUE("dkim rotate", "interval", OPT_INTERVAL,
+	      "quarterly|biannual|annual|DAYS",
+	      N_("how often the domain's keys are due for rotation "
+		 "(default biannual)")),
 
 	/* senders (src/cli/state.c) */
 	VALUE("sender add", "note", OPT_NOTE, N_("TEXT"),
@@ -88,6 +115,12 @@ const struct cli_option cli_options[] = {
 	      N_("text (default), one CSV row a domain, or JSON")),
 	VALUE("check", "deadline", OPT_DEADLINE, N_("SECONDS"),
 	      N_("give up on the whole run after this long (default 120)")),
+	FLAG("check", "dnssec", OPT_DNSSEC,
+	     N_("ask whether each record validates (the resolver's AD "
+		"bit)")),
+	FLAG("check", "smtp", OPT_SMTP,
+	     N_("connect to each MX host on port 25: STARTTLS and its "
+		"certificate")),
 
 	/* mail (src/cli/mail.c) */
 	VALUE("mail check", "ip", OPT_IP, N_("ADDR"),
@@ -109,6 +142,13 @@ const struct cli_option cli_options[] = {
 	      N_("from this day (YYYY-MM-DD) on")),
 	VALUE("report summary", "until", OPT_UNTIL, N_("DATE"),
 	      N_("up to this day (YYYY-MM-DD)")),
+	VALUE("report summary", "window", OPT_WINDOW, N_("plan|week|all"),
+	      N_("the plan's readiness window, the last 7 days, or all "
+		 "reports up to today")),
+
+	/* monitor (src/cli/monitor.c) */
+	FLAG("monitor", "dry-run", OPT_DRY_RUN,
+	     N_("change and send nothing; print what would be sent")),
 
 	/* step and export (src/cli/plan.c) */
 	VALUE("step", "servers", OPT_SERVERS, N_("ADDR[:PORT],..."),
@@ -162,6 +202,9 @@ const struct cli_command cli_commands[] = {
 	  N_("generate a DKIM key and print the record to publish") },
 	{ "dkim check", cli_dkim_check, N_("DOMAIN SELECTOR"), 2, 2,
 	  N_("check a published DKIM key, or that it matches a key") },
+	{ "dkim rotate", cli_dkim_rotate, N_("DOMAIN"), 1, 1,
+	  N_("start or advance a tracked rotation of the domain's own "
+	     "key") },
 
 	/* dmarc (src/cli/dmarc.c) */
 	{ "dmarc check", cli_dmarc_check, N_("DOMAIN"), 1, 1,
@@ -187,6 +230,8 @@ const struct cli_command cli_commands[] = {
 	{ "sender disown", cli_sender_disown, N_("DOMAIN IP|CIDR"), 2, 2,
 	  N_("mark a failing source as not yours (spoofing); --undo "
 	     "takes it back") },
+	{ "sender providers", cli_sender_providers, N_("[TEXT]"), 0, 1,
+	  N_("the catalogue's services and their IDs, those matching TEXT") },
 
 	/* mail (src/cli/mail.c) */
 	{ "mail check", cli_mail_check, N_("FILE|MAILDIR|-"), 1, 1,
@@ -198,12 +243,19 @@ const struct cli_command cli_commands[] = {
 	  N_("import DMARC reports: files, folders, mbox, Maildir") },
 	{ "report summary", cli_report_summary, N_("DOMAIN"), 1, 1,
 	  N_("pass rates by week and the sources of a domain's mail") },
+	{ "report failures", cli_report_failures, N_("DOMAIN"), 1, 1,
+	  N_("the failure reports (ARF) received about a domain") },
 	{ "report fetch", cli_report_fetch, "", 0, 0,
 	  N_("import the reports waiting in the configured mailbox") },
 
 	/* configuration (src/cli/config.c) */
 	{ "config check", cli_config_check, N_("[FILE]"), 0, 1,
 	  N_("validate the configuration file") },
+
+	/* monitor (src/cli/monitor.c) */
+	{ "monitor", cli_monitor, N_("[DOMAIN...]"), 0, -1,
+	  N_("one unattended pass: fetch reports, re-check DNS, send "
+	     "alerts") },
 
 	/* plan, step, export (src/cli/plan.c) */
 	{ "plan", cli_plan, N_("DOMAIN"), 1, 1,

@@ -17,6 +17,7 @@ int cli_spf_build(struct cli *cli, int argc, char **argv);
 /* dkim (src/cli/dkim.c) */
 int cli_dkim_keygen(struct cli *cli, int argc, char **argv);
 int cli_dkim_check(struct cli *cli, int argc, char **argv);
+int cli_dkim_rotate(struct cli *cli, int argc, char **argv);
 
 /* dmarc (src/cli/dmarc.c) */
 int cli_dmarc_check(struct cli *cli, int argc, char **argv);
@@ -31,6 +32,7 @@ int cli_sender_add(struct cli *cli, int argc, char **argv);
 int cli_sender_list(struct cli *cli, int argc, char **argv);
 int cli_sender_remove(struct cli *cli, int argc, char **argv);
 int cli_sender_disown(struct cli *cli, int argc, char **argv);
+int cli_sender_providers(struct cli *cli, int argc, char **argv);
 
 /* mail (src/cli/mail.c) */
 int cli_mail_check(struct cli *cli, int argc, char **argv);
@@ -39,9 +41,13 @@ int cli_mail_check(struct cli *cli, int argc, char **argv);
 int cli_report_import(struct cli *cli, int argc, char **argv);
 int cli_report_summary(struct cli *cli, int argc, char **argv);
 int cli_report_fetch(struct cli *cli, int argc, char **argv);
+int cli_report_failures(struct cli *cli, int argc, char **argv);
 
 /* configuration (src/cli/config.c) */
 int cli_config_check(struct cli *cli, int argc, char **argv);
+
+/* monitor (src/cli/monitor.c) */
+int cli_monitor(struct cli *cli, int argc, char **argv);
 
 /* plan, step, export (src/cli/plan.c) */
 int cli_plan(struct cli *cli, int argc, char **argv);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The dkim commands: keygen and check (DESIGN.md section 5). */
+/* The dkim commands: keygen, check and rotate (DESIGN.md section 5). */
 #include "config.h"
 
 #include <stdio.h>
@@ -7,8 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/dkim_rotate.h"
 #include "cli/cli.h"
 #include "dkim/dkim.h"
+#include "store/rotation_store.h"
 #include "store/state.h"
 #include "util/i18n.h"
 #include "util/text.h"
@@ -168,14 +170,17 @@ static void check_answered(void *arg, struct dkim_selector_result *r)
 }
 
 /* Adds dkim.rotation_due when the database knows the key and it is
- * old. */
+ * older than the domain's rotation interval with no rotation of it
+ * under way (app_rotate_due); *created and *interval receive its day
+ * and the interval. */
 static enum status check_rotation(struct cli *cli,
 				  const struct dkim_selector_result *r,
 				  struct findings *findings, date_t *created,
-				  struct err *err)
+				  int *interval, struct err *err)
 {
 	struct store *store = db_in_use(cli, err);
 	struct state_dkim_key *keys = NULL;
+	struct findings due = { 0 };
 	size_t n = 0;
 	enum status st;
 
@@ -187,15 +192,27 @@ static enum status check_rotation(struct cli *cli,
 		err_done(err);
 		return STATUS_OK;
 	}
-	for (size_t i = 0; st == STATUS_OK && i < n; i++) {
-		if (!text_ieq(keys[i].selector, r->selector))
-			continue;
-		dkim_rotation_check(keys[i].selector, keys[i].created,
-				    keys[i].retired, keys[i].provider != NULL,
-				    cli->now, 0, findings);
-		if (keys[i].retired == DATE_NONE && !keys[i].provider)
+	if (st == STATUS_OK)
+		st = rotation_store_interval_get(store, r->domain, interval,
+						 err);
+	if (st == STATUS_OK)
+		st = app_rotate_due(store, r->domain, cli->now, &due, err);
+	for (size_t i = 0; st == STATUS_OK && i < n; i++)
+		if (text_ieq(keys[i].selector, r->selector) &&
+		    keys[i].retired == DATE_NONE && !keys[i].provider)
 			*created = keys[i].created;
+	for (size_t i = 0; st == STATUS_OK && i < due.count; i++) {
+		const struct finding *f = &due.items[i];
+		struct finding *c;
+
+		if (!f->selector || !text_ieq(f->selector, r->selector))
+			continue;
+		c = findings_add(findings, f->code, "%s", f->message);
+		finding_set_selector(c, f->selector);
+		if (f->advice)
+			finding_set_advice(c, f->advice);
 	}
+	findings_done(&due);
 	state_dkim_keys_free(keys, n);
 	return st;
 }
@@ -212,6 +229,7 @@ int cli_dkim_check(struct cli *cli, int argc, char **argv)
 	bool match = false;
 	char *shown, created_day[DATE_BUFSIZE], due_day[DATE_BUFSIZE];
 	date_t created = DATE_NONE;
+	int interval = DKIM_ROTATION_DAYS;
 	struct dkim_key_age age = { 0 };
 
 	(void)argc;
@@ -248,11 +266,11 @@ int cli_dkim_check(struct cli *cli, int argc, char **argv)
 				 "belongs to the published record."));
 		}
 	}
-	if (check_rotation(cli, r, &r->findings, &created, &err) !=
+	if (check_rotation(cli, r, &r->findings, &created, &interval, &err) !=
 	    STATUS_OK)
 		goto fail;
 	if (created != DATE_NONE) {
-		age = dkim_key_age(created, cli->now, 0);
+		age = dkim_key_age(created, cli->now, interval);
 		date_format(created, created_day);
 		date_format(age.due, due_day);
 	}
@@ -340,4 +358,343 @@ out:
 	}
 	err_done(&err);
 	return status;
+}
+
+/* A day as JSON: "YYYY-MM-DD" or null. */
+static json_t *rotate_json_date(date_t day)
+{
+	char d[DATE_BUFSIZE];
+
+	return day == DATE_NONE ? json_null() : json_string(date_format(day, d));
+}
+
+/* The snippets as JSON. */
+static json_t *snippets_json(const struct dkim_snippets *sn)
+{
+	json_t *o = json_object(), *od = json_object();
+
+	json_object_set_new(od, "conf", json_string(sn->opendkim_conf));
+	json_object_set_new(od, "keytable",
+			    json_string(sn->opendkim_keytable));
+	json_object_set_new(od, "signingtable",
+			    json_string(sn->opendkim_signingtable));
+	json_object_set_new(o, "opendkim", od);
+	json_object_set_new(o, "postfix", json_string(sn->postfix));
+	json_object_set_new(o, "exim", json_string(sn->exim));
+	return o;
+}
+
+/* Prints the signer changes of the switch. */
+static void print_switch(const struct rotation_record *rec,
+			 const struct dkim_snippets *sn)
+{
+	if (rec->keep_old)
+		printf(_("Sign with both keys: %s (Ed25519) beside %s (RSA, "
+			 "for verifiers without Ed25519).\n"),
+		       rec->new_selector, rec->old_selector);
+	print_snippet(_("opendkim.conf:"), sn->opendkim_conf);
+	print_snippet(_("OpenDKIM KeyTable:"), sn->opendkim_keytable);
+	print_snippet(_("OpenDKIM SigningTable:"), sn->opendkim_signingtable);
+	print_snippet(_("Postfix main.cf:"), sn->postfix);
+	print_snippet(_("Exim smtp transport:"), sn->exim);
+}
+
+/* The rotation's state as JSON. */
+static json_t *rotation_json(const char *domain,
+			     const struct rotation_record *rec)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "domain", json_string(domain));
+	json_object_set_new(o, "phase", json_string(dkim_rotation_phase_name(
+					    rec->phase)));
+	json_object_set_new(o, "old_selector",
+			    rec->old_selector ? json_string(rec->old_selector)
+					      : json_null());
+	json_object_set_new(o, "new_selector", json_string(rec->new_selector));
+	json_object_set_new(o, "algorithm",
+			    json_string(rec->new_algorithm ? rec->new_algorithm
+							   : "rsa"));
+	json_object_set_new(o, "keep_old", json_boolean(rec->keep_old));
+	json_object_set_new(o, "silent_days", json_integer(rec->silent_days));
+	json_object_set_new(o, "key",
+			    rec->new_path ? json_string(rec->new_path)
+					  : json_null());
+	json_object_set_new(o, "started", rotate_json_date(rec->started));
+	json_object_set_new(o, "published", rotate_json_date(rec->published));
+	json_object_set_new(o, "switched", rotate_json_date(rec->switched));
+	json_object_set_new(o, "revoked", rotate_json_date(rec->revoked));
+	json_object_set_new(o, "finished", rotate_json_date(rec->finished));
+	return o;
+}
+
+/* dkim rotate DOMAIN --interval I: stores the domain's interval. */
+static int rotate_interval(struct cli *cli, const char *domain,
+			   const char *text)
+{
+	struct err err = ERR_INIT;
+	char buf[16];
+	int days, rc;
+
+	if (app_rotate_interval_set(cli_session(cli), domain, text, &days,
+				    &err) != STATUS_OK) {
+		rc = err.status == STATUS_USAGE ? cli_usage(cli, "%s",
+							    err_message(&err))
+						: cli_fail(&err);
+		err_done(&err);
+		return rc;
+	}
+	if (cli->json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "domain", json_string(domain));
+		json_object_set_new(o, "interval",
+				    json_string(dkim_interval_name(days, buf)));
+		json_object_set_new(o, "interval_days", json_integer(days));
+		cli_print_json(o);
+	} else {
+		printf(_("%s: DKIM keys are due for rotation every %d days "
+			 "(%s).\n"),
+		       domain, days, dkim_interval_name(days, buf));
+	}
+	return EXIT_GOOD;
+}
+
+/* dkim rotate DOMAIN --cancel. */
+static int rotate_cancel(struct cli *cli, const char *domain)
+{
+	struct rotation_record rec;
+	struct err err = ERR_INIT;
+	char *name;
+	int rc;
+
+	if (app_rotate_cancel(cli_session(cli), domain, &rec, &err) !=
+	    STATUS_OK) {
+		rc = err.status == STATUS_REFUSED ? EXIT_FINDINGS
+						  : EXIT_TROUBLE;
+		fprintf(stderr, "dmarcpilot: %s\n", err_message(&err));
+		err_done(&err);
+		return rc;
+	}
+	name = dkim_key_name(domain, rec.new_selector);
+	if (cli->json) {
+		json_t *o = rotation_json(domain, &rec);
+
+		json_object_set_new(o, "cancelled", json_true());
+		json_object_set_new(o, "name", json_string(name));
+		cli_print_json(o);
+	} else {
+		printf(_("Cancelled the rotation to %s; deleted %s.\n"),
+		       rec.new_selector, rec.new_path ? rec.new_path : "-");
+		if (rec.phase >= DKIM_ROTATION_PUBLISHED)
+			printf(_("Remove its record at %s from the zone.\n"),
+			       name);
+	}
+	free(name);
+	rotation_record_done(&rec);
+	return EXIT_GOOD;
+}
+
+/* dkim rotate DOMAIN with no rotation under way: starts one. */
+static int rotate_start(struct cli *cli, const char *domain)
+{
+	struct app_rotate_start_options o = { 0 };
+	struct dkim_generated g;
+	struct rotation_record rec;
+	struct dkim_snippets sn;
+	struct err err = ERR_INIT;
+	const char *bits = cli_opt(cli, OPT_BITS);
+	const char *silent = cli_opt(cli, OPT_SILENT_DAYS);
+	char *line, *end;
+	int rc;
+
+	o.domain = domain;
+	o.from = cli_opt(cli, OPT_FROM);
+	o.selector = cli_opt(cli, OPT_SELECTOR);
+	o.algorithm = cli_opt(cli, OPT_ALGORITHM);
+	o.dir = cli_opt(cli, OPT_OUT);
+	o.today = cli->now;
+	if (o.algorithm && strcmp(o.algorithm, "rsa") != 0 &&
+	    strcmp(o.algorithm, "ed25519") != 0)
+		return cli_usage(cli, _("--algorithm takes rsa or ed25519: %s"),
+				 o.algorithm);
+	if (bits) {
+		long n = strtol(bits, &end, 10);
+
+		if (*end || end == bits || n <= 0 || n > 65536)
+			return cli_usage(cli, _("--bits takes a number of "
+						"bits: %s"),
+					 bits);
+		o.bits = (int)n;
+	}
+	if (silent) {
+		long n = strtol(silent, &end, 10);
+
+		if (*end || end == silent || n < 1 || n > 365)
+			return cli_usage(cli, _("--silent-days takes 1 to 365 "
+						"days: %s"),
+					 silent);
+		o.silent_days = (int)n;
+	}
+	if (app_rotate_start(cli_session(cli), &o, &g, &rec, &err) !=
+	    STATUS_OK) {
+		rc = err.status == STATUS_USAGE ? cli_usage(cli, "%s",
+							    err_message(&err))
+						: cli_fail(&err);
+		err_done(&err);
+		return rc;
+	}
+	dkim_switch_snippets_build(g.domain, rec.new_selector, rec.new_path,
+				   rec.old_selector, rec.old_path,
+				   rec.keep_old, &sn);
+	if (cli->json) {
+		json_t *root = rotation_json(g.domain, &rec);
+
+		json_object_set_new(root, "started", json_true());
+		json_object_set_new(root, "recorded",
+				    json_pack("[s]", "generated"));
+		json_object_set_new(root, "name", json_string(g.name));
+		json_object_set_new(root, "record", json_string(g.record));
+		json_object_set_new(root, "bits", json_integer(g.bits));
+		json_object_set_new(root, "snippets", snippets_json(&sn));
+		cli_print_json(root);
+	} else {
+		printf(_("%s: rotation from %s to %s started.\n"), g.domain,
+		       rec.old_selector, rec.new_selector);
+		printf(_("Publish this record beside the old one:\n"));
+		line = dkim_zone_line(g.name, g.strings, g.nstrings);
+		puts(line);
+		free(line);
+		/* TRANSLATORS: %s is a file name. */
+		printf(_("Private key: %s (mode 0600; never share it)\n"),
+		       g.path);
+		printf(_("Then run: dmarcpilot dkim rotate %s\n"), g.domain);
+	}
+	dkim_snippets_done(&sn);
+	rotation_record_done(&rec);
+	dkim_generated_done(&g);
+	return EXIT_GOOD;
+}
+
+/* dkim rotate DOMAIN [options]: starts, advances, cancels a tracked
+ * rotation of the domain's own key, or sets its interval. */
+int cli_dkim_rotate(struct cli *cli, int argc, char **argv)
+{
+	struct propagate_options po = { 0 };
+	struct app_rotate_result r;
+	struct err err = ERR_INIT;
+	struct dkim_snippets sn;
+	const char *domain = argv[0];
+	const char *interval = cli_opt(cli, OPT_INTERVAL);
+	bool force = cli_opt(cli, OPT_FORCE) != NULL;
+	char d[DATE_BUFSIZE];
+	int rc;
+
+	(void)argc;
+	if (interval)
+		return rotate_interval(cli, domain, interval);
+	if (cli_opt(cli, OPT_CANCEL))
+		return rotate_cancel(cli, domain);
+	po.servers = cli_opt(cli, OPT_SERVERS);
+	po.timeout = cli->timeout;
+	if (app_rotate_advance(cli_session(cli), domain, cli->now, &po, force,
+			       &r, &err) != STATUS_OK) {
+		rc = cli_fail(&err);
+		err_done(&err);
+		app_rotate_result_done(&r);
+		return rc;
+	}
+	if (r.outcome == APP_ROTATE_NONE) {
+		app_rotate_result_done(&r);
+		return rotate_start(cli, domain);
+	}
+	rc = r.outcome == APP_ROTATE_REFUSED ||
+		     (r.outcome == APP_ROTATE_WAITING && r.nentered == 0)
+		 ? EXIT_FINDINGS
+		 : EXIT_GOOD;
+	dkim_switch_snippets_build(domain, r.rec.new_selector, r.rec.new_path,
+				   r.rec.old_selector, r.rec.old_path,
+				   r.rec.keep_old, &sn);
+	if (cli->json) {
+		json_t *o = rotation_json(domain, &r.rec), *a = json_array();
+		json_t *ev = json_object();
+
+		for (size_t i = 0; i < r.nentered; i++)
+			json_array_append_new(
+			    a, json_string(dkim_rotation_phase_name(
+				   r.entered[i])));
+		json_object_set_new(o, "recorded", a);
+		json_object_set_new(o, "forced", json_boolean(r.forced));
+		json_object_set_new(o, "refused",
+				    json_boolean(r.outcome ==
+						 APP_ROTATE_REFUSED));
+		json_object_set_new(o, "complete",
+				    json_boolean(r.outcome ==
+						 APP_ROTATE_DONE));
+		json_object_set_new(o, "waiting_for",
+				    r.why ? json_string(r.why) : json_null());
+		json_object_set_new(o, "name", json_string(r.new_name));
+		json_object_set_new(o, "record", json_string(r.new_record));
+		if (r.old_name) {
+			json_object_set_new(o, "old_name",
+					    json_string(r.old_name));
+			json_object_set_new(o, "revocation",
+					    json_string(r.revocation));
+		}
+		json_object_set_new(o, "key_deleted",
+				    json_boolean(r.key_deleted));
+		json_object_set_new(ev, "new_first_pass",
+				    rotate_json_date(r.ev.new_first_pass));
+		json_object_set_new(ev, "new_last_pass",
+				    rotate_json_date(r.ev.new_last_pass));
+		json_object_set_new(ev, "old_last_seen",
+				    rotate_json_date(r.ev.old_last_seen));
+		json_object_set_new(ev, "reports_last",
+				    rotate_json_date(r.ev.reports_last));
+		json_object_set_new(ev, "silent_until",
+				    rotate_json_date(r.silent_until));
+		json_object_set_new(o, "evidence", ev);
+		if (r.rec.phase == DKIM_ROTATION_PUBLISHED)
+			json_object_set_new(o, "snippets", snippets_json(&sn));
+		cli_print_json(o);
+	} else {
+		printf(_("%s: rotation from %s to %s: %s\n"), domain,
+		       r.rec.old_selector ? r.rec.old_selector : "-",
+		       r.rec.new_selector,
+		       dkim_rotation_phase_name(r.rec.phase));
+		for (size_t i = 0; i < r.nentered; i++) {
+			enum dkim_rotation_phase p = r.entered[i];
+			date_t on = p == DKIM_ROTATION_PUBLISHED
+					? r.rec.published
+				    : p == DKIM_ROTATION_SWITCHED
+					? r.rec.switched
+				    : p == DKIM_ROTATION_REVOKED
+					? r.rec.revoked
+					: r.rec.finished;
+
+			printf(_("Recorded: %s on %s\n"),
+			       dkim_rotation_phase_name(p),
+			       date_format(on, d));
+		}
+		if (r.forced)
+			printf("%s\n", _("Forced: recorded without the "
+					 "evidence it waits for."));
+		if (r.key_deleted)
+			printf(_("Deleted the old private key %s.\n"),
+			       r.rec.old_path);
+		if (r.outcome == APP_ROTATE_REFUSED)
+			printf(_("Refused: %s\n"), r.why);
+		else if (r.why)
+			printf(_("Waiting: %s\n"), r.why);
+		if (r.rec.phase == DKIM_ROTATION_PUBLISHED)
+			print_switch(&r.rec, &sn);
+		if (r.outcome == APP_ROTATE_DONE)
+			printf(r.rec.keep_old
+				   ? _("Complete: %s signs beside %s.\n")
+				   : _("Complete: %s replaced %s.\n"),
+			       r.rec.new_selector, r.rec.old_selector);
+	}
+	dkim_snippets_done(&sn);
+	app_rotate_result_done(&r);
+	return rc;
 }

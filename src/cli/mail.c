@@ -281,7 +281,7 @@ int cli_mail_check(struct cli *cli, int argc, char **argv)
 	}
 	o.trusted = (const char *const *)trusted;
 	o.ntrusted = ntrusted;
-	o.now = (int64_t)time(NULL);
+	o.now = mail_check_clock(cli->now, time(NULL));
 	if (!(picked = mail_check_pick(argv[0], &err)) ||
 	    mail_check_read(picked, &data, &len, &err) != STATUS_OK) {
 		rc = cli_fail(&err);

@@ -322,7 +322,7 @@ static void step_json(const struct rollout_plan *plan,
 /* step DOMAIN: verify the next record is live, then record it. */
 int cli_step(struct cli *cli, int argc, char **argv)
 {
-	struct propagate_options po = { 0 };
+	struct propagate_options po;
 	struct app_step_result r;
 	struct rollout_inputs in;
 	struct rollout_plan plan;
@@ -333,10 +333,11 @@ int cli_step(struct cli *cli, int argc, char **argv)
 	int rc = EXIT_GOOD;
 
 	(void)argc;
-	po.servers = cli_opt(cli, OPT_SERVERS);
-	po.timeout = cli->timeout;
 	if (plan_load(cli, domain, &in, &plan, &err))
 		return plan_fail(&err);
+	/* --servers, else the domain's servers setting. */
+	app_step_options(cli_session(cli), &in, cli_opt(cli, OPT_SERVERS),
+			 &po);
 	if (app_step_run(cli_session(cli), &in, &plan, cli->now, &po, force,
 			 &r, &err)) {
 		rc = plan_fail(&err);
@@ -475,13 +476,17 @@ int cli_export(struct cli *cli, int argc, char **argv)
 		z.ttl = (uint32_t)ttl_value;
 		z.ttl_given = true;
 	}
-	if (strcmp(format, "nsupdate") == 0) {
+	/* Every format shows what each record replaces and keeps the
+	 * TTL its RRset is served with, so each asks DNS first. */
+	{
 		struct dns *dns = cli_dns(cli, &err);
 
 		if (!dns || zone_find_old(&z, dns, &err)) {
 			rc = plan_fail(&err);
 			goto out;
 		}
+	}
+	if (strcmp(format, "nsupdate") == 0) {
 		text = zone_format_nsupdate(&z);
 	} else if (strcmp(format, "json") == 0) {
 		json_t *o = zone_format_json(&z);

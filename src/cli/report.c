@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "app/config.h"
 #include "app/report_fetch.h"
+#include "app/report_view.h"
 #include "plan/analysis.h"
 #include "util/i18n.h"
 #include "providers/providers.h"
@@ -128,8 +129,12 @@ static json_t *json_clean(const char *s)
 	return j ? j : json_null();
 }
 
+static void view_json(json_t *o, const struct report_view *v);
+static void view_text(const struct report_view *v);
+
 /* The summary as one JSON object. */
-static void summary_json(const struct analysis *a)
+static void summary_json(const struct analysis *a,
+			 const struct report_view *view)
 {
 	json_t *o = json_object(), *arr;
 	char week[16];
@@ -195,11 +200,13 @@ static void summary_json(const struct analysis *a)
 	}
 	json_object_set_new(o, "sources", arr);
 	json_object_set_new(o, "findings", findings_to_json(&a->findings));
+	view_json(o, view);
 	cli_print_json(o);
 }
 
 /* The summary as text for a terminal. */
-static void summary_text(const struct analysis *a)
+static void summary_text(const struct analysis *a,
+			 const struct report_view *view)
 {
 	char d1[DATE_BUFSIZE], d2[DATE_BUFSIZE];
 	int ipw = 15;
@@ -251,6 +258,7 @@ static void summary_text(const struct analysis *a)
 		free(fix);
 		free(ptr);
 	}
+	view_text(view);
 	if (a->findings.count > 0) {
 		printf("\n");
 		for (size_t i = 0; i < a->findings.count; i++) {
@@ -278,37 +286,127 @@ static const struct providers *report_catalogue(struct cli *cli)
 	return p;
 }
 
+/* The catalogue's ID of a group, or the word of its kind in
+ * parentheses ("(own)", "(unknown)"). */
+static const char *group_id(const struct report_group *g)
+{
+	if (g->provider)
+		return g->provider->id;
+	return g->kind == REPORT_GROUP_OWN ? "(own)" : "(unknown)";
+}
+
+/* The parts of the view the analysis does not hold, as JSON members of
+ * o: the window, the dispositions, the providers, the stored counts. */
+static void view_json(json_t *o, const struct report_view *v)
+{
+	json_t *d = json_object(), *arr = json_array();
+
+	json_object_set_new(o, "window",
+			    json_string(report_window_name(v->window)));
+	json_object_set_new(o, "plan_window_days", json_integer(v->plan_days));
+	json_object_set_new(d, "none", json_integer(v->delivered));
+	json_object_set_new(d, "quarantine", json_integer(v->quarantined));
+	json_object_set_new(d, "reject", json_integer(v->rejected));
+	json_object_set_new(o, "dispositions", d);
+	for (size_t i = 0; i < v->ngroups; i++) {
+		const struct report_group *g = &v->groups[i];
+		json_t *j = json_object(), *ips = json_array();
+
+		json_object_set_new(j, "kind",
+				    json_string(report_group_kind_name(g->kind)));
+		json_object_set_new(j, "provider",
+				    g->provider ? json_string(g->provider->id)
+						: json_null());
+		json_object_set_new(j, "name",
+				    g->provider
+					? json_string(g->provider->name)
+					: json_null());
+		json_object_set_new(j, "messages", json_integer(g->t.messages));
+		json_object_set_new(j, "dmarc_pass",
+				    json_integer(g->t.dmarc_pass));
+		json_object_set_new(j, "failing", json_integer(g->failing));
+		json_object_set_new(j, "class",
+				    json_string(analysis_class_name(g->worst)));
+		for (size_t k = 0; k < g->nsources; k++)
+			json_array_append_new(
+			    ips, json_string(
+				     v->analysis->sources[g->sources[k]].ip));
+		json_object_set_new(j, "sources", ips);
+		json_array_append_new(arr, j);
+	}
+	json_object_set_new(o, "providers", arr);
+	json_object_set_new(o, "stored_reports",
+			    json_integer(v->stored_reports));
+	json_object_set_new(o, "failure_reports",
+			    json_integer(v->stored_failures));
+}
+
+/* The dispositions and the providers as text. */
+static void view_text(const struct report_view *v)
+{
+	/* TRANSLATORS: RFC 7489 dispositions: none, quarantine and reject
+	 * are the words of the reports. */
+	printf("\n");
+	printf(_("Receivers applied: none %lld, quarantine %lld, reject "
+		 "%lld\n"),
+	       (long long)v->delivered, (long long)v->quarantined,
+	       (long long)v->rejected);
+	printf("\n%-24s %8s %8s %8s  %s\n", _("Provider"), _("Sources"),
+	       _("Messages"), _("Failing"), _("Class"));
+	for (size_t i = 0; i < v->ngroups; i++) {
+		const struct report_group *g = &v->groups[i];
+
+		printf("%-24s %8zu %8lld %8lld  %s\n", group_id(g),
+		       g->nsources, (long long)g->t.messages,
+		       (long long)g->failing, analysis_class_name(g->worst));
+	}
+	if (v->stored_failures > 0)
+		printf(_("\n%lld failure reports: dmarcpilot report failures "
+			 "%s\n"),
+		       (long long)v->stored_failures, v->domain);
+}
+
 /* `report summary DOMAIN`: pass rates and sources of a window. */
 int cli_report_summary(struct cli *cli, int argc, char **argv)
 {
-	struct analysis_options opt = { NULL, NULL, 0, 0 };
-	struct analysis *a = NULL;
-	const struct providers *catalogue = NULL;
+	struct report_view_request req;
+	struct report_view view;
+	bool loaded = false;
 	struct err err = ERR_INIT;
 	struct store *store;
-	const char *domain = argv[0]; /* one operand, as declared */
 	const char *since_arg = cli_opt(cli, OPT_SINCE);
 	const char *until_arg = cli_opt(cli, OPT_UNTIL);
-	date_t since = DATE_ANY, until = DATE_ANY;
+	const char *window_arg = cli_opt(cli, OPT_WINDOW);
 	int status = EXIT_GOOD;
 
 	(void)argc;
-	if (since_arg && !date_parse(since_arg, &since))
+	memset(&req, 0, sizeof req);
+	req.domain = argv[0]; /* one operand, as declared */
+	req.today = cli->now;
+	req.window = REPORT_WINDOW_RANGE;
+	req.since = req.until = DATE_ANY;
+	if (since_arg && !date_parse(since_arg, &req.since))
 		return cli_usage(cli,
 				 _("--since is not a date (YYYY-MM-DD): %s"),
 				 since_arg);
-	if (until_arg && !date_parse(until_arg, &until))
+	if (until_arg && !date_parse(until_arg, &req.until))
 		return cli_usage(cli,
 				 _("--until is not a date (YYYY-MM-DD): %s"),
 				 until_arg);
+	if (window_arg && (since_arg || until_arg))
+		return cli_usage(cli, _("--window goes with neither --since "
+					"nor --until"));
+	if (window_arg && !report_window_parse(window_arg, &req.window))
+		return cli_usage(cli,
+				 _("--window is plan, week or all, not %s"),
+				 window_arg);
 	if (!(store = cli_store(cli, &err))) {
 		status = cli_fail(&err);
 		goto out;
 	}
-	catalogue = report_catalogue(cli);
-	opt.providers = catalogue;
-	opt.dns = cli_dns(cli, &err);
-	if (!opt.dns) {
+	req.analysis.providers = report_catalogue(cli);
+	req.analysis.dns = cli_dns(cli, &err);
+	if (!req.analysis.dns) {
 		fprintf(stderr,
 			_("dmarcpilot: warning: no DNS, so no reverse names "
 			  "and no SPF check: %s\n"),
@@ -317,24 +415,124 @@ int cli_report_summary(struct cli *cli, int argc, char **argv)
 	}
 	/* The reverse names and SPF checks of all sources together may
 	 * take four times what one query may. */
-	opt.dns_deadline_ms =
+	req.analysis.dns_deadline_ms =
 	    (long)((cli->timeout > 0 ? cli->timeout : 5) * 4 * 1000);
-	if (analysis_run(store, domain, since, until, &opt, &a, &err) !=
+	if (report_view_load(store, &req, &view, &err) != STATUS_OK) {
+		status = cli_fail(&err);
+		goto out;
+	}
+	loaded = true;
+	if (view.analysis->dns_skipped)
+		fprintf(stderr,
+			_("dmarcpilot: warning: DNS stopped after %ld s: %zu "
+			  "sources have no reverse name or SPF result\n"),
+			req.analysis.dns_deadline_ms / 1000,
+			view.analysis->dns_skipped);
+	if (cli->json)
+		summary_json(view.analysis, &view);
+	else {
+		summary_text(view.analysis, &view);
+	}
+out:
+	if (loaded)
+		report_view_done(&view);
+	err_done(&err);
+	return status;
+}
+
+/* A field of a failure report, cleaned, or "-". */
+static void failure_field(const char *label, const char *value)
+{
+	char *clean;
+
+	if (!value)
+		return;
+	clean = text_clean_str(value);
+	printf("  %-20s %s\n", label, clean);
+	free(clean);
+}
+
+/* `report failures DOMAIN`: the failure reports, newest first. */
+int cli_report_failures(struct cli *cli, int argc, char **argv)
+{
+	struct report_view view;
+	struct err err = ERR_INIT;
+	struct store *store;
+	int status = EXIT_GOOD;
+
+	(void)argc;
+	memset(&view, 0, sizeof view);
+	if (!(store = cli_store(cli, &err))) {
+		status = cli_fail(&err);
+		goto out;
+	}
+	if (report_view_failures(store, argv[0], 0, &view, &err) !=
 	    STATUS_OK) {
 		status = cli_fail(&err);
 		goto out;
 	}
-	if (a->dns_skipped)
-		fprintf(stderr,
-			_("dmarcpilot: warning: DNS stopped after %ld s: %zu "
-			  "sources have no reverse name or SPF result\n"),
-			opt.dns_deadline_ms / 1000, a->dns_skipped);
-	if (cli->json)
-		summary_json(a);
-	else
-		summary_text(a);
+	if (cli->json) {
+		json_t *o = json_object(), *arr = json_array();
+
+		json_object_set_new(o, "domain", json_string(view.domain));
+		for (size_t i = 0; i < view.nfailures; i++) {
+			const struct report_failure *f = &view.failures[i];
+			json_t *j = json_object();
+
+			json_object_set_new(j, "feedback_type",
+					    json_clean(f->feedback_type));
+			json_object_set_new(j, "source_ip",
+					    json_clean(f->source_ip));
+			json_object_set_new(j, "auth_failure",
+					    json_clean(f->auth_failure));
+			json_object_set_new(j, "original_from",
+					    json_clean(f->original_from));
+			json_object_set_new(j, "original_mail_from",
+					    json_clean(f->original_mail_from));
+			json_object_set_new(j, "message_id",
+					    json_clean(f->original_message_id));
+			json_object_set_new(j, "dkim_domain",
+					    json_clean(f->dkim_domain));
+			json_object_set_new(j, "dkim_selector",
+					    json_clean(f->dkim_selector));
+			json_object_set_new(j, "spf_domain",
+					    json_clean(f->spf_domain));
+			json_object_set_new(j, "arrival_date",
+					    json_clean(f->arrival));
+			json_object_set_new(j, "delivery_result",
+					    json_clean(f->delivery_result));
+			json_object_set_new(j, "source", json_clean(f->source));
+			json_object_set_new(j, "imported",
+					    json_clean(f->imported));
+			json_array_append_new(arr, j);
+		}
+		json_object_set_new(o, "failures", arr);
+		cli_print_json(o);
+		goto out;
+	}
+	printf(P_("%s: %zu failure report\n", "%s: %zu failure reports\n",
+		  view.nfailures),
+	       view.domain, view.nfailures);
+	for (size_t i = 0; i < view.nfailures; i++) {
+		const struct report_failure *f = &view.failures[i];
+
+		printf("\n");
+		/* TRANSLATORS: labels of a failure report's fields; keep
+		 * them within 20 columns. */
+		failure_field(_("Source"), f->source_ip);
+		failure_field(_("Failed"), f->auth_failure);
+		failure_field(_("Arrived"), f->arrival);
+		failure_field(_("From"), f->original_from);
+		failure_field(_("Mail-From"), f->original_mail_from);
+		failure_field(_("Message-ID"), f->original_message_id);
+		failure_field(_("DKIM domain"), f->dkim_domain);
+		failure_field(_("DKIM selector"), f->dkim_selector);
+		failure_field(_("SPF domain"), f->spf_domain);
+		failure_field(_("Delivery"), f->delivery_result);
+		failure_field(_("Report"), f->source);
+	}
 out:
-	analysis_free(a);
+	report_view_done(&view);
 	err_done(&err);
 	return status;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "app/providers.h"
 #include "app/adopt.h"
 #include "util/dname.h"
 #include "util/i18n.h"
@@ -433,5 +434,56 @@ int cli_sender_disown(struct cli *cli, int argc, char **argv)
 		       source, d, (long long)id);
 	}
 	free(d);
+	return EXIT_GOOD;
+}
+
+/* sender providers [TEXT]: the catalogue's services, their IDs first
+ * (what sender add takes), those matching TEXT. */
+int cli_sender_providers(struct cli *cli, int argc, char **argv)
+{
+	const struct provider **found;
+	struct err err = ERR_INIT;
+	size_t n;
+
+	if (app_providers_search(cli_session(cli), argc > 0 ? argv[0] : NULL,
+				 &found, &n, &err))
+		return state_fail(&err);
+	if (cli->json) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; i < n; i++) {
+			const struct provider *p = found[i];
+			json_t *o = json_object(), *sel = json_array();
+
+			for (size_t j = 0; j < p->ndkim_selectors; j++)
+				json_array_append_new(
+				    sel, json_string(p->dkim_selectors[j]));
+			json_object_set_new(o, "id", json_string(p->id));
+			json_object_set_new(o, "name", json_string(p->name));
+			json_object_set_new(
+			    o, "category",
+			    json_string(provider_category_name(p->category)));
+			json_object_set_new(o, "spf", p->spf
+							  ? json_string(p->spf)
+							  : json_null());
+			json_object_set_new(o, "dkim_selectors", sel);
+			json_object_set_new(o, "docs", p->docs
+							   ? json_string(p->docs)
+							   : json_null());
+			json_array_append_new(a, o);
+		}
+		cli_print_json(json_pack("{s:o}", "providers", a));
+	} else if (n == 0) {
+		printf(_("No service matches '%s'; sender add also takes "
+			 "ip4:CIDR, ip6:CIDR and a:HOST.\n"),
+		       argv[0]);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			printf("%-20s %-26s %-14s %s\n", found[i]->id,
+			       found[i]->name,
+			       provider_category_name(found[i]->category),
+			       found[i]->spf ? found[i]->spf : "-");
+	}
+	free(found);
 	return EXIT_GOOD;
 }

@@ -33,10 +33,14 @@
 	X(CMD_KEYGEN, N_("generate a DKIM key for the selected sender"))   \
 	X(CMD_ROTATE, N_("plan a key rotation"))                           \
 	X(CMD_VERIFY, N_("verify the record is live on every server"))     \
-	X(CMD_STEP, N_("record the step once it is live"))                 \
 	X(CMD_PUBLISH, N_("publish the ready step and record it"))         \
+	X(CMD_STEP, N_("verify the next step is live and record it"))      \
+	X(CMD_FORCE, N_("take a step the plan does not call ready (asks)"))\
+	X(CMD_SETTINGS, N_("the settings of the domain's plan"))           \
 	X(CMD_IMPORT, N_("import reports from a file or folder"))          \
 	X(CMD_DISOWN, N_("mark the selected failing source as not ours"))  \
+	X(CMD_WINDOW, N_("switch the report window: plan, week, all"))     \
+	X(CMD_FAILURES, N_("show or hide the failure reports"))            \
 	X(CMD_FORMAT, N_("change the export format"))                      \
 	X(CMD_WRITE, N_("write the export to a file"))
 /* clang-format on */

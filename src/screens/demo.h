@@ -6,24 +6,22 @@
 #ifndef DMARCPILOT_DEMO_H
 #define DMARCPILOT_DEMO_H
 
+#include "app/demo.h"
 #include "util/status.h"
 
 struct app;
-struct cli;
-
-/* The demo's domain and its fixed today. */
-#define DEMO_DOMAIN "demo.example"
-#define DEMO_NOW "2026-03-09"
+struct session;
 
 /* Prepares the demo: the temporary directory and database, the table
  * resolver loaded with every zone of DATADIR/demo, the fixed day, the
  * rollout so far. On failure err names the file. */
 enum status demo_setup(struct app *app, struct err *err);
 
-/* Builds the demo's database at path (a new file), as demo_setup()
- * would, with no terminal: what `make` runs (dmarcpilot --demo-prepare
- * PATH) for the prebuilt copy demo_setup() takes when it finds one. */
-enum status demo_prepare(struct cli *cli, const char *path,
+/* Builds the demo's database at path (a new file) with the app layer's
+ * seeding (app_demo_prepare()), with no terminal: what `make` runs
+ * (dmarcpilot --demo-prepare PATH) for the prebuilt copy demo_setup()
+ * takes when it finds one. */
+enum status demo_prepare(struct session *session, const char *path,
 			 struct err *err);
 
 /* Closes the demo's database and removes its directory. */

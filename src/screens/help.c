@@ -28,15 +28,16 @@ static const struct screen *help_subject(const struct app *app)
 static int help_command(WINDOW *pad, int y, enum command cmd)
 {
 	char *keys = tui_command_keys(cmd);
-	int cols = getmaxx(pad);
+	int cols = getmaxx(pad), used = 0;
 
 	if (*keys) {
 		widget_text(pad, y, 2, 18, A_BOLD, keys);
-		widget_text(pad, y, 21, cols - 22, A_NORMAL,
-			    tui_command_help(cmd));
+		/* A long (translated) help wraps in its column. */
+		used = widget_wrap(pad, y, 21, cols - 22, getmaxy(pad), 0,
+				   A_NORMAL, tui_command_help(cmd));
 	}
 	free(keys);
-	return *tui_command_help(cmd) ? 1 : 0;
+	return used;
 }
 
 /* Draws the help: the whole text into the pager's pad, then the rows

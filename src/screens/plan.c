@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 
+#include "app/plan.h"
 #include "util/xalloc.h"
 
 /* Frees what an earlier load left. */
@@ -24,13 +25,18 @@ void screen_plan_clear(struct screen_plan *p)
 bool screen_plan_load(struct app *app, struct dns *dns,
 		      struct screen_plan *p)
 {
+	struct store *store = tui_store(app);
 	struct err err = ERR_INIT;
 
 	screen_plan_clear(p);
-	if (rollout_inputs_load(tui_store(app), dns, tui_providers(app),
-				app->domain, app->cli->now, &p->inputs,
-				&err) == STATUS_OK) {
-		rollout_decide(&p->inputs, app->cli->now, &p->plan);
+	if (!store) {
+		p->error = xstrdup(session_store_error(app->session));
+		return false;
+	}
+	/* The same use case as dmarcpilot plan, on the replay's resolver. */
+	if (app_plan_load_with(store, dns, dns ? NULL : tui_dns_problem(app),
+			       tui_providers(app), app->domain, app->now,
+			       &p->inputs, &p->plan, &err) == STATUS_OK) {
 		p->loaded = true;
 	} else {
 		p->error = xstrdup(err_message(&err));

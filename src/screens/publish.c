@@ -10,7 +10,7 @@
 /* Publishes and tells. */
 bool screen_publish_step(struct app *app, const struct screen_plan *sp)
 {
-	struct app_publish_options o = { .timeout = app->cli->timeout };
+	struct app_publish_options o = { .timeout = app->session->timeout };
 	struct app_publish_result r;
 	struct err err = ERR_INIT;
 	bool recorded = false;
@@ -21,7 +21,7 @@ bool screen_publish_step(struct app *app, const struct screen_plan *sp)
 		return false;
 	}
 	if (app_publish_run(app->session, &sp->inputs, &sp->plan,
-			    app->cli->now, &o, &r, &err) != STATUS_OK) {
+			    app->now, &o, &r, &err) != STATUS_OK) {
 		tui_error(app, _("Not published: %s"), err_message(&err));
 		err_done(&err);
 		app_publish_done(&r);

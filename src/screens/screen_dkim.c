@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/dkim_rotate.h"
 #include "dkim/dkim.h"
 #include "util/i18n.h"
 #include "providers/providers.h"
 #include "store/state.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "screens/lookup.h"
 #include "screens/tui.h"
@@ -22,6 +24,7 @@
 /* One selector line. */
 struct dkim_row {
 	char *sender;    /* the sender's name, or NULL for a key of its own */
+	char *provider;  /* the catalogue ID of the service holding it */
 	char *selector;
 	bool own;        /* the operator holds the key */
 	char *key_path;  /* for own keys: where the private key is */
@@ -31,6 +34,21 @@ struct dkim_row {
 	struct lookup record;
 };
 
+/* What the screen shows besides the selector table. */
+enum dkim_view {
+	DKIM_VIEW_LIST,
+	DKIM_VIEW_ROTATION, /* the rotation of the domain's own key */
+	DKIM_VIEW_PROVIDER, /* a service that holds its own key */
+};
+
+/* The work a key started, done by dkim_work() once drawn. */
+enum dkim_job {
+	DKIM_JOB_NONE,
+	DKIM_JOB_KEYGEN,        /* a key of the operator's own */
+	DKIM_JOB_ROTATE_START,  /* the new key of a rotation */
+	DKIM_JOB_ROTATE_ADVANCE, /* check the evidence, record a phase */
+};
+
 struct dkim_state {
 	struct dkim_row rows[DKIM_ROWS_MAX];
 	size_t count;
@@ -38,19 +56,30 @@ struct dkim_state {
 	struct widget_list list;
 	int height;
 	struct widget_input prompt; /* the new key's selector */
-	char *generating;           /* selector of a key being made */
-	struct dkim_rotation_plan plan;
-	bool show_plan;
+	enum dkim_job prompt_job;   /* what Enter in the prompt starts */
+	enum dkim_job job;          /* the work under way */
+	char *job_selector;         /* the new selector it makes */
+	enum dkim_view view;
+	struct dkim_rotation_plan plan; /* the steps, none under way */
+	struct app_rotate_result rot;   /* the rotation under way */
+	bool have_rot;
+	char *rot_from;             /* the selector the view was opened on */
+	char *rot_note;             /* what the last check found */
+	bool cancel_armed;          /* d once: d again cancels */
+	int interval;               /* days a key lives (the domain's) */
+	const struct provider *provider; /* DKIM_VIEW_PROVIDER */
+	char *provider_selector;
 };
 
 static const enum command dkim_commands[] = {
-	CMD_KEYGEN, CMD_ROTATE, CMD_RECHECK, CMD_NONE,
+	CMD_KEYGEN, CMD_ROTATE, CMD_VERIFY, CMD_DELETE, CMD_RECHECK, CMD_NONE,
 };
 
 /* Adds a row and asks for its record. */
 static struct dkim_row *dkim_row_add(struct app *app, struct dkim_state *st,
-				     const char *sender, const char *selector,
-				     bool own, const char *key_path)
+				     const char *sender, const char *provider,
+				     const char *selector, bool own,
+				     const char *key_path)
 {
 	struct dkim_row *r;
 	char *name;
@@ -62,6 +91,7 @@ static struct dkim_row *dkim_row_add(struct app *app, struct dkim_state *st,
 		return NULL;
 	r = &st->rows[st->count++];
 	r->sender = xstrdup_or_null(sender);
+	r->provider = xstrdup_or_null(provider);
 	r->selector = xstrdup(selector);
 	r->own = own;
 	r->key_path = xstrdup_or_null(key_path);
@@ -87,6 +117,11 @@ static void dkim_enter(struct app *app, void *state)
 		st->error = xstrdup(session_store_error(app->session));
 		return;
 	}
+	if (app_rotate_interval_get(app->session, app->domain, &st->interval,
+				    &err) != STATUS_OK) {
+		st->error = xstrdup(err_message(&err));
+		goto out;
+	}
 	if (state_dkim_key_list(store, app->domain, &keys, &nkeys, &err) !=
 		STATUS_OK ||
 	    state_sender_list(store, app->domain, &senders, &nsenders,
@@ -96,8 +131,9 @@ static void dkim_enter(struct app *app, void *state)
 	}
 	for (size_t i = 0; i < nkeys; i++) {
 		struct dkim_row *r = dkim_row_add(
-		    app, st, keys[i].provider, keys[i].selector,
-		    keys[i].key_path != NULL, keys[i].key_path);
+		    app, st, keys[i].provider, keys[i].provider,
+		    keys[i].selector, keys[i].key_path != NULL,
+		    keys[i].key_path);
 
 		if (r) {
 			r->created = keys[i].created;
@@ -111,8 +147,8 @@ static void dkim_enter(struct app *app, void *state)
 			continue;
 		p = providers_find(cat, senders[i].value);
 		for (size_t j = 0; p && j < p->ndkim_selectors; j++)
-			dkim_row_add(app, st, p->name, p->dkim_selectors[j],
-				     false, NULL);
+			dkim_row_add(app, st, p->name, p->id,
+				     p->dkim_selectors[j], false, NULL);
 	}
 out:
 	state_dkim_keys_free(keys, nkeys);
@@ -141,9 +177,9 @@ static void dkim_draw_detail(struct app *app, const struct dkim_row *r,
 			     _("Private key: %s"), r->key_path);
 }
 
-/* Draws the rotation plan of the selected key. */
-static void dkim_draw_plan(struct app *app, struct dkim_state *st,
-			   WINDOW *win, int y, int rows, int cols)
+/* Draws the steps of a rotation not started yet. */
+static int dkim_draw_plan(struct app *app, struct dkim_state *st,
+			  WINDOW *win, int y, int rows, int cols)
 {
 	widget_textf(win, y++, 1, cols - 2, A_BOLD,
 		     _("Rotating %s to %s (R closes)"), st->plan.old_selector,
@@ -161,6 +197,124 @@ static void dkim_draw_plan(struct app *app, struct dkim_state *st,
 				     step->name, step->record ? "  " : "",
 				     step->record ? step->record : "");
 	}
+	if (y < rows)
+		y = widget_wrap(win, y, 1, cols - 2, rows, 0,
+				tui_attr(app, TUI_DIM),
+				_("K starts it: a new key under a new "
+				  "selector, tracked until the old one is "
+				  "gone.")) +
+		    y;
+	return y;
+}
+
+/* Draws the rotation under way: its phase, its days, the new record
+ * and what it waits for. */
+static void dkim_draw_rotation(struct app *app, struct dkim_state *st,
+			       WINDOW *win, int y, int rows, int cols)
+{
+	const struct app_rotate_result *r = &st->rot;
+	char a[DATE_BUFSIZE], b[DATE_BUFSIZE], c[DATE_BUFSIZE];
+	char e[DATE_BUFSIZE];
+
+	if (!st->have_rot) {
+		dkim_draw_plan(app, st, win, y, rows, cols);
+		return;
+	}
+	widget_textf(win, y++, 1, cols - 2, A_BOLD,
+		     _("Rotation of %s to %s: %s (R closes)"),
+		     r->rec.old_selector ? r->rec.old_selector : "-",
+		     r->rec.new_selector,
+		     dkim_rotation_phase_name(r->rec.phase));
+	/* TRANSLATORS: four dates, or "-" for phases not reached. */
+	widget_textf(win, y++, 1, cols - 2, A_NORMAL,
+		     _("started %s  published %s  switched %s  revoked %s"),
+		     date_format(r->rec.started, a),
+		     r->rec.published == DATE_NONE
+			 ? "-"
+			 : date_format(r->rec.published, b),
+		     r->rec.switched == DATE_NONE
+			 ? "-"
+			 : date_format(r->rec.switched, c),
+		     r->rec.revoked == DATE_NONE
+			 ? "-"
+			 : date_format(r->rec.revoked, e));
+	if (r->rec.keep_old && y < rows)
+		widget_textf(win, y++, 1, cols - 2, A_NORMAL,
+			     _("%s (RSA) keeps signing beside %s."),
+			     r->rec.old_selector, r->rec.new_selector);
+	if (y < rows)
+		widget_textf(win, y++, 1, cols - 2, A_NORMAL,
+			     _("Publish at %s:"), r->new_name);
+	if (y < rows)
+		y += widget_wrap_hard(win, y, 3, cols - 4, rows - 3, 0,
+				      tui_attr(app, TUI_DIM),
+				      tui_attr(app, TUI_DIM), r->new_record);
+	if (st->rot_note && y < rows)
+		y += widget_wrap(win, y, 1, cols - 2, rows - 1, 0,
+				 tui_attr(app, TUI_WARN), st->rot_note);
+	if (y < rows - 1)
+		widget_wrap(win, y, 1, cols - 2, rows - 1, 0,
+			    tui_attr(app, TUI_DIM),
+			    r->rec.phase < DKIM_ROTATION_SWITCHED
+				? _("v checks DNS and the reports and records "
+				    "the next phase; d cancels the rotation.")
+				: _("v checks DNS and the reports and records "
+				    "the next phase."));
+}
+
+/* Draws what a service that holds its own key asks of the operator. */
+static void dkim_draw_provider(struct app *app, struct dkim_state *st,
+			       WINDOW *win, int y, int rows, int cols)
+{
+	const struct provider *p = st->provider;
+
+	widget_textf(win, y++, 1, cols - 2, A_BOLD,
+		     _("%s holds the key of selector %s"), p->name,
+		     st->provider_selector);
+	y += widget_wrap(win, y, 1, cols - 2, rows, 0, A_NORMAL,
+			 _("It signs your mail with its own key: you publish "
+			   "the record or CNAME it gives you, and it rotates "
+			   "that key itself. A key made here would not sign "
+			   "its mail."));
+	if (p->dkim && y < rows) {
+		widget_text(win, y++, 1, cols - 2, A_BOLD, _("Setup:"));
+		y += widget_wrap(win, y, 3, cols - 4, rows, 0, A_NORMAL,
+				 p->dkim);
+	}
+	if (p->docs && y < rows)
+		widget_textf(win, y++, 1, cols - 2, A_NORMAL, _("Docs: %s"),
+			     p->docs);
+	if (y < rows)
+		widget_wrap(win, y, 1, cols - 2, rows, 0,
+			    tui_attr(app, TUI_DIM),
+			    _("Esc goes back; K makes a key of your own for "
+			      "your own servers anyway."));
+}
+
+/* Draws the prompt, or the work under way, on the last line of every
+ * view: a prompt is always visible and takes every key until Enter or
+ * Esc. */
+static void dkim_draw_status(struct app *app, struct dkim_state *st,
+			     WINDOW *win, int rows, int cols)
+{
+	(void)app;
+	if (!st->prompt.active && st->job == DKIM_JOB_NONE)
+		return;
+	wmove(win, rows - 1, 0);
+	wclrtoeol(win);
+	if (st->prompt.active)
+		widget_input_draw(win, rows - 1, 1, cols - 2,
+				  st->prompt_job == DKIM_JOB_ROTATE_START
+				      ? _("Selector of the rotated key:")
+				      : _("Selector of the new key:"),
+				  &st->prompt, A_NORMAL);
+	else if (st->job == DKIM_JOB_ROTATE_ADVANCE)
+		widget_text(win, rows - 1, 1, cols - 2, A_BOLD,
+			    _("Checking DNS and the reports ..."));
+	else
+		widget_textf(win, rows - 1, 1, cols - 2, A_BOLD,
+			     _("Generating a key for %s ..."),
+			     st->job_selector);
 }
 
 /* Draws the selector table. */
@@ -177,21 +331,18 @@ static void dkim_draw(struct app *app, void *state, WINDOW *win)
 			    tui_attr(app, TUI_BAD), st->error);
 		return;
 	}
+	if (st->view != DKIM_VIEW_LIST) {
+		if (st->view == DKIM_VIEW_ROTATION)
+			dkim_draw_rotation(app, st, win, 1, rows - 1, cols);
+		else
+			dkim_draw_provider(app, st, win, 1, rows - 1, cols);
+		dkim_draw_status(app, st, win, rows, cols);
+		return;
+	}
 	widget_text(win, 1, 1, 14, A_UNDERLINE, _("Selector"));
 	widget_text(win, 1, 16, 22, A_UNDERLINE, _("Key held by"));
 	widget_text(win, 1, 39, cols - 40, A_UNDERLINE, _("Published"));
-	if (st->show_plan) {
-		dkim_draw_plan(app, st, win, 2, rows, cols);
-		return;
-	}
-	if (st->prompt.active)
-		widget_input_draw(win, rows - 1, 1, cols - 2,
-				  _("Selector of the new key:"), &st->prompt,
-				  A_NORMAL);
-	else if (st->generating)
-		widget_textf(win, rows - 1, 1, cols - 2, A_BOLD,
-			     _("Generating a %d-bit RSA key for %s ..."),
-			     DKIM_RSA_DEFAULT_BITS, st->generating);
+	dkim_draw_status(app, st, win, rows, cols);
 	if (st->count == 0)
 		widget_wrap(win, 2, 1, cols - 2, rows, 0, A_NORMAL,
 			    _("No selector known: add senders first, or "
@@ -216,7 +367,7 @@ static void dkim_draw(struct app *app, void *state, WINDOW *win)
 		widget_text(win, 2 + i, 1, 14, attr, r->selector);
 		if (r->own && r->created != DATE_NONE) {
 			struct dkim_key_age age = dkim_key_age(
-			    r->created, app->cli->now, DKIM_ROTATION_DAYS);
+			    r->created, app->now, st->interval);
 			char due[DATE_BUFSIZE];
 
 			widget_textf(win, 2 + i, 16, 22,
@@ -238,51 +389,53 @@ static void dkim_draw(struct app *app, void *state, WINDOW *win)
 				    r->record.records[0]);
 	}
 	if (st->count && st->list.selected < st->count &&
-	    !st->prompt.active && !st->generating)
+	    !st->prompt.active && st->job == DKIM_JOB_NONE)
 		dkim_draw_detail(app, &st->rows[st->list.selected], win,
 				 rows - 2, cols);
 }
 
-/* The default selector of a new key: YYYYMM of today. */
-static void default_selector(const struct app *app, char *buf, size_t size)
+/* Reads the rotation under way again through the app (no DNS). */
+static void dkim_rotation_load(struct app *app, struct dkim_state *st)
 {
-	char day[DATE_BUFSIZE];
+	struct err err = ERR_INIT;
 
-	date_format(app->cli->now, day);
-	snprintf(buf, size, "%.4s%.2s", day, day + 5);
+	app_rotate_result_done(&st->rot);
+	st->have_rot = false;
+	if (app_rotate_show(app->session, app->domain, &st->rot, &err) !=
+	    STATUS_OK)
+		tui_error(app, "%s", err_message(&err));
+	else
+		st->have_rot = st->rot.outcome != APP_ROTATE_NONE;
+	err_done(&err);
 }
 
-/* Makes the key the prompt named (the work of one unit, after the screen
- * said it is generating): the private key goes to a file only its owner
- * reads, the database keeps its path. */
-static bool dkim_work(struct app *app, void *state)
+/* Makes a key of the operator's own under the selector typed: the
+ * private key goes to a file only its owner reads, the database keeps
+ * its path. */
+static void dkim_keygen_work(struct app *app, struct dkim_state *st,
+			     const char *dir)
 {
-	struct dkim_state *st = state;
 	struct dkim_generated gen;
 	struct err err = ERR_INIT;
-	char *dir = app->demo_dir ? xasprintf("%s/keys", app->demo_dir)
-				  : NULL;
 	struct dkim_keygen_options o = {
 		.domain = app->domain,
-		.selector = st->generating,
+		.selector = st->job_selector,
 		.type = DKIM_KEY_RSA,
 		.dir = dir,
 		.record = state_dkim_keygen_record,
 		.record_arg = tui_store(app),
-		.today = app->cli->now,
+		.today = app->now,
 	};
 
 	memset(&gen, 0, sizeof gen);
-	if (!st->generating)
-		goto out;
 	if (dkim_keygen(&o, &gen, &err) != STATUS_OK) {
 		tui_error(app, "%s", err_message(&err));
 	} else {
-		struct dkim_row *r = dkim_row_add(app, st, NULL, gen.selector,
-						  true, gen.path);
+		struct dkim_row *r = dkim_row_add(app, st, NULL, NULL,
+						  gen.selector, true, gen.path);
 
 		if (r) {
-			r->created = app->cli->now;
+			r->created = app->now;
 			r->algorithm = xstrdup("rsa");
 			r->publish = dkim_zone_line(gen.name, gen.strings,
 						    gen.nstrings);
@@ -292,42 +445,269 @@ static bool dkim_work(struct app *app, void *state)
 			    gen.selector, gen.path);
 	}
 	dkim_generated_done(&gen);
-out:
-	free(st->generating);
-	st->generating = NULL;
-	free(dir);
 	err_done(&err);
+}
+
+/* Starts the rotation of the key the view was opened on, through the
+ * use case the command line runs (dkim rotate). */
+static void dkim_rotate_start_work(struct app *app, struct dkim_state *st,
+				   const char *dir)
+{
+	struct app_rotate_start_options o = {
+		.domain = app->domain,
+		.from = st->rot_from,
+		.selector = st->job_selector,
+		.dir = dir,
+		.today = app->now,
+	};
+	struct dkim_generated gen;
+	struct rotation_record rec;
+	struct err err = ERR_INIT;
+
+	if (app_rotate_start(app->session, &o, &gen, &rec, &err) !=
+	    STATUS_OK) {
+		tui_error(app, "%s", err_message(&err));
+	} else {
+		struct dkim_row *r = dkim_row_add(app, st, NULL, NULL,
+						  gen.selector, true, gen.path);
+
+		if (r) {
+			r->created = app->now;
+			r->algorithm = xstrdup(dkim_key_type_name(gen.type));
+		}
+		tui_message(app, _("Rotation to %s started; the private key "
+				   "is in %s."),
+			    gen.selector, gen.path);
+		rotation_record_done(&rec);
+		dkim_generated_done(&gen);
+	}
+	err_done(&err);
+	dkim_rotation_load(app, st);
+}
+
+/* Checks the evidence of the rotation's next phase and records it. */
+static void dkim_rotate_advance_work(struct app *app, struct dkim_state *st)
+{
+	struct propagate_options po = { .timeout = app->session->opt.timeout };
+	struct app_rotate_result r;
+	struct err err = ERR_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	char d[DATE_BUFSIZE];
+
+	free(st->rot_note);
+	st->rot_note = NULL;
+	if (app_rotate_advance(app->session, app->domain, app->now, &po,
+			       false, &r, &err) != STATUS_OK) {
+		st->rot_note = xstrdup(err_message(&err));
+		err_done(&err);
+		app_rotate_result_done(&r);
+		return;
+	}
+	for (size_t i = 0; i < r.nentered; i++) {
+		if (sb.len)
+			strbuf_addstr(&sb, " ");
+		strbuf_addf(&sb, _("Recorded %s on %s."),
+			    dkim_rotation_phase_name(r.entered[i]),
+			    date_format(app->now, d));
+	}
+	if (r.key_deleted)
+		strbuf_addf(&sb, _(" Deleted the old key %s."),
+			    r.rec.old_path);
+	if (r.why) {
+		if (sb.len)
+			strbuf_addstr(&sb, " ");
+		strbuf_addf(&sb,
+			    r.outcome == APP_ROTATE_REFUSED ? _("Refused: %s")
+							    : _("Waiting: %s"),
+			    r.why);
+	}
+	if (r.outcome == APP_ROTATE_DONE)
+		strbuf_addf(&sb, _(" The rotation to %s is complete."),
+			    r.rec.new_selector);
+	st->rot_note = strbuf_detach(&sb);
+	strbuf_done(&sb);
+	app_rotate_result_done(&st->rot);
+	st->rot = r;
+	st->have_rot = r.outcome != APP_ROTATE_NONE;
+}
+
+/* Does the work a key started, once the screen said what it is doing. */
+static bool dkim_work(struct app *app, void *state)
+{
+	struct dkim_state *st = state;
+	char *dir = app->demo_dir ? xasprintf("%s/keys", app->demo_dir)
+				  : NULL;
+
+	switch (st->job) {
+	case DKIM_JOB_KEYGEN:
+		dkim_keygen_work(app, st, dir);
+		break;
+	case DKIM_JOB_ROTATE_START:
+		dkim_rotate_start_work(app, st, dir);
+		break;
+	case DKIM_JOB_ROTATE_ADVANCE:
+		dkim_rotate_advance_work(app, st);
+		break;
+	case DKIM_JOB_NONE:
+		break;
+	}
+	st->job = DKIM_JOB_NONE;
+	free(st->job_selector);
+	st->job_selector = NULL;
+	free(dir);
 	return false;
 }
 
-/* R: shows (or hides) the rotation plan of the selected own key. */
+/* R: opens the rotation view of the selected own key (what is under
+ * way, or the steps of one to start), or closes it. */
 static void dkim_rotate(struct app *app, struct dkim_state *st)
 {
 	struct dkim_rotation_options o;
 	const struct dkim_row *r;
 
-	if (st->show_plan) {
-		st->show_plan = false;
+	if (st->view == DKIM_VIEW_ROTATION) {
+		st->view = DKIM_VIEW_LIST;
 		return;
 	}
-	if (st->list.selected >= st->count ||
-	    !st->rows[st->list.selected].own) {
+	dkim_rotation_load(app, st);
+	if (!st->have_rot &&
+	    (st->list.selected >= st->count ||
+	     !st->rows[st->list.selected].own)) {
 		tui_error(app, _("Choose a key you hold: a provider rotates "
 				 "its own keys."));
 		return;
 	}
+	free(st->rot_note);
+	st->rot_note = NULL;
+	st->cancel_armed = false;
+	st->view = DKIM_VIEW_ROTATION;
+	if (st->have_rot)
+		return;
 	r = &st->rows[st->list.selected];
+	free(st->rot_from);
+	st->rot_from = xstrdup(r->selector);
 	memset(&o, 0, sizeof o);
 	o.domain = app->domain;
 	o.old_selector = r->selector;
 	o.old_type = r->algorithm && strcmp(r->algorithm, "ed25519") == 0
 			 ? DKIM_KEY_ED25519
 			 : DKIM_KEY_RSA;
-	o.today = app->cli->now;
+	o.today = app->now;
 	dkim_rotation_plan_done(&st->plan);
-	memset(&st->plan, 0, sizeof st->plan);
 	dkim_rotation_plan_build(&o, &st->plan);
-	st->show_plan = true;
+}
+
+/* d in the rotation view: cancels a rotation that has not switched,
+ * after a second d. */
+static void dkim_rotate_cancel(struct app *app, struct dkim_state *st)
+{
+	struct rotation_record rec;
+	struct err err = ERR_INIT;
+
+	if (!st->have_rot)
+		return;
+	if (!st->cancel_armed) {
+		st->cancel_armed = true;
+		tui_message(app, _("Press d again to cancel the rotation to "
+				   "%s and delete its unused key."),
+			    st->rot.rec.new_selector);
+		return;
+	}
+	st->cancel_armed = false;
+	if (app_rotate_cancel(app->session, app->domain, &rec, &err) !=
+	    STATUS_OK) {
+		tui_error(app, "%s", err_message(&err));
+		err_done(&err);
+		return;
+	}
+	for (size_t i = 0; i < st->count; i++)
+		if (strcmp(st->rows[i].selector, rec.new_selector) == 0) {
+			struct dkim_row gone = st->rows[i];
+
+			memmove(&st->rows[i], &st->rows[i + 1],
+				(st->count - i - 1) * sizeof st->rows[0]);
+			st->count--;
+			free(gone.sender);
+			free(gone.provider);
+			free(gone.selector);
+			free(gone.key_path);
+			free(gone.algorithm);
+			free(gone.publish);
+			lookup_done(&gone.record);
+			break;
+		}
+	tui_message(app, _("Cancelled the rotation to %s; deleted %s."),
+		    rec.new_selector, rec.new_path ? rec.new_path : "-");
+	rotation_record_done(&rec);
+	dkim_rotation_load(app, st);
+}
+
+/* Opens the selector prompt for a job, pre-filled with the default. */
+static void dkim_prompt(struct app *app, struct dkim_state *st,
+			enum dkim_job job)
+{
+	char *sel = dkim_rotation_default_selector(
+	    app->now, job == DKIM_JOB_ROTATE_START ? st->rot_from : NULL);
+
+	st->prompt_job = job;
+	widget_input_start(&st->prompt, sel);
+	free(sel);
+}
+
+/* K: a key of the operator's own; on a service's line, first what that
+ * service asks instead (it holds the key). */
+static void dkim_keygen_key(struct app *app, struct dkim_state *st)
+{
+	const struct providers *cat = tui_providers(app);
+	const struct dkim_row *r = st->list.selected < st->count
+				       ? &st->rows[st->list.selected]
+				       : NULL;
+	const struct provider *p = r && !r->own && r->provider && cat
+				       ? providers_find(cat, r->provider)
+				       : NULL;
+
+	if (st->view == DKIM_VIEW_LIST && p) {
+		st->provider = p;
+		free(st->provider_selector);
+		st->provider_selector = xstrdup(r->selector);
+		st->view = DKIM_VIEW_PROVIDER;
+		return;
+	}
+	st->view = DKIM_VIEW_LIST;
+	dkim_prompt(app, st, DKIM_JOB_KEYGEN);
+}
+
+/* Keys of the rotation view; false for the shell's. */
+static bool dkim_rotation_key(struct app *app, struct dkim_state *st,
+			      enum command cmd)
+{
+	switch (cmd) {
+	case CMD_ROTATE:
+	case CMD_BACK:
+		st->view = DKIM_VIEW_LIST;
+		return true;
+	case CMD_KEYGEN:
+		if (st->have_rot)
+			tui_error(app, _("A rotation is under way: v moves it "
+					 "on, d cancels it."));
+		else
+			dkim_prompt(app, st, DKIM_JOB_ROTATE_START);
+		return true;
+	case CMD_VERIFY:
+		if (!st->have_rot) {
+			tui_error(app, _("No rotation is under way: K starts "
+					 "one."));
+			return true;
+		}
+		st->job = DKIM_JOB_ROTATE_ADVANCE;
+		tui_work_start(app);
+		return true;
+	case CMD_DELETE:
+		dkim_rotate_cancel(app, st);
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* Keys. */
@@ -340,29 +720,39 @@ static bool dkim_key(struct app *app, void *state, struct tui_key key,
 		switch (widget_input_key(&st->prompt, key)) {
 		case INPUT_DONE:
 			if (st->prompt.len) {
-				st->generating = xstrdup(st->prompt.text);
+				st->job = st->prompt_job;
+				st->job_selector = xstrdup(st->prompt.text);
 				tui_work_start(app);
 			}
 			return true;
-		case INPUT_IGNORED:
-			return false;
 		default:
+			/* Modal: no key reaches the screen or the shell. */
 			return true;
 		}
+	}
+	if (st->job != DKIM_JOB_NONE)
+		return cmd != CMD_QUIT && cmd != CMD_HELP;
+	if (cmd != CMD_DELETE)
+		st->cancel_armed = false;
+	if (st->view == DKIM_VIEW_ROTATION)
+		return dkim_rotation_key(app, st, cmd);
+	if (st->view == DKIM_VIEW_PROVIDER) {
+		if (cmd == CMD_BACK) {
+			st->view = DKIM_VIEW_LIST;
+			return true;
+		}
+		if (cmd == CMD_KEYGEN) {
+			dkim_keygen_key(app, st);
+			return true;
+		}
+		return false;
 	}
 	if (cmd == CMD_ROTATE) {
 		dkim_rotate(app, st);
 		return true;
 	}
-	if (st->show_plan && cmd == CMD_BACK) {
-		st->show_plan = false;
-		return true;
-	}
-	if (cmd == CMD_KEYGEN && !st->generating) {
-		char sel[16];
-
-		default_selector(app, sel, sizeof sel);
-		widget_input_start(&st->prompt, sel);
+	if (cmd == CMD_KEYGEN) {
+		dkim_keygen_key(app, st);
 		return true;
 	}
 	if (widget_list_key(&st->list, cmd, st->count, st->height))
@@ -385,8 +775,10 @@ static void dkim_leave(struct app *app, void *state)
 {
 	struct dkim_state *st = state;
 
+	(void)app;
 	for (size_t i = 0; i < st->count; i++) {
 		free(st->rows[i].sender);
+		free(st->rows[i].provider);
 		free(st->rows[i].selector);
 		free(st->rows[i].key_path);
 		free(st->rows[i].algorithm);
@@ -394,7 +786,11 @@ static void dkim_leave(struct app *app, void *state)
 		lookup_done(&st->rows[i].record);
 	}
 	free(st->error);
-	free(st->generating);
+	free(st->job_selector);
+	free(st->rot_from);
+	free(st->rot_note);
+	free(st->provider_selector);
+	app_rotate_result_done(&st->rot);
 	dkim_rotation_plan_done(&st->plan);
 }
 
@@ -407,8 +803,14 @@ const struct screen screen_dkim = {
 		   "publish the record or CNAME they give you. For your own "
 		   "servers, generate a key here: the private key is written "
 		   "to a file only you can read, and only its path is shown. "
-		   "Rotate keys twice a year: publish a new selector, switch "
-		   "signing, keep the old record a week, then revoke it."),
+		   "On a service's line, K shows what the service asks of "
+		   "you instead. R opens the rotation of your own key: K "
+		   "starts it with a new key under a new selector; v checks "
+		   "DNS and the reports and records each phase once its "
+		   "evidence is there (the new record served, the new "
+		   "selector passing, the old one silent for a week, its "
+		   "record revoked, then gone); d cancels it before the "
+		   "switch."),
 	.commands = dkim_commands,
 	.state_size = sizeof(struct dkim_state),
 	.enter = dkim_enter,

@@ -21,6 +21,7 @@
 #include "screens/lookup.h"
 #include "screens/plan.h"
 #include "screens/replay.h"
+#include "screens/stepper.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
 
@@ -51,13 +52,12 @@ struct dmarc_state {
 	char *error;
 	struct screen_plan sp;  /* the plan and why there is none */
 	struct replay *replay; /* the plan's loading */
-	bool verifying;
-	struct propagate_result *propagation;
+	struct stepper stepper; /* S and ! */
 	struct app *app;
 };
 
 static const enum command dmarc_commands[] = {
-	CMD_STEP, CMD_RECHECK, CMD_UP, CMD_DOWN, CMD_NONE,
+	CMD_STEP, CMD_FORCE, CMD_RECHECK, CMD_UP, CMD_DOWN, CMD_NONE,
 };
 
 /* Forgets the destinations shown. */
@@ -129,6 +129,27 @@ static void dmarc_plan(void *arg, struct dns *dns)
 	screen_plan_load(st->app, dns, &st->sp);
 }
 
+/* A step was recorded: the history, the plan and the record served
+ * are read again. */
+static void dmarc_recorded(void *arg)
+{
+	struct dmarc_state *st = arg;
+	struct app *app = st->app;
+	struct store *store = tui_store(app);
+	char *name = xasprintf("_dmarc.%s", app->domain);
+
+	state_rungs_free(st->history, st->nhistory);
+	st->history = NULL;
+	st->nhistory = 0;
+	if (store)
+		state_rung_list(store, app->domain, &st->history,
+				&st->nhistory, NULL);
+	lookup_start(app, &st->published, name, DNS_T_TXT);
+	free(name);
+	replay_free(st->replay);
+	st->replay = replay_start(app, dmarc_plan, st, NULL, 0);
+}
+
 /* Reads the domain's ladder and history, and asks for the record. */
 static void dmarc_enter(struct app *app, void *state)
 {
@@ -138,6 +159,7 @@ static void dmarc_enter(struct app *app, void *state)
 	char *name = xasprintf("_dmarc.%s", app->domain);
 
 	st->app = app;
+	stepper_init(&st->stepper, app, &st->sp, dmarc_recorded, st);
 	state_settings_defaults(&st->settings);
 	ladder_init_default(&st->ladder);
 	lookup_start(app, &st->published, name, DNS_T_TXT);
@@ -206,16 +228,7 @@ static int dmarc_draw_readiness(struct app *app, struct dmarc_state *st,
 			      : tui_attr(app, TUI_WARN) | (int)A_BOLD,
 		     p->ready ? _("Ready for %s.") : _("Not ready for %s:"),
 		     p->next.label ? p->next.label : "");
-	for (size_t i = 0; !p->ready && i < p->reasons.count && y < rows; i++) {
-		/* Reasons quote report data (reverse names): cleaned; the
-		 * screen scrolls, so they wrap rather than being cut. */
-		char *clean = text_clean_str(p->reasons.items[i].message);
-		char *line = xasprintf("- %s", clean);
-
-		y += widget_wrap(win, y, 3, cols - 4, rows, 0, A_NORMAL, line);
-		free(line);
-		free(clean);
-	}
+	y += stepper_draw(&st->stepper, win, y, 1, cols - 2, rows);
 	if (p->next.record && y < rows) {
 		/* The whole record, wrapped: the operator copies it. */
 		char *line = xasprintf(_("Publish at %s: %s"), p->next.name,
@@ -224,26 +237,6 @@ static int dmarc_draw_readiness(struct app *app, struct dmarc_state *st,
 		y += widget_wrap_hard(win, y, 1, cols - 2, rows, 0, A_NORMAL,
 				      tui_attr(app, TUI_DIM), line);
 		free(line);
-	}
-	if (st->verifying && y < rows)
-		widget_text(win, y++, 1, cols - 2, A_NORMAL,
-			    _("Asking the authoritative servers ..."));
-	for (size_t i = 0; st->propagation && i < st->propagation->count &&
-			   y < rows;
-	     i++) {
-		const struct propagate_server *s =
-		    &st->propagation->servers[i];
-
-		widget_textf(win, y++, 3, cols - 4,
-			     s->state == PROPAGATE_SERVES
-				 ? tui_attr(app, TUI_GOOD)
-				 : tui_attr(app, TUI_WARN),
-			     "%-22s %s", s->host,
-			     s->state == PROPAGATE_SERVES
-				 ? _("serves it")
-				 : s->state == PROPAGATE_DIFFERENT
-				       ? _("still serves another record")
-				       : _("unreachable"));
 	}
 	return y;
 }
@@ -327,86 +320,6 @@ static int dmarc_draw_dests(struct app *app, struct dmarc_state *st,
 	return y;
 }
 
-/* Records the step once every authoritative server serves the record
- * and its parts (app/step.h, the same rules as dmarcpilot step). */
-static void dmarc_verified(void *arg, struct app_step_checks *checks)
-{
-	struct dmarc_state *st = arg;
-	struct app *app = st->app;
-	struct propagate_result *first = checks->count ? checks->results[0]
-						       : NULL;
-	struct err err = ERR_INIT;
-
-	st->verifying = false;
-	if (!first) {
-		tui_error(app, _("Not recorded: nothing was verified."));
-	} else if (first->error) {
-		tui_error(app, "%s", first->error);
-	} else if (!app_step_checks_live(checks)) {
-		tui_error(app, _("Not recorded: %zu of %zu servers serve the "
-				 "new record."),
-			  first->serving, first->count);
-	} else if (app_step_record(app->session, &st->sp.inputs, &st->sp.plan,
-				   app->cli->now, &err) != STATUS_OK) {
-		tui_error(app, "%s", err_message(&err));
-	} else {
-		tui_message(app, _("Recorded: %s is live on every server."),
-			    st->sp.plan.next.label);
-	}
-	/* The first check's servers stay on screen. */
-	propagate_result_free(st->propagation);
-	st->propagation = first;
-	if (checks->count)
-		checks->results[0] = NULL;
-	app_step_checks_free(checks);
-	err_done(&err);
-}
-
-/* S: verifies the next step of the plan on every authoritative server
- * and records it, when the plan calls it ready. */
-static void dmarc_step(struct app *app, struct dmarc_state *st)
-{
-	struct app_step_checks *checks = NULL;
-	struct err err = ERR_INIT;
-
-	if (!replay_done(st->replay)) {
-		tui_error(app, _("The plan is still loading."));
-		return;
-	}
-	if (!st->sp.loaded)
-		return;
-	switch (app_step_gate(&st->sp.plan, false)) {
-	case APP_STEP_COMPLETE:
-		tui_message(app, _("Nothing to step: the rollout is "
-				   "complete."));
-		return;
-	case APP_STEP_NOT_READY:
-		tui_error(app, _("Not ready: %s"),
-			  st->sp.plan.reasons.count
-			      ? st->sp.plan.reasons.items[0].message
-			      : _("see the timeline"));
-		return;
-	case APP_STEP_NO_RECORD:
-		tui_error(app, _("The record of %s cannot be built; see the "
-				 "timeline."),
-			  st->sp.plan.next.label);
-		return;
-	case APP_STEP_GO:
-		break;
-	}
-	if (st->verifying || !tui_dns(app))
-		return;
-	st->verifying = true;
-	if (app_step_verify_start(app->session->dns, &st->sp.plan, NULL,
-				  dmarc_verified, st, &checks,
-				  &err) != STATUS_OK) {
-		st->verifying = false;
-		app_step_checks_free(checks);
-		tui_error(app, "%s", err_message(&err));
-	}
-	err_done(&err);
-}
-
 /* Draws the content into win (a pad as tall as DMARC_PAD_ROWS); returns
  * the rows it takes. */
 static int dmarc_draw_content(struct app *app, struct dmarc_state *st,
@@ -470,13 +383,18 @@ static void dmarc_draw(struct app *app, void *state, WINDOW *win)
 {
 	struct dmarc_state *st = state;
 	WINDOW *pad = widget_pager_pad(DMARC_PAD_ROWS, getmaxx(win));
+	int total;
 
+	stepper_collect(&st->stepper);
 	dests_collect(st);
 	if (!pad)
 		return;
 	st->pager.more = N_("-- more below: Down / PgDn scrolls --");
-	widget_pager_show(&st->pager, pad, dmarc_draw_content(app, st, pad),
-			  win, 0, getmaxy(win), tui_attr(app, TUI_DIM));
+	total = dmarc_draw_content(app, st, pad);
+	/* What S found shows where the eye is: scrolled into view. */
+	stepper_reveal(&st->stepper, &st->pager, getmaxy(win));
+	widget_pager_show(&st->pager, pad, total, win, 0, getmaxy(win),
+			  tui_attr(app, TUI_DIM));
 }
 
 /* r asks again. */
@@ -486,10 +404,9 @@ static bool dmarc_key(struct app *app, void *state, struct tui_key key,
 	struct dmarc_state *st = state;
 	char *name;
 
-	switch (cmd) {
-	case CMD_STEP:
-		dmarc_step(app, st);
+	if (stepper_key(&st->stepper, replay_done(st->replay), key, cmd))
 		return true;
+	switch (cmd) {
 	case CMD_RECHECK:
 		break;
 	default:
@@ -515,8 +432,9 @@ static void dmarc_leave(struct app *app, void *state)
 	 * propagation answer land after its result was freed: end them
 	 * first (their callbacks still find the state alive). The replay
 	 * drops its own answers. */
+	stepper_done(&st->stepper);
 	replay_free(st->replay);
-	if ((st->discovery || st->verifying) && app->session->dns)
+	if (st->discovery && app->session->dns)
 		dns_cancel_all(app->session->dns);
 	dmarc_discovery_free(st->discovery);
 	dests_clear(st);
@@ -526,7 +444,6 @@ static void dmarc_leave(struct app *app, void *state)
 	ladder_done(&st->ladder);
 	free(st->error);
 	screen_plan_clear(&st->sp);
-	propagate_result_free(st->propagation);
 }
 
 const struct screen screen_dmarc = {

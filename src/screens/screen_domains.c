@@ -23,7 +23,7 @@ struct domains_state {
 };
 
 static const enum command domains_commands[] = {
-	CMD_SELECT, CMD_ADD, CMD_NONE,
+	CMD_SELECT, CMD_ADD, CMD_SETTINGS, CMD_NONE,
 };
 
 /* Reads the list again, keeping the selection on name when given. */
@@ -101,8 +101,8 @@ static void domains_draw(struct app *app, void *state, WINDOW *win)
 				  _("Domain to add:"), &st->input, A_NORMAL);
 	else if (st->count > 0)
 		widget_text(win, rows - 1, 1, cols - 2, tui_attr(app, TUI_DIM),
-			    _("Enter opens the domain's plan; a adds a "
-			      "domain."));
+			    _("Enter opens the domain's plan, o its settings; "
+			      "a adds a domain."));
 }
 
 /* Adds the typed domain. */
@@ -116,7 +116,7 @@ static void domains_add(struct app *app, struct domains_state *st)
 		tui_error(app, "%s", session_store_error(app->session));
 		goto out;
 	}
-	if (state_domain_add(store, name, app->cli->now, NULL, &err) !=
+	if (state_domain_add(store, name, app->now, NULL, &err) !=
 	    STATUS_OK) {
 		tui_error(app, "%s", err_message(&err));
 		goto out;
@@ -158,6 +158,13 @@ static bool domains_key(struct app *app, void *state, struct tui_key key,
 			return false;
 		tui_set_domain(app, st->domains[st->list.selected].name);
 		tui_goto_step(app, STEP_TIMELINE);
+		return true;
+	case CMD_SETTINGS:
+		/* The selected domain's settings, over the home screen. */
+		if (st->count == 0)
+			return false;
+		tui_set_domain(app, st->domains[st->list.selected].name);
+		tui_push(app, &screen_settings, STEP_NONE);
 		return true;
 	default:
 		return false;

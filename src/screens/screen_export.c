@@ -28,7 +28,7 @@ struct export_state {
 	struct widget_input prompt;
 	struct app *app;
 	struct replay *loading;   /* the plan's loading */
-	struct replay *rendering; /* the nsupdate form's old values */
+	char *dns_error;          /* why the served records are unknown */
 	bool rendered;            /* the preview follows the loaded plan */
 };
 
@@ -60,82 +60,54 @@ static void export_clear(struct export_state *st)
 	st->error = NULL;
 }
 
-/* Loads the plan and collects its records with dns (replay_fn). */
+/* Loads the plan, collects its records and finds what each replaces and
+ * the TTL it is served with, as the export command does (replay_fn). */
 static void export_load(void *arg, struct dns *dns)
-{
-	struct export_state *st = arg;
-
-	export_clear(st);
-	if (screen_plan_load(st->app, dns, &st->sp))
-		zone_collect(&st->sp.inputs, &st->sp.plan, false,
-			     tui_orgdomain(st->app), &st->records);
-	else
-		st->error = xstrdup(st->sp.error);
-}
-
-/* Finds the values the nsupdate script replaces (zone_find_old) with
- * dns and renders the script (replay_fn). */
-static void export_nsupdate(void *arg, struct dns *dns)
 {
 	struct export_state *st = arg;
 	struct err err = ERR_INIT;
 
-	free(st->text);
-	st->text = NULL;
-	free(st->error);
-	st->error = NULL;
-	/* A run starts from nothing found, as a blocking call would. */
-	for (size_t i = 0; i < st->records.count; i++) {
-		struct zone_record *r = &st->records.records[i];
-
-		for (size_t k = 0; k < r->nold; k++)
-			free(r->old[k]);
-		free(r->old);
-		r->old = NULL;
-		r->nold = 0;
+	export_clear(st);
+	free(st->dns_error);
+	st->dns_error = NULL;
+	if (!screen_plan_load(st->app, dns, &st->sp)) {
+		st->error = xstrdup(st->sp.error);
+		return;
 	}
-	if (zone_find_old(&st->records, dns, &err) != STATUS_OK)
-		st->error = xstrdup(err_message(&err));
-	else
-		st->text = zone_format_nsupdate(&st->records);
+	zone_collect(&st->sp.inputs, &st->sp.plan, false,
+		     tui_orgdomain(st->app), &st->records);
+	if (!dns)
+		st->dns_error = xstrdup(session_dns_error(st->app->session)
+					    ? session_dns_error(st->app->session)
+					    : _("no resolver"));
+	else if (zone_find_old(&st->records, dns, &err) != STATUS_OK)
+		st->dns_error = xstrdup(err_message(&err));
 	err_done(&err);
 }
 
-/* Renders the records in the current format into st->text. The nsupdate
- * form asks DNS for the values it replaces: all names at once, in the
- * loop, the preview showing when they are in. */
+/* Renders the records in the current format into st->text. */
 static void export_render(struct app *app, struct export_state *st)
 {
 	struct err err = ERR_INIT;
 	json_t *o;
-	const char **hints;
-	size_t n = 0;
 
+	(void)app;
 	free(st->text);
 	st->text = NULL;
 	free(st->error);
 	st->error = NULL;
 	st->pager.scroll = 0;
-	replay_free(st->rendering);
-	st->rendering = NULL;
+	if (st->dns_error) {
+		st->error = xstrdup(st->dns_error);
+		return;
+	}
 	switch (st->format) {
 	case EXPORT_BIND:
 		if (zone_format_bind(&st->records, &st->text, &err))
 			st->error = xstrdup(err_message(&err));
 		break;
 	case EXPORT_NSUPDATE:
-		if (!tui_dns(app)) {
-			st->error = xstrdup(session_dns_error(app->session) ? session_dns_error(app->session)
-							   : _("no resolver"));
-			break;
-		}
-		hints = xcalloc(st->records.count + 1, sizeof *hints);
-		for (size_t i = 0; i < st->records.count; i++)
-			if (!st->records.records[i].foreign)
-				hints[n++] = st->records.records[i].name;
-		st->rendering =
-		    replay_start(app, export_nsupdate, st, hints, n);
-		free(hints);
+		st->text = zone_format_nsupdate(&st->records);
 		break;
 	case EXPORT_JSON:
 		o = zone_format_json(&st->records);
@@ -198,12 +170,8 @@ static void export_draw(struct app *app, void *state, WINDOW *win)
 	}
 	if (st->loading && !replay_done(st->loading)) {
 		widget_text(win, 2, 1, cols - 2, A_NORMAL,
-			    _("Asking DNS about the report sources for the "
-			      "plan ..."));
-	} else if (st->rendering && !replay_done(st->rendering)) {
-		widget_text(win, 2, 1, cols - 2, A_NORMAL,
-			    _("Asking DNS for the values the script "
-			      "replaces ..."));
+			    _("Asking DNS about the plan's report sources "
+			      "and the records served now ..."));
 	} else if (st->error) {
 		widget_wrap(win, 2, 1, cols - 2, rows, 0,
 			    tui_attr(app, TUI_BAD), st->error);
@@ -301,8 +269,8 @@ static void export_leave(struct app *app, void *state)
 	struct export_state *st = state;
 
 	replay_free(st->loading);
-	replay_free(st->rendering);
 	export_clear(st);
+	free(st->dns_error);
 	free(st->text);
 }
 

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The reports screen: import aggregate reports (a path prompt that
- * completes file names, progress file by file), the totals, the weekly
- * trend of the DMARC pass rate, and the sources per IP with their class
- * and what explains them. */
+ * completes file names, progress file by file), and what the reports of
+ * a window say (app/report_view.h, the same use case as `report
+ * summary`): by default the plan's readiness window, or the last week,
+ * or all time; the totals and the receivers' dispositions, the weekly
+ * trend of the DMARC pass rate, the sources grouped by the provider
+ * that explains them (a row per source on Enter), and the failure
+ * reports with their details. */
 #include "config.h"
 
 #include <dirent.h>
@@ -11,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "app/mail_check.h"
+#include "app/report_view.h"
 #include "plan/analysis.h"
 #include "util/i18n.h"
 #include "util/ip.h"
@@ -26,9 +31,33 @@
 /* The sources looked up in DNS (reverse name, SPF) per analysis. */
 #define REPORTS_DNS_SOURCES 50
 
+/* A row of the sources list: a provider's group, or one of its sources
+ * when the group is open. */
+struct reports_row {
+	size_t group;
+	size_t source; /* index into the analysis' sources, or SIZE_MAX for
+			  the group's own row */
+};
+
 struct reports_state {
-	struct analysis *analysis;
+	struct report_view view;
+	bool loaded;          /* view holds a result */
+	struct analysis *analysis; /* view.analysis, when loaded */
+	enum report_window window;
 	char *error;
+	struct reports_row *rows; /* the list as drawn */
+	size_t nrows;
+	/* The groups the operator opened: providers' by provider, the
+	 * others by kind. */
+	const struct provider **open;
+	size_t nopen;
+	bool open_kind[REPORT_GROUP_UNKNOWN + 1];
+	bool failures_shown;  /* the failure reports instead of sources */
+	struct widget_list flist;
+	/* Reports of the domain stored before the import under way, to
+	 * say how many it added; -1 when none was made. */
+	int64_t stored_before, failures_before;
+	int64_t import_added, import_failures;
 	struct widget_input prompt;
 	struct widget_list list;
 	int height;
@@ -47,8 +76,12 @@ struct reports_state {
 };
 
 static const enum command reports_commands[] = {
-	CMD_IMPORT, CMD_DISOWN, CMD_UP, CMD_DOWN, CMD_NONE,
+	CMD_IMPORT, CMD_WINDOW, CMD_SELECT, CMD_FAILURES, CMD_DISOWN,
+	CMD_UP,     CMD_DOWN,   CMD_NONE,
 };
+
+/* The failure reports the screen lists. */
+#define REPORTS_FAILURES_MAX 200
 
 /* Reads the networks the operator disowned for the domain. */
 static void disowned_load(struct app *app, struct reports_state *st)
@@ -88,26 +121,98 @@ static bool source_disowned(const struct reports_state *st,
 	return false;
 }
 
-/* Runs the analysis of everything imported for the domain up to today
- * with dns for the sources' reverse names and SPF (replay_fn). */
+/* True when the operator opened group g. */
+static bool group_open(const struct reports_state *st,
+		       const struct report_group *g)
+{
+	if (g->kind != REPORT_GROUP_PROVIDER)
+		return st->open_kind[g->kind];
+	for (size_t i = 0; i < st->nopen; i++)
+		if (st->open[i] == g->provider)
+			return true;
+	return false;
+}
+
+/* Opens or closes group g. */
+static void group_toggle(struct reports_state *st,
+			 const struct report_group *g)
+{
+	const struct provider *p = g->provider;
+
+	if (g->kind != REPORT_GROUP_PROVIDER) {
+		st->open_kind[g->kind] = !st->open_kind[g->kind];
+		return;
+	}
+	for (size_t i = 0; i < st->nopen; i++)
+		if (st->open[i] == p) {
+			st->open[i] = st->open[--st->nopen];
+			return;
+		}
+	st->open = xrealloc(st->open, (st->nopen + 1) * sizeof *st->open);
+	st->open[st->nopen++] = p;
+}
+
+/* Lays out the list: each group, and under an open one its sources. */
+static void rows_build(struct reports_state *st)
+{
+	const struct report_view *v = &st->view;
+	size_t cap = 0;
+
+	st->nrows = 0;
+	for (size_t g = 0; st->loaded && g < v->ngroups; g++) {
+		bool open = group_open(st, &v->groups[g]);
+		size_t n = open ? v->groups[g].nsources : 0;
+
+		st->rows = xgrow(st->rows, &cap, st->nrows + 1 + n,
+				 sizeof *st->rows);
+		st->rows[st->nrows].group = g;
+		st->rows[st->nrows++].source = SIZE_MAX;
+		for (size_t k = 0; k < n; k++) {
+			st->rows[st->nrows].group = g;
+			st->rows[st->nrows++].source = v->groups[g].sources[k];
+		}
+	}
+}
+
+/* Runs the view of the chosen window up to today with dns for the
+ * sources' reverse names and SPF (replay_fn). */
 static void reports_run(void *arg, struct dns *dns)
 {
 	struct reports_state *st = arg;
 	struct app *app = st->app;
-	struct analysis_options opt = {
-		.dns = dns,
-		.providers = tui_providers(app),
-		.dns_sources_max = REPORTS_DNS_SOURCES,
+	struct report_view_request req = {
+		.domain = app->domain,
+		.window = st->window,
+		.today = app->now,
+		.analysis = {
+			.dns = dns,
+			.providers = tui_providers(app),
+			.dns_sources_max = REPORTS_DNS_SOURCES,
+		},
+		.failures_max = REPORTS_FAILURES_MAX,
 	};
 	struct err err = ERR_INIT;
 
-	analysis_free(st->analysis);
+	if (st->loaded)
+		report_view_done(&st->view);
+	st->loaded = false;
 	st->analysis = NULL;
 	free(st->error);
 	st->error = NULL;
-	if (analysis_run(tui_store(app), app->domain, DATE_ANY, app->cli->now,
-			 &opt, &st->analysis, &err) != STATUS_OK)
+	if (report_view_load(tui_store(app), &req, &st->view, &err) !=
+	    STATUS_OK) {
 		st->error = xstrdup(err_message(&err));
+	} else {
+		st->loaded = true;
+		st->analysis = st->view.analysis;
+		if (st->stored_before >= 0) {
+			st->import_added =
+			    st->view.stored_reports - st->stored_before;
+			st->import_failures =
+			    st->view.stored_failures - st->failures_before;
+		}
+	}
+	rows_build(st);
 	err_done(&err);
 }
 
@@ -119,8 +224,11 @@ static void reports_analyse(struct app *app, struct reports_state *st)
 	replay_free(st->replay);
 	st->replay = NULL;
 	if (!tui_store(app)) {
-		analysis_free(st->analysis);
+		if (st->loaded)
+			report_view_done(&st->view);
+		st->loaded = false;
 		st->analysis = NULL;
+		rows_build(st);
 		free(st->error);
 		st->error = xstrdup(session_store_error(app->session));
 		return;
@@ -137,6 +245,10 @@ static void reports_enter(struct app *app, void *state)
 
 	st->app = app;
 	st->prompt.complete_files = true;
+	st->window = REPORT_WINDOW_PLAN;
+	st->stored_before = -1;
+	/* The sources nothing explains are the ones to look at: open. */
+	st->open_kind[REPORT_GROUP_UNKNOWN] = true;
 	tui_work_start(app);
 }
 
@@ -210,6 +322,9 @@ static void import_start(struct app *app, struct reports_state *st)
 	free(st->last_reject);
 	st->last_reject = NULL;
 	st->importing = xstrdup(st->prompt.text);
+	st->stored_before = st->loaded ? st->view.stored_reports : -1;
+	st->failures_before = st->loaded ? st->view.stored_failures : 0;
+	st->import_added = st->import_failures = 0;
 	import_plan(st, st->importing);
 	tui_work_start(app);
 }
@@ -307,42 +422,252 @@ static int draw_trend(struct app *app, const struct analysis *a,
 	return used;
 }
 
-/* Draws one source row. */
-static void draw_source(struct app *app, const struct reports_state *st,
-			const struct analysis_source *s, WINDOW *win, int y,
-			int cols, bool selected)
+/* Fills a selected row's background. */
+static int row_start(WINDOW *win, int y, int cols, bool selected)
 {
-	bool not_ours = s->failing > 0 && source_disowned(st, s);
 	int attr = selected ? A_REVERSE : A_NORMAL;
-	/* The reverse name comes from DNS: hostile until cleaned. */
-	char *who = text_clean_str(s->provider ? s->provider->name
-					       : (s->ptr ? s->ptr : ""));
 
 	if (selected) {
 		wattron(win, attr);
 		mvwhline(win, y, 0, ' ', cols);
 		wattroff(win, attr);
 	}
-	widget_text(win, y, 1, 16, attr, s->ip);
-	widget_textf(win, y, 17, 8, attr, "%7lld", (long long)s->t.messages);
-	widget_textf(win, y, 26, 7, attr, "%5.1f%%", s->share * 100.0);
+	return attr;
+}
+
+/* Draws one source row, under its group. */
+static void draw_source(struct app *app, const struct reports_state *st,
+			const struct analysis_source *s, WINDOW *win, int y,
+			int cols, bool selected)
+{
+	bool not_ours = s->failing > 0 && source_disowned(st, s);
+	int attr = row_start(win, y, cols, selected);
+	/* The reverse name comes from DNS: hostile until cleaned. */
+	char *ptr = text_clean_str(s->ptr ? s->ptr : "");
+
+	widget_text(win, y, 3, 22, attr, s->ip);
+	widget_textf(win, y, 26, 8, attr, "%8lld", (long long)s->t.messages);
+	widget_textf(win, y, 35, 7, attr, "%5.1f%%", s->share * 100.0);
 	/* TRANSLATORS: the class of a failing source the operator marked
 	 * as spoofing; at most 18 columns. */
-	widget_text(win, y, 34, 18,
+	widget_text(win, y, 43, 18,
 		    attr | (not_ours ? tui_attr(app, TUI_DIM)
 				     : class_attr(app, s->cls)),
 		    not_ours ? _("not ours") : analysis_class_name(s->cls));
-	widget_text(win, y, 53, cols - 54, attr, who);
-	free(who);
+	widget_text(win, y, 62, cols - 63, attr, ptr);
+	free(ptr);
 }
 
-/* Draws the analysis, the sources and the import line. */
+/* Draws one provider's row: its name, sources, volume and worst
+ * class. */
+static void draw_group(struct app *app, const struct reports_state *st,
+		       const struct report_group *g, WINDOW *win, int y,
+		       int cols, bool selected)
+{
+	int attr = row_start(win, y, cols, selected);
+	int64_t all = st->analysis->totals.messages;
+
+	widget_text(win, y, 1, 2, attr, group_open(st, g) ? "-" : "+");
+	/* TRANSLATORS: the groups of sources no provider of the catalogue
+	 * explains: those the domain's SPF record or its senders
+	 * authorize, and the rest; at most 22 columns. */
+	widget_text(win, y, 3, 22, attr | A_BOLD,
+		    g->kind == REPORT_GROUP_PROVIDER ? g->provider->name
+		    : g->kind == REPORT_GROUP_OWN    ? _("your servers")
+						     : _("unexplained"));
+	widget_textf(win, y, 26, 8, attr, "%8lld", (long long)g->t.messages);
+	widget_textf(win, y, 35, 7, attr, "%5.1f%%",
+		     percent(g->t.messages, all));
+	widget_text(win, y, 43, 18, attr | class_attr(app, g->worst),
+		    analysis_class_name(g->worst));
+	if (g->nsources == 1)
+		widget_text(win, y, 62, cols - 63, attr,
+			    st->analysis->sources[g->sources[0]].ip);
+	else
+		widget_textf(win, y, 62, cols - 63, attr,
+			     P_("%zu source", "%zu sources", g->nsources),
+			     g->nsources);
+}
+
+/* The window in words: "last 14 days (2026-11-17 to 2026-11-30)". */
+static void window_text(const struct reports_state *st, char *buf,
+			size_t size)
+{
+	char d1[DATE_BUFSIZE], d2[DATE_BUFSIZE];
+	const struct report_view *v = &st->view;
+
+	date_format(v->until, d2);
+	switch (v->window) {
+	case REPORT_WINDOW_ALL:
+		snprintf(buf, size, _("all time up to %s"), d2);
+		break;
+	case REPORT_WINDOW_WEEK:
+		snprintf(buf, size, _("last 7 days (%s to %s)"),
+			 date_format(v->since, d1), d2);
+		break;
+	default:
+		/* TRANSLATORS: the window readiness judges. */
+		snprintf(buf, size, _("plan window, last %d days (%s to %s)"),
+			 v->plan_days, date_format(v->since, d1), d2);
+		break;
+	}
+}
+
+/* Draws a field of a failure report, cleaned, on row y if it is above
+ * the last row; returns the rows used. */
+static int draw_field(WINDOW *win, int y, int rows, int cols,
+		      const char *label, const char *value)
+{
+	char *clean;
+
+	if (!value || y >= rows - 1)
+		return 0;
+	clean = text_clean_str(value);
+	widget_text(win, y, 3, 16, A_BOLD, label);
+	widget_text(win, y, 20, cols - 21, A_NORMAL, clean);
+	free(clean);
+	return 1;
+}
+
+/* Draws the failure reports: a list, and the selected one's details
+ * below it. */
+static void draw_failures(struct app *app, struct reports_state *st,
+			  WINDOW *win, int y, int rows, int cols)
+{
+	const struct report_view *v = &st->view;
+	int list_rows = v->nfailures < 3 ? (int)v->nfailures : 3;
+	const struct report_failure *f;
+	char *dkim = NULL;
+
+	widget_textf(win, y++, 1, cols - 2, A_UNDERLINE,
+		     P_("%lld failure report (e returns to the sources)",
+			"%lld failure reports (e returns to the sources)",
+			(unsigned long)v->stored_failures),
+		     (long long)v->stored_failures);
+	if (v->nfailures == 0) {
+		widget_wrap(win, y, 1, cols - 2, rows - 1, 0, A_NORMAL,
+			    _("No failure report received. Receivers send "
+			      "them to the ruf address of the DMARC record, "
+			      "one mail per failing message."));
+		return;
+	}
+	widget_list_clamp(&st->flist, v->nfailures, list_rows);
+	st->height = list_rows;
+	for (int i = 0; i < list_rows; i++) {
+		size_t k = st->flist.top + (size_t)i;
+		char *ip, *from;
+		int attr;
+
+		if (k >= v->nfailures)
+			break;
+		f = &v->failures[k];
+		attr = row_start(win, y + i, cols, k == st->flist.selected);
+		ip = text_clean_str(f->source_ip ? f->source_ip : "-");
+		from = text_clean_str(f->original_from ? f->original_from
+						       : "-");
+		widget_text(win, y + i, 1, 22, attr, ip);
+		widget_text(win, y + i, 24, 8, attr | tui_attr(app, TUI_BAD),
+			    f->auth_failure ? f->auth_failure : "-");
+		widget_text(win, y + i, 33, cols - 34, attr, from);
+		free(ip);
+		free(from);
+	}
+	y += list_rows;
+	f = &v->failures[st->flist.selected];
+	if (f->dkim_domain)
+		/* TRANSLATORS: a DKIM signature's d= and s= (RFC 6376). */
+		dkim = xasprintf(_("%s, selector %s"), f->dkim_domain,
+				 f->dkim_selector ? f->dkim_selector : "-");
+	/* TRANSLATORS: labels of a failure report's fields; at most 16
+	 * columns. */
+	y += draw_field(win, y, rows, cols, _("Source"), f->source_ip);
+	y += draw_field(win, y, rows, cols, _("Failed"), f->auth_failure);
+	y += draw_field(win, y, rows, cols, _("Arrived"), f->arrival);
+	y += draw_field(win, y, rows, cols, _("From"), f->original_from);
+	y += draw_field(win, y, rows, cols, _("Mail-From"),
+			f->original_mail_from);
+	y += draw_field(win, y, rows, cols, _("Message-ID"),
+			f->original_message_id);
+	y += draw_field(win, y, rows, cols, _("DKIM signature"), dkim);
+	y += draw_field(win, y, rows, cols, _("SPF domain"), f->spf_domain);
+	y += draw_field(win, y, rows, cols, _("Delivery"), f->delivery_result);
+	draw_field(win, y, rows, cols, _("Report"), f->source);
+	free(dkim);
+}
+
+/* Draws the sources grouped by provider, and the selected one's fix. */
+static void draw_sources(struct app *app, struct reports_state *st,
+			 WINDOW *win, int y, int rows, int cols)
+{
+	const struct analysis *a = st->analysis;
+	const struct report_view *v = &st->view;
+	int list_rows;
+	const struct reports_row *sel;
+	size_t pick;
+
+	/* TRANSLATORS: column heads of the sources. */
+	widget_text(win, y, 1, 24, A_UNDERLINE, _("Provider / source"));
+	widget_text(win, y, 26, 8, A_UNDERLINE, _("Messages"));
+	widget_text(win, y, 35, 7, A_UNDERLINE, _("Share"));
+	widget_text(win, y, 43, 18, A_UNDERLINE, _("Class"));
+	widget_text(win, y++, 62, cols - 63, A_UNDERLINE, _("Detail"));
+	list_rows = rows - y - 2;
+	st->height = list_rows;
+	widget_list_clamp(&st->list, st->nrows, list_rows);
+	for (int i = 0; i < list_rows; i++) {
+		size_t k = st->list.top + (size_t)i;
+		const struct reports_row *r;
+
+		if (k >= st->nrows)
+			break;
+		r = &st->rows[k];
+		if (r->source == SIZE_MAX)
+			draw_group(app, st, &v->groups[r->group], win, y + i,
+				   cols, k == st->list.selected);
+		else
+			draw_source(app, st, &a->sources[r->source], win,
+				    y + i, cols, k == st->list.selected);
+	}
+	if (st->list.selected >= st->nrows)
+		return;
+	sel = &st->rows[st->list.selected];
+	pick = sel->source;
+	/* A group of one source stands for it. */
+	if (pick == SIZE_MAX && v->groups[sel->group].nsources == 1)
+		pick = v->groups[sel->group].sources[0];
+	if (pick == SIZE_MAX) {
+		widget_text(win, rows - 2, 1, cols - 2, tui_attr(app, TUI_DIM),
+			    group_open(st, &v->groups[sel->group])
+				? _("Enter closes the group.")
+				: _("Enter shows a row per source."));
+	} else {
+		const struct analysis_source *s = &a->sources[pick];
+		char *fix = analysis_fix_text(a, s);
+
+		if (fix)
+			widget_text(win, rows - 2, 1, cols - 2,
+				    tui_attr(app, TUI_WARN), fix);
+		else if (s->explained_by) {
+			/* A term of an SPF record from DNS. */
+			char *by = text_clean_str(s->explained_by);
+
+			widget_textf(win, rows - 2, 1, cols - 2, A_NORMAL,
+				     _("%s: explained by %s"), s->ip, by);
+			free(by);
+		}
+		free(fix);
+	}
+}
+
+/* Draws the view, the sources or failure reports, and the import line. */
 static void reports_draw(struct app *app, void *state, WINDOW *win)
 {
 	struct reports_state *st = state;
 	const struct analysis *a =
-	    replay_done(st->replay) ? st->analysis : NULL;
-	int rows = getmaxy(win), cols = getmaxx(win), y = 0, list_rows;
+	    replay_done(st->replay) && st->loaded ? st->analysis : NULL;
+	const struct report_view *v = &st->view;
+	int rows = getmaxy(win), cols = getmaxx(win), y = 0;
+	char window[128];
 
 	widget_textf(win, y++, 1, cols - 2, A_BOLD, _("Reports for %s"),
 		     app->domain);
@@ -354,62 +679,58 @@ static void reports_draw(struct app *app, void *state, WINDOW *win)
 			    st->replay ? _("Asking DNS about the report "
 					   "sources ...")
 				       : _("Reading the reports ..."));
-	else if (a->reports == 0)
+	else if (v->stored_reports == 0 && v->stored_failures == 0)
 		y += widget_wrap(win, y, 1, cols - 2, rows - 1, 0, A_NORMAL,
 				 _("No report imported yet. Press i and give "
 				   "a file or a folder of reports (.xml, .gz, "
 				   ".zip, mail)."));
 	else {
+		window_text(st, window, sizeof window);
+		/* TRANSLATORS: "t" switches plan window, week, all time. */
 		widget_textf(win, y++, 1, cols - 2, A_NORMAL,
-			     P_("%zu report, %lld messages. Pass: DMARC %.1f "
-				"%%, SPF aligned %.1f %%, DKIM %.1f %%",
-				"%zu reports, %lld messages. Pass: DMARC %.1f "
-				"%%, SPF aligned %.1f %%, DKIM %.1f %%",
-				a->reports),
-			     a->reports, (long long)a->totals.messages,
-			     percent(a->totals.dmarc_pass, a->totals.messages),
-			     percent(a->totals.spf_aligned,
-				     a->totals.messages),
-			     percent(a->totals.dkim_aligned,
-				     a->totals.messages));
-		widget_text(win, y++, 1, cols - 2, A_UNDERLINE,
-			    _("DMARC pass rate by week"));
-		y += draw_trend(app, a, win, y, 4, cols);
-		widget_text(win, y, 1, 16, A_UNDERLINE, _("Source"));
-		widget_text(win, y, 17, 8, A_UNDERLINE, _("Messages"));
-		widget_text(win, y, 26, 7, A_UNDERLINE, _("Share"));
-		widget_text(win, y, 34, 18, A_UNDERLINE, _("Class"));
-		widget_text(win, y++, 53, cols - 54, A_UNDERLINE,
-			    _("Sender"));
-		list_rows = rows - y - 2;
-		st->height = list_rows;
-		widget_list_clamp(&st->list, a->nsources, list_rows);
-		for (int i = 0; i < list_rows; i++) {
-			size_t k = st->list.top + (size_t)i;
-
-			if (k >= a->nsources)
-				break;
-			draw_source(app, st, &a->sources[k], win, y + i, cols,
-				    k == st->list.selected);
+			     _("%s  (t switches)"), window);
+		if (a->reports == 0)
+			widget_textf(win, y++, 1, cols - 2, A_NORMAL,
+				     _("No report in this window; %lld are "
+				       "stored. Failure reports: %lld (e)"),
+				     (long long)v->stored_reports,
+				     (long long)v->stored_failures);
+		else {
+			widget_textf(
+			    win, y++, 1, cols - 2, A_NORMAL,
+			    _("%zu of %lld reports, %lld messages; pass: "
+			      "DMARC %.1f%%, SPF %.1f%%, DKIM %.1f%%"),
+			    a->reports, (long long)v->stored_reports,
+			    (long long)a->totals.messages,
+			    percent(a->totals.dmarc_pass, a->totals.messages),
+			    percent(a->totals.spf_aligned, a->totals.messages),
+			    percent(a->totals.dkim_aligned,
+				    a->totals.messages));
+			widget_textf(win, y++, 1, cols - 2, A_NORMAL,
+				     _("Receivers: none %lld, quarantine %lld, "
+				       "reject %lld. Failure reports: %lld "
+				       "(e)"),
+				     (long long)v->delivered,
+				     (long long)v->quarantined,
+				     (long long)v->rejected,
+				     (long long)v->stored_failures);
 		}
-		if (st->list.selected < a->nsources) {
-			const struct analysis_source *s =
-			    &a->sources[st->list.selected];
-			char *fix = analysis_fix_text(a, s);
-
-			if (fix)
-				widget_text(win, rows - 2, 1, cols - 2,
-					    tui_attr(app, TUI_WARN), fix);
-			else if (s->explained_by) {
-				/* A term of an SPF record from DNS. */
-				char *by = text_clean_str(s->explained_by);
-
-				widget_textf(win, rows - 2, 1, cols - 2,
-					     A_NORMAL, _("%s: explained by %s"),
-					     s->ip, by);
-				free(by);
-			}
-			free(fix);
+		if (st->stored_before >= 0 && !st->importing)
+			widget_textf(win, y++, 1, cols - 2,
+				     tui_attr(app, TUI_GOOD),
+				     _("The import added %lld reports and %lld "
+				       "failure reports for %s (now %lld)."),
+				     (long long)st->import_added,
+				     (long long)st->import_failures,
+				     app->domain,
+				     (long long)v->stored_reports);
+		if (st->failures_shown)
+			draw_failures(app, st, win, y, rows, cols);
+		else {
+			widget_text(win, y++, 1, cols - 2, A_UNDERLINE,
+				    _("DMARC pass rate by week"));
+			y += draw_trend(app, a, win, y, 3, cols);
+			draw_sources(app, st, win, y, rows, cols);
 		}
 	}
 	if (st->disowning)
@@ -439,21 +760,23 @@ static void reports_draw(struct app *app, void *state, WINDOW *win)
 			    A_NORMAL, name ? name + 1 : st->queue[0]);
 	} else
 		widget_text(win, rows - 1, 1, cols - 2, tui_attr(app, TUI_DIM),
-			    _("i imports reports from a file or a folder."));
+			    _("i imports reports; p switches the window; e "
+			      "shows the failure reports."));
 }
 
-/* The folder the prompt starts with: the demo's new reports, or the
- * current directory. */
+/* The folder the prompt starts with: the demo's new reports, or
+ * nothing (Tab completes from the current directory), so that a path
+ * typed or pasted is taken as it is. */
 static const char *import_default(struct app *app, char *buf, size_t size)
 {
 	if (app->demo) {
-		char *inbox = cli_data_path(app->cli, "demo/inbox/");
+		char *inbox = tui_data_path(app, "demo/inbox/");
 
 		snprintf(buf, size, "%s", inbox);
 		free(inbox);
 		return buf;
 	}
-	return "./";
+	return NULL;
 }
 
 /* x on a failing source that nothing explains asks whether to mark it
@@ -461,13 +784,31 @@ static const char *import_default(struct app *app, char *buf, size_t size)
 static void disown_ask(struct app *app, struct reports_state *st)
 {
 	const struct analysis_source *s;
+	const struct reports_row *r;
+	size_t k;
 
 	if (!replay_done(st->replay) || !st->analysis ||
-	    st->list.selected >= st->analysis->nsources) {
+	    st->failures_shown || st->list.selected >= st->nrows) {
 		tui_error(app, _("Choose a source first."));
 		return;
 	}
-	s = &st->analysis->sources[st->list.selected];
+	r = &st->rows[st->list.selected];
+	k = r->source;
+	/* A group of one source stands for it. */
+	if (k == SIZE_MAX && st->view.groups[r->group].nsources == 1)
+		k = st->view.groups[r->group].sources[0];
+	if (k == SIZE_MAX &&
+	    st->view.groups[r->group].worst != ANALYSIS_FAIL_UNKNOWN) {
+		tui_error(app, _("Only a failing source that no sender "
+				 "explains can be marked as not ours."));
+		return;
+	}
+	if (k == SIZE_MAX) {
+		tui_error(app, _("Open the group with Enter and choose a "
+				 "source first."));
+		return;
+	}
+	s = &st->analysis->sources[k];
 	if (source_disowned(st, s)) {
 		tui_message(app, _("%s is marked as not ours already."), s->ip);
 		return;
@@ -489,7 +830,7 @@ static void disown_answer(struct app *app, struct reports_state *st,
 	if (!widget_key_yes(key)) {
 		tui_message(app, _("Not marked."));
 	} else if (state_disown_add(tui_store(app), app->domain,
-				    st->disowning, NULL, app->cli->now, NULL,
+				    st->disowning, NULL, app->now, NULL,
 				    &err) != STATUS_OK) {
 		tui_error(app, "%s", err_message(&err));
 	} else {
@@ -508,9 +849,7 @@ static bool reports_key(struct app *app, void *state, struct tui_key key,
 			enum command cmd)
 {
 	struct reports_state *st = state;
-	size_t n = st->analysis && replay_done(st->replay)
-		       ? st->analysis->nsources
-		       : 0;
+	bool ready = st->loaded && replay_done(st->replay);
 
 	if (st->disowning) {
 		disown_answer(app, st, key);
@@ -533,8 +872,43 @@ static bool reports_key(struct app *app, void *state, struct tui_key key,
 			return true;
 		}
 	}
-	if (widget_list_key(&st->list, cmd, n, st->height))
+	if (ready && st->failures_shown) {
+		if (widget_list_key(&st->flist, cmd, st->view.nfailures,
+				    st->height))
+			return true;
+		if (cmd == CMD_FAILURES || cmd == CMD_BACK) {
+			st->failures_shown = false;
+			return true;
+		}
+	} else if (ready) {
+		if (widget_list_key(&st->list, cmd, st->nrows, st->height))
+			return true;
+		if (cmd == CMD_SELECT && st->list.selected < st->nrows) {
+			const struct reports_row *r =
+			    &st->rows[st->list.selected];
+			size_t g = r->group;
+
+			group_toggle(st, &st->view.groups[g]);
+			rows_build(st);
+			/* The cursor stays on the group's row. */
+			for (size_t i = 0; i < st->nrows; i++)
+				if (st->rows[i].group == g &&
+				    st->rows[i].source == SIZE_MAX)
+					st->list.selected = i;
+			return true;
+		}
+		if (cmd == CMD_FAILURES) {
+			st->failures_shown = true;
+			return true;
+		}
+	}
+	if (cmd == CMD_WINDOW && !st->importing) {
+		st->window = (enum report_window)((st->window + 1) %
+						  REPORT_WINDOW_COUNT);
+		st->list.selected = st->list.top = 0;
+		reports_analyse(app, st);
 		return true;
+	}
 	if (cmd == CMD_IMPORT && !st->importing) {
 		char buf[1024];
 
@@ -554,7 +928,10 @@ static void reports_leave(struct app *app, void *state)
 	import_clear(st);
 	free(st->disowned);
 	free(st->disowning);
-	analysis_free(st->analysis);
+	if (st->loaded)
+		report_view_done(&st->view);
+	free(st->rows);
+	free(st->open);
 	free(st->error);
 	free(st->last_reject);
 }
@@ -566,9 +943,14 @@ const struct screen screen_reports = {
 		   "reports to the rua address of the DMARC record: which IP "
 		   "addresses sent how much mail as your domain and whether it "
 		   "passed SPF and DKIM. Import them here (files, folders, "
-		   ".gz, .zip, mailboxes). Sources that fail and match no "
-		   "sender of your inventory must be understood before the "
-		   "policy gets stricter."),
+		   ".gz, .zip, mailboxes). The screen shows the window the "
+		   "plan judges readiness by; p switches to the last week and "
+		   "to all time. Sources are grouped by the provider that "
+		   "explains them: Enter shows a row per source. Sources that "
+		   "fail and match no sender of your inventory must be "
+		   "understood before the policy gets stricter. e lists the "
+		   "failure reports (one per failing message, sent to the ruf "
+		   "address) with their details."),
 	.commands = reports_commands,
 	.state_size = sizeof(struct reports_state),
 	.enter = reports_enter,

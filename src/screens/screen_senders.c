@@ -14,6 +14,7 @@
 #include "util/strbuf.h"
 #include "util/text.h"
 #include "util/xalloc.h"
+#include "app/providers.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
 
@@ -66,18 +67,11 @@ static void senders_load(struct app *app, struct senders_state *st)
 /* Runs the catalogue filter on what is typed. */
 static void senders_filter(struct app *app, struct senders_state *st)
 {
-	const struct providers *cat = tui_providers(app);
-	size_t n;
-
-	st->nmatches = 0;
-	if (!cat)
-		return;
-	n = providers_count(cat);
+	/* The same search as dmarcpilot sender providers TEXT. */
 	free(st->matches);
-	st->matches = xcalloc(n + 1, sizeof *st->matches);
-	st->nmatches = providers_filter(cat, st->filter.text, st->matches, n);
-	if (st->nmatches > n)
-		st->nmatches = n;
+	if (app_providers_search(app->session, st->filter.text, &st->matches,
+				 &st->nmatches, NULL) != STATUS_OK)
+		st->nmatches = 0;
 }
 
 /* Opens the screen. */
@@ -264,10 +258,12 @@ static void draw_catalogue(struct app *app, struct senders_state *st,
 			mvwhline(win, 3 + i, 0, ' ', cols);
 			wattroff(win, attr);
 		}
-		widget_text(win, 3 + i, 1, 24, attr, p->name);
-		widget_text(win, 3 + i, 26, 14, attr,
+		/* The ID is what dmarcpilot sender add takes. */
+		widget_text(win, 3 + i, 1, 22, attr, p->name);
+		widget_text(win, 3 + i, 24, 19, attr | A_BOLD, p->id);
+		widget_text(win, 3 + i, 44, 13, attr,
 			    provider_category_name(p->category));
-		widget_text(win, 3 + i, 41, cols - 42, attr,
+		widget_text(win, 3 + i, 58, cols - 59, attr,
 			    p->spf ? p->spf : _("(no SPF include)"));
 	}
 	widget_text(win, rows - 1, 1, cols - 2, tui_attr(app, TUI_DIM),
@@ -390,7 +386,7 @@ static void senders_save(struct app *app, struct senders_state *st)
 		} else {
 			rc = state_sender_add(store, app->domain, s->spec,
 					      NULL, tui_providers(app),
-					      app->cli->now, NULL, &err);
+					      app->now, NULL, &err);
 		}
 		if (rc != STATUS_OK) {
 			tui_error(app, "%s", err_message(&err));

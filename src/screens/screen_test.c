@@ -26,6 +26,9 @@ struct test_row {
 	bool bold;
 };
 
+/* The rows a result may take before it is cut. */
+#define TEST_PAD_ROWS 1000
+
 struct test_state {
 	struct widget_input prompt;
 	char *path;      /* the message checked (picked from a Maildir) */
@@ -39,12 +42,12 @@ struct test_state {
 	struct test_row *rows;
 	size_t nrows;
 	bool built;      /* rows follow the report */
-	int scroll;
-	int height;
+	struct widget_pager pager; /* the result, long rows wrapped */
 };
 
 static const enum command test_commands[] = {
-	CMD_ADD, CMD_RECHECK, CMD_UP, CMD_DOWN, CMD_NONE,
+	CMD_ADD, CMD_RECHECK, CMD_UP, CMD_DOWN, CMD_PAGE_UP, CMD_PAGE_DOWN,
+	CMD_NONE,
 };
 
 /* Frees the rows drawn from the report. */
@@ -56,7 +59,7 @@ static void rows_clear(struct test_state *st)
 	st->rows = NULL;
 	st->nrows = 0;
 	st->built = false;
-	st->scroll = 0;
+	st->pager.scroll = 0;
 }
 
 /* Adds a row; the text is cleaned of control characters. */
@@ -248,7 +251,6 @@ static void test_draw(struct app *app, void *state, WINDOW *win)
 	widget_text(win, 0, 1, cols - 2, A_BOLD,
 		    st->path ? st->path
 			     : _("Test a received message"));
-	st->height = rows - 3;
 	if (st->prompt.active)
 		widget_input_draw(win, rows - 1, 1, cols - 2,
 				  /* TRANSLATORS: keep within 40 columns. */
@@ -274,15 +276,21 @@ static void test_draw(struct app *app, void *state, WINDOW *win)
 	}
 	if (!st->built)
 		rows_build(st);
-	for (int y = 0; y < st->height; y++) {
-		size_t i = (size_t)(st->scroll + y);
+	{
+		/* Every row wrapped whole into the pager's pad: a long
+		 * Authentication-Results or fix is read to its end. */
+		WINDOW *pad = widget_pager_pad(TEST_PAD_ROWS, cols);
+		int y = 0;
 
-		if (i >= st->nrows)
-			break;
-		widget_text(win, 2 + y, 1, cols - 2,
+		for (size_t i = 0; pad && i < st->nrows; i++)
+			y += widget_wrap_indented(
+			    pad, y, 1, cols - 2, TEST_PAD_ROWS,
 			    tui_attr(app, st->rows[i].color) |
 				(st->rows[i].bold ? A_BOLD : 0),
 			    st->rows[i].text);
+		st->pager.more = N_("-- more below: Down / PgDn scrolls --");
+		widget_pager_show(&st->pager, pad, y, win, 2, rows - 3,
+				  tui_attr(app, TUI_DIM));
 	}
 }
 
@@ -291,7 +299,6 @@ static bool test_key(struct app *app, void *state, struct tui_key key,
 		     enum command cmd)
 {
 	struct test_state *st = state;
-	int max = (int)st->nrows - st->height;
 
 	if (st->prompt.active) {
 		switch (widget_input_key(&st->prompt, key)) {
@@ -321,16 +328,8 @@ static bool test_key(struct app *app, void *state, struct tui_key key,
 			free(path);
 		}
 		return true;
-	case CMD_UP:
-		if (st->scroll > 0)
-			st->scroll--;
-		return true;
-	case CMD_DOWN:
-		if (st->scroll < max)
-			st->scroll++;
-		return true;
 	default:
-		return false;
+		return widget_pager_key(&st->pager, cmd);
 	}
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/i18n.h"
+#include "app/monitor.h"
 #include "dmarc/ladder.h"
 #include "plan/rollout.h"
 #include "store/state.h"
@@ -15,6 +16,7 @@
 #include "screens/plan.h"
 #include "screens/publish.h"
 #include "screens/replay.h"
+#include "screens/stepper.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
 
@@ -25,17 +27,24 @@ struct timeline_state {
 	struct ladder ladder;
 	date_t created;
 	char *error;
-	int scroll;
+	struct widget_pager pager; /* the content, scrolled */
 	struct screen_plan sp;  /* the plan and why there is none */
 	struct rollout_week *weeks;
 	size_t nweeks;
 	struct replay *replay; /* the plan's loading */
+	struct stepper stepper; /* S and ! */
+	unsigned settings_gen;  /* app->settings_gen the plan was loaded at */
 	struct app *app;
+	struct monitor_status monitor; /* the last monitor run, open alerts */
 };
 
 static const enum command timeline_commands[] = {
-	CMD_UP, CMD_DOWN, CMD_PUBLISH, CMD_NONE,
+	CMD_STEP, CMD_PUBLISH, CMD_FORCE, CMD_SETTINGS, CMD_RECHECK, CMD_NONE,
 };
+
+/* The rows the timeline may take before it scrolls: a ladder of ten
+ * rungs a week each, with reasons and the step's servers, fits. */
+#define TIMELINE_PAD_ROWS 400
 
 /* Frees the plan and weeks of an earlier run. */
 static void timeline_plan_clear(struct timeline_state *st)
@@ -53,21 +62,29 @@ static void timeline_plan(void *arg, struct dns *dns)
 
 	timeline_plan_clear(st);
 	if (screen_plan_load(st->app, dns, &st->sp))
-		rollout_timeline(&st->sp.inputs, st->app->cli->now,
+		rollout_timeline(&st->sp.inputs, st->app->now,
 				 &st->weeks, &st->nweeks);
 }
 
-/* Reads the domain's history and settings. */
-static void timeline_enter(struct app *app, void *state)
+/* Reads the domain's history and settings, and starts loading the
+ * plan (again, after a step was recorded). */
+static void timeline_load(struct app *app, struct timeline_state *st)
 {
-	struct timeline_state *st = state;
 	struct store *store = tui_store(app);
 	struct err err = ERR_INIT;
 	struct state_domain *domains = NULL;
 	size_t n = 0;
 
-	st->app = app;
-	state_settings_defaults(&st->settings);
+	st->settings_gen = app->settings_gen;
+	replay_free(st->replay);
+	st->replay = NULL;
+	state_rungs_free(st->rungs, st->count);
+	st->rungs = NULL;
+	st->count = 0;
+	state_settings_done(&st->settings);
+	ladder_done(&st->ladder);
+	free(st->error);
+	st->error = NULL;
 	ladder_init_default(&st->ladder);
 	st->created = DATE_NONE;
 	if (!store) {
@@ -85,6 +102,9 @@ static void timeline_enter(struct app *app, void *state)
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(domains[i].name, app->domain) == 0)
 			st->created = domains[i].created;
+	/* Without it the line says the monitor never ran. */
+	if (monitor_status_load(store, app->domain, &st->monitor, &err))
+		err_done(&err);
 	if (st->settings.rungs) {
 		ladder_done(&st->ladder);
 		if (ladder_parse(&st->ladder, st->settings.rungs, &err) !=
@@ -101,6 +121,26 @@ out:
 	err_done(&err);
 }
 
+/* A step was recorded: the plan moves on. */
+static void timeline_recorded(void *arg)
+{
+	struct timeline_state *st = arg;
+
+	timeline_load(st->app, st);
+}
+
+/* Opens the timeline. */
+static void timeline_enter(struct app *app, void *state)
+{
+	struct timeline_state *st = state;
+
+	st->app = app;
+	state_settings_defaults(&st->settings);
+	ladder_init_default(&st->ladder);
+	stepper_init(&st->stepper, app, &st->sp, timeline_recorded, st);
+	timeline_load(app, st);
+}
+
 /* The week of the rollout a day falls in, counting from the day the
  * domain was added (week 1). */
 static int rollout_week(const struct timeline_state *st, date_t day)
@@ -110,72 +150,94 @@ static int rollout_week(const struct timeline_state *st, date_t day)
 	return (day - st->created) / 7 + 1;
 }
 
-/* Draws the history: one line per verified rung. */
-static void timeline_draw(struct app *app, void *state, WINDOW *win)
+/* One line: the last unattended run and the domain's open alerts
+ * (app/monitor.h), the most severe one quoted. */
+static void timeline_monitor(struct app *app, struct timeline_state *st,
+			     WINDOW *win, int *y)
 {
-	struct timeline_state *st = state;
-	const struct rollout_plan *plan = &st->sp.plan;
-	int rows = getmaxy(win), cols = getmaxx(win), y = 0;
-	char day[DATE_BUFSIZE], today[DATE_BUFSIZE];
+	const struct monitor_status *m = &st->monitor;
+	int cols = getmaxx(win);
+	char day[DATE_BUFSIZE];
 
-	widget_textf(win, y++, 1, cols - 2, A_BOLD, _("Rollout of %s"),
-		     app->domain);
-	if (st->error || (replay_done(st->replay) && st->sp.error)) {
-		widget_wrap(win, y + 1, 1, cols - 2, rows, 0,
-			    tui_attr(app, TUI_BAD),
-			    st->error ? st->error : st->sp.error);
-		return;
-	}
-	if (st->created != DATE_NONE)
-		widget_textf(win, y++, 1, cols - 2, A_NORMAL,
-			     _("Added %s; today is %s, week %d of the "
-			       "rollout."),
-			     date_format(st->created, day),
-			     date_format(app->cli->now, today),
-			     rollout_week(st, app->cli->now));
-	if (!replay_done(st->replay))
+	if (!m->ran)
+		widget_text(win, (*y)++, 1, cols - 2, tui_attr(app, TUI_DIM),
+			    _("Monitor: never run (dmarcpilot monitor)."));
+	else if (m->open == 0)
+		widget_textf(win, (*y)++, 1, cols - 2, tui_attr(app, TUI_GOOD),
+			     _("Monitor: last run %s; no open alerts."),
+			     date_format(m->last_day, day));
+	else
+		widget_textf(win, (*y)++, 1, cols - 2,
+			     tui_attr(app, m->worst_severity == SEVERITY_ERROR
+						   ? TUI_BAD
+						   : TUI_WARN),
+			     _("Monitor: last run %s; %zu open alerts: %s"),
+			     date_format(m->last_day, day), m->open,
+			     m->worst ? m->worst : "");
+}
+
+/* Draws the plan: phase, next step, why it waits, the step's lines.
+ * Returns the next row. */
+static int timeline_draw_plan(struct app *app, struct timeline_state *st,
+			      WINDOW *win, int y, int rows, int cols)
+{
+	const struct rollout_plan *plan = &st->sp.plan;
+	char since[DATE_BUFSIZE], earliest[DATE_BUFSIZE];
+
+	if (!replay_done(st->replay)) {
 		widget_text(win, y++, 1, cols - 2, A_NORMAL,
 			    _("Asking DNS about the report sources for the "
 			      "plan ..."));
-	if (st->sp.loaded && replay_done(st->replay)) {
-		char since[DATE_BUFSIZE], earliest[DATE_BUFSIZE];
-
-		widget_textf(win, y++, 1, cols - 2, A_BOLD,
-			     _("Phase: %s since %s (day %d)"),
-			     rollout_phase_label(plan->phase),
-			     date_format(plan->since, since), plan->days);
-		if (plan->next.action != ROLLOUT_ACTION_NONE)
-			widget_textf(win, y++, 1, cols - 2,
-				     plan->ready ? tui_attr(app, TUI_GOOD)
-						 : tui_attr(app, TUI_WARN),
-				     plan->ready ? _("Next: %s, ready now")
-						 : _("Next: %s, not before %s"),
-				     plan->next.label ? plan->next.label : "",
-				     date_format(plan->earliest, earliest));
-		for (size_t i = 0; !plan->ready && i < plan->reasons.count && i < 2;
-		     i++) {
-			/* Reasons quote report data: cleaned; wrapped to at
-			 * most three rows (the DMARC step shows them all). */
-			char *clean = text_clean_str(plan->reasons.items[i].message);
-			char *line = xasprintf("- %s", clean);
-			int stop = y + 3 < rows ? y + 3 : rows;
-			int used = widget_wrap(win, y, 3, cols - 4, stop, 0,
-					       tui_attr(app, TUI_WARN), line);
-
-			y += used < stop - y ? used : stop - y;
-			free(line);
-			free(clean);
-		}
+		return y;
 	}
+	if (!st->sp.loaded)
+		return y;
+	widget_textf(win, y++, 1, cols - 2, A_BOLD,
+		     _("Phase: %s since %s (day %d)"),
+		     rollout_phase_label(plan->phase),
+		     date_format(plan->since, since), plan->days);
+	if (plan->next.action != ROLLOUT_ACTION_NONE) {
+		char *next = xasprintf(plan->ready ? _("Next: %s, ready now")
+						   : _("Next: %s, not before %s"),
+				       plan->next.label ? plan->next.label : "",
+				       date_format(plan->earliest, earliest));
+
+		y += widget_wrap(win, y, 1, cols - 2, rows, 0,
+				 plan->ready ? tui_attr(app, TUI_GOOD)
+					     : tui_attr(app, TUI_WARN),
+				 next);
+		free(next);
+		if (plan->next.record)
+			y += widget_wrap_hard(
+			    win, y, 3, cols - 4, rows, 0, A_NORMAL,
+			    tui_attr(app, TUI_DIM),
+			    plan->next.record);
+	}
+	y += stepper_draw(&st->stepper, win, y, 1, cols - 2, rows);
+	if (plan->next.action != ROLLOUT_ACTION_NONE && !st->stepper.nlines)
+		widget_text(win, y++, 1, cols - 2, tui_attr(app, TUI_DIM),
+			    plan->ready
+				? _("S verifies the step is live and records "
+				    "it.")
+				: _("S tries the step; ! forces it (asks "
+				    "first)."));
+	return y;
+}
+
+/* Draws the weeks to come and those that saw something happen; the
+ * due text wraps in its column. Returns the next row. */
+static int timeline_draw_weeks(struct app *app, struct timeline_state *st,
+			       WINDOW *win, int y, int rows, int cols)
+{
 	y++;
 	widget_text(win, y++, 1, cols - 2, A_UNDERLINE, _("Weeks"));
 	for (size_t i = 0; replay_done(st->replay) && i < st->nweeks &&
-			   y < rows - 1;
+			   y < rows;
 	     i++) {
 		const struct rollout_week *w = &st->weeks[i];
-		int iso_year, week;
-		bool now = app->cli->now >= w->monday &&
-			   app->cli->now < w->monday + 7;
+		int iso_year, week, used;
+		bool now = app->now >= w->monday &&
+			   app->now < w->monday + 7;
 		int attr = now ? (int)(A_BOLD | A_REVERSE)
 			       : (w->past ? tui_attr(app, TUI_DIM)
 					  : (int)A_NORMAL);
@@ -189,11 +251,20 @@ static void timeline_draw(struct app *app, void *state, WINDOW *win)
 			     week);
 		widget_text(win, y, 11, 23, attr,
 			    rollout_phase_label(w->phase));
-		widget_text(win, y++, 35, cols - 36, attr,
-			    w->due ? w->due : "");
+		used = w->due ? widget_wrap(win, y, 35, cols - 36, rows, 0,
+					    attr, w->due)
+			      : 0;
+		y += used > 1 ? used : 1;
 	}
-	if (st->sp.loaded && replay_done(st->replay))
-		return;
+	return y;
+}
+
+/* Draws the steps verified live. Returns the next row. */
+static int timeline_draw_done(struct app *app, struct timeline_state *st,
+			      WINDOW *win, int y, int rows, int cols)
+{
+	char day[DATE_BUFSIZE];
+
 	y++;
 	widget_text(win, y++, 1, cols - 2, A_UNDERLINE, _("Done"));
 	if (st->count == 0)
@@ -201,14 +272,146 @@ static void timeline_draw(struct app *app, void *state, WINDOW *win)
 			    _("No step verified live yet."));
 	for (size_t i = 0; i < st->count && y < rows; i++) {
 		const struct state_rung *r = &st->rungs[i];
+		int used;
 
 		widget_textf(win, y, 3, 22, tui_attr(app, TUI_GOOD),
 			     _("week %2d  %s"), rollout_week(st, r->verified),
 			     date_format(r->verified, day));
 		widget_text(win, y, 26, 6, A_BOLD,
 			    r->kind == RUNG_SPF ? "SPF" : "DMARC");
-		widget_text(win, y++, 33, cols - 34, A_NORMAL, r->record);
+		used = widget_wrap_hard(win, y, 33, cols - 34, rows, 0,
+					A_NORMAL, tui_attr(app, TUI_DIM),
+					r->record ? r->record : "");
+		y += used > 1 ? used : 1;
 	}
+	return y;
+}
+
+/* Draws the whole timeline into win (a pad); returns the rows used. */
+static int timeline_draw_content(struct app *app, struct timeline_state *st,
+				 WINDOW *win)
+{
+	int rows = getmaxy(win), cols = getmaxx(win), y = 0;
+	char day[DATE_BUFSIZE], today[DATE_BUFSIZE];
+
+	widget_textf(win, y++, 1, cols - 2, A_BOLD, _("Rollout of %s"),
+		     app->domain);
+	if (st->error || (replay_done(st->replay) && st->sp.error))
+		return y + 1 +
+		       widget_wrap(win, y + 1, 1, cols - 2, rows, 0,
+				   tui_attr(app, TUI_BAD),
+				   st->error ? st->error : st->sp.error);
+	if (st->created != DATE_NONE) {
+		char *line = xasprintf(_("Added %s; today is %s, week %d of "
+					 "the rollout."),
+				       date_format(st->created, day),
+				       date_format(app->now, today),
+				       rollout_week(st, app->now));
+
+		y += widget_wrap(win, y, 1, cols - 2, rows, 0, A_NORMAL, line);
+		free(line);
+	}
+	timeline_monitor(app, st, win, &y);
+	y = timeline_draw_plan(app, st, win, y, rows, cols);
+	y = timeline_draw_weeks(app, st, win, y, rows, cols);
+	return timeline_draw_done(app, st, win, y, rows, cols);
+}
+
+/* Draws the screen through the pager; new step lines are scrolled into
+ * view. */
+static void timeline_draw(struct app *app, void *state, WINDOW *win)
+{
+	struct timeline_state *st = state;
+	WINDOW *pad = widget_pager_pad(TIMELINE_PAD_ROWS, getmaxx(win));
+	int total;
+
+	if (!pad)
+		return;
+	stepper_collect(&st->stepper);
+	/* The settings view stored a change: the plan follows it. */
+	if (st->settings_gen != app->settings_gen)
+		timeline_load(app, st);
+	st->pager.more = N_("-- more below: Down / PgDn scrolls --");
+	total = timeline_draw_content(app, st, pad);
+	stepper_reveal(&st->stepper, &st->pager, getmaxy(win));
+	widget_pager_show(&st->pager, pad, total, win, 0, getmaxy(win),
+			  tui_attr(app, TUI_DIM));
+}
+
+/* S: the step, through the app layer's gate, verify and record. */
+static bool timeline_step(struct app *app, struct timeline_state *st,
+			  struct tui_key key, enum command cmd)
+{
+	(void)app;
+	return stepper_key(&st->stepper, replay_done(st->replay), key, cmd);
+}
+
+/* r: reads the history and loads the plan again. */
+static bool timeline_reload(struct app *app, struct timeline_state *st,
+			    struct tui_key key, enum command cmd)
+{
+	(void)key;
+	(void)cmd;
+	timeline_load(app, st);
+	return true;
+}
+
+/* o: the domain's settings. */
+static bool timeline_settings(struct app *app, struct timeline_state *st,
+			      struct tui_key key, enum command cmd)
+{
+	(void)st;
+	(void)key;
+	(void)cmd;
+	tui_push(app, &screen_settings, STEP_NONE);
+	return true;
+}
+
+/* p: publishes the ready step; once recorded, the timeline is read
+ * again. */
+static bool timeline_publish(struct app *app, struct timeline_state *st,
+			     struct tui_key key, enum command cmd)
+{
+	(void)key;
+	(void)cmd;
+	if (!replay_done(st->replay))
+		return false;
+	if (screen_publish_step(app, &st->sp))
+		timeline_load(app, st);
+	return true;
+}
+
+/* What a command does on the timeline: one row per key, so that a new
+ * action is one line here and one function. */
+struct timeline_action {
+	enum command cmd;
+	bool (*run)(struct app *app, struct timeline_state *st,
+		    struct tui_key key, enum command cmd);
+};
+
+static const struct timeline_action timeline_actions[] = {
+	{ CMD_STEP, timeline_step },
+	{ CMD_FORCE, timeline_step },
+	{ CMD_PUBLISH, timeline_publish },
+	{ CMD_RECHECK, timeline_reload },
+	{ CMD_SETTINGS, timeline_settings },
+};
+
+/* Keys: the force question first, then the actions, then scrolling. */
+static bool timeline_key(struct app *app, void *state, struct tui_key key,
+			 enum command cmd)
+{
+	struct timeline_state *st = state;
+
+	if (st->stepper.confirming)
+		return stepper_key(&st->stepper, replay_done(st->replay), key,
+				   cmd);
+	for (size_t i = 0; i < sizeof timeline_actions /
+				   sizeof timeline_actions[0];
+	     i++)
+		if (timeline_actions[i].cmd == cmd)
+			return timeline_actions[i].run(app, st, key, cmd);
+	return widget_pager_key(&st->pager, cmd);
 }
 
 /* Frees the history. */
@@ -216,41 +419,27 @@ static void timeline_leave(struct app *app, void *state)
 {
 	struct timeline_state *st = state;
 
+	(void)app;
+	stepper_done(&st->stepper);
 	replay_free(st->replay);
 	state_rungs_free(st->rungs, st->count);
 	timeline_plan_clear(st);
 	state_settings_done(&st->settings);
 	ladder_done(&st->ladder);
+	monitor_status_done(&st->monitor);
 	free(st->error);
-}
-
-/* p: publishes the ready step; once recorded, the timeline is read
- * again. */
-static bool timeline_key(struct app *app, void *state, struct tui_key key,
-			 enum command cmd)
-{
-	struct timeline_state *st = state;
-
-	(void)key;
-	if (cmd != CMD_PUBLISH || !replay_done(st->replay))
-		return false;
-	if (screen_publish_step(app, &st->sp)) {
-		timeline_leave(app, st);
-		memset(st, 0, sizeof *st);
-		timeline_enter(app, st);
-	}
-	return true;
 }
 
 const struct screen screen_timeline = {
 	.name = "timeline",
 	.title = N_("Timeline"),
-	.help = N_("The plan of this domain week by week: senders first, "
-		   "then SPF with ~all, DKIM, DMARC p=none collecting reports "
-		   "for four weeks, then quarantine and reject in steps of "
-		   "pct, one week each at least, each step only when the "
-		   "reports of the last two weeks show that legitimate mail "
-		   "passes. Done steps show the day they were verified live."),
+	.help = N_("The plan of this domain week by week: senders, SPF "
+		   "~all, DKIM, DMARC p=none for four weeks of reports, then "
+		   "quarantine and reject in pct steps, each only when the "
+		   "last two weeks of reports show legitimate mail passing. "
+		   "S verifies the next step on every authoritative server "
+		   "and records it (dmarcpilot step); ! forces a step the "
+		   "plan holds back, after asking."),
 	.commands = timeline_commands,
 	.state_size = sizeof(struct timeline_state),
 	.enter = timeline_enter,

@@ -87,8 +87,12 @@ static const struct keymap_entry keymap[] = {
 	{ false, 'v', CMD_VERIFY, "v" },
 	{ false, 'S', CMD_STEP, "S" },
 	{ false, 'p', CMD_PUBLISH, "p" },
+	{ false, '!', CMD_FORCE, "!" },
+	{ false, 'o', CMD_SETTINGS, "o" },
 	{ false, 'i', CMD_IMPORT, "i" },
 	{ false, 'x', CMD_DISOWN, "x" },
+	{ false, 't', CMD_WINDOW, "t" },
+	{ false, 'e', CMD_FAILURES, "e" },
 	{ false, 'F', CMD_FORMAT, "F" },
 	{ false, 'w', CMD_WRITE, "w" },
 };
@@ -209,7 +213,7 @@ void tui_error(struct app *app, const char *format, ...)
 /* The session's resolver, made on first use. */
 struct dns *tui_dns(struct app *app)
 {
-	return cli_dns(app->cli, NULL);
+	return session_dns(app->session, NULL);
 }
 
 /* Why DNS gives nothing. */
@@ -222,19 +226,19 @@ const char *tui_dns_problem(const struct app *app)
 /* The session's database, opened on first use. */
 struct store *tui_store(struct app *app)
 {
-	return cli_store(app->cli, NULL);
+	return session_store(app->session, NULL);
 }
 
 /* The session's catalogue, loaded on first use. */
 const struct providers *tui_providers(struct app *app)
 {
-	return session_providers(cli_session(app->cli), NULL);
+	return session_providers(app->session, NULL);
 }
 
 /* The session's Public Suffix List. */
 const struct orgdomain *tui_orgdomain(struct app *app)
 {
-	return session_orgdomain(cli_session(app->cli));
+	return session_orgdomain(app->session);
 }
 
 /* Sets the current domain. */
@@ -692,8 +696,47 @@ static void setup_signals(sigset_t *waitmask)
 	sigdelset(waitmask, SIGHUP);
 }
 
+/* The smallest terminal the screens are laid out for. */
+#define TUI_MIN_COLS 80
+#define TUI_MIN_ROWS 24
+
+/* Refuses, with one line on stderr, a terminal the wizard cannot draw
+ * on: TERM unset or dumb, or smaller than 80x24. Returns true when it
+ * may start. */
+static bool terminal_usable(void)
+{
+	const char *term = getenv("TERM");
+	struct winsize ws;
+
+	if (!term || !*term || strcmp(term, "dumb") == 0) {
+		fprintf(stderr,
+			_("dmarcpilot: the wizard cannot draw on TERM=%s; "
+			  "the commands work without it (dmarcpilot "
+			  "--help)\n"),
+			term ? term : "");
+		return false;
+	}
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 &&
+	    ws.ws_row > 0 &&
+	    (ws.ws_col < TUI_MIN_COLS || ws.ws_row < TUI_MIN_ROWS)) {
+		fprintf(stderr,
+			_("dmarcpilot: the wizard needs a terminal of at "
+			  "least %dx%d, this one is %dx%d\n"),
+			TUI_MIN_COLS, TUI_MIN_ROWS, ws.ws_col, ws.ws_row);
+		return false;
+	}
+	return true;
+}
+
+/* A file that comes with the program: DATADIR/name. Caller frees. */
+char *tui_data_path(const struct app *app, const char *name)
+{
+	return xasprintf("%s/%s", app->session->opt.datadir, name);
+}
+
 /* Runs the wizard. */
-int tui_run(struct cli *cli, const char *domain, bool demo)
+int tui_run(struct session *session, date_t now, const char *domain,
+	    bool demo)
 {
 	struct app *app = &tui_app;
 	SCREEN *screen;
@@ -702,8 +745,10 @@ int tui_run(struct cli *cli, const char *domain, bool demo)
 	struct err err = ERR_INIT;
 
 	memset(app, 0, sizeof *app);
-	app->cli = cli;
-	app->session = cli_session(cli);
+	if (!terminal_usable())
+		return EXIT_TROUBLE;
+	app->now = now;
+	app->session = session;
 	app->demo = demo;
 	app->test_sync = getenv("DMARCPILOT_TEST_SYNC") != NULL;
 	app->told_idle = -1;
@@ -715,7 +760,8 @@ int tui_run(struct cli *cli, const char *domain, bool demo)
 	if (domain)
 		tui_set_domain(app, domain);
 	if (app->domain && tui_store(app) &&
-	    state_domain_add(app->session->store, app->domain, cli->now, NULL, &err) !=
+	    state_domain_add(app->session->store, app->domain, app->now, NULL,
+			     &err) !=
 		STATUS_OK &&
 	    err.status != STATUS_EXISTS) {
 		fprintf(stderr, "dmarcpilot: %s\n", err_message(&err));

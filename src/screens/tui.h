@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <wchar.h>
 
-#include "cli/cli.h"
+#include "app/exit_status.h"
+#include "app/session.h"
+#include "util/date.h"
 #include "screens/commands.h"
 #include "screens/wizard.h"
 
@@ -61,10 +63,10 @@ struct frame {
 
 /* The one mutable state of the interface. */
 struct app {
-	struct cli *cli;       /* the options */
+	date_t now;            /* today: --now, or the demo's day */
 	struct session *session; /* the resolver, the database, the
 				    catalogue and the Public Suffix List
-				    (the command line's, cli_session()) */
+				    (the command line's) */
 	char *domain;          /* the domain the wizard works on, or NULL */
 	bool demo;
 	char *demo_dir;        /* throwaway directory of --demo */
@@ -81,6 +83,9 @@ struct app {
 	volatile sig_atomic_t resized; /* set by the SIGWINCH handler */
 	volatile sig_atomic_t stop;    /* set by SIGTERM/SIGINT/SIGHUP */
 	bool unsaved;          /* a screen holds changes not yet saved */
+	unsigned settings_gen; /* counts stored changes of the domain's
+				  settings: screens that show the plan
+				  load it again when it moved */
 	bool asking_quit;      /* the quit question is on the status line */
 	bool quit;
 	char *message;         /* status line text, or NULL */
@@ -108,7 +113,11 @@ enum tui_color {
 /* Runs the wizard on the terminal; domain may be NULL (the home screen).
  * With demo, sets up the offline demo domain first. Returns an exit
  * status of DESIGN.md section 5. */
-int tui_run(struct cli *cli, const char *domain, bool demo);
+/* A file that comes with the program: DATADIR/name. Caller frees. */
+char *tui_data_path(const struct app *app, const char *name);
+
+int tui_run(struct session *session, date_t now, const char *domain,
+	    bool demo);
 
 /* Opens a screen on top of the stack. */
 void tui_push(struct app *app, const struct screen *screen, enum step step);

@@ -98,52 +98,169 @@ int widget_textf(WINDOW *win, int y, int x, int width, int attr,
 	return used;
 }
 
+/* The byte length of the UTF-8 character at text (1 for a bad byte)
+ * and its columns in *cols (1 for what wcwidth() cannot measure). */
+static size_t char_at(const char *text, size_t left, int *cols)
+{
+	mbstate_t st;
+	wchar_t wc;
+	size_t r;
+
+	memset(&st, 0, sizeof st);
+	r = mbrtowc(&wc, text, left, &st);
+	if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
+		*cols = 1;
+		return 1;
+	}
+	*cols = wcwidth(wc);
+	if (*cols < 0)
+		*cols = 1;
+	return r;
+}
+
+/* Cuts text into rows of at most width columns: at the last space that
+ * fits, at a newline, and inside a word only when the word alone is
+ * wider than a row (long German compounds, addresses). The spaces a row
+ * ends at are dropped. Calls emit(arg, row, bytes, len) for each row
+ * and returns how many there are. */
+static int wrap_rows(const char *text, int width,
+		     void (*emit)(void *arg, int row, const char *s,
+				  size_t len),
+		     void *arg)
+{
+	const char *p = text;
+	int rows = 0;
+
+	if (width < 1 || !text)
+		return 0;
+	while (*p) {
+		const char *start = p, *cut = NULL, *resume = NULL;
+		size_t left = strlen(p);
+		int cols = 0;
+
+		while (*p && *p != '\n') {
+			int cw;
+			size_t n = char_at(p, left, &cw);
+
+			if (*p == ' ') {
+				cut = p;
+				resume = p + 1;
+			}
+			if (cols + cw > width && p > start) {
+				if (*p == ' ' || !cut) {
+					cut = p;
+					resume = p;
+				}
+				break;
+			}
+			cols += cw;
+			p += n;
+			left -= n;
+		}
+		if (!*p || *p == '\n') {
+			cut = p;
+			resume = *p ? p + 1 : p;
+		}
+		/* The spaces a row breaks at belong to neither row. */
+		while (cut > start && cut[-1] == ' ' && *cut != '\n' && *cut)
+			cut--;
+		while (*resume == ' ' && resume > start && resume[-1] != '\n')
+			resume++;
+		emit(arg, rows++, start, (size_t)(cut - start));
+		p = resume;
+	}
+	return rows;
+}
+
+/* Where widget_wrap() draws. */
+struct wrap_target {
+	WINDOW *win;
+	int y, x, width, max_y, skip, attr;
+};
+
+/* Draws one row of widget_wrap(). */
+static void wrap_draw(void *arg, int row, const char *s, size_t len)
+{
+	struct wrap_target *t = arg;
+	int at = t->y + row - t->skip;
+	char *part;
+
+	if (row < t->skip || at >= t->max_y)
+		return;
+	part = xstrndup(s, len);
+	widget_text(t->win, at, t->x, t->width, t->attr, part);
+	free(part);
+}
+
 /* Wraps text at spaces (and at newlines). */
 int widget_wrap(WINDOW *win, int y, int x, int width, int max_y, int skip,
 		int attr, const char *text)
 {
-	struct strbuf line = STRBUF_INIT;
-	const char *p = text;
-	int lines = 0;
+	struct wrap_target t = { win, y, x, width, max_y, skip, attr };
 
-	if (width < 1)
-		return 0;
-	while (*p) {
-		size_t wlen = strcspn(p, " \n");
-		char *word = xstrndup(p, wlen);
-		int need = widget_width(word);
-		int have = widget_width(strbuf_str(&line));
+	return wrap_rows(text, width, wrap_draw, &t);
+}
 
-		if (line.len && have + 1 + need > width) {
-			if (lines >= skip && y + lines - skip < max_y)
-				widget_text(win, y + lines - skip, x, width,
-					    attr, strbuf_str(&line));
-			lines++;
-			strbuf_reset(&line);
-		}
-		if (line.len)
-			strbuf_addch(&line, ' ');
-		strbuf_addstr(&line, word);
-		free(word);
-		p += wlen;
-		if (*p == '\n') {
-			if (lines >= skip && y + lines - skip < max_y)
-				widget_text(win, y + lines - skip, x, width,
-					    attr, strbuf_str(&line));
-			lines++;
-			strbuf_reset(&line);
-		}
-		if (*p)
-			p++;
+/* Collects one row of widget_wrap_split(). */
+static void wrap_collect(void *arg, int row, const char *s, size_t len)
+{
+	char ***rows = arg;
+
+	*rows = xrealloc(*rows, ((size_t)row + 1) * sizeof **rows);
+	(*rows)[row] = xstrndup(s, len);
+}
+
+/* The rows of widget_wrap() as strings. */
+int widget_wrap_split(const char *text, int width, char ***rows)
+{
+	*rows = NULL;
+	return wrap_rows(text, width, wrap_collect, rows);
+}
+
+/* The rows of text with a hanging indent. */
+int widget_wrap_hanging(const char *text, int width, char ***rows)
+{
+	/* Continuation rows keep the text's indentation, two more. */
+	int indent = (int)strspn(text, " ") + 2;
+	int n = widget_wrap_split(text, width, rows);
+	const char *rest;
+	char **more;
+	int m;
+
+	if (indent > width / 2)
+		indent = 0;
+	if (n <= 1)
+		return n;
+	/* The first row is a prefix of the text; the rest wraps again in
+	 * the columns the indentation leaves. */
+	rest = text + strlen((*rows)[0]);
+	rest += strspn(rest, " ");
+	m = widget_wrap_split(rest, width - indent, &more);
+	for (int i = 1; i < n; i++)
+		free((*rows)[i]);
+	*rows = xrealloc(*rows, ((size_t)m + 1) * sizeof **rows);
+	for (int i = 0; i < m; i++) {
+		(*rows)[i + 1] = xasprintf("%*s%s", indent, "", more[i]);
+		free(more[i]);
 	}
-	if (line.len) {
-		if (lines >= skip && y + lines - skip < max_y)
-			widget_text(win, y + lines - skip, x, width, attr,
-				    strbuf_str(&line));
-		lines++;
+	free(more);
+	return m + 1;
+}
+
+/* Draws text with a hanging indent. */
+int widget_wrap_indented(WINDOW *win, int y, int x, int width, int max_y,
+			 int attr, const char *text)
+{
+	char **rows;
+	int n = widget_wrap_hanging(text, width, &rows);
+
+	for (int i = 0; i < n; i++) {
+		if (y + i < max_y)
+			widget_text(win, y + i, x, width, attr, rows[i]);
+		free(rows[i]);
 	}
-	strbuf_done(&line);
-	return lines;
+	free(rows);
+	return n;
 }
 
 /* Draws a proportional bar. */
@@ -479,6 +596,15 @@ void widget_pager_show(struct widget_pager *p, WINDOW *pad, int total,
 		widget_text(win, y + height - 1, 1, cols - 2, attr,
 			    _(p->more));
 	}
+}
+
+/* Brings a row into view. */
+void widget_pager_reveal(struct widget_pager *p, int row, int height)
+{
+	/* The last row may say "more below": keep clear of it. */
+	if (row >= p->scroll && row < p->scroll + height - 2)
+		return;
+	p->scroll = row > 2 ? row - 2 : 0;
 }
 
 /* Moves the scroll position for a navigation command. */

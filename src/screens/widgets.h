@@ -20,11 +20,28 @@ int widget_text(WINDOW *win, int y, int x, int width, int attr,
 int widget_textf(WINDOW *win, int y, int x, int width, int attr,
 		 const char *format, ...) __attribute__((format(printf, 6, 7)));
 
-/* Draws text wrapped at spaces into width columns from row y, skipping
- * the first skip lines and stopping at row max_y (exclusive); returns
- * the number of lines the whole text takes. */
+/* Draws UTF-8 text wrapped at spaces and newlines into width columns
+ * from row y, a word wider than a row broken between characters,
+ * skipping the first skip lines and stopping at row max_y (exclusive);
+ * returns the number of lines the whole text takes (max_y = y counts
+ * without drawing). */
 int widget_wrap(WINDOW *win, int y, int x, int width, int max_y, int skip,
 		int attr, const char *text);
+
+/* The rows of text wrapped with a hanging indent: every row after the
+ * first starts two columns right of the text's own leading spaces (a
+ * table row, a list item), as fresh strings in *rows (the caller frees
+ * each and the array); returns how many. */
+int widget_wrap_hanging(const char *text, int width, char ***rows);
+
+/* Draws text as widget_wrap_hanging() cuts it from row y up to max_y
+ * (exclusive); returns the rows it takes. */
+int widget_wrap_indented(WINDOW *win, int y, int x, int width, int max_y,
+			 int attr, const char *text);
+
+/* The rows widget_wrap() would draw, as fresh strings in *rows (the
+ * caller frees each and the array); returns how many. */
+int widget_wrap_split(const char *text, int width, char ***rows);
 
 /* Draws one line of text broken wherever it passes width columns, not
  * at spaces (records and keys have none), every row after the first
@@ -66,8 +83,8 @@ struct widget_pager {
 	int scroll;       /* the first content row shown */
 	int total;        /* the rows the content took at the last draw */
 	int height;       /* the rows shown at the last draw */
-	const char *more; /* N_() line shown last while more follows, or
-			   * NULL for none */
+	const char *more; /* the line shown last while more follows
+			   * (marked for translation), or NULL */
 };
 
 /* A blank pad of rows x cols to draw the content into, from row 0;
@@ -79,6 +96,10 @@ WINDOW *widget_pager_pad(int rows, int cols);
  * (in attr) while more follows. Frees pad (which may be NULL). */
 void widget_pager_show(struct widget_pager *p, WINDOW *pad, int total,
 		       WINDOW *win, int y, int height, int attr);
+
+/* Scrolls so that content row row shows in height rows, with two rows
+ * of what comes before it when it was out of view. */
+void widget_pager_reveal(struct widget_pager *p, int row, int height);
 
 /* Scrolls for Up, Down, PgUp, PgDn, Home and End; returns true when cmd
  * was one of them. */

@@ -46,5 +46,6 @@ extern const struct screen screen_reports;
 extern const struct screen screen_export;
 extern const struct screen screen_test;
 extern const struct screen screen_help;
+extern const struct screen screen_settings;
 
 #endif

@@ -77,25 +77,6 @@ static void print_log(const struct dovecot_server *server)
 	free(path);
 }
 
-/* Makes the self-signed certificate for 127.0.0.1. */
-static bool make_certificate(struct dovecot_server *server)
-{
-	char *key = xasprintf("%s/key.pem", server->dir);
-	const char *argv[] = { testenv_program("OPENSSL"), "req", "-x509",
-			       "-newkey", "rsa:2048", "-nodes", "-keyout", key,
-			       "-out", server->cert, "-days", "2", "-subj",
-			       "/CN=127.0.0.1", "-addext",
-			       "subjectAltName=IP:127.0.0.1", NULL };
-	struct testenv_run run = testenv_run(argv, NULL, NULL);
-	bool ok = run.status == 0;
-
-	if (!ok)
-		fprintf(stderr, "openssl req failed: %s\n", run.err);
-	testenv_run_done(&run);
-	free(key);
-	return ok;
-}
-
 /* Writes the configuration and starts Dovecot. */
 bool dovecot_start(struct dovecot_server *server)
 {
@@ -126,8 +107,14 @@ bool dovecot_start(struct dovecot_server *server)
 	do
 		server->imaps_port = nsd_free_port();
 	while (server->imaps_port == server->imap_port);
-	if (!make_certificate(server))
-		goto fail;
+	{
+		char *key = xasprintf("%s/key.pem", server->dir);
+		bool made = testenv_self_signed(server->cert, key);
+
+		free(key);
+		if (!made)
+			goto fail;
+	}
 	/* Dovecot serves mail as the user in its userdb and never as
 	 * root: as root, its own unprivileged account does. */
 	home = xasprintf("%s/home", server->dir);

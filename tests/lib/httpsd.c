@@ -50,9 +50,8 @@ static bool openssl(const char *const *args)
 	return ok;
 }
 
-/* A certificate for host signed by the CA in dir, valid for two days or
- * expired since yesterday; its files are dir/N.pem and dir/N.key. */
-static bool make_cert(const char *dir, size_t n, const char *host,
+/* A certificate for host signed by the CA in dir (httpsd.h). */
+bool httpsd_make_cert(const char *dir, size_t n, const char *host,
 		      bool expired)
 {
 	char *key = xasprintf("%s/%zu.key", dir, n);
@@ -89,14 +88,14 @@ static bool make_cert(const char *dir, size_t n, const char *host,
 	return ok;
 }
 
-/* True once something accepts TCP on the port. */
-static bool accepts(int port)
+/* True once something accepts TCP there (httpsd.h). */
+bool httpsd_accepts(const char *address, int port)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	bool ok;
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	inet_pton(AF_INET, address, &sa.sin_addr);
 	sa.sin_port = htons((uint16_t)port);
 	ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
 	close(fd);
@@ -132,7 +131,7 @@ bool httpsd_start(struct httpsd_server *server,
 		json_t *s = json_object();
 		char *file;
 
-		if (!make_cert(server->dir, i, sites[i].host,
+		if (!httpsd_make_cert(server->dir, i, sites[i].host,
 			       sites[i].expired)) {
 			json_decref(s);
 			goto out;
@@ -184,7 +183,7 @@ bool httpsd_start(struct httpsd_server *server,
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		int status;
 
-		if (accepts(server->port)) {
+		if (httpsd_accepts("127.0.0.1", server->port)) {
 			ok = true;
 			break;
 		}

@@ -36,6 +36,16 @@ bool httpsd_available(void);
 bool httpsd_start(struct httpsd_server *server,
 		  const struct httpsd_site *sites, size_t count);
 
+/* A certificate for host signed by the server's CA in dir (the
+ * server's ->dir), valid for two days or expired since yesterday; its
+ * files are dir/N.pem and dir/N.key (N counts past the sites, so that
+ * other test servers share the CA). */
+bool httpsd_make_cert(const char *dir, size_t n, const char *host,
+		      bool expired);
+
+/* True once something accepts TCP on the IPv4 address and port. */
+bool httpsd_accepts(const char *address, int port);
+
 /* Stops the server and removes its directory; safe to call twice. */
 void httpsd_stop(struct httpsd_server *server);
 

@@ -236,9 +236,10 @@ static void print_log(const struct nsd_server *server)
 	free(path);
 }
 
-/* Writes the configuration and zones, starts nsd, waits for it. */
-bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
-	       size_t count)
+/* Writes the configuration and zones, starts nsd on port (0: a free
+ * one), waits for it. */
+static bool nsd_start_on(struct nsd_server *server, int port,
+			 const struct nsd_zone *zones, size_t count)
 {
 	const char *nsd = testenv_program("NSD");
 	struct strbuf conf = STRBUF_INIT;
@@ -258,7 +259,7 @@ bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
 	if (slot < 0)
 		return false;
 	server->dir = testenv_mkdtemp();
-	server->port = nsd_free_port();
+	server->port = port ? port : nsd_free_port();
 	server->address = xasprintf("127.0.0.1:%d", server->port);
 	strbuf_addf(&conf,
 		    "server:\n"
@@ -339,6 +340,51 @@ bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
 	print_log(server);
 	nsd_stop(server);
 	return false;
+}
+
+/* Rewrites a zone, signals nsd to reload, waits for the new serial. */
+bool nsd_reload(struct nsd_server *server, const struct nsd_zone *zone,
+		long serial)
+{
+	char *file = xasprintf("%s.zone", zone->name);
+
+	free(testenv_write_file(server->dir, file, zone->text));
+	free(file);
+	/* nsd(8): SIGHUP reloads the zone files that changed. */
+	if (server->pid <= 0 || kill(server->pid, SIGHUP) != 0)
+		return false;
+	for (time_t deadline = time(NULL) + 60; time(NULL) < deadline;) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		uint32_t now = 0;
+
+		if (nsd_soa_serial("127.0.0.1", server->port, zone->name,
+				   &now) &&
+		    (long)now == serial)
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	fprintf(stderr, "nsd did not serve serial %ld of %s within 60 "
+			"seconds\n",
+		serial, zone->name);
+	print_log(server);
+	return false;
+}
+
+/* Starts nsd on a free port. */
+bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
+	       size_t count)
+{
+	return nsd_start_on(server, 0, zones, count);
+}
+
+/* Stops nsd and starts it again with new zones on the same port. */
+bool nsd_restart(struct nsd_server *server, const struct nsd_zone *zones,
+		 size_t count)
+{
+	int port = server->port;
+
+	nsd_stop(server);
+	return nsd_start_on(server, port, zones, count);
 }
 
 /* Stops nsd and cleans up. */

@@ -27,6 +27,19 @@ struct nsd_server {
 bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
 	       size_t count);
 
+/* Replaces the text of one of the server's zones (zone->name as
+ * started) and has nsd reload it (SIGHUP); waits until its SOA answers
+ * serial, which the new text must carry. False (with nsd's log) if it
+ * does not within a minute. */
+bool nsd_reload(struct nsd_server *server, const struct nsd_zone *zone,
+		long serial);
+
+/* Stops the server and starts it again on the same port with other
+ * zones (a zone edited and reloaded, as an operator publishes a
+ * record); false as nsd_start(). */
+bool nsd_restart(struct nsd_server *server, const struct nsd_zone *zones,
+		 size_t count);
+
 /* True when the nsd binary is installed. */
 bool nsd_available(void);
 

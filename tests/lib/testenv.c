@@ -163,6 +163,51 @@ char *testenv_write_file(const char *dir, const char *name, const char *text)
 	return path;
 }
 
+/* Writes the failure report mail of testenv.h. */
+char *testenv_write_arf(const char *dir, const char *domain, const char *ip)
+{
+	char *text = xasprintf(
+	    "From: dmarc-noreply@receiver.example\r\n"
+	    "To: ruf@%s\r\n"
+	    "Subject: DMARC failure report\r\n"
+	    "Message-ID: <ruf-7@receiver.example>\r\n"
+	    "Date: Sun, 08 Mar 2026 10:00:00 +0000\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/report; report-type=feedback-report;\r\n"
+	    " boundary=\"b1\"\r\n"
+	    "\r\n"
+	    "--b1\r\n"
+	    "Content-Type: text/plain\r\n"
+	    "\r\n"
+	    "A message failed DMARC.\r\n"
+	    "--b1\r\n"
+	    "Content-Type: message/feedback-report\r\n"
+	    "\r\n"
+	    "Feedback-Type: auth-failure\r\n"
+	    "Version: 1\r\n"
+	    "Original-Mail-From: <bounce@spoof.example>\r\n"
+	    "Arrival-Date: Sun, 08 Mar 2026 09:58:00 +0000\r\n"
+	    "Source-IP: %s\r\n"
+	    "Reported-Domain: %s\r\n"
+	    "Auth-Failure: dmarc\r\n"
+	    "\r\n"
+	    "--b1\r\n"
+	    "Content-Type: text/rfc822-headers\r\n"
+	    "\r\n"
+	    "From: Billing <billing@%s>\r\n"
+	    "Subject: invoice\r\n"
+	    "Message-ID: <fake-9@spoof.example>\r\n"
+	    "DKIM-Signature: v=1; a=rsa-sha256; d=spoof.example; s=k9;\r\n"
+	    " h=from; bh=AAAA; b=AAAA\r\n"
+	    "\r\n"
+	    "--b1--\r\n",
+	    domain, ip, domain, domain);
+	char *path = testenv_write_file(dir, "ruf.eml", text);
+
+	free(text);
+	return path;
+}
+
 /* Reads a file into memory. */
 char *testenv_read_file(const char *path, size_t *len)
 {
@@ -340,4 +385,25 @@ char *testenv_db_text(const char *path, const char *sql)
 	sqlite3_finalize(stmt);
 	sqlite3_close(db);
 	return out ? out : xstrdup("");
+}
+
+/* Makes the self-signed certificate for 127.0.0.1. */
+bool testenv_self_signed(const char *cert, const char *key)
+{
+	const char *argv[] = { testenv_program("OPENSSL"), "req", "-x509",
+			       "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+			       "-out", cert, "-days", "2", "-subj",
+			       "/CN=127.0.0.1", "-addext",
+			       "subjectAltName=IP:127.0.0.1", NULL };
+	struct testenv_run run;
+	bool ok;
+
+	if (!argv[0])
+		return false;
+	run = testenv_run(argv, NULL, NULL);
+	ok = run.status == 0;
+	if (!ok)
+		fprintf(stderr, "openssl req failed: %s\n", run.err);
+	testenv_run_done(&run);
+	return ok;
 }

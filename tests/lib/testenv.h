@@ -39,6 +39,14 @@ void testenv_rmdir(const char *path);
 /* Writes text to dir/name; returns the full path (caller frees). */
 char *testenv_write_file(const char *dir, const char *name, const char *text);
 
+/* Writes dir/ruf.eml, a DMARC failure report (RFC 6591) about domain:
+ * a message from billing@DOMAIN with envelope sender
+ * bounce@spoof.example and Message-ID <fake-9@spoof.example>, signed
+ * by spoof.example with selector k9, sent from ip, arrived Sun, 08 Mar
+ * 2026 09:58:00 +0000, failing dmarc. Returns the path (caller
+ * frees). */
+char *testenv_write_arf(const char *dir, const char *domain, const char *ip);
+
 /* Reads a whole file; NULL if it cannot. Caller frees. */
 char *testenv_read_file(const char *path, size_t *len);
 
@@ -68,6 +76,11 @@ bool testenv_process_gone(int pid);
 /* The path of a program from the environment variable var (set by the
  * Makefile: NSD, TMUX_BIN, NAMED_CHECKZONE), or NULL when not installed. */
 const char *testenv_program(const char *var);
+
+/* Makes a self-signed certificate for 127.0.0.1 (its own CA) at cert
+ * with its private key at key, by openssl; false, saying why, if it
+ * cannot. */
+bool testenv_self_signed(const char *cert, const char *key);
 
 /* The first column of the first row of sql run on the database at path
  * through a connection of its own (read-only, so that tests look at what

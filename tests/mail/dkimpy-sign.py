@@ -9,11 +9,14 @@
 # verifies a signature of the message against the same records (pass or
 # fail), as a second opinion beside the test's own expectations; and
 # arc-expect.txt, "NAME CV" with dkimpy's ARC chain verdict for the
-# messages forwarded through ARC-sealing hops (arc-*.eml).
+# messages forwarded through ARC-sealing hops (arc-*.eml); and
+# timed-expect.txt, "NAME NOW VERDICT" with dkimpy's verdict on the
+# signatures with a chosen t= and x= (timed-*.eml) at a chosen clock.
 import base64
 import os
 import subprocess
 import sys
+from unittest import mock
 
 import dkim
 import nacl.signing
@@ -81,6 +84,60 @@ def huge_key(bits):
     return base64.b64encode(der(0x30, alg + der(0x03, b"\x00" + rsa)))
 
 
+# 2026-12-04 10:00 UTC: the signing time of the timed cases.
+T0 = 1796378400
+
+
+def sign_timed(msg, sel, key, t, x):
+    """What dkim.sign does, with t= and x= chosen (dkimpy's sign()
+    takes the clock and never writes x=): dkimpy's own canonicalization,
+    body hash and gen_header() make the signature."""
+    d = dkim.DKIM(msg)
+    pk = dkim.parse_pem_private_key(key)
+    canon = dkim.CanonicalizationPolicy.from_c_value(b"relaxed/relaxed")
+    heads = (b"from", b"to", b"subject", b"date", b"message-id")
+    d.signature_algorithm = b"rsa-sha256"
+    d.hasher = dkim.HASH_ALGORITHMS[d.signature_algorithm]
+    h = d.hasher()
+    h.update(canon.canonicalize_body(d.body))
+    fields = [(b"v", b"1"), (b"a", b"rsa-sha256"),
+              (b"c", canon.to_c_value()), (b"d", DOMAIN),
+              (b"i", b"@" + DOMAIN), (b"q", b"dns/txt"), (b"s", sel),
+              (b"t", str(t).encode())]
+    if x is not None:
+        fields.append((b"x", str(x).encode()))
+    fields += [(b"h", b" : ".join(heads)),
+               (b"bh", base64.b64encode(h.digest())), (b"b", b"0" * 60)]
+    d.include_headers = heads
+    res = d.gen_header(fields, heads, canon, b"DKIM-Signature", pk)
+    return b"DKIM-Signature: " + res + msg
+
+
+def timed_cases(outdir, key, dnsfunc):
+    """A signature valid for a day (x=), and one dated a month ahead
+    (t=), each judged by dkimpy at clocks before and after."""
+    cases = {
+        "timed-expiring": (sign_timed(MESSAGE, b"rsa", key, T0,
+                                      T0 + 86400),
+                           [T0 + 7200, T0 + 3 * 86400]),
+        "timed-future": (sign_timed(MESSAGE, b"rsa", key, T0 + 28 * 86400,
+                                    None),
+                         [T0 + 7200, T0 + 29 * 86400]),
+    }
+    with open(os.path.join(outdir, "timed-expect.txt"), "w") as expect:
+        for name, (msg, clocks) in cases.items():
+            with open(os.path.join(outdir, name + ".eml"), "wb") as f:
+                f.write(msg)
+            for now in clocks:
+                with mock.patch("time.time", return_value=float(now)):
+                    try:
+                        ok = dkim.DKIM(msg).verify(dnsfunc=dnsfunc)
+                    except dkim.DKIMException:
+                        ok = False
+                expect.write("%s %d %s\n" % (name, now,
+                                             "pass" if ok else "fail"))
+
+
 def txt(value):
     """A TXT RDATA of <= 255-octet strings."""
     parts = [value[i:i + 200] for i in range(0, len(value), 200)]
@@ -105,6 +162,8 @@ def main():
 
     def dnsfunc(name, timeout=5):
         name = name.rstrip(b".")
+        if name in (b"rsa._domainkey.psd.test", b"rsa._domainkey.org.test"):
+            return records[b"rsa"]
         if not name.endswith(b"." + DOMAIN):
             return None
         owner = name[:-len(DOMAIN) - 1]
@@ -162,6 +221,17 @@ def main():
                               canonicalize=(b"relaxed", b"relaxed"))
     cases["huge-key"] = good.replace(b"s=rsa;", b"s=huge;")
     cases["unix-lines"] = good.replace(b"\r\n", b"\n")
+    # From a subdomain, signed by its parent psd.test (same RSA key,
+    # served at rsa._domainkey.psd.test): whether they align depends on
+    # which organizational domain the receiver finds.
+    for parent in (b"psd.test", b"org.test"):
+        sub = MESSAGE.replace(b"alice@example.test",
+                              b"alice@shop." + parent)
+        cases[parent.split(b".")[0].decode()] = dkim.sign(
+            sub, b"rsa", parent, rsa_pem,
+            canonicalize=(b"relaxed", b"relaxed"),
+            include_headers=[b"from", b"to", b"subject", b"date",
+                             b"message-id"]) + sub
 
     with open(os.path.join(outdir, "expect.txt"), "w") as expect:
         for name, msg in cases.items():
@@ -180,6 +250,7 @@ def main():
                 verdicts.append("pass" if ok else "fail")
             expect.write("%s %s\n" % (name, " ".join(verdicts)))
     arc_cases(outdir, cases["relaxed"], rsa_pem, dnsfunc)
+    timed_cases(outdir, rsa_pem, dnsfunc)
     with open(os.path.join(outdir, "zone.txt"), "w") as zone:
         for sel, value in records.items():
             owner = sel.decode()

@@ -15,8 +15,10 @@
 #include "dkim/dkim.h"
 #include "dns/dns.h"
 #include "audit/bimi.h"
+#include "audit/dnssec.h"
 #include "audit/https.h"
 #include "audit/mta_sts.h"
+#include "audit/smtp_tls.h"
 #include "audit/tlsrpt.h"
 #include "util/dname.h"
 #include "util/i18n.h"
@@ -88,6 +90,56 @@ static void audit_temperror(struct findings *f, const char *type,
 				"SPF and DMARC as temporary errors."));
 }
 
+/* An outstanding STARTTLS probe of one MX host. */
+struct smtp_slot {
+	struct audit_run_state *st;
+	size_t mx_index;
+	char *address;
+	int port;
+};
+
+/* Keeps what the STARTTLS probe of an MX host saw. */
+static void smtp_answer(void *arg, const struct smtp_tls_response *r)
+{
+	struct smtp_slot *s = arg;
+	struct audit_mx *mx = &s->st->a->mx[s->mx_index];
+
+	s->st->outstanding--;
+	mx->smtp = smtp_tls_result_new(mx->host, s->address, s->port, r,
+				       time(NULL));
+	free(s->address);
+	free(s);
+}
+
+/* Probes the MX host's STARTTLS (--smtp) once both its address queries
+ * are in: an IPv4 address first, as most senders still reach MX hosts
+ * over it. */
+static void smtp_probe(struct audit_run_state *st, size_t i)
+{
+	struct audit_mx *mx = &st->a->mx[i];
+	struct smtp_tls_request req = { 0 };
+	struct smtp_slot *s;
+	size_t pick = 0;
+
+	if (!st->o->smtp || !st->https || mx->naddresses == 0)
+		return;
+	for (size_t k = mx->naddresses; k-- > 0;)
+		if (!strchr(mx->addresses[k], ':'))
+			pick = k;
+	s = xcalloc(1, sizeof *s);
+	s->st = st;
+	s->mx_index = i;
+	s->address = xstrdup(mx->addresses[pick]);
+	s->port = st->o->smtp_port ? st->o->smtp_port : 25;
+	req.host = mx->host;
+	req.address = s->address;
+	req.port = s->port;
+	req.cafile = st->o->https_cafile;
+	req.timeout_ms = st->o->smtp_timeout_ms;
+	st->outstanding++;
+	https_smtp_starttls(st->https, &req, smtp_answer, s);
+}
+
 /* Collects the A or AAAA addresses of an MX or NS host. */
 static void addr_answer(void *arg, const struct dns_answer *ans)
 {
@@ -118,6 +170,8 @@ static void addr_answer(void *arg, const struct dns_answer *ans)
 					s->is_a ? "A" : "AAAA", ans->qname,
 					ans);
 		}
+		if (st->mx_answered[i] == 2)
+			smtp_probe(st, i);
 	}
 }
 
@@ -629,6 +683,14 @@ static void sts_txt_answer(void *arg, const struct dns_answer *ans)
 	free(host);
 }
 
+/* Counts the DNSSEC questions of the audit as answered. */
+static void dnssec_done(void *arg)
+{
+	struct audit_run_state *st = arg;
+
+	st->outstanding--;
+}
+
 /* Starts the audit. */
 struct audit_run_state *audit_start(struct dns *dns, struct https *https,
 				    const struct orgdomain *od,
@@ -679,6 +741,11 @@ struct audit_run_state *audit_start(struct dns *dns, struct https *https,
 	name = xasprintf("_mta-sts.%s", a->domain);
 	audit_query(st, name, DNS_T_TXT, sts_txt_answer, st);
 	free(name);
+	if (st->o->dnssec) {
+		st->outstanding++;
+		a->dnssec = dnssec_check(st->o->dnssec, a->domain,
+					 dnssec_done, st);
+	}
 	st->outstanding++;
 	if (propagate_start(dns, a->domain, DNS_T_SOA, NULL,
 			    st->o->ns_servers, soa_answer, st,
@@ -696,6 +763,20 @@ bool audit_done(const struct audit_run_state *st)
 {
 	return st->outstanding == 0 &&
 	       (!st->disc || dmarc_discovery_result(st->disc));
+}
+
+/* The STARTTLS findings of the MX hosts probed, judged against the
+ * MTA-STS policy when one was fetched and valid. */
+static void smtp_findings(struct audit *a)
+{
+	enum mta_sts_mode mode = MTA_STS_MODE_UNSET;
+
+	if (a->mta_sts && a->mta_sts->policy_valid)
+		mode = a->mta_sts->policy.mode;
+	for (size_t i = 0; i < a->nmx; i++)
+		if (a->mx[i].smtp)
+			smtp_tls_findings(a->mx[i].smtp, mode,
+					  &a->mx_findings);
 }
 
 /* Ends the audit: gathers the findings and frees the run. */
@@ -722,6 +803,9 @@ struct audit *audit_finish(struct audit_run_state *st)
 			mta_sts_check_mx(a->mta_sts, hosts, a->nmx);
 			free(hosts);
 		}
+		smtp_findings(a);
+		if (a->dnssec)
+			dnssec_judge(a->dnssec, a->domain);
 	}
 	spf_check_run_free(st->spf_run);
 	dmarc_discovery_free(st->disc);
@@ -753,42 +837,61 @@ static int64_t now_ms(void)
  * has a few (its name servers, an HTTPS fetch) beside the resolver's. */
 #define AUDIT_LOOP_FDS 2048
 
-/* One turn of the audit's loop: one poll() over the resolver's and the
- * fetcher's sockets, sleeping at most until end (monotonic ms), then
- * whatever is due. Returns false when poll() itself failed (errno). */
-static bool loop_turn(struct dns *dns, struct https *https,
-		      struct pollfd *fds, int64_t end)
+/* What one audit loop drives: the resolver, the fetcher (may be NULL)
+ * and the DNSSEC probe (may be NULL). */
+struct audit_loop {
+	struct dns *dns;
+	struct https *https;
+	struct dnssec_probe *dnssec;
+};
+
+/* One turn of the audit's loop: one poll() over the resolver's, the
+ * fetcher's and the DNSSEC probe's sockets, sleeping at most until end
+ * (monotonic ms), then whatever is due. Returns false when poll()
+ * itself failed (errno). */
+static bool loop_turn(const struct audit_loop *l, struct pollfd *fds,
+		      int64_t end)
 {
-	size_t nd = dns_pollfds(dns, fds, AUDIT_LOOP_FDS);
-	size_t nh = https_pollfds(https, fds + nd, AUDIT_LOOP_FDS - nd);
-	int td = dns_timeout_ms(dns), th = https_timeout_ms(https);
+	size_t nd = dns_pollfds(l->dns, fds, AUDIT_LOOP_FDS);
+	size_t nh = https_pollfds(l->https, fds + nd, AUDIT_LOOP_FDS - nd);
+	size_t ns = dnssec_pollfds(l->dnssec, fds + nd + nh,
+				   AUDIT_LOOP_FDS - nd - nh);
+	int waits[] = { dns_timeout_ms(l->dns), https_timeout_ms(l->https),
+			dnssec_timeout_ms(l->dnssec) };
 	int64_t left = end - now_ms();
-	int timeout = td < 0 ? th : th < 0 ? td : td < th ? td : th;
+	int timeout = -1;
 	int n;
 
+	for (size_t i = 0; i < sizeof waits / sizeof *waits; i++)
+		if (waits[i] >= 0 && (timeout < 0 || waits[i] < timeout))
+			timeout = waits[i];
 	if (left < 0)
 		left = 0;
 	if (timeout < 0 || timeout > left)
 		timeout = left > INT_MAX ? INT_MAX : (int)left;
-	n = poll(fds, nd + nh, timeout);
+	n = poll(fds, nd + nh + ns, timeout);
 	if (n < 0 && errno != EINTR)
 		return false;
-	dns_process(dns, n > 0 ? fds : NULL, n > 0 ? nd : 0);
-	https_process(https, n > 0 ? fds + nd : NULL, n > 0 ? nh : 0);
+	dns_process(l->dns, n > 0 ? fds : NULL, n > 0 ? nd : 0);
+	https_process(l->https, n > 0 ? fds + nd : NULL, n > 0 ? nh : 0);
+	dnssec_process(l->dnssec, n > 0 ? fds + nd + nh : NULL,
+		       n > 0 ? ns : 0);
 	return true;
 }
 
-/* True when neither the resolver nor the fetcher waits for anything. */
-static bool loop_idle(struct dns *dns, struct https *https)
+/* True when nothing on the loop waits for anything. */
+static bool loop_idle(const struct audit_loop *l)
 {
-	return dns_pending(dns) == 0 && https_pending(https) == 0;
+	return dns_pending(l->dns) == 0 && https_pending(l->https) == 0 &&
+	       dnssec_pending(l->dnssec) == 0;
 }
 
 /* Ends everything outstanding on the loop. */
-static void loop_cancel(struct dns *dns, struct https *https)
+static void loop_cancel(const struct audit_loop *l)
 {
-	https_cancel_all(https);
-	dns_cancel_all(dns);
+	dnssec_cancel_all(l->dnssec);
+	https_cancel_all(l->https);
+	dns_cancel_all(l->dns);
 }
 
 /* Runs one audit to the end. */
@@ -799,22 +902,23 @@ struct audit *audit_run(struct dns *dns, const struct orgdomain *od,
 	struct https *https = https_new(&why);
 	struct audit_run_state *st = audit_start(dns, https, od, domain, o);
 	struct pollfd *fds = xcalloc(AUDIT_LOOP_FDS, sizeof *fds);
+	struct audit_loop loop = { dns, https, o ? o->dnssec : NULL };
 	struct audit *a;
 
 	if (st->a->status != STATUS_OK)
-		loop_cancel(dns, https);
+		loop_cancel(&loop);
 	while (!audit_done(st)) {
-		if (loop_idle(dns, https)) {
+		if (loop_idle(&loop)) {
 			/* The audit waits on nothing: end rather than
 			 * hang. */
-			loop_cancel(dns, https);
+			loop_cancel(&loop);
 			break;
 		}
-		if (!loop_turn(dns, https, fds, INT64_MAX)) {
+		if (!loop_turn(&loop, fds, INT64_MAX)) {
 			st->a->status = STATUS_IO;
 			st->a->error =
 			    xstrdup(_("the resolver's poll loop failed"));
-			loop_cancel(dns, https);
+			loop_cancel(&loop);
 		}
 	}
 	a = audit_finish(st);
@@ -834,6 +938,7 @@ struct batch_item {
 struct audit_batch {
 	struct dns *dns;
 	struct https *https; /* NULL when libcurl could not start */
+	struct dnssec_probe *dnssec; /* the options', when they have one */
 	const struct orgdomain *od;
 	struct batch_item *items;
 	size_t count;
@@ -865,6 +970,8 @@ void audit_batch_add(struct audit_batch *b, const char *domain,
 	memset(it, 0, sizeof *it);
 	it->domain = xstrdup(domain);
 	it->o = o;
+	if (o && o->dnssec)
+		b->dnssec = o->dnssec;
 }
 
 /* Finishes the audits whose queries are all answered and starts the next
@@ -902,9 +1009,10 @@ enum status audit_batch_run(struct audit_batch *b, double deadline,
 	enum status st = STATUS_OK;
 	bool expired = false;
 	size_t next = 0;
+	struct audit_loop loop = { b->dns, b->https, b->dnssec };
 
 	while (batch_step(b, &next, !expired) > 0) {
-		if (expired && loop_idle(b->dns, b->https)) {
+		if (expired && loop_idle(&loop)) {
 			/* Cancelled, yet an audit still waits: nothing can
 			 * answer it now, so it ends with what it has. */
 			for (size_t i = 0; i < next; i++) {
@@ -915,20 +1023,20 @@ enum status audit_batch_run(struct audit_batch *b, double deadline,
 			}
 			break;
 		}
-		if (now_ms() >= end || loop_idle(b->dns, b->https)) {
+		if (now_ms() >= end || loop_idle(&loop)) {
 			/* The deadline (or, should the audits wait on
 			 * nothing, a bug): what is outstanding ends as a
 			 * failed query of its domain, and what has not
 			 * started is not checked. */
 			expired = true;
-			loop_cancel(b->dns, b->https);
+			loop_cancel(&loop);
 			continue;
 		}
-		if (!loop_turn(b->dns, b->https, fds, end)) {
+		if (!loop_turn(&loop, fds, end)) {
 			st = err_set(err, STATUS_IO, _("poll: %s"),
 				     strerror(errno));
 			expired = true;
-			loop_cancel(b->dns, b->https);
+			loop_cancel(&loop);
 		}
 	}
 	for (size_t i = next; i < b->count; i++) {
@@ -991,6 +1099,7 @@ void audit_free(struct audit *a)
 		free(a->mx[i].host);
 		strings_free(a->mx[i].addresses, a->mx[i].naddresses);
 		free(a->mx[i].addr_result);
+		smtp_tls_result_free(a->mx[i].smtp);
 	}
 	free(a->mx);
 	free(a->mx_result);
@@ -1007,6 +1116,7 @@ void audit_free(struct audit *a)
 	tlsrpt_result_free(a->tlsrpt);
 	bimi_result_free(a->bimi);
 	mta_sts_result_free(a->mta_sts);
+	dnssec_result_free(a->dnssec);
 	findings_done(&a->spf_findings);
 	findings_done(&a->dkim_findings);
 	findings_done(&a->mx_findings);
@@ -1045,6 +1155,8 @@ void audit_all_findings(const struct audit *a, struct findings *out)
 		findings_copy(out, &a->bimi->findings);
 	if (a->mta_sts)
 		findings_copy(out, &a->mta_sts->findings);
+	if (a->dnssec)
+		findings_copy(out, &a->dnssec->findings);
 }
 
 /* The rung token of the applicable record. */
@@ -1210,6 +1322,10 @@ json_t *audit_to_json(const struct audit *a, const struct ladder *ladder)
 		json_object_set_new(h, "addresses",
 				    json_strings(a->mx[i].addresses,
 						 a->mx[i].naddresses));
+		json_object_set_new(h, "smtp",
+				    a->mx[i].smtp ? smtp_tls_result_to_json(
+							a->mx[i].smtp)
+						  : json_null());
 		json_array_append_new(mx_hosts, h);
 	}
 	json_object_set_new(mx, "hosts", mx_hosts);
@@ -1237,6 +1353,9 @@ json_t *audit_to_json(const struct audit *a, const struct ladder *ladder)
 	json_object_set_new(o, "mta_sts", a->mta_sts ? mta_sts_result_to_json(
 							   a->mta_sts)
 						     : json_null());
+	json_object_set_new(o, "dnssec", a->dnssec ? dnssec_result_to_json(
+							 a->dnssec)
+						   : json_null());
 	if (a->status != STATUS_OK)
 		json_object_set_new(o, "error", json_string(a->error));
 	audit_all_findings(a, &all);
@@ -1415,6 +1534,8 @@ void audit_text(struct strbuf *sb, const struct audit *a,
 			strbuf_addf(sb, "%s%s", k ? ", " : " (",
 				    mx->addresses[k]);
 		strbuf_addstr(sb, mx->naddresses ? ")\n" : "\n");
+		if (mx->smtp)
+			smtp_tls_text(sb, mx->smtp);
 	}
 	section(sb, &a->mx_findings);
 	if (a->nns || a->ns_findings.count) {
@@ -1468,6 +1589,12 @@ void audit_text(struct strbuf *sb, const struct audit *a,
 	}
 	if (a->mta_sts)
 		mta_sts_text(sb, a->mta_sts);
+	if (a->dnssec) {
+		strbuf_addf(sb, _("\nDNSSEC: %s\n"),
+			    dnssec_state_name(dnssec_overall(a->dnssec)));
+		dnssec_text(sb, a->dnssec);
+		section(sb, &a->dnssec->findings);
+	}
 }
 
 /* The CSV columns, in order (documented in the README). */
@@ -1477,7 +1604,7 @@ static const char *const csv_columns[] = {
 	"dmarc_record", "dmarc_source",     "dmarc_policy", "dmarc_sp",
 	"dmarc_pct",   "dmarc_rua",	   "mx",	"ns",
 	"soa_serial",  "tlsrpt_rua",	   "bimi_logo",	"mta_sts_mode",
-	"errors",      "warnings",	   "findings",
+	"dnssec",      "errors",	   "warnings",	"findings",
 };
 
 /* Appends one field, quoted as RFC 4180 2 asks when it holds a comma,
@@ -1574,6 +1701,9 @@ void audit_csv_row(struct strbuf *sb, const struct audit *a)
 	csv_field(sb, a->mta_sts && a->mta_sts->policy_valid
 			  ? mta_sts_mode_name(a->mta_sts->policy.mode)
 			  : NULL,
+		  false);
+	csv_field(sb, a->dnssec ? dnssec_state_name(dnssec_overall(a->dnssec))
+				: NULL,
 		  false);
 	if (a->status == STATUS_OK)
 		audit_all_findings(a, &all);

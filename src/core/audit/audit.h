@@ -29,6 +29,9 @@ struct propagate_result;
 struct tlsrpt_result;
 struct bimi_result;
 struct mta_sts_result;
+struct smtp_tls_result;
+struct dnssec_probe;
+struct dnssec_result;
 struct https;
 struct err;
 
@@ -51,9 +54,17 @@ struct audit_options {
 					      give a port or the servers);
 					      NULL: through NS on port 53 */
 	const char *https_cafile; /* CA bundle for the MTA-STS policy's
-				     certificate in place of the system's
-				     (tests), or NULL */
+				     and the MX hosts' certificates in
+				     place of the system's (tests), or
+				     NULL */
 	int https_port;           /* the policy's port; 0 means 443 */
+	bool smtp;                /* --smtp: probe each MX host's
+				     STARTTLS and certificate */
+	int smtp_port;            /* where; 0 means 25 */
+	long smtp_timeout_ms;     /* per host; 0 means 10 s */
+	struct dnssec_probe *dnssec; /* --dnssec: the records' DNSSEC
+					asked through it (the caller's,
+					shared by a batch), or NULL */
 };
 
 /* One MX of the domain and the addresses its host resolves to. */
@@ -63,6 +74,8 @@ struct audit_mx {
 	char **addresses;  /* A and AAAA, as text */
 	size_t naddresses;
 	char *addr_result; /* dns_result_name() of the A query */
+	struct smtp_tls_result *smtp; /* the STARTTLS probe (--smtp) of
+					 its first address, or NULL */
 };
 
 /* One name server of the domain. */
@@ -102,6 +115,7 @@ struct audit {
 	struct bimi_result *bimi;     /* default._bimi, or NULL */
 	struct mta_sts_result *mta_sts; /* _mta-sts and the policy
 					   (RFC 8461), or NULL */
+	struct dnssec_result *dnssec; /* --dnssec, or NULL */
 	/* Findings per part, in the report's order. */
 	struct findings spf_findings;
 	struct findings dkim_findings;

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* HTTPS GETs on the audit's poll loop, through libcurl's multi API. */
+/* HTTPS GETs and SMTP STARTTLS probes on the audit's poll loop,
+ * through libcurl's multi API. */
 #include "config.h"
 
 #include "audit/https.h"
 
 #include <curl/curl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +29,12 @@ struct transfer {
 	size_t max_size;
 	bool too_big;
 	https_callback cb;
+	smtp_tls_callback smtp_cb; /* set for a STARTTLS probe */
 	void *arg;
+	X509 *cert;        /* the probe's server certificate, or NULL */
+	char *cafile;      /* the probe's CA bundle, or NULL: the system's */
+	long verify_error; /* X509_V_* of its chain */
+	const char *tls_version; /* OpenSSL's static name, or NULL */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -127,6 +136,20 @@ static size_t write_cb(char *data, size_t size, size_t n, void *userp)
 	return len;
 }
 
+/* Hands a finished STARTTLS probe to its callback. */
+static void smtp_end(struct transfer *t, const char *error)
+{
+	struct smtp_tls_response r = { .error = error,
+				       .cert = t->cert,
+				       .verify_error = t->verify_error,
+				       .tls_version = t->tls_version };
+
+	/* The handshake reached the certificate; without an error it
+	 * completed. */
+	r.tls = !error && t->cert;
+	t->smtp_cb(t->arg, &r);
+}
+
 /* Runs the callback of a finished transfer and frees it. */
 static void transfer_end(struct transfer *t, const char *error)
 {
@@ -153,13 +176,37 @@ static void transfer_end(struct transfer *t, const char *error)
 	}
 	if (t->easy)
 		curl_multi_remove_handle(h->multi, t->easy);
-	t->cb(t->arg, &r);
+	if (t->smtp_cb)
+		smtp_end(t, error);
+	else
+		t->cb(t->arg, &r);
 	if (t->easy)
 		curl_easy_cleanup(t->easy);
+	X509_free(t->cert);
+	free(t->cafile);
 	curl_slist_free_all(t->resolve);
 	strbuf_done(&t->body);
 	free(t->url);
 	free(t);
+}
+
+/* Adds a transfer to the set and makes its libcurl handle; false when
+ * libcurl cannot, the failure then reported from the next
+ * https_process(), never from here. */
+static bool transfer_add(struct https *h, struct transfer *t)
+{
+	t->easy = curl_easy_init();
+	h->transfers = xrealloc(h->transfers,
+				(h->ntransfers + 1) * sizeof *h->transfers);
+	h->transfers[h->ntransfers++] = t;
+	if (t->easy && t->resolve)
+		return true;
+	if (t->easy)
+		curl_easy_cleanup(t->easy);
+	t->easy = NULL;
+	snprintf(t->errbuf, sizeof t->errbuf, "%s",
+		 _("libcurl could not start a request"));
+	return false;
 }
 
 /* Starts a GET. */
@@ -187,19 +234,8 @@ void https_get(struct https *h, const struct https_request *req,
 			    i ? "," : "", req->addresses[i]);
 	t->resolve = curl_slist_append(NULL, strbuf_str(&entry));
 	strbuf_done(&entry);
-	t->easy = curl_easy_init();
-	h->transfers = xrealloc(h->transfers,
-				(h->ntransfers + 1) * sizeof *h->transfers);
-	h->transfers[h->ntransfers++] = t;
-	if (!t->easy || !t->resolve) {
-		/* Reported from the next https_process(), never from here. */
-		if (t->easy)
-			curl_easy_cleanup(t->easy);
-		t->easy = NULL;
-		snprintf(t->errbuf, sizeof t->errbuf, "%s",
-			 _("libcurl could not start a request"));
+	if (!transfer_add(h, t))
 		return;
-	}
 	curl_easy_setopt(t->easy, CURLOPT_URL, t->url);
 	curl_easy_setopt(t->easy, CURLOPT_RESOLVE, t->resolve);
 	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "https");
@@ -220,6 +256,90 @@ void https_get(struct https *h, const struct https_request *req,
 			 PACKAGE_NAME "/" PACKAGE_VERSION);
 	curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
+	if (curl_multi_add_handle(h->multi, t->easy) != CURLM_OK) {
+		curl_easy_cleanup(t->easy);
+		t->easy = NULL;
+		snprintf(t->errbuf, sizeof t->errbuf, "%s",
+			 _("libcurl could not start a request"));
+	}
+}
+
+/* SSL_CTX_set_cert_verify_callback(): verifies the chain against the
+ * store (the system's CAs, or the test's), keeps the certificate and the
+ * result, and lets the handshake go on, so that the probe can say what
+ * is wrong with a certificate instead of only that the handshake
+ * failed. */
+static int probe_verify(X509_STORE_CTX *xctx, void *arg)
+{
+	struct transfer *t = arg;
+	X509 *cert = X509_STORE_CTX_get0_cert(xctx);
+	SSL *ssl = X509_STORE_CTX_get_ex_data(
+	    xctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+
+	t->verify_error = X509_verify_cert(xctx) == 1
+				  ? X509_V_OK
+				  : X509_STORE_CTX_get_error(xctx);
+	if (cert && !t->cert && X509_up_ref(cert))
+		t->cert = cert;
+	/* The version is agreed in the hellos, before the certificate. */
+	if (ssl)
+		t->tls_version = SSL_get_version(ssl);
+	return 1;
+}
+
+/* CURLOPT_SSL_CTX_FUNCTION: installs probe_verify() and gives it the
+ * CAs, which libcurl loads only when it verifies itself. */
+static CURLcode probe_ctx(CURL *easy, void *ctx, void *arg)
+{
+	struct transfer *t = arg;
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+
+	(void)easy;
+	if (t->cafile ? !X509_STORE_load_file(store, t->cafile)
+		      : !X509_STORE_set_default_paths(store))
+		ERR_clear_error(); /* then every chain is untrusted */
+	SSL_CTX_set_cert_verify_callback(ctx, probe_verify, arg);
+	return CURLE_OK;
+}
+
+/* Starts a STARTTLS probe. */
+void https_smtp_starttls(struct https *h, const struct smtp_tls_request *req,
+			 smtp_tls_callback cb, void *arg)
+{
+	struct transfer *t = xcalloc(1, sizeof *t);
+	int port = req->port ? req->port : 25;
+	char *entry;
+
+	t->h = h;
+	t->smtp_cb = cb;
+	t->arg = arg;
+	t->url = xasprintf("smtp://%s:%d/", req->host, port);
+	entry = xasprintf(strchr(req->address, ':') ? "%s:%d:[%s]" : "%s:%d:%s",
+			  req->host, port, req->address);
+	t->resolve = curl_slist_append(NULL, entry);
+	free(entry);
+	if (!transfer_add(h, t))
+		return;
+	curl_easy_setopt(t->easy, CURLOPT_URL, t->url);
+	curl_easy_setopt(t->easy, CURLOPT_RESOLVE, t->resolve);
+	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "smtp");
+	/* Greeting, EHLO, STARTTLS if offered (RFC 3207), the handshake,
+	 * EHLO again: libcurl's own dialogue, which stops there. */
+	curl_easy_setopt(t->easy, CURLOPT_CONNECT_ONLY, 1L);
+	curl_easy_setopt(t->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	/* probe_verify() judges the certificate; libcurl must not refuse
+	 * it first. */
+	curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYPEER, 0L);
+	curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYHOST, 0L);
+	curl_easy_setopt(t->easy, CURLOPT_SSL_CTX_FUNCTION, probe_ctx);
+	curl_easy_setopt(t->easy, CURLOPT_SSL_CTX_DATA, t);
+	t->cafile = req->cafile ? xstrdup(req->cafile) : NULL;
+	curl_easy_setopt(t->easy, CURLOPT_PROXY, "");
+	curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS,
+			 req->timeout_ms ? req->timeout_ms : 10000L);
 	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->errbuf);
 	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
 	if (curl_multi_add_handle(h->multi, t->easy) != CURLM_OK) {

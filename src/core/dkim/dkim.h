@@ -362,4 +362,80 @@ enum status dkim_rotation_verify(struct dns *dns,
 /* "generate", "publish", "verify", "switch", "revoke", "remove". */
 const char *dkim_step_kind_name(enum dkim_step_kind kind);
 
+/* ------------------------------------------------- tracked rotation */
+
+/* Rotation intervals a domain may choose (its key lifetime). */
+#define DKIM_INTERVAL_QUARTERLY 90
+#define DKIM_INTERVAL_BIANNUAL 180 /* the default: DKIM_ROTATION_DAYS */
+#define DKIM_INTERVAL_ANNUAL 365
+#define DKIM_SILENT_DAYS 7 /* default days the old selector must be
+			      silent in the reports before it is revoked */
+
+/* Parses "quarterly", "biannual", "annual" or a number of days
+ * (1..3650) into *days; false for anything else. */
+bool dkim_interval_parse(const char *text, int *days);
+
+/* The word of an interval ("quarterly", "biannual", "annual") or its
+ * days as digits, in buf. Returns buf. */
+const char *dkim_interval_name(int days, char buf[16]);
+
+/* The phases of a tracked rotation, in order. Each is entered only on
+ * its evidence (DNS for publication, revocation and removal; the
+ * aggregate reports' DKIM selectors for the switch and the silence of
+ * the old key). */
+enum dkim_rotation_phase {
+	DKIM_ROTATION_GENERATED, /* new key made; its record to publish */
+	DKIM_ROTATION_PUBLISHED, /* every server serves the new record */
+	DKIM_ROTATION_SWITCHED,  /* reports show the new selector passing */
+	DKIM_ROTATION_REVOKED,   /* the old record serves p= (empty) */
+	DKIM_ROTATION_DONE,      /* old record gone, its key file deleted
+				    (or, RSA kept beside Ed25519, signing) */
+};
+
+/* "generated", "published", "switched", "revoked", "done". */
+const char *dkim_rotation_phase_name(enum dkim_rotation_phase phase);
+
+/* The phase of a stable word; false when unknown. */
+bool dkim_rotation_phase_parse(const char *word,
+			       enum dkim_rotation_phase *out);
+
+/* The default selector of a new key: YYYYMM of today, or YYYYMMDD when
+ * that is the selector being replaced (old may be NULL). Caller
+ * frees. */
+char *dkim_rotation_default_selector(date_t today, const char *old);
+
+/* What the aggregate reports tell of the two selectors of a rotation
+ * (days of the reports' date ranges, DATE_NONE when never). */
+struct dkim_rotation_evidence {
+	date_t new_first_pass; /* first day the new selector passed */
+	date_t new_last_pass;  /* last day it passed */
+	date_t old_last_seen;  /* last day the old selector signed at all */
+	date_t reports_last;   /* last day any report of the domain covers */
+};
+
+/* Whether the old selector has gone quiet. */
+enum dkim_silence {
+	DKIM_SILENT,      /* reports cover silent_days after its last use */
+	DKIM_STILL_SIGNS, /* reports show it within the last silent_days */
+	DKIM_NO_EVIDENCE, /* the reports do not reach far enough yet */
+};
+
+/* Judges the silence of the old selector after the switch on day
+ * switched; *until receives the first day it may be revoked if the
+ * reports stay quiet. */
+enum dkim_silence dkim_rotation_silence(const struct dkim_rotation_evidence *ev,
+					date_t switched, int silent_days,
+					date_t *until);
+
+/* The signer changes of the switch: the new key's KeyTable and
+ * SigningTable lines, Exim's transport options and the Postfix milter
+ * lines. With keep_old (RSA kept beside a new Ed25519 key, RFC 8463
+ * section 4) both keys sign: OpenDKIM lists both and signs twice, Exim
+ * gets a selector list. Free with dkim_snippets_done(). */
+void dkim_switch_snippets_build(const char *domain, const char *new_selector,
+				const char *new_path,
+				const char *old_selector,
+				const char *old_path, bool keep_old,
+				struct dkim_snippets *out);
+
 #endif

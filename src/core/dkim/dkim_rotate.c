@@ -5,6 +5,8 @@
 
 #include "dkim/dkim.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,9 +52,10 @@ void dkim_rotation_check(const char *selector, date_t created,
 			    a.age_days),
 			 selector, a.age_days, due);
 	finding_set_selector(f, selector);
-	finding_set_advice(f, _("Rotate: generate a key under a new "
-				"selector, publish it, switch the signer, "
-				"and revoke the old key a week later."));
+	finding_set_advice(f, _("Rotate it with dmarcpilot dkim rotate: a "
+				"key under a new selector, tracked until the "
+				"reports show the old one silent and its "
+				"record is gone."));
 }
 
 /* The stable word of a step. */
@@ -95,7 +98,7 @@ static void plan_add(struct dkim_rotation_plan *plan, size_t *cap,
 
 /* The default new selector: YYYYMM of today, or YYYYMMDD when that is
  * the selector being replaced. */
-static char *default_selector(date_t today, const char *old)
+char *dkim_rotation_default_selector(date_t today, const char *old)
 {
 	char day[DATE_BUFSIZE];
 	char *s;
@@ -125,7 +128,8 @@ void dkim_rotation_plan_build(const struct dkim_rotation_options *o,
 	plan->old_selector = xstrdup_or_null(o->old_selector);
 	plan->new_selector =
 	    o->new_selector ? text_lower(xstrdup(o->new_selector))
-			    : default_selector(o->today, o->old_selector);
+			    : dkim_rotation_default_selector(o->today,
+							     o->old_selector);
 	new_name = dkim_key_name(plan->domain, plan->new_selector);
 
 	plan_add(plan, &cap, DKIM_STEP_GENERATE, o->today,
@@ -219,4 +223,143 @@ void dkim_rotation_plan_done(struct dkim_rotation_plan *plan)
 	free(plan->old_selector);
 	free(plan->new_selector);
 	memset(plan, 0, sizeof *plan);
+}
+
+/* ------------------------------------------------- tracked rotation */
+
+static const struct {
+	const char *word;
+	int days;
+} intervals[] = {
+	{ "quarterly", DKIM_INTERVAL_QUARTERLY },
+	{ "biannual", DKIM_INTERVAL_BIANNUAL },
+	{ "annual", DKIM_INTERVAL_ANNUAL },
+};
+
+/* Reads an interval word or a number of days. */
+bool dkim_interval_parse(const char *text, int *days)
+{
+	char *end;
+	long n;
+
+	if (!text || !*text)
+		return false;
+	for (size_t i = 0; i < sizeof intervals / sizeof intervals[0]; i++)
+		if (strcmp(text, intervals[i].word) == 0) {
+			*days = intervals[i].days;
+			return true;
+		}
+	errno = 0;
+	n = strtol(text, &end, 10);
+	if (*end || end == text || errno || n < 1 || n > 3650)
+		return false;
+	*days = (int)n;
+	return true;
+}
+
+/* Names an interval. */
+const char *dkim_interval_name(int days, char buf[16])
+{
+	for (size_t i = 0; i < sizeof intervals / sizeof intervals[0]; i++)
+		if (intervals[i].days == days) {
+			snprintf(buf, 16, "%s", intervals[i].word);
+			return buf;
+		}
+	snprintf(buf, 16, "%d", days);
+	return buf;
+}
+
+static const char *const phase_names[] = {
+	[DKIM_ROTATION_GENERATED] = "generated",
+	[DKIM_ROTATION_PUBLISHED] = "published",
+	[DKIM_ROTATION_SWITCHED] = "switched",
+	[DKIM_ROTATION_REVOKED] = "revoked",
+	[DKIM_ROTATION_DONE] = "done",
+};
+
+/* The stable word of a phase. */
+const char *dkim_rotation_phase_name(enum dkim_rotation_phase phase)
+{
+	return phase <= DKIM_ROTATION_DONE ? phase_names[phase] : "done";
+}
+
+/* The phase of a stored word. */
+bool dkim_rotation_phase_parse(const char *word,
+			       enum dkim_rotation_phase *out)
+{
+	for (int i = 0; word && i <= DKIM_ROTATION_DONE; i++)
+		if (strcmp(word, phase_names[i]) == 0) {
+			*out = (enum dkim_rotation_phase)i;
+			return true;
+		}
+	return false;
+}
+
+/* Judges whether the old selector has been silent long enough: the
+ * reports must reach silent_days past its last use (or past the switch
+ * when it never showed), so that a gap in the reports is never taken
+ * for silence. */
+enum dkim_silence dkim_rotation_silence(const struct dkim_rotation_evidence *ev,
+					date_t switched, int silent_days,
+					date_t *until)
+{
+	date_t base = ev->old_last_seen != DATE_NONE ? ev->old_last_seen
+						      : switched;
+
+	if (silent_days <= 0)
+		silent_days = DKIM_SILENT_DAYS;
+	*until = base == DATE_NONE ? DATE_NONE : base + silent_days;
+	if (base != DATE_NONE && ev->reports_last != DATE_NONE &&
+	    ev->reports_last >= base + silent_days)
+		return DKIM_SILENT;
+	if (ev->old_last_seen != DATE_NONE && ev->reports_last != DATE_NONE &&
+	    ev->old_last_seen + silent_days > ev->reports_last)
+		return DKIM_STILL_SIGNS;
+	return DKIM_NO_EVIDENCE;
+}
+
+/* Builds the signer changes of a switch. */
+void dkim_switch_snippets_build(const char *domain, const char *new_selector,
+				const char *new_path,
+				const char *old_selector,
+				const char *old_path, bool keep_old,
+				struct dkim_snippets *out)
+{
+	char *d = text_domain_normalize(domain);
+	char *nn = dkim_key_name(d, new_selector);
+	char *on = old_selector ? dkim_key_name(d, old_selector) : NULL;
+
+	dkim_snippets_build(d, new_selector, new_path, out);
+	if (!keep_old || !old_selector || !old_path)
+		goto out;
+	/* RFC 8463 section 4: keep signing with RSA beside Ed25519 for
+	 * verifiers that know only RSA; OpenDKIM signs with every
+	 * matching SigningTable line when MultipleSignatures is on. */
+	free(out->opendkim_conf);
+	out->opendkim_conf = xstrdup(
+	    "KeyTable            /etc/opendkim/KeyTable\n"
+	    "SigningTable        refile:/etc/opendkim/SigningTable\n"
+	    "MultipleSignatures  yes\n"
+	    "Socket              inet:8891@localhost\n"
+	    "Canonicalization    relaxed/simple\n");
+	free(out->opendkim_keytable);
+	out->opendkim_keytable =
+	    xasprintf("%s %s:%s:%s\n%s %s:%s:%s\n", on, d, old_selector,
+		      old_path, nn, d, new_selector, new_path);
+	free(out->opendkim_signingtable);
+	out->opendkim_signingtable =
+	    xasprintf("*@%s %s\n*@%s %s\n", d, on, d, nn);
+	/* Exim: a selector list signs once per selector, each with the
+	 * key the expansion picks. */
+	free(out->exim);
+	out->exim = xasprintf(
+	    "  dkim_domain = %s\n"
+	    "  dkim_selector = %s : %s\n"
+	    "  dkim_private_key = ${if eq{$dkim_selector}{%s}{%s}{%s}}\n"
+	    "  dkim_canon = relaxed\n",
+	    d, old_selector, new_selector, new_selector, new_path, old_path);
+out:
+	free(on);
+	free(nn);
+	free(d);
 }

@@ -333,6 +333,14 @@ void dkim_check_verify(const struct dkim_msg *msg, struct dkim_check *k,
 			xstrdup(_("the signature expired (x= is past)")));
 		return;
 	}
+	/* RFC 6376 3.5: a signature stamped in the future MAY be ignored;
+	 * the slack forgives a signer's clock that runs ahead. */
+	if (k->sig.has_t && k->sig.t > now + DKIM_CLOCK_SLACK) {
+		verdict(k, DKIM_PERMERROR, DKIM_REASON_FUTURE,
+			xstrdup(_("the signature is dated in the future "
+				  "(t= is later than now)")));
+		return;
+	}
 	b = k->sig.body_relaxed ? 1 : 0;
 	if (!cache->made[b]) {
 		dkim_canon_body(&cache->body[b], msg->body, msg->body_len,
@@ -417,6 +425,7 @@ const char *dkim_reason_name(enum dkim_reason reason)
 		[DKIM_REASON_LENGTH] = "length",
 		[DKIM_REASON_DNS] = "dns",
 		[DKIM_REASON_KEY_POLICY] = "key_policy",
+		[DKIM_REASON_FUTURE] = "future",
 	};
 
 	return names[reason];

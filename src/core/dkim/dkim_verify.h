@@ -161,6 +161,10 @@ char *dkim_canon_strip_b(const char *raw, size_t len, size_t *out_len);
  * 1024..4096 bits; twice that bounds the cost of a hostile key). */
 #define DKIM_VERIFY_MAX_BITS 8192
 
+/* How far in the future a t= may lie before the signature is refused
+ * (seconds): dkimpy forgives ten hours of clock skew, and so do we. */
+#define DKIM_CLOCK_SLACK (10 * 3600)
+
 /* RFC 8601 2.7.1 words. */
 enum dkim_result {
 	DKIM_PASS,
@@ -184,6 +188,7 @@ enum dkim_reason {
 	DKIM_REASON_LENGTH,      /* l= beyond the body */
 	DKIM_REASON_DNS,         /* the key query failed */
 	DKIM_REASON_KEY_POLICY,  /* the record's h=, s= or t=s refuse it */
+	DKIM_REASON_FUTURE,      /* t= is later than now (and the slack) */
 };
 
 /* One DKIM-Signature and what became of it. */
@@ -259,7 +264,7 @@ const char *dkim_result_name(enum dkim_result result);
 
 /* "", "body_hash", "signature", "key_missing", "key_revoked",
  * "key_invalid", "key_size", "syntax", "expired", "length", "dns",
- * "key_policy". */
+ * "key_policy", "future". */
 const char *dkim_reason_name(enum dkim_reason reason);
 
 #endif

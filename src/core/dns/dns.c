@@ -26,11 +26,66 @@ struct dns *dns_new_backend(const struct dns_backend_ops *ops, void *impl)
 	return dns;
 }
 
-/* Creates a request and hands it to the backend. */
+/* The bucket of a question in the table of those in flight (FNV-1a). */
+static size_t asked_bucket(const char *name, enum dns_type type)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)type;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h % DNS_ASKED_BUCKETS;
+}
+
+/* The request in flight for the same question, or NULL. */
+static struct dns_request *asked_find(struct dns *dns, const char *name,
+				      enum dns_type type)
+{
+	if (!dns->asked)
+		return NULL;
+	for (struct dns_request *r = dns->asked[asked_bucket(name, type)]; r;
+	     r = r->next_asked)
+		if (r->type == type && strcmp(r->name, name) == 0)
+			return r;
+	return NULL;
+}
+
+/* Enters a request handed to the backend in the table. */
+static void asked_add(struct dns *dns, struct dns_request *req)
+{
+	size_t b = asked_bucket(req->name, req->type);
+
+	if (!dns->asked)
+		dns->asked = xcalloc(DNS_ASKED_BUCKETS, sizeof *dns->asked);
+	req->next_asked = dns->asked[b];
+	dns->asked[b] = req;
+	req->asked = true;
+}
+
+/* Takes a request out of the table once its answer is there, so that
+ * the question asked again from then on goes to the backend again. */
+static void asked_remove(struct dns *dns, struct dns_request *req)
+{
+	struct dns_request **p;
+
+	if (!req->asked)
+		return;
+	for (p = &dns->asked[asked_bucket(req->name, req->type)]; *p;
+	     p = &(*p)->next_asked) {
+		if (*p == req) {
+			*p = req->next_asked;
+			break;
+		}
+	}
+	req->asked = false;
+}
+
+/* Creates a request and hands it to the backend, unless the same
+ * question is in flight already: then it waits for that answer. */
 void dns_query(struct dns *dns, const char *name, enum dns_type type,
 	       dns_callback cb, void *arg)
 {
 	struct dns_request *req = xcalloc(1, sizeof *req);
+	struct dns_request *same;
 
 	req->dns = dns;
 	req->name = text_domain_normalize(name);
@@ -47,7 +102,25 @@ void dns_query(struct dns *dns, const char *name, enum dns_type type,
 		dns_request_defer(req, a);
 		return;
 	}
+	same = asked_find(dns, req->name, type);
+	if (same) {
+		req->next_follower = same->followers;
+		same->followers = req;
+		return;
+	}
+	asked_add(dns, req);
+	dns->nasked_total++;
 	dns->ops->query(dns, req);
+}
+
+/* How many questions went to the backend. */
+size_t dns_questions_asked(const struct dns *dns)
+{
+	size_t n = dns->nasked_total;
+
+	for (size_t i = 0; i < dns->nchildren; i++)
+		n += dns_questions_asked(dns->children[i]);
+	return n;
 }
 
 /* Hands a resolver to another's loop. */
@@ -102,7 +175,7 @@ bool dns_is_offline(const struct dns *dns)
 }
 
 /* Builds the in-addr.arpa or ip6.arpa name of an address. */
-static char *reverse_name(const char *address)
+char *dns_reverse_name(const char *address)
 {
 	unsigned char b[16];
 	struct strbuf sb = STRBUF_INIT;
@@ -128,7 +201,7 @@ static char *reverse_name(const char *address)
 void dns_query_reverse(struct dns *dns, const char *address, dns_callback cb,
 		       void *arg)
 {
-	char *name = reverse_name(address);
+	char *name = dns_reverse_name(address);
 	struct dns_request *req;
 	struct dns_answer *answer;
 
@@ -149,13 +222,41 @@ void dns_query_reverse(struct dns *dns, const char *address, dns_callback cb,
 	dns_request_defer(req, answer);
 }
 
-/* Runs a callback and releases what belongs to the request. */
+/* Reverses a list of followers. */
+static struct dns_request *followers_reverse(struct dns_request *f)
+{
+	struct dns_request *rev = NULL;
+
+	while (f) {
+		struct dns_request *next = f->next_follower;
+
+		f->next_follower = rev;
+		rev = f;
+		f = next;
+	}
+	return rev;
+}
+
+/* Runs a callback, and those of the same question's followers, and
+ * releases what belongs to the requests. */
 void dns_request_complete(struct dns_request *req, struct dns_answer *answer)
 {
 	struct dns *dns = req->dns;
+	/* In the order they were asked (the list holds the last first). */
+	struct dns_request *f = followers_reverse(req->followers);
 
+	asked_remove(dns, req);
 	dns->pending--;
 	req->cb(req->arg, answer);
+	while (f) {
+		struct dns_request *next = f->next_follower;
+
+		dns->pending--;
+		f->cb(f->arg, answer);
+		free(f->name);
+		free(f);
+		f = next;
+	}
 	dns_answer_free(answer);
 	free(req->name);
 	free(req);
@@ -359,6 +460,7 @@ void dns_free(struct dns *dns)
 	while (dns->nchildren > 0)
 		dns_free(dns->children[dns->nchildren - 1]);
 	free(dns->children);
+	free(dns->asked);
 	dns_detach(dns);
 	if (dns->ops->free)
 		dns->ops->free(dns);

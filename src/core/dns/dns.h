@@ -149,7 +149,9 @@ void dns_table_set_fault(struct dns *dns, const char *name,
 
 /* Starts a query; cb is always called exactly once (with DNS_ERROR
  * "cancelled" if dns_cancel_all() or dns_free() comes first). The name
- * may have a final dot. */
+ * may have a final dot. The same question (name and type) already in
+ * flight is not sent again: both callbacks get its answer, in the order
+ * they were asked. */
 void dns_query(struct dns *dns, const char *name, enum dns_type type,
 	       dns_callback cb, void *arg);
 
@@ -157,6 +159,17 @@ void dns_query(struct dns *dns, const char *name, enum dns_type type,
  * unparsable address is answered with DNS_ERROR. */
 void dns_query_reverse(struct dns *dns, const char *address, dns_callback cb,
 		       void *arg);
+
+/* The in-addr.arpa or ip6.arpa name (RFC 1035 3.5, RFC 3596 2.5) of an
+ * IPv4 or IPv6 address given as text, or NULL when it is neither.
+ * Caller frees. */
+char *dns_reverse_name(const char *address);
+
+/* How many questions this resolver (and its children) sent on: a
+ * question asked while the same one (name and type) is in flight is not
+ * sent again but answered with it, so this counts distinct questions
+ * in flight, not dns_query() calls. */
+size_t dns_questions_asked(const struct dns *dns);
 
 /* The number of queries whose callback has not run yet. */
 size_t dns_pending(const struct dns *dns);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "util/i18n.h"
 #include "util/strbuf.h"
@@ -25,6 +26,21 @@
 #define LIVE_EDNS_SIZE 1232
 /* The UDP receive buffer we ask for (see live_channel). */
 #define LIVE_RCVBUF (2 << 20)
+/* The window of queries in flight: where it starts, its least, and its
+ * most; the most is further held to what the socket's receive buffer
+ * can hold of answers arriving together (LIVE_ANSWER_COST octets of
+ * buffer each, the kernel's accounting of a datagram of up to 1232). */
+#define LIVE_WINDOW_START 256
+#define LIVE_WINDOW_MIN 8
+#define LIVE_WINDOW_MAX 1024
+#define LIVE_ANSWER_COST 2304
+
+/* One query of the window: sent, or queued until the window opens. */
+struct live_job {
+	struct dns_request *req;
+	unsigned long seq;     /* when it was sent (live->sent) */
+	struct live_job *next; /* in the queue */
+};
 
 /* A socket c-ares asked us to watch (ARES_OPT_SOCK_STATE_CB). */
 struct live_socket {
@@ -41,6 +57,19 @@ struct live {
 	bool no_recursion;
 	int timeout_ms;   /* overall per query, for messages */
 	ares_socket_t reading; /* the socket being processed, or BAD */
+
+	/* The window (AIMD, as TCP does, RFC 5681 3.1): it doubles each
+	 * round trip up to ssthresh, then grows by one a round trip; a
+	 * query that needed a retry, or got none, halves it once per
+	 * round of sending. Answers of a burst that the receive buffer
+	 * cannot hold are dropped by the kernel, and each such loss costs a
+	 * retry's wait: the window keeps the burst small enough. */
+	struct live_job *queue_head, *queue_tail;
+	size_t queued, inflight;
+	size_t window, ssthresh, window_max;
+	size_t growth;       /* answers counted toward the next +1 */
+	unsigned long sent;  /* queries sent so far */
+	unsigned long cut;   /* sent when the window was last halved */
 };
 
 /* Keeps our list of sockets in step with what c-ares wants. */
@@ -186,15 +215,48 @@ static struct dns_answer *live_failure(struct live *l,
 	return a;
 }
 
+/* Widens the window after a clean answer, halves it after a loss
+ * (once for the queries sent before the last cut). */
+static void live_window_adapt(struct live *l, unsigned long seq, int status,
+			      int timeouts)
+{
+	if (status == ARES_ECANCELLED || status == ARES_EDESTRUCTION)
+		return;
+	if (timeouts > 0 || status == ARES_ETIMEOUT) {
+		if (seq <= l->cut)
+			return;
+		l->ssthresh = l->window / 2 > LIVE_WINDOW_MIN
+				  ? l->window / 2
+				  : LIVE_WINDOW_MIN;
+		l->window = l->ssthresh;
+		l->growth = 0;
+		l->cut = l->sent;
+		return;
+	}
+	if (l->window < l->ssthresh) {
+		l->window++;
+	} else if (++l->growth >= l->window) {
+		l->growth = 0;
+		l->window++;
+	}
+	if (l->window > l->window_max)
+		l->window = l->window_max;
+}
+
 /* c-ares's callback: turns the reply into an answer, delivered from
  * dns_process() through the ready queue. */
 static void live_reply(void *arg, int status, int timeouts,
 		       unsigned char *abuf, int alen)
 {
-	struct dns_request *req = arg;
+	struct live_job *job = arg;
+	struct dns_request *req = job->req;
 	struct live *l = req->dns->impl;
 	char *server = NULL;
 	struct dns_answer *a;
+
+	l->inflight--;
+	live_window_adapt(l, job->seq, status, timeouts);
+	free(job);
 
 	/* Replies and rcode failures come while a socket is read; timeouts
 	 * and refused connections belong to no one server. */
@@ -227,10 +289,10 @@ static char *live_ares_name(const char *name)
 	return strbuf_detach(&sb);
 }
 
-/* Sends one question. */
-static void live_query(struct dns *dns, struct dns_request *req)
+/* Sends one question now. */
+static void live_send(struct live *l, struct live_job *job)
 {
-	struct live *l = dns->impl;
+	struct dns_request *req = job->req;
 	unsigned char *buf = NULL;
 	char *qname = live_ares_name(req->name);
 	int len = 0, rc;
@@ -246,10 +308,46 @@ static void live_query(struct dns *dns, struct dns_request *req)
 				     dns_type_name(req->type), req->name,
 				     ares_strerror(rc));
 		dns_request_defer(req, a);
+		free(job);
 		return;
 	}
-	ares_send(l->channel, buf, len, live_reply, req);
+	job->seq = ++l->sent;
+	l->inflight++;
+	ares_send(l->channel, buf, len, live_reply, job);
 	ares_free_string(buf);
+}
+
+/* Sends the queued questions the window has room for. */
+static void live_pump(struct live *l)
+{
+	while (l->queue_head && l->inflight < l->window) {
+		struct live_job *job = l->queue_head;
+
+		l->queue_head = job->next;
+		if (!l->queue_head)
+			l->queue_tail = NULL;
+		l->queued--;
+		live_send(l, job);
+	}
+}
+
+/* Sends one question, or queues it while the window is full. */
+static void live_query(struct dns *dns, struct dns_request *req)
+{
+	struct live *l = dns->impl;
+	struct live_job *job = xcalloc(1, sizeof *job);
+
+	job->req = req;
+	if (l->inflight < l->window && !l->queue_head) {
+		live_send(l, job);
+		return;
+	}
+	if (l->queue_tail)
+		l->queue_tail->next = job;
+	else
+		l->queue_head = job;
+	l->queue_tail = job;
+	l->queued++;
 }
 
 /* The sockets to poll. */
@@ -315,13 +413,26 @@ static void live_process(struct dns *dns, const struct pollfd *fds,
 		l->reading = ARES_SOCKET_BAD;
 	}
 	ares_process_fd(l->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	live_pump(l);
 }
 
-/* Ends every query; c-ares calls back with ARES_ECANCELLED. */
+/* Ends every query, the queued ones too; c-ares calls back with
+ * ARES_ECANCELLED. */
 static void live_cancel_all(struct dns *dns)
 {
 	struct live *l = dns->impl;
 
+	while (l->queue_head) {
+		struct live_job *job = l->queue_head;
+		struct dns_answer *a = dns_answer_new(job->req, DNS_ERROR);
+
+		l->queue_head = job->next;
+		a->error = xstrdup("cancelled");
+		dns_request_defer(job->req, a);
+		free(job);
+	}
+	l->queue_tail = NULL;
+	l->queued = 0;
 	ares_cancel(l->channel);
 }
 
@@ -396,6 +507,28 @@ static size_t live_count_servers(const char *servers)
 	return count;
 }
 
+/* The largest window the receive buffer allows: the buffer a UDP
+ * socket gets when it asks for LIVE_RCVBUF (the kernel caps it at
+ * net.core.rmem_max), over what one answer takes of it. */
+static size_t live_window_max(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int size = LIVE_RCVBUF;
+	socklen_t len = sizeof size;
+	size_t n;
+
+	if (fd < 0)
+		return LIVE_WINDOW_START;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) != 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len) != 0)
+		size = 0;
+	close(fd);
+	n = (size_t)(size > 0 ? size : 0) / LIVE_ANSWER_COST;
+	if (n < LIVE_WINDOW_MIN)
+		return LIVE_WINDOW_MIN;
+	return n > LIVE_WINDOW_MAX ? LIVE_WINDOW_MAX : n;
+}
+
 /* Creates a channel; servers NULL means /etc/resolv.conf. */
 static int live_channel(struct live *l, const char *servers, int try_ms,
 			int tries, ares_channel *out)
@@ -453,6 +586,10 @@ enum status dns_new_live(struct dns **out, const struct dns_live_options *o,
 	*out = NULL;
 	l->no_recursion = o->no_recursion;
 	l->reading = ARES_SOCKET_BAD;
+	l->window_max = live_window_max();
+	l->ssthresh = l->window_max;
+	l->window = LIVE_WINDOW_START < l->window_max ? LIVE_WINDOW_START
+						      : l->window_max;
 	rc = ares_library_init(ARES_LIB_INIT_ALL);
 	if (rc != ARES_SUCCESS) {
 		free(l);

@@ -18,7 +18,16 @@ struct dns_request {
 	void *arg;
 	struct dns_request *next; /* in the ready queue */
 	struct dns_answer *answer; /* set while in the ready queue */
+	/* Merging (dns.c): a request handed to the backend is in the
+	 * table of questions in flight; the same question asked meanwhile
+	 * waits on its list of followers and gets the same answer. */
+	struct dns_request *followers, *next_follower;
+	struct dns_request *next_asked; /* in the table's bucket */
+	bool asked;                     /* in the table */
 };
+
+/* Buckets of the table of questions in flight. */
+#define DNS_ASKED_BUCKETS 1024
 
 struct dns_backend_ops {
 	/* Starts req; the backend later calls dns_request_complete(). */
@@ -44,6 +53,8 @@ struct dns {
 	struct dns **children;   /* driven by this one's loop (dns_attach) */
 	size_t nchildren, children_cap;
 	bool released;           /* the parent frees it once idle */
+	struct dns_request **asked; /* questions in flight, by hash */
+	size_t nasked_total;        /* questions handed to the backend */
 	bool cancelling;         /* inside dns_cancel_all() */
 };
 

@@ -376,6 +376,22 @@ static void add_name(struct strbuf *sb, const char *name)
 	strbuf_addch(sb, '.');
 }
 
+/* The TTL a record is written with: --ttl when given, else the TTL the
+ * zone serves the name's TXT RRset with, since RFC 2181 section 5.2
+ * gives an RRset one TTL and the new record joins that set (unrelated
+ * TXT records, such as site verifications, share it); else the
+ * zone's default. */
+static uint32_t record_ttl(const struct zone_records *z,
+			   const struct zone_record *r)
+{
+	if (z->ttl_given)
+		return z->ttl;
+	for (size_t i = 0; r->served && i < r->served->count; i++)
+		if (r->served->rrs[i].type == DNS_T_TXT)
+			return r->served->rrs[i].ttl;
+	return z->ttl;
+}
+
 /* The BIND snippet. */
 enum status zone_format_bind(const struct zone_records *z, char **out,
 			     struct err *err)
@@ -398,7 +414,7 @@ enum status zone_format_bind(const struct zone_records *z, char **out,
 			strbuf_addstr(&sb, "; ");
 		}
 		add_name(&sb, r->name);
-		strbuf_addf(&sb, " %u IN TXT ", (unsigned)z->ttl);
+		strbuf_addf(&sb, " %u IN TXT ", (unsigned)record_ttl(z, r));
 		add_strings(&sb, r->strings, r->nstrings);
 		strbuf_addch(&sb, '\n');
 	}
@@ -452,7 +468,7 @@ bool zone_record_changes(const struct zone_record *r)
 static void update_record(struct dns_update *u, const struct zone_records *z,
 			  const struct zone_record *r)
 {
-	uint32_t ttl = z->ttl;
+	uint32_t ttl = record_ttl(z, r);
 	bool any = false;
 
 	/* RFC 2136 2.4.2/2.4.3: the whole TXT RRset must be as served
@@ -464,9 +480,6 @@ static void update_record(struct dns_update *u, const struct zone_records *z,
 			continue;
 		dns_update_add(u, DNS_UPDATE_REQUIRE, r->name, 0,
 			       rr->u.txt.strings, rr->u.txt.count);
-		/* RFC 2181 5.2: one TTL for the RRset; keep it. */
-		if (!any && !z->ttl_given)
-			ttl = rr->ttl;
 		any = true;
 	}
 	if (!any)
@@ -551,7 +564,8 @@ json_t *zone_format_json(const struct zone_records *z)
 
 		json_object_set_new(e, "name", json_string(r->name));
 		json_object_set_new(e, "type", json_string("TXT"));
-		json_object_set_new(e, "ttl", json_integer(z->ttl));
+		json_object_set_new(e, "ttl",
+				    json_integer(record_ttl(z, r)));
 		json_object_set_new(e, "purpose",
 				    json_string(zone_purpose_name(r->purpose)));
 		json_object_set_new(e, "value", json_string(r->value));

@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/i18n.h"
 #include "spf/spf.h"
 #include "spf/spf_eval.h"
 #include "store/report_query.h"
+#include "store/reverse_store.h"
 #include "store/state.h"
 #include "util/strbuf.h"
 #include "util/text.h"
@@ -78,6 +80,8 @@ static void days_add(void *arg, const struct report_day *row)
 	totals_read(&row->t, &d->t);
 	totals_add(&a->totals, &d->t);
 	a->reports += (size_t)row->reports;
+	a->quarantined += row->quarantined;
+	a->rejected += row->rejected;
 	/* Days come in order, so a week's days are adjacent. */
 	if (a->nweeks == 0 || a->weeks[a->nweeks - 1].iso_year != d->iso_year ||
 	    a->weeks[a->nweeks - 1].week != d->week) {
@@ -151,6 +155,14 @@ static enum status analysis_sources(struct store *store, struct analysis *a,
 				    sources_add, &fill, err);
 }
 
+/* How long a reverse lookup that found no name is kept: the negative
+ * answer's own TTL (RFC 2308) is not read, and an hour is what common
+ * resolvers hold one at most. */
+#define REVERSE_NEGATIVE_TTL 3600
+/* The longest a name is kept whatever its TTL says (a day, as common
+ * resolvers cap it). */
+#define REVERSE_MAX_TTL 86400
+
 /* One source's DNS work: reverse name, its confirmation, SPF. */
 struct lookup {
 	struct analysis_source *src;
@@ -160,7 +172,16 @@ struct lookup {
 	struct spf_eval *spf;
 	const struct providers *providers;
 	int pending;     /* its queries and SPF check not yet answered */
+	bool settled;    /* the DNS gave the reverse name, or said none */
+	uint32_t ttl;    /* how long that holds */
 };
+
+/* Takes a TTL into the lookup's: the least of those it depends on. */
+static void lookup_ttl(struct lookup *l, uint32_t ttl)
+{
+	if (ttl < l->ttl)
+		l->ttl = ttl;
+}
 
 /* Forward-confirms the reverse name: one of its addresses must be the
  * source (otherwise anyone could claim a provider's name). */
@@ -169,7 +190,14 @@ static void lookup_forward(void *arg, const struct dns_answer *answer)
 	struct lookup *l = arg;
 
 	l->pending--;
+	if (answer->result == DNS_NXDOMAIN || answer->result == DNS_NODATA) {
+		l->settled = true;
+		lookup_ttl(l, REVERSE_NEGATIVE_TTL);
+	}
 	if (answer->result == DNS_DATA) {
+		l->settled = true;
+		for (size_t i = 0; i < answer->count; i++)
+			lookup_ttl(l, answer->rrs[i].ttl);
 		for (size_t i = 0; i < answer->count; i++) {
 			const struct dns_rr *rr = &answer->rrs[i];
 			bool same = false;
@@ -197,13 +225,19 @@ static void lookup_reverse(void *arg, const struct dns_answer *answer)
 	struct lookup *l = arg;
 
 	l->pending--;
+	if (answer->result == DNS_NXDOMAIN || answer->result == DNS_NODATA) {
+		l->settled = true;
+		lookup_ttl(l, REVERSE_NEGATIVE_TTL);
+		return;
+	}
 	if (answer->result != DNS_DATA)
 		return;
 	for (size_t i = 0; i < answer->count; i++) {
 		if (answer->rrs[i].type != DNS_T_PTR || !answer->rrs[i].u.host)
 			continue;
 		if (strlen(answer->rrs[i].u.host) > 253)
-			return;
+			break;
+		lookup_ttl(l, answer->rrs[i].ttl);
 		l->candidate = xstrdup(answer->rrs[i].u.host);
 		l->pending++;
 		dns_query(l->dns, l->candidate,
@@ -211,6 +245,10 @@ static void lookup_reverse(void *arg, const struct dns_answer *answer)
 			  lookup_forward, l);
 		return;
 	}
+	/* Data without a usable PTR name: no name, for the answer's TTL. */
+	l->settled = true;
+	for (size_t i = 0; i < answer->count; i++)
+		lookup_ttl(l, answer->rrs[i].ttl);
 }
 
 /* check_host() of the source against the domain's record. */
@@ -226,12 +264,67 @@ static void lookup_spf(void *arg, struct spf_outcome *outcome)
 	}
 }
 
-/* Reverse DNS and SPF for the largest sources, all at once. */
-static void analysis_dns(struct analysis *a,
+/* Takes the reverse names kept in the database that have not expired;
+ * marks those sources settled so that the DNS is not asked again.
+ * Only for a live resolver: names from zone files are not kept. */
+static void reverse_kept(struct store *store, struct lookup *l, size_t n,
+			 int64_t now)
+{
+	struct reverse_name *v = xcalloc(n ? n : 1, sizeof *v);
+	struct err err = ERR_INIT;
+
+	for (size_t i = 0; i < n; i++)
+		v[i].ip = l[i].src->ip;
+	/* A database that cannot be read here costs only lookups. */
+	if (reverse_names_lookup(store, v, n, now, &err) == STATUS_OK) {
+		for (size_t i = 0; i < n; i++) {
+			if (!v[i].known)
+				continue;
+			l[i].src->ptr = v[i].name;
+			l[i].settled = true;
+			l[i].ttl = 0; /* kept already: not saved again */
+		}
+	}
+	err_done(&err);
+	free(v);
+}
+
+/* Keeps what the DNS settled, each until its TTL runs out. */
+static void reverse_keep(struct store *store, const struct lookup *l,
+			 size_t n, int64_t now)
+{
+	struct reverse_name *v = xcalloc(n ? n : 1, sizeof *v);
+	struct err err = ERR_INIT;
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t ttl = l[i].ttl < REVERSE_MAX_TTL ? l[i].ttl
+							  : REVERSE_MAX_TTL;
+
+		if (!l[i].settled || ttl == 0)
+			continue;
+		v[k].ip = l[i].src->ip;
+		v[k].name = l[i].src->ptr;
+		v[k].expires = now + ttl;
+		k++;
+	}
+	/* A read-only database keeps nothing; the summary stands. */
+	if (k > 0)
+		reverse_names_save(store, v, k, now, &err);
+	err_done(&err);
+	free(v);
+}
+
+/* Reverse DNS and SPF for the largest sources, all at once; the
+ * resolver keeps the queries in flight to a window and sends a question
+ * asked by many sources (an SPF include) once. */
+static void analysis_dns(struct store *store, struct analysis *a,
 			 const struct analysis_options *o)
 {
 	size_t n = a->nsources;
-	size_t max = o->dns_sources_max ? o->dns_sources_max : 1000;
+	size_t max = o->dns_sources_max ? o->dns_sources_max : 5000;
+	bool keep = store && o->dns && !dns_is_offline(o->dns);
+	int64_t now = (int64_t)time(NULL);
 	struct lookup *l;
 	char *sender;
 	bool expired = false;
@@ -241,20 +334,28 @@ static void analysis_dns(struct analysis *a,
 	if (n > max)
 		n = max;
 	l = xcalloc(n, sizeof *l);
+	for (size_t i = 0; i < n; i++) {
+		l[i].src = &a->sources[i];
+		l[i].ttl = UINT32_MAX;
+	}
+	if (keep)
+		reverse_kept(store, l, n, now);
 	/* RFC 7208 4.1: check_host(ip, domain, sender); a report does not
 	 * carry the sender, postmaster@domain stands in (2.4). */
 	sender = xasprintf("postmaster@%s", a->domain);
 	for (size_t i = 0; i < n; i++) {
 		struct spf_query q;
 
-		l[i].src = &a->sources[i];
 		l[i].dns = o->dns;
 		l[i].providers = o->providers;
 		if (!ip_addr_parse(a->sources[i].ip, &l[i].ip))
 			continue;
-		l[i].pending = 2;
-		dns_query_reverse(o->dns, a->sources[i].ip, lookup_reverse,
-				  &l[i]);
+		l[i].pending = 1;
+		if (!l[i].settled) {
+			l[i].pending++;
+			dns_query_reverse(o->dns, a->sources[i].ip,
+					  lookup_reverse, &l[i]);
+		}
 		memset(&q, 0, sizeof q);
 		q.ip = l[i].ip;
 		q.sender = sender;
@@ -271,6 +372,8 @@ static void analysis_dns(struct analysis *a,
 				a->dns_skipped++;
 		dns_cancel_all(o->dns);
 	}
+	if (keep)
+		reverse_keep(store, l, n, now);
 	for (size_t i = 0; i < n; i++) {
 		spf_eval_free(l[i].spf);
 		free(l[i].candidate);
@@ -506,7 +609,7 @@ enum status analysis_run(struct store *store, const char *domain,
 		nsenders = 0;
 	}
 	err_done(&ignore);
-	analysis_dns(a, o);
+	analysis_dns(store, a, o);
 	analysis_classify(a, o, extra, senders, nsenders);
 	analysis_findings(a);
 	state_senders_free(senders, nsenders);

@@ -92,6 +92,9 @@ struct analysis {
 	struct analysis_source *sources; /* by volume, largest first */
 	size_t nsources;
 	size_t reports;                  /* aggregate reports counted */
+	/* Messages the receivers quarantined or rejected (RFC 7489
+	 * 7.2.1.1 disposition); the others were delivered. */
+	int64_t quarantined, rejected;
 	/* Sources whose reverse name or SPF check the DNS deadline cut
 	 * off (their ptr is NULL, their SPF result temperror). */
 	size_t dns_skipped;
@@ -108,7 +111,7 @@ struct analysis_options {
 	struct dns *dns;
 	const struct providers *providers;
 	size_t dns_sources_max; /* sources looked up in DNS, largest first;
-				   0 means 1000 */
+				   0 means 5000 */
 	long dns_deadline_ms;   /* the whole DNS phase ends after this;
 				   0 means no limit */
 };

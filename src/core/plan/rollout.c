@@ -11,6 +11,7 @@
 
 #include "plan/analysis.h"
 #include "dkim/dkim.h"
+#include "store/rotation_store.h"
 #include "util/i18n.h"
 #include "util/ip.h"
 #include "spf/spf.h"
@@ -115,6 +116,8 @@ void rollout_inputs_done(struct rollout_inputs *in)
 	rollout_list_free(in->spf_problems, in->nspf_problems);
 	rollout_evidence_done(&in->evidence);
 	rollout_list_free(in->due, in->ndue);
+	free(in->dkim_rotating);
+	free(in->dkim_rotating_to);
 	for (size_t i = 0; i < in->nsender_dkim; i++) {
 		struct rollout_sender_dkim *d = &in->sender_dkim[i];
 
@@ -268,7 +271,8 @@ static char *spf_fail_all(const char *soft)
  * spf_build(), counts their lookups and flattens them past 10 when dns
  * is given; what stops it goes into spf_problems. */
 static void inputs_spf(struct rollout_inputs *in, struct dns *dns,
-		       const struct providers *catalogue)
+		       const struct providers *catalogue,
+		       const char *const *chosen, size_t nchosen)
 {
 	char **mech = NULL;
 	size_t n = spf_mechanisms(in, catalogue, &mech);
@@ -290,6 +294,23 @@ static void inputs_spf(struct rollout_inputs *in, struct dns *dns,
 		goto out;
 	}
 	f = spf_count(in, dns, rec);
+	/* The includes the operator chose to flatten (the wizard's SPF
+	 * step, spf build --flatten), while that still fits the senders
+	 * and the limit; else the flattener chooses below. */
+	if (dns && nchosen > 0 && in->spf_lookups >= 0) {
+		struct spf_flatten *mine = NULL;
+
+		if (spf_flatten_chosen(dns, in->domain, rec, chosen, nchosen,
+				       &mine, &err) == STATUS_OK &&
+		    mine->lookups <= SPF_MAX_DNS_TERMS) {
+			spf_flatten_free(f);
+			f = mine;
+			mine = NULL;
+			in->spf_lookups = (int)f->lookups;
+		}
+		spf_flatten_free(mine);
+		err_done(&err);
+	}
 	own = spf_record_dns_terms(rec) + f->nrecords - 1;
 	/* RFC 7208 4.6.4: more than 10 DNS-querying terms is a permerror;
 	 * flatten includes into their ranges to stay under. */
@@ -350,12 +371,24 @@ out:
 
 /* The records the plan publishes: SPF from the senders, the DKIM keys'
  * TXT values from their key files. */
-static enum status inputs_records(struct rollout_inputs *in, struct dns *dns,
+static enum status inputs_records(struct store *store, struct dns *dns,
 				  const struct providers *catalogue,
-				  struct err *err)
+				  struct rollout_inputs *in, struct err *err)
 {
-	(void)err;
-	inputs_spf(in, dns, catalogue);
+	struct spf_flat_saved *saved = NULL;
+	size_t nsaved = 0;
+	const char **chosen;
+	enum status st;
+
+	if ((st = state_flattened_list(store, in->domain, &saved, &nsaved,
+				       err)))
+		return st;
+	chosen = xcalloc(nsaved + 1, sizeof *chosen);
+	for (size_t i = 0; i < nsaved; i++)
+		chosen[i] = saved[i].mechanism;
+	inputs_spf(in, dns, catalogue, chosen, nsaved);
+	free(chosen);
+	state_flattened_free(saved, nsaved);
 	for (size_t i = 0; i < in->nkeys; i++) {
 		struct err kerr = ERR_INIT;
 
@@ -399,6 +432,14 @@ static bool disowned(const struct rollout_inputs *in, const char *ip)
 	return false;
 }
 
+/* The window the report evidence is judged over. */
+void rollout_window(const struct state_settings *settings, date_t today,
+		    date_t *since, date_t *until)
+{
+	*until = today;
+	*since = today - settings->window_days + 1;
+}
+
 /* The report evidence of the window ending today, from the report
  * analysis (which classes the sources by the inventory, the domain's
  * SPF record and the providers' reverse-DNS patterns). */
@@ -413,8 +454,7 @@ static enum status inputs_evidence(struct store *store, struct dns *dns,
 	size_t cap = 0;
 	enum status st;
 
-	e->until = today;
-	e->since = today - in->settings.window_days + 1;
+	rollout_window(&in->settings, today, &e->since, &e->until);
 	if ((st = analysis_run(store, in->domain, e->since, e->until, &o, &a,
 			       err)))
 		return st;
@@ -493,17 +533,37 @@ static void inputs_sender_dkim(struct rollout_inputs *in,
 	}
 }
 
-/* What maintenance finds due: DKIM keys in use past their lifetime
- * (dkim.h, DKIM_ROTATION_DAYS). */
-static void inputs_due(struct rollout_inputs *in, date_t today)
+/* What maintenance finds due: the domain's own DKIM keys in use past
+ * its rotation interval, unless a rotation of them is under way. */
+static enum status inputs_due(struct store *store, struct rollout_inputs *in,
+			      date_t today, struct err *err)
 {
+	struct rotation_record cur;
+	bool found;
+	enum status st;
+
+	if ((st = rotation_store_interval_get(store, in->domain,
+					      &in->dkim_interval, err)) ||
+	    (st = rotation_store_current(store, in->domain, &cur, &found,
+					 err)))
+		return st;
+	if (found) {
+		in->dkim_rotating = xstrdup_or_null(cur.old_selector);
+		in->dkim_rotating_to = xstrdup(cur.new_selector);
+		rotation_record_done(&cur);
+	}
 	for (size_t i = 0; i < in->nkeys; i++) {
 		const struct state_dkim_key *k = &in->keys[i];
 		struct dkim_key_age age;
 
-		if (k->retired != DATE_NONE || k->created == DATE_NONE)
+		if (k->retired != DATE_NONE || k->created == DATE_NONE ||
+		    k->provider ||
+		    (in->dkim_rotating &&
+		     text_ieq(k->selector, in->dkim_rotating)) ||
+		    (in->dkim_rotating_to &&
+		     text_ieq(k->selector, in->dkim_rotating_to)))
 			continue;
-		age = dkim_key_age(k->created, today, 0);
+		age = dkim_key_age(k->created, today, in->dkim_interval);
 		if (age.is_due)
 			rollout_list_add(
 				&in->due, &in->ndue,
@@ -512,6 +572,7 @@ static void inputs_due(struct rollout_inputs *in, date_t today)
 					    "selector"),
 					  k->selector, age.age_days));
 	}
+	return STATUS_OK;
 }
 
 /* Gathers the state of a domain. */
@@ -570,12 +631,13 @@ enum status rollout_inputs_load(struct store *store, struct dns *dns,
 	}
 	in->key_records = xcalloc(in->nkeys + 1, sizeof *in->key_records);
 	in->key_problems = xcalloc(in->nkeys + 1, sizeof *in->key_problems);
-	if ((st = inputs_records(in, dns, catalogue, err)))
+	if ((st = inputs_records(store, dns, catalogue, in, err)))
 		goto fail;
 	inputs_sender_dkim(in, catalogue);
 	if ((st = inputs_evidence(store, dns, catalogue, in, today, err)))
 		goto fail;
-	inputs_due(in, today);
+	if ((st = inputs_due(store, in, today, err)))
+		goto fail;
 	{
 		struct rollout_verified v;
 		date_t since;
@@ -592,6 +654,14 @@ fail:
 }
 
 /* ---------------------------------------------------------------- history */
+
+/* True when the operator asked for ~all (domain set spf-all=softfail):
+ * the only way the plan publishes a weaker SPF record than -all. */
+static bool spf_soft_asked(const struct rollout_inputs *in)
+{
+	return in->settings.spf_all &&
+	       strcmp(in->settings.spf_all, "softfail") == 0;
+}
 
 /* Reads the history and the keys into a summary. */
 void rollout_verified_scan(const struct rollout_inputs *in,
@@ -659,11 +729,14 @@ enum rollout_phase rollout_phase_of(const struct rollout_inputs *in,
 	if (v->dmarc_rung >= 0) {
 		const struct ladder_rung *r = &in->ladder.rungs[v->dmarc_rung];
 
+		/* SPF at -all, or at the ~all the operator asked for. */
+		date_t spf = v->spf_hard != DATE_NONE ? v->spf_hard
+			     : spf_soft_asked(in) ? v->spf_soft
+						  : DATE_NONE;
+
 		if ((size_t)v->dmarc_rung == last &&
-		    r->policy == DMARC_POLICY_REJECT &&
-		    v->spf_hard != DATE_NONE) {
-			*since = v->spf_hard > v->dmarc_day ? v->spf_hard
-							    : v->dmarc_day;
+		    r->policy == DMARC_POLICY_REJECT && spf != DATE_NONE) {
+			*since = spf > v->dmarc_day ? spf : v->dmarc_day;
 			if (today - *since >= in->settings.window_days) {
 				*since += in->settings.window_days;
 				return ROLLOUT_MAINTENANCE;
@@ -816,9 +889,12 @@ static void next_dmarc(const struct rollout_inputs *in, int rung,
 static void next_spf(const struct rollout_inputs *in, int rung,
 		     struct rollout_next *next)
 {
-	/* domain set spf-all=fail: -all from the first SPF step on. */
+	/* domain set spf-all=fail: -all from the first SPF step on;
+	 * spf-all=softfail: ~all throughout, as the operator asked. */
 	if (in->settings.spf_all && strcmp(in->settings.spf_all, "fail") == 0)
 		rung = 1;
+	if (spf_soft_asked(in))
+		rung = 0;
 	next->action = ROLLOUT_ACTION_SPF;
 	next->rung = rung;
 	next->name = xstrdup(in->domain);
@@ -1004,6 +1080,35 @@ static bool spf_stale(const struct rollout_inputs *in,
 	return true;
 }
 
+/* domain set spf-all=softfail on a domain whose -all is verified: the
+ * operator asks for the weaker record, so the next step is ~all, at once
+ * (it can only let more mail pass), and a plan.weaker reason says so.
+ * Without that setting the plan never proposes ~all after -all. True
+ * when it applies; *ready then says whether the record can be
+ * published. */
+static bool spf_weaken(const struct rollout_inputs *in,
+		       const struct rollout_verified *v, date_t today,
+		       struct rollout_plan *plan, bool *ready)
+{
+	if (!spf_soft_asked(in) || v->spf_hard == DATE_NONE)
+		return false;
+	next_spf(in, 0, &plan->next);
+	plan->earliest = today;
+	plan->min_days = 0;
+	plan->evidence_needed = false;
+	plan_reason(plan, F_PLAN_WEAKER,
+		    xasprintf(_("as asked with domain set %s spf-all=softfail, "
+				"the plan publishes %s, a weaker record than "
+				"the -all verified: mail that fails SPF is "
+				"then no longer refused by SPF alone; run "
+				"dmarcpilot step %s once it is served"),
+			      in->domain,
+			      plan->next.record ? plan->next.record : "~all",
+			      in->domain));
+	*ready = spf_buildable(in, plan);
+	return true;
+}
+
 /* Decides the plan. */
 void rollout_decide(const struct rollout_inputs *in, date_t today,
 		    struct rollout_plan *plan)
@@ -1011,6 +1116,7 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 	struct rollout_verified v;
 	bool ready = true;
 	size_t last = in->ladder.count ? in->ladder.count - 1 : 0;
+	const char *want;
 
 	memset(plan, 0, sizeof *plan);
 	plan->domain = xstrdup(in->domain);
@@ -1027,6 +1133,8 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 	for (size_t i = 0; i < in->ndue; i++)
 		rollout_list_add(&plan->due, &plan->ndue, xstrdup(in->due[i]));
 
+	if (spf_weaken(in, &v, today, plan, &ready))
+		goto live;
 	switch (plan->phase) {
 	case ROLLOUT_DISCOVERY:
 		next_spf(in, 0, &plan->next);
@@ -1122,6 +1230,8 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 	}
 	case ROLLOUT_ENFORCED:
 	case ROLLOUT_MAINTENANCE:
+		/* The record verified is -all, or ~all when asked. */
+		want = v.spf_hard != DATE_NONE ? in->spf_hard : in->spf_soft;
 		if (in->live_note)
 			plan_reason(plan, F_PLAN_LIVE_UNREAD,
 				    xstrdup(in->live_note));
@@ -1132,8 +1242,8 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 					 xstrdup(in->spf_drift_note));
 		/* The record built now (new senders, new flattened ranges)
 		 * differs from the one verified: publish it again. */
-		if (in->spf_hard && v.spf_record && in->spf_lookups >= 0 &&
-		    strcmp(in->spf_hard, v.spf_record) != 0) {
+		if (want && v.spf_record && in->spf_lookups >= 0 &&
+		    strcmp(want, v.spf_record) != 0) {
 			char d[DATE_BUFSIZE];
 
 			next_spf(in, 1, &plan->next);
@@ -1144,7 +1254,10 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 					    "from the one verified on %s: "
 					    "publish it and run dmarcpilot "
 					    "step %s"),
-					  date_format(v.spf_hard, d),
+					  date_format(v.spf_hard != DATE_NONE
+							  ? v.spf_hard
+							  : v.spf_soft,
+						      d),
 					  in->domain));
 			spf_lookup_reason(in, plan);
 			break;
@@ -1167,6 +1280,7 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 			plan_reason(plan, F_PLAN_SPF_PROBLEM,
 				    xstrdup(in->spf_problems[i]));
 	}
+live:
 	/* A fact the decision needs could not be read: not ready. */
 	if (in->live_note && plan->phase < ROLLOUT_ENFORCED) {
 		plan_reason(plan, F_PLAN_LIVE_UNREAD, xstrdup(in->live_note));

@@ -164,6 +164,11 @@ struct rollout_inputs {
 				       flattened ranges that changed, each
 				       with its cause */
 	size_t ndue;
+	int dkim_interval;          /* days a key lives before its
+				       rotation is due (rotation_store.h) */
+	char *dkim_rotating;        /* the selector a rotation under way
+				       replaces, or NULL */
+	char *dkim_rotating_to;     /* and its new one, or NULL */
 	char *spf_drift_note;       /* why the SPF drift checks of the
 				       enforced phases did not run
 				       (translated), or NULL */
@@ -205,6 +210,12 @@ enum status rollout_inputs_load(struct store *store, struct dns *dns,
 				struct rollout_inputs *in, struct err *err);
 
 void rollout_inputs_done(struct rollout_inputs *in);
+
+/* The report window readiness judges on day today (DESIGN.md section
+ * 4): the settings' window_days ending today, both days included. The
+ * reports screen and `report summary --window plan` show the same. */
+void rollout_window(const struct state_settings *settings, date_t today,
+		    date_t *since, date_t *until);
 
 /* Measures the SPF record domain publishes now through dns: its DNS
  * lookups with every include's tree (RFC 7208 4.6.4) into *lookups and

@@ -20,6 +20,9 @@ struct event {
 	char *what;               /* translated */
 };
 
+/* An event that names a date and changes no phase. */
+#define ROLLOUT_NOTE ((enum rollout_phase) - 1)
+
 /* Appends an event. */
 static void event_add(struct event **ev, size_t *n, date_t day,
 		      enum rollout_phase phase, char *what)
@@ -143,6 +146,19 @@ void rollout_timeline(const struct rollout_inputs *in, date_t today,
 				  xstrdup(plan.due[i]));
 		break;
 	}
+	/* The due date of each own key's rotation, a note that keeps the
+	 * week's phase (dkim_interval, rotation_store.h). */
+	for (size_t i = 0; i < in->nkeys; i++) {
+		const struct state_dkim_key *k = &in->keys[i];
+
+		if (k->retired == DATE_NONE && k->created != DATE_NONE &&
+		    !k->provider && in->dkim_interval > 0)
+			event_add(&ev, &nev, k->created + in->dkim_interval,
+				  ROLLOUT_NOTE,
+				  xasprintf(_("DKIM selector %s: rotation "
+					      "due"),
+					    k->selector));
+	}
 	/* Sort by day (stable: insertion order within a day). */
 	for (size_t i = 1; i < nev; i++)
 		for (size_t j = i; j > 0 && ev[j - 1].day > ev[j].day; j--) {
@@ -171,7 +187,8 @@ void rollout_timeline(const struct rollout_inputs *in, date_t today,
 			for (; e < nev && ev[e].day <= mon + 6; e++) {
 				if (ev[e].day < mon)
 					continue;
-				phase = ev[e].phase;
+				if (ev[e].phase != ROLLOUT_NOTE)
+					phase = ev[e].phase;
 				if (due.len)
 					strbuf_addstr(&due, "; ");
 				strbuf_addstr(&due, ev[e].what);

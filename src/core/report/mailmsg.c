@@ -332,3 +332,98 @@ out:
 		g_error_free(gerr);
 	return st;
 }
+
+/* Appends the addr-spec of every mailbox of an address list, walking
+ * into groups (RFC 5322 3.4). */
+static void list_mailboxes(InternetAddressList *list, char ***out,
+			   size_t *n)
+{
+	int count = list ? internet_address_list_length(list) : 0;
+
+	for (int i = 0; i < count; i++) {
+		InternetAddress *ia = internet_address_list_get_address(list, i);
+
+		if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+			list_mailboxes(internet_address_group_get_members(
+					   INTERNET_ADDRESS_GROUP(ia)),
+				       out, n);
+		} else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+			const char *addr = internet_address_mailbox_get_addr(
+			    INTERNET_ADDRESS_MAILBOX(ia));
+
+			*out = xrealloc(*out, (*n + 1) * sizeof **out);
+			(*out)[(*n)++] = xstrdup(addr ? addr : "");
+		}
+	}
+}
+
+/* The Return-Path's address: "" for "<>" (RFC 5321 4.4). */
+static char *return_path(GMimeObject *msg)
+{
+	const char *value = g_mime_object_get_header(msg, "Return-Path");
+	InternetAddressList *list;
+	char **addrs = NULL, *out = NULL;
+	size_t n = 0;
+
+	if (!value)
+		return NULL;
+	value += strspn(value, " \t\r\n");
+	if (strncmp(value, "<>", 2) == 0)
+		return xstrdup("");
+	list = internet_address_list_parse(NULL, value);
+	list_mailboxes(list, &addrs, &n);
+	if (n == 1)
+		out = addrs[0];
+	else
+		for (size_t i = 0; i < n; i++)
+			free(addrs[i]);
+	free(addrs);
+	if (list)
+		g_object_unref(list);
+	return out;
+}
+
+/* Reads a header block with GMime. */
+enum status mailmsg_parse_header(const char *block, size_t len,
+				 struct mailmsg_header_info *out,
+				 struct err *err)
+{
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+
+	memset(out, 0, sizeof *out);
+	if (len > MAILMSG_HEADER_MAX)
+		return err_set(err, STATUS_LIMIT,
+			       _("a header block is longer than %d bytes"),
+			       MAILMSG_HEADER_MAX);
+	g_mime_init();
+	stream = g_mime_stream_mem_new_with_buffer(block, len);
+	/* The blank line ends the header for GMime; the body is not its
+	 * business here. */
+	g_mime_stream_seek(stream, 0, GMIME_STREAM_SEEK_END);
+	g_mime_stream_write_string(stream, "\r\n\r\n");
+	g_mime_stream_reset(stream);
+	parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	if (!msg)
+		return err_set(err, STATUS_PARSE,
+			       _("the header is not that of a message"));
+	list_mailboxes(g_mime_message_get_from(msg), &out->from, &out->nfrom);
+	out->return_path = return_path(GMIME_OBJECT(msg));
+	g_object_unref(msg);
+	return STATUS_OK;
+}
+
+/* Frees what mailmsg_parse_header() filled in. */
+void mailmsg_header_info_done(struct mailmsg_header_info *info)
+{
+	for (size_t i = 0; i < info->nfrom; i++)
+		free(info->from[i]);
+	free(info->from);
+	free(info->return_path);
+	memset(info, 0, sizeof *info);
+}

@@ -60,4 +60,26 @@ enum status mailmsg_read_file(const char *path, bool mbox,
 			      const struct mailmsg_handler *h,
 			      struct err *err);
 
+/* What GMime reads from a message's header block (mail check): the
+ * structure is GMime's, while DKIM keeps canonicalizing the raw octets
+ * (dkim_verify.h). Every string owned; free with
+ * mailmsg_header_info_done(). */
+struct mailmsg_header_info {
+	char **from;        /* the addr-spec of each mailbox of the From
+			       fields (RFC 5322 3.6.2), groups flattened */
+	size_t nfrom;
+	char *return_path;  /* the addr-spec of Return-Path (RFC 5322
+			       3.6.7), "" for the null path "<>", NULL
+			       without the field or when it holds no
+			       address */
+};
+
+/* Parses a header block (the octets before the blank line, at most
+ * MAILMSG_HEADER_MAX) with GMime. STATUS_PARSE when GMime cannot read
+ * it as a message header. */
+enum status mailmsg_parse_header(const char *block, size_t len,
+				 struct mailmsg_header_info *out,
+				 struct err *err);
+void mailmsg_header_info_done(struct mailmsg_header_info *info);
+
 #endif

@@ -5,8 +5,10 @@
 
 #include <errno.h>
 #include <libxml/xmlerror.h>
-#include <libxml/xmlreader.h>
+#include <libxml/SAX2.h>
+#include <libxml/parser.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,7 +63,7 @@ enum text_kind {
 };
 
 struct parser {
-	xmlTextReaderPtr reader;
+	xmlParserCtxtPtr ctxt;
 	const char *name;
 	const struct report_handler *h;
 	struct err *err;
@@ -77,6 +79,7 @@ struct parser {
 		enum element el;
 	} names[64];
 	size_t nnames;
+	unsigned char name_slot[256]; /* by pointer hash: index + 1 */
 
 	enum element stack[REPORT_DEPTH_MAX];
 	int depth;
@@ -86,6 +89,8 @@ struct parser {
 	int wrap_depth;
 	bool wrapped_done;
 	bool wrap_error;         /* libxml2 failed inside the wrapper */
+	bool stopped;            /* we stopped libxml2: what it says after
+				    that is no error of the document */
 	bool seen_wrapper;       /* the raw input's first element is not
 				    <feedback> */
 	char root[64];           /* the first element's name, for errors */
@@ -95,9 +100,12 @@ struct parser {
 	 * in meta.repaired. */
 	bool utf8_filter, utf8_decided;
 	size_t utf8_repairs;
-	unsigned char carry[4];  /* an incomplete sequence from the last read */
-	size_t ncarry;
-	char raw[4096];
+	/* Raw input read ahead of libxml2, converted into its buffer as
+	 * room allows (an incomplete sequence at the end waits for the next
+	 * read). */
+	char raw[64 * 1024];
+	size_t raw_pos, raw_len;
+	bool raw_eof;
 	bool in_foreign;         /* inside an element of another namespace */
 	int foreign_depth;
 
@@ -137,7 +145,7 @@ static enum status parser_fail(struct parser *p, enum status st,
 {
 	va_list ap;
 	char *msg;
-	int line = p->reader ? xmlTextReaderGetParserLineNumber(p->reader) : 0;
+	int line = p->ctxt ? xmlSAX2GetLineNumber(p->ctxt) : 0;
 
 	if (p->st != STATUS_OK)
 		return p->st;
@@ -160,7 +168,8 @@ static void parser_xml_error(void *arg, xmlErrorPtr error)
 	char *msg;
 	size_t len;
 
-	if (!error || error->level < XML_ERR_ERROR || p->st != STATUS_OK)
+	if (!error || error->level < XML_ERR_ERROR || p->st != STATUS_OK ||
+	    p->stopped)
 		return;
 	/* Inside a reporter's wrapper, what comes after </feedback> (an
 	 * unclosed wrapper) does not matter once the report is whole. */
@@ -265,72 +274,119 @@ static size_t scan_close_wrappers(struct parser *p, char *buf, size_t len)
 	return o;
 }
 
+/* How many octets of s (n of them) are newlines, eight at a time: each
+ * byte of a word counts in its own lane, summed before a lane could
+ * pass 255. */
+static long count_newlines(const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, low = 0x7f7f7f7f7f7f7f7full;
+	long lines = 0;
+	size_t i = 0;
+
+	while (i + 8 <= n) {
+		uint64_t lanes = 0;
+
+		for (int k = 0; k < 255 && i + 8 <= n; k++, i += 8) {
+			uint64_t x, y;
+
+			memcpy(&x, s + i, 8);
+			x ^= ones * '\n';
+			/* A byte of y is 1 exactly where x is 0. */
+			y = ~(((x & low) + low) | x | low) >> 7;
+			lanes += y;
+		}
+		/* Pairs of lanes into 16 bits, then the four summed. */
+		lanes = (lanes & 0x00ff00ff00ff00ffull) +
+			((lanes >> 8) & 0x00ff00ff00ff00ffull);
+		lines += (long)((lanes * 0x0001000100010001ull) >> 48);
+	}
+	for (; i < n; i++)
+		lines += s[i] == '\n';
+	return lines;
+}
+
 /* Counts the attributes of the start tags in raw input; false (the
  * report refused) when one tag has more than REPORT_ATTR_MAX. Comments,
  * declarations and processing instructions are skipped to their first
  * ">"; text after it that looks like a tag is counted too, which only
- * errs towards refusing a document nobody sends. */
+ * errs towards refusing a document nobody sends. Text between tags is
+ * skipped with memchr(), and the state lives in locals while a buffer
+ * is scanned: this runs over every octet before libxml2 does. */
 static bool parser_scan(struct parser *p, const char *buf, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		char c = buf[i];
+	const char *s = buf, *end = buf + len;
+	int scan = p->scan;
+	char quote = p->scan_quote;
+	size_t attrs = p->scan_attrs, namelen = p->scan_namelen;
+	bool named = p->scan_named, slash = p->scan_slash;
 
-		if (c == '\n')
-			p->scan_line++;
-		switch (p->scan) {
-		case SCAN_TEXT:
-			if (c == '<')
-				p->scan = SCAN_LT;
-			break;
-		case SCAN_LT:
-			p->scan = c == '!' || c == '?' ? SCAN_SKIP : SCAN_TAG;
-			p->scan_attrs = 0;
-			p->scan_quote = 0;
+	while (s < end) {
+		char c;
+
+		if (scan == SCAN_TEXT || scan == SCAN_SKIP) {
+			const char *q = memchr(s, scan == SCAN_TEXT ? '<' : '>',
+					       (size_t)(end - s));
+
+			if (!q)
+				break;
+			s = q + 1;
+			scan = scan == SCAN_TEXT ? SCAN_LT : SCAN_TEXT;
+			continue;
+		}
+		c = *s++;
+		if (scan == SCAN_LT) {
+			scan = c == '!' || c == '?' ? SCAN_SKIP : SCAN_TAG;
+			attrs = 0;
+			quote = 0;
 			p->scan_closing = c == '/';
-			p->scan_named = false;
-			p->scan_slash = false;
-			p->scan_namelen = 0;
+			named = false;
+			slash = false;
+			namelen = 0;
 			if (c != '/' && c != '>' && c != '!' && c != '?')
-				p->scan_name[p->scan_namelen++] = c;
+				p->scan_name[namelen++] = c;
 			if (c == '>')
-				p->scan = SCAN_TEXT;
-			break;
-		case SCAN_TAG:
-			if (!p->scan_named && !p->scan_quote) {
-				if (c == ' ' || c == '\t' || c == '\n' ||
-				    c == '\r' || c == '/' || c == '>')
-					p->scan_named = true;
-				else if (p->scan_namelen + 1 <
-					 sizeof p->scan_name)
-					p->scan_name[p->scan_namelen++] = c;
-			}
-			if (p->scan_quote) {
-				if (c == p->scan_quote)
-					p->scan_quote = 0;
-			} else if (c == '"' || c == '\'') {
-				p->scan_quote = c;
-			} else if (c == '>') {
-				p->scan = SCAN_TEXT;
-				scan_tag_end(p);
-			} else if ((p->scan_slash = c == '/')) {
-				/* maybe "/>" */
-			} else if (c == '=' &&
-				   ++p->scan_attrs > REPORT_ATTR_MAX) {
-				p->st = STATUS_LIMIT;
-				err_set(p->err, p->st,
-					_("%s:%ld: an element has more than "
-					  "%d attributes"),
-					p->name, p->scan_line + 1,
-					REPORT_ATTR_MAX);
-				return false;
-			}
-			break;
-		case SCAN_SKIP:
-			if (c == '>')
-				p->scan = SCAN_TEXT;
-			break;
+				scan = SCAN_TEXT;
+			continue;
+		}
+		/* SCAN_TAG */
+		if (!named && !quote) {
+			if (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+			    c == '/' || c == '>')
+				named = true;
+			else if (namelen + 1 < sizeof p->scan_name)
+				p->scan_name[namelen++] = c;
+		}
+		if (quote) {
+			if (c == quote)
+				quote = 0;
+		} else if (c == '"' || c == '\'') {
+			quote = c;
+		} else if (c == '>') {
+			scan = SCAN_TEXT;
+			p->scan_namelen = namelen;
+			p->scan_slash = slash;
+			scan_tag_end(p);
+		} else if ((slash = c == '/')) {
+			/* maybe "/>" */
+		} else if (c == '=' && ++attrs > REPORT_ATTR_MAX) {
+			p->st = STATUS_LIMIT;
+			err_set(p->err, p->st,
+				_("%s:%ld: an element has more than %d "
+				  "attributes"),
+				p->name,
+				p->scan_line +
+				    count_newlines(buf, (size_t)(s - buf)) + 1,
+				REPORT_ATTR_MAX);
+			return false;
 		}
 	}
+	p->scan = scan;
+	p->scan_quote = quote;
+	p->scan_attrs = attrs;
+	p->scan_namelen = namelen;
+	p->scan_named = named;
+	p->scan_slash = slash;
+	p->scan_line += count_newlines(buf, len);
 	return true;
 }
 
@@ -399,93 +455,133 @@ static int utf8_length(const unsigned char *s, size_t n)
 	return need;
 }
 
-/* Copies raw octets to out with each invalid UTF-8 octet replaced by
- * U+FFFD (out holds 3 * (ncarry + n) octets); an incomplete sequence at
- * the end waits in the carry unless at_end. Returns the length. */
-static size_t utf8_repair(struct parser *p, const char *raw, size_t n,
-			  bool at_end, char *out)
+/* The length of the run of ASCII octets at the start of s (n octets),
+ * eight at a time. */
+static size_t ascii_run(const char *s, size_t n)
 {
-	unsigned char *in = xmalloc(p->ncarry + n + 1);
-	size_t len = p->ncarry + n, i = 0, o = 0;
+	size_t i = 0;
 
-	memcpy(in, p->carry, p->ncarry);
-	memcpy(in + p->ncarry, raw, n);
-	p->ncarry = 0;
-	while (i < len) {
-		int k = utf8_length(in + i, len - i);
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
 
-		if (k < 0 && !at_end) {
-			p->ncarry = len - i;
-			memcpy(p->carry, in + i, p->ncarry);
+		memcpy(&x, s + i, 8);
+		if (x & 0x8080808080808080ull)
 			break;
+	}
+	while (i < n && (unsigned char)s[i] < 0x80)
+		i++;
+	return i;
+}
+
+/* Converts the raw input waiting in p->raw into out (room octets) with
+ * each invalid UTF-8 octet replaced by U+FFFD; stops where the room
+ * ends or where a sequence is cut off by the end of what was read (it
+ * waits for more unless the input is at its end). Returns the length. */
+static size_t utf8_repair(struct parser *p, char *out, size_t room)
+{
+	const char *raw = p->raw;
+	size_t o = 0;
+
+	while (o < room && p->raw_pos < p->raw_len) {
+		size_t left = p->raw_len - p->raw_pos;
+		size_t run = ascii_run(raw + p->raw_pos,
+				       left < room - o ? left : room - o);
+		int k;
+
+		if (run > 0) {
+			memcpy(out + o, raw + p->raw_pos, run);
+			o += run;
+			p->raw_pos += run;
+			continue;
 		}
+		k = utf8_length((const unsigned char *)raw + p->raw_pos, left);
+		if (k < 0 && !p->raw_eof)
+			break;
 		if (k <= 0) {
+			if (o + 3 > room)
+				break;
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
-			i++;
+			p->raw_pos++;
 			p->utf8_repairs++;
 			continue;
 		}
-		memcpy(out + o, in + i, (size_t)k);
+		if (o + (size_t)k > room)
+			break;
+		memcpy(out + o, raw + p->raw_pos, (size_t)k);
 		o += (size_t)k;
-		i += (size_t)k;
+		p->raw_pos += (size_t)k;
 	}
-	free(in);
 	return o;
 }
 
-/* The libxml2 input callback: hands over what read() gives. */
+/* Reads more raw input after what is left unconverted (moved to the
+ * front); false with p->read_err set on a read error. */
+static bool raw_fill(struct parser *p)
+{
+	ssize_t n;
+
+	memmove(p->raw, p->raw + p->raw_pos, p->raw_len - p->raw_pos);
+	p->raw_len -= p->raw_pos;
+	p->raw_pos = 0;
+	n = p->read(p->read_arg, p->raw + p->raw_len,
+		    sizeof p->raw - p->raw_len, &p->read_err);
+	if (n < 0)
+		return false;
+	p->raw_eof = n == 0;
+	p->raw_len += (size_t)n;
+	if (!p->utf8_decided) {
+		p->utf8_decided = true;
+		p->utf8_filter = utf8_document(p->raw, p->raw_len);
+	}
+	return true;
+}
+
+/* The libxml2 input callback: hands over what read() gives, repaired
+ * where the document is UTF-8, in pieces as large as libxml2 takes. */
 static int parser_io_read(void *arg, char *buf, int len)
 {
 	struct parser *p = arg;
-	ssize_t n;
-	size_t want;
+	size_t n = 0;
 
 	if (len <= 0)
 		return 0;
-	/* Room for every octet to become three, and the carry. */
-	want = (size_t)len / 3 > sizeof p->raw ? sizeof p->raw
-					       : (size_t)len / 3;
-	if (want <= sizeof p->carry)
-		want = 1;
-	else
-		want -= sizeof p->carry;
-	do {
-		bool at_end;
+	for (;;) {
+		size_t before = p->raw_pos;
 
-		n = p->read(p->read_arg, p->raw, want, &p->read_err);
-		if (n < 0)
-			break;
-		at_end = n == 0;
-		if (!p->utf8_decided) {
-			p->utf8_decided = true;
-			p->utf8_filter = utf8_document(p->raw, (size_t)n);
+		if (p->utf8_filter) {
+			n = utf8_repair(p, buf, (size_t)len);
+		} else {
+			n = p->raw_len - p->raw_pos;
+			if (n > (size_t)len)
+				n = (size_t)len;
+			memcpy(buf, p->raw + p->raw_pos, n);
+			p->raw_pos += n;
 		}
-		if (!p->utf8_filter) {
-			memcpy(buf, p->raw, (size_t)n);
+		if (n > 0 || (p->raw_eof && p->raw_pos == p->raw_len))
+			break;
+		/* Nothing converted: the raw input is used up, or ends in a
+		 * sequence cut off, or (first call) was never read. */
+		if ((p->raw_eof && p->raw_pos == before) || !raw_fill(p)) {
+			if (!p->raw_eof)
+				goto fail;
 			break;
 		}
-		/* Octets waiting in the carry are no end of input. */
-		n = (ssize_t)utf8_repair(p, p->raw, (size_t)n, at_end, buf);
-		if (at_end)
-			break;
-	} while (n == 0);
-	if (n < 0) {
-		if (p->st == STATUS_OK) {
-			p->st = p->read_err.status != STATUS_OK
-					? p->read_err.status
-					: STATUS_IO;
-			err_set(p->err, p->st, "%s", err_message(&p->read_err));
-		}
-		return -1;
 	}
-	if (p->st == STATUS_OK && !parser_scan(p, buf, (size_t)n))
+	if (p->st == STATUS_OK && !parser_scan(p, buf, n))
 		return -1;
 	/* Lenient for real reporters: a wrapper left open is closed,
 	 * once <feedback> itself is. */
 	if (n == 0 && p->seen_wrapper)
-		n = (ssize_t)scan_close_wrappers(p, buf, (size_t)len);
+		n = scan_close_wrappers(p, buf, (size_t)len);
 	return (int)n;
+fail:
+	if (p->st == STATUS_OK) {
+		p->st = p->read_err.status != STATUS_OK ? p->read_err.status
+							: STATUS_IO;
+		err_set(p->err, p->st, "%s", err_message(&p->read_err));
+	}
+	return -1;
 }
 
 /* libxml2 closes its input through this; the caller owns the source. */
@@ -506,15 +602,25 @@ static enum element element_lookup(const char *name)
 /* Maps a dictionary name to its element, remembering the answer. */
 static enum element parser_lookup(struct parser *p, const xmlChar *name)
 {
+	size_t h = ((uintptr_t)name >> 3 ^ (uintptr_t)name >> 11) & 255;
+	unsigned char slot = p->name_slot[h];
 	enum element el;
 
-	for (size_t i = 0; i < p->nnames; i++)
-		if (p->names[i].name == name)
+	/* Every element start asks: the last name seen at this hash is
+	 * most often the one. */
+	if (slot && p->names[slot - 1].name == name)
+		return p->names[slot - 1].el;
+	for (size_t i = 0; i < p->nnames; i++) {
+		if (p->names[i].name == name) {
+			p->name_slot[h] = (unsigned char)(i + 1);
 			return p->names[i].el;
+		}
+	}
 	el = element_lookup((const char *)name);
 	if (p->nnames < sizeof p->names / sizeof *p->names) {
 		p->names[p->nnames].name = name;
 		p->names[p->nnames++].el = el;
+		p->name_slot[h] = (unsigned char)p->nnames;
 	}
 	return el;
 }
@@ -999,19 +1105,16 @@ static bool namespace_ok(const char *ns, enum report_format *format)
 }
 
 /* Handles one start tag. */
-static void parser_start(struct parser *p)
+static void parser_start(struct parser *p, const xmlChar *xlocal,
+			 const char *ns)
 {
-	const xmlChar *xlocal = xmlTextReaderConstLocalName(p->reader);
 	const char *local = (const char *)xlocal;
-	const char *ns =
-	    (const char *)xmlTextReaderConstNamespaceUri(p->reader);
-	bool empty = xmlTextReaderIsEmptyElement(p->reader) == 1;
 	enum report_format format;
 	enum element el;
 
+	/* SAX sends <x/> as a start and an end, as <x></x>. */
 	if (p->in_foreign) {
-		if (!empty)
-			p->foreign_depth++;
+		p->foreign_depth++;
 		return;
 	}
 	if (p->depth == 0) {
@@ -1022,13 +1125,10 @@ static void parser_start(struct parser *p)
 		    !namespace_ok(ns, &format)) {
 			/* A report some reporters wrap in an element of
 			 * their own: look for <feedback> inside it. */
-			if (!p->seen_root && !empty &&
-			    p->wrap_depth < REPORT_WRAP_MAX) {
+			if (!p->seen_root && p->wrap_depth < REPORT_WRAP_MAX) {
 				p->wrap_depth++;
 				return;
 			}
-			if (empty && !p->seen_root)
-				return;
 			parser_fail(p, STATUS_PARSE,
 				    _("not a DMARC aggregate report"));
 			return;
@@ -1037,10 +1137,8 @@ static void parser_start(struct parser *p)
 		p->seen_root = true;
 	} else if (!namespace_ok(ns, &format)) {
 		/* Extensions (RFC 9990 4.2) live in other namespaces. */
-		if (!empty) {
-			p->in_foreign = true;
-			p->foreign_depth = 1;
-		}
+		p->in_foreign = true;
+		p->foreign_depth = 1;
 		return;
 	}
 	if (p->depth >= REPORT_DEPTH_MAX) {
@@ -1054,11 +1152,6 @@ static void parser_start(struct parser *p)
 	strbuf_reset(&p->text);
 	p->collecting = true;
 	parser_open(p, el);
-	if (empty) {
-		parser_close(p, el);
-		p->depth--;
-		p->collecting = false;
-	}
 }
 
 /* Handles one end tag. */
@@ -1084,18 +1177,12 @@ static void parser_end(struct parser *p)
 	p->kind = TEXT_IGNORE;
 }
 
-/* Collects text of the element being read, bounded. */
-static void parser_text(struct parser *p)
+/* Collects text of the element being read, bounded; libxml2 may hand
+ * one text over in several pieces. */
+static void parser_text(struct parser *p, const char *value, size_t len)
 {
-	const char *value;
-	size_t len;
-
 	if (p->in_foreign || !p->collecting || p->kind == TEXT_IGNORE)
 		return;
-	value = (const char *)xmlTextReaderConstValue(p->reader);
-	if (!value)
-		return;
-	len = strlen(value);
 	/* The whole value is checked, never a cut one: spaces or zeros
 	 * in front must not hide what follows. A comment is only
 	 * searched for "arc", so it alone is cut. */
@@ -1113,44 +1200,94 @@ static void parser_text(struct parser *p)
 	strbuf_add(&p->text, value, len);
 }
 
-/* Runs the reader over the document. */
+/* Stops libxml2 once the report failed, is skipped (known already) or
+ * is whole inside a wrapper. */
+static void parser_check_stop(struct parser *p)
+{
+	if (!p->stopped &&
+	    (p->st != STATUS_OK || p->skip || p->wrapped_done)) {
+		p->stopped = true;
+		xmlStopParser(p->ctxt);
+	}
+}
+
+/* SAX: a start tag. */
+static void sax_start(void *ctx, const xmlChar *localname,
+		      const xmlChar *prefix, const xmlChar *uri,
+		      int nb_namespaces, const xmlChar **namespaces,
+		      int nb_attributes, int nb_defaulted,
+		      const xmlChar **attributes)
+{
+	struct parser *p = ctx;
+
+	(void)prefix, (void)nb_namespaces, (void)namespaces;
+	(void)nb_attributes, (void)nb_defaulted, (void)attributes;
+	if (p->stopped)
+		return;
+	parser_start(p, localname, (const char *)uri);
+	parser_check_stop(p);
+}
+
+/* SAX: an end tag. */
+static void sax_end(void *ctx, const xmlChar *localname,
+		    const xmlChar *prefix, const xmlChar *uri)
+{
+	struct parser *p = ctx;
+
+	(void)localname, (void)prefix, (void)uri;
+	if (p->stopped)
+		return;
+	parser_end(p);
+	parser_check_stop(p);
+}
+
+/* SAX: text (and CDATA, which XML_PARSE_NOCDATA makes text). */
+static void sax_text(void *ctx, const xmlChar *text, int len)
+{
+	struct parser *p = ctx;
+
+	if (p->stopped || len <= 0)
+		return;
+	parser_text(p, (const char *)text, (size_t)len);
+	parser_check_stop(p);
+}
+
+/* SAX: a document type declaration. DESIGN.md 8: no DTD, so no entity
+ * expansion; refused before its internal subset is read. */
+static void sax_doctype(void *ctx, const xmlChar *name,
+			const xmlChar *external_id, const xmlChar *system_id)
+{
+	struct parser *p = ctx;
+
+	(void)name, (void)external_id, (void)system_id;
+	parser_fail(p, STATUS_REFUSED,
+		    _("a document type declaration (DTD) is not allowed in "
+		      "a report"));
+	parser_check_stop(p);
+}
+
+/* SAX: a reference to an entity that is not predefined. */
+static void sax_reference(void *ctx, const xmlChar *name)
+{
+	struct parser *p = ctx;
+
+	(void)name;
+	parser_fail(p, STATUS_REFUSED,
+		    _("entities are not allowed in a report"));
+	parser_check_stop(p);
+}
+
+/* Runs libxml2's SAX parser over the document: events go straight to
+ * the handlers, with no tree of nodes built and freed for each (the
+ * reader's way, which cost as much as the parsing itself). */
 static void parser_run(struct parser *p)
 {
-	int ret;
+	int ret = xmlParseDocument(p->ctxt);
 
-	while (p->st == STATUS_OK && !p->skip && !p->wrapped_done &&
-	       (ret = xmlTextReaderRead(p->reader)) == 1) {
-		switch (xmlTextReaderNodeType(p->reader)) {
-		case XML_READER_TYPE_ELEMENT:
-			parser_start(p);
-			break;
-		case XML_READER_TYPE_END_ELEMENT:
-			parser_end(p);
-			break;
-		case XML_READER_TYPE_TEXT:
-		case XML_READER_TYPE_CDATA:
-			parser_text(p);
-			break;
-		case XML_READER_TYPE_DOCUMENT_TYPE:
-			/* DESIGN.md 8: no DTD, so no entity expansion. */
-			parser_fail(p, STATUS_REFUSED,
-				    _("a document type declaration (DTD) is "
-				      "not allowed in a report"));
-			break;
-		case XML_READER_TYPE_ENTITY_REFERENCE:
-		case XML_READER_TYPE_ENTITY:
-			parser_fail(p, STATUS_REFUSED,
-				    _("entities are not allowed in a report"));
-			break;
-		default:
-			break;
-		}
-		if (p->st == STATUS_OK && p->skip)
-			return;
-	}
 	if (p->st != STATUS_OK || p->skip)
 		return;
-	if ((ret < 0 || p->wrap_error) && !p->wrapped_done) {
+	if ((ret < 0 || !p->ctxt->wellFormed || p->wrap_error) &&
+	    !p->wrapped_done) {
 		parser_fail(p, STATUS_PARSE, _("malformed XML"));
 		return;
 	}
@@ -1180,6 +1317,7 @@ enum status report_parse(report_read_fn read, void *read_arg,
 		      XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
 		      XML_PARSE_NOBLANKS;
 
+	xmlSAXHandler sax;
 	xmlStructuredErrorFunc saved_structured;
 	xmlGenericErrorFunc saved_generic;
 	void *saved_structured_ctx, *saved_generic_ctx;
@@ -1193,14 +1331,23 @@ enum status report_parse(report_read_fn read, void *read_arg,
 	p.meta.date_begin = p.meta.date_end = -1;
 	p.meta.pct = -1;
 	strbuf_init(&p.text);
-	p.reader = xmlReaderForIO(parser_io_read, parser_io_close, &p, name,
-				  NULL, options);
-	if (!p.reader) {
+	memset(&sax, 0, sizeof sax);
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = sax_start;
+	sax.endElementNs = sax_end;
+	sax.characters = sax_text;
+	sax.cdataBlock = sax_text;
+	sax.internalSubset = sax_doctype;
+	sax.reference = sax_reference;
+	sax.serror = parser_xml_error;
+	p.ctxt = xmlCreateIOParserCtxt(&sax, &p, parser_io_read,
+				       parser_io_close, &p,
+				       XML_CHAR_ENCODING_NONE);
+	if (!p.ctxt) {
 		parser_fail(&p, STATUS_PARSE, _("cannot start the XML reader"));
 		goto out;
 	}
-	xmlTextReaderSetStructuredErrorHandler(p.reader, parser_xml_error,
-					       &p);
+	xmlCtxtUseOptions(p.ctxt, options);
 	/* The thread's own handlers catch what the reader's does not. */
 	saved_structured = xmlStructuredError;
 	saved_structured_ctx = xmlStructuredErrorContext;
@@ -1212,8 +1359,8 @@ enum status report_parse(report_read_fn read, void *read_arg,
 	xmlSetStructuredErrorFunc(saved_structured_ctx, saved_structured);
 	xmlSetGenericErrorFunc(saved_generic_ctx, saved_generic);
 out:
-	if (p.reader)
-		xmlFreeTextReader(p.reader);
+	if (p.ctxt)
+		xmlFreeParserCtxt(p.ctxt);
 	strbuf_done(&p.text);
 	err_done(&p.read_err);
 	return p.st;

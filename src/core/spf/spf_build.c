@@ -567,6 +567,25 @@ static void search_k(struct search *s, size_t i, size_t k)
 	}
 }
 
+/* One item per include of record without macros, in its order. */
+static void include_items(const struct spf_record *record,
+			  struct spf_flatten *f)
+{
+	for (size_t i = 0; i < record->count; i++) {
+		const struct spf_term *t = &record->terms[i];
+		size_t cap = f->nitems;
+
+		if (t->kind != SPF_INCLUDE || strchr(t->domain_spec, '%'))
+			continue;
+		f->items = xgrow(f->items, &cap, f->nitems + 1,
+				 sizeof *f->items);
+		memset(&f->items[f->nitems], 0, sizeof *f->items);
+		f->items[f->nitems].mechanism =
+		    xasprintf("include:%s", t->domain_spec);
+		f->nitems++;
+	}
+}
+
 /* Flattens a record under the limit. */
 enum status spf_flatten(struct dns *dns, const char *domain,
 			const struct spf_record *record,
@@ -579,21 +598,10 @@ enum status spf_flatten(struct dns *dns, const char *domain,
 	enum status st;
 
 	*out = NULL;
-	for (size_t i = 0; i < record->count; i++) {
-		const struct spf_term *t = &record->terms[i];
-		size_t cap = f->nitems;
-
-		if (t->kind != SPF_INCLUDE || strchr(t->domain_spec, '%'))
-			continue;
-		f->items = xgrow(f->items, &cap, f->nitems + 1,
-				 sizeof *f->items);
-		memset(&f->items[f->nitems], 0, sizeof *f->items);
-		f->items[f->nitems].mechanism =
-		    xasprintf("include:%s", t->domain_spec);
-		f->items[f->nitems].rotating =
-		    rotating && rotating(arg, f->items[f->nitems].mechanism);
-		f->nitems++;
-	}
+	include_items(record, f);
+	for (size_t i = 0; i < f->nitems; i++)
+		f->items[i].rotating =
+		    rotating && rotating(arg, f->items[i].mechanism);
 	st = resolve_items(dns, f->items, f->nitems, err);
 	if (st != STATUS_OK)
 		goto fail;
@@ -630,6 +638,63 @@ enum status spf_flatten(struct dns *dns, const char *domain,
 	*out = f;
 	return STATUS_OK;
 fail:
+	spf_flatten_free(f);
+	return st;
+}
+
+/* Flattens the includes the operator chose, keeping the others. */
+enum status spf_flatten_chosen(struct dns *dns, const char *domain,
+			       const struct spf_record *record,
+			       const char *const *flatten, size_t count,
+			       struct spf_flatten **out, struct err *err)
+{
+	struct spf_flatten *f = xcalloc(1, sizeof *f);
+	struct search s = { .domain = domain, .record = record };
+	bool *chosen = NULL;
+	enum status st;
+
+	*out = NULL;
+	include_items(record, f);
+	st = resolve_items(dns, f->items, f->nitems, err);
+	if (st != STATUS_OK)
+		goto fail;
+	chosen = xcalloc(f->nitems + 1, sizeof *chosen);
+	for (size_t i = 0; i < count; i++) {
+		size_t j = 0;
+
+		while (j < f->nitems &&
+		       strcasecmp(f->items[j].mechanism, flatten[i]) != 0)
+			j++;
+		if (j == f->nitems) {
+			st = err_set(err, STATUS_USAGE,
+				     _("%s is not an include of the record"),
+				     flatten[i]);
+			goto fail;
+		}
+		/* RFC 7208 5.2: an include passes only on the included
+		 * record's pass; ranges it fails ("-ip4"), "+all" or terms
+		 * that ask DNS at check time have no faithful copy. */
+		if (!f->items[j].flattenable) {
+			st = err_set(err, STATUS_USAGE,
+				     _("%s cannot be flattened: its tree has "
+				       "terms that are not plain address "
+				       "ranges (a qualified range, +all, a, "
+				       "mx, ptr or exists)"),
+				     flatten[i]);
+			goto fail;
+		}
+		chosen[j] = true;
+	}
+	for (size_t i = 0; i < f->nitems; i++)
+		f->items[i].flattened = chosen[i];
+	s.items = f->items;
+	s.nitems = f->nitems;
+	f->lookups = compose(&s, chosen, f);
+	free(chosen);
+	*out = f;
+	return STATUS_OK;
+fail:
+	free(chosen);
 	spf_flatten_free(f);
 	return st;
 }

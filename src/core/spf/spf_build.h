@@ -80,6 +80,20 @@ enum status spf_flatten(struct dns *dns, const char *domain,
 			spf_rotating_fn rotating, void *arg,
 			struct spf_flatten **out, struct err *err);
 
+/* Flattens exactly the includes of record named in flatten (count of
+ * them, "include:x" as written: the operator's choice) and keeps the
+ * others, whatever the lookups. Every include's tree is resolved (all at
+ * once), so each item tells its cost, whether it can be flattened and
+ * its ranges; lookups counts the result with its chained _spfN records.
+ * STATUS_USAGE naming the include when a chosen one is not an include
+ * of the record or cannot be flattened faithfully (a "-ip4", "+all", a,
+ * mx, ptr or exists in its tree), STATUS_DNS when an include's record
+ * cannot be fetched. Free *out with spf_flatten_free(). */
+enum status spf_flatten_chosen(struct dns *dns, const char *domain,
+			       const struct spf_record *record,
+			       const char *const *flatten, size_t count,
+			       struct spf_flatten **out, struct err *err);
+
 void spf_flatten_free(struct spf_flatten *flatten);
 
 /* Lays out a record without flattening: the main record and, past 450

@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* check_host() (RFC 7208 sections 4 and 5) as a state machine driven by
  * DNS callbacks: one frame per record (the checked domain, includes and
- * redirects), one batch of queries at a time, all of a batch at once. */
+ * redirects), one batch of queries at a time, all of a batch at once.
+ * Every question goes through a cache kept for the one evaluation, so
+ * that a name is asked once however often the records name it; and as
+ * each record arrives, the targets of its terms (include and redirect
+ * records, a, mx and exists names) are asked ahead, as spf check asks
+ * them, so that the walk in order, term by term, mostly finds its
+ * answers waiting. The order of evaluation and what is counted against
+ * the limits of 4.6.4 (terms, not queries) stay those of the RFC. */
 #include "config.h"
 
 #include "spf/spf_eval.h"
@@ -36,7 +43,27 @@ typedef void (*step_fn)(struct spf_eval *ev);
 struct slot {
 	struct spf_eval *ev;
 	size_t index;
+	struct slot *next; /* among those waiting for one cached question */
 };
+
+/* What to ask ahead once a question asked ahead is answered. */
+enum ahead { AHEAD_NONE, AHEAD_RECORD, AHEAD_MX };
+
+/* One question asked during the evaluation: its answer once it came,
+ * and the batch's slots waiting for it meanwhile. */
+struct cached {
+	struct spf_eval *ev;
+	char *name; /* as dns_query() asks it: lower case, no final dot */
+	enum dns_type type;
+	struct dns_answer *answer; /* NULL while in flight */
+	struct slot *waiting;
+	enum ahead ahead;
+	struct cached *next;
+};
+
+/* The most questions one evaluation asks ahead (the terms of 4.6.4 and
+ * the hosts of a few mx terms); beyond that it asks as it goes. */
+#define SPF_AHEAD_MAX 40
 
 struct spf_eval {
 	struct dns *dns;
@@ -68,6 +95,11 @@ struct spf_eval {
 	spf_eval_callback cb;
 	void *arg;
 	bool finished, orphaned;
+
+	/* The answers of this evaluation, and the questions in flight. */
+	struct cached *cache;
+	size_t inflight;
+	size_t ahead; /* questions asked ahead so far */
 };
 
 static void ev_run(struct spf_eval *ev);
@@ -116,6 +148,20 @@ static void ev_destroy(struct spf_eval *ev)
 	}
 	batch_clear(ev);
 	names_clear(ev);
+	while (ev->cache) {
+		struct cached *c = ev->cache;
+
+		ev->cache = c->next;
+		while (c->waiting) {
+			struct slot *slot = c->waiting;
+
+			c->waiting = slot->next;
+			free(slot);
+		}
+		dns_answer_free(c->answer);
+		free(c->name);
+		free(c);
+	}
 	free(ev->target);
 	free(ev->sender);
 	free(ev->helo);
@@ -128,19 +174,14 @@ static void ev_destroy(struct spf_eval *ev)
 }
 
 /* Stores one answer; the last of a batch runs the next step. */
-static void batch_cb(void *arg, const struct dns_answer *answer)
+static void batch_cb(struct slot *slot, const struct dns_answer *answer)
 {
-	struct slot *slot = arg;
 	struct spf_eval *ev = slot->ev;
 
 	ev->ans[slot->index] = dns_answer_dup(answer);
 	free(slot);
 	if (--ev->outstanding > 0 || ev->issuing)
 		return;
-	if (ev->orphaned) {
-		ev_destroy(ev);
-		return;
-	}
 	ev->next(ev);
 }
 
@@ -155,15 +196,98 @@ static void batch_open(struct spf_eval *ev, size_t n, step_fn next)
 	ev->issuing = true;
 }
 
-/* Sends query i of the open batch. */
+static void ahead_answered(struct cached *c);
+
+/* The resolver answered a question of the cache: keep the answer, ask
+ * ahead what it names, then hand it to the slots waiting for it. */
+static void cache_answered(void *arg, const struct dns_answer *answer)
+{
+	struct cached *c = arg;
+	struct spf_eval *ev = c->ev;
+	struct slot *waiting = c->waiting;
+
+	c->answer = dns_answer_dup(answer);
+	c->waiting = NULL;
+	/* Still counted in flight while the slots run, so that a callback
+	 * freeing the evaluation only marks it orphaned. */
+	if (!ev->orphaned && !ev->finished)
+		ahead_answered(c);
+	while (waiting) {
+		struct slot *slot = waiting;
+
+		waiting = slot->next;
+		if (ev->orphaned)
+			free(slot);
+		else
+			batch_cb(slot, c->answer);
+	}
+	if (--ev->inflight == 0 && ev->orphaned)
+		ev_destroy(ev);
+}
+
+/* The cache's entry for a question (name as dns_query() normalizes
+ * it), or NULL. */
+static struct cached *cache_find(struct spf_eval *ev, const char *name,
+				 enum dns_type type)
+{
+	for (struct cached *c = ev->cache; c; c = c->next)
+		if (c->type == type && strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* Asks a question through the cache unless it is there already;
+ * returns its entry. */
+static struct cached *cache_ask(struct spf_eval *ev, const char *name,
+				enum dns_type type, enum ahead ahead)
+{
+	char *key = text_domain_normalize(name);
+	struct cached *c = cache_find(ev, key, type);
+
+	if (c) {
+		free(key);
+		return c;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->ev = ev;
+	c->name = key;
+	c->type = type;
+	c->ahead = ahead;
+	c->next = ev->cache;
+	ev->cache = c;
+	ev->inflight++;
+	dns_query(ev->dns, c->name, type, cache_answered, c);
+	return c;
+}
+
+/* Sends query i of the open batch: answered from the cache when the
+ * question was asked before, else when its answer comes. */
 static void batch_query(struct spf_eval *ev, size_t i, const char *name,
 			enum dns_type type)
 {
-	struct slot *slot = xmalloc(sizeof *slot);
+	struct slot *slot = xcalloc(1, sizeof *slot);
+	struct cached *c = cache_ask(ev, name, type, AHEAD_NONE);
 
 	slot->ev = ev;
 	slot->index = i;
-	dns_query(ev->dns, name, type, batch_cb, slot);
+	if (c->answer) {
+		batch_cb(slot, c->answer);
+		return;
+	}
+	slot->next = c->waiting;
+	c->waiting = slot;
+}
+
+/* Sends query i of the open batch: the PTR of the client address. */
+static void batch_query_reverse(struct spf_eval *ev, size_t i)
+{
+	char buf[INET6_ADDRSTRLEN];
+	char *name;
+
+	inet_ntop(ev->ip.family, ev->ip.addr, buf, sizeof buf);
+	name = dns_reverse_name(buf);
+	batch_query(ev, i, name ? name : "invalid.invalid", DNS_T_PTR);
+	free(name);
 }
 
 /* Closes the batch: if every answer came during issuing, go on now. */
@@ -245,6 +369,96 @@ static enum dns_type ev_addr_type(const struct spf_eval *ev)
 	return ev->ip.family == AF_INET6 ? DNS_T_AAAA : DNS_T_A;
 }
 
+/* Asks one question ahead, within the evaluation's budget. */
+static void ahead_ask(struct spf_eval *ev, const char *name,
+		      enum dns_type type, enum ahead then)
+{
+	char *key = text_domain_normalize(name);
+
+	if (ev->ahead < SPF_AHEAD_MAX && dname_valid(key, DNAME_ANY_OCTETS) &&
+	    !cache_find(ev, key, type)) {
+		ev->ahead++;
+		cache_ask(ev, key, type, then);
+	}
+	free(key);
+}
+
+/* Asks ahead what the terms of domain's record will ask when their turn
+ * comes: the include and redirect records, the a, mx and exists names.
+ * Terms whose target needs the p macro (7.3) wait for their turn. */
+static void ahead_record(struct spf_eval *ev, const char *domain,
+			 const struct spf_record *rec)
+{
+	struct spf_macro_vars v = ev_vars(ev, domain);
+
+	for (size_t i = 0; i < rec->count; i++) {
+		const struct spf_term *t = &rec->terms[i];
+		const char *spec = t->domain_spec ? t->domain_spec : domain;
+		enum ahead then = AHEAD_NONE;
+		enum dns_type type;
+		char *name = NULL;
+
+		switch (t->kind) {
+		case SPF_INCLUDE:
+		case SPF_REDIRECT:
+			type = DNS_T_TXT;
+			then = AHEAD_RECORD;
+			break;
+		case SPF_A:
+			type = ev_addr_type(ev);
+			break;
+		case SPF_MX:
+			type = DNS_T_MX;
+			then = AHEAD_MX;
+			break;
+		case SPF_EXISTS:
+			type = DNS_T_A;
+			break;
+		default:
+			continue;
+		}
+		if (spf_macro_uses(spec, 'p') || spf_macro_uses(spec, 'P'))
+			continue;
+		if (spf_macro_expand(spec, &v, false, true, &name, NULL) ==
+		    STATUS_OK)
+			ahead_ask(ev, name, type, then);
+		free(name);
+	}
+}
+
+/* A question asked ahead was answered: ask ahead in turn what a record
+ * names, or the addresses of an MX answer's hosts. */
+static void ahead_answered(struct cached *c)
+{
+	struct spf_eval *ev = c->ev;
+	const struct dns_answer *a = c->answer;
+
+	if (a->result != DNS_DATA)
+		return;
+	if (c->ahead == AHEAD_RECORD) {
+		size_t n = 0, idx = 0;
+		struct dns_txt_string *txt = dns_answer_txt_joined(a, &n);
+		struct spf_record *rec = NULL;
+
+		if (spf_select(txt, n, &idx) == 1 &&
+		    spf_parse(txt[idx].data, txt[idx].len, &rec, NULL, NULL) ==
+			STATUS_OK)
+			ahead_record(ev, c->name, rec);
+		spf_record_free(rec);
+		dns_txt_joined_free(txt, n);
+	} else if (c->ahead == AHEAD_MX &&
+		   answer_count(a, DNS_T_MX) <= SPF_MAX_MX) {
+		for (size_t i = 0; i < a->count; i++) {
+			const struct dns_rr *rr = &a->rrs[i];
+
+			if (rr->type == DNS_T_MX && rr->u.mx.host[0] &&
+			    strcmp(rr->u.mx.host, ".") != 0)
+				ahead_ask(ev, rr->u.mx.host, ev_addr_type(ev),
+					  AHEAD_NONE);
+		}
+	}
+}
+
 /* Records the outcome and tells the caller. */
 static void ev_finish(struct spf_eval *ev)
 {
@@ -298,15 +512,9 @@ static void ptr_answered(struct spf_eval *ev);
  * of up to 10 names to validate them (5.5). */
 static void ptr_start(struct spf_eval *ev, step_fn then)
 {
-	char buf[INET6_ADDRSTRLEN];
-
 	ev->after_ptr = then;
-	inet_ntop(ev->ip.family, ev->ip.addr, buf, sizeof buf);
 	batch_open(ev, 1, ptr_answered);
-	dns_query_reverse(ev->dns, buf, batch_cb,
-			  memcpy(xmalloc(sizeof(struct slot)),
-				 &(struct slot){ ev, 0 },
-				 sizeof(struct slot)));
+	batch_query_reverse(ev, 0);
 	batch_close(ev);
 }
 
@@ -545,6 +753,7 @@ static void record_answered(struct spf_eval *ev)
 		f->exp_spec = xstrdup(f->rec->terms[f->rec->exp].domain_spec);
 		f->exp_domain = xstrdup(f->domain);
 	}
+	ahead_record(ev, f->domain, f->rec);
 	ev_run(ev);
 }
 
@@ -716,8 +925,6 @@ static void ptr_mech_answered(struct spf_eval *ev)
 /* Starts the DNS work of a counted term whose target is ev->target. */
 static void term_query(struct spf_eval *ev, const struct spf_term *term)
 {
-	char buf[INET6_ADDRSTRLEN];
-
 	switch (term->kind) {
 	case SPF_INCLUDE:
 		frame_push(ev, ev->target, LINK_INCLUDE);
@@ -736,12 +943,8 @@ static void term_query(struct spf_eval *ev, const struct spf_term *term)
 		batch_close(ev);
 		return;
 	case SPF_PTR:
-		inet_ntop(ev->ip.family, ev->ip.addr, buf, sizeof buf);
 		batch_open(ev, 1, ptr_mech_answered);
-		dns_query_reverse(ev->dns, buf, batch_cb,
-				  memcpy(xmalloc(sizeof(struct slot)),
-					 &(struct slot){ ev, 0 },
-					 sizeof(struct slot)));
+		batch_query_reverse(ev, 0);
 		batch_close(ev);
 		return;
 	default:
@@ -926,12 +1129,13 @@ struct spf_eval *spf_eval_start(struct dns *dns, const struct spf_query *q,
 	return ev;
 }
 
-/* Frees or abandons an evaluation. */
+/* Frees or abandons an evaluation: one with questions still in flight
+ * (its own or asked ahead) goes when the last is answered. */
 void spf_eval_free(struct spf_eval *ev)
 {
 	if (!ev)
 		return;
-	if (ev->outstanding > 0 && !ev->finished) {
+	if (ev->inflight > 0) {
 		ev->orphaned = true;
 		return;
 	}

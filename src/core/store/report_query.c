@@ -4,14 +4,19 @@
 #include "store/report_query.h"
 #include "store/state_internal.h"
 
-/* Per-day totals of the window. */
+/* Per-day totals of the window, with the dispositions the receivers
+ * applied (RFC 7489 7.2.1.1 policy_evaluated). One pass over the rows
+ * of the window: reports by report_domain_date, their rows by
+ * report_row_report. */
 static const char sql_days[] =
     "SELECT r.date_begin / 86400 AS day, sum(w.count),"
     " sum(CASE WHEN w.dkim_aligned OR w.spf_aligned THEN w.count ELSE 0"
     "  END),"
     " sum(CASE WHEN w.spf_aligned THEN w.count ELSE 0 END),"
     " sum(CASE WHEN w.dkim_aligned THEN w.count ELSE 0 END),"
-    " count(DISTINCT r.id)"
+    " count(DISTINCT r.id),"
+    " sum(CASE WHEN w.disposition = 'quarantine' THEN w.count ELSE 0 END),"
+    " sum(CASE WHEN w.disposition = 'reject' THEN w.count ELSE 0 END)"
     " FROM report r JOIN report_row w ON w.report = r.id"
     " WHERE r.domain = ?1 AND r.date_begin >= ?2 AND r.date_begin < ?3"
     " GROUP BY day ORDER BY day";
@@ -23,24 +28,34 @@ static const char sql_days[] =
 	" ',' || w.reasons || ',' LIKE '%,mailing_list,%' OR"                  \
 	" ',' || w.reasons || ',' LIKE '%,trusted_forwarder,%')"
 
-/* Per-source totals, largest first. */
+/* Per-source totals, largest first. The rows of the window are read
+ * once and summed by (source, return-path domain) into g; the sources
+ * are g summed again, and each one's most common return-path domain is
+ * the first of its g rows by volume (then by name, so that ties always
+ * give the same answer). Every step is linear in the rows of the window
+ * or smaller: no statement reads rows outside it. */
 static const char sql_sources[] =
-    "SELECT w.source_ip, sum(w.count),"
-    " sum(CASE WHEN w.dkim_aligned OR w.spf_aligned THEN w.count ELSE 0"
-    "  END),"
-    " sum(CASE WHEN w.spf_aligned THEN w.count ELSE 0 END),"
-    " sum(CASE WHEN w.dkim_aligned THEN w.count ELSE 0 END),"
-    " sum(CASE WHEN NOT (w.dkim_aligned OR w.spf_aligned) AND " FORWARDED_SQL
-    " THEN w.count ELSE 0 END),"
-    " sum(CASE WHEN NOT w.spf_aligned AND ' ' || w.spf_auth LIKE"
-    "  '%:pass%' THEN w.count ELSE 0 END),"
-    " (SELECT x.envelope_from FROM report_row x JOIN report y"
-    "  ON x.report = y.id WHERE x.source_ip = w.source_ip AND"
-    "  y.domain = ?1 AND x.envelope_from IS NOT NULL"
-    "  GROUP BY x.envelope_from ORDER BY sum(x.count) DESC LIMIT 1)"
+    "WITH g AS MATERIALIZED ("
+    " SELECT w.source_ip AS ip, w.envelope_from AS ef, sum(w.count) AS n,"
+    "  sum(CASE WHEN w.dkim_aligned OR w.spf_aligned THEN w.count ELSE 0"
+    "   END) AS pass,"
+    "  sum(CASE WHEN w.spf_aligned THEN w.count ELSE 0 END) AS spf,"
+    "  sum(CASE WHEN w.dkim_aligned THEN w.count ELSE 0 END) AS dkim,"
+    "  sum(CASE WHEN NOT (w.dkim_aligned OR w.spf_aligned) AND "
+    FORWARDED_SQL " THEN w.count ELSE 0 END) AS fwd,"
+    "  sum(CASE WHEN NOT w.spf_aligned AND ' ' || w.spf_auth LIKE"
+    "   '%:pass%' THEN w.count ELSE 0 END) AS unaligned"
     " FROM report r JOIN report_row w ON w.report = r.id"
     " WHERE r.domain = ?1 AND r.date_begin >= ?2 AND r.date_begin < ?3"
-    " GROUP BY w.source_ip ORDER BY 2 DESC, w.source_ip";
+    " GROUP BY w.source_ip, w.envelope_from),"
+    " s AS (SELECT ip, sum(n) AS n, sum(pass) AS pass, sum(spf) AS spf,"
+    "  sum(dkim) AS dkim, sum(fwd) AS fwd, sum(unaligned) AS unaligned"
+    "  FROM g GROUP BY ip),"
+    " e AS (SELECT ip, ef FROM (SELECT ip, ef, row_number() OVER"
+    "  (PARTITION BY ip ORDER BY n DESC, ef) AS k FROM g"
+    "  WHERE ef IS NOT NULL) WHERE k = 1)"
+    " SELECT s.ip, s.n, s.pass, s.spf, s.dkim, s.fwd, s.unaligned, e.ef"
+    " FROM s LEFT JOIN e ON e.ip = s.ip ORDER BY s.n DESC, s.ip";
 
 /* The callbacks of the two queries and their argument. */
 struct day_cb {
@@ -92,6 +107,8 @@ static void day_row(sqlite3_stmt *stmt, void *arg)
 	d.day = (date_t)sqlite3_column_int64(stmt, 0);
 	totals_read(stmt, 1, &d.t);
 	d.reports = sqlite3_column_int64(stmt, 5);
+	d.quarantined = sqlite3_column_int64(stmt, 6);
+	d.rejected = sqlite3_column_int64(stmt, 7);
 	cb->fn(cb->arg, &d);
 }
 
@@ -142,4 +159,94 @@ enum status report_query_sources(struct store *store, const char *domain,
 		return st;
 	return state_rows(store, stmt, source_row, &cb,
 			  "reading report sources", err);
+}
+
+/* The counts of one domain: both through their domain indices. */
+static const char sql_counts[] =
+    "SELECT (SELECT count(*) FROM report WHERE domain = ?1),"
+    " (SELECT count(*) FROM failure_report WHERE reported_domain = ?1)";
+
+/* Maps the row of sql_counts. */
+static void counts_row(sqlite3_stmt *stmt, void *arg)
+{
+	struct report_counts *c = arg;
+
+	c->reports = sqlite3_column_int64(stmt, 0);
+	c->failures = sqlite3_column_int64(stmt, 1);
+}
+
+/* Runs sql_counts. */
+enum status report_query_counts(struct store *store, const char *domain,
+				struct report_counts *out, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	enum status st;
+
+	out->reports = out->failures = 0;
+	if ((st = state_stmt_prepare(store, &stmt, sql_counts, err)))
+		return st;
+	sqlite3_bind_text(stmt, 1, domain, -1, SQLITE_STATIC);
+	return state_rows(store, stmt, counts_row, out, "counting reports",
+			  err);
+}
+
+/* The failure reports of a domain, newest first: the domain index holds
+ * them in id order, so no sort. */
+static const char sql_failures[] =
+    "SELECT id, feedback_type, source_ip, auth_failure, original_from,"
+    " original_mail_from, dkim_domain, dkim_selector, spf_domain,"
+    " arrival, delivery_result, original_message_id, source, imported"
+    " FROM failure_report WHERE reported_domain = ?1"
+    " ORDER BY id DESC LIMIT ?2";
+
+/* The callback of sql_failures and its argument. */
+struct failure_cb {
+	report_failure_fn fn;
+	void *arg;
+};
+
+/* A text column, or NULL. */
+static const char *column_str(sqlite3_stmt *stmt, int i)
+{
+	return (const char *)sqlite3_column_text(stmt, i);
+}
+
+/* Maps a row of sql_failures. */
+static void failure_row(sqlite3_stmt *stmt, void *arg)
+{
+	const struct failure_cb *cb = arg;
+	struct report_failure_row f;
+
+	f.id = sqlite3_column_int64(stmt, 0);
+	f.feedback_type = column_str(stmt, 1);
+	f.source_ip = column_str(stmt, 2);
+	f.auth_failure = column_str(stmt, 3);
+	f.original_from = column_str(stmt, 4);
+	f.original_mail_from = column_str(stmt, 5);
+	f.dkim_domain = column_str(stmt, 6);
+	f.dkim_selector = column_str(stmt, 7);
+	f.spf_domain = column_str(stmt, 8);
+	f.arrival = column_str(stmt, 9);
+	f.delivery_result = column_str(stmt, 10);
+	f.original_message_id = column_str(stmt, 11);
+	f.source = column_str(stmt, 12);
+	f.imported = column_str(stmt, 13);
+	cb->fn(cb->arg, &f);
+}
+
+/* Runs sql_failures. */
+enum status report_query_failures(struct store *store, const char *domain,
+				  size_t limit, report_failure_fn fn,
+				  void *arg, struct err *err)
+{
+	struct failure_cb cb = { fn, arg };
+	sqlite3_stmt *stmt = NULL;
+	enum status st;
+
+	if ((st = state_stmt_prepare(store, &stmt, sql_failures, err)))
+		return st;
+	sqlite3_bind_text(stmt, 1, domain, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, limit ? (int64_t)limit : -1);
+	return state_rows(store, stmt, failure_row, &cb,
+			  "reading failure reports", err);
 }

@@ -321,6 +321,8 @@ struct state_settings {
 	char *np;    /* RFC 9989 non-existent subdomain policy, or NULL */
 	char *spf_all; /* "softfail" or "fail" forced, or NULL to follow
 			  the plan */
+	char *servers; /* "ADDR[:PORT][,...]" a step is verified on, or
+			  NULL for the zone's name servers */
 	/* Where publish sends its signed updates (RFC 2136): */
 	char *publish_server; /* the primary, "HOST" or "ADDR", or NULL for
 				 the zone's SOA MNAME */

@@ -542,6 +542,7 @@ void state_settings_done(struct state_settings *s)
 	free(s->sp);
 	free(s->np);
 	free(s->spf_all);
+	free(s->servers);
 	free(s->publish_server);
 	free(s->publish_key);
 	state_settings_defaults(s);
@@ -571,10 +572,11 @@ static bool settings_row(sqlite3_stmt *stmt, void *item)
 	out->sp = state_column_text(stmt, 10);
 	out->np = state_column_text(stmt, 11);
 	out->spf_all = state_column_text(stmt, 12);
-	out->publish_server = state_column_text(stmt, 13);
-	out->publish_key = state_column_text(stmt, 14);
-	if (sqlite3_column_type(stmt, 15) != SQLITE_NULL)
-		out->publish_port = sqlite3_column_int(stmt, 15);
+	out->servers = state_column_text(stmt, 13);
+	out->publish_server = state_column_text(stmt, 14);
+	out->publish_key = state_column_text(stmt, 15);
+	if (sqlite3_column_type(stmt, 16) != SQLITE_NULL)
+		out->publish_port = sqlite3_column_int(stmt, 16);
 	return true;
 }
 
@@ -591,7 +593,7 @@ enum status state_settings_get(struct store *store, const char *domain,
 			"SELECT rungs, min_days_monitor, min_days_rung,"
 			" window_days, pass_threshold, unknown_threshold,"
 			" rua, ruf, adkim, aspf, sp, np, spf_all,"
-			" publish_server, publish_key, publish_port"
+			" servers, publish_server, publish_key, publish_port"
 			" FROM plan_settings WHERE domain_id = ?1",
 			sizeof *out, settings_row, &it,
 			_("reading plan settings"), err);
@@ -678,10 +680,10 @@ enum status state_settings_set(struct store *store, const char *domain,
 		     " rungs, min_days_monitor, min_days_rung,"
 		     " window_days, pass_threshold,"
 		     " unknown_threshold, rua, ruf, adkim, aspf, sp,"
-		     " np, spf_all, publish_server, publish_key,"
+		     " np, spf_all, servers, publish_server, publish_key,"
 		     " publish_port) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
 		     " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		     " ?17)",
+		     " ?17, ?18)",
 		     err)))
 		goto fail;
 	sqlite3_bind_int64(stmt, 1, domain_id);
@@ -698,12 +700,13 @@ enum status state_settings_set(struct store *store, const char *domain,
 	state_bind_text(stmt, 12, s->sp);
 	state_bind_text(stmt, 13, s->np);
 	state_bind_text(stmt, 14, s->spf_all);
-	state_bind_text(stmt, 15, s->publish_server);
-	state_bind_text(stmt, 16, s->publish_key);
+	state_bind_text(stmt, 15, s->servers);
+	state_bind_text(stmt, 16, s->publish_server);
+	state_bind_text(stmt, 17, s->publish_key);
 	if (s->publish_port)
-		sqlite3_bind_int(stmt, 17, s->publish_port);
+		sqlite3_bind_int(stmt, 18, s->publish_port);
 	else
-		sqlite3_bind_null(stmt, 17);
+		sqlite3_bind_null(stmt, 18);
 	st = state_stmt_done(store, stmt, _("storing plan settings"), NULL,
 			     err);
 fail:

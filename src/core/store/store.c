@@ -274,7 +274,98 @@ static const char schema_mailbox_v3[] =
     " first_failed INTEGER NOT NULL,"
     " PRIMARY KEY (mailbox, uidvalidity, uid));";
 
-/* Version 4, publish: where a domain's signed updates go (the primary,
+/* Version 4: the reverse names of report sources, kept until their TTL
+ * runs out (what report summary and the reports screen looked up), so
+ * that a second summary asks the DNS only for what expired. */
+static enum status migrate_reverse_names(struct store *store,
+					 struct err *err)
+{
+	return store_exec(store,
+			  "CREATE TABLE reverse_name ("
+			  " ip TEXT PRIMARY KEY,"
+			  " name TEXT,"
+			  " expires INTEGER NOT NULL) WITHOUT ROWID;",
+			  err);
+}
+
+/* Version 5: the servers a domain's steps are verified on (the
+ * "servers" setting, as step --servers), NULL for the zone's name
+ * servers. */
+static enum status migrate_verify_servers(struct store *store,
+					  struct err *err)
+{
+	return store_exec(store,
+			  "ALTER TABLE plan_settings ADD COLUMN servers TEXT;",
+			  err);
+}
+
+/* Schema version 6 (DKIM rotation): tracked rotations of a domain's
+ * own key, with the phase and the day each phase was entered (at most
+ * one under way per domain), and the domain's rotation interval. Its
+ * own function so that versions made in parallel can be renumbered. */
+static enum status migrate_dkim_rotation(struct store *store,
+					 struct err *err)
+{
+	return store_exec(
+	    store,
+	    "CREATE TABLE dkim_rotation ("
+	    " id INTEGER PRIMARY KEY,"
+	    " domain_id INTEGER NOT NULL REFERENCES domain(id)"
+	    "  ON DELETE CASCADE,"
+	    " old_selector TEXT,"
+	    " new_selector TEXT NOT NULL,"
+	    " keep_old INTEGER NOT NULL DEFAULT 0,"
+	    " silent_days INTEGER NOT NULL,"
+	    " phase TEXT NOT NULL CHECK (phase IN ('generated','published',"
+	    "  'switched','revoked','done')),"
+	    " started TEXT NOT NULL, published TEXT, switched TEXT,"
+	    " revoked TEXT, finished TEXT);"
+	    "CREATE UNIQUE INDEX dkim_rotation_under_way"
+	    " ON dkim_rotation(domain_id) WHERE phase <> 'done';"
+	    "CREATE TABLE dkim_rotation_interval ("
+	    " domain_id INTEGER PRIMARY KEY REFERENCES domain(id)"
+	    "  ON DELETE CASCADE,"
+	    " days INTEGER NOT NULL CHECK (days BETWEEN 1 AND 3650));",
+	    err);
+}
+
+/* Version 7: what `monitor` remembers between runs: the alerts it
+ * raised (open until cleared), the deliveries still owed to each
+ * channel, and its runs. Its own tables only. */
+static enum status migrate_monitor(struct store *store, struct err *err)
+{
+	static const char sql[] =
+	    "CREATE TABLE monitor_alert ("
+	    " id INTEGER PRIMARY KEY,"
+	    " domain TEXT NOT NULL COLLATE NOCASE,"
+	    " key TEXT NOT NULL,"
+	    " code TEXT NOT NULL,"
+	    " severity TEXT NOT NULL,"
+	    " message TEXT NOT NULL,"
+	    " opened TEXT NOT NULL,"
+	    " cleared TEXT,"
+	    " UNIQUE (domain, key));"
+	    "CREATE TABLE monitor_outbox ("
+	    " alert_id INTEGER NOT NULL REFERENCES monitor_alert(id)"
+	    "  ON DELETE CASCADE,"
+	    " event TEXT NOT NULL CHECK (event IN ('raised','cleared')),"
+	    " channel TEXT NOT NULL,"
+	    " tries INTEGER NOT NULL DEFAULT 0,"
+	    " error TEXT,"
+	    " PRIMARY KEY (alert_id, event, channel));"
+	    "CREATE TABLE monitor_run ("
+	    " id INTEGER PRIMARY KEY,"
+	    " started INTEGER NOT NULL,"
+	    " day TEXT,"
+	    " raised INTEGER NOT NULL, cleared INTEGER NOT NULL,"
+	    " open INTEGER NOT NULL, sent INTEGER NOT NULL,"
+	    " failed TEXT,"
+	    " exit_status INTEGER NOT NULL);";
+
+	return store_exec(store, sql, err);
+}
+
+/* Version 8, publish: where a domain's signed updates go (the primary,
  * the path of the TSIG key file, never its secret, and the port). */
 static enum status migrate_publish(struct store *store, struct err *err)
 {
@@ -323,9 +414,17 @@ static enum status store_migrate(struct store *store, struct err *err)
 	if (version < 3 &&
 	    (st = store_exec(store, schema_mailbox_v3, err)))
 		goto fail;
-	if (version < 4 && (st = migrate_publish(store, err)))
+	if (version < 4 && (st = migrate_reverse_names(store, err)))
 		goto fail;
-	/* Later versions: if (version < 5) { ... } */
+	if (version < 5 && (st = migrate_verify_servers(store, err)))
+		goto fail;
+	if (version < 6 && (st = migrate_dkim_rotation(store, err)))
+		goto fail;
+	if (version < 7 && (st = migrate_monitor(store, err)))
+		goto fail;
+		if (version < 8 && (st = migrate_publish(store, err)))
+		goto fail;
+	/* Later versions: if (version < 9) { ... } */
 	if ((st = store_exec(store, "PRAGMA user_version = "
 			     STRINGIFY(STORE_SCHEMA_VERSION), err)))
 		goto fail;

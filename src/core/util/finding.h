@@ -85,6 +85,17 @@ enum severity { SEVERITY_INFO, SEVERITY_WARNING, SEVERITY_ERROR };
 	X(F_MAIL_HEADER, "mail.header", SEVERITY_ERROR)                       \
 	X(F_MAIL_BULK_RULE, "mail.bulk_rule", SEVERITY_ERROR)                 \
 	X(F_MAIL_ARC_FAIL, "mail.arc_fail", SEVERITY_WARNING)   \
+	X(F_DKIM_FUTURE, "dkim.future", SEVERITY_ERROR)                       \
+	X(F_DNSSEC_UNSIGNED, "dnssec.unsigned", SEVERITY_INFO)                \
+	X(F_DNSSEC_BOGUS, "dnssec.bogus", SEVERITY_ERROR)                     \
+	X(F_DNSSEC_UNVALIDATED, "dnssec.unvalidated", SEVERITY_INFO)          \
+	X(F_SMTP_UNREACHABLE, "smtp.unreachable", SEVERITY_WARNING)           \
+	X(F_SMTP_NO_STARTTLS, "smtp.no_starttls", SEVERITY_ERROR)             \
+	X(F_SMTP_TLS_FAILED, "smtp.tls_failed", SEVERITY_ERROR)               \
+	X(F_SMTP_CERT_NAME, "smtp.cert_name", SEVERITY_WARNING)               \
+	X(F_SMTP_CERT_EXPIRED, "smtp.cert_expired", SEVERITY_ERROR)           \
+	X(F_SMTP_CERT_UNTRUSTED, "smtp.cert_untrusted", SEVERITY_WARNING)     \
+	X(F_SMTP_MTA_STS_CERT, "smtp.mta_sts_cert", SEVERITY_ERROR)           \
 	X(F_PLAN_NO_SENDERS, "plan.no_senders", SEVERITY_ERROR)               \
 	X(F_PLAN_SPF_PROBLEM, "plan.spf_problem", SEVERITY_ERROR)             \
 	X(F_PLAN_SPF_UNCOUNTED, "plan.spf_uncounted", SEVERITY_ERROR)         \
@@ -101,7 +112,25 @@ enum severity { SEVERITY_INFO, SEVERITY_WARNING, SEVERITY_ERROR };
 	X(F_PLAN_WEAKER, "plan.weaker", SEVERITY_WARNING)                     \
 	X(F_PLAN_DRIFT_UNCHECKED, "plan.drift_unchecked", SEVERITY_WARNING)   \
 	X(F_PLAN_DUE, "plan.due", SEVERITY_WARNING)                           \
-	X(F_PLAN_COMPLETE, "plan.complete", SEVERITY_INFO)
+	X(F_PLAN_COMPLETE, "plan.complete", SEVERITY_INFO)                    \
+	X(F_MONITOR_RECORD_CHANGED, "monitor.record_changed", SEVERITY_ERROR) \
+	X(F_MONITOR_RECORD_REMOVED, "monitor.record_removed", SEVERITY_ERROR) \
+	X(F_MONITOR_DKIM_GONE, "monitor.dkim_key_gone", SEVERITY_ERROR)       \
+	X(F_MONITOR_DKIM_WEAK, "monitor.dkim_key_weak", SEVERITY_ERROR)       \
+	X(F_MONITOR_DKIM_REVOKED, "monitor.dkim_key_revoked", SEVERITY_ERROR) \
+	X(F_MONITOR_SPF_LOOKUPS, "monitor.spf_lookup_limit", SEVERITY_ERROR)  \
+	X(F_MONITOR_SPF_PERMERROR, "monitor.spf_permerror", SEVERITY_ERROR)   \
+	X(F_MONITOR_SPF_DRIFT, "monitor.spf_flatten_drift", SEVERITY_WARNING) \
+	X(F_MONITOR_RUA_UNAUTHORIZED, "monitor.rua_unauthorized",             \
+	  SEVERITY_ERROR)                                                     \
+	X(F_MONITOR_SPF_FAIL, "monitor.spf_fail_rate", SEVERITY_WARNING)      \
+	X(F_MONITOR_DKIM_FAIL, "monitor.dkim_fail_rate", SEVERITY_WARNING)    \
+	X(F_MONITOR_DMARC_FAIL, "monitor.dmarc_fail_rate", SEVERITY_ERROR)    \
+	X(F_MONITOR_VOLUME_DROP, "monitor.volume_drop", SEVERITY_WARNING)     \
+	X(F_MONITOR_UNKNOWN_SOURCE, "monitor.unknown_source", SEVERITY_WARNING) \
+	X(F_MONITOR_ROTATION_DUE, "monitor.dkim_rotation_due",                \
+	  SEVERITY_WARNING)                                                   \
+	X(F_MONITOR_STEP_READY, "monitor.step_ready", SEVERITY_INFO)
 
 #define FINDING_ENUM(name, code, severity) name,
 enum finding_code { FINDING_LIST(FINDING_ENUM) FINDING_CODE_COUNT };

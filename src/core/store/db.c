@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The calls of db_internal.h, handed to the connection's backend. */
+#include "config.h"
+
+#include "store/db_backend_internal.h"
+
+#include <string.h>
+
+/* A URI (RFC 3986 scheme, as libpq reads it) or a key=value string. */
+bool db_target_is_postgres(const char *target)
+{
+	return strncmp(target, "postgresql://", 13) == 0 ||
+	       strncmp(target, "postgres://", 11) == 0 ||
+	       (strchr(target, '=') && !strchr(target, '/'));
+}
+
+/* Connects to whichever server target names. */
+enum status db_open(struct db **out, const char *target, struct err *err)
+{
+	*out = NULL;
+	if (db_target_is_postgres(target))
+		return db_postgres_open(out, target, err);
+	return db_sqlite_open(out, target, err);
+}
+
+/* Closes and frees. */
+void db_close(struct db *db)
+{
+	if (db)
+		db->ops->close(db);
+}
+
+/* The backend. */
+enum db_backend db_backend(const struct db *db)
+{
+	return db->ops->backend;
+}
+
+/* The name for messages. */
+const char *db_name(const struct db *db)
+{
+	return db->name;
+}
+
+/* Runs statements without parameters or rows. */
+enum status db_exec(struct db *db, const char *sql, struct err *err)
+{
+	return db->ops->exec(db, sql, err);
+}
+
+/* Prepares one statement. */
+enum status db_prepare(struct db *db, const char *sql, struct db_stmt **out,
+		       struct err *err)
+{
+	*out = NULL;
+	return db->ops->prepare(db, sql, out, err);
+}
+
+/* Binds an integer. */
+void db_bind_int64(struct db_stmt *stmt, int i, int64_t value)
+{
+	struct db_value v = { .type = DB_VALUE_INT, .i = value };
+
+	stmt->db->ops->bind(stmt, i, &v);
+}
+
+/* Binds a real number. */
+void db_bind_double(struct db_stmt *stmt, int i, double value)
+{
+	struct db_value v = { .type = DB_VALUE_DOUBLE, .d = value };
+
+	stmt->db->ops->bind(stmt, i, &v);
+}
+
+/* Binds text, or NULL. */
+void db_bind_text(struct db_stmt *stmt, int i, const char *text)
+{
+	struct db_value v = { .type = text ? DB_VALUE_TEXT : DB_VALUE_NULL,
+			      .text = text };
+
+	stmt->db->ops->bind(stmt, i, &v);
+}
+
+/* Binds NULL. */
+void db_bind_null(struct db_stmt *stmt, int i)
+{
+	struct db_value v = { .type = DB_VALUE_NULL };
+
+	stmt->db->ops->bind(stmt, i, &v);
+}
+
+/* Runs or advances the statement. */
+enum db_step db_step(struct db_stmt *stmt, struct err *err)
+{
+	return stmt->db->ops->step(stmt, err);
+}
+
+/* Why the last step failed. */
+enum db_failure db_stmt_failure(const struct db_stmt *stmt)
+{
+	return stmt->failure;
+}
+
+/* Whether a column of the row is NULL. */
+bool db_column_null(struct db_stmt *stmt, int i)
+{
+	return stmt->db->ops->column_null(stmt, i);
+}
+
+/* A column as an integer. */
+int64_t db_column_int64(struct db_stmt *stmt, int i)
+{
+	return stmt->db->ops->column_int64(stmt, i);
+}
+
+/* A column as a real number. */
+double db_column_double(struct db_stmt *stmt, int i)
+{
+	return stmt->db->ops->column_double(stmt, i);
+}
+
+/* A column as text, or NULL. */
+const char *db_column_text(struct db_stmt *stmt, int i)
+{
+	return stmt->db->ops->column_text(stmt, i);
+}
+
+/* Rows changed by the statement. */
+int64_t db_changes(const struct db_stmt *stmt)
+{
+	return stmt->db->ops->changes(stmt);
+}
+
+/* Readies the statement for another run. */
+void db_reset(struct db_stmt *stmt)
+{
+	stmt->db->ops->reset(stmt);
+}
+
+/* Frees the statement. */
+void db_finalize(struct db_stmt *stmt)
+{
+	if (stmt)
+		stmt->db->ops->finalize(stmt);
+}
+
+/* Opens a transaction that holds the write lock (see the header). */
+enum status db_begin(struct db *db, struct err *err)
+{
+	return db->ops->exec(db, db->ops->begin_sql, err);
+}
+
+/* Commits. */
+enum status db_commit(struct db *db, struct err *err)
+{
+	return db->ops->exec(db, "COMMIT", err);
+}
+
+/* Rolls back; a failure leaves nothing to do (the server rolls back a
+ * transaction whose connection is gone). */
+void db_rollback(struct db *db)
+{
+	struct err err = ERR_INIT;
+
+	db->ops->exec(db, "ROLLBACK", &err);
+	err_done(&err);
+}
+
+/* The self-numbering row id column. */
+const char *db_sql_row_id(const struct db *db)
+{
+	return db->ops->row_id_sql;
+}

@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The repository of tracked DKIM rotations (rotation_store.h). */
+#include "config.h"
+
+#include "store/rotation_store.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/state_internal.h"
+#include "util/i18n.h"
+#include "util/text.h"
+#include "util/xalloc.h"
+
+/* Frees a record's strings. */
+void rotation_record_done(struct rotation_record *r)
+{
+	free(r->old_selector);
+	free(r->old_algorithm);
+	free(r->old_path);
+	free(r->new_selector);
+	free(r->new_algorithm);
+	free(r->new_path);
+	memset(r, 0, sizeof *r);
+}
+
+/* Inserts the new key's row inside the caller's transaction. */
+static enum status key_insert(struct store *store, int64_t domain_id,
+			      const struct state_dkim_key *key,
+			      struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	char *exists;
+	enum status st;
+
+	if ((st = state_stmt_prepare(
+		     store, &stmt,
+		     "INSERT INTO dkim_key(domain_id, selector, algorithm,"
+		     " bits, key_path, created) VALUES (?1, ?2, ?3, ?4, ?5,"
+		     " ?6)",
+		     err)))
+		return st;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	state_bind_text(stmt, 2, key->selector);
+	state_bind_text(stmt, 3, key->algorithm);
+	sqlite3_bind_int(stmt, 4, key->bits);
+	state_bind_text(stmt, 5, key->key_path);
+	state_bind_date(stmt, 6, key->created);
+	exists = xasprintf(_("selector %s is already there"), key->selector);
+	st = state_stmt_done(store, stmt, _("adding a DKIM key"), exists, err);
+	free(exists);
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Records a rotation and its new key. */
+enum status rotation_store_start(struct store *store, const char *domain,
+				 const struct state_dkim_key *key,
+				 const struct rotation_record *r,
+				 struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int64_t domain_id;
+	enum status st;
+
+	if ((st = store_begin(store, err)))
+		return st;
+	if ((st = state_domain_lookup(store, domain, &domain_id, err)) ||
+	    (st = key_insert(store, domain_id, key, err)))
+		goto out;
+	if ((st = state_stmt_prepare(
+		     store, &stmt,
+		     "INSERT INTO dkim_rotation(domain_id, old_selector,"
+		     " new_selector, keep_old, silent_days, phase, started)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		     err)))
+		goto out;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	state_bind_text(stmt, 2, r->old_selector);
+	state_bind_text(stmt, 3, r->new_selector);
+	sqlite3_bind_int(stmt, 4, r->keep_old);
+	sqlite3_bind_int(stmt, 5, r->silent_days);
+	state_bind_text(stmt, 6, dkim_rotation_phase_name(r->phase));
+	state_bind_date(stmt, 7, r->started);
+	/* The partial unique index allows one rotation under way. */
+	st = state_stmt_done(store, stmt, _("starting a DKIM rotation"),
+			     _("a DKIM rotation of this domain is under way "
+			       "already"),
+			     err);
+out:
+	sqlite3_finalize(stmt);
+	return state_finish(store, st, err);
+}
+
+/* Maps the row of the rotation under way, joined with both keys. */
+static bool record_row(sqlite3_stmt *stmt, void *item)
+{
+	struct rotation_record *r = item;
+	char *phase = state_column_text(stmt, 7);
+
+	r->id = sqlite3_column_int64(stmt, 0);
+	r->old_selector = state_column_text(stmt, 1);
+	r->new_selector = state_column_text(stmt, 2);
+	r->keep_old = sqlite3_column_int(stmt, 3) != 0;
+	r->silent_days = sqlite3_column_int(stmt, 4);
+	r->old_algorithm = state_column_text(stmt, 5);
+	r->old_path = state_column_text(stmt, 6);
+	if (!dkim_rotation_phase_parse(phase, &r->phase))
+		r->phase = DKIM_ROTATION_GENERATED;
+	free(phase);
+	r->started = state_column_date(stmt, 8);
+	r->published = state_column_date(stmt, 9);
+	r->switched = state_column_date(stmt, 10);
+	r->revoked = state_column_date(stmt, 11);
+	r->finished = state_column_date(stmt, 12);
+	r->new_algorithm = state_column_text(stmt, 13);
+	r->new_path = state_column_text(stmt, 14);
+	return true;
+}
+
+/* Reads the rotation under way. */
+enum status rotation_store_current(struct store *store, const char *domain,
+				   struct rotation_record *out, bool *found,
+				   struct err *err)
+{
+	struct state_items it = STATE_ITEMS_INIT;
+	struct rotation_record *rows;
+	enum status st;
+
+	memset(out, 0, sizeof *out);
+	*found = false;
+	st = state_list(store, domain,
+			"SELECT r.id, r.old_selector, r.new_selector,"
+			" r.keep_old, r.silent_days, o.algorithm, o.key_path,"
+			" r.phase, r.started, r.published, r.switched,"
+			" r.revoked, r.finished, n.algorithm, n.key_path"
+			" FROM dkim_rotation r"
+			" LEFT JOIN dkim_key o ON o.domain_id = r.domain_id"
+			"  AND o.selector = r.old_selector"
+			" LEFT JOIN dkim_key n ON n.domain_id = r.domain_id"
+			"  AND n.selector = r.new_selector"
+			" WHERE r.domain_id = ?1 AND r.phase <> 'done'",
+			sizeof *out, record_row, &it,
+			_("reading the DKIM rotation"), err);
+	rows = it.v;
+	for (size_t i = 0; i < it.n; i++) {
+		if (st == STATUS_OK && i == 0) {
+			*out = rows[i];
+			*found = true;
+		} else {
+			rotation_record_done(&rows[i]);
+		}
+	}
+	free(it.v);
+	return st;
+}
+
+/* Runs one statement binding ?1 the domain id, ?2 text, ?3 a day and
+ * ?4 a row id (SQLite ignores the numbers a statement does not use). */
+static enum status run3(struct store *store, const char *sql,
+			int64_t domain_id, const char *text, date_t day,
+			int64_t id, struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	enum status st;
+
+	if ((st = state_stmt_prepare(store, &stmt, sql, err)))
+		return st;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	state_bind_text(stmt, 2, text);
+	state_bind_date(stmt, 3, day);
+	sqlite3_bind_int64(stmt, 4, id);
+	st = state_stmt_done(store, stmt, _("recording the DKIM rotation"),
+			     NULL, err);
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* The date column a phase is entered on. */
+static const char *const phase_sql[] = {
+	[DKIM_ROTATION_GENERATED] = "UPDATE dkim_rotation SET phase = ?2,"
+				    " started = ?3 WHERE domain_id = ?1"
+				    " AND id = ?4",
+	[DKIM_ROTATION_PUBLISHED] = "UPDATE dkim_rotation SET phase = ?2,"
+				    " published = ?3 WHERE domain_id = ?1"
+				    " AND id = ?4",
+	[DKIM_ROTATION_SWITCHED] = "UPDATE dkim_rotation SET phase = ?2,"
+				   " switched = ?3 WHERE domain_id = ?1"
+				   " AND id = ?4",
+	[DKIM_ROTATION_REVOKED] = "UPDATE dkim_rotation SET phase = ?2,"
+				  " revoked = ?3 WHERE domain_id = ?1"
+				  " AND id = ?4",
+	[DKIM_ROTATION_DONE] = "UPDATE dkim_rotation SET phase = ?2,"
+			       " finished = ?3 WHERE domain_id = ?1"
+			       " AND id = ?4",
+};
+
+/* Moves a rotation on. */
+enum status rotation_store_advance(struct store *store, const char *domain,
+				   const struct rotation_record *r,
+				   enum dkim_rotation_phase phase, date_t day,
+				   struct err *err)
+{
+	int64_t domain_id;
+	enum status st;
+
+	if ((st = store_begin(store, err)))
+		return st;
+	if ((st = state_domain_lookup(store, domain, &domain_id, err)) ||
+	    (st = run3(store, phase_sql[phase], domain_id,
+		       dkim_rotation_phase_name(phase), day, r->id, err)))
+		goto out;
+	if (phase == DKIM_ROTATION_PUBLISHED)
+		st = run3(store,
+			  "UPDATE dkim_key SET published = ?3"
+			  " WHERE domain_id = ?1 AND selector = ?2",
+			  domain_id, r->new_selector, day, 0, err);
+	else if (phase == DKIM_ROTATION_DONE && !r->keep_old &&
+		 r->old_selector)
+		st = run3(store,
+			  "UPDATE dkim_key SET retired = ?3"
+			  " WHERE domain_id = ?1 AND selector = ?2",
+			  domain_id, r->old_selector, day, 0, err);
+out:
+	return state_finish(store, st, err);
+}
+
+/* Forgets a rotation and its new key. */
+enum status rotation_store_cancel(struct store *store, const char *domain,
+				  const struct rotation_record *r,
+				  struct err *err)
+{
+	int64_t domain_id;
+	enum status st;
+
+	if ((st = store_begin(store, err)))
+		return st;
+	if ((st = state_domain_lookup(store, domain, &domain_id, err)) ||
+	    (st = run3(store,
+		       "DELETE FROM dkim_rotation WHERE domain_id = ?1"
+		       " AND id = ?4",
+		       domain_id, NULL, DATE_NONE, r->id, err)))
+		goto out;
+	st = run3(store,
+		  "DELETE FROM dkim_key WHERE domain_id = ?1"
+		  " AND selector = ?2",
+		  domain_id, r->new_selector, DATE_NONE, 0, err);
+out:
+	return state_finish(store, st, err);
+}
+
+/* Maps the interval row. */
+static bool interval_row(sqlite3_stmt *stmt, void *item)
+{
+	*(int *)item = sqlite3_column_int(stmt, 0);
+	return true;
+}
+
+/* Reads the interval. */
+enum status rotation_store_interval_get(struct store *store,
+					const char *domain, int *days,
+					struct err *err)
+{
+	struct state_items it = STATE_ITEMS_INIT;
+	enum status st;
+
+	*days = DKIM_INTERVAL_BIANNUAL;
+	st = state_list(store, domain,
+			"SELECT days FROM dkim_rotation_interval"
+			" WHERE domain_id = ?1",
+			sizeof(int), interval_row, &it,
+			_("reading the DKIM rotation interval"), err);
+	if (st == STATUS_OK && it.n > 0 && ((int *)it.v)[0] > 0)
+		*days = ((int *)it.v)[0];
+	free(it.v);
+	return st;
+}
+
+/* Stores the interval. */
+enum status rotation_store_interval_set(struct store *store,
+					const char *domain, int days,
+					struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int64_t domain_id;
+	enum status st;
+
+	if (days < 1 || days > 3650)
+		return err_set(err, STATUS_USAGE,
+			       _("the rotation interval must be between 1 "
+				 "and 3650 days"));
+	if ((st = store_begin(store, err)))
+		return st;
+	if ((st = state_domain_lookup(store, domain, &domain_id, err)) ||
+	    (st = state_stmt_prepare(
+		 store, &stmt,
+		 "INSERT OR REPLACE INTO dkim_rotation_interval(domain_id,"
+		 " days) VALUES (?1, ?2)",
+		 err)))
+		goto out;
+	sqlite3_bind_int64(stmt, 1, domain_id);
+	sqlite3_bind_int(stmt, 2, days);
+	st = state_stmt_done(store, stmt, _("storing the rotation interval"),
+			     NULL, err);
+out:
+	sqlite3_finalize(stmt);
+	return state_finish(store, st, err);
+}
+
+/* The day of a UNIX time column, or DATE_NONE for NULL. */
+static date_t column_day(sqlite3_stmt *stmt, int i)
+{
+	if (sqlite3_column_type(stmt, i) == SQLITE_NULL)
+		return DATE_NONE;
+	return date_from_time((time_t)sqlite3_column_int64(stmt, i));
+}
+
+/* RFC 7489 appendix C: each row's auth_results name the d= and s= of
+ * every signature with its result; stored as "d:s:result" words. A
+ * report covers [date_begin, date_end]: a selector seen in it signed on
+ * some day of that range, so first use counts from date_begin and last
+ * use up to the range's last second. One pass over the domain's rows
+ * answers all three. */
+enum status rotation_store_evidence(struct store *store, const char *domain,
+				    const char *old_selector,
+				    const char *new_selector,
+				    struct dkim_rotation_evidence *out,
+				    struct err *err)
+{
+	char *d = text_domain_normalize(domain);
+	char *pass = text_lower(xasprintf(" %s:%s:pass ", d, new_selector));
+	char *old = old_selector
+			? text_lower(xasprintf(" %s:%s:", d, old_selector))
+			: NULL;
+	sqlite3_stmt *stmt = NULL;
+	enum status st;
+	int rc;
+
+	out->new_first_pass = out->new_last_pass = DATE_NONE;
+	out->old_last_seen = out->reports_last = DATE_NONE;
+	if ((st = state_stmt_prepare(
+		 store, &stmt,
+		 "SELECT MIN(CASE WHEN instr(a, ?2) THEN b END),"
+		 " MAX(CASE WHEN instr(a, ?2) THEN e END) - 1,"
+		 " MAX(CASE WHEN ?3 IS NOT NULL AND instr(a, ?3)"
+		 "  THEN e END) - 1,"
+		 " (SELECT MAX(date_end) - 1 FROM report"
+		 "  WHERE domain = ?1 COLLATE NOCASE)"
+		 " FROM (SELECT ' ' || lower(w.dkim_auth) || ' ' AS a,"
+		 "  r.date_begin AS b, r.date_end AS e"
+		 "  FROM report r JOIN report_row w ON w.report = r.id"
+		 "  WHERE r.domain = ?1 COLLATE NOCASE"
+		 "  AND w.dkim_auth IS NOT NULL)",
+		 err)))
+		goto out;
+	state_bind_text(stmt, 1, d);
+	state_bind_text(stmt, 2, pass);
+	state_bind_text(stmt, 3, old);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		out->new_first_pass = column_day(stmt, 0);
+		out->new_last_pass = column_day(stmt, 1);
+		out->old_last_seen = column_day(stmt, 2);
+		out->reports_last = column_day(stmt, 3);
+	} else {
+		st = store_error(store, err, _("reading report evidence"));
+	}
+out:
+	sqlite3_finalize(stmt);
+	free(old);
+	free(pass);
+	free(d);
+	return st;
+}

@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Taking the plan's step from a screen (screens/stepper.h). */
+#include "config.h"
+
+#include "screens/stepper.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/state.h"
+#include "util/i18n.h"
+#include "util/text.h"
+#include "util/xalloc.h"
+#include "screens/widgets.h"
+
+/* Starts a stepper. */
+void stepper_init(struct stepper *s, struct app *app, struct screen_plan *sp,
+		  void (*recorded)(void *arg), void *arg)
+{
+	memset(s, 0, sizeof *s);
+	s->app = app;
+	s->sp = sp;
+	s->recorded = recorded;
+	s->arg = arg;
+}
+
+/* Forgets the lines of the last step. */
+static void lines_clear(struct stepper *s)
+{
+	for (size_t i = 0; i < s->nlines; i++)
+		free(s->lines[i].text);
+	free(s->lines);
+	s->lines = NULL;
+	s->nlines = 0;
+}
+
+/* Adds a line (printf-style), cleaned of control characters: reasons
+ * and server answers quote DNS and report data. */
+static void line_add(struct stepper *s, enum tui_color color, int indent,
+		     const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+static void line_add(struct stepper *s, enum tui_color color, int indent,
+		     const char *format, ...)
+{
+	va_list ap;
+	char *raw;
+	struct stepper_line *l;
+
+	va_start(ap, format);
+	raw = xvasprintf(format, ap);
+	va_end(ap);
+	s->lines = xrealloc(s->lines, (s->nlines + 1) * sizeof *s->lines);
+	l = &s->lines[s->nlines++];
+	l->text = text_clean_str(raw);
+	l->color = color;
+	l->indent = indent;
+	free(raw);
+	s->reveal = true;
+}
+
+/* Lists the plan's reasons under a heading. */
+static void add_reasons(struct stepper *s, const struct rollout_plan *p)
+{
+	for (size_t i = 0; i < p->reasons.count; i++)
+		line_add(s, TUI_WARN, 2, "- %s",
+			 p->reasons.items[i].message);
+}
+
+/* The per-domain servers to verify on (the "servers" setting, as
+ * step --servers), or NULL for the zone's name servers; caller frees. */
+char *stepper_servers(struct app *app)
+{
+	struct state_settings set;
+	struct store *store = tui_store(app);
+	char *servers = NULL;
+
+	state_settings_defaults(&set);
+	if (store && app->domain &&
+	    state_settings_get(store, app->domain, &set, NULL) == STATUS_OK &&
+	    set.servers)
+		servers = xstrdup(set.servers);
+	state_settings_done(&set);
+	return servers;
+}
+
+/* Lists what each server said about each name. */
+static void add_checks(struct stepper *s, const struct app_step_checks *c)
+{
+	for (size_t k = 0; k < c->count; k++) {
+		const struct propagate_result *r = c->results[k];
+
+		if (!r)
+			continue;
+		if (c->count > 1 || r->error)
+			line_add(s, TUI_NORMAL, 2, "%s:", r->name);
+		if (r->error)
+			line_add(s, TUI_WARN, 4, "%s", r->error);
+		for (size_t i = 0; i < r->count; i++) {
+			const struct propagate_server *v = &r->servers[i];
+
+			line_add(s,
+				 v->state == PROPAGATE_SERVES ? TUI_GOOD
+							      : TUI_WARN,
+				 4, "%-22s %-20s %s", v->host,
+				 v->address ? v->address : "-",
+				 v->state == PROPAGATE_SERVES
+				     ? _("serves it")
+				 : v->state == PROPAGATE_DIFFERENT
+				     ? _("still serves another record")
+				     : (v->error ? v->error
+						 : _("unreachable")));
+		}
+	}
+}
+
+/* The checks are in. Called from the resolver's loop, where nothing
+ * may run the loop again (recording an SPF step measures the live
+ * record through the resolver): kept for stepper_collect(). */
+static void step_verified(void *arg, struct app_step_checks *checks)
+{
+	struct stepper *s = arg;
+
+	s->arrived = checks;
+}
+
+/* Records the step when every server serves every record (app/step.h,
+ * the rules of dmarcpilot step). */
+void stepper_collect(struct stepper *s)
+{
+	struct app_step_checks *checks = s->arrived;
+	struct app *app = s->app;
+	const struct rollout_plan *p = &s->sp->plan;
+	struct err err = ERR_INIT;
+	bool recorded = false;
+
+	if (!checks)
+		return;
+	s->arrived = NULL;
+	s->verifying = false;
+	lines_clear(s);
+	if (s->forced)
+		line_add(s, TUI_WARN, 0,
+			 _("Forced: the plan does not call %s ready."),
+			 p->next.label);
+	add_checks(s, checks);
+	if (!app_step_checks_live(checks)) {
+		size_t serving = 0, count = 0;
+
+		for (size_t k = 0; k < checks->count; k++)
+			if (checks->results[k]) {
+				serving += checks->results[k]->serving;
+				count += checks->results[k]->count;
+			}
+		line_add(s, TUI_BAD, 0,
+			 _("Not recorded: %zu of %zu servers serve %s. Press "
+			   "S again once every server serves it."),
+			 serving, count, p->next.label ? p->next.label : "");
+		tui_error(app, _("Not recorded: %zu of %zu servers serve the "
+				 "new record."),
+			  serving, count);
+	} else if (app_step_record(app->session, &s->sp->inputs, p,
+				   app->now, &err) != STATUS_OK) {
+		line_add(s, TUI_BAD, 0, "%s", err_message(&err));
+		tui_error(app, "%s", err_message(&err));
+	} else {
+		line_add(s, TUI_GOOD, 0,
+			 _("Recorded: %s is live on every server."),
+			 p->next.label);
+		tui_message(app, _("Recorded: %s is live on every server."),
+			    p->next.label);
+		recorded = true;
+	}
+	app_step_checks_free(checks);
+	err_done(&err);
+	if (recorded && s->recorded)
+		s->recorded(s->arg);
+}
+
+/* Sends out the checks of the next step. */
+static void step_go(struct stepper *s, bool forced)
+{
+	struct app *app = s->app;
+	const struct rollout_plan *p = &s->sp->plan;
+	struct app_step_checks *checks = NULL;
+	struct propagate_options o;
+	struct err err = ERR_INIT;
+
+	lines_clear(s);
+	if (!tui_dns(app)) {
+		line_add(s, TUI_BAD, 0, "%s", tui_dns_problem(app));
+		return;
+	}
+	if (forced)
+		line_add(s, TUI_WARN, 0,
+			 _("Forced: the plan does not call %s ready."),
+			 p->next.label);
+	line_add(s, TUI_NORMAL, 0,
+		 _("Asking the authoritative servers for %s ..."),
+		 p->next.name ? p->next.name : "");
+	s->forced = forced;
+	app_step_options(app->session, &s->sp->inputs, NULL, &o);
+	s->verifying = true;
+	if (app_step_verify_start(app->session->dns, p, &o, step_verified, s,
+				  &checks, &err) != STATUS_OK) {
+		s->verifying = false;
+		app_step_checks_free(checks);
+		line_add(s, TUI_BAD, 0, "%s", err_message(&err));
+		tui_error(app, "%s", err_message(&err));
+	}
+	err_done(&err);
+}
+
+/* Shows a refusal: the heading, the plan's reasons, and status (when
+ * not NULL) as an error on the status line. Frees both strings. */
+static void refuse(struct stepper *s, enum tui_color color, char *heading,
+		   char *status)
+{
+	line_add(s, color, 0, "%s", heading);
+	add_reasons(s, &s->sp->plan);
+	if (status)
+		tui_error(s->app, "%s", status);
+	free(heading);
+	free(status);
+}
+
+/* S or !: asks the gate, then verifies, refuses or asks to force. */
+static void step_start(struct stepper *s, bool force)
+{
+	struct app *app = s->app;
+	const struct rollout_plan *p = &s->sp->plan;
+
+	lines_clear(s);
+	switch (app_step_gate(p, false)) {
+	case APP_STEP_COMPLETE:
+		line_add(s, TUI_GOOD, 0, "%s",
+			 _("Nothing to step: the rollout is complete."));
+		tui_message(app, _("Nothing to step: the rollout is "
+				   "complete."));
+		return;
+	case APP_STEP_NO_RECORD:
+		refuse(s, TUI_BAD,
+		       xasprintf(_("The record of %s cannot be built; "
+				   "nothing recorded:"),
+				 p->next.label),
+		       xasprintf(_("The record of %s cannot be built."),
+				 p->next.label));
+		return;
+	case APP_STEP_NOT_READY:
+		break;
+	case APP_STEP_GO:
+		step_go(s, false);
+		return;
+	}
+	if (p->next.action == ROLLOUT_ACTION_NONE)
+		refuse(s, TUI_WARN,
+		       xstrdup(_("No step can be taken yet; nothing "
+				 "recorded:")),
+		       xstrdup(_("No step can be taken yet.")));
+	else if (force)
+		refuse(s, TUI_WARN,
+		       xasprintf(_("The plan does not call %s ready:"),
+				 p->next.label),
+		       NULL);
+	else
+		refuse(s, TUI_WARN,
+		       xasprintf(_("%s is not ready; nothing recorded (! "
+				   "forces it, asking first):"),
+				 p->next.label),
+		       xasprintf(_("Not ready: %s"),
+				 p->reasons.count
+				     ? p->reasons.items[0].message
+				     : p->next.label));
+	if (force && p->next.action != ROLLOUT_ACTION_NONE) {
+		s->confirming = true;
+		tui_message(app, _("Take %s anyway, as step --force does? "
+				   "(y/n)"),
+			    p->next.label);
+	}
+}
+
+/* Keys of the step. */
+bool stepper_key(struct stepper *s, bool plan_ready, struct tui_key key,
+		 enum command cmd)
+{
+	if (s->confirming) {
+		s->confirming = false;
+		if (widget_key_yes(key) && s->sp->loaded &&
+		    app_step_gate(&s->sp->plan, true) == APP_STEP_GO &&
+		    !s->verifying) {
+			step_go(s, true);
+		} else {
+			lines_clear(s);
+			tui_message(s->app, _("Not forced; nothing recorded."));
+		}
+		return true;
+	}
+	if (cmd != CMD_STEP && cmd != CMD_FORCE)
+		return false;
+	if (s->verifying) {
+		tui_error(s->app, _("The servers are still being asked."));
+		return true;
+	}
+	if (!plan_ready) {
+		tui_error(s->app, _("The plan is still loading."));
+		return true;
+	}
+	if (!s->sp->loaded) {
+		tui_error(s->app, "%s",
+			  s->sp->error ? s->sp->error : _("There is no plan."));
+		return true;
+	}
+	step_start(s, cmd == CMD_FORCE);
+	return true;
+}
+
+/* Draws the plan's reasons, wrapped whole so that the command a
+ * reason names is never cut off. */
+static int draw_reasons(const struct stepper *s, WINDOW *win, int y, int x,
+			int width, int max_y)
+{
+	const struct rollout_plan *p = &s->sp->plan;
+	int used = 0;
+
+	for (size_t i = 0; s->sp->loaded && !p->ready &&
+			   i < p->reasons.count;
+	     i++) {
+		/* Reasons quote report data (reverse names): cleaned. */
+		char *clean = text_clean_str(p->reasons.items[i].message);
+		char *line = xasprintf("  - %s", clean);
+
+		used += widget_wrap_indented(win, y + used, x, width, max_y,
+					     tui_attr(s->app, TUI_WARN), line);
+		free(line);
+		free(clean);
+	}
+	return used;
+}
+
+/* Draws the lines, wrapped, or the plan's reasons. */
+int stepper_draw(struct stepper *s, WINDOW *win, int y, int x, int width,
+		 int max_y)
+{
+	int used = 0;
+
+	s->row = y;
+	if (s->nlines == 0)
+		return draw_reasons(s, win, y, x, width, max_y);
+	for (size_t i = 0; i < s->nlines; i++) {
+		const struct stepper_line *l = &s->lines[i];
+		int attr = tui_attr(s->app, l->color);
+		char *text;
+
+		if (width - l->indent < 2)
+			continue;
+		/* Continuation rows hang under the text. */
+		text = xasprintf("%*s%s", l->indent, "", l->text);
+		used += widget_wrap_indented(win, y + used, x, width, max_y,
+					     attr, text);
+		free(text);
+	}
+	return used;
+}
+
+/* Scrolls new lines into view. */
+void stepper_reveal(struct stepper *s, struct widget_pager *p, int height)
+{
+	if (!s->reveal)
+		return;
+	s->reveal = false;
+	widget_pager_reveal(p, s->row, height);
+}
+
+/* Ends the step's checks and frees the lines. */
+void stepper_done(struct stepper *s)
+{
+	/* A cancelled check still calls back, into a stepper that is
+	 * alive; its results are not live, so nothing is recorded. */
+	s->recorded = NULL;
+	if (s->verifying && !s->arrived && s->app->session->dns)
+		dns_cancel_all(s->app->session->dns);
+	app_step_checks_free(s->arrived);
+	s->arrived = NULL;
+	lines_clear(s);
+}

@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The tracked DKIM rotation, driven through the real binary with --now
+ * over 40 days: the records served by a real nsd on 127.0.0.1, weekly
+ * aggregate reports (generated here, with the DKIM selectors a signer
+ * would use) imported as an operator would. Phases advance only on
+ * their evidence; a revocation while the old selector still signs is
+ * refused; the old key file goes only after its record left DNS; RSA to
+ * Ed25519 keeps the RSA key; cancel removes the unused key. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/nsd.h"
+#include "lib/testenv.h"
+#include "util/date.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+struct fixture {
+	char *dir;
+	char *db;
+	char *keys;
+	char *xdg;         /* XDG_DATA_HOME=... for the binary */
+	char *old_record;  /* the TXT value of the first key */
+	char *old_path;
+	struct nsd_server nsd;
+	bool nsd_up;
+	int nreports;
+};
+
+/* The day n days after 2026-11-02 (a Monday), as text. */
+static const char *walk_day(int n, char buf[DATE_BUFSIZE])
+{
+	date_t d;
+
+	assert_true(date_parse("2026-11-02", &d));
+	return date_format(d + n, buf);
+}
+
+/* Runs the binary on day n with the database, the nsd as resolver and
+ * servers to verify on, and the words given (NULL-terminated). */
+static struct testenv_run run_on(struct fixture *f, int n, ...)
+{
+	const char *argv[32];
+	const char *env[] = { f->xdg, NULL };
+	char day[DATE_BUFSIZE];
+	size_t k = 0, first;
+	va_list ap;
+	const char *w;
+
+	argv[k++] = "--db";
+	argv[k++] = f->db;
+	argv[k++] = "--now";
+	argv[k++] = walk_day(n, day);
+	argv[k++] = "--json";
+	if (f->nsd_up) {
+		argv[k++] = "--resolver";
+		argv[k++] = f->nsd.address;
+		argv[k++] = "--timeout";
+		argv[k++] = "10";
+	}
+	first = k;
+	va_start(ap, n);
+	while ((w = va_arg(ap, const char *)) && k < 28)
+		argv[k++] = w;
+	va_end(ap);
+	/* Propagation asks the nsd, not the zone's NS on port 53. */
+	if (f->nsd_up && k >= first + 2 && strcmp(argv[first], "dkim") == 0 &&
+	    strcmp(argv[first + 1], "rotate") == 0) {
+		argv[k++] = "--servers";
+		argv[k++] = f->nsd.address;
+	}
+	argv[k] = NULL;
+	return testenv_run_dmarcpilot(argv, env);
+}
+
+/* The JSON object a run printed; fails the test when it is none. */
+static json_t *json_of(const struct testenv_run *r)
+{
+	json_error_t e;
+	json_t *o = json_loads(r->out, 0, &e);
+
+	if (!o)
+		fail_msg("no JSON (%d): %s\nstderr: %s", r->status, r->out,
+			 r->err);
+	return o;
+}
+
+/* A string member. */
+static const char *jstr(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* Serves the zone with the TXT records given as (owner, value) pairs,
+ * NULL-terminated, each value split into strings of 200 octets. */
+static void serve(struct fixture *f, ...)
+{
+	char *pre = nsd_zone_preamble("example.com");
+	struct strbuf z = STRBUF_INIT;
+	struct nsd_zone zone = { "example.com", NULL };
+	const char *owner;
+	va_list ap;
+
+	strbuf_addstr(&z, pre);
+	free(pre);
+	va_start(ap, f);
+	while ((owner = va_arg(ap, const char *))) {
+		const char *v = va_arg(ap, const char *);
+		size_t len = strlen(v);
+
+		strbuf_addf(&z, "%s IN TXT (", owner);
+		for (size_t i = 0; i < len || i == 0; i += 200)
+			strbuf_addf(&z, " \"%.*s\"",
+				    (int)(len - i < 200 ? len - i : 200),
+				    v + i);
+		strbuf_addstr(&z, " )\n");
+	}
+	va_end(ap);
+	if (f->nsd_up)
+		nsd_stop(&f->nsd);
+	zone.text = strbuf_str(&z);
+	assert_true(nsd_start(&f->nsd, &zone, 1));
+	f->nsd_up = true;
+	strbuf_done(&z);
+}
+
+/* Writes and imports one weekly aggregate report for days
+ * [first, first + 6] with one row per selector given (NULL-terminated),
+ * each passing DKIM (RFC 7489 appendix C). */
+static void report_week(struct fixture *f, int first, ...)
+{
+	struct strbuf x = STRBUF_INIT;
+	char day[DATE_BUFSIZE], *id, *path;
+	struct testenv_run r;
+	const char *sel;
+	date_t d;
+	va_list ap;
+	long begin;
+
+	assert_true(date_parse(walk_day(first, day), &d));
+	begin = (long)date_to_time(d);
+	id = xasprintf("rotate-%d", ++f->nreports);
+	strbuf_addf(&x,
+		    "<?xml version=\"1.0\"?>\n<feedback><report_metadata>"
+		    "<org_name>google.com</org_name><email>noreply@google.com"
+		    "</email><report_id>%s</report_id><date_range><begin>%ld"
+		    "</begin><end>%ld</end></date_range></report_metadata>"
+		    "<policy_published><domain>example.com</domain>"
+		    "<p>none</p></policy_published>",
+		    id, begin, begin + 7 * 86400 - 1);
+	va_start(ap, first);
+	while ((sel = va_arg(ap, const char *)))
+		strbuf_addf(&x,
+			    "<record><row><source_ip>192.0.2.25</source_ip>"
+			    "<count>40</count><policy_evaluated><disposition>"
+			    "none</disposition><dkim>pass</dkim><spf>pass"
+			    "</spf></policy_evaluated></row><identifiers>"
+			    "<header_from>example.com</header_from>"
+			    "</identifiers><auth_results><dkim><domain>"
+			    "example.com</domain><selector>%s</selector>"
+			    "<result>pass</result></dkim><spf><domain>"
+			    "example.com</domain><result>pass</result></spf>"
+			    "</auth_results></record>",
+			    sel);
+	va_end(ap);
+	strbuf_addstr(&x, "</feedback>\n");
+	free(id);
+	id = xasprintf("week-%d.xml", f->nreports);
+	path = testenv_write_file(f->dir, id, strbuf_str(&x));
+	r = run_on(f, first + 7, "report", "import", path, NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	free(path);
+	free(id);
+	strbuf_done(&x);
+}
+
+/* A database with example.com and its RSA key "s2026", made in March. */
+static int setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof *f);
+	struct testenv_run r;
+	json_t *o;
+
+	if (!nsd_available()) {
+		free(f);
+		*state = NULL;
+		return 0;
+	}
+	f->dir = testenv_mkdtemp();
+	f->db = xasprintf("%s/state.db", f->dir);
+	f->keys = xasprintf("%s/keys", f->dir);
+	f->xdg = xasprintf("XDG_DATA_HOME=%s/xdg", f->dir);
+	r = run_on(f, -240, "domain", "add", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run_on(f, -240, "dkim", "keygen", "example.com", "s2026", "--out",
+		   f->keys, NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	f->old_record = xstrdup(jstr(o, "record"));
+	f->old_path = xstrdup(jstr(o, "key"));
+	json_decref(o);
+	testenv_run_done(&r);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (!f)
+		return 0;
+	if (f->nsd_up)
+		nsd_stop(&f->nsd);
+	testenv_rmdir(f->dir);
+	free(f->dir);
+	free(f->db);
+	free(f->keys);
+	free(f->xdg);
+	free(f->old_record);
+	free(f->old_path);
+	free(f);
+	return 0;
+}
+
+/* The rotation's phase as the database holds it. */
+static char *db_phase(struct fixture *f)
+{
+	return testenv_db_text(f->db, "SELECT phase FROM dkim_rotation"
+				      " ORDER BY id DESC LIMIT 1");
+}
+
+/* Asserts a file's permission bits. */
+static void assert_mode(const char *path, mode_t mode)
+{
+	struct stat sb;
+
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, mode);
+}
+
+/* The whole rotation over 40 days. */
+static void test_rotation_walk(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	char *new_record, *new_path, *phase;
+	json_t *o;
+
+	if (!f)
+		skip();
+	serve(f, "s2026._domainkey", f->old_record, NULL);
+	/* Day 0: start. The new key is 0600 beside the old one. */
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--selector",
+		   "s2027", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "phase"), "generated");
+	assert_string_equal(jstr(o, "old_selector"), "s2026");
+	new_record = xstrdup(jstr(o, "record"));
+	new_path = xstrdup(jstr(o, "key"));
+	json_decref(o);
+	testenv_run_done(&r);
+	assert_mode(new_path, 0600);
+	assert_mode(f->keys, 0700);
+	assert_non_null(strstr(new_path, f->keys));
+
+	/* Not published yet: nothing recorded, exit 1. */
+	r = run_on(f, 0, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 1);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "phase"), "generated");
+	assert_int_equal(json_array_size(json_object_get(o, "recorded")), 0);
+	json_decref(o);
+	testenv_run_done(&r);
+
+	/* Day 1: both served. Published; the switch is awaited, with the
+	 * signer snippets for the new key. */
+	serve(f, "s2026._domainkey", f->old_record, "s2027._domainkey",
+	      new_record, NULL);
+	r = run_on(f, 1, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "phase"), "published");
+	assert_string_equal(jstr(o, "published"), "2026-11-03");
+	assert_non_null(strstr(
+	    jstr(json_object_get(json_object_get(o, "snippets"), "opendkim"),
+		 "keytable"),
+	    "s2027._domainkey.example.com example.com:s2027:"));
+	json_decref(o);
+	testenv_run_done(&r);
+
+	/* Week 1: the signer still uses the old key. */
+	report_week(f, 0, "s2026", NULL);
+	r = run_on(f, 7, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 1);
+	phase = db_phase(f);
+	assert_string_equal(phase, "published");
+	free(phase);
+	testenv_run_done(&r);
+
+	/* Week 2: the switch happens mid-week; both selectors show. */
+	report_week(f, 7, "s2026", "s2027", NULL);
+	r = run_on(f, 14, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "phase"), "switched");
+	assert_string_equal(jstr(o, "switched"), "2026-11-09");
+	assert_false(json_is_true(json_object_get(o, "refused")));
+	json_decref(o);
+	testenv_run_done(&r);
+
+	/* Day 15: the operator revokes too early. Refused, and --force
+	 * does not help while the old selector still signs. */
+	serve(f, "s2026._domainkey", "v=DKIM1; k=rsa; p=",
+	      "s2027._domainkey", new_record, NULL);
+	r = run_on(f, 15, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 1);
+	o = json_of(&r);
+	assert_true(json_is_true(json_object_get(o, "refused")));
+	assert_string_equal(jstr(o, "phase"), "switched");
+	assert_non_null(strstr(jstr(o, "waiting_for"), "s2026"));
+	json_decref(o);
+	testenv_run_done(&r);
+	r = run_on(f, 15, "dkim", "rotate", "example.com", "--force", NULL);
+	assert_int_equal(r.status, 1);
+	phase = db_phase(f);
+	assert_string_equal(phase, "switched");
+	free(phase);
+	testenv_run_done(&r);
+
+	/* Week 3: only the new selector signs; seven silent days are
+	 * covered. The revocation served is recorded; the record must
+	 * still go before the key file does. */
+	report_week(f, 14, "s2027", NULL);
+	r = run_on(f, 21, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "phase"), "revoked");
+	assert_string_equal(jstr(o, "revoked"), "2026-11-23");
+	assert_false(json_is_true(json_object_get(o, "key_deleted")));
+	json_decref(o);
+	testenv_run_done(&r);
+	assert_int_equal(access(f->old_path, F_OK), 0);
+
+	/* Week 4: the revoked record is still served: the key stays. */
+	report_week(f, 21, "s2027", NULL);
+	r = run_on(f, 28, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 1);
+	testenv_run_done(&r);
+	assert_int_equal(access(f->old_path, F_OK), 0);
+	phase = db_phase(f);
+	assert_string_equal(phase, "revoked");
+	free(phase);
+
+	/* Day 35: the record is gone from every server; the key file is
+	 * deleted and the old key retired. */
+	serve(f, "s2027._domainkey", new_record, NULL);
+	r = run_on(f, 35, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "phase"), "done");
+	assert_true(json_is_true(json_object_get(o, "key_deleted")));
+	json_decref(o);
+	testenv_run_done(&r);
+	assert_int_equal(access(f->old_path, F_OK), -1);
+	assert_mode(new_path, 0600);
+	phase = testenv_db_text(f->db, "SELECT retired FROM dkim_key"
+				       " WHERE selector = 's2026'");
+	assert_string_equal(phase, "2026-12-07");
+	free(phase);
+
+	/* Day 40: nothing is due; the new key is not. */
+	r = run_on(f, 40, "plan", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.out, "s2027 is"));
+	testenv_run_done(&r);
+	free(new_record);
+	free(new_path);
+}
+
+/* RSA to Ed25519: the RSA key keeps signing beside the new one (RFC
+ * 8463 section 4); nothing is revoked or deleted. */
+static void test_rsa_to_ed25519(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	char *new_record;
+	json_t *o;
+	const char *kt;
+
+	if (!f)
+		skip();
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--selector",
+		   "ed2027", "--algorithm", "ed25519", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_true(json_is_true(json_object_get(o, "keep_old")));
+	assert_string_equal(jstr(o, "algorithm"), "ed25519");
+	new_record = xstrdup(jstr(o, "record"));
+	assert_non_null(strstr(new_record, "k=ed25519"));
+	assert_mode(jstr(o, "key"), 0600);
+	kt = jstr(json_object_get(json_object_get(o, "snippets"), "opendkim"),
+		  "keytable");
+	assert_non_null(strstr(kt, "example.com:s2026:"));
+	assert_non_null(strstr(kt, "example.com:ed2027:"));
+	json_decref(o);
+	testenv_run_done(&r);
+	serve(f, "s2026._domainkey", f->old_record, "ed2027._domainkey",
+	      new_record, NULL);
+	report_week(f, 0, "s2026", "ed2027", NULL);
+	r = run_on(f, 7, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "phase"), "done");
+	assert_null(json_string_value(json_object_get(o, "revoked")));
+	json_decref(o);
+	testenv_run_done(&r);
+	assert_int_equal(access(f->old_path, F_OK), 0);
+	{
+		char *retired = testenv_db_text(
+		    f->db, "SELECT retired FROM dkim_key"
+			   " WHERE selector = 's2026'");
+
+		assert_string_equal(retired, "");
+		free(retired);
+	}
+	free(new_record);
+}
+
+/* Cancel deletes the unused key and forgets the rotation; once the
+ * signer switched it is refused. */
+static void test_cancel(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	char *path, *n;
+	json_t *o;
+
+	if (!f)
+		skip();
+	r = run_on(f, 0, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	/* The default selector: YYYYMM of today. */
+	assert_string_equal(jstr(o, "new_selector"), "202611");
+	path = xstrdup(jstr(o, "key"));
+	json_decref(o);
+	testenv_run_done(&r);
+	/* A second start is refused while one is under way. */
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--cancel", NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	assert_int_equal(access(path, F_OK), -1);
+	n = testenv_db_text(f->db, "SELECT count(*) FROM dkim_rotation");
+	assert_string_equal(n, "0");
+	free(n);
+	n = testenv_db_text(f->db, "SELECT count(*) FROM dkim_key"
+				   " WHERE selector = '202611'");
+	assert_string_equal(n, "0");
+	free(n);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--cancel", NULL);
+	assert_int_equal(r.status, 2);
+	testenv_run_done(&r);
+
+	/* Switched (forced twice): cancel is refused, the key stays. */
+	r = run_on(f, 1, "dkim", "rotate", "example.com", NULL);
+	o = json_of(&r);
+	free(path);
+	path = xstrdup(jstr(o, "key"));
+	json_decref(o);
+	testenv_run_done(&r);
+	r = run_on(f, 1, "dkim", "rotate", "example.com", "--force", NULL);
+	testenv_run_done(&r);
+	r = run_on(f, 1, "dkim", "rotate", "example.com", "--force", NULL);
+	testenv_run_done(&r);
+	n = db_phase(f);
+	assert_string_equal(n, "switched");
+	free(n);
+	r = run_on(f, 1, "dkim", "rotate", "example.com", "--cancel", NULL);
+	assert_int_equal(r.status, 1);
+	testenv_run_done(&r);
+	assert_int_equal(access(path, F_OK), 0);
+	free(path);
+}
+
+/* The interval: a key older than it with no rotation under way is
+ * due (dkim.rotation_due in dkim check, an item in plan's due list);
+ * starting a rotation clears it. */
+static void test_interval_due(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	json_t *o;
+
+	if (!f)
+		skip();
+	serve(f, "s2026._domainkey", f->old_record, NULL);
+	/* 240 days old: not due biannually? It is: 180 < 240. Annual is
+	 * not. */
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--interval",
+		   "annual", NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run_on(f, 0, "dkim", "check", "example.com", "s2026", NULL);
+	assert_null(strstr(r.out, "dkim.rotation_due"));
+	testenv_run_done(&r);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--interval",
+		   "quarterly", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_int_equal(json_integer_value(json_object_get(o,
+							    "interval_days")),
+			 90);
+	json_decref(o);
+	testenv_run_done(&r);
+	r = run_on(f, 0, "dkim", "check", "example.com", "s2026", NULL);
+	assert_non_null(strstr(r.out, "dkim.rotation_due"));
+	testenv_run_done(&r);
+	r = run_on(f, 0, "plan", "example.com", NULL);
+	o = json_of(&r);
+	assert_true(json_array_size(json_object_get(o, "due")) >= 1);
+	assert_non_null(strstr(json_string_value(json_array_get(
+				   json_object_get(o, "due"), 0)),
+			       "s2026"));
+	/* The timeline shows the due date: 90 days after 2026-03-07, in
+	 * the week of Monday 2026-06-01. */
+	{
+		json_t *t = json_object_get(o, "timeline"), *w;
+		size_t i;
+		bool seen = false;
+
+		json_array_foreach(t, i, w)
+			if (strcmp(jstr(w, "monday"), "2026-06-01") == 0) {
+				assert_non_null(jstr(w, "due"));
+				assert_non_null(strstr(jstr(w, "due"),
+						       "DKIM selector s2026: "
+						       "rotation due"));
+				seen = true;
+			}
+		assert_true(seen);
+	}
+	json_decref(o);
+	testenv_run_done(&r);
+	/* Bad interval: usage error, exit 2. */
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--interval",
+		   "weekly", NULL);
+	assert_int_equal(r.status, 2);
+	testenv_run_done(&r);
+	/* Under way: no longer due. */
+	r = run_on(f, 0, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run_on(f, 0, "dkim", "check", "example.com", "s2026", NULL);
+	assert_null(strstr(r.out, "dkim.rotation_due"));
+	testenv_run_done(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_rotation_walk, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rsa_to_ed25519, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interval_due, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
