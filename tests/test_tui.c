@@ -1364,8 +1364,13 @@ static void test_settings_view(void **state)
 	assert_non_null(v);
 	assert_string_equal(v, "3");
 	free(v);
-	/* A bad server list is refused, naming the setting. */
+	/* The list scrolls to its last setting. */
 	key(d, "End");
+	expect(d, "publish-port: the port of the primary");
+	/* A bad server list is refused, naming the setting. */
+	key(d, "Up");
+	key(d, "Up");
+	key(d, "Up");
 	expect(d, "servers: verify steps on these servers");
 	key(d, "Enter");
 	type(d, "not an address");

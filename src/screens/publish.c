@@ -10,7 +10,7 @@
 /* Publishes and tells. */
 bool screen_publish_step(struct app *app, const struct screen_plan *sp)
 {
-	struct app_publish_options o = { .timeout = app->session->timeout };
+	struct app_publish_options o = { .timeout = app->session->opt.timeout };
 	struct app_publish_result r;
 	struct err err = ERR_INIT;
 	bool recorded = false;

@@ -422,7 +422,7 @@ static enum status store_migrate(struct store *store, struct err *err)
 		goto fail;
 	if (version < 7 && (st = migrate_monitor(store, err)))
 		goto fail;
-		if (version < 8 && (st = migrate_publish(store, err)))
+	if (version < 8 && (st = migrate_publish(store, err)))
 		goto fail;
 	/* Later versions: if (version < 9) { ... } */
 	if ((st = store_exec(store, "PRAGMA user_version = "
