@@ -540,6 +540,8 @@ void state_settings_done(struct state_settings *s)
 	free(s->np);
 	free(s->spf_all);
 	free(s->servers);
+	free(s->publish_server);
+	free(s->publish_key);
 	state_settings_defaults(s);
 }
 
@@ -568,6 +570,10 @@ static bool settings_row(struct db_stmt *stmt, void *item)
 	out->np = store_column_str(stmt, 11);
 	out->spf_all = store_column_str(stmt, 12);
 	out->servers = store_column_str(stmt, 13);
+	out->publish_server = store_column_str(stmt, 14);
+	out->publish_key = store_column_str(stmt, 15);
+	if (!db_column_null(stmt, 16))
+		out->publish_port = (int)db_column_int64(stmt, 16);
 	return true;
 }
 
@@ -584,7 +590,8 @@ enum status state_settings_get(struct store *store, const char *domain,
 			"SELECT rungs, min_days_monitor, min_days_rung,"
 			" window_days, pass_threshold, unknown_threshold,"
 			" rua, ruf, adkim, aspf, sp, np, spf_all,"
-			" servers FROM plan_settings WHERE domain_id = ?1",
+			" servers, publish_server, publish_key, publish_port"
+			" FROM plan_settings WHERE domain_id = ?1",
 			sizeof *out, settings_row, &it,
 			_("reading plan settings"), err);
 	/* domain_id is the key: one row at most. */
@@ -643,6 +650,9 @@ static enum status settings_check(const struct state_settings *s,
 	if (!word_ok(s->spf_all, all))
 		return err_set(err, STATUS_USAGE,
 			       _("the SPF all is softfail or fail"));
+	if (s->publish_port < 0 || s->publish_port > 65535)
+		return err_set(err, STATUS_USAGE,
+			       _("a port is between 1 and 65535"));
 	return STATUS_OK;
 }
 
@@ -667,9 +677,10 @@ enum status state_settings_set(struct store *store, const char *domain,
 		     " rungs, min_days_monitor, min_days_rung,"
 		     " window_days, pass_threshold,"
 		     " unknown_threshold, rua, ruf, adkim, aspf, sp,"
-		     " np, spf_all, servers) VALUES (?1, ?2, ?3, ?4,"
-		     " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-		     " ?15) ON CONFLICT (domain_id) DO UPDATE SET"
+		     " np, spf_all, servers, publish_server, publish_key,"
+		     " publish_port) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+		     " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		     " ?17, ?18) ON CONFLICT (domain_id) DO UPDATE SET"
 		     " rungs = excluded.rungs,"
 		     " min_days_monitor = excluded.min_days_monitor,"
 		     " min_days_rung = excluded.min_days_rung,"
@@ -680,7 +691,10 @@ enum status state_settings_set(struct store *store, const char *domain,
 		     " adkim = excluded.adkim, aspf = excluded.aspf,"
 		     " sp = excluded.sp, np = excluded.np,"
 		     " spf_all = excluded.spf_all,"
-		     " servers = excluded.servers",
+		     " servers = excluded.servers,"
+		     " publish_server = excluded.publish_server,"
+		     " publish_key = excluded.publish_key,"
+		     " publish_port = excluded.publish_port",
 		     err)))
 		goto fail;
 	db_bind_int64(stmt, 1, domain_id);
@@ -698,6 +712,12 @@ enum status state_settings_set(struct store *store, const char *domain,
 	db_bind_text(stmt, 13, s->np);
 	db_bind_text(stmt, 14, s->spf_all);
 	db_bind_text(stmt, 15, s->servers);
+	db_bind_text(stmt, 16, s->publish_server);
+	db_bind_text(stmt, 17, s->publish_key);
+	if (s->publish_port)
+		db_bind_int64(stmt, 18, s->publish_port);
+	else
+		db_bind_null(stmt, 18);
 	st = store_done(store, stmt, _("storing plan settings"), NULL,
 			     err);
 fail:

@@ -367,6 +367,20 @@ static enum status migrate_monitor(struct store *store, struct err *err)
 	return db_exec_schema(store->db, sql, err);
 }
 
+/* Version 8, publish: where a domain's signed updates go (the primary,
+ * the path of the TSIG key file, never its secret, and the port). */
+static enum status migrate_publish(struct store *store, struct err *err)
+{
+	return store_exec(store,
+			  "ALTER TABLE plan_settings ADD COLUMN"
+			  " publish_server TEXT;"
+			  "ALTER TABLE plan_settings ADD COLUMN"
+			  " publish_key TEXT;"
+			  "ALTER TABLE plan_settings ADD COLUMN"
+			  " publish_port BIGINT;",
+			  err);
+}
+
 /* Takes the schema from the version it is at to this build's, in one
  * transaction; store->db is locked against other processes doing the
  * same. */
@@ -408,7 +422,9 @@ static enum status store_upgrade(struct store *store, struct err *err)
 		goto fail;
 	if (version < 7 && (st = migrate_monitor(store, err)))
 		goto fail;
-	/* Later versions: if (version < 8) { ... } */
+	if (version < 8 && (st = migrate_publish(store, err)))
+		goto fail;
+	/* Later versions: if (version < 9) { ... } */
 	if ((st = db_schema_version_set(store->db, STORE_SCHEMA_VERSION,
 					err)))
 		goto fail;
