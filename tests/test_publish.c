@@ -99,7 +99,7 @@ static int setup(void **state)
 	struct fixture *f = xcalloc(1, sizeof *f);
 
 	f->dir = testenv_mkdtemp();
-	f->db = xasprintf("%s/dmarcpilot.db", f->dir);
+	f->db = testenv_db(f->dir, "dmarcpilot.db");
 	*state = f;
 	return 0;
 }

@@ -41,6 +41,10 @@ enum db_failure {
  * takes them) or a connection string of key=value words. */
 bool db_target_is_postgres(const char *target);
 
+/* True when target is a PostgreSQL connection string with a password
+ * in it. */
+bool db_target_has_password(const char *target);
+
 /* Connects: a PostgreSQL target through libpq, anything else as an
  * SQLite file that must already be creatable (the store makes its
  * directory). Errors name the server or file, never a password. */

@@ -419,6 +419,23 @@ static char *display_name(const char *conninfo)
 	return name;
 }
 
+/* Whether the connection string names a password. */
+bool db_target_has_password(const char *target)
+{
+	PQconninfoOption *opts;
+	bool has = false;
+
+	if (!db_target_is_postgres(target))
+		return false;
+	if (!(opts = PQconninfoParse(target, NULL)))
+		return strchr(target, '@') != NULL; /* be careful */
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val && *o->val)
+			has = true;
+	PQconninfoFree(opts);
+	return has;
+}
+
 /* Server notices (such as "relation already exists, skipping") are not
  * the operator's business. */
 static void ignore_notice(void *arg, const char *message)

@@ -852,6 +852,18 @@ out:
 	return st;
 }
 
+/* Whether the target is a server. */
+bool store_target_is_server(const char *target)
+{
+	return db_target_is_postgres(target);
+}
+
+/* Whether the target holds a password. */
+bool store_target_has_password(const char *target)
+{
+	return db_target_has_password(target);
+}
+
 /* Opens and migrates the database. */
 enum status store_open(struct store **out, const char *target,
 		       struct err *err)
