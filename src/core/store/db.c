@@ -103,6 +103,12 @@ enum db_failure db_stmt_failure(const struct db_stmt *stmt)
 	return stmt->failure;
 }
 
+/* Why the connection's last failure happened. */
+enum db_failure db_failure(const struct db *db)
+{
+	return db->failure;
+}
+
 /* Whether a column of the row is NULL. */
 bool db_column_null(struct db_stmt *stmt, int i)
 {
@@ -149,6 +155,7 @@ void db_finalize(struct db_stmt *stmt)
 /* Opens a transaction that holds the write lock (see the header). */
 enum status db_begin(struct db *db, struct err *err)
 {
+	db->failure = DB_FAILED;
 	return db->ops->exec(db, db->ops->begin_sql, err);
 }
 

@@ -45,6 +45,7 @@ struct db_ops {
 struct db {
 	const struct db_ops *ops;
 	char *name; /* for messages: no password */
+	enum db_failure failure; /* of the last call that failed */
 };
 
 /* The part of a statement every backend has first. */

@@ -92,6 +92,10 @@ int64_t db_column_int64(struct db_stmt *stmt, int i);
 double db_column_double(struct db_stmt *stmt, int i);
 const char *db_column_text(struct db_stmt *stmt, int i);
 
+/* Why the last call on the connection that failed (a step, an exec,
+ * a commit) failed: DB_CONFLICT tells a transaction to run again. */
+enum db_failure db_failure(const struct db *db);
+
 /* Rows the statement inserted, changed or deleted, once DB_DONE. */
 int64_t db_changes(const struct db_stmt *stmt);
 

@@ -79,6 +79,7 @@ static enum status postgres_fail(struct db *db, const PGresult *res,
 				    : PQerrorMessage(conn_of(db)));
 	enum status st;
 
+	db->failure = failure_of(conn_of(db), res);
 	if (PQstatus(conn_of(db)) == CONNECTION_BAD)
 		st = err_set(err, STATUS_DB,
 			     _("%s: the connection to the server was lost: "

@@ -55,6 +55,7 @@ static enum db_failure failure_of(sqlite3 *conn)
 /* Sets err from the connection's last error, naming the file. */
 static enum status sqlite_fail(struct db *db, struct err *err)
 {
+	db->failure = failure_of(conn_of(db));
 	return err_set(err, STATUS_DB, "%s: %s", db->name,
 		       sqlite3_errmsg(conn_of(db)));
 }

@@ -259,11 +259,25 @@ struct state_step {
 	const struct spf_flatten *flattened;
 	bool replace_flattened;
 	date_t verified;
+	/* Who records it ("user@host") and when ("YYYY-MM-DD HH:MM UTC"),
+	 * kept with the rung to name them to an operator whose step
+	 * comes second; NULL when not known. */
+	const char *recorded_by;
+	const char *recorded_at;
+	/* When set, the step was planned from a history whose newest
+	 * rung is latest_id (0: none), and is refused if another
+	 * operator recorded one since. */
+	bool check_latest;
+	int64_t latest_id;
 };
 
 /* Records a step in ONE transaction: the flattened includes, the rung
  * with its lookups and costs (or the DKIM key's day); a failure leaves
- * the database as it was. */
+ * the database as it was. Two operators stepping the same domain at
+ * once: the transaction holds the write lock (SQLite) or is
+ * serializable and run again when the server says another won
+ * (PostgreSQL), and with check_latest the second is refused with
+ * STATUS_REFUSED naming who recorded which rung and when. */
 enum status state_step_record(struct store *store, const char *domain,
 			      const struct state_step *step, struct err *err);
 

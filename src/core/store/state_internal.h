@@ -154,6 +154,11 @@ enum status state_stmt_done(struct store *store, sqlite3_stmt *stmt,
 enum status state_domain_lookup(struct store *store, const char *name,
 				int64_t *id, struct err *err);
 
+/* True when the last failure on the store's connection was a
+ * concurrent transaction winning (DB_CONFLICT): the caller's
+ * transaction can be run again from its start. */
+bool store_conflicted(struct store *store);
+
 /* Finishes a change: commits on success, rolls back otherwise. */
 enum status state_finish(struct store *store, enum status st,
 			 struct err *err);

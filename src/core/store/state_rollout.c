@@ -15,6 +15,9 @@
 #include "util/text.h"
 #include "util/xalloc.h"
 
+/* How often a step that lost a serialization race is tried. */
+#define STATE_STEP_ATTEMPTS 5
+
 static const char *const rung_kind_names[] = {
 	[RUNG_SPF] = "spf",
 	[RUNG_DMARC] = "dmarc",
@@ -254,11 +257,15 @@ static enum status rung_costs_add(struct store *store, int64_t rung_id,
 /* Inserts a rung and what each include cost into the history inside
  * the caller's transaction (lookups -1: not counted). */
 static enum status rung_insert(struct store *store, int64_t domain_id,
-			       enum rung_kind kind, int rung,
-			       const char *record, int lookups,
-			       const struct state_cost *costs, size_t ncosts,
-			       date_t verified, struct err *err)
+			       const struct state_step *step,
+			       struct err *err)
 {
+	enum rung_kind kind = step->kind;
+	int rung = step->rung, lookups = step->lookups;
+	const char *record = step->record;
+	const struct state_cost *costs = step->costs;
+	size_t ncosts = step->ncosts;
+	date_t verified = step->verified;
 	struct db_stmt *stmt = NULL;
 	int64_t id = 0;
 	enum status st;
@@ -266,8 +273,8 @@ static enum status rung_insert(struct store *store, int64_t domain_id,
 	if ((st = store_prepare(
 		     store, &stmt,
 		     "INSERT INTO rung_history(domain_id, kind, rung,"
-		     " record, verified, lookups)"
-		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+		     " record, verified, lookups, recorded_by, recorded_at)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
 		     err)))
 		return st;
 	db_bind_int64(stmt, 1, domain_id);
@@ -279,6 +286,8 @@ static enum status rung_insert(struct store *store, int64_t domain_id,
 		db_bind_int64(stmt, 6, lookups);
 	else
 		db_bind_null(stmt, 6);
+	db_bind_text(stmt, 7, step->recorded_by);
+	db_bind_text(stmt, 8, step->recorded_at);
 	st = store_insert(store, stmt, _("recording a rung"), NULL, &id, err);
 	if (st == STATUS_OK)
 		st = rung_costs_add(store, id, costs, ncosts, err);
@@ -363,15 +372,62 @@ static enum status step_apply(struct store *store, int64_t domain_id,
 	    (st = flattened_replace(store, domain_id, step->flattened,
 				    step->verified, err)))
 		return st;
-	return rung_insert(store, domain_id, step->kind, step->rung,
-			   step->record, step->lookups, step->costs,
-			   step->ncosts, step->verified, err);
+	return rung_insert(store, domain_id, step, err);
 }
 
-/* Records several steps at once. */
-enum status state_steps_record(struct store *store, const char *domain,
-			       const struct state_step *steps, size_t count,
-			       struct err *err)
+/* STATUS_REFUSED naming the newest rung of the domain when it is not
+ * latest_id: another operator recorded it while this step was being
+ * verified. Inside the caller's transaction. */
+static enum status latest_check(struct store *store, const char *domain,
+				int64_t domain_id, int64_t latest_id,
+				struct err *err)
+{
+	struct db_stmt *stmt = NULL;
+	bool found = false;
+	enum status st;
+
+	if ((st = store_prepare(store, &stmt,
+				"SELECT id, kind, rung, record, verified,"
+				" recorded_by, recorded_at FROM rung_history"
+				" WHERE domain_id = ?1 ORDER BY id DESC"
+				" LIMIT 1",
+				err)))
+		return st;
+	db_bind_int64(stmt, 1, domain_id);
+	if ((st = store_first(store, stmt, &found, _("reading the rung "
+						     "history"),
+			      err)))
+		goto out;
+	if (found ? db_column_int64(stmt, 0) != latest_id : latest_id != 0) {
+		const char *kind = db_column_text(stmt, 1);
+		const char *by = db_column_text(stmt, 5);
+		const char *at = db_column_text(stmt, 6);
+		char *d = text_clean_str(domain);
+		char *record = text_clean_str(db_column_text(stmt, 3));
+
+		/* TRANSLATORS: "alice@desk2 recorded DMARC rung 3 at
+		 * 2026-12-05 08:20 UTC (v=DMARC1; ...)". */
+		st = err_set(err, STATUS_REFUSED,
+			     _("%s: %s recorded %s rung %d at %s (%s) while "
+			       "this step was being verified; nothing was "
+			       "recorded: look at the plan again"),
+			     d, by ? by : _("another operator"),
+			     kind && strcmp(kind, "spf") == 0 ? "SPF"
+							      : "DMARC",
+			     (int)db_column_int64(stmt, 2),
+			     at ? at : db_column_text(stmt, 4), record);
+		free(record);
+		free(d);
+	}
+out:
+	db_finalize(stmt);
+	return st;
+}
+
+/* One attempt at recording the steps, in one transaction. */
+static enum status steps_try(struct store *store, const char *domain,
+			     const struct state_step *steps, size_t count,
+			     struct err *err)
 {
 	int64_t domain_id;
 	enum status st;
@@ -380,8 +436,30 @@ enum status state_steps_record(struct store *store, const char *domain,
 		return st;
 	st = state_domain_lookup(store, domain, &domain_id, err);
 	for (size_t i = 0; i < count && !st; i++)
+		if (steps[i].check_latest)
+			st = latest_check(store, domain, domain_id,
+					  steps[i].latest_id, err);
+	for (size_t i = 0; i < count && !st; i++)
 		st = step_apply(store, domain_id, &steps[i], err);
 	return state_finish(store, st, err);
+}
+
+/* Records several steps at once. */
+enum status state_steps_record(struct store *store, const char *domain,
+			       const struct state_step *steps, size_t count,
+			       struct err *err)
+{
+	enum status st;
+
+	/* A serializable transaction that lost to another is run again:
+	 * it then reads what the other committed (latest_check()). */
+	for (int attempt = 0;; attempt++) {
+		st = steps_try(store, domain, steps, count, err);
+		if (st == STATUS_OK || attempt == STATE_STEP_ATTEMPTS - 1 ||
+		    !store_conflicted(store))
+			return st;
+		err_done(err);
+	}
 }
 
 /* Records a verified step at once. */

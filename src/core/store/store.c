@@ -381,6 +381,20 @@ static enum status migrate_publish(struct store *store, struct err *err)
 			  err);
 }
 
+/* Version 9: who recorded each rung and when (to the minute, UTC), so
+ * that an operator whose step comes second is told by whom it was
+ * taken. */
+static enum status migrate_rung_recorder(struct store *store,
+					 struct err *err)
+{
+	return store_exec(store,
+			  "ALTER TABLE rung_history ADD COLUMN"
+			  " recorded_by TEXT;"
+			  "ALTER TABLE rung_history ADD COLUMN"
+			  " recorded_at TEXT;",
+			  err);
+}
+
 /* Takes the schema from the version it is at to this build's, in one
  * transaction; store->db is locked against other processes doing the
  * same. */
@@ -424,7 +438,9 @@ static enum status store_upgrade(struct store *store, struct err *err)
 		goto fail;
 	if (version < 8 && (st = migrate_publish(store, err)))
 		goto fail;
-	/* Later versions: if (version < 9) { ... } */
+	if (version < 9 && (st = migrate_rung_recorder(store, err)))
+		goto fail;
+	/* Later versions: if (version < 10) { ... } */
 	if ((st = db_schema_version_set(store->db, STORE_SCHEMA_VERSION,
 					err)))
 		goto fail;
@@ -667,6 +683,12 @@ enum status store_list(struct store *store, const char *domain,
 	if (domain)
 		db_bind_int64(stmt, 1, domain_id);
 	return store_rows(store, stmt, list_item, &fill, what, err);
+}
+
+/* Whether a concurrent transaction won. */
+bool store_conflicted(struct store *store)
+{
+	return db_failure(store->db) == DB_CONFLICT;
 }
 
 /* Finishes a change: commits on success, rolls back otherwise. */
