@@ -105,6 +105,7 @@ enum cli_opt {
 	OPT_CANCEL,
 	OPT_INTERVAL,
 	OPT_DRY_RUN,
+	OPT_TO,
 };
 
 /* One option as declared: its command, --name, -c, its argument and

@@ -25,9 +25,10 @@ const struct cli_option cli_options[] = {
 	VALUES(NULL, "zone", OPT_ZONE, N_("FILE"),
 	       N_("answer DNS from this zone file (repeatable); names "
 		  "outside every zone do not exist")),
-	VALUE(NULL, "db", OPT_DB, N_("PATH"),
-	      N_("the database (default "
-		 "$XDG_DATA_HOME/dmarcpilot/dmarcpilot.db)")),
+	VALUE(NULL, "db", OPT_DB, N_("PATH|URI"),
+	      N_("the database: a file (default "
+		 "$XDG_DATA_HOME/dmarcpilot/dmarcpilot.db) or "
+		 "postgresql://USER@HOST/DBNAME")),
 	FLAG(NULL, "json", OPT_JSON, N_("print one JSON object")),
 	VALUE(NULL, "now", OPT_NOW, N_("YYYY-MM-DD"),
 	      N_("take this day as today")),
@@ -146,6 +147,13 @@ const struct cli_option cli_options[] = {
 	      N_("the plan's readiness window, the last 7 days, or all "
 		 "reports up to today")),
 
+	/* the database (src/cli/db.c) */
+	VALUE("db migrate", "from", OPT_FROM, N_("FILE"),
+	      N_("the SQLite database to move")),
+	VALUE("db migrate", "to", OPT_TO, N_("URI"),
+	      N_("the empty database to move it into: "
+		 "postgresql://USER@HOST/DBNAME")),
+
 	/* monitor (src/cli/monitor.c) */
 	FLAG("monitor", "dry-run", OPT_DRY_RUN,
 	     N_("change and send nothing; print what would be sent")),
@@ -247,6 +255,11 @@ const struct cli_command cli_commands[] = {
 	  N_("the failure reports (ARF) received about a domain") },
 	{ "report fetch", cli_report_fetch, "", 0, 0,
 	  N_("import the reports waiting in the configured mailbox") },
+
+	/* the database (src/cli/db.c) */
+	{ "db migrate", cli_db_migrate, "", 0, 0,
+	  N_("move every row of an SQLite database into an empty "
+	     "PostgreSQL database") },
 
 	/* configuration (src/cli/config.c) */
 	{ "config check", cli_config_check, N_("[FILE]"), 0, 1,

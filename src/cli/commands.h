@@ -43,6 +43,9 @@ int cli_report_summary(struct cli *cli, int argc, char **argv);
 int cli_report_fetch(struct cli *cli, int argc, char **argv);
 int cli_report_failures(struct cli *cli, int argc, char **argv);
 
+/* the database (src/cli/db.c) */
+int cli_db_migrate(struct cli *cli, int argc, char **argv);
+
 /* configuration (src/cli/config.c) */
 int cli_config_check(struct cli *cli, int argc, char **argv);
 

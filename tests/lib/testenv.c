@@ -402,19 +402,17 @@ bool testenv_db_postgres(void)
 	return which && strcmp(which, "postgres") == 0;
 }
 
-/* A file, or a fresh database on the process's one server. */
-char *testenv_db(const char *dir, const char *name)
+/* A fresh database on the process's one server. */
+char *testenv_postgres_db(void)
 {
 	static struct postgres_server server;
 	static bool up;
 	static int serial;
 	char *db, *uri;
 
-	if (!testenv_db_postgres())
-		return xasprintf("%s/%s", dir, name);
 	if (!up) {
 		if (!postgres_available())
-			fail_msg("DMARCPILOT_TEST_DB=postgres, but initdb and "
+			fail_msg("PostgreSQL is needed, but initdb and "
 				 "postgres are not installed (INITDB, "
 				 "POSTGRES)");
 		if (!postgres_start(&server))
@@ -427,6 +425,14 @@ char *testenv_db(const char *dir, const char *name)
 	if (!uri)
 		fail_msg("cannot create a PostgreSQL database");
 	return uri;
+}
+
+/* A file, or a fresh database on the process's one server. */
+char *testenv_db(const char *dir, const char *name)
+{
+	if (!testenv_db_postgres())
+		return xasprintf("%s/%s", dir, name);
+	return testenv_postgres_db();
 }
 
 /* One value through libpq. */

@@ -90,6 +90,12 @@ bool testenv_self_signed(const char *cert, const char *key);
  * nothing. Caller frees. */
 char *testenv_db(const char *dir, const char *name);
 
+/* A new, empty database on the process's PostgreSQL server (started
+ * at the first call) whatever DMARCPILOT_TEST_DB says, as a
+ * postgresql:// URI with the password; fails the test without
+ * PostgreSQL. Caller frees. */
+char *testenv_postgres_db(void);
+
 /* True when DMARCPILOT_TEST_DB asks for PostgreSQL. */
 bool testenv_db_postgres(void);
 

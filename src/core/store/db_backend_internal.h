@@ -33,6 +33,9 @@ struct db_ops {
 	int64_t (*changes)(const struct db_stmt *stmt);
 	void (*reset)(struct db_stmt *stmt);
 	void (*finalize)(struct db_stmt *stmt);
+	int (*column_count)(struct db_stmt *stmt);
+	const char *(*column_name)(struct db_stmt *stmt, int i);
+	const char *tables_sql; /* lists the tables' names, one a row */
 	enum status (*schema_create)(struct db *db, struct err *err);
 	enum status (*schema_version)(struct db *db, int *version,
 				      struct err *err);

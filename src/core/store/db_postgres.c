@@ -303,6 +303,22 @@ static void postgres_finalize(struct db_stmt *stmt)
 	free(s);
 }
 
+/* The number of columns of the run's result. */
+static int postgres_column_count(struct db_stmt *stmt)
+{
+	struct postgres_stmt *s = stmt_of(stmt);
+
+	return s->result ? PQnfields(s->result) : 0;
+}
+
+/* A column's name. */
+static const char *postgres_column_name(struct db_stmt *stmt, int i)
+{
+	struct postgres_stmt *s = stmt_of(stmt);
+
+	return s->result ? PQfname(s->result, i) : NULL;
+}
+
 /* SQLite's NOCASE for the same schema text: an ICU collation that
  * compares letters without case (Unicode level 2; for the ASCII names
  * the store keeps, what NOCASE does). */
@@ -384,6 +400,13 @@ static const struct db_ops postgres_ops = {
 	.changes = postgres_changes,
 	.reset = postgres_reset,
 	.finalize = postgres_finalize,
+	.column_count = postgres_column_count,
+	.column_name = postgres_column_name,
+	.tables_sql = "SELECT table_name FROM information_schema.tables"
+		      " WHERE table_schema = current_schema()"
+		      " AND table_type = 'BASE TABLE'"
+		      " AND table_name <> 'dmarcpilot_schema'"
+		      " ORDER BY table_name",
 	.schema_create = postgres_schema_create,
 	.schema_version = postgres_schema_version,
 	.schema_version_set = postgres_schema_version_set,
