@@ -18,6 +18,13 @@ bool db_target_is_postgres(const char *target)
 	       (strchr(target, '=') && !strchr(target, '/'));
 }
 
+/* Whether a server's connection string holds a password. */
+bool db_target_has_password(const char *target)
+{
+	return db_target_is_postgres(target) &&
+	       db_postgres_has_password(target);
+}
+
 /* Connects to whichever server target names. */
 enum status db_open(struct db **out, const char *target, struct err *err)
 {
