@@ -298,6 +298,16 @@ static void test_config_db(void **state)
 					" name = 'example.com'");
 	assert_string_equal(count, "1");
 	free(count);
+	/* config check names it, as messages do. */
+	{
+		const char *check[] = { "config", "check", NULL };
+
+		r = testenv_run_dmarcpilot(check, env);
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(r.out, "database: postgresql://"
+					      "dmarcpilot@127.0.0.1:"));
+		testenv_run_done(&r);
+	}
 	/* --db wins over the file. */
 	r = testenv_run_dmarcpilot(add_file, env);
 	assert_int_equal(r.status, 0);

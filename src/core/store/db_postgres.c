@@ -458,6 +458,12 @@ bool db_postgres_has_password(const char *target)
 	return has;
 }
 
+/* The name of a server's database for messages. */
+char *db_postgres_name(const char *conninfo)
+{
+	return display_name(conninfo);
+}
+
 /* Server notices (such as "relation already exists, skipping") are not
  * the operator's business. */
 static void ignore_notice(void *arg, const char *message)
