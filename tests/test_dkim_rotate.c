@@ -387,7 +387,7 @@ static void test_rotation_walk(void **state)
 	/* Day 40: nothing is due; the new key is not. */
 	r = run_on(f, 40, "plan", "example.com", NULL);
 	assert_int_equal(r.status, 0);
-	assert_null(strstr(r.out, "s2027 is"));
+	assert_null(strstr(r.out, "rotation was due"));
 	testenv_run_done(&r);
 	free(new_record);
 	free(new_path);
@@ -498,75 +498,119 @@ static void test_cancel(void **state)
 	free(path);
 }
 
-/* The interval: a key older than it with no rotation under way is
- * due (dkim.rotation_due in dkim check, an item in plan's due list);
- * starting a rotation clears it. */
+/* Sets the domain's rotation interval through `domain set`. */
+static void set_interval(struct fixture *f, const char *value)
+{
+	char *arg = xasprintf("rotation-interval=%s", value);
+	struct testenv_run r =
+	    run_on(f, 0, "domain", "set", "example.com", arg, NULL);
+
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	free(arg);
+}
+
+/* The timeline week of `plan --json` that begins on monday, or NULL. */
+static const char *timeline_due(json_t *plan, const char *monday)
+{
+	json_t *w;
+	size_t i;
+
+	json_array_foreach(json_object_get(plan, "timeline"), i, w)
+		if (strcmp(jstr(w, "monday"), monday) == 0)
+			return jstr(w, "due");
+	return NULL;
+}
+
+/* The interval (the domain's rotation-interval setting): a key older
+ * than it with no rotation under way is due, and the four places that
+ * say so agree on the day: dkim check's finding and rotation_due, the
+ * plan's due list, the timeline's week and the monitor's alert. The
+ * key was made on 2026-03-07; 100 days make 2026-06-15, a Monday.
+ * Starting a rotation clears it everywhere. */
 static void test_interval_due(void **state)
 {
 	struct fixture *f = *state;
 	struct testenv_run r;
-	json_t *o;
+	const char *msg;
+	json_t *o, *a;
+	size_t i;
 
 	if (!f)
 		skip();
 	serve(f, "s2026._domainkey", f->old_record, NULL);
-	/* 240 days old: not due biannually? It is: 180 < 240. Annual is
-	 * not. */
-	r = run_on(f, 0, "dkim", "rotate", "example.com", "--interval",
-		   "annual", NULL);
-	assert_int_equal(r.status, 0);
-	testenv_run_done(&r);
+	/* 240 days old: annual is not due. */
+	set_interval(f, "annual");
 	r = run_on(f, 0, "dkim", "check", "example.com", "s2026", NULL);
 	assert_null(strstr(r.out, "dkim.rotation_due"));
 	testenv_run_done(&r);
-	r = run_on(f, 0, "dkim", "rotate", "example.com", "--interval",
-		   "quarterly", NULL);
+	r = run_on(f, 0, "monitor", "--dry-run", "example.com", NULL);
 	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.out, "monitor.dkim_rotation_due"));
+	testenv_run_done(&r);
+
+	set_interval(f, "100");
+	r = run_on(f, 0, "dkim", "check", "example.com", "s2026", NULL);
 	o = json_of(&r);
-	assert_int_equal(json_integer_value(json_object_get(o,
-							    "interval_days")),
-			 90);
+	assert_string_equal(jstr(o, "rotation_due"), "2026-06-15");
+	a = json_array_get(json_object_get(o, "findings"), 0);
+	assert_string_equal(jstr(a, "code"), "dkim.rotation_due");
+	assert_non_null(strstr(jstr(a, "message"), "due on 2026-06-15"));
 	json_decref(o);
 	testenv_run_done(&r);
-	r = run_on(f, 0, "dkim", "check", "example.com", "s2026", NULL);
-	assert_non_null(strstr(r.out, "dkim.rotation_due"));
-	testenv_run_done(&r);
+
 	r = run_on(f, 0, "plan", "example.com", NULL);
 	o = json_of(&r);
-	assert_true(json_array_size(json_object_get(o, "due")) >= 1);
-	assert_non_null(strstr(json_string_value(json_array_get(
-				   json_object_get(o, "due"), 0)),
-			       "s2026"));
-	/* The timeline shows the due date: 90 days after 2026-03-07, in
-	 * the week of Monday 2026-06-01. */
-	{
-		json_t *t = json_object_get(o, "timeline"), *w;
-		size_t i;
-		bool seen = false;
-
-		json_array_foreach(t, i, w)
-			if (strcmp(jstr(w, "monday"), "2026-06-01") == 0) {
-				assert_non_null(jstr(w, "due"));
-				assert_non_null(strstr(jstr(w, "due"),
-						       "DKIM selector s2026: "
-						       "rotation due"));
-				seen = true;
-			}
-		assert_true(seen);
-	}
+	assert_int_equal(json_array_size(json_object_get(o, "due")), 1);
+	msg = json_string_value(json_array_get(json_object_get(o, "due"), 0));
+	assert_non_null(strstr(msg, "'s2026'"));
+	assert_non_null(strstr(msg, "due on 2026-06-15"));
+	assert_non_null(timeline_due(o, "2026-06-15"));
+	assert_non_null(strstr(timeline_due(o, "2026-06-15"),
+			       "DKIM selector s2026: rotation due"));
 	json_decref(o);
 	testenv_run_done(&r);
-	/* Bad interval: usage error, exit 2. */
-	r = run_on(f, 0, "dkim", "rotate", "example.com", "--interval",
-		   "weekly", NULL);
-	assert_int_equal(r.status, 2);
+
+	r = run_on(f, 0, "monitor", "--dry-run", "example.com", NULL);
+	assert_int_equal(r.status, 1);
+	o = json_of(&r);
+	msg = NULL;
+	json_array_foreach(json_object_get(o, "alerts"), i, a)
+		if (strcmp(jstr(a, "code"), "monitor.dkim_rotation_due") == 0)
+			msg = jstr(a, "message");
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "'s2026'"));
+	assert_non_null(strstr(msg, "due on 2026-06-15"));
+	json_decref(o);
 	testenv_run_done(&r);
-	/* Under way: no longer due. */
+
+	/* Quarterly: 2026-06-05, in the week of Monday 2026-06-01. */
+	set_interval(f, "quarterly");
+	r = run_on(f, 0, "plan", "example.com", NULL);
+	o = json_of(&r);
+	assert_non_null(strstr(json_string_value(json_array_get(
+				   json_object_get(o, "due"), 0)),
+			       "due on 2026-06-05"));
+	assert_non_null(timeline_due(o, "2026-06-01"));
+	assert_non_null(strstr(timeline_due(o, "2026-06-01"),
+			       "DKIM selector s2026: rotation due"));
+	json_decref(o);
+	testenv_run_done(&r);
+
+	/* Under way: no longer due, in any of them. */
 	r = run_on(f, 0, "dkim", "rotate", "example.com", NULL);
 	assert_int_equal(r.status, 0);
 	testenv_run_done(&r);
 	r = run_on(f, 0, "dkim", "check", "example.com", "s2026", NULL);
 	assert_null(strstr(r.out, "dkim.rotation_due"));
+	testenv_run_done(&r);
+	r = run_on(f, 0, "plan", "example.com", NULL);
+	o = json_of(&r);
+	assert_int_equal(json_array_size(json_object_get(o, "due")), 0);
+	json_decref(o);
+	testenv_run_done(&r);
+	r = run_on(f, 0, "monitor", "--dry-run", "example.com", NULL);
+	assert_null(strstr(r.out, "monitor.dkim_rotation_due"));
 	testenv_run_done(&r);
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "plan/rotation_due.h"
 #include "store/state.h"
 #include "util/i18n.h"
 #include "util/text.h"
@@ -555,25 +556,6 @@ out:
 	return st;
 }
 
-/* Sets the interval. */
-enum status app_rotate_interval_set(struct session *s, const char *domain,
-				    const char *text, int *days,
-				    struct err *err)
-{
-	struct store *store;
-
-	if (!dkim_interval_parse(text, days))
-		return err_set(err, STATUS_USAGE,
-			       _("a rotation interval is quarterly, "
-				 "biannual, annual or a number of days "
-				 "(1 to 3650): %s"),
-			       text);
-	store = session_store(s, err);
-	if (!store)
-		return err->status;
-	return rotation_store_interval_set(store, domain, *days, err);
-}
-
 /* Reads the interval. */
 enum status app_rotate_interval_get(struct session *s, const char *domain,
 				    int *days, struct err *err)
@@ -592,39 +574,16 @@ enum status app_rotate_interval_get(struct session *s, const char *domain,
 	return st;
 }
 
-/* The keys due for rotation. */
+/* The keys due for rotation: the plan's rule, as findings. */
 enum status app_rotate_due(struct store *store, const char *domain,
 			   date_t today, struct findings *out,
 			   struct err *err)
 {
-	struct state_dkim_key *keys = NULL;
-	struct rotation_record cur;
-	size_t n = 0;
-	int days;
-	bool found;
-	enum status st;
+	struct rotation_due d;
+	enum status st = rotation_due_load(store, domain, today, &d, err);
 
-	st = state_dkim_key_list(store, domain, &keys, &n, err);
-	if (st == STATUS_NOT_FOUND) {
-		err_done(err);
-		return STATUS_OK;
-	}
-	if (st || (st = rotation_store_interval_get(store, domain, &days,
-						    err)) ||
-	    (st = rotation_store_current(store, domain, &cur, &found, err)))
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if (!key_own_in_use(&keys[i]) ||
-		    (found && cur.old_selector &&
-		     text_ieq(cur.old_selector, keys[i].selector)) ||
-		    (found && text_ieq(cur.new_selector, keys[i].selector)))
-			continue;
-		dkim_rotation_check(keys[i].selector, keys[i].created,
-				    keys[i].retired, false, today, days, out);
-	}
-	if (found)
-		rotation_record_done(&cur);
-out:
-	state_dkim_keys_free(keys, n);
+	if (st == STATUS_OK)
+		findings_move(out, &d.due);
+	rotation_due_done(&d);
 	return st;
 }

@@ -99,12 +99,6 @@ void app_rotate_result_done(struct app_rotate_result *r);
 enum status app_rotate_cancel(struct session *s, const char *domain,
 			      struct rotation_record *out, struct err *err);
 
-/* Sets the domain's rotation interval from "quarterly", "biannual",
- * "annual" or a number of days; *days receives it. */
-enum status app_rotate_interval_set(struct session *s, const char *domain,
-				    const char *text, int *days,
-				    struct err *err);
-
 /* The domain's rotation interval in days (DKIM_INTERVAL_BIANNUAL when
  * never set, or when the domain is not in the database). */
 enum status app_rotate_interval_get(struct session *s, const char *domain,

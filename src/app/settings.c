@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dkim/dkim.h"
 #include "dmarc/dmarc.h"
 #include "dmarc/ladder.h"
 #include "dns/dns.h"
@@ -21,6 +22,9 @@
 	{ key, APP_SETTING_DAYS, offsetof(struct state_settings, field), help }
 #define PERCENT(key, field, help) \
 	{ key, APP_SETTING_PERCENT, offsetof(struct state_settings, field), help }
+#define INTERVAL(key, field, help) \
+	{ key, APP_SETTING_INTERVAL, offsetof(struct state_settings, field), \
+	  help }
 
 static const struct app_setting settings_table[] = {
 	TEXT("rungs", rungs,
@@ -53,11 +57,15 @@ static const struct app_setting settings_table[] = {
 	TEXT("servers", servers,
 	     N_("verify steps on these servers, ADDR[:PORT],... (default: "
 		"the zone's name servers)")),
+	INTERVAL("rotation-interval", dkim_rotation_interval,
+		 N_("when an own DKIM key is due for rotation: quarterly, "
+		    "biannual (default), annual or a number of days")),
 };
 
 #undef TEXT
 #undef DAYS
 #undef PERCENT
+#undef INTERVAL
 
 #define SETTINGS_COUNT (sizeof settings_table / sizeof settings_table[0])
 
@@ -204,6 +212,17 @@ enum status app_setting_set(struct state_settings *s,
 		*app_setting_percent(s, d) = v;
 		return STATUS_OK;
 	}
+	case APP_SETTING_INTERVAL: {
+		int v = *app_setting_days(&defaults, d);
+
+		if (!reset && !dkim_interval_parse(value, &v))
+			return err_set(err, STATUS_USAGE,
+				       _("%s: quarterly, biannual, annual or a "
+					 "number of days (1 to 3650): %s"),
+				       d->key, value);
+		*app_setting_days(s, d) = v;
+		return STATUS_OK;
+	}
 	}
 	return STATUS_OK;
 }
@@ -249,6 +268,14 @@ char *app_setting_value(const struct state_settings *s,
 		*is_default = *app_setting_percent(m, d) ==
 			      *app_setting_percent(&defaults, d);
 		return xasprintf("%g", *app_setting_percent(m, d));
+	case APP_SETTING_INTERVAL: {
+		char buf[16];
+
+		*is_default = *app_setting_days(m, d) ==
+			      *app_setting_days(&defaults, d);
+		return xstrdup(dkim_interval_name(*app_setting_days(m, d),
+						  buf));
+	}
 	}
 	return NULL;
 }

@@ -102,7 +102,6 @@ enum cli_opt {
 	OPT_FROM,
 	OPT_SILENT_DAYS,
 	OPT_CANCEL,
-	OPT_INTERVAL,
 	OPT_DRY_RUN,
 };
 

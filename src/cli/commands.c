@@ -95,10 +95,6 @@ const struct cli_option cli_options[] = {
 	FLAG("dkim rotate", "cancel", OPT_CANCEL,
 	     N_("abandon a rotation that has not switched: delete the new "
 		"key and its record")),
-	VALUE("dkim rotate", "interval", OPT_INTERVAL,
-	      "quarterly|biannual|annual|DAYS",
-	      N_("how often the domain's keys are due for rotation "
-		 "(default biannual)")),
 
 	/* senders (src/cli/state.c) */
 	VALUE("sender add", "note", OPT_NOTE, N_("TEXT"),

@@ -428,38 +428,6 @@ static json_t *rotation_json(const char *domain,
 	return o;
 }
 
-/* dkim rotate DOMAIN --interval I: stores the domain's interval. */
-static int rotate_interval(struct cli *cli, const char *domain,
-			   const char *text)
-{
-	struct err err = ERR_INIT;
-	char buf[16];
-	int days, rc;
-
-	if (app_rotate_interval_set(cli_session(cli), domain, text, &days,
-				    &err) != STATUS_OK) {
-		rc = err.status == STATUS_USAGE ? cli_usage(cli, "%s",
-							    err_message(&err))
-						: cli_fail(&err);
-		err_done(&err);
-		return rc;
-	}
-	if (cli->json) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "domain", json_string(domain));
-		json_object_set_new(o, "interval",
-				    json_string(dkim_interval_name(days, buf)));
-		json_object_set_new(o, "interval_days", json_integer(days));
-		cli_print_json(o);
-	} else {
-		printf(_("%s: DKIM keys are due for rotation every %d days "
-			 "(%s).\n"),
-		       domain, days, dkim_interval_name(days, buf));
-	}
-	return EXIT_GOOD;
-}
-
 /* dkim rotate DOMAIN --cancel. */
 static int rotate_cancel(struct cli *cli, const char *domain)
 {
@@ -577,7 +545,7 @@ static int rotate_start(struct cli *cli, const char *domain)
 }
 
 /* dkim rotate DOMAIN [options]: starts, advances, cancels a tracked
- * rotation of the domain's own key, or sets its interval. */
+ * rotation of the domain's own key. */
 int cli_dkim_rotate(struct cli *cli, int argc, char **argv)
 {
 	struct propagate_options po = { 0 };
@@ -585,14 +553,11 @@ int cli_dkim_rotate(struct cli *cli, int argc, char **argv)
 	struct err err = ERR_INIT;
 	struct dkim_snippets sn;
 	const char *domain = argv[0];
-	const char *interval = cli_opt(cli, OPT_INTERVAL);
 	bool force = cli_opt(cli, OPT_FORCE) != NULL;
 	char d[DATE_BUFSIZE];
 	int rc;
 
 	(void)argc;
-	if (interval)
-		return rotate_interval(cli, domain, interval);
 	if (cli_opt(cli, OPT_CANCEL))
 		return rotate_cancel(cli, domain);
 	po.servers = cli_opt(cli, OPT_SERVERS);

@@ -11,7 +11,7 @@
 
 #include "plan/analysis.h"
 #include "dkim/dkim.h"
-#include "store/rotation_store.h"
+#include "plan/rotation_due.h"
 #include "util/i18n.h"
 #include "util/ip.h"
 #include "spf/spf.h"
@@ -534,45 +534,25 @@ static void inputs_sender_dkim(struct rollout_inputs *in,
 }
 
 /* What maintenance finds due: the domain's own DKIM keys in use past
- * its rotation interval, unless a rotation of them is under way. */
+ * its rotation interval (plan/rotation_due.h, the rule dkim check and
+ * the monitor share), each said as its finding says it. */
 static enum status inputs_due(struct store *store, struct rollout_inputs *in,
 			      date_t today, struct err *err)
 {
-	struct rotation_record cur;
-	bool found;
-	enum status st;
+	struct rotation_due d;
+	enum status st = rotation_due_load(store, in->domain, today, &d, err);
 
-	if ((st = rotation_store_interval_get(store, in->domain,
-					      &in->dkim_interval, err)) ||
-	    (st = rotation_store_current(store, in->domain, &cur, &found,
-					 err)))
-		return st;
-	if (found) {
-		in->dkim_rotating = xstrdup_or_null(cur.old_selector);
-		in->dkim_rotating_to = xstrdup(cur.new_selector);
-		rotation_record_done(&cur);
+	if (st == STATUS_OK) {
+		in->dkim_interval = d.interval;
+		in->dkim_rotating = d.rotating;
+		in->dkim_rotating_to = d.rotating_to;
+		d.rotating = d.rotating_to = NULL;
+		for (size_t i = 0; i < d.due.count; i++)
+			rollout_list_add(&in->due, &in->ndue,
+					 xstrdup(d.due.items[i].message));
 	}
-	for (size_t i = 0; i < in->nkeys; i++) {
-		const struct state_dkim_key *k = &in->keys[i];
-		struct dkim_key_age age;
-
-		if (k->retired != DATE_NONE || k->created == DATE_NONE ||
-		    k->provider ||
-		    (in->dkim_rotating &&
-		     text_ieq(k->selector, in->dkim_rotating)) ||
-		    (in->dkim_rotating_to &&
-		     text_ieq(k->selector, in->dkim_rotating_to)))
-			continue;
-		age = dkim_key_age(k->created, today, in->dkim_interval);
-		if (age.is_due)
-			rollout_list_add(
-				&in->due, &in->ndue,
-				xasprintf(_("DKIM selector %s is %d days "
-					    "old: rotate it to a new "
-					    "selector"),
-					  k->selector, age.age_days));
-	}
-	return STATUS_OK;
+	rotation_due_done(&d);
+	return st;
 }
 
 /* Gathers the state of a domain. */

@@ -277,35 +277,30 @@ enum status rotation_store_interval_get(struct store *store,
 	return st;
 }
 
-/* Stores the interval. */
-enum status rotation_store_interval_set(struct store *store,
-					const char *domain, int days,
+/* Stores the interval inside the caller's transaction. */
+enum status rotation_store_interval_put(struct store *store,
+					int64_t domain_id, int days,
 					struct err *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	int64_t domain_id;
 	enum status st;
 
 	if (days < 1 || days > 3650)
 		return err_set(err, STATUS_USAGE,
 			       _("the rotation interval must be between 1 "
 				 "and 3650 days"));
-	if ((st = store_begin(store, err)))
-		return st;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)) ||
-	    (st = state_stmt_prepare(
+	if ((st = state_stmt_prepare(
 		 store, &stmt,
 		 "INSERT OR REPLACE INTO dkim_rotation_interval(domain_id,"
 		 " days) VALUES (?1, ?2)",
 		 err)))
-		goto out;
+		return st;
 	sqlite3_bind_int64(stmt, 1, domain_id);
 	sqlite3_bind_int(stmt, 2, days);
 	st = state_stmt_done(store, stmt, _("storing the rotation interval"),
 			     NULL, err);
-out:
 	sqlite3_finalize(stmt);
-	return state_finish(store, st, err);
+	return st;
 }
 
 /* The day of a UNIX time column, or DATE_NONE for NULL. */

@@ -66,9 +66,11 @@ enum status rotation_store_interval_get(struct store *store,
 					const char *domain, int *days,
 					struct err *err);
 
-/* Stores the interval (1..3650 days). */
-enum status rotation_store_interval_set(struct store *store,
-					const char *domain, int days,
+/* Stores the interval (1..3650 days, else STATUS_USAGE) of the domain
+ * with row id domain_id inside the caller's transaction: the settings
+ * (state_settings_set) store it with the rest. */
+enum status rotation_store_interval_put(struct store *store,
+					int64_t domain_id, int days,
 					struct err *err);
 
 /* What the domain's aggregate reports show of the two selectors: the

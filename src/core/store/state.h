@@ -323,6 +323,9 @@ struct state_settings {
 			  the plan */
 	char *servers; /* "ADDR[:PORT][,...]" a step is verified on, or
 			  NULL for the zone's name servers */
+	int dkim_rotation_interval; /* days an own DKIM key lives before
+				       its rotation is due (180; kept in
+				       rotation_store's own table) */
 };
 
 /* The defaults of DESIGN.md section 4 (all strings NULL). */
@@ -334,8 +337,8 @@ enum status state_settings_get(struct store *store, const char *domain,
 
 /* Stores all of s for the domain. Values are checked: days 1..3650,
  * window 1..366, percentages 0..100, adkim/aspf "r" or "s", sp/np
- * "none", "quarantine" or "reject", spf_all "softfail" or "fail";
- * STATUS_USAGE names a bad one. */
+ * "none", "quarantine" or "reject", spf_all "softfail" or "fail",
+ * the DKIM rotation interval 1..3650; STATUS_USAGE names a bad one. */
 enum status state_settings_set(struct store *store, const char *domain,
 			       const struct state_settings *s,
 			       struct err *err);
