@@ -324,8 +324,8 @@ static void test_rotation_walk(void **state)
 	json_decref(o);
 	testenv_run_done(&r);
 
-	/* Day 15: the operator revokes too early. Refused, and --force
-	 * does not help while the old selector still signs. */
+	/* Day 15: the operator revokes too early. Refused, saying what
+	 * the old key still signs; nothing recorded. */
 	serve(f, "s2026._domainkey", "v=DKIM1; k=rsa; p=",
 	      "s2027._domainkey", new_record, NULL);
 	r = run_on(f, 15, "dkim", "rotate", "example.com", NULL);
@@ -334,14 +334,13 @@ static void test_rotation_walk(void **state)
 	assert_true(json_is_true(json_object_get(o, "refused")));
 	assert_string_equal(jstr(o, "phase"), "switched");
 	assert_non_null(strstr(jstr(o, "waiting_for"), "s2026"));
+	assert_int_equal(json_array_size(json_object_get(o, "old_signers")),
+			 1);
 	json_decref(o);
 	testenv_run_done(&r);
-	r = run_on(f, 15, "dkim", "rotate", "example.com", "--force", NULL);
-	assert_int_equal(r.status, 1);
 	phase = db_phase(f);
 	assert_string_equal(phase, "switched");
 	free(phase);
-	testenv_run_done(&r);
 
 	/* Week 3: only the new selector signs; seven silent days are
 	 * covered. The revocation served is recorded; the record must
@@ -391,6 +390,170 @@ static void test_rotation_walk(void **state)
 	testenv_run_done(&r);
 	free(new_record);
 	free(new_path);
+}
+
+/* Walks a rotation to "switched" on day 14 with reports in which the
+ * old selector still signs in the second week; returns the new record
+ * (the caller frees). */
+static char *walk_to_switched(struct fixture *f)
+{
+	struct testenv_run r;
+	char *new_record, *phase;
+	json_t *o;
+
+	serve(f, "s2026._domainkey", f->old_record, NULL);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--selector",
+		   "s2027", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	new_record = xstrdup(jstr(o, "record"));
+	json_decref(o);
+	testenv_run_done(&r);
+	serve(f, "s2026._domainkey", f->old_record, "s2027._domainkey",
+	      new_record, NULL);
+	r = run_on(f, 1, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	report_week(f, 7, "s2026", "s2027", NULL);
+	r = run_on(f, 14, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	phase = db_phase(f);
+	assert_string_equal(phase, "switched");
+	free(phase);
+	return new_record;
+}
+
+/* Revoking while the old selector still signs: refused without
+ * --force; with it the revocation is recorded, marked forced, and the
+ * output says which sources still sign with the old key. The key file
+ * still stays until the record is gone. */
+static void test_force_revoke(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	char *new_record, *phase;
+	const char *env[] = { f ? f->xdg : NULL, NULL };
+	json_t *o, *g;
+
+	if (!f)
+		skip();
+	new_record = walk_to_switched(f);
+	serve(f, "s2026._domainkey", "v=DKIM1; k=rsa; p=",
+	      "s2027._domainkey", new_record, NULL);
+	/* Without --force: refused, naming the source still signing. */
+	{
+		char day[DATE_BUFSIZE];
+		const char *argv[] = { "--db", f->db, "--now",
+				       walk_day(15, day), "--resolver",
+				       f->nsd.address, "dkim", "rotate",
+				       "example.com", "--servers",
+				       f->nsd.address, NULL };
+
+		r = testenv_run_dmarcpilot(argv, env);
+		assert_int_equal(r.status, 1);
+		assert_non_null(strstr(r.out, "Still signed with s2026"));
+		assert_non_null(strstr(r.out, "192.0.2.25: 40 messages"));
+		assert_non_null(strstr(r.out, "Refused:"));
+		testenv_run_done(&r);
+	}
+	r = run_on(f, 15, "dkim", "rotate", "example.com", "--force", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "phase"), "revoked");
+	assert_string_equal(jstr(o, "revoked"), "2026-11-17");
+	assert_true(json_is_true(json_object_get(o, "forced")));
+	g = json_array_get(json_object_get(o, "old_signers"), 0);
+	assert_non_null(g);
+	assert_string_equal(jstr(g, "ip"), "192.0.2.25");
+	assert_int_equal(json_integer_value(json_object_get(g, "messages")),
+			 40);
+	assert_string_equal(jstr(g, "last"), "2026-11-15");
+	assert_false(json_is_true(json_object_get(o, "key_deleted")));
+	json_decref(o);
+	testenv_run_done(&r);
+	assert_int_equal(access(f->old_path, F_OK), 0);
+	phase = db_phase(f);
+	assert_string_equal(phase, "revoked");
+	free(phase);
+	free(new_record);
+}
+
+/* While a rotation is under way the options of a start are refused
+ * (exit 2, nothing changed) and --silent-days changes its silent
+ * days. */
+static void test_options_under_way(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	json_t *o;
+	char *n;
+
+	if (!f)
+		skip();
+	serve(f, "s2026._domainkey", f->old_record, NULL);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--selector",
+		   "s2027", NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--selector",
+		   "s2028", NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "--selector"));
+	testenv_run_done(&r);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--algorithm",
+		   "ed25519", NULL);
+	assert_int_equal(r.status, 2);
+	testenv_run_done(&r);
+	n = testenv_db_text(f->db, "SELECT count(*) FROM dkim_key");
+	assert_string_equal(n, "2");
+	free(n);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--silent-days",
+		   "0", NULL);
+	assert_int_equal(r.status, 2);
+	testenv_run_done(&r);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--silent-days",
+		   "14", NULL);
+	assert_int_equal(r.status, 1); /* not published: nothing recorded */
+	o = json_of(&r);
+	assert_int_equal(json_integer_value(json_object_get(o,
+							    "silent_days")),
+			 14);
+	json_decref(o);
+	testenv_run_done(&r);
+	n = testenv_db_text(f->db, "SELECT silent_days FROM dkim_rotation");
+	assert_string_equal(n, "14");
+	free(n);
+}
+
+/* The default selector is never one the domain had: with keys
+ * 202611 and 20261102 made already, a rotation started on 2026-11-02
+ * takes 20261102b. */
+static void test_default_selector_fresh(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	json_t *o;
+
+	if (!f)
+		skip();
+	serve(f, "s2026._domainkey", f->old_record, NULL);
+	r = run_on(f, 0, "dkim", "keygen", "example.com", "202611", "--out",
+		   f->keys, NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run_on(f, 0, "dkim", "keygen", "example.com", "20261102",
+		   "--out", f->keys, NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--from", "s2026",
+		   NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "new_selector"), "20261102b");
+	assert_string_equal(jstr(o, "old_selector"), "s2026");
+	json_decref(o);
+	testenv_run_done(&r);
 }
 
 /* RSA to Ed25519: the RSA key keeps signing beside the new one (RFC
@@ -622,6 +785,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rsa_to_ed25519, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_force_revoke, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_options_under_way, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_default_selector_fresh,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interval_due, setup,
 						teardown),
 	};

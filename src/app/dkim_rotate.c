@@ -56,6 +56,47 @@ static enum status pick_old(const struct state_dkim_key *keys, size_t n,
 	return STATUS_OK;
 }
 
+/* True when the domain ever had a key under selector (retired keys
+ * stay in the database). */
+static bool selector_taken(const struct state_dkim_key *keys, size_t n,
+			   const char *selector)
+{
+	for (size_t i = 0; i < n; i++)
+		if (text_ieq(keys[i].selector, selector))
+			return true;
+	return false;
+}
+
+/* The default new selector, never one the domain had: YYYYMM of today,
+ * else YYYYMMDD, else YYYYMMDD with a letter. A record once published
+ * may still sit in caches, so a selector is not used twice. */
+static char *fresh_selector(date_t today, const struct state_dkim_key *keys,
+			    size_t n)
+{
+	char *month = dkim_rotation_default_selector(today, NULL);
+	char *day, *sel;
+
+	if (!selector_taken(keys, n, month))
+		return month;
+	day = dkim_rotation_default_selector(today, month);
+	free(month);
+	if (!selector_taken(keys, n, day))
+		return day;
+	sel = NULL;
+	for (char c = 'b'; c <= 'z'; c++) {
+		sel = xasprintf("%s%c", day, c);
+		if (!selector_taken(keys, n, sel))
+			break;
+		free(sel);
+		sel = NULL;
+	}
+	/* 26 a day: leave it to the store to refuse the day itself. */
+	if (!sel)
+		sel = xstrdup(day);
+	free(day);
+	return sel;
+}
+
 /* What the keygen callback records with the key. */
 struct start_ctx {
 	struct store *store;
@@ -133,8 +174,7 @@ enum status app_rotate_start(struct session *s,
 		goto out;
 	}
 	sel = o->selector ? text_lower(xstrdup(o->selector))
-			  : dkim_rotation_default_selector(o->today,
-							   old->selector);
+			  : fresh_selector(o->today, keys, n);
 	if (!dkim_selector_valid(sel)) {
 		st = err_set(err, STATUS_USAGE, _("not a selector: %s"), sel);
 		goto out;
@@ -350,6 +390,15 @@ static enum status advance_one(struct session *s, struct store *store,
 		if ((st = check_name(s, r, r->old_name, NULL, po, err)))
 			return st;
 		if (r->silence == DKIM_STILL_SIGNS) {
+			/* What the old key still signs since the switch,
+			 * for the operator who weighs revoking early. */
+			rotation_signers_free(r->signers, r->nsigners);
+			if ((st = rotation_store_signers(
+				 store, domain, c->old_selector,
+				 c->switched != DATE_NONE ? c->switched
+							  : c->started,
+				 &r->signers, &r->nsigners, err)))
+				return st;
 			date_format(r->ev.old_last_seen, day);
 			r->why = xasprintf(
 			    P_("selector %s still signs: the reports show it "
@@ -360,9 +409,14 @@ static enum status advance_one(struct session *s, struct store *store,
 			       "it",
 			       c->silent_days),
 			    c->old_selector, day, c->silent_days);
-			if (force || all_revoked(r->check))
-				r->outcome = APP_ROTATE_REFUSED;
-			return STATUS_OK;
+			if (!force) {
+				/* Published already: refused, not awaited. */
+				if (all_revoked(r->check))
+					r->outcome = APP_ROTATE_REFUSED;
+				return STATUS_OK;
+			}
+			r->forced = true;
+			break;
 		}
 		if (r->silence == DKIM_NO_EVIDENCE && !force) {
 			date_format(r->silent_until, day);
@@ -512,6 +566,7 @@ void app_rotate_result_done(struct app_rotate_result *r)
 	free(r->revocation);
 	free(r->why);
 	propagate_result_free(r->check);
+	rotation_signers_free(r->signers, r->nsigners);
 	memset(r, 0, sizeof *r);
 }
 
@@ -552,6 +607,34 @@ enum status app_rotate_cancel(struct session *s, const char *domain,
 out:
 	if (st != STATUS_OK)
 		rotation_record_done(out);
+	free(d);
+	return st;
+}
+
+/* Changes the silent days of the rotation under way. */
+enum status app_rotate_silent_days(struct session *s, const char *domain,
+				   int days, struct err *err)
+{
+	struct store *store = session_store(s, err);
+	char *d = text_domain_normalize(domain);
+	struct rotation_record cur;
+	bool found = false;
+	enum status st;
+
+	if (!store) {
+		st = err->status;
+		goto out;
+	}
+	if ((st = rotation_store_current(store, d, &cur, &found, err)))
+		goto out;
+	if (!found) {
+		st = err_set(err, STATUS_NOT_FOUND,
+			     _("%s: no DKIM rotation is under way"), d);
+		goto out;
+	}
+	st = rotation_store_silent_days_set(store, d, &cur, days, err);
+	rotation_record_done(&cur);
+out:
 	free(d);
 	return st;
 }

@@ -70,14 +70,20 @@ struct app_rotate_result {
 	char *why;                      /* translated: what is awaited or
 					   why it was refused */
 	bool key_deleted;               /* the old key file was deleted */
+	struct rotation_signer *signers; /* while the old selector still
+					    signs: the sources the reports
+					    show using it since the switch */
+	size_t nsigners;
 };
 
 /* Advances the domain's rotation as far as the evidence allows on day
  * today, asking the zone's servers through the session's resolver (po
- * may name them). force records a phase without its evidence, except
- * that a revocation is never recorded while the reports show the old
- * selector within its silent days, and the old key file is deleted
- * only once every server answers that its record is gone. Free r with
+ * may name them). force records one phase without its evidence; a
+ * revocation while the reports show the old selector within its silent
+ * days needs it (without it a revocation already published is
+ * APP_ROTATE_REFUSED), and r->signers says what the old key still
+ * signs. The old key file is deleted only once every server answers
+ * that its record is gone, forced or not. Free r with
  * app_rotate_result_done(). */
 enum status app_rotate_advance(struct session *s, const char *domain,
 			       date_t today, const struct propagate_options *po,
@@ -98,6 +104,12 @@ void app_rotate_result_done(struct app_rotate_result *r);
  * under way, STATUS_REFUSED once the signer switched. */
 enum status app_rotate_cancel(struct session *s, const char *domain,
 			      struct rotation_record *out, struct err *err);
+
+/* Changes the silent days (1..365) of the rotation under way: how long
+ * the reports must show the old selector unused before it is revoked.
+ * STATUS_NOT_FOUND when none is under way. */
+enum status app_rotate_silent_days(struct session *s, const char *domain,
+				   int days, struct err *err);
 
 /* The domain's rotation interval in days (DKIM_INTERVAL_BIANNUAL when
  * never set, or when the domain is not in the database). */

@@ -428,6 +428,37 @@ static json_t *rotation_json(const char *domain,
 	return o;
 }
 
+/* The sources still signing with the old key, as JSON. */
+static json_t *signers_json(const struct app_rotate_result *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->nsigners; i++)
+		json_array_append_new(
+		    a, json_pack("{s:s, s:I, s:o}", "ip", r->signers[i].ip,
+				 "messages", (json_int_t)r->signers[i].messages,
+				 "last", rotate_json_date(r->signers[i].last)));
+	return a;
+}
+
+/* Says what the old key still signs, one source a line. */
+static void print_signers(const struct app_rotate_result *r)
+{
+	char d[DATE_BUFSIZE];
+
+	if (r->nsigners == 0)
+		return;
+	printf(_("Still signed with %s since the switch:\n"),
+	       r->rec.old_selector);
+	for (size_t i = 0; i < r->nsigners; i++)
+		/* TRANSLATORS: an address, a count, a day. */
+		printf(P_("  %s: %lld message, the last report ending %s\n",
+			  "  %s: %lld messages, the last report ending %s\n",
+			  r->signers[i].messages),
+		       r->signers[i].ip, (long long)r->signers[i].messages,
+		       date_format(r->signers[i].last, d));
+}
+
 /* dkim rotate DOMAIN --cancel. */
 static int rotate_cancel(struct cli *cli, const char *domain)
 {
@@ -544,6 +575,64 @@ static int rotate_start(struct cli *cli, const char *domain)
 	return EXIT_GOOD;
 }
 
+/* With a rotation under way: refuses the options that only a start
+ * takes and applies --silent-days to it; EXIT_GOOD then, EXIT_FINDINGS
+ * when none is under way (the caller starts one), else the exit
+ * status of a failure. */
+static int rotate_under_way(struct cli *cli, const char *domain)
+{
+	static const struct {
+		enum cli_opt key;
+		const char *name;
+	} start_only[] = {
+		{ OPT_SELECTOR, "selector" }, { OPT_FROM, "from" },
+		{ OPT_ALGORITHM, "algorithm" }, { OPT_BITS, "bits" },
+		{ OPT_OUT, "out" },
+	};
+	struct app_rotate_result r;
+	struct err err = ERR_INIT;
+	const char *silent = cli_opt(cli, OPT_SILENT_DAYS);
+	bool under_way;
+	char *end;
+	int rc = EXIT_GOOD;
+
+	if (app_rotate_show(cli_session(cli), domain, &r, &err) !=
+	    STATUS_OK) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	under_way = r.outcome != APP_ROTATE_NONE;
+	app_rotate_result_done(&r);
+	if (!under_way)
+		return EXIT_FINDINGS;
+	for (size_t i = 0; i < sizeof start_only / sizeof *start_only; i++)
+		if (cli_opt(cli, start_only[i].key)) {
+			rc = cli_usage(cli,
+				       _("%s: a rotation is under way; --%s "
+					 "applies only when one starts "
+					 "(--cancel first)"),
+				       domain, start_only[i].name);
+			goto out;
+		}
+	if (silent) {
+		long n = strtol(silent, &end, 10);
+
+		if (*end || end == silent || n < 1 || n > 365) {
+			rc = cli_usage(cli,
+				       _("--silent-days takes 1 to 365 days: "
+					 "%s"),
+				       silent);
+			goto out;
+		}
+		if (app_rotate_silent_days(cli_session(cli), domain, (int)n,
+					   &err) != STATUS_OK)
+			rc = cli_fail(&err);
+	}
+out:
+	err_done(&err);
+	return rc;
+}
+
 /* dkim rotate DOMAIN [options]: starts, advances, cancels a tracked
  * rotation of the domain's own key. */
 int cli_dkim_rotate(struct cli *cli, int argc, char **argv)
@@ -560,6 +649,8 @@ int cli_dkim_rotate(struct cli *cli, int argc, char **argv)
 	(void)argc;
 	if (cli_opt(cli, OPT_CANCEL))
 		return rotate_cancel(cli, domain);
+	if ((rc = rotate_under_way(cli, domain)) != EXIT_GOOD)
+		return rc == EXIT_FINDINGS ? rotate_start(cli, domain) : rc;
 	po.servers = cli_opt(cli, OPT_SERVERS);
 	po.timeout = cli->timeout;
 	if (app_rotate_advance(cli_session(cli), domain, cli->now, &po, force,
@@ -570,6 +661,7 @@ int cli_dkim_rotate(struct cli *cli, int argc, char **argv)
 		return rc;
 	}
 	if (r.outcome == APP_ROTATE_NONE) {
+		/* Finished by another run meanwhile. */
 		app_rotate_result_done(&r);
 		return rotate_start(cli, domain);
 	}
@@ -619,6 +711,7 @@ int cli_dkim_rotate(struct cli *cli, int argc, char **argv)
 		json_object_set_new(ev, "silent_until",
 				    rotate_json_date(r.silent_until));
 		json_object_set_new(o, "evidence", ev);
+		json_object_set_new(o, "old_signers", signers_json(&r));
 		if (r.rec.phase == DKIM_ROTATION_PUBLISHED)
 			json_object_set_new(o, "snippets", snippets_json(&sn));
 		cli_print_json(o);
@@ -647,8 +740,11 @@ int cli_dkim_rotate(struct cli *cli, int argc, char **argv)
 		if (r.key_deleted)
 			printf(_("Deleted the old private key %s.\n"),
 			       r.rec.old_path);
+		print_signers(&r);
 		if (r.outcome == APP_ROTATE_REFUSED)
-			printf(_("Refused: %s\n"), r.why);
+			printf(_("Refused: %s (--force revokes it all the "
+				 "same)\n"),
+			       r.why);
 		else if (r.why)
 			printf(_("Waiting: %s\n"), r.why);
 		if (r.rec.phase == DKIM_ROTATION_PUBLISHED)

@@ -368,3 +368,92 @@ out:
 	free(d);
 	return st;
 }
+
+/* The sources read so far. */
+struct signers {
+	struct rotation_signer *v;
+	size_t n, cap;
+};
+
+/* Maps one source of rotation_store_signers() (a state_row_fn). */
+static void signer_row(sqlite3_stmt *stmt, void *arg)
+{
+	struct signers *g = arg;
+	struct rotation_signer *one;
+
+	if (sqlite3_column_type(stmt, 0) == SQLITE_NULL)
+		return;
+	g->v = xgrow(g->v, &g->cap, g->n + 1, sizeof *g->v);
+	one = &g->v[g->n++];
+	one->ip = state_column_text(stmt, 0);
+	one->messages = sqlite3_column_int64(stmt, 1);
+	one->last = column_day(stmt, 2);
+}
+
+/* RFC 7489 appendix C: the rows whose auth_results name the selector,
+ * by source; a report ends at date_end, its last second one before. */
+enum status rotation_store_signers(struct store *store, const char *domain,
+				   const char *selector, date_t since,
+				   struct rotation_signer **out, size_t *count,
+				   struct err *err)
+{
+	char *d = text_domain_normalize(domain);
+	char *word = text_lower(xasprintf(" %s:%s:", d, selector));
+	struct signers g = { NULL, 0, 0 };
+	sqlite3_stmt *stmt = NULL;
+	enum status st;
+
+	if ((st = state_stmt_prepare(
+		 store, &stmt,
+		 "SELECT w.source_ip, SUM(w.count), MAX(r.date_end) - 1"
+		 " FROM report r JOIN report_row w ON w.report = r.id"
+		 " WHERE r.domain = ?1 COLLATE NOCASE"
+		 " AND w.dkim_auth IS NOT NULL"
+		 " AND instr(' ' || lower(w.dkim_auth) || ' ', ?2)"
+		 " AND r.date_end - 1 >= ?3"
+		 " GROUP BY w.source_ip ORDER BY 2 DESC, 1",
+		 err)) == STATUS_OK) {
+		state_bind_text(stmt, 1, d);
+		state_bind_text(stmt, 2, word);
+		sqlite3_bind_int64(stmt, 3,
+				   (sqlite3_int64)date_to_time(since));
+		st = state_rows(store, stmt, signer_row, &g,
+				_("reading report evidence"), err);
+	}
+	*out = g.v;
+	*count = g.n;
+	free(word);
+	free(d);
+	return st;
+}
+
+/* Frees the sources. */
+void rotation_signers_free(struct rotation_signer *v, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(v[i].ip);
+	free(v);
+}
+
+/* Sets the silent days. */
+enum status rotation_store_silent_days_set(struct store *store,
+					   const char *domain,
+					   const struct rotation_record *r,
+					   int days, struct err *err)
+{
+	int64_t domain_id;
+	enum status st;
+
+	if (days < 1 || days > 365)
+		return err_set(err, STATUS_USAGE,
+			       _("the silent days must be between 1 and "
+				 "365"));
+	if ((st = store_begin(store, err)))
+		return st;
+	if ((st = state_domain_lookup(store, domain, &domain_id, err)) == 0)
+		st = run3(store,
+			  "UPDATE dkim_rotation SET silent_days = ?4"
+			  " WHERE domain_id = ?1 AND phase <> 'done'",
+			  domain_id, NULL, DATE_NONE, days, err);
+	return state_finish(store, st, err);
+}

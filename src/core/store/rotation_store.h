@@ -82,4 +82,27 @@ enum status rotation_store_evidence(struct store *store, const char *domain,
 				    struct dkim_rotation_evidence *out,
 				    struct err *err);
 
+/* One source the reports show signing with a selector. */
+struct rotation_signer {
+	char *ip;        /* the source address, as the report gave it */
+	int64_t messages; /* messages signed with the selector */
+	date_t last;     /* the last day of the last report showing it */
+};
+
+/* The sources whose mail the domain's aggregate reports show signed
+ * with selector (d= the domain) in reports ending on or after since,
+ * the most messages first. Free with rotation_signers_free(). */
+enum status rotation_store_signers(struct store *store, const char *domain,
+				   const char *selector, date_t since,
+				   struct rotation_signer **out, size_t *count,
+				   struct err *err);
+
+void rotation_signers_free(struct rotation_signer *v, size_t count);
+
+/* Sets the silent days of the rotation under way (1..365). */
+enum status rotation_store_silent_days_set(struct store *store,
+					   const char *domain,
+					   const struct rotation_record *r,
+					   int days, struct err *err);
+
 #endif
