@@ -18,6 +18,7 @@ enum app_setting_kind {
 	APP_SETTING_PERCENT, /* a share in percent, fractions allowed */
 	APP_SETTING_INTERVAL, /* days as a word (quarterly, biannual,
 				 annual) or a number, 1..3650 */
+	APP_SETTING_PORT,    /* a TCP/UDP port; 0 is the default */
 };
 
 /* One setting as the operator names it. */
@@ -54,6 +55,7 @@ char *app_setting_value(const struct state_settings *s,
  * both an int). */
 char **app_setting_text(struct state_settings *s, const struct app_setting *d);
 int *app_setting_days(struct state_settings *s, const struct app_setting *d);
+int *app_setting_port(struct state_settings *s, const struct app_setting *d);
 double *app_setting_percent(struct state_settings *s,
 			    const struct app_setting *d);
 

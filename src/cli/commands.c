@@ -162,6 +162,18 @@ const struct cli_option cli_options[] = {
 	FLAG("export", "next", OPT_NEXT,
 	     N_("include the next step even when it is not ready")),
 
+	/* publish (src/cli/publish.c) */
+	VALUE("publish", "server", OPT_SERVER, N_("HOST[:PORT]"),
+	      N_("send to this primary instead of the zone's SOA MNAME")),
+	VALUE("publish", "key", OPT_KEY, N_("FILE"),
+	      N_("the TSIG key file (BIND's tsig-keygen) to sign with")),
+	FLAG("publish", "dry-run", OPT_DRY_RUN,
+	     N_("print the update it would send, send nothing")),
+	FLAG("publish", "force", OPT_FORCE,
+	     N_("send a step the plan does not call ready")),
+	FLAG("publish", "undo", OPT_UNDO,
+	     N_("put back the rung before the last one recorded")),
+
 	{ NULL, NULL, 0, CLI_ARG_NONE, NULL, false, NULL },
 };
 
@@ -250,6 +262,11 @@ const struct cli_command cli_commands[] = {
 	  N_("verify the next record is live everywhere, then record it") },
 	{ "export", cli_export, N_("DOMAIN"), 1, 1,
 	  N_("the records to publish, as a zone snippet or nsupdate") },
+
+	/* publish (src/cli/publish.c) */
+	{ "publish", cli_publish, N_("DOMAIN"), 1, 1,
+	  N_("send the ready step as a signed dynamic update, wait until "
+	     "every server serves it, record it") },
 
 	{ NULL, NULL, NULL, 0, 0, NULL },
 };

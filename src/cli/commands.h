@@ -53,5 +53,6 @@ int cli_monitor(struct cli *cli, int argc, char **argv);
 int cli_plan(struct cli *cli, int argc, char **argv);
 int cli_step(struct cli *cli, int argc, char **argv);
 int cli_export(struct cli *cli, int argc, char **argv);
+int cli_publish(struct cli *cli, int argc, char **argv);
 
 #endif

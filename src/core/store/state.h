@@ -323,6 +323,13 @@ struct state_settings {
 			  the plan */
 	char *servers; /* "ADDR[:PORT][,...]" a step is verified on, or
 			  NULL for the zone's name servers */
+	/* Where publish sends its signed updates (RFC 2136): */
+	char *publish_server; /* the primary, "HOST" or "ADDR", or NULL for
+				 the zone's SOA MNAME */
+	char *publish_key;    /* the path of the TSIG key file (never the
+				 secret), or NULL */
+	int publish_port;     /* the port of the primary and of the name
+				 servers asked for propagation, 0 for 53 */
 	int dkim_rotation_interval; /* days an own DKIM key lives before
 				       its rotation is due (180; kept in
 				       rotation_store's own table) */
@@ -338,7 +345,8 @@ enum status state_settings_get(struct store *store, const char *domain,
 /* Stores all of s for the domain. Values are checked: days 1..3650,
  * window 1..366, percentages 0..100, adkim/aspf "r" or "s", sp/np
  * "none", "quarantine" or "reject", spf_all "softfail" or "fail",
- * the DKIM rotation interval 1..3650; STATUS_USAGE names a bad one. */
+ * publish_port 0..65535, the DKIM rotation interval 1..3650;
+ * STATUS_USAGE names a bad one. */
 enum status state_settings_set(struct store *store, const char *domain,
 			       const struct state_settings *s,
 			       struct err *err);

@@ -545,6 +545,8 @@ void state_settings_done(struct state_settings *s)
 	free(s->np);
 	free(s->spf_all);
 	free(s->servers);
+	free(s->publish_server);
+	free(s->publish_key);
 	state_settings_defaults(s);
 }
 
@@ -573,6 +575,10 @@ static bool settings_row(sqlite3_stmt *stmt, void *item)
 	out->np = state_column_text(stmt, 11);
 	out->spf_all = state_column_text(stmt, 12);
 	out->servers = state_column_text(stmt, 13);
+	out->publish_server = state_column_text(stmt, 14);
+	out->publish_key = state_column_text(stmt, 15);
+	if (sqlite3_column_type(stmt, 16) != SQLITE_NULL)
+		out->publish_port = sqlite3_column_int(stmt, 16);
 	return true;
 }
 
@@ -589,7 +595,8 @@ enum status state_settings_get(struct store *store, const char *domain,
 			"SELECT rungs, min_days_monitor, min_days_rung,"
 			" window_days, pass_threshold, unknown_threshold,"
 			" rua, ruf, adkim, aspf, sp, np, spf_all,"
-			" servers FROM plan_settings WHERE domain_id = ?1",
+			" servers, publish_server, publish_key, publish_port"
+			" FROM plan_settings WHERE domain_id = ?1",
 			sizeof *out, settings_row, &it,
 			_("reading plan settings"), err);
 	/* domain_id is the key: one row at most. */
@@ -653,6 +660,9 @@ static enum status settings_check(const struct state_settings *s,
 	if (!word_ok(s->spf_all, all))
 		return err_set(err, STATUS_USAGE,
 			       _("the SPF all is softfail or fail"));
+	if (s->publish_port < 0 || s->publish_port > 65535)
+		return err_set(err, STATUS_USAGE,
+			       _("a port is between 1 and 65535"));
 	return STATUS_OK;
 }
 
@@ -677,9 +687,10 @@ enum status state_settings_set(struct store *store, const char *domain,
 		     " rungs, min_days_monitor, min_days_rung,"
 		     " window_days, pass_threshold,"
 		     " unknown_threshold, rua, ruf, adkim, aspf, sp,"
-		     " np, spf_all, servers) VALUES (?1, ?2, ?3, ?4,"
-		     " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-		     " ?15)",
+		     " np, spf_all, servers, publish_server, publish_key,"
+		     " publish_port) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+		     " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		     " ?17, ?18)",
 		     err)))
 		goto fail;
 	sqlite3_bind_int64(stmt, 1, domain_id);
@@ -697,6 +708,12 @@ enum status state_settings_set(struct store *store, const char *domain,
 	state_bind_text(stmt, 13, s->np);
 	state_bind_text(stmt, 14, s->spf_all);
 	state_bind_text(stmt, 15, s->servers);
+	state_bind_text(stmt, 16, s->publish_server);
+	state_bind_text(stmt, 17, s->publish_key);
+	if (s->publish_port)
+		sqlite3_bind_int(stmt, 18, s->publish_port);
+	else
+		sqlite3_bind_null(stmt, 18);
 	st = state_stmt_done(store, stmt, _("storing plan settings"), NULL,
 			     err);
 	if (st == STATUS_OK)

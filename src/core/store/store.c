@@ -365,6 +365,20 @@ static enum status migrate_monitor(struct store *store, struct err *err)
 	return store_exec(store, sql, err);
 }
 
+/* Version 8, publish: where a domain's signed updates go (the primary,
+ * the path of the TSIG key file, never its secret, and the port). */
+static enum status migrate_publish(struct store *store, struct err *err)
+{
+	return store_exec(store,
+			  "ALTER TABLE plan_settings ADD COLUMN"
+			  " publish_server TEXT;"
+			  "ALTER TABLE plan_settings ADD COLUMN"
+			  " publish_key TEXT;"
+			  "ALTER TABLE plan_settings ADD COLUMN"
+			  " publish_port INTEGER;",
+			  err);
+}
+
 /* Applies the statements that take the schema from version i to i+1. */
 static enum status store_migrate(struct store *store, struct err *err)
 {
@@ -408,7 +422,9 @@ static enum status store_migrate(struct store *store, struct err *err)
 		goto fail;
 	if (version < 7 && (st = migrate_monitor(store, err)))
 		goto fail;
-	/* Later versions: if (version < 8) { ... } */
+	if (version < 8 && (st = migrate_publish(store, err)))
+		goto fail;
+	/* Later versions: if (version < 9) { ... } */
 	if ((st = store_exec(store, "PRAGMA user_version = "
 			     STRINGIFY(STORE_SCHEMA_VERSION), err)))
 		goto fail;

@@ -12,7 +12,7 @@
 struct store;
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* Opens (creating the file and its directory, 0700) and migrates the
  * database forward. A database newer than this build is refused with
