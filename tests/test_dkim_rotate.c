@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/bind.h"
 #include "lib/nsd.h"
 #include "lib/testenv.h"
 #include "util/date.h"
@@ -36,6 +37,8 @@ struct fixture {
 	char *old_path;
 	struct nsd_server nsd;
 	bool nsd_up;
+	struct bind_server bind; /* the primary taking signed updates */
+	bool bind_up;
 	int nreports;
 };
 
@@ -64,9 +67,9 @@ static struct testenv_run run_on(struct fixture *f, int n, ...)
 	argv[k++] = "--now";
 	argv[k++] = walk_day(n, day);
 	argv[k++] = "--json";
-	if (f->nsd_up) {
+	if (f->nsd_up || f->bind_up) {
 		argv[k++] = "--resolver";
-		argv[k++] = f->nsd.address;
+		argv[k++] = f->bind_up ? f->bind.address : f->nsd.address;
 		argv[k++] = "--timeout";
 		argv[k++] = "10";
 	}
@@ -226,6 +229,8 @@ static int teardown(void **state)
 		return 0;
 	if (f->nsd_up)
 		nsd_stop(&f->nsd);
+	if (f->bind_up)
+		bind_stop(&f->bind);
 	testenv_rmdir(f->dir);
 	free(f->dir);
 	free(f->db);
@@ -392,6 +397,26 @@ static void test_rotation_walk(void **state)
 	free(new_path);
 }
 
+/* Starts the rotation to s2027 on day 0; returns the new key's path
+ * and, when record is not NULL, its TXT value (the caller frees
+ * both). */
+static char *start_s2027(struct fixture *f, char **record)
+{
+	struct testenv_run r = run_on(f, 0, "dkim", "rotate", "example.com",
+				      "--selector", "s2027", NULL);
+	char *path;
+	json_t *o;
+
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	path = xstrdup(jstr(o, "key"));
+	if (record)
+		*record = xstrdup(jstr(o, "record"));
+	json_decref(o);
+	testenv_run_done(&r);
+	return path;
+}
+
 /* Walks a rotation to "switched" on day 14 with reports in which the
  * old selector still signs in the second week; returns the new record
  * (the caller frees). */
@@ -399,16 +424,9 @@ static char *walk_to_switched(struct fixture *f)
 {
 	struct testenv_run r;
 	char *new_record, *phase;
-	json_t *o;
 
 	serve(f, "s2026._domainkey", f->old_record, NULL);
-	r = run_on(f, 0, "dkim", "rotate", "example.com", "--selector",
-		   "s2027", NULL);
-	assert_int_equal(r.status, 0);
-	o = json_of(&r);
-	new_record = xstrdup(jstr(o, "record"));
-	json_decref(o);
-	testenv_run_done(&r);
+	free(start_s2027(f, &new_record));
 	serve(f, "s2026._domainkey", f->old_record, "s2027._domainkey",
 	      new_record, NULL);
 	r = run_on(f, 1, "dkim", "rotate", "example.com", NULL);
@@ -554,6 +572,189 @@ static void test_default_selector_fresh(void **state)
 	assert_string_equal(jstr(o, "old_selector"), "s2026");
 	json_decref(o);
 	testenv_run_done(&r);
+}
+
+/* What the primary serves at owner (under example.com), as dig, an
+ * independent client, prints the TXT data: one line per record. */
+static char *dig_txt(struct fixture *f, const char *owner)
+{
+	char *at = xasprintf("@127.0.0.1");
+	char *port = xasprintf("%d", f->bind.port);
+	char *name = xasprintf("%s.example.com", owner);
+	const char *argv[] = { testenv_program("DIG"), "+short", "+norecurse",
+			       at, "-p", port, name, "TXT", NULL };
+	struct testenv_run r = testenv_run(argv, NULL, NULL);
+	char *out = xstrdup(r.out);
+
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	free(name);
+	free(port);
+	free(at);
+	return out;
+}
+
+/* Starts BIND as the primary of example.com serving the old key, and
+ * points the domain's updates at it (publish-key, publish-port). */
+static void primary_start(struct fixture *f)
+{
+	struct strbuf z = STRBUF_INIT;
+	struct testenv_run r;
+	char *pre = nsd_zone_preamble("example.com");
+	char *arg_key, *arg_port;
+	size_t len = strlen(f->old_record);
+
+	strbuf_addstr(&z, pre);
+	free(pre);
+	strbuf_addstr(&z, "s2026._domainkey IN TXT (");
+	for (size_t i = 0; i < len; i += 200)
+		strbuf_addf(&z, " \"%.*s\"",
+			    (int)(len - i < 200 ? len - i : 200),
+			    f->old_record + i);
+	strbuf_addstr(&z, " )\n");
+	assert_true(bind_start(&f->bind, "example.com", strbuf_str(&z), 0,
+			       NULL));
+	f->bind_up = true;
+	strbuf_done(&z);
+	arg_key = xasprintf("publish-key=%s", f->bind.key_path);
+	arg_port = xasprintf("publish-port=%d", f->bind.port);
+	r = run_on(f, 0, "domain", "set", "example.com", arg_key, arg_port,
+		   NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	free(arg_key);
+	free(arg_port);
+}
+
+/* With the domain's updates configured (publish-key, publish-port),
+ * the rotation publishes the new record, the revocation and the
+ * removal itself, as signed RFC 2136 updates to a real BIND primary,
+ * each phase only when its evidence allows; dig sees each change, and
+ * the old key file goes only after the removal is served. */
+static void test_rotation_publishes(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	char *served, *new_path, *phase;
+	json_t *o;
+
+	if (!f || !bind_available())
+		skip();
+	primary_start(f);
+	/* Day 0: the key is made; the next run publishes its record. */
+	new_path = start_s2027(f, NULL);
+	served = dig_txt(f, "s2027._domainkey");
+	assert_string_equal(served, "");
+	free(served);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "phase"), "published");
+	assert_int_equal(json_array_size(json_object_get(o, "updates")), 1);
+	assert_non_null(strstr(json_string_value(json_array_get(
+				   json_object_get(o, "updates"), 0)),
+			       "s2027._domainkey.example.com"));
+	json_decref(o);
+	testenv_run_done(&r);
+	served = dig_txt(f, "s2027._domainkey");
+	assert_non_null(strstr(served, "v=DKIM1"));
+	free(served);
+
+	/* The switch and silence come from the reports alone; with the
+	 * old selector still signing nothing is sent. */
+	report_week(f, 0, "s2026", "s2027", NULL);
+	r = run_on(f, 7, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "phase"), "switched");
+	assert_int_equal(json_array_size(json_object_get(o, "updates")), 0);
+	json_decref(o);
+	testenv_run_done(&r);
+	served = dig_txt(f, "s2026._domainkey");
+	assert_null(strstr(served, "p=\""));
+	assert_non_null(strstr(served, "p=MII"));
+	free(served);
+
+	/* Day 14: silent for seven days; the revocation is sent and
+	 * recorded; the record stays until DKIM_KEEP_DAYS have passed. */
+	report_week(f, 7, "s2027", NULL);
+	r = run_on(f, 14, "dkim", "rotate", "example.com", NULL);
+	if (r.status != 0)
+		fail_msg("%d: %s\n%s", r.status, r.out, r.err);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "phase"), "revoked");
+	assert_false(json_is_true(json_object_get(o, "forced")));
+	assert_int_equal(json_array_size(json_object_get(o, "updates")), 1);
+	assert_false(json_is_true(json_object_get(o, "key_deleted")));
+	json_decref(o);
+	testenv_run_done(&r);
+	served = dig_txt(f, "s2026._domainkey");
+	assert_string_equal(served, "\"v=DKIM1; k=rsa; p=\"\n");
+	free(served);
+	assert_int_equal(access(f->old_path, F_OK), 0);
+
+	/* Day 21: the removal is sent; once it is served the key file
+	 * goes and the rotation is done; the new record stays. */
+	r = run_on(f, 21, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "phase"), "done");
+	assert_int_equal(json_array_size(json_object_get(o, "updates")), 1);
+	assert_true(json_is_true(json_object_get(o, "key_deleted")));
+	json_decref(o);
+	testenv_run_done(&r);
+	served = dig_txt(f, "s2026._domainkey");
+	assert_string_equal(served, "");
+	free(served);
+	served = dig_txt(f, "s2027._domainkey");
+	assert_non_null(strstr(served, "v=DKIM1"));
+	free(served);
+	assert_int_equal(access(f->old_path, F_OK), -1);
+	assert_mode(new_path, 0600);
+	phase = db_phase(f);
+	assert_string_equal(phase, "done");
+	free(phase);
+	free(new_path);
+}
+
+/* Cancelling a rotation whose record went out through the primary
+ * takes the record back the same way, then forgets the rotation and
+ * deletes the unused key. */
+static void test_cancel_publishes(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	char *served, *path, *n;
+	json_t *o;
+
+	if (!f || !bind_available())
+		skip();
+	primary_start(f);
+	path = start_s2027(f, NULL);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	served = dig_txt(f, "s2027._domainkey");
+	assert_non_null(strstr(served, "v=DKIM1"));
+	free(served);
+	r = run_on(f, 1, "dkim", "rotate", "example.com", "--cancel", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_true(json_is_true(json_object_get(o, "record_removed")));
+	json_decref(o);
+	testenv_run_done(&r);
+	served = dig_txt(f, "s2027._domainkey");
+	assert_string_equal(served, "");
+	free(served);
+	served = dig_txt(f, "s2026._domainkey");
+	assert_non_null(strstr(served, "p=MII"));
+	free(served);
+	assert_int_equal(access(path, F_OK), -1);
+	n = testenv_db_text(f->db, "SELECT count(*) FROM dkim_key"
+				   " WHERE selector = 's2027'");
+	assert_string_equal(n, "0");
+	free(n);
+	free(path);
 }
 
 /* RSA to Ed25519: the RSA key keeps signing beside the new one (RFC
@@ -792,6 +993,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_default_selector_fresh,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interval_due, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_publishes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_publishes, setup,
 						teardown),
 	};
 

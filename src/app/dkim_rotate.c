@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/publish.h"
 #include "plan/rotation_due.h"
 #include "store/state.h"
 #include "util/i18n.h"
@@ -291,6 +292,44 @@ static enum status check_name(struct session *s, struct app_rotate_result *r,
 			       err);
 }
 
+/* Where a run sends and checks: the domain's settings and the servers
+ * asked. */
+struct advance_ctx {
+	struct session *s;
+	struct store *store;
+	const char *domain;
+	date_t today;
+	struct propagate_options po;
+	struct state_settings set;
+	bool publish; /* the domain's updates go through publish */
+};
+
+/* Publishes value (NULL: removes the record) at name through the
+ * publish use case and checks the name again as the phase does (for
+ * expected, or collecting what is served when NULL); the update sent
+ * is kept in r->updates. */
+static enum status publish_at(struct advance_ctx *x,
+			      struct app_rotate_result *r, const char *name,
+			      const char *value, const char *expected,
+			      struct err *err)
+{
+	struct app_publish_txt_options o = { .propagation = x->po,
+					     .timeout = x->po.timeout };
+	struct app_publish_result pr;
+	enum status st = app_publish_txt(x->s, &x->set, x->domain, name,
+					 value, &o, &pr, err);
+
+	if (pr.sent) {
+		r->updates = xrealloc(r->updates,
+				      (r->nupdates + 1) * sizeof *r->updates);
+		r->updates[r->nupdates++] = xstrdup(pr.update);
+	}
+	app_publish_done(&pr);
+	if (st)
+		return st;
+	return check_name(x->s, r, name, expected, &x->po, err);
+}
+
 /* Records the next phase and keeps the record in step. */
 static enum status enter(struct store *store, const char *domain,
 			 struct app_rotate_result *r,
@@ -323,12 +362,15 @@ static enum status enter(struct store *store, const char *domain,
 
 /* One phase: records the next one when its evidence is there; sets
  * *more when the caller may try the next. */
-static enum status advance_one(struct session *s, struct store *store,
-			       const char *domain, date_t today,
-			       const struct propagate_options *po, bool force,
+static enum status advance_one(struct advance_ctx *x, bool force,
 			       struct app_rotate_result *r, bool *more,
 			       struct err *err)
 {
+	struct session *s = x->s;
+	struct store *store = x->store;
+	const char *domain = x->domain;
+	date_t today = x->today;
+	const struct propagate_options *po = &x->po;
 	struct rotation_record *c = &r->rec;
 	char day[DATE_BUFSIZE];
 	enum status st;
@@ -344,6 +386,10 @@ static enum status advance_one(struct session *s, struct store *store,
 		}
 		if ((st = check_name(s, r, r->new_name, r->new_record, po,
 				     err)))
+			return st;
+		if (!all_serve(r->check) && x->publish &&
+		    (st = publish_at(x, r, r->new_name, r->new_record,
+				       r->new_record, err)))
 			return st;
 		if (all_serve(r->check))
 			break;
@@ -416,19 +462,22 @@ static enum status advance_one(struct session *s, struct store *store,
 				return STATUS_OK;
 			}
 			r->forced = true;
-			break;
-		}
-		if (r->silence == DKIM_NO_EVIDENCE && !force) {
+		} else if (r->silence == DKIM_NO_EVIDENCE && !force) {
 			date_format(r->silent_until, day);
 			r->why = xasprintf(
 			    _("the reports do not yet show selector %s "
 			      "silent for %d days (until %s)"),
 			    c->old_selector, c->silent_days, day);
 			return STATUS_OK;
-		}
-		if (r->silence == DKIM_NO_EVIDENCE)
+		} else if (r->silence == DKIM_NO_EVIDENCE) {
 			r->forced = true;
-		else if (!all_revoked(r->check) && !force) {
+		}
+		/* The evidence (or force) allows the revocation now. */
+		if (!all_revoked(r->check) && x->publish &&
+		    (st = publish_at(x, r, r->old_name, r->revocation, NULL,
+				       err)))
+			return st;
+		if (!all_revoked(r->check) && !force) {
 			r->why = xasprintf(_("revoke the old key: publish "
 					     "\"%s\" at %s"),
 					   r->revocation, r->old_name);
@@ -438,6 +487,12 @@ static enum status advance_one(struct session *s, struct store *store,
 		break;
 	case DKIM_ROTATION_REVOKED:
 		if ((st = check_name(s, r, r->old_name, NULL, po, err)))
+			return st;
+		/* Published revocations stay DKIM_KEEP_DAYS, as the
+		 * operator is told to keep them. */
+		if (!all_gone(r->check) && x->publish &&
+		    (force || today >= c->revoked + DKIM_KEEP_DAYS) &&
+		    (st = publish_at(x, r, r->old_name, NULL, NULL, err)))
 			return st;
 		/* The file goes only once no server serves its record:
 		 * until then a verifier may still be handed the key. */
@@ -528,30 +583,42 @@ enum status app_rotate_advance(struct session *s, const char *domain,
 {
 	struct store *store = session_store(s, err);
 	char *d = text_domain_normalize(domain);
+	struct advance_ctx x = { s, store, d, today, { 0 }, { 0 }, false };
 	bool more = true;
 	enum status st;
 
 	memset(r, 0, sizeof *r);
 	r->outcome = APP_ROTATE_NONE;
+	state_settings_defaults(&x.set);
 	if (!store) {
 		st = err->status;
 		goto out;
 	}
 	if ((st = load(store, d, r, err)) ||
-	    r->outcome != APP_ROTATE_WAITING)
+	    r->outcome != APP_ROTATE_WAITING ||
+	    (st = state_settings_get(store, d, &x.set, err)))
 		goto out;
+	/* The servers a step is verified on, as step asks them. */
+	if (po)
+		x.po = *po;
+	if (!x.po.servers)
+		x.po.servers = x.set.servers;
+	if (!x.po.port)
+		x.po.port = x.set.publish_port;
+	x.publish = app_publish_configured(&x.set);
 	/* force moves one phase at most: each forced step is a decision
 	 * the operator takes on its own. */
 	while (more && r->outcome == APP_ROTATE_WAITING) {
 		size_t before = r->nentered;
 
-		if ((st = advance_one(s, store, d, today, po, force && !r->forced,
-				      r, &more, err)))
+		if ((st = advance_one(&x, force && !r->forced, r, &more,
+				      err)))
 			break;
 		if (r->nentered == before)
 			break;
 	}
 out:
+	state_settings_done(&x.set);
 	free(d);
 	return st;
 }
@@ -567,16 +634,46 @@ void app_rotate_result_done(struct app_rotate_result *r)
 	free(r->why);
 	propagate_result_free(r->check);
 	rotation_signers_free(r->signers, r->nsigners);
+	for (size_t i = 0; i < r->nupdates; i++)
+		free(r->updates[i]);
+	free(r->updates);
 	memset(r, 0, sizeof *r);
+}
+
+/* Removes the record of a cancelled rotation's key through publish
+ * when the domain's updates go there; *removed says whether it did. */
+static enum status cancel_record(struct session *s, struct store *store,
+				 const char *d,
+				 const struct rotation_record *rec,
+				 bool *removed, struct err *err)
+{
+	struct state_settings set;
+	struct app_publish_result pr;
+	char *name;
+	enum status st;
+
+	state_settings_defaults(&set);
+	if ((st = state_settings_get(store, d, &set, err)) ||
+	    !app_publish_configured(&set))
+		goto out;
+	name = dkim_key_name(d, rec->new_selector);
+	st = app_publish_txt(s, &set, d, name, NULL, NULL, &pr, err);
+	*removed = st == STATUS_OK;
+	app_publish_done(&pr);
+	free(name);
+out:
+	state_settings_done(&set);
+	return st;
 }
 
 /* Cancels a rotation that never switched. */
 enum status app_rotate_cancel(struct session *s, const char *domain,
-			      struct rotation_record *out, struct err *err)
+			      struct rotation_record *out, bool *removed,
+			      struct err *err)
 {
 	struct store *store = session_store(s, err);
 	char *d = text_domain_normalize(domain);
-	bool found;
+	bool found, gone = false;
 	enum status st;
 
 	memset(out, 0, sizeof *out);
@@ -598,13 +695,17 @@ enum status app_rotate_cancel(struct session *s, const char *domain,
 			     d, out->new_selector);
 		goto out;
 	}
-	if ((st = rotation_store_cancel(store, d, out, err)))
+	/* The record first: when it cannot go, nothing changes. */
+	if ((st = cancel_record(s, store, d, out, &gone, err)) ||
+	    (st = rotation_store_cancel(store, d, out, err)))
 		goto out;
 	/* The key never signed: nothing can need it. */
 	if (out->new_path && unlink(out->new_path) != 0 && errno != ENOENT)
 		st = err_set(err, STATUS_IO, "%s: %s", out->new_path,
 			     strerror(errno));
 out:
+	if (removed)
+		*removed = gone;
 	if (st != STATUS_OK)
 		rotation_record_done(out);
 	free(d);

@@ -74,6 +74,10 @@ struct app_rotate_result {
 					    signs: the sources the reports
 					    show using it since the switch */
 	size_t nsigners;
+	char **updates;  /* the signed updates sent to the primary (as
+			    nsupdate reads them), when the domain's
+			    records go through publish */
+	size_t nupdates;
 };
 
 /* Advances the domain's rotation as far as the evidence allows on day
@@ -98,12 +102,17 @@ enum status app_rotate_show(struct session *s, const char *domain,
 
 void app_rotate_result_done(struct app_rotate_result *r);
 
-/* Cancels a rotation that has not switched: forgets its record and the
- * new key's row, then deletes the new key file (never used to sign).
- * *out receives the cancelled record. STATUS_NOT_FOUND when none is
- * under way, STATUS_REFUSED once the signer switched. */
+/* Cancels a rotation that has not switched: when the domain's updates
+ * go through publish, first removes the new key's DNS record there
+ * (waiting until every server has dropped it; *removed, which may be
+ * NULL, says so); then forgets its record and the new key's row, then
+ * deletes the new key file (never used to sign). *out receives the
+ * cancelled record. STATUS_NOT_FOUND when none is under way,
+ * STATUS_REFUSED once the signer switched; a failed removal changes
+ * nothing. */
 enum status app_rotate_cancel(struct session *s, const char *domain,
-			      struct rotation_record *out, struct err *err);
+			      struct rotation_record *out, bool *removed,
+			      struct err *err);
 
 /* Changes the silent days (1..365) of the rotation under way: how long
  * the reports must show the old selector unused before it is revoked.

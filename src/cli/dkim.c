@@ -464,10 +464,12 @@ static int rotate_cancel(struct cli *cli, const char *domain)
 {
 	struct rotation_record rec;
 	struct err err = ERR_INIT;
+	bool removed;
 	char *name;
 	int rc;
 
-	if (app_rotate_cancel(cli_session(cli), domain, &rec, &err) !=
+	if (app_rotate_cancel(cli_session(cli), domain, &rec, &removed,
+			      &err) !=
 	    STATUS_OK) {
 		rc = err.status == STATUS_REFUSED ? EXIT_FINDINGS
 						  : EXIT_TROUBLE;
@@ -481,11 +483,16 @@ static int rotate_cancel(struct cli *cli, const char *domain)
 
 		json_object_set_new(o, "cancelled", json_true());
 		json_object_set_new(o, "name", json_string(name));
+		json_object_set_new(o, "record_removed", json_boolean(removed));
 		cli_print_json(o);
 	} else {
 		printf(_("Cancelled the rotation to %s; deleted %s.\n"),
 		       rec.new_selector, rec.new_path ? rec.new_path : "-");
-		if (rec.phase >= DKIM_ROTATION_PUBLISHED)
+		if (removed)
+			printf(_("Removed its record at %s through the "
+				 "primary.\n"),
+			       name);
+		else if (rec.phase >= DKIM_ROTATION_PUBLISHED)
 			printf(_("Remove its record at %s from the zone.\n"),
 			       name);
 	}
@@ -712,6 +719,10 @@ int cli_dkim_rotate(struct cli *cli, int argc, char **argv)
 				    rotate_json_date(r.silent_until));
 		json_object_set_new(o, "evidence", ev);
 		json_object_set_new(o, "old_signers", signers_json(&r));
+		json_object_set_new(o, "updates", json_array());
+		for (size_t i = 0; i < r.nupdates; i++)
+			json_array_append_new(json_object_get(o, "updates"),
+					      json_string(r.updates[i]));
 		if (r.rec.phase == DKIM_ROTATION_PUBLISHED)
 			json_object_set_new(o, "snippets", snippets_json(&sn));
 		cli_print_json(o);
@@ -740,6 +751,9 @@ int cli_dkim_rotate(struct cli *cli, int argc, char **argv)
 		if (r.key_deleted)
 			printf(_("Deleted the old private key %s.\n"),
 			       r.rec.old_path);
+		for (size_t i = 0; i < r.nupdates; i++)
+			print_snippet(_("Sent to the primary, signed:"),
+				      r.updates[i]);
 		print_signers(&r);
 		if (r.outcome == APP_ROTATE_REFUSED)
 			printf(_("Refused: %s (--force revokes it all the "
