@@ -412,6 +412,10 @@ static char *start_s2027(struct fixture *f, char **record)
 	path = xstrdup(jstr(o, "key"));
 	if (record)
 		*record = xstrdup(jstr(o, "record"));
+	/* The run says whether the next one publishes the record itself:
+	 * it does where the primary is configured. */
+	assert_int_equal(json_is_true(json_object_get(o, "publishes")),
+			 f->bind_up);
 	json_decref(o);
 	testenv_run_done(&r);
 	return path;
@@ -757,6 +761,37 @@ static void test_cancel_publishes(void **state)
 	free(path);
 }
 
+/* A domain whose only keys a provider holds has nothing of its own to
+ * rotate: exit 2, and the message gives the provider's own
+ * instructions from the catalogue; nothing is recorded. */
+static void test_provider_held(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	char *n;
+
+	if (!f)
+		skip();
+	serve(f, "s2026._domainkey", f->old_record, NULL);
+	r = run_on(f, 0, "domain", "add", "example.org", NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run_on(f, 0, "sender", "add", "example.org", "google-workspace",
+		   NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run_on(f, 0, "dkim", "rotate", "example.org", NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "no key of its own"));
+	assert_non_null(strstr(r.err, "Google Workspace signs with a key it "
+				      "holds; rotate it there: "));
+	assert_non_null(strstr(r.err, "google._domainkey"));
+	testenv_run_done(&r);
+	n = testenv_db_text(f->db, "SELECT count(*) FROM dkim_rotation");
+	assert_string_equal(n, "0");
+	free(n);
+}
+
 /* RSA to Ed25519: the RSA key keeps signing beside the new one (RFC
  * 8463 section 4); nothing is revoked or deleted. */
 static void test_rsa_to_ed25519(void **state)
@@ -986,6 +1021,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rsa_to_ed25519, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_provider_held, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_force_revoke, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_options_under_way, setup,

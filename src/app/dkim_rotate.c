@@ -13,7 +13,9 @@
 #include "app/publish.h"
 #include "plan/rotation_due.h"
 #include "store/state.h"
+#include "providers/providers.h"
 #include "util/i18n.h"
+#include "util/strbuf.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -98,6 +100,56 @@ static char *fresh_selector(date_t today, const struct state_dkim_key *keys,
 	return sel;
 }
 
+/* Appends the catalogue's instructions of service id once (done holds
+ * the services said already, *ndone of them). */
+static void advice_add(const struct providers *cat, const char *id,
+		       const struct provider **done, size_t *ndone,
+		       struct strbuf *sb)
+{
+	const struct provider *p = id ? providers_find(cat, id) : NULL;
+
+	for (size_t i = 0; p && i < *ndone; i++)
+		if (done[i] == p)
+			return;
+	if (!p)
+		return;
+	done[(*ndone)++] = p;
+	strbuf_addf(sb,
+		    _(" %s signs with a key it holds; rotate it there: %s%s%s."),
+		    p->name, p->dkim ? p->dkim : "",
+		    p->docs ? _("; see ") : "", p->docs ? p->docs : "");
+}
+
+/* Adds the catalogue's own rotation instructions (providers.ini dkim
+ * and docs) of each service that signs for the domain with a key it
+ * holds: a key made here would not sign its mail. */
+static void provider_advice(struct session *s, struct store *store,
+			    const char *domain,
+			    const struct state_dkim_key *keys, size_t n,
+			    struct strbuf *sb)
+{
+	const struct providers *cat = session_providers(s, NULL);
+	struct state_sender *senders = NULL;
+	const struct provider **done;
+	size_t nsenders = 0, ndone = 0;
+	struct err e = ERR_INIT;
+
+	if (!cat)
+		return;
+	if (state_sender_list(store, domain, &senders, &nsenders, &e) !=
+	    STATUS_OK)
+		nsenders = 0;
+	err_done(&e);
+	done = xcalloc(n + nsenders + 1, sizeof *done);
+	for (size_t i = 0; i < n; i++)
+		advice_add(cat, keys[i].provider, done, &ndone, sb);
+	for (size_t i = 0; i < nsenders; i++)
+		if (senders[i].kind == SENDER_PROVIDER)
+			advice_add(cat, senders[i].value, done, &ndone, sb);
+	free(done);
+	state_senders_free(senders, nsenders);
+}
+
 /* What the keygen callback records with the key. */
 struct start_ctx {
 	struct store *store;
@@ -158,9 +210,22 @@ enum status app_rotate_start(struct session *s,
 		rotation_record_done(&cur);
 		goto out;
 	}
-	if ((st = state_dkim_key_list(store, domain, &keys, &n, err)) ||
-	    (st = pick_old(keys, n, domain, o->from, &old, err)))
+	if ((st = state_dkim_key_list(store, domain, &keys, &n, err)))
 		goto out;
+	if ((st = pick_old(keys, n, domain, o->from, &old, err))) {
+		struct strbuf sb = STRBUF_INIT;
+
+		if (st == STATUS_NOT_FOUND)
+			provider_advice(s, store, domain, keys, n, &sb);
+		if (sb.len) {
+			char *said = xstrdup(err_message(err));
+
+			err_set(err, st, "%s.%s", said, strbuf_str(&sb));
+			free(said);
+		}
+		strbuf_done(&sb);
+		goto out;
+	}
 	ko.domain = domain;
 	ko.type = text_ieq(old->algorithm, "ed25519") ? DKIM_KEY_ED25519
 						       : DKIM_KEY_RSA;
@@ -710,6 +775,21 @@ out:
 		rotation_record_done(out);
 	free(d);
 	return st;
+}
+
+/* Whether the rotation publishes the domain's records itself. */
+bool app_rotate_publishes(struct session *s, const char *domain)
+{
+	struct store *store = session_store(s, NULL);
+	struct state_settings set;
+	bool yes;
+
+	state_settings_defaults(&set);
+	yes = store && state_settings_get(store, domain, &set, NULL) ==
+			       STATUS_OK &&
+	      app_publish_configured(&set);
+	state_settings_done(&set);
+	return yes;
 }
 
 /* Changes the silent days of the rotation under way. */

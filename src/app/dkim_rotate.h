@@ -114,6 +114,11 @@ enum status app_rotate_cancel(struct session *s, const char *domain,
 			      struct rotation_record *out, bool *removed,
 			      struct err *err);
 
+/* True when the domain's record changes go through publish (its
+ * publish-server or publish-key is set): the rotation then sends the
+ * new record, the revocation and the removal itself. */
+bool app_rotate_publishes(struct session *s, const char *domain);
+
 /* Changes the silent days (1..365) of the rotation under way: how long
  * the reports must show the old selector unused before it is revoked.
  * STATUS_NOT_FOUND when none is under way. */

@@ -512,6 +512,7 @@ static int rotate_start(struct cli *cli, const char *domain)
 	const char *bits = cli_opt(cli, OPT_BITS);
 	const char *silent = cli_opt(cli, OPT_SILENT_DAYS);
 	char *line, *end;
+	bool publishes;
 	int rc;
 
 	o.domain = domain;
@@ -553,6 +554,7 @@ static int rotate_start(struct cli *cli, const char *domain)
 	dkim_switch_snippets_build(g.domain, rec.new_selector, rec.new_path,
 				   rec.old_selector, rec.old_path,
 				   rec.keep_old, &sn);
+	publishes = app_rotate_publishes(cli_session(cli), g.domain);
 	if (cli->json) {
 		json_t *root = rotation_json(g.domain, &rec);
 
@@ -563,11 +565,15 @@ static int rotate_start(struct cli *cli, const char *domain)
 		json_object_set_new(root, "record", json_string(g.record));
 		json_object_set_new(root, "bits", json_integer(g.bits));
 		json_object_set_new(root, "snippets", snippets_json(&sn));
+		json_object_set_new(root, "publishes", json_boolean(publishes));
 		cli_print_json(root);
 	} else {
 		printf(_("%s: rotation from %s to %s started.\n"), g.domain,
 		       rec.old_selector, rec.new_selector);
-		printf(_("Publish this record beside the old one:\n"));
+		printf(publishes
+			   ? _("The next run sends this record to the "
+			       "primary, beside the old one:\n")
+			   : _("Publish this record beside the old one:\n"));
 		line = dkim_zone_line(g.name, g.strings, g.nstrings);
 		puts(line);
 		free(line);
