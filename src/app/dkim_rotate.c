@@ -777,6 +777,24 @@ out:
 	return st;
 }
 
+/* Whether a rotation is under way. */
+enum status app_rotate_under_way(struct session *s, const char *domain,
+				 bool *yes, struct err *err)
+{
+	struct store *store = session_store(s, err);
+	char *d = text_domain_normalize(domain);
+	struct rotation_record cur;
+	enum status st;
+
+	*yes = false;
+	st = store ? rotation_store_current(store, d, &cur, yes, err)
+		   : err->status;
+	if (st == STATUS_OK && *yes)
+		rotation_record_done(&cur);
+	free(d);
+	return st;
+}
+
 /* Whether the rotation publishes the domain's records itself. */
 bool app_rotate_publishes(struct session *s, const char *domain)
 {

@@ -114,6 +114,11 @@ enum status app_rotate_cancel(struct session *s, const char *domain,
 			      struct rotation_record *out, bool *removed,
 			      struct err *err);
 
+/* *yes says whether a rotation of the domain is under way (reading
+ * its record only: no evidence, no DNS). */
+enum status app_rotate_under_way(struct session *s, const char *domain,
+				 bool *yes, struct err *err);
+
 /* True when the domain's record changes go through publish (its
  * publish-server or publish-key is set): the rotation then sends the
  * new record, the revocation and the removal itself. */

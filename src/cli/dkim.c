@@ -602,20 +602,17 @@ static int rotate_under_way(struct cli *cli, const char *domain)
 		{ OPT_ALGORITHM, "algorithm" }, { OPT_BITS, "bits" },
 		{ OPT_OUT, "out" },
 	};
-	struct app_rotate_result r;
 	struct err err = ERR_INIT;
 	const char *silent = cli_opt(cli, OPT_SILENT_DAYS);
 	bool under_way;
 	char *end;
 	int rc = EXIT_GOOD;
 
-	if (app_rotate_show(cli_session(cli), domain, &r, &err) !=
-	    STATUS_OK) {
+	if (app_rotate_under_way(cli_session(cli), domain, &under_way,
+				 &err) != STATUS_OK) {
 		rc = cli_fail(&err);
 		goto out;
 	}
-	under_way = r.outcome != APP_ROTATE_NONE;
-	app_rotate_result_done(&r);
 	if (!under_way)
 		return EXIT_FINDINGS;
 	for (size_t i = 0; i < sizeof start_only / sizeof *start_only; i++)
