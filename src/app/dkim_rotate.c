@@ -445,7 +445,8 @@ static enum status advance_one(struct advance_ctx *x, bool force,
 	r->why = NULL;
 	switch (c->phase) {
 	case DKIM_ROTATION_GENERATED:
-		if (force) {
+		/* Forced by hand; where publish goes, it still sends. */
+		if (force && !x->publish) {
 			r->forced = true;
 			break;
 		}

@@ -510,9 +510,21 @@ static void dkim_rotate_advance_work(struct app *app, struct dkim_state *st)
 			    dkim_rotation_phase_name(r.entered[i]),
 			    date_format(app->now, d));
 	}
+	if (r.nupdates)
+		strbuf_addf(&sb,
+			    P_(" Sent %zu signed update to the primary.",
+			       " Sent %zu signed updates to the primary.",
+			       r.nupdates),
+			    r.nupdates);
 	if (r.key_deleted)
 		strbuf_addf(&sb, _(" Deleted the old key %s."),
 			    r.rec.old_path);
+	if (r.nsigners)
+		strbuf_addf(&sb,
+			    P_(" %s still signs for %zu source (%s the most).",
+			       " %s still signs for %zu sources (%s the most).",
+			       r.nsigners),
+			    r.rec.old_selector, r.nsigners, r.signers[0].ip);
 	if (r.why) {
 		if (sb.len)
 			strbuf_addstr(&sb, " ");
