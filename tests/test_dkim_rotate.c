@@ -690,6 +690,8 @@ static void test_rotation_publishes(void **state)
 	assert_false(json_is_true(json_object_get(o, "forced")));
 	assert_int_equal(json_array_size(json_object_get(o, "updates")), 1);
 	assert_false(json_is_true(json_object_get(o, "key_deleted")));
+	assert_non_null(strstr(jstr(o, "waiting_for"), "stays until "
+							"2026-11-23"));
 	json_decref(o);
 	testenv_run_done(&r);
 	served = dig_txt(f, "s2026._domainkey");

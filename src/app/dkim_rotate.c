@@ -564,10 +564,16 @@ static enum status advance_one(struct advance_ctx *x, bool force,
 		 * until then a verifier may still be handed the key. */
 		if (!all_gone(r->check)) {
 			date_format(c->revoked + DKIM_KEEP_DAYS, day);
-			r->why = xasprintf(_("remove the record at %s (from "
-					     "%s on); a server still "
-					     "answers it"),
-					   r->old_name, day);
+			r->why = x->publish
+				     ? xasprintf(_("the revoked record at %s "
+						   "stays until %s; a run "
+						   "from then on removes it "
+						   "through the primary"),
+						 r->old_name, day)
+				     : xasprintf(_("remove the record at %s "
+						   "(from %s on); a server "
+						   "still answers it"),
+						 r->old_name, day);
 			return STATUS_OK;
 		}
 		if (c->old_path && unlink(c->old_path) != 0 &&
