@@ -161,4 +161,3 @@ enum status report_parse_memory(const char *data, size_t len,
 
 	return report_parse(memory_read, &m, name, h, err);
 }
-

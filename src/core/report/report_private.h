@@ -41,7 +41,6 @@
 enum element { EL_OTHER, ELEMENT_LIST(ELEMENT_ENUM) EL_MAX };
 #undef ELEMENT_ENUM
 
-
 /* How the text of the current element is used once it ends. */
 enum text_kind {
 	TEXT_IGNORE,   /* not collected */
