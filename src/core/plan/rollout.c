@@ -74,7 +74,7 @@ void rollout_evidence_done(struct rollout_evidence *e)
 }
 
 /* Frees an array of TXT records. */
-void rollout_spf_txts_free(struct spf_txt *t, size_t count)
+static void spf_txts_free(struct spf_txt *t, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
 		free(t[i].name);
@@ -99,7 +99,7 @@ void rollout_inputs_done(struct rollout_inputs *in)
 	state_rungs_free(in->history, in->nhistory);
 	free(in->spf_soft);
 	free(in->spf_hard);
-	rollout_spf_txts_free(in->spf_parts, in->nspf_parts);
+	spf_txts_free(in->spf_parts, in->nspf_parts);
 	spf_flatten_free(in->spf_flat);
 	free(in->spf_lookup_note);
 	free(in->spf_drift_note);
@@ -125,17 +125,24 @@ void rollout_inputs_done(struct rollout_inputs *in)
 	memset(in, 0, sizeof *in);
 }
 
+/* Frees the next step's strings and records, and empties it. */
+void rollout_next_done(struct rollout_next *next)
+{
+	free(next->name);
+	free(next->record);
+	free(next->selector);
+	free(next->provider);
+	free(next->label);
+	spf_txts_free(next->parts, next->nparts);
+	memset(next, 0, sizeof *next);
+}
+
 /* Frees a plan. */
 void rollout_plan_done(struct rollout_plan *plan)
 {
 	free(plan->domain);
 	findings_done(&plan->reasons);
-	free(plan->next.name);
-	free(plan->next.record);
-	free(plan->next.selector);
-	free(plan->next.provider);
-	free(plan->next.label);
-	rollout_spf_txts_free(plan->next.parts, plan->next.nparts);
+	rollout_next_done(&plan->next);
 	free(plan->dmarc_live);
 	free(plan->spf_live);
 	free(plan->dmarc_verified);

@@ -306,13 +306,7 @@ static bool spf_stale(const struct rollout_inputs *in,
 	if (!v->spf_record || !built || in->spf_lookups < 0 ||
 	    (live && spf_covers(live, built)))
 		return false;
-	free(plan->next.name);
-	free(plan->next.record);
-	free(plan->next.selector);
-	free(plan->next.provider);
-	free(plan->next.label);
-	rollout_spf_txts_free(plan->next.parts, plan->next.nparts);
-	memset(&plan->next, 0, sizeof plan->next);
+	rollout_next_done(&plan->next);
 	next_spf(in, rung, &plan->next);
 	plan->earliest = today;
 	plan->min_days = 0;

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "plan/rollout.h"
-#include "spf/spf_build.h"
 
 /* What the history says has been verified live. */
 struct rollout_verified {
@@ -35,8 +34,9 @@ void rollout_list_add(char ***list, size_t *count, char *s);
 /* Frees a list of strings. */
 void rollout_list_free(char **list, size_t count);
 
-/* Frees an array of TXT records (rollout.c). */
-void rollout_spf_txts_free(struct spf_txt *t, size_t count);
+/* Frees the next step's strings and records, and empties it, so that
+ * the decision can choose another (rollout.c). */
+void rollout_next_done(struct rollout_next *next);
 
 /* True when the operator asked for ~all (domain set spf-all=softfail):
  * the only way the plan publishes a weaker SPF record than -all. */
