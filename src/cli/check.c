@@ -240,13 +240,7 @@ int cli_check(struct cli *cli, int argc, char **argv)
 	if ((rc = args_parse(cli, &run, argc, argv, &err)) != EXIT_GOOD)
 		goto out;
 	rc = EXIT_TROUBLE;
-	if (!(dns = cli_dns(cli, &err))) {
-		rc = cli_fail(&err);
-		goto out;
-	}
-	if (!(od = session_orgdomain(cli_session(cli)))) {
-		err_set(&err, STATUS_UNSUPPORTED,
-			_("libpsl has no Public Suffix List"));
+	if (!(dns = cli_dns(cli, &err)) || !(od = cli_orgdomain(cli, &err))) {
 		rc = cli_fail(&err);
 		goto out;
 	}
