@@ -14,6 +14,7 @@
 #include "dmarc/ladder.h"
 #include "spf/spf.h"
 #include "store/state.h"
+#include "util/strlist.h"
 #include "util/xalloc.h"
 
 /* The rung of an SPF record by its "all" (RFC 7208 5.1): 1 for -all, 0
@@ -73,9 +74,8 @@ static void common_found(void *arg, struct dkim_selector_result *found,
 
 	for (size_t i = 0; i < count; i++)
 		if (found[i].parsed && !found[i].key.revoked) {
-			c->found = xrealloc(c->found,
-					    (c->n + 1) * sizeof *c->found);
-			c->found[c->n++] = xstrdup(found[i].selector);
+			strlist_add(&c->found, &c->n,
+				    xstrdup(found[i].selector));
 		}
 	dkim_results_free(found, count);
 }
@@ -194,9 +194,7 @@ enum status app_adopt(struct session *s, const char *domain, date_t today,
 	else if (n > 0)
 		st = err->status;
 out:
-	for (size_t i = 0; i < common.n; i++)
-		free(common.found[i]);
-	free(common.found);
+	strlist_free(common.found, common.n);
 	rollout_plan_done(&plan);
 	rollout_inputs_done(&in);
 	return st;

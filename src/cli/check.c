@@ -20,6 +20,7 @@
 #include "providers/providers.h"
 #include "store/state.h"
 #include "util/strbuf.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -334,9 +335,7 @@ out:
 	for (size_t i = 0; i < run.count; i++) {
 		struct check_domain *d = &run.domains[i];
 
-		for (size_t k = 0; k < d->nselectors; k++)
-			free(d->selectors[k]);
-		free(d->selectors);
+		strlist_free(d->selectors, d->nselectors);
 		ladder_done(&d->ladder);
 		free(d->name);
 	}

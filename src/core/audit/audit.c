@@ -29,6 +29,7 @@
 #include "providers/providers.h"
 #include "spf/spf.h"
 #include "spf/spf_check.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -126,9 +127,8 @@ static void addr_answer(void *arg, const struct dns_answer *ans)
 
 		if (rr->type != DNS_T_A && rr->type != DNS_T_AAAA)
 			continue;
-		*s->addresses = xrealloc(*s->addresses, (*s->naddresses + 1) *
-							    sizeof(char *));
-		(*s->addresses)[(*s->naddresses)++] = dns_rr_data_to_string(rr);
+		strlist_add(s->addresses, s->naddresses,
+			    dns_rr_data_to_string(rr));
 	}
 	if (s->result && s->is_a)
 		*s->result = xstrdup(dns_result_name(ans->result));
@@ -600,11 +600,8 @@ static void sts_addr_answer(void *arg, const struct dns_answer *ans)
 		if (ans->rrs[i].type != DNS_T_A &&
 		    ans->rrs[i].type != DNS_T_AAAA)
 			continue;
-		st->sts_addresses = xrealloc(st->sts_addresses,
-					     (st->nsts_addresses + 1) *
-						 sizeof *st->sts_addresses);
-		st->sts_addresses[st->nsts_addresses++] =
-		    dns_rr_data_to_string(&ans->rrs[i]);
+		strlist_add(&st->sts_addresses, &st->nsts_addresses,
+			    dns_rr_data_to_string(&ans->rrs[i]));
 	}
 	if (++st->sts_answers < 2)
 		goto out;
@@ -777,9 +774,7 @@ struct audit *audit_finish(struct audit_run_state *st)
 	free(st->mx_negative);
 	free(st->mx_failed);
 	free(st->mx_answered);
-	for (size_t i = 0; i < st->nsts_addresses; i++)
-		free(st->sts_addresses[i]);
-	free(st->sts_addresses);
+	strlist_free(st->sts_addresses, st->nsts_addresses);
 	free(st);
 	return a;
 }

@@ -18,6 +18,7 @@
 #include "dkim/dkim.h"
 #include "dns/propagate.h"
 #include "spf/spf_check.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -35,14 +36,6 @@ char *audit_server_label(const struct propagate_server *s)
 	return label;
 }
 
-/* Frees an address list. */
-static void strings_free(char **list, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-		free(list[i]);
-	free(list);
-}
-
 /* Frees an audit. */
 void audit_free(struct audit *a)
 {
@@ -54,7 +47,7 @@ void audit_free(struct audit *a)
 	dmarc_result_free(a->dmarc);
 	for (size_t i = 0; i < a->nmx; i++) {
 		free(a->mx[i].host);
-		strings_free(a->mx[i].addresses, a->mx[i].naddresses);
+		strlist_free(a->mx[i].addresses, a->mx[i].naddresses);
 		free(a->mx[i].addr_result);
 		smtp_tls_result_free(a->mx[i].smtp);
 	}
@@ -62,7 +55,7 @@ void audit_free(struct audit *a)
 	free(a->mx_result);
 	for (size_t i = 0; i < a->nns; i++) {
 		free(a->ns[i].host);
-		strings_free(a->ns[i].addresses, a->ns[i].naddresses);
+		strlist_free(a->ns[i].addresses, a->ns[i].naddresses);
 	}
 	free(a->ns);
 	free(a->ns_result);

@@ -14,6 +14,7 @@
 #include "dns/dns.h"
 #include "plan/rollout.h"
 #include "util/status.h"
+#include "util/strlist.h"
 
 /* The default TTL of exported records, in seconds. */
 #define ZONE_TTL 3600
@@ -88,9 +89,8 @@ void zone_records_done(struct zone_records *z);
 
 /* Splits a value into strings of at most 255 octets (RFC 1035 3.3.14),
  * breaking DKIM records after the tags before p= when it fits. Caller
- * frees with zone_strings_free(). */
+ * frees with strlist_free(). */
 char **zone_split(const char *value, size_t *count);
-void zone_strings_free(char **strings, size_t count);
 
 /* Asks dns (the normal resolver) for the TXT records at every name and
  * keeps, per record, the one of the same kind (v=spf1, v=DMARC1,

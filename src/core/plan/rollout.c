@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/i18n.h"
+#include "util/strlist.h"
 
 static const char *const phase_names[] = {
 	[ROLLOUT_DISCOVERY] = "discovery",
@@ -92,9 +93,9 @@ void rollout_inputs_done(struct rollout_inputs *in)
 	dmarc_record_done(&in->tags);
 	state_senders_free(in->senders, in->nsenders);
 	if (in->key_records)
-		rollout_list_free(in->key_records, in->nkeys);
+		strlist_free(in->key_records, in->nkeys);
 	if (in->key_problems)
-		rollout_list_free(in->key_problems, in->nkeys);
+		strlist_free(in->key_problems, in->nkeys);
 	state_dkim_keys_free(in->keys, in->nkeys);
 	state_rungs_free(in->history, in->nhistory);
 	free(in->spf_soft);
@@ -103,10 +104,10 @@ void rollout_inputs_done(struct rollout_inputs *in)
 	spf_flatten_free(in->spf_flat);
 	free(in->spf_lookup_note);
 	free(in->spf_drift_note);
-	rollout_list_free(in->disowned, in->ndisowned);
-	rollout_list_free(in->spf_problems, in->nspf_problems);
+	strlist_free(in->disowned, in->ndisowned);
+	strlist_free(in->spf_problems, in->nspf_problems);
 	rollout_evidence_done(&in->evidence);
-	rollout_list_free(in->due, in->ndue);
+	strlist_free(in->due, in->ndue);
 	free(in->dkim_rotating);
 	free(in->dkim_rotating_to);
 	for (size_t i = 0; i < in->nsender_dkim; i++) {
@@ -115,7 +116,7 @@ void rollout_inputs_done(struct rollout_inputs *in)
 		free(d->provider);
 		free(d->name);
 		free(d->how);
-		rollout_list_free(d->selectors, d->nselectors);
+		strlist_free(d->selectors, d->nselectors);
 		free(d->live);
 	}
 	free(in->sender_dkim);
@@ -147,6 +148,6 @@ void rollout_plan_done(struct rollout_plan *plan)
 	free(plan->spf_live);
 	free(plan->dmarc_verified);
 	free(plan->spf_verified);
-	rollout_list_free(plan->due, plan->ndue);
+	strlist_free(plan->due, plan->ndue);
 	memset(plan, 0, sizeof *plan);
 }

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "util/i18n.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -374,7 +375,7 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 		plan->spf_live = xstrdup_or_null(in->spf_live);
 	}
 	for (size_t i = 0; i < in->ndue; i++)
-		rollout_list_add(&plan->due, &plan->ndue, xstrdup(in->due[i]));
+		strlist_add(&plan->due, &plan->ndue, xstrdup(in->due[i]));
 
 	if (spf_weaken(in, &v, today, plan, &ready))
 		goto live;

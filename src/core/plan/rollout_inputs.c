@@ -19,6 +19,7 @@
 #include "util/ip.h"
 #include "spf/spf.h"
 #include "spf/spf_eval.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -72,7 +73,7 @@ static bool include_rotates(void *arg, const char *mechanism)
 }
 
 /* The mechanisms of the senders, each once; unknown providers go into
- * spf_problems. Returns the count; *out is freed with rollout_list_free(). */
+ * spf_problems. Returns the count; *out is freed with strlist_free(). */
 static size_t spf_mechanisms(struct rollout_inputs *in,
 			     const struct providers *catalogue, char ***out)
 {
@@ -89,7 +90,7 @@ static size_t spf_mechanisms(struct rollout_inputs *in,
 				      : NULL;
 
 			if (!p)
-				rollout_list_add(
+				strlist_add(
 					&in->spf_problems, &in->nspf_problems,
 					xasprintf(_("sender %s is not in "
 						    "providers.ini"),
@@ -172,7 +173,7 @@ static void inputs_spf(struct rollout_inputs *in, struct dns *dns,
 		goto out;
 	if (spf_build((const char *const *)mech, n, false, &rec, &err) !=
 	    STATUS_OK) {
-		rollout_list_add(
+		strlist_add(
 			&in->spf_problems, &in->nspf_problems,
 			xasprintf(_("the SPF record cannot be built from the "
 				    "senders: %s"),
@@ -212,7 +213,7 @@ static void inputs_spf(struct rollout_inputs *in, struct dns *dns,
 			free(in->spf_lookup_note);
 			in->spf_lookup_note = NULL;
 		} else if (err.status == STATUS_LIMIT) {
-			rollout_list_add(
+			strlist_add(
 				&in->spf_problems, &in->nspf_problems,
 				xasprintf(_("the SPF record needs %d DNS "
 					    "lookups, more than 10 (RFC 7208 "
@@ -227,7 +228,7 @@ static void inputs_spf(struct rollout_inputs *in, struct dns *dns,
 		}
 		err_done(&err);
 	} else if (in->spf_lookups < 0 && own > SPF_MAX_DNS_TERMS) {
-		rollout_list_add(
+		strlist_add(
 			&in->spf_problems, &in->nspf_problems,
 			xasprintf(_("the SPF record needs at least %zu DNS "
 				    "lookups before any include is "
@@ -252,7 +253,7 @@ out:
 	spf_flatten_free(f);
 	spf_record_free(rec);
 	err_done(&err);
-	rollout_list_free(mech, n);
+	strlist_free(mech, n);
 }
 
 /* The records the plan publishes: SPF from the senders, the DKIM keys'
@@ -409,8 +410,8 @@ static void inputs_sender_dkim(struct rollout_inputs *in,
 		d->name = xstrdup(p->name);
 		d->how = xstrdup_or_null(p->dkim);
 		for (size_t j = 0; j < p->ndkim_selectors; j++)
-			rollout_list_add(&d->selectors, &d->nselectors,
-					 xstrdup(p->dkim_selectors[j]));
+			strlist_add(&d->selectors, &d->nselectors,
+				    xstrdup(p->dkim_selectors[j]));
 		for (size_t k = 0; k < in->nkeys; k++)
 			if (in->keys[k].retired == DATE_NONE &&
 			    in->keys[k].provider &&
@@ -451,7 +452,7 @@ static enum status inputs_due(struct store *store, struct rollout_inputs *in,
 			continue;
 		age = dkim_key_age(k->created, today, in->dkim_interval);
 		if (age.is_due)
-			rollout_list_add(
+			strlist_add(
 				&in->due, &in->ndue,
 				xasprintf(_("DKIM selector %s is %d days "
 					    "old: rotate it to a new "
@@ -511,8 +512,8 @@ enum status rollout_inputs_load(struct store *store, struct dns *dns,
 		if ((st = state_disown_list(store, in->domain, &d, &nd, err)))
 			goto fail;
 		for (size_t i = 0; i < nd; i++)
-			rollout_list_add(&in->disowned, &in->ndisowned,
-					 xstrdup(d[i].network));
+			strlist_add(&in->disowned, &in->ndisowned,
+				    xstrdup(d[i].network));
 		state_disowned_free(d, nd);
 	}
 	in->key_records = xcalloc(in->nkeys + 1, sizeof *in->key_records);

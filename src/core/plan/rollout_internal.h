@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the parts of the rollout plan share (rollout.c, rollout_inputs.c,
  * rollout_history.c, rollout_drift.c, rollout_decide.c,
- * rollout_timeline.c, rollout_list.c); not for use outside them. Calls
- * go one way: rollout_inputs.c calls rollout_history.c and
- * rollout_drift.c; rollout_timeline.c calls rollout_decide.c; both of
- * those call rollout_history.c; everything may call rollout.c and
- * rollout_list.c, which call nothing back. */
+ * rollout_timeline.c); not for use outside them. Calls go one way:
+ * rollout_inputs.c calls rollout_history.c and rollout_drift.c;
+ * rollout_timeline.c calls rollout_decide.c; both of those call
+ * rollout_history.c; everything may call rollout.c, which calls none of
+ * them. */
 #ifndef DMARCPILOT_ROLLOUT_INTERNAL_H
 #define DMARCPILOT_ROLLOUT_INTERNAL_H
 
@@ -26,13 +26,6 @@ struct rollout_verified {
 	date_t dkim_day;
 	size_t dkim_active;
 };
-
-/* Appends s (owned from then on) to a growing list of strings
- * (rollout_list.c). */
-void rollout_list_add(char ***list, size_t *count, char *s);
-
-/* Frees a list of strings. */
-void rollout_list_free(char **list, size_t count);
 
 /* Frees the next step's strings and records, and empties it, so that
  * the decision can choose another (rollout.c). */
