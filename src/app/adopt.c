@@ -80,6 +80,20 @@ static void common_found(void *arg, struct dkim_selector_result *found,
 	dkim_results_free(found, count);
 }
 
+/* The step that records a live SPF or DMARC record at its rung, as
+ * verified today; its lookups were not counted. */
+static struct state_step rung_step(enum rung_kind kind, int rung,
+				   const char *record, date_t today)
+{
+	return (struct state_step){
+		.kind = kind,
+		.rung = rung,
+		.record = record,
+		.lookups = -1,
+		.verified = today,
+	};
+}
+
 /* Notes a selector recorded. */
 static void selector_add(struct app_adoption *a, const char *selector)
 {
@@ -134,13 +148,8 @@ enum status app_adopt(struct session *s, const char *domain, date_t today,
 		out->spf_rung = spf_rung_of(in.spf_live);
 		if (out->spf_rung >= 0 &&
 		    !(last.spf && strcmp(last.spf, in.spf_live) == 0))
-			steps[n++] = (struct state_step){
-				.kind = RUNG_SPF,
-				.rung = out->spf_rung,
-				.record = in.spf_live,
-				.lookups = -1,
-				.verified = today,
-			};
+			steps[n++] = rung_step(RUNG_SPF, out->spf_rung,
+					       in.spf_live, today);
 	}
 	/* DKIM: the senders' services, then the common list. */
 	for (size_t i = 0; i < in.nsender_dkim && n < 60; i++) {
@@ -181,13 +190,8 @@ enum status app_adopt(struct session *s, const char *domain, date_t today,
 		    !(last.dmarc && strcmp(last.dmarc, in.dmarc_live) == 0) &&
 		    ladder_find_text(&in.ladder, last.dmarc ? last.dmarc : "") <
 			out->dmarc_rung)
-			steps[n++] = (struct state_step){
-				.kind = RUNG_DMARC,
-				.rung = out->dmarc_rung,
-				.record = in.dmarc_live,
-				.lookups = -1,
-				.verified = today,
-			};
+			steps[n++] = rung_step(RUNG_DMARC, out->dmarc_rung,
+					       in.dmarc_live, today);
 	}
 	if (n > 0 && (store = session_store(s, err)))
 		st = state_steps_record(store, in.domain, steps, n, err);
