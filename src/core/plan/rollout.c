@@ -13,26 +13,19 @@
 #include "util/i18n.h"
 #include "util/strlist.h"
 
-static const char *const phase_names[] = {
-	[ROLLOUT_DISCOVERY] = "discovery",
-	[ROLLOUT_SPF] = "spf",
-	[ROLLOUT_DKIM] = "dkim",
-	[ROLLOUT_MONITOR] = "monitor",
-	[ROLLOUT_QUARANTINE] = "quarantine",
-	[ROLLOUT_REJECT] = "reject",
-	[ROLLOUT_ENFORCED] = "enforced",
-	[ROLLOUT_MAINTENANCE] = "maintenance",
-};
-
-static const char *const phase_labels[] = {
-	[ROLLOUT_DISCOVERY] = N_("discovery"),
-	[ROLLOUT_SPF] = N_("SPF (~all)"),
-	[ROLLOUT_DKIM] = N_("DKIM"),
-	[ROLLOUT_MONITOR] = N_("DMARC monitor (p=none)"),
-	[ROLLOUT_QUARANTINE] = N_("DMARC quarantine"),
-	[ROLLOUT_REJECT] = N_("DMARC reject"),
-	[ROLLOUT_ENFORCED] = N_("enforced"),
-	[ROLLOUT_MAINTENANCE] = N_("maintenance"),
+/* Each phase's stable word (--json) and its name for people. */
+static const struct {
+	const char *name;
+	const char *label;
+} phases[] = {
+	[ROLLOUT_DISCOVERY] = { "discovery", N_("discovery") },
+	[ROLLOUT_SPF] = { "spf", N_("SPF (~all)") },
+	[ROLLOUT_DKIM] = { "dkim", N_("DKIM") },
+	[ROLLOUT_MONITOR] = { "monitor", N_("DMARC monitor (p=none)") },
+	[ROLLOUT_QUARANTINE] = { "quarantine", N_("DMARC quarantine") },
+	[ROLLOUT_REJECT] = { "reject", N_("DMARC reject") },
+	[ROLLOUT_ENFORCED] = { "enforced", N_("enforced") },
+	[ROLLOUT_MAINTENANCE] = { "maintenance", N_("maintenance") },
 };
 
 static const char *const class_names[] = {
@@ -46,13 +39,13 @@ static const char *const class_names[] = {
 /* The stable word of a phase. */
 const char *rollout_phase_name(enum rollout_phase phase)
 {
-	return phase_names[phase];
+	return phases[phase].name;
 }
 
 /* The translated name of a phase. */
 const char *rollout_phase_label(enum rollout_phase phase)
 {
-	return _(phase_labels[phase]);
+	return _(phases[phase].label);
 }
 
 /* The stable word of a class. */
