@@ -283,9 +283,7 @@ static void mx_answer(void *arg, const struct dns_answer *ans)
 
 	st->outstanding--;
 	a->mx_result = xstrdup(dns_result_name(ans->result));
-	for (size_t i = 0; i < ans->count; i++)
-		if (ans->rrs[i].type == DNS_T_MX)
-			a->nmx++;
+	a->nmx = dns_answer_count(ans, DNS_T_MX);
 	a->mx = xcalloc(a->nmx ? a->nmx : 1, sizeof *a->mx);
 	st->mx_negative = xcalloc(a->nmx ? a->nmx : 1, sizeof(size_t));
 	st->mx_failed = xcalloc(a->nmx ? a->nmx : 1, sizeof(size_t));
@@ -326,9 +324,7 @@ static void ns_answer(void *arg, const struct dns_answer *ans)
 
 	st->outstanding--;
 	a->ns_result = xstrdup(dns_result_name(ans->result));
-	for (size_t i = 0; i < ans->count; i++)
-		if (ans->rrs[i].type == DNS_T_NS)
-			a->nns++;
+	a->nns = dns_answer_count(ans, DNS_T_NS);
 	a->ns = xcalloc(a->nns ? a->nns : 1, sizeof *a->ns);
 	a->nns = 0;
 	for (size_t i = 0; i < ans->count; i++) {

@@ -856,6 +856,16 @@ void dns_answer_free(struct dns_answer *answer)
 	free(answer);
 }
 
+/* Counts the RRs of one type. */
+size_t dns_answer_count(const struct dns_answer *answer, enum dns_type type)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < answer->count; i++)
+		n += answer->rrs[i].type == type;
+	return n;
+}
+
 /* Joins the strings of each TXT RR. */
 struct dns_txt_string *dns_answer_txt_joined(const struct dns_answer *answer,
 					     size_t *count)
