@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The aggregate report parser's entry points: libxml2's SAX parser set
- * up without network, DTD or entities (DESIGN.md 8), its handlers
- * pointed at the element and input layers, run over the document, and
- * libxml2's global error handlers restored. */
+ * up without network, DTD or entities, its handlers pointed at the
+ * element and input layers, run over the document, and libxml2's global
+ * error handlers restored. */
 #include "config.h"
 
 #include "report/report.h"
