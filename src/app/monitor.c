@@ -19,6 +19,7 @@
 #include "store/state.h"
 #include "util/i18n.h"
 #include "util/strbuf.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -117,9 +118,7 @@ static void domain_check_done(struct domain_check *dc)
 /* Notes something that could not be checked. */
 static void problem(struct monitor_result *r, char *line)
 {
-	r->problems = xrealloc(r->problems,
-			       (r->nproblems + 1) * sizeof *r->problems);
-	r->problems[r->nproblems++] = line;
+	strlist_add(&r->problems, &r->nproblems, line);
 }
 
 /* ------------------------------------------------------------ DNS */
@@ -880,14 +879,6 @@ static enum status domains_of(struct store *store,
 	return st;
 }
 
-/* Frees a list of strings. */
-static void strings_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Checks one domain: plan, DNS, reports. */
 static void check_domain(struct session *s, struct store *store,
 			 struct dns *dns, const struct config *cfg,
@@ -992,8 +983,8 @@ enum status monitor_run(struct session *s, const struct config *cfg,
 out:
 	strbuf_done(&failed);
 	err_done(&dns_err);
-	strings_free(domains, ndomains);
-	strings_free(channels, nchannels);
+	strlist_free(domains, ndomains);
+	strlist_free(channels, nchannels);
 	return st;
 }
 
@@ -1020,7 +1011,7 @@ void monitor_result_done(struct monitor_result *r)
 		free(r->deliveries[i].error);
 	}
 	free(r->deliveries);
-	strings_free(r->problems, r->nproblems);
+	strlist_free(r->problems, r->nproblems);
 	memset(r, 0, sizeof *r);
 }
 

@@ -227,6 +227,10 @@ void dns_free(struct dns *dns);
 struct dns_answer *dns_answer_dup(const struct dns_answer *answer);
 void dns_answer_free(struct dns_answer *answer);
 
+/* How many RRs of type the answer holds (a CNAME before them is not
+ * one). */
+size_t dns_answer_count(const struct dns_answer *answer, enum dns_type type);
+
 /* The TXT RRs of an answer, each joined into one string (RFC 7208 3.3:
  * concatenated with no spaces): for SPF and DMARC, which join, whereas
  * DKIM also joins (RFC 6376 3.6.2.2). Strings with NUL octets are kept
