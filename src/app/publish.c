@@ -422,6 +422,8 @@ enum status app_publish_run(struct session *s,
 			goto out;
 		}
 		r->sent = true;
+		if (o->accepted)
+			o->accepted(o->arg, r->server);
 	}
 	po.port = set->publish_port;
 	po.timeout = o->timeout;

@@ -56,7 +56,8 @@ struct dmarc_state {
 };
 
 static const enum command dmarc_commands[] = {
-	CMD_STEP, CMD_FORCE, CMD_RECHECK, CMD_UP, CMD_DOWN, CMD_NONE,
+	CMD_STEP, CMD_FORCE, CMD_PUBLISH, CMD_RECHECK, CMD_UP, CMD_DOWN,
+	CMD_NONE,
 };
 
 /* Forgets the destinations shown. */
@@ -211,8 +212,12 @@ static int dmarc_draw_readiness(struct app *app, struct dmarc_state *st,
 {
 	const struct rollout_plan *p = &st->sp.plan;
 
-	if (y >= rows || (!st->loading && !st->sp.loaded && !st->sp.error))
+	if (y >= rows)
 		return y;
+	if (!st->loading && !st->sp.loaded && !st->sp.error)
+		/* Not started, or a record or a publish holds the plan. */
+		return y + stepper_draw(&st->stepper, win, y, 1, cols - 2,
+					rows);
 	if (st->loading) {
 		widget_text(win, y, 1, cols - 2, A_NORMAL,
 			    _("Asking DNS about the report sources for the "

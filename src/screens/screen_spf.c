@@ -80,8 +80,8 @@ struct spf_state {
 };
 
 static const enum command spf_commands[] = {
-	CMD_FLATTEN, CMD_SAVE, CMD_VERIFY, CMD_STEP, CMD_FORCE, CMD_RECHECK,
-	CMD_UP, CMD_DOWN, CMD_NONE,
+	CMD_FLATTEN, CMD_SAVE, CMD_VERIFY, CMD_STEP, CMD_FORCE, CMD_PUBLISH,
+	CMD_RECHECK, CMD_UP, CMD_DOWN, CMD_NONE,
 };
 
 /* Builds the target with the flattening tried, on the replay's
@@ -667,7 +667,8 @@ static bool spf_key(struct app *app, void *state, struct tui_key key,
 	struct spf_state *st = state;
 
 	/* The plan is loaded on the first S, not on every visit. */
-	if (!st->planned && (cmd == CMD_STEP || cmd == CMD_FORCE)) {
+	if (!st->planned &&
+	    (cmd == CMD_STEP || cmd == CMD_FORCE || cmd == CMD_PUBLISH)) {
 		st->step_pending = cmd;
 		tui_message(app, _("Loading the plan ..."));
 		spf_plan(app, st);

@@ -14,7 +14,6 @@
 #include "util/text.h"
 #include "util/xalloc.h"
 #include "screens/plan.h"
-#include "screens/publish.h"
 #include "screens/stepper.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
@@ -195,8 +194,9 @@ static int timeline_draw_plan(struct app *app, struct timeline_state *st,
 			      "plan ..."));
 		return y;
 	}
-	if (!st->sp.loaded)
-		return y;
+	if (!st->sp.loaded) /* a record or a publish holds it */
+		return y + stepper_draw(&st->stepper, win, y, 1, cols - 2,
+					rows);
 	widget_textf(win, y++, 1, cols - 2, A_BOLD,
 		     _("Phase: %s since %s (day %d)"),
 		     rollout_phase_label(plan->phase),
@@ -344,7 +344,8 @@ static void timeline_draw(struct app *app, void *state, WINDOW *win)
 			  tui_attr(app, TUI_DIM));
 }
 
-/* S: the step, through the app layer's gate, verify and record. */
+/* S, ! and p: the step, through the app layer's gate, verified and
+ * recorded, or published. */
 static bool timeline_step(struct app *app, struct timeline_state *st,
 			  struct tui_key key, enum command cmd)
 {
@@ -373,20 +374,6 @@ static bool timeline_settings(struct app *app, struct timeline_state *st,
 	return true;
 }
 
-/* p: publishes the ready step; once recorded, the timeline is read
- * again. */
-static bool timeline_publish(struct app *app, struct timeline_state *st,
-			     struct tui_key key, enum command cmd)
-{
-	(void)key;
-	(void)cmd;
-	if (st->loading)
-		return false;
-	if (screen_publish_step(app, &st->sp))
-		timeline_load(app, st);
-	return true;
-}
-
 /* What a command does on the timeline: one row per key, so that a new
  * action is one line here and one function. */
 struct timeline_action {
@@ -398,7 +385,7 @@ struct timeline_action {
 static const struct timeline_action timeline_actions[] = {
 	{ CMD_STEP, timeline_step },
 	{ CMD_FORCE, timeline_step },
-	{ CMD_PUBLISH, timeline_publish },
+	{ CMD_PUBLISH, timeline_step },
 	{ CMD_RECHECK, timeline_reload },
 	{ CMD_SETTINGS, timeline_settings },
 };
