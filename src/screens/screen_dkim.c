@@ -364,7 +364,7 @@ static void dkim_draw(struct app *app, void *state, WINDOW *win)
 	widget_textf(win, 0, 1, cols - 2, A_BOLD, _("DKIM of %s"),
 		     app->domain);
 	dkim_plan_ready(st);
-	stepper_collect(&st->stepper);
+	stepper_collect(&st->stepper, dkim_plan_ready(st));
 	if (st->step_pending != CMD_NONE && dkim_plan_ready(st)) {
 		struct tui_key none = { false, 0 };
 

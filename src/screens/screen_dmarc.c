@@ -397,7 +397,7 @@ static void dmarc_draw(struct app *app, void *state, WINDOW *win)
 	int total;
 
 	dmarc_plan_collect(st);
-	stepper_collect(&st->stepper);
+	stepper_collect(&st->stepper, !st->loading);
 	dests_collect(st);
 	if (!pad)
 		return;

@@ -499,7 +499,7 @@ static void spf_draw(struct app *app, void *state, WINDOW *win)
 
 	target_settle(app, st);
 	spf_plan_ready(st);
-	stepper_collect(&st->stepper);
+	stepper_collect(&st->stepper, spf_plan_ready(st));
 	widget_textf(win, y++, 1, cols - 2, A_BOLD, _("SPF of %s"),
 		     app->domain);
 	if (st->error)

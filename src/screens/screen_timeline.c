@@ -333,7 +333,7 @@ static void timeline_draw(struct app *app, void *state, WINDOW *win)
 	if (!pad)
 		return;
 	timeline_plan_collect(app, st);
-	stepper_collect(&st->stepper);
+	stepper_collect(&st->stepper, !st->loading);
 	/* The settings view stored a change: the plan follows it. */
 	if (st->settings_gen != app->settings_gen)
 		timeline_load(app, st);

@@ -182,13 +182,20 @@ static void job_collect(struct stepper *s);
 
 /* Starts recording the step when every server serves every record
  * (app/step.h, the rules of dmarcpilot step), and follows a job. */
-void stepper_collect(struct stepper *s)
+void stepper_collect(struct stepper *s, bool plan_ready)
 {
 	struct app_step_checks *checks = s->arrived;
 	struct app *app = s->app;
 	const struct rollout_plan *p = &s->sp->plan;
 
 	job_collect(s);
+	if (s->pending != CMD_NONE && plan_ready) {
+		struct tui_key none = { false, 0 };
+		enum command cmd = s->pending;
+
+		s->pending = CMD_NONE;
+		stepper_key(s, true, none, cmd);
+	}
 	if (!checks)
 		return;
 	s->arrived = NULL;
@@ -497,7 +504,9 @@ bool stepper_key(struct stepper *s, bool plan_ready, struct tui_key key,
 		return true;
 	}
 	if (!plan_ready) {
-		tui_error(s->app, _("The plan is still loading."));
+		/* Taken once the plan is in. */
+		s->pending = cmd;
+		tui_message(s->app, _("Loading the plan ..."));
 		return true;
 	}
 	if (!s->sp->loaded) {

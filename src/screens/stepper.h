@@ -40,6 +40,7 @@ struct stepper {
 	bool publishing;          /* job is a publish */
 	size_t progress;          /* the line the job's progress rewrites */
 	char *label;              /* the step the job takes */
+	enum command pending;     /* S, ! or p that waits for the plan */
 	bool reveal;              /* new lines: the screen shows them */
 	int row;                  /* where they were drawn last */
 	struct stepper_line *lines;
@@ -62,10 +63,11 @@ bool stepper_key(struct stepper *s, bool plan_ready, struct tui_key key,
 
 /* Judges checks that came back and starts recording the step when
  * every server serves it; shows the progress and the end of a record or
- * a publish; call at the start of the screen's draw (from the loop,
- * never from a resolver callback), before drawing the plan, which a
- * recorded step loads again. */
-void stepper_collect(struct stepper *s);
+ * a publish; takes a key that waited for the plan once plan_ready; call
+ * at the start of the screen's draw (from the loop, never from a
+ * resolver callback), before drawing the plan, which a recorded step
+ * loads again. */
+void stepper_collect(struct stepper *s, bool plan_ready);
 
 /* Draws the lines from row y, wrapped in width columns from column x,
  * up to row max_y (exclusive), or while there are none the plan's
