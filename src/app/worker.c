@@ -130,11 +130,12 @@ static void *worker_thread(void *data)
 			w->free_arg(w->arg);
 		free(w);
 	}
-	/* The news before the count: a pool with nothing running may be
-	 * freed at once. */
-	pool_wake(p);
+	/* The count and the news under the lock: whoever sees nothing
+	 * running may free the pool, and by then the news is written and
+	 * this thread touches nothing more. */
 	pthread_mutex_lock(&p->lock);
 	p->running--;
+	pool_wake(p);
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
