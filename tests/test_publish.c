@@ -62,13 +62,16 @@ struct fixture {
 };
 
 /* Starts the primary and the secondary with the zone head plus spf
- * (the apex's SPF lines). */
-static void servers_start(struct fixture *f, const char *spf)
+ * (the apex's SPF lines), the key allowed what grant says (NULL: every
+ * TXT record in the zone). */
+static void servers_start_grant(struct fixture *f, const char *spf,
+				const char *grant)
 {
 	char *zone = xasprintf("%s%s", zone_head, spf);
 	char *key, *s, *e;
 
-	assert_true(bind_start(&f->bind, ZONE, zone, 0, SECONDARY));
+	assert_true(bind_start_grant(&f->bind, ZONE, zone, 0, SECONDARY,
+				     grant));
 	assert_true(knot_start(&f->knot, ZONE, SECONDARY, f->bind.port,
 			       "127.0.0.1"));
 	f->port = xasprintf("%d", f->bind.port);
@@ -83,6 +86,12 @@ static void servers_start(struct fixture *f, const char *spf)
 	f->secret = xstrndup(s, (size_t)(e - s));
 	free(key);
 	free(zone);
+}
+
+/* Starts the servers with the key allowed every TXT record. */
+static void servers_start(struct fixture *f, const char *spf)
+{
+	servers_start_grant(f, spf, NULL);
 }
 
 static int setup(void **state)
@@ -558,6 +567,50 @@ static void test_primary_down(void **state)
 	free(secondary);
 }
 
+/* A primary whose update-policy does not let the key change the DMARC
+ * record refuses the update (REFUSED), and a name server that takes no
+ * updates at all says so (NOTIMP, nsd): each error names the server and
+ * the reason, exit 2, nothing recorded, the records as they were. */
+static void test_refused_and_notimp(void **state)
+{
+	struct fixture *f = *state;
+	struct nsd_zone served = { ZONE, NULL };
+	struct testenv_run r;
+	char *where, *d, *zone;
+	int before;
+
+	servers_start_grant(f, "@ 600 IN TXT \"v=spf1 ip4:192.0.2.10 ~all\"\n",
+			    "name example.test. TXT");
+	domain_setup(f, "2026-03-01");
+	import_report(f, "2026-03-02");
+	before = history_count(f);
+	r = run(f, NULL, "2026-03-02", "publish", ZONE, NULL);
+	assert_int_equal(r.status, 2);
+	where = xasprintf("%s: REFUSED", f->primary);
+	assert_non_null(strstr(r.err, where));
+	assert_non_null(strstr(r.err, "update-policy"));
+	testenv_run_done(&r);
+	free(where);
+	assert_int_equal(history_count(f), before);
+	d = dig(f, "127.0.0.1", "_dmarc." ZONE);
+	assert_non_null(strstr(d, "\"v=DMARC1; p=none;"));
+	free(d);
+	/* An nsd serving the same zone, named as the primary by mistake. */
+	zone = xasprintf("%s@ 600 IN TXT \"v=spf1 ip4:192.0.2.10 ~all\"\n",
+			 zone_head);
+	served.text = zone;
+	assert_true(nsd_start(&f->nsd, &served, 1));
+	r = run(f, NULL, "2026-03-02", "publish", ZONE, "--server",
+		f->nsd.address, NULL);
+	assert_int_equal(r.status, 2);
+	where = xasprintf("%s: NOTIMP", f->nsd.address);
+	assert_non_null(strstr(r.err, where));
+	testenv_run_done(&r);
+	assert_int_equal(history_count(f), before);
+	free(where);
+	free(zone);
+}
+
 /* Starts the wizard on the domain's screen key (a step key, "4" SPF,
  * "6" DMARC) on day, waits for title, presses p and waits for the
  * publish to end; help opens and closes while it runs. Returns the
@@ -655,6 +708,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_key, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_primary_down, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_refused_and_notimp, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_wizard_publish_screens,
 						setup, teardown),

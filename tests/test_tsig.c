@@ -128,8 +128,10 @@ static void test_file_mode(void **state)
 static void test_update_text(void **state)
 {
 	struct dns_update u;
-	struct dns_txt_string odd = { "a\0\"b", 4 };
-	char *value = "v=DMARC1; p=none";
+	char odd_bytes[] = "a\0\"b";
+	struct dns_txt_string odd = { odd_bytes, 4 };
+	char value_text[] = "v=DMARC1; p=none";
+	char *value = value_text;
 	char *text;
 
 	(void)state;

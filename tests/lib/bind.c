@@ -46,6 +46,14 @@ static bool make_key(struct bind_server *s)
 bool bind_start(struct bind_server *s, const char *zone, const char *text,
 		int port, const char *secondary)
 {
+	return bind_start_grant(s, zone, text, port, secondary, NULL);
+}
+
+/* As bind_start(), with the update-policy's grant rule given. */
+bool bind_start_grant(struct bind_server *s, const char *zone,
+		      const char *text, int port, const char *secondary,
+		      const char *grant)
+{
 	const char *named = testenv_program("NAMED");
 	struct strbuf conf = STRBUF_INIT;
 	char *conf_path, *log, *zone_file;
@@ -93,9 +101,10 @@ bool bind_start(struct bind_server *s, const char *zone, const char *text,
 		    "  type primary;\n"
 		    "  file \"%s/%s\";\n"
 		    /* RFC 2136 3.3: who may change what. */
-		    "  update-policy { grant %s zonesub TXT; };\n"
+		    "  update-policy { grant %s %s; };\n"
 		    "};\n",
-		    zone, s->dir, zone_file, BIND_KEY_NAME);
+		    zone, s->dir, zone_file, BIND_KEY_NAME,
+		    grant ? grant : "zonesub TXT");
 	conf_path = testenv_write_file(s->dir, "named.conf", strbuf_str(&conf));
 	strbuf_done(&conf);
 	free(zone_file);

@@ -30,6 +30,14 @@ bool bind_available(void);
 bool bind_start(struct bind_server *server, const char *zone,
 		const char *text, int port, const char *secondary);
 
+/* As bind_start(), but the key may change only what grant says, an
+ * update-policy rule without its identity ("name example.test. TXT"
+ * lets it change the apex's TXT records and nothing else); NULL is
+ * bind_start()'s "zonesub TXT". */
+bool bind_start_grant(struct bind_server *server, const char *zone,
+		      const char *text, int port, const char *secondary,
+		      const char *grant);
+
 /* Stops named and removes its directory; safe to call twice. */
 void bind_stop(struct bind_server *server);
 

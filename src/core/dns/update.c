@@ -437,9 +437,9 @@ static const char *rcode_reason(int rcode)
 	case DNS_RCODE_YXDOMAIN:
 		return _("a prerequisite failed: the records changed since "
 			 "the plan read them");
-	case 2:
+	case DNS_RCODE_SERVFAIL:
 		return _("the server failed (SERVFAIL)");
-	case 4:
+	case DNS_RCODE_NOTIMP:
 		return _("the server does not implement updates (NOTIMP)");
 	}
 	return _("the server refused the update");

@@ -85,7 +85,9 @@ enum status dns_update_send(const struct dns_update *u, const char *server,
 
 /* The rcodes of RFC 2136 2.2 the caller tells apart. */
 #define DNS_RCODE_NOERROR 0
+#define DNS_RCODE_SERVFAIL 2
 #define DNS_RCODE_NXDOMAIN 3
+#define DNS_RCODE_NOTIMP 4
 #define DNS_RCODE_REFUSED 5
 #define DNS_RCODE_YXDOMAIN 6
 #define DNS_RCODE_YXRRSET 7
