@@ -338,12 +338,6 @@ static void job_collect(struct stepper *s)
 		s->recorded(s->arg);
 }
 
-/* Whether a job runs. */
-bool stepper_busy(const struct stepper *s)
-{
-	return s->job != NULL;
-}
-
 /* Sends out the checks of the next step. */
 static void step_go(struct stepper *s, bool forced)
 {

@@ -83,9 +83,6 @@ void stepper_reveal(struct stepper *s, struct widget_pager *p, int height);
  * zone's name servers; the caller frees. */
 char *stepper_servers(struct app *app);
 
-/* True while a record or a publish runs. */
-bool stepper_busy(const struct stepper *s);
-
 /* Cancels checks still out (their answers find the stepper alive),
  * abandons a job (it ends on its own) and frees the lines; call from
  * the screen's leave. */

@@ -626,17 +626,18 @@ static void run_loop(struct app *app, const sigset_t *waitmask)
 		if (app->session->dns) {
 			ndns = dns_pollfds(app->session->dns, fds, 64);
 			timeout = dns_timeout_ms(app->session->dns);
-			if (dns_pending(app->session->dns) > 0 ||
-			    worker_pool_busy(app->workers) > 0) {
-				/* The spinner turns while queries or
-				 * workers wait. */
-				long long left = spin_at + 150 - now_ms();
+		}
+		if ((app->session->dns &&
+		     dns_pending(app->session->dns) > 0) ||
+		    worker_pool_busy(app->workers) > 0) {
+			/* The spinner turns while queries or workers
+			 * wait. */
+			long long left = spin_at + 150 - now_ms();
 
-				if (left < 0)
-					left = 0;
-				if (timeout < 0 || timeout > left)
-					timeout = (int)left;
-			}
+			if (left < 0)
+				left = 0;
+			if (timeout < 0 || timeout > left)
+				timeout = (int)left;
 		}
 		if (top_frame(app)->busy)
 			timeout = 0; /* work waits: only look for keys */
@@ -832,7 +833,7 @@ out:
 	if (demo)
 		demo_cleanup(app);
 	if (!worker_pool_free(app->workers)) {
-		/* q leaves at once (DESIGN.md 9): a job still running (its
+		/* q leaves at once: a job still running (its
 		 * result is no longer wanted) reads the session's catalogue
 		 * and its own connection, so nothing is freed under it and
 		 * the process ends here, the database closed first. */
