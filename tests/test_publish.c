@@ -636,7 +636,7 @@ static char *wizard_publish_on(struct fixture *f, const char *day,
 	free(screen);
 	/* The publish goes on while help is open over the screen. */
 	tmux_send_keys(t, p);
-	screen = tmux_wait_for(t, "Keys everywhere", 30000);
+	screen = tmux_wait_for(t, " · Help", 30000);
 	assert_non_null(screen);
 	free(screen);
 	tmux_send_keys(t, esc);
@@ -654,9 +654,10 @@ static char *wizard_publish_on(struct fixture *f, const char *day,
 
 /* p on the SPF screen publishes SPF ~all, waited for on both servers
  * and recorded; the next day p on the DMARC screen publishes the first
- * quarantine rung the same way, and the day after p on the timeline the
- * second. The screens show the end where the step's lines are; the
- * unrelated records survive (check_served). */
+ * quarantine rung the same way, the day after p on the timeline the
+ * second and then p on the DKIM screen the third. The screens show the
+ * end where the step's lines are; the unrelated records survive
+ * (check_served). */
 static void test_wizard_publish_screens(void **state)
 {
 	struct fixture *f = *state;
@@ -693,6 +694,17 @@ static void test_wizard_publish_screens(void **state)
 	assert_int_equal(history_count(f), before + 3);
 	check_served(f, &spf, &dmarc);
 	assert_non_null(strstr(dmarc, "p=quarantine; pct=25; t=y"));
+	free(spf);
+	free(dmarc);
+	/* And on the DKIM screen: p takes the plan's next step there too. */
+	import_report(f, "2026-03-05");
+	screen = wizard_publish_on(f, "2026-03-05", "5", "DKIM of " ZONE);
+	assert_non_null(strstr(screen, "Published and recorded: quarantine "
+				       "50 %"));
+	free(screen);
+	assert_int_equal(history_count(f), before + 4);
+	check_served(f, &spf, &dmarc);
+	assert_non_null(strstr(dmarc, "p=quarantine; pct=50; t=y"));
 	free(spf);
 	free(dmarc);
 }
