@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The wizard's shell (DESIGN.md section 6): the one mutable state of the
- * interface (struct app), the screen stack, the poll() loop over stdin
- * and the resolver's sockets, and what screens share to draw and to take
- * keys. Curses lives in src/screens/ only. */
+ * interface (struct app), the screen stack, the poll() loop over stdin,
+ * the resolver's sockets and the workers' news (app/worker.h), and what
+ * screens share to draw and to take keys. Curses lives in src/screens/ only. */
 #ifndef DMARCPILOT_TUI_H
 #define DMARCPILOT_TUI_H
 
