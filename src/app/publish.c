@@ -461,6 +461,8 @@ enum status app_publish_run(struct session *s,
 			      err)) ||
 	    o->dry_run)
 		goto out;
+	if (r->sent && o->accepted)
+		o->accepted(o->arg, r->server);
 	po.port = set->publish_port;
 	po.timeout = o->timeout;
 	if ((st = wait_live(dns, p, &po, o, r, err)))

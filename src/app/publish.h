@@ -40,6 +40,9 @@ struct app_publish_options {
 	 * round and the seconds waited so far. */
 	void (*progress)(void *arg, const struct app_step_checks *checks,
 			 double waited);
+	/* Called once the primary accepted the update (may be NULL):
+	 * server is the address it went to, "ADDR:PORT". */
+	void (*accepted)(void *arg, const char *server);
 	void *arg;
 };
 

@@ -59,6 +59,38 @@ void session_init(struct session *s, const struct session_options *opt)
 		s->opt = *opt;
 }
 
+/* Copies a resource's state, failure included. */
+static void slot_copy(struct session_slot *dst, const struct session_slot *src)
+{
+	*dst = *src;
+	dst->error = src->error ? xstrdup(src->error) : NULL;
+}
+
+/* Starts a worker's session from its parent's. */
+void session_init_worker(struct session *child, struct session *parent)
+{
+	memset(child, 0, sizeof *child);
+	child->opt = parent->opt;
+	session_store(parent, NULL);
+	if (parent->db_path || parent->opt.db_path)
+		child->worker_db = xstrdup(parent->db_path ? parent->db_path
+							   : parent->opt.db_path);
+	child->opt.db_path = child->worker_db;
+	session_dns(parent, NULL);
+	if (parent->dns && dns_is_offline(parent->dns)) {
+		child->dns = dns_table_view(parent->dns);
+		child->dns_slot.tried = child->dns != NULL;
+	} else if (!parent->dns) {
+		slot_copy(&child->dns_slot, &parent->dns_slot);
+	}
+	child->borrowed = true;
+	session_providers(parent, NULL);
+	child->providers = parent->providers;
+	slot_copy(&child->providers_slot, &parent->providers_slot);
+	child->orgdomain = (struct orgdomain *)session_orgdomain(parent);
+	child->orgdomain_tried = true;
+}
+
 /* Frees what the session made. */
 void session_done(struct session *s)
 {
@@ -67,9 +99,12 @@ void session_done(struct session *s)
 	store_close(s->store);
 	slot_done(&s->store_slot);
 	free(s->db_path);
-	providers_free(s->providers);
+	free(s->worker_db);
+	if (!s->borrowed) {
+		providers_free(s->providers);
+		orgdomain_free(s->orgdomain);
+	}
 	slot_done(&s->providers_slot);
-	orgdomain_free(s->orgdomain);
 	memset(s, 0, sizeof *s);
 }
 

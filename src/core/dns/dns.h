@@ -129,6 +129,13 @@ enum status dns_new_live(struct dns **out, const struct dns_live_options *o,
  * are added. Never fails. */
 struct dns *dns_new_table(void);
 
+/* A second resolver answering from table's records (a table resolver;
+ * NULL for any other), for another thread: each resolver has its own
+ * queue, the records are only read. Nothing may be added to table
+ * while the view lives, and table must outlive it. Free with
+ * dns_free(), which leaves the records alone. */
+struct dns *dns_table_view(struct dns *table);
+
 /* Loads a zone file (RFC 1035 master format, through ldns) into a table
  * resolver; origin may be NULL when the file has $ORIGIN or SOA. Names
  * inside a loaded zone without records are NXDOMAIN (or NODATA when the
