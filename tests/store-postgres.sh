@@ -9,7 +9,7 @@
 # the report tests join it once report_store.c and report_query.c do.
 bin=${top_builddir:?top_builddir is not set}/tests
 failed=0
-for t in test_state test_dkim test_settings; do
+for t in test_state test_store_repos test_dkim test_settings; do
   echo "== $t on PostgreSQL"
   if ! DMARCPILOT_TEST_DB=postgres "$bin/$t"; then
     echo "FAIL: $t on PostgreSQL"

@@ -58,7 +58,10 @@ enum status monitor_alert_list(struct store *store, const char *domain,
 	if ((st = store_prepare(store, &stmt,
 				     "SELECT " ALERT_COLUMNS
 				     " FROM monitor_alert a WHERE"
-				     " (?1 IS NULL OR a.domain = ?1) AND"
+				     /* A type for ?1 where PostgreSQL
+				      * cannot infer one. */
+				     " (CAST(?1 AS TEXT) IS NULL OR"
+				     " a.domain = ?1) AND"
 				     " (?2 = 0 OR a.cleared IS NULL)"
 				     " ORDER BY a.opened, a.id",
 				     err)))
