@@ -4,8 +4,8 @@
  * use outside src/core/store/. Every function works inside whatever
  * transaction the caller has opened. The store_* helpers run on either
  * server through db_internal.h; the state_* ones that take a
- * sqlite3_stmt are for the repositories not yet moved to it, and work
- * on SQLite only. */
+ * sqlite3_stmt are for the repositories not yet moved to it (the
+ * reports), and work on SQLite only. */
 #ifndef DMARCPILOT_STATE_INTERNAL_H
 #define DMARCPILOT_STATE_INTERNAL_H
 
@@ -79,7 +79,7 @@ enum status store_rows(struct store *store, struct db_stmt *stmt,
  * must then have allocated nothing. */
 typedef bool (*store_item_fn)(struct db_stmt *stmt, void *item);
 
-/* A growing array of items, filled by store_list() and state_list(). */
+/* A growing array of items, filled by store_list(). */
 struct state_items {
 	void *v;
 	size_t n, cap;
@@ -106,18 +106,6 @@ sqlite3 *store_db(struct store *store);
 enum status state_stmt_prepare(struct store *store, sqlite3_stmt **stmt,
 			       const char *sql, struct err *err);
 
-/* Binds a string, or NULL as SQL NULL. */
-int state_bind_text(sqlite3_stmt *stmt, int i, const char *s);
-
-/* Binds a day as "YYYY-MM-DD", or DATE_NONE as NULL. */
-int state_bind_date(sqlite3_stmt *stmt, int i, date_t day);
-
-/* A column as an owned string, or NULL. */
-char *state_column_text(sqlite3_stmt *stmt, int i);
-
-/* A column holding "YYYY-MM-DD", or DATE_NONE when NULL or malformed. */
-date_t state_column_date(sqlite3_stmt *stmt, int i);
-
 /* Maps one result row; called by state_rows() for each. */
 typedef void (*state_row_fn)(sqlite3_stmt *stmt, void *arg);
 
@@ -126,26 +114,6 @@ typedef void (*state_row_fn)(sqlite3_stmt *stmt, void *arg);
 enum status state_rows(struct store *store, sqlite3_stmt *stmt,
 		       state_row_fn map, void *arg, const char *what,
 		       struct err *err);
-
-/* Maps one row into item (zeroed before); false skips the row, which
- * must then have allocated nothing. */
-typedef bool (*state_item_fn)(sqlite3_stmt *stmt, void *item);
-
-/* Runs sql, with ?1 bound to the row id of domain unless domain is NULL
- * (STATUS_NOT_FOUND naming it when there is none), mapping each row into
- * a new item of size bytes at the end of items. On an error what was
- * mapped stays in items, for the caller to free. */
-enum status state_list(struct store *store, const char *domain,
-		       const char *sql, size_t size, state_item_fn map,
-		       struct state_items *items, const char *what,
-		       struct err *err);
-
-/* Runs a prepared statement that returns no rows (the caller
- * finalizes it); a UNIQUE violation becomes STATUS_EXISTS with the
- * message what_exists, or, when that is NULL, an error like any other. */
-enum status state_stmt_done(struct store *store, sqlite3_stmt *stmt,
-			    const char *what, const char *what_exists,
-			    struct err *err);
 
 /* ------------------------------------------------- either server */
 

@@ -716,44 +716,6 @@ enum status state_stmt_prepare(struct store *store, sqlite3_stmt **stmt,
 	return STATUS_OK;
 }
 
-/* Binds a string, or NULL as SQL NULL. */
-int state_bind_text(sqlite3_stmt *stmt, int i, const char *s)
-{
-	if (!s)
-		return sqlite3_bind_null(stmt, i);
-	return sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
-}
-
-/* Binds a day as "YYYY-MM-DD", or DATE_NONE as NULL. */
-int state_bind_date(sqlite3_stmt *stmt, int i, date_t day)
-{
-	char buf[DATE_BUFSIZE];
-
-	if (day == DATE_NONE)
-		return sqlite3_bind_null(stmt, i);
-	return sqlite3_bind_text(stmt, i, date_format(day, buf), -1,
-				 SQLITE_TRANSIENT);
-}
-
-/* A column as an owned string, or NULL. */
-char *state_column_text(sqlite3_stmt *stmt, int i)
-{
-	const unsigned char *s = sqlite3_column_text(stmt, i);
-
-	return s ? xstrdup((const char *)s) : NULL;
-}
-
-/* A column holding "YYYY-MM-DD", or DATE_NONE when NULL or malformed. */
-date_t state_column_date(sqlite3_stmt *stmt, int i)
-{
-	const unsigned char *s = sqlite3_column_text(stmt, i);
-	date_t day;
-
-	if (!s || !date_parse((const char *)s, &day))
-		return DATE_NONE;
-	return day;
-}
-
 /* Steps a statement through its rows. */
 enum status state_rows(struct store *store, sqlite3_stmt *stmt,
 		       state_row_fn map, void *arg, const char *what,
@@ -768,66 +730,6 @@ enum status state_rows(struct store *store, sqlite3_stmt *stmt,
 		st = store_error(store, err, what);
 	sqlite3_finalize(stmt);
 	return st;
-}
-
-/* What state_list() hands state_rows() for each row. */
-struct state_list_fill {
-	struct state_items *items;
-	size_t size;
-	state_item_fn map;
-};
-
-/* Maps a row into the next item, or takes the item back. */
-static void state_list_item(sqlite3_stmt *stmt, void *arg)
-{
-	struct state_list_fill *fill = arg;
-	struct state_items *it = fill->items;
-	char *item;
-
-	it->v = xgrow(it->v, &it->cap, it->n + 1, fill->size);
-	item = (char *)it->v + it->n * fill->size;
-	memset(item, 0, fill->size);
-	if (fill->map(stmt, item))
-		it->n++;
-}
-
-/* Lists rows into an array of items. */
-enum status state_list(struct store *store, const char *domain,
-		       const char *sql, size_t size, state_item_fn map,
-		       struct state_items *items, const char *what,
-		       struct err *err)
-{
-	struct state_list_fill fill = { items, size, map };
-	sqlite3_stmt *stmt = NULL;
-	int64_t domain_id = 0;
-	enum status st;
-
-	if (domain && (st = state_domain_lookup(store, domain, &domain_id,
-						err)))
-		return st;
-	if ((st = state_stmt_prepare(store, &stmt, sql, err)))
-		return st;
-	if (domain)
-		sqlite3_bind_int64(stmt, 1, domain_id);
-	return state_rows(store, stmt, state_list_item, &fill, what, err);
-}
-
-/* Runs a prepared statement that returns no rows, mapping a UNIQUE
- * violation to STATUS_EXISTS with the message what_exists. */
-enum status state_stmt_done(struct store *store, sqlite3_stmt *stmt,
-			    const char *what, const char *what_exists,
-			    struct err *err)
-{
-	int rc = sqlite3_step(stmt);
-
-	if (rc == SQLITE_DONE)
-		return STATUS_OK;
-	if (what_exists &&
-	    sqlite3_extended_errcode(store_db(store)) ==
-		SQLITE_CONSTRAINT_UNIQUE)
-		return err_set(err, STATUS_EXISTS, "%s: %s",
-			       store_path(store), what_exists);
-	return store_error(store, err, what);
 }
 
 /* The SQLite handle, NULL on PostgreSQL. */
