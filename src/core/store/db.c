@@ -171,3 +171,41 @@ const char *db_sql_row_id(const struct db *db)
 {
 	return db->ops->row_id_sql;
 }
+
+/* Opens a transaction that only adds rows (see the header). */
+enum status db_begin_append(struct db *db, struct err *err)
+{
+	if (db->ops->backend == DB_POSTGRES)
+		return db->ops->exec(db, "BEGIN ISOLATION LEVEL READ COMMITTED",
+				     err);
+	return db_begin(db, err);
+}
+
+/* Turns on the settings for a bulk of appends. */
+enum status db_bulk_begin(struct db *db, struct err *err)
+{
+	if (db->ops->backend == DB_POSTGRES)
+		return db->ops->exec(db, "SET synchronous_commit = off", err);
+	return db->ops->exec(db,
+			     "PRAGMA synchronous = NORMAL;"
+			     "PRAGMA foreign_keys = OFF;"
+			     "PRAGMA wal_autocheckpoint = 16384",
+			     err);
+}
+
+/* Turns them off again; a failure leaves nothing to do (the next
+ * connection starts with the defaults). */
+void db_bulk_end(struct db *db)
+{
+	struct err err = ERR_INIT;
+
+	if (db->ops->backend == DB_POSTGRES)
+		db->ops->exec(db, "RESET synchronous_commit", &err);
+	else
+		db->ops->exec(db,
+			      "PRAGMA synchronous = FULL;"
+			      "PRAGMA foreign_keys = ON;"
+			      "PRAGMA wal_autocheckpoint = 1000",
+			      &err);
+	err_done(&err);
+}

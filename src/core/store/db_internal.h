@@ -109,4 +109,22 @@ void db_rollback(struct db *db);
  * ("INTEGER PRIMARY KEY" in SQLite, an identity column in PostgreSQL). */
 const char *db_sql_row_id(const struct db *db);
 
+/* Dialect: a transaction that only adds rows, whose races with other
+ * writers a unique constraint settles (INSERT ... ON CONFLICT): the
+ * write lock at once in SQLite, as db_begin(); READ COMMITTED in
+ * PostgreSQL, where an insert that meets a row another transaction is
+ * adding waits for it and then sees it, rather than failing as
+ * serializable would. */
+enum status db_begin_append(struct db *db, struct err *err);
+
+/* Dialect: settings for a long run of small transactions that add rows
+ * (an import), until db_bulk_end(). A commit stays atomic and survives
+ * the program being killed; only a crash of the machine (or of the
+ * server) may lose the last ones, which running again restores. SQLite:
+ * WAL without an fsync per commit, checkpoints every 64 MiB, no foreign
+ * key lookups (each row names the row inserted just before it).
+ * PostgreSQL: asynchronous commit for this session. */
+enum status db_bulk_begin(struct db *db, struct err *err);
+void db_bulk_end(struct db *db);
+
 #endif
