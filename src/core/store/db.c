@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "util/strbuf.h"
+
 /* A URI (RFC 3986 scheme, as libpq reads it) or a key=value string. */
 bool db_target_is_postgres(const char *target)
 {
@@ -170,6 +172,59 @@ void db_rollback(struct db *db)
 const char *db_sql_row_id(const struct db *db)
 {
 	return db->ops->row_id_sql;
+}
+
+/* Replaces "@ID@" by the backend's self-numbering key and runs it. */
+enum status db_exec_schema(struct db *db, const char *sql, struct err *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = sql, *at;
+	enum status st;
+
+	while ((at = strstr(p, "@ID@"))) {
+		strbuf_add(&sb, p, (size_t)(at - p));
+		strbuf_addstr(&sb, db->ops->row_id_sql);
+		p = at + 4;
+	}
+	strbuf_addstr(&sb, p);
+	st = db->ops->exec(db, strbuf_str(&sb), err);
+	strbuf_done(&sb);
+	return st;
+}
+
+/* Prepares an empty database for the first schema. */
+enum status db_schema_create(struct db *db, struct err *err)
+{
+	return db->ops->schema_create(db, err);
+}
+
+/* Reads the schema version. */
+enum status db_schema_version(struct db *db, int *version, struct err *err)
+{
+	*version = 0;
+	return db->ops->schema_version(db, version, err);
+}
+
+/* Records the schema version. */
+enum status db_schema_version_set(struct db *db, int version,
+				  struct err *err)
+{
+	return db->ops->schema_version_set(db, version, err);
+}
+
+/* Takes the migration lock. */
+enum status db_schema_lock(struct db *db, struct err *err)
+{
+	return db->ops->schema_lock(db, true, err);
+}
+
+/* Releases the migration lock. */
+void db_schema_unlock(struct db *db)
+{
+	struct err err = ERR_INIT;
+
+	db->ops->schema_lock(db, false, &err);
+	err_done(&err);
 }
 
 /* Opens a transaction that only adds rows (see the header). */

@@ -33,6 +33,12 @@ struct db_ops {
 	int64_t (*changes)(const struct db_stmt *stmt);
 	void (*reset)(struct db_stmt *stmt);
 	void (*finalize)(struct db_stmt *stmt);
+	enum status (*schema_create)(struct db *db, struct err *err);
+	enum status (*schema_version)(struct db *db, int *version,
+				      struct err *err);
+	enum status (*schema_version_set)(struct db *db, int version,
+					  struct err *err);
+	enum status (*schema_lock)(struct db *db, bool lock, struct err *err);
 };
 
 /* The part of a connection every backend has first. */
@@ -52,5 +58,9 @@ enum status db_sqlite_open(struct db **out, const char *path,
 			   struct err *err);
 enum status db_postgres_open(struct db **out, const char *conninfo,
 			     struct err *err);
+
+/* The SQLite handle of a connection, NULL on another backend: only for
+ * the repositories not yet written against db_internal.h. */
+struct sqlite3 *db_sqlite_conn(struct db *db);
 
 #endif

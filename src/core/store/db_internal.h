@@ -109,6 +109,36 @@ void db_rollback(struct db *db);
  * ("INTEGER PRIMARY KEY" in SQLite, an identity column in PostgreSQL). */
 const char *db_sql_row_id(const struct db *db);
 
+/* Dialect: runs schema text (several statements) written once for both
+ * servers, with "@ID@" standing for db_sql_row_id(). Column types are
+ * those both understand: BIGINT, DOUBLE PRECISION, TEXT; "COLLATE
+ * NOCASE" compares ASCII letters without case in both (PostgreSQL gets
+ * a collation of that name from db_schema_create()). */
+enum status db_exec_schema(struct db *db, const char *sql, struct err *err);
+
+/* Dialect: what a new, empty database needs before its first table:
+ * nothing in SQLite; the NOCASE collation in PostgreSQL. Inside the
+ * migration's transaction. */
+enum status db_schema_create(struct db *db, struct err *err);
+
+/* Dialect: the schema version the database is at, 0 when it is new:
+ * PRAGMA user_version in SQLite (as every release kept it), a one-row
+ * table dmarcpilot_schema in PostgreSQL. */
+enum status db_schema_version(struct db *db, int *version, struct err *err);
+
+/* Dialect: records the schema version, inside the migration's
+ * transaction. */
+enum status db_schema_version_set(struct db *db, int version,
+				  struct err *err);
+
+/* Dialect: keeps other processes from migrating the same database until
+ * db_schema_unlock(): a session advisory lock in PostgreSQL (taken
+ * before the transaction, so that its snapshot sees what the previous
+ * holder committed); nothing in SQLite, whose BEGIN IMMEDIATE already
+ * serialises migrations. */
+enum status db_schema_lock(struct db *db, struct err *err);
+void db_schema_unlock(struct db *db);
+
 /* Dialect: a transaction that only adds rows, whose races with other
  * writers a unique constraint settles (INSERT ... ON CONFLICT): the
  * write lock at once in SQLite, as db_begin(); READ COMMITTED in

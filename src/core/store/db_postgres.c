@@ -284,6 +284,69 @@ static void postgres_finalize(struct db_stmt *stmt)
 	free(s);
 }
 
+/* SQLite's NOCASE for the same schema text: an ICU collation that
+ * compares letters without case (Unicode level 2; for the ASCII names
+ * the store keeps, what NOCASE does). */
+static enum status postgres_schema_create(struct db *db, struct err *err)
+{
+	return postgres_exec(db,
+			     "CREATE COLLATION IF NOT EXISTS nocase"
+			     " (provider = icu, locale = 'und-u-ks-level2',"
+			     " deterministic = false)",
+			     err);
+}
+
+/* The one row of dmarcpilot_schema, 0 when the table is not there. */
+static enum status postgres_schema_version(struct db *db, int *version,
+					   struct err *err)
+{
+	PGresult *res = PQexec(conn_of(db),
+			       "SELECT to_regclass('dmarcpilot_schema')"
+			       " IS NOT NULL");
+	enum status st = STATUS_OK;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		st = postgres_fail(db, res, err);
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+		goto out;
+	PQclear(res);
+	res = PQexec(conn_of(db), "SELECT max(version) FROM dmarcpilot_schema");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		st = postgres_fail(db, res, err);
+	else if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		*version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+out:
+	PQclear(res);
+	return st;
+}
+
+/* Replaces the version row. */
+static enum status postgres_schema_version_set(struct db *db, int version,
+					       struct err *err)
+{
+	char *sql = xasprintf("CREATE TABLE IF NOT EXISTS dmarcpilot_schema"
+			      " (version INTEGER NOT NULL);"
+			      "DELETE FROM dmarcpilot_schema;"
+			      "INSERT INTO dmarcpilot_schema VALUES (%d)",
+			      version);
+	enum status st = postgres_exec(db, sql, err);
+
+	free(sql);
+	return st;
+}
+
+/* A session advisory lock on a key of dmarcpilot's own. */
+static enum status postgres_schema_lock(struct db *db, bool lock,
+					struct err *err)
+{
+	return postgres_exec(db,
+			     lock ? "SELECT pg_advisory_lock(7306040312)"
+				  : "SELECT pg_advisory_unlock(7306040312)",
+			     err);
+}
+
 static const struct db_ops postgres_ops = {
 	.backend = DB_POSTGRES,
 	/* Two operators stepping one domain: one commits, the other gets
@@ -302,6 +365,10 @@ static const struct db_ops postgres_ops = {
 	.changes = postgres_changes,
 	.reset = postgres_reset,
 	.finalize = postgres_finalize,
+	.schema_create = postgres_schema_create,
+	.schema_version = postgres_schema_version,
+	.schema_version_set = postgres_schema_version_set,
+	.schema_lock = postgres_schema_lock,
 };
 
 /* "postgresql://USER@HOST:PORT/DBNAME" from a connection string's

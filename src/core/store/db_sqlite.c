@@ -5,6 +5,7 @@
 #include "store/db_backend_internal.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "util/i18n.h"
@@ -175,6 +176,51 @@ static void sqlite_finalize(struct db_stmt *stmt)
 	free(stmt);
 }
 
+/* Nothing to prepare: NOCASE is SQLite's own collation. */
+static enum status sqlite_schema_create(struct db *db, struct err *err)
+{
+	(void)db;
+	(void)err;
+	return STATUS_OK;
+}
+
+/* PRAGMA user_version, where every release kept the version. */
+static enum status sqlite_schema_version(struct db *db, int *version,
+					 struct err *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	enum status st = STATUS_OK;
+
+	if (sqlite3_prepare_v2(conn_of(db), "PRAGMA user_version", -1, &stmt,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_step(stmt) != SQLITE_ROW)
+		st = sqlite_fail(db, err);
+	else
+		*version = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/* Sets PRAGMA user_version (it takes no parameter). */
+static enum status sqlite_schema_version_set(struct db *db, int version,
+					     struct err *err)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version);
+	return sqlite_exec(db, sql, err);
+}
+
+/* BEGIN IMMEDIATE serialises migrations already. */
+static enum status sqlite_schema_lock(struct db *db, bool lock,
+				      struct err *err)
+{
+	(void)db;
+	(void)lock;
+	(void)err;
+	return STATUS_OK;
+}
+
 static const struct db_ops sqlite_ops = {
 	.backend = DB_SQLITE,
 	/* Takes the write lock now, not at the first write, so that two
@@ -193,6 +239,10 @@ static const struct db_ops sqlite_ops = {
 	.changes = sqlite_changes,
 	.reset = sqlite_reset,
 	.finalize = sqlite_finalize,
+	.schema_create = sqlite_schema_create,
+	.schema_version = sqlite_schema_version,
+	.schema_version_set = sqlite_schema_version_set,
+	.schema_lock = sqlite_schema_lock,
 };
 
 /* Opens (creating) the file, with foreign keys enforced and a busy
@@ -215,10 +265,23 @@ enum status db_sqlite_open(struct db **out, const char *path,
 		return st;
 	}
 	sqlite3_busy_timeout(db->conn, DB_SQLITE_BUSY_MS);
-	if ((st = sqlite_exec(&db->base, "PRAGMA foreign_keys = ON", err))) {
+	/* WAL with full sync: a kill at any point leaves a valid
+	 * database. */
+	if ((st = sqlite_exec(&db->base,
+			      "PRAGMA journal_mode = WAL;"
+			      "PRAGMA synchronous = FULL;"
+			      "PRAGMA foreign_keys = ON",
+			      err))) {
 		sqlite_close(&db->base);
 		return st;
 	}
 	*out = &db->base;
 	return STATUS_OK;
+}
+
+/* The SQLite handle of a connection, NULL for another backend: only for
+ * the repositories not yet written against db_internal.h. */
+sqlite3 *db_sqlite_conn(struct db *db)
+{
+	return db->ops == &sqlite_ops ? conn_of(db) : NULL;
 }

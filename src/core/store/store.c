@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "store/store.h"
+#include "store/db_backend_internal.h"
 #include "store/state_internal.h"
 
 #include <errno.h>
@@ -17,26 +18,26 @@
 #include "util/xdg.h"
 
 struct store {
-	sqlite3 *db;
-	char *path;
+	struct db *db;
+	char *path; /* the target as messages name it: no password */
 };
 
-#define STRINGIFY_(x) #x
-#define STRINGIFY(x) STRINGIFY_(x)
-
-/* Schema version 1, as the first release wrote it: never edited again;
+/* Schema version 1, as the first release wrote it: never changed again;
  * later versions change it through migrations below. Each module's
- * tables in their own block. */
+ * tables in their own block. Written once for both servers (see
+ * db_exec_schema()): "@ID@" is the self-numbering key, and the types are
+ * those both understand (BIGINT and DOUBLE PRECISION have SQLite's
+ * INTEGER and REAL affinity). */
 static const char schema_state_v1[] =
     /* Domains the operator rolls out, and when they were added. */
     "CREATE TABLE domain ("
-    " id INTEGER PRIMARY KEY,"
+    " id @ID@,"
     " name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
     " created TEXT NOT NULL);"
     /* The inventory: services and ranges that send for the domain. */
     "CREATE TABLE sender ("
-    " id INTEGER PRIMARY KEY,"
-    " domain_id INTEGER NOT NULL REFERENCES domain(id) ON DELETE CASCADE,"
+    " id @ID@,"
+    " domain_id BIGINT NOT NULL REFERENCES domain(id) ON DELETE CASCADE,"
     " kind TEXT NOT NULL CHECK (kind IN"
     "  ('provider','ip4','ip6','a','mx','include')),"
     " value TEXT NOT NULL,"
@@ -45,11 +46,11 @@ static const char schema_state_v1[] =
     " UNIQUE (domain_id, kind, value));"
     /* DKIM keys: only the private key's path, never the key. */
     "CREATE TABLE dkim_key ("
-    " id INTEGER PRIMARY KEY,"
-    " domain_id INTEGER NOT NULL REFERENCES domain(id) ON DELETE CASCADE,"
+    " id @ID@,"
+    " domain_id BIGINT NOT NULL REFERENCES domain(id) ON DELETE CASCADE,"
     " selector TEXT NOT NULL,"
     " algorithm TEXT NOT NULL,"
-    " bits INTEGER,"
+    " bits BIGINT,"
     " key_path TEXT,"
     " provider TEXT,"
     " created TEXT NOT NULL,"
@@ -58,33 +59,33 @@ static const char schema_state_v1[] =
     " UNIQUE (domain_id, selector));"
     /* Every rung verified live, with the record and the day. */
     "CREATE TABLE rung_history ("
-    " id INTEGER PRIMARY KEY,"
-    " domain_id INTEGER NOT NULL REFERENCES domain(id) ON DELETE CASCADE,"
+    " id @ID@,"
+    " domain_id BIGINT NOT NULL REFERENCES domain(id) ON DELETE CASCADE,"
     " kind TEXT NOT NULL,"
-    " rung INTEGER NOT NULL,"
+    " rung BIGINT NOT NULL,"
     " record TEXT NOT NULL,"
     " verified TEXT NOT NULL,"
     /* SPF: the DNS lookups the record needed when it was verified
      * (RFC 7208 4.6.4), to report drift; NULL when not counted. */
-    " lookups INTEGER,"
+    " lookups BIGINT,"
     /* SPF: what each include of the record cost then, as
      * "include:X=N ...", to name the one that grew. */
     " costs TEXT);"
     /* The plan's settings; NULL means the default of DESIGN.md 4. */
     "CREATE TABLE plan_settings ("
-    " domain_id INTEGER PRIMARY KEY REFERENCES domain(id) ON DELETE CASCADE,"
+    " domain_id BIGINT PRIMARY KEY REFERENCES domain(id) ON DELETE CASCADE,"
     " rungs TEXT,"
-    " min_days_monitor INTEGER,"
-    " min_days_rung INTEGER,"
-    " window_days INTEGER,"
-    " pass_threshold REAL,"
-    " unknown_threshold REAL,"
+    " min_days_monitor BIGINT,"
+    " min_days_rung BIGINT,"
+    " window_days BIGINT,"
+    " pass_threshold DOUBLE PRECISION,"
+    " unknown_threshold DOUBLE PRECISION,"
     " rua TEXT, ruf TEXT, adkim TEXT, aspf TEXT, sp TEXT, np TEXT,"
     " spf_all TEXT);"
     /* What the flattener replaced by addresses, to report drift. */
     "CREATE TABLE spf_flattened ("
-    " id INTEGER PRIMARY KEY,"
-    " domain_id INTEGER NOT NULL REFERENCES domain(id) ON DELETE CASCADE,"
+    " id @ID@,"
+    " domain_id BIGINT NOT NULL REFERENCES domain(id) ON DELETE CASCADE,"
     " mechanism TEXT NOT NULL,"
     " addresses TEXT NOT NULL,"
     " flattened TEXT NOT NULL,"
@@ -93,8 +94,8 @@ static const char schema_state_v1[] =
      * shown as "not ours" and not counted against readiness. network is
      * normalised ("203.0.113.9", "198.51.100.0/24"). */
     "CREATE TABLE disowned ("
-    " id INTEGER PRIMARY KEY,"
-    " domain_id INTEGER NOT NULL REFERENCES domain(id) ON DELETE CASCADE,"
+    " id @ID@,"
+    " domain_id BIGINT NOT NULL REFERENCES domain(id) ON DELETE CASCADE,"
     " network TEXT NOT NULL,"
     " note TEXT,"
     " created TEXT NOT NULL,"
@@ -104,15 +105,15 @@ static const char schema_reports_v1[] =
     /* Aggregate reports, deduplicated by (org, report id): RFC 7489 7.2.
      * Dates are UNIX seconds; format is rfc7489 or rfc9990. */
     "CREATE TABLE report ("
-    " id INTEGER PRIMARY KEY,"
+    " id @ID@,"
     " org_name TEXT NOT NULL,"
     " report_id TEXT NOT NULL,"
     " email TEXT,"
     " domain TEXT NOT NULL COLLATE NOCASE,"
-    " date_begin INTEGER NOT NULL,"
-    " date_end INTEGER NOT NULL,"
+    " date_begin BIGINT NOT NULL,"
+    " date_end BIGINT NOT NULL,"
     " policy TEXT,"
-    " sp TEXT, np TEXT, pct INTEGER, testing TEXT,"
+    " sp TEXT, np TEXT, pct BIGINT, testing TEXT,"
     " format TEXT NOT NULL,"
     " source TEXT,"
     " imported TEXT NOT NULL,"
@@ -124,22 +125,22 @@ static const char schema_reports_v1[] =
      * reasons the override types, comma-separated; arc set when a
      * reason comment names ARC. */
     "CREATE TABLE report_row ("
-    " id INTEGER PRIMARY KEY,"
-    " report INTEGER NOT NULL REFERENCES report(id) ON DELETE CASCADE,"
+    " id @ID@,"
+    " report BIGINT NOT NULL REFERENCES report(id) ON DELETE CASCADE,"
     " source_ip TEXT NOT NULL,"
-    " count INTEGER NOT NULL CHECK (count >= 0),"
+    " count BIGINT NOT NULL CHECK (count >= 0),"
     " disposition TEXT,"
     " dkim TEXT, spf TEXT,"
     " reasons TEXT,"
-    " arc INTEGER NOT NULL DEFAULT 0,"
+    " arc BIGINT NOT NULL DEFAULT 0,"
     " header_from TEXT, envelope_from TEXT,"
     " dkim_auth TEXT, spf_auth TEXT,"
-    " dkim_aligned INTEGER NOT NULL, spf_aligned INTEGER NOT NULL);"
+    " dkim_aligned BIGINT NOT NULL, spf_aligned BIGINT NOT NULL);"
     "CREATE INDEX report_row_report ON report_row(report);"
     /* Failure reports (ARF: RFC 5965, 6591, 9991), deduplicated by the
      * report mail's Message-ID. */
     "CREATE TABLE failure_report ("
-    " id INTEGER PRIMARY KEY,"
+    " id @ID@,"
     " message_id TEXT UNIQUE,"
     " feedback_type TEXT NOT NULL, source_ip TEXT, reported_domain TEXT"
     "  COLLATE NOCASE,"
@@ -154,16 +155,16 @@ static const char schema_reports_v1[] =
  * addresses of a flattened include). */
 static const char schema_v2[] =
     "CREATE TABLE rung_include_cost ("
-    " rung_id INTEGER NOT NULL REFERENCES rung_history(id)"
+    " rung_id BIGINT NOT NULL REFERENCES rung_history(id)"
     "  ON DELETE CASCADE,"
-    " position INTEGER NOT NULL,"
+    " position BIGINT NOT NULL,"
     " include TEXT NOT NULL,"
-    " lookups INTEGER NOT NULL,"
+    " lookups BIGINT NOT NULL,"
     " PRIMARY KEY (rung_id, position));"
     "CREATE TABLE spf_flattened_address ("
-    " flattened_id INTEGER NOT NULL REFERENCES spf_flattened(id)"
+    " flattened_id BIGINT NOT NULL REFERENCES spf_flattened(id)"
     "  ON DELETE CASCADE,"
-    " position INTEGER NOT NULL,"
+    " position BIGINT NOT NULL,"
     " address TEXT NOT NULL,"
     " PRIMARY KEY (flattened_id, position));";
 
@@ -175,14 +176,14 @@ struct list_rows {
 };
 
 /* Maps (id, text) rows. */
-static void list_row(sqlite3_stmt *stmt, void *arg)
+static void list_row(struct db_stmt *stmt, void *arg)
 {
 	struct list_rows *l = arg;
 
 	l->ids = xgrow(l->ids, &l->cap, l->n + 1, sizeof *l->ids);
 	l->texts = xgrow(l->texts, &l->tcap, l->n + 1, sizeof *l->texts);
-	l->ids[l->n] = sqlite3_column_int64(stmt, 0);
-	l->texts[l->n] = state_column_text(stmt, 1);
+	l->ids[l->n] = db_column_int64(stmt, 0);
+	l->texts[l->n] = store_column_str(stmt, 1);
 	l->n++;
 }
 
@@ -195,12 +196,12 @@ static enum status migrate_list(struct store *store, const char *select,
 				struct err *err)
 {
 	struct list_rows l = { NULL, NULL, 0, 0, 0 };
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum status st;
 
-	if ((st = state_stmt_prepare(store, &stmt, select, err)) ||
-	    (st = state_rows(store, stmt, list_row, &l, "migrating", err)) ||
-	    (st = state_stmt_prepare(store, &stmt, insert, err)))
+	if ((st = store_prepare(store, &stmt, select, err)) ||
+	    (st = store_rows(store, stmt, list_row, &l, "migrating", err)) ||
+	    (st = store_prepare(store, &stmt, insert, err)))
 		goto out;
 	for (size_t i = 0; i < l.n && st == STATUS_OK; i++) {
 		char *save = NULL;
@@ -213,20 +214,19 @@ static enum status migrate_list(struct store *store, const char *select,
 
 			if (costs && !eq)
 				continue;
-			sqlite3_reset(stmt);
-			sqlite3_bind_int64(stmt, 1, l.ids[i]);
-			sqlite3_bind_int(stmt, 2, position++);
+			db_reset(stmt);
+			db_bind_int64(stmt, 1, l.ids[i]);
+			db_bind_int64(stmt, 2, position++);
 			if (costs) {
 				*eq = '\0';
-				sqlite3_bind_int(stmt, 4,
-						 (int)strtol(eq + 1, NULL, 10));
+				db_bind_int64(stmt, 4,
+					      strtol(eq + 1, NULL, 10));
 			}
-			state_bind_text(stmt, 3, w);
-			st = state_stmt_done(store, stmt, "migrating", NULL,
-					     err);
+			db_bind_text(stmt, 3, w);
+			st = store_done(store, stmt, "migrating", NULL, err);
 		}
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 out:
 	for (size_t i = 0; i < l.n; i++)
 		free(l.texts[i]);
@@ -242,7 +242,7 @@ static enum status migrate_v2(struct store *store, struct err *err)
 {
 	enum status st;
 
-	if ((st = store_exec(store, schema_v2, err)) ||
+	if ((st = db_exec_schema(store->db, schema_v2, err)) ||
 	    (st = migrate_list(store,
 			       "SELECT id, addresses FROM spf_flattened",
 			       "INSERT INTO spf_flattened_address"
@@ -267,16 +267,18 @@ static enum status migrate_v2(struct store *store, struct err *err)
 static const char schema_mailbox_v3[] =
     "CREATE TABLE mailbox_progress ("
     " mailbox TEXT PRIMARY KEY,"
-    " uidvalidity INTEGER NOT NULL, last_uid INTEGER NOT NULL);"
+    " uidvalidity BIGINT NOT NULL, last_uid BIGINT NOT NULL);"
     "CREATE TABLE mailbox_failed ("
-    " mailbox TEXT NOT NULL, uidvalidity INTEGER NOT NULL,"
-    " uid INTEGER NOT NULL, error TEXT NOT NULL,"
-    " first_failed INTEGER NOT NULL,"
+    " mailbox TEXT NOT NULL, uidvalidity BIGINT NOT NULL,"
+    " uid BIGINT NOT NULL, error TEXT NOT NULL,"
+    " first_failed BIGINT NOT NULL,"
     " PRIMARY KEY (mailbox, uidvalidity, uid));";
 
 /* Version 4: the reverse names of report sources, kept until their TTL
  * runs out (what report summary and the reports screen looked up), so
- * that a second summary asks the DNS only for what expired. */
+ * that a second summary asks the DNS only for what expired. (Databases
+ * SQLite made before PostgreSQL was supported have the table WITHOUT
+ * ROWID, which only SQLite knows; the rows read the same.) */
 static enum status migrate_reverse_names(struct store *store,
 					 struct err *err)
 {
@@ -284,7 +286,7 @@ static enum status migrate_reverse_names(struct store *store,
 			  "CREATE TABLE reverse_name ("
 			  " ip TEXT PRIMARY KEY,"
 			  " name TEXT,"
-			  " expires INTEGER NOT NULL) WITHOUT ROWID;",
+			  " expires BIGINT NOT NULL);",
 			  err);
 }
 
@@ -306,16 +308,16 @@ static enum status migrate_verify_servers(struct store *store,
 static enum status migrate_dkim_rotation(struct store *store,
 					 struct err *err)
 {
-	return store_exec(
-	    store,
+	return db_exec_schema(
+	    store->db,
 	    "CREATE TABLE dkim_rotation ("
-	    " id INTEGER PRIMARY KEY,"
-	    " domain_id INTEGER NOT NULL REFERENCES domain(id)"
+	    " id @ID@,"
+	    " domain_id BIGINT NOT NULL REFERENCES domain(id)"
 	    "  ON DELETE CASCADE,"
 	    " old_selector TEXT,"
 	    " new_selector TEXT NOT NULL,"
-	    " keep_old INTEGER NOT NULL DEFAULT 0,"
-	    " silent_days INTEGER NOT NULL,"
+	    " keep_old BIGINT NOT NULL DEFAULT 0,"
+	    " silent_days BIGINT NOT NULL,"
 	    " phase TEXT NOT NULL CHECK (phase IN ('generated','published',"
 	    "  'switched','revoked','done')),"
 	    " started TEXT NOT NULL, published TEXT, switched TEXT,"
@@ -323,9 +325,9 @@ static enum status migrate_dkim_rotation(struct store *store,
 	    "CREATE UNIQUE INDEX dkim_rotation_under_way"
 	    " ON dkim_rotation(domain_id) WHERE phase <> 'done';"
 	    "CREATE TABLE dkim_rotation_interval ("
-	    " domain_id INTEGER PRIMARY KEY REFERENCES domain(id)"
+	    " domain_id BIGINT PRIMARY KEY REFERENCES domain(id)"
 	    "  ON DELETE CASCADE,"
-	    " days INTEGER NOT NULL CHECK (days BETWEEN 1 AND 3650));",
+	    " days BIGINT NOT NULL CHECK (days BETWEEN 1 AND 3650));",
 	    err);
 }
 
@@ -336,7 +338,7 @@ static enum status migrate_monitor(struct store *store, struct err *err)
 {
 	static const char sql[] =
 	    "CREATE TABLE monitor_alert ("
-	    " id INTEGER PRIMARY KEY,"
+	    " id @ID@,"
 	    " domain TEXT NOT NULL COLLATE NOCASE,"
 	    " key TEXT NOT NULL,"
 	    " code TEXT NOT NULL,"
@@ -346,59 +348,57 @@ static enum status migrate_monitor(struct store *store, struct err *err)
 	    " cleared TEXT,"
 	    " UNIQUE (domain, key));"
 	    "CREATE TABLE monitor_outbox ("
-	    " alert_id INTEGER NOT NULL REFERENCES monitor_alert(id)"
+	    " alert_id BIGINT NOT NULL REFERENCES monitor_alert(id)"
 	    "  ON DELETE CASCADE,"
 	    " event TEXT NOT NULL CHECK (event IN ('raised','cleared')),"
 	    " channel TEXT NOT NULL,"
-	    " tries INTEGER NOT NULL DEFAULT 0,"
+	    " tries BIGINT NOT NULL DEFAULT 0,"
 	    " error TEXT,"
 	    " PRIMARY KEY (alert_id, event, channel));"
 	    "CREATE TABLE monitor_run ("
-	    " id INTEGER PRIMARY KEY,"
-	    " started INTEGER NOT NULL,"
+	    " id @ID@,"
+	    " started BIGINT NOT NULL,"
 	    " day TEXT,"
-	    " raised INTEGER NOT NULL, cleared INTEGER NOT NULL,"
-	    " open INTEGER NOT NULL, sent INTEGER NOT NULL,"
+	    " raised BIGINT NOT NULL, cleared BIGINT NOT NULL,"
+	    " open BIGINT NOT NULL, sent BIGINT NOT NULL,"
 	    " failed TEXT,"
-	    " exit_status INTEGER NOT NULL);";
+	    " exit_status BIGINT NOT NULL);";
 
-	return store_exec(store, sql, err);
+	return db_exec_schema(store->db, sql, err);
 }
 
-/* Applies the statements that take the schema from version i to i+1. */
-static enum status store_migrate(struct store *store, struct err *err)
+/* Takes the schema from the version it is at to this build's, in one
+ * transaction; store->db is locked against other processes doing the
+ * same. */
+static enum status store_upgrade(struct store *store, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
 	int version = 0;
 	enum status st;
 
-	if (sqlite3_prepare_v2(store->db, "PRAGMA user_version", -1, &stmt,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_step(stmt) != SQLITE_ROW) {
-		sqlite3_finalize(stmt);
-		return store_error(store, err, "reading the schema version");
-	}
-	version = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
-	if (version > STORE_SCHEMA_VERSION)
-		return err_set(err, STATUS_UNSUPPORTED,
-			       _("%s: database schema %d is newer than this "
-				 "dmarcpilot understands (%d)"),
-			       store->path, version, STORE_SCHEMA_VERSION);
-	if (version == STORE_SCHEMA_VERSION)
-		return STATUS_OK;
-	st = store_begin(store, err);
-	if (st != STATUS_OK)
+	if ((st = store_begin(store, err)))
 		return st;
+	/* Again inside the lock: another process may have done it. */
+	if ((st = db_schema_version(store->db, &version, err)))
+		goto fail;
+	if (version > STORE_SCHEMA_VERSION) {
+		st = err_set(err, STATUS_UNSUPPORTED,
+			     _("%s: database schema %d is newer than this "
+			       "dmarcpilot understands (%d)"),
+			     store->path, version, STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (version == STORE_SCHEMA_VERSION)
+		goto fail; /* nothing to do: st is STATUS_OK */
 	if (version < 1) {
-		if ((st = store_exec(store, schema_state_v1, err)) ||
-		    (st = store_exec(store, schema_reports_v1, err)))
+		if ((st = db_schema_create(store->db, err)) ||
+		    (st = db_exec_schema(store->db, schema_state_v1, err)) ||
+		    (st = db_exec_schema(store->db, schema_reports_v1, err)))
 			goto fail;
 	}
 	if (version < 2 && (st = migrate_v2(store, err)))
 		goto fail;
 	if (version < 3 &&
-	    (st = store_exec(store, schema_mailbox_v3, err)))
+	    (st = db_exec_schema(store->db, schema_mailbox_v3, err)))
 		goto fail;
 	if (version < 4 && (st = migrate_reverse_names(store, err)))
 		goto fail;
@@ -409,8 +409,8 @@ static enum status store_migrate(struct store *store, struct err *err)
 	if (version < 7 && (st = migrate_monitor(store, err)))
 		goto fail;
 	/* Later versions: if (version < 8) { ... } */
-	if ((st = store_exec(store, "PRAGMA user_version = "
-			     STRINGIFY(STORE_SCHEMA_VERSION), err)))
+	if ((st = db_schema_version_set(store->db, STORE_SCHEMA_VERSION,
+					err)))
 		goto fail;
 	return store_commit(store, err);
 fail:
@@ -418,9 +418,240 @@ fail:
 	return st;
 }
 
+/* Applies the statements that take the schema from version i to i+1,
+ * unless it is this build's already. */
+static enum status store_migrate(struct store *store, struct err *err)
+{
+	int version = 0;
+	enum status st;
+
+	if ((st = db_schema_version(store->db, &version, err)))
+		return st;
+	if (version == STORE_SCHEMA_VERSION)
+		return STATUS_OK;
+	if ((st = db_schema_lock(store->db, err)))
+		return st;
+	st = store_upgrade(store, err);
+	db_schema_unlock(store->db);
+	return st;
+}
+
 /* ---------------------------------------------------------------- SQL
  * The helpers every repository of the store runs its statements with
  * (state_internal.h). */
+
+/* Prepares one statement. */
+enum status store_prepare(struct store *store, struct db_stmt **stmt,
+			  const char *sql, struct err *err)
+{
+	return db_prepare(store->db, sql, stmt, err);
+}
+
+/* Binds a day as "YYYY-MM-DD", or DATE_NONE as NULL. */
+void store_bind_date(struct db_stmt *stmt, int i, date_t day)
+{
+	char buf[DATE_BUFSIZE];
+
+	if (day == DATE_NONE)
+		db_bind_null(stmt, i);
+	else
+		db_bind_text(stmt, i, date_format(day, buf));
+}
+
+/* A column as an owned string. */
+char *store_column_str(struct db_stmt *stmt, int i)
+{
+	const char *s = db_column_text(stmt, i);
+
+	return s ? xstrdup(s) : NULL;
+}
+
+/* A column holding a day. */
+date_t store_column_date(struct db_stmt *stmt, int i)
+{
+	const char *s = db_column_text(stmt, i);
+	date_t day;
+
+	if (!s || !date_parse(s, &day))
+		return DATE_NONE;
+	return day;
+}
+
+/* Words the failure of a step. */
+enum status store_step_error(struct store *store, struct db_stmt *stmt,
+			     struct err *failed, const char *what,
+			     const char *what_exists, struct err *err)
+{
+	const char *msg = err_message(failed);
+	size_t n = strlen(store->path);
+	enum status st;
+
+	/* The backend's message starts with the database's name. */
+	if (strncmp(msg, store->path, n) == 0 && msg[n] == ':' &&
+	    msg[n + 1] == ' ')
+		msg += n + 2;
+	switch (db_stmt_failure(stmt)) {
+	case DB_UNIQUE:
+		if (what_exists) {
+			st = err_set(err, STATUS_EXISTS, "%s: %s",
+				     store->path, what_exists);
+			break;
+		}
+		/* fall through */
+	default:
+		st = err_set(err, STATUS_DB, "%s: %s: %s", store->path, what,
+			     msg);
+		break;
+	case DB_CONFLICT:
+		st = err_set(err, STATUS_REFUSED,
+			     _("%s: %s: another dmarcpilot changed the same "
+			       "data at the same time; run the command "
+			       "again"),
+			     store->path, what);
+		break;
+	}
+	err_done(failed);
+	return st;
+}
+
+/* Runs a statement without rows. */
+enum status store_done(struct store *store, struct db_stmt *stmt,
+		       const char *what, const char *what_exists,
+		       struct err *err)
+{
+	struct err failed = ERR_INIT;
+	enum db_step rc;
+
+	while ((rc = db_step(stmt, &failed)) == DB_ROW)
+		;
+	if (rc == DB_DONE)
+		return STATUS_OK;
+	return store_step_error(store, stmt, &failed, what, what_exists, err);
+}
+
+/* Runs an INSERT ... RETURNING id. */
+enum status store_insert(struct store *store, struct db_stmt *stmt,
+			 const char *what, const char *what_exists,
+			 int64_t *id, struct err *err)
+{
+	struct err failed = ERR_INIT;
+	enum db_step rc;
+
+	while ((rc = db_step(stmt, &failed)) == DB_ROW)
+		if (id)
+			*id = db_column_int64(stmt, 0);
+	if (rc == DB_DONE)
+		return STATUS_OK;
+	return store_step_error(store, stmt, &failed, what, what_exists, err);
+}
+
+/* Steps a statement through its rows. */
+enum status store_rows(struct store *store, struct db_stmt *stmt,
+		       store_row_fn map, void *arg, const char *what,
+		       struct err *err)
+{
+	struct err failed = ERR_INIT;
+	enum status st = STATUS_OK;
+	enum db_step rc;
+
+	while ((rc = db_step(stmt, &failed)) == DB_ROW)
+		map(stmt, arg);
+	if (rc != DB_DONE)
+		st = store_step_error(store, stmt, &failed, what, NULL, err);
+	db_finalize(stmt);
+	return st;
+}
+
+/* Looks up a domain's row id inside whatever transaction is open. */
+enum status state_domain_lookup(struct store *store, const char *name,
+				int64_t *id, struct err *err)
+{
+	struct db_stmt *stmt = NULL;
+	struct err failed = ERR_INIT;
+	char *norm = dname_normalize(name, STATE_NAME_FLAGS);
+	enum status st;
+	enum db_step rc;
+
+	if ((st = store_prepare(store, &stmt,
+				"SELECT id FROM domain WHERE name = ?1", err)))
+		goto out;
+	db_bind_text(stmt, 1, norm);
+	rc = db_step(stmt, &failed);
+	if (rc == DB_ROW) {
+		*id = db_column_int64(stmt, 0);
+		st = STATUS_OK;
+	} else if (rc == DB_DONE) {
+		char *clean = text_clean_str(name);
+
+		st = err_set(err, STATUS_NOT_FOUND,
+			     _("%s: no domain %s (add it with: dmarcpilot "
+			       "domain add %s)"),
+			     store_path(store), clean, clean);
+		free(clean);
+	} else {
+		st = store_step_error(store, stmt, &failed,
+				      _("looking up a domain"), NULL, err);
+	}
+out:
+	db_finalize(stmt);
+	free(norm);
+	return st;
+}
+
+/* What store_list() hands store_rows() for each row. */
+struct list_fill {
+	struct state_items *items;
+	size_t size;
+	store_item_fn map;
+};
+
+/* Maps a row into the next item, or takes the item back. */
+static void list_item(struct db_stmt *stmt, void *arg)
+{
+	struct list_fill *fill = arg;
+	struct state_items *it = fill->items;
+	char *item;
+
+	it->v = xgrow(it->v, &it->cap, it->n + 1, fill->size);
+	item = (char *)it->v + it->n * fill->size;
+	memset(item, 0, fill->size);
+	if (fill->map(stmt, item))
+		it->n++;
+}
+
+/* Lists rows into an array of items. */
+enum status store_list(struct store *store, const char *domain,
+		       const char *sql, size_t size, store_item_fn map,
+		       struct state_items *items, const char *what,
+		       struct err *err)
+{
+	struct list_fill fill = { items, size, map };
+	struct db_stmt *stmt = NULL;
+	int64_t domain_id = 0;
+	enum status st;
+
+	if (domain && (st = state_domain_lookup(store, domain, &domain_id,
+						err)))
+		return st;
+	if ((st = store_prepare(store, &stmt, sql, err)))
+		return st;
+	if (domain)
+		db_bind_int64(stmt, 1, domain_id);
+	return store_rows(store, stmt, list_item, &fill, what, err);
+}
+
+/* Finishes a change: commits on success, rolls back otherwise. */
+enum status state_finish(struct store *store, enum status st,
+			 struct err *err)
+{
+	if (st == STATUS_OK)
+		return store_commit(store, err);
+	store_rollback(store);
+	return st;
+}
+
+/* ------------------------------------------------- SQLite only, for the
+ * repositories not yet moved to db_internal.h */
 
 /* Prepares one statement; the error names the database. */
 enum status state_stmt_prepare(struct store *store, sqlite3_stmt **stmt,
@@ -488,52 +719,17 @@ enum status state_rows(struct store *store, sqlite3_stmt *stmt,
 	return st;
 }
 
-/* Looks up a domain's row id inside whatever transaction is open. */
-enum status state_domain_lookup(struct store *store, const char *name,
-				int64_t *id, struct err *err)
-{
-	sqlite3_stmt *stmt = NULL;
-	char *norm = dname_normalize(name, STATE_NAME_FLAGS);
-	enum status st;
-	int rc;
-
-	if ((st = state_stmt_prepare(store, &stmt,
-				     "SELECT id FROM domain WHERE name = ?1",
-				     err)))
-		goto out;
-	state_bind_text(stmt, 1, norm);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(stmt, 0);
-		st = STATUS_OK;
-	} else if (rc == SQLITE_DONE) {
-		char *clean = text_clean_str(name);
-
-		st = err_set(err, STATUS_NOT_FOUND,
-			     _("%s: no domain %s (add it with: dmarcpilot "
-			       "domain add %s)"),
-			     store_path(store), clean, clean);
-		free(clean);
-	} else {
-		st = store_error(store, err, _("looking up a domain"));
-	}
-out:
-	sqlite3_finalize(stmt);
-	free(norm);
-	return st;
-}
-
 /* What state_list() hands state_rows() for each row. */
-struct list_fill {
+struct state_list_fill {
 	struct state_items *items;
 	size_t size;
 	state_item_fn map;
 };
 
 /* Maps a row into the next item, or takes the item back. */
-static void list_item(sqlite3_stmt *stmt, void *arg)
+static void state_list_item(sqlite3_stmt *stmt, void *arg)
 {
-	struct list_fill *fill = arg;
+	struct state_list_fill *fill = arg;
 	struct state_items *it = fill->items;
 	char *item;
 
@@ -550,7 +746,7 @@ enum status state_list(struct store *store, const char *domain,
 		       struct state_items *items, const char *what,
 		       struct err *err)
 {
-	struct list_fill fill = { items, size, map };
+	struct state_list_fill fill = { items, size, map };
 	sqlite3_stmt *stmt = NULL;
 	int64_t domain_id = 0;
 	enum status st;
@@ -562,7 +758,7 @@ enum status state_list(struct store *store, const char *domain,
 		return st;
 	if (domain)
 		sqlite3_bind_int64(stmt, 1, domain_id);
-	return state_rows(store, stmt, list_item, &fill, what, err);
+	return state_rows(store, stmt, state_list_item, &fill, what, err);
 }
 
 /* Runs a prepared statement that returns no rows, mapping a UNIQUE
@@ -583,15 +779,23 @@ enum status state_stmt_done(struct store *store, sqlite3_stmt *stmt,
 	return store_error(store, err, what);
 }
 
-/* Finishes a change: commits on success, rolls back otherwise. */
-enum status state_finish(struct store *store, enum status st,
-			 struct err *err)
+/* The SQLite handle, NULL on PostgreSQL. */
+sqlite3 *store_db(struct store *store)
 {
-	if (st == STATUS_OK)
-		return store_commit(store, err);
-	store_rollback(store);
-	return st;
+	return db_sqlite_conn(store->db);
 }
+
+/* Wraps SQLite's message in an error. */
+enum status store_error(struct store *store, struct err *err,
+			const char *what)
+{
+	sqlite3 *conn = store->db ? store_db(store) : NULL;
+
+	return err_set(err, STATUS_DB, "%s: %s: %s", store->path, what,
+		       conn ? sqlite3_errmsg(conn) : _("cannot open"));
+}
+
+/* ---------------------------------------------------------------- open */
 
 /* Creates the directory that holds the database. */
 static enum status store_mkdir_parent(const char *path, struct err *err)
@@ -620,29 +824,19 @@ out:
 }
 
 /* Opens and migrates the database. */
-enum status store_open(struct store **out, const char *path, struct err *err)
+enum status store_open(struct store **out, const char *target,
+		       struct err *err)
 {
 	struct store *store = xcalloc(1, sizeof *store);
 	enum status st;
 
 	*out = NULL;
-	store->path = xstrdup(path);
-	if ((st = store_mkdir_parent(path, err)))
+	if (!db_target_is_postgres(target) &&
+	    (st = store_mkdir_parent(target, err)))
 		goto fail;
-	if (sqlite3_open_v2(path, &store->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		st = store_error(store, err, path);
+	if ((st = db_open(&store->db, target, err)))
 		goto fail;
-	}
-	sqlite3_busy_timeout(store->db, 5000);
-	/* WAL with full sync: a kill at any point leaves a valid database. */
-	if ((st = store_exec(store,
-			     "PRAGMA journal_mode = WAL;"
-			     "PRAGMA synchronous = FULL;"
-			     "PRAGMA foreign_keys = ON;",
-			     err)))
-		goto fail;
+	store->path = xstrdup(db_name(store->db));
 	if ((st = store_migrate(store, err)))
 		goto fail;
 	*out = store;
@@ -657,18 +851,18 @@ void store_close(struct store *store)
 {
 	if (!store)
 		return;
-	sqlite3_close(store->db);
+	db_close(store->db);
 	free(store->path);
 	free(store);
 }
 
-/* The raw connection. */
-sqlite3 *store_db(struct store *store)
+/* The connection. */
+struct db *store_conn(struct store *store)
 {
 	return store->db;
 }
 
-/* The database file's path. */
+/* The database's name. */
 const char *store_path(const struct store *store)
 {
 	return store->path;
@@ -677,41 +871,25 @@ const char *store_path(const struct store *store)
 /* Runs statements that return no rows. */
 enum status store_exec(struct store *store, const char *sql, struct err *err)
 {
-	char *msg = NULL;
-
-	if (sqlite3_exec(store->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(err, STATUS_DB, "%s: %s", store->path,
-			msg ? msg : sqlite3_errmsg(store->db));
-		sqlite3_free(msg);
-		return STATUS_DB;
-	}
-	return STATUS_OK;
+	return db_exec(store->db, sql, err);
 }
 
 /* Starts a write transaction. */
 enum status store_begin(struct store *store, struct err *err)
 {
-	return store_exec(store, "BEGIN IMMEDIATE", err);
+	return db_begin(store->db, err);
 }
 
 /* Commits the transaction. */
 enum status store_commit(struct store *store, struct err *err)
 {
-	return store_exec(store, "COMMIT", err);
+	return db_commit(store->db, err);
 }
 
 /* Abandons the transaction. */
 void store_rollback(struct store *store)
 {
-	sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-/* Wraps SQLite's message in an error. */
-enum status store_error(struct store *store, struct err *err,
-			const char *what)
-{
-	return err_set(err, STATUS_DB, "%s: %s: %s", store->path, what,
-		       store->db ? sqlite3_errmsg(store->db) : "cannot open");
+	db_rollback(store->db);
 }
 
 /* The XDG location of the database. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The SQLite database (DESIGN.md section 7): opening, the versioned
- * schema and its migrations, transactions. Only src/core/store/ talks
+/* The database (DESIGN.md section 7): an SQLite file, or a PostgreSQL
+ * server shared by a team; opening, the versioned schema and its
+ * migrations, transactions. Only src/core/store/ talks
  * SQL: the rest of the program calls its repositories (state.h,
  * report_store.h, report_query.h), which run inside
  * store_begin/commit. */
@@ -11,27 +12,35 @@
 
 struct store;
 
-/* The schema version this build writes (PRAGMA user_version). */
+/* The schema version this build writes (SQLite's PRAGMA user_version;
+ * the table dmarcpilot_schema in PostgreSQL). */
 #define STORE_SCHEMA_VERSION 7
 
-/* Opens (creating the file and its directory, 0700) and migrates the
- * database forward. A database newer than this build is refused with
- * STATUS_UNSUPPORTED. The caller frees with store_close(). */
-enum status store_open(struct store **out, const char *path, struct err *err);
+/* Opens and migrates the database forward: target is an SQLite file
+ * (created with its directory, 0700) or a PostgreSQL "postgresql://..."
+ * URI or key=value connection string, whose database must exist. A
+ * database newer than this build is refused with STATUS_UNSUPPORTED.
+ * Errors name the file or server, never a password. The caller frees
+ * with store_close(). */
+enum status store_open(struct store **out, const char *target,
+		       struct err *err);
 
 /* Closes the database; NULL is allowed. */
 void store_close(struct store *store);
 
-/* The path it was opened with. */
+/* The database as messages name it: the file's path, or
+ * "postgresql://USER@HOST:PORT/DBNAME" without the password. */
 const char *store_path(const struct store *store);
 
-/* Transactions: BEGIN IMMEDIATE, COMMIT, ROLLBACK. Not nestable. */
+/* Transactions that hold the write lock (BEGIN IMMEDIATE in SQLite,
+ * serializable in PostgreSQL), COMMIT, ROLLBACK. Not nestable. */
 enum status store_begin(struct store *store, struct err *err);
 enum status store_commit(struct store *store, struct err *err);
 void store_rollback(struct store *store);
 
-/* Turns the connection's last error into STATUS_DB with SQLite's own
- * message, prefixed with what was being done. */
+/* Turns the SQLite connection's last error into STATUS_DB with
+ * SQLite's own message, prefixed with what was being done (for the
+ * repositories not yet written for both servers). */
 enum status store_error(struct store *store, struct err *err,
 			const char *what);
 
