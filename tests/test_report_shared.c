@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -302,17 +303,21 @@ static char *contents(const struct fixture *f)
 	return text;
 }
 
-/* Creates the schema by opening the database once (a command that
- * changes nothing), so that the test's own connection finds the
- * tables. */
+/* Creates the schema by opening the database once (an import of an
+ * empty folder), so that the test's own connection finds the tables. */
 static void schema_create(const struct fixture *f)
 {
-	const char *args[] = { "--db", f->target, "domain", "list", NULL };
-	struct testenv_run run = testenv_run_dmarcpilot(args, NULL);
+	char *empty = xasprintf("%s/empty", f->dir);
+	const char *args[] = { "--db", f->target, "report", "import", empty,
+			       NULL };
+	struct testenv_run run;
 
+	assert_int_equal(mkdir(empty, 0700), 0);
+	run = testenv_run_dmarcpilot(args, NULL);
 	if (run.status != 0)
-		fail_msg("domain list: %s", run.err);
+		fail_msg("import of nothing: %s", run.err);
 	testenv_run_done(&run);
+	free(empty);
 }
 
 /* Holds report HELD of the set: inserts it in a transaction left open,
@@ -333,9 +338,14 @@ static PGconn *hold_report(const struct fixture *f)
 }
 
 /* Waits until count backends of dmarcpilot wait for a lock (the
- * held report), and returns the pid of one: the state, not a time. */
-static char *wait_lock_waiters(PGconn *conn, int count)
+ * held report), and returns the pid of one: the state, not a time.
+ * Asks on a connection of its own, outside the transaction that holds
+ * the report (which would see one snapshot of the activity). Fails,
+ * with what it printed, when importer im ends first. */
+static char *wait_lock_waiters(const struct fixture *f, int count,
+			       struct importer *im)
 {
+	PGconn *conn = pg_connect(f);
 	char *sql = xasprintf(
 	    "SELECT CASE WHEN count(*) = %d THEN min(pid) END FROM"
 	    " pg_stat_activity WHERE application_name = 'dmarcpilot'"
@@ -352,10 +362,16 @@ static char *wait_lock_waiters(PGconn *conn, int count)
 			break;
 		free(pid);
 		pid = NULL;
+		if (testenv_process_gone(im->pid)) {
+			importer_wait(im);
+			fail_msg("the importer ended (%d): %s%s", im->status,
+				 im->stdout_text, im->stderr_text);
+		}
 		/* pg_stat_activity has no notification to block on */
 		nanosleep(&ts, NULL);
 	}
 	free(sql);
+	PQfinish(conn);
 	if (!pid)
 		fail_msg("the importers never reached the held report");
 	return pid;
@@ -374,7 +390,7 @@ static void two_importers(struct fixture *f, PGconn *held)
 	importer_start(&b, f, "b", true);
 	if (held) {
 		/* Both wait on the same report; let them race for it. */
-		free(wait_lock_waiters(held, 2));
+		free(wait_lock_waiters(f, 2, &a));
 		free(pg_text(held, "ROLLBACK"));
 	}
 	importer_wait(&a);
@@ -435,7 +451,7 @@ static void test_connection_lost(void **state)
 	schema_create(f);
 	held = hold_report(f);
 	importer_start(&im, f, "lost", false);
-	pid = wait_lock_waiters(held, 1);
+	pid = wait_lock_waiters(f, 1, &im);
 	sql = xasprintf("SELECT pg_terminate_backend(%s)", pid);
 	got = pg_text(held, sql);
 	assert_string_equal(got, "t");
