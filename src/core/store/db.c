@@ -4,7 +4,10 @@
 
 #include "store/db_backend_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "util/xalloc.h"
 
 #include "util/strbuf.h"
 
@@ -15,6 +18,13 @@ bool db_target_is_postgres(const char *target)
 	       strncmp(target, "postgres://", 11) == 0 ||
 	       (strchr(target, '=') && !strchr(target, '/'));
 }
+
+/* A statement db_prepare_kept() keeps for the connection's life. */
+struct db_kept {
+	struct db_kept *next;
+	char *sql;
+	struct db_stmt *stmt;
+};
 
 /* Connects to whichever server target names. */
 enum status db_open(struct db **out, const char *target, struct err *err)
@@ -28,8 +38,17 @@ enum status db_open(struct db **out, const char *target, struct err *err)
 /* Closes and frees. */
 void db_close(struct db *db)
 {
-	if (db)
-		db->ops->close(db);
+	if (!db)
+		return;
+	while (db->kept) {
+		struct db_kept *k = db->kept;
+
+		db->kept = k->next;
+		db_finalize(k->stmt);
+		free(k->sql);
+		free(k);
+	}
+	db->ops->close(db);
 }
 
 /* The backend. */
@@ -241,9 +260,10 @@ enum status db_bulk_begin(struct db *db, struct err *err)
 {
 	if (db->ops->backend == DB_POSTGRES)
 		return db->ops->exec(db, "SET synchronous_commit = off", err);
+	/* Not foreign_keys: changing it makes SQLite prepare every
+	 * statement again. */
 	return db->ops->exec(db,
 			     "PRAGMA synchronous = NORMAL;"
-			     "PRAGMA foreign_keys = OFF;"
 			     "PRAGMA wal_autocheckpoint = 16384",
 			     err);
 }
@@ -259,8 +279,31 @@ void db_bulk_end(struct db *db)
 	else
 		db->ops->exec(db,
 			      "PRAGMA synchronous = FULL;"
-			      "PRAGMA foreign_keys = ON;"
 			      "PRAGMA wal_autocheckpoint = 1000",
 			      &err);
 	err_done(&err);
+}
+
+/* Finds the statement prepared for the same text, or prepares and
+ * keeps it. */
+enum status db_prepare_kept(struct db *db, const char *sql,
+			    struct db_stmt **out, struct err *err)
+{
+	struct db_kept *k;
+	enum status st;
+
+	for (k = db->kept; k; k = k->next)
+		if (strcmp(k->sql, sql) == 0) {
+			db_reset(k->stmt);
+			*out = k->stmt;
+			return STATUS_OK;
+		}
+	if ((st = db_prepare(db, sql, out, err)))
+		return st;
+	k = xcalloc(1, sizeof *k);
+	k->sql = xstrdup(sql);
+	k->stmt = *out;
+	k->next = db->kept;
+	db->kept = k;
+	return STATUS_OK;
 }

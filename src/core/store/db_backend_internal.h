@@ -45,6 +45,7 @@ struct db_ops {
 struct db {
 	const struct db_ops *ops;
 	char *name; /* for messages: no password */
+	struct db_kept *kept; /* db_prepare_kept()'s statements */
 };
 
 /* The part of a statement every backend has first. */

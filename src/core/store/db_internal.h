@@ -66,6 +66,14 @@ enum status db_exec(struct db *db, const char *sql, struct err *err);
 enum status db_prepare(struct db *db, const char *sql, struct db_stmt **out,
 		       struct err *err);
 
+/* Prepares sql once for the connection's life and hands out that
+ * statement again, reset, on every later call with the same text: for
+ * the statements run again and again by calls of their own (an import
+ * called for each file or mail). Its bindings are those last made. The
+ * caller never finalizes it; db_close() does. */
+enum status db_prepare_kept(struct db *db, const char *sql,
+			    struct db_stmt **out, struct err *err);
+
 /* Binds parameter i (from 1); text NULL binds SQL NULL. The bindings
  * stay until changed, across db_reset(). */
 void db_bind_int64(struct db_stmt *stmt, int i, int64_t value);
@@ -151,8 +159,7 @@ enum status db_begin_append(struct db *db, struct err *err);
  * (an import), until db_bulk_end(). A commit stays atomic and survives
  * the program being killed; only a crash of the machine (or of the
  * server) may lose the last ones, which running again restores. SQLite:
- * WAL without an fsync per commit, checkpoints every 64 MiB, no foreign
- * key lookups (each row names the row inserted just before it).
+ * WAL without an fsync per commit, checkpoints every 64 MiB.
  * PostgreSQL: asynchronous commit for this session. */
 enum status db_bulk_begin(struct db *db, struct err *err);
 void db_bulk_end(struct db *db);

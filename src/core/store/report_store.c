@@ -18,7 +18,8 @@ struct importer {
 	struct report_import_stats *stats;
 	report_reject_fn on_reject;
 	void *arg;
-	struct db_stmt *ins_report, *ins_row, *ins_failure;
+	struct db_stmt *ins_report, *ins_rows, *ins_failure;
+	int batched; /* records bound in ins_rows, not yet inserted */
 	char imported[32];       /* when, ISO 8601 UTC */
 	const char *unit;        /* the unit being read */
 	bool in_tx;
@@ -38,11 +39,31 @@ static const char sql_report[] =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
     " ON CONFLICT (org_name, report_id) DO NOTHING RETURNING id";
 
-static const char sql_row[] =
+/* Records are inserted ROW_BATCH at a time: one statement (and, on
+ * PostgreSQL, one round trip) for many, rather than one each. */
+#define ROW_BATCH 64
+/* The columns of a record, its parameters in the batch statement. */
+#define ROW_COLUMNS 14
+
+/* The parameters of one more record in the batch statement. */
+#define ROW_PARAMS ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define ROW_PARAMS_3 ROW_PARAMS ROW_PARAMS ROW_PARAMS
+#define ROW_PARAMS_15 ROW_PARAMS_3 ROW_PARAMS_3 ROW_PARAMS_3 ROW_PARAMS_3 \
+	ROW_PARAMS_3
+
+/* The batch statement: ROW_BATCH records of parameters (1 + 3 + 15 * 4
+ * rows), the first of each the report's id; slots not filled have it
+ * NULL and are left out. The casts of the first row give the VALUES
+ * columns their types where PostgreSQL cannot tell them from text
+ * parameters. A constant, so that the connection keeps it prepared. */
+static const char sql_rows[] =
     "INSERT INTO report_row (report, source_ip, count, disposition, dkim,"
     " spf, reasons, arc, header_from, envelope_from, dkim_auth, spf_auth,"
-    " dkim_aligned, spf_aligned)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    " dkim_aligned, spf_aligned) SELECT * FROM (VALUES"
+    " (CAST(? AS BIGINT), ?, CAST(? AS BIGINT), ?, ?, ?, ?,"
+    " CAST(? AS BIGINT), ?, ?, ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT))"
+    ROW_PARAMS_3 ROW_PARAMS_15 ROW_PARAMS_15 ROW_PARAMS_15 ROW_PARAMS_15
+    ") AS v WHERE column1 IS NOT NULL";
 
 static const char sql_failure[] =
     "INSERT INTO failure_report (message_id, feedback_type, source_ip,"
@@ -163,12 +184,26 @@ static void auth_join(struct strbuf *sb, const struct report_auth *a,
 	}
 }
 
-/* A record: store it under the current report. */
+/* Inserts the records bound so far; the slots after them are marked
+ * empty first (they may hold an earlier batch's). */
+static enum status importer_flush(struct importer *im, struct err *err)
+{
+	if (im->batched == 0)
+		return STATUS_OK;
+	for (int k = im->batched; k < ROW_BATCH; k++)
+		db_bind_null(im->ins_rows, k * ROW_COLUMNS + 1);
+	im->batched = 0;
+	return importer_step(im, im->ins_rows, "storing report records", NULL,
+			     NULL, err);
+}
+
+/* A record: bind it into the batch, which is inserted when full. */
 static enum status importer_row(void *arg, const struct report_meta *m,
 				const struct report_row *r, struct err *err)
 {
 	struct importer *im = arg;
-	struct db_stmt *s = im->ins_row;
+	struct db_stmt *s = im->ins_rows;
+	int p = im->batched * ROW_COLUMNS;
 
 	memcpy(im->repaired, m->repaired, sizeof im->repaired);
 	if (r->count > REPORT_MESSAGES_MAX - im->report_messages)
@@ -180,25 +215,26 @@ static enum status importer_row(void *arg, const struct report_meta *m,
 	im->report_messages += r->count;
 	auth_join(&im->dkim, r->dkim_auth, r->ndkim_auth, true);
 	auth_join(&im->spf, r->spf_auth, r->nspf_auth, false);
-	db_bind_int64(s, 1, im->report_rowid);
-	db_bind_text(s, 2, r->source_ip);
-	db_bind_int64(s, 3, r->count);
-	bind_text(s, 4, r->disposition);
-	bind_text(s, 5, r->dkim);
-	bind_text(s, 6, r->spf);
-	bind_text(s, 7, r->reasons);
-	db_bind_int64(s, 8, r->arc);
-	bind_text(s, 9, r->header_from);
-	bind_text(s, 10, r->envelope_from);
-	bind_text(s, 11, strbuf_str(&im->dkim));
-	bind_text(s, 12, strbuf_str(&im->spf));
+	db_bind_int64(s, p + 1, im->report_rowid);
+	db_bind_text(s, p + 2, r->source_ip);
+	db_bind_int64(s, p + 3, r->count);
+	bind_text(s, p + 4, r->disposition);
+	bind_text(s, p + 5, r->dkim);
+	bind_text(s, p + 6, r->spf);
+	bind_text(s, p + 7, r->reasons);
+	db_bind_int64(s, p + 8, r->arc);
+	bind_text(s, p + 9, r->header_from);
+	bind_text(s, p + 10, r->envelope_from);
+	bind_text(s, p + 11, strbuf_str(&im->dkim));
+	bind_text(s, p + 12, strbuf_str(&im->spf));
 	/* RFC 7489 C: policy_evaluated carries the aligned results. */
-	db_bind_int64(s, 13, strcmp(r->dkim, "pass") == 0);
-	db_bind_int64(s, 14, strcmp(r->spf, "pass") == 0);
+	db_bind_int64(s, p + 13, strcmp(r->dkim, "pass") == 0);
+	db_bind_int64(s, p + 14, strcmp(r->spf, "pass") == 0);
 	im->messages += (uint64_t)r->count;
 	im->rows++;
-	return importer_step(im, s, "storing a report record", NULL, NULL,
-			     err);
+	if (++im->batched < ROW_BATCH)
+		return STATUS_OK;
+	return importer_flush(im, err);
 }
 
 /* The key of a failure report that carries no Message-ID at all: a
@@ -284,6 +320,14 @@ static enum status importer_end(void *arg, const char *name, enum status st,
 	struct importer *im = arg;
 	struct report_import_stats *stats = im->stats;
 
+	/* The unit's last records, still in the batch: the database
+	 * failing to take them stops the import, as any other. */
+	if (st == STATUS_OK && (st = importer_flush(im, err))) {
+		store_rollback(im->store);
+		im->in_tx = false;
+		return st;
+	}
+	im->batched = 0;
 	if (st != STATUS_OK) {
 		store_rollback(im->store);
 		im->in_tx = false;
@@ -342,6 +386,7 @@ enum status report_import_path(struct store *store, const char *path,
 	};
 	time_t now = time(NULL);
 	struct tm tm;
+	struct db *db = store_conn(store);
 	bool bulk = false;
 	enum status st;
 
@@ -354,23 +399,21 @@ enum status report_import_path(struct store *store, const char *path,
 	strbuf_init(&im.spf);
 	gmtime_r(&now, &tm);
 	strftime(im.imported, sizeof im.imported, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if ((st = db_bulk_begin(store_conn(store), err)))
+	if ((st = db_bulk_begin(db, err)))
 		goto out;
 	bulk = true;
-	if ((st = store_prepare(store, &im.ins_report, sql_report, err)) ||
-	    (st = store_prepare(store, &im.ins_row, sql_row, err)) ||
-	    (st = store_prepare(store, &im.ins_failure, sql_failure, err)))
+	/* Kept by the connection: prepared once, not for every file. */
+	if ((st = db_prepare_kept(db, sql_report, &im.ins_report, err)) ||
+	    (st = db_prepare_kept(db, sql_rows, &im.ins_rows, err)) ||
+	    (st = db_prepare_kept(db, sql_failure, &im.ins_failure, err)))
 		goto out;
 	st = report_input_path(path, limits, &sink, err);
 out:
 	if (im.in_tx)
 		store_rollback(store);
-	db_finalize(im.ins_report);
-	db_finalize(im.ins_row);
-	db_finalize(im.ins_failure);
 	strbuf_done(&im.dkim);
 	strbuf_done(&im.spf);
 	if (bulk)
-		db_bulk_end(store_conn(store));
+		db_bulk_end(db);
 	return st;
 }
