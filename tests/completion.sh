@@ -79,7 +79,7 @@ SCRIPT
 (cd "$tmp/files" && "$bash" "$tmp/run.bash" "$completion") >"$tmp/got" 2>&1
 cat >"$tmp/want" <<'WANT'
 example.com example.org
-check config dkim dmarc domain example.com example.org export mail monitor plan report sender spf step
+check config dkim dmarc domain example.com example.org export mail monitor plan publish report sender spf step
 spf
 build check eval
 --algorithm --bits --db --demo --force --help --json --now --out --resolver --timeout --version --zone

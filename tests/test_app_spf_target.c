@@ -63,7 +63,7 @@ static int setup(void **state)
 	struct fixture *f = xcalloc(1, sizeof *f);
 
 	f->dir = testenv_mkdtemp();
-	f->db = xasprintf("%s/state.db", f->dir);
+	f->db = testenv_db(f->dir, "state.db");
 	f->zone = testenv_write_file(f->dir, "root.zone", zone);
 	*state = f;
 	return 0;

@@ -703,7 +703,7 @@ static void test_keygen_sigkill(void **state)
 static void test_keygen_records_in_store(void **state)
 {
 	char *dir = testenv_mkdtemp();
-	char *db = xasprintf("%s/db/dmarcpilot.db", dir);
+	char *db = testenv_db(dir, "db/dmarcpilot.db");
 	char *out2 = xasprintf("%s/other", dir);
 	char *path2 = xasprintf("%s/other/s1.private", dir);
 	struct store *store;
@@ -1331,7 +1331,7 @@ static void test_cli_rotation_due(void **state)
 {
 	char *dir = testenv_mkdtemp();
 	char *xdg = xasprintf("XDG_DATA_HOME=%s/xdg", dir);
-	char *db = xasprintf("%s/state.db", dir);
+	char *db = testenv_db(dir, "state.db");
 	const char *env[] = { xdg, NULL };
 	const char *gen[] = { "--db", db, "--now", "2026-01-01", "dkim",
 			      "keygen", "example.com", "202601", "--algorithm",

@@ -200,7 +200,7 @@ static int setup(void **state)
 		return 0;
 	}
 	f->dir = testenv_mkdtemp();
-	f->db = xasprintf("%s/state.db", f->dir);
+	f->db = testenv_db(f->dir, "state.db");
 	f->keys = xasprintf("%s/keys", f->dir);
 	f->xdg = xasprintf("XDG_DATA_HOME=%s/xdg", f->dir);
 	r = run_on(f, -240, "domain", "add", "example.com", NULL);

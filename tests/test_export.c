@@ -60,7 +60,7 @@ static int setup(void **state)
 	struct store *store;
 
 	f->dir = testenv_mkdtemp();
-	f->path = xasprintf("%s/state.db", f->dir);
+	f->path = testenv_db(f->dir, "state.db");
 	assert_int_equal(store_open(&store, f->path, &err), STATUS_OK);
 	assert_int_equal(state_domain_add(store, "example.com",
 					  day("2026-11-23"), NULL, &err),

@@ -58,7 +58,7 @@ static int fixture_setup(void **state)
 
 	*state = f;
 	f->dir = testenv_mkdtemp();
-	f->db = xasprintf("%s/test.db", f->dir);
+	f->db = testenv_db(f->dir, "test.db");
 	f->zone = testenv_write_file(f->dir, "mon.example.zone",
 				     "$ORIGIN mon.example.\n$TTL 300\n"
 				     "@ IN SOA ns1 host 1 3600 600 86400 300\n"

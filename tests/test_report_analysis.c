@@ -77,7 +77,7 @@ static int setup(void **state)
 	char *db, *ini;
 
 	f->dir = testenv_mkdtemp();
-	db = xasprintf("%s/a.db", f->dir);
+	db = testenv_db(f->dir, "a.db");
 	assert_int_equal(store_open(&f->store, db, &err), STATUS_OK);
 	free(db);
 
@@ -249,7 +249,7 @@ static void test_reverse_names_kept(void **state)
 	assert_string_equal(source(a, "203.0.113.5")->ptr,
 			    "o1.ptr42.sendgrid.net");
 	analysis_free(a);
-	db = xasprintf("%s/a.db", f->dir);
+	db = testenv_db(f->dir, "a.db");
 	kept = testenv_db_text(db, "SELECT name || ' ' || (expires - "
 				   "CAST(strftime('%s', 'now') AS INTEGER)) "
 				   "FROM reverse_name WHERE ip = '203.0.113.5'");
@@ -409,7 +409,7 @@ static void test_window_without_dns(void **state)
 static void test_cli_summary(void **state)
 {
 	struct fixture *f = *state;
-	char *db = xasprintf("%s/a.db", f->dir);
+	char *db = testenv_db(f->dir, "a.db");
 	char *zone = testenv_write_file(
 	    f->dir, "example.com.zone",
 	    "$ORIGIN example.com.\n$TTL 300\n"

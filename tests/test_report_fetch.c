@@ -50,7 +50,7 @@ static int fixture_setup(void **state)
 	if (!dovecot_start(&f->imap))
 		return -1;
 	f->dir = testenv_mkdtemp();
-	f->db = xasprintf("%s/test.db", f->dir);
+	f->db = testenv_db(f->dir, "test.db");
 	f->xdg = xasprintf("%s/config", f->dir);
 	conf_dir = xasprintf("%s/dmarcpilot", f->xdg);
 	mkdir(f->xdg, 0700);

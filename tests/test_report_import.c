@@ -39,7 +39,7 @@ static int fixture_setup(void **state)
 	struct err err = ERR_INIT;
 
 	f->dir = testenv_mkdtemp();
-	f->db = xasprintf("%s/test.db", f->dir);
+	f->db = testenv_db(f->dir, "test.db");
 	if (store_open(&f->store, f->db, &err) != STATUS_OK)
 		return -1;
 	strbuf_init(&f->rejects);
@@ -613,7 +613,7 @@ static void test_cli_import(void **state)
 	if (!data)
 		skip();
 	dir = xasprintf("%s/reports/aggregate", data);
-	db = xasprintf("%s/cli.db", f->dir);
+	db = testenv_db(f->dir, "cli.db");
 	{
 		const char *args[] = { "--db", db, "report", "import", dir,
 				       NULL };

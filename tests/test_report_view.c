@@ -83,7 +83,7 @@ static int setup(void **state)
 	char *ini;
 
 	f->dir = testenv_mkdtemp();
-	f->db = xasprintf("%s/a.db", f->dir);
+	f->db = testenv_db(f->dir, "a.db");
 	assert_true(date_parse(TODAY_TEXT, &f->today));
 	assert_int_equal(store_open(&f->store, f->db, &err), STATUS_OK);
 	/* In the week (and so in the plan's 14 days): Google's address

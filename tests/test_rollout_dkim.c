@@ -151,7 +151,7 @@ static void test_errors_name_the_file(void **state)
 static void test_plan_uses_it(void **state)
 {
 	struct fixture *f = *state;
-	char *db = xasprintf("%s/state.db", f->dir);
+	char *db = testenv_db(f->dir, "state.db");
 	struct dkim_keygen_options o = {
 		.domain = "example.com",
 		.selector = "s1",

@@ -130,7 +130,7 @@ static int setup(void **state)
 			      datadir ? datadir : ABS_SRCDIR "/data");
 
 	f->dir = testenv_mkdtemp();
-	f->path = xasprintf("%s/state.db", f->dir);
+	f->path = testenv_db(f->dir, "state.db");
 	assert_int_equal(store_open(&f->store, f->path, &err), STATUS_OK);
 	assert_int_equal(providers_load(&f->catalogue, ini, &err), STATUS_OK);
 	free(ini);

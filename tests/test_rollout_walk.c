@@ -125,7 +125,7 @@ static void walk_start(struct walk *w)
 	assert_true(nsd_start(&w->nsd, &z, 1));
 	free(text);
 	w->dir = testenv_mkdtemp();
-	w->db = xasprintf("%s/state.db", w->dir);
+	w->db = testenv_db(w->dir, "state.db");
 }
 
 static void walk_stop(struct walk *w)

@@ -11,12 +11,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <libpq-fe.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/testenv.h"
@@ -27,7 +29,8 @@
 
 struct fixture {
 	char *dir;
-	char *path;
+	char *path; /* a file, or a PostgreSQL URI (testenv_db()) */
+	char *name; /* what messages call the database */
 	struct store *store;
 	struct providers *catalogue;
 };
@@ -41,8 +44,9 @@ static int setup(void **state)
 	char *ini;
 
 	f->dir = testenv_mkdtemp();
-	f->path = xasprintf("%s/state.db", f->dir);
+	f->path = testenv_db(f->dir, "state.db");
 	assert_int_equal(store_open(&f->store, f->path, &err), STATUS_OK);
+	f->name = xstrdup(store_path(f->store));
 	ini = xasprintf("%s/providers.ini",
 			datadir ? datadir : ABS_SRCDIR "/data");
 	assert_int_equal(providers_load(&f->catalogue, ini, &err),
@@ -60,6 +64,7 @@ static int teardown(void **state)
 	store_close(f->store);
 	testenv_rmdir(f->dir);
 	free(f->path);
+	free(f->name);
 	free(f->dir);
 	free(f);
 	return 0;
@@ -93,7 +98,7 @@ static void test_domains(void **state)
 	assert_int_equal(state_domain_add(f->store, "example.com",
 					  day("2026-11-25"), NULL, &err),
 			 STATUS_EXISTS);
-	assert_non_null(strstr(err_message(&err), f->path));
+	assert_non_null(strstr(err_message(&err), f->name));
 	assert_non_null(strstr(err_message(&err), "example.com"));
 	err_done(&err);
 	/* Not names: refused before the database is touched. */
@@ -122,7 +127,7 @@ static void test_domains(void **state)
 	assert_int_equal(state_domain_id(f->store, "nope.example", &id2,
 					 &err),
 			 STATUS_NOT_FOUND);
-	assert_non_null(strstr(err_message(&err), f->path));
+	assert_non_null(strstr(err_message(&err), f->name));
 	assert_non_null(strstr(err_message(&err), "nope.example"));
 	err_done(&err);
 
@@ -263,7 +268,7 @@ static void test_senders(void **state)
 					  f->catalogue, day("2026-11-25"),
 					  NULL, &err),
 			 STATUS_EXISTS);
-	assert_non_null(strstr(err_message(&err), f->path));
+	assert_non_null(strstr(err_message(&err), f->name));
 	err_done(&err);
 	/* Unknown domain: nothing is added, the message says how. */
 	assert_int_equal(state_sender_add(f->store, "other.example", "mx",
@@ -479,7 +484,7 @@ static void test_commands(void **state)
 	testenv_run_done(&r);
 	r = run_cmd(f, "domain", "add", "example.com", NULL, NULL);
 	assert_int_equal(r.status, 2);
-	assert_non_null(strstr(r.err, f->path));
+	assert_non_null(strstr(r.err, f->name));
 	testenv_run_done(&r);
 	r = run_cmd(f, "--json", "domain", "list", NULL, NULL);
 	assert_int_equal(r.status, 0);
@@ -534,6 +539,13 @@ static long long count_rows(const char *path, const char *sql)
 	sqlite3_stmt *stmt;
 	long long n = -1;
 
+	if (testenv_db_postgres()) {
+		char *v = testenv_db_text(path, sql);
+
+		n = strtoll(v, NULL, 10);
+		free(v);
+		return n;
+	}
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
 	    SQLITE_OK) {
 		sqlite3_close(db);
@@ -605,14 +617,20 @@ static void test_kill_during_write(void **state)
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGKILL);
 
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1,
-					    &stmt, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(stmt, 0), "ok");
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
+	/* SQLite's own check of the file; a PostgreSQL server rolls a
+	 * dead connection's transaction back itself. */
+	if (!testenv_db_postgres()) {
+		assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db,
+						    "PRAGMA integrity_check",
+						    -1, &stmt, NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+		assert_string_equal(
+		    (const char *)sqlite3_column_text(stmt, 0), "ok");
+		sqlite3_finalize(stmt);
+		sqlite3_close(db);
+	}
 	senders = count_rows(f->path, "SELECT count(*) FROM sender");
 	rungs = count_rows(f->path, "SELECT count(*) FROM rung_history");
 	assert_true(senders >= 200);
@@ -631,6 +649,171 @@ static void test_kill_during_write(void **state)
 			 STATUS_OK);
 }
 
+/* Runs a statement that must succeed. */
+static void pg_ok(PGconn *conn, const char *sql)
+{
+	PGresult *res = PQexec(conn, sql);
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQresultErrorMessage(res));
+	PQclear(res);
+}
+
+/* Waits until n other sessions of the database wait on a lock. */
+static void pg_wait_blocked(PGconn *conn, int n)
+{
+	for (int i = 0; i < 30000; i++) {
+		PGresult *res = PQexec(conn,
+				       "SELECT count(*) FROM pg_stat_activity"
+				       " WHERE datname = current_database()"
+				       " AND wait_event_type = 'Lock'");
+		int blocked = PQresultStatus(res) == PGRES_TUPLES_OK
+				  ? atoi(PQgetvalue(res, 0, 0))
+				  : -1;
+		struct timespec ts = { 0, 1000 * 1000 };
+
+		PQclear(res);
+		if (blocked >= n)
+			return;
+		nanosleep(&ts, NULL);
+	}
+	fail_msg("the two steps never both waited on the lock");
+}
+
+/* One operator's step in a child process: waits on go, records rung 1
+ * planned from the history whose newest rung is latest, and exits 0
+ * when it was recorded, 1 when refused (the message in dir/who), 2 on
+ * anything else. */
+static void operator_step(const struct fixture *f, const char *who,
+			  const char *at, int64_t latest, int ready, int go)
+{
+	struct state_step step = {
+		.kind = RUNG_DMARC, .rung = 1, .lookups = -1,
+		.record = "v=DMARC1; p=quarantine; pct=10",
+		.verified = day("2026-12-05"), .recorded_by = who,
+		.recorded_at = at, .check_latest = true, .latest_id = latest,
+	};
+	struct err err = ERR_INIT;
+	struct store *store;
+	enum status st;
+	char c = 'r';
+
+	if (store_open(&store, f->path, &err))
+		_exit(2);
+	if (write(ready, &c, 1) != 1 || read(go, &c, 1) != 1)
+		_exit(2);
+	st = state_step_record(store, "example.com", &step, &err);
+	if (st != STATUS_OK) {
+		char *path = xasprintf("%s/%s", f->dir, who);
+		FILE *out = fopen(path, "w");
+
+		if (out) {
+			fputs(err_message(&err), out);
+			fclose(out);
+		}
+	}
+	store_close(store);
+	_exit(st == STATUS_OK ? 0 : st == STATUS_REFUSED ? 1 : 2);
+}
+
+/* Two operators step the same domain at once, each in its own process
+ * with its own connection: one step is recorded, the other is refused
+ * naming who recorded which rung and when, and the history holds the
+ * one rung. */
+static void test_two_operators_step(void **state)
+{
+	static const char *const who[2] = { "alice@desk1", "bob@desk2" };
+	static const char *const at[2] = { "2026-12-05 08:20 UTC",
+					   "2026-12-05 08:21 UTC" };
+	struct fixture *f = *state;
+	struct err err = ERR_INIT;
+	struct state_rung *rungs = NULL;
+	int ready[2], go[2], status[2];
+	pid_t pid[2];
+	size_t n = 0;
+	char buf[2];
+	int winner;
+
+	assert_int_equal(state_domain_add(f->store, "example.com", 0, NULL,
+					  &err),
+			 STATUS_OK);
+	assert_int_equal(state_rung_add(f->store, "example.com", RUNG_DMARC, 0,
+					"v=DMARC1; p=none",
+					day("2026-11-01"), &err),
+			 STATUS_OK);
+	assert_int_equal(state_rung_list(f->store, "example.com", &rungs, &n,
+					 &err),
+			 STATUS_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	for (int k = 0; k < 2; k++) {
+		pid[k] = fork();
+		assert_true(pid[k] >= 0);
+		if (pid[k] == 0)
+			operator_step(f, who[k], at[k], rungs[0].id, ready[1],
+				      go[0]);
+	}
+	state_rungs_free(rungs, n);
+	/* Both have planned and connected: let them go together. */
+	assert_int_equal(read(ready[0], buf, 1), 1);
+	assert_int_equal(read(ready[0], buf, 1), 1);
+	if (testenv_db_postgres()) {
+		/* Make the race certain: both read the history in their
+		 * transactions before either may write, so that the
+		 * server must refuse one serializable transaction, which
+		 * then runs again and finds the other's rung. */
+		PGconn *conn = PQconnectdb(f->path);
+
+		assert_int_equal(PQstatus(conn), CONNECTION_OK);
+		pg_ok(conn, "BEGIN");
+		pg_ok(conn, "LOCK TABLE rung_history IN EXCLUSIVE MODE");
+		assert_int_equal(write(go[1], "gg", 2), 2);
+		pg_wait_blocked(conn, 2);
+		pg_ok(conn, "COMMIT");
+		PQfinish(conn);
+	} else {
+		assert_int_equal(write(go[1], "gg", 2), 2);
+	}
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(waitpid(pid[k], &status[k], 0), pid[k]);
+		assert_true(WIFEXITED(status[k]));
+	}
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+	assert_int_equal(WEXITSTATUS(status[0]) + WEXITSTATUS(status[1]), 1);
+	winner = WEXITSTATUS(status[0]) == 0 ? 0 : 1;
+	{
+		char *path = xasprintf("%s/%s", f->dir, who[1 - winner]);
+		char *msg = testenv_read_file(path, NULL);
+
+		assert_non_null(msg);
+		assert_non_null(strstr(msg, who[winner]));
+		assert_non_null(strstr(msg, at[winner]));
+		assert_non_null(strstr(msg, "DMARC rung 1"));
+		assert_non_null(strstr(msg, "example.com"));
+		free(msg);
+		free(path);
+	}
+	assert_int_equal(state_rung_list(f->store, "example.com", &rungs, &n,
+					 &err),
+			 STATUS_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(rungs[1].rung, 1);
+	state_rungs_free(rungs, n);
+	{
+		char *by = testenv_db_text(f->path,
+					   "SELECT recorded_by FROM rung_history"
+					   " WHERE rung = 1");
+
+		assert_string_equal(by, who[winner]);
+		free(by);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -645,6 +828,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commands, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_kill_during_write, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_two_operators_step, setup,
 						teardown),
 	};
 

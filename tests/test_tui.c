@@ -763,8 +763,8 @@ static void test_import_reports(void **state)
 		  "demo.example (now 63).");
 	expect(d, "of 63 reports");
 	/* All time: every stored report is counted. */
-	key(d, "p");
-	key(d, "p");
+	key(d, "t");
+	key(d, "t");
 	screen = screen_with(d, "63 of 63 reports, 17841 messages");
 	assert_non_null(screen);
 	assert_non_null(strstr(screen, "2026-W10"));
@@ -777,7 +777,7 @@ static void test_import_reports(void **state)
 	demo_stop(d);
 }
 
-/* p switches the window from the plan's 14 days to the last week and to
+/* t switches the window from the plan's 14 days to the last week and to
  * all time and back; the dispositions follow the window. */
 static void test_reports_windows(void **state)
 {
@@ -795,14 +795,14 @@ static void test_reports_windows(void **state)
 	assert_non_null(strstr(screen, "Receivers: none 5143, quarantine 36, "
 				       "reject 0."));
 	free(screen);
-	key(d, "p");
+	key(d, "t");
 	screen = screen_with(d, "last 7 days (2026-03-03 to 2026-03-09)");
 	assert_non_null(screen);
 	assert_non_null(strstr(screen, "No report in this window; 42 are "
 				       "stored."));
 	assert_null(strstr(screen, "Google Workspace"));
 	free(screen);
-	key(d, "p");
+	key(d, "t");
 	screen = screen_with(d, "all time up to 2026-03-09");
 	assert_non_null(screen);
 	assert_non_null(strstr(screen, "42 of 42 reports, 11831 messages"));
@@ -810,7 +810,7 @@ static void test_reports_windows(void **state)
 				       "36, reject 0."));
 	assert_non_null(strstr(screen, "2026-W08"));
 	free(screen);
-	key(d, "p");
+	key(d, "t");
 	expect(d, "plan window, last 14 days");
 	demo_stop(d);
 }
@@ -1364,8 +1364,13 @@ static void test_settings_view(void **state)
 	assert_non_null(v);
 	assert_string_equal(v, "3");
 	free(v);
-	/* A bad server list is refused, naming the setting. */
+	/* The list scrolls to its last setting. */
 	key(d, "End");
+	expect(d, "publish-port: the port of the primary");
+	/* A bad server list is refused, naming the setting. */
+	key(d, "Up");
+	key(d, "Up");
+	key(d, "Up");
 	expect(d, "servers: verify steps on these servers");
 	key(d, "Enter");
 	type(d, "not an address");

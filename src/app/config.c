@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/store.h"
 #include "util/i18n.h"
 #include "util/strbuf.h"
 #include "util/text.h"
@@ -540,7 +541,19 @@ static int parse_handle(void *arg, const char *section, const char *name,
 		return 0;
 	if (!name)
 		return 1; /* a section header alone */
-	if (!strcmp(section, "mailbox")) {
+	if (!section[0]) {
+		/* Before any section: what every command uses. */
+		if (!strcmp(name, "db") && value[0]) {
+			free(p->cfg->db);
+			p->cfg->db = xstrdup(value);
+			p->cfg->db_line = p->lineno;
+		} else {
+			parse_fail(p, _("unknown key \"%s\" before any "
+					"section (only db = PATH or "
+					"postgresql://...)"),
+				   name);
+		}
+	} else if (!strcmp(section, "mailbox")) {
 		p->cfg->mailbox.present = true;
 		parse_mailbox(p, name, value);
 	} else if (!strcmp(section, "smtp")) {
@@ -734,10 +747,12 @@ static enum status parse_text(struct config *cfg, const char *data,
 	/* A password in a file others can read is not a secret any more;
 	 * refuse it, as ssh refuses a private key others can read. */
 	if (!p.error && cfg->shared &&
-	    (cfg->mailbox.password.value || cfg->smtp.password.value)) {
+	    (cfg->mailbox.password.value || cfg->smtp.password.value ||
+	     (cfg->db && store_target_has_password(cfg->db)))) {
 		p.lineno = cfg->mailbox.password.value ?
 				   cfg->mailbox.password.line :
-				   cfg->smtp.password.line;
+			   cfg->smtp.password.value ? cfg->smtp.password.line
+						    : cfg->db_line;
 		parse_fail(&p, _("holds a password but others can read the "
 				 "file (mode %04o): run chmod 600 on it, or "
 				 "use password_file or password_env"),
@@ -867,6 +882,7 @@ void config_done(struct config *cfg)
 	struct config_mailbox *m = &cfg->mailbox;
 
 	free(cfg->path);
+	free(cfg->db);
 	free(m->url);
 	free(m->host);
 	free(m->user);

@@ -106,6 +106,9 @@ struct config_thresholds {
 /* A whole configuration file. */
 struct config {
 	char *path;     /* the file it came from, or NULL when absent */
+	char *db;       /* "db = TARGET" before any section: the database,
+			   a file or a postgresql:// URI; NULL when unset */
+	int db_line;
 	bool found;     /* the file exists */
 	bool shared;    /* readable by group or others */
 	struct config_mailbox mailbox;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/config.h"
 #include "util/i18n.h"
 #include "util/xalloc.h"
 
@@ -110,6 +111,24 @@ void session_set_dns(struct session *s, struct dns *dns)
 	s->dns_slot.tried = true;
 }
 
+/* The database to use: --db, else "db =" in the configuration file,
+ * else the default file (NULL when there is none, err untouched); NULL
+ * with err set when the configuration file cannot be read. */
+static char *db_target(const struct session *s, struct err *err)
+{
+	struct config cfg;
+	char *target = NULL;
+
+	if (s->opt.db_path)
+		return xstrdup(s->opt.db_path);
+	if (config_load(&cfg, NULL, err) != STATUS_OK)
+		return NULL;
+	if (cfg.db)
+		target = xstrdup(cfg.db);
+	config_done(&cfg);
+	return target ? target : store_default_path();
+}
+
 /* Opens the database once. */
 struct store *session_store(struct session *s, struct err *err)
 {
@@ -122,8 +141,13 @@ struct store *session_store(struct session *s, struct err *err)
 	}
 	s->store_slot.tried = true;
 	free(s->db_path);
-	s->db_path = s->opt.db_path ? xstrdup(s->opt.db_path)
-				    : store_default_path();
+	s->db_path = db_target(s, &e);
+	if (!s->db_path && e.status != STATUS_OK) {
+		slot_fail(&s->store_slot, &e);
+		slot_report(&s->store_slot, err);
+		err_done(&e);
+		return NULL;
+	}
 	if (!s->db_path) {
 		/* Never the current directory: say where it can go. */
 		err_set(&e, STATUS_USAGE,
@@ -144,18 +168,31 @@ struct store *session_store(struct session *s, struct err *err)
 	return s->store;
 }
 
-/* Opens the database only when its file exists. */
-struct store *session_store_existing(struct session *s)
+/* Whether there is a database to open. */
+bool session_store_exists(const struct session *s)
 {
-	char *path;
+	struct err e = ERR_INIT;
+	char *target;
 	bool exists;
 
 	if (s->store_slot.tried)
+		return s->store != NULL;
+	target = db_target(s, &e);
+	/* A broken configuration file: let opening say so. */
+	exists = e.status != STATUS_OK ||
+		 (target && (store_target_is_server(target) ||
+			     access(target, F_OK) == 0));
+	err_done(&e);
+	free(target);
+	return exists;
+}
+
+/* Opens the database only when there is one. */
+struct store *session_store_existing(struct session *s)
+{
+	if (s->store_slot.tried)
 		return s->store;
-	path = s->opt.db_path ? xstrdup(s->opt.db_path) : store_default_path();
-	exists = path && access(path, F_OK) == 0;
-	free(path);
-	return exists ? session_store(s, NULL) : NULL;
+	return session_store_exists(s) ? session_store(s, NULL) : NULL;
 }
 
 /* Closes the database. */

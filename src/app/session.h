@@ -22,7 +22,10 @@ struct session_options {
 	const char *resolver;     /* --resolver, or NULL for resolv.conf */
 	const char *const *zones; /* --zone files: an offline table */
 	size_t nzones;
-	const char *db_path;      /* --db, or NULL for the XDG default */
+	const char *db_path;      /* --db (a file or a postgresql:// URI),
+				     or NULL for "db =" of the
+				     configuration file, else the XDG
+				     default */
 	double timeout;           /* --timeout seconds, 0 for the default */
 	const char *datadir;      /* where providers.ini lives */
 };
@@ -40,7 +43,7 @@ struct session {
 	struct session_slot dns_slot;
 	struct store *store;
 	struct session_slot store_slot;
-	char *db_path;      /* the path the database was opened at */
+	char *db_path;      /* the file or URI the database was opened at */
 	struct providers *providers;
 	struct session_slot providers_slot;
 	struct orgdomain *orgdomain;
@@ -69,6 +72,11 @@ void session_set_dns(struct session *s, struct dns *dns);
 /* The database at the options' path or the default one, opened and
  * migrated; NULL with err set on failure. */
 struct store *session_store(struct session *s, struct err *err);
+
+/* Whether the database is there to open: --db or "db =" of the
+ * configuration file names a server, or the file exists (a missing file
+ * is not created just to look into it). */
+bool session_store_exists(const struct session *s);
 
 /* The database when its file exists already, else NULL: what only
  * reads never creates one. */

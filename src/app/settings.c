@@ -11,6 +11,7 @@
 #include "dmarc/dmarc.h"
 #include "dmarc/ladder.h"
 #include "dns/dns.h"
+#include "dns/tsig.h"
 #include "util/i18n.h"
 #include "util/text.h"
 #include "util/xalloc.h"
@@ -21,6 +22,8 @@
 	{ key, APP_SETTING_DAYS, offsetof(struct state_settings, field), help }
 #define PERCENT(key, field, help) \
 	{ key, APP_SETTING_PERCENT, offsetof(struct state_settings, field), help }
+#define PORT(key, field, help) \
+	{ key, APP_SETTING_PORT, offsetof(struct state_settings, field), help }
 
 static const struct app_setting settings_table[] = {
 	TEXT("rungs", rungs,
@@ -53,11 +56,21 @@ static const struct app_setting settings_table[] = {
 	TEXT("servers", servers,
 	     N_("verify steps on these servers, ADDR[:PORT],... (default: "
 		"the zone's name servers)")),
+	TEXT("publish-server", publish_server,
+	     N_("the primary that takes signed updates (default: the "
+		"zone's SOA MNAME)")),
+	TEXT("publish-key", publish_key,
+	     N_("the TSIG key file publish signs with (readable by its "
+		"owner only)")),
+	PORT("publish-port", publish_port,
+	     N_("the port of the primary and the name servers (default "
+		"53)")),
 };
 
 #undef TEXT
 #undef DAYS
 #undef PERCENT
+#undef PORT
 
 #define SETTINGS_COUNT (sizeof settings_table / sizeof settings_table[0])
 
@@ -86,6 +99,12 @@ char **app_setting_text(struct state_settings *s, const struct app_setting *d)
 
 /* The int field a days setting points to. */
 int *app_setting_days(struct state_settings *s, const struct app_setting *d)
+{
+	return (int *)((char *)s + d->offset);
+}
+
+/* The int field a port setting points to. */
+int *app_setting_port(struct state_settings *s, const struct app_setting *d)
 {
 	return (int *)((char *)s + d->offset);
 }
@@ -157,6 +176,15 @@ static enum status text_check(const struct app_setting *d, const char *value,
 		err_done(&why);
 		return STATUS_USAGE;
 	}
+	if (strcmp(d->key, "publish-key") == 0) {
+		struct tsig_key *key = NULL;
+
+		/* A key that will not sign is refused now, not at the first
+		 * publish; only the path is stored, never the secret. */
+		if (tsig_key_read(value, &key, err) != STATUS_OK)
+			return STATUS_USAGE;
+		tsig_key_free(key);
+	}
 	return STATUS_OK;
 }
 
@@ -179,7 +207,13 @@ enum status app_setting_set(struct state_settings *s,
 		if (!reset && text_check(d, value, err) != STATUS_OK)
 			return STATUS_USAGE;
 		free(*app_setting_text(s, d));
-		*app_setting_text(s, d) = reset ? NULL : xstrdup(value);
+		*app_setting_text(s, d) = NULL;
+		/* A key file is kept by its full path: publish may run
+		 * from another directory. */
+		if (!reset && strcmp(d->key, "publish-key") == 0)
+			*app_setting_text(s, d) = realpath(value, NULL);
+		if (!reset && !*app_setting_text(s, d))
+			*app_setting_text(s, d) = xstrdup(value);
 		return STATUS_OK;
 	case APP_SETTING_DAYS: {
 		long v = reset ? *app_setting_days(&defaults, d)
@@ -191,6 +225,17 @@ enum status app_setting_set(struct state_settings *s,
 				       _("%s: not a number of days: %s"),
 				       d->key, value);
 		*app_setting_days(s, d) = (int)v;
+		return STATUS_OK;
+	}
+	case APP_SETTING_PORT: {
+		long v = reset ? 0 : strtol(value, &end, 10);
+
+		if (!reset && (end == value || *end || errno || v < 1 ||
+			       v > 65535))
+			return err_set(err, STATUS_USAGE,
+				       _("%s: not a port (1 to 65535): %s"),
+				       d->key, value);
+		*app_setting_port(s, d) = (int)v;
 		return STATUS_OK;
 	}
 	case APP_SETTING_PERCENT: {
@@ -249,6 +294,10 @@ char *app_setting_value(const struct state_settings *s,
 		*is_default = *app_setting_percent(m, d) ==
 			      *app_setting_percent(&defaults, d);
 		return xasprintf("%g", *app_setting_percent(m, d));
+	case APP_SETTING_PORT:
+		*is_default = *app_setting_port(m, d) == 0;
+		return *is_default ? xstrdup("53")
+				   : xasprintf("%d", *app_setting_port(m, d));
 	}
 	return NULL;
 }

@@ -16,6 +16,7 @@ enum app_setting_kind {
 	APP_SETTING_TEXT,    /* a string; "default" stores none */
 	APP_SETTING_DAYS,    /* a whole number of days */
 	APP_SETTING_PERCENT, /* a share in percent, fractions allowed */
+	APP_SETTING_PORT,    /* a TCP/UDP port; 0 is the default */
 };
 
 /* One setting as the operator names it. */
@@ -51,6 +52,7 @@ char *app_setting_value(const struct state_settings *s,
 /* The fields a setting points to, by kind. */
 char **app_setting_text(struct state_settings *s, const struct app_setting *d);
 int *app_setting_days(struct state_settings *s, const struct app_setting *d);
+int *app_setting_port(struct state_settings *s, const struct app_setting *d);
 double *app_setting_percent(struct state_settings *s,
 			    const struct app_setting *d);
 

@@ -4,8 +4,11 @@
 
 #include "app/step.h"
 
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "dkim/dkim.h"
 #include "spf/spf_build.h"
@@ -215,6 +218,19 @@ bool app_step_checks_live(const struct app_step_checks *c)
 	return true;
 }
 
+/* Who is recording, as "user@host", for the operator whose step comes
+ * second. Caller frees. */
+static char *operator_name(void)
+{
+	const struct passwd *pw = getpwuid(geteuid());
+	char host[256] = "";
+
+	if (gethostname(host, sizeof host - 1) != 0)
+		host[0] = '\0';
+	return xasprintf("%s@%s", pw ? pw->pw_name : "?",
+			 host[0] ? host : "localhost");
+}
+
 /* Records the step in one transaction. */
 enum status app_step_record(struct session *s,
 			    const struct rollout_inputs *in,
@@ -226,6 +242,9 @@ enum status app_step_record(struct session *s,
 	struct store *store = session_store(s, err);
 	struct state_cost *costs = NULL;
 	size_t ncosts = 0;
+	time_t now = time(NULL);
+	char when[32], *who;
+	struct tm tm;
 	enum status st;
 
 	if (!store)
@@ -266,8 +285,21 @@ enum status app_step_record(struct session *s,
 	case ROLLOUT_ACTION_NONE:
 		return STATUS_OK;
 	}
+	/* Another operator may have stepped while this one was being
+	 * verified: the step holds only on the history it was planned
+	 * from. */
+	step.check_latest = true;
+	for (size_t i = 0; i < in->nhistory; i++)
+		if (in->history[i].id > step.latest_id)
+			step.latest_id = in->history[i].id;
+	who = operator_name();
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC",
+		 gmtime_r(&now, &tm));
+	step.recorded_by = who;
+	step.recorded_at = when;
 	st = state_step_record(store, plan->domain, &step, err);
 	state_costs_free(costs, ncosts);
+	free(who);
 	return st;
 }
 

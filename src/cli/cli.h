@@ -97,6 +97,7 @@ enum cli_opt {
 	OPT_FOLDER,
 	OPT_ARCHIVE,
 	OPT_NEXT,
+	OPT_SERVER,
 	OPT_WINDOW,
 	OPT_SELECTOR,
 	OPT_FROM,
@@ -104,6 +105,7 @@ enum cli_opt {
 	OPT_CANCEL,
 	OPT_INTERVAL,
 	OPT_DRY_RUN,
+	OPT_TO,
 };
 
 /* One option as declared: its command, --name, -c, its argument and

@@ -25,9 +25,10 @@ const struct cli_option cli_options[] = {
 	VALUES(NULL, "zone", OPT_ZONE, N_("FILE"),
 	       N_("answer DNS from this zone file (repeatable); names "
 		  "outside every zone do not exist")),
-	VALUE(NULL, "db", OPT_DB, N_("PATH"),
-	      N_("the database (default "
-		 "$XDG_DATA_HOME/dmarcpilot/dmarcpilot.db)")),
+	VALUE(NULL, "db", OPT_DB, N_("PATH|URI"),
+	      N_("the database: a file (default "
+		 "$XDG_DATA_HOME/dmarcpilot/dmarcpilot.db) or "
+		 "postgresql://USER@HOST/DBNAME")),
 	FLAG(NULL, "json", OPT_JSON, N_("print one JSON object")),
 	VALUE(NULL, "now", OPT_NOW, N_("YYYY-MM-DD"),
 	      N_("take this day as today")),
@@ -146,6 +147,13 @@ const struct cli_option cli_options[] = {
 	      N_("the plan's readiness window, the last 7 days, or all "
 		 "reports up to today")),
 
+	/* the database (src/cli/db.c) */
+	VALUE("db migrate", "from", OPT_FROM, N_("FILE"),
+	      N_("the SQLite database to move")),
+	VALUE("db migrate", "to", OPT_TO, N_("URI"),
+	      N_("the empty database to move it into: "
+		 "postgresql://USER@HOST/DBNAME")),
+
 	/* monitor (src/cli/monitor.c) */
 	FLAG("monitor", "dry-run", OPT_DRY_RUN,
 	     N_("change and send nothing; print what would be sent")),
@@ -163,6 +171,18 @@ const struct cli_option cli_options[] = {
 	      N_("the TTL of the records (default: the zone's, else 3600)")),
 	FLAG("export", "next", OPT_NEXT,
 	     N_("include the next step even when it is not ready")),
+
+	/* publish (src/cli/publish.c) */
+	VALUE("publish", "server", OPT_SERVER, N_("HOST[:PORT]"),
+	      N_("send to this primary instead of the zone's SOA MNAME")),
+	VALUE("publish", "key", OPT_KEY, N_("FILE"),
+	      N_("the TSIG key file (BIND's tsig-keygen) to sign with")),
+	FLAG("publish", "dry-run", OPT_DRY_RUN,
+	     N_("print the update it would send, send nothing")),
+	FLAG("publish", "force", OPT_FORCE,
+	     N_("send a step the plan does not call ready")),
+	FLAG("publish", "undo", OPT_UNDO,
+	     N_("put back the rung before the last one recorded")),
 
 	{ NULL, NULL, 0, CLI_ARG_NONE, NULL, false, NULL },
 };
@@ -236,6 +256,11 @@ const struct cli_command cli_commands[] = {
 	{ "report fetch", cli_report_fetch, "", 0, 0,
 	  N_("import the reports waiting in the configured mailbox") },
 
+	/* the database (src/cli/db.c) */
+	{ "db migrate", cli_db_migrate, "", 0, 0,
+	  N_("move every row of an SQLite database into an empty "
+	     "PostgreSQL database") },
+
 	/* configuration (src/cli/config.c) */
 	{ "config check", cli_config_check, N_("[FILE]"), 0, 1,
 	  N_("validate the configuration file") },
@@ -252,6 +277,11 @@ const struct cli_command cli_commands[] = {
 	  N_("verify the next record is live everywhere, then record it") },
 	{ "export", cli_export, N_("DOMAIN"), 1, 1,
 	  N_("the records to publish, as a zone snippet or nsupdate") },
+
+	/* publish (src/cli/publish.c) */
+	{ "publish", cli_publish, N_("DOMAIN"), 1, 1,
+	  N_("send the ready step as a signed dynamic update, wait until "
+	     "every server serves it, record it") },
 
 	{ NULL, NULL, NULL, 0, 0, NULL },
 };

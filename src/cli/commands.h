@@ -43,6 +43,9 @@ int cli_report_summary(struct cli *cli, int argc, char **argv);
 int cli_report_fetch(struct cli *cli, int argc, char **argv);
 int cli_report_failures(struct cli *cli, int argc, char **argv);
 
+/* the database (src/cli/db.c) */
+int cli_db_migrate(struct cli *cli, int argc, char **argv);
+
 /* configuration (src/cli/config.c) */
 int cli_config_check(struct cli *cli, int argc, char **argv);
 
@@ -53,5 +56,6 @@ int cli_monitor(struct cli *cli, int argc, char **argv);
 int cli_plan(struct cli *cli, int argc, char **argv);
 int cli_step(struct cli *cli, int argc, char **argv);
 int cli_export(struct cli *cli, int argc, char **argv);
+int cli_publish(struct cli *cli, int argc, char **argv);
 
 #endif

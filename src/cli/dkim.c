@@ -21,15 +21,9 @@
  * none is, or with err set when opening failed. */
 static struct store *db_in_use(struct cli *cli, struct err *err)
 {
-	char *path;
-	bool exists;
-
-	if (cli->db_path)
+	if (cli->db_path || session_store_exists(cli_session(cli)))
 		return cli_store(cli, err);
-	path = store_default_path();
-	exists = path && access(path, F_OK) == 0;
-	free(path);
-	return exists ? cli_store(cli, err) : NULL;
+	return NULL;
 }
 
 /* Prints findings for people, cleaned of anything hostile. */

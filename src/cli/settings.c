@@ -59,6 +59,9 @@ static json_t *setting_json(struct state_settings *s,
 		return json_integer(*app_setting_days(s, d));
 	case APP_SETTING_PERCENT:
 		return json_real(*app_setting_percent(s, d));
+	case APP_SETTING_PORT:
+		return json_integer(*app_setting_port(s, d) ? *app_setting_port(s, d)
+							     : 53);
 	case APP_SETTING_TEXT:
 		break;
 	}

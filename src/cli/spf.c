@@ -28,16 +28,9 @@ static struct store *existing_store(struct cli *cli)
 {
 	struct err err = ERR_INIT;
 	struct store *store;
-	char *path = NULL;
 
-	if (!cli->db_path) {
-		path = store_default_path();
-		if (!path || access(path, F_OK) != 0) {
-			free(path);
-			return NULL;
-		}
-		free(path);
-	}
+	if (!cli->db_path && !session_store_exists(cli_session(cli)))
+		return NULL;
 	store = cli_store(cli, &err);
 	err_done(&err);
 	return store;

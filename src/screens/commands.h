@@ -33,6 +33,7 @@
 	X(CMD_KEYGEN, N_("generate a DKIM key for the selected sender"))   \
 	X(CMD_ROTATE, N_("plan a key rotation"))                           \
 	X(CMD_VERIFY, N_("verify the record is live on every server"))     \
+	X(CMD_PUBLISH, N_("publish the ready step and record it"))         \
 	X(CMD_STEP, N_("verify the next step is live and record it"))      \
 	X(CMD_FORCE, N_("take a step the plan does not call ready (asks)"))\
 	X(CMD_SETTINGS, N_("the settings of the domain's plan"))           \

@@ -686,9 +686,9 @@ static void reports_draw(struct app *app, void *state, WINDOW *win)
 				   ".zip, mail)."));
 	else {
 		window_text(st, window, sizeof window);
-		/* TRANSLATORS: "p" switches plan window, week, all time. */
+		/* TRANSLATORS: "t" switches plan window, week, all time. */
 		widget_textf(win, y++, 1, cols - 2, A_NORMAL,
-			     _("%s  (p switches)"), window);
+			     _("%s  (t switches)"), window);
 		if (a->reports == 0)
 			widget_textf(win, y++, 1, cols - 2, A_NORMAL,
 				     _("No report in this window; %lld are "

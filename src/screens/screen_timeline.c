@@ -14,6 +14,7 @@
 #include "util/text.h"
 #include "util/xalloc.h"
 #include "screens/plan.h"
+#include "screens/publish.h"
 #include "screens/replay.h"
 #include "screens/stepper.h"
 #include "screens/tui.h"
@@ -38,7 +39,7 @@ struct timeline_state {
 };
 
 static const enum command timeline_commands[] = {
-	CMD_STEP, CMD_FORCE, CMD_SETTINGS, CMD_RECHECK, CMD_NONE,
+	CMD_STEP, CMD_PUBLISH, CMD_FORCE, CMD_SETTINGS, CMD_RECHECK, CMD_NONE,
 };
 
 /* The rows the timeline may take before it scrolls: a ladder of ten
@@ -366,6 +367,20 @@ static bool timeline_settings(struct app *app, struct timeline_state *st,
 	return true;
 }
 
+/* p: publishes the ready step; once recorded, the timeline is read
+ * again. */
+static bool timeline_publish(struct app *app, struct timeline_state *st,
+			     struct tui_key key, enum command cmd)
+{
+	(void)key;
+	(void)cmd;
+	if (!replay_done(st->replay))
+		return false;
+	if (screen_publish_step(app, &st->sp))
+		timeline_load(app, st);
+	return true;
+}
+
 /* What a command does on the timeline: one row per key, so that a new
  * action is one line here and one function. */
 struct timeline_action {
@@ -377,6 +392,7 @@ struct timeline_action {
 static const struct timeline_action timeline_actions[] = {
 	{ CMD_STEP, timeline_step },
 	{ CMD_FORCE, timeline_step },
+	{ CMD_PUBLISH, timeline_publish },
 	{ CMD_RECHECK, timeline_reload },
 	{ CMD_SETTINGS, timeline_settings },
 };

@@ -126,12 +126,9 @@ static bool port_answers(int port)
 	return ok;
 }
 
-/* True once nsd answers a UDP query for the SOA of zone (any rcode: a
- * test may serve a broken zone on purpose): it accepts TCP connections
- * before its server processes serve, and queries sent in between can
- * wait longer than a test's resolver timeout. nsd reads every zone
- * before those processes start. */
-static bool udp_soa(int port, const char *zone, long *serial)
+/* Asks ip:port over UDP, without recursion, for the SOA of zone and
+ * returns the reply to it within 200 ms (caller frees), or NULL. */
+static ldns_pkt *soa_ask(const char *ip, int port, const char *zone)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	char *origin = strcmp(zone, ".") == 0 ? xstrdup(".")
@@ -140,13 +137,13 @@ static bool udp_soa(int port, const char *zone, long *serial)
 	ldns_pkt *query = NULL, *reply = NULL;
 	uint8_t *wire = NULL, buf[4096];
 	size_t len = 0;
-	bool ok = false;
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
 
 	free(origin);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sa.sin_port = htons((uint16_t)port);
-	if (fd < 0 || !name)
+	if (fd < 0 || !name || inet_pton(AF_INET, ip, &sa.sin_addr) != 1)
 		goto out;
 	query = ldns_pkt_query_new(name, LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN,
 				   0);
@@ -154,35 +151,17 @@ static bool udp_soa(int port, const char *zone, long *serial)
 	ldns_pkt_set_id(query, (uint16_t)(getpid() & 0xffff));
 	if (ldns_pkt2wire(&wire, query, &len) != LDNS_STATUS_OK ||
 	    connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-	    send(fd, wire, len, 0) != (ssize_t)len)
+	    send(fd, wire, len, 0) != (ssize_t)len || poll(&pfd, 1, 200) != 1)
 		goto out;
-	{
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&pfd, 1, 200) != 1)
-			goto out;
-		n = recv(fd, buf, sizeof buf, 0);
-		ok = n > 0 &&
-		     ldns_wire2pkt(&reply, buf, (size_t)n) == LDNS_STATUS_OK &&
-		     ldns_pkt_id(reply) == ldns_pkt_id(query);
-	}
-	if (ok && serial) {
-		ldns_rr_list *an = ldns_pkt_answer(reply);
-
-		*serial = -1;
-		for (size_t i = 0; an && i < ldns_rr_list_rr_count(an); i++) {
-			ldns_rr *rr = ldns_rr_list_rr(an, i);
-
-			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA &&
-			    ldns_rr_rd_count(rr) >= 3)
-				*serial = (long)ldns_rdf2native_int32(
-				    ldns_rr_rdf(rr, 2));
-		}
+	n = recv(fd, buf, sizeof buf, 0);
+	if (n <= 0 ||
+	    ldns_wire2pkt(&reply, buf, (size_t)n) != LDNS_STATUS_OK ||
+	    ldns_pkt_id(reply) != ldns_pkt_id(query)) {
+		if (reply)
+			ldns_pkt_free(reply);
+		reply = NULL;
 	}
 out:
-	if (reply)
-		ldns_pkt_free(reply);
 	if (query)
 		ldns_pkt_free(query);
 	if (name)
@@ -190,13 +169,50 @@ out:
 	free(wire);
 	if (fd >= 0)
 		close(fd);
-	return ok;
+	return reply;
 }
 
-/* True once nsd answers a UDP query for the SOA of zone. */
+/* True once nsd answers a UDP query for the SOA of zone (any rcode: a
+ * test may serve a broken zone on purpose): it accepts TCP connections
+ * before its server processes serve, and queries sent in between can
+ * wait longer than a test's resolver timeout. nsd reads every zone
+ * before those processes start. */
 static bool udp_answers(int port, const char *zone)
 {
-	return udp_soa(port, zone, NULL);
+	ldns_pkt *reply = soa_ask("127.0.0.1", port, zone);
+
+	if (!reply)
+		return false;
+	ldns_pkt_free(reply);
+	return true;
+}
+
+/* Asks for the SOA; true with the serial when served with authority. */
+bool nsd_soa_serial(const char *ip, int port, const char *zone,
+		    uint32_t *serial)
+{
+	ldns_pkt *reply = soa_ask(ip, port, zone);
+	ldns_rr_list *soa = NULL;
+	bool ok = false;
+
+	if (!reply || ldns_pkt_get_rcode(reply) != LDNS_RCODE_NOERROR ||
+	    !ldns_pkt_aa(reply))
+		goto out;
+	soa = ldns_pkt_rr_list_by_type(reply, LDNS_RR_TYPE_SOA,
+				       LDNS_SECTION_ANSWER);
+	if (soa && ldns_rr_list_rr_count(soa) > 0) {
+		ldns_rdf *r = ldns_rr_rdf(ldns_rr_list_rr(soa, 0), 2);
+
+		ok = r != NULL;
+		if (ok && serial)
+			*serial = ldns_rdf2native_int32(r);
+	}
+out:
+	if (soa)
+		ldns_rr_list_deep_free(soa);
+	if (reply)
+		ldns_pkt_free(reply);
+	return ok;
 }
 
 /* True once a query for every zone is answered. */
@@ -339,9 +355,11 @@ bool nsd_reload(struct nsd_server *server, const struct nsd_zone *zone,
 		return false;
 	for (time_t deadline = time(NULL) + 60; time(NULL) < deadline;) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		long now = -1;
+		uint32_t now = 0;
 
-		if (udp_soa(server->port, zone->name, &now) && now == serial)
+		if (nsd_soa_serial("127.0.0.1", server->port, zone->name,
+				   &now) &&
+		    (long)now == serial)
 			return true;
 		nanosleep(&ts, NULL);
 	}

@@ -5,6 +5,7 @@
 #define DMARCPILOT_TEST_NSD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct nsd_zone {
@@ -47,6 +48,12 @@ void nsd_stop(struct nsd_server *server);
 
 /* A port on 127.0.0.1 free for both UDP and TCP right now. */
 int nsd_free_port(void);
+
+/* Asks ip:port over UDP for the SOA of zone: true, with the serial in
+ * *serial (may be NULL), when an authoritative NOERROR answer holds it
+ * (within 200 ms). For waiting on a server's state. */
+bool nsd_soa_serial(const char *ip, int port, const char *zone,
+		    uint32_t *serial);
 
 /* A minimal SOA + NS preamble for zone text: "$ORIGIN name.\n$TTL 300\n@
  * SOA ...\n@ NS ns1.name.\nns1 A 127.0.0.1\n". Caller frees. */

@@ -21,6 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
+#include "lib/postgres.h"
 #include "util/xalloc.h"
 #include "util/strbuf.h"
 
@@ -363,6 +366,8 @@ bool testenv_process_gone(int pid)
 	return gone;
 }
 
+static char *pg_value(const char *uri, const char *sql);
+
 /* One value from the database, through a read-only connection. */
 char *testenv_db_text(const char *path, const char *sql)
 {
@@ -371,6 +376,8 @@ char *testenv_db_text(const char *path, const char *sql)
 	char *out = NULL;
 	int rc;
 
+	if (strncmp(path, "postgresql://", 13) == 0)
+		return pg_value(path, sql);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
 	    SQLITE_OK)
 		fail_msg("%s: %s", path, sqlite3_errmsg(db));
@@ -384,6 +391,66 @@ char *testenv_db_text(const char *path, const char *sql)
 		fail_msg("%s: %s: %s", path, sql, sqlite3_errmsg(db));
 	sqlite3_finalize(stmt);
 	sqlite3_close(db);
+	return out ? out : xstrdup("");
+}
+
+/* Whether the tests run on PostgreSQL. */
+bool testenv_db_postgres(void)
+{
+	const char *which = getenv("DMARCPILOT_TEST_DB");
+
+	return which && strcmp(which, "postgres") == 0;
+}
+
+/* A fresh database on the process's one server. */
+char *testenv_postgres_db(void)
+{
+	static struct postgres_server server;
+	static bool up;
+	static int serial;
+	char *db, *uri;
+
+	if (!up) {
+		if (!postgres_available())
+			fail_msg("PostgreSQL is needed, but initdb and "
+				 "postgres are not installed (INITDB, "
+				 "POSTGRES)");
+		if (!postgres_start(&server))
+			fail_msg("PostgreSQL did not start");
+		up = true;
+	}
+	db = xasprintf("t%d_%d", (int)getpid(), ++serial);
+	uri = postgres_create_db(&server, db);
+	free(db);
+	if (!uri)
+		fail_msg("cannot create a PostgreSQL database");
+	return uri;
+}
+
+/* A file, or a fresh database on the process's one server. */
+char *testenv_db(const char *dir, const char *name)
+{
+	if (!testenv_db_postgres())
+		return xasprintf("%s/%s", dir, name);
+	return testenv_postgres_db();
+}
+
+/* One value through libpq. */
+static char *pg_value(const char *uri, const char *sql)
+{
+	PGconn *conn = PQconnectdb(uri);
+	PGresult *res = NULL;
+	char *out = NULL;
+
+	if (PQstatus(conn) != CONNECTION_OK)
+		fail_msg("%s", PQerrorMessage(conn));
+	res = PQexec(conn, sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQresultErrorMessage(res));
+	if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+		out = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	PQfinish(conn);
 	return out ? out : xstrdup("");
 }
 

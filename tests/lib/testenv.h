@@ -82,8 +82,26 @@ const char *testenv_program(const char *var);
  * cannot. */
 bool testenv_self_signed(const char *cert, const char *key);
 
+/* The database a test stores into, by DMARCPILOT_TEST_DB: unset or
+ * "sqlite", the file dir/name; "postgres", a new, empty database on a
+ * PostgreSQL server this process starts on 127.0.0.1 at the first call
+ * and stops at exit (postgres.h), as a postgresql:// URI. Without
+ * PostgreSQL installed the test fails: it must not pass having tested
+ * nothing. Caller frees. */
+char *testenv_db(const char *dir, const char *name);
+
+/* A new, empty database on the process's PostgreSQL server (started
+ * at the first call) whatever DMARCPILOT_TEST_DB says, as a
+ * postgresql:// URI with the password; fails the test without
+ * PostgreSQL. Caller frees. */
+char *testenv_postgres_db(void);
+
+/* True when DMARCPILOT_TEST_DB asks for PostgreSQL. */
+bool testenv_db_postgres(void);
+
 /* The first column of the first row of sql run on the database at path
- * through a connection of its own (read-only, so that tests look at what
+ * (a file, or a PostgreSQL URI from testenv_db()) through a connection
+ * of its own (read-only, so that tests look at what
  * the program committed without the store's own handle), as text: ""
  * for NULL or no row. Fails the test when sql does not run. Caller
  * frees. */

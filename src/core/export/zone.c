@@ -86,6 +86,18 @@ static struct zone_record *record_add(struct zone_records *z,
 	return r;
 }
 
+/* The records of one earlier rung, to put back. */
+void zone_records_one(struct zone_records *z, const char *domain,
+		      enum zone_purpose purpose, const char *name,
+		      const char *value)
+{
+	memset(z, 0, sizeof *z);
+	z->domain = xstrdup(domain);
+	z->ttl = ZONE_TTL;
+	z->ready = true;
+	record_add(z, purpose, name, value);
+}
+
 /* True when host and domain belong to the same organization for RFC
  * 7489 7.1: the same organizational domain by the Public Suffix List
  * (RFC 7489 3.2, libpsl), so that reports.example.com needs no
@@ -446,43 +458,32 @@ static bool served_current(const struct zone_record *r)
 	return n == 1 && equal;
 }
 
-/* Appends one line "WHAT NAME [TTL] TXT strings" for a served RR. */
-static void add_rr_line(struct strbuf *sb, const char *what,
-			const char *name, const struct dns_rr *rr)
+/* True when a record is to be changed by an update. */
+bool zone_record_changes(const struct zone_record *r)
 {
-	strbuf_addstr(sb, what);
-	add_name(sb, name);
-	strbuf_addstr(sb, " TXT");
-	for (size_t k = 0; k < rr->u.txt.count; k++) {
-		strbuf_addch(sb, ' ');
-		text_txt_quote(sb, rr->u.txt.strings[k].data,
-			       rr->u.txt.strings[k].len);
-	}
-	strbuf_addch(sb, '\n');
+	return !r->foreign && !served_current(r);
 }
 
-/* The nsupdate lines of one record. */
-static void nsupdate_record(struct strbuf *sb, const struct zone_records *z,
-			    const struct zone_record *r)
+/* Appends the items of one record to an update. */
+static void update_record(struct dns_update *u, const struct zone_records *z,
+			  const struct zone_record *r)
 {
 	uint32_t ttl = record_ttl(z, r);
 	bool any = false;
 
-	/* RFC 2136 2.4.2/2.4.5: the whole TXT RRset must be as served
-	 * (or absent), so nothing changed since the script was made. */
+	/* RFC 2136 2.4.2/2.4.3: the whole TXT RRset must be as served
+	 * (or absent), so nothing changed since the records were read. */
 	for (size_t i = 0; r->served && i < r->served->count; i++) {
 		const struct dns_rr *rr = &r->served->rrs[i];
 
 		if (rr->type != DNS_T_TXT)
 			continue;
-		add_rr_line(sb, "prereq yxrrset ", r->name, rr);
+		dns_update_add(u, DNS_UPDATE_REQUIRE, r->name, 0,
+			       rr->u.txt.strings, rr->u.txt.count);
 		any = true;
 	}
-	if (!any) {
-		strbuf_addstr(sb, "prereq nxrrset ");
-		add_name(sb, r->name);
-		strbuf_addstr(sb, " TXT\n");
-	}
+	if (!any)
+		dns_update_add(u, DNS_UPDATE_ABSENT, r->name, 0, NULL, 0);
 	for (size_t i = 0; r->served && i < r->served->count; i++) {
 		const struct dns_rr *rr = &r->served->rrs[i];
 		struct strbuf v = STRBUF_INIT;
@@ -490,39 +491,45 @@ static void nsupdate_record(struct strbuf *sb, const struct zone_records *z,
 		if (rr->type != DNS_T_TXT)
 			continue;
 		rr_joined(rr, &v);
-		/* Only the exact old RR: "update delete NAME TXT data"
-		 * removes that RR and no other. */
+		/* RFC 2136 2.5.4: only the exact old RR of the same kind
+		 * goes; every other TXT at the name stays. */
 		if (same_kind(r, strbuf_str(&v), v.len))
-			add_rr_line(sb, "update delete ", r->name, rr);
+			dns_update_add(u, DNS_UPDATE_DELETE, r->name, 0,
+				       rr->u.txt.strings, rr->u.txt.count);
 		strbuf_done(&v);
 	}
-	strbuf_addstr(sb, "update add ");
-	add_name(sb, r->name);
-	strbuf_addf(sb, " %u TXT ", (unsigned)ttl);
-	add_strings(sb, r->strings, r->nstrings);
-	strbuf_addch(sb, '\n');
+	dns_update_add_text(u, DNS_UPDATE_ADD, r->name, ttl, r->strings,
+			    r->nstrings);
+}
+
+/* The update of every record to change. */
+void zone_update(const struct zone_records *z, const char *zone,
+		 struct dns_update *u)
+{
+	dns_update_init(u, zone);
+	for (size_t i = 0; i < z->count; i++)
+		if (zone_record_changes(&z->records[i]))
+			update_record(u, z, &z->records[i]);
 }
 
 /* The nsupdate script. */
 char *zone_format_nsupdate(const struct zone_records *z)
 {
 	struct strbuf sb = STRBUF_INIT;
-	size_t changes = 0;
+	struct dns_update u;
+	char *lines;
 
 	strbuf_addf(&sb, _("; dmarcpilot: changes for %s\n"), z->domain);
 	add_step_note(&sb, z);
-	for (size_t i = 0; i < z->count; i++) {
-		const struct zone_record *r = &z->records[i];
-
-		if (r->foreign || served_current(r))
-			continue;
-		nsupdate_record(&sb, z, r);
-		changes++;
-	}
-	if (changes)
-		strbuf_addstr(&sb, "send\n");
-	else
+	zone_update(z, NULL, &u);
+	if (u.count) {
+		lines = dns_update_format(&u, NULL, NULL);
+		strbuf_addstr(&sb, lines);
+		free(lines);
+	} else {
 		strbuf_addstr(&sb, _("; nothing to change\n"));
+	}
+	dns_update_done(&u);
 	return strbuf_detach(&sb);
 }
 

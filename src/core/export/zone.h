@@ -12,6 +12,7 @@
 
 #include "dmarc/orgdomain.h"
 #include "dns/dns.h"
+#include "dns/update.h"
 #include "plan/rollout.h"
 #include "util/status.h"
 
@@ -86,6 +87,12 @@ void zone_collect(const struct rollout_inputs *in,
 
 void zone_records_done(struct zone_records *z);
 
+/* One record (an earlier rung that publish --undo puts back) as the
+ * records of domain, TTL ZONE_TTL; free with zone_records_done(). */
+void zone_records_one(struct zone_records *z, const char *domain,
+		      enum zone_purpose purpose, const char *name,
+		      const char *value);
+
 /* Splits a value into strings of at most 255 octets (RFC 1035 3.3.14),
  * breaking DKIM records after the tags before p= when it fits. Caller
  * frees with zone_strings_free(). */
@@ -115,6 +122,20 @@ enum status zone_format_bind(const struct zone_records *z, char **out,
  * served with (RFC 2181 5.2) unless ttl_given, else ttl; then "send".
  * Foreign records are left out. Caller frees. */
 char *zone_format_nsupdate(const struct zone_records *z);
+
+/* True when record r (after zone_find_old()) is to be changed: it is
+ * not foreign and not served as exactly one RR of its kind with its
+ * value. */
+bool zone_record_changes(const struct zone_record *r);
+
+/* The dynamic update (RFC 2136) of zone that makes every record to
+ * change served, with the same guards, deletions, TTL and order as
+ * the nsupdate script: for each, the TXT RRset served at its name as
+ * prerequisites (or its absence), the served RRs of its kind deleted
+ * one by one, the record added. zone may be NULL (the script's case).
+ * Free u with dns_update_done(). */
+void zone_update(const struct zone_records *z, const char *zone,
+		 struct dns_update *u);
 
 /* The JSON form: {"domain", "apex", "ttl", "ready", "withheld",
  * "records": [{"name", "type", "ttl", "purpose", "value", "strings",

@@ -10,6 +10,7 @@
 #include "util/xalloc.h"
 
 #include "util/strbuf.h"
+#include "util/xalloc.h"
 
 /* A URI (RFC 3986 scheme, as libpq reads it) or a key=value string. */
 bool db_target_is_postgres(const char *target)
@@ -122,6 +123,12 @@ enum db_failure db_stmt_failure(const struct db_stmt *stmt)
 	return stmt->failure;
 }
 
+/* Why the connection's last failure happened. */
+enum db_failure db_failure(const struct db *db)
+{
+	return db->failure;
+}
+
 /* Whether a column of the row is NULL. */
 bool db_column_null(struct db_stmt *stmt, int i)
 {
@@ -146,6 +153,18 @@ const char *db_column_text(struct db_stmt *stmt, int i)
 	return stmt->db->ops->column_text(stmt, i);
 }
 
+/* The number of columns. */
+int db_column_count(struct db_stmt *stmt)
+{
+	return stmt->db->ops->column_count(stmt);
+}
+
+/* A column's name. */
+const char *db_column_name(struct db_stmt *stmt, int i)
+{
+	return stmt->db->ops->column_name(stmt, i);
+}
+
 /* Rows changed by the statement. */
 int64_t db_changes(const struct db_stmt *stmt)
 {
@@ -168,6 +187,7 @@ void db_finalize(struct db_stmt *stmt)
 /* Opens a transaction that holds the write lock (see the header). */
 enum status db_begin(struct db *db, struct err *err)
 {
+	db->failure = DB_FAILED;
 	return db->ops->exec(db, db->ops->begin_sql, err);
 }
 
@@ -246,13 +266,53 @@ void db_schema_unlock(struct db *db)
 	err_done(&err);
 }
 
+/* Lists the tables. */
+enum status db_table_names(struct db *db, char ***names, size_t *count,
+			   struct err *err)
+{
+	struct db_stmt *stmt = NULL;
+	enum status st;
+	enum db_step rc;
+	size_t cap = 0;
+
+	*names = NULL;
+	*count = 0;
+	if ((st = db_prepare(db, db->ops->tables_sql, &stmt, err)))
+		return st;
+	while ((rc = db_step(stmt, err)) == DB_ROW) {
+		*names = xgrow(*names, &cap, *count + 1, sizeof **names);
+		(*names)[(*count)++] = xstrdup(db_column_text(stmt, 0));
+	}
+	if (rc == DB_ERROR)
+		st = STATUS_DB;
+	db_finalize(stmt);
+	return st;
+}
+
+/* Moves PostgreSQL's identity sequence past the largest id. */
+enum status db_row_ids_follow(struct db *db, const char *table,
+			      struct err *err)
+{
+	char *sql;
+	enum status st;
+
+	if (db->ops->backend != DB_POSTGRES)
+		return STATUS_OK;
+	sql = xasprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'),"
+			" coalesce(max(id), 0) + 1, false) FROM %s",
+			table, table);
+	st = db->ops->exec(db, sql, err);
+	free(sql);
+	return st;
+}
+
 /* Opens a transaction that only adds rows (see the header). */
 enum status db_begin_append(struct db *db, struct err *err)
 {
-	if (db->ops->backend == DB_POSTGRES)
-		return db->ops->exec(db, "BEGIN ISOLATION LEVEL READ COMMITTED",
-				     err);
-	return db_begin(db, err);
+	if (db->ops->backend != DB_POSTGRES)
+		return db_begin(db, err);
+	db->failure = DB_FAILED;
+	return db->ops->exec(db, "BEGIN ISOLATION LEVEL READ COMMITTED", err);
 }
 
 /* Turns on the settings for a bulk of appends. */

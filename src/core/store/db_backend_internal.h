@@ -33,6 +33,9 @@ struct db_ops {
 	int64_t (*changes)(const struct db_stmt *stmt);
 	void (*reset)(struct db_stmt *stmt);
 	void (*finalize)(struct db_stmt *stmt);
+	int (*column_count)(struct db_stmt *stmt);
+	const char *(*column_name)(struct db_stmt *stmt, int i);
+	const char *tables_sql; /* lists the tables' names, one a row */
 	enum status (*schema_create)(struct db *db, struct err *err);
 	enum status (*schema_version)(struct db *db, int *version,
 				      struct err *err);
@@ -45,6 +48,7 @@ struct db_ops {
 struct db {
 	const struct db_ops *ops;
 	char *name; /* for messages: no password */
+	enum db_failure failure; /* of the last call that failed */
 	struct db_kept *kept; /* db_prepare_kept()'s statements */
 };
 

@@ -8,6 +8,7 @@
 #define DMARCPILOT_DB_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/status.h"
@@ -40,6 +41,10 @@ enum db_failure {
  * "postgresql://..." or "postgres://..." (RFC 3986 URIs, as libpq
  * takes them) or a connection string of key=value words. */
 bool db_target_is_postgres(const char *target);
+
+/* True when target is a PostgreSQL connection string with a password
+ * in it. */
+bool db_target_has_password(const char *target);
 
 /* Connects: a PostgreSQL target through libpq, anything else as an
  * SQLite file that must already be creatable (the store makes its
@@ -96,6 +101,15 @@ int64_t db_column_int64(struct db_stmt *stmt, int i);
 double db_column_double(struct db_stmt *stmt, int i);
 const char *db_column_text(struct db_stmt *stmt, int i);
 
+/* Why the last call on the connection that failed (a step, an exec,
+ * a commit) failed: DB_CONFLICT tells a transaction to run again. */
+enum db_failure db_failure(const struct db *db);
+
+/* The number of columns of the statement's rows and the name of one,
+ * once db_step() has run it. */
+int db_column_count(struct db_stmt *stmt);
+const char *db_column_name(struct db_stmt *stmt, int i);
+
 /* Rows the statement inserted, changed or deleted, once DB_DONE. */
 int64_t db_changes(const struct db_stmt *stmt);
 
@@ -138,6 +152,18 @@ enum status db_schema_version(struct db *db, int *version, struct err *err);
  * transaction. */
 enum status db_schema_version_set(struct db *db, int version,
 				  struct err *err);
+
+/* Dialect: the names of the tables in the database (dmarcpilot's own
+ * schema bookkeeping left out), as an array the caller frees with
+ * free() on each and on it. */
+enum status db_table_names(struct db *db, char ***names, size_t *count,
+			   struct err *err);
+
+/* Dialect: after rows were inserted with their ids given, lets the
+ * table's self-numbering key go on after the largest (PostgreSQL's
+ * identity sequence; SQLite needs nothing). */
+enum status db_row_ids_follow(struct db *db, const char *table,
+			      struct err *err);
 
 /* Dialect: keeps other processes from migrating the same database until
  * db_schema_unlock(): a session advisory lock in PostgreSQL (taken

@@ -14,6 +14,9 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
+/* The OID of type text (pg_type.dat), which libpq leaves undeclared. */
+#define DB_POSTGRES_TEXTOID 25
+
 struct postgres_db {
 	struct db base;
 	PGconn *conn;
@@ -24,6 +27,8 @@ struct postgres_stmt {
 	char *sql;       /* with $1, $2, ... */
 	int nparams;     /* the highest parameter number */
 	char **values;   /* [nparams], NULL for SQL NULL */
+	Oid *types;      /* [nparams]: 0 (inferred), or text for a number
+			  * the statement skips */
 	PGresult *result; /* of the current run, or NULL before it */
 	int row;         /* the current row of result */
 };
@@ -74,6 +79,7 @@ static enum status postgres_fail(struct db *db, const PGresult *res,
 				    : PQerrorMessage(conn_of(db)));
 	enum status st;
 
+	db->failure = failure_of(conn_of(db), res);
 	if (PQstatus(conn_of(db)) == CONNECTION_BAD)
 		st = err_set(err, STATUS_DB,
 			     _("%s: the connection to the server was lost: "
@@ -108,12 +114,16 @@ static enum status postgres_exec(struct db *db, const char *sql,
 }
 
 /* Rewrites "?N" and "?" as "$N" outside quoted strings and identifiers
- * ('...' with '' inside, "..."), and counts the parameters. */
-static char *placeholders(const char *sql, int *nparams)
+ * ('...' with '' inside, "..."), and counts the parameters; *types
+ * (caller frees) gives the numbers the text skips a type, text, as
+ * SQLite ignores them and PostgreSQL cannot infer one. */
+static char *placeholders(const char *sql, int *nparams, Oid **types)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char quote = '\0';
 	int next = 0, highest = 0;
+	int *seen = NULL; /* the numbers used, in order */
+	size_t nseen = 0, cap = 0;
 
 	for (const char *p = sql; *p; p++) {
 		if (quote) {
@@ -133,12 +143,20 @@ static char *placeholders(const char *sql, int *nparams)
 			next = n;
 			if (n > highest)
 				highest = n;
+			seen = xgrow(seen, &cap, nseen + 1, sizeof *seen);
+			seen[nseen++] = n;
 			strbuf_addf(&sb, "$%d", n);
 		} else {
 			strbuf_addch(&sb, *p);
 		}
 	}
 	*nparams = highest;
+	*types = xcalloc((size_t)highest + 1, sizeof **types);
+	for (int i = 0; i < highest; i++)
+		(*types)[i] = DB_POSTGRES_TEXTOID;
+	for (size_t i = 0; i < nseen; i++)
+		(*types)[seen[i] - 1] = 0;
+	free(seen);
 	return strbuf_detach(&sb);
 }
 
@@ -151,7 +169,7 @@ static enum status postgres_prepare(struct db *db, const char *sql,
 
 	(void)err;
 	s->base.db = db;
-	s->sql = placeholders(sql, &s->nparams);
+	s->sql = placeholders(sql, &s->nparams, &s->types);
 	s->values = xcalloc((size_t)s->nparams + 1, sizeof *s->values);
 	s->row = -1;
 	*out = &s->base;
@@ -193,7 +211,7 @@ static enum db_step postgres_step(struct db_stmt *stmt, struct err *err)
 	if (!s->result) {
 		ExecStatusType status;
 
-		s->result = PQexecParams(conn, s->sql, s->nparams, NULL,
+		s->result = PQexecParams(conn, s->sql, s->nparams, s->types,
 					 (const char *const *)s->values, NULL,
 					 NULL, 0);
 		status = PQresultStatus(s->result);
@@ -280,8 +298,25 @@ static void postgres_finalize(struct db_stmt *stmt)
 	for (int i = 0; i < s->nparams; i++)
 		free(s->values[i]);
 	free(s->values);
+	free(s->types);
 	free(s->sql);
 	free(s);
+}
+
+/* The number of columns of the run's result. */
+static int postgres_column_count(struct db_stmt *stmt)
+{
+	struct postgres_stmt *s = stmt_of(stmt);
+
+	return s->result ? PQnfields(s->result) : 0;
+}
+
+/* A column's name. */
+static const char *postgres_column_name(struct db_stmt *stmt, int i)
+{
+	struct postgres_stmt *s = stmt_of(stmt);
+
+	return s->result ? PQfname(s->result, i) : NULL;
 }
 
 /* SQLite's NOCASE for the same schema text: an ICU collation that
@@ -365,6 +400,13 @@ static const struct db_ops postgres_ops = {
 	.changes = postgres_changes,
 	.reset = postgres_reset,
 	.finalize = postgres_finalize,
+	.column_count = postgres_column_count,
+	.column_name = postgres_column_name,
+	.tables_sql = "SELECT table_name FROM information_schema.tables"
+		      " WHERE table_schema = current_schema()"
+		      " AND table_type = 'BASE TABLE'"
+		      " AND table_name <> 'dmarcpilot_schema'"
+		      " ORDER BY table_name",
 	.schema_create = postgres_schema_create,
 	.schema_version = postgres_schema_version,
 	.schema_version_set = postgres_schema_version_set,
@@ -399,6 +441,23 @@ static char *display_name(const char *conninfo)
 			 dbname ? dbname : "");
 	PQconninfoFree(opts);
 	return name;
+}
+
+/* Whether the connection string names a password. */
+bool db_target_has_password(const char *target)
+{
+	PQconninfoOption *opts;
+	bool has = false;
+
+	if (!db_target_is_postgres(target))
+		return false;
+	if (!(opts = PQconninfoParse(target, NULL)))
+		return strchr(target, '@') != NULL; /* be careful */
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val && *o->val)
+			has = true;
+	PQconninfoFree(opts);
+	return has;
 }
 
 /* Server notices (such as "relation already exists, skipping") are not

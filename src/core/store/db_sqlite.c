@@ -55,6 +55,7 @@ static enum db_failure failure_of(sqlite3 *conn)
 /* Sets err from the connection's last error, naming the file. */
 static enum status sqlite_fail(struct db *db, struct err *err)
 {
+	db->failure = failure_of(conn_of(db));
 	return err_set(err, STATUS_DB, "%s: %s", db->name,
 		       sqlite3_errmsg(conn_of(db)));
 }
@@ -176,6 +177,18 @@ static void sqlite_finalize(struct db_stmt *stmt)
 	free(stmt);
 }
 
+/* The number of columns. */
+static int sqlite_column_count(struct db_stmt *stmt)
+{
+	return sqlite3_column_count(stmt_of(stmt)->stmt);
+}
+
+/* A column's name. */
+static const char *sqlite_column_name(struct db_stmt *stmt, int i)
+{
+	return sqlite3_column_name(stmt_of(stmt)->stmt, i);
+}
+
 /* Nothing to prepare: NOCASE is SQLite's own collation. */
 static enum status sqlite_schema_create(struct db *db, struct err *err)
 {
@@ -239,6 +252,11 @@ static const struct db_ops sqlite_ops = {
 	.changes = sqlite_changes,
 	.reset = sqlite_reset,
 	.finalize = sqlite_finalize,
+	.column_count = sqlite_column_count,
+	.column_name = sqlite_column_name,
+	.tables_sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+		      " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+		      " ORDER BY name",
 	.schema_create = sqlite_schema_create,
 	.schema_version = sqlite_schema_version,
 	.schema_version_set = sqlite_schema_version_set,

@@ -3,7 +3,6 @@
 
 #include "store/monitor_store.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,16 +16,16 @@
 	"a.cleared"
 
 /* Reads an alert's columns starting at column i. */
-static void alert_map(sqlite3_stmt *stmt, int i, struct monitor_alert_row *r)
+static void alert_map(struct db_stmt *stmt, int i, struct monitor_alert_row *r)
 {
-	r->id = sqlite3_column_int64(stmt, i);
-	r->domain = state_column_text(stmt, i + 1);
-	r->key = state_column_text(stmt, i + 2);
-	r->code = state_column_text(stmt, i + 3);
-	r->severity = state_column_text(stmt, i + 4);
-	r->message = state_column_text(stmt, i + 5);
-	r->opened = state_column_date(stmt, i + 6);
-	r->cleared = state_column_date(stmt, i + 7);
+	r->id = db_column_int64(stmt, i);
+	r->domain = store_column_str(stmt, i + 1);
+	r->key = store_column_str(stmt, i + 2);
+	r->code = store_column_str(stmt, i + 3);
+	r->severity = store_column_str(stmt, i + 4);
+	r->message = store_column_str(stmt, i + 5);
+	r->opened = store_column_date(stmt, i + 6);
+	r->cleared = store_column_date(stmt, i + 7);
 }
 
 /* Frees an alert's strings. */
@@ -40,7 +39,7 @@ static void alert_done(struct monitor_alert_row *r)
 }
 
 /* Maps one row of monitor_alert_list(). */
-static bool alert_item(sqlite3_stmt *stmt, void *item)
+static bool alert_item(struct db_stmt *stmt, void *item)
 {
 	alert_map(stmt, 0, item);
 	return true;
@@ -52,10 +51,11 @@ enum status monitor_alert_list(struct store *store, const char *domain,
 			       size_t *count, struct err *err)
 {
 	struct state_items items = STATE_ITEMS_INIT;
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
+	struct err failed = ERR_INIT;
 	enum status st;
 
-	if ((st = state_stmt_prepare(store, &stmt,
+	if ((st = store_prepare(store, &stmt,
 				     "SELECT " ALERT_COLUMNS
 				     " FROM monitor_alert a WHERE"
 				     " (?1 IS NULL OR a.domain = ?1) AND"
@@ -63,16 +63,18 @@ enum status monitor_alert_list(struct store *store, const char *domain,
 				     " ORDER BY a.opened, a.id",
 				     err)))
 		return st;
-	state_bind_text(stmt, 1, domain);
-	sqlite3_bind_int(stmt, 2, open_only);
+	db_bind_text(stmt, 1, domain);
+	db_bind_int64(stmt, 2, open_only);
 	for (;;) {
-		int rc = sqlite3_step(stmt);
+		enum db_step rc = db_step(stmt, &failed);
 		struct monitor_alert_row *r;
 
-		if (rc == SQLITE_DONE)
+		if (rc == DB_DONE)
 			break;
-		if (rc != SQLITE_ROW) {
-			st = store_error(store, err, _("reading the alerts"));
+		if (rc != DB_ROW) {
+			st = store_step_error(store, stmt, &failed,
+					      _("reading the alerts"), NULL,
+					      err);
 			break;
 		}
 		items.v = xgrow(items.v, &items.cap, items.n + 1, sizeof *r);
@@ -80,7 +82,7 @@ enum status monitor_alert_list(struct store *store, const char *domain,
 		memset(r, 0, sizeof *r);
 		alert_item(stmt, r);
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	*rows = items.v;
 	*count = items.n;
 	return st;
@@ -95,12 +97,12 @@ void monitor_alert_rows_free(struct monitor_alert_row *rows, size_t count)
 }
 
 /* Runs a statement that changes rows; the error says what. */
-static enum status change(struct store *store, sqlite3_stmt *stmt,
+static enum status change(struct store *store, struct db_stmt *stmt,
 			  const char *what, struct err *err)
 {
-	enum status st = state_stmt_done(store, stmt, what, NULL, err);
+	enum status st = store_done(store, stmt, what, NULL, err);
 
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return st;
 }
 
@@ -110,11 +112,10 @@ enum status monitor_alert_raise(struct store *store, const char *domain,
 				const char *severity, const char *message,
 				date_t day, int64_t *id, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum status st;
-	int rc;
 
-	if ((st = state_stmt_prepare(store, &stmt,
+	if ((st = store_prepare(store, &stmt,
 				     "INSERT INTO monitor_alert (domain, key,"
 				     " code, severity, message, opened)"
 				     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
@@ -124,20 +125,14 @@ enum status monitor_alert_raise(struct store *store, const char *domain,
 				     " RETURNING id",
 				     err)))
 		return st;
-	state_bind_text(stmt, 1, domain);
-	state_bind_text(stmt, 2, key);
-	state_bind_text(stmt, 3, code);
-	state_bind_text(stmt, 4, severity);
-	state_bind_text(stmt, 5, message);
-	state_bind_date(stmt, 6, day);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(stmt, 0);
-		rc = sqlite3_step(stmt);
-	}
-	if (rc != SQLITE_DONE)
-		st = store_error(store, err, _("raising an alert"));
-	sqlite3_finalize(stmt);
+	db_bind_text(stmt, 1, domain);
+	db_bind_text(stmt, 2, key);
+	db_bind_text(stmt, 3, code);
+	db_bind_text(stmt, 4, severity);
+	db_bind_text(stmt, 5, message);
+	store_bind_date(stmt, 6, day);
+	st = store_insert(store, stmt, _("raising an alert"), NULL, id, err);
+	db_finalize(stmt);
 	return st;
 }
 
@@ -146,16 +141,16 @@ static enum status alert_set(struct store *store, const char *sql,
 			     int64_t id, const char *text, date_t day,
 			     const char *what, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum status st;
 
-	if ((st = state_stmt_prepare(store, &stmt, sql, err)))
+	if ((st = store_prepare(store, &stmt, sql, err)))
 		return st;
-	sqlite3_bind_int64(stmt, 1, id);
+	db_bind_int64(stmt, 1, id);
 	if (text)
-		state_bind_text(stmt, 2, text);
+		db_bind_text(stmt, 2, text);
 	else
-		state_bind_date(stmt, 2, day);
+		store_bind_date(stmt, 2, day);
 	return change(store, stmt, what, err);
 }
 
@@ -184,17 +179,17 @@ static enum status outbox_change(struct store *store, const char *sql,
 				 const char *channel, const char *extra,
 				 const char *what, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum status st;
 
-	if ((st = state_stmt_prepare(store, &stmt, sql, err)))
+	if ((st = store_prepare(store, &stmt, sql, err)))
 		return st;
-	sqlite3_bind_int64(stmt, 1, alert_id);
-	state_bind_text(stmt, 2, event);
+	db_bind_int64(stmt, 1, alert_id);
+	db_bind_text(stmt, 2, event);
 	if (channel)
-		state_bind_text(stmt, 3, channel);
+		db_bind_text(stmt, 3, channel);
 	if (extra)
-		state_bind_text(stmt, 4, extra);
+		db_bind_text(stmt, 4, extra);
 	return change(store, stmt, what, err);
 }
 
@@ -204,8 +199,9 @@ enum status monitor_outbox_add(struct store *store, int64_t alert_id,
 			       struct err *err)
 {
 	return outbox_change(store,
-			     "INSERT OR IGNORE INTO monitor_outbox"
-			     " (alert_id, event, channel) VALUES (?1, ?2, ?3)",
+			     "INSERT INTO monitor_outbox"
+			     " (alert_id, event, channel) VALUES (?1, ?2, ?3)"
+			     " ON CONFLICT DO NOTHING",
 			     alert_id, event, channel, NULL,
 			     _("queueing an alert"), err);
 }
@@ -227,11 +223,12 @@ enum status monitor_outbox_list(struct store *store,
 				size_t *count, struct err *err)
 {
 	struct monitor_outbox_row *v = NULL;
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
+	struct err failed = ERR_INIT;
 	size_t n = 0, cap = 0;
 	enum status st;
 
-	if ((st = state_stmt_prepare(store, &stmt,
+	if ((st = store_prepare(store, &stmt,
 				     "SELECT o.alert_id, o.event, o.channel,"
 				     " o.tries, " ALERT_COLUMNS
 				     " FROM monitor_outbox o JOIN monitor_alert"
@@ -241,25 +238,26 @@ enum status monitor_outbox_list(struct store *store,
 				     err)))
 		return st;
 	for (;;) {
-		int rc = sqlite3_step(stmt);
+		enum db_step rc = db_step(stmt, &failed);
 
-		if (rc == SQLITE_DONE)
+		if (rc == DB_DONE)
 			break;
-		if (rc != SQLITE_ROW) {
-			st = store_error(store, err,
-					 _("reading the alerts to send"));
+		if (rc != DB_ROW) {
+			st = store_step_error(store, stmt, &failed,
+					      _("reading the alerts to send"),
+					      NULL, err);
 			break;
 		}
 		v = xgrow(v, &cap, n + 1, sizeof *v);
 		memset(&v[n], 0, sizeof *v);
-		v[n].alert_id = sqlite3_column_int64(stmt, 0);
-		v[n].event = state_column_text(stmt, 1);
-		v[n].channel = state_column_text(stmt, 2);
-		v[n].tries = sqlite3_column_int(stmt, 3);
+		v[n].alert_id = db_column_int64(stmt, 0);
+		v[n].event = store_column_str(stmt, 1);
+		v[n].channel = store_column_str(stmt, 2);
+		v[n].tries = (int)db_column_int64(stmt, 3);
 		alert_map(stmt, 4, &v[n].alert);
 		n++;
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	*rows = v;
 	*count = n;
 	return st;
@@ -306,24 +304,24 @@ enum status monitor_run_add(struct store *store,
 			    const struct monitor_run_row *run,
 			    struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum status st;
 
-	if ((st = state_stmt_prepare(store, &stmt,
+	if ((st = store_prepare(store, &stmt,
 				     "INSERT INTO monitor_run (started, day,"
 				     " raised, cleared, open, sent, failed,"
 				     " exit_status) VALUES (?1, ?2, ?3, ?4,"
 				     " ?5, ?6, ?7, ?8)",
 				     err)))
 		return st;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)run->started);
-	state_bind_date(stmt, 2, run->day);
-	sqlite3_bind_int(stmt, 3, run->raised);
-	sqlite3_bind_int(stmt, 4, run->cleared);
-	sqlite3_bind_int(stmt, 5, run->open);
-	sqlite3_bind_int(stmt, 6, run->sent);
-	state_bind_text(stmt, 7, run->failed);
-	sqlite3_bind_int(stmt, 8, run->exit_status);
+	db_bind_int64(stmt, 1, (int64_t)run->started);
+	store_bind_date(stmt, 2, run->day);
+	db_bind_int64(stmt, 3, run->raised);
+	db_bind_int64(stmt, 4, run->cleared);
+	db_bind_int64(stmt, 5, run->open);
+	db_bind_int64(stmt, 6, run->sent);
+	db_bind_text(stmt, 7, run->failed);
+	db_bind_int64(stmt, 8, run->exit_status);
 	return change(store, stmt, _("recording the monitor run"), err);
 }
 
@@ -331,32 +329,29 @@ enum status monitor_run_add(struct store *store,
 enum status monitor_run_last(struct store *store, struct monitor_run_row *out,
 			     bool *found, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum status st;
-	int rc;
 
 	memset(out, 0, sizeof *out);
 	*found = false;
-	if ((st = state_stmt_prepare(store, &stmt,
+	if ((st = store_prepare(store, &stmt,
 				     "SELECT started, day, raised, cleared,"
 				     " open, sent, failed, exit_status FROM"
 				     " monitor_run ORDER BY id DESC LIMIT 1",
 				     err)))
 		return st;
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*found = true;
-		out->started = (time_t)sqlite3_column_int64(stmt, 0);
-		out->day = state_column_date(stmt, 1);
-		out->raised = sqlite3_column_int(stmt, 2);
-		out->cleared = sqlite3_column_int(stmt, 3);
-		out->open = sqlite3_column_int(stmt, 4);
-		out->sent = sqlite3_column_int(stmt, 5);
-		out->failed = state_column_text(stmt, 6);
-		out->exit_status = sqlite3_column_int(stmt, 7);
-	} else if (rc != SQLITE_DONE) {
-		st = store_error(store, err, _("reading the last monitor run"));
+	st = store_first(store, stmt, found, _("reading the last monitor run"),
+			 err);
+	if (*found) {
+		out->started = (time_t)db_column_int64(stmt, 0);
+		out->day = store_column_date(stmt, 1);
+		out->raised = (int)db_column_int64(stmt, 2);
+		out->cleared = (int)db_column_int64(stmt, 3);
+		out->open = (int)db_column_int64(stmt, 4);
+		out->sent = (int)db_column_int64(stmt, 5);
+		out->failed = store_column_str(stmt, 6);
+		out->exit_status = (int)db_column_int64(stmt, 7);
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return st;
 }

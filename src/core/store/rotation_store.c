@@ -4,12 +4,12 @@
 
 #include "store/rotation_store.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/state_internal.h"
 #include "util/i18n.h"
+#include "util/strbuf.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -30,27 +30,27 @@ static enum status key_insert(struct store *store, int64_t domain_id,
 			      const struct state_dkim_key *key,
 			      struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	char *exists;
 	enum status st;
 
-	if ((st = state_stmt_prepare(
+	if ((st = store_prepare(
 		     store, &stmt,
 		     "INSERT INTO dkim_key(domain_id, selector, algorithm,"
 		     " bits, key_path, created) VALUES (?1, ?2, ?3, ?4, ?5,"
 		     " ?6)",
 		     err)))
 		return st;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	state_bind_text(stmt, 2, key->selector);
-	state_bind_text(stmt, 3, key->algorithm);
-	sqlite3_bind_int(stmt, 4, key->bits);
-	state_bind_text(stmt, 5, key->key_path);
-	state_bind_date(stmt, 6, key->created);
+	db_bind_int64(stmt, 1, domain_id);
+	db_bind_text(stmt, 2, key->selector);
+	db_bind_text(stmt, 3, key->algorithm);
+	db_bind_int64(stmt, 4, key->bits);
+	db_bind_text(stmt, 5, key->key_path);
+	store_bind_date(stmt, 6, key->created);
 	exists = xasprintf(_("selector %s is already there"), key->selector);
-	st = state_stmt_done(store, stmt, _("adding a DKIM key"), exists, err);
+	st = store_done(store, stmt, _("adding a DKIM key"), exists, err);
 	free(exists);
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return st;
 }
 
@@ -60,7 +60,7 @@ enum status rotation_store_start(struct store *store, const char *domain,
 				 const struct rotation_record *r,
 				 struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	int64_t domain_id;
 	enum status st;
 
@@ -69,53 +69,53 @@ enum status rotation_store_start(struct store *store, const char *domain,
 	if ((st = state_domain_lookup(store, domain, &domain_id, err)) ||
 	    (st = key_insert(store, domain_id, key, err)))
 		goto out;
-	if ((st = state_stmt_prepare(
+	if ((st = store_prepare(
 		     store, &stmt,
 		     "INSERT INTO dkim_rotation(domain_id, old_selector,"
 		     " new_selector, keep_old, silent_days, phase, started)"
 		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 		     err)))
 		goto out;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	state_bind_text(stmt, 2, r->old_selector);
-	state_bind_text(stmt, 3, r->new_selector);
-	sqlite3_bind_int(stmt, 4, r->keep_old);
-	sqlite3_bind_int(stmt, 5, r->silent_days);
-	state_bind_text(stmt, 6, dkim_rotation_phase_name(r->phase));
-	state_bind_date(stmt, 7, r->started);
+	db_bind_int64(stmt, 1, domain_id);
+	db_bind_text(stmt, 2, r->old_selector);
+	db_bind_text(stmt, 3, r->new_selector);
+	db_bind_int64(stmt, 4, r->keep_old);
+	db_bind_int64(stmt, 5, r->silent_days);
+	db_bind_text(stmt, 6, dkim_rotation_phase_name(r->phase));
+	store_bind_date(stmt, 7, r->started);
 	/* The partial unique index allows one rotation under way. */
-	st = state_stmt_done(store, stmt, _("starting a DKIM rotation"),
+	st = store_done(store, stmt, _("starting a DKIM rotation"),
 			     _("a DKIM rotation of this domain is under way "
 			       "already"),
 			     err);
 out:
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return state_finish(store, st, err);
 }
 
 /* Maps the row of the rotation under way, joined with both keys. */
-static bool record_row(sqlite3_stmt *stmt, void *item)
+static bool record_row(struct db_stmt *stmt, void *item)
 {
 	struct rotation_record *r = item;
-	char *phase = state_column_text(stmt, 7);
+	char *phase = store_column_str(stmt, 7);
 
-	r->id = sqlite3_column_int64(stmt, 0);
-	r->old_selector = state_column_text(stmt, 1);
-	r->new_selector = state_column_text(stmt, 2);
-	r->keep_old = sqlite3_column_int(stmt, 3) != 0;
-	r->silent_days = sqlite3_column_int(stmt, 4);
-	r->old_algorithm = state_column_text(stmt, 5);
-	r->old_path = state_column_text(stmt, 6);
+	r->id = db_column_int64(stmt, 0);
+	r->old_selector = store_column_str(stmt, 1);
+	r->new_selector = store_column_str(stmt, 2);
+	r->keep_old = (int)db_column_int64(stmt, 3) != 0;
+	r->silent_days = (int)db_column_int64(stmt, 4);
+	r->old_algorithm = store_column_str(stmt, 5);
+	r->old_path = store_column_str(stmt, 6);
 	if (!dkim_rotation_phase_parse(phase, &r->phase))
 		r->phase = DKIM_ROTATION_GENERATED;
 	free(phase);
-	r->started = state_column_date(stmt, 8);
-	r->published = state_column_date(stmt, 9);
-	r->switched = state_column_date(stmt, 10);
-	r->revoked = state_column_date(stmt, 11);
-	r->finished = state_column_date(stmt, 12);
-	r->new_algorithm = state_column_text(stmt, 13);
-	r->new_path = state_column_text(stmt, 14);
+	r->started = store_column_date(stmt, 8);
+	r->published = store_column_date(stmt, 9);
+	r->switched = store_column_date(stmt, 10);
+	r->revoked = store_column_date(stmt, 11);
+	r->finished = store_column_date(stmt, 12);
+	r->new_algorithm = store_column_str(stmt, 13);
+	r->new_path = store_column_str(stmt, 14);
 	return true;
 }
 
@@ -130,7 +130,7 @@ enum status rotation_store_current(struct store *store, const char *domain,
 
 	memset(out, 0, sizeof *out);
 	*found = false;
-	st = state_list(store, domain,
+	st = store_list(store, domain,
 			"SELECT r.id, r.old_selector, r.new_selector,"
 			" r.keep_old, r.silent_days, o.algorithm, o.key_path,"
 			" r.phase, r.started, r.published, r.switched,"
@@ -157,23 +157,23 @@ enum status rotation_store_current(struct store *store, const char *domain,
 }
 
 /* Runs one statement binding ?1 the domain id, ?2 text, ?3 a day and
- * ?4 a row id (SQLite ignores the numbers a statement does not use). */
+ * ?4 a row id (the numbers a statement does not use are ignored). */
 static enum status run3(struct store *store, const char *sql,
 			int64_t domain_id, const char *text, date_t day,
 			int64_t id, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum status st;
 
-	if ((st = state_stmt_prepare(store, &stmt, sql, err)))
+	if ((st = store_prepare(store, &stmt, sql, err)))
 		return st;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	state_bind_text(stmt, 2, text);
-	state_bind_date(stmt, 3, day);
-	sqlite3_bind_int64(stmt, 4, id);
-	st = state_stmt_done(store, stmt, _("recording the DKIM rotation"),
+	db_bind_int64(stmt, 1, domain_id);
+	db_bind_text(stmt, 2, text);
+	store_bind_date(stmt, 3, day);
+	db_bind_int64(stmt, 4, id);
+	st = store_done(store, stmt, _("recording the DKIM rotation"),
 			     NULL, err);
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return st;
 }
 
@@ -251,9 +251,9 @@ out:
 }
 
 /* Maps the interval row. */
-static bool interval_row(sqlite3_stmt *stmt, void *item)
+static bool interval_row(struct db_stmt *stmt, void *item)
 {
-	*(int *)item = sqlite3_column_int(stmt, 0);
+	*(int *)item = (int)db_column_int64(stmt, 0);
 	return true;
 }
 
@@ -266,7 +266,7 @@ enum status rotation_store_interval_get(struct store *store,
 	enum status st;
 
 	*days = DKIM_INTERVAL_BIANNUAL;
-	st = state_list(store, domain,
+	st = store_list(store, domain,
 			"SELECT days FROM dkim_rotation_interval"
 			" WHERE domain_id = ?1",
 			sizeof(int), interval_row, &it,
@@ -282,7 +282,7 @@ enum status rotation_store_interval_set(struct store *store,
 					const char *domain, int days,
 					struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	int64_t domain_id;
 	enum status st;
 
@@ -293,27 +293,46 @@ enum status rotation_store_interval_set(struct store *store,
 	if ((st = store_begin(store, err)))
 		return st;
 	if ((st = state_domain_lookup(store, domain, &domain_id, err)) ||
-	    (st = state_stmt_prepare(
+	    (st = store_prepare(
 		 store, &stmt,
-		 "INSERT OR REPLACE INTO dkim_rotation_interval(domain_id,"
-		 " days) VALUES (?1, ?2)",
+		 "INSERT INTO dkim_rotation_interval(domain_id, days)"
+		 " VALUES (?1, ?2) ON CONFLICT (domain_id) DO UPDATE SET"
+		 " days = excluded.days",
 		 err)))
 		goto out;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	sqlite3_bind_int(stmt, 2, days);
-	st = state_stmt_done(store, stmt, _("storing the rotation interval"),
+	db_bind_int64(stmt, 1, domain_id);
+	db_bind_int64(stmt, 2, days);
+	st = store_done(store, stmt, _("storing the rotation interval"),
 			     NULL, err);
 out:
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return state_finish(store, st, err);
 }
 
 /* The day of a UNIX time column, or DATE_NONE for NULL. */
-static date_t column_day(sqlite3_stmt *stmt, int i)
+static date_t column_day(struct db_stmt *stmt, int i)
 {
-	if (sqlite3_column_type(stmt, i) == SQLITE_NULL)
+	if (db_column_null(stmt, i))
 		return DATE_NONE;
-	return date_from_time((time_t)sqlite3_column_int64(stmt, i));
+	return date_from_time((time_t)db_column_int64(stmt, i));
+}
+
+/* A LIKE pattern that finds s anywhere, its wildcards escaped with a
+ * backslash; NULL for NULL. */
+static char *like_anywhere(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!s)
+		return NULL;
+	strbuf_addch(&sb, '%');
+	for (; *s; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
+			strbuf_addch(&sb, '\\');
+		strbuf_addch(&sb, *s);
+	}
+	strbuf_addch(&sb, '%');
+	return strbuf_detach(&sb);
 }
 
 /* RFC 7489 appendix C: each row's auth_results name the d= and s= of
@@ -333,41 +352,42 @@ enum status rotation_store_evidence(struct store *store, const char *domain,
 	char *old = old_selector
 			? text_lower(xasprintf(" %s:%s:", d, old_selector))
 			: NULL;
-	sqlite3_stmt *stmt = NULL;
+	char *pass_like = like_anywhere(pass), *old_like = like_anywhere(old);
+	struct db_stmt *stmt = NULL;
+	bool found = false;
 	enum status st;
-	int rc;
 
 	out->new_first_pass = out->new_last_pass = DATE_NONE;
 	out->old_last_seen = out->reports_last = DATE_NONE;
-	if ((st = state_stmt_prepare(
+	if ((st = store_prepare(
 		 store, &stmt,
-		 "SELECT MIN(CASE WHEN instr(a, ?2) THEN b END),"
-		 " MAX(CASE WHEN instr(a, ?2) THEN e END) - 1,"
-		 " MAX(CASE WHEN ?3 IS NOT NULL AND instr(a, ?3)"
-		 "  THEN e END) - 1,"
+		 "SELECT MIN(CASE WHEN a LIKE ?2 ESCAPE '\\' THEN b END),"
+		 " MAX(CASE WHEN a LIKE ?2 ESCAPE '\\' THEN e END) - 1,"
+		 " MAX(CASE WHEN a LIKE ?3 ESCAPE '\\' THEN e END) - 1,"
 		 " (SELECT MAX(date_end) - 1 FROM report"
 		 "  WHERE domain = ?1 COLLATE NOCASE)"
 		 " FROM (SELECT ' ' || lower(w.dkim_auth) || ' ' AS a,"
 		 "  r.date_begin AS b, r.date_end AS e"
 		 "  FROM report r JOIN report_row w ON w.report = r.id"
 		 "  WHERE r.domain = ?1 COLLATE NOCASE"
-		 "  AND w.dkim_auth IS NOT NULL)",
+		 "  AND w.dkim_auth IS NOT NULL) AS signed",
 		 err)))
 		goto out;
-	state_bind_text(stmt, 1, d);
-	state_bind_text(stmt, 2, pass);
-	state_bind_text(stmt, 3, old);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(stmt, 1, d);
+	db_bind_text(stmt, 2, pass_like);
+	db_bind_text(stmt, 3, old_like);
+	st = store_first(store, stmt, &found, _("reading report evidence"),
+			 err);
+	if (found) {
 		out->new_first_pass = column_day(stmt, 0);
 		out->new_last_pass = column_day(stmt, 1);
 		out->old_last_seen = column_day(stmt, 2);
 		out->reports_last = column_day(stmt, 3);
-	} else {
-		st = store_error(store, err, _("reading report evidence"));
 	}
 out:
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
+	free(old_like);
+	free(pass_like);
 	free(old);
 	free(pass);
 	free(d);

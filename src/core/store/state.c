@@ -29,7 +29,7 @@ static const char *const sender_kind_names[] = {
 enum status state_domain_add(struct store *store, const char *name,
 			     date_t today, int64_t *id, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	char *norm = NULL, *exists = NULL;
 	enum status st;
 
@@ -44,21 +44,17 @@ enum status state_domain_add(struct store *store, const char *name,
 	}
 	if ((st = store_begin(store, err)))
 		goto out;
-	if ((st = state_stmt_prepare(store, &stmt,
+	if ((st = store_prepare(store, &stmt,
 				     "INSERT INTO domain(name, created)"
-				     " VALUES (?1, ?2)",
+				     " VALUES (?1, ?2) RETURNING id",
 				     err)))
 		goto fail;
-	state_bind_text(stmt, 1, norm);
-	state_bind_date(stmt, 2, today);
+	db_bind_text(stmt, 1, norm);
+	store_bind_date(stmt, 2, today);
 	exists = xasprintf(_("domain %s is already there"), norm);
-	if ((st = state_stmt_done(store, stmt, _("adding a domain"), exists,
-				  err)))
-		goto fail;
-	if (id)
-		*id = sqlite3_last_insert_rowid(store_db(store));
+	st = store_insert(store, stmt, _("adding a domain"), exists, id, err);
 fail:
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	stmt = NULL;
 	st = state_finish(store, st, err);
 out:
@@ -75,13 +71,13 @@ enum status state_domain_id(struct store *store, const char *name,
 }
 
 /* Maps a row of domain. */
-static bool domain_row(sqlite3_stmt *stmt, void *item)
+static bool domain_row(struct db_stmt *stmt, void *item)
 {
 	struct state_domain *d = item;
 
-	d->id = sqlite3_column_int64(stmt, 0);
-	d->name = state_column_text(stmt, 1);
-	d->created = state_column_date(stmt, 2);
+	d->id = db_column_int64(stmt, 0);
+	d->name = store_column_str(stmt, 1);
+	d->created = store_column_date(stmt, 2);
 	return true;
 }
 
@@ -92,7 +88,7 @@ enum status state_domain_list(struct store *store, struct state_domain **out,
 	struct state_items it = STATE_ITEMS_INIT;
 	enum status st;
 
-	st = state_list(store, NULL,
+	st = store_list(store, NULL,
 			"SELECT id, name, created FROM domain ORDER BY name",
 			sizeof(struct state_domain), domain_row, &it,
 			_("listing domains"), err);
@@ -239,7 +235,7 @@ enum status state_sender_add(struct store *store, const char *domain,
 			     const struct providers *catalogue, date_t today,
 			     int64_t *id, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum sender_kind kind;
 	char *value = NULL, *exists = NULL, *clean = NULL;
 	int64_t domain_id;
@@ -251,26 +247,23 @@ enum status state_sender_add(struct store *store, const char *domain,
 		goto out;
 	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
 		goto fail;
-	if ((st = state_stmt_prepare(
+	if ((st = store_prepare(
 		     store, &stmt,
 		     "INSERT INTO sender(domain_id, kind, value,"
-		     " note, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+		     " note, created) VALUES (?1, ?2, ?3, ?4, ?5)"
+		     " RETURNING id",
 		     err)))
 		goto fail;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	state_bind_text(stmt, 2, state_sender_kind_name(kind));
-	state_bind_text(stmt, 3, value);
-	state_bind_text(stmt, 4, note);
-	state_bind_date(stmt, 5, today);
+	db_bind_int64(stmt, 1, domain_id);
+	db_bind_text(stmt, 2, state_sender_kind_name(kind));
+	db_bind_text(stmt, 3, value);
+	db_bind_text(stmt, 4, note);
+	store_bind_date(stmt, 5, today);
 	clean = text_clean_str(spec);
 	exists = xasprintf(_("sender %s is already there"), clean);
-	if ((st = state_stmt_done(store, stmt, _("adding a sender"), exists,
-				  err)))
-		goto fail;
-	if (id)
-		*id = sqlite3_last_insert_rowid(store_db(store));
+	st = store_insert(store, stmt, _("adding a sender"), exists, id, err);
 fail:
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	st = state_finish(store, st, err);
 out:
 	free(clean);
@@ -280,21 +273,21 @@ out:
 }
 
 /* Maps a row of sender. */
-static bool sender_row(sqlite3_stmt *stmt, void *item)
+static bool sender_row(struct db_stmt *stmt, void *item)
 {
 	struct state_sender *v = item;
-	const unsigned char *k = sqlite3_column_text(stmt, 1);
+	const char *k = db_column_text(stmt, 1);
 	int kind = k ? sender_kind_from_name((const char *)k) : -1;
 
 	if (kind < 0)
 		return false; /* the CHECK constraint forbids it */
-	v->id = sqlite3_column_int64(stmt, 0);
+	v->id = db_column_int64(stmt, 0);
 	v->kind = (enum sender_kind)kind;
-	v->value = state_column_text(stmt, 2);
+	v->value = store_column_str(stmt, 2);
 	if (!v->value)
 		v->value = xstrdup("");
-	v->note = state_column_text(stmt, 3);
-	v->created = state_column_date(stmt, 4);
+	v->note = store_column_str(stmt, 3);
+	v->created = store_column_date(stmt, 4);
 	return true;
 }
 
@@ -306,7 +299,7 @@ enum status state_sender_list(struct store *store, const char *domain,
 	struct state_items it = STATE_ITEMS_INIT;
 	enum status st;
 
-	st = state_list(store, domain,
+	st = store_list(store, domain,
 			"SELECT id, kind, value, note, created"
 			" FROM sender WHERE domain_id = ?1 ORDER BY id",
 			sizeof(struct state_sender), sender_row, &it,
@@ -346,14 +339,14 @@ static int64_t row_id_arg(const char *which)
 static enum status row_delete(struct store *store, const char *sql,
 			      int64_t id, const char *what, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum status st;
 
-	if ((st = state_stmt_prepare(store, &stmt, sql, err)))
+	if ((st = store_prepare(store, &stmt, sql, err)))
 		return st;
-	sqlite3_bind_int64(stmt, 1, id);
-	st = state_stmt_done(store, stmt, what, NULL, err);
-	sqlite3_finalize(stmt);
+	db_bind_int64(stmt, 1, id);
+	st = store_done(store, stmt, what, NULL, err);
+	db_finalize(stmt);
 	return st;
 }
 
@@ -480,7 +473,7 @@ enum status state_disown_add(struct store *store, const char *domain,
 			     const char *source, const char *note,
 			     date_t today, int64_t *id, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	char *network = NULL, *exists = NULL;
 	int64_t domain_id;
 	enum status st;
@@ -492,24 +485,21 @@ enum status state_disown_add(struct store *store, const char *domain,
 	if ((st = state_domain_lookup(store, domain, &domain_id, err)) ||
 	    (st = disown_conflict(store, domain, network, err)))
 		goto fail;
-	if ((st = state_stmt_prepare(
+	if ((st = store_prepare(
 		     store, &stmt,
 		     "INSERT INTO disowned(domain_id, network, note,"
-		     " created) VALUES (?1, ?2, ?3, ?4)",
+		     " created) VALUES (?1, ?2, ?3, ?4) RETURNING id",
 		     err)))
 		goto fail;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	state_bind_text(stmt, 2, network);
-	state_bind_text(stmt, 3, note);
-	state_bind_date(stmt, 4, today);
+	db_bind_int64(stmt, 1, domain_id);
+	db_bind_text(stmt, 2, network);
+	db_bind_text(stmt, 3, note);
+	store_bind_date(stmt, 4, today);
 	exists = xasprintf(_("%s is disowned already"), network);
-	if ((st = state_stmt_done(store, stmt, _("disowning a source"), exists,
-				  err)))
-		goto fail;
-	if (id)
-		*id = sqlite3_last_insert_rowid(store_db(store));
+	st = store_insert(store, stmt, _("disowning a source"), exists, id,
+			  err);
 fail:
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	st = state_finish(store, st, err);
 out:
 	free(exists);
@@ -518,16 +508,16 @@ out:
 }
 
 /* Maps a row of disowned. */
-static bool disowned_row(sqlite3_stmt *stmt, void *item)
+static bool disowned_row(struct db_stmt *stmt, void *item)
 {
 	struct state_disowned *v = item;
 
-	v->id = sqlite3_column_int64(stmt, 0);
-	v->network = state_column_text(stmt, 1);
+	v->id = db_column_int64(stmt, 0);
+	v->network = store_column_str(stmt, 1);
 	if (!v->network)
 		v->network = xstrdup("");
-	v->note = state_column_text(stmt, 2);
-	v->created = state_column_date(stmt, 3);
+	v->note = store_column_str(stmt, 2);
+	v->created = store_column_date(stmt, 3);
 	return true;
 }
 
@@ -539,7 +529,7 @@ enum status state_disown_list(struct store *store, const char *domain,
 	struct state_items it = STATE_ITEMS_INIT;
 	enum status st;
 
-	st = state_list(store, domain,
+	st = store_list(store, domain,
 			"SELECT id, network, note, created FROM disowned"
 			" WHERE domain_id = ?1 ORDER BY id",
 			sizeof(struct state_disowned), disowned_row, &it,

@@ -259,11 +259,25 @@ struct state_step {
 	const struct spf_flatten *flattened;
 	bool replace_flattened;
 	date_t verified;
+	/* Who records it ("user@host") and when ("YYYY-MM-DD HH:MM UTC"),
+	 * kept with the rung to name them to an operator whose step
+	 * comes second; NULL when not known. */
+	const char *recorded_by;
+	const char *recorded_at;
+	/* When set, the step was planned from a history whose newest
+	 * rung is latest_id (0: none), and is refused if another
+	 * operator recorded one since. */
+	bool check_latest;
+	int64_t latest_id;
 };
 
 /* Records a step in ONE transaction: the flattened includes, the rung
  * with its lookups and costs (or the DKIM key's day); a failure leaves
- * the database as it was. */
+ * the database as it was. Two operators stepping the same domain at
+ * once: the transaction holds the write lock (SQLite) or is
+ * serializable and run again when the server says another won
+ * (PostgreSQL), and with check_latest the second is refused with
+ * STATUS_REFUSED naming who recorded which rung and when. */
 enum status state_step_record(struct store *store, const char *domain,
 			      const struct state_step *step, struct err *err);
 
@@ -323,6 +337,13 @@ struct state_settings {
 			  the plan */
 	char *servers; /* "ADDR[:PORT][,...]" a step is verified on, or
 			  NULL for the zone's name servers */
+	/* Where publish sends its signed updates (RFC 2136): */
+	char *publish_server; /* the primary, "HOST" or "ADDR", or NULL for
+				 the zone's SOA MNAME */
+	char *publish_key;    /* the path of the TSIG key file (never the
+				 secret), or NULL */
+	int publish_port;     /* the port of the primary and of the name
+				 servers asked for propagation, 0 for 53 */
 };
 
 /* The defaults of DESIGN.md section 4 (all strings NULL). */
@@ -334,7 +355,8 @@ enum status state_settings_get(struct store *store, const char *domain,
 
 /* Stores all of s for the domain. Values are checked: days 1..3650,
  * window 1..366, percentages 0..100, adkim/aspf "r" or "s", sp/np
- * "none", "quarantine" or "reject", spf_all "softfail" or "fail";
+ * "none", "quarantine" or "reject", spf_all "softfail" or "fail",
+ * publish_port 0..65535;
  * STATUS_USAGE names a bad one. */
 enum status state_settings_set(struct store *store, const char *domain,
 			       const struct state_settings *s,

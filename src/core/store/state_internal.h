@@ -54,6 +54,12 @@ enum status store_done(struct store *store, struct db_stmt *stmt,
 		       const char *what, const char *what_exists,
 		       struct err *err);
 
+/* Runs a prepared statement up to its first row: *found says whether
+ * there is one, whose columns can then be read (the caller finalizes
+ * or resets it). */
+enum status store_first(struct store *store, struct db_stmt *stmt,
+			bool *found, const char *what, struct err *err);
+
 /* Runs a prepared "INSERT ... RETURNING id" (the caller finalizes it)
  * and sets *id, when id is not NULL, to the new row's id. */
 enum status store_insert(struct store *store, struct db_stmt *stmt,
@@ -147,6 +153,11 @@ enum status state_stmt_done(struct store *store, sqlite3_stmt *stmt,
  * how to add it. */
 enum status state_domain_lookup(struct store *store, const char *name,
 				int64_t *id, struct err *err);
+
+/* True when the last failure on the store's connection was a
+ * concurrent transaction winning (DB_CONFLICT): the caller's
+ * transaction can be run again from its start. */
+bool store_conflicted(struct store *store);
 
 /* Finishes a change: commits on success, rolls back otherwise. */
 enum status state_finish(struct store *store, enum status st,

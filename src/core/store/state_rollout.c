@@ -15,6 +15,9 @@
 #include "util/text.h"
 #include "util/xalloc.h"
 
+/* How often a step that lost a serialization race is tried. */
+#define STATE_STEP_ATTEMPTS 5
+
 static const char *const rung_kind_names[] = {
 	[RUNG_SPF] = "spf",
 	[RUNG_DMARC] = "dmarc",
@@ -27,7 +30,7 @@ enum status state_dkim_key_add(struct store *store, const char *domain,
 			       const struct state_dkim_key *key,
 			       int64_t *id, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	char *exists = NULL;
 	int64_t domain_id;
 	enum status st;
@@ -47,52 +50,50 @@ enum status state_dkim_key_add(struct store *store, const char *domain,
 		return st;
 	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
 		goto fail;
-	if ((st = state_stmt_prepare(
+	if ((st = store_prepare(
 		     store, &stmt,
 		     "INSERT INTO dkim_key(domain_id, selector,"
 		     " algorithm, bits, key_path, provider, created,"
 		     " published, retired)"
-		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+		     " RETURNING id",
 		     err)))
 		goto fail;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	state_bind_text(stmt, 2, key->selector);
-	state_bind_text(stmt, 3, key->algorithm ? key->algorithm : "rsa");
+	db_bind_int64(stmt, 1, domain_id);
+	db_bind_text(stmt, 2, key->selector);
+	db_bind_text(stmt, 3, key->algorithm ? key->algorithm : "rsa");
 	if (key->bits > 0)
-		sqlite3_bind_int(stmt, 4, key->bits);
+		db_bind_int64(stmt, 4, key->bits);
 	else
-		sqlite3_bind_null(stmt, 4);
-	state_bind_text(stmt, 5, key->key_path);
-	state_bind_text(stmt, 6, key->provider);
-	state_bind_date(stmt, 7, key->created);
-	state_bind_date(stmt, 8, key->published);
-	state_bind_date(stmt, 9, key->retired);
+		db_bind_null(stmt, 4);
+	db_bind_text(stmt, 5, key->key_path);
+	db_bind_text(stmt, 6, key->provider);
+	store_bind_date(stmt, 7, key->created);
+	store_bind_date(stmt, 8, key->published);
+	store_bind_date(stmt, 9, key->retired);
 	exists = xasprintf(_("selector %s is already there"), key->selector);
-	if ((st = state_stmt_done(store, stmt, _("adding a DKIM key"), exists,
-				  err)))
-		goto fail;
-	if (id)
-		*id = sqlite3_last_insert_rowid(store_db(store));
+	st = store_insert(store, stmt, _("adding a DKIM key"), exists, id,
+			  err);
 fail:
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	free(exists);
 	return state_finish(store, st, err);
 }
 
 /* Maps a row of dkim_key. */
-static bool key_row(sqlite3_stmt *stmt, void *item)
+static bool key_row(struct db_stmt *stmt, void *item)
 {
 	struct state_dkim_key *v = item;
 
-	v->id = sqlite3_column_int64(stmt, 0);
-	v->selector = state_column_text(stmt, 1);
-	v->algorithm = state_column_text(stmt, 2);
-	v->bits = sqlite3_column_int(stmt, 3);
-	v->key_path = state_column_text(stmt, 4);
-	v->provider = state_column_text(stmt, 5);
-	v->created = state_column_date(stmt, 6);
-	v->published = state_column_date(stmt, 7);
-	v->retired = state_column_date(stmt, 8);
+	v->id = db_column_int64(stmt, 0);
+	v->selector = store_column_str(stmt, 1);
+	v->algorithm = store_column_str(stmt, 2);
+	v->bits = (int)db_column_int64(stmt, 3);
+	v->key_path = store_column_str(stmt, 4);
+	v->provider = store_column_str(stmt, 5);
+	v->created = store_column_date(stmt, 6);
+	v->published = store_column_date(stmt, 7);
+	v->retired = store_column_date(stmt, 8);
 	return true;
 }
 
@@ -104,7 +105,7 @@ enum status state_dkim_key_list(struct store *store, const char *domain,
 	struct state_items it = STATE_ITEMS_INIT;
 	enum status st;
 
-	st = state_list(store, domain,
+	st = store_list(store, domain,
 			"SELECT id, selector, algorithm, bits, key_path,"
 			" provider, created, published, retired"
 			" FROM dkim_key WHERE domain_id = ?1"
@@ -138,16 +139,16 @@ static enum status dkim_key_update(struct store *store, int64_t domain_id,
 				   const char *selector, const char *sql,
 				   date_t day, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum status st;
 
-	if ((st = state_stmt_prepare(store, &stmt, sql, err)))
+	if ((st = store_prepare(store, &stmt, sql, err)))
 		return st;
-	state_bind_date(stmt, 1, day);
-	sqlite3_bind_int64(stmt, 2, domain_id);
-	state_bind_text(stmt, 3, selector);
-	st = state_stmt_done(store, stmt, _("updating a DKIM key"), NULL, err);
-	if (!st && sqlite3_changes(store_db(store)) == 0) {
+	store_bind_date(stmt, 1, day);
+	db_bind_int64(stmt, 2, domain_id);
+	db_bind_text(stmt, 3, selector);
+	st = store_done(store, stmt, _("updating a DKIM key"), NULL, err);
+	if (!st && db_changes(stmt) == 0) {
 		char *clean = text_clean_str(selector);
 
 		st = err_set(err, STATUS_NOT_FOUND,
@@ -155,7 +156,7 @@ static enum status dkim_key_update(struct store *store, int64_t domain_id,
 			     clean);
 		free(clean);
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return st;
 }
 
@@ -231,61 +232,66 @@ static enum status rung_costs_add(struct store *store, int64_t rung_id,
 				  const struct state_cost *costs,
 				  size_t ncosts, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum status st;
 
-	if ((st = state_stmt_prepare(
+	if ((st = store_prepare(
 		     store, &stmt,
 		     "INSERT INTO rung_include_cost(rung_id, position,"
 		     " include, lookups) VALUES (?1, ?2, ?3, ?4)",
 		     err)))
 		return st;
 	for (size_t i = 0; i < ncosts && st == STATUS_OK; i++) {
-		sqlite3_reset(stmt);
-		sqlite3_bind_int64(stmt, 1, rung_id);
-		sqlite3_bind_int64(stmt, 2, (int64_t)i);
-		state_bind_text(stmt, 3, costs[i].include);
-		sqlite3_bind_int(stmt, 4, costs[i].lookups);
-		st = state_stmt_done(store, stmt, _("recording a rung"), NULL,
+		db_reset(stmt);
+		db_bind_int64(stmt, 1, rung_id);
+		db_bind_int64(stmt, 2, (int64_t)i);
+		db_bind_text(stmt, 3, costs[i].include);
+		db_bind_int64(stmt, 4, costs[i].lookups);
+		st = store_done(store, stmt, _("recording a rung"), NULL,
 				     err);
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return st;
 }
 
 /* Inserts a rung and what each include cost into the history inside
  * the caller's transaction (lookups -1: not counted). */
 static enum status rung_insert(struct store *store, int64_t domain_id,
-			       enum rung_kind kind, int rung,
-			       const char *record, int lookups,
-			       const struct state_cost *costs, size_t ncosts,
-			       date_t verified, struct err *err)
+			       const struct state_step *step,
+			       struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	enum rung_kind kind = step->kind;
+	int rung = step->rung, lookups = step->lookups;
+	const char *record = step->record;
+	const struct state_cost *costs = step->costs;
+	size_t ncosts = step->ncosts;
+	date_t verified = step->verified;
+	struct db_stmt *stmt = NULL;
+	int64_t id = 0;
 	enum status st;
 
-	if ((st = state_stmt_prepare(
+	if ((st = store_prepare(
 		     store, &stmt,
 		     "INSERT INTO rung_history(domain_id, kind, rung,"
-		     " record, verified, lookups)"
-		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		     " record, verified, lookups, recorded_by, recorded_at)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
 		     err)))
 		return st;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	state_bind_text(stmt, 2, rung_kind_names[kind]);
-	sqlite3_bind_int(stmt, 3, rung);
-	state_bind_text(stmt, 4, record);
-	state_bind_date(stmt, 5, verified);
+	db_bind_int64(stmt, 1, domain_id);
+	db_bind_text(stmt, 2, rung_kind_names[kind]);
+	db_bind_int64(stmt, 3, rung);
+	db_bind_text(stmt, 4, record);
+	store_bind_date(stmt, 5, verified);
 	if (lookups >= 0)
-		sqlite3_bind_int(stmt, 6, lookups);
+		db_bind_int64(stmt, 6, lookups);
 	else
-		sqlite3_bind_null(stmt, 6);
-	st = state_stmt_done(store, stmt, _("recording a rung"), NULL, err);
+		db_bind_null(stmt, 6);
+	db_bind_text(stmt, 7, step->recorded_by);
+	db_bind_text(stmt, 8, step->recorded_at);
+	st = store_insert(store, stmt, _("recording a rung"), NULL, &id, err);
 	if (st == STATUS_OK)
-		st = rung_costs_add(store,
-				    sqlite3_last_insert_rowid(store_db(store)),
-				    costs, ncosts, err);
-	sqlite3_finalize(stmt);
+		st = rung_costs_add(store, id, costs, ncosts, err);
+	db_finalize(stmt);
 	return st;
 }
 
@@ -299,17 +305,17 @@ static enum status flattened_replace(struct store *store, int64_t domain_id,
 				     const struct spf_flatten *f, date_t today,
 				     struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum status st;
 
-	if ((st = state_stmt_prepare(store, &stmt,
+	if ((st = store_prepare(store, &stmt,
 				     "DELETE FROM spf_flattened"
 				     " WHERE domain_id = ?1",
 				     err)))
 		return st;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	st = state_stmt_done(store, stmt, "spf_flattened", NULL, err);
-	sqlite3_finalize(stmt);
+	db_bind_int64(stmt, 1, domain_id);
+	st = store_done(store, stmt, "spf_flattened", NULL, err);
+	db_finalize(stmt);
 	for (size_t i = 0; f && i < f->nitems && st == STATUS_OK; i++)
 		if (f->items[i].flattened)
 			st = flattened_add(store, domain_id, &f->items[i],
@@ -324,25 +330,25 @@ static enum status provider_key_insert(struct store *store,
 				       const struct state_step *step,
 				       struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum status st;
 
 	/* RFC 6376 3.6.1: k= defaults to rsa; the service's record is
 	 * not ours to parse here. */
-	if ((st = state_stmt_prepare(
+	if ((st = store_prepare(
 		     store, &stmt,
-		     "INSERT OR IGNORE INTO dkim_key(domain_id, selector,"
+		     "INSERT INTO dkim_key(domain_id, selector,"
 		     " algorithm, provider, created) VALUES (?1, ?2, 'rsa',"
-		     " ?3, ?4)",
+		     " ?3, ?4) ON CONFLICT DO NOTHING",
 		     err)))
 		return st;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	state_bind_text(stmt, 2, step->dkim_selector);
-	state_bind_text(stmt, 3, step->dkim_provider);
-	state_bind_date(stmt, 4, step->verified);
-	st = state_stmt_done(store, stmt, _("recording a DKIM key"), NULL,
+	db_bind_int64(stmt, 1, domain_id);
+	db_bind_text(stmt, 2, step->dkim_selector);
+	db_bind_text(stmt, 3, step->dkim_provider);
+	store_bind_date(stmt, 4, step->verified);
+	st = store_done(store, stmt, _("recording a DKIM key"), NULL,
 			     err);
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return st;
 }
 
@@ -366,15 +372,62 @@ static enum status step_apply(struct store *store, int64_t domain_id,
 	    (st = flattened_replace(store, domain_id, step->flattened,
 				    step->verified, err)))
 		return st;
-	return rung_insert(store, domain_id, step->kind, step->rung,
-			   step->record, step->lookups, step->costs,
-			   step->ncosts, step->verified, err);
+	return rung_insert(store, domain_id, step, err);
 }
 
-/* Records several steps at once. */
-enum status state_steps_record(struct store *store, const char *domain,
-			       const struct state_step *steps, size_t count,
-			       struct err *err)
+/* STATUS_REFUSED naming the newest rung of the domain when it is not
+ * latest_id: another operator recorded it while this step was being
+ * verified. Inside the caller's transaction. */
+static enum status latest_check(struct store *store, const char *domain,
+				int64_t domain_id, int64_t latest_id,
+				struct err *err)
+{
+	struct db_stmt *stmt = NULL;
+	bool found = false;
+	enum status st;
+
+	if ((st = store_prepare(store, &stmt,
+				"SELECT id, kind, rung, record, verified,"
+				" recorded_by, recorded_at FROM rung_history"
+				" WHERE domain_id = ?1 ORDER BY id DESC"
+				" LIMIT 1",
+				err)))
+		return st;
+	db_bind_int64(stmt, 1, domain_id);
+	if ((st = store_first(store, stmt, &found, _("reading the rung "
+						     "history"),
+			      err)))
+		goto out;
+	if (found ? db_column_int64(stmt, 0) != latest_id : latest_id != 0) {
+		const char *kind = db_column_text(stmt, 1);
+		const char *by = db_column_text(stmt, 5);
+		const char *at = db_column_text(stmt, 6);
+		char *d = text_clean_str(domain);
+		char *record = text_clean_str(db_column_text(stmt, 3));
+
+		/* TRANSLATORS: "alice@desk2 recorded DMARC rung 3 at
+		 * 2026-12-05 08:20 UTC (v=DMARC1; ...)". */
+		st = err_set(err, STATUS_REFUSED,
+			     _("%s: %s recorded %s rung %d at %s (%s) while "
+			       "this step was being verified; nothing was "
+			       "recorded: look at the plan again"),
+			     d, by ? by : _("another operator"),
+			     kind && strcmp(kind, "spf") == 0 ? "SPF"
+							      : "DMARC",
+			     (int)db_column_int64(stmt, 2),
+			     at ? at : db_column_text(stmt, 4), record);
+		free(record);
+		free(d);
+	}
+out:
+	db_finalize(stmt);
+	return st;
+}
+
+/* One attempt at recording the steps, in one transaction. */
+static enum status steps_try(struct store *store, const char *domain,
+			     const struct state_step *steps, size_t count,
+			     struct err *err)
 {
 	int64_t domain_id;
 	enum status st;
@@ -383,8 +436,30 @@ enum status state_steps_record(struct store *store, const char *domain,
 		return st;
 	st = state_domain_lookup(store, domain, &domain_id, err);
 	for (size_t i = 0; i < count && !st; i++)
+		if (steps[i].check_latest)
+			st = latest_check(store, domain, domain_id,
+					  steps[i].latest_id, err);
+	for (size_t i = 0; i < count && !st; i++)
 		st = step_apply(store, domain_id, &steps[i], err);
 	return state_finish(store, st, err);
+}
+
+/* Records several steps at once. */
+enum status state_steps_record(struct store *store, const char *domain,
+			       const struct state_step *steps, size_t count,
+			       struct err *err)
+{
+	enum status st;
+
+	/* A serializable transaction that lost to another is run again:
+	 * it then reads what the other committed (latest_check()). */
+	for (int attempt = 0;; attempt++) {
+		st = steps_try(store, domain, steps, count, err);
+		if (st == STATUS_OK || attempt == STATE_STEP_ATTEMPTS - 1 ||
+		    !store_conflicted(store))
+			return st;
+		err_done(err);
+	}
 }
 
 /* Records a verified step at once. */
@@ -421,31 +496,31 @@ enum status state_rung_add_spf(struct store *store, const char *domain,
 }
 
 /* Maps a row of rung_history. */
-static bool rung_row(sqlite3_stmt *stmt, void *item)
+static bool rung_row(struct db_stmt *stmt, void *item)
 {
-	const unsigned char *k = sqlite3_column_text(stmt, 1);
+	const char *k = db_column_text(stmt, 1);
 	struct state_rung *r = item;
 
-	r->id = sqlite3_column_int64(stmt, 0);
+	r->id = db_column_int64(stmt, 0);
 	r->kind = k && strcmp((const char *)k, "spf") == 0 ? RUNG_SPF
 							   : RUNG_DMARC;
-	r->rung = sqlite3_column_int(stmt, 2);
-	r->record = state_column_text(stmt, 3);
+	r->rung = (int)db_column_int64(stmt, 2);
+	r->record = store_column_str(stmt, 3);
 	if (!r->record)
 		r->record = xstrdup("");
-	r->verified = state_column_date(stmt, 4);
-	r->lookups = sqlite3_column_type(stmt, 5) == SQLITE_NULL
+	r->verified = store_column_date(stmt, 4);
+	r->lookups = db_column_null(stmt, 5)
 			 ? -1
-			 : sqlite3_column_int(stmt, 5);
+			 : (int)db_column_int64(stmt, 5);
 	return true;
 }
 
 /* Maps a row of rung_include_cost onto its rung. */
-static void rung_cost_row(sqlite3_stmt *stmt, void *arg)
+static void rung_cost_row(struct db_stmt *stmt, void *arg)
 {
 	struct state_items *it = arg;
 	struct state_rung *v = it->v, *r = NULL;
-	int64_t id = sqlite3_column_int64(stmt, 0);
+	int64_t id = db_column_int64(stmt, 0);
 
 	for (size_t i = 0; i < it->n && !r; i++)
 		if (v[i].id == id)
@@ -453,10 +528,10 @@ static void rung_cost_row(sqlite3_stmt *stmt, void *arg)
 	if (!r)
 		return;
 	r->costs = xrealloc(r->costs, (r->ncosts + 1) * sizeof *r->costs);
-	r->costs[r->ncosts].include = state_column_text(stmt, 1);
+	r->costs[r->ncosts].include = store_column_str(stmt, 1);
 	if (!r->costs[r->ncosts].include)
 		r->costs[r->ncosts].include = xstrdup("");
-	r->costs[r->ncosts].lookups = sqlite3_column_int(stmt, 2);
+	r->costs[r->ncosts].lookups = (int)db_column_int64(stmt, 2);
 	r->ncosts++;
 }
 
@@ -466,17 +541,17 @@ enum status state_rung_list(struct store *store, const char *domain,
 			    struct err *err)
 {
 	struct state_items it = STATE_ITEMS_INIT;
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum status st;
 
-	st = state_list(store, domain,
+	st = store_list(store, domain,
 			"SELECT id, kind, rung, record, verified, lookups"
 			" FROM rung_history WHERE domain_id = ?1"
 			" ORDER BY verified, id",
 			sizeof(struct state_rung), rung_row, &it,
 			_("reading the rung history"), err);
 	if (st == STATUS_OK &&
-	    (st = state_stmt_prepare(
+	    (st = store_prepare(
 		 store, &stmt,
 		 "SELECT c.rung_id, c.include, c.lookups"
 		 " FROM rung_include_cost c JOIN rung_history r"
@@ -485,9 +560,9 @@ enum status state_rung_list(struct store *store, const char *domain,
 		 err)) == STATUS_OK) {
 		char *norm = dname_normalize(domain, STATE_NAME_FLAGS);
 
-		state_bind_text(stmt, 1, norm);
+		db_bind_text(stmt, 1, norm);
 		free(norm);
-		st = state_rows(store, stmt, rung_cost_row, &it,
+		st = store_rows(store, stmt, rung_cost_row, &it,
 				_("reading the rung history"), err);
 	}
 	if (st != STATUS_OK) {
@@ -543,34 +618,40 @@ void state_settings_done(struct state_settings *s)
 	free(s->np);
 	free(s->spf_all);
 	free(s->servers);
+	free(s->publish_server);
+	free(s->publish_key);
 	state_settings_defaults(s);
 }
 
 /* Maps the row of plan_settings; NULL columns keep the default. */
-static bool settings_row(sqlite3_stmt *stmt, void *item)
+static bool settings_row(struct db_stmt *stmt, void *item)
 {
 	struct state_settings *out = item;
 
 	state_settings_defaults(out);
-	out->rungs = state_column_text(stmt, 0);
-	if (sqlite3_column_type(stmt, 1) != SQLITE_NULL)
-		out->min_days_monitor = sqlite3_column_int(stmt, 1);
-	if (sqlite3_column_type(stmt, 2) != SQLITE_NULL)
-		out->min_days_rung = sqlite3_column_int(stmt, 2);
-	if (sqlite3_column_type(stmt, 3) != SQLITE_NULL)
-		out->window_days = sqlite3_column_int(stmt, 3);
-	if (sqlite3_column_type(stmt, 4) != SQLITE_NULL)
-		out->pass_threshold = sqlite3_column_double(stmt, 4);
-	if (sqlite3_column_type(stmt, 5) != SQLITE_NULL)
-		out->unknown_threshold = sqlite3_column_double(stmt, 5);
-	out->rua = state_column_text(stmt, 6);
-	out->ruf = state_column_text(stmt, 7);
-	out->adkim = state_column_text(stmt, 8);
-	out->aspf = state_column_text(stmt, 9);
-	out->sp = state_column_text(stmt, 10);
-	out->np = state_column_text(stmt, 11);
-	out->spf_all = state_column_text(stmt, 12);
-	out->servers = state_column_text(stmt, 13);
+	out->rungs = store_column_str(stmt, 0);
+	if (!db_column_null(stmt, 1))
+		out->min_days_monitor = (int)db_column_int64(stmt, 1);
+	if (!db_column_null(stmt, 2))
+		out->min_days_rung = (int)db_column_int64(stmt, 2);
+	if (!db_column_null(stmt, 3))
+		out->window_days = (int)db_column_int64(stmt, 3);
+	if (!db_column_null(stmt, 4))
+		out->pass_threshold = db_column_double(stmt, 4);
+	if (!db_column_null(stmt, 5))
+		out->unknown_threshold = db_column_double(stmt, 5);
+	out->rua = store_column_str(stmt, 6);
+	out->ruf = store_column_str(stmt, 7);
+	out->adkim = store_column_str(stmt, 8);
+	out->aspf = store_column_str(stmt, 9);
+	out->sp = store_column_str(stmt, 10);
+	out->np = store_column_str(stmt, 11);
+	out->spf_all = store_column_str(stmt, 12);
+	out->servers = store_column_str(stmt, 13);
+	out->publish_server = store_column_str(stmt, 14);
+	out->publish_key = store_column_str(stmt, 15);
+	if (!db_column_null(stmt, 16))
+		out->publish_port = (int)db_column_int64(stmt, 16);
 	return true;
 }
 
@@ -583,11 +664,12 @@ enum status state_settings_get(struct store *store, const char *domain,
 	enum status st;
 
 	state_settings_defaults(out);
-	st = state_list(store, domain,
+	st = store_list(store, domain,
 			"SELECT rungs, min_days_monitor, min_days_rung,"
 			" window_days, pass_threshold, unknown_threshold,"
 			" rua, ruf, adkim, aspf, sp, np, spf_all,"
-			" servers FROM plan_settings WHERE domain_id = ?1",
+			" servers, publish_server, publish_key, publish_port"
+			" FROM plan_settings WHERE domain_id = ?1",
 			sizeof *out, settings_row, &it,
 			_("reading plan settings"), err);
 	/* domain_id is the key: one row at most. */
@@ -646,6 +728,9 @@ static enum status settings_check(const struct state_settings *s,
 	if (!word_ok(s->spf_all, all))
 		return err_set(err, STATUS_USAGE,
 			       _("the SPF all is softfail or fail"));
+	if (s->publish_port < 0 || s->publish_port > 65535)
+		return err_set(err, STATUS_USAGE,
+			       _("a port is between 1 and 65535"));
 	return STATUS_OK;
 }
 
@@ -654,7 +739,7 @@ enum status state_settings_set(struct store *store, const char *domain,
 			       const struct state_settings *s,
 			       struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	int64_t domain_id;
 	enum status st;
 
@@ -664,36 +749,57 @@ enum status state_settings_set(struct store *store, const char *domain,
 		return st;
 	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
 		goto fail;
-	if ((st = state_stmt_prepare(
+	if ((st = store_prepare(
 		     store, &stmt,
-		     "INSERT OR REPLACE INTO plan_settings(domain_id,"
+		     "INSERT INTO plan_settings(domain_id,"
 		     " rungs, min_days_monitor, min_days_rung,"
 		     " window_days, pass_threshold,"
 		     " unknown_threshold, rua, ruf, adkim, aspf, sp,"
-		     " np, spf_all, servers) VALUES (?1, ?2, ?3, ?4,"
-		     " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-		     " ?15)",
+		     " np, spf_all, servers, publish_server, publish_key,"
+		     " publish_port) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+		     " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		     " ?17, ?18) ON CONFLICT (domain_id) DO UPDATE SET"
+		     " rungs = excluded.rungs,"
+		     " min_days_monitor = excluded.min_days_monitor,"
+		     " min_days_rung = excluded.min_days_rung,"
+		     " window_days = excluded.window_days,"
+		     " pass_threshold = excluded.pass_threshold,"
+		     " unknown_threshold = excluded.unknown_threshold,"
+		     " rua = excluded.rua, ruf = excluded.ruf,"
+		     " adkim = excluded.adkim, aspf = excluded.aspf,"
+		     " sp = excluded.sp, np = excluded.np,"
+		     " spf_all = excluded.spf_all,"
+		     " servers = excluded.servers,"
+		     " publish_server = excluded.publish_server,"
+		     " publish_key = excluded.publish_key,"
+		     " publish_port = excluded.publish_port",
 		     err)))
 		goto fail;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	state_bind_text(stmt, 2, s->rungs);
-	sqlite3_bind_int(stmt, 3, s->min_days_monitor);
-	sqlite3_bind_int(stmt, 4, s->min_days_rung);
-	sqlite3_bind_int(stmt, 5, s->window_days);
-	sqlite3_bind_double(stmt, 6, s->pass_threshold);
-	sqlite3_bind_double(stmt, 7, s->unknown_threshold);
-	state_bind_text(stmt, 8, s->rua);
-	state_bind_text(stmt, 9, s->ruf);
-	state_bind_text(stmt, 10, s->adkim);
-	state_bind_text(stmt, 11, s->aspf);
-	state_bind_text(stmt, 12, s->sp);
-	state_bind_text(stmt, 13, s->np);
-	state_bind_text(stmt, 14, s->spf_all);
-	state_bind_text(stmt, 15, s->servers);
-	st = state_stmt_done(store, stmt, _("storing plan settings"), NULL,
+	db_bind_int64(stmt, 1, domain_id);
+	db_bind_text(stmt, 2, s->rungs);
+	db_bind_int64(stmt, 3, s->min_days_monitor);
+	db_bind_int64(stmt, 4, s->min_days_rung);
+	db_bind_int64(stmt, 5, s->window_days);
+	db_bind_double(stmt, 6, s->pass_threshold);
+	db_bind_double(stmt, 7, s->unknown_threshold);
+	db_bind_text(stmt, 8, s->rua);
+	db_bind_text(stmt, 9, s->ruf);
+	db_bind_text(stmt, 10, s->adkim);
+	db_bind_text(stmt, 11, s->aspf);
+	db_bind_text(stmt, 12, s->sp);
+	db_bind_text(stmt, 13, s->np);
+	db_bind_text(stmt, 14, s->spf_all);
+	db_bind_text(stmt, 15, s->servers);
+	db_bind_text(stmt, 16, s->publish_server);
+	db_bind_text(stmt, 17, s->publish_key);
+	if (s->publish_port)
+		db_bind_int64(stmt, 18, s->publish_port);
+	else
+		db_bind_null(stmt, 18);
+	st = store_done(store, stmt, _("storing plan settings"), NULL,
 			     err);
 fail:
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return state_finish(store, st, err);
 }
 
@@ -704,38 +810,37 @@ static enum status flattened_add(struct store *store, int64_t domain_id,
 				 const struct spf_flat_item *item,
 				 date_t today, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum status st;
 	int64_t id;
 
-	if ((st = state_stmt_prepare(store, &stmt,
+	if ((st = store_prepare(store, &stmt,
 				     "INSERT INTO spf_flattened (domain_id,"
 				     " mechanism, flattened) VALUES"
-				     " (?1, ?2, ?3)",
+				     " (?1, ?2, ?3) RETURNING id",
 				     err)))
 		return st;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	state_bind_text(stmt, 2, item->mechanism);
-	state_bind_date(stmt, 3, today);
-	st = state_stmt_done(store, stmt, "spf_flattened", NULL, err);
-	sqlite3_finalize(stmt);
+	db_bind_int64(stmt, 1, domain_id);
+	db_bind_text(stmt, 2, item->mechanism);
+	store_bind_date(stmt, 3, today);
+	st = store_insert(store, stmt, "spf_flattened", NULL, &id, err);
+	db_finalize(stmt);
 	if (st != STATUS_OK)
 		return st;
-	id = sqlite3_last_insert_rowid(store_db(store));
-	if ((st = state_stmt_prepare(store, &stmt,
+	if ((st = store_prepare(store, &stmt,
 				     "INSERT INTO spf_flattened_address"
 				     " (flattened_id, position, address)"
 				     " VALUES (?1, ?2, ?3)",
 				     err)))
 		return st;
 	for (size_t j = 0; j < item->naddresses && st == STATUS_OK; j++) {
-		sqlite3_reset(stmt);
-		sqlite3_bind_int64(stmt, 1, id);
-		sqlite3_bind_int64(stmt, 2, (int64_t)j);
-		state_bind_text(stmt, 3, item->addresses[j]);
-		st = state_stmt_done(store, stmt, "spf_flattened", NULL, err);
+		db_reset(stmt);
+		db_bind_int64(stmt, 1, id);
+		db_bind_int64(stmt, 2, (int64_t)j);
+		db_bind_text(stmt, 3, item->addresses[j]);
+		st = store_done(store, stmt, "spf_flattened", NULL, err);
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return st;
 }
 
@@ -762,7 +867,7 @@ struct flattened_fill {
 };
 
 /* Maps a row of spf_flattened. */
-static void flattened_row(sqlite3_stmt *stmt, void *arg)
+static void flattened_row(struct db_stmt *stmt, void *arg)
 {
 	struct flattened_fill *fill = arg;
 	struct spf_flat_saved *f;
@@ -770,19 +875,19 @@ static void flattened_row(sqlite3_stmt *stmt, void *arg)
 	fill->v = xgrow(fill->v, &fill->cap, fill->n + 1, sizeof *fill->v);
 	f = &fill->v[fill->n++];
 	memset(f, 0, sizeof *f);
-	f->mechanism = state_column_text(stmt, 1);
+	f->mechanism = store_column_str(stmt, 1);
 	if (!f->mechanism)
 		f->mechanism = xstrdup("");
-	f->flattened = state_column_date(stmt, 2);
+	f->flattened = store_column_date(stmt, 2);
 	fill->ids = xgrow(fill->ids, &fill->idcap, fill->n, sizeof *fill->ids);
-	fill->ids[fill->n - 1] = sqlite3_column_int64(stmt, 0);
+	fill->ids[fill->n - 1] = db_column_int64(stmt, 0);
 }
 
 /* Maps a row of spf_flattened_address onto its include. */
-static void address_row(sqlite3_stmt *stmt, void *arg)
+static void address_row(struct db_stmt *stmt, void *arg)
 {
 	struct flattened_fill *fill = arg;
-	int64_t id = sqlite3_column_int64(stmt, 0);
+	int64_t id = db_column_int64(stmt, 0);
 
 	for (size_t i = 0; i < fill->n; i++) {
 		struct spf_flat_saved *f = &fill->v[i];
@@ -791,7 +896,7 @@ static void address_row(sqlite3_stmt *stmt, void *arg)
 			continue;
 		f->addresses = xrealloc(f->addresses, (f->naddresses + 1) *
 							  sizeof *f->addresses);
-		f->addresses[f->naddresses] = state_column_text(stmt, 1);
+		f->addresses[f->naddresses] = store_column_str(stmt, 1);
 		if (!f->addresses[f->naddresses])
 			f->addresses[f->naddresses] = xstrdup("");
 		f->naddresses++;
@@ -805,7 +910,7 @@ enum status state_flattened_list(struct store *store, const char *domain,
 				 struct err *err)
 {
 	struct flattened_fill fill = { NULL, NULL, 0, 0, 0 };
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	int64_t domain_id;
 	enum status st;
 
@@ -818,17 +923,17 @@ enum status state_flattened_list(struct store *store, const char *domain,
 	}
 	if (st != STATUS_OK)
 		return st;
-	if ((st = state_stmt_prepare(store, &stmt,
+	if ((st = store_prepare(store, &stmt,
 				     "SELECT id, mechanism, flattened"
 				     " FROM spf_flattened WHERE domain_id = ?1"
 				     " ORDER BY id",
 				     err)))
 		return st;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	if ((st = state_rows(store, stmt, flattened_row, &fill,
+	db_bind_int64(stmt, 1, domain_id);
+	if ((st = store_rows(store, stmt, flattened_row, &fill,
 			     "spf_flattened", err)))
 		goto out;
-	if ((st = state_stmt_prepare(store, &stmt,
+	if ((st = store_prepare(store, &stmt,
 				     "SELECT a.flattened_id, a.address"
 				     " FROM spf_flattened_address a"
 				     " JOIN spf_flattened f"
@@ -837,8 +942,8 @@ enum status state_flattened_list(struct store *store, const char *domain,
 				     " ORDER BY a.flattened_id, a.position",
 				     err)))
 		goto out;
-	sqlite3_bind_int64(stmt, 1, domain_id);
-	st = state_rows(store, stmt, address_row, &fill, "spf_flattened",
+	db_bind_int64(stmt, 1, domain_id);
+	st = store_rows(store, stmt, address_row, &fill, "spf_flattened",
 			err);
 out:
 	free(fill.ids);

@@ -367,6 +367,34 @@ static enum status migrate_monitor(struct store *store, struct err *err)
 	return db_exec_schema(store->db, sql, err);
 }
 
+/* Version 8, publish: where a domain's signed updates go (the primary,
+ * the path of the TSIG key file, never its secret, and the port). */
+static enum status migrate_publish(struct store *store, struct err *err)
+{
+	return store_exec(store,
+			  "ALTER TABLE plan_settings ADD COLUMN"
+			  " publish_server TEXT;"
+			  "ALTER TABLE plan_settings ADD COLUMN"
+			  " publish_key TEXT;"
+			  "ALTER TABLE plan_settings ADD COLUMN"
+			  " publish_port BIGINT;",
+			  err);
+}
+
+/* Version 9: who recorded each rung and when (to the minute, UTC), so
+ * that an operator whose step comes second is told by whom it was
+ * taken. */
+static enum status migrate_rung_recorder(struct store *store,
+					 struct err *err)
+{
+	return store_exec(store,
+			  "ALTER TABLE rung_history ADD COLUMN"
+			  " recorded_by TEXT;"
+			  "ALTER TABLE rung_history ADD COLUMN"
+			  " recorded_at TEXT;",
+			  err);
+}
+
 /* Takes the schema from the version it is at to this build's, in one
  * transaction; store->db is locked against other processes doing the
  * same. */
@@ -408,7 +436,11 @@ static enum status store_upgrade(struct store *store, struct err *err)
 		goto fail;
 	if (version < 7 && (st = migrate_monitor(store, err)))
 		goto fail;
-	/* Later versions: if (version < 8) { ... } */
+	if (version < 8 && (st = migrate_publish(store, err)))
+		goto fail;
+	if (version < 9 && (st = migrate_rung_recorder(store, err)))
+		goto fail;
+	/* Later versions: if (version < 10) { ... } */
 	if ((st = db_schema_version_set(store->db, STORE_SCHEMA_VERSION,
 					err)))
 		goto fail;
@@ -529,6 +561,19 @@ enum status store_done(struct store *store, struct db_stmt *stmt,
 	return store_step_error(store, stmt, &failed, what, what_exists, err);
 }
 
+/* Runs a statement up to its first row. */
+enum status store_first(struct store *store, struct db_stmt *stmt,
+			bool *found, const char *what, struct err *err)
+{
+	struct err failed = ERR_INIT;
+	enum db_step rc = db_step(stmt, &failed);
+
+	*found = rc == DB_ROW;
+	if (rc == DB_ERROR)
+		return store_step_error(store, stmt, &failed, what, NULL, err);
+	return STATUS_OK;
+}
+
 /* Runs an INSERT ... RETURNING id. */
 enum status store_insert(struct store *store, struct db_stmt *stmt,
 			 const char *what, const char *what_exists,
@@ -638,6 +683,12 @@ enum status store_list(struct store *store, const char *domain,
 	if (domain)
 		db_bind_int64(stmt, 1, domain_id);
 	return store_rows(store, stmt, list_item, &fill, what, err);
+}
+
+/* Whether a concurrent transaction won. */
+bool store_conflicted(struct store *store)
+{
+	return db_failure(store->db) == DB_CONFLICT;
 }
 
 /* Finishes a change: commits on success, rolls back otherwise. */
@@ -821,6 +872,18 @@ static enum status store_mkdir_parent(const char *path, struct err *err)
 out:
 	free(copy);
 	return st;
+}
+
+/* Whether the target is a server. */
+bool store_target_is_server(const char *target)
+{
+	return db_target_is_postgres(target);
+}
+
+/* Whether the target holds a password. */
+bool store_target_has_password(const char *target)
+{
+	return db_target_has_password(target);
 }
 
 /* Opens and migrates the database. */

@@ -8,13 +8,15 @@
 #ifndef DMARCPILOT_STORE_H
 #define DMARCPILOT_STORE_H
 
+#include <stdbool.h>
+
 #include "util/status.h"
 
 struct store;
 
 /* The schema version this build writes (SQLite's PRAGMA user_version;
  * the table dmarcpilot_schema in PostgreSQL). */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 9
 
 /* Opens and migrates the database forward: target is an SQLite file
  * (created with its directory, 0700) or a PostgreSQL "postgresql://..."
@@ -24,6 +26,14 @@ struct store;
  * with store_close(). */
 enum status store_open(struct store **out, const char *target,
 		       struct err *err);
+
+/* True when target names a PostgreSQL server ("postgresql://...",
+ * "postgres://..." or a key=value connection string), not a file. */
+bool store_target_is_server(const char *target);
+
+/* True when target is a server's connection string that holds a
+ * password (which then must not sit in a file others can read). */
+bool store_target_has_password(const char *target);
 
 /* Closes the database; NULL is allowed. */
 void store_close(struct store *store);

@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Signed dynamic updates of a rollout step (app/publish.h). */
+#include "config.h"
+
+#include "app/publish.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dmarc/ladder.h"
+#include "dns/propagate.h"
+#include "dns/tsig.h"
+#include "dns/update.h"
+#include "export/zone.h"
+#include "util/i18n.h"
+#include "util/strbuf.h"
+#include "util/text.h"
+#include "util/xalloc.h"
+
+/* The pauses between propagation rounds, in milliseconds: the
+ * secondaries take the change by zone transfer after the primary's
+ * NOTIFY (RFC 1996), on their own time; they are asked again after a
+ * pause that grows, never in a tight loop. */
+#define PAUSE_FIRST_MS 100
+#define PAUSE_MAX_MS 2000
+
+/* Seconds since start. */
+static double seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) +
+	       (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* The rung the undo puts back: of the kind of the last step recorded,
+ * the highest rung below it, the latest such entry (so that undoing
+ * twice goes two rungs back). False when there is none. */
+static bool undo_target(const struct rollout_inputs *in,
+			const struct state_rung **out)
+{
+	const struct state_rung *last, *best = NULL;
+
+	*out = NULL;
+	if (in->nhistory == 0)
+		return false;
+	last = &in->history[in->nhistory - 1];
+	for (size_t i = 0; i + 1 < in->nhistory; i++) {
+		const struct state_rung *h = &in->history[i];
+
+		if (h->kind != last->kind || h->rung >= last->rung)
+			continue;
+		if (!best || h->rung >= best->rung)
+			best = h;
+	}
+	*out = best;
+	return best != NULL;
+}
+
+/* The step that puts back rung h, as a plan whose next step it is
+ * (borrowing plan's other fields; free only next.name and next.label
+ * with undo_plan_done()). */
+static void undo_plan(const struct rollout_inputs *in,
+		      const struct rollout_plan *plan,
+		      const struct state_rung *h, struct rollout_plan *out)
+{
+	*out = *plan;
+	memset(&out->next, 0, sizeof out->next);
+	out->ready = true;
+	out->next.rung = h->rung;
+	out->next.record = h->record;
+	if (h->kind == RUNG_SPF) {
+		out->next.action = ROLLOUT_ACTION_SPF;
+		out->next.name = xstrdup(in->domain);
+		out->next.label = xstrdup(h->rung ? "SPF -all" : "SPF ~all");
+	} else {
+		out->next.action = ROLLOUT_ACTION_DMARC;
+		/* RFC 7489 6.1: the policy record is at _dmarc.DOMAIN. */
+		out->next.name = xasprintf("_dmarc.%s", in->domain);
+		out->next.label =
+		    (size_t)h->rung < in->ladder.count
+			? ladder_rung_label(&in->ladder.rungs[h->rung])
+			: xstrdup(h->record);
+	}
+}
+
+/* Frees what undo_plan() made. */
+static void undo_plan_done(struct rollout_plan *p)
+{
+	free(p->next.name);
+	free(p->next.label);
+}
+
+/* Finds the zone of name by its SOA (RFC 1035 6.1: the SOA at a zone's
+ * apex), walking up a label at a time: *zone and the SOA MNAME, the
+ * primary (RFC 1035 3.3.13). */
+static enum status zone_find(struct dns *dns, const char *name, char **zone,
+			     char **mname, struct err *err)
+{
+	const char *p = name;
+
+	*zone = *mname = NULL;
+	while (p && *p) {
+		struct dns_answer *a = dns_query_sync(dns, p, DNS_T_SOA);
+
+		if (a->result == DNS_TIMEOUT || a->result == DNS_SERVFAIL ||
+		    a->result == DNS_ERROR) {
+			enum status st = err_set(
+			    err, STATUS_DNS, "%s SOA: %s", p,
+			    a->error ? a->error : dns_result_name(a->result));
+
+			dns_answer_free(a);
+			return st;
+		}
+		for (size_t i = 0; i < a->count && !*zone; i++)
+			if (a->rrs[i].type == DNS_T_SOA &&
+			    text_ieq(a->rrs[i].name, p)) {
+				*zone = text_domain_normalize(p);
+				*mname = text_domain_normalize(
+				    a->rrs[i].u.soa.mname);
+			}
+		dns_answer_free(a);
+		if (*zone)
+			return STATUS_OK;
+		p = strchr(p, '.');
+		if (p)
+			p++;
+	}
+	return err_set(err, STATUS_DNS, _("%s: no zone (SOA) found above it"),
+		       name);
+}
+
+/* Splits "HOST[:PORT]" or "[V6]:PORT" into a host and a port (0 when
+ * none); false when the port is not 1..65535. */
+static bool host_port(const char *s, char **host, int *port)
+{
+	const char *colon;
+	char *end;
+	long p;
+
+	*port = 0;
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || (close[1] && close[1] != ':'))
+			return false;
+		*host = xstrndup(s + 1, (size_t)(close - s - 1));
+		colon = close[1] ? close + 1 : NULL;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon && strchr(s, ':') != colon)
+			colon = NULL; /* a bare IPv6 address */
+		*host = colon ? xstrndup(s, (size_t)(colon - s)) : xstrdup(s);
+	}
+	if (!colon)
+		return **host != '\0';
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (end == colon + 1 || *end || errno || p < 1 || p > 65535) {
+		free(*host);
+		*host = NULL;
+		return false;
+	}
+	*port = (int)p;
+	return **host != '\0';
+}
+
+/* The address to send to: host itself when it is an address, else its
+ * first A, then AAAA record through the resolver; "ADDR:PORT". */
+static enum status server_address(struct dns *dns, const char *host,
+				  int port, char **out, struct err *err)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	char text[INET6_ADDRSTRLEN];
+	enum dns_type types[2] = { DNS_T_A, DNS_T_AAAA };
+
+	*out = NULL;
+	if (inet_pton(AF_INET, host, buf) == 1) {
+		*out = xasprintf("%s:%d", host, port);
+		return STATUS_OK;
+	}
+	if (inet_pton(AF_INET6, host, buf) == 1) {
+		*out = xasprintf("[%s]:%d", host, port);
+		return STATUS_OK;
+	}
+	for (int t = 0; t < 2 && !*out; t++) {
+		struct dns_answer *a = dns_query_sync(dns, host, types[t]);
+
+		for (size_t i = 0; i < a->count && !*out; i++) {
+			if (a->rrs[i].type == DNS_T_A &&
+			    inet_ntop(AF_INET, &a->rrs[i].u.a, text,
+				      sizeof text))
+				*out = xasprintf("%s:%d", text, port);
+			else if (a->rrs[i].type == DNS_T_AAAA &&
+				 inet_ntop(AF_INET6, &a->rrs[i].u.aaaa, text,
+					   sizeof text))
+				*out = xasprintf("[%s]:%d", text, port);
+		}
+		dns_answer_free(a);
+	}
+	if (!*out)
+		return err_set(err, STATUS_DNS,
+			       _("%s: the primary has no address"), host);
+	return STATUS_OK;
+}
+
+/* What each changed name serves now on the primary itself (asked
+ * without recursion), for the operator whose update found the records
+ * changed; through the resolver when the primary cannot be asked. */
+static void read_live(struct dns *resolver, const char *server,
+		      double timeout, const struct zone_records *z,
+		      struct app_publish_result *r)
+{
+	struct dns_live_options lo = { .servers = server,
+				       .timeout = timeout,
+				       .no_recursion = true };
+	struct dns *primary = NULL;
+	struct dns *dns;
+
+	if (dns_new_live(&primary, &lo, NULL) != STATUS_OK)
+		primary = NULL;
+	dns = primary ? primary : resolver;
+	for (size_t i = 0; i < z->count; i++) {
+		const struct zone_record *rec = &z->records[i];
+		struct dns_answer *a;
+		size_t found = 0;
+
+		if (rec->foreign)
+			continue;
+		a = dns_query_sync(dns, rec->name, DNS_T_TXT);
+		for (size_t k = 0; k < a->count; k++) {
+			struct strbuf sb = STRBUF_INIT;
+
+			if (a->rrs[k].type != DNS_T_TXT)
+				continue;
+			strbuf_addf(&sb, "%s TXT", rec->name);
+			for (size_t j = 0; j < a->rrs[k].u.txt.count; j++) {
+				strbuf_addch(&sb, ' ');
+				text_txt_quote(&sb,
+					       a->rrs[k].u.txt.strings[j].data,
+					       a->rrs[k].u.txt.strings[j].len);
+			}
+			r->live = xrealloc(r->live,
+					   (r->nlive + 1) * sizeof *r->live);
+			r->live[r->nlive++] = strbuf_detach(&sb);
+			found++;
+		}
+		if (found == 0) {
+			r->live = xrealloc(r->live,
+					   (r->nlive + 1) * sizeof *r->live);
+			r->live[r->nlive++] = xasprintf(_("%s: no TXT record"),
+							rec->name);
+		}
+		dns_answer_free(a);
+	}
+	dns_free(primary);
+}
+
+/* Waits for every authoritative server to serve the step of p: rounds
+ * of the step's own check, until all serve or the deadline passes. */
+static enum status wait_live(struct dns *dns, const struct rollout_plan *p,
+			     const struct propagate_options *po,
+			     const struct app_publish_options *o,
+			     struct app_publish_result *r, struct err *err)
+{
+	double deadline = o->deadline > 0 ? o->deadline : APP_PUBLISH_DEADLINE;
+	int pause = PAUSE_FIRST_MS;
+	struct timespec start;
+	enum status st;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		app_step_checks_free(r->checks);
+		r->checks = NULL;
+		if ((st = app_step_verify_start(dns, p, po, NULL, NULL,
+						&r->checks, err)))
+			return st;
+		if (dns_run(dns) != STATUS_OK)
+			return err_set(err, STATUS_IO,
+				       _("the resolver's poll loop failed"));
+		r->waited = seconds_since(&start);
+		if (app_step_checks_live(r->checks))
+			return STATUS_OK;
+		for (size_t k = 0; k < r->checks->count; k++) {
+			const struct propagate_result *c =
+			    r->checks->results[k];
+
+			if (c && (c->error || c->count == 0))
+				return err_set(err, STATUS_DNS, "%s TXT: %s",
+					       c->name,
+					       c->error ? c->error
+							: _("no authoritative "
+							    "server found"));
+		}
+		if (r->waited >= deadline)
+			break;
+		if (o->progress)
+			o->progress(o->arg, r->checks, r->waited);
+		/* Nothing to wait on: the secondaries pull the zone. */
+		poll(NULL, 0, pause);
+		pause = pause * 2 > PAUSE_MAX_MS ? PAUSE_MAX_MS : pause * 2;
+	}
+	for (size_t k = 0; k < r->checks->count; k++) {
+		const struct propagate_result *c = r->checks->results[k];
+
+		for (size_t i = 0; c && i < c->count; i++)
+			if (c->servers[i].state != PROPAGATE_SERVES)
+				return err_set(
+				    err, STATUS_DNS,
+				    _("%s (%s): timeout: it does not serve %s "
+				      "after %.0f seconds; the update is in "
+				      "the zone, nothing recorded (run "
+				      "dmarcpilot step %s once it does)"),
+				    c->servers[i].host,
+				    c->servers[i].address
+					? c->servers[i].address
+					: "?",
+				    c->name, r->waited, p->domain);
+	}
+	return err_set(err, STATUS_DNS, _("timeout after %.0f seconds"),
+		       r->waited);
+}
+
+/* Publishes the step. */
+enum status app_publish_run(struct session *s,
+			    const struct rollout_inputs *in,
+			    const struct rollout_plan *plan, date_t today,
+			    const struct app_publish_options *o,
+			    struct app_publish_result *r, struct err *err)
+{
+	const struct state_settings *set = &in->settings;
+	struct propagate_options po = { 0 };
+	struct rollout_plan undo = { 0 };
+	const struct rollout_plan *p = plan;
+	const struct state_rung *back = NULL;
+	struct zone_records z = { 0 };
+	struct dns_update u = { 0 };
+	struct tsig_key *key = NULL;
+	const char *key_file = o->key_file ? o->key_file : set->publish_key;
+	const char *server = o->server ? o->server : set->publish_server;
+	char *mname = NULL, *host = NULL;
+	struct dns *dns;
+	enum status st = STATUS_OK;
+	int port = 0, rcode = -1;
+
+	memset(r, 0, sizeof *r);
+	if (!(dns = session_dns(s, err)))
+		return err->status;
+	if (o->undo) {
+		if (!undo_target(in, &back))
+			return err_set(err, STATUS_NOT_FOUND,
+				       _("%s: no earlier rung to go back to"),
+				       in->domain);
+		undo_plan(in, plan, back, &undo);
+		p = &undo;
+		r->gate = APP_STEP_GO;
+		zone_records_one(&z, in->domain,
+				 back->kind == RUNG_SPF ? ZONE_SPF : ZONE_DMARC,
+				 undo.next.name, back->record);
+	} else {
+		r->gate = app_step_gate(plan, o->force);
+		if (r->gate != APP_STEP_GO)
+			return STATUS_OK;
+		if (!plan->next.record)
+			return err_set(err, STATUS_UNSUPPORTED,
+				       _("%s: %s publishes this key in its own "
+					 "zone; nothing to send"),
+				       plan->next.name,
+				       plan->next.provider ? plan->next.provider
+							   : "?");
+		r->forced = !plan->ready;
+		zone_collect(in, plan, o->force, session_orgdomain(s), &z);
+	}
+	r->label = xstrdup(p->next.label ? p->next.label : p->next.name);
+	/* Where the update goes: --server, the setting, else the SOA
+	 * MNAME (RFC 2136 4: the primary master). */
+	if ((st = zone_find(dns, in->domain, &r->zone, &mname, err)))
+		goto out;
+	if (server && !host_port(server, &host, &port)) {
+		st = err_set(err, STATUS_USAGE,
+			     _("%s: not HOST[:PORT] (the port 1 to 65535)"),
+			     server);
+		goto out;
+	}
+	if (!host)
+		host = xstrdup(mname);
+	if (port == 0)
+		port = set->publish_port ? set->publish_port : 53;
+	r->primary = xstrdup(host);
+	if ((st = server_address(dns, host, port, &r->server, err)))
+		goto out;
+	if (key_file) {
+		if ((st = tsig_key_read(key_file, &key, err)))
+			goto out;
+		r->key_name = xstrdup(key->name);
+	} else if (!o->dry_run) {
+		st = err_set(err, STATUS_USAGE,
+			     _("%s: no TSIG key: give --key FILE or set it "
+			       "with dmarcpilot domain set %s publish-key=FILE"),
+			     in->domain, in->domain);
+		goto out;
+	}
+	/* The prerequisites are what is served now (RFC 2136 2.4). */
+	if ((st = zone_find_old(&z, dns, err)))
+		goto out;
+	zone_update(&z, r->zone, &u);
+	r->changes = dns_update_changes(&u);
+	r->update = dns_update_format(&u, r->server, r->key_name);
+	if (o->dry_run)
+		goto out;
+	if (r->changes > 0) {
+		if ((st = dns_update_send(&u, r->server, key, o->timeout,
+					  &rcode, err))) {
+			if (DNS_RCODE_PREREQ(rcode))
+				read_live(dns, r->server, o->timeout, &z, r);
+			goto out;
+		}
+		r->sent = true;
+	}
+	po.port = set->publish_port;
+	po.timeout = o->timeout;
+	if ((st = wait_live(dns, p, &po, o, r, err)))
+		goto out;
+	if ((st = app_step_record(s, in, p, today, err)))
+		goto out;
+	r->recorded = true;
+out:
+	tsig_key_free(key);
+	dns_update_done(&u);
+	zone_records_done(&z);
+	if (p == &undo)
+		undo_plan_done(&undo);
+	free(mname);
+	free(host);
+	return st;
+}
+
+/* Frees the result. */
+void app_publish_done(struct app_publish_result *r)
+{
+	free(r->label);
+	free(r->zone);
+	free(r->primary);
+	free(r->server);
+	free(r->key_name);
+	free(r->update);
+	app_step_checks_free(r->checks);
+	for (size_t i = 0; i < r->nlive; i++)
+		free(r->live[i]);
+	free(r->live);
+	memset(r, 0, sizeof *r);
+}

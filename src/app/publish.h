@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Publish: the next ready step sent as one signed dynamic update (RFC
+ * 2136, TSIG RFC 8945) to the zone's primary, then, once every
+ * authoritative server serves it, recorded through the step (app/step.h)
+ * in one go. The records are those export writes (zone_collect), each
+ * guarded by prerequisites on what is served now, so that a change made
+ * by someone else since makes the update fail and change nothing. With
+ * undo, the rung before the last one verified is put back the same
+ * way. The command line and the wizard both go through here. */
+#ifndef DMARCPILOT_APP_PUBLISH_H
+#define DMARCPILOT_APP_PUBLISH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "app/session.h"
+#include "app/step.h"
+#include "plan/rollout.h"
+#include "util/date.h"
+#include "util/status.h"
+
+/* The default wait for every server to serve the update, in seconds. */
+#define APP_PUBLISH_DEADLINE 120
+
+struct app_publish_options {
+	const char *server;   /* "HOST[:PORT]", or NULL: the domain's
+				 publish-server, else the SOA MNAME */
+	const char *key_file; /* the TSIG key file, or NULL: the domain's
+				 publish-key */
+	bool dry_run;         /* build and show, send nothing */
+	bool force;           /* a step the plan does not call ready */
+	bool undo;            /* put back the rung before the last one */
+	double timeout;       /* seconds per query and for the update's
+				 reply; 0 for the defaults */
+	double deadline;      /* seconds to wait for every server; 0 for
+				 APP_PUBLISH_DEADLINE */
+	/* Called after each round of the propagation check that did not
+	 * find every server serving (may be NULL): the checks of the
+	 * round and the seconds waited so far. */
+	void (*progress)(void *arg, const struct app_step_checks *checks,
+			 double waited);
+	void *arg;
+};
+
+struct app_publish_result {
+	enum app_step_gate gate; /* APP_STEP_GO when something was done */
+	bool forced;       /* the plan did not call the step ready */
+	char *label;       /* what is published ("quarantine 10 %"), or
+			      NULL */
+	char *zone;        /* the zone updated */
+	char *primary;     /* the primary's name or address as given */
+	char *server;      /* the address the update goes to, "ADDR:PORT" */
+	char *key_name;    /* the TSIG key's name (never its secret) */
+	char *update;      /* the update as nsupdate would read it */
+	size_t changes;    /* records deleted and added; 0 when every
+			      record is served already */
+	bool sent;         /* the primary accepted the update */
+	bool recorded;     /* the step is recorded */
+	double waited;     /* seconds until every server served it */
+	struct app_step_checks *checks; /* the last propagation round */
+	char **live;       /* after a failed prerequisite: what each name
+			      serves now, as "NAME TXT \"value\"" lines */
+	size_t nlive;
+};
+
+/* Publishes the next step of plan (or, with o->undo, the earlier rung)
+ * for in's domain on day today. Returns STATUS_OK with r->gate other
+ * than APP_STEP_GO when the gate refuses (nothing sent); with
+ * o->dry_run after building the update. Every failure (no key, a key
+ * file others may read, a server that refuses, a prerequisite that
+ * failed, the deadline passing) is an error naming the server and the
+ * reason, and nothing is recorded. Free r with app_publish_done(). */
+enum status app_publish_run(struct session *s,
+			    const struct rollout_inputs *in,
+			    const struct rollout_plan *plan, date_t today,
+			    const struct app_publish_options *o,
+			    struct app_publish_result *r, struct err *err);
+
+void app_publish_done(struct app_publish_result *r);
+
+#endif

@@ -1,0 +1,675 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* publish through the real binary against real servers: BIND's named
+ * as the primary of example.test, taking updates signed with a key made
+ * by tsig-keygen, and Knot DNS as its secondary by zone transfer, so
+ * that the propagation the program waits for is real. What the servers
+ * serve is read with dig, an independent client; what was recorded,
+ * from the database. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "lib/bind.h"
+#include "lib/daemon.h"
+#include "lib/knot.h"
+#include "lib/nsd.h"
+#include "lib/testenv.h"
+#include "lib/tmux.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+#define ZONE "example.test"
+/* The secondary's address: Knot listens on the same port as named, on
+ * another loopback address, as the zone's second name server. */
+#define SECONDARY "127.0.0.2"
+
+/* The zone: two name servers (named and Knot), a site verification
+ * beside the SPF record and a note beside the DMARC record that no
+ * update may touch, and the TTLs the updates must keep. */
+static const char zone_head[] =
+    "$ORIGIN example.test.\n"
+    "$TTL 300\n"
+    "@ IN SOA ns1.example.test. hostmaster.example.test. 1 3600 600 "
+    "86400 300\n"
+    "@ IN NS ns1.example.test.\n"
+    "@ IN NS ns2.example.test.\n"
+    "ns1 IN A 127.0.0.1\n"
+    "ns2 IN A " SECONDARY "\n"
+    "@ 600 IN TXT \"google-site-verification=abc123\"\n"
+    "_dmarc 900 IN TXT \"note: managed by dmarcpilot\"\n"
+    "_dmarc 900 IN TXT \"v=DMARC1; p=none; rua=mailto:dmarc@example.test\"\n";
+
+struct fixture {
+	char *dir;
+	char *db;
+	char *port;    /* named's and Knot's port, as text */
+	char *primary; /* "127.0.0.1:PORT", the resolver of most runs */
+	char *secret;  /* the key's secret, which no output may hold */
+	struct bind_server bind;
+	struct knot_server knot;
+	struct nsd_server nsd;
+	struct tmux_term tmux; /* the wizard's terminal, when started */
+};
+
+/* Starts the primary and the secondary with the zone head plus spf
+ * (the apex's SPF lines), the key allowed what grant says (NULL: every
+ * TXT record in the zone). */
+static void servers_start_grant(struct fixture *f, const char *spf,
+				const char *grant)
+{
+	char *zone = xasprintf("%s%s", zone_head, spf);
+	char *key, *s, *e;
+
+	assert_true(bind_start_grant(&f->bind, ZONE, zone, 0, SECONDARY,
+				     grant));
+	assert_true(knot_start(&f->knot, ZONE, SECONDARY, f->bind.port,
+			       "127.0.0.1"));
+	f->port = xasprintf("%d", f->bind.port);
+	f->primary = xstrdup(f->bind.address);
+	key = testenv_read_file(f->bind.key_path, NULL);
+	assert_non_null(key);
+	s = strstr(key, "secret \"");
+	assert_non_null(s);
+	s += strlen("secret \"");
+	e = strchr(s, '"');
+	assert_non_null(e);
+	f->secret = xstrndup(s, (size_t)(e - s));
+	free(key);
+	free(zone);
+}
+
+/* Starts the servers with the key allowed every TXT record. */
+static void servers_start(struct fixture *f, const char *spf)
+{
+	servers_start_grant(f, spf, NULL);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof *f);
+
+	f->dir = testenv_mkdtemp();
+	f->db = testenv_db(f->dir, "dmarcpilot.db");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	tmux_stop(&f->tmux);
+	knot_stop(&f->knot);
+	bind_stop(&f->bind);
+	if (f->nsd.pid)
+		nsd_stop(&f->nsd);
+	testenv_rmdir(f->dir);
+	free(f->dir);
+	free(f->db);
+	free(f->port);
+	free(f->primary);
+	free(f->secret);
+	free(f);
+	return 0;
+}
+
+/* Runs dmarcpilot with the database, resolver and day, then args (up
+ * to 8, NULL-terminated); no output may hold the key's secret. */
+static struct testenv_run run(struct fixture *f, const char *resolver,
+			      const char *now, ...)
+{
+	const char *argv[20];
+	struct testenv_run r;
+	size_t n = 0;
+	va_list ap;
+	const char *a;
+
+	argv[n++] = "--db";
+	argv[n++] = f->db;
+	argv[n++] = "--resolver";
+	argv[n++] = resolver ? resolver : f->primary;
+	argv[n++] = "--now";
+	argv[n++] = now;
+	va_start(ap, now);
+	while ((a = va_arg(ap, const char *)) && n < 19)
+		argv[n++] = a;
+	va_end(ap);
+	argv[n] = NULL;
+	r = testenv_run_dmarcpilot(argv, NULL);
+	if (f->secret) {
+		assert_null(strstr(r.out, f->secret));
+		assert_null(strstr(r.err, f->secret));
+	}
+	return r;
+}
+
+/* The exit status of a run, its output freed. */
+static int run_status(struct testenv_run r)
+{
+	int status = r.status;
+
+	if (status != 0)
+		fprintf(stderr, "dmarcpilot: %d\n%s%s", status, r.out, r.err);
+	testenv_run_done(&r);
+	return status;
+}
+
+/* What server (ADDR) serves at name as dig +noall +answer prints it:
+ * "TTL TXT-data" per line, sorted by dig as it comes. */
+static char *dig(struct fixture *f, const char *server, const char *name)
+{
+	char *at = xasprintf("@%s", server);
+	const char *argv[] = { testenv_program("DIG"), "+noall", "+answer",
+			       "+norecurse", at, "-p", f->port, name, "TXT",
+			       NULL };
+	struct testenv_run r = testenv_run(argv, NULL, NULL);
+	struct strbuf sb = STRBUF_INIT;
+	char *save = NULL;
+
+	assert_int_equal(r.status, 0);
+	/* "name. TTL IN TXT data": keep TTL and data. */
+	for (char *line = strtok_r(r.out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char owner[256], cls[8], type[8];
+		unsigned ttl;
+		int used = 0;
+
+		if (sscanf(line, "%255s %u %7s %7s %n", owner, &ttl, cls, type,
+			   &used) == 4 &&
+		    used > 0)
+			strbuf_addf(&sb, "%u %s\n", ttl, line + used);
+	}
+	testenv_run_done(&r);
+	free(at);
+	return strbuf_detach(&sb);
+}
+
+/* How many lines of text contain what. */
+static int count_lines(const char *text, const char *what)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
+}
+
+/* Both servers serve exactly one SPF record, one DMARC record, the
+ * site verification and the note, with their TTLs; returns the SPF and
+ * DMARC lines of the secondary (caller frees). */
+static void check_served(struct fixture *f, char **spf, char **dmarc)
+{
+	const char *servers[] = { "127.0.0.1", SECONDARY };
+
+	for (int i = 1; i >= 0; i--) {
+		char *apex = dig(f, servers[i], ZONE);
+		char *d = dig(f, servers[i], "_dmarc." ZONE);
+
+		assert_int_equal(count_lines(apex, "v=spf1"), 1);
+		assert_non_null(
+		    strstr(apex, "600 \"google-site-verification=abc123\""));
+		assert_int_equal(count_lines(d, "v=DMARC1"), 1);
+		assert_non_null(
+		    strstr(d, "900 \"note: managed by dmarcpilot\""));
+		/* RFC 2181 5.2: the TTL of the RRset is kept. */
+		assert_int_equal(count_lines(apex, "600 \""), 2);
+		assert_int_equal(count_lines(d, "900 \""), 2);
+		if (i == 0) {
+			char *s = strstr(apex, "\"v=spf1");
+			char *m = strstr(d, "\"v=DMARC1");
+
+			*spf = xstrndup(s, strcspn(s, "\n"));
+			*dmarc = xstrndup(m, strcspn(m, "\n"));
+		}
+		free(apex);
+		free(d);
+	}
+}
+
+/* One day's aggregate report for the domain: 100 messages from the
+ * domain's own server, passing (RFC 7489 appendix C). */
+static void import_report(struct fixture *f, const char *day)
+{
+	struct tm tm = { 0 };
+	time_t begin;
+	char *xml, *name, *path;
+
+	assert_non_null(strptime(day, "%Y-%m-%d", &tm));
+	begin = timegm(&tm);
+	xml = xasprintf(
+	    "<?xml version=\"1.0\"?><feedback><report_metadata>"
+	    "<org_name>Receiver</org_name><email>r@receiver.example</email>"
+	    "<report_id>%s</report_id><date_range><begin>%lld</begin>"
+	    "<end>%lld</end></date_range></report_metadata>"
+	    "<policy_published><domain>example.test</domain><p>none</p>"
+	    "</policy_published><record><row><source_ip>192.0.2.10"
+	    "</source_ip><count>100</count><policy_evaluated><disposition>"
+	    "none</disposition><dkim>pass</dkim><spf>pass</spf>"
+	    "</policy_evaluated></row><identifiers><header_from>example.test"
+	    "</header_from></identifiers><auth_results><dkim><domain>"
+	    "example.test</domain><selector>s1</selector><result>pass"
+	    "</result></dkim><spf><domain>example.test</domain><result>pass"
+	    "</result></spf></auth_results></record></feedback>\n",
+	    day, (long long)begin, (long long)begin + 86399);
+	name = xasprintf("report-%s.xml", day);
+	path = testenv_write_file(f->dir, name, xml);
+	assert_int_equal(run_status(run(f, NULL, day, "report", "import",
+					path, NULL)),
+			 0);
+	free(path);
+	free(name);
+	free(xml);
+}
+
+/* Adds the domain (placed on the rung it serves), its sender, short
+ * phases and where publish goes. */
+static void domain_setup(struct fixture *f, const char *day)
+{
+	char *port = xasprintf("publish-port=%s", f->port);
+	char *key = xasprintf("publish-key=%s", f->bind.key_path);
+
+	assert_int_equal(run_status(run(f, NULL, day, "domain", "add", ZONE,
+					NULL)),
+			 0);
+	assert_int_equal(run_status(run(f, NULL, day, "sender", "add", ZONE,
+					"ip4:192.0.2.10", NULL)),
+			 0);
+	assert_int_equal(run_status(run(f, NULL, day, "domain", "set", ZONE,
+					port, key, "min-days-monitor=1",
+					"min-days-rung=1", "window-days=1",
+					NULL)),
+			 0);
+	free(port);
+	free(key);
+}
+
+/* The number of rungs recorded. */
+static int history_count(struct fixture *f)
+{
+	char *n = testenv_db_text(f->db, "SELECT count(*) FROM rung_history");
+	int v = atoi(n);
+
+	free(n);
+	return v;
+}
+
+/* The record of the last rung recorded. */
+static char *history_last(struct fixture *f)
+{
+	return testenv_db_text(f->db, "SELECT record FROM rung_history "
+				      "ORDER BY id DESC LIMIT 1");
+}
+
+/* The day `days` after 2026-03-01. */
+static char *day_after(int days)
+{
+	struct tm tm = { .tm_year = 126, .tm_mon = 2, .tm_mday = 1 + days };
+	char buf[16];
+	time_t t = timegm(&tm);
+
+	strftime(buf, sizeof buf, "%Y-%m-%d", gmtime(&t));
+	return xstrdup(buf);
+}
+
+/* From p=none to p=reject and SPF -all, one ready step a day, each
+ * published, waited for on both servers and recorded; the unrelated
+ * TXT records and the TTLs survive every step. */
+static void test_walk(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const dmarc_walk[] = {
+		"p=quarantine; pct=10; t=y", "p=quarantine; pct=25; t=y",
+		"p=quarantine; pct=50; t=y", "p=quarantine;",
+		"p=reject; pct=10; t=y",     "p=reject; pct=25; t=y",
+		"p=reject; pct=50; t=y",     "p=reject;",
+	};
+	size_t next_dmarc = 0;
+	bool complete = false;
+	char *spf, *dmarc;
+
+	servers_start(f, "@ 600 IN TXT \"v=spf1 mx ~all\"\n");
+	domain_setup(f, "2026-03-01");
+	for (int d = 1; d <= 14 && !complete; d++) {
+		char *day = day_after(d);
+		struct testenv_run r;
+
+		import_report(f, day);
+		r = run(f, NULL, day, "publish", ZONE, NULL);
+		assert_int_equal(r.status, 0);
+		complete = strstr(r.out, "rollout is complete") != NULL;
+		if (!complete)
+			assert_non_null(strstr(r.out, "recorded on"));
+		testenv_run_done(&r);
+		check_served(f, &spf, &dmarc);
+		if (!complete && strstr(dmarc, "p=quarantine") == NULL &&
+		    strstr(dmarc, "p=reject") == NULL)
+			assert_non_null(strstr(spf, "ip4:192.0.2.10 ~all"));
+		/* Each DMARC step is the next rung of the ladder. */
+		if (next_dmarc < 8 &&
+		    strstr(dmarc, dmarc_walk[next_dmarc]) != NULL)
+			next_dmarc++;
+		free(spf);
+		free(dmarc);
+		free(day);
+	}
+	assert_true(complete);
+	assert_int_equal(next_dmarc, 8);
+	check_served(f, &spf, &dmarc);
+	assert_string_equal(spf, "\"v=spf1 ip4:192.0.2.10 -all\"");
+	assert_string_equal(dmarc, "\"v=DMARC1; p=reject; "
+				   "rua=mailto:dmarc@example.test\"");
+	free(spf);
+	free(dmarc);
+}
+
+/* The first step (the SPF record) when the apex serves two SPF records:
+ * both go, one comes, the site verification stays; then undo puts the
+ * rung before back on both servers and records it. */
+static void test_two_spf_and_undo(void **state)
+{
+	struct fixture *f = *state;
+	char *spf, *dmarc, *last;
+	int before;
+
+	servers_start(f, "@ 600 IN TXT \"v=spf1 mx ~all\"\n"
+			 "@ 600 IN TXT \"v=spf1 a -all\"\n");
+	domain_setup(f, "2026-03-01");
+	import_report(f, "2026-03-02");
+	assert_int_equal(run_status(run(f, NULL, "2026-03-02", "publish", ZONE,
+					NULL)),
+			 0);
+	check_served(f, &spf, &dmarc);
+	/* Which of the two adoption takes as live depends on the order
+	 * named serves them in: the step is ~all or -all. */
+	assert_true(strcmp(spf, "\"v=spf1 ip4:192.0.2.10 ~all\"") == 0 ||
+		    strcmp(spf, "\"v=spf1 ip4:192.0.2.10 -all\"") == 0);
+	free(spf);
+	free(dmarc);
+	import_report(f, "2026-03-03");
+	assert_int_equal(run_status(run(f, NULL, "2026-03-03", "publish", ZONE,
+					NULL)),
+			 0);
+	check_served(f, &spf, &dmarc);
+	assert_non_null(strstr(dmarc, "p=quarantine; pct=10"));
+	free(spf);
+	free(dmarc);
+	/* The morning after: back to p=none. */
+	before = history_count(f);
+	assert_int_equal(run_status(run(f, NULL, "2026-03-04", "publish", ZONE,
+					"--undo", NULL)),
+			 0);
+	check_served(f, &spf, &dmarc);
+	assert_string_equal(dmarc, "\"v=DMARC1; p=none; "
+				   "rua=mailto:dmarc@example.test\"");
+	assert_int_equal(history_count(f), before + 1);
+	last = history_last(f);
+	assert_string_equal(last,
+			    "v=DMARC1; p=none; rua=mailto:dmarc@example.test");
+	free(last);
+	free(spf);
+	free(dmarc);
+}
+
+/* Someone changes the DMARC record on the primary after the plan read
+ * it (the plan's resolver, an nsd with the zone as it was, has not
+ * seen it): the prerequisite fails, the update changes nothing, the
+ * message names the server and shows what is live, nothing is
+ * recorded. */
+static void test_concurrent_change(void **state)
+{
+	struct fixture *f = *state;
+	char *zone = xasprintf("%s@ 600 IN TXT \"v=spf1 ip4:192.0.2.10 ~all\"\n",
+			       zone_head);
+	struct nsd_zone stale = { ZONE, zone };
+	char *script, *d, *cmd;
+	const char *argv[] = { testenv_program("NSUPDATE"), "-k", NULL, NULL };
+	struct testenv_run r;
+	int before;
+
+	servers_start(f, "@ 600 IN TXT \"v=spf1 ip4:192.0.2.10 ~all\"\n");
+	domain_setup(f, "2026-03-01");
+	import_report(f, "2026-03-02");
+	/* The other operator's change, with nsupdate, on the primary. */
+	script = xasprintf("server 127.0.0.1 %s\nzone example.test.\n"
+			   "update delete _dmarc.example.test. TXT "
+			   "\"v=DMARC1; p=none; rua=mailto:dmarc@example.test\"\n"
+			   "update add _dmarc.example.test. 900 TXT "
+			   "\"v=DMARC1; p=reject; rua=mailto:other@example.test\"\n"
+			   "send\n",
+			   f->port);
+	argv[2] = f->bind.key_path;
+	r = testenv_run(argv, NULL, script);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	assert_true(nsd_start(&f->nsd, &stale, 1));
+	before = history_count(f);
+	r = run(f, f->nsd.address, "2026-03-02", "publish", ZONE, NULL);
+	assert_int_equal(r.status, 2);
+	cmd = xasprintf("%s:", f->primary);
+	assert_non_null(strstr(r.err, cmd));
+	assert_non_null(strstr(r.err, "prerequisite failed"));
+	assert_non_null(strstr(r.err, "served now: _dmarc.example.test TXT "
+				      "\"v=DMARC1; p=reject; "
+				      "rua=mailto:other@example.test\""));
+	testenv_run_done(&r);
+	assert_int_equal(history_count(f), before);
+	d = dig(f, "127.0.0.1", "_dmarc." ZONE);
+	assert_non_null(strstr(d, "p=reject; rua=mailto:other@example.test"));
+	assert_null(strstr(d, "pct=10"));
+	free(d);
+	free(cmd);
+	free(script);
+	free(zone);
+}
+
+/* A key with the right name and another secret: NOTAUTH (BADSIG),
+ * exit 2, nothing changed or recorded; a key file others may read is
+ * refused before anything is sent. */
+static void test_wrong_key(void **state)
+{
+	struct fixture *f = *state;
+	const char *argv[] = { testenv_program("TSIG_KEYGEN"), "-a",
+			       "hmac-sha256", "dmarcpilot-test", NULL };
+	struct testenv_run r = { 0 };
+	char *path, *d, *where;
+	int before;
+
+	servers_start(f, "@ 600 IN TXT \"v=spf1 ip4:192.0.2.10 ~all\"\n");
+	domain_setup(f, "2026-03-01");
+	import_report(f, "2026-03-02");
+	r = testenv_run(argv, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	path = testenv_write_file(f->dir, "wrong.key", r.out);
+	testenv_run_done(&r);
+	assert_int_equal(chmod(path, 0600), 0);
+	before = history_count(f);
+	r = run(f, NULL, "2026-03-02", "publish", ZONE, "--key", path, NULL);
+	assert_int_equal(r.status, 2);
+	where = xasprintf("%s: NOTAUTH", f->primary);
+	assert_non_null(strstr(r.err, where));
+	assert_non_null(strstr(r.err, "BADSIG"));
+	testenv_run_done(&r);
+	assert_int_equal(history_count(f), before);
+	d = dig(f, "127.0.0.1", "_dmarc." ZONE);
+	assert_non_null(strstr(d, "\"v=DMARC1; p=none;"));
+	free(d);
+	/* Readable by others: refused, naming the file. */
+	assert_int_equal(chmod(path, 0644), 0);
+	r = run(f, NULL, "2026-03-02", "publish", ZONE, "--key", path, NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, path));
+	assert_non_null(strstr(r.err, "owner only"));
+	testenv_run_done(&r);
+	assert_int_equal(history_count(f), before);
+	free(where);
+	free(path);
+}
+
+/* The primary is down (the secondary still answers the plan's
+ * questions): exit 2 naming the primary, nothing recorded; --dry-run
+ * shows the update without sending it and without the secret. */
+static void test_primary_down(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	char *where, *secondary, *db_secret;
+	int before;
+
+	servers_start(f, "@ 600 IN TXT \"v=spf1 ip4:192.0.2.10 ~all\"\n");
+	domain_setup(f, "2026-03-01");
+	import_report(f, "2026-03-02");
+	before = history_count(f);
+	r = run(f, NULL, "2026-03-02", "publish", ZONE, "--dry-run", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "prereq yxrrset _dmarc.example.test. "
+				      "TXT \"note: managed by dmarcpilot\""));
+	assert_non_null(strstr(r.out, "update delete _dmarc.example.test. TXT "
+				      "\"v=DMARC1; p=none;"));
+	assert_null(strstr(r.out, "update delete _dmarc.example.test. TXT "
+				  "\"note"));
+	assert_non_null(strstr(r.out, "update add _dmarc.example.test. 900 "
+				      "TXT \"v=DMARC1; p=quarantine; pct=10"));
+	testenv_run_done(&r);
+	/* The key's path is stored, never its secret. */
+	db_secret = testenv_db_text(f->db, "SELECT count(*) FROM plan_settings"
+					   " WHERE publish_key LIKE '%key'");
+	assert_string_equal(db_secret, "1");
+	free(db_secret);
+	{
+		size_t len = 0;
+		char *bytes = testenv_read_file(f->db, &len);
+
+		assert_non_null(bytes);
+		assert_null(memmem(bytes, len, f->secret, strlen(f->secret)));
+		free(bytes);
+	}
+	secondary = xstrdup(f->knot.address);
+	/* named ends; its directory (and the key) stays. */
+	daemon_stop(f->bind.pid);
+	f->bind.pid = 0;
+	r = run(f, secondary, "2026-03-02", "publish", ZONE, NULL);
+	assert_int_equal(r.status, 2);
+	where = xasprintf("127.0.0.1:%s: cannot connect", f->port);
+	assert_non_null(strstr(r.err, where));
+	testenv_run_done(&r);
+	assert_int_equal(history_count(f), before);
+	free(where);
+	free(secondary);
+}
+
+/* A primary whose update-policy does not let the key change the DMARC
+ * record refuses the update (REFUSED), and a name server that takes no
+ * updates at all says so (NOTIMP, nsd): each error names the server and
+ * the reason, exit 2, nothing recorded, the records as they were. */
+static void test_refused_and_notimp(void **state)
+{
+	struct fixture *f = *state;
+	struct nsd_zone served = { ZONE, NULL };
+	struct testenv_run r;
+	char *where, *d, *zone;
+	int before;
+
+	servers_start_grant(f, "@ 600 IN TXT \"v=spf1 ip4:192.0.2.10 ~all\"\n",
+			    "name example.test. TXT");
+	domain_setup(f, "2026-03-01");
+	import_report(f, "2026-03-02");
+	before = history_count(f);
+	r = run(f, NULL, "2026-03-02", "publish", ZONE, NULL);
+	assert_int_equal(r.status, 2);
+	where = xasprintf("%s: REFUSED", f->primary);
+	assert_non_null(strstr(r.err, where));
+	assert_non_null(strstr(r.err, "update-policy"));
+	testenv_run_done(&r);
+	free(where);
+	assert_int_equal(history_count(f), before);
+	d = dig(f, "127.0.0.1", "_dmarc." ZONE);
+	assert_non_null(strstr(d, "\"v=DMARC1; p=none;"));
+	free(d);
+	/* An nsd serving the same zone, named as the primary by mistake. */
+	zone = xasprintf("%s@ 600 IN TXT \"v=spf1 ip4:192.0.2.10 ~all\"\n",
+			 zone_head);
+	served.text = zone;
+	assert_true(nsd_start(&f->nsd, &served, 1));
+	r = run(f, NULL, "2026-03-02", "publish", ZONE, "--server",
+		f->nsd.address, NULL);
+	assert_int_equal(r.status, 2);
+	where = xasprintf("%s: NOTIMP", f->nsd.address);
+	assert_non_null(strstr(r.err, where));
+	testenv_run_done(&r);
+	assert_int_equal(history_count(f), before);
+	free(where);
+	free(zone);
+}
+
+/* p on the wizard's timeline publishes the ready step through the same
+ * use case, waits for both servers and records it; the timeline then
+ * shows the step as done. */
+static void test_wizard_publish(void **state)
+{
+	struct fixture *f = *state;
+	const char *argv[] = { testenv_binary(), "--resolver", NULL, "--db",
+			       f->db, "--now", "2026-03-02", ZONE, NULL };
+	const char *p[] = { "p", NULL };
+	struct tmux_term *t = &f->tmux;
+	char *screen, *spf, *dmarc;
+	int before;
+
+	if (!tmux_available())
+		skip();
+	servers_start(f, "@ 600 IN TXT \"v=spf1 mx ~all\"\n");
+	domain_setup(f, "2026-03-01");
+	import_report(f, "2026-03-02");
+	before = history_count(f);
+	argv[2] = f->primary;
+	assert_true(tmux_start(t, 80, 24, argv, NULL));
+	screen = tmux_settle(t, 30000);
+	assert_non_null(screen);
+	free(screen);
+	tmux_send_keys(t, p);
+	screen = tmux_wait_for(t, "Published and recorded", 30000);
+	assert_non_null(screen);
+	free(screen);
+	tmux_stop(t);
+	assert_int_equal(history_count(f), before + 1);
+	check_served(f, &spf, &dmarc);
+	assert_string_equal(spf, "\"v=spf1 ip4:192.0.2.10 ~all\"");
+	free(spf);
+	free(dmarc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_walk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_spf_and_undo, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_change, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_key, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_primary_down, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_refused_and_notimp, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_wizard_publish, setup,
+						teardown),
+	};
+
+	if (!bind_available() || !knot_available() || !nsd_available() ||
+	    !testenv_program("DIG") || !testenv_program("NSUPDATE")) {
+		printf("skipped: bind9 (named, tsig-keygen), knot, nsd and "
+		       "dnsutils (dig, nsupdate) are needed\n");
+		return TESTENV_SKIP_STATUS;
+	}
+	return cmocka_run_group_tests_name("publish", tests, NULL, NULL);
+}
