@@ -75,11 +75,13 @@ offers dmarcpilot sender remove example.com ''
 offers dmarcpilot mail check --ip 192.0.2.1 m
 offers dmarcpilot config check ''
 offers dmarcpilot step example.com --servers ''
+offers dmarcpilot db migrate --
+offers dmarcpilot db migrate --to ''
 SCRIPT
 (cd "$tmp/files" && "$bash" "$tmp/run.bash" "$completion") >"$tmp/got" 2>&1
 cat >"$tmp/want" <<'WANT'
 example.com example.org
-check config dkim dmarc domain example.com example.org export mail monitor plan publish report sender spf step
+check config db dkim dmarc domain example.com example.org export mail monitor plan publish report sender spf step
 spf
 build check eval
 --algorithm --bits --db --demo --force --help --json --now --out --resolver --timeout --version --zone
@@ -103,6 +105,8 @@ google-workspace
 maildir message.eml
 maildir message.eml
 
+--db --demo --from --help --json --now --resolver --timeout --to --version --zone
+postgresql://
 WANT
 # The provider list depends on the catalogue: check a few of its IDs.
 failed=0

@@ -9,10 +9,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "lib/testenv.h"
 #include "spf/spf_build.h"
@@ -291,6 +294,81 @@ static void test_failed_upgrade_changes_nothing(void **state)
 	free(dir);
 }
 
+/* Runs SQL on a server's database through a connection of its own. */
+static void pg_exec(const char *uri, const char *sql)
+{
+	PGconn *conn = PQconnectdb(uri);
+	PGresult *res = PQexec(conn, sql);
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQresultErrorMessage(res));
+	PQclear(res);
+	PQfinish(conn);
+}
+
+/* On a PostgreSQL server: a new database gets this build's schema, its
+ * version kept in dmarcpilot_schema; two processes opening it at once
+ * both succeed (one migrates, the other waits and finds it done); names
+ * compare without case as in SQLite; a newer schema is refused naming
+ * the server without its password. */
+static void test_server_schema(void **state)
+{
+	char *uri = testenv_postgres_db();
+	const char *pw = strchr(uri + 13, ':') + 1;
+	char *secret = xstrndup(pw, strcspn(pw, "@"));
+	struct store *store = NULL;
+	struct err err = ERR_INIT;
+	char *v;
+	pid_t pid[2];
+
+	(void)state;
+	/* Both at once on the empty database. */
+	for (int k = 0; k < 2; k++) {
+		pid[k] = fork();
+		assert_true(pid[k] >= 0);
+		if (pid[k] == 0) {
+			struct store *s;
+
+			_exit(store_open(&s, uri, &err) == STATUS_OK ? 0 : 1);
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		int status;
+
+		assert_int_equal(waitpid(pid[k], &status, 0), pid[k]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	v = testenv_db_text(uri, "SELECT version FROM dmarcpilot_schema");
+	assert_int_equal(atoi(v), STORE_SCHEMA_VERSION);
+	free(v);
+	v = testenv_db_text(uri, "SELECT count(*) FROM dmarcpilot_schema");
+	assert_string_equal(v, "1");
+	free(v);
+	assert_int_equal(store_open(&store, uri, &err), STATUS_OK);
+	assert_null(strstr(store_path(store), secret));
+	store_close(store);
+	/* COLLATE NOCASE, as in SQLite. */
+	pg_exec(uri, "INSERT INTO monitor_alert (domain, key, code, severity,"
+		     " message, opened) VALUES ('Example.COM', 'k', 'c', 's',"
+		     " 'm', '2026-12-05')");
+	v = testenv_db_text(uri, "SELECT count(*) FROM monitor_alert WHERE"
+				 " domain = 'example.com'");
+	assert_string_equal(v, "1");
+	free(v);
+	/* A newer schema. */
+	pg_exec(uri, "UPDATE dmarcpilot_schema SET version = 999");
+	assert_int_equal(store_open(&store, uri, &err), STATUS_UNSUPPORTED);
+	assert_null(store);
+	assert_non_null(strstr(err_message(&err), "127.0.0.1"));
+	assert_non_null(strstr(err_message(&err), "999"));
+	assert_null(strstr(err_message(&err), secret));
+	err_done(&err);
+	free(secret);
+	free(uri);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_rollback),
 		cmocka_unit_test(test_upgrade_keeps_every_row),
 		cmocka_unit_test(test_failed_upgrade_changes_nothing),
+		cmocka_unit_test(test_server_schema),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

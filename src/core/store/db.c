@@ -20,6 +20,13 @@ bool db_target_is_postgres(const char *target)
 	       (strchr(target, '=') && !strchr(target, '/'));
 }
 
+/* Whether a server's connection string holds a password. */
+bool db_target_has_password(const char *target)
+{
+	return db_target_is_postgres(target) &&
+	       db_postgres_has_password(target);
+}
+
 /* A statement db_prepare_kept() keeps for the connection's life. */
 struct db_kept {
 	struct db_kept *next;

@@ -64,6 +64,9 @@ enum status db_sqlite_open(struct db **out, const char *path,
 enum status db_postgres_open(struct db **out, const char *conninfo,
 			     struct err *err);
 
+/* Whether a PostgreSQL connection string holds a password. */
+bool db_postgres_has_password(const char *conninfo);
+
 /* The SQLite handle of a connection, NULL on another backend: only for
  * the repositories not yet written against db_internal.h. */
 struct sqlite3 *db_sqlite_conn(struct db *db);

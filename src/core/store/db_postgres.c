@@ -444,13 +444,11 @@ static char *display_name(const char *conninfo)
 }
 
 /* Whether the connection string names a password. */
-bool db_target_has_password(const char *target)
+bool db_postgres_has_password(const char *target)
 {
 	PQconninfoOption *opts;
 	bool has = false;
 
-	if (!db_target_is_postgres(target))
-		return false;
 	if (!(opts = PQconninfoParse(target, NULL)))
 		return strchr(target, '@') != NULL; /* be careful */
 	for (PQconninfoOption *o = opts; o->keyword; o++)
