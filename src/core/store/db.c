@@ -325,8 +325,11 @@ enum status db_begin_append(struct db *db, struct err *err)
 /* Turns on the settings for a bulk of appends. */
 enum status db_bulk_begin(struct db *db, struct err *err)
 {
+	/* PostgreSQL keeps its synchronous commit: report fetch moves a
+	 * message out of the inbox once its import committed, so a commit
+	 * the server could still lose would lose the report. */
 	if (db->ops->backend == DB_POSTGRES)
-		return db->ops->exec(db, "SET synchronous_commit = off", err);
+		return STATUS_OK;
 	/* Not foreign_keys: changing it makes SQLite prepare every
 	 * statement again. */
 	return db->ops->exec(db,
@@ -341,9 +344,7 @@ void db_bulk_end(struct db *db)
 {
 	struct err err = ERR_INIT;
 
-	if (db->ops->backend == DB_POSTGRES)
-		db->ops->exec(db, "RESET synchronous_commit", &err);
-	else
+	if (db->ops->backend != DB_POSTGRES)
 		db->ops->exec(db,
 			      "PRAGMA synchronous = FULL;"
 			      "PRAGMA wal_autocheckpoint = 1000",

@@ -182,11 +182,10 @@ void db_schema_unlock(struct db *db);
 enum status db_begin_append(struct db *db, struct err *err);
 
 /* Dialect: settings for a long run of small transactions that add rows
- * (an import), until db_bulk_end(). A commit stays atomic and survives
- * the program being killed; only a crash of the machine (or of the
- * server) may lose the last ones, which running again restores. SQLite:
- * WAL without an fsync per commit, checkpoints every 64 MiB.
- * PostgreSQL: asynchronous commit for this session. */
+ * (an import), until db_bulk_end(). SQLite: WAL without an fsync per
+ * commit, checkpoints every 64 MiB; a commit stays atomic and survives
+ * the program being killed, only a crash of the machine may lose the
+ * last ones. PostgreSQL: nothing changes. */
 enum status db_bulk_begin(struct db *db, struct err *err);
 void db_bulk_end(struct db *db);
 
