@@ -453,6 +453,7 @@ static void test_connection_lost(void **state)
 	free(pg_text(held, "ROLLBACK"));
 	PQfinish(held);
 	importer_wait(&im);
+	print_message("the importer said: %s", im.stderr_text);
 	assert_int_equal(im.status, 2);
 	{
 		char *name = xasprintf("postgresql://dmarcpilot@127.0.0.1:%d/",
