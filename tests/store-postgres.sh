@@ -8,8 +8,8 @@
 # nothing. The list holds the tests whose repositories all run on both.
 bin=${top_builddir:?top_builddir is not set}/tests
 failed=0
-for t in test_state test_dkim test_report_import test_report_view \
-    test_report_analysis; do
+for t in test_state test_dkim test_settings test_report_import \
+    test_report_view test_report_analysis; do
   echo "== $t on PostgreSQL"
   if ! DMARCPILOT_TEST_DB=postgres "$bin/$t"; then
     echo "FAIL: $t on PostgreSQL"

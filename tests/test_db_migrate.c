@@ -4,7 +4,8 @@
  * server started on 127.0.0.1: every row of every table, the counts it
  * prints, the repositories reading the moved rows, new rows numbered
  * after the moved ones; and it refuses a target that holds anything, a
- * missing file, and shows no password. */
+ * missing file, and shows no password. And the configuration file's
+ * "db =" that names the server. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/testenv.h"
@@ -251,12 +253,107 @@ static void test_migrate_refuses(void **state)
 	free(missing);
 }
 
+/* "db = URI" before any section of the configuration file: every
+ * command uses the server (the password from PGPASSWORD); --db wins;
+ * a password in the URI of a file others can read is refused, naming
+ * the file and line; an unknown key there is named. */
+static void test_config_db(void **state)
+{
+	struct fixture *f = *state;
+	const char *at = strchr(f->uri + 13, '@');
+	const char *colon = strchr(f->uri + 13, ':');
+	char *secret = xstrndup(colon + 1, (size_t)(at - colon - 1));
+	char *bare = xasprintf("%.*s%s", (int)(colon - f->uri), f->uri, at);
+	char *cfgdir = xasprintf("%s/cfg", f->dir);
+	char *appdir = xasprintf("%s/dmarcpilot", cfgdir);
+	char *text, *ini, *count, *file = xasprintf("%s/own.db", f->dir);
+	char *env_cfg = xasprintf("XDG_CONFIG_HOME=%s", cfgdir);
+	char *env_pw = xasprintf("PGPASSWORD=%s", secret);
+	const char *env[] = { env_cfg, env_pw, NULL };
+	/* An empty zone answers what domain add reads: never the
+	 * machine's resolver. */
+	char *zone = testenv_write_file(f->dir, "empty.zone",
+					"$ORIGIN empty.test.\n$TTL 300\n"
+					"@ SOA ns1 h 1 3600 600 86400 300\n"
+					"@ NS ns1\nns1 A 192.0.2.53\n");
+	const char *add[] = { "--zone", zone, "domain", "add", "example.com",
+			      NULL };
+	const char *add_file[] = { "--zone", zone, "--db", file, "domain",
+				   "add", "example.org", NULL };
+	struct testenv_run r;
+
+	assert_int_equal(mkdir(cfgdir, 0700), 0);
+	assert_int_equal(mkdir(appdir, 0700), 0);
+	text = xasprintf("# the team's database\ndb = %s\n\n[thresholds]\n"
+			 "period_days = 7\n",
+			 bare);
+	ini = testenv_write_file(appdir, "config.ini", text);
+	free(text);
+	chmod(ini, 0600);
+	r = testenv_run_dmarcpilot(add, env);
+	if (r.status != 0)
+		fail_msg("domain add: %s", r.err);
+	testenv_run_done(&r);
+	count = testenv_db_text(f->uri, "SELECT count(*) FROM domain WHERE"
+					" name = 'example.com'");
+	assert_string_equal(count, "1");
+	free(count);
+	/* config check names it, as messages do. */
+	{
+		const char *check[] = { "config", "check", NULL };
+
+		r = testenv_run_dmarcpilot(check, env);
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(r.out, "database: postgresql://"
+					      "dmarcpilot@127.0.0.1:"));
+		testenv_run_done(&r);
+	}
+	/* --db wins over the file. */
+	r = testenv_run_dmarcpilot(add_file, env);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	assert_int_equal(access(file, F_OK), 0);
+	count = testenv_db_text(f->uri, "SELECT count(*) FROM domain");
+	assert_string_equal(count, "1");
+	free(count);
+	/* A password in a file others can read. */
+	free(ini);
+	text = xasprintf("db = %s\n", f->uri);
+	ini = testenv_write_file(appdir, "config.ini", text);
+	free(text);
+	chmod(ini, 0644);
+	r = testenv_run_dmarcpilot(add, env);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "config.ini:1"));
+	assert_null(strstr(r.err, secret));
+	testenv_run_done(&r);
+	/* An unknown key before any section. */
+	free(ini);
+	ini = testenv_write_file(appdir, "config.ini", "database = x.db\n");
+	chmod(ini, 0600);
+	r = testenv_run_dmarcpilot(add, env);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "database"));
+	testenv_run_done(&r);
+	free(ini);
+	free(zone);
+	free(env_pw);
+	free(env_cfg);
+	free(file);
+	free(appdir);
+	free(cfgdir);
+	free(bare);
+	free(secret);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migrate_every_row, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_refuses, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_config_db, setup,
 						teardown),
 	};
 

@@ -294,6 +294,82 @@ static void test_failed_upgrade_changes_nothing(void **state)
 	free(dir);
 }
 
+/* The database the release before PostgreSQL wrote (schema 7, made by
+ * its own commands: tests/data/store-v7.sql) opens, is upgraded to this
+ * build's schema in place and keeps every row of every table. */
+static void test_upgrade_v7(void **state)
+{
+	static const char *const tables[] = {
+		"domain", "sender", "disowned", "dkim_key",
+		"dkim_rotation_interval", "rung_history", "plan_settings",
+		"report", "report_row", "failure_report", "monitor_alert",
+		"monitor_run",
+	};
+	char *dir = testenv_mkdtemp();
+	char *path = xasprintf("%s/v7.db", dir);
+	char *file = xasprintf("%s/tests/data/store-v7.sql", testenv_srcdir());
+	char *sql = testenv_read_file(file, NULL);
+	char *before[sizeof tables / sizeof *tables], *v;
+	struct store *store;
+	struct err err = ERR_INIT;
+	struct state_rung *rungs;
+	size_t n;
+	sqlite3 *db;
+
+	(void)state;
+	assert_non_null(sql);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", file, sqlite3_errmsg(db));
+	sqlite3_close(db);
+	v = testenv_db_text(path, "PRAGMA user_version");
+	assert_string_equal(v, "7");
+	free(v);
+	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+		char *q = xasprintf("SELECT count(*) || ':' ||"
+				    " coalesce(max(rowid), 0) FROM %s",
+				    tables[i]);
+
+		before[i] = testenv_db_text(path, q);
+		assert_true(atoi(before[i]) > 0);
+		free(q);
+	}
+	assert_int_equal(store_open(&store, path, &err), STATUS_OK);
+	v = testenv_db_text(path, "PRAGMA user_version");
+	assert_int_equal(atoi(v), STORE_SCHEMA_VERSION);
+	free(v);
+	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+		char *q = xasprintf("SELECT count(*) || ':' ||"
+				    " coalesce(max(rowid), 0) FROM %s",
+				    tables[i]);
+
+		v = testenv_db_text(path, q);
+		if (strcmp(v, before[i]) != 0)
+			fail_msg("%s: %s before, %s after", tables[i],
+				 before[i], v);
+		free(v);
+		free(before[i]);
+		free(q);
+	}
+	/* The rungs the release recorded read as before, with no
+	 * recorder. */
+	assert_int_equal(state_rung_list(store, "demo.example", &rungs, &n,
+					 &err),
+			 STATUS_OK);
+	assert_true(n > 0);
+	state_rungs_free(rungs, n);
+	v = testenv_db_text(path, "SELECT count(*) FROM rung_history WHERE"
+				  " recorded_by IS NULL");
+	assert_true(atoi(v) > 0);
+	free(v);
+	store_close(store);
+	testenv_rmdir(dir);
+	free(sql);
+	free(file);
+	free(path);
+	free(dir);
+}
+
 /* Runs SQL on a server's database through a connection of its own. */
 static void pg_exec(const char *uri, const char *sql)
 {
@@ -377,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_rollback),
 		cmocka_unit_test(test_upgrade_keeps_every_row),
 		cmocka_unit_test(test_failed_upgrade_changes_nothing),
+		cmocka_unit_test(test_upgrade_v7),
 		cmocka_unit_test(test_server_schema),
 	};
 

@@ -117,10 +117,17 @@ void session_set_dns(struct session *s, struct dns *dns)
 static char *db_target(const struct session *s, struct err *err)
 {
 	struct config cfg;
-	char *target = NULL;
+	struct err none = ERR_INIT;
+	char *target = NULL, *file;
 
 	if (s->opt.db_path)
 		return xstrdup(s->opt.db_path);
+	/* No place for a configuration file (no HOME): none to read. */
+	if (!(file = config_default_path(&none))) {
+		err_done(&none);
+		return store_default_path();
+	}
+	free(file);
 	if (config_load(&cfg, NULL, err) != STATUS_OK)
 		return NULL;
 	if (cfg.db)

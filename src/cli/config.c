@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "app/config.h"
+#include "store/store.h"
 #include "util/i18n.h"
 #include "util/text.h"
 #include "util/xalloc.h"
@@ -190,6 +191,13 @@ int cli_config_check(struct cli *cli, int argc, char **argv)
 					    json_string(m->archive));
 			json_object_set_new(o, "mailbox", mb);
 		}
+		if (cfg.db) {
+			char *name = store_target_name(cfg.db);
+
+			json_object_set_new(o, "db", json_string(name ? name
+								: ""));
+			free(name);
+		}
 		alerting_json(&cfg, o);
 		cli_print_json(o);
 		goto out;
@@ -208,6 +216,14 @@ int cli_config_check(struct cli *cli, int argc, char **argv)
 		       m->host, m->port, tls_name(m->tls), user, m->folder,
 		       m->after == CONFIG_AFTER_MOVE ? m->archive : _("seen"));
 		free(user);
+	}
+	if (cfg.db) {
+		char *name = store_target_name(cfg.db);
+		char *clean = text_clean_str(name ? name : "");
+
+		printf(_("  database: %s\n"), clean);
+		free(clean);
+		free(name);
 	}
 	alerting_text(&cfg);
 out:

@@ -20,6 +20,14 @@ bool db_target_is_postgres(const char *target)
 	       (strchr(target, '=') && !strchr(target, '/'));
 }
 
+/* The name of a target for messages. */
+char *db_target_name(const char *target)
+{
+	if (db_target_is_postgres(target))
+		return db_postgres_name(target);
+	return xstrdup(target);
+}
+
 /* Whether a server's connection string holds a password. */
 bool db_target_has_password(const char *target)
 {

@@ -64,6 +64,10 @@ enum status db_sqlite_open(struct db **out, const char *path,
 enum status db_postgres_open(struct db **out, const char *conninfo,
 			     struct err *err);
 
+/* "postgresql://USER@HOST:PORT/DBNAME" for a connection string, no
+ * password; NULL when it does not parse. Caller frees. */
+char *db_postgres_name(const char *conninfo);
+
 /* Whether a PostgreSQL connection string holds a password. */
 bool db_postgres_has_password(const char *conninfo);
 

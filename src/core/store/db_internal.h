@@ -42,6 +42,11 @@ enum db_failure {
  * takes them) or a connection string of key=value words. */
 bool db_target_is_postgres(const char *target);
 
+/* What messages call target before it is opened: the file's path, or
+ * the server's name as db_name() gives it (NULL for a connection string
+ * that does not parse). Caller frees. */
+char *db_target_name(const char *target);
+
 /* True when target is a PostgreSQL connection string with a password
  * in it. */
 bool db_target_has_password(const char *target);

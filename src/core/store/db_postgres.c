@@ -75,8 +75,13 @@ static enum db_failure failure_of(PGconn *conn, const PGresult *res)
 static enum status postgres_fail(struct db *db, const PGresult *res,
 				 struct err *err)
 {
-	char *line = first_line(res ? PQresultErrorMessage(res)
-				    : PQerrorMessage(conn_of(db)));
+	/* The server's own sentence, without "ERROR:  " and the lines
+	 * of detail and context after it. */
+	const char *primary =
+	    res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	char *line = primary ? xstrdup(primary)
+			     : first_line(res ? PQresultErrorMessage(res)
+					      : PQerrorMessage(conn_of(db)));
 	enum status st;
 
 	db->failure = failure_of(conn_of(db), res);
@@ -456,6 +461,12 @@ bool db_postgres_has_password(const char *target)
 			has = true;
 	PQconninfoFree(opts);
 	return has;
+}
+
+/* The name of a server's database for messages. */
+char *db_postgres_name(const char *conninfo)
+{
+	return display_name(conninfo);
 }
 
 /* Server notices (such as "relation already exists, skipping") are not

@@ -905,6 +905,12 @@ bool store_target_is_server(const char *target)
 	return db_target_is_postgres(target);
 }
 
+/* The target's name for messages. */
+char *store_target_name(const char *target)
+{
+	return db_target_name(target);
+}
+
 /* Whether the target holds a password. */
 bool store_target_has_password(const char *target)
 {

@@ -35,6 +35,11 @@ bool store_target_is_server(const char *target);
  * password (which then must not sit in a file others can read). */
 bool store_target_has_password(const char *target);
 
+/* What messages call target, as store_path() would once it is open: no
+ * password; NULL for a connection string that does not parse. Caller
+ * frees. */
+char *store_target_name(const char *target);
+
 /* Closes the database; NULL is allowed. */
 void store_close(struct store *store);
 
