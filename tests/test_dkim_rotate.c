@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/bind.h"
 #include "lib/nsd.h"
 #include "lib/testenv.h"
 #include "util/date.h"
@@ -36,6 +37,8 @@ struct fixture {
 	char *old_path;
 	struct nsd_server nsd;
 	bool nsd_up;
+	struct bind_server bind; /* the primary taking signed updates */
+	bool bind_up;
 	int nreports;
 };
 
@@ -64,9 +67,9 @@ static struct testenv_run run_on(struct fixture *f, int n, ...)
 	argv[k++] = "--now";
 	argv[k++] = walk_day(n, day);
 	argv[k++] = "--json";
-	if (f->nsd_up) {
+	if (f->nsd_up || f->bind_up) {
 		argv[k++] = "--resolver";
-		argv[k++] = f->nsd.address;
+		argv[k++] = f->bind_up ? f->bind.address : f->nsd.address;
 		argv[k++] = "--timeout";
 		argv[k++] = "10";
 	}
@@ -226,6 +229,8 @@ static int teardown(void **state)
 		return 0;
 	if (f->nsd_up)
 		nsd_stop(&f->nsd);
+	if (f->bind_up)
+		bind_stop(&f->bind);
 	testenv_rmdir(f->dir);
 	free(f->dir);
 	free(f->db);
@@ -324,8 +329,8 @@ static void test_rotation_walk(void **state)
 	json_decref(o);
 	testenv_run_done(&r);
 
-	/* Day 15: the operator revokes too early. Refused, and --force
-	 * does not help while the old selector still signs. */
+	/* Day 15: the operator revokes too early. Refused, saying what
+	 * the old key still signs; nothing recorded. */
 	serve(f, "s2026._domainkey", "v=DKIM1; k=rsa; p=",
 	      "s2027._domainkey", new_record, NULL);
 	r = run_on(f, 15, "dkim", "rotate", "example.com", NULL);
@@ -334,14 +339,13 @@ static void test_rotation_walk(void **state)
 	assert_true(json_is_true(json_object_get(o, "refused")));
 	assert_string_equal(jstr(o, "phase"), "switched");
 	assert_non_null(strstr(jstr(o, "waiting_for"), "s2026"));
+	assert_int_equal(json_array_size(json_object_get(o, "old_signers")),
+			 1);
 	json_decref(o);
 	testenv_run_done(&r);
-	r = run_on(f, 15, "dkim", "rotate", "example.com", "--force", NULL);
-	assert_int_equal(r.status, 1);
 	phase = db_phase(f);
 	assert_string_equal(phase, "switched");
 	free(phase);
-	testenv_run_done(&r);
 
 	/* Week 3: only the new selector signs; seven silent days are
 	 * covered. The revocation served is recorded; the record must
@@ -387,10 +391,407 @@ static void test_rotation_walk(void **state)
 	/* Day 40: nothing is due; the new key is not. */
 	r = run_on(f, 40, "plan", "example.com", NULL);
 	assert_int_equal(r.status, 0);
-	assert_null(strstr(r.out, "s2027 is"));
+	assert_null(strstr(r.out, "rotation was due"));
 	testenv_run_done(&r);
 	free(new_record);
 	free(new_path);
+}
+
+/* Starts the rotation to s2027 on day 0; returns the new key's path
+ * and, when record is not NULL, its TXT value (the caller frees
+ * both). */
+static char *start_s2027(struct fixture *f, char **record)
+{
+	struct testenv_run r = run_on(f, 0, "dkim", "rotate", "example.com",
+				      "--selector", "s2027", NULL);
+	char *path;
+	json_t *o;
+
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	path = xstrdup(jstr(o, "key"));
+	if (record)
+		*record = xstrdup(jstr(o, "record"));
+	/* The run says whether the next one publishes the record itself:
+	 * it does where the primary is configured. */
+	assert_int_equal(json_is_true(json_object_get(o, "publishes")),
+			 f->bind_up);
+	json_decref(o);
+	testenv_run_done(&r);
+	return path;
+}
+
+/* Walks a rotation to "switched" on day 14 with reports in which the
+ * old selector still signs in the second week; returns the new record
+ * (the caller frees). */
+static char *walk_to_switched(struct fixture *f)
+{
+	struct testenv_run r;
+	char *new_record, *phase;
+
+	serve(f, "s2026._domainkey", f->old_record, NULL);
+	free(start_s2027(f, &new_record));
+	serve(f, "s2026._domainkey", f->old_record, "s2027._domainkey",
+	      new_record, NULL);
+	r = run_on(f, 1, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	report_week(f, 7, "s2026", "s2027", NULL);
+	r = run_on(f, 14, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	phase = db_phase(f);
+	assert_string_equal(phase, "switched");
+	free(phase);
+	return new_record;
+}
+
+/* Revoking while the old selector still signs: refused without
+ * --force; with it the revocation is recorded, marked forced, and the
+ * output says which sources still sign with the old key. The key file
+ * still stays until the record is gone. */
+static void test_force_revoke(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	char *new_record, *phase;
+	const char *env[] = { f ? f->xdg : NULL, NULL };
+	json_t *o, *g;
+
+	if (!f)
+		skip();
+	new_record = walk_to_switched(f);
+	serve(f, "s2026._domainkey", "v=DKIM1; k=rsa; p=",
+	      "s2027._domainkey", new_record, NULL);
+	/* Without --force: refused, naming the source still signing. */
+	{
+		char day[DATE_BUFSIZE];
+		const char *argv[] = { "--db", f->db, "--now",
+				       walk_day(15, day), "--resolver",
+				       f->nsd.address, "dkim", "rotate",
+				       "example.com", "--servers",
+				       f->nsd.address, NULL };
+
+		r = testenv_run_dmarcpilot(argv, env);
+		assert_int_equal(r.status, 1);
+		assert_non_null(strstr(r.out, "Still signed with s2026"));
+		assert_non_null(strstr(r.out, "192.0.2.25: 40 messages"));
+		assert_non_null(strstr(r.out, "Refused:"));
+		testenv_run_done(&r);
+	}
+	r = run_on(f, 15, "dkim", "rotate", "example.com", "--force", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "phase"), "revoked");
+	assert_string_equal(jstr(o, "revoked"), "2026-11-17");
+	assert_true(json_is_true(json_object_get(o, "forced")));
+	g = json_array_get(json_object_get(o, "old_signers"), 0);
+	assert_non_null(g);
+	assert_string_equal(jstr(g, "ip"), "192.0.2.25");
+	assert_int_equal(json_integer_value(json_object_get(g, "messages")),
+			 40);
+	assert_string_equal(jstr(g, "last"), "2026-11-15");
+	assert_false(json_is_true(json_object_get(o, "key_deleted")));
+	json_decref(o);
+	testenv_run_done(&r);
+	assert_int_equal(access(f->old_path, F_OK), 0);
+	phase = db_phase(f);
+	assert_string_equal(phase, "revoked");
+	free(phase);
+	free(new_record);
+}
+
+/* While a rotation is under way the options of a start are refused
+ * (exit 2, nothing changed) and --silent-days changes its silent
+ * days. */
+static void test_options_under_way(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	json_t *o;
+	char *n;
+
+	if (!f)
+		skip();
+	serve(f, "s2026._domainkey", f->old_record, NULL);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--selector",
+		   "s2027", NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--selector",
+		   "s2028", NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "--selector"));
+	testenv_run_done(&r);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--algorithm",
+		   "ed25519", NULL);
+	assert_int_equal(r.status, 2);
+	testenv_run_done(&r);
+	n = testenv_db_text(f->db, "SELECT count(*) FROM dkim_key");
+	assert_string_equal(n, "2");
+	free(n);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--silent-days",
+		   "0", NULL);
+	assert_int_equal(r.status, 2);
+	testenv_run_done(&r);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--silent-days",
+		   "14", NULL);
+	assert_int_equal(r.status, 1); /* not published: nothing recorded */
+	o = json_of(&r);
+	assert_int_equal(json_integer_value(json_object_get(o,
+							    "silent_days")),
+			 14);
+	json_decref(o);
+	testenv_run_done(&r);
+	n = testenv_db_text(f->db, "SELECT silent_days FROM dkim_rotation");
+	assert_string_equal(n, "14");
+	free(n);
+}
+
+/* The default selector is never one the domain had: with keys
+ * 202611 and 20261102 made already, a rotation started on 2026-11-02
+ * takes 20261102b. */
+static void test_default_selector_fresh(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	json_t *o;
+
+	if (!f)
+		skip();
+	serve(f, "s2026._domainkey", f->old_record, NULL);
+	r = run_on(f, 0, "dkim", "keygen", "example.com", "202611", "--out",
+		   f->keys, NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run_on(f, 0, "dkim", "keygen", "example.com", "20261102",
+		   "--out", f->keys, NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--from", "s2026",
+		   NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "new_selector"), "20261102b");
+	assert_string_equal(jstr(o, "old_selector"), "s2026");
+	json_decref(o);
+	testenv_run_done(&r);
+}
+
+/* What the primary serves at owner (under example.com), as dig, an
+ * independent client, prints the TXT data: one line per record. */
+static char *dig_txt(struct fixture *f, const char *owner)
+{
+	char *at = xasprintf("@127.0.0.1");
+	char *port = xasprintf("%d", f->bind.port);
+	char *name = xasprintf("%s.example.com", owner);
+	const char *argv[] = { testenv_program("DIG"), "+short", "+norecurse",
+			       at, "-p", port, name, "TXT", NULL };
+	struct testenv_run r = testenv_run(argv, NULL, NULL);
+	char *out = xstrdup(r.out);
+
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	free(name);
+	free(port);
+	free(at);
+	return out;
+}
+
+/* Starts BIND as the primary of example.com serving the old key, and
+ * points the domain's updates at it (publish-key, publish-port). */
+static void primary_start(struct fixture *f)
+{
+	struct strbuf z = STRBUF_INIT;
+	struct testenv_run r;
+	char *pre = nsd_zone_preamble("example.com");
+	char *arg_key, *arg_port;
+	size_t len = strlen(f->old_record);
+
+	strbuf_addstr(&z, pre);
+	free(pre);
+	strbuf_addstr(&z, "s2026._domainkey IN TXT (");
+	for (size_t i = 0; i < len; i += 200)
+		strbuf_addf(&z, " \"%.*s\"",
+			    (int)(len - i < 200 ? len - i : 200),
+			    f->old_record + i);
+	strbuf_addstr(&z, " )\n");
+	assert_true(bind_start(&f->bind, "example.com", strbuf_str(&z), 0,
+			       NULL));
+	f->bind_up = true;
+	strbuf_done(&z);
+	arg_key = xasprintf("publish-key=%s", f->bind.key_path);
+	arg_port = xasprintf("publish-port=%d", f->bind.port);
+	r = run_on(f, 0, "domain", "set", "example.com", arg_key, arg_port,
+		   NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	free(arg_key);
+	free(arg_port);
+}
+
+/* With the domain's updates configured (publish-key, publish-port),
+ * the rotation publishes the new record, the revocation and the
+ * removal itself, as signed RFC 2136 updates to a real BIND primary,
+ * each phase only when its evidence allows; dig sees each change, and
+ * the old key file goes only after the removal is served. */
+static void test_rotation_publishes(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	char *served, *new_path, *phase;
+	json_t *o;
+
+	if (!f || !bind_available())
+		skip();
+	primary_start(f);
+	/* Day 0: the key is made; the next run publishes its record. */
+	new_path = start_s2027(f, NULL);
+	served = dig_txt(f, "s2027._domainkey");
+	assert_string_equal(served, "");
+	free(served);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "phase"), "published");
+	assert_int_equal(json_array_size(json_object_get(o, "updates")), 1);
+	assert_non_null(strstr(json_string_value(json_array_get(
+				   json_object_get(o, "updates"), 0)),
+			       "s2027._domainkey.example.com"));
+	json_decref(o);
+	testenv_run_done(&r);
+	served = dig_txt(f, "s2027._domainkey");
+	assert_non_null(strstr(served, "v=DKIM1"));
+	free(served);
+
+	/* The switch and silence come from the reports alone; with the
+	 * old selector still signing nothing is sent. */
+	report_week(f, 0, "s2026", "s2027", NULL);
+	r = run_on(f, 7, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "phase"), "switched");
+	assert_int_equal(json_array_size(json_object_get(o, "updates")), 0);
+	json_decref(o);
+	testenv_run_done(&r);
+	served = dig_txt(f, "s2026._domainkey");
+	assert_null(strstr(served, "p=\""));
+	assert_non_null(strstr(served, "p=MII"));
+	free(served);
+
+	/* Day 14: silent for seven days; the revocation is sent and
+	 * recorded; the record stays until DKIM_KEEP_DAYS have passed. */
+	report_week(f, 7, "s2027", NULL);
+	r = run_on(f, 14, "dkim", "rotate", "example.com", NULL);
+	if (r.status != 0)
+		fail_msg("%d: %s\n%s", r.status, r.out, r.err);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "phase"), "revoked");
+	assert_false(json_is_true(json_object_get(o, "forced")));
+	assert_int_equal(json_array_size(json_object_get(o, "updates")), 1);
+	assert_false(json_is_true(json_object_get(o, "key_deleted")));
+	assert_non_null(strstr(jstr(o, "waiting_for"), "stays until "
+							"2026-11-23"));
+	json_decref(o);
+	testenv_run_done(&r);
+	served = dig_txt(f, "s2026._domainkey");
+	assert_string_equal(served, "\"v=DKIM1; k=rsa; p=\"\n");
+	free(served);
+	assert_int_equal(access(f->old_path, F_OK), 0);
+
+	/* Day 21: the removal is sent; once it is served the key file
+	 * goes and the rotation is done; the new record stays. */
+	r = run_on(f, 21, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "phase"), "done");
+	assert_int_equal(json_array_size(json_object_get(o, "updates")), 1);
+	assert_true(json_is_true(json_object_get(o, "key_deleted")));
+	json_decref(o);
+	testenv_run_done(&r);
+	served = dig_txt(f, "s2026._domainkey");
+	assert_string_equal(served, "");
+	free(served);
+	served = dig_txt(f, "s2027._domainkey");
+	assert_non_null(strstr(served, "v=DKIM1"));
+	free(served);
+	assert_int_equal(access(f->old_path, F_OK), -1);
+	assert_mode(new_path, 0600);
+	phase = db_phase(f);
+	assert_string_equal(phase, "done");
+	free(phase);
+	free(new_path);
+}
+
+/* Cancelling a rotation whose record went out through the primary
+ * takes the record back the same way, then forgets the rotation and
+ * deletes the unused key. */
+static void test_cancel_publishes(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	char *served, *path, *n;
+	json_t *o;
+
+	if (!f || !bind_available())
+		skip();
+	primary_start(f);
+	path = start_s2027(f, NULL);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	served = dig_txt(f, "s2027._domainkey");
+	assert_non_null(strstr(served, "v=DKIM1"));
+	free(served);
+	r = run_on(f, 1, "dkim", "rotate", "example.com", "--cancel", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_true(json_is_true(json_object_get(o, "record_removed")));
+	json_decref(o);
+	testenv_run_done(&r);
+	served = dig_txt(f, "s2027._domainkey");
+	assert_string_equal(served, "");
+	free(served);
+	served = dig_txt(f, "s2026._domainkey");
+	assert_non_null(strstr(served, "p=MII"));
+	free(served);
+	assert_int_equal(access(path, F_OK), -1);
+	n = testenv_db_text(f->db, "SELECT count(*) FROM dkim_key"
+				   " WHERE selector = 's2027'");
+	assert_string_equal(n, "0");
+	free(n);
+	free(path);
+}
+
+/* A domain whose only keys a provider holds has nothing of its own to
+ * rotate: exit 2, and the message gives the provider's own
+ * instructions from the catalogue; nothing is recorded. */
+static void test_provider_held(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	char *n;
+
+	if (!f)
+		skip();
+	serve(f, "s2026._domainkey", f->old_record, NULL);
+	r = run_on(f, 0, "domain", "add", "example.org", NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run_on(f, 0, "sender", "add", "example.org", "google-workspace",
+		   NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run_on(f, 0, "dkim", "rotate", "example.org", NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "no key of its own"));
+	assert_non_null(strstr(r.err, "Google Workspace signs with a key it "
+				      "holds; rotate it there: "));
+	assert_non_null(strstr(r.err, "google._domainkey"));
+	testenv_run_done(&r);
+	n = testenv_db_text(f->db, "SELECT count(*) FROM dkim_rotation");
+	assert_string_equal(n, "0");
+	free(n);
 }
 
 /* RSA to Ed25519: the RSA key keeps signing beside the new one (RFC
@@ -498,75 +899,119 @@ static void test_cancel(void **state)
 	free(path);
 }
 
-/* The interval: a key older than it with no rotation under way is
- * due (dkim.rotation_due in dkim check, an item in plan's due list);
- * starting a rotation clears it. */
+/* Sets the domain's rotation interval through `domain set`. */
+static void set_interval(struct fixture *f, const char *value)
+{
+	char *arg = xasprintf("rotation-interval=%s", value);
+	struct testenv_run r =
+	    run_on(f, 0, "domain", "set", "example.com", arg, NULL);
+
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	free(arg);
+}
+
+/* The timeline week of `plan --json` that begins on monday, or NULL. */
+static const char *timeline_due(json_t *plan, const char *monday)
+{
+	json_t *w;
+	size_t i;
+
+	json_array_foreach(json_object_get(plan, "timeline"), i, w)
+		if (strcmp(jstr(w, "monday"), monday) == 0)
+			return jstr(w, "due");
+	return NULL;
+}
+
+/* The interval (the domain's rotation-interval setting): a key older
+ * than it with no rotation under way is due, and the four places that
+ * say so agree on the day: dkim check's finding and rotation_due, the
+ * plan's due list, the timeline's week and the monitor's alert. The
+ * key was made on 2026-03-07; 100 days make 2026-06-15, a Monday.
+ * Starting a rotation clears it everywhere. */
 static void test_interval_due(void **state)
 {
 	struct fixture *f = *state;
 	struct testenv_run r;
-	json_t *o;
+	const char *msg;
+	json_t *o, *a;
+	size_t i;
 
 	if (!f)
 		skip();
 	serve(f, "s2026._domainkey", f->old_record, NULL);
-	/* 240 days old: not due biannually? It is: 180 < 240. Annual is
-	 * not. */
-	r = run_on(f, 0, "dkim", "rotate", "example.com", "--interval",
-		   "annual", NULL);
-	assert_int_equal(r.status, 0);
-	testenv_run_done(&r);
+	/* 240 days old: annual is not due. */
+	set_interval(f, "annual");
 	r = run_on(f, 0, "dkim", "check", "example.com", "s2026", NULL);
 	assert_null(strstr(r.out, "dkim.rotation_due"));
 	testenv_run_done(&r);
-	r = run_on(f, 0, "dkim", "rotate", "example.com", "--interval",
-		   "quarterly", NULL);
+	r = run_on(f, 0, "monitor", "--dry-run", "example.com", NULL);
 	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.out, "monitor.dkim_rotation_due"));
+	testenv_run_done(&r);
+
+	set_interval(f, "100");
+	r = run_on(f, 0, "dkim", "check", "example.com", "s2026", NULL);
 	o = json_of(&r);
-	assert_int_equal(json_integer_value(json_object_get(o,
-							    "interval_days")),
-			 90);
+	assert_string_equal(jstr(o, "rotation_due"), "2026-06-15");
+	a = json_array_get(json_object_get(o, "findings"), 0);
+	assert_string_equal(jstr(a, "code"), "dkim.rotation_due");
+	assert_non_null(strstr(jstr(a, "message"), "due on 2026-06-15"));
 	json_decref(o);
 	testenv_run_done(&r);
-	r = run_on(f, 0, "dkim", "check", "example.com", "s2026", NULL);
-	assert_non_null(strstr(r.out, "dkim.rotation_due"));
-	testenv_run_done(&r);
+
 	r = run_on(f, 0, "plan", "example.com", NULL);
 	o = json_of(&r);
-	assert_true(json_array_size(json_object_get(o, "due")) >= 1);
-	assert_non_null(strstr(json_string_value(json_array_get(
-				   json_object_get(o, "due"), 0)),
-			       "s2026"));
-	/* The timeline shows the due date: 90 days after 2026-03-07, in
-	 * the week of Monday 2026-06-01. */
-	{
-		json_t *t = json_object_get(o, "timeline"), *w;
-		size_t i;
-		bool seen = false;
-
-		json_array_foreach(t, i, w)
-			if (strcmp(jstr(w, "monday"), "2026-06-01") == 0) {
-				assert_non_null(jstr(w, "due"));
-				assert_non_null(strstr(jstr(w, "due"),
-						       "DKIM selector s2026: "
-						       "rotation due"));
-				seen = true;
-			}
-		assert_true(seen);
-	}
+	assert_int_equal(json_array_size(json_object_get(o, "due")), 1);
+	msg = json_string_value(json_array_get(json_object_get(o, "due"), 0));
+	assert_non_null(strstr(msg, "'s2026'"));
+	assert_non_null(strstr(msg, "due on 2026-06-15"));
+	assert_non_null(timeline_due(o, "2026-06-15"));
+	assert_non_null(strstr(timeline_due(o, "2026-06-15"),
+			       "DKIM selector s2026: rotation due"));
 	json_decref(o);
 	testenv_run_done(&r);
-	/* Bad interval: usage error, exit 2. */
-	r = run_on(f, 0, "dkim", "rotate", "example.com", "--interval",
-		   "weekly", NULL);
-	assert_int_equal(r.status, 2);
+
+	r = run_on(f, 0, "monitor", "--dry-run", "example.com", NULL);
+	assert_int_equal(r.status, 1);
+	o = json_of(&r);
+	msg = NULL;
+	json_array_foreach(json_object_get(o, "alerts"), i, a)
+		if (strcmp(jstr(a, "code"), "monitor.dkim_rotation_due") == 0)
+			msg = jstr(a, "message");
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "'s2026'"));
+	assert_non_null(strstr(msg, "due on 2026-06-15"));
+	json_decref(o);
 	testenv_run_done(&r);
-	/* Under way: no longer due. */
+
+	/* Quarterly: 2026-06-05, in the week of Monday 2026-06-01. */
+	set_interval(f, "quarterly");
+	r = run_on(f, 0, "plan", "example.com", NULL);
+	o = json_of(&r);
+	assert_non_null(strstr(json_string_value(json_array_get(
+				   json_object_get(o, "due"), 0)),
+			       "due on 2026-06-05"));
+	assert_non_null(timeline_due(o, "2026-06-01"));
+	assert_non_null(strstr(timeline_due(o, "2026-06-01"),
+			       "DKIM selector s2026: rotation due"));
+	json_decref(o);
+	testenv_run_done(&r);
+
+	/* Under way: no longer due, in any of them. */
 	r = run_on(f, 0, "dkim", "rotate", "example.com", NULL);
 	assert_int_equal(r.status, 0);
 	testenv_run_done(&r);
 	r = run_on(f, 0, "dkim", "check", "example.com", "s2026", NULL);
 	assert_null(strstr(r.out, "dkim.rotation_due"));
+	testenv_run_done(&r);
+	r = run_on(f, 0, "plan", "example.com", NULL);
+	o = json_of(&r);
+	assert_int_equal(json_array_size(json_object_get(o, "due")), 0);
+	json_decref(o);
+	testenv_run_done(&r);
+	r = run_on(f, 0, "monitor", "--dry-run", "example.com", NULL);
+	assert_null(strstr(r.out, "monitor.dkim_rotation_due"));
 	testenv_run_done(&r);
 }
 
@@ -578,7 +1023,19 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rsa_to_ed25519, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_provider_held, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_force_revoke, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_options_under_way, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_default_selector_fresh,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interval_due, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_publishes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_publishes, setup,
 						teardown),
 	};
 

@@ -24,6 +24,7 @@
 #include "lib/testenv.h"
 #include "store/state.h"
 #include "util/strbuf.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 #include "export/zone.h"
@@ -164,11 +165,11 @@ static void test_quote_and_split(void **state)
 		total += strlen(v[i]);
 	}
 	assert_int_equal(total, 600);
-	zone_strings_free(v, n);
+	strlist_free(v, n);
 	v = zone_split("", &n);
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0], "");
-	zone_strings_free(v, n);
+	strlist_free(v, n);
 }
 
 /* The snippet as exported, the records it must hold, and a zone with

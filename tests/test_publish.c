@@ -611,16 +611,56 @@ static void test_refused_and_notimp(void **state)
 	free(zone);
 }
 
-/* p on the wizard's timeline publishes the ready step through the same
- * use case, waits for both servers and records it; the timeline then
- * shows the step as done. */
-static void test_wizard_publish(void **state)
+/* Starts the wizard on the domain's screen key (a step key, "4" SPF,
+ * "6" DMARC) on day, waits for title, presses p and waits for the
+ * publish to end; help opens and closes while it runs. Returns the
+ * screen (caller frees); the wizard is left with q, status 0. */
+static char *wizard_publish_on(struct fixture *f, const char *day,
+			       const char *step, const char *title)
+{
+	const char *argv[] = { testenv_binary(), "--resolver", f->primary,
+			       "--db", f->db, "--now", day, ZONE, NULL };
+	const char *go[] = { step, NULL };
+	const char *p[] = { "p", "?", NULL };
+	const char *esc[] = { "Escape", NULL };
+	const char *q[] = { "q", NULL };
+	struct tmux_term *t = &f->tmux;
+	char *screen;
+	int status = -1;
+
+	assert_true(tmux_start(t, 80, 24, argv, NULL));
+	free(tmux_settle(t, 30000));
+	tmux_send_keys(t, go);
+	screen = tmux_wait_for(t, title, 30000);
+	assert_non_null(screen);
+	free(screen);
+	/* The publish goes on while help is open over the screen. */
+	tmux_send_keys(t, p);
+	screen = tmux_wait_for(t, " · Help", 30000);
+	assert_non_null(screen);
+	free(screen);
+	tmux_send_keys(t, esc);
+	screen = tmux_wait_for(t, "Published and recorded", 30000);
+	assert_non_null(screen);
+	free(screen);
+	screen = tmux_settle(t, 30000);
+	assert_non_null(screen);
+	tmux_send_keys(t, q);
+	assert_true(tmux_wait_exit(t, 30000, &status));
+	assert_int_equal(status, 0);
+	tmux_stop(t);
+	return screen;
+}
+
+/* p on the SPF screen publishes SPF ~all, waited for on both servers
+ * and recorded; the next day p on the DMARC screen publishes the first
+ * quarantine rung the same way, the day after p on the timeline the
+ * second and then p on the DKIM screen the third. The screens show the
+ * end where the step's lines are; the unrelated records survive
+ * (check_served). */
+static void test_wizard_publish_screens(void **state)
 {
 	struct fixture *f = *state;
-	const char *argv[] = { testenv_binary(), "--resolver", NULL, "--db",
-			       f->db, "--now", "2026-03-02", ZONE, NULL };
-	const char *p[] = { "p", NULL };
-	struct tmux_term *t = &f->tmux;
 	char *screen, *spf, *dmarc;
 	int before;
 
@@ -630,19 +670,41 @@ static void test_wizard_publish(void **state)
 	domain_setup(f, "2026-03-01");
 	import_report(f, "2026-03-02");
 	before = history_count(f);
-	argv[2] = f->primary;
-	assert_true(tmux_start(t, 80, 24, argv, NULL));
-	screen = tmux_settle(t, 30000);
-	assert_non_null(screen);
+	screen = wizard_publish_on(f, "2026-03-02", "4", "SPF of " ZONE);
+	assert_non_null(strstr(screen, "Published and recorded: SPF"));
 	free(screen);
-	tmux_send_keys(t, p);
-	screen = tmux_wait_for(t, "Published and recorded", 30000);
-	assert_non_null(screen);
-	free(screen);
-	tmux_stop(t);
 	assert_int_equal(history_count(f), before + 1);
 	check_served(f, &spf, &dmarc);
 	assert_string_equal(spf, "\"v=spf1 ip4:192.0.2.10 ~all\"");
+	free(spf);
+	free(dmarc);
+	import_report(f, "2026-03-03");
+	screen = wizard_publish_on(f, "2026-03-03", "6", "DMARC of " ZONE);
+	free(screen);
+	assert_int_equal(history_count(f), before + 2);
+	check_served(f, &spf, &dmarc);
+	assert_non_null(strstr(dmarc, "p=quarantine; pct=10; t=y"));
+	free(spf);
+	free(dmarc);
+	/* And on the timeline, which reads its history again. */
+	import_report(f, "2026-03-04");
+	screen = wizard_publish_on(f, "2026-03-04", "2", "Rollout of " ZONE);
+	assert_non_null(strstr(screen, "quarantine 10 %"));
+	free(screen);
+	assert_int_equal(history_count(f), before + 3);
+	check_served(f, &spf, &dmarc);
+	assert_non_null(strstr(dmarc, "p=quarantine; pct=25; t=y"));
+	free(spf);
+	free(dmarc);
+	/* And on the DKIM screen: p takes the plan's next step there too. */
+	import_report(f, "2026-03-05");
+	screen = wizard_publish_on(f, "2026-03-05", "5", "DKIM of " ZONE);
+	assert_non_null(strstr(screen, "Published and recorded: quarantine "
+				       "50 %"));
+	free(screen);
+	assert_int_equal(history_count(f), before + 4);
+	check_served(f, &spf, &dmarc);
+	assert_non_null(strstr(dmarc, "p=quarantine; pct=50; t=y"));
 	free(spf);
 	free(dmarc);
 }
@@ -661,8 +723,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refused_and_notimp, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_wizard_publish, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_wizard_publish_screens,
+						setup, teardown),
 	};
 
 	if (!bind_available() || !knot_available() || !nsd_available() ||

@@ -316,8 +316,16 @@ static void test_cli(void **state)
 			       "2026-01-01", NULL };
 	const char *ruf[] = { "--db", f->db, "--json", "report", "failures",
 			      "example.com", NULL };
+	static const char *const keys[] = {
+		"feedback_type", "source_ip", "auth_failure",
+		"original_from", "original_mail_from", "message_id",
+		"dkim_domain", "dkim_selector", "spf_domain",
+		"arrival_date", "delivery_result", "source",
+		"imported",
+	};
 	struct testenv_run run;
 	json_t *o, *d, *x;
+	void *it;
 
 	store_close(f->store);
 	f->store = NULL;
@@ -361,6 +369,14 @@ static void test_cli(void **state)
 	assert_string_equal(
 	    json_string_value(json_object_get(x, "original_from")),
 	    "billing@example.com");
+	/* Every field of a failure report, under its key, in this order. */
+	it = json_object_iter(x);
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		assert_non_null(it);
+		assert_string_equal(json_object_iter_key(it), keys[i]);
+		it = json_object_iter_next(x, it);
+	}
+	assert_null(it);
 	json_decref(o);
 	testenv_run_done(&run);
 }

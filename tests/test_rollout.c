@@ -410,7 +410,8 @@ static void test_enforcement(void **state)
 	plan_on(f, "2027-05-24", &in, &plan);
 	assert_int_equal(plan.phase, ROLLOUT_MAINTENANCE);
 	assert_int_equal(plan.ndue, 1);
-	assert_true(reason_has(&plan, "DKIM selector s1 is 180 days old"));
+	assert_true(reason_has(&plan, "the key of selector 's1' is 180 days "
+				      "old; its rotation was due on 2027-05-24"));
 	rollout_plan_done(&plan);
 	rollout_inputs_done(&in);
 }

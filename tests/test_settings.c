@@ -169,6 +169,9 @@ static void test_bad_values_change_nothing(void **state)
 		{ "sp=maybe", "sp" },
 		{ "colour=blue", "colour" },
 		{ "servers=not an address", "servers" },
+		{ "rotation-interval=weekly", "rotation-interval" },
+		{ "rotation-interval=0", "rotation-interval" },
+		{ "rotation-interval=3651", "rotation-interval" },
 	};
 	/* A server's database is no file: compare what it holds. */
 	static const char snapshot[] =
@@ -223,6 +226,59 @@ static void test_servers(void **state)
 	assert_string_equal(json_string_value(json_object_get(s, "servers")),
 			    "192.0.2.53:5353,[2001:db8::53]:53");
 	json_decref(s);
+}
+
+/* rotation-interval takes the words and a number of days, shows the
+ * days (JSON) or the word (text), and is kept where the rotation reads
+ * it: the dkim_rotation_interval table. */
+static void test_rotation_interval(void **state)
+{
+	static const struct {
+		const char *value;
+		int days;
+		const char *shown;
+	} ok[] = {
+		{ "quarterly", 90, "quarterly" },
+		{ "annual", 365, "annual" },
+		{ "45", 45, "45" },
+		{ "biannual", 180, "biannual (default)" },
+		{ "default", 180, "biannual (default)" },
+	};
+	struct fixture *fx = *state;
+	struct testenv_run run;
+	json_t *s;
+	char *days;
+
+	s = show(fx);
+	assert_int_equal(json_integer_value(json_object_get(
+			     s, "rotation-interval")),
+			 180);
+	json_decref(s);
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		char *arg = xasprintf("rotation-interval=%s", ok[i].value);
+		char *line = xasprintf("rotation-interval  %s", ok[i].shown);
+
+		run = run_db(fx, "domain", "set", "example.com", arg, NULL,
+			     NULL);
+		assert_int_equal(run.status, 0);
+		testenv_run_done(&run);
+		s = show(fx);
+		assert_int_equal(json_integer_value(json_object_get(
+				     s, "rotation-interval")),
+				 ok[i].days);
+		json_decref(s);
+		run = run_db(fx, "domain", "show", "example.com", NULL, NULL,
+			     NULL);
+		if (!strstr(run.out, line))
+			fail_msg("no '%s' in:\n%s", line, run.out);
+		testenv_run_done(&run);
+		days = testenv_db_text(fx->db, "SELECT days FROM"
+					      " dkim_rotation_interval");
+		assert_int_equal(atoi(days), ok[i].days);
+		free(days);
+		free(line);
+		free(arg);
+	}
 }
 
 /* sender providers lists the catalogue's services with the IDs sender
@@ -290,6 +346,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_values_change_nothing,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_servers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_interval, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_sender_providers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_domain, setup,

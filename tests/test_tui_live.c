@@ -357,13 +357,15 @@ static void test_reports_analysis_live(void **state)
 
 /* With reports to analyse and a resolver that never answers, the
  * timeline, the reports step and the export step each show that they
- * are waiting for DNS, with the spinner's count of queries, and each
- * still answers keys: help opens, the import prompt opens, the export
- * format changes. (A wizard that waited for the analysis would show
- * none of these screens.) */
+ * are waiting for DNS, with the spinner of the worker that loads them,
+ * and each still answers keys: help opens, the import prompt opens, the
+ * export format changes. (A wizard that waited for the analysis would
+ * show none of these screens.) q then leaves at once. */
 static void test_keys_while_analysis_waits(void **state)
 {
 	struct live *l = *state;
+	const char *q[] = { "q", NULL };
+	int status = -1;
 	char *screen;
 
 	silent_start(l, "example.com", SETUP_REPORT);
@@ -371,7 +373,7 @@ static void test_keys_while_analysis_waits(void **state)
 	screen = drawn_with(&l->t, "Asking DNS about the report sources "
 				   "for the plan");
 	assert_non_null(strstr(screen, "Rollout of example.com"));
-	assert_non_null(strstr(screen, " queries"));
+	assert_non_null(strstr(screen, " loading…"));
 	free(screen);
 	key(&l->t, "F1");
 	expect(&l->t, "Keys everywhere");
@@ -391,6 +393,11 @@ static void test_keys_while_analysis_waits(void **state)
 	assert_non_null(strstr(screen, "Asking DNS about the plan's report "
 				       "sources"));
 	free(screen);
+	/* q leaves at once with status 0, though the workers still wait
+	 * for their queries (a 120 s timeout). */
+	tmux_send_keys(&l->t, q);
+	assert_true(tmux_wait_exit(&l->t, WAIT_MS, &status));
+	assert_int_equal(status, 0);
 	live_stop(l);
 }
 
@@ -408,7 +415,7 @@ static void test_keys_while_export_waits(void **state)
 	key(&l->t, "8");
 	expect(&l->t, "Export for example.com as BIND");
 	expect(&l->t, "the records served now");
-	expect(&l->t, "query");
+	expect(&l->t, "loading…");
 	key(&l->t, "F");
 	expect(&l->t, "Export for example.com as nsupdate");
 	key(&l->t, "F");
@@ -610,6 +617,17 @@ static char *walk_report(struct live *l, int n)
 	return path;
 }
 
+/* A fresh scratch directory and database, and nsd serving walk.example
+ * as w says. */
+static void walk_begin(struct live *l, struct walk *w)
+{
+	memset(l, 0, sizeof *l);
+	l->fd = -1;
+	l->dir = testenv_mkdtemp();
+	l->db = xasprintf("%s/db.sqlite", l->dir);
+	walk_serve(l, w);
+}
+
 /* Starts the wizard on day n, on walk.example or (domain false) on the
  * domains screen. */
 static void walk_open(struct live *l, int n, bool domain)
@@ -778,11 +796,7 @@ static void test_walk_to_reject(void **state)
 
 	if (!tmux_available() || !nsd_available())
 		skip();
-	memset(l, 0, sizeof *l);
-	l->fd = -1;
-	l->dir = testenv_mkdtemp();
-	l->db = xasprintf("%s/db.sqlite", l->dir);
-	walk_serve(l, &w);
+	walk_begin(l, &w);
 	walk_open(l, 0, false);
 	key(&l->t, "a");
 	tmux_type(&l->t, "walk.example");
@@ -842,6 +856,63 @@ static void test_walk_to_reject(void **state)
 	free(w.dmarc);
 }
 
+/* S on the SPF screen: the plan loads on a worker, the step is
+ * verified on walk.example's name server, then recorded on a worker
+ * (the live record's lookups measured through DNS there), and the
+ * screen says so; the rung is in the history with its lookups. */
+static void test_spf_step_from_its_screen(void **state)
+{
+	struct live *l = *state;
+	struct walk w = { 0 };
+	const char *add[] = { "--db", NULL, "--resolver", NULL, "--now",
+			      "2026-01-05", "domain", "add", "walk.example",
+			      NULL };
+	const char *sender[] = { "--db", NULL, "sender", "add",
+				 "walk.example", "sendgrid", NULL };
+	struct testenv_run run;
+	json_t *plan;
+	char *screen, *rung;
+
+	if (!tmux_available() || !nsd_available())
+		skip();
+	walk_begin(l, &w);
+	add[1] = sender[1] = l->db;
+	add[3] = l->nsd.address;
+	run = testenv_run_dmarcpilot(add, NULL);
+	assert_int_equal(run.status, 0);
+	testenv_run_done(&run);
+	run = testenv_run_dmarcpilot(sender, NULL);
+	assert_int_equal(run.status, 0);
+	testenv_run_done(&run);
+	/* The operator publishes SPF ~all as the plan asks. */
+	plan = walk_plan(l, 0);
+	assert_true(json_is_true(json_object_get(plan, "ready")));
+	walk_publish(&w, plan);
+	json_decref(plan);
+	assert_non_null(w.spf);
+	walk_serve(l, &w);
+	walk_open(l, 0, true);
+	key(&l->t, "4");
+	expect(&l->t, "SPF of walk.example");
+	key(&l->t, "S");
+	screen = settled_with(&l->t, "Recorded: ");
+	assert_non_null(strstr(screen, "Recorded: SPF"));
+	assert_non_null(strstr(screen, l->nsd.address));
+	free(screen);
+	walk_close(l);
+	rung = testenv_db_text(l->db, "SELECT kind || ' ' || record || ' ' "
+				      "|| lookups FROM rung_history");
+	assert_non_null(rung);
+	assert_non_null(strstr(rung, w.spf));
+	assert_non_null(strstr(rung, "spf "));
+	free(rung);
+	free(w.spf);
+	free(w.dkim);
+	free(w.dkim_name);
+	free(w.dmarc);
+	live_stop(l);
+}
+
 /* A test with its struct live from live_setup(), stopped by
  * live_teardown(). */
 #define LIVE_TEST(f) cmocka_unit_test_setup_teardown(f, live_setup, \
@@ -857,6 +928,7 @@ int main(void)
 		LIVE_TEST(test_spf_flatten_refused),
 		LIVE_TEST(test_keys_while_spf_target_waits),
 		LIVE_TEST(test_walk_to_reject),
+		LIVE_TEST(test_spf_step_from_its_screen),
 	};
 
 	testenv_require_program("TMUX_BIN");

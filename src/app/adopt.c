@@ -14,6 +14,7 @@
 #include "dmarc/ladder.h"
 #include "spf/spf.h"
 #include "store/state.h"
+#include "util/strlist.h"
 #include "util/xalloc.h"
 
 /* The rung of an SPF record by its "all" (RFC 7208 5.1): 1 for -all, 0
@@ -73,11 +74,24 @@ static void common_found(void *arg, struct dkim_selector_result *found,
 
 	for (size_t i = 0; i < count; i++)
 		if (found[i].parsed && !found[i].key.revoked) {
-			c->found = xrealloc(c->found,
-					    (c->n + 1) * sizeof *c->found);
-			c->found[c->n++] = xstrdup(found[i].selector);
+			strlist_add(&c->found, &c->n,
+				    xstrdup(found[i].selector));
 		}
 	dkim_results_free(found, count);
+}
+
+/* The step that records a live SPF or DMARC record at its rung, as
+ * verified today; its lookups were not counted. */
+static struct state_step rung_step(enum rung_kind kind, int rung,
+				   const char *record, date_t today)
+{
+	return (struct state_step){
+		.kind = kind,
+		.rung = rung,
+		.record = record,
+		.lookups = -1,
+		.verified = today,
+	};
 }
 
 /* Notes a selector recorded. */
@@ -134,13 +148,8 @@ enum status app_adopt(struct session *s, const char *domain, date_t today,
 		out->spf_rung = spf_rung_of(in.spf_live);
 		if (out->spf_rung >= 0 &&
 		    !(last.spf && strcmp(last.spf, in.spf_live) == 0))
-			steps[n++] = (struct state_step){
-				.kind = RUNG_SPF,
-				.rung = out->spf_rung,
-				.record = in.spf_live,
-				.lookups = -1,
-				.verified = today,
-			};
+			steps[n++] = rung_step(RUNG_SPF, out->spf_rung,
+					       in.spf_live, today);
 	}
 	/* DKIM: the senders' services, then the common list. */
 	for (size_t i = 0; i < in.nsender_dkim && n < 60; i++) {
@@ -181,22 +190,15 @@ enum status app_adopt(struct session *s, const char *domain, date_t today,
 		    !(last.dmarc && strcmp(last.dmarc, in.dmarc_live) == 0) &&
 		    ladder_find_text(&in.ladder, last.dmarc ? last.dmarc : "") <
 			out->dmarc_rung)
-			steps[n++] = (struct state_step){
-				.kind = RUNG_DMARC,
-				.rung = out->dmarc_rung,
-				.record = in.dmarc_live,
-				.lookups = -1,
-				.verified = today,
-			};
+			steps[n++] = rung_step(RUNG_DMARC, out->dmarc_rung,
+					       in.dmarc_live, today);
 	}
 	if (n > 0 && (store = session_store(s, err)))
 		st = state_steps_record(store, in.domain, steps, n, err);
 	else if (n > 0)
 		st = err->status;
 out:
-	for (size_t i = 0; i < common.n; i++)
-		free(common.found[i]);
-	free(common.found);
+	strlist_free(common.found, common.n);
 	rollout_plan_done(&plan);
 	rollout_inputs_done(&in);
 	return st;

@@ -18,6 +18,7 @@
 #include "store/store.h"
 #include "util/i18n.h"
 #include "util/strbuf.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -319,8 +320,7 @@ static void parse_recipients(struct parse *p, struct config_smtp *m,
 			free(addr);
 			return;
 		}
-		m->to = xrealloc(m->to, (m->nto + 1) * sizeof *m->to);
-		m->to[m->nto++] = addr;
+		strlist_add(&m->to, &m->nto, addr);
 		s += n;
 	}
 }
@@ -896,9 +896,7 @@ void config_done(struct config *cfg)
 	free(cfg->smtp.user);
 	secret_done(&cfg->smtp.password);
 	free(cfg->smtp.from);
-	for (size_t i = 0; i < cfg->smtp.nto; i++)
-		free(cfg->smtp.to[i]);
-	free(cfg->smtp.to);
+	strlist_free(cfg->smtp.to, cfg->smtp.nto);
 	free(cfg->smtp.ca_file);
 	for (size_t i = 0; i < cfg->nwebhooks; i++) {
 		free(cfg->webhooks[i].name);

@@ -10,8 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/publish.h"
+#include "plan/rotation_due.h"
 #include "store/state.h"
+#include "providers/providers.h"
 #include "util/i18n.h"
+#include "util/strbuf.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -53,6 +57,97 @@ static enum status pick_old(const struct state_dkim_key *keys, size_t n,
 				 "the one to replace with --from"),
 			       domain, own);
 	return STATUS_OK;
+}
+
+/* True when the domain ever had a key under selector (retired keys
+ * stay in the database). */
+static bool selector_taken(const struct state_dkim_key *keys, size_t n,
+			   const char *selector)
+{
+	for (size_t i = 0; i < n; i++)
+		if (text_ieq(keys[i].selector, selector))
+			return true;
+	return false;
+}
+
+/* The default new selector, never one the domain had: YYYYMM of today,
+ * else YYYYMMDD, else YYYYMMDD with a letter. A record once published
+ * may still sit in caches, so a selector is not used twice. */
+static char *fresh_selector(date_t today, const struct state_dkim_key *keys,
+			    size_t n)
+{
+	char *month = dkim_rotation_default_selector(today, NULL);
+	char *day, *sel;
+
+	if (!selector_taken(keys, n, month))
+		return month;
+	day = dkim_rotation_default_selector(today, month);
+	free(month);
+	if (!selector_taken(keys, n, day))
+		return day;
+	sel = NULL;
+	for (char c = 'b'; c <= 'z'; c++) {
+		sel = xasprintf("%s%c", day, c);
+		if (!selector_taken(keys, n, sel))
+			break;
+		free(sel);
+		sel = NULL;
+	}
+	/* 26 a day: leave it to the store to refuse the day itself. */
+	if (!sel)
+		sel = xstrdup(day);
+	free(day);
+	return sel;
+}
+
+/* Appends the catalogue's instructions of service id once (done holds
+ * the services said already, *ndone of them). */
+static void advice_add(const struct providers *cat, const char *id,
+		       const struct provider **done, size_t *ndone,
+		       struct strbuf *sb)
+{
+	const struct provider *p = id ? providers_find(cat, id) : NULL;
+
+	for (size_t i = 0; p && i < *ndone; i++)
+		if (done[i] == p)
+			return;
+	if (!p)
+		return;
+	done[(*ndone)++] = p;
+	strbuf_addf(sb,
+		    _(" %s signs with a key it holds; rotate it there: %s%s%s."),
+		    p->name, p->dkim ? p->dkim : "",
+		    p->docs ? _("; see ") : "", p->docs ? p->docs : "");
+}
+
+/* Adds the catalogue's own rotation instructions (providers.ini dkim
+ * and docs) of each service that signs for the domain with a key it
+ * holds: a key made here would not sign its mail. */
+static void provider_advice(struct session *s, struct store *store,
+			    const char *domain,
+			    const struct state_dkim_key *keys, size_t n,
+			    struct strbuf *sb)
+{
+	const struct providers *cat = session_providers(s, NULL);
+	struct state_sender *senders = NULL;
+	const struct provider **done;
+	size_t nsenders = 0, ndone = 0;
+	struct err e = ERR_INIT;
+
+	if (!cat)
+		return;
+	if (state_sender_list(store, domain, &senders, &nsenders, &e) !=
+	    STATUS_OK)
+		nsenders = 0;
+	err_done(&e);
+	done = xcalloc(n + nsenders + 1, sizeof *done);
+	for (size_t i = 0; i < n; i++)
+		advice_add(cat, keys[i].provider, done, &ndone, sb);
+	for (size_t i = 0; i < nsenders; i++)
+		if (senders[i].kind == SENDER_PROVIDER)
+			advice_add(cat, senders[i].value, done, &ndone, sb);
+	free(done);
+	state_senders_free(senders, nsenders);
 }
 
 /* What the keygen callback records with the key. */
@@ -115,9 +210,22 @@ enum status app_rotate_start(struct session *s,
 		rotation_record_done(&cur);
 		goto out;
 	}
-	if ((st = state_dkim_key_list(store, domain, &keys, &n, err)) ||
-	    (st = pick_old(keys, n, domain, o->from, &old, err)))
+	if ((st = state_dkim_key_list(store, domain, &keys, &n, err)))
 		goto out;
+	if ((st = pick_old(keys, n, domain, o->from, &old, err))) {
+		struct strbuf sb = STRBUF_INIT;
+
+		if (st == STATUS_NOT_FOUND)
+			provider_advice(s, store, domain, keys, n, &sb);
+		if (sb.len) {
+			char *said = xstrdup(err_message(err));
+
+			err_set(err, st, "%s.%s", said, strbuf_str(&sb));
+			free(said);
+		}
+		strbuf_done(&sb);
+		goto out;
+	}
 	ko.domain = domain;
 	ko.type = text_ieq(old->algorithm, "ed25519") ? DKIM_KEY_ED25519
 						       : DKIM_KEY_RSA;
@@ -132,8 +240,7 @@ enum status app_rotate_start(struct session *s,
 		goto out;
 	}
 	sel = o->selector ? text_lower(xstrdup(o->selector))
-			  : dkim_rotation_default_selector(o->today,
-							   old->selector);
+			  : fresh_selector(o->today, keys, n);
 	if (!dkim_selector_valid(sel)) {
 		st = err_set(err, STATUS_USAGE, _("not a selector: %s"), sel);
 		goto out;
@@ -250,6 +357,44 @@ static enum status check_name(struct session *s, struct app_rotate_result *r,
 			       err);
 }
 
+/* Where a run sends and checks: the domain's settings and the servers
+ * asked. */
+struct advance_ctx {
+	struct session *s;
+	struct store *store;
+	const char *domain;
+	date_t today;
+	struct propagate_options po;
+	struct state_settings set;
+	bool publish; /* the domain's updates go through publish */
+};
+
+/* Publishes value (NULL: removes the record) at name through the
+ * publish use case and checks the name again as the phase does (for
+ * expected, or collecting what is served when NULL); the update sent
+ * is kept in r->updates. */
+static enum status publish_at(struct advance_ctx *x,
+			      struct app_rotate_result *r, const char *name,
+			      const char *value, const char *expected,
+			      struct err *err)
+{
+	struct app_publish_txt_options o = { .propagation = x->po,
+					     .timeout = x->po.timeout };
+	struct app_publish_result pr;
+	enum status st = app_publish_txt(x->s, &x->set, x->domain, name,
+					 value, &o, &pr, err);
+
+	if (pr.sent) {
+		r->updates = xrealloc(r->updates,
+				      (r->nupdates + 1) * sizeof *r->updates);
+		r->updates[r->nupdates++] = xstrdup(pr.update);
+	}
+	app_publish_done(&pr);
+	if (st)
+		return st;
+	return check_name(x->s, r, name, expected, &x->po, err);
+}
+
 /* Records the next phase and keeps the record in step. */
 static enum status enter(struct store *store, const char *domain,
 			 struct app_rotate_result *r,
@@ -282,12 +427,15 @@ static enum status enter(struct store *store, const char *domain,
 
 /* One phase: records the next one when its evidence is there; sets
  * *more when the caller may try the next. */
-static enum status advance_one(struct session *s, struct store *store,
-			       const char *domain, date_t today,
-			       const struct propagate_options *po, bool force,
+static enum status advance_one(struct advance_ctx *x, bool force,
 			       struct app_rotate_result *r, bool *more,
 			       struct err *err)
 {
+	struct session *s = x->s;
+	struct store *store = x->store;
+	const char *domain = x->domain;
+	date_t today = x->today;
+	const struct propagate_options *po = &x->po;
 	struct rotation_record *c = &r->rec;
 	char day[DATE_BUFSIZE];
 	enum status st;
@@ -297,12 +445,17 @@ static enum status advance_one(struct session *s, struct store *store,
 	r->why = NULL;
 	switch (c->phase) {
 	case DKIM_ROTATION_GENERATED:
-		if (force) {
+		/* Forced by hand; where publish goes, it still sends. */
+		if (force && !x->publish) {
 			r->forced = true;
 			break;
 		}
 		if ((st = check_name(s, r, r->new_name, r->new_record, po,
 				     err)))
+			return st;
+		if (!all_serve(r->check) && x->publish &&
+		    (st = publish_at(x, r, r->new_name, r->new_record,
+				       r->new_record, err)))
 			return st;
 		if (all_serve(r->check))
 			break;
@@ -349,6 +502,15 @@ static enum status advance_one(struct session *s, struct store *store,
 		if ((st = check_name(s, r, r->old_name, NULL, po, err)))
 			return st;
 		if (r->silence == DKIM_STILL_SIGNS) {
+			/* What the old key still signs since the switch,
+			 * for the operator who weighs revoking early. */
+			rotation_signers_free(r->signers, r->nsigners);
+			if ((st = rotation_store_signers(
+				 store, domain, c->old_selector,
+				 c->switched != DATE_NONE ? c->switched
+							  : c->started,
+				 &r->signers, &r->nsigners, err)))
+				return st;
 			date_format(r->ev.old_last_seen, day);
 			r->why = xasprintf(
 			    P_("selector %s still signs: the reports show it "
@@ -359,21 +521,29 @@ static enum status advance_one(struct session *s, struct store *store,
 			       "it",
 			       c->silent_days),
 			    c->old_selector, day, c->silent_days);
-			if (force || all_revoked(r->check))
-				r->outcome = APP_ROTATE_REFUSED;
-			return STATUS_OK;
-		}
-		if (r->silence == DKIM_NO_EVIDENCE && !force) {
+			if (!force) {
+				/* Published already: refused, not awaited. */
+				if (all_revoked(r->check))
+					r->outcome = APP_ROTATE_REFUSED;
+				return STATUS_OK;
+			}
+			r->forced = true;
+		} else if (r->silence == DKIM_NO_EVIDENCE && !force) {
 			date_format(r->silent_until, day);
 			r->why = xasprintf(
 			    _("the reports do not yet show selector %s "
 			      "silent for %d days (until %s)"),
 			    c->old_selector, c->silent_days, day);
 			return STATUS_OK;
-		}
-		if (r->silence == DKIM_NO_EVIDENCE)
+		} else if (r->silence == DKIM_NO_EVIDENCE) {
 			r->forced = true;
-		else if (!all_revoked(r->check) && !force) {
+		}
+		/* The evidence (or force) allows the revocation now. */
+		if (!all_revoked(r->check) && x->publish &&
+		    (st = publish_at(x, r, r->old_name, r->revocation, NULL,
+				       err)))
+			return st;
+		if (!all_revoked(r->check) && !force) {
 			r->why = xasprintf(_("revoke the old key: publish "
 					     "\"%s\" at %s"),
 					   r->revocation, r->old_name);
@@ -384,14 +554,26 @@ static enum status advance_one(struct session *s, struct store *store,
 	case DKIM_ROTATION_REVOKED:
 		if ((st = check_name(s, r, r->old_name, NULL, po, err)))
 			return st;
+		/* Published revocations stay DKIM_KEEP_DAYS, as the
+		 * operator is told to keep them. */
+		if (!all_gone(r->check) && x->publish &&
+		    (force || today >= c->revoked + DKIM_KEEP_DAYS) &&
+		    (st = publish_at(x, r, r->old_name, NULL, NULL, err)))
+			return st;
 		/* The file goes only once no server serves its record:
 		 * until then a verifier may still be handed the key. */
 		if (!all_gone(r->check)) {
 			date_format(c->revoked + DKIM_KEEP_DAYS, day);
-			r->why = xasprintf(_("remove the record at %s (from "
-					     "%s on); a server still "
-					     "answers it"),
-					   r->old_name, day);
+			r->why = x->publish
+				     ? xasprintf(_("the revoked record at %s "
+						   "stays until %s; a run "
+						   "from then on removes it "
+						   "through the primary"),
+						 r->old_name, day)
+				     : xasprintf(_("remove the record at %s "
+						   "(from %s on); a server "
+						   "still answers it"),
+						 r->old_name, day);
 			return STATUS_OK;
 		}
 		if (c->old_path && unlink(c->old_path) != 0 &&
@@ -473,30 +655,42 @@ enum status app_rotate_advance(struct session *s, const char *domain,
 {
 	struct store *store = session_store(s, err);
 	char *d = text_domain_normalize(domain);
+	struct advance_ctx x = { s, store, d, today, { 0 }, { 0 }, false };
 	bool more = true;
 	enum status st;
 
 	memset(r, 0, sizeof *r);
 	r->outcome = APP_ROTATE_NONE;
+	state_settings_defaults(&x.set);
 	if (!store) {
 		st = err->status;
 		goto out;
 	}
 	if ((st = load(store, d, r, err)) ||
-	    r->outcome != APP_ROTATE_WAITING)
+	    r->outcome != APP_ROTATE_WAITING ||
+	    (st = state_settings_get(store, d, &x.set, err)))
 		goto out;
+	/* The servers a step is verified on, as step asks them. */
+	if (po)
+		x.po = *po;
+	if (!x.po.servers)
+		x.po.servers = x.set.servers;
+	if (!x.po.port)
+		x.po.port = x.set.publish_port;
+	x.publish = app_publish_configured(&x.set);
 	/* force moves one phase at most: each forced step is a decision
 	 * the operator takes on its own. */
 	while (more && r->outcome == APP_ROTATE_WAITING) {
 		size_t before = r->nentered;
 
-		if ((st = advance_one(s, store, d, today, po, force && !r->forced,
-				      r, &more, err)))
+		if ((st = advance_one(&x, force && !r->forced, r, &more,
+				      err)))
 			break;
 		if (r->nentered == before)
 			break;
 	}
 out:
+	state_settings_done(&x.set);
 	free(d);
 	return st;
 }
@@ -511,16 +705,47 @@ void app_rotate_result_done(struct app_rotate_result *r)
 	free(r->revocation);
 	free(r->why);
 	propagate_result_free(r->check);
+	rotation_signers_free(r->signers, r->nsigners);
+	for (size_t i = 0; i < r->nupdates; i++)
+		free(r->updates[i]);
+	free(r->updates);
 	memset(r, 0, sizeof *r);
+}
+
+/* Removes the record of a cancelled rotation's key through publish
+ * when the domain's updates go there; *removed says whether it did. */
+static enum status cancel_record(struct session *s, struct store *store,
+				 const char *d,
+				 const struct rotation_record *rec,
+				 bool *removed, struct err *err)
+{
+	struct state_settings set;
+	struct app_publish_result pr;
+	char *name;
+	enum status st;
+
+	state_settings_defaults(&set);
+	if ((st = state_settings_get(store, d, &set, err)) ||
+	    !app_publish_configured(&set))
+		goto out;
+	name = dkim_key_name(d, rec->new_selector);
+	st = app_publish_txt(s, &set, d, name, NULL, NULL, &pr, err);
+	*removed = st == STATUS_OK;
+	app_publish_done(&pr);
+	free(name);
+out:
+	state_settings_done(&set);
+	return st;
 }
 
 /* Cancels a rotation that never switched. */
 enum status app_rotate_cancel(struct session *s, const char *domain,
-			      struct rotation_record *out, struct err *err)
+			      struct rotation_record *out, bool *removed,
+			      struct err *err)
 {
 	struct store *store = session_store(s, err);
 	char *d = text_domain_normalize(domain);
-	bool found;
+	bool found, gone = false;
 	enum status st;
 
 	memset(out, 0, sizeof *out);
@@ -542,36 +767,82 @@ enum status app_rotate_cancel(struct session *s, const char *domain,
 			     d, out->new_selector);
 		goto out;
 	}
-	if ((st = rotation_store_cancel(store, d, out, err)))
+	/* The record first: when it cannot go, nothing changes. */
+	if ((st = cancel_record(s, store, d, out, &gone, err)) ||
+	    (st = rotation_store_cancel(store, d, out, err)))
 		goto out;
 	/* The key never signed: nothing can need it. */
 	if (out->new_path && unlink(out->new_path) != 0 && errno != ENOENT)
 		st = err_set(err, STATUS_IO, "%s: %s", out->new_path,
 			     strerror(errno));
 out:
+	if (removed)
+		*removed = gone;
 	if (st != STATUS_OK)
 		rotation_record_done(out);
 	free(d);
 	return st;
 }
 
-/* Sets the interval. */
-enum status app_rotate_interval_set(struct session *s, const char *domain,
-				    const char *text, int *days,
-				    struct err *err)
+/* Whether a rotation is under way. */
+enum status app_rotate_under_way(struct session *s, const char *domain,
+				 bool *yes, struct err *err)
 {
-	struct store *store;
+	struct store *store = session_store(s, err);
+	char *d = text_domain_normalize(domain);
+	struct rotation_record cur;
+	enum status st;
 
-	if (!dkim_interval_parse(text, days))
-		return err_set(err, STATUS_USAGE,
-			       _("a rotation interval is quarterly, "
-				 "biannual, annual or a number of days "
-				 "(1 to 3650): %s"),
-			       text);
-	store = session_store(s, err);
-	if (!store)
-		return err->status;
-	return rotation_store_interval_set(store, domain, *days, err);
+	*yes = false;
+	st = store ? rotation_store_current(store, d, &cur, yes, err)
+		   : err->status;
+	if (st == STATUS_OK && *yes)
+		rotation_record_done(&cur);
+	free(d);
+	return st;
+}
+
+/* Whether the rotation publishes the domain's records itself. */
+bool app_rotate_publishes(struct session *s, const char *domain)
+{
+	struct store *store = session_store(s, NULL);
+	struct state_settings set;
+	bool yes;
+
+	state_settings_defaults(&set);
+	yes = store && state_settings_get(store, domain, &set, NULL) ==
+			       STATUS_OK &&
+	      app_publish_configured(&set);
+	state_settings_done(&set);
+	return yes;
+}
+
+/* Changes the silent days of the rotation under way. */
+enum status app_rotate_silent_days(struct session *s, const char *domain,
+				   int days, struct err *err)
+{
+	struct store *store = session_store(s, err);
+	char *d = text_domain_normalize(domain);
+	struct rotation_record cur;
+	bool found = false;
+	enum status st;
+
+	if (!store) {
+		st = err->status;
+		goto out;
+	}
+	if ((st = rotation_store_current(store, d, &cur, &found, err)))
+		goto out;
+	if (!found) {
+		st = err_set(err, STATUS_NOT_FOUND,
+			     _("%s: no DKIM rotation is under way"), d);
+		goto out;
+	}
+	st = rotation_store_silent_days_set(store, d, &cur, days, err);
+	rotation_record_done(&cur);
+out:
+	free(d);
+	return st;
 }
 
 /* Reads the interval. */
@@ -592,39 +863,16 @@ enum status app_rotate_interval_get(struct session *s, const char *domain,
 	return st;
 }
 
-/* The keys due for rotation. */
+/* The keys due for rotation: the plan's rule, as findings. */
 enum status app_rotate_due(struct store *store, const char *domain,
 			   date_t today, struct findings *out,
 			   struct err *err)
 {
-	struct state_dkim_key *keys = NULL;
-	struct rotation_record cur;
-	size_t n = 0;
-	int days;
-	bool found;
-	enum status st;
+	struct rotation_due d;
+	enum status st = rotation_due_load(store, domain, today, &d, err);
 
-	st = state_dkim_key_list(store, domain, &keys, &n, err);
-	if (st == STATUS_NOT_FOUND) {
-		err_done(err);
-		return STATUS_OK;
-	}
-	if (st || (st = rotation_store_interval_get(store, domain, &days,
-						    err)) ||
-	    (st = rotation_store_current(store, domain, &cur, &found, err)))
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if (!key_own_in_use(&keys[i]) ||
-		    (found && cur.old_selector &&
-		     text_ieq(cur.old_selector, keys[i].selector)) ||
-		    (found && text_ieq(cur.new_selector, keys[i].selector)))
-			continue;
-		dkim_rotation_check(keys[i].selector, keys[i].created,
-				    keys[i].retired, false, today, days, out);
-	}
-	if (found)
-		rotation_record_done(&cur);
-out:
-	state_dkim_keys_free(keys, n);
+	if (st == STATUS_OK)
+		findings_move(out, &d.due);
+	rotation_due_done(&d);
 	return st;
 }

@@ -70,14 +70,24 @@ struct app_rotate_result {
 	char *why;                      /* translated: what is awaited or
 					   why it was refused */
 	bool key_deleted;               /* the old key file was deleted */
+	struct rotation_signer *signers; /* while the old selector still
+					    signs: the sources the reports
+					    show using it since the switch */
+	size_t nsigners;
+	char **updates;  /* the signed updates sent to the primary (as
+			    nsupdate reads them), when the domain's
+			    records go through publish */
+	size_t nupdates;
 };
 
 /* Advances the domain's rotation as far as the evidence allows on day
  * today, asking the zone's servers through the session's resolver (po
- * may name them). force records a phase without its evidence, except
- * that a revocation is never recorded while the reports show the old
- * selector within its silent days, and the old key file is deleted
- * only once every server answers that its record is gone. Free r with
+ * may name them). force records one phase without its evidence; a
+ * revocation while the reports show the old selector within its silent
+ * days needs it (without it a revocation already published is
+ * APP_ROTATE_REFUSED), and r->signers says what the old key still
+ * signs. The old key file is deleted only once every server answers
+ * that its record is gone, forced or not. Free r with
  * app_rotate_result_done(). */
 enum status app_rotate_advance(struct session *s, const char *domain,
 			       date_t today, const struct propagate_options *po,
@@ -92,18 +102,33 @@ enum status app_rotate_show(struct session *s, const char *domain,
 
 void app_rotate_result_done(struct app_rotate_result *r);
 
-/* Cancels a rotation that has not switched: forgets its record and the
- * new key's row, then deletes the new key file (never used to sign).
- * *out receives the cancelled record. STATUS_NOT_FOUND when none is
- * under way, STATUS_REFUSED once the signer switched. */
+/* Cancels a rotation that has not switched: when the domain's updates
+ * go through publish, first removes the new key's DNS record there
+ * (waiting until every server has dropped it; *removed, which may be
+ * NULL, says so); then forgets its record and the new key's row, then
+ * deletes the new key file (never used to sign). *out receives the
+ * cancelled record. STATUS_NOT_FOUND when none is under way,
+ * STATUS_REFUSED once the signer switched; a failed removal changes
+ * nothing. */
 enum status app_rotate_cancel(struct session *s, const char *domain,
-			      struct rotation_record *out, struct err *err);
+			      struct rotation_record *out, bool *removed,
+			      struct err *err);
 
-/* Sets the domain's rotation interval from "quarterly", "biannual",
- * "annual" or a number of days; *days receives it. */
-enum status app_rotate_interval_set(struct session *s, const char *domain,
-				    const char *text, int *days,
-				    struct err *err);
+/* *yes says whether a rotation of the domain is under way (reading
+ * its record only: no evidence, no DNS). */
+enum status app_rotate_under_way(struct session *s, const char *domain,
+				 bool *yes, struct err *err);
+
+/* True when the domain's record changes go through publish (its
+ * publish-server or publish-key is set): the rotation then sends the
+ * new record, the revocation and the removal itself. */
+bool app_rotate_publishes(struct session *s, const char *domain);
+
+/* Changes the silent days (1..365) of the rotation under way: how long
+ * the reports must show the old selector unused before it is revoked.
+ * STATUS_NOT_FOUND when none is under way. */
+enum status app_rotate_silent_days(struct session *s, const char *domain,
+				   int days, struct err *err);
 
 /* The domain's rotation interval in days (DKIM_INTERVAL_BIANNUAL when
  * never set, or when the domain is not in the database). */

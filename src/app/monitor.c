@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alert/alert.h"
+#include "app/dkim_rotate.h"
 #include "app/plan.h"
 #include "dkim/dkim.h"
 #include "dmarc/dmarc.h"
@@ -18,6 +19,7 @@
 #include "store/state.h"
 #include "util/i18n.h"
 #include "util/strbuf.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -116,9 +118,7 @@ static void domain_check_done(struct domain_check *dc)
 /* Notes something that could not be checked. */
 static void problem(struct monitor_result *r, char *line)
 {
-	r->problems = xrealloc(r->problems,
-			       (r->nproblems + 1) * sizeof *r->problems);
-	r->problems[r->nproblems++] = line;
+	strlist_add(&r->problems, &r->nproblems, line);
 }
 
 /* ------------------------------------------------------------ DNS */
@@ -329,19 +329,21 @@ static void check_dns(struct session *s, struct store *store, struct dns *dns,
 
 /* ------------------------------------------------------------ plan */
 
-/* The plan's own news: keys due for rotation (dkim.h's rule), and the
- * next rung ready. */
-static void check_state(const struct rollout_inputs *in,
+/* The plan's own news: keys due for rotation (app_rotate_due, the
+ * rule dkim check and the plan share), and the next rung ready. */
+static void check_state(struct store *store, const struct rollout_inputs *in,
 			const struct rollout_plan *plan, date_t today,
-			struct domain_check *dc)
+			struct domain_check *dc, struct monitor_result *r)
 {
 	struct findings due = FINDINGS_INIT;
+	struct err err = ERR_INIT;
 
-	for (size_t i = 0; i < in->nkeys; i++) {
-		const struct state_dkim_key *k = &in->keys[i];
-
-		dkim_rotation_check(k->selector, k->created, k->retired,
-				    k->provider != NULL, today, 0, &due);
+	if (app_rotate_due(store, in->domain, today, &due, &err)) {
+		/* Unknown is not cleared: the family stays unchecked. */
+		problem(r, xasprintf("%s: %s", in->domain, err_message(&err)));
+		err_done(&err);
+		findings_done(&due);
+		return;
 	}
 	for (size_t i = 0; i < due.count; i++)
 		found_add(dc, F_MONITOR_ROTATION_DUE,
@@ -877,14 +879,6 @@ static enum status domains_of(struct store *store,
 	return st;
 }
 
-/* Frees a list of strings. */
-static void strings_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Checks one domain: plan, DNS, reports. */
 static void check_domain(struct session *s, struct store *store,
 			 struct dns *dns, const struct config *cfg,
@@ -902,7 +896,7 @@ static void check_domain(struct session *s, struct store *store,
 	}
 	if (dns)
 		check_dns(s, store, dns, &in, &plan, dc, r);
-	check_state(&in, &plan, o->today, dc);
+	check_state(store, &in, &plan, o->today, dc, r);
 	check_reports(store, cfg, &in, o->today, dc, r);
 	rollout_plan_done(&plan);
 	rollout_inputs_done(&in);
@@ -989,8 +983,8 @@ enum status monitor_run(struct session *s, const struct config *cfg,
 out:
 	strbuf_done(&failed);
 	err_done(&dns_err);
-	strings_free(domains, ndomains);
-	strings_free(channels, nchannels);
+	strlist_free(domains, ndomains);
+	strlist_free(channels, nchannels);
 	return st;
 }
 
@@ -1017,7 +1011,7 @@ void monitor_result_done(struct monitor_result *r)
 		free(r->deliveries[i].error);
 	}
 	free(r->deliveries);
-	strings_free(r->problems, r->nproblems);
+	strlist_free(r->problems, r->nproblems);
 	memset(r, 0, sizeof *r);
 }
 

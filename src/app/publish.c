@@ -327,6 +327,80 @@ static enum status wait_live(struct dns *dns, const struct rollout_plan *p,
 		       r->waited);
 }
 
+/* Finds where the domain's updates go and reads the key they are
+ * signed with: server ("HOST[:PORT]", the option or the setting), else
+ * the zone's SOA MNAME (RFC 2136 4: the primary master), on the
+ * publish-port; r->zone, primary, server and key_name are filled, *key
+ * (the caller frees) stays NULL without a key file, which only a dry
+ * run may lack. */
+static enum status primary_find(struct dns *dns,
+				const struct state_settings *set,
+				const char *domain, const char *server,
+				const char *key_file, bool dry_run,
+				struct app_publish_result *r,
+				struct tsig_key **key, struct err *err)
+{
+	char *mname = NULL, *host = NULL;
+	int port = 0;
+	enum status st;
+
+	*key = NULL;
+	if ((st = zone_find(dns, domain, &r->zone, &mname, err)))
+		goto out;
+	if (server && !host_port(server, &host, &port)) {
+		st = err_set(err, STATUS_USAGE,
+			     _("%s: not HOST[:PORT] (the port 1 to 65535)"),
+			     server);
+		goto out;
+	}
+	if (!host)
+		host = xstrdup(mname);
+	if (port == 0)
+		port = set->publish_port ? set->publish_port : 53;
+	r->primary = xstrdup(host);
+	if ((st = server_address(dns, host, port, &r->server, err)))
+		goto out;
+	if (key_file) {
+		if ((st = tsig_key_read(key_file, key, err)))
+			goto out;
+		r->key_name = xstrdup((*key)->name);
+	} else if (!dry_run) {
+		st = err_set(err, STATUS_USAGE,
+			     _("%s: no TSIG key: give --key FILE or set it "
+			       "with dmarcpilot domain set %s publish-key=FILE"),
+			     domain, domain);
+	}
+out:
+	free(mname);
+	free(host);
+	return st;
+}
+
+/* Shows u in r->update and, unless dry_run or it changes nothing,
+ * sends it to r->server signed with key; after a prerequisite that
+ * failed, r->live says what z's names serve now. */
+static enum status update_send(struct dns *dns, const struct dns_update *u,
+			       const struct zone_records *z,
+			       const struct tsig_key *key, double timeout,
+			       bool dry_run, struct app_publish_result *r,
+			       struct err *err)
+{
+	int rcode = -1;
+	enum status st;
+
+	r->changes = dns_update_changes(u);
+	r->update = dns_update_format(u, r->server, r->key_name);
+	if (dry_run || r->changes == 0)
+		return STATUS_OK;
+	if ((st = dns_update_send(u, r->server, key, timeout, &rcode, err))) {
+		if (DNS_RCODE_PREREQ(rcode))
+			read_live(dns, r->server, timeout, z, r);
+		return st;
+	}
+	r->sent = true;
+	return STATUS_OK;
+}
+
 /* Publishes the step. */
 enum status app_publish_run(struct session *s,
 			    const struct rollout_inputs *in,
@@ -344,10 +418,8 @@ enum status app_publish_run(struct session *s,
 	struct tsig_key *key = NULL;
 	const char *key_file = o->key_file ? o->key_file : set->publish_key;
 	const char *server = o->server ? o->server : set->publish_server;
-	char *mname = NULL, *host = NULL;
 	struct dns *dns;
 	enum status st = STATUS_OK;
-	int port = 0, rcode = -1;
 
 	memset(r, 0, sizeof *r);
 	if (!(dns = session_dns(s, err)))
@@ -378,51 +450,19 @@ enum status app_publish_run(struct session *s,
 		zone_collect(in, plan, o->force, session_orgdomain(s), &z);
 	}
 	r->label = xstrdup(p->next.label ? p->next.label : p->next.name);
-	/* Where the update goes: --server, the setting, else the SOA
-	 * MNAME (RFC 2136 4: the primary master). */
-	if ((st = zone_find(dns, in->domain, &r->zone, &mname, err)))
+	if ((st = primary_find(dns, set, in->domain, server, key_file,
+			       o->dry_run, r, &key, err)))
 		goto out;
-	if (server && !host_port(server, &host, &port)) {
-		st = err_set(err, STATUS_USAGE,
-			     _("%s: not HOST[:PORT] (the port 1 to 65535)"),
-			     server);
-		goto out;
-	}
-	if (!host)
-		host = xstrdup(mname);
-	if (port == 0)
-		port = set->publish_port ? set->publish_port : 53;
-	r->primary = xstrdup(host);
-	if ((st = server_address(dns, host, port, &r->server, err)))
-		goto out;
-	if (key_file) {
-		if ((st = tsig_key_read(key_file, &key, err)))
-			goto out;
-		r->key_name = xstrdup(key->name);
-	} else if (!o->dry_run) {
-		st = err_set(err, STATUS_USAGE,
-			     _("%s: no TSIG key: give --key FILE or set it "
-			       "with dmarcpilot domain set %s publish-key=FILE"),
-			     in->domain, in->domain);
-		goto out;
-	}
 	/* The prerequisites are what is served now (RFC 2136 2.4). */
 	if ((st = zone_find_old(&z, dns, err)))
 		goto out;
 	zone_update(&z, r->zone, &u);
-	r->changes = dns_update_changes(&u);
-	r->update = dns_update_format(&u, r->server, r->key_name);
-	if (o->dry_run)
+	if ((st = update_send(dns, &u, &z, key, o->timeout, o->dry_run, r,
+			      err)) ||
+	    o->dry_run)
 		goto out;
-	if (r->changes > 0) {
-		if ((st = dns_update_send(&u, r->server, key, o->timeout,
-					  &rcode, err))) {
-			if (DNS_RCODE_PREREQ(rcode))
-				read_live(dns, r->server, o->timeout, &z, r);
-			goto out;
-		}
-		r->sent = true;
-	}
+	if (r->sent && o->accepted)
+		o->accepted(o->arg, r->server);
 	po.port = set->publish_port;
 	po.timeout = o->timeout;
 	if ((st = wait_live(dns, p, &po, o, r, err)))
@@ -436,8 +476,137 @@ out:
 	zone_records_done(&z);
 	if (p == &undo)
 		undo_plan_done(&undo);
-	free(mname);
-	free(host);
+	return st;
+}
+
+/* True when the domain names where its updates go. */
+bool app_publish_configured(const struct state_settings *set)
+{
+	return set->publish_server || set->publish_key;
+}
+
+/* True when every authoritative server of p serves value, or, for
+ * value NULL, answers that the name holds no TXT record. */
+static bool txt_live(const struct propagate_result *p, const char *value)
+{
+	if (!p || p->error || p->count == 0 || p->serving != p->count)
+		return false;
+	for (size_t i = 0; !value && i < p->count; i++)
+		if (p->servers[i].nvalues > 0)
+			return false;
+	return true;
+}
+
+/* Waits until every authoritative server serves what txt_live() asks,
+ * in rounds with a pause that grows, up to the deadline. */
+static enum status txt_wait(struct dns *dns, const char *name,
+			    const char *value,
+			    const struct propagate_options *po,
+			    double deadline, struct app_publish_result *r,
+			    struct err *err)
+{
+	struct propagate_result *p = NULL;
+	struct timespec start;
+	int pause = PAUSE_FIRST_MS;
+	enum status st;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		propagate_result_free(p);
+		p = NULL;
+		if ((st = propagate_check(dns, name, DNS_T_TXT, value, po, &p,
+					  err)))
+			return st;
+		r->waited = seconds_since(&start);
+		if (txt_live(p, value))
+			break;
+		if (p->error || p->count == 0) {
+			st = err_set(err, STATUS_DNS, "%s TXT: %s", name,
+				     p->error ? p->error
+					      : _("no authoritative server "
+						  "found"));
+			break;
+		}
+		if (r->waited >= deadline) {
+			st = err_set(err, STATUS_DNS,
+				     _("%s: not every name server serves the "
+				       "update after %.0f seconds; it is in "
+				       "the zone, nothing recorded"),
+				     name, r->waited);
+			break;
+		}
+		/* Nothing to wait on: the secondaries pull the zone. */
+		poll(NULL, 0, pause);
+		pause = pause * 2 > PAUSE_MAX_MS ? PAUSE_MAX_MS : pause * 2;
+	}
+	propagate_result_free(p);
+	return st;
+}
+
+/* Adds an item of op for each TXT RR of a (may be NULL) at name. */
+static void served_each(struct dns_update *u, enum dns_update_op op,
+			const char *name, const struct dns_answer *a)
+{
+	for (size_t i = 0; a && i < a->count; i++)
+		if (a->rrs[i].type == DNS_T_TXT)
+			dns_update_add(u, op, name, 0, a->rrs[i].u.txt.strings,
+				       a->rrs[i].u.txt.count);
+}
+
+/* Sends one TXT change and waits for it. */
+enum status app_publish_txt(struct session *s,
+			    const struct state_settings *set,
+			    const char *domain, const char *name,
+			    const char *value,
+			    const struct app_publish_txt_options *o,
+			    struct app_publish_result *r, struct err *err)
+{
+	struct propagate_options po = { 0 };
+	struct zone_records z = { 0 };
+	struct dns_update u = { 0 };
+	struct tsig_key *key = NULL;
+	struct dns *dns;
+	enum status st;
+
+	memset(r, 0, sizeof *r);
+	r->gate = APP_STEP_GO;
+	if (!(dns = session_dns(s, err)))
+		return err->status;
+	r->label = xstrdup(name);
+	if ((st = primary_find(dns, set, domain, set->publish_server,
+			       set->publish_key, false, r, &key, err)))
+		goto out;
+	/* A DKIM record: every TXT at its name is the key (RFC 6376
+	 * 3.6.1), so the one served is what a new value replaces. */
+	zone_records_one(&z, domain, ZONE_DKIM, name, value ? value : "");
+	if ((st = zone_find_old(&z, dns, err)))
+		goto out;
+	if (value) {
+		zone_update(&z, r->zone, &u);
+	} else {
+		const struct dns_answer *a = z.records[0].served;
+
+		/* RFC 2136 2.4.2: the RRset as served, then 2.5.4: each
+		 * of its RRs deleted by its exact value. */
+		dns_update_init(&u, r->zone);
+		served_each(&u, DNS_UPDATE_REQUIRE, name, a);
+		served_each(&u, DNS_UPDATE_DELETE, name, a);
+	}
+	if ((st = update_send(dns, &u, &z, key, o ? o->timeout : 0, false, r,
+			      err)))
+		goto out;
+	if (o)
+		po = o->propagation;
+	if (!po.port)
+		po.port = set->publish_port;
+	st = txt_wait(dns, name, value, &po,
+		      o && o->deadline > 0 ? o->deadline
+					   : APP_PUBLISH_DEADLINE,
+		      r, err);
+out:
+	tsig_key_free(key);
+	dns_update_done(&u);
+	zone_records_done(&z);
 	return st;
 }
 

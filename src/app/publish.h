@@ -15,6 +15,7 @@
 
 #include "app/session.h"
 #include "app/step.h"
+#include "dns/propagate.h"
 #include "plan/rollout.h"
 #include "util/date.h"
 #include "util/status.h"
@@ -39,6 +40,9 @@ struct app_publish_options {
 	 * round and the seconds waited so far. */
 	void (*progress)(void *arg, const struct app_step_checks *checks,
 			 double waited);
+	/* Called once the primary accepted the update (may be NULL):
+	 * server is the address it went to, "ADDR:PORT". */
+	void (*accepted)(void *arg, const char *server);
 	void *arg;
 };
 
@@ -77,5 +81,33 @@ enum status app_publish_run(struct session *s,
 			    struct app_publish_result *r, struct err *err);
 
 void app_publish_done(struct app_publish_result *r);
+
+/* True when the domain's settings say where its updates go (a
+ * publish-server or a publish-key): then the DKIM rotation publishes
+ * its records through app_publish_txt(). */
+bool app_publish_configured(const struct state_settings *set);
+
+struct app_publish_txt_options {
+	struct propagate_options propagation; /* the servers to wait on;
+						 port 0: publish-port */
+	double timeout;  /* seconds for the update's reply; 0: 10 */
+	double deadline; /* seconds to wait for every server; 0 for
+			    APP_PUBLISH_DEADLINE */
+};
+
+/* One TXT change at name, a DKIM key record of domain, sent as publish
+ * sends a step (to the domain's publish-server or the SOA MNAME, signed
+ * with its publish-key, guarded by prerequisites on what is served
+ * now): with value, the record served there replaced by it, or added;
+ * with value NULL, every TXT record at name deleted. Then waits until
+ * every authoritative server serves the change; nothing to send when
+ * it is served already (r->changes 0). o may be NULL. Errors as
+ * app_publish_run()'s. Free r with app_publish_done(). */
+enum status app_publish_txt(struct session *s,
+			    const struct state_settings *set,
+			    const char *domain, const char *name,
+			    const char *value,
+			    const struct app_publish_txt_options *o,
+			    struct app_publish_result *r, struct err *err);
 
 #endif

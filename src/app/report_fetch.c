@@ -245,7 +245,7 @@ enum status report_fetch(struct store *store, const struct config *cfg,
 	struct imap_folder_status fs;
 	struct fetch f;
 	uint32_t *failed = NULL, *fresh = NULL;
-	size_t nfailed = 0, nfresh = 0, total, done = 0;
+	size_t nfailed = 0, nfresh = 0, total;
 	const char *tmp = getenv("TMPDIR");
 	enum status status;
 
@@ -293,24 +293,20 @@ enum status report_fetch(struct store *store, const struct config *cfg,
 	f.tmpfile = xasprintf("%s/message.eml", f.tmpdir);
 	/* Earlier failures first: they may import now (a newer
 	 * dmarcpilot, a fixed report). */
-	for (size_t i = 0; i < nfailed; i++) {
+	for (size_t i = 0; i < total; i++) {
+		bool retry = i < nfailed;
+		uint32_t uid = retry ? failed[i] : fresh[i - nfailed];
+
 		if (on_progress)
-			on_progress(arg, ++done, total);
+			on_progress(arg, i + 1, total);
 		result->messages++;
-		if ((status = fetch_one(&f, failed[i], true, on_failed, arg,
-					err)))
+		if ((status = fetch_one(&f, uid, retry, on_failed, arg, err)))
 			goto out;
-	}
-	for (size_t i = 0; i < nfresh; i++) {
-		if (on_progress)
-			on_progress(arg, ++done, total);
-		result->messages++;
-		if ((status = fetch_one(&f, fresh[i], false, on_failed, arg,
-					err)))
-			goto out;
+		if (retry)
+			continue;
 		/* Stored after each message: a run cut short here resumes
 		 * with the next one. */
-		f.progress.last_uid = fresh[i];
+		f.progress.last_uid = uid;
 		if ((status = mailbox_progress_set(store, f.key, &f.progress,
 						   err)))
 			goto out;

@@ -179,19 +179,9 @@ static void failure_add(void *arg, const struct report_failure_row *row)
 	v->failures = xgrow(v->failures, &fill->cap, v->nfailures + 1,
 			    sizeof *v->failures);
 	f = &v->failures[v->nfailures++];
-	f->feedback_type = xstrdup_or_null(row->feedback_type);
-	f->source_ip = xstrdup_or_null(row->source_ip);
-	f->auth_failure = xstrdup_or_null(row->auth_failure);
-	f->original_from = xstrdup_or_null(row->original_from);
-	f->original_mail_from = xstrdup_or_null(row->original_mail_from);
-	f->original_message_id = xstrdup_or_null(row->original_message_id);
-	f->dkim_domain = xstrdup_or_null(row->dkim_domain);
-	f->dkim_selector = xstrdup_or_null(row->dkim_selector);
-	f->spf_domain = xstrdup_or_null(row->spf_domain);
-	f->arrival = xstrdup_or_null(row->arrival);
-	f->delivery_result = xstrdup_or_null(row->delivery_result);
-	f->source = xstrdup_or_null(row->source);
-	f->imported = xstrdup_or_null(row->imported);
+#define FAILURE_COPY(member, key) f->member = xstrdup_or_null(row->member);
+	REPORT_FAILURE_FIELDS(FAILURE_COPY)
+#undef FAILURE_COPY
 }
 
 /* Loads the counts and the failure reports into v. */
@@ -264,19 +254,9 @@ fail:
 /* Frees a failure report's strings. */
 static void failure_done(struct report_failure *f)
 {
-	free(f->feedback_type);
-	free(f->source_ip);
-	free(f->auth_failure);
-	free(f->original_from);
-	free(f->original_mail_from);
-	free(f->original_message_id);
-	free(f->dkim_domain);
-	free(f->dkim_selector);
-	free(f->spf_domain);
-	free(f->arrival);
-	free(f->delivery_result);
-	free(f->source);
-	free(f->imported);
+#define FAILURE_FREE(member, key) free(f->member);
+	REPORT_FAILURE_FIELDS(FAILURE_FREE)
+#undef FAILURE_FREE
 }
 
 /* Frees what a view holds and empties it. */

@@ -63,13 +63,30 @@ struct report_group {
 	size_t nsources;
 };
 
+/* The fields of a failure report (RFC 6591), declared once for the
+ * structure, its copy and free, and its JSON: each member with its key
+ * in `report failures --json`, in the order both list them. */
+#define REPORT_FAILURE_FIELDS(X)                                       \
+	X(feedback_type, "feedback_type")                              \
+	X(source_ip, "source_ip")                                      \
+	X(auth_failure, "auth_failure")                                \
+	X(original_from, "original_from")                              \
+	X(original_mail_from, "original_mail_from")                    \
+	X(original_message_id, "message_id")                           \
+	X(dkim_domain, "dkim_domain")                                  \
+	X(dkim_selector, "dkim_selector")                              \
+	X(spf_domain, "spf_domain")                                    \
+	X(arrival, "arrival_date")                                     \
+	X(delivery_result, "delivery_result")                          \
+	X(source, "source")                                            \
+	X(imported, "imported")
+
 /* One stored failure report (store/report_query.h); strings owned, NULL
  * when absent. */
 struct report_failure {
-	char *feedback_type, *source_ip, *auth_failure;
-	char *original_from, *original_mail_from, *original_message_id;
-	char *dkim_domain, *dkim_selector, *spf_domain;
-	char *arrival, *delivery_result, *source, *imported;
+#define REPORT_FAILURE_MEMBER(member, key) char *member;
+	REPORT_FAILURE_FIELDS(REPORT_FAILURE_MEMBER)
+#undef REPORT_FAILURE_MEMBER
 };
 
 struct report_view {

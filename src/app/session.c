@@ -12,19 +12,37 @@
 #include "util/i18n.h"
 #include "util/xalloc.h"
 
-/* Remembers a resource's first failure. */
-static void slot_fail(struct session_slot *slot, const struct err *err)
-{
-	slot->status = err->status != STATUS_OK ? err->status : STATUS_IO;
-	free(slot->error);
-	slot->error = xstrdup(err_message(err));
-}
-
 /* Gives the remembered failure of a resource to the caller. */
 static void slot_report(const struct session_slot *slot, struct err *err)
 {
 	if (err && slot->error)
 		err_set(err, slot->status, "%s", slot->error);
+}
+
+/* Remembers a resource's first failure (why) and gives it to the
+ * caller. */
+static void slot_fail(struct session_slot *slot, const struct err *why,
+		      struct err *err)
+{
+	slot->status = why->status != STATUS_OK ? why->status : STATUS_IO;
+	free(slot->error);
+	slot->error = xstrdup(err_message(why));
+	slot_report(slot, err);
+}
+
+/* True when the resource was tried before (made is what that made, or
+ * NULL): the caller returns it, err holding the failure if it failed.
+ * Otherwise marks the resource tried, for the caller to make it once. */
+static bool slot_tried(struct session_slot *slot, const void *made,
+		       struct err *err)
+{
+	if (!slot->tried) {
+		slot->tried = true;
+		return false;
+	}
+	if (!made)
+		slot_report(slot, err);
+	return true;
 }
 
 /* Forgets a resource's state. */
@@ -42,6 +60,38 @@ void session_init(struct session *s, const struct session_options *opt)
 		s->opt = *opt;
 }
 
+/* Copies a resource's state, failure included. */
+static void slot_copy(struct session_slot *dst, const struct session_slot *src)
+{
+	*dst = *src;
+	dst->error = src->error ? xstrdup(src->error) : NULL;
+}
+
+/* Starts a worker's session from its parent's. */
+void session_init_worker(struct session *child, struct session *parent)
+{
+	memset(child, 0, sizeof *child);
+	child->opt = parent->opt;
+	session_store(parent, NULL);
+	if (parent->db_path || parent->opt.db_path)
+		child->worker_db = xstrdup(parent->db_path ? parent->db_path
+							   : parent->opt.db_path);
+	child->opt.db_path = child->worker_db;
+	session_dns(parent, NULL);
+	if (parent->dns && dns_is_offline(parent->dns)) {
+		child->dns = dns_table_view(parent->dns);
+		child->dns_slot.tried = child->dns != NULL;
+	} else if (!parent->dns) {
+		slot_copy(&child->dns_slot, &parent->dns_slot);
+	}
+	child->borrowed = true;
+	session_providers(parent, NULL);
+	child->providers = parent->providers;
+	slot_copy(&child->providers_slot, &parent->providers_slot);
+	child->orgdomain = (struct orgdomain *)session_orgdomain(parent);
+	child->orgdomain_tried = true;
+}
+
 /* Frees what the session made. */
 void session_done(struct session *s)
 {
@@ -50,9 +100,12 @@ void session_done(struct session *s)
 	store_close(s->store);
 	slot_done(&s->store_slot);
 	free(s->db_path);
-	providers_free(s->providers);
+	free(s->worker_db);
+	if (!s->borrowed) {
+		providers_free(s->providers);
+		orgdomain_free(s->orgdomain);
+	}
 	slot_done(&s->providers_slot);
-	orgdomain_free(s->orgdomain);
 	memset(s, 0, sizeof *s);
 }
 
@@ -67,12 +120,8 @@ struct dns *session_dns(struct session *s, struct err *err)
 {
 	struct err e = ERR_INIT;
 
-	if (s->dns_slot.tried) {
-		if (!s->dns)
-			slot_report(&s->dns_slot, err);
+	if (slot_tried(&s->dns_slot, s->dns, err))
 		return s->dns;
-	}
-	s->dns_slot.tried = true;
 	if (s->opt.nzones > 0) {
 		struct dns *dns = dns_new_table();
 
@@ -94,10 +143,8 @@ struct dns *session_dns(struct session *s, struct err *err)
 		if (dns_new_live(&s->dns, &o, &e) != STATUS_OK)
 			s->dns = NULL;
 	}
-	if (!s->dns) {
-		slot_fail(&s->dns_slot, &e);
-		slot_report(&s->dns_slot, err);
-	}
+	if (!s->dns)
+		slot_fail(&s->dns_slot, &e, err);
 	err_done(&e);
 	return s->dns;
 }
@@ -141,17 +188,12 @@ struct store *session_store(struct session *s, struct err *err)
 {
 	struct err e = ERR_INIT;
 
-	if (s->store_slot.tried) {
-		if (!s->store)
-			slot_report(&s->store_slot, err);
+	if (slot_tried(&s->store_slot, s->store, err))
 		return s->store;
-	}
-	s->store_slot.tried = true;
 	free(s->db_path);
 	s->db_path = db_target(s, &e);
 	if (!s->db_path && e.status != STATUS_OK) {
-		slot_fail(&s->store_slot, &e);
-		slot_report(&s->store_slot, err);
+		slot_fail(&s->store_slot, &e, err);
 		err_done(&e);
 		return NULL;
 	}
@@ -161,15 +203,13 @@ struct store *session_store(struct session *s, struct err *err)
 			_("neither XDG_DATA_HOME nor HOME is set, so the "
 			  "database has no place: give --db PATH or set "
 			  "XDG_DATA_HOME"));
-		slot_fail(&s->store_slot, &e);
-		slot_report(&s->store_slot, err);
+		slot_fail(&s->store_slot, &e, err);
 		err_done(&e);
 		return NULL;
 	}
 	if (store_open(&s->store, s->db_path, &e) != STATUS_OK) {
 		s->store = NULL;
-		slot_fail(&s->store_slot, &e);
-		slot_report(&s->store_slot, err);
+		slot_fail(&s->store_slot, &e, err);
 	}
 	err_done(&e);
 	return s->store;
@@ -216,18 +256,13 @@ const struct providers *session_providers(struct session *s, struct err *err)
 	struct err e = ERR_INIT;
 	char *path;
 
-	if (s->providers_slot.tried) {
-		if (!s->providers)
-			slot_report(&s->providers_slot, err);
+	if (slot_tried(&s->providers_slot, s->providers, err))
 		return s->providers;
-	}
-	s->providers_slot.tried = true;
 	path = xasprintf("%s/providers.ini",
 			 s->opt.datadir ? s->opt.datadir : ".");
 	if (providers_load(&s->providers, path, &e) != STATUS_OK) {
 		s->providers = NULL;
-		slot_fail(&s->providers_slot, &e);
-		slot_report(&s->providers_slot, err);
+		slot_fail(&s->providers_slot, &e, err);
 	}
 	free(path);
 	err_done(&e);

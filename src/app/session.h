@@ -48,10 +48,21 @@ struct session {
 	struct session_slot providers_slot;
 	struct orgdomain *orgdomain;
 	bool orgdomain_tried;
+	bool borrowed;      /* a worker's: the catalogue and the Public
+			       Suffix List are its parent's */
+	char *worker_db;    /* a worker's copy of its parent's path */
 };
 
 /* Starts a session with nothing made yet. */
 void session_init(struct session *s, const struct session_options *opt);
+
+/* Starts the session of a worker thread from parent's, in the parent's
+ * thread: the same options and database file (opened again, a
+ * connection of its own, on first use), a view of the parent's offline
+ * table or a resolver of its own made from the options, and the
+ * parent's catalogue and Public Suffix List, loaded here if need be and
+ * borrowed (only read; the parent must outlive the child). */
+void session_init_worker(struct session *child, struct session *parent);
 
 /* Frees whatever was made. */
 void session_done(struct session *s);

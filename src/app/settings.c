@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dkim/dkim.h"
 #include "dmarc/dmarc.h"
 #include "dmarc/ladder.h"
 #include "dns/dns.h"
@@ -22,6 +23,9 @@
 	{ key, APP_SETTING_DAYS, offsetof(struct state_settings, field), help }
 #define PERCENT(key, field, help) \
 	{ key, APP_SETTING_PERCENT, offsetof(struct state_settings, field), help }
+#define INTERVAL(key, field, help) \
+	{ key, APP_SETTING_INTERVAL, offsetof(struct state_settings, field), \
+	  help }
 #define PORT(key, field, help) \
 	{ key, APP_SETTING_PORT, offsetof(struct state_settings, field), help }
 
@@ -53,6 +57,9 @@ static const struct app_setting settings_table[] = {
 	TEXT("spf-all", spf_all,
 	     N_("force the SPF ending: softfail or fail (default: as the "
 		"plan goes)")),
+	INTERVAL("rotation-interval", dkim_rotation_interval,
+		 N_("when an own DKIM key is due for rotation: quarterly, "
+		    "biannual (default), annual or a number of days")),
 	TEXT("servers", servers,
 	     N_("verify steps on these servers, ADDR[:PORT],... (default: "
 		"the zone's name servers)")),
@@ -70,6 +77,7 @@ static const struct app_setting settings_table[] = {
 #undef TEXT
 #undef DAYS
 #undef PERCENT
+#undef INTERVAL
 #undef PORT
 
 #define SETTINGS_COUNT (sizeof settings_table / sizeof settings_table[0])
@@ -249,6 +257,17 @@ enum status app_setting_set(struct state_settings *s,
 		*app_setting_percent(s, d) = v;
 		return STATUS_OK;
 	}
+	case APP_SETTING_INTERVAL: {
+		int v = *app_setting_days(&defaults, d);
+
+		if (!reset && !dkim_interval_parse(value, &v))
+			return err_set(err, STATUS_USAGE,
+				       _("%s: quarterly, biannual, annual or a "
+					 "number of days (1 to 3650): %s"),
+				       d->key, value);
+		*app_setting_days(s, d) = v;
+		return STATUS_OK;
+	}
 	}
 	return STATUS_OK;
 }
@@ -294,6 +313,14 @@ char *app_setting_value(const struct state_settings *s,
 		*is_default = *app_setting_percent(m, d) ==
 			      *app_setting_percent(&defaults, d);
 		return xasprintf("%g", *app_setting_percent(m, d));
+	case APP_SETTING_INTERVAL: {
+		char buf[16];
+
+		*is_default = *app_setting_days(m, d) ==
+			      *app_setting_days(&defaults, d);
+		return xstrdup(dkim_interval_name(*app_setting_days(m, d),
+						  buf));
+	}
 	case APP_SETTING_PORT:
 		*is_default = *app_setting_port(m, d) == 0;
 		return *is_default ? xstrdup("53")

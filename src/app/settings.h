@@ -16,6 +16,8 @@ enum app_setting_kind {
 	APP_SETTING_TEXT,    /* a string; "default" stores none */
 	APP_SETTING_DAYS,    /* a whole number of days */
 	APP_SETTING_PERCENT, /* a share in percent, fractions allowed */
+	APP_SETTING_INTERVAL, /* days as a word (quarterly, biannual,
+				 annual) or a number, 1..3650 */
 	APP_SETTING_PORT,    /* a TCP/UDP port; 0 is the default */
 };
 
@@ -49,7 +51,8 @@ enum status app_setting_apply(struct state_settings *s, const char *arg,
 char *app_setting_value(const struct state_settings *s,
 			const struct app_setting *d, bool *is_default);
 
-/* The fields a setting points to, by kind. */
+/* The fields a setting points to, by kind (days and intervals are
+ * both an int). */
 char **app_setting_text(struct state_settings *s, const struct app_setting *d);
 int *app_setting_days(struct state_settings *s, const struct app_setting *d);
 int *app_setting_port(struct state_settings *s, const struct app_setting *d);

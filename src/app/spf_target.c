@@ -11,6 +11,7 @@
 #include "spf/spf.h"
 #include "store/state.h"
 #include "util/i18n.h"
+#include "util/strlist.h"
 #include "util/xalloc.h"
 
 /* True when the SPF step verified last is -all (rung 1): the target
@@ -157,9 +158,7 @@ enum status app_spf_target_saved(struct session *s, const char *domain,
 /* Frees a list of includes. */
 void app_spf_target_list_free(char **list, size_t count)
 {
-	for (size_t i = 0; list && i < count; i++)
-		free(list[i]);
-	free(list);
+	strlist_free(list, count);
 }
 
 /* Remembers the flattening. */

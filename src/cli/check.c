@@ -20,6 +20,7 @@
 #include "providers/providers.h"
 #include "store/state.h"
 #include "util/strbuf.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -240,13 +241,7 @@ int cli_check(struct cli *cli, int argc, char **argv)
 	if ((rc = args_parse(cli, &run, argc, argv, &err)) != EXIT_GOOD)
 		goto out;
 	rc = EXIT_TROUBLE;
-	if (!(dns = cli_dns(cli, &err))) {
-		rc = cli_fail(&err);
-		goto out;
-	}
-	if (!(od = session_orgdomain(cli_session(cli)))) {
-		err_set(&err, STATUS_UNSUPPORTED,
-			_("libpsl has no Public Suffix List"));
+	if (!(dns = cli_dns(cli, &err)) || !(od = cli_orgdomain(cli, &err))) {
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -340,9 +335,7 @@ out:
 	for (size_t i = 0; i < run.count; i++) {
 		struct check_domain *d = &run.domains[i];
 
-		for (size_t k = 0; k < d->nselectors; k++)
-			free(d->selectors[k]);
-		free(d->selectors);
+		strlist_free(d->selectors, d->nselectors);
 		ladder_done(&d->ladder);
 		free(d->name);
 	}

@@ -711,6 +711,18 @@ struct dns *cli_dns(struct cli *cli, struct err *err)
 	return session_dns(cli_session(cli), err);
 }
 
+/* The session's Public Suffix List; NULL with err set when libpsl has
+ * none. */
+const struct orgdomain *cli_orgdomain(struct cli *cli, struct err *err)
+{
+	const struct orgdomain *od = session_orgdomain(cli_session(cli));
+
+	if (!od)
+		err_set(err, STATUS_UNSUPPORTED,
+			_("libpsl has no Public Suffix List"));
+	return od;
+}
+
 /* The session's database. */
 struct store *cli_store(struct cli *cli, struct err *err)
 {
@@ -756,6 +768,25 @@ int cli_fail(const struct err *err)
 {
 	fprintf(stderr, "dmarcpilot: %s\n", err_message(err));
 	return EXIT_TROUBLE;
+}
+
+/* Prints the error as cli_fail() does and frees it. */
+int cli_fail_done(struct err *err)
+{
+	int rc = cli_fail(err);
+
+	err_done(err);
+	return rc;
+}
+
+/* A day as JSON: "YYYY-MM-DD", or null for DATE_NONE. */
+json_t *cli_json_date(date_t day)
+{
+	char buf[DATE_BUFSIZE];
+
+	if (day == DATE_NONE)
+		return json_null();
+	return json_string(date_format(day, buf));
 }
 
 /* Prints a JSON document and releases it. */

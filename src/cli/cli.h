@@ -103,7 +103,6 @@ enum cli_opt {
 	OPT_FROM,
 	OPT_SILENT_DAYS,
 	OPT_CANCEL,
-	OPT_INTERVAL,
 	OPT_DRY_RUN,
 	OPT_TO,
 };
@@ -206,6 +205,10 @@ struct session *cli_session(struct cli *cli);
  * c-ares (--resolver, --timeout). NULL with err set on failure. */
 struct dns *cli_dns(struct cli *cli, struct err *err);
 
+/* The Public Suffix List the session loaded, for organizational
+ * domains (RFC 9989); NULL with err set when libpsl has none. */
+const struct orgdomain *cli_orgdomain(struct cli *cli, struct err *err);
+
 /* The database at --db or the default path, opened and migrated. */
 struct store *cli_store(struct cli *cli, struct err *err);
 
@@ -223,6 +226,13 @@ char *cli_data_path(const struct cli *cli, const char *name);
 
 /* Prints "dmarcpilot: message" on stderr and returns EXIT_TROUBLE. */
 int cli_fail(const struct err *err);
+
+/* cli_fail(), then frees err: for commands that end where they fail. */
+int cli_fail_done(struct err *err);
+
+/* A day as JSON: "YYYY-MM-DD", or null for DATE_NONE. The caller owns
+ * the reference. */
+json_t *cli_json_date(date_t day);
 
 /* Prints a usage error of the command being run, one line: the problem
  * (a printf format) and the command's synopsis; returns EXIT_TROUBLE. */

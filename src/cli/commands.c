@@ -74,7 +74,8 @@ const struct cli_option cli_options[] = {
 	VALUE("dkim check", "key", OPT_KEY, N_("FILE"),
 	      N_("a private key the published key must match")),
 	VALUE("dkim rotate", "selector", OPT_SELECTOR, N_("NEW"),
-	      N_("the new key's selector (default YYYYMM of today)")),
+	      N_("the new key's selector (default YYYYMM of today, never "
+		 "one the domain had)")),
 	VALUE("dkim rotate", "from", OPT_FROM, N_("SELECTOR"),
 	      N_("the key to replace, when the domain has several")),
 	VALUE("dkim rotate", "algorithm", OPT_ALGORITHM, "rsa|ed25519",
@@ -87,19 +88,16 @@ const struct cli_option cli_options[] = {
 		 "old)")),
 	VALUE("dkim rotate", "silent-days", OPT_SILENT_DAYS, N_("N"),
 	      N_("days the reports must show the old selector silent "
-		 "before it is revoked (default 7)")),
+		 "before it is revoked (default 7; also for a rotation "
+		 "under way)")),
 	VALUE("dkim rotate", "servers", OPT_SERVERS, N_("ADDR[:PORT],..."),
 	      N_("ask these servers instead of the zone's name servers")),
 	FLAG("dkim rotate", "force", OPT_FORCE,
-	     N_("record the next phase without its evidence (never a "
-		"revocation while the old key signs)")),
+	     N_("record the next phase without its evidence (a revocation "
+		"while the old key still signs needs it)")),
 	FLAG("dkim rotate", "cancel", OPT_CANCEL,
 	     N_("abandon a rotation that has not switched: delete the new "
 		"key and its record")),
-	VALUE("dkim rotate", "interval", OPT_INTERVAL,
-	      "quarterly|biannual|annual|DAYS",
-	      N_("how often the domain's keys are due for rotation "
-		 "(default biannual)")),
 
 	/* senders (src/cli/state.c) */
 	VALUE("sender add", "note", OPT_NOTE, N_("TEXT"),

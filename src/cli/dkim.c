@@ -422,36 +422,35 @@ static json_t *rotation_json(const char *domain,
 	return o;
 }
 
-/* dkim rotate DOMAIN --interval I: stores the domain's interval. */
-static int rotate_interval(struct cli *cli, const char *domain,
-			   const char *text)
+/* The sources still signing with the old key, as JSON. */
+static json_t *signers_json(const struct app_rotate_result *r)
 {
-	struct err err = ERR_INIT;
-	char buf[16];
-	int days, rc;
+	json_t *a = json_array();
 
-	if (app_rotate_interval_set(cli_session(cli), domain, text, &days,
-				    &err) != STATUS_OK) {
-		rc = err.status == STATUS_USAGE ? cli_usage(cli, "%s",
-							    err_message(&err))
-						: cli_fail(&err);
-		err_done(&err);
-		return rc;
-	}
-	if (cli->json) {
-		json_t *o = json_object();
+	for (size_t i = 0; i < r->nsigners; i++)
+		json_array_append_new(
+		    a, json_pack("{s:s, s:I, s:o}", "ip", r->signers[i].ip,
+				 "messages", (json_int_t)r->signers[i].messages,
+				 "last", rotate_json_date(r->signers[i].last)));
+	return a;
+}
 
-		json_object_set_new(o, "domain", json_string(domain));
-		json_object_set_new(o, "interval",
-				    json_string(dkim_interval_name(days, buf)));
-		json_object_set_new(o, "interval_days", json_integer(days));
-		cli_print_json(o);
-	} else {
-		printf(_("%s: DKIM keys are due for rotation every %d days "
-			 "(%s).\n"),
-		       domain, days, dkim_interval_name(days, buf));
-	}
-	return EXIT_GOOD;
+/* Says what the old key still signs, one source a line. */
+static void print_signers(const struct app_rotate_result *r)
+{
+	char d[DATE_BUFSIZE];
+
+	if (r->nsigners == 0)
+		return;
+	printf(_("Still signed with %s since the switch:\n"),
+	       r->rec.old_selector);
+	for (size_t i = 0; i < r->nsigners; i++)
+		/* TRANSLATORS: an address, a count, a day. */
+		printf(P_("  %s: %lld message, the last report ending %s\n",
+			  "  %s: %lld messages, the last report ending %s\n",
+			  r->signers[i].messages),
+		       r->signers[i].ip, (long long)r->signers[i].messages,
+		       date_format(r->signers[i].last, d));
 }
 
 /* dkim rotate DOMAIN --cancel. */
@@ -459,10 +458,12 @@ static int rotate_cancel(struct cli *cli, const char *domain)
 {
 	struct rotation_record rec;
 	struct err err = ERR_INIT;
+	bool removed;
 	char *name;
 	int rc;
 
-	if (app_rotate_cancel(cli_session(cli), domain, &rec, &err) !=
+	if (app_rotate_cancel(cli_session(cli), domain, &rec, &removed,
+			      &err) !=
 	    STATUS_OK) {
 		rc = err.status == STATUS_REFUSED ? EXIT_FINDINGS
 						  : EXIT_TROUBLE;
@@ -476,11 +477,16 @@ static int rotate_cancel(struct cli *cli, const char *domain)
 
 		json_object_set_new(o, "cancelled", json_true());
 		json_object_set_new(o, "name", json_string(name));
+		json_object_set_new(o, "record_removed", json_boolean(removed));
 		cli_print_json(o);
 	} else {
 		printf(_("Cancelled the rotation to %s; deleted %s.\n"),
 		       rec.new_selector, rec.new_path ? rec.new_path : "-");
-		if (rec.phase >= DKIM_ROTATION_PUBLISHED)
+		if (removed)
+			printf(_("Removed its record at %s through the "
+				 "primary.\n"),
+			       name);
+		else if (rec.phase >= DKIM_ROTATION_PUBLISHED)
 			printf(_("Remove its record at %s from the zone.\n"),
 			       name);
 	}
@@ -500,6 +506,7 @@ static int rotate_start(struct cli *cli, const char *domain)
 	const char *bits = cli_opt(cli, OPT_BITS);
 	const char *silent = cli_opt(cli, OPT_SILENT_DAYS);
 	char *line, *end;
+	bool publishes;
 	int rc;
 
 	o.domain = domain;
@@ -541,6 +548,7 @@ static int rotate_start(struct cli *cli, const char *domain)
 	dkim_switch_snippets_build(g.domain, rec.new_selector, rec.new_path,
 				   rec.old_selector, rec.old_path,
 				   rec.keep_old, &sn);
+	publishes = app_rotate_publishes(cli_session(cli), g.domain);
 	if (cli->json) {
 		json_t *root = rotation_json(g.domain, &rec);
 
@@ -551,11 +559,15 @@ static int rotate_start(struct cli *cli, const char *domain)
 		json_object_set_new(root, "record", json_string(g.record));
 		json_object_set_new(root, "bits", json_integer(g.bits));
 		json_object_set_new(root, "snippets", snippets_json(&sn));
+		json_object_set_new(root, "publishes", json_boolean(publishes));
 		cli_print_json(root);
 	} else {
 		printf(_("%s: rotation from %s to %s started.\n"), g.domain,
 		       rec.old_selector, rec.new_selector);
-		printf(_("Publish this record beside the old one:\n"));
+		printf(publishes
+			   ? _("The next run sends this record to the "
+			       "primary, beside the old one:\n")
+			   : _("Publish this record beside the old one:\n"));
 		line = dkim_zone_line(g.name, g.strings, g.nstrings);
 		puts(line);
 		free(line);
@@ -570,8 +582,63 @@ static int rotate_start(struct cli *cli, const char *domain)
 	return EXIT_GOOD;
 }
 
+/* With a rotation under way: refuses the options that only a start
+ * takes and applies --silent-days to it; EXIT_GOOD then, EXIT_FINDINGS
+ * when none is under way (the caller starts one), else the exit
+ * status of a failure. */
+static int rotate_under_way(struct cli *cli, const char *domain)
+{
+	static const struct {
+		enum cli_opt key;
+		const char *name;
+	} start_only[] = {
+		{ OPT_SELECTOR, "selector" }, { OPT_FROM, "from" },
+		{ OPT_ALGORITHM, "algorithm" }, { OPT_BITS, "bits" },
+		{ OPT_OUT, "out" },
+	};
+	struct err err = ERR_INIT;
+	const char *silent = cli_opt(cli, OPT_SILENT_DAYS);
+	bool under_way;
+	char *end;
+	int rc = EXIT_GOOD;
+
+	if (app_rotate_under_way(cli_session(cli), domain, &under_way,
+				 &err) != STATUS_OK) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	if (!under_way)
+		return EXIT_FINDINGS;
+	for (size_t i = 0; i < sizeof start_only / sizeof *start_only; i++)
+		if (cli_opt(cli, start_only[i].key)) {
+			rc = cli_usage(cli,
+				       _("%s: a rotation is under way; --%s "
+					 "applies only when one starts "
+					 "(--cancel first)"),
+				       domain, start_only[i].name);
+			goto out;
+		}
+	if (silent) {
+		long n = strtol(silent, &end, 10);
+
+		if (*end || end == silent || n < 1 || n > 365) {
+			rc = cli_usage(cli,
+				       _("--silent-days takes 1 to 365 days: "
+					 "%s"),
+				       silent);
+			goto out;
+		}
+		if (app_rotate_silent_days(cli_session(cli), domain, (int)n,
+					   &err) != STATUS_OK)
+			rc = cli_fail(&err);
+	}
+out:
+	err_done(&err);
+	return rc;
+}
+
 /* dkim rotate DOMAIN [options]: starts, advances, cancels a tracked
- * rotation of the domain's own key, or sets its interval. */
+ * rotation of the domain's own key. */
 int cli_dkim_rotate(struct cli *cli, int argc, char **argv)
 {
 	struct propagate_options po = { 0 };
@@ -579,16 +646,15 @@ int cli_dkim_rotate(struct cli *cli, int argc, char **argv)
 	struct err err = ERR_INIT;
 	struct dkim_snippets sn;
 	const char *domain = argv[0];
-	const char *interval = cli_opt(cli, OPT_INTERVAL);
 	bool force = cli_opt(cli, OPT_FORCE) != NULL;
 	char d[DATE_BUFSIZE];
 	int rc;
 
 	(void)argc;
-	if (interval)
-		return rotate_interval(cli, domain, interval);
 	if (cli_opt(cli, OPT_CANCEL))
 		return rotate_cancel(cli, domain);
+	if ((rc = rotate_under_way(cli, domain)) != EXIT_GOOD)
+		return rc == EXIT_FINDINGS ? rotate_start(cli, domain) : rc;
 	po.servers = cli_opt(cli, OPT_SERVERS);
 	po.timeout = cli->timeout;
 	if (app_rotate_advance(cli_session(cli), domain, cli->now, &po, force,
@@ -599,6 +665,7 @@ int cli_dkim_rotate(struct cli *cli, int argc, char **argv)
 		return rc;
 	}
 	if (r.outcome == APP_ROTATE_NONE) {
+		/* Finished by another run meanwhile. */
 		app_rotate_result_done(&r);
 		return rotate_start(cli, domain);
 	}
@@ -648,6 +715,11 @@ int cli_dkim_rotate(struct cli *cli, int argc, char **argv)
 		json_object_set_new(ev, "silent_until",
 				    rotate_json_date(r.silent_until));
 		json_object_set_new(o, "evidence", ev);
+		json_object_set_new(o, "old_signers", signers_json(&r));
+		json_object_set_new(o, "updates", json_array());
+		for (size_t i = 0; i < r.nupdates; i++)
+			json_array_append_new(json_object_get(o, "updates"),
+					      json_string(r.updates[i]));
 		if (r.rec.phase == DKIM_ROTATION_PUBLISHED)
 			json_object_set_new(o, "snippets", snippets_json(&sn));
 		cli_print_json(o);
@@ -676,8 +748,14 @@ int cli_dkim_rotate(struct cli *cli, int argc, char **argv)
 		if (r.key_deleted)
 			printf(_("Deleted the old private key %s.\n"),
 			       r.rec.old_path);
+		for (size_t i = 0; i < r.nupdates; i++)
+			print_snippet(_("Sent to the primary, signed:"),
+				      r.updates[i]);
+		print_signers(&r);
 		if (r.outcome == APP_ROTATE_REFUSED)
-			printf(_("Refused: %s\n"), r.why);
+			printf(_("Refused: %s (--force revokes it all the "
+				 "same)\n"),
+			       r.why);
 		else if (r.why)
 			printf(_("Waiting: %s\n"), r.why);
 		if (r.rec.phase == DKIM_ROTATION_PUBLISHED)

@@ -26,13 +26,7 @@ int cli_dmarc_check(struct cli *cli, int argc, char **argv)
 	int rc = EXIT_TROUBLE;
 
 	(void)argc; /* one operand, as declared */
-	if (!(dns = cli_dns(cli, &err))) {
-		rc = cli_fail(&err);
-		goto out;
-	}
-	if (!(od = session_orgdomain(cli_session(cli)))) {
-		err_set(&err, STATUS_UNSUPPORTED,
-			_("libpsl has no Public Suffix List"));
+	if (!(dns = cli_dns(cli, &err)) || !(od = cli_orgdomain(cli, &err))) {
 		rc = cli_fail(&err);
 		goto out;
 	}

@@ -14,6 +14,7 @@
 #include "audit/audit.h"
 #include "util/i18n.h"
 #include "util/strbuf.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -240,10 +241,8 @@ static void add_trusted(char ***list, size_t *count, const char *value)
 	while (*p) {
 		size_t len = strcspn(p, ", ");
 
-		if (len) {
-			*list = xrealloc(*list, (*count + 1) * sizeof **list);
-			(*list)[(*count)++] = xstrndup(p, len);
-		}
+		if (len)
+			strlist_add(list, count, xstrndup(p, len));
 		p += len;
 		p += strspn(p, ", ");
 	}
@@ -318,9 +317,7 @@ int cli_mail_check(struct cli *cli, int argc, char **argv)
 out:
 	mail_report_done(&report);
 	orgdomain_free(od);
-	for (size_t i = 0; i < ntrusted; i++)
-		free(trusted[i]);
-	free(trusted);
+	strlist_free(trusted, ntrusted);
 	free(data);
 	free(picked);
 	err_done(&err);

@@ -21,25 +21,6 @@
 #include "util/xalloc.h"
 #include "export/zone.h"
 
-/* A day as JSON text, or null. */
-static json_t *json_date(date_t day)
-{
-	char buf[DATE_BUFSIZE];
-
-	if (day == DATE_NONE)
-		return json_null();
-	return json_string(date_format(day, buf));
-}
-
-/* Prints the error, frees it and returns EXIT_TROUBLE. */
-static int plan_fail(struct err *err)
-{
-	int rc = cli_fail(err);
-
-	err_done(err);
-	return rc;
-}
-
 /* Loads the inputs and the plan of a domain through the session. */
 static enum status plan_load(struct cli *cli, const char *domain,
 			     struct rollout_inputs *in,
@@ -81,7 +62,8 @@ static json_t *timeline_json(const struct rollout_inputs *in, date_t today)
 		date_iso_week(weeks[i].monday, &year, &week);
 		snprintf(label, sizeof label, "%04d-W%02d", year, week);
 		json_object_set_new(w, "week", json_string(label));
-		json_object_set_new(w, "monday", json_date(weeks[i].monday));
+		json_object_set_new(w, "monday",
+				    cli_json_date(weeks[i].monday));
 		json_object_set_new(
 		    w, "phase",
 		    json_string(rollout_phase_name(weeks[i].phase)));
@@ -101,8 +83,8 @@ static json_t *evidence_json(const struct rollout_inputs *in)
 	const struct rollout_evidence *e = &in->evidence;
 	json_t *o = json_object(), *a = json_array();
 
-	json_object_set_new(o, "since", json_date(e->since));
-	json_object_set_new(o, "until", json_date(e->until));
+	json_object_set_new(o, "since", cli_json_date(e->since));
+	json_object_set_new(o, "until", cli_json_date(e->until));
 	json_object_set_new(o, "reports", json_integer((json_int_t)e->reports));
 	json_object_set_new(o, "messages",
 			    json_integer((json_int_t)e->messages));
@@ -157,14 +139,14 @@ int cli_plan(struct cli *cli, int argc, char **argv)
 
 	(void)argc; /* one operand, as declared */
 	if (plan_load(cli, argv[0], &in, &plan, &err))
-		return plan_fail(&err);
+		return cli_fail_done(&err);
 	if (cli->json) {
 		json_t *o = json_object(), *d = json_array();
 
 		json_object_set_new(o, "domain", json_string(plan.domain));
 		json_object_set_new(
 		    o, "phase", json_string(rollout_phase_name(plan.phase)));
-		json_object_set_new(o, "since", json_date(plan.since));
+		json_object_set_new(o, "since", cli_json_date(plan.since));
 		json_object_set_new(o, "ready", json_boolean(plan.ready));
 		json_object_set_new(o, "reasons",
 				    findings_to_json(&plan.reasons));
@@ -172,7 +154,8 @@ int cli_plan(struct cli *cli, int argc, char **argv)
 				    plan.next.record
 					? json_string(plan.next.record)
 					: json_null());
-		json_object_set_new(o, "earliest", json_date(plan.earliest));
+		json_object_set_new(o, "earliest",
+				    cli_json_date(plan.earliest));
 		json_object_set_new(o, "days", json_integer(plan.days));
 		json_object_set_new(o, "min_days", json_integer(plan.min_days));
 		if (plan.next.action != ROLLOUT_ACTION_NONE) {
@@ -334,13 +317,13 @@ int cli_step(struct cli *cli, int argc, char **argv)
 
 	(void)argc;
 	if (plan_load(cli, domain, &in, &plan, &err))
-		return plan_fail(&err);
+		return cli_fail_done(&err);
 	/* --servers, else the domain's servers setting. */
 	app_step_options(cli_session(cli), &in, cli_opt(cli, OPT_SERVERS),
 			 &po);
 	if (app_step_run(cli_session(cli), &in, &plan, cli->now, &po, force,
 			 &r, &err)) {
-		rc = plan_fail(&err);
+		rc = cli_fail_done(&err);
 		goto out;
 	}
 	switch (r.gate) {
@@ -371,7 +354,7 @@ int cli_step(struct cli *cli, int argc, char **argv)
 			_("%s: the record of %s cannot be built; see "
 			  "dmarcpilot plan %s"),
 			plan.next.name, plan.next.label, plan.domain);
-		rc = plan_fail(&err);
+		rc = cli_fail_done(&err);
 		goto out;
 	case APP_STEP_GO:
 		rc = r.recorded ? EXIT_GOOD : EXIT_FINDINGS;
@@ -469,7 +452,7 @@ int cli_export(struct cli *cli, int argc, char **argv)
 	if (cli->json)
 		format = "json";
 	if (plan_load(cli, domain, &in, &plan, &err))
-		return plan_fail(&err);
+		return cli_fail_done(&err);
 	zone_collect(&in, &plan, next, session_orgdomain(cli_session(cli)),
 		     &z);
 	if (ttl) {
@@ -482,7 +465,7 @@ int cli_export(struct cli *cli, int argc, char **argv)
 		struct dns *dns = cli_dns(cli, &err);
 
 		if (!dns || zone_find_old(&z, dns, &err)) {
-			rc = plan_fail(&err);
+			rc = cli_fail_done(&err);
 			goto out;
 		}
 	}
@@ -500,12 +483,12 @@ int cli_export(struct cli *cli, int argc, char **argv)
 			text = t;
 		}
 	} else if (zone_format_bind(&z, &text, &err)) {
-		rc = plan_fail(&err);
+		rc = cli_fail_done(&err);
 		goto out;
 	}
 	if (output) {
 		if (outfile_write(output, text, strlen(text), &err))
-			rc = plan_fail(&err);
+			rc = cli_fail_done(&err);
 	} else {
 		fputs(text, stdout);
 	}

@@ -479,31 +479,10 @@ int cli_report_failures(struct cli *cli, int argc, char **argv)
 			const struct report_failure *f = &view.failures[i];
 			json_t *j = json_object();
 
-			json_object_set_new(j, "feedback_type",
-					    json_clean(f->feedback_type));
-			json_object_set_new(j, "source_ip",
-					    json_clean(f->source_ip));
-			json_object_set_new(j, "auth_failure",
-					    json_clean(f->auth_failure));
-			json_object_set_new(j, "original_from",
-					    json_clean(f->original_from));
-			json_object_set_new(j, "original_mail_from",
-					    json_clean(f->original_mail_from));
-			json_object_set_new(j, "message_id",
-					    json_clean(f->original_message_id));
-			json_object_set_new(j, "dkim_domain",
-					    json_clean(f->dkim_domain));
-			json_object_set_new(j, "dkim_selector",
-					    json_clean(f->dkim_selector));
-			json_object_set_new(j, "spf_domain",
-					    json_clean(f->spf_domain));
-			json_object_set_new(j, "arrival_date",
-					    json_clean(f->arrival));
-			json_object_set_new(j, "delivery_result",
-					    json_clean(f->delivery_result));
-			json_object_set_new(j, "source", json_clean(f->source));
-			json_object_set_new(j, "imported",
-					    json_clean(f->imported));
+#define FAILURE_JSON(member, key)                                      \
+	json_object_set_new(j, key, json_clean(f->member));
+			REPORT_FAILURE_FIELDS(FAILURE_JSON)
+#undef FAILURE_JSON
 			json_array_append_new(arr, j);
 		}
 		json_object_set_new(o, "failures", arr);

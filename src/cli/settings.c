@@ -56,6 +56,7 @@ static json_t *setting_json(struct state_settings *s,
 {
 	switch (d->kind) {
 	case APP_SETTING_DAYS:
+	case APP_SETTING_INTERVAL:
 		return json_integer(*app_setting_days(s, d));
 	case APP_SETTING_PERCENT:
 		return json_real(*app_setting_percent(s, d));

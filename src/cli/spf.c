@@ -19,6 +19,7 @@
 #include "spf/spf_check.h"
 #include "spf/spf_eval.h"
 #include "store/state.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -268,9 +269,7 @@ static void mechs_add(struct mechs *m, const char *s)
 /* Frees the list. */
 static void mechs_done(struct mechs *m)
 {
-	for (size_t i = 0; i < m->n; i++)
-		free(m->v[i]);
-	free(m->v);
+	strlist_free(m->v, m->n);
 }
 
 /* The flattener asks: does this include belong to a mailbox provider,

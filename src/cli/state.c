@@ -24,26 +24,6 @@ static const struct providers *catalogue_load(struct cli *cli,
 	return session_providers(cli_session(cli), err);
 }
 
-/* A day as JSON text, or null. */
-static json_t *json_date(date_t day)
-{
-	char buf[DATE_BUFSIZE];
-
-	if (day == DATE_NONE)
-		return json_null();
-	return json_string(date_format(day, buf));
-}
-
-/* Maps a status to the exit status: what the operator asked for was
- * wrong (2 with a message) in every case. */
-static int state_fail(struct err *err)
-{
-	int rc = cli_fail(err);
-
-	err_done(err);
-	return rc;
-}
-
 /* Prints what adoption found live and recorded. */
 static void adoption_print(struct cli *cli, const char *domain,
 			   const struct app_adoption *a, json_t *o)
@@ -93,7 +73,7 @@ int cli_domain_adopt(struct cli *cli, int argc, char **argv)
 
 	(void)argc; /* one operand, as declared */
 	if (app_adopt(cli_session(cli), argv[0], cli->now, &a, &err))
-		return state_fail(&err);
+		return cli_fail_done(&err);
 	if (cli->json) {
 		o = json_object();
 		json_object_set_new(o, "domain", json_string(argv[0]));
@@ -117,9 +97,9 @@ int cli_domain_add(struct cli *cli, int argc, char **argv)
 
 	(void)argc; /* one operand, as declared */
 	if (!(store = cli_store(cli, &err)))
-		return state_fail(&err);
+		return cli_fail_done(&err);
 	if (state_domain_add(store, argv[0], cli->now, &id, &err))
-		return state_fail(&err);
+		return cli_fail_done(&err);
 	name = dname_lookup_form(argv[0]);
 	/* What it serves already places it on the rung that is live; a
 	 * domain whose records cannot be read starts at discovery. */
@@ -130,7 +110,7 @@ int cli_domain_add(struct cli *cli, int argc, char **argv)
 
 		json_object_set_new(o, "domain", json_string(name));
 		json_object_set_new(o, "id", json_integer(id));
-		json_object_set_new(o, "created", json_date(cli->now));
+		json_object_set_new(o, "created", cli_json_date(cli->now));
 		if (adopted)
 			adoption_print(cli, name, &a, o);
 		cli_print_json(o);
@@ -163,9 +143,9 @@ int cli_domain_list(struct cli *cli, int argc, char **argv)
 	(void)argc; /* no operands, as declared */
 	(void)argv;
 	if (!(store = cli_store(cli, &err)))
-		return state_fail(&err);
+		return cli_fail_done(&err);
 	if (state_domain_list(store, &domains, &n, &err))
-		return state_fail(&err);
+		return cli_fail_done(&err);
 	if (cli->json) {
 		json_t *o = json_object(), *a = json_array();
 
@@ -175,7 +155,7 @@ int cli_domain_list(struct cli *cli, int argc, char **argv)
 			json_object_set_new(d, "domain",
 					    json_string(domains[i].name));
 			json_object_set_new(d, "created",
-					    json_date(domains[i].created));
+					    cli_json_date(domains[i].created));
 			json_array_append_new(a, d);
 		}
 		json_object_set_new(o, "domains", a);
@@ -214,7 +194,7 @@ static json_t *sender_json(const struct state_sender *s,
 	json_object_set_new(o, "spf", mech ? json_string(mech) : json_null());
 	json_object_set_new(o, "note",
 			    s->note ? json_string(s->note) : json_null());
-	json_object_set_new(o, "created", json_date(s->created));
+	json_object_set_new(o, "created", cli_json_date(s->created));
 	free(mech);
 	free(spec);
 	return o;
@@ -235,11 +215,11 @@ int cli_sender_add(struct cli *cli, int argc, char **argv)
 	/* Only a provider ID needs the catalogue. */
 	if (!strchr(spec, ':') && !text_ieq(spec, "a") &&
 	    !text_ieq(spec, "mx") && !(catalogue = catalogue_load(cli, &err)))
-		return state_fail(&err);
+		return cli_fail_done(&err);
 	if (!(store = cli_store(cli, &err)) ||
 	    state_sender_add(store, domain, spec, note, catalogue, cli->now,
 			     &id, &err)) {
-		rc = state_fail(&err);
+		rc = cli_fail_done(&err);
 		goto out;
 	}
 	{
@@ -247,7 +227,7 @@ int cli_sender_add(struct cli *cli, int argc, char **argv)
 		size_t n;
 
 		if (state_sender_list(store, domain, &senders, &n, &err)) {
-			rc = state_fail(&err);
+			rc = cli_fail_done(&err);
 			goto out;
 		}
 		for (size_t i = 0; i < n; i++) {
@@ -292,7 +272,8 @@ static json_t *disowned_json(const struct state_disowned *list, size_t n)
 		json_object_set_new(o, "note",
 				    list[i].note ? json_string(list[i].note)
 						 : json_null());
-		json_object_set_new(o, "created", json_date(list[i].created));
+		json_object_set_new(o, "created",
+				    cli_json_date(list[i].created));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -311,10 +292,10 @@ int cli_sender_list(struct cli *cli, int argc, char **argv)
 	(void)argc; /* one operand, as declared */
 	if (!(store = cli_store(cli, &err)) ||
 	    state_sender_list(store, argv[0], &senders, &n, &err))
-		return state_fail(&err);
+		return cli_fail_done(&err);
 	if (state_disown_list(store, argv[0], &not_ours, &nd, &err)) {
 		state_senders_free(senders, n);
-		return state_fail(&err);
+		return cli_fail_done(&err);
 	}
 	/* Without a catalogue the list still shows; only SPF is unknown. */
 	catalogue = catalogue_load(cli, &err);
@@ -378,7 +359,7 @@ int cli_sender_remove(struct cli *cli, int argc, char **argv)
 	(void)argc; /* DOMAIN ID, as declared */
 	if (!(store = cli_store(cli, &err)) ||
 	    state_sender_remove(store, argv[0], argv[1], &err))
-		return state_fail(&err);
+		return cli_fail_done(&err);
 	if (cli->json) {
 		json_t *o = json_object();
 		char *d = dname_lookup_form(argv[0]);
@@ -410,11 +391,11 @@ int cli_sender_disown(struct cli *cli, int argc, char **argv)
 				 _("--undo takes no --note: the note goes "
 				   "with the source"));
 	if (!(store = cli_store(cli, &err)))
-		return state_fail(&err);
+		return cli_fail_done(&err);
 	if (undo ? state_disown_remove(store, domain, source, &err)
 		 : state_disown_add(store, domain, source, note, cli->now, &id,
 				    &err))
-		return state_fail(&err);
+		return cli_fail_done(&err);
 	d = dname_lookup_form(domain);
 	if (cli->json) {
 		json_t *o = json_object();
@@ -447,7 +428,7 @@ int cli_sender_providers(struct cli *cli, int argc, char **argv)
 
 	if (app_providers_search(cli_session(cli), argc > 0 ? argv[0] : NULL,
 				 &found, &n, &err))
-		return state_fail(&err);
+		return cli_fail_done(&err);
 	if (cli->json) {
 		json_t *a = json_array();
 

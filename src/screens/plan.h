@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The rollout plan of the wizard's domain as the steps that show it
- * (timeline, DMARC, export) load it: through a replay_fn, so the
- * loading may run several times and must start from nothing each time. */
+ * (timeline, SPF, DMARC, export) load it: on a worker thread
+ * (app/worker.h) with a session of its own, so that the report analysis
+ * and the DNS it asks never stall typing; the screen shows that it is
+ * loading meanwhile and takes the plan when it is in. */
 #ifndef DMARCPILOT_SCREENS_PLAN_H
 #define DMARCPILOT_SCREENS_PLAN_H
 
 #include <stdbool.h>
 
 #include "dns/dns.h"
+#include "export/zone.h"
 #include "plan/rollout.h"
 #include "screens/tui.h"
 
@@ -18,13 +21,30 @@ struct screen_plan {
 	char *error;  /* why there is none, or NULL */
 };
 
-/* Drops an earlier plan, then loads the domain's inputs with dns and
- * decides the plan for the wizard's today; on failure p->error says
- * why. Returns p->loaded. */
-bool screen_plan_load(struct app *app, struct dns *dns,
-		      struct screen_plan *p);
+/* What a loading job leaves besides the plan, when asked for: the
+ * records export writes, each with what it replaces and its TTL (the
+ * preview), or why DNS could not say. */
+struct screen_plan_records {
+	bool loaded;              /* records hold them */
+	struct zone_records records;
+	char *dns_error;          /* why the served records are unknown */
+};
+
+/* Starts loading the domain's plan for the wizard's today on a worker
+ * (app_plan_load with the worker's session), with the records when
+ * records is true. Free with worker_free() (abandons it while it runs). */
+struct worker *screen_plan_start(struct app *app, bool records);
+
+/* When job is done: frees what p held, moves the job's plan into p and,
+ * when r is not NULL, its records into r (freed first); returns true,
+ * once. False while it runs, and for NULL. */
+bool screen_plan_take(struct worker *job, struct screen_plan *p,
+		      struct screen_plan_records *r);
 
 /* Frees the plan and the error; safe to call twice. */
 void screen_plan_clear(struct screen_plan *p);
+
+/* Frees the records and the error; safe to call twice. */
+void screen_plan_records_clear(struct screen_plan_records *r);
 
 #endif

@@ -1,55 +1,90 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* P in the wizard (screens/publish.h). */
+/* p in the wizard, on a worker (screens/publish.h). */
 #include "config.h"
 
 #include "screens/publish.h"
 
-#include "app/publish.h"
-#include "util/i18n.h"
+#include <stdlib.h>
+#include <string.h>
 
-/* Publishes and tells. */
-bool screen_publish_step(struct app *app, const struct screen_plan *sp)
+#include "util/xalloc.h"
+
+/* Frees a publish with what it still holds. */
+static void publish_free(void *arg)
 {
-	struct app_publish_options o = { .timeout = app->session->opt.timeout };
-	struct app_publish_result r;
-	struct err err = ERR_INIT;
-	bool recorded = false;
+	struct screen_publish *j = arg;
 
-	if (!sp->loaded) {
-		tui_error(app, "%s", sp->error ? sp->error
-					      : _("The plan is still loading."));
-		return false;
-	}
-	if (app_publish_run(app->session, &sp->inputs, &sp->plan,
-			    app->now, &o, &r, &err) != STATUS_OK) {
-		tui_error(app, _("Not published: %s"), err_message(&err));
-		err_done(&err);
-		app_publish_done(&r);
-		return false;
-	}
-	switch (r.gate) {
-	case APP_STEP_COMPLETE:
-		tui_message(app, _("Nothing to publish: the rollout is "
-				   "complete."));
-		break;
-	case APP_STEP_NOT_READY:
-		tui_error(app, _("Not ready: %s"),
-			  sp->plan.reasons.count
-			      ? sp->plan.reasons.items[0].message
-			      : _("see the timeline"));
-		break;
-	case APP_STEP_NO_RECORD:
-		tui_error(app, _("The record of %s cannot be built; see the "
-				 "timeline."),
-			  sp->plan.next.label);
-		break;
-	case APP_STEP_GO:
-		recorded = r.recorded;
-		tui_message(app, _("Published and recorded: %s is live on "
-				   "every server."),
-			    r.label);
-		break;
-	}
-	app_publish_done(&r);
-	return recorded;
+	screen_plan_clear(&j->sp);
+	free(j->server);
+	free(j->error);
+	app_publish_done(&j->r);
+	free(j);
+}
+
+/* The primary accepted the update: the loop shows it. */
+static void publish_accepted(void *arg, const char *server)
+{
+	struct screen_publish *j = arg;
+
+	worker_lock(j->worker);
+	j->accepted = true;
+	free(j->server);
+	j->server = xstrdup(server);
+	worker_unlock(j->worker);
+	worker_wake(j->worker);
+}
+
+/* A round of the propagation check that did not find every server
+ * serving: the loop shows how many do. */
+static void publish_progress(void *arg, const struct app_step_checks *c,
+			     double waited)
+{
+	struct screen_publish *j = arg;
+	size_t serving = 0, count = 0;
+
+	for (size_t k = 0; c && k < c->count; k++)
+		if (c->results[k]) {
+			serving += c->results[k]->serving;
+			count += c->results[k]->count;
+		}
+	worker_lock(j->worker);
+	j->accepted = true;
+	j->serving = serving;
+	j->count = count;
+	j->waited = waited;
+	worker_unlock(j->worker);
+	worker_wake(j->worker);
+}
+
+/* The job: dmarcpilot publish on the worker's session (its own
+ * database connection and resolver). */
+static void publish_run(void *arg, struct session *s, struct worker *w)
+{
+	struct screen_publish *j = arg;
+	struct app_publish_options o = {
+		.timeout = j->timeout,
+		.progress = publish_progress,
+		.accepted = publish_accepted,
+		.arg = j,
+	};
+	struct err err = ERR_INIT;
+
+	j->worker = w;
+	j->status = app_publish_run(s, &j->sp.inputs, &j->sp.plan, j->today,
+				    &o, &j->r, &err);
+	if (j->status != STATUS_OK)
+		j->error = xstrdup(err_message(&err));
+	err_done(&err);
+}
+
+/* Starts a publish. */
+struct worker *screen_publish_start(struct app *app, struct screen_plan *sp)
+{
+	struct screen_publish *j = xcalloc(1, sizeof *j);
+
+	j->sp = *sp;
+	memset(sp, 0, sizeof *sp);
+	j->today = app->now;
+	j->timeout = app->session->opt.timeout;
+	return tui_worker_start(app, publish_run, j, publish_free);
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Synchronous engine calls that ask DNS (rollout_inputs_load with its
- * report analysis, analysis_run, zone_find_old), run without blocking
- * the shell's poll loop: the call runs against a cache resolver
+/* Light synchronous engine calls that ask DNS (the SPF step's target,
+ * the test step's message check), run without blocking the shell's
+ * poll loop (the plan, the report analysis and the export preview,
+ * which read the database at length, run on a worker instead,
+ * app/worker.h): the call runs against a cache resolver
  * (core/dns_cache.h); what it asked and the cache lacked goes out
  * through the shell's resolver; when every answer is in, the call runs
  * again; when a run asks nothing new, its result is the one a blocking

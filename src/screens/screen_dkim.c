@@ -16,6 +16,8 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "screens/lookup.h"
+#include "screens/plan.h"
+#include "screens/stepper.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
 
@@ -69,10 +71,18 @@ struct dkim_state {
 	int interval;               /* days a key lives (the domain's) */
 	const struct provider *provider; /* DKIM_VIEW_PROVIDER */
 	char *provider_selector;
+	/* The plan's step from this screen (S, ! and p): the plan is
+	 * loaded on a worker on the first of them. */
+	struct screen_plan sp;
+	struct worker *loading;
+	bool planned;
+	enum command step_pending; /* the key that waits for the plan */
+	struct stepper stepper;
 };
 
 static const enum command dkim_commands[] = {
-	CMD_KEYGEN, CMD_ROTATE, CMD_VERIFY, CMD_DELETE, CMD_RECHECK, CMD_NONE,
+	CMD_KEYGEN, CMD_ROTATE, CMD_VERIFY, CMD_DELETE, CMD_RECHECK,
+	CMD_STEP,   CMD_FORCE,  CMD_PUBLISH, CMD_NONE,
 };
 
 /* Adds a row and asks for its record. */
@@ -102,6 +112,32 @@ static struct dkim_row *dkim_row_add(struct app *app, struct dkim_state *st,
 	return r;
 }
 
+/* Starts loading the plan on a worker. */
+static void dkim_plan(struct app *app, struct dkim_state *st)
+{
+	worker_free(st->loading);
+	st->loading = screen_plan_start(app, false);
+	st->planned = true;
+}
+
+/* True once a plan loading was started and is done. */
+static bool dkim_plan_ready(struct dkim_state *st)
+{
+	if (screen_plan_take(st->loading, &st->sp, NULL)) {
+		worker_free(st->loading);
+		st->loading = NULL;
+	}
+	return st->planned && !st->loading;
+}
+
+/* A step was recorded: the plan moves on. */
+static void dkim_recorded(void *arg)
+{
+	struct dkim_state *st = arg;
+
+	dkim_plan(st->stepper.app, st);
+}
+
 /* Builds the rows from the keys and the inventory. */
 static void dkim_enter(struct app *app, void *state)
 {
@@ -113,6 +149,7 @@ static void dkim_enter(struct app *app, void *state)
 	size_t nkeys = 0, nsenders = 0;
 	struct err err = ERR_INIT;
 
+	stepper_init(&st->stepper, app, &st->sp, dkim_recorded, st);
 	if (!store) {
 		st->error = xstrdup(session_store_error(app->session));
 		return;
@@ -326,6 +363,14 @@ static void dkim_draw(struct app *app, void *state, WINDOW *win)
 
 	widget_textf(win, 0, 1, cols - 2, A_BOLD, _("DKIM of %s"),
 		     app->domain);
+	dkim_plan_ready(st);
+	stepper_collect(&st->stepper, dkim_plan_ready(st));
+	if (st->step_pending != CMD_NONE && dkim_plan_ready(st)) {
+		struct tui_key none = { false, 0 };
+
+		stepper_key(&st->stepper, true, none, st->step_pending);
+		st->step_pending = CMD_NONE;
+	}
 	if (st->error) {
 		widget_wrap(win, 2, 1, cols - 2, rows, 0,
 			    tui_attr(app, TUI_BAD), st->error);
@@ -388,8 +433,14 @@ static void dkim_draw(struct app *app, void *state, WINDOW *win)
 				    attr | tui_attr(app, TUI_GOOD),
 				    r->record.records[0]);
 	}
-	if (st->count && st->list.selected < st->count &&
-	    !st->prompt.active && st->job == DKIM_JOB_NONE)
+	if (st->stepper.nlines && !st->prompt.active &&
+	    st->job == DKIM_JOB_NONE) {
+		/* What S or p did, where the details were. */
+		wmove(win, rows - 3, 0);
+		wclrtobot(win);
+		stepper_draw(&st->stepper, win, rows - 3, 1, cols - 2, rows);
+	} else if (st->count && st->list.selected < st->count &&
+		   !st->prompt.active && st->job == DKIM_JOB_NONE)
 		dkim_draw_detail(app, &st->rows[st->list.selected], win,
 				 rows - 2, cols);
 }
@@ -510,9 +561,21 @@ static void dkim_rotate_advance_work(struct app *app, struct dkim_state *st)
 			    dkim_rotation_phase_name(r.entered[i]),
 			    date_format(app->now, d));
 	}
+	if (r.nupdates)
+		strbuf_addf(&sb,
+			    P_(" Sent %zu signed update to the primary.",
+			       " Sent %zu signed updates to the primary.",
+			       r.nupdates),
+			    r.nupdates);
 	if (r.key_deleted)
 		strbuf_addf(&sb, _(" Deleted the old key %s."),
 			    r.rec.old_path);
+	if (r.nsigners)
+		strbuf_addf(&sb,
+			    P_(" %s still signs for %zu source (%s the most).",
+			       " %s still signs for %zu sources (%s the most).",
+			       r.nsigners),
+			    r.rec.old_selector, r.nsigners, r.signers[0].ip);
 	if (r.why) {
 		if (sb.len)
 			strbuf_addstr(&sb, " ");
@@ -614,7 +677,7 @@ static void dkim_rotate_cancel(struct app *app, struct dkim_state *st)
 		return;
 	}
 	st->cancel_armed = false;
-	if (app_rotate_cancel(app->session, app->domain, &rec, &err) !=
+	if (app_rotate_cancel(app->session, app->domain, &rec, NULL, &err) !=
 	    STATUS_OK) {
 		tui_error(app, "%s", err_message(&err));
 		err_done(&err);
@@ -732,6 +795,17 @@ static bool dkim_key(struct app *app, void *state, struct tui_key key,
 	}
 	if (st->job != DKIM_JOB_NONE)
 		return cmd != CMD_QUIT && cmd != CMD_HELP;
+	/* The plan is loaded on the first S, ! or p, not on every
+	 * visit. */
+	if (!st->planned &&
+	    (cmd == CMD_STEP || cmd == CMD_FORCE || cmd == CMD_PUBLISH)) {
+		st->step_pending = cmd;
+		tui_message(app, _("Loading the plan ..."));
+		dkim_plan(app, st);
+		return true;
+	}
+	if (stepper_key(&st->stepper, dkim_plan_ready(st), key, cmd))
+		return true;
 	if (cmd != CMD_DELETE)
 		st->cancel_armed = false;
 	if (st->view == DKIM_VIEW_ROTATION)
@@ -776,6 +850,9 @@ static void dkim_leave(struct app *app, void *state)
 	struct dkim_state *st = state;
 
 	(void)app;
+	stepper_done(&st->stepper);
+	worker_free(st->loading);
+	screen_plan_clear(&st->sp);
 	for (size_t i = 0; i < st->count; i++) {
 		free(st->rows[i].sender);
 		free(st->rows[i].provider);

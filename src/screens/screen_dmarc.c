@@ -20,7 +20,6 @@
 #include "util/xalloc.h"
 #include "screens/lookup.h"
 #include "screens/plan.h"
-#include "screens/replay.h"
 #include "screens/stepper.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
@@ -51,13 +50,14 @@ struct dmarc_state {
 	struct ladder ladder;
 	char *error;
 	struct screen_plan sp;  /* the plan and why there is none */
-	struct replay *replay; /* the plan's loading */
+	struct worker *loading; /* the plan's loading, or NULL */
 	struct stepper stepper; /* S and ! */
 	struct app *app;
 };
 
 static const enum command dmarc_commands[] = {
-	CMD_STEP, CMD_FORCE, CMD_RECHECK, CMD_UP, CMD_DOWN, CMD_NONE,
+	CMD_STEP, CMD_FORCE, CMD_PUBLISH, CMD_RECHECK, CMD_UP, CMD_DOWN,
+	CMD_NONE,
 };
 
 /* Forgets the destinations shown. */
@@ -121,12 +121,20 @@ static void dests_collect(struct dmarc_state *st)
 	st->discovery = NULL;
 }
 
-/* Loads the plan with dns (replay_fn). */
-static void dmarc_plan(void *arg, struct dns *dns)
+/* Starts loading the plan on a worker. */
+static void dmarc_plan(struct app *app, struct dmarc_state *st)
 {
-	struct dmarc_state *st = arg;
+	worker_free(st->loading);
+	st->loading = screen_plan_start(app, false);
+}
 
-	screen_plan_load(st->app, dns, &st->sp);
+/* Takes the plan when its loading is done. */
+static void dmarc_plan_collect(struct dmarc_state *st)
+{
+	if (screen_plan_take(st->loading, &st->sp, NULL)) {
+		worker_free(st->loading);
+		st->loading = NULL;
+	}
 }
 
 /* A step was recorded: the history, the plan and the record served
@@ -146,8 +154,7 @@ static void dmarc_recorded(void *arg)
 				&st->nhistory, NULL);
 	lookup_start(app, &st->published, name, DNS_T_TXT);
 	free(name);
-	replay_free(st->replay);
-	st->replay = replay_start(app, dmarc_plan, st, NULL, 0);
+	dmarc_plan(app, st);
 }
 
 /* Reads the domain's ladder and history, and asks for the record. */
@@ -183,7 +190,7 @@ static void dmarc_enter(struct app *app, void *state)
 		}
 	}
 	err_done(&err);
-	st->replay = replay_start(app, dmarc_plan, st, NULL, 0);
+	dmarc_plan(app, st);
 }
 
 /* The day a DMARC rung was verified live, or DATE_NONE. */
@@ -205,9 +212,13 @@ static int dmarc_draw_readiness(struct app *app, struct dmarc_state *st,
 {
 	const struct rollout_plan *p = &st->sp.plan;
 
-	if (y >= rows || !st->replay)
+	if (y >= rows)
 		return y;
-	if (!replay_done(st->replay)) {
+	if (!st->loading && !st->sp.loaded && !st->sp.error)
+		/* Not started, or a record or a publish holds the plan. */
+		return y + stepper_draw(&st->stepper, win, y, 1, cols - 2,
+					rows);
+	if (st->loading) {
 		widget_text(win, y, 1, cols - 2, A_NORMAL,
 			    _("Asking DNS about the report sources for the "
 			      "plan ..."));
@@ -385,7 +396,8 @@ static void dmarc_draw(struct app *app, void *state, WINDOW *win)
 	WINDOW *pad = widget_pager_pad(DMARC_PAD_ROWS, getmaxx(win));
 	int total;
 
-	stepper_collect(&st->stepper);
+	dmarc_plan_collect(st);
+	stepper_collect(&st->stepper, !st->loading);
 	dests_collect(st);
 	if (!pad)
 		return;
@@ -404,7 +416,7 @@ static bool dmarc_key(struct app *app, void *state, struct tui_key key,
 	struct dmarc_state *st = state;
 	char *name;
 
-	if (stepper_key(&st->stepper, replay_done(st->replay), key, cmd))
+	if (stepper_key(&st->stepper, !st->loading, key, cmd))
 		return true;
 	switch (cmd) {
 	case CMD_RECHECK:
@@ -430,10 +442,10 @@ static void dmarc_leave(struct app *app, void *state)
 
 	/* The discovery must not be freed while its queries wait, nor a
 	 * propagation answer land after its result was freed: end them
-	 * first (their callbacks still find the state alive). The replay
-	 * drops its own answers. */
+	 * first (their callbacks still find the state alive). The plan's
+	 * loading, abandoned, ends on its own. */
 	stepper_done(&st->stepper);
-	replay_free(st->replay);
+	worker_free(st->loading);
 	if (st->discovery && app->session->dns)
 		dns_cancel_all(app->session->dns);
 	dmarc_discovery_free(st->discovery);

@@ -12,7 +12,6 @@
 #include "util/xalloc.h"
 #include "export/zone.h"
 #include "screens/plan.h"
-#include "screens/replay.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
 
@@ -20,15 +19,14 @@ enum export_format { EXPORT_BIND, EXPORT_NSUPDATE, EXPORT_JSON };
 
 struct export_state {
 	struct screen_plan sp;        /* the plan */
-	struct zone_records records; /* its records, when sp.loaded */
+	struct screen_plan_records rec; /* its records, when sp.loaded */
 	enum export_format format;
 	char *text;  /* the preview of the current format */
 	char *error; /* why there is no preview */
 	struct widget_pager pager; /* the preview, long lines wrapped */
 	struct widget_input prompt;
 	struct app *app;
-	struct replay *loading;   /* the plan's loading */
-	char *dns_error;          /* why the served records are unknown */
+	struct worker *loading;   /* the plan's loading, or NULL */
 	bool rendered;            /* the preview follows the loaded plan */
 };
 
@@ -53,36 +51,31 @@ static const char *format_label(enum export_format format)
 /* Frees the plan and records of an earlier run. */
 static void export_clear(struct export_state *st)
 {
-	if (st->sp.loaded)
-		zone_records_done(&st->records);
+	screen_plan_records_clear(&st->rec);
 	screen_plan_clear(&st->sp);
 	free(st->error);
 	st->error = NULL;
 }
 
-/* Loads the plan, collects its records and finds what each replaces and
- * the TTL it is served with, as the export command does (replay_fn). */
-static void export_load(void *arg, struct dns *dns)
-{
-	struct export_state *st = arg;
-	struct err err = ERR_INIT;
+static void export_render(struct app *app, struct export_state *st);
 
-	export_clear(st);
-	free(st->dns_error);
-	st->dns_error = NULL;
-	if (!screen_plan_load(st->app, dns, &st->sp)) {
-		st->error = xstrdup(st->sp.error);
+/* Takes the plan, its records and what each replaces with the TTL it
+ * is served with (as the export command finds them) when the worker
+ * is done, and renders the preview. */
+static void export_collect(struct app *app, struct export_state *st)
+{
+	if (!screen_plan_take(st->loading, &st->sp, &st->rec))
+		return;
+	worker_free(st->loading);
+	st->loading = NULL;
+	free(st->error);
+	st->error = NULL;
+	if (!st->sp.loaded) {
+		st->error = xstrdup(st->sp.error ? st->sp.error : "");
 		return;
 	}
-	zone_collect(&st->sp.inputs, &st->sp.plan, false,
-		     tui_orgdomain(st->app), &st->records);
-	if (!dns)
-		st->dns_error = xstrdup(session_dns_error(st->app->session)
-					    ? session_dns_error(st->app->session)
-					    : _("no resolver"));
-	else if (zone_find_old(&st->records, dns, &err) != STATUS_OK)
-		st->dns_error = xstrdup(err_message(&err));
-	err_done(&err);
+	st->rendered = true;
+	export_render(app, st);
 }
 
 /* Renders the records in the current format into st->text. */
@@ -97,20 +90,20 @@ static void export_render(struct app *app, struct export_state *st)
 	free(st->error);
 	st->error = NULL;
 	st->pager.scroll = 0;
-	if (st->dns_error) {
-		st->error = xstrdup(st->dns_error);
+	if (st->rec.dns_error) {
+		st->error = xstrdup(st->rec.dns_error);
 		return;
 	}
 	switch (st->format) {
 	case EXPORT_BIND:
-		if (zone_format_bind(&st->records, &st->text, &err))
+		if (zone_format_bind(&st->rec.records, &st->text, &err))
 			st->error = xstrdup(err_message(&err));
 		break;
 	case EXPORT_NSUPDATE:
-		st->text = zone_format_nsupdate(&st->records);
+		st->text = zone_format_nsupdate(&st->rec.records);
 		break;
 	case EXPORT_JSON:
-		o = zone_format_json(&st->records);
+		o = zone_format_json(&st->rec.records);
 		st->text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(o);
 		break;
@@ -118,8 +111,9 @@ static void export_render(struct app *app, struct export_state *st)
 	err_done(&err);
 }
 
-/* Starts collecting the plan's records; the report analysis in it asks
- * DNS about the sources, in the loop. */
+/* Starts collecting the plan's records on a worker: the report
+ * analysis, the DNS it asks and the preview's look-ups never stall
+ * typing. */
 static void export_enter(struct app *app, void *state)
 {
 	struct export_state *st = state;
@@ -129,7 +123,7 @@ static void export_enter(struct app *app, void *state)
 		st->error = xstrdup(session_store_error(app->session));
 		return;
 	}
-	st->loading = replay_start(app, export_load, st, NULL, 0);
+	st->loading = screen_plan_start(app, true);
 }
 
 /* Draws the preview into pad (NULL: only counts); returns the rows it
@@ -163,12 +157,8 @@ static void export_draw(struct app *app, void *state, WINDOW *win)
 		     /* TRANSLATORS: %s is BIND, nsupdate or JSON. */
 		     _("Export for %s as %s"), app->domain,
 		     format_label(st->format));
-	if (st->loading && replay_done(st->loading) && st->sp.loaded &&
-	    !st->rendered) {
-		st->rendered = true;
-		export_render(app, st);
-	}
-	if (st->loading && !replay_done(st->loading)) {
+	export_collect(app, st);
+	if (st->loading) {
 		widget_text(win, 2, 1, cols - 2, A_NORMAL,
 			    _("Asking DNS about the plan's report sources "
 			      "and the records served now ..."));
@@ -268,9 +258,8 @@ static void export_leave(struct app *app, void *state)
 {
 	struct export_state *st = state;
 
-	replay_free(st->loading);
+	worker_free(st->loading);
 	export_clear(st);
-	free(st->dns_error);
 	free(st->text);
 }
 

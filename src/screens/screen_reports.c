@@ -24,7 +24,6 @@
 #include "util/strbuf.h"
 #include "util/text.h"
 #include "util/xalloc.h"
-#include "screens/replay.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
 
@@ -68,7 +67,7 @@ struct reports_state {
 	struct report_import_stats stats;
 	char *last_reject; /* the last rejected unit's message */
 	bool analysed;
-	struct replay *replay; /* the analysis, asking DNS in the loop */
+	struct worker *replay; /* the analysis on a worker, or NULL */
 	struct app *app;
 	struct ip_net *disowned; /* networks marked "not ours" */
 	size_t ndisowned;
@@ -174,54 +173,92 @@ static void rows_build(struct reports_state *st)
 	}
 }
 
-/* Runs the view of the chosen window up to today with dns for the
- * sources' reverse names and SPF (replay_fn). */
-static void reports_run(void *arg, struct dns *dns)
+/* One analysis on a worker: what it asks (copied: the screen may go
+ * away) and what it leaves. */
+struct reports_job {
+	char *domain;
+	enum report_window window;
+	date_t today;
+	struct report_view view;
+	bool loaded;
+	char *error;
+};
+
+/* Frees a job with what it still holds. */
+static void reports_job_free(void *arg)
 {
-	struct reports_state *st = arg;
-	struct app *app = st->app;
+	struct reports_job *j = arg;
+
+	if (j->loaded)
+		report_view_done(&j->view);
+	free(j->error);
+	free(j->domain);
+	free(j);
+}
+
+/* The view of the chosen window up to today, on the worker's session:
+ * its own connection, its resolver for the sources' reverse names and
+ * SPF, the catalogue. */
+static void reports_run(void *arg, struct session *s, struct worker *w)
+{
+	struct reports_job *j = arg;
 	struct report_view_request req = {
-		.domain = app->domain,
-		.window = st->window,
-		.today = app->now,
+		.domain = j->domain,
+		.window = j->window,
+		.today = j->today,
 		.analysis = {
-			.dns = dns,
-			.providers = tui_providers(app),
+			.dns = session_dns(s, NULL),
+			.providers = session_providers(s, NULL),
 			.dns_sources_max = REPORTS_DNS_SOURCES,
 		},
 		.failures_max = REPORTS_FAILURES_MAX,
 	};
 	struct err err = ERR_INIT;
+	struct store *store = session_store(s, &err);
 
-	if (st->loaded)
-		report_view_done(&st->view);
-	st->loaded = false;
-	st->analysis = NULL;
-	free(st->error);
-	st->error = NULL;
-	if (report_view_load(tui_store(app), &req, &st->view, &err) !=
-	    STATUS_OK) {
-		st->error = xstrdup(err_message(&err));
-	} else {
-		st->loaded = true;
-		st->analysis = st->view.analysis;
-		if (st->stored_before >= 0) {
-			st->import_added =
-			    st->view.stored_reports - st->stored_before;
-			st->import_failures =
-			    st->view.stored_failures - st->failures_before;
-		}
-	}
-	rows_build(st);
+	(void)w;
+	if (!store || report_view_load(store, &req, &j->view, &err) !=
+			  STATUS_OK)
+		j->error = xstrdup(err_message(&err));
+	else
+		j->loaded = true;
 	err_done(&err);
 }
 
-/* Starts the analysis; its DNS is asked in the loop and the screen
- * shows the result when every answer is in. */
+/* Takes the view when the worker is done. */
+static void reports_collect(struct reports_state *st)
+{
+	struct reports_job *j = worker_arg(st->replay);
+
+	if (!st->replay || !worker_done(st->replay))
+		return;
+	if (st->loaded)
+		report_view_done(&st->view);
+	st->loaded = j->loaded;
+	st->view = j->view;
+	j->loaded = false;
+	st->analysis = st->loaded ? st->view.analysis : NULL;
+	free(st->error);
+	st->error = j->error;
+	j->error = NULL;
+	if (st->loaded && st->stored_before >= 0) {
+		st->import_added = st->view.stored_reports - st->stored_before;
+		st->import_failures =
+		    st->view.stored_failures - st->failures_before;
+	}
+	worker_free(st->replay);
+	st->replay = NULL;
+	rows_build(st);
+}
+
+/* Starts the analysis on a worker; the screen shows the result when it
+ * is done, keys are answered meanwhile. */
 static void reports_analyse(struct app *app, struct reports_state *st)
 {
+	struct reports_job *j;
+
 	st->analysed = true;
-	replay_free(st->replay);
+	worker_free(st->replay);
 	st->replay = NULL;
 	if (!tui_store(app)) {
 		if (st->loaded)
@@ -234,7 +271,11 @@ static void reports_analyse(struct app *app, struct reports_state *st)
 		return;
 	}
 	disowned_load(app, st);
-	st->replay = replay_start(app, reports_run, st, NULL, 0);
+	j = xcalloc(1, sizeof *j);
+	j->domain = xstrdup(app->domain);
+	j->window = st->window;
+	j->today = app->now;
+	st->replay = tui_worker_start(app, reports_run, j, reports_job_free);
 }
 
 /* Opens the screen: the analysis runs as the first unit of work, so that
@@ -663,15 +704,17 @@ static void draw_sources(struct app *app, struct reports_state *st,
 static void reports_draw(struct app *app, void *state, WINDOW *win)
 {
 	struct reports_state *st = state;
-	const struct analysis *a =
-	    replay_done(st->replay) && st->loaded ? st->analysis : NULL;
+	const struct analysis *a;
+
+	reports_collect(st);
+	a = !st->replay && st->loaded ? st->analysis : NULL;
 	const struct report_view *v = &st->view;
 	int rows = getmaxy(win), cols = getmaxx(win), y = 0;
 	char window[128];
 
 	widget_textf(win, y++, 1, cols - 2, A_BOLD, _("Reports for %s"),
 		     app->domain);
-	if (st->error && replay_done(st->replay))
+	if (st->error && !st->replay)
 		y += widget_wrap(win, y, 1, cols - 2, rows - 1, 0,
 				 tui_attr(app, TUI_BAD), st->error);
 	else if (!a)
@@ -787,7 +830,7 @@ static void disown_ask(struct app *app, struct reports_state *st)
 	const struct reports_row *r;
 	size_t k;
 
-	if (!replay_done(st->replay) || !st->analysis ||
+	if (st->replay || !st->analysis ||
 	    st->failures_shown || st->list.selected >= st->nrows) {
 		tui_error(app, _("Choose a source first."));
 		return;
@@ -849,7 +892,7 @@ static bool reports_key(struct app *app, void *state, struct tui_key key,
 			enum command cmd)
 {
 	struct reports_state *st = state;
-	bool ready = st->loaded && replay_done(st->replay);
+	bool ready = st->loaded && !st->replay;
 
 	if (st->disowning) {
 		disown_answer(app, st, key);
@@ -924,7 +967,7 @@ static void reports_leave(struct app *app, void *state)
 {
 	struct reports_state *st = state;
 
-	replay_free(st->replay);
+	worker_free(st->replay);
 	import_clear(st);
 	free(st->disowned);
 	free(st->disowning);

@@ -70,7 +70,8 @@ struct spf_state {
 	int cols;                       /* the width lines wrap at */
 	bool dirty;                     /* flattening changed, not saved */
 	struct screen_plan sp;          /* the plan, for S */
-	struct replay *replay;          /* its loading, from the first S */
+	struct worker *loading;         /* its loading, from the first S */
+	bool planned;                   /* a loading was started */
 	enum command step_pending;      /* S or ! waiting for the plan */
 	struct stepper stepper;         /* S and ! */
 	size_t verify_line;             /* the servers' heading line */
@@ -79,8 +80,8 @@ struct spf_state {
 };
 
 static const enum command spf_commands[] = {
-	CMD_FLATTEN, CMD_SAVE, CMD_VERIFY, CMD_STEP, CMD_FORCE, CMD_RECHECK,
-	CMD_UP, CMD_DOWN, CMD_NONE,
+	CMD_FLATTEN, CMD_SAVE, CMD_VERIFY, CMD_STEP, CMD_FORCE, CMD_PUBLISH,
+	CMD_RECHECK, CMD_UP, CMD_DOWN, CMD_NONE,
 };
 
 /* Builds the target with the flattening tried, on the replay's
@@ -199,12 +200,22 @@ static void spf_start(struct app *app, struct spf_state *st)
 	err_done(&err);
 }
 
-/* Loads the plan with dns (replay_fn). */
-static void spf_plan(void *arg, struct dns *dns)
+/* Starts loading the plan on a worker. */
+static void spf_plan(struct app *app, struct spf_state *st)
 {
-	struct spf_state *st = arg;
+	worker_free(st->loading);
+	st->loading = screen_plan_start(app, false);
+	st->planned = true;
+}
 
-	screen_plan_load(st->app, dns, &st->sp);
+/* True once a plan loading was started and is done. */
+static bool spf_plan_ready(struct spf_state *st)
+{
+	if (screen_plan_take(st->loading, &st->sp, NULL)) {
+		worker_free(st->loading);
+		st->loading = NULL;
+	}
+	return st->planned && !st->loading;
 }
 
 /* A step was recorded: the plan moves on. */
@@ -212,8 +223,7 @@ static void spf_recorded(void *arg)
 {
 	struct spf_state *st = arg;
 
-	replay_free(st->replay);
-	st->replay = replay_start(st->app, spf_plan, st, NULL, 0);
+	spf_plan(st->app, st);
 }
 
 /* Opens the screen. */
@@ -488,7 +498,8 @@ static void spf_draw(struct app *app, void *state, WINDOW *win)
 	size_t lookups;
 
 	target_settle(app, st);
-	stepper_collect(&st->stepper);
+	spf_plan_ready(st);
+	stepper_collect(&st->stepper, spf_plan_ready(st));
 	widget_textf(win, y++, 1, cols - 2, A_BOLD, _("SPF of %s"),
 		     app->domain);
 	if (st->error)
@@ -518,7 +529,7 @@ static void spf_draw(struct app *app, void *state, WINDOW *win)
 			     SPF_VOID_LIMIT);
 	}
 	st->cols = cols;
-	if (st->step_pending != CMD_NONE && replay_done(st->replay)) {
+	if (st->step_pending != CMD_NONE && spf_plan_ready(st)) {
 		struct tui_key none = { false, 0 };
 
 		stepper_key(&st->stepper, true, none, st->step_pending);
@@ -656,15 +667,14 @@ static bool spf_key(struct app *app, void *state, struct tui_key key,
 	struct spf_state *st = state;
 
 	/* The plan is loaded on the first S, not on every visit. */
-	if (!st->replay && (cmd == CMD_STEP || cmd == CMD_FORCE)) {
+	if (!st->planned &&
+	    (cmd == CMD_STEP || cmd == CMD_FORCE || cmd == CMD_PUBLISH)) {
 		st->step_pending = cmd;
 		tui_message(app, _("Loading the plan ..."));
-		st->replay = replay_start(app, spf_plan, st, NULL, 0);
-		if (!replay_done(st->replay))
-			return true;
-		st->step_pending = CMD_NONE;
+		spf_plan(app, st);
+		return true;
 	}
-	if (stepper_key(&st->stepper, replay_done(st->replay), key, cmd))
+	if (stepper_key(&st->stepper, spf_plan_ready(st), key, cmd))
 		return true;
 	if (widget_list_key(&st->list, cmd, st->nlines, st->height))
 		return true;
@@ -703,7 +713,7 @@ static void spf_leave(struct app *app, void *state)
 	if (st->dirty)
 		app->unsaved = false;
 	stepper_done(&st->stepper);
-	replay_free(st->replay);
+	worker_free(st->loading);
 	screen_plan_clear(&st->sp);
 	spf_clear(st);
 	for (size_t i = 0; i < st->nlines; i++)

@@ -14,8 +14,6 @@
 #include "util/text.h"
 #include "util/xalloc.h"
 #include "screens/plan.h"
-#include "screens/publish.h"
-#include "screens/replay.h"
 #include "screens/stepper.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
@@ -31,7 +29,7 @@ struct timeline_state {
 	struct screen_plan sp;  /* the plan and why there is none */
 	struct rollout_week *weeks;
 	size_t nweeks;
-	struct replay *replay; /* the plan's loading */
+	struct worker *loading; /* the plan's loading, or NULL */
 	struct stepper stepper; /* S and ! */
 	unsigned settings_gen;  /* app->settings_gen the plan was loaded at */
 	struct app *app;
@@ -55,15 +53,21 @@ static void timeline_plan_clear(struct timeline_state *st)
 	screen_plan_clear(&st->sp);
 }
 
-/* Loads the plan and its weeks with dns (replay_fn). */
-static void timeline_plan(void *arg, struct dns *dns)
+/* Takes the plan when its loading is done, and makes its weeks. */
+static void timeline_plan_collect(struct app *app, struct timeline_state *st)
 {
-	struct timeline_state *st = arg;
-
-	timeline_plan_clear(st);
-	if (screen_plan_load(st->app, dns, &st->sp))
-		rollout_timeline(&st->sp.inputs, st->app->now,
-				 &st->weeks, &st->nweeks);
+	if (!st->loading)
+		return;
+	rollout_weeks_free(st->weeks, st->nweeks);
+	st->weeks = NULL;
+	st->nweeks = 0;
+	if (!screen_plan_take(st->loading, &st->sp, NULL))
+		return;
+	worker_free(st->loading);
+	st->loading = NULL;
+	if (st->sp.loaded)
+		rollout_timeline(&st->sp.inputs, app->now, &st->weeks,
+				 &st->nweeks);
 }
 
 /* Reads the domain's history and settings, and starts loading the
@@ -76,8 +80,8 @@ static void timeline_load(struct app *app, struct timeline_state *st)
 	size_t n = 0;
 
 	st->settings_gen = app->settings_gen;
-	replay_free(st->replay);
-	st->replay = NULL;
+	worker_free(st->loading);
+	st->loading = NULL;
 	state_rungs_free(st->rungs, st->count);
 	st->rungs = NULL;
 	st->count = 0;
@@ -113,9 +117,9 @@ static void timeline_load(struct app *app, struct timeline_state *st)
 			ladder_init_default(&st->ladder);
 		}
 	}
-	/* The report analysis asks DNS about the sources: that happens
-	 * in the loop, the plan shows when it is in. */
-	st->replay = replay_start(app, timeline_plan, st, NULL, 0);
+	/* The report analysis and the DNS it asks run on a worker: the
+	 * plan shows when it is in, keys are answered meanwhile. */
+	st->loading = screen_plan_start(app, false);
 out:
 	state_domains_free(domains, n);
 	err_done(&err);
@@ -184,14 +188,15 @@ static int timeline_draw_plan(struct app *app, struct timeline_state *st,
 	const struct rollout_plan *plan = &st->sp.plan;
 	char since[DATE_BUFSIZE], earliest[DATE_BUFSIZE];
 
-	if (!replay_done(st->replay)) {
+	if (st->loading) {
 		widget_text(win, y++, 1, cols - 2, A_NORMAL,
 			    _("Asking DNS about the report sources for the "
 			      "plan ..."));
 		return y;
 	}
-	if (!st->sp.loaded)
-		return y;
+	if (!st->sp.loaded) /* a record or a publish holds it */
+		return y + stepper_draw(&st->stepper, win, y, 1, cols - 2,
+					rows);
 	widget_textf(win, y++, 1, cols - 2, A_BOLD,
 		     _("Phase: %s since %s (day %d)"),
 		     rollout_phase_label(plan->phase),
@@ -231,7 +236,7 @@ static int timeline_draw_weeks(struct app *app, struct timeline_state *st,
 {
 	y++;
 	widget_text(win, y++, 1, cols - 2, A_UNDERLINE, _("Weeks"));
-	for (size_t i = 0; replay_done(st->replay) && i < st->nweeks &&
+	for (size_t i = 0; !st->loading && i < st->nweeks &&
 			   y < rows;
 	     i++) {
 		const struct rollout_week *w = &st->weeks[i];
@@ -296,7 +301,7 @@ static int timeline_draw_content(struct app *app, struct timeline_state *st,
 
 	widget_textf(win, y++, 1, cols - 2, A_BOLD, _("Rollout of %s"),
 		     app->domain);
-	if (st->error || (replay_done(st->replay) && st->sp.error))
+	if (st->error || (!st->loading && st->sp.error))
 		return y + 1 +
 		       widget_wrap(win, y + 1, 1, cols - 2, rows, 0,
 				   tui_attr(app, TUI_BAD),
@@ -327,7 +332,8 @@ static void timeline_draw(struct app *app, void *state, WINDOW *win)
 
 	if (!pad)
 		return;
-	stepper_collect(&st->stepper);
+	timeline_plan_collect(app, st);
+	stepper_collect(&st->stepper, !st->loading);
 	/* The settings view stored a change: the plan follows it. */
 	if (st->settings_gen != app->settings_gen)
 		timeline_load(app, st);
@@ -338,12 +344,13 @@ static void timeline_draw(struct app *app, void *state, WINDOW *win)
 			  tui_attr(app, TUI_DIM));
 }
 
-/* S: the step, through the app layer's gate, verify and record. */
+/* S, ! and p: the step, through the app layer's gate, verified and
+ * recorded, or published. */
 static bool timeline_step(struct app *app, struct timeline_state *st,
 			  struct tui_key key, enum command cmd)
 {
 	(void)app;
-	return stepper_key(&st->stepper, replay_done(st->replay), key, cmd);
+	return stepper_key(&st->stepper, !st->loading, key, cmd);
 }
 
 /* r: reads the history and loads the plan again. */
@@ -367,20 +374,6 @@ static bool timeline_settings(struct app *app, struct timeline_state *st,
 	return true;
 }
 
-/* p: publishes the ready step; once recorded, the timeline is read
- * again. */
-static bool timeline_publish(struct app *app, struct timeline_state *st,
-			     struct tui_key key, enum command cmd)
-{
-	(void)key;
-	(void)cmd;
-	if (!replay_done(st->replay))
-		return false;
-	if (screen_publish_step(app, &st->sp))
-		timeline_load(app, st);
-	return true;
-}
-
 /* What a command does on the timeline: one row per key, so that a new
  * action is one line here and one function. */
 struct timeline_action {
@@ -392,7 +385,7 @@ struct timeline_action {
 static const struct timeline_action timeline_actions[] = {
 	{ CMD_STEP, timeline_step },
 	{ CMD_FORCE, timeline_step },
-	{ CMD_PUBLISH, timeline_publish },
+	{ CMD_PUBLISH, timeline_step },
 	{ CMD_RECHECK, timeline_reload },
 	{ CMD_SETTINGS, timeline_settings },
 };
@@ -404,8 +397,7 @@ static bool timeline_key(struct app *app, void *state, struct tui_key key,
 	struct timeline_state *st = state;
 
 	if (st->stepper.confirming)
-		return stepper_key(&st->stepper, replay_done(st->replay), key,
-				   cmd);
+		return stepper_key(&st->stepper, !st->loading, key, cmd);
 	for (size_t i = 0; i < sizeof timeline_actions /
 				   sizeof timeline_actions[0];
 	     i++)
@@ -421,7 +413,7 @@ static void timeline_leave(struct app *app, void *state)
 
 	(void)app;
 	stepper_done(&st->stepper);
-	replay_free(st->replay);
+	worker_free(st->loading);
 	state_rungs_free(st->rungs, st->count);
 	timeline_plan_clear(st);
 	state_settings_done(&st->settings);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "store/state.h"
+#include "screens/publish.h"
 #include "util/i18n.h"
 #include "util/text.h"
 #include "util/xalloc.h"
@@ -57,6 +58,59 @@ static void line_add(struct stepper *s, enum tui_color color, int indent,
 	l->indent = indent;
 	free(raw);
 	s->reveal = true;
+}
+
+/* Rewrites line i (the job's progress line), cleaned. */
+static void line_set(struct stepper *s, size_t i, enum tui_color color,
+		     const char *text)
+{
+	if (i >= s->nlines)
+		return;
+	free(s->lines[i].text);
+	s->lines[i].text = text_clean_str(text);
+	s->lines[i].color = color;
+}
+
+/* A record on a worker: the plan (moved in from the screen), the day,
+ * and how it went. */
+struct record_job {
+	struct screen_plan sp;
+	date_t today;
+	char *error; /* why it was not recorded, or NULL */
+};
+
+/* Frees a record with what it still holds. */
+static void record_free(void *arg)
+{
+	struct record_job *j = arg;
+
+	screen_plan_clear(&j->sp);
+	free(j->error);
+	free(j);
+}
+
+/* The job: the app layer's record (for SPF it measures what the live
+ * record costs through the worker's resolver) on the worker's session. */
+static void record_run(void *arg, struct session *s, struct worker *w)
+{
+	struct record_job *j = arg;
+	struct err err = ERR_INIT;
+
+	(void)w;
+	if (app_step_record(s, &j->sp.inputs, &j->sp.plan, j->today, &err) !=
+	    STATUS_OK)
+		j->error = xstrdup(err_message(&err));
+	err_done(&err);
+}
+
+/* Gives the job's plan back to the screen unless the screen has one
+ * again (a loading came in meanwhile); the job then frees it. */
+static void plan_give_back(struct stepper *s, struct screen_plan *sp)
+{
+	if (s->sp->loaded || s->sp->error)
+		return;
+	*s->sp = *sp;
+	memset(sp, 0, sizeof *sp);
 }
 
 /* Lists the plan's reasons under a heading. */
@@ -124,16 +178,24 @@ static void step_verified(void *arg, struct app_step_checks *checks)
 	s->arrived = checks;
 }
 
-/* Records the step when every server serves every record (app/step.h,
- * the rules of dmarcpilot step). */
-void stepper_collect(struct stepper *s)
+static void job_collect(struct stepper *s);
+
+/* Starts recording the step when every server serves every record
+ * (app/step.h, the rules of dmarcpilot step), and follows a job. */
+void stepper_collect(struct stepper *s, bool plan_ready)
 {
 	struct app_step_checks *checks = s->arrived;
 	struct app *app = s->app;
 	const struct rollout_plan *p = &s->sp->plan;
-	struct err err = ERR_INIT;
-	bool recorded = false;
 
+	job_collect(s);
+	if (s->pending != CMD_NONE && plan_ready) {
+		struct tui_key none = { false, 0 };
+		enum command cmd = s->pending;
+
+		s->pending = CMD_NONE;
+		stepper_key(s, true, none, cmd);
+	}
 	if (!checks)
 		return;
 	s->arrived = NULL;
@@ -159,20 +221,119 @@ void stepper_collect(struct stepper *s)
 		tui_error(app, _("Not recorded: %zu of %zu servers serve the "
 				 "new record."),
 			  serving, count);
-	} else if (app_step_record(app->session, &s->sp->inputs, p,
-				   app->now, &err) != STATUS_OK) {
-		line_add(s, TUI_BAD, 0, "%s", err_message(&err));
-		tui_error(app, "%s", err_message(&err));
 	} else {
-		line_add(s, TUI_GOOD, 0,
-			 _("Recorded: %s is live on every server."),
-			 p->next.label);
-		tui_message(app, _("Recorded: %s is live on every server."),
-			    p->next.label);
-		recorded = true;
+		/* Off the input path: an SPF step measures the live
+		 * record's lookups through DNS before it is recorded. */
+		struct record_job *j = xcalloc(1, sizeof *j);
+
+		free(s->label);
+		s->label = xstrdup(p->next.label ? p->next.label : "");
+		line_add(s, TUI_NORMAL, 0, _("Recording %s ..."), s->label);
+		s->progress = s->nlines - 1;
+		j->sp = *s->sp;
+		memset(s->sp, 0, sizeof *s->sp);
+		j->today = app->now;
+		s->publishing = false;
+		s->job = tui_worker_start(app, record_run, j, record_free);
 	}
 	app_step_checks_free(checks);
-	err_done(&err);
+}
+
+/* Shows how far a publish has come. */
+static void publish_show(struct stepper *s)
+{
+	struct screen_publish *j = worker_arg(s->job);
+	char *line = NULL;
+
+	worker_lock(s->job);
+	if (j->count > 0)
+		line = xasprintf(_("Publishing %s: sent, accepted by %s; %zu "
+				   "of %zu servers serve it (%.0f s) ..."),
+				 s->label, j->server ? j->server : "?",
+				 j->serving, j->count, j->waited);
+	else if (j->accepted)
+		line = xasprintf(_("Publishing %s: sent, accepted by %s; "
+				   "asking every server ..."),
+				 s->label, j->server ? j->server : "?");
+	worker_unlock(s->job);
+	if (line)
+		line_set(s, s->progress, TUI_NORMAL, line);
+	free(line);
+}
+
+/* A publish ended: the lines and the message say how. Returns true
+ * when the step was recorded. */
+static bool publish_end(struct stepper *s)
+{
+	struct screen_publish *j = worker_arg(s->job);
+	struct app *app = s->app;
+	char *done;
+
+	if (j->error) {
+		line_set(s, s->progress, TUI_BAD, j->error);
+		for (size_t i = 0; i < j->r.nlive; i++)
+			line_add(s, TUI_WARN, 2, _("served now: %s"),
+				 j->r.live[i]);
+		line_add(s, TUI_BAD, 0, _("Not published; nothing recorded."));
+		tui_error(app, _("Not published: %s"), j->error);
+		plan_give_back(s, &j->sp);
+		return false;
+	}
+	if (j->r.gate != APP_STEP_GO || !j->r.recorded) {
+		line_set(s, s->progress, TUI_WARN, _("Nothing published."));
+		tui_message(app, _("Nothing published."));
+		plan_give_back(s, &j->sp);
+		return false;
+	}
+	if (j->r.forced)
+		line_add(s, TUI_WARN, 0,
+			 _("Forced: the plan does not call %s ready."),
+			 j->r.label);
+	done = xasprintf(_("Published and recorded: %s is live on every "
+			   "server."),
+			 j->r.label ? j->r.label : s->label);
+	line_set(s, s->progress, TUI_GOOD, done);
+	tui_message(app, "%s", done);
+	free(done);
+	return true;
+}
+
+/* A record ended. Returns true when the step was recorded. */
+static bool record_end(struct stepper *s)
+{
+	struct record_job *j = worker_arg(s->job);
+	char *done;
+
+	if (j->error) {
+		line_set(s, s->progress, TUI_BAD, j->error);
+		tui_error(s->app, "%s", j->error);
+		plan_give_back(s, &j->sp);
+		return false;
+	}
+	done = xasprintf(_("Recorded: %s is live on every server."),
+			 s->label);
+	line_set(s, s->progress, TUI_GOOD, done);
+	tui_message(s->app, "%s", done);
+	free(done);
+	return true;
+}
+
+/* Shows a job's progress, or its end. */
+static void job_collect(struct stepper *s)
+{
+	bool recorded;
+
+	if (!s->job)
+		return;
+	if (!worker_done(s->job)) {
+		if (s->publishing)
+			publish_show(s);
+		return;
+	}
+	recorded = s->publishing ? publish_end(s) : record_end(s);
+	worker_free(s->job);
+	s->job = NULL;
+	s->reveal = true;
 	if (recorded && s->recorded)
 		s->recorded(s->arg);
 }
@@ -224,8 +385,26 @@ static void refuse(struct stepper *s, enum tui_color color, char *heading,
 	free(status);
 }
 
-/* S or !: asks the gate, then verifies, refuses or asks to force. */
-static void step_start(struct stepper *s, bool force)
+/* p after the gate: the publish goes out on a worker with the plan. */
+static void publish_go(struct stepper *s)
+{
+	const struct rollout_plan *p = &s->sp->plan;
+
+	lines_clear(s);
+	free(s->label);
+	s->label = xstrdup(p->next.label ? p->next.label : "");
+	line_add(s, TUI_NORMAL, 0,
+		 _("Publishing %s: sending the update to the zone's primary "
+		   "..."),
+		 s->label);
+	s->progress = s->nlines - 1;
+	s->publishing = true;
+	s->job = screen_publish_start(s->app, s->sp);
+}
+
+/* S, ! or p (publish): asks the gate, then verifies or publishes,
+ * refuses or asks to force. */
+static void step_start(struct stepper *s, bool force, bool publish)
 {
 	struct app *app = s->app;
 	const struct rollout_plan *p = &s->sp->plan;
@@ -249,7 +428,10 @@ static void step_start(struct stepper *s, bool force)
 	case APP_STEP_NOT_READY:
 		break;
 	case APP_STEP_GO:
-		step_go(s, false);
+		if (publish)
+			publish_go(s);
+		else
+			step_go(s, false);
 		return;
 	}
 	if (p->next.action == ROLLOUT_ACTION_NONE)
@@ -257,6 +439,14 @@ static void step_start(struct stepper *s, bool force)
 		       xstrdup(_("No step can be taken yet; nothing "
 				 "recorded:")),
 		       xstrdup(_("No step can be taken yet.")));
+	else if (publish)
+		refuse(s, TUI_WARN,
+		       xasprintf(_("%s is not ready; nothing published:"),
+				 p->next.label),
+		       xasprintf(_("Not ready: %s"),
+				 p->reasons.count
+				     ? p->reasons.items[0].message
+				     : p->next.label));
 	else if (force)
 		refuse(s, TUI_WARN,
 		       xasprintf(_("The plan does not call %s ready:"),
@@ -295,14 +485,22 @@ bool stepper_key(struct stepper *s, bool plan_ready, struct tui_key key,
 		}
 		return true;
 	}
-	if (cmd != CMD_STEP && cmd != CMD_FORCE)
+	if (cmd != CMD_STEP && cmd != CMD_FORCE && cmd != CMD_PUBLISH)
 		return false;
+	if (s->job) {
+		tui_error(s->app, s->publishing
+				      ? _("The step is being published.")
+				      : _("The step is being recorded."));
+		return true;
+	}
 	if (s->verifying) {
 		tui_error(s->app, _("The servers are still being asked."));
 		return true;
 	}
 	if (!plan_ready) {
-		tui_error(s->app, _("The plan is still loading."));
+		/* Taken once the plan is in. */
+		s->pending = cmd;
+		tui_message(s->app, _("Loading the plan ..."));
 		return true;
 	}
 	if (!s->sp->loaded) {
@@ -310,7 +508,7 @@ bool stepper_key(struct stepper *s, bool plan_ready, struct tui_key key,
 			  s->sp->error ? s->sp->error : _("There is no plan."));
 		return true;
 	}
-	step_start(s, cmd == CMD_FORCE);
+	step_start(s, cmd == CMD_FORCE, cmd == CMD_PUBLISH);
 	return true;
 }
 
@@ -381,5 +579,10 @@ void stepper_done(struct stepper *s)
 		dns_cancel_all(s->app->session->dns);
 	app_step_checks_free(s->arrived);
 	s->arrived = NULL;
+	/* A record or a publish goes on to its end on its own. */
+	worker_free(s->job);
+	s->job = NULL;
+	free(s->label);
+	s->label = NULL;
 	lines_clear(s);
 }

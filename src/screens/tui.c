@@ -250,6 +250,15 @@ void tui_set_domain(struct app *app, const char *domain)
 	app->domain = copy;
 }
 
+/* Starts a job on the shell's pool. */
+struct worker *tui_worker_start(struct app *app, worker_fn run, void *arg,
+				void (*free_arg)(void *arg))
+{
+	if (!app->workers)
+		app->workers = worker_pool_new(app->session);
+	return worker_start(app->workers, run, arg, free_arg);
+}
+
 /* Creates the frame of a screen. */
 static void frame_open(struct app *app, struct frame *f,
 		       const struct screen *screen, enum step step)
@@ -378,11 +387,17 @@ static void draw_title(struct app *app, const struct frame *f)
 				  " · %s", app->domain);
 	x += widget_textf(w, 0, 1 + x, app->cols - 2 - x, tattr, " · %s",
 			  _(f->screen->title));
-	if (pending > 0) {
+	if (pending > 0 || worker_pool_busy(app->workers) > 0) {
 		static const char spinner[] = "|/-\\";
-		char *s = xasprintf(P_("%c %zu query", "%c %zu queries",
-				       pending),
-				    spinner[app->spin % 4], pending);
+		/* TRANSLATORS: the spinner while a use case runs on a
+		 * worker (the plan, the report analysis, a publish). */
+		char *s = pending > 0 ? xasprintf(P_("%c %zu query",
+						     "%c %zu queries",
+						     pending),
+						  spinner[app->spin % 4],
+						  pending)
+				      : xasprintf(_("%c loading…"),
+						  spinner[app->spin % 4]);
 		int width = widget_width(s);
 
 		if (1 + x + width + 2 < app->cols)
@@ -558,7 +573,8 @@ static void report_sync(struct app *app)
 		return;
 	idle = !(app->session->dns &&
 		  dns_pending(app->session->dns) > 0) &&
-	       !top_frame(app)->busy && !app->resized;
+	       !top_frame(app)->busy && !app->resized &&
+	       worker_pool_busy(app->workers) == 0;
 	if (app->told_syncs == app->syncs && app->told_idle == (int)idle &&
 	    app->told_cols == COLS && app->told_rows == LINES)
 		return;
@@ -595,7 +611,7 @@ static long long now_ms(void)
  * SIGWINCH can never slip in between the check and the wait. */
 static void run_loop(struct app *app, const sigset_t *waitmask)
 {
-	struct pollfd fds[65];
+	struct pollfd fds[66];
 	long long spin_at = now_ms();
 
 	while (!app->quit && !app->stop) {
@@ -610,27 +626,34 @@ static void run_loop(struct app *app, const sigset_t *waitmask)
 		if (app->session->dns) {
 			ndns = dns_pollfds(app->session->dns, fds, 64);
 			timeout = dns_timeout_ms(app->session->dns);
-			if (dns_pending(app->session->dns) > 0) {
-				/* The spinner turns while queries wait. */
-				long long left = spin_at + 150 - now_ms();
+		}
+		if ((app->session->dns &&
+		     dns_pending(app->session->dns) > 0) ||
+		    worker_pool_busy(app->workers) > 0) {
+			/* The spinner turns while queries or workers
+			 * wait. */
+			long long left = spin_at + 150 - now_ms();
 
-				if (left < 0)
-					left = 0;
-				if (timeout < 0 || timeout > left)
-					timeout = (int)left;
-			}
+			if (left < 0)
+				left = 0;
+			if (timeout < 0 || timeout > left)
+				timeout = (int)left;
 		}
 		if (top_frame(app)->busy)
 			timeout = 0; /* work waits: only look for keys */
 		fds[ndns].fd = STDIN_FILENO;
 		fds[ndns].events = POLLIN;
 		fds[ndns].revents = 0;
+		/* News from the workers: a job done, progress to draw. */
+		fds[ndns + 1].fd = worker_pool_fd(app->workers);
+		fds[ndns + 1].events = POLLIN;
+		fds[ndns + 1].revents = 0;
 		if (timeout >= 0) {
 			ts.tv_sec = timeout / 1000;
 			ts.tv_nsec = (long)(timeout % 1000) * 1000000;
 			tsp = &ts;
 		}
-		r = ppoll(fds, ndns + 1, tsp, waitmask);
+		r = ppoll(fds, ndns + 2, tsp, waitmask);
 		if (r < 0 && errno != EINTR)
 			break;
 		if (app->session->dns)
@@ -640,6 +663,8 @@ static void run_loop(struct app *app, const sigset_t *waitmask)
 			app->spin++;
 			spin_at = now_ms();
 		}
+		if (r > 0 && fds[ndns + 1].revents)
+			worker_pool_drain(app->workers);
 		if (r > 0 && fds[ndns].revents)
 			read_keys(app);
 		run_work(app);
@@ -807,6 +832,16 @@ out:
 	err_done(&err);
 	if (demo)
 		demo_cleanup(app);
+	if (!worker_pool_free(app->workers)) {
+		/* q leaves at once: a job still running (its
+		 * result is no longer wanted) reads the session's catalogue
+		 * and its own connection, so nothing is freed under it and
+		 * the process ends here, the database closed first. */
+		session_store_close(app->session);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(status);
+	}
 	/* The session owns the resolver, the database, the catalogue and
 	 * the Public Suffix List. */
 	free(app->domain);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The wizard's shell (DESIGN.md section 6): the one mutable state of the
- * interface (struct app), the screen stack, the poll() loop over stdin
- * and the resolver's sockets, and what screens share to draw and to take
- * keys. Curses lives in src/screens/ only. */
+ * interface (struct app), the screen stack, the poll() loop over stdin,
+ * the resolver's sockets and the workers' news (app/worker.h), and what
+ * screens share to draw and to take keys. Curses lives in src/screens/ only. */
 #ifndef DMARCPILOT_TUI_H
 #define DMARCPILOT_TUI_H
 
@@ -14,6 +14,7 @@
 
 #include "app/exit_status.h"
 #include "app/session.h"
+#include "app/worker.h"
 #include "util/date.h"
 #include "screens/commands.h"
 #include "screens/wizard.h"
@@ -72,6 +73,8 @@ struct app {
 	char *demo_dir;        /* throwaway directory of --demo */
 	char *demo_db;         /* its database */
 
+	struct worker_pool *workers; /* use cases off the input path */
+
 	struct frame stack[TUI_STACK_MAX];
 	size_t depth;
 
@@ -118,6 +121,11 @@ char *tui_data_path(const struct app *app, const char *name);
 
 int tui_run(struct session *session, date_t now, const char *domain,
 	    bool demo);
+
+/* Starts a use case on a worker thread (app/worker.h); the loop draws
+ * again when it is done or wakes it. Free with worker_free(). */
+struct worker *tui_worker_start(struct app *app, worker_fn run, void *arg,
+				void (*free_arg)(void *arg));
 
 /* Opens a screen on top of the stack. */
 void tui_push(struct app *app, const struct screen *screen, enum step step);

@@ -9,6 +9,7 @@
 
 #include "util/i18n.h"
 #include "audit/taglist.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "audit/uri.h"
 #include "util/xalloc.h"
@@ -98,7 +99,7 @@ out:
 /* Frees a record's fields. */
 void bimi_record_done(struct bimi_record *rec)
 {
-	taglist_strings_free(rec->logos, rec->nlogos);
+	strlist_free(rec->logos, rec->nlogos);
 	free(rec->evidence);
 	memset(rec, 0, sizeof *rec);
 }

@@ -190,23 +190,52 @@ static void transfer_end(struct transfer *t, const char *error)
 	free(t);
 }
 
-/* Adds a transfer to the set and makes its libcurl handle; false when
- * libcurl cannot, the failure then reported from the next
- * https_process(), never from here. */
-static bool transfer_add(struct https *h, struct transfer *t)
+/* Makes a transfer stillborn: drops its libcurl handle, so that the
+ * next https_process() reports it as one libcurl could not start. */
+static void transfer_stillborn(struct transfer *t)
 {
-	t->easy = curl_easy_init();
-	h->transfers = xrealloc(h->transfers,
-				(h->ntransfers + 1) * sizeof *h->transfers);
-	h->transfers[h->ntransfers++] = t;
-	if (t->easy && t->resolve)
-		return true;
 	if (t->easy)
 		curl_easy_cleanup(t->easy);
 	t->easy = NULL;
 	snprintf(t->errbuf, sizeof t->errbuf, "%s",
 		 _("libcurl could not start a request"));
-	return false;
+}
+
+/* Adds a transfer to the set and makes its libcurl handle with what
+ * every transfer sets: its URL and the one address it connects to,
+ * the protocol, no proxy, the timeout (0: 10 s) and where errors go;
+ * false when libcurl cannot, the failure then reported from the next
+ * https_process(), never from here. */
+static bool transfer_add(struct https *h, struct transfer *t,
+			 const char *protocol, long timeout_ms)
+{
+	t->easy = curl_easy_init();
+	h->transfers = xrealloc(h->transfers,
+				(h->ntransfers + 1) * sizeof *h->transfers);
+	h->transfers[h->ntransfers++] = t;
+	if (!t->easy || !t->resolve) {
+		transfer_stillborn(t);
+		return false;
+	}
+	curl_easy_setopt(t->easy, CURLOPT_URL, t->url);
+	curl_easy_setopt(t->easy, CURLOPT_RESOLVE, t->resolve);
+	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, protocol);
+	/* No proxy from the environment: the host is reached where the
+	 * domain's DNS names it, as a sending MTA would. */
+	curl_easy_setopt(t->easy, CURLOPT_PROXY, "");
+	curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS,
+			 timeout_ms ? timeout_ms : 10000L);
+	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
+	return true;
+}
+
+/* Hands a transfer, its options set, to the multi handle. */
+static void transfer_start(struct https *h, struct transfer *t)
+{
+	if (curl_multi_add_handle(h->multi, t->easy) != CURLM_OK)
+		transfer_stillborn(t);
 }
 
 /* Starts a GET. */
@@ -234,11 +263,8 @@ void https_get(struct https *h, const struct https_request *req,
 			    i ? "," : "", req->addresses[i]);
 	t->resolve = curl_slist_append(NULL, strbuf_str(&entry));
 	strbuf_done(&entry);
-	if (!transfer_add(h, t))
+	if (!transfer_add(h, t, "https", req->timeout_ms))
 		return;
-	curl_easy_setopt(t->easy, CURLOPT_URL, t->url);
-	curl_easy_setopt(t->easy, CURLOPT_RESOLVE, t->resolve);
-	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "https");
 	/* RFC 8461 3.3: redirects are not followed. */
 	curl_easy_setopt(t->easy, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -246,24 +272,11 @@ void https_get(struct https *h, const struct https_request *req,
 	curl_easy_setopt(t->easy, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
 	if (req->cafile)
 		curl_easy_setopt(t->easy, CURLOPT_CAINFO, req->cafile);
-	/* No proxy from the environment: the policy is fetched from the
-	 * host the domain's DNS names, as a sending MTA would. */
-	curl_easy_setopt(t->easy, CURLOPT_PROXY, "");
-	curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS,
-			 req->timeout_ms ? req->timeout_ms : 10000L);
 	curl_easy_setopt(t->easy, CURLOPT_USERAGENT,
 			 PACKAGE_NAME "/" PACKAGE_VERSION);
 	curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->errbuf);
-	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
-	if (curl_multi_add_handle(h->multi, t->easy) != CURLM_OK) {
-		curl_easy_cleanup(t->easy);
-		t->easy = NULL;
-		snprintf(t->errbuf, sizeof t->errbuf, "%s",
-			 _("libcurl could not start a request"));
-	}
+	transfer_start(h, t);
 }
 
 /* SSL_CTX_set_cert_verify_callback(): verifies the chain against the
@@ -320,11 +333,8 @@ void https_smtp_starttls(struct https *h, const struct smtp_tls_request *req,
 			  req->host, port, req->address);
 	t->resolve = curl_slist_append(NULL, entry);
 	free(entry);
-	if (!transfer_add(h, t))
+	if (!transfer_add(h, t, "smtp", req->timeout_ms))
 		return;
-	curl_easy_setopt(t->easy, CURLOPT_URL, t->url);
-	curl_easy_setopt(t->easy, CURLOPT_RESOLVE, t->resolve);
-	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "smtp");
 	/* Greeting, EHLO, STARTTLS if offered (RFC 3207), the handshake,
 	 * EHLO again: libcurl's own dialogue, which stops there. */
 	curl_easy_setopt(t->easy, CURLOPT_CONNECT_ONLY, 1L);
@@ -336,18 +346,7 @@ void https_smtp_starttls(struct https *h, const struct smtp_tls_request *req,
 	curl_easy_setopt(t->easy, CURLOPT_SSL_CTX_FUNCTION, probe_ctx);
 	curl_easy_setopt(t->easy, CURLOPT_SSL_CTX_DATA, t);
 	t->cafile = req->cafile ? xstrdup(req->cafile) : NULL;
-	curl_easy_setopt(t->easy, CURLOPT_PROXY, "");
-	curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS,
-			 req->timeout_ms ? req->timeout_ms : 10000L);
-	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->errbuf);
-	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
-	if (curl_multi_add_handle(h->multi, t->easy) != CURLM_OK) {
-		curl_easy_cleanup(t->easy);
-		t->easy = NULL;
-		snprintf(t->errbuf, sizeof t->errbuf, "%s",
-			 _("libcurl could not start a request"));
-	}
+	transfer_start(h, t);
 }
 
 /* Counts what is outstanding. */

@@ -10,6 +10,7 @@
 
 #include "util/i18n.h"
 #include "audit/taglist.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -269,7 +270,7 @@ enum status mta_sts_policy_parse(const char *body, size_t len,
 /* Frees a policy's patterns. */
 void mta_sts_policy_done(struct mta_sts_policy *p)
 {
-	taglist_strings_free(p->mx, p->nmx);
+	strlist_free(p->mx, p->nmx);
 	p->mx = NULL;
 	p->nmx = 0;
 }

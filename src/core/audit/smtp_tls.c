@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/i18n.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -44,11 +45,9 @@ static void alt_names(X509 *cert, struct smtp_tls_result *r)
 		if (g->type != GEN_DNS)
 			continue;
 		s = g->d.dNSName;
-		r->names = xrealloc(r->names,
-				    (r->nnames + 1) * sizeof *r->names);
-		r->names[r->nnames++] =
-		    text_clean((const char *)ASN1_STRING_get0_data(s),
-			       (size_t)ASN1_STRING_length(s));
+		strlist_add(&r->names, &r->nnames,
+			    text_clean((const char *)ASN1_STRING_get0_data(s),
+				       (size_t)ASN1_STRING_length(s)));
 	}
 	GENERAL_NAMES_free(gens);
 }
@@ -110,9 +109,7 @@ void smtp_tls_result_free(struct smtp_tls_result *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->nnames; i++)
-		free(r->names[i]);
-	free(r->names);
+	strlist_free(r->names, r->nnames);
 	free(r->host);
 	free(r->address);
 	free(r->error);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "util/i18n.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -142,22 +143,13 @@ char **taglist_split_commas(const char *value, size_t *count)
 
 		/* Cleaned: the elements are shown and go into JSON, which
 		 * takes only UTF-8. */
-		list = xrealloc(list, (*count + 1) * sizeof *list);
-		list[(*count)++] = text_clean_str(raw);
+		strlist_add(&list, count, text_clean_str(raw));
 		free(raw);
 		if (!comma)
 			break;
 		p = comma + 1;
 	}
 	return list;
-}
-
-/* Frees a list from taglist_split_commas. */
-void taglist_strings_free(char **list, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-		free(list[i]);
-	free(list);
 }
 
 /* Tests for the version tag at the start of a record. */

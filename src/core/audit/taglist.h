@@ -11,6 +11,7 @@
 
 #include "dns/dns.h"
 #include "util/finding.h"
+#include "util/strlist.h"
 
 /* One field: name and value, both NUL-terminated copies. */
 struct tag {
@@ -39,9 +40,8 @@ const char *taglist_get(const struct taglist *list, const char *name);
 
 /* Splits a comma-separated list of URIs, trimming spaces; each element
  * is a copy cleaned with text_clean(); *count receives how many. Empty elements are kept (as "")
- * so that the caller can refuse them. Free with taglist_strings_free. */
+ * so that the caller can refuse them. Free with strlist_free(). */
 char **taglist_split_commas(const char *value, size_t *count);
-void taglist_strings_free(char **list, size_t count);
 
 /* True when text begins with version ("v=TLSRPTv1") followed by the end,
  * ";" or a space: the policy records' common test for their own kind

@@ -9,6 +9,7 @@
 
 #include "util/i18n.h"
 #include "audit/taglist.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "audit/uri.h"
 #include "util/xalloc.h"
@@ -77,7 +78,7 @@ out:
 /* Frees a record's fields. */
 void tlsrpt_record_done(struct tlsrpt_record *rec)
 {
-	taglist_strings_free(rec->rua, rec->nrua);
+	strlist_free(rec->rua, rec->nrua);
 	rec->rua = NULL;
 	rec->nrua = 0;
 }

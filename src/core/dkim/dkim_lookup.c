@@ -10,6 +10,7 @@
 
 #include "dkim/dkim_private.h"
 #include "util/i18n.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -335,7 +336,5 @@ char **dkim_audit_selectors(const char *const *own, size_t nown,
 /* Frees a list of strings. */
 void dkim_selectors_free(char **selectors, size_t count)
 {
-	for (size_t i = 0; i < count; i++)
-		free(selectors[i]);
-	free(selectors);
+	strlist_free(selectors, count);
 }

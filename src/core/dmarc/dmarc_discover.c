@@ -16,6 +16,7 @@
 #include "util/i18n.h"
 #include "dmarc/orgdomain.h"
 #include "util/strbuf.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -529,7 +530,7 @@ void dmarc_discovery_free(struct dmarc_discovery *d)
 	}
 	free(d->slots);
 	free(d->auths);
-	orgdomain_names_free(d->names, d->nnames);
+	strlist_free(d->names, d->nnames);
 	dmarc_result_free(d->result);
 	free(d);
 }

@@ -131,14 +131,6 @@ size_t orgdomain_walk_names(const char *name, int max_labels, char ***out)
 	return count;
 }
 
-/* Frees a name list. */
-void orgdomain_names_free(char **names, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-		free(names[i]);
-	free(names);
-}
-
 /* Picks the record that applies. */
 int orgdomain_walk_policy(const struct orgdomain_walk_step *steps,
 			  size_t count, bool *uncertain)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "dmarc/dmarc.h"
+#include "util/strlist.h"
 
 /* RFC 9989 4.10: after the first query the walk starts at most this
  * many labels from the root ("if x >= 8, remove labels until 7
@@ -41,10 +42,8 @@ bool orgdomain_is_public_suffix(const struct orgdomain *od,
  * name itself, then at most max_labels labels (<= 0 means
  * ORGDOMAIN_WALK_MAX_LABELS), then one label fewer each step down to the
  * last label. name is normalised (lower case, no final dot). Returns the
- * count; *out is an array of owned strings freed with
- * orgdomain_names_free(). */
+ * count; *out is an array of owned strings freed with strlist_free(). */
 size_t orgdomain_walk_names(const char *name, int max_labels, char ***out);
-void orgdomain_names_free(char **names, size_t count);
 
 /* What the walk found at one name. */
 enum orgdomain_walk_state {

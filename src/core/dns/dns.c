@@ -79,27 +79,46 @@ static void asked_remove(struct dns *dns, struct dns_request *req)
 	req->asked = false;
 }
 
+/* A new request of dns for name (owned from then on), counted as
+ * pending until its callback has run. */
+static struct dns_request *request_new(struct dns *dns, char *name,
+				       enum dns_type type, dns_callback cb,
+				       void *arg)
+{
+	struct dns_request *req = xcalloc(1, sizeof *req);
+
+	req->dns = dns;
+	req->name = name;
+	req->type = type;
+	req->cb = cb;
+	req->arg = arg;
+	dns->pending++;
+	return req;
+}
+
+/* Answers a request that is never asked with an error (owned from then
+ * on), from the loop rather than from inside the call. */
+static void request_fail(struct dns_request *req, char *error)
+{
+	struct dns_answer *a = dns_answer_new(req, DNS_ERROR);
+
+	a->error = error;
+	dns_request_defer(req, a);
+}
+
 /* Creates a request and hands it to the backend, unless the same
  * question is in flight already: then it waits for that answer. */
 void dns_query(struct dns *dns, const char *name, enum dns_type type,
 	       dns_callback cb, void *arg)
 {
-	struct dns_request *req = xcalloc(1, sizeof *req);
+	struct dns_request *req = request_new(dns, text_domain_normalize(name),
+					      type, cb, arg);
 	struct dns_request *same;
 
-	req->dns = dns;
-	req->name = text_domain_normalize(name);
-	req->type = type;
-	req->cb = cb;
-	req->arg = arg;
-	dns->pending++;
 	if (dns->cancelling) {
 		/* A callback of a cancelled query asked again: this one is
 		 * cancelled too, so that cancelling ends. */
-		struct dns_answer *a = dns_answer_new(req, DNS_ERROR);
-
-		a->error = xstrdup("cancelled");
-		dns_request_defer(req, a);
+		request_fail(req, xstrdup("cancelled"));
 		return;
 	}
 	same = asked_find(dns, req->name, type);
@@ -203,23 +222,14 @@ void dns_query_reverse(struct dns *dns, const char *address, dns_callback cb,
 {
 	char *name = dns_reverse_name(address);
 	struct dns_request *req;
-	struct dns_answer *answer;
 
 	if (name) {
 		dns_query(dns, name, DNS_T_PTR, cb, arg);
 		free(name);
 		return;
 	}
-	req = xcalloc(1, sizeof *req);
-	req->dns = dns;
-	req->name = text_clean_str(address);
-	req->type = DNS_T_PTR;
-	req->cb = cb;
-	req->arg = arg;
-	dns->pending++;
-	answer = dns_answer_new(req, DNS_ERROR);
-	answer->error = xasprintf("not an IP address: %s", req->name);
-	dns_request_defer(req, answer);
+	req = request_new(dns, text_clean_str(address), DNS_T_PTR, cb, arg);
+	request_fail(req, xasprintf("not an IP address: %s", req->name));
 }
 
 /* Reverses a list of followers. */
@@ -844,6 +854,16 @@ void dns_answer_free(struct dns_answer *answer)
 	free(answer->server);
 	free(answer->error);
 	free(answer);
+}
+
+/* Counts the RRs of one type. */
+size_t dns_answer_count(const struct dns_answer *answer, enum dns_type type)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < answer->count; i++)
+		n += answer->rrs[i].type == type;
+	return n;
 }
 
 /* Joins the strings of each TXT RR. */

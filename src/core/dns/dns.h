@@ -129,6 +129,13 @@ enum status dns_new_live(struct dns **out, const struct dns_live_options *o,
  * are added. Never fails. */
 struct dns *dns_new_table(void);
 
+/* A second resolver answering from table's records (a table resolver;
+ * NULL for any other), for another thread: each resolver has its own
+ * queue, the records are only read. Nothing may be added to table
+ * while the view lives, and table must outlive it. Free with
+ * dns_free(), which leaves the records alone. */
+struct dns *dns_table_view(struct dns *table);
+
 /* Loads a zone file (RFC 1035 master format, through ldns) into a table
  * resolver; origin may be NULL when the file has $ORIGIN or SOA. Names
  * inside a loaded zone without records are NXDOMAIN (or NODATA when the
@@ -226,6 +233,10 @@ void dns_free(struct dns *dns);
 /* A deep copy of an answer, freed with dns_answer_free(). */
 struct dns_answer *dns_answer_dup(const struct dns_answer *answer);
 void dns_answer_free(struct dns_answer *answer);
+
+/* How many RRs of type the answer holds (a CNAME before them is not
+ * one). */
+size_t dns_answer_count(const struct dns_answer *answer, enum dns_type type);
 
 /* The TXT RRs of an answer, each joined into one string (RFC 7208 3.3:
  * concatenated with no spaces): for SPF and DMARC, which join, whereas

@@ -570,6 +570,21 @@ static int live_channel(struct live *l, const char *servers, int try_ms,
 	return rc;
 }
 
+/* Why c-ares could not set up from the servers given (--resolver, a
+ * usage error) or, when there are none, from /etc/resolv.conf. */
+static enum status live_config_error(const char *servers, int rc,
+				     struct err *err)
+{
+	if (servers)
+		return err_set(err, STATUS_USAGE,
+			       _("invalid resolver \"%s\": %s"), servers,
+			       ares_strerror(rc));
+	return err_set(err, STATUS_DNS,
+		       _("cannot read the resolver configuration "
+			 "(/etc/resolv.conf): %s"),
+		       ares_strerror(rc));
+}
+
 /* Creates a c-ares resolver. */
 enum status dns_new_live(struct dns **out, const struct dns_live_options *o,
 			 struct err *err)
@@ -610,11 +625,7 @@ enum status dns_new_live(struct dns **out, const struct dns_live_options *o,
 		/* Count the servers of /etc/resolv.conf. */
 		rc = live_channel(l, NULL, 1000, tries, &probe);
 		if (rc != ARES_SUCCESS) {
-			ret = err_set(err, STATUS_DNS,
-				      _("cannot read the resolver "
-					"configuration (/etc/resolv.conf): "
-					"%s"),
-				      ares_strerror(rc));
+			ret = live_config_error(NULL, rc, err);
 			goto out;
 		}
 		free(live_describe_servers(probe, &nservers));
@@ -634,16 +645,7 @@ enum status dns_new_live(struct dns **out, const struct dns_live_options *o,
 								  : try_ms),
 			  tries, &l->channel);
 	if (rc != ARES_SUCCESS) {
-		if (o->servers)
-			ret = err_set(err, STATUS_USAGE,
-				      _("invalid resolver \"%s\": %s"),
-				      o->servers, ares_strerror(rc));
-		else
-			ret = err_set(err, STATUS_DNS,
-				      _("cannot read the resolver "
-					"configuration (/etc/resolv.conf): "
-					"%s"),
-				      ares_strerror(rc));
+		ret = live_config_error(o->servers, rc, err);
 		goto out;
 	}
 	l->servers = live_describe_servers(l->channel, &l->nservers);

@@ -377,6 +377,28 @@ static const struct dns_backend_ops table_ops = {
 	.offline = true,
 };
 
+/* A view frees nothing: the table is its owner's. */
+static void view_free(struct dns *dns)
+{
+	(void)dns;
+}
+
+static const struct dns_backend_ops view_ops = {
+	.query = table_query,
+	.free = view_free,
+	.offline = true,
+};
+
+/* A resolver over another's table, for a thread of its own: queries
+ * only read the table, and each resolver keeps its own queue of
+ * answers. */
+struct dns *dns_table_view(struct dns *table)
+{
+	if (!table || table->ops != &table_ops)
+		return NULL;
+	return dns_new_backend(&view_ops, table->impl);
+}
+
 /* Creates an empty table resolver. */
 struct dns *dns_new_table(void)
 {

@@ -11,6 +11,7 @@
 
 #include "util/i18n.h"
 #include "util/strbuf.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -67,9 +68,7 @@ void propagate_result_free(struct propagate_result *r)
 
 		free(s->host);
 		free(s->address);
-		for (size_t j = 0; j < s->nvalues; j++)
-			free(s->values[j]);
-		free(s->values);
+		strlist_free(s->values, s->nvalues);
 		free(s->error);
 	}
 	free(r->servers);
@@ -108,9 +107,7 @@ static void check_finish(struct check *c)
 	for (size_t i = 0; i < r->count; i++)
 		if (r->servers[i].state == PROPAGATE_SERVES)
 			r->serving++;
-	for (size_t i = 0; i < c->nhosts; i++)
-		free(c->hosts[i]);
-	free(c->hosts);
+	strlist_free(c->hosts, c->nhosts);
 	free(c->walk);
 	free(c->probes);
 	c->cb(c->arg, r);
@@ -253,9 +250,8 @@ static void check_classify(struct check *c, struct propagate_server *s,
 	for (size_t i = 0; i < a->count; i++) {
 		if (a->rrs[i].type != r->type)
 			continue;
-		s->values = xrealloc(s->values,
-				     (s->nvalues + 1) * sizeof *s->values);
-		s->values[s->nvalues++] = value_display(&a->rrs[i]);
+		strlist_add(&s->values, &s->nvalues,
+			    value_display(&a->rrs[i]));
 	}
 }
 
@@ -411,9 +407,8 @@ static void check_ns_answer(void *arg, const struct dns_answer *a)
 			if (rr->type != DNS_T_NS ||
 			    strcmp(rr->name, c->walk) != 0)
 				continue;
-			c->hosts = xrealloc(c->hosts, (c->nhosts + 1) *
-							  sizeof *c->hosts);
-			c->hosts[c->nhosts++] = xstrdup(rr->u.host);
+			strlist_add(&c->hosts, &c->nhosts,
+				    xstrdup(rr->u.host));
 		}
 	}
 	if (c->nhosts > 0) {

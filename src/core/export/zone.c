@@ -16,6 +16,7 @@
 #include "util/i18n.h"
 #include "dmarc/orgdomain.h"
 #include "util/strbuf.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -58,14 +59,6 @@ char **zone_split(const char *value, size_t *count)
 	}
 	*count = n;
 	return v;
-}
-
-/* Frees split strings. */
-void zone_strings_free(char **strings, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-		free(strings[i]);
-	free(strings);
 }
 
 /* Appends a record. */
@@ -251,8 +244,8 @@ void zone_records_done(struct zone_records *z)
 		free(r->name);
 		free(r->value);
 		free(r->selector);
-		zone_strings_free(r->strings, r->nstrings);
-		zone_strings_free(r->old, r->nold);
+		strlist_free(r->strings, r->nstrings);
+		strlist_free(r->old, r->nold);
 		if (r->served)
 			dns_answer_free(r->served);
 	}

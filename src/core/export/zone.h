@@ -15,6 +15,7 @@
 #include "dns/update.h"
 #include "plan/rollout.h"
 #include "util/status.h"
+#include "util/strlist.h"
 
 /* The default TTL of exported records, in seconds. */
 #define ZONE_TTL 3600
@@ -95,9 +96,8 @@ void zone_records_one(struct zone_records *z, const char *domain,
 
 /* Splits a value into strings of at most 255 octets (RFC 1035 3.3.14),
  * breaking DKIM records after the tags before p= when it fits. Caller
- * frees with zone_strings_free(). */
+ * frees with strlist_free(). */
 char **zone_split(const char *value, size_t *count);
-void zone_strings_free(char **strings, size_t count);
 
 /* Asks dns (the normal resolver) for the TXT records at every name and
  * keeps, per record, the one of the same kind (v=spf1, v=DMARC1,

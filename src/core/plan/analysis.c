@@ -183,6 +183,27 @@ static void lookup_ttl(struct lookup *l, uint32_t ttl)
 		l->ttl = ttl;
 }
 
+/* Settles the lookup on an answer that holds data, for the least TTL
+ * of its records. */
+static void lookup_settle(struct lookup *l, const struct dns_answer *answer)
+{
+	l->settled = true;
+	for (size_t i = 0; i < answer->count; i++)
+		lookup_ttl(l, answer->rrs[i].ttl);
+}
+
+/* Settles the lookup when the DNS says the name or its record does not
+ * exist, for REVERSE_NEGATIVE_TTL; true then. */
+static bool lookup_negative(struct lookup *l,
+			    const struct dns_answer *answer)
+{
+	if (answer->result != DNS_NXDOMAIN && answer->result != DNS_NODATA)
+		return false;
+	l->settled = true;
+	lookup_ttl(l, REVERSE_NEGATIVE_TTL);
+	return true;
+}
+
 /* Forward-confirms the reverse name: one of its addresses must be the
  * source (otherwise anyone could claim a provider's name). */
 static void lookup_forward(void *arg, const struct dns_answer *answer)
@@ -190,14 +211,9 @@ static void lookup_forward(void *arg, const struct dns_answer *answer)
 	struct lookup *l = arg;
 
 	l->pending--;
-	if (answer->result == DNS_NXDOMAIN || answer->result == DNS_NODATA) {
-		l->settled = true;
-		lookup_ttl(l, REVERSE_NEGATIVE_TTL);
-	}
+	lookup_negative(l, answer);
 	if (answer->result == DNS_DATA) {
-		l->settled = true;
-		for (size_t i = 0; i < answer->count; i++)
-			lookup_ttl(l, answer->rrs[i].ttl);
+		lookup_settle(l, answer);
 		for (size_t i = 0; i < answer->count; i++) {
 			const struct dns_rr *rr = &answer->rrs[i];
 			bool same = false;
@@ -225,12 +241,7 @@ static void lookup_reverse(void *arg, const struct dns_answer *answer)
 	struct lookup *l = arg;
 
 	l->pending--;
-	if (answer->result == DNS_NXDOMAIN || answer->result == DNS_NODATA) {
-		l->settled = true;
-		lookup_ttl(l, REVERSE_NEGATIVE_TTL);
-		return;
-	}
-	if (answer->result != DNS_DATA)
+	if (lookup_negative(l, answer) || answer->result != DNS_DATA)
 		return;
 	for (size_t i = 0; i < answer->count; i++) {
 		if (answer->rrs[i].type != DNS_T_PTR || !answer->rrs[i].u.host)
@@ -246,9 +257,7 @@ static void lookup_reverse(void *arg, const struct dns_answer *answer)
 		return;
 	}
 	/* Data without a usable PTR name: no name, for the answer's TTL. */
-	l->settled = true;
-	for (size_t i = 0; i < answer->count; i++)
-		lookup_ttl(l, answer->rrs[i].ttl);
+	lookup_settle(l, answer);
 }
 
 /* check_host() of the source against the domain's record. */

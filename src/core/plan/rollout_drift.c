@@ -17,6 +17,7 @@
 #include "spf/spf_build.h"
 #include "spf/spf_check.h"
 #include "util/strbuf.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -117,7 +118,7 @@ static void drift_lookups(struct dns *dns, struct rollout_inputs *in,
 
 	if (rollout_spf_measure(dns, in->domain, &now, &costs, &ncosts,
 				&err)) {
-		rollout_list_add(
+		strlist_add(
 			&in->due, &in->ndue,
 			xasprintf(_("SPF lookup drift could not be checked: "
 				    "%s"),
@@ -132,7 +133,7 @@ static void drift_lookups(struct dns *dns, struct rollout_inputs *in,
 	}
 	cause = cost_growth(r, costs, ncosts);
 	if (r->lookups >= 0)
-		rollout_list_add(
+		strlist_add(
 			&in->due, &in->ndue,
 			xasprintf(_("the SPF record of %s needs %d DNS "
 				    "lookups now, %d when it was verified "
@@ -142,7 +143,7 @@ static void drift_lookups(struct dns *dns, struct rollout_inputs *in,
 				  in->domain, now, r->lookups,
 				  date_format(r->verified, day), cause));
 	else
-		rollout_list_add(
+		strlist_add(
 			&in->due, &in->ndue,
 			xasprintf(_("the SPF record of %s needs %d DNS "
 				    "lookups now, more than 10 (RFC 7208 "
@@ -257,7 +258,7 @@ static void drift_ranges(struct store *store, struct dns *dns,
 
 	if (state_flattened_list(store, in->domain, &saved, &n, &err) ||
 	    spf_flatten_drift(dns, saved, n, &found, &err)) {
-		rollout_list_add(
+		strlist_add(
 			&in->due, &in->ndue,
 			xasprintf(_("flattened SPF ranges could not be "
 				    "compared: %s"),
@@ -271,7 +272,7 @@ static void drift_ranges(struct store *store, struct dns *dns,
 			continue;
 		msg = drift_one(dns, in->domain, &saved[i]);
 		if (msg)
-			rollout_list_add(&in->due, &in->ndue, msg);
+			strlist_add(&in->due, &in->ndue, msg);
 	}
 out:
 	state_flattened_free(saved, n);

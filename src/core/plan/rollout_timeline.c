@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dkim/dkim.h"
 #include "util/i18n.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -147,13 +148,16 @@ void rollout_timeline(const struct rollout_inputs *in, date_t today,
 		break;
 	}
 	/* The due date of each own key's rotation, a note that keeps the
-	 * week's phase (dkim_interval, rotation_store.h). */
+	 * week's phase (the day plan/rotation_due.h judges by). */
 	for (size_t i = 0; i < in->nkeys; i++) {
 		const struct state_dkim_key *k = &in->keys[i];
 
 		if (k->retired == DATE_NONE && k->created != DATE_NONE &&
 		    !k->provider && in->dkim_interval > 0)
-			event_add(&ev, &nev, k->created + in->dkim_interval,
+			event_add(&ev, &nev,
+				  dkim_key_age(k->created, today,
+					       in->dkim_interval)
+				      .due,
 				  ROLLOUT_NOTE,
 				  xasprintf(_("DKIM selector %s: rotation "
 					      "due"),

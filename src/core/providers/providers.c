@@ -17,6 +17,7 @@
 
 #include "util/dname.h"
 #include "util/i18n.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -235,8 +236,7 @@ static bool list_append(struct loader *l, const char *key, const char *value,
 			ok = false;
 			break;
 		}
-		*list = xrealloc(*list, (*n + 1) * sizeof **list);
-		(*list)[(*n)++] = xstrdup(word);
+		strlist_add(list, n, xstrdup(word));
 	}
 	free(copy);
 	return ok;
@@ -274,8 +274,7 @@ static bool ptr_append(struct loader *l, struct entry *e, const char *value)
 			ok = false;
 			break;
 		}
-		p->ptr = xrealloc(p->ptr, (p->nptr + 1) * sizeof *p->ptr);
-		p->ptr[p->nptr++] = xstrdup(word);
+		strlist_add(&p->ptr, &p->nptr, xstrdup(word));
 		codes = xrealloc(p->ptr_code,
 				 (e->nptr_code + 1) * sizeof *codes);
 		codes[e->nptr_code++] = re;
@@ -528,15 +527,9 @@ static void entry_done(struct entry *e)
 	free(p->spf);
 	free(p->dkim);
 	free(p->docs);
-	for (i = 0; i < p->ndkim_selectors; i++)
-		free(p->dkim_selectors[i]);
-	free(p->dkim_selectors);
-	for (i = 0; i < p->nmx; i++)
-		free(p->mx[i]);
-	free(p->mx);
-	for (i = 0; i < p->nptr; i++)
-		free(p->ptr[i]);
-	free(p->ptr);
+	strlist_free(p->dkim_selectors, p->ndkim_selectors);
+	strlist_free(p->mx, p->nmx);
+	strlist_free(p->ptr, p->nptr);
 	for (i = 0; i < e->nptr_code; i++)
 		pcre2_code_free(((pcre2_code **)p->ptr_code)[i]);
 	free(p->ptr_code);

@@ -12,6 +12,7 @@
 #include "spf/spf_check.h"
 #include "spf/spf_eval.h"
 #include "util/strbuf.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -192,9 +193,7 @@ static void words_add(struct words *w, const char *s)
 /* Frees the words. */
 static void words_done(struct words *w)
 {
-	for (size_t i = 0; i < w->n; i++)
-		free(w->v[i]);
-	free(w->v);
+	strlist_free(w->v, w->n);
 	memset(w, 0, sizeof *w);
 }
 

@@ -318,15 +318,10 @@ static bool answer_void(const struct dns_answer *a, enum dns_type type)
 	return true;
 }
 
-/* Counts MX records. */
+/* Counts MX records of an answer with data. */
 static size_t mx_count(const struct dns_answer *a)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; a->result == DNS_DATA && i < a->count; i++)
-		if (a->rrs[i].type == DNS_T_MX)
-			n++;
-	return n;
+	return a->result == DNS_DATA ? dns_answer_count(a, DNS_T_MX) : 0;
 }
 
 static void run_complete(struct spf_check_run *run);

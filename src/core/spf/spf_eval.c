@@ -20,6 +20,7 @@
 
 #include "util/dname.h"
 #include "util/i18n.h"
+#include "util/strlist.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -120,9 +121,7 @@ static void batch_clear(struct spf_eval *ev)
 /* Frees the names of an mx/ptr second round. */
 static void names_clear(struct spf_eval *ev)
 {
-	for (size_t i = 0; i < ev->nnames; i++)
-		free(ev->names[i]);
-	free(ev->names);
+	strlist_free(ev->names, ev->nnames);
 	ev->names = NULL;
 	ev->nnames = 0;
 }

@@ -277,36 +277,31 @@ enum status rotation_store_interval_get(struct store *store,
 	return st;
 }
 
-/* Stores the interval. */
-enum status rotation_store_interval_set(struct store *store,
-					const char *domain, int days,
+/* Stores the interval inside the caller's transaction. */
+enum status rotation_store_interval_put(struct store *store,
+					int64_t domain_id, int days,
 					struct err *err)
 {
 	struct db_stmt *stmt = NULL;
-	int64_t domain_id;
 	enum status st;
 
 	if (days < 1 || days > 3650)
 		return err_set(err, STATUS_USAGE,
 			       _("the rotation interval must be between 1 "
 				 "and 3650 days"));
-	if ((st = store_begin(store, err)))
-		return st;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)) ||
-	    (st = store_prepare(
+	if ((st = store_prepare(
 		 store, &stmt,
 		 "INSERT INTO dkim_rotation_interval(domain_id, days)"
 		 " VALUES (?1, ?2) ON CONFLICT (domain_id) DO UPDATE SET"
 		 " days = excluded.days",
 		 err)))
-		goto out;
+		return st;
 	db_bind_int64(stmt, 1, domain_id);
 	db_bind_int64(stmt, 2, days);
 	st = store_done(store, stmt, _("storing the rotation interval"),
-			     NULL, err);
-out:
+			NULL, err);
 	db_finalize(stmt);
-	return state_finish(store, st, err);
+	return st;
 }
 
 /* The day of a UNIX time column, or DATE_NONE for NULL. */
@@ -392,4 +387,94 @@ out:
 	free(pass);
 	free(d);
 	return st;
+}
+
+/* The sources read so far. */
+struct signers {
+	struct rotation_signer *v;
+	size_t n, cap;
+};
+
+/* Maps one source of rotation_store_signers() (a store_row_fn). */
+static void signer_row(struct db_stmt *stmt, void *arg)
+{
+	struct signers *g = arg;
+	struct rotation_signer *one;
+
+	if (db_column_null(stmt, 0))
+		return;
+	g->v = xgrow(g->v, &g->cap, g->n + 1, sizeof *g->v);
+	one = &g->v[g->n++];
+	one->ip = store_column_str(stmt, 0);
+	one->messages = db_column_int64(stmt, 1);
+	one->last = column_day(stmt, 2);
+}
+
+/* RFC 7489 appendix C: the rows whose auth_results name the selector,
+ * by source; a report ends at date_end, its last second one before. */
+enum status rotation_store_signers(struct store *store, const char *domain,
+				   const char *selector, date_t since,
+				   struct rotation_signer **out, size_t *count,
+				   struct err *err)
+{
+	char *d = text_domain_normalize(domain);
+	char *word = text_lower(xasprintf(" %s:%s:", d, selector));
+	char *like = like_anywhere(word);
+	struct signers g = { NULL, 0, 0 };
+	struct db_stmt *stmt = NULL;
+	enum status st;
+
+	if ((st = store_prepare(
+		 store, &stmt,
+		 "SELECT w.source_ip, SUM(w.count), MAX(r.date_end) - 1"
+		 " FROM report r JOIN report_row w ON w.report = r.id"
+		 " WHERE r.domain = ?1 COLLATE NOCASE"
+		 " AND w.dkim_auth IS NOT NULL"
+		 " AND ' ' || lower(w.dkim_auth) || ' ' LIKE ?2 ESCAPE '\\'"
+		 " AND r.date_end - 1 >= ?3"
+		 " GROUP BY w.source_ip ORDER BY 2 DESC, 1",
+		 err)) == STATUS_OK) {
+		db_bind_text(stmt, 1, d);
+		db_bind_text(stmt, 2, like);
+		db_bind_int64(stmt, 3, (int64_t)date_to_time(since));
+		st = store_rows(store, stmt, signer_row, &g,
+				_("reading report evidence"), err);
+	}
+	*out = g.v;
+	*count = g.n;
+	free(like);
+	free(word);
+	free(d);
+	return st;
+}
+
+/* Frees the sources. */
+void rotation_signers_free(struct rotation_signer *v, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(v[i].ip);
+	free(v);
+}
+
+/* Sets the silent days. */
+enum status rotation_store_silent_days_set(struct store *store,
+					   const char *domain,
+					   const struct rotation_record *r,
+					   int days, struct err *err)
+{
+	int64_t domain_id;
+	enum status st;
+
+	if (days < 1 || days > 365)
+		return err_set(err, STATUS_USAGE,
+			       _("the silent days must be between 1 and "
+				 "365"));
+	if ((st = store_begin(store, err)))
+		return st;
+	if ((st = state_domain_lookup(store, domain, &domain_id, err)) == 0)
+		st = run3(store,
+			  "UPDATE dkim_rotation SET silent_days = ?4"
+			  " WHERE domain_id = ?1 AND phase <> 'done'",
+			  domain_id, NULL, DATE_NONE, days, err);
+	return state_finish(store, st, err);
 }

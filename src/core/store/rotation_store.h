@@ -66,9 +66,11 @@ enum status rotation_store_interval_get(struct store *store,
 					const char *domain, int *days,
 					struct err *err);
 
-/* Stores the interval (1..3650 days). */
-enum status rotation_store_interval_set(struct store *store,
-					const char *domain, int days,
+/* Stores the interval (1..3650 days, else STATUS_USAGE) of the domain
+ * with row id domain_id inside the caller's transaction: the settings
+ * (state_settings_set) store it with the rest. */
+enum status rotation_store_interval_put(struct store *store,
+					int64_t domain_id, int days,
 					struct err *err);
 
 /* What the domain's aggregate reports show of the two selectors: the
@@ -79,5 +81,28 @@ enum status rotation_store_evidence(struct store *store, const char *domain,
 				    const char *new_selector,
 				    struct dkim_rotation_evidence *out,
 				    struct err *err);
+
+/* One source the reports show signing with a selector. */
+struct rotation_signer {
+	char *ip;        /* the source address, as the report gave it */
+	int64_t messages; /* messages signed with the selector */
+	date_t last;     /* the last day of the last report showing it */
+};
+
+/* The sources whose mail the domain's aggregate reports show signed
+ * with selector (d= the domain) in reports ending on or after since,
+ * the most messages first. Free with rotation_signers_free(). */
+enum status rotation_store_signers(struct store *store, const char *domain,
+				   const char *selector, date_t since,
+				   struct rotation_signer **out, size_t *count,
+				   struct err *err);
+
+void rotation_signers_free(struct rotation_signer *v, size_t count);
+
+/* Sets the silent days of the rotation under way (1..365). */
+enum status rotation_store_silent_days_set(struct store *store,
+					   const char *domain,
+					   const struct rotation_record *r,
+					   int days, struct err *err);
 
 #endif

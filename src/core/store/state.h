@@ -344,6 +344,9 @@ struct state_settings {
 				 secret), or NULL */
 	int publish_port;     /* the port of the primary and of the name
 				 servers asked for propagation, 0 for 53 */
+	int dkim_rotation_interval; /* days an own DKIM key lives before
+				       its rotation is due (180; kept in
+				       rotation_store's own table) */
 };
 
 /* The defaults of DESIGN.md section 4 (all strings NULL). */
@@ -356,7 +359,7 @@ enum status state_settings_get(struct store *store, const char *domain,
 /* Stores all of s for the domain. Values are checked: days 1..3650,
  * window 1..366, percentages 0..100, adkim/aspf "r" or "s", sp/np
  * "none", "quarantine" or "reject", spf_all "softfail" or "fail",
- * publish_port 0..65535;
+ * publish_port 0..65535, the DKIM rotation interval 1..3650;
  * STATUS_USAGE names a bad one. */
 enum status state_settings_set(struct store *store, const char *domain,
 			       const struct state_settings *s,

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "store/state.h"
+#include "store/rotation_store.h"
 #include "store/state_internal.h"
 
 #include <stdlib.h>
@@ -604,6 +605,7 @@ void state_settings_defaults(struct state_settings *s)
 	s->window_days = 14;
 	s->pass_threshold = 98.0;
 	s->unknown_threshold = 0.5;
+	s->dkim_rotation_interval = DKIM_INTERVAL_BIANNUAL;
 }
 
 /* Frees the strings. */
@@ -681,6 +683,11 @@ enum status state_settings_get(struct store *store, const char *domain,
 			state_settings_done(&row[i]);
 	}
 	free(it.v);
+	/* The rotation interval lives with the rotations. */
+	if (st == STATUS_OK)
+		st = rotation_store_interval_get(store, domain,
+						 &out->dkim_rotation_interval,
+						 err);
 	return st;
 }
 
@@ -798,6 +805,10 @@ enum status state_settings_set(struct store *store, const char *domain,
 		db_bind_null(stmt, 18);
 	st = store_done(store, stmt, _("storing plan settings"), NULL,
 			     err);
+	if (st == STATUS_OK)
+		st = rotation_store_interval_put(store, domain_id,
+						 s->dkim_rotation_interval,
+						 err);
 fail:
 	db_finalize(stmt);
 	return state_finish(store, st, err);
