@@ -5,11 +5,11 @@
 # 127.0.0.1 and gives each case a database of its own), so that both
 # backends run the same cases in every make check. Without PostgreSQL
 # installed this fails: the programs refuse to pass having tested
-# nothing. The list holds the tests whose repositories all run on both;
-# the report tests join it once report_store.c and report_query.c do.
+# nothing. The list holds the tests whose repositories all run on both.
 bin=${top_builddir:?top_builddir is not set}/tests
 failed=0
-for t in test_state test_store_repos test_dkim test_settings; do
+for t in test_state test_store_repos test_dkim test_settings \
+    test_report_import test_report_view test_report_analysis; do
   echo "== $t on PostgreSQL"
   if ! DMARCPILOT_TEST_DB=postgres "$bin/$t"; then
     echo "FAIL: $t on PostgreSQL"

@@ -63,6 +63,7 @@ static char *report_begin(struct strbuf *sb, const char *id, long begin)
 
 struct fixture {
 	char *dir;
+	char *db; /* the SQLite file or PostgreSQL database */
 	struct store *store;
 	struct dns *dns;
 	struct providers *providers;
@@ -74,12 +75,11 @@ static int setup(void **state)
 	struct err err = ERR_INIT;
 	struct strbuf sb = STRBUF_INIT;
 	struct report_import_stats stats;
-	char *db, *ini;
+	char *ini;
 
 	f->dir = testenv_mkdtemp();
-	db = testenv_db(f->dir, "a.db");
-	assert_int_equal(store_open(&f->store, db, &err), STATUS_OK);
-	free(db);
+	f->db = testenv_db(f->dir, "a.db");
+	assert_int_equal(store_open(&f->store, f->db, &err), STATUS_OK);
 
 	/* 2024-01-01 (Monday of ISO week 1) is 1704067200. */
 	report_begin(&sb, "r1", 1704067200);
@@ -157,6 +157,7 @@ static int teardown(void **state)
 	store_close(f->store);
 	testenv_rmdir(f->dir);
 	free(f->dir);
+	free(f->db);
 	free(f);
 	return 0;
 }
@@ -249,10 +250,15 @@ static void test_reverse_names_kept(void **state)
 	assert_string_equal(source(a, "203.0.113.5")->ptr,
 			    "o1.ptr42.sendgrid.net");
 	analysis_free(a);
-	db = testenv_db(f->dir, "a.db");
-	kept = testenv_db_text(db, "SELECT name || ' ' || (expires - "
-				   "CAST(strftime('%s', 'now') AS INTEGER)) "
-				   "FROM reverse_name WHERE ip = '203.0.113.5'");
+	db = xstrdup(f->db);
+	kept = testenv_db_text(
+	    db, testenv_db_postgres()
+		    ? "SELECT name || ' ' || (expires - CAST(extract(epoch"
+		      " FROM now()) AS BIGINT)) FROM reverse_name WHERE"
+		      " ip = '203.0.113.5'"
+		    : "SELECT name || ' ' || (expires - CAST(strftime('%s',"
+		      " 'now') AS INTEGER)) FROM reverse_name WHERE"
+		      " ip = '203.0.113.5'");
 	assert_non_null(kept);
 	assert_true(strncmp(kept, "o1.ptr42.sendgrid.net ", 22) == 0);
 	left = strtol(kept + 22, NULL, 10);
@@ -409,7 +415,7 @@ static void test_window_without_dns(void **state)
 static void test_cli_summary(void **state)
 {
 	struct fixture *f = *state;
-	char *db = testenv_db(f->dir, "a.db");
+	char *db = xstrdup(f->db);
 	char *zone = testenv_write_file(
 	    f->dir, "example.com.zone",
 	    "$ORIGIN example.com.\n$TTL 300\n"

@@ -98,15 +98,19 @@ static struct report_import_stats import_more(struct fixture *f,
 /* Everything the database holds about reports, as one line. */
 static char *fingerprint(struct fixture *f)
 {
-	return testenv_db_text(
-	    f->db,
+	char *sql = xasprintf(
 	    "SELECT (SELECT count(*) FROM report) || '/' ||"
 	    " (SELECT count(*) FROM report_row) || '/' ||"
 	    " (SELECT count(*) FROM failure_report) || '/' ||"
 	    " (SELECT coalesce(sum(count), 0) FROM report_row) || '/' ||"
-	    " (SELECT coalesce(group_concat(x, ','), '') FROM"
+	    " (SELECT coalesce(%s(x, ','), '') FROM"
 	    "  (SELECT org_name || ':' || report_id AS x FROM report"
-	    "   ORDER BY id))");
+	    "   ORDER BY id) AS reports)",
+	    testenv_db_postgres() ? "string_agg" : "group_concat");
+	char *text = testenv_db_text(f->db, sql);
+
+	free(sql);
+	return text;
 }
 
 /* A small valid report with its own id, count and source. */

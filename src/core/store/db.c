@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/xalloc.h"
+
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -33,6 +35,13 @@ bool db_target_has_password(const char *target)
 	       db_postgres_has_password(target);
 }
 
+/* A statement db_prepare_kept() keeps for the connection's life. */
+struct db_kept {
+	struct db_kept *next;
+	char *sql;
+	struct db_stmt *stmt;
+};
+
 /* Connects to whichever server target names. */
 enum status db_open(struct db **out, const char *target, struct err *err)
 {
@@ -45,8 +54,17 @@ enum status db_open(struct db **out, const char *target, struct err *err)
 /* Closes and frees. */
 void db_close(struct db *db)
 {
-	if (db)
-		db->ops->close(db);
+	if (!db)
+		return;
+	while (db->kept) {
+		struct db_kept *k = db->kept;
+
+		db->kept = k->next;
+		db_finalize(k->stmt);
+		free(k->sql);
+		free(k);
+	}
+	db->ops->close(db);
 }
 
 /* The backend. */
@@ -301,4 +319,67 @@ enum status db_row_ids_follow(struct db *db, const char *table,
 	st = db->ops->exec(db, sql, err);
 	free(sql);
 	return st;
+}
+
+/* Opens a transaction that only adds rows (see the header). */
+enum status db_begin_append(struct db *db, struct err *err)
+{
+	if (db->ops->backend != DB_POSTGRES)
+		return db_begin(db, err);
+	db->failure = DB_FAILED;
+	return db->ops->exec(db, "BEGIN ISOLATION LEVEL READ COMMITTED", err);
+}
+
+/* Turns on the settings for a bulk of appends. */
+enum status db_bulk_begin(struct db *db, struct err *err)
+{
+	/* PostgreSQL keeps its synchronous commit: report fetch moves a
+	 * message out of the inbox once its import committed, so a commit
+	 * the server could still lose would lose the report. */
+	if (db->ops->backend == DB_POSTGRES)
+		return STATUS_OK;
+	/* Not foreign_keys: changing it makes SQLite prepare every
+	 * statement again. */
+	return db->ops->exec(db,
+			     "PRAGMA synchronous = NORMAL;"
+			     "PRAGMA wal_autocheckpoint = 16384",
+			     err);
+}
+
+/* Turns them off again; a failure leaves nothing to do (the next
+ * connection starts with the defaults). */
+void db_bulk_end(struct db *db)
+{
+	struct err err = ERR_INIT;
+
+	if (db->ops->backend != DB_POSTGRES)
+		db->ops->exec(db,
+			      "PRAGMA synchronous = FULL;"
+			      "PRAGMA wal_autocheckpoint = 1000",
+			      &err);
+	err_done(&err);
+}
+
+/* Finds the statement prepared for the same text, or prepares and
+ * keeps it. */
+enum status db_prepare_kept(struct db *db, const char *sql,
+			    struct db_stmt **out, struct err *err)
+{
+	struct db_kept *k;
+	enum status st;
+
+	for (k = db->kept; k; k = k->next)
+		if (strcmp(k->sql, sql) == 0) {
+			db_reset(k->stmt);
+			*out = k->stmt;
+			return STATUS_OK;
+		}
+	if ((st = db_prepare(db, sql, out, err)))
+		return st;
+	k = xcalloc(1, sizeof *k);
+	k->sql = xstrdup(sql);
+	k->stmt = *out;
+	k->next = db->kept;
+	db->kept = k;
+	return STATUS_OK;
 }

@@ -49,6 +49,7 @@ struct db {
 	const struct db_ops *ops;
 	char *name; /* for messages: no password */
 	enum db_failure failure; /* of the last call that failed */
+	struct db_kept *kept; /* db_prepare_kept()'s statements */
 };
 
 /* The part of a statement every backend has first. */

@@ -76,6 +76,14 @@ enum status db_exec(struct db *db, const char *sql, struct err *err);
 enum status db_prepare(struct db *db, const char *sql, struct db_stmt **out,
 		       struct err *err);
 
+/* Prepares sql once for the connection's life and hands out that
+ * statement again, reset, on every later call with the same text: for
+ * the statements run again and again by calls of their own (an import
+ * called for each file or mail). Its bindings are those last made. The
+ * caller never finalizes it; db_close() does. */
+enum status db_prepare_kept(struct db *db, const char *sql,
+			    struct db_stmt **out, struct err *err);
+
 /* Binds parameter i (from 1); text NULL binds SQL NULL. The bindings
  * stay until changed, across db_reset(). */
 void db_bind_int64(struct db_stmt *stmt, int i, int64_t value);
@@ -169,5 +177,21 @@ enum status db_row_ids_follow(struct db *db, const char *table,
  * serialises migrations. */
 enum status db_schema_lock(struct db *db, struct err *err);
 void db_schema_unlock(struct db *db);
+
+/* Dialect: a transaction that only adds rows, whose races with other
+ * writers a unique constraint settles (INSERT ... ON CONFLICT): the
+ * write lock at once in SQLite, as db_begin(); READ COMMITTED in
+ * PostgreSQL, where an insert that meets a row another transaction is
+ * adding waits for it and then sees it, rather than failing as
+ * serializable would. */
+enum status db_begin_append(struct db *db, struct err *err);
+
+/* Dialect: settings for a long run of small transactions that add rows
+ * (an import), until db_bulk_end(). SQLite: WAL without an fsync per
+ * commit, checkpoints every 64 MiB; a commit stays atomic and survives
+ * the program being killed, only a crash of the machine may lose the
+ * last ones. PostgreSQL: nothing changes. */
+enum status db_bulk_begin(struct db *db, struct err *err);
+void db_bulk_end(struct db *db);
 
 #endif

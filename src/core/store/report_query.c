@@ -7,24 +7,31 @@
 /* Per-day totals of the window, with the dispositions the receivers
  * applied (RFC 7489 7.2.1.1 policy_evaluated). One pass over the rows
  * of the window: reports by report_domain_date, their rows by
- * report_row_report. */
+ * report_row_report. The inner grouping is by (date_begin, id), the
+ * order that index gives them in, so that SQLite sums each report as it
+ * goes instead of sorting every row of the window; the outer one counts
+ * the reports (one inner row each) and adds them up by day. */
 static const char sql_days[] =
-    "SELECT r.date_begin / 86400 AS day, sum(w.count),"
-    " sum(CASE WHEN w.dkim_aligned OR w.spf_aligned THEN w.count ELSE 0"
-    "  END),"
-    " sum(CASE WHEN w.spf_aligned THEN w.count ELSE 0 END),"
-    " sum(CASE WHEN w.dkim_aligned THEN w.count ELSE 0 END),"
-    " count(DISTINCT r.id),"
-    " sum(CASE WHEN w.disposition = 'quarantine' THEN w.count ELSE 0 END),"
-    " sum(CASE WHEN w.disposition = 'reject' THEN w.count ELSE 0 END)"
+    "SELECT day, sum(n), sum(pass), sum(spf), sum(dkim), count(*),"
+    " sum(quarantined), sum(rejected) FROM ("
+    " SELECT r.date_begin / 86400 AS day, sum(w.count) AS n,"
+    "  sum(CASE WHEN w.dkim_aligned <> 0 OR w.spf_aligned <> 0"
+    "   THEN w.count ELSE 0 END) AS pass,"
+    "  sum(CASE WHEN w.spf_aligned <> 0 THEN w.count ELSE 0 END) AS spf,"
+    "  sum(CASE WHEN w.dkim_aligned <> 0 THEN w.count ELSE 0 END) AS dkim,"
+    "  sum(CASE WHEN w.disposition = 'quarantine' THEN w.count ELSE 0"
+    "   END) AS quarantined,"
+    "  sum(CASE WHEN w.disposition = 'reject' THEN w.count ELSE 0 END)"
+    "   AS rejected"
     " FROM report r JOIN report_row w ON w.report = r.id"
     " WHERE r.domain = ?1 AND r.date_begin >= ?2 AND r.date_begin < ?3"
+    " GROUP BY r.date_begin, r.id) AS per_report"
     " GROUP BY day ORDER BY day";
 
 /* RFC 7489 C: reason types forwarded, mailing_list, trusted_forwarder
  * (RFC 9990 4 keeps them), and ARC named in the comment (RFC 8617). */
 #define FORWARDED_SQL                                                          \
-	"(w.arc OR ',' || w.reasons || ',' LIKE '%,forwarded,%' OR"            \
+	"(w.arc <> 0 OR ',' || w.reasons || ',' LIKE '%,forwarded,%' OR"            \
 	" ',' || w.reasons || ',' LIKE '%,mailing_list,%' OR"                  \
 	" ',' || w.reasons || ',' LIKE '%,trusted_forwarder,%')"
 
@@ -37,13 +44,13 @@ static const char sql_days[] =
 static const char sql_sources[] =
     "WITH g AS MATERIALIZED ("
     " SELECT w.source_ip AS ip, w.envelope_from AS ef, sum(w.count) AS n,"
-    "  sum(CASE WHEN w.dkim_aligned OR w.spf_aligned THEN w.count ELSE 0"
-    "   END) AS pass,"
-    "  sum(CASE WHEN w.spf_aligned THEN w.count ELSE 0 END) AS spf,"
-    "  sum(CASE WHEN w.dkim_aligned THEN w.count ELSE 0 END) AS dkim,"
-    "  sum(CASE WHEN NOT (w.dkim_aligned OR w.spf_aligned) AND "
+    "  sum(CASE WHEN w.dkim_aligned <> 0 OR w.spf_aligned <> 0"
+    "   THEN w.count ELSE 0 END) AS pass,"
+    "  sum(CASE WHEN w.spf_aligned <> 0 THEN w.count ELSE 0 END) AS spf,"
+    "  sum(CASE WHEN w.dkim_aligned <> 0 THEN w.count ELSE 0 END) AS dkim,"
+    "  sum(CASE WHEN w.dkim_aligned = 0 AND w.spf_aligned = 0 AND "
     FORWARDED_SQL " THEN w.count ELSE 0 END) AS fwd,"
-    "  sum(CASE WHEN NOT w.spf_aligned AND ' ' || w.spf_auth LIKE"
+    "  sum(CASE WHEN w.spf_aligned = 0 AND ' ' || w.spf_auth LIKE"
     "   '%:pass%' THEN w.count ELSE 0 END) AS unaligned"
     " FROM report r JOIN report_row w ON w.report = r.id"
     " WHERE r.domain = ?1 AND r.date_begin >= ?2 AND r.date_begin < ?3"
@@ -53,7 +60,7 @@ static const char sql_sources[] =
     "  FROM g GROUP BY ip),"
     " e AS (SELECT ip, ef FROM (SELECT ip, ef, row_number() OVER"
     "  (PARTITION BY ip ORDER BY n DESC, ef) AS k FROM g"
-    "  WHERE ef IS NOT NULL) WHERE k = 1)"
+    "  WHERE ef IS NOT NULL) AS ranked WHERE k = 1)"
     " SELECT s.ip, s.n, s.pass, s.spf, s.dkim, s.fwd, s.unaligned, e.ef"
     " FROM s LEFT JOIN e ON e.ip = s.ip ORDER BY s.n DESC, s.ip";
 
@@ -69,29 +76,29 @@ struct source_cb {
 };
 
 /* Reads the four totals columns starting at column col. */
-static void totals_read(sqlite3_stmt *stmt, int col, struct report_totals *t)
+static void totals_read(struct db_stmt *stmt, int col, struct report_totals *t)
 {
-	t->messages = sqlite3_column_int64(stmt, col);
-	t->dmarc_pass = sqlite3_column_int64(stmt, col + 1);
-	t->spf_aligned = sqlite3_column_int64(stmt, col + 2);
-	t->dkim_aligned = sqlite3_column_int64(stmt, col + 3);
+	t->messages = db_column_int64(stmt, col);
+	t->dmarc_pass = db_column_int64(stmt, col + 1);
+	t->spf_aligned = db_column_int64(stmt, col + 2);
+	t->dkim_aligned = db_column_int64(stmt, col + 3);
 }
 
 /* Prepares sql and binds the domain and the window. */
 static enum status window_prepare(struct store *store, const char *sql,
 				  const char *domain, date_t since,
-				  date_t until, sqlite3_stmt **stmt,
+				  date_t until, struct db_stmt **stmt,
 				  struct err *err)
 {
-	enum status st = state_stmt_prepare(store, stmt, sql, err);
+	enum status st = store_prepare(store, stmt, sql, err);
 
 	if (st != STATUS_OK)
 		return st;
-	sqlite3_bind_text(*stmt, 1, domain, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(*stmt, 2,
+	db_bind_text(*stmt, 1, domain);
+	db_bind_int64(*stmt, 2,
 			   since == DATE_NONE ? INT64_MIN
 					      : (int64_t)date_to_time(since));
-	sqlite3_bind_int64(*stmt, 3,
+	db_bind_int64(*stmt, 3,
 			   until == DATE_NONE
 			       ? INT64_MAX
 			       : (int64_t)date_to_time(until) + 86400);
@@ -99,16 +106,16 @@ static enum status window_prepare(struct store *store, const char *sql,
 }
 
 /* Maps a row of sql_days. */
-static void day_row(sqlite3_stmt *stmt, void *arg)
+static void day_row(struct db_stmt *stmt, void *arg)
 {
 	const struct day_cb *cb = arg;
 	struct report_day d;
 
-	d.day = (date_t)sqlite3_column_int64(stmt, 0);
+	d.day = (date_t)db_column_int64(stmt, 0);
 	totals_read(stmt, 1, &d.t);
-	d.reports = sqlite3_column_int64(stmt, 5);
-	d.quarantined = sqlite3_column_int64(stmt, 6);
-	d.rejected = sqlite3_column_int64(stmt, 7);
+	d.reports = db_column_int64(stmt, 5);
+	d.quarantined = db_column_int64(stmt, 6);
+	d.rejected = db_column_int64(stmt, 7);
 	cb->fn(cb->arg, &d);
 }
 
@@ -118,28 +125,28 @@ enum status report_query_days(struct store *store, const char *domain,
 			      void *arg, struct err *err)
 {
 	struct day_cb cb = { fn, arg };
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum status st;
 
 	st = window_prepare(store, sql_days, domain, since, until, &stmt, err);
 	if (st != STATUS_OK)
 		return st;
-	return state_rows(store, stmt, day_row, &cb, "reading report days",
+	return store_rows(store, stmt, day_row, &cb, "reading report days",
 			  err);
 }
 
 /* Maps a row of sql_sources. */
-static void source_row(sqlite3_stmt *stmt, void *arg)
+static void source_row(struct db_stmt *stmt, void *arg)
 {
 	const struct source_cb *cb = arg;
-	const char *ip = (const char *)sqlite3_column_text(stmt, 0);
+	const char *ip = db_column_text(stmt, 0);
 	struct report_source s;
 
 	s.ip = ip ? ip : "";
 	totals_read(stmt, 1, &s.t);
-	s.forwarded = sqlite3_column_int64(stmt, 5);
-	s.spf_pass_unaligned = sqlite3_column_int64(stmt, 6);
-	s.envelope_from = (const char *)sqlite3_column_text(stmt, 7);
+	s.forwarded = db_column_int64(stmt, 5);
+	s.spf_pass_unaligned = db_column_int64(stmt, 6);
+	s.envelope_from = db_column_text(stmt, 7);
 	cb->fn(cb->arg, &s);
 }
 
@@ -150,14 +157,14 @@ enum status report_query_sources(struct store *store, const char *domain,
 				 struct err *err)
 {
 	struct source_cb cb = { fn, arg };
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum status st;
 
 	st = window_prepare(store, sql_sources, domain, since, until, &stmt,
 			    err);
 	if (st != STATUS_OK)
 		return st;
-	return state_rows(store, stmt, source_row, &cb,
+	return store_rows(store, stmt, source_row, &cb,
 			  "reading report sources", err);
 }
 
@@ -167,26 +174,26 @@ static const char sql_counts[] =
     " (SELECT count(*) FROM failure_report WHERE reported_domain = ?1)";
 
 /* Maps the row of sql_counts. */
-static void counts_row(sqlite3_stmt *stmt, void *arg)
+static void counts_row(struct db_stmt *stmt, void *arg)
 {
 	struct report_counts *c = arg;
 
-	c->reports = sqlite3_column_int64(stmt, 0);
-	c->failures = sqlite3_column_int64(stmt, 1);
+	c->reports = db_column_int64(stmt, 0);
+	c->failures = db_column_int64(stmt, 1);
 }
 
 /* Runs sql_counts. */
 enum status report_query_counts(struct store *store, const char *domain,
 				struct report_counts *out, struct err *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum status st;
 
 	out->reports = out->failures = 0;
-	if ((st = state_stmt_prepare(store, &stmt, sql_counts, err)))
+	if ((st = store_prepare(store, &stmt, sql_counts, err)))
 		return st;
-	sqlite3_bind_text(stmt, 1, domain, -1, SQLITE_STATIC);
-	return state_rows(store, stmt, counts_row, out, "counting reports",
+	db_bind_text(stmt, 1, domain);
+	return store_rows(store, stmt, counts_row, out, "counting reports",
 			  err);
 }
 
@@ -206,18 +213,18 @@ struct failure_cb {
 };
 
 /* A text column, or NULL. */
-static const char *column_str(sqlite3_stmt *stmt, int i)
+static const char *column_str(struct db_stmt *stmt, int i)
 {
-	return (const char *)sqlite3_column_text(stmt, i);
+	return db_column_text(stmt, i);
 }
 
 /* Maps a row of sql_failures. */
-static void failure_row(sqlite3_stmt *stmt, void *arg)
+static void failure_row(struct db_stmt *stmt, void *arg)
 {
 	const struct failure_cb *cb = arg;
 	struct report_failure_row f;
 
-	f.id = sqlite3_column_int64(stmt, 0);
+	f.id = db_column_int64(stmt, 0);
 	f.feedback_type = column_str(stmt, 1);
 	f.source_ip = column_str(stmt, 2);
 	f.auth_failure = column_str(stmt, 3);
@@ -240,13 +247,13 @@ enum status report_query_failures(struct store *store, const char *domain,
 				  void *arg, struct err *err)
 {
 	struct failure_cb cb = { fn, arg };
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	enum status st;
 
-	if ((st = state_stmt_prepare(store, &stmt, sql_failures, err)))
+	if ((st = store_prepare(store, &stmt, sql_failures, err)))
 		return st;
-	sqlite3_bind_text(stmt, 1, domain, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, limit ? (int64_t)limit : -1);
-	return state_rows(store, stmt, failure_row, &cb,
+	db_bind_text(stmt, 1, domain);
+	db_bind_int64(stmt, 2, limit ? (int64_t)limit : INT64_MAX);
+	return store_rows(store, stmt, failure_row, &cb,
 			  "reading failure reports", err);
 }

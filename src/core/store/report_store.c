@@ -18,7 +18,8 @@ struct importer {
 	struct report_import_stats *stats;
 	report_reject_fn on_reject;
 	void *arg;
-	sqlite3_stmt *ins_report, *ins_row, *ins_failure;
+	struct db_stmt *ins_report, *ins_rows, *ins_failure;
+	int batched; /* records bound in ins_rows, not yet inserted */
 	char imported[32];       /* when, ISO 8601 UTC */
 	const char *unit;        /* the unit being read */
 	bool in_tx;
@@ -26,7 +27,7 @@ struct importer {
 	unsigned long new_reports, dup_reports, new_failures, dup_failures;
 	uint64_t messages, rows;
 	/* The report being read. */
-	sqlite3_int64 report_rowid;
+	int64_t report_rowid;
 	int64_t report_messages;
 	struct strbuf dkim, spf;
 	char repaired[REPORT_FIELD_MAX + 1]; /* the unit's last report's */
@@ -36,13 +37,33 @@ static const char sql_report[] =
     "INSERT INTO report (org_name, report_id, email, domain, date_begin,"
     " date_end, policy, sp, np, pct, testing, format, source, imported)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
-    " ON CONFLICT (org_name, report_id) DO NOTHING";
+    " ON CONFLICT (org_name, report_id) DO NOTHING RETURNING id";
 
-static const char sql_row[] =
+/* Records are inserted ROW_BATCH at a time: one statement (and, on
+ * PostgreSQL, one round trip) for many, rather than one each. */
+#define ROW_BATCH 64
+/* The columns of a record, its parameters in the batch statement. */
+#define ROW_COLUMNS 14
+
+/* The parameters of one more record in the batch statement. */
+#define ROW_PARAMS ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define ROW_PARAMS_3 ROW_PARAMS ROW_PARAMS ROW_PARAMS
+#define ROW_PARAMS_15 ROW_PARAMS_3 ROW_PARAMS_3 ROW_PARAMS_3 ROW_PARAMS_3 \
+	ROW_PARAMS_3
+
+/* The batch statement: ROW_BATCH records of parameters (1 + 3 + 15 * 4
+ * rows), the first of each the report's id; slots not filled have it
+ * NULL and are left out. The casts of the first row give the VALUES
+ * columns their types where PostgreSQL cannot tell them from text
+ * parameters. A constant, so that the connection keeps it prepared. */
+static const char sql_rows[] =
     "INSERT INTO report_row (report, source_ip, count, disposition, dkim,"
     " spf, reasons, arc, header_from, envelope_from, dkim_auth, spf_auth,"
-    " dkim_aligned, spf_aligned)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    " dkim_aligned, spf_aligned) SELECT * FROM (VALUES"
+    " (CAST(? AS BIGINT), ?, CAST(? AS BIGINT), ?, ?, ?, ?,"
+    " CAST(? AS BIGINT), ?, ?, ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT))"
+    ROW_PARAMS_3 ROW_PARAMS_15 ROW_PARAMS_15 ROW_PARAMS_15 ROW_PARAMS_15
+    ") AS v WHERE column1 IS NOT NULL";
 
 static const char sql_failure[] =
     "INSERT INTO failure_report (message_id, feedback_type, source_ip,"
@@ -53,25 +74,31 @@ static const char sql_failure[] =
     " ?15) ON CONFLICT (message_id) DO NOTHING";
 
 /* Binds a string, or NULL when it is empty. */
-static void bind_text(sqlite3_stmt *stmt, int i, const char *s)
+static void bind_text(struct db_stmt *stmt, int i, const char *s)
 {
-	if (s && *s)
-		sqlite3_bind_text(stmt, i, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(stmt, i);
+	db_bind_text(stmt, i, s && *s ? s : NULL);
 }
 
-/* Runs an INSERT; returns STATUS_DB with SQLite's message on failure. */
-static enum status importer_step(struct importer *im, sqlite3_stmt *stmt,
-				 const char *what, struct err *err)
+/* Runs an INSERT; *added (when not NULL) says whether it added a row,
+ * and *id (when not NULL) the new row's id from its RETURNING clause.
+ * A failure is STATUS_DB with the server's message, naming it. */
+static enum status importer_step(struct importer *im, struct db_stmt *stmt,
+				 const char *what, bool *added, int64_t *id,
+				 struct err *err)
 {
-	int rc = sqlite3_step(stmt);
+	struct err failed = ERR_INIT;
+	enum status st = STATUS_OK;
+	enum db_step rc = db_step(stmt, &failed);
 
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
-	if (rc != SQLITE_DONE)
-		return store_error(im->store, err, what);
-	return STATUS_OK;
+	if (rc == DB_ROW && id)
+		*id = db_column_int64(stmt, 0);
+	if (added)
+		*added = rc == DB_ROW || (rc == DB_DONE && db_changes(stmt) > 0);
+	if (rc == DB_ERROR)
+		st = store_step_error(im->store, stmt, &failed, what, NULL,
+				      err);
+	db_reset(stmt);
+	return st;
 }
 
 /* A unit starts: open its transaction. */
@@ -87,7 +114,10 @@ static enum status importer_begin(void *arg, const char *name,
 	im->messages = im->rows = 0;
 	im->report_rowid = 0;
 	im->repaired[0] = '\0';
-	if ((st = store_begin(im->store, err)))
+	/* An import only adds rows, and the unique constraints settle
+	 * races with other importers: no need for the serializable
+	 * transaction of the other changes. */
+	if ((st = db_begin_append(store_conn(im->store), err)))
 		return st;
 	im->in_tx = true;
 	return STATUS_OK;
@@ -98,35 +128,40 @@ static enum status importer_meta(void *arg, const struct report_meta *m,
 				 bool *skip, struct err *err)
 {
 	struct importer *im = arg;
-	sqlite3_stmt *s = im->ins_report;
+	struct db_stmt *s = im->ins_report;
+	bool added = false;
 	enum status st;
 
 	bind_text(s, 1, m->org_name);
-	sqlite3_bind_text(s, 2, m->report_id, -1, SQLITE_STATIC);
+	db_bind_text(s, 2, m->report_id);
 	bind_text(s, 3, m->email);
-	sqlite3_bind_text(s, 4, m->domain, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, m->date_begin);
-	sqlite3_bind_int64(s, 6, m->date_end);
+	db_bind_text(s, 4, m->domain);
+	db_bind_int64(s, 5, m->date_begin);
+	db_bind_int64(s, 6, m->date_end);
 	bind_text(s, 7, m->p);
 	bind_text(s, 8, m->sp);
 	bind_text(s, 9, m->np);
 	if (m->pct >= 0)
-		sqlite3_bind_int(s, 10, m->pct);
+		db_bind_int64(s, 10, m->pct);
+	else
+		db_bind_null(s, 10);
 	bind_text(s, 11, m->testing);
-	sqlite3_bind_text(s, 12, report_format_name(m->format), -1,
-			  SQLITE_STATIC);
+	db_bind_text(s, 12, report_format_name(m->format));
 	bind_text(s, 13, im->unit);
-	sqlite3_bind_text(s, 14, im->imported, -1, SQLITE_STATIC);
-	if ((st = importer_step(im, s, "storing a report", err)))
+	db_bind_text(s, 14, im->imported);
+	if ((st = importer_step(im, s, "storing a report", &added,
+				&im->report_rowid, err)))
 		return st;
-	/* RFC 7489 7.2: (org_name, report_id) identifies a report. */
-	if (sqlite3_changes(store_db(im->store)) == 0) {
+	/* RFC 7489 7.2: (org_name, report_id) identifies a report. The
+	 * unique constraint decides, not an earlier read: of two importers
+	 * inserting the same report at once, the second waits for the
+	 * first's transaction and adds nothing if it committed. */
+	if (!added) {
 		im->dup_reports++;
 		*skip = true;
 		return STATUS_OK;
 	}
 	im->new_reports++;
-	im->report_rowid = sqlite3_last_insert_rowid(store_db(im->store));
 	im->report_messages = 0;
 	return STATUS_OK;
 }
@@ -149,12 +184,26 @@ static void auth_join(struct strbuf *sb, const struct report_auth *a,
 	}
 }
 
-/* A record: store it under the current report. */
+/* Inserts the records bound so far; the slots after them are marked
+ * empty first (they may hold an earlier batch's). */
+static enum status importer_flush(struct importer *im, struct err *err)
+{
+	if (im->batched == 0)
+		return STATUS_OK;
+	for (int k = im->batched; k < ROW_BATCH; k++)
+		db_bind_null(im->ins_rows, k * ROW_COLUMNS + 1);
+	im->batched = 0;
+	return importer_step(im, im->ins_rows, "storing report records", NULL,
+			     NULL, err);
+}
+
+/* A record: bind it into the batch, which is inserted when full. */
 static enum status importer_row(void *arg, const struct report_meta *m,
 				const struct report_row *r, struct err *err)
 {
 	struct importer *im = arg;
-	sqlite3_stmt *s = im->ins_row;
+	struct db_stmt *s = im->ins_rows;
+	int p = im->batched * ROW_COLUMNS;
 
 	memcpy(im->repaired, m->repaired, sizeof im->repaired);
 	if (r->count > REPORT_MESSAGES_MAX - im->report_messages)
@@ -166,24 +215,26 @@ static enum status importer_row(void *arg, const struct report_meta *m,
 	im->report_messages += r->count;
 	auth_join(&im->dkim, r->dkim_auth, r->ndkim_auth, true);
 	auth_join(&im->spf, r->spf_auth, r->nspf_auth, false);
-	sqlite3_bind_int64(s, 1, im->report_rowid);
-	sqlite3_bind_text(s, 2, r->source_ip, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, r->count);
-	bind_text(s, 4, r->disposition);
-	bind_text(s, 5, r->dkim);
-	bind_text(s, 6, r->spf);
-	bind_text(s, 7, r->reasons);
-	sqlite3_bind_int(s, 8, r->arc);
-	bind_text(s, 9, r->header_from);
-	bind_text(s, 10, r->envelope_from);
-	bind_text(s, 11, strbuf_str(&im->dkim));
-	bind_text(s, 12, strbuf_str(&im->spf));
+	db_bind_int64(s, p + 1, im->report_rowid);
+	db_bind_text(s, p + 2, r->source_ip);
+	db_bind_int64(s, p + 3, r->count);
+	bind_text(s, p + 4, r->disposition);
+	bind_text(s, p + 5, r->dkim);
+	bind_text(s, p + 6, r->spf);
+	bind_text(s, p + 7, r->reasons);
+	db_bind_int64(s, p + 8, r->arc);
+	bind_text(s, p + 9, r->header_from);
+	bind_text(s, p + 10, r->envelope_from);
+	bind_text(s, p + 11, strbuf_str(&im->dkim));
+	bind_text(s, p + 12, strbuf_str(&im->spf));
 	/* RFC 7489 C: policy_evaluated carries the aligned results. */
-	sqlite3_bind_int(s, 13, strcmp(r->dkim, "pass") == 0);
-	sqlite3_bind_int(s, 14, strcmp(r->spf, "pass") == 0);
+	db_bind_int64(s, p + 13, strcmp(r->dkim, "pass") == 0);
+	db_bind_int64(s, p + 14, strcmp(r->spf, "pass") == 0);
 	im->messages += (uint64_t)r->count;
 	im->rows++;
-	return importer_step(im, s, "storing a report record", err);
+	if (++im->batched < ROW_BATCH)
+		return STATUS_OK;
+	return importer_flush(im, err);
 }
 
 /* The key of a failure report that carries no Message-ID at all: a
@@ -222,8 +273,9 @@ static enum status importer_failure(void *arg, const struct arf_report *r,
 				    const char *message_id, struct err *err)
 {
 	struct importer *im = arg;
-	sqlite3_stmt *s = im->ins_failure;
+	struct db_stmt *s = im->ins_failure;
 	char *key = NULL;
+	bool added = false;
 	enum status st;
 
 	/* Without the report's own Message-ID, the original's and the
@@ -235,7 +287,7 @@ static enum status importer_failure(void *arg, const struct arf_report *r,
 	else
 		key = failure_digest_key(r);
 	bind_text(s, 1, key);
-	sqlite3_bind_text(s, 2, r->feedback_type, -1, SQLITE_STATIC);
+	db_bind_text(s, 2, r->feedback_type);
 	bind_text(s, 3, r->source_ip);
 	bind_text(s, 4, r->reported_domain);
 	bind_text(s, 5, r->auth_failure);
@@ -248,12 +300,13 @@ static enum status importer_failure(void *arg, const struct arf_report *r,
 	bind_text(s, 12, r->delivery_result);
 	bind_text(s, 13, r->message_id);
 	bind_text(s, 14, im->unit);
-	sqlite3_bind_text(s, 15, im->imported, -1, SQLITE_STATIC);
-	st = importer_step(im, s, "storing a failure report", err);
+	db_bind_text(s, 15, im->imported);
+	st = importer_step(im, s, "storing a failure report", &added, NULL,
+			   err);
 	free(key);
 	if (st != STATUS_OK)
 		return st;
-	if (sqlite3_changes(store_db(im->store)) == 0)
+	if (!added)
 		im->dup_failures++;
 	else
 		im->new_failures++;
@@ -267,6 +320,14 @@ static enum status importer_end(void *arg, const char *name, enum status st,
 	struct importer *im = arg;
 	struct report_import_stats *stats = im->stats;
 
+	/* The unit's last records, still in the batch: the database
+	 * failing to take them stops the import, as any other. */
+	if (st == STATUS_OK && (st = importer_flush(im, err))) {
+		store_rollback(im->store);
+		im->in_tx = false;
+		return st;
+	}
+	im->batched = 0;
 	if (st != STATUS_OK) {
 		store_rollback(im->store);
 		im->in_tx = false;
@@ -307,17 +368,6 @@ static enum status importer_end(void *arg, const char *name, enum status st,
 	return STATUS_OK;
 }
 
-/* Prepares one statement. */
-static enum status importer_prepare(struct importer *im, const char *sql,
-				    sqlite3_stmt **out, struct err *err)
-{
-	if (sqlite3_prepare_v3(store_db(im->store), sql, -1,
-			       SQLITE_PREPARE_PERSISTENT, out,
-			       NULL) != SQLITE_OK)
-		return store_error(im->store, err, "preparing the import");
-	return STATUS_OK;
-}
-
 /* Imports a file or folder. */
 enum status report_import_path(struct store *store, const char *path,
 			       const struct report_limits *limits,
@@ -336,7 +386,8 @@ enum status report_import_path(struct store *store, const char *path,
 	};
 	time_t now = time(NULL);
 	struct tm tm;
-	bool restore_sync = false;
+	struct db *db = store_conn(store);
+	bool bulk = false;
 	enum status st;
 
 	memset(&im, 0, sizeof im);
@@ -348,40 +399,21 @@ enum status report_import_path(struct store *store, const char *path,
 	strbuf_init(&im.spf);
 	gmtime_r(&now, &tm);
 	strftime(im.imported, sizeof im.imported, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	/* WAL with synchronous=NORMAL: a commit is atomic and survives the
-	 * program being killed; only an operating-system crash may lose the
-	 * last files, which importing again restores (duplicates are
-	 * skipped). Without it every file costs an fsync. */
-	if ((st = store_exec(store, "PRAGMA synchronous = NORMAL", err)))
+	if ((st = db_bulk_begin(db, err)))
 		goto out;
-	restore_sync = true;
-	/* Each row names the report inserted just before it, so the
-	 * foreign key check (a lookup of that report per row) can only
-	 * pass; and a checkpoint every 64 MiB of WAL rather than 4 MiB
-	 * copies the pages of many files at once. */
-	if ((st = store_exec(store,
-			     "PRAGMA foreign_keys = OFF;"
-			     "PRAGMA wal_autocheckpoint = 16384",
-			     err)))
-		goto out;
-	if ((st = importer_prepare(&im, sql_report, &im.ins_report, err)) ||
-	    (st = importer_prepare(&im, sql_row, &im.ins_row, err)) ||
-	    (st = importer_prepare(&im, sql_failure, &im.ins_failure, err)))
+	bulk = true;
+	/* Kept by the connection: prepared once, not for every file. */
+	if ((st = db_prepare_kept(db, sql_report, &im.ins_report, err)) ||
+	    (st = db_prepare_kept(db, sql_rows, &im.ins_rows, err)) ||
+	    (st = db_prepare_kept(db, sql_failure, &im.ins_failure, err)))
 		goto out;
 	st = report_input_path(path, limits, &sink, err);
 out:
 	if (im.in_tx)
 		store_rollback(store);
-	sqlite3_finalize(im.ins_report);
-	sqlite3_finalize(im.ins_row);
-	sqlite3_finalize(im.ins_failure);
 	strbuf_done(&im.dkim);
 	strbuf_done(&im.spf);
-	if (restore_sync)
-		sqlite3_exec(store_db(store),
-			     "PRAGMA synchronous = FULL;"
-			     "PRAGMA foreign_keys = ON;"
-			     "PRAGMA wal_autocheckpoint = 1000",
-			     NULL, NULL, NULL);
+	if (bulk)
+		db_bulk_end(db);
 	return st;
 }
