@@ -127,8 +127,9 @@ static void test_reverse_names(void **state)
 {
 	struct fixture *f = *state;
 	struct err err = ERR_INIT;
+	char mail_name[] = "mail.example.com";
 	struct reverse_name save[2] = {
-		{ .ip = "192.0.2.1", .name = "mail.example.com",
+		{ .ip = "192.0.2.1", .name = mail_name,
 		  .expires = 2000 },
 		{ .ip = "2001:db8::1", .name = NULL, .expires = 1500 },
 	};
