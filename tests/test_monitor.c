@@ -401,7 +401,7 @@ static void test_smtp_starttls_auth(void **state)
 	assert_non_null(strstr(text, "\r\nFrom: <dmarcpilot@mon.example>"));
 	free(text);
 	/* Never in the database. */
-	db = testenv_read_file(f->db, NULL);
+	db = testenv_db_dump(f->db, NULL);
 	assert_non_null(db);
 	assert_null(memmem(db, strlen(db), f->smtp.password,
 			   strlen(f->smtp.password)));

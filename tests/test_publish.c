@@ -547,7 +547,7 @@ static void test_primary_down(void **state)
 	free(db_secret);
 	{
 		size_t len = 0;
-		char *bytes = testenv_read_file(f->db, &len);
+		char *bytes = testenv_db_dump(f->db, &len);
 
 		assert_non_null(bytes);
 		assert_null(memmem(bytes, len, f->secret, strlen(f->secret)));

@@ -319,6 +319,23 @@ static char *db_text(struct fixture *f, const char *sql)
 	return testenv_db_text(f->path, sql);
 }
 
+/* As db_text, with "@AGG@" in sql replaced by the server's function
+ * that joins strings (group_concat in SQLite, string_agg in
+ * PostgreSQL). */
+static char *db_text_agg(struct fixture *f, const char *sql)
+{
+	const char *agg =
+	    testenv_db_postgres() ? "string_agg" : "group_concat";
+	const char *at = strstr(sql, "@AGG@");
+	char *q, *v;
+
+	assert_non_null(at);
+	q = xasprintf("%.*s%s%s", (int)(at - sql), sql, agg, at + 5);
+	v = db_text(f, q);
+	free(q);
+	return v;
+}
+
 /* step records the flattened record once it is live, with its 10
  * lookups, and stores what it flattened for the drift checks. */
 static void test_step_saves_flattened(void **state)
@@ -348,11 +365,11 @@ static void test_step_saves_flattened(void **state)
 			       "include:amazonses.com "
 			       "include:sparkpostmail.com ~all 10");
 	free(v);
-	v = db_text(f, "SELECT f.mechanism || '=' || (SELECT"
-		       " group_concat(x, ' ') FROM (SELECT a.address AS x"
-		       " FROM spf_flattened_address a WHERE a.flattened_id"
-		       " = f.id ORDER BY a.position)) || '@' || f.flattened"
-		       " FROM spf_flattened f");
+	v = db_text_agg(f, "SELECT f.mechanism || '=' || (SELECT"
+			   " @AGG@(x, ' ') FROM (SELECT a.address AS x"
+			   " FROM spf_flattened_address a WHERE"
+			   " a.flattened_id = f.id ORDER BY a.position) s)"
+			   " || '@' || f.flattened FROM spf_flattened f");
 	assert_string_equal(v, "include:_spf.salesforce.com="
 			       "ip4:13.110.208.0/21 ip4:13.110.216.0/22 "
 			       "ip4:136.146.208.0/20@2026-11-24");
@@ -396,13 +413,13 @@ static void test_maintenance_drift(void **state)
 		fail_msg("step: %s%s", r.out, r.err);
 	testenv_run_done(&r);
 	{
-		char *v = db_text(f, "SELECT r.lookups || ' ' || (SELECT"
-				     " group_concat(x, ' ') FROM (SELECT"
-				     " c.include || '=' || c.lookups AS x"
-				     " FROM rung_include_cost c WHERE"
-				     " c.rung_id = r.id ORDER BY"
-				     " c.position)) FROM rung_history r"
-				     " WHERE r.rung = 1 AND r.kind = 'spf'");
+		char *v = db_text_agg(f, "SELECT r.lookups || ' ' || (SELECT"
+					 " @AGG@(x, ' ') FROM (SELECT"
+					 " c.include || '=' || c.lookups AS x"
+					 " FROM rung_include_cost c WHERE"
+					 " c.rung_id = r.id ORDER BY"
+					 " c.position) s) FROM rung_history r"
+					 " WHERE r.rung = 1 AND r.kind = 'spf'");
 
 		assert_string_equal(v, "10 include:_spf.google.com=4 "
 				       "include:sendgrid.net=1 "

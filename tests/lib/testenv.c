@@ -454,6 +454,45 @@ static char *pg_value(const char *uri, const char *sql)
 	return out ? out : xstrdup("");
 }
 
+/* Everything the database holds, as text to search: the SQLite file's
+ * bytes, or every row of every table of a PostgreSQL database. */
+char *testenv_db_dump(const char *path, size_t *len)
+{
+	PGconn *conn;
+	PGresult *tables;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (strncmp(path, "postgresql://", 13) != 0)
+		return testenv_read_file(path, len);
+	conn = PQconnectdb(path);
+	if (PQstatus(conn) != CONNECTION_OK)
+		fail_msg("%s", PQerrorMessage(conn));
+	tables = PQexec(conn, "SELECT quote_ident(table_name) FROM"
+			      " information_schema.tables WHERE"
+			      " table_schema = 'public'");
+	if (PQresultStatus(tables) != PGRES_TUPLES_OK)
+		fail_msg("%s", PQresultErrorMessage(tables));
+	for (int i = 0; i < PQntuples(tables); i++) {
+		char *sql = xasprintf("SELECT t::text FROM %s t",
+				      PQgetvalue(tables, i, 0));
+		PGresult *rows = PQexec(conn, sql);
+
+		if (PQresultStatus(rows) != PGRES_TUPLES_OK)
+			fail_msg("%s: %s", sql, PQresultErrorMessage(rows));
+		for (int r = 0; r < PQntuples(rows); r++) {
+			strbuf_addstr(&sb, PQgetvalue(rows, r, 0));
+			strbuf_addch(&sb, '\n');
+		}
+		PQclear(rows);
+		free(sql);
+	}
+	PQclear(tables);
+	PQfinish(conn);
+	if (len)
+		*len = sb.len;
+	return strbuf_detach(&sb);
+}
+
 /* Makes the self-signed certificate for 127.0.0.1. */
 bool testenv_self_signed(const char *cert, const char *key)
 {

@@ -107,4 +107,10 @@ bool testenv_db_postgres(void);
  * frees. */
 char *testenv_db_text(const char *path, const char *sql);
 
+/* Everything the database at path holds, to search for what must never
+ * be stored (a secret): the SQLite file's bytes, or every row of every
+ * table of a PostgreSQL database as text; *len (may be NULL) is its
+ * length. Caller frees. */
+char *testenv_db_dump(const char *path, size_t *len);
+
 #endif
