@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "app/config.h"
+#include "app/config_file.h"
 #include "app/report_fetch.h"
 #include "app/report_view.h"
 #include "plan/analysis.h"

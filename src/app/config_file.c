@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "app/config.h"
+#include "app/config_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
