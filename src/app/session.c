@@ -158,6 +158,23 @@ struct store *session_store_existing(struct session *s)
 	return exists ? session_store(s, NULL) : NULL;
 }
 
+/* The database for what only reads; never creates one. */
+struct store *session_store_read(struct session *s, struct err *err)
+{
+	char *path;
+
+	session_store_existing(s);
+	if (s->store_slot.tried)
+		return session_store(s, err);
+	path = s->opt.db_path ? xstrdup(s->opt.db_path) : store_default_path();
+	err_set(err, STATUS_NOT_FOUND,
+		_("%s: no database yet, so no domain is tracked (add one "
+		  "with: dmarcpilot domain add DOMAIN)"),
+		path ? path : "--db");
+	free(path);
+	return NULL;
+}
+
 /* Closes the database. */
 void session_store_close(struct session *s)
 {

@@ -723,6 +723,12 @@ struct store *cli_store_existing(struct cli *cli)
 	return session_store_existing(cli_session(cli));
 }
 
+/* The session's database for a command that only reads. */
+struct store *cli_store_read(struct cli *cli, struct err *err)
+{
+	return session_store_read(cli_session(cli), err);
+}
+
 /* Loads the domain's ladder, falling back to the default one. */
 void cli_domain_ladder(struct cli *cli, const char *domain,
 		       struct ladder *ladder)

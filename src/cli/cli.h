@@ -211,6 +211,11 @@ struct store *cli_store(struct cli *cli, struct err *err);
  * read never create one. */
 struct store *cli_store_existing(struct cli *cli);
 
+/* The database for a command that only reads: the file when it exists;
+ * NULL with err set (STATUS_NOT_FOUND when there is none yet: nothing
+ * is created). */
+struct store *cli_store_read(struct cli *cli, struct err *err);
+
 /* The domain's DMARC ladder: its own rungs from an existing database,
  * else the default ladder (DESIGN.md section 4). */
 void cli_domain_ladder(struct cli *cli, const char *domain,

@@ -162,10 +162,16 @@ int cli_domain_list(struct cli *cli, int argc, char **argv)
 
 	(void)argc; /* no operands, as declared */
 	(void)argv;
-	if (!(store = cli_store(cli, &err)))
+	/* No database yet is no domain yet: list none, create nothing. */
+	if (!(store = cli_store_read(cli, &err))) {
+		if (err.status != STATUS_NOT_FOUND)
+			return state_fail(&err);
+		err_done(&err);
+		domains = NULL;
+		n = 0;
+	} else if (state_domain_list(store, &domains, &n, &err)) {
 		return state_fail(&err);
-	if (state_domain_list(store, &domains, &n, &err))
-		return state_fail(&err);
+	}
 	if (cli->json) {
 		json_t *o = json_object(), *a = json_array();
 
@@ -309,7 +315,7 @@ int cli_sender_list(struct cli *cli, int argc, char **argv)
 	size_t n, nd = 0;
 
 	(void)argc; /* one operand, as declared */
-	if (!(store = cli_store(cli, &err)) ||
+	if (!(store = cli_store_read(cli, &err)) ||
 	    state_sender_list(store, argv[0], &senders, &n, &err))
 		return state_fail(&err);
 	if (state_disown_list(store, argv[0], &not_ours, &nd, &err)) {
