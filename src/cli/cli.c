@@ -764,6 +764,19 @@ int cli_fail(const struct err *err)
 	return EXIT_TROUBLE;
 }
 
+/* Prints findings for people: severity, code, message, advice. */
+void cli_print_findings(const struct findings *list)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		const struct finding *f = &list->items[i];
+
+		printf("%s %s: %s\n", severity_label(f->severity),
+		       finding_code_name(f->code), f->message);
+		if (f->advice)
+			printf("  %s\n", f->advice);
+	}
+}
+
 /* Prints a JSON document and releases it. */
 void cli_print_json(json_t *object)
 {

@@ -14,6 +14,7 @@
 #include "dns/dns.h"
 #include "dmarc/ladder.h"
 #include "util/status.h"
+#include "util/finding.h"
 #include "store/store.h"
 #include "app/exit_status.h"
 #include "app/session.h"
@@ -231,6 +232,9 @@ int cli_fail(const struct err *err);
  * (a printf format) and the command's synopsis; returns EXIT_TROUBLE. */
 int cli_usage(const struct cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Prints findings for people: severity, code, message, advice. */
+void cli_print_findings(const struct findings *list);
 
 /* Prints a JSON object on stdout (indented, sorted as built) and drops
  * the reference. */

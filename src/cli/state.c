@@ -91,18 +91,27 @@ int cli_domain_adopt(struct cli *cli, int argc, char **argv)
 	struct err err = ERR_INIT;
 	json_t *o = NULL;
 
+	int rc;
+
 	(void)argc; /* one operand, as declared */
 	if (app_adopt(cli_session(cli), argv[0], cli->now, &a, &err))
 		return state_fail(&err);
+	/* Findings (two SPF records) mean nothing was recorded: exit 1. */
+	rc = a.findings.count ? EXIT_FINDINGS : EXIT_GOOD;
 	if (cli->json) {
 		o = json_object();
 		json_object_set_new(o, "domain", json_string(argv[0]));
+		json_object_set_new(o, "findings",
+				    findings_to_json(&a.findings));
 	}
-	adoption_print(cli, argv[0], &a, o);
+	if (a.findings.count && !o)
+		cli_print_findings(&a.findings);
+	else
+		adoption_print(cli, argv[0], &a, o);
 	if (o)
 		cli_print_json(o);
 	app_adoption_done(&a);
-	return EXIT_GOOD;
+	return rc;
 }
 
 /* domain add DOMAIN */
@@ -125,6 +134,12 @@ int cli_domain_add(struct cli *cli, int argc, char **argv)
 	 * domain whose records cannot be read starts at discovery. */
 	adopted = app_adopt(cli_session(cli), name, cli->now, &a, &err) ==
 		  STATUS_OK;
+	if (adopted && a.findings.count) {
+		/* Served, but not adoptable as it is (two SPF records). */
+		err_set(&err, STATUS_PARSE, "%s", a.findings.items[0].message);
+		app_adoption_done(&a);
+		adopted = false;
+	}
 	if (cli->json) {
 		json_t *o = json_object();
 
