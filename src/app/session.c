@@ -167,10 +167,14 @@ struct store *session_store_read(struct session *s, struct err *err)
 	if (s->store_slot.tried)
 		return session_store(s, err);
 	path = s->opt.db_path ? xstrdup(s->opt.db_path) : store_default_path();
+	/* Nowhere for one: the same refusal as for a command that writes
+	 * (session_store says where it can go, and creates nothing). */
+	if (!path)
+		return session_store(s, err);
 	err_set(err, STATUS_NOT_FOUND,
 		_("%s: no database yet, so no domain is tracked (add one "
 		  "with: dmarcpilot domain add DOMAIN)"),
-		path ? path : "--db");
+		path);
 	free(path);
 	return NULL;
 }
