@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "app/config.h"
+#include "app/config_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -76,7 +76,16 @@ find src -name '*.[ch]' | sort | while read -r file; do
 	while IFS= read -r hit; do
 		line=${hit%%:*}
 		inc=$(printf '%s\n' "$hit" | sed 's/.*include[[:space:]]*"\([^"]*\)".*/\1/')
-		case $inc in config.h) continue ;; esac
+		# "config.h" is configure's: a config.h beside the file would
+		# be found first (the quoted include searches the file's own
+		# folder) and the build's settings would silently be missing.
+		case $inc in config.h)
+			if [ -f "$(dirname "$file")/config.h" ]; then
+				echo "$file:$line: \"config.h\" finds $(dirname "$file")/config.h, not configure's config.h"
+				echo x >> "$tmp"
+			fi
+			continue ;;
+		esac
 		# Headers of the file's own folder, named without one.
 		case $inc in */*) ;; *)
 			[ -f "$(dirname "$file")/$inc" ] && [ "$(dirname "$file")" != src ] &&

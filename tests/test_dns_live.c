@@ -431,6 +431,79 @@ static void test_many_in_flight(void **state)
 	assert_int_equal(dns_questions_asked(f->dns) - asked, IN_FLIGHT);
 }
 
+/* Names asked of the lossy server, and its answers a second. */
+#define LOSSY_NAMES 400
+#define LOSSY_RATE 100
+
+/* What the lossy server's answers came to. */
+struct lossy {
+	int calls, data, timeout, other;
+};
+
+/* Counts one answer of the lossy server by its kind. */
+static void lossy_answer(void *arg, const struct dns_answer *a)
+{
+	struct lossy *l = arg;
+
+	l->calls++;
+	if (a->result == DNS_DATA && a->count == 1)
+		l->data++;
+	else if (a->result == DNS_TIMEOUT)
+		l->timeout++;
+	else
+		l->other++;
+}
+
+/* A server that loses answers: nsd with its response rate limit on (of
+ * the answers of one wildcard, 100 a second, the rest dropped), asked
+ * 400 names at once. The losses cut the window of queries in flight,
+ * and every name is still answered or reported as a timeout, once. */
+static void test_window_adapts_to_losses(void **state)
+{
+	char *pre = nsd_zone_preamble("lossy.test");
+	char *zone = xasprintf("%s* IN TXT \"wild\"\n", pre);
+	struct nsd_zone zones[] = { { "lossy.test", zone } };
+	struct dns_live_options o = { .timeout = 30, .tries = 5 };
+	struct dns_window_stats before, after;
+	struct err err = ERR_INIT;
+	struct nsd_server server;
+	struct lossy l = { 0 };
+	struct dns *dns;
+
+	(void)state;
+	if (!nsd_available())
+		skip();
+	assert_true(nsd_start_lossy(&server, zones, 1, LOSSY_RATE));
+	o.servers = server.address;
+	assert_int_equal(dns_new_live(&dns, &o, &err), STATUS_OK);
+	assert_true(dns_window_stats(dns, &before));
+	for (int i = 0; i < LOSSY_NAMES; i++) {
+		char name[64];
+
+		snprintf(name, sizeof name, "n%d.lossy.test", i);
+		dns_query(dns, name, DNS_T_TXT, lossy_answer, &l);
+	}
+	assert_int_equal(dns_run(dns), STATUS_OK);
+	assert_true(dns_window_stats(dns, &after));
+	/* Reported for the record, never asserted. */
+	fprintf(stderr, "# window %zu, grown to %zu, cut %lu times to %zu; "
+			"%d answered, %d timed out\n",
+		before.window, after.most, after.cuts, after.least, l.data,
+		l.timeout);
+	assert_int_equal(l.calls, LOSSY_NAMES);
+	assert_int_equal(l.other, 0);
+	assert_int_equal(l.data + l.timeout, LOSSY_NAMES);
+	assert_true(l.data > LOSSY_RATE);
+	assert_true(after.cuts >= 1);
+	/* Halved (RFC 5681 3.1) from the most it had reached. */
+	assert_true(after.least <= after.most / 2);
+	assert_int_equal(dns_pending(dns), 0);
+	dns_free(dns);
+	nsd_stop(&server);
+	free(zone);
+	free(pre);
+}
+
 /* Appends an answer's first TXT string to the strbuf in arg. */
 static void merged_answer(void *arg, const struct dns_answer *a)
 {
@@ -734,6 +807,7 @@ int main(void)
 		cmocka_unit_test(test_large_txt),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_many_in_flight),
+		cmocka_unit_test(test_window_adapts_to_losses),
 		cmocka_unit_test(test_merged_in_flight),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_free_outstanding),

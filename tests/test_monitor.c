@@ -581,6 +581,51 @@ static void test_config_check_names_line(void **state)
 	assert_non_null(strstr(run.err, "chmod 600"));
 	assert_null(strstr(run.err, "hunter2"));
 	testenv_run_done(&run);
+
+	/* So is a webhook URL with a token in it, naming the file and its
+	 * mode and never the token; a URL of a bare host is no secret. */
+	write_config(f, "[webhook chat]\nurl = https://hooks.example.net/"
+			"services/T000/B000/s3cr3t-token\nformat = slack\n");
+	chmod(f->config, 0640);
+	run = run_cli(f, args);
+	assert_int_equal(run.status, 2);
+	where = xasprintf("%s:2:", f->config);
+	assert_non_null(strstr(run.err, where));
+	free(where);
+	assert_non_null(strstr(run.err, "0640"));
+	assert_non_null(strstr(run.err, "chmod 600"));
+	assert_null(strstr(run.err, "s3cr3t"));
+	testenv_run_done(&run);
+	write_config(f, "[webhook chat]\nurl = https://hooks.example.net/\n");
+	chmod(f->config, 0644);
+	run = run_cli(f, args);
+	assert_int_equal(run.status, 0);
+	testenv_run_done(&run);
+}
+
+/* monitor itself refuses to run with a webhook's token in a config file
+ * others can read: exit 2, the file named, nothing sent. */
+static void test_monitor_refuses_readable_token(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run run;
+	char *hook;
+	json_t *o;
+
+	assert_true(webhookd_start(&f->hook));
+	hook = webhook_section(f);
+	write_config(f, hook);
+	chmod(f->config, 0604);
+	import_report(f, "bad1", "2026-03-08", 80, 20);
+	o = monitor_json(f, "2026-03-09", NULL, &run);
+	json_decref(o);
+	assert_int_equal(run.status, 2);
+	assert_non_null(strstr(run.err, f->config));
+	assert_non_null(strstr(run.err, "0604"));
+	assert_null(strstr(run.err, "s3cr3t"));
+	testenv_run_done(&run);
+	assert_int_equal(alertd_count(&f->hook), 0);
+	free(hook);
 }
 
 /* The plan's own news: the next rung ready since the day it first
@@ -818,6 +863,9 @@ int main(void)
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_config_check_names_line,
 						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_monitor_refuses_readable_token, fixture_setup,
+		    fixture_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_dns_against_what_was_stepped, fixture_setup,
 		    fixture_teardown),

@@ -261,7 +261,8 @@ static void test_import_twice(void **state)
 	free(dir);
 }
 
-/* A gzip cut in the middle is refused; nothing is stored. */
+/* A gzip cut in the middle is refused as cut short, naming the file;
+ * nothing is stored. */
 static void test_truncated_gzip(void **state)
 {
 	struct fixture *f = *state;
@@ -291,6 +292,7 @@ static void test_truncated_gzip(void **state)
 	assert_int_equal(s.rejected, 1);
 	assert_int_equal(s.imported, 0);
 	assert_non_null(strstr(strbuf_str(&f->rejects), "cut.xml.gz"));
+	assert_non_null(strstr(strbuf_str(&f->rejects), "cut short"));
 	after = fingerprint(f);
 	assert_string_equal(before, after);
 	/* The whole file imports. */

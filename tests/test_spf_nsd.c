@@ -651,6 +651,74 @@ static void test_commands(void **state)
 	}
 }
 
+/* domain adopt of a domain whose nsd serves two SPF records (RFC 7208
+ * 4.5: permerror) takes neither: it names the finding spf.multiple and
+ * exits 1, and nothing is recorded (a third record cannot pick one). */
+static void test_adopt_two_records(void **state)
+{
+	struct nsd_server server;
+	struct testenv_run run;
+	char *pre, *text, *dir, *db, *rows;
+
+	if (!*state)
+		skip();
+	pre = nsd_zone_preamble("twospf.test");
+	text = xasprintf("%s"
+			 "@ TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
+			 "@ TXT \"v=spf1 include:_spf.google.com ~all\"\n"
+			 "_dmarc TXT \"v=DMARC1; p=none\"\n",
+			 pre);
+	{
+		struct nsd_zone zones[] = { { "twospf.test", text } };
+
+		assert_true(nsd_start(&server, zones, 1));
+	}
+	dir = testenv_mkdtemp();
+	db = xasprintf("%s/state.db", dir);
+	{
+		const char *add[] = { "--resolver", server.address, "--db",
+				      db, "domain", "add", "twospf.test",
+				      NULL };
+
+		/* Tracked, but what it serves is not adopted. */
+		run = testenv_run_dmarcpilot(add, NULL);
+		assert_int_equal(run.status, 0);
+		assert_non_null(strstr(run.err, "2 SPF records"));
+		testenv_run_done(&run);
+	}
+	{
+		const char *adopt[] = { "--resolver", server.address, "--db",
+					db, "domain", "adopt", "twospf.test",
+					NULL };
+
+		run = testenv_run_dmarcpilot(adopt, NULL);
+		assert_int_equal(run.status, 1);
+		assert_non_null(strstr(run.out, "spf.multiple"));
+		assert_non_null(strstr(run.out, "twospf.test has 2 SPF"));
+		assert_null(strstr(run.out, "recorded as live"));
+		testenv_run_done(&run);
+	}
+	{
+		const char *adopt[] = { "--resolver", server.address, "--db",
+					db, "--json", "domain", "adopt",
+					"twospf.test", NULL };
+
+		run = testenv_run_dmarcpilot(adopt, NULL);
+		assert_int_equal(run.status, 1);
+		assert_non_null(strstr(run.out, "\"code\": \"spf.multiple\""));
+		testenv_run_done(&run);
+	}
+	rows = testenv_db_text(db, "SELECT count(*) FROM rung_history");
+	assert_string_equal(rows, "0");
+	free(rows);
+	nsd_stop(&server);
+	testenv_rmdir(dir);
+	free(dir);
+	free(db);
+	free(text);
+	free(pre);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +729,7 @@ int main(void)
 		cmocka_unit_test(test_servfail_mid_tree),
 		cmocka_unit_test(test_timeout_mid_tree),
 		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_adopt_two_records),
 	};
 
 	return cmocka_run_group_tests_name("spf_nsd", tests, setup, teardown);

@@ -532,6 +532,45 @@ static void test_commands(void **state)
 	testenv_run_done(&r);
 }
 
+/* Commands that only read, with no database yet: domain list says there
+ * is no domain, the others say there is no database and exit 2, and
+ * neither the file nor its folder is created. */
+static void test_read_only_creates_nothing(void **state)
+{
+	struct fixture *f = *state;
+	char *sub = xasprintf("%s/new", f->dir);
+	char *db = xasprintf("%s/state.db", sub);
+	const char *list[] = { "--db", db, "domain", "list", NULL };
+	const char *json[] = { "--db", db, "--json", "domain", "list", NULL };
+	const char *show[] = { "--db", db, "domain", "show", "example.com",
+			       NULL };
+	const char *senders[] = { "--db", db, "sender", "list",
+				  "example.com", NULL };
+	const char *summary[] = { "--db", db, "report", "summary",
+				  "example.com", NULL };
+	const char *const *twos[] = { show, senders, summary };
+	struct testenv_run r;
+
+	r = testenv_run_dmarcpilot(list, NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "No domains yet"));
+	testenv_run_done(&r);
+	r = testenv_run_dmarcpilot(json, NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"domains\": []"));
+	testenv_run_done(&r);
+	for (size_t i = 0; i < sizeof twos / sizeof twos[0]; i++) {
+		r = testenv_run_dmarcpilot(twos[i], NULL);
+		assert_int_equal(r.status, 2);
+		assert_non_null(strstr(r.err, db));
+		assert_non_null(strstr(r.err, "no database yet"));
+		testenv_run_done(&r);
+	}
+	assert_int_not_equal(access(sub, F_OK), 0);
+	free(db);
+	free(sub);
+}
+
 /* Counts rows with one statement on a fresh connection; -1 on error. */
 static long long count_rows(const char *path, const char *sql)
 {
@@ -824,6 +863,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_senders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_rungs_settings,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only_creates_nothing,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commands, setup,
 						teardown),

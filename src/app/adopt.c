@@ -15,6 +15,7 @@
 #include "spf/spf.h"
 #include "store/state.h"
 #include "util/strlist.h"
+#include "util/i18n.h"
 #include "util/xalloc.h"
 
 /* The rung of an SPF record by its "all" (RFC 7208 5.1): 1 for -all, 0
@@ -136,6 +137,19 @@ enum status app_adopt(struct session *s, const char *domain, date_t today,
 		st = err_set(err, STATUS_DNS, "%s", in.live_note);
 		goto out;
 	}
+	/* RFC 7208 4.5: two SPF records are a permerror, not a choice of
+	 * one; which rung is live cannot be told, so nothing is. */
+	if (in.spf_live_count > 1) {
+		finding_set_advice(
+		    findings_add(&out->findings, F_SPF_MULTIPLE,
+				 _("%s has %zu SPF records; receivers return "
+				   "permerror, so which rung is live cannot "
+				   "be told: nothing was recorded"),
+				 in.domain, in.spf_live_count),
+		    _("Merge them into one record: one \"v=spf1\" TXT record "
+		      "per name (RFC 7208 4.5), then adopt again."));
+		goto out;
+	}
 	for (size_t i = 0; i < in.nhistory; i++) {
 		if (in.history[i].kind == RUNG_SPF)
 			last.spf = in.history[i].record;
@@ -212,5 +226,6 @@ void app_adoption_done(struct app_adoption *a)
 	for (size_t i = 0; i < a->ndkim; i++)
 		free(a->dkim[i]);
 	free(a->dkim);
+	findings_done(&a->findings);
 	memset(a, 0, sizeof *a);
 }

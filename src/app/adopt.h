@@ -10,6 +10,7 @@
 
 #include "app/session.h"
 #include "util/date.h"
+#include "util/finding.h"
 #include "util/status.h"
 
 /* What was found live and recorded. */
@@ -20,6 +21,9 @@ struct app_adoption {
 	char *dmarc_record; /* the DMARC record served, or NULL */
 	char **dkim;        /* the selectors recorded as live */
 	size_t ndkim;
+	struct findings findings; /* why nothing was recorded (spf.multiple:
+				     which record is live cannot be told),
+				     or none */
 };
 
 /* Reads the SPF record, the DKIM keys (the catalogue selectors of the
@@ -29,7 +33,9 @@ struct app_adoption {
  * as rung 1; each key live; the strongest ladder rung the DMARC record
  * reaches (its policy, then its pct). Records no other SPF (no all,
  * ?all, +all: not a rung). A failed query is an error naming it, and
- * nothing is recorded. Free out with app_adoption_done(). */
+ * nothing is recorded. A domain serving more than one SPF record (RFC
+ * 7208 4.5: permerror) gets the finding spf.multiple in out->findings
+ * and nothing recorded, with STATUS_OK. Free out with app_adoption_done(). */
 enum status app_adopt(struct session *s, const char *domain, date_t today,
 		      struct app_adoption *out, struct err *err);
 

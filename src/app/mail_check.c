@@ -292,6 +292,10 @@ enum status mail_check_run(struct dns *dns, const struct orgdomain *od,
 		disc = dmarc_discover(dns, od, out->from_domain, 0);
 	mail_align_start(dns, od, out, &walks);
 	if (dns_run(dns) != STATUS_OK) {
+		/* The queries still out hold disc, walks, ev and out as
+		 * their callbacks' arguments: end them here, while all of
+		 * those live, not when the caller frees the resolver. */
+		dns_cancel_all(dns);
 		st = err_set(err, STATUS_IO,
 			     _("the resolver's poll loop failed"));
 		goto out;

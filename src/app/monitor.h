@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "app/config.h"
+#include "app/config_file.h"
 #include "app/report_fetch.h"
 #include "app/session.h"
 #include "util/date.h"

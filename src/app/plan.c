@@ -13,10 +13,10 @@
 #include "util/xalloc.h"
 
 /* The first TXT record at name whose value starts with prefix (no case),
- * into *out (NULL when none); false with *note set when the query
- * failed. */
+ * into *out (NULL when none), and how many do into *count (may be NULL);
+ * false with *note set when the query failed. */
 static bool read_txt(struct dns *dns, const char *name, const char *prefix,
-		     char **out, char **note)
+		     char **out, size_t *count, char **note)
 {
 	struct dns_answer *a = dns_query_sync(dns, name, DNS_T_TXT);
 	size_t plen = strlen(prefix), n = 0;
@@ -34,15 +34,21 @@ static bool read_txt(struct dns *dns, const char *name, const char *prefix,
 		return false;
 	}
 	txt = dns_answer_txt_joined(a, &n);
-	for (size_t i = 0; i < n && !*out; i++) {
+	if (count)
+		*count = 0;
+	for (size_t i = 0; i < n; i++) {
 		/* RFC 7208 4.5, RFC 7489 6.6.3: the version tag first; a
 		 * value holding a NUL is nobody's record. */
-		if (txt[i].len >= plen &&
-		    memchr(txt[i].data, '\0', txt[i].len) == NULL &&
-		    strncasecmp(txt[i].data, prefix, plen) == 0 &&
-		    (txt[i].len == plen || txt[i].data[plen] == ' ' ||
-		     txt[i].data[plen] == ';'))
+		if (!(txt[i].len >= plen &&
+		      memchr(txt[i].data, '\0', txt[i].len) == NULL &&
+		      strncasecmp(txt[i].data, prefix, plen) == 0 &&
+		      (txt[i].len == plen || txt[i].data[plen] == ' ' ||
+		       txt[i].data[plen] == ';')))
+			continue;
+		if (!*out)
 			*out = xstrndup(txt[i].data, txt[i].len);
+		if (count)
+			++*count;
 	}
 	dns_txt_joined_free(txt, n);
 	dns_answer_free(a);
@@ -67,8 +73,8 @@ void app_plan_read_live(struct dns *dns, const char *why_no_dns,
 	/* RFC 7489 6.1: the policy record lives at _dmarc.DOMAIN. */
 	dmarc_name = xasprintf("_dmarc.%s", in->domain);
 	if (read_txt(dns, in->domain, "v=spf1", &in->spf_live,
-		     &in->live_note))
-		read_txt(dns, dmarc_name, "v=DMARC1", &in->dmarc_live,
+		     &in->spf_live_count, &in->live_note))
+		read_txt(dns, dmarc_name, "v=DMARC1", &in->dmarc_live, NULL,
 			 &in->live_note);
 	free(dmarc_name);
 }

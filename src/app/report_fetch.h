@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/config.h"
+#include "app/config_file.h"
 #include "store/report_store.h"
 #include "store/store.h"
 #include "util/status.h"

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/config.h"
+#include "app/config_file.h"
 #include "util/i18n.h"
 #include "util/xalloc.h"
 
@@ -240,6 +240,27 @@ struct store *session_store_existing(struct session *s)
 	if (s->store_slot.tried)
 		return s->store;
 	return session_store_exists(s) ? session_store(s, NULL) : NULL;
+}
+
+/* The database for what only reads; never creates one. */
+struct store *session_store_read(struct session *s, struct err *err)
+{
+	char *path;
+
+	session_store_existing(s);
+	if (s->store_slot.tried)
+		return session_store(s, err);
+	path = s->opt.db_path ? xstrdup(s->opt.db_path) : store_default_path();
+	/* Nowhere for one: the same refusal as for a command that writes
+	 * (session_store says where it can go, and creates nothing). */
+	if (!path)
+		return session_store(s, err);
+	err_set(err, STATUS_NOT_FOUND,
+		_("%s: no database yet, so no domain is tracked (add one "
+		  "with: dmarcpilot domain add DOMAIN)"),
+		path);
+	free(path);
+	return NULL;
 }
 
 /* Closes the database. */

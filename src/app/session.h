@@ -93,6 +93,12 @@ bool session_store_exists(const struct session *s);
  * reads never creates one. */
 struct store *session_store_existing(struct session *s);
 
+/* The database for a command that only reads: the file when it exists,
+ * NULL with err set when it cannot be opened, and NULL with err set to
+ * STATUS_NOT_FOUND, naming the path, when there is none yet (nothing is
+ * created: no file, no folder). */
+struct store *session_store_read(struct session *s, struct err *err);
+
 /* Closes the database (it is opened again on the next request). */
 void session_store_close(struct session *s);
 

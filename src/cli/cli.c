@@ -735,6 +735,12 @@ struct store *cli_store_existing(struct cli *cli)
 	return session_store_existing(cli_session(cli));
 }
 
+/* The session's database for a command that only reads. */
+struct store *cli_store_read(struct cli *cli, struct err *err)
+{
+	return session_store_read(cli_session(cli), err);
+}
+
 /* Loads the domain's ladder, falling back to the default one. */
 void cli_domain_ladder(struct cli *cli, const char *domain,
 		       struct ladder *ladder)
@@ -787,6 +793,19 @@ json_t *cli_json_date(date_t day)
 	if (day == DATE_NONE)
 		return json_null();
 	return json_string(date_format(day, buf));
+}
+
+/* Prints findings for people: severity, code, message, advice. */
+void cli_print_findings(const struct findings *list)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		const struct finding *f = &list->items[i];
+
+		printf("%s %s: %s\n", severity_label(f->severity),
+		       finding_code_name(f->code), f->message);
+		if (f->advice)
+			printf("  %s\n", f->advice);
+	}
 }
 
 /* Prints a JSON document and releases it. */

@@ -14,6 +14,7 @@
 #include "dns/dns.h"
 #include "dmarc/ladder.h"
 #include "util/status.h"
+#include "util/finding.h"
 #include "store/store.h"
 #include "app/exit_status.h"
 #include "app/session.h"
@@ -216,6 +217,11 @@ struct store *cli_store(struct cli *cli, struct err *err);
  * read never create one. */
 struct store *cli_store_existing(struct cli *cli);
 
+/* The database for a command that only reads: the file when it exists;
+ * NULL with err set (STATUS_NOT_FOUND when there is none yet: nothing
+ * is created). */
+struct store *cli_store_read(struct cli *cli, struct err *err);
+
 /* The domain's DMARC ladder: its own rungs from an existing database,
  * else the default ladder (DESIGN.md section 4). */
 void cli_domain_ladder(struct cli *cli, const char *domain,
@@ -238,6 +244,9 @@ json_t *cli_json_date(date_t day);
  * (a printf format) and the command's synopsis; returns EXIT_TROUBLE. */
 int cli_usage(const struct cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Prints findings for people: severity, code, message, advice. */
+void cli_print_findings(const struct findings *list);
 
 /* Prints a JSON object on stdout (indented, sorted as built) and drops
  * the reference. */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "app/config.h"
+#include "app/config_file.h"
 #include "store/store.h"
 #include "util/i18n.h"
 #include "util/text.h"

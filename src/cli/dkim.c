@@ -26,19 +26,6 @@ static struct store *db_in_use(struct cli *cli, struct err *err)
 	return NULL;
 }
 
-/* Prints findings for people, cleaned of anything hostile. */
-static void print_findings(const struct findings *list)
-{
-	for (size_t i = 0; i < list->count; i++) {
-		const struct finding *f = &list->items[i];
-
-		printf("%s %s: %s\n", severity_label(f->severity),
-		       finding_code_name(f->code), f->message);
-		if (f->advice)
-			printf("  %s\n", f->advice);
-	}
-}
-
 /* Prints a snippet under a heading, indented for reading. */
 static void print_snippet(const char *heading, const char *text)
 {
@@ -337,7 +324,7 @@ int cli_dkim_check(struct cli *cli, int argc, char **argv)
 			       created_day, due_day);
 		if (r->findings.count == 0)
 			printf(_("No problems found.\n"));
-		print_findings(&r->findings);
+		cli_print_findings(&r->findings);
 	}
 	status = findings_worst(&r->findings) == SEVERITY_ERROR
 		     ? EXIT_FINDINGS

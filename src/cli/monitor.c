@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "app/config.h"
+#include "app/config_file.h"
 #include "app/monitor.h"
 #include "cli/cli.h"
 #include "util/i18n.h"

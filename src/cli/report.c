@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "app/config.h"
+#include "app/config_file.h"
 #include "app/report_fetch.h"
 #include "app/report_view.h"
 #include "plan/analysis.h"
@@ -400,7 +400,7 @@ int cli_report_summary(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli,
 				 _("--window is plan, week or all, not %s"),
 				 window_arg);
-	if (!(store = cli_store(cli, &err))) {
+	if (!(store = cli_store_read(cli, &err))) {
 		status = cli_fail(&err);
 		goto out;
 	}
@@ -462,7 +462,7 @@ int cli_report_failures(struct cli *cli, int argc, char **argv)
 
 	(void)argc;
 	memset(&view, 0, sizeof view);
-	if (!(store = cli_store(cli, &err))) {
+	if (!(store = cli_store_read(cli, &err))) {
 		status = cli_fail(&err);
 		goto out;
 	}

@@ -83,7 +83,7 @@ int cli_domain_show(struct cli *cli, int argc, char **argv)
 
 	(void)argc; /* one operand, as declared */
 	state_settings_defaults(&s);
-	if (!(store = cli_store(cli, &err)) ||
+	if (!(store = cli_store_read(cli, &err)) ||
 	    state_settings_get(store, argv[0], &s, &err) != STATUS_OK) {
 		rc = cli_fail(&err);
 		err_done(&err);

@@ -71,18 +71,27 @@ int cli_domain_adopt(struct cli *cli, int argc, char **argv)
 	struct err err = ERR_INIT;
 	json_t *o = NULL;
 
+	int rc;
+
 	(void)argc; /* one operand, as declared */
 	if (app_adopt(cli_session(cli), argv[0], cli->now, &a, &err))
 		return cli_fail_done(&err);
+	/* Findings (two SPF records) mean nothing was recorded: exit 1. */
+	rc = a.findings.count ? EXIT_FINDINGS : EXIT_GOOD;
 	if (cli->json) {
 		o = json_object();
 		json_object_set_new(o, "domain", json_string(argv[0]));
+		json_object_set_new(o, "findings",
+				    findings_to_json(&a.findings));
 	}
-	adoption_print(cli, argv[0], &a, o);
+	if (a.findings.count && !o)
+		cli_print_findings(&a.findings);
+	else
+		adoption_print(cli, argv[0], &a, o);
 	if (o)
 		cli_print_json(o);
 	app_adoption_done(&a);
-	return EXIT_GOOD;
+	return rc;
 }
 
 /* domain add DOMAIN */
@@ -105,6 +114,12 @@ int cli_domain_add(struct cli *cli, int argc, char **argv)
 	 * domain whose records cannot be read starts at discovery. */
 	adopted = app_adopt(cli_session(cli), name, cli->now, &a, &err) ==
 		  STATUS_OK;
+	if (adopted && a.findings.count) {
+		/* Served, but not adoptable as it is (two SPF records). */
+		err_set(&err, STATUS_PARSE, "%s", a.findings.items[0].message);
+		app_adoption_done(&a);
+		adopted = false;
+	}
 	if (cli->json) {
 		json_t *o = json_object();
 
@@ -142,10 +157,16 @@ int cli_domain_list(struct cli *cli, int argc, char **argv)
 
 	(void)argc; /* no operands, as declared */
 	(void)argv;
-	if (!(store = cli_store(cli, &err)))
+	/* No database yet is no domain yet: list none, create nothing. */
+	if (!(store = cli_store_read(cli, &err))) {
+		if (err.status != STATUS_NOT_FOUND)
+			return cli_fail_done(&err);
+		err_done(&err);
+		domains = NULL;
+		n = 0;
+	} else if (state_domain_list(store, &domains, &n, &err)) {
 		return cli_fail_done(&err);
-	if (state_domain_list(store, &domains, &n, &err))
-		return cli_fail_done(&err);
+	}
 	if (cli->json) {
 		json_t *o = json_object(), *a = json_array();
 
@@ -290,7 +311,7 @@ int cli_sender_list(struct cli *cli, int argc, char **argv)
 	size_t n, nd = 0;
 
 	(void)argc; /* one operand, as declared */
-	if (!(store = cli_store(cli, &err)) ||
+	if (!(store = cli_store_read(cli, &err)) ||
 	    state_sender_list(store, argv[0], &senders, &n, &err))
 		return cli_fail_done(&err);
 	if (state_disown_list(store, argv[0], &not_ours, &nd, &err)) {

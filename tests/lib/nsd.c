@@ -239,7 +239,8 @@ static void print_log(const struct nsd_server *server)
 /* Writes the configuration and zones, starts nsd on port (0: a free
  * one), waits for it. */
 static bool nsd_start_on(struct nsd_server *server, int port,
-			 const struct nsd_zone *zones, size_t count)
+			 const struct nsd_zone *zones, size_t count,
+			 int ratelimit)
 {
 	const char *nsd = testenv_program("NSD");
 	struct strbuf conf = STRBUF_INIT;
@@ -278,16 +279,20 @@ static bool nsd_start_on(struct nsd_server *server, int port,
 		    "  server-count: 1\n"
 		    "  verbosity: 1\n"
 		    "  tcp-count: 64\n"
-		    /* No response rate limit: its default (200 answers a
-		     * second for a source, nsd.conf(5)) drops answers to
-		     * back-to-back queries from 127.0.0.1, and a query
-		     * then waits out its retry. */
-		    "  rrl-ratelimit: 0\n"
-		    "  rrl-whitelist-ratelimit: 0\n"
+		    /* No response rate limit unless asked: its default
+		     * (200 answers a second for a source, nsd.conf(5))
+		     * drops answers to back-to-back queries from
+		     * 127.0.0.1, and a query then waits out its retry.
+		     * Asked, it drops every answer over the limit (slip 0:
+		     * no truncated answer sent instead). */
+		    "  rrl-ratelimit: %d\n"
+		    "  rrl-whitelist-ratelimit: %d\n"
+		    "  rrl-slip: 0\n"
 		    "remote-control:\n"
 		    "  control-enable: no\n",
 		    server->port, server->port, server->dir, server->dir,
-		    server->dir, server->dir, server->dir, server->dir);
+		    server->dir, server->dir, server->dir, server->dir,
+		    ratelimit, ratelimit);
 	for (size_t i = 0; i < count; i++) {
 		char *file = xasprintf("%s.zone", zones[i].name);
 
@@ -374,7 +379,14 @@ bool nsd_reload(struct nsd_server *server, const struct nsd_zone *zone,
 bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
 	       size_t count)
 {
-	return nsd_start_on(server, 0, zones, count);
+	return nsd_start_on(server, 0, zones, count, 0);
+}
+
+/* Starts nsd with its response rate limit on. */
+bool nsd_start_lossy(struct nsd_server *server, const struct nsd_zone *zones,
+		     size_t count, int ratelimit)
+{
+	return nsd_start_on(server, 0, zones, count, ratelimit);
 }
 
 /* Stops nsd and starts it again with new zones on the same port. */
@@ -384,7 +396,7 @@ bool nsd_restart(struct nsd_server *server, const struct nsd_zone *zones,
 	int port = server->port;
 
 	nsd_stop(server);
-	return nsd_start_on(server, port, zones, count);
+	return nsd_start_on(server, port, zones, count, 0);
 }
 
 /* Stops nsd and cleans up. */

@@ -27,6 +27,13 @@ struct nsd_server {
 bool nsd_start(struct nsd_server *server, const struct nsd_zone *zones,
 	       size_t count);
 
+/* nsd_start() with nsd's response rate limit on (RRL, nsd.conf(5)): of
+ * the answers of one kind (say NXDOMAIN in one zone) to 127.0.0.1's /24,
+ * at most ratelimit a second are sent and the rest dropped, none
+ * replaced by a truncated answer: a real server that loses answers. */
+bool nsd_start_lossy(struct nsd_server *server, const struct nsd_zone *zones,
+		     size_t count, int ratelimit);
+
 /* Replaces the text of one of the server's zones (zone->name as
  * started) and has nsd reload it (SIGHUP); waits until its SOA answers
  * serial, which the new text must carry. False (with nsd's log) if it

@@ -125,6 +125,18 @@ struct dns_live_options {
 enum status dns_new_live(struct dns **out, const struct dns_live_options *o,
 			 struct err *err);
 
+/* What a live resolver's window of queries in flight has done: its
+ * size now, the least a loss cut it to, the most it grew to before one,
+ * and how many times a loss cut it. */
+struct dns_window_stats {
+	size_t window, least, most;
+	unsigned long cuts;
+};
+
+/* Fills out for a live resolver; false (out zeroed) for any other. For
+ * tests and benchmarks. */
+bool dns_window_stats(const struct dns *dns, struct dns_window_stats *out);
+
 /* An empty table resolver; every name is NXDOMAIN until records or zones
  * are added. Never fails. */
 struct dns *dns_new_table(void);

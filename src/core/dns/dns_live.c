@@ -70,6 +70,8 @@ struct live {
 	size_t growth;       /* answers counted toward the next +1 */
 	unsigned long sent;  /* queries sent so far */
 	unsigned long cut;   /* sent when the window was last halved */
+	size_t least, most;  /* the least and most the window has been */
+	unsigned long cuts;  /* how many times a loss halved it */
 };
 
 /* Keeps our list of sockets in step with what c-ares wants. */
@@ -228,9 +230,14 @@ static void live_window_adapt(struct live *l, unsigned long seq, int status,
 		l->ssthresh = l->window / 2 > LIVE_WINDOW_MIN
 				  ? l->window / 2
 				  : LIVE_WINDOW_MIN;
+		if (l->window > l->most)
+			l->most = l->window;
 		l->window = l->ssthresh;
 		l->growth = 0;
 		l->cut = l->sent;
+		l->cuts++;
+		if (l->window < l->least)
+			l->least = l->window;
 		return;
 	}
 	if (l->window < l->ssthresh) {
@@ -605,6 +612,7 @@ enum status dns_new_live(struct dns **out, const struct dns_live_options *o,
 	l->ssthresh = l->window_max;
 	l->window = LIVE_WINDOW_START < l->window_max ? LIVE_WINDOW_START
 						      : l->window_max;
+	l->least = l->most = l->window;
 	rc = ares_library_init(ARES_LIB_INIT_ALL);
 	if (rc != ARES_SUCCESS) {
 		free(l);
@@ -667,4 +675,20 @@ out:
 		free(l);
 	}
 	return ret;
+}
+
+/* What the window did (dns.h). */
+bool dns_window_stats(const struct dns *dns, struct dns_window_stats *out)
+{
+	const struct live *l;
+
+	memset(out, 0, sizeof *out);
+	if (dns->ops != &live_ops)
+		return false;
+	l = dns->impl;
+	out->window = l->window;
+	out->least = l->least;
+	out->most = l->most > l->window ? l->most : l->window;
+	out->cuts = l->cuts;
+	return true;
 }

@@ -186,6 +186,9 @@ struct rollout_inputs {
 	bool live_read;             /* the live records were asked for */
 	char *spf_live;             /* the SPF record served now, or NULL
 				       when there is none */
+	size_t spf_live_count;      /* how many SPF records are served:
+				       more than one is permerror (RFC
+				       7208 4.5) and spf_live the first */
 	char *dmarc_live;           /* the DMARC record at _dmarc.DOMAIN,
 				       or NULL when there is none */
 	char *live_note;            /* why they could not be read

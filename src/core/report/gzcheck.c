@@ -3,6 +3,7 @@
 
 #include "report/gzcheck.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,20 +14,16 @@
 
 struct gzcheck {
 	z_stream z;
-	bool started;     /* the first two octets were seen */
-	bool gzip;        /* and they were the magic */
+	bool ready;       /* inflateInit2 was done */
 	bool in_member;   /* a member is open (not yet at its trailer) */
 	bool garbage;     /* something else followed a member */
 	bool failed;      /* zlib refused the data */
 	bool over;        /* more than max inflated */
 	char why[128];    /* zlib's reason when failed */
-	unsigned char first; /* the first octet, until the second comes */
-	bool have_first;
 	uint64_t total, max;
-	unsigned char out[16384];
 };
 
-/* Starts a check. */
+/* Starts a decoder. */
 struct gzcheck *gzcheck_new(uint64_t max)
 {
 	struct gzcheck *g = xcalloc(1, sizeof *g);
@@ -35,82 +32,78 @@ struct gzcheck *gzcheck_new(uint64_t max)
 	return g;
 }
 
-/* Inflates len octets, member after member. */
-static void inflate_some(struct gzcheck *g, const unsigned char *p,
-			 size_t len)
+/* True once the stream is refused. */
+bool gzcheck_refused(const struct gzcheck *g)
 {
-	g->z.next_in = (unsigned char *)p;
-	g->z.avail_in = (uInt)len;
-	while (g->z.avail_in > 0 && !g->failed && !g->garbage && !g->over) {
+	return g->failed || g->garbage || g->over;
+}
+
+/* Opens the next member at *in, or marks what is there as garbage. */
+static bool member_start(struct gzcheck *g, const unsigned char *in,
+			 size_t inlen)
+{
+	/* RFC 1952 2.2: members may follow one another; anything else
+	 * after one is not gzip (zlib's header check catches a wrong
+	 * second octet that has not arrived yet). */
+	if (in[0] != 0x1f || (inlen > 1 && in[1] != 0x8b)) {
+		g->garbage = true;
+		return false;
+	}
+	if ((g->ready ? inflateReset2(&g->z, 16 + MAX_WBITS)
+		      : inflateInit2(&g->z, 16 + MAX_WBITS)) != Z_OK) {
+		g->failed = true;
+		snprintf(g->why, sizeof g->why, "%s", "zlib cannot start");
+		return false;
+	}
+	g->ready = true;
+	g->in_member = true;
+	return true;
+}
+
+/* Inflates what it can into out. */
+ssize_t gzcheck_inflate(struct gzcheck *g, const unsigned char **in,
+			size_t *inlen, unsigned char *out, size_t outlen)
+{
+	size_t made = 0;
+
+	while (made < outlen && !gzcheck_refused(g)) {
 		int r;
 
 		if (!g->in_member) {
-			/* RFC 1952 2.2: members may follow one another;
-			 * anything else after one is not gzip. */
-			if (g->z.next_in[0] != 0x1f ||
-			    (g->z.avail_in > 1 && g->z.next_in[1] != 0x8b)) {
-				g->garbage = true;
-				return;
-			}
-			if (inflateReset2(&g->z, 16 + MAX_WBITS) != Z_OK) {
-				g->failed = true;
-				return;
-			}
-			g->in_member = true;
+			if (*inlen == 0 || !member_start(g, *in, *inlen))
+				break;
 		}
-		g->z.next_out = g->out;
-		g->z.avail_out = sizeof g->out;
+		g->z.next_in = (unsigned char *)*in;
+		g->z.avail_in = (uInt)(*inlen > UINT_MAX ? UINT_MAX : *inlen);
+		g->z.next_out = out + made;
+		g->z.avail_out = (uInt)(outlen - made);
 		r = inflate(&g->z, Z_NO_FLUSH);
-		g->total += sizeof g->out - g->z.avail_out;
-		if (g->total > g->max)
-			g->over = true;
+		*inlen -= (size_t)(g->z.next_in - *in);
+		*in = g->z.next_in;
+		made = outlen - g->z.avail_out;
 		if (r == Z_STREAM_END) {
 			/* zlib checked the trailer's CRC-32 and ISIZE. */
 			g->in_member = false;
-		} else if (r != Z_OK && r != Z_BUF_ERROR) {
+		} else if (r == Z_BUF_ERROR) {
+			break; /* needs more input */
+		} else if (r != Z_OK) {
 			g->failed = true;
 			snprintf(g->why, sizeof g->why, "%s",
 				 g->z.msg ? g->z.msg : "inflate failed");
+		} else if (*inlen == 0 && g->z.avail_out > 0) {
+			break; /* took it all, has more room: needs input */
 		}
 	}
-}
-
-/* Feeds raw octets. */
-void gzcheck_feed(struct gzcheck *g, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	if (len == 0 || (g->started && !g->gzip))
-		return;
-	if (!g->started) {
-		if (!g->have_first) {
-			g->first = p[0];
-			g->have_first = true;
-			p++;
-			len--;
-			if (len == 0)
-				return;
-		}
-		g->started = true;
-		g->gzip = g->first == 0x1f && p[0] == 0x8b;
-		if (!g->gzip)
-			return;
-		if (inflateInit2(&g->z, 16 + MAX_WBITS) != Z_OK) {
-			g->failed = true;
-			return;
-		}
-		g->in_member = true;
-		inflate_some(g, &g->first, 1);
-	}
-	inflate_some(g, p, len);
+	g->total += made;
+	if (g->total > g->max)
+		g->over = true;
+	return gzcheck_refused(g) ? -1 : (ssize_t)made;
 }
 
 /* Judges the whole stream. */
 enum status gzcheck_end(struct gzcheck *g, const char *name,
 			struct err *err)
 {
-	if (!g->gzip)
-		return STATUS_OK;
 	if (g->over)
 		return err_set(err, STATUS_LIMIT,
 			       _("%s: expands to more than %llu bytes"), name,
@@ -129,12 +122,12 @@ enum status gzcheck_end(struct gzcheck *g, const char *name,
 	return STATUS_OK;
 }
 
-/* Frees a check. */
+/* Frees a decoder. */
 void gzcheck_free(struct gzcheck *g)
 {
 	if (!g)
 		return;
-	if (g->started && g->gzip)
+	if (g->ready)
 		inflateEnd(&g->z);
 	free(g);
 }

@@ -152,37 +152,90 @@ static struct archive *input_archive_new(void)
 	return a;
 }
 
-/* Raw octets of a unit (a file or a mail part) on their way to
- * libarchive, with the gzip check fed the same octets. */
+/* Octets of a unit (a file or a mail part) on their way to libarchive:
+ * as they are, or, when they start with the gzip magic, inflated once
+ * by zlib, which checks each member's CRC-32 and size (gzcheck.h). */
 struct raw_source {
 	int fd;                     /* a file, or -1 */
 	struct mailmsg_part *part;  /* or a mail part */
-	struct gzcheck *gz;
+	struct gzcheck *gz;         /* a gzip stream's decoder, or NULL */
+	uint64_t gz_max;            /* what it may inflate in all */
+	bool decided;               /* the first octets were looked at */
 	bool eof;                   /* a read gave 0: GMime fails after */
-	char buf[64 * 1024];
+	const unsigned char *next;  /* raw octets in buf not yet used */
+	size_t pending;
+	unsigned char buf[64 * 1024];
+	unsigned char out[64 * 1024]; /* inflated, for libarchive */
 	struct err err;
 };
 
-/* Reads the next raw octets of a unit; -1 with s->err set. */
-static ssize_t raw_read(struct raw_source *s)
+/* Reads raw octets into buf from offset at; -1 with s->err set. */
+static ssize_t raw_read(struct raw_source *s, size_t at)
 {
 	ssize_t n;
 
 	if (s->eof)
 		return 0;
 	if (s->part) {
-		n = mailmsg_part_read(s->part, s->buf, sizeof s->buf, &s->err);
+		n = mailmsg_part_read(s->part, (char *)s->buf + at,
+				      sizeof s->buf - at, &s->err);
 	} else {
 		do
-			n = read(s->fd, s->buf, sizeof s->buf);
+			n = read(s->fd, s->buf + at, sizeof s->buf - at);
 		while (n < 0 && errno == EINTR);
 		if (n < 0)
 			err_set(&s->err, STATUS_IO, "%s", strerror(errno));
 	}
-	if (n > 0)
-		gzcheck_feed(s->gz, s->buf, (size_t)n);
 	s->eof = n == 0;
 	return n;
+}
+
+/* The next octets for libarchive: raw, or inflated from a gzip stream;
+ * 0 at the end, -1 with s->err set on a read error, or -1 with the
+ * decoder's verdict once it refuses the stream. */
+static ssize_t raw_next(struct raw_source *s, const void **out)
+{
+	ssize_t n;
+
+	if (!s->decided) {
+		/* RFC 1952 2.3.1: the magic is the first two octets. */
+		size_t have = 0;
+
+		n = 0;
+		while (have < 2 && (n = raw_read(s, have)) > 0)
+			have += (size_t)n;
+		if (n < 0)
+			return -1;
+		s->decided = true;
+		if (have >= 2 && s->buf[0] == 0x1f && s->buf[1] == 0x8b)
+			s->gz = gzcheck_new(s->gz_max);
+		s->next = s->buf;
+		s->pending = have;
+	}
+	if (!s->gz) {
+		if (s->pending == 0) {
+			if ((n = raw_read(s, 0)) <= 0)
+				return n;
+			s->pending = (size_t)n;
+		}
+		*out = s->buf;
+		n = (ssize_t)s->pending;
+		s->pending = 0;
+		return n;
+	}
+	*out = s->out;
+	for (;;) {
+		n = gzcheck_inflate(s->gz, &s->next, &s->pending, s->out,
+				    sizeof s->out);
+		if (n != 0)
+			return n;
+		if (s->pending > 0)
+			continue;
+		if ((n = raw_read(s, 0)) <= 0)
+			return n;
+		s->next = s->buf;
+		s->pending = (size_t)n;
+	}
 }
 
 /* libarchive's read callback over a unit. */
@@ -190,46 +243,61 @@ static la_ssize_t raw_source_read(struct archive *a, void *arg,
 				  const void **out)
 {
 	struct raw_source *s = arg;
-	ssize_t n = raw_read(s);
+	ssize_t n = raw_next(s, out);
 
 	if (n < 0) {
-		archive_set_error(a, EIO, "%s", err_message(&s->err));
+		if (s->gz && gzcheck_refused(s->gz))
+			archive_set_error(a, EILSEQ, "%s",
+					  _("corrupt gzip data"));
+		else
+			archive_set_error(a, EIO, "%s", err_message(&s->err));
 		return -1;
 	}
-	*out = s->buf;
 	return n;
 }
 
-/* Parses the reports of a unit, then reads what libarchive left and
- * checks the gzip stream whole (RFC 1952: CRC-32, size, nothing after
- * the last member). */
+/* Parses the reports of a unit, then reads what libarchive left so that
+ * a gzip stream is judged whole (RFC 1952: CRC-32, size, nothing after
+ * the last member); the decoder's verdict names the file before any
+ * error libarchive made of it. */
 static enum status input_raw(struct input *in, struct raw_source *s,
 			     const char *name, struct err *err)
 {
 	struct archive *a = input_archive_new();
 	enum status st;
-	ssize_t n;
+	const void *rest;
+	ssize_t n = 0;
 
-	s->gz = gzcheck_new(in->lim.max_expanded);
+	s->gz_max = in->lim.max_expanded;
 	if (archive_read_open(a, s, NULL, raw_source_read, NULL) !=
 	    ARCHIVE_OK) {
 		st = err_set(err, STATUS_PARSE, "%s: %s", name,
 			     archive_error_string(a) ? archive_error_string(a)
 						     : _("unreadable archive"));
-		goto out;
+		goto judge;
 	}
 	st = input_archive(in, a, name, err);
-	if (st != STATUS_OK)
-		goto out;
-	while ((n = raw_read(s)) > 0)
-		continue;
-	if (n < 0) {
+	if (st == STATUS_OK)
+		while ((n = raw_next(s, &rest)) > 0)
+			continue;
+	if (st == STATUS_OK && n < 0 && !(s->gz && gzcheck_refused(s->gz)))
 		st = err_set(err, STATUS_IO, "%s: %s", name,
 			     err_message(&s->err));
-		goto out;
+judge:
+	/* A refused stream, or one cut short (its end was read), is named
+	 * as such rather than as the XML it broke. */
+	if (s->gz) {
+		struct err verdict = ERR_INIT;
+
+		if (gzcheck_end(s->gz, name, &verdict) != STATUS_OK &&
+		    (st == STATUS_OK || gzcheck_refused(s->gz) || s->eof)) {
+			err_done(err);
+			*err = verdict;
+			st = err->status;
+		} else {
+			err_done(&verdict);
+		}
 	}
-	st = gzcheck_end(s->gz, name, err);
-out:
 	archive_read_free(a);
 	gzcheck_free(s->gz);
 	err_done(&s->err);

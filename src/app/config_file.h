@@ -2,8 +2,8 @@
 /* The operator's configuration file, $XDG_CONFIG_HOME/dmarcpilot/config.ini:
  * the mailbox that receives DMARC reports, for the commands that run
  * without a person at the keyboard. Secrets are kept out of output. */
-#ifndef DMARCPILOT_APP_CONFIG_H
-#define DMARCPILOT_APP_CONFIG_H
+#ifndef DMARCPILOT_APP_CONFIG_FILE_H
+#define DMARCPILOT_APP_CONFIG_FILE_H
 
 #include <stdbool.h>
 #include <stddef.h>

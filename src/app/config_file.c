@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "app/config.h"
+#include "app/config_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -718,6 +718,27 @@ out:
 	return status;
 }
 
+/* The first webhook whose URL may hold a token: anything after the host
+ * but a bare "/" (a path, a query, a fragment), where Slack, Teams,
+ * Discord and the rest carry theirs; NULL when none does. */
+static const struct config_webhook *webhook_with_token(
+    const struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->nwebhooks; i++) {
+		const struct config_webhook *w = &cfg->webhooks[i];
+		const char *rest;
+
+		if (!w->url)
+			continue;
+		rest = strstr(w->url, "://");
+		rest = rest ? rest + 3 : w->url;
+		rest += strcspn(rest, "/?#");
+		if (*rest && strcmp(rest, "/") != 0)
+			return w;
+	}
+	return NULL;
+}
+
 /* Parses the text of a configuration; mode is the file's permission
  * bits, or 0 when it is not a file (the fuzz target). */
 static enum status parse_text(struct config *cfg, const char *data,
@@ -757,6 +778,17 @@ static enum status parse_text(struct config *cfg, const char *data,
 				 "file (mode %04o): run chmod 600 on it, or "
 				 "use password_file or password_env"),
 			   (unsigned)(mode & 07777));
+		status = STATUS_REFUSED;
+	}
+	/* The same for a webhook URL: its token is its password. */
+	if (!p.error && cfg->shared && webhook_with_token(cfg)) {
+		const struct config_webhook *w = webhook_with_token(cfg);
+
+		p.lineno = w->line;
+		parse_fail(&p, _("[webhook %s] has a URL that may hold a token "
+				 "but others can read the file (mode %04o): "
+				 "run chmod 600 on it"),
+			   w->name, (unsigned)(mode & 07777));
 		status = STATUS_REFUSED;
 	}
 	if (p.error) {
