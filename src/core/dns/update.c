@@ -483,7 +483,8 @@ static enum status read_reply(int fd, const char *server, ldns_pkt *request,
 	if (!recv_all(fd, head, 2, deadline)) {
 		st = errno == ETIMEDOUT
 			 ? err_set(err, STATUS_DNS,
-				   _("%s: no reply to the update in time"),
+				   _("%s: timeout: no reply to the update "
+				     "in time"),
 				   server)
 			 : err_set(err, STATUS_DNS, _("%s: reading the reply: %s"),
 				   server, strerror(errno));

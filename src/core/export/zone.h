@@ -106,6 +106,13 @@ char **zone_split(const char *value, size_t *count);
 enum status zone_find_old(struct zone_records *z, struct dns *dns,
 			  struct err *err);
 
+/* The TTL record r is written and published with: z->ttl when
+ * ttl_given (--ttl), else the TTL its name's TXT RRset is served with
+ * (RFC 2181 5.2: the new record joins that set), else z->ttl (the
+ * zone's own default when the caller read it, else ZONE_TTL). */
+uint32_t zone_record_ttl(const struct zone_records *z,
+			 const struct zone_record *r);
+
 /* The BIND snippet: absolute names with the final dot, one RR per line,
  * checked with ldns before it is returned. Records other zones publish
  * (ZONE_REPORT with foreign) are written commented out, with a note.
