@@ -559,6 +559,7 @@ static void changes_note(const struct zone_records *z,
 		r->changed = xrealloc(r->changed, (r->nchanged + 1) *
 							  sizeof *r->changed);
 		c = &r->changed[r->nchanged++];
+		memset(c, 0, sizeof *c);
 		c->name = xstrdup(rec->name);
 		c->value = xstrdup(rec->value);
 		if (rec->old) {
@@ -673,6 +674,15 @@ static enum status primary_find(struct dns *dns,
 	if (key_file) {
 		if ((st = tsig_key_read(key_file, key, err)))
 			goto out;
+		if (!dns_update_can_sign((*key)->algorithm)) {
+			st = err_set(err, STATUS_UNSUPPORTED,
+				     _("%s: key %s: this build cannot sign "
+				       "with %s; make a key with tsig-keygen "
+				       "-a hmac-sha256"),
+				     key_file, (*key)->name,
+				     (*key)->algorithm);
+			goto out;
+		}
 		r->key_name = xstrdup((*key)->name);
 	} else if (!dry_run) {
 		st = err_set(err, STATUS_USAGE,
