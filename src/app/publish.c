@@ -210,22 +210,12 @@ static enum status server_address(struct dns *dns, const char *host,
 	return STATUS_OK;
 }
 
-/* What each changed name serves now on the primary itself (asked
- * without recursion), for the operator whose update found the records
- * changed; through the resolver when the primary cannot be asked. */
-static void read_live(struct dns *resolver, const char *server,
-		      double timeout, const struct zone_records *z,
+/* What each changed name serves now, asked of dns (the primary
+ * itself, without recursion, see primary_dns()), for the operator
+ * whose update found the records changed. */
+static void read_live(struct dns *dns, const struct zone_records *z,
 		      struct app_publish_result *r)
 {
-	struct dns_live_options lo = { .servers = server,
-				       .timeout = timeout,
-				       .no_recursion = true };
-	struct dns *primary = NULL;
-	struct dns *dns;
-
-	if (dns_new_live(&primary, &lo, NULL) != STATUS_OK)
-		primary = NULL;
-	dns = primary ? primary : resolver;
 	for (size_t i = 0; i < z->count; i++) {
 		const struct zone_record *rec = &z->records[i];
 		struct dns_answer *a;
@@ -259,7 +249,6 @@ static void read_live(struct dns *resolver, const char *server,
 		}
 		dns_answer_free(a);
 	}
-	dns_free(primary);
 }
 
 /* A resolver that asks server ("ADDR:PORT", the primary) itself,
@@ -273,6 +262,26 @@ static enum status primary_resolver(const char *server, double timeout,
 				       .no_recursion = true };
 
 	return dns_new_live(out, &lo, err);
+}
+
+/* The resolver that says what the primary serves: *use is dns itself
+ * when it is offline (zone files: their data are the zone, nothing is
+ * cached), else a new one that asks server (*own, which the caller
+ * frees with dns_free()). */
+static enum status primary_dns(struct dns *dns, const char *server,
+			       double timeout, struct dns **own,
+			       struct dns **use, struct err *err)
+{
+	enum status st;
+
+	*own = NULL;
+	*use = dns;
+	if (dns_is_offline(dns))
+		return STATUS_OK;
+	if ((st = primary_resolver(server, timeout, own, err)))
+		return st;
+	*use = *own;
+	return STATUS_OK;
 }
 
 /* The TTL the zone gives new records: the SOA RR's own TTL as the
@@ -387,7 +396,7 @@ void app_publish_read_served(struct dns *dns, struct rollout_inputs *in)
 {
 	const struct state_settings *set = &in->settings;
 	struct err err = ERR_INIT;
-	struct dns *primary = NULL;
+	struct dns *primary = NULL, *ask = NULL;
 	char *zone = NULL, *mname = NULL, *host = NULL, *server = NULL;
 	char *dmarc_name = NULL;
 	int port = 0;
@@ -409,14 +418,14 @@ void app_publish_read_served(struct dns *dns, struct rollout_inputs *in)
 	if (port == 0)
 		port = set->publish_port ? set->publish_port : 53;
 	if (server_address(dns, host, port, &server, &err) ||
-	    primary_resolver(server, 0, &primary, &err))
+	    primary_dns(dns, server, 0, &primary, &ask, &err))
 		goto fail;
 	in->served_from = xstrdup(server);
 	/* RFC 7489 6.1: the policy record lives at _dmarc.DOMAIN. */
 	dmarc_name = xasprintf("_dmarc.%s", in->domain);
-	if (served_read(primary, server, in->domain, &in->spf_served,
+	if (served_read(ask, server, in->domain, &in->spf_served,
 			&in->served_note))
-		served_read(primary, server, dmarc_name, &in->dmarc_served,
+		served_read(ask, server, dmarc_name, &in->dmarc_served,
 			    &in->served_note);
 	goto out;
 fail:
@@ -516,7 +525,7 @@ static enum status plan_still_served(const struct rollout_inputs *in,
 				     const struct zone_records *z,
 				     struct dns *primary,
 				     struct app_publish_result *r,
-				     double timeout, struct err *err)
+				     struct err *err)
 {
 	for (size_t i = 0; i < z->count; i++) {
 		const struct zone_record *rec = &z->records[i];
@@ -525,7 +534,7 @@ static enum status plan_still_served(const struct rollout_inputs *in,
 		if (rec->foreign)
 			continue;
 		if (!plan_knew(in, rec)) {
-			read_live(primary, r->server, timeout, z, r);
+			read_live(primary, z, r);
 			return err_set(err, STATUS_REFUSED,
 				       _("%s: %s TXT serves a record the plan "
 					 "did not see; nothing sent (load "
@@ -535,7 +544,7 @@ static enum status plan_still_served(const struct rollout_inputs *in,
 		if (!plan_saw(in, rec->name, &saw) ||
 		    txt_same(saw, rec->served))
 			continue;
-		read_live(primary, r->server, timeout, z, r);
+		read_live(primary, z, r);
 		return err_set(err, STATUS_REFUSED,
 			       _("%s: %s TXT changed since the plan read it "
 				 "from %s; nothing sent (load the plan "
@@ -714,7 +723,7 @@ static enum status update_send(struct dns *dns, const struct dns_update *u,
 		return STATUS_OK;
 	if ((st = dns_update_send(u, r->server, key, timeout, &rcode, err))) {
 		if (DNS_RCODE_PREREQ(rcode))
-			read_live(dns, r->server, timeout, z, r);
+			read_live(dns, z, r);
 		return st;
 	}
 	r->sent = true;
@@ -736,7 +745,7 @@ enum status app_publish_run(struct session *s,
 	struct zone_records z = { 0 };
 	struct dns_update u = { 0 };
 	struct tsig_key *key = NULL;
-	struct dns *primary = NULL;
+	struct dns *primary = NULL, *ask = NULL;
 	const char *key_file = o->key_file ? o->key_file : set->publish_key;
 	const char *server = o->server ? o->server : set->publish_server;
 	struct dns *dns;
@@ -777,19 +786,20 @@ enum status app_publish_run(struct session *s,
 	/* What the primary itself serves, never a cache's copy with its
 	 * TTLs counted down; the prerequisites (RFC 2136 2.4) are the
 	 * values the plan saw, which it must still serve. */
-	if ((st = primary_resolver(r->server, o->timeout, &primary, err)))
+	if ((st = primary_dns(dns, r->server, o->timeout, &primary, &ask,
+			      err)))
 		goto out;
-	if ((st = zone_find_old(&z, primary, err))) {
+	if ((st = zone_find_old(&z, ask, err))) {
 		st = primary_failed(r->server, err);
 		goto out;
 	}
-	if ((st = plan_still_served(in, &z, primary, r, o->timeout, err)))
+	if ((st = plan_still_served(in, &z, ask, r, err)))
 		goto out;
-	z.ttl = zone_default_ttl(primary, r->zone);
+	z.ttl = zone_default_ttl(ask, r->zone);
 	zone_update(&z, r->zone, &u);
 	changes_note(&z, r);
-	if ((st = update_send(primary, &u, &z, key, o->timeout, o->dry_run,
-			      r, err)) ||
+	if ((st = update_send(ask, &u, &z, key, o->timeout, o->dry_run, r,
+			      err)) ||
 	    o->dry_run)
 		goto out;
 	if (r->sent && o->accepted)
@@ -897,7 +907,7 @@ enum status app_publish_txt(struct session *s,
 	struct zone_records z = { 0 };
 	struct dns_update u = { 0 };
 	struct tsig_key *key = NULL;
-	struct dns *primary = NULL;
+	struct dns *primary = NULL, *ask = NULL;
 	struct dns *dns;
 	enum status st;
 
@@ -912,14 +922,14 @@ enum status app_publish_txt(struct session *s,
 	/* A DKIM record: every TXT at its name is the key (RFC 6376
 	 * 3.6.1), so the one served is what a new value replaces. */
 	zone_records_one(&z, domain, ZONE_DKIM, name, value ? value : "");
-	if ((st = primary_resolver(r->server, o ? o->timeout : 0, &primary,
-				   err)))
+	if ((st = primary_dns(dns, r->server, o ? o->timeout : 0, &primary,
+			      &ask, err)))
 		goto out;
-	if ((st = zone_find_old(&z, primary, err))) {
+	if ((st = zone_find_old(&z, ask, err))) {
 		st = primary_failed(r->server, err);
 		goto out;
 	}
-	z.ttl = zone_default_ttl(primary, r->zone);
+	z.ttl = zone_default_ttl(ask, r->zone);
 	changes_note(&z, r);
 	if (value) {
 		zone_update(&z, r->zone, &u);
@@ -932,8 +942,8 @@ enum status app_publish_txt(struct session *s,
 		served_each(&u, DNS_UPDATE_REQUIRE, name, a);
 		served_each(&u, DNS_UPDATE_DELETE, name, a);
 	}
-	if ((st = update_send(primary, &u, &z, key, o ? o->timeout : 0,
-			      false, r, err)))
+	if ((st = update_send(ask, &u, &z, key, o ? o->timeout : 0, false,
+			      r, err)))
 		goto out;
 	if (o)
 		po = o->propagation;
