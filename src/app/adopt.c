@@ -4,11 +4,13 @@
 
 #include "app/adopt.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "app/plan.h"
+#include "app/settings.h"
 #include "dkim/dkim.h"
 #include "dmarc/dmarc.h"
 #include "dmarc/ladder.h"
@@ -153,26 +155,37 @@ static char *dmarc_tag(const char *record, const char *tag)
 /* Takes the live DMARC record's tags the settings hold (rua, ruf,
  * adkim, aspf, sp, np) into set where the setting is the default, so
  * that the next record published carries them instead of the defaults
- * (RFC 7489 6.3); true when one was taken. */
+ * (RFC 7489 6.3); a value the setting would refuse is left out. True
+ * when one was taken. */
 static bool adopt_tags(const char *record, struct state_settings *set)
 {
-	struct {
-		const char *tag;
-		char **field;
-	} tags[] = {
-		{ "rua", &set->rua },     { "ruf", &set->ruf },
-		{ "adkim", &set->adkim }, { "aspf", &set->aspf },
-		{ "sp", &set->sp },       { "np", &set->np },
-	};
+	static const char *const tags[] = { "rua",  "ruf", "adkim",
+					    "aspf", "sp",  "np" };
 	bool any = false;
 
 	for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
+		const struct app_setting *d =
+		    app_setting_find(tags[i], strlen(tags[i]));
+		struct err e = ERR_INIT;
+		char **field = d ? app_setting_text(set, d) : NULL;
 		char *v;
 
-		if (*tags[i].field || !(v = dmarc_tag(record, tags[i].tag)))
+		if (!field || *field || !(v = dmarc_tag(record, tags[i])))
 			continue;
-		*tags[i].field = v;
-		any = true;
+		/* RFC 7489 6.3: r or s, a policy word; what the store takes
+		 * (lower case), else the tag is left to its default. */
+		if (i >= 2)
+			for (char *c = v; *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+		if ((i < 2 || (i < 4 && (strcmp(v, "r") == 0 ||
+					 strcmp(v, "s") == 0)) ||
+		     (i >= 4 && (strcmp(v, "none") == 0 ||
+				 strcmp(v, "quarantine") == 0 ||
+				 strcmp(v, "reject") == 0))) &&
+		    app_setting_set(set, d, v, &e) == STATUS_OK)
+			any = true;
+		err_done(&e);
+		free(v);
 	}
 	return any;
 }

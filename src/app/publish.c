@@ -284,23 +284,6 @@ static enum status primary_dns(struct dns *dns, const char *server,
 	return STATUS_OK;
 }
 
-/* The TTL the zone gives new records: the SOA RR's own TTL as the
- * primary serves it (RFC 1035 3.3.13; it is the zone's $TTL unless
- * the zone says otherwise); ZONE_TTL when it cannot be read. */
-static uint32_t zone_default_ttl(struct dns *primary, const char *zone)
-{
-	struct dns_answer *a = dns_query_sync(primary, zone, DNS_T_SOA);
-	uint32_t ttl = ZONE_TTL;
-
-	for (size_t i = 0; i < a->count; i++)
-		if (a->rrs[i].type == DNS_T_SOA && text_ieq(a->rrs[i].name, zone)) {
-			ttl = a->rrs[i].ttl;
-			break;
-		}
-	dns_answer_free(a);
-	return ttl;
-}
-
 /* Replaces a failed query's message by one that names the primary
  * asked. */
 static enum status primary_failed(const char *server, struct err *err)
@@ -795,7 +778,7 @@ enum status app_publish_run(struct session *s,
 	}
 	if ((st = plan_still_served(in, &z, ask, r, err)))
 		goto out;
-	z.ttl = zone_default_ttl(ask, r->zone);
+	z.ttl = zone_soa_ttl(ask, r->zone);
 	zone_update(&z, r->zone, &u);
 	changes_note(&z, r);
 	if ((st = update_send(ask, &u, &z, key, o->timeout, o->dry_run, r,
@@ -929,7 +912,7 @@ enum status app_publish_txt(struct session *s,
 		st = primary_failed(r->server, err);
 		goto out;
 	}
-	z.ttl = zone_default_ttl(ask, r->zone);
+	z.ttl = zone_soa_ttl(ask, r->zone);
 	changes_note(&z, r);
 	if (value) {
 		zone_update(&z, r->zone, &u);

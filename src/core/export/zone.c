@@ -333,6 +333,32 @@ enum status zone_find_old(struct zone_records *z, struct dns *dns,
 	return st;
 }
 
+/* The zone's own TTL for name. */
+uint32_t zone_soa_ttl(struct dns *dns, const char *name)
+{
+	const char *p = name;
+
+	/* RFC 1035 6.1: the SOA at the apex of the zone name is in,
+	 * found a label up at a time. */
+	while (p && *p) {
+		struct dns_answer *a = dns_query_sync(dns, p, DNS_T_SOA);
+
+		for (size_t i = 0; i < a->count; i++)
+			if (a->rrs[i].type == DNS_T_SOA &&
+			    text_ieq(a->rrs[i].name, p)) {
+				uint32_t ttl = a->rrs[i].ttl;
+
+				dns_answer_free(a);
+				return ttl;
+			}
+		dns_answer_free(a);
+		p = strchr(p, '.');
+		if (p)
+			p++;
+	}
+	return ZONE_TTL;
+}
+
 /* ---------------------------------------------------------------- output */
 
 /* The report host of a DOMAIN._report._dmarc.HOST name. */
@@ -384,6 +410,9 @@ uint32_t zone_record_ttl(const struct zone_records *z,
 {
 	if (z->ttl_given)
 		return z->ttl;
+	/* Another zone's record: that zone's TTL is not known here. */
+	if (r->foreign)
+		return ZONE_TTL;
 	for (size_t i = 0; r->served && i < r->served->count; i++)
 		if (r->served->rrs[i].type == DNS_T_TXT)
 			return r->served->rrs[i].ttl;
