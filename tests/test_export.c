@@ -532,6 +532,10 @@ static void test_dkim_key_exported(void **state)
 		assert_string_equal(
 		    json_string_value(json_object_get(rec, "name")),
 		    "s2026._domainkey.example.com");
+		/* No TXT at that name yet: the zone's own TTL (its SOA's,
+		 * $TTL 300), not 3600. */
+		assert_int_equal(
+		    json_integer_value(json_object_get(rec, "ttl")), 300);
 		assert_string_equal(
 		    json_string_value(json_object_get(rec, "value")), want);
 		json_array_foreach(strings, j, sv)

@@ -12,11 +12,16 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "dns/tsig.h"
 #include "dns/update.h"
 #include "lib/testenv.h"
+#include "util/xalloc.h"
 
 #define SECRET "h6UvD7IYwKK4Ar/bJHNpxNdTUobgD+dY5A0aIF7sp14="
 
@@ -106,6 +111,7 @@ static void test_file_mode(void **state)
 	char *path = testenv_write_file(dir, "k.key", keygen_file);
 	struct tsig_key *key = NULL;
 	struct err err = ERR_INIT;
+	char *fifo, *link;
 
 	(void)state;
 	assert_int_equal(chmod(path, 0640), 0);
@@ -120,9 +126,68 @@ static void test_file_mode(void **state)
 	/* A directory is no key file. */
 	assert_int_equal(tsig_key_read(dir, &key, &err), STATUS_REFUSED);
 	err_done(&err);
+	/* A FIFO nobody writes to is refused at once, not waited on (the
+	 * alarm ends a read that would hang), naming the file. */
+	fifo = xasprintf("%s/fifo.key", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(20);
+	assert_int_equal(tsig_key_read(fifo, &key, &err), STATUS_REFUSED);
+	alarm(0);
+	assert_null(key);
+	assert_non_null(strstr(err_message(&err), fifo));
+	assert_non_null(strstr(err_message(&err), "not a regular file"));
+	err_done(&err);
+	/* A symbolic link, even to a good key file, is refused. */
+	link = xasprintf("%s/link.key", dir);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(tsig_key_read(link, &key, &err), STATUS_REFUSED);
+	assert_null(key);
+	assert_non_null(strstr(err_message(&err), link));
+	assert_non_null(strstr(err_message(&err), "symbolic link"));
+	err_done(&err);
+	free(fifo);
+	free(link);
 	testenv_rmdir(dir);
 	free(path);
 	free(dir);
+}
+
+/* A server that takes the connection (the kernel does, in the
+ * listener's backlog) and never answers: the update ends at the
+ * timeout with an error that names the server and says so, no rcode. */
+static void test_reply_timeout(void **state)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof a;
+	struct tsig_key *key = NULL;
+	struct err err = ERR_INIT;
+	struct dns_update u;
+	char value_text[] = "v=DMARC1; p=none";
+	char *value = value_text, *msg = NULL, *server;
+	int fd, rcode = 0;
+
+	(void)state;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	server = xasprintf("127.0.0.1:%d", ntohs(a.sin_port));
+	assert_int_equal(parse(keygen_file, &key, &msg), STATUS_OK);
+	dns_update_init(&u, "example.com");
+	dns_update_add_text(&u, DNS_UPDATE_ADD, "_dmarc.example.com", 900,
+			    &value, 1);
+	assert_int_equal(dns_update_send(&u, server, key, 0.5, &rcode, &err),
+			 STATUS_DNS);
+	assert_int_equal(rcode, -1);
+	assert_non_null(strstr(err_message(&err), server));
+	assert_non_null(strstr(err_message(&err), "timeout"));
+	err_done(&err);
+	dns_update_done(&u);
+	tsig_key_free(key);
+	close(fd);
+	free(server);
 }
 
 static void test_update_text(void **state)
@@ -168,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_file_mode),
 		cmocka_unit_test(test_update_text),
+		cmocka_unit_test(test_reply_timeout),
 	};
 
 	return cmocka_run_group_tests_name("tsig", tests, NULL, NULL);

@@ -4,11 +4,13 @@
 
 #include "app/adopt.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "app/plan.h"
+#include "app/settings.h"
 #include "dkim/dkim.h"
 #include "dmarc/dmarc.h"
 #include "dmarc/ladder.h"
@@ -111,6 +113,84 @@ static bool key_known(const struct rollout_inputs *in, const char *selector)
 	return false;
 }
 
+/* The value of tag in a DMARC record's text (RFC 7489 6.4: "tag=value"
+ * separated by ";", spaces around them ignored), or NULL. */
+static char *dmarc_tag(const char *record, const char *tag)
+{
+	size_t tlen = strlen(tag);
+	const char *p = record;
+
+	while (p && *p) {
+		const char *end = strchr(p, ';');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		while (len > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len > tlen && strncasecmp(p, tag, tlen) == 0) {
+			const char *v = p + tlen;
+			size_t vlen = len - tlen;
+
+			while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+				v++;
+				vlen--;
+			}
+			if (vlen > 1 && *v == '=') {
+				v++;
+				vlen--;
+				while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+					v++;
+					vlen--;
+				}
+				return vlen ? xstrndup(v, vlen) : NULL;
+			}
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* Takes the live DMARC record's tags the settings hold (rua, ruf,
+ * adkim, aspf, sp, np) into set where the setting is the default, so
+ * that the next record published carries them instead of the defaults
+ * (RFC 7489 6.3); a value the setting would refuse is left out. True
+ * when one was taken. */
+static bool adopt_tags(const char *record, struct state_settings *set)
+{
+	static const char *const tags[] = { "rua",  "ruf", "adkim",
+					    "aspf", "sp",  "np" };
+	bool any = false;
+
+	for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
+		const struct app_setting *d =
+		    app_setting_find(tags[i], strlen(tags[i]));
+		struct err e = ERR_INIT;
+		char **field = d ? app_setting_text(set, d) : NULL;
+		char *v;
+
+		if (!field || *field || !(v = dmarc_tag(record, tags[i])))
+			continue;
+		/* RFC 7489 6.3: r or s, a policy word; what the store takes
+		 * (lower case), else the tag is left to its default. */
+		if (i >= 2)
+			for (char *c = v; *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+		if ((i < 2 || (i < 4 && (strcmp(v, "r") == 0 ||
+					 strcmp(v, "s") == 0)) ||
+		     (i >= 4 && (strcmp(v, "none") == 0 ||
+				 strcmp(v, "quarantine") == 0 ||
+				 strcmp(v, "reject") == 0))) &&
+		    app_setting_set(set, d, v, &e) == STATUS_OK)
+			any = true;
+		err_done(&e);
+		free(v);
+	}
+	return any;
+}
+
 /* Reads what is live and records it. */
 enum status app_adopt(struct session *s, const char *domain, date_t today,
 		      struct app_adoption *out, struct err *err)
@@ -211,6 +291,16 @@ enum status app_adopt(struct session *s, const char *domain, date_t today,
 		st = state_steps_record(store, in.domain, steps, n, err);
 	else if (n > 0)
 		st = err->status;
+	/* The live record's report addresses and tags become the domain's
+	 * settings, so that no later step rewrites them unasked. */
+	if (st == STATUS_OK && in.dmarc_live &&
+	    adopt_tags(in.dmarc_live, &in.settings)) {
+		if ((store = session_store(s, err)))
+			st = state_settings_set(store, in.domain, &in.settings,
+						err);
+		else
+			st = err->status;
+	}
 out:
 	strlist_free(common.found, common.n);
 	rollout_plan_done(&plan);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "app/plan.h"
+#include "app/publish.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,7 @@ enum status app_plan_load_with(struct store *store, struct dns *dns,
 				      err)))
 		return st;
 	app_plan_read_live(dns, why_no_dns, in);
+	app_publish_read_served(dns, in);
 	app_plan_read_dkim(dns, in);
 	rollout_decide(in, today, plan);
 	return STATUS_OK;

@@ -210,22 +210,12 @@ static enum status server_address(struct dns *dns, const char *host,
 	return STATUS_OK;
 }
 
-/* What each changed name serves now on the primary itself (asked
- * without recursion), for the operator whose update found the records
- * changed; through the resolver when the primary cannot be asked. */
-static void read_live(struct dns *resolver, const char *server,
-		      double timeout, const struct zone_records *z,
+/* What each changed name serves now, asked of dns (the primary
+ * itself, without recursion, see primary_dns()), for the operator
+ * whose update found the records changed. */
+static void read_live(struct dns *dns, const struct zone_records *z,
 		      struct app_publish_result *r)
 {
-	struct dns_live_options lo = { .servers = server,
-				       .timeout = timeout,
-				       .no_recursion = true };
-	struct dns *primary = NULL;
-	struct dns *dns;
-
-	if (dns_new_live(&primary, &lo, NULL) != STATUS_OK)
-		primary = NULL;
-	dns = primary ? primary : resolver;
 	for (size_t i = 0; i < z->count; i++) {
 		const struct zone_record *rec = &z->records[i];
 		struct dns_answer *a;
@@ -259,7 +249,320 @@ static void read_live(struct dns *resolver, const char *server,
 		}
 		dns_answer_free(a);
 	}
+}
+
+/* A resolver that asks server ("ADDR:PORT", the primary) itself,
+ * without recursion (RD=0, RFC 1035 4.1.1), so that what it says is
+ * the zone as the primary holds it, TTLs whole, never a cache's. */
+static enum status primary_resolver(const char *server, double timeout,
+				    struct dns **out, struct err *err)
+{
+	struct dns_live_options lo = { .servers = server,
+				       .timeout = timeout,
+				       .no_recursion = true };
+
+	return dns_new_live(out, &lo, err);
+}
+
+/* The resolver that says what the primary serves: *use is dns itself
+ * when it is offline (zone files: their data are the zone, nothing is
+ * cached), else a new one that asks server (*own, which the caller
+ * frees with dns_free()). */
+static enum status primary_dns(struct dns *dns, const char *server,
+			       double timeout, struct dns **own,
+			       struct dns **use, struct err *err)
+{
+	enum status st;
+
+	*own = NULL;
+	*use = dns;
+	if (dns_is_offline(dns))
+		return STATUS_OK;
+	if ((st = primary_resolver(server, timeout, own, err)))
+		return st;
+	*use = *own;
+	return STATUS_OK;
+}
+
+/* Replaces a failed query's message by one that names the primary
+ * asked. */
+static enum status primary_failed(const char *server, struct err *err)
+{
+	char *why = xstrdup(err_message(err));
+	enum status st = err->status;
+
+	err_done(err);
+	st = err_set(err, st,
+		     _("%s: the records it serves cannot be read: %s; "
+		       "nothing sent"),
+		     server, why);
+	free(why);
+	return st;
+}
+
+/* True when one TXT RR of a has the strings of rr, octets and lengths
+ * alike. */
+static bool txt_member(const struct dns_answer *a, const struct dns_rr *rr)
+{
+	for (size_t i = 0; a && i < a->count; i++) {
+		const struct dns_rr *o = &a->rrs[i];
+		bool same = o->type == DNS_T_TXT &&
+			    o->u.txt.count == rr->u.txt.count;
+
+		for (size_t k = 0; same && k < rr->u.txt.count; k++)
+			same = o->u.txt.strings[k].len ==
+				   rr->u.txt.strings[k].len &&
+			       memcmp(o->u.txt.strings[k].data,
+				      rr->u.txt.strings[k].data,
+				      rr->u.txt.strings[k].len) == 0;
+		if (same)
+			return true;
+	}
+	return false;
+}
+
+/* The number of TXT RRs of a (may be NULL). */
+static size_t txt_count(const struct dns_answer *a)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; a && i < a->count; i++)
+		n += a->rrs[i].type == DNS_T_TXT;
+	return n;
+}
+
+/* True when a and b hold the same TXT RRs, TTLs aside (an RRset is a
+ * set, RFC 2181 5). */
+static bool txt_same(const struct dns_answer *a, const struct dns_answer *b)
+{
+	if (txt_count(a) != txt_count(b))
+		return false;
+	for (size_t i = 0; a && i < a->count; i++)
+		if (a->rrs[i].type == DNS_T_TXT && !txt_member(b, &a->rrs[i]))
+			return false;
+	return true;
+}
+
+/* Reads the TXT RRset at name from the primary into *out (NULL when
+ * it has none); false with *note set when it did not answer. */
+static bool served_read(struct dns *primary, const char *server,
+			const char *name, struct dns_answer **out,
+			char **note)
+{
+	struct dns_answer *a = dns_query_sync(primary, name, DNS_T_TXT);
+
+	*out = NULL;
+	if (a->result == DNS_TIMEOUT || a->result == DNS_SERVFAIL ||
+	    a->result == DNS_ERROR) {
+		*note = xasprintf(_("%s: %s TXT: %s"), server, name,
+				  a->error ? a->error
+					   : dns_result_name(a->result));
+		dns_answer_free(a);
+		return false;
+	}
+	if (a->result == DNS_DATA && txt_count(a) > 0)
+		*out = a;
+	else
+		dns_answer_free(a);
+	return true;
+}
+
+/* Defined below. */
+static bool host_port(const char *s, char **host, int *port);
+static enum status server_address(struct dns *dns, const char *host,
+				  int port, char **out, struct err *err);
+static enum status zone_find(struct dns *dns, const char *name, char **zone,
+			     char **mname, struct err *err);
+
+/* Reads what the primary serves for the plan. */
+void app_publish_read_served(struct dns *dns, struct rollout_inputs *in)
+{
+	const struct state_settings *set = &in->settings;
+	struct err err = ERR_INIT;
+	struct dns *primary = NULL, *ask = NULL;
+	char *zone = NULL, *mname = NULL, *host = NULL, *server = NULL;
+	char *dmarc_name = NULL;
+	int port = 0;
+
+	if (!dns || !app_publish_configured(set))
+		return;
+	in->served_read = true;
+	if (zone_find(dns, in->domain, &zone, &mname, &err))
+		goto fail;
+	if (set->publish_server &&
+	    !host_port(set->publish_server, &host, &port)) {
+		err_set(&err, STATUS_USAGE,
+			_("%s: not HOST[:PORT] (the port 1 to 65535)"),
+			set->publish_server);
+		goto fail;
+	}
+	if (!host)
+		host = xstrdup(mname);
+	if (port == 0)
+		port = set->publish_port ? set->publish_port : 53;
+	if (server_address(dns, host, port, &server, &err) ||
+	    primary_dns(dns, server, 0, &primary, &ask, &err))
+		goto fail;
+	in->served_from = xstrdup(server);
+	/* RFC 7489 6.1: the policy record lives at _dmarc.DOMAIN. */
+	dmarc_name = xasprintf("_dmarc.%s", in->domain);
+	if (served_read(ask, server, in->domain, &in->spf_served,
+			&in->served_note))
+		served_read(ask, server, dmarc_name, &in->dmarc_served,
+			    &in->served_note);
+	goto out;
+fail:
+	in->served_note = xstrdup(err_message(&err));
+out:
+	err_done(&err);
 	dns_free(primary);
+	free(dmarc_name);
+	free(zone);
+	free(mname);
+	free(host);
+	free(server);
+}
+
+/* The RRset the plan saw at a record's name, when it read one there:
+ * *saw is it (NULL: none served then). False when the plan did not
+ * read that name from the primary. */
+static bool plan_saw(const struct rollout_inputs *in, const char *name,
+		     const struct dns_answer **saw)
+{
+	char *dmarc_name;
+	bool known = false;
+
+	*saw = NULL;
+	if (!in->served_read || in->served_note)
+		return false;
+	dmarc_name = xasprintf("_dmarc.%s", in->domain);
+	if (text_ieq(name, in->domain)) {
+		*saw = in->spf_served;
+		known = true;
+	} else if (text_ieq(name, dmarc_name)) {
+		*saw = in->dmarc_served;
+		known = true;
+	}
+	free(dmarc_name);
+	return known;
+}
+
+/* The record of kind the plan's decision rests on: the last one of
+ * that kind recorded, or NULL. */
+static const char *history_record(const struct rollout_inputs *in,
+				  enum rung_kind kind)
+{
+	const char *last = NULL;
+
+	for (size_t i = 0; i < in->nhistory; i++)
+		if (in->history[i].kind == kind)
+			last = in->history[i].record;
+	return last;
+}
+
+/* True when a TXT RR of rec->served of rec's kind (the SPF or the
+ * DMARC record) is one the plan knew: the one it read live or the one
+ * last recorded; or when none is served and the plan read none live.
+ * Other records are not judged here (true). */
+static bool plan_knew(const struct rollout_inputs *in,
+		      const struct zone_record *rec)
+{
+	bool spf = rec->purpose == ZONE_SPF, any = false;
+	const char *live, *recorded;
+	struct dns_txt_string *txt;
+	size_t n = 0;
+	bool known = false;
+
+	if ((rec->purpose != ZONE_SPF && rec->purpose != ZONE_DMARC) ||
+	    !in->live_read || in->live_note)
+		return true;
+	live = spf ? in->spf_live : in->dmarc_live;
+	recorded = history_record(in, spf ? RUNG_SPF : RUNG_DMARC);
+	txt = rec->served ? dns_answer_txt_joined(rec->served, &n) : NULL;
+	for (size_t i = 0; i < n && !known; i++) {
+		const char *v = txt[i].data;
+		size_t len = txt[i].len;
+		bool kind = spf ? len >= 6 && text_ieqn(v, "v=spf1", 6) &&
+				      (len == 6 || v[6] == ' ')
+				: len >= 8 && text_ieqn(v, "v=DMARC1", 8);
+
+		if (!kind)
+			continue;
+		any = true;
+		known = (live && strlen(live) == len &&
+			 memcmp(live, v, len) == 0) ||
+			(recorded && strlen(recorded) == len &&
+			 memcmp(recorded, v, len) == 0);
+	}
+	if (txt)
+		dns_txt_joined_free(txt, n);
+	return known || (!any && !live);
+}
+
+/* RFC 2136 2.4: the prerequisites are the values the plan was built
+ * on. When the primary serves anything else at a name now (other than
+ * the RRset the plan read from it at load, or an SPF or DMARC record
+ * the plan neither read live nor recorded), nothing is sent: the error
+ * names the server and the name, r->live what it serves now. */
+static enum status plan_still_served(const struct rollout_inputs *in,
+				     const struct zone_records *z,
+				     struct dns *primary,
+				     struct app_publish_result *r,
+				     struct err *err)
+{
+	for (size_t i = 0; i < z->count; i++) {
+		const struct zone_record *rec = &z->records[i];
+		const struct dns_answer *saw;
+
+		if (rec->foreign)
+			continue;
+		if (!plan_knew(in, rec)) {
+			read_live(primary, z, r);
+			return err_set(err, STATUS_REFUSED,
+				       _("%s: %s TXT serves a record the plan "
+					 "did not see; nothing sent (load "
+					 "the plan again)"),
+				       r->server, rec->name);
+		}
+		if (!plan_saw(in, rec->name, &saw) ||
+		    txt_same(saw, rec->served))
+			continue;
+		read_live(primary, z, r);
+		return err_set(err, STATUS_REFUSED,
+			       _("%s: %s TXT changed since the plan read it "
+				 "from %s; nothing sent (load the plan "
+				 "again)"),
+			       r->server, rec->name,
+			       in->served_from ? in->served_from : "?");
+	}
+	return STATUS_OK;
+}
+
+/* Notes in r every record of z the update changes. */
+static void changes_note(const struct zone_records *z,
+			 struct app_publish_result *r)
+{
+	for (size_t i = 0; i < z->count; i++) {
+		const struct zone_record *rec = &z->records[i];
+		struct app_publish_change *c;
+
+		if (!zone_record_changes(rec))
+			continue;
+		r->changed = xrealloc(r->changed, (r->nchanged + 1) *
+							  sizeof *r->changed);
+		c = &r->changed[r->nchanged++];
+		memset(c, 0, sizeof *c);
+		c->name = xstrdup(rec->name);
+		c->value = xstrdup(rec->value);
+		if (rec->old) {
+			struct strbuf sb = STRBUF_INIT;
+
+			for (size_t k = 0; k < rec->nold; k++)
+				strbuf_addstr(&sb, rec->old[k]);
+			c->old = strbuf_detach(&sb);
+		}
+		c->ttl = zone_record_ttl(z, rec);
+	}
 }
 
 /* Waits for every authoritative server to serve the step of p: rounds
@@ -363,6 +666,15 @@ static enum status primary_find(struct dns *dns,
 	if (key_file) {
 		if ((st = tsig_key_read(key_file, key, err)))
 			goto out;
+		if (!dns_update_can_sign((*key)->algorithm)) {
+			st = err_set(err, STATUS_UNSUPPORTED,
+				     _("%s: key %s: this build cannot sign "
+				       "with %s; make a key with tsig-keygen "
+				       "-a hmac-sha256"),
+				     key_file, (*key)->name,
+				     (*key)->algorithm);
+			goto out;
+		}
 		r->key_name = xstrdup((*key)->name);
 	} else if (!dry_run) {
 		st = err_set(err, STATUS_USAGE,
@@ -394,7 +706,7 @@ static enum status update_send(struct dns *dns, const struct dns_update *u,
 		return STATUS_OK;
 	if ((st = dns_update_send(u, r->server, key, timeout, &rcode, err))) {
 		if (DNS_RCODE_PREREQ(rcode))
-			read_live(dns, r->server, timeout, z, r);
+			read_live(dns, z, r);
 		return st;
 	}
 	r->sent = true;
@@ -416,6 +728,7 @@ enum status app_publish_run(struct session *s,
 	struct zone_records z = { 0 };
 	struct dns_update u = { 0 };
 	struct tsig_key *key = NULL;
+	struct dns *primary = NULL, *ask = NULL;
 	const char *key_file = o->key_file ? o->key_file : set->publish_key;
 	const char *server = o->server ? o->server : set->publish_server;
 	struct dns *dns;
@@ -453,11 +766,22 @@ enum status app_publish_run(struct session *s,
 	if ((st = primary_find(dns, set, in->domain, server, key_file,
 			       o->dry_run, r, &key, err)))
 		goto out;
-	/* The prerequisites are what is served now (RFC 2136 2.4). */
-	if ((st = zone_find_old(&z, dns, err)))
+	/* What the primary itself serves, never a cache's copy with its
+	 * TTLs counted down; the prerequisites (RFC 2136 2.4) are the
+	 * values the plan saw, which it must still serve. */
+	if ((st = primary_dns(dns, r->server, o->timeout, &primary, &ask,
+			      err)))
 		goto out;
+	if ((st = zone_find_old(&z, ask, err))) {
+		st = primary_failed(r->server, err);
+		goto out;
+	}
+	if ((st = plan_still_served(in, &z, ask, r, err)))
+		goto out;
+	z.ttl = zone_soa_ttl(ask, r->zone);
 	zone_update(&z, r->zone, &u);
-	if ((st = update_send(dns, &u, &z, key, o->timeout, o->dry_run, r,
+	changes_note(&z, r);
+	if ((st = update_send(ask, &u, &z, key, o->timeout, o->dry_run, r,
 			      err)) ||
 	    o->dry_run)
 		goto out;
@@ -471,6 +795,7 @@ enum status app_publish_run(struct session *s,
 		goto out;
 	r->recorded = true;
 out:
+	dns_free(primary);
 	tsig_key_free(key);
 	dns_update_done(&u);
 	zone_records_done(&z);
@@ -565,6 +890,7 @@ enum status app_publish_txt(struct session *s,
 	struct zone_records z = { 0 };
 	struct dns_update u = { 0 };
 	struct tsig_key *key = NULL;
+	struct dns *primary = NULL, *ask = NULL;
 	struct dns *dns;
 	enum status st;
 
@@ -579,8 +905,15 @@ enum status app_publish_txt(struct session *s,
 	/* A DKIM record: every TXT at its name is the key (RFC 6376
 	 * 3.6.1), so the one served is what a new value replaces. */
 	zone_records_one(&z, domain, ZONE_DKIM, name, value ? value : "");
-	if ((st = zone_find_old(&z, dns, err)))
+	if ((st = primary_dns(dns, r->server, o ? o->timeout : 0, &primary,
+			      &ask, err)))
 		goto out;
+	if ((st = zone_find_old(&z, ask, err))) {
+		st = primary_failed(r->server, err);
+		goto out;
+	}
+	z.ttl = zone_soa_ttl(ask, r->zone);
+	changes_note(&z, r);
 	if (value) {
 		zone_update(&z, r->zone, &u);
 	} else {
@@ -592,8 +925,8 @@ enum status app_publish_txt(struct session *s,
 		served_each(&u, DNS_UPDATE_REQUIRE, name, a);
 		served_each(&u, DNS_UPDATE_DELETE, name, a);
 	}
-	if ((st = update_send(dns, &u, &z, key, o ? o->timeout : 0, false, r,
-			      err)))
+	if ((st = update_send(ask, &u, &z, key, o ? o->timeout : 0, false,
+			      r, err)))
 		goto out;
 	if (o)
 		po = o->propagation;
@@ -604,6 +937,7 @@ enum status app_publish_txt(struct session *s,
 					   : APP_PUBLISH_DEADLINE,
 		      r, err);
 out:
+	dns_free(primary);
 	tsig_key_free(key);
 	dns_update_done(&u);
 	zone_records_done(&z);
@@ -623,5 +957,11 @@ void app_publish_done(struct app_publish_result *r)
 	for (size_t i = 0; i < r->nlive; i++)
 		free(r->live[i]);
 	free(r->live);
+	for (size_t i = 0; i < r->nchanged; i++) {
+		free(r->changed[i].name);
+		free(r->changed[i].value);
+		free(r->changed[i].old);
+	}
+	free(r->changed);
 	memset(r, 0, sizeof *r);
 }

@@ -46,6 +46,15 @@ struct app_publish_options {
 	void *arg;
 };
 
+/* One record an update changes. */
+struct app_publish_change {
+	char *name;  /* owner, no final dot */
+	char *value; /* the record it publishes */
+	char *old;   /* the record of the same kind it replaces (strings
+			joined), or NULL when it adds one */
+	unsigned ttl; /* the TTL it is published with */
+};
+
 struct app_publish_result {
 	enum app_step_gate gate; /* APP_STEP_GO when something was done */
 	bool forced;       /* the plan did not call the step ready */
@@ -62,9 +71,14 @@ struct app_publish_result {
 	bool recorded;     /* the step is recorded */
 	double waited;     /* seconds until every server served it */
 	struct app_step_checks *checks; /* the last propagation round */
-	char **live;       /* after a failed prerequisite: what each name
-			      serves now, as "NAME TXT \"value\"" lines */
+	char **live;       /* after a failed prerequisite, or records
+			      changed since the plan read them: what each
+			      name serves now, as "NAME TXT \"value\""
+			      lines */
 	size_t nlive;
+	struct app_publish_change *changed; /* every record the update
+					       replaces or adds */
+	size_t nchanged;
 };
 
 /* Publishes the next step of plan (or, with o->undo, the earlier rung)
@@ -81,6 +95,15 @@ enum status app_publish_run(struct session *s,
 			    struct app_publish_result *r, struct err *err);
 
 void app_publish_done(struct app_publish_result *r);
+
+/* Reads, for a domain set up to publish (app_publish_configured()),
+ * the TXT RRsets at DOMAIN and _dmarc.DOMAIN from the zone's primary
+ * (the publish-server or the SOA MNAME, found through dns, then asked
+ * without recursion, never a cache) into in's served_* fields, so that
+ * a later publish of the plan sends only when the primary still serves
+ * what the plan saw (RFC 2136 2.4). A failure is kept in
+ * in->served_note. */
+void app_publish_read_served(struct dns *dns, struct rollout_inputs *in);
 
 /* True when the domain's settings say where its updates go (a
  * publish-server or a publish-key): then the DKIM rotation publishes

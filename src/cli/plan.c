@@ -468,6 +468,9 @@ int cli_export(struct cli *cli, int argc, char **argv)
 			rc = cli_fail_done(&err);
 			goto out;
 		}
+		/* A record at a name without TXT takes the zone's TTL. */
+		if (!z.ttl_given)
+			z.ttl = zone_soa_ttl(dns, z.domain);
 	}
 	if (strcmp(format, "nsupdate") == 0) {
 		text = zone_format_nsupdate(&z);

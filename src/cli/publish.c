@@ -32,6 +32,43 @@ static void publish_progress(void *arg, const struct app_step_checks *c,
 		serving, count, waited);
 }
 
+/* Every record the update changes, as JSON. */
+static json_t *changed_json(const struct app_publish_result *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->nchanged; i++) {
+		const struct app_publish_change *c = &r->changed[i];
+		json_t *e = json_object();
+
+		json_object_set_new(e, "name", json_string(c->name));
+		json_object_set_new(e, "type", json_string("TXT"));
+		json_object_set_new(e, "ttl", json_integer(c->ttl));
+		json_object_set_new(e, "value", json_string(c->value));
+		json_object_set_new(e, "old", c->old ? json_string(c->old)
+						     : json_null());
+		json_array_append_new(a, e);
+	}
+	return a;
+}
+
+/* Names every record the update changes, one a line. */
+static void changed_print(const struct app_publish_result *r)
+{
+	for (size_t i = 0; i < r->nchanged; i++) {
+		const struct app_publish_change *c = &r->changed[i];
+
+		if (c->old)
+			/* TRANSLATORS: a name, the new record, the old. */
+			printf(_("  %s TXT \"%s\" (was \"%s\")\n"), c->name,
+			       c->value, c->old);
+		else
+			/* TRANSLATORS: a name, the record added. */
+			printf(_("  %s TXT \"%s\" (added)\n"), c->name,
+			       c->value);
+	}
+}
+
 /* The result as JSON. */
 static void publish_json(const char *domain, const struct app_publish_result *r,
 			 bool dry_run)
@@ -50,6 +87,7 @@ static void publish_json(const char *domain, const struct app_publish_result *r,
 	json_object_set_new(o, "update", r->update ? json_string(r->update)
 						   : json_null());
 	json_object_set_new(o, "changes", json_integer((json_int_t)r->changes));
+	json_object_set_new(o, "records", changed_json(r));
 	json_object_set_new(o, "dry_run", json_boolean(dry_run));
 	json_object_set_new(o, "sent", json_boolean(r->sent));
 	json_object_set_new(o, "recorded", json_boolean(r->recorded));
@@ -131,6 +169,9 @@ int cli_publish(struct cli *cli, int argc, char **argv)
 				 "for %s (%s), nothing sent:\n"),
 			       plan.domain, r.label);
 			fputs(r.update, stdout);
+			if (r.nchanged)
+				printf(_("It would change these records:\n"));
+			changed_print(&r);
 		} else if (r.recorded) {
 			if (r.changes == 0)
 				printf(_("%s: %s was served already.\n"),
@@ -145,6 +186,9 @@ int cli_publish(struct cli *cli, int argc, char **argv)
 					 "signed with key %s.\n"),
 				       plan.domain, r.label, r.primary,
 				       r.server, r.zone, r.key_name);
+			if (r.nchanged)
+				printf(_("Records changed:\n"));
+			changed_print(&r);
 			printf(_("%s is live on every server after %.0f s; "
 				 "recorded on %s.\n"),
 			       r.label, r.waited, date_format(cli->now, day));

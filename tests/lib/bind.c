@@ -23,11 +23,12 @@ bool bind_available(void)
 	return testenv_program("NAMED") && testenv_program("TSIG_KEYGEN");
 }
 
-/* Makes the key with tsig-keygen into dir/key, mode 0600. */
-static bool make_key(struct bind_server *s)
+/* Makes the key of algorithm with tsig-keygen into dir/key, mode
+ * 0600. */
+static bool make_key(struct bind_server *s, const char *algorithm)
 {
 	const char *argv[] = { testenv_program("TSIG_KEYGEN"), "-a",
-			       "hmac-sha256", BIND_KEY_NAME, NULL };
+			       algorithm, BIND_KEY_NAME, NULL };
 	struct testenv_run run = testenv_run(argv, NULL, NULL);
 	bool ok = run.status == 0 && strstr(run.out, "secret");
 
@@ -54,6 +55,15 @@ bool bind_start_grant(struct bind_server *s, const char *zone,
 		      const char *text, int port, const char *secondary,
 		      const char *grant)
 {
+	return bind_start_key(s, zone, text, port, secondary, grant,
+			      "hmac-sha256");
+}
+
+/* As bind_start_grant(), the key of the algorithm given. */
+bool bind_start_key(struct bind_server *s, const char *zone,
+		    const char *text, int port, const char *secondary,
+		    const char *grant, const char *algorithm)
+{
 	const char *named = testenv_program("NAMED");
 	struct strbuf conf = STRBUF_INIT;
 	char *conf_path, *log, *zone_file;
@@ -67,7 +77,7 @@ bool bind_start_grant(struct bind_server *s, const char *zone,
 	s->dir = testenv_mkdtemp();
 	s->port = port ? port : nsd_free_port();
 	s->address = xasprintf("127.0.0.1:%d", s->port);
-	if (!make_key(s))
+	if (!make_key(s, algorithm))
 		return false;
 	zone_file = xasprintf("%s.zone", zone);
 	free(testenv_write_file(s->dir, zone_file, text));

@@ -39,6 +39,12 @@ bool bind_start_grant(struct bind_server *server, const char *zone,
 		      const char *grant);
 
 /* Stops named and removes its directory; safe to call twice. */
+/* As bind_start_grant(), with a key of algorithm ("hmac-sha512", ...,
+ * as tsig-keygen -a takes it) instead of hmac-sha256. */
+bool bind_start_key(struct bind_server *server, const char *zone,
+		    const char *text, int port, const char *secondary,
+		    const char *grant, const char *algorithm);
+
 void bind_stop(struct bind_server *server);
 
 #endif

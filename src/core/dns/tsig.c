@@ -326,7 +326,16 @@ enum status tsig_key_read(const char *path, struct tsig_key **out,
 	int fd;
 
 	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+	/* Never blocks on a FIFO or device before the check below, and
+	 * never follows a symbolic link to someone else's file. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+				O_NOFOLLOW);
+	if (fd < 0 && errno == ELOOP)
+		return err_set(err, STATUS_REFUSED,
+			       _("%s: a symbolic link; give the key file "
+				 "itself"),
+			       path);
+	if (fd < 0)
 		return err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &sb) != 0) {
 		st = err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));

@@ -241,8 +241,9 @@ static enum status build_packet(const struct dns_update *u,
 	ls = ldns_pkt_tsig_sign(pkt, key->name, key->secret, UPDATE_FUDGE,
 				key->algorithm, NULL);
 	if (ls != LDNS_STATUS_OK) {
-		st = err_set(err, STATUS_CRYPTO, _("key %s: cannot sign: %s"),
-			     key->name, ldns_get_errorstr_by_id(ls));
+		st = err_set(err, STATUS_CRYPTO,
+			     _("key %s (%s): cannot sign: %s"), key->name,
+			     key->algorithm, ldns_get_errorstr_by_id(ls));
 		ldns_pkt_free(pkt);
 		pkt = NULL;
 		goto out;
@@ -254,6 +255,22 @@ out:
 	ldns_rr_list_deep_free(pr);
 	ldns_rr_list_deep_free(up);
 	return st;
+}
+
+/* True when ldns signs with algorithm: an empty message signed with
+ * a key of it (ldns 1.8 signs neither hmac-sha224 nor, by a misspelt
+ * name, hmac-sha384). */
+bool dns_update_can_sign(const char *algorithm)
+{
+	ldns_pkt *pkt = ldns_pkt_new();
+	ldns_status ls;
+
+	if (!pkt)
+		return false;
+	ls = ldns_pkt_tsig_sign(pkt, "probe.", "AAAAAAAAAAAAAAAAAAAAAA==",
+				UPDATE_FUDGE, algorithm, NULL);
+	ldns_pkt_free(pkt);
+	return ls == LDNS_STATUS_OK;
 }
 
 /* Parses "ADDR:PORT" or "[V6]:PORT" (the port may be left out: 53). */
@@ -483,7 +500,8 @@ static enum status read_reply(int fd, const char *server, ldns_pkt *request,
 	if (!recv_all(fd, head, 2, deadline)) {
 		st = errno == ETIMEDOUT
 			 ? err_set(err, STATUS_DNS,
-				   _("%s: no reply to the update in time"),
+				   _("%s: timeout: no reply to the update "
+				     "in time"),
 				   server)
 			 : err_set(err, STATUS_DNS, _("%s: reading the reply: %s"),
 				   server, strerror(errno));

@@ -83,6 +83,10 @@ enum status dns_update_send(const struct dns_update *u, const char *server,
 			    const struct tsig_key *key, double timeout,
 			    int *rcode, struct err *err);
 
+/* True when updates can be signed with algorithm (a key's, as
+ * "hmac-sha256."): the ldns in use signs with it. */
+bool dns_update_can_sign(const char *algorithm);
+
 /* The rcodes of RFC 2136 2.2 the caller tells apart. */
 #define DNS_RCODE_NOERROR 0
 #define DNS_RCODE_SERVFAIL 2

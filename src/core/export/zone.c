@@ -291,8 +291,13 @@ enum status zone_find_old(struct zone_records *z, struct dns *dns,
 		if (r->foreign)
 			continue;
 		a = dns_query_sync(dns, r->name, DNS_T_TXT);
-		if (a->result == DNS_TIMEOUT || a->result == DNS_SERVFAIL ||
-		    a->result == DNS_ERROR) {
+		if (a->result == DNS_TIMEOUT) {
+			st = err_set(err, STATUS_DNS, _("%s TXT: timeout: %s"),
+				     r->name,
+				     a->error ? a->error
+					      : dns_result_name(a->result));
+		} else if (a->result == DNS_SERVFAIL ||
+			   a->result == DNS_ERROR) {
 			st = err_set(err, STATUS_DNS, _("%s TXT: %s"),
 				     r->name,
 				     a->error ? a->error
@@ -326,6 +331,32 @@ enum status zone_find_old(struct zone_records *z, struct dns *dns,
 		dns_answer_free(a);
 	}
 	return st;
+}
+
+/* The zone's own TTL for name. */
+uint32_t zone_soa_ttl(struct dns *dns, const char *name)
+{
+	const char *p = name;
+
+	/* RFC 1035 6.1: the SOA at the apex of the zone name is in,
+	 * found a label up at a time. */
+	while (p && *p) {
+		struct dns_answer *a = dns_query_sync(dns, p, DNS_T_SOA);
+
+		for (size_t i = 0; i < a->count; i++)
+			if (a->rrs[i].type == DNS_T_SOA &&
+			    text_ieq(a->rrs[i].name, p)) {
+				uint32_t ttl = a->rrs[i].ttl;
+
+				dns_answer_free(a);
+				return ttl;
+			}
+		dns_answer_free(a);
+		p = strchr(p, '.');
+		if (p)
+			p++;
+	}
+	return ZONE_TTL;
 }
 
 /* ---------------------------------------------------------------- output */
@@ -374,11 +405,14 @@ static void add_name(struct strbuf *sb, const char *name)
  * gives an RRset one TTL and the new record joins that set (unrelated
  * TXT records, such as site verifications, share it); else the
  * zone's default. */
-static uint32_t record_ttl(const struct zone_records *z,
-			   const struct zone_record *r)
+uint32_t zone_record_ttl(const struct zone_records *z,
+			 const struct zone_record *r)
 {
 	if (z->ttl_given)
 		return z->ttl;
+	/* Another zone's record: that zone's TTL is not known here. */
+	if (r->foreign)
+		return ZONE_TTL;
 	for (size_t i = 0; r->served && i < r->served->count; i++)
 		if (r->served->rrs[i].type == DNS_T_TXT)
 			return r->served->rrs[i].ttl;
@@ -407,7 +441,7 @@ enum status zone_format_bind(const struct zone_records *z, char **out,
 			strbuf_addstr(&sb, "; ");
 		}
 		add_name(&sb, r->name);
-		strbuf_addf(&sb, " %u IN TXT ", (unsigned)record_ttl(z, r));
+		strbuf_addf(&sb, " %u IN TXT ", (unsigned)zone_record_ttl(z, r));
 		add_strings(&sb, r->strings, r->nstrings);
 		strbuf_addch(&sb, '\n');
 	}
@@ -461,7 +495,7 @@ bool zone_record_changes(const struct zone_record *r)
 static void update_record(struct dns_update *u, const struct zone_records *z,
 			  const struct zone_record *r)
 {
-	uint32_t ttl = record_ttl(z, r);
+	uint32_t ttl = zone_record_ttl(z, r);
 	bool any = false;
 
 	/* RFC 2136 2.4.2/2.4.3: the whole TXT RRset must be as served
@@ -558,7 +592,7 @@ json_t *zone_format_json(const struct zone_records *z)
 		json_object_set_new(e, "name", json_string(r->name));
 		json_object_set_new(e, "type", json_string("TXT"));
 		json_object_set_new(e, "ttl",
-				    json_integer(record_ttl(z, r)));
+				    json_integer(zone_record_ttl(z, r)));
 		json_object_set_new(e, "purpose",
 				    json_string(zone_purpose_name(r->purpose)));
 		json_object_set_new(e, "value", json_string(r->value));

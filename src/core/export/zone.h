@@ -106,6 +106,19 @@ char **zone_split(const char *value, size_t *count);
 enum status zone_find_old(struct zone_records *z, struct dns *dns,
 			  struct err *err);
 
+/* The TTL record r is written and published with: z->ttl when
+ * ttl_given (--ttl), else the TTL its name's TXT RRset is served with
+ * (RFC 2181 5.2: the new record joins that set), else z->ttl (the
+ * zone's own default when the caller read it, else ZONE_TTL); a
+ * foreign record (another zone's) gets ZONE_TTL. */
+uint32_t zone_record_ttl(const struct zone_records *z,
+			 const struct zone_record *r);
+
+/* The TTL new records of the zone name is in get: the TTL of the
+ * zone's SOA RR (RFC 1035 3.3.13; the zone's $TTL unless it says
+ * otherwise), asked of dns, else ZONE_TTL. */
+uint32_t zone_soa_ttl(struct dns *dns, const char *name);
+
 /* The BIND snippet: absolute names with the final dot, one RR per line,
  * checked with ldns before it is returned. Records other zones publish
  * (ZONE_REPORT with foreign) are written commented out, with a note.

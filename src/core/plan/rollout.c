@@ -116,6 +116,12 @@ void rollout_inputs_done(struct rollout_inputs *in)
 	free(in->spf_live);
 	free(in->dmarc_live);
 	free(in->live_note);
+	free(in->served_from);
+	if (in->spf_served)
+		dns_answer_free(in->spf_served);
+	if (in->dmarc_served)
+		dns_answer_free(in->dmarc_served);
+	free(in->served_note);
 	memset(in, 0, sizeof *in);
 }
 

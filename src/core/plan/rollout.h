@@ -194,6 +194,20 @@ struct rollout_inputs {
 	char *live_note;            /* why they could not be read
 				       (translated, naming the query), or
 				       NULL */
+	/* What the zone's primary served when the plan was loaded, asked
+	 * without recursion (never a cache), filled by
+	 * app_publish_read_served() for a domain set up to publish: the
+	 * TXT RRsets a publish replaces, which are its prerequisites
+	 * (RFC 2136 2.4), TTLs as the zone has them. */
+	bool served_read;           /* they were read */
+	char *served_from;          /* the primary asked, "ADDR:PORT" */
+	struct dns_answer *spf_served;   /* every TXT at DOMAIN, or NULL
+					    when it has none */
+	struct dns_answer *dmarc_served; /* every TXT at _dmarc.DOMAIN,
+					    or NULL */
+	char *served_note;          /* why they could not be read
+				       (translated, naming the server), or
+				       NULL */
 };
 
 /* Gathers the inputs of a domain from the store on day today. catalogue
