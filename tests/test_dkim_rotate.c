@@ -421,13 +421,12 @@ static char *start_s2027(struct fixture *f, char **record)
 	return path;
 }
 
-/* Walks a rotation to "switched" on day 14 with reports in which the
- * old selector still signs in the second week; returns the new record
+/* Walks a rotation to "published" on day 1; returns the new record
  * (the caller frees). */
-static char *walk_to_switched(struct fixture *f)
+static char *walk_to_published(struct fixture *f)
 {
 	struct testenv_run r;
-	char *new_record, *phase;
+	char *new_record;
 
 	serve(f, "s2026._domainkey", f->old_record, NULL);
 	free(start_s2027(f, &new_record));
@@ -436,6 +435,17 @@ static char *walk_to_switched(struct fixture *f)
 	r = run_on(f, 1, "dkim", "rotate", "example.com", NULL);
 	assert_int_equal(r.status, 0);
 	testenv_run_done(&r);
+	return new_record;
+}
+
+/* Walks a rotation to "switched" on day 14 with reports in which the
+ * old selector still signs in the second week; returns the new record
+ * (the caller frees). */
+static char *walk_to_switched(struct fixture *f)
+{
+	struct testenv_run r;
+	char *new_record = walk_to_published(f), *phase;
+
 	report_week(f, 7, "s2026", "s2027", NULL);
 	r = run_on(f, 14, "dkim", "rotate", "example.com", NULL);
 	assert_int_equal(r.status, 0);
@@ -843,6 +853,61 @@ static void test_rsa_to_ed25519(void **state)
 	free(new_record);
 }
 
+/* A third party's aggregate report cannot forge the switch: its row
+ * names a selector that, joined with the others as stored, would read
+ * "example.com:s2027:pass". The import keeps the row without that
+ * result, and the rotation still waits for the new selector. */
+static void test_forged_evidence(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	char *new_record, *path, *n;
+	char day[DATE_BUFSIZE];
+	date_t d;
+	char *xml;
+
+	if (!f)
+		skip();
+	new_record = walk_to_published(f);
+	assert_true(date_parse(walk_day(7, day), &d));
+	xml = xasprintf(
+	    "<?xml version=\"1.0\"?>\n<feedback><report_metadata>"
+	    "<org_name>evil.example</org_name><email>r@evil.example</email>"
+	    "<report_id>forged-1</report_id><date_range><begin>%ld</begin>"
+	    "<end>%ld</end></date_range></report_metadata>"
+	    "<policy_published><domain>example.com</domain><p>none</p>"
+	    "</policy_published><record><row><source_ip>198.51.100.9"
+	    "</source_ip><count>500</count><policy_evaluated><disposition>"
+	    "none</disposition><dkim>fail</dkim><spf>fail</spf>"
+	    "</policy_evaluated></row><identifiers><header_from>example.com"
+	    "</header_from></identifiers><auth_results><dkim><domain>"
+	    "evil.example</domain><selector>x example.com:s2027 pass y"
+	    "</selector><result>fail</result></dkim><spf><domain>"
+	    "example.com:s2027:pass</domain><result>fail</result></spf>"
+	    "</auth_results></record></feedback>\n",
+	    (long)date_to_time(d), (long)date_to_time(d) + 7 * 86400 - 1);
+	path = testenv_write_file(f->dir, "forged.xml", xml);
+	r = run_on(f, 14, "report", "import", path, NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run_on(f, 14, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 1);
+	testenv_run_done(&r);
+	n = db_phase(f);
+	assert_string_equal(n, "published");
+	free(n);
+	/* The row is kept, without the two results. */
+	n = testenv_db_text(f->db, "SELECT count(*) FROM report_row"
+				   " WHERE count = 500"
+				   " AND ifnull(dkim_auth, '') = ''"
+				   " AND ifnull(spf_auth, '') = ''");
+	assert_string_equal(n, "1");
+	free(n);
+	free(path);
+	free(xml);
+	free(new_record);
+}
+
 /* Cancel deletes the unused key and forgets the rotation; once the
  * signer switched it is refused. */
 static void test_cancel(void **state)
@@ -1023,6 +1088,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rsa_to_ed25519, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_evidence, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_provider_held, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_force_revoke, setup,
