@@ -806,6 +806,81 @@ static void test_provider_held(void **state)
 
 /* RSA to Ed25519: the RSA key keeps signing beside the new one (RFC
  * 8463 section 4); nothing is revoked or deleted. */
+/* The alerts of `monitor --dry-run` on day n with code rotation due,
+ * joined by newlines (the caller frees). */
+static char *monitor_due(struct fixture *f, int n)
+{
+	struct testenv_run r = run_on(f, n, "monitor", "--dry-run",
+				      "example.com", NULL);
+	struct strbuf sb = STRBUF_INIT;
+	json_t *o = json_of(&r), *a;
+	size_t i;
+
+	json_array_foreach(json_object_get(o, "alerts"), i, a)
+		if (strcmp(jstr(a, "code"), "monitor.dkim_rotation_due") == 0)
+			strbuf_addf(&sb, "%s\n", jstr(a, "message"));
+	json_decref(o);
+	testenv_run_done(&r);
+	return strbuf_detach(&sb);
+}
+
+/* The plan's due list on day n, joined by newlines (the caller
+ * frees). */
+static char *plan_due(struct fixture *f, int n)
+{
+	struct testenv_run r = run_on(f, n, "plan", "example.com", NULL);
+	struct strbuf sb = STRBUF_INIT;
+	json_t *o = json_of(&r), *d;
+	size_t i;
+
+	json_array_foreach(json_object_get(o, "due"), i, d)
+		strbuf_addf(&sb, "%s\n", json_string_value(d));
+	json_decref(o);
+	testenv_run_done(&r);
+	return strbuf_detach(&sb);
+}
+
+/* After the move to Ed25519 (day 0) the RSA key s2026, 240 days old,
+ * signs beside ed2027 (RFC 8463 section 4): it is not due then, in
+ * monitor or plan; the two are due together 180 days after ed2027 was
+ * made (2027-05-01), and dkim rotate --from replaces the RSA key with a
+ * fresh RSA key, after which only ed2027 is left due. */
+static void assert_rsa_pair_due(struct fixture *f)
+{
+	struct testenv_run r;
+	char *m, *p;
+	json_t *o;
+
+	m = monitor_due(f, 7);
+	p = plan_due(f, 7);
+	assert_string_equal(m, "");
+	assert_string_equal(p, "");
+	free(m);
+	free(p);
+	m = monitor_due(f, 181);
+	p = plan_due(f, 181);
+	assert_non_null(strstr(m, "'s2026' has signed beside 'ed2027'"));
+	assert_non_null(strstr(m, "'ed2027'"));
+	assert_non_null(strstr(p, "'s2026' has signed beside 'ed2027' for "
+				  "181 days"));
+	assert_non_null(strstr(p, "due on 2027-05-01"));
+	assert_null(strstr(p, "2026-09-03"));
+	free(m);
+	free(p);
+	r = run_on(f, 181, "dkim", "rotate", "example.com", "--from",
+		   "s2026", "--selector", "s2027", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "algorithm"), "rsa");
+	assert_false(json_is_true(json_object_get(o, "keep_old")));
+	json_decref(o);
+	testenv_run_done(&r);
+	p = plan_due(f, 181);
+	assert_null(strstr(p, "'s2026'"));
+	assert_non_null(strstr(p, "'ed2027'"));
+	free(p);
+}
+
 static void test_rsa_to_ed25519(void **state)
 {
 	struct fixture *f = *state;
@@ -850,6 +925,7 @@ static void test_rsa_to_ed25519(void **state)
 		assert_string_equal(retired, "");
 		free(retired);
 	}
+	assert_rsa_pair_due(f);
 	free(new_record);
 }
 
