@@ -1113,6 +1113,25 @@ static void test_interval_due(void **state)
 	json_decref(o);
 	testenv_run_done(&r);
 
+	/* The text plan lists it too, after the reasons. */
+	{
+		char day[DATE_BUFSIZE];
+		const char *argv[] = { "--db", f->db, "--now",
+				       walk_day(0, day), "plan", "example.com",
+				       NULL };
+		const char *env[] = { f->xdg, NULL };
+		const char *due;
+
+		r = testenv_run_dmarcpilot(argv, env);
+		assert_int_equal(r.status, 0);
+		due = strstr(r.out, "\nDue:\n  - ");
+		assert_non_null(due);
+		assert_non_null(strstr(due, "'s2026'"));
+		assert_non_null(strstr(due, "due on 2026-06-15"));
+		assert_true(strstr(r.out, "Ready: ") < due);
+		testenv_run_done(&r);
+	}
+
 	r = run_on(f, 0, "monitor", "--dry-run", "example.com", NULL);
 	assert_int_equal(r.status, 1);
 	o = json_of(&r);
