@@ -40,6 +40,7 @@ struct fixture {
 	struct bind_server bind; /* the primary taking signed updates */
 	bool bind_up;
 	int nreports;
+	bool text;         /* run_on without --json */
 };
 
 /* The day n days after 2026-11-02 (a Monday), as text. */
@@ -66,7 +67,8 @@ static struct testenv_run run_on(struct fixture *f, int n, ...)
 	argv[k++] = f->db;
 	argv[k++] = "--now";
 	argv[k++] = walk_day(n, day);
-	argv[k++] = "--json";
+	if (!f->text)
+		argv[k++] = "--json";
 	if (f->nsd_up || f->bind_up) {
 		argv[k++] = "--resolver";
 		argv[k++] = f->bind_up ? f->bind.address : f->nsd.address;
@@ -771,6 +773,20 @@ static void test_cancel_publishes(void **state)
 	assert_string_equal(n, "0");
 	free(n);
 	free(path);
+
+	/* A rotation cancelled before its record was ever sent: nothing
+	 * was removed, and the run does not say it was. */
+	r = run_on(f, 2, "dkim", "rotate", "example.com", "--selector",
+		   "s2028", NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	f->text = true;
+	r = run_on(f, 2, "dkim", "rotate", "example.com", "--cancel", NULL);
+	f->text = false;
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "Cancelled the rotation to s2028"));
+	assert_null(strstr(r.out, "Removed its record"));
+	testenv_run_done(&r);
 }
 
 /* A domain whose only keys a provider holds has nothing of its own to
@@ -1003,7 +1019,19 @@ static void test_cancel(void **state)
 	path = xstrdup(jstr(o, "key"));
 	json_decref(o);
 	testenv_run_done(&r);
-	/* A second start is refused while one is under way. */
+	/* A second start is refused while one is under way: exit 2,
+	 * naming the rotation, and nothing changes. */
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--selector",
+		   "s2030", NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "is under way"));
+	testenv_run_done(&r);
+	n = testenv_db_text(f->db, "SELECT count(*) FROM dkim_key"
+				   " WHERE selector = 's2030'");
+	assert_string_equal(n, "0");
+	free(n);
+	assert_int_equal(access(path, F_OK), 0);
+	/* Cancelled: the unused key file and both rows go. */
 	r = run_on(f, 0, "dkim", "rotate", "example.com", "--cancel", NULL);
 	assert_int_equal(r.status, 0);
 	testenv_run_done(&r);
@@ -1115,14 +1143,11 @@ static void test_interval_due(void **state)
 
 	/* The text plan lists it too, after the reasons. */
 	{
-		char day[DATE_BUFSIZE];
-		const char *argv[] = { "--db", f->db, "--now",
-				       walk_day(0, day), "plan", "example.com",
-				       NULL };
-		const char *env[] = { f->xdg, NULL };
 		const char *due;
 
-		r = testenv_run_dmarcpilot(argv, env);
+		f->text = true;
+		r = run_on(f, 0, "plan", "example.com", NULL);
+		f->text = false;
 		assert_int_equal(r.status, 0);
 		due = strstr(r.out, "\nDue:\n  - ");
 		assert_non_null(due);

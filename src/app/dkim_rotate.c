@@ -730,7 +730,8 @@ static enum status cancel_record(struct session *s, struct store *store,
 		goto out;
 	name = dkim_key_name(d, rec->new_selector);
 	st = app_publish_txt(s, &set, d, name, NULL, NULL, &pr, err);
-	*removed = st == STATUS_OK;
+	/* No change: the record was never served, so none was removed. */
+	*removed = st == STATUS_OK && pr.changes > 0;
 	app_publish_done(&pr);
 	free(name);
 out:
