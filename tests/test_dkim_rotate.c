@@ -873,6 +873,11 @@ static void assert_rsa_pair_due(struct fixture *f)
 	assert_string_equal(p, "");
 	free(m);
 	free(p);
+	/* dkim rotate names the two keys it could replace. */
+	r = run_on(f, 7, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "(s2026, ed2027)"));
+	testenv_run_done(&r);
 	m = monitor_due(f, 181);
 	p = plan_due(f, 181);
 	assert_non_null(strstr(m, "'s2026' has signed beside 'ed2027'"));
