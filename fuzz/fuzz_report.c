@@ -43,6 +43,17 @@ static enum status fuzz_row(void *arg, const struct report_meta *m,
 	check_field(r->header_from);
 	for (size_t i = 0; i < r->ndkim_auth; i++)
 		check_field(r->dkim_auth[i].domain);
+	/* Kept auth results are stored as "domain:selector:result"
+	 * words: none of their values may hold a space or a colon. */
+	for (size_t i = 0; i < r->ndkim_auth; i++)
+		if (strpbrk(r->dkim_auth[i].domain, " :") ||
+		    strpbrk(r->dkim_auth[i].selector, " :") ||
+		    strpbrk(r->dkim_auth[i].result, " :"))
+			abort();
+	for (size_t i = 0; i < r->nspf_auth; i++)
+		if (strpbrk(r->spf_auth[i].domain, " :") ||
+		    strpbrk(r->spf_auth[i].result, " :"))
+			abort();
 	return STATUS_OK;
 }
 

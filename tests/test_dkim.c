@@ -899,17 +899,18 @@ static void test_rotation(void **state)
 
 	key.created = created;
 	dkim_rotation_check(key.selector, key.created, key.retired,
-			    key.provider != NULL, today, 0, &f);
+			    key.provider != NULL, today, 0, NULL, &f);
 	assert_int_equal(f.count, 0);
 	dkim_rotation_check(key.selector, key.created, key.retired,
-			    key.provider != NULL, today + 1, 0, &f);
+			    key.provider != NULL, today + 1, 0, NULL, &f);
 	assert_int_equal(f.count, 1);
 	assert_string_equal(f.items[0].selector, "202601");
 	assert_non_null(strstr(f.items[0].message, "2026-06-30"));
 	assert_non_null(f.items[0].advice);
 	key.retired = today;
 	dkim_rotation_check(key.selector, key.created, key.retired,
-			    key.provider != NULL, today + 100, 0, &f);
+			    key.provider != NULL, today + 100, 0, NULL,
+			    &f);
 	assert_int_equal(f.count, 1);
 	findings_done(&f);
 

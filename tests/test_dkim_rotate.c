@@ -40,6 +40,7 @@ struct fixture {
 	struct bind_server bind; /* the primary taking signed updates */
 	bool bind_up;
 	int nreports;
+	bool text;         /* run_on without --json */
 };
 
 /* The day n days after 2026-11-02 (a Monday), as text. */
@@ -66,7 +67,8 @@ static struct testenv_run run_on(struct fixture *f, int n, ...)
 	argv[k++] = f->db;
 	argv[k++] = "--now";
 	argv[k++] = walk_day(n, day);
-	argv[k++] = "--json";
+	if (!f->text)
+		argv[k++] = "--json";
 	if (f->nsd_up || f->bind_up) {
 		argv[k++] = "--resolver";
 		argv[k++] = f->bind_up ? f->bind.address : f->nsd.address;
@@ -421,13 +423,12 @@ static char *start_s2027(struct fixture *f, char **record)
 	return path;
 }
 
-/* Walks a rotation to "switched" on day 14 with reports in which the
- * old selector still signs in the second week; returns the new record
+/* Walks a rotation to "published" on day 1; returns the new record
  * (the caller frees). */
-static char *walk_to_switched(struct fixture *f)
+static char *walk_to_published(struct fixture *f)
 {
 	struct testenv_run r;
-	char *new_record, *phase;
+	char *new_record;
 
 	serve(f, "s2026._domainkey", f->old_record, NULL);
 	free(start_s2027(f, &new_record));
@@ -436,6 +437,17 @@ static char *walk_to_switched(struct fixture *f)
 	r = run_on(f, 1, "dkim", "rotate", "example.com", NULL);
 	assert_int_equal(r.status, 0);
 	testenv_run_done(&r);
+	return new_record;
+}
+
+/* Walks a rotation to "switched" on day 14 with reports in which the
+ * old selector still signs in the second week; returns the new record
+ * (the caller frees). */
+static char *walk_to_switched(struct fixture *f)
+{
+	struct testenv_run r;
+	char *new_record = walk_to_published(f), *phase;
+
 	report_week(f, 7, "s2026", "s2027", NULL);
 	r = run_on(f, 14, "dkim", "rotate", "example.com", NULL);
 	assert_int_equal(r.status, 0);
@@ -761,6 +773,20 @@ static void test_cancel_publishes(void **state)
 	assert_string_equal(n, "0");
 	free(n);
 	free(path);
+
+	/* A rotation cancelled before its record was ever sent: nothing
+	 * was removed, and the run does not say it was. */
+	r = run_on(f, 2, "dkim", "rotate", "example.com", "--selector",
+		   "s2028", NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	f->text = true;
+	r = run_on(f, 2, "dkim", "rotate", "example.com", "--cancel", NULL);
+	f->text = false;
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "Cancelled the rotation to s2028"));
+	assert_null(strstr(r.out, "Removed its record"));
+	testenv_run_done(&r);
 }
 
 /* A domain whose only keys a provider holds has nothing of its own to
@@ -796,6 +822,86 @@ static void test_provider_held(void **state)
 
 /* RSA to Ed25519: the RSA key keeps signing beside the new one (RFC
  * 8463 section 4); nothing is revoked or deleted. */
+/* The alerts of `monitor --dry-run` on day n with code rotation due,
+ * joined by newlines (the caller frees). */
+static char *monitor_due(struct fixture *f, int n)
+{
+	struct testenv_run r = run_on(f, n, "monitor", "--dry-run",
+				      "example.com", NULL);
+	struct strbuf sb = STRBUF_INIT;
+	json_t *o = json_of(&r), *a;
+	size_t i;
+
+	json_array_foreach(json_object_get(o, "alerts"), i, a)
+		if (strcmp(jstr(a, "code"), "monitor.dkim_rotation_due") == 0)
+			strbuf_addf(&sb, "%s\n", jstr(a, "message"));
+	json_decref(o);
+	testenv_run_done(&r);
+	return strbuf_detach(&sb);
+}
+
+/* The plan's due list on day n, joined by newlines (the caller
+ * frees). */
+static char *plan_due(struct fixture *f, int n)
+{
+	struct testenv_run r = run_on(f, n, "plan", "example.com", NULL);
+	struct strbuf sb = STRBUF_INIT;
+	json_t *o = json_of(&r), *d;
+	size_t i;
+
+	json_array_foreach(json_object_get(o, "due"), i, d)
+		strbuf_addf(&sb, "%s\n", json_string_value(d));
+	json_decref(o);
+	testenv_run_done(&r);
+	return strbuf_detach(&sb);
+}
+
+/* After the move to Ed25519 (day 0) the RSA key s2026, 240 days old,
+ * signs beside ed2027 (RFC 8463 section 4): it is not due then, in
+ * monitor or plan; the two are due together 180 days after ed2027 was
+ * made (2027-05-01), and dkim rotate --from replaces the RSA key with a
+ * fresh RSA key, after which only ed2027 is left due. */
+static void assert_rsa_pair_due(struct fixture *f)
+{
+	struct testenv_run r;
+	char *m, *p;
+	json_t *o;
+
+	m = monitor_due(f, 7);
+	p = plan_due(f, 7);
+	assert_string_equal(m, "");
+	assert_string_equal(p, "");
+	free(m);
+	free(p);
+	/* dkim rotate names the two keys it could replace. */
+	r = run_on(f, 7, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "(s2026, ed2027)"));
+	testenv_run_done(&r);
+	m = monitor_due(f, 181);
+	p = plan_due(f, 181);
+	assert_non_null(strstr(m, "'s2026' has signed beside 'ed2027'"));
+	assert_non_null(strstr(m, "'ed2027'"));
+	assert_non_null(strstr(p, "'s2026' has signed beside 'ed2027' for "
+				  "181 days"));
+	assert_non_null(strstr(p, "due on 2027-05-01"));
+	assert_null(strstr(p, "2026-09-03"));
+	free(m);
+	free(p);
+	r = run_on(f, 181, "dkim", "rotate", "example.com", "--from",
+		   "s2026", "--selector", "s2027", NULL);
+	assert_int_equal(r.status, 0);
+	o = json_of(&r);
+	assert_string_equal(jstr(o, "algorithm"), "rsa");
+	assert_false(json_is_true(json_object_get(o, "keep_old")));
+	json_decref(o);
+	testenv_run_done(&r);
+	p = plan_due(f, 181);
+	assert_null(strstr(p, "'s2026'"));
+	assert_non_null(strstr(p, "'ed2027'"));
+	free(p);
+}
+
 static void test_rsa_to_ed25519(void **state)
 {
 	struct fixture *f = *state;
@@ -840,6 +946,62 @@ static void test_rsa_to_ed25519(void **state)
 		assert_string_equal(retired, "");
 		free(retired);
 	}
+	assert_rsa_pair_due(f);
+	free(new_record);
+}
+
+/* A third party's aggregate report cannot forge the switch: its row
+ * names a selector that, joined with the others as stored, would read
+ * "example.com:s2027:pass". The import keeps the row without that
+ * result, and the rotation still waits for the new selector. */
+static void test_forged_evidence(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv_run r;
+	char *new_record, *path, *n;
+	char day[DATE_BUFSIZE];
+	date_t d;
+	char *xml;
+
+	if (!f)
+		skip();
+	new_record = walk_to_published(f);
+	assert_true(date_parse(walk_day(7, day), &d));
+	xml = xasprintf(
+	    "<?xml version=\"1.0\"?>\n<feedback><report_metadata>"
+	    "<org_name>evil.example</org_name><email>r@evil.example</email>"
+	    "<report_id>forged-1</report_id><date_range><begin>%ld</begin>"
+	    "<end>%ld</end></date_range></report_metadata>"
+	    "<policy_published><domain>example.com</domain><p>none</p>"
+	    "</policy_published><record><row><source_ip>198.51.100.9"
+	    "</source_ip><count>500</count><policy_evaluated><disposition>"
+	    "none</disposition><dkim>fail</dkim><spf>fail</spf>"
+	    "</policy_evaluated></row><identifiers><header_from>example.com"
+	    "</header_from></identifiers><auth_results><dkim><domain>"
+	    "evil.example</domain><selector>x example.com:s2027 pass y"
+	    "</selector><result>fail</result></dkim><spf><domain>"
+	    "example.com:s2027:pass</domain><result>fail</result></spf>"
+	    "</auth_results></record></feedback>\n",
+	    (long)date_to_time(d), (long)date_to_time(d) + 7 * 86400 - 1);
+	path = testenv_write_file(f->dir, "forged.xml", xml);
+	r = run_on(f, 14, "report", "import", path, NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	r = run_on(f, 14, "dkim", "rotate", "example.com", NULL);
+	assert_int_equal(r.status, 1);
+	testenv_run_done(&r);
+	n = db_phase(f);
+	assert_string_equal(n, "published");
+	free(n);
+	/* The row is kept, without the two results. */
+	n = testenv_db_text(f->db, "SELECT count(*) FROM report_row"
+				   " WHERE count = 500"
+				   " AND ifnull(dkim_auth, '') = ''"
+				   " AND ifnull(spf_auth, '') = ''");
+	assert_string_equal(n, "1");
+	free(n);
+	free(path);
+	free(xml);
 	free(new_record);
 }
 
@@ -862,7 +1024,19 @@ static void test_cancel(void **state)
 	path = xstrdup(jstr(o, "key"));
 	json_decref(o);
 	testenv_run_done(&r);
-	/* A second start is refused while one is under way. */
+	/* A second start is refused while one is under way: exit 2,
+	 * naming the rotation, and nothing changes. */
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--selector",
+		   "s2030", NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "is under way"));
+	testenv_run_done(&r);
+	n = testenv_db_text(f->db, "SELECT count(*) FROM dkim_key"
+				   " WHERE selector = 's2030'");
+	assert_string_equal(n, "0");
+	free(n);
+	assert_int_equal(access(path, F_OK), 0);
+	/* Cancelled: the unused key file and both rows go. */
 	r = run_on(f, 0, "dkim", "rotate", "example.com", "--cancel", NULL);
 	assert_int_equal(r.status, 0);
 	testenv_run_done(&r);
@@ -972,6 +1146,22 @@ static void test_interval_due(void **state)
 	json_decref(o);
 	testenv_run_done(&r);
 
+	/* The text plan lists it too, after the reasons. */
+	{
+		const char *due;
+
+		f->text = true;
+		r = run_on(f, 0, "plan", "example.com", NULL);
+		f->text = false;
+		assert_int_equal(r.status, 0);
+		due = strstr(r.out, "\nDue:\n  - ");
+		assert_non_null(due);
+		assert_non_null(strstr(due, "'s2026'"));
+		assert_non_null(strstr(due, "due on 2026-06-15"));
+		assert_true(strstr(r.out, "Ready: ") < due);
+		testenv_run_done(&r);
+	}
+
 	r = run_on(f, 0, "monitor", "--dry-run", "example.com", NULL);
 	assert_int_equal(r.status, 1);
 	o = json_of(&r);
@@ -1023,6 +1213,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rsa_to_ed25519, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_evidence, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_provider_held, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_force_revoke, setup,

@@ -67,6 +67,7 @@ static enum status seen_row(void *arg, const struct report_meta *meta,
 
 	if (r->rows++ == 0)
 		r->first = *row;
+	r->meta.dropped_auth = meta->dropped_auth;
 	r->messages += row->count;
 	return STATUS_OK;
 }
@@ -504,6 +505,57 @@ static void test_hostile_values(void **state)
 	assert_int_equal(s.nreports, 0);
 }
 
+/* A ROW of auth_results, closing the record ROW leaves open. */
+#define AUTH_ROW(auth)                                                  \
+	"<record><row><source_ip>192.0.2.1</source_ip><count>1</count>" \
+	"<policy_evaluated><disposition>none</disposition><dkim>fail"   \
+	"</dkim><spf>fail</spf></policy_evaluated></row><identifiers>"  \
+	"<header_from>example.com</header_from></identifiers>"          \
+	"<auth_results>" auth "</auth_results></record>"
+
+/* An auth result whose selector, domain or result is not one is left
+ * out of its row and counted; the row and the good results stay. The
+ * selector here would read as "example.com:s2:pass" once the results
+ * are joined as "domain:selector:result" words. */
+static void test_auth_checked(void **state)
+{
+	struct seen s;
+	char error[512];
+	const struct report_row *r = &s.reports[0].first;
+
+	(void)state;
+	assert_int_equal(
+	    parse_text(HEAD AUTH_ROW(
+			   "<dkim><domain>evil.example</domain><selector>x "
+			   "example.com:s2 pass y</selector><result>fail"
+			   "</result></dkim>"
+			   "<dkim><domain>example.com</domain><selector>"
+			   "S2.a-b</selector><result>Pass</result></dkim>"
+			   "<dkim><domain>example.com:s2:pass</domain>"
+			   "<result>pass</result></dkim>"
+			   "<dkim><domain>example.com</domain><selector>s2"
+			   "</selector><result>pass y</result></dkim>"
+			   "<dkim><domain>example.com</domain><selector>s2."
+			   "</selector><result>pass</result></dkim>"
+			   "<spf><domain>a b.example</domain><result>pass"
+			   "</result></spf>"
+			   "<spf><domain>example.com</domain><result>policy"
+			   "</result></spf>"
+			   "<spf><domain></domain><result>none</result></spf>")
+			   "</feedback>",
+		       &s, error, sizeof error),
+	    STATUS_OK);
+	assert_int_equal(s.reports[0].rows, 1);
+	assert_int_equal(r->ndkim_auth, 1);
+	assert_string_equal(r->dkim_auth[0].domain, "example.com");
+	assert_string_equal(r->dkim_auth[0].selector, "s2.a-b");
+	assert_string_equal(r->dkim_auth[0].result, "pass");
+	assert_int_equal(r->nspf_auth, 1);
+	assert_string_equal(r->spf_auth[0].domain, "");
+	assert_string_equal(r->spf_auth[0].result, "none");
+	assert_int_equal(s.reports[0].meta.dropped_auth, 6);
+}
+
 /* A DTD is refused before any entity can be used. */
 static void test_dtd_refused(void **state)
 {
@@ -625,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_failure_report),
 		cmocka_unit_test(test_deviations),
 		cmocka_unit_test(test_hostile_values),
+		cmocka_unit_test(test_auth_checked),
 		cmocka_unit_test(test_dtd_refused),
 		cmocka_unit_test(test_long_string),
 	};

@@ -31,32 +31,39 @@ static enum status pick_old(const struct state_dkim_key *keys, size_t n,
 			    const char *domain, const char *from,
 			    const struct state_dkim_key **out, struct err *err)
 {
+	enum status st = STATUS_OK;
+	struct strbuf names = STRBUF_INIT;
 	size_t own = 0;
 
 	*out = NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (!key_own_in_use(&keys[i]))
 			continue;
-		own++;
+		if (own++)
+			strbuf_addstr(&names, ", ");
+		strbuf_addstr(&names, keys[i].selector);
 		if (from ? text_ieq(keys[i].selector, from) : !*out)
 			*out = &keys[i];
 	}
 	if (from && !*out)
-		return err_set(err, STATUS_NOT_FOUND,
-			       _("%s has no key of its own in use under "
-				 "selector %s"),
-			       domain, from);
-	if (!*out)
-		return err_set(err, STATUS_NOT_FOUND,
-			       _("%s has no key of its own to rotate; make "
-				 "one with dmarcpilot dkim keygen"),
-			       domain);
-	if (!from && own > 1)
-		return err_set(err, STATUS_USAGE,
-			       _("%s has %zu keys of its own in use; name "
-				 "the one to replace with --from"),
-			       domain, own);
-	return STATUS_OK;
+		st = err_set(err, STATUS_NOT_FOUND,
+			     _("%s has no key of its own in use under "
+			       "selector %s"),
+			     domain, from);
+	else if (!*out)
+		st = err_set(err, STATUS_NOT_FOUND,
+			     _("%s has no key of its own to rotate; make "
+			       "one with dmarcpilot dkim keygen"),
+			     domain);
+	/* Such as an RSA key kept beside an Ed25519 one: each is
+	 * rotated in turn. */
+	else if (!from && own > 1)
+		st = err_set(err, STATUS_USAGE,
+			     _("%s has %zu keys of its own in use (%s); "
+			       "name the one to replace with --from"),
+			     domain, own, strbuf_str(&names));
+	strbuf_done(&names);
+	return st;
 }
 
 /* True when the domain ever had a key under selector (retired keys
@@ -730,7 +737,8 @@ static enum status cancel_record(struct session *s, struct store *store,
 		goto out;
 	name = dkim_key_name(d, rec->new_selector);
 	st = app_publish_txt(s, &set, d, name, NULL, NULL, &pr, err);
-	*removed = st == STATUS_OK;
+	/* No change: the record was never served, so none was removed. */
+	*removed = st == STATUS_OK && pr.changes > 0;
 	app_publish_done(&pr);
 	free(name);
 out:

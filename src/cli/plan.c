@@ -227,6 +227,11 @@ int cli_plan(struct cli *cli, int argc, char **argv)
 		puts(plan.ready ? _("Ready: yes") : _("Ready: no"));
 		for (size_t i = 0; i < plan.reasons.count; i++)
 			printf("  - %s\n", plan.reasons.items[i].message);
+		/* The maintenance due (key rotations), as --json's due. */
+		if (plan.ndue > 0)
+			puts(_("Due:"));
+		for (size_t i = 0; i < plan.ndue; i++)
+			printf("  - %s\n", plan.due[i]);
 	}
 	rollout_plan_done(&plan);
 	rollout_inputs_done(&in);

@@ -290,10 +290,13 @@ struct dkim_key_age dkim_key_age(date_t created, date_t today,
 /* Adds dkim.rotation_due (with the selector and advice) when the key of
  * selector, created on that day, is due. Retired keys (retired not
  * DATE_NONE), keys a provider holds and keys of unknown age (created
- * DATE_NONE) are never due. */
+ * DATE_NONE) are never due. beside, when not NULL, is the Ed25519 key
+ * an RSA key signs beside (RFC 8463 section 4): created is then that
+ * key's day, and the message says so. */
 void dkim_rotation_check(const char *selector, date_t created,
 			 date_t retired, bool provider_held, date_t today,
-			 int lifetime_days, struct findings *findings);
+			 int lifetime_days, const char *beside,
+			 struct findings *findings);
 
 enum dkim_step_kind {
 	DKIM_STEP_GENERATE, /* create the new key */

@@ -32,7 +32,8 @@ struct dkim_key_age dkim_key_age(date_t created, date_t today,
 /* Adds dkim.rotation_due for a key past its lifetime. */
 void dkim_rotation_check(const char *selector, date_t created,
 			 date_t retired, bool provider_held, date_t today,
-			 int lifetime_days, struct findings *findings)
+			 int lifetime_days, const char *beside,
+			 struct findings *findings)
 {
 	struct dkim_key_age a;
 	char due[DATE_BUFSIZE];
@@ -44,7 +45,19 @@ void dkim_rotation_check(const char *selector, date_t created,
 	if (!a.is_due)
 		return;
 	date_format(a.due, due);
-	f = findings_add(findings, F_DKIM_ROTATION_DUE,
+	if (beside)
+		f = findings_add(
+		    findings, F_DKIM_ROTATION_DUE,
+		    P_("the key of selector '%s' has signed beside '%s' for "
+		       "%d day (RFC 8463 section 4); the rotation of the two "
+		       "was due on %s",
+		       "the key of selector '%s' has signed beside '%s' for "
+		       "%d days (RFC 8463 section 4); the rotation of the two "
+		       "was due on %s",
+		       a.age_days),
+		    selector, beside, a.age_days, due);
+	else
+		f = findings_add(findings, F_DKIM_ROTATION_DUE,
 			 P_("the key of selector '%s' is %d day old; its "
 			    "rotation was due on %s",
 			    "the key of selector '%s' is %d days old; its "

@@ -13,6 +13,33 @@
 #include "util/text.h"
 #include "util/xalloc.h"
 
+/* True for a key made here and still in use. */
+static bool own_in_use(const struct state_dkim_key *k)
+{
+	return k->provider == NULL && k->retired == DATE_NONE &&
+	       k->created != DATE_NONE;
+}
+
+/* The newest own Ed25519 key in use made after the RSA key k, which k
+ * then signs beside (RFC 8463 section 4: a move to Ed25519 keeps an RSA
+ * signature for verifiers that know only RSA), or NULL. */
+static const struct state_dkim_key *
+ed25519_partner(const struct state_dkim_key *keys, size_t n,
+		const struct state_dkim_key *k)
+{
+	const struct state_dkim_key *best = NULL;
+
+	if (!own_in_use(k) || !text_ieq(k->algorithm, "rsa"))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (own_in_use(&keys[i]) &&
+		    text_ieq(keys[i].algorithm, "ed25519") &&
+		    keys[i].created >= k->created &&
+		    (!best || keys[i].created > best->created))
+			best = &keys[i];
+	return best;
+}
+
 /* Judges the domain's own keys. */
 enum status rotation_due_load(struct store *store, const char *domain,
 			      date_t today, struct rotation_due *out,
@@ -43,14 +70,21 @@ enum status rotation_due_load(struct store *store, const char *domain,
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct state_dkim_key *k = &keys[i];
+		const struct state_dkim_key *ed;
 
 		/* A rotation under way is the answer to both its keys. */
 		if ((out->rotating && text_ieq(k->selector, out->rotating)) ||
 		    (out->rotating_to &&
 		     text_ieq(k->selector, out->rotating_to)))
 			continue;
-		dkim_rotation_check(k->selector, k->created, k->retired,
-				    k->provider != NULL, today, out->interval,
+		/* An RSA key kept beside a newer Ed25519 key is half of a
+		 * pair made by that move: the two are due together, from
+		 * the day the Ed25519 key was made, and each is rotated
+		 * in turn (dkim rotate --from). */
+		ed = ed25519_partner(keys, n, k);
+		dkim_rotation_check(k->selector, ed ? ed->created : k->created,
+				    k->retired, k->provider != NULL, today,
+				    out->interval, ed ? ed->selector : NULL,
 				    &out->due);
 	}
 out:

@@ -3,7 +3,9 @@
  * dkim check, plan's due list, the timeline and the monitor share. A
  * key made here is due its domain's rotation-interval days after it was
  * made (dkim_key_age), unless it is retired, held by a provider, or one
- * of the two keys of the rotation under way. */
+ * of the two keys of the rotation under way. An RSA key signing beside
+ * a newer Ed25519 key (RFC 8463 section 4, as a move to Ed25519 leaves
+ * it) is due with that key: its days count from the Ed25519 key's. */
 #ifndef DMARCPILOT_ROTATION_DUE_H
 #define DMARCPILOT_ROTATION_DUE_H
 

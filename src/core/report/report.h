@@ -76,9 +76,17 @@ struct report_meta {
 	 * by U+FFFD to import the report; empty when none. Complete once
 	 * the report has been read (rows may add to it). */
 	char repaired[REPORT_FIELD_MAX + 1];
+	/* The <auth_results> entries left out of their rows because a
+	 * domain, selector or result was not one (report_auth); counted
+	 * like repaired, complete once the report has been read. */
+	unsigned long dropped_auth;
 };
 
-/* One DKIM or SPF result of <auth_results>, lower-cased. */
+/* One DKIM or SPF result of <auth_results>, lower-cased. Only checked
+ * values are kept (an entry with any other is left out of its row):
+ * the domain empty or a domain name, the selector (DKIM) empty or one
+ * (RFC 6376 3.1), the result one of RFC 7489 appendix C's DKIM or SPF
+ * results. None of them can then hold a space or a colon. */
 struct report_auth {
 	char domain[REPORT_FIELD_MAX + 1];
 	char selector[REPORT_FIELD_MAX + 1]; /* DKIM only */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "report/report_private.h"
+#include "util/dname.h"
 #include "util/i18n.h"
 #include "util/ip.h"
 #include "util/text.h"
@@ -159,6 +160,46 @@ static void parser_trim(struct parser *p)
 	memmove(s, s + start, len - start);
 	p->text.len = len - start;
 	s[p->text.len] = '\0';
+}
+
+/* True if s is one of the words, a NULL-terminated list. */
+static bool word_in(const char *s, const char *const *words)
+{
+	for (; *words; words++)
+		if (strcmp(s, *words) == 0)
+			return true;
+	return false;
+}
+
+/* True if a finished <dkim> (dkim true) or <spf> of <auth_results> may
+ * be kept: what it holds is a rotation's evidence and is stored as
+ * "domain:selector:result" words, so a value that is not what its
+ * element names must not get there. */
+static bool auth_valid(const struct report_auth *a, bool dkim)
+{
+	/* RFC 7489 appendix C: DKIMResultType and SPFResultType. */
+	static const char *const dkim_results[] = {
+		"none", "pass", "fail", "policy", "neutral", "temperror",
+		"permerror", NULL
+	};
+	static const char *const spf_results[] = {
+		"none", "neutral", "pass", "fail", "softfail", "temperror",
+		"permerror", NULL
+	};
+	size_t n = strlen(a->selector);
+
+	if (!word_in(a->result, dkim ? dkim_results : spf_results))
+		return false;
+	/* Appendix C: domain is required, but reporters send it empty
+	 * (an SPF "none" of an empty MAIL FROM): empty is absent. "_" is
+	 * in names of RFC 2181 11; it cannot mislead. */
+	if (a->domain[0] && !dname_valid(a->domain, DNAME_UNDERSCORE))
+		return false;
+	/* RFC 6376 3.1: a selector is sub-domains joined by dots, as
+	 * dkim_selector_valid() judges it (no final dot); it is optional
+	 * in appendix C. */
+	return !n || (a->selector[n - 1] != '.' &&
+		      dname_valid(a->selector, DNAME_ONE_LABEL));
 }
 
 /* Decides whether the element just opened has text the parser keeps;
@@ -391,6 +432,14 @@ static void parser_close(struct parser *p, enum element el)
 		return;
 	}
 	if ((el == EL_DKIM || el == EL_SPF) && parent == EL_AUTH_RESULTS) {
+		/* The row is kept; an entry that is not one is not. */
+		if (p->auth && !auth_valid(p->auth, el == EL_DKIM)) {
+			if (el == EL_DKIM)
+				p->row.ndkim_auth--;
+			else
+				p->row.nspf_auth--;
+			p->meta.dropped_auth++;
+		}
 		p->auth = NULL;
 		return;
 	}
