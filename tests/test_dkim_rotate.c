@@ -986,6 +986,9 @@ static void test_forged_evidence(void **state)
 	path = testenv_write_file(f->dir, "forged.xml", xml);
 	r = run_on(f, 14, "report", "import", path, NULL);
 	assert_int_equal(r.status, 0);
+	/* The import says what it left out, naming the file. */
+	assert_non_null(strstr(r.err, "forged.xml: "));
+	assert_non_null(strstr(r.err, "<auth_results> entr"));
 	testenv_run_done(&r);
 	r = run_on(f, 14, "dkim", "rotate", "example.com", NULL);
 	assert_int_equal(r.status, 1);

@@ -31,6 +31,9 @@ struct importer {
 	int64_t report_messages;
 	struct strbuf dkim, spf;
 	char repaired[REPORT_FIELD_MAX + 1]; /* the unit's last report's */
+	/* <auth_results> entries left out (report_meta.dropped_auth): of
+	 * the unit's earlier new reports, and of the one being read. */
+	unsigned long dropped_auth, report_dropped;
 };
 
 static const char sql_report[] =
@@ -114,6 +117,7 @@ static enum status importer_begin(void *arg, const char *name,
 	im->messages = im->rows = 0;
 	im->report_rowid = 0;
 	im->repaired[0] = '\0';
+	im->dropped_auth = im->report_dropped = 0;
 	/* An import only adds rows, and the unique constraints settle
 	 * races with other importers: no need for the serializable
 	 * transaction of the other changes. */
@@ -163,6 +167,8 @@ static enum status importer_meta(void *arg, const struct report_meta *m,
 	}
 	im->new_reports++;
 	im->report_messages = 0;
+	im->dropped_auth += im->report_dropped;
+	im->report_dropped = 0;
 	return STATUS_OK;
 }
 
@@ -206,6 +212,7 @@ static enum status importer_row(void *arg, const struct report_meta *m,
 	int p = im->batched * ROW_COLUMNS;
 
 	memcpy(im->repaired, m->repaired, sizeof im->repaired);
+	im->report_dropped = m->dropped_auth;
 	if (r->count > REPORT_MESSAGES_MAX - im->report_messages)
 		return err_set(err, STATUS_LIMIT,
 			       _("%s: the counts of report %s add up to "
@@ -352,6 +359,22 @@ static enum status importer_end(void *arg, const char *name, enum status st,
 		err_set(&warn, STATUS_OK,
 			_("%s: invalid UTF-8 in <%s> replaced with U+FFFD"),
 			name, im->repaired);
+		im->on_reject(im->arg, &warn);
+		err_done(&warn);
+	}
+	im->dropped_auth += im->report_dropped;
+	if (im->dropped_auth && im->new_reports && im->on_reject) {
+		struct err warn = ERR_INIT;
+
+		/* What report_auth does not take is no evidence (of a
+		 * DKIM selector's use, say); the operator hears of it. */
+		err_set(&warn, STATUS_OK,
+			P_("%s: %lu <auth_results> entry left out (not a "
+			   "domain name, a selector or a result)",
+			   "%s: %lu <auth_results> entries left out (not a "
+			   "domain name, a selector or a result)",
+			   im->dropped_auth),
+			name, im->dropped_auth);
 		im->on_reject(im->arg, &warn);
 		err_done(&warn);
 	}
