@@ -769,7 +769,8 @@ static void test_cancel_publishes(void **state)
 	free(served);
 	assert_int_equal(access(path, F_OK), -1);
 	n = testenv_db_text(f->db, "SELECT count(*) FROM dkim_key"
-				   " WHERE selector = 's2027'");
+				   " WHERE selector = 's2027'"
+				   " AND retired IS NULL");
 	assert_string_equal(n, "0");
 	free(n);
 	free(path);
@@ -999,8 +1000,8 @@ static void test_forged_evidence(void **state)
 	/* The row is kept, without the two results. */
 	n = testenv_db_text(f->db, "SELECT count(*) FROM report_row"
 				   " WHERE count = 500"
-				   " AND ifnull(dkim_auth, '') = ''"
-				   " AND ifnull(spf_auth, '') = ''");
+				   " AND coalesce(dkim_auth, '') = ''"
+				   " AND coalesce(spf_auth, '') = ''");
 	assert_string_equal(n, "1");
 	free(n);
 	free(path);
@@ -1039,7 +1040,8 @@ static void test_cancel(void **state)
 	assert_string_equal(n, "0");
 	free(n);
 	assert_int_equal(access(path, F_OK), 0);
-	/* Cancelled: the unused key file and both rows go. */
+	/* Cancelled: the unused key file and the rotation go; the key's
+	 * row stays, retired, so that its selector is not used again. */
 	r = run_on(f, 0, "dkim", "rotate", "example.com", "--cancel", NULL);
 	assert_int_equal(r.status, 0);
 	testenv_run_done(&r);
@@ -1048,16 +1050,19 @@ static void test_cancel(void **state)
 	assert_string_equal(n, "0");
 	free(n);
 	n = testenv_db_text(f->db, "SELECT count(*) FROM dkim_key"
-				   " WHERE selector = '202611'");
-	assert_string_equal(n, "0");
+				   " WHERE selector = '202611'"
+				   " AND retired IS NOT NULL");
+	assert_string_equal(n, "1");
 	free(n);
 	r = run_on(f, 0, "dkim", "rotate", "example.com", "--cancel", NULL);
 	assert_int_equal(r.status, 2);
 	testenv_run_done(&r);
 
-	/* Switched (forced twice): cancel is refused, the key stays. */
+	/* Switched (forced twice): cancel is refused, the key stays. The
+	 * new start takes a selector other than the cancelled one. */
 	r = run_on(f, 1, "dkim", "rotate", "example.com", NULL);
 	o = json_of(&r);
+	assert_string_not_equal(jstr(o, "new_selector"), "202611");
 	free(path);
 	path = xstrdup(jstr(o, "key"));
 	json_decref(o);

@@ -748,8 +748,8 @@ out:
 
 /* Cancels a rotation that never switched. */
 enum status app_rotate_cancel(struct session *s, const char *domain,
-			      struct rotation_record *out, bool *removed,
-			      struct err *err)
+			      date_t today, struct rotation_record *out,
+			      bool *removed, struct err *err)
 {
 	struct store *store = session_store(s, err);
 	char *d = text_domain_normalize(domain);
@@ -777,7 +777,7 @@ enum status app_rotate_cancel(struct session *s, const char *domain,
 	}
 	/* The record first: when it cannot go, nothing changes. */
 	if ((st = cancel_record(s, store, d, out, &gone, err)) ||
-	    (st = rotation_store_cancel(store, d, out, err)))
+	    (st = rotation_store_cancel(store, d, out, today, err)))
 		goto out;
 	/* The key never signed: nothing can need it. */
 	if (out->new_path && unlink(out->new_path) != 0 && errno != ENOENT)

@@ -105,14 +105,15 @@ void app_rotate_result_done(struct app_rotate_result *r);
 /* Cancels a rotation that has not switched: when the domain's updates
  * go through publish, first removes the new key's DNS record there
  * (waiting until every server has dropped it; *removed, which may be
- * NULL, says whether a record was there to remove); then forgets its record and the new key's row, then
- * deletes the new key file (never used to sign). *out receives the
+ * NULL, says whether a record was there to remove); then forgets its
+ * record and retires the new key's row on today (its selector is never
+ * chosen again), then deletes the new key file (never used to sign). *out receives the
  * cancelled record. STATUS_NOT_FOUND when none is under way,
  * STATUS_REFUSED once the signer switched; a failed removal changes
  * nothing. */
 enum status app_rotate_cancel(struct session *s, const char *domain,
-			      struct rotation_record *out, bool *removed,
-			      struct err *err);
+			      date_t today, struct rotation_record *out,
+			      bool *removed, struct err *err);
 
 /* *yes says whether a rotation of the domain is under way (reading
  * its record only: no evidence, no DNS). */

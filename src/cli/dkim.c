@@ -449,8 +449,8 @@ static int rotate_cancel(struct cli *cli, const char *domain)
 	char *name;
 	int rc;
 
-	if (app_rotate_cancel(cli_session(cli), domain, &rec, &removed,
-			      &err) !=
+	if (app_rotate_cancel(cli_session(cli), domain, cli->now, &rec,
+			      &removed, &err) !=
 	    STATUS_OK) {
 		rc = err.status == STATUS_REFUSED ? EXIT_FINDINGS
 						  : EXIT_TROUBLE;

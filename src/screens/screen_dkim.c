@@ -677,7 +677,8 @@ static void dkim_rotate_cancel(struct app *app, struct dkim_state *st)
 		return;
 	}
 	st->cancel_armed = false;
-	if (app_rotate_cancel(app->session, app->domain, &rec, NULL, &err) !=
+	if (app_rotate_cancel(app->session, app->domain, app->now, &rec,
+			      NULL, &err) !=
 	    STATUS_OK) {
 		tui_error(app, "%s", err_message(&err));
 		err_done(&err);

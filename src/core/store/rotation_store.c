@@ -226,9 +226,9 @@ out:
 	return state_finish(store, st, err);
 }
 
-/* Forgets a rotation and its new key. */
+/* Forgets a rotation and retires its new key. */
 enum status rotation_store_cancel(struct store *store, const char *domain,
-				  const struct rotation_record *r,
+				  const struct rotation_record *r, date_t today,
 				  struct err *err)
 {
 	int64_t domain_id;
@@ -242,10 +242,12 @@ enum status rotation_store_cancel(struct store *store, const char *domain,
 		       " AND id = ?4",
 		       domain_id, NULL, DATE_NONE, r->id, err)))
 		goto out;
+	/* The key's row stays, retired, so that its selector is never
+	 * chosen again: a record once published may sit in caches. */
 	st = run3(store,
-		  "DELETE FROM dkim_key WHERE domain_id = ?1"
-		  " AND selector = ?2",
-		  domain_id, r->new_selector, DATE_NONE, 0, err);
+		  "UPDATE dkim_key SET retired = ?3 WHERE domain_id = ?1"
+		  " AND selector = ?2 AND retired IS NULL",
+		  domain_id, r->new_selector, today, 0, err);
 out:
 	return state_finish(store, st, err);
 }

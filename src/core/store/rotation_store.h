@@ -54,10 +54,12 @@ enum status rotation_store_advance(struct store *store, const char *domain,
 				   enum dkim_rotation_phase phase, date_t day,
 				   struct err *err);
 
-/* Forgets a rotation that never switched: its record and its new key's
- * row, in one transaction (the caller removes the key file after). */
+/* Forgets a rotation that never switched: deletes its record and
+ * retires its new key's row on today (kept, so that the selector is
+ * never chosen again), in one transaction (the caller removes the key
+ * file after). */
 enum status rotation_store_cancel(struct store *store, const char *domain,
-				  const struct rotation_record *r,
+				  const struct rotation_record *r, date_t today,
 				  struct err *err);
 
 /* The domain's rotation interval in days (DKIM_INTERVAL_BIANNUAL when
