@@ -108,8 +108,8 @@ static const char *jstr(json_t *o, const char *key)
 }
 
 /* Serves the zone with the TXT records given as (owner, value) pairs,
- * on the same port once started,
- * NULL-terminated, each value split into strings of 200 octets. */
+ * NULL-terminated, each value split into strings of 200 octets; once
+ * started, again on the same port. */
 static void serve(struct fixture *f, ...)
 {
 	char *pre = nsd_zone_preamble("example.com");
