@@ -688,10 +688,11 @@ static void run_loop(struct app *app, const sigset_t *waitmask)
 			worker_pool_drain(app->workers);
 		if (app->interrupted) {
 			/* Ctrl-C asks as q does while a publish runs;
-			 * asked already, it leaves. */
+			 * asked already, it leaves as y does. */
 			app->interrupted = 0;
-			if (app->asking_quit ||
-			    worker_pool_holding(app->workers) == 0)
+			if (app->asking_quit)
+				app->quit = true;
+			else if (worker_pool_holding(app->workers) == 0)
 				app->stop = 1;
 			else
 				ask_quit(app);
