@@ -180,9 +180,56 @@ static void test_abandoned_job_ends_on_its_own(void **state)
 	worker_pool_drain(f->pool);
 }
 
+/* A held job (a publish) is counted while it runs, abandoned or not,
+ * and no longer once it ended; an unheld one never is. */
+static void test_held_job_counted_until_it_ends(void **state)
+{
+	struct fixture *f = *state;
+	struct found *r = xcalloc(1, sizeof *r);
+	struct found *other = xcalloc(1, sizeof *other);
+	struct worker *w;
+	int gate[2];
+
+	assert_int_equal(pipe(gate), 0);
+	r->release = gate[0];
+	r->parent = &f->s;
+	other->release = -1;
+	other->parent = &f->s;
+	w = worker_start(f->pool, look, other, found_free);
+	wait_done(f, w);
+	assert_int_equal(worker_pool_holding(f->pool), 0);
+	worker_free(w);
+	w = worker_start(f->pool, look, r, found_free);
+	worker_hold(w);
+	assert_int_equal(worker_pool_holding(f->pool), 1);
+	/* Abandoned: still under way, so still held. */
+	worker_free(w);
+	assert_int_equal(worker_pool_busy(f->pool), 0);
+	assert_int_equal(worker_pool_holding(f->pool), 1);
+	assert_int_equal(write(gate[1], "x", 1), 1);
+	close(gate[1]);
+	while (worker_pool_holding(f->pool) > 0) {
+		struct pollfd p = { worker_pool_fd(f->pool), POLLIN, 0 };
+
+		assert_true(poll(&p, 1, 30000) > 0);
+		worker_pool_drain(f->pool);
+	}
+	/* The thread's last news comes after the count: teardown frees
+	 * the pool once it ran out. */
+	while (!worker_pool_free(f->pool)) {
+		struct pollfd p = { worker_pool_fd(f->pool), POLLIN, 0 };
+
+		assert_true(poll(&p, 1, 30000) > 0);
+		worker_pool_drain(f->pool);
+	}
+	f->pool = worker_pool_new(&f->s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_held_job_counted_until_it_ends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_job_has_its_own_session,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -24,6 +24,7 @@
 #include "lib/bind.h"
 #include "lib/nsd.h"
 #include "lib/testenv.h"
+#include "lib/tmux.h"
 #include "util/date.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -109,7 +110,8 @@ static const char *jstr(json_t *o, const char *key)
 }
 
 /* Serves the zone with the TXT records given as (owner, value) pairs,
- * NULL-terminated, each value split into strings of 200 octets. */
+ * NULL-terminated, each value split into strings of 200 octets; once
+ * started, again on the same port. */
 static void serve(struct fixture *f, ...)
 {
 	char *pre = nsd_zone_preamble("example.com");
@@ -133,10 +135,13 @@ static void serve(struct fixture *f, ...)
 		strbuf_addstr(&z, " )\n");
 	}
 	va_end(ap);
-	if (f->nsd_up)
-		nsd_stop(&f->nsd);
 	zone.text = strbuf_str(&z);
-	assert_true(nsd_start(&f->nsd, &zone, 1));
+	/* Again on the same port, as an operator publishes a record:
+	 * the wizard under test keeps asking there. */
+	if (f->nsd_up)
+		assert_true(nsd_restart(&f->nsd, &zone, 1));
+	else
+		assert_true(nsd_start(&f->nsd, &zone, 1));
 	f->nsd_up = true;
 	strbuf_done(&z);
 }
@@ -1213,6 +1218,94 @@ static void test_interval_due(void **state)
 	testenv_run_done(&r);
 }
 
+/* Waits for text on the wizard's screen; fails with the screen. */
+static void wizard_wait(struct tmux_term *t, const char *text)
+{
+	char *screen = tmux_wait_for(t, text, 30000);
+
+	if (!screen)
+		fail_msg("never drawn: %s\n%s", text, tmux_capture(t));
+	free(screen);
+}
+
+/* The DKIM screen's rotation against nsd, each step on a worker: R on
+ * the own key, K with the selector typed starts it (the key file 0600),
+ * v finds the new record not served yet and says what to publish; once
+ * nsd serves it, v records "published"; the wizard leaves with q at
+ * once, nothing running. */
+static void test_wizard_rotation_nsd(void **state)
+{
+	struct fixture *f = *state;
+	const char *env[] = { f ? f->xdg : NULL, NULL };
+	const char *argv[] = { testenv_binary(), "--resolver", NULL, "--db",
+			       f ? f->db : NULL, "--now", "2026-11-02",
+			       "--timeout", "5", "example.com", NULL };
+	const char *dkim[] = { "5", NULL };
+	const char *rot[] = { "R", NULL };
+	const char *k[] = { "K", NULL };
+	const char *erase[] = { "BSpace", "BSpace", "BSpace", "BSpace",
+				"BSpace", "BSpace", "BSpace", "BSpace", NULL };
+	const char *enter[] = { "Enter", NULL };
+	const char *v[] = { "v", NULL };
+	const char *q[] = { "q", NULL };
+	struct tmux_term t = { 0 };
+	struct testenv_run r;
+	char *servers, *record, *path, *phase;
+	int status = -1;
+	json_t *o;
+
+	if (!f || !tmux_available())
+		skip();
+	serve(f, "s2026._domainkey", f->old_record, NULL);
+	argv[2] = f->nsd.address;
+	servers = xasprintf("servers=%s", f->nsd.address);
+	r = run_on(f, 0, "domain", "set", "example.com", servers, NULL);
+	assert_int_equal(r.status, 0);
+	testenv_run_done(&r);
+	assert_true(tmux_start(&t, 80, 24, argv, env));
+	free(tmux_settle(&t, 30000));
+	tmux_send_keys(&t, dkim);
+	wizard_wait(&t, "DKIM of example.com");
+	tmux_send_keys(&t, rot);
+	wizard_wait(&t, "Rotating s2026 to");
+	tmux_send_keys(&t, k);
+	wizard_wait(&t, "Selector of the rotated key:");
+	tmux_send_keys(&t, erase);
+	tmux_type(&t, "s2027");
+	tmux_send_keys(&t, enter);
+	wizard_wait(&t, "Rotation of s2026 to s2027: generated");
+	tmux_send_keys(&t, v);
+	wizard_wait(&t, "Waiting: publish the new key at");
+	phase = db_phase(f);
+	assert_string_equal(phase, "generated");
+	free(phase);
+	/* The record the rotation asks for, as the command line says. */
+	r = run_on(f, 0, "dkim", "rotate", "example.com", NULL);
+	/* 1: it waits for that record, as the wizard said. */
+	assert_int_equal(r.status, 1);
+	o = json_of(&r);
+	record = xstrdup(jstr(o, "record"));
+	json_decref(o);
+	testenv_run_done(&r);
+	serve(f, "s2026._domainkey", f->old_record, "s2027._domainkey",
+	      record, NULL);
+	tmux_send_keys(&t, v);
+	wizard_wait(&t, "Recorded published on 2026-11-02.");
+	phase = db_phase(f);
+	assert_string_equal(phase, "published");
+	free(phase);
+	path = testenv_db_text(f->db, "SELECT key_path FROM dkim_key"
+				      " WHERE selector = 's2027'");
+	assert_mode(path, 0600);
+	tmux_send_keys(&t, q);
+	assert_true(tmux_wait_exit(&t, 30000, &status));
+	assert_int_equal(status, 0);
+	tmux_stop(&t);
+	free(path);
+	free(record);
+	free(servers);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1232,6 +1325,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_default_selector_fresh,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interval_due, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_wizard_rotation_nsd, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_publishes, setup,
 						teardown),

@@ -632,9 +632,11 @@ static void test_wizard_test_step(void **state)
 	assert_non_null(strstr(screen, "one_click_unsubscribe"));
 	free(screen);
 	tmux_send_keys(&t, home);
-	screen = tmux_wait_for(&t, "/Maildir/new/2.newer", 20000);
+	/* The path is the title whatever the scroll: wait for the top. */
+	screen = tmux_wait_for(&t, "DKIM   pass      example.test s=rsa",
+			       20000);
 	assert_non_null(screen);
-	assert_non_null(strstr(screen, "DKIM   pass      example.test s=rsa"));
+	assert_non_null(strstr(screen, "/Maildir/new/2.newer"));
 	assert_non_null(strstr(screen, "DMARC  pass"));
 	assert_non_null(strstr(screen, "mx.google.com says dkim=pass"));
 	free(screen);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -133,6 +134,9 @@ static int teardown(void **state)
 	tmux_stop(&f->tmux);
 	if (f->unbound.pid)
 		unbound_stop(&f->unbound);
+	/* A test that froze the secondary and failed lets it go. */
+	if (f->knot.pid > 0)
+		kill(f->knot.pid, SIGCONT);
 	knot_stop(&f->knot);
 	bind_stop(&f->bind);
 	if (f->nsd.pid)
@@ -1087,6 +1091,107 @@ static void test_wizard_publish_screens(void **state)
 	free(dmarc);
 }
 
+/* The phase of the last rotation in the database. */
+static char *rotation_phase(struct fixture *f)
+{
+	return testenv_db_text(f->db, "SELECT phase FROM dkim_rotation"
+				      " ORDER BY id DESC LIMIT 1");
+}
+
+/* Waits for text on the wizard's screen; fails with the screen. */
+static void wizard_wait(struct fixture *f, const char *text)
+{
+	char *screen = tmux_wait_for(&f->tmux, text, 30000);
+
+	if (!screen)
+		fail_msg("never drawn: %s\n%s", text,
+			 tmux_capture(&f->tmux));
+	free(screen);
+}
+
+/* The DKIM screen's rotation goes on a worker: v sends the new key's
+ * record to the BIND primary and waits for Knot, frozen (SIGSTOP) so
+ * that the wait lasts; meanwhile the progress line says the primary
+ * took it, keys are drawn, and q asks first (n keeps the wizard: once
+ * Knot runs again the phase is recorded). Then d d sends the removal,
+ * Ctrl-C asks the same question, and y leaves at once: the record is
+ * gone from the primary, the cancel not recorded. */
+static void test_wizard_rotation_publishes(void **state)
+{
+	struct fixture *f = *state;
+	char *keys = xasprintf("%s/keys", f->dir);
+	const char *argv[] = { testenv_binary(), "--resolver", f->primary,
+			       "--db", f->db, "--now", "2026-03-02",
+			       "--timeout", "2", ZONE, NULL };
+	const char *dkim[] = { "5", NULL };
+	const char *rot[] = { "R", NULL };
+	const char *v[] = { "v", NULL };
+	const char *q[] = { "q", NULL };
+	const char *n[] = { "n", NULL };
+	const char *y[] = { "y", NULL };
+	const char *dd[] = { "d", "d", NULL };
+	char *phase, *served, *screen;
+	int status = -1;
+
+	if (!tmux_available())
+		skip();
+	servers_start(f, "@ 600 IN TXT \"v=spf1 mx ~all\"\n");
+	argv[2] = f->primary;
+	domain_setup(f, "2026-03-01");
+	assert_int_equal(run_status(run(f, NULL, "2026-03-01", "dkim",
+					"keygen", ZONE, "s2026", "--out",
+					keys, NULL)),
+			 0);
+	assert_int_equal(run_status(run(f, NULL, "2026-03-02", "dkim",
+					"rotate", ZONE, "--selector", "s2027",
+					NULL)),
+			 0);
+	assert_true(tmux_start(&f->tmux, 80, 24, argv, NULL));
+	free(tmux_settle(&f->tmux, 30000));
+	tmux_send_keys(&f->tmux, dkim);
+	wizard_wait(f, "DKIM of " ZONE);
+	tmux_send_keys(&f->tmux, rot);
+	wizard_wait(f, "Rotation of s2026 to s2027: generated");
+	assert_int_equal(kill(f->knot.pid, SIGSTOP), 0);
+	tmux_send_keys(&f->tmux, v);
+	wizard_wait(f, "accepted by 127.0.0.1");
+	tmux_send_keys(&f->tmux, q);
+	wizard_wait(f, "A publish is under way: quit anyway?");
+	tmux_send_keys(&f->tmux, n);
+	assert_int_equal(kill(f->knot.pid, SIGCONT), 0);
+	wizard_wait(f, "Recorded published on 2026-03-02.");
+	phase = rotation_phase(f);
+	assert_string_equal(phase, "published");
+	free(phase);
+	served = dig(f, SECONDARY, "s2027._domainkey." ZONE);
+	assert_non_null(strstr(served, "v=DKIM1"));
+	free(served);
+
+	/* The cancel's removal, cut short by Ctrl-C and y. */
+	assert_int_equal(kill(f->knot.pid, SIGSTOP), 0);
+	tmux_send_keys(&f->tmux, dd);
+	wizard_wait(f, "accepted by 127.0.0.1");
+	/* Ctrl-C's signal, to the program alone (not its wrapper). */
+	assert_int_equal(kill(tmux_pane_pid(&f->tmux), SIGINT), 0);
+	wizard_wait(f, "A publish is under way: quit anyway?");
+	screen = tmux_capture(&f->tmux);
+	assert_non_null(strstr(screen, "Sent the update for "
+				       "s2027._domainkey." ZONE));
+	free(screen);
+	tmux_send_keys(&f->tmux, y);
+	if (!tmux_wait_exit(&f->tmux, 30000, &status))
+		fail_msg("y did not leave:\n%s", tmux_capture(&f->tmux));
+	assert_int_equal(status, 0);
+	assert_int_equal(kill(f->knot.pid, SIGCONT), 0);
+	phase = rotation_phase(f);
+	assert_string_equal(phase, "published");
+	free(phase);
+	served = dig(f, "127.0.0.1", "s2027._domainkey." ZONE);
+	assert_null(strstr(served, "v=DKIM1"));
+	free(served);
+	free(keys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1115,6 +1220,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_new_name_zone_ttl, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_wizard_rotation_publishes, setup, teardown),
 	};
 
 	if (!bind_available() || !knot_available() || !nsd_available() ||

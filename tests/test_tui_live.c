@@ -401,6 +401,67 @@ static void test_keys_while_analysis_waits(void **state)
 	live_stop(l);
 }
 
+/* Writes an aggregate report of n records, each a source of its own,
+ * to dir/name; returns its path (caller frees). */
+static char *big_report(const char *dir, const char *name, int n)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs("<?xml version=\"1.0\"?><feedback><report_metadata>"
+	      "<org_name>Receiver</org_name><email>r@receiver.example</email>"
+	      "<report_id>big1</report_id><date_range><begin>1772409600"
+	      "</begin><end>1772495999</end></date_range></report_metadata>"
+	      "<policy_published><domain>example.com</domain><p>none</p>"
+	      "</policy_published>",
+	      f);
+	for (int i = 0; i < n; i++)
+		fprintf(f,
+			"<record><row><source_ip>10.%d.%d.%d</source_ip>"
+			"<count>1</count><policy_evaluated><disposition>none"
+			"</disposition><dkim>fail</dkim><spf>fail</spf>"
+			"</policy_evaluated></row><identifiers><header_from>"
+			"example.com</header_from></identifiers><auth_results>"
+			"<spf><domain>example.com</domain><result>fail</result>"
+			"</spf></auth_results></record>",
+			i / 65536 % 256, i / 256 % 256, i % 256);
+	fputs("</feedback>\n", f);
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+/* A large report is imported on a worker: while it is read, help opens
+ * and closes (each key drawn) and the progress line says how far the
+ * import is (files read, reports stored); at its end the counts show.
+ * (An import in the loop would draw nothing until the file was read.) */
+static void test_keys_while_import_runs(void **state)
+{
+	struct live *l = *state;
+	const char *go[] = { "Enter", "F1", NULL };
+	char *path, *screen;
+
+	silent_start(l, "example.com", SETUP_NONE);
+	path = big_report(l->dir, "big.xml", 250000);
+	key(&l->t, "7");
+	expect(&l->t, "i imports reports");
+	key(&l->t, "i");
+	expect(&l->t, "Import from");
+	key(&l->t, "C-u");
+	tmux_type(&l->t, path);
+	/* Enter starts the import; F1 is read right after it. */
+	tmux_send_keys(&l->t, go);
+	free(drawn_with(&l->t, " · Help"));
+	key(&l->t, "Escape");
+	screen = drawn_with(&l->t, "Importing 1 of 1 (0 read, 0 reports "
+				   "stored)");
+	free(screen);
+	expect(&l->t, "1 new, 0 duplicate, 0 rejected; 1 reports, 250000 "
+		      "messages");
+	free(path);
+	live_stop(l);
+}
+
 /* The export asks DNS for the value each record replaces; with a
  * resolver that never answers it says so, and the format key still
  * works; the DMARC step says it is asking the report addresses. */
@@ -925,6 +986,7 @@ int main(void)
 		LIVE_TEST(test_reports_analysis_live),
 		LIVE_TEST(test_keys_while_analysis_waits),
 		LIVE_TEST(test_keys_while_export_waits),
+		LIVE_TEST(test_keys_while_import_runs),
 		LIVE_TEST(test_spf_flatten_refused),
 		LIVE_TEST(test_keys_while_spf_target_waits),
 		LIVE_TEST(test_walk_to_reject),

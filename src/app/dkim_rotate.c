@@ -374,6 +374,7 @@ struct advance_ctx {
 	struct propagate_options po;
 	struct state_settings set;
 	bool publish; /* the domain's updates go through publish */
+	const struct app_publish_watch *watch; /* or NULL */
 };
 
 /* Publishes value (NULL: removes the record) at name through the
@@ -386,7 +387,8 @@ static enum status publish_at(struct advance_ctx *x,
 			      struct err *err)
 {
 	struct app_publish_txt_options o = { .propagation = x->po,
-					     .timeout = x->po.timeout };
+					     .timeout = x->po.timeout,
+					     .watch = x->watch };
 	struct app_publish_result pr;
 	enum status st = app_publish_txt(x->s, &x->set, x->domain, name,
 					 value, &o, &pr, err);
@@ -657,12 +659,14 @@ enum status app_rotate_show(struct session *s, const char *domain,
 /* Advances the rotation under way. */
 enum status app_rotate_advance(struct session *s, const char *domain,
 			       date_t today, const struct propagate_options *po,
-			       bool force, struct app_rotate_result *r,
-			       struct err *err)
+			       bool force,
+			       const struct app_publish_watch *watch,
+			       struct app_rotate_result *r, struct err *err)
 {
 	struct store *store = session_store(s, err);
 	char *d = text_domain_normalize(domain);
-	struct advance_ctx x = { s, store, d, today, { 0 }, { 0 }, false };
+	struct advance_ctx x = { s,	 store, d,    today,
+				 { 0 }, { 0 }, false, watch };
 	bool more = true;
 	enum status st;
 
@@ -724,9 +728,11 @@ void app_rotate_result_done(struct app_rotate_result *r)
 static enum status cancel_record(struct session *s, struct store *store,
 				 const char *d,
 				 const struct rotation_record *rec,
+				 const struct app_publish_watch *watch,
 				 bool *removed, struct err *err)
 {
 	struct state_settings set;
+	struct app_publish_txt_options o = { .watch = watch };
 	struct app_publish_result pr;
 	char *name;
 	enum status st;
@@ -736,7 +742,7 @@ static enum status cancel_record(struct session *s, struct store *store,
 	    !app_publish_configured(&set))
 		goto out;
 	name = dkim_key_name(d, rec->new_selector);
-	st = app_publish_txt(s, &set, d, name, NULL, NULL, &pr, err);
+	st = app_publish_txt(s, &set, d, name, NULL, &o, &pr, err);
 	/* No change: the record was never served, so none was removed. */
 	*removed = st == STATUS_OK && pr.changes > 0;
 	app_publish_done(&pr);
@@ -748,8 +754,9 @@ out:
 
 /* Cancels a rotation that never switched. */
 enum status app_rotate_cancel(struct session *s, const char *domain,
-			      date_t today, struct rotation_record *out,
-			      bool *removed, struct err *err)
+			      date_t today, const struct app_publish_watch *watch,
+			      struct rotation_record *out, bool *removed,
+			      struct err *err)
 {
 	struct store *store = session_store(s, err);
 	char *d = text_domain_normalize(domain);
@@ -776,7 +783,7 @@ enum status app_rotate_cancel(struct session *s, const char *domain,
 		goto out;
 	}
 	/* The record first: when it cannot go, nothing changes. */
-	if ((st = cancel_record(s, store, d, out, &gone, err)) ||
+	if ((st = cancel_record(s, store, d, out, watch, &gone, err)) ||
 	    (st = rotation_store_cancel(store, d, out, today, err)))
 		goto out;
 	/* The key never signed: nothing can need it. */

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 
+#include "app/publish.h"
 #include "app/session.h"
 #include "dkim/dkim.h"
 #include "dns/propagate.h"
@@ -87,12 +88,14 @@ struct app_rotate_result {
  * days needs it (without it a revocation already published is
  * APP_ROTATE_REFUSED), and r->signers says what the old key still
  * signs. The old key file is deleted only once every server answers
- * that its record is gone, forced or not. Free r with
+ * that its record is gone, forced or not. watch (may be NULL) is told
+ * how each update sent goes. Free r with
  * app_rotate_result_done(). */
 enum status app_rotate_advance(struct session *s, const char *domain,
 			       date_t today, const struct propagate_options *po,
-			       bool force, struct app_rotate_result *r,
-			       struct err *err);
+			       bool force,
+			       const struct app_publish_watch *watch,
+			       struct app_rotate_result *r, struct err *err);
 
 /* The rotation under way as it stands (its record, names and the
  * reports' evidence), asking no DNS and recording nothing; r->outcome
@@ -110,10 +113,11 @@ void app_rotate_result_done(struct app_rotate_result *r);
  * chosen again), then deletes the new key file (never used to sign). *out receives the
  * cancelled record. STATUS_NOT_FOUND when none is under way,
  * STATUS_REFUSED once the signer switched; a failed removal changes
- * nothing. */
+ * nothing. watch (may be NULL) is told how the removal goes. */
 enum status app_rotate_cancel(struct session *s, const char *domain,
-			      date_t today, struct rotation_record *out,
-			      bool *removed, struct err *err);
+			      date_t today, const struct app_publish_watch *watch,
+			      struct rotation_record *out, bool *removed,
+			      struct err *err);
 
 /* *yes says whether a rotation of the domain is under way (reading
  * its record only: no evidence, no DNS). */

@@ -822,13 +822,28 @@ static bool txt_live(const struct propagate_result *p, const char *value)
 	return true;
 }
 
+/* How many servers of p serve value, or, for value NULL, answer that
+ * the name holds no TXT record. */
+static size_t txt_done(const struct propagate_result *p, const char *value)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->count; i++)
+		if (value ? p->servers[i].state == PROPAGATE_SERVES
+			  : p->servers[i].nvalues == 0 &&
+				p->servers[i].state != PROPAGATE_UNREACHABLE)
+			n++;
+	return n;
+}
+
 /* Waits until every authoritative server serves what txt_live() asks,
  * in rounds with a pause that grows, up to the deadline. */
 static enum status txt_wait(struct dns *dns, const char *name,
 			    const char *value,
 			    const struct propagate_options *po,
-			    double deadline, struct app_publish_result *r,
-			    struct err *err)
+			    double deadline,
+			    const struct app_publish_watch *watch,
+			    struct app_publish_result *r, struct err *err)
 {
 	struct propagate_result *p = NULL;
 	struct timespec start;
@@ -860,6 +875,9 @@ static enum status txt_wait(struct dns *dns, const char *name,
 				     name, r->waited);
 			break;
 		}
+		if (watch && watch->progress)
+			watch->progress(watch->arg, name, txt_done(p, value),
+					p->count, r->waited);
 		/* Nothing to wait on: the secondaries pull the zone. */
 		poll(NULL, 0, pause);
 		pause = pause * 2 > PAUSE_MAX_MS ? PAUSE_MAX_MS : pause * 2;
@@ -928,6 +946,8 @@ enum status app_publish_txt(struct session *s,
 	if ((st = update_send(ask, &u, &z, key, o ? o->timeout : 0, false,
 			      r, err)))
 		goto out;
+	if (r->sent && o && o->watch && o->watch->accepted)
+		o->watch->accepted(o->watch->arg, name, r->server);
 	if (o)
 		po = o->propagation;
 	if (!po.port)
@@ -935,7 +955,7 @@ enum status app_publish_txt(struct session *s,
 	st = txt_wait(dns, name, value, &po,
 		      o && o->deadline > 0 ? o->deadline
 					   : APP_PUBLISH_DEADLINE,
-		      r, err);
+		      o ? o->watch : NULL, r, err);
 out:
 	dns_free(primary);
 	tsig_key_free(key);

@@ -110,12 +110,26 @@ void app_publish_read_served(struct dns *dns, struct rollout_inputs *in);
  * its records through app_publish_txt(). */
 bool app_publish_configured(const struct state_settings *set);
 
+/* What a front end is told while a TXT change goes out (each callback
+ * may be NULL; they run in the caller's thread). */
+struct app_publish_watch {
+	/* The primary at server ("ADDR:PORT") accepted the change at
+	 * name. */
+	void (*accepted)(void *arg, const char *name, const char *server);
+	/* A round of the check found serving of count servers serving
+	 * the change at name, waited seconds after it was sent. */
+	void (*progress)(void *arg, const char *name, size_t serving,
+			 size_t count, double waited);
+	void *arg;
+};
+
 struct app_publish_txt_options {
 	struct propagate_options propagation; /* the servers to wait on;
 						 port 0: publish-port */
 	double timeout;  /* seconds for the update's reply; 0: 10 */
 	double deadline; /* seconds to wait for every server; 0 for
 			    APP_PUBLISH_DEADLINE */
+	const struct app_publish_watch *watch; /* or NULL */
 };
 
 /* One TXT change at name, a DKIM key record of domain, sent as publish

@@ -20,6 +20,7 @@ struct worker_pool {
 	pthread_mutex_t lock; /* guards every job's state and the counts */
 	size_t running;     /* threads not yet ended */
 	size_t busy;        /* of which not abandoned */
+	size_t holding;     /* of which held (worker_hold()) */
 };
 
 struct worker {
@@ -30,6 +31,7 @@ struct worker {
 	struct session session; /* the job's own */
 	bool done;
 	bool abandoned;
+	bool held;
 };
 
 /* Makes a pool with its news pipe. */
@@ -99,6 +101,19 @@ size_t worker_pool_busy(struct worker_pool *p)
 	return busy;
 }
 
+/* Held jobs still running. */
+size_t worker_pool_holding(struct worker_pool *p)
+{
+	size_t holding;
+
+	if (!p)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	holding = p->holding;
+	pthread_mutex_unlock(&p->lock);
+	return holding;
+}
+
 /* Writes one news byte; a full pipe already holds news. */
 static void pool_wake(struct worker_pool *p)
 {
@@ -121,6 +136,8 @@ static void *worker_thread(void *data)
 	session_done(&w->session);
 	pthread_mutex_lock(&p->lock);
 	w->done = true;
+	if (w->held)
+		p->holding--;
 	abandoned = w->abandoned;
 	if (!abandoned)
 		p->busy--;
@@ -215,6 +232,17 @@ void worker_free(struct worker *w)
 	if (w->free_arg)
 		w->free_arg(w->arg);
 	free(w);
+}
+
+/* Holds the front end's exit while the job runs. */
+void worker_hold(struct worker *w)
+{
+	pthread_mutex_lock(&w->pool->lock);
+	if (!w->done && !w->held) {
+		w->held = true;
+		w->pool->holding++;
+	}
+	pthread_mutex_unlock(&w->pool->lock);
 }
 
 /* Wakes the loop. */

@@ -45,6 +45,11 @@ void worker_pool_drain(struct worker_pool *p);
  * there are some). */
 size_t worker_pool_busy(struct worker_pool *p);
 
+/* The running jobs marked with worker_hold(), abandoned or not: a
+ * front end that left now would cut a change short that the job
+ * records at its end. */
+size_t worker_pool_holding(struct worker_pool *p);
+
 /* Starts run(arg, session, worker) on a new thread. free_arg (may be
  * NULL) frees arg when the job is freed or, abandoned, has ended. */
 struct worker *worker_start(struct worker_pool *p, worker_fn run, void *arg,
@@ -59,6 +64,11 @@ bool worker_done(struct worker *w);
 /* Frees a done job with its arg, or abandons a running one. NULL is
  * allowed. */
 void worker_free(struct worker *w);
+
+/* Marks a job whose end must be reached for what it changed to be
+ * recorded (a publish, a rotation's update): worker_pool_holding()
+ * counts it until run() returns. Call right after worker_start(). */
+void worker_hold(struct worker *w);
 
 /* From run(): wakes the loop (progress to show). */
 void worker_wake(struct worker *w);

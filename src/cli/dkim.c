@@ -449,7 +449,7 @@ static int rotate_cancel(struct cli *cli, const char *domain)
 	char *name;
 	int rc;
 
-	if (app_rotate_cancel(cli_session(cli), domain, cli->now, &rec,
+	if (app_rotate_cancel(cli_session(cli), domain, cli->now, NULL, &rec,
 			      &removed, &err) !=
 	    STATUS_OK) {
 		rc = err.status == STATUS_REFUSED ? EXIT_FINDINGS
@@ -645,7 +645,7 @@ int cli_dkim_rotate(struct cli *cli, int argc, char **argv)
 	po.servers = cli_opt(cli, OPT_SERVERS);
 	po.timeout = cli->timeout;
 	if (app_rotate_advance(cli_session(cli), domain, cli->now, &po, force,
-			       &r, &err) != STATUS_OK) {
+			       NULL, &r, &err) != STATUS_OK) {
 		rc = cli_fail(&err);
 		err_done(&err);
 		app_rotate_result_done(&r);

@@ -81,10 +81,14 @@ static void publish_run(void *arg, struct session *s, struct worker *w)
 struct worker *screen_publish_start(struct app *app, struct screen_plan *sp)
 {
 	struct screen_publish *j = xcalloc(1, sizeof *j);
+	struct worker *w;
 
 	j->sp = *sp;
 	memset(sp, 0, sizeof *sp);
 	j->today = app->now;
 	j->timeout = app->session->opt.timeout;
-	return tui_worker_start(app, publish_run, j, publish_free);
+	w = tui_worker_start(app, publish_run, j, publish_free);
+	/* q asks first while it runs: the zone may change. */
+	worker_hold(w);
+	return w;
 }

@@ -78,6 +78,10 @@ struct dkim_state {
 	bool planned;
 	enum command step_pending; /* the key that waits for the plan */
 	struct stepper stepper;
+	/* A rotation's start, advance or cancel on a worker, and the line
+	 * its progress is shown on. */
+	struct worker *rot_job;
+	char *rot_progress;
 };
 
 static const enum command dkim_commands[] = {
@@ -335,7 +339,7 @@ static void dkim_draw_status(struct app *app, struct dkim_state *st,
 			     WINDOW *win, int rows, int cols)
 {
 	(void)app;
-	if (!st->prompt.active && st->job == DKIM_JOB_NONE)
+	if (!st->prompt.active && st->job == DKIM_JOB_NONE && !st->rot_job)
 		return;
 	wmove(win, rows - 1, 0);
 	wclrtoeol(win);
@@ -345,14 +349,17 @@ static void dkim_draw_status(struct app *app, struct dkim_state *st,
 				      ? _("Selector of the rotated key:")
 				      : _("Selector of the new key:"),
 				  &st->prompt, A_NORMAL);
-	else if (st->job == DKIM_JOB_ROTATE_ADVANCE)
+	else if (st->rot_job)
 		widget_text(win, rows - 1, 1, cols - 2, A_BOLD,
-			    _("Checking DNS and the reports ..."));
+			    st->rot_progress ? st->rot_progress : "");
 	else
 		widget_textf(win, rows - 1, 1, cols - 2, A_BOLD,
 			     _("Generating a key for %s ..."),
 			     st->job_selector);
 }
+
+static void rotate_collect(struct app *app, struct dkim_state *st);
+static void dkim_rotation_load(struct app *app, struct dkim_state *st);
 
 /* Draws the selector table. */
 static void dkim_draw(struct app *app, void *state, WINDOW *win)
@@ -363,6 +370,7 @@ static void dkim_draw(struct app *app, void *state, WINDOW *win)
 
 	widget_textf(win, 0, 1, cols - 2, A_BOLD, _("DKIM of %s"),
 		     app->domain);
+	rotate_collect(app, st);
 	dkim_plan_ready(st);
 	stepper_collect(&st->stepper, dkim_plan_ready(st));
 	if (st->step_pending != CMD_NONE && dkim_plan_ready(st)) {
@@ -434,13 +442,14 @@ static void dkim_draw(struct app *app, void *state, WINDOW *win)
 				    r->record.records[0]);
 	}
 	if (st->stepper.nlines && !st->prompt.active &&
-	    st->job == DKIM_JOB_NONE) {
+	    st->job == DKIM_JOB_NONE && !st->rot_job) {
 		/* What S or p did, where the details were. */
 		wmove(win, rows - 3, 0);
 		wclrtobot(win);
 		stepper_draw(&st->stepper, win, rows - 3, 1, cols - 2, rows);
 	} else if (st->count && st->list.selected < st->count &&
-		   !st->prompt.active && st->job == DKIM_JOB_NONE)
+		   !st->prompt.active && st->job == DKIM_JOB_NONE &&
+		   !st->rot_job)
 		dkim_draw_detail(app, &st->rows[st->list.selected], win,
 				 rows - 2, cols);
 }
@@ -499,99 +508,283 @@ static void dkim_keygen_work(struct app *app, struct dkim_state *st,
 	err_done(&err);
 }
 
-/* Starts the rotation of the key the view was opened on, through the
- * use case the command line runs (dkim rotate). */
-static void dkim_rotate_start_work(struct app *app, struct dkim_state *st,
-				   const char *dir)
+/* A rotation's start, advance or cancel on a worker: what it needs,
+ * how far it came, and how it ended. */
+struct rotate_job {
+	enum dkim_job kind;       /* START, ADVANCE, or NONE: cancel */
+	char *domain;
+	char *from;               /* start: the key to replace */
+	char *selector;           /* start: the new selector */
+	char *dir;                /* start: the key directory, or NULL */
+	date_t today;
+	double timeout;           /* --timeout, 0 for the default */
+	struct worker *worker;    /* set by the job, for its lock */
+	/* Progress, under the worker's lock. */
+	char *name;               /* the name an update went to */
+	char *server;             /* the primary that accepted it */
+	size_t serving, count;    /* servers that have it / asked */
+	double waited;
+	/* The end, read once worker_done(). */
+	char *error;              /* why it failed, or NULL */
+	struct dkim_generated gen;   /* start */
+	struct rotation_record rec;  /* start, cancel */
+	struct app_rotate_result r;  /* advance */
+};
+
+/* Frees a rotation job with what it holds. */
+static void rotate_job_free(void *arg)
 {
-	struct app_rotate_start_options o = {
-		.domain = app->domain,
-		.from = st->rot_from,
-		.selector = st->job_selector,
-		.dir = dir,
-		.today = app->now,
-	};
-	struct dkim_generated gen;
-	struct rotation_record rec;
-	struct err err = ERR_INIT;
+	struct rotate_job *j = arg;
 
-	if (app_rotate_start(app->session, &o, &gen, &rec, &err) !=
-	    STATUS_OK) {
-		tui_error(app, "%s", err_message(&err));
-	} else {
-		struct dkim_row *r = dkim_row_add(app, st, NULL, NULL,
-						  gen.selector, true, gen.path);
-
-		if (r) {
-			r->created = app->now;
-			r->algorithm = xstrdup(dkim_key_type_name(gen.type));
-		}
-		tui_message(app, _("Rotation to %s started; the private key "
-				   "is in %s."),
-			    gen.selector, gen.path);
-		rotation_record_done(&rec);
-		dkim_generated_done(&gen);
-	}
-	err_done(&err);
-	dkim_rotation_load(app, st);
+	free(j->domain);
+	free(j->from);
+	free(j->selector);
+	free(j->dir);
+	free(j->name);
+	free(j->server);
+	free(j->error);
+	dkim_generated_done(&j->gen);
+	rotation_record_done(&j->rec);
+	app_rotate_result_done(&j->r);
+	free(j);
 }
 
-/* Checks the evidence of the rotation's next phase and records it. */
-static void dkim_rotate_advance_work(struct app *app, struct dkim_state *st)
+/* The primary accepted an update: the loop shows it. */
+static void rotate_accepted(void *arg, const char *name, const char *server)
 {
-	struct propagate_options po = { .timeout = app->session->opt.timeout };
-	struct app_rotate_result r;
+	struct rotate_job *j = arg;
+
+	worker_lock(j->worker);
+	free(j->name);
+	j->name = xstrdup(name);
+	free(j->server);
+	j->server = xstrdup(server);
+	j->count = 0;
+	worker_unlock(j->worker);
+	worker_wake(j->worker);
+}
+
+/* A round of the wait for every server: the loop shows how many have
+ * the change. */
+static void rotate_progress(void *arg, const char *name, size_t serving,
+			    size_t count, double waited)
+{
+	struct rotate_job *j = arg;
+
+	(void)name;
+	worker_lock(j->worker);
+	j->serving = serving;
+	j->count = count;
+	j->waited = waited;
+	worker_unlock(j->worker);
+	worker_wake(j->worker);
+}
+
+/* The job: the use case the command line runs (dkim rotate, its
+ * --advance and --cancel) on the worker's session. */
+static void rotate_run(void *arg, struct session *s, struct worker *w)
+{
+	struct rotate_job *j = arg;
+	struct app_publish_watch watch = { rotate_accepted, rotate_progress,
+					   j };
 	struct err err = ERR_INIT;
+	enum status st;
+
+	j->worker = w;
+	if (j->kind == DKIM_JOB_ROTATE_START) {
+		struct app_rotate_start_options o = {
+			.domain = j->domain,
+			.from = j->from,
+			.selector = j->selector,
+			.dir = j->dir,
+			.today = j->today,
+		};
+
+		st = app_rotate_start(s, &o, &j->gen, &j->rec, &err);
+	} else if (j->kind == DKIM_JOB_ROTATE_ADVANCE) {
+		struct propagate_options po = { .timeout = j->timeout };
+
+		st = app_rotate_advance(s, j->domain, j->today, &po, false,
+					&watch, &j->r, &err);
+	} else {
+		st = app_rotate_cancel(s, j->domain, j->today, &watch,
+				       &j->rec, NULL, &err);
+	}
+	if (st != STATUS_OK)
+		j->error = xstrdup(err_message(&err));
+	err_done(&err);
+}
+
+/* Starts a rotation job of kind (NONE: cancel) with its progress
+ * line; it holds q's exit while it runs, since it may change the
+ * zone. */
+static void rotate_job_start(struct app *app, struct dkim_state *st,
+			     enum dkim_job kind, const char *selector)
+{
+	struct rotate_job *j = xcalloc(1, sizeof *j);
+
+	j->kind = kind;
+	j->domain = xstrdup(app->domain);
+	j->from = xstrdup_or_null(st->rot_from);
+	j->selector = xstrdup_or_null(selector);
+	j->dir = app->demo_dir ? xasprintf("%s/keys", app->demo_dir) : NULL;
+	j->today = app->now;
+	j->timeout = app->session->opt.timeout;
+	free(st->rot_progress);
+	st->rot_progress =
+	    kind == DKIM_JOB_ROTATE_START
+		? xasprintf(_("Generating a key for %s ..."), selector)
+	    : kind == DKIM_JOB_ROTATE_ADVANCE
+		? xstrdup(_("Checking DNS and the reports ..."))
+		: xasprintf(_("Cancelling the rotation to %s ..."),
+			    st->rot.rec.new_selector);
+	st->rot_job = tui_worker_start(app, rotate_run, j, rotate_job_free);
+	worker_hold(st->rot_job);
+}
+
+/* The end of a start: the new key's row, the rotation read again. */
+static void rotate_start_end(struct app *app, struct dkim_state *st,
+			     struct rotate_job *j)
+{
+	struct dkim_row *r = dkim_row_add(app, st, NULL, NULL, j->gen.selector,
+					  true, j->gen.path);
+
+	if (r) {
+		r->created = app->now;
+		r->algorithm = xstrdup(dkim_key_type_name(j->gen.type));
+	}
+	tui_message(app, _("Rotation to %s started; the private key is in %s."),
+		    j->gen.selector, j->gen.path);
+}
+
+/* The end of an advance: what was recorded, sent, deleted and what is
+ * awaited, as the note under the rotation. */
+static void rotate_advance_end(struct app *app, struct dkim_state *st,
+			       struct rotate_job *j)
+{
+	struct app_rotate_result *r = &j->r;
 	struct strbuf sb = STRBUF_INIT;
 	char d[DATE_BUFSIZE];
 
-	free(st->rot_note);
-	st->rot_note = NULL;
-	if (app_rotate_advance(app->session, app->domain, app->now, &po,
-			       false, &r, &err) != STATUS_OK) {
-		st->rot_note = xstrdup(err_message(&err));
-		err_done(&err);
-		app_rotate_result_done(&r);
-		return;
-	}
-	for (size_t i = 0; i < r.nentered; i++) {
+	for (size_t i = 0; i < r->nentered; i++) {
 		if (sb.len)
 			strbuf_addstr(&sb, " ");
 		strbuf_addf(&sb, _("Recorded %s on %s."),
-			    dkim_rotation_phase_name(r.entered[i]),
-			    date_format(app->now, d));
+			    dkim_rotation_phase_name(r->entered[i]),
+			    date_format(j->today, d));
 	}
-	if (r.nupdates)
+	if (r->nupdates)
 		strbuf_addf(&sb,
 			    P_(" Sent %zu signed update to the primary.",
 			       " Sent %zu signed updates to the primary.",
-			       r.nupdates),
-			    r.nupdates);
-	if (r.key_deleted)
+			       r->nupdates),
+			    r->nupdates);
+	if (r->key_deleted)
 		strbuf_addf(&sb, _(" Deleted the old key %s."),
-			    r.rec.old_path);
-	if (r.nsigners)
+			    r->rec.old_path);
+	if (r->nsigners)
 		strbuf_addf(&sb,
 			    P_(" %s still signs for %zu source (%s the most).",
 			       " %s still signs for %zu sources (%s the most).",
-			       r.nsigners),
-			    r.rec.old_selector, r.nsigners, r.signers[0].ip);
-	if (r.why) {
+			       r->nsigners),
+			    r->rec.old_selector, r->nsigners, r->signers[0].ip);
+	if (r->why) {
 		if (sb.len)
 			strbuf_addstr(&sb, " ");
 		strbuf_addf(&sb,
-			    r.outcome == APP_ROTATE_REFUSED ? _("Refused: %s")
-							    : _("Waiting: %s"),
-			    r.why);
+			    r->outcome == APP_ROTATE_REFUSED ? _("Refused: %s")
+							     : _("Waiting: %s"),
+			    r->why);
 	}
-	if (r.outcome == APP_ROTATE_DONE)
+	if (r->outcome == APP_ROTATE_DONE)
 		strbuf_addf(&sb, _(" The rotation to %s is complete."),
-			    r.rec.new_selector);
+			    r->rec.new_selector);
+	free(st->rot_note);
 	st->rot_note = strbuf_detach(&sb);
 	strbuf_done(&sb);
+	(void)app;
 	app_rotate_result_done(&st->rot);
-	st->rot = r;
-	st->have_rot = r.outcome != APP_ROTATE_NONE;
+	st->rot = *r;
+	memset(r, 0, sizeof *r);
+	st->have_rot = st->rot.outcome != APP_ROTATE_NONE;
+}
+
+/* The end of a cancel: the unused key's row goes. */
+static void rotate_cancel_end(struct app *app, struct dkim_state *st,
+			      struct rotate_job *j)
+{
+	const struct rotation_record *rec = &j->rec;
+
+	for (size_t i = 0; i < st->count; i++)
+		if (strcmp(st->rows[i].selector, rec->new_selector) == 0) {
+			struct dkim_row gone = st->rows[i];
+
+			memmove(&st->rows[i], &st->rows[i + 1],
+				(st->count - i - 1) * sizeof st->rows[0]);
+			st->count--;
+			free(gone.sender);
+			free(gone.provider);
+			free(gone.selector);
+			free(gone.key_path);
+			free(gone.algorithm);
+			free(gone.publish);
+			lookup_done(&gone.record);
+			break;
+		}
+	tui_message(app, _("Cancelled the rotation to %s; deleted %s."),
+		    rec->new_selector, rec->new_path ? rec->new_path : "-");
+}
+
+/* Shows a rotation job's progress, or takes its end; call at the start
+ * of the draw. */
+static void rotate_collect(struct app *app, struct dkim_state *st)
+{
+	struct rotate_job *j = worker_arg(st->rot_job);
+	bool reload;
+
+	if (!st->rot_job)
+		return;
+	if (!worker_done(st->rot_job)) {
+		char *line = NULL;
+
+		worker_lock(st->rot_job);
+		if (j->name && j->count > 0)
+			line = xasprintf(_("Sent the update for %s, accepted "
+					   "by %s; %zu of %zu servers have it "
+					   "(%.0f s) ..."),
+					 j->name, j->server, j->serving,
+					 j->count, j->waited);
+		else if (j->name)
+			line = xasprintf(_("Sent the update for %s, accepted "
+					   "by %s; asking every server ..."),
+					 j->name, j->server);
+		worker_unlock(st->rot_job);
+		if (line) {
+			free(st->rot_progress);
+			st->rot_progress = line;
+		}
+		return;
+	}
+	if (j->error) {
+		if (j->kind == DKIM_JOB_ROTATE_ADVANCE) {
+			free(st->rot_note);
+			st->rot_note = xstrdup(j->error);
+		}
+		tui_error(app, "%s", j->error);
+	} else if (j->kind == DKIM_JOB_ROTATE_START) {
+		rotate_start_end(app, st, j);
+	} else if (j->kind == DKIM_JOB_ROTATE_ADVANCE) {
+		rotate_advance_end(app, st, j);
+	} else {
+		rotate_cancel_end(app, st, j);
+	}
+	reload = j->kind != DKIM_JOB_ROTATE_ADVANCE || j->error;
+	worker_free(st->rot_job);
+	st->rot_job = NULL;
+	free(st->rot_progress);
+	st->rot_progress = NULL;
+	if (reload)
+		dkim_rotation_load(app, st);
 }
 
 /* Does the work a key started, once the screen said what it is doing. */
@@ -606,11 +799,7 @@ static bool dkim_work(struct app *app, void *state)
 		dkim_keygen_work(app, st, dir);
 		break;
 	case DKIM_JOB_ROTATE_START:
-		dkim_rotate_start_work(app, st, dir);
-		break;
 	case DKIM_JOB_ROTATE_ADVANCE:
-		dkim_rotate_advance_work(app, st);
-		break;
 	case DKIM_JOB_NONE:
 		break;
 	}
@@ -664,9 +853,6 @@ static void dkim_rotate(struct app *app, struct dkim_state *st)
  * after a second d. */
 static void dkim_rotate_cancel(struct app *app, struct dkim_state *st)
 {
-	struct rotation_record rec;
-	struct err err = ERR_INIT;
-
 	if (!st->have_rot)
 		return;
 	if (!st->cancel_armed) {
@@ -677,33 +863,7 @@ static void dkim_rotate_cancel(struct app *app, struct dkim_state *st)
 		return;
 	}
 	st->cancel_armed = false;
-	if (app_rotate_cancel(app->session, app->domain, app->now, &rec,
-			      NULL, &err) !=
-	    STATUS_OK) {
-		tui_error(app, "%s", err_message(&err));
-		err_done(&err);
-		return;
-	}
-	for (size_t i = 0; i < st->count; i++)
-		if (strcmp(st->rows[i].selector, rec.new_selector) == 0) {
-			struct dkim_row gone = st->rows[i];
-
-			memmove(&st->rows[i], &st->rows[i + 1],
-				(st->count - i - 1) * sizeof st->rows[0]);
-			st->count--;
-			free(gone.sender);
-			free(gone.provider);
-			free(gone.selector);
-			free(gone.key_path);
-			free(gone.algorithm);
-			free(gone.publish);
-			lookup_done(&gone.record);
-			break;
-		}
-	tui_message(app, _("Cancelled the rotation to %s; deleted %s."),
-		    rec.new_selector, rec.new_path ? rec.new_path : "-");
-	rotation_record_done(&rec);
-	dkim_rotation_load(app, st);
+	rotate_job_start(app, st, DKIM_JOB_NONE, NULL);
 }
 
 /* Opens the selector prompt for a job, pre-filled with the default. */
@@ -751,7 +911,9 @@ static bool dkim_rotation_key(struct app *app, struct dkim_state *st,
 		st->view = DKIM_VIEW_LIST;
 		return true;
 	case CMD_KEYGEN:
-		if (st->have_rot)
+		if (st->rot_job)
+			tui_error(app, "%s", st->rot_progress);
+		else if (st->have_rot)
 			tui_error(app, _("A rotation is under way: v moves it "
 					 "on, d cancels it."));
 		else
@@ -763,11 +925,17 @@ static bool dkim_rotation_key(struct app *app, struct dkim_state *st,
 					 "one."));
 			return true;
 		}
-		st->job = DKIM_JOB_ROTATE_ADVANCE;
-		tui_work_start(app);
+		if (st->rot_job)
+			tui_error(app, "%s", st->rot_progress);
+		else
+			rotate_job_start(app, st, DKIM_JOB_ROTATE_ADVANCE,
+					 NULL);
 		return true;
 	case CMD_DELETE:
-		dkim_rotate_cancel(app, st);
+		if (st->rot_job)
+			tui_error(app, "%s", st->rot_progress);
+		else
+			dkim_rotate_cancel(app, st);
 		return true;
 	default:
 		return false;
@@ -783,7 +951,17 @@ static bool dkim_key(struct app *app, void *state, struct tui_key key,
 	if (st->prompt.active) {
 		switch (widget_input_key(&st->prompt, key)) {
 		case INPUT_DONE:
-			if (st->prompt.len) {
+			if (st->prompt.len &&
+			    st->prompt_job == DKIM_JOB_ROTATE_START) {
+				/* Off the input path: it may write the
+				 * zone. */
+				if (st->rot_job)
+					tui_error(app, "%s", st->rot_progress);
+				else
+					rotate_job_start(app, st,
+							 st->prompt_job,
+							 st->prompt.text);
+			} else if (st->prompt.len) {
 				st->job = st->prompt_job;
 				st->job_selector = xstrdup(st->prompt.text);
 				tui_work_start(app);
@@ -852,6 +1030,9 @@ static void dkim_leave(struct app *app, void *state)
 
 	(void)app;
 	stepper_done(&st->stepper);
+	/* A rotation step goes on to its end on its own. */
+	worker_free(st->rot_job);
+	free(st->rot_progress);
 	worker_free(st->loading);
 	screen_plan_clear(&st->sp);
 	for (size_t i = 0; i < st->count; i++) {

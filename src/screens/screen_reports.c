@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The reports screen: import aggregate reports (a path prompt that
- * completes file names, progress file by file), and what the reports of
+ * completes file names; the import runs on a worker, its progress file
+ * by file), and what the reports of
  * a window say (app/report_view.h, the same use case as `report
  * summary`): by default the plan's readiness window, or the last week,
  * or all time; the totals and the receivers' dispositions, the weekly
@@ -66,6 +67,7 @@ struct reports_state {
 	char *importing; /* the path the operator gave */
 	struct report_import_stats stats;
 	char *last_reject; /* the last rejected unit's message */
+	struct worker *importer; /* the import on a worker, or NULL */
 	bool analysed;
 	struct worker *replay; /* the analysis on a worker, or NULL */
 	struct app *app;
@@ -343,21 +345,84 @@ static void import_clear(struct reports_state *st)
 	st->importing = NULL;
 }
 
+/* An import on a worker: the units to read (moved in from the
+ * screen) and, under the worker's lock, how far it came. */
+struct import_job {
+	char **queue;
+	size_t nqueue;
+	size_t next;                      /* units read */
+	struct report_import_stats stats; /* of the units read */
+	char *last_reject;  /* the last rejected unit's message */
+	char *error;        /* why the import stopped, or NULL */
+	struct worker *worker;
+};
+
+/* Frees an import with what it holds. */
+static void import_job_free(void *arg)
+{
+	struct import_job *j = arg;
+
+	for (size_t i = 0; i < j->nqueue; i++)
+		free(j->queue[i]);
+	free(j->queue);
+	free(j->last_reject);
+	free(j->error);
+	free(j);
+}
+
 /* Keeps the last rejected unit's message for the status line. */
 static void import_rejected(void *arg, const struct err *err)
 {
-	struct reports_state *st = arg;
+	struct import_job *j = arg;
+	char *clean;
 
 	/* A unit imported with a repair is no rejection. */
 	if (err->status == STATUS_OK)
 		return;
-	free(st->last_reject);
-	st->last_reject = text_clean_str(err_message(err));
+	clean = text_clean_str(err_message(err));
+	worker_lock(j->worker);
+	free(j->last_reject);
+	j->last_reject = clean;
+	worker_unlock(j->worker);
 }
 
-/* Starts importing what the prompt names. */
+/* The job: the report engine reads each unit into the worker's own
+ * connection; the counts go to the loop after each. */
+static void import_run(void *arg, struct session *s, struct worker *w)
+{
+	struct import_job *j = arg;
+	struct report_import_stats stats;
+	struct err err = ERR_INIT;
+	struct store *store;
+
+	j->worker = w;
+	memset(&stats, 0, sizeof stats);
+	if (!(store = session_store(s, &err))) {
+		j->error = xstrdup(err_message(&err));
+		err_done(&err);
+		return;
+	}
+	for (size_t i = 0; i < j->nqueue; i++) {
+		if (report_import_path(store, j->queue[i], NULL, &stats,
+				       import_rejected, j, &err) != STATUS_OK) {
+			j->error = xstrdup(err_message(&err));
+			err_done(&err);
+			break;
+		}
+		worker_lock(w);
+		j->next = i + 1;
+		j->stats = stats;
+		worker_unlock(w);
+		worker_wake(w);
+	}
+}
+
+/* Starts importing what the prompt names, on a worker: keys are
+ * answered and drawn while a large file is read. */
 static void import_start(struct app *app, struct reports_state *st)
 {
+	struct import_job *j = xcalloc(1, sizeof *j);
+
 	import_clear(st);
 	memset(&st->stats, 0, sizeof st->stats);
 	free(st->last_reject);
@@ -367,52 +432,60 @@ static void import_start(struct app *app, struct reports_state *st)
 	st->failures_before = st->loaded ? st->view.stored_failures : 0;
 	st->import_added = st->import_failures = 0;
 	import_plan(st, st->importing);
-	tui_work_start(app);
+	/* The names stay with the screen for the progress line. */
+	j->queue = xcalloc(st->nqueue ? st->nqueue : 1, sizeof *j->queue);
+	for (size_t i = 0; i < st->nqueue; i++)
+		j->queue[i] = xstrdup(st->queue[i]);
+	j->nqueue = st->nqueue;
+	st->importer = tui_worker_start(app, import_run, j, import_job_free);
 }
 
-/* Imports one unit, or finishes the import with a summary. */
+/* Follows the import: its progress into the screen's counts, and at
+ * its end the summary and the analysis again. */
+static void import_collect(struct app *app, struct reports_state *st)
+{
+	struct import_job *j = worker_arg(st->importer);
+
+	if (!st->importer)
+		return;
+	worker_lock(st->importer);
+	st->next = j->next;
+	st->stats = j->stats;
+	worker_unlock(st->importer);
+	if (!worker_done(st->importer))
+		return;
+	free(st->last_reject);
+	st->last_reject = j->last_reject;
+	j->last_reject = NULL;
+	if (j->error) {
+		tui_error(app, "%s", j->error);
+	} else {
+		/* The counts first: a long path is what the status line
+		 * may cut. */
+		tui_message(app,
+			    _("%lu new, %lu duplicate, %lu rejected; %lu "
+			      "reports, %llu messages; from %s"),
+			    st->stats.imported, st->stats.duplicates,
+			    st->stats.rejected, st->stats.reports,
+			    (unsigned long long)st->stats.messages,
+			    st->importing);
+		if (st->stats.rejected && st->last_reject)
+			tui_error(app, _("%lu rejected; the last: %s"),
+				  st->stats.rejected, st->last_reject);
+	}
+	worker_free(st->importer);
+	st->importer = NULL;
+	import_clear(st);
+	reports_analyse(app, st);
+}
+
+/* The screen's first unit of work: the analysis. */
 static bool reports_work(struct app *app, void *state)
 {
 	struct reports_state *st = state;
-	struct store *store;
-	struct err err = ERR_INIT;
 
-	if (!st->importing) {
-		if (!st->analysed)
-			reports_analyse(app, st);
-		return false;
-	}
-	store = tui_store(app);
-	if (!store) {
-		tui_error(app, "%s", session_store_error(app->session));
-		import_clear(st);
-		return false;
-	}
-	if (st->next < st->nqueue) {
-		if (report_import_path(store, st->queue[st->next], NULL,
-				       &st->stats, import_rejected, st,
-				       &err) != STATUS_OK) {
-			tui_error(app, "%s", err_message(&err));
-			err_done(&err);
-			import_clear(st);
-			reports_analyse(app, st);
-			return false;
-		}
-		st->next++;
-		return true;
-	}
-	/* The counts first: a long path is what the status line may cut. */
-	tui_message(app,
-		    _("%lu new, %lu duplicate, %lu rejected; %lu reports, "
-		      "%llu messages; from %s"),
-		    st->stats.imported, st->stats.duplicates,
-		    st->stats.rejected, st->stats.reports,
-		    (unsigned long long)st->stats.messages, st->importing);
-	if (st->stats.rejected && st->last_reject)
-		tui_error(app, _("%lu rejected; the last: %s"),
-			  st->stats.rejected, st->last_reject);
-	import_clear(st);
-	reports_analyse(app, st);
+	if (!st->analysed)
+		reports_analyse(app, st);
 	return false;
 }
 
@@ -706,6 +779,7 @@ static void reports_draw(struct app *app, void *state, WINDOW *win)
 	struct reports_state *st = state;
 	const struct analysis *a;
 
+	import_collect(app, st);
 	reports_collect(st);
 	a = !st->replay && st->loaded ? st->analysis : NULL;
 	const struct report_view *v = &st->view;
@@ -792,9 +866,11 @@ static void reports_draw(struct app *app, void *state, WINDOW *win)
 							 ? st->next
 							 : st->nqueue - 1],
 					   '/');
-		int used = widget_textf(win, rows - 1, 1, cols - 2, A_BOLD,
-					_("Importing %zu of %zu "), st->next + 1,
-					st->nqueue);
+		int used = widget_textf(
+		    win, rows - 1, 1, cols - 2, A_BOLD,
+		    _("Importing %zu of %zu (%zu read, %lu reports stored) "),
+		    st->next < st->nqueue ? st->next + 1 : st->nqueue,
+		    st->nqueue, st->next, st->stats.reports);
 
 		widget_bar(win, rows - 1, 1 + used, 20, (double)st->next,
 			   (double)st->nqueue, tui_attr(app, TUI_GOOD),
@@ -968,6 +1044,8 @@ static void reports_leave(struct app *app, void *state)
 	struct reports_state *st = state;
 
 	worker_free(st->replay);
+	/* An import goes on to its end on its own. */
+	worker_free(st->importer);
 	import_clear(st);
 	free(st->disowned);
 	free(st->disowning);

@@ -3,7 +3,7 @@
  * include tree of the published record with the cost of each branch,
  * the record the inventory calls for (with includes flattened one by
  * one at the operator's choice; built by the app layer, app/spf_target.h,
- * in the loop) against what is published, and which authoritative
+ * on a worker) against what is published, and which authoritative
  * servers serve it. The screen draws and reads keys only. */
 #include "config.h"
 
@@ -20,7 +20,6 @@
 #include "util/text.h"
 #include "util/xalloc.h"
 #include "screens/plan.h"
-#include "screens/replay.h"
 #include "screens/stepper.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
@@ -51,7 +50,7 @@ struct spf_state {
 	size_t nflatten;
 	struct app_spf_target target;   /* built by the app layer */
 	bool built;                     /* a build of it has ended */
-	struct replay *building;        /* the build under way, or NULL */
+	struct worker *building;        /* the build under way, or NULL */
 	enum build_why why;             /* and what it is for */
 	char **trying;                  /* the flattening it builds */
 	size_t ntrying;
@@ -84,35 +83,63 @@ static const enum command spf_commands[] = {
 	CMD_RECHECK, CMD_UP, CMD_DOWN, CMD_NONE,
 };
 
-/* Builds the target with the flattening tried, on the replay's
- * resolver (replay_fn): the app layer asks DNS about every include. */
-static void target_run(void *arg, struct dns *dns)
+/* A build of the target on a worker: the domain and the flattening
+ * tried (copies), and what came of it. */
+struct target_job {
+	char *domain;
+	char **trying;
+	size_t ntrying;
+	struct app_spf_target tried;
+	enum status status;
+	char *error;
+};
+
+/* Frees a build with what it still holds. */
+static void target_job_free(void *arg)
 {
-	struct spf_state *st = arg;
+	struct target_job *j = arg;
+
+	free(j->domain);
+	app_spf_target_list_free(j->trying, j->ntrying);
+	app_spf_target_done(&j->tried);
+	free(j->error);
+	free(j);
+}
+
+/* Builds the target with the flattening tried through the worker's
+ * own resolver: the app layer asks DNS about every include. */
+static void target_run(void *arg, struct session *s, struct worker *w)
+{
+	struct target_job *j = arg;
 	struct err err = ERR_INIT;
 
-	app_spf_target_done(&st->tried);
-	free(st->tried_error);
-	st->tried_error = NULL;
-	st->tried_status = app_spf_target_build(
-	    st->app->session, dns, st->app->domain,
-	    (const char *const *)st->trying, st->ntrying, &st->tried, &err);
-	if (st->tried_status != STATUS_OK)
-		st->tried_error = xstrdup(err_message(&err));
+	(void)w;
+	j->status = app_spf_target_build(s, NULL, j->domain,
+					 (const char *const *)j->trying,
+					 j->ntrying, &j->tried, &err);
+	if (j->status != STATUS_OK)
+		j->error = xstrdup(err_message(&err));
 	err_done(&err);
 }
 
 /* Starts building the target with the flattening choice (taken over)
- * in the loop, without blocking it. */
+ * on a worker, off the input path. */
 static void target_start(struct app *app, struct spf_state *st,
 			 enum build_why why, char **choice, size_t n)
 {
-	replay_free(st->building);
+	struct target_job *j = xcalloc(1, sizeof *j);
+
+	worker_free(st->building);
 	app_spf_target_list_free(st->trying, st->ntrying);
 	st->trying = choice;
 	st->ntrying = n;
 	st->why = why;
-	st->building = replay_start(app, target_run, st, NULL, 0);
+	j->domain = xstrdup(app->domain);
+	j->trying = xcalloc(n ? n : 1, sizeof *j->trying);
+	for (size_t i = 0; i < n; i++)
+		j->trying[i] = xstrdup(choice[i]);
+	j->ntrying = n;
+	st->building = tui_worker_start(app, target_run, j, target_job_free);
 }
 
 /* Once a build has ended: its target replaces the one shown, or its
@@ -120,12 +147,20 @@ static void target_start(struct app *app, struct spf_state *st,
  * as it was; a remembered flattening that no longer fits is dropped). */
 static void target_settle(struct app *app, struct spf_state *st)
 {
+	struct target_job *j = worker_arg(st->building);
 	char **choice;
 	size_t n;
 
-	if (!st->building || !replay_done(st->building))
+	if (!st->building || !worker_done(st->building))
 		return;
-	replay_free(st->building);
+	app_spf_target_done(&st->tried);
+	st->tried = j->tried;
+	memset(&j->tried, 0, sizeof j->tried);
+	st->tried_status = j->status;
+	free(st->tried_error);
+	st->tried_error = j->error;
+	j->error = NULL;
+	worker_free(st->building);
 	st->building = NULL;
 	choice = st->trying;
 	n = st->ntrying;
@@ -640,7 +675,7 @@ static void spf_clear(struct spf_state *st)
 	spf_check_free(st->check);
 	st->run = NULL;
 	st->check = NULL;
-	replay_free(st->building);
+	worker_free(st->building);
 	st->building = NULL;
 	app_spf_target_list_free(st->trying, st->ntrying);
 	st->trying = NULL;

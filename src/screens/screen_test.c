@@ -2,7 +2,8 @@
 /* The Test step: check a received message (a file, or the newest message
  * of a Maildir folder) with the same use case as 'mail check', and show
  * DKIM, ARC, SPF, DMARC, the receivers' results and the bulk-sender
- * rules. DNS is asked in the loop (replay), keys stay answered. */
+ * rules. The check runs on a worker (app/worker.h), keys stay
+ * answered. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -15,7 +16,6 @@
 #include "util/strbuf.h"
 #include "util/text.h"
 #include "util/xalloc.h"
-#include "screens/replay.h"
 #include "screens/tui.h"
 #include "screens/widgets.h"
 
@@ -37,7 +37,7 @@ struct test_state {
 	struct mail_report report;
 	bool have;       /* report holds a result */
 	char *error;     /* why there is none */
-	struct replay *replay;
+	struct worker *checking; /* the check under way, or NULL */
 	struct app *app;
 	struct test_row *rows;
 	size_t nrows;
@@ -180,30 +180,66 @@ static void rows_build(struct test_state *st)
 		: _("Not yet: see what fails above."));
 }
 
-/* Runs the check with dns (replay_fn). */
-static void test_run(void *arg, struct dns *dns)
-{
-	struct test_state *st = arg;
-	struct mail_check_options o = { .now = (int64_t)time(NULL) };
-	const struct orgdomain *od = tui_orgdomain(st->app);
-	struct err err = ERR_INIT;
+/* A check on a worker: the message (a copy) and what came of it. */
+struct test_job {
+	char *path;
+	char *data;
+	size_t len;
+	int64_t now;
+	struct mail_report report;
+	bool have;
+	char *error;
+};
 
-	mail_report_done(&st->report);
-	st->have = false;
-	free(st->error);
-	st->error = NULL;
-	rows_clear(st);
-	if (!dns || !od) {
-		st->error = xstrdup(!dns ? or_dash(tui_dns_problem(st->app))
-					 : _("libpsl has no Public Suffix List"));
-		return;
-	}
-	if (mail_check_run(dns, od, st->data, st->len, &o, &st->report,
-			   &err) == STATUS_OK)
-		st->have = true;
+/* Frees a check with what it still holds. */
+static void test_job_free(void *arg)
+{
+	struct test_job *j = arg;
+
+	free(j->path);
+	free(j->data);
+	mail_report_done(&j->report);
+	free(j->error);
+	free(j);
+}
+
+/* The check, as 'mail check' runs it, through the worker's own
+ * resolver. */
+static void test_run(void *arg, struct session *s, struct worker *w)
+{
+	struct test_job *j = arg;
+	struct mail_check_options o = { .now = j->now };
+	struct err err = ERR_INIT;
+	struct dns *dns = session_dns(s, &err);
+
+	(void)w;
+	if (!dns)
+		j->error = xstrdup(err_message(&err));
+	else if (mail_check_run(dns, session_orgdomain(s), j->data, j->len,
+				&o, &j->report, &err) == STATUS_OK)
+		j->have = true;
 	else
-		st->error = xasprintf("%s: %s", st->path, err_message(&err));
+		j->error = xasprintf("%s: %s", j->path, err_message(&err));
 	err_done(&err);
+}
+
+/* Takes the check's result once it is done. */
+static void test_collect(struct test_state *st)
+{
+	struct test_job *j = worker_arg(st->checking);
+
+	if (!st->checking || !worker_done(st->checking))
+		return;
+	mail_report_done(&st->report);
+	st->report = j->report;
+	memset(&j->report, 0, sizeof j->report);
+	st->have = j->have;
+	free(st->error);
+	st->error = j->error;
+	j->error = NULL;
+	rows_clear(st);
+	worker_free(st->checking);
+	st->checking = NULL;
 }
 
 /* Reads the message the prompt names and starts checking it. */
@@ -212,8 +248,10 @@ static void test_start(struct app *app, struct test_state *st,
 {
 	struct err err = ERR_INIT;
 
-	replay_free(st->replay);
-	st->replay = NULL;
+	struct test_job *j;
+
+	worker_free(st->checking);
+	st->checking = NULL;
 	mail_report_done(&st->report);
 	st->have = false;
 	rows_clear(st);
@@ -229,7 +267,18 @@ static void test_start(struct app *app, struct test_state *st,
 		err_done(&err);
 		return;
 	}
-	st->replay = replay_start(app, test_run, st, NULL, 0);
+	if (!tui_dns(app) || !tui_orgdomain(app)) {
+		st->error = xstrdup(!tui_dns(app)
+					? or_dash(tui_dns_problem(app))
+					: _("libpsl has no Public Suffix List"));
+		return;
+	}
+	j = xcalloc(1, sizeof *j);
+	j->path = xstrdup(st->path);
+	j->data = xmemdup(st->data, st->len);
+	j->len = st->len;
+	j->now = (int64_t)time(NULL);
+	st->checking = tui_worker_start(app, test_run, j, test_job_free);
 }
 
 /* Opens the screen with the prompt ready. */
@@ -256,7 +305,8 @@ static void test_draw(struct app *app, void *state, WINDOW *win)
 				  /* TRANSLATORS: keep within 40 columns. */
 				  _("Message or Maildir (Tab completes):"),
 				  &st->prompt, A_NORMAL);
-	if (st->replay && !replay_done(st->replay)) {
+	test_collect(st);
+	if (st->checking) {
 		widget_text(win, 2, 1, cols - 2, A_NORMAL,
 			    _("Checking DKIM, ARC, SPF and DMARC ..."));
 		return;
@@ -339,7 +389,7 @@ static void test_leave(struct app *app, void *state)
 	struct test_state *st = state;
 
 	(void)app;
-	replay_free(st->replay);
+	worker_free(st->checking);
 	mail_report_done(&st->report);
 	rows_clear(st);
 	free(st->data);

@@ -161,6 +161,13 @@ static void on_stop(int sig)
 	tui_app.stop = 1;
 }
 
+/* Ctrl-C: the loop leaves, or asks first while a publish runs. */
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	tui_app.interrupted = 1;
+}
+
 /* Colour attribute of a role. */
 int tui_attr(const struct app *app, enum tui_color color)
 {
@@ -435,7 +442,11 @@ static void draw_status(struct app *app, const struct frame *f)
 	if (app->asking_quit)
 		widget_text(w, 0, 1, app->cols - 2,
 			    tui_attr(app, TUI_WARN) | A_BOLD,
-			    _("Changes are not saved. Quit anyway? (y/n)"));
+			    app->asking_held
+				? _("A publish is under way: quit anyway? The "
+				    "step will not be recorded. (y/n)")
+				: _("Changes are not saved. Quit anyway? "
+				    "(y/n)"));
 	else if (app->message)
 		widget_text(w, 0, 1, app->cols - 2,
 			    app->message_error ? tui_attr(app, TUI_BAD)
@@ -476,6 +487,19 @@ static void draw(struct app *app)
 	doupdate();
 }
 
+/* q: leaves at once, or asks first while a publish or a rotation's
+ * update is under way (leaving would cut it short after the primary
+ * took it, with nothing recorded) or a screen holds unsaved changes.
+ * Other jobs (the plan, the analysis) are abandoned. */
+static void ask_quit(struct app *app)
+{
+	app->asking_held = worker_pool_holding(app->workers) > 0;
+	if (app->asking_held || app->unsaved)
+		app->asking_quit = true;
+	else
+		app->quit = true;
+}
+
 /* The shell's own handling of a command the screen left alone. */
 static void shell_command(struct app *app, struct tui_key key,
 			  enum command cmd)
@@ -492,10 +516,7 @@ static void shell_command(struct app *app, struct tui_key key,
 			tui_push(app, &screen_help, STEP_NONE);
 		break;
 	case CMD_QUIT:
-		if (app->unsaved)
-			app->asking_quit = true;
-		else
-			app->quit = true;
+		ask_quit(app);
 		break;
 	case CMD_BACK:
 		tui_pop(app);
@@ -665,6 +686,17 @@ static void run_loop(struct app *app, const sigset_t *waitmask)
 		}
 		if (r > 0 && fds[ndns + 1].revents)
 			worker_pool_drain(app->workers);
+		if (app->interrupted) {
+			/* Ctrl-C asks as q does while a publish runs;
+			 * asked already, it leaves as y does. */
+			app->interrupted = 0;
+			if (app->asking_quit)
+				app->quit = true;
+			else if (worker_pool_holding(app->workers) == 0)
+				app->stop = 1;
+			else
+				ask_quit(app);
+		}
 		if (r > 0 && fds[ndns].revents)
 			read_keys(app);
 		run_work(app);
@@ -674,6 +706,31 @@ static void run_loop(struct app *app, const sigset_t *waitmask)
 		if (r > 0 &&
 		    (fds[ndns].revents & (POLLHUP | POLLERR | POLLNVAL)))
 			break;
+	}
+}
+
+/* Left by a signal or a closed terminal, not by q: nobody can be asked,
+ * so a publish or a rotation's update under way is waited for (it
+ * records its end itself); another signal leaves at once. */
+static void wait_held(struct app *app, const sigset_t *waitmask)
+{
+	struct pollfd fd;
+
+	if (worker_pool_holding(app->workers) == 0)
+		return;
+	fprintf(stderr, "%s\n",
+		_("dmarcpilot: waiting for the publish under way to end "
+		  "(another signal leaves at once)"));
+	app->stop = 0;
+	app->interrupted = 0;
+	while (worker_pool_holding(app->workers) > 0 && !app->stop &&
+	       !app->interrupted) {
+		fd.fd = worker_pool_fd(app->workers);
+		fd.events = POLLIN;
+		fd.revents = 0;
+		if (ppoll(&fd, 1, NULL, waitmask) < 0 && errno != EINTR)
+			break;
+		worker_pool_drain(app->workers);
 	}
 }
 
@@ -707,8 +764,9 @@ static void setup_signals(sigset_t *waitmask)
 	sigaction(SIGWINCH, &sa, NULL);
 	sa.sa_handler = on_stop;
 	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_interrupt;
+	sigaction(SIGINT, &sa, NULL);
 	sigemptyset(&block);
 	sigaddset(&block, SIGWINCH);
 	sigaddset(&block, SIGTERM);
@@ -828,6 +886,8 @@ int tui_run(struct session *session, date_t now, const char *domain,
 		delwin(app->status);
 	endwin();
 	delscreen(screen);
+	if (!app->quit)
+		wait_held(app, &waitmask);
 out:
 	err_done(&err);
 	if (demo)

@@ -84,12 +84,15 @@ struct app {
 	unsigned spin;         /* spinner phase */
 
 	volatile sig_atomic_t resized; /* set by the SIGWINCH handler */
-	volatile sig_atomic_t stop;    /* set by SIGTERM/SIGINT/SIGHUP */
+	volatile sig_atomic_t stop;    /* set by SIGTERM/SIGHUP, and by
+					  SIGINT while no publish runs */
+	volatile sig_atomic_t interrupted; /* set by SIGINT */
 	bool unsaved;          /* a screen holds changes not yet saved */
 	unsigned settings_gen; /* counts stored changes of the domain's
 				  settings: screens that show the plan
 				  load it again when it moved */
 	bool asking_quit;      /* the quit question is on the status line */
+	bool asking_held;      /* it asks because a publish is under way */
 	bool quit;
 	char *message;         /* status line text, or NULL */
 	bool message_error;
