@@ -22,8 +22,7 @@ enum status app_plan_load(struct session *s, const char *domain,
 			  struct rollout_plan *plan, struct err *err);
 
 /* The same from parts the caller holds: the store, dns (NULL, with
- * why_no_dns saying why, when there is none; the wizard passes the
- * cache resolver of a replay) and the catalogue (may be NULL). */
+ * why_no_dns saying why, when there is none) and the catalogue (may be NULL). */
 enum status app_plan_load_with(struct store *store, struct dns *dns,
 			       const char *why_no_dns,
 			       const struct providers *catalogue,

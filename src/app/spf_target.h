@@ -32,8 +32,8 @@ struct app_spf_target {
 
 /* Builds the target of domain from its senders (the catalogue gives the
  * providers' mechanisms) with the includes named in flatten (nflatten
- * of them, "include:x") flattened, resolving every include through dns
- * (the wizard's replay of the loop's resolver), or the session's
+ * of them, "include:x") flattened, resolving every include through dns,
+ * or the session's
  * resolver when dns is NULL. STATUS_USAGE naming the include when a
  * chosen one cannot be flattened faithfully (spf build --flatten never
  * flattens it either); the database's, catalogue's or resolver's error

@@ -69,7 +69,7 @@ struct reports_state {
 	char *last_reject; /* the last rejected unit's message */
 	struct worker *importer; /* the import on a worker, or NULL */
 	bool analysed;
-	struct worker *replay; /* the analysis on a worker, or NULL */
+	struct worker *job;    /* the analysis on a worker, or NULL */
 	struct app *app;
 	struct ip_net *disowned; /* networks marked "not ours" */
 	size_t ndisowned;
@@ -230,9 +230,9 @@ static void reports_run(void *arg, struct session *s, struct worker *w)
 /* Takes the view when the worker is done. */
 static void reports_collect(struct reports_state *st)
 {
-	struct reports_job *j = worker_arg(st->replay);
+	struct reports_job *j = worker_arg(st->job);
 
-	if (!st->replay || !worker_done(st->replay))
+	if (!st->job || !worker_done(st->job))
 		return;
 	if (st->loaded)
 		report_view_done(&st->view);
@@ -248,8 +248,8 @@ static void reports_collect(struct reports_state *st)
 		st->import_failures =
 		    st->view.stored_failures - st->failures_before;
 	}
-	worker_free(st->replay);
-	st->replay = NULL;
+	worker_free(st->job);
+	st->job = NULL;
 	rows_build(st);
 }
 
@@ -260,8 +260,8 @@ static void reports_analyse(struct app *app, struct reports_state *st)
 	struct reports_job *j;
 
 	st->analysed = true;
-	worker_free(st->replay);
-	st->replay = NULL;
+	worker_free(st->job);
+	st->job = NULL;
 	if (!tui_store(app)) {
 		if (st->loaded)
 			report_view_done(&st->view);
@@ -277,7 +277,7 @@ static void reports_analyse(struct app *app, struct reports_state *st)
 	j->domain = xstrdup(app->domain);
 	j->window = st->window;
 	j->today = app->now;
-	st->replay = tui_worker_start(app, reports_run, j, reports_job_free);
+	st->job = tui_worker_start(app, reports_run, j, reports_job_free);
 }
 
 /* Opens the screen: the analysis runs as the first unit of work, so that
@@ -781,19 +781,19 @@ static void reports_draw(struct app *app, void *state, WINDOW *win)
 
 	import_collect(app, st);
 	reports_collect(st);
-	a = !st->replay && st->loaded ? st->analysis : NULL;
+	a = !st->job && st->loaded ? st->analysis : NULL;
 	const struct report_view *v = &st->view;
 	int rows = getmaxy(win), cols = getmaxx(win), y = 0;
 	char window[128];
 
 	widget_textf(win, y++, 1, cols - 2, A_BOLD, _("Reports for %s"),
 		     app->domain);
-	if (st->error && !st->replay)
+	if (st->error && !st->job)
 		y += widget_wrap(win, y, 1, cols - 2, rows - 1, 0,
 				 tui_attr(app, TUI_BAD), st->error);
 	else if (!a)
 		widget_text(win, y++, 1, cols - 2, A_NORMAL,
-			    st->replay ? _("Asking DNS about the report "
+			    st->job ? _("Asking DNS about the report "
 					   "sources ...")
 				       : _("Reading the reports ..."));
 	else if (v->stored_reports == 0 && v->stored_failures == 0)
@@ -906,7 +906,7 @@ static void disown_ask(struct app *app, struct reports_state *st)
 	const struct reports_row *r;
 	size_t k;
 
-	if (st->replay || !st->analysis ||
+	if (st->job || !st->analysis ||
 	    st->failures_shown || st->list.selected >= st->nrows) {
 		tui_error(app, _("Choose a source first."));
 		return;
@@ -968,7 +968,7 @@ static bool reports_key(struct app *app, void *state, struct tui_key key,
 			enum command cmd)
 {
 	struct reports_state *st = state;
-	bool ready = st->loaded && !st->replay;
+	bool ready = st->loaded && !st->job;
 
 	if (st->disowning) {
 		disown_answer(app, st, key);
@@ -1043,7 +1043,7 @@ static void reports_leave(struct app *app, void *state)
 {
 	struct reports_state *st = state;
 
-	worker_free(st->replay);
+	worker_free(st->job);
 	/* An import goes on to its end on its own. */
 	worker_free(st->importer);
 	import_clear(st);
