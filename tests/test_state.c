@@ -24,6 +24,7 @@
 #include "lib/testenv.h"
 #include "providers/providers.h"
 #include "store/state.h"
+#include "store/state_internal.h"
 #include "util/dname.h"
 #include "util/xalloc.h"
 

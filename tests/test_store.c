@@ -21,6 +21,7 @@
 #include "spf/spf_build.h"
 #include "store/state.h"
 #include "store/store.h"
+#include "store/state_internal.h"
 #include "util/xalloc.h"
 
 /* A new database in a directory that does not exist yet. */

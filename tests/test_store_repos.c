@@ -22,6 +22,7 @@
 #include "store/rotation_store.h"
 #include "store/state.h"
 #include "store/store.h"
+#include "store/state_internal.h"
 #include "util/xalloc.h"
 
 struct fixture {

@@ -168,7 +168,7 @@ enum status app_demo_seed(struct session *s, const char *dir,
 		return err->status;
 	/* The demo's database is thrown away at exit, so none of its
 	 * commits needs to wait for the disk (each one was an fsync). */
-	if ((st = store_exec(store, "PRAGMA synchronous = OFF", err)))
+	if ((st = store_throwaway(store, err)))
 		goto out;
 	date_parse(DEMO_ADDED, &added);
 	st = state_domain_add(store, DEMO_DOMAIN, added, NULL, err);
@@ -262,7 +262,7 @@ enum status app_demo_prepare(struct session *s, const char *dir,
 	 * and -shm files beside it, a copy would need them. The demo's
 	 * copy goes back to WAL when it is opened. */
 	if (st == STATUS_OK && (store = session_store(s, err)))
-		st = store_exec(store, "PRAGMA journal_mode = DELETE", err);
+		st = store_single_file(store, err);
 	else if (st == STATUS_OK)
 		st = err->status;
 	return st;

@@ -330,6 +330,30 @@ enum status db_begin_append(struct db *db, struct err *err)
 	return db->ops->exec(db, "BEGIN ISOLATION LEVEL READ COMMITTED", err);
 }
 
+/* Whether a commit waits until the disk has it: SQLite's synchronous
+ * setting, PostgreSQL's synchronous_commit for this session. */
+enum status db_durable(struct db *db, bool durable, struct err *err)
+{
+	if (db->ops->backend == DB_POSTGRES)
+		return db->ops->exec(db,
+				     durable ? "SET synchronous_commit = on"
+					     : "SET synchronous_commit = off",
+				     err);
+	return db->ops->exec(db,
+			     durable ? "PRAGMA synchronous = FULL"
+				     : "PRAGMA synchronous = OFF",
+			     err);
+}
+
+/* SQLite back to a rollback journal, so that the file stands alone
+ * (WAL leaves -wal and -shm files beside it); nothing on a server. */
+enum status db_single_file(struct db *db, struct err *err)
+{
+	if (db->ops->backend == DB_POSTGRES)
+		return STATUS_OK;
+	return db->ops->exec(db, "PRAGMA journal_mode = DELETE", err);
+}
+
 /* Turns on the settings for a bulk of appends. */
 enum status db_bulk_begin(struct db *db, struct err *err)
 {

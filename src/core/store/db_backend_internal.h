@@ -71,8 +71,4 @@ char *db_postgres_name(const char *conninfo);
 /* Whether a PostgreSQL connection string holds a password. */
 bool db_postgres_has_password(const char *conninfo);
 
-/* The SQLite handle of a connection, NULL on another backend: only for
- * the repositories not yet written against db_internal.h. */
-struct sqlite3 *db_sqlite_conn(struct db *db);
-
 #endif

@@ -192,6 +192,14 @@ enum status db_begin_append(struct db *db, struct err *err);
  * the program being killed, only a crash of the machine may lose the
  * last ones. PostgreSQL: nothing changes. */
 enum status db_bulk_begin(struct db *db, struct err *err);
+
+/* Whether a commit waits until the disk holds it (the default, true);
+ * false for a database that is thrown away. */
+enum status db_durable(struct db *db, bool durable, struct err *err);
+
+/* Leaves an SQLite database one file that can be copied alone (no
+ * write-ahead log beside it); nothing to do on a server. */
+enum status db_single_file(struct db *db, struct err *err);
 void db_bulk_end(struct db *db);
 
 #endif

@@ -296,10 +296,3 @@ enum status db_sqlite_open(struct db **out, const char *path,
 	*out = &db->base;
 	return STATUS_OK;
 }
-
-/* The SQLite handle of a connection, NULL for another backend: only for
- * the repositories not yet written against db_internal.h. */
-sqlite3 *db_sqlite_conn(struct db *db)
-{
-	return db->ops == &sqlite_ops ? conn_of(db) : NULL;
-}

@@ -2,14 +2,11 @@
 /* What the parts of the store share (state.c, state_rollout.c,
  * report_store.c, report_query.c and the other repositories); not for
  * use outside src/core/store/. Every function works inside whatever
- * transaction the caller has opened. The store_* helpers run on either
- * server through db_internal.h; the state_* ones that take a
- * sqlite3_stmt are for the repositories not yet moved to it (the
- * reports), and work on SQLite only. */
+ * transaction the caller has opened; all of them run on either server
+ * through db_internal.h. */
 #ifndef DMARCPILOT_STATE_INTERNAL_H
 #define DMARCPILOT_STATE_INTERNAL_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +18,11 @@
 #include "store/store.h"
 
 /* ------------------------------------------------- either server */
+
+/* Runs SQL with no result rows (the schema, tests setting a database
+ * up). */
+enum status store_exec(struct store *store, const char *sql,
+		       struct err *err);
 
 /* The connection. */
 struct db *store_conn(struct store *store);
@@ -94,25 +96,6 @@ struct state_items {
 enum status store_list(struct store *store, const char *domain,
 		       const char *sql, size_t size, store_item_fn map,
 		       struct state_items *items, const char *what,
-		       struct err *err);
-
-/* ------------------------------------------------- SQLite only, for
- * the repositories not yet moved to db_internal.h */
-
-/* The SQLite handle; NULL on PostgreSQL. */
-sqlite3 *store_db(struct store *store);
-
-/* Prepares one statement; the error names the database. */
-enum status state_stmt_prepare(struct store *store, sqlite3_stmt **stmt,
-			       const char *sql, struct err *err);
-
-/* Maps one result row; called by state_rows() for each. */
-typedef void (*state_row_fn)(sqlite3_stmt *stmt, void *arg);
-
-/* Steps a prepared statement to its end, handing every row to map, and
- * finalizes it; an error names what was being read. */
-enum status state_rows(struct store *store, sqlite3_stmt *stmt,
-		       state_row_fn map, void *arg, const char *what,
 		       struct err *err);
 
 /* ------------------------------------------------- either server */

@@ -726,53 +726,6 @@ enum status state_finish(struct store *store, enum status st,
 	return st;
 }
 
-/* ------------------------------------------------- SQLite only, for the
- * repositories not yet moved to db_internal.h */
-
-/* Prepares one statement; the error names the database. */
-enum status state_stmt_prepare(struct store *store, sqlite3_stmt **stmt,
-			       const char *sql, struct err *err)
-{
-	if (sqlite3_prepare_v2(store_db(store), sql, -1, stmt, NULL) !=
-	    SQLITE_OK) {
-		*stmt = NULL;
-		return store_error(store, err, _("preparing a statement"));
-	}
-	return STATUS_OK;
-}
-
-/* Steps a statement through its rows. */
-enum status state_rows(struct store *store, sqlite3_stmt *stmt,
-		       state_row_fn map, void *arg, const char *what,
-		       struct err *err)
-{
-	enum status st = STATUS_OK;
-	int rc;
-
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		map(stmt, arg);
-	if (rc != SQLITE_DONE)
-		st = store_error(store, err, what);
-	sqlite3_finalize(stmt);
-	return st;
-}
-
-/* The SQLite handle, NULL on PostgreSQL. */
-sqlite3 *store_db(struct store *store)
-{
-	return db_sqlite_conn(store->db);
-}
-
-/* Wraps SQLite's message in an error. */
-enum status store_error(struct store *store, struct err *err,
-			const char *what)
-{
-	sqlite3 *conn = store->db ? store_db(store) : NULL;
-
-	return err_set(err, STATUS_DB, "%s: %s: %s", store->path, what,
-		       conn ? sqlite3_errmsg(conn) : _("cannot open"));
-}
-
 /* ---------------------------------------------------------------- open */
 
 /* Creates the directory that holds the database. */
@@ -868,6 +821,18 @@ const char *store_path(const struct store *store)
 enum status store_exec(struct store *store, const char *sql, struct err *err)
 {
 	return db_exec(store->db, sql, err);
+}
+
+/* A throwaway database's commits skip the wait for the disk. */
+enum status store_throwaway(struct store *store, struct err *err)
+{
+	return db_durable(store->db, false, err);
+}
+
+/* One file, no write-ahead log beside it. */
+enum status store_single_file(struct store *store, struct err *err)
+{
+	return db_single_file(store->db, err);
 }
 
 /* Starts a write transaction. */

@@ -53,15 +53,14 @@ enum status store_begin(struct store *store, struct err *err);
 enum status store_commit(struct store *store, struct err *err);
 void store_rollback(struct store *store);
 
-/* Turns the SQLite connection's last error into STATUS_DB with
- * SQLite's own message, prefixed with what was being done (for the
- * repositories not yet written for both servers). */
-enum status store_error(struct store *store, struct err *err,
-			const char *what);
+/* For a database that is thrown away (the demo's): its commits no
+ * longer wait for the disk, at the price of the last ones on a crash. */
+enum status store_throwaway(struct store *store, struct err *err);
 
-/* Runs SQL with no result rows. */
-enum status store_exec(struct store *store, const char *sql,
-		       struct err *err);
+/* Leaves the database one self-contained file that can be copied
+ * alone (SQLite: no write-ahead log beside it; nothing to do on a
+ * server). */
+enum status store_single_file(struct store *store, struct err *err);
 
 /* The default path: $XDG_DATA_HOME/dmarcpilot/dmarcpilot.db, or
  * ~/.local/share/dmarcpilot/dmarcpilot.db; NULL when neither
