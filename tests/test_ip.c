@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/ip.h"
@@ -73,12 +74,54 @@ static void test_contains(void **state)
 	assert_true(ip_net_contains(&net, &a));
 }
 
+/* A server as --resolver and publish-server take it: a host or an
+ * address, IPv6 bare or in brackets, and a port of 1 to 65535. */
+static void test_host_port(void **state)
+{
+	static const struct {
+		const char *in, *host;
+		int port;
+	} good[] = {
+		{ "192.0.2.1", "192.0.2.1", 0 },
+		{ "192.0.2.1:5353", "192.0.2.1", 5353 },
+		{ "ns1.example.com:53", "ns1.example.com", 53 },
+		{ "2001:db8::1", "2001:db8::1", 0 },
+		{ "[2001:db8::1]", "2001:db8::1", 0 },
+		{ "[2001:db8::1]:65535", "2001:db8::1", 65535 },
+	};
+	static const char *const bad[] = {
+		"", ":53", "host:", "host:0", "host:65536", "host:+53",
+		"host:5 3", "[2001:db8::1", "[2001:db8::1]x", "[]:53",
+		"host:999999999999",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		char *host;
+		int port;
+
+		assert_true(ip_host_port(good[i].in, &host, &port));
+		assert_string_equal(host, good[i].host);
+		assert_int_equal(port, good[i].port);
+		free(host);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *host = (char *)"x";
+		int port;
+
+		if (ip_host_port(bad[i], &host, &port))
+			fail_msg("'%s' was taken", bad[i]);
+		assert_null(host);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_networks),
 		cmocka_unit_test(test_parse_refuses),
 		cmocka_unit_test(test_contains),
+		cmocka_unit_test(test_host_port),
 	};
 
 	return cmocka_run_group_tests_name("ip", tests, NULL, NULL);

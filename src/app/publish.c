@@ -18,6 +18,7 @@
 #include "dns/update.h"
 #include "export/zone.h"
 #include "util/i18n.h"
+#include "util/ip.h"
 #include "util/strbuf.h"
 #include "util/text.h"
 #include "util/xalloc.h"
@@ -134,41 +135,6 @@ static enum status zone_find(struct dns *dns, const char *name, char **zone,
 	}
 	return err_set(err, STATUS_DNS, _("%s: no zone (SOA) found above it"),
 		       name);
-}
-
-/* Splits "HOST[:PORT]" or "[V6]:PORT" into a host and a port (0 when
- * none); false when the port is not 1..65535. */
-static bool host_port(const char *s, char **host, int *port)
-{
-	const char *colon;
-	char *end;
-	long p;
-
-	*port = 0;
-	if (*s == '[') {
-		const char *close = strchr(s, ']');
-
-		if (!close || (close[1] && close[1] != ':'))
-			return false;
-		*host = xstrndup(s + 1, (size_t)(close - s - 1));
-		colon = close[1] ? close + 1 : NULL;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon && strchr(s, ':') != colon)
-			colon = NULL; /* a bare IPv6 address */
-		*host = colon ? xstrndup(s, (size_t)(colon - s)) : xstrdup(s);
-	}
-	if (!colon)
-		return **host != '\0';
-	errno = 0;
-	p = strtol(colon + 1, &end, 10);
-	if (end == colon + 1 || *end || errno || p < 1 || p > 65535) {
-		free(*host);
-		*host = NULL;
-		return false;
-	}
-	*port = (int)p;
-	return **host != '\0';
 }
 
 /* The address to send to: host itself when it is an address, else its
@@ -368,7 +334,6 @@ static bool served_read(struct dns *primary, const char *server,
 }
 
 /* Defined below. */
-static bool host_port(const char *s, char **host, int *port);
 static enum status server_address(struct dns *dns, const char *host,
 				  int port, char **out, struct err *err);
 static enum status zone_find(struct dns *dns, const char *name, char **zone,
@@ -390,7 +355,7 @@ void app_publish_read_served(struct dns *dns, struct rollout_inputs *in)
 	if (zone_find(dns, in->domain, &zone, &mname, &err))
 		goto fail;
 	if (set->publish_server &&
-	    !host_port(set->publish_server, &host, &port)) {
+	    !ip_host_port(set->publish_server, &host, &port)) {
 		err_set(&err, STATUS_USAGE,
 			_("%s: not HOST[:PORT] (the port 1 to 65535)"),
 			set->publish_server);
@@ -650,7 +615,7 @@ static enum status primary_find(struct dns *dns,
 	*key = NULL;
 	if ((st = zone_find(dns, domain, &r->zone, &mname, err)))
 		goto out;
-	if (server && !host_port(server, &host, &port)) {
+	if (server && !ip_host_port(server, &host, &port)) {
 		st = err_set(err, STATUS_USAGE,
 			     _("%s: not HOST[:PORT] (the port 1 to 65535)"),
 			     server);

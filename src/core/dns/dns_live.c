@@ -19,6 +19,7 @@
 
 #include "util/i18n.h"
 #include "util/strbuf.h"
+#include "util/ip.h"
 #include "util/xalloc.h"
 
 /* RFC 6891 6.2.5 and the DNS flag day 2020: a UDP size that does not
@@ -473,36 +474,17 @@ static size_t live_count_servers(const char *servers)
 
 	while (*p) {
 		size_t len = strcspn(p, ",");
-		char *item = xstrndup(p, len);
-		char *host = item, *port = NULL, *end;
+		char *item = xstrndup(p, len), *host;
 		unsigned char buf[16];
-		bool ok;
+		int port;
+		bool ok = ip_host_port(item, &host, &port);
 
-		if (item[0] == '[') {
-			end = strchr(item, ']');
-			host = item + 1;
-			if (end) {
-				*end = '\0';
-				if (end[1] == ':')
-					port = end + 2;
-				else if (end[1])
-					end = NULL;
-			}
-			ok = end && inet_pton(AF_INET6, host, buf) == 1;
-		} else if (strchr(item, ':') != strrchr(item, ':')) {
-			ok = inet_pton(AF_INET6, host, buf) == 1;
-		} else {
-			port = strchr(item, ':');
-			if (port)
-				*port++ = '\0';
-			ok = inet_pton(AF_INET, host, buf) == 1;
-		}
-		if (ok && port) {
-			long v = strtol(port, &end, 10);
-
-			ok = *port >= '0' && *port <= '9' && !*end && v > 0 &&
-			     v < 65536;
-		}
+		/* An address, not a name: c-ares takes no names here; a
+		 * bracket holds IPv6 only. */
+		ok = ok && (inet_pton(AF_INET6, host, buf) == 1 ||
+			    (item[0] != '[' &&
+			     inet_pton(AF_INET, host, buf) == 1));
+		free(host);
 		free(item);
 		if (!ok)
 			return 0;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/xalloc.h"
+
 /* Bits in an address of the family. */
 int ip_family_bits(int family)
 {
@@ -124,4 +126,39 @@ char *ip_net_format(const struct ip_net *net, char *buf)
 	else
 		snprintf(buf, IP_NET_BUFSIZE, "%s/%d", addr, net->prefix);
 	return buf;
+}
+
+/* Splits a server as --resolver and the publish-server setting give it. */
+bool ip_host_port(const char *s, char **host, int *port)
+{
+	const char *colon, *p;
+	long v = 0;
+
+	*host = NULL;
+	*port = 0;
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || (close[1] && close[1] != ':'))
+			return false;
+		*host = xstrndup(s + 1, (size_t)(close - s - 1));
+		colon = close[1] ? close + 1 : NULL;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon && strchr(s, ':') != colon)
+			colon = NULL; /* a bare IPv6 address */
+		*host = colon ? xstrndup(s, (size_t)(colon - s)) : xstrdup(s);
+	}
+	/* Digits only: no sign, no space, at most five of them. */
+	for (p = colon ? colon + 1 : ""; *p >= '0' && *p <= '9' && v < 65536;
+	     p++)
+		v = v * 10 + (*p - '0');
+	if (!**host || (colon && (p == colon + 1 || *p || v < 1 ||
+				  v > 65535))) {
+		free(*host);
+		*host = NULL;
+		return false;
+	}
+	*port = (int)v;
+	return true;
 }

@@ -40,4 +40,10 @@ char *ip_net_format(const struct ip_net *net, char *buf);
 /* The number of bits of the family: 32 or 128. */
 int ip_family_bits(int family);
 
+/* Splits "HOST[:PORT]", "V6" or "[V6][:PORT]" into a host (caller
+ * frees) and a port, 0 when none is given. False, with *host NULL, when
+ * the host is empty, a bracket is not closed, or the port is not 1 to
+ * 65535 in decimal digits. The host is not checked further. */
+bool ip_host_port(const char *s, char **host, int *port);
+
 #endif
