@@ -18,6 +18,11 @@ export XDG_DATA_HOME="$tmp/data"
 export DMARCPILOT_DATADIR="${DMARCPILOT_DATADIR:-${top_srcdir:-.}/data}"
 unset LANGUAGE
 export LC_ALL=C
+# The program runs inside zsh's completion on a terminal's foreground
+# process group; there LeakSanitizer's exit-time check (it stops the
+# process with ptrace) can hang for good under load. The completion is
+# under test here; the program's leaks are checked by every other test.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 "$bin" domain add example.com >/dev/null || exit 99
 
 mkdir "$tmp/zdot"
