@@ -103,13 +103,12 @@ static const struct cli_option *parse_find(const struct parse *p, int key)
 	return NULL;
 }
 
-/* The command's synopsis, translated: its words, operands and, in
- * full, each option ("[--all softfail|fail]"), else "[OPTION]...".
- * Caller frees. */
-static char *synopsis(const struct cli_command *c, bool full)
+/* The command's synopsis, translated: its words, operands and each
+ * option ("[--all softfail|fail]"), the one COMMAND --help and the
+ * usage errors show. Caller frees. */
+static char *synopsis(const struct cli_command *c)
 {
 	struct strbuf sb = STRBUF_INIT;
-	bool any = false;
 
 	strbuf_addstr(&sb, c->words);
 	if (*c->operands)
@@ -117,28 +116,23 @@ static char *synopsis(const struct cli_command *c, bool full)
 	for (const struct cli_option *o = cli_options; o->name; o++) {
 		if (!o->help || !option_of(o, c))
 			continue;
-		any = true;
-		if (!full)
-			continue;
 		strbuf_addf(&sb, " [--%s", o->name);
 		if (o->value)
 			strbuf_addf(&sb, " %s", _(o->value));
 		strbuf_addstr(&sb, o->repeat ? "]..." : "]");
 	}
-	if (any && !full)
-		strbuf_addstr(&sb, _(" [OPTION]..."));
 	return strbuf_detach(&sb);
 }
 
 /* Reports a usage error: one line naming the problem and, when a
- * command is known, its synopsis. */
+ * command is known, its synopsis as COMMAND --help shows it (unwrapped). */
 static int usage_vprint(const struct cli_command *c, const char *fmt,
 			va_list ap)
 {
 	char *problem = xvasprintf(fmt, ap);
 
 	if (c) {
-		char *syn = synopsis(c, false);
+		char *syn = synopsis(c);
 
 		fprintf(stderr, _("dmarcpilot: %s: %s; usage: dmarcpilot %s\n"),
 			c->words, problem, syn);
@@ -587,7 +581,7 @@ void cli_print_help(FILE *out)
 void cli_print_command_help(const struct cli *cli, FILE *out)
 {
 	const struct cli_command *c = cli->command;
-	char *syn = synopsis(c, true);
+	char *syn = synopsis(c);
 	/* TRANSLATORS: followed by "dmarcpilot" and a command's
 	 * synopsis; the synopsis wraps below itself. */
 	const char *usage = _("Usage:");
