@@ -18,6 +18,7 @@
 #include <wchar.h>
 
 #include "lib/testenv.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 /* The environment of an operator who reads German. */
@@ -73,8 +74,8 @@ static char **man_commands(size_t *n)
 	return words;
 }
 
-/* Runs "WORDS... --help" for a command named by its words. */
-static struct testenv_run command_help(const char *words,
+/* Runs "WORDS... OPTION" for a command named by its words. */
+static struct testenv_run command_with(const char *words, const char *option,
 				       const char *const env[])
 {
 	char *copy = xstrdup(words);
@@ -84,11 +85,18 @@ static struct testenv_run command_help(const char *words,
 
 	for (char *w = strtok(copy, " "); w && n < 6; w = strtok(NULL, " "))
 		args[n++] = w;
-	args[n++] = "--help";
+	args[n++] = option;
 	args[n] = NULL;
 	run = testenv_run_dmarcpilot(args, env);
 	free(copy);
 	return run;
+}
+
+/* Runs "WORDS... --help" for a command named by its words. */
+static struct testenv_run command_help(const char *words,
+				       const char *const env[])
+{
+	return command_with(words, "--help", env);
 }
 
 /* Every line of --help and of each COMMAND --help fits an 80-column
@@ -121,30 +129,71 @@ static void test_help_fits_79_columns(void **state)
 	free(words);
 }
 
-/* A command's --help and its usage error show the one synopsis: what
- * report summary takes is the same in both. */
+/* The synopsis of COMMAND --help: the text after "Usage: dmarcpilot "
+ * up to the help line, its wrapped lines joined by one space. Caller
+ * frees. */
+static char *help_synopsis(const char *out)
+{
+	static const char usage[] = "Usage: dmarcpilot ";
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = out;
+
+	assert_memory_equal(p, usage, sizeof usage - 1);
+	p += sizeof usage - 1;
+	for (bool first = true; *p; first = false) {
+		size_t len = strcspn(p, "\n");
+
+		if (!first && *p != ' ')
+			break; /* the help line: the synopsis ended */
+		while (*p == ' ')
+			p++, len--;
+		strbuf_addf(&sb, "%s%.*s", first ? "" : " ", (int)len, p);
+		p += len;
+		p += *p == '\n';
+	}
+	return strbuf_detach(&sb);
+}
+
+/* A command's --help and its usage errors show the one synopsis, with
+ * every option: report summary's --window is in both, and so for every
+ * command. */
 static void test_help_and_usage_agree(void **state)
 {
-	const char *help[] = { "report", "summary", "--help", NULL };
 	const char *missing[] = { "report", "summary", NULL };
 	struct testenv_run run;
+	size_t n;
+	char **words = man_commands(&n);
 
 	(void)state;
-	run = testenv_run_dmarcpilot(help, NULL);
-	assert_int_equal(run.status, 0);
-	assert_non_null(strstr(run.out, "Usage: dmarcpilot report summary "
-					"DOMAIN [--since DATE] [--until "
-					"DATE]\n"));
-	assert_non_null(strstr(run.out, "--since DATE"));
-	testenv_run_done(&run);
 	run = testenv_run_dmarcpilot(missing, NULL);
 	assert_int_equal(run.status, 2);
 	assert_string_equal(run.err,
 			    "dmarcpilot: report summary: missing DOMAIN; "
 			    "usage: dmarcpilot report summary DOMAIN "
-			    "[OPTION]...\n");
+			    "[--since DATE] [--until DATE] "
+			    "[--window plan|week|all]\n");
 	assert_string_equal(run.out, "");
 	testenv_run_done(&run);
+	for (size_t i = 0; i < n; i++) {
+		char *syn, *want;
+
+		run = command_help(words[i], NULL);
+		assert_int_equal(run.status, 0);
+		syn = help_synopsis(run.out);
+		testenv_run_done(&run);
+		/* An unknown option is a usage error of every command. */
+		run = command_with(words[i], "--frob", NULL);
+		assert_int_equal(run.status, 2);
+		want = xasprintf("dmarcpilot: %s: unknown option '--frob'; "
+				 "usage: dmarcpilot %s\n",
+				 words[i], syn);
+		assert_string_equal(run.err, want);
+		testenv_run_done(&run);
+		free(want);
+		free(syn);
+		free(words[i]);
+	}
+	free(words);
 }
 
 /* Usage errors exit 2 with one line that names the problem. */

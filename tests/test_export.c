@@ -717,6 +717,35 @@ static void test_spf_parts(void **state)
 	free(part);
 }
 
+/* plan prints the records as the zone snippet does, through the one
+ * TXT quoter: the split record in strings of at most 255 octets, so
+ * that a line pasted into a zone file loads. */
+static void test_plan_text_quoted(void **state)
+{
+	struct fixture *f = *state;
+	const char *plan[] = { "--db", f->path, "--now", "2026-11-24",
+			       "plan", "split.example", NULL };
+	char *main_rec, *part, *line;
+	struct testenv_run r;
+
+	split_domain(f);
+	split_expected(&main_rec, &part);
+	r = testenv_run_dmarcpilot(plan, NULL);
+	if (r.status != 0)
+		fail_msg("plan: %s%s", r.out, r.err);
+	line = xasprintf("  split.example. TXT \"%.255s\" \"%s\"\n", main_rec,
+			 main_rec + 255);
+	if (!strstr(r.out, line))
+		fail_msg("expected %s in: %s", line, r.out);
+	free(line);
+	line = xasprintf("  _spf1.split.example. TXT \"%s\"\n", part);
+	assert_non_null(strstr(r.out, line));
+	free(line);
+	testenv_run_done(&r);
+	free(main_rec);
+	free(part);
+}
+
 /* ---------------------------------------------------------------- rua */
 
 /* The _report._dmarc names zone_collect gives for a domain whose next
@@ -861,6 +890,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_output_atomic, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_spf_parts, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_plan_text_quoted, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_step_waits_for_parts,
 						setup, teardown),

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "util/dname.h"
 #include "util/i18n.h"
 #include "util/strbuf.h"
 #include "util/strlist.h"
@@ -278,7 +279,10 @@ static bool email_ok(const char *addr)
 {
 	const char *at = strrchr(addr, '@');
 
-	if (!at || at == addr || !text_domain_valid(at + 1))
+	/* The domain by the one rule of domain names (util/dname.h); one
+	 * label allowed, as in root@localhost. */
+	if (!at || at == addr ||
+	    !dname_valid(at + 1, DNAME_UNDERSCORE | DNAME_ONE_LABEL))
 		return false;
 	for (const char *c = addr; c < at; c++)
 		if (*c <= ' ' || *c >= 0x7f || strchr("\"(),:;<>@[\\]", *c))
@@ -567,9 +571,10 @@ static int parse_handle(void *arg, const char *section, const char *name,
 		else
 			parse_webhook(p, webhook_of(p, word), name, value);
 	} else if ((word = section_arg(section, "thresholds", ""))) {
-		char *domain = word[0] ? text_domain_normalize(word) : NULL;
+		char *domain = word[0] ? dname_normalize(word, DNAME_UNDERSCORE)
+				       : NULL;
 
-		if (domain && !text_domain_valid(domain))
+		if (word[0] && !domain)
 			parse_fail(p, _("[thresholds %s]: not a domain name"),
 				   word);
 		else

@@ -271,6 +271,13 @@ void session_store_close(struct session *s)
 	slot_done(&s->store_slot);
 }
 
+/* Joins the data directory and a file name. */
+char *session_data_path(const struct session *s, const char *name)
+{
+	return xasprintf("%s/%s", s->opt.datadir ? s->opt.datadir : ".",
+			 name);
+}
+
 /* Loads the catalogue once. */
 const struct providers *session_providers(struct session *s, struct err *err)
 {
@@ -279,8 +286,7 @@ const struct providers *session_providers(struct session *s, struct err *err)
 
 	if (slot_tried(&s->providers_slot, s->providers, err))
 		return s->providers;
-	path = xasprintf("%s/providers.ini",
-			 s->opt.datadir ? s->opt.datadir : ".");
+	path = session_data_path(s, "providers.ini");
 	if (providers_load(&s->providers, path, &e) != STATUS_OK) {
 		s->providers = NULL;
 		slot_fail(&s->providers_slot, &e, err);

@@ -107,6 +107,10 @@ void session_store_close(struct session *s);
 const struct providers *session_providers(struct session *s,
 					  struct err *err);
 
+/* A file that comes with the program: DATADIR/name ("./name" without
+ * a data directory). Caller frees. */
+char *session_data_path(const struct session *s, const char *name);
+
 /* The Public Suffix List; NULL when libpsl has none. */
 const struct orgdomain *session_orgdomain(struct session *s);
 

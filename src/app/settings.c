@@ -293,6 +293,26 @@ enum status app_setting_apply(struct state_settings *s, const char *arg,
 	return app_setting_set(s, d, eq + 1, err);
 }
 
+/* Reads, applies and stores a domain's settings. */
+enum status app_settings_change(struct store *store, const char *domain,
+				const char *const *assignments, size_t n,
+				struct err *err)
+{
+	struct state_settings s;
+	enum status st;
+
+	state_settings_defaults(&s);
+	st = state_settings_get(store, domain, &s, err);
+	/* Every value is checked before anything is stored; the store
+	 * writes them all in one transaction. */
+	for (size_t i = 0; st == STATUS_OK && i < n; i++)
+		st = app_setting_apply(&s, assignments[i], err);
+	if (st == STATUS_OK)
+		st = state_settings_set(store, domain, &s, err);
+	state_settings_done(&s);
+	return st;
+}
+
 /* A setting's value as text, and whether it is the default. */
 char *app_setting_value(const struct state_settings *s,
 			   const struct app_setting *d, bool *is_default)

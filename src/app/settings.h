@@ -46,6 +46,14 @@ enum status app_setting_set(struct state_settings *s,
 enum status app_setting_apply(struct state_settings *s, const char *arg,
 			      struct err *err);
 
+/* Changes the domain's settings: reads them, applies each of the n
+ * "KEY=VALUE" in order (app_setting_apply()) and stores them all, or
+ * nothing when any value is refused (STATUS_USAGE names it). What
+ * `domain set` and the wizard's settings view both run. */
+enum status app_settings_change(struct store *store, const char *domain,
+				const char *const *assignments, size_t n,
+				struct err *err);
+
 /* A setting's value as text (caller frees), or NULL for an unset text
  * setting; *is_default says whether it is the default. */
 char *app_setting_value(const struct state_settings *s,

@@ -13,6 +13,7 @@
 #include "audit/audit.h"
 #include "audit/dnssec.h"
 #include "dns/dns.h"
+#include "util/dname.h"
 #include "util/i18n.h"
 #include "dmarc/ladder.h"
 #include "dmarc/orgdomain.h"
@@ -68,16 +69,18 @@ static void selectors_load(struct cli *cli, const char *domain,
 static enum status domain_add(struct check_run *run, const char *name,
 			      const char *where, struct err *err)
 {
-	char *norm = text_domain_normalize(name);
+	/* The one check of a domain name (util/dname.h): U-labels become
+	 * A-labels. The operands come normalised already (cli_parse);
+	 * the lines of a list do not. */
+	char *norm = dname_normalize(name, DNAME_UNDERSCORE);
 
-	if (!text_domain_valid(norm)) {
+	if (!norm) {
 		char *shown = text_clean_str(name);
 
 		/* TRANSLATORS: the first %s is "FILE:LINE: " or empty. */
 		err_set(err, STATUS_USAGE, _("%s\"%s\" is not a domain name"),
 			where, shown);
 		free(shown);
-		free(norm);
 		return STATUS_USAGE;
 	}
 	for (size_t i = 0; i < run->count; i++) {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/dname.h"
 #include "util/i18n.h"
 #include "store/state.h"
 #include "util/strbuf.h"
@@ -103,13 +104,12 @@ static const struct cli_option *parse_find(const struct parse *p, int key)
 	return NULL;
 }
 
-/* The command's synopsis, translated: its words, operands and, in
- * full, each option ("[--all softfail|fail]"), else "[OPTION]...".
- * Caller frees. */
-static char *synopsis(const struct cli_command *c, bool full)
+/* The command's synopsis, translated: its words, operands and each
+ * option ("[--all softfail|fail]"), the one COMMAND --help and the
+ * usage errors show. Caller frees. */
+static char *synopsis(const struct cli_command *c)
 {
 	struct strbuf sb = STRBUF_INIT;
-	bool any = false;
 
 	strbuf_addstr(&sb, c->words);
 	if (*c->operands)
@@ -117,28 +117,23 @@ static char *synopsis(const struct cli_command *c, bool full)
 	for (const struct cli_option *o = cli_options; o->name; o++) {
 		if (!o->help || !option_of(o, c))
 			continue;
-		any = true;
-		if (!full)
-			continue;
 		strbuf_addf(&sb, " [--%s", o->name);
 		if (o->value)
 			strbuf_addf(&sb, " %s", _(o->value));
 		strbuf_addstr(&sb, o->repeat ? "]..." : "]");
 	}
-	if (any && !full)
-		strbuf_addstr(&sb, _(" [OPTION]..."));
 	return strbuf_detach(&sb);
 }
 
 /* Reports a usage error: one line naming the problem and, when a
- * command is known, its synopsis. */
+ * command is known, its synopsis as COMMAND --help shows it (unwrapped). */
 static int usage_vprint(const struct cli_command *c, const char *fmt,
 			va_list ap)
 {
 	char *problem = xvasprintf(fmt, ap);
 
 	if (c) {
-		char *syn = synopsis(c, false);
+		char *syn = synopsis(c);
 
 		fprintf(stderr, _("dmarcpilot: %s: %s; usage: dmarcpilot %s\n"),
 			c->words, problem, syn);
@@ -335,6 +330,68 @@ static char *operand_name(const char *operands, int n)
 	return xstrndup(p, len);
 }
 
+/* True when the n-th operand of a command is a DOMAIN: its word in the
+ * declaration without brackets, or the last word when it repeats
+ * ("DOMAIN...", "[DOMAIN...]"). */
+static bool operand_is_domain(const char *operands, int n)
+{
+	const char *p = operands, *word = NULL;
+	size_t len = 0;
+
+	for (int i = 0; *p; i++) {
+		size_t wlen = strcspn(p, " ");
+		size_t end = wlen - (wlen > 0 && p[wlen - 1] == ']');
+
+		if (i == n || (end > 3 && strncmp(p + end - 3, "...", 3) == 0 &&
+			       !p[wlen])) {
+			word = p;
+			len = wlen;
+		}
+		if (i == n)
+			break;
+		p += wlen;
+		p += *p == ' ';
+	}
+	if (!word)
+		return false;
+	if (*word == '[')
+		word++, len--;
+	while (len > 0 && (word[len - 1] == ']' || word[len - 1] == '.'))
+		len--;
+	return len == 6 && strncmp(word, "DOMAIN", 6) == 0;
+}
+
+/* Puts every DOMAIN operand through dname_normalize(), the one check of
+ * a domain name: a U-label ("bücher.example") becomes its A-label
+ * (IDNA2008, RFC 5891), the rest lower case without the final dot; a
+ * name it refuses is a usage error. */
+static void operands_normalize(struct cli_line *line, const struct cli *cli)
+{
+	/* The wizard takes one operand, a domain. */
+	const char *operands = cli->command ? cli->command->operands
+					    : "[DOMAIN]";
+
+	line->domains = xcalloc((size_t)line->argc + 1, sizeof *line->domains);
+	for (int i = 0; i < line->argc; i++) {
+		char *norm, *shown;
+
+		if (!operand_is_domain(operands, i))
+			continue;
+		norm = dname_normalize(line->argv[i], DNAME_UNDERSCORE);
+		if (norm) {
+			line->domains[i] = norm;
+			line->argv[i] = norm;
+			continue;
+		}
+		shown = text_clean_str(line->argv[i]);
+		/* The message of check's lists, with no "FILE:LINE: ". */
+		parse_usage(line, cli, _("%s\"%s\" is not a domain name"), "",
+			    shown);
+		free(shown);
+		return;
+	}
+}
+
 /* Parses the rest of the line after the command words (or the wizard's
  * domain): options anywhere, operands in order, "--" ends options. */
 static void parse_rest(struct cli_line *line, struct cli *cli, int argc,
@@ -438,11 +495,17 @@ void cli_parse(struct cli *cli, int argc, char **argv, struct cli_line *line)
 		parse_usage(line, cli, _("unexpected argument '%s'"),
 			    line->argv[cli->command->max_operands]);
 	}
+	if (line->action == CLI_RUN || line->action == CLI_WIZARD)
+		operands_normalize(line, cli);
 }
 
 /* Frees what cli_parse() allocated for the line. */
 void cli_line_done(struct cli_line *line)
 {
+	for (int i = 0; line->domains && i < line->argc; i++)
+		free(line->domains[i]);
+	free(line->domains);
+	line->domains = NULL;
 	free(line->owned);
 	free(line->argv);
 	line->owned = line->argv = NULL;
@@ -587,7 +650,7 @@ void cli_print_help(FILE *out)
 void cli_print_command_help(const struct cli *cli, FILE *out)
 {
 	const struct cli_command *c = cli->command;
-	char *syn = synopsis(c, true);
+	char *syn = synopsis(c);
 	/* TRANSLATORS: followed by "dmarcpilot" and a command's
 	 * synopsis; the synopsis wraps below itself. */
 	const char *usage = _("Usage:");

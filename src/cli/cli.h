@@ -169,6 +169,8 @@ struct cli_line {
 
 	/* Kept while parsing. */
 	char **owned;        /* the copy of argv that getopt_long permutes */
+	char **domains;      /* the DOMAIN operands' normal forms, which
+				argv points to */
 	size_t given_cap;    /* room in cli->given */
 };
 
@@ -177,8 +179,11 @@ struct cli_line {
  * global ones, anywhere after them ("--" ends options; unambiguous
  * abbreviations; a value is never taken from a word that starts with
  * "-"). Keeps every option given in cli->given, in order, and sets
- * the global ones in cli as well. Usage errors are printed as one line
- * and leave line->action CLI_EXIT. Free line with cli_line_done(). */
+ * the global ones in cli as well. Every DOMAIN operand (and the
+ * wizard's) passes the one validator of domain names, dname_normalize():
+ * the command gets its normal form (A-labels, lower case, no final
+ * dot). Usage errors are printed as one line and leave line->action
+ * CLI_EXIT. Free line with cli_line_done(). */
 void cli_parse(struct cli *cli, int argc, char **argv, struct cli_line *line);
 
 void cli_line_done(struct cli_line *line);

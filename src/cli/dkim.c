@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "app/dkim_rotate.h"
+#include "app/keygen.h"
 #include "cli/cli.h"
 #include "dkim/dkim.h"
 #include "store/rotation_store.h"
@@ -49,6 +50,7 @@ int cli_dkim_keygen(struct cli *cli, int argc, char **argv)
 	struct err err = ERR_INIT;
 	const char *algorithm = cli_opt(cli, OPT_ALGORITHM);
 	const char *bits = cli_opt(cli, OPT_BITS);
+	struct store *store;
 	int status;
 	char *line;
 
@@ -76,15 +78,13 @@ int cli_dkim_keygen(struct cli *cli, int argc, char **argv)
 		o.bits = (int)n;
 	}
 	o.today = cli->now;
-	o.record_arg = db_in_use(cli, &err);
-	if (o.record_arg)
-		o.record = state_dkim_keygen_record;
-	if (!o.record_arg && err.status != STATUS_OK) {
+	store = db_in_use(cli, &err);
+	if (!store && err.status != STATUS_OK) {
 		status = cli_fail(&err);
 		err_done(&err);
 		return status;
 	}
-	if (dkim_keygen(&o, &g, &err) != STATUS_OK) {
+	if (app_dkim_keygen(store, &o, &g, &err) != STATUS_OK) {
 		status = cli_fail(&err);
 		err_done(&err);
 		return status;

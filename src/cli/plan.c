@@ -129,6 +129,16 @@ static json_t *evidence_json(const struct rollout_inputs *in)
 	return o;
 }
 
+/* Prints one record of the plan as a zone file line, its value through
+ * the one TXT quoter (strings of at most 255 octets, RFC 1035 3.3.14). */
+static void print_txt(const char *name, const char *value)
+{
+	char *strings = text_txt_strings(value);
+
+	printf("  %s. TXT %s\n", name, strings);
+	free(strings);
+}
+
 /* plan DOMAIN */
 int cli_plan(struct cli *cli, int argc, char **argv)
 {
@@ -209,8 +219,7 @@ int cli_plan(struct cli *cli, int argc, char **argv)
 		if (plan.next.action != ROLLOUT_ACTION_NONE) {
 			printf(_("Next: %s\n"), plan.next.label);
 			if (plan.next.record)
-				printf("  %s. TXT \"%s\"\n", plan.next.name,
-				       plan.next.record);
+				print_txt(plan.next.name, plan.next.record);
 			else if (plan.next.action == ROLLOUT_ACTION_DKIM)
 				printf(_("  %s (published by the provider)\n"),
 				       plan.next.name);
@@ -218,9 +227,8 @@ int cli_plan(struct cli *cli, int argc, char **argv)
 				printf(_("  %s (no record yet: see below)\n"),
 				       plan.next.name);
 			for (size_t i = 0; i < plan.next.nparts; i++)
-				printf("  %s. TXT \"%s\"\n",
-				       plan.next.parts[i].name,
-				       plan.next.parts[i].value);
+				print_txt(plan.next.parts[i].name,
+					  plan.next.parts[i].value);
 			printf(_("Earliest: %s\n"),
 			       date_format(plan.earliest, a));
 		}

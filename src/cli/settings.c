@@ -18,36 +18,19 @@
 /* domain set DOMAIN KEY=VALUE... */
 int cli_domain_set(struct cli *cli, int argc, char **argv)
 {
-	struct state_settings s;
 	struct err err = ERR_INIT;
 	struct store *store;
-	int rc = EXIT_GOOD;
 
-	if (!(store = cli_store(cli, &err)))
-		goto fail;
-	state_settings_defaults(&s);
-	if (state_settings_get(store, argv[0], &s, &err) != STATUS_OK)
-		goto fail_settings;
-	/* Every value is checked before anything is stored, and all of
-	 * them are stored in one transaction. */
-	for (int i = 1; i < argc; i++)
-		if (app_setting_apply(&s, argv[i], &err) != STATUS_OK)
-			goto fail_settings;
-	if (state_settings_set(store, argv[0], &s, &err) != STATUS_OK)
-		goto fail_settings;
+	if (!(store = cli_store(cli, &err)) ||
+	    app_settings_change(store, argv[0], (const char *const *)argv + 1,
+				(size_t)argc - 1, &err) != STATUS_OK)
+		return cli_fail_done(&err);
 	if (!cli->json)
 		printf(_("Settings of %s stored.\n"), argv[0]);
 	else
 		cli_print_json(json_pack("{s:s, s:b}", "domain", argv[0],
 					 "stored", 1));
-	state_settings_done(&s);
-	return rc;
-fail_settings:
-	state_settings_done(&s);
-fail:
-	rc = cli_fail(&err);
-	err_done(&err);
-	return rc;
+	return EXIT_GOOD;
 }
 
 /* A setting's value as JSON: a number, a string, or null when unset. */

@@ -10,7 +10,6 @@
 #include "cli/cli.h"
 #include "app/providers.h"
 #include "app/adopt.h"
-#include "util/dname.h"
 #include "util/i18n.h"
 #include "providers/providers.h"
 #include "store/state.h"
@@ -102,14 +101,14 @@ int cli_domain_add(struct cli *cli, int argc, char **argv)
 	struct err err = ERR_INIT;
 	struct store *store;
 	int64_t id;
-	char *name;
+	const char *name;
 
 	(void)argc; /* one operand, as declared */
 	if (!(store = cli_store(cli, &err)))
 		return cli_fail_done(&err);
 	if (state_domain_add(store, argv[0], cli->now, &id, &err))
 		return cli_fail_done(&err);
-	name = dname_lookup_form(argv[0]);
+	name = argv[0]; /* normalised by cli_parse() */
 	/* What it serves already places it on the rung that is live; a
 	 * domain whose records cannot be read starts at discovery. */
 	adopted = app_adopt(cli_session(cli), name, cli->now, &a, &err) ==
@@ -143,7 +142,6 @@ int cli_domain_add(struct cli *cli, int argc, char **argv)
 	else
 		app_adoption_done(&a);
 	err_done(&err);
-	free(name);
 	return EXIT_GOOD;
 }
 
@@ -261,11 +259,10 @@ int cli_sender_add(struct cli *cli, int argc, char **argv)
 				json_t *o = sender_json(&senders[i],
 							catalogue);
 
-				char *d = dname_lookup_form(domain);
+				const char *d = domain;
 
 				json_object_set_new(o, "domain",
 						    json_string(d));
-				free(d);
 				cli_print_json(o);
 			} else {
 				printf(_("Added sender %s (id %lld) to %s.\n"),
@@ -323,7 +320,7 @@ int cli_sender_list(struct cli *cli, int argc, char **argv)
 	err_done(&err);
 	if (cli->json) {
 		json_t *o = json_object(), *a = json_array();
-		char *d = dname_lookup_form(argv[0]);
+		const char *d = argv[0];
 
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(a,
@@ -333,7 +330,6 @@ int cli_sender_list(struct cli *cli, int argc, char **argv)
 		json_object_set_new(o, "senders", a);
 		json_object_set_new(o, "not_ours", disowned_json(not_ours, nd));
 		cli_print_json(o);
-		free(d);
 	} else if (n == 0) {
 		printf(_("%s has no senders yet; add them with: dmarcpilot "
 			 "sender add %s PROVIDER-ID|ip4:CIDR|ip6:CIDR|a:HOST\n"),
@@ -383,12 +379,11 @@ int cli_sender_remove(struct cli *cli, int argc, char **argv)
 		return cli_fail_done(&err);
 	if (cli->json) {
 		json_t *o = json_object();
-		char *d = dname_lookup_form(argv[0]);
+		const char *d = argv[0];
 
 		json_object_set_new(o, "domain", json_string(d));
 		json_object_set_new(o, "removed", json_string(argv[1]));
 		cli_print_json(o);
-		free(d);
 	} else {
 		printf(_("Removed sender %s from %s.\n"), argv[1], argv[0]);
 	}
@@ -404,7 +399,7 @@ int cli_sender_disown(struct cli *cli, int argc, char **argv)
 	const char *note = cli_opt(cli, OPT_NOTE);
 	bool undo = cli_opt(cli, OPT_UNDO) != NULL;
 	int64_t id = 0;
-	char *d;
+	const char *d;
 
 	(void)argc;
 	if (undo && note)
@@ -417,7 +412,7 @@ int cli_sender_disown(struct cli *cli, int argc, char **argv)
 		 : state_disown_add(store, domain, source, note, cli->now, &id,
 				    &err))
 		return cli_fail_done(&err);
-	d = dname_lookup_form(domain);
+	d = domain;
 	if (cli->json) {
 		json_t *o = json_object();
 
@@ -435,7 +430,6 @@ int cli_sender_disown(struct cli *cli, int argc, char **argv)
 			 "no longer holds the plan back.\n"),
 		       source, d, (long long)id);
 	}
-	free(d);
 	return EXIT_GOOD;
 }
 

@@ -23,7 +23,7 @@
  * frees. */
 static char *demo_prebuilt(const struct app *app)
 {
-	char *path = tui_data_path(app, "demo/demo.db");
+	char *path = session_data_path(app->session, "demo/demo.db");
 
 	if (access(path, R_OK) == 0)
 		return path;
@@ -49,7 +49,7 @@ static void demo_use_db(struct session *session, const char *path)
  * demo seeds its own. */
 enum status demo_setup(struct app *app, struct err *err)
 {
-	char *dir = tui_data_path(app, "demo");
+	char *dir = session_data_path(app->session, "demo");
 	const char *tmp = getenv("TMPDIR");
 	char *templ = xasprintf("%s/dmarcpilot-demo.XXXXXX",
 				tmp && *tmp ? tmp : "/tmp");
@@ -70,7 +70,6 @@ enum status demo_setup(struct app *app, struct err *err)
 	app->demo_db = xasprintf("%s/demo.db", app->demo_dir);
 	demo_use_db(app->session, app->demo_db);
 	date_parse(DEMO_NOW, &app->now);
-	tui_set_domain(app, DEMO_DOMAIN);
 	st = prebuilt ? app_demo_copy(prebuilt, app->demo_db, err)
 		      : app_demo_seed(app->session, dir, err);
 out:
@@ -85,7 +84,7 @@ out:
 enum status demo_prepare(struct session *session, const char *path,
 			 struct err *err)
 {
-	char *dir = xasprintf("%s/demo", session->opt.datadir);
+	char *dir = session_data_path(session, "demo");
 	enum status st;
 
 	demo_use_db(session, path);

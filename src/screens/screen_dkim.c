@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app/dkim_rotate.h"
+#include "app/keygen.h"
 #include "dkim/dkim.h"
 #include "util/i18n.h"
 #include "providers/providers.h"
@@ -482,13 +483,11 @@ static void dkim_keygen_work(struct app *app, struct dkim_state *st,
 		.selector = st->job_selector,
 		.type = DKIM_KEY_RSA,
 		.dir = dir,
-		.record = state_dkim_keygen_record,
-		.record_arg = tui_store(app),
 		.today = app->now,
 	};
 
 	memset(&gen, 0, sizeof gen);
-	if (dkim_keygen(&o, &gen, &err) != STATUS_OK) {
+	if (app_dkim_keygen(tui_store(app), &o, &gen, &err) != STATUS_OK) {
 		tui_error(app, "%s", err_message(&err));
 	} else {
 		struct dkim_row *r = dkim_row_add(app, st, NULL, NULL,

@@ -59,24 +59,24 @@ static void settings_enter(struct app *app, void *state)
 static void settings_store(struct app *app, struct settings_state *st,
 			   const struct app_setting *d, const char *value)
 {
-	struct state_settings s;
 	struct store *store = tui_store(app);
 	struct err err = ERR_INIT;
+	char *assignment = xasprintf("%s=%s", d->key, value);
+	const char *const change[] = { assignment };
 
-	state_settings_defaults(&s);
 	if (!store) {
 		tui_error(app, "%s", session_store_error(app->session));
+		free(assignment);
 		return;
 	}
-	if (state_settings_get(store, app->domain, &s, &err) != STATUS_OK ||
-	    app_setting_set(&s, d, value, &err) != STATUS_OK ||
-	    state_settings_set(store, app->domain, &s, &err) != STATUS_OK)
+	if (app_settings_change(store, app->domain, change, 1, &err) !=
+	    STATUS_OK)
 		tui_error(app, "%s", err_message(&err));
 	else {
 		tui_message(app, _("Stored %s for %s."), d->key, app->domain);
 		app->settings_gen++;
 	}
-	state_settings_done(&s);
+	free(assignment);
 	err_done(&err);
 	settings_read(app, st);
 }

@@ -814,7 +814,7 @@ static bool terminal_usable(void)
 /* A file that comes with the program: DATADIR/name. Caller frees. */
 char *tui_data_path(const struct app *app, const char *name)
 {
-	return xasprintf("%s/%s", app->session->opt.datadir, name);
+	return session_data_path(app->session, name);
 }
 
 /* Runs the wizard. */
@@ -840,6 +840,9 @@ int tui_run(struct session *session, date_t now, const char *domain,
 		status = EXIT_TROUBLE;
 		goto out;
 	}
+	/* The demo opens on its own domain unless another is named. */
+	if (demo && !domain)
+		domain = DEMO_DOMAIN;
 	if (domain)
 		tui_set_domain(app, domain);
 	if (app->domain && tui_store(app) &&

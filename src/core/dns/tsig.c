@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/dname.h"
 #include "util/i18n.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -178,29 +179,16 @@ static bool secret_ok(const char *s, size_t len)
 	return n > 0;
 }
 
-/* True for a key name: labels of letters, digits, '-' and '_'
- * (RFC 8945 4.2: the name is a domain name). */
+/* True for a key name (RFC 8945 4.2: the name is a domain name), by
+ * the one rule of domain names (util/dname.h): one label allowed, as
+ * tsig-keygen's "tsig-key", and "_". */
 static bool key_name_ok(const char *s, size_t len)
 {
-	size_t label = 0;
+	char *name = xstrndup(s, len);
+	bool ok = dname_valid(name, DNAME_UNDERSCORE | DNAME_ONE_LABEL);
 
-	if (len == 0 || len > 253)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '.') {
-			if (label == 0 && !(i == len - 1 && len > 1))
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_') ||
-		    ++label > 63)
-			return false;
-	}
-	return true;
+	free(name);
+	return ok;
 }
 
 /* Parses the first key statement. */

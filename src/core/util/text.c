@@ -184,32 +184,6 @@ char *text_domain_normalize(const char *name)
 	return text_lower(s);
 }
 
-/* True for a name fit for a query: LDH labels (and "_") of 1..63
- * octets, 253 octets at most (RFC 1035 2.3.4). */
-bool text_domain_valid(const char *name)
-{
-	size_t label = 0, total = strlen(name);
-
-	if (total == 0 || total > 253)
-		return false;
-	for (const char *p = name; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') &&
-		    c != '-' && c != '_')
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return label > 0;
-}
-
 /* Counts columns character by character. */
 int text_columns(const char *s)
 {

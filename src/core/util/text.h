@@ -32,10 +32,6 @@ char *text_lower(char *s);
 /* A copy of a domain name, lower-cased and without the final dot. */
 char *text_domain_normalize(const char *name);
 
-/* True for a normalised name fit for a query: LDH labels (and "_") of
- * 1..63 octets, 253 octets at most (RFC 1035 2.3.4). */
-bool text_domain_valid(const char *name);
-
 /* The terminal columns UTF-8 text takes in the current locale (wide
  * characters count two); an invalid or unprintable character counts
  * one, as it is drawn as one replacement character. */
