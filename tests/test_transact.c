@@ -23,6 +23,7 @@
 
 #include "app/settings.h"
 #include "lib/testenv.h"
+#include "store/report_store.h"
 #include "store/state.h"
 #include "store/state_internal.h"
 #include "util/xalloc.h"
@@ -308,6 +309,64 @@ static void test_attempts_bounded(void **state)
 	free(name);
 }
 
+/* Counts what report import refuses. */
+static void count_reject(void *arg, const struct err *err)
+{
+	(void)err;
+	++*(int *)arg;
+}
+
+/* A report import whose transaction loses a race (here the server says
+ * deadlock_detected, SQLSTATE 40P01, from a trigger) is the database's
+ * doing, not the file's: the import stops saying to run it again, the
+ * report is not counted as refused, and nothing is stored, so that the
+ * next run imports it once. */
+static void test_import_conflict_not_rejected(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = ERR_INIT;
+	struct report_import_stats stats;
+	int rejects = 0;
+	char *n;
+
+	assert_int_equal(
+	    store_exec(f->store,
+		       "CREATE FUNCTION lose() RETURNS trigger AS $$ BEGIN"
+		       " RAISE EXCEPTION 'lost' USING ERRCODE = '40P01';"
+		       " END $$ LANGUAGE plpgsql;"
+		       "CREATE TRIGGER lose BEFORE INSERT ON report"
+		       " FOR EACH ROW EXECUTE FUNCTION lose()",
+		       &err),
+	    STATUS_OK);
+	memset(&stats, 0, sizeof stats);
+	assert_int_equal(report_import_path(f->store,
+					    ABS_SRCDIR "/fuzz/seeds/fuzz_report"
+						       "/rfc7489.xml",
+					    NULL, &stats, count_reject,
+					    &rejects, &err),
+			 STATUS_REFUSED);
+	assert_non_null(strstr(err_message(&err), "run the command again"));
+	err_done(&err);
+	assert_int_equal(rejects, 0);
+	assert_int_equal(stats.rejected, 0);
+	assert_int_equal(stats.imported, 0);
+	n = testenv_db_text(f->path, "SELECT count(*) FROM report");
+	assert_string_equal(n, "0");
+	free(n);
+	/* The race gone, the same file imports. */
+	assert_int_equal(store_exec(f->store, "DROP TRIGGER lose ON report",
+				    &err),
+			 STATUS_OK);
+	assert_int_equal(report_import_path(f->store,
+					    ABS_SRCDIR "/fuzz/seeds/fuzz_report"
+						       "/rfc7489.xml",
+					    NULL, &stats, count_reject,
+					    &rejects, &err),
+			 STATUS_OK);
+	assert_int_equal(stats.imported, 1);
+	assert_int_equal(rejects, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +378,9 @@ int main(void)
 						setup_postgres, teardown),
 		cmocka_unit_test_setup_teardown(test_attempts_bounded,
 						setup_postgres, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_import_conflict_not_rejected, setup_postgres,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests_name("transact", tests, NULL, NULL);
