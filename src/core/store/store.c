@@ -883,11 +883,11 @@ static enum status transact_once(struct store *store, store_change_fn fn,
 {
 	enum status st;
 
+	/* A transaction that could not begin is not run again: SQLite's
+	 * busy timeout has waited for the write lock already. */
 	*again = false;
-	if ((st = db_begin(store->db, err)) != STATUS_OK) {
-		*again = store_conflicted(store);
+	if ((st = db_begin(store->db, err)) != STATUS_OK)
 		return st;
-	}
 	if ((st = fn(store, arg, err)) == STATUS_OK &&
 	    (st = db_commit(store->db, err)) == STATUS_OK)
 		return STATUS_OK;

@@ -67,12 +67,12 @@ typedef enum status (*store_change_fn)(struct store *store, void *arg,
 
 /* Runs fn in one write transaction (as store_begin()) and commits it.
  * When another transaction won a race (PostgreSQL refused to serialise
- * the two or found them deadlocked; SQLite's lock stayed busy) the
- * transaction is rolled back and fn runs again, after a short pause
- * that grows with each attempt, at most STORE_TRANSACT_ATTEMPTS times
- * in all; then STATUS_REFUSED says to run the command again. Any other
- * failure of fn or of the commit is returned at once, rolled back. Not
- * nestable. */
+ * the two or found them deadlocked; SQLite's lock was busy after the
+ * transaction began) the transaction is rolled back and fn runs again,
+ * after a short pause that grows with each attempt, at most
+ * STORE_TRANSACT_ATTEMPTS times in all; then STATUS_REFUSED says to run
+ * the command again. Any other failure of fn or of the commit is
+ * returned at once, rolled back. Not nestable. */
 enum status store_transact(struct store *store, store_change_fn fn,
 			   void *arg, struct err *err);
 
