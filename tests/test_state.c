@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lib/testenv.h"
@@ -689,38 +688,6 @@ static void test_kill_during_write(void **state)
 			 STATUS_OK);
 }
 
-/* Runs a statement that must succeed. */
-static void pg_ok(PGconn *conn, const char *sql)
-{
-	PGresult *res = PQexec(conn, sql);
-
-	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQresultErrorMessage(res));
-	PQclear(res);
-}
-
-/* Waits until n other sessions of the database wait on a lock. */
-static void pg_wait_blocked(PGconn *conn, int n)
-{
-	for (int i = 0; i < 30000; i++) {
-		PGresult *res = PQexec(conn,
-				       "SELECT count(*) FROM pg_stat_activity"
-				       " WHERE datname = current_database()"
-				       " AND wait_event_type = 'Lock'");
-		int blocked = PQresultStatus(res) == PGRES_TUPLES_OK
-				  ? atoi(PQgetvalue(res, 0, 0))
-				  : -1;
-		struct timespec ts = { 0, 1000 * 1000 };
-
-		PQclear(res);
-		if (blocked >= n)
-			return;
-		nanosleep(&ts, NULL);
-	}
-	fail_msg("the two steps never both waited on the lock");
-}
-
 /* One operator's step in a child process: waits on go, records rung 1
  * planned from the history whose newest rung is latest, and exits 0
  * when it was recorded, 1 when refused (the message in dir/who), 2 on
@@ -807,11 +774,12 @@ static void test_two_operators_step(void **state)
 		PGconn *conn = PQconnectdb(f->path);
 
 		assert_int_equal(PQstatus(conn), CONNECTION_OK);
-		pg_ok(conn, "BEGIN");
-		pg_ok(conn, "LOCK TABLE rung_history IN EXCLUSIVE MODE");
+		testenv_pg_ok(conn, "BEGIN");
+		testenv_pg_ok(conn,
+			      "LOCK TABLE rung_history IN EXCLUSIVE MODE");
 		assert_int_equal(write(go[1], "gg", 2), 2);
-		pg_wait_blocked(conn, 2);
-		pg_ok(conn, "COMMIT");
+		testenv_pg_wait_blocked(conn, 2);
+		testenv_pg_ok(conn, "COMMIT");
 		PQfinish(conn);
 	} else {
 		assert_int_equal(write(go[1], "gg", 2), 2);

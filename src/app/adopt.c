@@ -191,6 +191,16 @@ static bool adopt_tags(const char *record, struct state_settings *set)
 	return any;
 }
 
+/* adopt_tags() on the settings as stored, inside the store's
+ * transaction, so that a setting changed meanwhile is kept. */
+static enum status adopt_tags_apply(struct state_settings *set, void *arg,
+				    struct err *err)
+{
+	(void)err;
+	adopt_tags(arg, set);
+	return STATUS_OK;
+}
+
 /* Reads what is live and records it. */
 enum status app_adopt(struct session *s, const char *domain, date_t today,
 		      struct app_adoption *out, struct err *err)
@@ -296,8 +306,9 @@ enum status app_adopt(struct session *s, const char *domain, date_t today,
 	if (st == STATUS_OK && in.dmarc_live &&
 	    adopt_tags(in.dmarc_live, &in.settings)) {
 		if ((store = session_store(s, err)))
-			st = state_settings_set(store, in.domain, &in.settings,
-						err);
+			st = state_settings_update(store, in.domain,
+						   adopt_tags_apply,
+						   (void *)in.dmarc_live, err);
 		else
 			st = err->status;
 	}

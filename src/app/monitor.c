@@ -605,6 +605,35 @@ static enum status merge(struct store *store, struct domain_check *dc,
 	return st;
 }
 
+/* A domain's merge, run by store_transact(): the result as it was
+ * before, so that a transaction run again adds its alerts once. */
+struct merge_change {
+	struct domain_check *dc;
+	char **channels;
+	size_t nchannels;
+	date_t today;
+	struct monitor_result *r;
+	size_t nalerts, raised, cleared;
+};
+
+/* Forgets what an earlier attempt added to the result, then merges. */
+static enum status merge_run(struct store *store, void *arg,
+			     struct err *err)
+{
+	struct merge_change *m = arg;
+	struct monitor_result *r = m->r;
+
+	while (r->nalerts > m->nalerts) {
+		r->nalerts--;
+		free(r->alerts[r->nalerts].domain);
+		free(r->alerts[r->nalerts].message);
+	}
+	r->raised = m->raised;
+	r->cleared = m->cleared;
+	return merge(store, m->dc, m->channels, m->nchannels, m->today,
+		     false, r, err);
+}
+
 /* ------------------------------------------------------------ sending */
 
 /* The text of one event, for mail and Slack. */
@@ -948,15 +977,14 @@ enum status monitor_run(struct session *s, const struct config *cfg,
 		if (o->dry_run) {
 			st = merge(store, &dc, channels, nchannels, o->today,
 				   true, r, err);
-		} else if ((st = store_begin(store, err)) == STATUS_OK) {
+		} else {
 			/* One transaction per domain: its alerts and what
 			 * they owe the channels change together. */
-			st = merge(store, &dc, channels, nchannels, o->today,
-				   false, r, err);
-			if (st)
-				store_rollback(store);
-			else
-				st = store_commit(store, err);
+			struct merge_change m = { &dc, channels, nchannels,
+						  o->today, r, r->nalerts,
+						  r->raised, r->cleared };
+
+			st = store_transact(store, merge_run, &m, err);
 		}
 		domain_check_done(&dc);
 	}

@@ -293,24 +293,36 @@ enum status app_setting_apply(struct state_settings *s, const char *arg,
 	return app_setting_set(s, d, eq + 1, err);
 }
 
+/* The KEY=VALUE assignments of one change. */
+struct assignments {
+	const char *const *v;
+	size_t n;
+};
+
+/* Applies every assignment to the settings as stored. */
+static enum status assignments_apply(struct state_settings *s, void *arg,
+				     struct err *err)
+{
+	const struct assignments *a = arg;
+	enum status st = STATUS_OK;
+
+	for (size_t i = 0; st == STATUS_OK && i < a->n; i++)
+		st = app_setting_apply(s, a->v[i], err);
+	return st;
+}
+
 /* Reads, applies and stores a domain's settings. */
 enum status app_settings_change(struct store *store, const char *domain,
 				const char *const *assignments, size_t n,
 				struct err *err)
 {
-	struct state_settings s;
-	enum status st;
+	struct assignments a = { assignments, n };
 
-	state_settings_defaults(&s);
-	st = state_settings_get(store, domain, &s, err);
 	/* Every value is checked before anything is stored; the store
-	 * writes them all in one transaction. */
-	for (size_t i = 0; st == STATUS_OK && i < n; i++)
-		st = app_setting_apply(&s, assignments[i], err);
-	if (st == STATUS_OK)
-		st = state_settings_set(store, domain, &s, err);
-	state_settings_done(&s);
-	return st;
+	 * reads, changes and writes them in one transaction, so that a
+	 * change made at the same time elsewhere is kept too. */
+	return state_settings_update(store, domain, assignments_apply, &a,
+				     err);
 }
 
 /* A setting's value as text, and whether it is the default. */

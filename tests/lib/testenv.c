@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -512,4 +513,36 @@ bool testenv_self_signed(const char *cert, const char *key)
 		fprintf(stderr, "openssl req failed: %s\n", run.err);
 	testenv_run_done(&run);
 	return ok;
+}
+
+/* Runs a statement that must succeed. */
+void testenv_pg_ok(struct pg_conn *conn, const char *sql)
+{
+	PGresult *res = PQexec(conn, sql);
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQresultErrorMessage(res));
+	PQclear(res);
+}
+
+/* Polls pg_stat_activity until n sessions wait on a lock. */
+void testenv_pg_wait_blocked(struct pg_conn *conn, int n)
+{
+	for (int i = 0; i < 30000; i++) {
+		PGresult *res = PQexec(conn,
+				       "SELECT count(*) FROM pg_stat_activity"
+				       " WHERE datname = current_database()"
+				       " AND wait_event_type = 'Lock'");
+		int blocked = PQresultStatus(res) == PGRES_TUPLES_OK
+				  ? atoi(PQgetvalue(res, 0, 0))
+				  : -1;
+		struct timespec ts = { 0, 1000 * 1000 };
+
+		PQclear(res);
+		if (blocked >= n)
+			return;
+		nanosleep(&ts, NULL);
+	}
+	fail_msg("%d sessions never all waited on a lock", n);
 }

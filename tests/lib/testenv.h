@@ -107,6 +107,18 @@ bool testenv_db_postgres(void);
  * frees. */
 char *testenv_db_text(const char *path, const char *sql);
 
+struct pg_conn; /* libpq's PGconn */
+
+/* Runs sql on a PostgreSQL connection the test holds; fails the test
+ * when it does not run. */
+void testenv_pg_ok(struct pg_conn *conn, const char *sql);
+
+/* Waits until n sessions of conn's database, other than conn's, wait
+ * on a lock (a lock conn holds, say): a state to wait on, so that two
+ * writers are known to be past their reads. Fails the test after 30
+ * seconds. */
+void testenv_pg_wait_blocked(struct pg_conn *conn, int n);
+
 /* Everything the database at path holds, to search for what must never
  * be stored (a secret): the SQLite file's bytes, or every row of every
  * table of a PostgreSQL database as text; *len (may be NULL) is its

@@ -37,17 +37,22 @@ enum status mailbox_progress_get(struct store *store, const char *mailbox,
 	return st;
 }
 
-/* Stores a folder's progress, in one transaction with the clean-up of
- * failures that a new UIDVALIDITY makes meaningless. */
-enum status mailbox_progress_set(struct store *store, const char *mailbox,
-				 const struct mailbox_progress *progress,
-				 struct err *err)
+/* A folder's progress being stored by store_transact(). */
+struct progress_put {
+	const char *mailbox;
+	const struct mailbox_progress *progress;
+};
+
+/* Drops the stale failures and writes the progress. */
+static enum status progress_run(struct store *store, void *arg,
+				struct err *err)
 {
+	const struct progress_put *a = arg;
+	const char *mailbox = a->mailbox;
+	const struct mailbox_progress *progress = a->progress;
 	struct db_stmt *stmt = NULL;
 	enum status st;
 
-	if ((st = store_begin(store, err)))
-		return st;
 	if ((st = store_prepare(store, &stmt,
 				     "DELETE FROM mailbox_failed WHERE "
 				     "mailbox = ?1 AND uidvalidity <> ?2",
@@ -76,7 +81,18 @@ enum status mailbox_progress_set(struct store *store, const char *mailbox,
 			     NULL, err);
 out:
 	db_finalize(stmt);
-	return state_finish(store, st, err);
+	return st;
+}
+
+/* Stores a folder's progress, in one transaction with the clean-up of
+ * failures that a new UIDVALIDITY makes meaningless. */
+enum status mailbox_progress_set(struct store *store, const char *mailbox,
+				 const struct mailbox_progress *progress,
+				 struct err *err)
+{
+	struct progress_put a = { mailbox, progress };
+
+	return store_transact(store, progress_run, &a, err);
 }
 
 /* Lists the failed UIDs. */

@@ -338,9 +338,11 @@ static enum status importer_end(void *arg, const char *name, enum status st,
 	if (st != STATUS_OK) {
 		store_rollback(im->store);
 		im->in_tx = false;
-		/* The database failing is not the file's fault: stop. */
-		if (st == STATUS_DB)
-			return err_set(err, STATUS_DB, "%s",
+		/* The database failing, or another transaction winning
+		 * (a deadlock), is not the file's fault: stop, and the
+		 * next run imports the unit once. */
+		if (st == STATUS_DB || store_conflicted(im->store))
+			return err_set(err, st, "%s",
 				       err_message(unit_err));
 		stats->rejected++;
 		if (im->on_reject)

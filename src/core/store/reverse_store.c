@@ -32,11 +32,21 @@ enum status reverse_names_lookup(struct store *store, struct reverse_name *v,
 	return st;
 }
 
-/* Replaces the results and drops the expired ones. */
-enum status reverse_names_save(struct store *store,
-			       const struct reverse_name *v, size_t n,
-			       int64_t now, struct err *err)
+/* Reverse names being saved by store_transact(). */
+struct names_put {
+	const struct reverse_name *v;
+	size_t n;
+	int64_t now;
+};
+
+/* Writes the names and deletes the expired ones. */
+static enum status names_run(struct store *store, void *arg,
+			     struct err *err)
 {
+	const struct names_put *a = arg;
+	const struct reverse_name *v = a->v;
+	size_t n = a->n;
+	int64_t now = a->now;
 	static const char *const sql[2] = {
 		"INSERT INTO reverse_name (ip, name, expires) "
 		"VALUES (?1, ?2, ?3) ON CONFLICT (ip) DO UPDATE SET "
@@ -44,10 +54,8 @@ enum status reverse_names_save(struct store *store,
 		"DELETE FROM reverse_name WHERE expires <= ?1",
 	};
 	struct db_stmt *stmt[2] = { NULL, NULL };
-	enum status st = store_begin(store, err);
+	enum status st = STATUS_OK;
 
-	if (st != STATUS_OK)
-		return st;
 	for (int k = 0; k < 2 && st == STATUS_OK; k++)
 		st = store_prepare(store, &stmt[k], sql[k], err);
 	for (size_t i = 0; i < n && st == STATUS_OK; i++) {
@@ -67,5 +75,15 @@ enum status reverse_names_save(struct store *store,
 	}
 	db_finalize(stmt[0]);
 	db_finalize(stmt[1]);
-	return state_finish(store, st, err);
+	return st;
+}
+
+/* Replaces the results and drops the expired ones. */
+enum status reverse_names_save(struct store *store,
+			       const struct reverse_name *v, size_t n,
+			       int64_t now, struct err *err)
+{
+	struct names_put a = { v, n, now };
+
+	return store_transact(store, names_run, &a, err);
 }

@@ -54,20 +54,28 @@ static enum status key_insert(struct store *store, int64_t domain_id,
 	return st;
 }
 
-/* Records a rotation and its new key. */
-enum status rotation_store_start(struct store *store, const char *domain,
-				 const struct state_dkim_key *key,
-				 const struct rotation_record *r,
-				 struct err *err)
+/* A rotation's change, made by store_transact(). */
+struct rotation_change {
+	const char *domain;
+	const struct state_dkim_key *key;
+	const struct rotation_record *r;
+	enum dkim_rotation_phase phase;
+	date_t day;
+	int days;
+};
+
+/* Inserts the rotation and its new key. */
+static enum status start_run(struct store *store, void *arg,
+			     struct err *err)
 {
+	const struct rotation_change *a = arg;
+	const struct rotation_record *r = a->r;
 	struct db_stmt *stmt = NULL;
 	int64_t domain_id;
 	enum status st;
 
-	if ((st = store_begin(store, err)))
-		return st;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)) ||
-	    (st = key_insert(store, domain_id, key, err)))
+	if ((st = state_domain_lookup(store, a->domain, &domain_id, err)) ||
+	    (st = key_insert(store, domain_id, a->key, err)))
 		goto out;
 	if ((st = store_prepare(
 		     store, &stmt,
@@ -90,7 +98,18 @@ enum status rotation_store_start(struct store *store, const char *domain,
 			     err);
 out:
 	db_finalize(stmt);
-	return state_finish(store, st, err);
+	return st;
+}
+
+/* Records a rotation and its new key. */
+enum status rotation_store_start(struct store *store, const char *domain,
+				 const struct state_dkim_key *key,
+				 const struct rotation_record *r,
+				 struct err *err)
+{
+	struct rotation_change a = { .domain = domain, .key = key, .r = r };
+
+	return store_transact(store, start_run, &a, err);
 }
 
 /* Maps the row of the rotation under way, joined with both keys. */
@@ -196,18 +215,18 @@ static const char *const phase_sql[] = {
 			       " AND id = ?4",
 };
 
-/* Moves a rotation on. */
-enum status rotation_store_advance(struct store *store, const char *domain,
-				   const struct rotation_record *r,
-				   enum dkim_rotation_phase phase, date_t day,
-				   struct err *err)
+/* Moves the rotation's row and its keys' dates on. */
+static enum status advance_run(struct store *store, void *arg,
+			       struct err *err)
 {
+	const struct rotation_change *a = arg;
+	const struct rotation_record *r = a->r;
+	enum dkim_rotation_phase phase = a->phase;
+	date_t day = a->day;
 	int64_t domain_id;
 	enum status st;
 
-	if ((st = store_begin(store, err)))
-		return st;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)) ||
+	if ((st = state_domain_lookup(store, a->domain, &domain_id, err)) ||
 	    (st = run3(store, phase_sql[phase], domain_id,
 		       dkim_rotation_phase_name(phase), day, r->id, err)))
 		goto out;
@@ -223,20 +242,31 @@ enum status rotation_store_advance(struct store *store, const char *domain,
 			  " WHERE domain_id = ?1 AND selector = ?2",
 			  domain_id, r->old_selector, day, 0, err);
 out:
-	return state_finish(store, st, err);
+	return st;
 }
 
-/* Forgets a rotation and retires its new key. */
-enum status rotation_store_cancel(struct store *store, const char *domain,
-				  const struct rotation_record *r, date_t today,
-				  struct err *err)
+/* Moves a rotation on. */
+enum status rotation_store_advance(struct store *store, const char *domain,
+				   const struct rotation_record *r,
+				   enum dkim_rotation_phase phase, date_t day,
+				   struct err *err)
 {
+	struct rotation_change a = { .domain = domain, .r = r,
+				     .phase = phase, .day = day };
+
+	return store_transact(store, advance_run, &a, err);
+}
+
+/* Deletes the rotation's row and retires its new key. */
+static enum status cancel_run(struct store *store, void *arg,
+			      struct err *err)
+{
+	const struct rotation_change *a = arg;
+	const struct rotation_record *r = a->r;
 	int64_t domain_id;
 	enum status st;
 
-	if ((st = store_begin(store, err)))
-		return st;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)) ||
+	if ((st = state_domain_lookup(store, a->domain, &domain_id, err)) ||
 	    (st = run3(store,
 		       "DELETE FROM dkim_rotation WHERE domain_id = ?1"
 		       " AND id = ?4",
@@ -247,9 +277,19 @@ enum status rotation_store_cancel(struct store *store, const char *domain,
 	st = run3(store,
 		  "UPDATE dkim_key SET retired = ?3 WHERE domain_id = ?1"
 		  " AND selector = ?2 AND retired IS NULL",
-		  domain_id, r->new_selector, today, 0, err);
+		  domain_id, r->new_selector, a->day, 0, err);
 out:
-	return state_finish(store, st, err);
+	return st;
+}
+
+/* Forgets a rotation and retires its new key. */
+enum status rotation_store_cancel(struct store *store, const char *domain,
+				  const struct rotation_record *r, date_t today,
+				  struct err *err)
+{
+	struct rotation_change a = { .domain = domain, .r = r, .day = today };
+
+	return store_transact(store, cancel_run, &a, err);
 }
 
 /* Maps the interval row. */
@@ -458,25 +498,33 @@ void rotation_signers_free(struct rotation_signer *v, size_t count)
 	free(v);
 }
 
+/* Sets the silent days of the rotation under way. */
+static enum status silent_run(struct store *store, void *arg,
+			      struct err *err)
+{
+	const struct rotation_change *a = arg;
+	int64_t domain_id;
+	enum status st;
+
+	if ((st = state_domain_lookup(store, a->domain, &domain_id, err)) == 0)
+		st = run3(store,
+			  "UPDATE dkim_rotation SET silent_days = ?4"
+			  " WHERE domain_id = ?1 AND phase <> 'done'",
+			  domain_id, NULL, DATE_NONE, a->days, err);
+	return st;
+}
+
 /* Sets the silent days. */
 enum status rotation_store_silent_days_set(struct store *store,
 					   const char *domain,
 					   const struct rotation_record *r,
 					   int days, struct err *err)
 {
-	int64_t domain_id;
-	enum status st;
+	struct rotation_change a = { .domain = domain, .r = r, .days = days };
 
 	if (days < 1 || days > 365)
 		return err_set(err, STATUS_USAGE,
 			       _("the silent days must be between 1 and "
 				 "365"));
-	if ((st = store_begin(store, err)))
-		return st;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)) == 0)
-		st = run3(store,
-			  "UPDATE dkim_rotation SET silent_days = ?4"
-			  " WHERE domain_id = ?1 AND phase <> 'done'",
-			  domain_id, NULL, DATE_NONE, days, err);
-	return state_finish(store, st, err);
+	return store_transact(store, silent_run, &a, err);
 }

@@ -25,12 +25,48 @@ static const char *const sender_kind_names[] = {
 
 /* ---------------------------------------------------------------- domains */
 
+/* A row being added by store_transact(): the domain's name, or the
+ * sender's or disowned source's value, already checked. */
+struct row_add {
+	const char *domain;
+	const char *value;
+	const char *kind; /* a sender's */
+	const char *note;
+	const char *spec; /* as the operator wrote it */
+	date_t today;
+	int64_t *id;
+};
+
+/* Inserts the domain's row. */
+static enum status domain_add_run(struct store *store, void *arg,
+				  struct err *err)
+{
+	const struct row_add *a = arg;
+	struct db_stmt *stmt = NULL;
+	char *exists;
+	enum status st;
+
+	if ((st = store_prepare(store, &stmt,
+				     "INSERT INTO domain(name, created)"
+				     " VALUES (?1, ?2) RETURNING id",
+				     err)))
+		return st;
+	db_bind_text(stmt, 1, a->value);
+	store_bind_date(stmt, 2, a->today);
+	exists = xasprintf(_("domain %s is already there"), a->value);
+	st = store_insert(store, stmt, _("adding a domain"), exists, a->id,
+			  err);
+	db_finalize(stmt);
+	free(exists);
+	return st;
+}
+
 /* Adds a domain row. */
 enum status state_domain_add(struct store *store, const char *name,
 			     date_t today, int64_t *id, struct err *err)
 {
-	struct db_stmt *stmt = NULL;
-	char *norm = NULL, *exists = NULL;
+	struct row_add a = { .today = today, .id = id };
+	char *norm;
 	enum status st;
 
 	norm = dname_normalize(name, STATE_NAME_FLAGS);
@@ -42,23 +78,8 @@ enum status state_domain_add(struct store *store, const char *name,
 		free(clean);
 		return st;
 	}
-	if ((st = store_begin(store, err)))
-		goto out;
-	if ((st = store_prepare(store, &stmt,
-				     "INSERT INTO domain(name, created)"
-				     " VALUES (?1, ?2) RETURNING id",
-				     err)))
-		goto fail;
-	db_bind_text(stmt, 1, norm);
-	store_bind_date(stmt, 2, today);
-	exists = xasprintf(_("domain %s is already there"), norm);
-	st = store_insert(store, stmt, _("adding a domain"), exists, id, err);
-fail:
-	db_finalize(stmt);
-	stmt = NULL;
-	st = state_finish(store, st, err);
-out:
-	free(exists);
+	a.value = norm;
+	st = store_transact(store, domain_add_run, &a, err);
 	free(norm);
 	return st;
 }
@@ -229,23 +250,17 @@ out:
 	return st;
 }
 
-/* Inserts a sender. */
-enum status state_sender_add(struct store *store, const char *domain,
-			     const char *spec, const char *note,
-			     const struct providers *catalogue, date_t today,
-			     int64_t *id, struct err *err)
+/* Inserts the sender's row. */
+static enum status sender_add_run(struct store *store, void *arg,
+				  struct err *err)
 {
+	const struct row_add *a = arg;
 	struct db_stmt *stmt = NULL;
-	enum sender_kind kind;
-	char *value = NULL, *exists = NULL, *clean = NULL;
+	char *exists = NULL, *clean = NULL;
 	int64_t domain_id;
 	enum status st;
 
-	if ((st = state_sender_parse(spec, catalogue, &kind, &value, err)))
-		return st;
-	if ((st = store_begin(store, err)))
-		goto out;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
+	if ((st = state_domain_lookup(store, a->domain, &domain_id, err)))
 		goto fail;
 	if ((st = store_prepare(
 		     store, &stmt,
@@ -255,19 +270,38 @@ enum status state_sender_add(struct store *store, const char *domain,
 		     err)))
 		goto fail;
 	db_bind_int64(stmt, 1, domain_id);
-	db_bind_text(stmt, 2, state_sender_kind_name(kind));
-	db_bind_text(stmt, 3, value);
-	db_bind_text(stmt, 4, note);
-	store_bind_date(stmt, 5, today);
-	clean = text_clean_str(spec);
+	db_bind_text(stmt, 2, a->kind);
+	db_bind_text(stmt, 3, a->value);
+	db_bind_text(stmt, 4, a->note);
+	store_bind_date(stmt, 5, a->today);
+	clean = text_clean_str(a->spec);
 	exists = xasprintf(_("sender %s is already there"), clean);
-	st = store_insert(store, stmt, _("adding a sender"), exists, id, err);
+	st = store_insert(store, stmt, _("adding a sender"), exists, a->id,
+			  err);
 fail:
 	db_finalize(stmt);
-	st = state_finish(store, st, err);
-out:
 	free(clean);
 	free(exists);
+	return st;
+}
+
+/* Inserts a sender. */
+enum status state_sender_add(struct store *store, const char *domain,
+			     const char *spec, const char *note,
+			     const struct providers *catalogue, date_t today,
+			     int64_t *id, struct err *err)
+{
+	struct row_add a = { .domain = domain, .note = note, .spec = spec,
+			     .today = today, .id = id };
+	enum sender_kind kind;
+	char *value = NULL;
+	enum status st;
+
+	if ((st = state_sender_parse(spec, catalogue, &kind, &value, err)))
+		return st;
+	a.kind = state_sender_kind_name(kind);
+	a.value = value;
+	st = store_transact(store, sender_add_run, &a, err);
 	free(value);
 	return st;
 }
@@ -350,17 +384,23 @@ static enum status row_delete(struct store *store, const char *sql,
 	return st;
 }
 
-/* Deletes a sender by id or spec. */
-enum status state_sender_remove(struct store *store, const char *domain,
-				const char *which, struct err *err)
+/* A row being removed by store_transact(): by id or as written. */
+struct row_remove {
+	const char *domain;
+	const char *which;
+};
+
+/* Finds the sender and deletes its row. */
+static enum status sender_remove_run(struct store *store, void *arg,
+				     struct err *err)
 {
+	const struct row_remove *a = arg;
+	const char *domain = a->domain, *which = a->which;
 	struct state_sender *senders = NULL;
 	int64_t target = -1, num = row_id_arg(which);
 	size_t n = 0;
 	enum status st;
 
-	if ((st = store_begin(store, err)))
-		return st;
 	if ((st = state_sender_list(store, domain, &senders, &n, err)))
 		goto fail;
 	for (size_t i = 0; i < n; i++)
@@ -388,7 +428,16 @@ enum status state_sender_remove(struct store *store, const char *domain,
 			_("removing a sender"), err);
 fail:
 	state_senders_free(senders, n);
-	return state_finish(store, st, err);
+	return st;
+}
+
+/* Deletes a sender by id or spec. */
+enum status state_sender_remove(struct store *store, const char *domain,
+				const char *which, struct err *err)
+{
+	struct row_remove a = { domain, which };
+
+	return store_transact(store, sender_remove_run, &a, err);
 }
 
 /* ---------------------------------------------------------------- not ours */
@@ -468,22 +517,18 @@ static enum status disown_conflict(struct store *store, const char *domain,
 	return st;
 }
 
-/* Disowns a source. */
-enum status state_disown_add(struct store *store, const char *domain,
-			     const char *source, const char *note,
-			     date_t today, int64_t *id, struct err *err)
+/* Inserts the disowned source's row. */
+static enum status disown_add_run(struct store *store, void *arg,
+				  struct err *err)
 {
+	const struct row_add *a = arg;
 	struct db_stmt *stmt = NULL;
-	char *network = NULL, *exists = NULL;
+	char *exists = NULL;
 	int64_t domain_id;
 	enum status st;
 
-	if ((st = disown_parse(source, &network, err)))
-		return st;
-	if ((st = store_begin(store, err)))
-		goto out;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)) ||
-	    (st = disown_conflict(store, domain, network, err)))
+	if ((st = state_domain_lookup(store, a->domain, &domain_id, err)) ||
+	    (st = disown_conflict(store, a->domain, a->value, err)))
 		goto fail;
 	if ((st = store_prepare(
 		     store, &stmt,
@@ -492,17 +537,32 @@ enum status state_disown_add(struct store *store, const char *domain,
 		     err)))
 		goto fail;
 	db_bind_int64(stmt, 1, domain_id);
-	db_bind_text(stmt, 2, network);
-	db_bind_text(stmt, 3, note);
-	store_bind_date(stmt, 4, today);
-	exists = xasprintf(_("%s is disowned already"), network);
-	st = store_insert(store, stmt, _("disowning a source"), exists, id,
-			  err);
+	db_bind_text(stmt, 2, a->value);
+	db_bind_text(stmt, 3, a->note);
+	store_bind_date(stmt, 4, a->today);
+	exists = xasprintf(_("%s is disowned already"), a->value);
+	st = store_insert(store, stmt, _("disowning a source"), exists,
+			  a->id, err);
 fail:
 	db_finalize(stmt);
-	st = state_finish(store, st, err);
-out:
 	free(exists);
+	return st;
+}
+
+/* Disowns a source. */
+enum status state_disown_add(struct store *store, const char *domain,
+			     const char *source, const char *note,
+			     date_t today, int64_t *id, struct err *err)
+{
+	struct row_add a = { .domain = domain, .note = note, .today = today,
+			     .id = id };
+	char *network = NULL;
+	enum status st;
+
+	if ((st = disown_parse(source, &network, err)))
+		return st;
+	a.value = network;
+	st = store_transact(store, disown_add_run, &a, err);
 	free(network);
 	return st;
 }
@@ -554,18 +614,18 @@ void state_disowned_free(struct state_disowned *list, size_t count)
 	free(list);
 }
 
-/* Takes back a disowned source by id or network. */
-enum status state_disown_remove(struct store *store, const char *domain,
-				const char *which, struct err *err)
+/* Finds the disowned source and deletes its row. */
+static enum status disown_remove_run(struct store *store, void *arg,
+				     struct err *err)
 {
+	const struct row_remove *a = arg;
+	const char *domain = a->domain, *which = a->which;
 	struct state_disowned *list = NULL;
 	int64_t target = -1, num = row_id_arg(which);
 	char *network = NULL;
 	size_t n = 0;
 	enum status st;
 
-	if ((st = store_begin(store, err)))
-		return st;
 	if ((st = state_disown_list(store, domain, &list, &n, err)))
 		goto fail;
 	for (size_t i = 0; i < n; i++)
@@ -591,6 +651,15 @@ enum status state_disown_remove(struct store *store, const char *domain,
 fail:
 	state_disowned_free(list, n);
 	free(network);
-	return state_finish(store, st, err);
+	return st;
+}
+
+/* Takes back a disowned source by id or network. */
+enum status state_disown_remove(struct store *store, const char *domain,
+				const char *which, struct err *err)
+{
+	struct row_remove a = { domain, which };
+
+	return store_transact(store, disown_remove_run, &a, err);
 }
 

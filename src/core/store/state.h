@@ -365,6 +365,22 @@ enum status state_settings_set(struct store *store, const char *domain,
 			       const struct state_settings *s,
 			       struct err *err);
 
+/* Changes s, the settings as stored, in place: called by
+ * state_settings_update() inside its transaction, perhaps more than once
+ * (each time on a fresh read), so it must change nothing else. */
+typedef enum status (*state_settings_apply_fn)(struct state_settings *s,
+					       void *arg, struct err *err);
+
+/* Reads the domain's settings, lets apply change them and stores them
+ * as state_settings_set() does, in one transaction, so that two
+ * operators changing different settings of one domain at once both
+ * keep their change: the second waits for the first (SQLite) or runs
+ * again on what the first stored (PostgreSQL). Nothing is stored when
+ * apply or the check fails. */
+enum status state_settings_update(struct store *store, const char *domain,
+				  state_settings_apply_fn apply, void *arg,
+				  struct err *err);
+
 /* Frees the strings and resets to defaults. */
 void state_settings_done(struct state_settings *s);
 

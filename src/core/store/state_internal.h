@@ -110,6 +110,10 @@ enum status state_domain_lookup(struct store *store, const char *name,
  * transaction can be run again from its start. */
 bool store_conflicted(struct store *store);
 
+/* How many transactions store_transact() ran again on this
+ * connection, for the tests. */
+unsigned store_retries(const struct store *store);
+
 /* Finishes a change: commits on success, rolls back otherwise. */
 enum status state_finish(struct store *store, enum status st,
 			 struct err *err);

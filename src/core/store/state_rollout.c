@@ -16,9 +16,6 @@
 #include "util/text.h"
 #include "util/xalloc.h"
 
-/* How often a step that lost a serialization race is tried. */
-#define STATE_STEP_ATTEMPTS 5
-
 static const char *const rung_kind_names[] = {
 	[RUNG_SPF] = "spf",
 	[RUNG_DMARC] = "dmarc",
@@ -26,30 +23,25 @@ static const char *const rung_kind_names[] = {
 
 /* ---------------------------------------------------------------- DKIM */
 
-/* Records a DKIM key. */
-enum status state_dkim_key_add(struct store *store, const char *domain,
-			       const struct state_dkim_key *key,
-			       int64_t *id, struct err *err)
+/* A DKIM key being added by store_transact(). */
+struct key_add {
+	const char *domain;
+	const struct state_dkim_key *key;
+	int64_t *id;
+};
+
+/* Inserts the key's row. */
+static enum status key_add_run(struct store *store, void *arg,
+			       struct err *err)
 {
+	const struct key_add *a = arg;
+	const struct state_dkim_key *key = a->key;
 	struct db_stmt *stmt = NULL;
 	char *exists = NULL;
 	int64_t domain_id;
 	enum status st;
 
-	/* RFC 6376 3.1: a selector is one or more labels. */
-	if (!key->selector ||
-	    !dname_valid(key->selector, DNAME_UNDERSCORE | DNAME_ONE_LABEL) ||
-	    key->selector[strlen(key->selector) - 1] == '.') {
-		char *clean = text_clean_str(key->selector);
-
-		st = err_set(err, STATUS_USAGE, _("not a DKIM selector: %s"),
-			     clean);
-		free(clean);
-		return st;
-	}
-	if ((st = store_begin(store, err)))
-		return st;
-	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
+	if ((st = state_domain_lookup(store, a->domain, &domain_id, err)))
 		goto fail;
 	if ((st = store_prepare(
 		     store, &stmt,
@@ -73,12 +65,34 @@ enum status state_dkim_key_add(struct store *store, const char *domain,
 	store_bind_date(stmt, 8, key->published);
 	store_bind_date(stmt, 9, key->retired);
 	exists = xasprintf(_("selector %s is already there"), key->selector);
-	st = store_insert(store, stmt, _("adding a DKIM key"), exists, id,
+	st = store_insert(store, stmt, _("adding a DKIM key"), exists, a->id,
 			  err);
 fail:
 	db_finalize(stmt);
 	free(exists);
-	return state_finish(store, st, err);
+	return st;
+}
+
+/* Records a DKIM key. */
+enum status state_dkim_key_add(struct store *store, const char *domain,
+			       const struct state_dkim_key *key,
+			       int64_t *id, struct err *err)
+{
+	struct key_add a = { domain, key, id };
+	enum status st;
+
+	/* RFC 6376 3.1: a selector is one or more labels. */
+	if (!key->selector ||
+	    !dname_valid(key->selector, DNAME_UNDERSCORE | DNAME_ONE_LABEL) ||
+	    key->selector[strlen(key->selector) - 1] == '.') {
+		char *clean = text_clean_str(key->selector);
+
+		st = err_set(err, STATUS_USAGE, _("not a DKIM selector: %s"),
+			     clean);
+		free(clean);
+		return st;
+	}
+	return store_transact(store, key_add_run, &a, err);
 }
 
 /* Maps a row of dkim_key. */
@@ -161,20 +175,34 @@ static enum status dkim_key_update(struct store *store, int64_t domain_id,
 	return st;
 }
 
+/* A key's date being set by store_transact(). */
+struct key_date {
+	const char *domain, *selector, *sql;
+	date_t day;
+};
+
+/* Sets the date in the key's row. */
+static enum status key_date_run(struct store *store, void *arg,
+				struct err *err)
+{
+	const struct key_date *a = arg;
+	int64_t domain_id;
+	enum status st;
+
+	if (!(st = state_domain_lookup(store, a->domain, &domain_id, err)))
+		st = dkim_key_update(store, domain_id, a->selector, a->sql,
+				     a->day, err);
+	return st;
+}
+
 /* Sets one date column of a key. */
 static enum status dkim_key_set_date(struct store *store, const char *domain,
 				     const char *selector, const char *sql,
 				     date_t day, struct err *err)
 {
-	int64_t domain_id;
-	enum status st;
+	struct key_date a = { domain, selector, sql, day };
 
-	if ((st = store_begin(store, err)))
-		return st;
-	if (!(st = state_domain_lookup(store, domain, &domain_id, err)))
-		st = dkim_key_update(store, domain_id, selector, sql, day,
-				     err);
-	return state_finish(store, st, err);
+	return store_transact(store, key_date_run, &a, err);
 }
 
 /* Marks a key live. */
@@ -425,24 +453,29 @@ out:
 	return st;
 }
 
-/* One attempt at recording the steps, in one transaction. */
-static enum status steps_try(struct store *store, const char *domain,
-			     const struct state_step *steps, size_t count,
+/* Steps being recorded by store_transact(). */
+struct steps_add {
+	const char *domain;
+	const struct state_step *steps;
+	size_t count;
+};
+
+/* Checks the history the steps were planned from and records them. */
+static enum status steps_run(struct store *store, void *arg,
 			     struct err *err)
 {
+	const struct steps_add *a = arg;
 	int64_t domain_id;
 	enum status st;
 
-	if ((st = store_begin(store, err)))
-		return st;
-	st = state_domain_lookup(store, domain, &domain_id, err);
-	for (size_t i = 0; i < count && !st; i++)
-		if (steps[i].check_latest)
-			st = latest_check(store, domain, domain_id,
-					  steps[i].latest_id, err);
-	for (size_t i = 0; i < count && !st; i++)
-		st = step_apply(store, domain_id, &steps[i], err);
-	return state_finish(store, st, err);
+	st = state_domain_lookup(store, a->domain, &domain_id, err);
+	for (size_t i = 0; i < a->count && !st; i++)
+		if (a->steps[i].check_latest)
+			st = latest_check(store, a->domain, domain_id,
+					  a->steps[i].latest_id, err);
+	for (size_t i = 0; i < a->count && !st; i++)
+		st = step_apply(store, domain_id, &a->steps[i], err);
+	return st;
 }
 
 /* Records several steps at once. */
@@ -450,17 +483,11 @@ enum status state_steps_record(struct store *store, const char *domain,
 			       const struct state_step *steps, size_t count,
 			       struct err *err)
 {
-	enum status st;
+	struct steps_add a = { domain, steps, count };
 
 	/* A serializable transaction that lost to another is run again:
 	 * it then reads what the other committed (latest_check()). */
-	for (int attempt = 0;; attempt++) {
-		st = steps_try(store, domain, steps, count, err);
-		if (st == STATUS_OK || attempt == STATE_STEP_ATTEMPTS - 1 ||
-		    !store_conflicted(store))
-			return st;
-		err_done(err);
-	}
+	return store_transact(store, steps_run, &a, err);
 }
 
 /* Records a verified step at once. */
@@ -741,18 +768,16 @@ static enum status settings_check(const struct state_settings *s,
 	return STATUS_OK;
 }
 
-/* Replaces the stored settings. */
-enum status state_settings_set(struct store *store, const char *domain,
-			       const struct state_settings *s,
-			       struct err *err)
+/* Writes the settings' row, inside the caller's transaction. */
+static enum status settings_write(struct store *store, const char *domain,
+				  const struct state_settings *s,
+				  struct err *err)
 {
 	struct db_stmt *stmt = NULL;
 	int64_t domain_id;
 	enum status st;
 
 	if ((st = settings_check(s, err)))
-		return st;
-	if ((st = store_begin(store, err)))
 		return st;
 	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
 		goto fail;
@@ -811,7 +836,65 @@ enum status state_settings_set(struct store *store, const char *domain,
 						 err);
 fail:
 	db_finalize(stmt);
-	return state_finish(store, st, err);
+	return st;
+}
+
+/* Settings being stored by store_transact(). */
+struct settings_put {
+	const char *domain;
+	const struct state_settings *s;
+	state_settings_apply_fn apply;
+	void *arg;
+};
+
+/* Writes the settings as given. */
+static enum status settings_put_run(struct store *store, void *arg,
+				    struct err *err)
+{
+	const struct settings_put *a = arg;
+
+	return settings_write(store, a->domain, a->s, err);
+}
+
+/* Replaces the stored settings. */
+enum status state_settings_set(struct store *store, const char *domain,
+			       const struct state_settings *s,
+			       struct err *err)
+{
+	struct settings_put a = { domain, s, NULL, NULL };
+	enum status st;
+
+	if ((st = settings_check(s, err)))
+		return st;
+	return store_transact(store, settings_put_run, &a, err);
+}
+
+/* Reads the settings, changes them and writes them, all in the one
+ * transaction: a concurrent change of the same domain's settings
+ * either waits (SQLite's write lock) or makes this one run again on
+ * what the other wrote (PostgreSQL's serializable transaction). */
+static enum status settings_update_run(struct store *store, void *arg,
+				       struct err *err)
+{
+	const struct settings_put *a = arg;
+	struct state_settings s;
+	enum status st;
+
+	if (!(st = state_settings_get(store, a->domain, &s, err)) &&
+	    !(st = a->apply(&s, a->arg, err)))
+		st = settings_write(store, a->domain, &s, err);
+	state_settings_done(&s);
+	return st;
+}
+
+/* Changes the stored settings in one transaction. */
+enum status state_settings_update(struct store *store, const char *domain,
+				  state_settings_apply_fn apply, void *arg,
+				  struct err *err)
+{
+	struct settings_put a = { domain, NULL, apply, arg };
+
+	return store_transact(store, settings_update_run, &a, err);
 }
 
 /* ---------------------------------------------------------------- flattened */
@@ -855,19 +938,34 @@ static enum status flattened_add(struct store *store, int64_t domain_id,
 	return st;
 }
 
+/* Flattened includes being saved by store_transact(). */
+struct flattened_put {
+	const char *domain;
+	const struct spf_flatten *f;
+	date_t today;
+};
+
+/* Replaces the domain's rows. */
+static enum status flattened_run(struct store *store, void *arg,
+				 struct err *err)
+{
+	const struct flattened_put *a = arg;
+	int64_t domain_id;
+	enum status st;
+
+	if (!(st = state_domain_lookup(store, a->domain, &domain_id, err)))
+		st = flattened_replace(store, domain_id, a->f, a->today, err);
+	return st;
+}
+
 /* Replaces the flattened includes of a domain. */
 enum status state_flattened_save(struct store *store, const char *domain,
 				 const struct spf_flatten *f, date_t today,
 				 struct err *err)
 {
-	int64_t domain_id;
-	enum status st;
+	struct flattened_put a = { domain, f, today };
 
-	if ((st = store_begin(store, err)))
-		return st;
-	if (!(st = state_domain_lookup(store, domain, &domain_id, err)))
-		st = flattened_replace(store, domain_id, f, today, err);
-	return state_finish(store, st, err);
+	return store_transact(store, flattened_run, &a, err);
 }
 
 /* A list of flattened includes being read. */

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "util/i18n.h"
 #include "util/dname.h"
@@ -20,6 +22,8 @@
 struct store {
 	struct db *db;
 	char *path; /* the target as messages name it: no password */
+	unsigned retries; /* transactions store_transact() ran again */
+	unsigned seed;    /* of the pauses between attempts */
 };
 
 /* Schema version 1, as the first release wrote it: never changed again;
@@ -786,6 +790,7 @@ enum status store_open(struct store **out, const char *target,
 	if ((st = db_open(&store->db, target, err)))
 		goto fail;
 	store->path = xstrdup(db_name(store->db));
+	store->seed = (unsigned)getpid() ^ (unsigned)time(NULL);
 	if ((st = store_migrate(store, err)))
 		goto fail;
 	*out = store;
@@ -851,6 +856,76 @@ enum status store_commit(struct store *store, struct err *err)
 void store_rollback(struct store *store)
 {
 	db_rollback(store->db);
+}
+
+/* Waits before attempt (from 1): about 2^attempt ms, at most
+ * STORE_TRANSACT_PAUSE_MS, at a random point of the second half, so
+ * that two writers that lost to each other do not meet again. */
+static void transact_pause(struct store *store, int attempt)
+{
+	long ms = 1L << (attempt < 6 ? attempt : 6);
+	struct timespec ts;
+	long ns;
+
+	if (ms > STORE_TRANSACT_PAUSE_MS)
+		ms = STORE_TRANSACT_PAUSE_MS;
+	ns = ms * 500000L + (long)(rand_r(&store->seed) % (ms * 500000L + 1));
+	ts.tv_sec = ns / 1000000000L;
+	ts.tv_nsec = ns % 1000000000L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* One attempt: begins, runs fn, commits or rolls back; *again says
+ * whether it lost a race that another attempt may win. */
+static enum status transact_once(struct store *store, store_change_fn fn,
+				 void *arg, bool *again, struct err *err)
+{
+	enum status st;
+
+	/* A transaction that could not begin is not run again: SQLite's
+	 * busy timeout has waited for the write lock already. */
+	*again = false;
+	if ((st = db_begin(store->db, err)) != STATUS_OK)
+		return st;
+	if ((st = fn(store, arg, err)) == STATUS_OK &&
+	    (st = db_commit(store->db, err)) == STATUS_OK)
+		return STATUS_OK;
+	*again = store_conflicted(store);
+	db_rollback(store->db);
+	return st;
+}
+
+/* Runs a change in a write transaction, again while it loses races. */
+enum status store_transact(struct store *store, store_change_fn fn,
+			   void *arg, struct err *err)
+{
+	enum status st;
+	bool again;
+
+	for (int attempt = 1;; attempt++) {
+		st = transact_once(store, fn, arg, &again, err);
+		if (st == STATUS_OK || !again)
+			return st;
+		if (attempt == STORE_TRANSACT_ATTEMPTS)
+			break;
+		err_done(err);
+		store->retries++;
+		transact_pause(store, attempt);
+	}
+	/* The last attempt lost as well. */
+	err_done(err);
+	return err_set(err, STATUS_REFUSED,
+		       _("%s: another dmarcpilot changed the same data at "
+			 "the same time, %d times in a row; run the command "
+			 "again"),
+		       store->path, STORE_TRANSACT_ATTEMPTS);
+}
+
+/* How many transactions were run again. */
+unsigned store_retries(const struct store *store)
+{
+	return store->retries;
 }
 
 /* The XDG location of the database. */

@@ -53,6 +53,29 @@ enum status store_begin(struct store *store, struct err *err);
 enum status store_commit(struct store *store, struct err *err);
 void store_rollback(struct store *store);
 
+/* How often store_transact() tries a change that keeps losing races,
+ * and the longest pause between two tries, in milliseconds. */
+#define STORE_TRANSACT_ATTEMPTS 6
+#define STORE_TRANSACT_PAUSE_MS 64
+
+/* A change made by store_transact(): it runs inside the transaction
+ * and may be run again from its start, so it must undo, or not make,
+ * any change of its own outside the database before it returns an
+ * error. */
+typedef enum status (*store_change_fn)(struct store *store, void *arg,
+				       struct err *err);
+
+/* Runs fn in one write transaction (as store_begin()) and commits it.
+ * When another transaction won a race (PostgreSQL refused to serialise
+ * the two or found them deadlocked; SQLite's lock was busy after the
+ * transaction began) the transaction is rolled back and fn runs again,
+ * after a short pause that grows with each attempt, at most
+ * STORE_TRANSACT_ATTEMPTS times in all; then STATUS_REFUSED says to run
+ * the command again. Any other failure of fn or of the commit is
+ * returned at once, rolled back. Not nestable. */
+enum status store_transact(struct store *store, store_change_fn fn,
+			   void *arg, struct err *err);
+
 /* For a database that is thrown away (the demo's): its commits no
  * longer wait for the disk, at the price of the last ones on a crash. */
 enum status store_throwaway(struct store *store, struct err *err);
