@@ -585,17 +585,22 @@ static void read_keys(struct app *app)
  * outstanding, no work waiting) and the size it drew at. The title
  * follows what was drawn in the byte stream, so a test that sends F12 after its keys and waits for
  * "dmarcpilot-sync N idle" reads a screen complete and drawn after
- * them, never one drawn halfway. Called after each draw. */
-static void report_sync(struct app *app)
+ * them, never one drawn halfway. Called after each draw with the
+ * count of ended jobs (worker_pool_ended()) read before it. */
+static void report_sync(struct app *app, unsigned long ended)
 {
 	bool idle;
 
 	if (!app->test_sync)
 		return;
+	/* A job that ended while the screen was drawn (its end not in
+	 * what was drawn, a record that follows a verification not yet
+	 * started) is news: the loop draws again before it is idle. */
 	idle = !(app->session->dns &&
 		  dns_pending(app->session->dns) > 0) &&
 	       !top_frame(app)->busy && !app->resized &&
-	       worker_pool_busy(app->workers) == 0;
+	       worker_pool_busy(app->workers) == 0 &&
+	       worker_pool_ended(app->workers) == ended;
 	if (app->told_syncs == app->syncs && app->told_idle == (int)idle &&
 	    app->told_cols == COLS && app->told_rows == LINES)
 		return;
@@ -636,14 +641,16 @@ static void run_loop(struct app *app, const sigset_t *waitmask)
 	long long spin_at = now_ms();
 
 	while (!app->quit && !app->stop) {
+		unsigned long ended;
 		size_t ndns = 0;
 		int timeout = -1, r;
 		struct timespec ts, *tsp = NULL;
 
 		if (app->resized)
 			handle_resize(app);
+		ended = worker_pool_ended(app->workers);
 		draw(app);
-		report_sync(app);
+		report_sync(app, ended);
 		if (app->session->dns) {
 			ndns = dns_pollfds(app->session->dns, fds, 64);
 			timeout = dns_timeout_ms(app->session->dns);
