@@ -443,8 +443,8 @@ static void draw_status(struct app *app, const struct frame *f)
 		widget_text(w, 0, 1, app->cols - 2,
 			    tui_attr(app, TUI_WARN) | A_BOLD,
 			    app->asking_held
-				? _("A publish is under way: quit anyway? The "
-				    "step will not be recorded. (y/n)")
+				? _("A publish is under way: quit anyway, once "
+				    "the primary answered? (y/n)")
 				: _("Changes are not saved. Quit anyway? "
 				    "(y/n)"));
 	else if (app->message)
@@ -716,9 +716,10 @@ static void run_loop(struct app *app, const sigset_t *waitmask)
 	}
 }
 
-/* Left by a signal or a closed terminal, not by q: nobody can be asked,
- * so a publish or a rotation's update under way is waited for (it
- * records its end itself); another signal leaves at once. */
+/* Left by q, a signal or a closed terminal: a publish or a rotation's
+ * update under way, cancelled, is waited for until its update is
+ * answered and its wait cut (it records its end itself and says how
+ * it left the zone); another signal leaves at once. */
 static void wait_held(struct app *app, const sigset_t *waitmask)
 {
 	struct pollfd fd;
@@ -726,8 +727,8 @@ static void wait_held(struct app *app, const sigset_t *waitmask)
 	if (worker_pool_holding(app->workers) == 0)
 		return;
 	fprintf(stderr, "%s\n",
-		_("dmarcpilot: waiting for the publish under way to end "
-		  "(another signal leaves at once)"));
+		_("dmarcpilot: waiting for the primary to answer the update "
+		  "under way (another signal leaves at once)"));
 	app->stop = 0;
 	app->interrupted = 0;
 	while (worker_pool_holding(app->workers) > 0 && !app->stop &&
@@ -896,8 +897,12 @@ int tui_run(struct session *session, date_t now, const char *domain,
 		delwin(app->status);
 	endwin();
 	delscreen(screen);
-	if (!app->quit)
-		wait_held(app, &waitmask);
+	/* The terminal is the operator's again: a publish or a
+	 * rotation's update under way stops waiting for the servers (an
+	 * update out is answered first), records what it may and says on
+	 * stderr how it left the zone. */
+	worker_pool_cancel(app->workers);
+	wait_held(app, &waitmask);
 out:
 	err_done(&err);
 	if (demo)
