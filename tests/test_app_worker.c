@@ -225,11 +225,126 @@ static void test_held_job_counted_until_it_ends(void **state)
 	f->pool = worker_pool_new(&f->s);
 }
 
+
+/* The count of ended jobs moves with the job's end, in one step with
+ * busy: a front end that reads it before drawing never takes a job
+ * that ended while it drew for one it drew the end of. An abandoned
+ * job's end is not counted. */
+static void test_ended_moves_with_the_end(void **state)
+{
+	struct fixture *f = *state;
+	struct found *r = xcalloc(1, sizeof *r);
+	struct found *gone = xcalloc(1, sizeof *gone);
+	unsigned long before = worker_pool_ended(f->pool);
+	struct worker *w;
+	int gate[2];
+
+	assert_int_equal(pipe(gate), 0);
+	r->release = gate[0];
+	r->parent = &f->s;
+	w = worker_start(f->pool, look, r, found_free);
+	assert_int_equal(worker_pool_busy(f->pool), 1);
+	assert_int_equal(worker_pool_ended(f->pool), before);
+	assert_int_equal(write(gate[1], "x", 1), 1);
+	close(gate[1]);
+	wait_done(f, w);
+	assert_int_equal(worker_pool_busy(f->pool), 0);
+	assert_int_equal(worker_pool_ended(f->pool), before + 1);
+	worker_free(w);
+	/* Abandoned before its end: not counted. */
+	assert_int_equal(pipe(gate), 0);
+	gone->release = gate[0];
+	gone->parent = &f->s;
+	worker_free(worker_start(f->pool, look, gone, found_free));
+	assert_int_equal(write(gate[1], "x", 1), 1);
+	close(gate[1]);
+	while (!worker_pool_free(f->pool)) {
+		struct pollfd p = { worker_pool_fd(f->pool), POLLIN, 0 };
+
+		assert_true(poll(&p, 1, 30000) > 0);
+		worker_pool_drain(f->pool);
+	}
+	f->pool = worker_pool_new(&f->s);
+	assert_int_equal(worker_pool_ended(f->pool), 0);
+}
+
+/* What a pausing job saw. */
+struct paused {
+	int ms;          /* the pause asked for */
+	bool completed;  /* worker_pause() said it was not cancelled */
+	bool later;      /* a second pause after a cancel: its answer */
+	int started[2];  /* the job writes here when it starts pausing */
+};
+
+static void paused_free(void *arg)
+{
+	struct paused *p = arg;
+
+	close(p->started[0]);
+	close(p->started[1]);
+	free(p);
+}
+
+/* The job: tells it started, pauses, then pauses again. */
+static void pause_job(void *arg, struct session *s, struct worker *w)
+{
+	struct paused *p = arg;
+	ssize_t n;
+
+	(void)s;
+	/* No cmocka assertion off the test's thread: the test's own
+	 * read fails instead. */
+	n = write(p->started[1], "x", 1);
+	(void)n;
+	p->completed = worker_pause(w, p->ms);
+	p->later = worker_pause(w, p->ms);
+}
+
+/* A pause of an hour ends as soon as the job is cancelled, and so does
+ * every pause after it; a short one that nobody cancels runs out and
+ * says so. The test waits on states, never on the clock: it would hang
+ * (and the harness fail it) if the cancel did not end the pause. */
+static void test_pause_ends_on_cancel(void **state)
+{
+	struct fixture *f = *state;
+	struct paused *p = xcalloc(1, sizeof *p);
+	struct paused *q = xcalloc(1, sizeof *q);
+	struct pollfd fd;
+	struct worker *w;
+	char c;
+
+	assert_int_equal(pipe(p->started), 0);
+	p->ms = 3600 * 1000;
+	w = worker_start(f->pool, pause_job, p, paused_free);
+	fd.fd = p->started[0];
+	fd.events = POLLIN;
+	assert_true(poll(&fd, 1, 30000) > 0);
+	assert_int_equal(read(p->started[0], &c, 1), 1);
+	assert_false(worker_done(w));
+	worker_pool_cancel(f->pool);
+	wait_done(f, w);
+	assert_false(p->completed);
+	assert_false(p->later);
+	worker_cancel(w); /* done: nothing to do */
+	worker_free(w);
+	assert_int_equal(pipe(q->started), 0);
+	q->ms = 1;
+	w = worker_start(f->pool, pause_job, q, paused_free);
+	wait_done(f, w);
+	assert_true(q->completed);
+	assert_true(q->later);
+	worker_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_held_job_counted_until_it_ends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ended_moves_with_the_end,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pause_ends_on_cancel,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_job_has_its_own_session,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(

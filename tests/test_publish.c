@@ -1156,7 +1156,7 @@ static void test_wizard_rotation_publishes(void **state)
 	tmux_send_keys(&f->tmux, v);
 	wizard_wait(f, "accepted by 127.0.0.1");
 	tmux_send_keys(&f->tmux, q);
-	wizard_wait(f, "A publish is under way: quit anyway?");
+	wizard_wait(f, "A publish is under way: quit anyway");
 	tmux_send_keys(&f->tmux, n);
 	assert_int_equal(kill(f->knot.pid, SIGCONT), 0);
 	wizard_wait(f, "Recorded published on 2026-03-02.");
@@ -1173,7 +1173,7 @@ static void test_wizard_rotation_publishes(void **state)
 	wizard_wait(f, "accepted by 127.0.0.1");
 	/* Ctrl-C's signal, to the program alone (not its wrapper). */
 	assert_int_equal(kill(tmux_pane_pid(&f->tmux), SIGINT), 0);
-	wizard_wait(f, "A publish is under way: quit anyway?");
+	wizard_wait(f, "A publish is under way: quit anyway");
 	screen = tmux_capture(&f->tmux);
 	assert_non_null(strstr(screen, "Sent the update for "
 				       "s2027._domainkey." ZONE));
@@ -1190,6 +1190,197 @@ static void test_wizard_rotation_publishes(void **state)
 	assert_null(strstr(served, "v=DKIM1"));
 	free(served);
 	free(keys);
+}
+
+/* text without its white space. Caller frees. */
+static char *unspaced(const char *text)
+{
+	char *out = xmalloc(strlen(text) + 1), *o = out;
+
+	for (; *text; text++)
+		if (*text != ' ' && *text != '\n')
+			*o++ = *text;
+	*o = '\0';
+	return out;
+}
+
+/* True when the screen holds text, read without white space: a line
+ * the terminal wrapped at 80 columns, or the wizard wrapped at a word
+ * with its continuation indented, reads whole again. */
+static bool screen_has(struct tmux_term *t, const char *text)
+{
+	char *screen = tmux_capture(t);
+	char *flat = unspaced(screen), *want = unspaced(text);
+	bool found = strstr(flat, want) != NULL;
+
+	free(want);
+	free(flat);
+	free(screen);
+	return found;
+}
+
+/* Milliseconds of a monotonic clock. */
+static long long clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits (up to 30 s) for text on the screen, lines wrapped or not;
+ * fails with the screen. */
+static void wizard_wait_joined(struct fixture *f, const char *text)
+{
+	long long end = clock_ms() + 30000;
+
+	while (!screen_has(&f->tmux, text)) {
+		if (clock_ms() > end)
+			fail_msg("never drawn: %s\n%s", text,
+				 tmux_capture(&f->tmux));
+		free(tmux_drawn(&f->tmux, 30000));
+	}
+}
+
+/* q during a publish's pause between propagation rounds: the pause (a
+ * test knob makes it 300 s) ends at once, the wizard leaves and says on
+ * the terminal that the update is in the zone and nothing is recorded,
+ * with the command that records it. Knot, frozen, never serves it
+ * meanwhile. The wizard must be gone long before the pause would have
+ * ended: waited for on the process, 60 s at most; the time it took is
+ * printed, not judged. Then Knot runs again and that command, publish,
+ * finds the update served, sends nothing and records the step. */
+static void test_wizard_quit_in_pause(void **state)
+{
+	struct fixture *f = *state;
+	const char *argv[] = { testenv_binary(), "--resolver", NULL,
+			       "--db", f->db, "--now", "2026-03-02",
+			       "--timeout", "2", ZONE, NULL };
+	const char *env[] = { "DMARCPILOT_TEST_PUBLISH_PAUSE_MS=300000",
+			      NULL };
+	const char *p[] = { "p", NULL };
+	const char *q[] = { "q", NULL };
+	const char *y[] = { "y", NULL };
+	char *served, *last;
+	int before, status = -1;
+	long long start;
+	struct testenv_run r;
+
+	if (!tmux_available())
+		skip();
+	/* SPF is where the plan wants it: the step is DMARC's. */
+	servers_start(f, "@ 600 IN TXT \"v=spf1 ip4:192.0.2.10 ~all\"\n");
+	argv[2] = f->primary;
+	domain_setup(f, "2026-03-01");
+	import_report(f, "2026-03-02");
+	before = history_count(f);
+	assert_int_equal(kill(f->knot.pid, SIGSTOP), 0);
+	assert_true(tmux_start(&f->tmux, 80, 24, argv, env));
+	free(tmux_settle(&f->tmux, 30000));
+	wizard_wait(f, "Rollout of " ZONE);
+	tmux_send_keys(&f->tmux, p);
+	/* The round before the pause: the primary serves it, Knot does
+	 * not answer. */
+	wizard_wait_joined(f, "; 1 of 2 servers serve it (");
+	tmux_send_keys(&f->tmux, q);
+	wizard_wait(f, "A publish is under way: quit anyway");
+	start = clock_ms();
+	tmux_send_keys(&f->tmux, y);
+	if (!tmux_wait_exit(&f->tmux, 60000, &status))
+		fail_msg("y did not end the pause:\n%s",
+			 tmux_capture(&f->tmux));
+	fprintf(stderr, "q in a 300 s pause: left in %lld ms\n",
+		clock_ms() - start);
+	assert_int_equal(status, 0);
+	if (!screen_has(&f->tmux, "the update is in the zone, but the wait "
+				  "for every server was cut short with 1 of 2 "
+				  "serving it; nothing recorded (dmarcpilot "
+				  "publish " ZONE " waits for them and "
+				  "records it"))
+		fail_msg("no word of the update:\n%s",
+			 tmux_capture(&f->tmux));
+	assert_int_equal(history_count(f), before);
+	served = dig(f, "127.0.0.1", "_dmarc." ZONE);
+	assert_non_null(strstr(served, "p=quarantine; pct=10"));
+	free(served);
+	/* Knot takes the change; publish finds it served and records. */
+	assert_int_equal(kill(f->knot.pid, SIGCONT), 0);
+	r = run(f, NULL, "2026-03-02", "publish", ZONE, NULL);
+	if (r.status != 0)
+		fail_msg("publish: %d\n%s%s", r.status, r.out, r.err);
+	testenv_run_done(&r);
+	assert_int_equal(history_count(f), before + 1);
+	last = history_last(f);
+	assert_non_null(strstr(last, "p=quarantine; pct=10"));
+	free(last);
+}
+
+/* The queries of one plan load at the apex and at _dmarc, as named
+ * logs them: all into all[], those without recursion into rd0[]. */
+static void plan_queries(struct fixture *f, int all[2], int rd0[2])
+{
+	const char *names[] = { ZONE, "_dmarc." ZONE };
+	int before[2][2];
+	struct testenv_run r;
+
+	for (int i = 0; i < 2; i++) {
+		before[i][0] = bind_query_count(&f->bind, names[i], "TXT", -1);
+		before[i][1] = bind_query_count(&f->bind, names[i], "TXT", 0);
+		assert_true(before[i][0] >= 0 && before[i][1] >= 0);
+	}
+	r = run(f, NULL, "2026-03-02", "--json", "plan", ZONE, NULL);
+	/* The plan saw the live record: the step replaces it. */
+	assert_non_null(strstr(r.out, "v=spf1 ip4:192.0.2.10 ~all"));
+	testenv_run_done(&r);
+	for (int i = 0; i < 2; i++) {
+		all[i] = bind_query_count(&f->bind, names[i], "TXT", -1) -
+			 before[i][0];
+		rd0[i] = bind_query_count(&f->bind, names[i], "TXT", 0) -
+			 before[i][1];
+	}
+}
+
+/* A plan load of a domain set up to publish also reads the records at
+ * the apex and at _dmarc from the zone's primary, without recursion,
+ * for the update's prerequisites. When the resolver is that primary,
+ * what it read there is what the domain serves too: the publish
+ * settings cost no second question. Counted in named's query log,
+ * against the same plan load before the settings. */
+static void test_plan_asks_primary_once(void **state)
+{
+	struct fixture *f = *state;
+	char *port, *key;
+	int plain[2], plain_rd0[2], set[2], set_rd0[2];
+
+	servers_start(f, "@ 600 IN TXT \"v=spf1 mx ~all\"\n");
+	assert_int_equal(run_status(run(f, NULL, "2026-03-01", "domain", "add",
+					ZONE, NULL)),
+			 0);
+	assert_int_equal(run_status(run(f, NULL, "2026-03-01", "sender",
+					"add", ZONE, "ip4:192.0.2.10", NULL)),
+			 0);
+	import_report(f, "2026-03-02");
+	plan_queries(f, plain, plain_rd0);
+	assert_int_equal(plain_rd0[0], 0);
+	assert_int_equal(plain_rd0[1], 0);
+	assert_true(plain[0] >= 1 && plain[1] >= 1);
+	port = xasprintf("publish-port=%s", f->port);
+	key = xasprintf("publish-key=%s", f->bind.key_path);
+	assert_int_equal(run_status(run(f, NULL, "2026-03-02", "domain", "set",
+					ZONE, port, key, NULL)),
+			 0);
+	free(port);
+	free(key);
+	plan_queries(f, set, set_rd0);
+	fprintf(stderr,
+		"plan load: apex TXT %d, _dmarc TXT %d queries; %d and %d "
+		"without publish settings\n",
+		set[0], set[1], plain[0], plain[1]);
+	/* Read from the primary itself, and nothing asked twice. */
+	assert_int_equal(set_rd0[0], 1);
+	assert_int_equal(set_rd0[1], 1);
+	assert_int_equal(set[0], plain[0]);
+	assert_int_equal(set[1], plain[1]);
 }
 
 int main(void)
@@ -1222,6 +1413,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_wizard_rotation_publishes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wizard_quit_in_pause,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_asks_primary_once,
+						setup, teardown),
 	};
 
 	if (!bind_available() || !knot_available() || !nsd_available() ||

@@ -13,28 +13,16 @@
 #include "util/i18n.h"
 #include "util/xalloc.h"
 
-/* The first TXT record at name whose value starts with prefix (no case),
- * into *out (NULL when none), and how many do into *count (may be NULL);
- * false with *note set when the query failed. */
-static bool read_txt(struct dns *dns, const char *name, const char *prefix,
-		     char **out, size_t *count, char **note)
+/* The first TXT record of a (NULL: none served) whose value starts
+ * with prefix (no case), into *out (NULL when none), and how many do
+ * into *count (may be NULL). */
+static void judge_txt(const struct dns_answer *a, const char *prefix,
+		      char **out, size_t *count)
 {
-	struct dns_answer *a = dns_query_sync(dns, name, DNS_T_TXT);
 	size_t plen = strlen(prefix), n = 0;
-	struct dns_txt_string *txt;
+	struct dns_txt_string *txt = a ? dns_answer_txt_joined(a, &n) : NULL;
 
 	*out = NULL;
-	if (a->result == DNS_TIMEOUT || a->result == DNS_SERVFAIL ||
-	    a->result == DNS_ERROR) {
-		*note = xasprintf(_("the records %s serves now could not be "
-				    "read: %s TXT: %s"),
-				  name, name,
-				  a->error ? a->error
-					   : dns_result_name(a->result));
-		dns_answer_free(a);
-		return false;
-	}
-	txt = dns_answer_txt_joined(a, &n);
 	if (count)
 		*count = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -51,9 +39,47 @@ static bool read_txt(struct dns *dns, const char *name, const char *prefix,
 		if (count)
 			++*count;
 	}
-	dns_txt_joined_free(txt, n);
+	if (txt)
+		dns_txt_joined_free(txt, n);
+}
+
+/* Asks name's TXT records and judges them (judge_txt()); false with
+ * *note set when the query failed. */
+static bool read_txt(struct dns *dns, const char *name, const char *prefix,
+		     char **out, size_t *count, char **note)
+{
+	struct dns_answer *a = dns_query_sync(dns, name, DNS_T_TXT);
+
+	*out = NULL;
+	if (a->result == DNS_TIMEOUT || a->result == DNS_SERVFAIL ||
+	    a->result == DNS_ERROR) {
+		*note = xasprintf(_("the records %s serves now could not be "
+				    "read: %s TXT: %s"),
+				  name, name,
+				  a->error ? a->error
+					   : dns_result_name(a->result));
+		dns_answer_free(a);
+		return false;
+	}
+	judge_txt(a, prefix, out, count);
 	dns_answer_free(a);
 	return true;
+}
+
+/* True when what the plan read from the zone's primary
+ * (app_publish_read_served()) is what the resolver would answer: it
+ * asks that primary alone, or answers from the zone files the primary's
+ * answers came from. Then the primary is asked once, not twice. */
+static bool served_is_live(struct dns *dns, const struct rollout_inputs *in)
+{
+	const char *servers;
+
+	if (!in->served_read || in->served_note || !in->served_from)
+		return false;
+	if (dns_is_offline(dns))
+		return true;
+	servers = dns_servers(dns);
+	return servers && strcmp(servers, in->served_from) == 0;
 }
 
 /* Reads what the domain serves now. */
@@ -69,6 +95,13 @@ void app_plan_read_live(struct dns *dns, const char *why_no_dns,
 					  in->domain,
 					  why_no_dns ? why_no_dns
 						     : _("no resolver"));
+		return;
+	}
+	if (served_is_live(dns, in)) {
+		judge_txt(in->spf_served, "v=spf1", &in->spf_live,
+			  &in->spf_live_count);
+		judge_txt(in->dmarc_served, "v=DMARC1", &in->dmarc_live,
+			  NULL);
 		return;
 	}
 	/* RFC 7489 6.1: the policy record lives at _dmarc.DOMAIN. */
@@ -140,8 +173,10 @@ enum status app_plan_load_with(struct store *store, struct dns *dns,
 	if ((st = rollout_inputs_load(store, dns, catalogue, domain, today, in,
 				      err)))
 		return st;
-	app_plan_read_live(dns, why_no_dns, in);
+	/* The primary first: when the resolver is the primary, its
+	 * answers are the live ones too. */
 	app_publish_read_served(dns, in);
+	app_plan_read_live(dns, why_no_dns, in);
 	app_plan_read_dkim(dns, in);
 	rollout_decide(in, today, plan);
 	return STATUS_OK;

@@ -32,7 +32,10 @@ enum status app_plan_load_with(struct store *store, struct dns *dns,
 
 /* Reads the SPF record the domain serves and its DMARC record into in
  * (live_read, spf_live, dmarc_live; live_note naming the query that
- * failed). dns may be NULL: then the note says there is no resolver. */
+ * failed). dns may be NULL: then the note says there is no resolver.
+ * When in already holds what the zone's primary serves
+ * (app_publish_read_served()) and dns asks that primary alone, those
+ * answers are taken and nothing is asked again. */
 void app_plan_read_live(struct dns *dns, const char *why_no_dns,
 			struct rollout_inputs *in);
 

@@ -30,6 +30,17 @@
 #define PAUSE_FIRST_MS 100
 #define PAUSE_MAX_MS 2000
 
+/* The pause between propagation rounds: the front end's (a cancel
+ * ends it at once), else a timed wait. False when the front end wants
+ * the publish to stop. */
+static bool round_pause(bool (*pause)(void *arg, int ms), void *arg, int ms)
+{
+	if (pause)
+		return pause(arg, ms);
+	poll(NULL, 0, ms);
+	return true;
+}
+
 /* Seconds since start. */
 static double seconds_since(const struct timespec *start)
 {
@@ -530,6 +541,26 @@ static void changes_note(const struct zone_records *z,
 	}
 }
 
+/* The wait for every server was cut short by the front end: the
+ * update is in the zone, the last round says how far it came. */
+static enum status wait_cut(const struct app_publish_result *r,
+			    const char *domain, struct err *err)
+{
+	size_t serving = 0, count = 0;
+
+	for (size_t k = 0; r->checks && k < r->checks->count; k++)
+		if (r->checks->results[k]) {
+			serving += r->checks->results[k]->serving;
+			count += r->checks->results[k]->count;
+		}
+	return err_set(err, STATUS_CANCELLED,
+		       _("%s: the update is in the zone, but the wait for "
+			 "every server was cut short with %zu of %zu serving "
+			 "it; nothing recorded (dmarcpilot publish %s waits "
+			 "for them and records it, sending nothing again)"),
+		       r->server ? r->server : "?", serving, count, domain);
+}
+
 /* Waits for every authoritative server to serve the step of p: rounds
  * of the step's own check, until all serve or the deadline passes. */
 static enum status wait_live(struct dns *dns, const struct rollout_plan *p,
@@ -571,7 +602,8 @@ static enum status wait_live(struct dns *dns, const struct rollout_plan *p,
 		if (o->progress)
 			o->progress(o->arg, r->checks, r->waited);
 		/* Nothing to wait on: the secondaries pull the zone. */
-		poll(NULL, 0, pause);
+		if (!round_pause(o->pause, o->arg, pause))
+			return wait_cut(r, p->domain, err);
 		pause = pause * 2 > PAUSE_MAX_MS ? PAUSE_MAX_MS : pause * 2;
 	}
 	for (size_t k = 0; k < r->checks->count; k++) {
@@ -678,6 +710,16 @@ static enum status update_send(struct dns *dns, const struct dns_update *u,
 	return STATUS_OK;
 }
 
+/* The front end stopped the publish before its update went out. */
+static enum status not_sent(const struct app_publish_result *r,
+			    struct err *err)
+{
+	return err_set(err, STATUS_CANCELLED,
+		       _("%s: cancelled before the update was sent; nothing "
+			 "changed"),
+		       r->server ? r->server : "?");
+}
+
 /* Publishes the step. */
 enum status app_publish_run(struct session *s,
 			    const struct rollout_inputs *in,
@@ -746,6 +788,10 @@ enum status app_publish_run(struct session *s,
 	z.ttl = zone_soa_ttl(ask, r->zone);
 	zone_update(&z, r->zone, &u);
 	changes_note(&z, r);
+	if (!o->dry_run && !round_pause(o->pause, o->arg, 0)) {
+		st = not_sent(r, err);
+		goto out;
+	}
 	if ((st = update_send(ask, &u, &z, key, o->timeout, o->dry_run, r,
 			      err)) ||
 	    o->dry_run)
@@ -844,7 +890,16 @@ static enum status txt_wait(struct dns *dns, const char *name,
 			watch->progress(watch->arg, name, txt_done(p, value),
 					p->count, r->waited);
 		/* Nothing to wait on: the secondaries pull the zone. */
-		poll(NULL, 0, pause);
+		if (!round_pause(watch ? watch->pause : NULL,
+				 watch ? watch->arg : NULL, pause)) {
+			st = err_set(err, STATUS_CANCELLED,
+				     _("%s: the update is in the zone, but the "
+				       "wait for every server was cut short "
+				       "with %zu of %zu serving it; nothing "
+				       "recorded"),
+				     name, txt_done(p, value), p->count);
+			break;
+		}
 		pause = pause * 2 > PAUSE_MAX_MS ? PAUSE_MAX_MS : pause * 2;
 	}
 	propagate_result_free(p);
@@ -907,6 +962,10 @@ enum status app_publish_txt(struct session *s,
 		dns_update_init(&u, r->zone);
 		served_each(&u, DNS_UPDATE_REQUIRE, name, a);
 		served_each(&u, DNS_UPDATE_DELETE, name, a);
+	}
+	if (o && o->watch && !round_pause(o->watch->pause, o->watch->arg, 0)) {
+		st = not_sent(r, err);
+		goto out;
 	}
 	if ((st = update_send(ask, &u, &z, key, o ? o->timeout : 0, false,
 			      r, err)))

@@ -43,6 +43,14 @@ struct app_publish_options {
 	/* Called once the primary accepted the update (may be NULL):
 	 * server is the address it went to, "ADDR:PORT". */
 	void (*accepted)(void *arg, const char *server);
+	/* Waits ms milliseconds between propagation rounds (may be NULL:
+	 * a timed wait); returns false, at once, when the front end wants
+	 * the publish to stop (the operator leaves): then an update not
+	 * yet sent is not sent, one sent is answered first, and the wait
+	 * for every server ends with an error that says the update is in
+	 * the zone and nothing is recorded. Asked with ms 0 just before
+	 * the update goes out. */
+	bool (*pause)(void *arg, int ms);
 	void *arg;
 };
 
@@ -120,6 +128,8 @@ struct app_publish_watch {
 	 * the change at name, waited seconds after it was sent. */
 	void (*progress)(void *arg, const char *name, size_t serving,
 			 size_t count, double waited);
+	/* The pause between rounds, as app_publish_options' pause. */
+	bool (*pause)(void *arg, int ms);
 	void *arg;
 };
 

@@ -6,10 +6,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/xalloc.h"
@@ -21,6 +23,8 @@ struct worker_pool {
 	size_t running;     /* threads not yet ended */
 	size_t busy;        /* of which not abandoned */
 	size_t holding;     /* of which held (worker_hold()) */
+	unsigned long ended; /* jobs not abandoned whose run() returned */
+	struct worker *jobs; /* the running ones, abandoned or not */
 };
 
 struct worker {
@@ -29,9 +33,12 @@ struct worker {
 	void *arg;
 	void (*free_arg)(void *arg);
 	struct session session; /* the job's own */
+	int cancel[2];      /* a byte in [1] asks the job to stop waiting */
+	struct worker *next; /* in the pool's running jobs */
 	bool done;
 	bool abandoned;
 	bool held;
+	bool cancelled;
 };
 
 /* Makes a pool with its news pipe. */
@@ -114,15 +121,68 @@ size_t worker_pool_holding(struct worker_pool *p)
 	return holding;
 }
 
-/* Writes one news byte; a full pipe already holds news. */
-static void pool_wake(struct worker_pool *p)
+/* Jobs that ended unabandoned. */
+unsigned long worker_pool_ended(struct worker_pool *p)
+{
+	unsigned long ended;
+
+	if (!p)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	ended = p->ended;
+	pthread_mutex_unlock(&p->lock);
+	return ended;
+}
+
+/* Writes one byte to fd; a full pipe already holds one. */
+static void byte_write(int fd)
 {
 	char c = 1;
 	ssize_t r;
 
+	if (fd < 0)
+		return;
 	do
-		r = write(p->pipe[1], &c, 1);
+		r = write(fd, &c, 1);
 	while (r < 0 && errno == EINTR);
+}
+
+/* Writes one news byte. */
+static void pool_wake(struct worker_pool *p)
+{
+	byte_write(p->pipe[1]);
+}
+
+/* Asks a running job to stop waiting; the pool's lock is held. */
+static void job_cancel_locked(struct worker *w)
+{
+	if (w->done || w->cancelled)
+		return;
+	w->cancelled = true;
+	byte_write(w->cancel[1]);
+}
+
+/* Unlinks a job from the pool's running ones; the lock is held. */
+static void job_unlink_locked(struct worker *w)
+{
+	for (struct worker **at = &w->pool->jobs; *at; at = &(*at)->next)
+		if (*at == w) {
+			*at = w->next;
+			break;
+		}
+	w->next = NULL;
+}
+
+/* Frees a job that ended, with its arg and its cancel pipe. */
+static void job_free(struct worker *w)
+{
+	if (w->free_arg)
+		w->free_arg(w->arg);
+	if (w->cancel[0] >= 0) {
+		close(w->cancel[0]);
+		close(w->cancel[1]);
+	}
+	free(w);
 }
 
 /* The thread: the job, then its end told or, abandoned, its freeing. */
@@ -136,17 +196,20 @@ static void *worker_thread(void *data)
 	session_done(&w->session);
 	pthread_mutex_lock(&p->lock);
 	w->done = true;
+	job_unlink_locked(w);
 	if (w->held)
 		p->holding--;
 	abandoned = w->abandoned;
-	if (!abandoned)
+	if (!abandoned) {
+		/* With the count, in one step: a front end that finds
+		 * nothing busy and the same count of ended jobs as before
+		 * it drew has drawn every job's end. */
 		p->busy--;
-	pthread_mutex_unlock(&p->lock);
-	if (abandoned) {
-		if (w->free_arg)
-			w->free_arg(w->arg);
-		free(w);
+		p->ended++;
 	}
+	pthread_mutex_unlock(&p->lock);
+	if (abandoned)
+		job_free(w);
 	/* The count and the news under the lock: whoever sees nothing
 	 * running may free the pool, and by then the news is written and
 	 * this thread touches nothing more. */
@@ -171,11 +234,15 @@ struct worker *worker_start(struct worker_pool *p, worker_fn run, void *arg,
 	w->run = run;
 	w->arg = arg;
 	w->free_arg = free_arg;
+	if (pipe2(w->cancel, O_CLOEXEC | O_NONBLOCK) != 0)
+		w->cancel[0] = w->cancel[1] = -1;
 	/* In this thread: the parent's resources are made here, once. */
 	session_init_worker(&w->session, p->parent);
 	pthread_mutex_lock(&p->lock);
 	p->running++;
 	p->busy++;
+	w->next = p->jobs;
+	p->jobs = w;
 	pthread_mutex_unlock(&p->lock);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -229,9 +296,7 @@ void worker_free(struct worker *w)
 	pthread_mutex_unlock(&p->lock);
 	if (!done)
 		return;
-	if (w->free_arg)
-		w->free_arg(w->arg);
-	free(w);
+	job_free(w);
 }
 
 /* Holds the front end's exit while the job runs. */
@@ -261,4 +326,67 @@ void worker_lock(struct worker *w)
 void worker_unlock(struct worker *w)
 {
 	pthread_mutex_unlock(&w->pool->lock);
+}
+
+/* Asks one job to stop waiting. */
+void worker_cancel(struct worker *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->pool->lock);
+	job_cancel_locked(w);
+	pthread_mutex_unlock(&w->pool->lock);
+}
+
+/* Asks every running job to stop waiting. */
+void worker_pool_cancel(struct worker_pool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	for (struct worker *w = p->jobs; w; w = w->next)
+		job_cancel_locked(w);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Whether the job was asked to stop. */
+bool worker_cancelled(struct worker *w)
+{
+	bool cancelled;
+
+	pthread_mutex_lock(&w->pool->lock);
+	cancelled = w->cancelled;
+	pthread_mutex_unlock(&w->pool->lock);
+	return cancelled;
+}
+
+/* Waits on the cancel pipe with the pause as its timeout. */
+bool worker_pause(struct worker *w, int ms)
+{
+	struct timespec end, now;
+	long long left = ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += ms / 1000;
+	end.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (end.tv_nsec >= 1000000000) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000;
+	}
+	while (!worker_cancelled(w) && left > 0) {
+		struct pollfd fd = { w->cancel[0], POLLIN, 0 };
+
+		if (w->cancel[0] < 0) {
+			poll(NULL, 0, (int)left);
+			break;
+		}
+		/* The byte stays in the pipe: every later pause ends at
+		 * once too. */
+		if (poll(&fd, 1, (int)left) > 0)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = (long long)(end.tv_sec - now.tv_sec) * 1000 +
+		       (end.tv_nsec - now.tv_nsec) / 1000000;
+	}
+	return !worker_cancelled(w);
 }

@@ -45,6 +45,12 @@ void worker_pool_drain(struct worker_pool *p);
  * there are some). */
 size_t worker_pool_busy(struct worker_pool *p);
 
+/* How many jobs, not abandoned, have ended so far. A front end that
+ * reads it before it draws and finds it the same afterwards, with
+ * nothing busy, knows that what it drew holds the end of every job it
+ * waits for: a job's end and this count change in one step. */
+unsigned long worker_pool_ended(struct worker_pool *p);
+
 /* The running jobs marked with worker_hold(), abandoned or not: a
  * front end that left now would cut a change short that the job
  * records at its end. */
@@ -72,6 +78,22 @@ void worker_hold(struct worker *w);
 
 /* From run(): wakes the loop (progress to show). */
 void worker_wake(struct worker *w);
+
+/* Asks a running job (done: nothing) to stop waiting: from then on its
+ * worker_pause() returns false at once. NULL is allowed. */
+void worker_cancel(struct worker *w);
+
+/* Asks every running job, abandoned or not, as worker_cancel(). NULL
+ * is allowed. */
+void worker_pool_cancel(struct worker_pool *p);
+
+/* From run(): true once the job was asked to stop. */
+bool worker_cancelled(struct worker *w);
+
+/* From run(): waits ms milliseconds, on the job's cancel descriptor,
+ * so that worker_cancel() ends the wait at once; returns false when the
+ * job was asked to stop (before or during the wait). */
+bool worker_pause(struct worker *w, int ms);
 
 /* Guard what run() writes and the front end reads while it runs
  * (progress); both sides take the job's lock around it. */

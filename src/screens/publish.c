@@ -4,9 +4,11 @@
 
 #include "screens/publish.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/i18n.h"
 #include "util/xalloc.h"
 
 /* Frees a publish with what it still holds. */
@@ -56,8 +58,19 @@ static void publish_progress(void *arg, const struct app_step_checks *c,
 	worker_wake(j->worker);
 }
 
+/* The pause between propagation rounds: on the job's cancel
+ * descriptor, so that the operator who leaves is not kept waiting. */
+static bool publish_pause(void *arg, int ms)
+{
+	struct screen_publish *j = arg;
+
+	return worker_pause(j->worker, ms > 0 && j->pause_ms > 0 ? j->pause_ms
+								 : ms);
+}
+
 /* The job: dmarcpilot publish on the worker's session (its own
- * database connection and resolver). */
+ * database connection and resolver). Cancelled, the wizard has left
+ * the terminal: the job says on stderr how it left the zone. */
 static void publish_run(void *arg, struct session *s, struct worker *w)
 {
 	struct screen_publish *j = arg;
@@ -65,6 +78,7 @@ static void publish_run(void *arg, struct session *s, struct worker *w)
 		.timeout = j->timeout,
 		.progress = publish_progress,
 		.accepted = publish_accepted,
+		.pause = publish_pause,
 		.arg = j,
 	};
 	struct err err = ERR_INIT;
@@ -75,6 +89,15 @@ static void publish_run(void *arg, struct session *s, struct worker *w)
 	if (j->status != STATUS_OK)
 		j->error = xstrdup(err_message(&err));
 	err_done(&err);
+	if (!worker_cancelled(w))
+		return;
+	if (j->error)
+		fprintf(stderr, "dmarcpilot: %s\n", j->error);
+	else if (j->r.recorded)
+		fprintf(stderr,
+			_("dmarcpilot: published and recorded: %s is live on "
+			  "every server.\n"),
+			j->r.label ? j->r.label : "");
 }
 
 /* Starts a publish. */
@@ -87,6 +110,9 @@ struct worker *screen_publish_start(struct app *app, struct screen_plan *sp)
 	memset(sp, 0, sizeof *sp);
 	j->today = app->now;
 	j->timeout = app->session->opt.timeout;
+	/* Under test, a pause between rounds long enough to leave in. */
+	if (app->test_sync && getenv("DMARCPILOT_TEST_PUBLISH_PAUSE_MS"))
+		j->pause_ms = atoi(getenv("DMARCPILOT_TEST_PUBLISH_PAUSE_MS"));
 	w = tui_worker_start(app, publish_run, j, publish_free);
 	/* q asks first while it runs: the zone may change. */
 	worker_hold(w);

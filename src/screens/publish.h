@@ -19,6 +19,9 @@ struct screen_publish {
 	struct screen_plan sp;   /* the plan, moved in from the screen */
 	date_t today;
 	double timeout;          /* --timeout, 0 for the default */
+	int pause_ms;            /* under test: every pause between rounds
+				    ($DMARCPILOT_TEST_PUBLISH_PAUSE_MS),
+				    0 for the growing default */
 	struct worker *worker;   /* set by the job, for its lock */
 	/* Progress, under the worker's lock. */
 	bool accepted;           /* the primary took the update */

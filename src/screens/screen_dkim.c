@@ -579,13 +579,27 @@ static void rotate_progress(void *arg, const char *name, size_t serving,
 	worker_wake(j->worker);
 }
 
+/* The pause between rounds of the wait for every server: on the job's
+ * cancel descriptor, so that the operator who leaves is not kept
+ * waiting. */
+static bool rotate_pause(void *arg, int ms)
+{
+	struct rotate_job *j = arg;
+
+	return worker_pause(j->worker, ms);
+}
+
 /* The job: the use case the command line runs (dkim rotate, its
- * --advance and --cancel) on the worker's session. */
+ * --advance and --cancel) on the worker's session. Cancelled, the
+ * wizard has left the terminal: the job says on stderr what it could
+ * not finish. */
 static void rotate_run(void *arg, struct session *s, struct worker *w)
 {
 	struct rotate_job *j = arg;
-	struct app_publish_watch watch = { rotate_accepted, rotate_progress,
-					   j };
+	struct app_publish_watch watch = { .accepted = rotate_accepted,
+					   .progress = rotate_progress,
+					   .pause = rotate_pause,
+					   .arg = j };
 	struct err err = ERR_INIT;
 	enum status st;
 
@@ -612,6 +626,8 @@ static void rotate_run(void *arg, struct session *s, struct worker *w)
 	if (st != STATUS_OK)
 		j->error = xstrdup(err_message(&err));
 	err_done(&err);
+	if (j->error && worker_cancelled(w))
+		fprintf(stderr, "dmarcpilot: %s\n", j->error);
 }
 
 /* Starts a rotation job of kind (NONE: cancel) with its progress

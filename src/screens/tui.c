@@ -443,8 +443,8 @@ static void draw_status(struct app *app, const struct frame *f)
 		widget_text(w, 0, 1, app->cols - 2,
 			    tui_attr(app, TUI_WARN) | A_BOLD,
 			    app->asking_held
-				? _("A publish is under way: quit anyway? The "
-				    "step will not be recorded. (y/n)")
+				? _("A publish is under way: quit anyway, once "
+				    "the primary answered? (y/n)")
 				: _("Changes are not saved. Quit anyway? "
 				    "(y/n)"));
 	else if (app->message)
@@ -585,17 +585,22 @@ static void read_keys(struct app *app)
  * outstanding, no work waiting) and the size it drew at. The title
  * follows what was drawn in the byte stream, so a test that sends F12 after its keys and waits for
  * "dmarcpilot-sync N idle" reads a screen complete and drawn after
- * them, never one drawn halfway. Called after each draw. */
-static void report_sync(struct app *app)
+ * them, never one drawn halfway. Called after each draw with the
+ * count of ended jobs (worker_pool_ended()) read before it. */
+static void report_sync(struct app *app, unsigned long ended)
 {
 	bool idle;
 
 	if (!app->test_sync)
 		return;
+	/* A job that ended while the screen was drawn (its end not in
+	 * what was drawn, a record that follows a verification not yet
+	 * started) is news: the loop draws again before it is idle. */
 	idle = !(app->session->dns &&
 		  dns_pending(app->session->dns) > 0) &&
 	       !top_frame(app)->busy && !app->resized &&
-	       worker_pool_busy(app->workers) == 0;
+	       worker_pool_busy(app->workers) == 0 &&
+	       worker_pool_ended(app->workers) == ended;
 	if (app->told_syncs == app->syncs && app->told_idle == (int)idle &&
 	    app->told_cols == COLS && app->told_rows == LINES)
 		return;
@@ -636,14 +641,16 @@ static void run_loop(struct app *app, const sigset_t *waitmask)
 	long long spin_at = now_ms();
 
 	while (!app->quit && !app->stop) {
+		unsigned long ended;
 		size_t ndns = 0;
 		int timeout = -1, r;
 		struct timespec ts, *tsp = NULL;
 
 		if (app->resized)
 			handle_resize(app);
+		ended = worker_pool_ended(app->workers);
 		draw(app);
-		report_sync(app);
+		report_sync(app, ended);
 		if (app->session->dns) {
 			ndns = dns_pollfds(app->session->dns, fds, 64);
 			timeout = dns_timeout_ms(app->session->dns);
@@ -709,9 +716,10 @@ static void run_loop(struct app *app, const sigset_t *waitmask)
 	}
 }
 
-/* Left by a signal or a closed terminal, not by q: nobody can be asked,
- * so a publish or a rotation's update under way is waited for (it
- * records its end itself); another signal leaves at once. */
+/* Left by q, a signal or a closed terminal: a publish or a rotation's
+ * update under way, cancelled, is waited for until its update is
+ * answered and its wait cut (it records its end itself and says how
+ * it left the zone); another signal leaves at once. */
 static void wait_held(struct app *app, const sigset_t *waitmask)
 {
 	struct pollfd fd;
@@ -719,8 +727,8 @@ static void wait_held(struct app *app, const sigset_t *waitmask)
 	if (worker_pool_holding(app->workers) == 0)
 		return;
 	fprintf(stderr, "%s\n",
-		_("dmarcpilot: waiting for the publish under way to end "
-		  "(another signal leaves at once)"));
+		_("dmarcpilot: waiting for the primary to answer the update "
+		  "under way (another signal leaves at once)"));
 	app->stop = 0;
 	app->interrupted = 0;
 	while (worker_pool_holding(app->workers) > 0 && !app->stop &&
@@ -889,8 +897,12 @@ int tui_run(struct session *session, date_t now, const char *domain,
 		delwin(app->status);
 	endwin();
 	delscreen(screen);
-	if (!app->quit)
-		wait_held(app, &waitmask);
+	/* The terminal is the operator's again: a publish or a
+	 * rotation's update under way stops waiting for the servers (an
+	 * update out is answered first), records what it may and says on
+	 * stderr how it left the zone. */
+	worker_pool_cancel(app->workers);
+	wait_held(app, &waitmask);
 out:
 	err_done(&err);
 	if (demo)

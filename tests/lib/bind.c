@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -93,6 +94,8 @@ bool bind_start_key(struct bind_server *s, const char *zone,
 		    "  recursion no;\n"
 		    "  dnssec-validation no;\n"
 		    "  allow-transfer { 127.0.0.0/8; };\n"
+		    /* Every query in the log, for bind_query_count(). */
+		    "  querylog yes;\n"
 		    /* Answers to back-to-back queries are never dropped. */
 		    "  rate-limit { responses-per-second 0; };\n",
 		    s->key_path, s->dir, s->dir, s->dir, s->dir, s->port);
@@ -134,6 +137,56 @@ bool bind_start_key(struct bind_server *s, const char *zone,
 	free(log);
 	bind_stop(s);
 	return false;
+}
+
+/* Counts the log lines of the queries for name and type: with rd 1
+ * those asking for recursion, 0 those that do not, -1 all (named logs
+ * the RD flag as + or - after the type). */
+static int count_queries(const char *text, const char *name,
+			 const char *type, int rd)
+{
+	char *what = xasprintf(" query: %s IN %s %s", name, type,
+			       rd < 0 ? "" : rd ? "+" : "-");
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, what)); p += strlen(what))
+		n++;
+	free(what);
+	return n;
+}
+
+/* Asks a sentinel of its own with dig, then reads the log until the
+ * sentinel is in it (the log keeps the order queries came in), up to
+ * 60 s, and counts. */
+int bind_query_count(struct bind_server *s, const char *name,
+		     const char *type, int rd)
+{
+	char *log = xasprintf("%s/named.log", s->dir);
+	char *sentinel = xasprintf("sentinel-%u.invalid", ++s->sentinels);
+	char *port = xasprintf("%d", s->port);
+	const char *argv[] = { testenv_program("DIG"), "+tries=1",
+			       "@127.0.0.1", "-p", port, sentinel, "TXT",
+			       NULL };
+	struct testenv_run run = testenv_run(argv, NULL, NULL);
+	int n = -1;
+
+	testenv_run_done(&run);
+	for (int i = 0; i < 6000 && n < 0; i++) {
+		char *text = testenv_read_file(log, NULL);
+
+		if (text && count_queries(text, sentinel, "TXT", -1) > 0)
+			n = count_queries(text, name, type, rd);
+		free(text);
+		if (n < 0) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	free(port);
+	free(sentinel);
+	free(log);
+	return n;
 }
 
 /* Stops named and cleans up. */

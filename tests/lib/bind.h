@@ -16,6 +16,7 @@ struct bind_server {
 	char *address;  /* "127.0.0.1:PORT" */
 	char *key_path; /* the key file tsig-keygen wrote, mode 0600 */
 	char *key_name; /* "dmarcpilot-test" */
+	unsigned sentinels; /* queries of bind_query_count() so far */
 };
 
 /* True when named and tsig-keygen are installed. */
@@ -44,6 +45,13 @@ bool bind_start_grant(struct bind_server *server, const char *zone,
 bool bind_start_key(struct bind_server *server, const char *zone,
 		    const char *text, int port, const char *secondary,
 		    const char *grant, const char *algorithm);
+
+/* How many queries for name (no final dot) and type ("TXT") named
+ * has had, from its query log: with rd 1 those with recursion desired,
+ * 0 those without, -1 all; every query answered before the call is
+ * counted. -1 when the log cannot be read. */
+int bind_query_count(struct bind_server *server, const char *name,
+		     const char *type, int rd);
 
 void bind_stop(struct bind_server *server);
 

@@ -193,6 +193,12 @@ bool dns_is_offline(const struct dns *dns)
 	return dns->ops->offline;
 }
 
+/* The servers a resolver asks. */
+const char *dns_servers(const struct dns *dns)
+{
+	return dns->ops->servers ? dns->ops->servers(dns) : NULL;
+}
+
 /* Builds the in-addr.arpa or ip6.arpa name of an address. */
 char *dns_reverse_name(const char *address)
 {

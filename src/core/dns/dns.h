@@ -235,6 +235,11 @@ void dns_release(struct dns *child);
  * (the table: --zone, the demo, tests). */
 bool dns_is_offline(const struct dns *dns);
 
+/* The servers a resolver that asks servers (c-ares) sends to, as
+ * "ADDR:PORT, ..." ("[V6]:PORT"), in its order; NULL for an offline
+ * one. Owned by the resolver. */
+const char *dns_servers(const struct dns *dns);
+
 /* Ends every outstanding query; their callbacks run with DNS_ERROR.
  * Queries that those callbacks start are cancelled as well. */
 void dns_cancel_all(struct dns *dns);

@@ -456,7 +456,16 @@ static void live_free(struct dns *dns)
 	free(l);
 }
 
+/* The channel's servers as its messages name them. */
+static const char *live_servers(const struct dns *dns)
+{
+	const struct live *l = dns->impl;
+
+	return l->servers;
+}
+
 static const struct dns_backend_ops live_ops = {
+	.servers = live_servers,
 	.query = live_query,
 	.pollfds = live_pollfds,
 	.timeout_ms = live_timeout_ms,

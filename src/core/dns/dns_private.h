@@ -40,6 +40,8 @@ struct dns_backend_ops {
 	/* Completes every request the backend holds with DNS_ERROR. */
 	void (*cancel_all)(struct dns *dns);
 	void (*free)(struct dns *dns);
+	/* The servers it asks, "ADDR:PORT, ..." (may be NULL: none). */
+	const char *(*servers)(const struct dns *dns);
 	/* Answers from loaded data, asking no server (the table). */
 	bool offline;
 };

@@ -19,7 +19,8 @@
 	X(STATUS_EXISTS, N_("already exists"))                         \
 	X(STATUS_CRYPTO, N_("cryptography error"))                     \
 	X(STATUS_UNSUPPORTED, N_("not supported"))                     \
-	X(STATUS_REFUSED, N_("refused"))
+	X(STATUS_REFUSED, N_("refused"))                               \
+	X(STATUS_CANCELLED, N_("cancelled"))
 
 #define STATUS_ENUM(name, message) name,
 enum status { STATUS_LIST(STATUS_ENUM) };
