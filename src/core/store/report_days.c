@@ -280,29 +280,32 @@ static int sum_cmp(const void *a, const void *b)
 }
 
 /* Upserts a table's sums, batch rows at a time through sql; a row is
- * the key (ip and ef when keyed by source) and nv sums. */
+ * ncols columns: the key (with ip and ef when keyed by source), then
+ * the sums. */
 static enum status table_store(struct sum_table *t, struct store *store,
-			       const char *sql, int batch, int nv,
+			       const char *sql, int batch, int ncols,
 			       struct err *err)
 {
 	struct db_stmt *stmt = NULL;
-	int ncols = 2 + nv + (batch == SOURCE_BATCH ? 2 : 0);
 	enum status st = STATUS_OK;
+	int nv;
 
 	if (t->n == 0)
 		return STATUS_OK;
+	nv = ncols - (t->sums[0].ip ? 4 : 2);
 	if ((st = db_prepare_kept(store_conn(store), sql, &stmt, err)))
 		return st;
 	qsort(t->sums, t->n, sizeof *t->sums, sum_cmp);
 	for (size_t i = 0; i < t->n && st == STATUS_OK; i += (size_t)batch) {
 		for (int k = 0; k < batch; k++) {
-			const struct day_sum *s = &t->sums[i + (size_t)k];
+			const struct day_sum *s;
 			int p = k * ncols;
 
 			if (i + (size_t)k >= t->n) {
 				db_bind_null(stmt, p + 1);
 				continue;
 			}
+			s = &t->sums[i + (size_t)k];
 			db_bind_text(stmt, ++p, s->domain);
 			db_bind_int64(stmt, ++p, s->day);
 			if (s->ip) {
@@ -325,11 +328,11 @@ enum status report_days_store(struct report_days *days,
 {
 	enum status st;
 
-	st = table_store(&days->days, store, sql_day_upsert, DAY_BATCH, 7,
+	st = table_store(&days->days, store, sql_day_upsert, DAY_BATCH, 9,
 			 err);
 	if (st == STATUS_OK)
 		st = table_store(&days->sources, store, sql_source_upsert,
-				 SOURCE_BATCH, 6, err);
+				 SOURCE_BATCH, 10, err);
 	report_days_reset(days);
 	return st;
 }
