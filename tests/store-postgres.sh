@@ -10,6 +10,7 @@ bin=${top_builddir:?top_builddir is not set}/tests
 failed=0
 for t in test_state test_transact test_store_repos test_dkim test_settings \
     test_report_import test_report_view test_report_analysis \
+    test_report_days \
     test_report_fetch test_monitor test_rollout test_rollout_walk \
     test_rollout_spf test_rollout_dkim test_app_step test_dkim_rotate \
     test_export test_app_publish; do

@@ -250,18 +250,25 @@ static struct summary importer_summary(const struct importer *im)
 	return s;
 }
 
-/* What the database holds, as "reports/records/messages", the same
- * query on either server. */
+/* What the database holds, as "reports/records/messages", then the
+ * reports and the messages of the per-day sums the importers kept (by
+ * day, and by day and source), the same query on either server. */
 static const char sql_contents[] =
     "SELECT (SELECT count(*) FROM report) || '/' ||"
     " (SELECT count(*) FROM report_row) || '/' ||"
-    " (SELECT coalesce(sum(count), 0) FROM report_row)";
+    " (SELECT coalesce(sum(count), 0) FROM report_row) || ' ' ||"
+    " (SELECT coalesce(sum(reports), 0) FROM report_day) || '/' ||"
+    " (SELECT coalesce(sum(n), 0) FROM report_day) || '/' ||"
+    " (SELECT coalesce(sum(n), 0) FROM report_day_source)";
 
-/* "reports/records/messages" for the first n reports of the set. */
+/* "reports/records/messages reports/messages/messages" for the first n
+ * reports of the set. */
 static char *contents_of(int n)
 {
-	return xasprintf("%d/%d/%d", n, n * NRECORDS,
-			 NRECORDS * n * (n + 1) / 2);
+	int messages = NRECORDS * n * (n + 1) / 2;
+
+	return xasprintf("%d/%d/%d %d/%d/%d", n, n * NRECORDS, messages, n,
+			 messages, messages);
 }
 
 /* A connection of the test's own to the PostgreSQL database. */

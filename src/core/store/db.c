@@ -228,17 +228,27 @@ const char *db_sql_row_id(const struct db *db)
 	return db->ops->row_id_sql;
 }
 
-/* Replaces "@ID@" by the backend's self-numbering key and runs it. */
+/* Replaces "@ID@" by the backend's self-numbering key and "@KEYED@"
+ * (after a table's closing parenthesis) by what keeps its rows in
+ * primary key order, and runs it. */
 enum status db_exec_schema(struct db *db, const char *sql, struct err *err)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const char *p = sql, *at;
 	enum status st;
 
-	while ((at = strstr(p, "@ID@"))) {
+	while ((at = strchr(p, '@'))) {
 		strbuf_add(&sb, p, (size_t)(at - p));
-		strbuf_addstr(&sb, db->ops->row_id_sql);
-		p = at + 4;
+		if (strncmp(at, "@ID@", 4) == 0) {
+			strbuf_addstr(&sb, db->ops->row_id_sql);
+			p = at + 4;
+		} else if (strncmp(at, "@KEYED@", 7) == 0) {
+			strbuf_addstr(&sb, db->ops->keyed_table_sql);
+			p = at + 7;
+		} else {
+			strbuf_addch(&sb, '@');
+			p = at + 1;
+		}
 	}
 	strbuf_addstr(&sb, p);
 	st = db->ops->exec(db, strbuf_str(&sb), err);

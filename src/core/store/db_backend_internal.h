@@ -20,6 +20,9 @@ struct db_ops {
 	enum db_backend backend;
 	const char *begin_sql; /* the statement that opens a transaction */
 	const char *row_id_sql; /* a self-numbering primary key column */
+	/* After a table whose primary key is how it is read: what stores
+	 * the rows in that key's order, if the server can. */
+	const char *keyed_table_sql;
 	void (*close)(struct db *db);
 	enum status (*exec)(struct db *db, const char *sql, struct err *err);
 	enum status (*prepare)(struct db *db, const char *sql,

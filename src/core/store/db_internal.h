@@ -137,7 +137,9 @@ void db_rollback(struct db *db);
 const char *db_sql_row_id(const struct db *db);
 
 /* Dialect: runs schema text (several statements) written once for both
- * servers, with "@ID@" standing for db_sql_row_id(). Column types are
+ * servers, with "@ID@" standing for db_sql_row_id() and "@KEYED@", after
+ * a table's definition, for what stores its rows in primary key order
+ * (SQLite's WITHOUT ROWID; nothing on PostgreSQL). Column types are
  * those both understand: BIGINT, DOUBLE PRECISION, TEXT; "COLLATE
  * NOCASE" compares ASCII letters without case in both (PostgreSQL gets
  * a collation of that name from db_schema_create()). */

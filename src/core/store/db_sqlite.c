@@ -240,6 +240,7 @@ static const struct db_ops sqlite_ops = {
 	 * writers queue instead of one failing half-way. */
 	.begin_sql = "BEGIN IMMEDIATE",
 	.row_id_sql = "INTEGER PRIMARY KEY",
+	.keyed_table_sql = " WITHOUT ROWID",
 	.close = sqlite_close,
 	.exec = sqlite_exec,
 	.prepare = sqlite_prepare,

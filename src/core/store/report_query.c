@@ -5,62 +5,34 @@
 #include "store/state_internal.h"
 
 /* Per-day totals of the window, with the dispositions the receivers
- * applied (RFC 7489 7.2.1.1 policy_evaluated). One pass over the rows
- * of the window: reports by report_domain_date, their rows by
- * report_row_report. The inner grouping is by (date_begin, id), the
- * order that index gives them in, so that SQLite sums each report as it
- * goes instead of sorting every row of the window; the outer one counts
- * the reports (one inner row each) and adds them up by day. */
+ * applied (RFC 7489 7.2.1.1 policy_evaluated): the rows of report_day
+ * that the import keeps, one a day, read in order from its key. */
 static const char sql_days[] =
-    "SELECT day, sum(n), sum(pass), sum(spf), sum(dkim), count(*),"
-    " sum(quarantined), sum(rejected) FROM ("
-    " SELECT r.date_begin / 86400 AS day, sum(w.count) AS n,"
-    "  sum(CASE WHEN w.dkim_aligned <> 0 OR w.spf_aligned <> 0"
-    "   THEN w.count ELSE 0 END) AS pass,"
-    "  sum(CASE WHEN w.spf_aligned <> 0 THEN w.count ELSE 0 END) AS spf,"
-    "  sum(CASE WHEN w.dkim_aligned <> 0 THEN w.count ELSE 0 END) AS dkim,"
-    "  sum(CASE WHEN w.disposition = 'quarantine' THEN w.count ELSE 0"
-    "   END) AS quarantined,"
-    "  sum(CASE WHEN w.disposition = 'reject' THEN w.count ELSE 0 END)"
-    "   AS rejected"
-    " FROM report r JOIN report_row w ON w.report = r.id"
-    " WHERE r.domain = ?1 AND r.date_begin >= ?2 AND r.date_begin < ?3"
-    " GROUP BY r.date_begin, r.id) AS per_report"
-    " GROUP BY day ORDER BY day";
+    "SELECT day, n, pass, spf, dkim, reports, quarantined, rejected"
+    " FROM report_day WHERE domain = ?1 AND day >= ?2 AND day < ?3"
+    " ORDER BY day";
 
-/* RFC 7489 C: reason types forwarded, mailing_list, trusted_forwarder
- * (RFC 9990 4 keeps them), and ARC named in the comment (RFC 8617). */
-#define FORWARDED_SQL                                                          \
-	"(w.arc <> 0 OR ',' || w.reasons || ',' LIKE '%,forwarded,%' OR"            \
-	" ',' || w.reasons || ',' LIKE '%,mailing_list,%' OR"                  \
-	" ',' || w.reasons || ',' LIKE '%,trusted_forwarder,%')"
-
-/* Per-source totals, largest first. The rows of the window are read
- * once and summed by (source, return-path domain) into g; the sources
- * are g summed again, and each one's most common return-path domain is
- * the first of its g rows by volume (then by name, so that ties always
- * give the same answer). Every step is linear in the rows of the window
- * or smaller: no statement reads rows outside it. */
+/* Per-source totals, largest first, from the per-day sums of
+ * report_day_source (a few rows a source and day, however many reports
+ * and records went into them). The days of the window are summed by
+ * (source, return-path domain) into g; the sources are g summed again,
+ * and each one's most common return-path domain is the first of its g
+ * rows by volume (then by name, so that ties always give the same
+ * answer); '' stands for none. */
 static const char sql_sources[] =
     "WITH g AS MATERIALIZED ("
-    " SELECT w.source_ip AS ip, w.envelope_from AS ef, sum(w.count) AS n,"
-    "  sum(CASE WHEN w.dkim_aligned <> 0 OR w.spf_aligned <> 0"
-    "   THEN w.count ELSE 0 END) AS pass,"
-    "  sum(CASE WHEN w.spf_aligned <> 0 THEN w.count ELSE 0 END) AS spf,"
-    "  sum(CASE WHEN w.dkim_aligned <> 0 THEN w.count ELSE 0 END) AS dkim,"
-    "  sum(CASE WHEN w.dkim_aligned = 0 AND w.spf_aligned = 0 AND "
-    FORWARDED_SQL " THEN w.count ELSE 0 END) AS fwd,"
-    "  sum(CASE WHEN w.spf_aligned = 0 AND ' ' || w.spf_auth LIKE"
-    "   '%:pass%' THEN w.count ELSE 0 END) AS unaligned"
-    " FROM report r JOIN report_row w ON w.report = r.id"
-    " WHERE r.domain = ?1 AND r.date_begin >= ?2 AND r.date_begin < ?3"
-    " GROUP BY w.source_ip, w.envelope_from),"
+    " SELECT source_ip AS ip, envelope_from AS ef, sum(n) AS n,"
+    "  sum(pass) AS pass, sum(spf) AS spf, sum(dkim) AS dkim,"
+    "  sum(fwd) AS fwd, sum(unaligned) AS unaligned"
+    " FROM report_day_source"
+    " WHERE domain = ?1 AND day >= ?2 AND day < ?3"
+    " GROUP BY source_ip, envelope_from),"
     " s AS (SELECT ip, sum(n) AS n, sum(pass) AS pass, sum(spf) AS spf,"
     "  sum(dkim) AS dkim, sum(fwd) AS fwd, sum(unaligned) AS unaligned"
     "  FROM g GROUP BY ip),"
     " e AS (SELECT ip, ef FROM (SELECT ip, ef, row_number() OVER"
     "  (PARTITION BY ip ORDER BY n DESC, ef) AS k FROM g"
-    "  WHERE ef IS NOT NULL) AS ranked WHERE k = 1)"
+    "  WHERE ef <> '') AS ranked WHERE k = 1)"
     " SELECT s.ip, s.n, s.pass, s.spf, s.dkim, s.fwd, s.unaligned, e.ef"
     " FROM s LEFT JOIN e ON e.ip = s.ip ORDER BY s.n DESC, s.ip";
 
@@ -84,7 +56,9 @@ static void totals_read(struct db_stmt *stmt, int col, struct report_totals *t)
 	t->dkim_aligned = db_column_int64(stmt, col + 3);
 }
 
-/* Prepares sql and binds the domain and the window. */
+/* Prepares sql and binds the domain and the window, as days since
+ * 1970 (the days of date_begin the import keys its sums on): a window
+ * is whole days, so the sums hold exactly the reports it holds. */
 static enum status window_prepare(struct store *store, const char *sql,
 				  const char *domain, date_t since,
 				  date_t until, struct db_stmt **stmt,
@@ -95,13 +69,9 @@ static enum status window_prepare(struct store *store, const char *sql,
 	if (st != STATUS_OK)
 		return st;
 	db_bind_text(*stmt, 1, domain);
-	db_bind_int64(*stmt, 2,
-			   since == DATE_NONE ? INT64_MIN
-					      : (int64_t)date_to_time(since));
+	db_bind_int64(*stmt, 2, since == DATE_NONE ? INT64_MIN : since);
 	db_bind_int64(*stmt, 3,
-			   until == DATE_NONE
-			       ? INT64_MAX
-			       : (int64_t)date_to_time(until) + 86400);
+		      until == DATE_NONE ? INT64_MAX : (int64_t)until + 1);
 	return STATUS_OK;
 }
 

@@ -2,8 +2,9 @@
 /* Reading the imported aggregate reports back (DESIGN.md section 4):
  * the per-day and per-source sums report analysis is made of. Each
  * query is one statement over the window of one domain, its rows handed
- * to a callback as they come, so that the cost stays linear in the rows
- * of the window and nothing is held that the caller does not keep. */
+ * to a callback as they come; both read the sums the import keeps per
+ * day (report_days.h), not the records, so that the cost grows with
+ * the days and sources of the window, not with its reports. */
 #ifndef DMARCPILOT_REPORT_QUERY_H
 #define DMARCPILOT_REPORT_QUERY_H
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "store/report_store.h"
+#include "store/report_days.h"
 #include "store/state_internal.h"
 
 #include <openssl/evp.h>
@@ -19,6 +20,8 @@ struct importer {
 	report_reject_fn on_reject;
 	void *arg;
 	struct db_stmt *ins_report, *ins_rows, *ins_failure;
+	struct report_days *days; /* the unit's per-day sums */
+	bool report_first;        /* no record of the report read yet */
 	int batched; /* records bound in ins_rows, not yet inserted */
 	char imported[32];       /* when, ISO 8601 UTC */
 	const char *unit;        /* the unit being read */
@@ -167,6 +170,7 @@ static enum status importer_meta(void *arg, const struct report_meta *m,
 	}
 	im->new_reports++;
 	im->report_messages = 0;
+	im->report_first = true;
 	im->dropped_auth += im->report_dropped;
 	im->report_dropped = 0;
 	return STATUS_OK;
@@ -237,6 +241,8 @@ static enum status importer_row(void *arg, const struct report_meta *m,
 	/* RFC 7489 C: policy_evaluated carries the aligned results. */
 	db_bind_int64(s, p + 13, strcmp(r->dkim, "pass") == 0);
 	db_bind_int64(s, p + 14, strcmp(r->spf, "pass") == 0);
+	report_days_add(im->days, m, r, im->report_first);
+	im->report_first = false;
 	im->messages += (uint64_t)r->count;
 	im->rows++;
 	if (++im->batched < ROW_BATCH)
@@ -327,14 +333,19 @@ static enum status importer_end(void *arg, const char *name, enum status st,
 	struct importer *im = arg;
 	struct report_import_stats *stats = im->stats;
 
-	/* The unit's last records, still in the batch: the database
-	 * failing to take them stops the import, as any other. */
-	if (st == STATUS_OK && (st = importer_flush(im, err))) {
+	/* The unit's last records, still in the batch, and its per-day
+	 * sums, in the same transaction: the database failing to take
+	 * them stops the import, as any other. */
+	if (st == STATUS_OK &&
+	    ((st = importer_flush(im, err)) ||
+	     (st = report_days_store(im->days, im->store, err)))) {
+		report_days_reset(im->days);
 		store_rollback(im->store);
 		im->in_tx = false;
 		return st;
 	}
 	im->batched = 0;
+	report_days_reset(im->days);
 	if (st != STATUS_OK) {
 		store_rollback(im->store);
 		im->in_tx = false;
@@ -422,6 +433,7 @@ enum status report_import_path(struct store *store, const char *path,
 	im.arg = arg;
 	strbuf_init(&im.dkim);
 	strbuf_init(&im.spf);
+	im.days = report_days_new();
 	gmtime_r(&now, &tm);
 	strftime(im.imported, sizeof im.imported, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if ((st = db_bulk_begin(db, err)))
@@ -438,6 +450,7 @@ out:
 		store_rollback(store);
 	strbuf_done(&im.dkim);
 	strbuf_done(&im.spf);
+	report_days_free(im.days);
 	if (bulk)
 		db_bulk_end(db);
 	return st;

@@ -422,6 +422,81 @@ static enum status migrate_query_indexes(struct store *store,
 			  err);
 }
 
+/* Version 11: what report summary and the plan read of a domain's
+ * reports, kept per day of date_begin (UTC) as each report is imported
+ * (report_store.c), so that their window is read from a few rows a day
+ * instead of every report row. report_day holds a day's totals (the
+ * reports with records, their messages, the aligned and the disposed of
+ * ones); report_day_source the same day by (source address, return-path
+ * domain, '' for none), with the failing messages a receiver saw
+ * forwarded and those whose SPF passed unaligned. Both are filled here
+ * from the rows already stored, in the migration's transaction: the
+ * reason types forwarded, mailing_list, trusted_forwarder (RFC 7489 C,
+ * any case) or ARC named (RFC 8617) make a message forwarded, an SPF
+ * auth result pass (RFC 7489 C) it "SPF passed", as the import counts
+ * them. */
+static enum status migrate_report_days(struct store *store,
+				       struct err *err)
+{
+	static const char schema[] =
+	    "CREATE TABLE report_day ("
+	    " domain TEXT NOT NULL COLLATE NOCASE,"
+	    " day BIGINT NOT NULL,"
+	    " reports BIGINT NOT NULL, n BIGINT NOT NULL,"
+	    " pass BIGINT NOT NULL, spf BIGINT NOT NULL, dkim BIGINT NOT NULL,"
+	    " quarantined BIGINT NOT NULL, rejected BIGINT NOT NULL,"
+	    " PRIMARY KEY (domain, day))@KEYED@;"
+	    "CREATE TABLE report_day_source ("
+	    " domain TEXT NOT NULL COLLATE NOCASE,"
+	    " day BIGINT NOT NULL,"
+	    " source_ip TEXT NOT NULL,"
+	    " envelope_from TEXT NOT NULL,"
+	    " n BIGINT NOT NULL, pass BIGINT NOT NULL, spf BIGINT NOT NULL,"
+	    " dkim BIGINT NOT NULL, fwd BIGINT NOT NULL,"
+	    " unaligned BIGINT NOT NULL,"
+	    " PRIMARY KEY (domain, day, source_ip, envelope_from))@KEYED@;";
+	static const char sql_report_day_fill[] =
+	    "INSERT INTO report_day (domain, day, reports, n, pass, spf, dkim,"
+	    " quarantined, rejected)"
+	    " SELECT r.domain, r.date_begin / 86400, count(DISTINCT r.id),"
+	    " sum(w.count),"
+	    " sum(CASE WHEN w.dkim_aligned <> 0 OR w.spf_aligned <> 0"
+	    "  THEN w.count ELSE 0 END),"
+	    " sum(CASE WHEN w.spf_aligned <> 0 THEN w.count ELSE 0 END),"
+	    " sum(CASE WHEN w.dkim_aligned <> 0 THEN w.count ELSE 0 END),"
+	    " sum(CASE WHEN w.disposition = 'quarantine' THEN w.count"
+	    "  ELSE 0 END),"
+	    " sum(CASE WHEN w.disposition = 'reject' THEN w.count ELSE 0 END)"
+	    " FROM report r JOIN report_row w ON w.report = r.id"
+	    " GROUP BY r.domain, r.date_begin / 86400";
+	static const char sql_report_day_source_fill[] =
+	    "INSERT INTO report_day_source (domain, day, source_ip,"
+	    " envelope_from, n, pass, spf, dkim, fwd, unaligned)"
+	    " SELECT r.domain, r.date_begin / 86400, w.source_ip,"
+	    " coalesce(w.envelope_from, ''), sum(w.count),"
+	    " sum(CASE WHEN w.dkim_aligned <> 0 OR w.spf_aligned <> 0"
+	    "  THEN w.count ELSE 0 END),"
+	    " sum(CASE WHEN w.spf_aligned <> 0 THEN w.count ELSE 0 END),"
+	    " sum(CASE WHEN w.dkim_aligned <> 0 THEN w.count ELSE 0 END),"
+	    " sum(CASE WHEN w.dkim_aligned = 0 AND w.spf_aligned = 0 AND"
+	    "  (w.arc <> 0 OR ',' || lower(w.reasons) || ',' LIKE"
+	    "  '%,forwarded,%' OR ',' || lower(w.reasons) || ',' LIKE"
+	    "  '%,mailing\\_list,%' ESCAPE '\\' OR ',' || lower(w.reasons)"
+	    "  || ',' LIKE '%,trusted\\_forwarder,%' ESCAPE '\\')"
+	    "  THEN w.count ELSE 0 END),"
+	    " sum(CASE WHEN w.spf_aligned = 0 AND ' ' || w.spf_auth LIKE"
+	    "  '%:pass%' THEN w.count ELSE 0 END)"
+	    " FROM report r JOIN report_row w ON w.report = r.id"
+	    " GROUP BY r.domain, r.date_begin / 86400, w.source_ip,"
+	    " coalesce(w.envelope_from, '')";
+	enum status st;
+
+	if ((st = db_exec_schema(store->db, schema, err)) ||
+	    (st = store_exec(store, sql_report_day_fill, err)))
+		return st;
+	return store_exec(store, sql_report_day_source_fill, err);
+}
+
 /* Takes the schema from the version it is at to this build's, in one
  * transaction; store->db is locked against other processes doing the
  * same. */
@@ -469,7 +544,9 @@ static enum status store_upgrade(struct store *store, struct err *err)
 		goto fail;
 	if (version < 10 && (st = migrate_query_indexes(store, err)))
 		goto fail;
-	/* Later versions: if (version < 11) { ... } */
+	if (version < 11 && (st = migrate_report_days(store, err)))
+		goto fail;
+	/* Later versions: if (version < 12) { ... } */
 	if ((st = db_schema_version_set(store->db, STORE_SCHEMA_VERSION,
 					err)))
 		goto fail;

@@ -16,7 +16,7 @@ struct store;
 
 /* The schema version this build writes (SQLite's PRAGMA user_version;
  * the table dmarcpilot_schema in PostgreSQL). */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 /* Opens and migrates the database forward: target is an SQLite file
  * (created with its directory, 0700) or a PostgreSQL "postgresql://..."
