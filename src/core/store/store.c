@@ -20,6 +20,7 @@
 struct store {
 	struct db *db;
 	char *path; /* the target as messages name it: no password */
+	unsigned long upgrade_skipped; /* see store_upgrade_skipped() */
 };
 
 /* Schema version 1, as the first release wrote it: never changed again;
@@ -418,6 +419,158 @@ static enum status migrate_query_indexes(struct store *store,
 			  err);
 }
 
+/* Report rows read at a time by migrate_row_auth(): memory stays
+ * bounded however many rows the database holds. */
+#define ROW_AUTH_PAGE 512
+
+/* One page of (id, dkim_auth, spf_auth) rows. */
+struct auth_rows {
+	int64_t ids[ROW_AUTH_PAGE];
+	char *dkim[ROW_AUTH_PAGE], *spf[ROW_AUTH_PAGE];
+	size_t n;
+};
+
+/* Maps a row of the page. */
+static void auth_rows_add(struct db_stmt *stmt, void *arg)
+{
+	struct auth_rows *p = arg;
+
+	if (p->n == ROW_AUTH_PAGE)
+		return;
+	p->ids[p->n] = db_column_int64(stmt, 0);
+	p->dkim[p->n] = store_column_str(stmt, 1);
+	p->spf[p->n] = store_column_str(stmt, 2);
+	p->n++;
+}
+
+/* Splits one word of a version 10 dkim_auth ("domain:selector:result")
+ * or spf_auth ("domain:result") column in place; false when it does
+ * not have that shape (a word the import would never have written). */
+static bool auth_word_split(char *word, bool dkim, const char **domain,
+			    const char **selector, const char **result)
+{
+	char *c1 = strchr(word, ':');
+	char *c2 = c1 && dkim ? strchr(c1 + 1, ':') : c1;
+
+	if (!c1 || !c2 || strchr(c2 + 1, ':') || !c2[1])
+		return false;
+	*c1 = *c2 = '\0';
+	*domain = word;
+	*selector = dkim ? c1 + 1 : NULL;
+	*result = c2 + 1;
+	return true;
+}
+
+/* Inserts the words of one row's column as its child rows of kind;
+ * counts the malformed ones in *skipped. */
+static enum status auth_words_insert(struct store *store,
+				     struct db_stmt *stmt, int64_t row,
+				     char *text, bool dkim,
+				     unsigned long *skipped, struct err *err)
+{
+	enum status st = STATUS_OK;
+	char *save = NULL;
+	int position = 0;
+
+	if (!text)
+		return STATUS_OK;
+	for (char *w = strtok_r(text, " ", &save); w && st == STATUS_OK;
+	     w = strtok_r(NULL, " ", &save)) {
+		const char *domain, *selector, *result;
+
+		if (!auth_word_split(w, dkim, &domain, &selector, &result)) {
+			(*skipped)++;
+			continue;
+		}
+		db_reset(stmt);
+		db_bind_int64(stmt, 1, row);
+		db_bind_text(stmt, 2, dkim ? "dkim" : "spf");
+		db_bind_int64(stmt, 3, position++);
+		db_bind_text(stmt, 4, domain);
+		db_bind_text(stmt, 5, selector);
+		db_bind_text(stmt, 6, result);
+		st = store_done(store, stmt, "migrating", NULL, err);
+	}
+	return st;
+}
+
+/* Schema version 11: a report row's raw authentication results
+ * (RFC 7489 appendix C auth_results), held until now as words in its
+ * text columns dkim_auth and spf_auth, become the rows of a child
+ * table, one per result in the report's order: domain ("" when the
+ * reporter sent none), selector (DKIM only; "" when absent, NULL for
+ * SPF) and result. The index on (domain, selector) lets a DKIM
+ * rotation's evidence read only the rows that name its selectors, not
+ * every row of the domain. Inside the upgrade's transaction: the words
+ * move a page of rows at a time, a word that is not well formed is
+ * skipped and counted (store_upgrade_skipped()), and both columns are
+ * dropped (ALTER TABLE DROP COLUMN, on SQLite 3.35 and later as on
+ * PostgreSQL). */
+static enum status migrate_row_auth(struct store *store, struct err *err)
+{
+	struct auth_rows page = { .n = 0 };
+	struct db_stmt *select = NULL, *insert = NULL;
+	int64_t last = INT64_MIN;
+	enum status st;
+
+	if ((st = db_exec_schema(
+		 store->db,
+		 "CREATE TABLE report_row_auth ("
+		 " row_id BIGINT NOT NULL REFERENCES report_row(id)"
+		 "  ON DELETE CASCADE,"
+		 " kind TEXT NOT NULL CHECK (kind IN ('dkim','spf')),"
+		 " position BIGINT NOT NULL,"
+		 " domain TEXT NOT NULL COLLATE NOCASE,"
+		 " selector TEXT COLLATE NOCASE,"
+		 " result TEXT NOT NULL,"
+		 " PRIMARY KEY (row_id, kind, position));"
+		 "CREATE INDEX report_row_auth_domain"
+		 " ON report_row_auth(domain, selector);",
+		 err)) ||
+	    (st = store_prepare(store, &insert,
+				"INSERT INTO report_row_auth (row_id, kind,"
+				" position, domain, selector, result)"
+				" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+				err)))
+		goto out;
+	do {
+		page.n = 0;
+		if ((st = store_prepare(
+			 store, &select,
+			 "SELECT id, dkim_auth, spf_auth FROM report_row"
+			 " WHERE id > ?1 AND (dkim_auth IS NOT NULL"
+			 " OR spf_auth IS NOT NULL) ORDER BY id"
+			 " LIMIT 512", /* ROW_AUTH_PAGE */
+			 err)))
+			goto out;
+		db_bind_int64(select, 1, last);
+		st = store_rows(store, select, auth_rows_add, &page,
+				"migrating", err);
+		select = NULL; /* store_rows() finalized it */
+		for (size_t i = 0; i < page.n; i++) {
+			if (st == STATUS_OK)
+				st = auth_words_insert(
+				    store, insert, page.ids[i], page.dkim[i],
+				    true, &store->upgrade_skipped, err);
+			if (st == STATUS_OK)
+				st = auth_words_insert(
+				    store, insert, page.ids[i], page.spf[i],
+				    false, &store->upgrade_skipped, err);
+			free(page.dkim[i]);
+			free(page.spf[i]);
+			last = page.ids[i];
+		}
+	} while (st == STATUS_OK && page.n == ROW_AUTH_PAGE);
+	if (st == STATUS_OK)
+		st = store_exec(store,
+				"ALTER TABLE report_row DROP COLUMN dkim_auth;"
+				"ALTER TABLE report_row DROP COLUMN spf_auth;",
+				err);
+out:
+	db_finalize(insert);
+	return st;
+}
+
 /* Takes the schema from the version it is at to this build's, in one
  * transaction; store->db is locked against other processes doing the
  * same. */
@@ -465,7 +618,8 @@ static enum status store_upgrade(struct store *store, struct err *err)
 		goto fail;
 	if (version < 10 && (st = migrate_query_indexes(store, err)))
 		goto fail;
-	/* Later versions: if (version < 11) { ... } */
+	if (version < 11 && (st = migrate_row_auth(store, err)))
+		goto fail;
 	if ((st = db_schema_version_set(store->db, STORE_SCHEMA_VERSION,
 					err)))
 		goto fail;
@@ -793,6 +947,12 @@ enum status store_open(struct store **out, const char *target,
 fail:
 	store_close(store);
 	return st;
+}
+
+/* Words of the old text columns the last upgrade left out. */
+unsigned long store_upgrade_skipped(const struct store *store)
+{
+	return store->upgrade_skipped;
 }
 
 /* Closes the database. */

@@ -36,6 +36,7 @@ static const struct copy_table {
 	{ "spf_flattened_address", N_("flattened addresses"), false },
 	{ "report", N_("aggregate reports"), true },
 	{ "report_row", N_("report rows"), true },
+	{ "report_row_auth", N_("authentication results"), false },
 	{ "failure_report", N_("failure reports"), true },
 	{ "mailbox_progress", N_("mailbox folders"), false },
 	{ "mailbox_failed", N_("failed messages"), false },
