@@ -13,6 +13,7 @@
 
 #include "util/i18n.h"
 #include "util/dname.h"
+#include "util/strbuf.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 #include "util/xdg.h"
@@ -422,12 +423,26 @@ static enum status migrate_query_indexes(struct store *store,
 /* Report rows read at a time by migrate_row_auth(): memory stays
  * bounded however many rows the database holds. */
 #define ROW_AUTH_PAGE 512
+/* Results inserted by one statement: fewer round trips to a server,
+ * well under both servers' limits on parameters. */
+#define ROW_AUTH_BATCH 256
 
-/* One page of (id, dkim_auth, spf_auth) rows. */
+/* One result to insert, pointing into its page's strings. */
+struct auth_word {
+	int64_t row;
+	bool dkim;
+	int position;
+	const char *domain, *selector, *result;
+};
+
+/* One page of (id, dkim_auth, spf_auth) rows and the results they
+ * hold. */
 struct auth_rows {
 	int64_t ids[ROW_AUTH_PAGE];
 	char *dkim[ROW_AUTH_PAGE], *spf[ROW_AUTH_PAGE];
 	size_t n;
+	struct auth_word *words;
+	size_t nwords, cap;
 };
 
 /* Maps a row of the page. */
@@ -446,8 +461,7 @@ static void auth_rows_add(struct db_stmt *stmt, void *arg)
 /* Splits one word of a version 10 dkim_auth ("domain:selector:result")
  * or spf_auth ("domain:result") column in place; false when it does
  * not have that shape (a word the import would never have written). */
-static bool auth_word_split(char *word, bool dkim, const char **domain,
-			    const char **selector, const char **result)
+static bool auth_word_split(char *word, bool dkim, struct auth_word *w)
 {
 	char *c1 = strchr(word, ':');
 	char *c2 = c1 && dkim ? strchr(c1 + 1, ':') : c1;
@@ -455,42 +469,67 @@ static bool auth_word_split(char *word, bool dkim, const char **domain,
 	if (!c1 || !c2 || strchr(c2 + 1, ':') || !c2[1])
 		return false;
 	*c1 = *c2 = '\0';
-	*domain = word;
-	*selector = dkim ? c1 + 1 : NULL;
-	*result = c2 + 1;
+	w->domain = word;
+	w->selector = dkim ? c1 + 1 : NULL;
+	w->result = c2 + 1;
 	return true;
 }
 
-/* Inserts the words of one row's column as its child rows of kind;
- * counts the malformed ones in *skipped. */
-static enum status auth_words_insert(struct store *store,
-				     struct db_stmt *stmt, int64_t row,
-				     char *text, bool dkim,
-				     unsigned long *skipped, struct err *err)
+/* Splits one row's column into the page's results, in order; counts
+ * the words that are not well formed in *skipped. */
+static void auth_words_split(struct auth_rows *p, int64_t row, char *text,
+			     bool dkim, unsigned long *skipped)
 {
-	enum status st = STATUS_OK;
 	char *save = NULL;
 	int position = 0;
 
 	if (!text)
-		return STATUS_OK;
-	for (char *w = strtok_r(text, " ", &save); w && st == STATUS_OK;
-	     w = strtok_r(NULL, " ", &save)) {
-		const char *domain, *selector, *result;
+		return;
+	for (char *t = strtok_r(text, " ", &save); t;
+	     t = strtok_r(NULL, " ", &save)) {
+		struct auth_word w = { .row = row, .dkim = dkim };
 
-		if (!auth_word_split(w, dkim, &domain, &selector, &result)) {
+		if (!auth_word_split(t, dkim, &w)) {
 			(*skipped)++;
 			continue;
 		}
-		db_reset(stmt);
-		db_bind_int64(stmt, 1, row);
-		db_bind_text(stmt, 2, dkim ? "dkim" : "spf");
-		db_bind_int64(stmt, 3, position++);
-		db_bind_text(stmt, 4, domain);
-		db_bind_text(stmt, 5, selector);
-		db_bind_text(stmt, 6, result);
-		st = store_done(store, stmt, "migrating", NULL, err);
+		w.position = position++;
+		p->words = xgrow(p->words, &p->cap, p->nwords + 1,
+				 sizeof *p->words);
+		p->words[p->nwords++] = w;
 	}
+}
+
+/* Inserts n results with one statement. */
+static enum status auth_words_insert(struct store *store,
+				     const struct auth_word *w, size_t n,
+				     struct err *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_stmt *stmt = NULL;
+	enum status st;
+
+	strbuf_addstr(&sql, "INSERT INTO report_row_auth (row_id, kind,"
+			    " position, domain, selector, result) VALUES ");
+	for (size_t i = 0; i < n; i++)
+		strbuf_addstr(&sql, i ? ", (?, ?, ?, ?, ?, ?)"
+				      : "(?, ?, ?, ?, ?, ?)");
+	if ((st = store_prepare(store, &stmt, strbuf_str(&sql), err)))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		int p = (int)i * 6;
+
+		db_bind_int64(stmt, p + 1, w[i].row);
+		db_bind_text(stmt, p + 2, w[i].dkim ? "dkim" : "spf");
+		db_bind_int64(stmt, p + 3, w[i].position);
+		db_bind_text(stmt, p + 4, w[i].domain);
+		db_bind_text(stmt, p + 5, w[i].selector);
+		db_bind_text(stmt, p + 6, w[i].result);
+	}
+	st = store_done(store, stmt, "migrating", NULL, err);
+out:
+	db_finalize(stmt);
+	strbuf_done(&sql);
 	return st;
 }
 
@@ -509,7 +548,7 @@ static enum status auth_words_insert(struct store *store,
 static enum status migrate_row_auth(struct store *store, struct err *err)
 {
 	struct auth_rows page = { .n = 0 };
-	struct db_stmt *select = NULL, *insert = NULL;
+	struct db_stmt *select = NULL;
 	int64_t last = INT64_MIN;
 	enum status st;
 
@@ -526,15 +565,10 @@ static enum status migrate_row_auth(struct store *store, struct err *err)
 		 " PRIMARY KEY (row_id, kind, position));"
 		 "CREATE INDEX report_row_auth_domain"
 		 " ON report_row_auth(domain, selector);",
-		 err)) ||
-	    (st = store_prepare(store, &insert,
-				"INSERT INTO report_row_auth (row_id, kind,"
-				" position, domain, selector, result)"
-				" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-				err)))
-		goto out;
+		 err)))
+		return st;
 	do {
-		page.n = 0;
+		page.n = page.nwords = 0;
 		if ((st = store_prepare(
 			 store, &select,
 			 "SELECT id, dkim_auth, spf_auth FROM report_row"
@@ -542,32 +576,35 @@ static enum status migrate_row_auth(struct store *store, struct err *err)
 			 " OR spf_auth IS NOT NULL) ORDER BY id"
 			 " LIMIT 512", /* ROW_AUTH_PAGE */
 			 err)))
-			goto out;
+			break;
 		db_bind_int64(select, 1, last);
 		st = store_rows(store, select, auth_rows_add, &page,
 				"migrating", err);
-		select = NULL; /* store_rows() finalized it */
 		for (size_t i = 0; i < page.n; i++) {
-			if (st == STATUS_OK)
-				st = auth_words_insert(
-				    store, insert, page.ids[i], page.dkim[i],
-				    true, &store->upgrade_skipped, err);
-			if (st == STATUS_OK)
-				st = auth_words_insert(
-				    store, insert, page.ids[i], page.spf[i],
-				    false, &store->upgrade_skipped, err);
-			free(page.dkim[i]);
-			free(page.spf[i]);
+			auth_words_split(&page, page.ids[i], page.dkim[i],
+					 true, &store->upgrade_skipped);
+			auth_words_split(&page, page.ids[i], page.spf[i],
+					 false, &store->upgrade_skipped);
 			last = page.ids[i];
 		}
+		for (size_t i = 0; i < page.nwords && st == STATUS_OK;
+		     i += ROW_AUTH_BATCH)
+			st = auth_words_insert(
+			    store, page.words + i,
+			    page.nwords - i < ROW_AUTH_BATCH ? page.nwords - i
+							     : ROW_AUTH_BATCH,
+			    err);
+		for (size_t i = 0; i < page.n; i++) {
+			free(page.dkim[i]);
+			free(page.spf[i]);
+		}
 	} while (st == STATUS_OK && page.n == ROW_AUTH_PAGE);
+	free(page.words);
 	if (st == STATUS_OK)
 		st = store_exec(store,
 				"ALTER TABLE report_row DROP COLUMN dkim_auth;"
 				"ALTER TABLE report_row DROP COLUMN spf_auth;",
 				err);
-out:
-	db_finalize(insert);
 	return st;
 }
 
