@@ -128,7 +128,7 @@ static void test_rollout_commands(void **state)
 	       "  _dmarc." ALABEL ". TXT \"v=DMARC1; p=none; "
 	       "rua=mailto:dmarc@" ALABEL "\"\n");
 	expect(f, export, 0,
-	       "_dmarc." ALABEL ". 3600 IN TXT \"v=DMARC1; p=none; "
+	       "_dmarc." ALABEL ". 300 IN TXT \"v=DMARC1; p=none; "
 	       "rua=mailto:dmarc@" ALABEL "\"\n");
 	/* The record is live: step records it. */
 	zone = xasprintf("%s_dmarc TXT \"v=DMARC1; p=none; "
