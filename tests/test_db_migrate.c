@@ -155,6 +155,8 @@ static void test_migrate_every_row(void **state)
 	assert_true(json_integer_value(json_object_get(moved, "domain")) > 0);
 	assert_true(json_integer_value(json_object_get(moved, "report_row")) >
 		    0);
+	assert_true(json_integer_value(
+			json_object_get(moved, "report_row_auth")) > 0);
 	assert_true(total > 50);
 	/* No password in what it prints. */
 	{

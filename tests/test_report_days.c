@@ -403,7 +403,7 @@ static void test_days_match_records(void **state)
 	c.upto = REPORTS;
 	check_all(store, &c);
 
-	/* The migration to schema 11 fills the sums from the rows. */
+	/* The migration to schema 12 fills the sums from the rows. */
 	assert_int_equal(store_exec(store,
 				    "DROP TABLE report_day;"
 				    "DROP TABLE report_day_source;",
@@ -412,8 +412,8 @@ static void test_days_match_records(void **state)
 	assert_int_equal(store_exec(store,
 				    store_target_is_server(db)
 					? "UPDATE dmarcpilot_schema"
-					  " SET version = 10"
-					: "PRAGMA user_version = 10",
+					  " SET version = 11"
+					: "PRAGMA user_version = 11",
 				    &err),
 			 STATUS_OK);
 	store_close(store);

@@ -716,9 +716,88 @@ static void test_failure_without_message_id(void **state)
 	free(other);
 }
 
+/* Each record's raw authentication results are stored as
+ * report_row_auth rows, in their order, under their own record: a
+ * report of 100 records (more than one batch of records and of
+ * results) with 0 to 3 DKIM and 0 to 2 SPF results each, empty
+ * selectors and domains among them, reads back exactly. */
+static void test_auth_results(void **state)
+{
+	static const char *const dkim_res[] = { "pass", "fail", "none",
+						 "permerror" };
+	static const char *const spf_res[] = { "pass", "softfail", "none" };
+	struct fixture *f = *state;
+	struct strbuf xml = STRBUF_INIT, want = STRBUF_INIT;
+	struct report_import_stats st;
+	char *path, *got;
+
+	strbuf_addstr(&xml, "<?xml version=\"1.0\"?>\n<feedback>"
+			    "<report_metadata><org_name>o</org_name>"
+			    "<report_id>auth-1</report_id><date_range>"
+			    "<begin>1700006400</begin><end>1700092799</end>"
+			    "</date_range></report_metadata>"
+			    "<policy_published><domain>example.com</domain>"
+			    "<p>none</p></policy_published>");
+	for (int i = 0; i < 100; i++) {
+		strbuf_addf(&xml, "<record><row><source_ip>192.0.2.%d"
+				  "</source_ip><count>1</count>"
+				  "<policy_evaluated><disposition>none"
+				  "</disposition><dkim>pass</dkim><spf>fail"
+				  "</spf></policy_evaluated></row>"
+				  "<identifiers><header_from>example.com"
+				  "</header_from></identifiers><auth_results>",
+			    i);
+		/* Row ids count from 1; a row with no results is not
+		 * listed. */
+		if (i % 4 || i % 3)
+			strbuf_addf(&want, "%s%d|", want.len ? ";" : "",
+				    i + 1);
+		for (int k = 0; k < i % 4; k++) {
+			const char *sel = (i + k) % 5 ? "s" : "";
+
+			strbuf_addf(&xml, "<dkim><domain>d%d.example</domain>",
+				    k);
+			if (*sel)
+				strbuf_addf(&xml, "<selector>s%d</selector>",
+					    i);
+			strbuf_addf(&xml, "<result>%s</result></dkim>",
+				    dkim_res[(i + k) % 4]);
+			strbuf_addf(&want, "%sd%d.example:", k ? " " : "", k);
+			if (*sel)
+				strbuf_addf(&want, "s%d", i);
+			strbuf_addf(&want, ":%s", dkim_res[(i + k) % 4]);
+		}
+		if (i % 4 || i % 3)
+			strbuf_addch(&want, '|');
+		for (int k = 0; k < i % 3; k++) {
+			const char *dom = (i + k) % 4 ? "example.com" : "";
+
+			strbuf_addf(&xml, "<spf><domain>%s</domain><result>%s"
+					  "</result></spf>",
+				    dom, spf_res[(i + k) % 3]);
+			strbuf_addf(&want, "%s%s:%s", k ? " " : "", dom,
+				    spf_res[(i + k) % 3]);
+		}
+		strbuf_addstr(&xml, "</auth_results></record>");
+	}
+	strbuf_addstr(&xml, "</feedback>\n");
+	path = testenv_write_file(f->dir, "auth.xml", strbuf_str(&xml));
+	st = import(f, path, NULL);
+	assert_int_equal(st.imported, 1);
+	assert_int_equal(st.rows, 100);
+	got = testenv_db_auth_text(f->db);
+	assert_string_equal(got, strbuf_str(&want));
+	free(got);
+	free(path);
+	strbuf_done(&xml);
+	strbuf_done(&want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_auth_results,
+						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_import_twice,
 						fixture_setup,
 						fixture_teardown),

@@ -114,10 +114,13 @@ static char *demo_rows(const char *path)
 		"policy, pct, format FROM report ORDER BY 1, 2",
 		"SELECT r.org_name, r.report_id, w.source_ip, w.count, "
 		"w.disposition, w.dkim, w.spf, w.reasons, w.arc, "
-		"w.header_from, w.envelope_from, w.dkim_auth, w.spf_auth, "
-		"w.dkim_aligned, w.spf_aligned "
+		"w.header_from, w.envelope_from, w.dkim_aligned, "
+		"w.spf_aligned, (SELECT group_concat(x, ' ') FROM (SELECT "
+		"a.kind || ':' || a.domain || ':' || coalesce(a.selector, '') "
+		"|| ':' || a.result AS x FROM report_row_auth a WHERE "
+		"a.row_id = w.id ORDER BY a.kind, a.position)) AS auth "
 		"FROM report_row w JOIN report r ON r.id = w.report "
-		"ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13",
+		"ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14",
 	};
 	sqlite3 *db;
 	char *text = xstrdup("");

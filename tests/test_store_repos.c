@@ -296,8 +296,8 @@ static void test_rotation(void **state)
 	assert_int_equal(cur.phase, DKIM_ROTATION_PUBLISHED);
 	assert_int_equal(cur.published, day("2026-12-02"));
 	/* The reports: s2 passing on 3 December, s1 still signing on the
-	 * 4th; the old selector's name has an '_' that must not match
-	 * as a wildcard. */
+	 * 4th (named in another case, and by another domain's signature
+	 * that is no evidence). */
 	assert_int_equal(store_exec(f->store,
 				    "INSERT INTO report (id, org_name,"
 				    " report_id, domain, date_begin, date_end,"
@@ -306,15 +306,28 @@ static void test_rotation(void **state)
 				    " 1796342400, 'rfc7489', 'x'),"
 				    " (2, 'o', 'r2', 'example.com', 1796342400,"
 				    " 1796428800, 'rfc7489', 'x');"
-				    "INSERT INTO report_row (report, source_ip,"
-				    " count, dkim_auth, dkim_aligned,"
+				    "INSERT INTO report_row (id, report,"
+				    " source_ip, count, dkim_aligned,"
 				    " spf_aligned) VALUES"
-				    " (1, '192.0.2.1', 5,"
-				    " 'example.com:s2:pass', 1, 1),"
-				    " (2, '192.0.2.2', 3,"
-				    " 'example.com:s1:pass', 1, 1),"
-				    " (2, '192.0.2.3', 9,"
-				    " 'example.com:sx:pass', 1, 1)",
+				    " (1, 1, '192.0.2.1', 5, 1, 1),"
+				    " (2, 2, '192.0.2.2', 3, 1, 1),"
+				    " (3, 2, '192.0.2.3', 9, 1, 1);"
+				    /* Row 2 names s1 twice (signed twice):
+				     * its messages count once. */
+				    "INSERT INTO report_row_auth (row_id, kind,"
+				    " position, domain, selector, result)"
+				    " VALUES (1, 'dkim', 0, 'example.com',"
+				    " 's2', 'pass'),"
+				    " (2, 'dkim', 0, 'example.com', 'S1',"
+				    " 'pass'),"
+				    " (2, 'dkim', 1, 'example.com', 's1',"
+				    " 'fail'),"
+				    " (2, 'spf', 0, 'example.com', NULL,"
+				    " 'pass'),"
+				    " (3, 'dkim', 0, 'example.com', 'sx',"
+				    " 'pass'),"
+				    " (3, 'dkim', 1, 'other.example', 's1',"
+				    " 'pass')",
 				    &err),
 			 STATUS_OK);
 	assert_int_equal(rotation_store_evidence(f->store, "example.com", "s1",

@@ -395,6 +395,32 @@ char *testenv_db_text(const char *path, const char *sql)
 	return out ? out : xstrdup("");
 }
 
+/* The report rows' authentication results as words. */
+char *testenv_db_auth_text(const char *path)
+{
+	bool pg = strncmp(path, "postgres", 8) == 0;
+	const char *rows = pg ? "string_agg(x, ';' ORDER BY k)"
+			      : "group_concat(x, ';')";
+	const char *words = pg ? "string_agg(y, ' ' ORDER BY p)"
+			       : "group_concat(y, ' ')";
+	char *sql = xasprintf(
+	    "SELECT %s FROM (SELECT w.id || '|' || coalesce((SELECT %s FROM"
+	    " (SELECT a.domain || ':' || a.selector || ':' || a.result AS y,"
+	    " a.position AS p FROM report_row_auth a WHERE a.row_id = w.id"
+	    " AND a.kind = 'dkim' ORDER BY a.position) AS d), '') || '|' ||"
+	    " coalesce((SELECT %s FROM (SELECT a.domain || ':' || a.result"
+	    " AS y, a.position AS p FROM report_row_auth a WHERE"
+	    " a.row_id = w.id AND a.kind = 'spf' AND a.selector IS NULL"
+	    " ORDER BY a.position) AS s), '') AS x, w.id AS k"
+	    " FROM report_row w WHERE EXISTS (SELECT 1 FROM report_row_auth a"
+	    " WHERE a.row_id = w.id) ORDER BY w.id) AS t",
+	    rows, words, words);
+	char *text = testenv_db_text(path, sql);
+
+	free(sql);
+	return text;
+}
+
 /* Whether the tests run on PostgreSQL. */
 bool testenv_db_postgres(void)
 {

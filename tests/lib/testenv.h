@@ -118,6 +118,12 @@ void testenv_pg_ok(struct pg_conn *conn, const char *sql);
  * writers are known to be past their reads. Fails the test after 30
  * seconds. */
 void testenv_pg_wait_blocked(struct pg_conn *conn, int n);
+/* The raw authentication results of the report rows that have any, as
+ * report_row_auth holds them, in the words schema 10 stored them in:
+ * "ID|DKIM|SPF;..." by row id, DKIM "domain:selector:result" and SPF
+ * "domain:result" words space-separated in their positions. The
+ * database at path as for testenv_db_text(). Caller frees. */
+char *testenv_db_auth_text(const char *path);
 
 /* Everything the database at path holds, to search for what must never
  * be stored (a secret): the SQLite file's bytes, or every row of every

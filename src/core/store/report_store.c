@@ -14,15 +14,27 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
+/* Records are inserted ROW_BATCH at a time: one statement (and, on
+ * PostgreSQL, one round trip) for many, rather than one each. */
+#define ROW_BATCH 64
+/* Their authentication results, AUTH_BATCH at a time: at least the
+ * most one record may have (REPORT_AUTH_MAX of each kind). */
+#define AUTH_BATCH 128
+#if AUTH_BATCH < 2 * REPORT_AUTH_MAX
+#error "AUTH_BATCH must hold one record's results"
+#endif
+
 struct importer {
 	struct store *store;
 	struct report_import_stats *stats;
 	report_reject_fn on_reject;
 	void *arg;
-	struct db_stmt *ins_report, *ins_rows, *ins_failure;
+	struct db_stmt *ins_report, *ins_rows, *ins_auth, *ins_failure;
 	struct report_days *days; /* the unit's per-day sums */
 	bool report_first;        /* no record of the report read yet */
 	int batched; /* records bound in ins_rows, not yet inserted */
+	int auth_batched; /* results bound in ins_auth, not yet inserted */
+	int auth_record[AUTH_BATCH]; /* the batch slot of each one's record */
 	char imported[32];       /* when, ISO 8601 UTC */
 	const char *unit;        /* the unit being read */
 	bool in_tx;
@@ -32,7 +44,6 @@ struct importer {
 	/* The report being read. */
 	int64_t report_rowid;
 	int64_t report_messages;
-	struct strbuf dkim, spf;
 	char repaired[REPORT_FIELD_MAX + 1]; /* the unit's last report's */
 	/* <auth_results> entries left out (report_meta.dropped_auth): of
 	 * the unit's earlier new reports, and of the one being read. */
@@ -45,14 +56,11 @@ static const char sql_report[] =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
     " ON CONFLICT (org_name, report_id) DO NOTHING RETURNING id";
 
-/* Records are inserted ROW_BATCH at a time: one statement (and, on
- * PostgreSQL, one round trip) for many, rather than one each. */
-#define ROW_BATCH 64
 /* The columns of a record, its parameters in the batch statement. */
-#define ROW_COLUMNS 14
+#define ROW_COLUMNS 12
 
 /* The parameters of one more record in the batch statement. */
-#define ROW_PARAMS ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define ROW_PARAMS ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 #define ROW_PARAMS_3 ROW_PARAMS ROW_PARAMS ROW_PARAMS
 #define ROW_PARAMS_15 ROW_PARAMS_3 ROW_PARAMS_3 ROW_PARAMS_3 ROW_PARAMS_3 \
 	ROW_PARAMS_3
@@ -61,15 +69,38 @@ static const char sql_report[] =
  * rows), the first of each the report's id; slots not filled have it
  * NULL and are left out. The casts of the first row give the VALUES
  * columns their types where PostgreSQL cannot tell them from text
- * parameters. A constant, so that the connection keeps it prepared. */
+ * parameters. It returns the new rows' ids, which both servers number
+ * upwards in the order the rows are inserted, the order of VALUES (see
+ * importer_flush()). A constant, so that the connection keeps it
+ * prepared. */
 static const char sql_rows[] =
     "INSERT INTO report_row (report, source_ip, count, disposition, dkim,"
-    " spf, reasons, arc, header_from, envelope_from, dkim_auth, spf_auth,"
+    " spf, reasons, arc, header_from, envelope_from,"
     " dkim_aligned, spf_aligned) SELECT * FROM (VALUES"
     " (CAST(? AS BIGINT), ?, CAST(? AS BIGINT), ?, ?, ?, ?,"
-    " CAST(? AS BIGINT), ?, ?, ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT))"
+    " CAST(? AS BIGINT), ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT))"
     ROW_PARAMS_3 ROW_PARAMS_15 ROW_PARAMS_15 ROW_PARAMS_15 ROW_PARAMS_15
-    ") AS v WHERE column1 IS NOT NULL";
+    ") AS v WHERE column1 IS NOT NULL RETURNING id";
+
+/* The columns of an authentication result in the batch statement. */
+#define AUTH_COLUMNS 6
+#define AUTH_PARAMS ", (?, ?, ?, ?, ?, ?)"
+#define AUTH_PARAMS_4 AUTH_PARAMS AUTH_PARAMS AUTH_PARAMS AUTH_PARAMS
+#define AUTH_PARAMS_16 AUTH_PARAMS_4 AUTH_PARAMS_4 AUTH_PARAMS_4 \
+	AUTH_PARAMS_4
+#define AUTH_PARAMS_64 AUTH_PARAMS_16 AUTH_PARAMS_16 AUTH_PARAMS_16 \
+	AUTH_PARAMS_16
+
+/* The results' batch statement, as sql_rows: AUTH_BATCH slots of
+ * (record id, kind, position, domain, selector, result), 1 + 3 + 3 * 4
+ * + 3 * 16 + 64 of them; slots with no record id are left out. */
+static const char sql_auth[] =
+    "INSERT INTO report_row_auth (row_id, kind, position, domain,"
+    " selector, result) SELECT * FROM (VALUES"
+    " (CAST(? AS BIGINT), ?, CAST(? AS BIGINT), ?, ?, ?)"
+    AUTH_PARAMS AUTH_PARAMS AUTH_PARAMS AUTH_PARAMS_4 AUTH_PARAMS_4
+    AUTH_PARAMS_4 AUTH_PARAMS_16 AUTH_PARAMS_16 AUTH_PARAMS_16
+    AUTH_PARAMS_64 ") AS v WHERE column1 IS NOT NULL";
 
 static const char sql_failure[] =
     "INSERT INTO failure_report (message_id, feedback_type, source_ip,"
@@ -176,35 +207,82 @@ static enum status importer_meta(void *arg, const struct report_meta *m,
 	return STATUS_OK;
 }
 
-/* Joins authentication results into "domain:selector:result ...". */
-static void auth_join(struct strbuf *sb, const struct report_auth *a,
-		      size_t n, bool selector)
+/* Binds a record's results of one kind into the results' batch, for
+ * the record in batch slot record. */
+static void auth_bind(struct importer *im, int record, bool dkim,
+		      const struct report_auth *a, size_t n)
 {
-	strbuf_reset(sb);
+	struct db_stmt *s = im->ins_auth;
+
 	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strbuf_addch(sb, ' ');
-		strbuf_addstr(sb, a[i].domain);
-		if (selector) {
-			strbuf_addch(sb, ':');
-			strbuf_addstr(sb, a[i].selector);
-		}
-		strbuf_addch(sb, ':');
-		strbuf_addstr(sb, a[i].result);
+		int p = im->auth_batched * AUTH_COLUMNS;
+
+		im->auth_record[im->auth_batched++] = record;
+		/* The record's id is bound once it is known. */
+		db_bind_text(s, p + 2, dkim ? "dkim" : "spf");
+		db_bind_int64(s, p + 3, (int64_t)i);
+		db_bind_text(s, p + 4, a[i].domain);
+		db_bind_text(s, p + 5, dkim ? a[i].selector : NULL);
+		db_bind_text(s, p + 6, a[i].result);
 	}
 }
 
-/* Inserts the records bound so far; the slots after them are marked
- * empty first (they may hold an earlier batch's). */
+/* Orders row ids. */
+static int id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Inserts the records bound so far, then their authentication results
+ * under the records' new ids; the slots after them are marked empty
+ * first (they may hold an earlier batch's). */
 static enum status importer_flush(struct importer *im, struct err *err)
 {
-	if (im->batched == 0)
+	struct db_stmt *s = im->ins_rows;
+	struct err failed = ERR_INIT;
+	int64_t ids[ROW_BATCH];
+	int n = 0, batched = im->batched;
+	enum db_step rc;
+	enum status st = STATUS_OK;
+
+	if (batched == 0)
 		return STATUS_OK;
-	for (int k = im->batched; k < ROW_BATCH; k++)
-		db_bind_null(im->ins_rows, k * ROW_COLUMNS + 1);
+	for (int k = batched; k < ROW_BATCH; k++)
+		db_bind_null(s, k * ROW_COLUMNS + 1);
 	im->batched = 0;
-	return importer_step(im, im->ins_rows, "storing report records", NULL,
-			     NULL, err);
+	while ((rc = db_step(s, &failed)) == DB_ROW)
+		if (n < ROW_BATCH)
+			ids[n++] = db_column_int64(s, 0);
+	if (rc == DB_ERROR)
+		st = store_step_error(im->store, s, &failed,
+				      "storing report records", NULL, err);
+	db_reset(s);
+	if (st == STATUS_OK && n != batched)
+		st = err_set(err, STATUS_DB,
+			     "%s: storing report records: %d of %d stored",
+			     store_path(im->store), n, batched);
+	if (st != STATUS_OK || im->auth_batched == 0) {
+		im->auth_batched = 0;
+		return st;
+	}
+	/* Both servers number a table's new rows upwards as they insert
+	 * them (SQLite one past the largest id under its write lock,
+	 * PostgreSQL from the identity's sequence), and the statement
+	 * inserts its VALUES in order: the k-th smallest id is slot k's,
+	 * whatever order RETURNING gives them in. */
+	qsort(ids, (size_t)n, sizeof *ids, id_cmp);
+	for (int k = 0; k < AUTH_BATCH; k++) {
+		if (k < im->auth_batched)
+			db_bind_int64(im->ins_auth, k * AUTH_COLUMNS + 1,
+				      ids[im->auth_record[k]]);
+		else
+			db_bind_null(im->ins_auth, k * AUTH_COLUMNS + 1);
+	}
+	im->auth_batched = 0;
+	return importer_step(im, im->ins_auth, "storing report records",
+			     NULL, NULL, err);
 }
 
 /* A record: bind it into the batch, which is inserted when full. */
@@ -213,8 +291,15 @@ static enum status importer_row(void *arg, const struct report_meta *m,
 {
 	struct importer *im = arg;
 	struct db_stmt *s = im->ins_rows;
-	int p = im->batched * ROW_COLUMNS;
+	enum status st;
+	int p;
 
+	/* The results' batch takes the record's whole. */
+	if (im->auth_batched + (int)(r->ndkim_auth + r->nspf_auth) >
+		AUTH_BATCH &&
+	    (st = importer_flush(im, err)))
+		return st;
+	p = im->batched * ROW_COLUMNS;
 	memcpy(im->repaired, m->repaired, sizeof im->repaired);
 	im->report_dropped = m->dropped_auth;
 	if (r->count > REPORT_MESSAGES_MAX - im->report_messages)
@@ -224,8 +309,8 @@ static enum status importer_row(void *arg, const struct report_meta *m,
 			       im->unit, m->report_id,
 			       (long long)REPORT_MESSAGES_MAX);
 	im->report_messages += r->count;
-	auth_join(&im->dkim, r->dkim_auth, r->ndkim_auth, true);
-	auth_join(&im->spf, r->spf_auth, r->nspf_auth, false);
+	auth_bind(im, im->batched, true, r->dkim_auth, r->ndkim_auth);
+	auth_bind(im, im->batched, false, r->spf_auth, r->nspf_auth);
 	db_bind_int64(s, p + 1, im->report_rowid);
 	db_bind_text(s, p + 2, r->source_ip);
 	db_bind_int64(s, p + 3, r->count);
@@ -236,11 +321,9 @@ static enum status importer_row(void *arg, const struct report_meta *m,
 	db_bind_int64(s, p + 8, r->arc);
 	bind_text(s, p + 9, r->header_from);
 	bind_text(s, p + 10, r->envelope_from);
-	bind_text(s, p + 11, strbuf_str(&im->dkim));
-	bind_text(s, p + 12, strbuf_str(&im->spf));
 	/* RFC 7489 C: policy_evaluated carries the aligned results. */
-	db_bind_int64(s, p + 13, strcmp(r->dkim, "pass") == 0);
-	db_bind_int64(s, p + 14, strcmp(r->spf, "pass") == 0);
+	db_bind_int64(s, p + 11, strcmp(r->dkim, "pass") == 0);
+	db_bind_int64(s, p + 12, strcmp(r->spf, "pass") == 0);
 	report_days_add(im->days, m, r, im->report_first);
 	im->report_first = false;
 	im->messages += (uint64_t)r->count;
@@ -344,7 +427,7 @@ static enum status importer_end(void *arg, const char *name, enum status st,
 		im->in_tx = false;
 		return st;
 	}
-	im->batched = 0;
+	im->batched = im->auth_batched = 0;
 	report_days_reset(im->days);
 	if (st != STATUS_OK) {
 		store_rollback(im->store);
@@ -431,8 +514,6 @@ enum status report_import_path(struct store *store, const char *path,
 	im.stats = stats;
 	im.on_reject = on_reject;
 	im.arg = arg;
-	strbuf_init(&im.dkim);
-	strbuf_init(&im.spf);
 	im.days = report_days_new();
 	gmtime_r(&now, &tm);
 	strftime(im.imported, sizeof im.imported, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -442,14 +523,13 @@ enum status report_import_path(struct store *store, const char *path,
 	/* Kept by the connection: prepared once, not for every file. */
 	if ((st = db_prepare_kept(db, sql_report, &im.ins_report, err)) ||
 	    (st = db_prepare_kept(db, sql_rows, &im.ins_rows, err)) ||
+	    (st = db_prepare_kept(db, sql_auth, &im.ins_auth, err)) ||
 	    (st = db_prepare_kept(db, sql_failure, &im.ins_failure, err)))
 		goto out;
 	st = report_input_path(path, limits, &sink, err);
 out:
 	if (im.in_tx)
 		store_rollback(store);
-	strbuf_done(&im.dkim);
-	strbuf_done(&im.spf);
 	report_days_free(im.days);
 	if (bulk)
 		db_bulk_end(db);

@@ -9,7 +9,6 @@
 
 #include "store/state_internal.h"
 #include "util/i18n.h"
-#include "util/strbuf.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -354,30 +353,14 @@ static date_t column_day(struct db_stmt *stmt, int i)
 	return date_from_time((time_t)db_column_int64(stmt, i));
 }
 
-/* A LIKE pattern that finds s anywhere, its wildcards escaped with a
- * backslash; NULL for NULL. */
-static char *like_anywhere(const char *s)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	if (!s)
-		return NULL;
-	strbuf_addch(&sb, '%');
-	for (; *s; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			strbuf_addch(&sb, '\\');
-		strbuf_addch(&sb, *s);
-	}
-	strbuf_addch(&sb, '%');
-	return strbuf_detach(&sb);
-}
-
 /* RFC 7489 appendix C: each row's auth_results name the d= and s= of
- * every signature with its result; stored as "d:s:result" words. A
- * report covers [date_begin, date_end]: a selector seen in it signed on
- * some day of that range, so first use counts from date_begin and last
- * use up to the range's last second. One pass over the domain's rows
- * answers all three. */
+ * every signature with its result (report_row_auth). A report covers
+ * [date_begin, date_end]: a selector seen in it signed on some day of
+ * that range, so first use counts from date_begin and last use up to
+ * the range's last second. One statement answers all three, reading
+ * through report_row_auth_domain only the results that name the two
+ * selectors, not every row of the domain: CROSS JOIN keeps SQLite's
+ * planner to that order (to PostgreSQL it is a plain join). */
 enum status rotation_store_evidence(struct store *store, const char *domain,
 				    const char *old_selector,
 				    const char *new_selector,
@@ -385,11 +368,6 @@ enum status rotation_store_evidence(struct store *store, const char *domain,
 				    struct err *err)
 {
 	char *d = text_domain_normalize(domain);
-	char *pass = text_lower(xasprintf(" %s:%s:pass ", d, new_selector));
-	char *old = old_selector
-			? text_lower(xasprintf(" %s:%s:", d, old_selector))
-			: NULL;
-	char *pass_like = like_anywhere(pass), *old_like = like_anywhere(old);
 	struct db_stmt *stmt = NULL;
 	bool found = false;
 	enum status st;
@@ -398,21 +376,23 @@ enum status rotation_store_evidence(struct store *store, const char *domain,
 	out->old_last_seen = out->reports_last = DATE_NONE;
 	if ((st = store_prepare(
 		 store, &stmt,
-		 "SELECT MIN(CASE WHEN a LIKE ?2 ESCAPE '\\' THEN b END),"
-		 " MAX(CASE WHEN a LIKE ?2 ESCAPE '\\' THEN e END) - 1,"
-		 " MAX(CASE WHEN a LIKE ?3 ESCAPE '\\' THEN e END) - 1,"
+		 "SELECT MIN(CASE WHEN a.selector = ?2 AND a.result = 'pass'"
+		 "  THEN r.date_begin END),"
+		 " MAX(CASE WHEN a.selector = ?2 AND a.result = 'pass'"
+		 "  THEN r.date_end END) - 1,"
+		 " MAX(CASE WHEN a.selector = ?3 THEN r.date_end END) - 1,"
 		 " (SELECT MAX(date_end) - 1 FROM report"
 		 "  WHERE domain = ?1 COLLATE NOCASE)"
-		 " FROM (SELECT ' ' || lower(w.dkim_auth) || ' ' AS a,"
-		 "  r.date_begin AS b, r.date_end AS e"
-		 "  FROM report r JOIN report_row w ON w.report = r.id"
-		 "  WHERE r.domain = ?1 COLLATE NOCASE"
-		 "  AND w.dkim_auth IS NOT NULL) AS signed",
+		 " FROM report_row_auth a CROSS JOIN report_row w"
+		 " CROSS JOIN report r"
+		 " WHERE a.domain = ?1 AND a.selector IN (?2, ?3)"
+		 " AND a.kind = 'dkim' AND w.id = a.row_id"
+		 " AND r.id = w.report AND r.domain = ?1 COLLATE NOCASE",
 		 err)))
 		goto out;
 	db_bind_text(stmt, 1, d);
-	db_bind_text(stmt, 2, pass_like);
-	db_bind_text(stmt, 3, old_like);
+	db_bind_text(stmt, 2, new_selector);
+	db_bind_text(stmt, 3, old_selector);
 	st = store_first(store, stmt, &found, _("reading report evidence"),
 			 err);
 	if (found) {
@@ -423,10 +403,6 @@ enum status rotation_store_evidence(struct store *store, const char *domain,
 	}
 out:
 	db_finalize(stmt);
-	free(old_like);
-	free(pass_like);
-	free(old);
-	free(pass);
 	free(d);
 	return st;
 }
@@ -453,15 +429,16 @@ static void signer_row(struct db_stmt *stmt, void *arg)
 }
 
 /* RFC 7489 appendix C: the rows whose auth_results name the selector,
- * by source; a report ends at date_end, its last second one before. */
+ * by source, each row once however many of its results name it; found
+ * through report_row_auth_domain first, as in
+ * rotation_store_evidence(). A report ends at date_end, its last
+ * second one before. */
 enum status rotation_store_signers(struct store *store, const char *domain,
 				   const char *selector, date_t since,
 				   struct rotation_signer **out, size_t *count,
 				   struct err *err)
 {
 	char *d = text_domain_normalize(domain);
-	char *word = text_lower(xasprintf(" %s:%s:", d, selector));
-	char *like = like_anywhere(word);
 	struct signers g = { NULL, 0, 0 };
 	struct db_stmt *stmt = NULL;
 	enum status st;
@@ -469,23 +446,23 @@ enum status rotation_store_signers(struct store *store, const char *domain,
 	if ((st = store_prepare(
 		 store, &stmt,
 		 "SELECT w.source_ip, SUM(w.count), MAX(r.date_end) - 1"
-		 " FROM report r JOIN report_row w ON w.report = r.id"
-		 " WHERE r.domain = ?1 COLLATE NOCASE"
-		 " AND w.dkim_auth IS NOT NULL"
-		 " AND ' ' || lower(w.dkim_auth) || ' ' LIKE ?2 ESCAPE '\\'"
+		 " FROM (SELECT DISTINCT a.row_id FROM report_row_auth a"
+		 "  WHERE a.domain = ?1 AND a.selector = ?2"
+		 "  AND a.kind = 'dkim') AS named"
+		 " CROSS JOIN report_row w CROSS JOIN report r"
+		 " WHERE w.id = named.row_id AND r.id = w.report"
+		 " AND r.domain = ?1 COLLATE NOCASE"
 		 " AND r.date_end - 1 >= ?3"
 		 " GROUP BY w.source_ip ORDER BY 2 DESC, 1",
 		 err)) == STATUS_OK) {
 		db_bind_text(stmt, 1, d);
-		db_bind_text(stmt, 2, like);
+		db_bind_text(stmt, 2, selector);
 		db_bind_int64(stmt, 3, (int64_t)date_to_time(since));
 		st = store_rows(store, stmt, signer_row, &g,
 				_("reading report evidence"), err);
 	}
 	*out = g.v;
 	*count = g.n;
-	free(like);
-	free(word);
 	free(d);
 	return st;
 }

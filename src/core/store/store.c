@@ -15,6 +15,7 @@
 
 #include "util/i18n.h"
 #include "util/dname.h"
+#include "util/strbuf.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 #include "util/xdg.h"
@@ -24,6 +25,7 @@ struct store {
 	char *path; /* the target as messages name it: no password */
 	unsigned retries; /* transactions store_transact() ran again */
 	unsigned seed;    /* of the pauses between attempts */
+	unsigned long upgrade_skipped; /* see store_upgrade_skipped() */
 };
 
 /* Schema version 1, as the first release wrote it: never changed again;
@@ -422,7 +424,195 @@ static enum status migrate_query_indexes(struct store *store,
 			  err);
 }
 
-/* Version 11: what report summary and the plan read of a domain's
+/* Report rows read at a time by migrate_row_auth(): memory stays
+ * bounded however many rows the database holds. */
+#define ROW_AUTH_PAGE 512
+/* Results inserted by one statement: fewer round trips to a server,
+ * well under both servers' limits on parameters. */
+#define ROW_AUTH_BATCH 256
+
+/* One result to insert, pointing into its page's strings. */
+struct auth_word {
+	int64_t row;
+	bool dkim;
+	int position;
+	const char *domain, *selector, *result;
+};
+
+/* One page of (id, dkim_auth, spf_auth) rows and the results they
+ * hold. */
+struct auth_rows {
+	int64_t ids[ROW_AUTH_PAGE];
+	char *dkim[ROW_AUTH_PAGE], *spf[ROW_AUTH_PAGE];
+	size_t n;
+	struct auth_word *words;
+	size_t nwords, cap;
+};
+
+/* Maps a row of the page. */
+static void auth_rows_add(struct db_stmt *stmt, void *arg)
+{
+	struct auth_rows *p = arg;
+
+	if (p->n == ROW_AUTH_PAGE)
+		return;
+	p->ids[p->n] = db_column_int64(stmt, 0);
+	p->dkim[p->n] = store_column_str(stmt, 1);
+	p->spf[p->n] = store_column_str(stmt, 2);
+	p->n++;
+}
+
+/* Splits one word of a version 10 dkim_auth ("domain:selector:result")
+ * or spf_auth ("domain:result") column in place; false when it does
+ * not have that shape (a word the import would never have written). */
+static bool auth_word_split(char *word, bool dkim, struct auth_word *w)
+{
+	char *c1 = strchr(word, ':');
+	char *c2 = c1 && dkim ? strchr(c1 + 1, ':') : c1;
+
+	if (!c1 || !c2 || strchr(c2 + 1, ':') || !c2[1])
+		return false;
+	*c1 = *c2 = '\0';
+	w->domain = word;
+	w->selector = dkim ? c1 + 1 : NULL;
+	w->result = c2 + 1;
+	return true;
+}
+
+/* Splits one row's column into the page's results, in order; counts
+ * the words that are not well formed in *skipped. */
+static void auth_words_split(struct auth_rows *p, int64_t row, char *text,
+			     bool dkim, unsigned long *skipped)
+{
+	char *save = NULL;
+	int position = 0;
+
+	if (!text)
+		return;
+	for (char *t = strtok_r(text, " ", &save); t;
+	     t = strtok_r(NULL, " ", &save)) {
+		struct auth_word w = { .row = row, .dkim = dkim };
+
+		if (!auth_word_split(t, dkim, &w)) {
+			(*skipped)++;
+			continue;
+		}
+		w.position = position++;
+		p->words = xgrow(p->words, &p->cap, p->nwords + 1,
+				 sizeof *p->words);
+		p->words[p->nwords++] = w;
+	}
+}
+
+/* Inserts n results with one statement. */
+static enum status auth_words_insert(struct store *store,
+				     const struct auth_word *w, size_t n,
+				     struct err *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_stmt *stmt = NULL;
+	enum status st;
+
+	strbuf_addstr(&sql, "INSERT INTO report_row_auth (row_id, kind,"
+			    " position, domain, selector, result) VALUES ");
+	for (size_t i = 0; i < n; i++)
+		strbuf_addstr(&sql, i ? ", (?, ?, ?, ?, ?, ?)"
+				      : "(?, ?, ?, ?, ?, ?)");
+	if ((st = store_prepare(store, &stmt, strbuf_str(&sql), err)))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		int p = (int)i * 6;
+
+		db_bind_int64(stmt, p + 1, w[i].row);
+		db_bind_text(stmt, p + 2, w[i].dkim ? "dkim" : "spf");
+		db_bind_int64(stmt, p + 3, w[i].position);
+		db_bind_text(stmt, p + 4, w[i].domain);
+		db_bind_text(stmt, p + 5, w[i].selector);
+		db_bind_text(stmt, p + 6, w[i].result);
+	}
+	st = store_done(store, stmt, "migrating", NULL, err);
+out:
+	db_finalize(stmt);
+	strbuf_done(&sql);
+	return st;
+}
+
+/* Schema version 11: a report row's raw authentication results
+ * (RFC 7489 appendix C auth_results), held until now as words in its
+ * text columns dkim_auth and spf_auth, become the rows of a child
+ * table, one per result in the report's order: domain ("" when the
+ * reporter sent none), selector (DKIM only; "" when absent, NULL for
+ * SPF) and result. The index on (domain, selector) lets a DKIM
+ * rotation's evidence read only the rows that name its selectors, not
+ * every row of the domain. Inside the upgrade's transaction: the words
+ * move a page of rows at a time, a word that is not well formed is
+ * skipped and counted (store_upgrade_skipped()), and both columns are
+ * dropped (ALTER TABLE DROP COLUMN, on SQLite 3.35 and later as on
+ * PostgreSQL). */
+static enum status migrate_row_auth(struct store *store, struct err *err)
+{
+	struct auth_rows page = { .n = 0 };
+	struct db_stmt *select = NULL;
+	int64_t last = INT64_MIN;
+	enum status st;
+
+	if ((st = db_exec_schema(
+		 store->db,
+		 "CREATE TABLE report_row_auth ("
+		 " row_id BIGINT NOT NULL REFERENCES report_row(id)"
+		 "  ON DELETE CASCADE,"
+		 " kind TEXT NOT NULL CHECK (kind IN ('dkim','spf')),"
+		 " position BIGINT NOT NULL,"
+		 " domain TEXT NOT NULL COLLATE NOCASE,"
+		 " selector TEXT COLLATE NOCASE,"
+		 " result TEXT NOT NULL,"
+		 " PRIMARY KEY (row_id, kind, position));"
+		 "CREATE INDEX report_row_auth_domain"
+		 " ON report_row_auth(domain, selector);",
+		 err)))
+		return st;
+	do {
+		page.n = page.nwords = 0;
+		if ((st = store_prepare(
+			 store, &select,
+			 "SELECT id, dkim_auth, spf_auth FROM report_row"
+			 " WHERE id > ?1 AND (dkim_auth IS NOT NULL"
+			 " OR spf_auth IS NOT NULL) ORDER BY id"
+			 " LIMIT 512", /* ROW_AUTH_PAGE */
+			 err)))
+			break;
+		db_bind_int64(select, 1, last);
+		st = store_rows(store, select, auth_rows_add, &page,
+				"migrating", err);
+		for (size_t i = 0; i < page.n; i++) {
+			auth_words_split(&page, page.ids[i], page.dkim[i],
+					 true, &store->upgrade_skipped);
+			auth_words_split(&page, page.ids[i], page.spf[i],
+					 false, &store->upgrade_skipped);
+			last = page.ids[i];
+		}
+		for (size_t i = 0; i < page.nwords && st == STATUS_OK;
+		     i += ROW_AUTH_BATCH)
+			st = auth_words_insert(
+			    store, page.words + i,
+			    page.nwords - i < ROW_AUTH_BATCH ? page.nwords - i
+							     : ROW_AUTH_BATCH,
+			    err);
+		for (size_t i = 0; i < page.n; i++) {
+			free(page.dkim[i]);
+			free(page.spf[i]);
+		}
+	} while (st == STATUS_OK && page.n == ROW_AUTH_PAGE);
+	free(page.words);
+	if (st == STATUS_OK)
+		st = store_exec(store,
+				"ALTER TABLE report_row DROP COLUMN dkim_auth;"
+				"ALTER TABLE report_row DROP COLUMN spf_auth;",
+				err);
+	return st;
+}
+
+/* Version 12: what report summary and the plan read of a domain's
  * reports, kept per day of date_begin (UTC) as each report is imported
  * (report_store.c), so that their window is read from a few rows a day
  * instead of every report row. report_day holds a day's totals (the
@@ -484,8 +674,9 @@ static enum status migrate_report_days(struct store *store,
 	    "  '%,mailing\\_list,%' ESCAPE '\\' OR ',' || lower(w.reasons)"
 	    "  || ',' LIKE '%,trusted\\_forwarder,%' ESCAPE '\\')"
 	    "  THEN w.count ELSE 0 END),"
-	    " sum(CASE WHEN w.spf_aligned = 0 AND ' ' || w.spf_auth LIKE"
-	    "  '%:pass%' THEN w.count ELSE 0 END)"
+	    " sum(CASE WHEN w.spf_aligned = 0 AND EXISTS (SELECT 1 FROM"
+	    "  report_row_auth a WHERE a.row_id = w.id AND a.kind = 'spf'"
+	    "  AND a.result = 'pass') THEN w.count ELSE 0 END)"
 	    " FROM report r JOIN report_row w ON w.report = r.id"
 	    " GROUP BY r.domain, r.date_begin / 86400, w.source_ip,"
 	    " coalesce(w.envelope_from, '')";
@@ -544,9 +735,11 @@ static enum status store_upgrade(struct store *store, struct err *err)
 		goto fail;
 	if (version < 10 && (st = migrate_query_indexes(store, err)))
 		goto fail;
-	if (version < 11 && (st = migrate_report_days(store, err)))
+	if (version < 11 && (st = migrate_row_auth(store, err)))
 		goto fail;
-	/* Later versions: if (version < 12) { ... } */
+	if (version < 12 && (st = migrate_report_days(store, err)))
+		goto fail;
+	/* Later versions: if (version < 13) { ... } */
 	if ((st = db_schema_version_set(store->db, STORE_SCHEMA_VERSION,
 					err)))
 		goto fail;
@@ -875,6 +1068,12 @@ enum status store_open(struct store **out, const char *target,
 fail:
 	store_close(store);
 	return st;
+}
+
+/* Words of the old text columns the last upgrade left out. */
+unsigned long store_upgrade_skipped(const struct store *store)
+{
+	return store->upgrade_skipped;
 }
 
 /* Closes the database. */

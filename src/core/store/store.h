@@ -16,7 +16,7 @@ struct store;
 
 /* The schema version this build writes (SQLite's PRAGMA user_version;
  * the table dmarcpilot_schema in PostgreSQL). */
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 /* Opens and migrates the database forward: target is an SQLite file
  * (created with its directory, 0700) or a PostgreSQL "postgresql://..."
@@ -39,6 +39,12 @@ bool store_target_has_password(const char *target);
  * password; NULL for a connection string that does not parse. Caller
  * frees. */
 char *store_target_name(const char *target);
+
+/* How many words of a report row's old authentication results
+ * (schema 10's dkim_auth and spf_auth columns) opening the database
+ * left out of the upgrade because they were not well formed; 0 when it
+ * did not upgrade. */
+unsigned long store_upgrade_skipped(const struct store *store);
 
 /* Closes the database; NULL is allowed. */
 void store_close(struct store *store);

@@ -38,6 +38,7 @@ static const struct copy_table {
 	{ "report_row", N_("report rows"), true },
 	{ "report_day", N_("daily report totals"), false },
 	{ "report_day_source", N_("daily source totals"), false },
+	{ "report_row_auth", N_("authentication results"), false },
 	{ "failure_report", N_("failure reports"), true },
 	{ "mailbox_progress", N_("mailbox folders"), false },
 	{ "mailbox_failed", N_("failed messages"), false },

@@ -11,7 +11,7 @@
 #include "util/status.h"
 
 /* The tables copied, one count each. */
-#define STORE_COPY_TABLES 22
+#define STORE_COPY_TABLES 23
 
 /* How many rows of one table were copied. */
 struct store_copy_count {
