@@ -31,18 +31,18 @@
 struct held {
 	bool used;
 	bool tcp;
-	bool sent;             /* forwarded (UDP), waiting for the reply */
-	long long due;         /* ms on the monotonic clock */
+	bool sent;     /* forwarded (UDP), waiting for the reply */
+	long long due; /* ms on the monotonic clock */
 	struct sockaddr_in client;
-	int client_fd;         /* TCP: the client connection */
-	int up_fd;             /* UDP: the socket to the upstream */
+	int client_fd; /* TCP: the client connection */
+	int up_fd;     /* UDP: the socket to the upstream */
 	size_t len;
 	unsigned char *msg;
 };
 
 /* One TCP client connection and its partial input. */
 struct tcp_client {
-	int fd;                /* -1 when free */
+	int fd; /* -1 when free */
 	size_t have;
 	unsigned char buf[2 + MAX_MSG];
 };
@@ -92,8 +92,7 @@ static void log_query(const unsigned char *msg, size_t len, bool tcp)
 		name[out++] = '.';
 	}
 	name[out] = '\0';
-	fprintf(stderr, "%6lld %s%s\n", now_ms() - t0, tcp ? "tcp " : "",
-		name);
+	fprintf(stderr, "%6lld %s%s\n", now_ms() - t0, tcp ? "tcp " : "", name);
 }
 
 /* Holds a query until its time comes. */

@@ -18,12 +18,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const names[] = {
-		"example.com", "_dmarc.example.com", "www.example.com",
-		"s1._domainkey.example.com", "a b.example.com",
+		"example.com",     "_dmarc.example.com",
+		"www.example.com", "s1._domainkey.example.com",
+		"a b.example.com",
 	};
 	static const enum dns_type types[] = {
-		DNS_T_A, DNS_T_AAAA, DNS_T_TXT, DNS_T_MX, DNS_T_NS,
-		DNS_T_CNAME, DNS_T_SOA, DNS_T_PTR,
+		DNS_T_A,  DNS_T_AAAA,  DNS_T_TXT, DNS_T_MX,
+		DNS_T_NS, DNS_T_CNAME, DNS_T_SOA, DNS_T_PTR,
 	};
 	struct dns_answer *a, *copy;
 	struct dns_txt_string *joined;

@@ -47,8 +47,7 @@ static void replay_query(struct dns *dns, struct dns_request *req)
 	size_t len;
 
 	if (r->trace)
-		fprintf(stderr, "%s %s\n", dns_type_name(req->type),
-			req->name);
+		fprintf(stderr, "%s %s\n", dns_type_name(req->type), req->name);
 	if (r->size < 2) {
 		dns_request_defer(req, dns_answer_new(req, DNS_NXDOMAIN));
 		return;

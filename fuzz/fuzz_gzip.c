@@ -75,11 +75,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * must reach the same verdict, and a stream both accept must give
 	 * the same octets (a refused one's last octets may be dropped). */
 	if (a != STATUS_LIMIT && b != STATUS_LIMIT &&
-	    (a != b ||
-	     (a == STATUS_OK &&
-	      (whole.len != chunked.len ||
-	       memcmp(strbuf_str(&whole), strbuf_str(&chunked), whole.len) !=
-		   0))))
+	    (a != b || (a == STATUS_OK &&
+			(whole.len != chunked.len ||
+			 memcmp(strbuf_str(&whole), strbuf_str(&chunked),
+				whole.len) != 0))))
 		abort();
 	strbuf_done(&whole);
 	strbuf_done(&chunked);

@@ -64,8 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct err err = ERR_INIT;
 	struct dns *dns;
 
-	if (dkim_msg_parse((const char *)data, size, &msg, &err) !=
-	    STATUS_OK) {
+	if (dkim_msg_parse((const char *)data, size, &msg, &err) != STATUS_OK) {
 		err_done(&err);
 		return 0;
 	}
@@ -74,10 +73,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct dkim_field *last = &msg.fields[msg.nfields - 1];
 		struct mailmsg_header_info hdr;
 
-		if (mailmsg_parse_header(msg.fields[0].raw,
-					 (size_t)(last->raw + last->raw_len -
-						  msg.fields[0].raw),
-					 &hdr, &err) == STATUS_OK)
+		if (mailmsg_parse_header(
+			msg.fields[0].raw,
+			(size_t)(last->raw + last->raw_len - msg.fields[0].raw),
+			&hdr, &err) == STATUS_OK)
 			mailmsg_header_info_done(&hdr);
 		err_done(&err);
 	}

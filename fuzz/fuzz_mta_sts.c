@@ -21,8 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (mta_sts_policy_parse((const char *)data, size, &p, &f) ==
 	    STATUS_OK) {
-		if (f.count || p.mode == MTA_STS_MODE_UNSET ||
-		    p.max_age < 0 || p.max_age > MTA_STS_MAX_AGE_MAX)
+		if (f.count || p.mode == MTA_STS_MODE_UNSET || p.max_age < 0 ||
+		    p.max_age > MTA_STS_MAX_AGE_MAX)
 			__builtin_trap();
 		for (size_t i = 0; i < p.nmx; i++)
 			if (p.mx[i][0] != '*' &&
@@ -33,8 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	mta_sts_policy_done(&p);
 	findings_done(&f);
-	if (mta_sts_txt_parse((const char *)data, size, &id, &f) ==
-	    STATUS_OK) {
+	if (mta_sts_txt_parse((const char *)data, size, &id, &f) == STATUS_OK) {
 		if (!id || f.count)
 			__builtin_trap();
 		free(id);

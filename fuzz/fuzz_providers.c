@@ -16,9 +16,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const hosts[] = {
-		"mail-wm1-f41.google.com", "a8-30.smtp-out.amazonses.com",
-		"o1.ptr2625.sendgrid.net", "aspmx.l.google.com",
-		"x.", "", "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x",
+		"mail-wm1-f41.google.com",
+		"a8-30.smtp-out.amazonses.com",
+		"o1.ptr2625.sendgrid.net",
+		"aspmx.l.google.com",
+		"x.",
+		"",
+		"a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x",
 	};
 	struct providers *ps = NULL;
 	struct err err = ERR_INIT;

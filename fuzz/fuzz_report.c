@@ -18,8 +18,8 @@ static void check_field(const char *s)
 		abort();
 }
 
-static enum status fuzz_meta(void *arg, const struct report_meta *m,
-			     bool *skip, struct err *err)
+static enum status fuzz_meta(void *arg, const struct report_meta *m, bool *skip,
+			     struct err *err)
 {
 	check_field(m->org_name);
 	check_field(m->report_id);
@@ -65,8 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct err err = ERR_INIT;
 	enum status st;
 
-	st = report_parse_memory((const char *)data, size, "fuzz.xml", &h,
-				 &err);
+	st =
+	    report_parse_memory((const char *)data, size, "fuzz.xml", &h, &err);
 	if (st != STATUS_OK && !err.message)
 		abort();
 	err_done(&err);

@@ -20,8 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st = tlsrpt_parse((const char *)data, size, &rec, &f);
 	if (st == STATUS_OK && (rec.nrua == 0 || f.count != 0))
 		__builtin_trap();
-	if (st != STATUS_OK && (f.count == 0 || !f.items[0].message ||
-				!f.items[0].advice))
+	if (st != STATUS_OK &&
+	    (f.count == 0 || !f.items[0].message || !f.items[0].advice))
 		__builtin_trap();
 	tlsrpt_record_done(&rec);
 	findings_done(&f);

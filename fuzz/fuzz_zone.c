@@ -34,14 +34,21 @@ static void fuzz_use(void *arg, const struct dns_answer *a)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const names[] = {
-		"example.com", "www.example.com", "a.b.example.com",
-		"_dmarc.example.com", "x.wild.example.com",
-		"s1._domainkey.example.com", "b.example.com", "example.org",
-		"25.2.0.192.in-addr.arpa", "a b.example.com", "*.example.com",
+		"example.com",
+		"www.example.com",
+		"a.b.example.com",
+		"_dmarc.example.com",
+		"x.wild.example.com",
+		"s1._domainkey.example.com",
+		"b.example.com",
+		"example.org",
+		"25.2.0.192.in-addr.arpa",
+		"a b.example.com",
+		"*.example.com",
 	};
 	static const enum dns_type types[] = {
-		DNS_T_A, DNS_T_AAAA, DNS_T_TXT, DNS_T_MX, DNS_T_NS,
-		DNS_T_CNAME, DNS_T_SOA, DNS_T_PTR,
+		DNS_T_A,  DNS_T_AAAA,  DNS_T_TXT, DNS_T_MX,
+		DNS_T_NS, DNS_T_CNAME, DNS_T_SOA, DNS_T_PTR,
 	};
 	struct dns *dns = dns_new_table();
 	struct err err = ERR_INIT;
@@ -54,8 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dns_free(dns);
 		return 0;
 	}
-	if (dns_table_load_zone_fp(dns, fp, "fuzz.zone", "example.com",
-				   &err) != STATUS_OK) {
+	if (dns_table_load_zone_fp(dns, fp, "fuzz.zone", "example.com", &err) !=
+	    STATUS_OK) {
 		/* A refusal names the file and the line. */
 		if (!err.message || strncmp(err.message, "fuzz.zone:", 10))
 			abort();

@@ -113,10 +113,10 @@ int main(int argc, char **argv)
 	case CLI_DEMO_PREPARE: {
 		struct err err = ERR_INIT;
 
-		status = demo_prepare(cli_session(&cli), line.demo_db,
-				      &err) == STATUS_OK
-				 ? EXIT_GOOD
-				 : cli_fail(&err);
+		status = demo_prepare(cli_session(&cli), line.demo_db, &err) ==
+				 STATUS_OK
+			     ? EXIT_GOOD
+			     : cli_fail(&err);
 		err_done(&err);
 		break;
 	}

@@ -35,8 +35,8 @@ static const char *module_path(void)
  * cannot be loaded. */
 static void *module_symbol(const char *name, struct err *err)
 {
-	void *module = dlopen(module_path(),
-			      RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	void *module =
+	    dlopen(module_path(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	void *sym = module ? dlsym(module, name) : NULL;
 
 	if (!sym)

@@ -140,8 +140,8 @@ static enum status publish(struct fixture *f,
 			   const struct app_publish_options *o,
 			   struct app_publish_result *r, struct err *err)
 {
-	return app_publish_run(&f->s, &f->in, &f->plan, day("2026-12-03"), o,
-			       r, err);
+	return app_publish_run(&f->s, &f->in, &f->plan, day("2026-12-03"), o, r,
+			       err);
 }
 
 static void test_gate(void **state)

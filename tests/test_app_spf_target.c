@@ -89,9 +89,9 @@ static void domain_with(struct fixture *f, const char *domain,
 	struct err err = ERR_INIT;
 
 	assert_int_equal(store_open(&store, f->db, &err), STATUS_OK);
-	assert_int_equal(state_domain_add(store, domain, day("2026-11-23"),
-					  NULL, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_domain_add(store, domain, day("2026-11-23"), NULL, &err),
+	    STATUS_OK);
 	for (size_t i = 0; senders[i]; i++)
 		assert_int_equal(state_sender_add(store, domain, senders[i],
 						  NULL, NULL, 0, NULL, &err),
@@ -139,8 +139,11 @@ static enum status build(struct fixture *f, const char *domain,
 static void test_unfaithful_include_refused(void **state)
 {
 	static const char *const senders[] = {
-		"ip4:192.0.2.0/24", "include:minus.example",
-		"include:open.example", "include:good.example", NULL,
+		"ip4:192.0.2.0/24",
+		"include:minus.example",
+		"include:open.example",
+		"include:good.example",
+		NULL,
 	};
 	static const char *const refused[] = { "include:minus.example",
 					       "include:open.example" };
@@ -150,17 +153,16 @@ static void test_unfaithful_include_refused(void **state)
 
 	domain_with(f, "target.example", senders);
 	for (size_t i = 0; i < 2; i++) {
-		assert_int_equal(build(f, "target.example", refused[i], &t,
-				       &msg),
-				 STATUS_USAGE);
+		assert_int_equal(
+		    build(f, "target.example", refused[i], &t, &msg),
+		    STATUS_USAGE);
 		assert_non_null(strstr(msg, refused[i]));
 		assert_non_null(strstr(msg, "cannot be flattened"));
 		assert_null(t.record);
 		free(msg);
 	}
 	/* Unflattened, every include is kept and marked as it is. */
-	assert_int_equal(build(f, "target.example", NULL, &t, &msg),
-			 STATUS_OK);
+	assert_int_equal(build(f, "target.example", NULL, &t, &msg), STATUS_OK);
 	free(msg);
 	assert_string_equal(t.record,
 			    "v=spf1 ip4:192.0.2.0/24 include:minus.example "
@@ -172,9 +174,9 @@ static void test_unfaithful_include_refused(void **state)
 	assert_true(t.flat->items[2].flattenable);
 	app_spf_target_done(&t);
 	/* The faithful one flattens into its ranges: one lookup less. */
-	assert_int_equal(build(f, "target.example", "include:good.example",
-			       &t, &msg),
-			 STATUS_OK);
+	assert_int_equal(
+	    build(f, "target.example", "include:good.example", &t, &msg),
+	    STATUS_OK);
 	free(msg);
 	assert_null(strstr(t.record, "include:good.example"));
 	assert_non_null(strstr(t.record, "ip4:198.18.0.0/24"));
@@ -195,8 +197,9 @@ static void test_refused_like_spf_build(void **state)
 	struct app_spf_target t;
 	struct testenv_run r;
 	char *msg, *a[10];
-	const char *args[] = { "--db", f->db, "--zone", f->zone, "spf",
-			       "build", "many.example", "--flatten", NULL };
+	const char *args[] = { "--db",         f->db,       "--zone",
+			       f->zone,        "spf",       "build",
+			       "many.example", "--flatten", NULL };
 
 	for (size_t i = 0; i < 10; i++) {
 		a[i] = xasprintf("a:h%zu.many.example", i);
@@ -208,9 +211,9 @@ static void test_refused_like_spf_build(void **state)
 	assert_int_not_equal(r.status, 0);
 	assert_null(strstr(r.out, "203.0.113"));
 	testenv_run_done(&r);
-	assert_int_equal(build(f, "many.example", "include:minus.example",
-			       &t, &msg),
-			 STATUS_USAGE);
+	assert_int_equal(
+	    build(f, "many.example", "include:minus.example", &t, &msg),
+	    STATUS_USAGE);
 	assert_non_null(strstr(msg, "include:minus.example"));
 	free(msg);
 	for (size_t i = 0; i < 10; i++)
@@ -243,9 +246,9 @@ static void test_lookups_count_chained(void **state)
 	/* The include, then one per chained record. */
 	assert_int_equal(t.flat->lookups, 1 + (t.flat->nrecords - 1));
 	app_spf_target_done(&t);
-	assert_int_equal(build(f, "long.example", "include:good.example", &t,
-			       &msg),
-			 STATUS_OK);
+	assert_int_equal(
+	    build(f, "long.example", "include:good.example", &t, &msg),
+	    STATUS_OK);
 	free(msg);
 	assert_int_equal(t.flat->lookups, t.flat->nrecords - 1);
 	app_spf_target_done(&t);
@@ -259,8 +262,10 @@ static void test_lookups_count_chained(void **state)
 static void test_plan_follows_saved_choice(void **state)
 {
 	static const char *const senders[] = {
-		"ip4:192.0.2.0/24", "include:minus.example",
-		"include:good.example", NULL,
+		"ip4:192.0.2.0/24",
+		"include:minus.example",
+		"include:good.example",
+		NULL,
 	};
 	const char *flatten = "include:good.example";
 	struct fixture *f = *state;
@@ -272,14 +277,14 @@ static void test_plan_follows_saved_choice(void **state)
 
 	domain_with(f, "chosen.example", senders);
 	session_of(f, &s);
-	assert_int_equal(app_spf_target_build(&s, NULL, "chosen.example", &flatten,
-					      1, &t, &err),
+	assert_int_equal(app_spf_target_build(&s, NULL, "chosen.example",
+					      &flatten, 1, &t, &err),
 			 STATUS_OK);
 	assert_int_equal(app_spf_target_save(&s, "chosen.example", &t,
 					     day("2026-11-24"), &err),
 			 STATUS_OK);
-	assert_int_equal(app_plan_load(&s, "chosen.example",
-				       day("2026-11-24"), &in, &plan, &err),
+	assert_int_equal(app_plan_load(&s, "chosen.example", day("2026-11-24"),
+				       &in, &plan, &err),
 			 STATUS_OK);
 	assert_string_equal(plan.next.record, t.record);
 	assert_int_equal(in.spf_lookups, (int)t.flat->lookups);
@@ -315,9 +320,9 @@ static void test_target_keeps_fail_all(void **state)
 	assert_int_equal(store_open(&store, f->db, &err), STATUS_OK);
 	state_settings_defaults(&settings);
 	settings.spf_all = xstrdup("softfail");
-	assert_int_equal(state_settings_set(store, "hard.example", &settings,
-					    &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_settings_set(store, "hard.example", &settings, &err),
+	    STATUS_OK);
 	state_settings_done(&settings);
 	store_close(store);
 	assert_int_equal(build(f, "hard.example", NULL, &t, &msg), STATUS_OK);
@@ -329,14 +334,14 @@ static void test_target_keeps_fail_all(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-		    test_unfaithful_include_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unfaithful_include_refused,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_like_spf_build,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookups_count_chained,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_plan_follows_saved_choice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_follows_saved_choice,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_target_keeps_fail_all,
 						setup, teardown),
 	};

@@ -83,8 +83,8 @@ static int setup(void **state)
 					  "ip4:192.0.2.0/24", NULL, NULL, 0,
 					  NULL, &err),
 			 STATUS_OK);
-	assert_int_equal(state_rung_add(store, "hold.example", RUNG_SPF, 0,
-					spf, day("2026-11-24"), &err),
+	assert_int_equal(state_rung_add(store, "hold.example", RUNG_SPF, 0, spf,
+					day("2026-11-24"), &err),
 			 STATUS_OK);
 	assert_int_equal(state_rung_add(store, "hold.example", RUNG_DMARC, 0,
 					none, day("2026-12-01"), &err),
@@ -112,8 +112,8 @@ static int teardown(void **state)
 static struct testenv_run run(struct fixture *f, const char *now,
 			      const char *const *args)
 {
-	const char *argv[16] = { "--db", f->path, "--now", now, "--zone",
-				 f->zone };
+	const char *argv[16] = { "--db", f->path,  "--now",
+				 now,    "--zone", f->zone };
 	size_t n = 6;
 
 	for (size_t i = 0; args[i] && n < 15; i++)
@@ -123,8 +123,7 @@ static struct testenv_run run(struct fixture *f, const char *now,
 }
 
 /* Runs the binary as run() does; it must exit 0. */
-static void run_ok(struct fixture *f, const char *now,
-		   const char *const *args)
+static void run_ok(struct fixture *f, const char *now, const char *const *args)
 {
 	struct testenv_run r = run(f, now, args);
 
@@ -194,8 +193,7 @@ static void test_step_refuses_unready(void **state)
 	assert_non_null(o);
 	assert_true(json_is_false(json_object_get(o, "recorded")));
 	assert_true(json_is_false(json_object_get(o, "ready")));
-	assert_true(has_code(json_object_get(o, "reasons"),
-			     "plan.no_reports"));
+	assert_true(has_code(json_object_get(o, "reasons"), "plan.no_reports"));
 	json_decref(o);
 	testenv_run_done(&r);
 	assert_int_equal(rungs(f), 2);
@@ -229,8 +227,8 @@ static void test_plan_every_reason(void **state)
 	/* The live records, read now. */
 	assert_string_equal(json_string_value(json_object_get(o, "spf_live")),
 			    spf);
-	assert_string_equal(
-	    json_string_value(json_object_get(o, "dmarc_live")), none);
+	assert_string_equal(json_string_value(json_object_get(o, "dmarc_live")),
+			    none);
 	json_decref(o);
 	testenv_run_done(&r);
 }
@@ -269,9 +267,9 @@ static void test_export_withholds(void **state)
 	o = json_loads(r.out, 0, NULL);
 	assert_non_null(o);
 	assert_true(json_is_false(json_object_get(o, "ready")));
-	assert_non_null(strstr(json_string_value(json_object_get(o,
-								 "withheld")),
-			       "quarantine 10 %"));
+	assert_non_null(
+	    strstr(json_string_value(json_object_get(o, "withheld")),
+		   "quarantine 10 %"));
 	assert_string_equal(json_string_value(json_object_get(o, "apex")),
 			    "hold.example");
 	json_decref(o);
@@ -343,8 +341,8 @@ static void test_unreadable_fact_not_ready(void **state)
 	session_of(f, &s, NULL, 0);
 	dns_table_set_fault(dns, "fresh.example", DNS_SERVFAIL);
 	session_set_dns(&s, dns);
-	assert_int_equal(app_plan_load(&s, "fresh.example",
-				       day("2026-11-24"), &in, &plan, &err),
+	assert_int_equal(app_plan_load(&s, "fresh.example", day("2026-11-24"),
+				       &in, &plan, &err),
 			 STATUS_OK);
 	assert_int_equal(plan.next.action, ROLLOUT_ACTION_SPF);
 	assert_false(plan.ready);
@@ -403,8 +401,7 @@ static void test_cli_and_app_agree(void **state)
 			assert_string_equal(next, plan.next.record);
 		else
 			assert_null(next);
-		assert_int_equal(json_array_size(json_object_get(o,
-								 "reasons")),
+		assert_int_equal(json_array_size(json_object_get(o, "reasons")),
 				 plan.reasons.count);
 		/* The step gate agrees with the command's refusal. */
 		assert_int_equal(app_step_gate(&plan, false) == APP_STEP_GO,
@@ -433,8 +430,8 @@ static void test_no_step_is_not_complete(void **state)
 	run_ok(f, "2026-11-23", add);
 	run_ok(f, "2026-11-23", sender);
 	assert_int_equal(store_open(&store, f->path, &err), STATUS_OK);
-	assert_int_equal(state_rung_add(store, "new.example", RUNG_SPF, 0,
-					spf, day("2026-11-24"), &err),
+	assert_int_equal(state_rung_add(store, "new.example", RUNG_SPF, 0, spf,
+					day("2026-11-24"), &err),
 			 STATUS_OK);
 	store_close(store);
 	/* new.example serves its SPF record. */
@@ -454,15 +451,16 @@ static void test_no_step_is_not_complete(void **state)
 
 /* The key the walks serve: a real RSA public key (1024 bits, one TXT
  * string). */
+/* clang-format off */
 #define KEY                                                                    \
 	"MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDP7X9YNYOqugSkeAO5CLf7BmalEGN1" \
 	"yGQc6w6N54/KjMmW2XAoGsa1stFongBGWyZ7dL9eKkjLZFFmNV8aOYjqCHw29jvv8Jqr" \
 	"x82wF5AvWJcMsEoq9aDXc+3F4KDm86x9d/0Q8gIcDwbmTSGuWvOqy7oG/DmqgT2x8Ks9" \
 	"Kt+LuQIDAQAB"
+/* clang-format on */
 
 /* Writes a zone for origin with the given lines; f->zone points at it. */
-static void serve_zone(struct fixture *f, const char *origin,
-		       const char *lines)
+static void serve_zone(struct fixture *f, const char *origin, const char *lines)
 {
 	char *z = xasprintf("$ORIGIN %s.\n$TTL 300\n"
 			    "@ SOA ns1 hostmaster 1 3600 600 86400 300\n"
@@ -512,9 +510,9 @@ static void test_adopt_never_weaker(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "phase")),
 			    "enforced");
 	next = json_string_value(json_object_get(o, "next_record"));
-	assert_true(!next || (!strstr(next, "~all") &&
-			      !strstr(next, "p=none") &&
-			      !strstr(next, "quarantine")));
+	assert_true(!next ||
+		    (!strstr(next, "~all") && !strstr(next, "p=none") &&
+		     !strstr(next, "quarantine")));
 	json_decref(o);
 	testenv_run_done(&r);
 	r = run(f, "2026-11-24", nsupdate);
@@ -544,8 +542,8 @@ static void test_softfail_asked_weakens(void **state)
 	const char *dkim = "mail._domainkey TXT \"v=DKIM1; k=rsa; p=" KEY
 			   "\"\n_dmarc TXT \"v=DMARC1; p=reject; "
 			   "rua=mailto:dmarc@strict.example\"\n";
-	char *zone = xasprintf("@ TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n%s",
-			       dkim);
+	char *zone =
+	    xasprintf("@ TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n%s", dkim);
 	struct testenv_run r;
 	json_t *o;
 
@@ -557,9 +555,9 @@ static void test_softfail_asked_weakens(void **state)
 	r = run(f, "2026-11-24", plan);
 	o = json_loads(r.out, 0, NULL);
 	assert_non_null(o);
-	assert_string_equal(json_string_value(json_object_get(o,
-							      "next_record")),
-			    "v=spf1 ip4:192.0.2.0/24 ~all");
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "next_record")),
+	    "v=spf1 ip4:192.0.2.0/24 ~all");
 	assert_true(has_code(json_object_get(o, "reasons"), "plan.weaker"));
 	assert_true(json_is_true(json_object_get(o, "ready")));
 	json_decref(o);
@@ -579,8 +577,7 @@ static void test_softfail_asked_weakens(void **state)
 	assert_true(json_is_null(json_object_get(o, "next_record")) ||
 		    !json_object_get(o, "next_record"));
 	assert_false(has_code(json_object_get(o, "reasons"), "plan.weaker"));
-	assert_false(has_code(json_object_get(o, "reasons"),
-			      "plan.spf_stale"));
+	assert_false(has_code(json_object_get(o, "reasons"), "plan.spf_stale"));
 	json_decref(o);
 	testenv_run_done(&r);
 }
@@ -618,8 +615,8 @@ static void test_hosted_only_dkim(void **state)
 	o = json_loads(r.out, 0, NULL);
 	assert_non_null(o);
 	assert_true(json_is_false(json_object_get(o, "ready")));
-	assert_true(has_code(json_object_get(o, "reasons"),
-			     "plan.dkim_missing"));
+	assert_true(
+	    has_code(json_object_get(o, "reasons"), "plan.dkim_missing"));
 	assert_non_null(strstr(r.out, "sender google-workspace"));
 	json_decref(o);
 	testenv_run_done(&r);
@@ -637,9 +634,9 @@ static void test_hosted_only_dkim(void **state)
 	assert_non_null(o);
 	assert_string_equal(json_string_value(json_object_get(o, "phase")),
 			    "dkim");
-	assert_non_null(strstr(json_string_value(json_object_get(
-				   o, "next_record")),
-			       "v=DMARC1; p=none"));
+	assert_non_null(
+	    strstr(json_string_value(json_object_get(o, "next_record")),
+		   "v=DMARC1; p=none"));
 	json_decref(o);
 	testenv_run_done(&r);
 }

@@ -40,9 +40,9 @@ static int setup(void **state)
 	path = xasprintf("%s/state.db", f->dir);
 	assert_true(date_parse("2026-12-01", &today));
 	assert_int_equal(store_open(&f->store, path, &err), STATUS_OK);
-	assert_int_equal(state_domain_add(f->store, "example.com", today, NULL,
-					  &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_domain_add(f->store, "example.com", today, NULL, &err),
+	    STATUS_OK);
 	free(path);
 	*state = f;
 	return 0;
@@ -72,24 +72,24 @@ static void test_settings_change(void **state)
 	struct state_settings s;
 	struct err err = ERR_INIT;
 
-	assert_int_equal(app_settings_change(f->store, "example.com", both, 2,
-					     &err),
-			 STATUS_OK);
-	assert_int_equal(app_settings_change(f->store, "example.com", later,
-					     1, &err),
-			 STATUS_OK);
-	assert_int_equal(app_settings_change(f->store, "example.com", bad, 2,
-					     &err),
-			 STATUS_USAGE);
+	assert_int_equal(
+	    app_settings_change(f->store, "example.com", both, 2, &err),
+	    STATUS_OK);
+	assert_int_equal(
+	    app_settings_change(f->store, "example.com", later, 1, &err),
+	    STATUS_OK);
+	assert_int_equal(
+	    app_settings_change(f->store, "example.com", bad, 2, &err),
+	    STATUS_USAGE);
 	assert_non_null(strstr(err_message(&err), "window"));
 	err_done(&err);
-	assert_int_equal(app_settings_change(f->store, "example.com", unknown,
-					     1, &err),
-			 STATUS_USAGE);
+	assert_int_equal(
+	    app_settings_change(f->store, "example.com", unknown, 1, &err),
+	    STATUS_USAGE);
 	err_done(&err);
-	assert_int_not_equal(app_settings_change(f->store, "nowhere.example",
-						 later, 1, &err),
-			     STATUS_OK);
+	assert_int_not_equal(
+	    app_settings_change(f->store, "nowhere.example", later, 1, &err),
+	    STATUS_OK);
 	err_done(&err);
 	state_settings_defaults(&s);
 	assert_int_equal(state_settings_get(f->store, "example.com", &s, &err),
@@ -125,9 +125,9 @@ static void test_dkim_keygen(void **state)
 	assert_string_equal(g.domain, "example.com");
 	assert_int_equal(stat(g.path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
-	assert_int_equal(state_dkim_key_list(f->store, "example.com", &keys,
-					     &n, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_dkim_key_list(f->store, "example.com", &keys, &n, &err),
+	    STATUS_OK);
 	assert_int_equal(n, 1);
 	assert_string_equal(keys[0].selector, "s1");
 	assert_string_equal(keys[0].key_path, g.path);
@@ -158,9 +158,9 @@ static void test_dkim_keygen(void **state)
 	assert_int_equal(app_dkim_keygen(NULL, &o, &g, &err), STATUS_OK);
 	assert_int_equal(access(g.path, R_OK), 0);
 	dkim_generated_done(&g);
-	assert_int_equal(state_dkim_key_list(f->store, "example.com", &keys,
-					     &n, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_dkim_key_list(f->store, "example.com", &keys, &n, &err),
+	    STATUS_OK);
 	assert_int_equal(n, 1);
 	state_dkim_keys_free(keys, n);
 	free(dir);

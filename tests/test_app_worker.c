@@ -43,8 +43,9 @@ static int setup(void **state)
 	o.datadir = getenv("DMARCPILOT_DATADIR") ? getenv("DMARCPILOT_DATADIR")
 						 : ABS_SRCDIR "/data";
 	session_init(&f->s, &o);
-	assert_int_equal(dns_table_add(table, "w.example. 300 IN TXT "
-					      "\"v=spf1 -all\"",
+	assert_int_equal(dns_table_add(table,
+				       "w.example. 300 IN TXT "
+				       "\"v=spf1 -all\"",
 				       NULL),
 			 STATUS_OK);
 	session_set_dns(&f->s, table);
@@ -68,11 +69,11 @@ static int teardown(void **state)
 
 /* What a job found. */
 struct found {
-	bool own_store;   /* not the parent's connection */
-	size_t domains;   /* the domains it read */
-	char *txt;        /* w.example's TXT through its resolver */
-	bool catalogue;   /* the parent's catalogue */
-	int release;      /* a pipe the job waits on, or -1 */
+	bool own_store; /* not the parent's connection */
+	size_t domains; /* the domains it read */
+	char *txt;      /* w.example's TXT through its resolver */
+	bool catalogue; /* the parent's catalogue */
+	int release;    /* a pipe the job waits on, or -1 */
 	struct session *parent;
 };
 
@@ -100,12 +101,12 @@ static void look(void *arg, struct session *s, struct worker *w)
 		while (read(r->release, &c, 1) < 0)
 			;
 	r->own_store = store && store != r->parent->store;
-	if (store && state_domain_list(store, &d, &r->domains, NULL) ==
-			 STATUS_OK)
+	if (store &&
+	    state_domain_list(store, &d, &r->domains, NULL) == STATUS_OK)
 		state_domains_free(d, r->domains);
 	if (dns) {
-		struct dns_answer *a = dns_query_sync(dns, "w.example",
-						      DNS_T_TXT);
+		struct dns_answer *a =
+		    dns_query_sync(dns, "w.example", DNS_T_TXT);
 		size_t n = 0;
 		struct dns_txt_string *t = dns_answer_txt_joined(a, &n);
 
@@ -225,7 +226,6 @@ static void test_held_job_counted_until_it_ends(void **state)
 	f->pool = worker_pool_new(&f->s);
 }
 
-
 /* The count of ended jobs moves with the job's end, in one step with
  * busy: a front end that reads it before drawing never takes a job
  * that ended while it drew for one it drew the end of. An abandoned
@@ -270,10 +270,10 @@ static void test_ended_moves_with_the_end(void **state)
 
 /* What a pausing job saw. */
 struct paused {
-	int ms;          /* the pause asked for */
-	bool completed;  /* worker_pause() said it was not cancelled */
-	bool later;      /* a second pause after a cancel: its answer */
-	int started[2];  /* the job writes here when it starts pausing */
+	int ms;         /* the pause asked for */
+	bool completed; /* worker_pause() said it was not cancelled */
+	bool later;     /* a second pause after a cancel: its answer */
+	int started[2]; /* the job writes here when it starts pausing */
 };
 
 static void paused_free(void *arg)

@@ -27,7 +27,17 @@
 #include "util/xalloc.h"
 
 /* A real RSA 2048 public key (generated once with openssl genpkey). */
-#define DKIM_KEY "\"v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAuh9QP2WQOo0RC0XiWvxabw7g3fKzTGnXEz1GEhmidyGAfHacLn4KHSa6M900zjR1bvgb9ffXE2A596+7vI4iG4pbmE9Nul4kY9JojgS38HpuV4U156Rm0rnc01vcP5Al61j1FJhzJ+VYTv93hfmk88EFiJAdGElvkjLVDzBAlYbd2bhDMWzIyw+TjEBL\" \"obK/cdqAlTPoat+TV84blFqexKtan+UeR6VpOs00fbohHbhPoINyhU8KIco4nzqeBkya1pyb6OiUoCWrisctmDVKk3R8RjE1n97nfxZEADXkLV4mOTuHbtODSrkr34yKxUidbBex+XThXghCaDDKH79HxwIDAQAB\""
+#define DKIM_KEY                                                               \
+	"\"v=DKIM1; k=rsa; "                                                   \
+	"p="                                                                   \
+	"MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAuh9QP2WQOo0RC0XiWvxabw7g" \
+	"3fKzTGnXEz1GEhmidyGAfHacLn4KHSa6M900zjR1bvgb9ffXE2A596+"              \
+	"7vI4iG4pbmE9Nul4kY9JojgS38HpuV4U156Rm0rnc01vcP5Al61j1FJhzJ+"          \
+	"VYTv93hfmk88EFiJAdGElvkjLVDzBAlYbd2bhDMWzIyw+TjEBL\" "                \
+	"\"obK/"                                                               \
+	"cdqAlTPoat+TV84blFqexKtan+"                                           \
+	"UeR6VpOs00fbohHbhPoINyhU8KIco4nzqeBkya1pyb6OiUoCWrisctmDVKk3R8RjE1n9" \
+	"7nfxZEADXkLV4mOTuHbtODSrkr34yKxUidbBex+XThXghCaDDKH79HxwIDAQAB\""
 
 struct fixture {
 	struct nsd_server nsd;
@@ -67,19 +77,18 @@ static char *parent_zone(void)
 static char *good_zone(void)
 {
 	char *pre = nsd_zone_preamble("good.test");
-	char *z = xasprintf(
-	    "%s"
-	    "@ IN A 192.0.2.5\n"
-	    "@ IN MX 10 mx1\n"
-	    "@ IN MX 20 mx2\n"
-	    "mx1 IN A 192.0.2.25\n"
-	    "mx2 IN A 192.0.2.26\n"
-	    "mx2 IN AAAA 2001:db8::26\n"
-	    "@ IN TXT \"v=spf1 mx -all\"\n"
-	    "default._domainkey IN TXT " DKIM_KEY "\n"
-	    "_dmarc IN TXT \"v=DMARC1; p=reject; "
-	    "rua=mailto:dmarc@good.test\"\n",
-	    pre);
+	char *z = xasprintf("%s"
+			    "@ IN A 192.0.2.5\n"
+			    "@ IN MX 10 mx1\n"
+			    "@ IN MX 20 mx2\n"
+			    "mx1 IN A 192.0.2.25\n"
+			    "mx2 IN A 192.0.2.26\n"
+			    "mx2 IN AAAA 2001:db8::26\n"
+			    "@ IN TXT \"v=spf1 mx -all\"\n"
+			    "default._domainkey IN TXT " DKIM_KEY "\n"
+			    "_dmarc IN TXT \"v=DMARC1; p=reject; "
+			    "rua=mailto:dmarc@good.test\"\n",
+			    pre);
 
 	free(pre);
 	return z;
@@ -123,9 +132,11 @@ static int group_teardown(void **state)
 static struct testenv_run run_check(struct fixture *fx, bool json,
 				    const char *domain)
 {
-	const char *args[] = { "--resolver", fx->nsd.address,
+	const char *args[] = { "--resolver",
+			       fx->nsd.address,
 			       json ? "--json" : "check",
-			       json ? "check" : domain, json ? domain : NULL,
+			       json ? "check" : domain,
+			       json ? domain : NULL,
 			       NULL };
 
 	return testenv_run_dmarcpilot(args, NULL);
@@ -188,11 +199,10 @@ static void test_domain_with_errors(void **state)
 	assert_true(where(run.out, "dkim.missing") >
 		    where(run.out, "\nDKIM\n"));
 	/* mx2 has an AAAA only: it resolves. */
-	assert_int_equal(where(strstr(run.out, "mx.unresolvable") + 1,
-			       "mx.unresolvable"),
-			 -1);
-	assert_true(where(run.out, "What to do: Publish the first rung") >=
-		    0);
+	assert_int_equal(
+	    where(strstr(run.out, "mx.unresolvable") + 1, "mx.unresolvable"),
+	    -1);
+	assert_true(where(run.out, "What to do: Publish the first rung") >= 0);
 	testenv_run_done(&run);
 }
 
@@ -341,12 +351,10 @@ static char *serial_zone(const char *serial)
 /* Audits DOMAIN through the nsd server, asking the zone serials of
  * exactly the servers given (or through NS on the server's port). */
 static struct audit *audit_with_servers(const struct nsd_server *nsd,
-					const char *domain,
-					const char *servers)
+					const char *domain, const char *servers)
 {
 	struct dns_live_options o = { .servers = nsd->address };
-	struct propagate_options po = { .servers = servers,
-					.port = nsd->port };
+	struct propagate_options po = { .servers = servers, .port = nsd->port };
 	struct audit_options ao = { .ns_servers = &po };
 	struct err err = ERR_INIT;
 	struct orgdomain *od = orgdomain_new();
@@ -466,7 +474,7 @@ static void test_ns_serials_walk(void **state)
 static void test_unreachable(void **state)
 {
 	const char *args[] = { "--resolver", "127.0.0.1:1", "--timeout", "1",
-			       "check", "example.com", NULL };
+			       "check",      "example.com", NULL };
 	struct testenv_run run = testenv_run_dmarcpilot(args, NULL);
 
 	(void)state;

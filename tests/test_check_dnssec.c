@@ -119,7 +119,7 @@ static json_t *dnssec_check(struct fixture *f, const char *resolver,
 	char *ns = xasprintf("DMARCPILOT_TEST_NS_PORT=%d", f->nsd.port);
 	const char *env[] = { ns, NULL };
 	const char *args[] = { "--resolver", resolver, "--json", "check",
-			       "--dnssec", domain, NULL };
+			       "--dnssec",   domain,   NULL };
 	struct testenv_run r = testenv_run_dmarcpilot(args, env);
 	json_t *o = json_loads(r.out, 0, NULL), *d;
 
@@ -142,22 +142,20 @@ static char *summary(json_t *d)
 	char *out;
 
 	strbuf_addstr(&sb, json_string_value(json_object_get(d, "state")));
-	json_array_foreach(json_object_get(d, "records"), i, e)
-		strbuf_addf(&sb, " %s:%s=%s",
-			    json_string_value(json_object_get(e, "type")),
-			    json_string_value(json_object_get(e, "name")),
-			    json_string_value(json_object_get(e, "state")));
+	json_array_foreach(json_object_get(d, "records"), i, e) strbuf_addf(
+	    &sb, " %s:%s=%s", json_string_value(json_object_get(e, "type")),
+	    json_string_value(json_object_get(e, "name")),
+	    json_string_value(json_object_get(e, "state")));
 	strbuf_addstr(&sb, " |");
-	json_array_foreach(json_object_get(d, "findings"), i, e)
-		strbuf_addf(&sb, " %s",
-			    json_string_value(json_object_get(e, "code")));
+	json_array_foreach(json_object_get(d, "findings"), i, e) strbuf_addf(
+	    &sb, " %s", json_string_value(json_object_get(e, "code")));
 	out = xstrdup(strbuf_str(&sb));
 	strbuf_done(&sb);
 	return out;
 }
 
-static void expect(struct fixture *f, const char *resolver,
-		   const char *domain, const char *want)
+static void expect(struct fixture *f, const char *resolver, const char *domain,
+		   const char *want)
 {
 	int status;
 	json_t *d = dnssec_check(f, resolver, domain, &status);
@@ -210,8 +208,8 @@ static void test_not_validating(void **state)
 /* --dnssec with offline answers is a usage error. */
 static void test_offline(void **state)
 {
-	const char *args[] = { "--zone", "/dev/null", "check", "--dnssec",
-			       "example.test", NULL };
+	const char *args[] = { "--zone",   "/dev/null",    "check",
+			       "--dnssec", "example.test", NULL };
 	struct testenv_run r = testenv_run_dmarcpilot(args, NULL);
 
 	(void)state;

@@ -54,7 +54,7 @@ static char *zone(const char *name, const char *lines)
 static int group_setup(void **state)
 {
 	static const char *const names[NZONES] = {
-		"ok.test",	 "weak.test",	 "two.test",   "bare.test",
+		"ok.test",       "weak.test",     "two.test",    "bare.test",
 		"sts-good.test", "sts-mode.test", "sts-mx.test", "sts-old.test",
 	};
 	struct fixture *fx = xcalloc(1, sizeof *fx);
@@ -64,8 +64,8 @@ static int group_setup(void **state)
 	fx->dir = testenv_mkdtemp();
 	if (!nsd_available())
 		return 0;
-	fx->zones[0] = zone("ok.test",
-			    "@ MX 10 mx\n"
+	fx->zones[0] =
+	    zone("ok.test", "@ MX 10 mx\n"
 			    "mx A 192.0.2.25\n"
 			    "@ TXT \"v=spf1 mx -all\"\n"
 			    "_dmarc TXT \"v=DMARC1; p=reject; adkim=s; "
@@ -75,33 +75,33 @@ static int group_setup(void **state)
 			    "default._bimi TXT \"v=BIMI1; "
 			    "l=https://ok.test/logo.svg; "
 			    "a=https://ok.test/vmc.pem\"\n");
-	fx->zones[1] = zone("weak.test",
-			    "@ MX 10 mx\n"
-			    "mx A 192.0.2.26\n"
-			    "@ TXT \"v=spf1 mx -all\"\n"
-			    "_dmarc TXT \"v=DMARC1; p=quarantine; pct=50; "
-			    "t=y\"\n"
-			    "_smtp._tls TXT \"v=TLSRPTv1;\"\n"
-			    "default._bimi TXT \"v=BIMI1; "
-			    "l=https://weak.test/logo.svg\"\n");
-	fx->zones[2] = zone("two.test",
-			    "@ TXT \"v=spf1 -all\"\n"
-			    "_dmarc TXT \"v=DMARC1; p=reject\"\n"
-			    "_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:x@two.test\"\n"
-			    "_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:y@two.test\"\n"
-			    "default._bimi TXT \"v=BIMI1; "
-			    "l=http://two.test/logo.svg\"\n");
+	fx->zones[1] =
+	    zone("weak.test", "@ MX 10 mx\n"
+			      "mx A 192.0.2.26\n"
+			      "@ TXT \"v=spf1 mx -all\"\n"
+			      "_dmarc TXT \"v=DMARC1; p=quarantine; pct=50; "
+			      "t=y\"\n"
+			      "_smtp._tls TXT \"v=TLSRPTv1;\"\n"
+			      "default._bimi TXT \"v=BIMI1; "
+			      "l=https://weak.test/logo.svg\"\n");
+	fx->zones[2] = zone(
+	    "two.test", "@ TXT \"v=spf1 -all\"\n"
+			"_dmarc TXT \"v=DMARC1; p=reject\"\n"
+			"_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:x@two.test\"\n"
+			"_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:y@two.test\"\n"
+			"default._bimi TXT \"v=BIMI1; "
+			"l=http://two.test/logo.svg\"\n");
 	fx->zones[3] = zone("bare.test", "@ A 192.0.2.9\n");
 	/* MTA-STS: the policy host is 127.0.0.1, where the test's HTTPS
 	 * server runs. */
 	for (size_t i = 4; i < NZONES; i++)
-		fx->zones[i] = zone(names[i],
-				    "@ MX 10 mx\n"
-				    "@ MX 20 a.backup\n"
-				    "mx A 192.0.2.25\n"
-				    "a.backup A 192.0.2.26\n"
-				    "_mta-sts TXT \"v=STSv1; id=20261204T1\"\n"
-				    "mta-sts A 127.0.0.1\n");
+		fx->zones[i] =
+		    zone(names[i], "@ MX 10 mx\n"
+				   "@ MX 20 a.backup\n"
+				   "mx A 192.0.2.25\n"
+				   "a.backup A 192.0.2.26\n"
+				   "_mta-sts TXT \"v=STSv1; id=20261204T1\"\n"
+				   "mta-sts A 127.0.0.1\n");
 	for (size_t i = 0; i < NZONES; i++) {
 		zones[i].name = names[i];
 		zones[i].text = fx->zones[i];
@@ -179,9 +179,9 @@ static char *codes(const json_t *findings)
 
 	json_array_foreach(findings, i, f)
 	{
-		char *next = xasprintf("%s %s", out,
-				       json_string_value(json_object_get(
-					   f, "code")));
+		char *next =
+		    xasprintf("%s %s", out,
+			      json_string_value(json_object_get(f, "code")));
 
 		free(out);
 		out = next;
@@ -221,8 +221,8 @@ static void test_json(void **state)
 {
 	struct fixture *fx = *state;
 	const char *one[] = { "--json", "check", "ok.test", NULL };
-	const char *many[] = { "--json", "check", "ok.test", "two.test",
-			       "bare.test", NULL };
+	const char *many[] = { "--json",   "check",     "ok.test",
+			       "two.test", "bare.test", NULL };
 	struct testenv_run r;
 	json_t *o, *tags, *e;
 	json_error_t jerr;
@@ -260,13 +260,13 @@ static void test_json(void **state)
 	assert_int_equal(json_integer_value(json_object_get(e, "serial")), 1);
 	e = json_object_get(o, "tlsrpt");
 	assert_true(json_is_true(json_object_get(e, "valid")));
-	assert_string_equal(json_string_value(json_array_get(
-				json_object_get(e, "rua"), 0)),
-			    "mailto:tls@ok.test");
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(e, "rua"), 0)),
+	    "mailto:tls@ok.test");
 	e = json_object_get(o, "bimi");
-	assert_string_equal(json_string_value(json_array_get(
-				json_object_get(e, "logos"), 0)),
-			    "https://ok.test/logo.svg");
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(e, "logos"), 0)),
+	    "https://ok.test/logo.svg");
 	assert_string_equal(json_string_value(json_object_get(e, "evidence")),
 			    "https://ok.test/vmc.pem");
 	c = codes(json_object_get(o, "findings"));
@@ -282,9 +282,9 @@ static void test_json(void **state)
 	assert_non_null(o);
 	assert_true(json_is_array(o));
 	assert_int_equal(json_array_size(o), 3);
-	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(o, 1), "domain")),
-			    "two.test");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(o, 1), "domain")),
+	    "two.test");
 	c = codes(json_object_get(json_array_get(o, 1), "findings"));
 	assert_non_null(strstr(c, " tlsrpt.multiple"));
 	assert_non_null(strstr(c, " bimi.insecure_uri"));
@@ -348,8 +348,9 @@ static void test_file_csv(void **state)
 					"  weak.test   # trailing comment\n"
 					"bare.test.\n"
 					"OK.test\n");
-	const char *words[] = { "check", "--file", list, "--format", "csv",
-				 NULL };
+	const char *words[] = {
+		"check", "--file", list, "--format", "csv", NULL
+	};
 	char *lines[8], *f[32];
 	struct testenv_run r;
 	size_t n = 0;
@@ -401,8 +402,8 @@ static void test_file_csv(void **state)
 static void test_file_errors(void **state)
 {
 	struct fixture *fx = *state;
-	char *list = testenv_write_file(fx->dir, "bad",
-					"ok.test\n# x\nnot a;name\n");
+	char *list =
+	    testenv_write_file(fx->dir, "bad", "ok.test\n# x\nnot a;name\n");
 	char *missing = xasprintf("%s/none", fx->dir);
 	const char *words[] = { "check", "--file", list, NULL };
 	const char *words2[] = { "check", "ok.test", "--file", missing, NULL };
@@ -469,8 +470,8 @@ static void test_batch_engine(void **state)
 	assert_int_equal(a->nmx, 1);
 	assert_non_null(a->soa);
 	a = audit_batch_get(b, 1);
-	assert_true(findings_has(&a->bimi->findings,
-				 F_BIMI_DMARC_NOT_ENFORCED));
+	assert_true(
+	    findings_has(&a->bimi->findings, F_BIMI_DMARC_NOT_ENFORCED));
 	assert_true(findings_has(&a->tlsrpt->findings, F_TLSRPT_SYNTAX));
 	a = audit_batch_get(b, 2);
 	assert_true(findings_has(&a->tlsrpt->findings, F_TLSRPT_MULTIPLE));
@@ -488,9 +489,10 @@ static void test_batch_engine(void **state)
  * per-query timeout. */
 static void test_deadline(void **state)
 {
-	const char *args[] = { "--resolver", "127.0.0.1:1", "--timeout", "30",
-			       "check", "--deadline", "1", "--format", "csv",
-			       "a.example", "b.example", NULL };
+	const char *args[] = { "--resolver", "127.0.0.1:1", "--timeout",
+			       "30",         "check",       "--deadline",
+			       "1",          "--format",    "csv",
+			       "a.example",  "b.example",   NULL };
 	struct testenv_run r = testenv_run_dmarcpilot(args, NULL);
 
 	(void)state;
@@ -505,11 +507,10 @@ static void test_deadline(void **state)
 static json_t *sts_check(struct fixture *fx, const char *domain)
 {
 	char *ca = xasprintf("DMARCPILOT_TEST_CAFILE=%s", fx->https.cafile);
-	char *port = xasprintf("DMARCPILOT_TEST_HTTPS_PORT=%d",
-			       fx->https.port);
+	char *port = xasprintf("DMARCPILOT_TEST_HTTPS_PORT=%d", fx->https.port);
 	const char *env[] = { ca, port, NULL };
 	const char *args[] = { "--resolver", fx->nsd.address, "--json",
-			       "check", domain, NULL };
+			       "check",      domain,          NULL };
 	struct testenv_run r = testenv_run_dmarcpilot(args, env);
 	json_error_t jerr;
 	json_t *o = json_loads(r.out, 0, &jerr), *sts;
@@ -546,9 +547,8 @@ static void test_mta_sts(void **state)
 	assert_int_equal(json_integer_value(json_object_get(p, "max_age")),
 			 604800);
 	assert_int_equal(json_array_size(json_object_get(p, "mx")), 2);
-	assert_int_equal(json_integer_value(json_object_get(sts,
-							    "http_status")),
-			 200);
+	assert_int_equal(
+	    json_integer_value(json_object_get(sts, "http_status")), 200);
 	assert_int_equal(json_array_size(json_object_get(sts, "findings")), 0);
 	json_decref(sts);
 
@@ -567,8 +567,7 @@ static void test_mta_sts(void **state)
 	free(c);
 	assert_string_equal(
 	    json_string_value(json_object_get(
-		json_array_get(json_object_get(sts, "findings"), 1),
-		"record")),
+		json_array_get(json_object_get(sts, "findings"), 1), "record")),
 	    "a.backup.sts-mx.test");
 	json_decref(sts);
 
@@ -576,11 +575,11 @@ static void test_mta_sts(void **state)
 	c = codes(json_object_get(sts, "findings"));
 	assert_string_equal(c, " mta_sts.fetch_failed");
 	free(c);
-	assert_non_null(strstr(
-	    json_string_value(json_object_get(
-		json_array_get(json_object_get(sts, "findings"), 0),
-		"message")),
-	    "expired"));
+	assert_non_null(
+	    strstr(json_string_value(json_object_get(
+		       json_array_get(json_object_get(sts, "findings"), 0),
+		       "message")),
+		   "expired"));
 	json_decref(sts);
 }
 
@@ -619,8 +618,7 @@ static void test_mta_sts_parse(void **state)
 					      40, &p, &f),
 			 STATUS_PARSE);
 	mta_sts_policy_done(&p);
-	assert_int_equal(mta_sts_txt_parse("v=STSv1; id=abc123", 18, &id,
-					   NULL),
+	assert_int_equal(mta_sts_txt_parse("v=STSv1; id=abc123", 18, &id, NULL),
 			 STATUS_OK);
 	assert_string_equal(id, "abc123");
 	free(id);
@@ -667,20 +665,20 @@ static void test_tlsrpt_parse(void **state)
 			 F_TLSRPT_SYNTAX);
 	assert_int_equal(tlsrpt("v=TLSRPTv1; rua=mailto:nobody", STATUS_PARSE),
 			 F_TLSRPT_SYNTAX);
-	assert_int_equal(tlsrpt("rua=mailto:a@x.test; v=TLSRPTv1",
-				STATUS_PARSE),
-			 F_TLSRPT_SYNTAX);
+	assert_int_equal(
+	    tlsrpt("rua=mailto:a@x.test; v=TLSRPTv1", STATUS_PARSE),
+	    F_TLSRPT_SYNTAX);
 	assert_int_equal(tlsrpt("v=TLSRPTv1; rua=mailto:a@x.test; "
 				"rua=mailto:b@x.test",
 				STATUS_PARSE),
 			 F_TLSRPT_SYNTAX);
-	assert_int_equal(tlsrpt("v=TLSRPTv10; rua=mailto:a@x.test",
-				STATUS_PARSE),
-			 F_TLSRPT_SYNTAX);
+	assert_int_equal(
+	    tlsrpt("v=TLSRPTv10; rua=mailto:a@x.test", STATUS_PARSE),
+	    F_TLSRPT_SYNTAX);
 	/* A NUL octet in the middle is refused, not cut short. */
-	assert_int_equal(tlsrpt_parse("v=TLSRPTv1; rua=mailto:a@x.test\0x",
-				      33, &rec, NULL),
-			 STATUS_PARSE);
+	assert_int_equal(
+	    tlsrpt_parse("v=TLSRPTv1; rua=mailto:a@x.test\0x", 33, &rec, NULL),
+	    STATUS_PARSE);
 	tlsrpt_record_done(&rec);
 }
 
@@ -695,9 +693,9 @@ static void test_bimi_parse(void **state)
 			 STATUS_OK);
 	assert_true(rec.declined);
 	bimi_record_done(&rec);
-	assert_int_equal(bimi_parse("v=BIMI1; l=https://x.test/l.svg", 31,
-				    &rec, &f),
-			 STATUS_OK);
+	assert_int_equal(
+	    bimi_parse("v=BIMI1; l=https://x.test/l.svg", 31, &rec, &f),
+	    STATUS_OK);
 	assert_false(rec.declined);
 	assert_int_equal(rec.nlogos, 1);
 	assert_null(rec.evidence);
@@ -710,14 +708,14 @@ static void test_bimi_parse(void **state)
 	assert_int_equal(f.count, 1);
 	assert_int_equal(f.items[0].code, F_BIMI_INSECURE_URI);
 	bimi_record_done(&rec);
-	assert_int_equal(bimi_parse("v=BIMI1; a=https://x.test/v.pem", 31,
-				    &rec, &f),
-			 STATUS_PARSE);
+	assert_int_equal(
+	    bimi_parse("v=BIMI1; a=https://x.test/v.pem", 31, &rec, &f),
+	    STATUS_PARSE);
 	assert_int_equal(f.items[1].code, F_BIMI_SYNTAX);
 	bimi_record_done(&rec);
-	assert_int_equal(bimi_parse("v=BIMI1; l=https://user@x.test/l.svg",
-				    36, &rec, &f),
-			 STATUS_PARSE);
+	assert_int_equal(
+	    bimi_parse("v=BIMI1; l=https://user@x.test/l.svg", 36, &rec, &f),
+	    STATUS_PARSE);
 	assert_int_equal(f.items[2].code, F_BIMI_INSECURE_URI);
 	bimi_record_done(&rec);
 	findings_done(&f);

@@ -99,16 +99,14 @@ static int teardown(void **state)
 }
 
 /* Runs `--json check DOMAIN --smtp` against the test servers. */
-static json_t *smtp_check(struct fixture *f, const char *domain,
-			  int *status)
+static json_t *smtp_check(struct fixture *f, const char *domain, int *status)
 {
 	char *ca = xasprintf("DMARCPILOT_TEST_CAFILE=%s", f->https.cafile);
-	char *hport = xasprintf("DMARCPILOT_TEST_HTTPS_PORT=%d",
-				f->https.port);
+	char *hport = xasprintf("DMARCPILOT_TEST_HTTPS_PORT=%d", f->https.port);
 	char *sport = xasprintf("DMARCPILOT_TEST_SMTP_PORT=%d", f->smtp.port);
 	const char *env[] = { ca, hport, sport, NULL };
-	const char *args[] = { "--resolver", f->nsd.address, "--json",
-			       "check", "--smtp", domain, NULL };
+	const char *args[] = { "--resolver", f->nsd.address, "--json", "check",
+			       "--smtp",     domain,         NULL };
 	struct testenv_run r = testenv_run_dmarcpilot(args, env);
 	json_error_t jerr;
 	json_t *o = json_loads(r.out, 0, &jerr);
@@ -130,10 +128,10 @@ static json_t *mx_host(json_t *root, const char *host)
 	json_t *h;
 	size_t i;
 
-	json_array_foreach(hosts, i, h)
-		if (!strcmp(json_string_value(json_object_get(h, "host")),
-			    host))
-			return h;
+	json_array_foreach(
+	    hosts, i,
+	    h) if (!strcmp(json_string_value(json_object_get(h, "host")),
+			   host)) return h;
 	fail_msg("no MX host %s", host);
 	return NULL;
 }
@@ -141,21 +139,21 @@ static json_t *mx_host(json_t *root, const char *host)
 /* The codes of the MX findings about host, space-separated. */
 static char *codes_for(json_t *root, const char *host)
 {
-	json_t *list = json_object_get(json_object_get(root, "mx"),
-				       "findings");
+	json_t *list = json_object_get(json_object_get(root, "mx"), "findings");
 	struct strbuf sb = STRBUF_INIT;
 	json_t *x;
 	size_t i;
 	char *out;
 
-	json_array_foreach(list, i, x) {
+	json_array_foreach(list, i, x)
+	{
 		const char *rec =
 		    json_string_value(json_object_get(x, "record"));
 
 		if (rec && !strcmp(rec, host))
-			strbuf_addf(&sb, " %s",
-				    json_string_value(
-					json_object_get(x, "code")));
+			strbuf_addf(
+			    &sb, " %s",
+			    json_string_value(json_object_get(x, "code")));
 	}
 	out = xstrdup(strbuf_str(&sb));
 	strbuf_done(&sb);
@@ -198,9 +196,9 @@ static void test_smtp_hosts(void **state)
 	    "mx1.smtp.test");
 	expect_codes(root, "mx1.smtp.test", "");
 
-	c = json_object_get(json_object_get(mx_host(root, "mx2.smtp.test"),
-					    "smtp"),
-			    "certificate");
+	c = json_object_get(
+	    json_object_get(mx_host(root, "mx2.smtp.test"), "smtp"),
+	    "certificate");
 	assert_true(json_is_false(json_object_get(c, "name_matches")));
 	expect_codes(root, "mx2.smtp.test",
 		     " smtp.cert_name smtp.mta_sts_cert");
@@ -211,9 +209,9 @@ static void test_smtp_hosts(void **state)
 	expect_codes(root, "mx3.smtp.test",
 		     " smtp.no_starttls smtp.mta_sts_cert");
 
-	c = json_object_get(json_object_get(mx_host(root, "mx4.smtp.test"),
-					    "smtp"),
-			    "certificate");
+	c = json_object_get(
+	    json_object_get(mx_host(root, "mx4.smtp.test"), "smtp"),
+	    "certificate");
 	assert_true(json_is_true(json_object_get(c, "expired")));
 	assert_true(json_is_true(json_object_get(c, "trusted")));
 	expect_codes(root, "mx4.smtp.test",
@@ -230,8 +228,8 @@ static void test_smtp_hosts(void **state)
 static void test_smtp_good_and_off(void **state)
 {
 	struct fixture *f = *state;
-	const char *args[] = { "--resolver", NULL, "--json", "check",
-			       "smtp.test", NULL };
+	const char *args[] = { "--resolver", NULL,        "--json",
+			       "check",      "smtp.test", NULL };
 	struct testenv_run r;
 	json_t *root;
 	int status;

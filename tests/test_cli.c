@@ -22,8 +22,8 @@
 #include "util/xalloc.h"
 
 /* The environment of an operator who reads German. */
-static const char *const german[] = { "LANG=C.UTF-8", "LC_ALL=",
-				       "LANGUAGE=de", NULL };
+static const char *const german[] = { "LANG=C.UTF-8", "LC_ALL=", "LANGUAGE=de",
+				      NULL };
 
 /* Fails, naming the line, when a line of text is wider than 79
  * terminal columns. */
@@ -67,8 +67,8 @@ static char **man_commands(size_t *n)
 		if (strncmp(p, marker, sizeof marker - 1) != 0)
 			continue;
 		words = xgrow(words, &cap, *n + 1, sizeof *words);
-		words[(*n)++] = xstrndup(p + sizeof marker - 1,
-					 len - (sizeof marker - 1));
+		words[(*n)++] =
+		    xstrndup(p + sizeof marker - 1, len - (sizeof marker - 1));
 	}
 	testenv_run_done(&run);
 	return words;
@@ -244,10 +244,12 @@ static void test_value_never_next_option(void **state)
 {
 	char *dir = testenv_mkdtemp();
 	char *db = xasprintf("%s/db.sqlite", dir);
-	const char *swallow[] = { "--db", db, "sender", "add", "a.example",
-				  "ip4:192.0.2.1", "--note", "--json", NULL };
-	const char *dashed[] = { "--db", db, "sender", "add", "a.example",
-				 "ip4:192.0.2.1", "--note=--json", NULL };
+	const char *swallow[] = { "--db",   db,          "sender",
+				  "add",    "a.example", "ip4:192.0.2.1",
+				  "--note", "--json",    NULL };
+	const char *dashed[] = { "--db",          db,          "sender",
+				 "add",           "a.example", "ip4:192.0.2.1",
+				 "--note=--json", NULL };
 	struct testenv_run run;
 
 	(void)state;
@@ -260,10 +262,10 @@ static void test_value_never_next_option(void **state)
 	run = testenv_run_dmarcpilot(dashed, NULL);
 	testenv_run_done(&run);
 	{
-		const char *list[] = { "--db", db, "--json", "sender", "list",
-				       "a.example", NULL };
-		const char *add[] = { "--db", db, "domain", "add",
-				      "a.example", NULL };
+		const char *list[] = { "--db", db,          "--json", "sender",
+				       "list", "a.example", NULL };
+		const char *add[] = { "--db", db,          "domain",
+				      "add",  "a.example", NULL };
 
 		run = testenv_run_dmarcpilot(add, NULL);
 		testenv_run_done(&run);
@@ -286,14 +288,14 @@ static void test_getopt_conventions(void **state)
 {
 	char *dir = testenv_mkdtemp();
 	char *db = xasprintf("%s/db.sqlite", dir);
-	const char *dashdash[] = { "spf", "eval", "--", "a.example", "-5",
-				   NULL };
-	const char *before[] = { "--json", "--db", db, "domain", "list",
-				 NULL };
+	const char *dashdash[] = {
+		"spf", "eval", "--", "a.example", "-5", NULL
+	};
+	const char *before[] = { "--json", "--db", db, "domain", "list", NULL };
 	const char *after[] = { "domain", "list", "--db", db, "--js", NULL };
-	const char *abbrev[] = { "--zone", "/dev/null", "spf", "build",
-				 "--ip4", "192.0.2.0/24", "--al", "fail",
-				 NULL };
+	const char *abbrev[] = { "--zone", "/dev/null", "spf",
+				 "build",  "--ip4",     "192.0.2.0/24",
+				 "--al",   "fail",      NULL };
 	struct testenv_run run;
 
 	(void)state;

@@ -19,15 +19,19 @@
 #include "lib/testenv.h"
 #include "util/xalloc.h"
 
-#define ULABEL "b\xc3\xbc" "cher.example"
+#define ULABEL                                                                 \
+	"b\xc3\xbc"                                                            \
+	"cher.example"
 #define ALABEL "xn--bcher-kva.example"
 
 /* A real RSA public key (1024 bits, to fit one TXT string). */
+/* clang-format off */
 #define KEY                                                                    \
 	"MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDP7X9YNYOqugSkeAO5CLf7BmalEGN1" \
 	"yGQc6w6N54/KjMmW2XAoGsa1stFongBGWyZ7dL9eKkjLZFFmNV8aOYjqCHw29jvv8Jqr" \
 	"x82wF5AvWJcMsEoq9aDXc+3F4KDm86x9d/0Q8gIcDwbmTSGuWvOqy7oG/DmqgT2x8Ks9" \
 	"Kt+LuQIDAQAB"
+/* clang-format on */
 
 /* What the domain serves: SPF and a DKIM key, and with dmarc its first
  * DMARC rung. */
@@ -71,8 +75,8 @@ static int teardown(void **state)
  * args NULL-terminated, at most 8. */
 static struct testenv_run run(struct fixture *f, const char *const *args)
 {
-	const char *argv[16] = { "--db", f->db, "--zone", f->zone, "--now",
-				 "2026-12-01" };
+	const char *argv[16] = { "--db",  f->db,   "--zone",
+				 f->zone, "--now", "2026-12-01" };
 	size_t n = 6;
 
 	for (size_t i = 0; args[i] && n < 15; i++)
@@ -111,15 +115,17 @@ static void test_rollout_commands(void **state)
 {
 	struct fixture *f = *state;
 	const char *add[] = { "domain", "add", ULABEL, NULL };
-	const char *show[] = { "domain", "show", "B\xc3\x9c" "CHER.Example.",
+	const char *show[] = { "domain", "show",
+			       "B\xc3\x9c"
+			       "CHER.Example.",
 			       NULL };
 	const char *plan[] = { "plan", ULABEL, NULL };
 	const char *export[] = { "export", ULABEL, NULL };
 	const char *step[] = { "step", ULABEL, NULL };
-	const char *keygen[] = { "dkim", "keygen", ULABEL, "s1", "--out",
-				 f->keys, NULL };
-	const char *rotate[] = { "dkim", "rotate", ULABEL, "--from", "s1",
-				 "--out", f->keys, NULL };
+	const char *keygen[] = { "dkim",  "keygen", ULABEL, "s1",
+				 "--out", f->keys,  NULL };
+	const char *rotate[] = { "dkim", "rotate", ULABEL,  "--from",
+				 "s1",   "--out",  f->keys, NULL };
 	char *zone;
 
 	expect(f, add, 0, "Added " ALABEL ".\n");
@@ -152,7 +158,10 @@ static void test_refused(void **state)
 	static const char *const cases[][4] = {
 		{ "check", "--", "-x.example", NULL },
 		{ "domain", "add", "a..example", NULL },
-		{ "plan", "b\xc3\xbc" "cher..example", NULL },
+		{ "plan",
+		  "b\xc3\xbc"
+		  "cher..example",
+		  NULL },
 		{ "domain", "show", "x\xe2\x98\x83y\x01.example", NULL },
 	};
 	struct fixture *f = *state;

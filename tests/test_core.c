@@ -23,7 +23,8 @@
 static void test_text_clean_strips_escapes(void **state)
 {
 	const char hostile[] = "Evil\x1b]0;pwned\x07 Corp\x1b[2J\r\n\x9b"
-			       "31m\xc2\x9b" "1;2H done";
+			       "31m\xc2\x9b"
+			       "1;2H done";
 	char *clean = text_clean(hostile, sizeof hostile - 1);
 
 	assert_string_equal(clean, "Evil Corp   done");
@@ -33,9 +34,11 @@ static void test_text_clean_strips_escapes(void **state)
 /* Invalid UTF-8 becomes U+FFFD; valid multibyte text stays. */
 static void test_text_clean_utf8(void **state)
 {
-	char *clean = text_clean_str("Gr\xc3\xbc\xc3\x9f" "e \xff!");
+	char *clean = text_clean_str("Gr\xc3\xbc\xc3\x9f"
+				     "e \xff!");
 
-	assert_string_equal(clean, "Gr\xc3\xbc\xc3\x9f" "e \xef\xbf\xbd!");
+	assert_string_equal(clean, "Gr\xc3\xbc\xc3\x9f"
+				   "e \xef\xbf\xbd!");
 	free(clean);
 }
 
@@ -81,7 +84,9 @@ static void test_dname_valid(void **state)
 	assert_true(dname_valid("selector1", DNAME_ONE_LABEL));
 	assert_false(dname_valid("_dmarc.example.com", 0));
 	assert_true(dname_valid("_dmarc.example.com", DNAME_UNDERSCORE));
-	assert_false(dname_valid("b\xc3\xbc" "cher.example", 0));
+	assert_false(dname_valid("b\xc3\xbc"
+				 "cher.example",
+				 0));
 	assert_true(dname_valid("%1.x y.example", DNAME_ANY_OCTETS));
 	assert_false(dname_valid("a..b", DNAME_ANY_OCTETS));
 	/* A label of 63 octets is the longest. */
@@ -108,23 +113,30 @@ static void test_dname_normalize_idn(void **state)
 	char *n;
 
 	(void)state;
-	n = dname_normalize("b\xc3\xbc" "cher.example", 0);
+	n = dname_normalize("b\xc3\xbc"
+			    "cher.example",
+			    0);
 	assert_string_equal(n, "xn--bcher-kva.example");
 	free(n);
-	n = dname_normalize("B\xc3\x9c" "CHER.Example.", 0);
+	n = dname_normalize("B\xc3\x9c"
+			    "CHER.Example.",
+			    0);
 	assert_string_equal(n, "xn--bcher-kva.example");
 	free(n);
 	n = dname_normalize("Mail.Example.COM.", 0);
 	assert_string_equal(n, "mail.example.com");
 	free(n);
 	/* Non-transitional: sharp s stays itself (not "ss"). */
-	n = dname_normalize("stra\xc3\x9f" "e.example", 0);
+	n = dname_normalize("stra\xc3\x9f"
+			    "e.example",
+			    0);
 	assert_string_equal(n, "xn--strae-oqa.example");
 	free(n);
 	assert_null(dname_normalize("not a name.example", 0));
 	assert_null(dname_normalize("-bad.example", 0));
 	/* A name to look up is kept as it is when it is no IDN. */
-	n = dname_lookup_form("b\xc3\xbc" "cher.example");
+	n = dname_lookup_form("b\xc3\xbc"
+			      "cher.example");
 	assert_string_equal(n, "xn--bcher-kva.example");
 	free(n);
 	n = dname_lookup_form("Not A Name");
@@ -237,9 +249,9 @@ static void test_findings_json(void **state)
 static void test_finding_codes_round_trip(void **state)
 {
 	for (int i = 0; i < FINDING_CODE_COUNT; i++)
-		assert_int_equal(
-		    finding_code_from_name(finding_code_name((enum finding_code)i)),
-		    i);
+		assert_int_equal(finding_code_from_name(
+				     finding_code_name((enum finding_code)i)),
+				 i);
 	assert_int_equal(finding_code_from_name("spf.nonsense"), -1);
 	assert_string_equal(finding_code_name(F_REPORT_KNOWN_SOURCE_FAILING),
 			    "report.known_source_failing");
@@ -253,7 +265,8 @@ static void test_err_prefix(void **state)
 	assert_int_equal(err_set(&err, STATUS_PARSE, "line %d: bad tag", 3),
 			 STATUS_PARSE);
 	err_prefix(&err, "%s", "reports/a.xml");
-	assert_string_equal(err_message(&err), "reports/a.xml: line 3: bad tag");
+	assert_string_equal(err_message(&err),
+			    "reports/a.xml: line 3: bad tag");
 	err_done(&err);
 	assert_int_equal(err.status, STATUS_OK);
 }
@@ -280,9 +293,13 @@ static void test_text_columns(void **state)
 	(void)state;
 	if (!setlocale(LC_CTYPE, "C.UTF-8"))
 		skip();
-	assert_int_equal(text_columns("SCHL\xc3\x9c" "SSEL"), 9);
+	assert_int_equal(text_columns("SCHL\xc3\x9c"
+				      "SSEL"),
+			 9);
 	assert_int_equal(text_columns("\xe4\xb8\xad"), 2);
-	assert_int_equal(text_columns("a\xff" "b"), 3);
+	assert_int_equal(text_columns("a\xff"
+				      "b"),
+			 3);
 	assert_int_equal(text_columns(""), 0);
 	setlocale(LC_CTYPE, "C");
 }

@@ -209,8 +209,8 @@ static void test_unique_violation(void **state)
 	/* A syntax error is DB_FAILED, with the name in its message. */
 	assert_int_equal(db_prepare(f->db, "SELECT nosuchcolumn FROM sender",
 				    &s, &err) == STATUS_OK
-				 ? db_step(s, &err)
-				 : DB_ERROR,
+			     ? db_step(s, &err)
+			     : DB_ERROR,
 			 DB_ERROR);
 	assert_non_null(strstr(err_message(&err), db_name(f->db)));
 	if (s)
@@ -226,9 +226,8 @@ static int64_t count_rows(struct db *db)
 	struct err err = ERR_INIT;
 	int64_t n;
 
-	assert_int_equal(db_prepare(db, "SELECT count(*) FROM sender", &s,
-				    &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    db_prepare(db, "SELECT count(*) FROM sender", &s, &err), STATUS_OK);
 	assert_int_equal(db_step(s, &err), DB_ROW);
 	n = db_column_int64(s, 0);
 	db_finalize(s);
@@ -253,9 +252,9 @@ static void test_transactions(void **state)
 	insert(f->db, "b.example", NULL, NULL);
 	assert_int_equal(db_commit(f->db, &err), STATUS_OK);
 	assert_int_equal(count_rows(f->db), 2);
-	assert_int_equal(db_prepare(f->db, "UPDATE sender SET note = ?1", &s,
-				    &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    db_prepare(f->db, "UPDATE sender SET note = ?1", &s, &err),
+	    STATUS_OK);
 	db_bind_text(s, 1, "checked");
 	assert_int_equal(db_step(s, &err), DB_DONE);
 	assert_int_equal(db_changes(s), 2);
@@ -343,8 +342,8 @@ static void test_connect_errors_hide_password(void **state)
 			  server.port);
 	assert_int_equal(db_open(&db, wrong, &err), STATUS_DB);
 	assert_null(db);
-	assert_non_null(strstr(err_message(&err),
-			       "postgresql://dmarcpilot@127.0.0.1:"));
+	assert_non_null(
+	    strstr(err_message(&err), "postgresql://dmarcpilot@127.0.0.1:"));
 	assert_null(strstr(err_message(&err), "s3cret-word"));
 	err_done(&err);
 	free(wrong);
@@ -357,16 +356,18 @@ static void test_connect_errors_hide_password(void **state)
 	err_done(&err);
 	free(wrong);
 	/* Malformed: said without quoting the string back. */
-	assert_int_equal(db_open(&db, "postgresql://u:s3cret-word@[::1/x",
-				 &err),
-			 STATUS_USAGE);
+	assert_int_equal(
+	    db_open(&db, "postgresql://u:s3cret-word@[::1/x", &err),
+	    STATUS_USAGE);
 	assert_null(strstr(err_message(&err), "s3cret-word"));
 	err_done(&err);
 }
 
 /* A case on one backend, named after both. */
+/* clang-format off */
 #define ON(fn, backend, setup)                                         \
 	{ #fn " (" backend ")", fn, setup, teardown, NULL }
+/* clang-format on */
 
 int main(void)
 {

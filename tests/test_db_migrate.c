@@ -37,8 +37,8 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof *f);
-	char *fixture = xasprintf("%s/tests/data/store-v7.sql",
-				  testenv_srcdir());
+	char *fixture =
+	    xasprintf("%s/tests/data/store-v7.sql", testenv_srcdir());
 	char *sql = testenv_read_file(fixture, NULL);
 	sqlite3 *db;
 
@@ -73,10 +73,14 @@ static int teardown(void **state)
 static struct testenv_run migrate(const struct fixture *f, const char *from,
 				  const char *to, bool json)
 {
-	const char *args[] = { json ? "--json" : "db", json ? "db" : "migrate",
+	const char *args[] = { json ? "--json" : "db",
+			       json ? "db" : "migrate",
 			       json ? "migrate" : "--from",
-			       json ? "--from" : from, json ? from : "--to",
-			       json ? "--to" : to, json ? to : NULL, NULL };
+			       json ? "--from" : from,
+			       json ? from : "--to",
+			       json ? "--to" : to,
+			       json ? to : NULL,
+			       NULL };
 
 	(void)f;
 	return testenv_run_dmarcpilot(args, NULL);
@@ -84,8 +88,7 @@ static struct testenv_run migrate(const struct fixture *f, const char *from,
 
 /* A table's rows, in a text both servers write alike: the count and
  * the largest and smallest of columns joined as text. */
-static char *rows_of(const char *target, const char *table,
-		     const char *columns)
+static char *rows_of(const char *target, const char *table, const char *columns)
 {
 	char *sql = xasprintf("SELECT count(*) || ':' || coalesce(max(x), '')"
 			      " || ':' || coalesce(min(x), '') FROM"
@@ -139,7 +142,8 @@ static void test_migrate_every_row(void **state)
 	assert_non_null(moved);
 	assert_int_equal(json_object_size(moved), STORE_COPY_TABLES);
 	/* Each count is what the file holds, and the server holds it. */
-	json_object_foreach(moved, key, v) {
+	json_object_foreach(moved, key, v)
+	{
 		char *sql = xasprintf("SELECT count(*) FROM %s", key);
 		char *n = testenv_db_text(f->file, sql);
 		char *m = testenv_db_text(f->uri, sql);
@@ -155,8 +159,8 @@ static void test_migrate_every_row(void **state)
 	assert_true(json_integer_value(json_object_get(moved, "domain")) > 0);
 	assert_true(json_integer_value(json_object_get(moved, "report_row")) >
 		    0);
-	assert_true(json_integer_value(
-			json_object_get(moved, "report_row_auth")) > 0);
+	assert_true(
+	    json_integer_value(json_object_get(moved, "report_row_auth")) > 0);
 	assert_true(total > 50);
 	/* No password in what it prints. */
 	{
@@ -171,8 +175,7 @@ static void test_migrate_every_row(void **state)
 	json_decref(o);
 	testenv_run_done(&r);
 	for (size_t i = 0; i < sizeof probe / sizeof probe[0]; i++) {
-		char *after = rows_of(f->uri, probe[i].table,
-				      probe[i].columns);
+		char *after = rows_of(f->uri, probe[i].table, probe[i].columns);
 
 		if (strcmp(after, before[i]) != 0)
 			fail_msg("%s: %s in the file, %s on the server",
@@ -226,8 +229,8 @@ static void test_migrate_refuses(void **state)
 	assert_int_equal(strcspn(r.err, "\n") + 1, strlen(r.err));
 	testenv_run_done(&r);
 	{
-		char *again = testenv_db_text(f->uri,
-					      "SELECT count(*) FROM report_row");
+		char *again =
+		    testenv_db_text(f->uri, "SELECT count(*) FROM report_row");
 
 		assert_string_equal(again, count);
 		free(again);
@@ -240,7 +243,10 @@ static void test_migrate_refuses(void **state)
 	testenv_run_done(&r);
 	/* A server that is not there: named, without the password. */
 	{
-		const char *args[] = { "db", "migrate", "--from", f->file,
+		const char *args[] = { "db",
+				       "migrate",
+				       "--from",
+				       f->file,
 				       "--to",
 				       "postgresql://u:s3cret-word@127.0.0.1:"
 				       "1/nothing?connect_timeout=5",
@@ -278,10 +284,10 @@ static void test_config_db(void **state)
 					"$ORIGIN empty.test.\n$TTL 300\n"
 					"@ SOA ns1 h 1 3600 600 86400 300\n"
 					"@ NS ns1\nns1 A 192.0.2.53\n");
-	const char *add[] = { "--zone", zone, "domain", "add", "example.com",
-			      NULL };
-	const char *add_file[] = { "--zone", zone, "--db", file, "domain",
-				   "add", "example.org", NULL };
+	const char *add[] = { "--zone", zone,          "domain",
+			      "add",    "example.com", NULL };
+	const char *add_file[] = { "--zone", zone,  "--db",        file,
+				   "domain", "add", "example.org", NULL };
 	struct testenv_run r;
 
 	assert_int_equal(mkdir(cfgdir, 0700), 0);

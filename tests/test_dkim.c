@@ -265,8 +265,7 @@ static void test_bare_rsa_public_key(void **state)
 	assert_int_equal(r.bits, 2048);
 	assert_int_equal(dkim_key_matches(&r, path, &match, &err), STATUS_OK);
 	assert_true(match);
-	assert_int_equal(dkim_key_matches(&r, opath, &match, &err),
-			 STATUS_OK);
+	assert_int_equal(dkim_key_matches(&r, opath, &match, &err), STATUS_OK);
 	assert_false(match);
 	dkim_record_done(&r);
 	testenv_rmdir(dir);
@@ -339,9 +338,9 @@ static void test_syntax_errors(void **state)
 		struct dkim_record r;
 		struct err err = ERR_INIT;
 
-		assert_int_equal(dkim_record_parse("v=DKIM1; p=\0x", 14, &r,
-						   NULL, &err),
-				 STATUS_PARSE);
+		assert_int_equal(
+		    dkim_record_parse("v=DKIM1; p=\0x", 14, &r, NULL, &err),
+		    STATUS_PARSE);
 		err_done(&err);
 	}
 	OPENSSL_free(der);
@@ -384,7 +383,9 @@ static void test_keygen_rsa_record(void **state)
 	char *dir = testenv_mkdtemp();
 	char *out = xasprintf("%s/new/keys", dir);
 	struct dkim_keygen_options o = {
-		.domain = "Example.COM.", .selector = "s2026", .dir = out,
+		.domain = "Example.COM.",
+		.selector = "s2026",
+		.dir = out,
 		.type = DKIM_KEY_RSA,
 	};
 	struct dkim_generated g;
@@ -434,8 +435,7 @@ static void test_keygen_rsa_record(void **state)
 	/* The record describes this very key. */
 	parse_ok(g.record, &r);
 	assert_int_equal(r.bits, 2048);
-	assert_int_equal(dkim_key_matches(&r, g.path, &match, &err),
-			 STATUS_OK);
+	assert_int_equal(dkim_key_matches(&r, g.path, &match, &err), STATUS_OK);
 	assert_true(match);
 	dkim_record_done(&r);
 
@@ -453,7 +453,9 @@ static void test_keygen_ed25519(void **state)
 {
 	char *dir = testenv_mkdtemp();
 	struct dkim_keygen_options o = {
-		.domain = "example.com", .selector = "ed", .dir = dir,
+		.domain = "example.com",
+		.selector = "ed",
+		.dir = dir,
 		.type = DKIM_KEY_ED25519,
 	};
 	struct dkim_generated g;
@@ -470,8 +472,7 @@ static void test_keygen_ed25519(void **state)
 	parse_ok(g.record, &r);
 	assert_int_equal(r.type, DKIM_KEY_ED25519);
 	assert_int_equal(r.der_len, 32);
-	assert_int_equal(dkim_key_matches(&r, g.path, &match, &err),
-			 STATUS_OK);
+	assert_int_equal(dkim_key_matches(&r, g.path, &match, &err), STATUS_OK);
 	assert_true(match);
 	dkim_record_done(&r);
 	dkim_generated_done(&g);
@@ -486,8 +487,11 @@ static void test_keygen_sizes(void **state)
 	char *dir = testenv_mkdtemp();
 	char *path = xasprintf("%s/w.private", dir);
 	struct dkim_keygen_options o = {
-		.domain = "example.com", .selector = "w", .dir = dir,
-		.type = DKIM_KEY_RSA, .bits = 1024,
+		.domain = "example.com",
+		.selector = "w",
+		.dir = dir,
+		.type = DKIM_KEY_RSA,
+		.bits = 1024,
 	};
 	struct dkim_generated g;
 	struct err err = ERR_INIT;
@@ -509,8 +513,7 @@ static void test_keygen_sizes(void **state)
 	parse_ok(g.record, &r);
 	assert_int_equal(r.bits, 1024);
 	dkim_record_validate(&r, "w", g.record, &f);
-	assert_int_equal(find(&f, F_DKIM_WEAK_KEY)->severity,
-			 SEVERITY_WARNING);
+	assert_int_equal(find(&f, F_DKIM_WEAK_KEY)->severity, SEVERITY_WARNING);
 	dkim_record_done(&r);
 	findings_done(&f);
 	dkim_generated_done(&g);
@@ -532,7 +535,9 @@ static void test_keygen_never_overwrites(void **state)
 	char *dir = testenv_mkdtemp();
 	char *path = testenv_write_file(dir, "s1.private", "precious\n");
 	struct dkim_keygen_options o = {
-		.domain = "example.com", .selector = "s1", .dir = dir,
+		.domain = "example.com",
+		.selector = "s1",
+		.dir = dir,
 		.type = DKIM_KEY_ED25519,
 	};
 	struct dkim_generated g;
@@ -557,7 +562,9 @@ static void test_keygen_leftover_replaced(void **state)
 	char *dir = testenv_mkdtemp();
 	char *path = testenv_write_file(dir, "s1.private", "");
 	struct dkim_keygen_options o = {
-		.domain = "example.com", .selector = "s1", .dir = dir,
+		.domain = "example.com",
+		.selector = "s1",
+		.dir = dir,
 		.type = DKIM_KEY_ED25519,
 	};
 	struct dkim_generated g;
@@ -581,7 +588,9 @@ static void test_keygen_shared_dir_refused(void **state)
 	char *keys = xasprintf("%s/keys", dir);
 	char *path = xasprintf("%s/s1.private", keys);
 	struct dkim_keygen_options o = {
-		.domain = "example.com", .selector = "s1", .dir = keys,
+		.domain = "example.com",
+		.selector = "s1",
+		.dir = keys,
 		.type = DKIM_KEY_ED25519,
 	};
 	struct dkim_generated g;
@@ -633,8 +642,9 @@ static void test_keygen_sigkill(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	{
 		const char *env[] = { xdg, NULL };
-		const char *args[] = { "dkim", "keygen", "example.com",
-				       "first", "--out", dir, NULL };
+		const char *args[] = { "dkim",  "keygen", "example.com",
+				       "first", "--out",  dir,
+				       NULL };
 		struct testenv_run run = testenv_run_dmarcpilot(args, env);
 
 		assert_int_equal(run.status, 0);
@@ -648,9 +658,10 @@ static void test_keygen_sigkill(void **state)
 	for (int k = 0; k < 30; k++) {
 		char *sel = xasprintf("k%d", k);
 		char *path = xasprintf("%s/%s.private", dir, sel);
-		const char *argv[] = { testenv_binary(), "dkim", "keygen",
-				       "example.com", sel, "--out", dir,
-				       NULL };
+		const char *argv[] = {
+			testenv_binary(), "dkim", "keygen", "example.com", sel,
+			"--out",          dir,    NULL
+		};
 		long delay = (long)(rand_r(&seed) % (unsigned)span);
 		struct stat sb;
 		int status;
@@ -678,9 +689,9 @@ static void test_keygen_sigkill(void **state)
 			assert_true(key_whole(path));
 		{
 			const char *env[] = { xdg, NULL };
-			const char *args[] = { "dkim", "keygen",
-					       "example.com", sel, "--out",
-					       dir, NULL };
+			const char *args[] = { "dkim", "keygen", "example.com",
+					       sel,    "--out",  dir,
+					       NULL };
 			struct testenv_run run =
 			    testenv_run_dmarcpilot(args, env);
 
@@ -709,7 +720,9 @@ static void test_keygen_records_in_store(void **state)
 	struct store *store;
 	struct err err = ERR_INIT;
 	struct dkim_keygen_options o = {
-		.domain = "example.com", .selector = "s1", .dir = dir,
+		.domain = "example.com",
+		.selector = "s1",
+		.dir = dir,
 		.type = DKIM_KEY_ED25519,
 	};
 	struct dkim_generated g;
@@ -722,9 +735,9 @@ static void test_keygen_records_in_store(void **state)
 	o.record = state_dkim_keygen_record;
 	o.record_arg = store;
 	assert_int_equal(dkim_keygen(&o, &g, &err), STATUS_OK);
-	assert_int_equal(state_dkim_key_list(store, "example.com", &keys, &n,
-					     &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_dkim_key_list(store, "example.com", &keys, &n, &err),
+	    STATUS_OK);
 	assert_int_equal(n, 1);
 	assert_string_equal(keys[0].selector, "s1");
 	assert_string_equal(keys[0].algorithm, "ed25519");
@@ -781,8 +794,8 @@ static void test_discovery(void **state)
 	    "mail._domainkey.example.com 300 IN TXT \"v=spf1 -all\"\n"
 	    "old._domainkey.example.com 300 IN TXT \"v=DKIM1; p=\"\n",
 	    p, p + 200, p, p + 200);
-	const char *selectors[] = { "default", "selector1", "google", "mail",
-				    "k1", "old" };
+	const char *selectors[] = { "default", "selector1", "google",
+				    "mail",    "k1",        "old" };
 	struct discovered d = { 0 };
 
 	assert_int_equal(dns_table_add(dns, zone, &err), STATUS_OK);
@@ -805,8 +818,8 @@ static void test_discovery(void **state)
 	assert_true(d.found[1].parsed);
 	assert_string_equal(d.found[2].selector, "k1");
 	assert_int_equal(d.found[2].dns, DNS_SERVFAIL);
-	assert_non_null(strstr(d.found[2].dns_error,
-			       "k1._domainkey.example.com TXT"));
+	assert_non_null(
+	    strstr(d.found[2].dns_error, "k1._domainkey.example.com TXT"));
 	find(&d.found[2].findings, F_DNS_TEMPERROR);
 	assert_string_equal(d.found[3].selector, "old");
 	find(&d.found[3].findings, F_DKIM_REVOKED);
@@ -814,9 +827,8 @@ static void test_discovery(void **state)
 
 	/* A missing selector, looked up directly, is dkim.missing. */
 	{
-		struct dns_answer *a =
-		    dns_query_sync(dns, "nope._domainkey.example.com",
-				   DNS_T_TXT);
+		struct dns_answer *a = dns_query_sync(
+		    dns, "nope._domainkey.example.com", DNS_T_TXT);
 		struct dkim_selector_result r;
 
 		dkim_evaluate_answer("example.com", "nope", a, &r);
@@ -847,7 +859,8 @@ static void test_audit_selectors(void **state)
 	const char *own[] = { "Mine", "selector1", "bad selector" };
 	char google[] = "google", s20221[] = "s20221", id[] = "x";
 	char *psel[] = { google, s20221 };
-	struct provider prov = { .id = id, .dkim_selectors = psel,
+	struct provider prov = { .id = id,
+				 .dkim_selectors = psel,
 				 .ndkim_selectors = 2 };
 	const struct provider *seen[] = { &prov };
 	size_t n;
@@ -909,8 +922,7 @@ static void test_rotation(void **state)
 	assert_non_null(f.items[0].advice);
 	key.retired = today;
 	dkim_rotation_check(key.selector, key.created, key.retired,
-			    key.provider != NULL, today + 100, 0, NULL,
-			    &f);
+			    key.provider != NULL, today + 100, 0, NULL, &f);
 	assert_int_equal(f.count, 1);
 	findings_done(&f);
 
@@ -928,17 +940,14 @@ static void test_rotation(void **state)
 		assert_int_equal(plan.steps[i].date, o.today);
 	/* At least 7 days with both keys, even when asked for 3. */
 	assert_int_equal(plan.steps[4].kind, DKIM_STEP_REVOKE);
-	assert_string_equal(date_format(plan.steps[4].date, buf),
-			    "2026-11-30");
+	assert_string_equal(date_format(plan.steps[4].date, buf), "2026-11-30");
 	assert_string_equal(plan.steps[4].name,
 			    "202605._domainkey.example.com");
 	assert_string_equal(plan.steps[4].record, "v=DKIM1; k=rsa; p=");
 	assert_int_equal(plan.steps[5].kind, DKIM_STEP_REMOVE);
-	assert_string_equal(date_format(plan.steps[5].date, buf),
-			    "2026-12-07");
+	assert_string_equal(date_format(plan.steps[5].date, buf), "2026-12-07");
 	assert_null(plan.steps[5].record);
-	assert_string_equal(dkim_step_kind_name(plan.steps[5].kind),
-			    "remove");
+	assert_string_equal(dkim_step_kind_name(plan.steps[5].kind), "remove");
 	dkim_rotation_plan_done(&plan);
 
 	/* Rotating twice in a month: the day is added. */
@@ -967,9 +976,11 @@ static void test_rotation_verify(void **state)
 	struct err err = ERR_INIT;
 	struct dkim_rotation_plan plan;
 	struct dkim_rotation_options o = {
-		.domain = "example.test", .old_selector = "old",
-		.new_selector = "new", .new_record = "v=DKIM1; k=ed25519; "
-		"p=jcvKiCPT0tCbnBckdoe9wn4egOx/WDq/tRmIp5rqRus=",
+		.domain = "example.test",
+		.old_selector = "old",
+		.new_selector = "new",
+		.new_record = "v=DKIM1; k=ed25519; "
+			      "p=jcvKiCPT0tCbnBckdoe9wn4egOx/WDq/tRmIp5rqRus=",
 	};
 	struct propagate_result *r = NULL;
 
@@ -1006,8 +1017,7 @@ static void test_rotation_verify(void **state)
 	assert_int_equal(dns_run(dns), STATUS_OK);
 	assert_int_equal(r->serving, 0);
 	assert_int_equal(r->servers[0].state, PROPAGATE_DIFFERENT);
-	assert_string_equal(r->servers[0].values[0],
-			    "v=DKIM1; k=rsa; p=MIIB");
+	assert_string_equal(r->servers[0].values[0], "v=DKIM1; k=rsa; p=MIIB");
 	propagate_result_free(r);
 
 	/* Switching publishes nothing. */
@@ -1018,7 +1028,6 @@ static void test_rotation_verify(void **state)
 	dkim_rotation_plan_done(&plan);
 	dns_free(dns);
 }
-
 
 /* The tracked rotation's rules: intervals, phase words, and the
  * silence of the old selector judged only on report coverage, never on
@@ -1148,14 +1157,14 @@ static void test_cli_keygen(void **state)
 	char *dir = testenv_mkdtemp();
 	char *xdg = xasprintf("XDG_DATA_HOME=%s/xdg", dir);
 	const char *env[] = { xdg, NULL };
-	const char *args[] = { "--json", "dkim", "keygen", "example.com",
-			       "sel", "--out", dir, NULL };
+	const char *args[] = { "--json", "dkim",  "keygen", "example.com",
+			       "sel",    "--out", dir,      NULL };
 	struct testenv_run run = testenv_run_dmarcpilot(args, env);
 	json_t *root, *v;
 	json_error_t jerr;
 	char *pem, *path, *before, *body_line;
 	const char *keys[] = { "domain", "selector", "algorithm", "bits",
-			       "key", "name", "record", "snippets" };
+			       "key",    "name",     "record",    "snippets" };
 
 	assert_int_equal(run.status, 0);
 	root = json_loads(run.out, 0, &jerr);
@@ -1195,9 +1204,9 @@ static void test_cli_keygen(void **state)
 
 	/* Text mode: the zone line first, then the snippets. */
 	{
-		const char *targs[] = { "dkim", "keygen", "example.com", "ed",
-					"--algorithm", "ed25519", "--out",
-					dir, NULL };
+		const char *targs[] = { "dkim",  "keygen",      "example.com",
+					"ed",    "--algorithm", "ed25519",
+					"--out", dir,           NULL };
 
 		run = testenv_run_dmarcpilot(targs, env);
 		assert_int_equal(run.status, 0);
@@ -1212,11 +1221,13 @@ static void test_cli_keygen(void **state)
 	}
 	/* Usage: 1024 bits needs --force; ed25519 has no --bits. */
 	{
-		const char *weak[] = { "dkim", "keygen", "example.com", "w",
-				       "--bits", "1024", "--out", dir, NULL };
-		const char *edbits[] = { "dkim", "keygen", "example.com", "w",
-					 "--algorithm", "ed25519", "--bits",
-					 "2048", "--out", dir, NULL };
+		const char *weak[] = { "dkim",  "keygen", "example.com",
+				       "w",     "--bits", "1024",
+				       "--out", dir,      NULL };
+		const char *edbits[] = { "dkim",   "keygen",      "example.com",
+					 "w",      "--algorithm", "ed25519",
+					 "--bits", "2048",        "--out",
+					 dir,      NULL };
 
 		run = testenv_run_dmarcpilot(weak, env);
 		assert_int_equal(run.status, 2);
@@ -1242,10 +1253,10 @@ static void test_cli_check_zone(void **state)
 	char *dir = testenv_mkdtemp();
 	char *xdg = xasprintf("XDG_DATA_HOME=%s/xdg", dir);
 	const char *env[] = { xdg, NULL };
-	const char *gen[] = { "dkim", "keygen", "example.com", "sel",
-			      "--out", dir, NULL };
-	const char *gen2[] = { "dkim", "keygen", "example.com", "other",
-			       "--out", dir, NULL };
+	const char *gen[] = { "dkim",  "keygen", "example.com", "sel",
+			      "--out", dir,      NULL };
+	const char *gen2[] = { "dkim",  "keygen", "example.com", "other",
+			       "--out", dir,      NULL };
 	struct testenv_run run = testenv_run_dmarcpilot(gen, env);
 	char *line, *zone, *zpath, *key, *okey;
 	json_t *root, *f;
@@ -1265,9 +1276,9 @@ static void test_cli_check_zone(void **state)
 	key = xasprintf("%s/sel.private", dir);
 	okey = xasprintf("%s/other.private", dir);
 	{
-		const char *args[] = { "--zone", zpath, "dkim", "check",
-				       "example.com", "sel", "--key", key,
-				       NULL };
+		const char *args[] = { "--zone", zpath,         "dkim",
+				       "check",  "example.com", "sel",
+				       "--key",  key,           NULL };
 
 		run = testenv_run_dmarcpilot(args, env);
 		assert_int_equal(run.status, 0);
@@ -1276,9 +1287,9 @@ static void test_cli_check_zone(void **state)
 		testenv_run_done(&run);
 	}
 	{
-		const char *args[] = { "--json", "--zone", zpath, "dkim",
-				       "check", "example.com", "sel", "--key",
-				       okey, NULL };
+		const char *args[] = { "--json", "--zone",      zpath, "dkim",
+				       "check",  "example.com", "sel", "--key",
+				       okey,     NULL };
 
 		run = testenv_run_dmarcpilot(args, env);
 		assert_int_equal(run.status, 1);
@@ -1298,7 +1309,7 @@ static void test_cli_check_zone(void **state)
 		testenv_run_done(&run);
 	}
 	{
-		const char *args[] = { "--zone", zpath, "dkim", "check",
+		const char *args[] = { "--zone",      zpath,  "dkim", "check",
 				       "example.com", "nope", NULL };
 
 		run = testenv_run_dmarcpilot(args, env);
@@ -1307,9 +1318,11 @@ static void test_cli_check_zone(void **state)
 		testenv_run_done(&run);
 	}
 	{
-		const char *args[] = { "--zone", zpath, "dkim", "check",
-				       "example.com", "sel", "--key",
-				       "/nonexistent/k.pem", NULL };
+		const char *args[] = { "--zone",      zpath,
+				       "dkim",        "check",
+				       "example.com", "sel",
+				       "--key",       "/nonexistent/k.pem",
+				       NULL };
 
 		run = testenv_run_dmarcpilot(args, env);
 		assert_int_equal(run.status, 2);
@@ -1334,9 +1347,11 @@ static void test_cli_rotation_due(void **state)
 	char *xdg = xasprintf("XDG_DATA_HOME=%s/xdg", dir);
 	char *db = testenv_db(dir, "state.db");
 	const char *env[] = { xdg, NULL };
-	const char *gen[] = { "--db", db, "--now", "2026-01-01", "dkim",
-			      "keygen", "example.com", "202601", "--algorithm",
-			      "ed25519", "--out", dir, NULL };
+	const char *gen[] = { "--db",        db,       "--now",
+			      "2026-01-01",  "dkim",   "keygen",
+			      "example.com", "202601", "--algorithm",
+			      "ed25519",     "--out",  dir,
+			      NULL };
 	struct testenv_run run = testenv_run_dmarcpilot(gen, env);
 	char *line, *zone, *zpath;
 	json_t *root, *f;
@@ -1351,9 +1366,10 @@ static void test_cli_rotation_due(void **state)
 			 line);
 	zpath = testenv_write_file(dir, "example.com.zone", zone);
 	{
-		const char *args[] = { "--db", db, "--now", "2026-06-29",
-				       "--zone", zpath, "dkim", "check",
-				       "example.com", "202601", NULL };
+		const char *args[] = { "--db",       db,       "--now",
+				       "2026-06-29", "--zone", zpath,
+				       "dkim",       "check",  "example.com",
+				       "202601",     NULL };
 
 		run = testenv_run_dmarcpilot(args, env);
 		assert_int_equal(run.status, 0);
@@ -1363,9 +1379,10 @@ static void test_cli_rotation_due(void **state)
 		testenv_run_done(&run);
 	}
 	{
-		const char *args[] = { "--json", "--db", db, "--now",
-				       "2026-07-01", "--zone", zpath, "dkim",
-				       "check", "example.com", "202601", NULL };
+		const char *args[] = { "--json",      "--db",       db,
+				       "--now",       "2026-07-01", "--zone",
+				       zpath,         "dkim",       "check",
+				       "example.com", "202601",     NULL };
 
 		run = testenv_run_dmarcpilot(args, env);
 		assert_int_equal(run.status, 0);

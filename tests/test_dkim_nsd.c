@@ -46,9 +46,9 @@ static void scratch_done(struct scratch *s)
 static char *keygen_line(struct scratch *s, const char *domain,
 			 const char *selector, const char *algorithm)
 {
-	const char *args[] = { "dkim", "keygen", domain, selector,
-			       "--algorithm", algorithm, "--out", s->dir,
-			       NULL };
+	const char *args[] = { "dkim",   "keygen",      domain,
+			       selector, "--algorithm", algorithm,
+			       "--out",  s->dir,        NULL };
 	struct testenv_run run = testenv_run_dmarcpilot(args, s->env);
 	char *line;
 
@@ -91,9 +91,15 @@ static void round_trip(const char *algorithm)
 	key = xasprintf("%s/sel.private", s.dir);
 	okey = xasprintf("%s/other.private", s.dir);
 	{
-		const char *args[] = { "--resolver", server.address, "dkim",
-				       "check", "example.test", "sel", "--key",
-				       key, NULL };
+		const char *args[] = { "--resolver",
+				       server.address,
+				       "dkim",
+				       "check",
+				       "example.test",
+				       "sel",
+				       "--key",
+				       key,
+				       NULL };
 
 		run = testenv_run_dmarcpilot(args, s.env);
 		if (run.status != 0)
@@ -104,8 +110,9 @@ static void round_trip(const char *algorithm)
 	}
 	{
 		const char *args[] = { "--json", "--resolver", server.address,
-				       "dkim", "check", "example.test", "sel",
-				       "--key", okey, NULL };
+				       "dkim",   "check",      "example.test",
+				       "sel",    "--key",      okey,
+				       NULL };
 		json_t *f;
 
 		run = testenv_run_dmarcpilot(args, s.env);
@@ -125,8 +132,7 @@ static void round_trip(const char *algorithm)
 		    json_string_value(json_object_get(f, "code")),
 		    "dkim.key_mismatch");
 		assert_string_equal(
-		    json_string_value(json_object_get(f, "severity")),
-		    "error");
+		    json_string_value(json_object_get(f, "severity")), "error");
 		json_decref(root);
 		testenv_run_done(&run);
 	}
@@ -134,8 +140,9 @@ static void round_trip(const char *algorithm)
 	 * key there is the provider's. */
 	{
 		const char *args[] = { "--json", "--resolver", server.address,
-				       "dkim", "check", "example.test", "prov",
-				       "--key", okey, NULL };
+				       "dkim",   "check",      "example.test",
+				       "prov",   "--key",      okey,
+				       NULL };
 
 		run = testenv_run_dmarcpilot(args, s.env);
 		root = json_loads(run.out, 0, &jerr);
@@ -146,8 +153,7 @@ static void round_trip(const char *algorithm)
 		/* nsd serves both zones and chases the CNAME into the
 		 * other one, as a recursive resolver would. */
 		assert_int_equal(run.status, 0);
-		assert_true(
-		    json_is_true(json_object_get(root, "key_matches")));
+		assert_true(json_is_true(json_object_get(root, "key_matches")));
 		json_decref(root);
 		testenv_run_done(&run);
 	}
@@ -190,9 +196,11 @@ static void test_unanswered_exits_2(void **state)
 	scratch_init(&s);
 	assert_true(nsd_start(&server, zones, 1));
 	{
-		const char *args[] = { "--resolver", server.address,
-				       "--timeout", "3", "dkim", "check",
-				       "elsewhere.test", "sel", NULL };
+		const char *args[] = {
+			"--resolver", server.address, "--timeout",      "3",
+			"dkim",       "check",        "elsewhere.test", "sel",
+			NULL
+		};
 
 		run = testenv_run_dmarcpilot(args, s.env);
 		assert_int_equal(run.status, 2);
@@ -203,7 +211,8 @@ static void test_unanswered_exits_2(void **state)
 	{
 		/* nsd serves the zone, the name is not there: a finding. */
 		const char *args[] = { "--resolver", server.address, "dkim",
-				       "check", "example.test", "sel", NULL };
+				       "check",      "example.test", "sel",
+				       NULL };
 
 		run = testenv_run_dmarcpilot(args, s.env);
 		assert_int_equal(run.status, 1);
@@ -216,8 +225,8 @@ static void test_unanswered_exits_2(void **state)
 }
 
 /* Runs named-checkzone on a zone text; returns its exit status. */
-static int checkzone(const char *checker, struct scratch *s,
-		     const char *zone, char **out)
+static int checkzone(const char *checker, struct scratch *s, const char *zone,
+		     char **out)
 {
 	char *path = testenv_write_file(s->dir, "zone.db", zone);
 	const char *argv[] = { checker, "example.test", path, NULL };
@@ -257,8 +266,7 @@ static void test_named_checkzone(void **state)
 	for (int i = 0; i < 256; i++)
 		strbuf_addch(&bad, 'a');
 	strbuf_addstr(&bad, "\"\n");
-	assert_int_not_equal(checkzone(checker, &s, strbuf_str(&bad), &out),
-			     0);
+	assert_int_not_equal(checkzone(checker, &s, strbuf_str(&bad), &out), 0);
 	free(out);
 	strbuf_done(&bad);
 	free(line);

@@ -33,15 +33,15 @@ struct fixture {
 	char *dir;
 	char *db;
 	char *keys;
-	char *xdg;         /* XDG_DATA_HOME=... for the binary */
-	char *old_record;  /* the TXT value of the first key */
+	char *xdg;        /* XDG_DATA_HOME=... for the binary */
+	char *old_record; /* the TXT value of the first key */
 	char *old_path;
 	struct nsd_server nsd;
 	bool nsd_up;
 	struct bind_server bind; /* the primary taking signed updates */
 	bool bind_up;
 	int nreports;
-	bool text;         /* run_on without --json */
+	bool text; /* run_on without --json */
 };
 
 /* The day n days after 2026-11-02 (a Monday), as text. */
@@ -277,8 +277,8 @@ static void test_rotation_walk(void **state)
 		skip();
 	serve(f, "s2026._domainkey", f->old_record, NULL);
 	/* Day 0: start. The new key is 0600 beside the old one. */
-	r = run_on(f, 0, "dkim", "rotate", "example.com", "--selector",
-		   "s2027", NULL);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--selector", "s2027",
+		   NULL);
 	assert_int_equal(r.status, 0);
 	o = json_of(&r);
 	assert_string_equal(jstr(o, "phase"), "generated");
@@ -338,16 +338,15 @@ static void test_rotation_walk(void **state)
 
 	/* Day 15: the operator revokes too early. Refused, saying what
 	 * the old key still signs; nothing recorded. */
-	serve(f, "s2026._domainkey", "v=DKIM1; k=rsa; p=",
-	      "s2027._domainkey", new_record, NULL);
+	serve(f, "s2026._domainkey", "v=DKIM1; k=rsa; p=", "s2027._domainkey",
+	      new_record, NULL);
 	r = run_on(f, 15, "dkim", "rotate", "example.com", NULL);
 	assert_int_equal(r.status, 1);
 	o = json_of(&r);
 	assert_true(json_is_true(json_object_get(o, "refused")));
 	assert_string_equal(jstr(o, "phase"), "switched");
 	assert_non_null(strstr(jstr(o, "waiting_for"), "s2026"));
-	assert_int_equal(json_array_size(json_object_get(o, "old_signers")),
-			 1);
+	assert_int_equal(json_array_size(json_object_get(o, "old_signers")), 1);
 	json_decref(o);
 	testenv_run_done(&r);
 	phase = db_phase(f);
@@ -478,15 +477,16 @@ static void test_force_revoke(void **state)
 	if (!f)
 		skip();
 	new_record = walk_to_switched(f);
-	serve(f, "s2026._domainkey", "v=DKIM1; k=rsa; p=",
-	      "s2027._domainkey", new_record, NULL);
+	serve(f, "s2026._domainkey", "v=DKIM1; k=rsa; p=", "s2027._domainkey",
+	      new_record, NULL);
 	/* Without --force: refused, naming the source still signing. */
 	{
 		char day[DATE_BUFSIZE];
-		const char *argv[] = { "--db", f->db, "--now",
-				       walk_day(15, day), "--resolver",
-				       f->nsd.address, "dkim", "rotate",
-				       "example.com", "--servers",
+		const char *argv[] = { "--db",         f->db,
+				       "--now",        walk_day(15, day),
+				       "--resolver",   f->nsd.address,
+				       "dkim",         "rotate",
+				       "example.com",  "--servers",
 				       f->nsd.address, NULL };
 
 		r = testenv_run_dmarcpilot(argv, env);
@@ -531,12 +531,12 @@ static void test_options_under_way(void **state)
 	if (!f)
 		skip();
 	serve(f, "s2026._domainkey", f->old_record, NULL);
-	r = run_on(f, 0, "dkim", "rotate", "example.com", "--selector",
-		   "s2027", NULL);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--selector", "s2027",
+		   NULL);
 	assert_int_equal(r.status, 0);
 	testenv_run_done(&r);
-	r = run_on(f, 0, "dkim", "rotate", "example.com", "--selector",
-		   "s2028", NULL);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--selector", "s2028",
+		   NULL);
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "--selector"));
 	testenv_run_done(&r);
@@ -547,16 +547,15 @@ static void test_options_under_way(void **state)
 	n = testenv_db_text(f->db, "SELECT count(*) FROM dkim_key");
 	assert_string_equal(n, "2");
 	free(n);
-	r = run_on(f, 0, "dkim", "rotate", "example.com", "--silent-days",
-		   "0", NULL);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--silent-days", "0",
+		   NULL);
 	assert_int_equal(r.status, 2);
 	testenv_run_done(&r);
-	r = run_on(f, 0, "dkim", "rotate", "example.com", "--silent-days",
-		   "14", NULL);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--silent-days", "14",
+		   NULL);
 	assert_int_equal(r.status, 1); /* not published: nothing recorded */
 	o = json_of(&r);
-	assert_int_equal(json_integer_value(json_object_get(o,
-							    "silent_days")),
+	assert_int_equal(json_integer_value(json_object_get(o, "silent_days")),
 			 14);
 	json_decref(o);
 	testenv_run_done(&r);
@@ -581,8 +580,8 @@ static void test_default_selector_fresh(void **state)
 		   f->keys, NULL);
 	assert_int_equal(r.status, 0);
 	testenv_run_done(&r);
-	r = run_on(f, 0, "dkim", "keygen", "example.com", "20261102",
-		   "--out", f->keys, NULL);
+	r = run_on(f, 0, "dkim", "keygen", "example.com", "20261102", "--out",
+		   f->keys, NULL);
 	assert_int_equal(r.status, 0);
 	testenv_run_done(&r);
 	r = run_on(f, 0, "dkim", "rotate", "example.com", "--from", "s2026",
@@ -602,8 +601,15 @@ static char *dig_txt(struct fixture *f, const char *owner)
 	char *at = xasprintf("@127.0.0.1");
 	char *port = xasprintf("%d", f->bind.port);
 	char *name = xasprintf("%s.example.com", owner);
-	const char *argv[] = { testenv_program("DIG"), "+short", "+norecurse",
-			       at, "-p", port, name, "TXT", NULL };
+	const char *argv[] = { testenv_program("DIG"),
+			       "+short",
+			       "+norecurse",
+			       at,
+			       "-p",
+			       port,
+			       name,
+			       "TXT",
+			       NULL };
 	struct testenv_run r = testenv_run(argv, NULL, NULL);
 	char *out = xstrdup(r.out);
 
@@ -633,8 +639,8 @@ static void primary_start(struct fixture *f)
 			    (int)(len - i < 200 ? len - i : 200),
 			    f->old_record + i);
 	strbuf_addstr(&z, " )\n");
-	assert_true(bind_start(&f->bind, "example.com", strbuf_str(&z), 0,
-			       NULL));
+	assert_true(
+	    bind_start(&f->bind, "example.com", strbuf_str(&z), 0, NULL));
 	f->bind_up = true;
 	strbuf_done(&z);
 	arg_key = xasprintf("publish-key=%s", f->bind.key_path);
@@ -672,9 +678,9 @@ static void test_rotation_publishes(void **state)
 	o = json_of(&r);
 	assert_string_equal(jstr(o, "phase"), "published");
 	assert_int_equal(json_array_size(json_object_get(o, "updates")), 1);
-	assert_non_null(strstr(json_string_value(json_array_get(
-				   json_object_get(o, "updates"), 0)),
-			       "s2027._domainkey.example.com"));
+	assert_non_null(strstr(
+	    json_string_value(json_array_get(json_object_get(o, "updates"), 0)),
+	    "s2027._domainkey.example.com"));
 	json_decref(o);
 	testenv_run_done(&r);
 	served = dig_txt(f, "s2027._domainkey");
@@ -708,7 +714,7 @@ static void test_rotation_publishes(void **state)
 	assert_int_equal(json_array_size(json_object_get(o, "updates")), 1);
 	assert_false(json_is_true(json_object_get(o, "key_deleted")));
 	assert_non_null(strstr(jstr(o, "waiting_for"), "stays until "
-							"2026-11-23"));
+						       "2026-11-23"));
 	json_decref(o);
 	testenv_run_done(&r);
 	served = dig_txt(f, "s2026._domainkey");
@@ -782,8 +788,8 @@ static void test_cancel_publishes(void **state)
 
 	/* A rotation cancelled before its record was ever sent: nothing
 	 * was removed, and the run does not say it was. */
-	r = run_on(f, 2, "dkim", "rotate", "example.com", "--selector",
-		   "s2028", NULL);
+	r = run_on(f, 2, "dkim", "rotate", "example.com", "--selector", "s2028",
+		   NULL);
 	assert_int_equal(r.status, 0);
 	testenv_run_done(&r);
 	f->text = true;
@@ -832,15 +838,16 @@ static void test_provider_held(void **state)
  * joined by newlines (the caller frees). */
 static char *monitor_due(struct fixture *f, int n)
 {
-	struct testenv_run r = run_on(f, n, "monitor", "--dry-run",
-				      "example.com", NULL);
+	struct testenv_run r =
+	    run_on(f, n, "monitor", "--dry-run", "example.com", NULL);
 	struct strbuf sb = STRBUF_INIT;
 	json_t *o = json_of(&r), *a;
 	size_t i;
 
-	json_array_foreach(json_object_get(o, "alerts"), i, a)
-		if (strcmp(jstr(a, "code"), "monitor.dkim_rotation_due") == 0)
-			strbuf_addf(&sb, "%s\n", jstr(a, "message"));
+	json_array_foreach(
+	    json_object_get(o, "alerts"), i,
+	    a) if (strcmp(jstr(a, "code"), "monitor.dkim_rotation_due") == 0)
+	    strbuf_addf(&sb, "%s\n", jstr(a, "message"));
 	json_decref(o);
 	testenv_run_done(&r);
 	return strbuf_detach(&sb);
@@ -856,7 +863,7 @@ static char *plan_due(struct fixture *f, int n)
 	size_t i;
 
 	json_array_foreach(json_object_get(o, "due"), i, d)
-		strbuf_addf(&sb, "%s\n", json_string_value(d));
+	    strbuf_addf(&sb, "%s\n", json_string_value(d));
 	json_decref(o);
 	testenv_run_done(&r);
 	return strbuf_detach(&sb);
@@ -894,8 +901,8 @@ static void assert_rsa_pair_due(struct fixture *f)
 	assert_null(strstr(p, "2026-09-03"));
 	free(m);
 	free(p);
-	r = run_on(f, 181, "dkim", "rotate", "example.com", "--from",
-		   "s2026", "--selector", "s2027", NULL);
+	r = run_on(f, 181, "dkim", "rotate", "example.com", "--from", "s2026",
+		   "--selector", "s2027", NULL);
 	assert_int_equal(r.status, 0);
 	o = json_of(&r);
 	assert_string_equal(jstr(o, "algorithm"), "rsa");
@@ -945,9 +952,9 @@ static void test_rsa_to_ed25519(void **state)
 	testenv_run_done(&r);
 	assert_int_equal(access(f->old_path, F_OK), 0);
 	{
-		char *retired = testenv_db_text(
-		    f->db, "SELECT retired FROM dkim_key"
-			   " WHERE selector = 's2026'");
+		char *retired =
+		    testenv_db_text(f->db, "SELECT retired FROM dkim_key"
+					   " WHERE selector = 's2026'");
 
 		assert_string_equal(retired, "");
 		free(retired);
@@ -1035,8 +1042,8 @@ static void test_cancel(void **state)
 	testenv_run_done(&r);
 	/* A second start is refused while one is under way: exit 2,
 	 * naming the rotation, and nothing changes. */
-	r = run_on(f, 0, "dkim", "rotate", "example.com", "--selector",
-		   "s2030", NULL);
+	r = run_on(f, 0, "dkim", "rotate", "example.com", "--selector", "s2030",
+		   NULL);
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "is under way"));
 	testenv_run_done(&r);
@@ -1104,9 +1111,9 @@ static const char *timeline_due(json_t *plan, const char *monday)
 	json_t *w;
 	size_t i;
 
-	json_array_foreach(json_object_get(plan, "timeline"), i, w)
-		if (strcmp(jstr(w, "monday"), monday) == 0)
-			return jstr(w, "due");
+	json_array_foreach(json_object_get(plan, "timeline"), i,
+			   w) if (strcmp(jstr(w, "monday"), monday) ==
+				  0) return jstr(w, "due");
 	return NULL;
 }
 
@@ -1179,9 +1186,10 @@ static void test_interval_due(void **state)
 	assert_int_equal(r.status, 1);
 	o = json_of(&r);
 	msg = NULL;
-	json_array_foreach(json_object_get(o, "alerts"), i, a)
-		if (strcmp(jstr(a, "code"), "monitor.dkim_rotation_due") == 0)
-			msg = jstr(a, "message");
+	json_array_foreach(
+	    json_object_get(o, "alerts"), i,
+	    a) if (strcmp(jstr(a, "code"), "monitor.dkim_rotation_due") == 0)
+	    msg = jstr(a, "message");
 	assert_non_null(msg);
 	assert_non_null(strstr(msg, "'s2026'"));
 	assert_non_null(strstr(msg, "due on 2026-06-15"));
@@ -1192,9 +1200,9 @@ static void test_interval_due(void **state)
 	set_interval(f, "quarterly");
 	r = run_on(f, 0, "plan", "example.com", NULL);
 	o = json_of(&r);
-	assert_non_null(strstr(json_string_value(json_array_get(
-				   json_object_get(o, "due"), 0)),
-			       "due on 2026-06-05"));
+	assert_non_null(strstr(
+	    json_string_value(json_array_get(json_object_get(o, "due"), 0)),
+	    "due on 2026-06-05"));
 	assert_non_null(timeline_due(o, "2026-06-01"));
 	assert_non_null(strstr(timeline_due(o, "2026-06-01"),
 			       "DKIM selector s2026: rotation due"));
@@ -1237,14 +1245,23 @@ static void test_wizard_rotation_nsd(void **state)
 {
 	struct fixture *f = *state;
 	const char *env[] = { f ? f->xdg : NULL, NULL };
-	const char *argv[] = { testenv_binary(), "--resolver", NULL, "--db",
-			       f ? f->db : NULL, "--now", "2026-11-02",
-			       "--timeout", "5", "example.com", NULL };
+	const char *argv[] = { testenv_binary(),
+			       "--resolver",
+			       NULL,
+			       "--db",
+			       f ? f->db : NULL,
+			       "--now",
+			       "2026-11-02",
+			       "--timeout",
+			       "5",
+			       "example.com",
+			       NULL };
 	const char *dkim[] = { "5", NULL };
 	const char *rot[] = { "R", NULL };
 	const char *k[] = { "K", NULL };
-	const char *erase[] = { "BSpace", "BSpace", "BSpace", "BSpace",
-				"BSpace", "BSpace", "BSpace", "BSpace", NULL };
+	const char *erase[] = { "BSpace", "BSpace", "BSpace",
+				"BSpace", "BSpace", "BSpace",
+				"BSpace", "BSpace", NULL };
 	const char *enter[] = { "Enter", NULL };
 	const char *v[] = { "v", NULL };
 	const char *q[] = { "q", NULL };
@@ -1287,8 +1304,8 @@ static void test_wizard_rotation_nsd(void **state)
 	record = xstrdup(jstr(o, "record"));
 	json_decref(o);
 	testenv_run_done(&r);
-	serve(f, "s2026._domainkey", f->old_record, "s2027._domainkey",
-	      record, NULL);
+	serve(f, "s2026._domainkey", f->old_record, "s2027._domainkey", record,
+	      NULL);
 	tmux_send_keys(&t, v);
 	wizard_wait(&t, "Recorded published on 2026-11-02.");
 	phase = db_phase(f);

@@ -187,11 +187,13 @@ static size_t count_code(const struct findings *f, enum finding_code code)
 }
 
 /* Skips when nsd is not installed. */
+/* clang-format off */
 #define NEED_NSD(fx)                  \
 	do {                          \
 		if (!(fx)->zone)      \
 			skip();       \
 	} while (0)
+/* clang-format on */
 
 /* No record at the name or above: dmarc.missing, nothing applies. */
 static void test_no_dmarc(void **state)
@@ -322,16 +324,14 @@ static void test_external_destinations(void **state)
 	assert_int_equal(r->dests[1].state, DMARC_DEST_AUTHORIZED);
 	assert_string_equal(r->dests[1].query,
 			    "ext-ok.test._report._dmarc.reports.test");
-	assert_int_equal(count_code(&r->findings, F_DMARC_RUA_UNAUTHORIZED),
-			 0);
+	assert_int_equal(count_code(&r->findings, F_DMARC_RUA_UNAUTHORIZED), 0);
 	dmarc_result_free(r);
 
 	r = discover(fx, "ext-no.test");
 	assert_int_equal(r->ndests, 2);
 	assert_int_equal(r->dests[0].state, DMARC_DEST_UNAUTHORIZED);
 	assert_int_equal(r->dests[1].state, DMARC_DEST_UNAUTHORIZED);
-	assert_int_equal(count_code(&r->findings, F_DMARC_RUA_UNAUTHORIZED),
-			 2);
+	assert_int_equal(count_code(&r->findings, F_DMARC_RUA_UNAUTHORIZED), 2);
 	dmarc_result_free(r);
 
 	/* *._report._dmarc.wild.test answers for every domain. */
@@ -387,8 +387,8 @@ static struct testenv_run run_cli(struct fixture *fx, const char *a1,
 				  const char *a2, const char *a3,
 				  const char *a4)
 {
-	const char *args[] = { "--resolver", fx->nsd.address, a1, a2, a3,
-			       a4, NULL };
+	const char *args[] = { "--resolver", fx->nsd.address, a1, a2, a3, a4,
+			       NULL };
 
 	return testenv_run_dmarcpilot(args, NULL);
 }
@@ -442,8 +442,10 @@ static void test_cli_exit_statuses(void **state)
 /* A resolver that does not answer: exit 2, naming it. */
 static void test_cli_unreachable(void **state)
 {
-	const char *args[] = { "--resolver", "127.0.0.1:1", "--timeout", "1",
-			       "dmarc", "check", "example.com", NULL };
+	const char *args[] = {
+		"--resolver", "127.0.0.1:1", "--timeout",   "1",
+		"dmarc",      "check",       "example.com", NULL
+	};
 	struct testenv_run run = testenv_run_dmarcpilot(args, NULL);
 
 	(void)state;
@@ -456,8 +458,8 @@ static void test_cli_unreachable(void **state)
 /* A name that cannot be one: exit 2 before any query. */
 static void test_cli_bad_name(void **state)
 {
-	const char *args[] = { "--resolver", "127.0.0.1:1", "dmarc", "check",
-			       "exa mple..com", NULL };
+	const char *args[] = { "--resolver", "127.0.0.1:1",   "dmarc",
+			       "check",      "exa mple..com", NULL };
 	struct testenv_run run = testenv_run_dmarcpilot(args, NULL);
 
 	(void)state;

@@ -75,13 +75,12 @@ static void test_rung_with_every_setting(void **state)
 		       "mailto:dmarc@reports.example.net!10m; "
 		       "np=reject; sp=quarantine; p=reject; pct=5; t=n");
 	text = ladder_record(&l.rungs[2], &settings);
-	assert_string_equal(text,
-			    "v=DMARC1; p=quarantine; sp=quarantine; "
-			    "np=reject; pct=25; t=y; "
-			    "rua=mailto:agg@example.com,"
-			    "mailto:dmarc@reports.example.net!10m; "
-			    "ruf=mailto:forensic@example.com; adkim=s; "
-			    "aspf=r; fo=1");
+	assert_string_equal(text, "v=DMARC1; p=quarantine; sp=quarantine; "
+				  "np=reject; pct=25; t=y; "
+				  "rua=mailto:agg@example.com,"
+				  "mailto:dmarc@reports.example.net!10m; "
+				  "ruf=mailto:forensic@example.com; adkim=s; "
+				  "aspf=r; fo=1");
 	free(text);
 	text = ladder_record(&l.rungs[8], &settings);
 	assert_string_equal(text,
@@ -127,8 +126,7 @@ static void test_parse_and_format(void **state)
 	assert_non_null(strstr(err_message(&err), "q25"));
 	assert_int_equal(l.count, 0);
 	err_done(&err);
-	assert_int_equal(ladder_parse(&l, "none,r10,q100", &err),
-			 STATUS_PARSE);
+	assert_int_equal(ladder_parse(&l, "none,r10,q100", &err), STATUS_PARSE);
 	assert_non_null(strstr(err_message(&err), "q100"));
 	err_done(&err);
 	assert_int_equal(ladder_parse(&l, "none,q0", &err), STATUS_PARSE);
@@ -162,10 +160,9 @@ static void test_find_rung(void **state)
 	assert_int_equal(
 	    ladder_find_text(&l, "v=DMARC1; p=reject; pct=50; t=y"), 7);
 	/* Off the ladder: pct=30 is no rung, nor is pct=0. */
-	assert_int_equal(
-	    ladder_find_text(&l, "v=DMARC1; p=quarantine; pct=30"), -1);
-	assert_int_equal(
-	    ladder_find_text(&l, "v=DMARC1; p=reject; pct=0"), -1);
+	assert_int_equal(ladder_find_text(&l, "v=DMARC1; p=quarantine; pct=30"),
+			 -1);
+	assert_int_equal(ladder_find_text(&l, "v=DMARC1; p=reject; pct=0"), -1);
 	/* Not a DMARC record at all. */
 	assert_int_equal(ladder_find_text(&l, "v=spf1 -all"), -1);
 	ladder_done(&l);

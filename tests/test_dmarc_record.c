@@ -86,8 +86,7 @@ static void test_defaults(void **state)
 	struct dmarc_record rec;
 
 	parse_ok("v=DMARC1; p=quarantine", &rec, NULL);
-	assert_int_equal(dmarc_subdomain_policy(&rec),
-			 DMARC_POLICY_QUARANTINE);
+	assert_int_equal(dmarc_subdomain_policy(&rec), DMARC_POLICY_QUARANTINE);
 	assert_int_equal(dmarc_nonexistent_policy(&rec),
 			 DMARC_POLICY_QUARANTINE);
 	assert_int_equal(dmarc_pct(&rec), 100);
@@ -147,8 +146,12 @@ static void test_version_and_p(void **state)
 	struct findings f = FINDINGS_INIT;
 	struct err err = ERR_INIT;
 	static const char *const not_dmarc[] = {
-		"p=none; v=DMARC1", "v=DMARC2; p=none", "v=dmarc1; p=none",
-		"v=spf1 -all", "", "   ",
+		"p=none; v=DMARC1",
+		"v=DMARC2; p=none",
+		"v=dmarc1; p=none",
+		"v=spf1 -all",
+		"",
+		"   ",
 	};
 
 	for (size_t i = 0; i < sizeof not_dmarc / sizeof not_dmarc[0]; i++) {
@@ -179,9 +182,9 @@ static void test_version_and_p(void **state)
 	findings_done(&f);
 
 	/* A NUL octet inside a TXT string is not a record. */
-	assert_int_equal(dmarc_parse("v=DMARC1; p=none\0x", 18, &rec, NULL,
-				     &err),
-			 STATUS_PARSE);
+	assert_int_equal(
+	    dmarc_parse("v=DMARC1; p=none\0x", 18, &rec, NULL, &err),
+	    STATUS_PARSE);
 	err_done(&err);
 	dmarc_record_done(&rec);
 }

@@ -41,8 +41,8 @@ static int setup(void **state)
 
 	f->dir = testenv_mkdtemp();
 	f->zone_text = xasprintf("%s%s", pre, zone_body);
-	f->zone_path = testenv_write_file(f->dir, "example.test.zone",
-					  f->zone_text);
+	f->zone_path =
+	    testenv_write_file(f->dir, "example.test.zone", f->zone_text);
 	f->xdg = xasprintf("XDG_DATA_HOME=%s", f->dir);
 	free(pre);
 	*state = f;
@@ -65,8 +65,7 @@ static int teardown(void **state)
 }
 
 /* Runs the binary with the fixture's private data directory. */
-static struct testenv_run run(const struct fixture *f,
-			      const char *const args[])
+static struct testenv_run run(const struct fixture *f, const char *const args[])
 {
 	const char *env[] = { f->xdg, NULL };
 
@@ -85,22 +84,25 @@ static void test_live_and_offline_agree(void **state)
 		skip();
 	assert_true(nsd_start(&f->nsd, &z, 1));
 	{
-		const char *args[] = { "--json", "--resolver", f->nsd.address,
-				       "--timeout", "10", "spf", "check",
-				       "example.test", NULL };
+		const char *args[] = {
+			"--json",    "--resolver",   f->nsd.address,
+			"--timeout", "10",           "spf",
+			"check",     "example.test", NULL
+		};
 
 		live = run(f, args);
 	}
 	{
-		const char *args[] = { "--json", "--zone", f->zone_path, "spf",
-				       "check", "example.test", NULL };
+		const char *args[] = { "--json", "--zone", f->zone_path,
+				       "spf",    "check",  "example.test",
+				       NULL };
 
 		offline = run(f, args);
 	}
 	assert_int_equal(offline.status, 0);
 	assert_non_null(strstr(offline.out, "\"lookups\": 1"));
-	assert_non_null(strstr(offline.out,
-			       "v=spf1 include:_spf.example.test -all"));
+	assert_non_null(
+	    strstr(offline.out, "v=spf1 include:_spf.example.test -all"));
 	assert_int_equal(live.status, offline.status);
 	assert_string_equal(live.out, offline.out);
 	testenv_run_done(&live);
@@ -113,8 +115,8 @@ static void test_unreachable_resolver(void **state)
 {
 	struct fixture *f = *state;
 	char *addr = xasprintf("127.0.0.1:%d", nsd_free_port());
-	const char *args[] = { "--resolver", addr, "--timeout", "1", "spf",
-			       "check", "example.test", NULL };
+	const char *args[] = { "--resolver", addr,    "--timeout",    "1",
+			       "spf",        "check", "example.test", NULL };
 	struct testenv_run r = run(f, args);
 
 	assert_int_equal(r.status, 2);
@@ -130,8 +132,10 @@ static void test_unreachable_resolver(void **state)
 static void test_port_one(void **state)
 {
 	struct fixture *f = *state;
-	const char *args[] = { "--resolver", "127.0.0.1:1", "--timeout", "1",
-			       "spf", "check", "example.test", NULL };
+	const char *args[] = {
+		"--resolver", "127.0.0.1:1", "--timeout",    "1",
+		"spf",        "check",       "example.test", NULL
+	};
 	struct testenv_run r = run(f, args);
 
 	assert_int_equal(r.status, 2);
@@ -154,8 +158,10 @@ static void test_silent_resolver(void **state)
 	getsockname(fd, (struct sockaddr *)&sa, &len);
 	addr = xasprintf("127.0.0.1:%d", ntohs(sa.sin_port));
 	{
-		const char *args[] = { "--resolver", addr, "--timeout", "1",
-				       "spf", "check", "example.test", NULL };
+		const char *args[] = { "--resolver",   addr,
+				       "--timeout",    "1",
+				       "spf",          "check",
+				       "example.test", NULL };
 		struct testenv_run r = run(f, args);
 
 		assert_int_equal(r.status, 2);
@@ -170,8 +176,8 @@ static void test_silent_resolver(void **state)
 static void test_bad_resolver(void **state)
 {
 	struct fixture *f = *state;
-	const char *args[] = { "--resolver", "dns.example:53", "spf", "check",
-			       "example.test", NULL };
+	const char *args[] = { "--resolver", "dns.example:53", "spf",
+			       "check",      "example.test",   NULL };
 	struct testenv_run r = run(f, args);
 
 	assert_int_equal(r.status, 2);
@@ -186,8 +192,8 @@ static void test_bad_zone(void **state)
 	char *text = xasprintf("%swww IN A 192.0.2.300\n", f->zone_text);
 	char *path = testenv_write_file(f->dir, "bad.zone", text);
 	char *where = xasprintf("%s:8:", path);
-	const char *args[] = { "--zone", path, "spf", "check",
-			       "example.test", NULL };
+	const char *args[] = { "--zone", path,           "spf",
+			       "check",  "example.test", NULL };
 	struct testenv_run r = run(f, args);
 
 	assert_int_equal(r.status, 2);

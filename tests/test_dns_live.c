@@ -54,20 +54,20 @@ static char *example_zone(void)
 
 	strbuf_addstr(&sb, preamble);
 	free(preamble);
-	strbuf_addstr(&sb,
-		      "@ IN MX 10 mx1\n"
-		      "@ IN MX 20 mx2\n"
-		      "@ IN TXT \"v=spf1 include:_spf.example.test \" \"-all\"\n"
-		      "@ IN TXT \"google-site-verification=abc\"\n"
-		      "mx1 IN A 192.0.2.25\n"
-		      "mx2 IN AAAA 2001:db8::25\n"
-		      "www IN CNAME web\n"
-		      "web IN A 192.0.2.80\n"
-		      "c1 IN CNAME c2\n"
-		      "c2 IN CNAME www\n"
-		      "away IN CNAME host.elsewhere.invalid.\n"
-		      "x.deep IN A 192.0.2.9\n"
-		      "a\\032b IN TXT \"space\"\n");
+	strbuf_addstr(
+	    &sb, "@ IN MX 10 mx1\n"
+		 "@ IN MX 20 mx2\n"
+		 "@ IN TXT \"v=spf1 include:_spf.example.test \" \"-all\"\n"
+		 "@ IN TXT \"google-site-verification=abc\"\n"
+		 "mx1 IN A 192.0.2.25\n"
+		 "mx2 IN AAAA 2001:db8::25\n"
+		 "www IN CNAME web\n"
+		 "web IN A 192.0.2.80\n"
+		 "c1 IN CNAME c2\n"
+		 "c2 IN CNAME www\n"
+		 "away IN CNAME host.elsewhere.invalid.\n"
+		 "x.deep IN A 192.0.2.9\n"
+		 "a\\032b IN TXT \"space\"\n");
 	/* 700 octets: fits the EDNS UDP size, not the classic 512. */
 	strbuf_addstr(&sb, "mid IN TXT ");
 	for (int i = 0; i < 3; i++)
@@ -102,8 +102,7 @@ static int setup(void **state)
 				p6);
 	zones[0] = (struct nsd_zone){ "example.test", f->zones[0] };
 	zones[1] = (struct nsd_zone){ "2.0.192.in-addr.arpa", f->zones[1] };
-	zones[2] = (struct nsd_zone){ "8.b.d.0.1.0.0.2.ip6.arpa",
-				      f->zones[2] };
+	zones[2] = (struct nsd_zone){ "8.b.d.0.1.0.0.2.ip6.arpa", f->zones[2] };
 	free(p4);
 	free(p6);
 	if (!nsd_start(&f->nsd, zones, 3))
@@ -117,8 +116,8 @@ static int setup(void **state)
 	/* nsd accepts TCP before it serves UDP; on a loaded machine the
 	 * zone may take a while to load. */
 	for (int i = 0; i < 10; i++) {
-		struct dns_answer *a = dns_query_sync(f->dns, "example.test",
-						      DNS_T_SOA);
+		struct dns_answer *a =
+		    dns_query_sync(f->dns, "example.test", DNS_T_SOA);
 		bool ok = a->result == DNS_DATA;
 
 		dns_answer_free(a);
@@ -156,8 +155,8 @@ static struct fixture *need_nsd(void **state)
 static void test_txt_data(void **state)
 {
 	struct fixture *f = need_nsd(state);
-	struct dns_answer *a = dns_query_sync(f->dns, "Example.TEST.",
-					      DNS_T_TXT);
+	struct dns_answer *a =
+	    dns_query_sync(f->dns, "Example.TEST.", DNS_T_TXT);
 	struct dns_txt_string *joined;
 	size_t n, spf = 0;
 
@@ -213,8 +212,8 @@ static void test_nodata_vs_nxdomain(void **state)
 static void test_raw_octets_in_name(void **state)
 {
 	struct fixture *f = need_nsd(state);
-	struct dns_answer *a = dns_query_sync(f->dns, "a b.example.test",
-					      DNS_T_TXT);
+	struct dns_answer *a =
+	    dns_query_sync(f->dns, "a b.example.test", DNS_T_TXT);
 
 	assert_int_equal(a->result, DNS_DATA);
 	assert_string_equal(a->rrs[0].u.txt.strings[0].data, "space");
@@ -363,8 +362,7 @@ static void test_large_txt(void **state)
 static void test_refused(void **state)
 {
 	struct fixture *f = need_nsd(state);
-	struct dns_answer *a = dns_query_sync(f->dns, "example.org",
-					      DNS_T_TXT);
+	struct dns_answer *a = dns_query_sync(f->dns, "example.org", DNS_T_TXT);
 
 	assert_int_equal(a->result, DNS_ERROR);
 	assert_int_equal(a->rcode, 5);
@@ -486,8 +484,9 @@ static void test_window_adapts_to_losses(void **state)
 	assert_int_equal(dns_run(dns), STATUS_OK);
 	assert_true(dns_window_stats(dns, &after));
 	/* Reported for the record, never asserted. */
-	fprintf(stderr, "# window %zu, grown to %zu, cut %lu times to %zu; "
-			"%d answered, %d timed out\n",
+	fprintf(stderr,
+		"# window %zu, grown to %zu, cut %lu times to %zu; "
+		"%d answered, %d timed out\n",
 		before.window, after.most, after.cuts, after.least, l.data,
 		l.timeout);
 	assert_int_equal(l.calls, LOSSY_NAMES);
@@ -665,11 +664,20 @@ static void test_failover(void **state)
 static void test_bad_servers(void **state)
 {
 	static const char *const bad[] = {
-		"resolver.example", "127.0.0.1:99999", "127.0.0.1:",
-		"127.0.0.1,", "", "[::1", "300.1.2.3", "[::1]x",
+		"resolver.example",
+		"127.0.0.1:99999",
+		"127.0.0.1:",
+		"127.0.0.1,",
+		"",
+		"[::1",
+		"300.1.2.3",
+		"[::1]x",
 	};
 	static const char *const good[] = {
-		"127.0.0.1", "127.0.0.1:5353,192.0.2.1", "[::1]:5353", "::1",
+		"127.0.0.1",
+		"127.0.0.1:5353,192.0.2.1",
+		"[::1]:5353",
+		"::1",
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -695,7 +703,7 @@ static void test_bad_servers(void **state)
 /* What the scripted server saw and how it answers. */
 struct scripted {
 	int fd;
-	int rd; /* the RD bit of the last query, -1 before one came */
+	int rd;   /* the RD bit of the last query, -1 before one came */
 	int mode; /* 0: malformed answer section, 1: SERVFAIL */
 };
 
@@ -705,8 +713,8 @@ static void scripted_answer(struct scripted *s)
 	unsigned char q[1500], r[1600];
 	struct sockaddr_storage from;
 	socklen_t fromlen = sizeof from;
-	ssize_t n = recvfrom(s->fd, q, sizeof q, 0, (struct sockaddr *)&from,
-			     &fromlen);
+	ssize_t n =
+	    recvfrom(s->fd, q, sizeof q, 0, (struct sockaddr *)&from, &fromlen);
 	size_t qend = 12;
 
 	assert_true(n > 12);
@@ -718,12 +726,12 @@ static void scripted_answer(struct scripted *s)
 	memcpy(r, q, qend);
 	r[2] = (unsigned char)(0x84 | (q[2] & 1)); /* QR, AA, RD copied */
 	r[3] = s->mode == 1 ? 2 : 0;
-	r[4] = 0, r[5] = 1;                        /* QDCOUNT */
-	r[6] = 0, r[7] = s->mode == 1 ? 0 : 1;     /* ANCOUNT */
+	r[4] = 0, r[5] = 1;                    /* QDCOUNT */
+	r[6] = 0, r[7] = s->mode == 1 ? 0 : 1; /* ANCOUNT */
 	memset(r + 8, 0, 4);
 	if (s->mode == 0) {
 		/* An A RR claiming 10 octets of data, with 2. */
-		static const unsigned char rr[] = { 0xc0, 12, 0, 1, 0, 1, 0,
+		static const unsigned char rr[] = { 0xc0, 12, 0,  1, 0,  1, 0,
 						    0,    0,  60, 0, 10, 1, 2 };
 
 		memcpy(r + qend, rr, sizeof rr);

@@ -79,7 +79,8 @@ static int teardown(void **state)
 static void test_txt_strings_kept_apart(void **state)
 {
 	struct fixture *f = *state;
-	struct dns_answer *a = dns_query_sync(f->dns, "Example.COM.", DNS_T_TXT);
+	struct dns_answer *a =
+	    dns_query_sync(f->dns, "Example.COM.", DNS_T_TXT);
 	struct dns_txt_string *joined;
 	size_t n;
 
@@ -233,8 +234,8 @@ static void test_zone_syntax_error(void **state)
 	err_done(&err);
 	/* A file that does not read changes nothing: no half zone. */
 	{
-		struct dns_answer *a = dns_query_sync(f->dns, "bad.test",
-						      DNS_T_SOA);
+		struct dns_answer *a =
+		    dns_query_sync(f->dns, "bad.test", DNS_T_SOA);
 
 		assert_int_equal(a->result, DNS_NXDOMAIN);
 		dns_answer_free(a);
@@ -249,9 +250,9 @@ static void test_zone_syntax_error(void **state)
 			 STATUS_PARSE);
 	assert_non_null(strstr(err_message(&err), "include.zone:3"));
 	err_done(&err);
-	assert_int_equal(dns_table_load_zone(f->dns, "/nonexistent.zone", NULL,
-					     &err),
-			 STATUS_IO);
+	assert_int_equal(
+	    dns_table_load_zone(f->dns, "/nonexistent.zone", NULL, &err),
+	    STATUS_IO);
 	assert_non_null(strstr(err_message(&err), "/nonexistent.zone"));
 	err_done(&err);
 	free(path);

@@ -85,8 +85,8 @@ static int setup(void **state)
 					&err),
 			 STATUS_OK);
 	assert_int_equal(state_rung_add(store, "example.com", RUNG_DMARC, 0,
-					"v=DMARC1; p=none",
-					day("2026-12-01"), &err),
+					"v=DMARC1; p=none", day("2026-12-01"),
+					&err),
 			 STATUS_OK);
 	store_close(store);
 	f->served = testenv_write_file(f->dir, "served.zone", served_zone);
@@ -108,12 +108,13 @@ static int teardown(void **state)
 
 /* Runs export with extra arguments (NULL-terminated, at most 6). */
 static struct testenv_run export(struct fixture *f, const char *a1,
-				 const char *a2, const char *a3,
-				 const char *a4, const char *a5)
+				 const char *a2, const char *a3, const char *a4,
+				 const char *a5)
 {
-	const char *args[] = { "--db", f->path, "--now", "2026-12-29",
+	const char *args[] = { "--db",   f->path,   "--now",  "2026-12-29",
 			       "--zone", f->served, "export", "example.com",
-			       a1, a2, a3, a4, a5, NULL };
+			       a1,       a2,        a3,       a4,
+			       a5,       NULL };
 
 	return testenv_run_dmarcpilot(args, NULL);
 }
@@ -160,8 +161,7 @@ static void test_quote_and_split(void **state)
 	assert_string_equal(v[0], "v=DKIM1; k=rsa; ");
 	for (size_t i = 0; i < n; i++) {
 		assert_true(strlen(v[i]) <= 255);
-		assert_int_equal(strncmp(v[i], value + total, strlen(v[i])),
-				 0);
+		assert_int_equal(strncmp(v[i], value + total, strlen(v[i])), 0);
 		total += strlen(v[i]);
 	}
 	assert_int_equal(total, 600);
@@ -176,8 +176,7 @@ static void test_quote_and_split(void **state)
  * it inside. */
 static char *bind_snippet(struct fixture *f)
 {
-	struct testenv_run r = export(f, "--format", "bind", NULL, NULL,
-				      NULL);
+	struct testenv_run r = export(f, "--format", "bind", NULL, NULL, NULL);
 	char *out;
 
 	assert_int_equal(r.status, 0);
@@ -220,7 +219,8 @@ static void test_snippet_in_nsd(void **state)
 	char *pre = nsd_zone_preamble("example.com");
 	char *zone = xasprintf("%s%s", pre, snippet);
 	struct nsd_zone zones[] = { { "example.com", zone } };
-	struct dns_live_options o = { .timeout = 20, .tries = 3,
+	struct dns_live_options o = { .timeout = 20,
+				      .tries = 3,
 				      .no_recursion = true };
 	struct nsd_server server;
 	struct err err = ERR_INIT;
@@ -233,10 +233,9 @@ static void test_snippet_in_nsd(void **state)
 	assert_non_null(strstr(snippet, "example.com. 300 IN TXT \""));
 	assert_non_null(strstr(snippet, "_dmarc.example.com. 300 IN TXT"));
 	/* The authorisation belongs in the other zone: commented out. */
-	assert_non_null(strstr(snippet,
-			       "; example.com._report._dmarc."
-			       "reports.example.net. 3600 IN TXT "
-			       "\"v=DMARC1\""));
+	assert_non_null(strstr(snippet, "; example.com._report._dmarc."
+					"reports.example.net. 3600 IN TXT "
+					"\"v=DMARC1\""));
 	if (!nsd_available())
 		skip();
 	assert_true(nsd_start(&server, zones, 1));
@@ -252,11 +251,9 @@ static void test_snippet_in_nsd(void **state)
 	{
 		/* The rung verified (p=none) with the plan's tags: the
 		 * next one is not ready (no reports) and is withheld. */
-		const char *want[] = {
-			"v=DMARC1; p=none; "
-			"rua=mailto:dmarc@example.com,"
-			"mailto:agg@reports.example.net"
-		};
+		const char *want[] = { "v=DMARC1; p=none; "
+				       "rua=mailto:dmarc@example.com,"
+				       "mailto:agg@reports.example.net" };
 
 		expect_txt(dns, "_dmarc.example.com", want, 1);
 	}
@@ -304,16 +301,16 @@ static void test_nsupdate(void **state)
 {
 	struct fixture *f = *state;
 	char *spf = expected_spf();
-	char *zone = xasprintf(
-	    "$ORIGIN example.com.\n$TTL 300\n"
-	    "@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\n"
-	    "ns1 A 192.0.2.53\n"
-	    "@ TXT \"v=spf1 mx ~all\"\n"
-	    "@ TXT \"google-site-verification=abc\"\n"
-	    "_dmarc TXT \"v=DMARC1; p=none\"\n");
+	char *zone =
+	    xasprintf("$ORIGIN example.com.\n$TTL 300\n"
+		      "@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\n"
+		      "ns1 A 192.0.2.53\n"
+		      "@ TXT \"v=spf1 mx ~all\"\n"
+		      "@ TXT \"google-site-verification=abc\"\n"
+		      "_dmarc TXT \"v=DMARC1; p=none\"\n");
 	char *file = testenv_write_file(f->dir, "live.zone", zone);
-	const char *args[] = { "--db", f->path, "--now", "2026-12-29",
-			       "--zone", file, "export", "example.com",
+	const char *args[] = { "--db",     f->path,    "--now",  "2026-12-29",
+			       "--zone",   file,       "export", "example.com",
 			       "--format", "nsupdate", NULL };
 	struct testenv_run r = testenv_run_dmarcpilot(args, NULL);
 	char *add;
@@ -374,19 +371,20 @@ static void test_nsupdate(void **state)
 static void test_nsupdate_every_old_record(void **state)
 {
 	struct fixture *f = *state;
-	char *zone = xstrdup(
-	    "$ORIGIN example.com.\n$TTL 300\n"
-	    "@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\n"
-	    "ns1 A 192.0.2.53\n"
-	    "@ 7200 TXT \"v=spf1 mx ~all\"\n"
-	    "@ 7200 TXT \"v=spf1 a\\000 -all\"\n"
-	    "@ 7200 TXT \"google-site-verification=abc\"\n"
-	    "_dmarc 900 TXT \"v=DMARC1; p=none\"\n"
-	    "_dmarc 900 TXT \"v=DMARC1; p=reject\"\n");
+	char *zone =
+	    xstrdup("$ORIGIN example.com.\n$TTL 300\n"
+		    "@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\n"
+		    "ns1 A 192.0.2.53\n"
+		    "@ 7200 TXT \"v=spf1 mx ~all\"\n"
+		    "@ 7200 TXT \"v=spf1 a\\000 -all\"\n"
+		    "@ 7200 TXT \"google-site-verification=abc\"\n"
+		    "_dmarc 900 TXT \"v=DMARC1; p=none\"\n"
+		    "_dmarc 900 TXT \"v=DMARC1; p=reject\"\n");
 	char *file = testenv_write_file(f->dir, "two.zone", zone);
-	const char *args[] = { "--db", f->path, "--now", "2026-12-29",
-			       "--zone", file, "export", "example.com",
-			       "--format", "nsupdate", NULL, NULL, NULL };
+	const char *args[] = { "--db",     f->path,    "--now",  "2026-12-29",
+			       "--zone",   file,       "export", "example.com",
+			       "--format", "nsupdate", NULL,     NULL,
+			       NULL };
 	struct testenv_run r = testenv_run_dmarcpilot(args, NULL);
 	const char *const want[] = {
 		"prereq yxrrset example.com. TXT \"v=spf1 mx ~all\"\n",
@@ -496,9 +494,9 @@ static void test_dkim_key_exported(void **state)
 {
 	struct fixture *f = *state;
 	char *keydir = xasprintf("%s/keys", f->dir);
-	const char *gen[] = { "--db", f->path, "--now", "2026-12-29",
-			      "--json", "dkim", "keygen", "example.com",
-			      "s2026", "--out", keydir, NULL };
+	const char *gen[] = { "--db",   f->path, "--now",  "2026-12-29",
+			      "--json", "dkim",  "keygen", "example.com",
+			      "s2026",  "--out", keydir,   NULL };
 	struct testenv_run r = testenv_run_dmarcpilot(gen, NULL);
 	json_t *o, *root, *records, *rec;
 	const char *want;
@@ -540,8 +538,8 @@ static void test_dkim_key_exported(void **state)
 		    json_string_value(json_object_get(rec, "value")), want);
 		json_array_foreach(strings, j, sv)
 		{
-			char *t = xasprintf("%s%s", joined,
-					    json_string_value(sv));
+			char *t =
+			    xasprintf("%s%s", joined, json_string_value(sv));
 
 			assert_true(strlen(json_string_value(sv)) <= 255);
 			free(joined);
@@ -604,12 +602,12 @@ static void split_expected(char **main, char **part)
 static struct testenv_run split_export(struct fixture *f, const char *format,
 				       const char *zone)
 {
-	const char *with[] = { "--db", f->path, "--now", "2026-11-24",
-			       "--zone", zone, "export", "split.example",
-			       "--format", format, NULL };
-	const char *without[] = { "--db", f->path, "--now", "2026-11-24",
-				  "export", "split.example", "--format",
-				  format, NULL };
+	const char *with[] = { "--db",     f->path, "--now",  "2026-11-24",
+			       "--zone",   zone,    "export", "split.example",
+			       "--format", format,  NULL };
+	const char *without[] = { "--db",       f->path,  "--now",
+				  "2026-11-24", "export", "split.example",
+				  "--format",   format,   NULL };
 
 	return testenv_run_dmarcpilot(zone ? with : without, NULL);
 }
@@ -653,7 +651,8 @@ static void test_spf_parts(void **state)
 	}
 	if (nsd_available()) {
 		struct nsd_zone zones[] = { { "split.example", zone } };
-		struct dns_live_options o = { .timeout = 20, .tries = 3,
+		struct dns_live_options o = { .timeout = 20,
+					      .tries = 3,
 					      .no_recursion = true };
 		struct nsd_server server;
 		struct err err = ERR_INIT;
@@ -689,8 +688,8 @@ static void test_spf_parts(void **state)
 				      "include:_spf1.split.example ~all\"\n"));
 	assert_non_null(strstr(r.out, "update delete _spf1.split.example. "
 				      "TXT \"v=spf1 ip4:192.0.2.128/25\"\n"));
-	line = xasprintf("update add _spf1.split.example. 300 TXT \"%s\"\n",
-			 part);
+	line =
+	    xasprintf("update add _spf1.split.example. 300 TXT \"%s\"\n", part);
 	assert_non_null(strstr(r.out, line));
 	free(line);
 	line = xasprintf("update add split.example. 300 TXT \"%.255s\" "
@@ -723,7 +722,7 @@ static void test_spf_parts(void **state)
 static void test_plan_text_quoted(void **state)
 {
 	struct fixture *f = *state;
-	const char *plan[] = { "--db", f->path, "--now", "2026-11-24",
+	const char *plan[] = { "--db", f->path,         "--now", "2026-11-24",
 			       "plan", "split.example", NULL };
 	char *main_rec, *part, *line;
 	struct testenv_run r;
@@ -835,12 +834,12 @@ static void test_step_waits_for_parts(void **state)
 	split_expected(&main_rec, &part);
 	pre = nsd_zone_preamble("split.example");
 	for (int both = 0; both < 2; both++) {
-		const char *step[] = { "--db", f->path, "--now", "2026-11-24",
-				       "--zone", NULL, "step", "split.example",
-				       NULL };
-		const char *plan[] = { "--db", f->path, "--now", "2026-11-24",
-				       "--json", "plan", "split.example",
-				       NULL };
+		const char *step[] = { "--db",       f->path,         "--now",
+				       "2026-11-24", "--zone",        NULL,
+				       "step",       "split.example", NULL };
+		const char *plan[] = { "--db",          f->path,  "--now",
+				       "2026-11-24",    "--json", "plan",
+				       "split.example", NULL };
 		char *first = xstrndup(main_rec, 255);
 
 		zone = xasprintf("%s@ TXT \"%s\" \"%s\"\n%s%s%s", pre, first,
@@ -883,8 +882,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_named_checkzone, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_nsupdate, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_nsupdate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nsupdate_every_old_record,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_atomic, setup,

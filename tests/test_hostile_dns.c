@@ -154,9 +154,10 @@ static void test_text_views(void **state)
 	testenv_run_done(&r);
 	{
 		const char *env[] = { f->xdg, NULL };
-		const char *args[] = { "--resolver", f->nsd.address,
-				       "--timeout", "5", "dkim", "check",
-				       "nul.test", "s1", NULL };
+		const char *args[] = {
+			"--resolver", f->nsd.address, "--timeout", "5", "dkim",
+			"check",      "nul.test",     "s1",        NULL
+		};
 
 		r = testenv_run_dmarcpilot(args, env);
 	}
@@ -170,8 +171,7 @@ static void test_text_views(void **state)
 static void test_ptr_and_propagation(void **state)
 {
 	struct fixture *f = *state;
-	struct dns_live_options o = { .servers = f->nsd.address,
-				      .timeout = 5 };
+	struct dns_live_options o = { .servers = f->nsd.address, .timeout = 5 };
 	struct propagate_options po = { .servers = f->nsd.address,
 					.timeout = 5 };
 	struct propagate_result *pr = NULL;

@@ -90,8 +90,16 @@ static void test_host_port(void **state)
 		{ "[2001:db8::1]:65535", "2001:db8::1", 65535 },
 	};
 	static const char *const bad[] = {
-		"", ":53", "host:", "host:0", "host:65536", "host:+53",
-		"host:5 3", "[2001:db8::1", "[2001:db8::1]x", "[]:53",
+		"",
+		":53",
+		"host:",
+		"host:0",
+		"host:65536",
+		"host:+53",
+		"host:5 3",
+		"[2001:db8::1",
+		"[2001:db8::1]x",
+		"[]:53",
 		"host:999999999999",
 	};
 

@@ -45,9 +45,8 @@ static const char sender_zone[] =
 /* Two parents of a subdomain that sends: psd.test says it is a public
  * suffix domain (RFC 9989 psd=y), org.test is an ordinary
  * organizational domain. Each serves the signer's RSA key. */
-static const char psd_zone[] =
-    "_dmarc IN TXT \"v=DMARC1; p=reject; psd=y\"\n"
-    "_dmarc.shop IN TXT \"v=DMARC1; p=reject\"\n";
+static const char psd_zone[] = "_dmarc IN TXT \"v=DMARC1; p=reject; psd=y\"\n"
+			       "_dmarc.shop IN TXT \"v=DMARC1; p=reject\"\n";
 static const char org_zone[] = "_dmarc IN TXT \"v=DMARC1; p=reject\"\n";
 
 static const char reverse_zone[] = "10 IN PTR mail.example.test.\n"
@@ -55,10 +54,12 @@ static const char reverse_zone[] = "10 IN PTR mail.example.test.\n"
 
 /* How the receiver saved the message: its Received line, Return-Path
  * and Authentication-Results as Gmail writes them. */
+/* clang-format off */
 #define RECEIVED(ip, with)                                                  \
 	"Received: from mail.example.test (mail.example.test. [" ip "])\r\n" \
 	"        by mx.google.com with " with " id a1si123;\r\n"             \
 	"        Fri, 04 Dec 2026 10:00:01 -0800 (PST)\r\n"
+/* clang-format on */
 
 static const char gmail_ar[] =
     "Authentication-Results: mx.google.com;\r\n"
@@ -156,7 +157,7 @@ static json_t *check_json(struct fixture *f, const char *file,
 			  const char *const *extra, int *status)
 {
 	const char *args[24] = { "--resolver", f->server.address, "--json",
-				 "mail", "check", file };
+				 "mail",       "check",           file };
 	size_t n = 6;
 	struct testenv_run run;
 	json_error_t jerr;
@@ -182,10 +183,11 @@ static const char *rule_result(json_t *root, const char *rule)
 	json_t *rules = json_object_get(root, "bulk_sender"), *e;
 	size_t i;
 
-	json_array_foreach(rules, i, e)
-		if (strcmp(json_string_value(json_object_get(e, "rule")),
-			   rule) == 0)
-			return json_string_value(json_object_get(e, "result"));
+	json_array_foreach(
+	    rules, i,
+	    e) if (strcmp(json_string_value(json_object_get(e, "rule")),
+			  rule) ==
+		   0) return json_string_value(json_object_get(e, "result"));
 	fail_msg("no rule %s", rule);
 	return NULL;
 }
@@ -200,8 +202,13 @@ static const char *str_at(json_t *o, const char *a, const char *b)
 static void test_good_message(void **state)
 {
 	static const char *const keys[] = {
-		"dkim", "arc", "spf", "dmarc", "authentication_results",
-		"disagreements", "bulk_sender",
+		"dkim",
+		"arc",
+		"spf",
+		"dmarc",
+		"authentication_results",
+		"disagreements",
+		"bulk_sender",
 	};
 	struct fixture *f = *state;
 	char *head, *file;
@@ -219,27 +226,26 @@ static void test_good_message(void **state)
 	assert_int_equal(status, 0);
 	dk = json_array_get(json_object_get(root, "dkim"), 0);
 	assert_string_equal(str_at(root, "spf", "result"), "pass");
-	assert_string_equal(
-	    json_string_value(json_object_get(dk, "domain")), "example.test");
-	assert_string_equal(
-	    json_string_value(json_object_get(dk, "selector")), "rsa");
-	assert_string_equal(
-	    json_string_value(json_object_get(dk, "result")), "pass");
+	assert_string_equal(json_string_value(json_object_get(dk, "domain")),
+			    "example.test");
+	assert_string_equal(json_string_value(json_object_get(dk, "selector")),
+			    "rsa");
+	assert_string_equal(json_string_value(json_object_get(dk, "result")),
+			    "pass");
 	assert_true(json_is_null(json_object_get(dk, "reason")));
 	assert_string_equal(str_at(root, "dmarc", "result"), "pass");
 	assert_string_equal(str_at(root, "dmarc", "policy"), "reject");
-	assert_int_equal(json_array_size(json_object_get(root,
-							 "disagreements")),
-			 0);
-	ar = json_array_get(json_object_get(root, "authentication_results"),
-			    0);
+	assert_int_equal(
+	    json_array_size(json_object_get(root, "disagreements")), 0);
+	ar = json_array_get(json_object_get(root, "authentication_results"), 0);
 	assert_string_equal(
 	    json_string_value(json_object_get(ar, "authserv_id")),
 	    "mx.google.com");
-	for (const char *const *r = (const char *const[]){
-		 "spf_pass", "dkim_pass", "dkim_key_size", "dmarc_record",
-		 "dmarc_pass", "fcrdns", "tls", "one_click_unsubscribe",
-		 "message_format", NULL };
+	for (const char *const *r =
+		 (const char *const[]){
+		     "spf_pass", "dkim_pass", "dkim_key_size", "dmarc_record",
+		     "dmarc_pass", "fcrdns", "tls", "one_click_unsubscribe",
+		     "message_format", NULL };
 	     *r; r++)
 		if (strcmp(rule_result(root, *r), "pass") != 0)
 			fail_msg("%s: %s", *r, rule_result(root, *r));
@@ -261,20 +267,21 @@ static void test_failing_message(void **state)
 
 	if (!f)
 		skip();
-	head = xasprintf("Return-Path: <bounce@example.test>\r\n%s%s",
-			 RECEIVED("192.0.2.11", "ESMTP")
-			     "Received: from [10.0.0.5] by mail.example.test "
-			     "with ESMTPSA;\r\n Fri, 04 Dec 2026 10:00:00 "
-			     "-0800\r\n",
-			 gmail_ar);
+	head = xasprintf(
+	    "Return-Path: <bounce@example.test>\r\n%s%s",
+	    RECEIVED("192.0.2.11",
+		     "ESMTP") "Received: from [10.0.0.5] by mail.example.test "
+			      "with ESMTPSA;\r\n Fri, 04 Dec 2026 10:00:00 "
+			      "-0800\r\n",
+	    gmail_ar);
 	file = saved_message(f, head, "tampered-body");
 	root = check_json(f, file, NULL, &status);
 	assert_int_equal(status, 1);
 	dk = json_array_get(json_object_get(root, "dkim"), 0);
-	assert_string_equal(
-	    json_string_value(json_object_get(dk, "result")), "fail");
-	assert_string_equal(
-	    json_string_value(json_object_get(dk, "reason")), "body_hash");
+	assert_string_equal(json_string_value(json_object_get(dk, "result")),
+			    "fail");
+	assert_string_equal(json_string_value(json_object_get(dk, "reason")),
+			    "body_hash");
 	/* 192.0.2.11 is inside the SPF range; forged From keeps it. */
 	assert_string_equal(str_at(root, "spf", "result"), "pass");
 	assert_string_equal(str_at(root, "dmarc", "result"), "pass");
@@ -283,12 +290,12 @@ static void test_failing_message(void **state)
 	assert_string_equal(rule_result(root, "tls"), "fail");
 	dis = json_array_get(json_object_get(root, "disagreements"), 0);
 	assert_non_null(dis);
-	assert_string_equal(
-	    json_string_value(json_object_get(dis, "method")), "dkim");
-	assert_string_equal(
-	    json_string_value(json_object_get(dis, "theirs")), "pass");
-	assert_string_equal(
-	    json_string_value(json_object_get(dis, "ours")), "fail");
+	assert_string_equal(json_string_value(json_object_get(dis, "method")),
+			    "dkim");
+	assert_string_equal(json_string_value(json_object_get(dis, "theirs")),
+			    "pass");
+	assert_string_equal(json_string_value(json_object_get(dis, "ours")),
+			    "fail");
 	json_decref(root);
 	free(file);
 	free(head);
@@ -371,9 +378,9 @@ static void test_now_and_expiry(void **state)
 		skip();
 	file = xasprintf("%s/timed-expiring.eml", f->dir);
 	for (size_t i = 0; i < sizeof days / sizeof *days; i++) {
-		const char *extra[] = { days[i].now, "--ip", "192.0.2.10",
-					"--mail-from", "bounce@example.test",
-					NULL };
+		const char *extra[] = { days[i].now,           "--ip",
+					"192.0.2.10",          "--mail-from",
+					"bounce@example.test", NULL };
 		int status;
 		json_t *root = check_json(f, file, extra, &status);
 		json_t *dk = json_array_get(json_object_get(root, "dkim"), 0);
@@ -386,7 +393,8 @@ static void test_now_and_expiry(void **state)
 			    json_string_value(json_object_get(dk, "reason")),
 			    days[i].reason);
 		else
-			assert_true(json_is_null(json_object_get(dk, "reason")));
+			assert_true(
+			    json_is_null(json_object_get(dk, "reason")));
 		json_decref(root);
 	}
 	free(file);
@@ -410,8 +418,9 @@ static void test_tree_walk_alignment(void **state)
 	if (!f)
 		skip();
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		const char *extra[] = { "--ip", "192.0.2.10", "--mail-from",
-					"<>", "--helo", "mail.example.test",
+		const char *extra[] = { "--ip",        "192.0.2.10",
+					"--mail-from", "<>",
+					"--helo",      "mail.example.test",
 					NULL };
 		char *file = xasprintf("%s/%s", f->dir, cases[i].file);
 		int status;
@@ -468,11 +477,12 @@ static void test_unreadable(void **state)
 	file = xasprintf("%s/relaxed.eml", f->dir);
 	text = testenv_read_file(file, NULL);
 	{
-		const char *argv[] = { testenv_binary(), "--resolver",
-				       f->server.address, "mail", "check",
-				       "-", "--ip", "192.0.2.10",
-				       "--mail-from", "b@example.test",
-				       NULL };
+		const char *argv[] = {
+			testenv_binary(), "--resolver", f->server.address,
+			"mail",           "check",      "-",
+			"--ip",           "192.0.2.10", "--mail-from",
+			"b@example.test", NULL
+		};
 
 		run = testenv_run(argv, NULL, text);
 	}
@@ -532,11 +542,19 @@ static void test_poll_fails(void **state)
 	self[n] = '\0';
 	file = xasprintf("%s/relaxed.eml", f->dir);
 	{
-		const char *argv[] = { self, "--no-poll", testenv_binary(),
-				       "--resolver", f->server.address,
-				       "mail", "check", file, "--ip",
-				       "192.0.2.10", "--mail-from",
-				       "b@example.test", NULL };
+		const char *argv[] = { self,
+				       "--no-poll",
+				       testenv_binary(),
+				       "--resolver",
+				       f->server.address,
+				       "mail",
+				       "check",
+				       file,
+				       "--ip",
+				       "192.0.2.10",
+				       "--mail-from",
+				       "b@example.test",
+				       NULL };
 
 		run = testenv_run(argv, env, NULL);
 	}
@@ -579,8 +597,8 @@ static void test_wizard_test_step(void **state)
 		skip();
 	argv[2] = f->server.address;
 	maildir = xasprintf("%s/Maildir", f->dir);
-	for (const char *const *d = (const char *const[]){ "", "/cur", "/new",
-							 "/tmp", NULL };
+	for (const char *const *d =
+		 (const char *const[]){ "", "/cur", "/new", "/tmp", NULL };
 	     *d; d++) {
 		sub = xasprintf("%s%s", maildir, *d);
 		assert_int_equal(mkdir(sub, 0700), 0);
@@ -633,8 +651,8 @@ static void test_wizard_test_step(void **state)
 	free(screen);
 	tmux_send_keys(&t, home);
 	/* The path is the title whatever the scroll: wait for the top. */
-	screen = tmux_wait_for(&t, "DKIM   pass      example.test s=rsa",
-			       20000);
+	screen =
+	    tmux_wait_for(&t, "DKIM   pass      example.test s=rsa", 20000);
 	assert_non_null(screen);
 	assert_non_null(strstr(screen, "/Maildir/new/2.newer"));
 	assert_non_null(strstr(screen, "DMARC  pass"));
@@ -687,8 +705,12 @@ static void test_authres_forms(void **state)
 	    " example.com; spf=fail reason=\"bad (not\\\" really)\" "
 	    "smtp.mailfrom=x@y.example; dkim/1=neutral";
 	static const char *const bad[] = {
-		"", "; spf=pass", " a; spf", " a; spf=pass smtp.mailfrom",
-		" a; spf=pass (unclosed", " a; spf=pass smtp=x",
+		"",
+		"; spf=pass",
+		" a; spf",
+		" a; spf=pass smtp.mailfrom",
+		" a; spf=pass (unclosed",
+		" a; spf=pass smtp=x",
 	};
 	struct authres ar;
 	struct err err = ERR_INIT;
@@ -738,6 +760,6 @@ int main(int argc, char **argv)
 		return exec_without_poll(argv + 2);
 	rc = cmocka_run_group_tests_name("authres", unit, NULL, NULL);
 
-	return rc | cmocka_run_group_tests_name("mail_check", cli, setup,
-						teardown);
+	return rc |
+	       cmocka_run_group_tests_name("mail_check", cli, setup, teardown);
 }

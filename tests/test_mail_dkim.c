@@ -38,7 +38,7 @@ static const char rfc8463_zone[] =
 
 struct fixture {
 	struct nsd_server server;
-	char *dir;     /* the signer's output */
+	char *dir; /* the signer's output */
 };
 
 /* Signs the cases with dkimpy and serves their keys from nsd. */
@@ -236,22 +236,20 @@ static void test_timed(void **state)
 		struct dkim_checks c;
 		enum dkim_reason want;
 
-		assert_int_equal(sscanf(line, "%63s %lld %15s", name, &now,
-					verdict),
-				 3);
+		assert_int_equal(
+		    sscanf(line, "%63s %lld %15s", name, &now, verdict), 3);
 		path = xasprintf("%s/%s.eml", f->dir, name);
 		verify_file_at(f, path, &msg, &c, (int64_t)now);
 		assert_int_equal(c.count, 1);
 		want = strcmp(verdict, "pass") == 0 ? DKIM_REASON_NONE
-		       : strstr(name, "future")    ? DKIM_REASON_FUTURE
-						   : DKIM_REASON_EXPIRED;
+		       : strstr(name, "future")     ? DKIM_REASON_FUTURE
+						    : DKIM_REASON_EXPIRED;
 		if ((c.items[0].result == DKIM_PASS) !=
 			(strcmp(verdict, "pass") == 0) ||
 		    c.items[0].reason != want)
 			fail_msg("%s at %lld: ours %s (%s), dkimpy %s", name,
 				 now, dkim_result_name(c.items[0].result),
-				 dkim_reason_name(c.items[0].reason),
-				 verdict);
+				 dkim_reason_name(c.items[0].reason), verdict);
 		dkim_checks_done(&c);
 		dkim_msg_done(&msg);
 		free(path);
@@ -319,7 +317,8 @@ static void test_arc_chains(void **state)
 	o.servers = f->server.address;
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		char *path = xasprintf("%s/%s.eml", f->dir, cases[i].name);
-		char *theirs = dkimpy_verdict(f, "arc-expect.txt", cases[i].name);
+		char *theirs =
+		    dkimpy_verdict(f, "arc-expect.txt", cases[i].name);
 		char *data;
 		size_t len;
 		struct dkim_msg msg;

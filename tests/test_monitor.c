@@ -166,8 +166,7 @@ static char *webhook_section(struct fixture *f)
 static json_t *monitor_json(struct fixture *f, const char *day,
 			    const char *extra, struct testenv_run *run)
 {
-	const char *args[] = { "--now", day, "--json", "monitor", extra,
-			       NULL };
+	const char *args[] = { "--now", day, "--json", "monitor", extra, NULL };
 	json_t *o;
 
 	*run = run_cli(f, args);
@@ -202,10 +201,9 @@ static json_t *monitor_failing(struct fixture *f, const char *day,
 
 	assert_non_null(o);
 	assert_int_equal(run->status, 2);
-	assert_string_equal(
-	    json_string_value(
-		json_array_get(json_object_get(o, "failed_channels"), 0)),
-	    channel);
+	assert_string_equal(json_string_value(json_array_get(
+				json_object_get(o, "failed_channels"), 0)),
+			    channel);
 	return o;
 }
 
@@ -286,16 +284,14 @@ static void test_alert_sent_once_and_cleared_once(void **state)
 	o = monitor_json(f, "2026-03-16", NULL, &run);
 	assert_non_null(o);
 	assert_int_equal(run.status, 0);
-	assert_string_equal(state_of(o, "monitor.dmarc_fail_rate"),
-			    "cleared");
+	assert_string_equal(state_of(o, "monitor.dmarc_fail_rate"), "cleared");
 	json_decref(o);
 	testenv_run_done(&run);
 	assert_int_equal(alertd_count(&f->hook), 2);
 	body = hook_body(f, 2);
 	assert_string_equal(state_of(body, "monitor.dmarc_fail_rate"),
 			    "cleared");
-	assert_string_equal(state_of(body, "monitor.spf_fail_rate"),
-			    "cleared");
+	assert_string_equal(state_of(body, "monitor.spf_fail_rate"), "cleared");
 	/* Still failing above the plan's threshold in the window. */
 	assert_null(state_of(body, "monitor.unknown_source"));
 	json_decref(body);
@@ -403,8 +399,8 @@ static void test_smtp_starttls_auth(void **state)
 	/* Never in the database. */
 	db = testenv_db_dump(f->db, NULL);
 	assert_non_null(db);
-	assert_null(memmem(db, strlen(db), f->smtp.password,
-			   strlen(f->smtp.password)));
+	assert_null(
+	    memmem(db, strlen(db), f->smtp.password, strlen(f->smtp.password)));
 	free(db);
 
 	/* A wrong password: the channel fails, named, and is retried. */
@@ -417,12 +413,11 @@ static void test_smtp_starttls_auth(void **state)
 	write_config(f, config);
 	import_report(f, "good1", "2026-03-15", 100, 0);
 	{
-		const char *args[] = { "--now", "2026-03-16", "monitor",
-				       NULL };
+		const char *args[] = { "--now", "2026-03-16", "monitor", NULL };
 		const char *env[] = { f->env_xdg, "MONITOR_TEST_PW=wrong-one",
 				      NULL };
-		const char *argv[] = { "--db", f->db, "--zone", f->zone,
-				       args[0], args[1], args[2], NULL };
+		const char *argv[] = { "--db",  f->db,   "--zone", f->zone,
+				       args[0], args[1], args[2],  NULL };
 
 		run = testenv_run_dmarcpilot(argv, env);
 		assert_int_equal(run.status, 2);
@@ -655,9 +650,9 @@ static void test_step_ready_and_rotation_due(void **state)
 	assert_true(date_parse("2025-09-01", &key.created));
 	key.published = DATE_NONE;
 	key.retired = DATE_NONE;
-	assert_int_equal(state_dkim_key_add(store, "mon.example", &key, &id,
-					    &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_dkim_key_add(store, "mon.example", &key, &id, &err),
+	    STATUS_OK);
 	store_close(store);
 
 	o = monitor_json(f, "2026-03-09", NULL, &run);
@@ -676,12 +671,11 @@ static void test_step_ready_and_rotation_due(void **state)
 		if (strcmp(json_string_value(json_object_get(a, "code")),
 			   "monitor.step_ready"))
 			continue;
-		assert_string_equal(json_string_value(json_object_get(a,
-								      "state")),
-				    "open");
-		assert_non_null(strstr(json_string_value(json_object_get(
-					   a, "message")),
-				       "ready since 2026-03-09"));
+		assert_string_equal(
+		    json_string_value(json_object_get(a, "state")), "open");
+		assert_non_null(
+		    strstr(json_string_value(json_object_get(a, "message")),
+			   "ready since 2026-03-09"));
 	}
 	json_decref(o);
 	testenv_run_done(&run);
@@ -691,8 +685,9 @@ static void test_step_ready_and_rotation_due(void **state)
 static json_t *monitor_zone(struct fixture *f, const char *zone,
 			    const char *day, struct testenv_run *run)
 {
-	const char *args[] = { "--db", f->db, "--zone", zone, "--now", day,
-			       "--json", "monitor", "adopt.example", NULL };
+	const char *args[] = { "--db",          f->db, "--zone", zone,
+			       "--now",         day,   "--json", "monitor",
+			       "adopt.example", NULL };
 	const char *env[] = { f->env_xdg, NULL };
 	json_t *o;
 
@@ -729,11 +724,12 @@ static void test_dns_against_what_was_stepped(void **state)
 	moved = testenv_write_file(f->dir, "moved.zone", text);
 	gone = testenv_write_file(f->dir, "gone.zone", head);
 	{
-		const char *add[] = { "--db", f->db, "domain", "add",
-				      "adopt.example", NULL };
-		const char *adopt[] = { "--db", f->db, "--zone", good,
-					"--now", "2026-03-09", "domain",
-					"adopt", "adopt.example", NULL };
+		const char *add[] = { "--db", f->db,           "domain",
+				      "add",  "adopt.example", NULL };
+		const char *adopt[] = { "--db",   f->db,   "--zone",
+					good,     "--now", "2026-03-09",
+					"domain", "adopt", "adopt.example",
+					NULL };
 
 		run = testenv_run_dmarcpilot(add, NULL);
 		assert_int_equal(run.status, 0);
@@ -816,8 +812,7 @@ static void test_monitor_fetches_from_dovecot(void **state)
 	assert_int_equal(run.status, 1);
 	fetch = json_object_get(o, "fetch");
 	assert_true(json_is_true(json_object_get(fetch, "complete")));
-	assert_int_equal(json_integer_value(json_object_get(fetch,
-							    "imported")),
+	assert_int_equal(json_integer_value(json_object_get(fetch, "imported")),
 			 1);
 	assert_string_equal(state_of(o, "monitor.dmarc_fail_rate"), "new");
 	assert_null(strstr(run.out, f->imap.password));
@@ -828,8 +823,8 @@ static void test_monitor_fetches_from_dovecot(void **state)
 	{
 		char *text = alertd_read(&f->hook, 1, "json");
 		json_t *body = json_loads(text, 0, NULL);
-		const char *said = json_string_value(json_object_get(body,
-								     "text"));
+		const char *said =
+		    json_string_value(json_object_get(body, "text"));
 
 		assert_non_null(said);
 		assert_non_null(strstr(said, "monitor.dmarc_fail_rate"));
@@ -852,17 +847,20 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_webhook_500_retried_next_run, fixture_setup,
 		    fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_smtp_starttls_auth,
-						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_smtp_starttls_auth, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_sends_nothing,
-						fixture_setup, fixture_teardown),
+						fixture_setup,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_sendmail_failing_and_unknown_domain, fixture_setup,
 		    fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_thresholds_per_domain,
-						fixture_setup, fixture_teardown),
+						fixture_setup,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_config_check_names_line,
-						fixture_setup, fixture_teardown),
+						fixture_setup,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_monitor_refuses_readable_token, fixture_setup,
 		    fixture_teardown),

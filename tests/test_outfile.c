@@ -184,19 +184,20 @@ static int run_full(const char *const args[], char *err, size_t size)
 static void test_stdout_full(void **state)
 {
 	char *dir = testenv_mkdtemp();
-	char *zone = testenv_write_file(
-	    dir, "example.test.zone",
-	    "$ORIGIN example.test.\n$TTL 300\n"
-	    "@ SOA ns1 host 1 3600 600 86400 300\n@ NS ns1\n"
-	    "ns1 A 192.0.2.53\n@ TXT \"v=spf1 -all\"\n"
-	    "_dmarc TXT \"v=DMARC1; p=none\"\n");
+	char *zone =
+	    testenv_write_file(dir, "example.test.zone",
+			       "$ORIGIN example.test.\n$TTL 300\n"
+			       "@ SOA ns1 host 1 3600 600 86400 300\n@ NS ns1\n"
+			       "ns1 A 192.0.2.53\n@ TXT \"v=spf1 -all\"\n"
+			       "_dmarc TXT \"v=DMARC1; p=none\"\n");
 	char *db = xasprintf("%s/db.sqlite", dir);
 	const char *help[] = { "--help", NULL };
-	const char *check[] = { "--json", "--zone", zone, "check",
-				"example.test", NULL };
-	const char *add[] = { "--db", db, "domain", "add", "example.test",
-			      NULL };
-	const char *exp[] = { "--db", db, "--zone", zone, "export",
+	const char *check[] = { "--json", "--zone",       zone,
+				"check",  "example.test", NULL };
+	const char *add[] = {
+		"--db", db, "domain", "add", "example.test", NULL
+	};
+	const char *exp[] = { "--db",         db,  "--zone", zone, "export",
 			      "example.test", NULL };
 	const char *const *runs[] = { help, check, exp };
 	char err[4096];

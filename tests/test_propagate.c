@@ -20,7 +20,8 @@
 #include "dns/propagate.h"
 #include "util/xalloc.h"
 
-#define NEW_DMARC "v=DMARC1; p=quarantine; pct=25; t=y; rua=mailto:d@example.test"
+#define NEW_DMARC                                                              \
+	"v=DMARC1; p=quarantine; pct=25; t=y; rua=mailto:d@example.test"
 #define OLD_DMARC "v=DMARC1; p=none; rua=mailto:d@example.test"
 
 struct fixture {
@@ -54,7 +55,8 @@ static char *zone_with(const char *dmarc, int serial)
 static bool warm_up(const struct nsd_server *server, const char *zone)
 {
 	struct dns_live_options o = { .servers = server->address,
-				      .timeout = 20, .tries = 4 };
+				      .timeout = 20,
+				      .tries = 4 };
 	struct err err = ERR_INIT;
 	struct dns *dns;
 	struct dns_answer *a;
@@ -158,12 +160,12 @@ static void test_names_the_lagging_server(void **state)
 	if (!f->fresh.pid)
 		skip();
 	dead = xasprintf("127.0.0.1:%d", closed);
-	servers = xasprintf("%s,%s,%s", f->fresh.address, f->stale.address,
-			    dead);
+	servers =
+	    xasprintf("%s,%s,%s", f->fresh.address, f->stale.address, dead);
 	o.servers = servers;
 	dns = live(f->fresh.address, 2);
-	assert_int_equal(propagate_check(dns, "_dmarc.example.test.",
-					 DNS_T_TXT, NEW_DMARC, &o, &r, &err),
+	assert_int_equal(propagate_check(dns, "_dmarc.example.test.", DNS_T_TXT,
+					 NEW_DMARC, &o, &r, &err),
 			 STATUS_OK);
 	assert_null(r->error);
 	assert_null(r->zone);
@@ -189,8 +191,8 @@ static void test_names_the_lagging_server(void **state)
 	free(servers);
 	servers = xasprintf("%s,%s", f->fresh.address, f->stale.address);
 	o.servers = servers;
-	assert_int_equal(propagate_check(dns, "_dmarc.example.test",
-					 DNS_T_TXT, OLD_DMARC, &o, &r, &err),
+	assert_int_equal(propagate_check(dns, "_dmarc.example.test", DNS_T_TXT,
+					 OLD_DMARC, &o, &r, &err),
 			 STATUS_OK);
 	assert_int_equal(find_server(r, f->fresh.address)->state,
 			 PROPAGATE_DIFFERENT);
@@ -218,8 +220,8 @@ static void test_finds_the_zone_servers(void **state)
 		skip();
 	dns = live(f->fresh.address, 2);
 	o.port = f->fresh.port;
-	assert_int_equal(propagate_check(dns, "_dmarc.example.test",
-					 DNS_T_TXT, NEW_DMARC, &o, &r, &err),
+	assert_int_equal(propagate_check(dns, "_dmarc.example.test", DNS_T_TXT,
+					 NEW_DMARC, &o, &r, &err),
 			 STATUS_OK);
 	assert_null(r->error);
 	assert_string_equal(r->zone, "example.test");
@@ -259,8 +261,8 @@ static void test_finds_the_zone_servers(void **state)
 	propagate_result_free(r);
 
 	/* A name in no zone. */
-	assert_int_equal(propagate_check(dns, "www.nowhere.invalid",
-					 DNS_T_A, "192.0.2.1", &o, &r, &err),
+	assert_int_equal(propagate_check(dns, "www.nowhere.invalid", DNS_T_A,
+					 "192.0.2.1", &o, &r, &err),
 			 STATUS_OK);
 	assert_int_equal(r->count, 0);
 	assert_non_null(r->error);
@@ -283,8 +285,8 @@ static void test_lame_server(void **state)
 	dns = live(f->parent.address, 2);
 	o.servers = f->parent.address;
 	assert_int_equal(propagate_check(dns, "_dmarc.child.parent.test",
-					 DNS_T_TXT, "v=DMARC1; p=none", &o,
-					 &r, &err),
+					 DNS_T_TXT, "v=DMARC1; p=none", &o, &r,
+					 &err),
 			 STATUS_OK);
 	assert_int_equal(r->count, 1);
 	assert_int_equal(r->servers[0].state, PROPAGATE_UNREACHABLE);
@@ -312,9 +314,8 @@ static void test_asynchronous(void **state)
 		skip();
 	dns = live(f->fresh.address, 2);
 	o.servers = f->stale.address;
-	assert_int_equal(propagate_start(dns, "_dmarc.example.test",
-					 DNS_T_TXT, NEW_DMARC, &o, keep_result,
-					 &r, &err),
+	assert_int_equal(propagate_start(dns, "_dmarc.example.test", DNS_T_TXT,
+					 NEW_DMARC, &o, keep_result, &r, &err),
 			 STATUS_OK);
 	assert_null(r);
 	assert_true(dns_pending(dns) > 0);
@@ -326,9 +327,8 @@ static void test_asynchronous(void **state)
 	/* Cancelling ends the check: its servers are unreachable. */
 	r = NULL;
 	o.servers = f->fresh.address;
-	assert_int_equal(propagate_start(dns, "_dmarc.example.test",
-					 DNS_T_TXT, NEW_DMARC, &o, keep_result,
-					 &r, &err),
+	assert_int_equal(propagate_start(dns, "_dmarc.example.test", DNS_T_TXT,
+					 NEW_DMARC, &o, keep_result, &r, &err),
 			 STATUS_OK);
 	dns_cancel_all(dns);
 	assert_non_null(r);
@@ -363,12 +363,13 @@ static void test_table(void **state)
 	struct err err = ERR_INIT;
 	struct propagate_result *r;
 
-	assert_int_equal(dns_table_add(dns,
-				       "example.test. 300 IN NS ns1.example.test.\n"
-				       "example.test. 300 IN NS ns2.example.net.\n"
-				       "example.test. 300 IN TXT \"v=spf1 \" \"-all\"\n",
-				       &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    dns_table_add(dns,
+			  "example.test. 300 IN NS ns1.example.test.\n"
+			  "example.test. 300 IN NS ns2.example.net.\n"
+			  "example.test. 300 IN TXT \"v=spf1 \" \"-all\"\n",
+			  &err),
+	    STATUS_OK);
 	assert_int_equal(propagate_check(dns, "example.test", DNS_T_TXT,
 					 "v=spf1 -all", NULL, &r, &err),
 			 STATUS_OK);
@@ -389,9 +390,8 @@ static void test_table(void **state)
 	propagate_result_free(r);
 
 	/* Nothing published yet: the servers serve "nothing". */
-	assert_int_equal(propagate_check(dns, "_dmarc.example.test",
-					 DNS_T_TXT, "v=DMARC1; p=none", NULL,
-					 &r, &err),
+	assert_int_equal(propagate_check(dns, "_dmarc.example.test", DNS_T_TXT,
+					 "v=DMARC1; p=none", NULL, &r, &err),
 			 STATUS_OK);
 	assert_int_equal(r->servers[0].state, PROPAGATE_DIFFERENT);
 	assert_int_equal(r->servers[0].result, DNS_NXDOMAIN);
@@ -411,6 +411,5 @@ int main(void)
 		cmocka_unit_test(test_table),
 	};
 
-	return cmocka_run_group_tests_name("propagate", tests, setup,
-					   teardown);
+	return cmocka_run_group_tests_name("propagate", tests, setup, teardown);
 }

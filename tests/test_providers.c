@@ -19,11 +19,24 @@
 
 /* The IDs DESIGN.md section 7 fixes: users and scripts type them. */
 static const char *const fixed_ids[] = {
-	"google-workspace", "microsoft-365", "amazon-ses", "sendgrid",
-	"mailchimp",        "mailgun",       "postmark",   "sparkpost",
-	"salesforce",       "hubspot",       "zendesk",    "zoho",
-	"brevo",            "klaviyo",       "mailjet",    "freshdesk",
-	"intercom",         "fastmail",
+	"google-workspace",
+	"microsoft-365",
+	"amazon-ses",
+	"sendgrid",
+	"mailchimp",
+	"mailgun",
+	"postmark",
+	"sparkpost",
+	"salesforce",
+	"hubspot",
+	"zendesk",
+	"zoho",
+	"brevo",
+	"klaviyo",
+	"mailjet",
+	"freshdesk",
+	"intercom",
+	"fastmail",
 };
 
 /* Loads data/providers.ini from the source tree. */
@@ -146,8 +159,7 @@ static void test_match_ptr(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
-		const char *got = id_of(providers_match_ptr(ps,
-							    cases[i].host));
+		const char *got = id_of(providers_match_ptr(ps, cases[i].host));
 
 		if (strcmp(got, cases[i].id) != 0)
 			fail_msg("%s: expected %s, got %s", cases[i].host,
@@ -305,8 +317,8 @@ static void test_malformed(void **state)
 	assert_refused("name = A\n[a]\nname = A\ncategory = crm\n", 1,
 		       "outside a [section]");
 	assert_refused(GOOD_A "envelope = maybe\n", 4, "yes or no");
-	assert_refused(GOOD_A "spf = include:a.example include:b.example\n",
-		       4, "not one SPF mechanism");
+	assert_refused(GOOD_A "spf = include:a.example include:b.example\n", 4,
+		       "not one SPF mechanism");
 	assert_refused(GOOD_A "docs = ftp://example.com/\n", 4, "https://");
 	assert_refused(GOOD_A "mx = mx.example.com, bad_host!\n", 4,
 		       "invalid name \"bad_host!\" in mx");
@@ -354,9 +366,9 @@ static void test_syntax(void **state)
 	const struct provider *p;
 
 	(void)state;
-	assert_int_equal(providers_load_buffer(&ps, text, sizeof text - 1,
-					       "t.ini", &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    providers_load_buffer(&ps, text, sizeof text - 1, "t.ini", &err),
+	    STATUS_OK);
 	p = providers_find(ps, "x.example");
 	assert_non_null(p);
 	assert_string_equal(p->name, "Example Mail");
@@ -376,12 +388,11 @@ static void test_syntax(void **state)
 	providers_free(ps);
 
 	/* A missing file names itself. */
-	assert_int_equal(providers_load(&ps, "/nonexistent/providers.ini",
-					&err),
-			 STATUS_IO);
+	assert_int_equal(
+	    providers_load(&ps, "/nonexistent/providers.ini", &err), STATUS_IO);
 	assert_null(ps);
-	assert_non_null(strstr(err_message(&err),
-			       "/nonexistent/providers.ini"));
+	assert_non_null(
+	    strstr(err_message(&err), "/nonexistent/providers.ini"));
 	err_done(&err);
 }
 
@@ -400,10 +411,9 @@ int main(void)
 	};
 	int failed;
 
-	failed = cmocka_run_group_tests_name("catalogue", tests,
-					     setup_catalogue,
-					     teardown_catalogue);
-	failed += cmocka_run_group_tests_name("syntax", syntax_tests, NULL,
-					      NULL);
+	failed = cmocka_run_group_tests_name(
+	    "catalogue", tests, setup_catalogue, teardown_catalogue);
+	failed +=
+	    cmocka_run_group_tests_name("syntax", syntax_tests, NULL, NULL);
 	return failed ? 1 : 0;
 }

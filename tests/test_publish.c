@@ -69,7 +69,7 @@ struct fixture {
 	struct bind_server bind;
 	struct knot_server knot;
 	struct nsd_server nsd;
-	struct tmux_term tmux; /* the wizard's terminal, when started */
+	struct tmux_term tmux;         /* the wizard's terminal, when started */
 	struct unbound_server unbound; /* a caching resolver, when started */
 };
 
@@ -94,10 +94,10 @@ static void servers_start_zone(struct fixture *f, const char *zone,
 {
 	char *key, *s, *e;
 
-	assert_true(bind_start_grant(&f->bind, ZONE, zone, 0, SECONDARY,
-				     grant));
-	assert_true(knot_start(&f->knot, ZONE, SECONDARY, f->bind.port,
-			       "127.0.0.1"));
+	assert_true(
+	    bind_start_grant(&f->bind, ZONE, zone, 0, SECONDARY, grant));
+	assert_true(
+	    knot_start(&f->knot, ZONE, SECONDARY, f->bind.port, "127.0.0.1"));
 	f->port = xasprintf("%d", f->bind.port);
 	f->primary = xstrdup(f->bind.address);
 	key = testenv_read_file(f->bind.key_path, NULL);
@@ -197,8 +197,15 @@ static int run_status(struct testenv_run r)
 static char *dig(struct fixture *f, const char *server, const char *name)
 {
 	char *at = xasprintf("@%s", server);
-	const char *argv[] = { testenv_program("DIG"), "+noall", "+answer",
-			       "+norecurse", at, "-p", f->port, name, "TXT",
+	const char *argv[] = { testenv_program("DIG"),
+			       "+noall",
+			       "+answer",
+			       "+norecurse",
+			       at,
+			       "-p",
+			       f->port,
+			       name,
+			       "TXT",
 			       NULL };
 	struct testenv_run r = testenv_run(argv, NULL, NULL);
 	struct strbuf sb = STRBUF_INIT;
@@ -291,9 +298,8 @@ static void import_report(struct fixture *f, const char *day)
 	    day, (long long)begin, (long long)begin + 86399);
 	name = xasprintf("report-%s.xml", day);
 	path = testenv_write_file(f->dir, name, xml);
-	assert_int_equal(run_status(run(f, NULL, day, "report", "import",
-					path, NULL)),
-			 0);
+	assert_int_equal(
+	    run_status(run(f, NULL, day, "report", "import", path, NULL)), 0);
 	free(path);
 	free(name);
 	free(xml);
@@ -306,17 +312,16 @@ static void domain_setup(struct fixture *f, const char *day)
 	char *port = xasprintf("publish-port=%s", f->port);
 	char *key = xasprintf("publish-key=%s", f->bind.key_path);
 
-	assert_int_equal(run_status(run(f, NULL, day, "domain", "add", ZONE,
-					NULL)),
-			 0);
+	assert_int_equal(
+	    run_status(run(f, NULL, day, "domain", "add", ZONE, NULL)), 0);
 	assert_int_equal(run_status(run(f, NULL, day, "sender", "add", ZONE,
 					"ip4:192.0.2.10", NULL)),
 			 0);
-	assert_int_equal(run_status(run(f, NULL, day, "domain", "set", ZONE,
-					port, key, "min-days-monitor=1",
-					"min-days-rung=1", "window-days=1",
-					NULL)),
-			 0);
+	assert_int_equal(
+	    run_status(run(f, NULL, day, "domain", "set", ZONE, port, key,
+			   "min-days-monitor=1", "min-days-rung=1",
+			   "window-days=1", NULL)),
+	    0);
 	free(port);
 	free(key);
 }
@@ -413,9 +418,8 @@ static void test_two_spf_and_undo(void **state)
 			 "@ 600 IN TXT \"v=spf1 a -all\"\n");
 	domain_setup(f, "2026-03-01");
 	import_report(f, "2026-03-02");
-	assert_int_equal(run_status(run(f, NULL, "2026-03-02", "publish", ZONE,
-					NULL)),
-			 0);
+	assert_int_equal(
+	    run_status(run(f, NULL, "2026-03-02", "publish", ZONE, NULL)), 0);
 	check_served(f, &spf, &dmarc);
 	/* Adoption took neither of two SPF records (RFC 7208 4.5: a
 	 * permerror), so the plan starts SPF at ~all. */
@@ -427,9 +431,8 @@ static void test_two_spf_and_undo(void **state)
 					"adopt", ZONE, NULL)),
 			 0);
 	import_report(f, "2026-03-03");
-	assert_int_equal(run_status(run(f, NULL, "2026-03-03", "publish", ZONE,
-					NULL)),
-			 0);
+	assert_int_equal(
+	    run_status(run(f, NULL, "2026-03-03", "publish", ZONE, NULL)), 0);
 	check_served(f, &spf, &dmarc);
 	assert_non_null(strstr(dmarc, "p=quarantine; pct=10"));
 	free(spf);
@@ -459,8 +462,8 @@ static void test_two_spf_and_undo(void **state)
 static void test_concurrent_change(void **state)
 {
 	struct fixture *f = *state;
-	char *zone = xasprintf("%s@ 600 IN TXT \"v=spf1 ip4:192.0.2.10 ~all\"\n",
-			       zone_head);
+	char *zone = xasprintf(
+	    "%s@ 600 IN TXT \"v=spf1 ip4:192.0.2.10 ~all\"\n", zone_head);
 	struct nsd_zone stale = { ZONE, zone };
 	char *script, *d, *cmd;
 	const char *argv[] = { testenv_program("NSUPDATE"), "-k", NULL, NULL };
@@ -471,13 +474,14 @@ static void test_concurrent_change(void **state)
 	domain_setup(f, "2026-03-01");
 	import_report(f, "2026-03-02");
 	/* The other operator's change, with nsupdate, on the primary. */
-	script = xasprintf("server 127.0.0.1 %s\nzone example.test.\n"
-			   "update delete _dmarc.example.test. TXT "
-			   "\"v=DMARC1; p=none; rua=mailto:dmarc@example.test\"\n"
-			   "update add _dmarc.example.test. 900 TXT "
-			   "\"v=DMARC1; p=reject; rua=mailto:other@example.test\"\n"
-			   "send\n",
-			   f->port);
+	script =
+	    xasprintf("server 127.0.0.1 %s\nzone example.test.\n"
+		      "update delete _dmarc.example.test. TXT "
+		      "\"v=DMARC1; p=none; rua=mailto:dmarc@example.test\"\n"
+		      "update add _dmarc.example.test. 900 TXT "
+		      "\"v=DMARC1; p=reject; rua=mailto:other@example.test\"\n"
+		      "send\n",
+		      f->port);
 	argv[2] = f->bind.key_path;
 	r = testenv_run(argv, NULL, script);
 	assert_int_equal(r.status, 0);
@@ -658,14 +662,14 @@ static void other_operator(struct fixture *f)
 {
 	const char *argv[] = { testenv_program("NSUPDATE"), "-k",
 			       f->bind.key_path, NULL };
-	char *script = xasprintf(
-	    "server 127.0.0.1 %s\nzone example.test.\n"
-	    "update delete _dmarc.example.test. TXT "
-	    "\"v=DMARC1; p=none; rua=mailto:dmarc@example.test\"\n"
-	    "update add _dmarc.example.test. 900 TXT "
-	    "\"v=DMARC1; p=reject; rua=mailto:other@example.test\"\n"
-	    "send\n",
-	    f->port);
+	char *script =
+	    xasprintf("server 127.0.0.1 %s\nzone example.test.\n"
+		      "update delete _dmarc.example.test. TXT "
+		      "\"v=DMARC1; p=none; rua=mailto:dmarc@example.test\"\n"
+		      "update add _dmarc.example.test. 900 TXT "
+		      "\"v=DMARC1; p=reject; rua=mailto:other@example.test\"\n"
+		      "send\n",
+		      f->port);
 	struct testenv_run r = testenv_run(argv, NULL, script);
 
 	assert_int_equal(r.status, 0);
@@ -707,9 +711,8 @@ static void test_change_after_plan_load(void **state)
 	assert_true(plan.ready);
 	assert_non_null(strstr(plan.next.record, "p=quarantine; pct=10"));
 	other_operator(f);
-	assert_int_not_equal(app_publish_run(&s, &in, &plan, today, &o, &r,
-					     &err),
-			     STATUS_OK);
+	assert_int_not_equal(
+	    app_publish_run(&s, &in, &plan, today, &o, &r, &err), STATUS_OK);
 	assert_non_null(strstr(err_message(&err), f->primary));
 	assert_non_null(strstr(err_message(&err), "_dmarc.example.test"));
 	assert_non_null(strstr(err_message(&err), "nothing sent"));
@@ -737,8 +740,8 @@ static unsigned cached_ttl(struct fixture *f)
 	const char *colon = strrchr(f->unbound.address, ':');
 	char *port = xstrdup(colon + 1);
 	const char *argv[] = { testenv_program("DIG"), "+noall", "+answer",
-			       "@127.0.0.1", "-p", port, "_dmarc." ZONE,
-			       "TXT", NULL };
+			       "@127.0.0.1",           "-p",     port,
+			       "_dmarc." ZONE,         "TXT",    NULL };
 	struct testenv_run r = testenv_run(argv, NULL, NULL);
 	unsigned ttl = 0;
 	char owner[256];
@@ -778,17 +781,15 @@ static void test_caching_resolver(void **state)
 	assert_non_null(strstr(r.out, "update add _dmarc.example.test. 900 "
 				      "TXT \"v=DMARC1; p=quarantine; pct=10"));
 	testenv_run_done(&r);
-	assert_int_equal(run_status(run(f, NULL, "2026-03-02", "publish",
-					ZONE, NULL)),
-			 0);
+	assert_int_equal(
+	    run_status(run(f, NULL, "2026-03-02", "publish", ZONE, NULL)), 0);
 	check_served(f, &spf, &dmarc);
 	assert_non_null(strstr(dmarc, "p=quarantine; pct=10"));
 	free(spf);
 	free(dmarc);
 	import_report(f, "2026-03-03");
-	assert_int_equal(run_status(run(f, NULL, "2026-03-03", "publish",
-					ZONE, NULL)),
-			 0);
+	assert_int_equal(
+	    run_status(run(f, NULL, "2026-03-03", "publish", ZONE, NULL)), 0);
 	check_served(f, &spf, &dmarc);
 	assert_non_null(strstr(dmarc, "p=quarantine; pct=25"));
 	free(spf);
@@ -906,13 +907,12 @@ static void test_algorithms(void **state)
 	    "86400 300\n@ IN NS ns1.example.test.\nns1 IN A 127.0.0.1\n";
 	struct fixture *f = *state;
 
-	for (size_t i = 0; i < sizeof algorithms / sizeof algorithms[0];
-	     i++) {
+	for (size_t i = 0; i < sizeof algorithms / sizeof algorithms[0]; i++) {
 		struct tsig_key *key = NULL;
 		struct err err = ERR_INIT;
 		struct dns_update u;
-		char *value = xasprintf("v=DMARC1; p=none; alg=%s",
-					algorithms[i]);
+		char *value =
+		    xasprintf("v=DMARC1; p=none; alg=%s", algorithms[i]);
 		char *d;
 		int rcode = -1;
 
@@ -935,8 +935,8 @@ static void test_algorithms(void **state)
 							 key, 0, &rcode, &err),
 					 STATUS_CRYPTO);
 			assert_int_equal(rcode, -1);
-			assert_non_null(strstr(err_message(&err),
-					       algorithms[i]));
+			assert_non_null(
+			    strstr(err_message(&err), algorithms[i]));
 			d = dig(f, "127.0.0.1", "_dmarc." ZONE);
 			assert_string_equal(d, "");
 		} else if (dns_update_send(&u, f->bind.address, key, 0, &rcode,
@@ -973,9 +973,8 @@ static void test_new_name_zone_ttl(void **state)
 
 	servers_start_zone(f, zone, NULL);
 	domain_setup(f, "2026-03-01");
-	assert_int_equal(run_status(run(f, NULL, "2026-03-01", "dkim",
-					"keygen", ZONE, "ed2027", "--out",
-					f->dir, NULL)),
+	assert_int_equal(run_status(run(f, NULL, "2026-03-01", "dkim", "keygen",
+					ZONE, "ed2027", "--out", f->dir, NULL)),
 			 0);
 	import_report(f, "2026-03-02");
 	r = run(f, NULL, "2026-03-02", "publish", ZONE, "--force", NULL);
@@ -1000,8 +999,10 @@ static void test_new_name_zone_ttl(void **state)
 static char *wizard_publish_on(struct fixture *f, const char *day,
 			       const char *step, const char *title)
 {
-	const char *argv[] = { testenv_binary(), "--resolver", f->primary,
-			       "--db", f->db, "--now", day, ZONE, NULL };
+	const char *argv[] = {
+		testenv_binary(), "--resolver", f->primary, "--db", f->db,
+		"--now",          day,          ZONE,       NULL
+	};
 	const char *go[] = { step, NULL };
 	const char *p[] = { "p", "?", NULL };
 	const char *esc[] = { "Escape", NULL };
@@ -1104,8 +1105,7 @@ static void wizard_wait(struct fixture *f, const char *text)
 	char *screen = tmux_wait_for(&f->tmux, text, 30000);
 
 	if (!screen)
-		fail_msg("never drawn: %s\n%s", text,
-			 tmux_capture(&f->tmux));
+		fail_msg("never drawn: %s\n%s", text, tmux_capture(&f->tmux));
 	free(screen);
 }
 
@@ -1120,9 +1120,17 @@ static void test_wizard_rotation_publishes(void **state)
 {
 	struct fixture *f = *state;
 	char *keys = xasprintf("%s/keys", f->dir);
-	const char *argv[] = { testenv_binary(), "--resolver", f->primary,
-			       "--db", f->db, "--now", "2026-03-02",
-			       "--timeout", "2", ZONE, NULL };
+	const char *argv[] = { testenv_binary(),
+			       "--resolver",
+			       f->primary,
+			       "--db",
+			       f->db,
+			       "--now",
+			       "2026-03-02",
+			       "--timeout",
+			       "2",
+			       ZONE,
+			       NULL };
 	const char *dkim[] = { "5", NULL };
 	const char *rot[] = { "R", NULL };
 	const char *v[] = { "v", NULL };
@@ -1138,13 +1146,11 @@ static void test_wizard_rotation_publishes(void **state)
 	servers_start(f, "@ 600 IN TXT \"v=spf1 mx ~all\"\n");
 	argv[2] = f->primary;
 	domain_setup(f, "2026-03-01");
-	assert_int_equal(run_status(run(f, NULL, "2026-03-01", "dkim",
-					"keygen", ZONE, "s2026", "--out",
-					keys, NULL)),
+	assert_int_equal(run_status(run(f, NULL, "2026-03-01", "dkim", "keygen",
+					ZONE, "s2026", "--out", keys, NULL)),
 			 0);
-	assert_int_equal(run_status(run(f, NULL, "2026-03-02", "dkim",
-					"rotate", ZONE, "--selector", "s2027",
-					NULL)),
+	assert_int_equal(run_status(run(f, NULL, "2026-03-02", "dkim", "rotate",
+					ZONE, "--selector", "s2027", NULL)),
 			 0);
 	assert_true(tmux_start(&f->tmux, 80, 24, argv, NULL));
 	free(tmux_settle(&f->tmux, 30000));
@@ -1253,9 +1259,10 @@ static void wizard_wait_joined(struct fixture *f, const char *text)
 static void test_wizard_quit_in_pause(void **state)
 {
 	struct fixture *f = *state;
-	const char *argv[] = { testenv_binary(), "--resolver", NULL,
-			       "--db", f->db, "--now", "2026-03-02",
-			       "--timeout", "2", ZONE, NULL };
+	const char *argv[] = {
+		testenv_binary(), "--resolver", NULL, "--db", f->db, "--now",
+		"2026-03-02",     "--timeout",  "2",  ZONE,   NULL
+	};
 	/* No leak check in the wizard: it leaves while the cancelled
 	 * job's thread may still be ending, and LeakSanitizer's check at
 	 * exit then races that thread (one abort in a loaded sanitizer
@@ -1303,8 +1310,7 @@ static void test_wizard_quit_in_pause(void **state)
 				  "serving it; nothing recorded (dmarcpilot "
 				  "publish " ZONE " waits for them and "
 				  "records it"))
-		fail_msg("no word of the update:\n%s",
-			 tmux_capture(&f->tmux));
+		fail_msg("no word of the update:\n%s", tmux_capture(&f->tmux));
 	assert_int_equal(history_count(f), before);
 	served = dig(f, "127.0.0.1", "_dmarc." ZONE);
 	assert_non_null(strstr(served, "p=quarantine; pct=10"));
@@ -1359,11 +1365,11 @@ static void test_plan_asks_primary_once(void **state)
 	int plain[2], plain_rd0[2], set[2], set_rd0[2];
 
 	servers_start(f, "@ 600 IN TXT \"v=spf1 mx ~all\"\n");
-	assert_int_equal(run_status(run(f, NULL, "2026-03-01", "domain", "add",
-					ZONE, NULL)),
-			 0);
-	assert_int_equal(run_status(run(f, NULL, "2026-03-01", "sender",
-					"add", ZONE, "ip4:192.0.2.10", NULL)),
+	assert_int_equal(
+	    run_status(run(f, NULL, "2026-03-01", "domain", "add", ZONE, NULL)),
+	    0);
+	assert_int_equal(run_status(run(f, NULL, "2026-03-01", "sender", "add",
+					ZONE, "ip4:192.0.2.10", NULL)),
 			 0);
 	import_report(f, "2026-03-02");
 	plan_queries(f, plain, plain_rd0);
@@ -1417,8 +1423,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_new_name_zone_ttl, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_wizard_rotation_publishes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wizard_rotation_publishes,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wizard_quit_in_pause,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plan_asks_primary_once,

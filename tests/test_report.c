@@ -99,8 +99,8 @@ static enum status seen_end(void *arg, const char *name, enum status st,
 static void read_shared(const char *rel, struct seen *s)
 {
 	const char *data = testenv_testdata();
-	struct report_sink sink = { seen_begin, seen_meta, seen_row,
-				    seen_failure, seen_end, s };
+	struct report_sink sink = { seen_begin,   seen_meta, seen_row,
+				    seen_failure, seen_end,  s };
 	struct err err = ERR_INIT;
 	char *path;
 
@@ -110,8 +110,7 @@ static void read_shared(const char *rel, struct seen *s)
 	}
 	path = xasprintf("%s/reports/%s", data, rel);
 	memset(s, 0, sizeof *s);
-	assert_int_equal(report_input_path(path, NULL, &sink, &err),
-			 STATUS_OK);
+	assert_int_equal(report_input_path(path, NULL, &sink, &err), STATUS_OK);
 	assert_int_equal(s->units, 1);
 	free(path);
 }
@@ -372,6 +371,7 @@ static enum status parse_text(const char *xml, struct seen *s, char *error,
 	return st;
 }
 
+/* clang-format off */
 #define HEAD                                                            \
 	"<feedback><report_metadata><org_name>o</org_name>"             \
 	"<report_id>1</report_id><date_range><begin>1700006400</begin>" \
@@ -384,6 +384,7 @@ static enum status parse_text(const char *xml, struct seen *s, char *error,
 	"<dkim>PASS</dkim><spf>Fail</spf>" extra                        \
 	"</policy_evaluated></row><identifiers><header_from>"           \
 	"Example.com</header_from></identifiers></record>"
+/* clang-format on */
 
 /* Hands a report over one octet at a time, so that every UTF-8
  * sequence arrives cut in two. */
@@ -403,12 +404,13 @@ static ssize_t octet_read(void *arg, char *buf, size_t len, struct err *err)
  * of newlines before a refused tag still gives its line. */
 static void test_utf8_across_reads(void **state)
 {
-	const char *xml = HEAD "<record><row><source_ip>192.0.2.1</source_ip>"
-			  "<count>1</count><policy_evaluated><disposition>"
-			  "none</disposition><dkim>pass</dkim><spf>pass</spf>"
-			  "</policy_evaluated></row><identifiers><header_from>"
-			  "b\xc3\xbc\xff.example</header_from></identifiers>"
-			  "</record></feedback>";
+	const char *xml =
+	    HEAD "<record><row><source_ip>192.0.2.1</source_ip>"
+		 "<count>1</count><policy_evaluated><disposition>"
+		 "none</disposition><dkim>pass</dkim><spf>pass</spf>"
+		 "</policy_evaluated></row><identifiers><header_from>"
+		 "b\xc3\xbc\xff.example</header_from></identifiers>"
+		 "</record></feedback>";
 	struct seen s;
 	struct report_handler h = { seen_meta, seen_row, &s };
 	struct err err = ERR_INIT;
@@ -446,7 +448,7 @@ static void test_deviations(void **state)
 				"<reason><type>forwarded</type></reason>"
 				"<reason><type>Local_Policy</type>"
 				"<comment>arc=pass</comment></reason>")
-			 ROW("192.0.2.1", "7", "") "</feedback>",
+			   ROW("192.0.2.1", "7", "") "</feedback>",
 		       &s, error, sizeof error),
 	    STATUS_OK);
 	assert_int_equal(s.nreports, 1);
@@ -469,49 +471,50 @@ static void test_hostile_values(void **state)
 	struct seen s;
 	char error[512];
 
-	assert_int_equal(parse_text(HEAD ROW("192.0.2.1",
-					     "18446744073709551617", "")
-				    "</feedback>",
-				    &s, error, sizeof error),
-			 STATUS_LIMIT);
+	assert_int_equal(
+	    parse_text(
+		HEAD ROW("192.0.2.1", "18446744073709551617", "") "</feedback>",
+		&s, error, sizeof error),
+	    STATUS_LIMIT);
 	assert_non_null(strstr(error, "too large"));
-	assert_int_equal(parse_text(HEAD ROW("192.0.2.1", "-3", "")
-				    "</feedback>",
-				    &s, error, sizeof error),
-			 STATUS_PARSE);
+	assert_int_equal(
+	    parse_text(HEAD ROW("192.0.2.1", "-3", "") "</feedback>", &s, error,
+		       sizeof error),
+	    STATUS_PARSE);
 	assert_non_null(strstr(error, "<count> \"-3\""));
-	assert_int_equal(parse_text(HEAD ROW("192.0.2.300", "1", "")
-				    "</feedback>",
-				    &s, error, sizeof error),
-			 STATUS_PARSE);
+	assert_int_equal(
+	    parse_text(HEAD ROW("192.0.2.300", "1", "") "</feedback>", &s,
+		       error, sizeof error),
+	    STATUS_PARSE);
 	assert_non_null(strstr(error, "192.0.2.300"));
-	assert_int_equal(parse_text(HEAD ROW("not-an-ip\x1b[31m", "1", "")
-				    "</feedback>",
-				    &s, error, sizeof error),
-			 STATUS_PARSE);
+	assert_int_equal(
+	    parse_text(HEAD ROW("not-an-ip\x1b[31m", "1", "") "</feedback>", &s,
+		       error, sizeof error),
+	    STATUS_PARSE);
 	/* The escape sequence is gone from the message. */
 	assert_null(strchr(error, '\x1b'));
-	assert_int_equal(parse_text("<html><body/></html>", &s, error,
-				    sizeof error),
-			 STATUS_PARSE);
+	assert_int_equal(
+	    parse_text("<html><body/></html>", &s, error, sizeof error),
+	    STATUS_PARSE);
 	assert_non_null(strstr(error, "not a DMARC aggregate report"));
-	assert_int_equal(parse_text("", &s, error, sizeof error),
-			 STATUS_PARSE);
+	assert_int_equal(parse_text("", &s, error, sizeof error), STATUS_PARSE);
 	/* Records before the metadata. */
-	assert_int_equal(parse_text("<feedback>" ROW("192.0.2.1", "1", "")
-				    "</feedback>",
-				    &s, error, sizeof error),
-			 STATUS_PARSE);
+	assert_int_equal(
+	    parse_text("<feedback>" ROW("192.0.2.1", "1", "") "</feedback>", &s,
+		       error, sizeof error),
+	    STATUS_PARSE);
 	assert_int_equal(s.nreports, 0);
 }
 
 /* A ROW of auth_results, closing the record ROW leaves open. */
+/* clang-format off */
 #define AUTH_ROW(auth)                                                  \
 	"<record><row><source_ip>192.0.2.1</source_ip><count>1</count>" \
 	"<policy_evaluated><disposition>none</disposition><dkim>fail"   \
 	"</dkim><spf>fail</spf></policy_evaluated></row><identifiers>"  \
 	"<header_from>example.com</header_from></identifiers>"          \
 	"<auth_results>" auth "</auth_results></record>"
+/* clang-format on */
 
 /* An auth result whose selector, domain or result is not one is left
  * out of its row and counted; the row and the good results stay. The
@@ -525,25 +528,25 @@ static void test_auth_checked(void **state)
 
 	(void)state;
 	assert_int_equal(
-	    parse_text(HEAD AUTH_ROW(
-			   "<dkim><domain>evil.example</domain><selector>x "
-			   "example.com:s2 pass y</selector><result>fail"
-			   "</result></dkim>"
-			   "<dkim><domain>example.com</domain><selector>"
-			   "S2.a-b</selector><result>Pass</result></dkim>"
-			   "<dkim><domain>example.com:s2:pass</domain>"
-			   "<result>pass</result></dkim>"
-			   "<dkim><domain>example.com</domain><selector>s2"
-			   "</selector><result>pass y</result></dkim>"
-			   "<dkim><domain>example.com</domain><selector>s2."
-			   "</selector><result>pass</result></dkim>"
-			   "<spf><domain>a b.example</domain><result>pass"
-			   "</result></spf>"
-			   "<spf><domain>example.com</domain><result>policy"
-			   "</result></spf>"
-			   "<spf><domain></domain><result>none</result></spf>")
-			   "</feedback>",
-		       &s, error, sizeof error),
+	    parse_text(
+		HEAD AUTH_ROW("<dkim><domain>evil.example</domain><selector>x "
+			      "example.com:s2 pass y</selector><result>fail"
+			      "</result></dkim>"
+			      "<dkim><domain>example.com</domain><selector>"
+			      "S2.a-b</selector><result>Pass</result></dkim>"
+			      "<dkim><domain>example.com:s2:pass</domain>"
+			      "<result>pass</result></dkim>"
+			      "<dkim><domain>example.com</domain><selector>s2"
+			      "</selector><result>pass y</result></dkim>"
+			      "<dkim><domain>example.com</domain><selector>s2."
+			      "</selector><result>pass</result></dkim>"
+			      "<spf><domain>a b.example</domain><result>pass"
+			      "</result></spf>"
+			      "<spf><domain>example.com</domain><result>policy"
+			      "</result></spf>"
+			      "<spf><domain></domain><result>none</result></"
+			      "spf>") "</feedback>",
+		&s, error, sizeof error),
 	    STATUS_OK);
 	assert_int_equal(s.reports[0].rows, 1);
 	assert_int_equal(r->ndkim_auth, 1);
@@ -562,14 +565,13 @@ static void test_dtd_refused(void **state)
 	struct seen s;
 	char error[512];
 
-	assert_int_equal(
-	    parse_text("<?xml version=\"1.0\"?>\n"
-		       "<!DOCTYPE feedback [<!ENTITY xxe SYSTEM "
-		       "\"file:///etc/passwd\">]>\n"
-		       "<feedback><report_metadata><org_name>&xxe;"
-		       "</org_name></report_metadata></feedback>",
-		       &s, error, sizeof error),
-	    STATUS_REFUSED);
+	assert_int_equal(parse_text("<?xml version=\"1.0\"?>\n"
+				    "<!DOCTYPE feedback [<!ENTITY xxe SYSTEM "
+				    "\"file:///etc/passwd\">]>\n"
+				    "<feedback><report_metadata><org_name>&xxe;"
+				    "</org_name></report_metadata></feedback>",
+				    &s, error, sizeof error),
+			 STATUS_REFUSED);
 	assert_non_null(strstr(error, "DTD"));
 	assert_int_equal(s.nreports, 0);
 }
@@ -607,16 +609,15 @@ static void test_whole_values(void **state)
 	zeros[300] = '\0';
 	memset(spaces, ' ', 250);
 	spaces[250] = '\0';
-	xml = xasprintf("<feedback><report_metadata><org_name>%sEvil Corp"
-			"</org_name><report_id>1</report_id><date_range>"
-			"<begin>%s1700006400</begin><end>1700092799</end>"
-			"</date_range></report_metadata><policy_published>"
-			"<domain>example.com</domain><p>none</p>"
-			"</policy_published>" ROW("192.0.2.1", "%s5000", "")
-			"</feedback>",
-			spaces, zeros, zeros);
-	assert_int_equal(parse_text(xml, &s, error, sizeof error),
-			 STATUS_OK);
+	xml = xasprintf(
+	    "<feedback><report_metadata><org_name>%sEvil Corp"
+	    "</org_name><report_id>1</report_id><date_range>"
+	    "<begin>%s1700006400</begin><end>1700092799</end>"
+	    "</date_range></report_metadata><policy_published>"
+	    "<domain>example.com</domain><p>none</p>"
+	    "</policy_published>" ROW("192.0.2.1", "%s5000", "") "</feedback>",
+	    spaces, zeros, zeros);
+	assert_int_equal(parse_text(xml, &s, error, sizeof error), STATUS_OK);
 	assert_int_equal(s.nreports, 1);
 	assert_string_equal(s.reports[0].meta.org_name, "Evil Corp");
 	assert_int_equal(s.reports[0].meta.date_begin, 1700006400);
@@ -634,8 +635,7 @@ static void test_value_limits(void **state)
 
 	memset(zeros, '0', REPORT_TEXT_MAX + 1);
 	zeros[REPORT_TEXT_MAX + 1] = '\0';
-	xml = xasprintf(HEAD ROW("192.0.2.1", "%s1", "") "</feedback>",
-			zeros);
+	xml = xasprintf(HEAD ROW("192.0.2.1", "%s1", "") "</feedback>", zeros);
 	assert_int_equal(parse_text(xml, &s, error, sizeof error),
 			 STATUS_LIMIT);
 	assert_non_null(strstr(error, "<count> holds more than 4096 bytes"));

@@ -101,8 +101,7 @@ static int setup(void **state)
 	report_begin(&sb, "r2", 1704758400);
 	record(&sb, "209.85.220.41", 50, "pass", "pass", NULL, "example.com",
 	       "");
-	record(&sb, "2001:db8::5", 15, "pass", "fail", NULL, "example.com",
-	       "");
+	record(&sb, "2001:db8::5", 15, "pass", "fail", NULL, "example.com", "");
 	strbuf_addstr(&sb, "</feedback>");
 	free(testenv_write_file(f->dir, "r2.xml", strbuf_str(&sb)));
 	/* Another domain's report does not count. */
@@ -358,18 +357,17 @@ static void test_analysis(void **state)
 	assert_int_equal(s->cls, ANALYSIS_PASS);
 
 	assert_int_equal(a->findings.count, 2);
-	assert_true(findings_has(&a->findings,
-				 F_REPORT_UNKNOWN_SOURCE_FAILING));
-	assert_true(findings_has(&a->findings,
-				 F_REPORT_KNOWN_SOURCE_FAILING));
+	assert_true(
+	    findings_has(&a->findings, F_REPORT_UNKNOWN_SOURCE_FAILING));
+	assert_true(findings_has(&a->findings, F_REPORT_KNOWN_SOURCE_FAILING));
 	for (size_t i = 0; i < a->findings.count; i++) {
 		const struct finding *fd = &a->findings.items[i];
 
 		if (fd->code == F_REPORT_KNOWN_SOURCE_FAILING) {
 			assert_non_null(strstr(fd->message, "203.0.113.5"));
-			assert_non_null(
-			    strstr(fd->advice, "add include:sendgrid.net to "
-					       "the SPF record of example.com"));
+			assert_non_null(strstr(
+			    fd->advice, "add include:sendgrid.net to "
+					"the SPF record of example.com"));
 			assert_non_null(strstr(fd->advice, "DKIM"));
 			assert_non_null(strstr(fd->advice, "return-path"));
 		} else {
@@ -391,9 +389,9 @@ static void test_window_without_dns(void **state)
 
 	assert_true(date_parse("2024-01-08", &since));
 	assert_true(date_parse("2024-01-14", &until));
-	assert_int_equal(analysis_run(f->store, "example.com", since, until,
-				      NULL, &a, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    analysis_run(f->store, "example.com", since, until, NULL, &a, &err),
+	    STATUS_OK);
 	assert_int_equal(a->totals.messages, 65);
 	assert_int_equal(a->totals.dmarc_pass, 65);
 	assert_int_equal(a->nsources, 2);
@@ -403,8 +401,8 @@ static void test_window_without_dns(void **state)
 	analysis_free(a);
 	/* A day before everything: nothing. */
 	assert_true(date_parse("2023-12-31", &until));
-	assert_int_equal(analysis_run(f->store, "example.com", DATE_ANY,
-				      until, NULL, &a, &err),
+	assert_int_equal(analysis_run(f->store, "example.com", DATE_ANY, until,
+				      NULL, &a, &err),
 			 STATUS_OK);
 	assert_int_equal(a->totals.messages, 0);
 	assert_int_equal(a->nsources, 0);
@@ -422,9 +420,11 @@ static void test_cli_summary(void **state)
 	    "@ IN SOA ns.example.com. h.example.com. 1 2 3 4 5\n"
 	    "@ IN NS ns.example.com.\n"
 	    "@ IN TXT \"v=spf1 ip4:192.0.2.10 -all\"\n");
-	const char *args[] = { "--db", db, "--zone", zone, "--json",
-			       "report", "summary", "example.com",
-			       "--since", "2024-01-01", NULL };
+	const char *args[] = {
+		"--db",    db,           "--zone",  zone,
+		"--json",  "report",     "summary", "example.com",
+		"--since", "2024-01-01", NULL
+	};
 	struct testenv_run run;
 	json_t *o, *src;
 
@@ -501,8 +501,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fix_text_of_an_address),
-		cmocka_unit_test_setup_teardown(test_analysis, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_analysis, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reverse_names_kept, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dns_deadline, setup,

@@ -66,19 +66,21 @@ static int pick(struct corpus *c, int n)
 }
 
 static const char *const ips[] = {
-	"192.0.2.1", "192.0.2.10", "198.51.100.7", "203.0.113.5",
-	"2001:db8::5", "2001:db8::a", "10.0.0.1", "100.0.0.1",
+	"192.0.2.1",   "192.0.2.10",  "198.51.100.7", "203.0.113.5",
+	"2001:db8::5", "2001:db8::a", "10.0.0.1",     "100.0.0.1",
 };
 static const char *const efs[] = {
-	"", "example.com", "bounce.example.net", "mail.example.org",
+	"",
+	"example.com",
+	"bounce.example.net",
+	"mail.example.org",
 };
 /* Reason types: the three of a forwarded message and others. */
 static const char *const reasons[] = {
-	"forwarded", "mailing_list", "trusted_forwarder", "local_policy",
-	"sampled_out", "other", "Forwarded",
+	"forwarded",   "mailing_list", "trusted_forwarder", "local_policy",
+	"sampled_out", "other",        "Forwarded",
 };
-static const char *const spf_results[] = { "pass", "fail", "softfail",
-					   "none" };
+static const char *const spf_results[] = { "pass", "fail", "softfail", "none" };
 
 /* Writes report k (of domain) into dir, noting its records; broken: its
  * last record has a bad address, which rejects the whole file. */
@@ -123,11 +125,10 @@ static void gen_report(struct corpus *c, const char *dir, int k,
 
 			/* RFC 7489 C: any case of the three types. */
 			r.fwd = r.fwd || t < 3 || t == 6;
-			strbuf_addf(&sb, "<reason><type>%s</type>%s</reason>",
-				    reasons[t],
-				    arc && j == 0
-					? "<comment>arc=pass</comment>"
-					: "");
+			strbuf_addf(
+			    &sb, "<reason><type>%s</type>%s</reason>",
+			    reasons[t],
+			    arc && j == 0 ? "<comment>arc=pass</comment>" : "");
 		}
 		r.fwd = !r.dkim && !r.spf && (r.fwd || (arc && nreasons > 0));
 		strbuf_addf(&sb,
@@ -150,8 +151,8 @@ static void gen_report(struct corpus *c, const char *dir, int k,
 		r.unaligned = r.unaligned && !r.spf;
 		strbuf_addstr(&sb, "</auth_results></record>");
 		if (!broken && strcmp(domain, "example.com") == 0) {
-			c->recs = xgrow(c->recs, &c->cap, c->n + 1,
-					sizeof *c->recs);
+			c->recs =
+			    xgrow(c->recs, &c->cap, c->n + 1, sizeof *c->recs);
 			c->recs[c->n++] = r;
 		}
 	}
@@ -221,8 +222,8 @@ static void check_days(struct store *store, const struct corpus *c,
 	struct err err = ERR_INIT;
 	size_t k = 0;
 
-	assert_int_equal(report_query_days(store, "EXAMPLE.com", since,
-					   until, got_day, &g, &err),
+	assert_int_equal(report_query_days(store, "EXAMPLE.com", since, until,
+					   got_day, &g, &err),
 			 STATUS_OK);
 	for (date_t day = T0 / 86400; day < T0 / 86400 + DAYS; day++) {
 		struct report_day e = { .day = day };
@@ -299,14 +300,14 @@ static void check_sources(struct store *store, const struct corpus *c,
 			bool named = false;
 
 			for (size_t i = 0; i < c->n && !named; i++)
-				named = strcmp(c->recs[i].ip, ips[k]) == 0 &&
-					c->recs[i].report < c->upto &&
-					in_window(c->recs[i].day, since,
-						  until) &&
-					strcmp(c->recs[i].ef, efs[e]) == 0;
-			if (named && (ef_n[e] > best_n ||
-				      (ef_n[e] == best_n &&
-				       strcmp(efs[e], best) < 0))) {
+				named =
+				    strcmp(c->recs[i].ip, ips[k]) == 0 &&
+				    c->recs[i].report < c->upto &&
+				    in_window(c->recs[i].day, since, until) &&
+				    strcmp(c->recs[i].ef, efs[e]) == 0;
+			if (named &&
+			    (ef_n[e] > best_n ||
+			     (ef_n[e] == best_n && strcmp(efs[e], best) < 0))) {
 				best = efs[e];
 				best_n = ef_n[e];
 			}
@@ -353,16 +354,16 @@ static void check_all(struct store *store, struct corpus *c)
 }
 
 /* Imports dir, expecting counts of files imported and rejected. */
-static void import(struct store *store, const char *dir,
-		   unsigned long imported, unsigned long rejected)
+static void import(struct store *store, const char *dir, unsigned long imported,
+		   unsigned long rejected)
 {
 	struct report_import_stats stats;
 	struct err err = ERR_INIT;
 
 	memset(&stats, 0, sizeof stats);
-	assert_int_equal(report_import_path(store, dir, NULL, &stats, NULL,
-					    NULL, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    report_import_path(store, dir, NULL, &stats, NULL, NULL, &err),
+	    STATUS_OK);
 	assert_int_equal(stats.imported, imported);
 	assert_int_equal(stats.rejected, rejected);
 }
@@ -389,8 +390,7 @@ static void test_days_match_records(void **state)
 	assert_int_equal(mkdir(in2, 0700), 0);
 	for (int k = 0; k < REPORTS; k++)
 		gen_report(&c, k < REPORTS / 2 ? in1 : in2, k,
-			   k % 9 == 4 ? "example.net" : "example.com",
-			   false);
+			   k % 9 == 4 ? "example.net" : "example.com", false);
 	/* Rejected: nothing of it may count. */
 	gen_report(&c, in2, REPORTS, "example.com", true);
 	assert_int_equal(store_open(&store, db, &err), STATUS_OK);

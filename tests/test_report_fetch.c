@@ -146,13 +146,12 @@ static char *report_mail(const char *report_id, int day)
 }
 
 /* Mail that is no report at all. */
-static const char notice_mail[] =
-    "From: postmaster@receiver.example\r\n"
-    "To: dmarc@fetch.example\r\n"
-    "Subject: Your mailbox is almost full\r\n"
-    "Message-ID: <notice@receiver.example>\r\n"
-    "\r\n"
-    "Please tidy up.\r\n";
+static const char notice_mail[] = "From: postmaster@receiver.example\r\n"
+				  "To: dmarc@fetch.example\r\n"
+				  "Subject: Your mailbox is almost full\r\n"
+				  "Message-ID: <notice@receiver.example>\r\n"
+				  "\r\n"
+				  "Please tidy up.\r\n";
 
 /* A report whose XML stops half-way. */
 static const char broken_mail[] =
@@ -167,8 +166,9 @@ static const char broken_mail[] =
 /* Runs `report fetch --json` and parses its output. */
 static json_t *fetch_json(struct fixture *f, struct testenv_run *run)
 {
-	const char *args[] = { "--db", f->db, "--json", "report", "fetch",
-			       NULL };
+	const char *args[] = {
+		"--db", f->db, "--json", "report", "fetch", NULL
+	};
 	const char *env[] = { f->env_xdg, NULL };
 	json_t *o;
 
@@ -317,8 +317,9 @@ static void test_wrong_password(void **state)
 static void test_starttls_and_password_from_environment(void **state)
 {
 	struct fixture *f = *state;
-	const char *args[] = { "--db", f->db, "--json", "report", "fetch",
-			       NULL };
+	const char *args[] = {
+		"--db", f->db, "--json", "report", "fetch", NULL
+	};
 	char *url = xasprintf("imap://127.0.0.1:%d", f->imap.imap_port);
 	char *secret = xasprintf("FETCH_TEST_SECRET=%s", f->imap.password);
 	const char *env[] = { f->env_xdg, secret, NULL };
@@ -404,8 +405,7 @@ static void test_config_check_names_line(void **state)
 /* A relay between the program and Dovecot that cuts the connection when
  * the client sends its cut_at'th UID FETCH: the server "goes away"
  * mid-fetch at a point the test chooses, not at a time. */
-static pid_t start_cutting_proxy(int listen_port, int server_port,
-				 int cut_at)
+static pid_t start_cutting_proxy(int listen_port, int server_port, int cut_at)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -525,8 +525,8 @@ static void test_server_gone_mid_fetch_loses_nothing(void **state)
 static void test_uidvalidity_change_reads_again(void **state)
 {
 	struct fixture *f = *state;
-	const char *args[] = { "--db", f->db, "--json", "report", "fetch",
-			       "--folder", "Reports", NULL };
+	const char *args[] = { "--db",  f->db,      "--json",  "report",
+			       "fetch", "--folder", "Reports", NULL };
 	const char *env[] = { f->env_xdg, NULL };
 	char *mail = report_mail("uv", 4);
 	struct testenv_run run;
@@ -537,8 +537,8 @@ static void test_uidvalidity_change_reads_again(void **state)
 		skip();
 	assert_true(dovecot_append(&f->imap, "Reports", mail, true));
 	{
-		char *url = xasprintf("imaps://127.0.0.1:%d",
-				      f->imap.imaps_port);
+		char *url =
+		    xasprintf("imaps://127.0.0.1:%d", f->imap.imaps_port);
 		char *line = xasprintf("password = %s", f->imap.password);
 
 		write_config(f, 0600, url, line, "after_import = seen\n");
@@ -570,12 +570,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fetch_then_fetch_again,
-						fixture_setup, fixture_teardown),
+						fixture_setup,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_bad_report_stays_and_is_named_once, fixture_setup,
 		    fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_wrong_password,
-						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_wrong_password, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_starttls_and_password_from_environment, fixture_setup,
 		    fixture_teardown),
@@ -583,7 +584,8 @@ int main(void)
 		    test_config_readable_by_others_refused, fixture_setup,
 		    fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_config_check_names_line,
-						fixture_setup, fixture_teardown),
+						fixture_setup,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_server_gone_mid_fetch_loses_nothing, fixture_setup,
 		    fixture_teardown),

@@ -68,8 +68,8 @@ static char *dump(const char *db)
 				const unsigned char *t =
 				    sqlite3_column_text(stmt, c);
 
-				strbuf_addf(&sb, "%s|", t ? (const char *)t
-							  : "NULL");
+				strbuf_addf(&sb, "%s|",
+					    t ? (const char *)t : "NULL");
 			}
 			strbuf_addch(&sb, '\n');
 		}
@@ -303,9 +303,9 @@ static void assert_intact(const char *db)
 	sqlite3_stmt *stmt;
 
 	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1,
-					    &stmt, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &stmt, NULL),
+	    SQLITE_OK);
 	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(stmt, 0), "ok");
 	sqlite3_finalize(stmt);
@@ -374,8 +374,8 @@ static void test_sigkill(void **state)
 	assert_string_equal(want, "30/3000/151500");
 
 	for (int k = 0; k < 50; k++) {
-		const char *argv[] = { testenv_binary(), "--db", db,
-				       "report", "import", corpus, NULL };
+		const char *argv[] = { testenv_binary(), "--db", db,  "report",
+				       "import",         corpus, NULL };
 		long delay = (long)(rand_r(&seed) % (unsigned)span);
 		pid_t pid = fork();
 		int status;
@@ -442,8 +442,9 @@ static void test_attribute_flood(void **state)
 		strbuf_addf(&sb, " a%d='x>y'", i);
 	strbuf_addstr(&sb, ">o</org_name></feedback>\n");
 	path = testenv_write_file(dir, "attributes.xml", strbuf_str(&sb));
-	refuse(db, path, "attributes.xml:2: an element has more than 32 "
-			 "attributes");
+	refuse(db, path,
+	       "attributes.xml:2: an element has more than 32 "
+	       "attributes");
 	free(path);
 	path = xasprintf("%s/attributes.xml.gz", dir);
 	{
@@ -501,8 +502,8 @@ static void test_disk_full(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		const char *argv[] = { testenv_binary(), "--db", db, "report",
-				       "import", corpus, NULL };
+		const char *argv[] = { testenv_binary(), "--db", db,  "report",
+				       "import",         corpus, NULL };
 		struct rlimit rl;
 		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -552,7 +553,8 @@ static void test_disk_full(void **state)
 static void test_lenient(void **state)
 {
 	static const char *const files[] = {
-		"schema-wrapper.xml", "bad-utf8-header-from.xml",
+		"schema-wrapper.xml",
+		"bad-utf8-header-from.xml",
 		"exim-failure.eml",
 	};
 	char *dir = testenv_mkdtemp();
@@ -577,13 +579,14 @@ static void test_lenient(void **state)
 		free(path);
 	}
 	got = dump(db);
-	assert_non_null(strstr(got, "b\xef\xbf\xbd" "cker.example.com"));
+	assert_non_null(strstr(got, "b\xef\xbf\xbd"
+				    "cker.example.com"));
 	assert_non_null(strstr(got, "192.0.2.66"));
 	assert_non_null(strstr(got, "wrapped-1"));
 	free(got);
 	/* The wrapper's report without its end: refused. */
-	cut = xasprintf("%s/tests/lenient/schema-wrapper.xml",
-			testenv_srcdir());
+	cut =
+	    xasprintf("%s/tests/lenient/schema-wrapper.xml", testenv_srcdir());
 	text = testenv_read_file(cut, NULL);
 	free(cut);
 	*strstr(text, "</record>") = '\0';
@@ -629,8 +632,9 @@ static void test_mail_limits(void **state)
 	struct rusage ru;
 
 	write_long_header(path, true, 100 << 20);
-	refuse(db, path, "huge.mbox:2: a header block is longer than "
-			 "1048576 bytes");
+	refuse(db, path,
+	       "huge.mbox:2: a header block is longer than "
+	       "1048576 bytes");
 	assert_int_equal(mkdir(maildir, 0700), 0);
 	free(maildir);
 	maildir = xasprintf("%s/Maildir/cur", dir);
@@ -648,8 +652,9 @@ static void test_mail_limits(void **state)
 		strbuf_addstr(&sb, "--b\nContent-Type: text/plain\n\nx\n");
 	strbuf_addstr(&sb, "--b--\n");
 	path = testenv_write_file(dir, "parts.eml", strbuf_str(&sb));
-	refuse(db, path, "parts.eml:1: the message has more than 1000 MIME "
-			 "parts");
+	refuse(db, path,
+	       "parts.eml:1: the message has more than 1000 MIME "
+	       "parts");
 	strbuf_done(&sb);
 	free(path);
 	free(mail);

@@ -83,9 +83,8 @@ static struct report_import_stats import(struct fixture *f, const char *path,
 }
 
 /* Imports a path, adding to earlier counts. */
-static struct report_import_stats import_more(struct fixture *f,
-					      const char *path,
-					      struct report_import_stats s)
+static struct report_import_stats
+import_more(struct fixture *f, const char *path, struct report_import_stats s)
 {
 	struct err err = ERR_INIT;
 
@@ -621,8 +620,9 @@ static void test_cli_import(void **state)
 	dir = xasprintf("%s/reports/aggregate", data);
 	db = testenv_db(f->dir, "cli.db");
 	{
-		const char *args[] = { "--db", db, "report", "import", dir,
-				       NULL };
+		const char *args[] = {
+			"--db", db, "report", "import", dir, NULL
+		};
 
 		run = testenv_run_dmarcpilot(args, NULL);
 	}
@@ -634,7 +634,7 @@ static void test_cli_import(void **state)
 	assert_null(strchr(strchr(run.err, '\n') + 1, '\n'));
 	testenv_run_done(&run);
 	{
-		const char *args[] = { "--db", db, "--json", "report",
+		const char *args[] = { "--db",   db,  "--json", "report",
 				       "import", dir, NULL };
 
 		run = testenv_run_dmarcpilot(args, NULL);
@@ -642,14 +642,11 @@ static void test_cli_import(void **state)
 	assert_int_equal(run.status, 2);
 	o = json_loads(run.out, 0, NULL);
 	assert_non_null(o);
-	assert_int_equal(json_integer_value(json_object_get(o, "imported")),
-			 0);
+	assert_int_equal(json_integer_value(json_object_get(o, "imported")), 0);
 	assert_int_equal(json_integer_value(json_object_get(o, "duplicates")),
 			 8);
-	assert_int_equal(json_integer_value(json_object_get(o, "rejected")),
-			 1);
-	assert_int_equal(json_integer_value(json_object_get(o, "messages")),
-			 0);
+	assert_int_equal(json_integer_value(json_object_get(o, "rejected")), 1);
+	assert_int_equal(json_integer_value(json_object_get(o, "messages")), 0);
 	json_decref(o);
 	testenv_run_done(&run);
 	free(db);
@@ -661,27 +658,26 @@ static void test_cli_import(void **state)
  * differs only in its Source-IP. */
 static char *failure_mail(const char *source_ip)
 {
-	return xasprintf(
-	    "From: reports@receiver.example\n"
-	    "To: ruf@example.com\n"
-	    "Subject: DMARC failure report for example.com\n"
-	    "MIME-Version: 1.0\n"
-	    "Content-Type: multipart/report; "
-	    "report-type=feedback-report; boundary=\"b\"\n\n"
-	    "--b\nContent-Type: text/plain\n\nA DMARC failure.\n"
-	    "--b\nContent-Type: message/feedback-report\n\n"
-	    "Feedback-Type: auth-failure\n"
-	    "User-Agent: receiver/1.0\n"
-	    "Version: 1\n"
-	    "Auth-Failure: dmarc\n"
-	    "Source-IP: %s\n"
-	    "Reported-Domain: example.com\n"
-	    "Arrival-Date: Mon, 23 Nov 2026 10:00:00 +0000\n\n"
-	    "--b\nContent-Type: text/rfc822-headers\n\n"
-	    "From: ceo@example.com\n"
-	    "Subject: wire transfer\n"
-	    "--b--\n",
-	    source_ip);
+	return xasprintf("From: reports@receiver.example\n"
+			 "To: ruf@example.com\n"
+			 "Subject: DMARC failure report for example.com\n"
+			 "MIME-Version: 1.0\n"
+			 "Content-Type: multipart/report; "
+			 "report-type=feedback-report; boundary=\"b\"\n\n"
+			 "--b\nContent-Type: text/plain\n\nA DMARC failure.\n"
+			 "--b\nContent-Type: message/feedback-report\n\n"
+			 "Feedback-Type: auth-failure\n"
+			 "User-Agent: receiver/1.0\n"
+			 "Version: 1\n"
+			 "Auth-Failure: dmarc\n"
+			 "Source-IP: %s\n"
+			 "Reported-Domain: example.com\n"
+			 "Arrival-Date: Mon, 23 Nov 2026 10:00:00 +0000\n\n"
+			 "--b\nContent-Type: text/rfc822-headers\n\n"
+			 "From: ceo@example.com\n"
+			 "Subject: wire transfer\n"
+			 "--b--\n",
+			 source_ip);
 }
 
 /* A failure report without any Message-ID is still recognised when it
@@ -724,7 +720,7 @@ static void test_failure_without_message_id(void **state)
 static void test_auth_results(void **state)
 {
 	static const char *const dkim_res[] = { "pass", "fail", "none",
-						 "permerror" };
+						"permerror" };
 	static const char *const spf_res[] = { "pass", "softfail", "none" };
 	struct fixture *f = *state;
 	struct strbuf xml = STRBUF_INIT, want = STRBUF_INIT;
@@ -739,19 +735,19 @@ static void test_auth_results(void **state)
 			    "<policy_published><domain>example.com</domain>"
 			    "<p>none</p></policy_published>");
 	for (int i = 0; i < 100; i++) {
-		strbuf_addf(&xml, "<record><row><source_ip>192.0.2.%d"
-				  "</source_ip><count>1</count>"
-				  "<policy_evaluated><disposition>none"
-				  "</disposition><dkim>pass</dkim><spf>fail"
-				  "</spf></policy_evaluated></row>"
-				  "<identifiers><header_from>example.com"
-				  "</header_from></identifiers><auth_results>",
+		strbuf_addf(&xml,
+			    "<record><row><source_ip>192.0.2.%d"
+			    "</source_ip><count>1</count>"
+			    "<policy_evaluated><disposition>none"
+			    "</disposition><dkim>pass</dkim><spf>fail"
+			    "</spf></policy_evaluated></row>"
+			    "<identifiers><header_from>example.com"
+			    "</header_from></identifiers><auth_results>",
 			    i);
 		/* Row ids count from 1; a row with no results is not
 		 * listed. */
 		if (i % 4 || i % 3)
-			strbuf_addf(&want, "%s%d|", want.len ? ";" : "",
-				    i + 1);
+			strbuf_addf(&want, "%s%d|", want.len ? ";" : "", i + 1);
 		for (int k = 0; k < i % 4; k++) {
 			const char *sel = (i + k) % 5 ? "s" : "";
 
@@ -772,8 +768,9 @@ static void test_auth_results(void **state)
 		for (int k = 0; k < i % 3; k++) {
 			const char *dom = (i + k) % 4 ? "example.com" : "";
 
-			strbuf_addf(&xml, "<spf><domain>%s</domain><result>%s"
-					  "</result></spf>",
+			strbuf_addf(&xml,
+				    "<spf><domain>%s</domain><result>%s"
+				    "</result></spf>",
 				    dom, spf_res[(i + k) % 3]);
 			strbuf_addf(&want, "%s%s:%s", k ? " " : "", dom,
 				    spf_res[(i + k) % 3]);
@@ -796,18 +793,15 @@ static void test_auth_results(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_auth_results,
-						fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_import_twice,
-						fixture_setup,
-						fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_gzip,
-						fixture_setup,
-						fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_auth_results, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_import_twice, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_truncated_gzip, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_bombs, fixture_setup,
 						fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_zip_entries,
-						fixture_setup,
+		cmocka_unit_test_setup_teardown(test_zip_entries, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_entities, fixture_setup,
 						fixture_teardown),
@@ -816,11 +810,9 @@ int main(void)
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_mbox, fixture_setup,
 						fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_maildir_loop,
-						fixture_setup,
-						fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_cli_import,
-						fixture_setup,
+		cmocka_unit_test_setup_teardown(
+		    test_maildir_loop, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_cli_import, fixture_setup,
 						fixture_teardown),
 	};
 

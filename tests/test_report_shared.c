@@ -215,8 +215,8 @@ static void importer_wait(struct importer *im)
 	int status;
 
 	assert_int_equal(waitpid(im->pid, &status, 0), im->pid);
-	im->status = WIFEXITED(status) ? WEXITSTATUS(status)
-				       : 128 + WTERMSIG(status);
+	im->status =
+	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	im->stdout_text = testenv_read_file(im->out, NULL);
 	im->stderr_text = testenv_read_file(im->err, NULL);
 	assert_non_null(im->stdout_text);
@@ -242,8 +242,9 @@ static struct summary importer_summary(const struct importer *im)
 {
 	struct summary s = { 0, 0, 0 };
 
-	if (sscanf(im->stdout_text, "imported %lu, duplicates %lu, "
-				    "rejected %lu",
+	if (sscanf(im->stdout_text,
+		   "imported %lu, duplicates %lu, "
+		   "rejected %lu",
 		   &s.imported, &s.duplicates, &s.rejected) != 3)
 		fail_msg("no summary: %s / %s", im->stdout_text,
 			 im->stderr_text);
@@ -307,8 +308,8 @@ static char *contents(const struct fixture *f)
 static void schema_create(const struct fixture *f)
 {
 	char *empty = xasprintf("%s/empty", f->dir);
-	const char *args[] = { "--db", f->target, "report", "import", empty,
-			       NULL };
+	const char *args[] = { "--db",   f->target, "report",
+			       "import", empty,     NULL };
 	struct testenv_run run;
 
 	assert_int_equal(mkdir(empty, 0700), 0);
@@ -324,12 +325,12 @@ static void schema_create(const struct fixture *f)
 static PGconn *hold_report(const struct fixture *f)
 {
 	PGconn *conn = pg_connect(f);
-	char *sql = xasprintf(
-	    "BEGIN; INSERT INTO report (org_name, report_id, domain,"
-	    " date_begin, date_end, format, imported) VALUES"
-	    " ('receiver.example', 'shared-%d', 'example.com', 0, 0,"
-	    " 'rfc7489', 'held by the test')",
-	    HELD);
+	char *sql =
+	    xasprintf("BEGIN; INSERT INTO report (org_name, report_id, domain,"
+		      " date_begin, date_end, format, imported) VALUES"
+		      " ('receiver.example', 'shared-%d', 'example.com', 0, 0,"
+		      " 'rfc7489', 'held by the test')",
+		      HELD);
 
 	free(pg_text(conn, sql));
 	free(sql);
@@ -345,11 +346,11 @@ static char *wait_lock_waiters(const struct fixture *f, int count,
 			       struct importer *im)
 {
 	PGconn *conn = pg_connect(f);
-	char *sql = xasprintf(
-	    "SELECT CASE WHEN count(*) = %d THEN min(pid) END FROM"
-	    " pg_stat_activity WHERE application_name = 'dmarcpilot'"
-	    " AND wait_event_type = 'Lock'",
-	    count);
+	char *sql =
+	    xasprintf("SELECT CASE WHEN count(*) = %d THEN min(pid) END FROM"
+		      " pg_stat_activity WHERE application_name = 'dmarcpilot'"
+		      " AND wait_event_type = 'Lock'",
+		      count);
 	time_t end = time(NULL) + 60;
 	char *pid = NULL;
 
@@ -395,8 +396,8 @@ static void two_importers(struct fixture *f, PGconn *held)
 	importer_wait(&a);
 	importer_wait(&b);
 	if (a.status != 0 || b.status != 0)
-		fail_msg("exit %d, %d: %s%s", a.status, b.status,
-			 a.stderr_text, b.stderr_text);
+		fail_msg("exit %d, %d: %s%s", a.status, b.status, a.stderr_text,
+			 b.stderr_text);
 	sa = importer_summary(&a);
 	sb = importer_summary(&b);
 	/* NREPORTS + 1 files each; the copy of report 0 is a duplicate
@@ -467,8 +468,7 @@ static void test_connection_lost(void **state)
 				       server.port);
 
 		if (!strstr(im.stderr_text, name))
-			fail_msg("the server is not named: %s",
-				 im.stderr_text);
+			fail_msg("the server is not named: %s", im.stderr_text);
 		free(name);
 	}
 	assert_null(strstr(im.stderr_text, server.password));

@@ -123,15 +123,14 @@ static int setup(void **state)
 
 	f->dns = dns_new_table();
 	assert_int_equal(
-	    dns_table_add(
-		f->dns,
-		"41.220.85.209.in-addr.arpa 300 IN PTR "
-		"mail-sor-f41.google.com\n"
-		"mail-sor-f41.google.com 300 IN A 209.85.220.41\n"
-		"42.220.85.209.in-addr.arpa 300 IN PTR "
-		"mail-sor-f42.google.com\n"
-		"mail-sor-f42.google.com 300 IN A 209.85.220.42\n",
-		&err),
+	    dns_table_add(f->dns,
+			  "41.220.85.209.in-addr.arpa 300 IN PTR "
+			  "mail-sor-f41.google.com\n"
+			  "mail-sor-f41.google.com 300 IN A 209.85.220.41\n"
+			  "42.220.85.209.in-addr.arpa 300 IN PTR "
+			  "mail-sor-f42.google.com\n"
+			  "mail-sor-f42.google.com 300 IN A 209.85.220.42\n",
+			  &err),
 	    STATUS_OK);
 	ini = xasprintf("%s/data/providers.ini", testenv_srcdir());
 	assert_int_equal(providers_load(&f->providers, ini, &err), STATUS_OK);
@@ -155,8 +154,7 @@ static int teardown(void **state)
 }
 
 /* Loads the view of window w. */
-static void load(struct fixture *f, enum report_window w,
-		 struct report_view *v)
+static void load(struct fixture *f, enum report_window w, struct report_view *v)
 {
 	struct report_view_request req;
 	struct err err = ERR_INIT;
@@ -167,8 +165,7 @@ static void load(struct fixture *f, enum report_window w,
 	req.today = f->today;
 	req.analysis.dns = f->dns;
 	req.analysis.providers = f->providers;
-	assert_int_equal(report_view_load(f->store, &req, v, &err),
-			 STATUS_OK);
+	assert_int_equal(report_view_load(f->store, &req, v, &err), STATUS_OK);
 	err_done(&err);
 }
 
@@ -214,9 +211,9 @@ static void test_plan_window_follows_settings(void **state)
 	struct err err = ERR_INIT;
 	char buf[DATE_BUFSIZE];
 
-	assert_int_equal(state_domain_add(f->store, "example.com", f->today,
-					  NULL, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_domain_add(f->store, "example.com", f->today, NULL, &err),
+	    STATUS_OK);
 	assert_int_equal(state_settings_get(f->store, "example.com", &s, &err),
 			 STATUS_OK);
 	s.window_days = 5;
@@ -305,22 +302,24 @@ static void test_failures(void **state)
 static void test_cli(void **state)
 {
 	struct fixture *f = *state;
-	const char *week[] = { "--db", f->db, "--zone", "/dev/null", "--now",
-			       TODAY_TEXT, "--json", "report", "summary",
-			       "example.com", "--window", "week", NULL };
-	const char *bad[] = { "--db", f->db, "--now", TODAY_TEXT, "report",
-			      "summary", "example.com", "--window", "month",
-			      NULL };
-	const char *both[] = { "--db", f->db, "report", "summary",
-			       "example.com", "--window", "all", "--since",
-			       "2026-01-01", NULL };
-	const char *ruf[] = { "--db", f->db, "--json", "report", "failures",
-			      "example.com", NULL };
+	const char *week[] = { "--db",        f->db,      "--zone",
+			       "/dev/null",   "--now",    TODAY_TEXT,
+			       "--json",      "report",   "summary",
+			       "example.com", "--window", "week",
+			       NULL };
+	const char *bad[] = { "--db",   f->db,     "--now",       TODAY_TEXT,
+			      "report", "summary", "example.com", "--window",
+			      "month",  NULL };
+	const char *both[] = { "--db",        f->db,      "report", "summary",
+			       "example.com", "--window", "all",    "--since",
+			       "2026-01-01",  NULL };
+	const char *ruf[] = { "--db",     f->db,         "--json", "report",
+			      "failures", "example.com", NULL };
 	static const char *const keys[] = {
-		"feedback_type", "source_ip", "auth_failure",
+		"feedback_type", "source_ip",          "auth_failure",
 		"original_from", "original_mail_from", "message_id",
-		"dkim_domain", "dkim_selector", "spf_domain",
-		"arrival_date", "delivery_result", "source",
+		"dkim_domain",   "dkim_selector",      "spf_domain",
+		"arrival_date",  "delivery_result",    "source",
 		"imported",
 	};
 	struct testenv_run run;
@@ -343,8 +342,8 @@ static void test_cli(void **state)
 	    json_integer_value(json_object_get(o, "stored_reports")), 4);
 	d = json_object_get(o, "dispositions");
 	assert_int_equal(json_integer_value(json_object_get(d, "none")), 120);
-	assert_int_equal(
-	    json_integer_value(json_object_get(d, "quarantine")), 6);
+	assert_int_equal(json_integer_value(json_object_get(d, "quarantine")),
+			 6);
 	assert_int_equal(json_integer_value(json_object_get(d, "reject")), 4);
 	assert_true(json_array_size(json_object_get(o, "providers")) >= 1);
 	json_decref(o);

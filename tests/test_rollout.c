@@ -47,9 +47,9 @@ static int setup(void **state)
 	assert_int_equal(providers_load(&f->catalogue, ini, &err), STATUS_OK);
 	free(ini);
 	assert_true(date_parse("2026-11-23", &d));
-	assert_int_equal(state_domain_add(f->store, "example.com", d, NULL,
-					  &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_domain_add(f->store, "example.com", d, NULL, &err),
+	    STATUS_OK);
 	*state = f;
 	return 0;
 }
@@ -80,16 +80,14 @@ static void add_senders(struct fixture *f)
 {
 	struct err err = ERR_INIT;
 
-	assert_int_equal(state_sender_add(f->store, "example.com",
-					  "google-workspace", NULL,
-					  f->catalogue, day("2026-11-23"),
-					  NULL, &err),
-			 STATUS_OK);
-	assert_int_equal(state_sender_add(f->store, "example.com",
-					  "ip4:192.0.2.0/24", NULL,
-					  f->catalogue, day("2026-11-23"),
-					  NULL, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_sender_add(f->store, "example.com", "google-workspace", NULL,
+			     f->catalogue, day("2026-11-23"), NULL, &err),
+	    STATUS_OK);
+	assert_int_equal(
+	    state_sender_add(f->store, "example.com", "ip4:192.0.2.0/24", NULL,
+			     f->catalogue, day("2026-11-23"), NULL, &err),
+	    STATUS_OK);
 }
 
 /* Loads the inputs and decides on day today. */
@@ -147,11 +145,9 @@ static void test_discovery(void **state)
 					       "~all\"\n",
 					       &err),
 				 STATUS_OK);
-		assert_int_equal(rollout_inputs_load(f->store, dns,
-						     f->catalogue,
-						     "example.com",
-						     day("2026-11-24"), &in,
-						     &err),
+		assert_int_equal(rollout_inputs_load(
+				     f->store, dns, f->catalogue, "example.com",
+				     day("2026-11-24"), &in, &err),
 				 STATUS_OK);
 		rollout_decide(&in, day("2026-11-24"), &plan);
 		dns_free(dns);
@@ -204,9 +200,9 @@ static void test_spf_then_dkim_then_monitor(void **state)
 	rollout_inputs_done(&in);
 
 	key.created = day("2026-11-25");
-	assert_int_equal(state_dkim_key_add(f->store, "example.com", &key,
-					    NULL, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_dkim_key_add(f->store, "example.com", &key, NULL, &err),
+	    STATUS_OK);
 	plan_on(f, "2026-11-25", &in, &plan);
 	assert_int_equal(plan.phase, ROLLOUT_SPF);
 	assert_int_equal(plan.next.action, ROLLOUT_ACTION_DKIM);
@@ -243,8 +239,7 @@ static void to_monitor(struct fixture *f)
 					"include:_spf.google.com ~all",
 					day("2026-11-24"), &err),
 			 STATUS_OK);
-	assert_int_equal(state_rung_add(f->store, "example.com", RUNG_DMARC,
-					0,
+	assert_int_equal(state_rung_add(f->store, "example.com", RUNG_DMARC, 0,
 					"v=DMARC1; p=none; "
 					"rua=mailto:dmarc@example.com",
 					day("2026-12-01"), &err),
@@ -352,8 +347,7 @@ static void test_enforcement(void **state)
 	struct rollout_plan plan;
 
 	to_monitor(f);
-	assert_int_equal(state_rung_add(f->store, "example.com", RUNG_DMARC,
-					8,
+	assert_int_equal(state_rung_add(f->store, "example.com", RUNG_DMARC, 8,
 					"v=DMARC1; p=reject; "
 					"rua=mailto:dmarc@example.com",
 					day("2027-02-22"), &err),
@@ -410,8 +404,9 @@ static void test_enforcement(void **state)
 	plan_on(f, "2027-05-24", &in, &plan);
 	assert_int_equal(plan.phase, ROLLOUT_MAINTENANCE);
 	assert_int_equal(plan.ndue, 1);
-	assert_true(reason_has(&plan, "the key of selector 's1' is 180 days "
-				      "old; its rotation was due on 2027-05-24"));
+	assert_true(reason_has(&plan,
+			       "the key of selector 's1' is 180 days "
+			       "old; its rotation was due on 2027-05-24"));
 	rollout_plan_done(&plan);
 	rollout_inputs_done(&in);
 }
@@ -458,8 +453,8 @@ static void test_timeline(void **state)
 static char *spf_zone(const char *spf)
 {
 	char *pre = nsd_zone_preamble("example.com");
-	char *z = xasprintf("%s@ IN TXT \"%s\"\n@ IN TXT \"keep-me=1\"\n", pre,
-			    spf);
+	char *z =
+	    xasprintf("%s@ IN TXT \"%s\"\n@ IN TXT \"keep-me=1\"\n", pre, spf);
 
 	free(pre);
 	return z;
@@ -503,11 +498,13 @@ static void test_step_waits_for_every_server(void **state)
 		/* The first time through the domain's servers setting,
 		 * which step uses without --servers. */
 		char *set = xasprintf("servers=%s", servers);
-		const char *setting[] = { "--db", f->path, "domain", "set",
-					  "example.com", set, NULL };
-		const char *args[] = { "--db", f->path, "--now", "2026-11-24",
-				       "--resolver", a.address, "--timeout",
-				       "20", "step", "example.com", NULL };
+		const char *setting[] = { "--db", f->path,       "domain",
+					  "set",  "example.com", set,
+					  NULL };
+		const char *args[] = { "--db",        f->path,      "--now",
+				       "2026-11-24",  "--resolver", a.address,
+				       "--timeout",   "20",         "step",
+				       "example.com", NULL };
 
 		r = testenv_run_dmarcpilot(setting, NULL);
 		assert_int_equal(r.status, 0);
@@ -541,11 +538,12 @@ static void test_step_waits_for_every_server(void **state)
 	free(servers);
 	servers = xasprintf("%s,%s", a.address, b.address);
 	{
-		const char *args[] = { "--db", f->path, "--now", "2026-11-24",
-				       "--json", "--resolver", a.address,
-				       "--timeout", "20", "step",
-				       "example.com", "--servers", servers,
-				       NULL };
+		const char *args[] = {
+			"--db",   f->path,      "--now",       "2026-11-24",
+			"--json", "--resolver", a.address,     "--timeout",
+			"20",     "step",       "example.com", "--servers",
+			servers,  NULL
+		};
 
 		r = testenv_run_dmarcpilot(args, NULL);
 	}
@@ -661,25 +659,26 @@ static void test_plan_text_without_senders(void **state)
 
 /* A real RSA public key (1024 bits, to fit one TXT string): the step
  * checks that the selector serves a key record that parses. */
+/* clang-format off */
 #define WALK_KEY                                                               \
 	"MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDP7X9YNYOqugSkeAO5CLf7BmalEGN1" \
 	"yGQc6w6N54/KjMmW2XAoGsa1stFongBGWyZ7dL9eKkjLZFFmNV8aOYjqCHw29jvv8Jqr" \
 	"x82wF5AvWJcMsEoq9aDXc+3F4KDm86x9d/0Q8gIcDwbmTSGuWvOqy7oG/DmqgT2x8Ks9" \
 	"Kt+LuQIDAQAB"
+/* clang-format on */
 
 /* The live zone: SPF, the Google key, and the DMARC record (or none). */
 static char *walk_zone(struct fixture *f, const char *spf, bool dkim,
 		       const char *dmarc)
 {
 	char *pre = nsd_zone_preamble("example.com");
-	char *z = xasprintf("%s%s%s%s%s%s%s%s", pre,
-			    spf ? "@ IN TXT \"" : "", spf ? spf : "",
-			    spf ? "\"\n" : "",
+	char *z = xasprintf("%s%s%s%s%s%s%s%s", pre, spf ? "@ IN TXT \"" : "",
+			    spf ? spf : "", spf ? "\"\n" : "",
 			    dkim ? "google._domainkey IN TXT \"v=DKIM1; "
 				   "k=rsa; p=" WALK_KEY "\"\n"
 				 : "",
-			    dmarc ? "_dmarc IN TXT \"" : "",
-			    dmarc ? dmarc : "", dmarc ? "\"\n" : "");
+			    dmarc ? "_dmarc IN TXT \"" : "", dmarc ? dmarc : "",
+			    dmarc ? "\"\n" : "");
 	char *path = testenv_write_file(f->dir, "live.zone", z);
 
 	free(z);
@@ -710,8 +709,8 @@ static char *walk_plan(struct fixture *f, date_t now)
 		free(zone);
 		zone = walk_zone(f, NULL, false, NULL);
 	}
-	const char *args[] = { "--zone", zone, "--json", "plan",
-			       "example.com", NULL };
+	const char *args[] = { "--zone", zone,          "--json",
+			       "plan",   "example.com", NULL };
 	struct testenv_run r = walk_run(f, now, args);
 	char *out;
 
@@ -762,9 +761,9 @@ static void test_twelve_week_walk(void **state)
 
 	add_senders(f);
 	key.created = start;
-	assert_int_equal(state_dkim_key_add(f->store, "example.com", &key,
-					    NULL, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_dkim_key_add(f->store, "example.com", &key, NULL, &err),
+	    STATUS_OK);
 	store_close(f->store);
 	f->store = NULL;
 
@@ -870,9 +869,9 @@ static void walk_week0(struct fixture *f, date_t start)
 
 	add_senders(f);
 	key.created = start;
-	assert_int_equal(state_dkim_key_add(f->store, "example.com", &key,
-					    NULL, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_dkim_key_add(f->store, "example.com", &key, NULL, &err),
+	    STATUS_OK);
 	store_close(f->store);
 	f->store = NULL;
 	zone = walk_zone(f, spf, false, NULL);
@@ -960,7 +959,7 @@ static void test_disown_walk(void **state)
 	free(plan);
 
 	{
-		const char *disown[] = { "sender", "disown", "example.com",
+		const char *disown[] = { "sender",      "disown", "example.com",
 					 "203.0.113.9", "--note", "spoofer",
 					 NULL };
 		const char *again[] = { "sender", "disown", "example.com",
@@ -991,7 +990,7 @@ static void test_disown_walk(void **state)
 	free(plan);
 
 	{
-		const char *undo[] = { "sender", "disown", "example.com",
+		const char *undo[] = { "sender",      "disown", "example.com",
 				       "203.0.113.9", "--undo", NULL };
 
 		assert_int_equal(walk_cmd(f, start + 35, undo, NULL), 0);
@@ -1016,8 +1015,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_enforcement, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_timeline, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_timeline, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_step_waits_for_every_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_twelve_week_walk, setup,

@@ -52,9 +52,8 @@ static char *write_key(const char *dir, const char *name, EVP_PKEY *pkey)
 	FILE *fp = fopen(path, "w");
 
 	assert_non_null(fp);
-	assert_int_equal(PEM_write_PrivateKey(fp, pkey, NULL, NULL, 0, NULL,
-					      NULL),
-			 1);
+	assert_int_equal(
+	    PEM_write_PrivateKey(fp, pkey, NULL, NULL, 0, NULL, NULL), 1);
 	fclose(fp);
 	return path;
 }
@@ -173,12 +172,12 @@ static void test_plan_uses_it(void **state)
 
 	assert_true(date_parse("2026-11-24", &d));
 	assert_int_equal(store_open(&store, db, &err), STATUS_OK);
-	assert_int_equal(state_domain_add(store, "example.com", d - 1, NULL,
-					  &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_domain_add(store, "example.com", d - 1, NULL, &err),
+	    STATUS_OK);
 	assert_int_equal(state_sender_add(store, "example.com",
-					  "ip4:192.0.2.0/24", NULL, NULL,
-					  d - 1, NULL, &err),
+					  "ip4:192.0.2.0/24", NULL, NULL, d - 1,
+					  NULL, &err),
 			 STATUS_OK);
 	assert_int_equal(state_rung_add(store, "example.com", RUNG_SPF, 0,
 					"v=spf1 ip4:192.0.2.0/24 ~all", d - 1,
@@ -188,9 +187,9 @@ static void test_plan_uses_it(void **state)
 	o.record_arg = store;
 	o.today = d - 1;
 	assert_int_equal(dkim_keygen(&o, &g, &err), STATUS_OK);
-	assert_int_equal(rollout_inputs_load(store, NULL, NULL, "example.com",
-					     d, &in, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    rollout_inputs_load(store, NULL, NULL, "example.com", d, &in, &err),
+	    STATUS_OK);
 	rollout_decide(&in, d, &plan);
 	assert_int_equal(plan.next.action, ROLLOUT_ACTION_DKIM);
 	assert_string_equal(plan.next.name, "s1._domainkey.example.com");
@@ -199,17 +198,17 @@ static void test_plan_uses_it(void **state)
 	rollout_inputs_done(&in);
 
 	/* s1 is live; s2's key file is gone. */
-	assert_int_equal(state_dkim_key_published(store, "example.com", "s1",
-						  d, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_dkim_key_published(store, "example.com", "s1", d, &err),
+	    STATUS_OK);
 	bad.key_path = xasprintf("%s/gone.private", f->dir);
 	bad.created = d;
-	assert_int_equal(state_dkim_key_add(store, "example.com", &bad, NULL,
-					    &err),
-			 STATUS_OK);
-	assert_int_equal(rollout_inputs_load(store, NULL, NULL, "example.com",
-					     d, &in, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_dkim_key_add(store, "example.com", &bad, NULL, &err),
+	    STATUS_OK);
+	assert_int_equal(
+	    rollout_inputs_load(store, NULL, NULL, "example.com", d, &in, &err),
+	    STATUS_OK);
 	rollout_decide(&in, d, &plan);
 	assert_int_equal(plan.next.action, ROLLOUT_ACTION_DKIM);
 	assert_string_equal(plan.next.selector, "s2");

@@ -66,8 +66,7 @@ static const struct pzone zones_v1[] = {
 	  "_spf2 TXT \"v=spf1 ip4:13.110.208.0/21 ip4:13.110.216.0/22 "
 	  "ip4:136.146.208.0/20 ~all\"\n" },
 	{ "amazonses.com", "@ TXT \"v=spf1 ip4:199.255.192.0/22 ~all\"\n" },
-	{ "sparkpostmail.com",
-	  "@ TXT \"v=spf1 ip4:192.174.80.0/20 ~all\"\n" },
+	{ "sparkpostmail.com", "@ TXT \"v=spf1 ip4:192.174.80.0/20 ~all\"\n" },
 };
 
 #define NZONES (sizeof zones_v1 / sizeof *zones_v1)
@@ -95,8 +94,7 @@ static const struct pzone zones_v2[] = {
 	  "_spf2 TXT \"v=spf1 ip4:13.110.208.0/21 ip4:13.110.224.0/20 "
 	  "ip4:136.146.208.0/20 ~all\"\n" },
 	{ "amazonses.com", "@ TXT \"v=spf1 ip4:199.255.192.0/22 ~all\"\n" },
-	{ "sparkpostmail.com",
-	  "@ TXT \"v=spf1 ip4:192.174.80.0/20 ~all\"\n" },
+	{ "sparkpostmail.com", "@ TXT \"v=spf1 ip4:192.174.80.0/20 ~all\"\n" },
 };
 
 /* The record the plan must give with zones_v1, by hand: salesforce's
@@ -120,7 +118,7 @@ static date_t day(const char *s)
 static int setup(void **state)
 {
 	static const char *const senders[] = {
-		"google-workspace", "sendgrid",   "mailgun",  "zendesk",
+		"google-workspace", "sendgrid",   "mailgun",   "zendesk",
 		"salesforce",       "amazon-ses", "sparkpost",
 	};
 	struct fixture *f = xcalloc(1, sizeof *f);
@@ -138,12 +136,11 @@ static int setup(void **state)
 					  day("2026-11-23"), NULL, &err),
 			 STATUS_OK);
 	for (size_t i = 0; i < sizeof senders / sizeof *senders; i++)
-		assert_int_equal(state_sender_add(f->store, "example.com",
-						  senders[i], NULL,
-						  f->catalogue,
-						  day("2026-11-23"), NULL,
-						  &err),
-				 STATUS_OK);
+		assert_int_equal(
+		    state_sender_add(f->store, "example.com", senders[i], NULL,
+				     f->catalogue, day("2026-11-23"), NULL,
+				     &err),
+		    STATUS_OK);
 	*state = f;
 	return 0;
 }
@@ -275,8 +272,8 @@ static size_t zone_args(struct fixture *f, const struct pzone *zones,
 	size_t n = 0;
 
 	for (size_t i = 0; i <= NZONES; i++) {
-		const char *origin = i < NZONES ? zones[i].origin
-						: "example.com";
+		const char *origin =
+		    i < NZONES ? zones[i].origin : "example.com";
 		char *pre = nsd_zone_preamble(origin);
 		char *text = i < NZONES
 				 ? xasprintf("%s%s", pre, zones[i].records)
@@ -324,8 +321,7 @@ static char *db_text(struct fixture *f, const char *sql)
  * PostgreSQL). */
 static char *db_text_agg(struct fixture *f, const char *sql)
 {
-	const char *agg =
-	    testenv_db_postgres() ? "string_agg" : "group_concat";
+	const char *agg = testenv_db_postgres() ? "string_agg" : "group_concat";
 	const char *at = strstr(sql, "@AGG@");
 	char *q, *v;
 
@@ -402,8 +398,7 @@ static void test_maintenance_drift(void **state)
 	assert_int_equal(state_rung_add(f->store, "example.com", RUNG_SPF, 0,
 					flat_v1, day("2026-11-24"), &err),
 			 STATUS_OK);
-	assert_int_equal(state_rung_add(f->store, "example.com", RUNG_DMARC,
-					8,
+	assert_int_equal(state_rung_add(f->store, "example.com", RUNG_DMARC, 8,
 					"v=DMARC1; p=reject; "
 					"rua=mailto:dmarc@example.com",
 					day("2027-02-22"), &err),
@@ -413,13 +408,14 @@ static void test_maintenance_drift(void **state)
 		fail_msg("step: %s%s", r.out, r.err);
 	testenv_run_done(&r);
 	{
-		char *v = db_text_agg(f, "SELECT r.lookups || ' ' || (SELECT"
-					 " @AGG@(x, ' ') FROM (SELECT"
-					 " c.include || '=' || c.lookups AS x"
-					 " FROM rung_include_cost c WHERE"
-					 " c.rung_id = r.id ORDER BY"
-					 " c.position) s) FROM rung_history r"
-					 " WHERE r.rung = 1 AND r.kind = 'spf'");
+		char *v =
+		    db_text_agg(f, "SELECT r.lookups || ' ' || (SELECT"
+				   " @AGG@(x, ' ') FROM (SELECT"
+				   " c.include || '=' || c.lookups AS x"
+				   " FROM rung_include_cost c WHERE"
+				   " c.rung_id = r.id ORDER BY"
+				   " c.position) s) FROM rung_history r"
+				   " WHERE r.rung = 1 AND r.kind = 'spf'");
 
 		assert_string_equal(v, "10 include:_spf.google.com=4 "
 				       "include:sendgrid.net=1 "
@@ -466,8 +462,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_flatten_keeps_rotating,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_offline_not_counted,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offline_not_counted, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_step_saves_flattened,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_maintenance_drift, setup,

@@ -37,11 +37,12 @@
 #define FIRST_MONDAY "2027-01-04"
 
 /* The RFC 8463 example Ed25519 key: what a service publishes. */
-#define ED_KEY "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+#define ED_KEY                                                                 \
+	"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
 
 /* A TXT record the operator published. */
 struct published {
-	char *name;  /* absolute, no final dot */
+	char *name; /* absolute, no final dot */
 	char *value;
 };
 
@@ -50,14 +51,14 @@ struct walk {
 	struct nsd_server nsd;
 	char *dir, *db;
 	const char *domain;
-	const char *fixed;   /* records of other zones (includes), or "" */
-	const char *source;  /* the address its mail comes from */
+	const char *fixed;    /* records of other zones (includes), or "" */
+	const char *source;   /* the address its mail comes from */
 	const char *selector; /* the DKIM selector that signs it */
 	struct published *pub;
 	size_t npub;
 	long serial;
-	char *phase[WEEKS];  /* the phase at the end of each week */
-	int steps[WEEKS];    /* steps recorded that week */
+	char *phase[WEEKS]; /* the phase at the end of each week */
+	int steps[WEEKS];   /* steps recorded that week */
 };
 
 /* The root zone: every name the walk needs, from one nsd. */
@@ -74,8 +75,7 @@ static char *zone_text(const struct walk *w)
 	for (size_t i = 0; i < w->npub; i++) {
 		strbuf_addf(&sb, "%s. TXT \"", w->pub[i].name);
 		/* Strings of at most 255 octets (RFC 1035 3.3.14). */
-		for (size_t k = 0, n = strlen(w->pub[i].value); k < n;
-		     k += 255)
+		for (size_t k = 0, n = strlen(w->pub[i].value); k < n; k += 255)
 			strbuf_addf(&sb, "%s%.*s", k ? "\" \"" : "",
 				    (int)(n - k < 255 ? n - k : 255),
 				    w->pub[i].value + k);
@@ -149,9 +149,10 @@ static struct testenv_run cli(struct walk *w, date_t day,
 			      const char *const *args)
 {
 	char now[DATE_BUFSIZE];
-	const char *argv[24] = { "--db", w->db, "--resolver", w->nsd.address,
-				 "--timeout", "5", "--now",
-				 date_format(day, now) };
+	const char *argv[24] = { "--db",       w->db,
+				 "--resolver", w->nsd.address,
+				 "--timeout",  "5",
+				 "--now",      date_format(day, now) };
 	size_t n = 8;
 
 	for (size_t i = 0; args[i] && n < 23; i++)
@@ -164,8 +165,8 @@ static struct testenv_run cli(struct walk *w, date_t day,
  * would be asked on port 53). */
 static struct testenv_run step(struct walk *w, date_t day)
 {
-	const char *args[] = { "step", w->domain, "--servers",
-			       w->nsd.address, NULL };
+	const char *args[] = { "step", w->domain, "--servers", w->nsd.address,
+			       NULL };
 
 	return cli(w, day, args);
 }
@@ -197,8 +198,7 @@ static void plan_agrees(struct walk *w, date_t day, json_t *o)
 	struct rollout_inputs in;
 	struct rollout_plan p;
 	struct err err = ERR_INIT;
-	const char *next = json_string_value(json_object_get(o,
-							     "next_record"));
+	const char *next = json_string_value(json_object_get(o, "next_record"));
 
 	session_init(&s, &opt);
 	if (app_plan_load(&s, w->domain, day, &in, &p, &err) != STATUS_OK)
@@ -282,8 +282,8 @@ static char *field(json_t *o, const char *key)
 static void publish_next(struct walk *w, json_t *o)
 {
 	json_t *next = json_object_get(o, "next"), *parts, *p;
-	const char *record = json_string_value(json_object_get(o,
-							       "next_record"));
+	const char *record =
+	    json_string_value(json_object_get(o, "next_record"));
 	size_t i;
 
 	assert_non_null(next);
@@ -329,8 +329,8 @@ static void walk_week(struct walk *w, int week)
 
 		if (!json_is_true(json_object_get(o, "ready"))) {
 			/* Refused: nothing recorded, export withholds. */
-			const char *phase = json_string_value(
-			    json_object_get(o, "phase"));
+			const char *phase =
+			    json_string_value(json_object_get(o, "phase"));
 			bool done = !strcmp(phase, "enforced") ||
 				    !strcmp(phase, "maintenance");
 
@@ -349,10 +349,10 @@ static void walk_week(struct walk *w, int week)
 			if (record && strstr(record, "v=DMARC1") &&
 			    export_has(w, day, record))
 				fail_msg("week %d: export carries the unready "
-					 "%s; plan: %s", week, record,
-					 json_dumps(o, 0));
-			w->phase[week] = xstrdup(json_string_value(
-			    json_object_get(o, "phase")));
+					 "%s; plan: %s",
+					 week, record, json_dumps(o, 0));
+			w->phase[week] = xstrdup(
+			    json_string_value(json_object_get(o, "phase")));
 			json_decref(o);
 			free(before);
 			free(record);
@@ -403,16 +403,18 @@ static const char *served(const struct walk *w, const char *name)
  * while the reports stay clean. */
 static void test_walk_fresh(void **state)
 {
-	struct walk w = { .domain = "fresh.example", .fixed = "",
-			  .source = "192.0.2.10", .selector = "s1" };
+	struct walk w = { .domain = "fresh.example",
+			  .fixed = "",
+			  .source = "192.0.2.10",
+			  .selector = "s1" };
 	date_t day;
 	const char *add[] = { "domain", "add", "fresh.example", NULL };
 	const char *sender[] = { "sender", "add", "fresh.example",
 				 "ip4:192.0.2.0/24", NULL };
 	char *keys;
-	const char *keygen[] = { "dkim", "keygen", "fresh.example", "s1",
-				 "--algorithm", "ed25519", "--out", NULL,
-				 NULL };
+	const char *keygen[] = { "dkim",  "keygen",      "fresh.example",
+				 "s1",    "--algorithm", "ed25519",
+				 "--out", NULL,          NULL };
 
 	(void)state;
 	walk_start(&w);
@@ -439,8 +441,7 @@ static void test_walk_fresh(void **state)
 	assert_string_equal(w.phase[12], "enforced");
 	assert_string_equal(served(&w, "fresh.example"),
 			    "v=spf1 ip4:192.0.2.0/24 -all");
-	assert_non_null(strstr(served(&w, "_dmarc.fresh.example"),
-			       "p=reject"));
+	assert_non_null(strstr(served(&w, "_dmarc.fresh.example"), "p=reject"));
 	assert_null(strstr(served(&w, "_dmarc.fresh.example"), "pct="));
 	free(keys);
 	walk_stop(&w);
@@ -516,8 +517,10 @@ static void test_walk_google_only(void **state)
  * sender added in week 5 is published at -all. */
 static void test_walk_adopted(void **state)
 {
-	struct walk w = { .domain = "strict.example", .fixed = "",
-			  .source = "192.0.2.10", .selector = "mail" };
+	struct walk w = { .domain = "strict.example",
+			  .fixed = "",
+			  .source = "192.0.2.10",
+			  .selector = "mail" };
 	date_t day;
 	const char *add[] = { "domain", "add", "strict.example", NULL };
 	const char *sender[] = { "sender", "add", "strict.example",
@@ -546,9 +549,9 @@ static void test_walk_adopted(void **state)
 			import_week(&w, d);
 		o = plan(&w, d);
 		next = json_string_value(json_object_get(o, "next_record"));
-		assert_true(!next || (!strstr(next, "~all") &&
-				      !strstr(next, "p=none") &&
-				      !strstr(next, "quarantine")));
+		assert_true(!next ||
+			    (!strstr(next, "~all") && !strstr(next, "p=none") &&
+			     !strstr(next, "quarantine")));
 		assert_false(export_has(&w, d, "~all"));
 		assert_false(export_has(&w, d, "p=none"));
 		assert_false(export_has(&w, d, "quarantine"));
@@ -568,8 +571,8 @@ static void test_walk_adopted(void **state)
 			assert_non_null(strstr(r.out, "complete"));
 			testenv_run_done(&r);
 		}
-		w.phase[week] = xstrdup(
-		    json_string_value(json_object_get(o, "phase")));
+		w.phase[week] =
+		    xstrdup(json_string_value(json_object_get(o, "phase")));
 		json_decref(o);
 	}
 	walk_print(&w);
@@ -593,6 +596,5 @@ int main(void)
 	};
 
 	testenv_require_program("NSD");
-	return cmocka_run_group_tests_name("rollout_walk", tests, NULL,
-					   NULL);
+	return cmocka_run_group_tests_name("rollout_walk", tests, NULL, NULL);
 }

@@ -30,8 +30,8 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *fx = xcalloc(1, sizeof *fx);
-	const char *args[] = { "--db", NULL, "--now", "2026-11-01", "domain",
-			       "add", "example.com", NULL };
+	const char *args[] = { "--db",   NULL,  "--now",       "2026-11-01",
+			       "domain", "add", "example.com", NULL };
 	struct testenv_run run;
 
 	fx->dir = testenv_mkdtemp();
@@ -101,9 +101,8 @@ static void test_set_and_show(void **state)
 
 	s = show(fx);
 	assert_true(json_is_null(json_object_get(s, "rua")));
-	assert_int_equal(json_integer_value(json_object_get(
-			     s, "min-days-monitor")),
-			 28);
+	assert_int_equal(
+	    json_integer_value(json_object_get(s, "min-days-monitor")), 28);
 	json_decref(s);
 
 	run = run_db(fx, "domain", "set", "example.com",
@@ -114,9 +113,8 @@ static void test_set_and_show(void **state)
 	s = show(fx);
 	assert_string_equal(json_string_value(json_object_get(s, "rua")),
 			    "mailto:dmarc@reports.example.net");
-	assert_int_equal(json_integer_value(json_object_get(
-			     s, "min-days-monitor")),
-			 21);
+	assert_int_equal(
+	    json_integer_value(json_object_get(s, "min-days-monitor")), 21);
 	assert_true(json_real_value(json_object_get(s, "pass-threshold")) ==
 		    99.5);
 	json_decref(s);
@@ -126,9 +124,8 @@ static void test_set_and_show(void **state)
 	assert_int_equal(run.status, 0);
 	testenv_run_done(&run);
 	s = show(fx);
-	assert_int_equal(json_integer_value(json_object_get(
-			     s, "min-days-monitor")),
-			 28);
+	assert_int_equal(
+	    json_integer_value(json_object_get(s, "min-days-monitor")), 28);
 	assert_string_equal(json_string_value(json_object_get(s, "rua")),
 			    "mailto:dmarc@reports.example.net");
 	json_decref(s);
@@ -139,16 +136,16 @@ static void test_set_and_show(void **state)
 static void test_custom_ladder(void **state)
 {
 	struct fixture *fx = *state;
-	const char *check[] = { "--db", fx->db, "--zone", fx->zone, "dmarc",
-				"check", "example.com", NULL };
+	const char *check[] = { "--db",  fx->db,  "--zone",      fx->zone,
+				"dmarc", "check", "example.com", NULL };
 	struct testenv_run run;
 
 	run = testenv_run_dmarcpilot(check, NULL);
 	assert_non_null(strstr(run.out, "Rung:     off the ladder"));
 	testenv_run_done(&run);
 
-	run = run_db(fx, "domain", "set", "example.com",
-		     "rungs=none,q30,r100", NULL, NULL);
+	run = run_db(fx, "domain", "set", "example.com", "rungs=none,q30,r100",
+		     NULL, NULL);
 	assert_int_equal(run.status, 0);
 	testenv_run_done(&run);
 	run = testenv_run_dmarcpilot(check, NULL);
@@ -186,8 +183,8 @@ static void test_bad_values_change_nothing(void **state)
 	assert_non_null(before);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct testenv_run run =
-		    run_db(fx, "domain", "set", "example.com",
-			   "window-days=10", bad[i][0], NULL);
+		    run_db(fx, "domain", "set", "example.com", "window-days=10",
+			   bad[i][0], NULL);
 		char *after;
 
 		assert_int_equal(run.status, 2);
@@ -250,22 +247,21 @@ static void test_rotation_interval(void **state)
 	char *days;
 
 	s = show(fx);
-	assert_int_equal(json_integer_value(json_object_get(
-			     s, "rotation-interval")),
-			 180);
+	assert_int_equal(
+	    json_integer_value(json_object_get(s, "rotation-interval")), 180);
 	json_decref(s);
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		char *arg = xasprintf("rotation-interval=%s", ok[i].value);
 		char *line = xasprintf("rotation-interval  %s", ok[i].shown);
 
-		run = run_db(fx, "domain", "set", "example.com", arg, NULL,
-			     NULL);
+		run =
+		    run_db(fx, "domain", "set", "example.com", arg, NULL, NULL);
 		assert_int_equal(run.status, 0);
 		testenv_run_done(&run);
 		s = show(fx);
-		assert_int_equal(json_integer_value(json_object_get(
-				     s, "rotation-interval")),
-				 ok[i].days);
+		assert_int_equal(
+		    json_integer_value(json_object_get(s, "rotation-interval")),
+		    ok[i].days);
 		json_decref(s);
 		run = run_db(fx, "domain", "show", "example.com", NULL, NULL,
 			     NULL);
@@ -273,7 +269,7 @@ static void test_rotation_interval(void **state)
 			fail_msg("no '%s' in:\n%s", line, run.out);
 		testenv_run_done(&run);
 		days = testenv_db_text(fx->db, "SELECT days FROM"
-					      " dkim_rotation_interval");
+					       " dkim_rotation_interval");
 		assert_int_equal(atoi(days), ok[i].days);
 		free(days);
 		free(line);
@@ -297,8 +293,8 @@ static void test_sender_providers(void **state)
 	assert_non_null(strstr(run.out, "include:sendgrid.net"));
 	assert_null(strstr(run.out, "google-workspace"));
 	testenv_run_done(&run);
-	run = run_db(fx, "--json", "sender", "providers", "MAILBOX", NULL,
-		     NULL);
+	run =
+	    run_db(fx, "--json", "sender", "providers", "MAILBOX", NULL, NULL);
 	assert_int_equal(run.status, 0);
 	o = json_loads(run.out, 0, &jerr);
 	assert_non_null(o);
@@ -328,8 +324,8 @@ static void test_sender_providers(void **state)
 static void test_unknown_domain(void **state)
 {
 	struct fixture *fx = *state;
-	struct testenv_run run = run_db(fx, "domain", "set", "nope.example",
-					"adkim=s", NULL, NULL);
+	struct testenv_run run =
+	    run_db(fx, "domain", "set", "nope.example", "adkim=s", NULL, NULL);
 
 	assert_int_equal(run.status, 2);
 	assert_non_null(strstr(run.err, "nope.example"));

@@ -219,7 +219,8 @@ static void test_macros_errors_and_truncation(void **state)
 {
 	struct ip_net ip;
 	struct spf_macro_vars v = { .sender = "a@b.example",
-				    .domain = "b.example", .ip = &ip };
+				    .domain = "b.example",
+				    .ip = &ip };
 	struct strbuf spec = STRBUF_INIT;
 	struct err err = ERR_INIT;
 	char *out = NULL;
@@ -240,9 +241,9 @@ static void test_macros_errors_and_truncation(void **state)
 	for (int i = 0; i < 30; i++)
 		strbuf_addstr(&spec, "%{d1}ple.");
 	strbuf_addstr(&spec, "%{d}");
-	assert_int_equal(spf_macro_expand(strbuf_str(&spec), &v, false, true,
-					  &out, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    spf_macro_expand(strbuf_str(&spec), &v, false, true, &out, &err),
+	    STATUS_OK);
 	assert_int_equal(strlen(out), 251);
 	assert_int_equal(strncmp(out, "exampleple.", 11), 0);
 	free(out);
@@ -253,8 +254,12 @@ static void test_macros_errors_and_truncation(void **state)
 static void test_builder_order(void **state)
 {
 	const char *mechs[] = {
-		"include:_spf.google.com", "mx", "ip6:2001:db8::/32",
-		"ip4:192.0.2.0/24",	   "a",	 "include:_spf.google.com",
+		"include:_spf.google.com",
+		"mx",
+		"ip6:2001:db8::/32",
+		"ip4:192.0.2.0/24",
+		"a",
+		"include:_spf.google.com",
 		"IP4:192.0.2.0/24 include:sendgrid.net",
 	};
 	const char *bad[] = { "ip4:192.0.2.0/24", "redirect=x.example" };
@@ -348,16 +353,16 @@ static void test_accounting_tree(void **state)
 /* Every broken shape gives its finding and the right result. */
 static void test_accounting_findings(void **state)
 {
-	struct dns *dns = table(
-	    "bad.test. TXT \"v=spf1 include:loop1.test include:gone.test "
-	    "include:two.test include:syntax.test include:open.test "
-	    "include:slow.test a:v1.test a:v2.test a:v3.test\"\n"
-	    "loop1.test. TXT \"v=spf1 include:loop2.test -all\"\n"
-	    "loop2.test. TXT \"v=spf1 include:loop1.test -all\"\n"
-	    "two.test. TXT \"v=spf1 -all\"\n"
-	    "two.test. TXT \"v=spf1 +all\"\n"
-	    "syntax.test. TXT \"v=spf1 ip4:1.2.3 -all\"\n"
-	    "open.test. TXT \"v=spf1 +all\"\n");
+	struct dns *dns =
+	    table("bad.test. TXT \"v=spf1 include:loop1.test include:gone.test "
+		  "include:two.test include:syntax.test include:open.test "
+		  "include:slow.test a:v1.test a:v2.test a:v3.test\"\n"
+		  "loop1.test. TXT \"v=spf1 include:loop2.test -all\"\n"
+		  "loop2.test. TXT \"v=spf1 include:loop1.test -all\"\n"
+		  "two.test. TXT \"v=spf1 -all\"\n"
+		  "two.test. TXT \"v=spf1 +all\"\n"
+		  "syntax.test. TXT \"v=spf1 ip4:1.2.3 -all\"\n"
+		  "open.test. TXT \"v=spf1 +all\"\n");
 	struct spf_check *c = NULL;
 	struct err err = ERR_INIT;
 	struct spf_outcome out;
@@ -421,9 +426,8 @@ static void test_redirect_ignored_with_all(void **state)
 	/* the redirect, a, mx and two includes */
 	assert_int_equal(c->lookups, 5);
 	spf_check_free(c);
-	assert_int_equal(spf_parse(with_all, strlen(with_all), &rec, NULL,
-				   &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    spf_parse(with_all, strlen(with_all), &rec, NULL, &err), STATUS_OK);
 	assert_int_equal(spf_record_lookups(dns, rec, &lookups, &err),
 			 STATUS_OK);
 	assert_int_equal(lookups, 0);
@@ -435,9 +439,9 @@ static void test_redirect_ignored_with_all(void **state)
  * lookup; two more (a name with no address) pass the limit of two. */
 static void test_include_of_nothing_is_void(void **state)
 {
-	struct dns *dns = table(
-	    "v.test. TXT \"v=spf1 include:nothing.test a:none1.test "
-	    "a:none2.test -all\"\n");
+	struct dns *dns =
+	    table("v.test. TXT \"v=spf1 include:nothing.test a:none1.test "
+		  "a:none2.test -all\"\n");
 	struct spf_check *c = NULL;
 	struct err err = ERR_INIT;
 
@@ -553,10 +557,10 @@ static void test_eval_limits(void **state)
  * each include a DNS term, however many queries went out. */
 static void test_eval_asks_once(void **state)
 {
-	struct dns *dns = table(
-	    "loop.test. TXT \"v=spf1 a:gone.test include:inc.test "
-	    "include:inc.test a:gone.test a:gone.test -all\"\n"
-	    "inc.test. TXT \"v=spf1 ip4:198.51.100.1 -all\"\n");
+	struct dns *dns =
+	    table("loop.test. TXT \"v=spf1 a:gone.test include:inc.test "
+		  "include:inc.test a:gone.test a:gone.test -all\"\n"
+		  "inc.test. TXT \"v=spf1 ip4:198.51.100.1 -all\"\n");
 	static const struct {
 		const char *ip;
 		enum spf_result result;
@@ -615,10 +619,8 @@ static const char flat_zone[] =
 /* Builds the flattener test's record. */
 static struct spf_record *flat_record(void)
 {
-	const char *mechs[] = { "include:big.test",
-				"include:mid.test",
-				"include:small.test",
-				"include:tiny.test",
+	const char *mechs[] = { "include:big.test", "include:mid.test",
+				"include:small.test", "include:tiny.test",
 				"include:%{d1}.test" };
 	struct spf_record *rec = NULL;
 	struct err err = ERR_INIT;
@@ -640,9 +642,9 @@ static void test_flatten_fewest(void **state)
 	assert_int_equal(spf_record_lookups(dns, rec, &lookups, &err),
 			 STATUS_OK);
 	assert_int_equal(lookups, 12);
-	assert_int_equal(spf_flatten(dns, "example.com", rec, big_rotates,
-				     NULL, &f, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    spf_flatten(dns, "example.com", rec, big_rotates, NULL, &f, &err),
+	    STATUS_OK);
 	assert_int_equal(f->nitems, 4);
 	for (size_t i = 0; i < f->nitems; i++)
 		if (f->items[i].flattened)
@@ -668,9 +670,12 @@ static void test_flatten_fewest(void **state)
 static void test_flatten_prefers_stable(void **state)
 {
 	struct dns *dns = table(flat_zone);
-	const char *mechs[] = { "mx",		      "a",
-				"a:x.test",	      "include:big.test",
-				"include:mid.test",   "include:small.test",
+	const char *mechs[] = { "mx",
+				"a",
+				"a:x.test",
+				"include:big.test",
+				"include:mid.test",
+				"include:small.test",
 				"include:tiny.test" };
 	struct spf_record *rec = NULL;
 	struct spf_flatten *f = NULL;
@@ -680,9 +685,9 @@ static void test_flatten_prefers_stable(void **state)
 	/* 3 + big 4 + mid 3 + small 2 + tiny 2 = 14: 4 must go. big alone
 	 * would do, but it rotates: mid and small (5) go instead, 9 left. */
 	assert_int_equal(spf_build(mechs, 7, true, &rec, &err), STATUS_OK);
-	assert_int_equal(spf_flatten(dns, "example.com", rec, big_rotates,
-				     NULL, &f, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    spf_flatten(dns, "example.com", rec, big_rotates, NULL, &f, &err),
+	    STATUS_OK);
 	assert_false(f->items[0].flattened);
 	assert_true(f->items[1].flattened);
 	assert_true(f->items[2].flattened);
@@ -692,9 +697,9 @@ static void test_flatten_prefers_stable(void **state)
 	spf_record_free(rec);
 	/* Without the rotation hint, big alone is the fewest. */
 	assert_int_equal(spf_build(mechs, 7, true, &rec, &err), STATUS_OK);
-	assert_int_equal(spf_flatten(dns, "example.com", rec, NULL, NULL, &f,
-				     &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    spf_flatten(dns, "example.com", rec, NULL, NULL, &f, &err),
+	    STATUS_OK);
 	assert_true(f->items[0].flattened);
 	assert_false(f->items[1].flattened);
 	assert_false(f->items[2].flattened);
@@ -714,8 +719,11 @@ static void test_flatten_prefers_stable(void **state)
 static void test_flatten_splits(void **state)
 {
 	struct strbuf z = STRBUF_INIT;
-	const char *mechs[] = { "a", "mx", "include:wide.test",
-				"include:a1.test", "include:a2.test",
+	const char *mechs[] = { "a",
+				"mx",
+				"include:wide.test",
+				"include:a1.test",
+				"include:a2.test",
 				"include:a3.test" };
 	struct spf_record *rec = NULL;
 	struct spf_flatten *f = NULL;
@@ -733,10 +741,10 @@ static void test_flatten_splits(void **state)
 		for (int i = half * 30; i < half * 30 + 30; i++)
 			strbuf_addf(&inc, " ip4:10.0.%d.0/24", i);
 		for (size_t i = 0; i < inc.len; i += 200)
-			strbuf_addf(&z, "\"%.*s\" ",
-				    (int)(inc.len - i < 200 ? inc.len - i
-							    : 200),
-				    inc.data + i);
+			strbuf_addf(
+			    &z, "\"%.*s\" ",
+			    (int)(inc.len - i < 200 ? inc.len - i : 200),
+			    inc.data + i);
 		strbuf_addstr(&z, "\n");
 		strbuf_done(&inc);
 	}
@@ -745,9 +753,9 @@ static void test_flatten_splits(void **state)
 	dns = table(strbuf_str(&z));
 	strbuf_done(&z);
 	assert_int_equal(spf_build(mechs, 6, false, &rec, &err), STATUS_OK);
-	assert_int_equal(spf_flatten(dns, "example.com", rec, NULL, NULL, &f,
-				     &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    spf_flatten(dns, "example.com", rec, NULL, NULL, &f, &err),
+	    STATUS_OK);
 	assert_true(f->items[0].flattened);
 	assert_int_equal(f->items[0].cost, 3);
 	assert_int_equal(f->items[0].naddresses, 60);
@@ -756,10 +764,10 @@ static void test_flatten_splits(void **state)
 	assert_string_equal(f->records[0].name, "example.com");
 	assert_string_equal(f->records[1].name, "_spf1.example.com");
 	assert_string_equal(f->records[2].name, "_spf2.example.com");
-	assert_non_null(strstr(f->records[0].value,
-			       "include:_spf1.example.com"));
-	assert_non_null(strstr(f->records[1].value,
-			       "include:_spf2.example.com"));
+	assert_non_null(
+	    strstr(f->records[0].value, "include:_spf1.example.com"));
+	assert_non_null(
+	    strstr(f->records[1].value, "include:_spf2.example.com"));
 	for (size_t i = 0; i < f->nrecords; i++) {
 		const char *p = f->records[i].value;
 
@@ -793,26 +801,26 @@ static void test_flatten_drift(void **state)
 
 	(void)state;
 	assert_int_equal(store_open(&store, path, &err), STATUS_OK);
-	assert_int_equal(state_domain_add(store, "example.com", 20000, NULL,
-					  &err),
-			 STATUS_OK);
-	assert_int_equal(spf_flatten(dns, "example.com", rec, big_rotates,
-				     NULL, &f, &err),
-			 STATUS_OK);
-	assert_int_equal(state_flattened_save(store, "example.com", f, 20000,
-					      &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_domain_add(store, "example.com", 20000, NULL, &err),
+	    STATUS_OK);
+	assert_int_equal(
+	    spf_flatten(dns, "example.com", rec, big_rotates, NULL, &f, &err),
+	    STATUS_OK);
+	assert_int_equal(
+	    state_flattened_save(store, "example.com", f, 20000, &err),
+	    STATUS_OK);
 	/* Unchanged upstream: nothing to report. */
-	assert_int_equal(rollout_flatten_drift(store, dns, "example.com", &fs,
-					       &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    rollout_flatten_drift(store, dns, "example.com", &fs, &err),
+	    STATUS_OK);
 	assert_int_equal(fs.count, 0);
 	later = table("small.test. TXT \"v=spf1 include:s1.test ~all\"\n"
 		      "s1.test. TXT \"v=spf1 ip4:203.0.113.0/24 "
 		      "ip4:192.0.2.128/25\"\n");
-	assert_int_equal(rollout_flatten_drift(store, later, "example.com",
-					       &fs, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    rollout_flatten_drift(store, later, "example.com", &fs, &err),
+	    STATUS_OK);
 	assert_int_equal(fs.count, 1);
 	assert_int_equal(fs.items[0].code, F_SPF_FLATTEN_DRIFT);
 	assert_non_null(strstr(fs.items[0].message, "include:small.test"));
@@ -859,14 +867,19 @@ static void test_eval_receiver(void **state)
 	    "@ IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
 	    "@ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all exp=why.%{d}\"\n"
 	    "why IN TXT \"%{i} may not send for %{d}; asked by %{r}\"\n");
-	const char *with[] = { "--zone", zone, "--json", "spf", "eval",
-			       "example.org", "203.0.113.7", "--receiver",
-			       "mx1.receiver.example", NULL };
-	const char *without[] = { "--zone", zone, "--json", "spf", "eval",
-				  "example.org", "203.0.113.7", NULL };
-	const char *bad[] = { "--zone", zone, "spf", "eval", "example.org",
-			      "203.0.113.7", "--receiver", "not a host",
-			      NULL };
+	const char *with[] = {
+		"--zone",      zone,         "--json",
+		"spf",         "eval",       "example.org",
+		"203.0.113.7", "--receiver", "mx1.receiver.example",
+		NULL
+	};
+	const char *without[] = {
+		"--zone", zone,          "--json",      "spf",
+		"eval",   "example.org", "203.0.113.7", NULL
+	};
+	const char *bad[] = { "--zone",     zone,          "spf",
+			      "eval",       "example.org", "203.0.113.7",
+			      "--receiver", "not a host",  NULL };
 	struct testenv_run run;
 
 	(void)state;

@@ -127,10 +127,11 @@ static char *hostile_records(void)
 	strbuf_addstr(&sb, example_records);
 	/* d1 includes d2 ... d40: the limit is passed at d11. */
 	for (int i = 1; i < 40; i++)
-		strbuf_addf(&sb,
-			    "d%d.chain TXT \"v=spf1 include:d%d.chain.example.com"
-			    " -all\"\n",
-			    i, i + 1);
+		strbuf_addf(
+		    &sb,
+		    "d%d.chain TXT \"v=spf1 include:d%d.chain.example.com"
+		    " -all\"\n",
+		    i, i + 1);
 	strbuf_addstr(&sb, "d40.chain TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n");
 	/* 250 verification strings of 250 octets: 64 KB that only TCP
 	 * carries; big has one SPF record among them, big2 two. */
@@ -202,8 +203,8 @@ static int setup(void **state)
 	/* nsd accepts TCP before it serves UDP: wait until it answers. */
 	for (int i = 0; i < 20; i++) {
 		struct dns *dns = live(f->server.address, 1);
-		struct dns_answer *a = dns_query_sync(dns, "example.com",
-						      DNS_T_SOA);
+		struct dns_answer *a =
+		    dns_query_sync(dns, "example.com", DNS_T_SOA);
 		bool up = a->result == DNS_DATA;
 
 		dns_answer_free(a);
@@ -337,8 +338,7 @@ static void test_loop_and_chain(void **state)
 	assert_int_equal(out.result, SPF_PERMERROR);
 	assert_int_equal(out.dns_terms, 11);
 	spf_outcome_done(&out);
-	assert_int_equal(spf_check_sync(dns, "d1.chain.example.com", &c,
-					&err),
+	assert_int_equal(spf_check_sync(dns, "d1.chain.example.com", &c, &err),
 			 STATUS_OK);
 	assert_true(findings_has(&c->findings, F_SPF_LOOKUP_LIMIT));
 	/* Followed to SPF_TREE_DEPTH_MAX, then cut. */
@@ -564,8 +564,7 @@ static void test_timeout_mid_tree(void **state)
 	relay_run(&r, dns, &w.done);
 	assert_false(w.check->dns_failed);
 	assert_true(findings_has(&w.check->findings, F_SPF_TEMPERROR));
-	assert_int_equal(w.check->root->children[0]->state,
-			 SPF_NODE_TEMPERROR);
+	assert_int_equal(w.check->root->children[0]->state, SPF_NODE_TEMPERROR);
 	assert_non_null(strstr(w.check->root->children[0]->error, "timeout"));
 	spf_check_free(w.check);
 	spf_check_run_free(run);
@@ -587,7 +586,7 @@ static void test_commands(void **state)
 		skip();
 	{
 		const char *args[] = { "--resolver", f->server.address, "spf",
-				       "check", "example.com", NULL };
+				       "check",      "example.com",     NULL };
 
 		run = testenv_run_dmarcpilot(args, NULL);
 		assert_int_equal(run.status, 1);
@@ -599,8 +598,9 @@ static void test_commands(void **state)
 		testenv_run_done(&run);
 	}
 	{
-		const char *args[] = { "--resolver", f->server.address, "--json",
-				       "spf", "eval", "example.com",
+		const char *args[] = { "--resolver",   f->server.address,
+				       "--json",       "spf",
+				       "eval",         "example.com",
 				       "64.233.160.7", NULL };
 
 		run = testenv_run_dmarcpilot(args, NULL);
@@ -615,13 +615,15 @@ static void test_commands(void **state)
 		 * Salesforce 2 = 11. Salesforce has exists (not
 		 * flattenable), Google and Microsoft rotate: SendGrid goes,
 		 * 9 lookups remain. */
-		const char *args[] = {
-			"--resolver", f->server.address, "--db", "/nonexistent/x",
-			"spf", "build", "--provider", "google-workspace",
-			"--provider", "microsoft-365", "--provider", "sendgrid",
-			"--provider", "salesforce", "--a", "--mx", "--flatten",
-			NULL
-		};
+		const char *args[] = { "--resolver", f->server.address,
+				       "--db",       "/nonexistent/x",
+				       "spf",        "build",
+				       "--provider", "google-workspace",
+				       "--provider", "microsoft-365",
+				       "--provider", "sendgrid",
+				       "--provider", "salesforce",
+				       "--a",        "--mx",
+				       "--flatten",  NULL };
 
 		run = testenv_run_dmarcpilot(args, NULL);
 		assert_int_equal(run.status, 0);
@@ -630,8 +632,8 @@ static void test_commands(void **state)
 		assert_non_null(strstr(run.out, " ip4:167.89.0.0/17 "));
 		assert_non_null(strstr(run.out, "into 9 ranges"));
 		assert_non_null(strstr(run.out, "include:_spf.google.com"));
-		assert_non_null(strstr(run.out,
-				       "include:spf.protection.outlook.com"));
+		assert_non_null(
+		    strstr(run.out, "include:spf.protection.outlook.com"));
 		assert_non_null(strstr(run.out, "include:_spf.salesforce.com"));
 		assert_non_null(strstr(run.out, "DNS lookups: 9 of 10"));
 		/* The record (the first line) no longer includes SendGrid. */
@@ -640,8 +642,10 @@ static void test_commands(void **state)
 		testenv_run_done(&run);
 	}
 	{
-		const char *args[] = { "--resolver", f->server.address, "spf",
-				       "check", "nothing.broken.test", NULL };
+		const char *args[] = {
+			"--resolver", f->server.address,     "spf",
+			"check",      "nothing.broken.test", NULL
+		};
 
 		/* The domain's own query fails: exit 2 naming it. */
 		run = testenv_run_dmarcpilot(args, NULL);
@@ -676,9 +680,10 @@ static void test_adopt_two_records(void **state)
 	dir = testenv_mkdtemp();
 	db = xasprintf("%s/state.db", dir);
 	{
-		const char *add[] = { "--resolver", server.address, "--db",
-				      db, "domain", "add", "twospf.test",
-				      NULL };
+		const char *add[] = { "--resolver",  server.address,
+				      "--db",        db,
+				      "domain",      "add",
+				      "twospf.test", NULL };
 
 		/* Tracked, but what it serves is not adopted. */
 		run = testenv_run_dmarcpilot(add, NULL);
@@ -687,9 +692,10 @@ static void test_adopt_two_records(void **state)
 		testenv_run_done(&run);
 	}
 	{
-		const char *adopt[] = { "--resolver", server.address, "--db",
-					db, "domain", "adopt", "twospf.test",
-					NULL };
+		const char *adopt[] = { "--resolver",  server.address,
+					"--db",        db,
+					"domain",      "adopt",
+					"twospf.test", NULL };
 
 		run = testenv_run_dmarcpilot(adopt, NULL);
 		assert_int_equal(run.status, 1);
@@ -700,8 +706,8 @@ static void test_adopt_two_records(void **state)
 	}
 	{
 		const char *adopt[] = { "--resolver", server.address, "--db",
-					db, "--json", "domain", "adopt",
-					"twospf.test", NULL };
+					db,           "--json",       "domain",
+					"adopt",      "twospf.test",  NULL };
 
 		run = testenv_run_dmarcpilot(adopt, NULL);
 		assert_int_equal(run.status, 1);

@@ -90,8 +90,8 @@ static void add_string(struct strbuf *sb, yaml_node_t *n)
 
 /* Appends a TXT RR of a scalar or a list of strings; false for an
  * empty list (no strings: nothing a server could serve). */
-static bool add_txt(struct strbuf *sb, yaml_document_t *doc,
-		    const char *name, yaml_node_t *v)
+static bool add_txt(struct strbuf *sb, yaml_document_t *doc, const char *name,
+		    yaml_node_t *v)
 {
 	struct strbuf rr = STRBUF_INIT;
 	bool any = false;
@@ -119,8 +119,8 @@ static bool add_txt(struct strbuf *sb, yaml_document_t *doc,
 /* Loads one name's records into the table (pyspf's driver rules: SPF
  * records stand for TXT unless "TXT: NONE"; TIMEOUT makes the queries
  * that have no data time out). */
-static void load_name(struct dns *dns, yaml_document_t *doc,
-		      const char *name, yaml_node_t *list)
+static void load_name(struct dns *dns, yaml_document_t *doc, const char *name,
+		      yaml_node_t *list)
 {
 	struct strbuf sb = STRBUF_INIT, spf = STRBUF_INIT;
 	bool timeout = false, txt = false, txt_none = false;
@@ -185,8 +185,7 @@ static void load_name(struct dns *dns, yaml_document_t *doc,
 }
 
 /* True if got is the expected result or one of the expected list. */
-static bool result_ok(yaml_document_t *doc, yaml_node_t *want,
-		      const char *got)
+static bool result_ok(yaml_document_t *doc, yaml_node_t *want, const char *got)
 {
 	if (scalar(want))
 		return strcmp(scalar(want), got) == 0;
@@ -198,9 +197,8 @@ static bool result_ok(yaml_document_t *doc, yaml_node_t *want,
 }
 
 /* Runs one case and counts it. */
-static void run_case(struct dns *dns, yaml_document_t *doc,
-		     const char *desc, const char *name, yaml_node_t *t,
-		     struct tally *tally)
+static void run_case(struct dns *dns, yaml_document_t *doc, const char *desc,
+		     const char *name, yaml_node_t *t, struct tally *tally)
 {
 	struct spf_query q = { 0 };
 	struct spf_outcome out;
@@ -236,7 +234,8 @@ static void run_case(struct dns *dns, yaml_document_t *doc,
 			      out.reason ? out.reason : "-",
 			      out.explanation ? out.explanation : "-",
 			      scalar(want) ? scalar(want) : "(list)",
-			      want_exp ? " exp " : "", want_exp ? want_exp : "");
+			      want_exp ? " exp " : "",
+			      want_exp ? want_exp : "");
 	}
 	spf_outcome_done(&out);
 }

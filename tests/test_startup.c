@@ -23,7 +23,10 @@
 
 /* The libraries only the report readers need. */
 static const char *const reader_libs[] = {
-	"libxml2.so", "libarchive.so", "libgmime-3.0.so", "libglib-2.0.so",
+	"libxml2.so",
+	"libarchive.so",
+	"libgmime-3.0.so",
+	"libglib-2.0.so",
 };
 
 /* Fails unless the loader's log names the libraries every start needs,
@@ -47,8 +50,7 @@ static void test_start_without_readers(void **state)
 					"@ TXT \"v=spf1 -all\"\n"
 					"_dmarc TXT \"v=DMARC1; p=reject\"\n");
 	const char *version[] = { "--version", NULL };
-	const char *check[] = { "--zone", zone, "check", "example.test",
-				NULL };
+	const char *check[] = { "--zone", zone, "check", "example.test", NULL };
 	const char *env[] = { "LD_DEBUG=libs", NULL };
 	const char *const *runs[] = { version, check };
 
@@ -57,8 +59,8 @@ static void test_start_without_readers(void **state)
 		struct testenv_run run = testenv_run_dmarcpilot(runs[r], env);
 
 		assert_true(run.status == 0 || run.status == 1);
-		assert_non_null(strstr(run.out, r == 0 ? "dmarcpilot "
-						       : "example.test"));
+		assert_non_null(
+		    strstr(run.out, r == 0 ? "dmarcpilot " : "example.test"));
 		assert_loader_logged(run.err);
 		for (size_t i = 0; i < sizeof reader_libs / sizeof *reader_libs;
 		     i++)
@@ -125,8 +127,7 @@ static char *demo_rows(const char *path)
 	sqlite3 *db;
 	char *text = xstrdup("");
 
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
-					 NULL),
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
 			 SQLITE_OK);
 	for (size_t q = 0; q < sizeof sql / sizeof *sql; q++) {
 		sqlite3_stmt *st;
@@ -137,9 +138,9 @@ static char *demo_rows(const char *path)
 			for (int c = 0; c < sqlite3_column_count(st); c++) {
 				const unsigned char *v =
 				    sqlite3_column_text(st, c);
-				char *next = xasprintf("%s%s|", text,
-						       v ? (const char *)v
-							 : "NULL");
+				char *next =
+				    xasprintf("%s%s|", text,
+					      v ? (const char *)v : "NULL");
 
 				free(text);
 				text = next;

@@ -49,8 +49,7 @@ static int setup(void **state)
 	f->name = xstrdup(store_path(f->store));
 	ini = xasprintf("%s/providers.ini",
 			datadir ? datadir : ABS_SRCDIR "/data");
-	assert_int_equal(providers_load(&f->catalogue, ini, &err),
-			 STATUS_OK);
+	assert_int_equal(providers_load(&f->catalogue, ini, &err), STATUS_OK);
 	free(ini);
 	*state = f;
 	return 0;
@@ -102,13 +101,14 @@ static void test_domains(void **state)
 	assert_non_null(strstr(err_message(&err), "example.com"));
 	err_done(&err);
 	/* Not names: refused before the database is touched. */
-	const char *bad[] = { "localhost", "-a.example", "a-.example",
-			      "a..example", "exa mple.com", "",
+	const char *bad[] = { "localhost",    "-a.example",
+			      "a-.example",   "a..example",
+			      "exa mple.com", "",
 			      "a.example/24", NULL };
 	for (size_t i = 0; bad[i]; i++) {
-		assert_int_equal(state_domain_add(f->store, bad[i], 0, NULL,
-						  &err),
-				 STATUS_USAGE);
+		assert_int_equal(
+		    state_domain_add(f->store, bad[i], 0, NULL, &err),
+		    STATUS_USAGE);
 		err_done(&err);
 	}
 	/* 64-octet label. */
@@ -124,15 +124,13 @@ static void test_domains(void **state)
 	assert_int_equal(state_domain_id(f->store, "EXAMPLE.com", &id2, &err),
 			 STATUS_OK);
 	assert_int_equal(id, id2);
-	assert_int_equal(state_domain_id(f->store, "nope.example", &id2,
-					 &err),
+	assert_int_equal(state_domain_id(f->store, "nope.example", &id2, &err),
 			 STATUS_NOT_FOUND);
 	assert_non_null(strstr(err_message(&err), f->name));
 	assert_non_null(strstr(err_message(&err), "nope.example"));
 	err_done(&err);
 
-	assert_int_equal(state_domain_list(f->store, &v, &n, &err),
-			 STATUS_OK);
+	assert_int_equal(state_domain_list(f->store, &v, &n, &err), STATUS_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(v[0].name, "b.example.org");
 	assert_string_equal(v[1].name, "example.com");
@@ -151,14 +149,18 @@ static void test_domain_idn(void **state)
 	int64_t id, id2;
 	size_t n;
 
-	assert_int_equal(state_domain_add(f->store, "b\xc3\xbc" "cher.example",
+	assert_int_equal(state_domain_add(f->store,
+					  "b\xc3\xbc"
+					  "cher.example",
 					  day("2026-11-24"), &id, &err),
 			 STATUS_OK);
-	assert_int_equal(state_domain_id(f->store, "xn--bcher-kva.example",
-					 &id2, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_domain_id(f->store, "xn--bcher-kva.example", &id2, &err),
+	    STATUS_OK);
 	assert_int_equal(id, id2);
-	assert_int_equal(state_domain_id(f->store, "B\xc3\x9c" "CHER.example.",
+	assert_int_equal(state_domain_id(f->store,
+					 "B\xc3\x9c"
+					 "CHER.example.",
 					 &id2, &err),
 			 STATUS_OK);
 	assert_int_equal(id, id2);
@@ -214,8 +216,8 @@ static void test_sender_parse(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		enum sender_kind kind;
 		char *value = NULL;
-		enum status st = state_sender_parse(
-		    cases[i].spec, f->catalogue, &kind, &value, &err);
+		enum status st = state_sender_parse(cases[i].spec, f->catalogue,
+						    &kind, &value, &err);
 
 		if (st != cases[i].st)
 			fail_msg("%s: status %d, expected %d", cases[i].spec,
@@ -225,8 +227,8 @@ static void test_sender_parse(void **state)
 			assert_string_equal(value, cases[i].value);
 		} else {
 			/* The message quotes what was typed. */
-			assert_non_null(strstr(err_message(&err),
-					       cases[i].spec));
+			assert_non_null(
+			    strstr(err_message(&err), cases[i].spec));
 			assert_null(value);
 		}
 		free(value);
@@ -250,36 +252,34 @@ static void test_senders(void **state)
 			 STATUS_OK);
 	assert_int_equal(state_sender_add(f->store, "example.com",
 					  "google-workspace", "staff mail",
-					  f->catalogue, day("2026-11-23"),
-					  &id1, &err),
+					  f->catalogue, day("2026-11-23"), &id1,
+					  &err),
 			 STATUS_OK);
-	assert_int_equal(state_sender_add(f->store, "EXAMPLE.COM",
-					  "ip4:192.0.2.0/24", NULL,
-					  f->catalogue, day("2026-11-24"),
-					  &id2, &err),
-			 STATUS_OK);
-	assert_int_equal(state_sender_add(f->store, "example.com", "mx",
-					  NULL, f->catalogue,
-					  day("2026-11-24"), &id3, &err),
+	assert_int_equal(
+	    state_sender_add(f->store, "EXAMPLE.COM", "ip4:192.0.2.0/24", NULL,
+			     f->catalogue, day("2026-11-24"), &id2, &err),
+	    STATUS_OK);
+	assert_int_equal(state_sender_add(f->store, "example.com", "mx", NULL,
+					  f->catalogue, day("2026-11-24"), &id3,
+					  &err),
 			 STATUS_OK);
 	/* The same network again, written differently. */
-	assert_int_equal(state_sender_add(f->store, "example.com",
-					  "IP4:192.0.2.0/24", NULL,
-					  f->catalogue, day("2026-11-25"),
-					  NULL, &err),
-			 STATUS_EXISTS);
+	assert_int_equal(
+	    state_sender_add(f->store, "example.com", "IP4:192.0.2.0/24", NULL,
+			     f->catalogue, day("2026-11-25"), NULL, &err),
+	    STATUS_EXISTS);
 	assert_non_null(strstr(err_message(&err), f->name));
 	err_done(&err);
 	/* Unknown domain: nothing is added, the message says how. */
-	assert_int_equal(state_sender_add(f->store, "other.example", "mx",
-					  NULL, f->catalogue, 0, NULL, &err),
+	assert_int_equal(state_sender_add(f->store, "other.example", "mx", NULL,
+					  f->catalogue, 0, NULL, &err),
 			 STATUS_NOT_FOUND);
 	assert_non_null(strstr(err_message(&err), "domain add"));
 	err_done(&err);
 
-	assert_int_equal(state_sender_list(f->store, "example.com", &v, &n,
-					   &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_sender_list(f->store, "example.com", &v, &n, &err),
+	    STATUS_OK);
 	assert_int_equal(n, 3);
 	assert_int_equal(v[0].id, id1);
 	assert_int_equal(v[0].kind, SENDER_PROVIDER);
@@ -302,9 +302,9 @@ static void test_senders(void **state)
 		char idtext[32];
 
 		snprintf(idtext, sizeof idtext, "%lld", (long long)id1);
-		assert_int_equal(state_sender_remove(f->store, "example.com",
-						     idtext, &err),
-				 STATUS_OK);
+		assert_int_equal(
+		    state_sender_remove(f->store, "example.com", idtext, &err),
+		    STATUS_OK);
 	}
 	assert_int_equal(state_sender_remove(f->store, "example.com",
 					     "IP4:192.0.2.0/24", &err),
@@ -314,9 +314,9 @@ static void test_senders(void **state)
 			 STATUS_NOT_FOUND);
 	assert_non_null(strstr(err_message(&err), "ip4:192.0.2.0/24"));
 	err_done(&err);
-	assert_int_equal(state_sender_list(f->store, "example.com", &v, &n,
-					   &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_sender_list(f->store, "example.com", &v, &n, &err),
+	    STATUS_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0].id, id3);
 	state_senders_free(v, n);
@@ -344,25 +344,25 @@ static void test_keys_rungs_settings(void **state)
 	assert_int_equal(state_domain_add(f->store, "example.com",
 					  day("2026-11-23"), NULL, &err),
 			 STATUS_OK);
-	assert_int_equal(state_dkim_key_add(f->store, "example.com", &key,
-					    NULL, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_dkim_key_add(f->store, "example.com", &key, NULL, &err),
+	    STATUS_OK);
 	key.selector = (char *)"google";
 	key.algorithm = (char *)"rsa";
 	key.key_path = NULL;
 	key.provider = (char *)"google-workspace";
 	key.created = day("2026-11-20");
-	assert_int_equal(state_dkim_key_add(f->store, "example.com", &key,
-					    NULL, &err),
-			 STATUS_OK);
-	assert_int_equal(state_dkim_key_add(f->store, "example.com", &key,
-					    NULL, &err),
-			 STATUS_EXISTS);
+	assert_int_equal(
+	    state_dkim_key_add(f->store, "example.com", &key, NULL, &err),
+	    STATUS_OK);
+	assert_int_equal(
+	    state_dkim_key_add(f->store, "example.com", &key, NULL, &err),
+	    STATUS_EXISTS);
 	err_done(&err);
 	key.selector = (char *)"bad selector";
-	assert_int_equal(state_dkim_key_add(f->store, "example.com", &key,
-					    NULL, &err),
-			 STATUS_USAGE);
+	assert_int_equal(
+	    state_dkim_key_add(f->store, "example.com", &key, NULL, &err),
+	    STATUS_USAGE);
 	err_done(&err);
 	assert_int_equal(state_dkim_key_published(f->store, "example.com",
 						  "s2026", day("2026-11-30"),
@@ -373,9 +373,9 @@ static void test_keys_rungs_settings(void **state)
 						&err),
 			 STATUS_NOT_FOUND);
 	err_done(&err);
-	assert_int_equal(state_dkim_key_list(f->store, "example.com", &keys,
-					     &n, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_dkim_key_list(f->store, "example.com", &keys, &n, &err),
+	    STATUS_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(keys[0].selector, "google");
 	assert_string_equal(keys[0].provider, "google-workspace");
@@ -388,17 +388,17 @@ static void test_keys_rungs_settings(void **state)
 	assert_int_equal(keys[1].retired, DATE_NONE);
 	state_dkim_keys_free(keys, n);
 
-	assert_int_equal(state_rung_add(f->store, "example.com", RUNG_DMARC,
-					1, "v=DMARC1; p=quarantine; pct=10",
+	assert_int_equal(state_rung_add(f->store, "example.com", RUNG_DMARC, 1,
+					"v=DMARC1; p=quarantine; pct=10",
 					day("2026-12-30"), &err),
 			 STATUS_OK);
 	assert_int_equal(state_rung_add(f->store, "example.com", RUNG_SPF, 0,
 					"v=spf1 mx ~all", day("2026-11-24"),
 					&err),
 			 STATUS_OK);
-	assert_int_equal(state_rung_list(f->store, "example.com", &rungs, &n,
-					 &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_rung_list(f->store, "example.com", &rungs, &n, &err),
+	    STATUS_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(rungs[0].kind, RUNG_SPF);
 	assert_string_equal(rungs[0].record, "v=spf1 mx ~all");
@@ -408,8 +408,7 @@ static void test_keys_rungs_settings(void **state)
 	state_rungs_free(rungs, n);
 
 	/* Defaults of DESIGN.md 4 until something is stored. */
-	assert_int_equal(state_settings_get(f->store, "example.com", &s,
-					    &err),
+	assert_int_equal(state_settings_get(f->store, "example.com", &s, &err),
 			 STATUS_OK);
 	assert_int_equal(s.min_days_monitor, 28);
 	assert_int_equal(s.min_days_rung, 7);
@@ -421,12 +420,10 @@ static void test_keys_rungs_settings(void **state)
 	s.rua = xstrdup("mailto:dmarc@reports.example.net");
 	s.adkim = xstrdup("s");
 	s.np = xstrdup("reject");
-	assert_int_equal(state_settings_set(f->store, "example.com", &s,
-					    &err),
+	assert_int_equal(state_settings_set(f->store, "example.com", &s, &err),
 			 STATUS_OK);
 	state_settings_done(&s);
-	assert_int_equal(state_settings_get(f->store, "example.com", &s,
-					    &err),
+	assert_int_equal(state_settings_get(f->store, "example.com", &s, &err),
 			 STATUS_OK);
 	assert_int_equal(s.min_days_monitor, 21);
 	assert_int_equal(s.min_days_rung, 7);
@@ -437,13 +434,11 @@ static void test_keys_rungs_settings(void **state)
 	/* A bad value is refused and nothing changes. */
 	free(s.sp);
 	s.sp = xstrdup("maybe");
-	assert_int_equal(state_settings_set(f->store, "example.com", &s,
-					    &err),
+	assert_int_equal(state_settings_set(f->store, "example.com", &s, &err),
 			 STATUS_USAGE);
 	err_done(&err);
 	state_settings_done(&s);
-	assert_int_equal(state_settings_get(f->store, "example.com", &s,
-					    &err),
+	assert_int_equal(state_settings_get(f->store, "example.com", &s, &err),
 			 STATUS_OK);
 	assert_null(s.sp);
 	state_settings_done(&s);
@@ -460,8 +455,9 @@ static struct testenv_run run_cmd(struct fixture *f, const char *a1,
 					"$ORIGIN empty.test.\n$TTL 300\n"
 					"@ SOA ns1 h 1 3600 600 86400 300\n"
 					"@ NS ns1\nns1 A 192.0.2.53\n");
-	const char *args[] = { "--db", f->path, "--now", "2026-11-23",
-			       "--zone", zone, a1, a2, a3, a4, a5, NULL };
+	const char *args[] = { "--db",   f->path, "--now", "2026-11-23",
+			       "--zone", zone,    a1,      a2,
+			       a3,       a4,      a5,      NULL };
 	struct testenv_run r = testenv_run_dmarcpilot(args, NULL);
 
 	free(zone);
@@ -499,8 +495,7 @@ static void test_commands(void **state)
 		    "--note=office");
 	assert_int_equal(r.status, 0);
 	testenv_run_done(&r);
-	r = run_cmd(f, "sender", "add", "example.com", "ip4:192.0.2.300",
-		    NULL);
+	r = run_cmd(f, "sender", "add", "example.com", "ip4:192.0.2.300", NULL);
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "ip4:192.0.2.300"));
 	testenv_run_done(&r);
@@ -542,11 +537,12 @@ static void test_read_only_creates_nothing(void **state)
 	char *db = xasprintf("%s/state.db", sub);
 	const char *list[] = { "--db", db, "domain", "list", NULL };
 	const char *json[] = { "--db", db, "--json", "domain", "list", NULL };
-	const char *show[] = { "--db", db, "domain", "show", "example.com",
-			       NULL };
-	const char *senders[] = { "--db", db, "sender", "list",
+	const char *show[] = {
+		"--db", db, "domain", "show", "example.com", NULL
+	};
+	const char *senders[] = { "--db",        db,  "sender", "list",
 				  "example.com", NULL };
-	const char *summary[] = { "--db", db, "report", "summary",
+	const char *summary[] = { "--db",        db,  "report", "summary",
 				  "example.com", NULL };
 	const char *const *twos[] = { show, senders, summary };
 	struct testenv_run r;
@@ -612,9 +608,9 @@ static void test_kill_during_write(void **state)
 	pid_t pid;
 	int status;
 
-	assert_int_equal(state_domain_add(f->store, "example.com", 0, NULL,
-					  &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_domain_add(f->store, "example.com", 0, NULL, &err),
+	    STATUS_OK);
 	store_close(f->store);
 	f->store = NULL;
 	pid = fork();
@@ -665,8 +661,8 @@ static void test_kill_during_write(void **state)
 						    -1, &stmt, NULL),
 				 SQLITE_OK);
 		assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-		assert_string_equal(
-		    (const char *)sqlite3_column_text(stmt, 0), "ok");
+		assert_string_equal((const char *)sqlite3_column_text(stmt, 0),
+				    "ok");
 		sqlite3_finalize(stmt);
 		sqlite3_close(db);
 	}
@@ -696,10 +692,15 @@ static void operator_step(const struct fixture *f, const char *who,
 			  const char *at, int64_t latest, int ready, int go)
 {
 	struct state_step step = {
-		.kind = RUNG_DMARC, .rung = 1, .lookups = -1,
+		.kind = RUNG_DMARC,
+		.rung = 1,
+		.lookups = -1,
 		.record = "v=DMARC1; p=quarantine; pct=10",
-		.verified = day("2026-12-05"), .recorded_by = who,
-		.recorded_at = at, .check_latest = true, .latest_id = latest,
+		.verified = day("2026-12-05"),
+		.recorded_by = who,
+		.recorded_at = at,
+		.check_latest = true,
+		.latest_id = latest,
 	};
 	struct err err = ERR_INIT;
 	struct store *store;
@@ -742,16 +743,16 @@ static void test_two_operators_step(void **state)
 	char buf[2];
 	int winner;
 
-	assert_int_equal(state_domain_add(f->store, "example.com", 0, NULL,
-					  &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_domain_add(f->store, "example.com", 0, NULL, &err),
+	    STATUS_OK);
 	assert_int_equal(state_rung_add(f->store, "example.com", RUNG_DMARC, 0,
-					"v=DMARC1; p=none",
-					day("2026-11-01"), &err),
+					"v=DMARC1; p=none", day("2026-11-01"),
+					&err),
 			 STATUS_OK);
-	assert_int_equal(state_rung_list(f->store, "example.com", &rungs, &n,
-					 &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_rung_list(f->store, "example.com", &rungs, &n, &err),
+	    STATUS_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(pipe(ready), 0);
 	assert_int_equal(pipe(go), 0);
@@ -806,16 +807,16 @@ static void test_two_operators_step(void **state)
 		free(msg);
 		free(path);
 	}
-	assert_int_equal(state_rung_list(f->store, "example.com", &rungs, &n,
-					 &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_rung_list(f->store, "example.com", &rungs, &n, &err),
+	    STATUS_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(rungs[1].rung, 1);
 	state_rungs_free(rungs, n);
 	{
-		char *by = testenv_db_text(f->path,
-					   "SELECT recorded_by FROM rung_history"
-					   " WHERE rung = 1");
+		char *by = testenv_db_text(
+		    f->path, "SELECT recorded_by FROM rung_history"
+			     " WHERE rung = 1");
 
 		assert_string_equal(by, who[winner]);
 		free(by);
@@ -831,12 +832,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sender_parse, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_senders, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_keys_rungs_settings,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_rungs_settings, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_creates_nothing,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_commands, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_during_write, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_two_operators_step, setup,

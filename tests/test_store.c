@@ -90,9 +90,9 @@ static void test_newer_schema_refused(void **state)
 	sqlite3 *db;
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
-				      NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(&store, path, &err), STATUS_UNSUPPORTED);
 	assert_null(store);
@@ -155,7 +155,8 @@ static char *db_contents(const char *path, bool v1)
 	static const char *const common[] = {
 		"SELECT group_concat(x, ';') FROM (SELECT id || name || created"
 		" AS x FROM domain ORDER BY id)",
-		"SELECT group_concat(x, ';') FROM (SELECT id || kind || value ||"
+		"SELECT group_concat(x, ';') FROM (SELECT id || kind || value "
+		"||"
 		" coalesce(note, '') || created AS x FROM sender ORDER BY id)",
 		"SELECT group_concat(x, ';') FROM (SELECT id || selector ||"
 		" algorithm || bits || key_path || created AS x FROM dkim_key"
@@ -237,9 +238,9 @@ static void test_upgrade_keeps_every_row(void **state)
 	version = testenv_db_text(path, "PRAGMA user_version");
 	assert_int_equal(atoi(version), STORE_SCHEMA_VERSION);
 	/* The repositories read the upgraded rows. */
-	assert_int_equal(state_rung_list(store, "demo.example", &rungs,
-					 &nrungs, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_rung_list(store, "demo.example", &rungs, &nrungs, &err),
+	    STATUS_OK);
 	assert_int_equal(nrungs, 1);
 	assert_int_equal(rungs[0].lookups, 9);
 	assert_int_equal(rungs[0].ncosts, 4);
@@ -247,9 +248,9 @@ static void test_upgrade_keeps_every_row(void **state)
 			    "include:mid.fx.example");
 	assert_int_equal(rungs[0].costs[3].lookups, 5);
 	state_rungs_free(rungs, nrungs);
-	assert_int_equal(state_flattened_list(store, "demo.example", &flat,
-					      &nflat, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_flattened_list(store, "demo.example", &flat, &nflat, &err),
+	    STATUS_OK);
 	assert_int_equal(nflat, 2);
 	assert_string_equal(flat[0].mechanism, "include:_spf.google.com");
 	assert_int_equal(flat[0].naddresses, 27);
@@ -313,9 +314,17 @@ static void test_failed_upgrade_changes_nothing(void **state)
 static void test_upgrade_v7(void **state)
 {
 	static const char *const tables[] = {
-		"domain", "sender", "disowned", "dkim_key",
-		"dkim_rotation_interval", "rung_history", "plan_settings",
-		"report", "report_row", "failure_report", "monitor_alert",
+		"domain",
+		"sender",
+		"disowned",
+		"dkim_key",
+		"dkim_rotation_interval",
+		"rung_history",
+		"plan_settings",
+		"report",
+		"report_row",
+		"failure_report",
+		"monitor_alert",
 		"monitor_run",
 	};
 	char *dir = testenv_mkdtemp();
@@ -366,9 +375,9 @@ static void test_upgrade_v7(void **state)
 	}
 	/* The rungs the release recorded read as before, with no
 	 * recorder. */
-	assert_int_equal(state_rung_list(store, "demo.example", &rungs, &n,
-					 &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_rung_list(store, "demo.example", &rungs, &n, &err),
+	    STATUS_OK);
 	assert_true(n > 0);
 	state_rungs_free(rungs, n);
 	v = testenv_db_text(path, "SELECT count(*) FROM rung_history WHERE"
@@ -402,8 +411,7 @@ static void pg_exec(const char *uri, const char *sql)
  * that number themselves, the version in dmarcpilot_schema. */
 static void v10_database(const char *target, bool pg, const char *extra)
 {
-	char *file = xasprintf("%s/tests/data/store-v10.sql",
-			       testenv_srcdir());
+	char *file = xasprintf("%s/tests/data/store-v10.sql", testenv_srcdir());
 	char *sql = testenv_read_file(file, NULL);
 	sqlite3 *db;
 
@@ -412,12 +420,13 @@ static void v10_database(const char *target, bool pg, const char *extra)
 		struct strbuf sb = STRBUF_INIT;
 		const char *line = sql;
 
-		strbuf_addstr(&sb, "CREATE COLLATION IF NOT EXISTS nocase"
-				   " (provider = icu, locale ="
-				   " 'und-u-ks-level2', deterministic = false);"
-				   "CREATE TABLE dmarcpilot_schema"
-				   " (version INTEGER NOT NULL);"
-				   "INSERT INTO dmarcpilot_schema VALUES (10);\n");
+		strbuf_addstr(&sb,
+			      "CREATE COLLATION IF NOT EXISTS nocase"
+			      " (provider = icu, locale ="
+			      " 'und-u-ks-level2', deterministic = false);"
+			      "CREATE TABLE dmarcpilot_schema"
+			      " (version INTEGER NOT NULL);"
+			      "INSERT INTO dmarcpilot_schema VALUES (10);\n");
 		while (*line) {
 			size_t n = strcspn(line, "\n");
 			const char *id = "id INTEGER PRIMARY KEY";
@@ -507,8 +516,8 @@ static char *evidence_after(struct store *store, const char *new_sel,
 	struct err err = ERR_INIT;
 	date_t d[3];
 
-	assert_int_equal(rotation_store_evidence(store, "demo.example",
-						 old_sel, new_sel, &ev, &err),
+	assert_int_equal(rotation_store_evidence(store, "demo.example", old_sel,
+						 new_sel, &ev, &err),
 			 STATUS_OK);
 	d[0] = ev.new_first_pass;
 	d[1] = ev.new_last_pass;
@@ -533,8 +542,7 @@ static void upgrade_v10(bool pg)
 	    "UPDATE report_row SET dkim_auth = dkim_auth ||"
 	    " ' broken a:b:c:d' WHERE id = 229;";
 	char *dir = pg ? NULL : testenv_mkdtemp();
-	char *target = pg ? testenv_postgres_db()
-			  : xasprintf("%s/v10.db", dir);
+	char *target = pg ? testenv_postgres_db() : xasprintf("%s/v10.db", dir);
 	struct store *store;
 	struct err err = ERR_INIT;
 	struct rotation_signer *signers;
@@ -596,8 +604,8 @@ static void upgrade_v10(bool pg)
 	/* s1 signed at two sources: the record of the multi-signer
 	 * report, and SendGrid's every day. */
 	assert_int_equal(rotation_store_signers(store, "Demo.Example", "S1",
-						day_of("2026-01-01"),
-						&signers, &n, &err),
+						day_of("2026-01-01"), &signers,
+						&n, &err),
 			 STATUS_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(signers[1].ip, "198.51.100.25");

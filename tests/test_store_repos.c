@@ -41,9 +41,9 @@ static int setup(void **state)
 	f->target = testenv_db(f->dir, "repos.db");
 	if (store_open(&f->store, f->target, &err) != STATUS_OK)
 		fail_msg("%s", err_message(&err));
-	assert_int_equal(state_domain_add(f->store, "example.com", 0, NULL,
-					  &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_domain_add(f->store, "example.com", 0, NULL, &err),
+	    STATUS_OK);
 	*state = f;
 	return 0;
 }
@@ -93,20 +93,20 @@ static void test_mailbox(void **state)
 			 STATUS_OK);
 	assert_int_equal(p.uidvalidity, 7);
 	assert_int_equal(p.last_uid, 4000000000u);
-	assert_int_equal(mailbox_failed_add(f->store, "INBOX", 7, 5, "bad",
-					    &is_new, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    mailbox_failed_add(f->store, "INBOX", 7, 5, "bad", &is_new, &err),
+	    STATUS_OK);
 	assert_true(is_new);
-	assert_int_equal(mailbox_failed_add(f->store, "INBOX", 7, 5, "bad",
-					    &is_new, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    mailbox_failed_add(f->store, "INBOX", 7, 5, "bad", &is_new, &err),
+	    STATUS_OK);
 	assert_false(is_new);
-	assert_int_equal(mailbox_failed_add(f->store, "INBOX", 7, 3, "worse",
-					    &is_new, &err),
-			 STATUS_OK);
-	assert_int_equal(mailbox_failed_list(f->store, "INBOX", 7, &uids, &n,
-					     &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    mailbox_failed_add(f->store, "INBOX", 7, 3, "worse", &is_new, &err),
+	    STATUS_OK);
+	assert_int_equal(
+	    mailbox_failed_list(f->store, "INBOX", 7, &uids, &n, &err),
+	    STATUS_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(uids[0], 3);
 	assert_int_equal(uids[1], 5);
@@ -116,9 +116,9 @@ static void test_mailbox(void **state)
 	set.uidvalidity = 8;
 	assert_int_equal(mailbox_progress_set(f->store, "INBOX", &set, &err),
 			 STATUS_OK);
-	assert_int_equal(mailbox_failed_list(f->store, "INBOX", 7, &uids, &n,
-					     &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    mailbox_failed_list(f->store, "INBOX", 7, &uids, &n, &err),
+	    STATUS_OK);
 	assert_int_equal(n, 0);
 	free(uids);
 }
@@ -130,8 +130,7 @@ static void test_reverse_names(void **state)
 	struct err err = ERR_INIT;
 	char mail_name[] = "mail.example.com";
 	struct reverse_name save[2] = {
-		{ .ip = "192.0.2.1", .name = mail_name,
-		  .expires = 2000 },
+		{ .ip = "192.0.2.1", .name = mail_name, .expires = 2000 },
 		{ .ip = "2001:db8::1", .name = NULL, .expires = 1500 },
 	};
 	struct reverse_name look[3] = { { .ip = "192.0.2.1" },
@@ -163,7 +162,9 @@ static void test_monitor(void **state)
 	struct monitor_outbox_row *owed = NULL;
 	struct monitor_run_row run = { .started = 1796428800,
 				       .day = day("2026-12-05"),
-				       .raised = 1, .open = 1, .sent = 1,
+				       .raised = 1,
+				       .open = 1,
+				       .sent = 1,
 				       .failed = (char *)"webhook:ops" },
 			       last;
 	int64_t id = 0, again = 0;
@@ -189,26 +190,26 @@ static void test_monitor(void **state)
 	assert_string_equal(rows[0].message, "three");
 	assert_string_equal(rows[0].severity, "critical");
 	monitor_alert_rows_free(rows, n);
-	assert_int_equal(monitor_alert_list(f->store, NULL, false, &rows, &n,
-					    &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    monitor_alert_list(f->store, NULL, false, &rows, &n, &err),
+	    STATUS_OK);
 	assert_int_equal(n, 1);
 	monitor_alert_rows_free(rows, n);
-	assert_int_equal(monitor_outbox_add(f->store, id, "raised", "email",
-					    &err),
-			 STATUS_OK);
-	assert_int_equal(monitor_outbox_add(f->store, id, "raised", "email",
-					    &err),
-			 STATUS_OK);
-	assert_int_equal(monitor_outbox_add(f->store, id, "raised",
-					    "webhook:ops", &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    monitor_outbox_add(f->store, id, "raised", "email", &err),
+	    STATUS_OK);
+	assert_int_equal(
+	    monitor_outbox_add(f->store, id, "raised", "email", &err),
+	    STATUS_OK);
+	assert_int_equal(
+	    monitor_outbox_add(f->store, id, "raised", "webhook:ops", &err),
+	    STATUS_OK);
 	assert_int_equal(monitor_outbox_failed(f->store, id, "raised",
 					       "webhook:ops", "timeout", &err),
 			 STATUS_OK);
-	assert_int_equal(monitor_outbox_sent(f->store, id, "raised", "email",
-					     &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    monitor_outbox_sent(f->store, id, "raised", "email", &err),
+	    STATUS_OK);
 	assert_int_equal(monitor_outbox_list(f->store, &owed, &n, &err),
 			 STATUS_OK);
 	assert_int_equal(n, 1);
@@ -218,12 +219,12 @@ static void test_monitor(void **state)
 	monitor_outbox_rows_free(owed, n);
 	assert_int_equal(monitor_outbox_drop(f->store, id, "raised", &err),
 			 STATUS_OK);
-	assert_int_equal(monitor_alert_clear(f->store, id, day("2026-12-03"),
-					     &err),
-			 STATUS_OK);
-	assert_int_equal(monitor_alert_list(f->store, NULL, true, &rows, &n,
-					    &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    monitor_alert_clear(f->store, id, day("2026-12-03"), &err),
+	    STATUS_OK);
+	assert_int_equal(
+	    monitor_alert_list(f->store, NULL, true, &rows, &n, &err),
+	    STATUS_OK);
 	assert_int_equal(n, 0);
 	free(rows);
 	assert_int_equal(monitor_run_last(f->store, &last, &found, &err),
@@ -245,18 +246,23 @@ static void test_rotation(void **state)
 {
 	struct fixture *f = *state;
 	struct err err = ERR_INIT;
-	struct state_dkim_key old = { .selector = (char *)"s1", .algorithm = (char *)"rsa",
-				      .bits = 2048, .key_path = (char *)"/k/s1",
+	struct state_dkim_key old = { .selector = (char *)"s1",
+				      .algorithm = (char *)"rsa",
+				      .bits = 2048,
+				      .key_path = (char *)"/k/s1",
 				      .created = day("2026-06-01"),
 				      .published = DATE_NONE,
 				      .retired = DATE_NONE };
-	struct state_dkim_key key = { .selector = (char *)"s2", .algorithm = (char *)"rsa",
-				      .bits = 2048, .key_path = (char *)"/k/s2",
+	struct state_dkim_key key = { .selector = (char *)"s2",
+				      .algorithm = (char *)"rsa",
+				      .bits = 2048,
+				      .key_path = (char *)"/k/s2",
 				      .created = day("2026-12-01"),
 				      .published = DATE_NONE,
 				      .retired = DATE_NONE };
 	struct rotation_record r = { .old_selector = (char *)"s1",
-				     .new_selector = (char *)"s2", .silent_days = 7,
+				     .new_selector = (char *)"s2",
+				     .silent_days = 7,
 				     .phase = DKIM_ROTATION_GENERATED,
 				     .started = day("2026-12-01") },
 			       cur;
@@ -266,22 +272,22 @@ static void test_rotation(void **state)
 	bool found = false;
 	int days = 0;
 
-	assert_int_equal(state_dkim_key_add(f->store, "example.com", &old,
-					    NULL, &err),
-			 STATUS_OK);
-	assert_int_equal(rotation_store_start(f->store, "example.com", &key, &r,
-					      &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_dkim_key_add(f->store, "example.com", &old, NULL, &err),
+	    STATUS_OK);
+	assert_int_equal(
+	    rotation_store_start(f->store, "example.com", &key, &r, &err),
+	    STATUS_OK);
 	/* One under way at a time. */
 	key.selector = (char *)"s3";
 	r.new_selector = (char *)"s3";
-	assert_int_equal(rotation_store_start(f->store, "example.com", &key, &r,
-					      &err),
-			 STATUS_EXISTS);
+	assert_int_equal(
+	    rotation_store_start(f->store, "example.com", &key, &r, &err),
+	    STATUS_EXISTS);
 	err_done(&err);
-	assert_int_equal(rotation_store_current(f->store, "example.com", &cur,
-						&found, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    rotation_store_current(f->store, "example.com", &cur, &found, &err),
+	    STATUS_OK);
 	assert_true(found);
 	assert_string_equal(cur.new_selector, "s2");
 	assert_string_equal(cur.old_path, "/k/s1");
@@ -290,9 +296,9 @@ static void test_rotation(void **state)
 						day("2026-12-02"), &err),
 			 STATUS_OK);
 	rotation_record_done(&cur);
-	assert_int_equal(rotation_store_current(f->store, "example.com", &cur,
-						&found, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    rotation_store_current(f->store, "example.com", &cur, &found, &err),
+	    STATUS_OK);
 	assert_int_equal(cur.phase, DKIM_ROTATION_PUBLISHED);
 	assert_int_equal(cur.published, day("2026-12-02"));
 	/* The reports: s2 passing on 3 December, s1 still signing on the
@@ -338,28 +344,27 @@ static void test_rotation(void **state)
 	assert_int_equal(ev.old_last_seen, day("2026-12-04"));
 	assert_int_equal(ev.reports_last, day("2026-12-04"));
 	assert_int_equal(rotation_store_signers(f->store, "example.com", "s1",
-						day("2026-12-01"), &signers,
-						&n, &err),
+						day("2026-12-01"), &signers, &n,
+						&err),
 			 STATUS_OK);
 	assert_int_equal(n, 1);
 	assert_string_equal(signers[0].ip, "192.0.2.2");
 	assert_int_equal(signers[0].messages, 3);
 	rotation_signers_free(signers, n);
-	assert_int_equal(rotation_store_silent_days_set(f->store,
-							"example.com", &cur,
-							14, &err),
+	assert_int_equal(rotation_store_silent_days_set(f->store, "example.com",
+							&cur, 14, &err),
 			 STATUS_OK);
 	assert_int_equal(rotation_store_cancel(f->store, "example.com", &cur,
 					       day("2026-11-20"), &err),
 			 STATUS_OK);
 	rotation_record_done(&cur);
-	assert_int_equal(rotation_store_current(f->store, "example.com", &cur,
-						&found, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    rotation_store_current(f->store, "example.com", &cur, &found, &err),
+	    STATUS_OK);
 	assert_false(found);
-	assert_int_equal(rotation_store_interval_get(f->store, "example.com",
-						     &days, &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    rotation_store_interval_get(f->store, "example.com", &days, &err),
+	    STATUS_OK);
 	assert_int_equal(days, DKIM_INTERVAL_BIANNUAL);
 }
 
@@ -370,8 +375,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reverse_names, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_monitor, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rotation, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store repositories", tests, NULL,

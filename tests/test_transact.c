@@ -44,12 +44,12 @@ static int fixture_open(void **state, bool postgres)
 
 	f->dir = testenv_mkdtemp();
 	f->postgres = postgres || testenv_db_postgres();
-	f->path = postgres ? testenv_postgres_db()
-			   : testenv_db(f->dir, "state.db");
+	f->path =
+	    postgres ? testenv_postgres_db() : testenv_db(f->dir, "state.db");
 	assert_int_equal(store_open(&f->store, f->path, &err), STATUS_OK);
-	assert_int_equal(state_domain_add(f->store, "example.com", 0, NULL,
-					  &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    state_domain_add(f->store, "example.com", 0, NULL, &err),
+	    STATUS_OK);
 	*state = f;
 	return 0;
 }
@@ -79,8 +79,7 @@ static int teardown(void **state)
 }
 
 /* What a writer process does once it has its connection. */
-typedef enum status (*writer_fn)(struct store *store, int k,
-				 struct err *err);
+typedef enum status (*writer_fn)(struct store *store, int k, struct err *err);
 
 /* Runs two writers, k = 0 and 1, each in a process of its own that
  * opens the store, says it is ready and waits for go. On PostgreSQL the
@@ -124,8 +123,7 @@ static void race(struct fixture *f, const char *table, writer_fn fn,
 	assert_int_equal(read(ready[0], buf, 1), 1);
 	if (f->postgres) {
 		PGconn *conn = PQconnectdb(f->path);
-		char *sql = xasprintf("LOCK TABLE %s IN EXCLUSIVE MODE",
-				      table);
+		char *sql = xasprintf("LOCK TABLE %s IN EXCLUSIVE MODE", table);
 
 		assert_int_equal(PQstatus(conn), CONNECTION_OK);
 		testenv_pg_ok(conn, "BEGIN");
@@ -173,9 +171,9 @@ static void test_settings_two_operators(void **state)
 	struct state_settings s;
 	unsigned retries[2];
 
-	assert_int_equal(app_settings_change(f->store, "example.com", days, 1,
-					     &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    app_settings_change(f->store, "example.com", days, 1, &err),
+	    STATUS_OK);
 	race(f, "plan_settings", set_one, retries);
 	if (f->postgres)
 		assert_int_equal(retries[0] + retries[1], 1);
@@ -216,8 +214,8 @@ static enum status bump(struct store *store, void *arg, struct err *err)
 	db_finalize(stmt);
 	if (st != STATUS_OK)
 		return st;
-	if ((st = store_prepare(store, &stmt, "UPDATE counter SET n = ?1",
-				err)))
+	if ((st =
+		 store_prepare(store, &stmt, "UPDATE counter SET n = ?1", err)))
 		return st;
 	db_bind_int64(stmt, 1, n + 1);
 	st = store_done(store, stmt, "counter", NULL, err);
@@ -301,8 +299,7 @@ static void test_attempts_bounded(void **state)
 	assert_int_equal(store_transact(f->store, run_sql, &c, &err),
 			 STATUS_REFUSED);
 	assert_int_equal(c.calls, STORE_TRANSACT_ATTEMPTS);
-	assert_int_equal(store_retries(f->store),
-			 STORE_TRANSACT_ATTEMPTS - 1);
+	assert_int_equal(store_retries(f->store), STORE_TRANSACT_ATTEMPTS - 1);
 	assert_non_null(strstr(err_message(&err), name));
 	assert_non_null(strstr(err_message(&err), "run the command again"));
 	err_done(&err);
@@ -354,9 +351,9 @@ static void test_import_conflict_not_rejected(void **state)
 	assert_string_equal(n, "0");
 	free(n);
 	/* The race gone, the same file imports. */
-	assert_int_equal(store_exec(f->store, "DROP TRIGGER lose ON report",
-				    &err),
-			 STATUS_OK);
+	assert_int_equal(
+	    store_exec(f->store, "DROP TRIGGER lose ON report", &err),
+	    STATUS_OK);
 	assert_int_equal(report_import_path(f->store,
 					    ABS_SRCDIR "/fuzz/seeds/fuzz_report"
 						       "/rfc7489.xml",

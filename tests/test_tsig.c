@@ -204,24 +204,22 @@ static void test_update_text(void **state)
 	dns_update_add(&u, DNS_UPDATE_REQUIRE, "_dmarc.example.com", 0, &odd,
 		       1);
 	dns_update_add(&u, DNS_UPDATE_ABSENT, "example.com", 0, NULL, 0);
-	dns_update_add(&u, DNS_UPDATE_DELETE, "_dmarc.example.com", 0, &odd,
-		       1);
+	dns_update_add(&u, DNS_UPDATE_DELETE, "_dmarc.example.com", 0, &odd, 1);
 	dns_update_add_text(&u, DNS_UPDATE_ADD, "_dmarc.example.com", 900,
 			    &value, 1);
 	assert_int_equal(dns_update_changes(&u), 2);
 	text = dns_update_format(&u, "192.0.2.53:53", "k");
-	assert_string_equal(text,
-			    "server 192.0.2.53:53\n"
-			    "; key k\n"
-			    "zone example.com.\n"
-			    "prereq yxrrset _dmarc.example.com. TXT "
-			    "\"a\\000\\\"b\"\n"
-			    "prereq nxrrset example.com. TXT\n"
-			    "update delete _dmarc.example.com. TXT "
-			    "\"a\\000\\\"b\"\n"
-			    "update add _dmarc.example.com. 900 TXT "
-			    "\"v=DMARC1; p=none\"\n"
-			    "send\n");
+	assert_string_equal(text, "server 192.0.2.53:53\n"
+				  "; key k\n"
+				  "zone example.com.\n"
+				  "prereq yxrrset _dmarc.example.com. TXT "
+				  "\"a\\000\\\"b\"\n"
+				  "prereq nxrrset example.com. TXT\n"
+				  "update delete _dmarc.example.com. TXT "
+				  "\"a\\000\\\"b\"\n"
+				  "update add _dmarc.example.com. 900 TXT "
+				  "\"v=DMARC1; p=none\"\n"
+				  "send\n");
 	free(text);
 	dns_update_done(&u);
 }

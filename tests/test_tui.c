@@ -350,8 +350,8 @@ static char *screen_without(struct demo *d, const char *text)
 	char *screen = tmux_settle(&d->t, SETTLE_MS);
 
 	if (screen && strstr(screen, text)) {
-		fprintf(stderr, "\"%s\" is still on the screen:\n%s\n",
-			text, screen);
+		fprintf(stderr, "\"%s\" is still on the screen:\n%s\n", text,
+			screen);
 		free(screen);
 		screen = NULL;
 	}
@@ -974,7 +974,7 @@ static void test_export_wraps_dkim(void **state)
 	free(screen);
 	key(d, "8");
 	screen = screen_with(d, "202603._domainkey.demo.example. 3600 IN "
-				     "TXT");
+				"TXT");
 	assert_non_null(screen);
 	rows = joined_rows(screen, "202603._domainkey.demo.example.");
 	assert_non_null(rows);
@@ -1073,11 +1073,9 @@ static void test_disown_source(void **state)
 static void test_german(void **state)
 {
 	struct demo *d = *state;
-	const char *env[] = { "LANG=C.UTF-8", "LC_ALL=", "LANGUAGE=de",
-			      NULL };
-	char *locale = xasprintf("%s/locale", getenv("top_builddir")
-						  ? getenv("top_builddir")
-						  : ".");
+	const char *env[] = { "LANG=C.UTF-8", "LC_ALL=", "LANGUAGE=de", NULL };
+	char *locale = xasprintf(
+	    "%s/locale", getenv("top_builddir") ? getenv("top_builddir") : ".");
 	const char *probe;
 
 	if (!tmux_available())
@@ -1129,9 +1127,15 @@ static void test_silent_resolver(void **state)
 	resolver = xasprintf("127.0.0.1:%d", ntohs(sin.sin_port));
 	db = xasprintf("%s/db.sqlite", d->tmp);
 	{
-		const char *argv[] = { testenv_binary(), "--resolver", resolver,
-				       "--timeout", "120", "--db", db,
-				       "example.com", NULL };
+		const char *argv[] = { testenv_binary(),
+				       "--resolver",
+				       resolver,
+				       "--timeout",
+				       "120",
+				       "--db",
+				       db,
+				       "example.com",
+				       NULL };
 		bool started = tmux_start(&d->t, 80, 24, argv, NULL);
 
 		free(db);
@@ -1205,7 +1209,7 @@ static void test_export(void **state)
 	 * live and says which one it withholds and why. */
 	expect(d, "; withheld, not ready: quarantine 50 %: unknown source");
 	expect(d, "_dmarc.demo.example. 3600 IN TXT \"v=DMARC1; p=quarantine; "
-		   "pct=25");
+		  "pct=25");
 	key(d, "F");
 	expect(d, "Export for demo.example as nsupdate");
 	path = xasprintf("%s/records.nsupdate", d->tmp);
@@ -1410,8 +1414,9 @@ static void test_terminal_refused(void **state)
 	assert_true(tmux_start(&d->t, 79, 24, argv, NULL));
 	assert_true(tmux_wait_exit(&d->t, WAIT_MS, &status));
 	assert_int_equal(status, 2);
-	screen = tmux_wait_for(&d->t, "needs a terminal of at least 80x24, "
-				      "this one is 79x24",
+	screen = tmux_wait_for(&d->t,
+			       "needs a terminal of at least 80x24, "
+			       "this one is 79x24",
 			       WAIT_MS);
 	assert_non_null(screen);
 	free(screen);
@@ -1425,8 +1430,10 @@ static void test_terminal_refused(void **state)
 }
 
 /* A test with its demo from demo_setup(), stopped by demo_teardown(). */
+/* clang-format off */
 #define DEMO_TEST(f) cmocka_unit_test_setup_teardown(f, demo_setup, \
 						     demo_teardown)
+/* clang-format on */
 
 int main(void)
 {

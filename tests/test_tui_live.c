@@ -100,16 +100,16 @@ static void import_report(struct live *l)
 }
 
 /* Adds the domain and its one sender, a range, with the command line. */
-static void add_sender(struct live *l, const char *domain,
-		       const char *resolver)
+static void add_sender(struct live *l, const char *domain, const char *resolver)
 {
 	/* domain add reads what the domain serves: through the test's
 	 * resolver, never the machine's. */
-	const char *add[] = { "--db", l->db, "--resolver", resolver,
-			      "--timeout", "5", "domain", "add", domain,
-			      NULL };
-	const char *sender[] = { "--db", l->db, "sender", "add", domain,
-				 "ip4:192.0.2.0/24", NULL };
+	const char *add[] = { "--db",      l->db, "--resolver", resolver,
+			      "--timeout", "5",   "domain",     "add",
+			      domain,      NULL };
+	const char *sender[] = { "--db", l->db,  "sender",
+				 "add",  domain, "ip4:192.0.2.0/24",
+				 NULL };
 	struct testenv_run run = testenv_run_dmarcpilot(add, NULL);
 
 	assert_int_equal(run.status, 0);
@@ -127,9 +127,17 @@ enum setup { SETUP_NONE, SETUP_REPORT, SETUP_SENDER };
 static void wizard_start(struct live *l, const char *resolver,
 			 const char *domain, enum setup setup)
 {
-	const char *argv[] = { testenv_binary(), "--resolver", resolver,
-			       "--timeout", "120", "--db", l->db, "--now",
-			       "2026-03-09", domain, NULL };
+	const char *argv[] = { testenv_binary(),
+			       "--resolver",
+			       resolver,
+			       "--timeout",
+			       "120",
+			       "--db",
+			       l->db,
+			       "--now",
+			       "2026-03-09",
+			       domain,
+			       NULL };
 
 	if (setup == SETUP_REPORT)
 		import_report(l);
@@ -169,8 +177,7 @@ static int silent_resolver(char **resolver)
 }
 
 /* Starts the wizard on domain against a resolver that never answers. */
-static int silent_start(struct live *l, const char *domain,
-			enum setup setup)
+static int silent_start(struct live *l, const char *domain, enum setup setup)
 {
 	char *resolver;
 	int fd = silent_resolver(&resolver);
@@ -514,9 +521,13 @@ static void test_spf_flatten_refused(void **state)
 {
 	struct live *l = *state;
 	struct nsd_zone zones[] = { { ".", spf_zone } };
-	const char *include[] = { "--db", NULL, "sender", "add",
+	const char *include[] = { "--db",
+				  NULL,
+				  "sender",
+				  "add",
 				  "spf.example.org",
-				  "include:minus.example.net", NULL };
+				  "include:minus.example.net",
+				  NULL };
 	struct testenv_run run;
 	char *screen;
 	const char *top, *item;
@@ -560,7 +571,8 @@ static void test_spf_flatten_refused(void **state)
 static void test_keys_while_spf_target_waits(void **state)
 {
 	struct live *l = *state;
-	const char *include[] = { "--db", NULL, "sender", "add",
+	const char *include[] = { "--db",        NULL,
+				  "sender",      "add",
 				  "example.com", "include:minus.example.net",
 				  NULL };
 	struct testenv_run run;
@@ -588,11 +600,13 @@ static void test_keys_while_spf_target_waits(void **state)
  * a week, imported on the reports screen). */
 
 /* A DKIM public key (RSA 1024) as SendGrid would publish it at s1. */
+/* clang-format off */
 #define WALK_KEY                                                          \
 	"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDZw6bRs3ugn" \
 	"okrSHr6GGg9J2iNBc+453Ejmv7JfqrknsOW9tVHVxtfClw1iIRlMPNspM35NCN8jkqU" \
 	"P+ay2ne7xsnZsiwdKXy8u6zpFvHfGgIIL0n5DyIM/YaUcp1peX0rrUpsT4uSPRuEz1L" \
 	"RFivWeryfMuvbrkL9/fFctFS1FQIDAQAB"
+/* clang-format on */
 
 /* What walk.example publishes so far (NULL: nothing yet). */
 struct walk {
@@ -623,12 +637,12 @@ static char *walk_zone(const struct walk *w)
  * the delegation of walk.example, and walk.example as it is now. */
 static void walk_serve(struct live *l, const struct walk *w)
 {
-	char *root = xasprintf(
-	    "%s"
-	    "sendgrid.net. TXT \"v=spf1 ip4:167.89.0.0/17 ~all\"\n"
-	    "walk.example. NS ns1.walk.example.\n"
-	    "ns1.walk.example. A 127.0.0.1\n",
-	    root_zone);
+	char *root =
+	    xasprintf("%s"
+		      "sendgrid.net. TXT \"v=spf1 ip4:167.89.0.0/17 ~all\"\n"
+		      "walk.example. NS ns1.walk.example.\n"
+		      "ns1.walk.example. A 127.0.0.1\n",
+		      root_zone);
 	char *zone = walk_zone(w);
 	struct nsd_zone zones[] = { { ".", root }, { "walk.example", zone } };
 
@@ -698,9 +712,17 @@ static void walk_begin(struct live *l, struct walk *w)
 static void walk_open(struct live *l, int n, bool domain)
 {
 	char day[11];
-	const char *argv[] = { testenv_binary(), "--resolver", l->nsd.address,
-			       "--timeout", "10", "--db", l->db, "--now", day,
-			       domain ? "walk.example" : NULL, NULL };
+	const char *argv[] = { testenv_binary(),
+			       "--resolver",
+			       l->nsd.address,
+			       "--timeout",
+			       "10",
+			       "--db",
+			       l->db,
+			       "--now",
+			       day,
+			       domain ? "walk.example" : NULL,
+			       NULL };
 
 	walk_day(n, day);
 	assert_true(tmux_start(&l->t, 80, 24, argv, NULL));
@@ -724,9 +746,11 @@ static void walk_close(struct live *l)
 static json_t *walk_plan(struct live *l, int n)
 {
 	char day[11];
-	const char *args[] = { "--db", l->db, "--resolver", l->nsd.address,
-			       "--timeout", "10", "--now", day, "--json",
-			       "plan", "walk.example", NULL };
+	const char *args[] = {
+		"--db",      l->db,  "--resolver",   l->nsd.address,
+		"--timeout", "10",   "--now",        day,
+		"--json",    "plan", "walk.example", NULL
+	};
 	struct testenv_run run;
 	json_error_t jerr;
 	json_t *o;
@@ -772,8 +796,8 @@ static bool walk_reason(json_t *plan, const char *code)
 	json_t *why = json_object_get(plan, "reasons");
 
 	for (size_t i = 0; i < json_array_size(why); i++)
-		if (strcmp(json_string_value(json_object_get(
-			       json_array_get(why, i), "code")),
+		if (strcmp(json_string_value(
+			       json_object_get(json_array_get(why, i), "code")),
 			   code) == 0)
 			return true;
 	return false;
@@ -929,10 +953,10 @@ static void test_spf_step_from_its_screen(void **state)
 {
 	struct live *l = *state;
 	struct walk w = { 0 };
-	const char *add[] = { "--db", NULL, "--resolver", NULL, "--now",
-			      "2026-01-05", "domain", "add", "walk.example",
-			      NULL };
-	const char *sender[] = { "--db", NULL, "sender", "add",
+	const char *add[] = { "--db",         NULL,         "--resolver", NULL,
+			      "--now",        "2026-01-05", "domain",     "add",
+			      "walk.example", NULL };
+	const char *sender[] = { "--db",         NULL,       "sender", "add",
 				 "walk.example", "sendgrid", NULL };
 	struct testenv_run run;
 	json_t *plan;
@@ -980,8 +1004,10 @@ static void test_spf_step_from_its_screen(void **state)
 
 /* A test with its struct live from live_setup(), stopped by
  * live_teardown(). */
+/* clang-format off */
 #define LIVE_TEST(f) cmocka_unit_test_setup_teardown(f, live_setup, \
 						     live_teardown)
+/* clang-format on */
 
 int main(void)
 {

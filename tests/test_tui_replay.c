@@ -100,9 +100,9 @@ static void test_replay_spf_chain(void **state)
 
 		spf_check_free(check);
 		check = NULL;
-		assert_int_equal(spf_check_sync(cache, "example.com", &check,
-						&err),
-				 STATUS_OK);
+		assert_int_equal(
+		    spf_check_sync(cache, "example.com", &check, &err),
+		    STATUS_OK);
 		runs++;
 		n = dns_cache_take_misses(cache, &q);
 		if (n == 0)

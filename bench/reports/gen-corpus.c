@@ -35,8 +35,10 @@ static uint32_t next(void)
 static void flush(struct out *o)
 {
 	if (o->a) {
-		if (archive_write_data(o->a, o->buf, o->len) != (la_ssize_t)o->len) {
-			fprintf(stderr, "write: %s\n", archive_error_string(o->a));
+		if (archive_write_data(o->a, o->buf, o->len) !=
+		    (la_ssize_t)o->len) {
+			fprintf(stderr, "write: %s\n",
+				archive_error_string(o->a));
 			exit(1);
 		}
 	} else if (fwrite(o->buf, 1, o->len, o->fp) != o->len) {
@@ -63,58 +65,61 @@ static void emit(struct out *o, const char *fmt, ...)
 	o->len += (size_t)n;
 }
 
-static const char *const orgs[] = { "google.com", "Yahoo", "Outlook.com",
-				    "Mail.Ru", "comcast.net", "GMX",
-				    "web.de", "FastMail Pty Ltd" };
-static const char *const results[] = { "pass", "pass", "pass", "fail",
+static const char *const orgs[] = { "google.com",  "Yahoo",
+				    "Outlook.com", "Mail.Ru",
+				    "comcast.net", "GMX",
+				    "web.de",      "FastMail Pty Ltd" };
+static const char *const results[] = { "pass",     "pass",    "pass", "fail",
 				       "softfail", "neutral", "none" };
 
 static void report(struct out *o, unsigned n, unsigned records)
 {
 	long begin = 1700006400L + (long)(n % 60) * 86400L;
 
-	emit(o, "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<feedback>\n"
-		"  <version>1.0</version>\n  <report_metadata>\n"
-		"    <org_name>%s</org_name>\n"
-		"    <email>noreply-dmarc-support@example.net</email>\n"
-		"    <report_id>bench-%u-%u</report_id>\n"
-		"    <date_range>\n      <begin>%ld</begin>\n"
-		"      <end>%ld</end>\n    </date_range>\n"
-		"  </report_metadata>\n  <policy_published>\n"
-		"    <domain>example.com</domain>\n    <adkim>r</adkim>\n"
-		"    <aspf>r</aspf>\n    <p>none</p>\n    <sp>none</sp>\n"
-		"    <pct>100</pct>\n  </policy_published>\n",
+	emit(o,
+	     "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<feedback>\n"
+	     "  <version>1.0</version>\n  <report_metadata>\n"
+	     "    <org_name>%s</org_name>\n"
+	     "    <email>noreply-dmarc-support@example.net</email>\n"
+	     "    <report_id>bench-%u-%u</report_id>\n"
+	     "    <date_range>\n      <begin>%ld</begin>\n"
+	     "      <end>%ld</end>\n    </date_range>\n"
+	     "  </report_metadata>\n  <policy_published>\n"
+	     "    <domain>example.com</domain>\n    <adkim>r</adkim>\n"
+	     "    <aspf>r</aspf>\n    <p>none</p>\n    <sp>none</sp>\n"
+	     "    <pct>100</pct>\n  </policy_published>\n",
 	     orgs[n % 8], n, next(), begin, begin + 86399);
 	for (unsigned i = 0; i < records; i++) {
 		uint32_t r = next();
 		const char *dkim = (r & 7) < 6 ? "pass" : "fail";
 		const char *spf = (r & 24) ? "pass" : "fail";
 
-		emit(o,
-		     "  <record>\n    <row>\n"
-		     "      <source_ip>%u.%u.%u.%u</source_ip>\n"
-		     "      <count>%u</count>\n      <policy_evaluated>\n"
-		     "        <disposition>none</disposition>\n"
-		     "        <dkim>%s</dkim>\n        <spf>%s</spf>\n%s"
-		     "      </policy_evaluated>\n    </row>\n"
-		     "    <identifiers>\n"
-		     "      <envelope_from>example.com</envelope_from>\n"
-		     "      <header_from>example.com</header_from>\n"
-		     "    </identifiers>\n    <auth_results>\n"
-		     "      <dkim>\n        <domain>example.com</domain>\n"
-		     "        <selector>s%u</selector>\n"
-		     "        <result>%s</result>\n      </dkim>\n"
-		     "      <spf>\n        <domain>example.com</domain>\n"
-		     "        <scope>mfrom</scope>\n"
-		     "        <result>%s</result>\n      </spf>\n"
-		     "    </auth_results>\n  </record>\n",
-		     198 + (r >> 30), 51 + ((r >> 20) & 3), (r >> 8) & 255,
-		     1 + (r & 127), 1 + (next() % 500), dkim, spf,
-		     (r & 0x300) == 0x300
-			 ? "        <reason>\n          <type>forwarded</type>\n"
-			   "          <comment></comment>\n        </reason>\n"
-			 : "",
-		     r % 3, dkim, results[next() % 7]);
+		emit(
+		    o,
+		    "  <record>\n    <row>\n"
+		    "      <source_ip>%u.%u.%u.%u</source_ip>\n"
+		    "      <count>%u</count>\n      <policy_evaluated>\n"
+		    "        <disposition>none</disposition>\n"
+		    "        <dkim>%s</dkim>\n        <spf>%s</spf>\n%s"
+		    "      </policy_evaluated>\n    </row>\n"
+		    "    <identifiers>\n"
+		    "      <envelope_from>example.com</envelope_from>\n"
+		    "      <header_from>example.com</header_from>\n"
+		    "    </identifiers>\n    <auth_results>\n"
+		    "      <dkim>\n        <domain>example.com</domain>\n"
+		    "        <selector>s%u</selector>\n"
+		    "        <result>%s</result>\n      </dkim>\n"
+		    "      <spf>\n        <domain>example.com</domain>\n"
+		    "        <scope>mfrom</scope>\n"
+		    "        <result>%s</result>\n      </spf>\n"
+		    "    </auth_results>\n  </record>\n",
+		    198 + (r >> 30), 51 + ((r >> 20) & 3), (r >> 8) & 255,
+		    1 + (r & 127), 1 + (next() % 500), dkim, spf,
+		    (r & 0x300) == 0x300
+			? "        <reason>\n          <type>forwarded</type>\n"
+			  "          <comment></comment>\n        </reason>\n"
+			: "",
+		    r % 3, dkim, results[next() % 7]);
 	}
 	emit(o, "</feedback>\n");
 }
@@ -138,14 +143,16 @@ int main(int argc, char **argv)
 	for (unsigned n = 0; n < reports; n++) {
 		/* One in 500 is large (80000 records, about 55 MB), one in
 		 * 50 medium (2000), the rest 1..60 records. */
-		unsigned records = n % 500 == 7    ? 80000
+		unsigned records = n % 500 == 7  ? 80000
 				   : n % 50 == 3 ? 2000
 						 : 1 + next() % 60;
 		struct out *o = calloc(1, sizeof *o);
 		int kind = n % 3;
 
 		snprintf(path, sizeof path, "%s/report-%05u.%s", dir, n,
-			 kind == 0 ? "xml" : kind == 1 ? "xml.gz" : "zip");
+			 kind == 0   ? "xml"
+			 : kind == 1 ? "xml.gz"
+				     : "zip");
 		if (kind == 0) {
 			o->fp = fopen(path, "wb");
 			if (!o->fp) {

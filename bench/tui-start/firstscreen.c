@@ -89,7 +89,8 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: firstscreen TEXT DMARCPILOT [ARG]...\n");
+		fprintf(stderr,
+			"usage: firstscreen TEXT DMARCPILOT [ARG]...\n");
 		return 2;
 	}
 	for (int i = 3; i < argc; i++)

@@ -31,7 +31,7 @@ static int spf_rung_of(const char *record)
 		return -1;
 	for (size_t i = 0; i < rec->count; i++)
 		if (rec->terms[i].kind == SPF_ALL)
-			rung = rec->terms[i].qualifier == SPF_FAIL ? 1
+			rung = rec->terms[i].qualifier == SPF_FAIL       ? 1
 			       : rec->terms[i].qualifier == SPF_SOFTFAIL ? 0
 									 : -1;
 	spf_record_free(rec);
@@ -178,11 +178,11 @@ static bool adopt_tags(const char *record, struct state_settings *set)
 		if (i >= 2)
 			for (char *c = v; *c; c++)
 				*c = (char)tolower((unsigned char)*c);
-		if ((i < 2 || (i < 4 && (strcmp(v, "r") == 0 ||
-					 strcmp(v, "s") == 0)) ||
-		     (i >= 4 && (strcmp(v, "none") == 0 ||
-				 strcmp(v, "quarantine") == 0 ||
-				 strcmp(v, "reject") == 0))) &&
+		if ((i < 2 ||
+		     (i < 4 && (strcmp(v, "r") == 0 || strcmp(v, "s") == 0)) ||
+		     (i >= 4 &&
+		      (strcmp(v, "none") == 0 || strcmp(v, "quarantine") == 0 ||
+		       strcmp(v, "reject") == 0))) &&
 		    app_setting_set(set, d, v, &e) == STATUS_OK)
 			any = true;
 		err_done(&e);
@@ -275,8 +275,8 @@ enum status app_adopt(struct session *s, const char *domain, date_t today,
 		bool dup = key_known(&in, common.found[i]);
 
 		for (size_t j = 0; j < out->ndkim; j++)
-			dup = dup || strcasecmp(out->dkim[j],
-						common.found[i]) == 0;
+			dup = dup ||
+			      strcasecmp(out->dkim[j], common.found[i]) == 0;
 		if (dup)
 			continue;
 		steps[n++] = (struct state_step){

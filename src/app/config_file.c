@@ -25,12 +25,12 @@
 
 /* The parser's state while inih walks the file. */
 struct parse {
-	const char *file;  /* the name in messages */
-	const char *data;  /* the whole file */
+	const char *file; /* the name in messages */
+	const char *data; /* the whole file */
 	size_t len, pos;
-	int lineno;        /* the line inih is reading */
+	int lineno; /* the line inih is reading */
 	struct config *cfg;
-	char *error;       /* the first error, without "FILE:LINE: " */
+	char *error; /* the first error, without "FILE:LINE: " */
 	int error_line;
 };
 
@@ -239,8 +239,7 @@ static bool parse_secret(struct parse *p, struct config_secret *s,
 }
 
 /* One key of [mailbox]. */
-static void parse_mailbox(struct parse *p, const char *name,
-			  const char *value)
+static void parse_mailbox(struct parse *p, const char *name, const char *value)
 {
 	struct config_mailbox *m = &p->cfg->mailbox;
 
@@ -260,8 +259,9 @@ static void parse_mailbox(struct parse *p, const char *name,
 		else if (!strcmp(value, "seen"))
 			m->after = CONFIG_AFTER_SEEN;
 		else
-			parse_fail(p, _("after_import is move or seen, not "
-					"\"%s\""),
+			parse_fail(p,
+				   _("after_import is move or seen, not "
+				     "\"%s\""),
 				   value);
 	} else if (!strcmp(name, "plaintext")) {
 		parse_plaintext(p, value, &m->tls);
@@ -371,8 +371,8 @@ static struct config_webhook *webhook_of(struct parse *p, const char *name)
 	for (size_t i = 0; i < cfg->nwebhooks; i++)
 		if (!strcmp(cfg->webhooks[i].name, name))
 			return &cfg->webhooks[i];
-	cfg->webhooks = xrealloc(cfg->webhooks, (cfg->nwebhooks + 1) *
-						    sizeof *cfg->webhooks);
+	cfg->webhooks = xrealloc(cfg->webhooks,
+				 (cfg->nwebhooks + 1) * sizeof *cfg->webhooks);
 	w = &cfg->webhooks[cfg->nwebhooks++];
 	memset(w, 0, sizeof *w);
 	w->name = xstrdup(name);
@@ -424,8 +424,9 @@ static void parse_webhook(struct parse *p, struct config_webhook *w,
 		else if (!strcmp(value, "slack"))
 			w->format = CONFIG_WEBHOOK_SLACK;
 		else
-			parse_fail(p, _("format is json or slack, not "
-					"\"%s\""),
+			parse_fail(p,
+				   _("format is json or slack, not "
+				     "\"%s\""),
 				   value);
 	} else if (!strcmp(name, "ca_file")) {
 		set_string(&w->ca_file, value);
@@ -448,8 +449,8 @@ static struct config_thresholds *thresholds_of(struct parse *p,
 		if ((!d && !domain) || (d && domain && !strcasecmp(d, domain)))
 			return &cfg->thresholds[i];
 	}
-	cfg->thresholds = xrealloc(cfg->thresholds, (cfg->nthresholds + 1) *
-							sizeof *cfg->thresholds);
+	cfg->thresholds = xrealloc(
+	    cfg->thresholds, (cfg->nthresholds + 1) * sizeof *cfg->thresholds);
 	t = &cfg->thresholds[cfg->nthresholds++];
 	t->domain = domain ? text_domain_normalize(domain) : NULL;
 	t->spf_fail = t->dkim_fail = t->dmarc_fail = t->volume_drop =
@@ -475,10 +476,10 @@ static void parse_percent(struct parse *p, const char *value, double *out)
 		end++;
 	if (*end == '%')
 		end++;
-	if (errno || end == value || *end != '\0' || !(v >= 0.0) ||
-	    v > 100.0) {
-		parse_fail(p, _("\"%s\" is not a percentage from 0 to 100 "
-				"or off"),
+	if (errno || end == value || *end != '\0' || !(v >= 0.0) || v > 100.0) {
+		parse_fail(p,
+			   _("\"%s\" is not a percentage from 0 to 100 "
+			     "or off"),
 			   value);
 		return;
 	}
@@ -504,8 +505,9 @@ static void parse_thresholds(struct parse *p, struct config_thresholds *t,
 		errno = 0;
 		v = strtol(value, &end, 10);
 		if (errno || end == value || *end || v < 1 || v > 366)
-			parse_fail(p, _("period_days is a number of days from "
-					"1 to 366, not \"%s\""),
+			parse_fail(p,
+				   _("period_days is a number of days from "
+				     "1 to 366, not \"%s\""),
 				   value);
 		else
 			t->period_days = (int)v;
@@ -552,9 +554,10 @@ static int parse_handle(void *arg, const char *section, const char *name,
 			p->cfg->db = xstrdup(value);
 			p->cfg->db_line = p->lineno;
 		} else {
-			parse_fail(p, _("unknown key \"%s\" before any "
-					"section (only db = PATH or "
-					"postgresql://...)"),
+			parse_fail(p,
+				   _("unknown key \"%s\" before any "
+				     "section (only db = PATH or "
+				     "postgresql://...)"),
 				   name);
 		}
 	} else if (!strcmp(section, "mailbox")) {
@@ -565,14 +568,15 @@ static int parse_handle(void *arg, const char *section, const char *name,
 		parse_smtp(p, name, value);
 	} else if ((word = section_arg(section, "webhook", "default"))) {
 		if (!word_ok(word))
-			parse_fail(p, _("a webhook's name is letters, digits, "
-					"'-' and '_', not \"%s\""),
+			parse_fail(p,
+				   _("a webhook's name is letters, digits, "
+				     "'-' and '_', not \"%s\""),
 				   word);
 		else
 			parse_webhook(p, webhook_of(p, word), name, value);
 	} else if ((word = section_arg(section, "thresholds", ""))) {
-		char *domain = word[0] ? dname_normalize(word, DNAME_UNDERSCORE)
-				       : NULL;
+		char *domain =
+		    word[0] ? dname_normalize(word, DNAME_UNDERSCORE) : NULL;
 
 		if (word[0] && !domain)
 			parse_fail(p, _("[thresholds %s]: not a domain name"),
@@ -619,8 +623,8 @@ static void check_mailbox(struct parse *p)
 static void check_smtp(struct parse *p)
 {
 	struct config_smtp *m = &p->cfg->smtp;
-	bool has_password = m->password.value || m->password.file ||
-			    m->password.env;
+	bool has_password =
+	    m->password.value || m->password.file || m->password.env;
 
 	if (!m->present)
 		return;
@@ -676,9 +680,8 @@ char *config_default_path(struct err *err)
 }
 
 /* Reads the whole file, refusing what is not a regular file or too big. */
-static enum status read_config_file(const char *path, char **data,
-				    size_t *len, struct stat *st,
-				    struct err *err)
+static enum status read_config_file(const char *path, char **data, size_t *len,
+				    struct stat *st, struct err *err)
 {
 	enum status status = STATUS_OK;
 	struct strbuf sb = STRBUF_INIT;
@@ -691,12 +694,11 @@ static enum status read_config_file(const char *path, char **data,
 		if (errno == ENOENT)
 			return err_set(err, STATUS_NOT_FOUND, "%s: %s", path,
 				       strerror(errno));
-		return err_set(err, STATUS_IO, "%s: %s", path,
-			       strerror(errno));
+		return err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
 	}
 	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
-		status = err_set(err, STATUS_IO, _("%s: not a regular file"),
-				 path);
+		status =
+		    err_set(err, STATUS_IO, _("%s: not a regular file"), path);
 		goto out;
 	}
 	while ((n = read(fd, buf, sizeof buf)) != 0) {
@@ -726,8 +728,7 @@ out:
 /* The first webhook whose URL may hold a token: anything after the host
  * but a bare "/" (a path, a query, a fragment), where Slack, Teams,
  * Discord and the rest carry theirs; NULL when none does. */
-static const struct config_webhook *webhook_with_token(
-    const struct config *cfg)
+static const struct config_webhook *webhook_with_token(const struct config *cfg)
 {
 	for (size_t i = 0; i < cfg->nwebhooks; i++) {
 		const struct config_webhook *w = &cfg->webhooks[i];
@@ -746,8 +747,8 @@ static const struct config_webhook *webhook_with_token(
 
 /* Parses the text of a configuration; mode is the file's permission
  * bits, or 0 when it is not a file (the fuzz target). */
-static enum status parse_text(struct config *cfg, const char *data,
-			      size_t len, mode_t mode, struct err *err)
+static enum status parse_text(struct config *cfg, const char *data, size_t len,
+			      mode_t mode, struct err *err)
 {
 	enum status status = STATUS_OK;
 	struct parse p;
@@ -775,13 +776,14 @@ static enum status parse_text(struct config *cfg, const char *data,
 	if (!p.error && cfg->shared &&
 	    (cfg->mailbox.password.value || cfg->smtp.password.value ||
 	     (cfg->db && store_target_has_password(cfg->db)))) {
-		p.lineno = cfg->mailbox.password.value ?
-				   cfg->mailbox.password.line :
-			   cfg->smtp.password.value ? cfg->smtp.password.line
-						    : cfg->db_line;
-		parse_fail(&p, _("holds a password but others can read the "
-				 "file (mode %04o): run chmod 600 on it, or "
-				 "use password_file or password_env"),
+		p.lineno = cfg->mailbox.password.value
+			       ? cfg->mailbox.password.line
+			   : cfg->smtp.password.value ? cfg->smtp.password.line
+						      : cfg->db_line;
+		parse_fail(&p,
+			   _("holds a password but others can read the "
+			     "file (mode %04o): run chmod 600 on it, or "
+			     "use password_file or password_env"),
 			   (unsigned)(mode & 07777));
 		status = STATUS_REFUSED;
 	}
@@ -790,9 +792,10 @@ static enum status parse_text(struct config *cfg, const char *data,
 		const struct config_webhook *w = webhook_with_token(cfg);
 
 		p.lineno = w->line;
-		parse_fail(&p, _("[webhook %s] has a URL that may hold a token "
-				 "but others can read the file (mode %04o): "
-				 "run chmod 600 on it"),
+		parse_fail(&p,
+			   _("[webhook %s] has a URL that may hold a token "
+			     "but others can read the file (mode %04o): "
+			     "run chmod 600 on it"),
 			   w->name, (unsigned)(mode & 07777));
 		status = STATUS_REFUSED;
 	}
@@ -810,8 +813,8 @@ static enum status parse_text(struct config *cfg, const char *data,
 }
 
 /* Parses a configuration held in memory. */
-enum status config_parse(struct config *cfg, const char *name,
-			 const char *data, size_t len, struct err *err)
+enum status config_parse(struct config *cfg, const char *name, const char *data,
+			 size_t len, struct err *err)
 {
 	enum status status;
 
@@ -824,8 +827,7 @@ enum status config_parse(struct config *cfg, const char *name,
 }
 
 /* Loads and validates the configuration. */
-enum status config_load(struct config *cfg, const char *path,
-			struct err *err)
+enum status config_load(struct config *cfg, const char *path, struct err *err)
 {
 	enum status status = STATUS_OK;
 	struct stat st;
@@ -973,8 +975,9 @@ static char *secret_from_file(const char *path, const char *what,
 		*nl = '\0';
 	if (data[0] == '\0' || strlen(data) != strcspn(data, "\n")) {
 		free(data);
-		err_set(err, STATUS_PARSE, _("%s: the password file for %s is "
-					     "empty"),
+		err_set(err, STATUS_PARSE,
+			_("%s: the password file for %s is "
+			  "empty"),
 			path, what);
 		return NULL;
 	}
@@ -1003,8 +1006,7 @@ char *config_secret(const struct config *cfg,
 		}
 		return xstrdup(v);
 	}
-	err_set(err, STATUS_USAGE, _("no password is configured for %s"),
-		what);
+	err_set(err, STATUS_USAGE, _("no password is configured for %s"), what);
 	return NULL;
 }
 

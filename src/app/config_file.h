@@ -44,10 +44,10 @@ struct config_mailbox {
 	enum config_tls tls; /* from url and "plaintext" */
 	char *user;
 	struct config_secret password;
-	char *folder;        /* default INBOX */
-	char *archive;       /* default "Archive" */
+	char *folder;  /* default INBOX */
+	char *archive; /* default "Archive" */
 	enum config_after after;
-	char *ca_file;       /* extra CA certificates (PEM), or NULL */
+	char *ca_file; /* extra CA certificates (PEM), or NULL */
 };
 
 /* [smtp]: where `monitor` sends alerts by mail: a submission server
@@ -62,10 +62,10 @@ struct config_smtp {
 	char *sendmail;      /* the local sendmail program instead of url */
 	char *user;          /* AUTH as this user, or NULL for no AUTH */
 	struct config_secret password;
-	char *from;          /* the sender address */
-	char **to;           /* the recipients */
+	char *from; /* the sender address */
+	char **to;  /* the recipients */
 	size_t nto;
-	char *ca_file;       /* extra CA certificates (PEM), or NULL */
+	char *ca_file; /* extra CA certificates (PEM), or NULL */
 };
 
 /* The body a webhook is sent. */
@@ -76,13 +76,13 @@ enum config_webhook_format {
 
 /* [webhook NAME]: a URL that alerts are POSTed to. */
 struct config_webhook {
-	char *name;          /* NAME, or "default" for [webhook] */
-	char *url;           /* http:// or https:// (may hold a token:
+	char *name; /* NAME, or "default" for [webhook] */
+	char *url;  /* http:// or https:// (may hold a token:
 				never printed, only its host) */
-	char *host;          /* from url, for messages */
+	char *host; /* from url, for messages */
 	enum config_webhook_format format;
-	char *ca_file;       /* extra CA certificates (PEM), or NULL */
-	int line;            /* where the section begins */
+	char *ca_file; /* extra CA certificates (PEM), or NULL */
+	int line;      /* where the section begins */
 };
 
 /* A threshold that is not set keeps its default. */
@@ -94,23 +94,23 @@ struct config_webhook {
  * limits, in percent, and the report period they are measured over;
  * CONFIG_UNSET where the file says nothing, CONFIG_OFF when off. */
 struct config_thresholds {
-	char *domain;        /* NULL for [thresholds] */
-	double spf_fail;     /* SPF-unaligned share above which to warn */
-	double dkim_fail;    /* DKIM-unaligned share above which to warn */
-	double dmarc_fail;   /* DMARC-failing share: critical above */
-	double volume_drop;  /* fall against the previous period */
-	int period_days;     /* 0 when unset */
+	char *domain;       /* NULL for [thresholds] */
+	double spf_fail;    /* SPF-unaligned share above which to warn */
+	double dkim_fail;   /* DKIM-unaligned share above which to warn */
+	double dmarc_fail;  /* DMARC-failing share: critical above */
+	double volume_drop; /* fall against the previous period */
+	int period_days;    /* 0 when unset */
 	int line;
 };
 
 /* A whole configuration file. */
 struct config {
-	char *path;     /* the file it came from, or NULL when absent */
-	char *db;       /* "db = TARGET" before any section: the database,
+	char *path; /* the file it came from, or NULL when absent */
+	char *db;   /* "db = TARGET" before any section: the database,
 			   a file or a postgresql:// URI; NULL when unset */
 	int db_line;
-	bool found;     /* the file exists */
-	bool shared;    /* readable by group or others */
+	bool found;  /* the file exists */
+	bool shared; /* readable by group or others */
 	struct config_mailbox mailbox;
 	struct config_smtp smtp;
 	struct config_webhook *webhooks;
@@ -130,15 +130,14 @@ char *config_default_path(struct err *err);
  * password in a file others can read is STATUS_PARSE (or STATUS_IO,
  * STATUS_REFUSED) with "FILE:LINE: what" in err. The caller frees with
  * config_done(). */
-enum status config_load(struct config *cfg, const char *path,
-			struct err *err);
+enum status config_load(struct config *cfg, const char *path, struct err *err);
 
 /* Parses a configuration held in memory (len bytes of data, from the
  * file named name), as config_load() does after reading the file: the
  * same checks and FILE:LINE errors, except for the file's mode. The
  * caller frees with config_done(). */
-enum status config_parse(struct config *cfg, const char *name,
-			 const char *data, size_t len, struct err *err);
+enum status config_parse(struct config *cfg, const char *name, const char *data,
+			 size_t len, struct err *err);
 
 /* The limits that apply to domain: its [thresholds DOMAIN] over
  * [thresholds] over the defaults (DMARCPILOT's, from the monitoring

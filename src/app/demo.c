@@ -30,8 +30,7 @@ static int is_zone(const struct dirent *e)
 }
 
 /* Loads every zone of the demo into a table resolver, in name order. */
-enum status app_demo_zones(struct session *s, const char *dir,
-			   struct err *err)
+enum status app_demo_zones(struct session *s, const char *dir, struct err *err)
 {
 	struct dirent **names = NULL;
 	struct dns *dns = NULL;
@@ -150,8 +149,7 @@ static enum status demo_settings(struct store *store,
 /* Writes the rollout so far into the fresh database: the domain, its
  * senders, and the rungs, whose records are those the demo's zone
  * publishes; then the first two weeks of reports. */
-enum status app_demo_seed(struct session *s, const char *dir,
-			  struct err *err)
+enum status app_demo_seed(struct session *s, const char *dir, struct err *err)
 {
 	struct store *store;
 	const struct providers *catalogue;
@@ -196,11 +194,11 @@ enum status app_demo_seed(struct session *s, const char *dir,
 	ladder_init_default(&ladder);
 	for (size_t i = 0; i < sizeof demo_history / sizeof *demo_history;
 	     i++) {
-		char *record = demo_history[i].kind == RUNG_SPF
-				   ? xstrdup(spf)
-				   : ladder_record(
-					 &ladder.rungs[demo_history[i].rung],
-					 &published);
+		char *record =
+		    demo_history[i].kind == RUNG_SPF
+			? xstrdup(spf)
+			: ladder_record(&ladder.rungs[demo_history[i].rung],
+					&published);
 
 		date_parse(demo_history[i].day, &day);
 		st = state_rung_add(store, DEMO_DOMAIN, demo_history[i].kind,
@@ -219,8 +217,7 @@ out:
 }
 
 /* Copies the prebuilt database to the demo's own, new file. */
-enum status app_demo_copy(const char *from, const char *to,
-			  struct err *err)
+enum status app_demo_copy(const char *from, const char *to, struct err *err)
 {
 	char buf[65536];
 	enum status st = STATUS_OK;

@@ -121,10 +121,10 @@ static void advice_add(const struct providers *cat, const char *id,
 	if (!p)
 		return;
 	done[(*ndone)++] = p;
-	strbuf_addf(sb,
-		    _(" %s signs with a key it holds; rotate it there: %s%s%s."),
-		    p->name, p->dkim ? p->dkim : "",
-		    p->docs ? _("; see ") : "", p->docs ? p->docs : "");
+	strbuf_addf(
+	    sb, _(" %s signs with a key it holds; rotate it there: %s%s%s."),
+	    p->name, p->dkim ? p->dkim : "", p->docs ? _("; see ") : "",
+	    p->docs ? p->docs : "");
 }
 
 /* Adds the catalogue's own rotation instructions (providers.ini dkim
@@ -235,7 +235,7 @@ enum status app_rotate_start(struct session *s,
 	}
 	ko.domain = domain;
 	ko.type = text_ieq(old->algorithm, "ed25519") ? DKIM_KEY_ED25519
-						       : DKIM_KEY_RSA;
+						      : DKIM_KEY_RSA;
 	if (o->algorithm && strcmp(o->algorithm, "ed25519") == 0)
 		ko.type = DKIM_KEY_ED25519;
 	else if (o->algorithm && strcmp(o->algorithm, "rsa") == 0)
@@ -279,8 +279,8 @@ enum status app_rotate_start(struct session *s,
 	rec->new_algorithm = xstrdup(dkim_key_type_name(ko.type));
 	/* RFC 8463 section 4: verifiers that know only RSA still need an
 	 * RSA signature, so a move to Ed25519 signs with both. */
-	rec->keep_old = ko.type == DKIM_KEY_ED25519 &&
-			!text_ieq(old->algorithm, "ed25519");
+	rec->keep_old =
+	    ko.type == DKIM_KEY_ED25519 && !text_ieq(old->algorithm, "ed25519");
 	rec->silent_days =
 	    o->silent_days > 0 ? o->silent_days : DKIM_SILENT_DAYS;
 	rec->phase = DKIM_ROTATION_GENERATED;
@@ -390,8 +390,8 @@ static enum status publish_at(struct advance_ctx *x,
 					     .timeout = x->po.timeout,
 					     .watch = x->watch };
 	struct app_publish_result pr;
-	enum status st = app_publish_txt(x->s, &x->set, x->domain, name,
-					 value, &o, &pr, err);
+	enum status st = app_publish_txt(x->s, &x->set, x->domain, name, value,
+					 &o, &pr, err);
 
 	if (pr.sent) {
 		r->updates = xrealloc(r->updates,
@@ -459,12 +459,12 @@ static enum status advance_one(struct advance_ctx *x, bool force,
 			r->forced = true;
 			break;
 		}
-		if ((st = check_name(s, r, r->new_name, r->new_record, po,
-				     err)))
+		if ((st =
+			 check_name(s, r, r->new_name, r->new_record, po, err)))
 			return st;
 		if (!all_serve(r->check) && x->publish &&
 		    (st = publish_at(x, r, r->new_name, r->new_record,
-				       r->new_record, err)))
+				     r->new_record, err)))
 			return st;
 		if (all_serve(r->check))
 			break;
@@ -505,9 +505,8 @@ static enum status advance_one(struct advance_ctx *x, bool force,
 			r->outcome = APP_ROTATE_DONE;
 			return STATUS_OK;
 		}
-		r->silence = dkim_rotation_silence(&r->ev, c->switched,
-						   c->silent_days,
-						   &r->silent_until);
+		r->silence = dkim_rotation_silence(
+		    &r->ev, c->switched, c->silent_days, &r->silent_until);
 		if ((st = check_name(s, r, r->old_name, NULL, po, err)))
 			return st;
 		if (r->silence == DKIM_STILL_SIGNS) {
@@ -550,7 +549,7 @@ static enum status advance_one(struct advance_ctx *x, bool force,
 		/* The evidence (or force) allows the revocation now. */
 		if (!all_revoked(r->check) && x->publish &&
 		    (st = publish_at(x, r, r->old_name, r->revocation, NULL,
-				       err)))
+				     err)))
 			return st;
 		if (!all_revoked(r->check) && !force) {
 			r->why = xasprintf(_("revoke the old key: publish "
@@ -585,8 +584,7 @@ static enum status advance_one(struct advance_ctx *x, bool force,
 						 r->old_name, day);
 			return STATUS_OK;
 		}
-		if (c->old_path && unlink(c->old_path) != 0 &&
-		    errno != ENOENT)
+		if (c->old_path && unlink(c->old_path) != 0 && errno != ENOENT)
 			return err_set(err, STATUS_IO, "%s: %s", c->old_path,
 				       strerror(errno));
 		r->key_deleted = c->old_path != NULL;
@@ -620,25 +618,24 @@ static enum status load(struct store *store, const char *d,
 	    !found)
 		return st;
 	r->outcome = r->rec.phase == DKIM_ROTATION_DONE ? APP_ROTATE_DONE
-							 : APP_ROTATE_WAITING;
+							: APP_ROTATE_WAITING;
 	r->new_name = dkim_key_name(d, r->rec.new_selector);
 	if ((st = dkim_record_from_key(r->rec.new_path, &r->new_record, err)))
 		return st;
 	if (r->rec.old_selector) {
 		r->old_name = dkim_key_name(d, r->rec.old_selector);
 		/* RFC 6376 3.6.1: an empty p= revokes the key. */
-		r->revocation =
-		    xasprintf("v=DKIM1; k=%s; p=",
-			      r->rec.old_algorithm ? r->rec.old_algorithm
-						   : "rsa");
+		r->revocation = xasprintf(
+		    "v=DKIM1; k=%s; p=",
+		    r->rec.old_algorithm ? r->rec.old_algorithm : "rsa");
 	}
 	if ((st = rotation_store_evidence(store, d, r->rec.old_selector,
 					  r->rec.new_selector, &r->ev, err)))
 		return st;
 	if (r->rec.phase == DKIM_ROTATION_SWITCHED)
-		r->silence = dkim_rotation_silence(&r->ev, r->rec.switched,
-						   r->rec.silent_days,
-						   &r->silent_until);
+		r->silence =
+		    dkim_rotation_silence(&r->ev, r->rec.switched,
+					  r->rec.silent_days, &r->silent_until);
 	return STATUS_OK;
 }
 
@@ -665,8 +662,9 @@ enum status app_rotate_advance(struct session *s, const char *domain,
 {
 	struct store *store = session_store(s, err);
 	char *d = text_domain_normalize(domain);
-	struct advance_ctx x = { s,	 store, d,    today,
-				 { 0 }, { 0 }, false, watch };
+	struct advance_ctx x = {
+		s, store, d, today, { 0 }, { 0 }, false, watch
+	};
 	bool more = true;
 	enum status st;
 
@@ -677,8 +675,7 @@ enum status app_rotate_advance(struct session *s, const char *domain,
 		st = err->status;
 		goto out;
 	}
-	if ((st = load(store, d, r, err)) ||
-	    r->outcome != APP_ROTATE_WAITING ||
+	if ((st = load(store, d, r, err)) || r->outcome != APP_ROTATE_WAITING ||
 	    (st = state_settings_get(store, d, &x.set, err)))
 		goto out;
 	/* The servers a step is verified on, as step asks them. */
@@ -694,8 +691,7 @@ enum status app_rotate_advance(struct session *s, const char *domain,
 	while (more && r->outcome == APP_ROTATE_WAITING) {
 		size_t before = r->nentered;
 
-		if ((st = advance_one(&x, force && !r->forced, r, &more,
-				      err)))
+		if ((st = advance_one(&x, force && !r->forced, r, &more, err)))
 			break;
 		if (r->nentered == before)
 			break;
@@ -754,7 +750,8 @@ out:
 
 /* Cancels a rotation that never switched. */
 enum status app_rotate_cancel(struct session *s, const char *domain,
-			      date_t today, const struct app_publish_watch *watch,
+			      date_t today,
+			      const struct app_publish_watch *watch,
 			      struct rotation_record *out, bool *removed,
 			      struct err *err)
 {
@@ -825,8 +822,8 @@ bool app_rotate_publishes(struct session *s, const char *domain)
 	bool yes;
 
 	state_settings_defaults(&set);
-	yes = store && state_settings_get(store, domain, &set, NULL) ==
-			       STATUS_OK &&
+	yes = store &&
+	      state_settings_get(store, domain, &set, NULL) == STATUS_OK &&
 	      app_publish_configured(&set);
 	state_settings_done(&set);
 	return yes;
@@ -880,8 +877,7 @@ enum status app_rotate_interval_get(struct session *s, const char *domain,
 
 /* The keys due for rotation: the plan's rule, as findings. */
 enum status app_rotate_due(struct store *store, const char *domain,
-			   date_t today, struct findings *out,
-			   struct err *err)
+			   date_t today, struct findings *out, struct err *err)
 {
 	struct rotation_due d;
 	enum status st = rotation_due_load(store, domain, today, &d, err);

@@ -22,15 +22,15 @@
 
 struct app_rotate_start_options {
 	const char *domain;
-	const char *from;     /* the key to replace, or NULL: the domain's
+	const char *from;      /* the key to replace, or NULL: the domain's
 				 one own key in use */
-	const char *selector; /* the new selector, or NULL: YYYYMM */
+	const char *selector;  /* the new selector, or NULL: YYYYMM */
 	const char *algorithm; /* "rsa" or "ed25519", or NULL: as the old
 				  key */
-	int bits;             /* RSA; 0 for the default */
-	const char *dir;      /* NULL: beside the old key, else the
+	int bits;              /* RSA; 0 for the default */
+	const char *dir;       /* NULL: beside the old key, else the
 				 default key directory */
-	int silent_days;      /* 0: DKIM_SILENT_DAYS */
+	int silent_days;       /* 0: DKIM_SILENT_DAYS */
 	date_t today;
 };
 
@@ -48,34 +48,34 @@ enum status app_rotate_start(struct session *s,
 
 /* What a run of app_rotate_advance() found and did. */
 enum app_rotate_outcome {
-	APP_ROTATE_NONE,     /* no rotation under way */
-	APP_ROTATE_WAITING,  /* its next evidence is not there yet */
-	APP_ROTATE_REFUSED,  /* the old key still signs: not revoked */
-	APP_ROTATE_DONE,     /* the rotation is complete */
+	APP_ROTATE_NONE,    /* no rotation under way */
+	APP_ROTATE_WAITING, /* its next evidence is not there yet */
+	APP_ROTATE_REFUSED, /* the old key still signs: not revoked */
+	APP_ROTATE_DONE,    /* the rotation is complete */
 };
 
 struct app_rotate_result {
 	enum app_rotate_outcome outcome;
-	struct rotation_record rec;     /* as it stands after the run */
+	struct rotation_record rec; /* as it stands after the run */
 	enum dkim_rotation_phase entered[DKIM_ROTATION_DONE + 1];
-	size_t nentered;                /* the phases recorded by this run */
-	bool forced;                    /* one of them without evidence */
+	size_t nentered; /* the phases recorded by this run */
+	bool forced;     /* one of them without evidence */
 	struct dkim_rotation_evidence ev;
-	enum dkim_silence silence;      /* after the switch */
-	date_t silent_until;            /* earliest revocation day */
-	char *new_name;                 /* SELECTOR._domainkey.DOMAIN */
-	char *new_record;               /* the new key's TXT value */
-	char *old_name;                 /* or NULL */
-	char *revocation;               /* the old name's p= record */
-	struct propagate_result *check; /* the last DNS check, or NULL */
-	char *why;                      /* translated: what is awaited or
+	enum dkim_silence silence;       /* after the switch */
+	date_t silent_until;             /* earliest revocation day */
+	char *new_name;                  /* SELECTOR._domainkey.DOMAIN */
+	char *new_record;                /* the new key's TXT value */
+	char *old_name;                  /* or NULL */
+	char *revocation;                /* the old name's p= record */
+	struct propagate_result *check;  /* the last DNS check, or NULL */
+	char *why;                       /* translated: what is awaited or
 					   why it was refused */
-	bool key_deleted;               /* the old key file was deleted */
+	bool key_deleted;                /* the old key file was deleted */
 	struct rotation_signer *signers; /* while the old selector still
 					    signs: the sources the reports
 					    show using it since the switch */
 	size_t nsigners;
-	char **updates;  /* the signed updates sent to the primary (as
+	char **updates; /* the signed updates sent to the primary (as
 			    nsupdate reads them), when the domain's
 			    records go through publish */
 	size_t nupdates;
@@ -115,7 +115,8 @@ void app_rotate_result_done(struct app_rotate_result *r);
  * STATUS_REFUSED once the signer switched; a failed removal changes
  * nothing. watch (may be NULL) is told how the removal goes. */
 enum status app_rotate_cancel(struct session *s, const char *domain,
-			      date_t today, const struct app_publish_watch *watch,
+			      date_t today,
+			      const struct app_publish_watch *watch,
 			      struct rotation_record *out, bool *removed,
 			      struct err *err);
 
@@ -145,7 +146,6 @@ enum status app_rotate_interval_get(struct session *s, const char *domain,
  * use that is older than the domain's interval while no rotation of it
  * is under way. A domain the database does not follow has none. */
 enum status app_rotate_due(struct store *store, const char *domain,
-			   date_t today, struct findings *out,
-			   struct err *err);
+			   date_t today, struct findings *out, struct err *err);
 
 #endif

@@ -25,8 +25,7 @@ static size_t common_labels(const char *a, const char *b)
 			sa--;
 		while (sb && b[sb - 1] != '.')
 			sb--;
-		if (la - sa != lb - sb ||
-		    !text_ieqn(a + sa, b + sb, la - sa))
+		if (la - sa != lb - sb || !text_ieqn(a + sa, b + sb, la - sa))
 			break;
 		n++;
 		la = sa ? sa - 1 : 0;
@@ -129,8 +128,8 @@ static const char *org_known(const struct mail_report *r, const char *domain)
  * equality, relaxed the same organizational domain, by the tree walk
  * (RFC 9989 4.10.2). A domain that was not walked shares no
  * organizational domain with the From domain. */
-static bool aligned(const struct mail_report *r, const char *a,
-		    const char *b, enum dmarc_align mode)
+static bool aligned(const struct mail_report *r, const char *a, const char *b,
+		    enum dmarc_align mode)
 {
 	const char *oa, *ob;
 
@@ -150,7 +149,8 @@ static bool aligned(const struct mail_report *r, const char *a,
 void mail_judge_dmarc(struct mail_report *r)
 {
 	const struct dmarc_result *d = r->dmarc;
-	enum dmarc_align adkim = DMARC_ALIGN_RELAXED, aspf = DMARC_ALIGN_RELAXED;
+	enum dmarc_align adkim = DMARC_ALIGN_RELAXED,
+			 aspf = DMARC_ALIGN_RELAXED;
 
 	if (d && d->record) {
 		if (d->parsed.adkim)
@@ -183,4 +183,3 @@ void mail_judge_dmarc(struct mail_report *r)
 		r->disposition = d->policy;
 	}
 }
-

@@ -53,14 +53,13 @@ static bool date_valid(const char *s)
 	bool ok = false;
 
 	if (strchr(p, ',')) {
-		static const char *const days[] = { "Mon", "Tue", "Wed",
-						    "Thu", "Fri", "Sat",
-						    "Sun" };
+		static const char *const days[] = { "Mon", "Tue", "Wed", "Thu",
+						    "Fri", "Sat", "Sun" };
 		bool known = false;
 
 		for (int i = 0; i < 7; i++)
-			known |= text_ieqn(p, days[i], 3) &&
-				 strchr(p, ',') - p <= 4;
+			known |=
+			    text_ieqn(p, days[i], 3) && strchr(p, ',') - p <= 4;
 		if (!known)
 			goto out;
 		p = strchr(p, ',') + 1;
@@ -77,8 +76,7 @@ static bool date_valid(const char *s)
 	}
 	if (sscanf(p, " %7s", zone) != 1)
 		goto out;
-	if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 ||
-	    year < 0)
+	if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 || year < 0)
 		goto out;
 	for (int i = 0; i < 12; i++)
 		ok |= text_ieq(mon, months[i]);
@@ -86,7 +84,8 @@ static bool date_valid(const char *s)
 		goto out;
 	ok = ((zone[0] == '+' || zone[0] == '-') && strlen(zone) == 5 &&
 	      strspn(zone + 1, "0123456789") == 4) ||
-	     strspn(zone, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") ==
+	     strspn(zone,
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") ==
 		 strlen(zone);
 	if (ok)
 		ok = p[strspn(p, " \t") + strlen(zone)] == '\0' ||
@@ -132,8 +131,8 @@ void mail_judge_bulk(struct mail_report *r)
 		     r->spf.result == SPF_PASS ? MAIL_RULE_PASS
 					       : MAIL_RULE_FAIL,
 		     xasprintf(_("SPF %s for %s from %s"),
-			       spf_result_name(r->spf.result),
-			       r->spf_domain, r->env.ip),
+			       spf_result_name(r->spf.result), r->spf_domain,
+			       r->env.ip),
 		     xasprintf(_("Authorize %s in the SPF record of %s (see "
 				 "'dmarcpilot spf eval %s %s')."),
 			       r->env.ip, r->spf_domain, r->spf_domain,
@@ -159,20 +158,19 @@ void mail_judge_bulk(struct mail_report *r)
 	     xasprintf(_("Sign with a key published under %s "
 			 "('dmarcpilot dkim keygen %s SELECTOR')."),
 		       from, from));
-	rule(r, "dkim_key_size", "gmail yahoo",
-	     own ? (own->bits >= DKIM_RSA_MIN_BITS ? MAIL_RULE_PASS
-						   : MAIL_RULE_FAIL)
-		 : MAIL_RULE_FAIL,
-	     own ? xasprintf(_("the aligned signature of %s uses a %d-bit "
-			       "%s key"),
-			     own->sig.d, own->bits,
-			     own->sig.alg == DKIM_ALG_ED25519_SHA256
-				 ? "ed25519"
-				 : "rsa")
-		 : xasprintf(_("no valid DKIM signature aligned with %s"),
-			     from),
-	     xstrdup(_("Sign with an RSA key of at least 1024 bits (2048 "
-		       "recommended) in the From domain.")));
+	rule(
+	    r, "dkim_key_size", "gmail yahoo",
+	    own ? (own->bits >= DKIM_RSA_MIN_BITS ? MAIL_RULE_PASS
+						  : MAIL_RULE_FAIL)
+		: MAIL_RULE_FAIL,
+	    own ? xasprintf(_("the aligned signature of %s uses a %d-bit "
+			      "%s key"),
+			    own->sig.d, own->bits,
+			    own->sig.alg == DKIM_ALG_ED25519_SHA256 ? "ed25519"
+								    : "rsa")
+		: xasprintf(_("no valid DKIM signature aligned with %s"), from),
+	    xstrdup(_("Sign with an RSA key of at least 1024 bits (2048 "
+		      "recommended) in the From domain.")));
 	/* DMARC: a record, and a pass with alignment. */
 	if (!r->dmarc || r->dmarc->status != STATUS_OK)
 		rule(r, "dmarc_record", "gmail yahoo outlook",
@@ -185,19 +183,17 @@ void mail_judge_bulk(struct mail_report *r)
 		rule(r, "dmarc_record", "gmail yahoo outlook",
 		     r->dmarc->record ? MAIL_RULE_PASS : MAIL_RULE_FAIL,
 		     r->dmarc->record
-			 ? xasprintf(_("%s publishes %s"),
-				     r->dmarc->source, r->dmarc->record)
-			 : xasprintf(_("no DMARC record applies to %s"),
-				     from),
+			 ? xasprintf(_("%s publishes %s"), r->dmarc->source,
+				     r->dmarc->record)
+			 : xasprintf(_("no DMARC record applies to %s"), from),
 		     xasprintf(_("Publish _dmarc.%s TXT \"v=DMARC1; p=none; "
 				 "rua=mailto:...\" ('dmarcpilot dmarc check "
 				 "%s')."),
 			       from, from));
 	rule(r, "dmarc_pass", "gmail yahoo outlook",
-	     strcmp(r->dmarc_verdict, "pass") == 0 ? MAIL_RULE_PASS
-	     : strcmp(r->dmarc_verdict, "temperror") == 0
-		 ? MAIL_RULE_UNKNOWN
-		 : MAIL_RULE_FAIL,
+	     strcmp(r->dmarc_verdict, "pass") == 0        ? MAIL_RULE_PASS
+	     : strcmp(r->dmarc_verdict, "temperror") == 0 ? MAIL_RULE_UNKNOWN
+							  : MAIL_RULE_FAIL,
 	     xasprintf(_("DMARC %s (SPF %saligned, DKIM %saligned)"),
 		       r->dmarc_verdict, r->spf_aligned ? "" : _("not "),
 		       r->dkim_aligned ? "" : _("not ")),
@@ -206,15 +202,14 @@ void mail_judge_bulk(struct mail_report *r)
 		       from, from));
 	/* Forward-confirmed reverse DNS of the client. */
 	rule(r, "fcrdns", "gmail yahoo", (enum mail_rule_result)r->fcrdns,
-	     r->env.ip ? (r->ptr ? xasprintf(_("%s has PTR %s%s"), r->env.ip,
-					     r->ptr,
-					     r->fcrdns == MAIL_RULE_PASS
-						 ? _(", which resolves back")
-						 : _(", which does not "
-						     "resolve back"))
-				 : xasprintf(_("%s has no PTR record"),
-					     r->env.ip))
-		       : xstrdup(_("the connecting address is not known")),
+	     r->env.ip
+		 ? (r->ptr ? xasprintf(_("%s has PTR %s%s"), r->env.ip, r->ptr,
+				       r->fcrdns == MAIL_RULE_PASS
+					   ? _(", which resolves back")
+					   : _(", which does not "
+					       "resolve back"))
+			   : xasprintf(_("%s has no PTR record"), r->env.ip))
+		 : xstrdup(_("the connecting address is not known")),
 	     xstrdup(_("Give the sending address a PTR record whose name "
 		       "resolves back to it (ask the owner of the address "
 		       "block).")));
@@ -255,15 +250,14 @@ void mail_judge_bulk(struct mail_report *r)
 				signed_ = true;
 		}
 		rule(r, "one_click_unsubscribe", "gmail yahoo",
-		     https && post && signed_ ? MAIL_RULE_PASS
-					      : MAIL_RULE_FAIL,
-		     xstrdup(!https  ? _("List-Unsubscribe has no https URI")
-			     : !post ? _("List-Unsubscribe-Post is not "
-					 "List-Unsubscribe=One-Click")
-				     : signed_ ? _("one-click unsubscribe, "
-						   "signed")
-					       : _("no valid DKIM signature "
-						   "covers both fields")),
+		     https && post && signed_ ? MAIL_RULE_PASS : MAIL_RULE_FAIL,
+		     xstrdup(!https    ? _("List-Unsubscribe has no https URI")
+			     : !post   ? _("List-Unsubscribe-Post is not "
+					     "List-Unsubscribe=One-Click")
+			     : signed_ ? _("one-click unsubscribe, "
+					   "signed")
+				       : _("no valid DKIM signature "
+					   "covers both fields")),
 		     xstrdup(_("Send List-Unsubscribe: <https://...> and "
 			       "List-Unsubscribe-Post: "
 			       "List-Unsubscribe=One-Click, and list both in "

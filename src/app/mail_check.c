@@ -24,7 +24,6 @@
  * 5.5 uses the same bound for ptr). */
 #define MAIL_MAX_PTR 10
 
-
 /* Forward-confirmed reverse DNS of the client (RFC 8601 2.7.3 iprev):
  * PTR, then the addresses of each name. */
 struct fcrdns {
@@ -58,8 +57,8 @@ static void fcrdns_forward(void *arg, const struct dns_answer *a)
 		f->failed = true;
 	if (--f->pending == 0) {
 		if (f->r->fcrdns != MAIL_RULE_PASS)
-			f->r->fcrdns = f->failed ? MAIL_RULE_UNKNOWN
-						 : MAIL_RULE_FAIL;
+			f->r->fcrdns =
+			    f->failed ? MAIL_RULE_UNKNOWN : MAIL_RULE_FAIL;
 		free(f);
 	}
 }
@@ -125,18 +124,19 @@ static void start_spf(struct dns *dns, struct mail_report *r,
 		return;
 	}
 	if (!ip_addr_parse(r->env.ip, &q.ip)) {
-		r->spf_why = xasprintf(_("'%s' is not an IP address"),
-				       r->env.ip);
+		r->spf_why =
+		    xasprintf(_("'%s' is not an IP address"), r->env.ip);
 		return;
 	}
 	q.sender = r->env.mail_from;
 	q.helo = r->env.helo;
 	q.receiver = r->env.receiver;
-	r->spf_domain = *r->env.mail_from ? mail_address_domain(r->env.mail_from)
-					   : text_domain_normalize(r->env.helo);
+	r->spf_domain = *r->env.mail_from
+			    ? mail_address_domain(r->env.mail_from)
+			    : text_domain_normalize(r->env.helo);
 	if (!r->spf_domain) {
-		r->spf_why = xasprintf(_("'%s' has no domain"),
-				       r->env.mail_from);
+		r->spf_why =
+		    xasprintf(_("'%s' has no domain"), r->env.mail_from);
 		return;
 	}
 	*ev = spf_eval_start(dns, &q, spf_done, r);
@@ -225,19 +225,17 @@ static void add_findings(struct mail_report *r)
 			code = F_DKIM_SYNTAX;
 			break;
 		}
-		f = findings_add(&r->findings, code,
-				 _("DKIM signature of %s: %s"),
-				 k->sig.d ? k->sig.d : "?",
-				 k->detail ? k->detail : "");
+		f = findings_add(
+		    &r->findings, code, _("DKIM signature of %s: %s"),
+		    k->sig.d ? k->sig.d : "?", k->detail ? k->detail : "");
 		if (code == F_DKIM_LENGTH)
 			f->severity = SEVERITY_ERROR;
 		finding_set_selector(f, k->sig.s);
 	}
 	if (r->spf_checked && r->spf.result != SPF_PASS)
-		findings_add(&r->findings, F_MAIL_SPF_FAIL,
-			     _("SPF %s for %s from %s"),
-			     spf_result_name(r->spf.result), r->spf_domain,
-			     r->env.ip);
+		findings_add(
+		    &r->findings, F_MAIL_SPF_FAIL, _("SPF %s for %s from %s"),
+		    spf_result_name(r->spf.result), r->spf_domain, r->env.ip);
 	if (strcmp(r->arc.result, "fail") == 0)
 		findings_add(&r->findings, F_MAIL_ARC_FAIL,
 			     _("the ARC chain is broken: %s"),
@@ -389,4 +387,3 @@ void mail_report_done(struct mail_report *r)
 	findings_done(&r->findings);
 	memset(r, 0, sizeof *r);
 }
-

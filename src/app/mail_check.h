@@ -26,16 +26,16 @@
 
 /* What the operator tells us beside the message. */
 struct mail_check_options {
-	const char *ip;        /* --ip: the connecting client, or NULL to
+	const char *ip;             /* --ip: the connecting client, or NULL to
 				  take it from the receiver's Received */
-	const char *helo;      /* --helo, or NULL */
-	const char *mail_from; /* --mail-from ("" or "<>" for the null
+	const char *helo;           /* --helo, or NULL */
+	const char *mail_from;      /* --mail-from ("" or "<>" for the null
 				  sender), or NULL for Return-Path */
 	const char *const *trusted; /* --trusted-hosts: addresses, CIDRs or
 				       host names of the operator's own
 				       hops, skipped in Received */
 	size_t ntrusted;
-	int64_t now;           /* seconds since the epoch, for x= */
+	int64_t now; /* seconds since the epoch, for x= */
 };
 
 /* pass, fail, or not decidable from this message. */
@@ -50,8 +50,8 @@ struct mail_rule {
 	const char *rule;    /* stable id: "spf_pass", "dkim_pass", ... */
 	const char *senders; /* who requires it: "gmail yahoo outlook" */
 	enum mail_rule_result result;
-	char *detail;        /* translated: what was seen */
-	char *fix;           /* translated: what to do, or NULL on pass */
+	char *detail; /* translated: what was seen */
+	char *fix;    /* translated: what to do, or NULL on pass */
 };
 
 /* A result a receiver wrote that ours does not match. */
@@ -65,12 +65,12 @@ struct mail_disagreement {
 
 /* Where the connection data came from. */
 struct mail_envelope {
-	char *ip;          /* the connecting client, or NULL */
-	char *helo;        /* or NULL */
-	char *mail_from;   /* the reverse-path, "" for the null sender, or
+	char *ip;            /* the connecting client, or NULL */
+	char *helo;          /* or NULL */
+	char *mail_from;     /* the reverse-path, "" for the null sender, or
 			      NULL when unknown */
-	char *receiver;    /* the "by" host of the Received line used */
-	const char *source; /* "options", "received", "received-spf" or
+	char *receiver;      /* the "by" host of the Received line used */
+	const char *source;  /* "options", "received", "received-spf" or
 			       NULL */
 	bool tls_known, tls; /* TLS on the hop into the receiver */
 };
@@ -83,25 +83,25 @@ struct mail_report {
 	struct mail_envelope env;
 
 	bool spf_checked;
-	char *spf_domain;  /* the domain SPF was checked for */
+	char *spf_domain; /* the domain SPF was checked for */
 	struct spf_outcome spf;
-	char *spf_why;     /* why SPF was not checked, or NULL */
+	char *spf_why; /* why SPF was not checked, or NULL */
 
 	struct dmarc_result *dmarc; /* discovery, or NULL without From */
 	struct mail_org {
 		char *domain;
 		char *org; /* its organizational domain (RFC 9989 4.10.2
 			      tree walk; the PSL's when the walk failed) */
-	} *orgs;           /* the From domain first, then each DKIM d= and
+	} * orgs;          /* the From domain first, then each DKIM d= and
 			      SPF domain that could align with it */
 	size_t norgs;
 	const char *dmarc_verdict; /* "pass", "fail", "none", "temperror" */
 	bool spf_aligned, dkim_aligned;
-	char *dkim_aligned_domain; /* d= of the aligned passing signature */
+	char *dkim_aligned_domain;     /* d= of the aligned passing signature */
 	enum dmarc_policy disposition; /* what a receiver does on fail */
 
-	int fcrdns;        /* enum mail_rule_result */
-	char *ptr;         /* the confirmed (or first) PTR name, or NULL */
+	int fcrdns; /* enum mail_rule_result */
+	char *ptr;  /* the confirmed (or first) PTR name, or NULL */
 
 	struct authres *ar; /* parsed Authentication-Results, top first */
 	size_t nar;

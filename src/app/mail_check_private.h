@@ -14,8 +14,7 @@ char *mail_strip_comments(const char *s);
 /* Reads msg's header block with GMime (mailmsg.h): the From mailboxes
  * and the Return-Path. Free out with mailmsg_header_info_done(). */
 enum status mail_header_parse(const struct dkim_msg *msg,
-			      struct mailmsg_header_info *out,
-			      struct err *err);
+			      struct mailmsg_header_info *out, struct err *err);
 
 /* Whether an addr-spec has a local part, "@" and a domain. */
 bool mail_address_valid(const char *addr);
@@ -37,7 +36,7 @@ struct mail_org_walks {
 	struct mail_org_walk {
 		char *domain;
 		struct dmarc_discovery *disc;
-	} *items;
+	} * items;
 	size_t count;
 };
 

@@ -16,7 +16,6 @@
 /* The most Authentication-Results fields read. */
 #define MAIL_MAX_AR 16
 
-
 /* Whether a receiver's word and ours say the same: pass against pass,
  * anything else against anything else (receivers name failures
  * differently: neutral, policy, permerror). */
@@ -132,7 +131,8 @@ void mail_compare_authres(struct mail_report *r)
 			const struct authres_result *a = &ar->results[k];
 
 			if (strcmp(a->method, "spf") == 0 && r->spf_checked) {
-				const char *ours = spf_result_name(r->spf.result);
+				const char *ours =
+				    spf_result_name(r->spf.result);
 
 				if (strcmp(a->result, ours) != 0)
 					disagree(r, ar->authserv_id, "spf",
@@ -145,17 +145,16 @@ void mail_compare_authres(struct mail_report *r)
 				    c ? dkim_result_name(c->result) : "none";
 
 				if (!same_verdict(a->result, ours))
-					disagree(r, ar->authserv_id, "dkim",
-						 authres_prop_get(a, "header",
-								  "d")
-						     ? authres_prop_get(
-							   a, "header", "d")
-						     : authres_prop_get(
-							   a, "header", "i"),
-						 a->result, ours);
+					disagree(
+					    r, ar->authserv_id, "dkim",
+					    authres_prop_get(a, "header", "d")
+						? authres_prop_get(a, "header",
+								   "d")
+						: authres_prop_get(a, "header",
+								   "i"),
+					    a->result, ours);
 			} else if (strcmp(a->method, "dmarc") == 0 &&
-				   !same_verdict(a->result,
-						 r->dmarc_verdict)) {
+				   !same_verdict(a->result, r->dmarc_verdict)) {
 				disagree(r, ar->authserv_id, "dmarc",
 					 authres_prop_get(a, "header", "from"),
 					 a->result, r->dmarc_verdict);
@@ -163,4 +162,3 @@ void mail_compare_authres(struct mail_report *r)
 		}
 	}
 }
-

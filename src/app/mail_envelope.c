@@ -53,8 +53,7 @@ char *mail_strip_comments(const char *s)
 
 /* The header block of msg (its fields, end to end) read by GMime. */
 enum status mail_header_parse(const struct dkim_msg *msg,
-			      struct mailmsg_header_info *out,
-			      struct err *err)
+			      struct mailmsg_header_info *out, struct err *err)
 {
 	const struct dkim_field *last;
 
@@ -64,8 +63,7 @@ enum status mail_header_parse(const struct dkim_msg *msg,
 	last = &msg->fields[msg->nfields - 1];
 	return mailmsg_parse_header(
 	    msg->fields[0].raw,
-	    (size_t)(last->raw + last->raw_len - msg->fields[0].raw), out,
-	    err);
+	    (size_t)(last->raw + last->raw_len - msg->fields[0].raw), out, err);
 }
 
 /* Whether GMime's addr-spec is one DMARC can use: a local part, "@" and
@@ -109,7 +107,8 @@ static char *word_after(const char *s, const char *key)
 
 	for (const char *p = s; *p; p++) {
 		if ((p == s || p[-1] == ' ' || p[-1] == '\t' || p[-1] == ')') &&
-		    text_ieqn(p, key, klen) && (p[klen] == ' ' || p[klen] == '\t')) {
+		    text_ieqn(p, key, klen) &&
+		    (p[klen] == ' ' || p[klen] == '\t')) {
 			const char *w = p + klen;
 			size_t len;
 
@@ -163,10 +162,10 @@ static bool received_parse(const char *value, struct received *out)
 	{
 		char *with = word_after(v, "with");
 
-		out->tls = (with && (strstr(with, "SMTPS") ||
-				     strstr(with, "smtps") ||
-				     text_ieq(with, "LMTPS"))) ||
-			   strstr(v, "using TLS") || strstr(v, "version=TLS");
+		out->tls =
+		    (with && (strstr(with, "SMTPS") || strstr(with, "smtps") ||
+			      text_ieq(with, "LMTPS"))) ||
+		    strstr(v, "using TLS") || strstr(v, "version=TLS");
 		free(with);
 	}
 out:
@@ -231,8 +230,8 @@ void mail_find_envelope(const struct dkim_msg *msg,
 
 		if (!dkim_field_is(&msg->fields[i], "Received"))
 			continue;
-		value = xstrndup(msg->fields[i].value,
-				 msg->fields[i].value_len);
+		value =
+		    xstrndup(msg->fields[i].value, msg->fields[i].value_len);
 		for (char *p = value; *p; p++)
 			if (*p == '\r' || *p == '\n')
 				*p = ' ';
@@ -266,11 +265,9 @@ void mail_find_envelope(const struct dkim_msg *msg,
 	/* RFC 5321 4.4: the final receiver writes the reverse-path into
 	 * Return-Path. */
 	if (o->mail_from) {
-		env->mail_from = xstrdup(strcmp(o->mail_from, "<>") == 0
-					     ? ""
-					     : o->mail_from);
+		env->mail_from = xstrdup(
+		    strcmp(o->mail_from, "<>") == 0 ? "" : o->mail_from);
 	} else if (return_path) {
 		env->mail_from = xstrdup(return_path);
 	}
 }
-

@@ -31,8 +31,7 @@ enum status mail_check_read(const char *path, char **data, size_t *len,
 	*data = NULL;
 	*len = 0;
 	if (fd < 0)
-		return err_set(err, STATUS_IO, "%s: %s", name,
-			       strerror(errno));
+		return err_set(err, STATUS_IO, "%s: %s", name, strerror(errno));
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof buf);
 
@@ -125,4 +124,3 @@ char *mail_check_pick(const char *path, struct err *err)
 			_("%s: the Maildir holds no message"), path);
 	return best;
 }
-

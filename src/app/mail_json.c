@@ -26,8 +26,8 @@ static json_t *arc_to_json(const struct arc_chain *c)
 
 	json_object_set_new(o, "result", json_string(c->result));
 	json_object_set_new(o, "instances", json_integer((json_int_t)c->count));
-	json_object_set_new(o, "broken", c->broken ? json_integer(c->broken)
-						   : json_null());
+	json_object_set_new(o, "broken",
+			    c->broken ? json_integer(c->broken) : json_null());
 	json_object_set_new(o, "detail", str_or_null(c->detail));
 	json_object_set_new(o, "oldest_pass",
 			    c->oldest_pass ? json_integer(c->oldest_pass)
@@ -36,7 +36,8 @@ static json_t *arc_to_json(const struct arc_chain *c)
 		const struct arc_hop *h = &c->hops[n];
 		json_t *e = json_object();
 
-		json_object_set_new(e, "instance", json_integer((json_int_t)n + 1));
+		json_object_set_new(e, "instance",
+				    json_integer((json_int_t)n + 1));
 		json_object_set_new(e, "domain",
 				    str_or_null(h->seal_check.sig.d));
 		json_object_set_new(e, "selector",
@@ -62,9 +63,9 @@ json_t *mail_report_to_json(const struct mail_report *r)
 	json_object_set_new(e, "mail_from", str_or_null(r->env.mail_from));
 	json_object_set_new(e, "receiver", str_or_null(r->env.receiver));
 	json_object_set_new(e, "source", str_or_null(r->env.source));
-	json_object_set_new(e, "tls", r->env.tls_known
-					  ? json_boolean(r->env.tls)
-					  : json_null());
+	json_object_set_new(e, "tls",
+			    r->env.tls_known ? json_boolean(r->env.tls)
+					     : json_null());
 	json_object_set_new(o, "envelope", e);
 
 	a = json_array();
@@ -83,17 +84,16 @@ json_t *mail_report_to_json(const struct mail_report *r)
 			: json_string(dkim_reason_name(k->reason)));
 		json_object_set_new(e, "detail", str_or_null(k->detail));
 		json_object_set_new(e, "algorithm",
-				    k->parsed ? json_string(dkim_alg_name(
-						    k->sig.alg))
-					      : json_null());
-		json_object_set_new(e, "bits", k->bits ? json_integer(k->bits)
-						       : json_null());
-		json_object_set_new(e, "testing", json_boolean(k->testing));
+				    k->parsed
+					? json_string(dkim_alg_name(k->sig.alg))
+					: json_null());
 		json_object_set_new(
-		    e, "body_length",
-		    k->parsed && k->sig.has_l
-			? json_integer((json_int_t)k->sig.l)
-			: json_null());
+		    e, "bits", k->bits ? json_integer(k->bits) : json_null());
+		json_object_set_new(e, "testing", json_boolean(k->testing));
+		json_object_set_new(e, "body_length",
+				    k->parsed && k->sig.has_l
+					? json_integer((json_int_t)k->sig.l)
+					: json_null());
 		json_array_append_new(a, e);
 	}
 	json_object_set_new(o, "dkim", a);
@@ -112,9 +112,9 @@ json_t *mail_report_to_json(const struct mail_report *r)
 	json_object_set_new(e, "mail_from", str_or_null(r->env.mail_from));
 	json_object_set_new(e, "helo", str_or_null(r->env.helo));
 	json_object_set_new(e, "mechanism", str_or_null(r->spf.mechanism));
-	json_object_set_new(e, "reason",
-			    str_or_null(r->spf_checked ? r->spf.reason
-						       : r->spf_why));
+	json_object_set_new(
+	    e, "reason",
+	    str_or_null(r->spf_checked ? r->spf.reason : r->spf_why));
 	json_object_set_new(o, "spf", e);
 
 	e = json_object();
@@ -141,11 +141,10 @@ json_t *mail_report_to_json(const struct mail_report *r)
 					    json_string(r->orgs[i].org));
 		json_object_set_new(e, "org_domains", orgs);
 	}
-	json_object_set_new(
-	    e, "disposition",
-	    strcmp(r->dmarc_verdict, "fail") == 0
-		? json_string(dmarc_policy_name(r->disposition))
-		: json_null());
+	json_object_set_new(e, "disposition",
+			    strcmp(r->dmarc_verdict, "fail") == 0
+				? json_string(dmarc_policy_name(r->disposition))
+				: json_null());
 	if (r->dmarc && r->dmarc->record) {
 		json_object_set_new(e, "pct",
 				    json_integer(dmarc_pct(&r->dmarc->parsed)));
@@ -181,9 +180,8 @@ json_t *mail_report_to_json(const struct mail_report *r)
 
 		e = json_object();
 		json_object_set_new(e, "rule", json_string(m->rule));
-		json_object_set_new(e, "result", json_string(
-						     mail_rule_result_name(
-							 m->result)));
+		json_object_set_new(
+		    e, "result", json_string(mail_rule_result_name(m->result)));
 		json_object_set_new(e, "fix", str_or_null(m->fix));
 		json_object_set_new(e, "detail", str_or_null(m->detail));
 		json_object_set_new(e, "senders", json_string(m->senders));
@@ -194,4 +192,3 @@ json_t *mail_report_to_json(const struct mail_report *r)
 	json_object_set_new(o, "good", json_boolean(mail_report_good(r)));
 	return o;
 }
-

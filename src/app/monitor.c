@@ -35,7 +35,7 @@ enum family {
 /* One condition found on this run. */
 struct found {
 	enum finding_code code;
-	char *key;     /* code:subject, unique per domain */
+	char *key; /* code:subject, unique per domain */
 	char *message;
 };
 
@@ -90,13 +90,13 @@ static void found_add(struct domain_check *dc, enum finding_code code,
 	for (size_t i = 0; i < dc->nfound; i++)
 		if (dc->found[i].code == code &&
 		    !strcmp(dc->found[i].key + strlen(finding_code_name(code)) +
-				    1,
+				1,
 			    subject)) {
 			free(message);
 			return;
 		}
-	dc->found = xgrow(dc->found, &dc->cap, dc->nfound + 1,
-			  sizeof *dc->found);
+	dc->found =
+	    xgrow(dc->found, &dc->cap, dc->nfound + 1, sizeof *dc->found);
 	f = &dc->found[dc->nfound++];
 	f->code = code;
 	f->key = xasprintf("%s:%s", finding_code_name(code), subject);
@@ -281,8 +281,8 @@ static bool check_rua(struct session *s, struct dns *dns, const char *domain,
 /* The DNS checks of a domain against what was stepped. */
 static void check_dns(struct session *s, struct store *store, struct dns *dns,
 		      const struct rollout_inputs *in,
-		      const struct rollout_plan *plan,
-		      struct domain_check *dc, struct monitor_result *r)
+		      const struct rollout_plan *plan, struct domain_check *dc,
+		      struct monitor_result *r)
 {
 	struct findings drift = FINDINGS_INIT;
 	struct err err = ERR_INIT;
@@ -290,14 +290,13 @@ static void check_dns(struct session *s, struct store *store, struct dns *dns,
 
 	if (!in->live_read || in->live_note) {
 		problem(r, xasprintf("%s: %s", in->domain,
-				     in->live_note ? in->live_note :
-						     _("DNS was not read")));
+				     in->live_note ? in->live_note
+						   : _("DNS was not read")));
 		return;
 	}
 	check_record(dc, "DMARC", plan->domain, plan->dmarc_verified,
 		     in->dmarc_live);
-	check_record(dc, "SPF", plan->domain, plan->spf_verified,
-		     in->spf_live);
+	check_record(dc, "SPF", plan->domain, plan->spf_verified, in->spf_live);
 	ok = check_dkim_keys(dns, in, dc) && ok;
 	if (plan->spf_verified && in->spf_live)
 		ok = check_spf(dns, in->domain, dc) && ok;
@@ -311,9 +310,9 @@ static void check_dns(struct session *s, struct store *store, struct dns *dns,
 	for (size_t i = 0; i < drift.count; i++)
 		if (drift.items[i].code == F_SPF_FLATTEN_DRIFT)
 			found_add(dc, F_MONITOR_SPF_DRIFT,
-				  drift.items[i].record ?
-					  drift.items[i].record :
-					  drift.items[i].message,
+				  drift.items[i].record
+				      ? drift.items[i].record
+				      : drift.items[i].message,
 				  xasprintf("%s: %s", in->domain,
 					    drift.items[i].message));
 	findings_done(&drift);
@@ -346,23 +345,23 @@ static void check_state(struct store *store, const struct rollout_inputs *in,
 		return;
 	}
 	for (size_t i = 0; i < due.count; i++)
-		found_add(dc, F_MONITOR_ROTATION_DUE,
-			  due.items[i].selector ? due.items[i].selector : "",
-			  xasprintf("%s: %s", in->domain,
-				    due.items[i].message));
+		found_add(
+		    dc, F_MONITOR_ROTATION_DUE,
+		    due.items[i].selector ? due.items[i].selector : "",
+		    xasprintf("%s: %s", in->domain, due.items[i].message));
 	findings_done(&due);
 	if (plan->ready && plan->next.action != ROLLOUT_ACTION_NONE) {
-		char *subject = xasprintf("%s:%d", plan->next.name ?
-						     plan->next.name : "",
-					  plan->next.rung);
+		char *subject =
+		    xasprintf("%s:%d", plan->next.name ? plan->next.name : "",
+			      plan->next.rung);
 
 		/* The message names the day it became ready, which only
 		 * the stored alert knows: made when merging. */
 		found_add(dc, F_MONITOR_STEP_READY, subject, xstrdup(""));
 		free(subject);
 		free(dc->ready_label);
-		dc->ready_label = xstrdup(plan->next.label ? plan->next.label :
-							     "");
+		dc->ready_label =
+		    xstrdup(plan->next.label ? plan->next.label : "");
 	}
 	dc->checked |= FAMILY_STATE;
 }
@@ -390,9 +389,9 @@ static void add_day(void *arg, const struct report_day *day)
 /* The share of messages that failed, in percent. */
 static double fail_rate(int64_t passed, int64_t messages)
 {
-	return messages > 0 ?
-		       100.0 * (double)(messages - passed) / (double)messages :
-		       0.0;
+	return messages > 0
+		   ? 100.0 * (double)(messages - passed) / (double)messages
+		   : 0.0;
 }
 
 /* One rate rule: alerts when rate is above limit (unless off). */
@@ -408,11 +407,11 @@ static void rate_rule(struct domain_check *dc, enum finding_code code,
 			      "%.1f %%"),
 			    dc->domain, rate, days, what,
 			    (long long)(p->cur.messages -
-					(code == F_MONITOR_SPF_FAIL ?
-						 p->cur.spf_aligned :
-					 code == F_MONITOR_DKIM_FAIL ?
-						 p->cur.dkim_aligned :
-						 p->cur.dmarc_pass)),
+					(code == F_MONITOR_SPF_FAIL
+					     ? p->cur.spf_aligned
+					 : code == F_MONITOR_DKIM_FAIL
+					     ? p->cur.dkim_aligned
+					     : p->cur.dmarc_pass)),
 			    (long long)p->cur.messages, limit));
 }
 
@@ -430,8 +429,8 @@ static void check_reports(struct store *store, const struct config *cfg,
 	config_thresholds_for(cfg, in->domain, &t);
 	memset(&p, 0, sizeof p);
 	p.split = today - t.period_days + 1;
-	if (report_query_days(store, in->domain, p.split - t.period_days,
-			      today, add_day, &p, &err)) {
+	if (report_query_days(store, in->domain, p.split - t.period_days, today,
+			      add_day, &p, &err)) {
 		problem(r, xasprintf("%s: %s", in->domain, err_message(&err)));
 		err_done(&err);
 		return;
@@ -463,10 +462,10 @@ static void check_reports(struct store *store, const struct config *cfg,
 	for (size_t i = 0; in->have_evidence && i < in->evidence.nfailing;
 	     i++) {
 		const struct rollout_source *src = &in->evidence.failing[i];
-		double share = in->evidence.messages ?
-				       100.0 * (double)src->messages /
-					       (double)in->evidence.messages :
-				       0.0;
+		double share = in->evidence.messages
+				   ? 100.0 * (double)src->messages /
+					 (double)in->evidence.messages
+				   : 0.0;
 
 		if (src->cls != ROLLOUT_CLASS_FAIL_UNKNOWN ||
 		    share <= in->settings.unknown_threshold)
@@ -617,8 +616,7 @@ struct merge_change {
 };
 
 /* Forgets what an earlier attempt added to the result, then merges. */
-static enum status merge_run(struct store *store, void *arg,
-			     struct err *err)
+static enum status merge_run(struct store *store, void *arg, struct err *err)
 {
 	struct merge_change *m = arg;
 	struct monitor_result *r = m->r;
@@ -630,8 +628,8 @@ static enum status merge_run(struct store *store, void *arg,
 	}
 	r->raised = m->raised;
 	r->cleared = m->cleared;
-	return merge(store, m->dc, m->channels, m->nchannels, m->today,
-		     false, r, err);
+	return merge(store, m->dc, m->channels, m->nchannels, m->today, false,
+		     r, err);
 }
 
 /* ------------------------------------------------------------ sending */
@@ -673,10 +671,10 @@ static char *webhook_json(const struct monitor_outbox_row *rows, size_t n)
 		json_object_set_new(e, "domain", json_string(a->domain));
 		json_object_set_new(e, "severity", json_string(a->severity));
 		json_object_set_new(e, "message", json_string(a->message));
-		json_object_set_new(
-		    e, "state",
-		    json_string(!strcmp(rows[i].event, "raised") ? "new" :
-								   "cleared"));
+		json_object_set_new(e, "state",
+				    json_string(!strcmp(rows[i].event, "raised")
+						    ? "new"
+						    : "cleared"));
 		json_object_set_new(e, "since",
 				    json_string(date_format(a->opened, day)));
 		json_array_append_new(list, e);
@@ -710,8 +708,8 @@ static char *webhook_slack(const struct monitor_outbox_row *rows, size_t n)
 static enum status send_channel(const struct config *cfg,
 				const struct monitor_options *o,
 				const char *channel,
-				const struct monitor_outbox_row *rows,
-				size_t n, struct err *err)
+				const struct monitor_outbox_row *rows, size_t n,
+				struct err *err)
 {
 	enum status st = STATUS_UNSUPPORTED;
 
@@ -722,22 +720,22 @@ static enum status send_channel(const struct config *cfg,
 
 		for (size_t i = 0; i < n; i++)
 			event_line(&body, &rows[i].alert, rows[i].event);
-		message = alert_mail_format(m->from,
-					    (const char *const *)m->to,
-					    m->nto, subject, body.data ? body.data : "", o->now);
+		message = alert_mail_format(m->from, (const char *const *)m->to,
+					    m->nto, subject,
+					    body.data ? body.data : "", o->now);
 		if (m->sendmail) {
 			st = alert_sendmail(m->sendmail, m->from,
-					    (const char *const *)m->to,
-					    m->nto, message, err);
+					    (const char *const *)m->to, m->nto,
+					    message, err);
 		} else {
 			struct alert_smtp server = {
 				.host = m->host,
 				.port = m->port,
-				.tls = m->tls == CONFIG_TLS_IMPLICIT ?
-					       ALERT_TLS_IMPLICIT :
-				       m->tls == CONFIG_TLS_STARTTLS ?
-					       ALERT_TLS_STARTTLS :
-					       ALERT_TLS_NONE,
+				.tls = m->tls == CONFIG_TLS_IMPLICIT
+					   ? ALERT_TLS_IMPLICIT
+				       : m->tls == CONFIG_TLS_STARTTLS
+					   ? ALERT_TLS_STARTTLS
+					   : ALERT_TLS_NONE,
 				.user = m->user,
 				.ca_file = m->ca_file,
 				.timeout_seconds = o->timeout_seconds,
@@ -745,7 +743,7 @@ static enum status send_channel(const struct config *cfg,
 			char *password = NULL;
 
 			if (m->user && !(password = config_secret(
-					      cfg, &m->password, "smtp", err)))
+					     cfg, &m->password, "smtp", err)))
 				st = err->status;
 			else {
 				server.password = password;
@@ -764,12 +762,12 @@ static enum status send_channel(const struct config *cfg,
 		const struct config_webhook *w = &cfg->webhooks[i];
 		char *body, *what;
 
-		if (strncmp(channel, "webhook:", 8) || strcmp(channel + 8,
-							      w->name))
+		if (strncmp(channel, "webhook:", 8) ||
+		    strcmp(channel + 8, w->name))
 			continue;
-		body = w->format == CONFIG_WEBHOOK_SLACK ?
-			       webhook_slack(rows, n) :
-			       webhook_json(rows, n);
+		body = w->format == CONFIG_WEBHOOK_SLACK
+			   ? webhook_slack(rows, n)
+			   : webhook_json(rows, n);
 		what = xasprintf(_("webhook %s (%s)"), w->name, w->host);
 		st = alert_http_post(w->url, what, w->ca_file, body,
 				     o->timeout_seconds, err);
@@ -786,8 +784,8 @@ static void result_delivery(struct monitor_result *r, const char *channel,
 {
 	struct monitor_delivery *d;
 
-	r->deliveries = xrealloc(r->deliveries, (r->ndeliveries + 1) *
-							sizeof *r->deliveries);
+	r->deliveries = xrealloc(r->deliveries,
+				 (r->ndeliveries + 1) * sizeof *r->deliveries);
 	d = &r->deliveries[r->ndeliveries++];
 	d->channel = xstrdup(channel);
 	d->alerts = alerts;
@@ -836,17 +834,15 @@ static enum status deliver(struct store *store, const struct config *cfg,
 			/* A channel taken out of the configuration: what it
 			 * was owed is dropped, not retried for ever. */
 			for (size_t k = i; k < i + n && !st; k++)
-				st = monitor_outbox_sent(store,
-							 rows[k].alert_id,
-							 rows[k].event,
-							 rows[k].channel, err);
+				st = monitor_outbox_sent(
+				    store, rows[k].alert_id, rows[k].event,
+				    rows[k].channel, err);
 		} else if (send_channel(cfg, o, rows[i].channel, &rows[i], n,
 					&send_err) == STATUS_OK) {
 			for (size_t k = i; k < i + n && !st; k++)
-				st = monitor_outbox_sent(store,
-							 rows[k].alert_id,
-							 rows[k].event,
-							 rows[k].channel, err);
+				st = monitor_outbox_sent(
+				    store, rows[k].alert_id, rows[k].event,
+				    rows[k].channel, err);
 			r->sent += n;
 			result_delivery(r, rows[i].channel, n, NULL);
 		} else {
@@ -870,8 +866,8 @@ static enum status deliver(struct store *store, const struct config *cfg,
 /* The domains to watch: those named (each must be in the database), or
  * all. */
 static enum status domains_of(struct store *store,
-			      const struct monitor_options *o,
-			      char ***out, size_t *count, struct err *err)
+			      const struct monitor_options *o, char ***out,
+			      size_t *count, struct err *err)
 {
 	struct state_domain *domains = NULL;
 	size_t ndomains = 0;
@@ -980,8 +976,9 @@ enum status monitor_run(struct session *s, const struct config *cfg,
 		} else {
 			/* One transaction per domain: its alerts and what
 			 * they owe the channels change together. */
-			struct merge_change m = { &dc, channels, nchannels,
-						  o->today, r, r->nalerts,
+			struct merge_change m = { &dc,       channels,
+						  nchannels, o->today,
+						  r,         r->nalerts,
 						  r->raised, r->cleared };
 
 			st = store_transact(store, merge_run, &m, err);
@@ -1005,8 +1002,9 @@ enum status monitor_run(struct session *s, const struct config *cfg,
 			strbuf_addf(&failed, "%s%s", failed.len ? ", " : "",
 				    r->deliveries[i].channel);
 	run.failed = failed.len ? failed.data : NULL;
-	run.exit_status = r->nproblems || monitor_result_failed(r) ? 2 :
-			  r->raised ? 1 : 0;
+	run.exit_status = r->nproblems || monitor_result_failed(r) ? 2
+			  : r->raised                              ? 1
+								   : 0;
 	st = monitor_run_add(store, &run, err);
 out:
 	strbuf_done(&failed);
@@ -1065,9 +1063,10 @@ enum status monitor_status_load(struct store *store, const char *domain,
 	out->open = n;
 	for (size_t i = 0; i < n; i++) {
 		int code = finding_code_from_name(rows[i].code);
-		enum severity sev = code < 0 ?
-			SEVERITY_WARNING :
-			finding_default_severity((enum finding_code)code);
+		enum severity sev =
+		    code < 0
+			? SEVERITY_WARNING
+			: finding_default_severity((enum finding_code)code);
 
 		if (!out->worst || sev > out->worst_severity) {
 			free(out->worst);

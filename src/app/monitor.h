@@ -23,11 +23,11 @@
 struct monitor_options {
 	const char *const *domains; /* the domains to watch; none: all */
 	size_t ndomains;
-	date_t today;               /* the day taken as today */
-	time_t now;                 /* the wall clock, for the mail's Date */
-	bool dry_run;               /* fetch, change and send nothing; say
+	date_t today;         /* the day taken as today */
+	time_t now;           /* the wall clock, for the mail's Date */
+	bool dry_run;         /* fetch, change and send nothing; say
 				       what would be sent */
-	long timeout_seconds;       /* for the mailbox and the channels; 0
+	long timeout_seconds; /* for the mailbox and the channels; 0
 				       for the default */
 };
 
@@ -46,30 +46,30 @@ struct monitor_alert {
 	char *domain;
 	enum finding_code code;
 	enum severity severity;
-	char *message;      /* translated, clean of control characters */
+	char *message; /* translated, clean of control characters */
 	enum monitor_state state;
-	date_t opened;      /* the day it was raised */
+	date_t opened; /* the day it was raised */
 };
 
 /* One delivery: done, failed, or (dry run) that would be made. */
 struct monitor_delivery {
-	char *channel;      /* "email", "webhook:NAME" */
-	size_t alerts;      /* events in the message */
-	char *error;        /* why it failed, or NULL */
+	char *channel; /* "email", "webhook:NAME" */
+	size_t alerts; /* events in the message */
+	char *error;   /* why it failed, or NULL */
 };
 
 /* What a run did. */
 struct monitor_result {
-	bool fetch_tried;   /* a mailbox is configured and it was read */
+	bool fetch_tried; /* a mailbox is configured and it was read */
 	bool fetch_ok;
 	struct report_fetch_result fetch;
 	struct monitor_alert *alerts; /* new, open and cleared */
 	size_t nalerts;
 	size_t raised, cleared;
-	size_t sent;        /* events delivered to a channel */
+	size_t sent;                         /* events delivered to a channel */
 	struct monitor_delivery *deliveries; /* one per channel used */
 	size_t ndeliveries;
-	char **problems;    /* what could not be checked, one line each */
+	char **problems; /* what could not be checked, one line each */
 	size_t nproblems;
 };
 
@@ -91,12 +91,12 @@ bool monitor_result_failed(const struct monitor_result *result);
 /* What the wizard's timeline shows: the last run and a domain's open
  * alerts. */
 struct monitor_status {
-	bool ran;            /* a run was recorded */
-	time_t last_run;     /* when it started */
-	date_t last_day;     /* the day it took as today */
-	char *failed;        /* the channels it could not reach, or NULL */
-	size_t open;         /* the domain's open alerts */
-	char *worst;         /* the message of the most severe one, or NULL */
+	bool ran;        /* a run was recorded */
+	time_t last_run; /* when it started */
+	date_t last_day; /* the day it took as today */
+	char *failed;    /* the channels it could not reach, or NULL */
+	size_t open;     /* the domain's open alerts */
+	char *worst;     /* the message of the most severe one, or NULL */
 	enum severity worst_severity;
 };
 

@@ -53,11 +53,11 @@ static bool read_txt(struct dns *dns, const char *name, const char *prefix,
 	*out = NULL;
 	if (a->result == DNS_TIMEOUT || a->result == DNS_SERVFAIL ||
 	    a->result == DNS_ERROR) {
-		*note = xasprintf(_("the records %s serves now could not be "
-				    "read: %s TXT: %s"),
-				  name, name,
-				  a->error ? a->error
-					   : dns_result_name(a->result));
+		*note =
+		    xasprintf(_("the records %s serves now could not be "
+				"read: %s TXT: %s"),
+			      name, name,
+			      a->error ? a->error : dns_result_name(a->result));
 		dns_answer_free(a);
 		return false;
 	}
@@ -90,18 +90,16 @@ void app_plan_read_live(struct dns *dns, const char *why_no_dns,
 
 	in->live_read = true;
 	if (!dns) {
-		in->live_note = xasprintf(_("the records %s serves now could "
-					    "not be read: %s"),
-					  in->domain,
-					  why_no_dns ? why_no_dns
-						     : _("no resolver"));
+		in->live_note = xasprintf(
+		    _("the records %s serves now could "
+		      "not be read: %s"),
+		    in->domain, why_no_dns ? why_no_dns : _("no resolver"));
 		return;
 	}
 	if (served_is_live(dns, in)) {
 		judge_txt(in->spf_served, "v=spf1", &in->spf_live,
 			  &in->spf_live_count);
-		judge_txt(in->dmarc_served, "v=DMARC1", &in->dmarc_live,
-			  NULL);
+		judge_txt(in->dmarc_served, "v=DMARC1", &in->dmarc_live, NULL);
 		return;
 	}
 	/* RFC 7489 6.1: the policy record lives at _dmarc.DOMAIN. */
@@ -183,9 +181,9 @@ enum status app_plan_load_with(struct store *store, struct dns *dns,
 }
 
 /* Loads and decides through the session. */
-enum status app_plan_load(struct session *s, const char *domain,
-			  date_t today, struct rollout_inputs *in,
-			  struct rollout_plan *plan, struct err *err)
+enum status app_plan_load(struct session *s, const char *domain, date_t today,
+			  struct rollout_inputs *in, struct rollout_plan *plan,
+			  struct err *err)
 {
 	struct err dns_err = ERR_INIT;
 	struct store *store;
@@ -197,8 +195,7 @@ enum status app_plan_load(struct session *s, const char *domain,
 	if (!(store = session_store(s, err)))
 		return err->status;
 	dns = session_dns(s, &dns_err);
-	st = app_plan_load_with(store, dns,
-				dns ? NULL : err_message(&dns_err),
+	st = app_plan_load_with(store, dns, dns ? NULL : err_message(&dns_err),
 				session_providers(s, NULL), domain, today, in,
 				plan, err);
 	err_done(&dns_err);

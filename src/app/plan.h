@@ -17,9 +17,9 @@
  * resolver the SPF lookups are not counted and the live records not
  * read, and the plan is not ready. Free both with rollout_plan_done()
  * and rollout_inputs_done(). */
-enum status app_plan_load(struct session *s, const char *domain,
-			  date_t today, struct rollout_inputs *in,
-			  struct rollout_plan *plan, struct err *err);
+enum status app_plan_load(struct session *s, const char *domain, date_t today,
+			  struct rollout_inputs *in, struct rollout_plan *plan,
+			  struct err *err);
 
 /* The same from parts the caller holds: the store, dns (NULL, with
  * why_no_dns saying why, when there is none) and the catalogue (may be NULL). */

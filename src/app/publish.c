@@ -150,8 +150,8 @@ static enum status zone_find(struct dns *dns, const char *name, char **zone,
 
 /* The address to send to: host itself when it is an address, else its
  * first A, then AAAA record through the resolver; "ADDR:PORT". */
-static enum status server_address(struct dns *dns, const char *host,
-				  int port, char **out, struct err *err)
+static enum status server_address(struct dns *dns, const char *host, int port,
+				  char **out, struct err *err)
 {
 	unsigned char buf[sizeof(struct in6_addr)];
 	char text[INET6_ADDRSTRLEN];
@@ -213,16 +213,16 @@ static void read_live(struct dns *dns, const struct zone_records *z,
 					       a->rrs[k].u.txt.strings[j].data,
 					       a->rrs[k].u.txt.strings[j].len);
 			}
-			r->live = xrealloc(r->live,
-					   (r->nlive + 1) * sizeof *r->live);
+			r->live =
+			    xrealloc(r->live, (r->nlive + 1) * sizeof *r->live);
 			r->live[r->nlive++] = strbuf_detach(&sb);
 			found++;
 		}
 		if (found == 0) {
-			r->live = xrealloc(r->live,
-					   (r->nlive + 1) * sizeof *r->live);
-			r->live[r->nlive++] = xasprintf(_("%s: no TXT record"),
-							rec->name);
+			r->live =
+			    xrealloc(r->live, (r->nlive + 1) * sizeof *r->live);
+			r->live[r->nlive++] =
+			    xasprintf(_("%s: no TXT record"), rec->name);
 		}
 		dns_answer_free(a);
 	}
@@ -283,8 +283,8 @@ static bool txt_member(const struct dns_answer *a, const struct dns_rr *rr)
 {
 	for (size_t i = 0; a && i < a->count; i++) {
 		const struct dns_rr *o = &a->rrs[i];
-		bool same = o->type == DNS_T_TXT &&
-			    o->u.txt.count == rr->u.txt.count;
+		bool same =
+		    o->type == DNS_T_TXT && o->u.txt.count == rr->u.txt.count;
 
 		for (size_t k = 0; same && k < rr->u.txt.count; k++)
 			same = o->u.txt.strings[k].len ==
@@ -323,17 +323,16 @@ static bool txt_same(const struct dns_answer *a, const struct dns_answer *b)
 /* Reads the TXT RRset at name from the primary into *out (NULL when
  * it has none); false with *note set when it did not answer. */
 static bool served_read(struct dns *primary, const char *server,
-			const char *name, struct dns_answer **out,
-			char **note)
+			const char *name, struct dns_answer **out, char **note)
 {
 	struct dns_answer *a = dns_query_sync(primary, name, DNS_T_TXT);
 
 	*out = NULL;
 	if (a->result == DNS_TIMEOUT || a->result == DNS_SERVFAIL ||
 	    a->result == DNS_ERROR) {
-		*note = xasprintf(_("%s: %s TXT: %s"), server, name,
-				  a->error ? a->error
-					   : dns_result_name(a->result));
+		*note =
+		    xasprintf(_("%s: %s TXT: %s"), server, name,
+			      a->error ? a->error : dns_result_name(a->result));
 		dns_answer_free(a);
 		return false;
 	}
@@ -345,8 +344,8 @@ static bool served_read(struct dns *primary, const char *server,
 }
 
 /* Defined below. */
-static enum status server_address(struct dns *dns, const char *host,
-				  int port, char **out, struct err *err);
+static enum status server_address(struct dns *dns, const char *host, int port,
+				  char **out, struct err *err);
 static enum status zone_find(struct dns *dns, const char *name, char **zone,
 			     char **mname, struct err *err);
 
@@ -524,8 +523,8 @@ static void changes_note(const struct zone_records *z,
 
 		if (!zone_record_changes(rec))
 			continue;
-		r->changed = xrealloc(r->changed, (r->nchanged + 1) *
-							  sizeof *r->changed);
+		r->changed = xrealloc(r->changed,
+				      (r->nchanged + 1) * sizeof *r->changed);
 		c = &r->changed[r->nchanged++];
 		memset(c, 0, sizeof *c);
 		c->name = xstrdup(rec->name);
@@ -668,16 +667,16 @@ static enum status primary_find(struct dns *dns,
 				     _("%s: key %s: this build cannot sign "
 				       "with %s; make a key with tsig-keygen "
 				       "-a hmac-sha256"),
-				     key_file, (*key)->name,
-				     (*key)->algorithm);
+				     key_file, (*key)->name, (*key)->algorithm);
 			goto out;
 		}
 		r->key_name = xstrdup((*key)->name);
 	} else if (!dry_run) {
-		st = err_set(err, STATUS_USAGE,
-			     _("%s: no TSIG key: give --key FILE or set it "
-			       "with dmarcpilot domain set %s publish-key=FILE"),
-			     domain, domain);
+		st =
+		    err_set(err, STATUS_USAGE,
+			    _("%s: no TSIG key: give --key FILE or set it "
+			      "with dmarcpilot domain set %s publish-key=FILE"),
+			    domain, domain);
 	}
 out:
 	free(mname);
@@ -711,8 +710,7 @@ static enum status update_send(struct dns *dns, const struct dns_update *u,
 }
 
 /* The front end stopped the publish before its update went out. */
-static enum status not_sent(const struct app_publish_result *r,
-			    struct err *err)
+static enum status not_sent(const struct app_publish_result *r, struct err *err)
 {
 	return err_set(err, STATUS_CANCELLED,
 		       _("%s: cancelled before the update was sent; nothing "
@@ -721,8 +719,7 @@ static enum status not_sent(const struct app_publish_result *r,
 }
 
 /* Publishes the step. */
-enum status app_publish_run(struct session *s,
-			    const struct rollout_inputs *in,
+enum status app_publish_run(struct session *s, const struct rollout_inputs *in,
 			    const struct rollout_plan *plan, date_t today,
 			    const struct app_publish_options *o,
 			    struct app_publish_result *r, struct err *err)
@@ -776,8 +773,7 @@ enum status app_publish_run(struct session *s,
 	/* What the primary itself serves, never a cache's copy with its
 	 * TTLs counted down; the prerequisites (RFC 2136 2.4) are the
 	 * values the plan saw, which it must still serve. */
-	if ((st = primary_dns(dns, r->server, o->timeout, &primary, &ask,
-			      err)))
+	if ((st = primary_dns(dns, r->server, o->timeout, &primary, &ask, err)))
 		goto out;
 	if ((st = zone_find_old(&z, ask, err))) {
 		st = primary_failed(r->server, err);
@@ -851,8 +847,7 @@ static size_t txt_done(const struct propagate_result *p, const char *value)
  * in rounds with a pause that grows, up to the deadline. */
 static enum status txt_wait(struct dns *dns, const char *name,
 			    const char *value,
-			    const struct propagate_options *po,
-			    double deadline,
+			    const struct propagate_options *po, double deadline,
 			    const struct app_publish_watch *watch,
 			    struct app_publish_result *r, struct err *err)
 {
@@ -917,8 +912,7 @@ static void served_each(struct dns_update *u, enum dns_update_op op,
 }
 
 /* Sends one TXT change and waits for it. */
-enum status app_publish_txt(struct session *s,
-			    const struct state_settings *set,
+enum status app_publish_txt(struct session *s, const struct state_settings *set,
 			    const char *domain, const char *name,
 			    const char *value,
 			    const struct app_publish_txt_options *o,
@@ -967,8 +961,8 @@ enum status app_publish_txt(struct session *s,
 		st = not_sent(r, err);
 		goto out;
 	}
-	if ((st = update_send(ask, &u, &z, key, o ? o->timeout : 0, false,
-			      r, err)))
+	if ((st = update_send(ask, &u, &z, key, o ? o->timeout : 0, false, r,
+			      err)))
 		goto out;
 	if (r->sent && o && o->watch && o->watch->accepted)
 		o->watch->accepted(o->watch->arg, name, r->server);
@@ -977,8 +971,7 @@ enum status app_publish_txt(struct session *s,
 	if (!po.port)
 		po.port = set->publish_port;
 	st = txt_wait(dns, name, value, &po,
-		      o && o->deadline > 0 ? o->deadline
-					   : APP_PUBLISH_DEADLINE,
+		      o && o->deadline > 0 ? o->deadline : APP_PUBLISH_DEADLINE,
 		      o ? o->watch : NULL, r, err);
 out:
 	dns_free(primary);

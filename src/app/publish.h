@@ -56,30 +56,30 @@ struct app_publish_options {
 
 /* One record an update changes. */
 struct app_publish_change {
-	char *name;  /* owner, no final dot */
-	char *value; /* the record it publishes */
-	char *old;   /* the record of the same kind it replaces (strings
+	char *name;   /* owner, no final dot */
+	char *value;  /* the record it publishes */
+	char *old;    /* the record of the same kind it replaces (strings
 			joined), or NULL when it adds one */
 	unsigned ttl; /* the TTL it is published with */
 };
 
 struct app_publish_result {
 	enum app_step_gate gate; /* APP_STEP_GO when something was done */
-	bool forced;       /* the plan did not call the step ready */
-	char *label;       /* what is published ("quarantine 10 %"), or
+	bool forced;             /* the plan did not call the step ready */
+	char *label;             /* what is published ("quarantine 10 %"), or
 			      NULL */
-	char *zone;        /* the zone updated */
-	char *primary;     /* the primary's name or address as given */
-	char *server;      /* the address the update goes to, "ADDR:PORT" */
-	char *key_name;    /* the TSIG key's name (never its secret) */
-	char *update;      /* the update as nsupdate would read it */
-	size_t changes;    /* records deleted and added; 0 when every
+	char *zone;              /* the zone updated */
+	char *primary;           /* the primary's name or address as given */
+	char *server;   /* the address the update goes to, "ADDR:PORT" */
+	char *key_name; /* the TSIG key's name (never its secret) */
+	char *update;   /* the update as nsupdate would read it */
+	size_t changes; /* records deleted and added; 0 when every
 			      record is served already */
-	bool sent;         /* the primary accepted the update */
-	bool recorded;     /* the step is recorded */
-	double waited;     /* seconds until every server served it */
+	bool sent;      /* the primary accepted the update */
+	bool recorded;  /* the step is recorded */
+	double waited;  /* seconds until every server served it */
 	struct app_step_checks *checks; /* the last propagation round */
-	char **live;       /* after a failed prerequisite, or records
+	char **live; /* after a failed prerequisite, or records
 			      changed since the plan read them: what each
 			      name serves now, as "NAME TXT \"value\""
 			      lines */
@@ -96,8 +96,7 @@ struct app_publish_result {
  * file others may read, a server that refuses, a prerequisite that
  * failed, the deadline passing) is an error naming the server and the
  * reason, and nothing is recorded. Free r with app_publish_done(). */
-enum status app_publish_run(struct session *s,
-			    const struct rollout_inputs *in,
+enum status app_publish_run(struct session *s, const struct rollout_inputs *in,
 			    const struct rollout_plan *plan, date_t today,
 			    const struct app_publish_options *o,
 			    struct app_publish_result *r, struct err *err);
@@ -150,8 +149,7 @@ struct app_publish_txt_options {
  * every authoritative server serves the change; nothing to send when
  * it is served already (r->changes 0). o may be NULL. Errors as
  * app_publish_run()'s. Free r with app_publish_done(). */
-enum status app_publish_txt(struct session *s,
-			    const struct state_settings *set,
+enum status app_publish_txt(struct session *s, const struct state_settings *set,
 			    const char *domain, const char *name,
 			    const char *value,
 			    const struct app_publish_txt_options *o,

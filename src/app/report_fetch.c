@@ -24,13 +24,13 @@ struct fetch {
 	struct imap *imap;
 	const struct config_mailbox *mailbox;
 	const char *folder, *archive;
-	char *key;           /* user@host:port/folder, the progress's key */
-	char *tmpdir;        /* private directory for the message on disk */
+	char *key;    /* user@host:port/folder, the progress's key */
+	char *tmpdir; /* private directory for the message on disk */
 	char *tmpfile;
 	struct mailbox_progress progress;
-	bool archive_ready;  /* the archive folder is known to exist */
+	bool archive_ready; /* the archive folder is known to exist */
 	struct report_fetch_result *result;
-	char *reject;        /* why the import refused the message */
+	char *reject; /* why the import refused the message */
 };
 
 /* Keeps the import's reason for refusing the message, without the
@@ -48,16 +48,15 @@ static void fetch_on_reject(void *arg, const struct err *err)
 }
 
 /* Writes the message to the private temporary file. */
-static enum status write_message(struct fetch *f, const char *data,
-				 size_t len, struct err *err)
+static enum status write_message(struct fetch *f, const char *data, size_t len,
+				 struct err *err)
 {
 	enum status status = STATUS_OK;
 	int fd;
 
 	unlink(f->tmpfile);
-	fd = open(f->tmpfile, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-				      O_CLOEXEC,
-		  0600);
+	fd = open(f->tmpfile,
+		  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return err_set(err, STATUS_IO, "%s: %s", f->tmpfile,
 			       strerror(errno));
@@ -152,9 +151,9 @@ judged:
 	f->result->stats.messages += stats.messages;
 	f->result->stats.rows += stats.rows;
 	if (stats.rejected > 0) {
-		char *why = xasprintf(_("folder \"%s\" UID %" PRIu32 ": %s"),
-				      f->folder, uid,
-				      f->reject ? f->reject : _("refused"));
+		char *why =
+		    xasprintf(_("folder \"%s\" UID %" PRIu32 ": %s"), f->folder,
+			      uid, f->reject ? f->reject : _("refused"));
 
 		f->result->stats.rejected++;
 		status = mailbox_failed_add(f->store, f->key,
@@ -179,9 +178,8 @@ judged:
 	}
 	if (was_failed) {
 		f->result->recovered++;
-		status = mailbox_failed_remove(f->store, f->key,
-					       f->progress.uidvalidity, uid,
-					       err);
+		status = mailbox_failed_remove(
+		    f->store, f->key, f->progress.uidvalidity, uid, err);
 	}
 out:
 	if (f->tmpfile)
@@ -207,8 +205,8 @@ static enum status fetch_open(struct fetch *f, const struct config *cfg,
 			       cfg->path ? cfg->path : "config.ini");
 	f->mailbox = m;
 	f->folder = options && options->folder ? options->folder : m->folder;
-	f->archive = options && options->archive ? options->archive :
-						   m->archive;
+	f->archive =
+	    options && options->archive ? options->archive : m->archive;
 	if (!imap_folder_name_ok(f->folder) ||
 	    (m->after == CONFIG_AFTER_MOVE && !imap_folder_name_ok(f->archive)))
 		return err_set(err, STATUS_USAGE,
@@ -222,9 +220,9 @@ static enum status fetch_open(struct fetch *f, const struct config *cfg,
 	memset(&params, 0, sizeof params);
 	params.host = m->host;
 	params.port = m->port;
-	params.tls = m->tls == CONFIG_TLS_IMPLICIT ? IMAP_TLS_IMPLICIT :
-		     m->tls == CONFIG_TLS_STARTTLS ? IMAP_TLS_STARTTLS :
-						     IMAP_TLS_NONE;
+	params.tls = m->tls == CONFIG_TLS_IMPLICIT   ? IMAP_TLS_IMPLICIT
+		     : m->tls == CONFIG_TLS_STARTTLS ? IMAP_TLS_STARTTLS
+						     : IMAP_TLS_NONE;
 	params.user = m->user;
 	params.password = password;
 	params.ca_file = m->ca_file;
@@ -269,12 +267,12 @@ enum status report_fetch(struct store *store, const struct config *cfg,
 		result->uidvalidity_reset = f.progress.uidvalidity != 0;
 		f.progress.uidvalidity = fs.uidvalidity;
 		f.progress.last_uid = 0;
-		if ((status = mailbox_progress_set(store, f.key, &f.progress,
-						   err)))
+		if ((status =
+			 mailbox_progress_set(store, f.key, &f.progress, err)))
 			goto out;
 	}
-	if ((status = mailbox_failed_list(store, f.key, fs.uidvalidity,
-					  &failed, &nfailed, err)) ||
+	if ((status = mailbox_failed_list(store, f.key, fs.uidvalidity, &failed,
+					  &nfailed, err)) ||
 	    (status = imap_search(f.imap, f.folder, f.progress.last_uid + 1,
 				  &fresh, &nfresh, err)))
 		goto out;
@@ -307,8 +305,8 @@ enum status report_fetch(struct store *store, const struct config *cfg,
 		/* Stored after each message: a run cut short here resumes
 		 * with the next one. */
 		f.progress.last_uid = uid;
-		if ((status = mailbox_progress_set(store, f.key, &f.progress,
-						   err)))
+		if ((status =
+			 mailbox_progress_set(store, f.key, &f.progress, err)))
 			goto out;
 	}
 out:

@@ -18,27 +18,26 @@
 
 /* What the operator may change for one run. */
 struct report_fetch_options {
-	const char *folder;  /* instead of the configured folder, or NULL */
-	const char *archive; /* instead of the configured archive, or NULL */
+	const char *folder;   /* instead of the configured folder, or NULL */
+	const char *archive;  /* instead of the configured archive, or NULL */
 	long timeout_seconds; /* connect and stall limit, 0 for the default */
 };
 
 /* What a run did. */
 struct report_fetch_result {
-	char *server;              /* host:port */
+	char *server; /* host:port */
 	char *folder;
-	unsigned long messages;    /* messages looked at */
-	unsigned long archived;    /* moved to the archive or flagged seen */
-	unsigned long failed_new;  /* failed for the first time (named) */
-	unsigned long failing;     /* failed before and failed again */
-	unsigned long recovered;   /* failed before, imported now */
-	int uidvalidity_reset;     /* the folder's UIDs were renumbered */
+	unsigned long messages;   /* messages looked at */
+	unsigned long archived;   /* moved to the archive or flagged seen */
+	unsigned long failed_new; /* failed for the first time (named) */
+	unsigned long failing;    /* failed before and failed again */
+	unsigned long recovered;  /* failed before, imported now */
+	int uidvalidity_reset;    /* the folder's UIDs were renumbered */
 	struct report_import_stats stats; /* as `report import` counts */
 };
 
 /* Told about each message as it is reached: done of total. */
-typedef void (*report_fetch_progress_fn)(void *arg, size_t done,
-					 size_t total);
+typedef void (*report_fetch_progress_fn)(void *arg, size_t done, size_t total);
 
 /* Told once about each message that fails to import; message names the
  * folder and UID and says why. */

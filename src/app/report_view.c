@@ -14,8 +14,7 @@
 #include "util/xalloc.h"
 
 /* The words of the windows, in enum order. */
-static const char *const window_names[] = { "plan", "week", "all",
-					    "range" };
+static const char *const window_names[] = { "plan", "week", "all", "range" };
 
 /* The stable word of a window. */
 const char *report_window_name(enum report_window w)
@@ -70,8 +69,7 @@ static enum status plan_window(struct store *store, const char *domain,
 {
 	struct state_settings settings;
 	struct err missing = ERR_INIT;
-	enum status st = state_settings_get(store, domain, &settings,
-					    &missing);
+	enum status st = state_settings_get(store, domain, &settings, &missing);
 
 	if (st == STATUS_NOT_FOUND) {
 		state_settings_done(&settings);
@@ -199,8 +197,8 @@ enum status report_view_failures(struct store *store, const char *domain,
 		return st;
 	v->stored_reports = counts.reports;
 	v->stored_failures = counts.failures;
-	return report_query_failures(store, v->domain, max, failure_add,
-				     &fill, err);
+	return report_query_failures(store, v->domain, max, failure_add, &fill,
+				     err);
 }
 
 /* Loads the whole view. */

@@ -66,6 +66,7 @@ struct report_group {
 /* The fields of a failure report (RFC 6591), declared once for the
  * structure, its copy and free, and its JSON: each member with its key
  * in `report failures --json`, in the order both list them. */
+/* clang-format off */
 #define REPORT_FAILURE_FIELDS(X)                                       \
 	X(feedback_type, "feedback_type")                              \
 	X(source_ip, "source_ip")                                      \
@@ -80,6 +81,7 @@ struct report_group {
 	X(delivery_result, "delivery_result")                          \
 	X(source, "source")                                            \
 	X(imported, "imported")
+/* clang-format on */
 
 /* One stored failure report (store/report_query.h); strings owned, NULL
  * when absent. */
@@ -92,16 +94,16 @@ struct report_failure {
 struct report_view {
 	char *domain;
 	enum report_window window;
-	date_t since, until;   /* the window; DATE_ANY for an open end */
-	int plan_days;         /* days of the plan's window */
+	date_t since, until; /* the window; DATE_ANY for an open end */
+	int plan_days;       /* days of the plan's window */
 	struct analysis *analysis;
 	struct report_group *groups; /* by volume, largest first */
 	size_t ngroups;
 	/* RFC 7489 7.2.1.1: what receivers did with the window's mail. */
 	int64_t delivered, quarantined, rejected;
-	int64_t stored_reports;  /* aggregate reports of the domain, all
+	int64_t stored_reports;          /* aggregate reports of the domain, all
 				    time */
-	int64_t stored_failures; /* failure reports of the domain, all
+	int64_t stored_failures;         /* failure reports of the domain, all
 				    time */
 	struct report_failure *failures; /* the last imported first */
 	size_t nfailures;
@@ -112,10 +114,10 @@ struct report_view_request {
 	const char *domain;
 	enum report_window window;
 	date_t today;
-	date_t since, until;   /* REPORT_WINDOW_RANGE only; DATE_ANY open */
+	date_t since, until; /* REPORT_WINDOW_RANGE only; DATE_ANY open */
 	struct analysis_options analysis; /* DNS and catalogue, may be
 					     empty (analysis.h) */
-	size_t failures_max;   /* failure reports listed; 0: all */
+	size_t failures_max;              /* failure reports listed; 0: all */
 };
 
 /* Loads the view of req's window from store into *out (free it with

@@ -74,8 +74,8 @@ void session_init_worker(struct session *child, struct session *parent)
 	child->opt = parent->opt;
 	session_store(parent, NULL);
 	if (parent->db_path || parent->opt.db_path)
-		child->worker_db = xstrdup(parent->db_path ? parent->db_path
-							   : parent->opt.db_path);
+		child->worker_db = xstrdup(
+		    parent->db_path ? parent->db_path : parent->opt.db_path);
 	child->opt.db_path = child->worker_db;
 	session_dns(parent, NULL);
 	if (parent->dns && dns_is_offline(parent->dns)) {
@@ -274,8 +274,7 @@ void session_store_close(struct session *s)
 /* Joins the data directory and a file name. */
 char *session_data_path(const struct session *s, const char *name)
 {
-	return xasprintf("%s/%s", s->opt.datadir ? s->opt.datadir : ".",
-			 name);
+	return xasprintf("%s/%s", s->opt.datadir ? s->opt.datadir : ".", name);
 }
 
 /* Loads the catalogue once. */

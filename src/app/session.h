@@ -22,12 +22,12 @@ struct session_options {
 	const char *resolver;     /* --resolver, or NULL for resolv.conf */
 	const char *const *zones; /* --zone files: an offline table */
 	size_t nzones;
-	const char *db_path;      /* --db (a file or a postgresql:// URI),
+	const char *db_path; /* --db (a file or a postgresql:// URI),
 				     or NULL for "db =" of the
 				     configuration file, else the XDG
 				     default */
-	double timeout;           /* --timeout seconds, 0 for the default */
-	const char *datadir;      /* where providers.ini lives */
+	double timeout;      /* --timeout seconds, 0 for the default */
+	const char *datadir; /* where providers.ini lives */
 };
 
 /* A resource and why it could not be made. */
@@ -43,14 +43,14 @@ struct session {
 	struct session_slot dns_slot;
 	struct store *store;
 	struct session_slot store_slot;
-	char *db_path;      /* the file or URI the database was opened at */
+	char *db_path; /* the file or URI the database was opened at */
 	struct providers *providers;
 	struct session_slot providers_slot;
 	struct orgdomain *orgdomain;
 	bool orgdomain_tried;
-	bool borrowed;      /* a worker's: the catalogue and the Public
+	bool borrowed;   /* a worker's: the catalogue and the Public
 			       Suffix List are its parent's */
-	char *worker_db;    /* a worker's copy of its parent's path */
+	char *worker_db; /* a worker's copy of its parent's path */
 };
 
 /* Starts a session with nothing made yet. */
@@ -69,8 +69,7 @@ void session_done(struct session *s);
 
 /* Changes the options of what is not made yet (the demo points the
  * database elsewhere before opening it). */
-void session_set_options(struct session *s,
-			 const struct session_options *opt);
+void session_set_options(struct session *s, const struct session_options *opt);
 
 /* The resolver the options ask for: a table loaded from the zone files,
  * or c-ares. NULL with err set (the same error every time) on failure. */
@@ -104,8 +103,7 @@ void session_store_close(struct session *s);
 
 /* The catalogue (DATADIR/providers.ini); NULL with err set when it
  * cannot be read. */
-const struct providers *session_providers(struct session *s,
-					  struct err *err);
+const struct providers *session_providers(struct session *s, struct err *err);
 
 /* A file that comes with the program: DATADIR/name ("./name" without
  * a data directory). Caller frees. */

@@ -17,6 +17,7 @@
 #include "util/text.h"
 #include "util/xalloc.h"
 
+/* clang-format off */
 #define TEXT(key, field, help) \
 	{ key, APP_SETTING_TEXT, offsetof(struct state_settings, field), help }
 #define DAYS(key, field, help) \
@@ -28,6 +29,7 @@
 	  help }
 #define PORT(key, field, help) \
 	{ key, APP_SETTING_PORT, offsetof(struct state_settings, field), help }
+/* clang-format on */
 
 static const struct app_setting settings_table[] = {
 	TEXT("rungs", rungs,
@@ -35,8 +37,7 @@ static const struct app_setting settings_table[] = {
 	DAYS("min-days-monitor", min_days_monitor,
 	     N_("days at p=none before the first quarantine rung")),
 	DAYS("min-days-rung", min_days_rung, N_("days on each later rung")),
-	DAYS("window-days", window_days,
-	     N_("days of reports the plan judges")),
+	DAYS("window-days", window_days, N_("days of reports the plan judges")),
 	PERCENT("pass-threshold", pass_threshold,
 		N_("share of legitimate mail that must pass DMARC (%)")),
 	PERCENT("unknown-threshold", unknown_threshold,
@@ -227,8 +228,8 @@ enum status app_setting_set(struct state_settings *s,
 		long v = reset ? *app_setting_days(&defaults, d)
 			       : strtol(value, &end, 10);
 
-		if (!reset && (end == value || *end || errno || v < 0 ||
-			       v > 100000))
+		if (!reset &&
+		    (end == value || *end || errno || v < 0 || v > 100000))
 			return err_set(err, STATUS_USAGE,
 				       _("%s: not a number of days: %s"),
 				       d->key, value);
@@ -238,8 +239,8 @@ enum status app_setting_set(struct state_settings *s,
 	case APP_SETTING_PORT: {
 		long v = reset ? 0 : strtol(value, &end, 10);
 
-		if (!reset && (end == value || *end || errno || v < 1 ||
-			       v > 65535))
+		if (!reset &&
+		    (end == value || *end || errno || v < 1 || v > 65535))
 			return err_set(err, STATUS_USAGE,
 				       _("%s: not a port (1 to 65535): %s"),
 				       d->key, value);
@@ -321,13 +322,12 @@ enum status app_settings_change(struct store *store, const char *domain,
 	/* Every value is checked before anything is stored; the store
 	 * reads, changes and writes them in one transaction, so that a
 	 * change made at the same time elsewhere is kept too. */
-	return state_settings_update(store, domain, assignments_apply, &a,
-				     err);
+	return state_settings_update(store, domain, assignments_apply, &a, err);
 }
 
 /* A setting's value as text, and whether it is the default. */
 char *app_setting_value(const struct state_settings *s,
-			   const struct app_setting *d, bool *is_default)
+			const struct app_setting *d, bool *is_default)
 {
 	struct state_settings defaults;
 	struct state_settings *m = (struct state_settings *)s;
@@ -338,8 +338,8 @@ char *app_setting_value(const struct state_settings *s,
 		*is_default = *app_setting_text(m, d) == NULL;
 		return *is_default ? NULL : xstrdup(*app_setting_text(m, d));
 	case APP_SETTING_DAYS:
-		*is_default = *app_setting_days(m, d) ==
-			      *app_setting_days(&defaults, d);
+		*is_default =
+		    *app_setting_days(m, d) == *app_setting_days(&defaults, d);
 		return xasprintf("%d", *app_setting_days(m, d));
 	case APP_SETTING_PERCENT:
 		*is_default = *app_setting_percent(m, d) ==
@@ -348,10 +348,10 @@ char *app_setting_value(const struct state_settings *s,
 	case APP_SETTING_INTERVAL: {
 		char buf[16];
 
-		*is_default = *app_setting_days(m, d) ==
-			      *app_setting_days(&defaults, d);
-		return xstrdup(dkim_interval_name(*app_setting_days(m, d),
-						  buf));
+		*is_default =
+		    *app_setting_days(m, d) == *app_setting_days(&defaults, d);
+		return xstrdup(
+		    dkim_interval_name(*app_setting_days(m, d), buf));
 	}
 	case APP_SETTING_PORT:
 		*is_default = *app_setting_port(m, d) == 0;
@@ -360,4 +360,3 @@ char *app_setting_value(const struct state_settings *s,
 	}
 	return NULL;
 }
-

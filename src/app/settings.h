@@ -13,17 +13,17 @@
 #include "util/status.h"
 
 enum app_setting_kind {
-	APP_SETTING_TEXT,    /* a string; "default" stores none */
-	APP_SETTING_DAYS,    /* a whole number of days */
-	APP_SETTING_PERCENT, /* a share in percent, fractions allowed */
+	APP_SETTING_TEXT,     /* a string; "default" stores none */
+	APP_SETTING_DAYS,     /* a whole number of days */
+	APP_SETTING_PERCENT,  /* a share in percent, fractions allowed */
 	APP_SETTING_INTERVAL, /* days as a word (quarterly, biannual,
 				 annual) or a number, 1..3650 */
-	APP_SETTING_PORT,    /* a TCP/UDP port; 0 is the default */
+	APP_SETTING_PORT,     /* a TCP/UDP port; 0 is the default */
 };
 
 /* One setting as the operator names it. */
 struct app_setting {
-	const char *key;  /* "min-days-rung" */
+	const char *key; /* "min-days-rung" */
 	enum app_setting_kind kind;
 	size_t offset;    /* into struct state_settings */
 	const char *help; /* N_() */

@@ -86,9 +86,9 @@ out:
 
 /* Builds the target record. */
 enum status app_spf_target_build(struct session *s, struct dns *dns,
-				 const char *domain,
-				 const char *const *flatten, size_t nflatten,
-				 struct app_spf_target *out, struct err *err)
+				 const char *domain, const char *const *flatten,
+				 size_t nflatten, struct app_spf_target *out,
+				 struct err *err)
 {
 	struct store *store;
 	const struct providers *catalogue;
@@ -105,16 +105,15 @@ enum status app_spf_target_build(struct session *s, struct dns *dns,
 			       &out->fail_all, err);
 	if (st != STATUS_OK || n == 0)
 		goto out;
-	st = spf_build((const char *const *)mech, n, out->fail_all, &rec,
-		       err);
+	st = spf_build((const char *const *)mech, n, out->fail_all, &rec, err);
 	if (st != STATUS_OK)
 		goto out;
 	if (!dns && !(dns = session_dns(s, err))) {
 		st = err->status;
 		goto out;
 	}
-	st = spf_flatten_chosen(dns, domain, rec, flatten, nflatten,
-				&out->flat, err);
+	st = spf_flatten_chosen(dns, domain, rec, flatten, nflatten, &out->flat,
+				err);
 	if (st == STATUS_OK)
 		out->record = xstrdup(out->flat->records[0].value);
 out:

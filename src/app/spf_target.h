@@ -40,17 +40,16 @@ struct app_spf_target {
  * when one is missing; STATUS_DNS naming the query that failed. Free
  * with app_spf_target_done(). */
 enum status app_spf_target_build(struct session *s, struct dns *dns,
-				 const char *domain,
-				 const char *const *flatten, size_t nflatten,
-				 struct app_spf_target *out, struct err *err);
+				 const char *domain, const char *const *flatten,
+				 size_t nflatten, struct app_spf_target *out,
+				 struct err *err);
 
 void app_spf_target_done(struct app_spf_target *t);
 
 /* The includes remembered as flattened for domain (the operator's last
  * choice), as "include:x"; free with app_spf_target_list_free(). */
 enum status app_spf_target_saved(struct session *s, const char *domain,
-				 char ***out, size_t *count,
-				 struct err *err);
+				 char ***out, size_t *count, struct err *err);
 
 void app_spf_target_list_free(char **list, size_t count);
 

@@ -45,7 +45,7 @@ static int resolver_port(const char *list)
 		const char *close = memchr(list, ']', (size_t)(end - list));
 
 		colon = close && close + 1 < end && close[1] == ':' ? close + 1
-								     : NULL;
+								    : NULL;
 	} else {
 		colon = memchr(list, ':', (size_t)(end - list));
 		/* A bare IPv6 address has several colons and no port. */
@@ -59,9 +59,8 @@ static int resolver_port(const char *list)
 }
 
 /* The propagation options of a step. */
-void app_step_options(const struct session *s,
-		      const struct rollout_inputs *in, const char *servers,
-		      struct propagate_options *o)
+void app_step_options(const struct session *s, const struct rollout_inputs *in,
+		      const char *servers, struct propagate_options *o)
 {
 	memset(o, 0, sizeof *o);
 	if (!servers && in)
@@ -130,8 +129,8 @@ static void provider_key_done(void *arg, const struct dns_answer *a)
 	if (a->result == DNS_TIMEOUT || a->result == DNS_SERVFAIL ||
 	    a->result == DNS_ERROR) {
 		s->state = PROPAGATE_UNREACHABLE;
-		s->error = xstrdup(a->error ? a->error
-					    : dns_result_name(a->result));
+		s->error =
+		    xstrdup(a->error ? a->error : dns_result_name(a->result));
 	} else {
 		txt = dns_answer_txt_joined(a, &n);
 		for (size_t i = 0; i < n; i++)
@@ -144,13 +143,11 @@ static void provider_key_done(void *arg, const struct dns_answer *a)
 }
 
 /* Starts every check of the step at once. */
-enum status app_step_verify_start(struct dns *dns,
-				  const struct rollout_plan *plan,
-				  const struct propagate_options *o,
-				  void (*done)(void *arg,
-					       struct app_step_checks *checks),
-				  void *arg, struct app_step_checks **out,
-				  struct err *err)
+enum status
+app_step_verify_start(struct dns *dns, const struct rollout_plan *plan,
+		      const struct propagate_options *o,
+		      void (*done)(void *arg, struct app_step_checks *checks),
+		      void *arg, struct app_step_checks **out, struct err *err)
 {
 	struct app_step_checks *c = xcalloc(1, sizeof *c);
 	enum status st = STATUS_OK;
@@ -172,10 +169,10 @@ enum status app_step_verify_start(struct dns *dns,
 	c->pending = c->count;
 	for (size_t k = 0; k < c->count; k++) {
 		struct check_slot *slot = xmalloc(sizeof *slot);
-		const char *name = k ? plan->next.parts[k - 1].name
-				     : plan->next.name;
-		const char *value = k ? plan->next.parts[k - 1].value
-				      : plan->next.record;
+		const char *name =
+		    k ? plan->next.parts[k - 1].name : plan->next.name;
+		const char *value =
+		    k ? plan->next.parts[k - 1].value : plan->next.record;
 
 		slot->checks = c;
 		slot->index = k;
@@ -232,8 +229,7 @@ static char *operator_name(void)
 }
 
 /* Records the step in one transaction. */
-enum status app_step_record(struct session *s,
-			    const struct rollout_inputs *in,
+enum status app_step_record(struct session *s, const struct rollout_inputs *in,
 			    const struct rollout_plan *plan, date_t today,
 			    struct err *err)
 {
@@ -293,8 +289,7 @@ enum status app_step_record(struct session *s,
 		if (in->history[i].id > step.latest_id)
 			step.latest_id = in->history[i].id;
 	who = operator_name();
-	strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC",
-		 gmtime_r(&now, &tm));
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime_r(&now, &tm));
 	step.recorded_by = who;
 	step.recorded_at = when;
 	st = state_step_record(store, plan->domain, &step, err);

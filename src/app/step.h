@@ -36,9 +36,8 @@ enum app_step_gate app_step_gate(const struct rollout_plan *plan, bool force);
  * --resolver address, on which the name servers found through NS are
  * asked too (a setup whose servers listen elsewhere than 53 is one
  * setup); 0 (53) without one. */
-void app_step_options(const struct session *s,
-		      const struct rollout_inputs *in, const char *servers,
-		      struct propagate_options *o);
+void app_step_options(const struct session *s, const struct rollout_inputs *in,
+		      const char *servers, struct propagate_options *o);
 
 /* The checks of one step: one per name (the record, then its _spfN
  * parts), each with its result once it arrived. */
@@ -56,13 +55,11 @@ struct app_step_checks {
  * app_step_checks_free(). A provider's DKIM key (no record known) is
  * checked by asking for a key at the selector through the resolver:
  * its one result is PROPAGATE_SERVES when one is served. */
-enum status app_step_verify_start(struct dns *dns,
-				  const struct rollout_plan *plan,
-				  const struct propagate_options *o,
-				  void (*done)(void *arg,
-					       struct app_step_checks *checks),
-				  void *arg, struct app_step_checks **out,
-				  struct err *err);
+enum status
+app_step_verify_start(struct dns *dns, const struct rollout_plan *plan,
+		      const struct propagate_options *o,
+		      void (*done)(void *arg, struct app_step_checks *checks),
+		      void *arg, struct app_step_checks **out, struct err *err);
 
 void app_step_checks_free(struct app_step_checks *checks);
 
@@ -74,15 +71,14 @@ bool app_step_checks_live(const struct app_step_checks *checks);
  * record costs now (measured through the session's resolver, the base
  * of the lookup drift checks), for DMARC the rung, for DKIM the key's
  * day. */
-enum status app_step_record(struct session *s,
-			    const struct rollout_inputs *in,
+enum status app_step_record(struct session *s, const struct rollout_inputs *in,
 			    const struct rollout_plan *plan, date_t today,
 			    struct err *err);
 
 /* The whole step, waiting on the resolver: gate, verify, record. */
 struct app_step_result {
 	enum app_step_gate gate;
-	bool forced;     /* taken though the plan was not ready */
+	bool forced; /* taken though the plan was not ready */
 	bool recorded;
 	struct app_step_checks *checks; /* NULL unless verified */
 };

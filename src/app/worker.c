@@ -18,13 +18,13 @@
 
 struct worker_pool {
 	struct session *parent;
-	int pipe[2];        /* the news: [0] polled, [1] written */
+	int pipe[2];          /* the news: [0] polled, [1] written */
 	pthread_mutex_t lock; /* guards every job's state and the counts */
-	size_t running;     /* threads not yet ended */
-	size_t busy;        /* of which not abandoned */
-	size_t holding;     /* of which held (worker_hold()) */
-	unsigned long ended; /* jobs not abandoned whose run() returned */
-	struct worker *jobs; /* the running ones, abandoned or not */
+	size_t running;       /* threads not yet ended */
+	size_t busy;          /* of which not abandoned */
+	size_t holding;       /* of which held (worker_hold()) */
+	unsigned long ended;  /* jobs not abandoned whose run() returned */
+	struct worker *jobs;  /* the running ones, abandoned or not */
 };
 
 struct worker {
@@ -33,8 +33,8 @@ struct worker {
 	void *arg;
 	void (*free_arg)(void *arg);
 	struct session session; /* the job's own */
-	int cancel[2];      /* a byte in [1] asks the job to stop waiting */
-	struct worker *next; /* in the pool's running jobs */
+	int cancel[2];          /* a byte in [1] asks the job to stop waiting */
+	struct worker *next;    /* in the pool's running jobs */
 	bool done;
 	bool abandoned;
 	bool held;

@@ -30,7 +30,7 @@
 
 /* What is known of one domain before its audit runs. */
 struct check_domain {
-	char *name; /* normalised */
+	char *name;       /* normalised */
 	char **selectors; /* the inventory's own DKIM selectors */
 	size_t nselectors;
 	struct audit_options ao;
@@ -54,8 +54,8 @@ static void selectors_load(struct cli *cli, const char *domain,
 	struct err err = ERR_INIT;
 	size_t nkeys = 0;
 
-	if (store && state_dkim_key_list(store, domain, &keys, &nkeys,
-					 &err) == STATUS_OK) {
+	if (store && state_dkim_key_list(store, domain, &keys, &nkeys, &err) ==
+			 STATUS_OK) {
 		*selectors = xcalloc(nkeys + 1, sizeof **selectors);
 		for (size_t i = 0; i < nkeys; i++)
 			(*selectors)[i] = xstrdup(keys[i].selector);
@@ -89,8 +89,8 @@ static enum status domain_add(struct check_run *run, const char *name,
 			return STATUS_OK;
 		}
 	}
-	run->domains = xrealloc(run->domains,
-				(run->count + 1) * sizeof *run->domains);
+	run->domains =
+	    xrealloc(run->domains, (run->count + 1) * sizeof *run->domains);
 	memset(&run->domains[run->count], 0, sizeof *run->domains);
 	run->domains[run->count++].name = norm;
 	return STATUS_OK;
@@ -107,8 +107,7 @@ static enum status file_load(struct check_run *run, const char *path,
 	enum status st = STATUS_OK;
 
 	if (!fp)
-		return err_set(err, STATUS_IO, "%s: %s", path,
-			       strerror(errno));
+		return err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
 	while (st == STATUS_OK && getline(&line, &cap, fp) != -1) {
 		char *p = line, *end;
 
@@ -170,8 +169,7 @@ static int args_parse(struct cli *cli, struct check_run *run, int argc,
 
 		run->deadline = strtod(deadline, &end);
 		if (*end || end == deadline || run->deadline <= 0)
-			return cli_usage(cli,
-					 _("--deadline takes seconds: %s"),
+			return cli_usage(cli, _("--deadline takes seconds: %s"),
 					 deadline);
 	}
 	if (run->count == 0)
@@ -180,8 +178,7 @@ static int args_parse(struct cli *cli, struct check_run *run, int argc,
 }
 
 /* Prints every audit in the run's format. */
-static void print_all(const struct check_run *run,
-		      const struct audit_batch *b)
+static void print_all(const struct check_run *run, const struct audit_batch *b)
 {
 	struct strbuf sb = STRBUF_INIT;
 	size_t n = audit_batch_count(b);
@@ -329,7 +326,7 @@ int cli_check(struct cli *cli, int argc, char **argv)
 			worst = findings_worst(&all);
 		findings_done(&all);
 	}
-	rc = failed			   ? EXIT_TROUBLE
+	rc = failed                    ? EXIT_TROUBLE
 	     : worst == SEVERITY_ERROR ? EXIT_FINDINGS
 				       : EXIT_GOOD;
 out:

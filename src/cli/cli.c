@@ -48,9 +48,9 @@ static bool parse_accepts(const struct cli_option *o,
 			  const struct cli_command *command)
 {
 	if (!o->command)
-		return !command || (o->key != OPT_DEMO &&
-				    o->key != OPT_DEMO_PREPARE &&
-				    o->key != OPT_VERSION);
+		return !command ||
+		       (o->key != OPT_DEMO && o->key != OPT_DEMO_PREPARE &&
+			o->key != OPT_VERSION);
 	return command && option_of(o, command);
 }
 
@@ -71,13 +71,13 @@ static void parse_init(struct parse *p, const struct cli_command *command,
 	for (const struct cli_option *o = cli_options; o->name; o++) {
 		if (!parse_accepts(o, command))
 			continue;
-		p->table[p->n] = (struct option){
-			o->name,
-			o->arg == CLI_ARG_NONE       ? no_argument
-			: o->arg == CLI_ARG_REQUIRED ? required_argument
-						     : optional_argument,
-			NULL, (int)o->key
-		};
+		p->table[p->n] =
+		    (struct option){ o->name,
+				     o->arg == CLI_ARG_NONE ? no_argument
+				     : o->arg == CLI_ARG_REQUIRED
+					 ? required_argument
+					 : optional_argument,
+				     NULL, (int)o->key };
 		p->decl[p->n++] = o;
 		if (o->key < 256) {
 			size_t len = strlen(p->shorts);
@@ -203,8 +203,8 @@ static void parse_refused(struct cli_line *line, const struct cli *cli,
 		parse_usage(line, cli, _("option '%.*s' is ambiguous"),
 			    (int)len + 2, word);
 	else
-		parse_usage(line, cli, _("unknown option '%.*s'"),
-			    (int)len + 2, word);
+		parse_usage(line, cli, _("unknown option '%.*s'"), (int)len + 2,
+			    word);
 }
 
 /* Reads --timeout: seconds, more than 0 and at most 600. */
@@ -368,8 +368,8 @@ static bool operand_is_domain(const char *operands, int n)
 static void operands_normalize(struct cli_line *line, const struct cli *cli)
 {
 	/* The wizard takes one operand, a domain. */
-	const char *operands = cli->command ? cli->command->operands
-					    : "[DOMAIN]";
+	const char *operands =
+	    cli->command ? cli->command->operands : "[DOMAIN]";
 
 	line->domains = xcalloc((size_t)line->argc + 1, sizeof *line->domains);
 	for (int i = 0; i < line->argc; i++) {
@@ -436,8 +436,8 @@ void cli_parse(struct cli *cli, int argc, char **argv, struct cli_line *line)
 	optind = 0;
 	/* The global options before the command words. */
 	parse_init(&p, NULL, "+");
-	while ((rc = getopt_long(argc, line->owned, p.shorts, p.table,
-				 NULL)) != -1 &&
+	while ((rc = getopt_long(argc, line->owned, p.shorts, p.table, NULL)) !=
+		   -1 &&
 	       line->action != CLI_EXIT) {
 		if (rc == '?' || rc == ':')
 			parse_refused(line, cli, &p, rc, line->owned);
@@ -451,8 +451,8 @@ void cli_parse(struct cli *cli, int argc, char **argv, struct cli_line *line)
 	help = cli_opt(cli, OPT_HELP);
 	if (!help && !cli_opt(cli, OPT_VERSION) &&
 	    !cli_opt(cli, OPT_DEMO_PREPARE)) {
-		cli->command = command_find(argc - rest, line->owned + rest,
-					    &nwords);
+		cli->command =
+		    command_find(argc - rest, line->owned + rest, &nwords);
 		if (!cli->command && rest < argc && !cli_opt(cli, OPT_DEMO) &&
 		    !strchr(line->owned[rest], '.')) {
 			command_unknown(line, cli, line->owned[rest]);
@@ -472,7 +472,7 @@ void cli_parse(struct cli *cli, int argc, char **argv, struct cli_line *line)
 	line->demo = cli_opt(cli, OPT_DEMO) != NULL;
 	line->demo_db = cli_opt(cli, OPT_DEMO_PREPARE);
 	if (help) {
-		line->action = *help         ? CLI_HELP_MAN
+		line->action = *help          ? CLI_HELP_MAN
 			       : cli->command ? CLI_HELP_COMMAND
 					      : CLI_HELP;
 	} else if (cli_opt(cli, OPT_VERSION)) {
@@ -485,8 +485,8 @@ void cli_parse(struct cli *cli, int argc, char **argv, struct cli_line *line)
 			parse_usage(line, cli, _("unknown command '%s'"),
 				    line->argv[0]);
 	} else if (line->argc < cli->command->min_operands) {
-		char *name = operand_name(_(cli->command->operands),
-					  line->argc);
+		char *name =
+		    operand_name(_(cli->command->operands), line->argc);
 
 		parse_usage(line, cli, _("missing %s"), name);
 		free(name);
@@ -624,9 +624,9 @@ void cli_print_help(FILE *out)
 	fputs("\n", out);
 	fputs(_("Commands:\n"), out);
 	for (const struct cli_command *c = cli_commands; c->words; c++) {
-		char *left = xasprintf("%s%s%s", c->words,
-				       *c->operands ? " " : "",
-				       *c->operands ? _(c->operands) : "");
+		char *left =
+		    xasprintf("%s%s%s", c->words, *c->operands ? " " : "",
+			      *c->operands ? _(c->operands) : "");
 
 		help_item(out, left, _(c->help));
 		free(left);

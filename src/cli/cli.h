@@ -19,17 +19,16 @@
 #include "app/exit_status.h"
 #include "app/session.h"
 
-
 struct cli {
 	/* Global options. */
 	const char *resolver; /* --resolver, or NULL for resolv.conf */
 	const char **zones;   /* --zone files, offline answers */
 	size_t nzones;
-	const char *db_path;  /* --db, or NULL for the XDG default */
-	bool json;            /* --json */
-	date_t now;           /* --now / DMARCPILOT_NOW / today */
-	double timeout;       /* --timeout seconds, 0 for the default */
-	const char *datadir;  /* where providers.ini and demo/ live */
+	const char *db_path; /* --db, or NULL for the XDG default */
+	bool json;           /* --json */
+	date_t now;          /* --now / DMARCPILOT_NOW / today */
+	double timeout;      /* --timeout seconds, 0 for the default */
+	const char *datadir; /* where providers.ini and demo/ live */
 
 	/* The command being run and the options given to it. */
 	const struct cli_command *command;
@@ -112,8 +111,8 @@ enum cli_opt {
  * its help. */
 struct cli_option {
 	const char *command; /* the command's words, or NULL: global */
-	const char *name;  /* the long name, without "--" */
-	enum cli_opt key;  /* its meaning; a letter for a short option */
+	const char *name;    /* the long name, without "--" */
+	enum cli_opt key;    /* its meaning; a letter for a short option */
 	enum cli_arg arg;
 	const char *value; /* N_() name of its value ("FILE"), or NULL */
 	bool repeat;       /* may be given more than once */
@@ -129,7 +128,7 @@ typedef int (*cli_command_fn)(struct cli *cli, int argc, char **argv);
  * it. The synopsis, --help, usage errors and the manual's COMMANDS
  * section are all made from these. */
 struct cli_command {
-	const char *words;              /* "spf check" */
+	const char *words; /* "spf check" */
 	cli_command_fn fn;
 	const char *operands;           /* N_("DOMAIN IP"), or "" */
 	int min_operands, max_operands; /* max -1: no limit */
@@ -168,10 +167,10 @@ struct cli_line {
 	char **argv;
 
 	/* Kept while parsing. */
-	char **owned;        /* the copy of argv that getopt_long permutes */
-	char **domains;      /* the DOMAIN operands' normal forms, which
+	char **owned;     /* the copy of argv that getopt_long permutes */
+	char **domains;   /* the DOMAIN operands' normal forms, which
 				argv points to */
-	size_t given_cap;    /* room in cli->given */
+	size_t given_cap; /* room in cli->given */
 };
 
 /* Parses argv with getopt_long against the declaration: global options

@@ -8,12 +8,14 @@
 #include "cli/cli.h"
 #include "util/i18n.h"
 
+/* clang-format off */
 #define FLAG(cmd, name, key, help) \
 	{ cmd, name, key, CLI_ARG_NONE, NULL, false, help }
 #define VALUE(cmd, name, key, value, help) \
 	{ cmd, name, key, CLI_ARG_REQUIRED, value, false, help }
 #define VALUES(cmd, name, key, value, help) \
 	{ cmd, name, key, CLI_ARG_REQUIRED, value, true, help }
+/* clang-format on */
 
 /* The options: the global ones (no command) first, then each command's,
  * in the order COMMAND --help lists them. */
@@ -128,8 +130,7 @@ const struct cli_option cli_options[] = {
 	      N_("the HELO name, instead of the Received line's")),
 	VALUE("mail check", "mail-from", OPT_MAIL_FROM, N_("ADDR"),
 	      N_("the envelope sender, instead of Return-Path")),
-	VALUES("mail check", "trusted-hosts", OPT_TRUSTED_HOSTS,
-	       N_("HOST,..."),
+	VALUES("mail check", "trusted-hosts", OPT_TRUSTED_HOSTS, N_("HOST,..."),
 	       N_("your own relays, whose Received lines are skipped")),
 
 	/* reports (src/cli/report.c) */

@@ -46,8 +46,8 @@ static void alerting_json(const struct config *cfg, json_t *o)
 			json_object_set_new(m, "tls",
 					    json_string(tls_name(s->tls)));
 			json_object_set_new(m, "user",
-					    s->user ? json_string(s->user) :
-						      json_null());
+					    s->user ? json_string(s->user)
+						    : json_null());
 		}
 		json_object_set_new(m, "from", json_string(s->from));
 		json_object_set_new(m, "to", to);
@@ -59,11 +59,10 @@ static void alerting_json(const struct config *cfg, json_t *o)
 
 		json_object_set_new(h, "name", json_string(w->name));
 		json_object_set_new(h, "host", json_string(w->host));
-		json_object_set_new(h, "format",
-				    json_string(w->format ==
-							CONFIG_WEBHOOK_SLACK ?
-						"slack" :
-						"json"));
+		json_object_set_new(
+		    h, "format",
+		    json_string(w->format == CONFIG_WEBHOOK_SLACK ? "slack"
+								  : "json"));
 		json_array_append_new(hooks, h);
 	}
 	json_object_set_new(o, "webhooks", hooks);
@@ -73,15 +72,13 @@ static void alerting_json(const struct config *cfg, json_t *o)
 
 		config_thresholds_for(cfg, cfg->thresholds[i].domain, &t);
 		json_object_set_new(l, "domain",
-				    cfg->thresholds[i].domain ?
-					    json_string(
-						cfg->thresholds[i].domain) :
-					    json_null());
+				    cfg->thresholds[i].domain
+					? json_string(cfg->thresholds[i].domain)
+					: json_null());
 		json_object_set_new(l, "spf_fail", json_real(t.spf_fail));
 		json_object_set_new(l, "dkim_fail", json_real(t.dkim_fail));
 		json_object_set_new(l, "dmarc_fail", json_real(t.dmarc_fail));
-		json_object_set_new(l, "volume_drop",
-				    json_real(t.volume_drop));
+		json_object_set_new(l, "volume_drop", json_real(t.volume_drop));
 		json_object_set_new(l, "period_days",
 				    json_integer(t.period_days));
 		json_array_append_new(limits, l);
@@ -115,9 +112,9 @@ static void alerting_text(const struct config *cfg)
 	for (size_t i = 0; i < cfg->nwebhooks; i++)
 		printf(_("  alerts to webhook %s: %s (%s)\n"),
 		       cfg->webhooks[i].name, cfg->webhooks[i].host,
-		       cfg->webhooks[i].format == CONFIG_WEBHOOK_SLACK ?
-			       "slack" :
-			       "json");
+		       cfg->webhooks[i].format == CONFIG_WEBHOOK_SLACK
+			   ? "slack"
+			   : "json");
 	for (size_t i = 0; i < cfg->nthresholds; i++) {
 		char a[32], b[32], c[32], d[32];
 		struct config_thresholds t;
@@ -159,8 +156,8 @@ int cli_config_check(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (cfg.smtp.present && cfg.smtp.user) {
-		char *smtp = config_secret(&cfg, &cfg.smtp.password, "smtp",
-					   &err);
+		char *smtp =
+		    config_secret(&cfg, &cfg.smtp.password, "smtp", &err);
 
 		if (!smtp) {
 			status = cli_fail(&err);
@@ -185,8 +182,9 @@ int cli_config_check(struct cli *cli, int argc, char **argv)
 					    json_string(m->folder));
 			json_object_set_new(
 			    mb, "after_import",
-			    json_string(m->after == CONFIG_AFTER_MOVE ? "move" :
-									"seen"));
+			    json_string(m->after == CONFIG_AFTER_MOVE
+					    ? "move"
+					    : "seen"));
 			json_object_set_new(mb, "archive",
 					    json_string(m->archive));
 			json_object_set_new(o, "mailbox", mb);
@@ -194,8 +192,8 @@ int cli_config_check(struct cli *cli, int argc, char **argv)
 		if (cfg.db) {
 			char *name = store_target_name(cfg.db);
 
-			json_object_set_new(o, "db", json_string(name ? name
-								: ""));
+			json_object_set_new(o, "db",
+					    json_string(name ? name : ""));
 			free(name);
 		}
 		alerting_json(&cfg, o);

@@ -72,8 +72,9 @@ int cli_dkim_keygen(struct cli *cli, int argc, char **argv)
 			return cli_usage(cli, "%s",
 					 _("--bits is for RSA keys only"));
 		if (*end || end == bits || n <= 0 || n > 65536)
-			return cli_usage(cli, _("--bits takes a number of "
-						"bits: %s"),
+			return cli_usage(cli,
+					 _("--bits takes a number of "
+					   "bits: %s"),
 					 bits);
 		o.bits = (int)n;
 	}
@@ -260,8 +261,7 @@ int cli_dkim_check(struct cli *cli, int argc, char **argv)
 		json_t *root = json_object();
 
 		json_object_set_new(root, "domain", json_string(r->domain));
-		json_object_set_new(root, "selector",
-				    json_string(r->selector));
+		json_object_set_new(root, "selector", json_string(r->selector));
 		json_object_set_new(root, "name", json_string(r->name));
 		if (r->cname)
 			json_object_set_new(root, "cname",
@@ -326,9 +326,8 @@ int cli_dkim_check(struct cli *cli, int argc, char **argv)
 			printf(_("No problems found.\n"));
 		cli_print_findings(&r->findings);
 	}
-	status = findings_worst(&r->findings) == SEVERITY_ERROR
-		     ? EXIT_FINDINGS
-		     : EXIT_GOOD;
+	status = findings_worst(&r->findings) == SEVERITY_ERROR ? EXIT_FINDINGS
+								: EXIT_GOOD;
 	goto out;
 fail:
 	status = cli_fail(&err);
@@ -346,7 +345,8 @@ static json_t *rotate_json_date(date_t day)
 {
 	char d[DATE_BUFSIZE];
 
-	return day == DATE_NONE ? json_null() : json_string(date_format(day, d));
+	return day == DATE_NONE ? json_null()
+				: json_string(date_format(day, d));
 }
 
 /* The snippets as JSON. */
@@ -355,8 +355,7 @@ static json_t *snippets_json(const struct dkim_snippets *sn)
 	json_t *o = json_object(), *od = json_object();
 
 	json_object_set_new(od, "conf", json_string(sn->opendkim_conf));
-	json_object_set_new(od, "keytable",
-			    json_string(sn->opendkim_keytable));
+	json_object_set_new(od, "keytable", json_string(sn->opendkim_keytable));
 	json_object_set_new(od, "signingtable",
 			    json_string(sn->opendkim_signingtable));
 	json_object_set_new(o, "opendkim", od);
@@ -387,20 +386,19 @@ static json_t *rotation_json(const char *domain,
 	json_t *o = json_object();
 
 	json_object_set_new(o, "domain", json_string(domain));
-	json_object_set_new(o, "phase", json_string(dkim_rotation_phase_name(
-					    rec->phase)));
+	json_object_set_new(o, "phase",
+			    json_string(dkim_rotation_phase_name(rec->phase)));
 	json_object_set_new(o, "old_selector",
 			    rec->old_selector ? json_string(rec->old_selector)
 					      : json_null());
 	json_object_set_new(o, "new_selector", json_string(rec->new_selector));
-	json_object_set_new(o, "algorithm",
-			    json_string(rec->new_algorithm ? rec->new_algorithm
-							   : "rsa"));
+	json_object_set_new(
+	    o, "algorithm",
+	    json_string(rec->new_algorithm ? rec->new_algorithm : "rsa"));
 	json_object_set_new(o, "keep_old", json_boolean(rec->keep_old));
 	json_object_set_new(o, "silent_days", json_integer(rec->silent_days));
-	json_object_set_new(o, "key",
-			    rec->new_path ? json_string(rec->new_path)
-					  : json_null());
+	json_object_set_new(
+	    o, "key", rec->new_path ? json_string(rec->new_path) : json_null());
 	json_object_set_new(o, "started", rotate_json_date(rec->started));
 	json_object_set_new(o, "published", rotate_json_date(rec->published));
 	json_object_set_new(o, "switched", rotate_json_date(rec->switched));
@@ -450,10 +448,9 @@ static int rotate_cancel(struct cli *cli, const char *domain)
 	int rc;
 
 	if (app_rotate_cancel(cli_session(cli), domain, cli->now, NULL, &rec,
-			      &removed, &err) !=
-	    STATUS_OK) {
-		rc = err.status == STATUS_REFUSED ? EXIT_FINDINGS
-						  : EXIT_TROUBLE;
+			      &removed, &err) != STATUS_OK) {
+		rc =
+		    err.status == STATUS_REFUSED ? EXIT_FINDINGS : EXIT_TROUBLE;
 		fprintf(stderr, "dmarcpilot: %s\n", err_message(&err));
 		err_done(&err);
 		return rc;
@@ -510,8 +507,9 @@ static int rotate_start(struct cli *cli, const char *domain)
 		long n = strtol(bits, &end, 10);
 
 		if (*end || end == bits || n <= 0 || n > 65536)
-			return cli_usage(cli, _("--bits takes a number of "
-						"bits: %s"),
+			return cli_usage(cli,
+					 _("--bits takes a number of "
+					   "bits: %s"),
 					 bits);
 		o.bits = (int)n;
 	}
@@ -519,22 +517,23 @@ static int rotate_start(struct cli *cli, const char *domain)
 		long n = strtol(silent, &end, 10);
 
 		if (*end || end == silent || n < 1 || n > 365)
-			return cli_usage(cli, _("--silent-days takes 1 to 365 "
-						"days: %s"),
+			return cli_usage(cli,
+					 _("--silent-days takes 1 to 365 "
+					   "days: %s"),
 					 silent);
 		o.silent_days = (int)n;
 	}
 	if (app_rotate_start(cli_session(cli), &o, &g, &rec, &err) !=
 	    STATUS_OK) {
-		rc = err.status == STATUS_USAGE ? cli_usage(cli, "%s",
-							    err_message(&err))
-						: cli_fail(&err);
+		rc = err.status == STATUS_USAGE
+			 ? cli_usage(cli, "%s", err_message(&err))
+			 : cli_fail(&err);
 		err_done(&err);
 		return rc;
 	}
 	dkim_switch_snippets_build(g.domain, rec.new_selector, rec.new_path,
-				   rec.old_selector, rec.old_path,
-				   rec.keep_old, &sn);
+				   rec.old_selector, rec.old_path, rec.keep_old,
+				   &sn);
 	publishes = app_rotate_publishes(cli_session(cli), g.domain);
 	if (cli->json) {
 		json_t *root = rotation_json(g.domain, &rec);
@@ -579,8 +578,10 @@ static int rotate_under_way(struct cli *cli, const char *domain)
 		enum cli_opt key;
 		const char *name;
 	} start_only[] = {
-		{ OPT_SELECTOR, "selector" }, { OPT_FROM, "from" },
-		{ OPT_ALGORITHM, "algorithm" }, { OPT_BITS, "bits" },
+		{ OPT_SELECTOR, "selector" },
+		{ OPT_FROM, "from" },
+		{ OPT_ALGORITHM, "algorithm" },
+		{ OPT_BITS, "bits" },
 		{ OPT_OUT, "out" },
 	};
 	struct err err = ERR_INIT;
@@ -589,8 +590,8 @@ static int rotate_under_way(struct cli *cli, const char *domain)
 	char *end;
 	int rc = EXIT_GOOD;
 
-	if (app_rotate_under_way(cli_session(cli), domain, &under_way,
-				 &err) != STATUS_OK) {
+	if (app_rotate_under_way(cli_session(cli), domain, &under_way, &err) !=
+	    STATUS_OK) {
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -669,16 +670,15 @@ int cli_dkim_rotate(struct cli *cli, int argc, char **argv)
 
 		for (size_t i = 0; i < r.nentered; i++)
 			json_array_append_new(
-			    a, json_string(dkim_rotation_phase_name(
-				   r.entered[i])));
+			    a, json_string(
+				   dkim_rotation_phase_name(r.entered[i])));
 		json_object_set_new(o, "recorded", a);
 		json_object_set_new(o, "forced", json_boolean(r.forced));
-		json_object_set_new(o, "refused",
-				    json_boolean(r.outcome ==
-						 APP_ROTATE_REFUSED));
+		json_object_set_new(
+		    o, "refused",
+		    json_boolean(r.outcome == APP_ROTATE_REFUSED));
 		json_object_set_new(o, "complete",
-				    json_boolean(r.outcome ==
-						 APP_ROTATE_DONE));
+				    json_boolean(r.outcome == APP_ROTATE_DONE));
 		json_object_set_new(o, "waiting_for",
 				    r.why ? json_string(r.why) : json_null());
 		json_object_set_new(o, "name", json_string(r.new_name));
@@ -717,17 +717,14 @@ int cli_dkim_rotate(struct cli *cli, int argc, char **argv)
 		       dkim_rotation_phase_name(r.rec.phase));
 		for (size_t i = 0; i < r.nentered; i++) {
 			enum dkim_rotation_phase p = r.entered[i];
-			date_t on = p == DKIM_ROTATION_PUBLISHED
-					? r.rec.published
-				    : p == DKIM_ROTATION_SWITCHED
-					? r.rec.switched
-				    : p == DKIM_ROTATION_REVOKED
-					? r.rec.revoked
-					: r.rec.finished;
+			date_t on =
+			    p == DKIM_ROTATION_PUBLISHED  ? r.rec.published
+			    : p == DKIM_ROTATION_SWITCHED ? r.rec.switched
+			    : p == DKIM_ROTATION_REVOKED  ? r.rec.revoked
+							  : r.rec.finished;
 
 			printf(_("Recorded: %s on %s\n"),
-			       dkim_rotation_phase_name(p),
-			       date_format(on, d));
+			       dkim_rotation_phase_name(p), date_format(on, d));
 		}
 		if (r.forced)
 			printf("%s\n", _("Forced: recorded without the "

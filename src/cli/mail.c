@@ -33,7 +33,8 @@ static void text_dkim(struct strbuf *sb, const struct mail_report *r)
 {
 	strbuf_addstr(sb, _("DKIM\n"));
 	if (r->dkim.count == 0)
-		strbuf_addstr(sb, _("  the message carries no DKIM-Signature\n"));
+		strbuf_addstr(sb,
+			      _("  the message carries no DKIM-Signature\n"));
 	for (size_t i = 0; i < r->dkim.count; i++) {
 		const struct dkim_check *k = &r->dkim.items[i];
 
@@ -298,9 +299,9 @@ int cli_mail_check(struct cli *cli, int argc, char **argv)
 	}
 	if (mail_check_run(dns, od, data, len, &o, &report, &err) !=
 	    STATUS_OK) {
-		err_prefix(&err, "%s", strcmp(picked, "-") == 0
-					   ? _("standard input")
-					   : picked);
+		err_prefix(&err, "%s",
+			   strcmp(picked, "-") == 0 ? _("standard input")
+						    : picked);
 		rc = cli_fail(&err);
 		goto out;
 	}

@@ -57,13 +57,11 @@ static json_t *result_json(const struct monitor_result *r, bool dry_run)
 		json_object_set_new(e, "channel", json_string(d->channel));
 		json_object_set_new(e, "alerts",
 				    json_integer((json_int_t)d->alerts));
-		json_object_set_new(e, "error", d->error ?
-							json_string(d->error) :
-							json_null());
+		json_object_set_new(
+		    e, "error", d->error ? json_string(d->error) : json_null());
 		json_array_append_new(deliveries, e);
 		if (d->error)
-			json_array_append_new(failed,
-					      json_string(d->channel));
+			json_array_append_new(failed, json_string(d->channel));
 	}
 	for (size_t i = 0; i < r->nproblems; i++)
 		json_array_append_new(problems, json_string(r->problems[i]));
@@ -156,11 +154,10 @@ int cli_monitor(struct cli *cli, int argc, char **argv)
 			fprintf(stderr,
 				_("dmarcpilot: %s failed: %s; it is tried "
 				  "again on the next run\n"),
-				r.deliveries[i].channel,
-				r.deliveries[i].error);
-	status = r.nproblems || monitor_result_failed(&r) ? EXIT_TROUBLE :
-		 r.raised ? EXIT_FINDINGS :
-			    EXIT_GOOD;
+				r.deliveries[i].channel, r.deliveries[i].error);
+	status = r.nproblems || monitor_result_failed(&r) ? EXIT_TROUBLE
+		 : r.raised                               ? EXIT_FINDINGS
+							  : EXIT_GOOD;
 	monitor_result_done(&r);
 out:
 	config_done(&cfg);

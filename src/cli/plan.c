@@ -26,8 +26,7 @@ static enum status plan_load(struct cli *cli, const char *domain,
 			     struct rollout_inputs *in,
 			     struct rollout_plan *plan, struct err *err)
 {
-	return app_plan_load(cli_session(cli), domain, cli->now, in, plan,
-			     err);
+	return app_plan_load(cli_session(cli), domain, cli->now, in, plan, err);
 }
 
 /* The _spfN parts of the next SPF record as [{name, value}]. */
@@ -38,7 +37,8 @@ static json_t *parts_json(const struct rollout_next *next)
 	for (size_t i = 0; i < next->nparts; i++) {
 		json_t *p = json_object();
 
-		json_object_set_new(p, "name", json_string(next->parts[i].name));
+		json_object_set_new(p, "name",
+				    json_string(next->parts[i].name));
 		json_object_set_new(p, "value",
 				    json_string(next->parts[i].value));
 		json_array_append_new(a, p);
@@ -95,9 +95,9 @@ static json_t *evidence_json(const struct rollout_inputs *in)
 			    json_integer((json_int_t)e->not_ours));
 	json_object_set_new(
 	    o, "pass_rate",
-	    e->legitimate ? json_real(100.0 * (double)e->passing /
-				      (double)e->legitimate)
-			  : json_null());
+	    e->legitimate
+		? json_real(100.0 * (double)e->passing / (double)e->legitimate)
+		: json_null());
 	for (size_t i = 0; i < e->nfailing; i++) {
 		const struct rollout_source *s = &e->failing[i];
 		json_t *src = json_object();
@@ -254,8 +254,7 @@ static void step_print_servers(const struct propagate_result *res)
 
 		printf("  %-30s %-24s %s\n", s->host,
 		       s->address ? s->address : "-",
-		       s->state == PROPAGATE_SERVES
-			   ? _("serves the new record")
+		       s->state == PROPAGATE_SERVES ? _("serves the new record")
 		       : s->state == PROPAGATE_DIFFERENT
 			   ? _("still serves something else")
 			   : _("unreachable"));
@@ -281,9 +280,9 @@ static void step_json(const struct rollout_plan *plan,
 	const struct app_step_checks *c = r->checks;
 
 	json_object_set_new(o, "domain", json_string(plan->domain));
-	json_object_set_new(o, "name", plan->next.name
-					   ? json_string(plan->next.name)
-					   : json_null());
+	json_object_set_new(o, "name",
+			    plan->next.name ? json_string(plan->next.name)
+					    : json_null());
 	json_object_set_new(o, "next_record",
 			    plan->next.record ? json_string(plan->next.record)
 					      : json_null());
@@ -332,10 +331,9 @@ int cli_step(struct cli *cli, int argc, char **argv)
 	if (plan_load(cli, domain, &in, &plan, &err))
 		return cli_fail_done(&err);
 	/* --servers, else the domain's servers setting. */
-	app_step_options(cli_session(cli), &in, cli_opt(cli, OPT_SERVERS),
-			 &po);
-	if (app_step_run(cli_session(cli), &in, &plan, cli->now, &po, force,
-			 &r, &err)) {
+	app_step_options(cli_session(cli), &in, cli_opt(cli, OPT_SERVERS), &po);
+	if (app_step_run(cli_session(cli), &in, &plan, cli->now, &po, force, &r,
+			 &err)) {
 		rc = cli_fail_done(&err);
 		goto out;
 	}
@@ -391,12 +389,11 @@ int cli_step(struct cli *cli, int argc, char **argv)
 				step_print_servers(r.checks->results[k]);
 			}
 			if (r.recorded)
-				printf(_("%s is live on all %zu servers; "
-					 "recorded %s on %s.\n"),
-				       plan.next.name,
-				       r.checks->results[0]->count,
-				       plan.next.label,
-				       date_format(cli->now, d));
+				printf(
+				    _("%s is live on all %zu servers; "
+				      "recorded %s on %s.\n"),
+				    plan.next.name, r.checks->results[0]->count,
+				    plan.next.label, date_format(cli->now, d));
 			for (size_t k = 0; !r.recorded && k < r.checks->count;
 			     k++) {
 				const struct propagate_result *p =
@@ -466,8 +463,7 @@ int cli_export(struct cli *cli, int argc, char **argv)
 		format = "json";
 	if (plan_load(cli, domain, &in, &plan, &err))
 		return cli_fail_done(&err);
-	zone_collect(&in, &plan, next, session_orgdomain(cli_session(cli)),
-		     &z);
+	zone_collect(&in, &plan, next, session_orgdomain(cli_session(cli)), &z);
 	if (ttl) {
 		z.ttl = (uint32_t)ttl_value;
 		z.ttl_given = true;

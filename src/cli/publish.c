@@ -27,8 +27,9 @@ static void publish_progress(void *arg, const struct app_step_checks *c,
 		return;
 	*last = serving;
 	/* TRANSLATORS: servers answering with the new records so far. */
-	fprintf(stderr, _("dmarcpilot: waiting: %zu of %zu answers serve "
-			  "the new records (%.0f s)\n"),
+	fprintf(stderr,
+		_("dmarcpilot: waiting: %zu of %zu answers serve "
+		  "the new records (%.0f s)\n"),
 		serving, count, waited);
 }
 
@@ -45,8 +46,8 @@ static json_t *changed_json(const struct app_publish_result *r)
 		json_object_set_new(e, "type", json_string("TXT"));
 		json_object_set_new(e, "ttl", json_integer(c->ttl));
 		json_object_set_new(e, "value", json_string(c->value));
-		json_object_set_new(e, "old", c->old ? json_string(c->old)
-						     : json_null());
+		json_object_set_new(e, "old",
+				    c->old ? json_string(c->old) : json_null());
 		json_array_append_new(a, e);
 	}
 	return a;
@@ -76,16 +77,16 @@ static void publish_json(const char *domain, const struct app_publish_result *r,
 	json_t *o = json_object();
 
 	json_object_set_new(o, "domain", json_string(domain));
-	json_object_set_new(o, "step", r->label ? json_string(r->label)
-						: json_null());
-	json_object_set_new(o, "zone", r->zone ? json_string(r->zone)
-					       : json_null());
-	json_object_set_new(o, "server", r->server ? json_string(r->server)
-						   : json_null());
-	json_object_set_new(o, "key", r->key_name ? json_string(r->key_name)
-						  : json_null());
-	json_object_set_new(o, "update", r->update ? json_string(r->update)
-						   : json_null());
+	json_object_set_new(o, "step",
+			    r->label ? json_string(r->label) : json_null());
+	json_object_set_new(o, "zone",
+			    r->zone ? json_string(r->zone) : json_null());
+	json_object_set_new(o, "server",
+			    r->server ? json_string(r->server) : json_null());
+	json_object_set_new(
+	    o, "key", r->key_name ? json_string(r->key_name) : json_null());
+	json_object_set_new(o, "update",
+			    r->update ? json_string(r->update) : json_null());
 	json_object_set_new(o, "changes", json_integer((json_int_t)r->changes));
 	json_object_set_new(o, "records", changed_json(r));
 	json_object_set_new(o, "dry_run", json_boolean(dry_run));

@@ -264,8 +264,7 @@ static void summary_text(const struct analysis *a,
 		for (size_t i = 0; i < a->findings.count; i++) {
 			const struct finding *f = &a->findings.items[i];
 
-			printf("%s %s: %s\n",
-			       severity_label(f->severity),
+			printf("%s %s: %s\n", severity_label(f->severity),
 			       finding_code_name(f->code), f->message);
 			if (f->advice)
 				printf("    %s\n", f->advice);
@@ -312,15 +311,14 @@ static void view_json(json_t *o, const struct report_view *v)
 		const struct report_group *g = &v->groups[i];
 		json_t *j = json_object(), *ips = json_array();
 
-		json_object_set_new(j, "kind",
-				    json_string(report_group_kind_name(g->kind)));
+		json_object_set_new(
+		    j, "kind", json_string(report_group_kind_name(g->kind)));
 		json_object_set_new(j, "provider",
 				    g->provider ? json_string(g->provider->id)
 						: json_null());
 		json_object_set_new(j, "name",
-				    g->provider
-					? json_string(g->provider->name)
-					: json_null());
+				    g->provider ? json_string(g->provider->name)
+						: json_null());
 		json_object_set_new(j, "messages", json_integer(g->t.messages));
 		json_object_set_new(j, "dmarc_pass",
 				    json_integer(g->t.dmarc_pass));
@@ -356,9 +354,9 @@ static void view_text(const struct report_view *v)
 	for (size_t i = 0; i < v->ngroups; i++) {
 		const struct report_group *g = &v->groups[i];
 
-		printf("%-24s %8zu %8lld %8lld  %s\n", group_id(g),
-		       g->nsources, (long long)g->t.messages,
-		       (long long)g->failing, analysis_class_name(g->worst));
+		printf("%-24s %8zu %8lld %8lld  %s\n", group_id(g), g->nsources,
+		       (long long)g->t.messages, (long long)g->failing,
+		       analysis_class_name(g->worst));
 	}
 	if (v->stored_failures > 0)
 		printf(_("\n%lld failure reports: dmarcpilot report failures "
@@ -466,8 +464,7 @@ int cli_report_failures(struct cli *cli, int argc, char **argv)
 		status = cli_fail(&err);
 		goto out;
 	}
-	if (report_view_failures(store, argv[0], 0, &view, &err) !=
-	    STATUS_OK) {
+	if (report_view_failures(store, argv[0], 0, &view, &err) != STATUS_OK) {
 		status = cli_fail(&err);
 		goto out;
 	}
@@ -479,8 +476,10 @@ int cli_report_failures(struct cli *cli, int argc, char **argv)
 			const struct report_failure *f = &view.failures[i];
 			json_t *j = json_object();
 
+/* clang-format off */
 #define FAILURE_JSON(member, key)                                      \
 	json_object_set_new(j, key, json_clean(f->member));
+			/* clang-format on */
 			REPORT_FAILURE_FIELDS(FAILURE_JSON)
 #undef FAILURE_JSON
 			json_array_append_new(arr, j);
@@ -571,31 +570,39 @@ int cli_report_fetch(struct cli *cli, int argc, char **argv)
 	if (cli->json) {
 		json_t *o = json_object();
 
-		json_object_set_new(o, "server",
-				    json_string(result.server ? result.server :
-								""));
-		json_object_set_new(o, "folder",
-				    json_string(result.folder ? result.folder :
-								""));
+		json_object_set_new(
+		    o, "server",
+		    json_string(result.server ? result.server : ""));
+		json_object_set_new(
+		    o, "folder",
+		    json_string(result.folder ? result.folder : ""));
 		json_object_set_new(o, "fetched",
 				    json_integer((json_int_t)result.messages));
-		json_object_set_new(o, "imported",
-				    json_integer((json_int_t)result.stats.imported));
-		json_object_set_new(o, "duplicates",
-				    json_integer((json_int_t)result.stats.duplicates));
-		json_object_set_new(o, "rejected",
-				    json_integer((json_int_t)result.stats.rejected));
-		json_object_set_new(o, "skipped",
-				    json_integer((json_int_t)result.stats.skipped));
+		json_object_set_new(
+		    o, "imported",
+		    json_integer((json_int_t)result.stats.imported));
+		json_object_set_new(
+		    o, "duplicates",
+		    json_integer((json_int_t)result.stats.duplicates));
+		json_object_set_new(
+		    o, "rejected",
+		    json_integer((json_int_t)result.stats.rejected));
+		json_object_set_new(
+		    o, "skipped",
+		    json_integer((json_int_t)result.stats.skipped));
 		json_object_set_new(o, "archived",
 				    json_integer((json_int_t)result.archived));
-		json_object_set_new(o, "reports",
-				    json_integer((json_int_t)result.stats.reports));
-		json_object_set_new(o, "failure_reports",
-				    json_integer((json_int_t)result.stats.failures));
-		json_object_set_new(o, "messages",
-				    json_integer((json_int_t)result.stats.messages));
-		json_object_set_new(o, "complete", json_boolean(st == STATUS_OK));
+		json_object_set_new(
+		    o, "reports",
+		    json_integer((json_int_t)result.stats.reports));
+		json_object_set_new(
+		    o, "failure_reports",
+		    json_integer((json_int_t)result.stats.failures));
+		json_object_set_new(
+		    o, "messages",
+		    json_integer((json_int_t)result.stats.messages));
+		json_object_set_new(o, "complete",
+				    json_boolean(st == STATUS_OK));
 		cli_print_json(o);
 	} else if (result.messages > 0 || st == STATUS_OK) {
 		if (result.uidvalidity_reset)

@@ -28,8 +28,8 @@ int cli_domain_set(struct cli *cli, int argc, char **argv)
 	if (!cli->json)
 		printf(_("Settings of %s stored.\n"), argv[0]);
 	else
-		cli_print_json(json_pack("{s:s, s:b}", "domain", argv[0],
-					 "stored", 1));
+		cli_print_json(
+		    json_pack("{s:s, s:b}", "domain", argv[0], "stored", 1));
 	return EXIT_GOOD;
 }
 
@@ -44,13 +44,13 @@ static json_t *setting_json(struct state_settings *s,
 	case APP_SETTING_PERCENT:
 		return json_real(*app_setting_percent(s, d));
 	case APP_SETTING_PORT:
-		return json_integer(*app_setting_port(s, d) ? *app_setting_port(s, d)
-							     : 53);
+		return json_integer(
+		    *app_setting_port(s, d) ? *app_setting_port(s, d) : 53);
 	case APP_SETTING_TEXT:
 		break;
 	}
 	return *app_setting_text(s, d) ? json_string(*app_setting_text(s, d))
-				   : json_null();
+				       : json_null();
 }
 
 /* domain show DOMAIN */
@@ -101,8 +101,8 @@ int cli_domain_show(struct cli *cli, int argc, char **argv)
 		free(v);
 	}
 	if (o)
-		cli_print_json(json_pack("{s:s, s:o}", "domain", argv[0],
-					 "settings", o));
+		cli_print_json(
+		    json_pack("{s:s, s:o}", "domain", argv[0], "settings", o));
 	state_settings_done(&s);
 	return EXIT_GOOD;
 }

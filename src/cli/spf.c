@@ -61,8 +61,7 @@ static void print_node(const struct spf_node *node, int depth)
 	const char *label = node->via ? node->via : node->domain;
 
 	printf("  %*s%s", depth * 2, "", label);
-	printf(P_("  (%zu lookup)", "  (%zu lookups)", node->cost),
-	       node->cost);
+	printf(P_("  (%zu lookup)", "  (%zu lookups)", node->cost), node->cost);
 	if (node->state != SPF_NODE_OK)
 		printf("  [%s]", spf_node_state_name(node->state));
 	if (node->void_lookups)
@@ -101,8 +100,8 @@ int cli_spf_check(struct cli *cli, int argc, char **argv)
 	}
 	store = existing_store(cli);
 	if (store &&
-	    rollout_flatten_drift(store, dns, check->domain,
-				  &check->findings, &err) != STATUS_OK) {
+	    rollout_flatten_drift(store, dns, check->domain, &check->findings,
+				  &err) != STATUS_OK) {
 		rc = cli_fail(&err);
 		err_done(&err);
 		spf_check_free(check);
@@ -131,8 +130,7 @@ int cli_spf_check(struct cli *cli, int argc, char **argv)
 		cli_print_json(o);
 	} else {
 		printf(_("SPF record of %s: %s\n"), check->domain,
-		       check->root->record ? check->root->record
-					   : _("(none)"));
+		       check->root->record ? check->root->record : _("(none)"));
 		printf(_("DNS lookups: %zu of 10; void lookups: %zu of 2\n"),
 		       check->lookups, check->void_lookups);
 		printf("%s\n", _("Lookup tree:"));
@@ -219,21 +217,20 @@ int cli_spf_eval(struct cli *cli, int argc, char **argv)
 		json_object_set_new(o, "mechanism",
 				    out.mechanism ? json_string(out.mechanism)
 						  : json_null());
-		json_object_set_new(o, "domain", out.domain
-							 ? json_string(out.domain)
-							 : json_null());
+		json_object_set_new(o, "domain",
+				    out.domain ? json_string(out.domain)
+					       : json_null());
 		json_object_set_new(o, "explanation",
 				    out.explanation
 					? json_string(out.explanation)
 					: json_null());
-		json_object_set_new(o, "reason", out.reason
-							 ? json_string(out.reason)
-							 : json_null());
+		json_object_set_new(o, "reason",
+				    out.reason ? json_string(out.reason)
+					       : json_null());
 		json_object_set_new(o, "lookups",
 				    json_integer((json_int_t)out.dns_terms));
-		json_object_set_new(
-		    o, "void_lookups",
-		    json_integer((json_int_t)out.void_lookups));
+		json_object_set_new(o, "void_lookups",
+				    json_integer((json_int_t)out.void_lookups));
 		cli_print_json(o);
 	} else {
 		printf("%s", spf_result_name(out.result));
@@ -334,9 +331,9 @@ static void print_build(const struct cli *cli, const struct spf_flatten *f,
 		}
 		json_object_set_new(o, "records", records);
 		for (size_t i = 0; i < f->nitems; i++)
-			json_array_append_new(f->items[i].flattened ? flat
-								    : kept,
-					      json_string(f->items[i].mechanism));
+			json_array_append_new(
+			    f->items[i].flattened ? flat : kept,
+			    json_string(f->items[i].mechanism));
 		json_object_set_new(o, "flattened", flat);
 		json_object_set_new(o, "includes_kept", kept);
 		cli_print_json(o);
@@ -439,8 +436,8 @@ int cli_spf_build(struct cli *cli, int argc, char **argv)
 	if (!(dns = cli_dns(cli, &err)))
 		goto fail;
 	if (flatten) {
-		if (spf_flatten(dns, norm, rec, include_rotates, (void *)catalogue, &f,
-				&err) != STATUS_OK)
+		if (spf_flatten(dns, norm, rec, include_rotates,
+				(void *)catalogue, &f, &err) != STATUS_OK)
 			goto fail;
 		if (norm) {
 			struct store *store = existing_store(cli);

@@ -17,8 +17,7 @@
 #include "util/xalloc.h"
 
 /* The session's catalogue (providers.ini). */
-static const struct providers *catalogue_load(struct cli *cli,
-					      struct err *err)
+static const struct providers *catalogue_load(struct cli *cli, struct err *err)
 {
 	return session_providers(cli_session(cli), err);
 }
@@ -111,8 +110,8 @@ int cli_domain_add(struct cli *cli, int argc, char **argv)
 	name = argv[0]; /* normalised by cli_parse() */
 	/* What it serves already places it on the rung that is live; a
 	 * domain whose records cannot be read starts at discovery. */
-	adopted = app_adopt(cli_session(cli), name, cli->now, &a, &err) ==
-		  STATUS_OK;
+	adopted =
+	    app_adopt(cli_session(cli), name, cli->now, &a, &err) == STATUS_OK;
 	if (adopted && a.findings.count) {
 		/* Served, but not adoptable as it is (two SPF records). */
 		err_set(&err, STATUS_PARSE, "%s", a.findings.items[0].message);
@@ -256,8 +255,7 @@ int cli_sender_add(struct cli *cli, int argc, char **argv)
 				continue;
 			s = state_sender_spec(&senders[i]);
 			if (cli->json) {
-				json_t *o = sender_json(&senders[i],
-							catalogue);
+				json_t *o = sender_json(&senders[i], catalogue);
 
 				const char *d = domain;
 
@@ -285,8 +283,7 @@ static json_t *disowned_json(const struct state_disowned *list, size_t n)
 		json_t *o = json_object();
 
 		json_object_set_new(o, "id", json_integer(list[i].id));
-		json_object_set_new(o, "network",
-				    json_string(list[i].network));
+		json_object_set_new(o, "network", json_string(list[i].network));
 		json_object_set_new(o, "note",
 				    list[i].note ? json_string(list[i].note)
 						 : json_null());
@@ -323,22 +320,22 @@ int cli_sender_list(struct cli *cli, int argc, char **argv)
 		const char *d = argv[0];
 
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(a,
-					      sender_json(&senders[i],
-							  catalogue));
+			json_array_append_new(
+			    a, sender_json(&senders[i], catalogue));
 		json_object_set_new(o, "domain", json_string(d));
 		json_object_set_new(o, "senders", a);
 		json_object_set_new(o, "not_ours", disowned_json(not_ours, nd));
 		cli_print_json(o);
 	} else if (n == 0) {
-		printf(_("%s has no senders yet; add them with: dmarcpilot "
-			 "sender add %s PROVIDER-ID|ip4:CIDR|ip6:CIDR|a:HOST\n"),
-		       argv[0], argv[0]);
+		printf(
+		    _("%s has no senders yet; add them with: dmarcpilot "
+		      "sender add %s PROVIDER-ID|ip4:CIDR|ip6:CIDR|a:HOST\n"),
+		    argv[0], argv[0]);
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			char *spec = state_sender_spec(&senders[i]);
-			char *mech = state_sender_mechanism(&senders[i],
-							    catalogue);
+			char *mech =
+			    state_sender_mechanism(&senders[i], catalogue);
 			char *note = text_clean_str(senders[i].note);
 
 			printf("%4lld  %-32s %s%s%s\n",
@@ -357,8 +354,7 @@ int cli_sender_list(struct cli *cli, int argc, char **argv)
 			char *note = text_clean_str(not_ours[i].note);
 
 			printf("%4lld  %-32s%s%s\n", (long long)not_ours[i].id,
-			       not_ours[i].network, *note ? "  # " : "",
-			       note);
+			       not_ours[i].network, *note ? "  # " : "", note);
 			free(note);
 		}
 	}
@@ -459,13 +455,13 @@ int cli_sender_providers(struct cli *cli, int argc, char **argv)
 			json_object_set_new(
 			    o, "category",
 			    json_string(provider_category_name(p->category)));
-			json_object_set_new(o, "spf", p->spf
-							  ? json_string(p->spf)
-							  : json_null());
+			json_object_set_new(o, "spf",
+					    p->spf ? json_string(p->spf)
+						   : json_null());
 			json_object_set_new(o, "dkim_selectors", sel);
-			json_object_set_new(o, "docs", p->docs
-							   ? json_string(p->docs)
-							   : json_null());
+			json_object_set_new(o, "docs",
+					    p->docs ? json_string(p->docs)
+						    : json_null());
 			json_array_append_new(a, o);
 		}
 		cli_print_json(json_pack("{s:o}", "providers", a));

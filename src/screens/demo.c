@@ -51,8 +51,8 @@ enum status demo_setup(struct app *app, struct err *err)
 {
 	char *dir = session_data_path(app->session, "demo");
 	const char *tmp = getenv("TMPDIR");
-	char *templ = xasprintf("%s/dmarcpilot-demo.XXXXXX",
-				tmp && *tmp ? tmp : "/tmp");
+	char *templ =
+	    xasprintf("%s/dmarcpilot-demo.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	char *prebuilt = demo_prebuilt(app);
 	enum status st;
 

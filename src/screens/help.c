@@ -71,8 +71,7 @@ static void help_draw(struct app *app, void *state, WINDOW *win)
 		y += help_command(pad, y, CMD_UP);
 		y += help_command(pad, y, CMD_DOWN);
 	}
-	widget_pager_show(&st->pager, pad, y, win, 0, getmaxy(win),
-			  A_NORMAL);
+	widget_pager_show(&st->pager, pad, y, win, 0, getmaxy(win), A_NORMAL);
 }
 
 /* Scrolls; every other key goes to the shell (Esc closes). */

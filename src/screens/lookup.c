@@ -91,8 +91,7 @@ size_t lookup_matching(const struct lookup *l, const char *prefix,
 			continue;
 		/* RFC 7208 4.5 and RFC 7489 6.6.3: the tag must end the
 		 * version, followed by a space or the end. */
-		if (plen && r[plen] != '\0' && r[plen] != ' ' &&
-		    r[plen] != ';')
+		if (plen && r[plen] != '\0' && r[plen] != ' ' && r[plen] != ';')
 			continue;
 		if (first && !*first)
 			*first = r;
@@ -120,8 +119,9 @@ char *lookup_problem(const struct app *app, const struct lookup *l,
 		return xasprintf(_("%s does not exist (NXDOMAIN)."), l->name);
 	case DNS_TIMEOUT:
 		return xasprintf(_("No answer for %s: %s"), l->name,
-				 l->problem ? l->problem
-					    : _("the resolver does not answer"));
+				 l->problem
+				     ? l->problem
+				     : _("the resolver does not answer"));
 	default:
 		return xasprintf(_("DNS failed for %s: %s"), l->name,
 				 l->problem ? l->problem

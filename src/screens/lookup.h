@@ -18,11 +18,11 @@ struct lookup {
 	bool answered;
 	enum dns_result result;
 	enum dns_type type;
-	char *name;      /* what was asked */
-	char **records;  /* TXT joined, or other data as text, cleaned */
+	char *name;     /* what was asked */
+	char **records; /* TXT joined, or other data as text, cleaned */
 	size_t count;
-	char *problem;   /* cleaned error text of the resolver, or NULL */
-	unsigned gen;    /* answers to an older query are dropped */
+	char *problem; /* cleaned error text of the resolver, or NULL */
+	unsigned gen;  /* answers to an older query are dropped */
 };
 
 /* Starts a query (TXT records are joined per RR); a lookup that was

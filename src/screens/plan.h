@@ -17,17 +17,17 @@
 struct screen_plan {
 	struct rollout_inputs inputs;
 	struct rollout_plan plan;
-	bool loaded;  /* inputs and plan hold a plan */
-	char *error;  /* why there is none, or NULL */
+	bool loaded; /* inputs and plan hold a plan */
+	char *error; /* why there is none, or NULL */
 };
 
 /* What a loading job leaves besides the plan, when asked for: the
  * records export writes, each with what it replaces and its TTL (the
  * preview), or why DNS could not say. */
 struct screen_plan_records {
-	bool loaded;              /* records hold them */
+	bool loaded; /* records hold them */
 	struct zone_records records;
-	char *dns_error;          /* why the served records are unknown */
+	char *dns_error; /* why the served records are unknown */
 };
 
 /* Starts loading the domain's plan for the wizard's today on a worker

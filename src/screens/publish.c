@@ -64,8 +64,8 @@ static bool publish_pause(void *arg, int ms)
 {
 	struct screen_publish *j = arg;
 
-	return worker_pause(j->worker, ms > 0 && j->pause_ms > 0 ? j->pause_ms
-								 : ms);
+	return worker_pause(j->worker,
+			    ms > 0 && j->pause_ms > 0 ? j->pause_ms : ms);
 }
 
 /* The job: dmarcpilot publish on the worker's session (its own
@@ -84,8 +84,8 @@ static void publish_run(void *arg, struct session *s, struct worker *w)
 	struct err err = ERR_INIT;
 
 	j->worker = w;
-	j->status = app_publish_run(s, &j->sp.inputs, &j->sp.plan, j->today,
-				    &o, &j->r, &err);
+	j->status = app_publish_run(s, &j->sp.inputs, &j->sp.plan, j->today, &o,
+				    &j->r, &err);
 	if (j->status != STATUS_OK)
 		j->error = xstrdup(err_message(&err));
 	err_done(&err);

@@ -16,21 +16,21 @@
 
 /* A publish on a worker: the job's argument. */
 struct screen_publish {
-	struct screen_plan sp;   /* the plan, moved in from the screen */
+	struct screen_plan sp; /* the plan, moved in from the screen */
 	date_t today;
-	double timeout;          /* --timeout, 0 for the default */
-	int pause_ms;            /* under test: every pause between rounds
+	double timeout;        /* --timeout, 0 for the default */
+	int pause_ms;          /* under test: every pause between rounds
 				    ($DMARCPILOT_TEST_PUBLISH_PAUSE_MS),
 				    0 for the growing default */
-	struct worker *worker;   /* set by the job, for its lock */
+	struct worker *worker; /* set by the job, for its lock */
 	/* Progress, under the worker's lock. */
-	bool accepted;           /* the primary took the update */
-	char *server;            /* where it went, once accepted */
-	size_t serving, count;   /* servers serving it / asked */
-	double waited;           /* seconds since the update */
+	bool accepted;         /* the primary took the update */
+	char *server;          /* where it went, once accepted */
+	size_t serving, count; /* servers serving it / asked */
+	double waited;         /* seconds since the update */
 	/* The end, read once worker_done(). */
 	enum status status;
-	char *error;             /* why it failed, or NULL */
+	char *error; /* why it failed, or NULL */
 	struct app_publish_result r;
 };
 

@@ -26,8 +26,8 @@
 
 /* One selector line. */
 struct dkim_row {
-	char *sender;    /* the sender's name, or NULL for a key of its own */
-	char *provider;  /* the catalogue ID of the service holding it */
+	char *sender;   /* the sender's name, or NULL for a key of its own */
+	char *provider; /* the catalogue ID of the service holding it */
 	char *selector;
 	bool own;        /* the operator holds the key */
 	char *key_path;  /* for own keys: where the private key is */
@@ -47,8 +47,8 @@ enum dkim_view {
 /* The work a key started, done by dkim_work() once drawn. */
 enum dkim_job {
 	DKIM_JOB_NONE,
-	DKIM_JOB_KEYGEN,        /* a key of the operator's own */
-	DKIM_JOB_ROTATE_START,  /* the new key of a rotation */
+	DKIM_JOB_KEYGEN,         /* a key of the operator's own */
+	DKIM_JOB_ROTATE_START,   /* the new key of a rotation */
 	DKIM_JOB_ROTATE_ADVANCE, /* check the evidence, record a phase */
 };
 
@@ -66,10 +66,10 @@ struct dkim_state {
 	struct dkim_rotation_plan plan; /* the steps, none under way */
 	struct app_rotate_result rot;   /* the rotation under way */
 	bool have_rot;
-	char *rot_from;             /* the selector the view was opened on */
-	char *rot_note;             /* what the last check found */
-	bool cancel_armed;          /* d once: d again cancels */
-	int interval;               /* days a key lives (the domain's) */
+	char *rot_from;    /* the selector the view was opened on */
+	char *rot_note;    /* what the last check found */
+	bool cancel_armed; /* d once: d again cancels */
+	int interval;      /* days a key lives (the domain's) */
 	const struct provider *provider; /* DKIM_VIEW_PROVIDER */
 	char *provider_selector;
 	/* The plan's step from this screen (S, ! and p): the plan is
@@ -86,7 +86,7 @@ struct dkim_state {
 };
 
 static const enum command dkim_commands[] = {
-	CMD_KEYGEN, CMD_ROTATE, CMD_VERIFY, CMD_DELETE, CMD_RECHECK,
+	CMD_KEYGEN, CMD_ROTATE, CMD_VERIFY,  CMD_DELETE, CMD_RECHECK,
 	CMD_STEP,   CMD_FORCE,  CMD_PUBLISH, CMD_NONE,
 };
 
@@ -166,16 +166,16 @@ static void dkim_enter(struct app *app, void *state)
 	}
 	if (state_dkim_key_list(store, app->domain, &keys, &nkeys, &err) !=
 		STATUS_OK ||
-	    state_sender_list(store, app->domain, &senders, &nsenders,
-			      &err) != STATUS_OK) {
+	    state_sender_list(store, app->domain, &senders, &nsenders, &err) !=
+		STATUS_OK) {
 		st->error = xstrdup(err_message(&err));
 		goto out;
 	}
 	for (size_t i = 0; i < nkeys; i++) {
-		struct dkim_row *r = dkim_row_add(
-		    app, st, keys[i].provider, keys[i].provider,
-		    keys[i].selector, keys[i].key_path != NULL,
-		    keys[i].key_path);
+		struct dkim_row *r =
+		    dkim_row_add(app, st, keys[i].provider, keys[i].provider,
+				 keys[i].selector, keys[i].key_path != NULL,
+				 keys[i].key_path);
 
 		if (r) {
 			r->created = keys[i].created;
@@ -220,8 +220,8 @@ static void dkim_draw_detail(struct app *app, const struct dkim_row *r,
 }
 
 /* Draws the steps of a rotation not started yet. */
-static int dkim_draw_plan(struct app *app, struct dkim_state *st,
-			  WINDOW *win, int y, int rows, int cols)
+static int dkim_draw_plan(struct app *app, struct dkim_state *st, WINDOW *win,
+			  int y, int rows, int cols)
 {
 	widget_textf(win, y++, 1, cols - 2, A_BOLD,
 		     _("Rotating %s to %s (R closes)"), st->plan.old_selector,
@@ -268,18 +268,15 @@ static void dkim_draw_rotation(struct app *app, struct dkim_state *st,
 		     r->rec.new_selector,
 		     dkim_rotation_phase_name(r->rec.phase));
 	/* TRANSLATORS: four dates, or "-" for phases not reached. */
-	widget_textf(win, y++, 1, cols - 2, A_NORMAL,
-		     _("started %s  published %s  switched %s  revoked %s"),
-		     date_format(r->rec.started, a),
-		     r->rec.published == DATE_NONE
-			 ? "-"
-			 : date_format(r->rec.published, b),
-		     r->rec.switched == DATE_NONE
-			 ? "-"
-			 : date_format(r->rec.switched, c),
-		     r->rec.revoked == DATE_NONE
-			 ? "-"
-			 : date_format(r->rec.revoked, e));
+	widget_textf(
+	    win, y++, 1, cols - 2, A_NORMAL,
+	    _("started %s  published %s  switched %s  revoked %s"),
+	    date_format(r->rec.started, a),
+	    r->rec.published == DATE_NONE ? "-"
+					  : date_format(r->rec.published, b),
+	    r->rec.switched == DATE_NONE ? "-"
+					 : date_format(r->rec.switched, c),
+	    r->rec.revoked == DATE_NONE ? "-" : date_format(r->rec.revoked, e));
 	if (r->rec.keep_old && y < rows)
 		widget_textf(win, y++, 1, cols - 2, A_NORMAL,
 			     _("%s (RSA) keeps signing beside %s."),
@@ -369,8 +366,7 @@ static void dkim_draw(struct app *app, void *state, WINDOW *win)
 	int rows = getmaxy(win), cols = getmaxx(win);
 	int list_rows = rows - 5;
 
-	widget_textf(win, 0, 1, cols - 2, A_BOLD, _("DKIM of %s"),
-		     app->domain);
+	widget_textf(win, 0, 1, cols - 2, A_BOLD, _("DKIM of %s"), app->domain);
 	rotate_collect(app, st);
 	dkim_plan_ready(st);
 	stepper_collect(&st->stepper, dkim_plan_ready(st));
@@ -420,20 +416,19 @@ static void dkim_draw(struct app *app, void *state, WINDOW *win)
 		}
 		widget_text(win, 2 + i, 1, 14, attr, r->selector);
 		if (r->own && r->created != DATE_NONE) {
-			struct dkim_key_age age = dkim_key_age(
-			    r->created, app->now, st->interval);
+			struct dkim_key_age age =
+			    dkim_key_age(r->created, app->now, st->interval);
 			char due[DATE_BUFSIZE];
 
-			widget_textf(win, 2 + i, 16, 22,
-				     age.is_due ? attr | tui_attr(app, TUI_WARN)
-						: attr,
-				     _("you, rotate %s"),
-				     date_format(age.due, due));
+			widget_textf(
+			    win, 2 + i, 16, 22,
+			    age.is_due ? attr | tui_attr(app, TUI_WARN) : attr,
+			    _("you, rotate %s"), date_format(age.due, due));
 		} else
-			widget_text(win, 2 + i, 16, 22, attr,
-				    r->own ? _("you")
-					   : (r->sender ? r->sender
-							: _("unknown")));
+			widget_text(
+			    win, 2 + i, 16, 22, attr,
+			    r->own ? _("you")
+				   : (r->sender ? r->sender : _("unknown")));
 		if (problem)
 			widget_text(win, 2 + i, 39, cols - 40,
 				    attr | tui_attr(app, TUI_WARN), problem);
@@ -496,8 +491,8 @@ static void dkim_keygen_work(struct app *app, struct dkim_state *st,
 		if (r) {
 			r->created = app->now;
 			r->algorithm = xstrdup("rsa");
-			r->publish = dkim_zone_line(gen.name, gen.strings,
-						    gen.nstrings);
+			r->publish =
+			    dkim_zone_line(gen.name, gen.strings, gen.nstrings);
 			st->list.selected = (size_t)(r - st->rows);
 		}
 		tui_message(app, _("Key %s made; the private key is in %s."),
@@ -510,24 +505,24 @@ static void dkim_keygen_work(struct app *app, struct dkim_state *st,
 /* A rotation's start, advance or cancel on a worker: what it needs,
  * how far it came, and how it ended. */
 struct rotate_job {
-	enum dkim_job kind;       /* START, ADVANCE, or NONE: cancel */
+	enum dkim_job kind; /* START, ADVANCE, or NONE: cancel */
 	char *domain;
-	char *from;               /* start: the key to replace */
-	char *selector;           /* start: the new selector */
-	char *dir;                /* start: the key directory, or NULL */
+	char *from;     /* start: the key to replace */
+	char *selector; /* start: the new selector */
+	char *dir;      /* start: the key directory, or NULL */
 	date_t today;
-	double timeout;           /* --timeout, 0 for the default */
-	struct worker *worker;    /* set by the job, for its lock */
+	double timeout;        /* --timeout, 0 for the default */
+	struct worker *worker; /* set by the job, for its lock */
 	/* Progress, under the worker's lock. */
-	char *name;               /* the name an update went to */
-	char *server;             /* the primary that accepted it */
-	size_t serving, count;    /* servers that have it / asked */
+	char *name;            /* the name an update went to */
+	char *server;          /* the primary that accepted it */
+	size_t serving, count; /* servers that have it / asked */
 	double waited;
 	/* The end, read once worker_done(). */
-	char *error;              /* why it failed, or NULL */
-	struct dkim_generated gen;   /* start */
-	struct rotation_record rec;  /* start, cancel */
-	struct app_rotate_result r;  /* advance */
+	char *error;                /* why it failed, or NULL */
+	struct dkim_generated gen;  /* start */
+	struct rotation_record rec; /* start, cancel */
+	struct app_rotate_result r; /* advance */
 };
 
 /* Frees a rotation job with what it holds. */
@@ -620,8 +615,8 @@ static void rotate_run(void *arg, struct session *s, struct worker *w)
 		st = app_rotate_advance(s, j->domain, j->today, &po, false,
 					&watch, &j->r, &err);
 	} else {
-		st = app_rotate_cancel(s, j->domain, j->today, &watch,
-				       &j->rec, NULL, &err);
+		st = app_rotate_cancel(s, j->domain, j->today, &watch, &j->rec,
+				       NULL, &err);
 	}
 	if (st != STATUS_OK)
 		j->error = xstrdup(err_message(&err));
@@ -806,8 +801,7 @@ static void rotate_collect(struct app *app, struct dkim_state *st)
 static bool dkim_work(struct app *app, void *state)
 {
 	struct dkim_state *st = state;
-	char *dir = app->demo_dir ? xasprintf("%s/keys", app->demo_dir)
-				  : NULL;
+	char *dir = app->demo_dir ? xasprintf("%s/keys", app->demo_dir) : NULL;
 
 	switch (st->job) {
 	case DKIM_JOB_KEYGEN:
@@ -837,9 +831,8 @@ static void dkim_rotate(struct app *app, struct dkim_state *st)
 		return;
 	}
 	dkim_rotation_load(app, st);
-	if (!st->have_rot &&
-	    (st->list.selected >= st->count ||
-	     !st->rows[st->list.selected].own)) {
+	if (!st->have_rot && (st->list.selected >= st->count ||
+			      !st->rows[st->list.selected].own)) {
 		tui_error(app, _("Choose a key you hold: a provider rotates "
 				 "its own keys."));
 		return;
@@ -872,8 +865,9 @@ static void dkim_rotate_cancel(struct app *app, struct dkim_state *st)
 		return;
 	if (!st->cancel_armed) {
 		st->cancel_armed = true;
-		tui_message(app, _("Press d again to cancel the rotation to "
-				   "%s and delete its unused key."),
+		tui_message(app,
+			    _("Press d again to cancel the rotation to "
+			      "%s and delete its unused key."),
 			    st->rot.rec.new_selector);
 		return;
 	}
@@ -898,9 +892,8 @@ static void dkim_prompt(struct app *app, struct dkim_state *st,
 static void dkim_keygen_key(struct app *app, struct dkim_state *st)
 {
 	const struct providers *cat = tui_providers(app);
-	const struct dkim_row *r = st->list.selected < st->count
-				       ? &st->rows[st->list.selected]
-				       : NULL;
+	const struct dkim_row *r =
+	    st->list.selected < st->count ? &st->rows[st->list.selected] : NULL;
 	const struct provider *p = r && !r->own && r->provider && cat
 				       ? providers_find(cat, r->provider)
 				       : NULL;
@@ -1029,8 +1022,7 @@ static bool dkim_key(struct app *app, void *state, struct tui_key key,
 		for (size_t i = 0; i < st->count; i++) {
 			char *name = xstrdup(st->rows[i].record.name);
 
-			lookup_start(app, &st->rows[i].record, name,
-				     DNS_T_TXT);
+			lookup_start(app, &st->rows[i].record, name, DNS_T_TXT);
 			free(name);
 		}
 		return true;

@@ -29,7 +29,7 @@
 
 /* A report destination as the screen shows it: every string cleaned. */
 struct dmarc_dest_line {
-	char *tag;   /* "rua" or "ruf" */
+	char *tag; /* "rua" or "ruf" */
 	char *uri;
 	char *host;
 	char *query; /* the authorization name, or NULL */
@@ -42,7 +42,7 @@ struct dmarc_state {
 	bool dests_known;                  /* dests hold an answer */
 	struct dmarc_dest_line *dests;
 	size_t ndests;
-	char *dests_error;  /* why the check has no answer (cleaned) */
+	char *dests_error;         /* why the check has no answer (cleaned) */
 	struct widget_pager pager; /* the content, scrolled */
 	struct state_settings settings;
 	struct state_rung *history;
@@ -56,8 +56,8 @@ struct dmarc_state {
 };
 
 static const enum command dmarc_commands[] = {
-	CMD_STEP, CMD_FORCE, CMD_PUBLISH, CMD_RECHECK, CMD_UP, CMD_DOWN,
-	CMD_NONE,
+	CMD_STEP, CMD_FORCE, CMD_PUBLISH, CMD_RECHECK,
+	CMD_UP,   CMD_DOWN,  CMD_NONE,
 };
 
 /* Forgets the destinations shown. */
@@ -150,8 +150,8 @@ static void dmarc_recorded(void *arg)
 	st->history = NULL;
 	st->nhistory = 0;
 	if (store)
-		state_rung_list(store, app->domain, &st->history,
-				&st->nhistory, NULL);
+		state_rung_list(store, app->domain, &st->history, &st->nhistory,
+				NULL);
 	lookup_start(app, &st->published, name, DNS_T_TXT);
 	free(name);
 	dmarc_plan(app, st);
@@ -216,8 +216,8 @@ static int dmarc_draw_readiness(struct app *app, struct dmarc_state *st,
 		return y;
 	if (!st->loading && !st->sp.loaded && !st->sp.error)
 		/* Not started, or a record or a publish holds the plan. */
-		return y + stepper_draw(&st->stepper, win, y, 1, cols - 2,
-					rows);
+		return y +
+		       stepper_draw(&st->stepper, win, y, 1, cols - 2, rows);
 	if (st->loading) {
 		widget_text(win, y, 1, cols - 2, A_NORMAL,
 			    _("Asking DNS about the report sources for the "
@@ -269,7 +269,7 @@ static int dmarc_draw_dests(struct app *app, struct dmarc_state *st,
 		widget_text(win, y++, 3, cols - 4, A_NORMAL,
 			    st->dests_error ? st->dests_error
 			    : tui_dns(app)  ? _("Asking the report "
-						"destinations ...")
+						 "destinations ...")
 					    : tui_dns_problem(app));
 		return y;
 	}
@@ -314,17 +314,17 @@ static int dmarc_draw_dests(struct app *app, struct dmarc_state *st,
 			char *need = xasprintf(
 			    /* TRANSLATORS: %s is the other domain, then the
 			     * record it must publish. */
-			    _("%s must publish: %s TXT \"v=DMARC1\""),
-			    d->host, d->query);
+			    _("%s must publish: %s TXT \"v=DMARC1\""), d->host,
+			    d->query);
 
-			y += widget_wrap(win, y, 5, cols - 6, rows, 0,
-					 A_NORMAL, need);
+			y += widget_wrap(win, y, 5, cols - 6, rows, 0, A_NORMAL,
+					 need);
 			free(need);
 		} else if (d->state == DMARC_DEST_UNKNOWN && d->query) {
 			char *need = xasprintf(_("asked: %s TXT"), d->query);
 
-			y += widget_wrap(win, y, 5, cols - 6, rows, 0,
-					 A_NORMAL, need);
+			y += widget_wrap(win, y, 5, cols - 6, rows, 0, A_NORMAL,
+					 need);
 			free(need);
 		}
 	}
@@ -351,8 +351,8 @@ static int dmarc_draw_content(struct app *app, struct dmarc_state *st,
 	} else {
 		lookup_matching(&st->published, "v=DMARC1", &record);
 		current = ladder_find_text(&st->ladder, record);
-		y += widget_wrap(win, y, 3, cols - 4, rows, 0, A_NORMAL,
-				 record);
+		y +=
+		    widget_wrap(win, y, 3, cols - 4, rows, 0, A_NORMAL, record);
 	}
 	if (st->error)
 		y += widget_wrap(win, y, 3, cols - 4, rows, 0,
@@ -365,12 +365,10 @@ static int dmarc_draw_content(struct app *app, struct dmarc_state *st,
 		char buf[DATE_BUFSIZE];
 		int attr = (int)i == current ? A_REVERSE | A_BOLD : A_NORMAL;
 
-		widget_text(win, y, 3, 2, attr,
-			    (int)i == current ? ">" : " ");
+		widget_text(win, y, 3, 2, attr, (int)i == current ? ">" : " ");
 		widget_textf(win, y, 5, 24, attr, "%zu  %s", i + 1, label);
 		if ((int)i == current)
-			widget_text(win, y, 30, 20, A_BOLD,
-				    _("published now"));
+			widget_text(win, y, 30, 20, A_BOLD, _("published now"));
 		else if ((int)i == current + 1 && record)
 			widget_text(win, y, 30, 20, A_NORMAL, _("next"));
 		if (day != DATE_NONE)

@@ -23,7 +23,10 @@ struct domains_state {
 };
 
 static const enum command domains_commands[] = {
-	CMD_SELECT, CMD_ADD, CMD_SETTINGS, CMD_NONE,
+	CMD_SELECT,
+	CMD_ADD,
+	CMD_SETTINGS,
+	CMD_NONE,
 };
 
 /* Reads the list again, keeping the selection on name when given. */
@@ -92,8 +95,7 @@ static void domains_draw(struct app *app, void *state, WINDOW *win)
 		}
 		widget_text(win, 2 + i, 2, cols - 20, attr,
 			    st->domains[k].name);
-		widget_textf(win, 2 + i, cols - 30, 28, attr,
-			     _("added %s"),
+		widget_textf(win, 2 + i, cols - 30, 28, attr, _("added %s"),
 			     date_format(st->domains[k].created, day));
 	}
 	if (st->input.active)
@@ -116,8 +118,7 @@ static void domains_add(struct app *app, struct domains_state *st)
 		tui_error(app, "%s", session_store_error(app->session));
 		goto out;
 	}
-	if (state_domain_add(store, name, app->now, NULL, &err) !=
-	    STATUS_OK) {
+	if (state_domain_add(store, name, app->now, NULL, &err) != STATUS_OK) {
 		tui_error(app, "%s", err_message(&err));
 		goto out;
 	}

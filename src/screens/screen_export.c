@@ -18,16 +18,16 @@
 enum export_format { EXPORT_BIND, EXPORT_NSUPDATE, EXPORT_JSON };
 
 struct export_state {
-	struct screen_plan sp;        /* the plan */
+	struct screen_plan sp;          /* the plan */
 	struct screen_plan_records rec; /* its records, when sp.loaded */
 	enum export_format format;
-	char *text;  /* the preview of the current format */
-	char *error; /* why there is no preview */
+	char *text;                /* the preview of the current format */
+	char *error;               /* why there is no preview */
 	struct widget_pager pager; /* the preview, long lines wrapped */
 	struct widget_input prompt;
 	struct app *app;
-	struct worker *loading;   /* the plan's loading, or NULL */
-	bool rendered;            /* the preview follows the loaded plan */
+	struct worker *loading; /* the plan's loading, or NULL */
+	bool rendered;          /* the preview follows the loaded plan */
 };
 
 static const enum command export_commands[] = {
@@ -202,11 +202,12 @@ static void export_write(struct app *app, struct export_state *st)
 	struct err err = ERR_INIT;
 
 	if (!st->text) {
-		tui_error(app, "%s", st->error ? st->error : _("nothing to write"));
+		tui_error(app, "%s",
+			  st->error ? st->error : _("nothing to write"));
 		return;
 	}
-	if (outfile_write(st->prompt.text, st->text, strlen(st->text),
-			      &err) == STATUS_OK)
+	if (outfile_write(st->prompt.text, st->text, strlen(st->text), &err) ==
+	    STATUS_OK)
 		tui_message(app, _("Wrote %s"), st->prompt.text);
 	else
 		tui_error(app, "%s", err_message(&err));

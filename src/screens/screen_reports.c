@@ -41,7 +41,7 @@ struct reports_row {
 
 struct reports_state {
 	struct report_view view;
-	bool loaded;          /* view holds a result */
+	bool loaded;               /* view holds a result */
 	struct analysis *analysis; /* view.analysis, when loaded */
 	enum report_window window;
 	char *error;
@@ -52,7 +52,7 @@ struct reports_state {
 	const struct provider **open;
 	size_t nopen;
 	bool open_kind[REPORT_GROUP_UNKNOWN + 1];
-	bool failures_shown;  /* the failure reports instead of sources */
+	bool failures_shown; /* the failure reports instead of sources */
 	struct widget_list flist;
 	/* Reports of the domain stored before the import under way, to
 	 * say how many it added; -1 when none was made. */
@@ -66,19 +66,19 @@ struct reports_state {
 	size_t nqueue, next;
 	char *importing; /* the path the operator gave */
 	struct report_import_stats stats;
-	char *last_reject; /* the last rejected unit's message */
+	char *last_reject;       /* the last rejected unit's message */
 	struct worker *importer; /* the import on a worker, or NULL */
 	bool analysed;
-	struct worker *job;    /* the analysis on a worker, or NULL */
+	struct worker *job; /* the analysis on a worker, or NULL */
 	struct app *app;
 	struct ip_net *disowned; /* networks marked "not ours" */
 	size_t ndisowned;
-	char *disowning;   /* the source the question is about, or NULL */
+	char *disowning; /* the source the question is about, or NULL */
 };
 
 static const enum command reports_commands[] = {
-	CMD_IMPORT, CMD_WINDOW, CMD_SELECT, CMD_FAILURES, CMD_DISOWN,
-	CMD_UP,     CMD_DOWN,   CMD_NONE,
+	CMD_IMPORT, CMD_WINDOW, CMD_SELECT, CMD_FAILURES,
+	CMD_DISOWN, CMD_UP,     CMD_DOWN,   CMD_NONE,
 };
 
 /* The failure reports the screen lists. */
@@ -135,8 +135,7 @@ static bool group_open(const struct reports_state *st,
 }
 
 /* Opens or closes group g. */
-static void group_toggle(struct reports_state *st,
-			 const struct report_group *g)
+static void group_toggle(struct reports_state *st, const struct report_group *g)
 {
 	const struct provider *p = g->provider;
 
@@ -164,8 +163,8 @@ static void rows_build(struct reports_state *st)
 		bool open = group_open(st, &v->groups[g]);
 		size_t n = open ? v->groups[g].nsources : 0;
 
-		st->rows = xgrow(st->rows, &cap, st->nrows + 1 + n,
-				 sizeof *st->rows);
+		st->rows =
+		    xgrow(st->rows, &cap, st->nrows + 1 + n, sizeof *st->rows);
 		st->rows[st->nrows].group = g;
 		st->rows[st->nrows++].source = SIZE_MAX;
 		for (size_t k = 0; k < n; k++) {
@@ -219,8 +218,8 @@ static void reports_run(void *arg, struct session *s, struct worker *w)
 	struct store *store = session_store(s, &err);
 
 	(void)w;
-	if (!store || report_view_load(store, &req, &j->view, &err) !=
-			  STATUS_OK)
+	if (!store ||
+	    report_view_load(store, &req, &j->view, &err) != STATUS_OK)
 		j->error = xstrdup(err_message(&err));
 	else
 		j->loaded = true;
@@ -313,8 +312,7 @@ static void import_plan(struct reports_state *st, const char *path)
 
 	st->nqueue = st->next = 0;
 	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode) ||
-	    mail_is_maildir(path) ||
-	    !(d = opendir(path))) {
+	    mail_is_maildir(path) || !(d = opendir(path))) {
 		st->queue = xgrow(st->queue, &cap, 1, sizeof *st->queue);
 		st->queue[st->nqueue++] = xstrdup(path);
 		return;
@@ -322,12 +320,11 @@ static void import_plan(struct reports_state *st, const char *path)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		st->queue = xgrow(st->queue, &cap, st->nqueue + 1,
-				  sizeof *st->queue);
-		st->queue[st->nqueue++] =
-		    xasprintf("%s%s%s", path,
-			      path[strlen(path) - 1] == '/' ? "" : "/",
-			      e->d_name);
+		st->queue =
+		    xgrow(st->queue, &cap, st->nqueue + 1, sizeof *st->queue);
+		st->queue[st->nqueue++] = xasprintf(
+		    "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/",
+		    e->d_name);
 	}
 	closedir(d);
 	qsort(st->queue, st->nqueue, sizeof *st->queue, name_cmp);
@@ -352,8 +349,8 @@ struct import_job {
 	size_t nqueue;
 	size_t next;                      /* units read */
 	struct report_import_stats stats; /* of the units read */
-	char *last_reject;  /* the last rejected unit's message */
-	char *error;        /* why the import stopped, or NULL */
+	char *last_reject;                /* the last rejected unit's message */
+	char *error;                      /* why the import stopped, or NULL */
 	struct worker *worker;
 };
 
@@ -510,12 +507,11 @@ static int class_attr(const struct app *app, enum analysis_class c)
 
 /* Draws the weekly trend: one bar per ISO week of the DMARC pass rate;
  * returns the rows used. */
-static int draw_trend(struct app *app, const struct analysis *a,
-		      WINDOW *win, int y, int max_rows, int cols)
+static int draw_trend(struct app *app, const struct analysis *a, WINDOW *win,
+		      int y, int max_rows, int cols)
 {
-	size_t first = a->nweeks > (size_t)max_rows
-			   ? a->nweeks - (size_t)max_rows
-			   : 0;
+	size_t first =
+	    a->nweeks > (size_t)max_rows ? a->nweeks - (size_t)max_rows : 0;
 	int used = 0;
 
 	for (size_t i = first; i < a->nweeks; i++, used++) {
@@ -529,8 +525,8 @@ static int draw_trend(struct app *app, const struct analysis *a,
 			   rate >= 98.0 ? tui_attr(app, TUI_GOOD)
 					: tui_attr(app, TUI_WARN),
 			   tui_attr(app, TUI_DIM));
-		widget_textf(win, y + used, 12 + bar, cols - 13 - bar,
-			     A_NORMAL, _("%5.1f %% of %lld"), rate,
+		widget_textf(win, y + used, 12 + bar, cols - 13 - bar, A_NORMAL,
+			     _("%5.1f %% of %lld"), rate,
 			     (long long)w->t.messages);
 	}
 	return used;
@@ -604,8 +600,7 @@ static void draw_group(struct app *app, const struct reports_state *st,
 }
 
 /* The window in words: "last 14 days (2026-11-17 to 2026-11-30)". */
-static void window_text(const struct reports_state *st, char *buf,
-			size_t size)
+static void window_text(const struct reports_state *st, char *buf, size_t size)
 {
 	char d1[DATE_BUFSIZE], d2[DATE_BUFSIZE];
 	const struct report_view *v = &st->view;
@@ -629,8 +624,8 @@ static void window_text(const struct reports_state *st, char *buf,
 
 /* Draws a field of a failure report, cleaned, on row y if it is above
  * the last row; returns the rows used. */
-static int draw_field(WINDOW *win, int y, int rows, int cols,
-		      const char *label, const char *value)
+static int draw_field(WINDOW *win, int y, int rows, int cols, const char *label,
+		      const char *value)
 {
 	char *clean;
 
@@ -677,8 +672,8 @@ static void draw_failures(struct app *app, struct reports_state *st,
 		f = &v->failures[k];
 		attr = row_start(win, y + i, cols, k == st->flist.selected);
 		ip = text_clean_str(f->source_ip ? f->source_ip : "-");
-		from = text_clean_str(f->original_from ? f->original_from
-						       : "-");
+		from =
+		    text_clean_str(f->original_from ? f->original_from : "-");
 		widget_text(win, y + i, 1, 22, attr, ip);
 		widget_text(win, y + i, 24, 8, attr | tui_attr(app, TUI_BAD),
 			    f->auth_failure ? f->auth_failure : "-");
@@ -710,8 +705,8 @@ static void draw_failures(struct app *app, struct reports_state *st,
 }
 
 /* Draws the sources grouped by provider, and the selected one's fix. */
-static void draw_sources(struct app *app, struct reports_state *st,
-			 WINDOW *win, int y, int rows, int cols)
+static void draw_sources(struct app *app, struct reports_state *st, WINDOW *win,
+			 int y, int rows, int cols)
 {
 	const struct analysis *a = st->analysis;
 	const struct report_view *v = &st->view;
@@ -739,8 +734,8 @@ static void draw_sources(struct app *app, struct reports_state *st,
 			draw_group(app, st, &v->groups[r->group], win, y + i,
 				   cols, k == st->list.selected);
 		else
-			draw_source(app, st, &a->sources[r->source], win,
-				    y + i, cols, k == st->list.selected);
+			draw_source(app, st, &a->sources[r->source], win, y + i,
+				    cols, k == st->list.selected);
 	}
 	if (st->list.selected >= st->nrows)
 		return;
@@ -794,8 +789,8 @@ static void reports_draw(struct app *app, void *state, WINDOW *win)
 	else if (!a)
 		widget_text(win, y++, 1, cols - 2, A_NORMAL,
 			    st->job ? _("Asking DNS about the report "
-					   "sources ...")
-				       : _("Reading the reports ..."));
+					"sources ...")
+				    : _("Reading the reports ..."));
 	else if (v->stored_reports == 0 && v->stored_failures == 0)
 		y += widget_wrap(win, y, 1, cols - 2, rows - 1, 0, A_NORMAL,
 				 _("No report imported yet. Press i and give "
@@ -839,8 +834,7 @@ static void reports_draw(struct app *app, void *state, WINDOW *win)
 				       "failure reports for %s (now %lld)."),
 				     (long long)st->import_added,
 				     (long long)st->import_failures,
-				     app->domain,
-				     (long long)v->stored_reports);
+				     app->domain, (long long)v->stored_reports);
 		if (st->failures_shown)
 			draw_failures(app, st, win, y, rows, cols);
 		else {
@@ -862,10 +856,10 @@ static void reports_draw(struct app *app, void *state, WINDOW *win)
 				  _("Import from (Tab completes):"),
 				  &st->prompt, A_NORMAL);
 	else if (st->importing && st->nqueue) {
-		const char *name = strrchr(st->queue[st->next < st->nqueue
-							 ? st->next
-							 : st->nqueue - 1],
-					   '/');
+		const char *name =
+		    strrchr(st->queue[st->next < st->nqueue ? st->next
+							    : st->nqueue - 1],
+			    '/');
 		int used = widget_textf(
 		    win, rows - 1, 1, cols - 2, A_BOLD,
 		    _("Importing %zu of %zu (%zu read, %lu reports stored) "),
@@ -906,8 +900,8 @@ static void disown_ask(struct app *app, struct reports_state *st)
 	const struct reports_row *r;
 	size_t k;
 
-	if (st->job || !st->analysis ||
-	    st->failures_shown || st->list.selected >= st->nrows) {
+	if (st->job || !st->analysis || st->failures_shown ||
+	    st->list.selected >= st->nrows) {
 		tui_error(app, _("Choose a source first."));
 		return;
 	}
@@ -948,13 +942,13 @@ static void disown_answer(struct app *app, struct reports_state *st,
 
 	if (!widget_key_yes(key)) {
 		tui_message(app, _("Not marked."));
-	} else if (state_disown_add(tui_store(app), app->domain,
-				    st->disowning, NULL, app->now, NULL,
-				    &err) != STATUS_OK) {
+	} else if (state_disown_add(tui_store(app), app->domain, st->disowning,
+				    NULL, app->now, NULL, &err) != STATUS_OK) {
 		tui_error(app, "%s", err_message(&err));
 	} else {
-		tui_message(app, _("%s is marked as not ours; it no longer "
-				   "holds the plan back."),
+		tui_message(app,
+			    _("%s is marked as not ours; it no longer "
+			      "holds the plan back."),
 			    st->disowning);
 		disowned_load(app, st);
 	}

@@ -20,8 +20,8 @@
 
 /* A change not saved yet. */
 struct staged {
-	char *spec;  /* what to add, or the removed sender's spec */
-	int64_t id;  /* the sender to remove, or 0 for an addition */
+	char *spec; /* what to add, or the removed sender's spec */
+	int64_t id; /* the sender to remove, or 0 for an addition */
 };
 
 struct senders_state {
@@ -30,7 +30,7 @@ struct senders_state {
 	char *error;
 	struct staged *staged;
 	size_t nstaged, capstaged;
-	bool catalogue;                /* the add pane is open */
+	bool catalogue; /* the add pane is open */
 	struct widget_input filter;
 	const struct provider **matches;
 	size_t nmatches;
@@ -206,8 +206,7 @@ static void draw_inventory(struct app *app, struct senders_state *st,
 			p = cat ? providers_find(cat, st->staged[j].spec)
 				: NULL;
 			draw_sender(app, win, 2 + i, cols, st->staged[j].spec,
-				    p,
-				    p ? p->spf : st->staged[j].spec, attr,
+				    p, p ? p->spf : st->staged[j].spec, attr,
 				    "+");
 		}
 	}
@@ -236,7 +235,8 @@ static void draw_catalogue(struct app *app, struct senders_state *st,
 			  A_NORMAL);
 	if (!tui_providers(app)) {
 		widget_wrap(win, 3, 1, cols - 2, rows, 0,
-			    tui_attr(app, TUI_BAD), session_providers_error(app->session));
+			    tui_attr(app, TUI_BAD),
+			    session_providers_error(app->session));
 		return;
 	}
 	if (st->nmatches == 0)
@@ -296,8 +296,8 @@ static void stage_add(struct app *app, struct senders_state *st,
 	char *value = NULL;
 	struct err err = ERR_INIT;
 
-	if (state_sender_parse(spec, tui_providers(app), &kind, &value,
-			       &err) != STATUS_OK) {
+	if (state_sender_parse(spec, tui_providers(app), &kind, &value, &err) !=
+	    STATUS_OK) {
 		tui_error(app, "%s", err_message(&err));
 		goto out;
 	}
@@ -344,8 +344,8 @@ static void stage_remove(struct app *app, struct senders_state *st)
 				app->unsaved = st->nstaged > 0;
 				return;
 			}
-		st->staged = xgrow(st->staged, &st->capstaged,
-				   st->nstaged + 1, sizeof *st->staged);
+		st->staged = xgrow(st->staged, &st->capstaged, st->nstaged + 1,
+				   sizeof *st->staged);
 		st->staged[st->nstaged].spec =
 		    state_sender_spec(&st->senders[k]);
 		st->staged[st->nstaged].id = id;
@@ -384,9 +384,9 @@ static void senders_save(struct app *app, struct senders_state *st)
 						 &err);
 			free(which);
 		} else {
-			rc = state_sender_add(store, app->domain, s->spec,
-					      NULL, tui_providers(app),
-					      app->now, NULL, &err);
+			rc = state_sender_add(store, app->domain, s->spec, NULL,
+					      tui_providers(app), app->now,
+					      NULL, &err);
 		}
 		if (rc != STATUS_OK) {
 			tui_error(app, "%s", err_message(&err));
@@ -399,8 +399,8 @@ static void senders_save(struct app *app, struct senders_state *st)
 	app->unsaved = st->nstaged > 0;
 	senders_load(app, st);
 	if (st->nstaged == 0)
-		tui_message(app, P_("Saved %zu change.", "Saved %zu changes.",
-				    done),
+		tui_message(app,
+			    P_("Saved %zu change.", "Saved %zu changes.", done),
 			    done);
 }
 

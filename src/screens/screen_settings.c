@@ -17,9 +17,9 @@
 
 struct settings_state {
 	struct state_settings settings;
-	char *error;           /* why they could not be read, or NULL */
+	char *error; /* why they could not be read, or NULL */
 	struct widget_list list;
-	int height;            /* rows of the list at the last draw */
+	int height; /* rows of the list at the last draw */
 	struct widget_input input;
 	const struct app_setting *editing; /* the setting being edited */
 };
@@ -39,8 +39,8 @@ static void settings_read(struct app *app, struct settings_state *st)
 	st->error = NULL;
 	if (!store)
 		st->error = xstrdup(session_store_error(app->session));
-	else if (state_settings_get(store, app->domain, &st->settings,
-				    &err) != STATUS_OK)
+	else if (state_settings_get(store, app->domain, &st->settings, &err) !=
+		 STATUS_OK)
 		st->error = xstrdup(err_message(&err));
 	err_done(&err);
 }
@@ -146,11 +146,10 @@ static void settings_draw(struct app *app, void *state, WINDOW *win)
 				    attr | tui_attr(app, TUI_DIM),
 				    _("(default)"));
 		else
-			widget_textf(win, y + i, 22, cols - 23,
-				     is_default ? attr | tui_attr(app, TUI_DIM)
-						: attr,
-				     is_default ? _("%s (default)") : "%s",
-				     clean);
+			widget_textf(
+			    win, y + i, 22, cols - 23,
+			    is_default ? attr | tui_attr(app, TUI_DIM) : attr,
+			    is_default ? _("%s (default)") : "%s", clean);
 		free(clean);
 		free(v);
 	}

@@ -32,33 +32,33 @@
 struct line {
 	char *text;
 	int attr;
-	int include;       /* index into the target's items, or -1 */
+	int include; /* index into the target's items, or -1 */
 };
 
 /* What a build of the target is for. */
 enum build_why {
-	BUILD_SAVED,    /* entering: the flattening remembered last */
-	BUILD_NONE,     /* that no longer fits: nothing flattened */
-	BUILD_TOGGLE,   /* f: one include more or less flattened */
+	BUILD_SAVED,  /* entering: the flattening remembered last */
+	BUILD_NONE,   /* that no longer fits: nothing flattened */
+	BUILD_TOGGLE, /* f: one include more or less flattened */
 };
 
 struct spf_state {
-	struct app *app;                /* for the callbacks */
+	struct app *app; /* for the callbacks */
 	struct spf_check_run *run;
-	struct spf_check *check;        /* the published tree, once done */
-	char **flatten;                 /* the includes chosen to flatten */
+	struct spf_check *check; /* the published tree, once done */
+	char **flatten;          /* the includes chosen to flatten */
 	size_t nflatten;
-	struct app_spf_target target;   /* built by the app layer */
-	bool built;                     /* a build of it has ended */
-	struct worker *building;        /* the build under way, or NULL */
-	enum build_why why;             /* and what it is for */
-	char **trying;                  /* the flattening it builds */
+	struct app_spf_target target; /* built by the app layer */
+	bool built;                   /* a build of it has ended */
+	struct worker *building;      /* the build under way, or NULL */
+	enum build_why why;           /* and what it is for */
+	char **trying;                /* the flattening it builds */
 	size_t ntrying;
-	struct app_spf_target tried;    /* its last run's target */
-	enum status tried_status;       /* and status */
-	char *tried_error;              /* and message */
-	char *toggled;                  /* the include f toggled */
-	bool toggled_off;               /* its flattening was undone */
+	struct app_spf_target tried; /* its last run's target */
+	enum status tried_status;    /* and status */
+	char *tried_error;           /* and message */
+	char *toggled;               /* the include f toggled */
+	bool toggled_off;            /* its flattening was undone */
 	char *error;
 	struct propagate_result *propagation;
 	bool propagating;
@@ -66,21 +66,21 @@ struct spf_state {
 	size_t nlines, caplines;
 	struct widget_list list;
 	int height;
-	int cols;                       /* the width lines wrap at */
-	bool dirty;                     /* flattening changed, not saved */
-	struct screen_plan sp;          /* the plan, for S */
-	struct worker *loading;         /* its loading, from the first S */
-	bool planned;                   /* a loading was started */
-	enum command step_pending;      /* S or ! waiting for the plan */
-	struct stepper stepper;         /* S and ! */
-	size_t verify_line;             /* the servers' heading line */
-	bool reveal;                    /* show it: v was pressed */
-	size_t step_line;               /* the first line of the step */
+	int cols;                  /* the width lines wrap at */
+	bool dirty;                /* flattening changed, not saved */
+	struct screen_plan sp;     /* the plan, for S */
+	struct worker *loading;    /* its loading, from the first S */
+	bool planned;              /* a loading was started */
+	enum command step_pending; /* S or ! waiting for the plan */
+	struct stepper stepper;    /* S and ! */
+	size_t verify_line;        /* the servers' heading line */
+	bool reveal;               /* show it: v was pressed */
+	size_t step_line;          /* the first line of the step */
 };
 
 static const enum command spf_commands[] = {
-	CMD_FLATTEN, CMD_SAVE, CMD_VERIFY, CMD_STEP, CMD_FORCE, CMD_PUBLISH,
-	CMD_RECHECK, CMD_UP, CMD_DOWN, CMD_NONE,
+	CMD_FLATTEN, CMD_SAVE,    CMD_VERIFY, CMD_STEP, CMD_FORCE,
+	CMD_PUBLISH, CMD_RECHECK, CMD_UP,     CMD_DOWN, CMD_NONE,
 };
 
 /* A build of the target on a worker: the domain and the flattening
@@ -225,8 +225,8 @@ static void spf_start(struct app *app, struct spf_state *st)
 		st->run = spf_check_start(app->session->dns, app->domain,
 					  spf_checked, st);
 	st->built = false;
-	if (app_spf_target_saved(app->session, app->domain, &saved, &n,
-				 &err) != STATUS_OK) {
+	if (app_spf_target_saved(app->session, app->domain, &saved, &n, &err) !=
+	    STATUS_OK) {
 		st->error = xstrdup(err_message(&err));
 		st->built = true;
 	} else {
@@ -360,13 +360,12 @@ static int include_of(const struct spf_state *st, const struct spf_node *n)
 static void add_tree(struct app *app, struct spf_state *st,
 		     const struct spf_node *node, int depth)
 {
-	int attr = node->state == SPF_NODE_OK ? (int)A_NORMAL
-					      : tui_attr(app, TUI_BAD);
+	int attr =
+	    node->state == SPF_NODE_OK ? (int)A_NORMAL : tui_attr(app, TUI_BAD);
 	char *err = node->error ? text_clean_str(node->error) : NULL;
 
 	add_line(st, attr, depth == 1 ? include_of(st, node) : -1,
-		 "%*s%-*s %3zu%s%s",
-		 depth * 2, "", 44 - depth * 2,
+		 "%*s%-*s %3zu%s%s", depth * 2, "", 44 - depth * 2,
 		 node->via ? node->via : node->domain, node->cost,
 		 err ? "  " : "", err ? err : "");
 	free(err);
@@ -378,9 +377,8 @@ static void add_tree(struct app *app, struct spf_state *st,
 static void add_diff(struct app *app, struct spf_state *st)
 {
 	struct spf_record *pub = NULL, *tgt = NULL;
-	const char *published = st->check && st->check->root
-				    ? st->check->root->record
-				    : NULL;
+	const char *published =
+	    st->check && st->check->root ? st->check->root->record : NULL;
 	bool same = true;
 
 	if (published)
@@ -445,8 +443,7 @@ static void build_lines(struct app *app, struct spf_state *st)
 	}
 	for (size_t i = 0; i < st->check->findings.count; i++)
 		add_line(st,
-			 st->check->findings.items[i].severity ==
-				 SEVERITY_ERROR
+			 st->check->findings.items[i].severity == SEVERITY_ERROR
 			     ? tui_attr(app, TUI_BAD)
 			     : tui_attr(app, TUI_WARN),
 			 -1, "! %s", st->check->findings.items[i].message);
@@ -485,8 +482,7 @@ static void build_lines(struct app *app, struct spf_state *st)
 		else
 			add_line(st, A_NORMAL, (int)i,
 				 _("  %-40s %2d  f flattens to %zu ranges"),
-				 in->mechanism, (int)in->cost,
-				 in->naddresses);
+				 in->mechanism, (int)in->cost, in->naddresses);
 	}
 	add_line(st, A_NORMAL, -1, "%s", "");
 	st->verify_line = st->nlines;
@@ -497,21 +493,17 @@ static void build_lines(struct app *app, struct spf_state *st)
 	else if (st->propagation && st->propagation->error)
 		add_line(st, tui_attr(app, TUI_WARN), -1, "  %s",
 			 st->propagation->error);
-	for (size_t i = 0; st->propagation && i < st->propagation->count;
-	     i++) {
-		const struct propagate_server *s =
-		    &st->propagation->servers[i];
+	for (size_t i = 0; st->propagation && i < st->propagation->count; i++) {
+		const struct propagate_server *s = &st->propagation->servers[i];
 		const char *what =
-		    s->state == PROPAGATE_SERVES
-			? _("serves the target")
-			: s->state == PROPAGATE_DIFFERENT
-			      ? _("serves another record")
-			      : (s->error ? s->error : _("unreachable"));
+		    s->state == PROPAGATE_SERVES ? _("serves the target")
+		    : s->state == PROPAGATE_DIFFERENT
+			? _("serves another record")
+			: (s->error ? s->error : _("unreachable"));
 
 		add_line(st,
-			 s->state == PROPAGATE_SERVES
-			     ? tui_attr(app, TUI_GOOD)
-			     : tui_attr(app, TUI_WARN),
+			 s->state == PROPAGATE_SERVES ? tui_attr(app, TUI_GOOD)
+						      : tui_attr(app, TUI_WARN),
 			 -1, "  %-22s %-18s %s", s->host,
 			 s->address ? s->address : "", what);
 	}
@@ -551,11 +543,10 @@ static void spf_draw(struct app *app, void *state, WINDOW *win)
 		int used = widget_textf(win, y, 1, cols - 2, A_BOLD,
 					_("Lookups %zu of %d "), lookups,
 					SPF_LOOKUP_LIMIT);
-		int attr = lookups > SPF_LOOKUP_LIMIT
-			       ? tui_attr(app, TUI_BAD)
-			       : lookups >= SPF_LOOKUP_LIMIT - 1
-				     ? tui_attr(app, TUI_WARN)
-				     : tui_attr(app, TUI_GOOD);
+		int attr = lookups > SPF_LOOKUP_LIMIT ? tui_attr(app, TUI_BAD)
+			   : lookups >= SPF_LOOKUP_LIMIT - 1
+			       ? tui_attr(app, TUI_WARN)
+			       : tui_attr(app, TUI_GOOD);
 
 		widget_bar(win, y, 1 + used, 30, (double)lookups,
 			   SPF_LOOKUP_LIMIT, attr, tui_attr(app, TUI_DIM));
@@ -574,8 +565,8 @@ static void spf_draw(struct app *app, void *state, WINDOW *win)
 	st->height = rows - y;
 	/* What v or S found shows where the eye is: the view moves to it. */
 	if (st->stepper.reveal || st->reveal) {
-		size_t at = st->stepper.reveal ? st->step_line
-					       : st->verify_line;
+		size_t at =
+		    st->stepper.reveal ? st->step_line : st->verify_line;
 
 		st->stepper.reveal = st->reveal = false;
 		if (at < st->nlines) {
@@ -592,8 +583,8 @@ static void spf_draw(struct app *app, void *state, WINDOW *win)
 		if (k >= st->nlines)
 			break;
 		l = &st->lines[k];
-		attr = k == st->list.selected ? l->attr | (int)A_REVERSE
-					       : l->attr;
+		attr =
+		    k == st->list.selected ? l->attr | (int)A_REVERSE : l->attr;
 		if (k == st->list.selected) {
 			wattron(win, A_REVERSE);
 			mvwhline(win, y + i, 0, ' ', cols);

@@ -31,23 +31,23 @@ struct test_row {
 
 struct test_state {
 	struct widget_input prompt;
-	char *path;      /* the message checked (picked from a Maildir) */
-	char *data;      /* its text */
+	char *path; /* the message checked (picked from a Maildir) */
+	char *data; /* its text */
 	size_t len;
 	struct mail_report report;
-	bool have;       /* report holds a result */
-	char *error;     /* why there is none */
+	bool have;               /* report holds a result */
+	char *error;             /* why there is none */
 	struct worker *checking; /* the check under way, or NULL */
 	struct app *app;
 	struct test_row *rows;
 	size_t nrows;
-	bool built;      /* rows follow the report */
+	bool built;                /* rows follow the report */
 	struct widget_pager pager; /* the result, long rows wrapped */
 };
 
 static const enum command test_commands[] = {
-	CMD_ADD, CMD_RECHECK, CMD_UP, CMD_DOWN, CMD_PAGE_UP, CMD_PAGE_DOWN,
-	CMD_NONE,
+	CMD_ADD,     CMD_RECHECK,   CMD_UP,   CMD_DOWN,
+	CMD_PAGE_UP, CMD_PAGE_DOWN, CMD_NONE,
 };
 
 /* Frees the rows drawn from the report. */
@@ -106,8 +106,9 @@ static void rows_build(struct test_state *st)
 
 	rows_clear(st);
 	st->built = true;
-	row(st, TUI_NORMAL, false, _("From %s, client %s, HELO %s, MAIL FROM %s"),
-	    or_dash(r->from), or_dash(r->env.ip), or_dash(r->env.helo),
+	row(st, TUI_NORMAL, false,
+	    _("From %s, client %s, HELO %s, MAIL FROM %s"), or_dash(r->from),
+	    or_dash(r->env.ip), or_dash(r->env.helo),
 	    r->env.mail_from ? (*r->env.mail_from ? r->env.mail_from : "<>")
 			     : "-");
 	if (r->dkim.count == 0)
@@ -122,9 +123,9 @@ static void rows_build(struct test_state *st)
 			    dkim_alg_name(k->sig.alg), k->bits);
 		else
 			row(st, verdict_color(word), false,
-			    "DKIM   %-9s %s s=%s %s: %s", word, or_dash(k->sig.d),
-			    or_dash(k->sig.s), dkim_reason_name(k->reason),
-			    or_dash(k->detail));
+			    "DKIM   %-9s %s s=%s %s: %s", word,
+			    or_dash(k->sig.d), or_dash(k->sig.s),
+			    dkim_reason_name(k->reason), or_dash(k->detail));
 	}
 	if (r->arc.count || strcmp(r->arc.result, "none") != 0)
 		row(st, verdict_color(r->arc.result), false,
@@ -153,8 +154,8 @@ static void rows_build(struct test_state *st)
 		for (size_t k = 0; k < r->ar[i].count; k++)
 			strbuf_addf(&sb, " %s=%s", r->ar[i].results[k].method,
 				    r->ar[i].results[k].result);
-		row(st, TUI_NORMAL, false, _("%s says%s"),
-		    r->ar[i].authserv_id, strbuf_str(&sb));
+		row(st, TUI_NORMAL, false, _("%s says%s"), r->ar[i].authserv_id,
+		    strbuf_str(&sb));
 		strbuf_done(&sb);
 	}
 	for (size_t i = 0; i < r->ndis; i++)
@@ -215,8 +216,8 @@ static void test_run(void *arg, struct session *s, struct worker *w)
 	(void)w;
 	if (!dns)
 		j->error = xstrdup(err_message(&err));
-	else if (mail_check_run(dns, session_orgdomain(s), j->data, j->len,
-				&o, &j->report, &err) == STATUS_OK)
+	else if (mail_check_run(dns, session_orgdomain(s), j->data, j->len, &o,
+				&j->report, &err) == STATUS_OK)
 		j->have = true;
 	else
 		j->error = xasprintf("%s: %s", j->path, err_message(&err));
@@ -243,8 +244,7 @@ static void test_collect(struct test_state *st)
 }
 
 /* Reads the message the prompt names and starts checking it. */
-static void test_start(struct app *app, struct test_state *st,
-		       const char *path)
+static void test_start(struct app *app, struct test_state *st, const char *path)
 {
 	struct err err = ERR_INIT;
 
@@ -268,9 +268,9 @@ static void test_start(struct app *app, struct test_state *st,
 		return;
 	}
 	if (!tui_dns(app) || !tui_orgdomain(app)) {
-		st->error = xstrdup(!tui_dns(app)
-					? or_dash(tui_dns_problem(app))
-					: _("libpsl has no Public Suffix List"));
+		st->error = xstrdup(
+		    !tui_dns(app) ? or_dash(tui_dns_problem(app))
+				  : _("libpsl has no Public Suffix List"));
 		return;
 	}
 	j = xcalloc(1, sizeof *j);
@@ -298,8 +298,7 @@ static void test_draw(struct app *app, void *state, WINDOW *win)
 	int rows = getmaxy(win), cols = getmaxx(win);
 
 	widget_text(win, 0, 1, cols - 2, A_BOLD,
-		    st->path ? st->path
-			     : _("Test a received message"));
+		    st->path ? st->path : _("Test a received message"));
 	if (st->prompt.active)
 		widget_input_draw(win, rows - 1, 1, cols - 2,
 				  /* TRANSLATORS: keep within 40 columns. */

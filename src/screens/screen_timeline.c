@@ -26,7 +26,7 @@ struct timeline_state {
 	date_t created;
 	char *error;
 	struct widget_pager pager; /* the content, scrolled */
-	struct screen_plan sp;  /* the plan and why there is none */
+	struct screen_plan sp;     /* the plan and why there is none */
 	struct rollout_week *weeks;
 	size_t nweeks;
 	struct worker *loading; /* the plan's loading, or NULL */
@@ -96,8 +96,8 @@ static void timeline_load(struct app *app, struct timeline_state *st)
 		return;
 	}
 	if (state_domain_list(store, &domains, &n, &err) != STATUS_OK ||
-	    state_rung_list(store, app->domain, &st->rungs, &st->count,
-			    &err) != STATUS_OK ||
+	    state_rung_list(store, app->domain, &st->rungs, &st->count, &err) !=
+		STATUS_OK ||
 	    state_settings_get(store, app->domain, &st->settings, &err) !=
 		STATUS_OK) {
 		st->error = xstrdup(err_message(&err));
@@ -173,8 +173,8 @@ static void timeline_monitor(struct app *app, struct timeline_state *st,
 	else
 		widget_textf(win, (*y)++, 1, cols - 2,
 			     tui_attr(app, m->worst_severity == SEVERITY_ERROR
-						   ? TUI_BAD
-						   : TUI_WARN),
+					       ? TUI_BAD
+					       : TUI_WARN),
 			     _("Monitor: last run %s; %zu open alerts: %s"),
 			     date_format(m->last_day, day), m->open,
 			     m->worst ? m->worst : "");
@@ -195,17 +195,18 @@ static int timeline_draw_plan(struct app *app, struct timeline_state *st,
 		return y;
 	}
 	if (!st->sp.loaded) /* a record or a publish holds it */
-		return y + stepper_draw(&st->stepper, win, y, 1, cols - 2,
-					rows);
+		return y +
+		       stepper_draw(&st->stepper, win, y, 1, cols - 2, rows);
 	widget_textf(win, y++, 1, cols - 2, A_BOLD,
 		     _("Phase: %s since %s (day %d)"),
 		     rollout_phase_label(plan->phase),
 		     date_format(plan->since, since), plan->days);
 	if (plan->next.action != ROLLOUT_ACTION_NONE) {
-		char *next = xasprintf(plan->ready ? _("Next: %s, ready now")
-						   : _("Next: %s, not before %s"),
-				       plan->next.label ? plan->next.label : "",
-				       date_format(plan->earliest, earliest));
+		char *next =
+		    xasprintf(plan->ready ? _("Next: %s, ready now")
+					  : _("Next: %s, not before %s"),
+			      plan->next.label ? plan->next.label : "",
+			      date_format(plan->earliest, earliest));
 
 		y += widget_wrap(win, y, 1, cols - 2, rows, 0,
 				 plan->ready ? tui_attr(app, TUI_GOOD)
@@ -213,10 +214,9 @@ static int timeline_draw_plan(struct app *app, struct timeline_state *st,
 				 next);
 		free(next);
 		if (plan->next.record)
-			y += widget_wrap_hard(
-			    win, y, 3, cols - 4, rows, 0, A_NORMAL,
-			    tui_attr(app, TUI_DIM),
-			    plan->next.record);
+			y += widget_wrap_hard(win, y, 3, cols - 4, rows, 0,
+					      A_NORMAL, tui_attr(app, TUI_DIM),
+					      plan->next.record);
 	}
 	y += stepper_draw(&st->stepper, win, y, 1, cols - 2, rows);
 	if (plan->next.action != ROLLOUT_ACTION_NONE && !st->stepper.nlines)
@@ -236,24 +236,20 @@ static int timeline_draw_weeks(struct app *app, struct timeline_state *st,
 {
 	y++;
 	widget_text(win, y++, 1, cols - 2, A_UNDERLINE, _("Weeks"));
-	for (size_t i = 0; !st->loading && i < st->nweeks &&
-			   y < rows;
-	     i++) {
+	for (size_t i = 0; !st->loading && i < st->nweeks && y < rows; i++) {
 		const struct rollout_week *w = &st->weeks[i];
 		int iso_year, week, used;
-		bool now = app->now >= w->monday &&
-			   app->now < w->monday + 7;
-		int attr = now ? (int)(A_BOLD | A_REVERSE)
-			       : (w->past ? tui_attr(app, TUI_DIM)
-					  : (int)A_NORMAL);
+		bool now = app->now >= w->monday && app->now < w->monday + 7;
+		int attr =
+		    now ? (int)(A_BOLD | A_REVERSE)
+			: (w->past ? tui_attr(app, TUI_DIM) : (int)A_NORMAL);
 
 		/* Past weeks without an event are left out: the list is
 		 * about what happened and what comes. */
 		if (w->past && !w->due && !now)
 			continue;
 		date_iso_week(w->monday, &iso_year, &week);
-		widget_textf(win, y, 1, 10, attr, "%04d-W%02d", iso_year,
-			     week);
+		widget_textf(win, y, 1, 10, attr, "%04d-W%02d", iso_year, week);
 		widget_text(win, y, 11, 23, attr,
 			    rollout_phase_label(w->phase));
 		used = w->due ? widget_wrap(win, y, 35, cols - 36, rows, 0,
@@ -383,10 +379,8 @@ struct timeline_action {
 };
 
 static const struct timeline_action timeline_actions[] = {
-	{ CMD_STEP, timeline_step },
-	{ CMD_FORCE, timeline_step },
-	{ CMD_PUBLISH, timeline_step },
-	{ CMD_RECHECK, timeline_reload },
+	{ CMD_STEP, timeline_step },         { CMD_FORCE, timeline_step },
+	{ CMD_PUBLISH, timeline_step },      { CMD_RECHECK, timeline_reload },
 	{ CMD_SETTINGS, timeline_settings },
 };
 
@@ -398,9 +392,8 @@ static bool timeline_key(struct app *app, void *state, struct tui_key key,
 
 	if (st->stepper.confirming)
 		return stepper_key(&st->stepper, !st->loading, key, cmd);
-	for (size_t i = 0; i < sizeof timeline_actions /
-				   sizeof timeline_actions[0];
-	     i++)
+	for (size_t i = 0;
+	     i < sizeof timeline_actions / sizeof timeline_actions[0]; i++)
 		if (timeline_actions[i].cmd == cmd)
 			return timeline_actions[i].run(app, st, key, cmd);
 	return widget_pager_key(&st->pager, cmd);

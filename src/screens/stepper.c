@@ -117,8 +117,7 @@ static void plan_give_back(struct stepper *s, struct screen_plan *sp)
 static void add_reasons(struct stepper *s, const struct rollout_plan *p)
 {
 	for (size_t i = 0; i < p->reasons.count; i++)
-		line_add(s, TUI_WARN, 2, "- %s",
-			 p->reasons.items[i].message);
+		line_add(s, TUI_WARN, 2, "- %s", p->reasons.items[i].message);
 }
 
 /* The per-domain servers to verify on (the "servers" setting, as
@@ -153,17 +152,15 @@ static void add_checks(struct stepper *s, const struct app_step_checks *c)
 		for (size_t i = 0; i < r->count; i++) {
 			const struct propagate_server *v = &r->servers[i];
 
-			line_add(s,
-				 v->state == PROPAGATE_SERVES ? TUI_GOOD
-							      : TUI_WARN,
-				 4, "%-22s %-20s %s", v->host,
-				 v->address ? v->address : "-",
-				 v->state == PROPAGATE_SERVES
-				     ? _("serves it")
-				 : v->state == PROPAGATE_DIFFERENT
-				     ? _("still serves another record")
-				     : (v->error ? v->error
-						 : _("unreachable")));
+			line_add(
+			    s,
+			    v->state == PROPAGATE_SERVES ? TUI_GOOD : TUI_WARN,
+			    4, "%-22s %-20s %s", v->host,
+			    v->address ? v->address : "-",
+			    v->state == PROPAGATE_SERVES ? _("serves it")
+			    : v->state == PROPAGATE_DIFFERENT
+				? _("still serves another record")
+				: (v->error ? v->error : _("unreachable")));
 		}
 	}
 }
@@ -218,8 +215,9 @@ void stepper_collect(struct stepper *s, bool plan_ready)
 			 _("Not recorded: %zu of %zu servers serve %s. Press "
 			   "S again once every server serves it."),
 			 serving, count, p->next.label ? p->next.label : "");
-		tui_error(app, _("Not recorded: %zu of %zu servers serve the "
-				 "new record."),
+		tui_error(app,
+			  _("Not recorded: %zu of %zu servers serve the "
+			    "new record."),
 			  serving, count);
 	} else {
 		/* Off the input path: an SPF step measures the live
@@ -310,8 +308,7 @@ static bool record_end(struct stepper *s)
 		plan_give_back(s, &j->sp);
 		return false;
 	}
-	done = xasprintf(_("Recorded: %s is live on every server."),
-			 s->label);
+	done = xasprintf(_("Recorded: %s is live on every server."), s->label);
 	line_set(s, s->progress, TUI_GOOD, done);
 	tui_message(s->app, "%s", done);
 	free(done);
@@ -444,9 +441,8 @@ static void step_start(struct stepper *s, bool force, bool publish)
 		       xasprintf(_("%s is not ready; nothing published:"),
 				 p->next.label),
 		       xasprintf(_("Not ready: %s"),
-				 p->reasons.count
-				     ? p->reasons.items[0].message
-				     : p->next.label));
+				 p->reasons.count ? p->reasons.items[0].message
+						  : p->next.label));
 	else if (force)
 		refuse(s, TUI_WARN,
 		       xasprintf(_("The plan does not call %s ready:"),
@@ -458,13 +454,13 @@ static void step_start(struct stepper *s, bool force, bool publish)
 				   "forces it, asking first):"),
 				 p->next.label),
 		       xasprintf(_("Not ready: %s"),
-				 p->reasons.count
-				     ? p->reasons.items[0].message
-				     : p->next.label));
+				 p->reasons.count ? p->reasons.items[0].message
+						  : p->next.label));
 	if (force && p->next.action != ROLLOUT_ACTION_NONE) {
 		s->confirming = true;
-		tui_message(app, _("Take %s anyway, as step --force does? "
-				   "(y/n)"),
+		tui_message(app,
+			    _("Take %s anyway, as step --force does? "
+			      "(y/n)"),
 			    p->next.label);
 	}
 }
@@ -520,8 +516,7 @@ static int draw_reasons(const struct stepper *s, WINDOW *win, int y, int x,
 	const struct rollout_plan *p = &s->sp->plan;
 	int used = 0;
 
-	for (size_t i = 0; s->sp->loaded && !p->ready &&
-			   i < p->reasons.count;
+	for (size_t i = 0; s->sp->loaded && !p->ready && i < p->reasons.count;
 	     i++) {
 		/* Reasons quote report data (reverse names): cleaned. */
 		char *clean = text_clean_str(p->reasons.items[i].message);

@@ -31,18 +31,18 @@ struct stepper_line {
 
 struct stepper {
 	struct app *app;
-	struct screen_plan *sp;   /* the screen's plan (borrowed) */
-	bool verifying;           /* checks are out */
-	bool confirming;          /* the force question waits for y/n */
-	bool forced;              /* the step out was forced */
+	struct screen_plan *sp;          /* the screen's plan (borrowed) */
+	bool verifying;                  /* checks are out */
+	bool confirming;                 /* the force question waits for y/n */
+	bool forced;                     /* the step out was forced */
 	struct app_step_checks *arrived; /* answers not yet judged */
-	struct worker *job;       /* a record or a publish, or NULL */
-	bool publishing;          /* job is a publish */
-	size_t progress;          /* the line the job's progress rewrites */
-	char *label;              /* the step the job takes */
-	enum command pending;     /* S, ! or p that waits for the plan */
-	bool reveal;              /* new lines: the screen shows them */
-	int row;                  /* where they were drawn last */
+	struct worker *job;              /* a record or a publish, or NULL */
+	bool publishing;                 /* job is a publish */
+	size_t progress;      /* the line the job's progress rewrites */
+	char *label;          /* the step the job takes */
+	enum command pending; /* S, ! or p that waits for the plan */
+	bool reveal;          /* new lines: the screen shows them */
+	int row;              /* where they were drawn last */
 	struct stepper_line *lines;
 	size_t nlines;
 	/* Called (from the resolver's loop) after a step was recorded, so

@@ -99,15 +99,17 @@ static const struct keymap_entry keymap[] = {
 
 /* The help text of each command, from the one list. */
 #define TUI_COMMAND_HELP(name, help) [name] = help,
+/* clang-format off */
 static const char *const command_help[CMD_COUNT] = {
 	TUI_COMMANDS(TUI_COMMAND_HELP)
 };
+/* clang-format on */
 #undef TUI_COMMAND_HELP
 
 /* The commands the shell itself handles on every screen. */
 static const enum command global_commands[] = {
-	CMD_HELP, CMD_LEFT,   CMD_RIGHT, CMD_GOTO,
-	CMD_BACK, CMD_QUIT,   CMD_REDRAW, CMD_NONE,
+	CMD_HELP, CMD_LEFT, CMD_RIGHT,  CMD_GOTO,
+	CMD_BACK, CMD_QUIT, CMD_REDRAW, CMD_NONE,
 };
 
 /* Finds the command of a key. */
@@ -398,13 +400,12 @@ static void draw_title(struct app *app, const struct frame *f)
 		static const char spinner[] = "|/-\\";
 		/* TRANSLATORS: the spinner while a use case runs on a
 		 * worker (the plan, the report analysis, a publish). */
-		char *s = pending > 0 ? xasprintf(P_("%c %zu query",
-						     "%c %zu queries",
-						     pending),
-						  spinner[app->spin % 4],
-						  pending)
-				      : xasprintf(_("%c loading…"),
-						  spinner[app->spin % 4]);
+		char *s =
+		    pending > 0
+			? xasprintf(
+			      P_("%c %zu query", "%c %zu queries", pending),
+			      spinner[app->spin % 4], pending)
+			: xasprintf(_("%c loading…"), spinner[app->spin % 4]);
 		int width = widget_width(s);
 
 		if (1 + x + width + 2 < app->cols)
@@ -425,8 +426,8 @@ static void draw_title(struct app *app, const struct frame *f)
 		bool current = f->step == s;
 		int attr = current ? (int)(A_REVERSE | A_BOLD)
 				   : (info->needs_domain && !app->domain
-					      ? tui_attr(app, TUI_DIM)
-					      : (int)A_NORMAL);
+					  ? tui_attr(app, TUI_DIM)
+					  : (int)A_NORMAL);
 
 		x += widget_textf(w, 1, x, app->cols - x, attr, "%d %s",
 				  (int)s + 1, _(info->label));
@@ -501,8 +502,7 @@ static void ask_quit(struct app *app)
 }
 
 /* The shell's own handling of a command the screen left alone. */
-static void shell_command(struct app *app, struct tui_key key,
-			  enum command cmd)
+static void shell_command(struct app *app, struct tui_key key, enum command cmd)
 {
 	struct frame *f = top_frame(app);
 	const struct step_info *info = wizard_step(f->step);
@@ -596,8 +596,7 @@ static void report_sync(struct app *app, unsigned long ended)
 	/* A job that ended while the screen was drawn (its end not in
 	 * what was drawn, a record that follows a verification not yet
 	 * started) is news: the loop draws again before it is idle. */
-	idle = !(app->session->dns &&
-		  dns_pending(app->session->dns) > 0) &&
+	idle = !(app->session->dns && dns_pending(app->session->dns) > 0) &&
 	       !top_frame(app)->busy && !app->resized &&
 	       worker_pool_busy(app->workers) == 0 &&
 	       worker_pool_ended(app->workers) == ended;
@@ -655,8 +654,7 @@ static void run_loop(struct app *app, const sigset_t *waitmask)
 			ndns = dns_pollfds(app->session->dns, fds, 64);
 			timeout = dns_timeout_ms(app->session->dns);
 		}
-		if ((app->session->dns &&
-		     dns_pending(app->session->dns) > 0) ||
+		if ((app->session->dns && dns_pending(app->session->dns) > 0) ||
 		    worker_pool_busy(app->workers) > 0) {
 			/* The spinner turns while queries or workers
 			 * wait. */
@@ -826,8 +824,7 @@ char *tui_data_path(const struct app *app, const char *name)
 }
 
 /* Runs the wizard. */
-int tui_run(struct session *session, date_t now, const char *domain,
-	    bool demo)
+int tui_run(struct session *session, date_t now, const char *domain, bool demo)
 {
 	struct app *app = &tui_app;
 	SCREEN *screen;
@@ -855,8 +852,7 @@ int tui_run(struct session *session, date_t now, const char *domain,
 		tui_set_domain(app, domain);
 	if (app->domain && tui_store(app) &&
 	    state_domain_add(app->session->store, app->domain, app->now, NULL,
-			     &err) !=
-		STATUS_OK &&
+			     &err) != STATUS_OK &&
 	    err.status != STATUS_EXISTS) {
 		fprintf(stderr, "dmarcpilot: %s\n", err_message(&err));
 		status = EXIT_TROUBLE;
@@ -868,8 +864,9 @@ int tui_run(struct session *session, date_t now, const char *domain,
 	setup_signals(&waitmask);
 	screen = newterm(NULL, stdout, stdin);
 	if (!screen) {
-		fprintf(stderr, _("dmarcpilot: cannot start the terminal "
-				  "interface (TERM=%s)\n"),
+		fprintf(stderr,
+			_("dmarcpilot: cannot start the terminal "
+			  "interface (TERM=%s)\n"),
 			getenv("TERM") ? getenv("TERM") : "");
 		status = EXIT_TROUBLE;
 		goto out;

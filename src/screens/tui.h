@@ -31,9 +31,9 @@ struct tui_key {
  * state_size zeroed bytes when the screen opens, hands them to every
  * function, and frees them after leave. */
 struct screen {
-	const char *name;   /* stable identifier: "spf" */
-	const char *title;  /* N_(): shown in the title bar */
-	const char *help;   /* N_(): the help screen's paragraph */
+	const char *name;             /* stable identifier: "spf" */
+	const char *title;            /* N_(): shown in the title bar */
+	const char *help;             /* N_(): the help screen's paragraph */
 	const enum command *commands; /* its own, ended by CMD_NONE */
 	size_t state_size;
 	/* Opens: start queries, read the database. */
@@ -64,14 +64,14 @@ struct frame {
 
 /* The one mutable state of the interface. */
 struct app {
-	date_t now;            /* today: --now, or the demo's day */
+	date_t now;              /* today: --now, or the demo's day */
 	struct session *session; /* the resolver, the database, the
 				    catalogue and the Public Suffix List
 				    (the command line's) */
-	char *domain;          /* the domain the wizard works on, or NULL */
+	char *domain;            /* the domain the wizard works on, or NULL */
 	bool demo;
-	char *demo_dir;        /* throwaway directory of --demo */
-	char *demo_db;         /* its database */
+	char *demo_dir; /* throwaway directory of --demo */
+	char *demo_db;  /* its database */
 
 	struct worker_pool *workers; /* use cases off the input path */
 
@@ -81,10 +81,10 @@ struct app {
 	WINDOW *title, *body, *status;
 	int rows, cols;
 	bool color;
-	unsigned spin;         /* spinner phase */
+	unsigned spin; /* spinner phase */
 
-	volatile sig_atomic_t resized; /* set by the SIGWINCH handler */
-	volatile sig_atomic_t stop;    /* set by SIGTERM/SIGHUP, and by
+	volatile sig_atomic_t resized;     /* set by the SIGWINCH handler */
+	volatile sig_atomic_t stop;        /* set by SIGTERM/SIGHUP, and by
 					  SIGINT while no publish runs */
 	volatile sig_atomic_t interrupted; /* set by SIGINT */
 	bool unsaved;          /* a screen holds changes not yet saved */
@@ -94,7 +94,7 @@ struct app {
 	bool asking_quit;      /* the quit question is on the status line */
 	bool asking_held;      /* it asks because a publish is under way */
 	bool quit;
-	char *message;         /* status line text, or NULL */
+	char *message; /* status line text, or NULL */
 	bool message_error;
 
 	/* Under test ($DMARCPILOT_TEST_SYNC set): the sync keys (F12) read
@@ -102,7 +102,7 @@ struct app {
 	bool test_sync;
 	unsigned long syncs;
 	unsigned long told_syncs;
-	int told_idle;         /* -1 before the first report */
+	int told_idle; /* -1 before the first report */
 	int told_cols, told_rows;
 };
 
@@ -122,8 +122,7 @@ enum tui_color {
 /* A file that comes with the program: DATADIR/name. Caller frees. */
 char *tui_data_path(const struct app *app, const char *name);
 
-int tui_run(struct session *session, date_t now, const char *domain,
-	    bool demo);
+int tui_run(struct session *session, date_t now, const char *domain, bool demo);
 
 /* Starts a use case on a worker thread (app/worker.h); the loop draws
  * again when it is done or wakes it. Free with worker_free(). */

@@ -264,8 +264,8 @@ int widget_wrap_indented(WINDOW *win, int y, int x, int width, int max_y,
 }
 
 /* Draws a proportional bar. */
-void widget_bar(WINDOW *win, int y, int x, int width, double value,
-		double max, int attr, int dim_attr)
+void widget_bar(WINDOW *win, int y, int x, int width, double value, double max,
+		int attr, int dim_attr)
 {
 	int filled = 0;
 
@@ -289,8 +289,8 @@ void widget_bar(WINDOW *win, int y, int x, int width, double value,
 }
 
 /* Moves a list cursor. */
-bool widget_list_key(struct widget_list *list, enum command cmd,
-		     size_t count, int page)
+bool widget_list_key(struct widget_list *list, enum command cmd, size_t count,
+		     int page)
 {
 	size_t step = page > 1 ? (size_t)page - 1 : 1;
 
@@ -304,8 +304,8 @@ bool widget_list_key(struct widget_list *list, enum command cmd,
 			list->selected++;
 		return true;
 	case CMD_PAGE_UP:
-		list->selected = list->selected > step ? list->selected - step
-						       : 0;
+		list->selected =
+		    list->selected > step ? list->selected - step : 0;
 		return true;
 	case CMD_PAGE_DOWN:
 		list->selected += step;
@@ -425,9 +425,8 @@ enum widget_input_result widget_input_key(struct widget_input *in,
 }
 
 /* Draws an input line, scrolled so that its end shows. */
-void widget_input_draw(WINDOW *win, int y, int x, int width,
-		       const char *prompt, const struct widget_input *in,
-		       int attr)
+void widget_input_draw(WINDOW *win, int y, int x, int width, const char *prompt,
+		       const struct widget_input *in, int attr)
 {
 	int used = widget_text(win, y, x, width, attr | A_BOLD, prompt);
 	const char *shown = in->text;
@@ -468,8 +467,7 @@ bool widget_complete_path(char *text, size_t size)
 		goto out;
 	while ((e = readdir(d))) {
 		if (strncmp(e->d_name, base, blen) != 0 ||
-		    strcmp(e->d_name, ".") == 0 ||
-		    strcmp(e->d_name, "..") == 0)
+		    strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		if (blen == 0 && e->d_name[0] == '.')
 			continue;
@@ -586,15 +584,14 @@ void widget_pager_show(struct widget_pager *p, WINDOW *pad, int total,
 	if (pad && shown > 0)
 		copywin(pad, win, p->scroll, 0, y, 0, y + shown - 1,
 			cols - 1 < getmaxx(pad) - 1 ? cols - 1
-						     : getmaxx(pad) - 1,
+						    : getmaxx(pad) - 1,
 			FALSE);
 	if (pad)
 		delwin(pad);
 	if (p->more && p->scroll + height < total) {
 		wmove(win, y + height - 1, 0);
 		wclrtoeol(win);
-		widget_text(win, y + height - 1, 1, cols - 2, attr,
-			    _(p->more));
+		widget_text(win, y + height - 1, 1, cols - 2, attr, _(p->more));
 	}
 }
 
@@ -644,8 +641,8 @@ bool widget_pager_key(struct widget_pager *p, enum command cmd)
 }
 
 /* Draws a line broken wherever it passes the width. */
-int widget_wrap_hard(WINDOW *win, int y, int x, int width, int max_y,
-		     int skip, int attr, int mark_attr, const char *text)
+int widget_wrap_hard(WINDOW *win, int y, int x, int width, int max_y, int skip,
+		     int attr, int mark_attr, const char *text)
 {
 	int mark = widget_width(WIDGET_CONTINUED), rows = 0;
 	const char *p = text;

@@ -48,16 +48,16 @@ int widget_wrap_split(const char *text, int width, char ***rows);
  * starting with a continuation mark (drawn in mark_attr); skips the
  * first skip rows and stops at row max_y (exclusive). Returns the rows
  * the whole line takes. */
-int widget_wrap_hard(WINDOW *win, int y, int x, int width, int max_y,
-		     int skip, int attr, int mark_attr, const char *text);
+int widget_wrap_hard(WINDOW *win, int y, int x, int width, int max_y, int skip,
+		     int attr, int mark_attr, const char *text);
 
 /* The number of terminal columns UTF-8 text takes. */
 int widget_width(const char *text);
 
 /* A horizontal bar of width cells, filled value/max, with the number of
  * filled cells drawn in attr and the rest dim. */
-void widget_bar(WINDOW *win, int y, int x, int width, double value,
-		double max, int attr, int dim_attr);
+void widget_bar(WINDOW *win, int y, int x, int width, double value, double max,
+		int attr, int dim_attr);
 
 /* A list's cursor and scroll position. */
 struct widget_list {
@@ -67,8 +67,8 @@ struct widget_list {
 
 /* Moves the cursor for a navigation command; returns true when it was
  * one (even at the ends). page is the visible height. */
-bool widget_list_key(struct widget_list *list, enum command cmd,
-		     size_t count, int page);
+bool widget_list_key(struct widget_list *list, enum command cmd, size_t count,
+		     int page);
 
 /* Keeps the selection inside count and visible in height rows. */
 void widget_list_clamp(struct widget_list *list, size_t count, int height);
@@ -130,9 +130,8 @@ enum widget_input_result widget_input_key(struct widget_input *in,
 void widget_input_start(struct widget_input *in, const char *initial);
 
 /* Draws "prompt text_" at (y, x) in width columns, with the cursor. */
-void widget_input_draw(WINDOW *win, int y, int x, int width,
-		       const char *prompt, const struct widget_input *in,
-		       int attr);
+void widget_input_draw(WINDOW *win, int y, int x, int width, const char *prompt,
+		       const struct widget_input *in, int attr);
 
 /* Completes a file name in place: the longest common prefix of the
  * names in its directory that start with it, with "/" after a single

@@ -105,8 +105,8 @@ bool alert_smtpd_start(struct alertd_server *server)
 	mail = xasprintf("%s/mail", server->dir);
 	mkdir(mail, 0700);
 	if (testenv_self_signed(server->cert, key)) {
-		const char *args[] = { mail, server->cert, key, server->user,
-				       server->password, NULL };
+		const char *args[] = { mail,         server->cert,     key,
+				       server->user, server->password, NULL };
 
 		ok = start(server, "alert_smtpd.py", args);
 	}
@@ -162,8 +162,7 @@ size_t alertd_count(const struct alertd_server *server)
 }
 
 /* Reads one of what arrived. */
-char *alertd_read(const struct alertd_server *server, size_t n,
-		  const char *ext)
+char *alertd_read(const struct alertd_server *server, size_t n, const char *ext)
 {
 	char *path = xasprintf("%s/%zu.%s", server->dir, n, ext);
 	char *text = testenv_read_file(path, NULL);

@@ -17,8 +17,8 @@
 struct alertd_server {
 	pid_t pid;
 	int port;
-	char *dir;       /* what it received */
-	char *cert;      /* SMTP: its self-signed certificate (PEM) */
+	char *dir;  /* what it received */
+	char *cert; /* SMTP: its self-signed certificate (PEM) */
 	const char *user, *password; /* SMTP: the one login */
 };
 

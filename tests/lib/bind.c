@@ -28,8 +28,8 @@ bool bind_available(void)
  * 0600. */
 static bool make_key(struct bind_server *s, const char *algorithm)
 {
-	const char *argv[] = { testenv_program("TSIG_KEYGEN"), "-a",
-			       algorithm, BIND_KEY_NAME, NULL };
+	const char *argv[] = { testenv_program("TSIG_KEYGEN"), "-a", algorithm,
+			       BIND_KEY_NAME, NULL };
 	struct testenv_run run = testenv_run(argv, NULL, NULL);
 	bool ok = run.status == 0 && strstr(run.out, "secret");
 
@@ -52,18 +52,17 @@ bool bind_start(struct bind_server *s, const char *zone, const char *text,
 }
 
 /* As bind_start(), with the update-policy's grant rule given. */
-bool bind_start_grant(struct bind_server *s, const char *zone,
-		      const char *text, int port, const char *secondary,
-		      const char *grant)
+bool bind_start_grant(struct bind_server *s, const char *zone, const char *text,
+		      int port, const char *secondary, const char *grant)
 {
 	return bind_start_key(s, zone, text, port, secondary, grant,
 			      "hmac-sha256");
 }
 
 /* As bind_start_grant(), the key of the algorithm given. */
-bool bind_start_key(struct bind_server *s, const char *zone,
-		    const char *text, int port, const char *secondary,
-		    const char *grant, const char *algorithm)
+bool bind_start_key(struct bind_server *s, const char *zone, const char *text,
+		    int port, const char *secondary, const char *grant,
+		    const char *algorithm)
 {
 	const char *named = testenv_program("NAMED");
 	struct strbuf conf = STRBUF_INIT;
@@ -130,7 +129,8 @@ bool bind_start_key(struct bind_server *s, const char *zone,
 	s->pid = daemon_spawn(argv, log);
 	free(conf_path);
 	/* Up to 60 s: many developers' tests share two cores. */
-	if (daemon_wait_zone(s->pid, "named", log, "127.0.0.1", s->port, zone)) {
+	if (daemon_wait_zone(s->pid, "named", log, "127.0.0.1", s->port,
+			     zone)) {
 		free(log);
 		return true;
 	}
@@ -142,11 +142,13 @@ bool bind_start_key(struct bind_server *s, const char *zone,
 /* Counts the log lines of the queries for name and type: with rd 1
  * those asking for recursion, 0 those that do not, -1 all (named logs
  * the RD flag as + or - after the type). */
-static int count_queries(const char *text, const char *name,
-			 const char *type, int rd)
+static int count_queries(const char *text, const char *name, const char *type,
+			 int rd)
 {
 	char *what = xasprintf(" query: %s IN %s %s", name, type,
-			       rd < 0 ? "" : rd ? "+" : "-");
+			       rd < 0 ? ""
+			       : rd   ? "+"
+				      : "-");
 	int n = 0;
 
 	for (const char *p = text; (p = strstr(p, what)); p += strlen(what))
@@ -158,14 +160,19 @@ static int count_queries(const char *text, const char *name,
 /* Asks a sentinel of its own with dig, then reads the log until the
  * sentinel is in it (the log keeps the order queries came in), up to
  * 60 s, and counts. */
-int bind_query_count(struct bind_server *s, const char *name,
-		     const char *type, int rd)
+int bind_query_count(struct bind_server *s, const char *name, const char *type,
+		     int rd)
 {
 	char *log = xasprintf("%s/named.log", s->dir);
 	char *sentinel = xasprintf("sentinel-%u.invalid", ++s->sentinels);
 	char *port = xasprintf("%d", s->port);
-	const char *argv[] = { testenv_program("DIG"), "+tries=1",
-			       "@127.0.0.1", "-p", port, sentinel, "TXT",
+	const char *argv[] = { testenv_program("DIG"),
+			       "+tries=1",
+			       "@127.0.0.1",
+			       "-p",
+			       port,
+			       sentinel,
+			       "TXT",
 			       NULL };
 	struct testenv_run run = testenv_run(argv, NULL, NULL);
 	int n = -1;

@@ -28,8 +28,8 @@ bool bind_available(void);
  * (an IPv4 address; on the same port), or none when NULL. Waits until
  * it answers the zone's SOA. False (with named's log printed) when it
  * cannot. */
-bool bind_start(struct bind_server *server, const char *zone,
-		const char *text, int port, const char *secondary);
+bool bind_start(struct bind_server *server, const char *zone, const char *text,
+		int port, const char *secondary);
 
 /* As bind_start(), but the key may change only what grant says, an
  * update-policy rule without its identity ("name example.test. TXT"

@@ -91,7 +91,8 @@ void daemon_print_log(const char *what, const char *log)
 {
 	char *text = testenv_read_file(log, NULL);
 
-	fprintf(stderr, "%s log (%s):\n%s\n", what, log, text ? text : "(none)");
+	fprintf(stderr, "%s log (%s):\n%s\n", what, log,
+		text ? text : "(none)");
 	free(text);
 }
 

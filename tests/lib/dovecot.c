@@ -164,11 +164,10 @@ bool dovecot_start(struct dovecot_server *server)
 		    "service anvil {\n  chroot =\n}\n",
 		    server->dir, server->dir, server->dir, server->cert,
 		    server->dir, (unsigned)uid, server->dir, (unsigned)uid,
-		    (unsigned)gid,
-		    home, server->imap_port, server->imaps_port);
+		    (unsigned)gid, home, server->imap_port, server->imaps_port);
 	free(home);
-	conf_path = testenv_write_file(server->dir, "dovecot.conf",
-				       strbuf_str(&conf));
+	conf_path =
+	    testenv_write_file(server->dir, "dovecot.conf", strbuf_str(&conf));
 	strbuf_done(&conf);
 	server->pid = fork();
 	if (server->pid == 0) {
@@ -260,8 +259,8 @@ static CURL *open_handle(struct dovecot_server *server, const char *path,
 			 struct strbuf *out)
 {
 	CURL *curl = curl_easy_init();
-	char *url = xasprintf("imaps://127.0.0.1:%d/%s", server->imaps_port,
-			      path);
+	char *url =
+	    xasprintf("imaps://127.0.0.1:%d/%s", server->imaps_port, path);
 
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_USERNAME, server->user);

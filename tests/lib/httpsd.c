@@ -51,8 +51,7 @@ static bool openssl(const char *const *args)
 }
 
 /* A certificate for host signed by the CA in dir (httpsd.h). */
-bool httpsd_make_cert(const char *dir, size_t n, const char *host,
-		      bool expired)
+bool httpsd_make_cert(const char *dir, size_t n, const char *host, bool expired)
 {
 	char *key = xasprintf("%s/%zu.key", dir, n);
 	char *csr = xasprintf("%s/%zu.csr", dir, n);
@@ -66,14 +65,20 @@ bool httpsd_make_cert(const char *dir, size_t n, const char *host,
 				  host);
 	char *ext = testenv_write_file(dir, extname, exttext);
 	char *subj = xasprintf("/CN=%s", host);
-	const char *req[] = { "openssl", "req", "-newkey", "ec",
-			      "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-			      "-keyout", key, "-out", csr, "-subj", subj,
-			      NULL };
-	const char *sign[] = { "openssl", "x509", "-req", "-in", csr, "-CA",
-			       ca, "-CAkey", cakey, "-CAcreateserial",
-			       "-days", expired ? "-1" : "2", "-extfile", ext,
-			       "-out", pem, NULL };
+	const char *req[] = { "openssl", "req",      "-newkey",
+			      "ec",      "-pkeyopt", "ec_paramgen_curve:P-256",
+			      "-nodes",  "-keyout",  key,
+			      "-out",    csr,        "-subj",
+			      subj,      NULL };
+	const char *sign[] = { "openssl",  "x509",
+			       "-req",     "-in",
+			       csr,        "-CA",
+			       ca,         "-CAkey",
+			       cakey,      "-CAcreateserial",
+			       "-days",    expired ? "-1" : "2",
+			       "-extfile", ext,
+			       "-out",     pem,
+			       NULL };
 	bool ok = openssl(req) && openssl(sign);
 
 	free(key);
@@ -103,8 +108,8 @@ bool httpsd_accepts(const char *address, int port)
 }
 
 /* Makes the certificates, writes the site list, starts the server. */
-bool httpsd_start(struct httpsd_server *server,
-		  const struct httpsd_site *sites, size_t count)
+bool httpsd_start(struct httpsd_server *server, const struct httpsd_site *sites,
+		  size_t count)
 {
 	json_t *list = json_array();
 	char *ca_key, *sites_path, *script, *port;
@@ -115,14 +120,27 @@ bool httpsd_start(struct httpsd_server *server,
 	server->cafile = xasprintf("%s/ca.pem", server->dir);
 	ca_key = xasprintf("%s/ca.key", server->dir);
 	{
-		const char *args[] = {
-			"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-			"ec_paramgen_curve:P-256", "-nodes", "-keyout", ca_key,
-			"-out", server->cafile, "-days", "2", "-subj",
-			"/CN=dmarcpilot test CA", "-addext",
-			"basicConstraints=critical,CA:TRUE", "-addext",
-			"keyUsage=critical,keyCertSign,cRLSign", NULL
-		};
+		const char *args[] = { "openssl",
+				       "req",
+				       "-x509",
+				       "-newkey",
+				       "ec",
+				       "-pkeyopt",
+				       "ec_paramgen_curve:P-256",
+				       "-nodes",
+				       "-keyout",
+				       ca_key,
+				       "-out",
+				       server->cafile,
+				       "-days",
+				       "2",
+				       "-subj",
+				       "/CN=dmarcpilot test CA",
+				       "-addext",
+				       "basicConstraints=critical,CA:TRUE",
+				       "-addext",
+				       "keyUsage=critical,keyCertSign,cRLSign",
+				       NULL };
 
 		if (!openssl(args))
 			goto out;
@@ -132,7 +150,7 @@ bool httpsd_start(struct httpsd_server *server,
 		char *file;
 
 		if (!httpsd_make_cert(server->dir, i, sites[i].host,
-			       sites[i].expired)) {
+				      sites[i].expired)) {
 			json_decref(s);
 			goto out;
 		}
@@ -143,10 +161,9 @@ bool httpsd_start(struct httpsd_server *server,
 				    json_string(sites[i].content_type
 						    ? sites[i].content_type
 						    : "text/plain"));
-		json_object_set_new(s, "status",
-				    json_integer(sites[i].status
-						     ? sites[i].status
-						     : 200));
+		json_object_set_new(
+		    s, "status",
+		    json_integer(sites[i].status ? sites[i].status : 200));
 		file = xasprintf("%s/%zu.pem", server->dir, i);
 		json_object_set_new(s, "cert", json_string(file));
 		free(file);

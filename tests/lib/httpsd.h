@@ -13,8 +13,8 @@
 
 /* One host and the one file it serves. */
 struct httpsd_site {
-	const char *host;         /* "mta-sts.example.test" */
-	const char *path;         /* "/.well-known/mta-sts.txt" */
+	const char *host; /* "mta-sts.example.test" */
+	const char *path; /* "/.well-known/mta-sts.txt" */
 	const char *body;
 	const char *content_type; /* NULL: "text/plain" */
 	int status;               /* 0: 200 */
@@ -33,8 +33,8 @@ bool httpsd_available(void);
 
 /* Makes the CA and certificates, starts the server and waits until it
  * accepts connections. False (and says why on stderr) if it cannot. */
-bool httpsd_start(struct httpsd_server *server,
-		  const struct httpsd_site *sites, size_t count);
+bool httpsd_start(struct httpsd_server *server, const struct httpsd_site *sites,
+		  size_t count);
 
 /* A certificate for host signed by the server's CA in dir (the
  * server's ->dir), valid for two days or expired since yesterday; its

@@ -105,11 +105,12 @@ int nsd_free_port(void)
 /* A SOA and NS so that a zone loads. */
 char *nsd_zone_preamble(const char *name)
 {
-	return xasprintf("$ORIGIN %s.\n$TTL 300\n"
-			 "@ IN SOA ns1.%s. hostmaster.%s. 1 3600 600 86400 300\n"
-			 "@ IN NS ns1.%s.\n"
-			 "ns1 IN A 127.0.0.1\n",
-			 name, name, name, name);
+	return xasprintf(
+	    "$ORIGIN %s.\n$TTL 300\n"
+	    "@ IN SOA ns1.%s. hostmaster.%s. 1 3600 600 86400 300\n"
+	    "@ IN NS ns1.%s.\n"
+	    "ns1 IN A 127.0.0.1\n",
+	    name, name, name, name);
 }
 
 /* True once something accepts TCP on the port. */
@@ -131,8 +132,8 @@ static bool port_answers(int port)
 static ldns_pkt *soa_ask(const char *ip, int port, const char *zone)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
-	char *origin = strcmp(zone, ".") == 0 ? xstrdup(".")
-					      : xasprintf("%s.", zone);
+	char *origin =
+	    strcmp(zone, ".") == 0 ? xstrdup(".") : xasprintf("%s.", zone);
 	ldns_rdf *name = ldns_dname_new_frm_str(origin);
 	ldns_pkt *query = NULL, *reply = NULL;
 	uint8_t *wire = NULL, buf[4096];
@@ -145,8 +146,7 @@ static ldns_pkt *soa_ask(const char *ip, int port, const char *zone)
 	sa.sin_port = htons((uint16_t)port);
 	if (fd < 0 || !name || inet_pton(AF_INET, ip, &sa.sin_addr) != 1)
 		goto out;
-	query = ldns_pkt_query_new(name, LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN,
-				   0);
+	query = ldns_pkt_query_new(name, LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0);
 	name = NULL; /* owned by the query now */
 	ldns_pkt_set_id(query, (uint16_t)(getpid() & 0xffff));
 	if (ldns_pkt2wire(&wire, query, &len) != LDNS_STATUS_OK ||
@@ -154,8 +154,7 @@ static ldns_pkt *soa_ask(const char *ip, int port, const char *zone)
 	    send(fd, wire, len, 0) != (ssize_t)len || poll(&pfd, 1, 200) != 1)
 		goto out;
 	n = recv(fd, buf, sizeof buf, 0);
-	if (n <= 0 ||
-	    ldns_wire2pkt(&reply, buf, (size_t)n) != LDNS_STATUS_OK ||
+	if (n <= 0 || ldns_wire2pkt(&reply, buf, (size_t)n) != LDNS_STATUS_OK ||
 	    ldns_pkt_id(reply) != ldns_pkt_id(query)) {
 		if (reply)
 			ldns_pkt_free(reply);
@@ -216,8 +215,7 @@ out:
 }
 
 /* True once a query for every zone is answered. */
-static bool zones_answer(int port, const struct nsd_zone *zones,
-			 size_t count)
+static bool zones_answer(int port, const struct nsd_zone *zones, size_t count)
 {
 	for (size_t i = 0; i < count; i++)
 		if (!udp_answers(port, zones[i].name))
@@ -297,11 +295,13 @@ static bool nsd_start_on(struct nsd_server *server, int port,
 		char *file = xasprintf("%s.zone", zones[i].name);
 
 		free(testenv_write_file(server->dir, file, zones[i].text));
-		strbuf_addf(&conf, "zone:\n  name: \"%s\"\n  zonefile: \"%s\"\n",
+		strbuf_addf(&conf,
+			    "zone:\n  name: \"%s\"\n  zonefile: \"%s\"\n",
 			    zones[i].name, file);
 		free(file);
 	}
-	conf_path = testenv_write_file(server->dir, "nsd.conf", strbuf_str(&conf));
+	conf_path =
+	    testenv_write_file(server->dir, "nsd.conf", strbuf_str(&conf));
 	strbuf_done(&conf);
 
 	server->pid = fork();
@@ -368,8 +368,9 @@ bool nsd_reload(struct nsd_server *server, const struct nsd_zone *zone,
 			return true;
 		nanosleep(&ts, NULL);
 	}
-	fprintf(stderr, "nsd did not serve serial %ld of %s within 60 "
-			"seconds\n",
+	fprintf(stderr,
+		"nsd did not serve serial %ld of %s within 60 "
+		"seconds\n",
 		serial, zone->name);
 	print_log(server);
 	return false;

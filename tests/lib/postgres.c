@@ -85,8 +85,7 @@ static void print_log(const struct postgres_server *server)
 	char *path = xasprintf("%s/postgres.log", server->dir);
 	char *log = testenv_read_file(path, NULL);
 
-	fprintf(stderr, "postgres log (%s):\n%s\n", path,
-		log ? log : "(none)");
+	fprintf(stderr, "postgres log (%s):\n%s\n", path, log ? log : "(none)");
 	free(log);
 	free(path);
 }
@@ -151,10 +150,17 @@ bool postgres_start(struct postgres_server *server)
 		goto out;
 	{
 		const char *const initdb[] = { testenv_program("INITDB"),
-					 "-D", data, "-U", "dmarcpilot",
-					 pwopt, "--auth=scram-sha-256",
-					 "-E", "UTF8", "--no-locale", "-N",
-					 NULL };
+					       "-D",
+					       data,
+					       "-U",
+					       "dmarcpilot",
+					       pwopt,
+					       "--auth=scram-sha-256",
+					       "-E",
+					       "UTF8",
+					       "--no-locale",
+					       "-N",
+					       NULL };
 
 		if (!run_as_server_user(initdb, log)) {
 			fprintf(stderr, "initdb failed\n");
@@ -171,10 +177,10 @@ bool postgres_start(struct postgres_server *server)
 		if (!f || dup2(fileno(stdout), 2) < 0)
 			_exit(125);
 		become_server_user();
-		execl(testenv_program("POSTGRES"), "postgres", "-D", data,
-		      "-p", port, "-h", "127.0.0.1", "-k", server->dir,
-		      "-c", "fsync=off", "-c", "full_page_writes=off",
-		      "-c", "synchronous_commit=off", (char *)NULL);
+		execl(testenv_program("POSTGRES"), "postgres", "-D", data, "-p",
+		      port, "-h", "127.0.0.1", "-k", server->dir, "-c",
+		      "fsync=off", "-c", "full_page_writes=off", "-c",
+		      "synchronous_commit=off", (char *)NULL);
 		_exit(127);
 	}
 	free(port);

@@ -14,7 +14,8 @@ struct postgres_server {
 	int port;
 	char *dir;      /* scratch: data/, the socket, the log */
 	char *password; /* of the superuser "dmarcpilot" */
-	char *uri;      /* postgresql://dmarcpilot:PASSWORD@127.0.0.1:PORT/postgres */
+	char
+	    *uri; /* postgresql://dmarcpilot:PASSWORD@127.0.0.1:PORT/postgres */
 };
 
 /* True when initdb and postgres are installed. */

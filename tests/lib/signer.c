@@ -17,8 +17,7 @@
 /* Whether the signer can run here. */
 bool signer_available(void)
 {
-	const char *argv[] = { SIGNER_PYTHON, "-c", "import dkim, nacl",
-			       NULL };
+	const char *argv[] = { SIGNER_PYTHON, "-c", "import dkim, nacl", NULL };
 	struct testenv_run run;
 	bool ok;
 
@@ -34,8 +33,8 @@ bool signer_available(void)
 char *signer_run(char **keys)
 {
 	char *dir = testenv_mkdtemp();
-	char *script = xasprintf("%s/tests/mail/dkimpy-sign.py",
-				 testenv_srcdir());
+	char *script =
+	    xasprintf("%s/tests/mail/dkimpy-sign.py", testenv_srcdir());
 	const char *argv[] = { SIGNER_PYTHON, script, dir, NULL };
 	struct testenv_run run = testenv_run(argv, NULL, NULL);
 	char *zone;

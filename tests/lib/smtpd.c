@@ -33,8 +33,7 @@ bool smtpd_available(void)
 }
 
 /* True once every server accepts. */
-static bool all_accept(const struct smtpd_host *hosts, size_t count,
-		       int port)
+static bool all_accept(const struct smtpd_host *hosts, size_t count, int port)
 {
 	for (size_t i = 0; i < count; i++)
 		if (!httpsd_accepts(hosts[i].address, port))

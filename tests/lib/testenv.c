@@ -46,7 +46,7 @@ void testenv_require_testdata(void)
 		return;
 	printf("skipped: no shared test data (DMARCPILOT_TESTDATA=%s)\n",
 	       getenv("DMARCPILOT_TESTDATA") ? getenv("DMARCPILOT_TESTDATA")
-					      : "");
+					     : "");
 	exit(TESTENV_SKIP_STATUS);
 }
 
@@ -108,8 +108,8 @@ char *testenv_mkdtemp(void)
 {
 	static bool registered;
 	const char *tmp = getenv("TMPDIR");
-	char *path = xasprintf("%s/dmarcpilot-test.XXXXXX",
-			       tmp && *tmp ? tmp : "/tmp");
+	char *path =
+	    xasprintf("%s/dmarcpilot-test.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 
 	if (!mkdtemp(path)) {
 		perror("mkdtemp");
@@ -297,7 +297,8 @@ struct testenv_run testenv_run(const char *const argv[],
 				else
 					err_pipe[0] = -1;
 			} else {
-				strbuf_add(i == 0 ? &out : &err, buf, (size_t)n);
+				strbuf_add(i == 0 ? &out : &err, buf,
+					   (size_t)n);
 			}
 		}
 		if (in_pipe[1] >= 0 && fds[2].revents) {
@@ -313,8 +314,8 @@ struct testenv_run testenv_run(const char *const argv[],
 	if (in_pipe[1] >= 0)
 		close(in_pipe[1]);
 	waitpid(pid, &status, 0);
-	run.status = WIFEXITED(status) ? WEXITSTATUS(status)
-				       : 128 + WTERMSIG(status);
+	run.status =
+	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	run.out = strbuf_detach(&out);
 	run.err = strbuf_detach(&err);
 	return run;
@@ -379,8 +380,7 @@ char *testenv_db_text(const char *path, const char *sql)
 
 	if (strncmp(path, "postgresql://", 13) == 0)
 		return pg_value(path, sql);
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
 		fail_msg("%s: %s", path, sqlite3_errmsg(db));
 	sqlite3_busy_timeout(db, 5000);
 	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
@@ -399,10 +399,10 @@ char *testenv_db_text(const char *path, const char *sql)
 char *testenv_db_auth_text(const char *path)
 {
 	bool pg = strncmp(path, "postgres", 8) == 0;
-	const char *rows = pg ? "string_agg(x, ';' ORDER BY k)"
-			      : "group_concat(x, ';')";
-	const char *words = pg ? "string_agg(y, ' ' ORDER BY p)"
-			       : "group_concat(y, ' ')";
+	const char *rows =
+	    pg ? "string_agg(x, ';' ORDER BY k)" : "group_concat(x, ';')";
+	const char *words =
+	    pg ? "string_agg(y, ' ' ORDER BY p)" : "group_concat(y, ' ')";
 	char *sql = xasprintf(
 	    "SELECT %s FROM (SELECT w.id || '|' || coalesce((SELECT %s FROM"
 	    " (SELECT a.domain || ':' || a.selector || ':' || a.result AS y,"
@@ -523,11 +523,23 @@ char *testenv_db_dump(const char *path, size_t *len)
 /* Makes the self-signed certificate for 127.0.0.1. */
 bool testenv_self_signed(const char *cert, const char *key)
 {
-	const char *argv[] = { testenv_program("OPENSSL"), "req", "-x509",
-			       "-newkey", "rsa:2048", "-nodes", "-keyout", key,
-			       "-out", cert, "-days", "2", "-subj",
-			       "/CN=127.0.0.1", "-addext",
-			       "subjectAltName=IP:127.0.0.1", NULL };
+	const char *argv[] = { testenv_program("OPENSSL"),
+			       "req",
+			       "-x509",
+			       "-newkey",
+			       "rsa:2048",
+			       "-nodes",
+			       "-keyout",
+			       key,
+			       "-out",
+			       cert,
+			       "-days",
+			       "2",
+			       "-subj",
+			       "/CN=127.0.0.1",
+			       "-addext",
+			       "subjectAltName=IP:127.0.0.1",
+			       NULL };
 	struct testenv_run run;
 	bool ok;
 
@@ -556,10 +568,10 @@ void testenv_pg_ok(struct pg_conn *conn, const char *sql)
 void testenv_pg_wait_blocked(struct pg_conn *conn, int n)
 {
 	for (int i = 0; i < 30000; i++) {
-		PGresult *res = PQexec(conn,
-				       "SELECT count(*) FROM pg_stat_activity"
-				       " WHERE datname = current_database()"
-				       " AND wait_event_type = 'Lock'");
+		PGresult *res =
+		    PQexec(conn, "SELECT count(*) FROM pg_stat_activity"
+				 " WHERE datname = current_database()"
+				 " AND wait_event_type = 'Lock'");
 		int blocked = PQresultStatus(res) == PGRES_TUPLES_OK
 				  ? atoi(PQgetvalue(res, 0, 0))
 				  : -1;

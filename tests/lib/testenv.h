@@ -52,9 +52,9 @@ char *testenv_read_file(const char *path, size_t *len);
 
 /* The result of running a program. */
 struct testenv_run {
-	int status;   /* exit status, or 128+signal */
-	char *out;    /* stdout, NUL-terminated */
-	char *err;    /* stderr, NUL-terminated */
+	int status; /* exit status, or 128+signal */
+	char *out;  /* stdout, NUL-terminated */
+	char *err;  /* stderr, NUL-terminated */
 };
 
 /* Runs argv (argv[0] a path or a name in PATH) with extra environment

@@ -120,11 +120,11 @@ static void tmux_track(const char *socket, bool on)
  * everything, and a test waits on the screen, never on that race.
  * Arguments: DIR, then the program's argv. */
 static const char tmux_wrapper[] =
-	"d=$1; shift\n"
-	"sh -c 'echo $$ >\"$0/pid.new\" && mv \"$0/pid.new\" \"$0/pid\" &&"
-	" exec \"$@\"' \"$d\" \"$@\"\n"
-	"echo $? >\"$d/status.new\" && mv \"$d/status.new\" \"$d/status\"\n"
-	"exec sleep 2147483647\n";
+    "d=$1; shift\n"
+    "sh -c 'echo $$ >\"$0/pid.new\" && mv \"$0/pid.new\" \"$0/pid\" &&"
+    " exec \"$@\"' \"$d\" \"$@\"\n"
+    "echo $? >\"$d/status.new\" && mv \"$d/status.new\" \"$d/status\"\n"
+    "exec sleep 2147483647\n";
 
 /* Starts the session. */
 bool tmux_start(struct tmux_term *t, int cols, int rows,
@@ -238,8 +238,9 @@ char *tmux_wait_for(struct tmux_term *t, const char *text, int timeout_ms)
 void tmux_resize(struct tmux_term *t, int cols, int rows)
 {
 	char x[16], y[16];
-	const char *args[] = { "resize-window", "-t", "test", "-x", x, "-y", y,
-			       NULL };
+	const char *args[] = {
+		"resize-window", "-t", "test", "-x", x, "-y", y, NULL
+	};
 	struct testenv_run run;
 
 	snprintf(x, sizeof x, "%d", cols);
@@ -250,8 +251,7 @@ void tmux_resize(struct tmux_term *t, int cols, int rows)
 
 /* Reads the number in the wrapper's file t->dir/name; false while the
  * file is not there. */
-static bool tmux_read_number(struct tmux_term *t, const char *name,
-			     int *value)
+static bool tmux_read_number(struct tmux_term *t, const char *name, int *value)
 {
 	char *path = xasprintf("%s/%s", t->dir, name);
 	char *text = testenv_read_file(path, NULL);
@@ -322,7 +322,7 @@ int tmux_pane_pid(struct tmux_term *t)
 char *tmux_title(struct tmux_term *t)
 {
 	const char *args[] = { "display-message", "-p", "-t", "test",
-			       "#{pane_title}", NULL };
+			       "#{pane_title}",   NULL };
 	struct testenv_run run = tmux_cmd(t, args);
 	char *title = run.out;
 	size_t len = strlen(title);

@@ -106,8 +106,8 @@ bool unbound_start(struct unbound_server *server, const char *anchors,
 			    "  stub-addr: %.*s@%s\n",
 			    zones[i], (int)(colon - nsd_address), nsd_address,
 			    colon + 1);
-	conf_path = testenv_write_file(server->dir, "unbound.conf",
-				       strbuf_str(&conf));
+	conf_path =
+	    testenv_write_file(server->dir, "unbound.conf", strbuf_str(&conf));
 	server->pid = fork();
 	if (server->pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);

@@ -182,8 +182,8 @@ static size_t upload_read(char *buf, size_t size, size_t nmemb, void *arg)
 /* libcurl's debug callback for SMTP: keeps the server's last refusal
  * (a 4xx or 5xx reply line), so that an error says what the server
  * said. Only what the server sends is looked at, never the password. */
-static int smtp_debug(CURL *curl, curl_infotype type, char *data,
-		      size_t size, void *arg)
+static int smtp_debug(CURL *curl, curl_infotype type, char *data, size_t size,
+		      void *arg)
 {
 	char *answer = arg;
 
@@ -202,9 +202,9 @@ static int smtp_debug(CURL *curl, curl_infotype type, char *data,
 }
 
 /* Submits a message over SMTP. */
-enum status alert_smtp_send(const struct alert_smtp *server,
-			    const char *from, const char *const *to,
-			    size_t nto, const char *message, struct err *err)
+enum status alert_smtp_send(const struct alert_smtp *server, const char *from,
+			    const char *const *to, size_t nto,
+			    const char *message, struct err *err)
 {
 	struct upload up = { message, strlen(message), 0 };
 	struct curl_slist *rcpt = NULL;
@@ -215,14 +215,14 @@ enum status alert_smtp_send(const struct alert_smtp *server,
 	CURLcode rc;
 	CURL *curl;
 
-	if (!(curl = alert_curl_new("smtp,smtps", errbuf,
-				    server->timeout_seconds, server->ca_file,
-				    err)))
+	if (!(curl =
+		  alert_curl_new("smtp,smtps", errbuf, server->timeout_seconds,
+				 server->ca_file, err)))
 		return err->status;
-	url = xasprintf("%s://%s%s%s:%d/",
-			server->tls == ALERT_TLS_IMPLICIT ? "smtps" : "smtp",
-			v6 ? "[" : "", server->host, v6 ? "]" : "",
-			server->port);
+	url =
+	    xasprintf("%s://%s%s%s:%d/",
+		      server->tls == ALERT_TLS_IMPLICIT ? "smtps" : "smtp",
+		      v6 ? "[" : "", server->host, v6 ? "]" : "", server->port);
 	mail_from = xasprintf("<%s>", from);
 	for (size_t i = 0; i < nto; i++) {
 		char *r = xasprintf("<%s>", to[i]);
@@ -249,9 +249,9 @@ enum status alert_smtp_send(const struct alert_smtp *server,
 	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
 	rc = curl_easy_perform(curl);
 	if (rc != CURLE_OK) {
-		detail = text_clean_str(answer[0] ? answer :
-					errbuf[0] ? errbuf :
-						    curl_easy_strerror(rc));
+		detail = text_clean_str(answer[0]   ? answer
+					: errbuf[0] ? errbuf
+						    : curl_easy_strerror(rc));
 		if (rc == CURLE_LOGIN_DENIED)
 			status = err_set(err, STATUS_REFUSED,
 					 _("SMTP server %s:%d refused the "
@@ -264,9 +264,9 @@ enum status alert_smtp_send(const struct alert_smtp *server,
 					   "only on a trusted network"),
 					 server->host, server->port);
 		else
-			status = err_set(err, STATUS_IO,
-					 _("SMTP server %s:%d: %s"),
-					 server->host, server->port, detail);
+			status =
+			    err_set(err, STATUS_IO, _("SMTP server %s:%d: %s"),
+				    server->host, server->port, detail);
 		free(detail);
 	}
 	/* The password is wiped from libcurl's copy. */
@@ -319,8 +319,8 @@ enum status alert_sendmail(const char *program, const char *from,
 	for (size_t i = 0; i < nto; i++)
 		argv[n++] = (char *)to[i];
 	if (pipe2(fds, O_CLOEXEC) < 0) {
-		status = err_set(err, STATUS_IO, "%s: %s", program,
-				 strerror(errno));
+		status =
+		    err_set(err, STATUS_IO, "%s: %s", program, strerror(errno));
 		goto out;
 	}
 	posix_spawn_file_actions_init(&actions);
@@ -344,12 +344,12 @@ enum status alert_sendmail(const char *program, const char *from,
 	if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
 		status = err_set(err, STATUS_IO, _("%s exited with status %d"),
 				 program,
-				 WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
-						      128 + WTERMSIG(wstatus));
+				 WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
+						    : 128 + WTERMSIG(wstatus));
 	else if (!wrote)
-		status = err_set(err, STATUS_IO,
-				 _("%s did not read the whole message"),
-				 program);
+		status =
+		    err_set(err, STATUS_IO,
+			    _("%s did not read the whole message"), program);
 out:
 	free(argv);
 	return status;
@@ -379,8 +379,7 @@ enum status alert_http_post(const char *url, const char *what,
 	if (!(curl = alert_curl_new("http,https", errbuf, timeout_seconds,
 				    ca_file, err)))
 		return err->status;
-	headers = curl_slist_append(headers,
-				    "Content-Type: application/json");
+	headers = curl_slist_append(headers, "Content-Type: application/json");
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);

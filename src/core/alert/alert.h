@@ -41,9 +41,9 @@ char *alert_mail_format(const char *from, const char *const *to, size_t nto,
 /* Submits message (from alert_mail_format()) to every recipient through
  * server. Errors name host:port and what the server said, never the
  * password. */
-enum status alert_smtp_send(const struct alert_smtp *server,
-			    const char *from, const char *const *to,
-			    size_t nto, const char *message, struct err *err);
+enum status alert_smtp_send(const struct alert_smtp *server, const char *from,
+			    const char *const *to, size_t nto,
+			    const char *message, struct err *err);
 
 /* Hands message to the local sendmail program (path), which delivers it
  * to the recipients; STATUS_IO naming the program when it cannot be run

@@ -38,8 +38,8 @@ struct addr_slot {
 	struct audit_run_state *st;
 	char ***addresses; /* where to append */
 	size_t *naddresses;
-	char **result;     /* dns_result_name() of the A query, or NULL */
-	size_t mx_index;   /* for MX hosts: which one; SIZE_MAX for NS */
+	char **result;   /* dns_result_name() of the A query, or NULL */
+	size_t mx_index; /* for MX hosts: which one; SIZE_MAX for NS */
 	bool is_a;
 };
 
@@ -57,9 +57,9 @@ static void audit_temperror(struct findings *f, const char *type,
 {
 	struct finding *x;
 
-	x = findings_add(f, F_DNS_TEMPERROR, _("The query %s %s failed (%s): %s"),
-			 type, name, dns_result_name(ans->result),
-			 ans->error ? ans->error : "");
+	x = findings_add(
+	    f, F_DNS_TEMPERROR, _("The query %s %s failed (%s): %s"), type,
+	    name, dns_result_name(ans->result), ans->error ? ans->error : "");
 	finding_set_advice(x, _("Check that the domain's name servers "
 				"answer; until they do, receivers treat "
 				"SPF and DMARC as temporary errors."));
@@ -80,8 +80,8 @@ static void smtp_answer(void *arg, const struct smtp_tls_response *r)
 	struct audit_mx *mx = &s->st->a->mx[s->mx_index];
 
 	s->st->outstanding--;
-	mx->smtp = smtp_tls_result_new(mx->host, s->address, s->port, r,
-				       time(NULL));
+	mx->smtp =
+	    smtp_tls_result_new(mx->host, s->address, s->port, r, time(NULL));
 	free(s->address);
 	free(s);
 }
@@ -163,8 +163,8 @@ static void query_addresses(struct audit_run_state *st, const char *host,
 		s->result = result;
 		s->mx_index = mx_index;
 		s->is_a = k == 0;
-		st->slots = xrealloc(st->slots,
-				     (st->nslots + 1) * sizeof *st->slots);
+		st->slots =
+		    xrealloc(st->slots, (st->nslots + 1) * sizeof *st->slots);
 		st->slots[st->nslots++] = s;
 		audit_query(st, host, k == 0 ? DNS_T_A : DNS_T_AAAA,
 			    addr_answer, s);
@@ -198,8 +198,7 @@ static void spf_answer(void *arg, struct spf_check *check)
 }
 
 /* Notes a service seen in the SPF record or an MX host. */
-static void see_provider(struct audit_run_state *st,
-			 const struct provider *p)
+static void see_provider(struct audit_run_state *st, const struct provider *p)
 {
 	if (!p)
 		return;
@@ -310,8 +309,8 @@ static void mx_answer(void *arg, const struct dns_answer *ans)
 	    ans->result != DNS_NXDOMAIN)
 		audit_temperror(&a->mx_findings, "MX", a->domain, ans);
 	for (size_t i = 0; st->o->providers && i < a->nmx; i++)
-		see_provider(st, providers_match_mx(st->o->providers,
-						    a->mx[i].host));
+		see_provider(
+		    st, providers_match_mx(st->o->providers, a->mx[i].host));
 	st->mx_answered_all = true;
 	dkim_second_batch(st);
 }
@@ -335,8 +334,8 @@ static void ns_answer(void *arg, const struct dns_answer *ans)
 			continue;
 		ns = &a->ns[a->nns++];
 		ns->host = text_clean_str(rr->u.host);
-		query_addresses(st, rr->u.host, &ns->addresses,
-				&ns->naddresses, NULL, SIZE_MAX);
+		query_addresses(st, rr->u.host, &ns->addresses, &ns->naddresses,
+				NULL, SIZE_MAX);
 	}
 }
 
@@ -470,8 +469,8 @@ static void ns_findings(struct audit *a)
 		else if (s->serial != first->serial)
 			differ = true;
 		label = audit_server_label(s);
-		strbuf_addf(&list, "%s%s %" PRIu32, list.len ? ", " : "",
-			    label, s->serial);
+		strbuf_addf(&list, "%s%s %" PRIu32, list.len ? ", " : "", label,
+			    s->serial);
 		free(label);
 	}
 	if (differ) {
@@ -542,8 +541,9 @@ static void bimi_answer(void *arg, const struct dns_answer *ans)
 	const char *name = ans->qname + strlen("default._bimi.");
 
 	st->outstanding--;
-	if (!inherited && (ans->result == DNS_NODATA ||
-			   ans->result == DNS_NXDOMAIN) && st->od) {
+	if (!inherited &&
+	    (ans->result == DNS_NODATA || ans->result == DNS_NXDOMAIN) &&
+	    st->od) {
 		char *org = orgdomain_of(st->od, a->domain);
 
 		if (org && strcmp(org, a->domain) != 0) {
@@ -673,13 +673,11 @@ struct audit_run_state *audit_start(struct dns *dns, struct https *https,
 	}
 	st->outstanding++;
 	st->spf_run = spf_check_start(dns, a->domain, spf_answer, st);
-	st->first_selectors = dkim_audit_selectors(st->o->selectors,
-						   st->o->nselectors, NULL, 0,
-						   &st->nfirst);
+	st->first_selectors = dkim_audit_selectors(
+	    st->o->selectors, st->o->nselectors, NULL, 0, &st->nfirst);
 	st->outstanding++;
-	dkim_discover(dns, a->domain,
-		      (const char *const *)st->first_selectors, st->nfirst,
-		      dkim_answer, st);
+	dkim_discover(dns, a->domain, (const char *const *)st->first_selectors,
+		      st->nfirst, dkim_answer, st);
 	a->dkim_probed = st->nfirst;
 	audit_query(st, a->domain, DNS_T_TXT, root_answer, st);
 	audit_query(st, a->domain, DNS_T_MX, mx_answer, st);
@@ -696,13 +694,12 @@ struct audit_run_state *audit_start(struct dns *dns, struct https *https,
 	free(name);
 	if (st->o->dnssec) {
 		st->outstanding++;
-		a->dnssec = dnssec_check(st->o->dnssec, a->domain,
-					 dnssec_done, st);
+		a->dnssec =
+		    dnssec_check(st->o->dnssec, a->domain, dnssec_done, st);
 	}
 	st->outstanding++;
-	if (propagate_start(dns, a->domain, DNS_T_SOA, NULL,
-			    st->o->ns_servers, soa_answer, st,
-			    &err) != STATUS_OK) {
+	if (propagate_start(dns, a->domain, DNS_T_SOA, NULL, st->o->ns_servers,
+			    soa_answer, st, &err) != STATUS_OK) {
 		st->outstanding--;
 		a->status = STATUS_USAGE;
 		a->error = xstrdup(err_message(&err));
@@ -728,8 +725,7 @@ static void smtp_findings(struct audit *a)
 		mode = a->mta_sts->policy.mode;
 	for (size_t i = 0; i < a->nmx; i++)
 		if (a->mx[i].smtp)
-			smtp_tls_findings(a->mx[i].smtp, mode,
-					  &a->mx_findings);
+			smtp_tls_findings(a->mx[i].smtp, mode, &a->mx_findings);
 }
 
 /* Ends the audit: gathers the findings and frees the run. */

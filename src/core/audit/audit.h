@@ -53,15 +53,15 @@ struct audit_options {
 					      serials are compared (tests
 					      give a port or the servers);
 					      NULL: through NS on port 53 */
-	const char *https_cafile; /* CA bundle for the MTA-STS policy's
+	const char *https_cafile;    /* CA bundle for the MTA-STS policy's
 				     and the MX hosts' certificates in
 				     place of the system's (tests), or
 				     NULL */
-	int https_port;           /* the policy's port; 0 means 443 */
-	bool smtp;                /* --smtp: probe each MX host's
+	int https_port;              /* the policy's port; 0 means 443 */
+	bool smtp;                   /* --smtp: probe each MX host's
 				     STARTTLS and certificate */
-	int smtp_port;            /* where; 0 means 25 */
-	long smtp_timeout_ms;     /* per host; 0 means 10 s */
+	int smtp_port;               /* where; 0 means 25 */
+	long smtp_timeout_ms;        /* per host; 0 means 10 s */
 	struct dnssec_probe *dnssec; /* --dnssec: the records' DNSSEC
 					asked through it (the caller's,
 					shared by a batch), or NULL */
@@ -70,10 +70,10 @@ struct audit_options {
 /* One MX of the domain and the addresses its host resolves to. */
 struct audit_mx {
 	int preference;
-	char *host;        /* lower case, cleaned; "" for a null MX */
-	char **addresses;  /* A and AAAA, as text */
+	char *host;       /* lower case, cleaned; "" for a null MX */
+	char **addresses; /* A and AAAA, as text */
 	size_t naddresses;
-	char *addr_result; /* dns_result_name() of the A query */
+	char *addr_result;            /* dns_result_name() of the A query */
 	struct smtp_tls_result *smtp; /* the STARTTLS probe (--smtp) of
 					 its first address, or NULL */
 };
@@ -96,26 +96,26 @@ struct audit_soa {
 /* The audit's result; everything owned, freed by audit_free(). */
 struct audit {
 	char *domain;
-	struct spf_check *spf;  /* the SPF lookup tree, or NULL */
+	struct spf_check *spf;             /* the SPF lookup tree, or NULL */
 	struct dkim_selector_result *dkim; /* selectors with a record (or a
 					      failed query) */
 	size_t ndkim;
-	size_t dkim_probed;     /* selectors asked in all */
+	size_t dkim_probed; /* selectors asked in all */
 	struct dmarc_result *dmarc;
 	struct audit_mx *mx;
 	size_t nmx;
-	char *mx_result;   /* dns_result_name() of the MX query */
+	char *mx_result; /* dns_result_name() of the MX query */
 	struct audit_ns *ns;
 	size_t nns;
 	char *ns_result;
-	struct propagate_result *soa; /* the zone's SOA as each of its
+	struct propagate_result *soa;   /* the zone's SOA as each of its
 					 name servers serves it, or NULL */
-	struct audit_soa soa_record;  /* the SOA through the resolver */
-	struct tlsrpt_result *tlsrpt; /* _smtp._tls (RFC 8460), or NULL */
-	struct bimi_result *bimi;     /* default._bimi, or NULL */
+	struct audit_soa soa_record;    /* the SOA through the resolver */
+	struct tlsrpt_result *tlsrpt;   /* _smtp._tls (RFC 8460), or NULL */
+	struct bimi_result *bimi;       /* default._bimi, or NULL */
 	struct mta_sts_result *mta_sts; /* _mta-sts and the policy
 					   (RFC 8461), or NULL */
-	struct dnssec_result *dnssec; /* --dnssec, or NULL */
+	struct dnssec_result *dnssec;   /* --dnssec, or NULL */
 	/* Findings per part, in the report's order. */
 	struct findings spf_findings;
 	struct findings dkim_findings;
@@ -153,8 +153,7 @@ struct audit *audit_finish(struct audit_run_state *st);
  * window audits in flight at once (0: AUDIT_BATCH_WINDOW), each started
  * as soon as one ends, all under one deadline. */
 struct audit_batch;
-struct audit_batch *audit_batch_new(struct dns *dns,
-				    const struct orgdomain *od,
+struct audit_batch *audit_batch_new(struct dns *dns, const struct orgdomain *od,
 				    size_t window);
 
 /* Adds a domain; o (may be NULL) must outlive audit_batch_run(). */

@@ -20,12 +20,14 @@
 
 /* The CSV columns, in order (documented in the README). */
 static const char *const csv_columns[] = {
-	"domain",      "status",	   "error",	"spf_record",
-	"spf_lookups", "spf_void_lookups", "dkim_selectors",
-	"dmarc_record", "dmarc_source",     "dmarc_policy", "dmarc_sp",
-	"dmarc_pct",   "dmarc_rua",	   "mx",	"ns",
-	"soa_serial",  "tlsrpt_rua",	   "bimi_logo",	"mta_sts_mode",
-	"dnssec",      "errors",	   "warnings",	"findings",
+	"domain",         "status",       "error",
+	"spf_record",     "spf_lookups",  "spf_void_lookups",
+	"dkim_selectors", "dmarc_record", "dmarc_source",
+	"dmarc_policy",   "dmarc_sp",     "dmarc_pct",
+	"dmarc_rua",      "mx",           "ns",
+	"soa_serial",     "tlsrpt_rua",   "bimi_logo",
+	"mta_sts_mode",   "dnssec",       "errors",
+	"warnings",       "findings",
 };
 
 /* Appends one field, quoted as RFC 4180 2 asks when it holds a comma,
@@ -83,9 +85,10 @@ void audit_csv_row(struct strbuf *sb, const struct audit *a)
 	csv_field(sb, d ? d->source : NULL, false);
 	csv_field(sb, d && d->record ? dmarc_policy_name(d->policy) : NULL,
 		  false);
-	csv_field(sb, d && d->record ? dmarc_policy_name(
-					   dmarc_subdomain_policy(&d->parsed))
-				     : NULL,
+	csv_field(sb,
+		  d && d->record
+		      ? dmarc_policy_name(dmarc_subdomain_policy(&d->parsed))
+		      : NULL,
 		  false);
 	snprintf(num, sizeof num, "%d", d ? dmarc_pct(&d->parsed) : 0);
 	csv_field(sb, d && d->record ? num : NULL, false);
@@ -103,8 +106,7 @@ void audit_csv_row(struct strbuf *sb, const struct audit *a)
 	csv_field(sb, list.data, false);
 	strbuf_reset(&list);
 	for (size_t i = 0; i < a->nns; i++)
-		strbuf_addf(&list, "%s%s", list.len ? " " : "",
-			    a->ns[i].host);
+		strbuf_addf(&list, "%s%s", list.len ? " " : "", a->ns[i].host);
 	csv_field(sb, list.data, false);
 	strbuf_reset(&list);
 	snprintf(num, sizeof num, "%" PRIu32, a->soa_record.serial);
@@ -119,13 +121,14 @@ void audit_csv_row(struct strbuf *sb, const struct audit *a)
 			    a->bimi->parsed.logos[i]);
 	csv_field(sb, list.data, false);
 	strbuf_reset(&list);
-	csv_field(sb, a->mta_sts && a->mta_sts->policy_valid
-			  ? mta_sts_mode_name(a->mta_sts->policy.mode)
-			  : NULL,
+	csv_field(sb,
+		  a->mta_sts && a->mta_sts->policy_valid
+		      ? mta_sts_mode_name(a->mta_sts->policy.mode)
+		      : NULL,
 		  false);
-	csv_field(sb, a->dnssec ? dnssec_state_name(dnssec_overall(a->dnssec))
-				: NULL,
-		  false);
+	csv_field(
+	    sb, a->dnssec ? dnssec_state_name(dnssec_overall(a->dnssec)) : NULL,
+	    false);
 	if (a->status == STATUS_OK)
 		audit_all_findings(a, &all);
 	for (size_t i = 0; i < all.count; i++) {

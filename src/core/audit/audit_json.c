@@ -42,12 +42,11 @@ static json_t *soa_to_json(const struct propagate_result *r)
 		json_t *j = json_object();
 
 		json_object_set_new(j, "host", json_string(s->host));
-		json_object_set_new(j, "address", s->address
-						     ? json_string(s->address)
-						     : json_null());
-		json_object_set_new(j, "state",
-				    json_string(propagate_state_name(
-					s->state)));
+		json_object_set_new(j, "address",
+				    s->address ? json_string(s->address)
+					       : json_null());
+		json_object_set_new(
+		    j, "state", json_string(propagate_state_name(s->state)));
 		json_object_set_new(j, "serial",
 				    s->has_serial
 					? json_integer((json_int_t)s->serial)
@@ -92,19 +91,18 @@ json_t *audit_to_json(const struct audit *a, const struct ladder *ladder)
 		json_t *spf = json_object();
 		const struct spf_node *root = a->spf->root;
 
-		json_object_set_new(spf, "domain",
-				    json_string(a->spf->domain));
+		json_object_set_new(spf, "domain", json_string(a->spf->domain));
 		json_object_set_new(spf, "record",
 				    root && root->record
 					? json_string(root->record)
 					: json_null());
 		json_object_set_new(spf, "lookups",
 				    json_integer((json_int_t)a->spf->lookups));
-		json_object_set_new(spf, "void_lookups",
-				    json_integer(
-					(json_int_t)a->spf->void_lookups));
-		json_object_set_new(spf, "tree", root ? spf_node_to_json(root)
-						      : json_null());
+		json_object_set_new(
+		    spf, "void_lookups",
+		    json_integer((json_int_t)a->spf->void_lookups));
+		json_object_set_new(
+		    spf, "tree", root ? spf_node_to_json(root) : json_null());
 		json_object_set_new(spf, "findings",
 				    findings_to_json(&a->spf_findings));
 		json_object_set_new(o, "spf", spf);
@@ -117,8 +115,8 @@ json_t *audit_to_json(const struct audit *a, const struct ladder *ladder)
 
 		json_object_set_new(k, "selector", json_string(r->selector));
 		json_object_set_new(k, "name", json_string(r->name));
-		json_object_set_new(k, "cname", r->cname ? json_string(r->cname)
-							 : json_null());
+		json_object_set_new(
+		    k, "cname", r->cname ? json_string(r->cname) : json_null());
 		json_object_set_new(k, "result",
 				    json_string(dns_result_name(r->dns)));
 		json_object_set_new(k, "record",
@@ -146,29 +144,29 @@ json_t *audit_to_json(const struct audit *a, const struct ladder *ladder)
 		json_t *d = dmarc_result_to_json(a->dmarc);
 		char *rung = audit_dmarc_rung(a->dmarc, ladder);
 
-		json_object_set_new(d, "rung", rung ? json_string(rung)
-						    : json_null());
+		json_object_set_new(d, "rung",
+				    rung ? json_string(rung) : json_null());
 		free(rung);
 		json_object_set_new(o, "dmarc", d);
 	} else {
 		json_object_set_new(o, "dmarc", json_null());
 	}
-	json_object_set_new(mx, "result", a->mx_result
-						? json_string(a->mx_result)
-						: json_null());
+	json_object_set_new(mx, "result",
+			    a->mx_result ? json_string(a->mx_result)
+					 : json_null());
 	for (size_t i = 0; i < a->nmx; i++) {
 		json_t *h = json_object();
 
 		json_object_set_new(h, "preference",
 				    json_integer(a->mx[i].preference));
 		json_object_set_new(h, "host", json_string(a->mx[i].host));
-		json_object_set_new(h, "addresses",
-				    json_strings(a->mx[i].addresses,
-						 a->mx[i].naddresses));
+		json_object_set_new(
+		    h, "addresses",
+		    json_strings(a->mx[i].addresses, a->mx[i].naddresses));
 		json_object_set_new(h, "smtp",
-				    a->mx[i].smtp ? smtp_tls_result_to_json(
-							a->mx[i].smtp)
-						  : json_null());
+				    a->mx[i].smtp
+					? smtp_tls_result_to_json(a->mx[i].smtp)
+					: json_null());
 		json_array_append_new(mx_hosts, h);
 	}
 	json_object_set_new(mx, "hosts", mx_hosts);
@@ -178,9 +176,9 @@ json_t *audit_to_json(const struct audit *a, const struct ladder *ladder)
 		json_t *h = json_object();
 
 		json_object_set_new(h, "host", json_string(a->ns[i].host));
-		json_object_set_new(h, "addresses",
-				    json_strings(a->ns[i].addresses,
-						 a->ns[i].naddresses));
+		json_object_set_new(
+		    h, "addresses",
+		    json_strings(a->ns[i].addresses, a->ns[i].naddresses));
 		json_array_append_new(ns, h);
 	}
 	json_object_set_new(o, "ns", ns);
@@ -188,17 +186,17 @@ json_t *audit_to_json(const struct audit *a, const struct ladder *ladder)
 	json_object_set_new(o, "ns_serials", soa_to_json(a->soa));
 	json_object_set_new(o, "ns_findings",
 			    findings_to_json(&a->ns_findings));
-	json_object_set_new(o, "tlsrpt", a->tlsrpt
-					     ? tlsrpt_result_to_json(a->tlsrpt)
-					     : json_null());
-	json_object_set_new(o, "bimi", a->bimi ? bimi_result_to_json(a->bimi)
-					       : json_null());
-	json_object_set_new(o, "mta_sts", a->mta_sts ? mta_sts_result_to_json(
-							   a->mta_sts)
-						     : json_null());
-	json_object_set_new(o, "dnssec", a->dnssec ? dnssec_result_to_json(
-							 a->dnssec)
-						   : json_null());
+	json_object_set_new(o, "tlsrpt",
+			    a->tlsrpt ? tlsrpt_result_to_json(a->tlsrpt)
+				      : json_null());
+	json_object_set_new(
+	    o, "bimi", a->bimi ? bimi_result_to_json(a->bimi) : json_null());
+	json_object_set_new(o, "mta_sts",
+			    a->mta_sts ? mta_sts_result_to_json(a->mta_sts)
+				       : json_null());
+	json_object_set_new(o, "dnssec",
+			    a->dnssec ? dnssec_result_to_json(a->dnssec)
+				      : json_null());
 	if (a->status != STATUS_OK)
 		json_object_set_new(o, "error", json_string(a->error));
 	audit_all_findings(a, &all);

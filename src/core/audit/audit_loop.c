@@ -51,8 +51,8 @@ static bool loop_turn(const struct audit_loop *l, struct pollfd *fds,
 {
 	size_t nd = dns_pollfds(l->dns, fds, AUDIT_LOOP_FDS);
 	size_t nh = https_pollfds(l->https, fds + nd, AUDIT_LOOP_FDS - nd);
-	size_t ns = dnssec_pollfds(l->dnssec, fds + nd + nh,
-				   AUDIT_LOOP_FDS - nd - nh);
+	size_t ns =
+	    dnssec_pollfds(l->dnssec, fds + nd + nh, AUDIT_LOOP_FDS - nd - nh);
 	int waits[] = { dns_timeout_ms(l->dns), https_timeout_ms(l->https),
 			dnssec_timeout_ms(l->dnssec) };
 	int64_t left = end - now_ms();
@@ -71,8 +71,7 @@ static bool loop_turn(const struct audit_loop *l, struct pollfd *fds,
 		return false;
 	dns_process(l->dns, n > 0 ? fds : NULL, n > 0 ? nd : 0);
 	https_process(l->https, n > 0 ? fds + nd : NULL, n > 0 ? nh : 0);
-	dnssec_process(l->dnssec, n > 0 ? fds + nd + nh : NULL,
-		       n > 0 ? ns : 0);
+	dnssec_process(l->dnssec, n > 0 ? fds + nd + nh : NULL, n > 0 ? ns : 0);
 	return true;
 }
 
@@ -134,7 +133,7 @@ struct batch_item {
 
 struct audit_batch {
 	struct dns *dns;
-	struct https *https; /* NULL when libcurl could not start */
+	struct https *https;         /* NULL when libcurl could not start */
 	struct dnssec_probe *dnssec; /* the options', when they have one */
 	const struct orgdomain *od;
 	struct batch_item *items;
@@ -143,8 +142,8 @@ struct audit_batch {
 };
 
 /* A new batch on one resolver. */
-struct audit_batch *audit_batch_new(struct dns *dns,
-				    const struct orgdomain *od, size_t window)
+struct audit_batch *audit_batch_new(struct dns *dns, const struct orgdomain *od,
+				    size_t window)
 {
 	struct audit_batch *b = xcalloc(1, sizeof *b);
 	const char *why;
@@ -189,8 +188,8 @@ static size_t batch_step(struct audit_batch *b, size_t *next, bool start)
 	while (start && *next < b->count && flying < b->window) {
 		struct batch_item *it = &b->items[(*next)++];
 
-		it->run = audit_start(b->dns, b->https, b->od, it->domain,
-				      it->o);
+		it->run =
+		    audit_start(b->dns, b->https, b->od, it->domain, it->o);
 		flying++;
 	}
 	return flying;
@@ -200,8 +199,8 @@ static size_t batch_step(struct audit_batch *b, size_t *next, bool start)
 enum status audit_batch_run(struct audit_batch *b, double deadline,
 			    struct err *err)
 {
-	int64_t end = deadline > 0 ? now_ms() + (int64_t)(deadline * 1000)
-				   : INT64_MAX;
+	int64_t end =
+	    deadline > 0 ? now_ms() + (int64_t)(deadline * 1000) : INT64_MAX;
 	struct pollfd *fds = xcalloc(AUDIT_LOOP_FDS, sizeof *fds);
 	enum status st = STATUS_OK;
 	bool expired = false;

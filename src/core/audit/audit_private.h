@@ -25,10 +25,10 @@ struct audit_run_state {
 	struct https *https;
 	char **sts_addresses; /* of mta-sts.DOMAIN */
 	size_t nsts_addresses;
-	int sts_answers;      /* of its A and AAAA queries */
+	int sts_answers; /* of its A and AAAA queries */
 	const struct orgdomain *od;
 	struct dmarc_discovery *disc;
-	size_t outstanding; /* callbacks of ours still to run */
+	size_t outstanding;       /* callbacks of ours still to run */
 	struct addr_slot **slots; /* freed at the end */
 	size_t nslots;
 	/* Per MX host: how many of its A/AAAA queries answered negatively

@@ -80,8 +80,8 @@ static void findings_copy(struct findings *dst, const struct findings *src)
 {
 	for (size_t i = 0; i < src->count; i++) {
 		const struct finding *s = &src->items[i];
-		struct finding *f = findings_add(dst, s->code, "%s",
-						 s->message);
+		struct finding *f =
+		    findings_add(dst, s->code, "%s", s->message);
 
 		f->severity = s->severity;
 		finding_set_record(f, s->record);

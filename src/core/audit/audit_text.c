@@ -149,8 +149,9 @@ void audit_text(struct strbuf *sb, const struct audit *a,
 		const struct spf_node *root = a->spf->root;
 
 		strbuf_addf(sb, _("  Record:   %s\n"), root->record);
-		strbuf_addf(sb, _("  Lookups:  %zu of 10, void lookups %zu "
-				  "of 2\n"),
+		strbuf_addf(sb,
+			    _("  Lookups:  %zu of 10, void lookups %zu "
+			      "of 2\n"),
 			    a->spf->lookups, a->spf->void_lookups);
 		for (size_t i = 0; i < root->nchildren; i++)
 			strbuf_addf(sb, _("  %s: costs %zu\n"),
@@ -213,11 +214,12 @@ void audit_text(struct strbuf *sb, const struct audit *a,
 		strbuf_addf(sb, _("  Zone:     %s\n"), soa->zone);
 		strbuf_addf(sb, _("  Primary:  %s, contact %s\n"), soa->mname,
 			    soa->rname);
-		strbuf_addf(sb, _("  Serial %" PRIu32 ", refresh %" PRIu32
-				  ", retry %" PRIu32 ", expire %" PRIu32
-				  ", negative TTL %" PRIu32 "\n"),
-			    soa->serial, soa->refresh, soa->retry,
-			    soa->expire, soa->minimum);
+		strbuf_addf(sb,
+			    _("  Serial %" PRIu32 ", refresh %" PRIu32
+			      ", retry %" PRIu32 ", expire %" PRIu32
+			      ", negative TTL %" PRIu32 "\n"),
+			    soa->serial, soa->refresh, soa->retry, soa->expire,
+			    soa->minimum);
 	}
 	if (a->tlsrpt) {
 		strbuf_addstr(sb, "\nTLS-RPT\n");
@@ -235,12 +237,12 @@ void audit_text(struct strbuf *sb, const struct audit *a,
 			strbuf_addf(sb, _("  Record:   none at %s\n"),
 				    a->bimi->name);
 		else if (a->bimi->inherited)
-			strbuf_addf(sb, _("  Record:   %s\n  Found at: %s "
-					  "(inherited)\n"),
+			strbuf_addf(sb,
+				    _("  Record:   %s\n  Found at: %s "
+				      "(inherited)\n"),
 				    a->bimi->record, a->bimi->name);
 		else
-			strbuf_addf(sb, _("  Record:   %s\n"),
-				    a->bimi->record);
+			strbuf_addf(sb, _("  Record:   %s\n"), a->bimi->record);
 		section(sb, &a->bimi->findings);
 	}
 	if (a->mta_sts)

@@ -161,8 +161,7 @@ void bimi_check_dmarc(struct bimi_result *r, const struct dmarc_result *d)
 			   "(policy %s, pct %d%s): receivers do not show "
 			   "the logo."),
 			 d ? d->domain : "",
-			 d && d->record ? dmarc_policy_name(d->policy)
-					: "none",
+			 d && d->record ? dmarc_policy_name(d->policy) : "none",
 			 pct, sp == DMARC_POLICY_NONE ? ", sp=none" : "");
 	finding_set_record(x, r->record);
 	finding_set_advice(x, _("Finish the DMARC rollout to p=quarantine or "
@@ -199,9 +198,8 @@ json_t *bimi_result_to_json(const struct bimi_result *r)
 		json_array_append_new(logos, json_string(r->parsed.logos[i]));
 	json_object_set_new(o, "logos", logos);
 	json_object_set_new(o, "evidence",
-			    r->parsed.evidence
-				? json_string(r->parsed.evidence)
-				: json_null());
+			    r->parsed.evidence ? json_string(r->parsed.evidence)
+					       : json_null());
 	json_object_set_new(o, "findings", findings_to_json(&r->findings));
 	return o;
 }

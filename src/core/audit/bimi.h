@@ -21,7 +21,7 @@
 
 /* A parsed record; free with bimi_record_done(). */
 struct bimi_record {
-	char **logos;   /* l=: the SVG locations, cleaned */
+	char **logos; /* l=: the SVG locations, cleaned */
 	size_t nlogos;
 	char *evidence; /* a=: the mark certificate's location, or NULL */
 	bool declined;  /* "l=" empty and no a=: the domain declines BIMI */
@@ -36,9 +36,9 @@ void bimi_record_done(struct bimi_record *rec);
 
 /* What the audit found; free with bimi_result_free(). */
 struct bimi_result {
-	char *name;   /* the name the record was found at, or the one asked */
+	char *name; /* the name the record was found at, or the one asked */
 	enum dns_result dns;
-	char *record; /* cleaned for display, or NULL */
+	char *record;   /* cleaned for display, or NULL */
 	bool inherited; /* found at the organizational domain */
 	bool valid;
 	struct bimi_record parsed;

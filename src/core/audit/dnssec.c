@@ -34,20 +34,19 @@ struct dnssec_probe {
 struct question {
 	struct dnssec_probe *p;
 	struct dnssec_result *r;
-	size_t index;       /* its record in r */
+	size_t index; /* its record in r */
 	ldns_rr_type type;
-	bool cd;            /* asked again with checking disabled */
+	bool cd; /* asked again with checking disabled */
 	void (*done)(void *arg);
 	void *arg;
 };
 
 /* ARES_OPT_SOCK_STATE_CB: keeps the sockets and their events. */
-static void sock_state(void *data, ares_socket_t fd, int readable,
-		       int writable)
+static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
 {
 	struct dnssec_probe *p = data;
-	short events = (short)((readable ? POLLIN : 0) |
-			       (writable ? POLLOUT : 0));
+	short events =
+	    (short)((readable ? POLLIN : 0) | (writable ? POLLOUT : 0));
 	size_t i;
 
 	for (i = 0; i < p->nsocks; i++)
@@ -59,8 +58,8 @@ static void sock_state(void *data, ares_socket_t fd, int readable,
 		return;
 	}
 	if (i == p->nsocks) {
-		p->socks = xrealloc(p->socks,
-				    (p->nsocks + 1) * sizeof *p->socks);
+		p->socks =
+		    xrealloc(p->socks, (p->nsocks + 1) * sizeof *p->socks);
 		p->socks[p->nsocks++].fd = fd;
 	}
 	p->socks[i].events = events;
@@ -87,8 +86,8 @@ enum status dnssec_probe_new(struct dnssec_probe **out, const char *servers,
 	if (rc == ARES_SUCCESS)
 		rc = ares_init_options(&p->channel, &opts,
 				       ARES_OPT_SOCK_STATE_CB |
-					   ARES_OPT_TIMEOUTMS |
-					   ARES_OPT_TRIES | ARES_OPT_FLAGS);
+					   ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+					   ARES_OPT_FLAGS);
 	if (rc == ARES_SUCCESS && servers)
 		rc = ares_set_servers_ports_csv(p->channel, servers);
 	if (rc != ARES_SUCCESS) {
@@ -158,12 +157,12 @@ void dnssec_process(struct dnssec_probe *p, const struct pollfd *fds,
 		if (!ours || !fds[i].revents)
 			continue;
 		any = true;
-		ares_process_fd(
-		    p->channel,
-		    fds[i].revents & (POLLIN | POLLERR | POLLHUP)
-			? fds[i].fd
-			: ARES_SOCKET_BAD,
-		    fds[i].revents & POLLOUT ? fds[i].fd : ARES_SOCKET_BAD);
+		ares_process_fd(p->channel,
+				fds[i].revents & (POLLIN | POLLERR | POLLHUP)
+				    ? fds[i].fd
+				    : ARES_SOCKET_BAD,
+				fds[i].revents & POLLOUT ? fds[i].fd
+							 : ARES_SOCKET_BAD);
 	}
 	if (!any)
 		ares_process_fd(p->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);

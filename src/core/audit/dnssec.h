@@ -25,13 +25,13 @@
 
 /* What one answer says about DNSSEC. */
 enum dnssec_state {
-	DNSSEC_SECURE,     /* AD: the resolver validated it */
-	DNSSEC_UNVALIDATED,/* signed (RRSIGs came) but AD is clear: the
+	DNSSEC_SECURE,      /* AD: the resolver validated it */
+	DNSSEC_UNVALIDATED, /* signed (RRSIGs came) but AD is clear: the
 			      resolver does not validate, or has no chain
 			      of trust to the zone */
-	DNSSEC_UNSIGNED,   /* no signatures, no AD */
-	DNSSEC_BOGUS,      /* SERVFAIL that the CD bit answers */
-	DNSSEC_FAILED,     /* no usable answer (timeout, SERVFAIL) */
+	DNSSEC_UNSIGNED,    /* no signatures, no AD */
+	DNSSEC_BOGUS,       /* SERVFAIL that the CD bit answers */
+	DNSSEC_FAILED,      /* no usable answer (timeout, SERVFAIL) */
 };
 
 /* The channel; servers is the --resolver list ("ADDR[:PORT][,...]") or
@@ -56,7 +56,7 @@ struct dnssec_record {
 	char *name;
 	const char *type; /* "TXT", "MX", "DNSKEY" */
 	enum dnssec_state state;
-	char *detail;     /* the rcode or error, or NULL */
+	char *detail; /* the rcode or error, or NULL */
 };
 
 /* A domain's verdicts, filled in as the answers come; free with

@@ -78,8 +78,8 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 		return 0;
 	}
 	if (i == h->nwatches) {
-		h->watches = xrealloc(h->watches, (h->nwatches + 1) *
-						      sizeof *h->watches);
+		h->watches = xrealloc(h->watches,
+				      (h->nwatches + 1) * sizeof *h->watches);
 		h->watches[h->nwatches++].fd = fd;
 	}
 	h->watches[i].events = (short)((what & CURL_POLL_IN ? POLLIN : 0) |
@@ -210,8 +210,8 @@ static bool transfer_add(struct https *h, struct transfer *t,
 			 const char *protocol, long timeout_ms)
 {
 	t->easy = curl_easy_init();
-	h->transfers = xrealloc(h->transfers,
-				(h->ntransfers + 1) * sizeof *h->transfers);
+	h->transfers =
+	    xrealloc(h->transfers, (h->ntransfers + 1) * sizeof *h->transfers);
 	h->transfers[h->ntransfers++] = t;
 	if (!t->easy || !t->resolve) {
 		transfer_stillborn(t);
@@ -250,16 +250,15 @@ void https_get(struct https *h, const struct https_request *req,
 	t->cb = cb;
 	t->arg = arg;
 	t->max_size = req->max_size;
-	t->url = port == 443 ? xasprintf("https://%s%s", req->host, req->path)
-			     : xasprintf("https://%s:%d%s", req->host, port,
-					 req->path);
+	t->url = port == 443
+		     ? xasprintf("https://%s%s", req->host, req->path)
+		     : xasprintf("https://%s:%d%s", req->host, port, req->path);
 	/* "HOST:PORT:ADDR[,ADDR]": libcurl connects there and resolves
 	 * nothing itself. IPv6 addresses go in brackets. */
 	strbuf_addf(&entry, "%s:%d:", req->host, port);
 	for (size_t i = 0; i < req->naddresses; i++)
-		strbuf_addf(&entry, strchr(req->addresses[i], ':')
-					? "%s[%s]"
-					: "%s%s",
+		strbuf_addf(&entry,
+			    strchr(req->addresses[i], ':') ? "%s[%s]" : "%s%s",
 			    i ? "," : "", req->addresses[i]);
 	t->resolve = curl_slist_append(NULL, strbuf_str(&entry));
 	strbuf_done(&entry);
@@ -292,8 +291,8 @@ static int probe_verify(X509_STORE_CTX *xctx, void *arg)
 	    xctx, SSL_get_ex_data_X509_STORE_CTX_idx());
 
 	t->verify_error = X509_verify_cert(xctx) == 1
-				  ? X509_V_OK
-				  : X509_STORE_CTX_get_error(xctx);
+			      ? X509_V_OK
+			      : X509_STORE_CTX_get_error(xctx);
 	if (cert && !t->cert && X509_up_ref(cert))
 		t->cert = cert;
 	/* The version is agreed in the hellos, before the certificate. */
@@ -408,9 +407,9 @@ static void reap(struct https *h)
 		if (t->too_big)
 			error = _("the response is larger than allowed");
 		else if (msg->data.result != CURLE_OK)
-			error = *t->errbuf ? t->errbuf
-					   : curl_easy_strerror(
-						 msg->data.result);
+			error = *t->errbuf
+				    ? t->errbuf
+				    : curl_easy_strerror(msg->data.result);
 		transfer_end(t, error);
 	}
 }
@@ -458,8 +457,7 @@ void https_process(struct https *h, const struct pollfd *fds, size_t nfds)
 void https_cancel_all(struct https *h)
 {
 	while (h && h->ntransfers)
-		transfer_end(h->transfers[h->ntransfers - 1],
-			     _("cancelled"));
+		transfer_end(h->transfers[h->ntransfers - 1], _("cancelled"));
 }
 
 /* Frees the fetcher. */

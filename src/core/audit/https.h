@@ -16,15 +16,15 @@ struct https;
 
 /* One GET. Strings are copied; nothing needs to outlive https_get(). */
 struct https_request {
-	const char *host;          /* "mta-sts.example.com" */
-	int port;                  /* 0 means 443 */
-	const char *path;          /* "/.well-known/mta-sts.txt" */
+	const char *host;             /* "mta-sts.example.com" */
+	int port;                     /* 0 means 443 */
+	const char *path;             /* "/.well-known/mta-sts.txt" */
 	const char *const *addresses; /* where host is, as text */
 	size_t naddresses;
-	const char *cafile;        /* a CA bundle in place of the system's,
+	const char *cafile; /* a CA bundle in place of the system's,
 				      or NULL */
-	size_t max_size;           /* a larger body fails the request */
-	long timeout_ms;           /* the whole request; 0 means 10 s */
+	size_t max_size;    /* a larger body fails the request */
+	long timeout_ms;    /* the whole request; 0 means 10 s */
 };
 
 /* What came back. error is NULL when an HTTP response arrived (any
@@ -32,9 +32,9 @@ struct https_request {
  * problem, a refused connection, a timeout, a body over max_size). */
 struct https_response {
 	const char *url;
-	long status;        /* the HTTP status, 0 without a response */
+	long status;              /* the HTTP status, 0 without a response */
 	const char *content_type; /* or NULL */
-	const char *body;   /* NUL-terminated; len octets (any octet) */
+	const char *body;         /* NUL-terminated; len octets (any octet) */
 	size_t len;
 	const char *error;
 };
@@ -61,15 +61,14 @@ struct smtp_tls_request {
  * X509_V_* code of the chain against the CA store (0: trusted). */
 struct smtp_tls_response {
 	const char *error;
-	bool tls;                 /* STARTTLS was offered and the
+	bool tls; /* STARTTLS was offered and the
 				     handshake completed */
 	struct x509_st *cert;
 	long verify_error;
-	const char *tls_version;  /* "TLSv1.3", or NULL */
+	const char *tls_version; /* "TLSv1.3", or NULL */
 };
 
-typedef void (*smtp_tls_callback)(void *arg,
-				  const struct smtp_tls_response *r);
+typedef void (*smtp_tls_callback)(void *arg, const struct smtp_tls_response *r);
 
 /* A fetcher; NULL (with a message in *error, static) when libcurl
  * cannot start. Free with https_free(), which cancels what is left. */

@@ -204,8 +204,7 @@ static bool has_control(const char *s, const char *e)
 
 /* Parses a policy. */
 enum status mta_sts_policy_parse(const char *body, size_t len,
-				 struct mta_sts_policy *p,
-				 struct findings *f)
+				 struct mta_sts_policy *p, struct findings *f)
 {
 	const char *line = body, *end = body + len;
 	bool seen_version = false, bad = false;
@@ -312,9 +311,8 @@ const char *mta_sts_mode_name(enum mta_sts_mode mode)
 }
 
 /* Judges the _mta-sts TXT answer. */
-struct mta_sts_result *mta_sts_judge_txt(const char *domain,
-					 const struct dns_answer *ans,
-					 bool *fetch)
+struct mta_sts_result *
+mta_sts_judge_txt(const char *domain, const struct dns_answer *ans, bool *fetch)
 {
 	struct mta_sts_result *r = xcalloc(1, sizeof *r);
 	struct dns_txt_string *txt;
@@ -399,8 +397,8 @@ void mta_sts_judge_policy(struct mta_sts_result *r,
 	}
 	if (resp->status != 200) {
 		/* RFC 8461 3.3: only 200 counts; 3xx is not followed. */
-		why = xasprintf(_("the server answered HTTP %ld"),
-				resp->status);
+		why =
+		    xasprintf(_("the server answered HTTP %ld"), resp->status);
 		fetch_failed(r, why);
 		free(why);
 		return;
@@ -416,9 +414,9 @@ void mta_sts_judge_policy(struct mta_sts_result *r,
 		return;
 	}
 	r->policy_text = text_clean(resp->body, resp->len);
-	r->policy_valid = mta_sts_policy_parse(resp->body, resp->len,
-					       &r->policy,
-					       &r->findings) == STATUS_OK;
+	r->policy_valid =
+	    mta_sts_policy_parse(resp->body, resp->len, &r->policy,
+				 &r->findings) == STATUS_OK;
 }
 
 /* Checks the MX hosts, the mode and max_age. */
@@ -516,13 +514,12 @@ json_t *mta_sts_result_to_json(const struct mta_sts_result *r)
 	if (r->policy_valid) {
 		json_t *p = json_object(), *mx = json_array();
 
-		json_object_set_new(p, "mode", json_string(mta_sts_mode_name(
-						   r->policy.mode)));
+		json_object_set_new(
+		    p, "mode", json_string(mta_sts_mode_name(r->policy.mode)));
 		json_object_set_new(p, "max_age",
 				    json_integer(r->policy.max_age));
 		for (size_t i = 0; i < r->policy.nmx; i++)
-			json_array_append_new(mx,
-					      json_string(r->policy.mx[i]));
+			json_array_append_new(mx, json_string(r->policy.mx[i]));
 		json_object_set_new(p, "mx", mx);
 		json_object_set_new(o, "policy", p);
 	} else {

@@ -39,8 +39,8 @@ enum mta_sts_mode {
 /* A parsed policy; free with mta_sts_policy_done(). */
 struct mta_sts_policy {
 	enum mta_sts_mode mode;
-	long max_age;  /* seconds, -1 when absent or invalid */
-	char **mx;     /* the patterns, lower case */
+	long max_age; /* seconds, -1 when absent or invalid */
+	char **mx;    /* the patterns, lower case */
 	size_t nmx;
 };
 
@@ -54,8 +54,7 @@ enum status mta_sts_txt_parse(const char *text, size_t len, char **id,
  * for a valid policy; STATUS_PARSE with mta_sts.policy_syntax findings
  * in f (may be NULL) naming each problem. p is valid in both cases. */
 enum status mta_sts_policy_parse(const char *body, size_t len,
-				 struct mta_sts_policy *p,
-				 struct findings *f);
+				 struct mta_sts_policy *p, struct findings *f);
 void mta_sts_policy_done(struct mta_sts_policy *p);
 
 /* RFC 8461 4.1: does the MX host match the pattern ("mx.example.com",
@@ -68,7 +67,7 @@ const char *mta_sts_mode_name(enum mta_sts_mode mode);
 
 /* What the audit found; free with mta_sts_result_free(). */
 struct mta_sts_result {
-	char *name;        /* "_mta-sts.example.com" */
+	char *name; /* "_mta-sts.example.com" */
 	enum dns_result dns;
 	char *record;      /* the TXT record (cleaned), or NULL */
 	char *id;          /* its id= when valid */

@@ -53,8 +53,8 @@ static void alt_names(X509 *cert, struct smtp_tls_result *r)
 }
 
 /* Reads what the certificate says and how it verified. */
-static void cert_read(struct smtp_tls_result *r, X509 *cert,
-		      long verify_error, time_t now)
+static void cert_read(struct smtp_tls_result *r, X509 *cert, long verify_error,
+		      time_t now)
 {
 	const ASN1_TIME *na = X509_get0_notAfter(cert);
 	struct tm tm;
@@ -72,8 +72,8 @@ static void cert_read(struct smtp_tls_result *r, X509 *cert,
 	r->expired = !na || X509_cmp_time(na, &now) < 0;
 	/* RFC 8461 4.2 and RFC 6125: the name a sender looked up, the MX
 	 * host, must be among the certificate's names. */
-	r->name_ok = X509_check_host(cert, r->host, strlen(r->host), 0,
-				     NULL) == 1;
+	r->name_ok =
+	    X509_check_host(cert, r->host, strlen(r->host), 0, NULL) == 1;
 	/* OpenSSL builds the chain to a trust anchor before it checks
 	 * dates, so an expired certificate has a trusted chain. */
 	r->trusted = verify_error == X509_V_OK ||
@@ -84,10 +84,9 @@ static void cert_read(struct smtp_tls_result *r, X509 *cert,
 }
 
 /* Makes the result of one probe. */
-struct smtp_tls_result *smtp_tls_result_new(const char *host,
-					    const char *address, int port,
-					    const struct smtp_tls_response *resp,
-					    time_t now)
+struct smtp_tls_result *
+smtp_tls_result_new(const char *host, const char *address, int port,
+		    const struct smtp_tls_response *resp, time_t now)
 {
 	struct smtp_tls_result *r = xcalloc(1, sizeof *r);
 
@@ -149,8 +148,9 @@ void smtp_tls_findings(const struct smtp_tls_result *r,
 					_("The MX host %s could not be asked "
 					  "for STARTTLS: %s"),
 					r->host, r->error),
-			   r, _("Check that the host accepts SMTP on port "
-				"25 from here; many networks block it."));
+			   r,
+			   _("Check that the host accepts SMTP on port "
+			     "25 from here; many networks block it."));
 		return;
 	}
 	if (r->error) {
@@ -158,8 +158,9 @@ void smtp_tls_findings(const struct smtp_tls_result *r,
 					_("The TLS handshake with the MX host "
 					  "%s failed: %s"),
 					r->host, r->error),
-			   r, _("Fix the host's TLS set-up: senders fall "
-				"back to clear text or defer the mail."));
+			   r,
+			   _("Fix the host's TLS set-up: senders fall "
+			     "back to clear text or defer the mail."));
 	} else if (!r->starttls) {
 		/* RFC 3207: without STARTTLS mail to the host crosses
 		 * the network in clear text. */
@@ -168,8 +169,9 @@ void smtp_tls_findings(const struct smtp_tls_result *r,
 					  "STARTTLS: mail to it travels "
 					  "unencrypted."),
 					r->host),
-			   r, _("Enable STARTTLS (RFC 3207) with a "
-				"certificate for the host's name."));
+			   r,
+			   _("Enable STARTTLS (RFC 3207) with a "
+			     "certificate for the host's name."));
 	}
 	if (r->has_cert && r->expired)
 		about_host(findings_add(f, F_SMTP_CERT_EXPIRED,
@@ -183,19 +185,21 @@ void smtp_tls_findings(const struct smtp_tls_result *r,
 					_("The certificate of the MX host %s "
 					  "does not name it."),
 					r->host),
-			   r, _("Use a certificate whose subjectAltName "
-				"holds the MX host name."));
+			   r,
+			   _("Use a certificate whose subjectAltName "
+			     "holds the MX host name."));
 	if (r->has_cert && !r->trusted)
-		about_host(findings_add(f, F_SMTP_CERT_UNTRUSTED,
-					_("The certificate of the MX host %s "
-					  "does not chain to a trusted CA "
-					  "(%s)."),
-					r->host,
-					r->verify_error ? r->verify_error
-							: "?"),
-			   r, _("Use a certificate from a public CA; "
-				"senders that verify (MTA-STS) refuse "
-				"others."));
+		about_host(
+		    findings_add(f, F_SMTP_CERT_UNTRUSTED,
+				 _("The certificate of the MX host %s "
+				   "does not chain to a trusted CA "
+				   "(%s)."),
+				 r->host,
+				 r->verify_error ? r->verify_error : "?"),
+		    r,
+		    _("Use a certificate from a public CA; "
+		      "senders that verify (MTA-STS) refuse "
+		      "others."));
 	/* RFC 8461 4.2: with a policy in force, a sender delivers only
 	 * over TLS with a valid certificate for the MX host. */
 	if (sts_mode == MTA_STS_MODE_ENFORCE && !smtp_tls_valid(r))
@@ -205,8 +209,9 @@ void smtp_tls_findings(const struct smtp_tls_result *r,
 					  "deliver to %s: it has no valid "
 					  "TLS."),
 					r->host),
-			   r, _("Give the host STARTTLS with a trusted, "
-				"current certificate for its name."));
+			   r,
+			   _("Give the host STARTTLS with a trusted, "
+			     "current certificate for its name."));
 	if (sts_mode == MTA_STS_MODE_TESTING && !smtp_tls_valid(r)) {
 		x = about_host(findings_add(f, F_SMTP_MTA_STS_CERT,
 					    _("Senders that honour the "
@@ -214,9 +219,10 @@ void smtp_tls_findings(const struct smtp_tls_result *r,
 					      "report failures for %s: it "
 					      "has no valid TLS."),
 					    r->host),
-			       r, _("Give the host STARTTLS with a trusted, "
-				    "current certificate for its name "
-				    "before the policy enforces."));
+			       r,
+			       _("Give the host STARTTLS with a trusted, "
+				 "current certificate for its name "
+				 "before the policy enforces."));
 		x->severity = SEVERITY_WARNING;
 	}
 }
@@ -242,13 +248,11 @@ json_t *smtp_tls_result_to_json(const struct smtp_tls_result *r)
 		json_t *c = json_object(), *names = json_array();
 
 		for (size_t i = 0; i < r->nnames; i++)
-			json_array_append_new(names,
-					      json_string(r->names[i]));
+			json_array_append_new(names, json_string(r->names[i]));
 		json_object_set_new(c, "subject", json_string(r->subject));
 		json_object_set_new(c, "issuer", json_string(r->issuer));
 		json_object_set_new(c, "names", names);
-		json_object_set_new(c, "not_after",
-				    str_or_null(r->not_after));
+		json_object_set_new(c, "not_after", str_or_null(r->not_after));
 		json_object_set_new(c, "expired", json_boolean(r->expired));
 		json_object_set_new(c, "name_matches",
 				    json_boolean(r->name_ok));

@@ -28,12 +28,12 @@ struct smtp_tls_result {
 	bool has_cert;     /* a certificate came (even if TLS then failed) */
 	char *subject;     /* RFC 2253 form */
 	char *issuer;
-	char **names;      /* its DNS subjectAltNames */
+	char **names; /* its DNS subjectAltNames */
 	size_t nnames;
-	char *not_after;   /* "2027-01-01T00:00:00Z" */
-	bool expired;      /* not_after is before now */
-	bool name_ok;      /* valid for host (RFC 6125, as X509_check_host) */
-	bool trusted;      /* chains to a trusted CA (expiry apart) */
+	char *not_after;    /* "2027-01-01T00:00:00Z" */
+	bool expired;       /* not_after is before now */
+	bool name_ok;       /* valid for host (RFC 6125, as X509_check_host) */
+	bool trusted;       /* chains to a trusted CA (expiry apart) */
 	char *verify_error; /* OpenSSL's words when not trusted, or NULL */
 };
 

@@ -94,8 +94,8 @@ bool taglist_parse(const char *text, size_t len, struct taglist *out,
 			*why = N_("a tag given twice");
 			goto fail;
 		}
-		out->tags = xrealloc(out->tags,
-				     (out->count + 1) * sizeof *out->tags);
+		out->tags =
+		    xrealloc(out->tags, (out->count + 1) * sizeof *out->tags);
 		t = &out->tags[out->count++];
 		t->name = name;
 		t->value = trimmed(eq + 1, fe);

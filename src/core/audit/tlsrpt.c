@@ -119,8 +119,7 @@ struct tlsrpt_result *tlsrpt_judge(const char *domain,
 	} else {
 		r->record = text_clean(txt[index].data, txt[index].len);
 		r->valid = tlsrpt_parse(txt[index].data, txt[index].len,
-					&r->parsed,
-					&r->findings) == STATUS_OK;
+					&r->parsed, &r->findings) == STATUS_OK;
 	}
 	dns_txt_joined_free(txt, count);
 	return r;

@@ -33,10 +33,10 @@ void tlsrpt_record_done(struct tlsrpt_record *rec);
 /* What the audit found at _smtp._tls.DOMAIN; free with
  * tlsrpt_result_free(). */
 struct tlsrpt_result {
-	char *name;        /* "_smtp._tls.example.com" */
+	char *name; /* "_smtp._tls.example.com" */
 	enum dns_result dns;
-	char *record;      /* the record, cleaned for display, or NULL */
-	bool valid;        /* record parsed without error */
+	char *record; /* the record, cleaned for display, or NULL */
+	bool valid;   /* record parsed without error */
 	struct tlsrpt_record parsed;
 	struct findings findings;
 };

@@ -29,8 +29,7 @@ static bool host_valid(const char *s, size_t n)
 	if (s[0] == '[')
 		return n > 2 && s[n - 1] == ']';
 	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-' &&
-		    s[i] != '.')
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '.')
 			return false;
 	return true;
 }

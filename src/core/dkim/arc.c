@@ -63,9 +63,10 @@ static bool place_field(const struct dkim_msg *msg, size_t index,
 	if (dkim_field_is(f, "ARC-Authentication-Results")) {
 		instance = aar_instance(f->value, f->value_len, &rest);
 		if (!instance) {
-			chain_fail(c, 0, xstrdup(_("an ARC-Authentication-"
-						   "Results field has no "
-						   "valid i=")));
+			chain_fail(c, 0,
+				   xstrdup(_("an ARC-Authentication-"
+					     "Results field has no "
+					     "valid i=")));
 			return false;
 		}
 		hop = &c->hops[instance - 1];
@@ -76,19 +77,19 @@ static bool place_field(const struct dkim_msg *msg, size_t index,
 		{
 			const char *id = rest + strspn(rest, " \t\r\n");
 
-			hop->authserv_id = text_clean(id, strcspn(id,
-								  "; \t\r\n"));
+			hop->authserv_id =
+			    text_clean(id, strcspn(id, "; \t\r\n"));
 		}
 		goto counted;
 	}
 	if (dkim_sig_parse_kind(f->value, f->value_len,
-				seal ? DKIM_SIG_ARC_SEAL
-				     : DKIM_SIG_ARC_MESSAGE,
+				seal ? DKIM_SIG_ARC_SEAL : DKIM_SIG_ARC_MESSAGE,
 				&k.sig, &err) != STATUS_OK) {
-		chain_fail(c, k.sig.instance,
-			   xasprintf(_("%s is malformed: %s"),
-				     seal ? "ARC-Seal" : "ARC-Message-Signature",
-				     err_message(&err)));
+		chain_fail(
+		    c, k.sig.instance,
+		    xasprintf(_("%s is malformed: %s"),
+			      seal ? "ARC-Seal" : "ARC-Message-Signature",
+			      err_message(&err)));
 		dkim_sig_done(&k.sig);
 		err_done(&err);
 		return false;
@@ -121,8 +122,7 @@ twice:
 }
 
 /* Reads the sets, checks the structure, asks for the keys. */
-void arc_start(struct dns *dns, const struct dkim_msg *msg,
-	       struct arc_chain *c)
+void arc_start(struct dns *dns, const struct dkim_msg *msg, struct arc_chain *c)
 {
 	memset(c, 0, sizeof *c);
 	c->result = "none";
@@ -195,8 +195,8 @@ static void seal_input(const struct dkim_msg *msg, const struct arc_chain *c,
 					  true);
 		} else {
 			size_t len;
-			char *s = dkim_canon_strip_b(as->raw, as->raw_len,
-						     &len);
+			char *s =
+			    dkim_canon_strip_b(as->raw, as->raw_len, &len);
 
 			dkim_canon_header(out, s, len, true, false);
 			free(s);

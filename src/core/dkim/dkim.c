@@ -20,10 +20,29 @@
 #include "util/xalloc.h"
 
 const char *const dkim_common_selectors[] = {
-	"default", "dkim", "mail", "s1", "s2", "s3", "selector1",
-	"selector2", "google", "k1", "k2", "k3", "key1", "key2", "smtp",
-	"mx", "dkim1", "dkim2", "sig1", "everlytickey1", "everlytickey2",
-	"mandrill", "pm",
+	"default",
+	"dkim",
+	"mail",
+	"s1",
+	"s2",
+	"s3",
+	"selector1",
+	"selector2",
+	"google",
+	"k1",
+	"k2",
+	"k3",
+	"key1",
+	"key2",
+	"smtp",
+	"mx",
+	"dkim1",
+	"dkim2",
+	"sig1",
+	"everlytickey1",
+	"everlytickey2",
+	"mandrill",
+	"pm",
 };
 
 _Static_assert(sizeof dkim_common_selectors / sizeof *dkim_common_selectors ==
@@ -123,9 +142,8 @@ void dkim_trim_fws(const char **s, size_t *len)
 
 /* Calls fn for each element of a colon-separated list with FWS around
  * the colons (h=, s=, t=); stops and returns false when fn does. */
-static bool colon_list(const char *value, bool (*fn)(void *, const char *,
-						     size_t),
-		       void *arg)
+static bool colon_list(const char *value,
+		       bool (*fn)(void *, const char *, size_t), void *arg)
 {
 	const char *p = value;
 
@@ -203,9 +221,8 @@ char *dkim_base64_compact(const char *value)
 			continue;
 		if (c == '=') {
 			pad++;
-		} else if (pad > 0 ||
-			   !(is_alpha(c) || is_digit(c) || c == '+' ||
-			     c == '/')) {
+		} else if (pad > 0 || !(is_alpha(c) || is_digit(c) ||
+					c == '+' || c == '/')) {
 			free(out);
 			return NULL;
 		}
@@ -257,9 +274,8 @@ EVP_PKEY *dkim_record_pkey(const struct dkim_record *record)
 			pkey = d2i_PUBKEY(NULL, &p, (long)record->der_len);
 		break;
 	case DKIM_KEY_ED25519:
-		pkey = EVP_PKEY_new_raw_public_key_ex(NULL, "ED25519", NULL,
-						      record->der,
-						      record->der_len);
+		pkey = EVP_PKEY_new_raw_public_key_ex(
+		    NULL, "ED25519", NULL, record->der, record->der_len);
 		break;
 	case DKIM_KEY_UNKNOWN:
 		break;
@@ -280,8 +296,7 @@ static enum status record_read_key(struct dkim_record *r, const char **bad,
 	r->der = dkim_base64_decode(r->p, &r->der_len);
 	if (!r->der) {
 		*bad = "p";
-		return err_set(err, STATUS_PARSE,
-			       _("p= is not valid base64"));
+		return err_set(err, STATUS_PARSE, _("p= is not valid base64"));
 	}
 	switch (r->type) {
 	case DKIM_KEY_RSA:
@@ -348,8 +363,9 @@ out:
 /* The static name of a tag RFC 6376 3.6.1 defines, or NULL. */
 static const char *known_tag(const char *name, size_t nlen)
 {
-	static const char *const names[] = { "v", "h", "k", "n",
-					     "p", "s", "t" };
+	static const char *const names[] = {
+		"v", "h", "k", "n", "p", "s", "t"
+	};
 
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
 		if (nlen == 1 && name[0] == names[i][0])
@@ -359,8 +375,8 @@ static const char *known_tag(const char *name, size_t nlen)
 
 /* Stores a known tag's value in its slot (unknown tags are ignored:
  * RFC 6376 3.6.1). */
-static void record_take(struct dkim_record *r, const char *name,
-			size_t nlen, const char *value, size_t vlen)
+static void record_take(struct dkim_record *r, const char *name, size_t nlen,
+			const char *value, size_t vlen)
 {
 	const char *tag = known_tag(name, nlen);
 	char **slot = NULL;
@@ -368,13 +384,27 @@ static void record_take(struct dkim_record *r, const char *name,
 	if (!tag)
 		return;
 	switch (*tag) {
-	case 'v': slot = &r->v; break;
-	case 'h': slot = &r->h; break;
-	case 'k': slot = &r->k; break;
-	case 'n': slot = &r->n; break;
-	case 'p': slot = &r->p; break;
-	case 's': slot = &r->s; break;
-	default: slot = &r->t; break;
+	case 'v':
+		slot = &r->v;
+		break;
+	case 'h':
+		slot = &r->h;
+		break;
+	case 'k':
+		slot = &r->k;
+		break;
+	case 'n':
+		slot = &r->n;
+		break;
+	case 'p':
+		slot = &r->p;
+		break;
+	case 's':
+		slot = &r->s;
+		break;
+	default:
+		slot = &r->t;
+		break;
 	}
 	free(*slot);
 	*slot = xstrndup(value, vlen);
@@ -596,10 +626,9 @@ const char *dkim_key_type_name(enum dkim_key_type type)
 }
 
 /* Adds a finding with its record, selector and advice. */
-struct finding *dkim_finding_add(struct findings *list,
-				 enum finding_code code, const char *selector,
-				 const char *text, const char *advice,
-				 const char *format, ...)
+struct finding *dkim_finding_add(struct findings *list, enum finding_code code,
+				 const char *selector, const char *text,
+				 const char *advice, const char *format, ...)
 {
 	struct finding *f;
 	char *message;
@@ -627,7 +656,8 @@ void dkim_record_validate(const struct dkim_record *r, const char *selector,
 
 	if (r->revoked) {
 		/* RFC 6376 3.6.1: an empty p= means the key is revoked. */
-		dkim_finding_add(findings, F_DKIM_REVOKED, selector, text,
+		dkim_finding_add(
+		    findings, F_DKIM_REVOKED, selector, text,
 		    _("If mail is still signed with this selector, it fails "
 		      "DKIM: sign with a current key. Otherwise remove the "
 		      "record once the old signatures no longer matter."),
@@ -636,7 +666,8 @@ void dkim_record_validate(const struct dkim_record *r, const char *selector,
 	if (r->type == DKIM_KEY_UNKNOWN) {
 		char *k = text_clean_str(r->k);
 
-		dkim_finding_add(findings, F_DKIM_SYNTAX, selector, text,
+		dkim_finding_add(
+		    findings, F_DKIM_SYNTAX, selector, text,
 		    _("Use k=rsa or k=ed25519 (RFC 8463); verifiers ignore "
 		      "keys of a type they do not know."),
 		    _("k=%s is not a key type verifiers know"), k);
@@ -646,7 +677,8 @@ void dkim_record_validate(const struct dkim_record *r, const char *selector,
 	    r->bits < DKIM_RSA_MIN_BITS) {
 		/* RFC 8301 3.2: verifiers MUST NOT accept keys below 1024
 		 * bits. */
-		dkim_finding_add(findings, F_DKIM_WEAK_KEY, selector, text,
+		dkim_finding_add(
+		    findings, F_DKIM_WEAK_KEY, selector, text,
 		    _("Generate a 2048-bit key under a new selector "
 		      "(dmarcpilot dkim keygen), publish it and switch the "
 		      "signer to it."),
@@ -669,20 +701,21 @@ void dkim_record_validate(const struct dkim_record *r, const char *selector,
 	if (r->sha1_only) {
 		/* RFC 8301 3.1: rsa-sha1 signatures MUST NOT be accepted,
 		 * so a key restricted to sha1 verifies nothing. */
-		struct finding *f =
-		    dkim_finding_add(findings, F_DKIM_SHA1, selector, text,
-			_("Remove the h= tag (or set h=sha256) and sign with "
-			  "rsa-sha256."),
-			_("selector '%s' allows only sha1 (h=sha1), which "
-			  "verifiers no longer accept (RFC 8301 3.1)"),
-			sel);
+		struct finding *f = dkim_finding_add(
+		    findings, F_DKIM_SHA1, selector, text,
+		    _("Remove the h= tag (or set h=sha256) and sign with "
+		      "rsa-sha256."),
+		    _("selector '%s' allows only sha1 (h=sha1), which "
+		      "verifiers no longer accept (RFC 8301 3.1)"),
+		    sel);
 
 		f->severity = SEVERITY_ERROR;
 	}
 	if (r->no_known_hash) {
 		char *h = text_clean_str(r->h);
 
-		dkim_finding_add(findings, F_DKIM_SYNTAX, selector, text,
+		dkim_finding_add(
+		    findings, F_DKIM_SYNTAX, selector, text,
 		    _("Remove the h= tag or set h=sha256."),
 		    _("h=%s names no hash algorithm verifiers know"), h);
 		free(h);
@@ -690,7 +723,8 @@ void dkim_record_validate(const struct dkim_record *r, const char *selector,
 	if (!r->email) {
 		char *s = text_clean_str(r->s);
 
-		dkim_finding_add(findings, F_DKIM_SYNTAX, selector, text,
+		dkim_finding_add(
+		    findings, F_DKIM_SYNTAX, selector, text,
 		    _("Remove the s= tag or set s=email."),
 		    _("s=%s excludes email, so verifiers will not use this "
 		      "key for mail (RFC 6376 3.6.1)"),
@@ -700,7 +734,8 @@ void dkim_record_validate(const struct dkim_record *r, const char *selector,
 	if (r->testing) {
 		/* RFC 6376 3.6.1: t=y asks verifiers not to treat failures
 		 * differently from unsigned mail. */
-		dkim_finding_add(findings, F_DKIM_TESTING, selector, text,
+		dkim_finding_add(
+		    findings, F_DKIM_TESTING, selector, text,
 		    _("Remove t=y once signatures verify, so that receivers "
 		      "treat failures as failures."),
 		    _("selector '%s' is in testing mode (t=y)"), sel);
@@ -715,8 +750,8 @@ void dkim_check_strings(const struct dns_txt_string *strings, size_t count,
 		if (strings[i].len <= 255)
 			continue;
 		/* RFC 1035 3.3: a character-string holds 255 octets. */
-		dkim_finding_add(findings, F_DKIM_STRING_TOO_LONG, selector,
-		    NULL,
+		dkim_finding_add(
+		    findings, F_DKIM_STRING_TOO_LONG, selector, NULL,
 		    _("Split the value into several quoted strings of at most "
 		      "255 octets each; verifiers join them (RFC 6376 "
 		      "3.6.2.2)."),

@@ -41,24 +41,24 @@ enum dkim_key_type {
 /* A parsed key record (RFC 6376 3.6.1). Strings are owned, copied from
  * the record as they were (uncleaned: clean before display). */
 struct dkim_record {
-	char *v;     /* v= or NULL */
-	char *h;     /* h= or NULL (all hash algorithms) */
-	char *k;     /* k= or NULL (rsa) */
-	char *n;     /* n= or NULL */
-	char *p;     /* p= with whitespace removed; "" when revoked */
-	char *s;     /* s= or NULL (*) */
-	char *t;     /* t= or NULL */
+	char *v; /* v= or NULL */
+	char *h; /* h= or NULL (all hash algorithms) */
+	char *k; /* k= or NULL (rsa) */
+	char *n; /* n= or NULL */
+	char *p; /* p= with whitespace removed; "" when revoked */
+	char *s; /* s= or NULL (*) */
+	char *t; /* t= or NULL */
 	enum dkim_key_type type;
-	bool revoked;   /* p= is empty (RFC 6376 3.6.1) */
-	bool testing;   /* t=y */
-	bool strict;    /* t=s: i= must equal d=, no subdomains */
-	bool sha1_only; /* h= allows sha1 and no other known algorithm */
-	bool email;     /* s= allows email (or is absent) */
+	bool revoked;       /* p= is empty (RFC 6376 3.6.1) */
+	bool testing;       /* t=y */
+	bool strict;        /* t=s: i= must equal d=, no subdomains */
+	bool sha1_only;     /* h= allows sha1 and no other known algorithm */
+	bool email;         /* s= allows email (or is absent) */
 	bool no_known_hash; /* h= names neither sha1 nor sha256 */
 	unsigned char *der; /* decoded p=, or NULL */
 	size_t der_len;
-	int bits;       /* key size read from the DER; 0 when unknown */
-	bool bare_rsa;  /* p= is a bare RSAPublicKey, not SPKI */
+	int bits;      /* key size read from the DER; 0 when unknown */
+	bool bare_rsa; /* p= is a bare RSAPublicKey, not SPKI */
 };
 
 /* Parses a key record (one TXT RR, its strings joined: RFC 6376
@@ -96,16 +96,16 @@ bool dkim_selector_valid(const char *s);
 
 /* What one selector of a domain publishes. */
 struct dkim_selector_result {
-	char *domain;   /* lower case, no final dot */
+	char *domain; /* lower case, no final dot */
 	char *selector;
-	char *name;     /* SELECTOR._domainkey.DOMAIN */
-	char *cname;    /* the last CNAME target when the key is delegated
+	char *name;  /* SELECTOR._domainkey.DOMAIN */
+	char *cname; /* the last CNAME target when the key is delegated
 			   (to a provider), or NULL */
 	enum dns_result dns;
 	char *dns_error; /* "NAME TXT: reason" when dns is SERVFAIL,
 			    TIMEOUT or ERROR; NULL otherwise */
-	char *record;   /* the TXT value (strings joined), or NULL */
-	bool parsed;    /* record holds a parsed key record */
+	char *record;    /* the TXT value (strings joined), or NULL */
+	bool parsed;     /* record holds a parsed key record */
 	struct dkim_record key;
 	struct findings findings;
 };
@@ -138,8 +138,7 @@ void dkim_lookup(struct dns *dns, const char *domain, const char *selector,
  * means a failure, with a dns.temperror finding), in the order they
  * were asked. The callee owns the array: free it with
  * dkim_results_free(). Selectors with no record are left out. */
-typedef void (*dkim_discover_cb)(void *arg,
-				 struct dkim_selector_result *found,
+typedef void (*dkim_discover_cb)(void *arg, struct dkim_selector_result *found,
 				 size_t count);
 
 /* Selector discovery for the audit: queries every selector of the list
@@ -182,19 +181,19 @@ struct dkim_keygen_options {
 	const char *domain;
 	const char *selector;
 	enum dkim_key_type type; /* DKIM_KEY_RSA or DKIM_KEY_ED25519 */
-	int bits;           /* RSA only; 0 means 2048 */
-	const char *dir;    /* where the key goes; NULL means
+	int bits;                /* RSA only; 0 means 2048 */
+	const char *dir;         /* where the key goes; NULL means
 			       $XDG_DATA_HOME/dmarcpilot/keys/DOMAIN */
-	bool force;         /* allow 1024..2047-bit RSA */
-	dkim_record_fn record; /* called once the file is written, or
+	bool force;              /* allow 1024..2047-bit RSA */
+	dkim_record_fn record;   /* called once the file is written, or
 				  NULL; when it fails the file goes */
 	void *record_arg;
-	date_t today;       /* the creation day recorded */
+	date_t today; /* the creation day recorded */
 };
 
 /* A generated key: where the private half went and what to publish. */
 struct dkim_generated {
-	char *domain;   /* normalised */
+	char *domain; /* normalised */
 	char *selector;
 	enum dkim_key_type type;
 	int bits;       /* RSA modulus size; 256 for Ed25519 */
@@ -239,8 +238,8 @@ char *dkim_zone_line(const char *name, char *const *strings, size_t count);
  * answer; a file that cannot be read gives STATUS_IO, one that holds no
  * private key STATUS_CRYPTO, both naming the file. A revoked record
  * never matches. */
-enum status dkim_key_matches(const struct dkim_record *record,
-			     const char *path, bool *match, struct err *err);
+enum status dkim_key_matches(const struct dkim_record *record, const char *path,
+			     bool *match, struct err *err);
 
 /* The exact TXT value of the key record for a private key file (PEM,
  * PKCS#8 or traditional, unencrypted), as dkim_keygen() makes it:
@@ -254,12 +253,12 @@ enum status dkim_record_from_key(const char *path, char **record,
 
 /* Configuration of the common signers for a key. */
 struct dkim_snippets {
-	char *opendkim_conf;      /* opendkim.conf lines */
-	char *opendkim_keytable;  /* KeyTable line */
+	char *opendkim_conf;         /* opendkim.conf lines */
+	char *opendkim_keytable;     /* KeyTable line */
 	char *opendkim_signingtable; /* SigningTable line (refile:) */
 	char *opendkim_trustedhosts; /* TrustedHosts lines */
-	char *postfix;            /* main.cf milter lines */
-	char *exim;               /* smtp transport options */
+	char *postfix;               /* main.cf milter lines */
+	char *exim;                  /* smtp transport options */
 };
 
 /* Builds the snippets for DOMAIN, SELECTOR and the key's path. Free
@@ -293,10 +292,9 @@ struct dkim_key_age dkim_key_age(date_t created, date_t today,
  * DATE_NONE) are never due. beside, when not NULL, is the Ed25519 key
  * an RSA key signs beside (RFC 8463 section 4): created is then that
  * key's day, and the message says so. */
-void dkim_rotation_check(const char *selector, date_t created,
-			 date_t retired, bool provider_held, date_t today,
-			 int lifetime_days, const char *beside,
-			 struct findings *findings);
+void dkim_rotation_check(const char *selector, date_t created, date_t retired,
+			 bool provider_held, date_t today, int lifetime_days,
+			 const char *beside, struct findings *findings);
 
 enum dkim_step_kind {
 	DKIM_STEP_GENERATE, /* create the new key */
@@ -310,11 +308,11 @@ enum dkim_step_kind {
 /* One step of a rotation: what to do, from which day. */
 struct dkim_rotation_step {
 	enum dkim_step_kind kind;
-	date_t date;   /* earliest day for this step */
-	char *title;   /* translated one-line summary */
-	char *detail;  /* translated explanation */
-	char *name;    /* the DNS name concerned, or NULL */
-	char *record;  /* the TXT value to publish there, or NULL (for
+	date_t date;  /* earliest day for this step */
+	char *title;  /* translated one-line summary */
+	char *detail; /* translated explanation */
+	char *name;   /* the DNS name concerned, or NULL */
+	char *record; /* the TXT value to publish there, or NULL (for
 			  PUBLISH when the new record is not known yet, and
 			  for REMOVE) */
 };
@@ -335,7 +333,7 @@ struct dkim_rotation_options {
 					when that is the old selector) */
 	const char *new_record;      /* the new TXT value, or NULL */
 	date_t today;
-	int keep_days;   /* overlap after switching; < 7 means 7 */
+	int keep_days;    /* overlap after switching; < 7 means 7 */
 	int revoked_days; /* how long the revocation stays before removal;
 			     <= 0 means 7 */
 };
@@ -371,7 +369,8 @@ const char *dkim_step_kind_name(enum dkim_step_kind kind);
 #define DKIM_INTERVAL_QUARTERLY 90
 #define DKIM_INTERVAL_BIANNUAL 180 /* the default: DKIM_ROTATION_DAYS */
 #define DKIM_INTERVAL_ANNUAL 365
-#define DKIM_SILENT_DAYS 7 /* default days the old selector must be
+#define DKIM_SILENT_DAYS                                                       \
+	7 /* default days the old selector must be
 			      silent in the reports before it is revoked */
 
 /* Parses "quarterly", "biannual", "annual" or a number of days
@@ -399,8 +398,7 @@ enum dkim_rotation_phase {
 const char *dkim_rotation_phase_name(enum dkim_rotation_phase phase);
 
 /* The phase of a stable word; false when unknown. */
-bool dkim_rotation_phase_parse(const char *word,
-			       enum dkim_rotation_phase *out);
+bool dkim_rotation_phase_parse(const char *word, enum dkim_rotation_phase *out);
 
 /* The default selector of a new key: YYYYMM of today, or YYYYMMDD when
  * that is the selector being replaced (old may be NULL). Caller
@@ -436,8 +434,7 @@ enum dkim_silence dkim_rotation_silence(const struct dkim_rotation_evidence *ev,
  * section 4) both keys sign: OpenDKIM lists both and signs twice, Exim
  * gets a selector list. Free with dkim_snippets_done(). */
 void dkim_switch_snippets_build(const char *domain, const char *new_selector,
-				const char *new_path,
-				const char *old_selector,
+				const char *new_path, const char *old_selector,
 				const char *old_path, bool keep_old,
 				struct dkim_snippets *out);
 

@@ -124,8 +124,8 @@ static enum status record_of(EVP_PKEY *pkey, enum dkim_key_type type,
 
 	if (st != STATUS_OK)
 		return st;
-	*record = xasprintf("v=DKIM1; k=%s; p=%s", dkim_key_type_name(type),
-			    p64);
+	*record =
+	    xasprintf("v=DKIM1; k=%s; p=%s", dkim_key_type_name(type), p64);
 	free(p64);
 	return STATUS_OK;
 }
@@ -215,8 +215,8 @@ static enum status key_path_free(const char *path, struct err *err)
 		return errno == ENOENT ? STATUS_OK
 				       : err_set(err, STATUS_IO, "%s: %s", path,
 						 strerror(errno));
-	if (S_ISREG(sb.st_mode) && sb.st_size == 0 &&
-	    sb.st_uid == geteuid() && unlink(path) == 0)
+	if (S_ISREG(sb.st_mode) && sb.st_size == 0 && sb.st_uid == geteuid() &&
+	    unlink(path) == 0)
 		return STATUS_OK;
 	return exists_error(path, err);
 }
@@ -235,8 +235,8 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 
 	memset(out, 0, sizeof *out);
 	/* A domain we can make a key for and a directory name. */
-	out->domain = dname_normalize(o->domain,
-				      DNAME_UNDERSCORE | DNAME_ONE_LABEL);
+	out->domain =
+	    dname_normalize(o->domain, DNAME_UNDERSCORE | DNAME_ONE_LABEL);
 	if (!out->domain) {
 		char *d = text_clean_str(o->domain);
 
@@ -260,11 +260,11 @@ enum status dkim_keygen(const struct dkim_keygen_options *o,
 		/* RFC 8301 3.2: 1024 bits at least, 2048 recommended;
 		 * verifiers need not handle more than 4096. */
 		if (bits < DKIM_RSA_MIN_BITS || bits > DKIM_RSA_MAX_BITS) {
-			st = err_set(err, STATUS_USAGE,
-				     _("RSA keys have %d to %d bits, not %d "
-				       "(RFC 8301 3.2)"),
-				     DKIM_RSA_MIN_BITS, DKIM_RSA_MAX_BITS,
-				     bits);
+			st =
+			    err_set(err, STATUS_USAGE,
+				    _("RSA keys have %d to %d bits, not %d "
+				      "(RFC 8301 3.2)"),
+				    DKIM_RSA_MIN_BITS, DKIM_RSA_MAX_BITS, bits);
 			goto out;
 		}
 		if (bits < DKIM_RSA_WEAK_BITS && !o->force) {
@@ -431,8 +431,7 @@ static enum status read_private_key(const char *path, EVP_PKEY **out,
 	*out = NULL;
 	f = fopen(path, "re");
 	if (!f)
-		return err_set(err, STATUS_IO, "%s: %s", path,
-			       strerror(errno));
+		return err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
 	bio = BIO_new_fp(f, BIO_CLOSE);
 	if (!bio) {
 		fclose(f);
@@ -482,8 +481,8 @@ out:
 }
 
 /* Compares a record's key with a private key file. */
-enum status dkim_key_matches(const struct dkim_record *record,
-			     const char *path, bool *match, struct err *err)
+enum status dkim_key_matches(const struct dkim_record *record, const char *path,
+			     bool *match, struct err *err)
 {
 	EVP_PKEY *priv = NULL, *pub = NULL;
 	unsigned char *a = NULL, *b = NULL;
@@ -520,13 +519,13 @@ void dkim_snippets_build(const char *domain, const char *selector,
 	char *d = text_domain_normalize(domain);
 	char *name = dkim_key_name(d, selector);
 
-	out->opendkim_conf = xstrdup(
-	    "KeyTable            /etc/opendkim/KeyTable\n"
-	    "SigningTable        refile:/etc/opendkim/SigningTable\n"
-	    "ExternalIgnoreList  refile:/etc/opendkim/TrustedHosts\n"
-	    "InternalHosts       refile:/etc/opendkim/TrustedHosts\n"
-	    "Socket              inet:8891@localhost\n"
-	    "Canonicalization    relaxed/simple\n");
+	out->opendkim_conf =
+	    xstrdup("KeyTable            /etc/opendkim/KeyTable\n"
+		    "SigningTable        refile:/etc/opendkim/SigningTable\n"
+		    "ExternalIgnoreList  refile:/etc/opendkim/TrustedHosts\n"
+		    "InternalHosts       refile:/etc/opendkim/TrustedHosts\n"
+		    "Socket              inet:8891@localhost\n"
+		    "Canonicalization    relaxed/simple\n");
 	/* opendkim.conf(5): KeyTable "name domain:selector:keyfile". */
 	out->opendkim_keytable =
 	    xasprintf("%s %s:%s:%s\n", name, d, selector, key_path);

@@ -89,8 +89,8 @@ void dkim_evaluate_answer(const char *domain, const char *selector,
 		break;
 	case DNS_NODATA:
 	case DNS_NXDOMAIN:
-		dkim_finding_add(&out->findings, F_DKIM_MISSING,
-		    out->selector, NULL,
+		dkim_finding_add(
+		    &out->findings, F_DKIM_MISSING, out->selector, NULL,
 		    _("Publish the record that 'dmarcpilot dkim keygen' "
 		      "printed, or enable DKIM at the service that signs with "
 		      "this selector."),
@@ -106,8 +106,8 @@ void dkim_evaluate_answer(const char *domain, const char *selector,
 
 		out->dns_error = xasprintf("%s TXT: %s", out->name, why);
 		free(why);
-		dkim_finding_add(&out->findings, F_DNS_TEMPERROR,
-		    out->selector, NULL,
+		dkim_finding_add(
+		    &out->findings, F_DNS_TEMPERROR, out->selector, NULL,
 		    _("Try again later; if it persists, check the name "
 		      "servers of the domain."),
 		    _("the query for %s failed"), out->dns_error);
@@ -122,13 +122,13 @@ void dkim_evaluate_answer(const char *domain, const char *selector,
 		}
 	}
 	/* The whole record, a NUL octet shown as \000 (DESIGN.md 8). */
-	out->record = text_clean(txt[pick].data ? txt[pick].data : "",
-				 txt[pick].len);
+	out->record =
+	    text_clean(txt[pick].data ? txt[pick].data : "", txt[pick].len);
 	if (ntxt > 1) {
 		/* RFC 6376 3.6.2.2: with several records the result is
 		 * undefined; verifiers may pick any. */
-		dkim_finding_add(&out->findings, F_DKIM_SYNTAX,
-		    out->selector, NULL,
+		dkim_finding_add(
+		    &out->findings, F_DKIM_SYNTAX, out->selector, NULL,
 		    _("Publish exactly one TXT record at the selector's "
 		      "name."),
 		    _("%zu TXT records at %s; verifiers pick one at random"),
@@ -142,8 +142,8 @@ void dkim_evaluate_answer(const char *domain, const char *selector,
 	if (dkim_record_parse(txt[pick].data ? txt[pick].data : "",
 			      txt[pick].len, &out->key, &bad,
 			      &err) != STATUS_OK) {
-		dkim_finding_add(&out->findings, F_DKIM_SYNTAX,
-		    out->selector, out->record,
+		dkim_finding_add(
+		    &out->findings, F_DKIM_SYNTAX, out->selector, out->record,
 		    _("Fix the record: RFC 6376 3.6.1 lists the tags; "
 		      "'dmarcpilot dkim keygen' prints a correct one."),
 		    _("the key record of selector '%s' is malformed: %s"),

@@ -46,8 +46,9 @@ static char *to_crlf(const char *data, size_t len, size_t *out_len)
 		}
 		/* mbox: a blank line, then "From " starts the next message;
 		 * the blank line belongs to the separator. */
-		if (mbox && i + 5 < len && memcmp(data + i + 1, "From ", 5) == 0 &&
-		    n >= 4 && memcmp(out + n - 4, "\r\n\r\n", 4) == 0) {
+		if (mbox && i + 5 < len &&
+		    memcmp(data + i + 1, "From ", 5) == 0 && n >= 4 &&
+		    memcmp(out + n - 4, "\r\n\r\n", 4) == 0) {
 			n -= 2;
 			break;
 		}
@@ -138,8 +139,8 @@ enum status dkim_msg_parse(const char *data, size_t len, struct dkim_msg *out,
 					     DKIM_MSG_MAX_FIELDS);
 				goto out;
 			}
-			out->fields = xgrow(out->fields, &cap,
-					    out->nfields + 1, sizeof *f);
+			out->fields = xgrow(out->fields, &cap, out->nfields + 1,
+					    sizeof *f);
 			f = &out->fields[out->nfields++];
 			f->raw = p;
 			f->raw_len = llen;

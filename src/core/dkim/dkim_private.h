@@ -24,10 +24,9 @@ void dkim_trim_fws(const char **s, size_t *len);
 
 /* Appends a finding with the code's severity, and sets its selector,
  * record and advice when they are not NULL. */
-struct finding *dkim_finding_add(struct findings *list,
-				 enum finding_code code, const char *selector,
-				 const char *text, const char *advice,
-				 const char *format, ...)
+struct finding *dkim_finding_add(struct findings *list, enum finding_code code,
+				 const char *selector, const char *text,
+				 const char *advice, const char *format, ...)
     __attribute__((format(printf, 6, 7)));
 
 /* Removes FWS from a base64 value and checks its alphabet and padding

@@ -30,10 +30,9 @@ struct dkim_key_age dkim_key_age(date_t created, date_t today,
 }
 
 /* Adds dkim.rotation_due for a key past its lifetime. */
-void dkim_rotation_check(const char *selector, date_t created,
-			 date_t retired, bool provider_held, date_t today,
-			 int lifetime_days, const char *beside,
-			 struct findings *findings)
+void dkim_rotation_check(const char *selector, date_t created, date_t retired,
+			 bool provider_held, date_t today, int lifetime_days,
+			 const char *beside, struct findings *findings)
 {
 	struct dkim_key_age a;
 	char due[DATE_BUFSIZE];
@@ -57,13 +56,14 @@ void dkim_rotation_check(const char *selector, date_t created,
 		       a.age_days),
 		    selector, beside, a.age_days, due);
 	else
-		f = findings_add(findings, F_DKIM_ROTATION_DUE,
-			 P_("the key of selector '%s' is %d day old; its "
-			    "rotation was due on %s",
-			    "the key of selector '%s' is %d days old; its "
-			    "rotation was due on %s",
-			    a.age_days),
-			 selector, a.age_days, due);
+		f = findings_add(
+		    findings, F_DKIM_ROTATION_DUE,
+		    P_("the key of selector '%s' is %d day old; its "
+		       "rotation was due on %s",
+		       "the key of selector '%s' is %d days old; its "
+		       "rotation was due on %s",
+		       a.age_days),
+		    selector, a.age_days, due);
 	finding_set_selector(f, selector);
 	finding_set_advice(f, _("Rotate it with dmarcpilot dkim rotate: a "
 				"key under a new selector, tracked until the "
@@ -98,8 +98,8 @@ static void plan_add(struct dkim_rotation_plan *plan, size_t *cap,
 {
 	struct dkim_rotation_step *s;
 
-	plan->steps = xgrow(plan->steps, cap, plan->count + 1,
-			    sizeof *plan->steps);
+	plan->steps =
+	    xgrow(plan->steps, cap, plan->count + 1, sizeof *plan->steps);
 	s = &plan->steps[plan->count++];
 	s->kind = kind;
 	s->date = date;
@@ -129,8 +129,8 @@ char *dkim_rotation_default_selector(date_t today, const char *old)
 void dkim_rotation_plan_build(const struct dkim_rotation_options *o,
 			      struct dkim_rotation_plan *plan)
 {
-	int keep = o->keep_days < DKIM_KEEP_DAYS ? DKIM_KEEP_DAYS
-						 : o->keep_days;
+	int keep =
+	    o->keep_days < DKIM_KEEP_DAYS ? DKIM_KEEP_DAYS : o->keep_days;
 	int revoked = o->revoked_days > 0 ? o->revoked_days : 7;
 	char *new_name, *old_name = NULL, *revocation = NULL;
 	date_t revoke_day = o->today + keep;
@@ -140,9 +140,9 @@ void dkim_rotation_plan_build(const struct dkim_rotation_options *o,
 	plan->domain = text_domain_normalize(o->domain);
 	plan->old_selector = xstrdup_or_null(o->old_selector);
 	plan->new_selector =
-	    o->new_selector ? text_lower(xstrdup(o->new_selector))
-			    : dkim_rotation_default_selector(o->today,
-							     o->old_selector);
+	    o->new_selector
+		? text_lower(xstrdup(o->new_selector))
+		: dkim_rotation_default_selector(o->today, o->old_selector);
 	new_name = dkim_key_name(plan->domain, plan->new_selector);
 
 	plan_add(plan, &cap, DKIM_STEP_GENERATE, o->today,
@@ -174,10 +174,9 @@ void dkim_rotation_plan_build(const struct dkim_rotation_options *o,
 	if (o->old_selector) {
 		old_name = dkim_key_name(plan->domain, o->old_selector);
 		/* RFC 6376 3.6.1: an empty p= revokes the key. */
-		revocation = xasprintf("v=DKIM1; k=%s; p=",
-				       o->old_type == DKIM_KEY_ED25519
-					   ? "ed25519"
-					   : "rsa");
+		revocation = xasprintf(
+		    "v=DKIM1; k=%s; p=",
+		    o->old_type == DKIM_KEY_ED25519 ? "ed25519" : "rsa");
 		plan_add(plan, &cap, DKIM_STEP_REVOKE, revoke_day,
 			 xasprintf(_("Revoke the old key at %s"), old_name),
 			 xasprintf(P_("Mail signed with '%s' may still be "
@@ -218,8 +217,8 @@ enum status dkim_rotation_verify(struct dns *dns,
 			       _("the step '%s' publishes no record to "
 				 "verify"),
 			       dkim_step_kind_name(step->kind));
-	return propagate_start(dns, step->name, DNS_T_TXT, step->record, o,
-			       cb, arg, err);
+	return propagate_start(dns, step->name, DNS_T_TXT, step->record, o, cb,
+			       arg, err);
 }
 
 /* Frees a plan. */
@@ -297,8 +296,7 @@ const char *dkim_rotation_phase_name(enum dkim_rotation_phase phase)
 }
 
 /* The phase of a stored word. */
-bool dkim_rotation_phase_parse(const char *word,
-			       enum dkim_rotation_phase *out)
+bool dkim_rotation_phase_parse(const char *word, enum dkim_rotation_phase *out)
 {
 	for (int i = 0; word && i <= DKIM_ROTATION_DONE; i++)
 		if (strcmp(word, phase_names[i]) == 0) {
@@ -316,8 +314,8 @@ enum dkim_silence dkim_rotation_silence(const struct dkim_rotation_evidence *ev,
 					date_t switched, int silent_days,
 					date_t *until)
 {
-	date_t base = ev->old_last_seen != DATE_NONE ? ev->old_last_seen
-						      : switched;
+	date_t base =
+	    ev->old_last_seen != DATE_NONE ? ev->old_last_seen : switched;
 
 	if (silent_days <= 0)
 		silent_days = DKIM_SILENT_DAYS;
@@ -333,8 +331,7 @@ enum dkim_silence dkim_rotation_silence(const struct dkim_rotation_evidence *ev,
 
 /* Builds the signer changes of a switch. */
 void dkim_switch_snippets_build(const char *domain, const char *new_selector,
-				const char *new_path,
-				const char *old_selector,
+				const char *new_path, const char *old_selector,
 				const char *old_path, bool keep_old,
 				struct dkim_snippets *out)
 {
@@ -349,12 +346,12 @@ void dkim_switch_snippets_build(const char *domain, const char *new_selector,
 	 * verifiers that know only RSA; OpenDKIM signs with every
 	 * matching SigningTable line when MultipleSignatures is on. */
 	free(out->opendkim_conf);
-	out->opendkim_conf = xstrdup(
-	    "KeyTable            /etc/opendkim/KeyTable\n"
-	    "SigningTable        refile:/etc/opendkim/SigningTable\n"
-	    "MultipleSignatures  yes\n"
-	    "Socket              inet:8891@localhost\n"
-	    "Canonicalization    relaxed/simple\n");
+	out->opendkim_conf =
+	    xstrdup("KeyTable            /etc/opendkim/KeyTable\n"
+		    "SigningTable        refile:/etc/opendkim/SigningTable\n"
+		    "MultipleSignatures  yes\n"
+		    "Socket              inet:8891@localhost\n"
+		    "Canonicalization    relaxed/simple\n");
 	free(out->opendkim_keytable);
 	out->opendkim_keytable =
 	    xasprintf("%s %s:%s:%s\n%s %s:%s:%s\n", on, d, old_selector,

@@ -55,7 +55,7 @@ static char **tag_slot(struct raw_tags *r, const char *name, size_t len)
 static void raw_tags_done(struct raw_tags *r)
 {
 	char **all[] = { &r->v, &r->a, &r->b, &r->bh, &r->c, &r->cv, &r->d,
-			 &r->h, &r->i, &r->l, &r->q, &r->s, &r->t, &r->x };
+			 &r->h, &r->i, &r->l, &r->q,  &r->s, &r->t,  &r->x };
 
 	for (size_t k = 0; k < sizeof all / sizeof *all; k++)
 		free(*all[k]);
@@ -64,8 +64,8 @@ static void raw_tags_done(struct raw_tags *r)
 /* RFC 6376 3.2: tag-name = ALPHA *ALNUMPUNC. */
 static bool tag_name_ok(const char *s, size_t len)
 {
-	if (len == 0 || !((s[0] >= 'a' && s[0] <= 'z') ||
-			  (s[0] >= 'A' && s[0] <= 'Z')))
+	if (len == 0 ||
+	    !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
 		return false;
 	for (size_t k = 1; k < len; k++) {
 		char c = s[k];
@@ -79,8 +79,8 @@ static bool tag_name_ok(const char *s, size_t len)
 
 /* Splits the tag-list into the tags of interest; duplicates and
  * malformed specs are errors (RFC 6376 3.2). */
-static enum status split_tags(const char *value, size_t len,
-			      struct raw_tags *r, struct err *err)
+static enum status split_tags(const char *value, size_t len, struct raw_tags *r,
+			      struct err *err)
 {
 	const char *p = value, *end = value + len;
 	size_t ntags = 0;
@@ -227,8 +227,8 @@ static const char *i_domain(const char *i)
 }
 
 /* Parses and checks a DKIM-Signature value. */
-enum status dkim_sig_parse(const char *value, size_t len,
-			   struct dkim_sig *out, struct err *err)
+enum status dkim_sig_parse(const char *value, size_t len, struct dkim_sig *out,
+			   struct err *err)
 {
 	return dkim_sig_parse_kind(value, len, DKIM_SIG_DKIM, out, err);
 }
@@ -271,10 +271,10 @@ enum status dkim_sig_parse_kind(const char *value, size_t len,
 			const char *name;
 			char *value;
 			bool needed;
-		} req[] = { { "v", r.v, dkim },   { "i", r.i, !dkim },
-			    { "a", r.a, true },   { "b", r.b, true },
+		} req[] = { { "v", r.v, dkim },    { "i", r.i, !dkim },
+			    { "a", r.a, true },    { "b", r.b, true },
 			    { "bh", r.bh, !seal }, { "cv", r.cv, seal },
-			    { "d", r.d, true },   { "h", r.h, !seal },
+			    { "d", r.d, true },    { "h", r.h, !seal },
 			    { "s", r.s, true } };
 
 		for (size_t k = 0; k < sizeof req / sizeof *req; k++)
@@ -299,16 +299,16 @@ enum status dkim_sig_parse_kind(const char *value, size_t len,
 	if (seal) {
 		if (strcmp(r.cv, "none") != 0 && strcmp(r.cv, "pass") != 0 &&
 		    strcmp(r.cv, "fail") != 0) {
-			st = err_set(err, STATUS_PARSE,
-				     _("cv=%s is not none, pass or fail"),
-				     r.cv);
+			st =
+			    err_set(err, STATUS_PARSE,
+				    _("cv=%s is not none, pass or fail"), r.cv);
 			goto out;
 		}
 		out->cv = xstrdup(r.cv);
 	}
 	if (dkim && strcmp(r.v, "1") != 0) {
-		st = err_set(err, STATUS_PARSE,
-			     _("v=%s is not version 1"), r.v);
+		st =
+		    err_set(err, STATUS_PARSE, _("v=%s is not version 1"), r.v);
 		goto out;
 	}
 	out->a = xstrdup(r.a);
@@ -353,8 +353,7 @@ enum status dkim_sig_parse_kind(const char *value, size_t len,
 	}
 	/* RFC 6376 5.4: From MUST be signed; 6.1.1: else it fails. */
 	if (dkim && !dkim_sig_covers(out, "from")) {
-		st = err_set(err, STATUS_PARSE,
-			     _("h= does not include From"));
+		st = err_set(err, STATUS_PARSE, _("h= does not include From"));
 		goto out;
 	}
 	/* RFC 6376 6.1.1: the domain of i= must be d= or below it. */
@@ -366,8 +365,8 @@ enum status dkim_sig_parse_kind(const char *value, size_t len,
 			      id[strlen(id) - strlen(out->d) - 1] == '.' &&
 			      text_iends_with(id, out->d)))) {
 			st = err_set(err, STATUS_PARSE,
-				     _("i=%s is not in the domain d=%s"),
-				     r.i, out->d);
+				     _("i=%s is not in the domain d=%s"), r.i,
+				     out->d);
 			goto out;
 		}
 	}
@@ -382,8 +381,8 @@ enum status dkim_sig_parse_kind(const char *value, size_t len,
 	}
 	if (r.t) {
 		if (!read_digits(r.t, 12, &n)) {
-			st = err_set(err, STATUS_PARSE,
-				     _("t=%s is not a time"), r.t);
+			st = err_set(err, STATUS_PARSE, _("t=%s is not a time"),
+				     r.t);
 			goto out;
 		}
 		out->has_t = true;
@@ -391,8 +390,8 @@ enum status dkim_sig_parse_kind(const char *value, size_t len,
 	}
 	if (r.x) {
 		if (!read_digits(r.x, 12, &n)) {
-			st = err_set(err, STATUS_PARSE,
-				     _("x=%s is not a time"), r.x);
+			st = err_set(err, STATUS_PARSE, _("x=%s is not a time"),
+				     r.x);
 			goto out;
 		}
 		out->has_x = true;
@@ -400,8 +399,7 @@ enum status dkim_sig_parse_kind(const char *value, size_t len,
 	}
 	/* RFC 6376 3.5: x= MUST be greater than t=. */
 	if (out->has_t && out->has_x && out->x <= out->t) {
-		st = err_set(err, STATUS_PARSE,
-			     _("x= is not later than t="));
+		st = err_set(err, STATUS_PARSE, _("x= is not later than t="));
 		goto out;
 	}
 	if (!decode_b64(r.b, &out->b, &out->b_len)) {

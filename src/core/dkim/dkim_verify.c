@@ -149,9 +149,8 @@ bool dkim_check_key_usable(struct dkim_check *k)
 				  dkim_alg_name(k->sig.alg)));
 		return false;
 	}
-	if (key->type == DKIM_KEY_RSA &&
-	    (key->bits < DKIM_RSA_MIN_BITS ||
-	     key->bits > DKIM_VERIFY_MAX_BITS)) {
+	if (key->type == DKIM_KEY_RSA && (key->bits < DKIM_RSA_MIN_BITS ||
+					  key->bits > DKIM_VERIFY_MAX_BITS)) {
 		/* RFC 8301 3.2: keys under 1024 bits MUST NOT be
 		 * considered valid. */
 		verdict(k, DKIM_PERMERROR, DKIM_REASON_KEY_SIZE,
@@ -274,9 +273,9 @@ bool dkim_check_signature(struct dkim_check *k, const struct strbuf *in)
 	int rc = 0;
 
 	if (!pkey) {
-		verdict(k, DKIM_PERMERROR, DKIM_REASON_KEY_INVALID,
-			xasprintf(_("the key at %s cannot be read"),
-				  k->key->name));
+		verdict(
+		    k, DKIM_PERMERROR, DKIM_REASON_KEY_INVALID,
+		    xasprintf(_("the key at %s cannot be read"), k->key->name));
 		goto out;
 	}
 	ctx = EVP_MD_CTX_new();
@@ -399,10 +398,8 @@ void dkim_checks_done(struct dkim_checks *c)
 const char *dkim_result_name(enum dkim_result result)
 {
 	static const char *const names[] = {
-		[DKIM_PASS] = "pass",
-		[DKIM_FAIL] = "fail",
-		[DKIM_NEUTRAL] = "neutral",
-		[DKIM_TEMPERROR] = "temperror",
+		[DKIM_PASS] = "pass",           [DKIM_FAIL] = "fail",
+		[DKIM_NEUTRAL] = "neutral",     [DKIM_TEMPERROR] = "temperror",
 		[DKIM_PERMERROR] = "permerror",
 	};
 

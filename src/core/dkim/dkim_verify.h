@@ -26,9 +26,9 @@
 /* ------------------------------------------------------------ message */
 
 /* Safety limits for a message read from outside. */
-#define DKIM_MSG_MAX_SIZE (64u << 20)   /* the whole message */
-#define DKIM_MSG_MAX_HEADER (4u << 20)  /* the header block */
-#define DKIM_MSG_MAX_FIELDS 20000       /* header fields */
+#define DKIM_MSG_MAX_SIZE (64u << 20)  /* the whole message */
+#define DKIM_MSG_MAX_HEADER (4u << 20) /* the header block */
+#define DKIM_MSG_MAX_FIELDS 20000      /* header fields */
 
 /* One header field as received (RFC 5322 2.2), pointing into the
  * message's data: raw is the whole field, name, colon, value and its
@@ -80,7 +80,7 @@ size_t dkim_msg_count(const struct dkim_msg *msg, const char *name);
 
 enum dkim_alg {
 	DKIM_ALG_RSA_SHA256,
-	DKIM_ALG_RSA_SHA1,     /* verified, flagged (RFC 8301 3.1) */
+	DKIM_ALG_RSA_SHA1,       /* verified, flagged (RFC 8301 3.1) */
 	DKIM_ALG_ED25519_SHA256, /* RFC 8463 */
 };
 
@@ -90,17 +90,17 @@ struct dkim_sig {
 	enum dkim_alg alg;
 	char *a, *d, *s, *i, *q, *c;
 	bool header_relaxed, body_relaxed;
-	char **h;           /* h= names, in order, as written */
+	char **h; /* h= names, in order, as written */
 	size_t nh;
-	unsigned char *b;   /* decoded signature */
+	unsigned char *b; /* decoded signature */
 	size_t b_len;
-	unsigned char *bh;  /* decoded body hash */
+	unsigned char *bh; /* decoded body hash */
 	size_t bh_len;
 	bool has_l, has_t, has_x;
 	uint64_t l;
-	int64_t t, x;       /* seconds since the epoch */
-	int instance;       /* ARC: i= (1..50); 0 for DKIM */
-	char *cv;           /* ARC-Seal: cv= ("none", "pass", "fail") */
+	int64_t t, x; /* seconds since the epoch */
+	int instance; /* ARC: i= (1..50); 0 for DKIM */
+	char *cv;     /* ARC-Seal: cv= ("none", "pass", "fail") */
 };
 
 /* What a signature field is: DKIM-Signature (RFC 6376 3.5), or the
@@ -124,8 +124,8 @@ enum status dkim_sig_parse_kind(const char *value, size_t len,
  * with a message naming the tag; STATUS_UNSUPPORTED for an algorithm
  * other than rsa-sha256, rsa-sha1 and ed25519-sha256. out is valid (free
  * with dkim_sig_done) in every case. */
-enum status dkim_sig_parse(const char *value, size_t len,
-			   struct dkim_sig *out, struct err *err);
+enum status dkim_sig_parse(const char *value, size_t len, struct dkim_sig *out,
+			   struct err *err);
 
 void dkim_sig_done(struct dkim_sig *sig);
 
@@ -193,15 +193,15 @@ enum dkim_reason {
 
 /* One DKIM-Signature and what became of it. */
 struct dkim_check {
-	size_t field;          /* index in the message's fields */
-	bool parsed;           /* sig holds a parsed signature */
+	size_t field; /* index in the message's fields */
+	bool parsed;  /* sig holds a parsed signature */
 	struct dkim_sig sig;
 	struct dkim_selector_result *key; /* the lookup's result, or NULL */
 	enum dkim_result result;
 	enum dkim_reason reason;
-	char *detail;          /* translated explanation, or NULL */
-	int bits;              /* the key's size, 0 when unknown */
-	bool testing;          /* the key record says t=y */
+	char *detail; /* translated explanation, or NULL */
+	int bits;     /* the key's size, 0 when unknown */
+	bool testing; /* the key record says t=y */
 };
 
 struct dkim_checks {
@@ -232,10 +232,12 @@ struct dkim_body_cache {
 	bool made[2];
 };
 
+/* clang-format off */
 #define DKIM_BODY_CACHE_INIT                                              \
 	{                                                                 \
 		{ STRBUF_INIT, STRBUF_INIT }, { false, false }            \
 	}
+/* clang-format on */
 
 void dkim_body_cache_done(struct dkim_body_cache *cache);
 

@@ -292,15 +292,14 @@ static bool uri_parse(struct span s, const char *tag, struct dmarc_uri *out,
 				return false;
 			}
 		}
-		out->host = xstrndup(at + 1, (size_t)(addr.p + addr.len -
-						      at - 1));
+		out->host =
+		    xstrndup(at + 1, (size_t)(addr.p + addr.len - at - 1));
 		text_lower(out->host);
 		if (out->host[strlen(out->host) - 1] == '.')
 			out->host[strlen(out->host) - 1] = '\0';
 	} else {
 		struct finding *f = syntax_finding(
-		    findings, tag, s,
-		    _("only mailto: URIs receive reports"));
+		    findings, tag, s, _("only mailto: URIs receive reports"));
 
 		if (f)
 			f->severity = SEVERITY_WARNING;
@@ -372,8 +371,8 @@ static char *parse_colon_list(struct span s, const char *const allowed[])
 		if (out.len)
 			strbuf_addch(&out, ':');
 		for (size_t i = 0; i < item.len; i++)
-			strbuf_addch(&out, (char)tolower(
-					       (unsigned char)item.p[i]));
+			strbuf_addch(&out,
+				     (char)tolower((unsigned char)item.p[i]));
 		if (!colon)
 			break;
 		p = colon + 1;
@@ -383,8 +382,8 @@ static char *parse_colon_list(struct span s, const char *const allowed[])
 
 /* The tags of RFC 7489 6.3 and RFC 9989 4.7, for duplicate detection. */
 static const char *const known_tags[] = {
-	"v",  "p",  "sp", "np", "pct", "rua", "ruf",
-	"adkim", "aspf", "fo", "rf", "ri", "t", "psd", NULL,
+	"v",    "p",  "sp", "np", "pct", "rua", "ruf", "adkim",
+	"aspf", "fo", "rf", "ri", "t",   "psd", NULL,
 };
 
 /* Index of a tag name in known_tags, or -1. */
@@ -521,15 +520,13 @@ bool dmarc_is_record(const char *text, size_t len)
 	if (semi)
 		s.len = (size_t)(semi - text);
 	/* RFC 7489 6.4: the version value is exactly "DMARC1". */
-	return split_tag(span_trim(s), &name, &value) &&
-	       span_ieq(name, "v") && value.len == 6 &&
-	       memcmp(value.p, "DMARC1", 6) == 0;
+	return split_tag(span_trim(s), &name, &value) && span_ieq(name, "v") &&
+	       value.len == 6 && memcmp(value.p, "DMARC1", 6) == 0;
 }
 
 /* Parses a record. */
-enum status dmarc_parse(const char *text, size_t len,
-			struct dmarc_record *rec, struct findings *findings,
-			struct err *err)
+enum status dmarc_parse(const char *text, size_t len, struct dmarc_record *rec,
+			struct findings *findings, struct err *err)
 {
 	bool seen[sizeof known_tags / sizeof known_tags[0]] = { false };
 	const char *end = text + len;
@@ -601,15 +598,14 @@ enum status dmarc_parse(const char *text, size_t len,
 		/* RFC 7489 6.6.3: without a valid p, receivers act as if
 		 * p=none when rua is valid, else ignore the record. */
 		struct finding *f = findings_add(
-		    findings, F_DMARC_SYNTAX,
-		    _("DMARC record has no p tag"));
+		    findings, F_DMARC_SYNTAX, _("DMARC record has no p tag"));
 
 		finding_set_advice(f, _("Add p=none (or the policy of your "
 					"rung) right after v=DMARC1."));
 	} else if (rec->p_not_second && findings) {
-		struct finding *f = findings_add(
-		    findings, F_DMARC_SYNTAX,
-		    _("DMARC tag p is not right after v=DMARC1"));
+		struct finding *f =
+		    findings_add(findings, F_DMARC_SYNTAX,
+				 _("DMARC tag p is not right after v=DMARC1"));
 
 		f->severity = SEVERITY_WARNING;
 		finding_set_advice(f, _("Put p directly after v=DMARC1: "
@@ -655,7 +651,8 @@ char *dmarc_format(const struct dmarc_record *rec)
 	if (rec->pct >= 0)
 		strbuf_addf(&sb, "; pct=%d", rec->pct);
 	if (rec->t)
-		strbuf_addf(&sb, "; t=%s", rec->t == DMARC_BOOL_YES ? "y" : "n");
+		strbuf_addf(&sb, "; t=%s",
+			    rec->t == DMARC_BOOL_YES ? "y" : "n");
 	format_uris(&sb, "rua", rec->rua, rec->nrua);
 	format_uris(&sb, "ruf", rec->ruf, rec->nruf);
 	if (rec->adkim)
@@ -771,13 +768,13 @@ void dmarc_check_record(const struct dmarc_record *rec, const char *text,
 	/* RFC 9989 4.7: np covers names that do not exist, which never
 	 * send legitimate mail. */
 	if (rec->np && rec->np < dmarc_subdomain_policy(rec)) {
-		f = findings_add(findings, F_DMARC_SP_WEAKER,
-				 _("The policy for non-existent subdomains "
-				   "np=%s is weaker than the subdomain "
-				   "policy %s."),
-				 dmarc_policy_name(rec->np),
-				 dmarc_policy_name(
-				     dmarc_subdomain_policy(rec)));
+		f = findings_add(
+		    findings, F_DMARC_SP_WEAKER,
+		    _("The policy for non-existent subdomains "
+		      "np=%s is weaker than the subdomain "
+		      "policy %s."),
+		    dmarc_policy_name(rec->np),
+		    dmarc_policy_name(dmarc_subdomain_policy(rec)));
 		finding_set_record(f, text);
 		finding_set_advice(f, _("Names that do not exist send no "
 					"legitimate mail: set np=reject or "

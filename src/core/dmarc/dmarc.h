@@ -65,24 +65,26 @@ struct dmarc_uri {
  * defaults). All strings are owned; free with dmarc_record_done(). */
 struct dmarc_record {
 	enum dmarc_policy p, sp, np;
-	int pct;                 /* 0..100, or -1 when absent */
+	int pct; /* 0..100, or -1 when absent */
 	struct dmarc_uri *rua;
 	size_t nrua;
 	struct dmarc_uri *ruf;
 	size_t nruf;
 	enum dmarc_align adkim, aspf;
-	char *fo;                /* "0", "1:d", ... lower case, or NULL */
-	char *rf;                /* "afrf", or NULL */
-	long ri;                 /* seconds, or -1 when absent */
+	char *fo; /* "0", "1:d", ... lower case, or NULL */
+	char *rf; /* "afrf", or NULL */
+	long ri;  /* seconds, or -1 when absent */
 	enum dmarc_bool t;
 	enum dmarc_psd psd;
-	bool p_not_second;       /* p was present but not right after v */
+	bool p_not_second; /* p was present but not right after v */
 };
 
+/* clang-format off */
 #define DMARC_RECORD_INIT                                                  \
 	{                                                                  \
 		.pct = -1, .ri = -1                                        \
 	}
+/* clang-format on */
 
 void dmarc_record_init(struct dmarc_record *rec);
 void dmarc_record_done(struct dmarc_record *rec);
@@ -102,9 +104,8 @@ bool dmarc_is_record(const char *text, size_t len);
  * tags), STATUS_PARSE with err when the text is not one (v=DMARC1 is
  * not the first tag) and STATUS_LIMIT when it is longer than
  * DMARC_MAX_RECORD. rec is valid (and must be freed) in every case. */
-enum status dmarc_parse(const char *text, size_t len,
-			struct dmarc_record *rec, struct findings *findings,
-			struct err *err);
+enum status dmarc_parse(const char *text, size_t len, struct dmarc_record *rec,
+			struct findings *findings, struct err *err);
 
 /* Parses a comma-separated URI list (the value of rua or ruf) and
  * appends the URIs to *list; tag names the tag in findings. Returns
@@ -144,19 +145,19 @@ void dmarc_check_record(const struct dmarc_record *rec, const char *text,
 
 /* Whether a report destination may receive the domain's reports. */
 enum dmarc_dest_state {
-	DMARC_DEST_SAME_ORG,      /* same organizational domain: no check */
-	DMARC_DEST_AUTHORIZED,    /* <domain>._report._dmarc.<host> has
+	DMARC_DEST_SAME_ORG,     /* same organizational domain: no check */
+	DMARC_DEST_AUTHORIZED,   /* <domain>._report._dmarc.<host> has
 				     v=DMARC1 (or a wildcard answers) */
-	DMARC_DEST_UNAUTHORIZED,  /* it does not: receivers send nothing */
-	DMARC_DEST_UNKNOWN,       /* the query failed */
-	DMARC_DEST_NOT_MAILTO,    /* not a mailto: URI; nothing to check */
+	DMARC_DEST_UNAUTHORIZED, /* it does not: receivers send nothing */
+	DMARC_DEST_UNKNOWN,      /* the query failed */
+	DMARC_DEST_NOT_MAILTO,   /* not a mailto: URI; nothing to check */
 };
 
 struct dmarc_dest {
-	const char *tag;  /* "rua" or "ruf" (static) */
-	char *uri;        /* as written in the record */
-	char *host;       /* lower case, or NULL when not mailto: */
-	char *query;      /* the authorization name asked, or NULL */
+	const char *tag; /* "rua" or "ruf" (static) */
+	char *uri;       /* as written in the record */
+	char *host;      /* lower case, or NULL when not mailto: */
+	char *query;     /* the authorization name asked, or NULL */
 	enum dmarc_dest_state state;
 };
 
@@ -169,26 +170,26 @@ struct dmarc_walk_entry {
 
 /* What discovery found for a domain. Everything is owned. */
 struct dmarc_result {
-	char *domain;        /* as asked, normalised */
-	char *record;        /* the applicable record's text (cleaned), or
+	char *domain; /* as asked, normalised */
+	char *record; /* the applicable record's text (cleaned), or
 				NULL when none applies */
 	struct dmarc_record parsed; /* its parse (valid when record) */
-	char *source;        /* "_dmarc.NAME" where it was found, or NULL */
-	bool inherited;      /* found above the domain itself */
-	bool exists;         /* the domain itself is not NXDOMAIN */
+	char *source;   /* "_dmarc.NAME" where it was found, or NULL */
+	bool inherited; /* found above the domain itself */
+	bool exists;    /* the domain itself is not NXDOMAIN */
 	enum dmarc_policy policy; /* what applies to the domain: p, or sp
 				     (np for a non-existent name) when
 				     inherited; UNSET without a record */
-	char *org_domain;    /* by the PSL (libpsl) */
-	char *tree_org_domain; /* by the RFC 9989 4.10.2 tree walk */
+	char *org_domain;         /* by the PSL (libpsl) */
+	char *tree_org_domain;    /* by the RFC 9989 4.10.2 tree walk */
 	struct dmarc_walk_entry *walk;
 	size_t nwalk;
 	struct dmarc_dest *dests;
 	size_t ndests;
 	struct findings findings; /* every DMARC finding, with advice */
-	enum status status;  /* STATUS_DNS when _dmarc.<domain> timed out
+	enum status status;       /* STATUS_DNS when _dmarc.<domain> timed out
 				(the resolver did not answer) */
-	char *error;         /* then the message naming the query and the
+	char *error;              /* then the message naming the query and the
 				servers */
 };
 

@@ -25,29 +25,29 @@ struct walk_slot {
 	struct dmarc_discovery *d;
 	size_t index;
 	enum dns_result result;
-	char *error;          /* the resolver's message on failure */
-	size_t dmarc_count;   /* TXT records starting with v=DMARC1 */
-	char *first;          /* the first DMARC record's text */
+	char *error;        /* the resolver's message on failure */
+	size_t dmarc_count; /* TXT records starting with v=DMARC1 */
+	char *first;        /* the first DMARC record's text */
 	size_t first_len;
-	char *other;          /* a TXT record that is not DMARC, cleaned */
+	char *other; /* a TXT record that is not DMARC, cleaned */
 	enum dmarc_psd psd;
 };
 
 /* One authorization query; several destinations may share a host. */
 struct auth_slot {
 	struct dmarc_discovery *d;
-	size_t dest;          /* the first destination with this host */
+	size_t dest; /* the first destination with this host */
 };
 
 struct dmarc_discovery {
 	struct dns *dns;
 	const struct orgdomain *od;
-	char **names;         /* the walk's names */
+	char **names; /* the walk's names */
 	size_t nnames;
 	struct walk_slot *slots;
 	struct auth_slot *auths;
-	size_t walk_pending;  /* walk and existence queries outstanding */
-	size_t pending;       /* authorization queries outstanding */
+	size_t walk_pending; /* walk and existence queries outstanding */
+	size_t pending;      /* authorization queries outstanding */
 	bool walk_done;
 	bool done;
 	struct dmarc_result *result;
@@ -111,10 +111,9 @@ static void walk_answer(void *arg, const struct dns_answer *answer)
 		 * count; the others at _dmarc are discarded. */
 		if (!dmarc_is_record(txt[i].data, txt[i].len)) {
 			if (!s->other)
-				s->other = text_clean(txt[i].data,
-						      txt[i].len > 120
-							  ? 120
-							  : txt[i].len);
+				s->other = text_clean(
+				    txt[i].data,
+				    txt[i].len > 120 ? 120 : txt[i].len);
 			continue;
 		}
 		if (s->dmarc_count++ == 0) {
@@ -184,15 +183,15 @@ static void add_dests(struct dmarc_result *r, const char *tag,
 	for (size_t i = 0; i < count; i++) {
 		struct dmarc_dest *dest;
 
-		r->dests = xrealloc(r->dests,
-				    (r->ndests + 1) * sizeof *r->dests);
+		r->dests =
+		    xrealloc(r->dests, (r->ndests + 1) * sizeof *r->dests);
 		dest = &r->dests[r->ndests++];
 		memset(dest, 0, sizeof *dest);
 		dest->tag = tag;
 		dest->uri = text_clean_str(uris[i].uri);
 		dest->host = xstrdup_or_null(uris[i].host);
-		dest->state = uris[i].host ? DMARC_DEST_UNKNOWN
-					   : DMARC_DEST_NOT_MAILTO;
+		dest->state =
+		    uris[i].host ? DMARC_DEST_UNKNOWN : DMARC_DEST_NOT_MAILTO;
 	}
 }
 
@@ -218,8 +217,8 @@ static void start_auth(struct dmarc_discovery *d)
 			dest->state = DMARC_DEST_SAME_ORG;
 			continue;
 		}
-		dest->query = xasprintf("%s._report._dmarc.%s", domain,
-					dest->host);
+		dest->query =
+		    xasprintf("%s._report._dmarc.%s", domain, dest->host);
 		for (size_t j = 0; j < i; j++)
 			if (r->dests[j].query &&
 			    !strcmp(r->dests[j].query, dest->query))
@@ -310,12 +309,12 @@ static void walk_decide(struct dmarc_discovery *d)
 		/* The resolver did not answer the one query every check
 		 * needs: an operational failure, not a finding. */
 		r->status = STATUS_DNS;
-		r->error = xstrdup(first->error ? first->error
-					       : _("DNS timeout"));
+		r->error =
+		    xstrdup(first->error ? first->error : _("DNS timeout"));
 	}
 	applied = orgdomain_walk_policy(steps, d->nnames, &uncertain_policy);
-	r->tree_org_domain = orgdomain_walk_org(steps, d->nnames,
-						&uncertain_org);
+	r->tree_org_domain =
+	    orgdomain_walk_org(steps, d->nnames, &uncertain_org);
 	walk_findings(d, applied);
 	if (applied >= 0) {
 		struct walk_slot *s = &d->slots[applied];
@@ -325,16 +324,15 @@ static void walk_decide(struct dmarc_discovery *d)
 		r->record = text_clean(s->first, s->first_len);
 		r->source = xasprintf("_dmarc.%s", d->names[applied]);
 		r->inherited = applied > 0;
-		parsed = dmarc_parse(s->first, s->first_len, &r->parsed,
-				     &parse, NULL);
+		parsed = dmarc_parse(s->first, s->first_len, &r->parsed, &parse,
+				     NULL);
 		for (size_t i = 0; i < parse.count; i++)
 			finding_set_record(&parse.items[i], r->record);
 		findings_move(&r->findings, &parse);
 		/* A record that does not parse (a NUL octet) has no tags
 		 * to give advice on. */
 		if (parsed == STATUS_OK)
-			dmarc_check_record(&r->parsed, r->record,
-					   &r->findings);
+			dmarc_check_record(&r->parsed, r->record, &r->findings);
 		start_auth(d);
 	}
 	free(steps);
@@ -448,8 +446,8 @@ struct dmarc_discovery *dmarc_discover(struct dns *dns,
 	if (!has_org && d->nnames > 0) {
 		size_t at = 1;
 
-		d->names = xrealloc(d->names, (d->nnames + 1) *
-						  sizeof *d->names);
+		d->names =
+		    xrealloc(d->names, (d->nnames + 1) * sizeof *d->names);
 		while (at < d->nnames && strlen(d->names[at]) > strlen(org))
 			at++;
 		memmove(d->names + at + 1, d->names + at,
@@ -559,9 +557,9 @@ static json_t *uris_json(const struct dmarc_uri *uris, size_t count)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < count; i++) {
-		char *u = uris[i].size ? xasprintf("%s!%s", uris[i].uri,
-						   uris[i].size)
-				       : xstrdup(uris[i].uri);
+		char *u = uris[i].size
+			      ? xasprintf("%s!%s", uris[i].uri, uris[i].size)
+			      : xstrdup(uris[i].uri);
 		char *clean = text_clean_str(u);
 
 		json_array_append_new(arr, json_string(clean));
@@ -619,11 +617,11 @@ json_t *dmarc_result_to_json(const struct dmarc_result *r)
 	json_object_set_new(o, "record", json_string_or_null(r->record));
 	json_object_set_new(o, "source", json_string_or_null(r->source));
 	json_object_set_new(o, "policy",
-			    r->policy ? json_string(dmarc_policy_name(
-					    r->policy))
-				      : json_null());
-	json_object_set_new(o, "tags", r->record ? tags_to_json(&r->parsed)
-						 : json_null());
+			    r->policy
+				? json_string(dmarc_policy_name(r->policy))
+				: json_null());
+	json_object_set_new(o, "tags",
+			    r->record ? tags_to_json(&r->parsed) : json_null());
 	json_object_set_new(o, "inherited", json_boolean(r->inherited));
 	json_object_set_new(o, "exists", json_boolean(r->exists));
 	json_object_set_new(o, "org_domain", json_string(r->org_domain));
@@ -635,9 +633,8 @@ json_t *dmarc_result_to_json(const struct dmarc_result *r)
 		json_object_set_new(w, "name", json_string(r->walk[i].name));
 		json_object_set_new(w, "result",
 				    json_string(r->walk[i].result));
-		json_object_set_new(w, "records",
-				    json_integer((json_int_t)r->walk[i]
-						     .records));
+		json_object_set_new(
+		    w, "records", json_integer((json_int_t)r->walk[i].records));
 		json_array_append_new(walk, w);
 	}
 	json_object_set_new(o, "walk", walk);
@@ -650,9 +647,9 @@ json_t *dmarc_result_to_json(const struct dmarc_result *r)
 		json_object_set_new(j, "host", json_string_or_null(dest->host));
 		json_object_set_new(j, "query",
 				    json_string_or_null(dest->query));
-		json_object_set_new(j, "state", json_string(
-						    dmarc_dest_state_name(
-							dest->state)));
+		json_object_set_new(
+		    j, "state",
+		    json_string(dmarc_dest_state_name(dest->state)));
 		json_array_append_new(dests, j);
 	}
 	json_object_set_new(o, "destinations", dests);

@@ -51,8 +51,8 @@ static bool rung_parse(const char *tok, size_t len, struct ladder_rung *r)
 	}
 	if (pct < 1 || pct > 100)
 		return false;
-	r->policy = tok[0] == 'q' ? DMARC_POLICY_QUARANTINE
-				  : DMARC_POLICY_REJECT;
+	r->policy =
+	    tok[0] == 'q' ? DMARC_POLICY_QUARANTINE : DMARC_POLICY_REJECT;
 	r->pct = (int)pct;
 	return true;
 }
@@ -83,7 +83,8 @@ enum status ladder_parse(struct ladder *l, const char *text, struct err *err)
 				     (int)(len > 20 ? 20 : len), tok);
 			goto out;
 		}
-		if (l->count > 0 && rung_cmp(&l->rungs[l->count - 1], &r) >= 0) {
+		if (l->count > 0 &&
+		    rung_cmp(&l->rungs[l->count - 1], &r) >= 0) {
 			st = err_set(err, STATUS_PARSE,
 				     _("ladder rung \"%.*s\" is not stricter "
 				       "than the rung before it"),

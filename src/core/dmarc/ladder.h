@@ -30,7 +30,9 @@ struct ladder {
 	size_t count;
 };
 
+/* clang-format off */
 #define LADDER_INIT { NULL, 0 }
+/* clang-format on */
 
 /* Fills l with the default rungs (l is overwritten, not freed). */
 void ladder_init_default(struct ladder *l);
@@ -39,8 +41,7 @@ void ladder_init_default(struct ladder *l);
  * "n"), "qN" (quarantine, pct N) or "rN" (reject), N from 1 to 100, in
  * strictly increasing strength, at least one rung. On failure returns
  * STATUS_PARSE with err naming the bad rung; l is left empty. */
-enum status ladder_parse(struct ladder *l, const char *text,
-			 struct err *err);
+enum status ladder_parse(struct ladder *l, const char *text, struct err *err);
 
 /* The text form, as ladder_parse reads it. Caller frees. */
 char *ladder_format(const struct ladder *l);

@@ -12,7 +12,7 @@
 #include "util/xalloc.h"
 
 struct orgdomain {
-	psl_ctx_t *owned;    /* from psl_latest(), freed with us */
+	psl_ctx_t *owned;     /* from psl_latest(), freed with us */
 	const psl_ctx_t *psl; /* the list in use */
 };
 
@@ -109,8 +109,8 @@ size_t orgdomain_walk_names(const char *name, int max_labels, char ***out)
 {
 	char *norm = text_domain_normalize(name);
 	size_t total = label_count(norm);
-	size_t limit = max_labels > 0 ? (size_t)max_labels
-				      : ORGDOMAIN_WALK_MAX_LABELS;
+	size_t limit =
+	    max_labels > 0 ? (size_t)max_labels : ORGDOMAIN_WALK_MAX_LABELS;
 	size_t next, count = 0;
 	char **names;
 
@@ -132,8 +132,8 @@ size_t orgdomain_walk_names(const char *name, int max_labels, char ***out)
 }
 
 /* Picks the record that applies. */
-int orgdomain_walk_policy(const struct orgdomain_walk_step *steps,
-			  size_t count, bool *uncertain)
+int orgdomain_walk_policy(const struct orgdomain_walk_step *steps, size_t count,
+			  bool *uncertain)
 {
 	*uncertain = false;
 	for (size_t i = 0; i < count; i++) {
@@ -148,8 +148,8 @@ int orgdomain_walk_policy(const struct orgdomain_walk_step *steps,
 }
 
 /* Determines the organizational domain from the walk's answers. */
-char *orgdomain_walk_org(const struct orgdomain_walk_step *steps,
-			 size_t count, bool *uncertain)
+char *orgdomain_walk_org(const struct orgdomain_walk_step *steps, size_t count,
+			 bool *uncertain)
 {
 	int fewest = -1;
 
@@ -169,8 +169,8 @@ char *orgdomain_walk_org(const struct orgdomain_walk_step *steps,
 			return xstrdup(s->name);
 		/* psd=y (not at the start): one label below it. */
 		if (s->psd == DMARC_PSD_YES && i > 0)
-			return xstrdup(suffix_labels(
-			    steps[0].name, label_count(s->name) + 1));
+			return xstrdup(suffix_labels(steps[0].name,
+						     label_count(s->name) + 1));
 		fewest = (int)i;
 	}
 	/* Otherwise the record with the fewest labels, else the start. */

@@ -31,12 +31,10 @@ void orgdomain_free(struct orgdomain *od);
 char *orgdomain_of(const struct orgdomain *od, const char *name);
 
 /* True if a and b have the same organizational domain by the PSL. */
-bool orgdomain_same(const struct orgdomain *od, const char *a,
-		    const char *b);
+bool orgdomain_same(const struct orgdomain *od, const char *a, const char *b);
 
 /* True if name is a public suffix ("com", "co.uk"). */
-bool orgdomain_is_public_suffix(const struct orgdomain *od,
-				const char *name);
+bool orgdomain_is_public_suffix(const struct orgdomain *od, const char *name);
 
 /* The names the RFC 9989 4.10 tree walk queries _dmarc under, in order:
  * name itself, then at most max_labels labels (<= 0 means
@@ -54,24 +52,24 @@ enum orgdomain_walk_state {
 };
 
 struct orgdomain_walk_step {
-	const char *name;              /* as from orgdomain_walk_names */
+	const char *name; /* as from orgdomain_walk_names */
 	enum orgdomain_walk_state state;
-	enum dmarc_psd psd;            /* of the record, when RECORD */
+	enum dmarc_psd psd; /* of the record, when RECORD */
 };
 
 /* RFC 9989 4.10.1: the index of the step whose record applies to the
  * walk's first name: the first RECORD in order; -1 when none.
  * *uncertain is set when a query before it failed, so that a record
  * there might have applied instead. */
-int orgdomain_walk_policy(const struct orgdomain_walk_step *steps,
-			  size_t count, bool *uncertain);
+int orgdomain_walk_policy(const struct orgdomain_walk_step *steps, size_t count,
+			  bool *uncertain);
 
 /* RFC 9989 4.10.2: the organizational domain the walk finds: the name of
  * a record with psd=n; the name one label below a record with psd=y
  * (other than at the first name); else the name of the record with the
  * fewest labels; else the first name. *uncertain is set when a failed
  * query could have changed the answer. Caller frees. */
-char *orgdomain_walk_org(const struct orgdomain_walk_step *steps,
-			 size_t count, bool *uncertain);
+char *orgdomain_walk_org(const struct orgdomain_walk_step *steps, size_t count,
+			 bool *uncertain);
 
 #endif

@@ -111,8 +111,8 @@ static void request_fail(struct dns_request *req, char *error)
 void dns_query(struct dns *dns, const char *name, enum dns_type type,
 	       dns_callback cb, void *arg)
 {
-	struct dns_request *req = request_new(dns, text_domain_normalize(name),
-					      type, cb, arg);
+	struct dns_request *req =
+	    request_new(dns, text_domain_normalize(name), type, cb, arg);
 	struct dns_request *same;
 
 	if (dns->cancelling) {
@@ -145,9 +145,9 @@ size_t dns_questions_asked(const struct dns *dns)
 /* Hands a resolver to another's loop. */
 void dns_attach(struct dns *parent, struct dns *child)
 {
-	parent->children = xgrow(parent->children, &parent->children_cap,
-				 parent->nchildren + 1,
-				 sizeof *parent->children);
+	parent->children =
+	    xgrow(parent->children, &parent->children_cap,
+		  parent->nchildren + 1, sizeof *parent->children);
 	parent->children[parent->nchildren++] = child;
 	child->parent = parent;
 }
@@ -500,8 +500,8 @@ struct dns_rr *dns_answer_add_rr(struct dns_answer *answer)
 {
 	struct dns_rr *rr;
 
-	answer->rrs = xrealloc(answer->rrs,
-			       (answer->count + 1) * sizeof *answer->rrs);
+	answer->rrs =
+	    xrealloc(answer->rrs, (answer->count + 1) * sizeof *answer->rrs);
 	rr = &answer->rrs[answer->count++];
 	memset(rr, 0, sizeof *rr);
 	return rr;
@@ -526,8 +526,9 @@ void dns_rr_copy(struct dns_rr *dst, const struct dns_rr *src)
 		dst->u.soa.rname = xstrdup_or_null(src->u.soa.rname);
 		break;
 	case DNS_T_TXT:
-		dst->u.txt.strings = xcalloc(src->u.txt.count ? src->u.txt.count : 1,
-					     sizeof *dst->u.txt.strings);
+		dst->u.txt.strings =
+		    xcalloc(src->u.txt.count ? src->u.txt.count : 1,
+			    sizeof *dst->u.txt.strings);
 		for (size_t i = 0; i < src->u.txt.count; i++) {
 			const struct dns_txt_string *s = &src->u.txt.strings[i];
 
@@ -610,13 +611,13 @@ static char *rdf_name(const ldns_rdf *rdf)
 /* A 16- or 32-bit integer rdf; false when it is missing or short. */
 static bool rdf_int(const ldns_rr *rr, size_t i, size_t size, uint32_t *out)
 {
-	const ldns_rdf *rd = i < ldns_rr_rd_count(rr) ? ldns_rr_rdf(rr, i)
-						       : NULL;
+	const ldns_rdf *rd =
+	    i < ldns_rr_rd_count(rr) ? ldns_rr_rdf(rr, i) : NULL;
 
 	if (!rd || ldns_rdf_size(rd) != size)
 		return false;
-	*out = size == 2 ? ldns_rdf2native_int16(rd)
-			 : ldns_rdf2native_int32(rd);
+	*out =
+	    size == 2 ? ldns_rdf2native_int16(rd) : ldns_rdf2native_int32(rd);
 	return true;
 }
 
@@ -683,7 +684,8 @@ bool dns_rr_from_ldns(struct dns_rr *out, const ldns_rr *rr)
 			goto out;
 		out->u.mx.preference = (uint16_t)v[0];
 		out->u.mx.host = ldns_rr_rd_count(rr) > 1
-				     ? rdf_name(ldns_rr_rdf(rr, 1)) : NULL;
+				     ? rdf_name(ldns_rr_rdf(rr, 1))
+				     : NULL;
 		if (!out->u.mx.host)
 			goto out;
 		break;
@@ -719,8 +721,8 @@ out:
 
 /* Moves the RRs of type owned by name from rrs into the answer; returns
  * how many. */
-static size_t answer_take(struct dns_answer *a, struct dns_rr *rrs,
-			  size_t n, const char *name, enum dns_type type)
+static size_t answer_take(struct dns_answer *a, struct dns_rr *rrs, size_t n,
+			  const char *name, enum dns_type type)
 {
 	size_t taken = 0;
 
@@ -774,8 +776,7 @@ static bool answer_chain(struct dns_answer *a, const ldns_pkt *pkt)
 }
 
 /* Turns a raw reply into an answer. */
-struct dns_answer *dns_answer_from_wire(const char *qname,
-					enum dns_type qtype,
+struct dns_answer *dns_answer_from_wire(const char *qname, enum dns_type qtype,
 					const uint8_t *wire, size_t len,
 					const char *server)
 {
@@ -817,9 +818,9 @@ struct dns_answer *dns_answer_from_wire(const char *qname,
 
 		a->result = DNS_SERVFAIL;
 		if (t)
-			a->error = xasprintf(_("%s answered %s for %s %s"), who,
-					     t->name, dns_type_name(qtype),
-					     qname);
+			a->error =
+			    xasprintf(_("%s answered %s for %s %s"), who,
+				      t->name, dns_type_name(qtype), qname);
 		else
 			a->error = xasprintf(_("%s answered rcode %d for %s "
 					       "%s"),
@@ -841,8 +842,8 @@ struct dns_answer *dns_answer_dup(const struct dns_answer *answer)
 	copy->qname = xstrdup_or_null(answer->qname);
 	copy->server = xstrdup_or_null(answer->server);
 	copy->error = xstrdup_or_null(answer->error);
-	copy->rrs = xcalloc(answer->count ? answer->count : 1,
-			    sizeof *copy->rrs);
+	copy->rrs =
+	    xcalloc(answer->count ? answer->count : 1, sizeof *copy->rrs);
 	for (size_t i = 0; i < answer->count; i++)
 		dns_rr_copy(&copy->rrs[i], &answer->rrs[i]);
 	return copy;

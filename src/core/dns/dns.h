@@ -75,13 +75,13 @@ struct dns_rr {
 
 struct dns_answer {
 	enum dns_result result;
-	int rcode;         /* the DNS rcode when the server answered */
-	char *qname;       /* as asked, lower case, no final dot */
+	int rcode;   /* the DNS rcode when the server answered */
+	char *qname; /* as asked, lower case, no final dot */
 	enum dns_type qtype;
 	struct dns_rr *rrs; /* answer section: CNAMEs followed, then data */
 	size_t count;
-	char *server;      /* who answered or failed to, e.g. "127.0.0.1:53" */
-	char *error;       /* human text for SERVFAIL/TIMEOUT/ERROR, or NULL */
+	char *server;       /* who answered or failed to, e.g. "127.0.0.1:53" */
+	char *error;        /* human text for SERVFAIL/TIMEOUT/ERROR, or NULL */
 	bool authoritative; /* the AA bit */
 };
 
@@ -158,8 +158,7 @@ enum status dns_table_load_zone(struct dns *dns, const char *path,
 
 /* Adds records in zone-file syntax, one per line ("name TTL IN TYPE
  * data"; names are absolute, a final dot optional). For tests. */
-enum status dns_table_add(struct dns *dns, const char *lines,
-			  struct err *err);
+enum status dns_table_add(struct dns *dns, const char *lines, struct err *err);
 
 /* Makes the table answer a fixed failure (DNS_TIMEOUT or DNS_SERVFAIL)
  * for every query of name (any type). */

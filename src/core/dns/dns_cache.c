@@ -20,8 +20,7 @@ struct cache {
 
 /* The stored answer to a question, or NULL. */
 static const struct dns_answer *cache_find(const struct cache *c,
-					   const char *name,
-					   enum dns_type type)
+					   const char *name, enum dns_type type)
 {
 	for (size_t i = 0; i < c->nanswers; i++)
 		if (c->answers[i]->qtype == type &&
@@ -37,8 +36,8 @@ static void cache_miss(struct cache *c, const char *name, enum dns_type type)
 		if (c->misses[i].type == type &&
 		    strcmp(c->misses[i].name, name) == 0)
 			return;
-	c->misses = xgrow(c->misses, &c->capmisses, c->nmisses + 1,
-			  sizeof *c->misses);
+	c->misses =
+	    xgrow(c->misses, &c->capmisses, c->nmisses + 1, sizeof *c->misses);
 	c->misses[c->nmisses].name = xstrdup(name);
 	c->misses[c->nmisses].type = type;
 	c->nmisses++;

@@ -53,10 +53,10 @@ struct live {
 	ares_channel channel;
 	struct live_socket *socks;
 	size_t nsocks, cap;
-	char *servers;    /* "127.0.0.1:53, [::1]:53", for messages */
+	char *servers; /* "127.0.0.1:53, [::1]:53", for messages */
 	size_t nservers;
 	bool no_recursion;
-	int timeout_ms;   /* overall per query, for messages */
+	int timeout_ms;        /* overall per query, for messages */
 	ares_socket_t reading; /* the socket being processed, or BAD */
 
 	/* The window (AIMD, as TCP does, RFC 5681 3.1): it doubles each
@@ -68,11 +68,11 @@ struct live {
 	struct live_job *queue_head, *queue_tail;
 	size_t queued, inflight;
 	size_t window, ssthresh, window_max;
-	size_t growth;       /* answers counted toward the next +1 */
-	unsigned long sent;  /* queries sent so far */
-	unsigned long cut;   /* sent when the window was last halved */
-	size_t least, most;  /* the least and most the window has been */
-	unsigned long cuts;  /* how many times a loss halved it */
+	size_t growth;      /* answers counted toward the next +1 */
+	unsigned long sent; /* queries sent so far */
+	unsigned long cut;  /* sent when the window was last halved */
+	size_t least, most; /* the least and most the window has been */
+	unsigned long cuts; /* how many times a loss halved it */
 };
 
 /* Keeps our list of sockets in step with what c-ares wants. */
@@ -80,8 +80,8 @@ static void live_sock_state(void *data, ares_socket_t fd, int readable,
 			    int writable)
 {
 	struct live *l = data;
-	short events = (short)((readable ? POLLIN : 0) |
-			       (writable ? POLLOUT : 0));
+	short events =
+	    (short)((readable ? POLLIN : 0) | (writable ? POLLOUT : 0));
 	size_t i;
 
 	for (i = 0; i < l->nsocks; i++)
@@ -93,8 +93,8 @@ static void live_sock_state(void *data, ares_socket_t fd, int readable,
 		return;
 	}
 	if (i == l->nsocks) {
-		l->socks = xgrow(l->socks, &l->cap, l->nsocks + 1,
-				 sizeof *l->socks);
+		l->socks =
+		    xgrow(l->socks, &l->cap, l->nsocks + 1, sizeof *l->socks);
 		l->nsocks++;
 		l->socks[i].fd = fd;
 	}
@@ -191,10 +191,10 @@ static struct dns_answer *live_failure(struct live *l,
 		a = dns_answer_new(req, DNS_SERVFAIL);
 		a->rcode = status == ARES_ESERVFAIL ? LDNS_RCODE_SERVFAIL
 						    : LDNS_RCODE_NOTIMPL;
-		a->error = xasprintf(_("%s answered %s for %s %s"), who,
-				     status == ARES_ESERVFAIL ? "SERVFAIL"
-							      : "NOTIMP",
-				     type, req->name);
+		a->error =
+		    xasprintf(_("%s answered %s for %s %s"), who,
+			      status == ARES_ESERVFAIL ? "SERVFAIL" : "NOTIMP",
+			      type, req->name);
 		break;
 	case ARES_EREFUSED:
 		a = dns_answer_new(req, DNS_ERROR);
@@ -209,9 +209,9 @@ static struct dns_answer *live_failure(struct live *l,
 		break;
 	default:
 		a = dns_answer_new(req, DNS_ERROR);
-		a->error = xasprintf(_("DNS query %s %s to %s failed: %s"),
-				     type, req->name, who,
-				     ares_strerror(status));
+		a->error =
+		    xasprintf(_("DNS query %s %s to %s failed: %s"), type,
+			      req->name, who, ares_strerror(status));
 		break;
 	}
 	a->server = xstrdup(who);
@@ -228,9 +228,8 @@ static void live_window_adapt(struct live *l, unsigned long seq, int status,
 	if (timeouts > 0 || status == ARES_ETIMEOUT) {
 		if (seq <= l->cut)
 			return;
-		l->ssthresh = l->window / 2 > LIVE_WINDOW_MIN
-				  ? l->window / 2
-				  : LIVE_WINDOW_MIN;
+		l->ssthresh = l->window / 2 > LIVE_WINDOW_MIN ? l->window / 2
+							      : LIVE_WINDOW_MIN;
 		if (l->window > l->most)
 			l->most = l->window;
 		l->window = l->ssthresh;
@@ -253,8 +252,8 @@ static void live_window_adapt(struct live *l, unsigned long seq, int status,
 
 /* c-ares's callback: turns the reply into an answer, delivered from
  * dns_process() through the ready queue. */
-static void live_reply(void *arg, int status, int timeouts,
-		       unsigned char *abuf, int alen)
+static void live_reply(void *arg, int status, int timeouts, unsigned char *abuf,
+		       int alen)
 {
 	struct live_job *job = arg;
 	struct dns_request *req = job->req;
@@ -396,8 +395,7 @@ static short live_events(const struct live *l, int fd)
 
 /* Lets c-ares read and write what poll() reported, then handle its
  * timeouts. */
-static void live_process(struct dns *dns, const struct pollfd *fds,
-			 size_t nfds)
+static void live_process(struct dns *dns, const struct pollfd *fds, size_t nfds)
 {
 	struct live *l = dns->impl;
 
@@ -490,9 +488,9 @@ static size_t live_count_servers(const char *servers)
 
 		/* An address, not a name: c-ares takes no names here; a
 		 * bracket holds IPv6 only. */
-		ok = ok && (inet_pton(AF_INET6, host, buf) == 1 ||
-			    (item[0] != '[' &&
-			     inet_pton(AF_INET, host, buf) == 1));
+		ok = ok &&
+		     (inet_pton(AF_INET6, host, buf) == 1 ||
+		      (item[0] != '[' && inet_pton(AF_INET, host, buf) == 1));
 		free(host);
 		free(item);
 		if (!ok)
@@ -634,15 +632,15 @@ enum status dns_new_live(struct dns **out, const struct dns_live_options *o,
 	}
 	/* c-ares tries each server in turn, doubling the per-try timeout
 	 * after each round: the whole takes n * t * (2^tries - 1). */
-	try_ms = (long long)(total * 1000) /
-		 ((long long)nservers * ((1LL << (tries > 20 ? 20 : tries)) -
-					 1));
+	try_ms =
+	    (long long)(total * 1000) /
+	    ((long long)nservers * ((1LL << (tries > 20 ? 20 : tries)) - 1));
 	if (try_ms < 1)
 		try_ms = 1;
 	l->timeout_ms = (int)(total * 1000);
-	rc = live_channel(l, o->servers, (int)(try_ms > INT_MAX ? INT_MAX
-								  : try_ms),
-			  tries, &l->channel);
+	rc = live_channel(l, o->servers,
+			  (int)(try_ms > INT_MAX ? INT_MAX : try_ms), tries,
+			  &l->channel);
 	if (rc != ARES_SUCCESS) {
 		ret = live_config_error(o->servers, rc, err);
 		goto out;

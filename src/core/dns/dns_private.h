@@ -16,7 +16,7 @@ struct dns_request {
 	enum dns_type type;
 	dns_callback cb;
 	void *arg;
-	struct dns_request *next; /* in the ready queue */
+	struct dns_request *next;  /* in the ready queue */
 	struct dns_answer *answer; /* set while in the ready queue */
 	/* Merging (dns.c): a request handed to the backend is in the
 	 * table of questions in flight; the same question asked meanwhile
@@ -35,8 +35,7 @@ struct dns_backend_ops {
 	size_t (*pollfds)(struct dns *dns, struct pollfd *fds, size_t max);
 	/* -1 when the backend waits for nothing. */
 	int (*timeout_ms)(struct dns *dns);
-	void (*process)(struct dns *dns, const struct pollfd *fds,
-			size_t nfds);
+	void (*process)(struct dns *dns, const struct pollfd *fds, size_t nfds);
 	/* Completes every request the backend holds with DNS_ERROR. */
 	void (*cancel_all)(struct dns *dns);
 	void (*free)(struct dns *dns);
@@ -51,13 +50,13 @@ struct dns {
 	void *impl;
 	size_t pending; /* this resolver's own, children not counted */
 	struct dns_request *ready_head, *ready_tail;
-	struct dns *parent;      /* whose loop drives this one, or NULL */
-	struct dns **children;   /* driven by this one's loop (dns_attach) */
+	struct dns *parent;    /* whose loop drives this one, or NULL */
+	struct dns **children; /* driven by this one's loop (dns_attach) */
 	size_t nchildren, children_cap;
-	bool released;           /* the parent frees it once idle */
+	bool released;              /* the parent frees it once idle */
 	struct dns_request **asked; /* questions in flight, by hash */
 	size_t nasked_total;        /* questions handed to the backend */
-	bool cancelling;         /* inside dns_cancel_all() */
+	bool cancelling;            /* inside dns_cancel_all() */
 };
 
 /* A resolver around a backend. */
@@ -97,9 +96,8 @@ char *dns_name_presentation(const char *name);
 
 /* dns_table_load_zone() on an open stream (not closed here); path names
  * it in errors. For the fuzz target, which loads from memory. */
-enum status dns_table_load_zone_fp(struct dns *dns, FILE *fp,
-				   const char *path, const char *origin,
-				   struct err *err);
+enum status dns_table_load_zone_fp(struct dns *dns, FILE *fp, const char *path,
+				   const char *origin, struct err *err);
 
 /* RFC 1034 3.6.2 leaves CNAME chains to the resolver; both backends stop
  * loops and long chains after this many hops. */
@@ -111,8 +109,7 @@ enum status dns_table_load_zone_fp(struct dns *dns, FILE *fp,
  * bit. server (may be NULL) names who answered, for answer->server and
  * the error texts. Never fails: unparsable input gives DNS_ERROR. The
  * caller frees the answer with dns_answer_free(). */
-struct dns_answer *dns_answer_from_wire(const char *qname,
-					enum dns_type qtype,
+struct dns_answer *dns_answer_from_wire(const char *qname, enum dns_type qtype,
 					const uint8_t *wire, size_t len,
 					const char *server);
 

@@ -133,9 +133,8 @@ enum status dns_table_load_zone(struct dns *dns, const char *path,
  * reader ($ORIGIN, $TTL, owners carried over from the previous line).
  * Not ldns_zone_new_frm_fp_l(): ldns 1.8 leaks every RR read before a
  * syntax error. The table changes only when the whole file reads. */
-enum status dns_table_load_zone_fp(struct dns *dns, FILE *fp,
-				   const char *path, const char *origin,
-				   struct err *err)
+enum status dns_table_load_zone_fp(struct dns *dns, FILE *fp, const char *path,
+				   const char *origin, struct err *err)
 {
 	struct table *t = dns->impl;
 	ldns_rdf *cur_origin = NULL, *prev = NULL;
@@ -158,9 +157,8 @@ enum status dns_table_load_zone_fp(struct dns *dns, FILE *fp,
 	}
 	while (!feof(fp)) {
 		ldns_rr *rr = NULL;
-		ldns_status st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl,
-						      &cur_origin, &prev,
-						      &line);
+		ldns_status st = ldns_rr_new_frm_fp_l(
+		    &rr, fp, &ttl, &cur_origin, &prev, &line);
 
 		if (st == LDNS_STATUS_SYNTAX_EMPTY ||
 		    st == LDNS_STATUS_SYNTAX_TTL ||
@@ -204,8 +202,7 @@ out:
 }
 
 /* Adds records given as zone-file lines. */
-enum status dns_table_add(struct dns *dns, const char *lines,
-			  struct err *err)
+enum status dns_table_add(struct dns *dns, const char *lines, struct err *err)
 {
 	struct table *t = dns->impl;
 	const char *p = lines;
@@ -314,7 +311,8 @@ static void table_query(struct dns *dns, struct dns_request *req)
 			break;
 		}
 		if (!n || n->count == 0) {
-			struct table_node *w = n ? NULL : table_wildcard(t, name);
+			struct table_node *w =
+			    n ? NULL : table_wildcard(t, name);
 
 			if (w) {
 				n = w;
@@ -339,7 +337,8 @@ static void table_query(struct dns *dns, struct dns_request *req)
 		if (hop == CNAME_CHAIN_MAX) {
 			a->result = DNS_SERVFAIL;
 			a->rcode = 2;
-			a->error = xasprintf("CNAME chain too long at %s", name);
+			a->error =
+			    xasprintf("CNAME chain too long at %s", name);
 			break;
 		}
 		answer_copy(a, n, DNS_T_CNAME, name);

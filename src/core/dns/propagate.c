@@ -34,8 +34,8 @@ struct check {
 	int port;
 	double timeout;
 	bool explicit_servers;
-	char *walk;        /* the name whose NS is asked now */
-	char **hosts;      /* the zone's NS hosts */
+	char *walk;   /* the name whose NS is asked now */
+	char **hosts; /* the zone's NS hosts */
 	size_t nhosts;
 	size_t servers_cap;
 	struct probe *probes;
@@ -80,9 +80,8 @@ void propagate_result_free(struct propagate_result *r)
 }
 
 /* Appends a server entry and returns it. */
-static struct propagate_server *check_add_server(struct check *c,
-						 const char *host,
-						 char *address)
+static struct propagate_server *
+check_add_server(struct check *c, const char *host, char *address)
 {
 	struct propagate_result *r = c->r;
 	struct propagate_server *s;
@@ -130,8 +129,8 @@ static char *value_normalize(const char *s)
 			break;
 		if (sb.len)
 			strbuf_addch(&sb, ' ');
-		strbuf_add(&sb, s, len > 1 && s[len - 1] == '.' ? len - 1
-								 : len);
+		strbuf_add(&sb, s,
+			   len > 1 && s[len - 1] == '.' ? len - 1 : len);
 		s += len;
 	}
 	return text_lower(strbuf_detach(&sb));
@@ -213,8 +212,8 @@ static void check_classify(struct check *c, struct propagate_server *s,
 	case DNS_SERVFAIL:
 	case DNS_ERROR:
 		s->state = PROPAGATE_UNREACHABLE;
-		s->error = text_clean_str(a->error ? a->error
-						   : dns_result_name(a->result));
+		s->error = text_clean_str(
+		    a->error ? a->error : dns_result_name(a->result));
 		return;
 	default:
 		break;
@@ -250,8 +249,7 @@ static void check_classify(struct check *c, struct propagate_server *s,
 	for (size_t i = 0; i < a->count; i++) {
 		if (a->rrs[i].type != r->type)
 			continue;
-		strlist_add(&s->values, &s->nvalues,
-			    value_display(&a->rrs[i]));
+		strlist_add(&s->values, &s->nvalues, value_display(&a->rrs[i]));
 	}
 }
 
@@ -303,8 +301,7 @@ static void check_ask(struct check *c)
 
 	if (!c->explicit_servers) {
 		qsort(r->servers, r->count, sizeof *r->servers, server_cmp);
-		c->probes = xcalloc(r->count ? r->count : 1,
-				    sizeof *c->probes);
+		c->probes = xcalloc(r->count ? r->count : 1, sizeof *c->probes);
 	}
 	for (size_t i = 0; i < r->count; i++) {
 		struct propagate_server *s = &r->servers[i];
@@ -407,8 +404,7 @@ static void check_ns_answer(void *arg, const struct dns_answer *a)
 			if (rr->type != DNS_T_NS ||
 			    strcmp(rr->name, c->walk) != 0)
 				continue;
-			strlist_add(&c->hosts, &c->nhosts,
-				    xstrdup(rr->u.host));
+			strlist_add(&c->hosts, &c->nhosts, xstrdup(rr->u.host));
 		}
 	}
 	if (c->nhosts > 0) {
@@ -433,8 +429,8 @@ static void check_ns_answer(void *arg, const struct dns_answer *a)
 	if (a->result != DNS_DATA && a->result != DNS_NODATA &&
 	    a->result != DNS_NXDOMAIN) {
 		char *name = text_clean_str(c->r->name);
-		char *why = text_clean_str(a->error ? a->error
-						    : dns_result_name(a->result));
+		char *why = text_clean_str(
+		    a->error ? a->error : dns_result_name(a->result));
 
 		check_fail(c, xasprintf(_("cannot find the name servers of "
 					  "%s: %s"),
@@ -449,8 +445,8 @@ static void check_ns_answer(void *arg, const struct dns_answer *a)
 	if (!dot || !strchr(dot + 1, '.')) {
 		char *name = text_clean_str(c->r->name);
 
-		check_fail(c, xasprintf(_("no name servers found for %s"),
-					name));
+		check_fail(c,
+			   xasprintf(_("no name servers found for %s"), name));
 		free(name);
 		return;
 	}
@@ -490,8 +486,7 @@ static enum status check_explicit(struct check *c, const char *servers,
 enum status propagate_start(struct dns *dns, const char *name,
 			    enum dns_type type, const char *expected,
 			    const struct propagate_options *o,
-			    propagate_callback cb, void *arg,
-			    struct err *err)
+			    propagate_callback cb, void *arg, struct err *err)
 {
 	static const struct propagate_options defaults = { 0 };
 	struct check *c = xcalloc(1, sizeof *c);
@@ -541,8 +536,8 @@ enum status propagate_check(struct dns *dns, const char *name,
 	enum status st;
 
 	*out = NULL;
-	st = propagate_start(dns, name, type, expected, o, check_sync_done,
-			     out, err);
+	st = propagate_start(dns, name, type, expected, o, check_sync_done, out,
+			     err);
 	if (st != STATUS_OK)
 		return st;
 	if (dns_run(dns) != STATUS_OK || !*out) {

@@ -39,22 +39,22 @@ struct propagate_server {
 			  joined, other types as in a zone file), cleaned
 			  of control characters; nvalues of them */
 	size_t nvalues;
-	char *error;   /* PROPAGATE_UNREACHABLE: why, for the operator */
+	char *error;     /* PROPAGATE_UNREACHABLE: why, for the operator */
 	bool has_serial; /* type SOA and an SOA came back */
 	uint32_t serial; /* then the zone serial it serves */
 };
 
 /* The outcome of one check; freed with propagate_result_free(). */
 struct propagate_result {
-	char *name;    /* the record's owner, normalised */
+	char *name; /* the record's owner, normalised */
 	enum dns_type type;
 	char *expected;
-	char *zone;    /* the zone whose NS were used, or NULL when the
+	char *zone; /* the zone whose NS were used, or NULL when the
 			  servers were given explicitly */
 	struct propagate_server *servers; /* sorted by host, address */
 	size_t count;
 	size_t serving; /* how many are PROPAGATE_SERVES */
-	char *error;   /* set (count 0) when no server could be found: the
+	char *error;    /* set (count 0) when no server could be found: the
 			  NS walk failed or found nothing */
 };
 
@@ -71,8 +71,7 @@ struct propagate_options {
 
 /* Receives the result; the callback owns it and frees it with
  * propagate_result_free(). */
-typedef void (*propagate_callback)(void *arg,
-				   struct propagate_result *result);
+typedef void (*propagate_callback)(void *arg, struct propagate_result *result);
 
 /* Starts a check that name serves a record of type whose value is
  * expected: for TXT the RR's strings joined (RFC 7208 3.3), for other
@@ -88,8 +87,7 @@ typedef void (*propagate_callback)(void *arg,
 enum status propagate_start(struct dns *dns, const char *name,
 			    enum dns_type type, const char *expected,
 			    const struct propagate_options *o,
-			    propagate_callback cb, void *arg,
-			    struct err *err);
+			    propagate_callback cb, void *arg, struct err *err);
 
 /* The same, waiting for the result with dns_run(). On STATUS_OK *out
  * holds the result (which may carry its own error); the caller frees it

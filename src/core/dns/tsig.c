@@ -227,10 +227,10 @@ enum status tsig_key_parse(const char *text, size_t len, const char *what,
 		goto out;
 	}
 	for (next_token(&lx, t); !is_punct(t, '}'); next_token(&lx, t)) {
-		bool algorithm = t->kind == TOKEN_WORD &&
-				 strcmp(t->text, "algorithm") == 0;
-		bool secret = t->kind == TOKEN_WORD &&
-			      strcmp(t->text, "secret") == 0;
+		bool algorithm =
+		    t->kind == TOKEN_WORD && strcmp(t->text, "algorithm") == 0;
+		bool secret =
+		    t->kind == TOKEN_WORD && strcmp(t->text, "secret") == 0;
 
 		if (!algorithm && !secret) {
 			why = t->kind == TOKEN_END
@@ -316,8 +316,8 @@ enum status tsig_key_read(const char *path, struct tsig_key **out,
 	*out = NULL;
 	/* Never blocks on a FIFO or device before the check below, and
 	 * never follows a symbolic link to someone else's file. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
-				O_NOFOLLOW);
+	fd = open(path,
+		  O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0 && errno == ELOOP)
 		return err_set(err, STATUS_REFUSED,
 			       _("%s: a symbolic link; give the key file "

@@ -231,8 +231,9 @@ static enum status build_packet(const struct dns_update *u,
 	pkt = ldns_update_pkt_new(zone, LDNS_RR_CLASS_IN, pr, up, NULL);
 	zone = NULL; /* the packet's now, or freed */
 	if (!pkt) {
-		st = err_set(err, STATUS_PARSE, _("%s: the update cannot be "
-						  "built"),
+		st = err_set(err, STATUS_PARSE,
+			     _("%s: the update cannot be "
+			       "built"),
 			     u->zone);
 		goto out;
 	}
@@ -240,8 +241,8 @@ static enum status build_packet(const struct dns_update *u,
 	ldns_pkt_set_rd(pkt, false);
 	ldns_pkt_set_random_id(pkt);
 	ls = dns_update_can_sign(key->algorithm)
-		 ? ldns_pkt_tsig_sign(pkt, key->name, key->secret,
-				      UPDATE_FUDGE, key->algorithm, NULL)
+		 ? ldns_pkt_tsig_sign(pkt, key->name, key->secret, UPDATE_FUDGE,
+				      key->algorithm, NULL)
 		 : LDNS_STATUS_CRYPTO_TSIG_ERR;
 	if (ls != LDNS_STATUS_OK) {
 		st = err_set(err, STATUS_CRYPTO,
@@ -267,8 +268,9 @@ out:
 bool dns_update_can_sign(const char *algorithm)
 {
 	static const char *const signs[] = {
-		"hmac-md5", "hmac-md5.sig-alg.reg.int", "hmac-sha1",
-		"hmac-sha256", "hmac-sha512",
+		"hmac-md5",    "hmac-md5.sig-alg.reg.int",
+		"hmac-sha1",   "hmac-sha256",
+		"hmac-sha512",
 	};
 	size_t len = strlen(algorithm);
 
@@ -417,9 +419,8 @@ static bool recv_all(int fd, uint8_t *buf, size_t len,
 static int connect_to(const struct sockaddr_storage *ss, socklen_t len,
 		      const struct timespec *deadline)
 {
-	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC |
-					       SOCK_NONBLOCK,
-			0);
+	int fd = socket(ss->ss_family,
+			SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	int soerr = 0;
 	socklen_t sl = sizeof soerr;
 
@@ -512,8 +513,9 @@ static enum status read_reply(int fd, const char *server, ldns_pkt *request,
 				   _("%s: timeout: no reply to the update "
 				     "in time"),
 				   server)
-			 : err_set(err, STATUS_DNS, _("%s: reading the reply: %s"),
-				   server, strerror(errno));
+			 : err_set(err, STATUS_DNS,
+				   _("%s: reading the reply: %s"), server,
+				   strerror(errno));
 		goto out;
 	}
 	len = (size_t)head[0] << 8 | head[1];
@@ -521,9 +523,9 @@ static enum status read_reply(int fd, const char *server, ldns_pkt *request,
 	if (!recv_all(fd, buf, len, deadline) ||
 	    ldns_wire2pkt(&reply, buf, len) != LDNS_STATUS_OK ||
 	    ldns_pkt_id(reply) != ldns_pkt_id(request) || !ldns_pkt_qr(reply)) {
-		st = err_set(err, STATUS_DNS,
-			     _("%s: the reply to the update is broken"),
-			     server);
+		st =
+		    err_set(err, STATUS_DNS,
+			    _("%s: the reply to the update is broken"), server);
 		goto out;
 	}
 	rc = (int)ldns_pkt_get_rcode(reply);
@@ -535,8 +537,9 @@ static enum status read_reply(int fd, const char *server, ldns_pkt *request,
 		name = lt ? lt->name : "?";
 		terr = tsig_error(reply);
 		if (terr)
-			st = err_set(err, STATUS_REFUSED, "%s: %s (TSIG %s): %s",
-				     server, name, terr, rcode_reason(rc));
+			st =
+			    err_set(err, STATUS_REFUSED, "%s: %s (TSIG %s): %s",
+				    server, name, terr, rcode_reason(rc));
 		else
 			st = err_set(err, STATUS_REFUSED, "%s: %s: %s", server,
 				     name, rcode_reason(rc));
@@ -583,8 +586,7 @@ enum status dns_update_send(const struct dns_update *u, const char *server,
 			       server);
 	if ((st = build_packet(u, key, &pkt, err)))
 		return st;
-	if (ldns_pkt2wire(&wire, pkt, &len) != LDNS_STATUS_OK ||
-	    len > 65535) {
+	if (ldns_pkt2wire(&wire, pkt, &len) != LDNS_STATUS_OK || len > 65535) {
 		st = err_set(err, STATUS_LIMIT,
 			     _("%s: the update does not fit in a message"),
 			     u->zone);
@@ -610,8 +612,9 @@ enum status dns_update_send(const struct dns_update *u, const char *server,
 	msg[1] = (uint8_t)len;
 	memcpy(msg + 2, wire, len);
 	if (!send_all(fd, msg, len + 2, &deadline)) {
-		st = err_set(err, STATUS_DNS, _("%s: cannot send the update: %s"),
-			     server, errno ? strerror(errno) : "timeout");
+		st = err_set(err, STATUS_DNS,
+			     _("%s: cannot send the update: %s"), server,
+			     errno ? strerror(errno) : "timeout");
 		goto out;
 	}
 	st = read_reply(fd, server, pkt, key, &deadline, rcode, err);

@@ -29,8 +29,8 @@ enum dns_update_op {
 /* One line of an update: a TXT RR (or, for ABSENT, only its name). */
 struct dns_update_item {
 	enum dns_update_op op;
-	char *name;  /* owner, no final dot */
-	uint32_t ttl; /* ADD only */
+	char *name;                     /* owner, no final dot */
+	uint32_t ttl;                   /* ADD only */
 	struct dns_txt_string *strings; /* the RR's character-strings,
 					   octets and lengths kept */
 	size_t count;
@@ -100,8 +100,10 @@ bool dns_update_can_sign(const char *algorithm);
 #define DNS_RCODE_NOTZONE 10
 
 /* True for the rcodes of a prerequisite that failed (RFC 2136 3.2.1). */
+/* clang-format off */
 #define DNS_RCODE_PREREQ(r)                                        \
 	((r) == DNS_RCODE_NXDOMAIN || (r) == DNS_RCODE_YXDOMAIN || \
 	 (r) == DNS_RCODE_YXRRSET || (r) == DNS_RCODE_NXRRSET)
+/* clang-format on */
 
 #endif

@@ -24,8 +24,8 @@
 #define ZONE_STRING_MAX 255
 
 static const char *const purpose_names[] = {
-	[ZONE_SPF] = "spf",     [ZONE_SPF_PART] = "spf-part",
-	[ZONE_DKIM] = "dkim",   [ZONE_DMARC] = "dmarc",
+	[ZONE_SPF] = "spf",       [ZONE_SPF_PART] = "spf-part",
+	[ZONE_DKIM] = "dkim",     [ZONE_DMARC] = "dmarc",
 	[ZONE_REPORT] = "report",
 };
 
@@ -68,8 +68,7 @@ static struct zone_record *record_add(struct zone_records *z,
 {
 	struct zone_record *r;
 
-	z->records = xrealloc(z->records,
-			      (z->count + 1) * sizeof *z->records);
+	z->records = xrealloc(z->records, (z->count + 1) * sizeof *z->records);
 	r = &z->records[z->count++];
 	memset(r, 0, sizeof *r);
 	r->purpose = purpose;
@@ -107,8 +106,7 @@ static bool same_org(const struct orgdomain *od, const char *host,
 /* Adds the authorisation records of the report hosts in another
  * organizational domain. */
 static void collect_reports(const struct rollout_inputs *in,
-			    const struct orgdomain *od,
-			    struct zone_records *z)
+			    const struct orgdomain *od, struct zone_records *z)
 {
 	const struct dmarc_uri *lists[2] = { in->tags.rua, in->tags.ruf };
 	size_t counts[2] = { in->tags.nrua, in->tags.nruf };
@@ -123,8 +121,8 @@ static void collect_reports(const struct rollout_inputs *in,
 				continue;
 			/* RFC 7489 7.1: DOMAIN._report._dmarc.HOST with
 			 * "v=DMARC1" authorises HOST to receive reports. */
-			name = xasprintf("%s._report._dmarc.%s", in->domain,
-					 host);
+			name =
+			    xasprintf("%s._report._dmarc.%s", in->domain, host);
 			for (size_t j = 0; j < z->count; j++)
 				dup = dup || text_ieq(z->records[j].name, name);
 			if (!dup)
@@ -170,9 +168,9 @@ void zone_collect(const struct rollout_inputs *in,
 	z->ready = plan->ready;
 	if (next->action != ROLLOUT_ACTION_NONE && !plan->ready) {
 		if (with_next)
-			z->unready = xstrdup(next->label ? next->label
-							  : next->name ? next->name
-								       : "?");
+			z->unready = xstrdup(next->label  ? next->label
+					     : next->name ? next->name
+							  : "?");
 		else
 			z->withheld = withheld_text(plan);
 	}
@@ -221,9 +219,9 @@ void zone_collect(const struct rollout_inputs *in,
 	} else if (plan->phase >= ROLLOUT_MONITOR && plan->dmarc_verified) {
 		int rung = ladder_find_text(&in->ladder, plan->dmarc_verified);
 
-		dmarc = rung >= 0 ? ladder_record(&in->ladder.rungs[rung],
-						  &in->tags)
-				  : xstrdup(plan->dmarc_verified);
+		dmarc = rung >= 0
+			    ? ladder_record(&in->ladder.rungs[rung], &in->tags)
+			    : xstrdup(plan->dmarc_verified);
 	}
 	if (dmarc) {
 		char *name = xasprintf("_dmarc.%s", in->domain);
@@ -292,14 +290,12 @@ enum status zone_find_old(struct zone_records *z, struct dns *dns,
 			continue;
 		a = dns_query_sync(dns, r->name, DNS_T_TXT);
 		if (a->result == DNS_TIMEOUT) {
-			st = err_set(err, STATUS_DNS, _("%s TXT: timeout: %s"),
-				     r->name,
-				     a->error ? a->error
-					      : dns_result_name(a->result));
+			st = err_set(
+			    err, STATUS_DNS, _("%s TXT: timeout: %s"), r->name,
+			    a->error ? a->error : dns_result_name(a->result));
 		} else if (a->result == DNS_SERVFAIL ||
 			   a->result == DNS_ERROR) {
-			st = err_set(err, STATUS_DNS, _("%s TXT: %s"),
-				     r->name,
+			st = err_set(err, STATUS_DNS, _("%s TXT: %s"), r->name,
 				     a->error ? a->error
 					      : dns_result_name(a->result));
 		} else {
@@ -385,8 +381,7 @@ static void add_step_note(struct strbuf *sb, const struct zone_records *z)
 {
 	if (z->withheld)
 		/* TRANSLATORS: keep the leading "; ". */
-		strbuf_addf(sb, _("; withheld, not ready: %s\n"),
-			    z->withheld);
+		strbuf_addf(sb, _("; withheld, not ready: %s\n"), z->withheld);
 	if (z->unready)
 		/* TRANSLATORS: keep the leading "; ". */
 		strbuf_addf(sb, _("; NOT READY, included by --next: %s\n"),
@@ -441,7 +436,8 @@ enum status zone_format_bind(const struct zone_records *z, char **out,
 			strbuf_addstr(&sb, "; ");
 		}
 		add_name(&sb, r->name);
-		strbuf_addf(&sb, " %u IN TXT ", (unsigned)zone_record_ttl(z, r));
+		strbuf_addf(&sb, " %u IN TXT ",
+			    (unsigned)zone_record_ttl(z, r));
 		add_strings(&sb, r->strings, r->nstrings);
 		strbuf_addch(&sb, '\n');
 	}
@@ -579,12 +575,11 @@ json_t *zone_format_json(const struct zone_records *z)
 	json_object_set_new(o, "apex", json_string(z->domain));
 	json_object_set_new(o, "ttl", json_integer(z->ttl));
 	json_object_set_new(o, "ready", json_boolean(z->ready));
-	json_object_set_new(o, "withheld", z->withheld
-					       ? json_string(z->withheld)
-					       : json_null());
-	json_object_set_new(o, "unready", z->unready
-					      ? json_string(z->unready)
-					      : json_null());
+	json_object_set_new(o, "withheld",
+			    z->withheld ? json_string(z->withheld)
+					: json_null());
+	json_object_set_new(o, "unready",
+			    z->unready ? json_string(z->unready) : json_null());
 	for (size_t i = 0; i < z->count; i++) {
 		const struct zone_record *r = &z->records[i];
 		json_t *e = json_object();
@@ -605,9 +600,8 @@ json_t *zone_format_json(const struct zone_records *z)
 			json_object_set_new(e, "old",
 					    json_strings(r->old, r->nold));
 		if (r->foreign)
-			json_object_set_new(
-			    e, "zone",
-			    json_string(report_host(r->name)));
+			json_object_set_new(e, "zone",
+					    json_string(report_host(r->name)));
 		json_array_append_new(a, e);
 	}
 	json_object_set_new(o, "records", a);

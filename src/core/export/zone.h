@@ -22,11 +22,11 @@
 
 /* What a record is for. */
 enum zone_purpose {
-	ZONE_SPF,    /* the SPF record at the domain */
+	ZONE_SPF,      /* the SPF record at the domain */
 	ZONE_SPF_PART, /* an _spfN part of a split SPF record */
-	ZONE_DKIM,   /* a DKIM key record */
-	ZONE_DMARC,  /* the DMARC record */
-	ZONE_REPORT, /* DOMAIN._report._dmarc.HOST for an external rua */
+	ZONE_DKIM,     /* a DKIM key record */
+	ZONE_DMARC,    /* the DMARC record */
+	ZONE_REPORT,   /* DOMAIN._report._dmarc.HOST for an external rua */
 };
 
 /* "spf", "spf-part", "dkim", "dmarc", "report". */
@@ -35,12 +35,12 @@ const char *zone_purpose_name(enum zone_purpose purpose);
 /* One TXT record to publish. */
 struct zone_record {
 	enum zone_purpose purpose;
-	char *name;        /* owner, lower case, no final dot */
-	char *value;       /* the whole value (strings joined) */
-	char **strings;    /* value split into <= 255-octet strings */
+	char *name;     /* owner, lower case, no final dot */
+	char *value;    /* the whole value (strings joined) */
+	char **strings; /* value split into <= 255-octet strings */
 	size_t nstrings;
-	char *selector;    /* ZONE_DKIM: the selector */
-	bool foreign;      /* ZONE_REPORT: published in another domain's
+	char *selector; /* ZONE_DKIM: the selector */
+	bool foreign;   /* ZONE_REPORT: published in another domain's
 			      zone, not this one */
 	/* Filled by zone_find_old(): the TXT RR of the same kind served at
 	 * name now, as its strings, or none. */
@@ -60,10 +60,10 @@ struct zone_records {
 	uint32_t ttl;
 	bool ttl_given; /* ttl was asked for (--ttl): it wins over the
 			   TTL an RRset is served with */
-	bool ready;       /* the plan calls its next step ready */
-	char *withheld;   /* the next step left out because it is not
+	bool ready;     /* the plan calls its next step ready */
+	char *withheld; /* the next step left out because it is not
 			     ready, as "LABEL: why" (translated), or NULL */
-	char *unready;    /* the next step included although it is not
+	char *unready;  /* the next step included although it is not
 			     ready (zone_collect's next), as its label */
 };
 

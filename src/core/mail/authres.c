@@ -25,8 +25,8 @@ struct lexer {
 
 struct token {
 	enum tok_kind kind;
-	char c;            /* TOK_SPECIAL: ';' '=' '.' '/' */
-	const char *s;     /* TOK_WORD, TOK_QUOTED: the text */
+	char c;        /* TOK_SPECIAL: ';' '=' '.' '/' */
+	const char *s; /* TOK_WORD, TOK_QUOTED: the text */
 	size_t len;
 };
 
@@ -291,7 +291,8 @@ enum status authres_parse(const char *value, size_t len, struct authres *out,
 	/* RFC 8601 2.2: authserv-id [ version ]. */
 	t = next(&lx, false);
 	if (!is_value(&t)) {
-		st = err_set(err, STATUS_PARSE, _("the authserv-id is missing"));
+		st =
+		    err_set(err, STATUS_PARSE, _("the authserv-id is missing"));
 		goto out;
 	}
 	out->authserv_id = tok_text(&t, false);
@@ -320,8 +321,8 @@ enum status authres_parse(const char *value, size_t len, struct authres *out,
 				     AUTHRES_MAX_RESULTS);
 			goto out;
 		}
-		out->results = xrealloc(out->results,
-					(out->count + 1) * sizeof *r);
+		out->results =
+		    xrealloc(out->results, (out->count + 1) * sizeof *r);
 		r = &out->results[out->count++];
 		memset(r, 0, sizeof *r);
 		strbuf_reset(&lx.comments);
@@ -366,8 +367,8 @@ void authres_done(struct authres *ar)
 }
 
 /* Finds a property. */
-const char *authres_prop_get(const struct authres_result *r,
-			     const char *ptype, const char *property)
+const char *authres_prop_get(const struct authres_result *r, const char *ptype,
+			     const char *property)
 {
 	for (size_t k = 0; k < r->nprops; k++)
 		if (strcmp(r->props[k].ptype, ptype) == 0 &&

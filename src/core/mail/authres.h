@@ -38,7 +38,7 @@ struct authres {
 	char *authserv_id; /* who wrote it (RFC 8601 2.5) */
 	int version;       /* 1 when absent */
 	struct authres_result *results;
-	size_t count;      /* 0 for "; none" */
+	size_t count; /* 0 for "; none" */
 };
 
 /* Parses the value of an Authentication-Results field (after the
@@ -52,8 +52,8 @@ enum status authres_parse(const char *value, size_t len, struct authres *out,
 void authres_done(struct authres *ar);
 
 /* The value of ptype.property in a result, or NULL. */
-const char *authres_prop_get(const struct authres_result *r,
-			     const char *ptype, const char *property);
+const char *authres_prop_get(const struct authres_result *r, const char *ptype,
+			     const char *property);
 
 /* The field as JSON: authserv_id, version, results (each method,
  * result, reason, comment, properties as an object "ptype.property":

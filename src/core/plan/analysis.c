@@ -104,8 +104,8 @@ static enum status analysis_days(struct store *store, struct analysis *a,
 {
 	struct days_fill fill = { a, 0, 0 };
 
-	return report_query_days(store, a->domain, a->since, a->until,
-				 days_add, &fill, err);
+	return report_query_days(store, a->domain, a->since, a->until, days_add,
+				 &fill, err);
 }
 
 /* Per-source extras the classification needs. */
@@ -127,8 +127,8 @@ static void sources_add(void *arg, const struct report_source *row)
 	struct analysis *a = fill->a;
 	struct analysis_source *s;
 
-	a->sources = xgrow(a->sources, &fill->cap, a->nsources + 1,
-			   sizeof *a->sources);
+	a->sources =
+	    xgrow(a->sources, &fill->cap, a->nsources + 1, sizeof *a->sources);
 	*fill->extra = xgrow(*fill->extra, &fill->ecap, a->nsources + 1,
 			     sizeof **fill->extra);
 	s = &a->sources[a->nsources];
@@ -171,9 +171,9 @@ struct lookup {
 	char *candidate; /* PTR name waiting for forward confirmation */
 	struct spf_eval *spf;
 	const struct providers *providers;
-	int pending;     /* its queries and SPF check not yet answered */
-	bool settled;    /* the DNS gave the reverse name, or said none */
-	uint32_t ttl;    /* how long that holds */
+	int pending;  /* its queries and SPF check not yet answered */
+	bool settled; /* the DNS gave the reverse name, or said none */
+	uint32_t ttl; /* how long that holds */
 };
 
 /* Takes a TTL into the lookup's: the least of those it depends on. */
@@ -194,8 +194,7 @@ static void lookup_settle(struct lookup *l, const struct dns_answer *answer)
 
 /* Settles the lookup when the DNS says the name or its record does not
  * exist, for REVERSE_NEGATIVE_TTL; true then. */
-static bool lookup_negative(struct lookup *l,
-			    const struct dns_answer *answer)
+static bool lookup_negative(struct lookup *l, const struct dns_answer *answer)
 {
 	if (answer->result != DNS_NXDOMAIN && answer->result != DNS_NODATA)
 		return false;
@@ -222,8 +221,7 @@ static void lookup_forward(void *arg, const struct dns_answer *answer)
 				same = memcmp(&rr->u.a, l->ip.addr, 4) == 0;
 			else if (rr->type == DNS_T_AAAA &&
 				 l->ip.family == AF_INET6)
-				same = memcmp(&rr->u.aaaa, l->ip.addr, 16) ==
-				       0;
+				same = memcmp(&rr->u.aaaa, l->ip.addr, 16) == 0;
 			if (same) {
 				l->src->ptr = l->candidate;
 				l->candidate = NULL;
@@ -299,16 +297,16 @@ static void reverse_kept(struct store *store, struct lookup *l, size_t n,
 }
 
 /* Keeps what the DNS settled, each until its TTL runs out. */
-static void reverse_keep(struct store *store, const struct lookup *l,
-			 size_t n, int64_t now)
+static void reverse_keep(struct store *store, const struct lookup *l, size_t n,
+			 int64_t now)
 {
 	struct reverse_name *v = xcalloc(n ? n : 1, sizeof *v);
 	struct err err = ERR_INIT;
 	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		uint32_t ttl = l[i].ttl < REVERSE_MAX_TTL ? l[i].ttl
-							  : REVERSE_MAX_TTL;
+		uint32_t ttl =
+		    l[i].ttl < REVERSE_MAX_TTL ? l[i].ttl : REVERSE_MAX_TTL;
 
 		if (!l[i].settled || ttl == 0)
 			continue;
@@ -437,18 +435,18 @@ static void analysis_classify(struct analysis *a,
 
 		if (o->providers && s->explained_by &&
 		    strncmp(s->explained_by, "include:", 8) == 0)
-			s->provider = providers_match_spf(o->providers,
-							  s->explained_by);
+			s->provider =
+			    providers_match_spf(o->providers, s->explained_by);
 		if (o->providers && !s->provider && s->ptr)
 			s->provider = providers_match_ptr(o->providers, s->ptr);
 		if (!s->explained_by && s->provider && s->ptr)
 			s->explained_by = xstrdup("ptr");
 		s->in_inventory = inventory_has(senders, nsenders, s);
 		if (a->totals.messages > 0) {
-			s->share = (double)s->t.messages /
-				   (double)a->totals.messages;
-			s->failing_share = (double)s->failing /
-					   (double)a->totals.messages;
+			s->share =
+			    (double)s->t.messages / (double)a->totals.messages;
+			s->failing_share =
+			    (double)s->failing / (double)a->totals.messages;
 		}
 		known = s->in_inventory || s->provider ||
 			(s->spf_result && strcmp(s->spf_result, "pass") == 0);
@@ -463,10 +461,10 @@ static void analysis_classify(struct analysis *a,
 		if (s->cls == ANALYSIS_FAIL_KNOWN) {
 			/* RFC 7489 3.1: DMARC needs one aligned pass; say
 			 * which of the two could be made to work. */
-			if (s->spf_result ? strcmp(s->spf_result, "pass") != 0
-					  : s->t.spf_aligned == 0 &&
-						extra[i].spf_pass_unaligned ==
-						    0)
+			if (s->spf_result
+				? strcmp(s->spf_result, "pass") != 0
+				: s->t.spf_aligned == 0 &&
+				      extra[i].spf_pass_unaligned == 0)
 				s->fixes |= ANALYSIS_FIX_SPF;
 			if (s->t.dkim_aligned == 0)
 				s->fixes |= ANALYSIS_FIX_DKIM;
@@ -489,10 +487,9 @@ static void analysis_classify(struct analysis *a,
 			excluded += s->failing;
 	}
 	a->legitimate = a->totals.messages - excluded;
-	a->pass_rate = a->totals.messages > 0
-			   ? (double)a->totals.dmarc_pass /
-				 (double)a->totals.messages
-			   : 0;
+	a->pass_rate = a->totals.messages > 0 ? (double)a->totals.dmarc_pass /
+						    (double)a->totals.messages
+					      : 0;
 	a->legitimate_pass_rate =
 	    a->legitimate > 0
 		? (double)a->totals.dmarc_pass / (double)a->legitimate
@@ -558,10 +555,9 @@ static void analysis_findings(struct analysis *a)
 			    _("%s%s%s%s: %lld of %lld messages (%.1f %% of "
 			      "%s's mail) failed DMARC and no provider or SPF "
 			      "record explains this source"),
-			    ip, ptr ? " (" : "", ptr ? ptr : "",
-			    ptr ? ")" : "", (long long)s->failing,
-			    (long long)s->t.messages, s->failing_share * 100,
-			    a->domain);
+			    ip, ptr ? " (" : "", ptr ? ptr : "", ptr ? ")" : "",
+			    (long long)s->failing, (long long)s->t.messages,
+			    s->failing_share * 100, a->domain);
 			finding_set_advice(
 			    f, _("if this is one of your services, add it as a "
 				 "sender; otherwise it is someone else using "
@@ -574,8 +570,7 @@ static void analysis_findings(struct analysis *a)
 			    &a->findings, F_REPORT_KNOWN_SOURCE_FAILING,
 			    _("%s%s%s%s (%s): %lld of %lld messages (%.1f %% "
 			      "of %s's mail) failed DMARC"),
-			    ip, ptr ? " (" : "", ptr ? ptr : "",
-			    ptr ? ")" : "",
+			    ip, ptr ? " (" : "", ptr ? ptr : "", ptr ? ")" : "",
 			    s->provider ? s->provider->name
 					: _("an authorized sender"),
 			    (long long)s->failing, (long long)s->t.messages,
@@ -590,9 +585,8 @@ static void analysis_findings(struct analysis *a)
 }
 
 /* Runs the whole analysis. */
-enum status analysis_run(struct store *store, const char *domain,
-			 date_t since, date_t until,
-			 const struct analysis_options *options,
+enum status analysis_run(struct store *store, const char *domain, date_t since,
+			 date_t until, const struct analysis_options *options,
 			 struct analysis **out, struct err *err)
 {
 	struct analysis_options none = { NULL, NULL, 0, 0 };
@@ -612,8 +606,8 @@ enum status analysis_run(struct store *store, const char *domain,
 	    (st = analysis_sources(store, a, &extra, err)))
 		goto fail;
 	/* A domain not (yet) in the rollout has no inventory. */
-	if (state_sender_list(store, a->domain, &senders, &nsenders,
-			      &ignore) != STATUS_OK) {
+	if (state_sender_list(store, a->domain, &senders, &nsenders, &ignore) !=
+	    STATUS_OK) {
 		senders = NULL;
 		nsenders = 0;
 	}

@@ -40,7 +40,7 @@ enum analysis_fix {
 /* Message counts over some set of report records. */
 struct analysis_totals {
 	int64_t messages;
-	int64_t dmarc_pass;   /* DKIM or SPF aligned (RFC 7489 4.2) */
+	int64_t dmarc_pass; /* DKIM or SPF aligned (RFC 7489 4.2) */
 	int64_t spf_aligned;
 	int64_t dkim_aligned;
 };
@@ -54,25 +54,25 @@ struct analysis_period {
 
 struct analysis_source {
 	char ip[IP_NET_BUFSIZE];
-	char *ptr;                     /* forward-confirmed reverse name, or
+	char *ptr;                       /* forward-confirmed reverse name, or
 					  NULL */
 	const struct provider *provider; /* from the catalogue, or NULL */
-	char *explained_by;            /* the SPF term that passed
+	char *explained_by;              /* the SPF term that passed
 					  ("include:_spf.google.com",
 					  "ip4:192.0.2.0/24"), "ptr", or
 					  NULL */
-	const char *spf_result;        /* check_host() against the domain
+	const char *spf_result;          /* check_host() against the domain
 					  ("pass", "fail", ...), or NULL
 					  when not asked */
-	bool in_inventory;             /* a sender of the domain's list */
+	bool in_inventory;               /* a sender of the domain's list */
 	struct analysis_totals t;
-	int64_t failing;               /* messages failing DMARC */
-	int64_t forwarded;             /* of those, seen as forwarded */
-	double share;                  /* of all messages, 0..1 */
-	double failing_share;          /* failing / all messages, 0..1 */
+	int64_t failing;      /* messages failing DMARC */
+	int64_t forwarded;    /* of those, seen as forwarded */
+	double share;         /* of all messages, 0..1 */
+	double failing_share; /* failing / all messages, 0..1 */
 	enum analysis_class cls;
-	unsigned fixes;                /* enum analysis_fix bits */
-	char *envelope_from;           /* the most common return-path
+	unsigned fixes;      /* enum analysis_fix bits */
+	char *envelope_from; /* the most common return-path
 					  domain, or NULL */
 };
 
@@ -80,7 +80,7 @@ struct analysis {
 	char *domain;
 	date_t since, until; /* inclusive; DATE_ANY when open */
 	struct analysis_totals totals;
-	double pass_rate;    /* dmarc_pass / messages, 0..1 (0 when none) */
+	double pass_rate; /* dmarc_pass / messages, 0..1 (0 when none) */
 	/* Messages less the failing ones of FAIL-unknown and FORWARDED
 	 * sources: what the domain's own services sent. */
 	int64_t legitimate;
@@ -91,7 +91,7 @@ struct analysis {
 	size_t nweeks;
 	struct analysis_source *sources; /* by volume, largest first */
 	size_t nsources;
-	size_t reports;                  /* aggregate reports counted */
+	size_t reports; /* aggregate reports counted */
 	/* Messages the receivers quarantined or rejected (RFC 7489
 	 * 7.2.1.1 disposition); the others were delivered. */
 	int64_t quarantined, rejected;
@@ -119,9 +119,8 @@ struct analysis_options {
 /* Analyses the reports of domain whose period starts on a day in
  * [since, until] (DATE_ANY for no bound). A report counts on the UTC day
  * its date_range begins. The caller frees *out with analysis_free(). */
-enum status analysis_run(struct store *store, const char *domain,
-			 date_t since, date_t until,
-			 const struct analysis_options *options,
+enum status analysis_run(struct store *store, const char *domain, date_t since,
+			 date_t until, const struct analysis_options *options,
 			 struct analysis **out, struct err *err);
 
 void analysis_free(struct analysis *analysis);

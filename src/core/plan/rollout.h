@@ -72,13 +72,13 @@ struct rollout_source {
 
 /* What the aggregate reports of the window say. */
 struct rollout_evidence {
-	date_t since, until;  /* the window, both days included */
-	uint64_t reports;     /* reports that overlap the window */
-	uint64_t messages;    /* every message reported */
-	uint64_t legitimate;  /* passing + failing from listed senders */
-	uint64_t passing;     /* DMARC pass */
-	uint64_t forwarded;   /* failing after a forwarder */
-	uint64_t not_ours;    /* failing from disowned sources */
+	date_t since, until; /* the window, both days included */
+	uint64_t reports;    /* reports that overlap the window */
+	uint64_t messages;   /* every message reported */
+	uint64_t legitimate; /* passing + failing from listed senders */
+	uint64_t passing;    /* DMARC pass */
+	uint64_t forwarded;  /* failing after a forwarder */
+	uint64_t not_ours;   /* failing from disowned sources */
 	struct rollout_source *failing; /* failing sources, most first */
 	size_t nfailing;
 };
@@ -112,37 +112,37 @@ struct rollout_next {
 /* A sender whose service signs with DKIM keys it publishes itself
  * (the catalogue's dkim_selectors), and what is live of them. */
 struct rollout_sender_dkim {
-	char *provider;      /* the catalogue ID ("google-workspace") */
-	char *name;          /* "Google Workspace" */
-	char *how;           /* where to enable it (the catalogue), or NULL */
-	char **selectors;    /* the catalogue's selectors */
+	char *provider;   /* the catalogue ID ("google-workspace") */
+	char *name;       /* "Google Workspace" */
+	char *how;        /* where to enable it (the catalogue), or NULL */
+	char **selectors; /* the catalogue's selectors */
 	size_t nselectors;
-	bool has_key;        /* a key of this service is recorded */
-	char *live;          /* the selector serving a key now (filled by
+	bool has_key; /* a key of this service is recorded */
+	char *live;   /* the selector serving a key now (filled by
 				the app layer's live read), or NULL */
 };
 
 /* Everything the plan is computed from. */
 struct rollout_inputs {
 	char *domain;
-	date_t created;             /* the day the domain was added */
+	date_t created; /* the day the domain was added */
 	struct state_settings settings;
 	struct ladder ladder;
-	struct dmarc_record tags;   /* the tags of every rung (rua, ...) */
+	struct dmarc_record tags; /* the tags of every rung (rua, ...) */
 	struct state_sender *senders;
 	size_t nsenders;
 	struct state_dkim_key *keys;
 	size_t nkeys;
-	char **key_records;         /* keys[i]'s TXT value, or NULL */
-	char **key_problems;        /* why key_records[i] could not be
+	char **key_records;  /* keys[i]'s TXT value, or NULL */
+	char **key_problems; /* why key_records[i] could not be
 				       built from the key file (naming
 				       it), or NULL */
 	struct state_rung *history;
 	size_t nhistory;
-	char *spf_soft;             /* the SPF record with ~all, or NULL
+	char *spf_soft;            /* the SPF record with ~all, or NULL
 				       when there is no sender */
-	char *spf_hard;             /* the same with -all */
-	struct spf_txt *spf_parts;  /* the _spf1.DOMAIN, _spf2.DOMAIN ...
+	char *spf_hard;            /* the same with -all */
+	struct spf_txt *spf_parts; /* the _spf1.DOMAIN, _spf2.DOMAIN ...
 				       records the SPF record includes when
 				       it passes 450 octets (RFC 7208 3.4;
 				       the same for ~all and -all) */
@@ -150,29 +150,29 @@ struct rollout_inputs {
 	struct spf_flatten *spf_flat; /* what spf_flatten() or spf_layout()
 					 gave for the ~all record, or NULL;
 					 state_flattened_save() stores it */
-	int spf_lookups;            /* DNS lookups of the record with its
+	int spf_lookups;              /* DNS lookups of the record with its
 				       parts (RFC 7208 4.6.4), or -1 when
 				       they could not be counted */
-	char *spf_lookup_note;      /* why they could not be counted
+	char *spf_lookup_note;        /* why they could not be counted
 				       (translated), or NULL */
-	char **spf_problems;        /* why the SPF record cannot be built */
+	char **spf_problems;          /* why the SPF record cannot be built */
 	size_t nspf_problems;
 	bool have_evidence;
 	struct rollout_evidence evidence;
-	char **due;                 /* maintenance items (translated): keys
+	char **due; /* maintenance items (translated): keys
 				       to rotate, SPF lookup drift and
 				       flattened ranges that changed, each
 				       with its cause */
 	size_t ndue;
-	int dkim_interval;          /* days a key lives before its
+	int dkim_interval;      /* days a key lives before its
 				       rotation is due (rotation_store.h) */
-	char *dkim_rotating;        /* the selector a rotation under way
+	char *dkim_rotating;    /* the selector a rotation under way
 				       replaces, or NULL */
-	char *dkim_rotating_to;     /* and its new one, or NULL */
-	char *spf_drift_note;       /* why the SPF drift checks of the
+	char *dkim_rotating_to; /* and its new one, or NULL */
+	char *spf_drift_note;   /* why the SPF drift checks of the
 				       enforced phases did not run
 				       (translated), or NULL */
-	char **disowned;            /* networks disowned (state.h), as
+	char **disowned;        /* networks disowned (state.h), as
 				       "192.0.2.0/24" */
 	size_t ndisowned;
 	/* What DNS serves now, filled by the use case that loads the plan
@@ -180,18 +180,18 @@ struct rollout_inputs {
 	 * unset. */
 	struct rollout_sender_dkim *sender_dkim; /* one per such sender */
 	size_t nsender_dkim;
-	bool own_servers;           /* a sender is a network or host of
+	bool own_servers;      /* a sender is a network or host of
 				       the operator's, which signs with a
 				       key of the operator's own */
-	bool live_read;             /* the live records were asked for */
-	char *spf_live;             /* the SPF record served now, or NULL
+	bool live_read;        /* the live records were asked for */
+	char *spf_live;        /* the SPF record served now, or NULL
 				       when there is none */
-	size_t spf_live_count;      /* how many SPF records are served:
+	size_t spf_live_count; /* how many SPF records are served:
 				       more than one is permerror (RFC
 				       7208 4.5) and spf_live the first */
-	char *dmarc_live;           /* the DMARC record at _dmarc.DOMAIN,
+	char *dmarc_live;      /* the DMARC record at _dmarc.DOMAIN,
 				       or NULL when there is none */
-	char *live_note;            /* why they could not be read
+	char *live_note;       /* why they could not be read
 				       (translated, naming the query), or
 				       NULL */
 	/* What the zone's primary served when the plan was loaded, asked
@@ -199,13 +199,13 @@ struct rollout_inputs {
 	 * app_publish_read_served() for a domain set up to publish: the
 	 * TXT RRsets a publish replaces, which are its prerequisites
 	 * (RFC 2136 2.4), TTLs as the zone has them. */
-	bool served_read;           /* they were read */
-	char *served_from;          /* the primary asked, "ADDR:PORT" */
+	bool served_read;                /* they were read */
+	char *served_from;               /* the primary asked, "ADDR:PORT" */
 	struct dns_answer *spf_served;   /* every TXT at DOMAIN, or NULL
 					    when it has none */
 	struct dns_answer *dmarc_served; /* every TXT at _dmarc.DOMAIN,
 					    or NULL */
-	char *served_note;          /* why they could not be read
+	char *served_note;               /* why they could not be read
 				       (translated, naming the server), or
 				       NULL */
 };
@@ -249,30 +249,30 @@ enum status rollout_spf_measure(struct dns *dns, const char *domain,
  * spf.flatten_drift for each that changed (spf_flatten_drift()). A
  * domain not in the store has nothing to compare. */
 enum status rollout_flatten_drift(struct store *store, struct dns *dns,
-				  const char *domain,
-				  struct findings *findings, struct err *err);
+				  const char *domain, struct findings *findings,
+				  struct err *err);
 
 /* The plan of a domain on one day. */
 struct rollout_plan {
 	char *domain;
 	enum rollout_phase phase;
-	date_t since;       /* the day the phase began */
-	int days;           /* today - since */
-	int min_days;       /* days the phase needs before the next step */
-	bool ready;         /* the next step may be taken today */
+	date_t since;            /* the day the phase began */
+	int days;                /* today - since */
+	int min_days;            /* days the phase needs before the next step */
+	bool ready;              /* the next step may be taken today */
 	struct findings reasons; /* why not, or what was checked: every
 				    reason, each with a plan.* code */
 	struct rollout_next next;
-	date_t earliest;    /* first day the next step is allowed, if the
+	date_t earliest;      /* first day the next step is allowed, if the
 			       evidence is good by then; DATE_NONE when
 			       there is no next step */
 	bool evidence_needed; /* the step waits for report evidence */
-	char *dmarc_live;   /* the DMARC record served now, or NULL when
+	char *dmarc_live;     /* the DMARC record served now, or NULL when
 			       none or not read (inputs' live_read) */
-	char *spf_live;     /* the SPF record served now, likewise */
+	char *spf_live;       /* the SPF record served now, likewise */
 	char *dmarc_verified; /* the DMARC record verified last, or NULL */
 	char *spf_verified;   /* the SPF record verified last, or NULL */
-	char **due;         /* maintenance items */
+	char **due;           /* maintenance items */
 	size_t ndue;
 };
 

@@ -45,25 +45,25 @@ static bool evidence_judge(const struct rollout_inputs *in,
 
 	if (!in->have_evidence || e->messages == 0) {
 		plan_reason(plan, F_PLAN_NO_REPORTS,
-			xasprintf(_("no aggregate reports cover %s to %s: "
-				    "import them with dmarcpilot report "
-				    "import"),
-				  date_format(e->since, a),
-				  date_format(e->until, b)));
+			    xasprintf(_("no aggregate reports cover %s to %s: "
+					"import them with dmarcpilot report "
+					"import"),
+				      date_format(e->since, a),
+				      date_format(e->until, b)));
 		return false;
 	}
 	rate = percent(e->passing, e->legitimate);
 	/* DESIGN.md 4: >= 98 % of the legitimate volume passes DMARC. */
 	if (e->legitimate == 0 || rate < s->pass_threshold) {
 		plan_reason(plan, F_PLAN_PASS_RATE,
-			xasprintf(_("%.1f %% of legitimate mail passed "
-				    "DMARC from %s to %s (%llu of %llu "
-				    "messages); %.1f %% is needed"),
-				  rate, date_format(e->since, a),
-				  date_format(e->until, b),
-				  (unsigned long long)e->passing,
-				  (unsigned long long)e->legitimate,
-				  s->pass_threshold));
+			    xasprintf(_("%.1f %% of legitimate mail passed "
+					"DMARC from %s to %s (%llu of %llu "
+					"messages); %.1f %% is needed"),
+				      rate, date_format(e->since, a),
+				      date_format(e->until, b),
+				      (unsigned long long)e->passing,
+				      (unsigned long long)e->legitimate,
+				      s->pass_threshold));
 		ok = false;
 	}
 	/* DESIGN.md 4: no unclassified failing source above 0.5 %. */
@@ -76,13 +76,14 @@ static bool evidence_judge(const struct rollout_inputs *in,
 			ip = text_clean_str(src->ip);
 			/* Shown, never held against the step: p=reject is
 			 * exactly what stops it. */
-			plan_reason(plan, F_PLAN_NOT_OURS,
-				xasprintf(_("source %s is not ours (disowned): "
-					    "%llu messages failed DMARC "
-					    "(%.1f %%); the policy is what "
-					    "stops it"),
-					  ip, (unsigned long long)src->messages,
-					  share));
+			plan_reason(
+			    plan, F_PLAN_NOT_OURS,
+			    xasprintf(_("source %s is not ours (disowned): "
+					"%llu messages failed DMARC "
+					"(%.1f %%); the policy is what "
+					"stops it"),
+				      ip, (unsigned long long)src->messages,
+				      share));
 			free(ip);
 			continue;
 		}
@@ -91,33 +92,33 @@ static bool evidence_judge(const struct rollout_inputs *in,
 			continue;
 		ip = text_clean_str(src->ip);
 		ptr = text_clean_str(src->ptr);
-		plan_reason(plan, F_PLAN_UNKNOWN_SOURCE,
-			xasprintf(_("unknown source %s%s%s%s fails DMARC for "
-				    "%.1f %% of the mail of the last %d "
-				    "days (%llu messages, more than %.1f "
-				    "%%): if it sends for you, add it with "
-				    "dmarcpilot sender add; if it is not "
-				    "yours, disown it with dmarcpilot "
-				    "sender disown %s %s"),
-				  ip, *ptr ? " (" : "", ptr, *ptr ? ")" : "",
-				  share, s->window_days,
-				  (unsigned long long)src->messages,
-				  s->unknown_threshold, in->domain, ip));
+		plan_reason(
+		    plan, F_PLAN_UNKNOWN_SOURCE,
+		    xasprintf(_("unknown source %s%s%s%s fails DMARC for "
+				"%.1f %% of the mail of the last %d "
+				"days (%llu messages, more than %.1f "
+				"%%): if it sends for you, add it with "
+				"dmarcpilot sender add; if it is not "
+				"yours, disown it with dmarcpilot "
+				"sender disown %s %s"),
+			      ip, *ptr ? " (" : "", ptr, *ptr ? ")" : "", share,
+			      s->window_days, (unsigned long long)src->messages,
+			      s->unknown_threshold, in->domain, ip));
 		free(ptr);
 		free(ip);
 		ok = false;
 	}
 	if (ok)
 		plan_reason(plan, F_PLAN_EVIDENCE_GOOD,
-			xasprintf(_("%.1f %% of legitimate mail passed "
-				    "DMARC from %s to %s (%llu of %llu "
-				    "messages), and no unknown source "
-				    "fails above %.1f %%"),
-				  rate, date_format(e->since, a),
-				  date_format(e->until, b),
-				  (unsigned long long)e->passing,
-				  (unsigned long long)e->legitimate,
-				  s->unknown_threshold));
+			    xasprintf(_("%.1f %% of legitimate mail passed "
+					"DMARC from %s to %s (%llu of %llu "
+					"messages), and no unknown source "
+					"fails above %.1f %%"),
+				      rate, date_format(e->since, a),
+				      date_format(e->until, b),
+				      (unsigned long long)e->passing,
+				      (unsigned long long)e->legitimate,
+				      s->unknown_threshold));
 	return ok;
 }
 
@@ -168,7 +169,7 @@ static void spf_lookup_reason(const struct rollout_inputs *in,
 {
 	if (in->spf_lookup_note)
 		plan_reason(plan, F_PLAN_SPF_UNCOUNTED,
-				 xstrdup(in->spf_lookup_note));
+			    xstrdup(in->spf_lookup_note));
 }
 
 /* The first DKIM key in use that is not live yet, or -1. */
@@ -229,10 +230,9 @@ static bool dkim_next_service(const struct rollout_inputs *in,
 	plan->next.selector = xstrdup(next->live);
 	plan->next.provider = xstrdup(next->provider);
 	/* RFC 6376 3.6.2.1: SELECTOR._domainkey.DOMAIN. */
-	plan->next.name = xasprintf("%s._domainkey.%s", next->live,
-				    in->domain);
-	plan->next.label = xasprintf(_("DKIM selector %s (%s)"), next->live,
-				     next->name);
+	plan->next.name = xasprintf("%s._domainkey.%s", next->live, in->domain);
+	plan->next.label =
+	    xasprintf(_("DKIM selector %s (%s)"), next->live, next->name);
 	return true;
 }
 
@@ -243,14 +243,14 @@ static bool spf_buildable(const struct rollout_inputs *in,
 {
 	for (size_t i = 0; i < in->nspf_problems; i++)
 		plan_reason(plan, F_PLAN_SPF_PROBLEM,
-				 xstrdup(in->spf_problems[i]));
+			    xstrdup(in->spf_problems[i]));
 	spf_lookup_reason(in, plan);
 	if (in->nsenders == 0) {
 		plan_reason(plan, F_PLAN_NO_SENDERS,
-			xasprintf(_("no senders are listed for %s: add "
-				    "every service and server that sends "
-				    "its mail with dmarcpilot sender add"),
-				  in->domain));
+			    xasprintf(_("no senders are listed for %s: add "
+					"every service and server that sends "
+					"its mail with dmarcpilot sender add"),
+				      in->domain));
 		return false;
 	}
 	/* A record whose lookups are unknown may pass the limit of RFC
@@ -298,8 +298,8 @@ static bool spf_stale(const struct rollout_inputs *in,
 {
 	int rung = v->spf_hard != DATE_NONE ? 1 : 0;
 	const char *built = rung ? in->spf_hard : in->spf_soft;
-	const char *live = in->live_read && !in->live_note ? in->spf_live
-							   : v->spf_record;
+	const char *live =
+	    in->live_read && !in->live_note ? in->spf_live : v->spf_record;
 
 	/* The live record may already be the next strength (published
 	 * before the step) or hold more than the senders need: only a term
@@ -396,29 +396,28 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 		/* RFC 6376 3.6.2.1: SELECTOR._domainkey.DOMAIN. */
 		plan->next.name = xasprintf("%s._domainkey.%s",
 					    in->keys[k].selector, in->domain);
-		plan->next.record = xstrdup_or_null(in->key_records
-							? in->key_records[k]
-							: NULL);
-		plan->next.label = xasprintf(_("DKIM selector %s"),
-					     in->keys[k].selector);
+		plan->next.record = xstrdup_or_null(
+		    in->key_records ? in->key_records[k] : NULL);
+		plan->next.label =
+		    xasprintf(_("DKIM selector %s"), in->keys[k].selector);
 		if (!plan->next.record && !in->keys[k].provider) {
-			const char *why = in->key_problems
-					      ? in->key_problems[k]
-					      : NULL;
+			const char *why =
+			    in->key_problems ? in->key_problems[k] : NULL;
 
 			if (why)
 				plan_reason(plan, F_PLAN_DKIM_UNREADABLE,
-					xasprintf(_("the key record of "
-						    "selector %s cannot be "
-						    "built: %s"),
-						  in->keys[k].selector, why));
+					    xasprintf(_("the key record of "
+							"selector %s cannot be "
+							"built: %s"),
+						      in->keys[k].selector,
+						      why));
 			else
 				plan_reason(plan, F_PLAN_DKIM_UNREADABLE,
-					xasprintf(_("the public key of "
-						    "selector %s cannot be "
-						    "read from %s"),
-						  in->keys[k].selector,
-						  in->keys[k].key_path
+					    xasprintf(_("the public key of "
+							"selector %s cannot be "
+							"read from %s"),
+						      in->keys[k].selector,
+						      in->keys[k].key_path
 							  ? in->keys[k].key_path
 							  : "?"));
 			ready = false;
@@ -446,11 +445,11 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 		plan->evidence_needed = true;
 		if (plan->days < plan->min_days) {
 			plan_reason(plan, F_PLAN_TOO_EARLY,
-				xasprintf(_("%s since %s: %d of %d days "
-					    "done"),
-					  rollout_phase_label(plan->phase),
-					  date_format(plan->since, since),
-					  plan->days, plan->min_days));
+				    xasprintf(_("%s since %s: %d of %d days "
+						"done"),
+					      rollout_phase_label(plan->phase),
+					      date_format(plan->since, since),
+					      plan->days, plan->min_days));
 			ready = false;
 		}
 		if (!evidence_judge(in, plan))
@@ -458,7 +457,7 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 		if (plan->next.action == ROLLOUT_ACTION_SPF) {
 			for (size_t i = 0; i < in->nspf_problems; i++)
 				plan_reason(plan, F_PLAN_SPF_PROBLEM,
-						 xstrdup(in->spf_problems[i]));
+					    xstrdup(in->spf_problems[i]));
 			spf_lookup_reason(in, plan);
 			if (in->nspf_problems > 0 || in->spf_lookups < 0)
 				ready = false;
@@ -466,8 +465,8 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 		if (plan->next.action == ROLLOUT_ACTION_SPF &&
 		    !plan->next.record) {
 			plan_reason(plan, F_PLAN_SPF_PROBLEM,
-				xstrdup(_("the SPF record cannot be built "
-					  "from the senders")));
+				    xstrdup(_("the SPF record cannot be built "
+					      "from the senders")));
 			ready = false;
 		}
 		break;
@@ -483,7 +482,7 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 		ready = false;
 		if (in->spf_drift_note)
 			plan_reason(plan, F_PLAN_DRIFT_UNCHECKED,
-					 xstrdup(in->spf_drift_note));
+				    xstrdup(in->spf_drift_note));
 		/* The record built now (new senders, new flattened ranges)
 		 * differs from the one verified: publish it again. */
 		if (want && v.spf_record && in->spf_lookups >= 0 &&
@@ -493,26 +492,27 @@ void rollout_decide(const struct rollout_inputs *in, date_t today,
 			next_spf(in, 1, &plan->next);
 			plan->earliest = today;
 			ready = in->nspf_problems == 0;
-			plan_reason(plan, F_PLAN_SPF_STALE,
-				xasprintf(_("the SPF record built now differs "
-					    "from the one verified on %s: "
-					    "publish it and run dmarcpilot "
-					    "step %s"),
-					  date_format(v.spf_hard != DATE_NONE
-							  ? v.spf_hard
-							  : v.spf_soft,
-						      d),
-					  in->domain));
+			plan_reason(
+			    plan, F_PLAN_SPF_STALE,
+			    xasprintf(_("the SPF record built now differs "
+					"from the one verified on %s: "
+					"publish it and run dmarcpilot "
+					"step %s"),
+				      date_format(v.spf_hard != DATE_NONE
+						      ? v.spf_hard
+						      : v.spf_soft,
+						  d),
+				      in->domain));
 			spf_lookup_reason(in, plan);
 			break;
 		}
 		if (plan->ndue == 0)
-			plan_reason(plan, F_PLAN_COMPLETE,
-				xstrdup(_("the rollout is complete; nothing "
-					  "is due")));
+			plan_reason(
+			    plan, F_PLAN_COMPLETE,
+			    xstrdup(_("the rollout is complete; nothing "
+				      "is due")));
 		for (size_t i = 0; i < plan->ndue; i++)
-			plan_reason(plan, F_PLAN_DUE,
-					 xstrdup(plan->due[i]));
+			plan_reason(plan, F_PLAN_DUE, xstrdup(plan->due[i]));
 		break;
 	}
 	/* Mid-rollout, a stale SPF record comes before any rung: the

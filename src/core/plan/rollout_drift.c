@@ -66,8 +66,7 @@ out:
 }
 
 /* What an include cost in a list of costs, or -1. */
-static long cost_of(const struct state_cost *costs, size_t n,
-		    const char *via)
+static long cost_of(const struct state_cost *costs, size_t n, const char *via)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(costs[i].include, via) == 0)
@@ -116,13 +115,12 @@ static void drift_lookups(struct dns *dns, struct rollout_inputs *in,
 	char *cause;
 	int now;
 
-	if (rollout_spf_measure(dns, in->domain, &now, &costs, &ncosts,
-				&err)) {
+	if (rollout_spf_measure(dns, in->domain, &now, &costs, &ncosts, &err)) {
 		strlist_add(
-			&in->due, &in->ndue,
-			xasprintf(_("SPF lookup drift could not be checked: "
-				    "%s"),
-				  err_message(&err)));
+		    &in->due, &in->ndue,
+		    xasprintf(_("SPF lookup drift could not be checked: "
+				"%s"),
+			      err_message(&err)));
 		err_done(&err);
 		return;
 	}
@@ -134,22 +132,21 @@ static void drift_lookups(struct dns *dns, struct rollout_inputs *in,
 	cause = cost_growth(r, costs, ncosts);
 	if (r->lookups >= 0)
 		strlist_add(
-			&in->due, &in->ndue,
-			xasprintf(_("the SPF record of %s needs %d DNS "
-				    "lookups now, %d when it was verified "
-				    "on %s (at most 10 are allowed, RFC 7208 "
-				    "4.6.4): %s; export and publish the "
-				    "record again"),
-				  in->domain, now, r->lookups,
-				  date_format(r->verified, day), cause));
+		    &in->due, &in->ndue,
+		    xasprintf(_("the SPF record of %s needs %d DNS "
+				"lookups now, %d when it was verified "
+				"on %s (at most 10 are allowed, RFC 7208 "
+				"4.6.4): %s; export and publish the "
+				"record again"),
+			      in->domain, now, r->lookups,
+			      date_format(r->verified, day), cause));
 	else
-		strlist_add(
-			&in->due, &in->ndue,
-			xasprintf(_("the SPF record of %s needs %d DNS "
-				    "lookups now, more than 10 (RFC 7208 "
-				    "4.6.4): %s; export and publish the "
-				    "record again"),
-				  in->domain, now, cause));
+		strlist_add(&in->due, &in->ndue,
+			    xasprintf(_("the SPF record of %s needs %d DNS "
+					"lookups now, more than 10 (RFC 7208 "
+					"4.6.4): %s; export and publish the "
+					"record again"),
+				      in->domain, now, cause));
 	free(cause);
 	state_costs_free(costs, ncosts);
 }
@@ -192,8 +189,7 @@ static char *drift_one(struct dns *dns, const char *domain,
 
 	date_format(saved->flattened, day);
 	if (spf_parse(text, strlen(text), &rec, NULL, &err) != STATUS_OK ||
-	    spf_flatten(dns, domain, rec, NULL, NULL, &f, &err) !=
-		STATUS_OK ||
+	    spf_flatten(dns, domain, rec, NULL, NULL, &f, &err) != STATUS_OK ||
 	    f->nitems != 1) {
 		msg = xasprintf(_("%s, flattened into the SPF record on %s, "
 				  "could not be resolved now: %s"),
@@ -231,8 +227,8 @@ out:
 
 /* Compares the stored flattened includes with the live ones. */
 enum status rollout_flatten_drift(struct store *store, struct dns *dns,
-				  const char *domain,
-				  struct findings *findings, struct err *err)
+				  const char *domain, struct findings *findings,
+				  struct err *err)
 {
 	struct spf_flat_saved *saved = NULL;
 	size_t n = 0;
@@ -258,11 +254,10 @@ static void drift_ranges(struct store *store, struct dns *dns,
 
 	if (state_flattened_list(store, in->domain, &saved, &n, &err) ||
 	    spf_flatten_drift(dns, saved, n, &found, &err)) {
-		strlist_add(
-			&in->due, &in->ndue,
-			xasprintf(_("flattened SPF ranges could not be "
-				    "compared: %s"),
-				  err_message(&err)));
+		strlist_add(&in->due, &in->ndue,
+			    xasprintf(_("flattened SPF ranges could not be "
+					"compared: %s"),
+				      err_message(&err)));
 		goto out;
 	}
 	for (size_t i = 0; i < n && found.count; i++) {

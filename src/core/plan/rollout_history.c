@@ -76,9 +76,9 @@ enum rollout_phase rollout_phase_of(const struct rollout_inputs *in,
 		const struct ladder_rung *r = &in->ladder.rungs[v->dmarc_rung];
 
 		/* SPF at -all, or at the ~all the operator asked for. */
-		date_t spf = v->spf_hard != DATE_NONE ? v->spf_hard
+		date_t spf = v->spf_hard != DATE_NONE     ? v->spf_hard
 			     : rollout_spf_soft_asked(in) ? v->spf_soft
-						  : DATE_NONE;
+							  : DATE_NONE;
 
 		if ((size_t)v->dmarc_rung == last &&
 		    r->policy == DMARC_POLICY_REJECT && spf != DATE_NONE) {
@@ -97,8 +97,8 @@ enum rollout_phase rollout_phase_of(const struct rollout_inputs *in,
 		return ROLLOUT_MONITOR;
 	}
 	if (v->spf_soft != DATE_NONE || v->spf_hard != DATE_NONE) {
-		date_t spf = v->spf_soft != DATE_NONE ? v->spf_soft
-						      : v->spf_hard;
+		date_t spf =
+		    v->spf_soft != DATE_NONE ? v->spf_soft : v->spf_hard;
 
 		if (v->dkim_done) {
 			*since = v->dkim_day > spf ? v->dkim_day : spf;

@@ -30,14 +30,13 @@ static enum status tags_from_settings(const struct state_settings *s,
 				      struct dmarc_record *tags,
 				      struct err *err)
 {
-	char *rua = s->rua ? xstrdup(s->rua)
-			   : xasprintf("mailto:dmarc@%s", domain);
+	char *rua =
+	    s->rua ? xstrdup(s->rua) : xasprintf("mailto:dmarc@%s", domain);
 	enum status st = STATUS_OK;
 
 	dmarc_record_init(tags);
 	/* RFC 7489 6.4: rua and ruf are comma-separated URI lists. */
-	if (!dmarc_uri_list_parse(rua, "rua", &tags->rua, &tags->nrua,
-				  NULL) ||
+	if (!dmarc_uri_list_parse(rua, "rua", &tags->rua, &tags->nrua, NULL) ||
 	    (s->ruf && !dmarc_uri_list_parse(s->ruf, "ruf", &tags->ruf,
 					     &tags->nruf, NULL))) {
 		st = err_set(err, STATUS_USAGE,
@@ -66,8 +65,8 @@ out:
  * rotate, so flattening them goes stale fastest. */
 static bool include_rotates(void *arg, const char *mechanism)
 {
-	const struct provider *p = arg ? providers_match_spf(arg, mechanism)
-				       : NULL;
+	const struct provider *p =
+	    arg ? providers_match_spf(arg, mechanism) : NULL;
 
 	return p && p->category == PROVIDER_MAILBOX;
 }
@@ -90,11 +89,11 @@ static size_t spf_mechanisms(struct rollout_inputs *in,
 				      : NULL;
 
 			if (!p)
-				strlist_add(
-					&in->spf_problems, &in->nspf_problems,
-					xasprintf(_("sender %s is not in "
-						    "providers.ini"),
-						  in->senders[i].value));
+				strlist_add(&in->spf_problems,
+					    &in->nspf_problems,
+					    xasprintf(_("sender %s is not in "
+							"providers.ini"),
+						      in->senders[i].value));
 			continue;
 		}
 		mech[n++] = m;
@@ -106,8 +105,7 @@ static size_t spf_mechanisms(struct rollout_inputs *in,
 /* Lays out rec without flattening and counts its lookups with dns: its
  * own terms, its includes' trees and one per chained _spfN record. On a
  * DNS failure the count is -1 and the note says which query failed. */
-static struct spf_flatten *spf_count(struct rollout_inputs *in,
-				     struct dns *dns,
+static struct spf_flatten *spf_count(struct rollout_inputs *in, struct dns *dns,
 				     const struct spf_record *rec)
 {
 	struct spf_flatten *f = spf_layout(in->domain, rec);
@@ -174,10 +172,10 @@ static void inputs_spf(struct rollout_inputs *in, struct dns *dns,
 	if (spf_build((const char *const *)mech, n, false, &rec, &err) !=
 	    STATUS_OK) {
 		strlist_add(
-			&in->spf_problems, &in->nspf_problems,
-			xasprintf(_("the SPF record cannot be built from the "
-				    "senders: %s"),
-				  err_message(&err)));
+		    &in->spf_problems, &in->nspf_problems,
+		    xasprintf(_("the SPF record cannot be built from the "
+				"senders: %s"),
+			      err_message(&err)));
 		goto out;
 	}
 	f = spf_count(in, dns, rec);
@@ -214,11 +212,11 @@ static void inputs_spf(struct rollout_inputs *in, struct dns *dns,
 			in->spf_lookup_note = NULL;
 		} else if (err.status == STATUS_LIMIT) {
 			strlist_add(
-				&in->spf_problems, &in->nspf_problems,
-				xasprintf(_("the SPF record needs %d DNS "
-					    "lookups, more than 10 (RFC 7208 "
-					    "4.6.4): %s"),
-					  in->spf_lookups, err_message(&err)));
+			    &in->spf_problems, &in->nspf_problems,
+			    xasprintf(_("the SPF record needs %d DNS "
+					"lookups, more than 10 (RFC 7208 "
+					"4.6.4): %s"),
+				      in->spf_lookups, err_message(&err)));
 		} else if (!in->spf_lookup_note) {
 			in->spf_lookups = -1;
 			in->spf_lookup_note = xasprintf(
@@ -228,13 +226,12 @@ static void inputs_spf(struct rollout_inputs *in, struct dns *dns,
 		}
 		err_done(&err);
 	} else if (in->spf_lookups < 0 && own > SPF_MAX_DNS_TERMS) {
-		strlist_add(
-			&in->spf_problems, &in->nspf_problems,
-			xasprintf(_("the SPF record needs at least %zu DNS "
-				    "lookups before any include is "
-				    "followed; at most 10 are allowed (RFC "
-				    "7208 4.6.4)"),
-				  own));
+		strlist_add(&in->spf_problems, &in->nspf_problems,
+			    xasprintf(_("the SPF record needs at least %zu DNS "
+					"lookups before any include is "
+					"followed; at most 10 are allowed (RFC "
+					"7208 4.6.4)"),
+				      own));
 	}
 	in->spf_soft = xstrdup(f->records[0].value);
 	in->spf_hard = spf_fail_all(in->spf_soft);
@@ -267,8 +264,8 @@ static enum status inputs_records(struct store *store, struct dns *dns,
 	const char **chosen;
 	enum status st;
 
-	if ((st = state_flattened_list(store, in->domain, &saved, &nsaved,
-				       err)))
+	if ((st =
+		 state_flattened_list(store, in->domain, &saved, &nsaved, err)))
 		return st;
 	chosen = xcalloc(nsaved + 1, sizeof *chosen);
 	for (size_t i = 0; i < nsaved; i++)
@@ -371,8 +368,8 @@ static enum status inputs_evidence(struct store *store, struct dns *dns,
 		if (disowned(in, s->ip)) {
 			if (src->cls == ROLLOUT_CLASS_FAIL_KNOWN)
 				e->legitimate -= e->legitimate > src->messages
-							 ? src->messages
-							 : e->legitimate;
+						     ? src->messages
+						     : e->legitimate;
 			if (src->cls == ROLLOUT_CLASS_FORWARDED)
 				e->forwarded -= src->messages;
 			src->cls = ROLLOUT_CLASS_NOT_OURS;
@@ -401,9 +398,9 @@ static void inputs_sender_dkim(struct rollout_inputs *in,
 		p = catalogue ? providers_find(catalogue, s->value) : NULL;
 		if (!p || p->ndkim_selectors == 0)
 			continue;
-		in->sender_dkim = xrealloc(in->sender_dkim,
-					   (in->nsender_dkim + 1) *
-					       sizeof *in->sender_dkim);
+		in->sender_dkim =
+		    xrealloc(in->sender_dkim,
+			     (in->nsender_dkim + 1) * sizeof *in->sender_dkim);
 		d = &in->sender_dkim[in->nsender_dkim++];
 		memset(d, 0, sizeof *d);
 		d->provider = xstrdup(p->id);
@@ -475,13 +472,13 @@ enum status rollout_inputs_load(struct store *store, struct dns *dns,
 		}
 	}
 	dmarc_record_done(&in->tags);
-	if ((st = tags_from_settings(&in->settings, in->domain, &in->tags,
-				     err)))
+	if ((st =
+		 tags_from_settings(&in->settings, in->domain, &in->tags, err)))
 		goto fail;
 	if ((st = state_sender_list(store, in->domain, &in->senders,
 				    &in->nsenders, err)) ||
-	    (st = state_dkim_key_list(store, in->domain, &in->keys,
-				      &in->nkeys, err)) ||
+	    (st = state_dkim_key_list(store, in->domain, &in->keys, &in->nkeys,
+				      err)) ||
 	    (st = state_rung_list(store, in->domain, &in->history,
 				  &in->nhistory, err)))
 		goto fail;
@@ -510,8 +507,7 @@ enum status rollout_inputs_load(struct store *store, struct dns *dns,
 		date_t since;
 
 		rollout_verified_scan(in, &v);
-		if (rollout_phase_of(in, &v, today, &since) >=
-		    ROLLOUT_ENFORCED)
+		if (rollout_phase_of(in, &v, today, &since) >= ROLLOUT_ENFORCED)
 			rollout_drift(store, dns, in);
 	}
 	return STATUS_OK;

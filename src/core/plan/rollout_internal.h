@@ -21,8 +21,8 @@ struct rollout_verified {
 	char *spf_record;          /* the last SPF record, borrowed */
 	int dmarc_rung;            /* -1 when never */
 	date_t dmarc_day;
-	char *dmarc_record;        /* borrowed */
-	bool dkim_done;            /* every key in use is live */
+	char *dmarc_record; /* borrowed */
+	bool dkim_done;     /* every key in use is live */
 	date_t dkim_day;
 	size_t dkim_active;
 };

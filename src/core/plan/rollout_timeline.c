@@ -154,14 +154,14 @@ void rollout_timeline(const struct rollout_inputs *in, date_t today,
 
 		if (k->retired == DATE_NONE && k->created != DATE_NONE &&
 		    !k->provider && in->dkim_interval > 0)
-			event_add(&ev, &nev,
-				  dkim_key_age(k->created, today,
-					       in->dkim_interval)
-				      .due,
-				  ROLLOUT_NOTE,
-				  xasprintf(_("DKIM selector %s: rotation "
-					      "due"),
-					    k->selector));
+			event_add(
+			    &ev, &nev,
+			    dkim_key_age(k->created, today, in->dkim_interval)
+				.due,
+			    ROLLOUT_NOTE,
+			    xasprintf(_("DKIM selector %s: rotation "
+					"due"),
+				      k->selector));
 	}
 	/* Sort by day (stable: insertion order within a day). */
 	for (size_t i = 1; i < nev; i++)
@@ -180,8 +180,7 @@ void rollout_timeline(const struct rollout_inputs *in, date_t today,
 		enum rollout_phase phase = ROLLOUT_DISCOVERY;
 		size_t e = 0;
 
-		*weeks = xcalloc((size_t)(end - first) / 7 + 1,
-				 sizeof **weeks);
+		*weeks = xcalloc((size_t)(end - first) / 7 + 1, sizeof **weeks);
 		for (date_t mon = first; mon <= end; mon += 7) {
 			struct rollout_week *w = &(*weeks)[n++];
 			struct strbuf due = STRBUF_INIT;

@@ -59,8 +59,9 @@ enum status rotation_due_load(struct store *store, const char *domain,
 		err_done(err);
 		return STATUS_OK;
 	}
-	if (st || (st = rotation_store_interval_get(store, domain,
-						    &out->interval, err)) ||
+	if (st ||
+	    (st = rotation_store_interval_get(store, domain, &out->interval,
+					      err)) ||
 	    (st = rotation_store_current(store, domain, &cur, &found, err)))
 		goto out;
 	if (found) {

@@ -15,11 +15,11 @@
 #include "util/status.h"
 
 struct rotation_due {
-	int interval;         /* the domain's interval, in days */
-	char *rotating;       /* the old selector of the rotation under
+	int interval;        /* the domain's interval, in days */
+	char *rotating;      /* the old selector of the rotation under
 				 way, or NULL */
-	char *rotating_to;    /* its new selector, or NULL */
-	struct findings due;  /* a dkim.rotation_due (with its selector and
+	char *rotating_to;   /* its new selector, or NULL */
+	struct findings due; /* a dkim.rotation_due (with its selector and
 				 due day) for each key due on today */
 };
 

@@ -45,9 +45,9 @@ enum key {
 /* One section while and after loading. */
 struct entry {
 	struct provider provider;
-	int line;          /* the line of its [section] header */
-	unsigned keys;     /* enum key bits already set */
-	size_t nptr_code;  /* compiled patterns in provider.ptr_code */
+	int line;         /* the line of its [section] header */
+	unsigned keys;    /* enum key bits already set */
+	size_t nptr_code; /* compiled patterns in provider.ptr_code */
 };
 
 struct providers {
@@ -68,18 +68,18 @@ static const char *const category_names[] = {
 
 /* The state shared by the line reader and the inih handler. */
 struct loader {
-	const char *file;     /* the name in messages */
-	const char *data;     /* the whole file */
+	const char *file; /* the name in messages */
+	const char *data; /* the whole file */
 	size_t len, pos;
-	int lineno;           /* the line inih is parsing now */
-	bool indented;        /* it begins with white space */
-	bool prev_name;       /* as inih: a key was seen since the header */
-	int header_line;      /* the last [section] header */
-	unsigned header_seq;  /* headers seen so far */
-	unsigned used_seq;    /* the header whose section is being filled */
-	char last_key[32];    /* the key a continuation line extends */
+	int lineno;          /* the line inih is parsing now */
+	bool indented;       /* it begins with white space */
+	bool prev_name;      /* as inih: a key was seen since the header */
+	int header_line;     /* the last [section] header */
+	unsigned header_seq; /* headers seen so far */
+	unsigned used_seq;   /* the header whose section is being filled */
+	char last_key[32];   /* the key a continuation line extends */
 	struct providers *providers;
-	char *error;          /* the first error, without "FILE:LINE: " */
+	char *error; /* the first error, without "FILE:LINE: " */
 	int error_line;
 };
 
@@ -155,8 +155,8 @@ static char *loader_read(char *str, int num, void *stream)
 	/* Everything copied, line ends included, must fit inih's buffer with
 	 * its NUL; the message counts what a person sees, without "\r\n". */
 	if (num < 4 || content > (size_t)num - 3 || len > (size_t)num - 1) {
-		loader_fail(l, l->lineno,
-			    _("line longer than %d characters"), num - 3);
+		loader_fail(l, l->lineno, _("line longer than %d characters"),
+			    num - 3);
 		return NULL;
 	}
 	memcpy(str, start, len);
@@ -191,8 +191,8 @@ static bool id_valid(const char *id)
 /* RFC 7208 5: the mechanisms a service can ask its customers to add. */
 static bool spf_mechanism_valid(const char *s)
 {
-	static const char *const with_domain[] = { "include:", "exists:",
-						   "a:", "mx:" };
+	static const char *const with_domain[] = { "include:", "exists:", "a:",
+						   "mx:" };
 	const char *p;
 	size_t i;
 
@@ -230,8 +230,7 @@ static bool list_append(struct loader *l, const char *key, const char *value,
 			char *clean = text_clean_str(word);
 
 			loader_fail(l, l->lineno,
-				    _("invalid name \"%s\" in %s"), clean,
-				    key);
+				    _("invalid name \"%s\" in %s"), clean, key);
 			free(clean);
 			ok = false;
 			break;
@@ -275,8 +274,8 @@ static bool ptr_append(struct loader *l, struct entry *e, const char *value)
 			break;
 		}
 		strlist_add(&p->ptr, &p->nptr, xstrdup(word));
-		codes = xrealloc(p->ptr_code,
-				 (e->nptr_code + 1) * sizeof *codes);
+		codes =
+		    xrealloc(p->ptr_code, (e->nptr_code + 1) * sizeof *codes);
 		codes[e->nptr_code++] = re;
 		p->ptr_code = codes;
 	}
@@ -350,14 +349,10 @@ static unsigned key_bit(const char *key)
 		const char *name;
 		unsigned bit;
 	} keys[] = {
-		{ "name", KEY_NAME },
-		{ "category", KEY_CATEGORY },
-		{ "spf", KEY_SPF },
-		{ "dkim_selectors", KEY_DKIM_SELECTORS },
-		{ "dkim", KEY_DKIM },
-		{ "mx", KEY_MX },
-		{ "ptr", KEY_PTR },
-		{ "envelope", KEY_ENVELOPE },
+		{ "name", KEY_NAME }, { "category", KEY_CATEGORY },
+		{ "spf", KEY_SPF },   { "dkim_selectors", KEY_DKIM_SELECTORS },
+		{ "dkim", KEY_DKIM }, { "mx", KEY_MX },
+		{ "ptr", KEY_PTR },   { "envelope", KEY_ENVELOPE },
 		{ "docs", KEY_DOCS },
 	};
 	size_t i;
@@ -537,8 +532,7 @@ static void entry_done(struct entry *e)
 
 /* Parses a catalogue held in memory. */
 enum status providers_load_buffer(struct providers **out, const char *data,
-				  size_t len, const char *name,
-				  struct err *err)
+				  size_t len, const char *name, struct err *err)
 {
 	struct loader l;
 	struct providers *ps = xcalloc(1, sizeof *ps);
@@ -552,9 +546,9 @@ enum status providers_load_buffer(struct providers **out, const char *data,
 	l.len = len;
 	l.providers = ps;
 	if (len > PROVIDERS_MAX_FILE) {
-		status = err_set(err, STATUS_LIMIT,
-				 _("%s: larger than %d bytes"), name,
-				 PROVIDERS_MAX_FILE);
+		status =
+		    err_set(err, STATUS_LIMIT, _("%s: larger than %d bytes"),
+			    name, PROVIDERS_MAX_FILE);
 		goto out;
 	}
 	rc = ini_parse_stream(loader_read, &l, loader_handle, &l);
@@ -600,8 +594,8 @@ enum status providers_load(struct providers **out, const char *path,
 	*out = NULL;
 	fp = fopen(path, "rb");
 	if (!fp) {
-		status = err_set(err, STATUS_IO, "%s: %s", path,
-				 strerror(errno));
+		status =
+		    err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	do {
@@ -610,8 +604,8 @@ enum status providers_load(struct providers **out, const char *path,
 		len += got;
 	} while (got > 0 && len <= PROVIDERS_MAX_FILE);
 	if (ferror(fp)) {
-		status = err_set(err, STATUS_IO, "%s: %s", path,
-				 strerror(errno));
+		status =
+		    err_set(err, STATUS_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	status = providers_load_buffer(out, data, len, path, err);
@@ -643,8 +637,7 @@ size_t providers_count(const struct providers *providers)
 }
 
 /* The i-th service, in file order. */
-const struct provider *providers_at(const struct providers *providers,
-				    size_t i)
+const struct provider *providers_at(const struct providers *providers, size_t i)
 {
 	return i < providers->n ? &providers->entries[i].provider : NULL;
 }

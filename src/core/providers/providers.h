@@ -23,18 +23,18 @@ struct provider {
 	char *id;   /* the section name users type: "google-workspace" */
 	char *name; /* "Google Workspace" */
 	enum provider_category category;
-	char *spf;  /* the mechanism to add ("include:_spf.google.com"), or
+	char *spf; /* the mechanism to add ("include:_spf.google.com"), or
 		       NULL when the service needs none (custom domain) */
 	char **dkim_selectors; /* selectors the service signs with */
 	size_t ndkim_selectors;
-	char *dkim;      /* how keys are published and where to enable them */
-	char **mx;       /* MX host suffixes that reveal the service */
+	char *dkim; /* how keys are published and where to enable them */
+	char **mx;  /* MX host suffixes that reveal the service */
 	size_t nmx;
-	char **ptr;      /* PCRE2 patterns on report sources' reverse DNS */
+	char **ptr; /* PCRE2 patterns on report sources' reverse DNS */
 	size_t nptr;
 	bool envelope_aligned; /* SPF aligns without a custom return-path */
-	char *docs;      /* the service's documentation URL */
-	void *ptr_code;  /* compiled patterns, private to providers.c */
+	char *docs;            /* the service's documentation URL */
+	void *ptr_code;        /* compiled patterns, private to providers.c */
 };
 
 struct providers;

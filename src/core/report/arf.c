@@ -48,7 +48,8 @@ static void arf_fields(const char *s, size_t len,
 			strbuf_reset(&name);
 			strbuf_reset(&value);
 			if (colon) {
-				strbuf_add(&name, s + i, (size_t)(colon - s - i));
+				strbuf_add(&name, s + i,
+					   (size_t)(colon - s - i));
 				strbuf_add(&value, colon + 1,
 					   (size_t)(s + end - colon - 1));
 				have = true;
@@ -122,7 +123,8 @@ static void arf_dkim_tag(char *field, const char *sig, const char *tag)
 
 		while (q < p + len && (*q == ' ' || *q == '\t'))
 			q++;
-		if ((size_t)(p + len - q) > tlen && strncmp(q, tag, tlen) == 0) {
+		if ((size_t)(p + len - q) > tlen &&
+		    strncmp(q, tag, tlen) == 0) {
 			const char *eq = q + tlen;
 
 			while (eq < p + len && (*eq == ' ' || *eq == '\t'))

@@ -14,12 +14,12 @@
 
 struct gzcheck {
 	z_stream z;
-	bool ready;       /* inflateInit2 was done */
-	bool in_member;   /* a member is open (not yet at its trailer) */
-	bool garbage;     /* something else followed a member */
-	bool failed;      /* zlib refused the data */
-	bool over;        /* more than max inflated */
-	char why[128];    /* zlib's reason when failed */
+	bool ready;     /* inflateInit2 was done */
+	bool in_member; /* a member is open (not yet at its trailer) */
+	bool garbage;   /* something else followed a member */
+	bool failed;    /* zlib refused the data */
+	bool over;      /* more than max inflated */
+	char why[128];  /* zlib's reason when failed */
 	uint64_t total, max;
 };
 
@@ -101,8 +101,7 @@ ssize_t gzcheck_inflate(struct gzcheck *g, const unsigned char **in,
 }
 
 /* Judges the whole stream. */
-enum status gzcheck_end(struct gzcheck *g, const char *name,
-			struct err *err)
+enum status gzcheck_end(struct gzcheck *g, const char *name, struct err *err)
 {
 	if (g->over)
 		return err_set(err, STATUS_LIMIT,
@@ -114,8 +113,8 @@ enum status gzcheck_end(struct gzcheck *g, const char *name,
 				 "stream"),
 			       name);
 	if (g->failed)
-		return err_set(err, STATUS_PARSE, _("%s: corrupt gzip data: %s"),
-			       name, g->why);
+		return err_set(err, STATUS_PARSE,
+			       _("%s: corrupt gzip data: %s"), name, g->why);
 	if (g->in_member)
 		return err_set(err, STATUS_PARSE,
 			       _("%s: the gzip stream is cut short"), name);

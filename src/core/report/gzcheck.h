@@ -35,8 +35,7 @@ bool gzcheck_refused(const struct gzcheck *g);
  * or size is wrong, a member is cut short, or something other than
  * another member follows one; STATUS_LIMIT when it inflates to more
  * than max. */
-enum status gzcheck_end(struct gzcheck *g, const char *name,
-			struct err *err);
+enum status gzcheck_end(struct gzcheck *g, const char *name, struct err *err);
 
 void gzcheck_free(struct gzcheck *g);
 

@@ -16,8 +16,8 @@
 
 struct imap {
 	CURL *curl;
-	char *base;      /* imaps://host:port */
-	char *server;    /* host:port, for messages */
+	char *base;   /* imaps://host:port */
+	char *server; /* host:port, for messages */
 	char errbuf[CURL_ERROR_SIZE];
 	struct strbuf body; /* what the last call received */
 	char answer[256];   /* the server's last tagged NO or BAD line */
@@ -44,8 +44,8 @@ static size_t imap_write(char *ptr, size_t size, size_t nmemb, void *arg)
 /* libcurl's debug callback: keeps the server's last refusal ("A005 NO
  * [CANNOT] ..."), so that an error says what the server said. Nothing
  * the client sends is looked at, so the password is never kept. */
-static int imap_debug(CURL *curl, curl_infotype type, char *data,
-		      size_t size, void *arg)
+static int imap_debug(CURL *curl, curl_infotype type, char *data, size_t size,
+		      void *arg)
 {
 	struct imap *imap = arg;
 	const char *sp, *end = data + size;
@@ -68,12 +68,13 @@ static int imap_debug(CURL *curl, curl_infotype type, char *data,
 
 /* Turns a libcurl failure into a status with a message that names the
  * server and what was being done, never the password. */
-static enum status imap_fail(struct imap *imap, CURLcode rc,
-			     const char *doing, struct err *err)
+static enum status imap_fail(struct imap *imap, CURLcode rc, const char *doing,
+			     struct err *err)
 {
-	char *detail = text_clean_str(imap->answer[0] ? imap->answer :
-				      imap->errbuf[0] ? imap->errbuf :
-							curl_easy_strerror(rc));
+	char *detail =
+	    text_clean_str(imap->answer[0]   ? imap->answer
+			   : imap->errbuf[0] ? imap->errbuf
+					     : curl_easy_strerror(rc));
 	enum status status;
 
 	switch (rc) {
@@ -100,9 +101,8 @@ static enum status imap_fail(struct imap *imap, CURLcode rc,
 				 imap->server);
 		break;
 	default:
-		status = err_set(err, STATUS_IO,
-				 _("IMAP server %s: %s: %s"), imap->server,
-				 doing, detail);
+		status = err_set(err, STATUS_IO, _("IMAP server %s: %s: %s"),
+				 imap->server, doing, detail);
 		break;
 	}
 	free(detail);
@@ -193,9 +193,9 @@ static enum status imap_capabilities(struct imap *imap, struct err *err)
 		/* Atoms are space-separated; match whole words. */
 		imap->has_move = strstr(caps, " MOVE") &&
 				 strcspn(strstr(caps, " MOVE") + 5, " ") == 0;
-		imap->has_uidplus = strstr(caps, " UIDPLUS") &&
-				    strcspn(strstr(caps, " UIDPLUS") + 8,
-					    " ") == 0;
+		imap->has_uidplus =
+		    strstr(caps, " UIDPLUS") &&
+		    strcspn(strstr(caps, " UIDPLUS") + 8, " ") == 0;
 		free(caps);
 	}
 	imap->caps_known = true;
@@ -209,8 +209,8 @@ enum status imap_open(struct imap **out, const struct imap_params *params,
 	static bool curl_ready;
 	struct imap *imap;
 	enum status status;
-	long timeout = params->timeout_seconds > 0 ? params->timeout_seconds :
-						     30;
+	long timeout =
+	    params->timeout_seconds > 0 ? params->timeout_seconds : 30;
 	bool v6 = strchr(params->host, ':') != NULL;
 
 	*out = NULL;
@@ -221,12 +221,11 @@ enum status imap_open(struct imap **out, const struct imap_params *params,
 		curl_ready = true;
 	}
 	imap = xcalloc(1, sizeof *imap);
-	imap->server = xasprintf(v6 ? "[%s]:%d" : "%s:%d", params->host,
-				 params->port);
-	imap->base = xasprintf("%s://%s", params->tls == IMAP_TLS_IMPLICIT ?
-						  "imaps" :
-						  "imap",
-			       imap->server);
+	imap->server =
+	    xasprintf(v6 ? "[%s]:%d" : "%s:%d", params->host, params->port);
+	imap->base = xasprintf(
+	    "%s://%s", params->tls == IMAP_TLS_IMPLICIT ? "imaps" : "imap",
+	    imap->server);
 	if (!(imap->curl = curl_easy_init())) {
 		status = err_set(err, STATUS_IO, _("libcurl could not start"));
 		goto fail;
@@ -308,8 +307,8 @@ enum status imap_status(struct imap *imap, const char *folder,
 			struct imap_folder_status *out, struct err *err)
 {
 	char *quoted = quote_folder(folder);
-	char *command = xasprintf("STATUS %s (UIDVALIDITY UIDNEXT MESSAGES)",
-				  quoted);
+	char *command =
+	    xasprintf("STATUS %s (UIDVALIDITY UIDNEXT MESSAGES)", quoted);
 	char *doing = xasprintf(_("the status of folder %s"), quoted);
 	const char *answer;
 	enum status status;
@@ -348,8 +347,8 @@ enum status imap_search(struct imap *imap, const char *folder,
 			struct err *err)
 {
 	char *path = url_folder(imap, folder);
-	char *command = xasprintf("UID SEARCH UID %" PRIu32 ":*",
-				  from_uid ? from_uid : 1);
+	char *command =
+	    xasprintf("UID SEARCH UID %" PRIu32 ":*", from_uid ? from_uid : 1);
 	char *doing = xasprintf(_("searching folder \"%s\""), folder);
 	const char *p, *end;
 	size_t cap = 0;
@@ -437,8 +436,7 @@ enum status imap_fetch(struct imap *imap, const char *folder,
 }
 
 /* LIST "" folder, then CREATE when it is not there. */
-enum status imap_create(struct imap *imap, const char *folder,
-			struct err *err)
+enum status imap_create(struct imap *imap, const char *folder, struct err *err)
 {
 	char *quoted = quote_folder(folder);
 	char *list = xasprintf("LIST \"\" %s", quoted);
@@ -462,8 +460,7 @@ enum status imap_move(struct imap *imap, const char *folder, uint32_t uid,
 {
 	char *path = url_folder(imap, folder);
 	char *quoted = quote_folder(dest);
-	char *doing = xasprintf(_("moving UID %" PRIu32 " to %s"), uid,
-				quoted);
+	char *doing = xasprintf(_("moving UID %" PRIu32 " to %s"), uid, quoted);
 	char *command = NULL;
 	enum status status;
 
@@ -487,8 +484,8 @@ enum status imap_move(struct imap *imap, const char *folder, uint32_t uid,
 	if ((status = imap_run(imap, path, command, doing, 64 * 1024, err)))
 		goto out;
 	free(command);
-	command = xasprintf("UID STORE %" PRIu32 " +FLAGS.SILENT (\\Deleted)",
-			    uid);
+	command =
+	    xasprintf("UID STORE %" PRIu32 " +FLAGS.SILENT (\\Deleted)", uid);
 	if ((status = imap_run(imap, path, command, doing, 64 * 1024, err)))
 		goto out;
 	free(command);
@@ -503,12 +500,12 @@ out:
 }
 
 /* UID STORE uid +FLAGS (\Seen). */
-enum status imap_mark_seen(struct imap *imap, const char *folder,
-			   uint32_t uid, struct err *err)
+enum status imap_mark_seen(struct imap *imap, const char *folder, uint32_t uid,
+			   struct err *err)
 {
 	char *path = url_folder(imap, folder);
-	char *command = xasprintf("UID STORE %" PRIu32 " +FLAGS.SILENT (\\Seen)",
-				  uid);
+	char *command =
+	    xasprintf("UID STORE %" PRIu32 " +FLAGS.SILENT (\\Seen)", uid);
 	char *doing = xasprintf(_("flagging UID %" PRIu32 " as seen"), uid);
 	enum status status;
 

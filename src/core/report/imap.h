@@ -30,8 +30,8 @@ struct imap_params {
 	enum imap_tls tls;
 	const char *user;
 	const char *password;
-	const char *ca_file;   /* extra trusted CAs (PEM), or NULL */
-	long timeout_seconds;  /* connect and stall limit; 0 for 30 */
+	const char *ca_file;  /* extra trusted CAs (PEM), or NULL */
+	long timeout_seconds; /* connect and stall limit; 0 for 30 */
 };
 
 /* A mailbox's state (RFC 9051 7.2.2). */
@@ -78,8 +78,7 @@ enum status imap_fetch(struct imap *imap, const char *folder,
 		       size_t *len, struct err *err);
 
 /* Creates a folder unless it exists. */
-enum status imap_create(struct imap *imap, const char *folder,
-			struct err *err);
+enum status imap_create(struct imap *imap, const char *folder, struct err *err);
 
 /* Moves a message to another folder: UID MOVE (RFC 6851) where the
  * server has it, else UID COPY, \Deleted and UID EXPUNGE (RFC 4315), so
@@ -88,7 +87,7 @@ enum status imap_move(struct imap *imap, const char *folder, uint32_t uid,
 		      const char *dest, struct err *err);
 
 /* Sets \Seen on a message. */
-enum status imap_mark_seen(struct imap *imap, const char *folder,
-			   uint32_t uid, struct err *err);
+enum status imap_mark_seen(struct imap *imap, const char *folder, uint32_t uid,
+			   struct err *err);
 
 #endif

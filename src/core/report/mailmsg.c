@@ -15,10 +15,10 @@
 #include "util/xalloc.h"
 
 struct mailmsg_part {
-	char *type;             /* lower case */
-	const char *filename;   /* owned by GMime */
-	GMimeStream *stream;    /* decoded content, or NULL */
-	const char *data;       /* or this buffer (headers of a message) */
+	char *type;           /* lower case */
+	const char *filename; /* owned by GMime */
+	GMimeStream *stream;  /* decoded content, or NULL */
+	const char *data;     /* or this buffer (headers of a message) */
 	size_t len, pos;
 };
 
@@ -82,12 +82,12 @@ static void walk_part(GMimeObject *parent, GMimeObject *object, void *arg)
 	g_free(type);
 	text_lower(part.type);
 	if (GMIME_IS_MESSAGE_PART(object)) {
-		GMimeMessage *inner = g_mime_message_part_get_message(
-		    GMIME_MESSAGE_PART(object));
+		GMimeMessage *inner =
+		    g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
 
-		headers = inner ? g_mime_object_get_headers(
-				      GMIME_OBJECT(inner), NULL)
-				: NULL;
+		headers =
+		    inner ? g_mime_object_get_headers(GMIME_OBJECT(inner), NULL)
+			  : NULL;
 		part.data = headers ? headers : "";
 		part.len = strlen(part.data);
 	} else if (GMIME_IS_PART(object)) {
@@ -199,8 +199,11 @@ static enum status scan_file(const char *path, bool mbox, struct err *err)
 {
 	/* An mbox's first line is its "From " line: the message starts
 	 * after it. */
-	struct scan s = { .mbox = mbox, .in_header = !mbox, .line = 1,
-			  .block_line = 1, .message_line = 1 };
+	struct scan s = { .mbox = mbox,
+			  .in_header = !mbox,
+			  .line = 1,
+			  .block_line = 1,
+			  .message_line = 1 };
 	char *buf = xmalloc(64 * 1024);
 	enum status st = STATUS_OK;
 	ssize_t n;
@@ -220,7 +223,8 @@ static enum status scan_file(const char *path, bool mbox, struct err *err)
 			s.len += seg;
 			if (s.in_header)
 				s.header_bytes += seg + (nl ? 1 : 0);
-			if (s.in_header && s.header_bytes > MAILMSG_HEADER_MAX) {
+			if (s.in_header &&
+			    s.header_bytes > MAILMSG_HEADER_MAX) {
 				st = err_set(err, STATUS_LIMIT,
 					     _("%s:%zu: a header block is "
 					       "longer than %d bytes"),
@@ -264,8 +268,7 @@ static bool starts_with_from_line(const char *path)
 
 /* Reads an .eml or an mbox. */
 enum status mailmsg_read_file(const char *path, bool mbox,
-			      const struct mailmsg_handler *h,
-			      struct err *err)
+			      const struct mailmsg_handler *h, struct err *err)
 {
 	GMimeStream *stream = NULL;
 	GMimeParser *parser = NULL;
@@ -292,25 +295,23 @@ enum status mailmsg_read_file(const char *path, bool mbox,
 	/* Parts stay in the file instead of being copied into memory. */
 	g_mime_parser_set_persist_stream(parser, TRUE);
 	while (!g_mime_parser_eos(parser)) {
-		GMimeMessage *msg = g_mime_parser_construct_message(parser,
-								    NULL);
+		GMimeMessage *msg =
+		    g_mime_parser_construct_message(parser, NULL);
 
 		if (!msg) {
 			if (index == 0)
 				st = err_set(err, STATUS_PARSE,
-					     _("%s: not a mail message"),
-					     path);
+					     _("%s: not a mail message"), path);
 			break;
 		}
 		index++;
-		if (g_mime_header_list_get_count(
-			g_mime_object_get_header_list(GMIME_OBJECT(msg))) ==
-		    0) {
+		if (g_mime_header_list_get_count(g_mime_object_get_header_list(
+			GMIME_OBJECT(msg))) == 0) {
 			g_object_unref(msg);
-			if (index == 1 && (!mbox || g_mime_parser_eos(parser))) {
+			if (index == 1 &&
+			    (!mbox || g_mime_parser_eos(parser))) {
 				st = err_set(err, STATUS_PARSE,
-					     _("%s: not a mail message"),
-					     path);
+					     _("%s: not a mail message"), path);
 				break;
 			}
 			/* A fragment without headers inside an mbox (an
@@ -335,13 +336,13 @@ out:
 
 /* Appends the addr-spec of every mailbox of an address list, walking
  * into groups (RFC 5322 3.4). */
-static void list_mailboxes(InternetAddressList *list, char ***out,
-			   size_t *n)
+static void list_mailboxes(InternetAddressList *list, char ***out, size_t *n)
 {
 	int count = list ? internet_address_list_length(list) : 0;
 
 	for (int i = 0; i < count; i++) {
-		InternetAddress *ia = internet_address_list_get_address(list, i);
+		InternetAddress *ia =
+		    internet_address_list_get_address(list, i);
 
 		if (INTERNET_ADDRESS_IS_GROUP(ia)) {
 			list_mailboxes(internet_address_group_get_members(

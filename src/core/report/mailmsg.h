@@ -47,8 +47,8 @@ struct mailmsg_handler {
 			    struct err *err);
 	/* The message ended; st is what begin/part gave (msg_err holds its
 	 * message). Returning non-OK stops reading the file. */
-	enum status (*end)(void *arg, enum status st,
-			   const struct err *msg_err, struct err *err);
+	enum status (*end)(void *arg, enum status st, const struct err *msg_err,
+			   struct err *err);
 	void *arg;
 };
 
@@ -57,18 +57,17 @@ struct mailmsg_handler {
  * gives STATUS_PARSE naming the file; what a message's callbacks give
  * goes to end(), not to the caller. */
 enum status mailmsg_read_file(const char *path, bool mbox,
-			      const struct mailmsg_handler *h,
-			      struct err *err);
+			      const struct mailmsg_handler *h, struct err *err);
 
 /* What GMime reads from a message's header block (mail check): the
  * structure is GMime's, while DKIM keeps canonicalizing the raw octets
  * (dkim_verify.h). Every string owned; free with
  * mailmsg_header_info_done(). */
 struct mailmsg_header_info {
-	char **from;        /* the addr-spec of each mailbox of the From
+	char **from; /* the addr-spec of each mailbox of the From
 			       fields (RFC 5322 3.6.2), groups flattened */
 	size_t nfrom;
-	char *return_path;  /* the addr-spec of Return-Path (RFC 5322
+	char *return_path; /* the addr-spec of Return-Path (RFC 5322
 			       3.6.7), "" for the null path "<>", NULL
 			       without the field or when it holds no
 			       address */

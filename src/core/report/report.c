@@ -71,9 +71,8 @@ static void parser_run(struct parser *p)
 }
 
 /* Parses a report from a read callback. */
-enum status report_parse(report_read_fn read, void *read_arg,
-			 const char *name, const struct report_handler *h,
-			 struct err *err)
+enum status report_parse(report_read_fn read, void *read_arg, const char *name,
+			 const struct report_handler *h, struct err *err)
 {
 	struct parser p;
 	/* DESIGN.md 8: no network, no DTD loading, no entity substitution
@@ -106,9 +105,9 @@ enum status report_parse(report_read_fn read, void *read_arg,
 	sax.internalSubset = sax_doctype;
 	sax.reference = sax_reference;
 	sax.serror = report_xml_error;
-	p.ctxt = xmlCreateIOParserCtxt(&sax, &p, report_io_read,
-				       report_io_close, &p,
-				       XML_CHAR_ENCODING_NONE);
+	p.ctxt =
+	    xmlCreateIOParserCtxt(&sax, &p, report_io_read, report_io_close, &p,
+				  XML_CHAR_ENCODING_NONE);
 	if (!p.ctxt) {
 		report_fail(&p, STATUS_PARSE, _("cannot start the XML reader"));
 		goto out;
@@ -152,10 +151,8 @@ static ssize_t memory_read(void *arg, char *buf, size_t len, struct err *err)
 }
 
 /* Parses a report held in memory. */
-enum status report_parse_memory(const char *data, size_t len,
-				const char *name,
-				const struct report_handler *h,
-				struct err *err)
+enum status report_parse_memory(const char *data, size_t len, const char *name,
+				const struct report_handler *h, struct err *err)
 {
 	struct memory_source m = { data, len, 0 };
 

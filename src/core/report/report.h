@@ -138,13 +138,11 @@ typedef ssize_t (*report_read_fn)(void *arg, char *buf, size_t len,
  * a document that is not a report, STATUS_REFUSED for a DTD or an
  * entity, STATUS_LIMIT for an over-long value, a count beyond 2^63-1 or
  * nesting deeper than the schema, or what read() or a callback gave. */
-enum status report_parse(report_read_fn read, void *read_arg,
-			 const char *name, const struct report_handler *h,
-			 struct err *err);
+enum status report_parse(report_read_fn read, void *read_arg, const char *name,
+			 const struct report_handler *h, struct err *err);
 
 /* The same on a buffer in memory. */
-enum status report_parse_memory(const char *data, size_t len,
-				const char *name,
+enum status report_parse_memory(const char *data, size_t len, const char *name,
 				const struct report_handler *h,
 				struct err *err);
 

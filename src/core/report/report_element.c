@@ -22,9 +22,8 @@
 #define NS_DMARC_ORG "http://dmarc.org/dmarc-xml/0.1"
 
 #define ELEMENT_NAME(id, name) [EL_##id] = name,
-static const char *const element_names[EL_MAX] = {
-	[EL_OTHER] = "", ELEMENT_LIST(ELEMENT_NAME)
-};
+static const char *const element_names[EL_MAX] = { [EL_OTHER] = "",
+						   ELEMENT_LIST(ELEMENT_NAME) };
 #undef ELEMENT_NAME
 
 /* Maps a local name to the element it is. */
@@ -132,9 +131,8 @@ static bool parser_store(struct parser *p, char *field, const char *what)
 	size_t len = p->text.len;
 
 	if (len > REPORT_FIELD_MAX) {
-		report_fail(p, STATUS_LIMIT,
-			    _("<%s> is longer than %d bytes"), what,
-			    REPORT_FIELD_MAX);
+		report_fail(p, STATUS_LIMIT, _("<%s> is longer than %d bytes"),
+			    what, REPORT_FIELD_MAX);
 		return false;
 	}
 	memcpy(field, s, len + 1);
@@ -178,14 +176,14 @@ static bool word_in(const char *s, const char *const *words)
 static bool auth_valid(const struct report_auth *a, bool dkim)
 {
 	/* RFC 7489 appendix C: DKIMResultType and SPFResultType. */
-	static const char *const dkim_results[] = {
-		"none", "pass", "fail", "policy", "neutral", "temperror",
-		"permerror", NULL
-	};
-	static const char *const spf_results[] = {
-		"none", "neutral", "pass", "fail", "softfail", "temperror",
-		"permerror", NULL
-	};
+	static const char *const dkim_results[] = { "none",      "pass",
+						    "fail",      "policy",
+						    "neutral",   "temperror",
+						    "permerror", NULL };
+	static const char *const spf_results[] = { "none",      "neutral",
+						   "pass",      "fail",
+						   "softfail",  "temperror",
+						   "permerror", NULL };
 	size_t n = strlen(a->selector);
 
 	if (!word_in(a->result, dkim ? dkim_results : spf_results))
@@ -231,9 +229,8 @@ static void parser_open(struct parser *p, enum element el)
 		if (parent == EL_AUTH_RESULTS) {
 			size_t *n = el == EL_DKIM ? &p->row.ndkim_auth
 						  : &p->row.nspf_auth;
-			struct report_auth *a = el == EL_DKIM
-							? p->row.dkim_auth
-							: p->row.spf_auth;
+			struct report_auth *a =
+			    el == EL_DKIM ? p->row.dkim_auth : p->row.spf_auth;
 
 			if (*n >= REPORT_AUTH_MAX) {
 				report_fail(p, STATUS_LIMIT,
@@ -358,8 +355,8 @@ void report_send_meta(struct parser *p)
 		return;
 	}
 	if (p->h && p->h->meta) {
-		enum status st = p->h->meta(p->h->arg, &p->meta, &p->skip,
-					    p->err);
+		enum status st =
+		    p->h->meta(p->h->arg, &p->meta, &p->skip, p->err);
 
 		if (st != STATUS_OK)
 			p->st = st;
@@ -411,8 +408,8 @@ static void parser_end_record(struct parser *p)
 		return;
 	}
 	if (p->h && p->h->row) {
-		enum status st = p->h->row(p->h->arg, &p->meta, &p->row,
-					   p->err);
+		enum status st =
+		    p->h->row(p->h->arg, &p->meta, &p->row, p->err);
 
 		if (st != STATUS_OK)
 			p->st = st;
@@ -449,9 +446,8 @@ static void parser_close(struct parser *p, enum element el)
 	s = strbuf_str(&p->text);
 	if (p->kind == TEXT_INT) {
 		if (!parse_count(s, &v, &overflow)) {
-			char *clean = text_clean(s, p->text.len > 40
-							    ? 40
-							    : p->text.len);
+			char *clean =
+			    text_clean(s, p->text.len > 40 ? 40 : p->text.len);
 
 			report_fail(p, overflow ? STATUS_LIMIT : STATUS_PARSE,
 				    overflow ? _("<%s> \"%s\" is too large")
@@ -703,8 +699,8 @@ void report_sax_start(void *ctx, const xmlChar *localname,
 }
 
 /* SAX: an end tag. */
-void report_sax_end(void *ctx, const xmlChar *localname,
-		    const xmlChar *prefix, const xmlChar *uri)
+void report_sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+		    const xmlChar *uri)
 {
 	struct parser *p = ctx;
 

@@ -14,8 +14,8 @@
 #include "util/xalloc.h"
 
 /* Records the first failure with "NAME:LINE: message". */
-enum status report_fail(struct parser *p, enum status st,
-			const char *format, ...)
+enum status report_fail(struct parser *p, enum status st, const char *format,
+			...)
 {
 	va_list ap;
 	char *msg;

@@ -97,11 +97,11 @@ static enum status input_archive(struct input *in, struct archive *a,
 		    archive_entry_size(entry) >= 0 &&
 		    (uint64_t)archive_entry_size(entry) >
 			in->lim.max_expanded - total)
-			return err_set(err, STATUS_LIMIT,
-				       _("%s: expands to more than %llu "
-					 "bytes"),
-				       name,
-				       (unsigned long long)in->lim.max_expanded);
+			return err_set(
+			    err, STATUS_LIMIT,
+			    _("%s: expands to more than %llu "
+			      "bytes"),
+			    name, (unsigned long long)in->lim.max_expanded);
 		if (archive_format(a) != ARCHIVE_FORMAT_RAW &&
 		    archive_entry_pathname(entry)) {
 			char *clean =
@@ -156,13 +156,13 @@ static struct archive *input_archive_new(void)
  * as they are, or, when they start with the gzip magic, inflated once
  * by zlib, which checks each member's CRC-32 and size (gzcheck.h). */
 struct raw_source {
-	int fd;                     /* a file, or -1 */
-	struct mailmsg_part *part;  /* or a mail part */
-	struct gzcheck *gz;         /* a gzip stream's decoder, or NULL */
-	uint64_t gz_max;            /* what it may inflate in all */
-	bool decided;               /* the first octets were looked at */
-	bool eof;                   /* a read gave 0: GMime fails after */
-	const unsigned char *next;  /* raw octets in buf not yet used */
+	int fd;                    /* a file, or -1 */
+	struct mailmsg_part *part; /* or a mail part */
+	struct gzcheck *gz;        /* a gzip stream's decoder, or NULL */
+	uint64_t gz_max;           /* what it may inflate in all */
+	bool decided;              /* the first octets were looked at */
+	bool eof;                  /* a read gave 0: GMime fails after */
+	const unsigned char *next; /* raw octets in buf not yet used */
 	size_t pending;
 	unsigned char buf[64 * 1024];
 	unsigned char out[64 * 1024]; /* inflated, for libarchive */
@@ -356,15 +356,15 @@ struct mail {
 	struct input *in;
 	const char *path;
 	bool mbox;
-	char *name;              /* the unit's name */
+	char *name; /* the unit's name */
 	char *message_id;
-	struct strbuf feedback;  /* message/feedback-report */
-	struct strbuf headers;   /* the original message's headers */
-	struct strbuf text;      /* the first text/plain part */
+	struct strbuf feedback; /* message/feedback-report */
+	struct strbuf headers;  /* the original message's headers */
+	struct strbuf text;     /* the first text/plain part */
 	bool have_feedback;
 	unsigned attachments;
 	bool begun;
-	bool stopped;            /* the sink stopped the import */
+	bool stopped; /* the sink stopped the import */
 };
 
 /* True if a part looks like an aggregate report (RFC 7489 7.2.1.1:
@@ -373,9 +373,13 @@ struct mail {
 static bool part_is_report(const struct mailmsg_part *part)
 {
 	static const char *const types[] = {
-		"application/zip", "application/x-zip",
-		"application/x-zip-compressed", "application/gzip",
-		"application/x-gzip", "application/xml", "text/xml",
+		"application/zip",
+		"application/x-zip",
+		"application/x-zip-compressed",
+		"application/gzip",
+		"application/x-gzip",
+		"application/xml",
+		"text/xml",
 		"application/x-xml",
 	};
 	const char *type = mailmsg_part_type(part);
@@ -444,8 +448,8 @@ static enum status mail_part(void *arg, struct mailmsg_part *part,
 
 	if (strcmp(type, "message/feedback-report") == 0) {
 		m->have_feedback = true;
-		st = part_collect(part, &m->feedback, INPUT_ARF_MAX, &over,
-				  err);
+		st =
+		    part_collect(part, &m->feedback, INPUT_ARF_MAX, &over, err);
 		if (st == STATUS_OK && over)
 			st = err_set(err, STATUS_LIMIT,
 				     _("%s: failure report fields longer "
@@ -514,9 +518,10 @@ static bool plain_failure(const char *text, struct strbuf *fb)
 	bool yes = ip && domain;
 
 	if (yes) {
-		strbuf_addf(fb, "Feedback-Type: auth-failure\n"
-				"Auth-Failure: dmarc\n"
-				"Source-IP: %s\nReported-Domain: %s\n",
+		strbuf_addf(fb,
+			    "Feedback-Type: auth-failure\n"
+			    "Auth-Failure: dmarc\n"
+			    "Source-IP: %s\nReported-Domain: %s\n",
 			    ip, domain);
 		if (date)
 			strbuf_addf(fb, "Arrival-Date: %s\n", date);
@@ -538,8 +543,8 @@ static enum status mail_end(void *arg, enum status st,
 
 	/* Lenient for real reporters: a plain-text failure report. */
 	if (st == STATUS_OK && !m->have_feedback && m->attachments == 0 &&
-	    m->text.len > 0 && plain_failure(strbuf_str(&m->text),
-					     &m->feedback)) {
+	    m->text.len > 0 &&
+	    plain_failure(strbuf_str(&m->text), &m->feedback)) {
 		m->have_feedback = true;
 		if (m->headers.len == 0)
 			strbuf_add(&m->headers, m->text.data, m->text.len);
@@ -617,8 +622,7 @@ static enum file_kind input_sniff(const char *path)
 		return KIND_MBOX;
 	if (text_iends_with(path, ".eml") || text_iends_with(path, ".msg"))
 		return KIND_EML;
-	while (i < (size_t)(n > 0 ? n : 0) &&
-	       strchr(" \t\r\n", (char)head[i]))
+	while (i < (size_t)(n > 0 ? n : 0) && strchr(" \t\r\n", (char)head[i]))
 		i++;
 	if (i < (size_t)(n > 0 ? n : 0) && (head[i] == '<' || head[i] == 0xef))
 		return KIND_REPORT;
@@ -687,8 +691,7 @@ static enum status input_dir(struct input *in, const char *path,
 	bool is_maildir = is_subdir(path, "cur") && is_subdir(path, "new");
 	enum status st = STATUS_OK;
 
-	for (size_t k = 0; k < (is_maildir ? 2u : 1u) && st == STATUS_OK;
-	     k++) {
+	for (size_t k = 0; k < (is_maildir ? 2u : 1u) && st == STATUS_OK; k++) {
 		char *dir = is_maildir ? xasprintf("%s/%s", path, maildir[k])
 				       : xstrdup(path);
 		struct dirent **names = NULL;
@@ -744,8 +747,7 @@ static enum status input_any(struct input *in, const char *path,
 	if (S_ISREG(sb.st_mode))
 		return input_file(in, path, err);
 	if (!S_ISDIR(sb.st_mode)) {
-		err_set(&why, STATUS_IO, _("%s: not a file or a folder"),
-			path);
+		err_set(&why, STATUS_IO, _("%s: not a file or a folder"), path);
 		goto fail;
 	}
 	for (int i = 0; i < in->depth; i++) {
@@ -777,8 +779,7 @@ fail:
 /* Reads everything under a path. */
 enum status report_input_path(const char *path,
 			      const struct report_limits *limits,
-			      const struct report_sink *sink,
-			      struct err *err)
+			      const struct report_sink *sink, struct err *err)
 {
 	struct input in;
 	struct report_limits def = REPORT_LIMITS_DEFAULT;

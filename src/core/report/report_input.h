@@ -23,7 +23,9 @@ struct report_limits {
 	unsigned max_entries;  /* archive entries per unit */
 };
 
+/* clang-format off */
 #define REPORT_LIMITS_DEFAULT { REPORT_MAX_EXPANDED, REPORT_MAX_ENTRIES }
+/* clang-format on */
 
 /* Where the reports go. begin/end bracket every unit (name is the file,
  * or "FILE: message N" inside an mbox); end receives the unit's status
@@ -48,7 +50,6 @@ struct report_sink {
  * Returns STATUS_OK unless the sink's end() stopped it. */
 enum status report_input_path(const char *path,
 			      const struct report_limits *limits,
-			      const struct report_sink *sink,
-			      struct err *err);
+			      const struct report_sink *sink, struct err *err);
 
 #endif

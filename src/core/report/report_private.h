@@ -20,6 +20,7 @@
 #define REPORT_DEPTH_MAX 32
 
 /* The elements the parser knows; everything else is EL_OTHER. */
+/* clang-format off */
 #define ELEMENT_LIST(X)                                                \
 	X(FEEDBACK, "feedback") X(VERSION, "version")                  \
 	X(REPORT_METADATA, "report_metadata") X(ORG_NAME, "org_name")  \
@@ -36,6 +37,7 @@
 	X(ENVELOPE_FROM, "envelope_from")                              \
 	X(ENVELOPE_TO, "envelope_to") X(AUTH_RESULTS, "auth_results")  \
 	X(SELECTOR, "selector") X(RESULT, "result")
+/* clang-format on */
 
 #define ELEMENT_ENUM(id, name) EL_##id,
 enum element { EL_OTHER, ELEMENT_LIST(ELEMENT_ENUM) EL_MAX };
@@ -43,10 +45,10 @@ enum element { EL_OTHER, ELEMENT_LIST(ELEMENT_ENUM) EL_MAX };
 
 /* How the text of the current element is used once it ends. */
 enum text_kind {
-	TEXT_IGNORE,   /* not collected */
-	TEXT_STRING,   /* copied as it is (trimmed) */
-	TEXT_LOWER,    /* copied and lower-cased */
-	TEXT_INT,      /* a non-negative decimal */
+	TEXT_IGNORE, /* not collected */
+	TEXT_STRING, /* copied as it is (trimmed) */
+	TEXT_LOWER,  /* copied and lower-cased */
+	TEXT_INT,    /* a non-negative decimal */
 };
 
 /* One report being parsed: what libxml2 is fed, the elements open, and
@@ -56,7 +58,7 @@ struct parser {
 	const char *name;
 	const struct report_handler *h;
 	struct err *err;
-	enum status st;          /* first failure, from any source */
+	enum status st; /* first failure, from any source */
 	report_read_fn read;
 	void *read_arg;
 	struct err read_err;
@@ -77,12 +79,12 @@ struct parser {
 	 * </feedback> then. */
 	int wrap_depth;
 	bool wrapped_done;
-	bool wrap_error;         /* libxml2 failed inside the wrapper */
-	bool stopped;            /* we stopped libxml2: what it says after
+	bool wrap_error;   /* libxml2 failed inside the wrapper */
+	bool stopped;      /* we stopped libxml2: what it says after
 				    that is no error of the document */
-	bool seen_wrapper;       /* the raw input's first element is not
+	bool seen_wrapper; /* the raw input's first element is not
 				    <feedback> */
-	char root[64];           /* the first element's name, for errors */
+	char root[64];     /* the first element's name, for errors */
 
 	/* The input's invalid UTF-8 replaced by U+FFFD (declared UTF-8
 	 * or undeclared documents only); the fields it reached are named
@@ -95,10 +97,10 @@ struct parser {
 	char raw[64 * 1024];
 	size_t raw_pos, raw_len;
 	bool raw_eof;
-	bool in_foreign;         /* inside an element of another namespace */
+	bool in_foreign; /* inside an element of another namespace */
 	int foreign_depth;
 
-	struct strbuf text;      /* text of the element being collected */
+	struct strbuf text; /* text of the element being collected */
 	enum text_kind kind;
 	bool collecting;
 
@@ -110,8 +112,8 @@ struct parser {
 	/* The raw input's start tags, counted before libxml2 sees them
 	 * (its duplicate check costs quadratic time in attributes). */
 	enum { SCAN_TEXT, SCAN_LT, SCAN_TAG, SCAN_SKIP } scan;
-	char scan_quote;         /* the quote an attribute value is in */
-	size_t scan_attrs;       /* "=" outside quotes in this tag */
+	char scan_quote;   /* the quote an attribute value is in */
+	size_t scan_attrs; /* "=" outside quotes in this tag */
 	long scan_line;
 	/* The elements open in the raw input (names of the outer 8), so
 	 * that a wrapper left unclosed can be closed at the end. */
@@ -128,8 +130,7 @@ struct parser {
  * is whole inside a wrapper. */
 static inline void parser_check_stop(struct parser *p)
 {
-	if (!p->stopped &&
-	    (p->st != STATUS_OK || p->skip || p->wrapped_done)) {
+	if (!p->stopped && (p->st != STATUS_OK || p->skip || p->wrapped_done)) {
 		p->stopped = true;
 		xmlStopParser(p->ctxt);
 	}
@@ -137,9 +138,8 @@ static inline void parser_check_stop(struct parser *p)
 
 /* Records the first failure with "NAME:LINE: message" and returns the
  * status the parser has failed with (report_error.c). */
-enum status report_fail(struct parser *p, enum status st,
-			const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
+enum status report_fail(struct parser *p, enum status st, const char *format,
+			...) __attribute__((format(printf, 3, 4)));
 
 /* libxml2's structured error handler: keeps its own message for the
  * first error it reports (report_error.c). */
@@ -165,8 +165,8 @@ void report_sax_start(void *ctx, const xmlChar *localname,
 		      int nb_namespaces, const xmlChar **namespaces,
 		      int nb_attributes, int nb_defaulted,
 		      const xmlChar **attributes);
-void report_sax_end(void *ctx, const xmlChar *localname,
-		    const xmlChar *prefix, const xmlChar *uri);
+void report_sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+		    const xmlChar *uri);
 void report_sax_text(void *ctx, const xmlChar *text, int len);
 
 /* Checks the metadata and hands it to the meta callback, once; at the

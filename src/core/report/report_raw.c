@@ -73,7 +73,8 @@ static size_t scan_close_wrappers(struct parser *p, char *buf, size_t len)
  * pass 255. */
 static long count_newlines(const char *s, size_t n)
 {
-	const uint64_t ones = 0x0101010101010101ull, low = 0x7f7f7f7f7f7f7f7full;
+	const uint64_t ones = 0x0101010101010101ull,
+		       low = 0x7f7f7f7f7f7f7f7full;
 	long lines = 0;
 	size_t i = 0;
 
@@ -193,11 +194,10 @@ static bool utf8_document(const char *s, size_t n)
 	char value[32];
 	size_t i = 0;
 
-	if (n >= 2 && (s[0] == '\0' || s[1] == '\0' ||
-		       ((unsigned char)s[0] == 0xfe &&
-			(unsigned char)s[1] == 0xff) ||
-		       ((unsigned char)s[0] == 0xff &&
-			(unsigned char)s[1] == 0xfe)))
+	if (n >= 2 &&
+	    (s[0] == '\0' || s[1] == '\0' ||
+	     ((unsigned char)s[0] == 0xfe && (unsigned char)s[1] == 0xff) ||
+	     ((unsigned char)s[0] == 0xff && (unsigned char)s[1] == 0xfe)))
 		return false;
 	if (n < 5 || memcmp(s, "<?xml", 5) != 0)
 		return true;
@@ -211,8 +211,8 @@ static bool utf8_document(const char *s, size_t n)
 		;
 	if (enc >= end || (*enc != '"' && *enc != '\''))
 		return true;
-	for (enc++; enc < end && *enc != '"' && *enc != '\'' &&
-		    i + 1 < sizeof value;
+	for (enc++;
+	     enc < end && *enc != '"' && *enc != '\'' && i + 1 < sizeof value;
 	     enc++)
 		value[i++] = *enc;
 	value[i] = '\0';

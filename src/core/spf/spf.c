@@ -23,8 +23,8 @@ static const char *const result_names[] = {
 
 /* The names of the kinds, in enum order. */
 static const char *const kind_names[] = {
-	"all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists",
-	"redirect", "exp", "modifier",
+	"all", "include", "a",        "mx",  "ptr",      "ip4",
+	"ip6", "exists",  "redirect", "exp", "modifier",
 };
 
 /* Maps a result to its RFC 7208 word. */
@@ -107,7 +107,8 @@ static size_t macro_one(const char *s, size_t len, size_t i, bool exp,
 
 	if (i + 1 >= len) {
 		*bad = i;
-		err_set(err, STATUS_PARSE, "%s", _("a percent sign at the end"));
+		err_set(err, STATUS_PARSE, "%s",
+			_("a percent sign at the end"));
 		return 0;
 	}
 	switch (s[i + 1]) {
@@ -147,8 +148,8 @@ static size_t macro_one(const char *s, size_t len, size_t i, bool exp,
 }
 
 /* Checks a macro-string. */
-enum status spf_macro_check(const char *s, size_t len, bool exp,
-			    size_t *offset, struct err *err)
+enum status spf_macro_check(const char *s, size_t len, bool exp, size_t *offset,
+			    struct err *err)
 {
 	size_t bad = 0;
 
@@ -219,7 +220,7 @@ static char *macro_value(char letter, const struct spf_macro_vars *v)
 		return xasprintf("%lld", v->now);
 	case 'v':
 		return xstrdup(v->ip && v->ip->family == AF_INET6 ? "ip6"
-								   : "in-addr");
+								  : "in-addr");
 	case 'i':
 		if (v->ip && v->ip->family == AF_INET6) {
 			static const char hex[] = "0123456789abcdef";
@@ -299,8 +300,7 @@ static void url_escape(struct strbuf *out, const char *s)
 
 /* Expands a macro-string. */
 enum status spf_macro_expand(const char *s, const struct spf_macro_vars *v,
-			     bool exp, bool domain, char **out,
-			     struct err *err)
+			     bool exp, bool domain, char **out, struct err *err)
 {
 	struct strbuf sb = STRBUF_INIT;
 	size_t len = strlen(s);
@@ -604,8 +604,7 @@ static enum status parse_term(struct parse *p, struct spf_term *term,
 					    "record"));
 	}
 	/* A modifier: name "=" where name = ALPHA *(ALPHA/DIGIT/-/_/.) */
-	while (n < len && (isalnum((unsigned char)t[n]) ||
-			   strchr("-_.", t[n])))
+	while (n < len && (isalnum((unsigned char)t[n]) || strchr("-_.", t[n])))
 		n++;
 	if (n > 0 && n < len && t[n] == '=' && isalpha((unsigned char)t[0])) {
 		const char *value = t + n + 1;
@@ -620,8 +619,8 @@ static enum status parse_term(struct parse *p, struct spf_term *term,
 		if (term->kind == SPF_MODIFIER) {
 			size_t bad = 0;
 
-			if (spf_macro_check(value, vlen, false, &bad,
-					    p->err) != STATUS_OK) {
+			if (spf_macro_check(value, vlen, false, &bad, p->err) !=
+			    STATUS_OK) {
 				p->bad = off + n + 1 + bad;
 				return STATUS_PARSE;
 			}
@@ -634,7 +633,7 @@ static enum status parse_term(struct parse *p, struct spf_term *term,
 	/* A directive: [qualifier] mechanism. */
 	if (len > 0 && strchr("+-~?", t[0])) {
 		term->explicit_qualifier = true;
-		term->qualifier = t[0] == '+'	? SPF_PASS
+		term->qualifier = t[0] == '+'   ? SPF_PASS
 				  : t[0] == '-' ? SPF_FAIL
 				  : t[0] == '~' ? SPF_SOFTFAIL
 						: SPF_NEUTRAL;
@@ -646,7 +645,8 @@ static enum status parse_term(struct parse *p, struct spf_term *term,
 	while (n < len && isalnum((unsigned char)t[n]))
 		n++;
 	for (int k = 0; k <= SPF_EXISTS; k++)
-		if (strlen(mech_names[k]) == n && text_ieqn(t, mech_names[k], n))
+		if (strlen(mech_names[k]) == n &&
+		    text_ieqn(t, mech_names[k], n))
 			kind = k;
 	if (kind < 0)
 		return parse_fail(p, off, _("unknown mechanism"));
@@ -680,8 +680,7 @@ static enum status parse_term(struct parse *p, struct spf_term *term,
 		if (rest == 0)
 			return STATUS_OK;
 		if (arg[0] != ':')
-			return parse_fail(p, off + n,
-					  _("':' or '/' expected"));
+			return parse_fail(p, off + n, _("':' or '/' expected"));
 		return parse_domain(p, term, arg + 1, rest - 1);
 	}
 	case SPF_IP4:
@@ -717,8 +716,9 @@ enum status spf_parse(const char *text, size_t len, struct spf_record **out,
 	*out = NULL;
 	rec->redirect = rec->exp = -1;
 	if (!spf_is_record(text, len)) {
-		st = parse_fail(&p, 0, _("the record must start with "
-					 "\"v=spf1\""));
+		st = parse_fail(&p, 0,
+				_("the record must start with "
+				  "\"v=spf1\""));
 		goto out;
 	}
 	i = 6;
@@ -735,8 +735,8 @@ enum status spf_parse(const char *text, size_t len, struct spf_record **out,
 		while (i < len && text[i] != ' ')
 			i++;
 		tlen = i - start;
-		rec->terms = xgrow(rec->terms, &cap, rec->count + 1,
-				   sizeof *rec->terms);
+		rec->terms =
+		    xgrow(rec->terms, &cap, rec->count + 1, sizeof *rec->terms);
 		term = &rec->terms[rec->count];
 		memset(term, 0, sizeof *term);
 		st = parse_term(&p, term, text + start, tlen);
@@ -807,8 +807,8 @@ char *spf_term_format(const struct spf_term *term)
 		break;
 	}
 	if (term->explicit_qualifier || term->qualifier != SPF_PASS)
-		strbuf_addch(&sb, term->qualifier == SPF_PASS	   ? '+'
-				  : term->qualifier == SPF_FAIL	   ? '-'
+		strbuf_addch(&sb, term->qualifier == SPF_PASS       ? '+'
+				  : term->qualifier == SPF_FAIL     ? '-'
 				  : term->qualifier == SPF_SOFTFAIL ? '~'
 								    : '?');
 	strbuf_addstr(&sb, spf_kind_name(term->kind));

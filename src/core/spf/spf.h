@@ -98,21 +98,21 @@ char *spf_record_format(const struct spf_record *record);
 
 /* The values that macros expand to (RFC 7208 7.2). */
 struct spf_macro_vars {
-	const char *sender;   /* <sender>: "local@domain" (s; l and o from it) */
-	const char *domain;   /* <domain>, the current domain (d) */
+	const char *sender; /* <sender>: "local@domain" (s; l and o from it) */
+	const char *domain; /* <domain>, the current domain (d) */
 	const struct ip_net *ip; /* <ip> (i, c, v), NULL when unknown */
-	const char *helo;     /* HELO/EHLO name (h), NULL gives "unknown" */
-	const char *ptr;      /* validated name of ip (p), NULL: "unknown" */
-	const char *receiver; /* receiving host (r), NULL gives "unknown" */
-	long long now;        /* seconds since the epoch (t) */
+	const char *helo;        /* HELO/EHLO name (h), NULL gives "unknown" */
+	const char *ptr;         /* validated name of ip (p), NULL: "unknown" */
+	const char *receiver;    /* receiving host (r), NULL gives "unknown" */
+	long long now;           /* seconds since the epoch (t) */
 };
 
 /* Checks the macro-string syntax of len octets (7.1). exp allows the
  * explanation-only letters c, r and t (7.3). On error returns
  * STATUS_PARSE with a reason and *offset (may be NULL) the 0-based
  * offset of the bad octet. */
-enum status spf_macro_check(const char *s, size_t len, bool exp,
-			    size_t *offset, struct err *err);
+enum status spf_macro_check(const char *s, size_t len, bool exp, size_t *offset,
+			    struct err *err);
 
 /* True if a macro-string uses the letter (any case), e.g. 'p'. */
 bool spf_macro_uses(const char *s, char letter);

@@ -36,8 +36,7 @@ static int term_rank(const struct spf_term *t)
 }
 
 /* Moves a term into a record (the record takes its strings). */
-static void record_push(struct spf_record *rec, size_t *cap,
-			struct spf_term *t)
+static void record_push(struct spf_record *rec, size_t *cap, struct spf_term *t)
 {
 	rec->terms = xgrow(rec->terms, cap, rec->count + 1, sizeof *rec->terms);
 	rec->terms[rec->count++] = *t;
@@ -60,8 +59,7 @@ static bool record_has(const struct spf_record *rec, const char *text)
 
 /* Builds a record from mechanisms. */
 enum status spf_build(const char *const *mechanisms, size_t count,
-		      bool fail_all, struct spf_record **out,
-		      struct err *err)
+		      bool fail_all, struct spf_record **out, struct err *err)
 {
 	struct spf_record *rec = xcalloc(1, sizeof *rec);
 	size_t cap = 0;
@@ -167,8 +165,8 @@ static void flat_add(struct spf_flatten *f, char *name, char *value)
 {
 	size_t cap = f->nrecords;
 
-	f->records = xgrow(f->records, &cap, f->nrecords + 1,
-			   sizeof *f->records);
+	f->records =
+	    xgrow(f->records, &cap, f->nrecords + 1, sizeof *f->records);
 	f->records[f->nrecords].name = name;
 	f->records[f->nrecords].value = value;
 	f->nrecords++;
@@ -235,8 +233,8 @@ static size_t layout(struct spf_flatten *f, const char *domain,
 	}
 	link = xasprintf(" include:_spf1.%s", domain);
 	while (used < ips->n &&
-	       fixed + strlen(link) + main.len - 6 + 1 +
-		       strlen(ips->v[used]) <= SPF_RECORD_MAX)
+	       fixed + strlen(link) + main.len - 6 + 1 + strlen(ips->v[used]) <=
+		   SPF_RECORD_MAX)
 		strbuf_addf(&main, " %s", ips->v[used++]);
 	strbuf_addstr(&main, link);
 	free(link);
@@ -432,12 +430,10 @@ out:
 }
 
 /* Counts the lookups of a record with its includes' trees. */
-enum status spf_record_lookups(struct dns *dns,
-			       const struct spf_record *record,
+enum status spf_record_lookups(struct dns *dns, const struct spf_record *record,
 			       size_t *lookups, struct err *err)
 {
-	struct spf_flat_item *items = xcalloc(record->count + 1,
-					      sizeof *items);
+	struct spf_flat_item *items = xcalloc(record->count + 1, sizeof *items);
 	size_t n = 0, total = 0;
 	bool has_all = false;
 	enum status st;
@@ -489,7 +485,8 @@ struct search {
 static size_t compose(const struct search *s, const bool *chosen,
 		      struct spf_flatten *f)
 {
-	struct words ips = { 0 }, others = { 0 }, includes = { 0 }, keep = { 0 };
+	struct words ips = { 0 }, others = { 0 }, includes = { 0 },
+		     keep = { 0 };
 	size_t lookups = 0;
 	char *all;
 
@@ -540,8 +537,7 @@ static void search_k(struct search *s, size_t i, size_t k)
 		 * the fewest includes (search order), then fewest octets. */
 		if (lookups <= SPF_MAX_DNS_TERMS &&
 		    (!s->found || rotating < s->best_rotating ||
-		     (rotating == s->best_rotating &&
-		      s->k < s->best_k) ||
+		     (rotating == s->best_rotating && s->k < s->best_k) ||
 		     (rotating == s->best_rotating && s->k == s->best_k &&
 		      octets < s->best_octets))) {
 			s->best_k = s->k;
@@ -576,8 +572,8 @@ static void include_items(const struct spf_record *record,
 
 		if (t->kind != SPF_INCLUDE || strchr(t->domain_spec, '%'))
 			continue;
-		f->items = xgrow(f->items, &cap, f->nitems + 1,
-				 sizeof *f->items);
+		f->items =
+		    xgrow(f->items, &cap, f->nitems + 1, sizeof *f->items);
 		memset(&f->items[f->nitems], 0, sizeof *f->items);
 		f->items[f->nitems].mechanism =
 		    xasprintf("include:%s", t->domain_spec);
@@ -731,8 +727,7 @@ enum status spf_flatten_drift(struct dns *dns,
 		for (size_t j = 0; j < saved[i].naddresses; j++)
 			words_add(&old[n], saved[i].addresses[j]);
 		if (old[n].n > 1)
-			qsort(old[n].v, old[n].n, sizeof *old[n].v,
-			      words_cmp);
+			qsort(old[n].v, old[n].n, sizeof *old[n].v, words_cmp);
 		n++;
 	}
 	if (n == 0)
@@ -741,12 +736,12 @@ enum status spf_flatten_drift(struct dns *dns,
 	if (st != STATUS_OK)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		size_t added = count_missing(items[i].addresses,
-					     items[i].naddresses, old[i].v,
-					     old[i].n);
-		size_t removed = count_missing(old[i].v, old[i].n,
-					       items[i].addresses,
-					       items[i].naddresses);
+		size_t added =
+		    count_missing(items[i].addresses, items[i].naddresses,
+				  old[i].v, old[i].n);
+		size_t removed =
+		    count_missing(old[i].v, old[i].n, items[i].addresses,
+				  items[i].naddresses);
 		char when[DATE_BUFSIZE];
 		struct finding *f;
 
@@ -776,4 +771,3 @@ out:
 	free(from);
 	return st;
 }
-

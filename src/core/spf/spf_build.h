@@ -23,8 +23,7 @@
  * does not parse, or an "all", redirect or exp among them, gives
  * STATUS_USAGE naming it. The caller frees *out with spf_record_free. */
 enum status spf_build(const char *const *mechanisms, size_t count,
-		      bool fail_all, struct spf_record **out,
-		      struct err *err);
+		      bool fail_all, struct spf_record **out, struct err *err);
 
 /* The DNS-querying terms of a record itself (its includes count 1 each,
  * not what they contain). */
@@ -33,8 +32,7 @@ size_t spf_record_dns_terms(const struct spf_record *record);
 /* The lookups a record needs in all (RFC 7208 4.6.4): its own terms and
  * its includes' and redirect's trees, resolved all at once. STATUS_DNS
  * naming the query when a record cannot be fetched. */
-enum status spf_record_lookups(struct dns *dns,
-			       const struct spf_record *record,
+enum status spf_record_lookups(struct dns *dns, const struct spf_record *record,
 			       size_t *lookups, struct err *err);
 
 /* One TXT record to publish. */
@@ -57,7 +55,7 @@ struct spf_flat_item {
 struct spf_flatten {
 	struct spf_txt *records; /* [0] the domain's record, then _spfN */
 	size_t nrecords;
-	size_t lookups;          /* of the published result */
+	size_t lookups; /* of the published result */
 	struct spf_flat_item *items;
 	size_t nitems;
 };

@@ -40,8 +40,8 @@ struct job {
 };
 
 static const char *const state_names[] = {
-	"ok", "missing", "multiple", "syntax", "temperror", "loop",
-	"too_deep", "macro",
+	"ok",        "missing", "multiple", "syntax",
+	"temperror", "loop",    "too_deep", "macro",
 };
 
 /* Maps a node state to its word. */
@@ -92,9 +92,9 @@ static struct spf_node *node_new(struct spf_node *parent, const char *domain,
 	n->parent = parent;
 	if (parent) {
 		cap = parent->nchildren;
-		parent->children = xgrow(parent->children, &cap,
-					 parent->nchildren + 1,
-					 sizeof *parent->children);
+		parent->children =
+		    xgrow(parent->children, &cap, parent->nchildren + 1,
+			  sizeof *parent->children);
 		parent->children[parent->nchildren++] = n;
 	}
 	return n;
@@ -144,8 +144,7 @@ static void node_fetch(struct spf_check_run *run, struct spf_node *node)
 
 /* Checks the sizes of one published record's strings. */
 void spf_check_record_size(struct findings *findings, const char *name,
-			   const struct dns_txt_string *strings,
-			   size_t count)
+			   const struct dns_txt_string *strings, size_t count)
 {
 	size_t total = 0;
 	struct finding *f;
@@ -170,10 +169,11 @@ void spf_check_record_size(struct findings *findings, const char *name,
 				 _("the SPF record of %s has %zu octets, "
 				   "more than 450"),
 				 name, total);
-		finding_set_advice(f, _("Shorten the record or move ranges "
-					"into chained records "
-					"(dmarcpilot spf build --flatten "
-					"splits them into _spf1, _spf2, ...)."));
+		finding_set_advice(f,
+				   _("Shorten the record or move ranges "
+				     "into chained records "
+				     "(dmarcpilot spf build --flatten "
+				     "splits them into _spf1, _spf2, ...)."));
 	}
 }
 
@@ -188,8 +188,8 @@ static void node_expand(struct spf_check_run *run, struct spf_node *node,
 		has_all = has_all || rec->terms[i].kind == SPF_ALL;
 	for (size_t i = 0; i < rec->count; i++) {
 		const struct spf_term *t = &rec->terms[i];
-		const char *spec = t->domain_spec ? t->domain_spec
-						  : node->domain;
+		const char *spec =
+		    t->domain_spec ? t->domain_spec : node->domain;
 		bool macro = strchr(spec, '%') != NULL;
 		char *via;
 		struct spf_node *child;
@@ -226,8 +226,8 @@ static void node_expand(struct spf_check_run *run, struct spf_node *node,
 			/* fall through */
 		case SPF_INCLUDE:
 			via = spf_term_format(t);
-			child = node_new(node, spec, via,
-					 t->kind == SPF_REDIRECT);
+			child =
+			    node_new(node, spec, via, t->kind == SPF_REDIRECT);
 			free(via);
 			if (macro)
 				child->state = SPF_NODE_MACRO;
@@ -255,13 +255,12 @@ static void record_answered(struct spf_check_run *run, struct spf_node *node,
 	if (a->result == DNS_SERVFAIL || a->result == DNS_TIMEOUT ||
 	    a->result == DNS_ERROR) {
 		node->state = SPF_NODE_TEMPERROR;
-		node->error = xasprintf(_("the TXT query for %s failed: %s "
-					  "(%s%s%s)"),
-					node->domain,
-					dns_result_name(a->result),
-					a->server ? a->server : "resolver",
-					a->error ? ": " : "",
-					a->error ? a->error : "");
+		node->error =
+		    xasprintf(_("the TXT query for %s failed: %s "
+				"(%s%s%s)"),
+			      node->domain, dns_result_name(a->result),
+			      a->server ? a->server : "resolver",
+			      a->error ? ": " : "", a->error ? a->error : "");
 		if (!node->parent) {
 			check->dns_failed = true;
 			check->dns_error = xstrdup(node->error);
@@ -342,8 +341,8 @@ static void job_cb(void *arg, const struct dns_answer *answer)
 	case JOB_A:
 	case JOB_AAAA:
 		/* Void only when neither address family has data. */
-		if (answer_void(answer, job->kind == JOB_A ? DNS_T_A
-							   : DNS_T_AAAA) &&
+		if (answer_void(answer,
+				job->kind == JOB_A ? DNS_T_A : DNS_T_AAAA) &&
 		    ++*job->a_voids == 2)
 			job->node->void_lookups++;
 		break;
@@ -402,8 +401,8 @@ static int record_all(const char *record, bool *has_redirect)
 	int q = -1;
 
 	*has_redirect = false;
-	if (!record || spf_parse(record, strlen(record), &rec, NULL, NULL) !=
-			   STATUS_OK)
+	if (!record ||
+	    spf_parse(record, strlen(record), &rec, NULL, NULL) != STATUS_OK)
 		return -1;
 	for (size_t i = 0; i < rec->count; i++) {
 		if (rec->terms[i].kind == SPF_ALL && q < 0)
@@ -420,8 +419,8 @@ static bool record_has_ptr(const char *record)
 	struct spf_record *rec = NULL;
 	bool ptr = false;
 
-	if (!record || spf_parse(record, strlen(record), &rec, NULL, NULL) !=
-			   STATUS_OK)
+	if (!record ||
+	    spf_parse(record, strlen(record), &rec, NULL, NULL) != STATUS_OK)
 		return false;
 	for (size_t i = 0; i < rec->count; i++)
 		if (rec->terms[i].kind == SPF_PTR)
@@ -525,8 +524,8 @@ static const struct spf_node *policy_node(const struct spf_node *node)
 {
 	bool redirect;
 
-	while (node && node->record && record_all(node->record, &redirect) < 0 &&
-	       redirect) {
+	while (node && node->record &&
+	       record_all(node->record, &redirect) < 0 && redirect) {
 		const struct spf_node *next = NULL;
 
 		for (size_t i = 0; i < node->nchildren; i++)
@@ -701,12 +700,11 @@ json_t *spf_node_to_json(const struct spf_node *node)
 			    node->via ? json_string(node->via) : json_null());
 	json_object_set_new(o, "state",
 			    json_string(spf_node_state_name(node->state)));
-	json_object_set_new(o, "record", node->record
-						 ? json_string(node->record)
-						 : json_null());
+	json_object_set_new(o, "record",
+			    node->record ? json_string(node->record)
+					 : json_null());
 	json_object_set_new(o, "cost", json_integer((json_int_t)node->cost));
-	json_object_set_new(o, "terms",
-			    json_integer((json_int_t)node->terms));
+	json_object_set_new(o, "terms", json_integer((json_int_t)node->terms));
 	json_object_set_new(o, "void_lookups",
 			    json_integer((json_int_t)node->void_lookups));
 	if (node->error)

@@ -38,15 +38,15 @@ enum spf_node_state {
 
 /* One record of the tree. */
 struct spf_node {
-	char *domain;     /* whose record */
-	char *via;        /* the parent's term that led here
+	char *domain;  /* whose record */
+	char *via;     /* the parent's term that led here
 			     ("include:_spf.google.com"), NULL at the root */
-	bool redirect;    /* reached by redirect= */
+	bool redirect; /* reached by redirect= */
 	enum spf_node_state state;
-	char *record;     /* the SPF record (cleaned), or NULL */
-	char *error;      /* what went wrong (translated), or NULL */
-	size_t terms;     /* a, mx, ptr, exists in this record */
-	size_t cost;      /* the DNS-querying terms this branch causes: 1 for
+	char *record;        /* the SPF record (cleaned), or NULL */
+	char *error;         /* what went wrong (translated), or NULL */
+	size_t terms;        /* a, mx, ptr, exists in this record */
+	size_t cost;         /* the DNS-querying terms this branch causes: 1 for
 			     the term that leads here (0 at the root), its
 			     own terms and its children's costs */
 	size_t void_lookups; /* void lookups of this record's own terms */
@@ -61,8 +61,8 @@ struct spf_check {
 	size_t lookups;      /* all DNS-querying terms of the tree */
 	size_t void_lookups; /* void lookups of all a/mx/exists terms */
 	struct findings findings;
-	bool dns_failed;     /* the root's own TXT query failed */
-	char *dns_error;     /* then: the query and the resolver's answer */
+	bool dns_failed; /* the root's own TXT query failed */
+	char *dns_error; /* then: the query and the resolver's answer */
 };
 
 typedef void (*spf_check_callback)(void *arg, struct spf_check *check);
@@ -101,7 +101,6 @@ const char *spf_node_state_name(enum spf_node_state state);
  * for a character-string over 255 octets and spf.record_too_long for
  * over 450 octets in all (for records fetched and records built). */
 void spf_check_record_size(struct findings *findings, const char *name,
-			   const struct dns_txt_string *strings,
-			   size_t count);
+			   const struct dns_txt_string *strings, size_t count);
 
 #endif

@@ -32,8 +32,8 @@ struct frame {
 	enum link link;
 	char *domain;
 	struct spf_record *rec;
-	size_t i;        /* the next term */
-	char *exp_spec;  /* the exp= that applies to this frame's result */
+	size_t i;       /* the next term */
+	char *exp_spec; /* the exp= that applies to this frame's result */
 	char *exp_domain;
 };
 
@@ -369,8 +369,8 @@ static enum dns_type ev_addr_type(const struct spf_eval *ev)
 }
 
 /* Asks one question ahead, within the evaluation's budget. */
-static void ahead_ask(struct spf_eval *ev, const char *name,
-		      enum dns_type type, enum ahead then)
+static void ahead_ask(struct spf_eval *ev, const char *name, enum dns_type type,
+		      enum ahead then)
 {
 	char *key = text_domain_normalize(name);
 
@@ -584,7 +584,8 @@ static void exp_start(struct spf_eval *ev)
 	}
 	v = ev_vars(ev, f->exp_domain);
 	if (spf_macro_expand(f->exp_spec, &v, false, true, &name, NULL) !=
-	    STATUS_OK || !dname_valid(name, DNAME_ANY_OCTETS)) {
+		STATUS_OK ||
+	    !dname_valid(name, DNAME_ANY_OCTETS)) {
 		free(name);
 		ev_finish(ev);
 		return;
@@ -728,8 +729,8 @@ static void record_answered(struct spf_eval *ev)
 		return;
 	}
 	if (count > 1) {
-		char *why = xasprintf(_("%s has more than one SPF record"),
-				      f->domain);
+		char *why =
+		    xasprintf(_("%s has more than one SPF record"), f->domain);
 
 		dns_txt_joined_free(txt, n);
 		frame_return(ev, SPF_PERMERROR, why);
@@ -757,8 +758,7 @@ static void record_answered(struct spf_eval *ev)
 }
 
 /* Pushes a frame for domain and fetches its record. */
-static void frame_push(struct spf_eval *ev, const char *domain,
-		       enum link link)
+static void frame_push(struct spf_eval *ev, const char *domain, enum link link)
 {
 	struct frame *f = xcalloc(1, sizeof *f);
 
@@ -802,12 +802,11 @@ static void a_answered(struct spf_eval *ev)
 	bool match;
 
 	if (answer_failed(a)) {
-		term_error(ev, SPF_TEMPERROR,
-			   _("an address query failed"));
+		term_error(ev, SPF_TEMPERROR, _("an address query failed"));
 		return;
 	}
-	if (!count_void(ev, a, term->kind == SPF_EXISTS ? DNS_T_A
-						       : ev_addr_type(ev)))
+	if (!count_void(ev, a,
+			term->kind == SPF_EXISTS ? DNS_T_A : ev_addr_type(ev)))
 		return;
 	if (term->kind == SPF_EXISTS)
 		match = answer_count(a, DNS_T_A) > 0;
@@ -826,8 +825,7 @@ static void mx_hosts_answered(struct spf_eval *ev)
 	bool failed = false;
 
 	for (size_t i = 0; i < ev->nans; i++) {
-		if (answer_matches(ev, ev->ans[i], term->cidr4,
-				   term->cidr6)) {
+		if (answer_matches(ev, ev->ans[i], term->cidr4, term->cidr6)) {
 			names_clear(ev);
 			term_matched(ev, term);
 			return;
@@ -856,8 +854,7 @@ static void mx_answered(struct spf_eval *ev)
 		return;
 	/* RFC 7208 4.6.4: more than 10 MX names is permerror. */
 	if (answer_count(a, DNS_T_MX) > SPF_MAX_MX) {
-		term_error(ev, SPF_PERMERROR,
-			   _("more than 10 MX names"));
+		term_error(ev, SPF_PERMERROR, _("more than 10 MX names"));
 		return;
 	}
 	names_clear(ev);
@@ -1085,15 +1082,14 @@ struct spf_eval *spf_eval_start(struct dns *dns, const struct spf_query *q,
 				spf_eval_callback cb, void *arg)
 {
 	struct spf_eval *ev = xcalloc(1, sizeof *ev);
-	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0,
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0,    0,
 						  0, 0, 0, 0, 0xff, 0xff };
 	const char *domain;
 
 	ev->dns = dns;
 	ev->ip = q->ip;
 	/* An IPv4-mapped IPv6 address is checked as IPv4. */
-	if (ev->ip.family == AF_INET6 &&
-	    memcmp(ev->ip.addr, mapped, 12) == 0) {
+	if (ev->ip.family == AF_INET6 && memcmp(ev->ip.addr, mapped, 12) == 0) {
 		memmove(ev->ip.addr, ev->ip.addr + 12, 4);
 		memset(ev->ip.addr + 4, 0, 12);
 		ev->ip.family = AF_INET;

@@ -270,8 +270,7 @@ enum status db_schema_version(struct db *db, int *version, struct err *err)
 }
 
 /* Records the schema version. */
-enum status db_schema_version_set(struct db *db, int version,
-				  struct err *err)
+enum status db_schema_version_set(struct db *db, int version, struct err *err)
 {
 	return db->ops->schema_version_set(db, version, err);
 }
@@ -315,8 +314,7 @@ enum status db_table_names(struct db *db, char ***names, size_t *count,
 }
 
 /* Moves PostgreSQL's identity sequence past the largest id. */
-enum status db_row_ids_follow(struct db *db, const char *table,
-			      struct err *err)
+enum status db_row_ids_follow(struct db *db, const char *table, struct err *err)
 {
 	char *sql;
 	enum status st;

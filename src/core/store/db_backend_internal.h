@@ -9,7 +9,12 @@
 
 /* A parameter's value as bound. */
 struct db_value {
-	enum { DB_VALUE_NULL, DB_VALUE_INT, DB_VALUE_DOUBLE, DB_VALUE_TEXT } type;
+	enum {
+		DB_VALUE_NULL,
+		DB_VALUE_INT,
+		DB_VALUE_DOUBLE,
+		DB_VALUE_TEXT
+	} type;
 	int64_t i;
 	double d;
 	const char *text; /* borrowed for the call */
@@ -18,7 +23,7 @@ struct db_value {
 /* The operations of a backend. */
 struct db_ops {
 	enum db_backend backend;
-	const char *begin_sql; /* the statement that opens a transaction */
+	const char *begin_sql;  /* the statement that opens a transaction */
 	const char *row_id_sql; /* a self-numbering primary key column */
 	/* After a table whose primary key is how it is read: what stores
 	 * the rows in that key's order, if the server can. */
@@ -50,9 +55,9 @@ struct db_ops {
 /* The part of a connection every backend has first. */
 struct db {
 	const struct db_ops *ops;
-	char *name; /* for messages: no password */
+	char *name;              /* for messages: no password */
 	enum db_failure failure; /* of the last call that failed */
-	struct db_kept *kept; /* db_prepare_kept()'s statements */
+	struct db_kept *kept;    /* db_prepare_kept()'s statements */
 };
 
 /* The part of a statement every backend has first. */
@@ -62,8 +67,7 @@ struct db_stmt {
 };
 
 /* Opens each backend (db_open() chooses). */
-enum status db_sqlite_open(struct db **out, const char *path,
-			   struct err *err);
+enum status db_sqlite_open(struct db **out, const char *path, struct err *err);
 enum status db_postgres_open(struct db **out, const char *conninfo,
 			     struct err *err);
 

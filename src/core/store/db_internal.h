@@ -157,8 +157,7 @@ enum status db_schema_version(struct db *db, int *version, struct err *err);
 
 /* Dialect: records the schema version, inside the migration's
  * transaction. */
-enum status db_schema_version_set(struct db *db, int version,
-				  struct err *err);
+enum status db_schema_version_set(struct db *db, int version, struct err *err);
 
 /* Dialect: the names of the tables in the database (dmarcpilot's own
  * schema bookkeeping left out), as an array the caller frees with

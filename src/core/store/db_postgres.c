@@ -24,13 +24,13 @@ struct postgres_db {
 
 struct postgres_stmt {
 	struct db_stmt base;
-	char *sql;       /* with $1, $2, ... */
-	int nparams;     /* the highest parameter number */
-	char **values;   /* [nparams], NULL for SQL NULL */
-	Oid *types;      /* [nparams]: 0 (inferred), or text for a number
+	char *sql;        /* with $1, $2, ... */
+	int nparams;      /* the highest parameter number */
+	char **values;    /* [nparams], NULL for SQL NULL */
+	Oid *types;       /* [nparams]: 0 (inferred), or text for a number
 			  * the statement skips */
 	PGresult *result; /* of the current run, or NULL before it */
-	int row;         /* the current row of result */
+	int row;          /* the current row of result */
 };
 
 /* The connection of a generic one. */
@@ -54,8 +54,8 @@ static char *first_line(const char *message)
 /* The failure kind of a result's SQLSTATE (PostgreSQL appendix A). */
 static enum db_failure failure_of(PGconn *conn, const PGresult *res)
 {
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
-				: NULL;
+	const char *state =
+	    res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
 	if (PQstatus(conn) == CONNECTION_BAD ||
 	    (state && strncmp(state, "08", 2) == 0))
@@ -183,8 +183,7 @@ static enum status postgres_prepare(struct db *db, const char *sql,
 
 /* Binds one parameter, as text (PostgreSQL converts it to the column's
  * type); a number out of range is ignored. */
-static void postgres_bind(struct db_stmt *stmt, int i,
-			  const struct db_value *v)
+static void postgres_bind(struct db_stmt *stmt, int i, const struct db_value *v)
 {
 	struct postgres_stmt *s = stmt_of(stmt);
 
@@ -216,9 +215,9 @@ static enum db_step postgres_step(struct db_stmt *stmt, struct err *err)
 	if (!s->result) {
 		ExecStatusType status;
 
-		s->result = PQexecParams(conn, s->sql, s->nparams, s->types,
-					 (const char *const *)s->values, NULL,
-					 NULL, 0);
+		s->result =
+		    PQexecParams(conn, s->sql, s->nparams, s->types,
+				 (const char *const *)s->values, NULL, NULL, 0);
 		status = PQresultStatus(s->result);
 		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
 			stmt->failure = failure_of(conn, s->result);
@@ -340,9 +339,9 @@ static enum status postgres_schema_create(struct db *db, struct err *err)
 static enum status postgres_schema_version(struct db *db, int *version,
 					   struct err *err)
 {
-	PGresult *res = PQexec(conn_of(db),
-			       "SELECT to_regclass('dmarcpilot_schema')"
-			       " IS NOT NULL");
+	PGresult *res =
+	    PQexec(conn_of(db), "SELECT to_regclass('dmarcpilot_schema')"
+				" IS NOT NULL");
 	enum status st = STATUS_OK;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -441,10 +440,10 @@ static char *display_name(const char *conninfo)
 		else if (strcmp(o->keyword, "dbname") == 0)
 			dbname = o->val;
 	}
-	name = xasprintf("postgresql://%s%s%s%s%s/%s", user ? user : "",
-			 user ? "@" : "", host ? host : "localhost",
-			 port ? ":" : "", port ? port : "",
-			 dbname ? dbname : "");
+	name =
+	    xasprintf("postgresql://%s%s%s%s%s/%s", user ? user : "",
+		      user ? "@" : "", host ? host : "localhost",
+		      port ? ":" : "", port ? port : "", dbname ? dbname : "");
 	PQconninfoFree(opts);
 	return name;
 }
@@ -500,8 +499,8 @@ enum status db_postgres_open(struct db **out, const char *conninfo,
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		char *line = first_line(PQerrorMessage(db->conn));
 
-		st = err_set(err, STATUS_DB, _("%s: cannot connect: %s"),
-			     name, line);
+		st = err_set(err, STATUS_DB, _("%s: cannot connect: %s"), name,
+			     line);
 		free(line);
 		postgres_close(&db->base);
 		return st;

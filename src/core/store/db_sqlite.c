@@ -69,8 +69,7 @@ static void sqlite_close(struct db *db)
 }
 
 /* Runs statements without rows. */
-static enum status sqlite_exec(struct db *db, const char *sql,
-			       struct err *err)
+static enum status sqlite_exec(struct db *db, const char *sql, struct err *err)
 {
 	if (sqlite3_exec(conn_of(db), sql, NULL, NULL, NULL) != SQLITE_OK)
 		return sqlite_fail(db, err);
@@ -225,8 +224,7 @@ static enum status sqlite_schema_version_set(struct db *db, int version,
 }
 
 /* BEGIN IMMEDIATE serialises migrations already. */
-static enum status sqlite_schema_lock(struct db *db, bool lock,
-				      struct err *err)
+static enum status sqlite_schema_lock(struct db *db, bool lock, struct err *err)
 {
 	(void)db;
 	(void)lock;
@@ -266,8 +264,7 @@ static const struct db_ops sqlite_ops = {
 
 /* Opens (creating) the file, with foreign keys enforced and a busy
  * timeout for concurrent writers. */
-enum status db_sqlite_open(struct db **out, const char *path,
-			   struct err *err)
+enum status db_sqlite_open(struct db **out, const char *path, struct err *err)
 {
 	struct sqlite_db *db = xcalloc(1, sizeof *db);
 	enum status st;

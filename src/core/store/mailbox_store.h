@@ -21,8 +21,7 @@ struct mailbox_progress {
 
 /* The progress stored for mailbox (a "user@host:port/folder" key). */
 enum status mailbox_progress_get(struct store *store, const char *mailbox,
-				 struct mailbox_progress *out,
-				 struct err *err);
+				 struct mailbox_progress *out, struct err *err);
 
 /* Stores the progress. A new UIDVALIDITY forgets the failures recorded
  * under the old one (their UIDs mean other messages now). */

@@ -11,9 +11,11 @@
 #include "util/xalloc.h"
 
 /* The columns of an alert, in the order alert_map() reads them. */
+/* clang-format off */
 #define ALERT_COLUMNS                                                         \
 	"a.id, a.domain, a.key, a.code, a.severity, a.message, a.opened, "    \
 	"a.cleared"
+/* clang-format on */
 
 /* Reads an alert's columns starting at column i. */
 static void alert_map(struct db_stmt *stmt, int i, struct monitor_alert_row *r)
@@ -56,15 +58,15 @@ enum status monitor_alert_list(struct store *store, const char *domain,
 	enum status st;
 
 	if ((st = store_prepare(store, &stmt,
-				     "SELECT " ALERT_COLUMNS
-				     " FROM monitor_alert a WHERE"
-				     /* A type for ?1 where PostgreSQL
+				"SELECT " ALERT_COLUMNS
+				" FROM monitor_alert a WHERE"
+				/* A type for ?1 where PostgreSQL
 				      * cannot infer one. */
-				     " (CAST(?1 AS TEXT) IS NULL OR"
-				     " a.domain = ?1) AND"
-				     " (?2 = 0 OR a.cleared IS NULL)"
-				     " ORDER BY a.opened, a.id",
-				     err)))
+				" (CAST(?1 AS TEXT) IS NULL OR"
+				" a.domain = ?1) AND"
+				" (?2 = 0 OR a.cleared IS NULL)"
+				" ORDER BY a.opened, a.id",
+				err)))
 		return st;
 	db_bind_text(stmt, 1, domain);
 	db_bind_int64(stmt, 2, open_only);
@@ -119,14 +121,14 @@ enum status monitor_alert_raise(struct store *store, const char *domain,
 	enum status st;
 
 	if ((st = store_prepare(store, &stmt,
-				     "INSERT INTO monitor_alert (domain, key,"
-				     " code, severity, message, opened)"
-				     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-				     " ON CONFLICT (domain, key) DO UPDATE SET"
-				     " code = ?3, severity = ?4, message = ?5,"
-				     " opened = ?6, cleared = NULL"
-				     " RETURNING id",
-				     err)))
+				"INSERT INTO monitor_alert (domain, key,"
+				" code, severity, message, opened)"
+				" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+				" ON CONFLICT (domain, key) DO UPDATE SET"
+				" code = ?3, severity = ?4, message = ?5,"
+				" opened = ?6, cleared = NULL"
+				" RETURNING id",
+				err)))
 		return st;
 	db_bind_text(stmt, 1, domain);
 	db_bind_text(stmt, 2, key);
@@ -140,9 +142,9 @@ enum status monitor_alert_raise(struct store *store, const char *domain,
 }
 
 /* Sets one column of an alert: ?1 the id, ?2 the text or day. */
-static enum status alert_set(struct store *store, const char *sql,
-			     int64_t id, const char *text, date_t day,
-			     const char *what, struct err *err)
+static enum status alert_set(struct store *store, const char *sql, int64_t id,
+			     const char *text, date_t day, const char *what,
+			     struct err *err)
 {
 	struct db_stmt *stmt = NULL;
 	enum status st;
@@ -222,8 +224,8 @@ enum status monitor_outbox_drop(struct store *store, int64_t alert_id,
 
 /* Lists what is owed. */
 enum status monitor_outbox_list(struct store *store,
-				struct monitor_outbox_row **rows,
-				size_t *count, struct err *err)
+				struct monitor_outbox_row **rows, size_t *count,
+				struct err *err)
 {
 	struct monitor_outbox_row *v = NULL;
 	struct db_stmt *stmt = NULL;
@@ -232,13 +234,13 @@ enum status monitor_outbox_list(struct store *store,
 	enum status st;
 
 	if ((st = store_prepare(store, &stmt,
-				     "SELECT o.alert_id, o.event, o.channel,"
-				     " o.tries, " ALERT_COLUMNS
-				     " FROM monitor_outbox o JOIN monitor_alert"
-				     " a ON a.id = o.alert_id"
-				     " ORDER BY o.channel, o.event DESC,"
-				     " a.domain, a.id",
-				     err)))
+				"SELECT o.alert_id, o.event, o.channel,"
+				" o.tries, " ALERT_COLUMNS
+				" FROM monitor_outbox o JOIN monitor_alert"
+				" a ON a.id = o.alert_id"
+				" ORDER BY o.channel, o.event DESC,"
+				" a.domain, a.id",
+				err)))
 		return st;
 	for (;;) {
 		enum db_step rc = db_step(stmt, &failed);
@@ -304,18 +306,17 @@ enum status monitor_outbox_failed(struct store *store, int64_t alert_id,
 
 /* Records a run. */
 enum status monitor_run_add(struct store *store,
-			    const struct monitor_run_row *run,
-			    struct err *err)
+			    const struct monitor_run_row *run, struct err *err)
 {
 	struct db_stmt *stmt = NULL;
 	enum status st;
 
 	if ((st = store_prepare(store, &stmt,
-				     "INSERT INTO monitor_run (started, day,"
-				     " raised, cleared, open, sent, failed,"
-				     " exit_status) VALUES (?1, ?2, ?3, ?4,"
-				     " ?5, ?6, ?7, ?8)",
-				     err)))
+				"INSERT INTO monitor_run (started, day,"
+				" raised, cleared, open, sent, failed,"
+				" exit_status) VALUES (?1, ?2, ?3, ?4,"
+				" ?5, ?6, ?7, ?8)",
+				err)))
 		return st;
 	db_bind_int64(stmt, 1, (int64_t)run->started);
 	store_bind_date(stmt, 2, run->day);
@@ -338,10 +339,10 @@ enum status monitor_run_last(struct store *store, struct monitor_run_row *out,
 	memset(out, 0, sizeof *out);
 	*found = false;
 	if ((st = store_prepare(store, &stmt,
-				     "SELECT started, day, raised, cleared,"
-				     " open, sent, failed, exit_status FROM"
-				     " monitor_run ORDER BY id DESC LIMIT 1",
-				     err)))
+				"SELECT started, day, raised, cleared,"
+				" open, sent, failed, exit_status FROM"
+				" monitor_run ORDER BY id DESC LIMIT 1",
+				err)))
 		return st;
 	st = store_first(store, stmt, found, _("reading the last monitor run"),
 			 err);

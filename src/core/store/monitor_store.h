@@ -73,8 +73,8 @@ struct monitor_outbox_row {
 /* Everything owed, by channel, then raised before cleared, then alert.
  * Free with monitor_outbox_rows_free(). */
 enum status monitor_outbox_list(struct store *store,
-				struct monitor_outbox_row **rows,
-				size_t *count, struct err *err);
+				struct monitor_outbox_row **rows, size_t *count,
+				struct err *err);
 
 void monitor_outbox_rows_free(struct monitor_outbox_row *rows, size_t count);
 
@@ -90,19 +90,18 @@ enum status monitor_outbox_failed(struct store *store, int64_t alert_id,
 
 /* One run of `monitor`. */
 struct monitor_run_row {
-	time_t started;       /* wall clock, UNIX seconds */
-	date_t day;           /* the day it took as today */
-	int raised, cleared;  /* alerts raised and cleared by the run */
-	int open;             /* alerts open after it */
-	int sent;             /* deliveries that succeeded */
-	char *failed;         /* the channels that failed, "a, b", or NULL */
+	time_t started;      /* wall clock, UNIX seconds */
+	date_t day;          /* the day it took as today */
+	int raised, cleared; /* alerts raised and cleared by the run */
+	int open;            /* alerts open after it */
+	int sent;            /* deliveries that succeeded */
+	char *failed;        /* the channels that failed, "a, b", or NULL */
 	int exit_status;
 };
 
 /* Records a run. */
 enum status monitor_run_add(struct store *store,
-			    const struct monitor_run_row *run,
-			    struct err *err);
+			    const struct monitor_run_row *run, struct err *err);
 
 /* The last run; *found false when there was none. Free out->failed. */
 enum status monitor_run_last(struct store *store, struct monitor_run_row *out,

@@ -38,14 +38,18 @@ struct report_days {
 
 /* Parameters of one more row of each (beyond the first, typed one). */
 #define DAY_PARAMS ", (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+/* clang-format off */
 #define DAY_PARAMS_7 DAY_PARAMS DAY_PARAMS DAY_PARAMS DAY_PARAMS \
 	DAY_PARAMS DAY_PARAMS DAY_PARAMS
+/* clang-format on */
 #define SOURCE_PARAMS ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+/* clang-format off */
 #define SOURCE_PARAMS_4 SOURCE_PARAMS SOURCE_PARAMS SOURCE_PARAMS \
 	SOURCE_PARAMS
 #define SOURCE_PARAMS_31 SOURCE_PARAMS_4 SOURCE_PARAMS_4 SOURCE_PARAMS_4 \
 	SOURCE_PARAMS_4 SOURCE_PARAMS_4 SOURCE_PARAMS_4 SOURCE_PARAMS_4 \
 	SOURCE_PARAMS SOURCE_PARAMS SOURCE_PARAMS
+/* clang-format on */
 
 /* Adds DAY_BATCH days' sums to report_day: rows whose first column is
  * NULL are left out; the casts of the first row type the VALUES columns
@@ -73,8 +77,7 @@ static const char sql_source_upsert[] =
     " n, pass, spf, dkim, fwd, unaligned) SELECT * FROM (VALUES"
     " (?, CAST(? AS BIGINT), ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT),"
     " CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT),"
-    " CAST(? AS BIGINT))" SOURCE_PARAMS_31
-    ") AS v WHERE column1 IS NOT NULL"
+    " CAST(? AS BIGINT))" SOURCE_PARAMS_31 ") AS v WHERE column1 IS NOT NULL"
     " ON CONFLICT (domain, day, source_ip, envelope_from) DO UPDATE SET"
     " n = report_day_source.n + excluded.n,"
     " pass = report_day_source.pass + excluded.pass,"
@@ -138,9 +141,8 @@ static uint64_t hash_str(uint64_t h, const char *s, bool fold)
 }
 
 /* Whether the sums s are those of the key. */
-static bool sum_is(const struct day_sum *s, uint64_t hash,
-		   const char *domain, int64_t day, const char *ip,
-		   const char *ef)
+static bool sum_is(const struct day_sum *s, uint64_t hash, const char *domain,
+		   int64_t day, const char *ip, const char *ef)
 {
 	return s->hash == hash && s->day == day &&
 	       strcasecmp(s->domain, domain) == 0 &&
@@ -200,9 +202,8 @@ static struct day_sum *table_get(struct sum_table *t, const char *domain,
  * forwarded (RFC 9990 4 keeps them), in any case. */
 static bool reasons_forwarded(const char *reasons)
 {
-	static const char *const types[] = {
-		"forwarded", "mailing_list", "trusted_forwarder", NULL
-	};
+	static const char *const types[] = { "forwarded", "mailing_list",
+					     "trusted_forwarder", NULL };
 	const char *p = reasons;
 
 	while (*p) {
@@ -254,9 +255,8 @@ void report_days_add(struct report_days *days, const struct report_meta *m,
 	s->v[2] += spf ? n : 0;
 	s->v[3] += dkim ? n : 0;
 	/* Failing, and forwarded by a reason type or ARC (RFC 8617). */
-	s->v[4] += !dkim && !spf && (r->arc || reasons_forwarded(r->reasons))
-		       ? n
-		       : 0;
+	s->v[4] +=
+	    !dkim && !spf && (r->arc || reasons_forwarded(r->reasons)) ? n : 0;
 	s->v[5] += !spf && spf_auth_passed(r) ? n : 0;
 }
 
@@ -315,21 +315,19 @@ static enum status table_store(struct sum_table *t, struct store *store,
 			for (int v = 0; v < nv; v++)
 				db_bind_int64(stmt, ++p, s->v[v]);
 		}
-		st = store_done(store, stmt, "storing report sums", NULL,
-				err);
+		st = store_done(store, stmt, "storing report sums", NULL, err);
 		db_reset(stmt);
 	}
 	return st;
 }
 
 /* Adds the sums to the tables, then forgets them. */
-enum status report_days_store(struct report_days *days,
-			      struct store *store, struct err *err)
+enum status report_days_store(struct report_days *days, struct store *store,
+			      struct err *err)
 {
 	enum status st;
 
-	st = table_store(&days->days, store, sql_day_upsert, DAY_BATCH, 9,
-			 err);
+	st = table_store(&days->days, store, sql_day_upsert, DAY_BATCH, 9, err);
 	if (st == STATUS_OK)
 		st = table_store(&days->sources, store, sql_source_upsert,
 				 SOURCE_BATCH, 10, err);

@@ -31,7 +31,7 @@ void report_days_add(struct report_days *days, const struct report_meta *m,
 
 /* Adds the sums to the tables inside the open transaction, then
  * forgets them. */
-enum status report_days_store(struct report_days *days,
-			      struct store *store, struct err *err);
+enum status report_days_store(struct report_days *days, struct store *store,
+			      struct err *err);
 
 #endif

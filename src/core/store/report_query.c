@@ -213,8 +213,8 @@ static void failure_row(struct db_stmt *stmt, void *arg)
 
 /* Runs sql_failures. */
 enum status report_query_failures(struct store *store, const char *domain,
-				  size_t limit, report_failure_fn fn,
-				  void *arg, struct err *err)
+				  size_t limit, report_failure_fn fn, void *arg,
+				  struct err *err)
 {
 	struct failure_cb cb = { fn, arg };
 	struct db_stmt *stmt = NULL;

@@ -77,15 +77,15 @@ enum status report_query_counts(struct store *store, const char *domain,
  * callback returns. */
 struct report_failure_row {
 	int64_t id;
-	const char *feedback_type;       /* "auth-failure" */
+	const char *feedback_type; /* "auth-failure" */
 	const char *source_ip;
-	const char *auth_failure;        /* "dmarc", "dkim", "spf" */
-	const char *original_from;       /* the From header's address */
-	const char *original_mail_from;  /* the envelope sender */
-	const char *dkim_domain;         /* DKIM-Signature d= */
-	const char *dkim_selector;       /* DKIM-Signature s= */
+	const char *auth_failure;       /* "dmarc", "dkim", "spf" */
+	const char *original_from;      /* the From header's address */
+	const char *original_mail_from; /* the envelope sender */
+	const char *dkim_domain;        /* DKIM-Signature d= */
+	const char *dkim_selector;      /* DKIM-Signature s= */
 	const char *spf_domain;
-	const char *arrival;             /* Arrival-Date as sent */
+	const char *arrival; /* Arrival-Date as sent */
 	const char *delivery_result;
 	const char *original_message_id; /* the failed message's */
 	const char *source;              /* the file or mail it came in */
@@ -98,7 +98,7 @@ typedef void (*report_failure_fn)(void *arg,
 /* The failure reports about domain, the last imported first, at most
  * limit of them (0: all). */
 enum status report_query_failures(struct store *store, const char *domain,
-				  size_t limit, report_failure_fn fn,
-				  void *arg, struct err *err);
+				  size_t limit, report_failure_fn fn, void *arg,
+				  struct err *err);
 
 #endif

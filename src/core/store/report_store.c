@@ -32,11 +32,11 @@ struct importer {
 	struct db_stmt *ins_report, *ins_rows, *ins_auth, *ins_failure;
 	struct report_days *days; /* the unit's per-day sums */
 	bool report_first;        /* no record of the report read yet */
-	int batched; /* records bound in ins_rows, not yet inserted */
+	int batched;      /* records bound in ins_rows, not yet inserted */
 	int auth_batched; /* results bound in ins_auth, not yet inserted */
 	int auth_record[AUTH_BATCH]; /* the batch slot of each one's record */
-	char imported[32];       /* when, ISO 8601 UTC */
-	const char *unit;        /* the unit being read */
+	char imported[32];           /* when, ISO 8601 UTC */
+	const char *unit;            /* the unit being read */
 	bool in_tx;
 	/* This unit so far. */
 	unsigned long new_reports, dup_reports, new_failures, dup_failures;
@@ -62,8 +62,10 @@ static const char sql_report[] =
 /* The parameters of one more record in the batch statement. */
 #define ROW_PARAMS ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 #define ROW_PARAMS_3 ROW_PARAMS ROW_PARAMS ROW_PARAMS
+/* clang-format off */
 #define ROW_PARAMS_15 ROW_PARAMS_3 ROW_PARAMS_3 ROW_PARAMS_3 ROW_PARAMS_3 \
 	ROW_PARAMS_3
+/* clang-format on */
 
 /* The batch statement: ROW_BATCH records of parameters (1 + 3 + 15 * 4
  * rows), the first of each the report's id; slots not filled have it
@@ -78,18 +80,20 @@ static const char sql_rows[] =
     " spf, reasons, arc, header_from, envelope_from,"
     " dkim_aligned, spf_aligned) SELECT * FROM (VALUES"
     " (CAST(? AS BIGINT), ?, CAST(? AS BIGINT), ?, ?, ?, ?,"
-    " CAST(? AS BIGINT), ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT))"
-    ROW_PARAMS_3 ROW_PARAMS_15 ROW_PARAMS_15 ROW_PARAMS_15 ROW_PARAMS_15
-    ") AS v WHERE column1 IS NOT NULL RETURNING id";
+    " CAST(? AS BIGINT), ?, ?, CAST(? AS BIGINT), CAST(? AS "
+    "BIGINT))" ROW_PARAMS_3 ROW_PARAMS_15 ROW_PARAMS_15 ROW_PARAMS_15
+	ROW_PARAMS_15 ") AS v WHERE column1 IS NOT NULL RETURNING id";
 
 /* The columns of an authentication result in the batch statement. */
 #define AUTH_COLUMNS 6
 #define AUTH_PARAMS ", (?, ?, ?, ?, ?, ?)"
 #define AUTH_PARAMS_4 AUTH_PARAMS AUTH_PARAMS AUTH_PARAMS AUTH_PARAMS
+/* clang-format off */
 #define AUTH_PARAMS_16 AUTH_PARAMS_4 AUTH_PARAMS_4 AUTH_PARAMS_4 \
 	AUTH_PARAMS_4
 #define AUTH_PARAMS_64 AUTH_PARAMS_16 AUTH_PARAMS_16 AUTH_PARAMS_16 \
 	AUTH_PARAMS_16
+/* clang-format on */
 
 /* The results' batch statement, as sql_rows: AUTH_BATCH slots of
  * (record id, kind, position, domain, selector, result), 1 + 3 + 3 * 4
@@ -97,10 +101,10 @@ static const char sql_rows[] =
 static const char sql_auth[] =
     "INSERT INTO report_row_auth (row_id, kind, position, domain,"
     " selector, result) SELECT * FROM (VALUES"
-    " (CAST(? AS BIGINT), ?, CAST(? AS BIGINT), ?, ?, ?)"
-    AUTH_PARAMS AUTH_PARAMS AUTH_PARAMS AUTH_PARAMS_4 AUTH_PARAMS_4
-    AUTH_PARAMS_4 AUTH_PARAMS_16 AUTH_PARAMS_16 AUTH_PARAMS_16
-    AUTH_PARAMS_64 ") AS v WHERE column1 IS NOT NULL";
+    " (CAST(? AS BIGINT), ?, CAST(? AS BIGINT), ?, ?, ?)" AUTH_PARAMS
+	AUTH_PARAMS AUTH_PARAMS AUTH_PARAMS_4 AUTH_PARAMS_4 AUTH_PARAMS_4
+	    AUTH_PARAMS_16 AUTH_PARAMS_16 AUTH_PARAMS_16 AUTH_PARAMS_64
+    ") AS v WHERE column1 IS NOT NULL";
 
 static const char sql_failure[] =
     "INSERT INTO failure_report (message_id, feedback_type, source_ip,"
@@ -130,17 +134,17 @@ static enum status importer_step(struct importer *im, struct db_stmt *stmt,
 	if (rc == DB_ROW && id)
 		*id = db_column_int64(stmt, 0);
 	if (added)
-		*added = rc == DB_ROW || (rc == DB_DONE && db_changes(stmt) > 0);
+		*added =
+		    rc == DB_ROW || (rc == DB_DONE && db_changes(stmt) > 0);
 	if (rc == DB_ERROR)
-		st = store_step_error(im->store, stmt, &failed, what, NULL,
-				      err);
+		st =
+		    store_step_error(im->store, stmt, &failed, what, NULL, err);
 	db_reset(stmt);
 	return st;
 }
 
 /* A unit starts: open its transaction. */
-static enum status importer_begin(void *arg, const char *name,
-				  struct err *err)
+static enum status importer_begin(void *arg, const char *name, struct err *err)
 {
 	struct importer *im = arg;
 	enum status st;
@@ -281,8 +285,8 @@ static enum status importer_flush(struct importer *im, struct err *err)
 			db_bind_null(im->ins_auth, k * AUTH_COLUMNS + 1);
 	}
 	im->auth_batched = 0;
-	return importer_step(im, im->ins_auth, "storing report records",
-			     NULL, NULL, err);
+	return importer_step(im, im->ins_auth, "storing report records", NULL,
+			     NULL, err);
 }
 
 /* A record: bind it into the batch, which is inserted when full. */
@@ -339,12 +343,10 @@ static enum status importer_row(void *arg, const struct report_meta *m,
 static char *failure_digest_key(const struct arf_report *r)
 {
 	const char *const fields[] = {
-		r->feedback_type,      r->source_ip,
-		r->reported_domain,    r->auth_failure,
-		r->original_from,      r->original_mail_from,
-		r->dkim_domain,        r->dkim_selector,
-		r->spf_domain,         r->arrival_date,
-		r->delivery_result,
+		r->feedback_type, r->source_ip,       r->reported_domain,
+		r->auth_failure,  r->original_from,   r->original_mail_from,
+		r->dkim_domain,   r->dkim_selector,   r->spf_domain,
+		r->arrival_date,  r->delivery_result,
 	};
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -397,8 +399,8 @@ static enum status importer_failure(void *arg, const struct arf_report *r,
 	bind_text(s, 13, r->message_id);
 	bind_text(s, 14, im->unit);
 	db_bind_text(s, 15, im->imported);
-	st = importer_step(im, s, "storing a failure report", &added, NULL,
-			   err);
+	st =
+	    importer_step(im, s, "storing a failure report", &added, NULL, err);
 	free(key);
 	if (st != STATUS_OK)
 		return st;
@@ -436,8 +438,7 @@ static enum status importer_end(void *arg, const char *name, enum status st,
 		 * (a deadlock), is not the file's fault: stop, and the
 		 * next run imports the unit once. */
 		if (st == STATUS_DB || store_conflicted(im->store))
-			return err_set(err, st, "%s",
-				       err_message(unit_err));
+			return err_set(err, st, "%s", err_message(unit_err));
 		stats->rejected++;
 		if (im->on_reject)
 			im->on_reject(im->arg, unit_err);

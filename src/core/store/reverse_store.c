@@ -16,9 +16,9 @@ enum status reverse_names_lookup(struct store *store, struct reverse_name *v,
 	enum status st;
 
 	if ((st = store_prepare(store, &stmt,
-				     "SELECT name FROM reverse_name "
-				     "WHERE ip = ?1 AND expires > ?2",
-				     err)))
+				"SELECT name FROM reverse_name "
+				"WHERE ip = ?1 AND expires > ?2",
+				err)))
 		return st;
 	for (size_t i = 0; i < n && st == STATUS_OK; i++) {
 		db_reset(stmt);
@@ -40,8 +40,7 @@ struct names_put {
 };
 
 /* Writes the names and deletes the expired ones. */
-static enum status names_run(struct store *store, void *arg,
-			     struct err *err)
+static enum status names_run(struct store *store, void *arg, struct err *err)
 {
 	const struct names_put *a = arg;
 	const struct reverse_name *v = a->v;
@@ -63,15 +62,14 @@ static enum status names_run(struct store *store, void *arg,
 		db_bind_text(stmt[0], 1, v[i].ip);
 		db_bind_text(stmt[0], 2, v[i].name);
 		db_bind_int64(stmt[0], 3, v[i].expires);
-		st = store_done(store, stmt[0],
-				     _("keeping the reverse names"), NULL,
-				     err);
+		st = store_done(store, stmt[0], _("keeping the reverse names"),
+				NULL, err);
 	}
 	if (st == STATUS_OK) {
 		db_bind_int64(stmt[1], 1, now);
 		st = store_done(store, stmt[1],
-				     _("forgetting expired reverse names"),
-				     NULL, err);
+				_("forgetting expired reverse names"), NULL,
+				err);
 	}
 	db_finalize(stmt[0]);
 	db_finalize(stmt[1]);

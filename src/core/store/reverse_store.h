@@ -14,10 +14,10 @@
 
 /* One address's kept result. */
 struct reverse_name {
-	const char *ip;   /* as the reports give it */
-	char *name;       /* the confirmed name, or NULL for none */
-	bool known;       /* lookup: a result that has not expired */
-	int64_t expires;  /* save: seconds since the epoch */
+	const char *ip;  /* as the reports give it */
+	char *name;      /* the confirmed name, or NULL for none */
+	bool known;      /* lookup: a result that has not expired */
+	int64_t expires; /* save: seconds since the epoch */
 };
 
 /* Fills name and known of each entry from the results that expire after

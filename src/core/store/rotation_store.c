@@ -26,19 +26,18 @@ void rotation_record_done(struct rotation_record *r)
 
 /* Inserts the new key's row inside the caller's transaction. */
 static enum status key_insert(struct store *store, int64_t domain_id,
-			      const struct state_dkim_key *key,
-			      struct err *err)
+			      const struct state_dkim_key *key, struct err *err)
 {
 	struct db_stmt *stmt = NULL;
 	char *exists;
 	enum status st;
 
 	if ((st = store_prepare(
-		     store, &stmt,
-		     "INSERT INTO dkim_key(domain_id, selector, algorithm,"
-		     " bits, key_path, created) VALUES (?1, ?2, ?3, ?4, ?5,"
-		     " ?6)",
-		     err)))
+		 store, &stmt,
+		 "INSERT INTO dkim_key(domain_id, selector, algorithm,"
+		 " bits, key_path, created) VALUES (?1, ?2, ?3, ?4, ?5,"
+		 " ?6)",
+		 err)))
 		return st;
 	db_bind_int64(stmt, 1, domain_id);
 	db_bind_text(stmt, 2, key->selector);
@@ -64,8 +63,7 @@ struct rotation_change {
 };
 
 /* Inserts the rotation and its new key. */
-static enum status start_run(struct store *store, void *arg,
-			     struct err *err)
+static enum status start_run(struct store *store, void *arg, struct err *err)
 {
 	const struct rotation_change *a = arg;
 	const struct rotation_record *r = a->r;
@@ -77,11 +75,11 @@ static enum status start_run(struct store *store, void *arg,
 	    (st = key_insert(store, domain_id, a->key, err)))
 		goto out;
 	if ((st = store_prepare(
-		     store, &stmt,
-		     "INSERT INTO dkim_rotation(domain_id, old_selector,"
-		     " new_selector, keep_old, silent_days, phase, started)"
-		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-		     err)))
+		 store, &stmt,
+		 "INSERT INTO dkim_rotation(domain_id, old_selector,"
+		 " new_selector, keep_old, silent_days, phase, started)"
+		 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		 err)))
 		goto out;
 	db_bind_int64(stmt, 1, domain_id);
 	db_bind_text(stmt, 2, r->old_selector);
@@ -92,9 +90,9 @@ static enum status start_run(struct store *store, void *arg,
 	store_bind_date(stmt, 7, r->started);
 	/* The partial unique index allows one rotation under way. */
 	st = store_done(store, stmt, _("starting a DKIM rotation"),
-			     _("a DKIM rotation of this domain is under way "
-			       "already"),
-			     err);
+			_("a DKIM rotation of this domain is under way "
+			  "already"),
+			err);
 out:
 	db_finalize(stmt);
 	return st;
@@ -176,9 +174,9 @@ enum status rotation_store_current(struct store *store, const char *domain,
 
 /* Runs one statement binding ?1 the domain id, ?2 text, ?3 a day and
  * ?4 a row id (the numbers a statement does not use are ignored). */
-static enum status run3(struct store *store, const char *sql,
-			int64_t domain_id, const char *text, date_t day,
-			int64_t id, struct err *err)
+static enum status run3(struct store *store, const char *sql, int64_t domain_id,
+			const char *text, date_t day, int64_t id,
+			struct err *err)
 {
 	struct db_stmt *stmt = NULL;
 	enum status st;
@@ -189,8 +187,8 @@ static enum status run3(struct store *store, const char *sql,
 	db_bind_text(stmt, 2, text);
 	store_bind_date(stmt, 3, day);
 	db_bind_int64(stmt, 4, id);
-	st = store_done(store, stmt, _("recording the DKIM rotation"),
-			     NULL, err);
+	st = store_done(store, stmt, _("recording the DKIM rotation"), NULL,
+			err);
 	db_finalize(stmt);
 	return st;
 }
@@ -215,8 +213,7 @@ static const char *const phase_sql[] = {
 };
 
 /* Moves the rotation's row and its keys' dates on. */
-static enum status advance_run(struct store *store, void *arg,
-			       struct err *err)
+static enum status advance_run(struct store *store, void *arg, struct err *err)
 {
 	const struct rotation_change *a = arg;
 	const struct rotation_record *r = a->r;
@@ -234,8 +231,7 @@ static enum status advance_run(struct store *store, void *arg,
 			  "UPDATE dkim_key SET published = ?3"
 			  " WHERE domain_id = ?1 AND selector = ?2",
 			  domain_id, r->new_selector, day, 0, err);
-	else if (phase == DKIM_ROTATION_DONE && !r->keep_old &&
-		 r->old_selector)
+	else if (phase == DKIM_ROTATION_DONE && !r->keep_old && r->old_selector)
 		st = run3(store,
 			  "UPDATE dkim_key SET retired = ?3"
 			  " WHERE domain_id = ?1 AND selector = ?2",
@@ -250,15 +246,15 @@ enum status rotation_store_advance(struct store *store, const char *domain,
 				   enum dkim_rotation_phase phase, date_t day,
 				   struct err *err)
 {
-	struct rotation_change a = { .domain = domain, .r = r,
-				     .phase = phase, .day = day };
+	struct rotation_change a = {
+		.domain = domain, .r = r, .phase = phase, .day = day
+	};
 
 	return store_transact(store, advance_run, &a, err);
 }
 
 /* Deletes the rotation's row and retires its new key. */
-static enum status cancel_run(struct store *store, void *arg,
-			      struct err *err)
+static enum status cancel_run(struct store *store, void *arg, struct err *err)
 {
 	const struct rotation_change *a = arg;
 	const struct rotation_record *r = a->r;
@@ -299,9 +295,8 @@ static bool interval_row(struct db_stmt *stmt, void *item)
 }
 
 /* Reads the interval. */
-enum status rotation_store_interval_get(struct store *store,
-					const char *domain, int *days,
-					struct err *err)
+enum status rotation_store_interval_get(struct store *store, const char *domain,
+					int *days, struct err *err)
 {
 	struct state_items it = STATE_ITEMS_INIT;
 	enum status st;
@@ -319,9 +314,8 @@ enum status rotation_store_interval_get(struct store *store,
 }
 
 /* Stores the interval inside the caller's transaction. */
-enum status rotation_store_interval_put(struct store *store,
-					int64_t domain_id, int days,
-					struct err *err)
+enum status rotation_store_interval_put(struct store *store, int64_t domain_id,
+					int days, struct err *err)
 {
 	struct db_stmt *stmt = NULL;
 	enum status st;
@@ -339,8 +333,8 @@ enum status rotation_store_interval_put(struct store *store,
 		return st;
 	db_bind_int64(stmt, 1, domain_id);
 	db_bind_int64(stmt, 2, days);
-	st = store_done(store, stmt, _("storing the rotation interval"),
-			NULL, err);
+	st = store_done(store, stmt, _("storing the rotation interval"), NULL,
+			err);
 	db_finalize(stmt);
 	return st;
 }
@@ -393,8 +387,8 @@ enum status rotation_store_evidence(struct store *store, const char *domain,
 	db_bind_text(stmt, 1, d);
 	db_bind_text(stmt, 2, new_selector);
 	db_bind_text(stmt, 3, old_selector);
-	st = store_first(store, stmt, &found, _("reading report evidence"),
-			 err);
+	st =
+	    store_first(store, stmt, &found, _("reading report evidence"), err);
 	if (found) {
 		out->new_first_pass = column_day(stmt, 0);
 		out->new_last_pass = column_day(stmt, 1);
@@ -476,8 +470,7 @@ void rotation_signers_free(struct rotation_signer *v, size_t count)
 }
 
 /* Sets the silent days of the rotation under way. */
-static enum status silent_run(struct store *store, void *arg,
-			      struct err *err)
+static enum status silent_run(struct store *store, void *arg, struct err *err)
 {
 	const struct rotation_change *a = arg;
 	int64_t domain_id;

@@ -20,13 +20,13 @@
 struct rotation_record {
 	int64_t id;
 	char *old_selector;
-	char *old_algorithm;  /* "rsa" or "ed25519" */
-	char *old_path;       /* the old private key's file, or NULL */
+	char *old_algorithm; /* "rsa" or "ed25519" */
+	char *old_path;      /* the old private key's file, or NULL */
 	char *new_selector;
 	char *new_algorithm;
-	char *new_path;       /* the new private key's file */
-	bool keep_old;        /* RSA kept signing beside a new Ed25519 key */
-	int silent_days;      /* days the old selector must be silent */
+	char *new_path;  /* the new private key's file */
+	bool keep_old;   /* RSA kept signing beside a new Ed25519 key */
+	int silent_days; /* days the old selector must be silent */
 	enum dkim_rotation_phase phase;
 	date_t started, published, switched, revoked, finished;
 };
@@ -64,16 +64,14 @@ enum status rotation_store_cancel(struct store *store, const char *domain,
 
 /* The domain's rotation interval in days (DKIM_INTERVAL_BIANNUAL when
  * never set). */
-enum status rotation_store_interval_get(struct store *store,
-					const char *domain, int *days,
-					struct err *err);
+enum status rotation_store_interval_get(struct store *store, const char *domain,
+					int *days, struct err *err);
 
 /* Stores the interval (1..3650 days, else STATUS_USAGE) of the domain
  * with row id domain_id inside the caller's transaction: the settings
  * (state_settings_set) store it with the rest. */
-enum status rotation_store_interval_put(struct store *store,
-					int64_t domain_id, int days,
-					struct err *err);
+enum status rotation_store_interval_put(struct store *store, int64_t domain_id,
+					int days, struct err *err);
 
 /* What the domain's aggregate reports show of the two selectors: the
  * raw DKIM results of each row ("domain:selector:result", RFC 7489
@@ -86,9 +84,9 @@ enum status rotation_store_evidence(struct store *store, const char *domain,
 
 /* One source the reports show signing with a selector. */
 struct rotation_signer {
-	char *ip;        /* the source address, as the report gave it */
+	char *ip;         /* the source address, as the report gave it */
 	int64_t messages; /* messages signed with the selector */
-	date_t last;     /* the last day of the last report showing it */
+	date_t last;      /* the last day of the last report showing it */
 };
 
 /* The sources whose mail the domain's aggregate reports show signed

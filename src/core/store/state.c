@@ -16,9 +16,12 @@
 #include "util/xalloc.h"
 
 static const char *const sender_kind_names[] = {
-	[SENDER_PROVIDER] = "provider", [SENDER_IP4] = "ip4",
-	[SENDER_IP6] = "ip6",           [SENDER_A] = "a",
-	[SENDER_MX] = "mx",             [SENDER_INCLUDE] = "include",
+	[SENDER_PROVIDER] = "provider",
+	[SENDER_IP4] = "ip4",
+	[SENDER_IP6] = "ip6",
+	[SENDER_A] = "a",
+	[SENDER_MX] = "mx",
+	[SENDER_INCLUDE] = "include",
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -47,15 +50,15 @@ static enum status domain_add_run(struct store *store, void *arg,
 	enum status st;
 
 	if ((st = store_prepare(store, &stmt,
-				     "INSERT INTO domain(name, created)"
-				     " VALUES (?1, ?2) RETURNING id",
-				     err)))
+				"INSERT INTO domain(name, created)"
+				" VALUES (?1, ?2) RETURNING id",
+				err)))
 		return st;
 	db_bind_text(stmt, 1, a->value);
 	store_bind_date(stmt, 2, a->today);
 	exists = xasprintf(_("domain %s is already there"), a->value);
-	st = store_insert(store, stmt, _("adding a domain"), exists, a->id,
-			  err);
+	st =
+	    store_insert(store, stmt, _("adding a domain"), exists, a->id, err);
 	db_finalize(stmt);
 	free(exists);
 	return st;
@@ -85,8 +88,8 @@ enum status state_domain_add(struct store *store, const char *name,
 }
 
 /* Finds a domain's id in its own read. */
-enum status state_domain_id(struct store *store, const char *name,
-			    int64_t *id, struct err *err)
+enum status state_domain_id(struct store *store, const char *name, int64_t *id,
+			    struct err *err)
 {
 	return state_domain_lookup(store, name, id, err);
 }
@@ -142,9 +145,8 @@ const char *state_sender_kind_name(enum sender_kind kind)
 /* The kind named by a word, or -1. */
 static int sender_kind_from_name(const char *s)
 {
-	for (size_t i = 0; i < sizeof sender_kind_names /
-				   sizeof *sender_kind_names;
-	     i++)
+	for (size_t i = 0;
+	     i < sizeof sender_kind_names / sizeof *sender_kind_names; i++)
 		if (strcmp(s, sender_kind_names[i]) == 0)
 			return (int)i;
 	return -1;
@@ -180,8 +182,8 @@ enum status state_sender_parse(const char *spec,
 			       struct err *err)
 {
 	const char *colon = strchr(spec, ':');
-	char *word = colon ? xstrndup(spec, (size_t)(colon - spec))
-			   : xstrdup(spec);
+	char *word =
+	    colon ? xstrndup(spec, (size_t)(colon - spec)) : xstrdup(spec);
 	const char *arg = colon ? colon + 1 : NULL;
 	char *clean = text_clean_str(spec);
 	enum status st = STATUS_OK;
@@ -242,8 +244,8 @@ enum status state_sender_parse(const char *spec,
 	}
 	*value = dname_normalize(arg, STATE_NAME_FLAGS);
 	if (!*value)
-		st = err_set(err, STATUS_USAGE, _("%s: not a host name"),
-			     clean);
+		st =
+		    err_set(err, STATUS_USAGE, _("%s: not a host name"), clean);
 out:
 	free(clean);
 	free(word);
@@ -262,12 +264,11 @@ static enum status sender_add_run(struct store *store, void *arg,
 
 	if ((st = state_domain_lookup(store, a->domain, &domain_id, err)))
 		goto fail;
-	if ((st = store_prepare(
-		     store, &stmt,
-		     "INSERT INTO sender(domain_id, kind, value,"
-		     " note, created) VALUES (?1, ?2, ?3, ?4, ?5)"
-		     " RETURNING id",
-		     err)))
+	if ((st = store_prepare(store, &stmt,
+				"INSERT INTO sender(domain_id, kind, value,"
+				" note, created) VALUES (?1, ?2, ?3, ?4, ?5)"
+				" RETURNING id",
+				err)))
 		goto fail;
 	db_bind_int64(stmt, 1, domain_id);
 	db_bind_text(stmt, 2, a->kind);
@@ -276,8 +277,8 @@ static enum status sender_add_run(struct store *store, void *arg,
 	store_bind_date(stmt, 5, a->today);
 	clean = text_clean_str(a->spec);
 	exists = xasprintf(_("sender %s is already there"), clean);
-	st = store_insert(store, stmt, _("adding a sender"), exists, a->id,
-			  err);
+	st =
+	    store_insert(store, stmt, _("adding a sender"), exists, a->id, err);
 fail:
 	db_finalize(stmt);
 	free(clean);
@@ -291,8 +292,11 @@ enum status state_sender_add(struct store *store, const char *domain,
 			     const struct providers *catalogue, date_t today,
 			     int64_t *id, struct err *err)
 {
-	struct row_add a = { .domain = domain, .note = note, .spec = spec,
-			     .today = today, .id = id };
+	struct row_add a = { .domain = domain,
+			     .note = note,
+			     .spec = spec,
+			     .today = today,
+			     .id = id };
 	enum sender_kind kind;
 	char *value = NULL;
 	enum status st;
@@ -370,8 +374,8 @@ static int64_t row_id_arg(const char *which)
 }
 
 /* Deletes one row by id with sql ("DELETE ... WHERE id = ?1"). */
-static enum status row_delete(struct store *store, const char *sql,
-			      int64_t id, const char *what, struct err *err)
+static enum status row_delete(struct store *store, const char *sql, int64_t id,
+			      const char *what, struct err *err)
 {
 	struct db_stmt *stmt = NULL;
 	enum status st;
@@ -503,8 +507,7 @@ static enum status disown_conflict(struct store *store, const char *domain,
 			continue;
 		/* Two networks overlap when the wider contains the other. */
 		if (!ip_prefix_equal(a.addr, b.addr,
-				     a.prefix < b.prefix ? a.prefix
-							 : b.prefix))
+				     a.prefix < b.prefix ? a.prefix : b.prefix))
 			continue;
 		spec = state_sender_spec(&senders[i]);
 		st = err_set(err, STATUS_USAGE,
@@ -530,19 +533,19 @@ static enum status disown_add_run(struct store *store, void *arg,
 	if ((st = state_domain_lookup(store, a->domain, &domain_id, err)) ||
 	    (st = disown_conflict(store, a->domain, a->value, err)))
 		goto fail;
-	if ((st = store_prepare(
-		     store, &stmt,
-		     "INSERT INTO disowned(domain_id, network, note,"
-		     " created) VALUES (?1, ?2, ?3, ?4) RETURNING id",
-		     err)))
+	if ((st =
+		 store_prepare(store, &stmt,
+			       "INSERT INTO disowned(domain_id, network, note,"
+			       " created) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+			       err)))
 		goto fail;
 	db_bind_int64(stmt, 1, domain_id);
 	db_bind_text(stmt, 2, a->value);
 	db_bind_text(stmt, 3, a->note);
 	store_bind_date(stmt, 4, a->today);
 	exists = xasprintf(_("%s is disowned already"), a->value);
-	st = store_insert(store, stmt, _("disowning a source"), exists,
-			  a->id, err);
+	st = store_insert(store, stmt, _("disowning a source"), exists, a->id,
+			  err);
 fail:
 	db_finalize(stmt);
 	free(exists);
@@ -551,11 +554,12 @@ fail:
 
 /* Disowns a source. */
 enum status state_disown_add(struct store *store, const char *domain,
-			     const char *source, const char *note,
-			     date_t today, int64_t *id, struct err *err)
+			     const char *source, const char *note, date_t today,
+			     int64_t *id, struct err *err)
 {
-	struct row_add a = { .domain = domain, .note = note, .today = today,
-			     .id = id };
+	struct row_add a = {
+		.domain = domain, .note = note, .today = today, .id = id
+	};
 	char *network = NULL;
 	enum status st;
 
@@ -662,4 +666,3 @@ enum status state_disown_remove(struct store *store, const char *domain,
 
 	return store_transact(store, disown_remove_run, &a, err);
 }
-

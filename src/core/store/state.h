@@ -32,8 +32,8 @@ enum status state_domain_add(struct store *store, const char *name,
 			     date_t today, int64_t *id, struct err *err);
 
 /* The row id of a domain; STATUS_NOT_FOUND (naming it) when absent. */
-enum status state_domain_id(struct store *store, const char *name,
-			    int64_t *id, struct err *err);
+enum status state_domain_id(struct store *store, const char *name, int64_t *id,
+			    struct err *err);
 
 /* All domains in name order; free with state_domains_free(). */
 enum status state_domain_list(struct store *store, struct state_domain **out,
@@ -125,8 +125,8 @@ struct state_disowned {
  * (naming it); STATUS_NOT_FOUND for an unknown domain; STATUS_EXISTS
  * when it is disowned already. *id (may be NULL) receives the row id. */
 enum status state_disown_add(struct store *store, const char *domain,
-			     const char *source, const char *note,
-			     date_t today, int64_t *id, struct err *err);
+			     const char *source, const char *note, date_t today,
+			     int64_t *id, struct err *err);
 
 /* The domain's disowned sources in the order they were added; free
  * with state_disowned_free(). */
@@ -158,8 +158,8 @@ struct state_dkim_key {
  * keys a service holds (one of the two, or both NULL for a key made
  * elsewhere). STATUS_EXISTS when the domain has that selector. */
 enum status state_dkim_key_add(struct store *store, const char *domain,
-			       const struct state_dkim_key *key,
-			       int64_t *id, struct err *err);
+			       const struct state_dkim_key *key, int64_t *id,
+			       struct err *err);
 
 /* The domain's keys, by creation day then selector; free with
  * state_dkim_keys_free(). */
@@ -210,9 +210,9 @@ struct state_rung {
 	int64_t id;
 	enum rung_kind kind;
 	int rung;
-	char *record;   /* the exact record verified */
+	char *record;    /* the exact record verified */
 	date_t verified; /* the day it was verified live everywhere */
-	int lookups;    /* RUNG_SPF: the record's DNS lookups when it was
+	int lookups;     /* RUNG_SPF: the record's DNS lookups when it was
 			   verified (RFC 7208 4.6.4), or -1 when not
 			   counted */
 	struct state_cost *costs; /* RUNG_SPF: each include's lookups
@@ -317,22 +317,22 @@ void state_flattened_free(struct spf_flat_saved *list, size_t count);
 /* The plan's settings of one domain. Strings are owned; NULL strings
  * mean "not set" where the comment says so. */
 struct state_settings {
-	char *rungs;           /* the ladder as text ("none,q10,..."), or
+	char *rungs;              /* the ladder as text ("none,q10,..."), or
 				  NULL for the default ladder */
-	int min_days_monitor;  /* days at p=none before quarantine (28) */
-	int min_days_rung;     /* days on each later rung (7) */
-	int window_days;       /* days of reports judged (14) */
-	double pass_threshold; /* share of legitimate volume that must pass
+	int min_days_monitor;     /* days at p=none before quarantine (28) */
+	int min_days_rung;        /* days on each later rung (7) */
+	int window_days;          /* days of reports judged (14) */
+	double pass_threshold;    /* share of legitimate volume that must pass
 				  DMARC, in percent (98) */
 	double unknown_threshold; /* largest share of volume, in percent, a
 				     failing unclassified source may have
 				     (0.5) */
-	char *rua;   /* "mailto:..." list, or NULL for dmarc@DOMAIN */
-	char *ruf;   /* or NULL for none */
-	char *adkim; /* "r" or "s", or NULL for the default (r) */
-	char *aspf;  /* likewise */
-	char *sp;    /* subdomain policy, or NULL to follow p */
-	char *np;    /* RFC 9989 non-existent subdomain policy, or NULL */
+	char *rua;     /* "mailto:..." list, or NULL for dmarc@DOMAIN */
+	char *ruf;     /* or NULL for none */
+	char *adkim;   /* "r" or "s", or NULL for the default (r) */
+	char *aspf;    /* likewise */
+	char *sp;      /* subdomain policy, or NULL to follow p */
+	char *np;      /* RFC 9989 non-existent subdomain policy, or NULL */
 	char *spf_all; /* "softfail" or "fail" forced, or NULL to follow
 			  the plan */
 	char *servers; /* "ADDR[:PORT][,...]" a step is verified on, or
@@ -362,8 +362,7 @@ enum status state_settings_get(struct store *store, const char *domain,
  * publish_port 0..65535, the DKIM rotation interval 1..3650;
  * STATUS_USAGE names a bad one. */
 enum status state_settings_set(struct store *store, const char *domain,
-			       const struct state_settings *s,
-			       struct err *err);
+			       const struct state_settings *s, struct err *err);
 
 /* Changes s, the settings as stored, in place: called by
  * state_settings_update() inside its transaction, perhaps more than once

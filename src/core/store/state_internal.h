@@ -21,8 +21,7 @@
 
 /* Runs SQL with no result rows (the schema, tests setting a database
  * up). */
-enum status store_exec(struct store *store, const char *sql,
-		       struct err *err);
+enum status store_exec(struct store *store, const char *sql, struct err *err);
 
 /* The connection. */
 struct db *store_conn(struct store *store);
@@ -59,14 +58,14 @@ enum status store_done(struct store *store, struct db_stmt *stmt,
 /* Runs a prepared statement up to its first row: *found says whether
  * there is one, whose columns can then be read (the caller finalizes
  * or resets it). */
-enum status store_first(struct store *store, struct db_stmt *stmt,
-			bool *found, const char *what, struct err *err);
+enum status store_first(struct store *store, struct db_stmt *stmt, bool *found,
+			const char *what, struct err *err);
 
 /* Runs a prepared "INSERT ... RETURNING id" (the caller finalizes it)
  * and sets *id, when id is not NULL, to the new row's id. */
 enum status store_insert(struct store *store, struct db_stmt *stmt,
-			 const char *what, const char *what_exists,
-			 int64_t *id, struct err *err);
+			 const char *what, const char *what_exists, int64_t *id,
+			 struct err *err);
 
 /* Maps one result row; called by store_rows() for each. */
 typedef void (*store_row_fn)(struct db_stmt *stmt, void *arg);
@@ -87,14 +86,16 @@ struct state_items {
 	size_t n, cap;
 };
 
+/* clang-format off */
 #define STATE_ITEMS_INIT { NULL, 0, 0 }
+/* clang-format on */
 
 /* Runs sql, with ?1 bound to the row id of domain unless domain is NULL
  * (STATUS_NOT_FOUND naming it when there is none), mapping each row into
  * a new item of size bytes at the end of items. On an error what was
  * mapped stays in items, for the caller to free. */
-enum status store_list(struct store *store, const char *domain,
-		       const char *sql, size_t size, store_item_fn map,
+enum status store_list(struct store *store, const char *domain, const char *sql,
+		       size_t size, store_item_fn map,
 		       struct state_items *items, const char *what,
 		       struct err *err);
 
@@ -115,8 +116,7 @@ bool store_conflicted(struct store *store);
 unsigned store_retries(const struct store *store);
 
 /* Finishes a change: commits on success, rolls back otherwise. */
-enum status state_finish(struct store *store, enum status st,
-			 struct err *err);
+enum status state_finish(struct store *store, enum status st, struct err *err);
 
 /* The names the store keeps (domains, sender hosts): at least two
  * labels, with the underscore of RFC 8552 names (dname.h). */

@@ -31,8 +31,7 @@ struct key_add {
 };
 
 /* Inserts the key's row. */
-static enum status key_add_run(struct store *store, void *arg,
-			       struct err *err)
+static enum status key_add_run(struct store *store, void *arg, struct err *err)
 {
 	const struct key_add *a = arg;
 	const struct state_dkim_key *key = a->key;
@@ -43,14 +42,13 @@ static enum status key_add_run(struct store *store, void *arg,
 
 	if ((st = state_domain_lookup(store, a->domain, &domain_id, err)))
 		goto fail;
-	if ((st = store_prepare(
-		     store, &stmt,
-		     "INSERT INTO dkim_key(domain_id, selector,"
-		     " algorithm, bits, key_path, provider, created,"
-		     " published, retired)"
-		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-		     " RETURNING id",
-		     err)))
+	if ((st = store_prepare(store, &stmt,
+				"INSERT INTO dkim_key(domain_id, selector,"
+				" algorithm, bits, key_path, provider, created,"
+				" published, retired)"
+				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+				" RETURNING id",
+				err)))
 		goto fail;
 	db_bind_int64(stmt, 1, domain_id);
 	db_bind_text(stmt, 2, key->selector);
@@ -75,8 +73,8 @@ fail:
 
 /* Records a DKIM key. */
 enum status state_dkim_key_add(struct store *store, const char *domain,
-			       const struct state_dkim_key *key,
-			       int64_t *id, struct err *err)
+			       const struct state_dkim_key *key, int64_t *id,
+			       struct err *err)
 {
 	struct key_add a = { domain, key, id };
 	enum status st;
@@ -166,9 +164,9 @@ static enum status dkim_key_update(struct store *store, int64_t domain_id,
 	if (!st && db_changes(stmt) == 0) {
 		char *clean = text_clean_str(selector);
 
-		st = err_set(err, STATUS_NOT_FOUND,
-			     _("%s: no DKIM selector %s"), store_path(store),
-			     clean);
+		st =
+		    err_set(err, STATUS_NOT_FOUND, _("%s: no DKIM selector %s"),
+			    store_path(store), clean);
 		free(clean);
 	}
 	db_finalize(stmt);
@@ -182,8 +180,7 @@ struct key_date {
 };
 
 /* Sets the date in the key's row. */
-static enum status key_date_run(struct store *store, void *arg,
-				struct err *err)
+static enum status key_date_run(struct store *store, void *arg, struct err *err)
 {
 	const struct key_date *a = arg;
 	int64_t domain_id;
@@ -228,8 +225,7 @@ enum status state_dkim_key_retired(struct store *store, const char *domain,
 }
 
 /* Records a generated key, adding the domain when it is not there. */
-enum status state_dkim_keygen_record(void *arg,
-				     const struct dkim_generated *g,
+enum status state_dkim_keygen_record(void *arg, const struct dkim_generated *g,
 				     date_t today, struct err *err)
 {
 	struct store *store = arg;
@@ -258,17 +254,17 @@ enum status state_dkim_keygen_record(void *arg,
 
 /* Stores what each include of a rung's record cost. */
 static enum status rung_costs_add(struct store *store, int64_t rung_id,
-				  const struct state_cost *costs,
-				  size_t ncosts, struct err *err)
+				  const struct state_cost *costs, size_t ncosts,
+				  struct err *err)
 {
 	struct db_stmt *stmt = NULL;
 	enum status st;
 
 	if ((st = store_prepare(
-		     store, &stmt,
-		     "INSERT INTO rung_include_cost(rung_id, position,"
-		     " include, lookups) VALUES (?1, ?2, ?3, ?4)",
-		     err)))
+		 store, &stmt,
+		 "INSERT INTO rung_include_cost(rung_id, position,"
+		 " include, lookups) VALUES (?1, ?2, ?3, ?4)",
+		 err)))
 		return st;
 	for (size_t i = 0; i < ncosts && st == STATUS_OK; i++) {
 		db_reset(stmt);
@@ -276,8 +272,7 @@ static enum status rung_costs_add(struct store *store, int64_t rung_id,
 		db_bind_int64(stmt, 2, (int64_t)i);
 		db_bind_text(stmt, 3, costs[i].include);
 		db_bind_int64(stmt, 4, costs[i].lookups);
-		st = store_done(store, stmt, _("recording a rung"), NULL,
-				     err);
+		st = store_done(store, stmt, _("recording a rung"), NULL, err);
 	}
 	db_finalize(stmt);
 	return st;
@@ -286,8 +281,7 @@ static enum status rung_costs_add(struct store *store, int64_t rung_id,
 /* Inserts a rung and what each include cost into the history inside
  * the caller's transaction (lookups -1: not counted). */
 static enum status rung_insert(struct store *store, int64_t domain_id,
-			       const struct state_step *step,
-			       struct err *err)
+			       const struct state_step *step, struct err *err)
 {
 	enum rung_kind kind = step->kind;
 	int rung = step->rung, lookups = step->lookups;
@@ -300,11 +294,11 @@ static enum status rung_insert(struct store *store, int64_t domain_id,
 	enum status st;
 
 	if ((st = store_prepare(
-		     store, &stmt,
-		     "INSERT INTO rung_history(domain_id, kind, rung,"
-		     " record, verified, lookups, recorded_by, recorded_at)"
-		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
-		     err)))
+		 store, &stmt,
+		 "INSERT INTO rung_history(domain_id, kind, rung,"
+		 " record, verified, lookups, recorded_by, recorded_at)"
+		 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+		 err)))
 		return st;
 	db_bind_int64(stmt, 1, domain_id);
 	db_bind_text(stmt, 2, rung_kind_names[kind]);
@@ -325,8 +319,8 @@ static enum status rung_insert(struct store *store, int64_t domain_id,
 }
 
 static enum status flattened_add(struct store *store, int64_t domain_id,
-				 const struct spf_flat_item *item,
-				 date_t today, struct err *err);
+				 const struct spf_flat_item *item, date_t today,
+				 struct err *err);
 
 /* Replaces the remembered flattened includes by those f flattened, dated
  * today, inside the caller's transaction. */
@@ -338,9 +332,9 @@ static enum status flattened_replace(struct store *store, int64_t domain_id,
 	enum status st;
 
 	if ((st = store_prepare(store, &stmt,
-				     "DELETE FROM spf_flattened"
-				     " WHERE domain_id = ?1",
-				     err)))
+				"DELETE FROM spf_flattened"
+				" WHERE domain_id = ?1",
+				err)))
 		return st;
 	db_bind_int64(stmt, 1, domain_id);
 	st = store_done(store, stmt, "spf_flattened", NULL, err);
@@ -354,8 +348,7 @@ static enum status flattened_replace(struct store *store, int64_t domain_id,
 
 /* Records the key a service publishes, when the domain has no key of
  * that selector yet, inside the caller's transaction. */
-static enum status provider_key_insert(struct store *store,
-				       int64_t domain_id,
+static enum status provider_key_insert(struct store *store, int64_t domain_id,
 				       const struct state_step *step,
 				       struct err *err)
 {
@@ -365,18 +358,17 @@ static enum status provider_key_insert(struct store *store,
 	/* RFC 6376 3.6.1: k= defaults to rsa; the service's record is
 	 * not ours to parse here. */
 	if ((st = store_prepare(
-		     store, &stmt,
-		     "INSERT INTO dkim_key(domain_id, selector,"
-		     " algorithm, provider, created) VALUES (?1, ?2, 'rsa',"
-		     " ?3, ?4) ON CONFLICT DO NOTHING",
-		     err)))
+		 store, &stmt,
+		 "INSERT INTO dkim_key(domain_id, selector,"
+		 " algorithm, provider, created) VALUES (?1, ?2, 'rsa',"
+		 " ?3, ?4) ON CONFLICT DO NOTHING",
+		 err)))
 		return st;
 	db_bind_int64(stmt, 1, domain_id);
 	db_bind_text(stmt, 2, step->dkim_selector);
 	db_bind_text(stmt, 3, step->dkim_provider);
 	store_bind_date(stmt, 4, step->verified);
-	st = store_done(store, stmt, _("recording a DKIM key"), NULL,
-			     err);
+	st = store_done(store, stmt, _("recording a DKIM key"), NULL, err);
 	db_finalize(stmt);
 	return st;
 }
@@ -423,8 +415,9 @@ static enum status latest_check(struct store *store, const char *domain,
 				err)))
 		return st;
 	db_bind_int64(stmt, 1, domain_id);
-	if ((st = store_first(store, stmt, &found, _("reading the rung "
-						     "history"),
+	if ((st = store_first(store, stmt, &found,
+			      _("reading the rung "
+				"history"),
 			      err)))
 		goto out;
 	if (found ? db_column_int64(stmt, 0) != latest_id : latest_id != 0) {
@@ -441,8 +434,7 @@ static enum status latest_check(struct store *store, const char *domain,
 			       "this step was being verified; nothing was "
 			       "recorded: look at the plan again"),
 			     d, by ? by : _("another operator"),
-			     kind && strcmp(kind, "spf") == 0 ? "SPF"
-							      : "DMARC",
+			     kind && strcmp(kind, "spf") == 0 ? "SPF" : "DMARC",
 			     (int)db_column_int64(stmt, 2),
 			     at ? at : db_column_text(stmt, 4), record);
 		free(record);
@@ -461,8 +453,7 @@ struct steps_add {
 };
 
 /* Checks the history the steps were planned from and records them. */
-static enum status steps_run(struct store *store, void *arg,
-			     struct err *err)
+static enum status steps_run(struct store *store, void *arg, struct err *err)
 {
 	const struct steps_add *a = arg;
 	int64_t domain_id;
@@ -502,8 +493,10 @@ enum status state_rung_add(struct store *store, const char *domain,
 			   enum rung_kind kind, int rung, const char *record,
 			   date_t verified, struct err *err)
 {
-	struct state_step step = { .kind = kind, .rung = rung,
-				   .record = record, .lookups = -1,
+	struct state_step step = { .kind = kind,
+				   .rung = rung,
+				   .record = record,
+				   .lookups = -1,
 				   .verified = verified };
 
 	return state_step_record(store, domain, &step, err);
@@ -515,10 +508,13 @@ enum status state_rung_add_spf(struct store *store, const char *domain,
 			       const struct state_cost *costs, size_t ncosts,
 			       date_t verified, struct err *err)
 {
-	struct state_step step = { .kind = RUNG_SPF, .rung = rung,
-				   .record = record, .lookups = lookups,
+	struct state_step step = { .kind = RUNG_SPF,
+				   .rung = rung,
+				   .record = record,
+				   .lookups = lookups,
 				   .costs = costs,
-				   .ncosts = ncosts, .verified = verified };
+				   .ncosts = ncosts,
+				   .verified = verified };
 
 	return state_step_record(store, domain, &step, err);
 }
@@ -530,16 +526,15 @@ static bool rung_row(struct db_stmt *stmt, void *item)
 	struct state_rung *r = item;
 
 	r->id = db_column_int64(stmt, 0);
-	r->kind = k && strcmp((const char *)k, "spf") == 0 ? RUNG_SPF
-							   : RUNG_DMARC;
+	r->kind =
+	    k && strcmp((const char *)k, "spf") == 0 ? RUNG_SPF : RUNG_DMARC;
 	r->rung = (int)db_column_int64(stmt, 2);
 	r->record = store_column_str(stmt, 3);
 	if (!r->record)
 		r->record = xstrdup("");
 	r->verified = store_column_date(stmt, 4);
-	r->lookups = db_column_null(stmt, 5)
-			 ? -1
-			 : (int)db_column_int64(stmt, 5);
+	r->lookups =
+	    db_column_null(stmt, 5) ? -1 : (int)db_column_int64(stmt, 5);
 	return true;
 }
 
@@ -712,9 +707,8 @@ enum status state_settings_get(struct store *store, const char *domain,
 	free(it.v);
 	/* The rotation interval lives with the rotations. */
 	if (st == STATUS_OK)
-		st = rotation_store_interval_get(store, domain,
-						 &out->dkim_rotation_interval,
-						 err);
+		st = rotation_store_interval_get(
+		    store, domain, &out->dkim_rotation_interval, err);
 	return st;
 }
 
@@ -782,30 +776,30 @@ static enum status settings_write(struct store *store, const char *domain,
 	if ((st = state_domain_lookup(store, domain, &domain_id, err)))
 		goto fail;
 	if ((st = store_prepare(
-		     store, &stmt,
-		     "INSERT INTO plan_settings(domain_id,"
-		     " rungs, min_days_monitor, min_days_rung,"
-		     " window_days, pass_threshold,"
-		     " unknown_threshold, rua, ruf, adkim, aspf, sp,"
-		     " np, spf_all, servers, publish_server, publish_key,"
-		     " publish_port) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-		     " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		     " ?17, ?18) ON CONFLICT (domain_id) DO UPDATE SET"
-		     " rungs = excluded.rungs,"
-		     " min_days_monitor = excluded.min_days_monitor,"
-		     " min_days_rung = excluded.min_days_rung,"
-		     " window_days = excluded.window_days,"
-		     " pass_threshold = excluded.pass_threshold,"
-		     " unknown_threshold = excluded.unknown_threshold,"
-		     " rua = excluded.rua, ruf = excluded.ruf,"
-		     " adkim = excluded.adkim, aspf = excluded.aspf,"
-		     " sp = excluded.sp, np = excluded.np,"
-		     " spf_all = excluded.spf_all,"
-		     " servers = excluded.servers,"
-		     " publish_server = excluded.publish_server,"
-		     " publish_key = excluded.publish_key,"
-		     " publish_port = excluded.publish_port",
-		     err)))
+		 store, &stmt,
+		 "INSERT INTO plan_settings(domain_id,"
+		 " rungs, min_days_monitor, min_days_rung,"
+		 " window_days, pass_threshold,"
+		 " unknown_threshold, rua, ruf, adkim, aspf, sp,"
+		 " np, spf_all, servers, publish_server, publish_key,"
+		 " publish_port) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+		 " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		 " ?17, ?18) ON CONFLICT (domain_id) DO UPDATE SET"
+		 " rungs = excluded.rungs,"
+		 " min_days_monitor = excluded.min_days_monitor,"
+		 " min_days_rung = excluded.min_days_rung,"
+		 " window_days = excluded.window_days,"
+		 " pass_threshold = excluded.pass_threshold,"
+		 " unknown_threshold = excluded.unknown_threshold,"
+		 " rua = excluded.rua, ruf = excluded.ruf,"
+		 " adkim = excluded.adkim, aspf = excluded.aspf,"
+		 " sp = excluded.sp, np = excluded.np,"
+		 " spf_all = excluded.spf_all,"
+		 " servers = excluded.servers,"
+		 " publish_server = excluded.publish_server,"
+		 " publish_key = excluded.publish_key,"
+		 " publish_port = excluded.publish_port",
+		 err)))
 		goto fail;
 	db_bind_int64(stmt, 1, domain_id);
 	db_bind_text(stmt, 2, s->rungs);
@@ -828,12 +822,10 @@ static enum status settings_write(struct store *store, const char *domain,
 		db_bind_int64(stmt, 18, s->publish_port);
 	else
 		db_bind_null(stmt, 18);
-	st = store_done(store, stmt, _("storing plan settings"), NULL,
-			     err);
+	st = store_done(store, stmt, _("storing plan settings"), NULL, err);
 	if (st == STATUS_OK)
-		st = rotation_store_interval_put(store, domain_id,
-						 s->dkim_rotation_interval,
-						 err);
+		st = rotation_store_interval_put(
+		    store, domain_id, s->dkim_rotation_interval, err);
 fail:
 	db_finalize(stmt);
 	return st;
@@ -858,8 +850,7 @@ static enum status settings_put_run(struct store *store, void *arg,
 
 /* Replaces the stored settings. */
 enum status state_settings_set(struct store *store, const char *domain,
-			       const struct state_settings *s,
-			       struct err *err)
+			       const struct state_settings *s, struct err *err)
 {
 	struct settings_put a = { domain, s, NULL, NULL };
 	enum status st;
@@ -901,18 +892,18 @@ enum status state_settings_update(struct store *store, const char *domain,
 
 /* Stores one flattened include and its addresses. */
 static enum status flattened_add(struct store *store, int64_t domain_id,
-				 const struct spf_flat_item *item,
-				 date_t today, struct err *err)
+				 const struct spf_flat_item *item, date_t today,
+				 struct err *err)
 {
 	struct db_stmt *stmt = NULL;
 	enum status st;
 	int64_t id;
 
 	if ((st = store_prepare(store, &stmt,
-				     "INSERT INTO spf_flattened (domain_id,"
-				     " mechanism, flattened) VALUES"
-				     " (?1, ?2, ?3) RETURNING id",
-				     err)))
+				"INSERT INTO spf_flattened (domain_id,"
+				" mechanism, flattened) VALUES"
+				" (?1, ?2, ?3) RETURNING id",
+				err)))
 		return st;
 	db_bind_int64(stmt, 1, domain_id);
 	db_bind_text(stmt, 2, item->mechanism);
@@ -922,10 +913,10 @@ static enum status flattened_add(struct store *store, int64_t domain_id,
 	if (st != STATUS_OK)
 		return st;
 	if ((st = store_prepare(store, &stmt,
-				     "INSERT INTO spf_flattened_address"
-				     " (flattened_id, position, address)"
-				     " VALUES (?1, ?2, ?3)",
-				     err)))
+				"INSERT INTO spf_flattened_address"
+				" (flattened_id, position, address)"
+				" VALUES (?1, ?2, ?3)",
+				err)))
 		return st;
 	for (size_t j = 0; j < item->naddresses && st == STATUS_OK; j++) {
 		db_reset(stmt);
@@ -1033,27 +1024,26 @@ enum status state_flattened_list(struct store *store, const char *domain,
 	if (st != STATUS_OK)
 		return st;
 	if ((st = store_prepare(store, &stmt,
-				     "SELECT id, mechanism, flattened"
-				     " FROM spf_flattened WHERE domain_id = ?1"
-				     " ORDER BY id",
-				     err)))
+				"SELECT id, mechanism, flattened"
+				" FROM spf_flattened WHERE domain_id = ?1"
+				" ORDER BY id",
+				err)))
 		return st;
 	db_bind_int64(stmt, 1, domain_id);
-	if ((st = store_rows(store, stmt, flattened_row, &fill,
-			     "spf_flattened", err)))
+	if ((st = store_rows(store, stmt, flattened_row, &fill, "spf_flattened",
+			     err)))
 		goto out;
 	if ((st = store_prepare(store, &stmt,
-				     "SELECT a.flattened_id, a.address"
-				     " FROM spf_flattened_address a"
-				     " JOIN spf_flattened f"
-				     " ON f.id = a.flattened_id"
-				     " WHERE f.domain_id = ?1"
-				     " ORDER BY a.flattened_id, a.position",
-				     err)))
+				"SELECT a.flattened_id, a.address"
+				" FROM spf_flattened_address a"
+				" JOIN spf_flattened f"
+				" ON f.id = a.flattened_id"
+				" WHERE f.domain_id = ?1"
+				" ORDER BY a.flattened_id, a.position",
+				err)))
 		goto out;
 	db_bind_int64(stmt, 1, domain_id);
-	st = store_rows(store, stmt, address_row, &fill, "spf_flattened",
-			err);
+	st = store_rows(store, stmt, address_row, &fill, "spf_flattened", err);
 out:
 	free(fill.ids);
 	if (st != STATUS_OK) {

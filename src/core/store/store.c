@@ -22,7 +22,7 @@
 
 struct store {
 	struct db *db;
-	char *path; /* the target as messages name it: no password */
+	char *path;       /* the target as messages name it: no password */
 	unsigned retries; /* transactions store_transact() ran again */
 	unsigned seed;    /* of the pauses between attempts */
 	unsigned long upgrade_skipped; /* see store_upgrade_skipped() */
@@ -198,8 +198,7 @@ static void list_row(struct db_stmt *stmt, void *arg)
  * word) or, with costs, (id, position, include, lookups) split at the
  * word's last '=' ("include:_spf.example.net=3"). */
 static enum status migrate_list(struct store *store, const char *select,
-				const char *insert, bool costs,
-				struct err *err)
+				const char *insert, bool costs, struct err *err)
 {
 	struct list_rows l = { NULL, NULL, 0, 0, 0 };
 	struct db_stmt *stmt = NULL;
@@ -249,8 +248,7 @@ static enum status migrate_v2(struct store *store, struct err *err)
 	enum status st;
 
 	if ((st = db_exec_schema(store->db, schema_v2, err)) ||
-	    (st = migrate_list(store,
-			       "SELECT id, addresses FROM spf_flattened",
+	    (st = migrate_list(store, "SELECT id, addresses FROM spf_flattened",
 			       "INSERT INTO spf_flattened_address"
 			       " (flattened_id, position, address)"
 			       " VALUES (?1, ?2, ?3)",
@@ -285,8 +283,7 @@ static const char schema_mailbox_v3[] =
  * that a second summary asks the DNS only for what expired. (Databases
  * SQLite made before PostgreSQL was supported have the table WITHOUT
  * ROWID, which only SQLite knows; the rows read the same.) */
-static enum status migrate_reverse_names(struct store *store,
-					 struct err *err)
+static enum status migrate_reverse_names(struct store *store, struct err *err)
 {
 	return store_exec(store,
 			  "CREATE TABLE reverse_name ("
@@ -299,20 +296,17 @@ static enum status migrate_reverse_names(struct store *store,
 /* Version 5: the servers a domain's steps are verified on (the
  * "servers" setting, as step --servers), NULL for the zone's name
  * servers. */
-static enum status migrate_verify_servers(struct store *store,
-					  struct err *err)
+static enum status migrate_verify_servers(struct store *store, struct err *err)
 {
-	return store_exec(store,
-			  "ALTER TABLE plan_settings ADD COLUMN servers TEXT;",
-			  err);
+	return store_exec(
+	    store, "ALTER TABLE plan_settings ADD COLUMN servers TEXT;", err);
 }
 
 /* Schema version 6 (DKIM rotation): tracked rotations of a domain's
  * own key, with the phase and the day each phase was entered (at most
  * one under way per domain), and the domain's rotation interval. Its
  * own function so that versions made in parallel can be renumbered. */
-static enum status migrate_dkim_rotation(struct store *store,
-					 struct err *err)
+static enum status migrate_dkim_rotation(struct store *store, struct err *err)
 {
 	return db_exec_schema(
 	    store->db,
@@ -390,8 +384,7 @@ static enum status migrate_publish(struct store *store, struct err *err)
 /* Version 9: who recorded each rung and when (to the minute, UTC), so
  * that an operator whose step comes second is told by whom it was
  * taken. */
-static enum status migrate_rung_recorder(struct store *store,
-					 struct err *err)
+static enum status migrate_rung_recorder(struct store *store, struct err *err)
 {
 	return store_exec(store,
 			  "ALTER TABLE rung_history ADD COLUMN"
@@ -412,8 +405,7 @@ static enum status migrate_rung_recorder(struct store *store,
  * queries of the summary and the plan need nothing more: their window
  * is read through report_domain_date and report_row_report (see
  * bench/report-queries). */
-static enum status migrate_query_indexes(struct store *store,
-					 struct err *err)
+static enum status migrate_query_indexes(struct store *store, struct err *err)
 {
 	return store_exec(store,
 			  "CREATE INDEX rung_history_domain"
@@ -498,8 +490,8 @@ static void auth_words_split(struct auth_rows *p, int64_t row, char *text,
 			continue;
 		}
 		w.position = position++;
-		p->words = xgrow(p->words, &p->cap, p->nwords + 1,
-				 sizeof *p->words);
+		p->words =
+		    xgrow(p->words, &p->cap, p->nwords + 1, sizeof *p->words);
 		p->words[p->nwords++] = w;
 	}
 }
@@ -585,19 +577,19 @@ static enum status migrate_row_auth(struct store *store, struct err *err)
 		st = store_rows(store, select, auth_rows_add, &page,
 				"migrating", err);
 		for (size_t i = 0; i < page.n; i++) {
-			auth_words_split(&page, page.ids[i], page.dkim[i],
-					 true, &store->upgrade_skipped);
-			auth_words_split(&page, page.ids[i], page.spf[i],
-					 false, &store->upgrade_skipped);
+			auth_words_split(&page, page.ids[i], page.dkim[i], true,
+					 &store->upgrade_skipped);
+			auth_words_split(&page, page.ids[i], page.spf[i], false,
+					 &store->upgrade_skipped);
 			last = page.ids[i];
 		}
 		for (size_t i = 0; i < page.nwords && st == STATUS_OK;
 		     i += ROW_AUTH_BATCH)
-			st = auth_words_insert(
-			    store, page.words + i,
-			    page.nwords - i < ROW_AUTH_BATCH ? page.nwords - i
-							     : ROW_AUTH_BATCH,
-			    err);
+			st = auth_words_insert(store, page.words + i,
+					       page.nwords - i < ROW_AUTH_BATCH
+						   ? page.nwords - i
+						   : ROW_AUTH_BATCH,
+					       err);
 		for (size_t i = 0; i < page.n; i++) {
 			free(page.dkim[i]);
 			free(page.spf[i]);
@@ -625,8 +617,7 @@ static enum status migrate_row_auth(struct store *store, struct err *err)
  * any case) or ARC named (RFC 8617) make a message forwarded, an SPF
  * auth result pass (RFC 7489 C) it "SPF passed", as the import counts
  * them. */
-static enum status migrate_report_days(struct store *store,
-				       struct err *err)
+static enum status migrate_report_days(struct store *store, struct err *err)
 {
 	static const char schema[] =
 	    "CREATE TABLE report_day ("
@@ -740,8 +731,7 @@ static enum status store_upgrade(struct store *store, struct err *err)
 	if (version < 12 && (st = migrate_report_days(store, err)))
 		goto fail;
 	/* Later versions: if (version < 13) { ... } */
-	if ((st = db_schema_version_set(store->db, STORE_SCHEMA_VERSION,
-					err)))
+	if ((st = db_schema_version_set(store->db, STORE_SCHEMA_VERSION, err)))
 		goto fail;
 	return store_commit(store, err);
 fail:
@@ -824,8 +814,8 @@ enum status store_step_error(struct store *store, struct db_stmt *stmt,
 	switch (db_stmt_failure(stmt)) {
 	case DB_UNIQUE:
 		if (what_exists) {
-			st = err_set(err, STATUS_EXISTS, "%s: %s",
-				     store->path, what_exists);
+			st = err_set(err, STATUS_EXISTS, "%s: %s", store->path,
+				     what_exists);
 			break;
 		}
 		/* fall through */
@@ -861,8 +851,8 @@ enum status store_done(struct store *store, struct db_stmt *stmt,
 }
 
 /* Runs a statement up to its first row. */
-enum status store_first(struct store *store, struct db_stmt *stmt,
-			bool *found, const char *what, struct err *err)
+enum status store_first(struct store *store, struct db_stmt *stmt, bool *found,
+			const char *what, struct err *err)
 {
 	struct err failed = ERR_INIT;
 	enum db_step rc = db_step(stmt, &failed);
@@ -875,8 +865,8 @@ enum status store_first(struct store *store, struct db_stmt *stmt,
 
 /* Runs an INSERT ... RETURNING id. */
 enum status store_insert(struct store *store, struct db_stmt *stmt,
-			 const char *what, const char *what_exists,
-			 int64_t *id, struct err *err)
+			 const char *what, const char *what_exists, int64_t *id,
+			 struct err *err)
 {
 	struct err failed = ERR_INIT;
 	enum db_step rc;
@@ -964,8 +954,8 @@ static void list_item(struct db_stmt *stmt, void *arg)
 }
 
 /* Lists rows into an array of items. */
-enum status store_list(struct store *store, const char *domain,
-		       const char *sql, size_t size, store_item_fn map,
+enum status store_list(struct store *store, const char *domain, const char *sql,
+		       size_t size, store_item_fn map,
 		       struct state_items *items, const char *what,
 		       struct err *err)
 {
@@ -974,8 +964,8 @@ enum status store_list(struct store *store, const char *domain,
 	int64_t domain_id = 0;
 	enum status st;
 
-	if (domain && (st = state_domain_lookup(store, domain, &domain_id,
-						err)))
+	if (domain &&
+	    (st = state_domain_lookup(store, domain, &domain_id, err)))
 		return st;
 	if ((st = store_prepare(store, &stmt, sql, err)))
 		return st;
@@ -991,8 +981,7 @@ bool store_conflicted(struct store *store)
 }
 
 /* Finishes a change: commits on success, rolls back otherwise. */
-enum status state_finish(struct store *store, enum status st,
-			 struct err *err)
+enum status state_finish(struct store *store, enum status st, struct err *err)
 {
 	if (st == STATUS_OK)
 		return store_commit(store, err);
@@ -1047,8 +1036,7 @@ bool store_target_has_password(const char *target)
 }
 
 /* Opens and migrates the database. */
-enum status store_open(struct store **out, const char *target,
-		       struct err *err)
+enum status store_open(struct store **out, const char *target, struct err *err)
 {
 	struct store *store = xcalloc(1, sizeof *store);
 	enum status st;
@@ -1173,8 +1161,8 @@ static enum status transact_once(struct store *store, store_change_fn fn,
 }
 
 /* Runs a change in a write transaction, again while it loses races. */
-enum status store_transact(struct store *store, store_change_fn fn,
-			   void *arg, struct err *err)
+enum status store_transact(struct store *store, store_change_fn fn, void *arg,
+			   struct err *err)
 {
 	enum status st;
 	bool again;

@@ -24,8 +24,7 @@ struct store;
  * database newer than this build is refused with STATUS_UNSUPPORTED.
  * Errors name the file or server, never a password. The caller frees
  * with store_close(). */
-enum status store_open(struct store **out, const char *target,
-		       struct err *err);
+enum status store_open(struct store **out, const char *target, struct err *err);
 
 /* True when target names a PostgreSQL server ("postgresql://...",
  * "postgres://..." or a key=value connection string), not a file. */
@@ -79,8 +78,8 @@ typedef enum status (*store_change_fn)(struct store *store, void *arg,
  * STORE_TRANSACT_ATTEMPTS times in all; then STATUS_REFUSED says to run
  * the command again. Any other failure of fn or of the commit is
  * returned at once, rolled back. Not nestable. */
-enum status store_transact(struct store *store, store_change_fn fn,
-			   void *arg, struct err *err);
+enum status store_transact(struct store *store, store_change_fn fn, void *arg,
+			   struct err *err);
 
 /* For a database that is thrown away (the demo's): its commits no
  * longer wait for the disk, at the price of the last ones on a crash. */

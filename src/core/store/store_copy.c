@@ -61,8 +61,8 @@ static enum status tables_known(struct store *from, struct err *err)
 		bool known = false;
 
 		for (size_t k = 0; k < STORE_COPY_TABLES; k++)
-			known = known || strcmp(names[i],
-						copy_tables[k].name) == 0;
+			known =
+			    known || strcmp(names[i], copy_tables[k].name) == 0;
 		if (!known)
 			st = err_set(err, STATUS_REFUSED,
 				     _("%s: table %s is not known to this "
@@ -87,8 +87,7 @@ static enum status count_rows(struct store *store, const char *table,
 
 	*rows = 0;
 	if (!(st = store_prepare(store, &stmt, sql, err)) &&
-	    !(st = store_first(store, stmt, &found, _("counting rows"),
-			       err)) &&
+	    !(st = store_first(store, stmt, &found, _("counting rows"), err)) &&
 	    found)
 		*rows = db_column_int64(stmt, 0);
 	db_finalize(stmt);
@@ -101,8 +100,8 @@ static enum status target_empty(struct store *to, struct err *err)
 {
 	for (size_t k = 0; k < STORE_COPY_TABLES; k++) {
 		int64_t rows;
-		enum status st = count_rows(to, copy_tables[k].name, &rows,
-					    err);
+		enum status st =
+		    count_rows(to, copy_tables[k].name, &rows, err);
 
 		if (st)
 			return st;
@@ -120,9 +119,9 @@ static enum status target_empty(struct store *to, struct err *err)
 struct batch {
 	struct store *to;
 	const char *table;
-	char *columns;  /* "(\"a\", \"b\")" */
+	char *columns; /* "(\"a\", \"b\")" */
 	int ncols;
-	char **values;  /* [COPY_BATCH * ncols], NULL for SQL NULL */
+	char **values; /* [COPY_BATCH * ncols], NULL for SQL NULL */
 	int nrows;
 	struct db_stmt *full; /* the INSERT of COPY_BATCH rows */
 };
@@ -157,8 +156,8 @@ static enum status batch_flush(struct batch *b, struct err *err)
 	if (b->nrows == 0)
 		return STATUS_OK;
 	if (b->nrows == COPY_BATCH) {
-		if (!b->full && (st = batch_prepare(b, COPY_BATCH, &b->full,
-						    err)))
+		if (!b->full &&
+		    (st = batch_prepare(b, COPY_BATCH, &b->full, err)))
 			return st;
 		stmt = b->full;
 		db_reset(stmt);
@@ -190,8 +189,8 @@ static void batch_columns(struct batch *b, struct db_stmt *stmt)
 			    db_column_name(stmt, c));
 	strbuf_addch(&sb, ')');
 	b->columns = strbuf_detach(&sb);
-	b->values = xcalloc((size_t)COPY_BATCH * (size_t)b->ncols,
-			    sizeof *b->values);
+	b->values =
+	    xcalloc((size_t)COPY_BATCH * (size_t)b->ncols, sizeof *b->values);
 }
 
 /* Copies one table's rows, counting them. */
@@ -215,8 +214,7 @@ static enum status copy_table(struct store *from, struct store *to,
 		for (int c = 0; c < b.ncols; c++) {
 			const char *v = db_column_text(stmt, c);
 
-			b.values[b.nrows * b.ncols + c] = v ? xstrdup(v)
-							    : NULL;
+			b.values[b.nrows * b.ncols + c] = v ? xstrdup(v) : NULL;
 		}
 		b.nrows++;
 		(*rows)++;
@@ -263,8 +261,8 @@ enum status store_copy(struct store *from, struct store *to,
 	if ((st = target_empty(to, err)))
 		goto out;
 	for (size_t k = 0; k < STORE_COPY_TABLES && st == STATUS_OK; k++)
-		st = copy_table(from, to, &copy_tables[k], &counts[k].rows,
-				err);
+		st =
+		    copy_table(from, to, &copy_tables[k], &counts[k].rows, err);
 out:
 	return state_finish(to, st, err);
 }

@@ -16,9 +16,8 @@ static const char *const finding_names[] = { FINDING_LIST(FINDING_NAME) };
 #undef FINDING_NAME
 
 #define FINDING_SEVERITY(name, code, severity) [name] = severity,
-static const enum severity finding_severities[] = {
-	FINDING_LIST(FINDING_SEVERITY)
-};
+static const enum severity finding_severities[] = { FINDING_LIST(
+    FINDING_SEVERITY) };
 #undef FINDING_SEVERITY
 
 /* Maps a code to its identifier. */
@@ -82,8 +81,8 @@ struct finding *findings_add(struct findings *list, enum finding_code code,
 	va_list ap;
 	char *raw;
 
-	list->items =
-	    xgrow(list->items, &list->cap, list->count + 1, sizeof *list->items);
+	list->items = xgrow(list->items, &list->cap, list->count + 1,
+			    sizeof *list->items);
 	f = &list->items[list->count++];
 	memset(f, 0, sizeof *f);
 	f->code = code;

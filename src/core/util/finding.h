@@ -10,6 +10,7 @@
 enum severity { SEVERITY_INFO, SEVERITY_WARNING, SEVERITY_ERROR };
 
 /* X(ENUM, "code", default severity) */
+/* clang-format off */
 #define FINDING_LIST(X)                                                       \
 	X(F_SPF_MISSING, "spf.missing", SEVERITY_ERROR)                       \
 	X(F_SPF_MULTIPLE, "spf.multiple", SEVERITY_ERROR)                     \
@@ -131,6 +132,7 @@ enum severity { SEVERITY_INFO, SEVERITY_WARNING, SEVERITY_ERROR };
 	X(F_MONITOR_ROTATION_DUE, "monitor.dkim_rotation_due",                \
 	  SEVERITY_WARNING)                                                   \
 	X(F_MONITOR_STEP_READY, "monitor.step_ready", SEVERITY_INFO)
+/* clang-format on */
 
 #define FINDING_ENUM(name, code, severity) name,
 enum finding_code { FINDING_LIST(FINDING_ENUM) FINDING_CODE_COUNT };
@@ -152,7 +154,9 @@ struct findings {
 	size_t cap;
 };
 
+/* clang-format off */
 #define FINDINGS_INIT { NULL, 0, 0 }
+/* clang-format on */
 
 /* The stable identifier ("spf.lookup_limit") of a code. */
 const char *finding_code_name(enum finding_code code);

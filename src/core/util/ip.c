@@ -88,8 +88,7 @@ bool ip_addr_parse(const char *s, struct ip_net *out)
 }
 
 /* Compares the leading bits of two addresses. */
-bool ip_prefix_equal(const unsigned char *a, const unsigned char *b,
-		     int prefix)
+bool ip_prefix_equal(const unsigned char *a, const unsigned char *b, int prefix)
 {
 	int bytes = prefix / 8, bits = prefix % 8;
 
@@ -103,15 +102,14 @@ bool ip_prefix_equal(const unsigned char *a, const unsigned char *b,
 /* Tests membership, mapping ::ffff:0:0/96 to IPv4. */
 bool ip_net_contains(const struct ip_net *net, const struct ip_net *addr)
 {
-	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0,
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0,    0,
 						  0, 0, 0, 0, 0xff, 0xff };
 
 	if (net->family == addr->family)
 		return ip_prefix_equal(net->addr, addr->addr, net->prefix);
 	if (net->family == AF_INET && addr->family == AF_INET6 &&
 	    memcmp(addr->addr, mapped, 12) == 0)
-		return ip_prefix_equal(net->addr, addr->addr + 12,
-				       net->prefix);
+		return ip_prefix_equal(net->addr, addr->addr + 12, net->prefix);
 	return false;
 }
 
@@ -153,8 +151,8 @@ bool ip_host_port(const char *s, char **host, int *port)
 	for (p = colon ? colon + 1 : ""; *p >= '0' && *p <= '9' && v < 65536;
 	     p++)
 		v = v * 10 + (*p - '0');
-	if (!**host || (colon && (p == colon + 1 || *p || v < 1 ||
-				  v > 65535))) {
+	if (!**host ||
+	    (colon && (p == colon + 1 || *p || v < 1 || v > 65535))) {
 		free(*host);
 		*host = NULL;
 		return false;

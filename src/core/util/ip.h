@@ -10,9 +10,9 @@
 
 /* An address with a prefix length; a single address has 32 or 128. */
 struct ip_net {
-	int family;              /* AF_INET or AF_INET6 */
-	unsigned char addr[16];  /* network order; IPv4 in the first 4 */
-	int prefix;              /* 0..32 or 0..128 */
+	int family;             /* AF_INET or AF_INET6 */
+	unsigned char addr[16]; /* network order; IPv4 in the first 4 */
+	int prefix;             /* 0..32 or 0..128 */
 };
 
 #define IP_NET_BUFSIZE 64 /* enough for "ffff:...:ffff/128" and NUL */

@@ -70,8 +70,8 @@ static char *name_temporary(int fd, const char *path)
 		char *tmp = xasprintf("%s.tmp%06x", path,
 				      (unsigned)(rand() & 0xffffff));
 
-		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp,
-			   AT_SYMLINK_FOLLOW) == 0)
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) ==
+		    0)
 			return tmp;
 		free(tmp);
 		if (errno != EEXIST)

@@ -15,7 +15,8 @@ static const char *const status_messages[] = { STATUS_LIST(STATUS_MESSAGE) };
 /* Looks up the translated description of a status. */
 const char *status_message(enum status status)
 {
-	if ((unsigned)status >= sizeof status_messages / sizeof *status_messages)
+	if ((unsigned)status >=
+	    sizeof status_messages / sizeof *status_messages)
 		return _("unknown error");
 	return _(status_messages[status]);
 }

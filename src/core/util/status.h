@@ -7,6 +7,7 @@
 #include <stdarg.h>
 
 /* X(name, message): the one list of statuses; messages are translated. */
+/* clang-format off */
 #define STATUS_LIST(X)                                                 \
 	X(STATUS_OK, N_("success"))                                    \
 	X(STATUS_USAGE, N_("invalid usage"))                           \
@@ -21,6 +22,7 @@
 	X(STATUS_UNSUPPORTED, N_("not supported"))                     \
 	X(STATUS_REFUSED, N_("refused"))                               \
 	X(STATUS_CANCELLED, N_("cancelled"))
+/* clang-format on */
 
 #define STATUS_ENUM(name, message) name,
 enum status { STATUS_LIST(STATUS_ENUM) };
@@ -32,7 +34,9 @@ struct err {
 	char *message; /* owned; NULL when status is STATUS_OK */
 };
 
+/* clang-format off */
 #define ERR_INIT { STATUS_OK, NULL }
+/* clang-format on */
 
 /* The translated one-phrase description of a status. */
 const char *status_message(enum status status);

@@ -12,7 +12,9 @@ struct strbuf {
 	size_t cap;
 };
 
+/* clang-format off */
 #define STRBUF_INIT { NULL, 0, 0 }
+/* clang-format on */
 
 void strbuf_init(struct strbuf *sb);
 /* Frees the contents; the strbuf may be used again. */

@@ -20,8 +20,7 @@ char *xstrdup_or_null(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* A copy of n octets (NULs included) and a terminating NUL. */
 char *xmemdup(const void *p, size_t n);
-char *xasprintf(const char *format, ...)
-    __attribute__((format(printf, 1, 2)));
+char *xasprintf(const char *format, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *format, va_list ap)
     __attribute__((format(printf, 1, 0)));
 

@@ -44,6 +44,7 @@ static inline int nocmocka_skip_all(const char *group, const void *tests)
 	exit(77);
 }
 
+/* clang-format off */
 #define cmocka_unit_test(f) { #f, f, NULL, NULL, NULL }
 #define cmocka_unit_test_setup_teardown(f, setup, teardown) \
 	{ #f, f, setup, teardown, NULL }
@@ -51,6 +52,7 @@ static inline int nocmocka_skip_all(const char *group, const void *tests)
 	(nocmocka_use(0, setup, teardown), nocmocka_skip_all(#tests, tests))
 #define cmocka_run_group_tests_name(name, tests, setup, teardown) \
 	(nocmocka_use(0, setup, teardown), nocmocka_skip_all(name, tests))
+/* clang-format on */
 
 #define assert_true(c) nocmocka_use(0, c)
 #define assert_false(c) nocmocka_use(0, c)
